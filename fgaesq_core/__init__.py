@@ -1,0 +1,1 @@
+"""FGAesQ model library: model, DiffToken tokenizer, weights and inference API."""

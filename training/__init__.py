@@ -1,0 +1,1 @@
+"""Training and evaluation of FGAesQ on AVA and FGAesthetics."""
