@@ -1,0 +1,16 @@
+"""Test-wide isolation: no test reads or writes the user's real catalog, settings, caches or model hub cache."""
+
+import os
+import tempfile
+
+# Set before any project or huggingface_hub import: both read these at import time.
+_SANDBOX = tempfile.mkdtemp(prefix="fgaesq-tests-")
+for _var, _sub in (
+    ("XDG_DATA_HOME", "data"),
+    ("XDG_CACHE_HOME", "cache"),
+    ("XDG_CONFIG_HOME", "config"),
+    ("XDG_STATE_HOME", "state"),
+    ("HF_HOME", "hf"),
+):
+    os.environ[_var] = os.path.join(_SANDBOX, _sub)
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
