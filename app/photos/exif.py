@@ -1,0 +1,221 @@
+"""Capture metadata: when, with which camera, and with what exposure a photo was taken.
+
+EXIF wall-clock time plus sub-seconds orders burst frames; make, model and serial keep two
+shooters' bursts apart; exposure settings feed the details panel.  Broken EXIF never stops a
+photo from being culled: it falls back to the file's modification time and says why.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from app.photos.formats import is_raw
+
+_EXIF_IFD = 0x8769
+_TAG_MAKE, _TAG_MODEL, _TAG_DATETIME = 0x010F, 0x0110, 0x0132
+_TAG_ORIGINAL, _TAG_SUBSEC_ORIGINAL, _TAG_OFFSET_ORIGINAL = 0x9003, 0x9291, 0x9011
+_TAG_BODY_SERIAL = 0xA431
+_TAG_EXPOSURE, _TAG_FNUMBER, _TAG_ISO, _TAG_FOCAL = 0x829A, 0x829D, 0x8827, 0x920A
+
+_DATETIME_RE = re.compile(r"^\s*(\d{4}):(\d{2}):(\d{2})[ T](\d{2}):(\d{2}):(\d{2})")
+_OFFSET_RE = re.compile(r"^\s*([+-])(\d{2}):(\d{2})\s*$")
+
+
+@dataclass(frozen=True)
+class PhotoMetadata:
+    """What the pipeline and the details panel need to know about a photo's capture."""
+
+    captured: datetime | None = None
+    time_source: str = "none"  # "exif", "file" or "none"
+    make: str | None = None
+    model: str | None = None
+    serial: str | None = None
+    exposure_time: str | None = None  # "1/250"
+    f_number: float | None = None
+    iso: int | None = None
+    focal_length: float | None = None
+    warning: str | None = None
+
+    @property
+    def camera_key(self) -> str:
+        """Identity of the camera body; frames from different bodies never share a series."""
+        return "|".join(part or "" for part in (self.make, self.model, self.serial))
+
+    @property
+    def wall_seconds(self) -> float:
+        """Capture time as seconds on the camera's own clock (for gaps within one camera)."""
+        if self.captured is None:
+            return 0.0
+        return self.captured.replace(tzinfo=UTC).timestamp()
+
+    def captured_iso(self) -> str | None:
+        return self.captured.isoformat() if self.captured is not None else None
+
+
+def read_metadata(path: Path | str, fallback_mtime: float | None = None) -> PhotoMetadata:
+    """Read capture metadata from ``path``; never raises for a bad file.
+
+    RAW files are read with exifread (TIFF-based RAWs); everything else through Pillow, which
+    only parses the header here.  Without a usable EXIF capture time the file's modification
+    time (local time with its UTC offset) stands in.
+    """
+    path = Path(path)
+    warning = None
+    fields: dict[str, Any] = {}
+    try:
+        fields = _read_exifread(path) if is_raw(path) else _read_pillow(path)
+    except Exception as exc:  # any parser failure means "no EXIF", never a failed photo
+        warning = f"unreadable EXIF ({_short(exc)}); capture time taken from the file"
+    captured = None
+    raw_time = fields.pop("datetime", None)
+    subsec = fields.pop("subsec", None)
+    offset = fields.pop("offset", None)
+    if raw_time:
+        captured = parse_exif_datetime(raw_time, subsec, offset)
+        if captured is None and warning is None:
+            warning = f"invalid EXIF capture time {raw_time!r}; capture time taken from the file"
+    if captured is not None:
+        return PhotoMetadata(captured=captured, time_source="exif", warning=warning, **fields)
+    mtime = fallback_mtime
+    if mtime is None:
+        try:
+            mtime = os.stat(path).st_mtime
+        except OSError:
+            mtime = None
+    file_time = datetime.fromtimestamp(mtime).astimezone() if mtime is not None else None
+    source = "file" if file_time is not None else "none"
+    return PhotoMetadata(captured=file_time, time_source=source, warning=warning, **fields)
+
+
+def parse_exif_datetime(value: str, subsec: str | None = None, offset: str | None = None) -> datetime | None:
+    """Parse EXIF "YYYY:MM:DD HH:MM:SS" with optional sub-seconds and "+HH:MM" offset."""
+    match = _DATETIME_RE.match(str(value))
+    if not match:
+        return None
+    try:
+        stamp = datetime(*(int(part) for part in match.groups()))
+    except ValueError:  # "0000:00:00 00:00:00" and friends
+        return None
+    digits = re.sub(r"\D", "", str(subsec or ""))
+    if digits:
+        stamp += timedelta(microseconds=int(digits[:6].ljust(6, "0")))
+    off = _OFFSET_RE.match(str(offset or ""))
+    if off:
+        sign = -1 if off.group(1) == "-" else 1
+        delta = timedelta(hours=int(off.group(2)), minutes=int(off.group(3)))
+        if delta < timedelta(hours=24):
+            stamp = stamp.replace(tzinfo=timezone(sign * delta))
+    return stamp
+
+
+def _read_pillow(path: Path) -> dict[str, Any]:
+    with Image.open(path) as image:
+        exif = image.getexif()
+        if not exif:
+            return {}
+        sub = exif.get_ifd(_EXIF_IFD)
+    return _fields(
+        lambda tag: sub.get(tag, exif.get(tag)),
+        date_fallback=exif.get(_TAG_DATETIME),
+    )
+
+
+def _read_exifread(path: Path) -> dict[str, Any]:
+    import exifread
+
+    names = {
+        _TAG_MAKE: "Image Make",
+        _TAG_MODEL: "Image Model",
+        _TAG_ORIGINAL: "EXIF DateTimeOriginal",
+        _TAG_SUBSEC_ORIGINAL: "EXIF SubSecTimeOriginal",
+        _TAG_OFFSET_ORIGINAL: "EXIF OffsetTimeOriginal",
+        _TAG_BODY_SERIAL: "EXIF BodySerialNumber",
+        _TAG_EXPOSURE: "EXIF ExposureTime",
+        _TAG_FNUMBER: "EXIF FNumber",
+        _TAG_ISO: "EXIF ISOSpeedRatings",
+        _TAG_FOCAL: "EXIF FocalLength",
+    }
+    with open(path, "rb") as handle:
+        tags = exifread.process_file(handle, details=False)
+
+    def get(tag: int) -> Any:
+        entry = tags.get(names[tag])
+        if entry is None:
+            return None
+        values = entry.values
+        if isinstance(values, list):
+            if not values:
+                return None
+            value = values[0]
+            if hasattr(value, "num"):
+                return Fraction(value.num, value.den or 1)
+            return value
+        return values
+
+    image_date = tags.get("Image DateTime")
+    return _fields(get, date_fallback=image_date.values if image_date is not None else None)
+
+
+def _fields(get, date_fallback: Any = None) -> dict[str, Any]:
+    exposure = _number(get(_TAG_EXPOSURE))
+    return {
+        "datetime": _text(get(_TAG_ORIGINAL)) or _text(date_fallback),
+        "subsec": _text(get(_TAG_SUBSEC_ORIGINAL)),
+        "offset": _text(get(_TAG_OFFSET_ORIGINAL)),
+        "make": _text(get(_TAG_MAKE)),
+        "model": _text(get(_TAG_MODEL)),
+        "serial": _text(get(_TAG_BODY_SERIAL)),
+        "exposure_time": _shutter(exposure),
+        "f_number": _rounded(_number(get(_TAG_FNUMBER)), 1),
+        "iso": _integer(get(_TAG_ISO)),
+        "focal_length": _rounded(_number(get(_TAG_FOCAL)), 1),
+    }
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    text = str(value).replace("\x00", "").strip()
+    return text or None
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, tuple | list):
+        value = value[0] if value else None
+    try:
+        number = float(value)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    return number if number == number and number > 0 else None
+
+
+def _integer(value: Any) -> int | None:
+    number = _number(value)
+    return int(round(number)) if number is not None else None
+
+
+def _rounded(value: float | None, digits: int) -> float | None:
+    return round(value, digits) if value is not None else None
+
+
+def _shutter(seconds: float | None) -> str | None:
+    if seconds is None:
+        return None
+    if seconds >= 0.3:
+        return f"{seconds:g}"
+    return f"1/{round(1 / seconds)}"
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) <= 120 else text[:117] + "..."

@@ -1,0 +1,179 @@
+"""Folder scanning: find photos, pair RAW with JPEG, survive symlink loops and odd names.
+
+A scan never opens a photo; it only lists and stats files, so a rerun can decide from
+size and modification time alone what needs decoding.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.photos.formats import RAW_EXTENSIONS, is_photo, is_quiet, is_raw, suffix
+
+# When a RAW has several same-stem siblings, the one higher in this list decodes for it.
+_PREVIEW_PREFERENCE = (".jpg", ".jpeg", ".jpe", ".heic", ".heif", ".hif", ".tif", ".tiff", ".png", ".webp")
+
+
+@dataclass(frozen=True)
+class PhotoFile:
+    """One photo: a primary file plus companions that show the same picture (RAW+JPEG)."""
+
+    path: Path
+    rel: str
+    size: int
+    mtime_ns: int
+    companions: tuple[Path, ...] = ()
+
+    @property
+    def decode_path(self) -> Path:
+        """The file to decode: a camera JPEG beside a RAW decodes faster than the RAW."""
+        for ext in _PREVIEW_PREFERENCE:
+            for companion in self.companions:
+                if suffix(companion) == ext:
+                    return companion
+        return self.path
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        return (self.path, *self.companions)
+
+
+@dataclass(frozen=True)
+class ScanProblem:
+    rel: str
+    error: str
+
+
+@dataclass
+class ScanResult:
+    photos: list[PhotoFile] = field(default_factory=list)
+    problems: list[ScanProblem] = field(default_factory=list)
+
+
+def display_path(rel: str) -> str:
+    """A printable, storable form of a relative path.
+
+    File names that are not valid UTF-8 reach Python as lone surrogates, which neither JSON
+    files nor SQLite accept; the raw bytes are shown as backslash escapes instead.  The
+    mapping is deterministic, so the same file gets the same name on every run.
+    """
+    return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def relative_name(path: Path, root: Path) -> str:
+    return display_path(path.relative_to(root).as_posix())
+
+
+def scan_folder(root: Path | str, recursive: bool = True) -> ScanResult:
+    """List the photos under ``root``.
+
+    Symbolic links are followed, but each directory and each file is visited once (by device
+    and inode), so loops and links to already-seen photos are harmless.  Problems (unreadable
+    folders, broken links, unsupported formats) are collected, never raised.
+    """
+    root = Path(os.path.abspath(root))
+    result = ScanResult()
+    found: list[tuple[Path, os.stat_result]] = []
+    seen_dirs: set[tuple[int, int]] = set()
+    seen_files: set[tuple[int, int]] = set()
+
+    def problem(path: Path, message: str) -> None:
+        result.problems.append(ScanProblem(relative_name(path, root), message))
+
+    def walk(directory: Path) -> None:
+        try:
+            dir_stat = directory.stat()
+        except OSError as exc:
+            problem(directory, _describe_os_error(exc, "folder"))
+            return
+        key = (dir_stat.st_dev, dir_stat.st_ino)
+        if key in seen_dirs:
+            problem(directory, "symbolic link loop: folder already scanned, skipped")
+            return
+        seen_dirs.add(key)
+        try:
+            with os.scandir(directory) as entries:
+                names = sorted(entries, key=lambda entry: entry.name)
+        except OSError as exc:
+            problem(directory, _describe_os_error(exc, "folder"))
+            return
+        for entry in names:
+            path = Path(entry.path)
+            try:
+                st = os.stat(entry.path)  # follows links
+            except OSError as exc:
+                if not entry.name.startswith("."):
+                    problem(path, _describe_os_error(exc, "file"))
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                if recursive and not entry.name.startswith("."):
+                    walk(path)
+                continue
+            if not stat.S_ISREG(st.st_mode) or is_quiet(path):
+                continue
+            if not is_photo(path):
+                problem(path, f"unsupported format ({suffix(path) or 'no extension'})")
+                continue
+            file_key = (st.st_dev, st.st_ino)
+            if file_key in seen_files:
+                continue
+            seen_files.add(file_key)
+            found.append((path, st))
+
+    walk(root)
+    result.photos = _pair_raw_with_previews(found, root)
+    result.photos.sort(key=lambda photo: photo.rel)
+    return result
+
+
+def _pair_raw_with_previews(found: list[tuple[Path, os.stat_result]], root: Path) -> list[PhotoFile]:
+    """Merge a RAW and its same-stem JPEG (or HEIF/TIFF) in the same folder into one photo."""
+    by_stem: dict[tuple[Path, str], list[tuple[Path, os.stat_result]]] = defaultdict(list)
+    for path, st in found:
+        by_stem[(path.parent, path.stem.lower())].append((path, st))
+    photos: list[PhotoFile] = []
+    for group in by_stem.values():
+        raws = [item for item in group if is_raw(item[0])]
+        others = [item for item in group if not is_raw(item[0])]
+        if len(raws) == 1 and others:
+            others.sort(key=lambda item: _preference_rank(item[0]))
+            companion, *rest = others
+            path, st = raws[0]
+            photos.append(_photo(path, st, root, (companion[0],)))
+            photos.extend(_photo(p, s, root) for p, s in rest)
+        else:
+            photos.extend(_photo(p, s, root) for p, s in group)
+    return photos
+
+
+def _preference_rank(path: Path) -> int:
+    ext = suffix(path)
+    return _PREVIEW_PREFERENCE.index(ext) if ext in _PREVIEW_PREFERENCE else len(_PREVIEW_PREFERENCE)
+
+
+def _photo(path: Path, st: os.stat_result, root: Path, companions: tuple[Path, ...] = ()) -> PhotoFile:
+    return PhotoFile(
+        path=path,
+        rel=relative_name(path, root),
+        size=st.st_size,
+        mtime_ns=st.st_mtime_ns,
+        companions=companions,
+    )
+
+
+def _describe_os_error(exc: OSError, what: str) -> str:
+    if exc.errno == errno.ELOOP:
+        return "symbolic link loop"
+    if exc.errno == errno.ENOENT:
+        return "broken symbolic link" if what == "file" else f"{what} disappeared during the scan"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return f"permission denied: cannot read this {what}"
+    return f"cannot read this {what}: {exc.strerror or exc}"
+
+
+__all__ = ["RAW_EXTENSIONS", "PhotoFile", "ScanProblem", "ScanResult", "display_path", "scan_folder"]
