@@ -1,0 +1,124 @@
+"""Burst grouping: split a time-ordered stream of photos into series.
+
+A new series starts where the capture-time gap to the previous frame of the same camera
+exceeds ``max_gap`` seconds, or where the two frames look different: SSIM between small
+grayscale thumbnails (pytorch-msssim, all neighbour pairs in one batched call) below
+``min_similarity``.  Thumbnails are normalised to zero mean and unit contrast before SSIM, so
+an exposure bracket still reads as one scene.  Photos from different camera bodies are grouped
+separately, so two shooters' interleaved bursts never merge.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from PIL import Image
+from pytorch_msssim import ssim
+
+THUMB_SIZE = 64
+# Defaults measured on synthetic bursts (docs/pipeline.md, benchmarks/bench_pipeline.py --sweep).
+DEFAULT_MAX_GAP = 4.0
+DEFAULT_MIN_SIMILARITY = 0.35
+_SSIM_WINDOW = 7
+_PAIR_BATCH = 512
+
+
+@dataclass(frozen=True)
+class GroupingParams:
+    max_gap: float = DEFAULT_MAX_GAP
+    min_similarity: float = DEFAULT_MIN_SIMILARITY
+
+
+@dataclass(frozen=True)
+class GroupItem:
+    """What grouping needs to know about one photo."""
+
+    key: str
+    camera: str
+    seconds: float  # capture time on the camera's clock
+    thumbnail: np.ndarray  # (THUMB_SIZE, THUMB_SIZE) uint8 grayscale
+
+
+def make_thumbnail(image: Image.Image) -> np.ndarray:
+    """The grayscale thumbnail grouping compares (aspect ratio ignored: bursts share it)."""
+    small = image.convert("L").resize((THUMB_SIZE, THUMB_SIZE), Image.Resampling.BOX)
+    return np.asarray(small, dtype=np.uint8)
+
+
+def neighbour_similarity(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """SSIM of each pair ``(first[i], second[i])`` of uint8 thumbnails, batched.
+
+    Each thumbnail is standardised (zero mean, unit standard deviation, then mapped into
+    [0, 1]) so a brighter or darker frame of the same scene is not mistaken for a new scene.
+    """
+    if len(first) == 0:
+        return np.zeros(0, dtype=np.float32)
+    out = []
+    for start in range(0, len(first), _PAIR_BATCH):
+        a = _standardise(first[start : start + _PAIR_BATCH])
+        b = _standardise(second[start : start + _PAIR_BATCH])
+        with torch.no_grad():
+            values = ssim(a, b, data_range=1.0, size_average=False, win_size=_SSIM_WINDOW)
+        out.append(values.float().cpu().numpy())
+    return np.concatenate(out)
+
+
+def _standardise(thumbs: np.ndarray) -> torch.Tensor:
+    x = torch.from_numpy(np.asarray(thumbs, dtype=np.float32)).unsqueeze(1)
+    mean = x.mean(dim=(2, 3), keepdim=True)
+    std = x.std(dim=(2, 3), keepdim=True).clamp_min(2.0)  # flat frames stay flat
+    return ((x - mean) / std * 0.15 + 0.5).clamp(0.0, 1.0)
+
+
+def group_series(items: Sequence[GroupItem], params: GroupingParams = GroupingParams()) -> list[list[int]]:
+    """Indices of ``items`` grouped into series, each in capture order, series by start time.
+
+    A photo with no neighbour close in time and look is a series of one.
+    """
+    streams = _camera_streams(items)
+    pairs = [(stream[k], stream[k + 1]) for stream in streams for k in range(len(stream) - 1)]
+    similar_gap: dict[tuple[int, int], bool] = {}
+    if pairs:
+        close = [p for p in pairs if items[p[1]].seconds - items[p[0]].seconds <= params.max_gap]
+        if close:
+            first = np.stack([items[a].thumbnail for a, _ in close])
+            second = np.stack([items[b].thumbnail for _, b in close])
+            values = neighbour_similarity(first, second)
+            similar_gap = {pair: bool(v >= params.min_similarity) for pair, v in zip(close, values, strict=True)}
+
+    series: list[list[int]] = []
+    for stream in streams:
+        current = [stream[0]] if stream else []
+        for previous, index in zip(stream, stream[1:], strict=False):
+            if similar_gap.get((previous, index), False):
+                current.append(index)
+            else:
+                series.append(current)
+                current = [index]
+        if current:
+            series.append(current)
+    series.sort(key=lambda members: (items[members[0]].seconds, items[members[0]].key))
+    return series
+
+
+def pair_similarities(items: Sequence[GroupItem]) -> list[tuple[int, int, float, float]]:
+    """(i, j, gap seconds, SSIM) for every time-neighbour pair of the same camera; for tuning."""
+    pairs = [pair for stream in _camera_streams(items) for pair in zip(stream, stream[1:], strict=False)]
+    if not pairs:
+        return []
+    values = neighbour_similarity(
+        np.stack([items[a].thumbnail for a, _ in pairs]), np.stack([items[b].thumbnail for _, b in pairs])
+    )
+    return [(a, b, items[b].seconds - items[a].seconds, float(v)) for (a, b), v in zip(pairs, values, strict=True)]
+
+
+def _camera_streams(items: Sequence[GroupItem]) -> list[list[int]]:
+    """Indices per camera body, each list in capture order."""
+    by_camera: dict[str, list[int]] = defaultdict(list)
+    for index, item in enumerate(items):
+        by_camera[item.camera].append(index)
+    return [sorted(indices, key=lambda i: (items[i].seconds, items[i].key)) for indices in by_camera.values()]
