@@ -1,0 +1,56 @@
+"""The SQLite catalog of photos, series, scores, decisions and runs (SQLAlchemy 2).
+
+    from app.catalog import Catalog, PhotoInfo
+    with Catalog.open() as catalog:            # per-user default file, or Catalog.open(path)
+        photo_id = catalog.upsert_photo(PhotoInfo(root, "IMG_0001.CR3", size, mtime_ns, hash))
+        catalog.replace_series(root, [[photo_id]], {"gap_s": 2.0})
+        catalog.set_scores("fgaesq", weights_id, {photo_id: (7.2, 1)})
+        previous = catalog.set_decision(photo_id, flag="pick", source="user")
+        for series in catalog.series(root): ...
+
+Main parts: ``Catalog`` (store.py) is the only reader and writer of the database; it
+returns frozen records (records.py) safe to pass between threads.  ``schema.py`` holds the
+schema version and its upgrade steps; ``hashing.fast_content_hash`` recognises moved files.
+Every failure to open or write raises ``CatalogError`` naming the file, the cause and a remedy.
+"""
+
+from .errors import CatalogError
+from .hashing import fast_content_hash
+from .paths import default_catalog_path, normalize_relpath, normalize_root
+from .records import (
+    UNDECIDED,
+    DecisionSource,
+    DecisionState,
+    Flag,
+    PhotoInfo,
+    PhotoRecord,
+    RunRecord,
+    RunStatus,
+    ScoreRecord,
+    SeriesMember,
+    SeriesView,
+)
+from .schema import SCHEMA_VERSION
+from .store import UNSET, Catalog
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "UNDECIDED",
+    "UNSET",
+    "Catalog",
+    "CatalogError",
+    "DecisionSource",
+    "DecisionState",
+    "Flag",
+    "PhotoInfo",
+    "PhotoRecord",
+    "RunRecord",
+    "RunStatus",
+    "ScoreRecord",
+    "SeriesMember",
+    "SeriesView",
+    "default_catalog_path",
+    "fast_content_hash",
+    "normalize_relpath",
+    "normalize_root",
+]

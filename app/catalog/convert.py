@@ -1,0 +1,78 @@
+"""Copy ORM rows into the frozen records the catalog hands out (and PhotoInfo into rows)."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from datetime import datetime
+
+from .models import Decision, Photo, Run, Score
+from .records import (
+    DecisionSource,
+    DecisionState,
+    Flag,
+    PhotoInfo,
+    PhotoRecord,
+    RunRecord,
+    RunStatus,
+    ScoreRecord,
+)
+
+# PhotoInfo fields stored as plain columns of the same name.
+_PLAIN_FIELDS = tuple(
+    f.name for f in fields(PhotoInfo) if f.name not in ("root", "relpath", "companions")
+)
+
+
+def fill_photo(photo: Photo, info: PhotoInfo, now: datetime) -> None:
+    for name in _PLAIN_FIELDS:
+        setattr(photo, name, getattr(info, name))
+    photo.last_seen = now
+
+
+def photo_record(photo: Photo, with_thumbnail: bool) -> PhotoRecord:
+    values = {name: getattr(photo, name) for name in _PLAIN_FIELDS if name != "thumbnail"}
+    return PhotoRecord(
+        root=photo.root,
+        relpath=photo.relpath,
+        companions=tuple(f.relpath for f in photo.files),
+        thumbnail=photo.thumbnail if with_thumbnail else None,
+        id=photo.id,
+        first_seen=photo.first_seen,
+        last_seen=photo.last_seen,
+        **values,
+    )
+
+
+def decision_state(row: Decision) -> DecisionState:
+    return DecisionState(
+        flag=Flag(row.flag),
+        rating=row.rating,
+        label=row.label,
+        source=DecisionSource(row.source),
+        decided_at=row.decided_at,
+    )
+
+
+def score_record(row: Score) -> ScoreRecord:
+    return ScoreRecord(
+        photo_id=row.photo_id,
+        model=row.model,
+        weights_id=row.weights_id,
+        score=row.score,
+        rank=row.rank,
+        series_mode=row.series_mode,
+        scored_at=row.scored_at,
+    )
+
+
+def run_record(row: Run) -> RunRecord:
+    return RunRecord(
+        id=row.id,
+        folder=row.folder,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        status=RunStatus(row.status),
+        options=dict(row.options or {}),
+        counts=dict(row.counts or {}),
+        error=row.error,
+    )

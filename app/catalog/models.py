@@ -1,0 +1,160 @@
+"""SQLAlchemy 2 table mappings of the catalog (schema version given in ``schema.py``).
+
+The tables are created and upgraded by the ordered steps in ``schema.py``, not by
+``create_all``; a test checks that both describe the same columns.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timestamps stored as ISO 8601 text with offset, read back as aware UTC datetimes."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> str | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC).isoformat()
+
+    def process_result_value(self, value: str | None, dialect: Any) -> datetime | None:
+        return None if value is None else datetime.fromisoformat(value)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Meta(Base):
+    """Key/value facts about the catalog itself, among them ``schema_version``."""
+
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(primary_key=True)
+    value: Mapped[str]
+
+
+class Photo(Base):
+    __tablename__ = "photos"
+    __table_args__ = (
+        UniqueConstraint("root", "relpath"),
+        Index("ix_photos_content_hash", "content_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    root: Mapped[str]
+    relpath: Mapped[str]
+    size: Mapped[int]
+    mtime_ns: Mapped[int]
+    content_hash: Mapped[str | None]
+    capture_time: Mapped[str | None]
+    capture_time_source: Mapped[str | None]
+    camera_make: Mapped[str | None]
+    camera_model: Mapped[str | None]
+    camera_serial: Mapped[str | None]
+    width: Mapped[int | None]
+    height: Mapped[int | None]
+    orientation: Mapped[int | None]
+    thumbnail: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    thumb_width: Mapped[int | None]
+    thumb_height: Mapped[int | None]
+    decode_error: Mapped[str | None]
+    first_seen: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    files: Mapped[list[PhotoFile]] = relationship(
+        back_populates="photo", cascade="all, delete-orphan", order_by="PhotoFile.id"
+    )
+
+
+class PhotoFile(Base):
+    """The other files of one photo, e.g. the JPEG of a RAW+JPEG pair (same root)."""
+
+    __tablename__ = "photo_files"
+    __table_args__ = (UniqueConstraint("photo_id", "relpath"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"))
+    relpath: Mapped[str]
+    photo: Mapped[Photo] = relationship(back_populates="files")
+
+
+class Series(Base):
+    __tablename__ = "series"
+    __table_args__ = (Index("ix_series_root", "root"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    root: Mapped[str]
+    ordinal: Mapped[int]
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SeriesMembership(Base):
+    __tablename__ = "series_members"
+    __table_args__ = (Index("ix_series_members_photo", "photo_id"),)
+
+    series_id: Mapped[int] = mapped_column(
+        ForeignKey("series.id", ondelete="CASCADE"), primary_key=True
+    )
+    photo_id: Mapped[int] = mapped_column(
+        ForeignKey("photos.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int]
+
+
+class Score(Base):
+    __tablename__ = "scores"
+    __table_args__ = (UniqueConstraint("photo_id", "model", "weights_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"))
+    model: Mapped[str]
+    weights_id: Mapped[str]
+    score: Mapped[float]
+    rank: Mapped[int | None]
+    series_mode: Mapped[str | None]
+    scored_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Decision(Base):
+    """One row per change: the newest row of a photo is its current state, older rows its history."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (Index("ix_decisions_photo", "photo_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"))
+    flag: Mapped[str]
+    rating: Mapped[int]
+    label: Mapped[str | None]
+    source: Mapped[str]
+    decided_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Run(Base):
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    folder: Mapped[str]
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    status: Mapped[str]
+    options: Mapped[dict[str, Any]] = mapped_column(JSON)
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    error: Mapped[str | None]
+    pid: Mapped[int | None]
+    host: Mapped[str | None]

@@ -1,0 +1,155 @@
+"""Plain frozen values the catalog takes and returns.
+
+They hold no database session, so a worker thread can hand them to the GUI thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+
+class Flag(StrEnum):
+    PICK = "pick"
+    REJECT = "reject"
+    NONE = "none"
+
+
+class DecisionSource(StrEnum):
+    AUTO = "auto"
+    USER = "user"
+
+
+class RunStatus(StrEnum):
+    RUNNING = "running"
+    COMPLETED = "completed"
+    INTERRUPTED = "interrupted"
+    FAILED = "failed"
+
+
+MIN_RATING, MAX_RATING = -1, 5
+
+
+@dataclass(frozen=True)
+class PhotoInfo:
+    """What the scanner knows about one photo: the input of ``Catalog.upsert_photo``.
+
+    ``relpath`` is the main file (the RAW of a RAW+JPEG pair); ``companions`` are the other
+    files of the same photo, relative to the same root.  ``thumbnail`` is an 8-bit grayscale
+    image stored row by row, ``thumb_width * thumb_height`` bytes, kept so that regrouping
+    a folder decodes nothing.
+    """
+
+    root: str
+    relpath: str
+    size: int
+    mtime_ns: int
+    content_hash: str | None = None
+    companions: tuple[str, ...] = ()
+    capture_time: str | None = None
+    capture_time_source: str | None = None  # "exif" or "file"
+    camera_make: str | None = None
+    camera_model: str | None = None
+    camera_serial: str | None = None
+    width: int | None = None
+    height: int | None = None
+    orientation: int | None = None
+    thumbnail: bytes | None = field(default=None, repr=False)
+    thumb_width: int | None = None
+    thumb_height: int | None = None
+    decode_error: str | None = None
+
+
+@dataclass(frozen=True)
+class PhotoRecord(PhotoInfo):
+    """A stored photo with its id and when it was first and last seen by a scan."""
+
+    id: int = 0
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+
+    @property
+    def path(self) -> Path:
+        return Path(self.root) / self.relpath
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """Every file of the photo, main file first."""
+        return (self.path, *(Path(self.root) / name for name in self.companions))
+
+
+@dataclass(frozen=True)
+class DecisionState:
+    """The current marks of a photo.  ``decided_at`` is None when nothing was ever decided."""
+
+    flag: Flag = Flag.NONE
+    rating: int = 0
+    label: str | None = None
+    source: DecisionSource = DecisionSource.AUTO
+    decided_at: datetime | None = None
+
+    @property
+    def is_user(self) -> bool:
+        return self.source is DecisionSource.USER
+
+
+UNDECIDED = DecisionState()
+
+
+@dataclass(frozen=True)
+class ScoreRecord:
+    photo_id: int
+    model: str
+    weights_id: str
+    score: float
+    rank: int | None
+    series_mode: str | None
+    scored_at: datetime
+
+
+@dataclass(frozen=True)
+class SeriesMember:
+    """One frame of a series with the score of the chosen model (None if not scored yet)."""
+
+    photo: PhotoRecord
+    position: int
+    score: float | None
+    rank: int | None
+    decision: DecisionState
+
+
+@dataclass(frozen=True)
+class SeriesView:
+    """A burst series as the report and the GUI list show it; members in capture order."""
+
+    id: int
+    root: str
+    ordinal: int
+    params: Mapping[str, Any]
+    created_at: datetime
+    members: tuple[SeriesMember, ...]
+
+    @property
+    def best(self) -> SeriesMember | None:
+        """The frame ranked first (rank 1, else the highest score), or None if unscored."""
+        ranked = [m for m in self.members if m.rank is not None]
+        if ranked:
+            return min(ranked, key=lambda m: m.rank)
+        scored = [m for m in self.members if m.score is not None]
+        return max(scored, key=lambda m: m.score) if scored else None
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    id: int
+    folder: str
+    started_at: datetime
+    finished_at: datetime | None
+    status: RunStatus
+    options: Mapping[str, Any] = field(default_factory=dict)
+    counts: Mapping[str, int] = field(default_factory=dict)
+    error: str | None = None

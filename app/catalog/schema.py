@@ -1,0 +1,147 @@
+"""Schema versions and the ordered steps that upgrade a catalog to the current one.
+
+Each step is a tuple of SQL statements run in one transaction together with the new
+``schema_version``, so a catalog is always at exactly one version.  A new catalog runs
+every step from version 1; an old one runs only the steps it lacks.  A catalog written by
+a newer FGAesQ Cull is refused rather than guessed at.
+
+History:
+    1. photos, series, series_members, scores, decisions, runs, meta.
+    2. photo_files (the other files of a RAW+JPEG pair), photos.camera_serial, and the
+       process (pid, host) of each run, so that only runs of dead processes are marked
+       interrupted.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Connection, text
+
+from .errors import CatalogError
+
+_V1 = (
+    "CREATE TABLE meta (key VARCHAR NOT NULL PRIMARY KEY, value VARCHAR NOT NULL)",
+    """CREATE TABLE photos (
+        id INTEGER NOT NULL PRIMARY KEY,
+        root VARCHAR NOT NULL,
+        relpath VARCHAR NOT NULL,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        content_hash VARCHAR,
+        capture_time VARCHAR,
+        capture_time_source VARCHAR,
+        camera_make VARCHAR,
+        camera_model VARCHAR,
+        width INTEGER,
+        height INTEGER,
+        orientation INTEGER,
+        thumbnail BLOB,
+        thumb_width INTEGER,
+        thumb_height INTEGER,
+        decode_error VARCHAR,
+        first_seen VARCHAR NOT NULL,
+        last_seen VARCHAR NOT NULL,
+        UNIQUE (root, relpath))""",
+    "CREATE INDEX ix_photos_content_hash ON photos (content_hash)",
+    """CREATE TABLE series (
+        id INTEGER NOT NULL PRIMARY KEY,
+        root VARCHAR NOT NULL,
+        ordinal INTEGER NOT NULL,
+        params JSON NOT NULL,
+        created_at VARCHAR NOT NULL)""",
+    "CREATE INDEX ix_series_root ON series (root)",
+    """CREATE TABLE series_members (
+        series_id INTEGER NOT NULL REFERENCES series (id) ON DELETE CASCADE,
+        photo_id INTEGER NOT NULL REFERENCES photos (id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        PRIMARY KEY (series_id, photo_id))""",
+    "CREATE INDEX ix_series_members_photo ON series_members (photo_id)",
+    """CREATE TABLE scores (
+        id INTEGER NOT NULL PRIMARY KEY,
+        photo_id INTEGER NOT NULL REFERENCES photos (id) ON DELETE CASCADE,
+        model VARCHAR NOT NULL,
+        weights_id VARCHAR NOT NULL,
+        score FLOAT NOT NULL,
+        rank INTEGER,
+        series_mode VARCHAR,
+        scored_at VARCHAR NOT NULL,
+        UNIQUE (photo_id, model, weights_id))""",
+    """CREATE TABLE decisions (
+        id INTEGER NOT NULL PRIMARY KEY,
+        photo_id INTEGER NOT NULL REFERENCES photos (id) ON DELETE CASCADE,
+        flag VARCHAR NOT NULL,
+        rating INTEGER NOT NULL,
+        label VARCHAR,
+        source VARCHAR NOT NULL,
+        decided_at VARCHAR NOT NULL)""",
+    "CREATE INDEX ix_decisions_photo ON decisions (photo_id, id)",
+    """CREATE TABLE runs (
+        id INTEGER NOT NULL PRIMARY KEY,
+        folder VARCHAR NOT NULL,
+        started_at VARCHAR NOT NULL,
+        finished_at VARCHAR,
+        status VARCHAR NOT NULL,
+        options JSON NOT NULL,
+        counts JSON NOT NULL,
+        error VARCHAR)""",
+)
+
+_V2 = (
+    "ALTER TABLE photos ADD COLUMN camera_serial VARCHAR",
+    """CREATE TABLE photo_files (
+        id INTEGER NOT NULL PRIMARY KEY,
+        photo_id INTEGER NOT NULL REFERENCES photos (id) ON DELETE CASCADE,
+        relpath VARCHAR NOT NULL,
+        UNIQUE (photo_id, relpath))""",
+    "ALTER TABLE runs ADD COLUMN pid INTEGER",
+    "ALTER TABLE runs ADD COLUMN host VARCHAR",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def stored_version(connection: Connection, path: Path) -> int:
+    """The catalog's schema version; 0 for an empty file.  Refuses foreign databases."""
+    tables = set(
+        connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'")).scalars()
+    )
+    if not tables:
+        return 0
+    if "meta" not in tables:
+        raise CatalogError(
+            path,
+            "this SQLite file is not an FGAesQ Cull catalog (it has no meta table)",
+            "Choose another file name for the catalog",
+        )
+    value = connection.execute(
+        text("SELECT value FROM meta WHERE key = 'schema_version'")
+    ).scalar_one_or_none()
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise CatalogError(path, f"the catalog has no valid schema_version ({value!r})") from None
+
+
+def upgrade(connection: Connection, path: Path) -> int:
+    """Bring the catalog to ``SCHEMA_VERSION`` inside the caller's write transaction.
+
+    Returns the version found before upgrading.  Raises CatalogError for a newer catalog.
+    """
+    found = stored_version(connection, path)
+    if found > SCHEMA_VERSION:
+        raise CatalogError(
+            path,
+            f"the catalog was written by a newer FGAesQ Cull (schema version {found}; "
+            f"this version understands up to {SCHEMA_VERSION})",
+            "Update FGAesQ Cull, or open a different catalog with --catalog",
+        )
+    for version in range(found + 1, SCHEMA_VERSION + 1):
+        for statement in MIGRATIONS[version - 1]:
+            connection.exec_driver_sql(statement)
+        connection.execute(
+            text("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', :v)"),
+            {"v": str(version)},
+        )
+    return found

@@ -1,0 +1,676 @@
+"""The Catalog: the one way anything reads or writes the SQLite database.
+
+Threads: one ``Catalog`` may be shared by all threads.  Every public method opens its own
+short session and transaction, so a GUI thread can read while a worker thread writes;
+writes are serialised by a lock in this process and by ``BEGIN IMMEDIATE`` between
+processes (the busy timeout says how long to wait for another process).  Methods return
+frozen dataclasses from ``records.py``, never live ORM objects.
+
+Crash safety: each method is one transaction (one unit of work).  A run that was left
+``running`` by a process that no longer exists is marked ``interrupted`` at the next open.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path, PurePath
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, delete, event, func, select, text
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, selectinload, undefer
+
+from . import convert
+from .errors import CatalogError, damaged_remedy, translate
+from .models import Decision, Photo, PhotoFile, Run, Score, Series, SeriesMembership, utc_now
+from .paths import default_catalog_path, normalize_relpath, normalize_root
+from .process import process_alive
+from .records import (
+    MAX_RATING,
+    MIN_RATING,
+    UNDECIDED,
+    DecisionSource,
+    DecisionState,
+    Flag,
+    PhotoInfo,
+    PhotoRecord,
+    RunRecord,
+    RunStatus,
+    ScoreRecord,
+    SeriesMember,
+    SeriesView,
+)
+from .schema import upgrade
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_IN_CHUNK = 500
+DEFAULT_BUSY_TIMEOUT_S = 5.0
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = _Unset()
+"""Marks a ``set_decision`` argument that keeps its current value."""
+
+
+class Catalog:
+    """An open catalog file.  Use as a context manager or call ``close()``.
+
+    Args:
+        path: the SQLite file; created (with its folder) when missing.
+        busy_timeout_s: how long a write waits for another process's lock before
+            CatalogError is raised.
+        check_integrity: run ``PRAGMA integrity_check`` on an existing file at open.
+
+    Raises:
+        CatalogError: the file is locked, damaged, not a catalog, or from a newer version.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S,
+        check_integrity: bool = True,
+    ) -> None:
+        self.path = Path(path).expanduser().absolute()
+        self._busy_ms = max(0, int(busy_timeout_s * 1000))
+        self._write_lock = threading.RLock()
+        existed = self.path.exists() and self.path.stat().st_size > 0
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise CatalogError(self.path, f"cannot create its folder ({error})") from error
+        if existed:
+            self._check_header()
+        self._writer = self._engine("BEGIN IMMEDIATE", query_only=False)
+        self._reader = self._engine("BEGIN", query_only=True)
+        try:
+            if existed and check_integrity:
+                self._check_integrity()
+            with self._write() as session:
+                upgrade(session.connection(), self.path)
+                self._mark_dead_runs_interrupted(session)
+        except BaseException:
+            self.close()
+            raise
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str] | None = None, **options: Any) -> Catalog:
+        """Open ``path``, or the per-user default catalog when ``path`` is None."""
+        return cls(default_catalog_path() if path is None else path, **options)
+
+    def close(self) -> None:
+        """Release the connections (SQLite checkpoints the WAL when the last one closes)."""
+        for engine in (getattr(self, "_reader", None), getattr(self, "_writer", None)):
+            if engine is not None:
+                engine.dispose()
+
+    def __enter__(self) -> Catalog:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Catalog({str(self.path)!r})"
+
+    # -- connections -----------------------------------------------------------------
+
+    def _engine(self, begin: str, *, query_only: bool) -> Engine:
+        engine = create_engine(
+            f"sqlite:///{self.path.as_posix()}",
+            connect_args={"check_same_thread": False, "timeout": self._busy_ms / 1000},
+        )
+        busy_ms = self._busy_ms
+
+        @event.listens_for(engine, "connect")
+        def _configure(dbapi_connection: Any, _record: Any) -> None:
+            # Own the transactions: pysqlite's implicit BEGIN would not cover DDL.
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
+            if not query_only:
+                cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+            if query_only:
+                cursor.execute("PRAGMA query_only = ON")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(connection: Any) -> None:
+            connection.exec_driver_sql(begin)
+
+        return engine
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        with self._write_lock, self._session(self._writer) as session:
+            yield session
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        with self._session(self._reader) as session:
+            yield session
+
+    @contextmanager
+    def _session(self, engine: Engine) -> Iterator[Session]:
+        try:
+            with Session(engine, expire_on_commit=False) as session, session.begin():
+                yield session
+        except (sa_exc.DBAPIError, sa_exc.OperationalError) as error:
+            raise translate(self.path, error) from error
+
+    def _check_header(self) -> None:
+        try:
+            with self.path.open("rb") as handle:
+                header = handle.read(len(_SQLITE_MAGIC))
+        except OSError as error:
+            raise CatalogError(self.path, f"cannot read the file ({error})") from error
+        if header != _SQLITE_MAGIC:
+            raise CatalogError(
+                self.path, "the file is not an SQLite database", damaged_remedy(self.path)
+            )
+
+    def _check_integrity(self) -> None:
+        with self._read() as session:
+            problems = list(session.execute(text("PRAGMA integrity_check")).scalars())
+        if problems != ["ok"]:
+            summary = "; ".join(str(p) for p in problems[:3])
+            raise CatalogError(
+                self.path, f"integrity check failed ({summary})", damaged_remedy(self.path)
+            )
+
+    def _mark_dead_runs_interrupted(self, session: Session) -> None:
+        host = socket.gethostname()
+        for run in session.scalars(select(Run).where(Run.status == RunStatus.RUNNING.value)):
+            same_host = run.host in (None, host)
+            if same_host and not (run.pid is not None and process_alive(run.pid)):
+                run.status = RunStatus.INTERRUPTED.value
+                run.finished_at = run.finished_at or utc_now()
+
+    # -- photos ----------------------------------------------------------------------
+
+    def upsert_photo(self, info: PhotoInfo) -> int:
+        """Insert or update the photo at ``(info.root, info.relpath)``; returns its id.
+
+        Every field is written as given (``decode_error=None`` clears an old error) and
+        ``last_seen`` is set to now.  Scores and decisions of an existing row are kept.
+        """
+        root, relpath = normalize_root(info.root), normalize_relpath(info.relpath)
+        with self._write() as session:
+            photo = session.scalar(
+                select(Photo)
+                .where(Photo.root == root, Photo.relpath == relpath)
+                .options(selectinload(Photo.files))
+            )
+            now = utc_now()
+            if photo is None:
+                photo = Photo(root=root, relpath=relpath, first_seen=now)
+                session.add(photo)
+            convert.fill_photo(photo, info, now)
+            _set_companions(photo, info.companions)
+            session.flush()
+            return photo.id
+
+    def record_error(
+        self,
+        root: str | PurePath,
+        relpath: str | PurePath,
+        error: str,
+        *,
+        size: int | None = None,
+        mtime_ns: int | None = None,
+    ) -> int:
+        """Remember that a file could not be read, so an unchanged rerun skips it; returns its id.
+
+        Size and mtime default to the file's current ``stat`` (or -1 when it cannot be
+        read, so the file is retried next time).
+        """
+        root, relpath = normalize_root(root), normalize_relpath(relpath)
+        if size is None or mtime_ns is None:
+            try:
+                stat = (Path(root) / relpath).stat()
+                size, mtime_ns = stat.st_size, stat.st_mtime_ns
+            except OSError:
+                size, mtime_ns = -1, -1
+        with self._write() as session:
+            photo = session.scalar(select(Photo).where(Photo.root == root, Photo.relpath == relpath))
+            now = utc_now()
+            if photo is None:
+                photo = Photo(root=root, relpath=relpath, first_seen=now)
+                session.add(photo)
+            photo.size, photo.mtime_ns, photo.decode_error, photo.last_seen = (
+                size,
+                mtime_ns,
+                error,
+                now,
+            )
+            session.flush()
+            return photo.id
+
+    def photo(self, photo_id: int, *, with_thumbnail: bool = False) -> PhotoRecord | None:
+        with self._read() as session:
+            photo = session.scalar(
+                _photo_query(with_thumbnail).where(Photo.id == photo_id)
+            )
+            return None if photo is None else convert.photo_record(photo, with_thumbnail)
+
+    def photo_by_path(
+        self, root: str | PurePath, relpath: str | PurePath, *, with_thumbnail: bool = False
+    ) -> PhotoRecord | None:
+        root, relpath = normalize_root(root), normalize_relpath(relpath)
+        with self._read() as session:
+            photo = session.scalar(
+                _photo_query(with_thumbnail).where(Photo.root == root, Photo.relpath == relpath)
+            )
+            return None if photo is None else convert.photo_record(photo, with_thumbnail)
+
+    def find_by_hash(
+        self, content_hash: str, *, root: str | PurePath | None = None
+    ) -> list[PhotoRecord]:
+        """Every photo with this content hash (a moved, renamed or copied file), newest first."""
+        query = _photo_query(False).where(Photo.content_hash == content_hash)
+        if root is not None:
+            query = query.where(Photo.root == normalize_root(root))
+        with self._read() as session:
+            photos = session.scalars(query.order_by(Photo.last_seen.desc(), Photo.id.desc()))
+            return [convert.photo_record(p, False) for p in photos]
+
+    def photo_by_hash(
+        self, content_hash: str, *, root: str | PurePath | None = None
+    ) -> PhotoRecord | None:
+        """The most recently seen photo with this content hash, or None."""
+        found = self.find_by_hash(content_hash, root=root)
+        return found[0] if found else None
+
+    def photos(self, root: str | PurePath, *, with_thumbnails: bool = False) -> list[PhotoRecord]:
+        """All photos of a folder, in path order."""
+        with self._read() as session:
+            photos = session.scalars(
+                _photo_query(with_thumbnails)
+                .where(Photo.root == normalize_root(root))
+                .order_by(Photo.relpath)
+            )
+            return [convert.photo_record(p, with_thumbnails) for p in photos]
+
+    def roots(self) -> list[str]:
+        """Every folder the catalog knows, sorted."""
+        with self._read() as session:
+            return list(session.scalars(select(Photo.root).distinct().order_by(Photo.root)))
+
+    def unchanged(
+        self, root: str | PurePath, relpath: str | PurePath, size: int, mtime_ns: int
+    ) -> PhotoRecord | None:
+        """The cached photo (thumbnail included) when size and mtime still match, else None."""
+        record = self.photo_by_path(root, relpath, with_thumbnail=True)
+        if record is None or record.size != size or record.mtime_ns != mtime_ns:
+            return None
+        return record
+
+    def move_photo(
+        self,
+        photo_id: int,
+        new_relpath: str | PurePath,
+        *,
+        new_root: str | PurePath | None = None,
+        companions: Sequence[str | PurePath] | None = None,
+    ) -> PhotoRecord:
+        """Point a photo at its new place, keeping its scores, decisions and series.
+
+        ``companions`` replaces the other files' paths (relative to the new root); None keeps them.
+        Raises CatalogError when another photo is already recorded at the new path.
+        """
+        with self._write() as session:
+            photo = session.scalar(_photo_query(False).where(Photo.id == photo_id))
+            if photo is None:
+                raise KeyError(f"no photo with id {photo_id} in {self.path}")
+            root = photo.root if new_root is None else normalize_root(new_root)
+            relpath = normalize_relpath(new_relpath)
+            taken = session.scalar(
+                select(Photo.id).where(
+                    Photo.root == root, Photo.relpath == relpath, Photo.id != photo_id
+                )
+            )
+            if taken is not None:
+                raise CatalogError(
+                    self.path,
+                    f"cannot move photo {photo_id} to {root}/{relpath}: photo {taken} is "
+                    "already recorded there",
+                )
+            photo.root, photo.relpath = root, relpath
+            if companions is not None:
+                _set_companions(photo, companions)
+            session.flush()
+            return convert.photo_record(photo, False)
+
+    # -- series and scores -------------------------------------------------------------
+
+    def replace_series(
+        self,
+        root: str | PurePath,
+        groups: Sequence[Sequence[int]],
+        params: Mapping[str, Any],
+    ) -> list[int]:
+        """Replace the folder's series with ``groups`` (photo ids in capture order).
+
+        ``params`` records the grouping parameters.  Returns the new series ids in order.
+        """
+        root = normalize_root(root)
+        now = utc_now()
+        with self._write() as session:
+            session.execute(delete(Series).where(Series.root == root))
+            ids = []
+            for ordinal, group in enumerate(groups):
+                series = Series(root=root, ordinal=ordinal, params=dict(params), created_at=now)
+                session.add(series)
+                session.flush()
+                session.add_all(
+                    SeriesMembership(series_id=series.id, photo_id=pid, position=pos)
+                    for pos, pid in enumerate(group)
+                )
+                ids.append(series.id)
+            session.flush()
+            return ids
+
+    def series(
+        self,
+        root: str | PurePath,
+        *,
+        model: str | None = None,
+        weights_id: str | None = None,
+        with_thumbnails: bool = False,
+    ) -> list[SeriesView]:
+        """The folder's series with members, scores and current decisions.
+
+        Scores come from ``model``/``weights_id`` when given, else each photo's newest score.
+        """
+        with self._read() as session:
+            rows = session.execute(
+                select(Series, SeriesMembership.photo_id, SeriesMembership.position)
+                .join(SeriesMembership, SeriesMembership.series_id == Series.id)
+                .where(Series.root == normalize_root(root))
+                .order_by(Series.ordinal, SeriesMembership.position)
+            ).all()
+            photo_ids = [photo_id for _s, photo_id, _p in rows]
+            photos = {
+                p.id: convert.photo_record(p, with_thumbnails)
+                for chunk in _chunks(photo_ids)
+                for p in session.scalars(_photo_query(with_thumbnails).where(Photo.id.in_(chunk)))
+            }
+            scores = _newest_scores(session, photo_ids, model, weights_id)
+            decisions = _current_decisions(session, photo_ids)
+        grouped: dict[int, tuple[Series, list[SeriesMember]]] = {}
+        for series, photo_id, position in rows:
+            score = scores.get(photo_id)
+            member = SeriesMember(
+                photo=photos[photo_id],
+                position=position,
+                score=None if score is None else score.score,
+                rank=None if score is None else score.rank,
+                decision=decisions.get(photo_id, UNDECIDED),
+            )
+            grouped.setdefault(series.id, (series, []))[1].append(member)
+        return [
+            SeriesView(
+                id=s.id,
+                root=s.root,
+                ordinal=s.ordinal,
+                params=dict(s.params),
+                created_at=s.created_at,
+                members=tuple(members),
+            )
+            for s, members in grouped.values()
+        ]
+
+    def set_scores(
+        self,
+        model: str,
+        weights_id: str,
+        scores: Mapping[int, tuple[float, int | None]],
+        *,
+        series_mode: str | None = None,
+    ) -> None:
+        """Store ``{photo_id: (score, rank within series)}`` for one model and weights."""
+        if not scores:
+            return
+        now = utc_now()
+        rows = [
+            {
+                "photo_id": photo_id,
+                "model": model,
+                "weights_id": weights_id,
+                "score": float(score),
+                "rank": rank,
+                "series_mode": series_mode,
+                "scored_at": now,
+            }
+            for photo_id, (score, rank) in scores.items()
+        ]
+        statement = sqlite_insert(Score)
+        statement = statement.on_conflict_do_update(
+            index_elements=[Score.photo_id, Score.model, Score.weights_id],
+            set_={
+                name: statement.excluded[name]
+                for name in ("score", "rank", "series_mode", "scored_at")
+            },
+        )
+        with self._write() as session:
+            session.execute(statement, rows)
+
+    def scores(
+        self, photo_ids: Iterable[int], model: str, weights_id: str
+    ) -> dict[int, ScoreRecord]:
+        """Stored scores of these photos for one model and weights (missing ones are absent)."""
+        with self._read() as session:
+            return _newest_scores(session, list(photo_ids), model, weights_id)
+
+    # -- decisions -----------------------------------------------------------------------
+
+    def decision(self, photo_id: int) -> DecisionState:
+        """The photo's current decision (``UNDECIDED`` when none was made)."""
+        with self._read() as session:
+            return _current_decisions(session, [photo_id]).get(photo_id, UNDECIDED)
+
+    def decisions(self, photo_ids: Iterable[int]) -> dict[int, DecisionState]:
+        with self._read() as session:
+            ids = list(photo_ids)
+            found = _current_decisions(session, ids)
+        return {pid: found.get(pid, UNDECIDED) for pid in ids}
+
+    def decision_history(self, photo_id: int) -> list[DecisionState]:
+        """Every recorded state of the photo, oldest first."""
+        with self._read() as session:
+            rows = session.scalars(
+                select(Decision).where(Decision.photo_id == photo_id).order_by(Decision.id)
+            )
+            return [convert.decision_state(row) for row in rows]
+
+    def set_decision(
+        self,
+        photo_id: int,
+        *,
+        flag: Flag | str = UNSET,
+        rating: int = UNSET,
+        label: str | None = UNSET,
+        source: DecisionSource | str = DecisionSource.AUTO,
+    ) -> DecisionState:
+        """Change some marks of a photo and return the state before (for undo).
+
+        Arguments left out keep their value.  An automatic decision never replaces a user
+        decision: it is ignored until the user clears theirs (``clear_user_decision``).
+        """
+        source = DecisionSource(source)
+        with self._write() as session:
+            previous = _current_decisions(session, [photo_id]).get(photo_id, UNDECIDED)
+            if source is DecisionSource.AUTO and previous.is_user:
+                return previous
+            wanted = DecisionState(
+                flag=previous.flag if flag is UNSET else Flag(flag),
+                rating=previous.rating if rating is UNSET else _valid_rating(rating),
+                label=previous.label if label is UNSET else (label or None),
+                source=source,
+            )
+            _append_decision(session, photo_id, wanted, previous)
+            return previous
+
+    def restore_decision(self, photo_id: int, state: DecisionState) -> DecisionState:
+        """Put back an earlier state exactly, source included (undo/redo); returns the one replaced."""
+        with self._write() as session:
+            previous = _current_decisions(session, [photo_id]).get(photo_id, UNDECIDED)
+            _append_decision(session, photo_id, state, previous)
+            return previous
+
+    def clear_user_decision(self, photo_id: int) -> DecisionState:
+        """Drop the user's decision: the newest automatic one (or none) applies again.
+
+        Returns the state before.  Does nothing when the current decision is automatic.
+        """
+        with self._write() as session:
+            previous = _current_decisions(session, [photo_id]).get(photo_id, UNDECIDED)
+            if not previous.is_user:
+                return previous
+            last_auto = session.scalar(
+                select(Decision)
+                .where(Decision.photo_id == photo_id, Decision.source == DecisionSource.AUTO.value)
+                .order_by(Decision.id.desc())
+                .limit(1)
+            )
+            state = UNDECIDED if last_auto is None else convert.decision_state(last_auto)
+            _append_decision(session, photo_id, state, previous, force=True)
+            return previous
+
+    # -- runs ----------------------------------------------------------------------------
+
+    def begin_run(self, folder: str | PurePath, options: Mapping[str, Any] | None = None) -> int:
+        """Record the start of a cull of ``folder``; returns the run id."""
+        with self._write() as session:
+            run = Run(
+                folder=normalize_root(folder),
+                started_at=utc_now(),
+                status=RunStatus.RUNNING.value,
+                options=dict(options or {}),
+                counts={},
+                pid=os.getpid(),
+                host=socket.gethostname(),
+            )
+            session.add(run)
+            session.flush()
+            return run.id
+
+    def finish_run(
+        self,
+        run_id: int,
+        status: RunStatus | str = RunStatus.COMPLETED,
+        counts: Mapping[str, int] | None = None,
+        error: str | None = None,
+    ) -> RunRecord:
+        """Record how a run ended (completed, interrupted or failed) and its counts."""
+        with self._write() as session:
+            run = session.get(Run, run_id)
+            if run is None:
+                raise KeyError(f"no run with id {run_id} in {self.path}")
+            run.status = RunStatus(status).value
+            run.finished_at = utc_now()
+            run.counts = dict(counts or {})
+            run.error = error
+            session.flush()
+            return convert.run_record(run)
+
+    def runs(self, folder: str | PurePath | None = None, *, limit: int = 50) -> list[RunRecord]:
+        """Recent runs, newest first, optionally of one folder."""
+        query = select(Run).order_by(Run.id.desc()).limit(limit)
+        if folder is not None:
+            query = query.where(Run.folder == normalize_root(folder))
+        with self._read() as session:
+            return [convert.run_record(run) for run in session.scalars(query)]
+
+
+def _photo_query(with_thumbnail: bool):  # noqa: ANN202 - a Select of Photo
+    query = select(Photo).options(selectinload(Photo.files))
+    return query.options(undefer(Photo.thumbnail)) if with_thumbnail else query
+
+
+def _set_companions(photo: Photo, companions: Iterable[str | PurePath]) -> None:
+    wanted = list(dict.fromkeys(normalize_relpath(c) for c in companions))
+    if [f.relpath for f in photo.files] != wanted:
+        photo.files.clear()
+        photo.files.extend(PhotoFile(relpath=relpath) for relpath in wanted)
+
+
+def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    for start in range(0, len(ids), _IN_CHUNK):
+        yield ids[start : start + _IN_CHUNK]
+
+
+def _newest_scores(
+    session: Session, photo_ids: Sequence[int], model: str | None, weights_id: str | None
+) -> dict[int, ScoreRecord]:
+    found: dict[int, ScoreRecord] = {}
+    for chunk in _chunks(photo_ids):
+        query = select(Score).where(Score.photo_id.in_(chunk))
+        if model is not None:
+            query = query.where(Score.model == model)
+        if weights_id is not None:
+            query = query.where(Score.weights_id == weights_id)
+        for row in session.scalars(query.order_by(Score.scored_at, Score.id)):
+            found[row.photo_id] = convert.score_record(row)  # newest wins
+    return found
+
+
+def _current_decisions(session: Session, photo_ids: Sequence[int]) -> dict[int, DecisionState]:
+    found: dict[int, DecisionState] = {}
+    for chunk in _chunks(photo_ids):
+        newest = (
+            select(func.max(Decision.id))
+            .where(Decision.photo_id.in_(chunk))
+            .group_by(Decision.photo_id)
+        )
+        for row in session.scalars(select(Decision).where(Decision.id.in_(newest))):
+            found[row.photo_id] = convert.decision_state(row)
+    return found
+
+
+def _append_decision(
+    session: Session,
+    photo_id: int,
+    state: DecisionState,
+    previous: DecisionState,
+    *,
+    force: bool = False,
+) -> None:
+    same = (state.flag, state.rating, state.label, state.source) == (
+        previous.flag,
+        previous.rating,
+        previous.label,
+        previous.source,
+    )
+    if same and previous.decided_at is not None and not force:
+        return
+    if session.get(Photo, photo_id) is None:
+        raise KeyError(f"no photo with id {photo_id}")
+    session.add(
+        Decision(
+            photo_id=photo_id,
+            flag=Flag(state.flag).value,
+            rating=_valid_rating(state.rating),
+            label=state.label,
+            source=DecisionSource(state.source).value,
+            decided_at=utc_now(),
+        )
+    )
+
+
+def _valid_rating(rating: int) -> int:
+    if not isinstance(rating, int) or not MIN_RATING <= rating <= MAX_RATING:
+        raise ValueError(f"rating must be an integer from {MIN_RATING} to {MAX_RATING}, got {rating!r}")
+    return rating
