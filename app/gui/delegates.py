@@ -1,0 +1,201 @@
+"""Delegates that paint thumbnails with badges and culling marks."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPointF, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+from app.catalog import DecisionState, Flag
+from app.gui import theme
+from app.gui.items import LABEL_COLOURS
+from app.gui.models import Role
+
+CAPTION_HEIGHT = 22
+MARGIN = 6
+
+
+def fit_rect(pixmap_size: QSize, bounds: QRect) -> QRect:
+    """The largest rectangle of the pixmap's aspect ratio centred in ``bounds``."""
+    scaled = pixmap_size.scaled(bounds.size(), Qt.AspectRatioMode.KeepAspectRatio)
+    x = bounds.x() + (bounds.width() - scaled.width()) // 2
+    y = bounds.y() + (bounds.height() - scaled.height()) // 2
+    return QRect(x, y, scaled.width(), scaled.height())
+
+
+def draw_pixmap(painter: QPainter, pixmap: QPixmap | None, bounds: QRect, error: str = "") -> QRect:
+    """Paint the thumbnail (or a placeholder) and return where it landed."""
+    if pixmap is None or pixmap.isNull():
+        painter.fillRect(bounds, QColor("#242424"))
+        painter.setPen(theme.REJECT if error else theme.TEXT_DIM)
+        painter.drawText(bounds, Qt.AlignmentFlag.AlignCenter, "unreadable" if error else "…")
+        return bounds
+    target = fit_rect(pixmap.size(), bounds)
+    painter.drawPixmap(target, pixmap)
+    return target
+
+
+def draw_pill(painter: QPainter, rect: QRectF, text: str, fill: QColor, fg: QColor) -> None:
+    path = QPainterPath()
+    path.addRoundedRect(rect, rect.height() / 2, rect.height() / 2)
+    painter.fillPath(path, fill)
+    painter.setPen(fg)
+    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+
+
+def _star(center: QPointF, radius: float) -> QPolygonF:
+    import math
+
+    points = []
+    for i in range(10):
+        r = radius if i % 2 == 0 else radius * 0.45
+        angle = -math.pi / 2 + i * math.pi / 5
+        points.append(QPointF(center.x() + r * math.cos(angle), center.y() + r * math.sin(angle)))
+    return QPolygonF(points)
+
+
+def draw_stars(painter: QPainter, left: float, center_y: float, rating: int, radius: float = 5.5) -> None:
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(theme.STAR)
+    for i in range(max(0, min(rating, 5))):
+        painter.drawPolygon(_star(QPointF(left + radius + i * (2 * radius + 2), center_y), radius))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+
+
+def draw_flag(painter: QPainter, rect: QRectF, flag: str) -> None:
+    """A green tick-flag for picks, a red cross for rejects, in a round badge."""
+    if flag not in (Flag.PICK, Flag.REJECT):
+        return
+    colour = theme.PICK if flag == Flag.PICK else theme.REJECT
+    path = QPainterPath()
+    path.addEllipse(rect)
+    painter.fillPath(path, colour)
+    pen = QPen(QColor("#ffffff"), max(2.0, rect.width() / 9))
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    painter.setPen(pen)
+    c, r = rect.center(), rect.width() * 0.22
+    if flag == Flag.PICK:
+        painter.drawPolyline(
+            QPolygonF([QPointF(c.x() - r, c.y()), QPointF(c.x() - r * 0.2, c.y() + r * 0.8),
+                       QPointF(c.x() + r * 1.1, c.y() - r * 0.8)])
+        )
+    else:
+        painter.drawLine(QPointF(c.x() - r, c.y() - r), QPointF(c.x() + r, c.y() + r))
+        painter.drawLine(QPointF(c.x() - r, c.y() + r), QPointF(c.x() + r, c.y() - r))
+
+
+def draw_decision(painter: QPainter, image_rect: QRect, decision: DecisionState | None) -> None:
+    """Flag badge top right, colour label as a bar along the bottom, stars bottom left."""
+    if decision is None:
+        return
+    if decision.flag == Flag.REJECT:
+        painter.fillRect(image_rect, QColor(0, 0, 0, 130))  # rejects recede, like Lightroom
+    badge = QRectF(image_rect.right() - 24, image_rect.top() + 5, 19, 19)
+    draw_flag(painter, badge, decision.flag)
+    if decision.label:
+        colour = QColor(LABEL_COLOURS.get(decision.label, "#888888"))
+        painter.fillRect(QRect(image_rect.left(), image_rect.bottom() - 4, image_rect.width(), 5), colour)
+    if decision.rating:
+        back = QRectF(image_rect.left() + 3, image_rect.bottom() - 21, decision.rating * 13 + 6, 16)
+        path = QPainterPath()
+        path.addRoundedRect(back, 4, 4)
+        painter.fillPath(path, QColor(0, 0, 0, 150))
+        draw_stars(painter, back.left() + 3, back.center().y(), decision.rating)
+
+
+class _CellDelegate(QStyledItemDelegate):
+    """Shared cell background and selection frame."""
+
+    def __init__(self, cell: QSize, parent=None) -> None:
+        super().__init__(parent)
+        self.cell = cell
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        return self.cell
+
+    def _background(self, painter: QPainter, option: QStyleOptionViewItem) -> QRect:
+        rect = option.rect.adjusted(3, 3, -3, -3)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        path = QPainterPath()
+        path.addRoundedRect(QRectF(rect), 5, 5)
+        painter.fillPath(path, theme.CELL_SELECTED if selected else theme.CELL)
+        if option.state & QStyle.StateFlag.State_HasFocus and selected:
+            painter.setPen(QPen(theme.ACCENT, 2))
+            painter.drawPath(path)
+        return rect
+
+
+class SeriesDelegate(_CellDelegate):
+    """Best frame, frame-count badge, score spread and whether the series was reviewed."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        rect = self._background(painter, option)
+        image_bounds = rect.adjusted(MARGIN, MARGIN, -MARGIN, -MARGIN - CAPTION_HEIGHT)
+        image_rect = draw_pixmap(painter, index.data(Role.Thumbnail), image_bounds)
+        draw_decision(painter, image_rect, index.data(Role.Decision))
+
+        font = QFont(option.font)
+        font.setPointSizeF(max(7.0, font.pointSizeF() - 1))
+        font.setBold(True)
+        painter.setFont(font)
+        count = index.data(Role.FrameCount) or 0
+        if count > 1:
+            draw_pill(painter, QRectF(image_rect.left() + 5, image_rect.top() + 5, 34, 18),
+                      f"×{count}", QColor(0, 0, 0, 170), QColor("#ffffff"))
+        caption = QRect(rect.left() + MARGIN, rect.bottom() - CAPTION_HEIGHT - 2,
+                        rect.width() - 2 * MARGIN, CAPTION_HEIGHT)
+        font.setBold(False)
+        painter.setFont(font)
+        painter.setPen(theme.TEXT)
+        name = str(index.data(Qt.ItemDataRole.DisplayRole) or "").rsplit(" (", 1)[0]
+        painter.drawText(caption, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         painter.fontMetrics().elidedText(name, Qt.TextElideMode.ElideMiddle,
+                                                          caption.width() - 90))
+        score = index.data(Role.Score)
+        spread = index.data(Role.ScoreSpread) or 0.0
+        text = "" if score is None else f"{score:.1f}"
+        if count > 1 and score is not None:
+            text += f"  Δ{spread:.1f}"
+        painter.setPen(theme.BEST if index.data(Role.Reviewed) is False else theme.TEXT_DIM)
+        painter.drawText(caption, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text)
+        painter.restore()
+
+
+class FrameDelegate(_CellDelegate):
+    """A frame of the strip: rank, score, best-frame marker and the decision marks."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        rect = self._background(painter, option)
+        rank = index.data(Role.Rank) or 0
+        if rank == 1:
+            path = QPainterPath()
+            path.addRoundedRect(QRectF(rect).adjusted(1, 1, -1, -1), 5, 5)
+            painter.setPen(QPen(theme.BEST, 2))
+            painter.drawPath(path)
+        image_bounds = rect.adjusted(MARGIN, MARGIN, -MARGIN, -MARGIN - CAPTION_HEIGHT)
+        image_rect = draw_pixmap(painter, index.data(Role.Thumbnail), image_bounds,
+                                 index.data(Role.Error) or "")
+        draw_decision(painter, image_rect, index.data(Role.Decision))
+
+        font = QFont(option.font)
+        font.setPointSizeF(max(7.0, font.pointSizeF() - 1))
+        font.setBold(True)
+        painter.setFont(font)
+        caption = QRect(rect.left() + MARGIN, rect.bottom() - CAPTION_HEIGHT - 2,
+                        rect.width() - 2 * MARGIN, CAPTION_HEIGHT)
+        if rank == 1:
+            draw_pill(painter, QRectF(caption.left(), caption.center().y() - 8, 44, 16), "BEST",
+                      theme.BEST, QColor("#1a1a1a"))
+        else:
+            painter.setPen(theme.TEXT_DIM)
+            painter.drawText(caption, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                             f"#{rank}" if rank else "")
+        score = index.data(Role.Score)
+        painter.setPen(theme.BEST if rank == 1 else theme.TEXT)
+        painter.drawText(caption, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                         "–" if score is None else f"{score:.2f}")
+        painter.restore()

@@ -1,0 +1,107 @@
+"""The open folder as the GUI sees it: series and decisions read from and written to the catalog.
+
+Everything goes through :class:`app.catalog.Catalog`; this module only turns its frozen
+records into view items and keeps the undo information ``set_decision`` returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+
+from app.catalog import Catalog, DecisionSource, DecisionState, SeriesMember, SeriesView
+from app.gui.items import FrameItem, SeriesItem
+from app.photos import PhotoFile, read_metadata
+
+
+def _captured(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def frame_from_member(member: SeriesMember, rank: int, model: str = "") -> FrameItem:
+    photo = member.photo
+    files = photo.files
+    # decode the JPEG of a RAW+JPEG pair: the scanner's own rule picks it
+    decode = PhotoFile(files[0], photo.relpath, photo.size, photo.mtime_ns, files[1:]).decode_path
+    camera = " ".join(p for p in (photo.camera_make, photo.camera_model) if p)
+    return FrameItem(
+        photo_id=photo.id,
+        path=str(decode),
+        companions=tuple(str(f) for f in files if f != decode),
+        score=member.score,
+        rank=rank,
+        decision=member.decision,
+        captured=_captured(photo.capture_time),
+        camera=camera,
+        width=photo.width or 0,
+        height=photo.height or 0,
+        model=model,
+        error=photo.decode_error or "",
+    )
+
+
+def series_item(view: SeriesView, model: str = "") -> SeriesItem:
+    """Frames ordered by rank (best first); unscored frames follow in capture order."""
+
+    def order(m: SeriesMember) -> tuple:
+        if m.rank is not None:
+            return (0, m.rank, m.position)
+        if m.score is not None:
+            return (1, -m.score, m.position)
+        return (2, 0, m.position)
+
+    members = sorted(view.members, key=order)
+    scored = any(m.score is not None for m in members)
+    frames = [frame_from_member(m, i + 1 if scored else 0, model) for i, m in enumerate(members)]
+    return SeriesItem(series_id=view.id, frames=frames)
+
+
+class FolderLibrary:
+    """Reads a folder's series and writes user decisions, one catalog transaction each."""
+
+    def __init__(self, catalog: Catalog, root: str | Path) -> None:
+        self.catalog = catalog
+        self.root = str(Path(root).resolve())
+        self.model = ""
+        self._exposure: dict[int, tuple[str, str]] = {}
+
+    def load(self) -> list[SeriesItem]:
+        runs = self.catalog.runs(self.root, limit=1)
+        if runs:
+            options = runs[0].options
+            self.model = str(options.get("weights_id") or options.get("scorer") or "")
+        return [series_item(v, self.model) for v in self.catalog.series(self.root)]
+
+    def decision(self, photo_id: int) -> DecisionState:
+        return self.catalog.decision(photo_id)
+
+    def set_decision(self, photo_id: int, **marks) -> tuple[DecisionState, DecisionState]:
+        """Apply the user's marks now (a crash loses nothing); return (before, after)."""
+        before = self.catalog.set_decision(photo_id, source=DecisionSource.USER, **marks)
+        return before, self.catalog.decision(photo_id)
+
+    def restore(self, photo_id: int, state: DecisionState) -> None:
+        self.catalog.restore_decision(photo_id, state)
+
+    def decisions(self, photo_ids: Iterable[int]) -> dict[int, DecisionState]:
+        return self.catalog.decisions(photo_ids)
+
+    def exposure(self, frame: FrameItem) -> tuple[str, str]:
+        """(exposure line, camera line) from the file's EXIF, read once per photo."""
+        if frame.photo_id not in self._exposure:
+            meta = read_metadata(frame.path)
+            parts = [
+                f"{meta.exposure_time} s" if meta.exposure_time else "",
+                f"f/{meta.f_number:g}" if meta.f_number else "",
+                f"ISO {meta.iso}" if meta.iso else "",
+                f"{meta.focal_length:g} mm" if meta.focal_length else "",
+            ]
+            camera = " ".join(p for p in (meta.make, meta.model) if p)
+            self._exposure[frame.photo_id] = ("  ".join(p for p in parts if p), camera)
+        return self._exposure[frame.photo_id]

@@ -1,0 +1,61 @@
+"""Dark, neutral-grey theme: photos are judged against grey, never against a bright UI."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+
+BACKGROUND = QColor("#1e1e1e")
+PANEL = QColor("#262626")
+VIEW = QColor("#181818")
+CELL = QColor("#2c2c2c")
+CELL_SELECTED = QColor("#3d4a5c")
+BORDER = QColor("#3a3a3a")
+TEXT = QColor("#d8d8d8")
+TEXT_DIM = QColor("#8c8c8c")
+ACCENT = QColor("#4a90d9")
+BEST = QColor("#f0b429")
+PICK = QColor("#46a758")
+REJECT = QColor("#e5484d")
+STAR = QColor("#f0c040")
+
+STYLESHEET = f"""
+QMainWindow, QDialog {{ background: {BACKGROUND.name()}; }}
+QToolBar {{ background: {PANEL.name()}; border: 0; border-bottom: 1px solid {BORDER.name()};
+            spacing: 4px; padding: 3px; }}
+QToolButton {{ color: {TEXT.name()}; padding: 4px 8px; border-radius: 3px; }}
+QToolButton:hover {{ background: #383838; }}
+QToolButton:checked {{ background: {CELL_SELECTED.name()}; }}
+QListView {{ background: {VIEW.name()}; border: 0; }}
+QStatusBar {{ background: {PANEL.name()}; color: {TEXT_DIM.name()}; }}
+QProgressBar {{ background: #333; border: 0; border-radius: 3px; color: {TEXT.name()};
+                text-align: center; max-height: 14px; }}
+QProgressBar::chunk {{ background: {ACCENT.name()}; border-radius: 3px; }}
+QSplitter::handle {{ background: {BORDER.name()}; }}
+QLabel#detailsTitle {{ color: {TEXT.name()}; font-weight: bold; font-size: 13px; }}
+QLabel[role="key"] {{ color: {TEXT_DIM.name()}; }}
+QFrame#details {{ background: {PANEL.name()}; }}
+QFrame#messageBar {{ background: #4a2326; border-bottom: 1px solid #6b2f33; }}
+QComboBox {{ background: #333; color: {TEXT.name()}; border: 1px solid {BORDER.name()};
+             padding: 2px 6px; border-radius: 3px; }}
+"""
+
+
+def apply(app: QApplication) -> None:
+    """Fusion style with a dark palette and the stylesheet above."""
+    app.setStyle("Fusion")
+    pal = QPalette()
+    pal.setColor(QPalette.ColorRole.Window, BACKGROUND)
+    pal.setColor(QPalette.ColorRole.WindowText, TEXT)
+    pal.setColor(QPalette.ColorRole.Base, VIEW)
+    pal.setColor(QPalette.ColorRole.AlternateBase, PANEL)
+    pal.setColor(QPalette.ColorRole.Text, TEXT)
+    pal.setColor(QPalette.ColorRole.Button, PANEL)
+    pal.setColor(QPalette.ColorRole.ButtonText, TEXT)
+    pal.setColor(QPalette.ColorRole.Highlight, CELL_SELECTED)
+    pal.setColor(QPalette.ColorRole.HighlightedText, QColor("#ffffff"))
+    pal.setColor(QPalette.ColorRole.ToolTipBase, PANEL)
+    pal.setColor(QPalette.ColorRole.ToolTipText, TEXT)
+    pal.setColor(QPalette.ColorRole.PlaceholderText, TEXT_DIM)
+    app.setPalette(pal)
+    app.setStyleSheet(STYLESHEET)

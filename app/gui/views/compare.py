@@ -1,0 +1,73 @@
+"""Compare: two to four frames side by side, zoom and pan locked together."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, Signal
+from PySide6.QtWidgets import QGridLayout, QWidget
+
+from app.gui.items import FrameItem
+from app.gui.thumbnails import ThumbnailManager
+from app.gui.views.image_pane import ImagePane, ViewState
+
+MAX_FRAMES = 4
+
+
+class CompareView(QWidget):
+    """Panes share one ViewState; the current frame's pane is outlined."""
+
+    frame_clicked = Signal(int)
+
+    def __init__(self, thumbnails: ThumbnailManager, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = ViewState(self)
+        self._thumbs = thumbnails
+        self.panes: list[ImagePane] = []
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setSpacing(2)
+
+    def frames(self) -> list[FrameItem]:
+        return [p.frame for p in self.panes if p.frame is not None]
+
+    def show_frames(self, frames: list[FrameItem], current_id: int) -> None:
+        frames = frames[:MAX_FRAMES]
+        if [f.photo_id for f in frames] != [f.photo_id for f in self.frames()]:
+            self._rebuild(len(frames))
+        for pane, frame in zip(self.panes, frames, strict=True):
+            pane.set_frame(frame)
+        self.set_current(current_id)
+
+    def _rebuild(self, count: int) -> None:
+        for pane in self.panes:
+            self._grid.removeWidget(pane)
+            pane.deleteLater()
+        self.panes = []
+        columns = 2 if count == 4 else max(count, 1)
+        for i in range(count):
+            pane = ImagePane(self._thumbs, self.state, self)
+            pane.clicked.connect(self.frame_clicked)
+            self._grid.addWidget(pane, i // columns, i % columns)
+            self.panes.append(pane)
+
+    def set_current(self, photo_id: int) -> None:
+        for pane in self.panes:
+            pane.set_current(pane.frame is not None and pane.frame.photo_id == photo_id)
+
+    def update_frame(self, frame: FrameItem) -> None:
+        for pane in self.panes:
+            if pane.frame is not None and pane.frame.photo_id == frame.photo_id:
+                pane.set_frame(frame)
+
+    def toggle_zoom(self, global_cursor: QPointF | None = None) -> None:
+        """Zoom around the cursor in the pane under it (else the current pane's centre)."""
+        target, at = None, None
+        for pane in self.panes:
+            if global_cursor is not None:
+                local = pane.mapFromGlobal(global_cursor.toPoint())
+                if pane.rect().contains(local):
+                    target, at = pane, QPointF(local)
+                    break
+        if target is None:
+            target = next((p for p in self.panes if p.current), self.panes[0] if self.panes else None)
+        if target is not None:
+            target.toggle_zoom(at)

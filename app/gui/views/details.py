@@ -1,0 +1,68 @@
+"""Details panel: capture time, camera, exposure, file names, model and score."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QVBoxLayout, QWidget
+
+from app.gui.items import FrameItem, SeriesItem
+
+FIELDS = ("Files", "Captured", "Camera", "Lens", "Exposure", "Size", "Score", "Rank", "Model",
+          "Decision", "Series")
+
+
+class DetailsPanel(QFrame):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("details")
+        self.setMinimumWidth(240)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 12)
+        self.title = QLabel("No photo", self)
+        self.title.setObjectName("detailsTitle")
+        self.title.setWordWrap(True)
+        layout.addWidget(self.title)
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form.setHorizontalSpacing(10)
+        self.values: dict[str, QLabel] = {}
+        for name in FIELDS:
+            key = QLabel(name, self)
+            key.setProperty("role", "key")
+            value = QLabel("–", self)
+            value.setWordWrap(True)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            form.addRow(key, value)
+            self.values[name] = value
+        layout.addLayout(form)
+        layout.addStretch(1)
+
+    def show_frame(self, frame: FrameItem | None, series: SeriesItem | None = None) -> None:
+        if frame is None:
+            self.title.setText("No photo")
+            for label in self.values.values():
+                label.setText("–")
+            return
+        self.title.setText(frame.file_names[0])
+        d = frame.decision
+        flag = {"pick": "Pick", "reject": "Reject"}.get(d.flag, "Unflagged")
+        decision = ", ".join(p for p in (flag, f"{d.rating}★" if d.rating > 0 else "", d.label or "") if p)
+        values = {
+            "Files": "\n".join(frame.file_names),
+            "Captured": frame.captured.strftime("%Y-%m-%d %H:%M:%S.%f")[:-4] if frame.captured else "–",
+            "Camera": frame.camera or "–",
+            "Lens": frame.lens or "–",
+            "Exposure": frame.exposure or "–",
+            "Size": f"{frame.width} × {frame.height}" if frame.width else "–",
+            "Score": f"{frame.score:.2f}" if frame.score is not None else "not scored",
+            "Rank": (f"{frame.rank} of {series.frame_count}" if series else str(frame.rank))
+            if frame.rank else "–",
+            "Model": frame.model or "–",
+            "Decision": decision,
+            "Series": (f"{series.frame_count} frames, spread {series.score_spread:.2f}"
+                       if series else "–"),
+        }
+        if frame.error:
+            values["Files"] += f"\n⚠ {frame.error}"
+        for name, text in values.items():
+            self.values[name].setText(text)
