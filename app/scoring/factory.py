@@ -1,0 +1,85 @@
+"""Choosing the scorer: ``fgaesq``, ``technical``, or ``auto`` (FGAesQ when its weights are here).
+
+``auto`` must decide quickly offline: the weights check runs in a background thread with a
+deadline, and any failure or delay falls back to the technical scorer with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.scoring.base import Scorer, ScorerUnavailable
+from app.scoring.technical import TechnicalScorer
+
+MODEL_CHOICES = ("auto", "fgaesq", "technical")
+WEIGHTS_CHECK_DEADLINE_S = 0.8
+
+
+@dataclass(frozen=True)
+class ScorerChoice:
+    scorer: Scorer
+    note: str | None = None  # one line saying why auto fell back, else None
+
+
+def create_scorer(
+    model: str = "auto",
+    weights: str | Path | None = None,
+    device: str = "auto",
+    series_mode: str = "reference",
+) -> ScorerChoice:
+    """Build the scorer named by ``model``.
+
+    Raises:
+        ScorerUnavailable: ``model="fgaesq"`` and the model cannot be loaded.
+        ValueError: an unknown model name.
+    """
+    if model not in MODEL_CHOICES:
+        raise ValueError(f"unknown model {model!r}; choose one of {', '.join(MODEL_CHOICES)}")
+    if model == "technical":
+        return ScorerChoice(TechnicalScorer())
+    if model == "fgaesq":
+        return ScorerChoice(_fgaesq(weights or "fgaesq", device, series_mode))
+    if weights is None:
+        available, reason = fgaesq_weights_available()
+        if not available:
+            return ScorerChoice(TechnicalScorer(), f"Using the technical scorer: {reason}.")
+    try:
+        return ScorerChoice(_fgaesq(weights or "fgaesq", device, series_mode))
+    except ScorerUnavailable as exc:
+        return ScorerChoice(TechnicalScorer(), f"Using the technical scorer: {exc}.")
+
+
+def fgaesq_weights_available(name: str = "fgaesq", deadline_s: float = WEIGHTS_CHECK_DEADLINE_S) -> tuple[bool, str]:
+    """(available, reason) for the FGAesQ weights, decided within ``deadline_s`` seconds."""
+    outcome: dict[str, object] = {}
+
+    def check() -> None:
+        try:
+            import fgaesq_core
+
+            outcome["available"] = bool(fgaesq_core.weights_available(name))
+        except ImportError as exc:
+            outcome["error"] = f"the FGAesQ model library cannot be imported ({exc})"
+        except AttributeError:
+            outcome["error"] = "this installation's FGAesQ model library has no weights check"
+        except Exception as exc:
+            outcome["error"] = f"the FGAesQ weights check failed ({exc})"
+
+    worker = threading.Thread(target=check, name="fgaesq-weights-check", daemon=True)
+    worker.start()
+    worker.join(deadline_s)
+    if worker.is_alive():
+        return False, f"the FGAesQ weights could not be found within {deadline_s:g} s (offline?)"
+    if "error" in outcome:
+        return False, str(outcome["error"])
+    if not outcome.get("available"):
+        return False, "the FGAesQ weights are not downloaded and cannot be fetched (offline?)"
+    return True, "FGAesQ weights available"
+
+
+def _fgaesq(weights: str | Path, device: str, series_mode: str) -> Scorer:
+    from app.scoring.fgaesq import FGAesQScorer
+
+    return FGAesQScorer(weights=weights, device=device, series_mode=series_mode)

@@ -1,0 +1,56 @@
+"""Adapter from the FGAesQ model library (``fgaesq_core``) to the pipeline's Scorer protocol."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PIL import Image
+
+from app.scoring.base import ScorerUnavailable
+
+SERIES_MODES = ("reference", "pairwise")
+# DiffToken keeps 511 patch tokens: a 768x576 frame is 24x18 coarse 32 px regions plus the fine
+# ones, which fits the budget without dropping tokens.  Larger inputs would only be thrown away.
+DEFAULT_INPUT_SIZE = 768
+
+
+class FGAesQScorer:
+    """FGAesQ scores: single images through ``score``, bursts through ``rank_series``."""
+
+    name = "fgaesq"
+
+    def __init__(
+        self,
+        weights: str | Path = "fgaesq",
+        device: str = "auto",
+        series_mode: str = "reference",
+        batch_size: int = 16,
+    ) -> None:
+        if series_mode not in SERIES_MODES:
+            raise ValueError(f"series mode must be one of {', '.join(SERIES_MODES)}, not {series_mode!r}")
+        try:
+            import fgaesq_core
+
+            self._model = fgaesq_core.load_model(weights=str(weights), device=device)
+        except ImportError as exc:
+            raise ScorerUnavailable(f"the FGAesQ model library cannot be imported ({exc})") from exc
+        except AttributeError as exc:
+            raise ScorerUnavailable(f"the FGAesQ model library is incomplete ({exc})") from exc
+        except FileNotFoundError as exc:
+            raise ScorerUnavailable(f"weights file not found: {exc.filename or weights}") from exc
+        except Exception as exc:  # WeightsUnavailable, CheckpointError, device errors
+            raise ScorerUnavailable(f"cannot load FGAesQ weights {weights!s}: {exc}") from exc
+        self.series_mode = series_mode
+        self.batch_size = batch_size
+        self.weights_id = str(getattr(self._model, "weights_id", weights))
+        self.device = str(getattr(self._model, "device", device))
+        self.input_size = int(getattr(self._model, "input_size", DEFAULT_INPUT_SIZE))
+
+    def score(self, images: list[Image.Image]) -> list[float]:
+        return [float(s) for s in self._model.score(list(images), batch_size=self.batch_size)]
+
+    def rank_series(self, images: list[Image.Image]) -> list[float]:
+        if len(images) < 2:
+            return self.score(images)
+        ranking = self._model.rank_series(list(images), mode=self.series_mode)
+        return [float(s) for s in ranking.scores]
