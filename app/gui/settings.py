@@ -22,16 +22,21 @@ APP_NAME = "fgaesq-cull"
 MAX_RECENT = 10
 
 #: choices offered by the preferences dialog (value, label)
-SCORER_CHOICES = (("fgaesq", "FGAesQ (aesthetic model)"), ("technical", "Technical (no model)"))
+SCORER_CHOICES = (
+    ("auto", "Automatic (FGAesQ when its weights are here)"),
+    ("fgaesq", "FGAesQ (aesthetic model)"),
+    ("technical", "Technical (sharpness, noise, clipping)"),
+)
 DEVICE_CHOICES = (("auto", "Automatic"), ("cpu", "CPU"), ("cuda", "CUDA"), ("mps", "Apple MPS"))
 SIDECAR_CHOICES = (
     ("replace", "IMG_0001.xmp (Lightroom, Photo Mechanic)"),
     ("append", "IMG_0001.CR3.xmp (darktable, digiKam)"),
+    ("both", "Both names"),
 )
 XMP_SCHEME_CHOICES = (
-    ("lightroom", "Lightroom / Capture One"),
-    ("darktable", "darktable"),
-    ("digikam", "digiKam"),
+    ("mark_best", "Best frame 3★ Green, others Yellow"),
+    ("reject_others", "Best frame 3★ Green, others rejected"),
+    ("decisions", "Only my decisions"),
 )
 
 
@@ -51,13 +56,13 @@ def cache_dir() -> Path:
 class Preferences:
     """Every preference with its type and default; unknown JSON keys are ignored."""
 
-    scorer: str = "fgaesq"
-    weights: str = "fgaesq"
+    scorer: str = "auto"
+    weights: str = ""
     device: str = "auto"
     time_gap_s: float = 2.0
     similarity: float = 0.55
     sidecar_style: str = "replace"
-    xmp_scheme: str = "lightroom"
+    xmp_scheme: str = "mark_best"
     xmp_on_decision: bool = False
     auto_advance: bool = True
     accept_rejects_others: bool = True

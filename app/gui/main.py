@@ -1,0 +1,105 @@
+"""Entry point of ``fgaesq-cull-gui`` (and ``python -m app``), including ``--screenshot``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from app import __version__
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="fgaesq-cull-gui",
+        description="Cull photo bursts: the series, the best frame of each, keyboard culling.",
+    )
+    parser.add_argument("folder", nargs="?", help="folder of photos to open")
+    parser.add_argument("--catalog", help="catalog file (default: the per-user catalog)")
+    parser.add_argument("--screenshot", metavar="OUT.png",
+                        help="render the window with FOLDER loaded to a PNG and exit")
+    parser.add_argument("--view", choices=("series", "loupe", "compare"), default="series",
+                        help="the view to render with --screenshot")
+    parser.add_argument("--size", default="1600x1000", help="window size for --screenshot")
+    parser.add_argument("--timeout", type=float, default=300.0,
+                        help="seconds --screenshot waits for the cull to finish")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.screenshot and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if args.screenshot and not args.folder:
+        print("fgaesq-cull-gui: --screenshot needs a FOLDER", file=sys.stderr)
+        return 2
+
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication
+
+    from app.gui import theme
+    from app.gui.mainwindow import MainWindow
+    from app.gui.resources import icon_path
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("FGAesQ Cull")
+    app.setOrganizationName("fgaesq-cull")
+    app.setDesktopFileName("io.github.fgaesq.Cull")
+    app.setWindowIcon(QIcon(str(icon_path())))
+    theme.apply(app)
+    window = MainWindow(catalog_path=args.catalog)
+    if args.screenshot:
+        return screenshot(window, Path(args.folder), Path(args.screenshot), args.view, args.size,
+                          args.timeout)
+    window.show()
+    if args.folder:
+        window.open_folder(args.folder)
+    return app.exec()
+
+
+def wait_until_settled(window, timeout_s: float) -> bool:
+    """Process events until the cull and every thumbnail job are done; False on timeout."""
+    from PySide6.QtWidgets import QApplication
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        QApplication.processEvents()
+        if not window.is_culling() and not window.thumbnails.busy():
+            QApplication.processEvents()
+            if not window.thumbnails.busy():
+                return True
+        time.sleep(0.01)
+    return False
+
+
+def screenshot(window, folder: Path, out: Path, view: str, size: str, timeout_s: float) -> int:
+    """Load ``folder``, pick the longest burst, switch to ``view`` and save a PNG."""
+    width, height = (int(v) for v in size.lower().split("x"))
+    window.resize(width, height)
+    window.show()
+    if not window.open_folder(folder):
+        print(f"fgaesq-cull-gui: cannot open {folder}", file=sys.stderr)
+        return 1
+    settled = wait_until_settled(window, timeout_s)
+    series = max(window.series_model.series(), key=lambda s: s.frame_count, default=None)
+    if series is not None:
+        window.series_view.select_series(series.series_id)
+    window.set_view(view)
+    wait_until_settled(window, 30)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    ok = window.grab().save(str(out))
+    window.shutdown()
+    if not ok:
+        print(f"fgaesq-cull-gui: cannot write {out}", file=sys.stderr)
+        return 1
+    print(f"{out}: {len(window.series_model.series())} series"
+          + ("" if settled else " (the cull had not finished)"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,604 @@
+"""The main window: series grid, loupe and compare over a frame strip, details on the right."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QPointF, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QCursor, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.catalog import Catalog, CatalogError, DecisionState
+from app.gui import actions
+from app.gui.bus import SignalBus
+from app.gui.items import FrameItem, SeriesItem
+from app.gui.library import FolderLibrary
+from app.gui.models import FILTER_LABELS, FrameStripModel, SeriesFilter, SeriesListModel
+from app.gui.settings import PIPELINE_KEYS, Settings, cache_dir
+from app.gui.thumbnails import Decoder, ThumbnailManager
+from app.gui.views.compare import CompareView
+from app.gui.views.details import DetailsPanel
+from app.gui.views.loupe import LoupeView
+from app.gui.views.messages import MessageBar
+from app.gui.views.progress import ProgressPanel
+from app.gui.views.series_list import SeriesListView
+from app.gui.views.strip import StripView
+from app.gui.worker import CullJob, cull_options
+
+VIEWS = ("series", "loupe", "compare")
+RELOAD_INTERVAL_MS = 600
+
+
+class MainWindow(QMainWindow):
+    """Owns the models, the catalog connection and the background cull of the open folder."""
+
+    def __init__(self, settings: Settings | None = None, catalog_path: str | None = None,
+                 decoder: Decoder | None = None, run_pipeline: bool = True) -> None:
+        super().__init__()
+        self.setWindowTitle("FGAesQ Cull")
+        self.setAcceptDrops(True)
+        self.resize(1500, 950)
+        self.bus = SignalBus(self)
+        self.settings = settings or Settings(parent=self)
+        self.catalog_path = catalog_path
+        self.run_pipeline = run_pipeline
+        self.catalog: Catalog | None = None
+        self.library: FolderLibrary | None = None
+        self.job: CullJob | None = None
+        self.last_result = None
+        self.undo_stack = actions.new_undo_stack(self)
+        self.view = "series"
+        self._previous_view = "series"
+        self._series_by_id: dict[int, SeriesItem] = {}
+        self._last_reload = 0.0
+
+        self.thumbnails = ThumbnailManager(decoder, cache_dir() / "thumbnails", parent=self)
+        self.thumbnails.failed.connect(lambda path, msg: self.bus.error.emit(Path(path).name, msg))
+        self.series_model = SeriesListModel(self.thumbnails, self.settings.thumbnail_size, self)
+        self.strip_model = FrameStripModel(self.thumbnails, 128, self)
+        self._build_widgets()
+        self._build_actions()
+        self._connect()
+        self._reload_timer = QTimer(self, singleShot=True, interval=RELOAD_INTERVAL_MS)
+        self._reload_timer.timeout.connect(self.reload)
+        for problem in self.settings.load_errors:
+            self.bus.error.emit("Preferences", problem)
+        self.set_view("series")
+
+    # -- construction ----------------------------------------------------------------
+
+    def _build_widgets(self) -> None:
+        self.messages = MessageBar(self)
+        self.series_view = SeriesListView(self.series_model, self)
+        self.loupe = LoupeView(self.thumbnails, self)
+        self.compare = CompareView(self.thumbnails, self)
+        self.stack = QStackedWidget(self)
+        for widget in (self.series_view, self.loupe, self.compare):
+            self.stack.addWidget(widget)
+        self.strip = StripView(self.strip_model, self)
+        self.details = DetailsPanel(self)
+
+        centre = QWidget(self)
+        column = QVBoxLayout(centre)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.messages)
+        column.addWidget(self.stack, 1)
+        column.addWidget(self.strip)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.addWidget(centre)
+        self.splitter.addWidget(self.details)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setSizes([1200, 280])
+        self.setCentralWidget(self.splitter)
+
+        self.progress = ProgressPanel(self)
+        self.statusBar().addPermanentWidget(self.progress)
+        self.filter_box = QComboBox(self)
+        for mode, label in FILTER_LABELS.items():
+            self.filter_box.addItem(label, int(mode))
+
+    def _build_actions(self) -> None:
+        self.qactions: dict[str, QAction] = {}
+        for key in actions.KEYMAP:
+            action = QAction(key.text, self)
+            action.setShortcuts([QKeySequence(k) for k in key.keys])
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.triggered.connect(lambda _=False, name=key.name: self.trigger(name))
+            self.addAction(action)
+            self.qactions[key.name] = action
+        for name in ("loupe", "compare", "grid"):
+            self.qactions[name].setCheckable(name != "grid")
+        undo, redo = self.qactions["undo"], self.qactions["redo"]
+        undo.setEnabled(False)
+        redo.setEnabled(False)
+        self.undo_stack.canUndoChanged.connect(undo.setEnabled)
+        self.undo_stack.canRedoChanged.connect(redo.setEnabled)
+        self.qactions["cancel"].setEnabled(False)
+
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        file_menu.addAction(self.qactions["open"])
+        self.recent_menu = QMenu("Open &Recent", self)
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        file_menu.addMenu(self.recent_menu)
+        file_menu.addSeparator()
+        for name in ("write_xmp", "move_rejects", "undo_move", "cancel", "preferences", "quit"):
+            file_menu.addAction(self.qactions[name])
+        edit = menu.addMenu("&Edit")
+        edit.addActions([self.qactions["undo"], self.qactions["redo"]])
+        photo = menu.addMenu("&Photo")
+        for key in actions.KEYMAP:
+            if key.name in ("pick", "reject", "unflag", "accept") or key.name.startswith(("rate_", "label_")):
+                photo.addAction(self.qactions[key.name])
+        view = menu.addMenu("&View")
+        for name in ("grid", "loupe", "compare", "zoom", "next_frame", "prev_frame",
+                     "next_series", "prev_series"):
+            view.addAction(self.qactions[name])
+
+        bar = self.addToolBar("Main")
+        bar.setObjectName("mainToolbar")
+        bar.setMovable(False)
+        bar.addAction(self.qactions["open"])
+        bar.addSeparator()
+        for name in ("grid", "loupe", "compare"):
+            bar.addAction(self.qactions[name])
+        bar.addSeparator()
+        bar.addWidget(self.filter_box)
+        bar.addSeparator()
+        for name in ("undo", "redo", "write_xmp"):
+            bar.addAction(self.qactions[name])
+        self.qactions["grid"].setText("Series")
+        self.qactions["write_xmp"].setText("Write XMP")
+
+    def _connect(self) -> None:
+        self.series_view.current_series.connect(self._on_series)
+        self.strip.current_frame.connect(self._on_frame)
+        self.compare.frame_clicked.connect(self.strip.select_frame)
+        self.filter_box.currentIndexChanged.connect(
+            lambda _i: self.series_view.proxy.set_mode(SeriesFilter(self.filter_box.currentData()))
+        )
+        self.series_view.doubleClicked.connect(lambda _i: self.set_view("loupe"))
+        self.bus.error.connect(self.messages.add)
+        self.bus.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        self.progress.cancel_requested.connect(self.cancel_cull)
+        self.settings.changed.connect(self._on_setting)
+
+    # -- folders -------------------------------------------------------------------------
+
+    def open_catalog(self) -> Catalog | None:
+        if self.catalog is None:
+            try:
+                self.catalog = Catalog.open(self.catalog_path)
+            except CatalogError as exc:
+                self.bus.error.emit("Catalog", str(exc))
+                return None
+        return self.catalog
+
+    def open_folder(self, folder: str | Path) -> bool:
+        """Show what the catalog already knows at once, then cull in the background."""
+        folder = Path(folder).expanduser()
+        if not folder.is_dir():
+            self.bus.error.emit(str(folder), "not a folder")
+            return False
+        catalog = self.open_catalog()
+        if catalog is None:
+            return False
+        self.cancel_cull(wait=True)
+        self.thumbnails.clear()
+        self.undo_stack.clear()
+        self.messages.dismiss()
+        self.library = FolderLibrary(catalog, folder)
+        self.series_model.set_series([])
+        self.strip_model.set_series(None)
+        self.setWindowTitle(f"{folder.resolve().name} — FGAesQ Cull")
+        self.settings.add_recent_folder(folder)
+        self.reload()
+        self.bus.folder_opened.emit(self.library.root)
+        if self.run_pipeline:
+            self.start_cull()
+        return True
+
+    def start_cull(self) -> None:
+        if self.library is None:
+            return
+        try:
+            options = cull_options(self.settings, catalog_path=self.catalog.path if self.catalog else None)
+        except Exception as exc:  # a bad preference must not take the window down
+            self.bus.error.emit("Preferences", str(exc))
+            return
+        self.job = CullJob(self.library.root, options, self)
+        self.job.progress.connect(self._on_progress)
+        self.job.succeeded.connect(self._on_cull_done)
+        self.job.failed.connect(self._on_cull_failed)
+        self.job.finished.connect(self._on_job_finished)
+        self.progress.start()
+        self.qactions["cancel"].setEnabled(True)
+        self.bus.cull_started.emit()
+        self.job.start()
+
+    def cancel_cull(self, wait: bool = False) -> None:
+        job = self.job
+        if job is None:
+            return
+        job.cancel()
+        if wait:
+            job.wait()
+            self._on_job_finished()
+
+    def is_culling(self) -> bool:
+        return self.job is not None and self.job.isRunning()
+
+    def _on_progress(self, event) -> None:
+        stage = str(getattr(event, "stage", ""))
+        done, total = int(getattr(event, "done", 0) or 0), int(getattr(event, "total", 0) or 0)
+        message = str(getattr(event, "message", "") or "")
+        self.progress.update_progress(stage, done, total, message)
+        self.bus.progress.emit(stage, done, total, message)
+        if not self._reload_timer.isActive():
+            self._reload_timer.start()
+
+    def _on_cull_done(self, result) -> None:
+        self.last_result = result
+        for where, message in _problems(result):
+            self.bus.error.emit(where, message)
+        self.reload()
+        self.bus.cull_finished.emit(_summary(result))
+        self.bus.message.emit(_summary(result))
+
+    def _on_cull_failed(self, message: str) -> None:
+        self.bus.error.emit("Cull", message)
+        self.reload()
+        self.bus.cull_finished.emit(message)
+
+    def _on_job_finished(self) -> None:
+        self.progress.finish()
+        self.qactions["cancel"].setEnabled(False)
+        if self.job is not None and self.job.isFinished():
+            self.job.deleteLater()
+            self.job = None
+
+    def reload(self) -> None:
+        """Re-read the folder's series from the catalog, keeping the current selection."""
+        if self.library is None:
+            return
+        self._last_reload = time.monotonic()
+        try:
+            series = self.library.load()
+        except CatalogError as exc:
+            self.bus.error.emit("Catalog", str(exc))
+            return
+        self._series_by_id = {s.series_id: s for s in series}
+        keep_series, keep_frame = self.series_view.current_series_id(), self.strip.current_frame_id()
+        self.series_model.set_series(series)
+        if keep_series in self._series_by_id:
+            self.series_view.select_series(keep_series)
+            self._show_series(self._series_by_id[keep_series], keep_frame)
+        elif series and not self.series_view.currentIndex().isValid():
+            self.series_view.move(0)
+        self.bus.series_reloaded.emit()
+
+    # -- selection ---------------------------------------------------------------------
+
+    def current_series(self) -> SeriesItem | None:
+        return self._series_by_id.get(self.strip_model.series_id)
+
+    def current_frame(self) -> FrameItem | None:
+        row = self.strip_model.row_of(self.strip.current_frame_id())
+        return self.strip_model.frames()[row] if row >= 0 else None
+
+    def _on_series(self, series_id: int) -> None:
+        self._show_series(self._series_by_id.get(series_id), -1)
+        self.bus.series_selected.emit(series_id)
+
+    def _show_series(self, series: SeriesItem | None, frame_id: int) -> None:
+        same = series is not None and series.series_id == self.strip_model.series_id
+        if same and [f.photo_id for f in series.frames] == [f.photo_id for f in self.strip_model.frames()]:
+            for frame in series.frames:
+                self.strip_model.replace_frame(frame)
+        else:
+            self.strip_model.set_series(series)
+        if series is None or not series.frames:
+            self._on_frame(-1)
+            return
+        if not self.strip.select_frame(frame_id):
+            self.strip.select_frame(series.frames[0].photo_id)
+        self._refresh_frame_views()
+
+    def _on_frame(self, photo_id: int) -> None:
+        self._refresh_frame_views()
+        self.bus.frame_selected.emit(photo_id)
+
+    def _refresh_frame_views(self) -> None:
+        frame, series = self.current_frame(), self.current_series()
+        if frame is not None and self.library is not None and not frame.exposure:
+            try:
+                exposure, camera = self.library.exposure(frame)
+                frame = dataclasses.replace(frame, exposure=exposure, camera=frame.camera or camera)
+            except Exception as exc:  # a file gone since the scan: say so, keep going
+                self.bus.error.emit(Path(frame.path).name, str(exc))
+        self.details.show_frame(frame, series)
+        if self.view == "loupe":
+            self.loupe.show_frame(frame)
+        elif self.view == "compare":
+            self._show_compare()
+
+    def _compare_frames(self) -> list[FrameItem]:
+        """The strip's selected frames (2-4), else the series' top frames by rank."""
+        frames = self.strip_model.frames()
+        chosen = [f for f in frames if f.photo_id in set(self.strip.selected_frame_ids())]
+        if len(chosen) < 2:
+            chosen = frames[:4]
+            current = self.current_frame()
+            if current is not None and current not in chosen:
+                chosen = chosen[:3] + [current]
+        return chosen[:4]
+
+    def _show_compare(self) -> None:
+        frames = self.compare.frames()
+        current = self.current_frame()
+        ids = {f.photo_id for f in frames}
+        if current is None or current.photo_id not in ids or \
+                any(f.photo_id not in {x.photo_id for x in self.strip_model.frames()} for f in frames):
+            frames = self._compare_frames()
+        else:
+            by_id = {f.photo_id: f for f in self.strip_model.frames()}
+            frames = [by_id[f.photo_id] for f in frames]
+        self.compare.show_frames(frames, current.photo_id if current else -1)
+
+    # -- views ---------------------------------------------------------------------------
+
+    def set_view(self, name: str) -> None:
+        if name not in VIEWS:
+            raise ValueError(f"unknown view {name!r}")
+        if name != self.view:
+            self._previous_view = self.view
+        self.view = name
+        self.stack.setCurrentIndex(VIEWS.index(name))
+        self.qactions["loupe"].setChecked(name == "loupe")
+        self.qactions["compare"].setChecked(name == "compare")
+        for key in actions.NAVIGATION:
+            self.qactions[key].setEnabled(name != "series")
+        if name == "compare":
+            self._show_compare()
+        self._refresh_frame_views()
+        (self.series_view if name == "series" else self.stack.currentWidget()).setFocus()
+        self.bus.view_changed.emit(name)
+
+    # -- the keyboard ----------------------------------------------------------------------
+
+    def trigger(self, name: str) -> None:
+        """Run one keyboard action by name (the QActions and the tests both come here)."""
+        handler = getattr(self, f"_do_{name}", None)
+        if handler is not None:
+            handler()
+        elif actions.marks_for(name, DecisionState()) is not None:
+            self.decide(name)
+
+    def _do_loupe(self) -> None:
+        self.set_view("series" if self.view == "loupe" else "loupe")
+
+    def _do_compare(self) -> None:
+        self.set_view((self._previous_view if self._previous_view != "compare" else "loupe")
+                      if self.view == "compare" else "compare")
+
+    def _do_grid(self) -> None:
+        self.set_view("series")
+
+    def _do_zoom(self) -> None:
+        cursor = QPointF(QCursor.pos())
+        if self.view == "compare":
+            self.compare.toggle_zoom(cursor)
+        else:
+            if self.view != "loupe":
+                self.set_view("loupe")
+            self.loupe.toggle_zoom(cursor)
+
+    def _do_next_frame(self) -> None:
+        self.advance(1, wrap_series=True)
+
+    def _do_prev_frame(self) -> None:
+        self.advance(-1, wrap_series=True)
+
+    def _do_next_series(self) -> None:
+        self.series_view.move(1)
+
+    def _do_prev_series(self) -> None:
+        self.series_view.move(-1)
+
+    def advance(self, step: int, wrap_series: bool) -> None:
+        """Move to the next frame; past the series' last frame, on to the next series."""
+        if self.view == "compare":
+            ids = [f.photo_id for f in self.compare.frames()]
+            current = self.strip.current_frame_id()
+            if current in ids:
+                i = ids.index(current) + step
+                if 0 <= i < len(ids):
+                    self.strip.select_frame(ids[i])
+            return
+        if self.strip.move(step) or not wrap_series:
+            return
+        if self.series_view.move(step) and step < 0:
+            frames = self.strip_model.frames()
+            if frames:
+                self.strip.select_frame(frames[-1].photo_id)
+
+    def _do_undo(self) -> None:
+        self.undo_stack.undo()
+
+    def _do_redo(self) -> None:
+        self.undo_stack.redo()
+
+    def _do_open(self) -> None:
+        start = self.settings.recent_folders[0] if self.settings.recent_folders else str(Path.home())
+        folder = QFileDialog.getExistingDirectory(self, "Open folder", start)
+        if folder:
+            self.open_folder(folder)
+
+    def _do_cancel(self) -> None:
+        self.cancel_cull()
+
+    def _do_quit(self) -> None:
+        self.close()
+
+    def _do_preferences(self) -> None:
+        from app.gui.preferences import PreferencesDialog
+
+        PreferencesDialog(self.settings, self).open()
+
+    def _do_write_xmp(self) -> None:
+        self.write_sidecars()
+
+    def _do_move_rejects(self) -> None:
+        self.move_rejects()
+
+    def _do_accept(self) -> None:
+        series = self.current_series()
+        if series is None or self.library is None:
+            return
+        changes = actions.accept_changes([f.photo_id for f in series.frames],
+                                         self.settings.accept_rejects_others)
+        self.undo_stack.push(actions.DecisionCommand(
+            self.library, changes, "Accept the model's pick", self._applied))
+        if self.settings.auto_advance:
+            self.series_view.move(1)
+
+    def decide(self, name: str) -> None:
+        frame = self.current_frame()
+        if frame is None or self.library is None:
+            return
+        marks = actions.marks_for(name, frame.decision)
+        text = self.qactions[name].text() if name in self.qactions else name
+        self.undo_stack.push(actions.DecisionCommand(
+            self.library, [(frame.photo_id, marks)], text, self._applied))
+        if self.settings.auto_advance and (name in ("pick", "reject") or name.startswith("rate_")):
+            self.advance(1, wrap_series=True)
+
+    def _applied(self, photo_id: int, state: DecisionState) -> None:
+        """A decision reached the catalog: update every view of that photo."""
+        for series in self._series_by_id.values():
+            for i, frame in enumerate(series.frames):
+                if frame.photo_id == photo_id:
+                    series.frames[i] = dataclasses.replace(frame, decision=state)
+                    self.series_model.replace_frame(series.frames[i])
+                    self.strip_model.replace_frame(series.frames[i])
+                    self.compare.update_frame(series.frames[i])
+                    if self.loupe.pane.frame and self.loupe.pane.frame.photo_id == photo_id:
+                        self.loupe.show_frame(series.frames[i])
+        self._refresh_frame_views()
+        self.bus.decision_changed.emit(photo_id)
+        if self.settings.xmp_on_decision:
+            self.write_sidecars([photo_id], quiet=True)
+
+    # -- sidecars and moves --------------------------------------------------------------
+
+    def write_sidecars(self, photo_ids: list[int] | None = None, quiet: bool = False) -> int:
+        """Write XMP sidecars with the pipeline's writer; returns how many were written."""
+        if self.library is None or self.catalog is None:
+            return 0
+        from app.gui.fileops import write_sidecars
+
+        written, problems = write_sidecars(self.catalog, self.library.root, self.settings, photo_ids)
+        for where, message in problems:
+            self.bus.error.emit(where, message)
+        if not quiet:
+            self.bus.message.emit(f"Wrote {written} XMP sidecar(s)")
+        return written
+
+    def move_rejects(self, target: str | None = None, confirm: bool = True) -> int:
+        """Move rejected photos (all their files) into the rejects folder, journaled."""
+        if self.library is None or self.catalog is None:
+            return 0
+        from app.gui.fileops import move_rejects
+
+        target = target or str(Path(self.library.root) / self.settings.rejects_folder)
+        if confirm and QMessageBox.question(
+            self, "Move rejects", f"Move every rejected photo into\n{target}?"
+        ) != QMessageBox.StandardButton.Yes:
+            return 0
+        moved, problems = move_rejects(self.catalog, self.library.root, target)
+        for where, message in problems:
+            self.bus.error.emit(where, message)
+        self.bus.message.emit(f"Moved {moved} rejected photo(s) to {target}")
+        self.reload()
+        return moved
+
+    def _do_undo_move(self) -> None:
+        if self.library is None or self.catalog is None:
+            return
+        from app.gui.fileops import undo_move
+
+        target = str(Path(self.library.root) / self.settings.rejects_folder)
+        restored, problems = undo_move(self.catalog, target)
+        for where, message in problems:
+            self.bus.error.emit(where, message)
+        self.bus.message.emit(f"Put back {restored} file(s)")
+        self.reload()
+
+    # -- settings, recent folders, drag and drop -------------------------------------------
+
+    def _on_setting(self, name: str, _value) -> None:
+        if name in PIPELINE_KEYS and self.library is not None and self.run_pipeline:
+            self.cancel_cull(wait=True)
+            self.start_cull()
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for folder in self.settings.recent_folders:
+            action = self.recent_menu.addAction(folder)
+            action.triggered.connect(lambda _=False, f=folder: self.open_folder(f))
+        if not self.settings.recent_folders:
+            self.recent_menu.addAction("No recent folders").setEnabled(False)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if any(Path(u.toLocalFile()).is_dir() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        for url in event.mimeData().urls():
+            if Path(url.toLocalFile()).is_dir():
+                self.open_folder(url.toLocalFile())
+                event.acceptProposedAction()
+                return
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop the cull and the decoders, close the catalog (decisions are already saved)."""
+        self.cancel_cull(wait=True)
+        self.thumbnails.shutdown()
+        if self.catalog is not None:
+            self.catalog.close()
+            self.catalog = None
+
+
+def _problems(result) -> list[tuple[str, str]]:
+    """(file, message) pairs from a CullResult's per-file errors."""
+    found = []
+    for problem in getattr(result, "problems", None) or getattr(result, "errors", None) or []:
+        where = getattr(problem, "path", None) or getattr(problem, "rel", None) or ""
+        message = getattr(problem, "message", None) or getattr(problem, "error", None) or str(problem)
+        found.append((str(where), str(message)))
+    return found
+
+
+def _summary(result) -> str:
+    summary = getattr(result, "summary", None)
+    if callable(summary):
+        return str(summary())
+    return str(summary) if summary else "Cull finished"
+

@@ -1,0 +1,63 @@
+"""A bar across the top of the window for errors the photographer must see."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+
+class MessageBar(QFrame):
+    """Shows the newest problem and how many there are; 'Details' lists them all."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("messageBar")
+        self.problems: list[tuple[str, str]] = []
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 4, 6, 4)
+        self.label = QLabel(self)
+        self.label.setWordWrap(True)
+        layout.addWidget(self.label, 1)
+        self.details = QPushButton("Details…", self)
+        self.details.clicked.connect(self.show_details)
+        layout.addWidget(self.details)
+        close = QPushButton("Dismiss", self)
+        close.clicked.connect(self.dismiss)
+        layout.addWidget(close)
+        self.hide()
+
+    def add(self, where: str, message: str) -> None:
+        if (where, message) in self.problems:
+            return
+        self.problems.append((where, message))
+        count = len(self.problems)
+        more = f"  (+{count - 1} more)" if count > 1 else ""
+        text = f"{where}: {message}" if where else message
+        self.label.setText(f"⚠ {text}{more}")
+        self.show()
+
+    def dismiss(self) -> None:
+        self.problems.clear()
+        self.hide()
+
+    def show_details(self) -> None:
+        dialog = QDialog(self.window())
+        dialog.setWindowTitle("Problems")
+        dialog.resize(700, 400)
+        layout = QVBoxLayout(dialog)
+        listing = QListWidget(dialog)
+        listing.addItems([f"{w}: {m}" if w else m for w, m in self.problems])
+        layout.addWidget(listing)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, dialog)
+        buttons.rejected.connect(dialog.reject)
+        layout.addWidget(buttons)
+        dialog.open()

@@ -1,0 +1,76 @@
+"""Fixtures for the GUI tests: isolated settings, cache and catalog; small burst folders.
+
+Import the fixtures into a test module by name (``from gui_fixtures import gui_env``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageFilter
+from PIL.TiffImagePlugin import IFDRational
+
+EXIF_IFD, DATETIME_ORIGINAL, SUBSEC_ORIGINAL = 0x8769, 0x9003, 0x9291
+EXPOSURE_TIME, F_NUMBER, ISO, FOCAL_LENGTH = 0x829A, 0x829D, 0x8827, 0x920A
+MAKE, MODEL, DATETIME = 0x010F, 0x0110, 0x0132
+
+
+def write_jpeg(path: Path, image: Image.Image, when: datetime, camera=("FGAesQ", "Test Body")) -> None:
+    exif = Image.Exif()
+    exif[MAKE], exif[MODEL] = camera
+    exif[DATETIME] = when.strftime("%Y:%m:%d %H:%M:%S")
+    sub = exif.get_ifd(EXIF_IFD)
+    sub[DATETIME_ORIGINAL] = when.strftime("%Y:%m:%d %H:%M:%S")
+    sub[SUBSEC_ORIGINAL] = f"{when.microsecond // 10000:02d}"
+    sub[EXPOSURE_TIME], sub[F_NUMBER] = IFDRational(1, 500), IFDRational(28, 10)
+    sub[ISO], sub[FOCAL_LENGTH] = 400, IFDRational(85, 1)
+    image.save(path, "JPEG", quality=90, exif=exif)
+
+
+def scene(seed: int, size: tuple[int, int]) -> Image.Image:
+    """A textured picture; one seed per series, so series differ and frames of one look alike."""
+    rng = np.random.default_rng(seed)
+    w, h = size
+    y, x = np.mgrid[0:h, 0:w]
+    base = np.stack([
+        128 + 100 * np.sin(x / (9 + seed % 7) + seed),
+        128 + 100 * np.cos(y / (11 + seed % 5) - seed),
+        128 + 90 * np.sin((x + y) / (13 + seed % 3)),
+    ], axis=-1)
+    base += rng.normal(0, 18, base.shape)
+    return Image.fromarray(np.clip(base, 0, 255).astype(np.uint8))
+
+
+def make_bursts(folder: Path, bursts: int = 3, frames: int = 4, size=(320, 240),
+                start: datetime | None = None) -> list[list[Path]]:
+    """``bursts`` series of ``frames`` JPEGs each: 0.2 s apart inside, a minute between.
+
+    Frame sharpness falls with the frame index (more blur), so the technical scorer
+    ranks frame 0 of every burst first.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    start = start or datetime(2024, 5, 1, 10, 0, 0)
+    made = []
+    for b in range(bursts):
+        picture = scene(b + 1, size)
+        paths = []
+        for f in range(frames):
+            when = start + timedelta(minutes=b, seconds=0.2 * f)
+            image = picture.filter(ImageFilter.GaussianBlur(radius=f * 1.5)) if f else picture
+            path = folder / f"B{b:02d}_F{f:02d}.jpg"
+            write_jpeg(path, image, when)
+            paths.append(path)
+        made.append(paths)
+    return made
+
+
+@pytest.fixture
+def gui_env(tmp_path, monkeypatch):
+    """Settings, thumbnail cache and catalog inside tmp_path; returns the catalog path."""
+    monkeypatch.setenv("FGAESQ_CULL_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("FGAESQ_CULL_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    return tmp_path / "catalog.sqlite3"
