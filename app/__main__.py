@@ -4,4 +4,5 @@ import sys
 
 from app.gui.main import main
 
-sys.exit(main())
+if __name__ == "__main__":  # decoder worker processes import this module too
+    sys.exit(main())

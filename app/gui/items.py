@@ -74,7 +74,8 @@ class SeriesItem:
 
     @property
     def reviewed(self) -> bool:
-        return any(is_marked(f.decision) for f in self.frames)
+        """True once the photographer (not the model) marked any frame."""
+        return any(f.decision.is_user and is_marked(f.decision) for f in self.frames)
 
     @property
     def has_pick(self) -> bool:

@@ -72,7 +72,7 @@ class FolderLibrary:
         self._exposure: dict[int, tuple[str, str]] = {}
 
     def load(self) -> list[SeriesItem]:
-        runs = self.catalog.runs(self.root, limit=1)
+        runs = [] if self.model else self.catalog.runs(self.root, limit=1)
         if runs:
             options = runs[0].options
             self.model = str(options.get("weights_id") or options.get("scorer") or "")

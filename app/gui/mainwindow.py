@@ -245,13 +245,23 @@ class MainWindow(QMainWindow):
         stage = str(getattr(event, "stage", ""))
         done, total = int(getattr(event, "done", 0) or 0), int(getattr(event, "total", 0) or 0)
         message = str(getattr(event, "message", "") or "")
-        self.progress.update_progress(stage, done, total, message)
+        if stage not in ("problem", "note"):
+            self.progress.update_progress(stage, done, total, message)
         self.bus.progress.emit(stage, done, total, message)
+        problem = getattr(event, "problem", None)
+        if problem is not None:
+            self.bus.error.emit(str(problem.path), str(problem.error))
+        if stage in ("problem", "note"):
+            if stage == "note":
+                self.bus.message.emit(message)
+            return
         if not self._reload_timer.isActive():
             self._reload_timer.start()
 
     def _on_cull_done(self, result) -> None:
         self.last_result = result
+        if self.library is not None and result.model:
+            self.library.model = f"{result.model.get('name', '')} ({result.model.get('weights', '')})"
         for where, message in _problems(result):
             self.bus.error.emit(where, message)
         self.reload()

@@ -68,11 +68,12 @@ class Preferences:
     accept_rejects_others: bool = True
     rejects_folder: str = "_rejects"
     thumbnail_size: int = 256
+    decode_workers: int = 0  # decoding processes for the cull; 0 means one per core
     recent_folders: list[str] = field(default_factory=list)
 
 
 #: preferences that change what the pipeline computes (a change re-runs the cull)
-PIPELINE_KEYS = frozenset({"scorer", "weights", "device", "time_gap_s", "similarity"})
+PIPELINE_KEYS = frozenset({"scorer", "weights", "device", "time_gap_s", "similarity", "xmp_scheme"})
 
 
 def _coerce(name: str, value: Any) -> Any:

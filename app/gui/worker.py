@@ -17,10 +17,13 @@ def cull_options(settings: Settings, **overrides: Any):
 
     values = {
         "scorer": settings.scorer,
-        "weights": settings.weights,
+        "weights": settings.weights or None,
         "device": settings.device,
         "time_gap_s": settings.time_gap_s,
         "similarity": settings.similarity,
+        "sidecar_style": settings.sidecar_style,
+        "reject_others": settings.xmp_scheme == "reject_others",
+        "workers": settings.decode_workers or None,
     }
     values.update(overrides)
     return CullOptions(**values)
