@@ -128,7 +128,6 @@ def _move_photo(
     missing = [s for s in sources if not s.is_file()]
     if missing:
         raise MoveError(f"{photo.path}: not moved, file missing: {', '.join(map(str, missing))}")
-    targets = _reserve_targets(sources, Path(photo.relpath).stem, dest)
     journal.append(
         {
             "event": "photo",
@@ -139,16 +138,12 @@ def _move_photo(
             "companions": list(photo.companions),
         }
     )
+    targets = _reserve_targets(sources, Path(photo.relpath).stem, dest, batch, journal)
     done: list[FileMove] = []
     try:
         for source, target in zip(sources, targets, strict=True):
-            journal.append(
-                {"event": "intent", "batch": batch, "source": str(source), "target": str(target)}
-            )
             _move_file(source, target)
-            journal.append(
-                {"event": "done", "batch": batch, "source": str(source), "target": str(target)}
-            )
+            journal.append(_entry("done", batch, FileMove(source, target)))
             done.append(FileMove(source, target))
     except OSError as error:
         _release(targets[len(done) :])
@@ -168,33 +163,50 @@ def _photo_files(photo: PhotoRecord) -> list[Path]:
     return files
 
 
-def _reserve_targets(sources: list[Path], stem: str, dest: Path) -> list[Path]:
-    """Free names in ``dest`` for all files of a photo, one shared suffix, reserved atomically."""
+def _reserve_targets(
+    sources: list[Path], stem: str, dest: Path, batch: str, journal: _Journal
+) -> list[Path]:
+    """Free names in ``dest`` for all files of a photo, one shared suffix, reserved atomically.
+
+    The intents are journaled before the empty placeholders are created, so an undo after a
+    crash at any point finds (and removes) every placeholder.
+    """
     for attempt in range(10_000):
         names = [_suffixed(source.name, stem, attempt) for source in sources]
         if len({n.lower() for n in names}) != len(names):
             raise MoveError(f"{sources[0]}: two files of this photo would get the same name")
+        planned = [
+            FileMove(source, dest / name) for source, name in zip(sources, names, strict=True)
+        ]
+        if any(move.target.exists() for move in planned):
+            continue
+        for move in planned:
+            journal.append(_entry("intent", batch, move))
         reserved: list[Path] = []
         try:
-            for name in names:
-                target = dest / name
-                with open(target, "xb"):  # O_EXCL: fails if the name exists
+            for move in planned:
+                with open(move.target, "xb"):  # O_EXCL: fails if the name was taken meanwhile
                     pass
-                reserved.append(target)
+                reserved.append(move.target)
             return reserved
-        except FileExistsError:
-            _release(reserved)
         except OSError as error:
             _release(reserved)
-            raise MoveError(f"cannot write in {dest}: {error.strerror or error}") from error
+            for move in planned:
+                journal.append(_entry("undone", batch, move))  # void: never reserved
+            if not isinstance(error, FileExistsError):
+                raise MoveError(f"cannot write in {dest}: {error.strerror or error}") from error
     raise MoveError(f"{sources[0]}: no free name in {dest}")
+
+
+def _entry(event: str, batch: str, move: FileMove) -> dict:
+    return {"event": event, "batch": batch, "source": str(move.source), "target": str(move.target)}
 
 
 def _suffixed(name: str, stem: str, attempt: int) -> str:
     if attempt == 0:
         return name
     if name.startswith(stem + "."):
-        return f"{stem}-{attempt}{name[len(stem):]}"
+        return f"{stem}-{attempt}{name[len(stem) :]}"
     head, dot, rest = name.partition(".")
     return f"{head}-{attempt}{dot}{rest}"
 
@@ -235,9 +247,7 @@ def _put_back(done: list[FileMove], batch: str, journal: _Journal) -> None:
     for move in reversed(done):
         with contextlib.suppress(OSError):
             _restore_file(move)
-            journal.append(
-                {"event": "undone", "batch": batch, "source": str(move.source), "target": str(move.target)}
-            )
+            journal.append(_entry("undone", batch, move))
 
 
 def _point_catalog(catalog: Catalog, photo: PhotoRecord, targets: list[Path], dest: Path) -> None:
@@ -287,7 +297,7 @@ def undo(
             restored.append(move)
         elif move.source.exists():
             _release([move.target])  # the reservation of a move that never happened
-        log.append({"event": "undone", "batch": batch, "source": str(move.source), "target": str(move.target)})
+        log.append(_entry("undone", batch, move))
     if catalog is not None:
         for photo in _batch_photos(entries, batch):
             if photo.photo_id is not None and catalog.photo(photo.photo_id) is not None:
@@ -328,7 +338,9 @@ def _restore_file(move: FileMove) -> None:
 
 def _newest_open_batch(entries: list[dict], path: Path) -> str:
     undone = {e["batch"] for e in entries if e.get("event") == "batch-undone"}
-    batches = [e["batch"] for e in entries if e.get("event") == "batch" and e["batch"] not in undone]
+    batches = [
+        e["batch"] for e in entries if e.get("event") == "batch" and e["batch"] not in undone
+    ]
     if not batches:
         raise MoveError(f"nothing to undo in {path}")
     return batches[-1]
@@ -337,7 +349,9 @@ def _newest_open_batch(entries: list[dict], path: Path) -> str:
 def _pending_moves(entries: list[dict], batch: str) -> list[FileMove]:
     """Intents of the batch (done or not) that were not undone, in journal order."""
     undone = {
-        (e["source"], e["target"]) for e in entries if e.get("event") == "undone" and e["batch"] == batch
+        (e["source"], e["target"])
+        for e in entries
+        if e.get("event") == "undone" and e["batch"] == batch
     }
     return [
         FileMove(Path(e["source"]), Path(e["target"]))
@@ -351,7 +365,9 @@ def _pending_moves(entries: list[dict], batch: str) -> list[FileMove]:
 def _batch_photos(entries: list[dict], batch: str) -> Iterator[_Photo]:
     for e in entries:
         if e.get("event") == "photo" and e["batch"] == batch:
-            yield _Photo(e.get("photo_id"), normalize_root(e["root"]), e["relpath"], list(e["companions"]))
+            yield _Photo(
+                e.get("photo_id"), normalize_root(e["root"]), e["relpath"], list(e["companions"])
+            )
 
 
 # -- journal ----------------------------------------------------------------------------------
@@ -370,7 +386,9 @@ class _Journal:
                 stream.flush()
                 os.fsync(stream.fileno())
         except OSError as error:
-            raise MoveError(f"cannot write the journal {self.path}: {error.strerror or error}") from error
+            raise MoveError(
+                f"cannot write the journal {self.path}: {error.strerror or error}"
+            ) from error
 
     def read(self) -> list[dict]:
         try:
@@ -378,7 +396,9 @@ class _Journal:
         except FileNotFoundError:
             raise MoveError(f"no move journal at {self.path}") from None
         except OSError as error:
-            raise MoveError(f"cannot read the journal {self.path}: {error.strerror or error}") from error
+            raise MoveError(
+                f"cannot read the journal {self.path}: {error.strerror or error}"
+            ) from error
         entries = []
         for line in lines:
             with contextlib.suppress(json.JSONDecodeError):  # a line cut short by a crash

@@ -1,0 +1,183 @@
+"""Journaled moves of rejects: every file moves whole and unchanged, and undo restores exact paths."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.catalog import Catalog, PhotoInfo
+from app.moves import JOURNAL_NAME, MoveError, move_rejects, rejected_photos, undo, undo_last
+from app.xmp import XmpMarks, write_marks
+
+
+def checksums(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != JOURNAL_NAME
+    }
+
+
+@pytest.fixture
+def shoot(tmp_path: Path):
+    """A folder of three RAW+JPEG photos with sidecars; the first two are rejected in the catalog."""
+    root = tmp_path / "shoot"
+    root.mkdir()
+    catalog = Catalog(tmp_path / "catalog.sqlite3")
+    for i in (1, 2, 3):
+        for ext in ("CR3", "JPG"):
+            (root / f"IMG_000{i}.{ext}").write_bytes(os.urandom(2048) + f"{i}{ext}".encode())
+        write_marks(root / f"IMG_000{i}.CR3", XmpMarks(rating=-1 if i < 3 else 3), "both")
+        photo_id = catalog.upsert_photo(
+            PhotoInfo(str(root), f"IMG_000{i}.CR3", 2048, 1, companions=(f"IMG_000{i}.JPG",))
+        )
+        catalog.set_decision(photo_id, flag="reject" if i < 3 else "pick", source="user")
+    yield root, catalog
+    catalog.close()
+
+
+def test_rejects_move_whole_with_bytes_unchanged_and_catalog_follows(shoot, tmp_path: Path):
+    root, catalog = shoot
+    before = checksums(root)
+    dest = tmp_path / "rejects"
+    report = move_rejects(rejected_photos(catalog, root), dest, catalog=catalog)
+
+    assert report.errors == () and len(report.photo_ids) == 2
+    assert len(report.moved) == 2 * 4  # RAW, JPEG, IMG.xmp, IMG.CR3.xmp
+    moved = checksums(dest)
+    assert set(moved) == {
+        f"IMG_000{i}{s}" for i in (1, 2) for s in (".CR3", ".JPG", ".xmp", ".CR3.xmp")
+    }
+    assert all(before[name] == digest for name, digest in moved.items())
+    assert set(checksums(root)) == {
+        "IMG_0003.CR3",
+        "IMG_0003.JPG",
+        "IMG_0003.xmp",
+        "IMG_0003.CR3.xmp",
+    }
+
+    photo = catalog.photo(report.photo_ids[0])
+    assert Path(photo.root) == dest.resolve() and photo.relpath == "IMG_0001.CR3"
+    assert photo.companions == ("IMG_0001.JPG",)
+    assert catalog.decision(photo.id).flag.value == "reject"  # decisions stay with the photo
+
+
+def test_name_clash_gives_the_whole_photo_one_suffix_and_overwrites_nothing(shoot):
+    root, catalog = shoot
+    dest = root / "_rejects"
+    dest.mkdir()
+    (dest / "IMG_0001.CR3").write_bytes(b"an older reject")
+    (dest / "IMG_0002-1.JPG").write_bytes(b"in the way of suffix 1")
+    report = move_rejects(rejected_photos(catalog, root), dest, catalog=catalog)
+
+    names = sorted(p.name for p in dest.iterdir() if p.name != JOURNAL_NAME)
+    assert (dest / "IMG_0001.CR3").read_bytes() == b"an older reject"
+    assert {"IMG_0001-1.CR3", "IMG_0001-1.JPG", "IMG_0001-1.xmp", "IMG_0001-1.CR3.xmp"} <= set(
+        names
+    )
+    assert {"IMG_0002.CR3", "IMG_0002.JPG", "IMG_0002.xmp", "IMG_0002.CR3.xmp"} <= set(names)
+    photo = catalog.photo(report.photo_ids[0])
+    assert (Path(photo.root), photo.relpath) == (root.resolve(), "_rejects/IMG_0001-1.CR3")
+    assert photo.companions == ("_rejects/IMG_0001-1.JPG",)
+
+
+def test_undo_restores_exact_paths_bytes_and_catalog(shoot, tmp_path: Path):
+    root, catalog = shoot
+    before = checksums(root)
+    before_records = {p.id: (p.root, p.relpath, p.companions) for p in catalog.photos(root)}
+    dest = tmp_path / "rejects"
+    move_rejects(rejected_photos(catalog, root), dest, catalog=catalog)
+
+    report = undo_last(dest, catalog=catalog)
+
+    assert len(report.restored) == 8
+    assert checksums(root) == before
+    assert checksums(dest) == {}
+    assert {p.id: (p.root, p.relpath, p.companions) for p in catalog.photos(root)} == before_records
+    with pytest.raises(MoveError, match="nothing to undo"):
+        undo_last(dest)
+
+
+def test_undo_refuses_when_an_original_path_is_taken_and_moves_nothing(shoot, tmp_path: Path):
+    root, catalog = shoot
+    dest = tmp_path / "rejects"
+    report = move_rejects(rejected_photos(catalog, root), dest, catalog=catalog)
+    (root / "IMG_0002.JPG").write_bytes(b"a new file with the old name")
+    in_dest = checksums(dest)
+
+    with pytest.raises(MoveError) as caught:
+        undo(report.journal, catalog=catalog)
+
+    assert str(root / "IMG_0002.JPG") in str(caught.value) and "nothing was moved" in str(
+        caught.value
+    )
+    assert checksums(dest) == in_dest
+    assert (root / "IMG_0002.JPG").read_bytes() == b"a new file with the old name"
+
+
+def test_batches_are_undone_newest_first(shoot, tmp_path: Path):
+    root, catalog = shoot
+    dest = tmp_path / "rejects"
+    photos = rejected_photos(catalog, root)
+    first = move_rejects(photos[:1], dest)
+    second = move_rejects(photos[1:], dest)
+    assert undo_last(dest).batch == second.batch
+    assert (root / "IMG_0002.CR3").exists() and not (root / "IMG_0001.CR3").exists()
+    assert undo_last(dest).batch == first.batch
+    assert (root / "IMG_0001.CR3").exists()
+
+
+def test_photo_with_a_missing_file_is_reported_and_the_others_move(shoot, tmp_path: Path):
+    root, catalog = shoot
+    (root / "IMG_0001.JPG").unlink()
+    report = move_rejects(rejected_photos(catalog, root), tmp_path / "rejects", catalog=catalog)
+    assert len(report.errors) == 1 and "IMG_0001.JPG" in report.errors[0]
+    assert (root / "IMG_0001.CR3").exists()
+    assert not (root / "IMG_0002.CR3").exists()
+
+
+CRASHING_MOVE = """
+import os, sys
+from app.catalog import Catalog
+from app.moves import move_rejects, rejected_photos
+
+catalog_path, root, dest, crash_at, after_rename = sys.argv[1:6]
+real_replace, calls = os.replace, [0]
+
+def replace_then_maybe_die(source, target):
+    calls[0] += 1
+    if calls[0] == int(crash_at) and after_rename == "no":
+        os._exit(9)  # power cut before the rename
+    real_replace(source, target)
+    if calls[0] == int(crash_at):
+        os._exit(9)  # power cut after the rename, before the journal says done
+
+os.replace = replace_then_maybe_die
+catalog = Catalog(catalog_path)
+move_rejects(rejected_photos(catalog, root), dest, catalog=catalog)
+"""
+
+
+@pytest.mark.parametrize("after_rename", ["no", "yes"])
+def test_crash_in_the_middle_of_a_move_can_be_undone(shoot, tmp_path: Path, after_rename: str):
+    root, catalog = shoot
+    before = checksums(root)
+    before_records = {p.id: (p.root, p.relpath, p.companions) for p in catalog.photos(root)}
+    dest = tmp_path / "rejects"
+    args = [str(tmp_path / "catalog.sqlite3"), str(root), str(dest), "6", after_rename]
+    result = subprocess.run([sys.executable, "-c", CRASHING_MOVE, *args], timeout=60)
+    assert result.returncode == 9
+    events = [json.loads(line)["event"] for line in (dest / JOURNAL_NAME).read_text().splitlines()]
+    assert "batch-done" not in events and events.count("done") < events.count("intent")
+
+    undo_last(dest, catalog=catalog)
+
+    assert checksums(root) == before
+    assert checksums(dest) == {}  # no reservation left behind either
+    assert {p.id: (p.root, p.relpath, p.companions) for p in catalog.photos(root)} == before_records
