@@ -1,0 +1,232 @@
+"""Torch datasets that turn AVA items and FGAesthetics series into model tokens.
+
+Tokenisation is ``model.tokenizer`` from fgaesq_core (run inside DataLoader workers), so
+training sees exactly what inference sees.  Keys are ``(epoch, index)`` from
+``training.samplers``; the per-item randomness (which reference a series image is
+tokenised against) is drawn from ``(seed, epoch, index)``, making batches reproducible
+across resumes and ranks.  Unreadable images are logged once per process and skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from fgaesq_core.errors import ImageInputError
+from fgaesq_core.images import cap_long_side, load_image
+from fgaesq_core.tokenizer import DiffToken
+from fgaesq_core.tokens import Tokens, collate
+from training.ava import AvaItem
+from training.ava import image_path as ava_image_path
+from training.fgaesthetics import Series
+
+log = logging.getLogger(__name__)
+_reported_unreadable: set[str] = set()
+
+
+def open_image(path: Path, max_side: int) -> Image.Image | None:
+    """RGB image capped to ``max_side``, opened as inference opens it; None when unreadable.
+
+    Each unreadable file is reported once per process.
+    """
+    try:
+        return cap_long_side(load_image(path), max_side)
+    except ImageInputError as exc:
+        if str(path) not in _reported_unreadable:
+            _reported_unreadable.add(str(path))
+            log.warning("unreadable image, skipped: %s", exc)
+        return None
+
+
+@dataclass
+class CoarseSample:
+    tokens: Tokens
+    histogram: torch.Tensor  # (10,)
+    mean_score: float
+
+
+class CoarseDataset(torch.utils.data.Dataset):
+    """AVA images tokenised alone, with their vote histograms as targets."""
+
+    def __init__(self, items: list[AvaItem], root: Path, tokenizer: DiffToken, max_side: int):
+        self.items = items
+        self.root = Path(root)
+        self.tokenizer = tokenizer
+        self.max_side = max_side
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, key: tuple[int, int]) -> CoarseSample | None:
+        item = self.items[key[1]]
+        image = open_image(ava_image_path(self.root, item.image_id), self.max_side)
+        if image is None:
+            return None
+        return CoarseSample(
+            self.tokenizer.tokenize(image),
+            torch.tensor(item.histogram, dtype=torch.float32),
+            item.mean_score,
+        )
+
+
+@dataclass
+class TextPair:
+    """A CTAlign term: features of ``target`` minus ``reference`` against ``text`` * sign."""
+
+    target: int
+    reference: int
+    text: str
+    sign: float
+
+
+@dataclass
+class FineSample:
+    """One series: tokens per image, ranking (best first), references and texts."""
+
+    series_id: str
+    tokens: list[Tokens]
+    ranking: tuple[int, ...]
+    references: list[int]
+    texts: list[TextPair]
+
+
+def match_references(series: Series, rng: np.random.Generator) -> list[tuple[int, int]]:
+    """Pair the images of a series for DiffToken, preferring pairs that have a text.
+
+    Returns ``(a, b)`` pairs covering every image once, except that an odd image out is
+    paired with a random partner (it appears as ``(odd, partner)`` with ``partner`` reused).
+    """
+    free = set(range(len(series)))
+    pairs: list[tuple[int, int]] = []
+    texted = [(t.target, t.reference) for t in series.texts]
+    for n in rng.permutation(len(texted)):
+        a, b = texted[n]
+        if a in free and b in free and a != b:
+            pairs.append((a, b))
+            free -= {a, b}
+    rest = [int(i) for i in rng.permutation(sorted(free))]
+    pairs += [(rest[i], rest[i + 1]) for i in range(0, len(rest) - 1, 2)]
+    if len(rest) % 2:
+        odd = rest[-1]
+        partner = int(rng.choice([i for i in range(len(series)) if i != odd]))
+        pairs.append((odd, partner))
+    return pairs
+
+
+class FineDataset(torch.utils.data.Dataset):
+    """FGAesthetics series, each image tokenised against a reference from its series.
+
+    With ``difftoken=False`` (the ablation) images are tokenised alone; references are
+    still drawn because CTAlign compares the features of paired images.
+    """
+
+    def __init__(
+        self,
+        series: list[Series],
+        root: Path,
+        tokenizer: DiffToken,
+        max_side: int,
+        *,
+        difftoken: bool = True,
+        seed: int = 0,
+    ):
+        self.series = series
+        self.root = Path(root)
+        self.tokenizer = tokenizer
+        self.max_side = max_side
+        self.difftoken = difftoken
+        self.seed = seed
+
+    def __len__(self) -> int:
+        return len(self.series)
+
+    def sizes(self) -> list[int]:
+        return [len(s) for s in self.series]
+
+    def __getitem__(self, key: tuple[int, int]) -> FineSample | None:
+        epoch, index = key
+        series = self.series[index]
+        images = [open_image(series.image_path(self.root, i), self.max_side) for i in range(len(series))]
+        unreadable = {i for i, image in enumerate(images) if image is None}
+        if unreadable:
+            series = series.without(unreadable)
+            if series is None:
+                return None
+            images = [image for image in images if image is not None]
+        rng = np.random.default_rng([self.seed, epoch, index])
+        tokens: list[Tokens | None] = [None] * len(series)
+        references = [0] * len(series)
+        for a, b in match_references(series, rng):
+            references[a] = b
+            if tokens[b] is not None:  # the odd image out, against an already tokenised partner
+                tokens[a] = self._tokenize(images[a], images[b])
+                continue
+            references[b] = a
+            if self.difftoken:
+                tokens[a], tokens[b] = self.tokenizer.tokenize_pair_both(images[a], images[b])
+            else:
+                tokens[a], tokens[b] = self.tokenizer.tokenize(images[a]), self.tokenizer.tokenize(images[b])
+        texts = []
+        for target, reference in enumerate(references):
+            found = series.text_for(target, reference)
+            if found is not None:
+                texts.append(TextPair(target, reference, found[0], found[1]))
+        return FineSample(series.series_id, tokens, series.ranking, references, texts)
+
+    def _tokenize(self, image: Image.Image, reference: Image.Image) -> Tokens:
+        if self.difftoken:
+            return self.tokenizer.tokenize_pair(image, reference)
+        return self.tokenizer.tokenize(image)
+
+
+@dataclass
+class CoarseBatch:
+    tokens: Tokens
+    histograms: torch.Tensor  # (B, 10)
+    mean_scores: torch.Tensor  # (B,)
+
+
+@dataclass
+class FineGroup:
+    """Where one series sits in a fine batch and what it is trained against."""
+
+    start: int
+    ranking: tuple[int, ...]
+    references: list[int]
+    texts: list[TextPair]
+
+
+@dataclass
+class FineBatch:
+    tokens: Tokens
+    groups: list[FineGroup]
+
+
+def collate_coarse(samples: list[CoarseSample | None]) -> CoarseBatch | None:
+    """Batch the readable samples; None when none could be read."""
+    samples = [s for s in samples if s is not None]
+    if not samples:
+        return None
+    return CoarseBatch(
+        collate([s.tokens for s in samples]),
+        torch.stack([s.histogram for s in samples]),
+        torch.tensor([s.mean_score for s in samples]),
+    )
+
+
+def collate_fine(samples: list[FineSample | None]) -> FineBatch | None:
+    """Concatenate whole series into one token batch, remembering each series' slice."""
+    samples = [s for s in samples if s is not None]
+    if not samples:
+        return None
+    tokens: list[Tokens] = []
+    groups = []
+    for sample in samples:
+        groups.append(FineGroup(len(tokens), sample.ranking, sample.references, sample.texts))
+        tokens.extend(sample.tokens)
+    return FineBatch(collate(tokens), groups)

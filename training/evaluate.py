@@ -1,0 +1,96 @@
+"""Evaluation on FGAesthetics and AVA through fgaesq_core's inference API.
+
+Series are ranked with ``Scorer.rank_series`` (the path the culling app uses) and AVA
+images scored with ``Scorer.score``; ``training.metrics`` turns the scores into the
+paper's numbers.  ``mode="single"`` scores every frame on its own (the paper's
+"w/o DiffToken" inference).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from fgaesq_core import Scorer
+from training.ava import image_path as ava_image_path
+from training.ava import read_ava, split_ava
+from training.datasets import open_image
+from training.fgaesthetics import CATEGORIES, Series, read_fgaesthetics
+from training.metrics import SeriesResult, coarse_report, fine_report
+
+log = logging.getLogger(__name__)
+
+EVAL_MODES = ("pairwise", "reference", "single")
+
+
+def series_scores(scorer: Scorer, frames: list, mode: str, batch_size: int) -> list[float]:
+    if mode == "single":
+        return scorer.score(frames, batch_size=batch_size)
+    return scorer.rank_series(frames, mode=mode, batch_size=batch_size).scores
+
+
+def evaluate_fine(
+    scorer: Scorer,
+    root: str | Path,
+    split: str = "test",
+    categories: Iterable[str] = CATEGORIES,
+    mode: str = "pairwise",
+    batch_size: int = 16,
+    series: list[Series] | None = None,
+) -> dict[str, Any]:
+    """The ``"fine"`` report (per category Acc, F1, s-Acc, s-SRCC; Pair; Series)."""
+    if mode not in EVAL_MODES:
+        raise ValueError(f"unknown evaluation mode {mode!r}; use one of {EVAL_MODES}")
+    if series is None:
+        series = read_fgaesthetics(root, splits=[split], categories=categories)
+    by_category: dict[str, list[SeriesResult]] = {c: [] for c in categories}
+    for item in series:
+        frames = [open_image(item.image_path(root, i), scorer.config.tokenizer.series_max_side)
+                  for i in range(len(item))]
+        unreadable = {i for i, frame in enumerate(frames) if frame is None}
+        if unreadable:
+            item = item.without(unreadable)
+            if item is None:
+                continue
+            frames = [frame for frame in frames if frame is not None]
+        scores = series_scores(scorer, frames, mode, batch_size)
+        by_category.setdefault(item.category, []).append(
+            SeriesResult(scores, item.ranking, item.evaluated_pairs())
+        )
+    return fine_report(by_category)
+
+
+def evaluate_coarse(
+    scorer: Scorer, root: str | Path, batch_size: int = 32, test_fraction: float = 0.08
+) -> dict[str, float]:
+    """SRCC and PLCC of predicted scores against AVA mean scores on the test split."""
+    _, test = split_ava(read_ava(root), root, test_fraction)
+    predictions, truth = [], []
+    for start in range(0, len(test), batch_size):
+        chunk = test[start : start + batch_size]
+        images = [open_image(ava_image_path(root, item.image_id), 2048) for item in chunk]
+        kept = [(item, image) for item, image in zip(chunk, images, strict=True) if image is not None]
+        if not kept:
+            continue
+        predictions += scorer.score([image for _, image in kept], batch_size=batch_size)
+        truth += [item.mean_score for item, _ in kept]
+    return coarse_report(predictions, truth)
+
+
+def format_table(report: dict[str, Any]) -> str:
+    """A text table laid out like the paper's Table 7."""
+    fine = report.get("fine", {})
+    categories = [c for c in CATEGORIES if c in fine]
+    header = ["", *[f"{c[:8]:>8}" for c in categories for _ in range(4)], "    Pair", "  Series"]
+    sub = ["", *[f"{m:>8}" for _ in categories for m in ("Acc", "F1", "s-Acc", "s-SRCC")], "", ""]
+    row = ["FGAesQ"]
+    for c in categories:
+        row += [f"{fine[c][k]:8.3f}" for k in ("acc", "f1", "s_acc", "s_srcc")]
+    row += [f"{fine.get('pair', 0.0):8.3f}", f"{fine.get('series', 0.0):8.3f}"]
+    if "coarse" in report:
+        header += ["    SRCC", "    PLCC"]
+        sub += ["", ""]
+        row += [f"{report['coarse']['srcc']:8.3f}", f"{report['coarse']['plcc']:8.3f}"]
+    return "\n".join(" ".join(line) for line in (header, sub, row))

@@ -1,0 +1,446 @@
+"""The FGAesQ training loop: coarse pre-training, then alternating joint learning.
+
+Stage 1 trains on AVA batches with the EMD loss.  Stage 2 runs *cycles*: one fine
+optimiser step on whole FGAesthetics series (``lambda * CTAlign + RankReg``) followed
+by ``coarse_per_fine`` coarse steps (EMD), which is the paper's alternating indicator
+delta.  With ``momentum_mode: per_objective`` the fine and coarse steps use two AdamW
+optimisers over the same parameters whose beta1 are the paper's "momentum update
+coefficients" (0.615 fine, 0.8 coarse), so each objective keeps its own moment
+estimates; ``shared`` uses one AdamW (beta1 = ``coarse_momentum``) for both.
+
+Counting: stage 1 runs ``epochs * batches per epoch`` optimiser steps; stage 2 runs
+``epochs * fine batches per epoch`` cycles (computed before gradient accumulation).
+Each optimiser step consumes ``grad_accum`` micro-batches.  Checkpoints and evaluations
+happen only between cycles, where the state is complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch.nn.parallel import DistributedDataParallel
+
+from fgaesq_core import Scorer, create_model, expected_score
+from training import distributed
+from training.ava import read_ava, split_ava
+from training.checkpointing import (
+    capture_rng,
+    find_resumable,
+    read_state,
+    restore_rng,
+    write_checkpoint,
+)
+from training.config import TrainConfig, resolve_model_config, save_config
+from training.datasets import (
+    CoarseBatch,
+    CoarseDataset,
+    FineBatch,
+    FineDataset,
+    collate_coarse,
+    collate_fine,
+)
+from training.evaluate import evaluate_fine
+from training.fgaesthetics import read_fgaesthetics
+from training.losses import ctalign_loss, direct_rank_loss, emd_loss, rankreg_loss
+from training.runlog import RunLog
+from training.samplers import EpochBatchSampler
+from training.streams import BatchStream
+from training.text import encode_texts
+from training.version import code_version
+
+log = logging.getLogger("training")
+
+
+@dataclass
+class Progress:
+    """Counters saved in every checkpoint."""
+
+    stage: int = 1
+    step: int = 0  # optimiser steps over the whole run
+    stage_step: int = 0  # stage 1: optimiser steps; stage 2: completed cycles
+    best_series: float = -math.inf
+    last_eval: dict[str, Any] = field(default_factory=dict)
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def warmup_lambda(warmup_steps: int):
+    return lambda step: min(1.0, (step + 1) / warmup_steps) if warmup_steps > 0 else 1.0
+
+
+class Trainer:
+    """Builds data, model and optimisers from a config and runs (or resumes) training."""
+
+    def __init__(
+        self,
+        config: TrainConfig,
+        ava_dir: Path | None,
+        fg_dir: Path | None,
+        out_dir: Path,
+        resume: bool = False,
+    ):
+        self.config = config
+        self.ava_dir = Path(ava_dir) if ava_dir else None
+        self.fg_dir = Path(fg_dir) if fg_dir else None
+        self.out_dir = Path(out_dir)
+        self.resume = resume
+        self.dist, self.device = distributed.setup(config.runtime.device)
+        rt = config.runtime
+        seed_everything(rt.seed + self.dist.rank)  # offset by rank: dropout differs per rank
+        if rt.deterministic:
+            torch.use_deterministic_algorithms(True, warn_only=True)
+        if self.dist.is_main:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+        distributed.barrier()
+        self.runlog = RunLog(self.out_dir, enabled=self.dist.is_main)
+        self.progress = Progress()
+        self._build_model()
+        self._build_data()
+        self._build_optimisers()
+        self.text_features = self._encode_texts()
+
+    # ------------------------------------------------------------------ building
+    def _build_model(self) -> None:
+        section = self.config.model
+        self.model_config = resolve_model_config(section.config)
+        self.model = create_model(self.model_config, pretrained=section.pretrained).to(self.device)
+        self.model.train()
+        self.tokenizer = self.model.tokenizer
+        if self.dist.enabled:
+            # the mask token is unused in batches without padding
+            self.ddp: torch.nn.Module = DistributedDataParallel(
+                self.model,
+                device_ids=[self.device.index] if self.device.type == "cuda" else None,
+                find_unused_parameters=True,
+            )
+        else:
+            self.ddp = self.model
+
+    def _capacity(self, global_batch: int) -> int:
+        return max(1, global_batch // (self.dist.world_size * self.config.runtime.grad_accum))
+
+    def _sampler(self, sizes: list[int], global_batch: int, salt: int) -> EpochBatchSampler:
+        return EpochBatchSampler(
+            sizes, self._capacity(global_batch), seed=self.config.runtime.seed * 1000 + salt,
+            rank=self.dist.rank, world_size=self.dist.world_size,
+        )
+
+    def _build_data(self) -> None:
+        cfg, data = self.config, self.config.data
+        needs_coarse = cfg.stage1.enabled or (cfg.stage2.enabled and cfg.ablation.coarse)
+        needs_fine = cfg.stage2.enabled
+        workers = data.num_workers
+        pin = self.device.type == "cuda"
+        self.coarse_stream: BatchStream | None = None
+        self.fine_stream: BatchStream | None = None
+        self.fine_batches_per_epoch = 0
+        if needs_coarse:
+            if self.ava_dir is None:
+                raise ValueError("this configuration trains on AVA: pass --ava DIR")
+            train, _ = split_ava(read_ava(self.ava_dir), self.ava_dir, data.ava_test_fraction)
+            if not train:
+                raise ValueError(f"{self.ava_dir}: no usable AVA training images")
+            dataset = CoarseDataset(train, self.ava_dir, self.tokenizer, data.max_side)
+            batch = cfg.stage1.batch_size if cfg.stage1.enabled else cfg.stage2.coarse_batch_size
+            self.coarse_sampler = self._sampler([1] * len(train), batch, salt=1)
+            self.coarse_stream = BatchStream(dataset, self.coarse_sampler, collate_coarse, workers, pin)
+            self.runlog.message("AVA: %d training images", len(train))
+        self.val_series = []
+        if needs_fine:
+            if self.fg_dir is None:
+                raise ValueError("stage 2 trains on FGAesthetics: pass --fgaesthetics DIR")
+            series = read_fgaesthetics(self.fg_dir, splits=["train"], categories=data.categories)
+            if not series:
+                raise ValueError(f"{self.fg_dir}: no usable training series")
+            self.fine_dataset = FineDataset(
+                series, self.fg_dir, self.tokenizer, data.max_side,
+                difftoken=cfg.ablation.difftoken, seed=cfg.runtime.seed,
+            )
+            sampler = self._sampler(self.fine_dataset.sizes(), cfg.stage2.fine_batch_images, salt=2)
+            self.fine_stream = BatchStream(self.fine_dataset, sampler, collate_fine, workers, pin)
+            self.fine_batches_per_epoch = len(sampler)
+            self.val_series = read_fgaesthetics(
+                self.fg_dir, splits=[cfg.runtime.eval_split], categories=data.categories
+            )
+            self.runlog.message(
+                "FGAesthetics: %d training series, %d %s series",
+                len(series), len(self.val_series), cfg.runtime.eval_split,
+            )
+
+    def _adamw(self, lr: float, weight_decay: float, beta1: float) -> torch.optim.AdamW:
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay, betas=(beta1, 0.999))
+
+    def _build_optimisers(self) -> None:
+        s1, s2 = self.config.stage1, self.config.stage2
+        self.optimisers: dict[str, torch.optim.Optimizer] = {}
+        if s1.enabled:
+            self.optimisers["stage1"] = self._adamw(s1.lr, s1.weight_decay, s1.beta1)
+        if s2.enabled:
+            if s2.momentum_mode == "per_objective":
+                self.optimisers["fine"] = self._adamw(s2.lr, s2.weight_decay, s2.fine_momentum)
+                self.optimisers["coarse"] = self._adamw(s2.lr, s2.weight_decay, s2.coarse_momentum)
+            else:
+                shared = self._adamw(s2.lr, s2.weight_decay, s2.coarse_momentum)
+                self.optimisers["fine"] = self.optimisers["coarse"] = shared
+        self.schedulers = {
+            name: torch.optim.lr_scheduler.LambdaLR(
+                opt, warmup_lambda(s2.warmup_steps if name != "stage1" else 0)
+            )
+            for name, opt in self.optimisers.items()
+        }
+
+    def _encode_texts(self) -> dict[str, torch.Tensor]:
+        cfg = self.config
+        if not (cfg.stage2.enabled and cfg.ablation.fine and cfg.ablation.ctalign):
+            return {}
+        texts = [t.text for s in self.fine_dataset.series for t in s.texts]
+        if not texts:
+            self.runlog.message("no comparative texts in the training series: CTAlign is skipped")
+            return {}
+        features = encode_texts(texts, self.model_config, cfg.model.text_pretrained, self.device)
+        self.runlog.message("encoded %d comparative texts", len(features))
+        return features
+
+    # ---------------------------------------------------------------- step logic
+    def _autocast(self) -> contextlib.AbstractContextManager:
+        if self.config.runtime.precision != "bf16":
+            return contextlib.nullcontext()
+        return torch.autocast(device_type=self.device.type, dtype=torch.bfloat16)
+
+    def _coarse_loss(self, batch: CoarseBatch) -> tuple[torch.Tensor, dict[str, float]]:
+        with self._autocast():
+            out = self.ddp(batch.tokens.to(self.device))
+        loss = emd_loss(out.logits, batch.histograms.to(self.device))
+        return loss, {"emd": loss.item()}
+
+    def _fine_loss(self, batch: FineBatch) -> tuple[torch.Tensor, dict[str, float]]:
+        cfg = self.config
+        with self._autocast():
+            out = self.ddp(batch.tokens.to(self.device))
+        scores = expected_score(out.logits)
+        rank_fn = rankreg_loss if cfg.ablation.rankreg else direct_rank_loss
+        rank_terms = []
+        targets, references, texts = [], [], []
+        for group in batch.groups:
+            n = len(group.ranking)
+            rank_terms.append(rank_fn(scores[group.start : group.start + n], group.ranking))
+            for pair in group.texts:
+                if pair.text in self.text_features:
+                    targets.append(group.start + pair.target)
+                    references.append(group.start + pair.reference)
+                    texts.append(self.text_features[pair.text] * pair.sign)
+        rank = torch.stack(rank_terms).mean()
+        loss = rank
+        logs = {"rank": rank.item()}
+        if texts:
+            features = out.features.float()
+            align = ctalign_loss(features[targets], features[references], torch.stack(texts))
+            loss = loss + cfg.stage2.lambda_align * align
+            logs["align"] = align.item()
+        else:
+            # keep every parameter in the graph for DDP even without a CTAlign term
+            loss = loss + 0.0 * out.features.sum()
+        return loss, logs
+
+    def _optimiser_step(self, kind: str, stream: BatchStream, opt_name: str) -> dict[str, float]:
+        """One optimiser step over ``grad_accum`` micro-batches from ``stream``."""
+        accum = self.config.runtime.grad_accum
+        optimiser = self.optimisers[opt_name]
+        optimiser.zero_grad(set_to_none=True)
+        totals: dict[str, float] = {}
+        images = 0
+        started = time.monotonic()
+        for micro in range(accum):
+            batch = stream.next()
+            sync = micro == accum - 1 or not self.dist.enabled
+            context = contextlib.nullcontext() if sync else self.ddp.no_sync()
+            with context:
+                loss, parts = (self._fine_loss if kind == "fine" else self._coarse_loss)(batch)
+                (loss / accum).backward()
+            images += len(batch.tokens)
+            for key, value in {"loss": loss.item(), **parts}.items():
+                totals[key] = totals.get(key, 0.0) + value / accum
+        if self.config.runtime.grad_clip:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.runtime.grad_clip)
+        optimiser.step()
+        self.schedulers[opt_name].step()
+        self.progress.step += 1
+        elapsed = max(time.monotonic() - started, 1e-9)
+        record = {"step": self.progress.step, "stage": self.progress.stage, "kind": kind,
+                  **totals, "lr": optimiser.param_groups[0]["lr"],
+                  "images_per_s": images * self.dist.world_size / elapsed}
+        if self.progress.step % self.config.runtime.log_every == 0 or self.progress.step == 1:
+            self.runlog.train_step(record)
+        return record
+
+    # ------------------------------------------------------------------ stages
+    def stage1_steps(self) -> int:
+        s1 = self.config.stage1
+        if not s1.enabled:
+            return 0
+        steps = math.ceil(s1.epochs * len(self.coarse_sampler) / self.config.runtime.grad_accum)
+        return min(steps, s1.max_steps) if s1.max_steps is not None else steps
+
+    def stage2_cycles(self) -> int:
+        s2 = self.config.stage2
+        if not s2.enabled:
+            return 0
+        cycles = math.ceil(s2.epochs * self.fine_batches_per_epoch / self.config.runtime.grad_accum)
+        return min(cycles, s2.max_steps) if s2.max_steps is not None else cycles
+
+    def _cycles_per_epoch(self) -> int:
+        return max(1, math.ceil(self.fine_batches_per_epoch / self.config.runtime.grad_accum))
+
+    def run(self) -> Progress:
+        """Train to the end (continuing from ``last`` when resuming); returns the counters."""
+        if self.resume:
+            self._load_last()
+        if self.dist.is_main:
+            save_config(self.config, self.out_dir / "config.yaml")
+        last_saved = self.progress.step
+        if self.progress.stage == 1:
+            total = self.stage1_steps()
+            if total:
+                self.runlog.message("stage 1: %d coarse steps", total)
+            while self.progress.stage_step < total:
+                self._optimiser_step("coarse", self.coarse_stream, "stage1")
+                self.progress.stage_step += 1
+                if self._due(last_saved):
+                    last_saved = self._save_last()
+            self.progress.stage, self.progress.stage_step = 2, 0
+            if self.coarse_stream is not None:
+                # stage 2 restarts the coarse data at its own batch size
+                self.coarse_stream.sampler.capacity = self._capacity(self.config.stage2.coarse_batch_size)
+                self.coarse_stream.load_state_dict({"epoch": 0, "offset": 0})
+            last_saved = self._save_last()
+        total = self.stage2_cycles()
+        if total and self.progress.stage_step == 0:
+            self.runlog.message("stage 2: %d cycles", total)
+        while self.progress.stage_step < total:
+            self._cycle()
+            self.progress.stage_step += 1
+            cycle = self.progress.stage_step
+            evaluate = (
+                cycle == total
+                or (self.config.runtime.eval_every and self.progress.step % self.config.runtime.eval_every == 0)
+                or (not self.config.runtime.eval_every and cycle % self._cycles_per_epoch() == 0)
+            )
+            if evaluate:
+                self._evaluate_and_keep_best()
+            if self._due(last_saved) or cycle == total or evaluate:
+                last_saved = self._save_last()
+        distributed.barrier()
+        return self.progress
+
+    def _cycle(self) -> None:
+        cfg = self.config
+        if cfg.ablation.fine:
+            self._optimiser_step("fine", self.fine_stream, "fine")
+        if cfg.ablation.coarse:
+            for _ in range(cfg.stage2.coarse_per_fine):
+                self._optimiser_step("coarse", self.coarse_stream, "coarse")
+
+    def _due(self, last_saved: int) -> bool:
+        every = self.config.runtime.checkpoint_every
+        return every > 0 and self.progress.step // every > last_saved // every
+
+    # ------------------------------------------------------------ checkpoints
+    def _run_info(self) -> dict[str, Any]:
+        return {
+            "seed": self.config.runtime.seed,
+            "code_version": code_version(),
+            "stage": self.progress.stage,
+            "step": self.progress.step,
+            "stage_step": self.progress.stage_step,
+            "world_size": self.dist.world_size,
+            "metrics": self.progress.last_eval,
+        }
+
+    def _training_state(self) -> dict[str, Any]:
+        unique = {id(opt): name for name, opt in self.optimisers.items()}
+        return {
+            "progress": {"stage": self.progress.stage, "step": self.progress.step,
+                         "stage_step": self.progress.stage_step,
+                         "best_series": self.progress.best_series},
+            "optimisers": {name: self.optimisers[name].state_dict() for name in unique.values()},
+            "schedulers": {name: sched.state_dict() for name, sched in self.schedulers.items()},
+            "streams": {name: stream.state_dict() for name, stream in
+                        (("coarse", self.coarse_stream), ("fine", self.fine_stream)) if stream},
+            "coarse_capacity": self.coarse_stream.sampler.capacity if self.coarse_stream else 0,
+            "rng": distributed.gather_objects(capture_rng(), self.dist),
+            "world_size": self.dist.world_size,
+        }
+
+    def _save_last(self) -> int:
+        state = self._training_state()  # collective: every rank takes part
+        if self.dist.is_main:
+            write_checkpoint(self.out_dir / "checkpoints" / "last", self.model, state,
+                             self.config, self._run_info())
+        distributed.barrier()
+        return self.progress.step
+
+    def _load_last(self) -> None:
+        folder = find_resumable(self.out_dir / "checkpoints" / "last")
+        if folder is None:
+            self.runlog.message("--resume: no checkpoint in %s, starting afresh", self.out_dir)
+            return
+        from fgaesq_core.checkpoint import load_into, read_checkpoint
+
+        weights, _ = read_checkpoint(folder / "model.safetensors")
+        load_into(self.model, weights, str(folder / "model.safetensors"))
+        state = read_state(folder)
+        p = state["progress"]
+        self.progress.stage, self.progress.step = int(p["stage"]), int(p["step"])
+        self.progress.stage_step, self.progress.best_series = int(p["stage_step"]), float(p["best_series"])
+        for name, opt_state in state["optimisers"].items():
+            self.optimisers[name].load_state_dict(opt_state)
+        for name, sched_state in state["schedulers"].items():
+            self.schedulers[name].load_state_dict(sched_state)
+        if self.coarse_stream is not None and state.get("coarse_capacity"):
+            self.coarse_stream.sampler.capacity = int(state["coarse_capacity"])
+        for name, stream in (("coarse", self.coarse_stream), ("fine", self.fine_stream)):
+            if stream is not None and name in state["streams"]:
+                stream.load_state_dict(state["streams"][name])
+        if int(state["world_size"]) == self.dist.world_size:
+            restore_rng(state["rng"][self.dist.rank])
+        else:
+            seed_everything(self.config.runtime.seed + self.dist.rank + self.progress.step)
+        self.runlog.message("resumed from %s at step %d (stage %d)", folder, self.progress.step,
+                            self.progress.stage)
+
+    # -------------------------------------------------------------- evaluation
+    def _evaluate_and_keep_best(self) -> None:
+        if not self.val_series:
+            return
+        report = None
+        if self.dist.is_main:
+            rng = capture_rng()  # evaluation must not shift the training randomness
+            scorer = Scorer(self.model, self.device, "training")
+            with torch.no_grad():
+                report = {"fine": evaluate_fine(scorer, self.fg_dir, series=self.val_series,
+                                                categories=self.config.data.categories)}
+            self.model.train()
+            restore_rng(rng)
+            self.runlog.evaluation(self.progress.step, report)
+            self.progress.last_eval = report
+            series = report["fine"]["series"]
+            if series > self.progress.best_series:
+                self.progress.best_series = series
+                write_checkpoint(self.out_dir / "checkpoints" / "best", self.model, None,
+                                 self.config, self._run_info())
+        self.progress.last_eval = distributed.broadcast_object(report, self.dist) or {}
+        self.progress.best_series = distributed.broadcast_object(self.progress.best_series, self.dist)
