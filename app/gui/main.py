@@ -92,7 +92,9 @@ def screenshot(window, folder: Path, out: Path, view: str, size: str, timeout_s:
     if series is not None:
         window.series_view.select_series(series.series_id)
     window.set_view(view)
-    wait_until_settled(window, 30)
+    for _ in range(3):  # painting requests the thumbnails it lacks: paint until none is missing
+        window.grab()
+        wait_until_settled(window, 30)
     out.parent.mkdir(parents=True, exist_ok=True)
     ok = window.grab().save(str(out))
     window.shutdown()

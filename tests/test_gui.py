@@ -1,0 +1,240 @@
+"""The desktop application end to end: real pipeline (technical scorer), real catalog, keys."""
+
+from __future__ import annotations
+
+import pytest
+from gui_fixtures import gui_env, make_bursts  # noqa: F401
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
+
+from app.catalog import Catalog, DecisionSource, Flag
+from app.gui.main import main
+from app.gui.mainwindow import MainWindow
+from app.gui.models import SeriesFilter
+from app.gui.settings import Settings
+from app.xmp import read_marks, sidecar_paths
+
+pytestmark = pytest.mark.gui
+
+
+def new_window(qtbot, catalog_path, run_pipeline=True, **prefs) -> MainWindow:
+    settings = Settings()
+    for name, value in {"scorer": "technical", "decode_workers": 1, **prefs}.items():
+        settings.set(name, value)
+    window = MainWindow(settings=settings, catalog_path=str(catalog_path), run_pipeline=run_pipeline)
+    qtbot.addWidget(window)
+    window.resize(1400, 900)
+    window.show()
+    return window
+
+
+def settle(qtbot, window, timeout=60_000) -> None:
+    qtbot.waitUntil(lambda: not window.is_culling() and not window.thumbnails.busy(), timeout=timeout)
+
+
+@pytest.fixture
+def folder(tmp_path):
+    make_bursts(tmp_path / "photos", bursts=3, frames=4)
+    return tmp_path / "photos"
+
+
+@pytest.fixture
+def window(qtbot, gui_env, folder):  # noqa: F811
+    win = new_window(qtbot, gui_env)
+    assert win.open_folder(folder)
+    settle(qtbot, win)
+    yield win
+    win.shutdown()
+
+
+def catalog_decisions(catalog_path, window):
+    with Catalog.open(catalog_path) as catalog:
+        return catalog.decisions(f.photo_id for s in window.series_model.series() for f in s.frames)
+
+
+def press(qtbot, window, key, modifier=Qt.KeyboardModifier.NoModifier):
+    qtbot.keyClick(window.focusWidget() or window, key, modifier)
+
+
+def test_open_folder_scores_groups_and_shows_best_first(qtbot, window):
+    series = window.series_model.series()
+    assert len(series) == 3 and all(s.frame_count == 4 for s in series)
+    for s in series:
+        assert s.best.file_names[0].endswith("_F00.jpg"), "the sharpest frame should rank first"
+        assert [f.rank for f in s.frames] == [1, 2, 3, 4]
+        assert s.best.decision.flag is Flag.PICK and not s.best.decision.is_user
+    assert window.strip_model.rowCount() == 4
+    assert window.current_frame().rank == 1
+    qtbot.waitUntil(lambda: window.series_model.index(0).data(Qt.ItemDataRole.DecorationRole)
+                    is not None, timeout=10_000)
+    assert "technical" in window.details.values["Model"].text()
+    assert window.details.values["Exposure"].text().startswith("1/500 s")
+
+
+def test_keys_write_every_decision_to_the_catalog_at_once(qtbot, window, gui_env):  # noqa: F811
+    window.settings.set("auto_advance", False)
+    window.set_view("loupe")
+    frame = window.current_frame()
+    press(qtbot, window, Qt.Key.Key_X)
+    assert catalog_decisions(gui_env, window)[frame.photo_id].flag is Flag.REJECT
+    press(qtbot, window, Qt.Key.Key_P)
+    press(qtbot, window, Qt.Key.Key_4)
+    press(qtbot, window, Qt.Key.Key_6)
+    state = catalog_decisions(gui_env, window)[frame.photo_id]
+    assert (state.flag, state.rating, state.label, state.source) == (Flag.PICK, 4, "Red", DecisionSource.USER)
+    press(qtbot, window, Qt.Key.Key_6)  # the same colour again takes it off
+    press(qtbot, window, Qt.Key.Key_9)
+    press(qtbot, window, Qt.Key.Key_U)
+    press(qtbot, window, Qt.Key.Key_0)
+    state = catalog_decisions(gui_env, window)[frame.photo_id]
+    assert (state.flag, state.rating, state.label) == (Flag.NONE, 0, "Blue")
+    assert window.current_frame().decision == state, "the view shows what the catalog holds"
+
+
+def test_undo_and_redo_restore_the_catalog(qtbot, window, gui_env):  # noqa: F811
+    window.set_view("loupe")
+    window.settings.set("auto_advance", False)
+    frame = window.current_frame()
+    before = catalog_decisions(gui_env, window)[frame.photo_id]
+    press(qtbot, window, Qt.Key.Key_X)
+    press(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    after = catalog_decisions(gui_env, window)[frame.photo_id]
+    assert (after.flag, after.rating, after.label, after.source) == \
+        (before.flag, before.rating, before.label, before.source)
+    press(qtbot, window, Qt.Key.Key_Z,
+          Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert catalog_decisions(gui_env, window)[frame.photo_id].flag is Flag.REJECT
+    assert window.current_frame().decision.flag is Flag.REJECT
+
+
+def test_auto_advance_moves_on_after_a_decision(qtbot, window):
+    window.set_view("loupe")
+    first = window.current_frame().photo_id
+    press(qtbot, window, Qt.Key.Key_P)
+    assert window.current_frame().photo_id != first
+    assert window.current_frame().rank == 2
+    for _ in range(3):
+        press(qtbot, window, Qt.Key.Key_Right)
+    assert window.current_series().series_id == window.series_model.series()[1].series_id
+    press(qtbot, window, Qt.Key.Key_Left)
+    assert window.current_series().series_id == window.series_model.series()[0].series_id
+    assert window.current_frame().rank == 4
+
+
+def test_accept_the_models_pick_in_one_key(qtbot, window, gui_env):  # noqa: F811
+    series = window.current_series()
+    press(qtbot, window, Qt.Key.Key_A)
+    states = catalog_decisions(gui_env, window)
+    assert states[series.best.photo_id].flag is Flag.PICK and states[series.best.photo_id].is_user
+    assert all(states[f.photo_id].flag is Flag.REJECT for f in series.frames[1:])
+    assert window.current_series().series_id != series.series_id, "auto-advance to the next series"
+    window.series_view.proxy.set_mode(SeriesFilter.Unreviewed)
+    assert window.series_view.proxy.rowCount() == 2
+    window.series_view.proxy.set_mode(SeriesFilter.Rejects)
+    assert window.series_view.proxy.rowCount() == 1
+
+
+def test_views_loupe_compare_zoom_and_navigation(qtbot, window):
+    press(qtbot, window, Qt.Key.Key_Space)
+    assert window.view == "loupe" and window.loupe.pane.frame.photo_id == window.current_frame().photo_id
+    press(qtbot, window, Qt.Key.Key_Z)
+    assert window.loupe.state.zoom == 1.0
+    press(qtbot, window, Qt.Key.Key_C)
+    assert window.view == "compare" and len(window.compare.panes) == 4
+    press(qtbot, window, Qt.Key.Key_Right)
+    assert window.compare.panes[1].current
+    press(qtbot, window, Qt.Key.Key_Z)
+    assert {p.state.zoom for p in window.compare.panes} == {1.0}
+    press(qtbot, window, Qt.Key.Key_Down)
+    assert window.current_series().series_id == window.series_model.series()[1].series_id
+    press(qtbot, window, Qt.Key.Key_C)
+    assert window.view == "loupe"
+    press(qtbot, window, Qt.Key.Key_Space)
+    assert window.view == "series"
+
+
+def test_write_xmp_and_xmp_on_every_decision(qtbot, window):
+    window.set_view("loupe")
+    window.settings.set("auto_advance", False)
+    frame = window.current_frame()
+    press(qtbot, window, Qt.Key.Key_X)
+    assert window.write_sidecars() > 0
+    sidecar = sidecar_paths(frame.path)[0]
+    assert read_marks(sidecar).rating == -1
+    window.settings.set("xmp_on_decision", True)
+    press(qtbot, window, Qt.Key.Key_5)
+    press(qtbot, window, Qt.Key.Key_P)
+    assert read_marks(sidecar).rating == 5
+
+
+def test_reopening_reads_the_catalog_without_the_pipeline(qtbot, window, gui_env, folder):  # noqa: F811
+    window.set_view("loupe")
+    press(qtbot, window, Qt.Key.Key_X)
+    rejected = window.series_model.series()[0].frames[0].photo_id
+    window.shutdown()
+    again = new_window(qtbot, gui_env, run_pipeline=False)
+    again.open_folder(folder)
+    series = again.series_model.series()
+    assert len(series) == 3
+    assert series[0].frames[0].photo_id == rejected
+    assert series[0].frames[0].decision.flag is Flag.REJECT
+    again.shutdown()
+
+
+def test_gui_decisions_survive_the_next_cli_run(qtbot, window, gui_env, folder):  # noqa: F811
+    from app.pipeline import CullOptions, run_cull
+
+    window.set_view("loupe")
+    frame = window.current_frame()
+    press(qtbot, window, Qt.Key.Key_X)
+    window.shutdown()
+    result = run_cull(folder, CullOptions(scorer="technical", catalog_path=gui_env, workers=1))
+    assert result.stats.decoded == 0, "a rerun on unchanged files decodes nothing"
+    with Catalog.open(gui_env) as catalog:
+        state = catalog.decision(frame.photo_id)
+    assert state.flag is Flag.REJECT and state.is_user
+
+
+def test_move_rejects_and_put_them_back(qtbot, window):
+    window.set_view("loupe")
+    window.settings.set("auto_advance", False)
+    frame = window.current_frame()
+    press(qtbot, window, Qt.Key.Key_X)
+    original = frame.path
+    assert window.move_rejects(confirm=False) == 1
+    assert not (window.library.root and __import__("os").path.exists(original))
+    window.trigger("undo_move")
+    assert __import__("os").path.exists(original)
+
+
+def test_problems_are_shown_in_the_window(qtbot, gui_env, folder):  # noqa: F811
+    (folder / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 truncated")
+    win = new_window(qtbot, gui_env)
+    win.open_folder(folder)
+    settle(qtbot, win)
+    assert win.messages.isVisible()
+    assert any("broken.jpg" in where for where, _ in win.messages.problems)
+    assert "broken.jpg" in win.messages.label.text()
+    win.shutdown()
+
+
+def test_cancel_stops_the_background_cull(qtbot, gui_env, tmp_path):  # noqa: F811
+    make_bursts(tmp_path / "many", bursts=20, frames=3)
+    win = new_window(qtbot, gui_env)
+    win.open_folder(tmp_path / "many")
+    assert win.is_culling()
+    win.cancel_cull()
+    qtbot.waitUntil(lambda: win.job is None, timeout=60_000)
+    assert not win.progress.isVisible()
+    assert win.last_result is not None and win.last_result.cancelled
+    win.shutdown()
+
+
+@pytest.mark.parametrize("view", ["series", "compare"])
+def test_screenshot_command_renders_the_window(gui_env, folder, tmp_path, view):  # noqa: F811
+    out = tmp_path / f"{view}.png"
+    Settings().set("scorer", "technical")
+    assert main(["--screenshot", str(out), "--view", view, "--size", "1200x800",
+                 "--catalog", str(gui_env), str(folder)]) == 0
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (1200, 800)

@@ -1,0 +1,194 @@
+"""GUI parts without the pipeline: models, settings, thumbnails, zoom geometry."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from gui_fixtures import gui_env, make_bursts  # noqa: F401
+from PySide6.QtCore import QPointF
+
+from app.catalog import DecisionSource, DecisionState, Flag
+from app.gui.items import FrameItem, SeriesItem
+from app.gui.models import FrameStripModel, Role, SeriesFilter, SeriesFilterProxy, SeriesListModel
+from app.gui.settings import Settings
+from app.gui.thumbnails import FULL, ThumbnailManager
+from app.gui.views.compare import CompareView
+from app.gui.views.image_pane import FIT, ImagePane, ViewState
+
+pytestmark = pytest.mark.gui
+
+USER_PICK = DecisionState(flag=Flag.PICK, source=DecisionSource.USER)
+USER_REJECT = DecisionState(flag=Flag.REJECT, source=DecisionSource.USER)
+AUTO_PICK = DecisionState(flag=Flag.PICK, source=DecisionSource.AUTO)
+
+
+@pytest.fixture
+def series_items(tmp_path) -> list[SeriesItem]:
+    bursts = make_bursts(tmp_path / "photos", bursts=3, frames=3) + \
+        make_bursts(tmp_path / "single", bursts=1, frames=1)
+    items, photo_id = [], 0
+    for sid, paths in enumerate(bursts, start=1):
+        frames = []
+        for rank, path in enumerate(paths, start=1):
+            photo_id += 1
+            frames.append(FrameItem(photo_id, str(path), score=8.0 - rank, rank=rank,
+                                    decision=AUTO_PICK if rank == 1 < len(paths) else DecisionState(),
+                                    width=320, height=240))
+        items.append(SeriesItem(sid, frames))
+    items[1].frames[0].decision = USER_PICK
+    items[2].frames[1].decision = USER_REJECT
+    return items
+
+
+@pytest.fixture
+def thumbs(qtbot, gui_env, tmp_path):  # noqa: F811
+    manager = ThumbnailManager(cache_folder=tmp_path / "thumbs", threads=2)
+    yield manager
+    manager.shutdown()
+
+
+def test_series_model_and_every_filter_pass_qtmodeltester(qtmodeltester, series_items, thumbs):
+    model = SeriesListModel(thumbs, 64)
+    model.set_series(series_items)
+    qtmodeltester.check(model)
+    proxy = SeriesFilterProxy()
+    proxy.setSourceModel(model)
+    for mode in SeriesFilter:
+        proxy.set_mode(mode)
+        qtmodeltester.check(proxy)
+
+
+def test_filters_select_bursts_unreviewed_picks_and_rejects(series_items, thumbs):
+    model = SeriesListModel(thumbs, 64)
+    model.set_series(series_items)
+    proxy = SeriesFilterProxy()
+    proxy.setSourceModel(model)
+    ids = {}
+    for mode in SeriesFilter:
+        proxy.set_mode(mode)
+        ids[mode] = [proxy.index(r, 0).data(Role.Id) for r in range(proxy.rowCount())]
+    assert ids[SeriesFilter.All] == [1, 2, 3, 4]
+    assert ids[SeriesFilter.MultiFrame] == [1, 2, 3]
+    assert ids[SeriesFilter.Unreviewed] == [1, 4]  # automatic picks are not a review
+    assert ids[SeriesFilter.Picks] == [1, 2, 3]
+    assert ids[SeriesFilter.Rejects] == [3]
+
+
+def test_strip_model_roles_and_qtmodeltester(qtmodeltester, series_items, thumbs):
+    model = FrameStripModel(thumbs, 64)
+    model.set_series(series_items[0])
+    qtmodeltester.check(model)
+    assert [model.index(r).data(Role.Rank) for r in range(3)] == [1, 2, 3]
+    assert model.index(0).data(Role.Score) == pytest.approx(7.0)
+    assert model.index(0).data(Role.Decision).flag is Flag.PICK
+    model.set_series(None)
+    assert model.rowCount() == 0
+
+
+def test_thumbnail_arrives_in_gui_thread_and_is_cached_on_disk(qtbot, series_items, thumbs, tmp_path):
+    path = series_items[0].frames[0].path
+    with qtbot.waitSignal(thumbs.ready, timeout=10_000):
+        assert thumbs.pixmap(path, 64) is None
+    pix = thumbs.pixmap(path, 64)
+    assert pix is not None and max(pix.width(), pix.height()) == 64
+    assert list((tmp_path / "thumbs").rglob("*.jpg")), "thumbnail not written to the disk cache"
+    assert not list((tmp_path / "thumbs").rglob(".thumb-*")), "temporary files left behind"
+
+    def refuse(_path, _size):
+        raise AssertionError("decoded again although the disk cache holds it")
+
+    second = ThumbnailManager(decoder=refuse, cache_folder=tmp_path / "thumbs", threads=1)
+    with qtbot.waitSignal(second.ready, timeout=10_000):
+        second.request(path, 64)
+    assert second.pixmap(path, 64) is not None
+    second.shutdown()
+
+
+def test_unreadable_file_reports_its_cause(qtbot, thumbs, tmp_path):
+    bad = tmp_path / "broken.jpg"
+    bad.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    with qtbot.waitSignal(thumbs.failed, timeout=10_000) as blocker:
+        thumbs.request(str(bad), 64)
+    assert blocker.args[0] == str(bad)
+    assert "damaged" in blocker.args[1] or "image" in blocker.args[1]
+
+
+def test_clear_drops_results_of_the_old_folder(qtbot, series_items, tmp_path):
+    slow_started = []
+
+    def decoder(path, size):
+        from app.photos import decode_image
+
+        slow_started.append(path)
+        return decode_image(path, size)
+
+    manager = ThumbnailManager(decoder=decoder, threads=1)
+    paths = [f.path for s in series_items for f in s.frames]
+    for path in paths:
+        manager.request(path, 32)
+    manager.clear()
+    manager.pool.waitForDone()
+    qtbot.wait(50)
+    assert len(slow_started) < len(paths), "queued jobs were not dropped"
+    assert not manager._pixmaps, "a result from before clear() was kept"
+    manager.shutdown()
+
+
+def test_settings_persist_emit_changed_and_survive_bad_files(qtbot, gui_env, tmp_path):  # noqa: F811
+    settings = Settings()
+    assert settings.path.parent == tmp_path / "config"
+    with qtbot.waitSignal(settings.changed) as blocker:
+        settings.set("auto_advance", False)
+    assert blocker.args == ["auto_advance", False]
+    settings.add_recent_folder(tmp_path)
+    again = Settings()
+    assert again.auto_advance is False
+    assert again.recent_folders == [str(tmp_path.resolve())]
+    with pytest.raises(KeyError):
+        settings.set("no_such_preference", 1)
+    with pytest.raises(ValueError):
+        settings.set("auto_advance", "yes")
+    settings.path.write_text("{ not json", encoding="utf-8")
+    broken = Settings()
+    assert broken.auto_advance is True and broken.load_errors
+    settings.path.write_text(json.dumps({"time_gap_s": "abc", "device": "cpu"}), encoding="utf-8")
+    partial = Settings()
+    assert partial.device == "cpu" and partial.time_gap_s == 2.0 and partial.load_errors
+
+
+def test_zoom_to_100_percent_keeps_the_point_under_the_cursor(qtbot, series_items, thumbs):
+    frame = FrameItem(1, series_items[0].frames[0].path, width=4000, height=3000)
+    pane = ImagePane(thumbs, ViewState())
+    qtbot.addWidget(pane)
+    pane.resize(800, 600)
+    pane.set_frame(frame)
+    cursor = QPointF(600, 150)
+    before = pane.image_rect()
+    fx = (cursor.x() - before.left()) / before.width()
+    fy = (cursor.y() - before.top()) / before.height()
+    pane.toggle_zoom(cursor)
+    assert pane.state.zoom == 1.0
+    after = pane.image_rect()
+    assert after.width() == pytest.approx(4000)
+    assert after.left() + fx * after.width() == pytest.approx(cursor.x(), abs=0.5)
+    assert after.top() + fy * after.height() == pytest.approx(cursor.y(), abs=0.5)
+    pane.pan_by(100, 0)
+    assert pane.image_rect().left() == pytest.approx(after.left() + 100, abs=0.5)
+    pane.toggle_zoom()
+    assert pane.state.zoom == FIT
+
+
+def test_compare_panes_zoom_and_pan_together(qtbot, series_items, thumbs):
+    view = CompareView(thumbs)
+    qtbot.addWidget(view)
+    view.resize(1200, 800)
+    frames = series_items[0].frames
+    view.show_frames(frames, frames[1].photo_id)
+    assert len(view.panes) == 3
+    assert [p.current for p in view.panes] == [False, True, False]
+    view.panes[0].toggle_zoom(QPointF(50, 50))
+    view.panes[2].pan_by(-30, 10)
+    centres = {(p.state.zoom, p.state.center.x(), p.state.center.y()) for p in view.panes}
+    assert len(centres) == 1 and next(iter(centres))[0] == 1.0
+    qtbot.waitUntil(lambda: all(thumbs.pixmap(f.path, FULL) is not None for f in frames), timeout=10_000)
