@@ -15,16 +15,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import torch
-from PIL import Image
-from pytorch_msssim import ssim
 
-THUMB_SIZE = 64
+from app.photos.tasks import THUMB_SIZE, make_thumbnail
+
 # Defaults measured on synthetic bursts (docs/pipeline.md, benchmarks/bench_pipeline.py --sweep).
 DEFAULT_MAX_GAP = 4.0
 DEFAULT_MIN_SIMILARITY = 0.35
 _SSIM_WINDOW = 7
 _PAIR_BATCH = 512
+
+
+__all__ = [
+    "THUMB_SIZE",
+    "GroupItem",
+    "GroupingParams",
+    "group_series",
+    "make_thumbnail",
+    "neighbour_similarity",
+    "pair_similarities",
+]
 
 
 @dataclass(frozen=True)
@@ -43,12 +52,6 @@ class GroupItem:
     thumbnail: np.ndarray  # (THUMB_SIZE, THUMB_SIZE) uint8 grayscale
 
 
-def make_thumbnail(image: Image.Image) -> np.ndarray:
-    """The grayscale thumbnail grouping compares (aspect ratio ignored: bursts share it)."""
-    small = image.convert("L").resize((THUMB_SIZE, THUMB_SIZE), Image.Resampling.BOX)
-    return np.asarray(small, dtype=np.uint8)
-
-
 def neighbour_similarity(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """SSIM of each pair ``(first[i], second[i])`` of uint8 thumbnails, batched.
 
@@ -57,6 +60,9 @@ def neighbour_similarity(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """
     if len(first) == 0:
         return np.zeros(0, dtype=np.float32)
+    import torch  # imported here so worker processes that only decode never load it
+    from pytorch_msssim import ssim
+
     out = []
     for start in range(0, len(first), _PAIR_BATCH):
         a = _standardise(first[start : start + _PAIR_BATCH])
@@ -67,7 +73,9 @@ def neighbour_similarity(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return np.concatenate(out)
 
 
-def _standardise(thumbs: np.ndarray) -> torch.Tensor:
+def _standardise(thumbs: np.ndarray):  # -> torch.Tensor
+    import torch
+
     x = torch.from_numpy(np.asarray(thumbs, dtype=np.float32)).unsqueeze(1)
     mean = x.mean(dim=(2, 3), keepdim=True)
     std = x.std(dim=(2, 3), keepdim=True).clamp_min(2.0)  # flat frames stay flat

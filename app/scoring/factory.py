@@ -2,6 +2,7 @@
 
 ``auto`` must decide quickly offline: the weights check runs in a background thread with a
 deadline, and any failure or delay falls back to the technical scorer with a one-line reason.
+Importing the model library (torch, open_clip) is local work and is not part of the deadline.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from app.scoring.technical import TechnicalScorer
 
 MODEL_CHOICES = ("auto", "fgaesq", "technical")
 WEIGHTS_CHECK_DEADLINE_S = 0.8
+IMPORT_LIMIT_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -54,11 +56,14 @@ def create_scorer(
 def fgaesq_weights_available(name: str = "fgaesq", deadline_s: float = WEIGHTS_CHECK_DEADLINE_S) -> tuple[bool, str]:
     """(available, reason) for the FGAesQ weights, decided within ``deadline_s`` seconds."""
     outcome: dict[str, object] = {}
+    imported = threading.Event()
 
     def check() -> None:
         try:
-            import fgaesq_core
-
+            try:
+                import fgaesq_core
+            finally:
+                imported.set()
             outcome["available"] = bool(fgaesq_core.weights_available(name))
         except ImportError as exc:
             outcome["error"] = f"the FGAesQ model library cannot be imported ({exc})"
@@ -69,6 +74,7 @@ def fgaesq_weights_available(name: str = "fgaesq", deadline_s: float = WEIGHTS_C
 
     worker = threading.Thread(target=check, name="fgaesq-weights-check", daemon=True)
     worker.start()
+    imported.wait(IMPORT_LIMIT_S)
     worker.join(deadline_s)
     if worker.is_alive():
         return False, f"the FGAesQ weights could not be found within {deadline_s:g} s (offline?)"

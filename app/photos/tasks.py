@@ -1,0 +1,70 @@
+"""Per-photo work units run in worker processes: hashing, reading, thumbnailing, decoding.
+
+Everything here takes and returns plain, picklable values and imports nothing heavy (no
+torch, no Qt, no database), so a process pool starts fast and a crash in one photo's decoder
+only fails that photo.
+"""
+
+from __future__ import annotations
+
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from app.photos.decode import PhotoReadError, decode_image
+from app.photos.exif import PhotoMetadata, read_metadata
+
+THUMB_SIZE = 64
+# JPEG DCT scaling of a 12-24 MP frame to 1/8 still leaves >= 256 px: plenty for a 64 px thumbnail.
+THUMB_DECODE_SIZE = 256
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """The outcome of reading one photo for grouping (thumbnail and metadata) or its error."""
+
+    index: int
+    metadata: PhotoMetadata | None = None
+    thumbnail: bytes | None = None  # THUMB_SIZE x THUMB_SIZE 8-bit grayscale, row by row
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class DecodeResult:
+    index: int
+    image: Image.Image | None = None
+    error: str | None = None
+
+
+def ignore_interrupts() -> None:
+    """Pool initializer: Ctrl-C is handled once, by the parent, which then stops the pool."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def make_thumbnail(image: Image.Image) -> np.ndarray:
+    """The grayscale thumbnail grouping compares (aspect ratio ignored: a burst shares it)."""
+    small = image.convert("L").resize((THUMB_SIZE, THUMB_SIZE), Image.Resampling.BOX)
+    return np.asarray(small, dtype=np.uint8)
+
+
+def read_for_grouping(task: tuple[int, Path, float]) -> ReadResult:
+    """Metadata and grouping thumbnail of one photo; ``task`` is (index, file, mtime)."""
+    index, path, mtime = task
+    try:
+        image = decode_image(path, THUMB_DECODE_SIZE)
+    except PhotoReadError as exc:
+        return ReadResult(index, error=str(exc))
+    metadata = read_metadata(path, fallback_mtime=mtime)
+    return ReadResult(index, metadata, make_thumbnail(image).tobytes())
+
+
+def decode_for_scoring(task: tuple[int, Path, int]) -> DecodeResult:
+    """One photo decoded at the scorer's size; ``task`` is (index, file, longest side)."""
+    index, path, max_side = task
+    try:
+        return DecodeResult(index, decode_image(path, max_side))
+    except PhotoReadError as exc:
+        return DecodeResult(index, error=str(exc))

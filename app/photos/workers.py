@@ -1,0 +1,121 @@
+"""A small process pool for per-photo work, with cancellation and crash isolation.
+
+Decoding is CPU-bound and Pillow/LibRaw hold the GIL for most of it, so photos are read in
+worker processes.  Small jobs run inline (starting processes would cost more than it saves).
+Workers are started with ``forkserver`` (``spawn`` where that is missing), never ``fork``: the
+GUI calls this from a thread, and forking a threaded process can deadlock.  If a decoder crashes
+a worker, the pool is rebuilt and the photos in flight are retried one at a time, so only the
+culprit fails.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import TypeVar
+
+from app.photos.tasks import ignore_interrupts
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+INLINE_BELOW = 8  # jobs smaller than this run in the calling process
+_CRASH_MESSAGE = "the decoder crashed on this file (damaged or hostile data)"
+
+
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+class WorkerPool:
+    """Runs ``fn(task)`` for many tasks; one pool is reused for every stage of a run."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or default_workers()
+        self._executor: ProcessPoolExecutor | None = None
+        self._healthy: bool | None = None
+
+    def _pool(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+            self._executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=ignore_interrupts)
+        return self._executor
+
+    def _usable(self) -> bool:
+        """Whether worker processes start here (not, e.g., from an interactive ``__main__``)."""
+        if self._healthy is None:
+            try:
+                self._healthy = self._pool().submit(os.getpid).result(timeout=120) > 0
+            except Exception:
+                self._restart()
+                self._healthy = False
+        return self._healthy
+
+    def map(
+        self,
+        fn: Callable[[T], R],
+        tasks: Sequence[T],
+        cancel: threading.Event | None = None,
+        crashed: Callable[[T, str], R] | None = None,
+    ) -> Iterator[R]:
+        """Yield ``fn(task)`` for each task in completion order; stop early when ``cancel`` is set.
+
+        ``crashed(task, message)`` makes the result of a task whose worker died.
+        """
+        cancel = cancel or threading.Event()
+        if self.workers <= 1 or len(tasks) < INLINE_BELOW or not self._usable():
+            for task in tasks:
+                if cancel.is_set():
+                    return
+                yield fn(task)
+            return
+        queue = list(reversed(tasks))
+        in_flight: dict[Future, T] = {}
+        limit = self.workers * 3  # bounded, so decoded images do not pile up in memory
+        suspects: list[T] = []
+        while (queue or in_flight) and not cancel.is_set():
+            while queue and len(in_flight) < limit:
+                task = queue.pop()
+                in_flight[self._pool().submit(fn, task)] = task
+            finished, _ = wait(in_flight, timeout=0.2, return_when=FIRST_COMPLETED)
+            for future in finished:
+                task = in_flight.pop(future)
+                try:
+                    yield future.result()
+                except BrokenProcessPool:
+                    suspects.append(task)
+            if suspects:
+                suspects.extend(in_flight.values())
+                in_flight.clear()
+                self._restart()
+                for task in suspects:
+                    if cancel.is_set():
+                        break
+                    yield self._one_by_one(fn, task, crashed)
+                suspects = []
+        for future in in_flight:
+            future.cancel()
+
+    def _one_by_one(self, fn: Callable[[T], R], task: T, crashed: Callable[[T, str], R] | None) -> R:
+        try:
+            return self._pool().submit(fn, task).result()
+        except BrokenProcessPool:
+            self._restart()
+            if crashed is None:
+                raise
+            return crashed(task, _CRASH_MESSAGE)
+
+    def _restart(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+
+    def close(self, cancel: bool = False) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=not cancel, cancel_futures=True)
+            self._executor = None
