@@ -326,3 +326,16 @@ def test_roots_lists_every_folder(catalog, tmp_path):
         (tmp_path / "a").resolve().as_posix(),
         (tmp_path / "b").resolve().as_posix(),
     ]
+
+
+def test_batch_upsert_matches_single_upserts(catalog, tmp_path):
+    single = catalog.upsert_photo(photo_info(tmp_path, "a.jpg"))
+    infos = [
+        photo_info(tmp_path, "a.jpg", size=7),
+        photo_info(tmp_path, "b.jpg", companions=("b.dng",)),
+    ]
+    ids = catalog.upsert_photos(infos)
+    assert ids[0] == single and ids[1] != single
+    assert catalog.photo(single).size == 7
+    assert catalog.photo(ids[1]).companions == ("b.dng",)
+    assert catalog.upsert_photos(infos) == ids

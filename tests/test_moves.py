@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -181,3 +183,26 @@ def test_crash_in_the_middle_of_a_move_can_be_undone(shoot, tmp_path: Path, afte
     assert checksums(root) == before
     assert checksums(dest) == {}  # no reservation left behind either
     assert {p.id: (p.root, p.relpath, p.companions) for p in catalog.photos(root)} == before_records
+
+
+OTHER_DEVICE = Path("/dev/shm")
+
+
+@pytest.mark.skipif(
+    not OTHER_DEVICE.is_dir()
+    or OTHER_DEVICE.stat().st_dev == Path(tempfile.gettempdir()).stat().st_dev,
+    reason="needs a second file system (/dev/shm)",
+)
+def test_move_to_another_file_system_copies_verifies_and_undoes(shoot):
+    root, catalog = shoot
+    before = checksums(root)
+    dest = Path(tempfile.mkdtemp(prefix="fgaesq-rejects-", dir=OTHER_DEVICE))
+    try:
+        report = move_rejects(rejected_photos(catalog, root), dest, catalog=catalog)
+        assert report.errors == () and len(report.moved) == 8
+        assert all(before[name] == digest for name, digest in checksums(dest).items())
+        assert not (root / "IMG_0001.CR3").exists()
+        undo_last(dest, catalog=catalog)
+        assert checksums(root) == before
+    finally:
+        shutil.rmtree(dest)

@@ -206,21 +206,26 @@ class Catalog:
         Every field is written as given (``decode_error=None`` clears an old error) and
         ``last_seen`` is set to now.  Scores and decisions of an existing row are kept.
         """
-        root, relpath = normalize_root(info.root), normalize_relpath(info.relpath)
+        return self.upsert_photos([info])[0]
+
+    def upsert_photos(self, infos: Sequence[PhotoInfo]) -> list[int]:
+        """``upsert_photo`` for many photos in one transaction: one query and one flush."""
+        keys = [(normalize_root(i.root), normalize_relpath(i.relpath)) for i in infos]
         with self._write() as session:
-            photo = session.scalar(
-                select(Photo)
-                .where(Photo.root == root, Photo.relpath == relpath)
-                .options(selectinload(Photo.files))
-            )
+            existing = _photos_at(session, keys)
             now = utc_now()
-            if photo is None:
-                photo = Photo(root=root, relpath=relpath, first_seen=now)
-                session.add(photo)
-            convert.fill_photo(photo, info, now)
-            _set_companions(photo, info.companions)
+            photos = []
+            for key, info in zip(keys, infos, strict=True):
+                photo = existing.get(key)
+                if photo is None:
+                    photo = Photo(root=key[0], relpath=key[1], first_seen=now, files=[])
+                    session.add(photo)
+                    existing[key] = photo
+                convert.fill_photo(photo, info, now)
+                _set_companions(photo, info.companions)
+                photos.append(photo)
             session.flush()
-            return photo.id
+            return [photo.id for photo in photos]
 
     def record_error(
         self,
@@ -244,7 +249,9 @@ class Catalog:
             except OSError:
                 size, mtime_ns = -1, -1
         with self._write() as session:
-            photo = session.scalar(select(Photo).where(Photo.root == root, Photo.relpath == relpath))
+            photo = session.scalar(
+                select(Photo).where(Photo.root == root, Photo.relpath == relpath)
+            )
             now = utc_now()
             if photo is None:
                 photo = Photo(root=root, relpath=relpath, first_seen=now)
@@ -260,9 +267,7 @@ class Catalog:
 
     def photo(self, photo_id: int, *, with_thumbnail: bool = False) -> PhotoRecord | None:
         with self._read() as session:
-            photo = session.scalar(
-                _photo_query(with_thumbnail).where(Photo.id == photo_id)
-            )
+            photo = session.scalar(_photo_query(with_thumbnail).where(Photo.id == photo_id))
             return None if photo is None else convert.photo_record(photo, with_thumbnail)
 
     def photo_by_path(
@@ -600,6 +605,20 @@ def _photo_query(with_thumbnail: bool):  # noqa: ANN202 - a Select of Photo
     return query.options(undefer(Photo.thumbnail)) if with_thumbnail else query
 
 
+def _photos_at(session: Session, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Photo]:
+    """The stored photos at these (root, relpath) keys, loaded with their companion files."""
+    by_root: dict[str, list[str]] = {}
+    for root, relpath in keys:
+        by_root.setdefault(root, []).append(relpath)
+    found: dict[tuple[str, str], Photo] = {}
+    for root, relpaths in by_root.items():
+        for chunk in _chunks(relpaths):
+            query = _photo_query(False).where(Photo.root == root, Photo.relpath.in_(chunk))
+            for photo in session.scalars(query):
+                found[(photo.root, photo.relpath)] = photo
+    return found
+
+
 def _set_companions(photo: Photo, companions: Iterable[str | PurePath]) -> None:
     wanted = list(dict.fromkeys(normalize_relpath(c) for c in companions))
     if [f.relpath for f in photo.files] != wanted:
@@ -672,5 +691,7 @@ def _append_decision(
 
 def _valid_rating(rating: int) -> int:
     if not isinstance(rating, int) or not MIN_RATING <= rating <= MAX_RATING:
-        raise ValueError(f"rating must be an integer from {MIN_RATING} to {MAX_RATING}, got {rating!r}")
+        raise ValueError(
+            f"rating must be an integer from {MIN_RATING} to {MAX_RATING}, got {rating!r}"
+        )
     return rating
