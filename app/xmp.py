@@ -121,7 +121,9 @@ DEFAULT_SCHEME = XmpScheme()
 # -- naming ---------------------------------------------------------------------------
 
 
-def sidecar_paths(photo: str | os.PathLike[str], style: SidecarStyle | str = DEFAULT_STYLE) -> list[Path]:
+def sidecar_paths(
+    photo: str | os.PathLike[str], style: SidecarStyle | str = DEFAULT_STYLE
+) -> list[Path]:
     """The sidecar file names of one image file for a naming style."""
     photo = Path(photo)
     style = SidecarStyle(style)
@@ -167,7 +169,9 @@ def decision_marks(state: DecisionState, scheme: XmpScheme = DEFAULT_SCHEME) -> 
     if state.flag is Flag.REJECT:
         return XmpMarks(rating=scheme.reject_rating, label=state.label or "")
     if state.flag is Flag.PICK:
-        rating = state.rating if state.rating > 0 or scheme.pick_rating is None else scheme.pick_rating
+        rating = (
+            state.rating if state.rating > 0 or scheme.pick_rating is None else scheme.pick_rating
+        )
         return XmpMarks(rating=rating, label=state.label or scheme.pick_label or "")
     return XmpMarks(rating=state.rating, label=state.label or "")
 
@@ -291,19 +295,28 @@ def _new_document() -> _Document:
     return _Document(root=root, xpacket=False)
 
 
+def _rdf(root: ET.Element) -> ET.Element | None:
+    return root if root.tag == f"{{{NS_RDF}}}RDF" else root.find(f"{{{NS_RDF}}}RDF")
+
+
 def _descriptions(root: ET.Element) -> list[ET.Element]:
-    return list(root.iter(_DESCRIPTION))
+    """The top-level rdf:Description elements (nested ones are struct values, e.g. crs:Look)."""
+    rdf = _rdf(root)
+    return [] if rdf is None else rdf.findall(_DESCRIPTION)
 
 
 def _target_description(root: ET.Element) -> ET.Element:
     """The rdf:Description that already holds a mark, else the first one (made if missing)."""
     descriptions = _descriptions(root)
     for description in descriptions:
-        if _property(description, _RATING) is not None or _property(description, _LABEL) is not None:
+        if (
+            _property(description, _RATING) is not None
+            or _property(description, _LABEL) is not None
+        ):
             return description
     if descriptions:
         return descriptions[0]
-    rdf = root if root.tag == f"{{{NS_RDF}}}RDF" else root.find(f"{{{NS_RDF}}}RDF")
+    rdf = _rdf(root)
     if rdf is None:
         rdf = ET.SubElement(root, f"{{{NS_RDF}}}RDF")
     return ET.SubElement(rdf, _DESCRIPTION, {_ABOUT: ""})
@@ -378,10 +391,18 @@ def write_marks(
     errors: list[SidecarError] = []
     for sidecar in sidecar_paths(photo, style):
         try:
-            update_sidecar(sidecar, marks)
+            update_sidecar(_existing_spelling(sidecar), marks)
         except SidecarError as error:
             errors.append(error)
     return errors
+
+
+def _existing_spelling(sidecar: Path) -> Path:
+    """``IMG_0001.XMP`` when that exists instead of ``IMG_0001.xmp``: update, do not add a twin."""
+    if sidecar.exists():
+        return sidecar
+    upper = sidecar.with_suffix(".XMP")
+    return upper if upper.is_file() else sidecar
 
 
 def write_series_sidecars(

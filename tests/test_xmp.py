@@ -400,3 +400,43 @@ def test_decision_marks_follow_user_choices():
     assert decision_marks(DecisionState(Flag.PICK, 5, None, DecisionSource.USER, now)) == XmpMarks(
         5, "Green"
     )
+
+
+NESTED_STRUCT_SIDECAR = """<x:xmpmeta xmlns:x="adobe:ns:meta/">
+ <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description rdf:about="" xmlns:crs="http://ns.adobe.com/camera-raw-settings/1.0/"
+    xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/" xmlns:xmp="http://ns.adobe.com/xap/1.0/"
+    crs:Version="16.2">
+   <xmpMM:Pantry>
+    <rdf:Bag>
+     <rdf:li>
+      <rdf:Description xmpMM:InstanceID="xmp.iid:embedded-logo" xmp:Rating="5" xmp:Label="Blue"/>
+     </rdf:li>
+    </rdf:Bag>
+   </xmpMM:Pantry>
+  </rdf:Description>
+ </rdf:RDF>
+</x:xmpmeta>
+"""
+
+
+def test_marks_go_to_top_level_descriptions_never_into_structs(tmp_path: Path):
+    sidecar = tmp_path / "IMG_0001.xmp"
+    sidecar.write_text(NESTED_STRUCT_SIDECAR, encoding="utf-8")
+    assert read_marks(sidecar) == XmpMarks(rating=None, label=None)  # the pantry's are not ours
+    update_sidecar(sidecar, XmpMarks(rating=3, label="Green"))
+    xmp, rdf_ns = "{http://ns.adobe.com/xap/1.0/}", "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
+    (top,) = ET.fromstring(sidecar.read_bytes()).find(f"{rdf_ns}RDF")
+    assert (top.get(f"{xmp}Rating"), top.get(f"{xmp}Label")) == ("3", "Green")
+    embedded = top.find(
+        f"{{http://ns.adobe.com/xap/1.0/mm/}}Pantry/{rdf_ns}Bag/{rdf_ns}li/{rdf_ns}Description"
+    )
+    assert (embedded.get(f"{xmp}Rating"), embedded.get(f"{xmp}Label")) == ("5", "Blue")
+    assert meaning(sidecar.read_bytes()) == meaning(NESTED_STRUCT_SIDECAR.encode())
+
+
+def test_upper_case_sidecar_is_updated_rather_than_doubled(tmp_path: Path):
+    (tmp_path / "DSC_0042.XMP").write_text(LIGHTROOM_SIDECAR, encoding="utf-8")
+    assert write_marks(tmp_path / "DSC_0042.NEF", XmpMarks(rating=4), "replace") == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["DSC_0042.XMP"]
+    assert read_marks(tmp_path / "DSC_0042.XMP").rating == 4
