@@ -98,7 +98,7 @@ def move_rejects(
     Raises:
         MoveError: ``dest_dir`` cannot be created or its journal cannot be written.
     """
-    dest = Path(dest_dir).expanduser().absolute()
+    dest = Path(dest_dir).expanduser().resolve()  # same spelling as catalog roots
     try:
         dest.mkdir(parents=True, exist_ok=True)
     except OSError as error:
