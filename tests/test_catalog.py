@@ -339,3 +339,34 @@ def test_batch_upsert_matches_single_upserts(catalog, tmp_path):
     assert catalog.photo(single).size == 7
     assert catalog.photo(ids[1]).companions == ("b.dng",)
     assert catalog.upsert_photos(infos) == ids
+
+
+def test_a_failing_unit_of_work_leaves_nothing_half_written(catalog, tmp_path):
+    good = photo_info(tmp_path, "good.jpg")
+    bad = photo_info(tmp_path, "bad.jpg", companions=("/absolute/elsewhere.jpg",))
+    with pytest.raises(ValueError, match="relative"):
+        catalog.upsert_photos([good, bad])
+    assert catalog.photos(tmp_path) == []
+
+
+def test_two_catalog_objects_on_one_file_write_from_two_threads(tmp_path: Path):
+    path = tmp_path / "catalog.sqlite3"
+    with Catalog(path) as gui, Catalog(path) as worker:
+        ids = gui.upsert_photos([photo_info(tmp_path, f"{i}.jpg") for i in range(10)])
+        failures: list[BaseException] = []
+
+        def run_worker() -> None:
+            try:
+                for i in range(30):
+                    worker.set_scores("m", "w", {pid: (float(i), None) for pid in ids})
+            except BaseException as error:  # noqa: BLE001 - reported below
+                failures.append(error)
+
+        thread = threading.Thread(target=run_worker)
+        thread.start()
+        for i in range(30):
+            gui.set_decision(ids[i % 10], rating=i % 6, source="user")
+        thread.join()
+        assert failures == []
+        assert worker.decision(ids[9]).rating == 29 % 6
+        assert gui.scores(ids, "m", "w")[ids[0]].score == 29.0
