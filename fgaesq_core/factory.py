@@ -9,7 +9,7 @@ import torch
 
 from .checkpoint import is_released_layout, load_into, read_checkpoint, released_to_project
 from .config import ModelConfig, load_config
-from .errors import CheckpointError, ConfigError, WeightsUnavailable
+from .errors import CheckpointError, WeightsUnavailable
 from .model import FGAesQModel
 from .pretrained import REGISTRY, PretrainedSpec, cached_file, download, offline_hint
 
@@ -52,7 +52,7 @@ def create_model(
         The model in eval mode on the CPU; ``model.weights_id`` names the weights.
 
     Raises:
-        ConfigError: unknown config, or weights that need another architecture.
+        ConfigError: unknown or malformed config.
         CheckpointError: the checkpoint is missing, broken or does not fit.
         WeightsUnavailable: named weights cannot be found or downloaded.
     """
@@ -83,10 +83,8 @@ def create_model(
 
 
 def _config_for(spec: PretrainedSpec, config: str | Path | ModelConfig | None) -> ModelConfig:
-    cfg = load_config(config or spec.config)
-    if cfg.name != spec.config and cfg.to_dict() | {"name": spec.config} != load_config(spec.config).to_dict():
-        raise ConfigError(f"weights {spec.name!r} need config {spec.config!r}, not {cfg.name!r}")
-    return cfg
+    """The explicit config if given (shape checks catch a wrong one), else the weights' own."""
+    return load_config(config or spec.config)
 
 
 def _load_openai(model: FGAesQModel, spec: PretrainedSpec) -> None:

@@ -108,7 +108,9 @@ def cached_file(spec: PretrainedSpec, cache_dir: Path | None = None) -> Path | N
 
 
 def download(spec: PretrainedSpec, cache_dir: Path | None = None) -> Path:
-    """Fetch the weights file of a hub spec into the cache (or return the cached copy).
+    """Fetch the weights file of a hub spec into the cache, or return the cached copy.
+
+    A cached copy is used without contacting the hub.
 
     Args:
         spec: a registry entry of kind ``"hub"``.
@@ -122,12 +124,17 @@ def download(spec: PretrainedSpec, cache_dir: Path | None = None) -> Path:
     """
     cache_dir = cache_dir or hub_cache_dir()
     cached = cached_file(spec, cache_dir)
-    if cached is not None and hub_offline():
+    if cached is not None:  # released weights never change: no update check
         return cached
     if hub_offline():
         raise WeightsUnavailable(f"{spec.name!r} weights are not cached and HF_HUB_OFFLINE is set. "
                                  + offline_hint(spec))
     endpoint = hub_endpoint()
+    if not hub_reachable(spec):
+        raise WeightsUnavailable(
+            f"cannot download {spec.name!r} weights: {endpoint} did not answer within "
+            f"{_PROBE_TIMEOUT_S} s. " + offline_hint(spec)
+        )
     try:
         files = HfApi(endpoint=endpoint).list_repo_files(spec.repo_id)
         matches = sorted(f for f in files if f.endswith(spec.suffix))
@@ -141,8 +148,6 @@ def download(spec: PretrainedSpec, cache_dir: Path | None = None) -> Path:
     except WeightsUnavailable:
         raise
     except Exception as exc:  # network errors come from httpx, huggingface_hub and OSError
-        if cached is not None:
-            return cached
         raise WeightsUnavailable(
             f"cannot download {spec.name!r} weights from {endpoint}/{spec.repo_id}: "
             f"{type(exc).__name__}: {str(exc)[:200]}. " + offline_hint(spec)
@@ -188,6 +193,11 @@ def weights_available(name: str) -> bool:
         return Path(name).is_file()
     if cached_file(spec) is not None:
         return True
+    return hub_reachable(spec)
+
+
+def hub_reachable(spec: PretrainedSpec) -> bool:
+    """One remembered probe of the hub repo per endpoint; False when offline."""
     if hub_offline():
         return False
     key = (hub_endpoint(), spec.repo_id)

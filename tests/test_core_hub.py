@@ -1,0 +1,142 @@
+"""Weights resolution through huggingface_hub against a local imitation of the hub."""
+
+import hashlib
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import torch
+
+import fgaesq_core
+from fgaesq_core import pretrained
+from fgaesq_core.errors import WeightsUnavailable
+from fgaesq_core.testing import released_state_dict
+
+REPO = "yzc002/FGAesQ"
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+
+
+class FakeHub(BaseHTTPRequestHandler):
+    """Serves /api/models/<repo>, its file tree and /<repo>/resolve/<rev>/<file>."""
+
+    files: dict[str, bytes] = {}
+    requests: list[str] = []
+
+    def log_message(self, *args):
+        pass
+
+    def _send(self, status, body=b"", headers=None, head=False):
+        self.send_response(status)
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+
+    def _route(self, head):
+        path = self.path.split("?")[0]
+        FakeHub.requests.append(f"{self.command} {path}")
+        if path == f"/api/models/{REPO}":
+            body = json.dumps({"id": REPO, "sha": COMMIT}).encode()
+            return self._send(200, body, {"Content-Type": "application/json"}, head)
+        if path.startswith(f"/api/models/{REPO}/tree/"):
+            tree = [{"type": "file", "path": name, "size": len(data), "oid": hashlib.sha1(data).hexdigest()}
+                    for name, data in self.files.items()]
+            return self._send(200, json.dumps(tree).encode(), {"Content-Type": "application/json"}, head)
+        prefix = f"/{REPO}/resolve/"
+        if path.startswith(prefix):
+            name = path[len(prefix):].split("/", 1)[1]
+            if name in self.files:
+                data = self.files[name]
+                headers = {"ETag": f'"{hashlib.sha256(data).hexdigest()}"', "X-Repo-Commit": COMMIT,
+                           "Content-Type": "application/octet-stream"}
+                return self._send(200, data, headers, head)
+        return self._send(404, b"not found", {"X-Error-Code": "EntryNotFound"}, head)
+
+    def do_GET(self):
+        self._route(head=False)
+
+    def do_HEAD(self):
+        self._route(head=True)
+
+
+@pytest.fixture
+def hub(tmp_path, monkeypatch):
+    ckpt = tmp_path / "src.pt"
+    torch.save(released_state_dict(3, "tiny"), ckpt)
+    FakeHub.files = {"README.md": b"fake", "fgaesq_tiny.pt": ckpt.read_bytes()}
+    FakeHub.requests = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeHub)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{server.server_port}")
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub-cache"))
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    pretrained.clear_availability_cache()
+    yield tmp_path
+    server.shutdown()
+    pretrained.clear_availability_cache()
+
+
+def test_download_lands_in_hub_cache_and_works_offline_afterwards(hub, monkeypatch):
+    assert fgaesq_core.weights_available("fgaesq")
+    scorer = fgaesq_core.load_model(weights="fgaesq", config="tiny", device="cpu")
+    cached = list((hub / "hub-cache" / "models--yzc002--FGAesQ").rglob("fgaesq_tiny.pt"))
+    assert cached, "the .pt file should be in the temporary HF cache"
+    digest = hashlib.sha256(FakeHub.files["fgaesq_tiny.pt"]).hexdigest()
+    assert scorer.weights_id == f"fgaesq:{digest[:12]}"
+    assert any("resolve" in r for r in FakeHub.requests)
+
+    FakeHub.requests.clear()
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    pretrained.clear_availability_cache()
+    again = fgaesq_core.load_model(weights="fgaesq", config="tiny", device="cpu")
+    assert again.weights_id == scorer.weights_id
+    assert FakeHub.requests == []
+    assert fgaesq_core.weights_available("fgaesq")
+
+
+def test_offline_without_cache_names_the_cache_path(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-cache"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    pretrained.clear_availability_cache()
+    start = time.perf_counter()
+    assert fgaesq_core.weights_available("fgaesq") is False
+    assert time.perf_counter() - start < 5  # generous: the offline answer involves no network
+    with pytest.raises(WeightsUnavailable) as err:
+        fgaesq_core.load_model(weights="fgaesq", config="tiny", device="cpu")
+    message = str(err.value)
+    assert "HF_HUB_OFFLINE" in message
+    assert str(tmp_path / "empty-cache" / "models--yzc002--FGAesQ") in message
+    assert "--weights PATH" in message
+
+
+def test_unreachable_endpoint_answers_false_once_and_remembers(tmp_path, monkeypatch):
+    import socket
+
+    with socket.socket() as sock:  # a port with nothing listening
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-cache"))
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    pretrained.clear_availability_cache()
+    assert fgaesq_core.weights_available("fgaesq") is False
+    assert pretrained._probe_results == {(f"http://127.0.0.1:{port}", REPO): False}
+    with pytest.raises(WeightsUnavailable, match="cannot download"):
+        fgaesq_core.load_model(weights="fgaesq", config="tiny", device="cpu")
+    pretrained.clear_availability_cache()
+
+
+def test_local_path_is_accepted_wherever_a_name_is(tmp_path):
+    path = tmp_path / "local.pt"
+    torch.save(released_state_dict(3, "tiny"), path)
+    assert fgaesq_core.weights_available(str(path))
+    assert not fgaesq_core.weights_available(str(tmp_path / "absent.pt"))
+    scorer = fgaesq_core.load_model(weights=path, config="tiny", device="cpu")
+    assert scorer.weights_id.startswith("file:")
+    assert Path(path).exists()
