@@ -370,3 +370,12 @@ def test_two_catalog_objects_on_one_file_write_from_two_threads(tmp_path: Path):
         assert failures == []
         assert worker.decision(ids[9]).rating == 29 % 6
         assert gui.scores(ids, "m", "w")[ids[0]].score == 29.0
+
+
+def test_catalog_in_a_folder_with_url_characters(tmp_path: Path):
+    path = tmp_path / "shoots #1 ?50% off" / "catalog.sqlite3"
+    with Catalog(path) as catalog:
+        catalog.upsert_photo(photo_info(tmp_path, "a.jpg"))
+    assert path.is_file()
+    with Catalog(path) as catalog:
+        assert len(catalog.photos(tmp_path)) == 1

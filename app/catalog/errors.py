@@ -58,7 +58,9 @@ def translate(path: Path, error: BaseException) -> CatalogError:
     if is_locked(error):
         return CatalogError(path, f"the database is locked ({raw})", LOCKED_REMEDY)
     if is_damaged(error):
-        return CatalogError(path, f"the file is damaged or not a catalog ({raw})", damaged_remedy(path))
+        return CatalogError(
+            path, f"the file is damaged or not a catalog ({raw})", damaged_remedy(path)
+        )
     if isinstance(raw, sqlite3.OperationalError | sa_exc.OperationalError) and (
         "unable to open" in str(raw).lower() or "readonly" in str(raw).lower()
     ):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -24,6 +25,7 @@ from sqlalchemy import Engine, create_engine, delete, event, func, select, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload, undefer
+from sqlalchemy.pool import QueuePool
 
 from . import convert
 from .errors import CatalogError, damaged_remedy, translate
@@ -84,7 +86,12 @@ class Catalog:
         self.path = Path(path).expanduser().absolute()
         self._busy_ms = max(0, int(busy_timeout_s * 1000))
         self._write_lock = threading.RLock()
-        existed = self.path.exists() and self.path.stat().st_size > 0
+        try:
+            existed = self.path.stat().st_size > 0
+        except FileNotFoundError:
+            existed = False
+        except OSError as error:
+            raise CatalogError(self.path, f"cannot read the file ({error})") from error
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -126,9 +133,11 @@ class Catalog:
     # -- connections -----------------------------------------------------------------
 
     def _engine(self, begin: str, *, query_only: bool) -> Engine:
+        path, timeout_s = str(self.path), self._busy_ms / 1000
         engine = create_engine(
-            f"sqlite:///{self.path.as_posix()}",
-            connect_args={"check_same_thread": False, "timeout": self._busy_ms / 1000},
+            "sqlite://",  # the file is opened by ``creator``: no URL quoting of odd folder names
+            creator=lambda: sqlite3.connect(path, timeout=timeout_s, check_same_thread=False),
+            poolclass=QueuePool,
         )
         busy_ms = self._busy_ms
 
