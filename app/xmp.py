@@ -206,15 +206,20 @@ def read_marks(sidecar: str | os.PathLike[str]) -> XmpMarks:
     Raises:
         SidecarError: the file cannot be read or is not a safe XMP document.
     """
-    document = _parse(Path(sidecar))
-    rating, label = None, None
-    for description in _descriptions(document.root):
-        rating = rating if rating is not None else _property(description, _RATING)
-        label = label if label is not None else _property(description, _LABEL)
+    rating, label = _raw_marks(_parse(Path(sidecar)).root)
     try:
         return XmpMarks(rating=None if rating is None else int(float(rating)), label=label)
     except ValueError as error:
         raise SidecarError(sidecar, f"xmp:Rating {rating!r} is not -1..5") from error
+
+
+def _raw_marks(root: ET.Element) -> tuple[str | None, str | None]:
+    """The first xmp:Rating and xmp:Label text among the top-level descriptions."""
+    rating = label = None
+    for description in _descriptions(root):
+        rating = rating if rating is not None else _property(description, _RATING)
+        label = label if label is not None else _property(description, _LABEL)
+    return rating, label
 
 
 def merge_marks(existing: bytes | None, marks: XmpMarks, *, source: Path) -> bytes:
@@ -371,12 +376,9 @@ def update_sidecar(sidecar: str | os.PathLike[str], marks: XmpMarks) -> bool:
 def _already_holds(existing: bytes, marks: XmpMarks, path: Path) -> bool:
     with _PREFIX_LOCK:
         root = _parse_bytes(existing, path).root
-    current_rating = current_label = None
-    for description in _descriptions(root):
-        current_rating = current_rating or _property(description, _RATING)
-        current_label = current_label or _property(description, _LABEL)
-    rating_ok = marks.rating is None or current_rating == str(marks.rating)
-    label_ok = marks.label is None or (current_label or "") == marks.label
+    rating, label = _raw_marks(root)
+    rating_ok = marks.rating is None or rating == str(marks.rating)
+    label_ok = marks.label is None or (label or "") == marks.label
     return rating_ok and label_ok
 
 
