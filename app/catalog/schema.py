@@ -1,7 +1,7 @@
 """Schema versions and the ordered steps that upgrade a catalog to the current one.
 
-Each step is a tuple of SQL statements run in one transaction together with the new
-``schema_version``, so a catalog is always at exactly one version.  A new catalog runs
+Each step is a tuple of SQL statements (or functions taking the connection, for changes
+that need Python) run in one transaction together with the new ``schema_version``, so a catalog is always at exactly one version.  A new catalog runs
 every step from version 1; an old one runs only the steps it lacks.  A catalog written by
 a newer FGAesQ Cull is refused rather than guessed at.
 
@@ -14,6 +14,7 @@ History:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import Connection, text
@@ -98,7 +99,8 @@ _V2 = (
     "ALTER TABLE runs ADD COLUMN host VARCHAR",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+Step = str | Callable[[Connection], None]
+MIGRATIONS: tuple[tuple[Step, ...], ...] = (_V1, _V2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -138,8 +140,11 @@ def upgrade(connection: Connection, path: Path) -> int:
             "Update FGAesQ Cull, or open a different catalog with --catalog",
         )
     for version in range(found + 1, SCHEMA_VERSION + 1):
-        for statement in MIGRATIONS[version - 1]:
-            connection.exec_driver_sql(statement)
+        for step in MIGRATIONS[version - 1]:
+            if callable(step):
+                step(connection)
+            else:
+                connection.exec_driver_sql(step)
         connection.execute(
             text("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', :v)"),
             {"v": str(version)},
