@@ -132,8 +132,8 @@ def download(spec: PretrainedSpec, cache_dir: Path | None = None) -> Path:
     endpoint = hub_endpoint()
     if not hub_reachable(spec):
         raise WeightsUnavailable(
-            f"cannot download {spec.name!r} weights: {endpoint} did not answer within "
-            f"{_PROBE_TIMEOUT_S} s. " + offline_hint(spec)
+            f"cannot download {spec.name!r} weights: {endpoint} cannot be reached "
+            f"(no answer within {_PROBE_TIMEOUT_S} s). " + offline_hint(spec)
         )
     try:
         files = HfApi(endpoint=endpoint).list_repo_files(spec.repo_id)

@@ -1,0 +1,116 @@
+"""Scorer: scores, batching, series ranking (forward counts), image inputs."""
+
+import pytest
+import torch
+from PIL import Image, ImageDraw
+
+import fgaesq_core
+from fgaesq_core import ImageInputError, SeriesRanking, load_image
+from fgaesq_core.testing import released_state_dict, synthetic_image
+
+
+@pytest.fixture(scope="module")
+def scorer(tmp_path_factory):
+    path = tmp_path_factory.mktemp("w") / "tiny.pt"
+    torch.save(released_state_dict(2, "tiny"), path)
+    return fgaesq_core.load_model(weights=path, config="tiny", device="cpu")
+
+
+@pytest.fixture(scope="module")
+def series():
+    base = synthetic_image(20, (192, 128))
+    frames = []
+    for k in range(4):
+        frame = base.copy()
+        ImageDraw.Draw(frame).ellipse([20 + 25 * k, 30, 60 + 25 * k, 70], fill=(240, 30 * k, 20))
+        frames.append(frame)
+    return frames
+
+
+class ForwardCounter:
+    """Counts token sets through the model's forward (a real hook on the module)."""
+
+    def __init__(self, model):
+        self.samples = 0
+        self.calls = 0
+        self.handle = model.register_forward_hook(self._hook)
+
+    def _hook(self, module, args, output):
+        self.calls += 1
+        self.samples += args[0].patches.shape[0]
+
+
+def test_scores_are_in_range_and_batch_independent(scorer):
+    images = [synthetic_image(i, size) for i, size in enumerate([(64, 64), (300, 120), (640, 520)])]
+    one = scorer.score(images, batch_size=1)
+    three = scorer.score(images, batch_size=3)
+    assert all(1.0 <= s <= 10.0 for s in one)
+    assert one == pytest.approx(three, abs=1e-5)
+    assert scorer.score(images, batch_size=3) == three  # same photo, same score
+
+
+def test_expected_score_is_the_mean_bin():
+    logits = torch.tensor([[0.0] * 10, [-1e4] * 9 + [0.0]])
+    assert fgaesq_core.expected_score(logits).tolist() == pytest.approx([5.5, 10.0])
+
+
+def test_model_forward_output(scorer):
+    tokens = fgaesq_core.collate([scorer.tokenizer.tokenize(synthetic_image(1, (80, 64)))])
+    with torch.inference_mode():
+        out = scorer.model(tokens)
+    assert out.logits.shape == (1, 10) and out.features.shape == (1, 32)
+
+
+@pytest.mark.parametrize("mode,expected", [("pairwise", 4 * 3), ("reference", 4)])
+def test_rank_series_forward_counts_and_order(scorer, series, mode, expected):
+    counter = ForwardCounter(scorer.model)
+    try:
+        ranking = scorer.rank_series(series, mode=mode, batch_size=16)
+    finally:
+        counter.handle.remove()
+    assert counter.samples == expected
+    assert counter.calls == 1  # all token sets of the series in one batch
+    assert isinstance(ranking, SeriesRanking)
+    assert sorted(ranking.order) == list(range(4))
+    ordered = [ranking.scores[i] for i in ranking.order]
+    assert ordered == sorted(ordered, reverse=True)
+    assert ranking == scorer.rank_series(series, mode=mode)  # deterministic
+
+
+def test_pairwise_blending_follows_the_release():
+    from fgaesq_core.inference import blend_with_series_mean
+
+    assert blend_with_series_mean([[1.0], [3.0]]) == [1.0, 3.0]
+    per_frame = [[1.0, 2.0, 3.0], [4.0, 4.0, 4.0], [1.0, 1.0, 1.0], [2.0, 2.0, 2.0]]
+    mean = sum(sum(p) for p in per_frame) / 12
+    assert blend_with_series_mean(per_frame)[0] == pytest.approx(0.9 * 2.0 + 0.1 * mean)
+
+
+def test_single_frame_series_and_bad_mode(scorer, series):
+    ranking = scorer.rank_series(series[:1], mode="reference")
+    assert ranking.order == [0] and ranking.scores == pytest.approx(scorer.score(series[:1]))
+    with pytest.raises(ValueError, match="unknown series mode"):
+        scorer.rank_series(series, mode="best")
+
+
+def test_paths_with_exif_orientation_and_modes(tmp_path):
+    img = Image.new("RGB", (40, 20), (10, 20, 30))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise on display
+    path = tmp_path / "rotated.jpg"
+    img.save(path, exif=exif.tobytes())
+    loaded = load_image(path)
+    assert loaded.size == (20, 40) and loaded.mode == "RGB"
+    assert Image.open(path).size == (40, 20)  # the file itself is untouched
+    assert load_image(Image.new("L", (5, 5))).mode == "RGB"
+
+
+def test_bad_images_name_the_file(tmp_path, scorer):
+    garbage = tmp_path / "broken.jpg"
+    garbage.write_bytes(b"not an image")
+    with pytest.raises(ImageInputError, match="broken.jpg"):
+        scorer.score([garbage])
+    with pytest.raises(ImageInputError, match="missing.png.*not found"):
+        load_image(tmp_path / "missing.png")
+    with pytest.raises(ImageInputError, match="limit"):
+        load_image(Image.new("RGB", (300, 200)), max_pixels=1000)
