@@ -72,19 +72,19 @@ def released_to_project(
             elif original.shape != value.shape or not torch.equal(original, value):
                 differing.append(key)
         elif key.startswith("clip_model.visual."):
-            out["visual." + key[len("clip_model.visual."):]] = value
+            out["visual." + key[len("clip_model.visual.") :]] = value
         elif key == "clip_model.logit_scale":
             if with_text:
                 out["logit_scale"] = value
         elif key.startswith("clip_model."):
             if with_text:
-                out["text." + key[len("clip_model."):]] = value
+                out["text." + key[len("clip_model.") :]] = value
         elif key == "scale_embedding":
             out[key] = value.reshape(value.shape[-2], value.shape[-1])
         elif key == "mask_token":
             out[key] = value.reshape(value.shape[-1])
         elif key.startswith("iqa_head."):
-            out["head." + key[len("iqa_head."):]] = value
+            out["head." + key[len("iqa_head.") :]] = value
         else:
             out[key] = value  # left for the strict key check to report
     if differing or orphans:
@@ -106,12 +106,12 @@ def project_to_released(state: dict[str, torch.Tensor]) -> dict[str, torch.Tenso
     out: dict[str, torch.Tensor] = {}
     for key, value in state.items():
         if key.startswith("visual."):
-            name = key[len("visual."):]
+            name = key[len("visual.") :]
             out["clip_model.visual." + name] = value
             if _is_alias(name):
                 out[name] = value.clone()
         elif key.startswith("text."):
-            out["clip_model." + key[len("text."):]] = value
+            out["clip_model." + key[len("text.") :]] = value
         elif key == "logit_scale":
             out["clip_model.logit_scale"] = value
         elif key == "scale_embedding":
@@ -119,7 +119,7 @@ def project_to_released(state: dict[str, torch.Tensor]) -> dict[str, torch.Tenso
         elif key == "mask_token":
             out[key] = value.reshape(1, 1, -1)
         elif key.startswith("head."):
-            out["iqa_head." + key[len("head."):]] = value
+            out["iqa_head." + key[len("head.") :]] = value
         else:
             out[key] = value
     return out
@@ -197,7 +197,9 @@ def load_into(
     """
     expected = model.state_dict()
     if getattr(model, "text", None) is None:
-        state = {k: v for k, v in state.items() if not (k.startswith("text.") or k == "logit_scale")}
+        state = {
+            k: v for k, v in state.items() if not (k.startswith("text.") or k == "logit_scale")
+        }
     missing = [k for k in expected if k not in state]
     unexpected = [k for k in state if k not in expected]
     shapes = [
@@ -215,7 +217,8 @@ def load_into(
             parts.append(f"mismatched shapes ({len(shapes)}): {_short(shapes)}")
         name = getattr(getattr(model, "config", None), "name", "?")
         raise CheckpointError(
-            f"{source} does not fit model config {name!r}: " + "; ".join(parts)
+            f"{source} does not fit model config {name!r}: "
+            + "; ".join(parts)
             + f". Check that the checkpoint matches the config (--config), or {hint[0].lower()}{hint[1:]}"
         )
     model.load_state_dict(state, strict=True)

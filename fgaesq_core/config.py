@@ -45,7 +45,9 @@ class TokenizerConfig:
         if self.region_size != 2 * self.patch_size:
             raise ConfigError("region_size must be twice patch_size (a fine region is 2x2 tokens)")
         if self.fine_pos_order not in ("release", "token"):
-            raise ConfigError(f"fine_pos_order must be 'release' or 'token', got {self.fine_pos_order!r}")
+            raise ConfigError(
+                f"fine_pos_order must be 'release' or 'token', got {self.fine_pos_order!r}"
+            )
         if self.ssim_win_size % 2 == 0 or self.ssim_win_size > self.region_size:
             raise ConfigError("ssim_win_size must be odd and at most region_size")
         object.__setattr__(self, "mean", tuple(self.mean))

@@ -55,7 +55,9 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
             f"device {device!r} requested but Apple MPS is not available; use --device cpu or auto"
         )
     elif dev.type not in ("cpu", "cuda", "mps"):
-        raise DeviceUnavailable(f"unsupported device {device!r}; use 'auto', 'cpu', 'cuda' or 'mps'")
+        raise DeviceUnavailable(
+            f"unsupported device {device!r}; use 'auto', 'cpu', 'cuda' or 'mps'"
+        )
     return dev
 
 

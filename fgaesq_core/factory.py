@@ -68,7 +68,11 @@ def create_model(
             path, hint = download(spec), offline_hint(spec)
             name = spec.name
         else:
-            path, hint, name = Path(pretrained), "Pass a valid checkpoint with --weights PATH.", "file"
+            path, hint, name = (
+                Path(pretrained),
+                "Pass a valid checkpoint with --weights PATH.",
+                "file",
+            )
         state, stored = read_checkpoint(path, hint)
         if stored is not None and config is None:
             cfg = ModelConfig.from_dict(stored, name=stored.get("name"))
@@ -99,15 +103,21 @@ def _load_openai(model: FGAesQModel, spec: PretrainedSpec) -> None:
             + offline_hint(spec)
         ) from exc
     clip_state = clip.state_dict()
-    visual = {k[len("visual."):]: v for k, v in clip_state.items() if k.startswith("visual.")}
+    visual = {k[len("visual.") :]: v for k, v in clip_state.items() if k.startswith("visual.")}
     try:
         model.visual.load_state_dict(visual, strict=True)
         if model.text is not None:
-            text = {k: v for k, v in clip_state.items() if not k.startswith("visual.") and k != "logit_scale"}
+            text = {
+                k: v
+                for k, v in clip_state.items()
+                if not k.startswith("visual.") and k != "logit_scale"
+            }
             model.text.load_state_dict(text, strict=True)
             with torch.no_grad():
                 model.logit_scale.copy_(clip_state["logit_scale"])
     except RuntimeError as exc:
-        raise CheckpointError(f"OpenAI CLIP weights do not fit config {model.config.name!r}: {exc}") from exc
+        raise CheckpointError(
+            f"OpenAI CLIP weights do not fit config {model.config.name!r}: {exc}"
+        ) from exc
     found = cached_file(spec)
     model.weights_id = f"openai:{file_sha256(found)[:12]}" if found else "openai"

@@ -44,11 +44,17 @@ class PretrainedSpec:
 
 REGISTRY: dict[str, PretrainedSpec] = {
     "fgaesq": PretrainedSpec(
-        name="fgaesq", kind="hub", config="vit-b-16", repo_id="yzc002/FGAesQ", suffix=".pt",
+        name="fgaesq",
+        kind="hub",
+        config="vit-b-16",
+        repo_id="yzc002/FGAesQ",
+        suffix=".pt",
         description="released FGAesQ weights (CVPR 2026), about 600 MB",
     ),
     "openai": PretrainedSpec(
-        name="openai", kind="openai", config="vit-b-16",
+        name="openai",
+        kind="openai",
+        config="vit-b-16",
         repo_id="timm/vit_base_patch16_clip_224.openai",
         description="OpenAI CLIP ViT-B/16 backbone with an untrained score head (training start)",
     ),
@@ -127,8 +133,9 @@ def download(spec: PretrainedSpec, cache_dir: Path | None = None) -> Path:
     if cached is not None:  # released weights never change: no update check
         return cached
     if hub_offline():
-        raise WeightsUnavailable(f"{spec.name!r} weights are not cached and HF_HUB_OFFLINE is set. "
-                                 + offline_hint(spec))
+        raise WeightsUnavailable(
+            f"{spec.name!r} weights are not cached and HF_HUB_OFFLINE is set. " + offline_hint(spec)
+        )
     endpoint = hub_endpoint()
     if not hub_reachable(spec):
         raise WeightsUnavailable(
@@ -143,7 +150,9 @@ def download(spec: PretrainedSpec, cache_dir: Path | None = None) -> Path:
                 f"hub repo {spec.repo_id} has no {spec.suffix} file (files: {files[:10]}). "
                 + offline_hint(spec)
             )
-        path = hf_hub_download(spec.repo_id, matches[0], cache_dir=str(cache_dir), endpoint=endpoint)
+        path = hf_hub_download(
+            spec.repo_id, matches[0], cache_dir=str(cache_dir), endpoint=endpoint
+        )
         return Path(path)
     except WeightsUnavailable:
         raise

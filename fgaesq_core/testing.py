@@ -16,7 +16,9 @@ from PIL import Image
 from .config import ModelConfig, load_config
 
 
-def released_state_dict(seed: int = 0, config: str | ModelConfig = "vit-b-16") -> dict[str, torch.Tensor]:
+def released_state_dict(
+    seed: int = 0, config: str | ModelConfig = "vit-b-16"
+) -> dict[str, torch.Tensor]:
     """A random checkpoint with exactly the released key names and shapes.
 
     The whole CLIP (image and text towers) under ``clip_model.``, the image-tower aliases,
@@ -32,8 +34,12 @@ def released_state_dict(seed: int = 0, config: str | ModelConfig = "vit-b-16") -
     """
     cfg = load_config(config)
     with torch.device("meta"):
-        clip = CLIP(cfg.embed_dim, CLIPVisionCfg(**cfg.vision_cfg), CLIPTextCfg(**cfg.text_cfg),
-                    quick_gelu=cfg.quick_gelu)
+        clip = CLIP(
+            cfg.embed_dim,
+            CLIPVisionCfg(**cfg.vision_cfg),
+            CLIPTextCfg(**cfg.text_cfg),
+            quick_gelu=cfg.quick_gelu,
+        )
     shapes = {f"clip_model.{k}": tuple(v.shape) for k, v in clip.state_dict().items()}
     width = cfg.width
     shapes["scale_embedding"] = (1, cfg.num_scales, width)
@@ -45,7 +51,7 @@ def released_state_dict(seed: int = 0, config: str | ModelConfig = "vit-b-16") -
     gen = torch.Generator().manual_seed(seed)
     state = {key: _fill(key, shape, gen) for key, shape in sorted(shapes.items())}
     for key in list(state):
-        name = key[len("clip_model.visual."):]
+        name = key[len("clip_model.visual.") :]
         if key.startswith("clip_model.visual.") and (
             name == "proj" or name.split(".")[0] in ("ln_pre", "transformer", "ln_post")
         ):

@@ -72,9 +72,7 @@ class DiffToken:
         """Tokenise ``target`` with its fine regions where it differs from ``reference``."""
         return self.tokenize_pair_both(target, reference)[0]
 
-    def tokenize_pair_both(
-        self, first: Image.Image, second: Image.Image
-    ) -> tuple[Tokens, Tokens]:
+    def tokenize_pair_both(self, first: Image.Image, second: Image.Image) -> tuple[Tokens, Tokens]:
         """Tokenise a pair both ways (first against second, second against first).
 
         The region difference is symmetric, so one SSIM pass serves both directions.
@@ -142,8 +140,13 @@ class DiffToken:
         pos = torch.arange(1, rows * cols + 1)
         keep = self._keep_most(detail_energy(padded, p), self.config.max_tokens - 1)
         return self._assemble(
-            patches[keep], torch.zeros(len(keep), dtype=torch.long), pos[keep],
-            grids=((rows, cols),), fine=(), region_grid=None, image_size=image_size,
+            patches[keep],
+            torch.zeros(len(keep), dtype=torch.long),
+            pos[keep],
+            grids=((rows, cols),),
+            fine=(),
+            region_grid=None,
+            image_size=image_size,
         )
 
     def _multiscale(
@@ -168,7 +171,9 @@ class DiffToken:
         fine_idx = torch.nonzero(is_fine).flatten()
         coarse_idx = torch.nonzero(~is_fine).flatten()
 
-        coarse = F.interpolate(regions[coarse_idx], size=(p, p), mode="bicubic", align_corners=False)
+        coarse = F.interpolate(
+            regions[coarse_idx], size=(p, p), mode="bicubic", align_corners=False
+        )
         fine = split_fine(regions[fine_idx], p)
         fine_pos = self._fine_positions(fine_idx, cols) + 1 + n_regions
         patches = torch.cat([coarse, fine])
@@ -181,9 +186,13 @@ class DiffToken:
         detail_key = torch.cat([detail[coarse_idx], torch.full((len(fine),), math.inf)])
         keep = self._keep_most(order_key, cfg.max_tokens - 1, detail_key)
         return self._assemble(
-            patches[keep], scale_ids[keep], pos_ids[keep],
+            patches[keep],
+            scale_ids[keep],
+            pos_ids[keep],
             grids=((rows, cols), (2 * rows, 2 * cols)),
-            fine=tuple(int(i) for i in fine_idx), region_grid=(rows, cols), image_size=image_size,
+            fine=tuple(int(i) for i in fine_idx),
+            region_grid=(rows, cols),
+            image_size=image_size,
         )
 
     def _fine_positions(self, fine_idx: torch.Tensor, cols: int) -> torch.Tensor:
@@ -225,8 +234,16 @@ class DiffToken:
         pos[1:n] = pos_ids
         padding = torch.ones(total, dtype=torch.bool)
         padding[:n] = False
-        return Tokens(all_patches, scale, pos, padding, tuple(grids), tuple(fine),
-                      region_grid, tuple(image_size))
+        return Tokens(
+            all_patches,
+            scale,
+            pos,
+            padding,
+            tuple(grids),
+            tuple(fine),
+            region_grid,
+            tuple(image_size),
+        )
 
 
 def _rgb(image: Image.Image) -> Image.Image:

@@ -23,8 +23,10 @@ def test_released_keys_have_the_release_shapes(released):
     assert released["mask_token"].shape == (1, 1, 64)
     assert {"iqa_head.0.weight", "iqa_head.3.bias", "proj", "ln_pre.weight"} <= set(released)
     assert "clip_model.token_embedding.weight" in released  # text tower included
-    assert torch.equal(released["transformer.resblocks.0.ln_1.weight"],
-                       released["clip_model.visual.transformer.resblocks.0.ln_1.weight"])
+    assert torch.equal(
+        released["transformer.resblocks.0.ln_1.weight"],
+        released["clip_model.visual.transformer.resblocks.0.ln_1.weight"],
+    )
 
 
 def test_round_trip_released_project_released(released):
@@ -44,7 +46,9 @@ def test_text_tower_dropped_unless_asked(released):
     from fgaesq_core.checkpoint import load_into
 
     load_into(model, released_to_project(released, with_text=True), "mem")
-    assert torch.equal(model.text.token_embedding.weight, released["clip_model.token_embedding.weight"])
+    assert torch.equal(
+        model.text.token_embedding.weight, released["clip_model.token_embedding.weight"]
+    )
 
 
 def test_alias_mismatch_is_reported(released):
@@ -87,7 +91,7 @@ def test_truncated_empty_and_garbage_files(tmp_path, released):
         "cut.pt": (data[: len(data) // 2], "truncated"),
         "empty.pt": (b"", "empty"),
         "noise.pt": (b"this is not a checkpoint at all" * 10, "not a PyTorch checkpoint"),
-        "cut.safetensors": (b"\x10\x00\x00\x00\x00\x00\x00\x00{\"a\":", "not a safetensors"),
+        "cut.safetensors": (b'\x10\x00\x00\x00\x00\x00\x00\x00{"a":', "not a safetensors"),
     }
     for name, (content, words) in cases.items():
         (tmp_path / name).write_bytes(content)
@@ -113,8 +117,16 @@ def test_missing_unexpected_and_mismatched_keys_are_listed(tmp_path, released):
     with pytest.raises(CheckpointError) as err:
         fgaesq_core.load_model(weights=path, config="tiny", device="cpu")
     message = str(err.value)
-    for words in ("odd.pt", "missing keys", "head.3.weight", "unexpected keys", "extra_thing.weight",
-                  "mismatched shapes", "head.0.bias", "'tiny'"):
+    for words in (
+        "odd.pt",
+        "missing keys",
+        "head.3.weight",
+        "unexpected keys",
+        "extra_thing.weight",
+        "mismatched shapes",
+        "head.0.bias",
+        "'tiny'",
+    ):
         assert words in message, words
 
 

@@ -48,8 +48,8 @@ def test_unknown_device_names_are_rejected():
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_cuda_scores_close_to_cpu():
-    from fgaesq_core.testing import released_state_dict, synthetic_image
     from fgaesq_core.checkpoint import load_into, released_to_project
+    from fgaesq_core.testing import released_state_dict, synthetic_image
 
     model = fgaesq_core.create_model("tiny")
     load_into(model, released_to_project(released_state_dict(1, "tiny")), "seeded")

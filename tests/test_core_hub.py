@@ -44,16 +44,28 @@ class FakeHub(BaseHTTPRequestHandler):
             body = json.dumps({"id": REPO, "sha": COMMIT}).encode()
             return self._send(200, body, {"Content-Type": "application/json"}, head)
         if path.startswith(f"/api/models/{REPO}/tree/"):
-            tree = [{"type": "file", "path": name, "size": len(data), "oid": hashlib.sha1(data).hexdigest()}
-                    for name, data in self.files.items()]
-            return self._send(200, json.dumps(tree).encode(), {"Content-Type": "application/json"}, head)
+            tree = [
+                {
+                    "type": "file",
+                    "path": name,
+                    "size": len(data),
+                    "oid": hashlib.sha1(data).hexdigest(),
+                }
+                for name, data in self.files.items()
+            ]
+            return self._send(
+                200, json.dumps(tree).encode(), {"Content-Type": "application/json"}, head
+            )
         prefix = f"/{REPO}/resolve/"
         if path.startswith(prefix):
-            name = path[len(prefix):].split("/", 1)[1]
+            name = path[len(prefix) :].split("/", 1)[1]
             if name in self.files:
                 data = self.files[name]
-                headers = {"ETag": f'"{hashlib.sha256(data).hexdigest()}"', "X-Repo-Commit": COMMIT,
-                           "Content-Type": "application/octet-stream"}
+                headers = {
+                    "ETag": f'"{hashlib.sha256(data).hexdigest()}"',
+                    "X-Repo-Commit": COMMIT,
+                    "Content-Type": "application/octet-stream",
+                }
                 return self._send(200, data, headers, head)
         return self._send(404, b"not found", {"X-Error-Code": "EntryNotFound"}, head)
 

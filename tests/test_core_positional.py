@@ -13,17 +13,29 @@ def _grid(side=14, dim=8, seed=0):
 def test_matches_interpolate_with_scale_factor_not_size():
     pos = _grid()
     rows, cols = 23, 9
-    ref = F.interpolate(
-        pos.reshape(1, 14, 14, 8).permute(0, 3, 1, 2),
-        scale_factor=((rows + 0.1) / 14, (cols + 0.1) / 14), mode="bicubic", align_corners=False,
-    ).permute(0, 2, 3, 1).reshape(-1, 8)
+    ref = (
+        F.interpolate(
+            pos.reshape(1, 14, 14, 8).permute(0, 3, 1, 2),
+            scale_factor=((rows + 0.1) / 14, (cols + 0.1) / 14),
+            mode="bicubic",
+            align_corners=False,
+        )
+        .permute(0, 2, 3, 1)
+        .reshape(-1, 8)
+    )
     got = interpolate_grid(pos, (rows, cols), 0.1)
     assert got.shape == (rows * cols, 8)
     torch.testing.assert_close(got, ref, rtol=0, atol=0)
-    by_size = F.interpolate(
-        pos.reshape(1, 14, 14, 8).permute(0, 3, 1, 2), size=(rows, cols), mode="bicubic",
-        align_corners=False,
-    ).permute(0, 2, 3, 1).reshape(-1, 8)
+    by_size = (
+        F.interpolate(
+            pos.reshape(1, 14, 14, 8).permute(0, 3, 1, 2),
+            size=(rows, cols),
+            mode="bicubic",
+            align_corners=False,
+        )
+        .permute(0, 2, 3, 1)
+        .reshape(-1, 8)
+    )
     assert not torch.allclose(got, by_size, atol=1e-4)  # the two semantics really differ
 
 
