@@ -11,7 +11,15 @@ from .checkpoint import is_released_layout, load_into, read_checkpoint, released
 from .config import ModelConfig, load_config
 from .errors import CheckpointError, WeightsUnavailable
 from .model import FGAesQModel
-from .pretrained import REGISTRY, PretrainedSpec, cached_file, download, offline_hint
+from .pretrained import (
+    REGISTRY,
+    PretrainedSpec,
+    cached_file,
+    download,
+    hub_endpoint,
+    hub_reachable,
+    offline_hint,
+)
 
 _hash_cache: dict[tuple[str, int, int], str] = {}
 
@@ -95,6 +103,11 @@ def _load_openai(model: FGAesQModel, spec: PretrainedSpec) -> None:
     """Copy open_clip's OpenAI CLIP ViT-B/16 weights into the towers; the head stays random."""
     import open_clip
 
+    if cached_file(spec) is None and not hub_reachable(spec):
+        raise WeightsUnavailable(
+            f"OpenAI CLIP weights are not cached and {hub_endpoint()} cannot be reached. "
+            + offline_hint(spec)
+        )
     try:
         clip = open_clip.create_model("ViT-B-16-quickgelu", pretrained="openai")
     except Exception as exc:  # download and cache errors surface in several types

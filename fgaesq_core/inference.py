@@ -37,13 +37,13 @@ class Scorer:
     """Scores images and ranks burst series with one FGAesQ model.
 
     Args:
-        model: the model (moved to ``device`` and put in eval mode).
+        model: the model (moved to ``device``; scored in eval mode, its mode restored after).
         device: where the model runs.
         weights_id: identifies the weights (``"fgaesq:<sha256[:12]>"``).
     """
 
     def __init__(self, model: FGAesQModel, device: torch.device, weights_id: str):
-        self.model = model.to(device).eval()
+        self.model = model.to(device)
         self.device = device
         self.weights_id = weights_id
         self.tokenizer = DiffToken(model.config.tokenizer, device=device)
@@ -84,8 +84,15 @@ class Scorer:
     @torch.inference_mode()
     def _forward(self, batch: list[Tokens]) -> list[float]:
         tokens = collate(batch).to(self.device)
-        with autocast(self.device):
-            logits = self.model(tokens).logits
+        was_training = (
+            self.model.training
+        )  # a model in training is scored in eval mode, then restored
+        self.model.eval()
+        try:
+            with autocast(self.device):
+                logits = self.model(tokens).logits
+        finally:
+            self.model.train(was_training)
         return expected_score(logits).cpu().tolist()
 
     def rank_series(

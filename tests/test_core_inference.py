@@ -114,3 +114,14 @@ def test_bad_images_name_the_file(tmp_path, scorer):
         load_image(tmp_path / "missing.png")
     with pytest.raises(ImageInputError, match="limit"):
         load_image(Image.new("RGB", (300, 200)), max_pixels=1000)
+
+
+def test_scoring_a_model_in_training_mode_restores_the_mode(scorer):
+    images = [synthetic_image(3, (96, 64))]
+    expected = scorer.score(images)
+    scorer.model.train()
+    try:
+        assert scorer.score(images) == expected  # dropout off while scoring
+        assert scorer.model.training
+    finally:
+        scorer.model.eval()
