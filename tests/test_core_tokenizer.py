@@ -136,3 +136,22 @@ def test_collate_batches_and_rejects_mixed(tok):
         collate([])
     with pytest.raises(ValueError):
         collate([batch])
+
+
+def test_pair_over_budget_drops_the_least_different_coarse_tokens(tok):
+    a = synthetic_image(14, (1100, 800))
+    b = a.copy()
+    ImageDraw.Draw(b).rectangle([100, 100, 400, 300], fill=(0, 90, 250))
+    t = tok.tokenize_pair(a, b)
+    rows, cols = t.region_grid
+    assert rows * cols - 14 + 56 + 1 > 512  # the pair needs dropping
+    assert t.num_tokens == 512 and int((t.scale_ids == 1).sum()) == 56
+    kept = {int(p) - 1 for p, s in zip(t.pos_ids[1:512], t.scale_ids[1:512], strict=True) if s == 0}
+    painted = {r * cols + c for r in range(4, 9) for c in range(4, 12)}  # inside the square
+    assert painted - set(t.fine_regions) <= kept  # changed regions survive as coarse tokens
+
+
+def test_non_rgb_inputs_are_converted(tok):
+    gray = synthetic_image(15, (64, 48)).convert("L")
+    t = tok.tokenize(gray)
+    assert t.patches.shape[1] == 3 and t.num_tokens == 1 + 12
