@@ -29,7 +29,7 @@ def new_window(qtbot, catalog_path, run_pipeline=True, **prefs) -> MainWindow:
 
 
 def settle(qtbot, window, timeout=60_000) -> None:
-    qtbot.waitUntil(lambda: not window.is_culling() and not window.thumbnails.busy(), timeout=timeout)
+    qtbot.waitUntil(lambda: not window.is_busy(), timeout=timeout)
 
 
 @pytest.fixture
@@ -173,7 +173,8 @@ def test_reopening_reads_the_catalog_without_the_pipeline(qtbot, window, gui_env
     rejected = window.series_model.series()[0].frames[0].photo_id
     window.shutdown()
     again = new_window(qtbot, gui_env, run_pipeline=False)
-    again.open_folder(folder)
+    with qtbot.waitSignal(again.bus.series_reloaded, timeout=10_000):
+        again.open_folder(folder)
     series = again.series_model.series()
     assert len(series) == 3
     assert series[0].frames[0].photo_id == rejected

@@ -62,15 +62,21 @@ def draw_stars(painter: QPainter, left: float, center_y: float, rating: int, rad
     painter.setBrush(Qt.BrushStyle.NoBrush)
 
 
-def draw_flag(painter: QPainter, rect: QRectF, flag: str) -> None:
-    """A green tick-flag for picks, a red cross for rejects, in a round badge."""
+def draw_flag(painter: QPainter, rect: QRectF, flag: str, by_user: bool = True) -> None:
+    """A tick for picks, a cross for rejects; filled when the photographer decided,
+    an outline when it is the model's suggestion."""
     if flag not in (Flag.PICK, Flag.REJECT):
         return
     colour = theme.PICK if flag == Flag.PICK else theme.REJECT
     path = QPainterPath()
     path.addEllipse(rect)
-    painter.fillPath(path, colour)
-    pen = QPen(QColor("#ffffff"), max(2.0, rect.width() / 9))
+    if by_user:
+        painter.fillPath(path, colour)
+    else:
+        painter.fillPath(path, QColor(0, 0, 0, 150))
+        painter.setPen(QPen(colour, 2))
+        painter.drawPath(path)
+    pen = QPen(QColor("#ffffff") if by_user else colour, max(2.0, rect.width() / 9))
     pen.setCapStyle(Qt.PenCapStyle.RoundCap)
     painter.setPen(pen)
     c, r = rect.center(), rect.width() * 0.22
@@ -91,7 +97,7 @@ def draw_decision(painter: QPainter, image_rect: QRect, decision: DecisionState 
     if decision.flag == Flag.REJECT:
         painter.fillRect(image_rect, QColor(0, 0, 0, 130))  # rejects recede, like Lightroom
     badge = QRectF(image_rect.right() - 24, image_rect.top() + 5, 19, 19)
-    draw_flag(painter, badge, decision.flag)
+    draw_flag(painter, badge, decision.flag, decision.is_user)
     if decision.label:
         colour = QColor(LABEL_COLOURS.get(decision.label, "#888888"))
         painter.fillRect(QRect(image_rect.left(), image_rect.bottom() - 4, image_rect.width(), 5), colour)

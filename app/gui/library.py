@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
 from app.catalog import Catalog, DecisionSource, DecisionState, SeriesMember, SeriesView
 from app.gui.items import FrameItem, SeriesItem
 from app.photos import PhotoFile, read_metadata
@@ -105,3 +107,80 @@ class FolderLibrary:
             camera = " ".join(p for p in (meta.make, meta.model) if p)
             self._exposure[frame.photo_id] = ("  ".join(p for p in parts if p), camera)
         return self._exposure[frame.photo_id]
+
+
+class _LoadJob(QRunnable):
+    def __init__(self, loader: SeriesLoader, library: FolderLibrary, ticket: int) -> None:
+        super().__init__()
+        self._loader, self._library, self._ticket = loader, library, ticket
+
+    def run(self) -> None:
+        try:
+            self._loader._done.emit(self._ticket, self._library.load())
+        except Exception as exc:  # shown in the window by the receiver
+            self._loader._failed.emit(self._ticket, str(exc))
+
+
+class SeriesLoader(QObject):
+    """Reads the series off the GUI thread; a result older than the newest change is re-read.
+
+    ``invalidate()`` is called whenever the GUI itself writes a decision, so a read that
+    started before that write never overwrites it on screen.
+    """
+
+    loaded = Signal(object)  # list[SeriesItem]
+    failed = Signal(str)
+    _done = Signal(int, object)
+    _failed = Signal(int, str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)
+        self._ticket = 0
+        self._running = False
+        self._again = False
+        self.library: FolderLibrary | None = None
+        self._done.connect(self._on_done)
+        self._failed.connect(self._on_failed)
+
+    def load(self, library: FolderLibrary) -> None:
+        if library is not self.library:
+            self.library = library
+            self._ticket += 1  # results for another folder are dropped
+        if self._running:
+            self._again = True
+            return
+        self._running = True
+        self._again = False
+        self.pool.start(_LoadJob(self, library, self._ticket))
+
+    def invalidate(self) -> None:
+        self._ticket += 1
+        if self._running:
+            self._again = True
+
+    def busy(self) -> bool:
+        return self._running
+
+    def _finish(self, ticket: int) -> bool:
+        """True when the result is current; otherwise start the read again if needed."""
+        self._running = False
+        current = ticket == self._ticket
+        if (self._again or not current) and self.library is not None:
+            self.load(self.library)
+            return False
+        return current
+
+    def _on_done(self, ticket: int, series: list) -> None:
+        if self._finish(ticket):
+            self.loaded.emit(series)
+
+    def _on_failed(self, ticket: int, message: str) -> None:
+        if self._finish(ticket):
+            self.failed.emit(message)
+
+    def shutdown(self) -> None:
+        self._ticket += 1
+        self.library = None
+        self.pool.waitForDone()

@@ -71,9 +71,9 @@ def wait_until_settled(window, timeout_s: float) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         QApplication.processEvents()
-        if not window.is_culling() and not window.thumbnails.busy():
+        if not window.is_busy():
             QApplication.processEvents()
-            if not window.thumbnails.busy():
+            if not window.is_busy():
                 return True
         time.sleep(0.01)
     return False

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 from pathlib import Path
 
 from PySide6.QtCore import QPointF, Qt, QTimer
@@ -11,6 +10,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QCursor, QDragEnterEvent, QDropE
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
+    QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
@@ -20,11 +20,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.catalog import Catalog, CatalogError, DecisionState
+from app.catalog import Catalog, CatalogError, DecisionState, Flag
 from app.gui import actions
 from app.gui.bus import SignalBus
 from app.gui.items import FrameItem, SeriesItem
-from app.gui.library import FolderLibrary
+from app.gui.library import FolderLibrary, SeriesLoader
 from app.gui.models import FILTER_LABELS, FrameStripModel, SeriesFilter, SeriesListModel
 from app.gui.settings import PIPELINE_KEYS, Settings, cache_dir
 from app.gui.thumbnails import Decoder, ThumbnailManager
@@ -62,7 +62,6 @@ class MainWindow(QMainWindow):
         self.view = "series"
         self._previous_view = "series"
         self._series_by_id: dict[int, SeriesItem] = {}
-        self._last_reload = 0.0
 
         self.thumbnails = ThumbnailManager(decoder, cache_dir() / "thumbnails", parent=self)
         self.thumbnails.failed.connect(lambda path, msg: self.bus.error.emit(Path(path).name, msg))
@@ -71,6 +70,9 @@ class MainWindow(QMainWindow):
         self._build_widgets()
         self._build_actions()
         self._connect()
+        self.loader = SeriesLoader(self)
+        self.loader.loaded.connect(self._show_loaded)
+        self.loader.failed.connect(lambda message: self.bus.error.emit("Catalog", message))
         self._reload_timer = QTimer(self, singleShot=True, interval=RELOAD_INTERVAL_MS)
         self._reload_timer.timeout.connect(self.reload)
         for problem in self.settings.load_errors:
@@ -105,7 +107,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
 
         self.progress = ProgressPanel(self)
+        self.counts = QLabel(self)
         self.statusBar().addPermanentWidget(self.progress)
+        self.statusBar().addPermanentWidget(self.counts)
         self.filter_box = QComboBox(self)
         for mode, label in FILTER_LABELS.items():
             self.filter_box.addItem(label, int(mode))
@@ -160,8 +164,12 @@ class MainWindow(QMainWindow):
         bar.addSeparator()
         for name in ("undo", "redo", "write_xmp"):
             bar.addAction(self.qactions[name])
-        self.qactions["grid"].setText("Series")
-        self.qactions["write_xmp"].setText("Write XMP")
+        for name, text in (("grid", "Series"), ("loupe", "Loupe"), ("compare", "Compare"),
+                           ("write_xmp", "Write XMP"), ("open", "Open…")):
+            action = self.qactions[name]
+            keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            action.setToolTip(f"{action.text()} ({keys})" if keys else action.text())
+            action.setText(text)
 
     def _connect(self) -> None:
         self.series_view.current_series.connect(self._on_series)
@@ -181,7 +189,8 @@ class MainWindow(QMainWindow):
     def open_catalog(self) -> Catalog | None:
         if self.catalog is None:
             try:
-                self.catalog = Catalog.open(self.catalog_path)
+                # the pipeline checks integrity on every run; the window must open at once
+                self.catalog = Catalog.open(self.catalog_path, check_integrity=False)
             except CatalogError as exc:
                 self.bus.error.emit("Catalog", str(exc))
                 return None
@@ -281,15 +290,19 @@ class MainWindow(QMainWindow):
             self.job = None
 
     def reload(self) -> None:
-        """Re-read the folder's series from the catalog, keeping the current selection."""
-        if self.library is None:
-            return
-        self._last_reload = time.monotonic()
-        try:
-            series = self.library.load()
-        except CatalogError as exc:
-            self.bus.error.emit("Catalog", str(exc))
-            return
+        """Re-read the folder's series from the catalog in the background."""
+        if self.library is not None:
+            self.loader.load(self.library)
+
+    def is_loading(self) -> bool:
+        return self.loader.busy()
+
+    def is_busy(self) -> bool:
+        """True while a cull, a catalog read or a thumbnail decode is still under way."""
+        return self.job is not None or self.loader.busy() or self.thumbnails.busy()
+
+    def _show_loaded(self, series: list[SeriesItem]) -> None:
+        """Show freshly read series, keeping the current series and frame."""
         self._series_by_id = {s.series_id: s for s in series}
         keep_series, keep_frame = self.series_view.current_series_id(), self.strip.current_frame_id()
         self.series_model.set_series(series)
@@ -298,7 +311,16 @@ class MainWindow(QMainWindow):
             self._show_series(self._series_by_id[keep_series], keep_frame)
         elif series and not self.series_view.currentIndex().isValid():
             self.series_view.move(0)
+        self._update_counts()
         self.bus.series_reloaded.emit()
+
+    def _update_counts(self) -> None:
+        frames = [f for s in self._series_by_id.values() for f in s.frames]
+        picks = sum(f.decision.flag is Flag.PICK for f in frames)
+        rejects = sum(f.decision.flag is Flag.REJECT for f in frames)
+        reviewed = sum(s.reviewed for s in self._series_by_id.values())
+        self.counts.setText(f"{len(self._series_by_id)} series · {len(frames)} photos · "
+                            f"{reviewed} reviewed · {picks} picks · {rejects} rejects  ")
 
     # -- selection ---------------------------------------------------------------------
 
@@ -498,6 +520,7 @@ class MainWindow(QMainWindow):
 
     def _applied(self, photo_id: int, state: DecisionState) -> None:
         """A decision reached the catalog: update every view of that photo."""
+        self.loader.invalidate()
         for series in self._series_by_id.values():
             for i, frame in enumerate(series.frames):
                 if frame.photo_id == photo_id:
@@ -508,6 +531,7 @@ class MainWindow(QMainWindow):
                     if self.loupe.pane.frame and self.loupe.pane.frame.photo_id == photo_id:
                         self.loupe.show_frame(series.frames[i])
         self._refresh_frame_views()
+        self._update_counts()
         self.bus.decision_changed.emit(photo_id)
         if self.settings.xmp_on_decision:
             self.write_sidecars([photo_id], quiet=True)
@@ -590,6 +614,7 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop the cull and the decoders, close the catalog (decisions are already saved)."""
         self.cancel_cull(wait=True)
+        self.loader.shutdown()
         self.thumbnails.shutdown()
         if self.catalog is not None:
             self.catalog.close()

@@ -179,7 +179,8 @@ class ImagePane(QWidget):
         if frame.decision.label:
             painter.fillRect(QRectF(0, bar.top(), 5, bar.height()),
                              QColor(LABEL_COLOURS.get(frame.decision.label, "#888")))
-        draw_flag(painter, QRectF(x, bar.top() + 6, 18, 18), frame.decision.flag)
+        draw_flag(painter, QRectF(x, bar.top() + 6, 18, 18), frame.decision.flag,
+                  frame.decision.is_user)
         if frame.decision.flag != Flag.NONE:
             x += 26
         painter.setPen(theme.BEST if frame.is_best else theme.TEXT)

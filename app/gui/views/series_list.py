@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt, Signal
+from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
+from app.gui import theme
 from app.gui.delegates import CAPTION_HEIGHT, SeriesDelegate
 from app.gui.models import Role, SeriesFilterProxy, SeriesListModel
 
@@ -33,6 +35,16 @@ class SeriesListView(QListView):
         self.proxy.modelReset.connect(self._keep_current)
         self.proxy.layoutChanged.connect(self._keep_current)
         self.proxy.rowsRemoved.connect(self._keep_current)
+
+    placeholder = "Open a folder of photos (Ctrl+O), or drop one here"
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self.proxy.rowCount() == 0:
+            painter = QPainter(self.viewport())
+            painter.setPen(theme.TEXT_DIM)
+            text = self.placeholder if self.source.rowCount() == 0 else "No series match the filter"
+            painter.drawText(self.viewport().rect(), Qt.AlignmentFlag.AlignCenter, text)
 
     @staticmethod
     def _cell(size: int) -> QSize:
