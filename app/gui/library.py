@@ -7,9 +7,11 @@ records into view items and keeps the undo information ``set_decision`` returns.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+from PIL import Image
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from app.catalog import Catalog, DecisionSource, DecisionState, SeriesMember, SeriesView
@@ -71,7 +73,7 @@ class FolderLibrary:
         self.catalog = catalog
         self.root = str(Path(root).resolve())
         self.model = ""
-        self._exposure: dict[int, tuple[str, str]] = {}
+        self._details: dict[int, dict] = {}
 
     def load(self) -> list[SeriesItem]:
         runs = [] if self.model else self.catalog.runs(self.root, limit=1)
@@ -94,9 +96,9 @@ class FolderLibrary:
     def decisions(self, photo_ids: Iterable[int]) -> dict[int, DecisionState]:
         return self.catalog.decisions(photo_ids)
 
-    def exposure(self, frame: FrameItem) -> tuple[str, str]:
-        """(exposure line, camera line) from the file's EXIF, read once per photo."""
-        if frame.photo_id not in self._exposure:
+    def file_details(self, frame: FrameItem) -> FrameItem:
+        """The frame with exposure, camera and pixel size from the file, read once per photo."""
+        if frame.photo_id not in self._details:
             meta = read_metadata(frame.path)
             parts = [
                 f"{meta.exposure_time} s" if meta.exposure_time else "",
@@ -104,10 +106,20 @@ class FolderLibrary:
                 f"ISO {meta.iso}" if meta.iso else "",
                 f"{meta.focal_length:g} mm" if meta.focal_length else "",
             ]
-            camera = " ".join(p for p in (meta.make, meta.model) if p)
-            self._exposure[frame.photo_id] = ("  ".join(p for p in parts if p), camera)
-        return self._exposure[frame.photo_id]
-
+            width, height = frame.width, frame.height
+            if not width:
+                try:
+                    with Image.open(frame.path) as image:  # reads the header only
+                        width, height = image.size
+                except (OSError, ValueError):
+                    pass  # RAW files and unreadable ones keep no size
+            self._details[frame.photo_id] = {
+                "exposure": "  ".join(p for p in parts if p),
+                "camera": frame.camera or " ".join(p for p in (meta.make, meta.model) if p),
+                "width": width,
+                "height": height,
+            }
+        return replace(frame, **self._details[frame.photo_id])
 
 class _LoadJob(QRunnable):
     def __init__(self, loader: SeriesLoader, library: FolderLibrary, ticket: int) -> None:

@@ -355,10 +355,9 @@ class MainWindow(QMainWindow):
 
     def _refresh_frame_views(self) -> None:
         frame, series = self.current_frame(), self.current_series()
-        if frame is not None and self.library is not None and not frame.exposure:
+        if frame is not None and self.library is not None:
             try:
-                exposure, camera = self.library.exposure(frame)
-                frame = dataclasses.replace(frame, exposure=exposure, camera=frame.camera or camera)
+                frame = self.library.file_details(frame)
             except Exception as exc:  # a file gone since the scan: say so, keep going
                 self.bus.error.emit(Path(frame.path).name, str(exc))
         self.details.show_frame(frame, series)

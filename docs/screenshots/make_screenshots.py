@@ -1,0 +1,59 @@
+"""Render the screenshots of docs/gui.md from the sample bursts.
+
+    QT_QPA_PLATFORM=offscreen python docs/screenshots/make_screenshots.py
+
+Culls resources/samples/bursts into a throwaway catalog, marks a few photos the way a
+photographer would (so the marks show), then runs ``fgaesq-cull-gui --screenshot`` once
+per view.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "resources" / "samples" / "bursts"
+OUT = Path(__file__).resolve().parent
+
+MARKS = {  # file name: (flag, stars, label)
+    "chelsea_01.jpg": ("pick", 4, "Green"),
+    "chelsea_04.jpg": ("reject", 0, None),
+    "chelsea_06.jpg": ("reject", 0, None),
+    "chelsea_05.jpg": ("none", 2, "Yellow"),
+    "astronaut_05.jpg": ("pick", 5, None),
+    "coffee_04.jpg": ("pick", 3, "Red"),
+}
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["FGAESQ_CULL_CONFIG_DIR"] = str(Path(tmp) / "config")
+        os.environ["FGAESQ_CULL_CACHE_DIR"] = str(Path(tmp) / "cache")
+        catalog_path = Path(tmp) / "catalog.sqlite3"
+
+        from app.catalog import Catalog, DecisionSource
+        from app.gui.main import main as gui_main
+        from app.gui.settings import Settings
+        from app.pipeline import CullOptions, run_cull
+
+        Settings().set("scorer", "technical")
+        run_cull(SAMPLES, CullOptions(scorer="technical", catalog_path=catalog_path))
+        with Catalog.open(catalog_path) as catalog:
+            for photo in catalog.photos(SAMPLES):
+                if photo.relpath in MARKS:
+                    flag, stars, label = MARKS[photo.relpath]
+                    catalog.set_decision(photo.id, flag=flag, rating=stars, label=label,
+                                         source=DecisionSource.USER)
+        for view in ("series", "loupe", "compare"):
+            code = gui_main(["--screenshot", str(OUT / f"{view}.png"), "--view", view,
+                             "--catalog", str(catalog_path), str(SAMPLES)])
+            if code:
+                return code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
