@@ -239,3 +239,13 @@ def test_screenshot_command_renders_the_window(gui_env, folder, tmp_path, view):
                  "--catalog", str(gui_env), str(folder)]) == 0
     image = QImage(str(out))
     assert (image.width(), image.height()) == (1200, 800)
+
+
+def test_a_missing_model_is_reported_in_the_window(qtbot, gui_env, folder, tmp_path):  # noqa: F811
+    win = new_window(qtbot, gui_env, scorer="fgaesq", weights=str(tmp_path / "missing.safetensors"))
+    win.open_folder(folder)
+    qtbot.waitUntil(lambda: win.job is None, timeout=60_000)
+    assert win.messages.isVisible()
+    assert any("missing.safetensors" in message for _, message in win.messages.problems), \
+        win.messages.problems
+    win.shutdown()
