@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from gui_fixtures import gui_env, make_bursts  # noqa: F401
 from PySide6.QtCore import Qt
@@ -203,9 +205,11 @@ def test_move_rejects_and_put_them_back(qtbot, window):
     press(qtbot, window, Qt.Key.Key_X)
     original = frame.path
     assert window.move_rejects(confirm=False) == 1
-    assert not (window.library.root and __import__("os").path.exists(original))
+    assert not os.path.exists(original)
+    moved = os.path.join(window.library.root, "_rejects", os.path.basename(original))
+    assert os.path.exists(moved)
     window.trigger("undo_move")
-    assert __import__("os").path.exists(original)
+    assert os.path.exists(original) and not os.path.exists(moved)
 
 
 def test_problems_are_shown_in_the_window(qtbot, gui_env, folder):  # noqa: F811

@@ -40,6 +40,7 @@ class _ThumbnailListModel(QAbstractListModel):
 
     def __init__(self, thumbnails: ThumbnailManager, size: int, parent: QObject | None = None):
         super().__init__(parent)
+        self._rows: list = []
         self._thumbs = thumbnails
         self.thumbnail_size = size
         self._rows_by_path: dict[str, list[int]] = {}
@@ -47,18 +48,36 @@ class _ThumbnailListModel(QAbstractListModel):
         thumbnails.failed.connect(lambda path, _msg: self._on_thumbnail(path, self.thumbnail_size))
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._items())
+        return 0 if parent.isValid() else len(self._rows)
 
-    def _items(self) -> list:
+    def _key(self, item) -> int:
+        """The id a row is found by (series id or photo id)."""
         raise NotImplementedError
 
     def _path_of(self, row: int) -> str:
         raise NotImplementedError
 
+    def row_of(self, key: int) -> int:
+        for row, item in enumerate(self._rows):
+            if self._key(item) == key:
+                return row
+        return -1
+
+    def _reset(self, rows: list) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self._reindex()
+        self.endResetModel()
+
     def _reindex(self) -> None:
         self._rows_by_path = {}
-        for row in range(len(self._items())):
+        for row in range(len(self._rows)):
             self._rows_by_path.setdefault(self._path_of(row), []).append(row)
+
+    def roleNames(self) -> dict[int, bytes]:
+        names = super().roleNames()
+        names.update({int(r): r.name.lower().encode() for r in Role})
+        return names
 
     def _thumbnail(self, row: int):
         return self._thumbs.pixmap(self._path_of(row), self.thumbnail_size)
@@ -81,40 +100,30 @@ class SeriesListModel(_ThumbnailListModel):
 
     def __init__(self, thumbnails: ThumbnailManager, size: int = 256, parent=None):
         super().__init__(thumbnails, size, parent)
-        self._series: list[SeriesItem] = []
 
-    def _items(self) -> list[SeriesItem]:
-        return self._series
+    def _key(self, item: SeriesItem) -> int:
+        return item.series_id
 
     def _path_of(self, row: int) -> str:
-        best = self._series[row].best
+        best = self._rows[row].best
         return best.path if best else ""
 
     def set_series(self, series: list[SeriesItem]) -> None:
         """Replace the rows; keeps row identity when only the contents changed."""
-        same_ids = [s.series_id for s in series] == [s.series_id for s in self._series]
+        same_ids = [s.series_id for s in series] == [s.series_id for s in self._rows]
         if same_ids and series:
-            self._series = list(series)
+            self._rows = list(series)
             self._reindex()
             self.dataChanged.emit(self.index(0), self.index(len(series) - 1))
             return
-        self.beginResetModel()
-        self._series = list(series)
-        self._reindex()
-        self.endResetModel()
+        self._reset(series)
 
     def series(self) -> list[SeriesItem]:
-        return list(self._series)
-
-    def row_of(self, series_id: int) -> int:
-        for row, s in enumerate(self._series):
-            if s.series_id == series_id:
-                return row
-        return -1
+        return list(self._rows)
 
     def replace_frame(self, frame: FrameItem) -> None:
         """Swap in an updated frame (after a decision) and refresh its series row."""
-        for row, s in enumerate(self._series):
+        for row, s in enumerate(self._rows):
             for i, f in enumerate(s.frames):
                 if f.photo_id == frame.photo_id:
                     s.frames[i] = frame
@@ -123,9 +132,9 @@ class SeriesListModel(_ThumbnailListModel):
                     return
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._series):
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
-        s = self._series[index.row()]
+        s: SeriesItem = self._rows[index.row()]
         best = s.best
         if role == Qt.ItemDataRole.DisplayRole:
             name = best.file_names[0] if best else ""
@@ -152,53 +161,37 @@ class SeriesListModel(_ThumbnailListModel):
             return best.path if best else None
         return None
 
-    def roleNames(self) -> dict[int, bytes]:
-        names = super().roleNames()
-        names.update({int(r): r.name.lower().encode() for r in Role})
-        return names
-
-
 class FrameStripModel(_ThumbnailListModel):
     """The frames of one series, best first."""
 
     def __init__(self, thumbnails: ThumbnailManager, size: int = 160, parent=None):
         super().__init__(thumbnails, size, parent)
-        self._frames: list[FrameItem] = []
         self.series_id = -1
 
-    def _items(self) -> list[FrameItem]:
-        return self._frames
+    def _key(self, item: FrameItem) -> int:
+        return item.photo_id
 
     def _path_of(self, row: int) -> str:
-        return self._frames[row].path
+        return self._rows[row].path
 
     def set_series(self, series: SeriesItem | None) -> None:
-        self.beginResetModel()
-        self._frames = list(series.frames) if series else []
         self.series_id = series.series_id if series else -1
-        self._reindex()
-        self.endResetModel()
+        self._reset(series.frames if series else [])
 
     def frames(self) -> list[FrameItem]:
-        return list(self._frames)
-
-    def row_of(self, photo_id: int) -> int:
-        for row, f in enumerate(self._frames):
-            if f.photo_id == photo_id:
-                return row
-        return -1
+        return list(self._rows)
 
     def replace_frame(self, frame: FrameItem) -> None:
         row = self.row_of(frame.photo_id)
         if row >= 0:
-            self._frames[row] = frame
+            self._rows[row] = frame
             idx = self.index(row)
             self.dataChanged.emit(idx, idx)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._frames):
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
-        f = self._frames[index.row()]
+        f: FrameItem = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return f.file_names[0]
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -221,12 +214,6 @@ class FrameStripModel(_ThumbnailListModel):
         if role == Role.Error:
             return f.error or self._thumbs.errors.get(f.path, "")
         return None
-
-    def roleNames(self) -> dict[int, bytes]:
-        names = super().roleNames()
-        names.update({int(r): r.name.lower().encode() for r in Role})
-        return names
-
 
 class SeriesFilter(IntEnum):
     All = 0
