@@ -253,3 +253,11 @@ def test_a_missing_model_is_reported_in_the_window(qtbot, gui_env, folder, tmp_p
     assert any("missing.safetensors" in message for _, message in win.messages.problems), \
         win.messages.problems
     win.shutdown()
+
+
+def test_grouping_preferences_apply_live(qtbot, window):
+    assert len(window.series_model.series()) == 3
+    window.settings.set("time_gap_s", 0.1)  # frames are 0.2 s apart: every frame stands alone
+    assert window.is_culling(), "a grouping change re-runs the cull at once"
+    settle(qtbot, window)
+    qtbot.waitUntil(lambda: len(window.series_model.series()) == 12, timeout=30_000)
