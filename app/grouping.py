@@ -10,6 +10,7 @@ separately, so two shooters' interleaved bursts never merge.
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from app.photos.tasks import THUMB_SIZE, make_thumbnail
 DEFAULT_MAX_GAP = 4.0
 DEFAULT_MIN_SIMILARITY = 0.35
 _SSIM_WINDOW = 7
+# Offsets (in thumbnail pixels, 64 px = the frame) searched for the best alignment: +-6 %.
+_SHIFT_STEPS = (-4, -2, 0, 2, 4)
 _PAIR_BATCH = 512
 
 
@@ -33,6 +36,7 @@ __all__ = [
     "make_thumbnail",
     "neighbour_similarity",
     "pair_similarities",
+    "preload",
 ]
 
 
@@ -52,11 +56,27 @@ class GroupItem:
     thumbnail: np.ndarray  # (THUMB_SIZE, THUMB_SIZE) uint8 grayscale
 
 
+def preload() -> None:
+    """Import torch and pytorch-msssim in a background thread.
+
+    The import takes seconds; a run starts it while photos are being read, when the main
+    thread mostly waits for worker processes.
+    """
+
+    def load() -> None:
+        import pytorch_msssim  # noqa: F401
+        import torch  # noqa: F401
+
+    threading.Thread(target=load, name="grouping-preload", daemon=True).start()
+
+
 def neighbour_similarity(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """SSIM of each pair ``(first[i], second[i])`` of uint8 thumbnails, batched.
 
     Each thumbnail is standardised (zero mean, unit standard deviation, then mapped into
     [0, 1]) so a brighter or darker frame of the same scene is not mistaken for a new scene.
+    Hand-held frames are shifted against each other, and SSIM drops fast with a shift, so the
+    centre of the first is compared with the second at small offsets and the best match counts.
     """
     if len(first) == 0:
         return np.zeros(0, dtype=np.float32)
@@ -64,12 +84,26 @@ def neighbour_similarity(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     from pytorch_msssim import ssim
 
     out = []
+    margin = _SHIFT_STEPS[-1]
+    size = THUMB_SIZE - 2 * margin
+    offsets = [(dy, dx) for dy in _SHIFT_STEPS for dx in _SHIFT_STEPS]
     for start in range(0, len(first), _PAIR_BATCH):
         a = _standardise(first[start : start + _PAIR_BATCH])
         b = _standardise(second[start : start + _PAIR_BATCH])
+        centre = a[:, :, margin : margin + size, margin : margin + size]
+        shifted = torch.stack(
+            [b[:, :, margin + dy : margin + dy + size, margin + dx : margin + dx + size] for dy, dx in offsets], dim=1
+        )  # (pairs, offsets, 1, size, size)
+        pairs = centre.shape[0]
         with torch.no_grad():
-            values = ssim(a, b, data_range=1.0, size_average=False, win_size=_SSIM_WINDOW)
-        out.append(values.float().cpu().numpy())
+            values = ssim(
+                centre.unsqueeze(1).expand_as(shifted).reshape(-1, 1, size, size),
+                shifted.reshape(-1, 1, size, size),
+                data_range=1.0,
+                size_average=False,
+                win_size=_SSIM_WINDOW,
+            )
+        out.append(values.reshape(pairs, len(offsets)).amax(dim=1).float().cpu().numpy())
     return np.concatenate(out)
 
 

@@ -40,6 +40,7 @@ from app.grouping import (
     GroupItem,
     group_series,
 )
+from app.grouping import preload as preload_grouping
 from app.photos import PhotoFile, PhotoMetadata, scan_folder
 from app.photos.tasks import (
     THUMB_SIZE,
@@ -283,6 +284,7 @@ class _Run:
         return self.scorer
 
     def _cull(self, result: CullResult, choice: Future) -> None:
+        preload_grouping()
         self.emit("scan", 0, 0, f"Scanning {self.root}")
         scan = scan_folder(self.root, recursive=self.options.recursive)
         for found in scan.problems:

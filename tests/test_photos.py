@@ -225,6 +225,7 @@ def test_broken_exif_block_is_reported_and_falls_back(tmp_path):
     broken.write_bytes(bytes(data))
     meta = read_metadata(broken)
     assert meta.time_source == "file"
+    assert meta.warning == "unreadable EXIF (the EXIF block is damaged); capture time taken from the file"
     assert decode_image(broken, 64).size[0] == 64  # the picture itself is still fine
 
 

@@ -24,10 +24,10 @@ def scene(name: str = "astronaut", size: tuple[int, int] = (240, 160), shift: in
     image = Image.fromarray(getattr(skimage.data, name)()).convert("RGB")
     width, height = image.size
     ratio = size[0] / size[1]
-    crop_h = min(height, round(width / ratio))
+    crop_h = round(min(height, width / ratio) * 0.9)  # leave room to shift the view
     crop_w = round(crop_h * ratio)
-    left, top = (width - crop_w) // 2 + shift, (height - crop_h) // 2
-    left = max(0, min(width - crop_w, left))
+    left, top = (width - crop_w) // 2 + shift, (height - crop_h) // 2 + shift // 2
+    left, top = max(0, min(width - crop_w, left)), max(0, min(height - crop_h, top))
     return image.crop((left, top, left + crop_w, top + crop_h)).resize(size, Image.Resampling.LANCZOS)
 
 
@@ -134,3 +134,15 @@ def checksums(folder: Path) -> dict[str, str]:
                 found[os.fsdecode(path.relative_to(folder))] = hashlib.sha256(path.read_bytes()).hexdigest()
                 path.chmod(mode)
     return found
+
+
+def exposed(image: Image.Image, stops: float) -> Image.Image:
+    """Exposure changed by ``stops`` in linear light (gamma 2.2), clipping like a sensor."""
+    linear = (np.asarray(image, dtype=np.float32) / 255.0) ** 2.2 * (2.0**stops)
+    return Image.fromarray((np.clip(linear, 0, 1) ** (1 / 2.2) * 255).round().astype(np.uint8))
+
+
+def noisy(image: Image.Image, sigma: float = 0.06, seed: int = 0) -> Image.Image:
+    array = np.asarray(image, dtype=np.float32) / 255.0
+    grain = np.random.default_rng(seed).normal(0.0, sigma, array.shape[:2])[..., None]
+    return Image.fromarray((np.clip(array + grain, 0, 1) * 255).round().astype(np.uint8))

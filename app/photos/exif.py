@@ -120,6 +120,8 @@ def _read_pillow(path: Path) -> dict[str, Any]:
     with Image.open(path) as image:
         exif = image.getexif()
         if not exif:
+            if image.info.get("exif"):  # a block is there, Pillow could not parse it
+                raise ValueError("the EXIF block is damaged")
             return {}
         sub = exif.get_ifd(_EXIF_IFD)
     return _fields(

@@ -5,9 +5,11 @@ Why these measures:
 * Sharpness is the energy of the Laplacian per 32 px tile, averaged over the top 5 % of tiles
   only.  A portrait with a sharp face and a blurred background scores like an all-sharp frame;
   a global mean would punish the shallow depth of field.
-* Noise inflates Laplacian energy, so a noisy frame would win on "sharpness".  The noise level
-  is estimated in the flattest tiles (Immerkaer's operator, low percentile over tiles), its
-  expected contribution is subtracted from every tile's energy, and the rest is penalised.
+* Noise inflates Laplacian energy, so a noisy frame would win on "sharpness".  The flattest
+  tenth of the tiles (sky, walls, out-of-focus background) holds little but noise: their mean
+  Laplacian energy is the noise's own contribution, whatever its grain size (demosaicing,
+  JPEG and resizing make real noise spatially correlated), and is subtracted from the detailed
+  tiles.  The high-pass amplitude in the same flat tiles gives the noise level to penalise.
 * Exposure: the fraction of clipped highlights and crushed shadows beyond a small allowance,
   and a mild pull towards mid-tone brightness.
 
@@ -24,15 +26,16 @@ from PIL import Image
 
 TILE = 32
 TOP_FRACTION = 0.05
-# Relative detail energy (log10) at the middle of the sharpness curve, and its spread: a frame
-# blurred by a 2.5 px Gaussian sits about 2 decades below a crisp one at 1024 px.
-_LOG_MID, _LOG_SPREAD = -1.8, 0.45
-_NOISE_FULL = 0.04  # noise sigma (on [0, 1]) that takes away the full noise penalty
-_NOISE_WEIGHT = 0.5
+FLAT_FRACTION = 0.1
+# Costs in decades of relative detail energy (log10).  At 1024 px a crisp frame measures about
+# -1 to 0, one defocused by a 2.5 px Gaussian about 2 decades less.
+_NOISE_COST = 30.0  # per unit of high-pass noise amplitude (on a [0, 1] scale)
+_CLIP_COST = 4.0  # per unit of weighted clipped fraction beyond the allowance
+_STOP_COST = 0.15  # per stop of exposure error beyond the first (at most three counted)
+_SERIES_STOP_COST = 0.5  # per stop away from the series' median exposure
 _CLIP_ALLOWANCE = 0.01
-# Sum of squared weights of the 4-neighbour Laplacian: variance gain of white noise.
-_LAPLACIAN_NOISE_GAIN = 20.0
-_IMMERKAER_SCALE = math.sqrt(math.pi / 2.0) / 6.0
+_MID_GREY = 0.45
+_QUALITY_MID, _QUALITY_SPREAD = -2.2, 0.6  # the logistic map of quality to [1, 10]
 
 
 @dataclass(frozen=True)
@@ -42,25 +45,43 @@ class TechnicalMeasures:
     clipped_highlights: float  # fraction of pixels
     clipped_shadows: float
     brightness: float  # mean luma in [0, 1]
+    exposure_stops: float  # mean brightness against mid grey, in stops of linear light
+    quality: float  # everything weighed, in decades of detail energy
     score: float
 
 
 def measure(image: Image.Image, input_size: int = 1024) -> TechnicalMeasures:
-    """All technical measures of one image (resized so its longer side is ``input_size``)."""
+    """All technical measures of one image (resized so its longer side is ``input_size``).
+
+    The defects are weighed in one currency, decades of detail energy: a noise level of 0.02
+    costs as much as a third of the detail, so grain that doubles the measured detail still
+    loses, while the faint texture of a clean frame cannot outweigh a blur that removes most
+    of it.  Only the order within a series matters; the logistic map to [1, 10] keeps it.
+    """
     gray = _gray(image, input_size)
-    noise = _noise_sigma(gray)
+    smooth = _box_blur(gray)
+    sharpness, noise = _detail_and_noise(gray, smooth)
     # Relative to the frame's contrast, so a brighter frame does not look sharper.
-    sharpness = _peak_detail(gray, noise) / max(float(gray.var()), 1e-3)
-    highlights = float(np.mean(gray >= 0.985))
-    shadows = float(np.mean(gray <= 0.015))
+    sharpness /= max(float(gray.var()), 1e-3)
+    # Clipping is counted on the smoothed image: grain must not "rescue" crushed shadows.
+    highlights = float(np.mean(smooth >= 0.96))
+    shadows = float(np.mean(smooth <= 0.04))
     brightness = float(gray.mean())
-    # A logistic curve, not a clamp: two crisp frames must still be told apart.
-    sharp_term = 1.0 / (1.0 + math.exp(-(math.log10(sharpness + 1e-7) - _LOG_MID) / _LOG_SPREAD))
-    noise_term = min(noise / _NOISE_FULL, 1.0)
-    clip_excess = max(highlights - _CLIP_ALLOWANCE, 0.0) * 3.0 + max(shadows - _CLIP_ALLOWANCE, 0.0) * 1.5
-    exposure_term = max(1.0 - clip_excess, 0.0) * (1.0 - 0.3 * min(abs(brightness - 0.45) / 0.45, 1.0))
-    quality = (0.15 + 0.85 * sharp_term) * (1.0 - _NOISE_WEIGHT * noise_term) * exposure_term
-    return TechnicalMeasures(sharpness, noise, highlights, shadows, brightness, 1.0 + 9.0 * quality)
+    clipped = max(highlights - _CLIP_ALLOWANCE, 0.0) * 3.0 + max(shadows - _CLIP_ALLOWANCE, 0.0) * 1.5
+    # Exposure in stops of linear light (the mean is gamma-encoded, gamma about 2.2).  Dark and
+    # bright scenes exist, so on its own a frame pays little for it; in a series, see below.
+    stops = 2.2 * math.log2(max(brightness, 0.01) / _MID_GREY)
+    quality = (
+        math.log10(sharpness + 1e-7)
+        - _NOISE_COST * noise
+        - _CLIP_COST * clipped
+        - _STOP_COST * min(max(abs(stops) - 1.0, 0.0), 3.0)
+    )
+    return TechnicalMeasures(sharpness, noise, highlights, shadows, brightness, stops, quality, _to_score(quality))
+
+
+def _to_score(quality: float) -> float:
+    return 1.0 + 9.0 / (1.0 + math.exp(-(quality - _QUALITY_MID) / _QUALITY_SPREAD))
 
 
 class TechnicalScorer:
@@ -77,8 +98,13 @@ class TechnicalScorer:
         return [measure(image, self.input_size).score for image in images]
 
     def rank_series(self, images: list[Image.Image]) -> list[float]:
-        # Technical quality is a property of each frame; the series adds nothing to compare.
-        return self.score(images)
+        """Frames of one scene: an exposure far from the series' median is a mistake, not taste."""
+        measures = [measure(image, self.input_size) for image in images]
+        median = float(np.median([m.exposure_stops for m in measures]))
+        return [
+            _to_score(m.quality - _SERIES_STOP_COST * max(abs(m.exposure_stops - median) - 0.3, 0.0))
+            for m in measures
+        ]
 
 
 def _gray(image: Image.Image, input_size: int) -> np.ndarray:
@@ -104,30 +130,42 @@ def _laplacian(gray: np.ndarray) -> np.ndarray:
     )
 
 
-def _noise_sigma(gray: np.ndarray) -> float:
-    """Noise sigma from Immerkaer's operator, taken in the flattest tenth of the tiles."""
-    if min(gray.shape) < 3:
-        return 0.0
-    response = (
-        gray[:-2, :-2] - 2 * gray[:-2, 1:-1] + gray[:-2, 2:]
-        - 2 * gray[1:-1, :-2] + 4 * gray[1:-1, 1:-1] - 2 * gray[1:-1, 2:]
-        + gray[2:, :-2] - 2 * gray[2:, 1:-1] + gray[2:, 2:]
+def _box_blur(gray: np.ndarray, radius: int = 2) -> np.ndarray:
+    """Mean over a (2r+1)^2 window (edges replicated), from an integral image."""
+    padded = np.pad(gray, radius + 1, mode="edge").astype(np.float64)
+    integral = padded.cumsum(axis=0).cumsum(axis=1)
+    k = 2 * radius + 1
+    height, width = gray.shape
+    window = (
+        integral[k : k + height, k : k + width]
+        - integral[:height, k : k + width]
+        - integral[k : k + height, :width]
+        + integral[:height, :width]
     )
-    per_tile = np.abs(_tiles(response)).mean(axis=1) * _IMMERKAER_SCALE
-    # Clipped tiles (blown sky, black shadows) look noiseless; leave them out.
+    return (window / (k * k)).astype(np.float32)
+
+
+def _detail_and_noise(gray: np.ndarray, smooth: np.ndarray) -> tuple[float, float]:
+    """(noise-corrected Laplacian energy of the most detailed tiles, noise level).
+
+    Both come from tiles: the flattest tenth (dark and bright tiles left out: clipping hides noise)
+    tells the noise's Laplacian energy and its high-pass amplitude.
+    """
+    if min(gray.shape) < 8:
+        return 0.0, 0.0
+    # A 3x3 mean first: it keeps the detail a defocus or shake removes, but cuts pixel-level
+    # grain, so chance peaks of noise energy in the top tiles do not pass for detail.
+    energy = _tiles(_laplacian(_box_blur(gray, 1))).var(axis=1)
+    high_pass = _tiles((gray - smooth)[1:-1, 1:-1]).std(axis=1)
     means = _tiles(gray[1:-1, 1:-1]).mean(axis=1)
-    usable = per_tile[(means > 0.03) & (means < 0.97)]
-    if usable.size == 0:
-        usable = per_tile
-    return float(np.percentile(usable, 10))
-
-
-def _peak_detail(gray: np.ndarray, noise: float) -> float:
-    """Mean noise-corrected Laplacian energy of the most detailed tiles."""
-    if min(gray.shape) < 3:
-        return 0.0
-    energy = _tiles(_laplacian(gray)).var(axis=1) - _LAPLACIAN_NOISE_GAIN * noise * noise
-    energy = np.maximum(energy, 0.0)
+    usable = (means > 0.1) & (means < 0.9)  # near black or white, noise is clipped away
+    if usable.sum() < 4:
+        usable = np.ones_like(usable)
+    candidates = np.flatnonzero(usable)
+    flat_count = max(1, int(math.ceil(candidates.size * FLAT_FRACTION)))
+    flattest = candidates[np.argsort(energy[candidates])[:flat_count]]
+    noise_energy = float(energy[flattest].mean())
+    noise = float(high_pass[flattest].mean())
     count = max(4, int(math.ceil(energy.size * TOP_FRACTION)))
     top = np.partition(energy, max(energy.size - count, 0))[-count:]
-    return float(top.mean())
+    return max(float(top.mean()) - noise_energy, 0.0), noise

@@ -1,0 +1,141 @@
+"""fgaesq-cull: exact JSON shape, CSV, summary, exit codes, sidecars, moves and undo."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import stat
+
+import pytest
+from test_photos_fixtures import burst, checksums, jpeg, scene
+
+from app.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
+from app.xmp import read_marks
+
+ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d)?$")
+
+
+@pytest.fixture
+def card(tmp_path):
+    folder = tmp_path / "card"
+    burst(folder, "astronaut", 0.0, frames=3, sharp_at=1)
+    jpeg(folder / "sub" / "single.jpg", scene("rocket"), when=600.0)
+    (folder / "broken.jpg").write_bytes(b"nope")
+    return folder
+
+
+def cull(tmp_path, *args: str) -> int:
+    return main([*args, "--db", str(tmp_path / "catalog.sqlite3"), "--model", "technical"])
+
+
+def test_json_has_exactly_the_documented_shape(tmp_path, card, capsys):
+    out = tmp_path / "cull.json"
+    assert cull(tmp_path, str(card), "--json", str(out), "--quiet") == EXIT_OK
+    assert capsys.readouterr().out == ""  # --quiet: nothing on stdout
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert set(doc) == {"version", "root", "model", "series", "errors", "stats"}
+    assert doc["version"] == 1
+    assert doc["root"] == str(card) and os.path.isabs(doc["root"])
+    assert doc["model"] == {"name": "technical", "weights": "technical:v1", "device": "cpu"}
+    assert set(doc["stats"]) == {"photos", "series", "decoded", "scored", "cached", "seconds"}
+    assert all(isinstance(doc["stats"][k], int) for k in ("photos", "series", "decoded", "scored", "cached"))
+    assert isinstance(doc["stats"]["seconds"], float)
+    assert doc["stats"]["photos"] == 4 and doc["stats"]["series"] == 2
+    for series in doc["series"]:
+        assert set(series) == {"id", "best", "members"}
+        assert isinstance(series["id"], int)
+        for member in series["members"]:
+            assert set(member) == {"path", "score", "rank", "captured"}
+            assert isinstance(member["score"], float) and isinstance(member["rank"], int)
+            assert member["captured"] is None or ISO.match(member["captured"])
+        ranks = sorted(m["rank"] for m in series["members"])
+        assert ranks == list(range(1, len(series["members"]) + 1))
+        assert series["best"] == next(m["path"] for m in series["members"] if m["rank"] == 1)
+    assert [s["best"] for s in doc["series"]] == ["astronaut_02.jpg", "sub/single.jpg"]  # POSIX, relative
+    assert doc["series"][0]["members"][0]["captured"] == "2024-06-01T12:00:00"
+    assert doc["errors"] == [{"path": "broken.jpg", "error": "not an image, or a format that cannot be read (.jpg)"}]
+
+
+def test_csv_has_one_row_per_photo_and_the_summary_names_best_frames(tmp_path, card, capsys):
+    out = tmp_path / "cull.csv"
+    assert cull(tmp_path, str(card), "--csv", str(out)) == EXIT_OK
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [r["path"] for r in rows] == ["astronaut_01.jpg", "astronaut_02.jpg", "astronaut_03.jpg",
+                                         "sub/single.jpg", "broken.jpg"]
+    assert [r["best"] for r in rows[:4]] == ["0", "1", "0", "1"]
+    assert rows[4]["error"].startswith("not an image")
+    captured = capsys.readouterr()
+    assert "Series 1 (3 frames" in captured.out and "*  1" in captured.out
+    assert "astronaut_02.jpg" in captured.out and "broken.jpg: not an image" in captured.out
+
+
+def test_rerun_reports_everything_cached(tmp_path, card):
+    out = tmp_path / "again.json"
+    assert cull(tmp_path, str(card), "-q") == EXIT_OK
+    assert cull(tmp_path, str(card), "-q", "--json", str(out)) == EXIT_OK
+    stats = json.loads(out.read_text())["stats"]
+    assert (stats["decoded"], stats["scored"], stats["cached"]) == (0, 0, stats["photos"])
+
+
+def test_auto_offline_says_in_one_line_why_it_uses_technical(tmp_path, card, capsys, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    code = main([str(card), "--db", str(tmp_path / "c.sqlite3"), "--json", str(tmp_path / "o.json")])
+    assert code == EXIT_OK
+    lines = [line for line in capsys.readouterr().err.splitlines() if "technical scorer" in line]
+    assert len(lines) == 1 and lines[0].startswith("Using the technical scorer: ")
+    assert json.loads((tmp_path / "o.json").read_text())["model"]["name"] == "technical"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [[], ["/no/such/folder"], ["--model", "magic", "."], ["--max-gap", "-3", "."], ["--min-similarity", "7", "."]],
+)
+def test_usage_errors_exit_2(argv, capsys):
+    assert main(argv) == EXIT_USAGE
+    assert "error" in capsys.readouterr().err
+
+
+def test_unavailable_model_exits_1_with_a_message(tmp_path, card, capsys, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    code = main([str(card), "--db", str(tmp_path / "c.sqlite3"), "--model", "fgaesq",
+                 "--weights", str(tmp_path / "missing.safetensors"), "--device", "cpu"])
+    assert code == EXIT_FAILED
+    assert "missing.safetensors" in capsys.readouterr().err
+
+
+def test_unwritable_output_exits_1(tmp_path, card, capsys):
+    assert cull(tmp_path, str(card), "-q", "--json", str(tmp_path / "no" / "such" / "dir" / "x.json")) == EXIT_FAILED
+    assert "cannot write" in capsys.readouterr().err
+
+
+def test_xmp_sidecars_reject_others_move_and_undo(tmp_path, card):
+    originals = checksums(card)
+    rejects = tmp_path / "rejects"
+    code = cull(tmp_path, str(card), "-q", "--write-xmp", "--reject-others", "--sidecar-style", "append",
+                "--move-rejects", str(rejects))
+    assert code == EXIT_OK
+    assert read_marks(card / "astronaut_02.jpg.xmp").rating == 3
+    moved = sorted(p.name for p in rejects.iterdir() if not p.name.startswith("."))
+    assert moved == ["astronaut_01.jpg", "astronaut_01.jpg.xmp", "astronaut_03.jpg", "astronaut_03.jpg.xmp"]
+    assert read_marks(rejects / "astronaut_01.jpg.xmp").rating == -1
+    assert checksums(rejects)["astronaut_01.jpg"] == originals["astronaut_01.jpg"]  # moved, not rewritten
+
+    assert main(["--undo", str(rejects), "--db", str(tmp_path / "catalog.sqlite3"), "-q"]) == EXIT_OK
+    after = checksums(card)
+    assert {k: v for k, v in after.items() if not k.endswith(".xmp")} == originals
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_read_only_folder_reports_each_sidecar_and_completes(tmp_path, card):
+    out = tmp_path / "ro.json"
+    mode = card.stat().st_mode
+    card.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    try:
+        code = cull(tmp_path, str(card), "-q", "--write-xmp", "--json", str(out))
+    finally:
+        card.chmod(mode)
+    assert code == EXIT_OK
+    errors = json.loads(out.read_text())["errors"]
+    assert any(e["path"] == "astronaut_02.xmp" and "sidecar" in e["error"] for e in errors)
