@@ -57,6 +57,7 @@ class MainWindow(QMainWindow):
         self.catalog: Catalog | None = None
         self.library: FolderLibrary | None = None
         self.job: CullJob | None = None
+        self._stopping: list[CullJob] = []  # cancelled jobs still finishing their last unit
         self.last_result = None
         self.undo_stack = actions.new_undo_stack(self)
         self.view = "series"
@@ -205,7 +206,7 @@ class MainWindow(QMainWindow):
         catalog = self.open_catalog()
         if catalog is None:
             return False
-        self.cancel_cull(wait=True)
+        self.stop_cull()
         self.thumbnails.clear()
         self.undo_stack.clear()
         self.messages.dismiss()
@@ -221,8 +222,10 @@ class MainWindow(QMainWindow):
         return True
 
     def start_cull(self) -> None:
+        """Cull the open folder in the background, replacing a cull already running."""
         if self.library is None:
             return
+        self.stop_cull()
         try:
             options = cull_options(self.settings, catalog_path=self.catalog.path if self.catalog else None)
         except Exception as exc:  # a bad preference must not take the window down
@@ -238,14 +241,30 @@ class MainWindow(QMainWindow):
         self.bus.cull_started.emit()
         self.job.start()
 
-    def cancel_cull(self, wait: bool = False) -> None:
-        job = self.job
-        if job is None:
-            return
-        job.cancel()
-        if wait:
-            job.wait()
+    def cancel_cull(self) -> None:
+        """The Cancel button: stop after the current unit of work; results so far are kept."""
+        if self.job is not None:
+            self.job.cancel()
+
+    def stop_cull(self, wait: bool = False) -> None:
+        """Detach the running job from the window without blocking it (unless ``wait``)."""
+        job, self.job = self.job, None
+        if job is not None:
+            job.cancel()
+            for signal in (job.progress, job.succeeded, job.failed, job.finished):
+                signal.disconnect()
+            self._stopping.append(job)
+            job.finished.connect(lambda: self._forget(job))
             self._on_job_finished()
+        if wait:
+            for stopping in list(self._stopping):
+                stopping.wait()
+                self._forget(stopping)
+
+    def _forget(self, job: CullJob) -> None:
+        if job in self._stopping:
+            self._stopping.remove(job)
+            job.deleteLater()
 
     def is_culling(self) -> bool:
         return self.job is not None and self.job.isRunning()
@@ -584,7 +603,6 @@ class MainWindow(QMainWindow):
 
     def _on_setting(self, name: str, _value) -> None:
         if name in PIPELINE_KEYS and self.library is not None and self.run_pipeline:
-            self.cancel_cull(wait=True)
             self.start_cull()
 
     def _fill_recent(self) -> None:
@@ -612,7 +630,7 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Stop the cull and the decoders, close the catalog (decisions are already saved)."""
-        self.cancel_cull(wait=True)
+        self.stop_cull(wait=True)
         self.loader.shutdown()
         self.thumbnails.shutdown()
         if self.catalog is not None:
