@@ -42,12 +42,12 @@ def test_correlations_of_constant_input_are_zero():
 
 
 def test_pair_accuracy_hand_computed():
-    # ranking best first: 2, 0, 1 -> pairs (2>0), (2>1), (0>1); predictions get (0>1) wrong
+    # ranking best first: 2, 0, 1.  Pairs in image order: (0,1) truth 1 (0 beats 1),
+    # (0,2) truth 0, (1,2) truth 0; predictions 0, 0, 0 -> only (0,1) is wrong
     series = SeriesResult(scores=[0.2, 0.5, 0.9], ranking=[2, 0, 1])
     acc, f1 = pair_accuracy_f1([series])
     assert acc == pytest.approx(2 / 3)
-    # all pairs are listed better-first, so every truth label is 1: F1 of class 1 = 0.8,
-    # class 0 is predicted once and never true -> F1 0; macro = 0.4
+    # class 1: tp 0, fn 1 -> F1 0; class 0: tp 2, fp 1 -> F1 0.8; macro 0.4
     assert f1 == pytest.approx(0.4)
 
 

@@ -7,6 +7,7 @@ to a default.  ``--set stage2.lr=1e-5`` overrides one field, parsed as YAML scal
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -35,6 +36,7 @@ class DataSection:
     categories: list[str] = field(default_factory=lambda: ["natural", "aigc", "cropping"])
     num_workers: int = 4
     max_side: int = 2048  # images are shrunk to this long side before tokenisation
+    cache_tokens: bool = False  # keep tokens in memory (small data sets only)
 
 
 @dataclass
@@ -93,6 +95,7 @@ class RuntimeSection:
     eval_every: int | None = None  # steps; None: at the end of every stage-2 epoch
     checkpoint_every: int = 500
     eval_split: str = "val"
+    eval_mode: str = "pairwise"  # pairwise | reference | single (see training.evaluate)
     deterministic: bool = False
 
 
@@ -137,6 +140,10 @@ def _coerce(value: Any, hint: Any, key: str) -> Any:
         return value
     if "float" in text and is_number:
         return float(value)
+    if "float" in text and isinstance(value, str):
+        # YAML 1.1 reads "3e-4" (no dot) as a string
+        with contextlib.suppress(ValueError):
+            return float(value)
     accepted = (
         ("int" in text and isinstance(value, int) and not isinstance(value, bool))
         or ("str" in text and isinstance(value, str))

@@ -50,25 +50,49 @@ class CoarseSample:
     mean_score: float
 
 
+class TokenCache:
+    """Tokens kept in memory by ``(image, reference)`` for small data sets (opt-in).
+
+    Tokenisation is deterministic, so a cached result equals a fresh one; it only saves
+    time when the same pairs come back every epoch, as in smoke runs and tests.
+    """
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self._tokens: dict[tuple, Tokens] = {}
+
+    def get(self, key: tuple, make) -> Tokens:
+        if not self.enabled:
+            return make()
+        if key not in self._tokens:
+            self._tokens[key] = make()
+        return self._tokens[key]
+
+
 class CoarseDataset(torch.utils.data.Dataset):
     """AVA images tokenised alone, with their vote histograms as targets."""
 
-    def __init__(self, items: list[AvaItem], root: Path, tokenizer: DiffToken, max_side: int):
+    def __init__(
+        self, items: list[AvaItem], root: Path, tokenizer: DiffToken, max_side: int,
+        cache_tokens: bool = False,
+    ):
         self.items = items
         self.root = Path(root)
         self.tokenizer = tokenizer
         self.max_side = max_side
+        self.cache = TokenCache(cache_tokens)
 
     def __len__(self) -> int:
         return len(self.items)
 
     def __getitem__(self, key: tuple[int, int]) -> CoarseSample | None:
         item = self.items[key[1]]
-        image = open_image(ava_image_path(self.root, item.image_id), self.max_side)
+        path = ava_image_path(self.root, item.image_id)
+        image = open_image(path, self.max_side)
         if image is None:
             return None
         return CoarseSample(
-            self.tokenizer.tokenize(image),
+            self.cache.get((path,), lambda: self.tokenizer.tokenize(image)),
             torch.tensor(item.histogram, dtype=torch.float32),
             item.mean_score,
         )
@@ -134,6 +158,7 @@ class FineDataset(torch.utils.data.Dataset):
         *,
         difftoken: bool = True,
         seed: int = 0,
+        cache_tokens: bool = False,
     ):
         self.series = series
         self.root = Path(root)
@@ -141,6 +166,7 @@ class FineDataset(torch.utils.data.Dataset):
         self.max_side = max_side
         self.difftoken = difftoken
         self.seed = seed
+        self.cache = TokenCache(cache_tokens)
 
     def __len__(self) -> int:
         return len(self.series)
@@ -164,13 +190,17 @@ class FineDataset(torch.utils.data.Dataset):
         for a, b in match_references(series, rng):
             references[a] = b
             if tokens[b] is not None:  # the odd image out, against an already tokenised partner
-                tokens[a] = self._tokenize(images[a], images[b])
+                tokens[a] = self._tokenize(series, a, b, images)
                 continue
             references[b] = a
             if self.difftoken:
-                tokens[a], tokens[b] = self.tokenizer.tokenize_pair_both(images[a], images[b])
+                key = (series.series_id, series.images[a], series.images[b], "both")
+                tokens[a], tokens[b] = self.cache.get(
+                    key, lambda a=a, b=b: self.tokenizer.tokenize_pair_both(images[a], images[b])
+                )
             else:
-                tokens[a], tokens[b] = self.tokenizer.tokenize(images[a]), self.tokenizer.tokenize(images[b])
+                tokens[a] = self._tokenize(series, a, b, images)
+                tokens[b] = self._tokenize(series, b, a, images)
         texts = []
         for target, reference in enumerate(references):
             found = series.text_for(target, reference)
@@ -178,10 +208,14 @@ class FineDataset(torch.utils.data.Dataset):
                 texts.append(TextPair(target, reference, found[0], found[1]))
         return FineSample(series.series_id, tokens, series.ranking, references, texts)
 
-    def _tokenize(self, image: Image.Image, reference: Image.Image) -> Tokens:
-        if self.difftoken:
-            return self.tokenizer.tokenize_pair(image, reference)
-        return self.tokenizer.tokenize(image)
+    def _tokenize(self, series: Series, target: int, reference: int, images: list) -> Tokens:
+        if not self.difftoken:
+            key = (series.series_id, series.images[target])
+            return self.cache.get(key, lambda: self.tokenizer.tokenize(images[target]))
+        key = (series.series_id, series.images[target], series.images[reference])
+        return self.cache.get(
+            key, lambda: self.tokenizer.tokenize_pair(images[target], images[reference])
+        )
 
 
 @dataclass

@@ -74,8 +74,12 @@ def ranking_to_truth(ranking: Sequence[int], n: int) -> np.ndarray:
 
 
 def all_pairs(ranking: Sequence[int]) -> list[tuple[int, int]]:
-    """Every unordered pair of a series as ``(better, worse)`` index tuples."""
-    return [(ranking[i], ranking[j]) for i in range(len(ranking)) for j in range(i + 1, len(ranking))]
+    """Every unordered pair of a series as ``(i, j)`` with ``i < j`` (image order).
+
+    Image order, not rank order, so both labels occur and F1 is meaningful.
+    """
+    n = len(ranking)
+    return [(i, j) for i in range(n) for j in range(i + 1, n)]
 
 
 @dataclass(frozen=True)

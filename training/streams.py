@@ -48,6 +48,10 @@ class BatchStream:
 
     def _open_epoch(self) -> Iterator:
         self.sampler.set_epoch(self.epoch, self.offset)
+        # A private generator: creating a loader iterator otherwise draws from the global
+        # RNG, so a resumed run (new iterators at other moments) would see other dropout.
+        generator = torch.Generator()
+        generator.manual_seed(self.sampler.seed * 1_000_003 + self.epoch)
         loader = torch.utils.data.DataLoader(
             self.dataset,
             batch_sampler=self.sampler,
@@ -55,6 +59,7 @@ class BatchStream:
             num_workers=self.num_workers,
             pin_memory=self.pin_memory,
             persistent_workers=False,
+            generator=generator,
         )
         return iter(loader)
 

@@ -1,7 +1,8 @@
 """A synthetic data set in both formats whose true quality order is known.
 
 Every image starts from a random scene of shapes on a gradient; its quality is set by
-one degradation of known strength (Gaussian blur or noise), so a series' ground-truth
+one degradation of known strength (Gaussian noise, or a contrast fade towards grey;
+``degrade`` also offers blur, which a tiny model learns far more slowly), so a series' ground-truth
 ranking is "weakest degradation first" and an AVA-style vote histogram centres on a
 score that falls with the strength.  It serves smoke runs and the learning tests:
 ``python -m training.synthetic OUT_DIR`` writes ``OUT_DIR/ava`` and ``OUT_DIR/fgaesthetics``.
@@ -18,6 +19,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 from training.fgaesthetics import CATEGORIES
+
+KINDS = ("noise", "fade")
 
 
 @dataclass(frozen=True)
@@ -50,11 +53,14 @@ def random_scene(rng: np.random.Generator, size: int) -> Image.Image:
 
 
 def degrade(image: Image.Image, kind: str, level: int, rng: np.random.Generator) -> Image.Image:
-    """Blur (radius 0.7 per level) or add Gaussian noise (sigma 12 per level)."""
+    """Blur (radius 0.7 per level), fade (18% towards grey per level) or noise (sigma 12)."""
     if level == 0:
         return image.copy()
     if kind == "blur":
         return image.filter(ImageFilter.GaussianBlur(radius=0.7 * level))
+    if kind == "fade":  # washed out: contrast pulled towards grey
+        grey = Image.new("RGB", image.size, (128, 128, 128))
+        return Image.blend(image, grey, 0.18 * level)
     pixels = np.asarray(image, dtype=np.float32)
     pixels = pixels + rng.normal(scale=12.0 * level, size=pixels.shape)
     return Image.fromarray(pixels.clip(0, 255).astype(np.uint8))
@@ -76,7 +82,7 @@ def write_synthetic(root: str | Path, spec: SyntheticSpec = SyntheticSpec()) -> 
     lines = []
     for n in range(spec.ava_images):
         level = int(rng.integers(0, spec.levels))
-        kind = "blur" if rng.random() < 0.5 else "noise"
+        kind = KINDS[int(rng.integers(0, len(KINDS)))]
         image = degrade(random_scene(rng, spec.size), kind, level, rng)
         image_id = f"{100000 + n}"
         image.save(ava / "images" / f"{image_id}.jpg", quality=95)
@@ -91,7 +97,7 @@ def write_synthetic(root: str | Path, spec: SyntheticSpec = SyntheticSpec()) -> 
         series_id = f"{s:06d}"
         length = int(rng.integers(spec.series_length[0], spec.series_length[1] + 1))
         levels = sorted(rng.choice(spec.levels, size=min(length, spec.levels), replace=False))
-        kind = "blur" if s % 2 == 0 else "noise"
+        kind = KINDS[s % len(KINDS)]
         scene = random_scene(rng, spec.size)
         folder = fg / "images" / series_id
         folder.mkdir(parents=True, exist_ok=True)
@@ -102,7 +108,7 @@ def write_synthetic(root: str | Path, spec: SyntheticSpec = SyntheticSpec()) -> 
         ranking = [names[i] for i in np.argsort(shuffled)]  # lowest level first = best first
         split = "train" if s < n_train else "val" if s < n_train + n_val else "test"
         texts = [
-            {"target": ranking[0], "reference": ranking[-1], "text": f"sharper and cleaner, less {kind}"}
+            {"target": ranking[0], "reference": ranking[-1], "text": f"cleaner and crisper, less {kind}"}
         ]
         records.append(
             {

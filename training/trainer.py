@@ -153,7 +153,8 @@ class Trainer:
             train, _ = split_ava(read_ava(self.ava_dir), self.ava_dir, data.ava_test_fraction)
             if not train:
                 raise ValueError(f"{self.ava_dir}: no usable AVA training images")
-            dataset = CoarseDataset(train, self.ava_dir, self.tokenizer, data.max_side)
+            dataset = CoarseDataset(train, self.ava_dir, self.tokenizer, data.max_side,
+                                    cache_tokens=data.cache_tokens)
             batch = cfg.stage1.batch_size if cfg.stage1.enabled else cfg.stage2.coarse_batch_size
             self.coarse_sampler = self._sampler([1] * len(train), batch, salt=1)
             self.coarse_stream = BatchStream(dataset, self.coarse_sampler, collate_coarse, workers, pin)
@@ -168,6 +169,7 @@ class Trainer:
             self.fine_dataset = FineDataset(
                 series, self.fg_dir, self.tokenizer, data.max_side,
                 difftoken=cfg.ablation.difftoken, seed=cfg.runtime.seed,
+                cache_tokens=data.cache_tokens,
             )
             sampler = self._sampler(self.fine_dataset.sizes(), cfg.stage2.fine_batch_images, salt=2)
             self.fine_stream = BatchStream(self.fine_dataset, sampler, collate_fine, workers, pin)
@@ -432,7 +434,8 @@ class Trainer:
             scorer = Scorer(self.model, self.device, "training")
             with torch.no_grad():
                 report = {"fine": evaluate_fine(scorer, self.fg_dir, series=self.val_series,
-                                                categories=self.config.data.categories)}
+                                                categories=self.config.data.categories,
+                                                mode=self.config.runtime.eval_mode)}
             self.model.train()
             restore_rng(rng)
             self.runlog.evaluation(self.progress.step, report)
