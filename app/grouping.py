@@ -21,10 +21,10 @@ from app.photos.tasks import THUMB_SIZE, make_thumbnail
 
 # Defaults measured on synthetic bursts (docs/pipeline.md, benchmarks/bench_pipeline.py --sweep).
 DEFAULT_MAX_GAP = 4.0
-DEFAULT_MIN_SIMILARITY = 0.35
+DEFAULT_MIN_SIMILARITY = 0.45
 _SSIM_WINDOW = 7
-# Offsets (in thumbnail pixels, 64 px = the frame) searched for the best alignment: +-6 %.
-_SHIFT_STEPS = (-4, -2, 0, 2, 4)
+# Largest shift (in thumbnail pixels, 64 px = the frame) between two frames of a burst: 6 %.
+_MAX_SHIFT = 4
 _PAIR_BATCH = 512
 
 
@@ -70,40 +70,61 @@ def preload() -> None:
     threading.Thread(target=load, name="grouping-preload", daemon=True).start()
 
 
-def neighbour_similarity(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+def neighbour_similarity(first: np.ndarray, second: np.ndarray, enough: float | None = None) -> np.ndarray:
     """SSIM of each pair ``(first[i], second[i])`` of uint8 thumbnails, batched.
 
     Each thumbnail is standardised (zero mean, unit standard deviation, then mapped into
     [0, 1]) so a brighter or darker frame of the same scene is not mistaken for a new scene.
     Hand-held frames are shifted against each other, and SSIM drops fast with a shift, so the
-    centre of the first is compared with the second at small offsets and the best match counts.
+    pair is also compared after aligning it by the shift phase correlation finds (up to 6 % of
+    the frame) and the better value counts.  With ``enough``, pairs that reach it unshifted are
+    not aligned (their value is then a lower bound): grouping only needs to know which side of
+    its threshold a pair is on.
     """
+    first, second = np.asarray(first), np.asarray(second)
     if len(first) == 0:
         return np.zeros(0, dtype=np.float32)
+    best = _ssim_at(first, second, np.zeros((len(first), 2), dtype=int))
+    search = np.arange(len(first)) if enough is None else np.flatnonzero(best < enough)
+    if search.size:
+        shifts = _phase_shifts(first[search], second[search])
+        best[search] = np.maximum(best[search], _ssim_at(first[search], second[search], shifts))
+    return best
+
+
+def _phase_shifts(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """(dy, dx) per pair that best moves ``second`` onto ``first``, within +-_MAX_SHIFT pixels."""
+    a = np.fft.fft2(first.astype(np.float32) - first.mean(axis=(1, 2), keepdims=True))
+    b = np.fft.fft2(second.astype(np.float32) - second.mean(axis=(1, 2), keepdims=True))
+    cross = b * np.conj(a)
+    surface = np.fft.ifft2(cross / np.maximum(np.abs(cross), 1e-9)).real
+    # Only small shifts are plausible for a burst: look at the corners of the correlation surface.
+    window = np.arange(-_MAX_SHIFT, _MAX_SHIFT + 1)
+    local = surface[:, window[:, None] % THUMB_SIZE, window[None, :] % THUMB_SIZE]
+    flat = local.reshape(len(first), -1).argmax(axis=1)
+    return np.stack([window[flat // len(window)], window[flat % len(window)]], axis=1)
+
+
+def _ssim_at(first: np.ndarray, second: np.ndarray, shifts: np.ndarray) -> np.ndarray:
+    """SSIM between the centre of ``first[i]`` and ``second[i]`` moved by ``shifts[i]``."""
     import torch  # imported here so worker processes that only decode never load it
     from pytorch_msssim import ssim
 
+    margin, size = _MAX_SHIFT, THUMB_SIZE - 2 * _MAX_SHIFT
     out = []
-    margin = _SHIFT_STEPS[-1]
-    size = THUMB_SIZE - 2 * margin
-    offsets = [(dy, dx) for dy in _SHIFT_STEPS for dx in _SHIFT_STEPS]
     for start in range(0, len(first), _PAIR_BATCH):
         a = _standardise(first[start : start + _PAIR_BATCH])
         b = _standardise(second[start : start + _PAIR_BATCH])
         centre = a[:, :, margin : margin + size, margin : margin + size]
-        shifted = torch.stack(
-            [b[:, :, margin + dy : margin + dy + size, margin + dx : margin + dx + size] for dy, dx in offsets], dim=1
-        )  # (pairs, offsets, 1, size, size)
-        pairs = centre.shape[0]
+        moved = torch.stack(
+            [
+                b[k, :, margin + dy : margin + dy + size, margin + dx : margin + dx + size]
+                for k, (dy, dx) in enumerate(shifts[start : start + _PAIR_BATCH].tolist())
+            ]
+        )
         with torch.no_grad():
-            values = ssim(
-                centre.unsqueeze(1).expand_as(shifted).reshape(-1, 1, size, size),
-                shifted.reshape(-1, 1, size, size),
-                data_range=1.0,
-                size_average=False,
-                win_size=_SSIM_WINDOW,
-            )
-        out.append(values.reshape(pairs, len(offsets)).amax(dim=1).float().cpu().numpy())
+            values = ssim(centre, moved, data_range=1.0, size_average=False, win_size=_SSIM_WINDOW)
+        out.append(values.float().cpu().numpy())
     return np.concatenate(out)
 
 
@@ -129,7 +150,7 @@ def group_series(items: Sequence[GroupItem], params: GroupingParams = GroupingPa
         if close:
             first = np.stack([items[a].thumbnail for a, _ in close])
             second = np.stack([items[b].thumbnail for _, b in close])
-            values = neighbour_similarity(first, second)
+            values = neighbour_similarity(first, second, enough=params.min_similarity)
             similar_gap = {pair: bool(v >= params.min_similarity) for pair, v in zip(close, values, strict=True)}
 
     series: list[list[int]] = []
