@@ -81,7 +81,10 @@ def plan_bursts(count: int, seed: int) -> list[FramePlan]:
             clock += float(rng.uniform(0.3, 2.5) if rng.random() < 0.4 else rng.uniform(5.0, 120.0))
             start = clock
             camera = samples.CAMERA_A
-        source = BURST_SOURCES[int(rng.integers(len(BURST_SOURCES)))]
+        # A new scene: never the photograph of the burst just before (two crops of one
+        # photograph taken a second apart would be one scene, not two).
+        previous = frames[-1].source if frames else None
+        source = str(rng.choice([name for name in BURST_SOURCES if name != previous]))
         crop = (float(rng.uniform(0.55, 1.0)), float(rng.random()), float(rng.random()))
         clean_at = int(rng.integers(size))
         defects = [d.name for d in samples.DEFECTS]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import threading
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -191,3 +193,14 @@ def test_worker_processes_read_a_larger_folder(tmp_path):
 def test_missing_folder_is_an_error(tmp_path):
     with pytest.raises(CullError, match="no such folder"):
         run_cull(tmp_path / "nope", options(tmp_path))
+
+
+def test_sample_bursts_are_grouped_and_ranked_as_their_ground_truth_says(tmp_path):
+    samples = Path(__file__).resolve().parents[1] / "resources" / "samples" / "bursts"
+    truth = json.loads((samples / "truth.json").read_text(encoding="utf-8"))
+    before = checksums(samples)
+    result = run_cull(samples, options(tmp_path))
+    expected = {frozenset(m["path"] for m in s["members"]): s["best"] for s in truth["series"]}
+    found = {frozenset(m.path for m in s.members): s.best.path for s in result.series}
+    assert found == expected
+    assert result.errors == [] and checksums(samples) == before
