@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from gui_fixtures import gui_env, make_bursts  # noqa: F401
@@ -261,3 +262,47 @@ def test_grouping_preferences_apply_live(qtbot, window):
     assert window.is_culling(), "a grouping change re-runs the cull at once"
     settle(qtbot, window)
     qtbot.waitUntil(lambda: len(window.series_model.series()) == 12, timeout=30_000)
+
+
+def test_raw_and_jpeg_of_one_photo_are_one_frame(qtbot, gui_env, tmp_path):  # noqa: F811
+    folder = tmp_path / "pairs"
+    bursts = make_bursts(folder, bursts=1, frames=2)
+    for jpeg in bursts[0]:
+        jpeg.with_suffix(".CR2").write_bytes(b"II*\x00 raw data the camera JPEG stands in for")
+    win = new_window(qtbot, gui_env)
+    win.open_folder(folder)
+    settle(qtbot, win)
+    frames = win.series_model.series()[0].frames
+    assert len(frames) == 2
+    assert sorted(frames[0].file_names) == sorted([Path(frames[0].path).name,
+                                                   Path(frames[0].path).with_suffix(".CR2").name])
+    assert frames[0].path.endswith(".jpg"), "the camera JPEG is what gets decoded"
+    assert "CR2" in win.details.values["Files"].text()
+    win.shutdown()
+
+
+def test_drop_a_folder_and_find_it_in_recent_folders(qtbot, gui_env, folder):  # noqa: F811
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    win = new_window(qtbot, gui_env, run_pipeline=False)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(folder))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
+                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    win.dropEvent(event)
+    assert win.library is not None and win.library.root == str(folder.resolve())
+    assert Settings().recent_folders[0] == str(folder.resolve())
+    win.shutdown()
+
+
+def test_a_decided_series_stays_in_the_unreviewed_filter_until_it_changes(qtbot, window):
+    window.filter_box.setCurrentIndex(window.filter_box.findData(int(SeriesFilter.Unreviewed)))
+    assert window.series_view.proxy.rowCount() == 3
+    first = window.current_series().series_id
+    window.trigger("reject")
+    assert window.current_series().series_id == first
+    assert window.series_view.proxy.rowCount() == 3
+    window.filter_box.setCurrentIndex(window.filter_box.findData(int(SeriesFilter.All)))
+    window.filter_box.setCurrentIndex(window.filter_box.findData(int(SeriesFilter.Unreviewed)))
+    assert window.series_view.proxy.rowCount() == 2

@@ -21,6 +21,9 @@ class SeriesListView(QListView):
         self.source = model
         self.proxy = SeriesFilterProxy(self)
         self.proxy.setSourceModel(model)
+        # a series just decided stays in place until the filter or the folder changes,
+        # so culling inside "Unreviewed" does not pull the series from under the cursor
+        self.proxy.setDynamicSortFilter(False)
         self.setModel(self.proxy)
         self.delegate = SeriesDelegate(self._cell(model.thumbnail_size), self)
         self.setItemDelegate(self.delegate)
