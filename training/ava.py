@@ -13,6 +13,8 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from training.missing import report_missing
+
 log = logging.getLogger(__name__)
 
 NUM_BINS = 10
@@ -77,9 +79,7 @@ def read_ava(root: str | Path, check_files: bool = True) -> list[AvaItem]:
                 missing.append(item.image_id)
                 continue
             items.append(item)
-    if missing:
-        shown = ", ".join(missing[:20]) + (" ..." if len(missing) > 20 else "")
-        log.warning("%s: %d images missing under images/, skipped: %s", root, len(missing), shown)
+    report_missing(log, root, missing)
     return items
 
 

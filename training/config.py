@@ -49,6 +49,7 @@ class Stage1Section:
     lr: float = 2e-5
     weight_decay: float = 0.0
     beta1: float = 0.9
+    lr_schedule: str = "constant"  # constant | cosine (decay to zero over the stage)
     max_steps: int | None = None  # stop early (smoke runs)
 
 
@@ -70,6 +71,7 @@ class Stage2Section:
     fine_momentum: float = 0.615
     coarse_momentum: float = 0.8
     warmup_steps: int = 0
+    lr_schedule: str = "constant"  # constant | cosine (decay to zero over the stage)
     max_steps: int | None = None
 
 
@@ -116,6 +118,8 @@ class TrainConfig:
         problems = []
         if self.stage2.momentum_mode not in ("per_objective", "shared"):
             problems.append("stage2.momentum_mode must be per_objective or shared")
+        if {self.stage1.lr_schedule, self.stage2.lr_schedule} - {"constant", "cosine"}:
+            problems.append("lr_schedule must be constant or cosine")
         if self.runtime.precision not in ("bf16", "fp32"):
             problems.append("runtime.precision must be bf16 or fp32")
         if not (self.stage1.enabled or self.stage2.enabled):

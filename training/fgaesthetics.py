@@ -26,6 +26,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from training.missing import report_missing
+
 log = logging.getLogger(__name__)
 
 CATEGORIES = ("natural", "aigc", "cropping")
@@ -267,7 +269,5 @@ def read_fgaesthetics(
                 if series is None:
                     continue
         result.append(series)
-    if missing:
-        shown = ", ".join(missing[:20]) + (" ..." if len(missing) > 20 else "")
-        log.warning("%s: %d images missing, skipped: %s", root, len(missing), shown)
+    report_missing(log, root, missing)
     return result

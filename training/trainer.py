@@ -77,8 +77,18 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def warmup_lambda(warmup_steps: int):
-    return lambda step: min(1.0, (step + 1) / warmup_steps) if warmup_steps > 0 else 1.0
+def lr_factor(warmup_steps: int, total_steps: int, schedule: str):
+    """Learning-rate multiplier: linear warmup, then constant or cosine decay to zero."""
+
+    def factor(step: int) -> float:
+        if warmup_steps > 0 and step < warmup_steps:
+            return (step + 1) / warmup_steps
+        if schedule == "cosine" and total_steps > warmup_steps:
+            progress = min(1.0, (step - warmup_steps) / (total_steps - warmup_steps))
+            return 0.5 * (1.0 + math.cos(math.pi * progress))
+        return 1.0
+
+    return factor
 
 
 class Trainer:
@@ -198,12 +208,22 @@ class Trainer:
             else:
                 shared = self._adamw(s2.lr, s2.weight_decay, s2.coarse_momentum)
                 self.optimisers["fine"] = self.optimisers["coarse"] = shared
-        self.schedulers = {
-            name: torch.optim.lr_scheduler.LambdaLR(
-                opt, warmup_lambda(s2.warmup_steps if name != "stage1" else 0)
+        cycles = self.stage2_cycles()
+        totals = {"stage1": self.stage1_steps(), "fine": cycles,
+                  "coarse": cycles * s2.coarse_per_fine}
+        if s2.momentum_mode == "shared":
+            totals["fine"] = totals["coarse"] = cycles * (1 + s2.coarse_per_fine)
+        self.schedulers = {}
+        for name, opt in self.optimisers.items():
+            if opt in [self.optimisers[k] for k in self.schedulers]:
+                continue  # a shared optimiser gets one scheduler
+            warmup = 0 if name == "stage1" else s2.warmup_steps
+            schedule = s1.lr_schedule if name == "stage1" else s2.lr_schedule
+            self.schedulers[name] = torch.optim.lr_scheduler.LambdaLR(
+                opt, lr_factor(warmup, totals[name], schedule)
             )
-            for name, opt in self.optimisers.items()
-        }
+        if "fine" in self.optimisers and "coarse" not in self.schedulers:
+            self.schedulers["coarse"] = self.schedulers["fine"]
 
     def _encode_texts(self) -> dict[str, torch.Tensor]:
         cfg = self.config
@@ -379,7 +399,8 @@ class Trainer:
                          "stage_step": self.progress.stage_step,
                          "best_series": self.progress.best_series},
             "optimisers": {name: self.optimisers[name].state_dict() for name in unique.values()},
-            "schedulers": {name: sched.state_dict() for name, sched in self.schedulers.items()},
+            "schedulers": {name: self.schedulers[name].state_dict()
+                           for name in {id(v): k for k, v in self.schedulers.items()}.values()},
             "streams": {name: stream.state_dict() for name, stream in
                         (("coarse", self.coarse_stream), ("fine", self.fine_stream)) if stream},
             "coarse_capacity": self.coarse_stream.sampler.capacity if self.coarse_stream else 0,
