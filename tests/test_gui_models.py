@@ -192,3 +192,18 @@ def test_compare_panes_zoom_and_pan_together(qtbot, series_items, thumbs):
     centres = {(p.state.zoom, p.state.center.x(), p.state.center.y()) for p in view.panes}
     assert len(centres) == 1 and next(iter(centres))[0] == 1.0
     qtbot.waitUntil(lambda: all(thumbs.pixmap(f.path, FULL) is not None for f in frames), timeout=10_000)
+
+
+def test_void_qt_calls_cannot_use_up_none(qtbot):
+    import sys
+
+    from PySide6.QtWidgets import QLabel
+
+    import app.gui.compat as compat
+
+    label = QLabel()
+    qtbot.addWidget(label)
+    for _ in range(50_000):  # more than the reference count None starts with on Python 3.11
+        label.setText("x")
+    assert sys.getrefcount(None) > 0
+    assert compat.affected("6.12.0", (3, 11)) and not compat.affected("6.12.0", (3, 12))
