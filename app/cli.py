@@ -115,14 +115,14 @@ def _cull(args: argparse.Namespace) -> int:
         print(f"fgaesq-cull: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     progress.close()
-    try:
-        if args.json is not None:
-            write_json(result, args.json)
-        if args.csv is not None:
-            write_csv(result, args.csv)
-    except OSError as exc:
-        print(f"fgaesq-cull: error: cannot write {exc.filename}: {exc.strerror}", file=sys.stderr)
-        return EXIT_FAILED
+    for target, write in ((args.json, write_json), (args.csv, write_csv)):
+        if target is None:
+            continue
+        try:
+            write(result, target)
+        except OSError as exc:
+            print(f"fgaesq-cull: error: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_FAILED
     if not args.quiet:
         print(summary_text(result))
     if result.cancelled:
