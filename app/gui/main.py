@@ -41,9 +41,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("fgaesq-cull-gui: --screenshot needs a FOLDER", file=sys.stderr)
         return 2
 
+    from PySide6.QtCore import QTimer
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
+    from app.grouping import preload as preload_grouping
     from app.gui import theme
     from app.gui.mainwindow import MainWindow
     from app.gui.resources import icon_path
@@ -61,6 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     window.show()
     if args.folder:
         window.open_folder(args.folder)
+    # Loading torch's native library holds the interpreter lock for a few hundred ms; do it
+    # now, while the window is fresh, instead of in the middle of the first cull.
+    QTimer.singleShot(200, preload_grouping)
     return app.exec()
 
 

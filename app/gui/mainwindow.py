@@ -38,7 +38,7 @@ from app.gui.views.strip import StripView
 from app.gui.worker import CullJob, cull_options
 
 VIEWS = ("series", "loupe", "compare")
-RELOAD_INTERVAL_MS = 600
+RELOAD_INTERVAL_MS = 1000
 
 
 class MainWindow(QMainWindow):
@@ -279,11 +279,10 @@ class MainWindow(QMainWindow):
         problem = getattr(event, "problem", None)
         if problem is not None:
             self.bus.error.emit(str(problem.path), str(problem.error))
-        if stage in ("problem", "note"):
-            if stage == "note":
-                self.bus.message.emit(message)
-            return
-        if not self._reload_timer.isActive():
+        if stage == "note":
+            self.bus.message.emit(message)
+        # re-read the catalog only when there is something new to show: ranked series
+        if getattr(event, "series", None) is not None and not self._reload_timer.isActive():
             self._reload_timer.start()
 
     def _on_cull_done(self, result) -> None:
