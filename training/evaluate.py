@@ -83,9 +83,9 @@ def format_table(report: dict[str, Any]) -> str:
     """A text table laid out like the paper's Table 7."""
     fine = report.get("fine", {})
     categories = [c for c in CATEGORIES if c in fine]
-    header = ["", *[f"{c[:8]:>8}" for c in categories for _ in range(4)], "    Pair", "  Series"]
-    sub = ["", *[f"{m:>8}" for _ in categories for m in ("Acc", "F1", "s-Acc", "s-SRCC")], "", ""]
-    row = ["FGAesQ"]
+    header = [" " * 8, *[f"{c[:8]:>8}" for c in categories for _ in range(4)], "    Pair", "  Series"]
+    sub = [" " * 8, *[f"{m:>8}" for _ in categories for m in ("Acc", "F1", "s-Acc", "s-SRCC")], "", ""]
+    row = [f"{'FGAesQ':<8}"]
     for c in categories:
         row += [f"{fine[c][k]:8.3f}" for k in ("acc", "f1", "s_acc", "s_srcc")]
     row += [f"{fine.get('pair', 0.0):8.3f}", f"{fine.get('series', 0.0):8.3f}"]
