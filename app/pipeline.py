@@ -30,7 +30,6 @@ from app.catalog import (
     PhotoInfo,
     PhotoRecord,
     RunStatus,
-    fast_content_hash,
     normalize_root,
 )
 from app.grouping import (
@@ -46,11 +45,12 @@ from app.photos.tasks import (
     THUMB_SIZE,
     DecodeResult,
     ReadResult,
+    content_hash,
     decode_for_scoring,
     read_for_grouping,
 )
 from app.photos.workers import WorkerPool
-from app.scoring import Scorer, create_scorer
+from app.scoring import PreparingScorer, Scorer, create_scorer
 
 
 class CullError(Exception):
@@ -329,14 +329,15 @@ class _Run:
             pending.append(file)
 
         to_read: list[tuple[PhotoFile, str | None]] = []
-        for file in pending:
-            content_hash = _hash_or_none(file.path)
+        hashes = dict(self.pool.map(content_hash, [(i, f.path) for i, f in enumerate(pending)], self.cancel))
+        for index, file in enumerate(pending):
+            digest = hashes.get(index)
             # A path the catalog already knows changed in place; anything else may have moved.
-            moved = self._find_moved(content_hash, present) if content_hash and file.rel not in known else None
+            moved = self._find_moved(digest, present) if digest and file.rel not in known else None
             if moved is not None:
-                ready.append(self._adopt_moved(file, moved, content_hash))
+                ready.append(self._adopt_moved(file, moved, digest))
             else:
-                to_read.append((file, content_hash))
+                to_read.append((file, digest))
         ready.extend(self._read(to_read))
         return ready
 
@@ -353,12 +354,12 @@ class _Run:
                 return self.catalog.photo(record.id, with_thumbnail=True)
         return None
 
-    def _adopt_moved(self, file: PhotoFile, record: PhotoRecord, content_hash: str) -> _Photo:
+    def _adopt_moved(self, file: PhotoFile, record: PhotoRecord, digest: str) -> _Photo:
         self.catalog.move_photo(
             record.id, file.rel, new_root=self.root, companions=[_rel(c, self.root) for c in file.companions]
         )
         info = PhotoInfo(**{**_info_fields(record), "root": str(self.root), "relpath": file.rel,
-                            "size": file.size, "mtime_ns": file.mtime_ns, "content_hash": content_hash,
+                            "size": file.size, "mtime_ns": file.mtime_ns, "content_hash": digest,
                             "companions": tuple(_rel(c, self.root) for c in file.companions)})
         self.catalog.upsert_photo(info)
         return _from_record(file, record)
@@ -370,16 +371,16 @@ class _Run:
         crashed = lambda task, message: ReadResult(task[0], error=message)  # noqa: E731
         outcomes = self.pool.map(read_for_grouping, tasks, self.cancel, crashed)
         for done, outcome in enumerate(outcomes, start=1):
-            file, content_hash = to_read[outcome.index]
+            file, digest = to_read[outcome.index]
             if outcome.error is not None:
                 self.problem(file.rel, outcome.error)
                 self.catalog.record_error(self.root, file.rel, outcome.error, size=file.size, mtime_ns=file.mtime_ns)
             else:
-                photos.append(self._store_read(file, content_hash, outcome.metadata, outcome.thumbnail))
+                photos.append(self._store_read(file, digest, outcome.metadata, outcome.thumbnail))
             self.emit("read", done, total, file.rel)
         return photos
 
-    def _store_read(self, file: PhotoFile, content_hash: str | None, meta: PhotoMetadata, thumb: bytes) -> _Photo:
+    def _store_read(self, file: PhotoFile, digest: str | None, meta: PhotoMetadata, thumb: bytes) -> _Photo:
         if meta.warning:
             self.problem(file.rel, meta.warning)
         captured = meta.captured_iso()
@@ -389,7 +390,7 @@ class _Run:
                 relpath=file.rel,
                 size=file.size,
                 mtime_ns=file.mtime_ns,
-                content_hash=content_hash,
+                content_hash=digest,
                 companions=tuple(_rel(c, self.root) for c in file.companions),
                 capture_time=captured,
                 capture_time_source=meta.time_source,
@@ -445,7 +446,8 @@ class _Run:
             ):
                 cached[number] = [s.score for s in found]
         wanted = [(n, i) for n, group in enumerate(groups) if n not in cached for i in range(len(group))]
-        tasks = [(k, groups[n][i].file.decode_path, scorer.input_size) for k, (n, i) in enumerate(wanted)]
+        prepare = scorer.prepare if isinstance(scorer, PreparingScorer) else None
+        tasks = [(k, groups[n][i].file.decode_path, scorer.input_size, prepare) for k, (n, i) in enumerate(wanted)]
         crashed = lambda task, message: DecodeResult(task[0], error=message)  # noqa: E731
         outcomes = self.pool.map(decode_for_scoring, tasks, self.cancel, crashed)
         arrived: dict[tuple[int, int], DecodeResult] = {}
@@ -486,10 +488,14 @@ class _Run:
                 continue
             self.decoded.add(photo.photo_id)
             members.append(photo)
-            frames.append(outcome.image)
+            frames.append(outcome.value)
         if not frames:
             return [], []
-        scores = self.scorer.rank_series(frames) if len(frames) > 1 else self.scorer.score(frames)
+        scorer = self.scorer
+        if isinstance(scorer, PreparingScorer):
+            scores = scorer.rank_prepared(frames) if len(frames) > 1 else scorer.score_prepared(frames)
+        else:
+            scores = scorer.rank_series(frames) if len(frames) > 1 else scorer.score(frames)
         return members, [float(s) for s in scores]
 
     def _store_series(self, series_id: int, members: list[_Photo], scores: list[float]) -> SeriesResult:
@@ -601,13 +607,6 @@ def _from_record(file: PhotoFile, record: PhotoRecord) -> _Photo:
 def _info_fields(record: PhotoRecord) -> dict:
     names = PhotoInfo.__dataclass_fields__
     return {name: getattr(record, name) for name in names}
-
-
-def _hash_or_none(path: Path) -> str | None:
-    try:
-        return fast_content_hash(path)
-    except OSError:
-        return None  # unreadable: the read stage reports it
 
 
 def _rel(path: Path, root: Path) -> str:

@@ -9,6 +9,7 @@ file cannot exhaust memory.
 from __future__ import annotations
 
 import io
+import math
 import warnings
 from pathlib import Path
 
@@ -76,8 +77,7 @@ def _decode_raster(path: Path, max_side: int | None) -> Image.Image:
     with Image.open(path) as image:
         _check_source_size(image.size)
         if max_side and image.format == "JPEG":
-            # DCT scaling decodes at 1/2, 1/4 or 1/8 size, never below the requested box.
-            image.draft("RGB", (max_side, max_side))
+            image.draft("RGB", _draft_box(image.size, max_side))
         image.load()
         upright = ImageOps.exif_transpose(image)
         return _to_rgb(upright)
@@ -115,7 +115,7 @@ def _embedded_preview(raw, max_side: int | None, flip: int) -> Image.Image | Non
     if thumb.format == rawpy.ThumbFormat.JPEG:
         with Image.open(io.BytesIO(thumb.data)) as jpeg:
             if max_side:
-                jpeg.draft("RGB", (max_side, max_side))
+                jpeg.draft("RGB", _draft_box(jpeg.size, max_side))
             jpeg.load()
             has_orientation = jpeg.getexif().get(0x0112, 1) != 1
             image = ImageOps.exif_transpose(jpeg) if has_orientation else _apply_flip(jpeg.copy(), flip)
@@ -126,6 +126,16 @@ def _embedded_preview(raw, max_side: int | None, flip: int) -> Image.Image | Non
     if max(image.size) < wanted // 2:  # a tiny thumbnail would make scores meaningless
         return None
     return image
+
+
+def _draft_box(size: tuple[int, int], max_side: int) -> tuple[int, int]:
+    """The box to request from JPEG draft mode so that the longer side stays >= ``max_side``.
+
+    DCT scaling decodes at 1/2, 1/4 or 1/8 size and never below the requested box; a square
+    box would hold the shorter side to ``max_side`` and decode a landscape frame twice as large.
+    """
+    scale = min(max_side / max(size), 1.0)
+    return max(1, math.ceil(size[0] * scale)), max(1, math.ceil(size[1] * scale))
 
 
 def _apply_flip(image: Image.Image, flip: int) -> Image.Image:

@@ -8,8 +8,10 @@ only fails that photo.
 from __future__ import annotations
 
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -34,8 +36,10 @@ class ReadResult:
 
 @dataclass(frozen=True)
 class DecodeResult:
+    """A decoded image, or what the scorer's ``prepare`` made of it, or the error."""
+
     index: int
-    image: Image.Image | None = None
+    value: Any = None
     error: str | None = None
 
 
@@ -61,10 +65,25 @@ def read_for_grouping(task: tuple[int, Path, float]) -> ReadResult:
     return ReadResult(index, metadata, make_thumbnail(image).tobytes())
 
 
-def decode_for_scoring(task: tuple[int, Path, int]) -> DecodeResult:
-    """One photo decoded at the scorer's size; ``task`` is (index, file, longest side)."""
-    index, path, max_side = task
+def decode_for_scoring(task: tuple[int, Path, int, Callable[[Image.Image], Any] | None]) -> DecodeResult:
+    """One photo decoded at the scorer's size; ``task`` is (index, file, longest side, prepare).
+
+    With ``prepare``, its result comes back instead of the image (far smaller to send).
+    """
+    index, path, max_side, prepare = task
     try:
-        return DecodeResult(index, decode_image(path, max_side))
+        image = decode_image(path, max_side)
     except PhotoReadError as exc:
         return DecodeResult(index, error=str(exc))
+    return DecodeResult(index, prepare(image) if prepare is not None else image)
+
+
+def content_hash(task: tuple[int, Path]) -> tuple[int, str | None]:
+    """The catalog's content hash of one file, or None when it cannot be read."""
+    from app.catalog.hashing import fast_content_hash
+
+    index, path = task
+    try:
+        return index, fast_content_hash(path)
+    except OSError:
+        return index, None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from collections.abc import Callable
+from typing import Any, Protocol, runtime_checkable
 
 from PIL import Image
 
@@ -32,3 +33,19 @@ class Scorer(Protocol):
 
 class ScorerUnavailable(Exception):
     """The requested scorer cannot be built here (no weights, no library); says why."""
+
+
+@runtime_checkable
+class PreparingScorer(Scorer, Protocol):
+    """A scorer whose per-image work can run in the pipeline's decoding processes.
+
+    ``prepare`` must be picklable (a module-level function or a ``functools.partial`` of one);
+    its results, not the images, come back and are scored by ``score_prepared`` and
+    ``rank_prepared``, which behave as ``score`` and ``rank_series`` on the images.
+    """
+
+    prepare: Callable[[Image.Image], Any]
+
+    def score_prepared(self, prepared: list[Any]) -> list[float]: ...
+
+    def rank_prepared(self, prepared: list[Any]) -> list[float]: ...

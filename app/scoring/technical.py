@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from PIL import Image
@@ -85,7 +86,11 @@ def _to_score(quality: float) -> float:
 
 
 class TechnicalScorer:
-    """Scorer protocol implementation; needs no weights and no accelerator."""
+    """Scorer protocol implementation; needs no weights and no accelerator.
+
+    ``prepare`` (a picklable function) measures one image; the pipeline runs it in its
+    decoding processes, so images never travel between processes and all cores score.
+    """
 
     name = "technical"
     weights_id = "technical:v1"
@@ -93,13 +98,19 @@ class TechnicalScorer:
 
     def __init__(self, input_size: int = 1024) -> None:
         self.input_size = input_size
+        self.prepare = partial(measure, input_size=input_size)
 
     def score(self, images: list[Image.Image]) -> list[float]:
-        return [measure(image, self.input_size).score for image in images]
+        return self.score_prepared([self.prepare(image) for image in images])
 
     def rank_series(self, images: list[Image.Image]) -> list[float]:
+        return self.rank_prepared([self.prepare(image) for image in images])
+
+    def score_prepared(self, measures: list[TechnicalMeasures]) -> list[float]:
+        return [m.score for m in measures]
+
+    def rank_prepared(self, measures: list[TechnicalMeasures]) -> list[float]:
         """Frames of one scene: an exposure far from the series' median is a mistake, not taste."""
-        measures = [measure(image, self.input_size) for image in images]
         median = float(np.median([m.exposure_stops for m in measures]))
         return [
             _to_score(m.quality - _SERIES_STOP_COST * max(abs(m.exposure_stops - median) - 0.3, 0.0))
@@ -131,18 +142,12 @@ def _laplacian(gray: np.ndarray) -> np.ndarray:
 
 
 def _box_blur(gray: np.ndarray, radius: int = 2) -> np.ndarray:
-    """Mean over a (2r+1)^2 window (edges replicated), from an integral image."""
-    padded = np.pad(gray, radius + 1, mode="edge").astype(np.float64)
-    integral = padded.cumsum(axis=0).cumsum(axis=1)
+    """Mean over a (2r+1)^2 window (edges replicated), as two passes of shifted sums."""
     k = 2 * radius + 1
+    padded = np.pad(gray, radius, mode="edge")
     height, width = gray.shape
-    window = (
-        integral[k : k + height, k : k + width]
-        - integral[:height, k : k + width]
-        - integral[k : k + height, :width]
-        + integral[:height, :width]
-    )
-    return (window / (k * k)).astype(np.float32)
+    rows = sum(padded[:, dx : dx + width] for dx in range(k))
+    return sum(rows[dy : dy + height] for dy in range(k)) / np.float32(k * k)
 
 
 def _detail_and_noise(gray: np.ndarray, smooth: np.ndarray) -> tuple[float, float]:
