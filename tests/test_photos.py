@@ -183,6 +183,16 @@ def test_capture_time_with_subseconds_and_offset(tmp_path):
     assert meta.warning is None
 
 
+def test_offset_time_stands_in_for_a_missing_offset_time_original(tmp_path):
+    path = tmp_path / "offset.jpg"
+    data = Image.Exif()
+    sub = data.get_ifd(0x8769)
+    sub[0x9003] = "2024:06:01 12:00:00"
+    sub[0x9010] = "-05:30"
+    scene().save(path, "JPEG", exif=data)
+    assert read_metadata(path).captured_iso() == "2024-06-01T12:00:00-05:30"
+
+
 def test_subsecond_digits_mean_fractions_not_milliseconds():
     assert parse_exif_datetime("2024:06:01 12:00:00", "5").microsecond == 500000
     assert parse_exif_datetime("2024:06:01 12:00:00", "05").microsecond == 50000

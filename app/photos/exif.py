@@ -22,6 +22,7 @@ from app.photos.formats import is_raw
 _EXIF_IFD = 0x8769
 _TAG_MAKE, _TAG_MODEL, _TAG_DATETIME = 0x010F, 0x0110, 0x0132
 _TAG_ORIGINAL, _TAG_SUBSEC_ORIGINAL, _TAG_OFFSET_ORIGINAL = 0x9003, 0x9291, 0x9011
+_TAG_OFFSET = 0x9010  # OffsetTime, of DateTime; used when OffsetTimeOriginal is missing
 _TAG_BODY_SERIAL = 0xA431
 _TAG_EXPOSURE, _TAG_FNUMBER, _TAG_ISO, _TAG_FOCAL = 0x829A, 0x829D, 0x8827, 0x920A
 
@@ -139,6 +140,7 @@ def _read_exifread(path: Path) -> dict[str, Any]:
         _TAG_ORIGINAL: "EXIF DateTimeOriginal",
         _TAG_SUBSEC_ORIGINAL: "EXIF SubSecTimeOriginal",
         _TAG_OFFSET_ORIGINAL: "EXIF OffsetTimeOriginal",
+        _TAG_OFFSET: "EXIF OffsetTime",
         _TAG_BODY_SERIAL: "EXIF BodySerialNumber",
         _TAG_EXPOSURE: "EXIF ExposureTime",
         _TAG_FNUMBER: "EXIF FNumber",
@@ -171,7 +173,7 @@ def _fields(get, date_fallback: Any = None) -> dict[str, Any]:
     return {
         "datetime": _text(get(_TAG_ORIGINAL)) or _text(date_fallback),
         "subsec": _text(get(_TAG_SUBSEC_ORIGINAL)),
-        "offset": _text(get(_TAG_OFFSET_ORIGINAL)),
+        "offset": _text(get(_TAG_OFFSET_ORIGINAL)) or _text(get(_TAG_OFFSET)),
         "make": _text(get(_TAG_MAKE)),
         "model": _text(get(_TAG_MODEL)),
         "serial": _text(get(_TAG_BODY_SERIAL)),
