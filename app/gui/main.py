@@ -95,7 +95,7 @@ def screenshot(window, folder: Path, out: Path, view: str, size: str, timeout_s:
     settled = wait_until_settled(window, timeout_s)
     series = max(window.series_model.series(), key=lambda s: s.frame_count, default=None)
     if series is not None:
-        window.series_view.select_series(series.series_id)
+        window.series_view.select_id(series.series_id)
     window.set_view(view)
     for _ in range(3):  # painting requests the thumbnails it lacks: paint until none is missing
         window.grab()

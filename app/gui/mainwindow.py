@@ -173,9 +173,9 @@ class MainWindow(QMainWindow):
             action.setText(text)
 
     def _connect(self) -> None:
-        self.series_view.current_series.connect(self._on_series)
-        self.strip.current_frame.connect(self._on_frame)
-        self.compare.frame_clicked.connect(self.strip.select_frame)
+        self.series_view.current_changed.connect(self._on_series)
+        self.strip.current_changed.connect(self._on_frame)
+        self.compare.frame_clicked.connect(self.strip.select_id)
         self.filter_box.currentIndexChanged.connect(
             lambda _i: self.series_view.proxy.set_mode(SeriesFilter(self.filter_box.currentData()))
         )
@@ -322,10 +322,10 @@ class MainWindow(QMainWindow):
     def _show_loaded(self, series: list[SeriesItem]) -> None:
         """Show freshly read series, keeping the current series and frame."""
         self._series_by_id = {s.series_id: s for s in series}
-        keep_series, keep_frame = self.series_view.current_series_id(), self.strip.current_frame_id()
+        keep_series, keep_frame = self.series_view.current_id(), self.strip.current_id()
         self.series_model.set_series(series)
         if keep_series in self._series_by_id:
-            self.series_view.select_series(keep_series)
+            self.series_view.select_id(keep_series)
             self._show_series(self._series_by_id[keep_series], keep_frame)
         elif series and not self.series_view.currentIndex().isValid():
             self.series_view.move(0)
@@ -346,7 +346,7 @@ class MainWindow(QMainWindow):
         return self._series_by_id.get(self.strip_model.series_id)
 
     def current_frame(self) -> FrameItem | None:
-        row = self.strip_model.row_of(self.strip.current_frame_id())
+        row = self.strip_model.row_of(self.strip.current_id())
         return self.strip_model.frames()[row] if row >= 0 else None
 
     def _on_series(self, series_id: int) -> None:
@@ -363,8 +363,8 @@ class MainWindow(QMainWindow):
         if series is None or not series.frames:
             self._on_frame(-1)
             return
-        if not self.strip.select_frame(frame_id):
-            self.strip.select_frame(series.frames[0].photo_id)
+        if not self.strip.select_id(frame_id):
+            self.strip.select_id(series.frames[0].photo_id)
         self._refresh_frame_views()
 
     def _on_frame(self, photo_id: int) -> None:
@@ -471,18 +471,18 @@ class MainWindow(QMainWindow):
         """Move to the next frame; past the series' last frame, on to the next series."""
         if self.view == "compare":
             ids = [f.photo_id for f in self.compare.frames()]
-            current = self.strip.current_frame_id()
+            current = self.strip.current_id()
             if current in ids:
                 i = ids.index(current) + step
                 if 0 <= i < len(ids):
-                    self.strip.select_frame(ids[i])
+                    self.strip.select_id(ids[i])
             return
         if self.strip.move(step) or not wrap_series:
             return
         if self.series_view.move(step) and step < 0:
             frames = self.strip_model.frames()
             if frames:
-                self.strip.select_frame(frames[-1].photo_id)
+                self.strip.select_id(frames[-1].photo_id)
 
     def _do_undo(self) -> None:
         self.undo_stack.undo()
