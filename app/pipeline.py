@@ -317,16 +317,13 @@ class _Run:
         pending: list[PhotoFile] = []
         for file in files:
             record = known.get(file.rel)
-            if record is not None and record.size == file.size and record.mtime_ns == file.mtime_ns:
-                if record.decode_error:
-                    self.problem(file.rel, record.decode_error)
-                elif record.thumbnail:
-                    ready.append(_from_record(file, record))
-                    continue
-                else:
-                    pending.append(file)
-                continue
-            pending.append(file)
+            unchanged = record is not None and (record.size, record.mtime_ns) == (file.size, file.mtime_ns)
+            if unchanged and record.decode_error:
+                self.problem(file.rel, record.decode_error)  # known unreadable: not tried again
+            elif unchanged and record.thumbnail:
+                ready.append(_from_record(file, record))
+            else:
+                pending.append(file)
 
         to_read: list[tuple[PhotoFile, str | None]] = []
         hashes = dict(self.pool.map(content_hash, [(i, f.path) for i, f in enumerate(pending)], self.cancel))
