@@ -250,3 +250,27 @@ def test_metadata_never_raises_for_garbage(tmp_path: Path):
     path.write_bytes(b"\xff\xd8\xff\xe1\x00\x10Exif\x00\x00garbage")
     meta = read_metadata(path)
     assert meta.time_source == "file" and meta.warning is not None
+
+
+# -- worker pool ----------------------------------------------------------------------------
+
+
+def _square_or_die(task: int) -> tuple[int, int]:
+    """Stands in for a decoder that takes the whole process down on one hostile file."""
+    if task == 5:
+        os._exit(3)
+    return task, task * task
+
+
+def test_a_crashing_worker_fails_only_its_own_task():
+    from app.photos.workers import WorkerPool
+
+    pool = WorkerPool(2)
+    try:
+        results = list(pool.map(_square_or_die, list(range(12)), crashed=lambda task, message: (task, message)))
+    finally:
+        pool.close()
+    by_task = dict(results)
+    assert len(results) == 12
+    assert "crashed" in by_task.pop(5)
+    assert by_task == {k: k * k for k in range(12) if k != 5}
