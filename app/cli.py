@@ -15,6 +15,7 @@ import argparse
 import signal
 import sys
 import threading
+import traceback
 from pathlib import Path
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -113,6 +114,11 @@ def _cull(args: argparse.Namespace) -> int:
     except (CullError, ScorerUnavailable, CatalogError) as exc:
         progress.close()
         print(f"fgaesq-cull: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as exc:  # a bug, not bad input: show where, then fail cleanly
+        progress.close()
+        traceback.print_exc()
+        print(f"fgaesq-cull: error: the run failed ({type(exc).__name__}: {exc})", file=sys.stderr)
         return EXIT_FAILED
     progress.close()
     for target, write in ((args.json, write_json), (args.csv, write_csv)):

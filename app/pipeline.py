@@ -255,25 +255,29 @@ class _Run:
             raise
         finally:
             pool.close(cancel=status is not RunStatus.COMPLETED)
-            if self.scorer is not None:
-                result.model = {"name": self.scorer.name, "weights": self.scorer.weights_id,
-                                "device": self.scorer.device}
-            else:  # stopped before the scorer was needed
-                result.model = {"name": self.options.scorer, "weights": self.options.weights or "",
-                                "device": self.options.device}
-            result.cancelled = status is RunStatus.INTERRUPTED
-            result.errors = self.problems
-            result.notes = self.notes
-            result.stats.decoded = len(self.decoded)
-            result.stats.seconds = round(time.perf_counter() - self.started, 3)
-            try:
-                catalog.finish_run(run_id, status, asdict(result.stats) | {"errors": len(self.problems)}, error)
-            finally:
-                catalog.close()
-                if self._temp_dir is not None:
-                    self._temp_dir.cleanup()
+            self._finish(result, catalog, run_id, status, error)
         self.emit("done", 1, 1, result.summary())
         return result
+
+    def _finish(self, result: CullResult, catalog: Catalog, run_id: int, status: RunStatus, error: str | None) -> None:
+        """Fill in what the result knows only at the end, record the run, release the catalog."""
+        scorer = self.scorer
+        if scorer is not None:
+            result.model = {"name": scorer.name, "weights": scorer.weights_id, "device": scorer.device}
+        else:  # stopped before the scorer was needed
+            options = self.options
+            result.model = {"name": options.scorer, "weights": options.weights or "", "device": options.device}
+        result.cancelled = status is RunStatus.INTERRUPTED
+        result.errors = self.problems
+        result.notes = self.notes
+        result.stats.decoded = len(self.decoded)
+        result.stats.seconds = round(time.perf_counter() - self.started, 3)
+        try:
+            catalog.finish_run(run_id, status, asdict(result.stats) | {"errors": len(self.problems)}, error)
+        finally:
+            catalog.close()
+            if self._temp_dir is not None:
+                self._temp_dir.cleanup()
 
     def _take_scorer(self, choice: Future) -> Scorer:
         if self.scorer is None:
