@@ -90,7 +90,8 @@ def screenshot(window, folder: Path, out: Path, view: str, size: str, timeout_s:
     window.resize(width, height)
     window.show()
     if not window.open_folder(folder):
-        print(f"fgaesq-cull-gui: cannot open {folder}", file=sys.stderr)
+        reasons = "; ".join(message for _where, message in window.messages.problems)
+        print(f"fgaesq-cull-gui: cannot open {folder}: {reasons}", file=sys.stderr)
         return 1
     settled = wait_until_settled(window, timeout_s)
     series = max(window.series_model.series(), key=lambda s: s.frame_count, default=None)
