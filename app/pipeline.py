@@ -26,6 +26,7 @@ from app.catalog import (
     Catalog,
     CatalogError,
     DecisionSource,
+    DecisionState,
     Flag,
     PhotoInfo,
     PhotoRecord,
@@ -136,6 +137,9 @@ class CullResult:
     notes: list[str] = field(default_factory=list)
     cancelled: bool = False
     catalog_path: Path | None = None
+    # Current marks by photo id, read from the catalog at the end of the run, so decisions
+    # made in the GUI since the last run show in this one's report.
+    decisions: dict[int, DecisionState] = field(default_factory=dict)
 
     def summary(self) -> str:
         state = "Cancelled" if self.cancelled else "Culled"
@@ -304,13 +308,13 @@ class _Run:
         result.stats.series = len(result.series)
         result.stats.scored = self.scored
         result.stats.cached = result.stats.photos - self.scored
-        if self.cancel.is_set():
-            return
-        self._apply_decisions(result.series)
-        if self.options.write_xmp:
-            self._write_sidecars(result.series)
-        if self.options.move_rejects and not self.cancel.is_set():
-            self._move_rejects()
+        if not self.cancel.is_set():
+            self._apply_decisions(result.series)
+            if self.options.write_xmp:
+                self._write_sidecars(result.series)
+            if self.options.move_rejects and not self.cancel.is_set():
+                self._move_rejects()
+        result.decisions = self.catalog.decisions(m.photo_id for s in result.series for m in s.members)
 
     # -- stage 1: catalog cache, moved-file recognition, reading -------------------------------
 

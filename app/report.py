@@ -4,7 +4,9 @@ The JSON shape is a contract with other tools (version 1):
 ``{"version", "root", "model": {"name", "weights", "device"}, "series": [{"id", "best",
 "members": [{"path", "score", "rank", "captured"}]}], "errors": [{"path", "error"}],
 "stats": {"photos", "series", "decoded", "scored", "cached", "seconds"}}``, with paths
-relative to the folder in POSIX form.  Singles are series of one member.
+relative to the folder in POSIX form.  Singles are series of one member.  Decisions
+(flag, rating, label and whether the user made them) appear in the summary and the CSV
+only: the JSON shape stays as it is.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from app.catalog import UNDECIDED, DecisionState, Flag
 from app.pipeline import CullResult
 
 JSON_VERSION = 1
-CSV_COLUMNS = ("path", "series", "rank", "score", "best", "captured", "error")
+CSV_COLUMNS = ("path", "series", "rank", "score", "best", "captured", "flag", "rating", "label",
+               "decision_source", "error")
 
 
 def to_json_dict(result: CullResult) -> dict[str, Any]:
@@ -55,9 +59,11 @@ def write_csv(result: CullResult, path: str | os.PathLike[str]) -> None:
     for series in result.series:
         best = series.best.path
         for m in series.members:
+            decision = result.decisions.get(m.photo_id, UNDECIDED)
             rows.append(
                 {"path": m.path, "series": series.id, "rank": m.rank, "score": f"{m.score:.4f}",
-                 "best": int(m.path == best), "captured": m.captured or "", "error": ""}
+                 "best": int(m.path == best), "captured": m.captured or "", **_decision_columns(decision),
+                 "error": ""}
             )
     listed = {row["path"] for row in rows}
     for problem in result.errors:
@@ -74,13 +80,16 @@ def summary_text(result: CullResult) -> str:
     """What the command prints on stdout: every series with its best frame, then problems."""
     lines = [f"{result.root}: {result.stats.photos} photos in {result.stats.series} series "
              f"(model {result.model['name']}, {result.model['weights']}, {result.model['device']})"]
+    marks = {pid: decision_marks(decision) for pid, decision in result.decisions.items()}
+    width = max((len(text) for text in marks.values()), default=0)
     for series in result.series:
         when = (series.members[0].captured or "")[:19].replace("T", " ")
         kind = "single" if len(series.members) == 1 else f"{len(series.members)} frames"
         lines.append(f"Series {series.id} ({kind}{', ' + when if when else ''})")
         for m in sorted(series.members, key=lambda member: member.rank):
             mark = "*" if m.rank == 1 and len(series.members) > 1 else " "
-            lines.append(f"  {mark} {m.rank:>2}  {m.score:6.2f}  {m.path}")
+            decided = f"{marks.get(m.photo_id, ''):<{width}}  " if width else ""
+            lines.append(f"  {mark} {m.rank:>2}  {m.score:6.2f}  {decided}{m.path}")
     if result.errors:
         lines.append(f"Problems ({len(result.errors)}):")
         lines.extend(f"  {problem.path}: {problem.error}" for problem in result.errors)
@@ -89,6 +98,35 @@ def summary_text(result: CullResult) -> str:
     lines.append(f"{state}: decoded {stats.decoded}, scored {stats.scored}, cached {stats.cached}, "
                  f"{stats.seconds:.1f} s")
     return "\n".join(lines)
+
+
+def decision_marks(decision: DecisionState) -> str:
+    """Flag, stars and colour label in a few characters; ``[user]`` when the user set them.
+
+    Examples: ``pick ***``, ``reject``, ``** Red [user]``; empty when nothing is decided.
+    """
+    parts = []
+    if decision.flag is not Flag.NONE:
+        parts.append(decision.flag.value)
+    if decision.rating > 0:
+        parts.append("*" * decision.rating)
+    elif decision.rating < 0 and decision.flag is not Flag.REJECT:
+        parts.append("reject")
+    if decision.label:
+        parts.append(decision.label)
+    if parts and decision.is_user:
+        parts.append("[user]")
+    return " ".join(parts)
+
+
+def _decision_columns(decision: DecisionState) -> dict[str, Any]:
+    decided = decision.decided_at is not None
+    return {
+        "flag": decision.flag.value if decision.flag is not Flag.NONE else "",
+        "rating": decision.rating,
+        "label": decision.label or "",
+        "decision_source": decision.source.value if decided else "",
+    }
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -11,6 +11,7 @@ import stat
 import pytest
 from test_photos_fixtures import burst, checksums, jpeg, scene
 
+from app.catalog import Catalog
 from app.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
 from app.xmp import read_marks
 
@@ -77,6 +78,27 @@ def test_rerun_reports_everything_cached(tmp_path, card):
     assert cull(tmp_path, str(card), "-q", "--json", str(out)) == EXIT_OK
     stats = json.loads(out.read_text())["stats"]
     assert (stats["decoded"], stats["scored"], stats["cached"]) == (0, 0, stats["photos"])
+
+
+def test_user_decisions_from_the_catalog_show_in_the_next_summary_and_csv(tmp_path, card, capsys):
+    assert cull(tmp_path, str(card), "-q") == EXIT_OK
+    with Catalog.open(tmp_path / "catalog.sqlite3") as catalog:
+        ids = {record.relpath: record.id for record in catalog.photos(card)}
+        catalog.set_decision(ids["astronaut_01.jpg"], flag="pick", rating=4, label="Red", source="user")
+        catalog.set_decision(ids["astronaut_02.jpg"], flag="reject", source="user")
+    out = tmp_path / "decided.csv"
+    assert cull(tmp_path, str(card), "--csv", str(out), "--reject-others") == EXIT_OK
+    lines = {line.split()[-1]: line for line in capsys.readouterr().out.splitlines() if line.startswith("  ")}
+    assert "pick **** Red [user]" in lines["astronaut_01.jpg"]
+    assert "reject [user]" in lines["astronaut_02.jpg"]  # the best frame, but the user rejected it
+    assert "reject" in lines["astronaut_03.jpg"] and "[user]" not in lines["astronaut_03.jpg"]
+    rows = {row["path"]: row for row in csv.DictReader(out.open(encoding="utf-8"))}
+    decided = {k: [rows[k][c] for c in ("flag", "rating", "label", "decision_source")] for k in rows}
+    assert decided["astronaut_01.jpg"] == ["pick", "4", "Red", "user"]
+    assert decided["astronaut_02.jpg"] == ["reject", "0", "", "user"]
+    assert decided["astronaut_03.jpg"] == ["reject", "0", "", "auto"]
+    assert decided["sub/single.jpg"] == ["", "0", "", ""]
+    assert decided["broken.jpg"] == ["", "", "", ""]
 
 
 def test_auto_offline_says_in_one_line_why_it_uses_technical(tmp_path, card, capsys, monkeypatch):
