@@ -9,6 +9,7 @@ import re
 import stat
 
 import pytest
+from privileges import run_unprivileged
 from test_photos_fixtures import burst, checksums, jpeg, scene
 
 from app.catalog import Catalog
@@ -149,15 +150,31 @@ def test_xmp_sidecars_reject_others_move_and_undo(tmp_path, card):
     assert {k: v for k, v in after.items() if not k.endswith(".xmp")} == originals
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+CULL = "import sys; from app.cli import main; sys.exit(main(sys.argv[1:]))"
+
+
 def test_read_only_folder_reports_each_sidecar_and_completes(tmp_path, card):
+    """Also an unreadable file and an unreadable folder: each named with its cause, the run goes on."""
     out = tmp_path / "ro.json"
+    jpeg(card / "secret.jpg", scene("coffee"), when=1200.0).chmod(0)
+    jpeg(card / "locked" / "hidden.jpg", scene("coffee"), when=1800.0)
+    (card / "locked").chmod(0)
     mode = card.stat().st_mode
     card.chmod(stat.S_IRUSR | stat.S_IXUSR)
     try:
-        code = cull(tmp_path, str(card), "-q", "--write-xmp", "--json", str(out))
+        child = run_unprivileged(CULL, str(card), "-q", "--write-xmp", "--json", str(out),
+                                 "--db", str(tmp_path / "catalog.sqlite3"), "--model", "technical")
     finally:
         card.chmod(mode)
-    assert code == EXIT_OK
-    errors = json.loads(out.read_text())["errors"]
-    assert any(e["path"] == "astronaut_02.xmp" and "sidecar" in e["error"] for e in errors)
+        (card / "locked").chmod(0o755)
+        (card / "secret.jpg").chmod(0o644)
+    assert child.returncode == EXIT_OK, child.stderr
+    doc = json.loads(out.read_text())
+    errors = {(e["path"], e["error"]) for e in doc["errors"]}
+    assert ("secret.jpg", "permission denied: cannot read this file") in errors
+    assert ("locked", "permission denied: cannot read this folder") in errors
+    sidecars = {path for path, error in errors if error.startswith("cannot write sidecar: ")}
+    assert sidecars == {"astronaut_01.xmp", "astronaut_02.xmp", "astronaut_03.xmp"}
+    assert all("read-only" in error for path, error in errors if path in sidecars), errors
+    assert doc["stats"]["photos"] == 4  # the run went on: every readable photo was culled
+    assert not any(card.glob("*.xmp"))

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from privileges import json_from_child
 from test_photos_fixtures import T0, dng, jpeg, scene
 
 from app.photos import PhotoReadError, decode_image, parse_exif_datetime, read_metadata, scan_folder
@@ -65,15 +66,22 @@ def test_scan_names_that_are_not_utf8_get_a_stable_printable_name(tmp_path):
     assert scan_folder(tmp_path).photos[0].rel == "caf\\xe9.jpg"
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every folder")
+SCAN_PROBLEMS = """
+import json, sys
+from app.photos import scan_folder
+print(json.dumps([[p.rel, p.error] for p in scan_folder(sys.argv[1]).problems]))
+"""
+
+
 def test_scan_reports_an_unreadable_folder(tmp_path):
     jpeg(tmp_path / "locked" / "a.jpg")
+    jpeg(tmp_path / "b.jpg")
     (tmp_path / "locked").chmod(0)
     try:
-        scan = scan_folder(tmp_path)
+        problems = json_from_child(SCAN_PROBLEMS, str(tmp_path))
     finally:
         (tmp_path / "locked").chmod(0o755)
-    assert [(p.rel, p.error) for p in scan.problems] == [("locked", "permission denied: cannot read this folder")]
+    assert problems == [["locked", "permission denied: cannot read this folder"]]
 
 
 # -- decoding --------------------------------------------------------------------------------
@@ -158,15 +166,25 @@ def test_truncated_jpeg_and_raw_raise_a_clear_error(tmp_path):
         decode_image(fake_raw, 64)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file")
+DECODE_ERROR = """
+import json, sys
+from app.photos import PhotoReadError, decode_image
+try:
+    decode_image(sys.argv[1], 64)
+    print(json.dumps(None))
+except PhotoReadError as error:
+    print(json.dumps(str(error)))
+"""
+
+
 def test_unreadable_file_raises_permission_error_message(tmp_path):
     path = jpeg(tmp_path / "secret.jpg")
     path.chmod(0)
     try:
-        with pytest.raises(PhotoReadError, match="permission denied"):
-            decode_image(path, 64)
+        failure = json_from_child(DECODE_ERROR, str(path))
     finally:
         path.chmod(0o644)
+    assert failure == "permission denied: cannot read this file"  # callers put the path with it
 
 
 # -- metadata --------------------------------------------------------------------------------
