@@ -7,6 +7,8 @@ import json
 import os
 import re
 import stat
+import subprocess
+import sys
 
 import pytest
 from privileges import run_unprivileged
@@ -148,6 +150,29 @@ def test_xmp_sidecars_reject_others_move_and_undo(tmp_path, card):
     assert main(["--undo", str(rejects), "--db", str(tmp_path / "catalog.sqlite3"), "-q"]) == EXIT_OK
     after = checksums(card)
     assert {k: v for k, v in after.items() if not k.endswith(".xmp")} == originals
+
+
+IMPORTED_BY_A_TECHNICAL_CULL = """
+import json, sys
+import fgaesq_core
+light = "torch" not in sys.modules and fgaesq_core.weights_available is not None and "open_clip" not in sys.modules
+from app.cli import main
+code = main(sys.argv[1:])
+print(json.dumps([light, code, "open_clip" in sys.modules, "fgaesq_core.model" in sys.modules]))
+"""
+
+
+def test_the_model_library_loads_only_what_a_run_uses(tmp_path, card):
+    """``import fgaesq_core`` and its weights check stay light; a technical cull never loads open_clip."""
+    child = subprocess.run([sys.executable, "-c", IMPORTED_BY_A_TECHNICAL_CULL, str(card), "-q", "--model",
+                            "technical", "--db", str(tmp_path / "c.sqlite3")], capture_output=True, text=True)
+    assert child.returncode == 0, child.stderr
+    light, code, open_clip, model = json.loads(child.stdout)
+    assert light and code == EXIT_OK and not open_clip and not model
+    import fgaesq_core
+    from fgaesq_core import load_model
+
+    assert load_model is fgaesq_core.load_model and all(hasattr(fgaesq_core, name) for name in fgaesq_core.__all__)
 
 
 CULL = "import sys; from app.cli import main; sys.exit(main(sys.argv[1:]))"
