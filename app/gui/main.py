@@ -46,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from app.grouping import preload as preload_grouping
-    from app.gui import theme
+    from app.gui import heap, theme
     from app.gui.mainwindow import MainWindow
     from app.gui.resources import icon_path
 
@@ -65,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         window.open_folder(args.folder)
     # Loading torch's native library holds the interpreter lock for a few hundred ms; do it
     # now, while the window is fresh, instead of in the middle of the first cull.
-    QTimer.singleShot(200, preload_grouping)
+    QTimer.singleShot(200, lambda: (preload_grouping(), heap.freeze_long_lived()))
     return app.exec()
 
 

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.catalog import Catalog, CatalogError, DecisionState, Flag
-from app.gui import actions
+from app.gui import actions, heap
 from app.gui.bus import SignalBus
 from app.gui.items import FrameItem, SeriesItem
 from app.gui.library import FolderLibrary, SeriesLoader
@@ -239,6 +239,7 @@ class MainWindow(QMainWindow):
         self.progress.start()
         self.qactions["cancel"].setEnabled(True)
         self.bus.cull_started.emit()
+        heap.freeze_long_lived()
         self.job.start()
 
     def cancel_cull(self) -> None:

@@ -143,7 +143,15 @@ class ImagePane(QWidget):
         self.toggle_zoom(event.position())
 
     def paintEvent(self, event: QPaintEvent) -> None:
+        # ended here, not when the wrapper is collected: a frame or traceback that keeps the
+        # local alive must not leave the backing store with an active painter
         painter = QPainter(self)
+        try:
+            self._paint(painter)
+        finally:
+            painter.end()
+
+    def _paint(self, painter: QPainter) -> None:
         painter.fillRect(self.rect(), theme.VIEW)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)

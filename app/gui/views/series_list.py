@@ -43,9 +43,12 @@ class SeriesListView(KeyedListView):
         super().paintEvent(event)
         if self.proxy.rowCount() == 0:
             painter = QPainter(self.viewport())
-            painter.setPen(theme.TEXT_DIM)
-            text = self.placeholder if self.source.rowCount() == 0 else "No series match the filter"
-            painter.drawText(self.viewport().rect(), Qt.AlignmentFlag.AlignCenter, text)
+            try:
+                painter.setPen(theme.TEXT_DIM)
+                text = self.placeholder if self.source.rowCount() == 0 else "No series match the filter"
+                painter.drawText(self.viewport().rect(), Qt.AlignmentFlag.AlignCenter, text)
+            finally:
+                painter.end()
 
     @staticmethod
     def _cell(size: int) -> QSize:
