@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from app import heap
 from app.catalog import (
     Catalog,
     CatalogError,
@@ -287,6 +288,9 @@ class _Run:
         if self.scorer is None:
             picked = choice.result()
             self.scorer = picked.scorer
+            # the model's weights and modules live as long as the run: keep the cyclic
+            # collector from walking them (and pausing every thread) while ranking
+            heap.freeze_long_lived()
             if picked.note:
                 self.note(picked.note)
         return self.scorer

@@ -62,6 +62,21 @@ class _Unset:
 UNSET: Any = _Unset()
 """Marks a ``set_decision`` argument that keeps its current value."""
 
+_WRITE_LOCKS: dict[Path, threading.RLock] = {}
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def _process_write_lock(path: Path) -> threading.RLock:
+    """One write lock per catalog file for the whole process.
+
+    The GUI and the pipeline each open their own ``Catalog`` on the same file.  Queuing
+    their writes on a shared lock wakes the waiter the moment the other commits, where
+    SQLite's busy handler would sleep in growing steps (1, 2, 5, 10 ... ms) and stall the
+    GUI thread behind a pipeline write.
+    """
+    with _WRITE_LOCKS_GUARD:
+        return _WRITE_LOCKS.setdefault(path, threading.RLock())
+
 
 class Catalog:
     """An open catalog file.  Use as a context manager or call ``close()``.
@@ -85,7 +100,7 @@ class Catalog:
     ) -> None:
         self.path = Path(path).expanduser().absolute()
         self._busy_ms = max(0, int(busy_timeout_s * 1000))
-        self._write_lock = threading.RLock()
+        self._write_lock = _process_write_lock(self.path)
         try:
             existed = self.path.stat().st_size > 0
         except FileNotFoundError:

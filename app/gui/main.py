@@ -45,8 +45,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
+    from app import heap
     from app.grouping import preload as preload_grouping
-    from app.gui import heap, theme
+    from app.gui import theme
     from app.gui.mainwindow import MainWindow
     from app.gui.resources import icon_path
 

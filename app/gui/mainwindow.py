@@ -20,8 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import heap
 from app.catalog import Catalog, CatalogError, DecisionState, Flag
-from app.gui import actions, heap
+from app.gui import actions
 from app.gui.bus import SignalBus
 from app.gui.items import FrameItem, SeriesItem
 from app.gui.library import FolderLibrary, SeriesLoader
