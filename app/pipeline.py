@@ -339,10 +339,12 @@ class _Run:
 
         to_read: list[tuple[PhotoFile, str | None]] = []
         hashes = dict(self.pool.map(content_hash, [(i, f.path) for i, f in enumerate(pending)], self.cancel))
+        catalogued = self.catalog.known_hashes(d for d in hashes.values() if d)
         for index, file in enumerate(pending):
             digest = hashes.get(index)
             # A path the catalog already knows changed in place; anything else may have moved.
-            moved = self._find_moved(digest, present) if digest and file.rel not in known else None
+            maybe_moved = digest in catalogued and file.rel not in known
+            moved = self._find_moved(digest, present) if maybe_moved else None
             if moved is not None:
                 ready.append(self._adopt_moved(file, moved, digest))
             else:

@@ -141,6 +141,14 @@ def test_moved_file_is_found_by_hash_and_keeps_scores_and_decisions(catalog, tmp
     assert catalog.decision(photo_id).flag is Flag.PICK
 
 
+def test_known_hashes_answers_for_many_hashes_at_once(catalog, tmp_path):
+    for i in range(1200):
+        catalog.upsert_photo(photo_info(tmp_path, f"{i}.jpg"))
+    asked = [f"hash-{i}.jpg" for i in range(0, 1200, 7)] + ["hash-new-1", "hash-new-2"]
+    assert catalog.known_hashes(asked) == {f"hash-{i}.jpg" for i in range(0, 1200, 7)}
+    assert catalog.known_hashes([]) == set()
+
+
 def test_move_onto_another_recorded_photo_is_refused(catalog, tmp_path):
     a = catalog.upsert_photo(photo_info(tmp_path, "a.jpg"))
     catalog.upsert_photo(photo_info(tmp_path, "b.jpg"))

@@ -315,6 +315,19 @@ class Catalog:
             photos = session.scalars(query.order_by(Photo.last_seen.desc(), Photo.id.desc()))
             return [convert.photo_record(p, False) for p in photos]
 
+    def known_hashes(self, content_hashes: Iterable[str]) -> set[str]:
+        """Which of these content hashes the catalog holds: one query per 500, so a new
+        folder needs no per-file look-up to rule out moved photos."""
+        wanted = sorted(set(content_hashes))
+        found: set[str] = set()
+        with self._read() as session:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                found.update(
+                    session.scalars(select(Photo.content_hash).where(Photo.content_hash.in_(chunk)))
+                )
+        return found
+
     def photo_by_hash(
         self, content_hash: str, *, root: str | PurePath | None = None
     ) -> PhotoRecord | None:
