@@ -3,10 +3,10 @@
 Each burst is one scene shot several times: every frame is slightly shifted (hand-held
 shake) and all but one carry a defect: defocus, motion blur, over-exposure, under-exposure or
 sensor noise.  The undegraded frame is the one a culler should pick.  EXIF
-DateTimeOriginal, SubSecTimeOriginal, Make and Model are written with Pillow, so the bursts
-group by capture time; one burst comes from a second camera, interleaved in time with
-another, to show that two shooters' frames never merge.  ``truth.json`` records the series
-and the undegraded frame of each.
+DateTimeOriginal, SubSecTimeOriginal, Make, Model, serial and exposure settings are written
+with Pillow, so the bursts group by capture time; one burst comes from a second camera,
+interleaved in time with another, to show that two shooters' frames never merge.
+``truth.json`` records the series and the undegraded frame of each.
 
 The functions here are also used by benchmarks/bench_pipeline.py to generate large frames.
 
@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageFilter
+from PIL.TiffImagePlugin import IFDRational
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO / "resources" / "samples" / "bursts"
@@ -151,6 +152,12 @@ def exif_for(when: datetime, make: str, model: str, serial: str | None = None) -
     sub[0x9291] = f"{when.microsecond // 1000:03d}"
     if serial:
         sub[0xA431] = serial
+    # A typical burst setting, so the details panel shows what a real card dump would.
+    sub[0x829A] = IFDRational(1, 1000)  # ExposureTime
+    sub[0x829D] = IFDRational(28, 10)  # FNumber
+    sub[0x8827] = 400  # ISOSpeedRatings
+    sub[0x920A] = IFDRational(85, 1)  # FocalLength
+    sub[0xA434] = "85mm F1.8"  # LensModel
     return exif
 
 

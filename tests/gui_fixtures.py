@@ -14,7 +14,7 @@ from PIL import Image, ImageFilter
 from PIL.TiffImagePlugin import IFDRational
 
 EXIF_IFD, DATETIME_ORIGINAL, SUBSEC_ORIGINAL = 0x8769, 0x9003, 0x9291
-EXPOSURE_TIME, F_NUMBER, ISO, FOCAL_LENGTH = 0x829A, 0x829D, 0x8827, 0x920A
+EXPOSURE_TIME, F_NUMBER, ISO, FOCAL_LENGTH, LENS_MODEL = 0x829A, 0x829D, 0x8827, 0x920A, 0xA434
 MAKE, MODEL, DATETIME = 0x010F, 0x0110, 0x0132
 
 
@@ -26,7 +26,7 @@ def write_jpeg(path: Path, image: Image.Image, when: datetime, camera=("FGAesQ",
     sub[DATETIME_ORIGINAL] = when.strftime("%Y:%m:%d %H:%M:%S")
     sub[SUBSEC_ORIGINAL] = f"{when.microsecond // 10000:02d}"
     sub[EXPOSURE_TIME], sub[F_NUMBER] = IFDRational(1, 500), IFDRational(28, 10)
-    sub[ISO], sub[FOCAL_LENGTH] = 400, IFDRational(85, 1)
+    sub[ISO], sub[FOCAL_LENGTH], sub[LENS_MODEL] = 400, IFDRational(85, 1), "85mm F1.8"
     image.save(path, "JPEG", quality=90, exif=exif)
 
 

@@ -72,6 +72,7 @@ def test_open_folder_scores_groups_and_shows_best_first(qtbot, window):
                     is not None, timeout=10_000)
     assert "technical" in window.details.values["Model"].text()
     assert window.details.values["Exposure"].text().startswith("1/500 s")
+    assert window.details.values["Lens"].text() == "85mm F1.8"
 
 
 def test_keys_write_every_decision_to_the_catalog_at_once(qtbot, window, gui_env):  # noqa: F811

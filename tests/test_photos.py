@@ -220,7 +220,7 @@ def test_subsecond_digits_mean_fractions_not_milliseconds():
 
 
 def test_exposure_settings_for_the_details_panel(tmp_path):
-    data = {0x829A: 1 / 250, 0x829D: 2.8, 0x8827: 400, 0x920A: 50.0}
+    data = {0x829A: 1 / 250, 0x829D: 2.8, 0x8827: 400, 0x920A: 50.0, 0xA434: "50mm F1.4"}
     path = tmp_path / "settings.jpg"
     exif = Image.Exif()
     sub = exif.get_ifd(0x8769)
@@ -229,6 +229,7 @@ def test_exposure_settings_for_the_details_panel(tmp_path):
     scene().save(path, "JPEG", exif=exif)
     meta = read_metadata(path)
     assert (meta.exposure_time, meta.f_number, meta.iso, meta.focal_length) == ("1/250", 2.8, 400, 50.0)
+    assert meta.lens == "50mm F1.4"
 
 
 def test_missing_or_invalid_exif_time_falls_back_to_the_file_time(tmp_path):

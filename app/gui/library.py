@@ -116,6 +116,7 @@ class FolderLibrary:
             self._details[frame.photo_id] = {
                 "exposure": "  ".join(p for p in parts if p),
                 "camera": frame.camera or " ".join(p for p in (meta.make, meta.model) if p),
+                "lens": meta.lens or "",
                 "width": width,
                 "height": height,
             }

@@ -25,6 +25,7 @@ _TAG_ORIGINAL, _TAG_SUBSEC_ORIGINAL, _TAG_OFFSET_ORIGINAL = 0x9003, 0x9291, 0x90
 _TAG_OFFSET = 0x9010  # OffsetTime, of DateTime; used when OffsetTimeOriginal is missing
 _TAG_BODY_SERIAL = 0xA431
 _TAG_EXPOSURE, _TAG_FNUMBER, _TAG_ISO, _TAG_FOCAL = 0x829A, 0x829D, 0x8827, 0x920A
+_TAG_LENS_MODEL = 0xA434
 
 _DATETIME_RE = re.compile(r"^\s*(\d{4}):(\d{2}):(\d{2})[ T](\d{2}):(\d{2}):(\d{2})")
 _OFFSET_RE = re.compile(r"^\s*([+-])(\d{2}):(\d{2})\s*$")
@@ -43,6 +44,7 @@ class PhotoMetadata:
     f_number: float | None = None
     iso: int | None = None
     focal_length: float | None = None
+    lens: str | None = None
     warning: str | None = None
 
     @property
@@ -146,6 +148,7 @@ def _read_exifread(path: Path) -> dict[str, Any]:
         _TAG_FNUMBER: "EXIF FNumber",
         _TAG_ISO: "EXIF ISOSpeedRatings",
         _TAG_FOCAL: "EXIF FocalLength",
+        _TAG_LENS_MODEL: "EXIF LensModel",
     }
     with open(path, "rb") as handle:
         tags = exifread.process_file(handle, details=False)
@@ -181,6 +184,7 @@ def _fields(get, date_fallback: Any = None) -> dict[str, Any]:
         "f_number": _rounded(_number(get(_TAG_FNUMBER)), 1),
         "iso": _integer(get(_TAG_ISO)),
         "focal_length": _rounded(_number(get(_TAG_FOCAL)), 1),
+        "lens": _text(get(_TAG_LENS_MODEL)),
     }
 
 
