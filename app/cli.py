@@ -28,36 +28,77 @@ def build_parser() -> argparse.ArgumentParser:
         "Originals are never modified.",
         epilog="Exit codes: 0 completed, 1 failed, 2 usage error, 130 interrupted.",
     )
-    parser.add_argument("folder", nargs="?", type=Path, help="folder of photos (searched recursively)")
+    parser.add_argument(
+        "folder", nargs="?", type=Path, help="folder of photos (searched recursively)"
+    )
     model = parser.add_argument_group("ranking")
-    model.add_argument("--model", choices=("auto", "fgaesq", "technical"), default="auto",
-                       help="auto: FGAesQ when its weights are at hand, else the technical scorer")
+    model.add_argument(
+        "--model",
+        choices=("auto", "fgaesq", "technical"),
+        default="auto",
+        help="auto: FGAesQ when its weights are at hand, else the technical scorer",
+    )
     model.add_argument("--weights", help="FGAesQ weights: a registry name or a checkpoint file")
     model.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, mps")
-    model.add_argument("--series-mode", choices=("reference", "pairwise"), default="reference",
-                       help="how FGAesQ compares the frames of a series")
+    model.add_argument(
+        "--series-mode",
+        choices=("reference", "pairwise"),
+        default="reference",
+        help="how FGAesQ compares the frames of a series",
+    )
     grouping = parser.add_argument_group("grouping")
-    grouping.add_argument("--max-gap", type=_positive, metavar="SECONDS",
-                          help="longest capture-time gap inside a series")
-    grouping.add_argument("--min-similarity", type=_unit, metavar="SSIM",
-                          help="lowest thumbnail similarity between neighbouring frames of a series")
+    grouping.add_argument(
+        "--max-gap",
+        type=_positive,
+        metavar="SECONDS",
+        help="longest capture-time gap inside a series",
+    )
+    grouping.add_argument(
+        "--min-similarity",
+        type=_unit,
+        metavar="SSIM",
+        help="lowest thumbnail similarity between neighbouring frames of a series",
+    )
     grouping.add_argument("--no-recursive", action="store_true", help="do not look into subfolders")
     output = parser.add_argument_group("output")
     output.add_argument("--json", type=Path, metavar="FILE", help="write the results as JSON")
     output.add_argument("--csv", type=Path, metavar="FILE", help="write one CSV row per photo")
-    output.add_argument("--quiet", "-q", action="store_true", help="no progress bars and no summary")
-    output.add_argument("--db", type=Path, metavar="FILE", help="catalog file (default: per-user catalog)")
-    output.add_argument("--workers", type=int, metavar="N", help="decoding processes (default: CPU cores)")
+    output.add_argument(
+        "--quiet", "-q", action="store_true", help="no progress bars and no summary"
+    )
+    output.add_argument(
+        "--db", type=Path, metavar="FILE", help="catalog file (default: per-user catalog)"
+    )
+    output.add_argument(
+        "--workers", type=int, metavar="N", help="decoding processes (default: CPU cores)"
+    )
     marks = parser.add_argument_group("decisions")
-    marks.add_argument("--write-xmp", action="store_true", help="write ratings and labels to XMP sidecars")
-    marks.add_argument("--sidecar-style", choices=("replace", "append", "both"), default="replace",
-                       help="IMG_0001.xmp (replace), IMG_0001.CR3.xmp (append) or both")
-    marks.add_argument("--reject-others", action="store_true",
-                       help="mark every frame but the best of each series as rejected")
-    marks.add_argument("--move-rejects", type=Path, metavar="DIR",
-                       help="move rejected photos (with companions and sidecars) into DIR, journaled")
-    marks.add_argument("--undo", type=Path, metavar="DIR",
-                       help="move the last batch moved into DIR back to where it came from")
+    marks.add_argument(
+        "--write-xmp", action="store_true", help="write ratings and labels to XMP sidecars"
+    )
+    marks.add_argument(
+        "--sidecar-style",
+        choices=("replace", "append", "both"),
+        default="replace",
+        help="IMG_0001.xmp (replace), IMG_0001.CR3.xmp (append) or both",
+    )
+    marks.add_argument(
+        "--reject-others",
+        action="store_true",
+        help="mark every frame but the best of each series as rejected",
+    )
+    marks.add_argument(
+        "--move-rejects",
+        type=Path,
+        metavar="DIR",
+        help="move rejected photos (with companions and sidecars) into DIR, journaled",
+    )
+    marks.add_argument(
+        "--undo",
+        type=Path,
+        metavar="DIR",
+        help="move the last batch moved into DIR back to where it came from",
+    )
     return parser
 
 
@@ -109,7 +150,10 @@ def _cull(args: argparse.Namespace) -> int:
             result = run_cull(args.folder, options, progress=progress, cancel=cancel)
     except KeyboardInterrupt:
         progress.close()
-        print("Interrupted; the catalog keeps what was finished. Run again to resume.", file=sys.stderr)
+        print(
+            "Interrupted; the catalog keeps what was finished. Run again to resume.",
+            file=sys.stderr,
+        )
         return EXIT_INTERRUPTED
     except (CullError, ScorerUnavailable, CatalogError) as exc:
         progress.close()
@@ -127,12 +171,17 @@ def _cull(args: argparse.Namespace) -> int:
         try:
             write(result, target)
         except OSError as exc:
-            print(f"fgaesq-cull: error: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
+            print(
+                f"fgaesq-cull: error: cannot write {target}: {exc.strerror or exc}", file=sys.stderr
+            )
             return EXIT_FAILED
     if not args.quiet:
         print(summary_text(result))
     if result.cancelled:
-        print("Interrupted; the catalog keeps what was finished. Run again to resume.", file=sys.stderr)
+        print(
+            "Interrupted; the catalog keeps what was finished. Run again to resume.",
+            file=sys.stderr,
+        )
         return EXIT_INTERRUPTED
     return EXIT_OK
 
@@ -173,8 +222,14 @@ class _ProgressBars:
         if event.stage != self._stage:
             self.close()
             self._stage = event.stage
-            self._bar = tqdm(total=event.total, desc=event.stage, unit="photo" if event.stage == "read" else "item",
-                             file=sys.stderr, leave=False, dynamic_ncols=True)
+            self._bar = tqdm(
+                total=event.total,
+                desc=event.stage,
+                unit="photo" if event.stage == "read" else "item",
+                file=sys.stderr,
+                leave=False,
+                dynamic_ncols=True,
+            )
         self._bar.total = event.total
         self._bar.n = event.done
         self._bar.refresh()
@@ -196,7 +251,9 @@ class _interrupt_sets:
         if self.cancel.is_set():
             raise KeyboardInterrupt
         self.cancel.set()
-        print("\nStopping after the current photo (Ctrl-C again to stop at once)...", file=sys.stderr)
+        print(
+            "\nStopping after the current photo (Ctrl-C again to stop at once)...", file=sys.stderr
+        )
 
     def __enter__(self) -> _interrupt_sets:
         if threading.current_thread() is threading.main_thread():

@@ -70,7 +70,9 @@ def preload() -> None:
     threading.Thread(target=load, name="grouping-preload", daemon=True).start()
 
 
-def neighbour_similarity(first: np.ndarray, second: np.ndarray, enough: float | None = None) -> np.ndarray:
+def neighbour_similarity(
+    first: np.ndarray, second: np.ndarray, enough: float | None = None
+) -> np.ndarray:
     """SSIM of each pair ``(first[i], second[i])`` of uint8 thumbnails, batched.
 
     Each thumbnail is standardised (zero mean, unit standard deviation, then mapped into
@@ -137,7 +139,9 @@ def _standardise(thumbs: np.ndarray):  # -> torch.Tensor
     return ((x - mean) / std * 0.15 + 0.5).clamp(0.0, 1.0)
 
 
-def group_series(items: Sequence[GroupItem], params: GroupingParams = GroupingParams()) -> list[list[int]]:
+def group_series(
+    items: Sequence[GroupItem], params: GroupingParams = GroupingParams()
+) -> list[list[int]]:
     """Indices of ``items`` grouped into series, each in capture order, series by start time.
 
     A photo with no neighbour close in time and look is a series of one.
@@ -151,7 +155,10 @@ def group_series(items: Sequence[GroupItem], params: GroupingParams = GroupingPa
             first = np.stack([items[a].thumbnail for a, _ in close])
             second = np.stack([items[b].thumbnail for _, b in close])
             values = neighbour_similarity(first, second, enough=params.min_similarity)
-            similar_gap = {pair: bool(v >= params.min_similarity) for pair, v in zip(close, values, strict=True)}
+            similar_gap = {
+                pair: bool(v >= params.min_similarity)
+                for pair, v in zip(close, values, strict=True)
+            }
 
     series: list[list[int]] = []
     for stream in streams:
@@ -170,13 +177,19 @@ def group_series(items: Sequence[GroupItem], params: GroupingParams = GroupingPa
 
 def pair_similarities(items: Sequence[GroupItem]) -> list[tuple[int, int, float, float]]:
     """(i, j, gap seconds, SSIM) for every time-neighbour pair of the same camera; for tuning."""
-    pairs = [pair for stream in _camera_streams(items) for pair in zip(stream, stream[1:], strict=False)]
+    pairs = [
+        pair for stream in _camera_streams(items) for pair in zip(stream, stream[1:], strict=False)
+    ]
     if not pairs:
         return []
     values = neighbour_similarity(
-        np.stack([items[a].thumbnail for a, _ in pairs]), np.stack([items[b].thumbnail for _, b in pairs])
+        np.stack([items[a].thumbnail for a, _ in pairs]),
+        np.stack([items[b].thumbnail for _, b in pairs]),
     )
-    return [(a, b, items[b].seconds - items[a].seconds, float(v)) for (a, b), v in zip(pairs, values, strict=True)]
+    return [
+        (a, b, items[b].seconds - items[a].seconds, float(v))
+        for (a, b), v in zip(pairs, values, strict=True)
+    ]
 
 
 def _camera_streams(items: Sequence[GroupItem]) -> list[list[int]]:
@@ -184,4 +197,7 @@ def _camera_streams(items: Sequence[GroupItem]) -> list[list[int]]:
     by_camera: dict[str, list[int]] = defaultdict(list)
     for index, item in enumerate(items):
         by_camera[item.camera].append(index)
-    return [sorted(indices, key=lambda i: (items[i].seconds, items[i].key)) for indices in by_camera.values()]
+    return [
+        sorted(indices, key=lambda i: (items[i].seconds, items[i].key))
+        for indices in by_camera.values()
+    ]

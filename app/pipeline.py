@@ -236,7 +236,11 @@ class _Run:
         # need it, so it loads in the background.  An explicit "fgaesq" fails before any work.
         chooser = ThreadPoolExecutor(1, thread_name_prefix="fgaesq-scorer")
         choice = chooser.submit(
-            create_scorer, self.options.scorer, self.options.weights, self.options.device, self.options.series_mode
+            create_scorer,
+            self.options.scorer,
+            self.options.weights,
+            self.options.device,
+            self.options.series_mode,
         )
         chooser.shutdown(wait=False)
         if self.options.scorer == "fgaesq":
@@ -264,21 +268,38 @@ class _Run:
         self.emit("done", 1, 1, result.summary())
         return result
 
-    def _finish(self, result: CullResult, catalog: Catalog, run_id: int, status: RunStatus, error: str | None) -> None:
+    def _finish(
+        self,
+        result: CullResult,
+        catalog: Catalog,
+        run_id: int,
+        status: RunStatus,
+        error: str | None,
+    ) -> None:
         """Fill in what the result knows only at the end, record the run, release the catalog."""
         scorer = self.scorer
         if scorer is not None:
-            result.model = {"name": scorer.name, "weights": scorer.weights_id, "device": scorer.device}
+            result.model = {
+                "name": scorer.name,
+                "weights": scorer.weights_id,
+                "device": scorer.device,
+            }
         else:  # stopped before the scorer was needed
             options = self.options
-            result.model = {"name": options.scorer, "weights": options.weights or "", "device": options.device}
+            result.model = {
+                "name": options.scorer,
+                "weights": options.weights or "",
+                "device": options.device,
+            }
         result.cancelled = status is RunStatus.INTERRUPTED
         result.errors = self.problems
         result.notes = self.notes
         result.stats.decoded = len(self.decoded)
         result.stats.seconds = round(time.perf_counter() - self.started, 3)
         try:
-            catalog.finish_run(run_id, status, asdict(result.stats) | {"errors": len(self.problems)}, error)
+            catalog.finish_run(
+                run_id, status, asdict(result.stats) | {"errors": len(self.problems)}, error
+            )
         finally:
             catalog.close()
             if self._temp_dir is not None:
@@ -318,18 +339,26 @@ class _Run:
                 self._write_sidecars(result.series)
             if self.options.move_rejects and not self.cancel.is_set():
                 self._move_rejects()
-        result.decisions = self.catalog.decisions(m.photo_id for s in result.series for m in s.members)
+        result.decisions = self.catalog.decisions(
+            m.photo_id for s in result.series for m in s.members
+        )
 
     # -- stage 1: catalog cache, moved-file recognition, reading -------------------------------
 
     def _load_or_read(self, files: list[PhotoFile]) -> list[_Photo]:
-        known = {record.relpath: record for record in self.catalog.photos(self.root, with_thumbnails=True)}
+        known = {
+            record.relpath: record
+            for record in self.catalog.photos(self.root, with_thumbnails=True)
+        }
         present = {f.rel for f in files}
         ready: list[_Photo] = []
         pending: list[PhotoFile] = []
         for file in files:
             record = known.get(file.rel)
-            unchanged = record is not None and (record.size, record.mtime_ns) == (file.size, file.mtime_ns)
+            unchanged = record is not None and (record.size, record.mtime_ns) == (
+                file.size,
+                file.mtime_ns,
+            )
             if unchanged and record.decode_error:
                 self.problem(file.rel, record.decode_error)  # known unreadable: not tried again
             elif unchanged and record.thumbnail:
@@ -338,7 +367,9 @@ class _Run:
                 pending.append(file)
 
         to_read: list[tuple[PhotoFile, str | None]] = []
-        hashes = dict(self.pool.map(content_hash, [(i, f.path) for i, f in enumerate(pending)], self.cancel))
+        hashes = dict(
+            self.pool.map(content_hash, [(i, f.path) for i, f in enumerate(pending)], self.cancel)
+        )
         catalogued = self.catalog.known_hashes(d for d in hashes.values() if d)
         for index, file in enumerate(pending):
             digest = hashes.get(index)
@@ -367,11 +398,22 @@ class _Run:
 
     def _adopt_moved(self, file: PhotoFile, record: PhotoRecord, digest: str) -> _Photo:
         self.catalog.move_photo(
-            record.id, file.rel, new_root=self.root, companions=[_rel(c, self.root) for c in file.companions]
+            record.id,
+            file.rel,
+            new_root=self.root,
+            companions=[_rel(c, self.root) for c in file.companions],
         )
-        info = PhotoInfo(**{**_info_fields(record), "root": str(self.root), "relpath": file.rel,
-                            "size": file.size, "mtime_ns": file.mtime_ns, "content_hash": digest,
-                            "companions": tuple(_rel(c, self.root) for c in file.companions)})
+        info = PhotoInfo(
+            **{
+                **_info_fields(record),
+                "root": str(self.root),
+                "relpath": file.rel,
+                "size": file.size,
+                "mtime_ns": file.mtime_ns,
+                "content_hash": digest,
+                "companions": tuple(_rel(c, self.root) for c in file.companions),
+            }
+        )
         self.catalog.upsert_photo(info)
         return _from_record(file, record)
 
@@ -385,13 +427,17 @@ class _Run:
             file, digest = to_read[outcome.index]
             if outcome.error is not None:
                 self.problem(file.rel, outcome.error)
-                self.catalog.record_error(self.root, file.rel, outcome.error, size=file.size, mtime_ns=file.mtime_ns)
+                self.catalog.record_error(
+                    self.root, file.rel, outcome.error, size=file.size, mtime_ns=file.mtime_ns
+                )
             else:
                 photos.append(self._store_read(file, digest, outcome.metadata, outcome.thumbnail))
             self.emit("read", done, total, file.rel)
         return photos
 
-    def _store_read(self, file: PhotoFile, digest: str | None, meta: PhotoMetadata, thumb: bytes) -> _Photo:
+    def _store_read(
+        self, file: PhotoFile, digest: str | None, meta: PhotoMetadata, thumb: bytes
+    ) -> _Photo:
         if meta.warning:
             self.problem(file.rel, meta.warning)
         captured = meta.captured_iso()
@@ -432,7 +478,8 @@ class _Run:
         items = [GroupItem(p.file.rel, p.camera, p.seconds, p.thumbnail) for p in photos]
         groups = [[photos[i] for i in members] for members in group_series(items, params)]
         self.catalog.replace_series(
-            self.root, [[p.photo_id for p in g] for g in groups],
+            self.root,
+            [[p.photo_id for p in g] for g in groups],
             {"time_gap_s": params.max_gap, "similarity": params.min_similarity},
         )
         self.emit("group", len(photos), len(photos), f"{len(groups)} series")
@@ -447,18 +494,26 @@ class _Run:
         ahead in the workers while the scorer works on the series in hand.
         """
         scorer = self.scorer
-        stored = self.catalog.scores([p.photo_id for g in groups for p in g], scorer.name, scorer.weights_id)
+        stored = self.catalog.scores(
+            [p.photo_id for g in groups for p in g], scorer.name, scorer.weights_id
+        )
         cached: dict[int, list[float]] = {}
         for number, group in enumerate(groups):
             found = [stored.get(p.photo_id) for p in group]
             mode = self._series_mode(group)
             if not any(p.fresh for p in group) and all(
-                s is not None and s.series_mode == mode and (len(group) == 1 or s.rank is not None) for s in found
+                s is not None and s.series_mode == mode and (len(group) == 1 or s.rank is not None)
+                for s in found
             ):
                 cached[number] = [s.score for s in found]
-        wanted = [(n, i) for n, group in enumerate(groups) if n not in cached for i in range(len(group))]
+        wanted = [
+            (n, i) for n, group in enumerate(groups) if n not in cached for i in range(len(group))
+        ]
         prepare = scorer.prepare if isinstance(scorer, PreparingScorer) else None
-        tasks = [(k, groups[n][i].file.decode_path, scorer.input_size, prepare) for k, (n, i) in enumerate(wanted)]
+        tasks = [
+            (k, groups[n][i].file.decode_path, scorer.input_size, prepare)
+            for k, (n, i) in enumerate(wanted)
+        ]
         crashed = lambda task, message: DecodeResult(task[0], error=message)  # noqa: E731
         outcomes = self.pool.map(decode_for_scoring, tasks, self.cancel, crashed)
         arrived: dict[tuple[int, int], DecodeResult] = {}
@@ -476,13 +531,20 @@ class _Run:
                     if outcome is None:  # cancelled while decoding
                         return results
                     arrived[wanted[outcome.index]] = outcome
-                members, scores = self._score_group(group, [arrived.pop((number, i)) for i in range(len(group))])
+                members, scores = self._score_group(
+                    group, [arrived.pop((number, i)) for i in range(len(group))]
+                )
                 self.scored += len(members)
                 if not members:
                     continue
             results.append(self._store_series(len(results) + 1, members, scores))
-            self.emit("rank", number + 1, len(groups), f"series {len(results)}: best {results[-1].best.path}",
-                      series=results[-1])
+            self.emit(
+                "rank",
+                number + 1,
+                len(groups),
+                f"series {len(results)}: best {results[-1].best.path}",
+                series=results[-1],
+            )
         return results
 
     def _series_mode(self, group: list[_Photo]) -> str | None:
@@ -490,7 +552,9 @@ class _Run:
             return None
         return self.options.series_mode
 
-    def _score_group(self, group: list[_Photo], decoded: list[DecodeResult]) -> tuple[list[_Photo], list[float]]:
+    def _score_group(
+        self, group: list[_Photo], decoded: list[DecodeResult]
+    ) -> tuple[list[_Photo], list[float]]:
         """Score one series from its decoded frames; frames that failed to decode are left out."""
         members, frames = [], []
         for photo, outcome in zip(group, decoded, strict=True):
@@ -504,12 +568,16 @@ class _Run:
             return [], []
         scorer = self.scorer
         if isinstance(scorer, PreparingScorer):
-            scores = scorer.rank_prepared(frames) if len(frames) > 1 else scorer.score_prepared(frames)
+            scores = (
+                scorer.rank_prepared(frames) if len(frames) > 1 else scorer.score_prepared(frames)
+            )
         else:
             scores = scorer.rank_series(frames) if len(frames) > 1 else scorer.score(frames)
         return members, [float(s) for s in scores]
 
-    def _store_series(self, series_id: int, members: list[_Photo], scores: list[float]) -> SeriesResult:
+    def _store_series(
+        self, series_id: int, members: list[_Photo], scores: list[float]
+    ) -> SeriesResult:
         ranks = _ranks(scores)
         self.catalog.set_scores(
             self.scorer.name,
@@ -554,13 +622,17 @@ class _Run:
 
         scheme = XmpScheme(reject_others=self.options.reject_others)
         files = {m.photo_id: m.file for s in series for m in s.members}
-        views = self.catalog.series(self.root, model=self.scorer.name, weights_id=self.scorer.weights_id)
+        views = self.catalog.series(
+            self.root, model=self.scorer.name, weights_id=self.scorer.weights_id
+        )
         for number, view in enumerate(views, start=1):
             for photo_id, marks in series_marks(view, scheme).items():
                 if photo_id not in files:
                     continue
                 for failure in write_marks(files[photo_id], marks, self.options.sidecar_style):
-                    self.problem(_rel(failure.path, self.root), f"cannot write sidecar: {failure.reason}")
+                    self.problem(
+                        _rel(failure.path, self.root), f"cannot write sidecar: {failure.reason}"
+                    )
             self.emit("sidecars", number, len(views))
 
     def _move_rejects(self) -> None:
@@ -601,7 +673,9 @@ def _wall_seconds(captured: str | None) -> float:
 
 
 def _from_record(file: PhotoFile, record: PhotoRecord) -> _Photo:
-    camera = "|".join(part or "" for part in (record.camera_make, record.camera_model, record.camera_serial))
+    camera = "|".join(
+        part or "" for part in (record.camera_make, record.camera_model, record.camera_serial)
+    )
     thumb = np.frombuffer(record.thumbnail or b"", dtype=np.uint8)
     if thumb.size != THUMB_SIZE * THUMB_SIZE:
         thumb = np.zeros((THUMB_SIZE, THUMB_SIZE), dtype=np.uint8)
@@ -630,4 +704,6 @@ def _rel(path: Path, root: Path) -> str:
 
 
 def _jsonable(values: dict) -> dict:
-    return {key: (str(value) if isinstance(value, Path) else value) for key, value in values.items()}
+    return {
+        key: (str(value) if isinstance(value, Path) else value) for key, value in values.items()
+    }

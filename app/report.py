@@ -23,8 +23,19 @@ from app.catalog import UNDECIDED, DecisionState, Flag
 from app.pipeline import CullResult
 
 JSON_VERSION = 1
-CSV_COLUMNS = ("path", "series", "rank", "score", "best", "captured", "flag", "rating", "label",
-               "decision_source", "error")
+CSV_COLUMNS = (
+    "path",
+    "series",
+    "rank",
+    "score",
+    "best",
+    "captured",
+    "flag",
+    "rating",
+    "label",
+    "decision_source",
+    "error",
+)
 
 
 def to_json_dict(result: CullResult) -> dict[str, Any]:
@@ -61,14 +72,23 @@ def write_csv(result: CullResult, path: str | os.PathLike[str]) -> None:
         for m in series.members:
             decision = result.decisions.get(m.photo_id, UNDECIDED)
             rows.append(
-                {"path": m.path, "series": series.id, "rank": m.rank, "score": f"{m.score:.4f}",
-                 "best": int(m.path == best), "captured": m.captured or "", **_decision_columns(decision),
-                 "error": ""}
+                {
+                    "path": m.path,
+                    "series": series.id,
+                    "rank": m.rank,
+                    "score": f"{m.score:.4f}",
+                    "best": int(m.path == best),
+                    "captured": m.captured or "",
+                    **_decision_columns(decision),
+                    "error": "",
+                }
             )
     listed = {row["path"] for row in rows}
     for problem in result.errors:
         if problem.path not in listed:
-            rows.append({**dict.fromkeys(CSV_COLUMNS, ""), "path": problem.path, "error": problem.error})
+            rows.append(
+                {**dict.fromkeys(CSV_COLUMNS, ""), "path": problem.path, "error": problem.error}
+            )
     buffer = io.StringIO(newline="")
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS)
     writer.writeheader()
@@ -78,8 +98,10 @@ def write_csv(result: CullResult, path: str | os.PathLike[str]) -> None:
 
 def summary_text(result: CullResult) -> str:
     """What the command prints on stdout: every series with its best frame, then problems."""
-    lines = [f"{result.root}: {result.stats.photos} photos in {result.stats.series} series "
-             f"(model {result.model['name']}, {result.model['weights']}, {result.model['device']})"]
+    lines = [
+        f"{result.root}: {result.stats.photos} photos in {result.stats.series} series "
+        f"(model {result.model['name']}, {result.model['weights']}, {result.model['device']})"
+    ]
     marks = {pid: decision_marks(decision) for pid, decision in result.decisions.items()}
     width = max((len(text) for text in marks.values()), default=0)
     for series in result.series:
@@ -95,8 +117,10 @@ def summary_text(result: CullResult) -> str:
         lines.extend(f"  {problem.path}: {problem.error}" for problem in result.errors)
     stats = result.stats
     state = "interrupted" if result.cancelled else "done"
-    lines.append(f"{state}: decoded {stats.decoded}, scored {stats.scored}, cached {stats.cached}, "
-                 f"{stats.seconds:.1f} s")
+    lines.append(
+        f"{state}: decoded {stats.decoded}, scored {stats.scored}, cached {stats.cached}, "
+        f"{stats.seconds:.1f} s"
+    )
     return "\n".join(lines)
 
 

@@ -47,8 +47,12 @@ def main(argv: list[str] | None = None) -> None:
     assert scorer.tokenizer.tokenize(photo).num_tokens == scorer.config.tokenizer.max_tokens
     for batch in (1, 8):
         images = [photo] * batch
-        seconds = _timed(lambda images=images, batch=batch: scorer.score(images, batch), args.repeats)
-        print(f"score  batch {batch:>2}: {batch / seconds:7.2f} images/s  ({seconds:.2f} s per batch)")
+        seconds = _timed(
+            lambda images=images, batch=batch: scorer.score(images, batch), args.repeats
+        )
+        print(
+            f"score  batch {batch:>2}: {batch / seconds:7.2f} images/s  ({seconds:.2f} s per batch)"
+        )
 
     base = synthetic_image(1, (1024, 768))
     frames = []

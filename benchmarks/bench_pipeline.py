@@ -46,7 +46,16 @@ from app.photos.tasks import THUMB_SIZE, read_for_grouping  # noqa: E402
 from app.photos.workers import WorkerPool  # noqa: E402
 from app.scoring import TechnicalScorer  # noqa: E402
 
-BURST_SOURCES = ("astronaut", "coffee", "chelsea", "rocket", "hubble_deep_field", "camera", "coins", "retina")
+BURST_SOURCES = (
+    "astronaut",
+    "coffee",
+    "chelsea",
+    "rocket",
+    "hubble_deep_field",
+    "camera",
+    "coins",
+    "retina",
+)
 WORK_WIDTH = 1200  # frames are composed at this width, then enlarged to the target size
 
 
@@ -92,8 +101,19 @@ def plan_bursts(count: int, seed: int) -> list[FramePlan]:
         at = start
         for k in range(size):
             defect = "clean" if k == clean_at else defects[k % len(defects)]
-            frames.append(FramePlan(f"b{burst:03d}_{k + 1:02d}.jpg", burst, k == clean_at, at, camera, source,
-                                    crop, defect, int(rng.integers(1 << 30))))
+            frames.append(
+                FramePlan(
+                    f"b{burst:03d}_{k + 1:02d}.jpg",
+                    burst,
+                    k == clean_at,
+                    at,
+                    camera,
+                    source,
+                    crop,
+                    defect,
+                    int(rng.integers(1 << 30)),
+                )
+            )
             at += float(rng.uniform(0.1, 0.8))
         clock = max(clock, at)
         burst += 1
@@ -165,8 +185,12 @@ def read_and_group(folder: Path, workers: int) -> tuple[float, list[GroupItem], 
     results = sorted(pool.map(read_for_grouping, tasks), key=lambda r: r.index)
     pool.close()
     items = [
-        GroupItem(photos[r.index].rel, r.metadata.camera_key, r.metadata.wall_seconds,
-                  np.frombuffer(r.thumbnail, dtype=np.uint8).reshape(THUMB_SIZE, THUMB_SIZE))
+        GroupItem(
+            photos[r.index].rel,
+            r.metadata.camera_key,
+            r.metadata.wall_seconds,
+            np.frombuffer(r.thumbnail, dtype=np.uint8).reshape(THUMB_SIZE, THUMB_SIZE),
+        )
         for r in results
         if r.error is None
     ]
@@ -174,7 +198,9 @@ def read_and_group(folder: Path, workers: int) -> tuple[float, list[GroupItem], 
     return time.perf_counter() - start, items, series
 
 
-def pair_scores(truth: dict[str, int], items: list[GroupItem], series: list[list[int]]) -> dict[str, float]:
+def pair_scores(
+    truth: dict[str, int], items: list[GroupItem], series: list[list[int]]
+) -> dict[str, float]:
     """Pairwise same-series precision/recall and the adjusted Rand index."""
     from sklearn.metrics import adjusted_rand_score
 
@@ -204,11 +230,17 @@ def sweep(truth: dict[str, int], items: list[GroupItem]) -> list[tuple[float, fl
     return rows
 
 
-def technical_rate(folder: Path, bursts: dict[int, list[FramePlan]]) -> tuple[float, int, list[bool]]:
+def technical_rate(
+    folder: Path, bursts: dict[int, list[FramePlan]]
+) -> tuple[float, int, list[bool]]:
     """Seconds to score every frame on its own, and per true burst whether ``rank_series``
     puts the undegraded frame first (bursts of one are left out)."""
     scorer = TechnicalScorer()
-    images = {f.name: decode_image(folder / f.name, scorer.input_size) for fs in bursts.values() for f in fs}
+    images = {
+        f.name: decode_image(folder / f.name, scorer.input_size)
+        for fs in bursts.values()
+        for f in fs
+    }
     start = time.perf_counter()
     scorer.score(list(images.values()))
     seconds = time.perf_counter() - start
@@ -236,7 +268,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--sweep", action="store_true", help="grid of grouping thresholds")
-    parser.add_argument("--folder", type=Path, help="keep the generated frames here (reused if present)")
+    parser.add_argument(
+        "--folder", type=Path, help="keep the generated frames here (reused if present)"
+    )
     parser.add_argument("--json", type=Path, help="write the numbers as JSON")
     args = parser.parse_args(argv)
 
@@ -252,12 +286,18 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         generate(folder, missing, args.megapixels, args.workers)
     size = sum((folder / f.name).stat().st_size for f in frames)
-    print(f"{len(frames)} frames, {len({f.burst for f in frames})} bursts, {args.megapixels:g} MP, "
-          f"{size / len(frames) / 1e6:.1f} MB each; generated in {time.perf_counter() - start:.0f} s; "
-          f"{args.workers} workers")
+    print(
+        f"{len(frames)} frames, {len({f.burst for f in frames})} bursts, {args.megapixels:g} MP, "
+        f"{size / len(frames) / 1e6:.1f} MB each; generated in {time.perf_counter() - start:.0f} s; "
+        f"{args.workers} workers"
+    )
     paths = [folder / f.name for f in frames]
     truth = {f.name: f.burst for f in frames}
-    numbers: dict[str, object] = {"frames": len(frames), "megapixels": args.megapixels, "workers": args.workers}
+    numbers: dict[str, object] = {
+        "frames": len(frames),
+        "megapixels": args.megapixels,
+        "workers": args.workers,
+    }
 
     full = baseline_full(paths)
     draft = baseline_draft(paths)
@@ -265,12 +305,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"baseline full-resolution decode      {rate(len(paths), full)}")
     print(f"baseline JPEG draft decode (1/8)     {rate(len(paths), draft)}")
     print(f"pipeline scan + read + group         {rate(len(paths), pipeline_s)}")
-    numbers |= {"full_decode_pps": len(paths) / full, "draft_decode_pps": len(paths) / draft,
-                "scan_read_group_pps": len(paths) / pipeline_s}
+    numbers |= {
+        "full_decode_pps": len(paths) / full,
+        "draft_decode_pps": len(paths) / draft,
+        "scan_read_group_pps": len(paths) / pipeline_s,
+    }
 
     grouping = pair_scores(truth, items, series)
-    print(f"grouping: {len(series)} series for {len(set(truth.values()))} bursts; pairwise precision "
-          f"{grouping['precision']:.3f}, recall {grouping['recall']:.3f}, adjusted Rand {grouping['ari']:.3f}")
+    print(
+        f"grouping: {len(series)} series for {len(set(truth.values()))} bursts; pairwise precision "
+        f"{grouping['precision']:.3f}, recall {grouping['recall']:.3f}, adjusted Rand {grouping['ari']:.3f}"
+    )
     numbers["grouping"] = grouping
 
     bursts: dict[int, list[FramePlan]] = {}
@@ -278,23 +323,36 @@ def main(argv: list[str] | None = None) -> int:
         bursts.setdefault(frame.burst, []).append(frame)
     score_s, scored, wins = technical_rate(folder, bursts)
     print(f"technical scorer (1024 px images)    {rate(scored, score_s)}")
-    print(f"best frame (per true burst): undegraded frame ranked first in {sum(wins)}/{len(wins)} "
-          f"= {np.mean(wins):.3f}")
+    print(
+        f"best frame (per true burst): undegraded frame ranked first in {sum(wins)}/{len(wins)} "
+        f"= {np.mean(wins):.3f}"
+    )
     numbers |= {"technical_pps": scored / score_s, "best_frame_accuracy": float(np.mean(wins))}
 
     with tempfile.TemporaryDirectory(prefix="fgaesq-bench-db-") as db:
         first_s, result = whole_run(folder, args.workers, Path(db) / "catalog.sqlite3")
         rerun_s, rerun = whole_run(folder, args.workers, Path(db) / "catalog.sqlite3")
     clean = {f.name for f in frames if f.clean}
-    exact = [s for s in result.series if len(s.members) > 1
-             and {m.path for m in s.members} == {f.name for f in bursts[truth[s.members[0].path]]}]
+    exact = [
+        s
+        for s in result.series
+        if len(s.members) > 1
+        and {m.path for m in s.members} == {f.name for f in bursts[truth[s.members[0].path]]}
+    ]
     end_to_end = float(np.mean([s.best.path in clean for s in exact])) if exact else float("nan")
     print(f"run_cull, technical, first run       {rate(result.stats.photos, first_s)}")
-    print(f"run_cull, unchanged rerun            {rate(rerun.stats.photos, rerun_s)} "
-          f"(decoded {rerun.stats.decoded}, scored {rerun.stats.scored}, cached {rerun.stats.cached})")
-    print(f"run_cull best frame on exactly recovered bursts: {end_to_end:.3f} ({len(exact)} bursts)")
-    numbers |= {"run_cull_first_pps": result.stats.photos / first_s, "run_cull_rerun_pps": rerun.stats.photos / rerun_s,
-                "run_cull_best_frame_accuracy": end_to_end}
+    print(
+        f"run_cull, unchanged rerun            {rate(rerun.stats.photos, rerun_s)} "
+        f"(decoded {rerun.stats.decoded}, scored {rerun.stats.scored}, cached {rerun.stats.cached})"
+    )
+    print(
+        f"run_cull best frame on exactly recovered bursts: {end_to_end:.3f} ({len(exact)} bursts)"
+    )
+    numbers |= {
+        "run_cull_first_pps": result.stats.photos / first_s,
+        "run_cull_rerun_pps": rerun.stats.photos / rerun_s,
+        "run_cull_best_frame_accuracy": end_to_end,
+    }
 
     if args.sweep:
         rows = sweep(truth, items)

@@ -31,7 +31,16 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO / "resources" / "samples" / "bursts"
 
 # scikit-image sample photographs whose licences allow redistribution (see LICENSE.md).
-SOURCES = ("astronaut", "coffee", "chelsea", "rocket", "hubble_deep_field", "camera", "coins", "retina")
+SOURCES = (
+    "astronaut",
+    "coffee",
+    "chelsea",
+    "rocket",
+    "hubble_deep_field",
+    "camera",
+    "coins",
+    "retina",
+)
 
 
 def load_source(name: str) -> Image.Image:
@@ -58,18 +67,23 @@ def shake(image: Image.Image, rng: np.random.Generator, amount: float = 0.015) -
     """A hand-held frame: the view shifted by up to ``amount`` of the width, borders refilled."""
     width, height = image.size
     dx, dy = (rng.uniform(-amount, amount, 2) * width).round().astype(int)
-    shifted = image.transform(image.size, Image.Transform.AFFINE, (1, 0, dx, 0, 1, dy),
-                              resample=Image.Resampling.BILINEAR, fillcolor=None)
+    shifted = image.transform(
+        image.size,
+        Image.Transform.AFFINE,
+        (1, 0, dx, 0, 1, dy),
+        resample=Image.Resampling.BILINEAR,
+        fillcolor=None,
+    )
     # Refill the exposed border from the edge so it does not read as a black frame line.
     array = np.asarray(shifted).copy()
     if dx > 0:
-        array[:, width - dx:] = array[:, width - dx - 1: width - dx]
+        array[:, width - dx :] = array[:, width - dx - 1 : width - dx]
     elif dx < 0:
-        array[:, :-dx] = array[:, -dx: -dx + 1]
+        array[:, :-dx] = array[:, -dx : -dx + 1]
     if dy > 0:
-        array[height - dy:] = array[height - dy - 1: height - dy]
+        array[height - dy :] = array[height - dy - 1 : height - dy]
     elif dy < 0:
-        array[:-dy] = array[-dy: -dy + 1]
+        array[:-dy] = array[-dy : -dy + 1]
     return Image.fromarray(array)
 
 
@@ -82,13 +96,19 @@ def motion_blur(image: Image.Image, length: int) -> Image.Image:
     array = np.asarray(image, dtype=np.float32)
     padded = np.pad(array, ((0, 0), (length, length), (0, 0)), mode="edge")
     width = array.shape[1]
-    out = sum(padded[:, length + k - length // 2: length + k - length // 2 + width] for k in range(length)) / length
+    out = (
+        sum(
+            padded[:, length + k - length // 2 : length + k - length // 2 + width]
+            for k in range(length)
+        )
+        / length
+    )
     return Image.fromarray(np.clip(out, 0, 255).astype(np.uint8))
 
 
 def exposure(image: Image.Image, stops: float) -> Image.Image:
     """Change exposure by ``stops`` in linear light (sRGB approximated by gamma 2.2)."""
-    linear = (np.asarray(image, dtype=np.float32) / 255.0) ** 2.2 * (2.0 ** stops)
+    linear = (np.asarray(image, dtype=np.float32) / 255.0) ** 2.2 * (2.0**stops)
     return Image.fromarray((np.clip(linear, 0, 1) ** (1 / 2.2) * 255).round().astype(np.uint8))
 
 
@@ -96,7 +116,7 @@ def overexpose(image: Image.Image, clipped: float = 0.08) -> Image.Image:
     """Over-expose until at least ``clipped`` of the pixels blow out (a dark scene needs more)."""
     luma = np.asarray(image.convert("L"), dtype=np.float32) / 255.0
     for stops in np.arange(1.0, 5.01, 0.25):
-        if np.mean(np.clip(luma ** 2.2 * 2.0 ** stops, 0, 1) >= 0.99) >= clipped:
+        if np.mean(np.clip(luma**2.2 * 2.0**stops, 0, 1) >= 0.99) >= clipped:
             break
     return exposure(image, float(stops))
 
@@ -124,7 +144,9 @@ DEFECTS = (
 )
 
 
-def burst(base: Image.Image, frames: int, rng: np.random.Generator) -> tuple[list[Image.Image], list[str], int]:
+def burst(
+    base: Image.Image, frames: int, rng: np.random.Generator
+) -> tuple[list[Image.Image], list[str], int]:
     """Frames of one burst, their defect names ("clean" for the good one), and its index."""
     scale = base.width / 800.0
     clean_at = int(rng.integers(frames))
@@ -161,7 +183,13 @@ def exif_for(when: datetime, make: str, model: str, serial: str | None = None) -
     return exif
 
 
-def save_jpeg(image: Image.Image, path: Path, when: datetime, camera: tuple[str, str, str | None], quality: int = 82) -> None:
+def save_jpeg(
+    image: Image.Image,
+    path: Path,
+    when: datetime,
+    camera: tuple[str, str, str | None],
+    quality: int = 82,
+) -> None:
     image.save(path, "JPEG", quality=quality, exif=exif_for(when, *camera), optimize=True)
 
 
@@ -190,7 +218,10 @@ def sample_plan() -> tuple[list[BurstPlan], list[tuple[str, datetime, tuple]]]:
         BurstPlan("coins", 3, T0 + timedelta(seconds=95.2), CAMERA_B, interval_s=0.4),
         BurstPlan("camera", 3, T0 + timedelta(seconds=180), CAMERA_A, interval_s=0.3),
     ]
-    singles = [("hubble_deep_field", T0 + timedelta(seconds=120), CAMERA_A), ("retina", T0 + timedelta(seconds=240), CAMERA_A)]
+    singles = [
+        ("hubble_deep_field", T0 + timedelta(seconds=120), CAMERA_A),
+        ("retina", T0 + timedelta(seconds=240), CAMERA_A),
+    ]
     return bursts, singles
 
 
@@ -216,8 +247,13 @@ def make_samples(out: Path, width: int = 720, seed: int = 7) -> dict:
     for source, when, camera in singles:
         name = f"{source}_single.jpg"
         save_jpeg(fit(load_source(source), size), out / name, when, camera)
-        truth["series"].append({"id": len(truth["series"]) + 1, "members": [{"path": name, "defect": "clean"}],
-                                "best": name})
+        truth["series"].append(
+            {
+                "id": len(truth["series"]) + 1,
+                "members": [{"path": name, "defect": "clean"}],
+                "best": name,
+            }
+        )
     (out / "truth.json").write_text(json.dumps(truth, indent=2) + "\n", encoding="utf-8")
     return truth
 

@@ -18,7 +18,9 @@ EXPOSURE_TIME, F_NUMBER, ISO, FOCAL_LENGTH, LENS_MODEL = 0x829A, 0x829D, 0x8827,
 MAKE, MODEL, DATETIME = 0x010F, 0x0110, 0x0132
 
 
-def write_jpeg(path: Path, image: Image.Image, when: datetime, camera=("FGAesQ", "Test Body")) -> None:
+def write_jpeg(
+    path: Path, image: Image.Image, when: datetime, camera=("FGAesQ", "Test Body")
+) -> None:
     exif = Image.Exif()
     exif[MAKE], exif[MODEL] = camera
     exif[DATETIME] = when.strftime("%Y:%m:%d %H:%M:%S")
@@ -35,17 +37,21 @@ def scene(seed: int, size: tuple[int, int]) -> Image.Image:
     rng = np.random.default_rng(seed)
     w, h = size
     y, x = np.mgrid[0:h, 0:w]
-    base = np.stack([
-        128 + 100 * np.sin(x / (9 + seed % 7) + seed),
-        128 + 100 * np.cos(y / (11 + seed % 5) - seed),
-        128 + 90 * np.sin((x + y) / (13 + seed % 3)),
-    ], axis=-1)
+    base = np.stack(
+        [
+            128 + 100 * np.sin(x / (9 + seed % 7) + seed),
+            128 + 100 * np.cos(y / (11 + seed % 5) - seed),
+            128 + 90 * np.sin((x + y) / (13 + seed % 3)),
+        ],
+        axis=-1,
+    )
     base += rng.normal(0, 18, base.shape)
     return Image.fromarray(np.clip(base, 0, 255).astype(np.uint8))
 
 
-def make_bursts(folder: Path, bursts: int = 3, frames: int = 4, size=(320, 240),
-                start: datetime | None = None) -> list[list[Path]]:
+def make_bursts(
+    folder: Path, bursts: int = 3, frames: int = 4, size=(320, 240), start: datetime | None = None
+) -> list[list[Path]]:
     """``bursts`` series of ``frames`` JPEGs each: 0.2 s apart inside, a minute between.
 
     Frame sharpness falls with the frame index (more blur), so the technical scorer

@@ -36,7 +36,9 @@ def _drop_bypass_capabilities() -> None:
 
 def _run(argv: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     preexec = _drop_bypass_capabilities if os.geteuid() == 0 else None
-    return subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=300, preexec_fn=preexec)
+    return subprocess.run(
+        argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=300, preexec_fn=preexec
+    )
 
 
 @functools.cache

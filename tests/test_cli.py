@@ -44,7 +44,10 @@ def test_json_has_exactly_the_documented_shape(tmp_path, card, capsys):
     assert doc["root"] == str(card) and os.path.isabs(doc["root"])
     assert doc["model"] == {"name": "technical", "weights": "technical:v1", "device": "cpu"}
     assert set(doc["stats"]) == {"photos", "series", "decoded", "scored", "cached", "seconds"}
-    assert all(isinstance(doc["stats"][k], int) for k in ("photos", "series", "decoded", "scored", "cached"))
+    assert all(
+        isinstance(doc["stats"][k], int)
+        for k in ("photos", "series", "decoded", "scored", "cached")
+    )
     assert isinstance(doc["stats"]["seconds"], float)
     assert doc["stats"]["photos"] == 4 and doc["stats"]["series"] == 2
     for series in doc["series"]:
@@ -57,17 +60,27 @@ def test_json_has_exactly_the_documented_shape(tmp_path, card, capsys):
         ranks = sorted(m["rank"] for m in series["members"])
         assert ranks == list(range(1, len(series["members"]) + 1))
         assert series["best"] == next(m["path"] for m in series["members"] if m["rank"] == 1)
-    assert [s["best"] for s in doc["series"]] == ["astronaut_02.jpg", "sub/single.jpg"]  # POSIX, relative
+    assert [s["best"] for s in doc["series"]] == [
+        "astronaut_02.jpg",
+        "sub/single.jpg",
+    ]  # POSIX, relative
     assert doc["series"][0]["members"][0]["captured"] == "2024-06-01T12:00:00"
-    assert doc["errors"] == [{"path": "broken.jpg", "error": "not an image, or a format that cannot be read (.jpg)"}]
+    assert doc["errors"] == [
+        {"path": "broken.jpg", "error": "not an image, or a format that cannot be read (.jpg)"}
+    ]
 
 
 def test_csv_has_one_row_per_photo_and_the_summary_names_best_frames(tmp_path, card, capsys):
     out = tmp_path / "cull.csv"
     assert cull(tmp_path, str(card), "--csv", str(out)) == EXIT_OK
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
-    assert [r["path"] for r in rows] == ["astronaut_01.jpg", "astronaut_02.jpg", "astronaut_03.jpg",
-                                         "sub/single.jpg", "broken.jpg"]
+    assert [r["path"] for r in rows] == [
+        "astronaut_01.jpg",
+        "astronaut_02.jpg",
+        "astronaut_03.jpg",
+        "sub/single.jpg",
+        "broken.jpg",
+    ]
     assert [r["best"] for r in rows[:4]] == ["0", "1", "0", "1"]
     assert rows[4]["error"].startswith("not an image")
     captured = capsys.readouterr()
@@ -87,16 +100,24 @@ def test_user_decisions_from_the_catalog_show_in_the_next_summary_and_csv(tmp_pa
     assert cull(tmp_path, str(card), "-q") == EXIT_OK
     with Catalog.open(tmp_path / "catalog.sqlite3") as catalog:
         ids = {record.relpath: record.id for record in catalog.photos(card)}
-        catalog.set_decision(ids["astronaut_01.jpg"], flag="pick", rating=4, label="Red", source="user")
+        catalog.set_decision(
+            ids["astronaut_01.jpg"], flag="pick", rating=4, label="Red", source="user"
+        )
         catalog.set_decision(ids["astronaut_02.jpg"], flag="reject", source="user")
     out = tmp_path / "decided.csv"
     assert cull(tmp_path, str(card), "--csv", str(out), "--reject-others") == EXIT_OK
-    lines = {line.split()[-1]: line for line in capsys.readouterr().out.splitlines() if line.startswith("  ")}
+    lines = {
+        line.split()[-1]: line
+        for line in capsys.readouterr().out.splitlines()
+        if line.startswith("  ")
+    }
     assert "pick **** Red [user]" in lines["astronaut_01.jpg"]
     assert "reject [user]" in lines["astronaut_02.jpg"]  # the best frame, but the user rejected it
     assert "reject" in lines["astronaut_03.jpg"] and "[user]" not in lines["astronaut_03.jpg"]
     rows = {row["path"]: row for row in csv.DictReader(out.open(encoding="utf-8"))}
-    decided = {k: [rows[k][c] for c in ("flag", "rating", "label", "decision_source")] for k in rows}
+    decided = {
+        k: [rows[k][c] for c in ("flag", "rating", "label", "decision_source")] for k in rows
+    }
     assert decided["astronaut_01.jpg"] == ["pick", "4", "Red", "user"]
     assert decided["astronaut_02.jpg"] == ["reject", "0", "", "user"]
     assert decided["astronaut_03.jpg"] == ["reject", "0", "", "auto"]
@@ -106,7 +127,9 @@ def test_user_decisions_from_the_catalog_show_in_the_next_summary_and_csv(tmp_pa
 
 def test_auto_offline_says_in_one_line_why_it_uses_technical(tmp_path, card, capsys, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    code = main([str(card), "--db", str(tmp_path / "c.sqlite3"), "--json", str(tmp_path / "o.json")])
+    code = main(
+        [str(card), "--db", str(tmp_path / "c.sqlite3"), "--json", str(tmp_path / "o.json")]
+    )
     assert code == EXIT_OK
     lines = [line for line in capsys.readouterr().err.splitlines() if "technical scorer" in line]
     assert len(lines) == 1 and lines[0].startswith("Using the technical scorer: ")
@@ -115,7 +138,13 @@ def test_auto_offline_says_in_one_line_why_it_uses_technical(tmp_path, card, cap
 
 @pytest.mark.parametrize(
     "argv",
-    [[], ["/no/such/folder"], ["--model", "magic", "."], ["--max-gap", "-3", "."], ["--min-similarity", "7", "."]],
+    [
+        [],
+        ["/no/such/folder"],
+        ["--model", "magic", "."],
+        ["--max-gap", "-3", "."],
+        ["--min-similarity", "7", "."],
+    ],
 )
 def test_usage_errors_exit_2(argv, capsys):
     assert main(argv) == EXIT_USAGE
@@ -124,30 +153,62 @@ def test_usage_errors_exit_2(argv, capsys):
 
 def test_unavailable_model_exits_1_with_a_message(tmp_path, card, capsys, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    code = main([str(card), "--db", str(tmp_path / "c.sqlite3"), "--model", "fgaesq",
-                 "--weights", str(tmp_path / "missing.safetensors"), "--device", "cpu"])
+    code = main(
+        [
+            str(card),
+            "--db",
+            str(tmp_path / "c.sqlite3"),
+            "--model",
+            "fgaesq",
+            "--weights",
+            str(tmp_path / "missing.safetensors"),
+            "--device",
+            "cpu",
+        ]
+    )
     assert code == EXIT_FAILED
     assert "missing.safetensors" in capsys.readouterr().err
 
 
 def test_unwritable_output_exits_1(tmp_path, card, capsys):
-    assert cull(tmp_path, str(card), "-q", "--json", str(tmp_path / "no" / "such" / "dir" / "x.json")) == EXIT_FAILED
+    assert (
+        cull(tmp_path, str(card), "-q", "--json", str(tmp_path / "no" / "such" / "dir" / "x.json"))
+        == EXIT_FAILED
+    )
     assert "cannot write" in capsys.readouterr().err
 
 
 def test_xmp_sidecars_reject_others_move_and_undo(tmp_path, card):
     originals = checksums(card)
     rejects = tmp_path / "rejects"
-    code = cull(tmp_path, str(card), "-q", "--write-xmp", "--reject-others", "--sidecar-style", "append",
-                "--move-rejects", str(rejects))
+    code = cull(
+        tmp_path,
+        str(card),
+        "-q",
+        "--write-xmp",
+        "--reject-others",
+        "--sidecar-style",
+        "append",
+        "--move-rejects",
+        str(rejects),
+    )
     assert code == EXIT_OK
     assert read_marks(card / "astronaut_02.jpg.xmp").rating == 3
     moved = sorted(p.name for p in rejects.iterdir() if not p.name.startswith("."))
-    assert moved == ["astronaut_01.jpg", "astronaut_01.jpg.xmp", "astronaut_03.jpg", "astronaut_03.jpg.xmp"]
+    assert moved == [
+        "astronaut_01.jpg",
+        "astronaut_01.jpg.xmp",
+        "astronaut_03.jpg",
+        "astronaut_03.jpg.xmp",
+    ]
     assert read_marks(rejects / "astronaut_01.jpg.xmp").rating == -1
-    assert checksums(rejects)["astronaut_01.jpg"] == originals["astronaut_01.jpg"]  # moved, not rewritten
+    assert (
+        checksums(rejects)["astronaut_01.jpg"] == originals["astronaut_01.jpg"]
+    )  # moved, not rewritten
 
-    assert main(["--undo", str(rejects), "--db", str(tmp_path / "catalog.sqlite3"), "-q"]) == EXIT_OK
+    assert (
+        main(["--undo", str(rejects), "--db", str(tmp_path / "catalog.sqlite3"), "-q"]) == EXIT_OK
+    )
     after = checksums(card)
     assert {k: v for k, v in after.items() if not k.endswith(".xmp")} == originals
 
@@ -164,15 +225,30 @@ print(json.dumps([light, code, "open_clip" in sys.modules, "fgaesq_core.model" i
 
 def test_the_model_library_loads_only_what_a_run_uses(tmp_path, card):
     """``import fgaesq_core`` and its weights check stay light; a technical cull never loads open_clip."""
-    child = subprocess.run([sys.executable, "-c", IMPORTED_BY_A_TECHNICAL_CULL, str(card), "-q", "--model",
-                            "technical", "--db", str(tmp_path / "c.sqlite3")], capture_output=True, text=True)
+    child = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            IMPORTED_BY_A_TECHNICAL_CULL,
+            str(card),
+            "-q",
+            "--model",
+            "technical",
+            "--db",
+            str(tmp_path / "c.sqlite3"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert child.returncode == 0, child.stderr
     light, code, open_clip, model = json.loads(child.stdout)
     assert light and code == EXIT_OK and not open_clip and not model
     import fgaesq_core
     from fgaesq_core import load_model
 
-    assert load_model is fgaesq_core.load_model and all(hasattr(fgaesq_core, name) for name in fgaesq_core.__all__)
+    assert load_model is fgaesq_core.load_model and all(
+        hasattr(fgaesq_core, name) for name in fgaesq_core.__all__
+    )
 
 
 CULL = "import sys; from app.cli import main; sys.exit(main(sys.argv[1:]))"
@@ -187,8 +263,18 @@ def test_read_only_folder_reports_each_sidecar_and_completes(tmp_path, card):
     mode = card.stat().st_mode
     card.chmod(stat.S_IRUSR | stat.S_IXUSR)
     try:
-        child = run_unprivileged(CULL, str(card), "-q", "--write-xmp", "--json", str(out),
-                                 "--db", str(tmp_path / "catalog.sqlite3"), "--model", "technical")
+        child = run_unprivileged(
+            CULL,
+            str(card),
+            "-q",
+            "--write-xmp",
+            "--json",
+            str(out),
+            "--db",
+            str(tmp_path / "catalog.sqlite3"),
+            "--model",
+            "technical",
+        )
     finally:
         card.chmod(mode)
         (card / "locked").chmod(0o755)

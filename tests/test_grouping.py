@@ -51,14 +51,18 @@ def test_two_cameras_with_interleaved_times_never_merge():
     items = []
     for k in range(3):
         items.append(item(f"A{k}", 0.2 * k, scene("astronaut", shift=k), camera="Fictive|A1|1"))
-        items.append(item(f"B{k}", 0.2 * k + 0.1, scene("astronaut", shift=k + 1), camera="Fictive|A1|2"))
+        items.append(
+            item(f"B{k}", 0.2 * k + 0.1, scene("astronaut", shift=k + 1), camera="Fictive|A1|2")
+        )
     series = keys(items, group_series(items))
     assert sorted(series) == [["A0", "A1", "A2"], ["B0", "B1", "B2"]]
 
 
 def test_exposure_bracket_stays_one_series():
     base = scene("coffee")
-    items = [item(f"ev{stops:+}", 0.2 * k, exposed(base, stops)) for k, stops in enumerate((0, -2, 2))]
+    items = [
+        item(f"ev{stops:+}", 0.2 * k, exposed(base, stops)) for k, stops in enumerate((0, -2, 2))
+    ]
     assert len(group_series(items)) == 1
 
 

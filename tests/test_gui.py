@@ -24,7 +24,9 @@ def new_window(qtbot, catalog_path, run_pipeline=True, **prefs) -> MainWindow:
     settings = Settings()
     for name, value in {"scorer": "technical", "decode_workers": 1, **prefs}.items():
         settings.set(name, value)
-    window = MainWindow(settings=settings, catalog_path=str(catalog_path), run_pipeline=run_pipeline)
+    window = MainWindow(
+        settings=settings, catalog_path=str(catalog_path), run_pipeline=run_pipeline
+    )
     qtbot.addWidget(window)
     window.resize(1400, 900)
     window.show()
@@ -68,8 +70,10 @@ def test_open_folder_scores_groups_and_shows_best_first(qtbot, window):
         assert s.best.decision.flag is Flag.PICK and not s.best.decision.is_user
     assert window.strip_model.rowCount() == 4
     assert window.current_frame().rank == 1
-    qtbot.waitUntil(lambda: window.series_model.index(0).data(Qt.ItemDataRole.DecorationRole)
-                    is not None, timeout=10_000)
+    qtbot.waitUntil(
+        lambda: window.series_model.index(0).data(Qt.ItemDataRole.DecorationRole) is not None,
+        timeout=10_000,
+    )
     assert "technical" in window.details.values["Model"].text()
     assert window.details.values["Exposure"].text().startswith("1/500 s")
     assert window.details.values["Lens"].text() == "85mm F1.8"
@@ -85,7 +89,12 @@ def test_keys_write_every_decision_to_the_catalog_at_once(qtbot, window, gui_env
     press(qtbot, window, Qt.Key.Key_4)
     press(qtbot, window, Qt.Key.Key_6)
     state = catalog_decisions(gui_env, window)[frame.photo_id]
-    assert (state.flag, state.rating, state.label, state.source) == (Flag.PICK, 4, "Red", DecisionSource.USER)
+    assert (state.flag, state.rating, state.label, state.source) == (
+        Flag.PICK,
+        4,
+        "Red",
+        DecisionSource.USER,
+    )
     press(qtbot, window, Qt.Key.Key_6)  # the same colour again takes it off
     press(qtbot, window, Qt.Key.Key_9)
     press(qtbot, window, Qt.Key.Key_U)
@@ -103,10 +112,18 @@ def test_undo_and_redo_restore_the_catalog(qtbot, window, gui_env):  # noqa: F81
     press(qtbot, window, Qt.Key.Key_X)
     press(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     after = catalog_decisions(gui_env, window)[frame.photo_id]
-    assert (after.flag, after.rating, after.label, after.source) == \
-        (before.flag, before.rating, before.label, before.source)
-    press(qtbot, window, Qt.Key.Key_Z,
-          Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert (after.flag, after.rating, after.label, after.source) == (
+        before.flag,
+        before.rating,
+        before.label,
+        before.source,
+    )
+    press(
+        qtbot,
+        window,
+        Qt.Key.Key_Z,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
     assert catalog_decisions(gui_env, window)[frame.photo_id].flag is Flag.REJECT
     assert window.current_frame().decision.flag is Flag.REJECT
 
@@ -140,7 +157,10 @@ def test_accept_the_models_pick_in_one_key(qtbot, window, gui_env):  # noqa: F81
 
 def test_views_loupe_compare_zoom_and_navigation(qtbot, window):
     press(qtbot, window, Qt.Key.Key_Space)
-    assert window.view == "loupe" and window.loupe.pane.frame.photo_id == window.current_frame().photo_id
+    assert (
+        window.view == "loupe"
+        and window.loupe.pane.frame.photo_id == window.current_frame().photo_id
+    )
     press(qtbot, window, Qt.Key.Key_Z)
     assert window.loupe.state.zoom == 1.0
     press(qtbot, window, Qt.Key.Key_C)
@@ -241,8 +261,22 @@ def test_cancel_stops_the_background_cull(qtbot, gui_env, tmp_path):  # noqa: F8
 def test_screenshot_command_renders_the_window(gui_env, folder, tmp_path, view):  # noqa: F811
     out = tmp_path / f"{view}.png"
     Settings().set("scorer", "technical")
-    assert main(["--screenshot", str(out), "--view", view, "--size", "1200x800",
-                 "--catalog", str(gui_env), str(folder)]) == 0
+    assert (
+        main(
+            [
+                "--screenshot",
+                str(out),
+                "--view",
+                view,
+                "--size",
+                "1200x800",
+                "--catalog",
+                str(gui_env),
+                str(folder),
+            ]
+        )
+        == 0
+    )
     image = QImage(str(out))
     assert (image.width(), image.height()) == (1200, 800)
 
@@ -252,8 +286,9 @@ def test_a_missing_model_is_reported_in_the_window(qtbot, gui_env, folder, tmp_p
     win.open_folder(folder)
     qtbot.waitUntil(lambda: win.job is None, timeout=60_000)
     assert win.messages.isVisible()
-    assert any("missing.safetensors" in message for _, message in win.messages.problems), \
+    assert any("missing.safetensors" in message for _, message in win.messages.problems), (
         win.messages.problems
+    )
     win.shutdown()
 
 
@@ -275,8 +310,9 @@ def test_raw_and_jpeg_of_one_photo_are_one_frame(qtbot, gui_env, tmp_path):  # n
     settle(qtbot, win)
     frames = win.series_model.series()[0].frames
     assert len(frames) == 2
-    assert sorted(frames[0].file_names) == sorted([Path(frames[0].path).name,
-                                                   Path(frames[0].path).with_suffix(".CR2").name])
+    assert sorted(frames[0].file_names) == sorted(
+        [Path(frames[0].path).name, Path(frames[0].path).with_suffix(".CR2").name]
+    )
     assert frames[0].path.endswith(".jpg"), "the camera JPEG is what gets decoded"
     assert "CR2" in win.details.values["Files"].text()
     win.shutdown()
@@ -289,8 +325,13 @@ def test_drop_a_folder_and_find_it_in_recent_folders(qtbot, gui_env, folder):  #
     win = new_window(qtbot, gui_env, run_pipeline=False)
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(folder))])
-    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
-                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     win.dropEvent(event)
     assert win.library is not None and win.library.root == str(folder.resolve())
     assert Settings().recent_folders[0] == str(folder.resolve())

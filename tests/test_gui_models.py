@@ -25,16 +25,25 @@ AUTO_PICK = DecisionState(flag=Flag.PICK, source=DecisionSource.AUTO)
 
 @pytest.fixture
 def series_items(tmp_path) -> list[SeriesItem]:
-    bursts = make_bursts(tmp_path / "photos", bursts=3, frames=3) + \
-        make_bursts(tmp_path / "single", bursts=1, frames=1)
+    bursts = make_bursts(tmp_path / "photos", bursts=3, frames=3) + make_bursts(
+        tmp_path / "single", bursts=1, frames=1
+    )
     items, photo_id = [], 0
     for sid, paths in enumerate(bursts, start=1):
         frames = []
         for rank, path in enumerate(paths, start=1):
             photo_id += 1
-            frames.append(FrameItem(photo_id, str(path), score=8.0 - rank, rank=rank,
-                                    decision=AUTO_PICK if rank == 1 < len(paths) else DecisionState(),
-                                    width=320, height=240))
+            frames.append(
+                FrameItem(
+                    photo_id,
+                    str(path),
+                    score=8.0 - rank,
+                    rank=rank,
+                    decision=AUTO_PICK if rank == 1 < len(paths) else DecisionState(),
+                    width=320,
+                    height=240,
+                )
+            )
         items.append(SeriesItem(sid, frames))
     items[1].frames[0].decision = USER_PICK
     items[2].frames[1].decision = USER_REJECT
@@ -86,11 +95,14 @@ def test_strip_model_roles_and_qtmodeltester(qtmodeltester, series_items, thumbs
     assert model.rowCount() == 0
 
 
-def test_thumbnail_arrives_in_gui_thread_and_is_cached_on_disk(qtbot, series_items, thumbs, tmp_path):
+def test_thumbnail_arrives_in_gui_thread_and_is_cached_on_disk(
+    qtbot, series_items, thumbs, tmp_path
+):
     path = series_items[0].frames[0].path
     assert thumbs.pixmap(path, 64) is None
-    qtbot.waitUntil(lambda: thumbs.pixmap(path, 64) is not None or path in thumbs.errors,
-                    timeout=30_000)
+    qtbot.waitUntil(
+        lambda: thumbs.pixmap(path, 64) is not None or path in thumbs.errors, timeout=30_000
+    )
     assert path not in thumbs.errors, thumbs.errors
     pix = thumbs.pixmap(path, 64)
     assert pix is not None and max(pix.width(), pix.height()) == 64
@@ -102,8 +114,9 @@ def test_thumbnail_arrives_in_gui_thread_and_is_cached_on_disk(qtbot, series_ite
 
     second = ThumbnailManager(decoder=refuse, cache_folder=tmp_path / "thumbs", threads=1)
     second.request(path, 64)
-    qtbot.waitUntil(lambda: second.pixmap(path, 64) is not None or path in second.errors,
-                    timeout=30_000)
+    qtbot.waitUntil(
+        lambda: second.pixmap(path, 64) is not None or path in second.errors, timeout=30_000
+    )
     assert path not in second.errors, second.errors
     second.shutdown()
 
@@ -194,7 +207,9 @@ def test_compare_panes_zoom_and_pan_together(qtbot, series_items, thumbs):
     view.panes[2].pan_by(-30, 10)
     centres = {(p.state.zoom, p.state.center.x(), p.state.center.y()) for p in view.panes}
     assert len(centres) == 1 and next(iter(centres))[0] == 1.0
-    qtbot.waitUntil(lambda: all(thumbs.pixmap(f.path, FULL) is not None for f in frames), timeout=10_000)
+    qtbot.waitUntil(
+        lambda: all(thumbs.pixmap(f.path, FULL) is not None for f in frames), timeout=10_000
+    )
 
 
 def test_void_qt_calls_cannot_use_up_none(qtbot):

@@ -78,7 +78,9 @@ def test_gui_thread_stays_responsive_while_300_photos_are_culled(qtbot, gui_env,
     assert len(window.series_model.series()) == 100
     frames = [f for series in window.series_model.series() for f in series.frames]
     assert sum(f.decision.is_user for f in frames) >= 5, "the keys did not reach the catalog"
-    print(f"\nlongest GUI-thread stall: {watchdog.longest * 1000:.0f} ms over {elapsed:.1f} s "
-          f"({watchdog.ticks} ticks)")
+    print(
+        f"\nlongest GUI-thread stall: {watchdog.longest * 1000:.0f} ms over {elapsed:.1f} s "
+        f"({watchdog.ticks} ticks)"
+    )
     assert watchdog.longest < 2.0
     window.shutdown()

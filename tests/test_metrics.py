@@ -105,7 +105,11 @@ def test_summaries_average_over_categories():
 
 def test_fine_and_coarse_report_shapes():
     report = fine_report(
-        {"natural": [SeriesResult([2, 1], [0, 1])], "aigc": [], "cropping": [SeriesResult([1, 2], [0, 1])]}
+        {
+            "natural": [SeriesResult([2, 1], [0, 1])],
+            "aigc": [],
+            "cropping": [SeriesResult([1, 2], [0, 1])],
+        }
     )
     assert set(report) == {"natural", "cropping", "pair", "series"}
     assert set(report["natural"]) == {"acc", "f1", "s_acc", "s_srcc"}

@@ -102,7 +102,9 @@ def test_exif_orientation_is_applied(tmp_path):
     assert decode_image(path, None).size == (80, 120)
 
 
-@pytest.mark.parametrize("suffix, mode", [(".png", "RGBA"), (".tif", "I;16"), (".webp", "RGB"), (".tiff", "L")])
+@pytest.mark.parametrize(
+    "suffix, mode", [(".png", "RGBA"), (".tif", "I;16"), (".webp", "RGB"), (".tiff", "L")]
+)
 def test_other_raster_formats_decode_to_rgb(tmp_path, suffix, mode):
     base = scene(size=(90, 60))
     if mode == "I;16":
@@ -228,7 +230,12 @@ def test_exposure_settings_for_the_details_panel(tmp_path):
     sub[0x9003] = "2024:06:01 12:00:00"
     scene().save(path, "JPEG", exif=exif)
     meta = read_metadata(path)
-    assert (meta.exposure_time, meta.f_number, meta.iso, meta.focal_length) == ("1/250", 2.8, 400, 50.0)
+    assert (meta.exposure_time, meta.f_number, meta.iso, meta.focal_length) == (
+        "1/250",
+        2.8,
+        400,
+        50.0,
+    )
     assert meta.lens == "50mm F1.4"
 
 
@@ -254,7 +261,10 @@ def test_broken_exif_block_is_reported_and_falls_back(tmp_path):
     broken.write_bytes(bytes(data))
     meta = read_metadata(broken)
     assert meta.time_source == "file"
-    assert meta.warning == "unreadable EXIF (the EXIF block is damaged); capture time taken from the file"
+    assert (
+        meta.warning
+        == "unreadable EXIF (the EXIF block is damaged); capture time taken from the file"
+    )
     assert decode_image(broken, 64).size[0] == 64  # the picture itself is still fine
 
 
@@ -286,7 +296,9 @@ def test_a_crashing_worker_fails_only_its_own_task():
 
     pool = WorkerPool(2)
     try:
-        results = list(pool.map(_square_or_die, list(range(12)), crashed=lambda task, message: (task, message)))
+        results = list(
+            pool.map(_square_or_die, list(range(12)), crashed=lambda task, message: (task, message))
+        )
     finally:
         pool.close()
     by_task = dict(results)

@@ -19,7 +19,9 @@ from PIL import Image, ImageFilter
 T0 = datetime(2024, 6, 1, 12, 0, 0)
 
 
-def scene(name: str = "astronaut", size: tuple[int, int] = (240, 160), shift: int = 0) -> Image.Image:
+def scene(
+    name: str = "astronaut", size: tuple[int, int] = (240, 160), shift: int = 0
+) -> Image.Image:
     """A natural photograph from scikit-image, cropped to ``size``'s aspect ratio and resized."""
     image = Image.fromarray(getattr(skimage.data, name)()).convert("RGB")
     width, height = image.size
@@ -28,7 +30,9 @@ def scene(name: str = "astronaut", size: tuple[int, int] = (240, 160), shift: in
     crop_w = round(crop_h * ratio)
     left, top = (width - crop_w) // 2 + shift, (height - crop_h) // 2 + shift // 2
     left, top = max(0, min(width - crop_w, left)), max(0, min(height - crop_h, top))
-    return image.crop((left, top, left + crop_w, top + crop_h)).resize(size, Image.Resampling.LANCZOS)
+    return image.crop((left, top, left + crop_w, top + crop_h)).resize(
+        size, Image.Resampling.LANCZOS
+    )
 
 
 def blurred(image: Image.Image, sigma: float = 2.5) -> Image.Image:
@@ -75,15 +79,30 @@ def jpeg(path: Path, image: Image.Image | None = None, **exif_fields) -> Path:
     return path
 
 
-def burst(folder: Path, name: str, start: float, frames: int = 3, prefix: str | None = None,
-          interval: float = 0.3, sharp_at: int = 0, **exif_fields) -> list[Path]:
+def burst(
+    folder: Path,
+    name: str,
+    start: float,
+    frames: int = 3,
+    prefix: str | None = None,
+    interval: float = 0.3,
+    sharp_at: int = 0,
+    **exif_fields,
+) -> list[Path]:
     """A burst of one scene: frame ``sharp_at`` crisp, the others defocused."""
     paths = []
     for k in range(frames):
         image = scene(name, shift=2 * k)
         if k != sharp_at:
             image = blurred(image, 2.0 + k)
-        paths.append(jpeg(folder / f"{prefix or name}_{k + 1:02d}.jpg", image, when=start + interval * k, **exif_fields))
+        paths.append(
+            jpeg(
+                folder / f"{prefix or name}_{k + 1:02d}.jpg",
+                image,
+                when=start + interval * k,
+                **exif_fields,
+            )
+        )
     return paths
 
 
@@ -103,15 +122,22 @@ _CFA_TAGS = [
 ]
 
 
-def dng(path: Path, preview: Image.Image | None = None, size: tuple[int, int] = (96, 64), seed: int = 0) -> Path:
+def dng(
+    path: Path, preview: Image.Image | None = None, size: tuple[int, int] = (96, 64), seed: int = 0
+) -> Path:
     """A minimal DNG LibRaw can read: a Bayer mosaic, with an RGB preview in IFD0 if given."""
     rng = np.random.default_rng(seed)
     mosaic = (rng.random((size[1], size[0])) * 4000).astype(np.uint16)
     path.parent.mkdir(parents=True, exist_ok=True)
     with tifffile.TiffWriter(path) as writer:
         if preview is not None:
-            writer.write(np.asarray(preview.convert("RGB")), photometric="rgb", subfiletype=1, subifds=1,
-                         extratags=_DNG_TAGS)
+            writer.write(
+                np.asarray(preview.convert("RGB")),
+                photometric="rgb",
+                subfiletype=1,
+                subifds=1,
+                extratags=_DNG_TAGS,
+            )
             writer.write(mosaic, photometric=32803, subfiletype=0, extratags=_CFA_TAGS)
         else:
             writer.write(mosaic, photometric=32803, subfiletype=0, extratags=_DNG_TAGS + _CFA_TAGS)
@@ -127,11 +153,15 @@ def checksums(folder: Path) -> dict[str, str]:
             if path.is_symlink() or not path.is_file():
                 continue
             try:
-                found[os.fsdecode(path.relative_to(folder))] = hashlib.sha256(path.read_bytes()).hexdigest()
+                found[os.fsdecode(path.relative_to(folder))] = hashlib.sha256(
+                    path.read_bytes()
+                ).hexdigest()
             except PermissionError:
                 mode = path.stat().st_mode
                 path.chmod(0o600)
-                found[os.fsdecode(path.relative_to(folder))] = hashlib.sha256(path.read_bytes()).hexdigest()
+                found[os.fsdecode(path.relative_to(folder))] = hashlib.sha256(
+                    path.read_bytes()
+                ).hexdigest()
                 path.chmod(mode)
     return found
 

@@ -42,7 +42,11 @@ def test_bursts_are_grouped_ranked_and_best_frames_picked(tmp_path, shoot):
         ["coffee_01.jpg", "coffee_02.jpg", "coffee_03.jpg"],
         ["rocket.jpg"],
     ]
-    assert [s.best.path for s in result.series] == ["astronaut_02.jpg", "coffee_03.jpg", "rocket.jpg"]
+    assert [s.best.path for s in result.series] == [
+        "astronaut_02.jpg",
+        "coffee_03.jpg",
+        "rocket.jpg",
+    ]
     assert result.stats.photos == 7 and result.stats.series == 3 and result.stats.decoded == 7
     assert result.model == {"name": "technical", "weights": "technical:v1", "device": "cpu"}
     ranked = [e.series.id for e in events if e.stage == "rank" and e.series is not None]
@@ -56,8 +60,14 @@ def test_bursts_are_grouped_ranked_and_best_frames_picked(tmp_path, shoot):
 def test_rerun_on_unchanged_files_decodes_nothing_and_scores_nothing(tmp_path, shoot):
     first = run_cull(shoot, options(tmp_path))
     again = run_cull(shoot, options(tmp_path))
-    assert (again.stats.decoded, again.stats.scored, again.stats.cached) == (0, 0, again.stats.photos)
-    assert [[m.score for m in s.members] for s in again.series] == [[m.score for m in s.members] for s in first.series]
+    assert (again.stats.decoded, again.stats.scored, again.stats.cached) == (
+        0,
+        0,
+        again.stats.photos,
+    )
+    assert [[m.score for m in s.members] for s in again.series] == [
+        [m.score for m in s.members] for s in first.series
+    ]
 
 
 def test_renamed_and_moved_file_keeps_its_scores_without_decoding(tmp_path, shoot):
@@ -95,7 +105,9 @@ def test_raw_and_jpeg_with_the_same_stem_are_one_photo(tmp_path):
     folder = tmp_path / "raw"
     jpeg(folder / "IMG_0001.JPG", scene("astronaut"), when=0.0)
     dng(folder / "IMG_0001.DNG", preview=scene("astronaut"))
-    dng(folder / "IMG_0002.DNG", preview=scene("astronaut", size=(300, 200), shift=4))  # preview only
+    dng(
+        folder / "IMG_0002.DNG", preview=scene("astronaut", size=(300, 200), shift=4)
+    )  # preview only
     dng(folder / "IMG_0003.DNG")  # no preview: half-size demosaic
     result = run_cull(folder, options(tmp_path))
     paths = sorted(m.path for s in result.series for m in s.members)

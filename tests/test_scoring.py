@@ -68,7 +68,13 @@ def test_shallow_depth_of_field_is_not_punished(sharp):
     """A sharp subject on a blurred background beats a frame that is a little soft all over."""
     portrait = shallow_depth_of_field(sharp)
     soft = blurred(sharp, 1.2)
-    scores = dict(zip(("sharp", "portrait", "soft"), TechnicalScorer().score([sharp, portrait, soft]), strict=True))
+    scores = dict(
+        zip(
+            ("sharp", "portrait", "soft"),
+            TechnicalScorer().score([sharp, portrait, soft]),
+            strict=True,
+        )
+    )
     assert scores["portrait"] > scores["soft"]
     assert scores["portrait"] > scores["sharp"] - 1.0  # near the all-sharp frame
 
@@ -112,7 +118,11 @@ def test_fgaesq_adapter_scores_singles_and_ranks_series(tiny_weights):
     scorer = choice.scorer
     assert scorer.name == "fgaesq" and choice.note is None
     assert scorer.weights_id and scorer.device == "cpu"
-    frames = [scene("astronaut", size=(96, 64)), scene("coffee", size=(96, 64)), scene("rocket", size=(96, 64))]
+    frames = [
+        scene("astronaut", size=(96, 64)),
+        scene("coffee", size=(96, 64)),
+        scene("rocket", size=(96, 64)),
+    ]
     singles = scorer.score(frames)
     series = scorer.rank_series(frames)
     assert len(singles) == len(series) == 3

@@ -19,7 +19,9 @@ def test_bundled_configs_load_with_the_papers_settings():
 
 
 def test_overrides_are_typed_and_unknown_keys_are_named(tmp_path):
-    config = load_config("tiny-cpu", ["stage2.lr=3e-4", "ablation.rankreg=false", "stage2.max_steps=7"])
+    config = load_config(
+        "tiny-cpu", ["stage2.lr=3e-4", "ablation.rankreg=false", "stage2.max_steps=7"]
+    )
     assert config.stage2.lr == 3e-4 and config.ablation.rankreg is False
     assert config.stage2.max_steps == 7
     with pytest.raises(ConfigError, match="stage2.lrr: unknown key"):

@@ -22,7 +22,9 @@ def test_ava_line_parsing_and_mean_score():
     item = parse_ava_line("1 953619 0 1 5 17 38 36 15 6 5 1 1 22 1396")
     assert item.image_id == "953619"
     assert item.total_votes == 124
-    assert item.mean_score == pytest.approx(sum((k + 1) * n for k, n in enumerate(item.votes)) / 124)
+    assert item.mean_score == pytest.approx(
+        sum((k + 1) * n for k, n in enumerate(item.votes)) / 124
+    )
     assert sum(item.histogram) == pytest.approx(1.0)
     with pytest.raises(ValueError, match="fields"):
         parse_ava_line("1 2 3")
@@ -102,7 +104,9 @@ def _write_fg(root, records, raw_lines=()):
 
 def test_validator_reports_each_problem_with_its_line(tmp_path, capsys):
     good = _record()
-    bad_rank = _record(series_id="000002", ranking=["000002-01.jpg"], images=["000002-01.jpg", "000002-02.jpg"])
+    bad_rank = _record(
+        series_id="000002", ranking=["000002-01.jpg"], images=["000002-01.jpg", "000002-02.jpg"]
+    )
     bad_rank["pairs"], bad_rank["texts"] = [], []
     _write_fg(tmp_path, [good, bad_rank], raw_lines=['{"series_id": "000003", ', json.dumps(good)])
     (tmp_path / "images" / "000001" / "000001-03.jpg").unlink()
@@ -117,9 +121,20 @@ def test_validator_reports_each_problem_with_its_line(tmp_path, capsys):
 
 
 def test_reader_drops_missing_images_and_keeps_the_rest(tmp_path):
-    _write_fg(tmp_path, [_record(), _record(series_id="000002", split="test",
-              images=["000002-01.jpg", "000002-02.jpg"], ranking=["000002-01.jpg", "000002-02.jpg"],
-              pairs=[], texts=[])])
+    _write_fg(
+        tmp_path,
+        [
+            _record(),
+            _record(
+                series_id="000002",
+                split="test",
+                images=["000002-01.jpg", "000002-02.jpg"],
+                ranking=["000002-01.jpg", "000002-02.jpg"],
+                pairs=[],
+                texts=[],
+            ),
+        ],
+    )
     (tmp_path / "images" / "000001" / "000001-01.jpg").unlink()
     train = read_fgaesthetics(tmp_path, splits=["train"])
     assert len(train) == 1 and train[0].images == ("000001-02.jpg", "000001-03.jpg")

@@ -32,8 +32,17 @@ def _env() -> dict[str, str]:
 
 
 def _train_args(data: Path, out: Path, *overrides: str) -> list[str]:
-    args = ["train", "--config", "tiny-cpu", "--ava", str(data / "ava"),
-            "--fgaesthetics", str(data / "fgaesthetics"), "--out", str(out)]
+    args = [
+        "train",
+        "--config",
+        "tiny-cpu",
+        "--ava",
+        str(data / "ava"),
+        "--fgaesthetics",
+        str(data / "fgaesthetics"),
+        "--out",
+        str(out),
+    ]
     for item in overrides:
         args += ["--set", item]
     return args
@@ -97,11 +106,27 @@ def small_data(tmp_path_factory) -> Path:
 
 def test_torchrun_two_cpu_processes_write_one_checkpoint(small_data, tmp_path):
     out = tmp_path / "ddp"
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-               "-m", "training", *_train_args(small_data, out, "stage1.max_steps=2",
-                                                "stage2.max_steps=2", "runtime.eval_mode=single",
-                                                "runtime.checkpoint_every=1000")]
-    result = subprocess.run(command, cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=300)
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node",
+        "2",
+        "-m",
+        "training",
+        *_train_args(
+            small_data,
+            out,
+            "stage1.max_steps=2",
+            "stage2.max_steps=2",
+            "runtime.eval_mode=single",
+            "runtime.checkpoint_every=1000",
+        ),
+    ]
+    result = subprocess.run(
+        command, cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     checkpoints = out / "checkpoints"
     assert sorted(p.name for p in checkpoints.iterdir()) in (["best", "last"], ["last"])
@@ -113,8 +138,13 @@ def test_torchrun_two_cpu_processes_write_one_checkpoint(small_data, tmp_path):
     )
 
 
-RESUME_OVERRIDES = ("stage1.max_steps=4", "stage2.max_steps=10", "runtime.checkpoint_every=3",
-                    "runtime.eval_mode=single", "runtime.log_every=1")
+RESUME_OVERRIDES = (
+    "stage1.max_steps=4",
+    "stage2.max_steps=10",
+    "runtime.checkpoint_every=3",
+    "runtime.eval_mode=single",
+    "runtime.log_every=1",
+)
 TOTAL_STEPS = 4 + 10 * 2
 
 
@@ -128,11 +158,22 @@ def _run_json_step(out: Path) -> int:
 def test_resume_after_kill_continues_to_the_uninterrupted_result(small_data, tmp_path):
     command = [sys.executable, "-m", "training"]
     straight, killed = tmp_path / "straight", tmp_path / "killed"
-    subprocess.run([*command, *_train_args(small_data, straight, *RESUME_OVERRIDES)], cwd=ROOT,
-                   env=_env(), check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [*command, *_train_args(small_data, straight, *RESUME_OVERRIDES)],
+        cwd=ROOT,
+        env=_env(),
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
 
-    process = subprocess.Popen([*command, *_train_args(small_data, killed, *RESUME_OVERRIDES)], cwd=ROOT,
-                               env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [*command, *_train_args(small_data, killed, *RESUME_OVERRIDES)],
+        cwd=ROOT,
+        env=_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 240
     while _run_json_step(killed) == 0 and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -140,8 +181,14 @@ def test_resume_after_kill_continues_to_the_uninterrupted_result(small_data, tmp
     process.wait()
     assert 0 < _run_json_step(killed) < TOTAL_STEPS
 
-    resumed = subprocess.run([*command, *_train_args(small_data, killed, *RESUME_OVERRIDES), "--resume"],
-                             cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=300)
+    resumed = subprocess.run(
+        [*command, *_train_args(small_data, killed, *RESUME_OVERRIDES), "--resume"],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     match = re.search(r"resumed from .* at step (\d+)", resumed.stderr)
     assert match and 0 < int(match.group(1)) < TOTAL_STEPS

@@ -25,13 +25,24 @@ def _setup_logging() -> None:
 
 def train_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fgaesq-train", description="Train FGAesQ.")
-    parser.add_argument("--config", required=True,
-                        help="YAML config file or a bundled name (fgaesq-vit-b16, tiny-cpu)")
+    parser.add_argument(
+        "--config",
+        required=True,
+        help="YAML config file or a bundled name (fgaesq-vit-b16, tiny-cpu)",
+    )
     parser.add_argument("--ava", type=Path, help="AVA folder (AVA.txt, images/)")
-    parser.add_argument("--fgaesthetics", type=Path, help="FGAesthetics folder (annotations.jsonl, images/)")
+    parser.add_argument(
+        "--fgaesthetics", type=Path, help="FGAesthetics folder (annotations.jsonl, images/)"
+    )
     parser.add_argument("--out", type=Path, required=True, help="run folder: checkpoints and logs")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="override a config field, e.g. --set stage2.lr=1e-5 (repeatable)")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config field, e.g. --set stage2.lr=1e-5 (repeatable)",
+    )
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoints/last")
     return parser
 
@@ -64,15 +75,24 @@ def train_main(argv: list[str] | None = None) -> int:
 def eval_parser() -> argparse.ArgumentParser:
     from training.evaluate import EVAL_MODES
 
-    parser = argparse.ArgumentParser(prog="fgaesq-eval", description="Evaluate an FGAesQ checkpoint.")
-    parser.add_argument("--checkpoint", required=True,
-                        help="model file (.safetensors, released .pt) or a checkpoint folder")
+    parser = argparse.ArgumentParser(
+        prog="fgaesq-eval", description="Evaluate an FGAesQ checkpoint."
+    )
+    parser.add_argument(
+        "--checkpoint",
+        required=True,
+        help="model file (.safetensors, released .pt) or a checkpoint folder",
+    )
     parser.add_argument("--fgaesthetics", type=Path, required=True)
     parser.add_argument("--ava", type=Path, help="also report SRCC/PLCC on the AVA test split")
     parser.add_argument("--split", default="test", choices=("train", "val", "test"))
     parser.add_argument("--json", type=Path, required=True, help="write the report here")
-    parser.add_argument("--mode", default="pairwise", choices=EVAL_MODES,
-                        help="series scoring: pairwise (released scheme), reference, single")
+    parser.add_argument(
+        "--mode",
+        default="pairwise",
+        choices=EVAL_MODES,
+        help="series scoring: pairwise (released scheme), reference, single",
+    )
     parser.add_argument("--device", default="auto")
     parser.add_argument("--batch-size", type=int, default=16)
     return parser
@@ -89,8 +109,15 @@ def eval_main(argv: list[str] | None = None) -> int:
         weights = weights / "model.safetensors"
     try:
         scorer = load_model(weights=weights, device=args.device)
-        report: dict = {"fine": evaluate_fine(scorer, args.fgaesthetics, split=args.split,
-                                              mode=args.mode, batch_size=args.batch_size)}
+        report: dict = {
+            "fine": evaluate_fine(
+                scorer,
+                args.fgaesthetics,
+                split=args.split,
+                mode=args.mode,
+                batch_size=args.batch_size,
+            )
+        }
         if args.ava is not None:
             report["coarse"] = evaluate_coarse(scorer, args.ava, batch_size=args.batch_size)
     except (FGAesQError, FileNotFoundError, ValueError) as exc:

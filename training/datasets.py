@@ -73,7 +73,11 @@ class CoarseDataset(torch.utils.data.Dataset):
     """AVA images tokenised alone, with their vote histograms as targets."""
 
     def __init__(
-        self, items: list[AvaItem], root: Path, tokenizer: DiffToken, max_side: int,
+        self,
+        items: list[AvaItem],
+        root: Path,
+        tokenizer: DiffToken,
+        max_side: int,
         cache_tokens: bool = False,
     ):
         self.items = items
@@ -177,7 +181,9 @@ class FineDataset(torch.utils.data.Dataset):
     def __getitem__(self, key: tuple[int, int]) -> FineSample | None:
         epoch, index = key
         series = self.series[index]
-        images = [open_image(series.image_path(self.root, i), self.max_side) for i in range(len(series))]
+        images = [
+            open_image(series.image_path(self.root, i), self.max_side) for i in range(len(series))
+        ]
         unreadable = {i for i, image in enumerate(images) if image is None}
         if unreadable:
             series = series.without(unreadable)

@@ -34,7 +34,9 @@ class DistInfo:
 def setup(device_name: str) -> tuple[DistInfo, torch.device]:
     """Join the process group started by torchrun (if any) and pick this rank's device."""
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
-    info = DistInfo(int(os.environ.get("RANK", "0")), int(os.environ.get("LOCAL_RANK", "0")), world_size)
+    info = DistInfo(
+        int(os.environ.get("RANK", "0")), int(os.environ.get("LOCAL_RANK", "0")), world_size
+    )
     device = resolve_device(device_name)
     if device.type == "cuda" and device.index is None:
         device = torch.device("cuda", info.local_rank if world_size > 1 else 0)

@@ -47,8 +47,10 @@ def evaluate_fine(
         series = read_fgaesthetics(root, splits=[split], categories=categories)
     by_category: dict[str, list[SeriesResult]] = {c: [] for c in categories}
     for item in series:
-        frames = [open_image(item.image_path(root, i), scorer.config.tokenizer.series_max_side)
-                  for i in range(len(item))]
+        frames = [
+            open_image(item.image_path(root, i), scorer.config.tokenizer.series_max_side)
+            for i in range(len(item))
+        ]
         unreadable = {i for i, frame in enumerate(frames) if frame is None}
         if unreadable:
             item = item.without(unreadable)
@@ -71,7 +73,9 @@ def evaluate_coarse(
     for start in range(0, len(test), batch_size):
         chunk = test[start : start + batch_size]
         images = [open_image(ava_image_path(root, item.image_id), 2048) for item in chunk]
-        kept = [(item, image) for item, image in zip(chunk, images, strict=True) if image is not None]
+        kept = [
+            (item, image) for item, image in zip(chunk, images, strict=True) if image is not None
+        ]
         if not kept:
             continue
         predictions += scorer.score([image for _, image in kept], batch_size=batch_size)
@@ -83,8 +87,18 @@ def format_table(report: dict[str, Any]) -> str:
     """A text table laid out like the paper's Table 7."""
     fine = report.get("fine", {})
     categories = [c for c in CATEGORIES if c in fine]
-    header = [" " * 8, *[f"{c[:8]:>8}" for c in categories for _ in range(4)], "    Pair", "  Series"]
-    sub = [" " * 8, *[f"{m:>8}" for _ in categories for m in ("Acc", "F1", "s-Acc", "s-SRCC")], "", ""]
+    header = [
+        " " * 8,
+        *[f"{c[:8]:>8}" for c in categories for _ in range(4)],
+        "    Pair",
+        "  Series",
+    ]
+    sub = [
+        " " * 8,
+        *[f"{m:>8}" for _ in categories for m in ("Acc", "F1", "s-Acc", "s-SRCC")],
+        "",
+        "",
+    ]
     row = [f"{'FGAesQ':<8}"]
     for c in categories:
         row += [f"{fine[c][k]:8.3f}" for k in ("acc", "f1", "s_acc", "s_srcc")]

@@ -212,7 +212,9 @@ def _parse_texts(
         elif not isinstance(text["text"], str) or not text["text"].strip():
             problems.append(f"texts[{n}] has an empty text")
         else:
-            texts.append(ComparativeText(index[text["target"]], index[text["reference"]], text["text"]))
+            texts.append(
+                ComparativeText(index[text["target"]], index[text["reference"]], text["text"])
+            )
     return tuple(texts)
 
 
@@ -256,7 +258,9 @@ def read_fgaesthetics(
             log.warning("%s:%d: skipped: %s", annotation, line_no, problem)
             continue
         if series.series_id in seen:
-            log.warning("%s:%d: skipped: duplicate series %s", annotation, line_no, series.series_id)
+            log.warning(
+                "%s:%d: skipped: duplicate series %s", annotation, line_no, series.series_id
+            )
             continue
         seen.add(series.series_id)
         if series.split not in wanted_splits or series.category not in wanted_categories:
@@ -264,7 +268,9 @@ def read_fgaesthetics(
         if check_files:
             absent = {i for i in range(len(series)) if not series.image_path(root, i).is_file()}
             if absent:
-                missing += [str(series.image_path(root, i).relative_to(root)) for i in sorted(absent)]
+                missing += [
+                    str(series.image_path(root, i).relative_to(root)) for i in sorted(absent)
+                ]
                 series = series.without(absent)
                 if series is None:
                     continue

@@ -16,7 +16,18 @@ from typing import Any
 
 log = logging.getLogger("training")
 
-CSV_COLUMNS = ("step", "stage", "kind", "loss", "emd", "align", "rank", "lr", "images_per_s", "elapsed_s")
+CSV_COLUMNS = (
+    "step",
+    "stage",
+    "kind",
+    "loss",
+    "emd",
+    "align",
+    "rank",
+    "lr",
+    "images_per_s",
+    "elapsed_s",
+)
 
 
 class RunLog:
@@ -44,8 +55,11 @@ class RunLog:
             if new_file:
                 writer.writeheader()
             writer.writerow(record)
-        parts = [f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in record.items()
-                 if k in CSV_COLUMNS and k != "elapsed_s" and v is not None]
+        parts = [
+            f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
+            for k, v in record.items()
+            if k in CSV_COLUMNS and k != "elapsed_s" and v is not None
+        ]
         log.info(" | ".join(parts))
 
     def evaluation(self, step: int, report: dict[str, Any]) -> None:
@@ -53,7 +67,12 @@ class RunLog:
             return
         self._append_json({"type": "eval", "step": step, **report})
         fine = report.get("fine", {})
-        log.info("eval step %d: Pair %.4f Series %.4f", step, fine.get("pair", 0.0), fine.get("series", 0.0))
+        log.info(
+            "eval step %d: Pair %.4f Series %.4f",
+            step,
+            fine.get("pair", 0.0),
+            fine.get("series", 0.0),
+        )
 
     def message(self, text: str, *args: Any) -> None:
         if self.enabled:

@@ -108,7 +108,11 @@ def write_synthetic(root: str | Path, spec: SyntheticSpec = SyntheticSpec()) -> 
         ranking = [names[i] for i in np.argsort(shuffled)]  # lowest level first = best first
         split = "train" if s < n_train else "val" if s < n_train + n_val else "test"
         texts = [
-            {"target": ranking[0], "reference": ranking[-1], "text": f"cleaner and crisper, less {kind}"}
+            {
+                "target": ranking[0],
+                "reference": ranking[-1],
+                "text": f"cleaner and crisper, less {kind}",
+            }
         ]
         records.append(
             {
@@ -134,7 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=SyntheticSpec.size)
     parser.add_argument("--seed", type=int, default=SyntheticSpec.seed)
     args = parser.parse_args(argv)
-    spec = SyntheticSpec(series=args.series, ava_images=args.ava_images, size=args.size, seed=args.seed)
+    spec = SyntheticSpec(
+        series=args.series, ava_images=args.ava_images, size=args.size, seed=args.seed
+    )
     ava, fg = write_synthetic(args.out, spec)
     print(f"wrote {ava} and {fg}")
     return 0

@@ -144,8 +144,11 @@ class Trainer:
 
     def _sampler(self, sizes: list[int], global_batch: int, salt: int) -> EpochBatchSampler:
         return EpochBatchSampler(
-            sizes, self._capacity(global_batch), seed=self.config.runtime.seed * 1000 + salt,
-            rank=self.dist.rank, world_size=self.dist.world_size,
+            sizes,
+            self._capacity(global_batch),
+            seed=self.config.runtime.seed * 1000 + salt,
+            rank=self.dist.rank,
+            world_size=self.dist.world_size,
         )
 
     def _build_data(self) -> None:
@@ -163,11 +166,14 @@ class Trainer:
             train, _ = split_ava(read_ava(self.ava_dir), self.ava_dir, data.ava_test_fraction)
             if not train:
                 raise ValueError(f"{self.ava_dir}: no usable AVA training images")
-            dataset = CoarseDataset(train, self.ava_dir, self.tokenizer, data.max_side,
-                                    cache_tokens=data.cache_tokens)
+            dataset = CoarseDataset(
+                train, self.ava_dir, self.tokenizer, data.max_side, cache_tokens=data.cache_tokens
+            )
             batch = cfg.stage1.batch_size if cfg.stage1.enabled else cfg.stage2.coarse_batch_size
             self.coarse_sampler = self._sampler([1] * len(train), batch, salt=1)
-            self.coarse_stream = BatchStream(dataset, self.coarse_sampler, collate_coarse, workers, pin)
+            self.coarse_stream = BatchStream(
+                dataset, self.coarse_sampler, collate_coarse, workers, pin
+            )
             self.runlog.message("AVA: %d training images", len(train))
         self.val_series = []
         if needs_fine:
@@ -177,8 +183,12 @@ class Trainer:
             if not series:
                 raise ValueError(f"{self.fg_dir}: no usable training series")
             self.fine_dataset = FineDataset(
-                series, self.fg_dir, self.tokenizer, data.max_side,
-                difftoken=cfg.ablation.difftoken, seed=cfg.runtime.seed,
+                series,
+                self.fg_dir,
+                self.tokenizer,
+                data.max_side,
+                difftoken=cfg.ablation.difftoken,
+                seed=cfg.runtime.seed,
                 cache_tokens=data.cache_tokens,
             )
             sampler = self._sampler(self.fine_dataset.sizes(), cfg.stage2.fine_batch_images, salt=2)
@@ -189,7 +199,9 @@ class Trainer:
             )
             self.runlog.message(
                 "FGAesthetics: %d training series, %d %s series",
-                len(series), len(self.val_series), cfg.runtime.eval_split,
+                len(series),
+                len(self.val_series),
+                cfg.runtime.eval_split,
             )
 
     def _adamw(self, lr: float, weight_decay: float, beta1: float) -> torch.optim.AdamW:
@@ -209,8 +221,11 @@ class Trainer:
                 shared = self._adamw(s2.lr, s2.weight_decay, s2.coarse_momentum)
                 self.optimisers["fine"] = self.optimisers["coarse"] = shared
         cycles = self.stage2_cycles()
-        totals = {"stage1": self.stage1_steps(), "fine": cycles,
-                  "coarse": cycles * s2.coarse_per_fine}
+        totals = {
+            "stage1": self.stage1_steps(),
+            "fine": cycles,
+            "coarse": cycles * s2.coarse_per_fine,
+        }
         if s2.momentum_mode == "shared":
             totals["fine"] = totals["coarse"] = cycles * (1 + s2.coarse_per_fine)
         self.schedulers = {}
@@ -302,9 +317,14 @@ class Trainer:
         self.schedulers[opt_name].step()
         self.progress.step += 1
         elapsed = max(time.monotonic() - started, 1e-9)
-        record = {"step": self.progress.step, "stage": self.progress.stage, "kind": kind,
-                  **totals, "lr": optimiser.param_groups[0]["lr"],
-                  "images_per_s": images * self.dist.world_size / elapsed}
+        record = {
+            "step": self.progress.step,
+            "stage": self.progress.stage,
+            "kind": kind,
+            **totals,
+            "lr": optimiser.param_groups[0]["lr"],
+            "images_per_s": images * self.dist.world_size / elapsed,
+        }
         if self.progress.step % self.config.runtime.log_every == 0 or self.progress.step == 1:
             self.runlog.train_step(record)
         return record
@@ -346,7 +366,9 @@ class Trainer:
             self.progress.stage, self.progress.stage_step = 2, 0
             if self.coarse_stream is not None:
                 # stage 2 restarts the coarse data at its own batch size
-                self.coarse_stream.sampler.capacity = self._capacity(self.config.stage2.coarse_batch_size)
+                self.coarse_stream.sampler.capacity = self._capacity(
+                    self.config.stage2.coarse_batch_size
+                )
                 self.coarse_stream.load_state_dict({"epoch": 0, "offset": 0})
             last_saved = self._save_last()
         total = self.stage2_cycles()
@@ -358,7 +380,10 @@ class Trainer:
             cycle = self.progress.stage_step
             evaluate = (
                 cycle == total
-                or (self.config.runtime.eval_every and self.progress.step % self.config.runtime.eval_every == 0)
+                or (
+                    self.config.runtime.eval_every
+                    and self.progress.step % self.config.runtime.eval_every == 0
+                )
                 or (not self.config.runtime.eval_every and cycle % self._cycles_per_epoch() == 0)
             )
             if evaluate:
@@ -395,14 +420,22 @@ class Trainer:
     def _training_state(self) -> dict[str, Any]:
         unique = {id(opt): name for name, opt in self.optimisers.items()}
         return {
-            "progress": {"stage": self.progress.stage, "step": self.progress.step,
-                         "stage_step": self.progress.stage_step,
-                         "best_series": self.progress.best_series},
+            "progress": {
+                "stage": self.progress.stage,
+                "step": self.progress.step,
+                "stage_step": self.progress.stage_step,
+                "best_series": self.progress.best_series,
+            },
             "optimisers": {name: self.optimisers[name].state_dict() for name in unique.values()},
-            "schedulers": {name: self.schedulers[name].state_dict()
-                           for name in {id(v): k for k, v in self.schedulers.items()}.values()},
-            "streams": {name: stream.state_dict() for name, stream in
-                        (("coarse", self.coarse_stream), ("fine", self.fine_stream)) if stream},
+            "schedulers": {
+                name: self.schedulers[name].state_dict()
+                for name in {id(v): k for k, v in self.schedulers.items()}.values()
+            },
+            "streams": {
+                name: stream.state_dict()
+                for name, stream in (("coarse", self.coarse_stream), ("fine", self.fine_stream))
+                if stream
+            },
             "coarse_capacity": self.coarse_stream.sampler.capacity if self.coarse_stream else 0,
             "rng": distributed.gather_objects(capture_rng(), self.dist),
             "world_size": self.dist.world_size,
@@ -411,8 +444,13 @@ class Trainer:
     def _save_last(self) -> int:
         state = self._training_state()  # collective: every rank takes part
         if self.dist.is_main:
-            write_checkpoint(self.out_dir / "checkpoints" / "last", self.model, state,
-                             self.config, self._run_info())
+            write_checkpoint(
+                self.out_dir / "checkpoints" / "last",
+                self.model,
+                state,
+                self.config,
+                self._run_info(),
+            )
         distributed.barrier()
         return self.progress.step
 
@@ -428,7 +466,10 @@ class Trainer:
         state = read_state(folder)
         p = state["progress"]
         self.progress.stage, self.progress.step = int(p["stage"]), int(p["step"])
-        self.progress.stage_step, self.progress.best_series = int(p["stage_step"]), float(p["best_series"])
+        self.progress.stage_step, self.progress.best_series = (
+            int(p["stage_step"]),
+            float(p["best_series"]),
+        )
         for name, opt_state in state["optimisers"].items():
             self.optimisers[name].load_state_dict(opt_state)
         for name, sched_state in state["schedulers"].items():
@@ -442,8 +483,9 @@ class Trainer:
             restore_rng(state["rng"][self.dist.rank])
         else:
             seed_everything(self.config.runtime.seed + self.dist.rank + self.progress.step)
-        self.runlog.message("resumed from %s at step %d (stage %d)", folder, self.progress.step,
-                            self.progress.stage)
+        self.runlog.message(
+            "resumed from %s at step %d (stage %d)", folder, self.progress.step, self.progress.stage
+        )
 
     # -------------------------------------------------------------- evaluation
     def _evaluate_and_keep_best(self) -> None:
@@ -454,9 +496,15 @@ class Trainer:
             rng = capture_rng()  # evaluation must not shift the training randomness
             scorer = Scorer(self.model, self.device, "training")
             with torch.no_grad():
-                report = {"fine": evaluate_fine(scorer, self.fg_dir, series=self.val_series,
-                                                categories=self.config.data.categories,
-                                                mode=self.config.runtime.eval_mode)}
+                report = {
+                    "fine": evaluate_fine(
+                        scorer,
+                        self.fg_dir,
+                        series=self.val_series,
+                        categories=self.config.data.categories,
+                        mode=self.config.runtime.eval_mode,
+                    )
+                }
             self.model.train()
             restore_rng(rng)
             self.runlog.evaluation(self.progress.step, report)
@@ -464,7 +512,14 @@ class Trainer:
             series = report["fine"]["series"]
             if series > self.progress.best_series:
                 self.progress.best_series = series
-                write_checkpoint(self.out_dir / "checkpoints" / "best", self.model, None,
-                                 self.config, self._run_info())
+                write_checkpoint(
+                    self.out_dir / "checkpoints" / "best",
+                    self.model,
+                    None,
+                    self.config,
+                    self._run_info(),
+                )
         self.progress.last_eval = distributed.broadcast_object(report, self.dist) or {}
-        self.progress.best_series = distributed.broadcast_object(self.progress.best_series, self.dist)
+        self.progress.best_series = distributed.broadcast_object(
+            self.progress.best_series, self.dist
+        )

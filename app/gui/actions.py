@@ -22,8 +22,9 @@ Applied = Callable[[int, DecisionState], None]
 class DecisionCommand(QUndoCommand):
     """Set marks on one or more photos in one undo step."""
 
-    def __init__(self, library: FolderLibrary, changes: list[tuple[int, dict]], text: str,
-                 applied: Applied) -> None:
+    def __init__(
+        self, library: FolderLibrary, changes: list[tuple[int, dict]], text: str, applied: Applied
+    ) -> None:
         super().__init__(text)
         self._library = library
         self._changes = changes
@@ -62,9 +63,14 @@ def _keymap() -> list[KeyAction]:
         KeyAction("unflag", "Unflag", ("U",)),
         KeyAction("accept", "Accept the model's pick for this series", ("A",)),
     ]
-    keys += [KeyAction(f"rate_{n}", f"Rate {n} stars" if n else "Clear stars", (str(n),)) for n in range(6)]
-    keys += [KeyAction(f"label_{name.lower()}", f"{name} label", (str(6 + i),))
-             for i, name in enumerate(LABELS)]
+    keys += [
+        KeyAction(f"rate_{n}", f"Rate {n} stars" if n else "Clear stars", (str(n),))
+        for n in range(6)
+    ]
+    keys += [
+        KeyAction(f"label_{name.lower()}", f"{name} label", (str(6 + i),))
+        for i, name in enumerate(LABELS)
+    ]
     keys += [
         KeyAction("loupe", "Loupe on/off", ("Space",)),
         KeyAction("compare", "Compare on/off", ("C",)),

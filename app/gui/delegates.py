@@ -54,7 +54,9 @@ def _star(center: QPointF, radius: float) -> QPolygonF:
     return QPolygonF(points)
 
 
-def draw_stars(painter: QPainter, left: float, center_y: float, rating: int, radius: float = 5.5) -> None:
+def draw_stars(
+    painter: QPainter, left: float, center_y: float, rating: int, radius: float = 5.5
+) -> None:
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(theme.STAR)
     for i in range(max(0, min(rating, 5))):
@@ -82,8 +84,13 @@ def draw_flag(painter: QPainter, rect: QRectF, flag: str, by_user: bool = True) 
     c, r = rect.center(), rect.width() * 0.22
     if flag == Flag.PICK:
         painter.drawPolyline(
-            QPolygonF([QPointF(c.x() - r, c.y()), QPointF(c.x() - r * 0.2, c.y() + r * 0.8),
-                       QPointF(c.x() + r * 1.1, c.y() - r * 0.8)])
+            QPolygonF(
+                [
+                    QPointF(c.x() - r, c.y()),
+                    QPointF(c.x() - r * 0.2, c.y() + r * 0.8),
+                    QPointF(c.x() + r * 1.1, c.y() - r * 0.8),
+                ]
+            )
         )
     else:
         painter.drawLine(QPointF(c.x() - r, c.y() - r), QPointF(c.x() + r, c.y() + r))
@@ -100,7 +107,9 @@ def draw_decision(painter: QPainter, image_rect: QRect, decision: DecisionState 
     draw_flag(painter, badge, decision.flag, decision.is_user)
     if decision.label:
         colour = QColor(LABEL_COLOURS.get(decision.label, "#888888"))
-        painter.fillRect(QRect(image_rect.left(), image_rect.bottom() - 4, image_rect.width(), 5), colour)
+        painter.fillRect(
+            QRect(image_rect.left(), image_rect.bottom() - 4, image_rect.width(), 5), colour
+        )
     if decision.rating:
         back = QRectF(image_rect.left() + 3, image_rect.bottom() - 21, decision.rating * 13 + 6, 16)
         path = QPainterPath()
@@ -148,17 +157,30 @@ class SeriesDelegate(_CellDelegate):
         painter.setFont(font)
         count = index.data(Role.FrameCount) or 0
         if count > 1:
-            draw_pill(painter, QRectF(image_rect.left() + 5, image_rect.top() + 5, 34, 18),
-                      f"×{count}", QColor(0, 0, 0, 170), QColor("#ffffff"))
-        caption = QRect(rect.left() + MARGIN, rect.bottom() - CAPTION_HEIGHT - 2,
-                        rect.width() - 2 * MARGIN, CAPTION_HEIGHT)
+            draw_pill(
+                painter,
+                QRectF(image_rect.left() + 5, image_rect.top() + 5, 34, 18),
+                f"×{count}",
+                QColor(0, 0, 0, 170),
+                QColor("#ffffff"),
+            )
+        caption = QRect(
+            rect.left() + MARGIN,
+            rect.bottom() - CAPTION_HEIGHT - 2,
+            rect.width() - 2 * MARGIN,
+            CAPTION_HEIGHT,
+        )
         font.setBold(False)
         painter.setFont(font)
         painter.setPen(theme.TEXT)
         name = str(index.data(Qt.ItemDataRole.DisplayRole) or "").rsplit(" (", 1)[0]
-        painter.drawText(caption, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         painter.fontMetrics().elidedText(name, Qt.TextElideMode.ElideMiddle,
-                                                          caption.width() - 90))
+        painter.drawText(
+            caption,
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            painter.fontMetrics().elidedText(
+                name, Qt.TextElideMode.ElideMiddle, caption.width() - 90
+            ),
+        )
         score = index.data(Role.Score)
         spread = index.data(Role.ScoreSpread) or 0.0
         text = "" if score is None else f"{score:.1f}"
@@ -183,25 +205,41 @@ class FrameDelegate(_CellDelegate):
             painter.setPen(QPen(theme.BEST, 2))
             painter.drawPath(path)
         image_bounds = rect.adjusted(MARGIN, MARGIN, -MARGIN, -MARGIN - CAPTION_HEIGHT)
-        image_rect = draw_pixmap(painter, index.data(Role.Thumbnail), image_bounds,
-                                 index.data(Role.Error) or "")
+        image_rect = draw_pixmap(
+            painter, index.data(Role.Thumbnail), image_bounds, index.data(Role.Error) or ""
+        )
         draw_decision(painter, image_rect, index.data(Role.Decision))
 
         font = QFont(option.font)
         font.setPointSizeF(max(7.0, font.pointSizeF() - 1))
         font.setBold(True)
         painter.setFont(font)
-        caption = QRect(rect.left() + MARGIN, rect.bottom() - CAPTION_HEIGHT - 2,
-                        rect.width() - 2 * MARGIN, CAPTION_HEIGHT)
+        caption = QRect(
+            rect.left() + MARGIN,
+            rect.bottom() - CAPTION_HEIGHT - 2,
+            rect.width() - 2 * MARGIN,
+            CAPTION_HEIGHT,
+        )
         if rank == 1:
-            draw_pill(painter, QRectF(caption.left(), caption.center().y() - 8, 44, 16), "BEST",
-                      theme.BEST, QColor("#1a1a1a"))
+            draw_pill(
+                painter,
+                QRectF(caption.left(), caption.center().y() - 8, 44, 16),
+                "BEST",
+                theme.BEST,
+                QColor("#1a1a1a"),
+            )
         else:
             painter.setPen(theme.TEXT_DIM)
-            painter.drawText(caption, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                             f"#{rank}" if rank else "")
+            painter.drawText(
+                caption,
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                f"#{rank}" if rank else "",
+            )
         score = index.data(Role.Score)
         painter.setPen(theme.BEST if rank == 1 else theme.TEXT)
-        painter.drawText(caption, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                         "–" if score is None else f"{score:.2f}")
+        painter.drawText(
+            caption,
+            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+            "–" if score is None else f"{score:.2f}",
+        )
         painter.restore()

@@ -29,8 +29,11 @@ def write_sidecars(
         if scheme is not None:
             marks = series_marks(view, scheme)
         else:
-            marks = {m.photo.id: decision_marks(m.decision, DEFAULT_SCHEME)
-                     for m in view.members if m.decision.is_user}
+            marks = {
+                m.photo.id: decision_marks(m.decision, DEFAULT_SCHEME)
+                for m in view.members
+                if m.decision.is_user
+            }
         for member in view.members:
             mark = marks.get(member.photo.id)
             if mark is None or (wanted is not None and member.photo.id not in wanted):

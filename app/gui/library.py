@@ -122,6 +122,7 @@ class FolderLibrary:
             }
         return replace(frame, **self._details[frame.photo_id])
 
+
 class _LoadJob(QRunnable):
     def __init__(self, loader: SeriesLoader, library: FolderLibrary, ticket: int) -> None:
         super().__init__()

@@ -19,13 +19,24 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("folder", nargs="?", help="folder of photos to open")
     parser.add_argument("--catalog", help="catalog file (default: the per-user catalog)")
-    parser.add_argument("--screenshot", metavar="OUT.png",
-                        help="render the window with FOLDER loaded to a PNG and exit")
-    parser.add_argument("--view", choices=("series", "loupe", "compare"), default="series",
-                        help="the view to render with --screenshot")
+    parser.add_argument(
+        "--screenshot",
+        metavar="OUT.png",
+        help="render the window with FOLDER loaded to a PNG and exit",
+    )
+    parser.add_argument(
+        "--view",
+        choices=("series", "loupe", "compare"),
+        default="series",
+        help="the view to render with --screenshot",
+    )
     parser.add_argument("--size", default="1600x1000", help="window size for --screenshot")
-    parser.add_argument("--timeout", type=float, default=300.0,
-                        help="seconds --screenshot waits for the cull to finish")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=300.0,
+        help="seconds --screenshot waits for the cull to finish",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser.parse_args(argv)
 
@@ -59,8 +70,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     theme.apply(app)
     window = MainWindow(catalog_path=args.catalog)
     if args.screenshot:
-        return screenshot(window, Path(args.folder), Path(args.screenshot), args.view, args.size,
-                          args.timeout)
+        return screenshot(
+            window, Path(args.folder), Path(args.screenshot), args.view, args.size, args.timeout
+        )
     window.show()
     if args.folder:
         window.open_folder(args.folder)
@@ -108,8 +120,10 @@ def screenshot(window, folder: Path, out: Path, view: str, size: str, timeout_s:
     if not ok:
         print(f"fgaesq-cull-gui: cannot write {out}", file=sys.stderr)
         return 1
-    print(f"{out}: {len(window.series_model.series())} series"
-          + ("" if settled else " (the cull had not finished)"))
+    print(
+        f"{out}: {len(window.series_model.series())} series"
+        + ("" if settled else " (the cull had not finished)")
+    )
     return 0
 
 

@@ -45,8 +45,13 @@ RELOAD_INTERVAL_MS = 1000
 class MainWindow(QMainWindow):
     """Owns the models, the catalog connection and the background cull of the open folder."""
 
-    def __init__(self, settings: Settings | None = None, catalog_path: str | None = None,
-                 decoder: Decoder | None = None, run_pipeline: bool = True) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        catalog_path: str | None = None,
+        decoder: Decoder | None = None,
+        run_pipeline: bool = True,
+    ) -> None:
         super().__init__()
         self.setWindowTitle("FGAesQ Cull")
         self.setAcceptDrops(True)
@@ -147,11 +152,21 @@ class MainWindow(QMainWindow):
         edit.addActions([self.qactions["undo"], self.qactions["redo"]])
         photo = menu.addMenu("&Photo")
         for key in actions.KEYMAP:
-            if key.name in ("pick", "reject", "unflag", "accept") or key.name.startswith(("rate_", "label_")):
+            if key.name in ("pick", "reject", "unflag", "accept") or key.name.startswith(
+                ("rate_", "label_")
+            ):
                 photo.addAction(self.qactions[key.name])
         view = menu.addMenu("&View")
-        for name in ("grid", "loupe", "compare", "zoom", "next_frame", "prev_frame",
-                     "next_series", "prev_series"):
+        for name in (
+            "grid",
+            "loupe",
+            "compare",
+            "zoom",
+            "next_frame",
+            "prev_frame",
+            "next_series",
+            "prev_series",
+        ):
             view.addAction(self.qactions[name])
 
         bar = self.addToolBar("Main")
@@ -166,8 +181,13 @@ class MainWindow(QMainWindow):
         bar.addSeparator()
         for name in ("undo", "redo", "write_xmp"):
             bar.addAction(self.qactions[name])
-        for name, text in (("grid", "Series"), ("loupe", "Loupe"), ("compare", "Compare"),
-                           ("write_xmp", "Write XMP"), ("open", "Open…")):
+        for name, text in (
+            ("grid", "Series"),
+            ("loupe", "Loupe"),
+            ("compare", "Compare"),
+            ("write_xmp", "Write XMP"),
+            ("open", "Open…"),
+        ):
             action = self.qactions[name]
             keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
             action.setToolTip(f"{action.text()} ({keys})" if keys else action.text())
@@ -228,7 +248,9 @@ class MainWindow(QMainWindow):
             return
         self.stop_cull()
         try:
-            options = cull_options(self.settings, catalog_path=self.catalog.path if self.catalog else None)
+            options = cull_options(
+                self.settings, catalog_path=self.catalog.path if self.catalog else None
+            )
         except Exception as exc:  # a bad preference must not take the window down
             self.bus.error.emit("Preferences", str(exc))
             return
@@ -290,7 +312,9 @@ class MainWindow(QMainWindow):
     def _on_cull_done(self, result) -> None:
         self.last_result = result
         if self.library is not None and result.model:
-            self.library.model = f"{result.model.get('name', '')} ({result.model.get('weights', '')})"
+            self.library.model = (
+                f"{result.model.get('name', '')} ({result.model.get('weights', '')})"
+            )
         for where, message in _problems(result):
             self.bus.error.emit(where, message)
         self.reload()
@@ -339,8 +363,10 @@ class MainWindow(QMainWindow):
         picks = sum(f.decision.flag is Flag.PICK for f in frames)
         rejects = sum(f.decision.flag is Flag.REJECT for f in frames)
         reviewed = sum(s.reviewed for s in self._series_by_id.values())
-        self.counts.setText(f"{len(self._series_by_id)} series · {len(frames)} photos · "
-                            f"{reviewed} reviewed · {picks} picks · {rejects} rejects  ")
+        self.counts.setText(
+            f"{len(self._series_by_id)} series · {len(frames)} photos · "
+            f"{reviewed} reviewed · {picks} picks · {rejects} rejects  "
+        )
 
     # -- selection ---------------------------------------------------------------------
 
@@ -357,7 +383,9 @@ class MainWindow(QMainWindow):
 
     def _show_series(self, series: SeriesItem | None, frame_id: int) -> None:
         same = series is not None and series.series_id == self.strip_model.series_id
-        if same and [f.photo_id for f in series.frames] == [f.photo_id for f in self.strip_model.frames()]:
+        if same and [f.photo_id for f in series.frames] == [
+            f.photo_id for f in self.strip_model.frames()
+        ]:
             for frame in series.frames:
                 self.strip_model.replace_frame(frame)
         else:
@@ -401,8 +429,13 @@ class MainWindow(QMainWindow):
         frames = self.compare.frames()
         current = self.current_frame()
         ids = {f.photo_id for f in frames}
-        if current is None or current.photo_id not in ids or \
-                any(f.photo_id not in {x.photo_id for x in self.strip_model.frames()} for f in frames):
+        if (
+            current is None
+            or current.photo_id not in ids
+            or any(
+                f.photo_id not in {x.photo_id for x in self.strip_model.frames()} for f in frames
+            )
+        ):
             frames = self._compare_frames()
         else:
             by_id = {f.photo_id: f for f in self.strip_model.frames()}
@@ -442,8 +475,11 @@ class MainWindow(QMainWindow):
         self.set_view("series" if self.view == "loupe" else "loupe")
 
     def _do_compare(self) -> None:
-        self.set_view((self._previous_view if self._previous_view != "compare" else "loupe")
-                      if self.view == "compare" else "compare")
+        self.set_view(
+            (self._previous_view if self._previous_view != "compare" else "loupe")
+            if self.view == "compare"
+            else "compare"
+        )
 
     def _do_grid(self) -> None:
         self.set_view("series")
@@ -493,7 +529,9 @@ class MainWindow(QMainWindow):
         self.undo_stack.redo()
 
     def _do_open(self) -> None:
-        start = self.settings.recent_folders[0] if self.settings.recent_folders else str(Path.home())
+        start = (
+            self.settings.recent_folders[0] if self.settings.recent_folders else str(Path.home())
+        )
         folder = QFileDialog.getExistingDirectory(self, "Open folder", start)
         if folder:
             self.open_folder(folder)
@@ -519,10 +557,12 @@ class MainWindow(QMainWindow):
         series = self.current_series()
         if series is None or self.library is None:
             return
-        changes = actions.accept_changes([f.photo_id for f in series.frames],
-                                         self.settings.accept_rejects_others)
-        self.undo_stack.push(actions.DecisionCommand(
-            self.library, changes, "Accept the model's pick", self._applied))
+        changes = actions.accept_changes(
+            [f.photo_id for f in series.frames], self.settings.accept_rejects_others
+        )
+        self.undo_stack.push(
+            actions.DecisionCommand(self.library, changes, "Accept the model's pick", self._applied)
+        )
         if self.settings.auto_advance:
             self.series_view.move(1)
 
@@ -532,8 +572,9 @@ class MainWindow(QMainWindow):
             return
         marks = actions.marks_for(name, frame.decision)
         text = self.qactions[name].text() if name in self.qactions else name
-        self.undo_stack.push(actions.DecisionCommand(
-            self.library, [(frame.photo_id, marks)], text, self._applied))
+        self.undo_stack.push(
+            actions.DecisionCommand(self.library, [(frame.photo_id, marks)], text, self._applied)
+        )
         if self.settings.auto_advance and (name in ("pick", "reject") or name.startswith("rate_")):
             self.advance(1, wrap_series=True)
 
@@ -563,7 +604,9 @@ class MainWindow(QMainWindow):
             return 0
         from app.gui.fileops import write_sidecars
 
-        written, problems = write_sidecars(self.catalog, self.library.root, self.settings, photo_ids)
+        written, problems = write_sidecars(
+            self.catalog, self.library.root, self.settings, photo_ids
+        )
         for where, message in problems:
             self.bus.error.emit(where, message)
         if not quiet:
@@ -577,9 +620,13 @@ class MainWindow(QMainWindow):
         from app.gui.fileops import move_rejects
 
         target = target or str(Path(self.library.root) / self.settings.rejects_folder)
-        if confirm and QMessageBox.question(
-            self, "Move rejects", f"Move every rejected photo into\n{target}?"
-        ) != QMessageBox.StandardButton.Yes:
+        if (
+            confirm
+            and QMessageBox.question(
+                self, "Move rejects", f"Move every rejected photo into\n{target}?"
+            )
+            != QMessageBox.StandardButton.Yes
+        ):
             return 0
         moved, problems = move_rejects(self.catalog, self.library.root, target)
         for where, message in problems:
@@ -644,7 +691,9 @@ def _problems(result) -> list[tuple[str, str]]:
     found = []
     for problem in getattr(result, "problems", None) or getattr(result, "errors", None) or []:
         where = getattr(problem, "path", None) or getattr(problem, "rel", None) or ""
-        message = getattr(problem, "message", None) or getattr(problem, "error", None) or str(problem)
+        message = (
+            getattr(problem, "message", None) or getattr(problem, "error", None) or str(problem)
+        )
         found.append((str(where), str(message)))
     return found
 
@@ -654,4 +703,3 @@ def _summary(result) -> str:
     if callable(summary):
         return str(summary())
     return str(summary) if summary else "Cull finished"
-

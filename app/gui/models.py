@@ -161,6 +161,7 @@ class SeriesListModel(_ThumbnailListModel):
             return best.path if best else None
         return None
 
+
 class FrameStripModel(_ThumbnailListModel):
     """The frames of one series, best first."""
 
@@ -214,6 +215,7 @@ class FrameStripModel(_ThumbnailListModel):
         if role == Role.Error:
             return f.error or self._thumbs.errors.get(f.path, "")
         return None
+
 
 class SeriesFilter(IntEnum):
     All = 0

@@ -41,8 +41,12 @@ class PreferencesDialog(QDialog):
         form.addRow("XMP marks", self._choice("xmp_scheme", XMP_SCHEME_CHOICES))
         form.addRow("", self._check("xmp_on_decision", "Write XMP on every decision"))
         form.addRow("", self._check("auto_advance", "Advance after a decision"))
-        form.addRow("", self._check("accept_rejects_others",
-                                    "Accepting the model's pick rejects the other frames"))
+        form.addRow(
+            "",
+            self._check(
+                "accept_rejects_others", "Accepting the model's pick rejects the other frames"
+            ),
+        )
         form.addRow("Rejects folder", self._text("rejects_folder", "_rejects"))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.accept)

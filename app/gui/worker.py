@@ -53,8 +53,9 @@ class CullJob(QThread):
         from app.pipeline import run_cull
 
         try:
-            result = run_cull(self.folder, self.options, progress=self.progress.emit,
-                              cancel=self._cancel)
+            result = run_cull(
+                self.folder, self.options, progress=self.progress.emit, cancel=self._cancel
+            )
         except Exception as exc:  # shown in the window; the GUI keeps running
             traceback.print_exc()
             self.failed.emit(f"{type(exc).__name__}: {exc}" if not str(exc) else str(exc))

@@ -61,7 +61,9 @@ def decode_image(path: Path | str, max_side: int | None = 1024) -> Image.Image:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise PhotoReadError(f"image too large to decode safely ({exc})") from exc
     except Image.UnidentifiedImageError as exc:
-        raise PhotoReadError(f"not an image, or a format that cannot be read ({suffix(path)})") from exc
+        raise PhotoReadError(
+            f"not an image, or a format that cannot be read ({suffix(path)})"
+        ) from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise PhotoReadError(_describe(exc)) from exc
     except MemoryError as exc:
@@ -118,7 +120,9 @@ def _embedded_preview(raw, max_side: int | None, flip: int) -> Image.Image | Non
                 jpeg.draft("RGB", _draft_box(jpeg.size, max_side))
             jpeg.load()
             has_orientation = jpeg.getexif().get(0x0112, 1) != 1
-            image = ImageOps.exif_transpose(jpeg) if has_orientation else _apply_flip(jpeg.copy(), flip)
+            image = (
+                ImageOps.exif_transpose(jpeg) if has_orientation else _apply_flip(jpeg.copy(), flip)
+            )
     else:
         image = _apply_flip(Image.fromarray(np.ascontiguousarray(thumb.data)), flip)
     image = _to_rgb(image)
@@ -140,7 +144,11 @@ def _draft_box(size: tuple[int, int], max_side: int) -> tuple[int, int]:
 
 def _apply_flip(image: Image.Image, flip: int) -> Image.Image:
     """Apply LibRaw's orientation code (0 none, 3 180 degrees, 5 90 ccw, 6 90 cw)."""
-    transpose = {3: Image.Transpose.ROTATE_180, 5: Image.Transpose.ROTATE_90, 6: Image.Transpose.ROTATE_270}
+    transpose = {
+        3: Image.Transpose.ROTATE_180,
+        5: Image.Transpose.ROTATE_90,
+        6: Image.Transpose.ROTATE_270,
+    }
     return image.transpose(transpose[flip]) if flip in transpose else image
 
 

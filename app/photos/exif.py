@@ -98,7 +98,9 @@ def read_metadata(path: Path | str, fallback_mtime: float | None = None) -> Phot
     return PhotoMetadata(captured=file_time, time_source=source, warning=warning, **fields)
 
 
-def parse_exif_datetime(value: str, subsec: str | None = None, offset: str | None = None) -> datetime | None:
+def parse_exif_datetime(
+    value: str, subsec: str | None = None, offset: str | None = None
+) -> datetime | None:
     """Parse EXIF "YYYY:MM:DD HH:MM:SS" with optional sub-seconds and "+HH:MM" offset."""
     match = _DATETIME_RE.match(str(value))
     if not match:

@@ -9,13 +9,28 @@ RAW_EXTENSIONS = frozenset(
 )
 JPEG_EXTENSIONS = frozenset({".jpg", ".jpeg", ".jpe"})
 HEIF_EXTENSIONS = frozenset({".heic", ".heif", ".hif"})
-RASTER_EXTENSIONS = JPEG_EXTENSIONS | HEIF_EXTENSIONS | frozenset({".png", ".tif", ".tiff", ".webp"})
+RASTER_EXTENSIONS = (
+    JPEG_EXTENSIONS | HEIF_EXTENSIONS | frozenset({".png", ".tif", ".tiff", ".webp"})
+)
 PHOTO_EXTENSIONS = RASTER_EXTENSIONS | RAW_EXTENSIONS
 
 # Companion files a card dump or an editor leaves next to photos.  They are not photos and not
 # errors either, so a scan passes over them without a word.
 QUIET_EXTENSIONS = frozenset(
-    {".xmp", ".thm", ".json", ".csv", ".txt", ".md", ".db", ".sqlite", ".pp3", ".dop", ".lrv", ".ctg"}
+    {
+        ".xmp",
+        ".thm",
+        ".json",
+        ".csv",
+        ".txt",
+        ".md",
+        ".db",
+        ".sqlite",
+        ".pp3",
+        ".dop",
+        ".lrv",
+        ".ctg",
+    }
 )
 
 

@@ -16,7 +16,18 @@ from pathlib import Path
 from app.photos.formats import RAW_EXTENSIONS, is_photo, is_quiet, is_raw, suffix
 
 # When a RAW has several same-stem siblings, the one higher in this list decodes for it.
-_PREVIEW_PREFERENCE = (".jpg", ".jpeg", ".jpe", ".heic", ".heif", ".hif", ".tif", ".tiff", ".png", ".webp")
+_PREVIEW_PREFERENCE = (
+    ".jpg",
+    ".jpeg",
+    ".jpe",
+    ".heic",
+    ".heif",
+    ".hif",
+    ".tif",
+    ".tiff",
+    ".png",
+    ".webp",
+)
 
 
 @dataclass(frozen=True)
@@ -131,7 +142,9 @@ def scan_folder(root: Path | str, recursive: bool = True) -> ScanResult:
     return result
 
 
-def _pair_raw_with_previews(found: list[tuple[Path, os.stat_result]], root: Path) -> list[PhotoFile]:
+def _pair_raw_with_previews(
+    found: list[tuple[Path, os.stat_result]], root: Path
+) -> list[PhotoFile]:
     """Merge a RAW and its same-stem JPEG (or HEIF/TIFF) in the same folder into one photo."""
     by_stem: dict[tuple[Path, str], list[tuple[Path, os.stat_result]]] = defaultdict(list)
     for path, st in found:
@@ -153,10 +166,14 @@ def _pair_raw_with_previews(found: list[tuple[Path, os.stat_result]], root: Path
 
 def _preference_rank(path: Path) -> int:
     ext = suffix(path)
-    return _PREVIEW_PREFERENCE.index(ext) if ext in _PREVIEW_PREFERENCE else len(_PREVIEW_PREFERENCE)
+    return (
+        _PREVIEW_PREFERENCE.index(ext) if ext in _PREVIEW_PREFERENCE else len(_PREVIEW_PREFERENCE)
+    )
 
 
-def _photo(path: Path, st: os.stat_result, root: Path, companions: tuple[Path, ...] = ()) -> PhotoFile:
+def _photo(
+    path: Path, st: os.stat_result, root: Path, companions: tuple[Path, ...] = ()
+) -> PhotoFile:
     return PhotoFile(
         path=path,
         rel=relative_name(path, root),
@@ -176,4 +193,11 @@ def _describe_os_error(exc: OSError, what: str) -> str:
     return f"cannot read this {what}: {exc.strerror or exc}"
 
 
-__all__ = ["RAW_EXTENSIONS", "PhotoFile", "ScanProblem", "ScanResult", "display_path", "scan_folder"]
+__all__ = [
+    "RAW_EXTENSIONS",
+    "PhotoFile",
+    "ScanProblem",
+    "ScanResult",
+    "display_path",
+    "scan_folder",
+]

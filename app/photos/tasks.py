@@ -65,7 +65,9 @@ def read_for_grouping(task: tuple[int, Path, float]) -> ReadResult:
     return ReadResult(index, metadata, make_thumbnail(image).tobytes())
 
 
-def decode_for_scoring(task: tuple[int, Path, int, Callable[[Image.Image], Any] | None]) -> DecodeResult:
+def decode_for_scoring(
+    task: tuple[int, Path, int, Callable[[Image.Image], Any] | None],
+) -> DecodeResult:
     """One photo decoded at the scorer's size; ``task`` is (index, file, longest side, prepare).
 
     With ``prepare``, its result comes back instead of the image (far smaller to send).

@@ -42,8 +42,12 @@ class WorkerPool:
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
             methods = multiprocessing.get_all_start_methods()
-            context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-            self._executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=ignore_interrupts)
+            context = multiprocessing.get_context(
+                "forkserver" if "forkserver" in methods else "spawn"
+            )
+            self._executor = ProcessPoolExecutor(
+                self.workers, mp_context=context, initializer=ignore_interrupts
+            )
         return self._executor
 
     def _usable(self) -> bool:
@@ -101,7 +105,9 @@ class WorkerPool:
         for future in in_flight:
             future.cancel()
 
-    def _one_by_one(self, fn: Callable[[T], R], task: T, crashed: Callable[[T, str], R] | None) -> R:
+    def _one_by_one(
+        self, fn: Callable[[T], R], task: T, crashed: Callable[[T, str], R] | None
+    ) -> R:
         try:
             return self._pool().submit(fn, task).result()
         except BrokenProcessPool:

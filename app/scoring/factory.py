@@ -53,7 +53,9 @@ def create_scorer(
         return ScorerChoice(TechnicalScorer(), f"Using the technical scorer: {exc}.")
 
 
-def fgaesq_weights_available(name: str = "fgaesq", deadline_s: float = WEIGHTS_CHECK_DEADLINE_S) -> tuple[bool, str]:
+def fgaesq_weights_available(
+    name: str = "fgaesq", deadline_s: float = WEIGHTS_CHECK_DEADLINE_S
+) -> tuple[bool, str]:
     """(available, reason) for the FGAesQ weights, decided within ``deadline_s`` seconds."""
     outcome: dict[str, object] = {}
     imported = threading.Event()

@@ -27,7 +27,9 @@ class FGAesQScorer:
         batch_size: int = 16,
     ) -> None:
         if series_mode not in SERIES_MODES:
-            raise ValueError(f"series mode must be one of {', '.join(SERIES_MODES)}, not {series_mode!r}")
+            raise ValueError(
+                f"series mode must be one of {', '.join(SERIES_MODES)}, not {series_mode!r}"
+            )
         try:
             import fgaesq_core
 

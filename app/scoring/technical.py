@@ -68,7 +68,9 @@ def measure(image: Image.Image, input_size: int = 1024) -> TechnicalMeasures:
     highlights = float(np.mean(smooth >= 0.96))
     shadows = float(np.mean(smooth <= 0.04))
     brightness = float(gray.mean())
-    clipped = max(highlights - _CLIP_ALLOWANCE, 0.0) * 3.0 + max(shadows - _CLIP_ALLOWANCE, 0.0) * 1.5
+    clipped = (
+        max(highlights - _CLIP_ALLOWANCE, 0.0) * 3.0 + max(shadows - _CLIP_ALLOWANCE, 0.0) * 1.5
+    )
     # Exposure in stops of linear light (the mean is gamma-encoded, gamma about 2.2).  Dark and
     # bright scenes exist, so on its own a frame pays little for it; in a series, see below.
     stops = 2.2 * math.log2(max(brightness, 0.01) / _MID_GREY)
@@ -78,7 +80,9 @@ def measure(image: Image.Image, input_size: int = 1024) -> TechnicalMeasures:
         - _CLIP_COST * clipped
         - _STOP_COST * min(max(abs(stops) - 1.0, 0.0), 3.0)
     )
-    return TechnicalMeasures(sharpness, noise, highlights, shadows, brightness, stops, quality, _to_score(quality))
+    return TechnicalMeasures(
+        sharpness, noise, highlights, shadows, brightness, stops, quality, _to_score(quality)
+    )
 
 
 def _to_score(quality: float) -> float:
@@ -113,7 +117,9 @@ class TechnicalScorer:
         """Frames of one scene: an exposure far from the series' median is a mistake, not taste."""
         median = float(np.median([m.exposure_stops for m in measures]))
         return [
-            _to_score(m.quality - _SERIES_STOP_COST * max(abs(m.exposure_stops - median) - 0.3, 0.0))
+            _to_score(
+                m.quality - _SERIES_STOP_COST * max(abs(m.exposure_stops - median) - 0.3, 0.0)
+            )
             for m in measures
         ]
 

@@ -45,11 +45,21 @@ def main() -> int:
             for photo in catalog.photos(SAMPLES):
                 if photo.relpath in MARKS:
                     flag, stars, label = MARKS[photo.relpath]
-                    catalog.set_decision(photo.id, flag=flag, rating=stars, label=label,
-                                         source=DecisionSource.USER)
+                    catalog.set_decision(
+                        photo.id, flag=flag, rating=stars, label=label, source=DecisionSource.USER
+                    )
         for view in ("series", "loupe", "compare"):
-            code = gui_main(["--screenshot", str(OUT / f"{view}.png"), "--view", view,
-                             "--catalog", str(catalog_path), str(SAMPLES)])
+            code = gui_main(
+                [
+                    "--screenshot",
+                    str(OUT / f"{view}.png"),
+                    "--view",
+                    view,
+                    "--catalog",
+                    str(catalog_path),
+                    str(SAMPLES),
+                ]
+            )
             if code:
                 return code
     return 0

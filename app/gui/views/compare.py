@@ -68,6 +68,8 @@ class CompareView(QWidget):
                     target, at = pane, QPointF(local)
                     break
         if target is None:
-            target = next((p for p in self.panes if p.current), self.panes[0] if self.panes else None)
+            target = next(
+                (p for p in self.panes if p.current), self.panes[0] if self.panes else None
+            )
         if target is not None:
             target.toggle_zoom(at)

@@ -7,8 +7,19 @@ from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QVBoxLayout, QWidget
 
 from app.gui.items import FrameItem, SeriesItem
 
-FIELDS = ("Files", "Captured", "Camera", "Lens", "Exposure", "Size", "Score", "Rank", "Model",
-          "Decision", "Series")
+FIELDS = (
+    "Files",
+    "Captured",
+    "Camera",
+    "Lens",
+    "Exposure",
+    "Size",
+    "Score",
+    "Rank",
+    "Model",
+    "Decision",
+    "Series",
+)
 
 
 class DetailsPanel(QFrame):
@@ -46,21 +57,27 @@ class DetailsPanel(QFrame):
         self.title.setText(frame.file_names[0])
         d = frame.decision
         flag = {"pick": "Pick", "reject": "Reject"}.get(d.flag, "Unflagged")
-        decision = ", ".join(p for p in (flag, f"{d.rating}★" if d.rating > 0 else "", d.label or "") if p)
+        decision = ", ".join(
+            p for p in (flag, f"{d.rating}★" if d.rating > 0 else "", d.label or "") if p
+        )
         values = {
             "Files": "\n".join(frame.file_names),
-            "Captured": frame.captured.strftime("%Y-%m-%d %H:%M:%S.%f")[:-4] if frame.captured else "–",
+            "Captured": frame.captured.strftime("%Y-%m-%d %H:%M:%S.%f")[:-4]
+            if frame.captured
+            else "–",
             "Camera": frame.camera or "–",
             "Lens": frame.lens or "–",
             "Exposure": frame.exposure or "–",
             "Size": f"{frame.width} × {frame.height}" if frame.width else "–",
             "Score": f"{frame.score:.2f}" if frame.score is not None else "not scored",
             "Rank": (f"{frame.rank} of {series.frame_count}" if series else str(frame.rank))
-            if frame.rank else "–",
+            if frame.rank
+            else "–",
             "Model": frame.model or "–",
             "Decision": decision,
-            "Series": (f"{series.frame_count} frames, spread {series.score_spread:.2f}"
-                       if series else "–"),
+            "Series": (
+                f"{series.frame_count} frames, spread {series.score_spread:.2f}" if series else "–"
+            ),
         }
         if frame.error:
             values["Files"] += f"\n⚠ {frame.error}"

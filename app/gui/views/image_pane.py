@@ -43,7 +43,9 @@ class ImagePane(QWidget):
 
     clicked = Signal(int)  # photo id
 
-    def __init__(self, thumbnails: ThumbnailManager, state: ViewState, parent: QWidget | None = None):
+    def __init__(
+        self, thumbnails: ThumbnailManager, state: ViewState, parent: QWidget | None = None
+    ):
         super().__init__(parent)
         self._thumbs = thumbnails
         self.state = state
@@ -122,7 +124,9 @@ class ImagePane(QWidget):
             return
         rect = self.image_rect()
         c = self.state.center
-        self.state.set(self.state.zoom, QPointF(c.x() - dx / rect.width(), c.y() - dy / rect.height()))
+        self.state.set(
+            self.state.zoom, QPointF(c.x() - dx / rect.width(), c.y() - dy / rect.height())
+        )
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
@@ -167,8 +171,11 @@ class ImagePane(QWidget):
         else:
             error = self._thumbs.errors.get(frame.path) or frame.error
             painter.setPen(theme.REJECT if error else theme.TEXT_DIM)
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
-                             f"Cannot show {frame.file_names[0]}\n{error}" if error else "Loading…")
+            painter.drawText(
+                self.rect(),
+                Qt.AlignmentFlag.AlignCenter,
+                f"Cannot show {frame.file_names[0]}\n{error}" if error else "Loading…",
+            )
         if frame.decision.flag == Flag.REJECT:
             painter.fillRect(rect.intersected(QRectF(self.rect())), QColor(0, 0, 0, 110))
         self._paint_info(painter, frame)
@@ -185,21 +192,30 @@ class ImagePane(QWidget):
         painter.setFont(font)
         x = 10.0
         if frame.decision.label:
-            painter.fillRect(QRectF(0, bar.top(), 5, bar.height()),
-                             QColor(LABEL_COLOURS.get(frame.decision.label, "#888")))
-        draw_flag(painter, QRectF(x, bar.top() + 6, 18, 18), frame.decision.flag,
-                  frame.decision.is_user)
+            painter.fillRect(
+                QRectF(0, bar.top(), 5, bar.height()),
+                QColor(LABEL_COLOURS.get(frame.decision.label, "#888")),
+            )
+        draw_flag(
+            painter, QRectF(x, bar.top() + 6, 18, 18), frame.decision.flag, frame.decision.is_user
+        )
         if frame.decision.flag != Flag.NONE:
             x += 26
         painter.setPen(theme.BEST if frame.is_best else theme.TEXT)
         rank = "BEST" if frame.is_best else (f"#{frame.rank}" if frame.rank else "")
         score = "" if frame.score is None else f"{frame.score:.2f}"
         text = "   ".join(t for t in (frame.file_names[0], rank, score) if t)
-        painter.drawText(QRectF(x, bar.top(), bar.width() - x - 180, bar.height()),
-                         Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)
+        painter.drawText(
+            QRectF(x, bar.top(), bar.width() - x - 180, bar.height()),
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+            text,
+        )
         if frame.decision.rating > 0:
             draw_stars(painter, bar.right() - 170, bar.center().y(), frame.decision.rating, 6)
         zoom = "Fit" if self.state.zoom == FIT else f"{self.state.zoom * 100:.0f}%"
         painter.setPen(theme.TEXT_DIM)
-        painter.drawText(bar.adjusted(0, 0, -10, 0),
-                         Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, zoom)
+        painter.drawText(
+            bar.adjusted(0, 0, -10, 0),
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
+            zoom,
+        )

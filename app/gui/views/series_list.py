@@ -45,7 +45,11 @@ class SeriesListView(KeyedListView):
             painter = QPainter(self.viewport())
             try:
                 painter.setPen(theme.TEXT_DIM)
-                text = self.placeholder if self.source.rowCount() == 0 else "No series match the filter"
+                text = (
+                    self.placeholder
+                    if self.source.rowCount() == 0
+                    else "No series match the filter"
+                )
                 painter.drawText(self.viewport().rect(), Qt.AlignmentFlag.AlignCenter, text)
             finally:
                 painter.end()

@@ -21,7 +21,9 @@ class StripView(KeyedListView):
         self.setModel(model)
         self.strip_model = model
         size = model.thumbnail_size
-        self.setItemDelegate(FrameDelegate(QSize(size + 20, int(size * 0.75) + 20 + CAPTION_HEIGHT), self))
+        self.setItemDelegate(
+            FrameDelegate(QSize(size + 20, int(size * 0.75) + 20 + CAPTION_HEIGHT), self)
+        )
         self.setFlow(QListView.Flow.LeftToRight)
         self.setWrapping(False)
         self.setUniformItemSizes(True)
