@@ -46,16 +46,6 @@ from app.photos.tasks import THUMB_SIZE, read_for_grouping  # noqa: E402
 from app.photos.workers import WorkerPool  # noqa: E402
 from app.scoring import TechnicalScorer  # noqa: E402
 
-BURST_SOURCES = (
-    "astronaut",
-    "coffee",
-    "chelsea",
-    "rocket",
-    "hubble_deep_field",
-    "camera",
-    "coins",
-    "retina",
-)
 WORK_WIDTH = 1200  # frames are composed at this width, then enlarged to the target size
 
 
@@ -93,7 +83,7 @@ def plan_bursts(count: int, seed: int) -> list[FramePlan]:
         # A new scene: never the photograph of the burst just before (two crops of one
         # photograph taken a second apart would be one scene, not two).
         previous = frames[-1].source if frames else None
-        source = str(rng.choice([name for name in BURST_SOURCES if name != previous]))
+        source = str(rng.choice([name for name in samples.SOURCES if name != previous]))
         crop = (float(rng.uniform(0.55, 1.0)), float(rng.random()), float(rng.random()))
         clean_at = int(rng.integers(size))
         defects = [d.name for d in samples.DEFECTS]

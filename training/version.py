@@ -18,25 +18,17 @@ def git_commit(path: Path | None = None) -> str | None:
     """``<sha>`` or ``<sha>-dirty`` of the checkout holding this package; None outside git."""
     where = path or Path(__file__).resolve().parent
     try:
-        sha = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=where,
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "."],
-            cwd=where,
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
-        ).stdout.strip()
+        sha = _git(where, "rev-parse", "HEAD")
+        dirty = _git(where, "status", "--porcelain", "--", ".")
     except (OSError, subprocess.SubprocessError):
         return None
     return f"{sha}-dirty" if dirty else sha
+
+
+def _git(where: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=where, capture_output=True, text=True, timeout=5, check=True
+    ).stdout.strip()
 
 
 def code_version() -> dict[str, str | None]:

@@ -36,17 +36,15 @@ class FGAesQScorer:
             self._model = fgaesq_core.load_model(weights=str(weights), device=device)
         except ImportError as exc:
             raise ScorerUnavailable(f"the FGAesQ model library cannot be imported ({exc})") from exc
-        except AttributeError as exc:
-            raise ScorerUnavailable(f"the FGAesQ model library is incomplete ({exc})") from exc
         except FileNotFoundError as exc:
             raise ScorerUnavailable(f"weights file not found: {exc.filename or weights}") from exc
         except Exception as exc:  # WeightsUnavailable, CheckpointError, device errors
             raise ScorerUnavailable(f"cannot load FGAesQ weights {weights!s}: {exc}") from exc
         self.series_mode = series_mode
         self.batch_size = batch_size
-        self.weights_id = str(getattr(self._model, "weights_id", weights))
-        self.device = str(getattr(self._model, "device", device))
-        self.input_size = int(getattr(self._model, "input_size", DEFAULT_INPUT_SIZE))
+        self.weights_id = self._model.weights_id
+        self.device = str(self._model.device)
+        self.input_size = DEFAULT_INPUT_SIZE
 
     def score(self, images: list[Image.Image]) -> list[float]:
         return [float(s) for s in self._model.score(list(images), batch_size=self.batch_size)]
