@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from privileges import json_from_child
 
 from app.catalog import DecisionSource, DecisionState, Flag, PhotoRecord, SeriesMember, SeriesView
 from app.xmp import (
@@ -325,35 +326,19 @@ def test_malformed_sidecar_is_an_error_value_naming_the_file(tmp_path: Path):
     assert str(sidecar) in str(error) and "well-formed" in str(error)
 
 
-def _in_unprivileged_child(function, *args) -> list[str]:
-    """Run ``function`` as an unprivileged user (root ignores folder permissions)."""
-    if os.geteuid() != 0:
-        return function(*args)
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # child
-        try:
-            os.setgid(65534)
-            os.setuid(65534)
-            os.write(write_end, json.dumps(function(*args)).encode())
-        finally:
-            os._exit(0)
-    os.close(write_end)
-    with os.fdopen(read_end, "rb") as stream:
-        data = stream.read()
-    os.waitpid(pid, 0)
-    return json.loads(data)
-
-
-def _write_and_describe(photo: str) -> list[str]:
-    return [str(error) for error in write_marks(photo, XmpMarks(rating=3, label="Green"), "both")]
+_WRITE_AND_DESCRIBE = """
+import json, sys
+from app.xmp import XmpMarks, write_marks
+marks = XmpMarks(rating=3, label="Green")
+print(json.dumps([str(error) for error in write_marks(sys.argv[1], marks, "both")]))
+"""
 
 
 def test_read_only_folder_gives_error_values_naming_each_file():
     folder = Path(tempfile.mkdtemp(prefix="fgaesq-readonly-"))
     try:
         os.chmod(folder, 0o555)
-        errors = _in_unprivileged_child(_write_and_describe, str(folder / "IMG_0001.CR3"))
+        errors = json_from_child(_WRITE_AND_DESCRIBE, str(folder / "IMG_0001.CR3"))
         assert len(errors) == 2
         assert str(folder / "IMG_0001.xmp") in errors[0] and "read-only" in errors[0]
         assert str(folder / "IMG_0001.CR3.xmp") in errors[1]
