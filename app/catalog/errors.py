@@ -25,6 +25,12 @@ LOCKED_REMEDY = (
 )
 
 
+READ_ONLY_REMEDY = (
+    "Make the file and its folder writable, or choose another catalog file (--db in "
+    "fgaesq-cull, --catalog in the desktop app)"
+)
+
+
 def damaged_remedy(path: Path) -> str:
     return (
         f"Move the damaged file aside (for example rename it to {path.name}.damaged); "
@@ -57,6 +63,8 @@ def translate(path: Path, error: BaseException) -> CatalogError:
     raw = _sqlite_error(error)
     if is_locked(error):
         return CatalogError(path, f"the database is locked ({raw})", LOCKED_REMEDY)
+    if "not a database" in str(raw).lower():
+        return CatalogError(path, "the file is not an SQLite database", damaged_remedy(path))
     if is_damaged(error):
         return CatalogError(
             path, f"the file is damaged or not a catalog ({raw})", damaged_remedy(path)

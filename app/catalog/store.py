@@ -1,10 +1,10 @@
 """The Catalog: the one way anything reads or writes the SQLite database.
 
-Threads: one ``Catalog`` may be shared by all threads.  Every public method opens its own
-short session and transaction, so a GUI thread can read while a worker thread writes;
-writes are serialised by a lock in this process and by ``BEGIN IMMEDIATE`` between
-processes (the busy timeout says how long to wait for another process).  Methods return
-frozen dataclasses from ``records.py``, never live ORM objects.
+Threads: one ``Catalog`` may be shared by all threads, and any number of ``Catalog`` objects
+may be open on one file: they share the process's one set of connections to it
+(``connection.py`` says why that matters for SQLite's locks).  Every public method opens its
+own short session and transaction, so a GUI thread can read while a worker thread writes.
+Methods return frozen dataclasses from ``records.py``, never live ORM objects.
 
 Crash safety: each method is one transaction (one unit of work).  A run that was left
 ``running`` by a process that no longer exists is marked ``interrupted`` at the next open.
@@ -14,21 +14,18 @@ from __future__ import annotations
 
 import os
 import socket
-import sqlite3
-import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path, PurePath
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, event, func, select, text
-from sqlalchemy import exc as sa_exc
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload, undefer
-from sqlalchemy.pool import QueuePool
 
-from . import convert
-from .errors import CatalogError, damaged_remedy, translate
+from . import connection, convert
+from .connection import DEFAULT_BUSY_TIMEOUT_S
+from .errors import CatalogError
 from .models import Decision, Photo, PhotoFile, Run, Score, Series, SeriesMembership, utc_now
 from .paths import default_catalog_path, normalize_relpath, normalize_root
 from .process import process_alive
@@ -49,9 +46,7 @@ from .records import (
 )
 from .schema import upgrade
 
-_SQLITE_MAGIC = b"SQLite format 3\x00"
 _IN_CHUNK = 500
-DEFAULT_BUSY_TIMEOUT_S = 5.0
 
 
 class _Unset:
@@ -61,21 +56,6 @@ class _Unset:
 
 UNSET: Any = _Unset()
 """Marks a ``set_decision`` argument that keeps its current value."""
-
-_WRITE_LOCKS: dict[Path, threading.RLock] = {}
-_WRITE_LOCKS_GUARD = threading.Lock()
-
-
-def _process_write_lock(path: Path) -> threading.RLock:
-    """One write lock per catalog file for the whole process.
-
-    The GUI and the pipeline each open their own ``Catalog`` on the same file.  Queuing
-    their writes on a shared lock wakes the waiter the moment the other commits, where
-    SQLite's busy handler would sleep in growing steps (1, 2, 5, 10 ... ms) and stall the
-    GUI thread behind a pipeline write.
-    """
-    with _WRITE_LOCKS_GUARD:
-        return _WRITE_LOCKS.setdefault(path, threading.RLock())
 
 
 class Catalog:
@@ -99,8 +79,7 @@ class Catalog:
         check_integrity: bool = True,
     ) -> None:
         self.path = Path(path).expanduser().absolute()
-        self._busy_ms = max(0, int(busy_timeout_s * 1000))
-        self._write_lock = _process_write_lock(self.path)
+        self._connections: connection.CatalogConnections | None = None
         try:
             existed = self.path.stat().st_size > 0
         except FileNotFoundError:
@@ -111,13 +90,10 @@ class Catalog:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise CatalogError(self.path, f"cannot create its folder ({error})") from error
-        if existed:
-            self._check_header()
-        self._writer = self._engine("BEGIN IMMEDIATE", query_only=False)
-        self._reader = self._engine("BEGIN", query_only=True)
+        self._connections = connection.acquire(self.path, busy_timeout_s)
         try:
             if existed and check_integrity:
-                self._check_integrity()
+                self._connections.check_integrity()
             with self._write() as session:
                 upgrade(session.connection(), self.path)
                 self._mark_dead_runs_interrupted(session)
@@ -131,10 +107,10 @@ class Catalog:
         return cls(default_catalog_path() if path is None else path, **options)
 
     def close(self) -> None:
-        """Release the connections (SQLite checkpoints the WAL when the last one closes)."""
-        for engine in (getattr(self, "_reader", None), getattr(self, "_writer", None)):
-            if engine is not None:
-                engine.dispose()
+        """Give back this object's share of the file's connections (idempotent)."""
+        shared, self._connections = self._connections, None
+        if shared is not None:
+            connection.release(shared)
 
     def __enter__(self) -> Catalog:
         return self
@@ -147,72 +123,20 @@ class Catalog:
 
     # -- connections -----------------------------------------------------------------
 
-    def _engine(self, begin: str, *, query_only: bool) -> Engine:
-        path, timeout_s = str(self.path), self._busy_ms / 1000
-        engine = create_engine(
-            "sqlite://",  # the file is opened by ``creator``: no URL quoting of odd folder names
-            creator=lambda: sqlite3.connect(path, timeout=timeout_s, check_same_thread=False),
-            poolclass=QueuePool,
-        )
-        busy_ms = self._busy_ms
-
-        @event.listens_for(engine, "connect")
-        def _configure(dbapi_connection: Any, _record: Any) -> None:
-            # Own the transactions: pysqlite's implicit BEGIN would not cover DDL.
-            dbapi_connection.isolation_level = None
-            cursor = dbapi_connection.cursor()
-            cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
-            if not query_only:
-                cursor.execute("PRAGMA journal_mode = WAL")
-            cursor.execute("PRAGMA foreign_keys = ON")
-            cursor.execute("PRAGMA synchronous = NORMAL")
-            if query_only:
-                cursor.execute("PRAGMA query_only = ON")
-            cursor.close()
-
-        @event.listens_for(engine, "begin")
-        def _begin(connection: Any) -> None:
-            connection.exec_driver_sql(begin)
-
-        return engine
+    def _open_connections(self) -> connection.CatalogConnections:
+        if self._connections is None:
+            raise CatalogError(self.path, "the catalog was closed")
+        return self._connections
 
     @contextmanager
     def _write(self) -> Iterator[Session]:
-        with self._write_lock, self._session(self._writer) as session:
+        with self._open_connections().write() as session:
             yield session
 
     @contextmanager
     def _read(self) -> Iterator[Session]:
-        with self._session(self._reader) as session:
+        with self._open_connections().read() as session:
             yield session
-
-    @contextmanager
-    def _session(self, engine: Engine) -> Iterator[Session]:
-        try:
-            with Session(engine, expire_on_commit=False) as session, session.begin():
-                yield session
-        except (sa_exc.DBAPIError, sa_exc.OperationalError) as error:
-            raise translate(self.path, error) from error
-
-    def _check_header(self) -> None:
-        try:
-            with self.path.open("rb") as handle:
-                header = handle.read(len(_SQLITE_MAGIC))
-        except OSError as error:
-            raise CatalogError(self.path, f"cannot read the file ({error})") from error
-        if header != _SQLITE_MAGIC:
-            raise CatalogError(
-                self.path, "the file is not an SQLite database", damaged_remedy(self.path)
-            )
-
-    def _check_integrity(self) -> None:
-        with self._read() as session:
-            problems = list(session.execute(text("PRAGMA integrity_check")).scalars())
-        if problems != ["ok"]:
-            summary = "; ".join(str(p) for p in problems[:3])
-            raise CatalogError(
-                self.path, f"integrity check failed ({summary})", damaged_remedy(self.path)
-            )
 
     def _mark_dead_runs_interrupted(self, session: Session) -> None:
         host = socket.gethostname()
