@@ -17,11 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.options import DEFAULT_MAX_GAP_S, DEFAULT_MIN_SIMILARITY
 from app.photos.tasks import THUMB_SIZE, make_thumbnail
 
-# Defaults measured on synthetic bursts (docs/pipeline.md, benchmarks/bench_pipeline.py --sweep).
-DEFAULT_MAX_GAP = 4.0
-DEFAULT_MIN_SIMILARITY = 0.45
 _SSIM_WINDOW = 7
 # Largest shift (in thumbnail pixels, 64 px = the frame) between two frames of a burst: 6 %.
 _MAX_SHIFT = 4
@@ -42,7 +40,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class GroupingParams:
-    max_gap: float = DEFAULT_MAX_GAP
+    max_gap: float = DEFAULT_MAX_GAP_S
     min_similarity: float = DEFAULT_MIN_SIMILARITY
 
 

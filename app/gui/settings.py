@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,26 +17,22 @@ from typing import Any
 import platformdirs
 from PySide6.QtCore import QObject, Signal
 
+from app.fileio import atomic_write
+from app.options import Choice, Device, ScorerName, SidecarStyle, XmpScheme, default_of
+
 APP_NAME = "fgaesq-cull"
 MAX_RECENT = 10
 
-#: choices offered by the preferences dialog (value, label)
-SCORER_CHOICES = (
-    ("auto", "Automatic (FGAesQ when its weights are here)"),
-    ("fgaesq", "FGAesQ (aesthetic model)"),
-    ("technical", "Technical (sharpness, noise, clipping)"),
-)
-DEVICE_CHOICES = (("auto", "Automatic"), ("cpu", "CPU"), ("cuda", "CUDA"), ("mps", "Apple MPS"))
-SIDECAR_CHOICES = (
-    ("replace", "IMG_0001.xmp (Lightroom, Photo Mechanic)"),
-    ("append", "IMG_0001.CR3.xmp (darktable, digiKam)"),
-    ("both", "Both names"),
-)
-XMP_SCHEME_CHOICES = (
-    ("mark_best", "Best frame 3★ Green, others Yellow"),
-    ("reject_others", "Best frame 3★ Green, others rejected"),
-    ("decisions", "Only my decisions"),
-)
+
+def _choices(enum: type[Choice]) -> tuple[tuple[str, str], ...]:
+    return tuple((member.value, member.label) for member in enum)
+
+
+#: choices offered by the preferences dialog (value, label), from the one options module
+SCORER_CHOICES = _choices(ScorerName)
+DEVICE_CHOICES = _choices(Device)
+SIDECAR_CHOICES = _choices(SidecarStyle)
+XMP_SCHEME_CHOICES = _choices(XmpScheme)
 
 
 def config_dir() -> Path:
@@ -56,13 +51,13 @@ def cache_dir() -> Path:
 class Preferences:
     """Every preference with its type and default; unknown JSON keys are ignored."""
 
-    scorer: str = "auto"
+    scorer: str = str(default_of("scorer"))
     weights: str = ""
-    device: str = "auto"
-    time_gap_s: float = 2.0
-    similarity: float = 0.55
-    sidecar_style: str = "replace"
-    xmp_scheme: str = "mark_best"
+    device: str = str(default_of("device"))
+    time_gap_s: float = default_of("time_gap_s")
+    similarity: float = default_of("similarity")
+    sidecar_style: str = str(default_of("sidecar_style"))
+    xmp_scheme: str = str(default_of("xmp_scheme"))
     xmp_on_decision: bool = False
     auto_advance: bool = True
     accept_rejects_others: bool = True
@@ -148,11 +143,4 @@ class Settings(QObject):
     def save(self) -> None:
         """Write the JSON atomically so a crash never leaves half a file."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".settings-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(dataclasses.asdict(self.values), fh, indent=2)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write(self.path, json.dumps(dataclasses.asdict(self.values), indent=2))

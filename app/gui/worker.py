@@ -13,7 +13,7 @@ from app.gui.settings import Settings
 
 def cull_options(settings: Settings, **overrides: Any):
     """The pipeline's CullOptions from the preferences (the CLI builds the same object)."""
-    from app.pipeline import CullOptions
+    from app.options import CullOptions
 
     values = {
         "scorer": settings.scorer,
@@ -22,7 +22,7 @@ def cull_options(settings: Settings, **overrides: Any):
         "time_gap_s": settings.time_gap_s,
         "similarity": settings.similarity,
         "sidecar_style": settings.sidecar_style,
-        "reject_others": settings.xmp_scheme == "reject_others",
+        "xmp_scheme": settings.xmp_scheme,
         "workers": settings.decode_workers or None,
     }
     values.update(overrides)
