@@ -5,16 +5,19 @@ from __future__ import annotations
 from dataclasses import fields
 from datetime import datetime
 
-from .models import Decision, Photo, Run, Score
+from .models import Decision, Move, Photo, Run, Score, Sidecar
 from .records import (
     DecisionSource,
     DecisionState,
     Flag,
+    MoveRecord,
+    MoveState,
     PhotoInfo,
     PhotoRecord,
     RunRecord,
     RunStatus,
     ScoreRecord,
+    SidecarRecord,
 )
 
 # PhotoInfo fields stored as plain columns of the same name.
@@ -75,4 +78,29 @@ def run_record(row: Run) -> RunRecord:
         options=dict(row.options or {}),
         counts=dict(row.counts or {}),
         error=row.error,
+    )
+
+
+def sidecar_record(row: Sidecar) -> SidecarRecord:
+    return SidecarRecord(
+        photo_id=row.photo_id,
+        relpath=row.relpath,
+        size=row.size,
+        mtime_ns=row.mtime_ns,
+        rating=row.rating,
+        label=row.label,
+        written=bool(row.written),
+        claimed=frozenset(name for name in row.claimed.split(",") if name),
+    )
+
+
+def move_record(row: Move) -> MoveRecord:
+    return MoveRecord(
+        batch=row.batch,
+        dest=row.dest,
+        root=row.root,
+        photo_id=row.photo_id,
+        source=row.source,
+        target=row.target,
+        state=MoveState(row.state),
     )

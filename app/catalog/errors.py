@@ -7,8 +7,10 @@ from pathlib import Path
 
 from sqlalchemy import exc as sa_exc
 
+from app.errors import AppError
 
-class CatalogError(Exception):
+
+class CatalogError(AppError):
     """The catalog cannot be opened or written; the message names the file, the cause and a remedy."""
 
     def __init__(self, path: Path | str, cause: str, remedy: str = "") -> None:

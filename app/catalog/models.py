@@ -72,6 +72,7 @@ class Photo(Base):
     thumb_width: Mapped[int | None]
     thumb_height: Mapped[int | None]
     decode_error: Mapped[str | None]
+    read_warning: Mapped[str | None]
     first_seen: Mapped[datetime] = mapped_column(UtcDateTime)
     last_seen: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -158,3 +159,38 @@ class Run(Base):
     error: Mapped[str | None]
     pid: Mapped[int | None]
     host: Mapped[str | None]
+
+
+class Sidecar(Base):
+    """The last version of a photo's sidecar this app saw or wrote, and the marks in it."""
+
+    __tablename__ = "sidecars"
+    __table_args__ = (UniqueConstraint("photo_id", "relpath"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"))
+    relpath: Mapped[str]
+    size: Mapped[int]
+    mtime_ns: Mapped[int]
+    rating: Mapped[int | None]
+    label: Mapped[str | None]
+    written: Mapped[bool]
+    claimed: Mapped[str]
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Move(Base):
+    """One file moved by a journaled move of rejects (see app/moves.py)."""
+
+    __tablename__ = "moves"
+    __table_args__ = (Index("ix_moves_batch", "batch"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch: Mapped[str]
+    dest: Mapped[str]
+    root: Mapped[str]
+    photo_id: Mapped[int | None]
+    source: Mapped[str]
+    target: Mapped[str]
+    state: Mapped[str]
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -24,6 +24,13 @@ class DecisionSource(StrEnum):
     USER = "user"
 
 
+class MoveState(StrEnum):
+    PLANNED = "planned"  # recorded before the file moves
+    DONE = "done"
+    FAILED = "failed"  # never happened: undo skips it
+    UNDONE = "undone"
+
+
 class RunStatus(StrEnum):
     RUNNING = "running"
     COMPLETED = "completed"
@@ -62,6 +69,7 @@ class PhotoInfo:
     thumb_width: int | None = None
     thumb_height: int | None = None
     decode_error: str | None = None
+    read_warning: str | None = None  # e.g. damaged EXIF: reported again on every run
 
 
 @dataclass(frozen=True)
@@ -153,3 +161,31 @@ class RunRecord:
     options: Mapping[str, Any] = field(default_factory=dict)
     counts: Mapping[str, int] = field(default_factory=dict)
     error: str | None = None
+
+
+@dataclass(frozen=True)
+class SidecarRecord:
+    """A sidecar version the app saw or wrote: ``written`` when this app wrote it, and
+    ``claimed`` the marks this app set in it ("rating", "label")."""
+
+    photo_id: int
+    relpath: str
+    size: int
+    mtime_ns: int
+    rating: int | None
+    label: str | None
+    written: bool
+    claimed: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class MoveRecord:
+    """One file of a journaled move, as the catalog recorded it when the move was planned."""
+
+    batch: str
+    dest: str
+    root: str
+    photo_id: int | None
+    source: str
+    target: str
+    state: MoveState

@@ -26,7 +26,18 @@ from sqlalchemy.orm import Session, selectinload, undefer
 from . import connection, convert
 from .connection import DEFAULT_BUSY_TIMEOUT_S
 from .errors import CatalogError
-from .models import Decision, Photo, PhotoFile, Run, Score, Series, SeriesMembership, utc_now
+from .models import (
+    Decision,
+    Move,
+    Photo,
+    PhotoFile,
+    Run,
+    Score,
+    Series,
+    SeriesMembership,
+    Sidecar,
+    utc_now,
+)
 from .paths import default_catalog_path, normalize_relpath, normalize_root
 from .process import process_alive
 from .records import (
@@ -36,6 +47,8 @@ from .records import (
     DecisionSource,
     DecisionState,
     Flag,
+    MoveRecord,
+    MoveState,
     PhotoInfo,
     PhotoRecord,
     RunRecord,
@@ -43,6 +56,7 @@ from .records import (
     ScoreRecord,
     SeriesMember,
     SeriesView,
+    SidecarRecord,
 )
 from .schema import upgrade
 
@@ -290,10 +304,13 @@ class Catalog:
         *,
         new_root: str | PurePath | None = None,
         companions: Sequence[str | PurePath] | None = None,
+        sidecars: Mapping[str, str] | None = None,
     ) -> PhotoRecord:
         """Point a photo at its new place, keeping its scores, decisions and series.
 
-        ``companions`` replaces the other files' paths (relative to the new root); None keeps them.
+        ``companions`` replaces the other files' paths (relative to the new root); None keeps
+        them.  ``sidecars`` maps the old relative paths of its sidecars to the new ones, so
+        the record of what this app wrote moves with the files.
         Raises CatalogError when another photo is already recorded at the new path.
         """
         with self._write() as session:
@@ -316,6 +333,14 @@ class Catalog:
             photo.root, photo.relpath = root, relpath
             if companions is not None:
                 _set_companions(photo, companions)
+            for old, new in (sidecars or {}).items():
+                row = session.scalar(
+                    select(Sidecar).where(
+                        Sidecar.photo_id == photo_id, Sidecar.relpath == normalize_relpath(old)
+                    )
+                )
+                if row is not None:
+                    row.relpath = normalize_relpath(new)
             session.flush()
             return convert.photo_record(photo, False)
 
@@ -514,6 +539,100 @@ class Catalog:
             state = UNDECIDED if last_auto is None else convert.decision_state(last_auto)
             _append_decision(session, photo_id, state, previous, force=True)
             return previous
+
+    # -- sidecars ------------------------------------------------------------------------
+
+    def sidecar_records(self, photo_ids: Iterable[int]) -> dict[int, dict[str, SidecarRecord]]:
+        """``{photo_id: {sidecar relpath: record}}``: the versions this app last saw or wrote."""
+        found: dict[int, dict[str, SidecarRecord]] = {}
+        with self._read() as session:
+            for chunk in _chunks(list(photo_ids)):
+                for row in session.scalars(select(Sidecar).where(Sidecar.photo_id.in_(chunk))):
+                    found.setdefault(row.photo_id, {})[row.relpath] = convert.sidecar_record(row)
+        return found
+
+    def record_sidecars(self, records: Iterable[SidecarRecord]) -> None:
+        """Remember sidecar versions (one row per photo and sidecar path), in one transaction."""
+        rows = [
+            {
+                "photo_id": r.photo_id,
+                "relpath": normalize_relpath(r.relpath),
+                "size": r.size,
+                "mtime_ns": r.mtime_ns,
+                "rating": r.rating,
+                "label": r.label,
+                "written": r.written,
+                "claimed": ",".join(sorted(r.claimed)),
+                "seen_at": utc_now(),
+            }
+            for r in records
+        ]
+        if not rows:
+            return
+        statement = sqlite_insert(Sidecar)
+        statement = statement.on_conflict_do_update(
+            index_elements=[Sidecar.photo_id, Sidecar.relpath],
+            set_={
+                name: statement.excluded[name]
+                for name in ("size", "mtime_ns", "rating", "label", "written", "claimed", "seen_at")
+            },
+        )
+        with self._write() as session:
+            session.execute(statement, rows)
+
+    # -- moves ---------------------------------------------------------------------------
+
+    def record_moves(
+        self,
+        batch: str,
+        dest: str | PurePath,
+        moves: Sequence[tuple[int | None, str | PurePath, str | PurePath, str | PurePath]],
+    ) -> None:
+        """Record planned moves ``(photo_id, root, source, target)`` before any file moves."""
+        now = utc_now()
+        with self._write() as session:
+            session.add_all(
+                Move(
+                    batch=batch,
+                    dest=normalize_root(dest),
+                    root=normalize_root(root),
+                    photo_id=photo_id,
+                    source=str(source),
+                    target=str(target),
+                    state=MoveState.PLANNED.value,
+                    recorded_at=now,
+                )
+                for photo_id, root, source, target in moves
+            )
+
+    def set_move_state(
+        self, batch: str, source: str | PurePath, target: str | PurePath, state: MoveState
+    ) -> None:
+        with self._write() as session:
+            for row in session.scalars(
+                select(Move).where(
+                    Move.batch == batch, Move.source == str(source), Move.target == str(target)
+                )
+            ):
+                row.state = MoveState(state).value
+                row.recorded_at = utc_now()
+
+    def moves(self, batch: str) -> list[MoveRecord]:
+        """Every file of one batch, in the order the moves were planned."""
+        with self._read() as session:
+            rows = session.scalars(select(Move).where(Move.batch == batch).order_by(Move.id))
+            return [convert.move_record(row) for row in rows]
+
+    def move_batches(self, dest: str | PurePath) -> list[str]:
+        """The batches moved into ``dest``, oldest first."""
+        with self._read() as session:
+            rows = session.execute(
+                select(Move.batch, func.min(Move.id))
+                .where(Move.dest == normalize_root(dest))
+                .group_by(Move.batch)
+                .order_by(func.min(Move.id))
+            )
+            return [batch for batch, _first in rows]
 
     # -- runs ----------------------------------------------------------------------------
 
