@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from app.catalog import UNDECIDED, DecisionState, Flag
+from app.fileio import atomic_write
 from app.pipeline import CullResult
+from app.text import printable, spreadsheet_cell
 
 JSON_VERSION = 1
 CSV_COLUMNS = (
@@ -61,7 +63,7 @@ def to_json_dict(result: CullResult) -> dict[str, Any]:
 
 def write_json(result: CullResult, path: str | os.PathLike[str]) -> None:
     text = json.dumps(to_json_dict(result), indent=2, ensure_ascii=False) + "\n"
-    _write_atomically(Path(path), text)
+    atomic_write(Path(path), text)
 
 
 def write_csv(result: CullResult, path: str | os.PathLike[str]) -> None:
@@ -73,7 +75,7 @@ def write_csv(result: CullResult, path: str | os.PathLike[str]) -> None:
             decision = result.decisions.get(m.photo_id, UNDECIDED)
             rows.append(
                 {
-                    "path": m.path,
+                    "path": spreadsheet_cell(m.path),
                     "series": series.id,
                     "rank": m.rank,
                     "score": f"{m.score:.4f}",
@@ -85,24 +87,30 @@ def write_csv(result: CullResult, path: str | os.PathLike[str]) -> None:
             )
     listed = {row["path"] for row in rows}
     for problem in result.errors:
-        if problem.path not in listed:
+        cell = spreadsheet_cell(problem.path)
+        if cell not in listed:
             rows.append(
-                {**dict.fromkeys(CSV_COLUMNS, ""), "path": problem.path, "error": problem.error}
+                {
+                    **dict.fromkeys(CSV_COLUMNS, ""),
+                    "path": cell,
+                    "error": spreadsheet_cell(problem.error),
+                }
             )
     buffer = io.StringIO(newline="")
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS)
     writer.writeheader()
     writer.writerows(rows)
-    _write_atomically(Path(path), buffer.getvalue())
+    atomic_write(Path(path), buffer.getvalue())
 
 
 def summary_text(result: CullResult) -> str:
     """What the command prints on stdout: every series with its best frame, then problems."""
     lines = [
-        f"{result.root}: {result.stats.photos} photos in {result.stats.series} series "
-        f"(model {result.model['name']}, {result.model['weights']}, {result.model['device']})"
+        f"{printable(result.root)}: {result.stats.photos} photos in {result.stats.series} series "
+        f"(model {result.model['name']}, {printable(result.model['weights'])}, "
+        f"{result.model['device']})"
     ]
-    marks = {pid: decision_marks(decision) for pid, decision in result.decisions.items()}
+    marks = {pid: printable(decision_marks(d)) for pid, d in result.decisions.items()}
     width = max((len(text) for text in marks.values()), default=0)
     for series in result.series:
         when = (series.members[0].captured or "")[:19].replace("T", " ")
@@ -111,10 +119,17 @@ def summary_text(result: CullResult) -> str:
         for m in sorted(series.members, key=lambda member: member.rank):
             mark = "*" if m.rank == 1 and len(series.members) > 1 else " "
             decided = f"{marks.get(m.photo_id, ''):<{width}}  " if width else ""
-            lines.append(f"  {mark} {m.rank:>2}  {m.score:6.2f}  {decided}{m.path}")
+            lines.append(f"  {mark} {m.rank:>2}  {m.score:6.2f}  {decided}{printable(m.path)}")
     if result.errors:
         lines.append(f"Problems ({len(result.errors)}):")
-        lines.extend(f"  {problem.path}: {problem.error}" for problem in result.errors)
+        lines.extend(f"  {printable(problem)}" for problem in result.errors)
+    if result.kept_marks:
+        lines.append(
+            f"Kept: {result.kept_marks} burst frames carry marks a person made (here or in "
+            "another application); nothing automatic changed, rejected or moved them"
+        )
+    if result.moves is not None:
+        lines.append(printable(result.moves.summary()))
     stats = result.stats
     state = "interrupted" if result.cancelled else "done"
     lines.append(
@@ -148,13 +163,6 @@ def _decision_columns(decision: DecisionState) -> dict[str, Any]:
     return {
         "flag": decision.flag.value if decision.flag is not Flag.NONE else "",
         "rating": decision.rating,
-        "label": decision.label or "",
+        "label": spreadsheet_cell(decision.label or ""),
         "decision_source": decision.source.value if decided else "",
     }
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    temp = path.with_name(f".{path.name}.tmp")
-    with temp.open("w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
-    os.replace(temp, path)

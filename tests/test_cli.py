@@ -16,7 +16,7 @@ from test_photos_fixtures import burst, checksums, jpeg, scene
 
 from app.catalog import Catalog
 from app.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
-from app.xmp import read_marks
+from app.sidecars import read_marks
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d)?$")
 

@@ -15,7 +15,7 @@ from app.gui.main import main
 from app.gui.mainwindow import MainWindow
 from app.gui.models import SeriesFilter
 from app.gui.settings import Settings
-from app.xmp import read_marks, sidecar_paths
+from app.sidecars import read_marks, sidecar_paths
 
 pytestmark = pytest.mark.gui
 

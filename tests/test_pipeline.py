@@ -88,14 +88,14 @@ def test_changed_file_is_read_and_scored_again(tmp_path, shoot):
 
 
 def test_user_decisions_are_never_overwritten(tmp_path, shoot):
-    run_cull(shoot, options(tmp_path, reject_others=True))
+    run_cull(shoot, options(tmp_path, xmp_scheme="reject_others"))
     with Catalog(tmp_path / "catalog.sqlite3") as catalog:
         best = catalog.photo_by_path(shoot, "astronaut_02.jpg")
         other = catalog.photo_by_path(shoot, "astronaut_01.jpg")
         assert catalog.decision(other.id).flag is Flag.REJECT
         catalog.set_decision(best.id, flag=Flag.REJECT, source=DecisionSource.USER)
         catalog.set_decision(other.id, flag=Flag.PICK, source=DecisionSource.USER)
-    run_cull(shoot, options(tmp_path, reject_others=True))
+    run_cull(shoot, options(tmp_path, xmp_scheme="reject_others"))
     with Catalog(tmp_path / "catalog.sqlite3") as catalog:
         assert catalog.decision(best.id).flag is Flag.REJECT
         assert catalog.decision(other.id).flag is Flag.PICK

@@ -294,19 +294,17 @@ class MainWindow(QMainWindow):
         return self.job is not None and self.job.isRunning()
 
     def _on_progress(self, event) -> None:
-        stage = str(getattr(event, "stage", ""))
-        done, total = int(getattr(event, "done", 0) or 0), int(getattr(event, "total", 0) or 0)
-        message = str(getattr(event, "message", "") or "")
+        stage, done, total, message = str(event.stage), event.done, event.total, event.message
         if stage not in ("problem", "note"):
             self.progress.update_progress(stage, done, total, message)
         self.bus.progress.emit(stage, done, total, message)
-        problem = getattr(event, "problem", None)
+        problem = event.problem
         if problem is not None:
             self.bus.error.emit(str(problem.path), str(problem.error))
         if stage == "note":
             self.bus.message.emit(message)
         # re-read the catalog only when there is something new to show: ranked series
-        if getattr(event, "series", None) is not None and not self._reload_timer.isActive():
+        if event.series is not None and not self._reload_timer.isActive():
             self._reload_timer.start()
 
     def _on_cull_done(self, result) -> None:
@@ -315,11 +313,11 @@ class MainWindow(QMainWindow):
             self.library.model = (
                 f"{result.model.get('name', '')} ({result.model.get('weights', '')})"
             )
-        for where, message in _problems(result):
-            self.bus.error.emit(where, message)
+        for problem in result.errors:
+            self.bus.error.emit(problem.path, problem.error)
         self.reload()
-        self.bus.cull_finished.emit(_summary(result))
-        self.bus.message.emit(_summary(result))
+        self.bus.cull_finished.emit(result.summary())
+        self.bus.message.emit(result.summary())
 
     def _on_cull_failed(self, message: str) -> None:
         self.bus.error.emit("Cull", message)
@@ -607,8 +605,8 @@ class MainWindow(QMainWindow):
         written, problems = write_sidecars(
             self.catalog, self.library.root, self.settings, photo_ids
         )
-        for where, message in problems:
-            self.bus.error.emit(where, message)
+        for problem in problems:
+            self.bus.error.emit(problem.path, problem.error)
         if not quiet:
             self.bus.message.emit(f"Wrote {written} XMP sidecar(s)")
         return written
@@ -629,8 +627,8 @@ class MainWindow(QMainWindow):
         ):
             return 0
         moved, problems = move_rejects(self.catalog, self.library.root, target)
-        for where, message in problems:
-            self.bus.error.emit(where, message)
+        for problem in problems:
+            self.bus.error.emit(problem.path, problem.error)
         self.bus.message.emit(f"Moved {moved} rejected photo(s) to {target}")
         self.reload()
         return moved
@@ -642,8 +640,8 @@ class MainWindow(QMainWindow):
 
         target = str(Path(self.library.root) / self.settings.rejects_folder)
         restored, problems = undo_move(self.catalog, target)
-        for where, message in problems:
-            self.bus.error.emit(where, message)
+        for problem in problems:
+            self.bus.error.emit(problem.path, problem.error)
         self.bus.message.emit(f"Put back {restored} file(s)")
         self.reload()
 
@@ -684,22 +682,3 @@ class MainWindow(QMainWindow):
         if self.catalog is not None:
             self.catalog.close()
             self.catalog = None
-
-
-def _problems(result) -> list[tuple[str, str]]:
-    """(file, message) pairs from a CullResult's per-file errors."""
-    found = []
-    for problem in getattr(result, "problems", None) or getattr(result, "errors", None) or []:
-        where = getattr(problem, "path", None) or getattr(problem, "rel", None) or ""
-        message = (
-            getattr(problem, "message", None) or getattr(problem, "error", None) or str(problem)
-        )
-        found.append((str(where), str(message)))
-    return found
-
-
-def _summary(result) -> str:
-    summary = getattr(result, "summary", None)
-    if callable(summary):
-        return str(summary())
-    return str(summary) if summary else "Cull finished"

@@ -22,6 +22,9 @@ from app.photos.formats import HEIF_EXTENSIONS, is_raw, suffix
 MAX_SOURCE_PIXELS = 400_000_000
 # Never hand out more than this many pixels, whatever the caller asks for.
 MAX_OUTPUT_PIXELS = 50_000_000
+# Pillow's own decompression-bomb guard starts at 89 MP, below real medium-format sensors
+# (102 MP, 151 MP): it guards at the same limit as this module instead.
+Image.MAX_IMAGE_PIXELS = MAX_SOURCE_PIXELS
 
 _heif_registered = False
 

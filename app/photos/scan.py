@@ -10,10 +10,15 @@ import errno
 import os
 import stat
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.errors import Problem
 from app.photos.formats import RAW_EXTENSIONS, is_photo, is_quiet, is_raw, suffix
+
+# The move journal's name (app.moves.journal): a folder holding one received moved rejects.
+MOVE_JOURNAL_NAME = ".fgaesq-moves.jsonl"
 
 # When a RAW has several same-stem siblings, the one higher in this list decodes for it.
 _PREVIEW_PREFERENCE = (
@@ -54,16 +59,10 @@ class PhotoFile:
         return (self.path, *self.companions)
 
 
-@dataclass(frozen=True)
-class ScanProblem:
-    rel: str
-    error: str
-
-
 @dataclass
 class ScanResult:
     photos: list[PhotoFile] = field(default_factory=list)
-    problems: list[ScanProblem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
 
 def display_path(rel: str) -> str:
@@ -80,21 +79,27 @@ def relative_name(path: Path, root: Path) -> str:
     return display_path(path.relative_to(root).as_posix())
 
 
-def scan_folder(root: Path | str, recursive: bool = True) -> ScanResult:
+def scan_folder(
+    root: Path | str, recursive: bool = True, skip: Iterable[Path | str] = ()
+) -> ScanResult:
     """List the photos under ``root``.
 
     Symbolic links are followed, but each directory and each file is visited once (by device
-    and inode), so loops and links to already-seen photos are harmless.  Problems (unreadable
-    folders, broken links, unsupported formats) are collected, never raised.
+    and inode), so loops and links to already-seen photos are harmless.  Subfolders that
+    rejects were moved into (they hold a move journal) and the folders in ``skip`` are passed
+    over.  Only regular files are photos: a FIFO or device named like a photo is reported,
+    never opened.  Problems (unreadable folders, broken links, unsupported formats) are
+    collected, never raised.
     """
     root = Path(os.path.abspath(root))
+    skipped = {_identity(Path(os.path.abspath(folder))) for folder in skip} - {None}
     result = ScanResult()
     found: list[tuple[Path, os.stat_result]] = []
     seen_dirs: set[tuple[int, int]] = set()
     seen_files: set[tuple[int, int]] = set()
 
     def problem(path: Path, message: str) -> None:
-        result.problems.append(ScanProblem(relative_name(path, root), message))
+        result.problems.append(Problem(relative_name(path, root), message))
 
     def walk(directory: Path) -> None:
         try:
@@ -122,10 +127,14 @@ def scan_folder(root: Path | str, recursive: bool = True) -> ScanResult:
                     problem(path, _describe_os_error(exc, "file"))
                 continue
             if stat.S_ISDIR(st.st_mode):
-                if recursive and not entry.name.startswith("."):
+                if recursive and not entry.name.startswith(".") and not _passed_over(path, st):
                     walk(path)
                 continue
-            if not stat.S_ISREG(st.st_mode) or is_quiet(path):
+            if is_quiet(path):
+                continue
+            if not stat.S_ISREG(st.st_mode):
+                if is_photo(path):
+                    problem(path, f"{_special_kind(st.st_mode)}, not a photo file: not opened")
                 continue
             if not is_photo(path):
                 problem(path, f"unsupported format ({suffix(path) or 'no extension'})")
@@ -135,6 +144,14 @@ def scan_folder(root: Path | str, recursive: bool = True) -> ScanResult:
                 continue
             seen_files.add(file_key)
             found.append((path, st))
+
+    def _passed_over(folder: Path, st: os.stat_result) -> bool:
+        if (st.st_dev, st.st_ino) in skipped:
+            return True
+        try:
+            return stat.S_ISREG(os.stat(folder / MOVE_JOURNAL_NAME).st_mode)
+        except OSError:
+            return False
 
     walk(root)
     result.photos = _pair_raw_with_previews(found, root)
@@ -183,6 +200,22 @@ def _photo(
     )
 
 
+def _identity(folder: Path) -> tuple[int, int] | None:
+    try:
+        st = folder.stat()
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def _special_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device or special file"
+
+
 def _describe_os_error(exc: OSError, what: str) -> str:
     if exc.errno == errno.ELOOP:
         return "symbolic link loop"
@@ -196,7 +229,6 @@ def _describe_os_error(exc: OSError, what: str) -> str:
 __all__ = [
     "RAW_EXTENSIONS",
     "PhotoFile",
-    "ScanProblem",
     "ScanResult",
     "display_path",
     "scan_folder",

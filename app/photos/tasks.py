@@ -7,9 +7,14 @@ only fails that photo.
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
+import threading
+import time
+import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,9 +48,41 @@ class DecodeResult:
     error: str | None = None
 
 
-def ignore_interrupts() -> None:
-    """Pool initializer: Ctrl-C is handled once, by the parent, which then stops the pool."""
+def start_worker(parent_pid: int) -> None:
+    """Pool initializer: Ctrl-C is handled once, by the parent; the worker dies with it.
+
+    A worker whose run was killed (kill -9, a crash, a closed terminal) must not keep
+    decoding for minutes: on Linux the kernel kills it when its parent goes
+    (``PR_SET_PDEATHSIG``), and everywhere a watchdog thread ends it within a second of the
+    process that started the run disappearing.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent()
+    threading.Thread(
+        target=_watch_parent, args=(parent_pid,), name="parent-watchdog", daemon=True
+    ).start()
+
+
+def _die_with_parent() -> None:
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _watch_parent(parent_pid: int) -> None:
+    from app.catalog.process import process_alive
+
+    while True:
+        time.sleep(0.5)
+        if not process_alive(parent_pid):
+            os._exit(1)
 
 
 def make_thumbnail(image: Image.Image) -> np.ndarray:
@@ -57,11 +94,20 @@ def make_thumbnail(image: Image.Image) -> np.ndarray:
 def read_for_grouping(task: tuple[int, Path, float]) -> ReadResult:
     """Metadata and grouping thumbnail of one photo; ``task`` is (index, file, mtime)."""
     index, path, mtime = task
-    try:
-        image = decode_image(path, THUMB_DECODE_SIZE)
-    except PhotoReadError as exc:
-        return ReadResult(index, error=str(exc))
-    metadata = read_metadata(path, fallback_mtime=mtime)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")  # Pillow warns about damaged EXIF: say it per photo
+        try:
+            image = decode_image(path, THUMB_DECODE_SIZE)
+        except PhotoReadError as exc:
+            return ReadResult(index, error=str(exc))
+        metadata = read_metadata(path, fallback_mtime=mtime)
+    said = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+    if said:
+        text = "; ".join(dict.fromkeys(said))
+        warning = (
+            f"{metadata.warning}; {text}" if metadata.warning else f"damaged metadata ({text})"
+        )
+        metadata = replace(metadata, warning=warning)
     return ReadResult(index, metadata, make_thumbnail(image).tobytes())
 
 

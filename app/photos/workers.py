@@ -18,7 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
-from app.photos.tasks import ignore_interrupts
+from app.photos.tasks import start_worker
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -35,7 +35,8 @@ class WorkerPool:
     """Runs ``fn(task)`` for many tasks; one pool is reused for every stage of a run."""
 
     def __init__(self, workers: int | None = None) -> None:
-        self.workers = workers or default_workers()
+        # never more processes than cores: more only add start-up time and memory
+        self.workers = max(1, min(workers or default_workers(), os.cpu_count() or 1))
         self._executor: ProcessPoolExecutor | None = None
         self._healthy: bool | None = None
 
@@ -46,7 +47,10 @@ class WorkerPool:
                 "forkserver" if "forkserver" in methods else "spawn"
             )
             self._executor = ProcessPoolExecutor(
-                self.workers, mp_context=context, initializer=ignore_interrupts
+                self.workers,
+                mp_context=context,
+                initializer=start_worker,
+                initargs=(os.getpid(),),
             )
         return self._executor
 

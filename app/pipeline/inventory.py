@@ -1,0 +1,208 @@
+"""Stage 1: what the run knows about each photo: from the catalog if unchanged, else read.
+
+A photo whose size and modification time match the catalog is not opened: its thumbnail,
+capture time and camera come from the catalog, and the problems found when it was read
+(damaged EXIF, say) are reported again.  A new file whose content the catalog knows under a
+path that is gone was moved or renamed: it is adopted with its scores and decisions.
+Everything else is read in the worker processes and stored as it arrives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from app.catalog import PhotoInfo, PhotoRecord, normalize_root
+from app.photos import PhotoFile, PhotoMetadata
+from app.photos.scan import relative_name
+from app.photos.tasks import THUMB_SIZE, ReadResult, content_hash, read_for_grouping
+from app.pipeline.context import RunContext
+from app.pipeline.results import Stage
+
+
+@dataclass
+class PhotoState:
+    """Working state of one photo during a run."""
+
+    file: PhotoFile
+    photo_id: int = 0
+    captured: str | None = None
+    seconds: float = 0.0
+    camera: str = ""
+    thumbnail: np.ndarray | None = None
+    fresh: bool = False  # read from disk this run (new or changed)
+
+
+class Inventory:
+    """Loads or reads every photo of a scan; problems go to the run's log."""
+
+    def __init__(self, run: RunContext) -> None:
+        self.run = run
+        self.catalog = run.catalog
+
+    def load_or_read(self, files: list[PhotoFile]) -> list[PhotoState]:
+        known = {
+            record.relpath: record
+            for record in self.catalog.photos(self.run.root, with_thumbnails=True)
+        }
+        present = {f.rel for f in files}
+        ready: list[PhotoState] = []
+        pending: list[PhotoFile] = []
+        for file in files:
+            record = known.get(file.rel)
+            unchanged = record is not None and (record.size, record.mtime_ns) == (
+                file.size,
+                file.mtime_ns,
+            )
+            if unchanged and record.decode_error:
+                self.run.problem(file.rel, record.decode_error)  # known unreadable: not retried
+            elif unchanged and record.thumbnail:
+                if record.read_warning:
+                    self.run.problem(file.rel, record.read_warning)  # as on the first run
+                ready.append(from_record(file, record))
+            else:
+                pending.append(file)
+
+        to_read: list[tuple[PhotoFile, str | None]] = []
+        tasks = [(i, f.path) for i, f in enumerate(pending)]
+        hashes = dict(self.run.pool.map(content_hash, tasks, self.run.cancel))
+        catalogued = self.catalog.known_hashes(d for d in hashes.values() if d)
+        for index, file in enumerate(pending):
+            digest = hashes.get(index)
+            # A path the catalog already knows changed in place; anything else may have moved.
+            maybe_moved = digest in catalogued and file.rel not in known
+            moved = self._find_moved(digest, present) if maybe_moved else None
+            if moved is not None:
+                ready.append(self._adopt_moved(file, moved, digest))
+            else:
+                to_read.append((file, digest))
+        ready.extend(self._read(to_read))
+        return ready
+
+    def _find_moved(self, digest: str, present: set[str]) -> PhotoRecord | None:
+        """A catalog photo with this content whose old file is gone: the file was moved."""
+        for record in self.catalog.find_by_hash(digest):
+            if record.decode_error:
+                continue
+            if record.root == normalize_root(self.run.root):
+                still_there = record.relpath in present
+            else:
+                still_there = record.path.exists()
+            if not still_there:
+                return self.catalog.photo(record.id, with_thumbnail=True)
+        return None
+
+    def _adopt_moved(self, file: PhotoFile, record: PhotoRecord, digest: str) -> PhotoState:
+        root = self.run.root
+        self.catalog.move_photo(
+            record.id,
+            file.rel,
+            new_root=root,
+            companions=[relative_to_root(c, root) for c in file.companions],
+        )
+        names = PhotoInfo.__dataclass_fields__
+        info = PhotoInfo(
+            **{
+                **{name: getattr(record, name) for name in names},
+                "root": str(root),
+                "relpath": file.rel,
+                "size": file.size,
+                "mtime_ns": file.mtime_ns,
+                "content_hash": digest,
+                "companions": tuple(relative_to_root(c, root) for c in file.companions),
+            }
+        )
+        self.catalog.upsert_photo(info)
+        return from_record(file, record)
+
+    def _read(self, to_read: list[tuple[PhotoFile, str | None]]) -> list[PhotoState]:
+        total = len(to_read)
+        tasks = [(i, f.decode_path, f.mtime_ns / 1e9) for i, (f, _) in enumerate(to_read)]
+        photos: list[PhotoState] = []
+        crashed = lambda task, message: ReadResult(task[0], error=message)  # noqa: E731
+        outcomes = self.run.pool.map(read_for_grouping, tasks, self.run.cancel, crashed)
+        for done, outcome in enumerate(outcomes, start=1):
+            file, digest = to_read[outcome.index]
+            if outcome.error is not None:
+                self.run.problem(file.rel, outcome.error)
+                self.catalog.record_error(
+                    self.run.root, file.rel, outcome.error, size=file.size, mtime_ns=file.mtime_ns
+                )
+            else:
+                photos.append(self._store(file, digest, outcome.metadata, outcome.thumbnail))
+            self.run.emit(Stage.READ, done, total, file.rel)
+        return photos
+
+    def _store(
+        self, file: PhotoFile, digest: str | None, meta: PhotoMetadata, thumb: bytes
+    ) -> PhotoState:
+        root = self.run.root
+        if meta.warning:
+            self.run.problem(file.rel, meta.warning)
+        captured = meta.captured_iso()
+        photo_id = self.catalog.upsert_photo(
+            PhotoInfo(
+                root=str(root),
+                relpath=file.rel,
+                size=file.size,
+                mtime_ns=file.mtime_ns,
+                content_hash=digest,
+                companions=tuple(relative_to_root(c, root) for c in file.companions),
+                capture_time=captured,
+                capture_time_source=meta.time_source,
+                camera_make=meta.make,
+                camera_model=meta.model,
+                camera_serial=meta.serial,
+                thumbnail=thumb,
+                thumb_width=THUMB_SIZE,
+                thumb_height=THUMB_SIZE,
+                read_warning=meta.warning,
+            )
+        )
+        self.run.decoded.add(photo_id)
+        return PhotoState(
+            file=file,
+            photo_id=photo_id,
+            captured=captured,
+            seconds=wall_seconds(captured),
+            camera=meta.camera_key,
+            thumbnail=np.frombuffer(thumb, dtype=np.uint8).reshape(THUMB_SIZE, THUMB_SIZE),
+            fresh=True,
+        )
+
+
+def wall_seconds(captured: str | None) -> float:
+    if not captured:
+        return 0.0
+    try:
+        stamp = datetime.fromisoformat(captured)
+    except ValueError:
+        return 0.0
+    return stamp.replace(tzinfo=UTC).timestamp()
+
+
+def from_record(file: PhotoFile, record: PhotoRecord) -> PhotoState:
+    camera = "|".join(
+        part or "" for part in (record.camera_make, record.camera_model, record.camera_serial)
+    )
+    thumb = np.frombuffer(record.thumbnail or b"", dtype=np.uint8)
+    if thumb.size != THUMB_SIZE * THUMB_SIZE:
+        thumb = np.zeros((THUMB_SIZE, THUMB_SIZE), dtype=np.uint8)
+    return PhotoState(
+        file=file,
+        photo_id=record.id,
+        captured=record.capture_time,
+        seconds=wall_seconds(record.capture_time),
+        camera=camera,
+        thumbnail=thumb.reshape(THUMB_SIZE, THUMB_SIZE),
+    )
+
+
+def relative_to_root(path: Path, root: Path) -> str:
+    try:
+        return relative_name(Path(path), root)
+    except ValueError:
+        return str(path)

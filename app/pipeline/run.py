@@ -1,0 +1,286 @@
+"""The cull job: scan -> inventory -> sidecar marks -> group -> rank -> decisions -> sidecars -> moves.
+
+``run_cull`` is the one implementation behind the command line and the GUI.  It never
+writes to a photo: it reads files, writes the catalog, and on request XMP sidecars and
+journaled moves of rejects.  Work is committed to the catalog as it completes (photos as
+they are read, scores series by series), so an interrupted run leaves a consistent catalog
+and the next run picks up where it stopped.  A rerun on unchanged files decodes nothing and
+runs no model: thumbnails, capture times and scores come from the catalog.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+from app import heap
+from app.catalog import Catalog, CatalogError, RunStatus
+from app.grouping import GroupingParams, GroupItem, group_series
+from app.grouping import preload as preload_grouping
+from app.options import CullOptions, ScorerName
+from app.photos import scan_folder
+from app.photos.workers import WorkerPool, default_workers
+from app.pipeline.context import RunContext
+from app.pipeline.decisions import apply_automatic_decisions
+from app.pipeline.inventory import Inventory, PhotoState
+from app.pipeline.ranking import Ranking
+from app.pipeline.results import (
+    CullError,
+    CullResult,
+    MoveOutcome,
+    ProgressCallback,
+    SeriesResult,
+    Stage,
+)
+from app.scoring import Scorer, create_scorer
+
+
+def run_cull(
+    folder: str | os.PathLike[str],
+    options: CullOptions | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
+) -> CullResult:
+    """Cull ``folder``: group its photos into series and rank every series.
+
+    Args:
+        folder: the folder to cull (searched recursively unless ``options.recursive`` is off).
+        options: what to do; defaults to ``CullOptions()``.
+        progress: called with a ProgressEvent after each unit of work (from this thread).
+        cancel: when set, the run stops after the current unit of work; the result then has
+            ``cancelled=True`` and holds what was finished.
+
+    Raises:
+        CullError: the folder does not exist or is not a folder.
+        ScorerUnavailable: ``options.scorer == "fgaesq"`` and the model cannot be loaded.
+    """
+    return CullRun(folder, options or CullOptions(), progress, cancel).execute()
+
+
+class CullRun:
+    """One run over one folder; ``execute`` runs it once."""
+
+    def __init__(
+        self,
+        folder: str | os.PathLike[str],
+        options: CullOptions,
+        progress: ProgressCallback | None,
+        cancel: threading.Event | None,
+    ) -> None:
+        root = Path(os.path.abspath(os.fspath(folder)))
+        if not root.exists():
+            raise CullError(f"{root}: no such folder")
+        if not root.is_dir():
+            raise CullError(f"{root}: not a folder")
+        self.run = RunContext(root, options, progress, cancel)
+        self.options = options
+        self.started = time.perf_counter()
+        self.scorer: Scorer | None = None
+        self._temp_dir: tempfile.TemporaryDirectory | None = None
+
+    # -- the run ------------------------------------------------------------------------
+
+    def execute(self) -> CullResult:
+        # Choosing the scorer imports the model library (seconds); scanning and reading do not
+        # need it, so it loads in the background.  An explicit "fgaesq" fails before any work.
+        chooser = ThreadPoolExecutor(1, thread_name_prefix="fgaesq-scorer")
+        options = self.options
+        choice = chooser.submit(
+            create_scorer, options.scorer, options.weights, options.device, options.series_mode
+        )
+        chooser.shutdown(wait=False)
+        if options.scorer is ScorerName.FGAESQ:
+            self._take_scorer(choice)
+        catalog = self.run.catalog = self._open_catalog()
+        result = CullResult(root=self.run.root, model={}, catalog_path=catalog.path)
+        run_id = catalog.begin_run(self.run.root, options.as_record())
+        status, error = RunStatus.COMPLETED, None
+        try:
+            self._cull(result, choice)
+            if self.run.cancelled:
+                status = RunStatus.INTERRUPTED
+        except KeyboardInterrupt:
+            status = RunStatus.INTERRUPTED
+            raise
+        except BaseException as exc:
+            status, error = RunStatus.FAILED, f"{type(exc).__name__}: {exc}"
+            raise
+        finally:
+            if self.run.pool is not None:
+                self.run.pool.close(cancel=status is not RunStatus.COMPLETED)
+            self._finish(result, run_id, status, error)
+        self.run.emit(Stage.DONE, 1, 1, result.summary())
+        return result
+
+    def _open_catalog(self) -> Catalog:
+        try:
+            return Catalog.open(self.options.catalog_path)
+        except CatalogError as exc:
+            # Culling does not need history: go on with a throwaway catalog and say so.
+            self._temp_dir = tempfile.TemporaryDirectory(prefix="fgaesq-cull-")
+            self.run.temporary_catalog = True
+            self.run.note(
+                f"{exc}. This run uses a temporary catalog; its results are not remembered."
+            )
+            return Catalog(Path(self._temp_dir.name) / "catalog.sqlite3")
+
+    def _finish(
+        self, result: CullResult, run_id: int, status: RunStatus, error: str | None
+    ) -> None:
+        """Fill in what the result knows only at the end, record the run, release the catalog."""
+        scorer, options, run = self.scorer, self.options, self.run
+        if scorer is not None:
+            result.model = {
+                "name": scorer.name,
+                "weights": scorer.weights_id,
+                "device": scorer.device,
+            }
+        else:  # stopped before the scorer was needed
+            result.model = {
+                "name": str(options.scorer),
+                "weights": options.weights or "",
+                "device": str(options.device),
+            }
+        result.cancelled = status is RunStatus.INTERRUPTED
+        result.errors = run.problems
+        result.notes = run.notes
+        result.stats.decoded = len(run.decoded)
+        result.stats.seconds = round(time.perf_counter() - self.started, 3)
+        try:
+            counts = {
+                "photos": result.stats.photos,
+                "series": result.stats.series,
+                "decoded": result.stats.decoded,
+                "scored": result.stats.scored,
+                "cached": result.stats.cached,
+                "seconds": result.stats.seconds,
+                "errors": len(run.problems),
+            }
+            run.catalog.finish_run(run_id, status, counts, error)
+        finally:
+            run.catalog.close()
+            if self._temp_dir is not None:
+                self._temp_dir.cleanup()
+
+    def _take_scorer(self, choice: Future) -> Scorer:
+        if self.scorer is None:
+            picked = choice.result()
+            self.scorer = picked.scorer
+            # the model's weights and modules live as long as the run: keep the cyclic
+            # collector from walking them (and pausing every thread) while ranking
+            heap.freeze_long_lived()
+            if picked.note:
+                self.run.note(picked.note)
+        return self.scorer
+
+    def _cull(self, result: CullResult, choice: Future) -> None:
+        run = self.run
+        preload_grouping()
+        run.emit(Stage.SCAN, 0, 0, f"Scanning {run.root}")
+        skip = [Path(self.options.move_rejects)] if self.options.move_rejects else []
+        scan = scan_folder(run.root, recursive=self.options.recursive, skip=skip)
+        run.add_problems(scan.problems)
+        run.emit(Stage.SCAN, len(scan.photos), len(scan.photos), f"{len(scan.photos)} photos found")
+        run.pool = WorkerPool(
+            min(self.options.workers or default_workers(), max(1, len(scan.photos)))
+        )
+        photos = Inventory(run).load_or_read(scan.photos)
+        if run.cancelled:
+            return
+        sidecars = self._take_sidecar_marks(photos)
+        groups = self._group(photos)
+        ranking = Ranking(run, self._take_scorer(choice))
+        result.series = ranking.rank(groups)
+        result.stats.photos = sum(len(s.members) for s in result.series)
+        result.stats.series = len(result.series)
+        result.stats.scored = ranking.scored
+        result.stats.cached = result.stats.photos - ranking.scored
+        if not run.cancelled:
+            result.kept_marks = apply_automatic_decisions(
+                run.catalog, result.series, self.options.xmp_scheme
+            )
+            if result.kept_marks:
+                run.note(
+                    f"{result.kept_marks} burst frames carry marks a person made (here or in "
+                    "another application): they were not marked, rejected or moved automatically"
+                )
+            if self.options.write_xmp:
+                self._write_sidecars(sidecars, result.series)
+            if self.options.move_rejects and not run.cancelled:
+                result.moves = self._move_rejects(sidecars)
+        result.decisions = run.catalog.decisions(
+            m.photo_id for s in result.series for m in s.members
+        )
+
+    # -- stages ---------------------------------------------------------------------------
+
+    def _take_sidecar_marks(self, photos: list[PhotoState]):  # -> FolderSidecars
+        """Marks other applications (or people) wrote into sidecars become decisions first."""
+        from app.sidecars import FolderSidecars
+
+        sidecars = FolderSidecars(self.run.catalog, self.run.root)
+        report = sidecars.import_marks([p.photo_id for p in photos])
+        self.run.add_problems(report.problems)
+        for line in report.notes():
+            self.run.note(line)
+        return sidecars
+
+    def _group(self, photos: list[PhotoState]) -> list[list[PhotoState]]:
+        run = self.run
+        run.emit(Stage.GROUP, 0, len(photos), "Grouping into series")
+        params = GroupingParams(self.options.time_gap_s, self.options.similarity)
+        items = [GroupItem(p.file.rel, p.camera, p.seconds, p.thumbnail) for p in photos]
+        groups = [[photos[i] for i in members] for members in group_series(items, params)]
+        run.catalog.replace_series(
+            run.root,
+            [[p.photo_id for p in g] for g in groups],
+            {"time_gap_s": params.max_gap, "similarity": params.min_similarity},
+        )
+        run.emit(Stage.GROUP, len(photos), len(photos), f"{len(groups)} series")
+        return groups
+
+    def _write_sidecars(self, sidecars, series: list[SeriesResult]) -> None:
+        ids = [m.photo_id for s in series for m in s.members]
+        for line in sidecars.notes():
+            self.run.note(line)
+        report = sidecars.write(
+            self.options.xmp_scheme,
+            self.options.sidecar_style,
+            ids,
+            progress=lambda done, total: self.run.emit(Stage.SIDECARS, done, total),
+        )
+        self.run.add_problems(report.problems)
+        for line in report.notes():
+            self.run.note(line)
+
+    def _move_rejects(self, sidecars) -> MoveOutcome:
+        from app.moves import MoveError, move_rejects, rejected_photos
+
+        run, dest = self.run, str(self.options.move_rejects)
+        outcome = MoveOutcome(dest=dest)
+        if run.temporary_catalog:
+            run.problem(
+                dest,
+                "nothing was moved: moves are recorded in the catalog so they can be undone, "
+                "and the catalog could not be opened",
+            )
+            outcome.failed = True
+            return outcome
+        rejected = rejected_photos(run.catalog, run.root)
+        outcome.wanted = len(rejected)
+        run.emit(Stage.MOVES, 0, len(rejected), f"Moving {len(rejected)} rejects")
+        try:
+            report = move_rejects(rejected, dest, catalog=run.catalog, names=sidecars.names)
+        except MoveError as exc:
+            run.problem(dest, str(exc))
+            outcome.failed = True
+            return outcome
+        run.add_problems(report.problems)
+        outcome.moved, outcome.journal = len(report.photo_ids), str(report.journal)
+        outcome.failed = not report.complete
+        run.emit(Stage.MOVES, outcome.moved, len(rejected), f"journal: {report.journal}")
+        return outcome
