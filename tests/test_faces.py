@@ -7,6 +7,7 @@ says how they are made.  The models are the shipped MediaPipe models on LiteRT.
 
 from __future__ import annotations
 
+import json
 import math
 import sys
 from dataclasses import replace
@@ -324,3 +325,38 @@ def test_the_shipped_models_match_their_checksums():
 def test_an_image_that_is_not_rgb_is_refused_clearly(analyzer):
     with pytest.raises(ValueError, match=r"\(H, W, 3\)"):
         analyzer.analyze(np.zeros((10, 10), dtype=np.uint8))
+
+
+# The bundled samples --------------------------------------------------------------------
+
+SAMPLES = Path(__file__).resolve().parents[1] / "resources" / "samples" / "bursts"
+
+
+def test_the_sample_portrait_burst_shows_the_closed_eye_rule(analyzer):
+    """The sharpest frame of the portrait burst has closed eyes: the scores pick it, the rule
+    picks the best frame with open eyes, as truth.json says."""
+    from app.faces import choose_pick
+    from app.photos import decode_image
+    from app.scoring import TechnicalScorer
+
+    truth = json.loads((SAMPLES / "truth.json").read_text(encoding="utf-8"))
+    series = next(s for s in truth["series"] if "pick_reason" in s)
+    names = [m["path"] for m in series["members"]]
+    images = [decode_image(SAMPLES / name, 1024) for name in names]
+    faces = [analyzer.analyze(image) for image in images]
+    for member, found in zip(series["members"], faces, strict=True):
+        assert len(found) == 1
+        assert found[0].eyes == ("closed" if member["defect"] == "closed_eyes" else "open")
+    decision = choose_pick(TechnicalScorer().rank_series(images), faces)
+    assert names[decision.by_score] == series["best_by_score"]
+    assert names[decision.pick] == series["best"]
+    assert decision.reason == series["pick_reason"]
+
+
+def test_no_other_sample_photo_has_closed_eyes(analyzer):
+    from app.photos import decode_image
+
+    for path in sorted(SAMPLES.glob("*.jpg")):
+        if path.name != "portrait_02.jpg":
+            faces = analyzer.analyze(decode_image(path, 1024))
+            assert all(face.eyes != "closed" for face in faces), path.name

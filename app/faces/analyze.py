@@ -138,7 +138,7 @@ class FaceAnalyzer:
             eye_points = np.concatenate([eye.lids for eye in landmarks.eyes])
             faces.append(
                 Face(
-                    box=detection.box,
+                    box=_clipped(detection.box, preview.size),
                     detection_score=detection.score,
                     eyes=verdict.state,
                     confidence=verdict.confidence,
@@ -159,6 +159,14 @@ def _as_pil(image: ImageLike) -> Image.Image:
     if array.ndim != 3 or array.shape[2] != 3:
         raise ValueError(f"expected an (H, W, 3) RGB array, got shape {array.shape}")
     return Image.fromarray(array.astype(np.uint8, copy=False), "RGB")
+
+
+def _clipped(box: tuple[float, ...], size: tuple[int, int]) -> tuple[float, float, float, float]:
+    """The part of a box inside the image (a face cut by the frame's edge keeps its visible part)."""
+    x, y, w, h = box
+    left, top = max(0.0, x), max(0.0, y)
+    right, bottom = min(float(size[0]), x + w), min(float(size[1]), y + h)
+    return left, top, max(0.0, right - left), max(0.0, bottom - top)
 
 
 def _scaled(detection: Detection, factor: float) -> Detection:
