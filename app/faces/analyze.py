@@ -48,7 +48,7 @@ class FaceOptions:
 
     detector: str = "full"
     tile_grid: int = 1
-    refine_below: float = 12.0
+    refine_below: float = 10.0
     max_faces: int = 20
     thresholds: EyeThresholds = field(default_factory=EyeThresholds)
 
