@@ -165,9 +165,14 @@ def test_a_large_face_never_asks_for_the_source(analyzer):
     assert only_face(analyzer, ASTRONAUT.load(), source).eyes == "open"
 
 
-def test_a_source_that_gives_nothing_leaves_the_face_unknown(analyzer):
+def test_a_source_that_gives_nothing_or_fails_leaves_the_face_unknown(analyzer):
     preview = ASTRONAUT.load().resize((154, 154), Image.Resampling.LANCZOS)
     assert only_face(analyzer, preview, lambda: None).eyes == "unknown"
+
+    def unreadable():
+        raise OSError("truncated file")
+
+    assert only_face(analyzer, preview, unreadable).eyes == "unknown"
 
 
 # Head pose and the rules that make a verdict unknown ------------------------------------
@@ -360,3 +365,11 @@ def test_no_other_sample_photo_has_closed_eyes(analyzer):
         if path.name != "portrait_02.jpg":
             faces = analyzer.analyze(decode_image(path, 1024))
             assert all(face.eyes != "closed" for face in faces), path.name
+
+
+def test_results_cross_process_boundaries(analyzer):
+    """Decode workers are processes: a face must pickle and come back equal."""
+    import pickle
+
+    faces = analyzer.analyze(ASTRONAUT.load())
+    assert pickle.loads(pickle.dumps(faces)) == faces

@@ -9,7 +9,6 @@ worker process.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -24,7 +23,7 @@ from app.faces.eyes import (
     eye_region_brightness,
     eye_width,
 )
-from app.faces.landmarks import FaceLandmarks, LandmarkModels, face_roi
+from app.faces.landmarks import LandmarkModels, face_roi
 from app.faces.pose import HeadPose, head_pose
 from app.faces.runtime import FULL_RANGE_DETECTOR, SHORT_RANGE_DETECTOR
 from app.faces.sharpness import detail_map, eye_band, frame_detail, relative_sharpness
@@ -107,6 +106,7 @@ class FaceAnalyzer:
             image: the preview, an (H, W, 3) uint8 array or a PIL image.
             source: returns the same photo at a higher resolution (same orientation and
                 framing), or None; called at most once, only for faces too small here.
+                If it raises, the faces are judged on the preview alone.
         """
         preview = _as_pil(image)
         detections = self.detector.detect(preview, self.options.tile_grid)
@@ -187,17 +187,18 @@ class _LazySource:
         self._image: Image.Image | None = None
         self._gray: np.ndarray | None = None
         self._tried = False
-        self._lock = threading.Lock()
 
     def available(self) -> bool:
         return self._callback is not None and not (self._tried and self._image is None)
 
     def get(self) -> tuple[Image.Image | None, float]:
-        with self._lock:
-            if not self._tried:
-                self._tried = True
+        if not self._tried:
+            self._tried = True
+            try:
                 result = self._callback() if self._callback else None
                 self._image = None if result is None else _as_pil(result)
+            except Exception:  # an unreadable original: the preview's verdict stands
+                self._image = None
         if self._image is None:
             return None, 1.0
         return self._image, self._image.width / self._preview_size[0]
@@ -208,4 +209,4 @@ class _LazySource:
         return self._gray
 
 
-__all__ = ["Face", "FaceAnalyzer", "FaceLandmarks", "FaceOptions", "SourceCallback"]
+__all__ = ["Face", "FaceAnalyzer", "FaceOptions", "ImageLike", "SourceCallback"]
