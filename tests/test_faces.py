@@ -136,6 +136,17 @@ def test_sunglasses_are_unknown_not_closed(analyzer, portrait):
     assert face.eyes == "unknown" and "hidden" in face.reason
 
 
+def test_a_face_turned_to_a_camera_viewfinder_is_unknown(analyzer):
+    """scikit-image's cameraman: head turned about 35-38 degrees and bowed, one eye behind
+    the camera.  Even with the pose limits lifted, the hidden eye keeps it unknown."""
+    image = Image.fromarray(skimage.data.camera()).convert("RGB")
+    face = only_face(analyzer, image)
+    assert face.eyes == "unknown" and face.reason == "face turned away"
+    lenient = EyeThresholds(max_yaw=90, max_pitch_down=90)
+    face = only_face(FaceAnalyzer(FaceOptions(thresholds=lenient)), image)
+    assert face.eyes == "unknown" and "hidden" in face.reason
+
+
 def test_a_face_too_small_to_judge_is_unknown_and_a_sharper_source_decides(analyzer):
     """At 0.3x the astronaut's eyes are about 5 px wide: unknown.  Given the original as the
     higher-resolution source, the same preview is judged, open or closed."""
