@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -384,3 +385,21 @@ def test_results_cross_process_boundaries(analyzer):
 
     faces = analyzer.analyze(ASTRONAUT.load())
     assert pickle.loads(pickle.dumps(faces)) == faces
+
+
+def test_loading_the_models_prints_nothing(tmp_path):
+    """LiteRT's native log line must not land among the cull's progress bars."""
+    import subprocess
+
+    code = "from app.faces import FaceAnalyzer; FaceAnalyzer(); print('done')"
+    repo = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=repo,
+        env={**os.environ, "PYTHONPATH": str(repo)},
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "done\n" and result.stderr == ""

@@ -10,7 +10,11 @@ core, and one thread is what the per-face budget is measured on.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -90,8 +94,9 @@ class TFLiteModel:
         if hashlib.sha256(content).hexdigest() != spec.sha256:
             raise FacesUnavailable(f"face model damaged: {path} (SHA-256 does not match)")
         try:
-            self._interpreter = Interpreter(model_content=content, num_threads=1)
-            self._interpreter.allocate_tensors()
+            with _native_stderr_silenced():
+                self._interpreter = Interpreter(model_content=content, num_threads=1)
+                self._interpreter.allocate_tensors()
         except Exception as exc:  # LiteRT raises plain RuntimeError/ValueError
             raise FacesUnavailable(f"face model {path.name} does not load: {exc}") from exc
         self.spec = spec
@@ -103,3 +108,22 @@ class TFLiteModel:
         self._interpreter.set_tensor(self._input, np.ascontiguousarray(batch, dtype=np.float32))
         self._interpreter.invoke()
         return [self._interpreter.get_tensor(index).copy() for index in self._outputs]
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """LiteRT's C++ core prints "INFO: Created TensorFlow Lite XNNPACK delegate for CPU." to
+    the process's stderr, among the cull's progress bars; it has no switch for that."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no usable stderr: nothing to protect
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
