@@ -254,8 +254,51 @@ def make_samples(out: Path, width: int = 720, seed: int = 7) -> dict:
                 "best": name,
             }
         )
+    truth["series"].append(face_burst(out, len(truth["series"]) + 1))
     (out / "truth.json").write_text(json.dumps(truth, indent=2) + "\n", encoding="utf-8")
     return truth
+
+
+# A portrait burst in which the sharpest frame caught a blink: the scores alone would pick
+# it, the closed-eye rule picks the best frame with the eyes open.  Its own random stream,
+# so the other bursts stay as they are.
+FACE_FRAMES = (
+    ("motion", lambda im, rng: motion_blur(im, 9)),
+    ("closed_eyes", None),
+    ("slightly_soft", lambda im, rng: defocus(im, 0.6)),
+    ("underexposed", lambda im, rng: exposure(im, -2.0)),
+)
+
+
+def face_burst(out: Path, number: int, width: int = 720, seed: int = 11) -> dict:
+    """Write ``portrait_*.jpg`` (the astronaut framed from the top, eyes closed in one frame
+    by scripts/synthetic_faces.py) and return its truth entry."""
+    import synthetic_faces
+
+    rng = np.random.default_rng(seed)
+    source = synthetic_faces.ASTRONAUT
+    photo = source.load()
+    crop = photo.crop((0, 0, photo.width, round(photo.width * 2 / 3)))
+    scale = width / crop.width
+    base = crop.resize((width, round(width * 2 / 3)), Image.Resampling.LANCZOS)
+    closed = synthetic_faces.close_eyes(base, synthetic_faces.transform_eyes(source.eyes, scale))
+    start = T0 + timedelta(seconds=300)
+    members = []
+    for k, (defect, apply) in enumerate(FACE_FRAMES):
+        frame = shake(closed if apply is None else base, rng)
+        if apply is not None:
+            frame = apply(frame, rng)
+        name = f"portrait_{k + 1:02d}.jpg"
+        when = start + timedelta(seconds=0.2 * k + float(rng.uniform(0, 0.05)))
+        save_jpeg(frame, out / name, when, CAMERA_A)
+        members.append({"path": name, "defect": defect})
+    return {
+        "id": number,
+        "members": members,
+        "best": "portrait_03.jpg",
+        "best_by_score": "portrait_02.jpg",
+        "pick_reason": "eyes_open",
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
