@@ -155,24 +155,24 @@ def test_clear_drops_results_of_the_old_folder(qtbot, series_items, tmp_path):
 def test_settings_persist_emit_changed_and_survive_bad_files(qtbot, gui_env, tmp_path):  # noqa: F811
     settings = Settings()
     assert settings.path.parent == tmp_path / "config"
-    with qtbot.waitSignal(settings.changed) as blocker:
+    with qtbot.waitSignal(settings.auto_advance.changed) as blocker:
         settings.set("auto_advance", False)
-    assert blocker.args == ["auto_advance", False]
+    assert blocker.args == [False]
     settings.add_recent_folder(tmp_path)
     again = Settings()
-    assert again.auto_advance is False
-    assert again.recent_folders == [str(tmp_path.resolve())]
+    assert again.auto_advance.value is False
+    assert again.recent_folders.value == (str(tmp_path.resolve()),)
     with pytest.raises(KeyError):
         settings.set("no_such_preference", 1)
     with pytest.raises(ValueError):
         settings.set("auto_advance", "yes")
     settings.path.write_text("{ not json", encoding="utf-8")
     broken = Settings()
-    assert broken.auto_advance is True and broken.load_errors
+    assert broken.auto_advance.value is True and broken.load_errors
     settings.path.write_text(json.dumps({"time_gap_s": "abc", "device": "cpu"}), encoding="utf-8")
     partial = Settings()
-    assert partial.device == "cpu" and partial.load_errors
-    assert partial.time_gap_s == default_of("time_gap_s")  # the one default, not a copy
+    assert partial.device.value == "cpu" and partial.load_errors
+    assert partial.time_gap_s.value == default_of("time_gap_s")  # the one default, not a copy
 
 
 def test_zoom_to_100_percent_keeps_the_point_under_the_cursor(qtbot, series_items, thumbs):
@@ -227,3 +227,43 @@ def test_void_qt_calls_cannot_use_up_none(qtbot):
         label.setText("x")
     assert sys.getrefcount(None) > 0
     assert compat.affected("6.12.0", (3, 11)) and not compat.affected("6.12.0", (3, 12))
+
+
+def test_every_bus_signal_has_a_subscriber_and_every_key_one_command(qtbot, gui_env):  # noqa: F811
+    from PySide6.QtCore import QMetaMethod
+
+    from app.gui.bus import SignalBus
+    from app.gui.mainwindow import MainWindow
+
+    window = MainWindow(settings=Settings(), catalog_path=str(gui_env), run_pipeline=False)
+    qtbot.addWidget(window)
+    meta = SignalBus.staticMetaObject
+    signals = [
+        meta.method(i)
+        for i in range(meta.methodOffset(), meta.methodCount())
+        if meta.method(i).methodType() == QMetaMethod.MethodType.Signal
+    ]
+    assert len(signals) >= 12
+    unheard = [bytes(m.name()).decode() for m in signals if not window.bus.isSignalConnected(m)]
+    assert unheard == [], f"bus signals nobody subscribes to: {unheard}"
+    keys: dict[str, str] = {}
+    for cmd in window.commands:
+        for key in cmd.spec.keys:
+            assert key not in keys, f"{key} runs both {keys[key]} and {cmd.spec.name}"
+            keys[key] = cmd.spec.name
+    window.shutdown()
+
+
+def test_settings_take_defaults_choices_and_checks_from_the_cull_options(gui_env):  # noqa: F811
+    from app.options import CullOptions, ScorerName, XmpScheme
+
+    settings = Settings()
+    assert settings.cull_options() == CullOptions()
+    assert settings.scorer.choices is ScorerName and settings.xmp_scheme.choices is XmpScheme
+    assert settings.similarity.label == "Burst similarity"
+    with pytest.raises(ValueError, match="min-similarity"):
+        settings.set("similarity", 3.0)
+    with pytest.raises(ValueError, match="model"):
+        settings.set("scorer", "no-such-model")
+    settings.set("weights", "")
+    assert settings.weights.value is None

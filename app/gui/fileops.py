@@ -6,7 +6,6 @@ from collections.abc import Iterable
 
 from app.catalog import Catalog
 from app.errors import AppError, Problem
-from app.gui.settings import Settings
 from app.moves import move_rejects as journaled_move
 from app.moves import rejected_photos, undo_last
 from app.options import SidecarStyle, XmpScheme
@@ -14,13 +13,14 @@ from app.sidecars import FolderSidecars
 
 
 def write_sidecars(
-    catalog: Catalog, root: str, settings: Settings, photo_ids: Iterable[int] | None = None
+    catalog: Catalog,
+    root: str,
+    scheme: XmpScheme,
+    style: SidecarStyle,
+    photo_ids: Iterable[int] | None = None,
 ) -> tuple[int, list[Problem]]:
     """Make the folder's sidecars (or those of ``photo_ids``) say what the catalog says."""
-    sidecars = FolderSidecars(catalog, root)
-    report = sidecars.write(
-        XmpScheme(settings.xmp_scheme), SidecarStyle(settings.sidecar_style), photo_ids
-    )
+    report = FolderSidecars(catalog, root).write(scheme, style, photo_ids)
     return report.written, report.problems
 
 

@@ -80,7 +80,10 @@ class FolderLibrary:
         if runs:
             options = runs[0].options
             self.model = str(options.get("weights_id") or options.get("scorer") or "")
-        return [series_item(v, self.model) for v in self.catalog.series(self.root)]
+        series = [series_item(v, self.model) for v in self.catalog.series(self.root)]
+        for item in series:
+            item.frames = [self.with_details(f) for f in item.frames]
+        return series
 
     def decision(self, photo_id: int) -> DecisionState:
         return self.catalog.decision(photo_id)
@@ -96,31 +99,108 @@ class FolderLibrary:
     def decisions(self, photo_ids: Iterable[int]) -> dict[int, DecisionState]:
         return self.catalog.decisions(photo_ids)
 
-    def file_details(self, frame: FrameItem) -> FrameItem:
-        """The frame with exposure, camera and pixel size from the file, read once per photo."""
-        if frame.photo_id not in self._details:
-            meta = read_metadata(frame.path)
-            parts = [
-                f"{meta.exposure_time} s" if meta.exposure_time else "",
-                f"f/{meta.f_number:g}" if meta.f_number else "",
-                f"ISO {meta.iso}" if meta.iso else "",
-                f"{meta.focal_length:g} mm" if meta.focal_length else "",
-            ]
-            width, height = frame.width, frame.height
-            if not width:
-                try:
-                    with Image.open(frame.path) as image:  # reads the header only
-                        width, height = image.size
-                except (OSError, ValueError):
-                    pass  # RAW files and unreadable ones keep no size
-            self._details[frame.photo_id] = {
-                "exposure": "  ".join(p for p in parts if p),
-                "camera": frame.camera or " ".join(p for p in (meta.make, meta.model) if p),
-                "lens": meta.lens or "",
-                "width": width,
-                "height": height,
-            }
-        return replace(frame, **self._details[frame.photo_id])
+    def with_details(self, frame: FrameItem) -> FrameItem:
+        """The frame with exposure, lens and size filled in once they were read."""
+        details = self._details.get(frame.photo_id)
+        return replace(frame, **details) if details else frame
+
+    def has_details(self, photo_id: int) -> bool:
+        return photo_id in self._details
+
+    def remember_details(self, photo_id: int, details: dict) -> None:
+        self._details[photo_id] = details
+
+
+def read_details(frame: FrameItem) -> dict:
+    """Exposure, camera, lens and pixel size from the file (a worker thread calls this).
+
+    Raises OSError when the file cannot be read any more.
+    """
+    meta = read_metadata(frame.path)
+    parts = [
+        f"{meta.exposure_time} s" if meta.exposure_time else "",
+        f"f/{meta.f_number:g}" if meta.f_number else "",
+        f"ISO {meta.iso}" if meta.iso else "",
+        f"{meta.focal_length:g} mm" if meta.focal_length else "",
+    ]
+    width, height = frame.width, frame.height
+    if not width:
+        try:
+            with Image.open(frame.path) as image:  # reads the header only
+                width, height = image.size
+        except (OSError, ValueError):
+            pass  # RAW files and unreadable ones keep no size
+    return {
+        "exposure": "  ".join(p for p in parts if p),
+        "camera": frame.camera or " ".join(p for p in (meta.make, meta.model) if p),
+        "lens": meta.lens or "",
+        "width": width,
+        "height": height,
+    }
+
+
+class _DetailsJob(QRunnable):
+    def __init__(self, loader: DetailsLoader, frame: FrameItem, generation: int) -> None:
+        super().__init__()
+        self._loader, self._frame, self._generation = loader, frame, generation
+
+    def run(self) -> None:
+        try:
+            details = read_details(self._frame)
+        except Exception as exc:  # a file gone since the scan: shown, never fatal
+            self._loader._failed.emit(self._generation, self._frame.photo_id, str(exc))
+            return
+        self._loader._done.emit(self._generation, self._frame.photo_id, details)
+
+
+class DetailsLoader(QObject):
+    """Reads a frame's EXIF details on a worker thread, once per photo.
+
+    ``ready(photo_id, details)`` and ``failed(photo_id, message)`` arrive in the GUI thread;
+    results for a folder that is no longer open are dropped.
+    """
+
+    ready = Signal(int, object)
+    failed = Signal(int, str)
+    _done = Signal(int, int, object)
+    _failed = Signal(int, int, str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)
+        self._generation = 0
+        self._pending: set[int] = set()
+        self._done.connect(self._on_done)
+        self._failed.connect(self._on_failed)
+
+    def request(self, frame: FrameItem) -> None:
+        if frame.photo_id in self._pending:
+            return
+        self._pending.add(frame.photo_id)
+        self.pool.start(_DetailsJob(self, frame, self._generation))
+
+    def busy(self) -> bool:
+        return bool(self._pending)
+
+    def clear(self) -> None:
+        self._generation += 1
+        self.pool.clear()
+        self._pending.clear()
+
+    def shutdown(self) -> None:
+        self.clear()
+        self.pool.waitForDone()
+
+    def _on_done(self, generation: int, photo_id: int, details: dict) -> None:
+        if generation == self._generation:
+            self._pending.discard(photo_id)
+            self.ready.emit(photo_id, details)
+
+    def _on_failed(self, generation: int, photo_id: int, message: str) -> None:
+        if generation == self._generation:
+            self._pending.discard(photo_id)
+            self.failed.emit(photo_id, message)
 
 
 class _LoadJob(QRunnable):

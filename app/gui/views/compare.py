@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, Signal
+from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QGridLayout, QWidget
 
+from app.gui.commands import View
+from app.gui.controller import CullController
 from app.gui.items import FrameItem
 from app.gui.thumbnails import ThumbnailManager
 from app.gui.views.image_pane import ImagePane, ViewState
@@ -13,18 +15,37 @@ MAX_FRAMES = 4
 
 
 class CompareView(QWidget):
-    """Panes share one ViewState; the current frame's pane is outlined."""
+    """Panes share one ViewState; the current frame's pane is outlined.
 
-    frame_clicked = Signal(int)
+    With a controller it shows the frames the controller compares while compare is the
+    view, and a click on a pane makes that frame current.
+    """
 
-    def __init__(self, thumbnails: ThumbnailManager, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        thumbnails: ThumbnailManager,
+        controller: CullController | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.state = ViewState(self)
         self._thumbs = thumbnails
+        self.controller = controller
         self.panes: list[ImagePane] = []
         self._grid = QGridLayout(self)
         self._grid.setContentsMargins(0, 0, 0, 0)
         self._grid.setSpacing(2)
+        if controller is not None:
+            bus = controller.bus
+            bus.compare_changed.connect(lambda _frames: self._follow())
+            bus.view_changed.connect(lambda _view: self._follow())
+            bus.selection_changed.connect(lambda _series, photo: self.set_current(photo))
+            bus.frame_updated.connect(self.update_frame)
+
+    def _follow(self) -> None:
+        controller = self.controller
+        if controller is not None and controller.view is View.COMPARE:
+            self.show_frames(controller.frames_compared(), controller.photo_id)
 
     def frames(self) -> list[FrameItem]:
         return [p.frame for p in self.panes if p.frame is not None]
@@ -45,7 +66,8 @@ class CompareView(QWidget):
         columns = 2 if count == 4 else max(count, 1)
         for i in range(count):
             pane = ImagePane(self._thumbs, self.state, self)
-            pane.clicked.connect(self.frame_clicked)
+            if self.controller is not None:
+                pane.clicked.connect(self.controller.select_frame)
             self._grid.addWidget(pane, i // columns, i % columns)
             self.panes.append(pane)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QVBoxLayout, QWidget
 
+from app.gui.controller import CullController
 from app.gui.items import FrameItem, SeriesItem
 
 FIELDS = (
@@ -23,8 +24,11 @@ FIELDS = (
 
 
 class DetailsPanel(QFrame):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    """What is known about the current frame; EXIF details fill in once they were read."""
+
+    def __init__(self, controller: CullController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.controller = controller
         self.setObjectName("details")
         self.setMinimumWidth(240)
         layout = QVBoxLayout(self)
@@ -47,6 +51,15 @@ class DetailsPanel(QFrame):
             self.values[name] = value
         layout.addLayout(form)
         layout.addStretch(1)
+        controller.bus.selection_changed.connect(lambda *_: self._follow())
+        controller.bus.frame_updated.connect(self._on_frame_updated)
+
+    def _follow(self) -> None:
+        self.show_frame(self.controller.current_frame(), self.controller.current_series())
+
+    def _on_frame_updated(self, frame: FrameItem) -> None:
+        if frame.photo_id == self.controller.photo_id:
+            self._follow()
 
     def show_frame(self, frame: FrameItem | None, series: SeriesItem | None = None) -> None:
         if frame is None:

@@ -1,4 +1,4 @@
-"""A list view whose rows carry ids (Role.Id): select by id, step through, report the current id."""
+"""A list view whose rows carry ids (Role.Id): select by id, follow the controller's selection."""
 
 from __future__ import annotations
 
@@ -9,7 +9,16 @@ from app.gui.models import Role
 
 
 class KeyedListView(QListView):
-    current_changed = Signal(int)  # the current row's id, -1 for none
+    """``activated_id`` carries the id of a row the photographer made current (never -1).
+
+    Rows made current by ``select_id`` (the controller's selection shown) do not emit it.
+    """
+
+    activated_id = Signal(int)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._following = False
 
     def setModel(self, model) -> None:
         super().setModel(model)
@@ -28,21 +37,22 @@ class KeyedListView(QListView):
         return QModelIndex()
 
     def select_id(self, key: int) -> bool:
-        return self._select(self.index_of(key))
-
-    def move(self, step: int) -> bool:
-        """Make the row ``step`` rows away current; False past either end."""
-        row = self.currentIndex().row() + step if self.currentIndex().isValid() else 0
-        if not 0 <= row < self.model().rowCount():
-            return False
-        return self._select(self.model().index(row, 0))
-
-    def _select(self, idx: QModelIndex) -> bool:
-        if not idx.isValid():
-            return False
-        self.selectionModel().setCurrentIndex(idx, QItemSelectionModel.SelectionFlag.ClearAndSelect)
-        self.scrollTo(idx)
-        return True
+        """Show ``key`` as the current row (without reporting it back)."""
+        idx = self.index_of(key)
+        self._following = True
+        try:
+            if not idx.isValid():
+                self.selectionModel().clear()
+                return False
+            if idx != self.currentIndex() or not self.selectionModel().isSelected(idx):
+                self.selectionModel().setCurrentIndex(
+                    idx, QItemSelectionModel.SelectionFlag.ClearAndSelect
+                )
+            self.scrollTo(idx)
+            return True
+        finally:
+            self._following = False
 
     def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        self.current_changed.emit(current.data(Role.Id) if current.isValid() else -1)
+        if not self._following and current.isValid():
+            self.activated_id.emit(current.data(Role.Id))

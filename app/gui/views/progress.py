@@ -7,16 +7,23 @@ at most every ``INTERVAL_MS`` instead of painting the window hundreds of times.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer, Signal
+from collections.abc import Callable
+
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
+
+from app.gui.bus import SignalBus
+from app.pipeline import ProgressEvent, Stage
 
 INTERVAL_MS = 100
 
 
 class ProgressPanel(QWidget):
-    cancel_requested = Signal()
+    """Follows the cull on the bus; the Cancel button calls ``cancel``."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, bus: SignalBus, cancel: Callable[[], None], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -25,14 +32,17 @@ class ProgressPanel(QWidget):
         self.bar.setFixedWidth(220)
         self.cancel = QToolButton(self)
         self.cancel.setText("Cancel")
-        self.cancel.clicked.connect(self.cancel_requested)
+        self.cancel.clicked.connect(cancel)
         layout.addWidget(self.label)
         layout.addWidget(self.bar)
         layout.addWidget(self.cancel)
-        self._latest: tuple[str, int, int, str] | None = None
+        self._latest: ProgressEvent | None = None
         self._timer = QTimer(self, singleShot=True, interval=INTERVAL_MS)
         self._timer.timeout.connect(self._show_latest)
         self.hide()
+        bus.cull_started.connect(self.start)
+        bus.progress.connect(self.update_progress)
+        bus.cull_finished.connect(lambda _summary: self.finish())
 
     def start(self) -> None:
         self._timer.stop()
@@ -42,20 +52,23 @@ class ProgressPanel(QWidget):
         self.cancel.setEnabled(True)
         self.show()
 
-    def update_progress(self, stage: str, done: int, total: int, message: str = "") -> None:
+    def update_progress(self, event: ProgressEvent) -> None:
         """Remember the report; it is shown within ``INTERVAL_MS``."""
-        self._latest = (stage, done, total, message)
+        if event.stage in (Stage.PROBLEM, Stage.NOTE):
+            return
+        self._latest = event
         if not self._timer.isActive():
             self._timer.start()
 
     def _show_latest(self) -> None:
         if self._latest is None:
             return
-        (stage, done, total, message), self._latest = self._latest, None
-        self.label.setText(message or stage.capitalize())
-        if total > 0:
-            self.bar.setRange(0, total)
-            self.bar.setValue(min(done, total))
+        event, self._latest = self._latest, None
+        stage = str(event.stage)
+        self.label.setText(event.message or stage.capitalize())
+        if event.total > 0:
+            self.bar.setRange(0, event.total)
+            self.bar.setValue(min(event.done, event.total))
             self.bar.setFormat(f"{stage} %v/%m")
         else:
             self.bar.setRange(0, 0)
