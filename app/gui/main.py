@@ -51,6 +51,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.screenshot and not args.folder:
         print("fgaesq-cull-gui: --screenshot needs a FOLDER", file=sys.stderr)
         return 2
+    from app.gui.platform_check import check_display
+
+    problem = check_display()  # Qt would abort without saying which package is missing
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
 
     from PySide6.QtCore import QTimer
     from PySide6.QtGui import QIcon
