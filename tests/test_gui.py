@@ -6,69 +6,40 @@ import os
 from pathlib import Path
 
 import pytest
-from gui_fixtures import gui_env, make_bursts  # noqa: F401
+from gui_fixtures import (  # noqa: F401
+    catalog_decisions,
+    folder,
+    gui_env,
+    make_bursts,
+    new_window,
+    press,
+    questions,
+    settle,
+    window,
+)
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from app.catalog import Catalog, DecisionSource, Flag
+from app.gui.filters import SeriesFilter
 from app.gui.main import main
-from app.gui.mainwindow import MainWindow
-from app.gui.models import SeriesFilter
+from app.gui.models import Role
 from app.gui.settings import Settings
 from app.sidecars import read_marks, sidecar_paths
 
 pytestmark = pytest.mark.gui
 
 
-def new_window(qtbot, catalog_path, run_pipeline=True, **prefs) -> MainWindow:
-    settings = Settings()
-    for name, value in {"scorer": "technical", "workers": 1, **prefs}.items():
-        settings.set(name, value)
-    window = MainWindow(
-        settings=settings, catalog_path=str(catalog_path), run_pipeline=run_pipeline
-    )
-    qtbot.addWidget(window)
-    window.resize(1400, 900)
-    window.show()
-    return window
-
-
-def settle(qtbot, window, timeout=60_000) -> None:
-    qtbot.waitUntil(lambda: not window.controller.is_busy(), timeout=timeout)
-
-
-@pytest.fixture
-def folder(tmp_path):
-    make_bursts(tmp_path / "photos", bursts=3, frames=4)
-    return tmp_path / "photos"
-
-
-@pytest.fixture
-def window(qtbot, gui_env, folder):  # noqa: F811
-    win = new_window(qtbot, gui_env)
-    assert win.controller.open_folder(folder)
-    settle(qtbot, win)
-    yield win
-    win.shutdown()
-
-
-def catalog_decisions(catalog_path, window):
-    with Catalog.open(catalog_path) as catalog:
-        return catalog.decisions(f.photo_id for s in window.controller.series() for f in s.frames)
-
-
-def press(qtbot, window, key, modifier=Qt.KeyboardModifier.NoModifier):
-    qtbot.keyClick(window.focusWidget() or window, key, modifier)
-
-
-def test_open_folder_scores_groups_and_shows_best_first(qtbot, window):
+def test_open_folder_scores_groups_and_shows_best_first(qtbot, window):  # noqa: F811
     series = window.controller.series()
     assert len(series) == 3 and all(s.frame_count == 4 for s in series)
     for s in series:
         assert s.best.file_names[0].endswith("_F00.jpg"), "the sharpest frame should rank first"
         assert [f.rank for f in s.frames] == [1, 2, 3, 4]
         assert s.best.decision.flag is Flag.PICK and not s.best.decision.is_user
-    assert window.controller.strip_model.rowCount() == 4
+    strip = window.controller.strip_model
+    assert strip.rowCount() == 12, "the filmstrip spans the whole shoot"
+    assert sum(bool(strip.index(r).data(Role.CurrentSeries)) for r in range(12)) == 4
     assert window.controller.current_frame().rank == 1
     qtbot.waitUntil(
         lambda: (
@@ -132,7 +103,7 @@ def test_undo_and_redo_restore_the_catalog(qtbot, window, gui_env):  # noqa: F81
     assert window.controller.current_frame().decision.flag is Flag.REJECT
 
 
-def test_auto_advance_moves_on_after_a_decision(qtbot, window):
+def test_auto_advance_moves_on_after_a_decision(qtbot, window):  # noqa: F811
     window.controller.set_view("loupe")
     first = window.controller.current_frame().photo_id
     press(qtbot, window, Qt.Key.Key_P)
@@ -155,13 +126,13 @@ def test_accept_the_models_pick_in_one_key(qtbot, window, gui_env):  # noqa: F81
     assert window.controller.current_series().series_id != series.series_id, (
         "auto-advance to the next series"
     )
-    window.series_view.proxy.set_mode(SeriesFilter.Unreviewed)
+    window.controller.set_series_filter(SeriesFilter.Unreviewed)
     assert window.series_view.proxy.rowCount() == 2
-    window.series_view.proxy.set_mode(SeriesFilter.Rejects)
+    window.controller.set_series_filter(SeriesFilter.Rejects)
     assert window.series_view.proxy.rowCount() == 1
 
 
-def test_views_loupe_compare_zoom_and_navigation(qtbot, window):
+def test_views_loupe_compare_zoom_and_navigation(qtbot, window):  # noqa: F811
     press(qtbot, window, Qt.Key.Key_Space)
     assert (
         window.controller.view == "loupe"
@@ -183,7 +154,7 @@ def test_views_loupe_compare_zoom_and_navigation(qtbot, window):
     assert window.controller.view == "series"
 
 
-def test_write_xmp_and_xmp_on_every_decision(qtbot, window):
+def test_write_xmp_and_xmp_on_every_decision(qtbot, window):  # noqa: F811
     window.controller.set_view("loupe")
     window.settings.set("auto_advance", False)
     frame = window.controller.current_frame()
@@ -226,7 +197,7 @@ def test_gui_decisions_survive_the_next_cli_run(qtbot, window, gui_env, folder):
     assert state.flag is Flag.REJECT and state.is_user
 
 
-def test_move_rejects_and_put_them_back(qtbot, window):
+def test_move_rejects_and_put_them_back(qtbot, window):  # noqa: F811
     window.controller.set_view("loupe")
     window.settings.set("auto_advance", False)
     frame = window.controller.current_frame()
@@ -298,7 +269,7 @@ def test_a_missing_model_is_reported_in_the_window(qtbot, gui_env, folder, tmp_p
     win.shutdown()
 
 
-def test_grouping_preferences_apply_live(qtbot, window):
+def test_grouping_preferences_apply_live(qtbot, window):  # noqa: F811
     assert len(window.controller.series()) == 3
     window.settings.set("time_gap_s", 0.1)  # frames are 0.2 s apart: every frame stands alone
     assert window.controller.is_culling(), "a grouping change re-runs the cull at once"
@@ -307,12 +278,12 @@ def test_grouping_preferences_apply_live(qtbot, window):
 
 
 def test_raw_and_jpeg_of_one_photo_are_one_frame(qtbot, gui_env, tmp_path):  # noqa: F811
-    folder = tmp_path / "pairs"
-    bursts = make_bursts(folder, bursts=1, frames=2)
+    pairs = tmp_path / "pairs"
+    bursts = make_bursts(pairs, bursts=1, frames=2)
     for jpeg in bursts[0]:
         jpeg.with_suffix(".CR2").write_bytes(b"II*\x00 raw data the camera JPEG stands in for")
     win = new_window(qtbot, gui_env)
-    win.controller.open_folder(folder)
+    win.controller.open_folder(pairs)
     settle(qtbot, win)
     frames = win.controller.series()[0].frames
     assert len(frames) == 2
@@ -346,7 +317,7 @@ def test_drop_a_folder_and_find_it_in_recent_folders(qtbot, gui_env, folder):  #
     win.shutdown()
 
 
-def test_a_decided_series_stays_in_the_unreviewed_filter_until_it_changes(qtbot, window):
+def test_a_decided_series_stays_in_the_unreviewed_filter_until_it_changes(qtbot, window):  # noqa: F811
     window.filter_box.setCurrentIndex(window.filter_box.findData(int(SeriesFilter.Unreviewed)))
     assert window.series_view.proxy.rowCount() == 3
     first = window.controller.current_series().series_id

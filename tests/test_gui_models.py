@@ -5,12 +5,26 @@ from __future__ import annotations
 import json
 
 import pytest
-from gui_fixtures import gui_env, make_bursts  # noqa: F401
+from gui_fixtures import gui_env, make_bursts, questions  # noqa: F401
 from PySide6.QtCore import QPointF
 
 from app.catalog import DecisionSource, DecisionState, Flag
+from app.gui.filters import (
+    FRAME_CRITERIA,
+    Filters,
+    FlagFilter,
+    FrameCriterion,
+    FrameFilter,
+    SeriesFilter,
+)
 from app.gui.items import FrameItem, SeriesItem
-from app.gui.models import FrameStripModel, Role, SeriesFilter, SeriesFilterProxy, SeriesListModel
+from app.gui.models import (
+    FrameFilterProxy,
+    FrameStripModel,
+    Role,
+    SeriesFilterProxy,
+    SeriesListModel,
+)
 from app.gui.settings import Settings
 from app.gui.thumbnails import FULL, ThumbnailManager
 from app.gui.views.compare import CompareView
@@ -43,6 +57,7 @@ def series_items(tmp_path) -> list[SeriesItem]:
                     decision=AUTO_PICK if rank == 1 < len(paths) else DecisionState(),
                     width=320,
                     height=240,
+                    series_id=sid,
                 )
             )
         items.append(SeriesItem(sid, frames))
@@ -62,38 +77,91 @@ def test_series_model_and_every_filter_pass_qtmodeltester(qtmodeltester, series_
     model = SeriesListModel(thumbs, 64)
     model.set_series(series_items)
     qtmodeltester.check(model)
+    model.set_current(2)
+    assert [model.index(r).data(Role.Current) for r in range(4)] == [False, True, False, False]
+    assert model.index(1).data(Role.Progress) == "1 of 3 decided"
     proxy = SeriesFilterProxy()
     proxy.setSourceModel(model)
     for mode in SeriesFilter:
-        proxy.set_mode(mode)
+        proxy.set_filters(Filters(series=mode))
         qtmodeltester.check(proxy)
 
 
-def test_filters_select_bursts_unreviewed_picks_and_rejects(series_items, thumbs):
+def test_filters_keep_your_decisions_and_the_models_suggestions_apart(series_items, thumbs):
     model = SeriesListModel(thumbs, 64)
     model.set_series(series_items)
     proxy = SeriesFilterProxy()
     proxy.setSourceModel(model)
     ids = {}
     for mode in SeriesFilter:
-        proxy.set_mode(mode)
+        proxy.set_filters(Filters(series=mode))
         ids[mode] = [proxy.index(r, 0).data(Role.Id) for r in range(proxy.rowCount())]
     assert ids[SeriesFilter.All] == [1, 2, 3, 4]
     assert ids[SeriesFilter.MultiFrame] == [1, 2, 3]
     assert ids[SeriesFilter.Unreviewed] == [1, 4]  # automatic picks are not a review
-    assert ids[SeriesFilter.Picks] == [1, 2, 3]
+    assert ids[SeriesFilter.Undecided] == [1, 2, 3, 4]
+    assert ids[SeriesFilter.Picks] == [2], "the model's suggested picks are not your picks"
     assert ids[SeriesFilter.Rejects] == [3]
 
 
-def test_strip_model_roles_and_qtmodeltester(qtmodeltester, series_items, thumbs):
+def test_whole_shoot_strip_and_frame_filters_pass_qtmodeltester(
+    qtmodeltester, series_items, thumbs
+):
     model = FrameStripModel(thumbs, 64)
-    model.set_series(series_items[0])
+    model.set_series(series_items)
     qtmodeltester.check(model)
+    assert model.rowCount() == 10, "every frame of every series"
     assert [model.index(r).data(Role.Rank) for r in range(3)] == [1, 2, 3]
+    assert [model.index(r).data(Role.SeriesStart) for r in range(4)] == [True, False, False, True]
     assert model.index(0).data(Role.Score) == pytest.approx(7.0)
     assert model.index(0).data(Role.Decision).flag is Flag.PICK
-    model.set_series(None)
+    assert model.index(1).data() == "B00_F01.jpg", "the strip names frames by file"
+    model.set_current(2)
+    model.set_current_series(1)
+    assert model.index(1).data(Role.Current) and not model.index(0).data(Role.Current)
+    assert model.index(0).data(Role.CurrentSeries) and not model.index(3).data(Role.CurrentSeries)
+    model.set_chosen([1, 5])
+    assert model.index(0).data(Role.Chosen) and model.index(4).data(Role.Chosen)
+    proxy = FrameFilterProxy()
+    proxy.setSourceModel(model)
+
+    def shown(frames: FrameFilter, series: SeriesFilter = SeriesFilter.All) -> list[int]:
+        proxy.set_filters(Filters(series=series, frames=frames))
+        qtmodeltester.check(proxy)
+        return [proxy.index(r, 0).data(Role.Id) for r in range(proxy.rowCount())]
+
+    assert shown(FrameFilter(flag=FlagFilter.PICKED)) == [4]
+    assert shown(FrameFilter(flag=FlagFilter.SUGGESTED)) == [1, 7], "the model's picks"
+    assert shown(FrameFilter(flag=FlagFilter.REJECTED)) == [8]
+    assert shown(FrameFilter(flag=FlagFilter.UNFLAGGED)) == [1, 2, 3, 5, 6, 7, 9, 10]
+    assert shown(FrameFilter(), SeriesFilter.MultiFrame) == list(range(1, 10))
+    model.set_series([])
     assert model.rowCount() == 0
+
+
+def test_frame_filters_combine_and_take_new_criteria(series_items):
+    from dataclasses import replace
+
+    frames = [f for s in series_items for f in s.frames]
+    frames[0] = replace(
+        frames[0], decision=DecisionState(rating=4, label="Red", source=DecisionSource.USER)
+    )
+    frames[1] = replace(
+        frames[1], decision=DecisionState(rating=2, label="Red", source=DecisionSource.USER)
+    )
+    assert [f.photo_id for f in frames if FrameFilter(min_rating=3).matches(f)] == [1]
+    assert [f.photo_id for f in frames if FrameFilter(label="Red").matches(f)] == [1, 2]
+    both = FrameFilter(min_rating=2, label="Red").toggled_rating(2)
+    assert both.min_rating == 0 and both.text() == "Red label"
+    assert FrameFilter(min_rating=3).text() == "3 stars or more"
+    # a new criterion (closed eyes, once faces reach the catalog) is one entry
+    FRAME_CRITERIA["odd"] = FrameCriterion("odd", "Odd ids", lambda f: f.photo_id % 2 == 1)
+    try:
+        odd = FrameFilter().toggled_criterion("odd")
+        assert [f.photo_id for f in frames if odd.matches(f)] == [1, 3, 5, 7, 9]
+        assert odd.text() == "Odd ids"
+    finally:
+        del FRAME_CRITERIA["odd"]
 
 
 def test_thumbnail_arrives_in_gui_thread_and_is_cached_on_disk(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from gui_fixtures import gui_env, make_bursts  # noqa: F401
+from gui_fixtures import gui_env, make_bursts, questions  # noqa: F401
 from PySide6.QtCore import QTimer
 
 from app.gui.mainwindow import MainWindow

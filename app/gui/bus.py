@@ -34,3 +34,11 @@ class SignalBus(QObject):
     message = Signal(str)
     #: the centre view switched (a View)
     view_changed = Signal(str)
+    #: the frame filters changed: what they show ("" when every frame)
+    filters_changed = Signal(str)
+    #: which model ranked the shoot (a line), and whether to offer the FGAesQ weights
+    ranking_changed = Signal(str, bool)
+    #: the FGAesQ weights download: started; bytes so far and total (0: unknown); ended
+    download_started = Signal()
+    download_progress = Signal(int, int)
+    download_finished = Signal(bool, str)

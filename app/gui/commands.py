@@ -118,6 +118,10 @@ class Command(QObject):
         if self.action.isEnabled():
             self.handler(*self.spec.args)
 
+    def set_checked(self, checked: bool) -> None:
+        """Show a switch's state (a slot: connect a setting's ``changed`` to it)."""
+        self.action.setChecked(checked)
+
     def set_available(self, available: bool) -> None:
         """Switch the command off (or on again) whatever the view, e.g. Cancel when idle."""
         self.available = available
@@ -136,11 +140,16 @@ class CommandRegistry(QObject):
         self.view = View.SERIES
 
     def register(self, owner: object) -> None:
+        """Add every command ``owner``'s class declares."""
         for spec, handler in declared(owner):
-            if spec.name in self._commands:
-                raise ValueError(f"two commands are called {spec.name!r}")
-            self._commands[spec.name] = Command(spec, handler, self)
-        self._update_enabled()
+            self.add(spec, handler)
+
+    def add(self, spec: CommandSpec, handler: Callable) -> None:
+        """Add one command (for families built from data, such as the frame criteria)."""
+        if spec.name in self._commands:
+            raise ValueError(f"two commands are called {spec.name!r}")
+        self._commands[spec.name] = Command(spec, handler, self)
+        self._commands[spec.name].update_enabled(self.view)
 
     def __contains__(self, name: str) -> bool:
         return name in self._commands
@@ -165,7 +174,7 @@ class CommandRegistry(QObject):
         self.get(name).run()
 
     def set_checked(self, name: str, checked: bool) -> None:
-        self.action(name).setChecked(checked)
+        self.get(name).set_checked(checked)
 
     def set_available(self, name: str, available: bool) -> None:
         self.get(name).set_available(available)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
 from app.catalog import DecisionState, Flag
 from app.gui import theme
@@ -65,8 +65,8 @@ def draw_stars(
 
 
 def draw_flag(painter: QPainter, rect: QRectF, flag: str, by_user: bool = True) -> None:
-    """A tick for picks, a cross for rejects; filled when the photographer decided,
-    an outline when it is the model's suggestion."""
+    """A tick for picks, a cross for rejects: filled when the photographer decided, a
+    dashed outline when it is the model's suggestion."""
     if flag not in (Flag.PICK, Flag.REJECT):
         return
     colour = theme.PICK if flag == Flag.PICK else theme.REJECT
@@ -76,7 +76,9 @@ def draw_flag(painter: QPainter, rect: QRectF, flag: str, by_user: bool = True) 
         painter.fillPath(path, colour)
     else:
         painter.fillPath(path, QColor(0, 0, 0, 150))
-        painter.setPen(QPen(colour, 2))
+        ring = QPen(colour, 2)
+        ring.setStyle(Qt.PenStyle.DashLine)
+        painter.setPen(ring)
         painter.drawPath(path)
     pen = QPen(QColor("#ffffff") if by_user else colour, max(2.0, rect.width() / 9))
     pen.setCapStyle(Qt.PenCapStyle.RoundCap)
@@ -97,12 +99,14 @@ def draw_flag(painter: QPainter, rect: QRectF, flag: str, by_user: bool = True) 
         painter.drawLine(QPointF(c.x() - r, c.y() + r), QPointF(c.x() + r, c.y() - r))
 
 
-def draw_decision(painter: QPainter, image_rect: QRect, decision: DecisionState | None) -> None:
+def draw_decision(
+    painter: QPainter, image_rect: QRect, decision: DecisionState | None, dim_reject: bool = True
+) -> None:
     """Flag badge top right, colour label as a bar along the bottom, stars bottom left."""
     if decision is None:
         return
-    if decision.flag == Flag.REJECT:
-        painter.fillRect(image_rect, QColor(0, 0, 0, 130))  # rejects recede, like Lightroom
+    if dim_reject and decision.flag == Flag.REJECT and decision.is_user:
+        painter.fillRect(image_rect, QColor(0, 0, 0, 130))  # your rejects recede, as in Lightroom
     badge = QRectF(image_rect.right() - 24, image_rect.top() + 5, 19, 19)
     draw_flag(painter, badge, decision.flag, decision.is_user)
     if decision.label:
@@ -118,8 +122,28 @@ def draw_decision(painter: QPainter, image_rect: QRect, decision: DecisionState 
         draw_stars(painter, back.left() + 3, back.center().y(), decision.rating)
 
 
+def draw_missing(painter: QPainter, image_rect: QRect) -> None:
+    """A photo gone from disk: crossed out, with the word."""
+    painter.fillRect(image_rect, QColor(40, 0, 0, 170))
+    painter.setPen(QPen(theme.REJECT, 2))
+    painter.drawLine(image_rect.topLeft(), image_rect.bottomRight())
+    painter.setPen(QColor("#ffffff"))
+    painter.drawText(image_rect, Qt.AlignmentFlag.AlignCenter, "missing on disk")
+
+
+def draw_current(painter: QPainter, rect: QRectF, radius: float = 6) -> None:
+    """The current frame or series: a thick bright border no other mark uses."""
+    path = QPainterPath()
+    path.addRoundedRect(rect.adjusted(2, 2, -2, -2), radius, radius)
+    painter.setPen(QPen(theme.CURRENT, CURRENT_BORDER))
+    painter.drawPath(path)
+
+
+CURRENT_BORDER = 4
+
+
 class _CellDelegate(QStyledItemDelegate):
-    """Shared cell background and selection frame."""
+    """Shared cell background; the current cell gets the bright border."""
 
     def __init__(self, cell: QSize, parent=None) -> None:
         super().__init__(parent)
@@ -128,33 +152,41 @@ class _CellDelegate(QStyledItemDelegate):
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
         return self.cell
 
-    def _background(self, painter: QPainter, option: QStyleOptionViewItem) -> QRect:
-        rect = option.rect.adjusted(3, 3, -3, -3)
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+    def _background(self, painter: QPainter, index: QModelIndex, rect: QRect) -> QRect:
+        rect = rect.adjusted(3, 3, -3, -3)
         path = QPainterPath()
         path.addRoundedRect(QRectF(rect), 5, 5)
-        painter.fillPath(path, theme.CELL_SELECTED if selected else theme.CELL)
-        if option.state & QStyle.StateFlag.State_HasFocus and selected:
-            painter.setPen(QPen(theme.ACCENT, 2))
-            painter.drawPath(path)
+        painter.fillPath(path, theme.CELL_SELECTED if index.data(Role.Current) else theme.CELL)
         return rect
+
+    def _caption_font(self, option: QStyleOptionViewItem, bold: bool) -> QFont:
+        font = QFont(option.font)
+        font.setPointSizeF(max(7.0, font.pointSizeF() - 1))
+        font.setBold(bold)
+        return font
+
+    @staticmethod
+    def _caption(rect: QRect) -> QRect:
+        return QRect(
+            rect.left() + MARGIN,
+            rect.bottom() - CAPTION_HEIGHT - 2,
+            rect.width() - 2 * MARGIN,
+            CAPTION_HEIGHT,
+        )
 
 
 class SeriesDelegate(_CellDelegate):
-    """Best frame, frame-count badge, score spread and whether the series was reviewed."""
+    """Best frame, frame count, how many frames you decided, the score and its spread."""
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        rect = self._background(painter, option)
+        rect = self._background(painter, index, option.rect)
         image_bounds = rect.adjusted(MARGIN, MARGIN, -MARGIN, -MARGIN - CAPTION_HEIGHT)
         image_rect = draw_pixmap(painter, index.data(Role.Thumbnail), image_bounds)
         draw_decision(painter, image_rect, index.data(Role.Decision))
 
-        font = QFont(option.font)
-        font.setPointSizeF(max(7.0, font.pointSizeF() - 1))
-        font.setBold(True)
-        painter.setFont(font)
+        painter.setFont(self._caption_font(option, bold=True))
         count = index.data(Role.FrameCount) or 0
         if count > 1:
             draw_pill(
@@ -164,82 +196,109 @@ class SeriesDelegate(_CellDelegate):
                 QColor(0, 0, 0, 170),
                 QColor("#ffffff"),
             )
-        caption = QRect(
-            rect.left() + MARGIN,
-            rect.bottom() - CAPTION_HEIGHT - 2,
-            rect.width() - 2 * MARGIN,
-            CAPTION_HEIGHT,
-        )
-        font.setBold(False)
-        painter.setFont(font)
+        progress = index.data(Role.Progress) or ""
+        if progress:
+            width = painter.fontMetrics().horizontalAdvance(progress) + 14
+            series = index.data(Role.Item)
+            decided = series is not None and not series.has_undecided
+            draw_pill(
+                painter,
+                QRectF(image_rect.right() - width - 4, image_rect.bottom() - 22, width, 17),
+                progress,
+                QColor(0, 0, 0, 190),
+                theme.PICK if decided else theme.TEXT,
+            )
+        caption = self._caption(rect)
+        painter.setFont(self._caption_font(option, bold=False))
         painter.setPen(theme.TEXT)
-        name = str(index.data(Qt.ItemDataRole.DisplayRole) or "").rsplit(" (", 1)[0]
-        painter.drawText(
-            caption,
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            painter.fontMetrics().elidedText(
-                name, Qt.TextElideMode.ElideMiddle, caption.width() - 90
-            ),
-        )
         score = index.data(Role.Score)
         spread = index.data(Role.ScoreSpread) or 0.0
         text = "" if score is None else f"{score:.1f}"
         if count > 1 and score is not None:
             text += f"  Δ{spread:.1f}"
-        painter.setPen(theme.BEST if index.data(Role.Reviewed) is False else theme.TEXT_DIM)
+        right = painter.fontMetrics().horizontalAdvance(text) + 8
+        name = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+        painter.drawText(
+            caption,
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            painter.fontMetrics().elidedText(
+                name, Qt.TextElideMode.ElideMiddle, max(0, caption.width() - right)
+            ),
+        )
+        painter.setPen(theme.TEXT_DIM)
         painter.drawText(caption, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text)
+        if index.data(Role.Current):
+            draw_current(painter, QRectF(rect))
         painter.restore()
 
 
 class FrameDelegate(_CellDelegate):
-    """A frame of the strip: rank, score, best-frame marker and the decision marks."""
+    """A frame of the strip: its file name, score, the best-frame tag and its marks.
+
+    Frames of other series than the current one are dimmed, and a line separates series.
+    """
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        rect = self._background(painter, option)
+        full = option.rect
+        if index.data(Role.SeriesStart) and full.left() > 0:
+            painter.fillRect(
+                QRect(full.left(), full.top() + 6, 2, full.height() - 12), theme.TEXT_DIM
+            )
+        rect = self._background(painter, index, full.adjusted(4, 0, 0, 0))
         rank = index.data(Role.Rank) or 0
-        if rank == 1:
-            path = QPainterPath()
-            path.addRoundedRect(QRectF(rect).adjusted(1, 1, -1, -1), 5, 5)
-            painter.setPen(QPen(theme.BEST, 2))
-            painter.drawPath(path)
         image_bounds = rect.adjusted(MARGIN, MARGIN, -MARGIN, -MARGIN - CAPTION_HEIGHT)
         image_rect = draw_pixmap(
             painter, index.data(Role.Thumbnail), image_bounds, index.data(Role.Error) or ""
         )
         draw_decision(painter, image_rect, index.data(Role.Decision))
-
-        font = QFont(option.font)
-        font.setPointSizeF(max(7.0, font.pointSizeF() - 1))
-        font.setBold(True)
-        painter.setFont(font)
-        caption = QRect(
-            rect.left() + MARGIN,
-            rect.bottom() - CAPTION_HEIGHT - 2,
-            rect.width() - 2 * MARGIN,
-            CAPTION_HEIGHT,
-        )
-        if rank == 1:
+        if index.data(Role.Missing):
+            draw_missing(painter, image_rect)
+        if index.data(Role.Chosen):
             draw_pill(
                 painter,
-                QRectF(caption.left(), caption.center().y() - 8, 44, 16),
+                QRectF(image_rect.left() + 4, image_rect.top() + 4, 24, 16),
+                "C",
+                theme.CHOSEN,
+                QColor("#10201e"),
+            )
+
+        caption = self._caption(rect)
+        left = caption.left()
+        if rank == 1:
+            painter.setFont(self._caption_font(option, bold=True))
+            draw_pill(
+                painter,
+                QRectF(caption.left(), caption.center().y() - 8, 40, 16),
                 "BEST",
                 theme.BEST,
                 QColor("#1a1a1a"),
             )
-        else:
-            painter.setPen(theme.TEXT_DIM)
-            painter.drawText(
-                caption,
-                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                f"#{rank}" if rank else "",
-            )
+            left += 44
+        painter.setFont(self._caption_font(option, bold=False))
         score = index.data(Role.Score)
-        painter.setPen(theme.BEST if rank == 1 else theme.TEXT)
-        painter.drawText(
-            caption,
-            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-            "–" if score is None else f"{score:.2f}",
+        score_text = "–" if score is None else f"{score:.2f}"
+        right = painter.fontMetrics().horizontalAdvance(score_text) + 6
+        name_box = QRect(
+            left, caption.top(), max(0, caption.right() - left - right), caption.height()
         )
+        painter.setPen(theme.TEXT)
+        painter.drawText(
+            name_box,
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            painter.fontMetrics().elidedText(
+                str(index.data(Qt.ItemDataRole.DisplayRole) or ""),
+                Qt.TextElideMode.ElideMiddle,
+                name_box.width(),
+            ),
+        )
+        painter.setPen(theme.BEST if rank == 1 else theme.TEXT_DIM)
+        painter.drawText(
+            caption, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, score_text
+        )
+        if not index.data(Role.CurrentSeries):
+            painter.fillRect(QRectF(rect), QColor(0, 0, 0, 110))
+        if index.data(Role.Current):
+            draw_current(painter, QRectF(rect))
         painter.restore()

@@ -1,4 +1,10 @@
-"""Plain, immutable-by-convention view data: what the models show, read from the catalog."""
+"""Plain, immutable-by-convention view data: what the models show, read from the catalog.
+
+A photo's marks are either the photographer's *decision* (``DecisionSource.USER``: made
+here, or imported from another application's sidecar) or the model's *suggestion*
+(``DecisionSource.AUTO``: the best frame of each burst picked by the cull).  Everything
+the window counts, filters and draws keeps the two apart.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +30,26 @@ def is_marked(decision: DecisionState) -> bool:
     return decision.flag is not Flag.NONE or decision.rating != 0 or decision.label is not None
 
 
+def is_decided(decision: DecisionState) -> bool:
+    """True once the photographer (not the model) marked the photo."""
+    return decision.is_user and is_marked(decision)
+
+
+def my_flag(decision: DecisionState) -> Flag:
+    """The photographer's flag (a suggestion counts as none)."""
+    return decision.flag if decision.is_user else Flag.NONE
+
+
+def suggested_flag(decision: DecisionState) -> Flag:
+    """The model's flag while the photographer has not decided (else none)."""
+    return Flag.NONE if decision.is_user else decision.flag
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``1 frame``, ``3 frames``."""
+    return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
 @dataclass
 class FrameItem:
     """One photo (a RAW+JPEG pair counts once) inside a series."""
@@ -42,6 +68,8 @@ class FrameItem:
     height: int = 0
     model: str = ""
     error: str = ""
+    series_id: int = -1
+    missing: bool = False  # the file is gone from disk (deleted or moved by hand)
 
     @property
     def is_best(self) -> bool:
@@ -50,6 +78,10 @@ class FrameItem:
     @property
     def file_names(self) -> list[str]:
         return [Path(p).name for p in (self.path, *self.companions)]
+
+    @property
+    def decided(self) -> bool:
+        return is_decided(self.decision)
 
 
 @dataclass
@@ -73,19 +105,81 @@ class SeriesItem:
         return max(scores) - min(scores) if len(scores) > 1 else 0.0
 
     @property
+    def decided_count(self) -> int:
+        """Frames the photographer marked (flag, stars or label)."""
+        return sum(f.decided for f in self.frames)
+
+    @property
     def reviewed(self) -> bool:
         """True once the photographer (not the model) marked any frame."""
-        return any(f.decision.is_user and is_marked(f.decision) for f in self.frames)
+        return self.decided_count > 0
+
+    @property
+    def has_undecided(self) -> bool:
+        return self.decided_count < self.frame_count
 
     @property
     def has_pick(self) -> bool:
-        return any(f.decision.flag is Flag.PICK for f in self.frames)
+        """A frame the photographer picked (the model's suggestion does not count)."""
+        return any(my_flag(f.decision) is Flag.PICK for f in self.frames)
 
     @property
     def has_reject(self) -> bool:
-        return any(f.decision.flag is Flag.REJECT for f in self.frames)
+        return any(my_flag(f.decision) is Flag.REJECT for f in self.frames)
 
     @property
     def captured(self) -> datetime | None:
         times = [f.captured for f in self.frames if f.captured]
         return min(times) if times else None
+
+    def progress_text(self) -> str:
+        """``3 of 6 decided``."""
+        return f"{self.decided_count} of {self.frame_count} decided"
+
+
+@dataclass(frozen=True)
+class ShootCounts:
+    """What the status bar says about the open folder: decisions and suggestions apart."""
+
+    series: int = 0
+    photos: int = 0
+    reviewed_series: int = 0
+    decided: int = 0
+    picks: int = 0
+    rejects: int = 0
+    suggested_picks: int = 0
+    suggested_rejects: int = 0
+    missing: int = 0
+
+    @classmethod
+    def of(cls, series: list[SeriesItem]) -> ShootCounts:
+        frames = [f for s in series for f in s.frames]
+        mine = [my_flag(f.decision) for f in frames]
+        suggested = [suggested_flag(f.decision) for f in frames]
+        return cls(
+            series=len(series),
+            photos=len(frames),
+            reviewed_series=sum(s.reviewed for s in series),
+            decided=sum(f.decided for f in frames),
+            picks=mine.count(Flag.PICK),
+            rejects=mine.count(Flag.REJECT),
+            suggested_picks=suggested.count(Flag.PICK),
+            suggested_rejects=suggested.count(Flag.REJECT),
+            missing=sum(f.missing for f in frames),
+        )
+
+    def text(self) -> str:
+        parts = [
+            plural(self.series, "series", "series"),
+            plural(self.photos, "photo"),
+            f"{self.decided} decided",
+            f"your picks {self.picks}, rejects {self.rejects}",
+        ]
+        if self.suggested_picks or self.suggested_rejects:
+            suggested = f"model suggests {plural(self.suggested_picks, 'pick')}"
+            if self.suggested_rejects:
+                suggested += f", {plural(self.suggested_rejects, 'reject')}"
+            parts.append(suggested)
+        if self.missing:
+            parts.append(f"{self.missing} missing on disk")
+        return " · ".join(parts)

@@ -6,7 +6,7 @@ records into view items and keeps the undo information ``set_decision`` returns.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from app.catalog import Catalog, DecisionSource, DecisionState, SeriesMember, SeriesView
 from app.gui.items import FrameItem, SeriesItem
+from app.moves import in_rejects_folder
 from app.photos import PhotoFile, read_metadata
 
 
@@ -28,7 +29,19 @@ def _captured(text: str | None) -> datetime | None:
         return None
 
 
-def frame_from_member(member: SeriesMember, rank: int, model: str = "") -> FrameItem:
+#: how the window names the scorers the catalog records
+MODEL_NAMES = {"fgaesq": "FGAesQ", "technical": "technical scorer"}
+
+
+def model_text(model: str, weights_id: str) -> str:
+    """``FGAesQ (fgaesq:0123abcd4567)``: the model and the weights that gave a score."""
+    name = MODEL_NAMES.get(model, model)
+    return f"{name} ({weights_id})" if weights_id and weights_id != model else name
+
+
+def frame_from_member(
+    member: SeriesMember, rank: int, series_id: int = -1, model: str = ""
+) -> FrameItem:
     photo = member.photo
     files = photo.files
     # decode the JPEG of a RAW+JPEG pair: the scanner's own rule picks it
@@ -47,11 +60,20 @@ def frame_from_member(member: SeriesMember, rank: int, model: str = "") -> Frame
         height=photo.height or 0,
         model=model,
         error=photo.decode_error or "",
+        series_id=series_id,
     )
 
 
-def series_item(view: SeriesView, model: str = "") -> SeriesItem:
-    """Frames ordered by rank (best first); unscored frames follow in capture order."""
+def series_item(
+    view: SeriesView,
+    models: Mapping[int, str] | None = None,
+    members: Iterable[SeriesMember] | None = None,
+) -> SeriesItem:
+    """Frames ordered by rank (best first); unscored frames follow in capture order.
+
+    ``models`` names the model that gave each photo's score; ``members`` replaces the
+    view's members (the ones still in the folder).
+    """
 
     def order(m: SeriesMember) -> tuple:
         if m.rank is not None:
@@ -60,9 +82,13 @@ def series_item(view: SeriesView, model: str = "") -> SeriesItem:
             return (1, -m.score, m.position)
         return (2, 0, m.position)
 
-    members = sorted(view.members, key=order)
+    members = sorted(view.members if members is None else members, key=order)
     scored = any(m.score is not None for m in members)
-    frames = [frame_from_member(m, i + 1 if scored else 0, model) for i, m in enumerate(members)]
+    models = models or {}
+    frames = [
+        frame_from_member(m, i + 1 if scored else 0, view.id, models.get(m.photo.id, ""))
+        for i, m in enumerate(members)
+    ]
     return SeriesItem(series_id=view.id, frames=frames)
 
 
@@ -72,15 +98,18 @@ class FolderLibrary:
     def __init__(self, catalog: Catalog, root: str | Path) -> None:
         self.catalog = catalog
         self.root = str(Path(root).resolve())
-        self.model = ""
         self._details: dict[int, dict] = {}
 
     def load(self) -> list[SeriesItem]:
-        runs = [] if self.model else self.catalog.runs(self.root, limit=1)
-        if runs:
-            options = runs[0].options
-            self.model = str(options.get("weights_id") or options.get("scorer") or "")
-        series = [series_item(v, self.model) for v in self.catalog.series(self.root)]
+        """The folder's series as the catalog has them, without photos moved aside as
+        rejects (they left their series when they moved)."""
+        views = self.catalog.series(self.root)
+        kept = {v.id: [m for m in v.members if not in_rejects_folder(m.photo)] for v in views}
+        ids = [m.photo.id for members in kept.values() for m in members]
+        # each photo's newest score, whichever model gave it: the score the window shows
+        newest = self.catalog.scores(ids, None, None)
+        models = {pid: model_text(r.model, r.weights_id) for pid, r in newest.items()}
+        series = [series_item(v, models, kept[v.id]) for v in views if kept[v.id]]
         for item in series:
             item.frames = [self.with_details(f) for f in item.frames]
         return series

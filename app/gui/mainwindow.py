@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QSizePolicy,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -23,35 +24,46 @@ from PySide6.QtWidgets import (
 
 from app.gui.commands import command
 from app.gui.controller import CullController
+from app.gui.filters import FRAME_CRITERIA
+from app.gui.items import plural
 from app.gui.settings import Settings, cache_dir
 from app.gui.thumbnails import Decoder, ThumbnailManager
 from app.gui.views.details import DetailsPanel
 from app.gui.views.filter_box import SeriesFilterBox
 from app.gui.views.messages import MessageBar
 from app.gui.views.stack import ViewStack
-from app.gui.views.status import StatusBar
+from app.gui.views.status import ShootSummary, StatusBar
 from app.gui.views.strip import StripView
 
-#: what each menu lists, by command name (None: a separator)
+#: what each menu lists, by command name (None: a separator).  No menu's mnemonic is
+#: P, X, U or S: Alt with those letters switches frame filters.
 MENUS = {
     "&File": (
         "open",
         "recent",
         None,
         "write_xmp",
+        "write_xmp_decisions",
         "move_rejects_command",
         "undo_move",
+        None,
+        "get_weights",
+        "cancel_download",
         "cancel",
+        None,
         "preferences",
         "quit",
     ),
     "&Edit": ("undo", "redo"),
-    "&Photo": (
+    "P&hoto": (
         "pick",
         "reject",
         "unflag",
         "accept",
+        "toggle_auto_advance",
+        None,
         *(f"rate_{n}" for n in range(6)),
+        None,
         "label_red",
         "label_yellow",
         "label_green",
@@ -61,11 +73,39 @@ MENUS = {
         "grid",
         "loupe",
         "compare",
+        "toggle_compare",
+        "clear_compare",
+        None,
         "zoom",
+        "info",
+        "histogram",
+        "fullscreen",
+        "larger_thumbnails",
+        "smaller_thumbnails",
+        None,
         "next_frame",
         "prev_frame",
         "next_series",
         "prev_series",
+        "next_undecided",
+        "prev_undecided",
+    ),
+    "F&ilter": (
+        "filter_picked",
+        "filter_rejected",
+        "filter_unflagged",
+        "filter_suggested",
+        None,
+        *(f"filter_stars_{n}" for n in range(1, 6)),
+        None,
+        "filter_red",
+        "filter_yellow",
+        "filter_green",
+        "filter_blue",
+        None,
+        "criteria",
+        None,
+        "clear_frame_filters",
     ),
 }
 TOOLBAR = (
@@ -80,6 +120,8 @@ TOOLBAR = (
     "undo",
     "redo",
     "write_xmp",
+    None,
+    "summary",
 )
 
 
@@ -141,6 +183,8 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([1200, 280])
         self.setCentralWidget(self.splitter)
         self.status = StatusBar(controller, self)
+        self.summary = ShootSummary(controller, self)
+        self.summary.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.setStatusBar(self.status)
 
     def _build_menus(self) -> None:
@@ -153,6 +197,9 @@ class MainWindow(QMainWindow):
                     menu.addSeparator()
                 elif name == "recent":
                     menu.addMenu(self.recent_menu)
+                elif name == "criteria":  # frame criteria, however many are registered
+                    for criterion in FRAME_CRITERIA:
+                        menu.addAction(self.commands.action(f"filter_{criterion}"))
                 else:
                     menu.addAction(self.commands.action(name))
         bar = self.addToolBar("Main")
@@ -163,6 +210,8 @@ class MainWindow(QMainWindow):
                 bar.addSeparator()
             elif name == "filter":
                 bar.addWidget(self.filter_box)
+            elif name == "summary":
+                bar.addWidget(self.summary)
             else:
                 bar.addAction(self.commands.action(name))
 
@@ -185,6 +234,14 @@ class MainWindow(QMainWindow):
     @command("Quit", keys=("Ctrl+Q",))
     def quit(self) -> None:
         self.close()
+
+    @command("Full screen", keys=("F",), checkable=True)
+    def fullscreen(self) -> None:
+        if self.isFullScreen():
+            self.showNormal()
+        else:
+            self.showFullScreen()
+        self.commands.set_checked("fullscreen", self.isFullScreen())
 
     def _confirm(self, title: str, text: str) -> bool:
         return QMessageBox.question(self, title, text) == QMessageBox.StandardButton.Yes
@@ -212,8 +269,35 @@ class MainWindow(QMainWindow):
                 return
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._sidecars_settled():
+            event.ignore()
+            return
         self.shutdown()
         super().closeEvent(event)
+
+    def _sidecars_settled(self) -> bool:
+        """Before closing: offer to write the sidecars of decisions not in them yet.
+        False when the photographer chose to stay."""
+        unwritten = self.controller.unwritten_count()
+        if not unwritten or self.settings.xmp_on_decision.value or self.controller.catalog is None:
+            return True
+        buttons = QMessageBox.StandardButton
+        answer = QMessageBox.question(
+            self,
+            "Decisions not in XMP sidecars",
+            f"{plural(unwritten, 'photo')} you decided on in this session "
+            f"{'is' if unwritten == 1 else 'are'} not in XMP sidecars yet, so Lightroom, "
+            "darktable, Capture One and digiKam do not see "
+            f"{'it' if unwritten == 1 else 'them'}.  The catalog has every decision.\n\n"
+            "Write the sidecars now?",
+            buttons.Save | buttons.Discard | buttons.Cancel,
+            buttons.Save,
+        )
+        if answer == buttons.Cancel:
+            return False
+        if answer == buttons.Save:
+            self.controller.write_sidecars(list(self.controller.unwritten))
+        return True
 
     def shutdown(self) -> None:
         self.controller.shutdown()

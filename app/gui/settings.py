@@ -66,6 +66,10 @@ class Setting(QObject):
             self._value = converted
             self.changed.emit(converted)
 
+    def set_value(self, value: Any) -> None:
+        """The setter as a slot, for widgets that edit the setting."""
+        self.value = value
+
     def convert(self, value: Any) -> Any:
         """``value`` as this setting's type; ValueError names the setting and the problem."""
         raise NotImplementedError
@@ -176,6 +180,8 @@ class Settings(QObject):
         self.thumbnail_size = IntSetting(
             "thumbnail_size", 256, "Thumbnail size", low=THUMBNAIL_MIN, high=THUMBNAIL_MAX
         )
+        self.info_overlay = BoolSetting("info_overlay", False, "Photo information over the image")
+        self.histogram = BoolSetting("histogram", True, "Histogram with clipping warnings")
         self.recent_folders = FolderListSetting("recent_folders", (), "Recent folders")
         self._all = {v.name: v for v in list(vars(self).values()) if isinstance(v, Setting)}
         self._load()

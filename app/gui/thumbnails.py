@@ -19,6 +19,8 @@ from PIL import Image
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 from PySide6.QtGui import QImage, QPixmap
 
+from app.gui.histogram import Histogram, histogram_of
+
 #: decode(path, max_size) -> PIL image; max_size None means the largest preview available
 Decoder = Callable[[str, int | None], Image.Image]
 
@@ -93,15 +95,18 @@ class _DecodeJob(QRunnable):
 
     def run(self) -> None:
         try:
+            histogram = None
             image = self._cache.load(self.path, self.size) if self._cache else None
             if image is None:
                 pil = self._decoder(self.path, self.size or None)
                 if self.size:
                     pil.thumbnail((self.size, self.size), Image.Resampling.BILINEAR)
+                else:  # the loupe's preview: its histogram is computed here, off the GUI thread
+                    histogram = histogram_of(pil)
                 image = pil_to_qimage(pil)
                 if self._cache:
                     self._cache.store(self.path, self.size, image)
-            self._done.emit(self.generation, self.path, self.size, image)
+            self._done.emit(self.generation, self.path, self.size, image, histogram)
         except Exception as exc:  # any unreadable file is reported, never fatal
             self._failed.emit(self.generation, self.path, str(exc) or type(exc).__name__)
 
@@ -113,7 +118,7 @@ class ThumbnailManager(QObject):
     failed = Signal(str, str)  # path, message
     idle = Signal()  # nothing queued or running
 
-    _job_done = Signal(int, str, int, QImage)
+    _job_done = Signal(int, str, int, QImage, object)
     _job_failed = Signal(int, str, str)
 
     def __init__(
@@ -133,6 +138,7 @@ class ThumbnailManager(QObject):
         self._pending: set[tuple[str, int]] = set()
         self._pixmaps: dict[tuple[str, int], QPixmap] = {}
         self._full: OrderedDict[str, QPixmap] = OrderedDict()
+        self.histograms: dict[str, Histogram] = {}  # of the full previews held
         self._max_full = max_full_previews
         self.errors: dict[str, str] = {}
         self._job_done.connect(self._on_done)
@@ -172,6 +178,7 @@ class ThumbnailManager(QObject):
         self._pending.clear()
         self._pixmaps.clear()
         self._full.clear()
+        self.histograms.clear()
         self.errors.clear()
 
     def shutdown(self) -> None:
@@ -181,16 +188,21 @@ class ThumbnailManager(QObject):
     def busy(self) -> bool:
         return bool(self._pending)
 
-    @Slot(int, str, int, QImage)
-    def _on_done(self, generation: int, path: str, size: int, image: QImage) -> None:
+    @Slot(int, str, int, QImage, object)
+    def _on_done(
+        self, generation: int, path: str, size: int, image: QImage, histogram: Histogram | None
+    ) -> None:
         if generation != self._generation:
             return
         self._pending.discard((path, size))
         pix = QPixmap.fromImage(image)
         if size == FULL:
             self._full[path] = pix
+            if histogram is not None:
+                self.histograms[path] = histogram
             while len(self._full) > self._max_full:
-                self._full.popitem(last=False)
+                dropped, _pix = self._full.popitem(last=False)
+                self.histograms.pop(dropped, None)
         else:
             self._pixmaps[(path, size)] = pix
         self.ready.emit(path, size)

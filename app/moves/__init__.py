@@ -9,7 +9,13 @@
 """
 
 from app.moves.journal import JOURNAL_NAME, MoveError, holds_journal, journal_path
-from app.moves.rejects import MoveReport, check_destination, move_rejects, rejected_photos
+from app.moves.rejects import (
+    MoveReport,
+    check_destination,
+    in_rejects_folder,
+    move_rejects,
+    rejected_photos,
+)
 from app.moves.transfer import FileMove
 from app.moves.undo import UndoReport, undo, undo_last
 
@@ -21,6 +27,7 @@ __all__ = [
     "UndoReport",
     "check_destination",
     "holds_journal",
+    "in_rejects_folder",
     "journal_path",
     "move_rejects",
     "rejected_photos",

@@ -48,10 +48,11 @@ def rejected_photos(catalog: Catalog, root: str | os.PathLike[str]) -> list[Phot
     leaving out those already in a folder rejects were moved into."""
     photos = catalog.photos(root)
     decisions = catalog.decisions(p.id for p in photos)
-    return [p for p in photos if decisions[p.id].flag is Flag.REJECT and not _in_rejects_folder(p)]
+    return [p for p in photos if decisions[p.id].flag is Flag.REJECT and not in_rejects_folder(p)]
 
 
-def _in_rejects_folder(photo: PhotoRecord) -> bool:
+def in_rejects_folder(photo: PhotoRecord) -> bool:
+    """True for a photo that lies in a folder rejects were moved into (it holds a journal)."""
     root = Path(photo.root)
     folder = (root / photo.relpath).parent
     while folder != root and folder.is_relative_to(root):

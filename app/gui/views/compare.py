@@ -55,8 +55,11 @@ class CompareView(QWidget):
         if [f.photo_id for f in frames] != [f.photo_id for f in self.frames()]:
             self._rebuild(len(frames))
         for pane, frame in zip(self.panes, frames, strict=True):
-            pane.set_frame(frame)
+            pane.set_frame(frame, self._series_of(frame))
         self.set_current(current_id)
+
+    def _series_of(self, frame: FrameItem):  # noqa: ANN202 - SeriesItem | None
+        return self.controller.series_item(frame.series_id) if self.controller else None
 
     def _rebuild(self, count: int) -> None:
         for pane in self.panes:
@@ -65,7 +68,8 @@ class CompareView(QWidget):
         self.panes = []
         columns = 2 if count == 4 else max(count, 1)
         for i in range(count):
-            pane = ImagePane(self._thumbs, self.state, self)
+            settings = self.controller.settings if self.controller is not None else None
+            pane = ImagePane(self._thumbs, self.state, self, settings)
             if self.controller is not None:
                 pane.clicked.connect(self.controller.select_frame)
             self._grid.addWidget(pane, i // columns, i % columns)
@@ -78,16 +82,17 @@ class CompareView(QWidget):
     def update_frame(self, frame: FrameItem) -> None:
         for pane in self.panes:
             if pane.frame is not None and pane.frame.photo_id == frame.photo_id:
-                pane.set_frame(frame)
+                pane.set_frame(frame, self._series_of(frame))
 
     def toggle_zoom(self, global_cursor: QPointF | None = None) -> None:
-        """Zoom around the cursor in the pane under it (else the current pane's centre)."""
+        """Zoom at the cursor in the pane whose photo is under it; else, in the current
+        pane, at the last zoom point (else the centre).  Every pane follows."""
         target, at = None, None
         for pane in self.panes:
             if global_cursor is not None:
-                local = pane.mapFromGlobal(global_cursor.toPoint())
-                if pane.rect().contains(local):
-                    target, at = pane, QPointF(local)
+                local = QPointF(pane.mapFromGlobal(global_cursor.toPoint()))
+                if pane.over_image(local):
+                    target, at = pane, local
                     break
         if target is None:
             target = next(

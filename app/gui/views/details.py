@@ -6,21 +6,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QVBoxLayout, QWidget
 
 from app.gui.controller import CullController
+from app.gui.facts import FIELDS, frame_facts
 from app.gui.items import FrameItem, SeriesItem
-
-FIELDS = (
-    "Files",
-    "Captured",
-    "Camera",
-    "Lens",
-    "Exposure",
-    "Size",
-    "Score",
-    "Rank",
-    "Model",
-    "Decision",
-    "Series",
-)
+from app.text import printable
 
 
 class DetailsPanel(QFrame):
@@ -34,6 +22,7 @@ class DetailsPanel(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
         self.title = QLabel("No photo", self)
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
         self.title.setObjectName("detailsTitle")
         self.title.setWordWrap(True)
         layout.addWidget(self.title)
@@ -45,6 +34,7 @@ class DetailsPanel(QFrame):
             key = QLabel(name, self)
             key.setProperty("role", "key")
             value = QLabel("–", self)
+            value.setTextFormat(Qt.TextFormat.PlainText)  # file names are never markup
             value.setWordWrap(True)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             form.addRow(key, value)
@@ -67,32 +57,6 @@ class DetailsPanel(QFrame):
             for label in self.values.values():
                 label.setText("–")
             return
-        self.title.setText(frame.file_names[0])
-        d = frame.decision
-        flag = {"pick": "Pick", "reject": "Reject"}.get(d.flag, "Unflagged")
-        decision = ", ".join(
-            p for p in (flag, f"{d.rating}★" if d.rating > 0 else "", d.label or "") if p
-        )
-        values = {
-            "Files": "\n".join(frame.file_names),
-            "Captured": frame.captured.strftime("%Y-%m-%d %H:%M:%S.%f")[:-4]
-            if frame.captured
-            else "–",
-            "Camera": frame.camera or "–",
-            "Lens": frame.lens or "–",
-            "Exposure": frame.exposure or "–",
-            "Size": f"{frame.width} × {frame.height}" if frame.width else "–",
-            "Score": f"{frame.score:.2f}" if frame.score is not None else "not scored",
-            "Rank": (f"{frame.rank} of {series.frame_count}" if series else str(frame.rank))
-            if frame.rank
-            else "–",
-            "Model": frame.model or "–",
-            "Decision": decision,
-            "Series": (
-                f"{series.frame_count} frames, spread {series.score_spread:.2f}" if series else "–"
-            ),
-        }
-        if frame.error:
-            values["Files"] += f"\n⚠ {frame.error}"
-        for name, text in values.items():
+        self.title.setText(printable(frame.file_names[0]))
+        for name, text in frame_facts(frame, series).items():
             self.values[name].setText(text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QComboBox, QWidget
 
 from app.gui.controller import CullController
-from app.gui.models import FILTER_LABELS, SeriesFilter
+from app.gui.filters import FILTER_LABELS, SeriesFilter
 
 
 class SeriesFilterBox(QComboBox):

@@ -12,15 +12,23 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from app.catalog import Flag
 from app.gui import theme
-from app.gui.delegates import draw_flag, draw_stars
-from app.gui.items import LABEL_COLOURS, FrameItem
+from app.gui.delegates import CURRENT_BORDER, draw_flag, draw_stars
+from app.gui.facts import FIELDS, frame_facts
+from app.gui.histogram import draw_histogram
+from app.gui.items import LABEL_COLOURS, FrameItem, SeriesItem
+from app.gui.settings import Settings
 from app.gui.thumbnails import FULL, ThumbnailManager
+from app.text import printable
 
 FIT = 0.0
 
 
 class ViewState(QObject):
-    """Zoom (FIT, or image pixels per screen pixel) and centre in image fractions (0-1)."""
+    """Zoom (FIT, or image pixels per screen pixel) and centre in image fractions (0-1).
+
+    ``last_point`` is where the photographer last zoomed in (image fractions): Z with the
+    mouse off the image zooms there again, so the same spot is checked frame after frame.
+    """
 
     changed = Signal()
 
@@ -28,6 +36,7 @@ class ViewState(QObject):
         super().__init__(parent)
         self.zoom = FIT
         self.center = QPointF(0.5, 0.5)
+        self.last_point: QPointF | None = None
 
     def set(self, zoom: float, center: QPointF) -> None:
         self.zoom = zoom
@@ -39,28 +48,50 @@ class ViewState(QObject):
 
 
 class ImagePane(QWidget):
-    """Paints one frame; press and drag to pan, double-click to toggle 100 %."""
+    """Paints one frame; press and drag to pan, double-click to toggle 100 %.
+
+    With ``settings`` it follows the info-overlay and histogram switches.
+    """
 
     clicked = Signal(int)  # photo id
 
     def __init__(
-        self, thumbnails: ThumbnailManager, state: ViewState, parent: QWidget | None = None
+        self,
+        thumbnails: ThumbnailManager,
+        state: ViewState,
+        parent: QWidget | None = None,
+        settings: Settings | None = None,
     ):
         super().__init__(parent)
         self._thumbs = thumbnails
         self.state = state
         self.frame: FrameItem | None = None
+        self.series: SeriesItem | None = None
         self.current = False
         self.thumbnail_size = 256
+        self.show_info = settings.info_overlay.value if settings else False
+        self.show_histogram = settings.histogram.value if settings else False
         self._drag_from: QPointF | None = None
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(QSize(120, 90))
         self.setMouseTracking(True)
         state.changed.connect(self.update)
         thumbnails.ready.connect(self._on_ready)
+        if settings is not None:
+            settings.info_overlay.changed.connect(self._set_info)
+            settings.histogram.changed.connect(self._set_histogram)
 
-    def set_frame(self, frame: FrameItem | None) -> None:
+    def _set_info(self, on: bool) -> None:
+        self.show_info = on
+        self.update()
+
+    def _set_histogram(self, on: bool) -> None:
+        self.show_histogram = on
+        self.update()
+
+    def set_frame(self, frame: FrameItem | None, series: SeriesItem | None = None) -> None:
         self.frame = frame
+        self.series = series
         if frame is not None:
             self._thumbs.pixmap(frame.path, FULL)  # start the full decode now
         self.update()
@@ -104,15 +135,22 @@ class ImagePane(QWidget):
         c = self.state.center
         return QRectF(self.width() / 2 - c.x() * w, self.height() / 2 - c.y() * h, w, h)
 
+    def over_image(self, at: QPointF) -> bool:
+        return self.image_rect().intersected(QRectF(self.rect())).contains(at)
+
     def toggle_zoom(self, at: QPointF | None = None) -> None:
-        """Fit <-> 100 %, keeping the photo point under ``at`` (default: the centre) in place."""
+        """Fit <-> 100 %: at ``at``, keeping the photo point under it in place; without a
+        point, at the last point zoomed into (else the centre)."""
         if self.state.zoom != FIT:
             self.state.reset()
             return
-        at = at if at is not None else QPointF(self.width() / 2, self.height() / 2)
+        if at is None:
+            self.state.set(1.0, self.state.last_point or QPointF(0.5, 0.5))
+            return
         rect = self.image_rect()
         fx = (at.x() - rect.left()) / rect.width() if rect.width() else 0.5
         fy = (at.y() - rect.top()) / rect.height() if rect.height() else 0.5
+        self.state.last_point = QPointF(min(max(fx, 0.0), 1.0), min(max(fy, 0.0), 1.0))
         native = self.native_size()
         # at 100 % the point (fx, fy) must stay under the cursor: solve for the centre
         cx = fx + (self.width() / 2 - at.x()) / native.width()
@@ -167,55 +205,106 @@ class ImagePane(QWidget):
         pix = self._pixmap()
         rect = self.image_rect()
         if pix is not None:
+            # never dimmed, rejected or not: exposure is judged on the photo as it is
             painter.drawPixmap(rect, pix, QRectF(pix.rect()))
         else:
             error = self._thumbs.errors.get(frame.path) or frame.error
+            if frame.missing:
+                error = "missing on disk (deleted or moved)"
             painter.setPen(theme.REJECT if error else theme.TEXT_DIM)
             painter.drawText(
                 self.rect(),
                 Qt.AlignmentFlag.AlignCenter,
-                f"Cannot show {frame.file_names[0]}\n{error}" if error else "Loading…",
+                f"Cannot show {printable(frame.file_names[0])}\n{error}" if error else "Loading…",
             )
-        if frame.decision.flag == Flag.REJECT:
-            painter.fillRect(rect.intersected(QRectF(self.rect())), QColor(0, 0, 0, 110))
-        self._paint_info(painter, frame)
+        histogram = self._thumbs.histograms.get(frame.path)
+        if self.show_histogram and histogram is not None and self.width() >= 240:
+            width = min(220.0, self.width() * 0.35)
+            draw_histogram(
+                painter, QRectF(self.width() - width - 8, 8, width, width * 0.45), histogram
+            )
+        if self.show_info:
+            self._paint_facts(painter, frame)
+        self._paint_caption(painter, frame)
         if self.current:
-            painter.setPen(QPen(theme.ACCENT, 3))
-            painter.drawRect(QRectF(self.rect()).adjusted(1.5, 1.5, -1.5, -1.5))
+            painter.setPen(QPen(theme.CURRENT, CURRENT_BORDER))
+            half = CURRENT_BORDER / 2
+            painter.drawRect(QRectF(self.rect()).adjusted(half, half, -half, -half))
 
-    def _paint_info(self, painter: QPainter, frame: FrameItem) -> None:
-        """A translucent bar: name, rank, score, zoom, stars, label and flag."""
+    def _paint_facts(self, painter: QPainter, frame: FrameItem) -> None:
+        """The info overlay: EXIF, score, rank, model and decision over the photo."""
+        facts = frame_facts(frame, self.series)
+        lines = [(name, facts[name].replace("\n", ", ")) for name in FIELDS if facts[name] != "–"]
+        metrics = painter.fontMetrics()
+        line = metrics.height() + 2
+        width = min(self.width() - 16, 380)
+        box = QRectF(8, 8, width, line * len(lines) + 10)
+        painter.fillRect(box, QColor(0, 0, 0, 175))
+        for i, (name, text) in enumerate(lines):
+            y = box.top() + 5 + i * line
+            painter.setPen(theme.TEXT_DIM)
+            painter.drawText(QRectF(box.left() + 8, y, 72, line), Qt.AlignmentFlag.AlignLeft, name)
+            painter.setPen(theme.TEXT)
+            painter.drawText(
+                QRectF(box.left() + 84, y, width - 92, line),
+                Qt.AlignmentFlag.AlignLeft,
+                metrics.elidedText(text, Qt.TextElideMode.ElideRight, int(width - 92)),
+            )
+
+    def _paint_caption(self, painter: QPainter, frame: FrameItem) -> None:
+        """A translucent bar: flag, name, BEST, score, stars, zoom; the name is shortened
+        to fit, so narrow compare panes keep every mark."""
         bar = QRectF(0, self.height() - 30, self.width(), 30)
-        painter.fillRect(bar, QColor(0, 0, 0, 160))
+        painter.fillRect(bar, QColor(20, 60, 90, 210) if self.current else QColor(0, 0, 0, 160))
         font = QFont(self.font())
         font.setPointSizeF(max(8.0, font.pointSizeF()))
         painter.setFont(font)
-        x = 10.0
+        metrics = painter.fontMetrics()
         if frame.decision.label:
             painter.fillRect(
                 QRectF(0, bar.top(), 5, bar.height()),
                 QColor(LABEL_COLOURS.get(frame.decision.label, "#888")),
             )
+        x = 10.0
         draw_flag(
             painter, QRectF(x, bar.top() + 6, 18, 18), frame.decision.flag, frame.decision.is_user
         )
         if frame.decision.flag != Flag.NONE:
             x += 26
-        painter.setPen(theme.BEST if frame.is_best else theme.TEXT)
-        rank = "BEST" if frame.is_best else (f"#{frame.rank}" if frame.rank else "")
-        score = "" if frame.score is None else f"{frame.score:.2f}"
-        text = "   ".join(t for t in (frame.file_names[0], rank, score) if t)
-        painter.drawText(
-            QRectF(x, bar.top(), bar.width() - x - 180, bar.height()),
-            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-            text,
-        )
-        if frame.decision.rating > 0:
-            draw_stars(painter, bar.right() - 170, bar.center().y(), frame.decision.rating, 6)
         zoom = "Fit" if self.state.zoom == FIT else f"{self.state.zoom * 100:.0f}%"
+        right = bar.right() - 10 - metrics.horizontalAdvance(zoom)
         painter.setPen(theme.TEXT_DIM)
         painter.drawText(
-            bar.adjusted(0, 0, -10, 0),
-            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
+            QRectF(right, bar.top(), bar.right() - right, bar.height()),
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
             zoom,
+        )
+        if frame.decision.rating > 0:
+            stars_left = right - 10 - frame.decision.rating * 14
+            draw_stars(painter, stars_left, bar.center().y(), frame.decision.rating, 6)
+            right = stars_left
+        tail = "   ".join(
+            t
+            for t in (
+                "BEST" if frame.is_best else "",
+                "" if frame.score is None else f"{frame.score:.2f}",
+            )
+            if t
+        )
+        tail_width = metrics.horizontalAdvance(tail) + (12 if tail else 0)
+        name_width = max(0, int(right - 10 - x - tail_width))
+        name = metrics.elidedText(
+            printable(frame.file_names[0]), Qt.TextElideMode.ElideMiddle, name_width
+        )
+        painter.setPen(theme.CURRENT if self.current else theme.TEXT)
+        painter.drawText(
+            QRectF(x, bar.top(), name_width, bar.height()),
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+            name,
+        )
+        painter.setPen(theme.BEST if frame.is_best else theme.TEXT)
+        painter.drawText(
+            QRectF(x + metrics.horizontalAdvance(name) + 12, bar.top(), tail_width, bar.height()),
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+            tail,
         )

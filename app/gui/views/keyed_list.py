@@ -1,4 +1,4 @@
-"""A list view whose rows carry ids (Role.Id): select by id, follow the controller's selection."""
+"""A list view over a filter proxy whose rows carry ids: follows the controller's selection."""
 
 from __future__ import annotations
 
@@ -12,9 +12,13 @@ class KeyedListView(QListView):
     """``activated_id`` carries the id of a row the photographer made current (never -1).
 
     Rows made current by ``select_id`` (the controller's selection shown) do not emit it.
+    The model is a filter proxy of ``app.gui.models`` (``row_of`` finds a row by id).
     """
 
     activated_id = Signal(int)
+
+    #: where a row made current is scrolled to
+    scroll_hint = QListView.ScrollHint.EnsureVisible
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -29,12 +33,8 @@ class KeyedListView(QListView):
         return idx.data(Role.Id) if idx.isValid() else -1
 
     def index_of(self, key: int) -> QModelIndex:
-        model = self.model()
-        for row in range(model.rowCount()):
-            idx = model.index(row, 0)
-            if idx.data(Role.Id) == key:
-                return idx
-        return QModelIndex()
+        row = self.model().row_of(key)
+        return self.model().index(row, 0) if row >= 0 else QModelIndex()
 
     def select_id(self, key: int) -> bool:
         """Show ``key`` as the current row (without reporting it back)."""
@@ -42,13 +42,13 @@ class KeyedListView(QListView):
         self._following = True
         try:
             if not idx.isValid():
-                self.selectionModel().clear()
+                self.selectionModel().clearCurrentIndex()
                 return False
-            if idx != self.currentIndex() or not self.selectionModel().isSelected(idx):
+            if idx != self.currentIndex():
                 self.selectionModel().setCurrentIndex(
                     idx, QItemSelectionModel.SelectionFlag.ClearAndSelect
                 )
-            self.scrollTo(idx)
+            self.scrollTo(idx, self.scroll_hint)
             return True
         finally:
             self._following = False

@@ -18,7 +18,7 @@ class LoupeView(QWidget):
         super().__init__(parent)
         self.controller = controller
         self.state = ViewState(self)
-        self.pane = ImagePane(controller.thumbnails, self.state, self)
+        self.pane = ImagePane(controller.thumbnails, self.state, self, controller.settings)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.pane)
@@ -33,16 +33,18 @@ class LoupeView(QWidget):
 
     def _on_frame_updated(self, frame: FrameItem) -> None:
         if self.pane.frame is not None and self.pane.frame.photo_id == frame.photo_id:
-            self.pane.set_frame(frame)
+            self.show_frame(frame)
 
     def show_frame(self, frame: FrameItem | None) -> None:
         """Zoom and centre carry over between frames, so the same spot is checked on each."""
-        self.pane.set_frame(frame)
+        series = self.controller.series_item(frame.series_id) if frame is not None else None
+        self.pane.set_frame(frame, series)
 
     def toggle_zoom(self, global_cursor: QPointF | None = None) -> None:
+        """At the mouse pointer when it is over the photo, else at the last zoom point."""
         at = None
         if global_cursor is not None:
-            local = self.pane.mapFromGlobal(global_cursor.toPoint())
-            if self.pane.rect().contains(local):
-                at = QPointF(local)
+            local = QPointF(self.pane.mapFromGlobal(global_cursor.toPoint()))
+            if self.pane.over_image(local):
+                at = local
         self.pane.toggle_zoom(at)

@@ -14,11 +14,13 @@ from app.gui.views.series_list import SeriesListView
 
 
 class ViewStack(QStackedWidget):
-    """Switches with the controller's view and gives the shown view the keyboard focus."""
+    """Switches with the controller's view and gives the shown view the keyboard focus;
+    owns what the image views show over the photo (zoom, info, histogram)."""
 
     def __init__(self, controller: CullController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
+        self.settings = controller.settings
         self.series_view = SeriesListView(controller, self)
         self.loupe = LoupeView(controller, self)
         self.compare = CompareView(controller.thumbnails, controller, self)
@@ -31,6 +33,12 @@ class ViewStack(QStackedWidget):
             self.addWidget(page)
         controller.bus.view_changed.connect(self._on_view)
         controller.commands.register(self)
+        for name, setting in (
+            ("info", self.settings.info_overlay),
+            ("histogram", self.settings.histogram),
+        ):
+            controller.commands.set_checked(name, setting.value)
+            setting.changed.connect(controller.commands.get(name).set_checked)
 
     def _on_view(self, view: str) -> None:
         page = self._pages[View(view)]
@@ -39,7 +47,8 @@ class ViewStack(QStackedWidget):
 
     @command("Zoom 100% / fit", keys=("Z",))
     def zoom(self) -> None:
-        """100 % at the mouse pointer (fit again when zoomed); opens the loupe from the grid."""
+        """100 % at the mouse pointer when it is over the photo, else at the last zoom
+        point (else the centre); fit again when zoomed.  Opens the loupe from the grid."""
         cursor = QPointF(QCursor.pos())
         if self.controller.view is View.COMPARE:
             self.compare.toggle_zoom(cursor)
@@ -47,3 +56,12 @@ class ViewStack(QStackedWidget):
         if self.controller.view is not View.LOUPE:
             self.controller.set_view(View.LOUPE)
         self.loupe.toggle_zoom(cursor)
+
+    @command("Photo information", keys=("I",), checkable=True)
+    def info(self) -> None:
+        """EXIF, score, rank, model and decision over the photo in loupe and compare."""
+        self.settings.info_overlay.toggle()
+
+    @command("Histogram and clipping", keys=("H",), checkable=True)
+    def histogram(self) -> None:
+        self.settings.histogram.toggle()

@@ -1,0 +1,68 @@
+"""What the window says about a frame, in words: the details panel and the info overlay
+show the same facts."""
+
+from __future__ import annotations
+
+from app.catalog import DecisionState, Flag
+from app.gui.items import FrameItem, SeriesItem, plural
+from app.text import printable
+
+FIELDS = (
+    "Files",
+    "Captured",
+    "Camera",
+    "Lens",
+    "Exposure",
+    "Size",
+    "Score",
+    "Rank",
+    "Model",
+    "Decision",
+    "Series",
+)
+FLAG_WORDS = {Flag.PICK: "Pick", Flag.REJECT: "Reject"}
+
+
+def decision_text(decision: DecisionState) -> str:
+    """``Pick, 4★, Red (yours)``, ``Pick (the model's suggestion)`` or ``Undecided``."""
+    parts = [
+        FLAG_WORDS.get(decision.flag, ""),
+        f"{decision.rating}★" if decision.rating > 0 else "",
+        decision.label or "",
+    ]
+    marks = ", ".join(p for p in parts if p)
+    if not marks:
+        return "Undecided"
+    return f"{marks} (yours)" if decision.is_user else f"{marks} (the model's suggestion)"
+
+
+def frame_facts(frame: FrameItem, series: SeriesItem | None) -> dict[str, str]:
+    """Every field of ``FIELDS`` as text (``–`` where nothing is known)."""
+    files = "\n".join(printable(name) for name in frame.file_names)
+    if frame.missing:
+        files += "\n⚠ missing on disk (deleted or moved)"
+    if frame.error:
+        files += f"\n⚠ {printable(frame.error)}"
+    if series is not None and frame.rank:
+        rank = f"{frame.rank} of {series.frame_count}"
+    else:
+        rank = str(frame.rank) if frame.rank else "–"
+    series_text = "–"
+    if series is not None:
+        series_text = (
+            f"{plural(series.frame_count, 'frame')}, {series.progress_text()}, "
+            f"spread {series.score_spread:.2f}"
+        )
+    return {
+        "Files": files,
+        "Captured": frame.captured.strftime("%Y-%m-%d %H:%M:%S.%f")[:-4] if frame.captured else "–",
+        "Camera": printable(frame.camera) or "–",
+        "Lens": printable(frame.lens) or "–",
+        "Exposure": frame.exposure or "–",
+        "Size": f"{frame.width} × {frame.height}" if frame.width else "–",
+        "Score": f"{frame.score:.2f}" if frame.score is not None else "not scored",
+        "Rank": rank,
+        "Model": frame.model or "–",
+        "Decision": decision_text(frame.decision),
+        "Series": series_text,
+    }
