@@ -385,6 +385,8 @@ class CullController(QObject):
             self.bus.message.emit(f"FGAesQ weights downloaded: {message}")
             if self.library is not None and self.run_pipeline:
                 self.start_cull()
+        elif download is not None and download.cancelled:
+            self.bus.message.emit(message)
         else:
             self.bus.error.emit("FGAesQ weights", message)
         self._announce_ranking()

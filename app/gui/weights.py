@@ -2,8 +2,10 @@
 
 The download is ``fgaesq_core.pretrained.download``, the same resolution the model library
 uses, run in a child process: a blocking HTTP transfer cannot be interrupted in a thread,
-a process can.  The Hugging Face cache keeps the partial file, so the next attempt resumes.
-Progress is the size of the partial file in the cache against the file size the hub lists.
+a process can.  Progress is the size of the partial file in the hub cache (written in
+10 MB steps) against the file size the hub lists.  A cancelled download leaves nothing
+behind: huggingface_hub names each partial file uniquely and never resumes it, so the
+window removes it.
 """
 
 from __future__ import annotations
@@ -45,8 +47,8 @@ def _partial_file(spec) -> Path | None:  # noqa: ANN001 - a PretrainedSpec
 
 
 def fetch_in_child(name: str, conn: Connection) -> None:
-    """The child process: download, reporting ("progress", done, total), then
-    ("done", path) or ("failed", message)."""
+    """The child process: download, reporting ("progress", done, total, partial file),
+    then ("done", path) or ("failed", message)."""
     try:
         from fgaesq_core import pretrained
 
@@ -65,8 +67,8 @@ def fetch_in_child(name: str, conn: Connection) -> None:
                 except FileNotFoundError:  # completed in the meantime
                     continue
                 if partial is not None:
-                    total = sizes.get(partial.name.removesuffix(".incomplete"), 0)
-                    conn.send(("progress", done, total))
+                    blob = partial.name.split(".")[0]  # <blob id>[.<unique>].incomplete
+                    conn.send(("progress", done, sizes.get(blob, 0), str(partial)))
 
         reporter = threading.Thread(target=report, daemon=True)
         reporter.start()
@@ -96,6 +98,8 @@ class WeightsDownload(QObject):
         self._timer = QTimer(self, interval=POLL_MS)
         self._timer.timeout.connect(self._poll)
         self.started_at = 0.0
+        self._partial: Path | None = None  # the file the child is writing
+        self.cancelled = False
 
     def start(self) -> None:
         context = multiprocessing.get_context("spawn")  # never fork a process running Qt
@@ -116,7 +120,11 @@ class WeightsDownload(QObject):
         if self._process is not None:
             self._process.terminate()
             self._process.join(5)
-            self._end(False, "Download cancelled; it resumes where it stopped next time")
+            partial = self._partial
+            if partial is not None and partial.name.endswith(".incomplete"):
+                partial.unlink(missing_ok=True)  # never resumed: a unique name per download
+            self.cancelled = True
+            self._end(False, "Download cancelled")
 
     def _poll(self) -> None:
         conn, process = self._conn, self._process
@@ -126,6 +134,7 @@ class WeightsDownload(QObject):
             while conn.poll():
                 kind, *values = conn.recv()
                 if kind == "progress":
+                    self._partial = Path(values[2])
                     self.progress.emit(int(values[0]), int(values[1]))
                 else:
                     self._end(kind == "done", str(values[0]))
