@@ -86,6 +86,7 @@ class CullController(QObject):
         self._missing: set[int] = set()
         self._series_by_id: dict[int, SeriesItem] = {}
         self._series_of_photo: dict[int, int] = {}
+        self._counts = ShootCounts()
         self._loaded_once = False
 
         self.series_model = SeriesListModel(thumbnails, settings.thumbnail_size.value, self)
@@ -156,6 +157,7 @@ class CullController(QObject):
         self.undo_stack.clear()
         self.library = FolderLibrary(catalog, folder)
         self._series_by_id, self._series_of_photo = {}, {}
+        self._counts = ShootCounts()
         self.compare_choice, self.unwritten, self._missing = [], set(), set()
         self.last_result, self._loaded_once = None, False
         self._set_series([])
@@ -172,11 +174,15 @@ class CullController(QObject):
         if self.library is not None:
             self.loader.load(self.library)
 
-    def _show_loaded(self, series: list[SeriesItem]) -> None:
+    def _show_loaded(self, series: list[SeriesItem], counts: ShootCounts) -> None:
         """Show freshly read series, keeping the current series and frame."""
+        self._counts = counts
         for item in series:
             for frame in item.frames:
-                frame.missing = frame.photo_id in self._missing
+                if frame.photo_id in self._missing:  # the catalog does not know it is gone
+                    self._counts -= ShootCounts.of([item])
+                    frame.missing = True
+                    self._counts += ShootCounts.of([item])
         new_photos = {f.photo_id for s in series for f in s.frames} != set(self._series_of_photo)
         self._set_series(series)
         if self._visible_frame_row(self.photo_id) >= 0:
@@ -187,7 +193,6 @@ class CullController(QObject):
             self._select_series_row(0)
         if new_photos or not self._loaded_once:
             self.watcher.watch(f for s in series for f in s.frames)
-            self.watcher.check()
         self._loaded_once = True
         self.bus.series_reloaded.emit()
         self._announce_ranking()
@@ -416,15 +421,17 @@ class CullController(QObject):
         return [f for f in (self.frame(pid) for pid in self.compared) if f is not None]
 
     def counts(self) -> ShootCounts:
-        return ShootCounts.of(list(self._series_by_id.values()))
+        return self._counts
 
     def _replace_frame(self, frame: FrameItem) -> FrameItem:
         """Put an updated frame everywhere it is shown and tell the widgets."""
         series = self._series_by_id.get(frame.series_id)
         if series is not None:
+            before = ShootCounts.of([series])  # only this series changes: count it again
             for i, old in enumerate(series.frames):
                 if old.photo_id == frame.photo_id:
                     series.frames[i] = frame
+            self._counts = self._counts - before + ShootCounts.of([series])
             self.series_model.refresh(series.series_id)
         self.strip_model.replace_frame(frame)
         self.bus.frame_updated.emit(frame)

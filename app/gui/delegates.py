@@ -8,8 +8,9 @@ from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
 from app.catalog import DecisionState, Flag
 from app.gui import theme
-from app.gui.items import LABEL_COLOURS
-from app.gui.models import Role
+from app.gui.items import LABEL_COLOURS, FrameItem, SeriesItem
+from app.gui.models import Cell, Role
+from app.text import printable
 
 CAPTION_HEIGHT = 22
 MARGIN = 6
@@ -152,11 +153,17 @@ class _CellDelegate(QStyledItemDelegate):
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
         return self.cell
 
-    def _background(self, painter: QPainter, index: QModelIndex, rect: QRect) -> QRect:
+    def _background(self, painter: QPainter, cell: Cell, rect: QRect) -> QRect:
         rect = rect.adjusted(3, 3, -3, -3)
         path = QPainterPath()
         path.addRoundedRect(QRectF(rect), 5, 5)
-        painter.fillPath(path, theme.CELL_SELECTED if index.data(Role.Current) else theme.CELL)
+        if cell.current:
+            ground = theme.CELL_SELECTED
+        elif cell.current_series:
+            ground = theme.CELL_SERIES
+        else:
+            ground = theme.CELL
+        painter.fillPath(path, ground)
         return rect
 
     def _caption_font(self, option: QStyleOptionViewItem, bold: bool) -> QFont:
@@ -179,15 +186,20 @@ class SeriesDelegate(_CellDelegate):
     """Best frame, frame count, how many frames you decided, the score and its spread."""
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        cell: Cell | None = index.data(Role.Cell)
+        if cell is None:
+            return
+        series: SeriesItem = cell.item
+        best = series.best
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        rect = self._background(painter, index, option.rect)
+        rect = self._background(painter, cell, option.rect)
         image_bounds = rect.adjusted(MARGIN, MARGIN, -MARGIN, -MARGIN - CAPTION_HEIGHT)
         image_rect = draw_pixmap(painter, index.data(Role.Thumbnail), image_bounds)
-        draw_decision(painter, image_rect, index.data(Role.Decision))
+        draw_decision(painter, image_rect, best.decision if best else None)
 
         painter.setFont(self._caption_font(option, bold=True))
-        count = index.data(Role.FrameCount) or 0
+        count = series.frame_count
         if count > 1:
             draw_pill(
                 painter,
@@ -196,28 +208,24 @@ class SeriesDelegate(_CellDelegate):
                 QColor(0, 0, 0, 170),
                 QColor("#ffffff"),
             )
-        progress = index.data(Role.Progress) or ""
-        if progress:
-            width = painter.fontMetrics().horizontalAdvance(progress) + 14
-            series = index.data(Role.Item)
-            decided = series is not None and not series.has_undecided
-            draw_pill(
-                painter,
-                QRectF(image_rect.right() - width - 4, image_rect.bottom() - 22, width, 17),
-                progress,
-                QColor(0, 0, 0, 190),
-                theme.PICK if decided else theme.TEXT,
-            )
+        progress = series.progress_text()
+        width = painter.fontMetrics().horizontalAdvance(progress) + 14
+        draw_pill(
+            painter,
+            QRectF(image_rect.right() - width - 4, image_rect.bottom() - 22, width, 17),
+            progress,
+            QColor(0, 0, 0, 190),
+            theme.PICK if not series.has_undecided else theme.TEXT,
+        )
         caption = self._caption(rect)
         painter.setFont(self._caption_font(option, bold=False))
         painter.setPen(theme.TEXT)
-        score = index.data(Role.Score)
-        spread = index.data(Role.ScoreSpread) or 0.0
+        score = best.score if best else None
         text = "" if score is None else f"{score:.1f}"
         if count > 1 and score is not None:
-            text += f"  Δ{spread:.1f}"
+            text += f"  Δ{series.score_spread:.1f}"
         right = painter.fontMetrics().horizontalAdvance(text) + 8
-        name = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+        name = printable(best.file_names[0]) if best else ""
         painter.drawText(
             caption,
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
@@ -227,7 +235,7 @@ class SeriesDelegate(_CellDelegate):
         )
         painter.setPen(theme.TEXT_DIM)
         painter.drawText(caption, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text)
-        if index.data(Role.Current):
+        if cell.current:
             draw_current(painter, QRectF(rect))
         painter.restore()
 
@@ -235,27 +243,28 @@ class SeriesDelegate(_CellDelegate):
 class FrameDelegate(_CellDelegate):
     """A frame of the strip: its file name, score, the best-frame tag and its marks.
 
-    Frames of other series than the current one are dimmed, and a line separates series.
+    Frames of the current series sit on a lighter ground, and a line separates series.
     """
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        cell: Cell | None = index.data(Role.Cell)
+        if cell is None:
+            return
+        frame: FrameItem = cell.item
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         full = option.rect
-        if index.data(Role.SeriesStart) and full.left() > 0:
+        if cell.series_start and full.left() > 0:
             painter.fillRect(
                 QRect(full.left(), full.top() + 6, 2, full.height() - 12), theme.TEXT_DIM
             )
-        rect = self._background(painter, index, full.adjusted(4, 0, 0, 0))
-        rank = index.data(Role.Rank) or 0
+        rect = self._background(painter, cell, full.adjusted(4, 0, 0, 0))
         image_bounds = rect.adjusted(MARGIN, MARGIN, -MARGIN, -MARGIN - CAPTION_HEIGHT)
-        image_rect = draw_pixmap(
-            painter, index.data(Role.Thumbnail), image_bounds, index.data(Role.Error) or ""
-        )
-        draw_decision(painter, image_rect, index.data(Role.Decision))
-        if index.data(Role.Missing):
+        image_rect = draw_pixmap(painter, index.data(Role.Thumbnail), image_bounds, cell.error)
+        draw_decision(painter, image_rect, frame.decision)
+        if frame.missing:
             draw_missing(painter, image_rect)
-        if index.data(Role.Chosen):
+        if cell.chosen:
             draw_pill(
                 painter,
                 QRectF(image_rect.left() + 4, image_rect.top() + 4, 24, 16),
@@ -266,7 +275,7 @@ class FrameDelegate(_CellDelegate):
 
         caption = self._caption(rect)
         left = caption.left()
-        if rank == 1:
+        if frame.is_best:
             painter.setFont(self._caption_font(option, bold=True))
             draw_pill(
                 painter,
@@ -277,8 +286,7 @@ class FrameDelegate(_CellDelegate):
             )
             left += 44
         painter.setFont(self._caption_font(option, bold=False))
-        score = index.data(Role.Score)
-        score_text = "–" if score is None else f"{score:.2f}"
+        score_text = "–" if frame.score is None else f"{frame.score:.2f}"
         right = painter.fontMetrics().horizontalAdvance(score_text) + 6
         name_box = QRect(
             left, caption.top(), max(0, caption.right() - left - right), caption.height()
@@ -288,17 +296,13 @@ class FrameDelegate(_CellDelegate):
             name_box,
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
             painter.fontMetrics().elidedText(
-                str(index.data(Qt.ItemDataRole.DisplayRole) or ""),
-                Qt.TextElideMode.ElideMiddle,
-                name_box.width(),
+                printable(frame.file_names[0]), Qt.TextElideMode.ElideMiddle, name_box.width()
             ),
         )
-        painter.setPen(theme.BEST if rank == 1 else theme.TEXT_DIM)
+        painter.setPen(theme.BEST if frame.is_best else theme.TEXT_DIM)
         painter.drawText(
             caption, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, score_text
         )
-        if not index.data(Role.CurrentSeries):
-            painter.fillRect(QRectF(rect), QColor(0, 0, 0, 110))
-        if index.data(Role.Current):
+        if cell.current:
             draw_current(painter, QRectF(rect))
         painter.restore()

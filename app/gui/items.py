@@ -8,7 +8,7 @@ the window counts, filters and draws keeps the two apart.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -153,6 +153,8 @@ class ShootCounts:
 
     @classmethod
     def of(cls, series: list[SeriesItem]) -> ShootCounts:
+        """The counts of a folder (a worker thread computes them for a whole folder; a
+        change in one series is ``counts - of([before]) + of([after])``)."""
         frames = [f for s in series for f in s.frames]
         mine = [my_flag(f.decision) for f in frames]
         suggested = [suggested_flag(f.decision) for f in frames]
@@ -167,6 +169,12 @@ class ShootCounts:
             suggested_rejects=suggested.count(Flag.REJECT),
             missing=sum(f.missing for f in frames),
         )
+
+    def __add__(self, other: ShootCounts) -> ShootCounts:
+        return ShootCounts(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
+
+    def __sub__(self, other: ShootCounts) -> ShootCounts:
+        return ShootCounts(*(a - b for a, b in zip(astuple(self), astuple(other), strict=True)))
 
     def text(self) -> str:
         parts = [

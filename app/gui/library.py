@@ -6,6 +6,7 @@ records into view items and keeps the undo information ``set_decision`` returns.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
@@ -15,7 +16,7 @@ from PIL import Image
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from app.catalog import Catalog, DecisionSource, DecisionState, SeriesMember, SeriesView
-from app.gui.items import FrameItem, SeriesItem
+from app.gui.items import FrameItem, SeriesItem, ShootCounts
 from app.moves import in_rejects_folder
 from app.photos import PhotoFile, read_metadata
 
@@ -99,16 +100,23 @@ class FolderLibrary:
         self.catalog = catalog
         self.root = str(Path(root).resolve())
         self._details: dict[int, dict] = {}
+        self._models: dict[int, tuple[float | None, str]] = {}  # photo: (score, its model)
 
     def load(self) -> list[SeriesItem]:
         """The folder's series as the catalog has them, without photos moved aside as
         rejects (they left their series when they moved)."""
         views = self.catalog.series(self.root)
-        kept = {v.id: [m for m in v.members if not in_rejects_folder(m.photo)] for v in views}
-        ids = [m.photo.id for members in kept.values() for m in members]
-        # each photo's newest score, whichever model gave it: the score the window shows
-        newest = self.catalog.scores(ids, None, None)
-        models = {pid: model_text(r.model, r.weights_id) for pid, r in newest.items()}
+        moved_aside: dict[str, bool] = {}  # per folder: one look for a journal each
+        kept = {}
+        for view in views:
+            kept[view.id] = []
+            for member in view.members:
+                folder = os.path.dirname(member.photo.relpath)
+                if folder not in moved_aside:
+                    moved_aside[folder] = in_rejects_folder(member.photo)
+                if not moved_aside[folder]:
+                    kept[view.id].append(member)
+        models = self._models_of([m for members in kept.values() for m in members])
         series = [series_item(v, models, kept[v.id]) for v in views if kept[v.id]]
         for item in series:
             item.frames = [self.with_details(f) for f in item.frames]
@@ -127,6 +135,21 @@ class FolderLibrary:
 
     def decisions(self, photo_ids: Iterable[int]) -> dict[int, DecisionState]:
         return self.catalog.decisions(photo_ids)
+
+    def _models_of(self, members: list[SeriesMember]) -> dict[int, str]:
+        """Which model gave each photo the score shown (its newest score, whichever model);
+        asked of the catalog only for photos whose score changed since the last load."""
+        changed = [
+            m.photo.id
+            for m in members
+            if m.score is not None and self._models.get(m.photo.id, (None, ""))[0] != m.score
+        ]
+        if changed:
+            for photo_id, record in self.catalog.scores(changed, None, None).items():
+                self._models[photo_id] = (record.score, model_text(record.model, record.weights_id))
+        return {
+            m.photo.id: self._models[m.photo.id][1] for m in members if m.photo.id in self._models
+        }
 
     def with_details(self, frame: FrameItem) -> FrameItem:
         """The frame with exposure, lens and size filled in once they were read."""
@@ -239,7 +262,8 @@ class _LoadJob(QRunnable):
 
     def run(self) -> None:
         try:
-            self._loader._done.emit(self._ticket, self._library.load())
+            series = self._library.load()
+            self._loader._done.emit(self._ticket, (series, ShootCounts.of(series)))
         except Exception as exc:  # shown in the window by the receiver
             self._loader._failed.emit(self._ticket, str(exc))
 
@@ -251,7 +275,7 @@ class SeriesLoader(QObject):
     started before that write never overwrites it on screen.
     """
 
-    loaded = Signal(object)  # list[SeriesItem]
+    loaded = Signal(object, object)  # list[SeriesItem], their ShootCounts
     failed = Signal(str)
     _done = Signal(int, object)
     _failed = Signal(int, str)
@@ -295,9 +319,9 @@ class SeriesLoader(QObject):
             return False
         return current
 
-    def _on_done(self, ticket: int, series: list) -> None:
+    def _on_done(self, ticket: int, result: tuple) -> None:
         if self._finish(ticket):
-            self.loaded.emit(series)
+            self.loaded.emit(*result)
 
     def _on_failed(self, ticket: int, message: str) -> None:
         if self._finish(ticket):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import IntEnum
 
 from PySide6.QtCore import (
@@ -41,6 +42,19 @@ class Role(IntEnum):
     Progress = Qt.ItemDataRole.UserRole + 16  # "3 of 6 decided"
     Missing = Qt.ItemDataRole.UserRole + 17
     Chosen = Qt.ItemDataRole.UserRole + 18  # chosen for compare
+    Cell = Qt.ItemDataRole.UserRole + 19  # everything a delegate paints but the thumbnail
+
+
+@dataclass(frozen=True)
+class Cell:
+    """What a delegate paints, in one look-up (painting asks for every visible cell)."""
+
+    item: FrameItem | SeriesItem
+    current: bool
+    current_series: bool = False
+    series_start: bool = False
+    chosen: bool = False
+    error: str = ""
 
 
 class _ThumbnailListModel(QAbstractListModel):
@@ -79,7 +93,7 @@ class _ThumbnailListModel(QAbstractListModel):
         for row in rows:
             if row >= 0:
                 idx = self.index(row)
-                self.dataChanged.emit(idx, idx, [Role.Current])
+                self.dataChanged.emit(idx, idx, [Role.Current, Role.Cell])
 
     def _reset(self, rows: list) -> None:
         self.beginResetModel()
@@ -190,6 +204,8 @@ class SeriesListModel(_ThumbnailListModel):
             return best.decision if best else None
         if role == Role.Path:
             return best.path if best else None
+        if role == Role.Cell:
+            return Cell(s, s.series_id == self.current)
         if role == Role.Current:
             return s.series_id == self.current
         if role == Role.Progress:
@@ -253,7 +269,7 @@ class FrameStripModel(_ThumbnailListModel):
             row = self.row_of(photo_id)
             if row >= 0:
                 idx = self.index(row)
-                self.dataChanged.emit(idx, idx, [Role.Chosen])
+                self.dataChanged.emit(idx, idx, [Role.Chosen, Role.Cell])
 
     def set_current_series(self, series_id: int) -> None:
         """Frames of the current series stand out from the rest of the shoot."""
@@ -262,12 +278,11 @@ class FrameStripModel(_ThumbnailListModel):
         changed = [self._series.get(self.current_series), self._series.get(series_id)]
         self.current_series = series_id
         for series in changed:
-            rows = [self.row_of(f.photo_id) for f in series.frames] if series else []
-            rows = [r for r in rows if r >= 0]
-            if rows:
-                self.dataChanged.emit(
-                    self.index(min(rows)), self.index(max(rows)), [Role.CurrentSeries]
-                )
+            for frame in series.frames if series else []:
+                row = self.row_of(frame.photo_id)
+                if row >= 0:  # one row at a time: a range repaints the whole view
+                    idx = self.index(row)
+                    self.dataChanged.emit(idx, idx, [Role.CurrentSeries, Role.Cell])
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
@@ -294,6 +309,15 @@ class FrameStripModel(_ThumbnailListModel):
             return f.path
         if role == Role.Error:
             return f.error or self._thumbs.errors.get(f.path, "")
+        if role == Role.Cell:
+            return Cell(
+                f,
+                f.photo_id == self.current,
+                f.series_id == self.current_series,
+                index.row() in self._starts,
+                f.photo_id in self._chosen,
+                f.error or self._thumbs.errors.get(f.path, ""),
+            )
         if role == Role.Current:
             return f.photo_id == self.current
         if role == Role.SeriesId:

@@ -8,8 +8,9 @@ from PySide6.QtWidgets import QApplication
 BACKGROUND = QColor("#1e1e1e")
 PANEL = QColor("#262626")
 VIEW = QColor("#181818")
-CELL = QColor("#2c2c2c")
+CELL = QColor("#262626")
 CELL_SELECTED = QColor("#3d4a5c")
+CELL_SERIES = QColor("#353b44")  # a frame of the current series in the whole-shoot strip
 BORDER = QColor("#3a3a3a")
 TEXT = QColor("#d8d8d8")
 TEXT_DIM = QColor("#8c8c8c")

@@ -137,6 +137,7 @@ class ThumbnailManager(QObject):
         self._generation = 0
         self._pending: set[tuple[str, int]] = set()
         self._pixmaps: dict[tuple[str, int], QPixmap] = {}
+        self._sizes: set[int] = set()  # thumbnail sizes in use
         self._full: OrderedDict[str, QPixmap] = OrderedDict()
         self.histograms: dict[str, Histogram] = {}  # of the full previews held
         self._max_full = max_full_previews
@@ -161,6 +162,14 @@ class ThumbnailManager(QObject):
         if pix is None:
             self.request(path, size)
         return pix
+
+    def cached(self, path: str) -> QPixmap | None:
+        """The largest thumbnail of ``path`` at hand, decoding nothing."""
+        for size in sorted(self._sizes, reverse=True):
+            pix = self._pixmaps.get((path, size))
+            if pix is not None:
+                return pix
+        return None
 
     def request(self, path: str, size: int) -> None:
         key = (path, size)
@@ -205,6 +214,7 @@ class ThumbnailManager(QObject):
                 self.histograms.pop(dropped, None)
         else:
             self._pixmaps[(path, size)] = pix
+            self._sizes.add(size)
         self.ready.emit(path, size)
         if not self._pending:
             self.idle.emit()

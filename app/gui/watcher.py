@@ -49,24 +49,28 @@ class MissingFiles(QObject):
         self._checked.connect(self._on_checked)
 
     def watch(self, frames: Iterable[FrameItem]) -> None:
-        """Watch these frames' files (replacing what was watched)."""
-        self._paths = {f.photo_id: f.path for f in frames}
-        self._missing = {pid: self._missing.get(pid, False) for pid in self._paths}
-        folders = sorted({os.path.dirname(p) for p in self._paths.values()})
-        old = self._watcher.directories()
-        if old:
-            self._watcher.removePaths(old)
-        if folders:
-            self._watcher.addPaths(folders)
+        """Watch these frames' files (replacing what was watched); the ones not watched
+        before are checked at once (they may be gone since the catalog saw them)."""
+        paths = {f.photo_id: f.path for f in frames}
+        new = {pid: path for pid, path in paths.items() if pid not in self._paths}
+        self._paths = paths
+        self._missing = {pid: self._missing.get(pid, False) for pid in paths}
+        folders = {os.path.dirname(p) for p in paths.values()}
+        old = set(self._watcher.directories())
+        if old - folders:
+            self._watcher.removePaths(sorted(old - folders))
+        if folders - old:
+            self._watcher.addPaths(sorted(folders - old))
+        self._start(new)
 
-    def check(self, folders: Iterable[str] | None = None) -> None:
-        """Check the photos in ``folders`` (all when None) now, off the GUI thread."""
-        folders = set(folders) if folders is not None else None
-        paths = {
-            pid: path
-            for pid, path in self._paths.items()
-            if folders is None or os.path.dirname(path) in folders
-        }
+    def check(self, folders: Iterable[str]) -> None:
+        """Check the photos in ``folders`` now, off the GUI thread."""
+        folders = set(folders)
+        self._start(
+            {pid: path for pid, path in self._paths.items() if os.path.dirname(path) in folders}
+        )
+
+    def _start(self, paths: dict[int, str]) -> None:
         if paths:
             self._running += 1
             self.pool.start(_CheckJob(self, paths, self._generation))
@@ -79,6 +83,7 @@ class MissingFiles(QObject):
         self._dirty.clear()
         self._timer.stop()
         self.watch([])
+        self._missing = {}
 
     def shutdown(self) -> None:
         self.clear()

@@ -14,7 +14,7 @@ from app.catalog import Flag
 from app.gui import theme
 from app.gui.delegates import CURRENT_BORDER, draw_flag, draw_stars
 from app.gui.facts import FIELDS, frame_facts
-from app.gui.histogram import draw_histogram
+from app.gui.histogram import Histogram, draw_histogram
 from app.gui.items import LABEL_COLOURS, FrameItem, SeriesItem
 from app.gui.settings import Settings
 from app.gui.thumbnails import FULL, ThumbnailManager
@@ -72,6 +72,7 @@ class ImagePane(QWidget):
         self.show_info = settings.info_overlay.value if settings else False
         self.show_histogram = settings.histogram.value if settings else False
         self._drag_from: QPointF | None = None
+        self._histogram_cache: tuple[Histogram, int, QPixmap] | None = None
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(QSize(120, 90))
         self.setMouseTracking(True)
@@ -108,7 +109,12 @@ class ImagePane(QWidget):
         if self.frame is None:
             return None
         full = self._thumbs.pixmap(self.frame.path, FULL)
-        return full or self._thumbs.pixmap(self.frame.path, self.thumbnail_size)
+        if full is not None:
+            return full
+        # while the preview decodes: the strip's thumbnail, else a thumbnail of its own
+        return self._thumbs.cached(self.frame.path) or self._thumbs.pixmap(
+            self.frame.path, self.thumbnail_size
+        )
 
     def native_size(self) -> QSize:
         """The photo's size in pixels (from the catalog, else from the decoded preview)."""
@@ -219,10 +225,8 @@ class ImagePane(QWidget):
             )
         histogram = self._thumbs.histograms.get(frame.path)
         if self.show_histogram and histogram is not None and self.width() >= 240:
-            width = min(220.0, self.width() * 0.35)
-            draw_histogram(
-                painter, QRectF(self.width() - width - 8, 8, width, width * 0.45), histogram
-            )
+            picture = self._histogram_picture(histogram)
+            painter.drawPixmap(int(self.width() - picture.width() - 8), 8, picture)
         if self.show_info:
             self._paint_facts(painter, frame)
         self._paint_caption(painter, frame)
@@ -230,6 +234,21 @@ class ImagePane(QWidget):
             painter.setPen(QPen(theme.CURRENT, CURRENT_BORDER))
             half = CURRENT_BORDER / 2
             painter.drawRect(QRectF(self.rect()).adjusted(half, half, -half, -half))
+
+    def _histogram_picture(self, histogram: Histogram) -> QPixmap:
+        """The histogram drawn once per photo and pane width, not on every repaint."""
+        width = int(min(220.0, self.width() * 0.35))
+        cache = self._histogram_cache
+        if cache is None or cache[0] is not histogram or cache[1] != width:
+            picture = QPixmap(width, int(width * 0.45))
+            picture.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(picture)
+            try:
+                draw_histogram(painter, QRectF(picture.rect()), histogram)
+            finally:
+                painter.end()
+            self._histogram_cache = (histogram, width, picture)
+        return self._histogram_cache[2]
 
     def _paint_facts(self, painter: QPainter, frame: FrameItem) -> None:
         """The info overlay: EXIF, score, rank, model and decision over the photo."""

@@ -48,7 +48,8 @@ class KeyedListView(QListView):
                 self.selectionModel().setCurrentIndex(
                     idx, QItemSelectionModel.SelectionFlag.ClearAndSelect
                 )
-            self.scrollTo(idx, self.scroll_hint)
+            if not self.viewport().rect().contains(self.visualRect(idx)):
+                self.scrollTo(idx, self.scroll_hint)  # only when it left the view
             return True
         finally:
             self._following = False

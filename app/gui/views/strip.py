@@ -20,7 +20,9 @@ SIDE_GAP = 4  # the series divider's room on the left of each cell
 
 
 class StripView(KeyedListView):
-    scroll_hint = QListView.ScrollHint.PositionAtCenter  # the frames on both sides show
+    # a frame that left the view comes back in the middle, so the next frames show
+    # without scrolling (and repainting) the strip at every key
+    scroll_hint = QListView.ScrollHint.PositionAtCenter
 
     def __init__(self, controller: CullController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
