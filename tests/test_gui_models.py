@@ -335,3 +335,21 @@ def test_settings_take_defaults_choices_and_checks_from_the_cull_options(gui_env
         settings.set("scorer", "no-such-model")
     settings.set("weights", "")
     assert settings.weights.value is None
+
+
+def test_docs_list_every_key(qtbot, gui_env):  # noqa: F811
+    from pathlib import Path
+
+    from app.gui.mainwindow import MainWindow
+
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "gui.md").read_text(encoding="utf-8")
+    shown = {"Right": "→", "Left": "←", "Up": "↑", "Down": "↓", "Escape": "Esc"}
+    window = MainWindow(settings=Settings(), catalog_path=str(gui_env), run_pipeline=False)
+    qtbot.addWidget(window)
+    for cmd in window.commands:
+        for key in cmd.spec.keys:
+            key = shown.get(key, key)
+            if key[-1].isdigit() and len(key) > 1:  # Alt+3 is in "Alt+1 – Alt+5"
+                key = key[:-1]
+            assert key in docs, f"docs/gui.md does not mention {key} ({cmd.spec.text})"
+    window.shutdown()
