@@ -7,11 +7,7 @@ only fails that photo.
 
 from __future__ import annotations
 
-import os
 import signal
-import sys
-import threading
-import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -21,6 +17,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from app.photos import lifeline
 from app.photos.decode import PhotoReadError, decode_image
 from app.photos.exif import PhotoMetadata, read_metadata
 
@@ -49,40 +46,11 @@ class DecodeResult:
 
 
 def start_worker(parent_pid: int) -> None:
-    """Pool initializer: Ctrl-C is handled once, by the parent; the worker dies with it.
-
-    A worker whose run was killed (kill -9, a crash, a closed terminal) must not keep
-    decoding for minutes: on Linux the kernel kills it when its parent goes
-    (``PR_SET_PDEATHSIG``), and everywhere a watchdog thread ends it within a second of the
-    process that started the run disappearing.
-    """
+    """Pool initializer: Ctrl-C is handled once, by the parent; the worker dies with the run."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _die_with_parent()
-    threading.Thread(
-        target=_watch_parent, args=(parent_pid,), name="parent-watchdog", daemon=True
-    ).start()
-
-
-def _die_with_parent() -> None:
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-def _watch_parent(parent_pid: int) -> None:
-    from app.catalog.process import process_alive
-
-    while True:
-        time.sleep(0.5)
-        if not process_alive(parent_pid):
-            os._exit(1)
+    lifeline.die_with_parent()
+    lifeline.watch(parent_pid)
 
 
 def make_thumbnail(image: Image.Image) -> np.ndarray:
@@ -119,10 +87,12 @@ def decode_for_scoring(
     With ``prepare``, its result comes back instead of the image (far smaller to send).
     """
     index, path, max_side, prepare = task
-    try:
-        image = decode_image(path, max_side)
-    except PhotoReadError as exc:
-        return DecodeResult(index, error=str(exc))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # damaged EXIF: reported when read
+        try:
+            image = decode_image(path, max_side)
+        except PhotoReadError as exc:
+            return DecodeResult(index, error=str(exc))
     return DecodeResult(index, prepare(image) if prepare is not None else image)
 
 
