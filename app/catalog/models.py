@@ -73,6 +73,7 @@ class Photo(Base):
     thumb_height: Mapped[int | None]
     decode_error: Mapped[str | None]
     read_warning: Mapped[str | None]
+    faces_checked: Mapped[int | None]
     first_seen: Mapped[datetime] = mapped_column(UtcDateTime)
     last_seen: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -102,6 +103,7 @@ class Series(Base):
     ordinal: Mapped[int]
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    pick_reason: Mapped[str | None]
 
 
 class SeriesMembership(Base):
@@ -194,3 +196,21 @@ class Move(Base):
     target: Mapped[str]
     state: Mapped[str]
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class FaceRow(Base):
+    """One face found in a photo: box in the original's pixels, eye state, eye sharpness."""
+
+    __tablename__ = "faces"
+    __table_args__ = (Index("ix_faces_photo", "photo_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    x: Mapped[float]
+    y: Mapped[float]
+    w: Mapped[float]
+    h: Mapped[float]
+    eyes: Mapped[str]
+    confidence: Mapped[float]
+    sharpness: Mapped[float]

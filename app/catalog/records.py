@@ -70,6 +70,7 @@ class PhotoInfo:
     thumb_height: int | None = None
     decode_error: str | None = None
     read_warning: str | None = None  # e.g. damaged EXIF: reported again on every run
+    faces_checked: int | None = None  # version of the face analysis done, None: not done
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,21 @@ class ScoreRecord:
 
 
 @dataclass(frozen=True)
+class FaceRecord:
+    """A face as stored: box (x, y, w, h) in the original's pixels, eyes "open", "closed"
+    or "unknown" with a confidence, and eye sharpness relative to the frame's."""
+
+    box: tuple[float, float, float, float]
+    eyes: str
+    confidence: float
+    sharpness: float
+
+    @property
+    def closed(self) -> bool:
+        return self.eyes == "closed"
+
+
+@dataclass(frozen=True)
 class SeriesMember:
     """One frame of a series with the score of the chosen model (None if not scored yet)."""
 
@@ -128,6 +144,11 @@ class SeriesMember:
     score: float | None
     rank: int | None
     decision: DecisionState
+    faces: tuple[FaceRecord, ...] | None = None  # None: not analysed
+
+    @property
+    def closed_eyes(self) -> int:
+        return sum(face.closed for face in self.faces or ())
 
 
 @dataclass(frozen=True)
@@ -140,6 +161,7 @@ class SeriesView:
     params: Mapping[str, Any]
     created_at: datetime
     members: tuple[SeriesMember, ...]
+    pick_reason: str | None = None  # "score", "eyes_open", "fewest_closed_eyes"
 
     @property
     def best(self) -> SeriesMember | None:

@@ -28,6 +28,7 @@ from .connection import DEFAULT_BUSY_TIMEOUT_S
 from .errors import CatalogError
 from .models import (
     Decision,
+    FaceRow,
     Move,
     Photo,
     PhotoFile,
@@ -46,6 +47,7 @@ from .records import (
     UNDECIDED,
     DecisionSource,
     DecisionState,
+    FaceRecord,
     Flag,
     MoveRecord,
     MoveState,
@@ -400,6 +402,7 @@ class Catalog:
             }
             scores = _newest_scores(session, photo_ids, model, weights_id)
             decisions = _current_decisions(session, photo_ids)
+            faces = _faces(session, [p for p in photo_ids if photos[p].faces_checked])
         grouped: dict[int, tuple[Series, list[SeriesMember]]] = {}
         for series, photo_id, position in rows:
             score = scores.get(photo_id)
@@ -409,6 +412,7 @@ class Catalog:
                 score=None if score is None else score.score,
                 rank=None if score is None else score.rank,
                 decision=decisions.get(photo_id, UNDECIDED),
+                faces=faces.get(photo_id),
             )
             grouped.setdefault(series.id, (series, []))[1].append(member)
         return [
@@ -419,6 +423,7 @@ class Catalog:
                 params=dict(s.params),
                 created_at=s.created_at,
                 members=tuple(members),
+                pick_reason=s.pick_reason,
             )
             for s, members in grouped.values()
         ]
@@ -464,6 +469,59 @@ class Catalog:
         """Stored scores of these photos for one model and weights (missing ones are absent)."""
         with self._read() as session:
             return _newest_scores(session, list(photo_ids), model, weights_id)
+
+    def set_pick_reasons(self, reasons: Mapping[int, str]) -> None:
+        """Record why each series' pick is its pick (``{series_id: reason}``)."""
+        if not reasons:
+            return
+        with self._write() as session:
+            for series_id, reason in reasons.items():
+                series = session.get(Series, series_id)
+                if series is not None:
+                    series.pick_reason = reason
+
+    # -- faces ---------------------------------------------------------------------------
+
+    def set_faces(self, found: Mapping[int, Sequence[FaceRecord]], version: int) -> None:
+        """Replace the faces of these photos and mark them analysed by ``version``."""
+        if not found:
+            return
+        with self._write() as session:
+            ids = list(found)
+            for chunk in _chunks(ids):
+                session.execute(delete(FaceRow).where(FaceRow.photo_id.in_(chunk)))
+            for photo_id, faces in found.items():
+                photo = session.get(Photo, photo_id)
+                if photo is None:
+                    continue
+                photo.faces_checked = version
+                session.add_all(
+                    FaceRow(
+                        photo_id=photo_id,
+                        position=position,
+                        x=face.box[0],
+                        y=face.box[1],
+                        w=face.box[2],
+                        h=face.box[3],
+                        eyes=face.eyes,
+                        confidence=face.confidence,
+                        sharpness=face.sharpness,
+                    )
+                    for position, face in enumerate(faces)
+                )
+
+    def faces(self, photo_ids: Iterable[int]) -> dict[int, tuple[FaceRecord, ...]]:
+        """The faces of the photos that were analysed (others are absent), in found order."""
+        with self._read() as session:
+            ids = list(photo_ids)
+            checked = [
+                pid
+                for chunk in _chunks(ids)
+                for pid in session.scalars(
+                    select(Photo.id).where(Photo.id.in_(chunk), Photo.faces_checked.is_not(None))
+                )
+            ]
+            return _faces(session, checked)
 
     # -- decisions -----------------------------------------------------------------------
 
@@ -724,6 +782,18 @@ def _newest_scores(
         for row in session.scalars(query.order_by(Score.scored_at, Score.id)):
             found[row.photo_id] = convert.score_record(row)  # newest wins
     return found
+
+
+def _faces(session: Session, photo_ids: Sequence[int]) -> dict[int, tuple[FaceRecord, ...]]:
+    """Faces of photos known to be analysed: each listed photo gets a tuple, maybe empty."""
+    found: dict[int, list[FaceRecord]] = {pid: [] for pid in photo_ids}
+    for chunk in _chunks(list(photo_ids)):
+        query = select(FaceRow).where(FaceRow.photo_id.in_(chunk)).order_by(FaceRow.position)
+        for row in session.scalars(query):
+            found[row.photo_id].append(
+                FaceRecord((row.x, row.y, row.w, row.h), row.eyes, row.confidence, row.sharpness)
+            )
+    return {pid: tuple(faces) for pid, faces in found.items()}
 
 
 def _current_decisions(session: Session, photo_ids: Sequence[int]) -> dict[int, DecisionState]:

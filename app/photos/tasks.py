@@ -18,10 +18,14 @@ import numpy as np
 from PIL import Image
 
 from app.photos import lifeline
-from app.photos.decode import PhotoReadError, decode_image
+from app.photos.decode import PhotoReadError, decode_image, source_size
 from app.photos.exif import PhotoMetadata, read_metadata
 
 THUMB_SIZE = 64
+# (x, y, w, h, eyes, confidence, sharpness) of one face, boxes in the original's pixels
+FoundFace = tuple[float, float, float, float, str, float, float]
+# Faces too small to judge in the scorer's decode are judged again at this size.
+FACE_REFINE_SIZE = 2048
 # JPEG DCT scaling of a 12-24 MP frame to 1/8 still leaves >= 256 px: plenty for a 64 px thumbnail.
 THUMB_DECODE_SIZE = 256
 
@@ -38,11 +42,28 @@ class ReadResult:
 
 @dataclass(frozen=True)
 class DecodeResult:
-    """A decoded image, or what the scorer's ``prepare`` made of it, or the error."""
+    """A decoded image (or what the scorer's ``prepare`` made of it) and its faces, or the error.
+
+    ``faces`` is None when faces were not looked for (or cannot be here); else one
+    ``(x, y, w, h, eyes, confidence, sharpness)`` per face, in the original's pixels (plain
+    values: workers do not import the catalog).
+    """
 
     index: int
     value: Any = None
     error: str | None = None
+    faces: tuple[FoundFace, ...] | None = None
+
+
+@dataclass(frozen=True)
+class ScoringTask:
+    """One photo to decode at the scorer's size; ``prepare`` runs on it in the worker."""
+
+    index: int
+    path: Path
+    max_side: int
+    prepare: Callable[[Image.Image], Any] | None = None
+    faces: bool = False
 
 
 def start_worker(parent_pid: int) -> None:
@@ -79,21 +100,44 @@ def read_for_grouping(task: tuple[int, Path, float]) -> ReadResult:
     return ReadResult(index, metadata, make_thumbnail(image).tobytes())
 
 
-def decode_for_scoring(
-    task: tuple[int, Path, int, Callable[[Image.Image], Any] | None],
-) -> DecodeResult:
-    """One photo decoded at the scorer's size; ``task`` is (index, file, longest side, prepare).
+def decode_for_scoring(task: ScoringTask) -> DecodeResult:
+    """One photo decoded at the scorer's size, its faces found on the same pixels.
 
     With ``prepare``, its result comes back instead of the image (far smaller to send).
     """
-    index, path, max_side, prepare = task
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # damaged EXIF: reported when read
         try:
-            image = decode_image(path, max_side)
+            image = decode_image(task.path, task.max_side)
         except PhotoReadError as exc:
-            return DecodeResult(index, error=str(exc))
-    return DecodeResult(index, prepare(image) if prepare is not None else image)
+            return DecodeResult(task.index, error=str(exc))
+    faces = find_faces(image, task.path) if task.faces else None
+    value = task.prepare(image) if task.prepare is not None else image
+    return DecodeResult(task.index, value, faces=faces)
+
+
+def find_faces(image: Image.Image, path: Path) -> tuple[FoundFace, ...] | None:
+    """The faces of a decoded photo, boxes in the original's pixels; None if faces cannot be
+    analysed here.  Small faces are judged again in a larger decode of the same file."""
+    from app.faces import FacesUnavailable, analyze_faces
+
+    def larger() -> Image.Image:
+        return decode_image(path, FACE_REFINE_SIZE)
+
+    try:
+        found = analyze_faces(image, source=larger)
+    except FacesUnavailable:
+        return None
+    factor = max(source_size(image)) / max(image.size)
+    return tuple(
+        (
+            *(round(v * factor, 1) for v in face.box),
+            str(face.eyes),
+            round(float(face.confidence), 3),
+            round(float(face.sharpness), 3),
+        )
+        for face in found
+    )
 
 
 def content_hash(task: tuple[int, Path]) -> tuple[int, str | None]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from app.catalog import DecisionState
+from app.catalog import DecisionState, FaceRecord
 from app.errors import AppError, Problem
 
 
@@ -39,12 +39,19 @@ class MemberResult:
     score: float
     rank: int  # 1 = best in its series
     captured: str | None  # ISO 8601
+    faces: tuple[FaceRecord, ...] | None = None  # None: faces were not looked for
+
+    @property
+    def closed_eyes(self) -> int:
+        """Faces of this frame whose eyes are closed."""
+        return sum(face.closed for face in self.faces or ())
 
 
 @dataclass(frozen=True)
 class SeriesResult:
     id: int  # 1-based, in capture order
     members: tuple[MemberResult, ...]  # capture order
+    pick_reason: str = "score"  # why the pick is the pick (app.faces.PICK_REASONS)
 
     @property
     def best(self) -> MemberResult:

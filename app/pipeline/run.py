@@ -192,9 +192,9 @@ class CullRun:
         if run.cancelled:
             return
         sidecars = self._take_sidecar_marks(photos)
-        groups = self._group(photos)
-        ranking = Ranking(run, self._take_scorer(choice))
-        result.series = ranking.rank(groups)
+        groups, series_ids = self._group(photos)
+        ranking = Ranking(run, self._take_scorer(choice), faces=self._faces_wanted())
+        result.series = ranking.rank(groups, series_ids)
         result.stats.photos = sum(len(s.members) for s in result.series)
         result.stats.series = len(result.series)
         result.stats.scored = ranking.scored
@@ -229,19 +229,30 @@ class CullRun:
             self.run.note(line)
         return sidecars
 
-    def _group(self, photos: list[PhotoState]) -> list[list[PhotoState]]:
+    def _faces_wanted(self) -> bool:
+        """Whether to look for faces: asked for, and possible here (else said once)."""
+        if not self.options.faces:
+            return False
+        from app.faces import faces_problem
+
+        problem = faces_problem()
+        if problem:
+            self.run.note(f"Faces are not checked: {problem}")
+        return problem is None
+
+    def _group(self, photos: list[PhotoState]) -> tuple[list[list[PhotoState]], list[int]]:
         run = self.run
         run.emit(Stage.GROUP, 0, len(photos), "Grouping into series")
         params = GroupingParams(self.options.time_gap_s, self.options.similarity)
         items = [GroupItem(p.file.rel, p.camera, p.seconds, p.thumbnail) for p in photos]
         groups = [[photos[i] for i in members] for members in group_series(items, params)]
-        run.catalog.replace_series(
+        series_ids = run.catalog.replace_series(
             run.root,
             [[p.photo_id for p in g] for g in groups],
             {"time_gap_s": params.max_gap, "similarity": params.min_similarity},
         )
         run.emit(Stage.GROUP, len(photos), len(photos), f"{len(groups)} series")
-        return groups
+        return groups, series_ids
 
     def _write_sidecars(self, sidecars, series: list[SeriesResult]) -> None:
         ids = [m.photo_id for s in series for m in s.members]
