@@ -213,10 +213,7 @@ def test_sample_bursts_are_grouped_and_ranked_as_their_ground_truth_says(tmp_pat
     before = checksums(samples)
     result = run_cull(samples, options(tmp_path))
     # The pipeline does not apply the closed-eye rule yet: it picks what the scores pick.
-    expected = {
-        frozenset(m["path"] for m in s["members"]): s["best"]
-        for s in truth["series"]
-    }
+    expected = {frozenset(m["path"] for m in s["members"]): s["best"] for s in truth["series"]}
     found = {frozenset(m.path for m in s.members): s.best.path for s in result.series}
     assert found == expected
     assert result.errors == [] and checksums(samples) == before
