@@ -159,11 +159,19 @@ class FolderSidecars:
         )
         if same_marks or (record is None and not marks.says_something):
             # touched but the marks are as they were, or no marks at all: nothing to take
-            self._remember(seen, photo_id, rel, state, record, keep_ownership=same_marks)
+            owned = same_marks and record.written
+            self._remember(
+                seen,
+                photo_id,
+                rel,
+                state,
+                written=owned,
+                claimed=record.claimed if owned else frozenset(),
+            )
             return decision
         if record is not None and record.written:
             report.changed_elsewhere += 1
-        self._remember(seen, photo_id, rel, state, None, keep_ownership=False)
+        self._remember(seen, photo_id, rel, state, written=False)
         decided_ns = _ns(decision) if decision.is_user else None
         if decided_ns is not None and decided_ns > state.mtime_ns:
             return decision  # the photographer decided here after the file changed: theirs wins
@@ -175,15 +183,15 @@ class FolderSidecars:
 
     def _remember(
         self,
-        seen: list[SidecarRecord],
+        into: list[SidecarRecord],
         photo_id: int,
         rel: str,
         state: SidecarState,
-        record: SidecarRecord | None,
         *,
-        keep_ownership: bool,
+        written: bool,
+        claimed: frozenset[str] = frozenset(),
     ) -> None:
-        owned = keep_ownership and record is not None and record.written
+        """Note a sidecar version (seen, or written by this app with ``claimed`` marks)."""
         new = SidecarRecord(
             photo_id=photo_id,
             relpath=rel,
@@ -191,11 +199,11 @@ class FolderSidecars:
             mtime_ns=state.mtime_ns,
             rating=state.marks.rating,
             label=state.marks.label,
-            written=owned,
-            claimed=record.claimed if owned else frozenset(),
+            written=written,
+            claimed=claimed if written else frozenset(),
         )
         self._records.setdefault(photo_id, {})[rel] = new
-        seen.append(new)
+        into.append(new)
 
     # -- writing -----------------------------------------------------------------------
 
@@ -300,18 +308,7 @@ class FolderSidecars:
         if state is None:
             return
         report.written += changed
-        new = SidecarRecord(
-            photo_id=photo_id,
-            relpath=rel,
-            size=state.size,
-            mtime_ns=state.mtime_ns,
-            rating=state.marks.rating,
-            label=state.marks.label,
-            written=True,
-            claimed=claimed,
-        )
-        self._records.setdefault(photo_id, {})[rel] = new
-        written.append(new)
+        self._remember(written, photo_id, rel, state, written=True, claimed=claimed)
 
     def _rel(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
