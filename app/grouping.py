@@ -20,6 +20,9 @@ import numpy as np
 from app.options import DEFAULT_MAX_GAP_S, DEFAULT_MIN_SIMILARITY
 from app.photos.tasks import THUMB_SIZE, make_thumbnail
 
+# Stored with every grouping; a new method makes reruns group again instead of reusing it.
+GROUPING_VERSION = 1
+
 _SSIM_WINDOW = 7
 # Largest shift (in thumbnail pixels, 64 px = the frame) between two frames of a burst: 6 %.
 _MAX_SHIFT = 4

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path, PurePath
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload, undefer
 
@@ -278,12 +278,19 @@ class Catalog:
     def photos(self, root: str | PurePath, *, with_thumbnails: bool = False) -> list[PhotoRecord]:
         """All photos of a folder, in path order."""
         with self._read() as session:
-            photos = session.scalars(
-                _photo_query(with_thumbnails)
-                .where(Photo.root == normalize_root(root))
-                .order_by(Photo.relpath)
-            )
-            return [convert.photo_record(p, with_thumbnails) for p in photos]
+            return _photo_records(session, Photo.root == normalize_root(root), with_thumbnails)
+
+    def thumbnails(self, photo_ids: Iterable[int]) -> dict[int, bytes]:
+        """The stored grouping thumbnails of these photos (photos without one are absent)."""
+        found: dict[int, bytes] = {}
+        with self._read() as session:
+            for chunk in _chunks(list(photo_ids)):
+                query = select(Photo.id, Photo.thumbnail).where(
+                    Photo.id.in_(chunk), Photo.thumbnail.is_not(None)
+                )
+                for photo_id, data in session.execute(query):
+                    found[photo_id] = data
+        return found
 
     def roots(self) -> list[str]:
         """Every folder the catalog knows, sorted."""
@@ -375,6 +382,27 @@ class Catalog:
             session.flush()
             return ids
 
+    def grouping(self, root: str | PurePath) -> tuple[dict[str, Any], list[int], list[list[int]]]:
+        """The folder's current grouping: (its parameters, series ids, photo ids per series in
+        order), without loading photos, scores or decisions; empty when never grouped."""
+        with self._read() as session:
+            rows = session.execute(
+                select(Series.id, Series.params, SeriesMembership.photo_id)
+                .join(SeriesMembership, SeriesMembership.series_id == Series.id)
+                .where(Series.root == normalize_root(root))
+                .order_by(Series.ordinal, SeriesMembership.position)
+            ).all()
+        params: dict[str, Any] = {}
+        ids: list[int] = []
+        groups: list[list[int]] = []
+        for series_id, series_params, photo_id in rows:
+            if not ids or ids[-1] != series_id:
+                ids.append(series_id)
+                groups.append([])
+                params = dict(series_params or {})
+            groups[-1].append(photo_id)
+        return params, ids, groups
+
     def series(
         self,
         root: str | PurePath,
@@ -396,9 +424,9 @@ class Catalog:
             ).all()
             photo_ids = [photo_id for _s, photo_id, _p in rows]
             photos = {
-                p.id: convert.photo_record(p, with_thumbnails)
+                p.id: p
                 for chunk in _chunks(photo_ids)
-                for p in session.scalars(_photo_query(with_thumbnails).where(Photo.id.in_(chunk)))
+                for p in _photo_records(session, Photo.id.in_(chunk), with_thumbnails)
             }
             scores = _newest_scores(session, photo_ids, model, weights_id)
             decisions = _current_decisions(session, photo_ids)
@@ -471,14 +499,17 @@ class Catalog:
             return _newest_scores(session, list(photo_ids), model, weights_id)
 
     def set_pick_reasons(self, reasons: Mapping[int, str]) -> None:
-        """Record why each series' pick is its pick (``{series_id: reason}``)."""
+        """Record why each series' pick is its pick (``{series_id: reason}``), in one go."""
         if not reasons:
             return
         with self._write() as session:
-            for series_id, reason in reasons.items():
-                series = session.get(Series, series_id)
-                if series is not None:
-                    series.pick_reason = reason
+            table = Series.__table__
+            session.execute(
+                update(table)
+                .where(table.c.id == bindparam("sid"))
+                .values(pick_reason=bindparam("reason")),
+                [{"sid": k, "reason": v} for k, v in reasons.items()],
+            )
 
     # -- faces ---------------------------------------------------------------------------
 
@@ -736,6 +767,30 @@ class Catalog:
             query = query.where(Run.folder == normalize_root(folder))
         with self._read() as session:
             return [convert.run_record(run) for run in session.scalars(query)]
+
+
+_PHOTO_COLUMNS = [c for c in Photo.__table__.columns if c.name != "thumbnail"]
+
+
+def _photo_records(session: Session, condition: Any, with_thumbnails: bool) -> list[PhotoRecord]:
+    """Photos matching ``condition`` in path order, read as plain rows (no ORM objects: a
+    rerun of a large folder reads thousands of them), with their companion files."""
+    columns = _PHOTO_COLUMNS + ([Photo.thumbnail] if with_thumbnails else [])
+    rows = session.execute(select(*columns).where(condition).order_by(Photo.relpath)).all()
+    companions: dict[int, list[str]] = {}
+    ids = [row.id for row in rows]
+    for chunk in _chunks(ids):
+        query = (
+            select(PhotoFile.photo_id, PhotoFile.relpath)
+            .where(PhotoFile.photo_id.in_(chunk))
+            .order_by(PhotoFile.id)
+        )
+        for photo_id, relpath in session.execute(query):
+            companions.setdefault(photo_id, []).append(relpath)
+    return [
+        convert.photo_record_from_row(row._mapping, companions.get(row.id, ()), with_thumbnails)
+        for row in rows
+    ]
 
 
 def _photo_query(with_thumbnail: bool):  # noqa: ANN202 - a Select of Photo

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from app.catalog import PhotoInfo, PhotoRecord, normalize_root
+from app.grouping import preload as preload_grouping
 from app.photos import PhotoFile, PhotoMetadata
 from app.photos.scan import relative_name
 from app.photos.tasks import THUMB_SIZE, ReadResult, content_hash, read_for_grouping
@@ -42,12 +43,13 @@ class Inventory:
     def __init__(self, run: RunContext) -> None:
         self.run = run
         self.catalog = run.catalog
+        self.records: list[PhotoRecord] = []  # the folder's photos as the catalog had them
 
     def load_or_read(self, files: list[PhotoFile]) -> list[PhotoState]:
-        known = {
-            record.relpath: record
-            for record in self.catalog.photos(self.run.root, with_thumbnails=True)
-        }
+        """Every photo of the scan, from the catalog or read now.  Thumbnails of photos from
+        the catalog are not loaded: grouping asks for them only if it has to run."""
+        self.records = self.catalog.photos(self.run.root)
+        known = {record.relpath: record for record in self.records}
         present = {f.rel for f in files}
         ready: list[PhotoState] = []
         pending: list[PhotoFile] = []
@@ -59,13 +61,15 @@ class Inventory:
             )
             if unchanged and record.decode_error:
                 self.run.problem(file.rel, record.decode_error)  # known unreadable: not retried
-            elif unchanged and record.thumbnail:
+            elif unchanged and record.thumb_width:
                 if record.read_warning:
                     self.run.problem(file.rel, record.read_warning)  # as on the first run
                 ready.append(from_record(file, record))
             else:
                 pending.append(file)
 
+        if pending:  # grouping will compare thumbnails: load its libraries meanwhile
+            preload_grouping()
         to_read: list[tuple[PhotoFile, str | None]] = []
         tasks = [(i, f.path) for i, f in enumerate(pending)]
         hashes = dict(self.run.pool.map(content_hash, tasks, self.run.cancel))
@@ -188,17 +192,22 @@ def from_record(file: PhotoFile, record: PhotoRecord) -> PhotoState:
     camera = "|".join(
         part or "" for part in (record.camera_make, record.camera_model, record.camera_serial)
     )
-    thumb = np.frombuffer(record.thumbnail or b"", dtype=np.uint8)
-    if thumb.size != THUMB_SIZE * THUMB_SIZE:
-        thumb = np.zeros((THUMB_SIZE, THUMB_SIZE), dtype=np.uint8)
     return PhotoState(
         file=file,
         photo_id=record.id,
         captured=record.capture_time,
         seconds=wall_seconds(record.capture_time),
         camera=camera,
-        thumbnail=thumb.reshape(THUMB_SIZE, THUMB_SIZE),
+        thumbnail=None if record.thumbnail is None else thumbnail_array(record.thumbnail),
     )
+
+
+def thumbnail_array(data: bytes | None) -> np.ndarray:
+    """The stored grouping thumbnail as an array (a blank one if it is damaged)."""
+    thumb = np.frombuffer(data or b"", dtype=np.uint8)
+    if thumb.size != THUMB_SIZE * THUMB_SIZE:
+        return np.zeros((THUMB_SIZE, THUMB_SIZE), dtype=np.uint8)
+    return thumb.reshape(THUMB_SIZE, THUMB_SIZE)
 
 
 def relative_to_root(path: Path, root: Path) -> str:

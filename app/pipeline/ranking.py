@@ -9,10 +9,11 @@ ranks stored in the catalog follow the pick, and the series records why.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.catalog import FaceRecord
-from app.faces import choose_pick
+from app.faces.pick import choose_pick
 from app.options import SeriesMode
 from app.photos.tasks import DecodeResult, FoundFace, ScoringTask, decode_for_scoring
 from app.pipeline.context import RunContext
@@ -38,39 +39,52 @@ class _Scored:
 class Ranking:
     """Scores the groups of one run with one scorer and stores the scores series by series."""
 
-    def __init__(self, run: RunContext, scorer: Scorer, *, faces: bool) -> None:
+    def __init__(
+        self, run: RunContext, scorer: Scorer, *, faces_possible: Callable[[], bool]
+    ) -> None:
         self.run = run
         self.scorer = scorer
-        self.faces = faces  # look for faces (the option is on and faces work here)
+        # Faces are asked for; whether they can be analysed here is found out (an import)
+        # only when a series has to be scored or lacks its faces.
+        self.faces = run.options.faces
+        self._faces_possible = faces_possible
         self.scored = 0  # photos scored (not taken from the catalog) by this run
+        self._reasons: dict[int, str] = {}  # series id -> pick reason, stored in one go
 
     def rank(self, groups: list[list[PhotoState]], series_ids: list[int]) -> list[SeriesResult]:
+        try:
+            return self._rank(groups, series_ids)
+        finally:
+            self.run.catalog.set_pick_reasons(self._reasons)
+
+    def _rank(self, groups: list[list[PhotoState]], series_ids: list[int]) -> list[SeriesResult]:
         catalog, scorer = self.run.catalog, self.scorer
         ids = [p.photo_id for g in groups for p in g]
         stored = catalog.scores(ids, scorer.name, scorer.weights_id)
         known_faces = catalog.faces(ids) if self.faces else {}
         cached: dict[int, _Scored] = {}
+        lacking_faces: list[int] = []  # scored series whose faces were never looked for
         for number, group in enumerate(groups):
             found = [stored.get(p.photo_id) for p in group]
             mode = self.series_mode(group)
-            if (
-                not any(p.fresh for p in group)
-                and all(
-                    s is not None
-                    and s.series_mode == mode
-                    and (len(group) == 1 or s.rank is not None)
-                    for s in found
-                )
-                and (not self.faces or all(p.photo_id in known_faces for p in group))
+            if any(p.fresh for p in group) or not all(
+                s is not None and s.series_mode == mode and (len(group) == 1 or s.rank is not None)
+                for s in found
             ):
-                faces = [known_faces.get(p.photo_id) for p in group]
-                cached[number] = _Scored(
-                    group,
-                    [s.score for s in found],
-                    faces,
-                    fresh=False,
-                    stored_ranks=[s.rank for s in found],
-                )
+                continue
+            cached[number] = _Scored(
+                group,
+                [s.score for s in found],
+                [known_faces.get(p.photo_id) for p in group],
+                fresh=False,
+                stored_ranks=[s.rank for s in found],
+            )
+            if self.faces and not all(p.photo_id in known_faces for p in group):
+                lacking_faces.append(number)
+        if self.faces and (lacking_faces or len(cached) < len(groups)):
+            self.faces = self._faces_possible()
+        for number in lacking_faces if self.faces else ():
+            del cached[number]  # score it again, this time with its faces
         wanted = [
             (n, i) for n, group in enumerate(groups) if n not in cached for i in range(len(group))
         ]
@@ -167,7 +181,7 @@ class Ranking:
                 },
                 FACES_VERSION,
             )
-        catalog.set_pick_reasons({series_id: decision.reason})
+        self._reasons[series_id] = decision.reason
         return SeriesResult(
             id=number,
             members=tuple(

@@ -88,6 +88,8 @@ class FolderSidecars:
         root: the folder; every path used lies inside it.
         photos: the folder's photos (default: all the catalog knows under ``root``), used
             to tell which photos share a stem and so need their own sidecar names.
+        present: the sidecar files a scan of the folder just listed (default: look each
+            one up on disk).
     """
 
     def __init__(
@@ -95,6 +97,7 @@ class FolderSidecars:
         catalog: Catalog,
         root: str | os.PathLike[str],
         photos: list[PhotoRecord] | None = None,
+        present: set[Path] | None = None,
     ) -> None:
         self.catalog = catalog
         self.root = Path(normalize_root(root))
@@ -108,7 +111,9 @@ class FolderSidecars:
                 )
             except ValueError as error:  # a damaged or crafted catalog row
                 self.problems.append(Problem(photo.relpath, f"not touched: {error}"))
-        self.names = SidecarNames(PhotoFiles(pid, files) for pid, files in self.files.items())
+        self.names = SidecarNames(
+            (PhotoFiles(pid, files) for pid, files in self.files.items()), present
+        )
         self._records = catalog.sidecar_records(self.files)
 
     def notes(self) -> list[str]:
@@ -119,6 +124,8 @@ class FolderSidecars:
     def import_marks(self, photo_ids: Iterable[int] | None = None) -> SidecarReport:
         """Take the marks of every sidecar changed outside this app into the catalog."""
         report = SidecarReport(problems=list(self.problems))
+        if self.names.present is not None and not self.names.present:
+            return report  # the scan saw no sidecar at all: nothing to take in
         wanted = (
             list(self.files) if photo_ids is None else [p for p in photo_ids if p in self.files]
         )
@@ -308,6 +315,7 @@ class FolderSidecars:
         if state is None:
             return
         report.written += changed
+        self.names.note_written(target)
         self._remember(written, photo_id, rel, state, written=True, claimed=claimed)
 
     def _rel(self, path: Path) -> str:
