@@ -45,8 +45,10 @@ except SystemExit as stop:
     if stop.code:
         raise
 finally:
-    peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
-    print(f"PEAK_KB {peak}", file=sys.stderr)
+    usage = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    peak = max(u.ru_maxrss for u in usage)
+    cpu = sum(u.ru_utime + u.ru_stime for u in usage)
+    print(f"PEAK_KB {peak} CPU_S {cpu:.3f}", file=sys.stderr)
 """
 
 
@@ -69,8 +71,10 @@ def make_shoot(folder: Path, photos: int, seed: int = 0) -> None:
         burst += 1
 
 
-def timed(args: list[str]) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS in MB, stdout's last line) of ``python ARGS`` in a fresh process."""
+def timed(args: list[str]) -> tuple[float, float, str, float]:
+    """(wall seconds, peak RSS in MB, stdout's last line, CPU seconds) of ``python ARGS`` in a
+    fresh process.  CPU seconds (user + system, with worker processes) hold steady on a
+    shared machine, where wall seconds do not."""
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-c", MEASURED, *args], cwd=REPO, capture_output=True, text=True
@@ -78,11 +82,9 @@ def timed(args: list[str]) -> tuple[float, float, str]:
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed:\n{done.stderr}")
-    peak = next(
-        int(line.split()[1]) for line in done.stderr.splitlines() if line.startswith("PEAK_KB")
-    )
+    measured = next(line.split() for line in done.stderr.splitlines() if line.startswith("PEAK_KB"))
     lines = done.stdout.strip().splitlines()
-    return seconds, peak / 1024, lines[-1] if lines else ""
+    return seconds, int(measured[1]) / 1024, lines[-1] if lines else "", float(measured[3])
 
 
 def main() -> None:
@@ -105,16 +107,20 @@ def main() -> None:
         python = timed(["pass"])
         floor = timed([STAT_ALL, str(shoot)])
         rerun = timed(cull)
-        print(f"python start-up: {python[0]:.2f} s")
-        print(f"floor (list and stat every file): {floor[0]:.2f} s, {floor[1]:.0f} MB")
-        print(f"unchanged rerun: {rerun[0]:.2f} s, {rerun[1]:.0f} MB peak  [{rerun[2]}]")
-        print(f"rerun / floor: {rerun[0] / floor[0]:.1f}x")
+        print(f"python start-up: {python[0]:.2f} s wall, {python[3]:.2f} s CPU")
+        print(f"floor (list and stat every file): {floor[0]:.2f} s wall, {floor[3]:.2f} s CPU")
+        print(
+            f"unchanged rerun: {rerun[0]:.2f} s wall, {rerun[3]:.2f} s CPU, {rerun[1]:.0f} MB peak"
+            f"  [{rerun[2]}]"
+        )
+        print(f"rerun / floor: {rerun[0] / floor[0]:.1f}x wall, {rerun[3] / floor[3]:.1f}x CPU")
         print(
             json.dumps(
                 {
                     "photos": args.photos,
                     "first_s": round(first[0], 2),
                     "rerun_s": round(rerun[0], 2),
+                    "rerun_cpu_s": round(rerun[3], 2),
                     "rerun_peak_mb": round(rerun[1]),
                     "floor_s": round(floor[0], 2),
                     "python_s": round(python[0], 2),

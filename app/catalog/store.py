@@ -827,15 +827,17 @@ def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
 def _newest_scores(
     session: Session, photo_ids: Sequence[int], model: str | None, weights_id: str | None
 ) -> dict[int, ScoreRecord]:
+    """Plain rows, not ORM objects: a rerun reads the scores of every photo of a folder."""
     found: dict[int, ScoreRecord] = {}
+    columns = [c for c in Score.__table__.columns if c.name != "id"]
     for chunk in _chunks(photo_ids):
-        query = select(Score).where(Score.photo_id.in_(chunk))
+        query = select(*columns).where(Score.photo_id.in_(chunk))
         if model is not None:
             query = query.where(Score.model == model)
         if weights_id is not None:
             query = query.where(Score.weights_id == weights_id)
-        for row in session.scalars(query.order_by(Score.scored_at, Score.id)):
-            found[row.photo_id] = convert.score_record(row)  # newest wins
+        for row in session.execute(query.order_by(Score.scored_at, Score.id)):
+            found[row.photo_id] = ScoreRecord(**row._mapping)  # newest wins
     return found
 
 
@@ -853,14 +855,25 @@ def _faces(session: Session, photo_ids: Sequence[int]) -> dict[int, tuple[FaceRe
 
 def _current_decisions(session: Session, photo_ids: Sequence[int]) -> dict[int, DecisionState]:
     found: dict[int, DecisionState] = {}
+    table = Decision.__table__
     for chunk in _chunks(photo_ids):
         newest = (
             select(func.max(Decision.id))
             .where(Decision.photo_id.in_(chunk))
             .group_by(Decision.photo_id)
         )
-        for row in session.scalars(select(Decision).where(Decision.id.in_(newest))):
-            found[row.photo_id] = convert.decision_state(row)
+        query = select(
+            table.c.photo_id,
+            table.c.flag,
+            table.c.rating,
+            table.c.label,
+            table.c.source,
+            Decision.decided_at,
+        ).where(Decision.id.in_(newest))
+        for photo_id, flag, rating, label, source, decided_at in session.execute(query):
+            found[photo_id] = DecisionState(
+                Flag(flag), rating, label, DecisionSource(source), decided_at
+            )
     return found
 
 

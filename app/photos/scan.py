@@ -19,7 +19,6 @@ from app.photos.formats import (
     PHOTO_EXTENSIONS,
     QUIET_EXTENSIONS,
     RAW_EXTENSIONS,
-    is_raw,
     suffix,
 )
 
@@ -103,7 +102,7 @@ def scan_folder(
     result = ScanResult()
     # Strings, not Path objects, on the way: a rerun of a large card lists every file, and
     # pathlib's parsing would cost more than the listing itself.
-    found: list[tuple[str, str, os.stat_result]] = []  # (full path, relative path, stat)
+    found: list[tuple[str, str, str, os.stat_result]] = []  # (full path, relative, ext, stat)
     seen_dirs: set[tuple[int, int]] = set()
     seen_files: set[tuple[int, int]] = set()
 
@@ -155,7 +154,7 @@ def scan_folder(
             if file_key in seen_files:
                 continue
             seen_files.add(file_key)
-            found.append((full, rel, st))
+            found.append((full, rel, ext, st))
 
     def _passed_over(folder: str, st: os.stat_result) -> bool:
         if (st.st_dev, st.st_ino) in skipped:
@@ -171,17 +170,17 @@ def scan_folder(
     return result
 
 
-def _pair_raw_with_previews(found: list[tuple[str, str, os.stat_result]]) -> list[PhotoFile]:
+def _pair_raw_with_previews(found: list[tuple[str, str, str, os.stat_result]]) -> list[PhotoFile]:
     """Merge a RAW and its same-stem JPEG (or HEIF/TIFF) in the same folder into one photo."""
-    by_stem: dict[str, list[tuple[str, str, os.stat_result]]] = defaultdict(list)
+    by_stem: dict[str, list[tuple[str, str, str, os.stat_result]]] = defaultdict(list)
     for item in found:
-        by_stem[os.path.splitext(item[1])[0].lower()].append(item)
+        by_stem[item[1][: len(item[1]) - len(item[2])].lower()].append(item)
     photos: list[PhotoFile] = []
     for group in by_stem.values():
-        raws = [item for item in group if is_raw(item[1])]
-        others = [item for item in group if not is_raw(item[1])]
+        raws = [item for item in group if item[2] in RAW_EXTENSIONS]
+        others = [item for item in group if item[2] not in RAW_EXTENSIONS]
         if len(raws) == 1 and others:
-            others.sort(key=lambda item: _preference_rank(item[1]))
+            others.sort(key=lambda item: _preference_rank(item[2]))
             companion, *rest = others
             photos.append(_photo(raws[0], (Path(companion[0]),)))
             photos.extend(_photo(item) for item in rest)
@@ -190,15 +189,16 @@ def _pair_raw_with_previews(found: list[tuple[str, str, os.stat_result]]) -> lis
     return photos
 
 
-def _preference_rank(name: str) -> int:
-    ext = suffix(name)
+def _preference_rank(ext: str) -> int:
     return (
         _PREVIEW_PREFERENCE.index(ext) if ext in _PREVIEW_PREFERENCE else len(_PREVIEW_PREFERENCE)
     )
 
 
-def _photo(item: tuple[str, str, os.stat_result], companions: tuple[Path, ...] = ()) -> PhotoFile:
-    full, rel, st = item
+def _photo(
+    item: tuple[str, str, str, os.stat_result], companions: tuple[Path, ...] = ()
+) -> PhotoFile:
+    full, rel, _ext, st = item
     return PhotoFile(
         path=Path(full),
         rel=display_path(rel),
