@@ -20,7 +20,7 @@ from app.grouping import preload as preload_grouping
 from app.photos import PhotoFile, PhotoMetadata
 from app.photos.scan import relative_name
 from app.photos.tasks import THUMB_SIZE, ReadResult, content_hash, read_for_grouping
-from app.pipeline.context import RunContext
+from app.pipeline.context import CatalogBatch, RunContext
 from app.pipeline.results import Stage
 
 
@@ -123,9 +123,11 @@ class Inventory:
         return from_record(file, record)
 
     def _read(self, to_read: list[tuple[PhotoFile, str | None]]) -> list[PhotoState]:
+        """Read new photos in the pool; store them in batches (``CatalogBatch``)."""
         total = len(to_read)
         tasks = [(i, f.decode_path, f.mtime_ns / 1e9) for i, (f, _) in enumerate(to_read)]
         photos: list[PhotoState] = []
+        batch = CatalogBatch(lambda items: photos.extend(self._store(items)))
         crashed = lambda task, message: ReadResult(task[0], error=message)  # noqa: E731
         outcomes = self.run.pool.map(read_for_grouping, tasks, self.run.cancel, crashed)
         for done, outcome in enumerate(outcomes, start=1):
@@ -136,46 +138,56 @@ class Inventory:
                     self.run.root, file.rel, outcome.error, size=file.size, mtime_ns=file.mtime_ns
                 )
             else:
-                photos.append(self._store(file, digest, outcome.metadata, outcome.thumbnail))
+                meta = outcome.metadata
+                if meta.warning:
+                    self.run.problem(file.rel, meta.warning)
+                info = self._info(file, digest, meta, outcome.thumbnail)
+                batch.add((file, info, meta, outcome.thumbnail))
             self.run.emit(Stage.READ, done, total, file.rel)
+        batch.flush()
         return photos
 
-    def _store(
+    def _info(
         self, file: PhotoFile, digest: str | None, meta: PhotoMetadata, thumb: bytes
-    ) -> PhotoState:
+    ) -> PhotoInfo:
         root = self.run.root
-        if meta.warning:
-            self.run.problem(file.rel, meta.warning)
-        captured = meta.captured_iso()
-        photo_id = self.catalog.upsert_photo(
-            PhotoInfo(
-                root=str(root),
-                relpath=file.rel,
-                size=file.size,
-                mtime_ns=file.mtime_ns,
-                content_hash=digest,
-                companions=tuple(relative_to_root(c, root) for c in file.companions),
-                capture_time=captured,
-                capture_time_source=meta.time_source,
-                camera_make=meta.make,
-                camera_model=meta.model,
-                camera_serial=meta.serial,
-                thumbnail=thumb,
-                thumb_width=THUMB_SIZE,
-                thumb_height=THUMB_SIZE,
-                read_warning=meta.warning,
+        return PhotoInfo(
+            root=str(root),
+            relpath=file.rel,
+            size=file.size,
+            mtime_ns=file.mtime_ns,
+            content_hash=digest,
+            companions=tuple(relative_to_root(c, root) for c in file.companions),
+            capture_time=meta.captured_iso(),
+            capture_time_source=meta.time_source,
+            camera_make=meta.make,
+            camera_model=meta.model,
+            camera_serial=meta.serial,
+            thumbnail=thumb,
+            thumb_width=THUMB_SIZE,
+            thumb_height=THUMB_SIZE,
+            read_warning=meta.warning,
+        )
+
+    def _store(
+        self, batch: list[tuple[PhotoFile, PhotoInfo, PhotoMetadata, bytes]]
+    ) -> list[PhotoState]:
+        if not batch:
+            return []
+        ids = self.catalog.upsert_photos([info for _file, info, _meta, _thumb in batch])
+        self.run.decoded.update(ids)
+        return [
+            PhotoState(
+                file=file,
+                photo_id=photo_id,
+                captured=info.capture_time,
+                seconds=wall_seconds(info.capture_time),
+                camera=meta.camera_key,
+                thumbnail=np.frombuffer(thumb, dtype=np.uint8).reshape(THUMB_SIZE, THUMB_SIZE),
+                fresh=True,
             )
-        )
-        self.run.decoded.add(photo_id)
-        return PhotoState(
-            file=file,
-            photo_id=photo_id,
-            captured=captured,
-            seconds=wall_seconds(captured),
-            camera=meta.camera_key,
-            thumbnail=np.frombuffer(thumb, dtype=np.uint8).reshape(THUMB_SIZE, THUMB_SIZE),
-            fresh=True,
-        )
+            for (file, info, meta, thumb), photo_id in zip(batch, ids, strict=True)
+        ]
 
 
 def wall_seconds(captured: str | None) -> float:

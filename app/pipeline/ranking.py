@@ -16,7 +16,7 @@ from app.catalog import FaceRecord
 from app.faces.pick import choose_pick
 from app.options import SeriesMode
 from app.photos.tasks import DecodeResult, FoundFace, ScoringTask, decode_for_scoring
-from app.pipeline.context import RunContext
+from app.pipeline.context import CatalogBatch, RunContext
 from app.pipeline.inventory import PhotoState
 from app.pipeline.results import MemberResult, SeriesResult, Stage
 from app.scoring import PreparingScorer, Scorer
@@ -50,11 +50,13 @@ class Ranking:
         self._faces_possible = faces_possible
         self.scored = 0  # photos scored (not taken from the catalog) by this run
         self._reasons: dict[int, str] = {}  # series id -> pick reason, stored in one go
+        self._batch: CatalogBatch[tuple[dict, SeriesMode | None, dict]] = CatalogBatch(self._write)
 
     def rank(self, groups: list[list[PhotoState]], series_ids: list[int]) -> list[SeriesResult]:
         try:
             return self._rank(groups, series_ids)
         finally:
+            self._batch.flush()
             self.run.catalog.set_pick_reasons(self._reasons)
 
     def _rank(self, groups: list[list[PhotoState]], series_ids: list[int]) -> list[SeriesResult]:
@@ -153,7 +155,6 @@ class Ranking:
         return _Scored(members, [float(s) for s in scores], faces, fresh=True)
 
     def _store_series(self, number: int, series_id: int, scored: _Scored) -> SeriesResult:
-        catalog = self.run.catalog
         decision = choose_pick(
             scored.scores,
             [faces or () for faces in scored.faces],
@@ -162,25 +163,20 @@ class Ranking:
         ranks = [0] * len(scored.members)
         for rank, index in enumerate(decision.order, start=1):
             ranks[index] = rank
+        scores, faces = {}, {}
         if scored.fresh or (len(ranks) > 1 and ranks != scored.stored_ranks):
-            catalog.set_scores(
-                self.scorer.name,
-                self.scorer.weights_id,
-                {
-                    p.photo_id: (s, r)
-                    for p, s, r in zip(scored.members, scored.scores, ranks, strict=True)
-                },
-                series_mode=self.series_mode(scored.members),
-            )
+            scores = {
+                p.photo_id: (s, r)
+                for p, s, r in zip(scored.members, scored.scores, ranks, strict=True)
+            }
         if scored.fresh and self.faces:
-            catalog.set_faces(
-                {
-                    p.photo_id: f
-                    for p, f in zip(scored.members, scored.faces, strict=True)
-                    if f is not None
-                },
-                FACES_VERSION,
-            )
+            faces = {
+                p.photo_id: f
+                for p, f in zip(scored.members, scored.faces, strict=True)
+                if f is not None
+            }
+        if scores or faces:
+            self._batch.add((scores, self.series_mode(scored.members), faces))
         self._reasons[series_id] = decision.reason
         return SeriesResult(
             id=number,
@@ -200,6 +196,19 @@ class Ranking:
             ),
             pick_reason=decision.reason,
         )
+
+    def _write(self, items: list[tuple[dict, SeriesMode | None, dict]]) -> None:
+        """Store the scores and faces of several series (one ``CatalogBatch`` flush)."""
+        by_mode: dict[SeriesMode | None, dict] = {}
+        faces: dict[int, tuple[FaceRecord, ...]] = {}
+        for scores, mode, found in items:
+            by_mode.setdefault(mode, {}).update(scores)
+            faces.update(found)
+        for mode, scores in by_mode.items():
+            self.run.catalog.set_scores(
+                self.scorer.name, self.scorer.weights_id, scores, series_mode=mode
+            )
+        self.run.catalog.set_faces(faces, FACES_VERSION)
 
 
 def _records(found: tuple[FoundFace, ...]) -> tuple[FaceRecord, ...]:
