@@ -54,6 +54,7 @@ EXPOSURE_STEP = 1 / 3  # stops: frames closer than this share their exposure
 HEADROOM_TAIL = 0.5  # the weight of unused stops beyond the first
 HEADROOM_CLIP = 0.025  # a brighter frame may blow out this much more and still be better
 HEADROOM_DETAIL = 0.25  # stops of detail it may lose
+HIGHLIGHT_QUANTILE = 99  # index into FrameMeasures.peak: a frame's highlights
 BLOCK_COST = 50.0  # per unit of JPEG grid step beyond the burst's least blocky frame
 BLOCK_ALLOWANCE = 0.003
 _MIN_GAIN_POINTS = 5
@@ -108,7 +109,7 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
     motion = directional - directional.min()
     extra_high = _exposure_clipping([f.clipped_high for f in frames], stops)
     extra_low = _exposure_clipping([f.clipped_low for f in frames], -stops)
-    headroom = _headroom(stops, extra_high, blur)
+    headroom = _headroom(stops, extra_high, blur, [f.peak for f in frames])
     blocking = _extra_blocking(
         np.array([f.blockiness for f in frames]), measured_noise, NOISE_ALLOWANCE
     )
@@ -308,13 +309,17 @@ def _exposure_clipping(clipped: Sequence[float], stops: np.ndarray) -> np.ndarra
     return extra
 
 
-def _headroom(stops: np.ndarray, extra_high: np.ndarray, blur: np.ndarray) -> np.ndarray:
-    """Stops each frame stays below the brightest frame that shows as much, only brighter.
+def _headroom(
+    stops: np.ndarray, extra_high: np.ndarray, blur: np.ndarray, peaks: Sequence[np.ndarray]
+) -> np.ndarray:
+    """Stops of light each frame left unused: how far it stays below a brighter frame that
+    shows as much, but no further than its own highlights are from white.
 
     A brighter frame is the better exposure when it blows out little more (specular
-    highlights, an already white sky: HEADROOM_CLIP) and loses no detail to the clipping
-    (HEADROOM_DETAIL stops).  Against it, a darker frame pays for the light it did not use.
-    The first stop is what a photographer notices most; beyond it, crushed shadows pay too.
+    highlights, an already white shirt: HEADROOM_CLIP) and loses no more than
+    HEADROOM_DETAIL stops of detail to it.  A frame whose highlights already reach white
+    used the light it had; one whose whites are grey did not.  The first stop is what a
+    photographer notices most; beyond it, crushed shadows pay too.
     """
     unused = np.zeros_like(stops)
     for k in range(len(stops)):
@@ -324,7 +329,9 @@ def _headroom(stops: np.ndarray, extra_high: np.ndarray, blur: np.ndarray) -> np
             & (blur - blur[k] <= HEADROOM_DETAIL)
         )
         if better.any():
-            unused[k] = max(stops[better].max() - stops[k] - HEADROOM_ALLOWANCE, 0.0)
+            highlight = float(peaks[k][HIGHLIGHT_QUANTILE])
+            own = GAMMA * math.log2(1.0 / max(highlight, 1e-3))
+            unused[k] = max(min(stops[better].max() - stops[k], own) - HEADROOM_ALLOWANCE, 0.0)
     return np.minimum(unused, 1.0) + HEADROOM_TAIL * np.maximum(unused - 1.0, 0.0)
 
 
