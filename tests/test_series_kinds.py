@@ -242,3 +242,31 @@ def test_evidence_from_metadata_tolerates_missing_fields():
 
     evidence = KindEvidence.from_metadata(Bare(), thumbnail=np.zeros((64, 64), np.uint8))
     assert evidence.seconds == 3.0 and evidence.exposure_bias is None
+
+
+def test_exposure_fields_are_read_and_impossible_values_dropped(tmp_path):
+    from app.photos.exif import read_auto_bracket
+
+    data = exif(make="Canon", model="EOS R5")
+    sub = data.get_ifd(0x8769)
+    sub[0x9204] = IFDRational(-1, 3)
+    sub[0x829A] = IFDRational(1, 250)
+    sub[0x9206] = IFDRational(0, 1)  # 0 means "unknown"
+    good = tmp_path / "good.jpg"
+    scene().save(good, "JPEG", exif=data)
+    meta = read_metadata(good)
+    assert meta.exposure_bias == pytest.approx(-0.333, abs=1e-3)
+    assert meta.exposure_seconds == pytest.approx(0.004) and meta.subject_distance is None
+    assert meta.auto_bracket is None  # no maker note here: not known, not "no"
+
+    sub[0x9204] = IFDRational(10**6, 1)  # no camera biases a million stops
+    sub[0x9206] = IFDRational(3, 2)
+    odd = tmp_path / "odd.jpg"
+    scene().save(odd, "JPEG", exif=data)
+    meta = read_metadata(odd)
+    assert meta.exposure_bias is None and meta.subject_distance == 1.5
+
+    garbage = tmp_path / "garbage.cr2"
+    garbage.write_bytes(b"II*\x00" + b"\xff" * 64)
+    assert read_auto_bracket(garbage, "Canon") is None
+    assert read_auto_bracket(good, "Leica") is None
