@@ -248,25 +248,26 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
-def _number(value: Any) -> float | None:
+def _float(value: Any) -> float | None:
+    """The first value of an EXIF entry as a finite float, or None."""
     if isinstance(value, tuple | list):
         value = value[0] if value else None
     try:
         number = float(value)
     except (TypeError, ValueError, ZeroDivisionError):
         return None
-    return number if number == number and number > 0 else None
+    return number if math.isfinite(number) else None
+
+
+def _number(value: Any) -> float | None:
+    number = _float(value)
+    return number if number is not None and number > 0 else None
 
 
 def _signed(value: Any, limit: float) -> float | None:
     """A signed number within +-``limit`` (exposure bias may be negative or zero)."""
-    if isinstance(value, tuple | list):
-        value = value[0] if value else None
-    try:
-        number = float(value)
-    except (TypeError, ValueError, ZeroDivisionError):
-        return None
-    return round(number, 3) if math.isfinite(number) and abs(number) <= limit else None
+    number = _float(value)
+    return round(number, 3) if number is not None and abs(number) <= limit else None
 
 
 def _distance(value: Any) -> float | None:
