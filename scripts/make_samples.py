@@ -263,7 +263,7 @@ def make_samples(out: Path, width: int = 720, seed: int = 7) -> dict:
 
 # An exposure bracket as cameras shoot it (base, under, over), with its own random stream so
 # the files above stay the same; the culler keeps all three frames for HDR merging.
-BRACKET = ("coffee", T0 + timedelta(seconds=300), ((0, 1 / 250), (-2, 1 / 1000), (2, 1 / 60)))
+BRACKET = ("coffee", T0 + timedelta(seconds=360), ((0, 1 / 250), (-2, 1 / 1000), (2, 1 / 60)))
 
 
 def add_bracket(out: Path, size: tuple[int, int], truth: dict) -> None:
