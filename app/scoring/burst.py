@@ -37,7 +37,7 @@ GAMMA = 2.2
 # Costs in stops.
 MOTION_WEIGHT = 0.5  # extra cost per stop the worst direction loses beyond the average
 NOISE_COST = 40.0  # per unit of added noise sigma (on a [0, 1] scale)
-NOISE_ALLOWANCE = 0.01  # added noise sigma nobody notices at 100 %
+NOISE_ALLOWANCE = 0.005  # added noise sigma (at the analysis size) nobody notices
 NOISE_COARSE_SHARE = 0.45  # of a sensor noise's gradient energy left on the halved frame
 NOISE_COARSE_MIN = 0.2  # grain keeps at least this share
 TEXTURE_COARSE_SHARE = 1.0  # of a fine texture's, at least
