@@ -110,9 +110,9 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
     extra_high = _exposure_clipping([f.clipped_high for f in frames], stops)
     extra_low = _exposure_clipping([f.clipped_low for f in frames], -stops)
     headroom = _headroom(stops, extra_high, blur, [f.peak for f in frames])
-    blocking = _extra_blocking(
-        np.array([f.blockiness for f in frames]), measured_noise, NOISE_ALLOWANCE
-    )
+    # Steps scale with exposure like everything else: compare them at one exposure.
+    blocks = np.array([f.blockiness for f in frames]) / gains
+    blocking = _extra_blocking(blocks, measured_noise, NOISE_ALLOWANCE)
     verdicts = []
     for k in range(count):
         cost = (
