@@ -70,9 +70,9 @@ class XmpScheme(Choice):
     DECISIONS = "decisions", "Only my decisions"
 
 
-# Grouping defaults, measured on generated bursts (docs/pipeline.md, bench_pipeline.py --sweep).
+# Grouping defaults, measured on generated streams (docs/pipeline.md, grouping_eval.py).
 DEFAULT_MAX_GAP_S = 4.0
-DEFAULT_MIN_SIMILARITY = 0.45
+DEFAULT_MIN_SIMILARITY = 0.25
 
 
 def option(
