@@ -286,8 +286,10 @@ def _number(name: str, value: Any, kind: type, meta: dict) -> float | int:
             raise OptionError(f"{name}: {value!r} is not a whole number")
         number = int(number)
     low, high = meta.get("low"), meta.get("high")
-    if (low is not None and number < low) or (high is not None and number > high):
-        raise OptionError(f"{name}: {value!r} is outside {low:g} to {high:g}")
+    if low is not None and number < low:
+        raise OptionError(f"{name}: {value!r} is below {low:g}")
+    if high is not None and number > high:
+        raise OptionError(f"{name}: {value!r} is above {high:g}")
     return number
 
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageChops
 
+from app.imaging import tile_means
+
 TILE = 32  # px at the analysis size
 QUANTILES = np.linspace(0.02, 0.98, 25)
 TONE_QUANTILES = np.linspace(0.0, 1.0, 101)
@@ -107,23 +109,10 @@ def _detail(gray: np.ndarray, tile: int) -> tuple[np.ndarray, np.ndarray, float]
     total = None
     for diff in diffs:
         np.multiply(diff, diff, out=diff)
-        energy = _tile_means(diff, tile)
+        energy = tile_means(diff, tile)
         rows.append(np.quantile(energy.ravel(), QUANTILES))
         total = energy if total is None else total + energy
     return np.asarray(rows, dtype=np.float32), total / 4, _blockiness(diffs[0], diffs[1])
-
-
-def _tile_means(values: np.ndarray, tile: int) -> np.ndarray:
-    """(rows, cols) means over the full ``tile`` x ``tile`` tiles (one tile if smaller)."""
-    rows, cols = values.shape[0] // tile, values.shape[1] // tile
-    if rows == 0 or cols == 0:
-        return np.array([[values.mean()]], dtype=np.float32)
-    cropped = values[: rows * tile, : cols * tile]
-    # Two contiguous sums are several times faster than one mean over two strided axes.
-    sums = (
-        cropped.reshape(rows, tile, cols * tile).sum(axis=1).reshape(rows, cols, tile).sum(axis=2)
-    )
-    return sums / np.float32(tile * tile)
 
 
 def _blockiness(dx2: np.ndarray, dy2: np.ndarray) -> float:
