@@ -2,13 +2,15 @@
 
 The JSON shape is a contract with other tools (version 2; docs/pipeline.md):
 ``{"version", "root", "model": {"name", "weights", "device"}, "series": [{"id", "best",
-"pick_reason", "members": [{"path", "score", "rank", "captured", "faces": [{"box": [x, y, w,
-h], "eyes", "confidence", "sharpness"}], "closed_eyes"}]}], "errors": [{"path", "error"}],
+"kind", "pick_reason", "members": [{"path", "score", "rank", "captured", "faces": [{"box":
+[x, y, w, h], "eyes", "confidence", "sharpness"}], "closed_eyes"}]}], "errors": [{"path",
+"error"}],
 "stats": {"photos", "series", "decoded", "scored", "cached", "seconds"}}``, with paths
 relative to the folder in POSIX form and face boxes in the original's pixels.  Singles are
 series of one member.  ``faces`` is ``null`` when faces were not looked for.  Decisions
 (flag, rating, label and whether the user made them) appear in the summary and the CSV
-only.  Version 2 added ``pick_reason``, ``faces`` and ``closed_eyes``.
+only.  ``kind`` is ``burst``, ``bracket``, ``panorama``, ``focus_stack`` or ``single``.
+Version 2 added ``kind``, ``pick_reason``, ``faces`` and ``closed_eyes``.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ JSON_VERSION = 2
 CSV_COLUMNS = (
     "path",
     "series",
+    "kind",
     "rank",
     "score",
     "best",
@@ -54,6 +57,7 @@ def to_json_dict(result: CullResult) -> dict[str, Any]:
             {
                 "id": series.id,
                 "best": series.best.path,
+                "kind": series.kind,
                 "pick_reason": series.pick_reason,
                 "members": [
                     {
@@ -90,6 +94,7 @@ def write_csv(result: CullResult, path: str | os.PathLike[str]) -> None:
                 {
                     "path": spreadsheet_cell(m.path),
                     "series": series.id,
+                    "kind": series.kind,
                     "rank": m.rank,
                     "score": f"{m.score:.4f}",
                     "best": int(m.path == best),
@@ -129,11 +134,13 @@ def summary_text(result: CullResult) -> str:
     width = max((len(text) for text in marks.values()), default=0)
     for series in result.series:
         when = (series.members[0].captured or "")[:19].replace("T", " ")
-        kind = "single" if len(series.members) == 1 else f"{len(series.members)} frames"
+        size = "single" if len(series.members) == 1 else f"{len(series.members)} frames"
+        if series.kept_whole:
+            size = f"{series.kind.replace('_', ' ')}, {size}, kept whole: {series.kind_reason}"
         why = "" if series.pick_reason == "score" else f"; {PICK_REASONS[series.pick_reason]}"
-        lines.append(f"Series {series.id} ({kind}{', ' + when if when else ''}{why})")
+        lines.append(f"Series {series.id} ({size}{', ' + when if when else ''}{why})")
         for m in sorted(series.members, key=lambda member: member.rank):
-            mark = "*" if m.rank == 1 and len(series.members) > 1 else " "
+            mark = "*" if m.rank == 1 and len(series.members) > 1 and not series.kept_whole else " "
             decided = f"{marks.get(m.photo_id, ''):<{width}}  " if width else ""
             eyes = f"  [closed eyes: {m.closed_eyes}]" if m.closed_eyes else ""
             lines.append(

@@ -33,6 +33,8 @@ from typing import Literal
 
 import numpy as np
 
+from app.imaging import laplacian
+
 SeriesKind = Literal["burst", "bracket", "panorama", "focus_stack", "single"]
 KINDS: tuple[str, ...] = ("burst", "bracket", "panorama", "focus_stack", "single")
 # Kinds whose frames are all needed: never auto-rejected, never moved.
@@ -249,7 +251,7 @@ def focus_map(image, grid: tuple[int, int] = FOCUS_GRID) -> np.ndarray:
     gray = np.asarray(image.convert("L"), dtype=np.float32) / 255.0
     if min(gray.shape) < 2 * max(grid):
         return np.zeros(grid, dtype=np.float32)
-    lap = gray[:-2, 1:-1] + gray[2:, 1:-1] + gray[1:-1, :-2] + gray[1:-1, 2:] - 4 * gray[1:-1, 1:-1]
+    lap = laplacian(gray)
     rows, cols = grid
     height, width = lap.shape[0] // rows, lap.shape[1] // cols
     cells = lap[: rows * height, : cols * width].reshape(rows, height, cols, width)

@@ -74,6 +74,13 @@ class Photo(Base):
     decode_error: Mapped[str | None]
     read_warning: Mapped[str | None]
     faces_checked: Mapped[int | None]
+    exposure_seconds: Mapped[float | None]
+    exposure_bias: Mapped[float | None]
+    f_number: Mapped[float | None]
+    iso: Mapped[int | None]
+    subject_distance: Mapped[float | None]
+    auto_bracket: Mapped[bool | None]
+    focus_map: Mapped[bytes | None] = mapped_column(LargeBinary)
     first_seen: Mapped[datetime] = mapped_column(UtcDateTime)
     last_seen: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -104,6 +111,9 @@ class Series(Base):
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     pick_reason: Mapped[str | None]
+    kind: Mapped[str | None]
+    kind_reason: Mapped[str | None]
+    kind_source: Mapped[str | None]
 
 
 class SeriesMembership(Base):
@@ -214,3 +224,16 @@ class FaceRow(Base):
     eyes: Mapped[str]
     confidence: Mapped[float]
     sharpness: Mapped[float]
+
+
+class KindOverride(Base):
+    """A kind the photographer gave a series, kept for that exact set of photos."""
+
+    __tablename__ = "kind_overrides"
+    __table_args__ = (UniqueConstraint("root", "members"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    root: Mapped[str]
+    members: Mapped[str]  # the photo ids, sorted, comma separated
+    kind: Mapped[str]
+    set_at: Mapped[datetime] = mapped_column(UtcDateTime)

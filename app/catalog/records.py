@@ -71,6 +71,14 @@ class PhotoInfo:
     decode_error: str | None = None
     read_warning: str | None = None  # e.g. damaged EXIF: reported again on every run
     faces_checked: int | None = None  # version of the face analysis done, None: not done
+    # what series kinds are told from (app/series_kinds.py)
+    exposure_seconds: float | None = None
+    exposure_bias: float | None = None
+    f_number: float | None = None
+    iso: int | None = None
+    subject_distance: float | None = None
+    auto_bracket: bool | None = None
+    focus_map: bytes | None = field(default=None, repr=False)  # float32 cells, row by row
 
 
 @dataclass(frozen=True)
@@ -162,6 +170,9 @@ class SeriesView:
     created_at: datetime
     members: tuple[SeriesMember, ...]
     pick_reason: str | None = None  # "score", "eyes_open", "fewest_closed_eyes"
+    kind: str = "burst"  # "burst", "bracket", "panorama", "focus_stack", "single"
+    kind_reason: str = ""
+    kind_source: str = "auto"  # "user" when the photographer set the kind
 
     @property
     def best(self) -> SeriesMember | None:
@@ -211,3 +222,13 @@ class MoveRecord:
     source: str
     target: str
     state: MoveState
+
+
+@dataclass
+class StoredGrouping:
+    """A folder's grouping as stored: parameters, and per series its id, kind and members."""
+
+    params: dict[str, Any] = field(default_factory=dict)
+    ids: list[int] = field(default_factory=list)
+    kinds: list[tuple[str, str]] = field(default_factory=list)  # (kind, reason)
+    groups: list[list[int]] = field(default_factory=list)  # photo ids in capture order

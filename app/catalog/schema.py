@@ -145,6 +145,23 @@ _V3 = (
     "CREATE INDEX ix_faces_photo ON faces (photo_id)",
     "ALTER TABLE photos ADD COLUMN faces_checked INTEGER",
     "ALTER TABLE series ADD COLUMN pick_reason VARCHAR",
+    "ALTER TABLE photos ADD COLUMN exposure_seconds FLOAT",
+    "ALTER TABLE photos ADD COLUMN exposure_bias FLOAT",
+    "ALTER TABLE photos ADD COLUMN f_number FLOAT",
+    "ALTER TABLE photos ADD COLUMN iso INTEGER",
+    "ALTER TABLE photos ADD COLUMN subject_distance FLOAT",
+    "ALTER TABLE photos ADD COLUMN auto_bracket BOOLEAN",
+    "ALTER TABLE photos ADD COLUMN focus_map BLOB",
+    "ALTER TABLE series ADD COLUMN kind VARCHAR",
+    "ALTER TABLE series ADD COLUMN kind_reason VARCHAR",
+    "ALTER TABLE series ADD COLUMN kind_source VARCHAR",
+    """CREATE TABLE kind_overrides (
+        id INTEGER NOT NULL PRIMARY KEY,
+        root VARCHAR NOT NULL,
+        members VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        set_at VARCHAR NOT NULL,
+        UNIQUE (root, members))""",
 )
 
 Step = str | Callable[[Connection], None]

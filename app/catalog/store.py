@@ -29,6 +29,7 @@ from .errors import CatalogError
 from .models import (
     Decision,
     FaceRow,
+    KindOverride,
     Move,
     Photo,
     PhotoFile,
@@ -59,6 +60,7 @@ from .records import (
     SeriesMember,
     SeriesView,
     SidecarRecord,
+    StoredGrouping,
 )
 from .schema import upgrade
 
@@ -360,18 +362,37 @@ class Catalog:
         root: str | PurePath,
         groups: Sequence[Sequence[int]],
         params: Mapping[str, Any],
+        kinds: Sequence[tuple[str, str]] | None = None,
     ) -> list[int]:
         """Replace the folder's series with ``groups`` (photo ids in capture order).
 
-        ``params`` records the grouping parameters.  Returns the new series ids in order.
+        ``params`` records the grouping parameters; ``kinds`` gives each series' kind and
+        the reason for it.  A kind the photographer set for exactly the same photos wins.
+        Returns the new series ids in order.
         """
         root = normalize_root(root)
         now = utc_now()
         with self._write() as session:
+            overrides = {
+                members: kind
+                for members, kind in session.execute(
+                    select(KindOverride.members, KindOverride.kind).where(KindOverride.root == root)
+                )
+            }
             session.execute(delete(Series).where(Series.root == root))
             ids = []
             for ordinal, group in enumerate(groups):
-                series = Series(root=root, ordinal=ordinal, params=dict(params), created_at=now)
+                kind, reason = kinds[ordinal] if kinds is not None else ("burst", "")
+                chosen = overrides.get(_members_key(group))
+                series = Series(
+                    root=root,
+                    ordinal=ordinal,
+                    params=dict(params),
+                    created_at=now,
+                    kind=chosen or kind,
+                    kind_reason="set by you" if chosen else reason,
+                    kind_source="user" if chosen else "auto",
+                )
                 session.add(series)
                 session.flush()
                 session.add_all(
@@ -382,26 +403,49 @@ class Catalog:
             session.flush()
             return ids
 
-    def grouping(self, root: str | PurePath) -> tuple[dict[str, Any], list[int], list[list[int]]]:
-        """The folder's current grouping: (its parameters, series ids, photo ids per series in
-        order), without loading photos, scores or decisions; empty when never grouped."""
+    def set_series_kind(self, series_id: int, kind: str) -> None:
+        """The photographer's kind for a series; kept for this set of photos across regroupings."""
+        with self._write() as session:
+            series = session.get(Series, series_id)
+            if series is None:
+                raise KeyError(f"no series with id {series_id} in {self.path}")
+            members = session.scalars(
+                select(SeriesMembership.photo_id).where(SeriesMembership.series_id == series_id)
+            ).all()
+            key = _members_key(members)
+            series.kind, series.kind_reason, series.kind_source = kind, "set by you", "user"
+            session.execute(
+                delete(KindOverride).where(
+                    KindOverride.root == series.root, KindOverride.members == key
+                )
+            )
+            session.add(KindOverride(root=series.root, members=key, kind=kind, set_at=utc_now()))
+
+    def grouping(self, root: str | PurePath) -> StoredGrouping:
+        """The folder's current grouping (parameters, series ids, kinds, photo ids per series
+        in order), without loading photos, scores or decisions; empty when never grouped."""
         with self._read() as session:
             rows = session.execute(
-                select(Series.id, Series.params, SeriesMembership.photo_id)
+                select(
+                    Series.id,
+                    Series.params,
+                    Series.kind,
+                    Series.kind_reason,
+                    SeriesMembership.photo_id,
+                )
                 .join(SeriesMembership, SeriesMembership.series_id == Series.id)
                 .where(Series.root == normalize_root(root))
                 .order_by(Series.ordinal, SeriesMembership.position)
             ).all()
-        params: dict[str, Any] = {}
-        ids: list[int] = []
-        groups: list[list[int]] = []
-        for series_id, series_params, photo_id in rows:
-            if not ids or ids[-1] != series_id:
-                ids.append(series_id)
-                groups.append([])
-                params = dict(series_params or {})
-            groups[-1].append(photo_id)
-        return params, ids, groups
+        found = StoredGrouping()
+        for series_id, series_params, kind, reason, photo_id in rows:
+            if not found.ids or found.ids[-1] != series_id:
+                found.ids.append(series_id)
+                found.groups.append([])
+                found.kinds.append((kind or "burst", reason or ""))
+                found.params = dict(series_params or {})
+            found.groups[-1].append(photo_id)
+        return found
 
     def series(
         self,
@@ -452,6 +496,9 @@ class Catalog:
                 created_at=s.created_at,
                 members=tuple(members),
                 pick_reason=s.pick_reason,
+                kind=s.kind or "burst",
+                kind_reason=s.kind_reason or "",
+                kind_source=s.kind_source or "auto",
             )
             for s, members in grouped.values()
         ]
@@ -839,6 +886,10 @@ def _newest_scores(
         for row in session.execute(query.order_by(Score.scored_at, Score.id)):
             found[row.photo_id] = ScoreRecord(**row._mapping)  # newest wins
     return found
+
+
+def _members_key(photo_ids: Iterable[int]) -> str:
+    return ",".join(str(pid) for pid in sorted(photo_ids))
 
 
 def _faces(session: Session, photo_ids: Sequence[int]) -> dict[int, tuple[FaceRecord, ...]]:

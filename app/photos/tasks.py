@@ -20,6 +20,7 @@ from PIL import Image
 from app.photos import lifeline
 from app.photos.decode import PhotoReadError, decode_image, source_size
 from app.photos.exif import PhotoMetadata, read_metadata
+from app.series_kinds import focus_map
 
 THUMB_SIZE = 64
 # (x, y, w, h, eyes, confidence, sharpness) of one face, boxes in the original's pixels
@@ -38,6 +39,7 @@ class ReadResult:
     metadata: PhotoMetadata | None = None
     thumbnail: bytes | None = None  # THUMB_SIZE x THUMB_SIZE 8-bit grayscale, row by row
     error: str | None = None
+    focus: bytes | None = None  # series_kinds.focus_map of the frame, float32 row by row
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,8 @@ def read_for_grouping(task: tuple[int, Path, float]) -> ReadResult:
             f"{metadata.warning}; {text}" if metadata.warning else f"damaged metadata ({text})"
         )
         metadata = replace(metadata, warning=warning)
-    return ReadResult(index, metadata, make_thumbnail(image).tobytes())
+    focus = focus_map(image).astype("<f4").tobytes()
+    return ReadResult(index, metadata, make_thumbnail(image).tobytes(), focus=focus)
 
 
 def decode_for_scoring(task: ScoringTask) -> DecodeResult:

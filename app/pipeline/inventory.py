@@ -22,6 +22,7 @@ from app.photos.scan import relative_name
 from app.photos.tasks import THUMB_SIZE, ReadResult, content_hash, read_for_grouping
 from app.pipeline.context import CatalogBatch, RunContext
 from app.pipeline.results import Stage
+from app.series_kinds import FOCUS_GRID, KindEvidence
 
 
 @dataclass
@@ -35,6 +36,7 @@ class PhotoState:
     camera: str = ""
     thumbnail: np.ndarray | None = None
     fresh: bool = False  # read from disk this run (new or changed)
+    info: PhotoInfo | None = None  # what the catalog holds (exposure and focus facts included)
 
 
 class Inventory:
@@ -141,14 +143,19 @@ class Inventory:
                 meta = outcome.metadata
                 if meta.warning:
                     self.run.problem(file.rel, meta.warning)
-                info = self._info(file, digest, meta, outcome.thumbnail)
+                info = self._info(file, digest, meta, outcome.thumbnail, outcome.focus)
                 batch.add((file, info, meta, outcome.thumbnail))
             self.run.emit(Stage.READ, done, total, file.rel)
         batch.flush()
         return photos
 
     def _info(
-        self, file: PhotoFile, digest: str | None, meta: PhotoMetadata, thumb: bytes
+        self,
+        file: PhotoFile,
+        digest: str | None,
+        meta: PhotoMetadata,
+        thumb: bytes,
+        focus: bytes | None,
     ) -> PhotoInfo:
         root = self.run.root
         return PhotoInfo(
@@ -167,6 +174,13 @@ class Inventory:
             thumb_width=THUMB_SIZE,
             thumb_height=THUMB_SIZE,
             read_warning=meta.warning,
+            exposure_seconds=meta.exposure_seconds,
+            exposure_bias=meta.exposure_bias,
+            f_number=meta.f_number,
+            iso=meta.iso,
+            subject_distance=meta.subject_distance,
+            auto_bracket=meta.auto_bracket,
+            focus_map=focus,
         )
 
     def _store(
@@ -185,6 +199,7 @@ class Inventory:
                 camera=meta.camera_key,
                 thumbnail=np.frombuffer(thumb, dtype=np.uint8).reshape(THUMB_SIZE, THUMB_SIZE),
                 fresh=True,
+                info=info,
             )
             for (file, info, meta, thumb), photo_id in zip(batch, ids, strict=True)
         ]
@@ -211,6 +226,7 @@ def from_record(file: PhotoFile, record: PhotoRecord) -> PhotoState:
         seconds=wall_seconds(record.capture_time),
         camera=camera,
         thumbnail=None if record.thumbnail is None else thumbnail_array(record.thumbnail),
+        info=record,
     )
 
 
@@ -227,3 +243,25 @@ def relative_to_root(path: Path, root: Path) -> str:
         return relative_name(Path(path), root)
     except ValueError:
         return str(path)
+
+
+def kind_evidence(photo: PhotoState) -> KindEvidence:
+    """What the kind of the photo's series is told from (exposure, focus, thumbnail)."""
+    info = photo.info or PhotoInfo(root="", relpath="", size=0, mtime_ns=0)
+    focus = None
+    if info.focus_map:
+        cells = np.frombuffer(info.focus_map, dtype="<f4")
+        if cells.size == FOCUS_GRID[0] * FOCUS_GRID[1]:
+            focus = cells.reshape(FOCUS_GRID)
+    return KindEvidence(
+        seconds=photo.seconds,
+        camera=photo.camera,
+        thumbnail=photo.thumbnail,
+        exposure_bias=info.exposure_bias,
+        exposure_seconds=info.exposure_seconds,
+        f_number=info.f_number,
+        iso=info.iso,
+        subject_distance=info.subject_distance,
+        auto_bracket=info.auto_bracket,
+        focus=focus,
+    )

@@ -25,6 +25,14 @@ from app.scoring import PreparingScorer, Scorer
 FACES_VERSION = 1
 
 
+@dataclass(frozen=True)
+class Grouping:
+    """The catalog's ids of a run's series, and each series' (kind, reason)."""
+
+    ids: list[int]
+    kinds: list[tuple[str, str]]
+
+
 @dataclass
 class _Scored:
     """One series' frames with their scores and faces (None: not analysed)."""
@@ -52,14 +60,14 @@ class Ranking:
         self._reasons: dict[int, str] = {}  # series id -> pick reason, stored in one go
         self._batch: CatalogBatch[tuple[dict, SeriesMode | None, dict]] = CatalogBatch(self._write)
 
-    def rank(self, groups: list[list[PhotoState]], series_ids: list[int]) -> list[SeriesResult]:
+    def rank(self, groups: list[list[PhotoState]], grouping: Grouping) -> list[SeriesResult]:
         try:
-            return self._rank(groups, series_ids)
+            return self._rank(groups, grouping)
         finally:
             self._batch.flush()
             self.run.catalog.set_pick_reasons(self._reasons)
 
-    def _rank(self, groups: list[list[PhotoState]], series_ids: list[int]) -> list[SeriesResult]:
+    def _rank(self, groups: list[list[PhotoState]], grouping: Grouping) -> list[SeriesResult]:
         catalog, scorer = self.run.catalog, self.scorer
         ids = [p.photo_id for g in groups for p in g]
         stored = catalog.scores(ids, scorer.name, scorer.weights_id)
@@ -116,7 +124,11 @@ class Ranking:
                 self.scored += len(scored.members)
                 if not scored.members:
                     continue
-            results.append(self._store_series(len(results) + 1, series_ids[number], scored))
+            results.append(
+                self._store_series(
+                    len(results) + 1, grouping.ids[number], grouping.kinds[number], scored
+                )
+            )
             self.run.emit(
                 Stage.RANK,
                 number + 1,
@@ -154,7 +166,9 @@ class Ranking:
             scores = scorer.rank_series(frames) if len(frames) > 1 else scorer.score(frames)
         return _Scored(members, [float(s) for s in scores], faces, fresh=True)
 
-    def _store_series(self, number: int, series_id: int, scored: _Scored) -> SeriesResult:
+    def _store_series(
+        self, number: int, series_id: int, kind: tuple[str, str], scored: _Scored
+    ) -> SeriesResult:
         decision = choose_pick(
             scored.scores,
             [faces or () for faces in scored.faces],
@@ -195,6 +209,8 @@ class Ranking:
                 )
             ),
             pick_reason=decision.reason,
+            kind=kind[0],
+            kind_reason=kind[1],
         )
 
     def _write(self, items: list[tuple[dict, SeriesMode | None, dict]]) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from app.catalog import DecisionState, FaceRecord
 from app.errors import AppError, Problem
+from app.series_kinds import PROTECTED_KINDS
 
 
 class CullError(AppError):
@@ -52,6 +53,13 @@ class SeriesResult:
     id: int  # 1-based, in capture order
     members: tuple[MemberResult, ...]  # capture order
     pick_reason: str = "score"  # why the pick is the pick (app.faces.PICK_REASONS)
+    kind: str = "burst"  # "burst", "bracket", "panorama", "focus_stack" or "single"
+    kind_reason: str = ""
+
+    @property
+    def kept_whole(self) -> bool:
+        """A bracket, panorama or focus stack: every frame is needed, none is culled."""
+        return self.kind in PROTECTED_KINDS
 
     @property
     def best(self) -> MemberResult:

@@ -25,8 +25,8 @@ from app.photos import scan_folder
 from app.photos.workers import WorkerPool, default_workers
 from app.pipeline.context import RunContext
 from app.pipeline.decisions import apply_automatic_decisions
-from app.pipeline.inventory import Inventory, PhotoState, thumbnail_array
-from app.pipeline.ranking import Ranking
+from app.pipeline.inventory import Inventory, PhotoState, kind_evidence, thumbnail_array
+from app.pipeline.ranking import Grouping, Ranking
 from app.pipeline.results import (
     CullError,
     CullResult,
@@ -36,6 +36,7 @@ from app.pipeline.results import (
     Stage,
 )
 from app.scoring import Scorer, create_scorer
+from app.series_kinds import assign_kinds
 
 
 def run_cull(
@@ -193,9 +194,9 @@ class CullRun:
             return
         self._present_sidecars = scan.sidecars
         self._take_sidecar_marks(photos, scan.sidecars)
-        groups, series_ids = self._group(photos)
+        groups, grouping = self._group(photos)
         ranking = Ranking(run, self._take_scorer(choice), faces_possible=self._faces_possible)
-        result.series = ranking.rank(groups, series_ids)
+        result.series = ranking.rank(groups, grouping)
         result.stats.photos = sum(len(s.members) for s in result.series)
         result.stats.series = len(result.series)
         result.stats.scored = ranking.scored
@@ -204,6 +205,12 @@ class CullRun:
             result.kept_marks = apply_automatic_decisions(
                 run.catalog, result.series, self.options.xmp_scheme
             )
+            whole = [s for s in result.series if s.kept_whole]
+            if whole:
+                run.note(
+                    f"{len(whole)} series are brackets, panoramas or focus stacks: kept whole, "
+                    "no frame of them was marked, rejected or moved automatically"
+                )
             if result.kept_marks:
                 run.note(
                     f"{result.kept_marks} burst frames carry marks a person made (here or in "
@@ -245,12 +252,12 @@ class CullRun:
             self.run.note(f"Faces are not checked: {problem}")
         return problem is None
 
-    def _group(self, photos: list[PhotoState]) -> tuple[list[list[PhotoState]], list[int]]:
-        """Series of the run's photos, and their catalog ids.
+    def _group(self, photos: list[PhotoState]) -> tuple[list[list[PhotoState]], Grouping]:
+        """Series of the run's photos with their kinds, and their catalog ids.
 
         When no photo is new or changed and the parameters and method are those of the
-        stored grouping, the stored series are the answer: an unchanged rerun compares no
-        thumbnails (and does not even load them).
+        stored grouping, the stored series (and kinds) are the answer: an unchanged rerun
+        compares no thumbnails (and does not even load them).
         """
         run = self.run
         run.emit(Stage.GROUP, 0, len(photos), "Grouping into series")
@@ -261,10 +268,11 @@ class CullRun:
             "version": GROUPING_VERSION,
         }
         by_id = {p.photo_id: p for p in photos}
-        stored_params, series_ids, stored = run.catalog.grouping(run.root)
-        same_photos = sorted(by_id) == sorted(pid for group in stored for pid in group)
-        if stored_params == recorded and same_photos and not any(p.fresh for p in photos):
-            groups = [[by_id[pid] for pid in group] for group in stored]
+        stored = run.catalog.grouping(run.root)
+        same_photos = sorted(by_id) == sorted(pid for group in stored.groups for pid in group)
+        if stored.params == recorded and same_photos and not any(p.fresh for p in photos):
+            groups = [[by_id[pid] for pid in group] for group in stored.groups]
+            grouping = Grouping(stored.ids, stored.kinds)
         else:
             missing = [p.photo_id for p in photos if p.thumbnail is None]
             thumbs = run.catalog.thumbnails(missing)
@@ -272,12 +280,17 @@ class CullRun:
                 if photo.thumbnail is None:
                     photo.thumbnail = thumbnail_array(thumbs.get(photo.photo_id))
             items = [GroupItem(p.file.rel, p.camera, p.seconds, p.thumbnail) for p in photos]
-            groups = [[photos[i] for i in members] for members in group_series(items, params)]
-            series_ids = run.catalog.replace_series(
-                run.root, [[p.photo_id for p in g] for g in groups], recorded
+            evidence = [kind_evidence(p) for p in photos]
+            kinded = assign_kinds(group_series(items, params), evidence, params.max_gap)
+            groups = [[photos[i] for i in series.members] for series in kinded]
+            kinds = [(series.kind, series.reason) for series in kinded]
+            ids = run.catalog.replace_series(
+                run.root, [[p.photo_id for p in g] for g in groups], recorded, kinds
             )
+            stored = run.catalog.grouping(run.root)  # a kind the photographer set wins
+            grouping = Grouping(ids, stored.kinds)
         run.emit(Stage.GROUP, len(photos), len(photos), f"{len(groups)} series")
-        return groups, series_ids
+        return groups, grouping
 
     def _write_sidecars(self, series: list[SeriesResult]) -> None:
         ids = [m.photo_id for s in series for m in s.members]

@@ -231,13 +231,14 @@ class FolderSidecars:
         jobs = []
         for view in self.catalog.series(self.root):
             marks = series_marks(view, scheme)
-            best = view.best if len(view.members) > 1 else None
+            in_burst = view.kind == "burst" and len(view.members) > 1
+            best = view.best if in_burst else None
             for member in view.members:
                 photo_id = member.photo.id
                 if photo_id in self.files and (only is None or photo_id in only):
                     frame = _Frame(
                         is_best=best is not None and best.photo.id == photo_id,
-                        in_burst=best is not None,
+                        in_burst=in_burst,
                     )
                     jobs.append((photo_id, frame, member.decision, marks.get(photo_id)))
         written: list[SidecarRecord] = []
