@@ -158,9 +158,10 @@ def summary_text(result: CullResult) -> str:
         lines.append(printable(result.moves.summary()))
     stats = result.stats
     state = "interrupted" if result.cancelled else "done"
+    rate = f", {stats.photos / stats.seconds:.1f} photos/s" if stats.seconds > 0 else ""
     lines.append(
         f"{state}: decoded {stats.decoded}, scored {stats.scored}, cached {stats.cached}, "
-        f"{stats.seconds:.1f} s"
+        f"{stats.seconds:.1f} s{rate}"
     )
     return "\n".join(lines)
 
