@@ -27,21 +27,6 @@ from app.options import CullOptions, OptionError, XmpScheme, option_fields
 from app.text import printable
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-_GROUPS = {
-    "scorer": "ranking",
-    "weights": "ranking",
-    "device": "ranking",
-    "series_mode": "ranking",
-    "time_gap_s": "grouping",
-    "similarity": "grouping",
-    "recursive": "grouping",
-    "write_xmp": "decisions",
-    "sidecar_style": "decisions",
-    "xmp_scheme": "decisions",
-    "move_rejects": "decisions",
-    "workers": "output",
-    "catalog_path": "output",
-}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
         for name in ("ranking", "grouping", "output", "decisions")
     }
     for spec in option_fields():
-        _add_option(groups[_GROUPS[spec.name]], spec)
+        _add_option(groups[spec.metadata["group"]], spec)
     output, decisions = groups["output"], groups["decisions"]
     output.add_argument("--json", type=Path, metavar="FILE", help="write the results as JSON")
     output.add_argument("--csv", type=Path, metavar="FILE", help="write one CSV row per photo")

@@ -70,10 +70,9 @@ class XmpScheme(Choice):
     DECISIONS = "decisions", "Only my decisions"
 
 
-# Grouping defaults, measured on generated bursts (docs/pipeline.md, bench_pipeline.py --sweep).
+# Grouping defaults, measured on generated streams (docs/pipeline.md, grouping_eval.py).
 DEFAULT_MAX_GAP_S = 4.0
-DEFAULT_MIN_SIMILARITY = 0.45
-MAX_WORKERS = 64
+DEFAULT_MIN_SIMILARITY = 0.25
 
 
 def option(
@@ -86,9 +85,12 @@ def option(
     low: float | None = None,
     high: float | None = None,
     metavar: str | None = None,
+    group: str = "ranking",
 ) -> Any:
-    """A dataclass field that carries how the option is offered (CLI flag, label, bounds)."""
+    """A dataclass field that carries how the option is offered (CLI flag and its group of
+    the help, label, bounds)."""
     spec = {
+        "group": group,
         "flag": flag,
         "help": help,
         "label": label,
@@ -133,6 +135,7 @@ class CullOptions:
     )
     time_gap_s: float = option(
         DEFAULT_MAX_GAP_S,
+        group="grouping",
         flag="--max-gap",
         label="Burst gap (s)",
         low=0.0,
@@ -142,6 +145,7 @@ class CullOptions:
     )
     similarity: float = option(
         DEFAULT_MIN_SIMILARITY,
+        group="grouping",
         flag="--min-similarity",
         label="Burst similarity",
         low=-1.0,
@@ -149,12 +153,30 @@ class CullOptions:
         metavar="SSIM",
         help="lowest thumbnail similarity between neighbouring frames of a series",
     )
-    recursive: bool = option(True, flag="--no-recursive", help="do not look into subfolders")
+    recursive: bool = option(
+        True, flag="--no-recursive", group="grouping", help="do not look into subfolders"
+    )
+    faces: bool = option(
+        True,
+        flag="--no-faces",
+        label="Look for faces and closed eyes",
+        help="do not look for faces and closed eyes",
+    )
+    closed_eye_rule: bool = option(
+        True,
+        flag="--no-closed-eye-rule",
+        label="Never pick a frame where someone blinked",
+        help="let a frame where someone's eyes are closed be the pick when it scores best",
+    )
     write_xmp: bool = option(
-        False, flag="--write-xmp", help="write ratings and labels to XMP sidecars"
+        False,
+        group="decisions",
+        flag="--write-xmp",
+        help="write ratings and labels to XMP sidecars",
     )
     sidecar_style: SidecarStyle = option(
         SidecarStyle.REPLACE,
+        group="decisions",
         flag="--sidecar-style",
         label="Sidecar names",
         choices=SidecarStyle,
@@ -162,6 +184,7 @@ class CullOptions:
     )
     xmp_scheme: XmpScheme = option(
         XmpScheme.MARK_BEST,
+        group="decisions",
         flag="--marks",
         label="Automatic marks",
         choices=XmpScheme,
@@ -170,21 +193,26 @@ class CullOptions:
     )
     move_rejects: Path | None = option(
         None,
+        group="decisions",
         flag="--move-rejects",
         metavar="DIR",
         help="move rejected photos (with companions and sidecars) into DIR, journaled",
     )
     workers: int | None = option(
         None,
+        group="output",
         flag="--workers",
         label="Decoding processes",
         low=1,
-        high=MAX_WORKERS,
         metavar="N",
         help="decoding processes (default: one per CPU core, at most one per photo)",
     )
     catalog_path: Path | None = option(
-        None, flag="--db", metavar="FILE", help="catalog file (default: per-user catalog)"
+        None,
+        group="output",
+        flag="--db",
+        metavar="FILE",
+        help="catalog file (default: per-user catalog)",
     )
 
     def __post_init__(self) -> None:
@@ -258,8 +286,10 @@ def _number(name: str, value: Any, kind: type, meta: dict) -> float | int:
             raise OptionError(f"{name}: {value!r} is not a whole number")
         number = int(number)
     low, high = meta.get("low"), meta.get("high")
-    if (low is not None and number < low) or (high is not None and number > high):
-        raise OptionError(f"{name}: {value!r} is outside {low:g} to {high:g}")
+    if low is not None and number < low:
+        raise OptionError(f"{name}: {value!r} is below {low:g}")
+    if high is not None and number > high:
+        raise OptionError(f"{name}: {value!r} is above {high:g}")
     return number
 
 

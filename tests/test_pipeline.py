@@ -48,7 +48,7 @@ def test_bursts_are_grouped_ranked_and_best_frames_picked(tmp_path, shoot):
         "rocket.jpg",
     ]
     assert result.stats.photos == 7 and result.stats.series == 3 and result.stats.decoded == 7
-    assert result.model == {"name": "technical", "weights": "technical:v1", "device": "cpu"}
+    assert result.model == {"name": "technical", "weights": "technical:v2", "device": "cpu"}
     ranked = [e.series.id for e in events if e.stage == "rank" and e.series is not None]
     assert ranked == [1, 2, 3]  # results arrive series by series
     with Catalog(tmp_path / "catalog.sqlite3") as catalog:
@@ -213,10 +213,7 @@ def test_sample_bursts_are_grouped_and_ranked_as_their_ground_truth_says(tmp_pat
     before = checksums(samples)
     result = run_cull(samples, options(tmp_path))
     # The pipeline does not apply the closed-eye rule yet: it picks what the scores pick.
-    expected = {
-        frozenset(m["path"] for m in s["members"]): s.get("best_by_score", s["best"])
-        for s in truth["series"]
-    }
+    expected = {frozenset(m["path"] for m in s["members"]): s["best"] for s in truth["series"]}
     found = {frozenset(m.path for m in s.members): s.best.path for s in result.series}
     assert found == expected
     assert result.errors == [] and checksums(samples) == before

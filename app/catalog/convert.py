@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import fields
 from datetime import datetime
+from typing import Any
 
 from .models import Decision, Move, Photo, Run, Score, Sidecar
 from .records import (
@@ -44,6 +46,29 @@ def photo_record(photo: Photo, with_thumbnail: bool) -> PhotoRecord:
         last_seen=photo.last_seen,
         **values,
     )
+
+
+def photo_record_from_row(
+    row: Mapping[str, Any], companions: Iterable[str], with_thumbnail: bool
+) -> PhotoRecord:
+    """The record of a plain ``photos`` row (Core query) and its companion paths."""
+    values = {name: row[name] for name in _PLAIN_FIELDS if name != "thumbnail"}
+    return PhotoRecord(
+        root=row["root"],
+        relpath=row["relpath"],
+        companions=tuple(companions),
+        thumbnail=row["thumbnail"] if with_thumbnail else None,
+        id=row["id"],
+        first_seen=_utc(row["first_seen"]),
+        last_seen=_utc(row["last_seen"]),
+        **values,
+    )
+
+
+def _utc(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value)
 
 
 def decision_state(row: Decision) -> DecisionState:

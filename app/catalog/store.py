@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path, PurePath
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload, undefer
 
@@ -28,6 +28,8 @@ from .connection import DEFAULT_BUSY_TIMEOUT_S
 from .errors import CatalogError
 from .models import (
     Decision,
+    FaceRow,
+    KindOverride,
     Move,
     Photo,
     PhotoFile,
@@ -46,6 +48,7 @@ from .records import (
     UNDECIDED,
     DecisionSource,
     DecisionState,
+    FaceRecord,
     Flag,
     MoveRecord,
     MoveState,
@@ -57,6 +60,7 @@ from .records import (
     SeriesMember,
     SeriesView,
     SidecarRecord,
+    StoredGrouping,
 )
 from .schema import upgrade
 
@@ -276,12 +280,19 @@ class Catalog:
     def photos(self, root: str | PurePath, *, with_thumbnails: bool = False) -> list[PhotoRecord]:
         """All photos of a folder, in path order."""
         with self._read() as session:
-            photos = session.scalars(
-                _photo_query(with_thumbnails)
-                .where(Photo.root == normalize_root(root))
-                .order_by(Photo.relpath)
-            )
-            return [convert.photo_record(p, with_thumbnails) for p in photos]
+            return _photo_records(session, Photo.root == normalize_root(root), with_thumbnails)
+
+    def thumbnails(self, photo_ids: Iterable[int]) -> dict[int, bytes]:
+        """The stored grouping thumbnails of these photos (photos without one are absent)."""
+        found: dict[int, bytes] = {}
+        with self._read() as session:
+            for chunk in _chunks(list(photo_ids)):
+                query = select(Photo.id, Photo.thumbnail).where(
+                    Photo.id.in_(chunk), Photo.thumbnail.is_not(None)
+                )
+                for photo_id, data in session.execute(query):
+                    found[photo_id] = data
+        return found
 
     def roots(self) -> list[str]:
         """Every folder the catalog knows, sorted."""
@@ -351,18 +362,37 @@ class Catalog:
         root: str | PurePath,
         groups: Sequence[Sequence[int]],
         params: Mapping[str, Any],
+        kinds: Sequence[tuple[str, str]] | None = None,
     ) -> list[int]:
         """Replace the folder's series with ``groups`` (photo ids in capture order).
 
-        ``params`` records the grouping parameters.  Returns the new series ids in order.
+        ``params`` records the grouping parameters; ``kinds`` gives each series' kind and
+        the reason for it.  A kind the photographer set for exactly the same photos wins.
+        Returns the new series ids in order.
         """
         root = normalize_root(root)
         now = utc_now()
         with self._write() as session:
+            overrides = {
+                members: kind
+                for members, kind in session.execute(
+                    select(KindOverride.members, KindOverride.kind).where(KindOverride.root == root)
+                )
+            }
             session.execute(delete(Series).where(Series.root == root))
             ids = []
             for ordinal, group in enumerate(groups):
-                series = Series(root=root, ordinal=ordinal, params=dict(params), created_at=now)
+                kind, reason = kinds[ordinal] if kinds is not None else ("burst", "")
+                chosen = overrides.get(_members_key(group))
+                series = Series(
+                    root=root,
+                    ordinal=ordinal,
+                    params=dict(params),
+                    created_at=now,
+                    kind=chosen or kind,
+                    kind_reason="set by you" if chosen else reason,
+                    kind_source="user" if chosen else "auto",
+                )
                 session.add(series)
                 session.flush()
                 session.add_all(
@@ -372,6 +402,50 @@ class Catalog:
                 ids.append(series.id)
             session.flush()
             return ids
+
+    def set_series_kind(self, series_id: int, kind: str) -> None:
+        """The photographer's kind for a series; kept for this set of photos across regroupings."""
+        with self._write() as session:
+            series = session.get(Series, series_id)
+            if series is None:
+                raise KeyError(f"no series with id {series_id} in {self.path}")
+            members = session.scalars(
+                select(SeriesMembership.photo_id).where(SeriesMembership.series_id == series_id)
+            ).all()
+            key = _members_key(members)
+            series.kind, series.kind_reason, series.kind_source = kind, "set by you", "user"
+            session.execute(
+                delete(KindOverride).where(
+                    KindOverride.root == series.root, KindOverride.members == key
+                )
+            )
+            session.add(KindOverride(root=series.root, members=key, kind=kind, set_at=utc_now()))
+
+    def grouping(self, root: str | PurePath) -> StoredGrouping:
+        """The folder's current grouping (parameters, series ids, kinds, photo ids per series
+        in order), without loading photos, scores or decisions; empty when never grouped."""
+        with self._read() as session:
+            rows = session.execute(
+                select(
+                    Series.id,
+                    Series.params,
+                    Series.kind,
+                    Series.kind_reason,
+                    SeriesMembership.photo_id,
+                )
+                .join(SeriesMembership, SeriesMembership.series_id == Series.id)
+                .where(Series.root == normalize_root(root))
+                .order_by(Series.ordinal, SeriesMembership.position)
+            ).all()
+        found = StoredGrouping()
+        for series_id, series_params, kind, reason, photo_id in rows:
+            if not found.ids or found.ids[-1] != series_id:
+                found.ids.append(series_id)
+                found.groups.append([])
+                found.kinds.append((kind or "burst", reason or ""))
+                found.params = dict(series_params or {})
+            found.groups[-1].append(photo_id)
+        return found
 
     def series(
         self,
@@ -394,12 +468,13 @@ class Catalog:
             ).all()
             photo_ids = [photo_id for _s, photo_id, _p in rows]
             photos = {
-                p.id: convert.photo_record(p, with_thumbnails)
+                p.id: p
                 for chunk in _chunks(photo_ids)
-                for p in session.scalars(_photo_query(with_thumbnails).where(Photo.id.in_(chunk)))
+                for p in _photo_records(session, Photo.id.in_(chunk), with_thumbnails)
             }
             scores = _newest_scores(session, photo_ids, model, weights_id)
             decisions = _current_decisions(session, photo_ids)
+            faces = _faces(session, [p for p in photo_ids if photos[p].faces_checked])
         grouped: dict[int, tuple[Series, list[SeriesMember]]] = {}
         for series, photo_id, position in rows:
             score = scores.get(photo_id)
@@ -409,6 +484,7 @@ class Catalog:
                 score=None if score is None else score.score,
                 rank=None if score is None else score.rank,
                 decision=decisions.get(photo_id, UNDECIDED),
+                faces=faces.get(photo_id),
             )
             grouped.setdefault(series.id, (series, []))[1].append(member)
         return [
@@ -419,6 +495,10 @@ class Catalog:
                 params=dict(s.params),
                 created_at=s.created_at,
                 members=tuple(members),
+                pick_reason=s.pick_reason,
+                kind=s.kind or "burst",
+                kind_reason=s.kind_reason or "",
+                kind_source=s.kind_source or "auto",
             )
             for s, members in grouped.values()
         ]
@@ -464,6 +544,62 @@ class Catalog:
         """Stored scores of these photos for one model and weights (missing ones are absent)."""
         with self._read() as session:
             return _newest_scores(session, list(photo_ids), model, weights_id)
+
+    def set_pick_reasons(self, reasons: Mapping[int, str]) -> None:
+        """Record why each series' pick is its pick (``{series_id: reason}``), in one go."""
+        if not reasons:
+            return
+        with self._write() as session:
+            table = Series.__table__
+            session.execute(
+                update(table)
+                .where(table.c.id == bindparam("sid"))
+                .values(pick_reason=bindparam("reason")),
+                [{"sid": k, "reason": v} for k, v in reasons.items()],
+            )
+
+    # -- faces ---------------------------------------------------------------------------
+
+    def set_faces(self, found: Mapping[int, Sequence[FaceRecord]], version: int) -> None:
+        """Replace the faces of these photos and mark them analysed by ``version``."""
+        if not found:
+            return
+        with self._write() as session:
+            ids = list(found)
+            for chunk in _chunks(ids):
+                session.execute(delete(FaceRow).where(FaceRow.photo_id.in_(chunk)))
+            for photo_id, faces in found.items():
+                photo = session.get(Photo, photo_id)
+                if photo is None:
+                    continue
+                photo.faces_checked = version
+                session.add_all(
+                    FaceRow(
+                        photo_id=photo_id,
+                        position=position,
+                        x=face.box[0],
+                        y=face.box[1],
+                        w=face.box[2],
+                        h=face.box[3],
+                        eyes=face.eyes,
+                        confidence=face.confidence,
+                        sharpness=face.sharpness,
+                    )
+                    for position, face in enumerate(faces)
+                )
+
+    def faces(self, photo_ids: Iterable[int]) -> dict[int, tuple[FaceRecord, ...]]:
+        """The faces of the photos that were analysed (others are absent), in found order."""
+        with self._read() as session:
+            ids = list(photo_ids)
+            checked = [
+                pid
+                for chunk in _chunks(ids)
+                for pid in session.scalars(
+                    select(Photo.id).where(Photo.id.in_(chunk), Photo.faces_checked.is_not(None))
+                )
+            ]
+            return _faces(session, checked)
 
     # -- decisions -----------------------------------------------------------------------
 
@@ -680,6 +816,30 @@ class Catalog:
             return [convert.run_record(run) for run in session.scalars(query)]
 
 
+_PHOTO_COLUMNS = [c for c in Photo.__table__.columns if c.name != "thumbnail"]
+
+
+def _photo_records(session: Session, condition: Any, with_thumbnails: bool) -> list[PhotoRecord]:
+    """Photos matching ``condition`` in path order, read as plain rows (no ORM objects: a
+    rerun of a large folder reads thousands of them), with their companion files."""
+    columns = _PHOTO_COLUMNS + ([Photo.thumbnail] if with_thumbnails else [])
+    rows = session.execute(select(*columns).where(condition).order_by(Photo.relpath)).all()
+    companions: dict[int, list[str]] = {}
+    ids = [row.id for row in rows]
+    for chunk in _chunks(ids):
+        query = (
+            select(PhotoFile.photo_id, PhotoFile.relpath)
+            .where(PhotoFile.photo_id.in_(chunk))
+            .order_by(PhotoFile.id)
+        )
+        for photo_id, relpath in session.execute(query):
+            companions.setdefault(photo_id, []).append(relpath)
+    return [
+        convert.photo_record_from_row(row._mapping, companions.get(row.id, ()), with_thumbnails)
+        for row in rows
+    ]
+
+
 def _photo_query(with_thumbnail: bool):  # noqa: ANN202 - a Select of Photo
     query = select(Photo).options(selectinload(Photo.files))
     return query.options(undefer(Photo.thumbnail)) if with_thumbnail else query
@@ -714,28 +874,57 @@ def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
 def _newest_scores(
     session: Session, photo_ids: Sequence[int], model: str | None, weights_id: str | None
 ) -> dict[int, ScoreRecord]:
+    """Plain rows, not ORM objects: a rerun reads the scores of every photo of a folder."""
     found: dict[int, ScoreRecord] = {}
+    columns = [c for c in Score.__table__.columns if c.name != "id"]
     for chunk in _chunks(photo_ids):
-        query = select(Score).where(Score.photo_id.in_(chunk))
+        query = select(*columns).where(Score.photo_id.in_(chunk))
         if model is not None:
             query = query.where(Score.model == model)
         if weights_id is not None:
             query = query.where(Score.weights_id == weights_id)
-        for row in session.scalars(query.order_by(Score.scored_at, Score.id)):
-            found[row.photo_id] = convert.score_record(row)  # newest wins
+        for row in session.execute(query.order_by(Score.scored_at, Score.id)):
+            found[row.photo_id] = ScoreRecord(**row._mapping)  # newest wins
     return found
+
+
+def _members_key(photo_ids: Iterable[int]) -> str:
+    return ",".join(str(pid) for pid in sorted(photo_ids))
+
+
+def _faces(session: Session, photo_ids: Sequence[int]) -> dict[int, tuple[FaceRecord, ...]]:
+    """Faces of photos known to be analysed: each listed photo gets a tuple, maybe empty."""
+    found: dict[int, list[FaceRecord]] = {pid: [] for pid in photo_ids}
+    for chunk in _chunks(list(photo_ids)):
+        query = select(FaceRow).where(FaceRow.photo_id.in_(chunk)).order_by(FaceRow.position)
+        for row in session.scalars(query):
+            found[row.photo_id].append(
+                FaceRecord((row.x, row.y, row.w, row.h), row.eyes, row.confidence, row.sharpness)
+            )
+    return {pid: tuple(faces) for pid, faces in found.items()}
 
 
 def _current_decisions(session: Session, photo_ids: Sequence[int]) -> dict[int, DecisionState]:
     found: dict[int, DecisionState] = {}
+    table = Decision.__table__
     for chunk in _chunks(photo_ids):
         newest = (
             select(func.max(Decision.id))
             .where(Decision.photo_id.in_(chunk))
             .group_by(Decision.photo_id)
         )
-        for row in session.scalars(select(Decision).where(Decision.id.in_(newest))):
-            found[row.photo_id] = convert.decision_state(row)
+        query = select(
+            table.c.photo_id,
+            table.c.flag,
+            table.c.rating,
+            table.c.label,
+            table.c.source,
+            Decision.decided_at,
+        ).where(Decision.id.in_(newest))
+        for photo_id, flag, rating, label, source, decided_at in session.execute(query):
+            found[photo_id] = DecisionState(
+                Flag(flag), rating, label, DecisionSource(source), decided_at
+            )
     return found
 
 

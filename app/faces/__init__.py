@@ -17,29 +17,55 @@ Models: MediaPipe's face detection, face mesh and iris landmark models (Apache-2
 
 from __future__ import annotations
 
+import importlib
 from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from app.faces.analyze import Face, FaceAnalyzer, FaceOptions, ImageLike, SourceCallback
-from app.faces.eyes import EyeState, EyeThresholds
-from app.faces.pick import (
-    PICK_REASONS,
-    PickDecision,
-    PickReason,
-    choose_pick,
-    closed_eye_count,
-)
-from app.faces.pose import HeadPose
-from app.faces.runtime import FacesUnavailable, runtime_problem
-from app.faces.tracks import face_tracks
+if TYPE_CHECKING:
+    from app.faces.analyze import Face, FaceAnalyzer, FaceOptions, ImageLike, SourceCallback
+
+# Parts are imported on first use: the cull imports the pick rule on every run, and the
+# models' code only when a photo is analysed.
+_PARTS = {
+    "Face": "analyze",
+    "FaceAnalyzer": "analyze",
+    "FaceOptions": "analyze",
+    "ImageLike": "analyze",
+    "SourceCallback": "analyze",
+    "EyeState": "eyes",
+    "EyeThresholds": "eyes",
+    "PICK_REASONS": "pick",
+    "PickDecision": "pick",
+    "PickReason": "pick",
+    "choose_pick": "pick",
+    "closed_eye_count": "pick",
+    "HeadPose": "pose",
+    "FacesUnavailable": "runtime",
+    "runtime_problem": "runtime",
+    "face_tracks": "tracks",
+}
+
+
+def __getattr__(name: str) -> Any:
+    part = _PARTS.get(name)
+    if part is None:
+        raise AttributeError(f"module 'app.faces' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"app.faces.{part}"), name)
+    globals()[name] = value
+    return value
 
 
 def faces_problem() -> str | None:
     """None when faces can be analysed here, else one line to show once (and cull on)."""
+    from app.faces.runtime import runtime_problem
+
     return runtime_problem()
 
 
 @cache
 def _analyzer(options: FaceOptions) -> FaceAnalyzer:
+    from app.faces.analyze import FaceAnalyzer
+
     return FaceAnalyzer(options)
 
 
@@ -51,6 +77,8 @@ def analyze_faces(
     Raises:
         FacesUnavailable: no runtime or a missing model (check ``faces_problem()`` first).
     """
+    from app.faces.analyze import FaceOptions
+
     return _analyzer(options or FaceOptions()).analyze(image, source)
 
 

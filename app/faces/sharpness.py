@@ -15,7 +15,10 @@ import math
 
 import numpy as np
 
-from app.scoring.technical import TILE, TOP_FRACTION, _box_blur, _laplacian, _tiles
+from app.imaging import box_blur, laplacian, tile_means
+
+TILE = 32  # px, tiles of the frame
+TOP_FRACTION = 0.05  # the frame's most detailed tiles
 
 _MIN_FRAME_TILES = 8
 _CELL = 8  # px, cells of the eye band
@@ -26,7 +29,7 @@ def detail_map(gray: np.ndarray) -> np.ndarray:
     """Squared Laplacian of the 3x3-smoothed image, the same size as ``gray`` (edges zero)."""
     energy = np.zeros_like(gray)
     if min(gray.shape) >= 3:
-        energy[1:-1, 1:-1] = _laplacian(_box_blur(gray, 1)) ** 2
+        energy[1:-1, 1:-1] = laplacian(box_blur(gray, 1)) ** 2
     return energy
 
 
@@ -35,7 +38,7 @@ def frame_detail(energy: np.ndarray, faces: list[tuple[float, float, float, floa
     rows, cols = energy.shape[0] // TILE, energy.shape[1] // TILE
     if rows == 0 or cols == 0:
         return float(energy.mean())
-    per_tile = _tiles(energy).mean(axis=1).reshape(rows, cols)
+    per_tile = tile_means(energy, TILE)
     usable = np.ones((rows, cols), dtype=bool)
     for x, y, w, h in faces:
         usable[

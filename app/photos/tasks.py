@@ -7,11 +7,7 @@ only fails that photo.
 
 from __future__ import annotations
 
-import os
 import signal
-import sys
-import threading
-import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -21,10 +17,16 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from app.photos.decode import PhotoReadError, decode_image
+from app.photos import lifeline
+from app.photos.decode import PhotoReadError, decode_image, source_size
 from app.photos.exif import PhotoMetadata, read_metadata
+from app.series_kinds import focus_map
 
 THUMB_SIZE = 64
+# (x, y, w, h, eyes, confidence, sharpness) of one face, boxes in the original's pixels
+FoundFace = tuple[float, float, float, float, str, float, float]
+# Faces too small to judge in the scorer's decode are judged again at this size.
+FACE_REFINE_SIZE = 2048
 # JPEG DCT scaling of a 12-24 MP frame to 1/8 still leaves >= 256 px: plenty for a 64 px thumbnail.
 THUMB_DECODE_SIZE = 256
 
@@ -37,52 +39,41 @@ class ReadResult:
     metadata: PhotoMetadata | None = None
     thumbnail: bytes | None = None  # THUMB_SIZE x THUMB_SIZE 8-bit grayscale, row by row
     error: str | None = None
+    focus: bytes | None = None  # series_kinds.focus_map of the frame, float32 row by row
 
 
 @dataclass(frozen=True)
 class DecodeResult:
-    """A decoded image, or what the scorer's ``prepare`` made of it, or the error."""
+    """A decoded image (or what the scorer's ``prepare`` made of it) and its faces, or the error.
+
+    ``faces`` is None when faces were not looked for (or cannot be here); else one
+    ``(x, y, w, h, eyes, confidence, sharpness)`` per face, in the original's pixels (plain
+    values: workers do not import the catalog).
+    """
 
     index: int
     value: Any = None
     error: str | None = None
+    faces: tuple[FoundFace, ...] | None = None
+
+
+@dataclass(frozen=True)
+class ScoringTask:
+    """One photo to decode at the scorer's size; ``prepare`` runs on it in the worker."""
+
+    index: int
+    path: Path
+    max_side: int
+    prepare: Callable[[Image.Image], Any] | None = None
+    faces: bool = False
 
 
 def start_worker(parent_pid: int) -> None:
-    """Pool initializer: Ctrl-C is handled once, by the parent; the worker dies with it.
-
-    A worker whose run was killed (kill -9, a crash, a closed terminal) must not keep
-    decoding for minutes: on Linux the kernel kills it when its parent goes
-    (``PR_SET_PDEATHSIG``), and everywhere a watchdog thread ends it within a second of the
-    process that started the run disappearing.
-    """
+    """Pool initializer: Ctrl-C is handled once, by the parent; the worker dies with the run."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _die_with_parent()
-    threading.Thread(
-        target=_watch_parent, args=(parent_pid,), name="parent-watchdog", daemon=True
-    ).start()
-
-
-def _die_with_parent() -> None:
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-def _watch_parent(parent_pid: int) -> None:
-    from app.catalog.process import process_alive
-
-    while True:
-        time.sleep(0.5)
-        if not process_alive(parent_pid):
-            os._exit(1)
+    lifeline.die_with_parent()
+    lifeline.watch(parent_pid)
 
 
 def make_thumbnail(image: Image.Image) -> np.ndarray:
@@ -108,22 +99,48 @@ def read_for_grouping(task: tuple[int, Path, float]) -> ReadResult:
             f"{metadata.warning}; {text}" if metadata.warning else f"damaged metadata ({text})"
         )
         metadata = replace(metadata, warning=warning)
-    return ReadResult(index, metadata, make_thumbnail(image).tobytes())
+    focus = focus_map(image).astype("<f4").tobytes()
+    return ReadResult(index, metadata, make_thumbnail(image).tobytes(), focus=focus)
 
 
-def decode_for_scoring(
-    task: tuple[int, Path, int, Callable[[Image.Image], Any] | None],
-) -> DecodeResult:
-    """One photo decoded at the scorer's size; ``task`` is (index, file, longest side, prepare).
+def decode_for_scoring(task: ScoringTask) -> DecodeResult:
+    """One photo decoded at the scorer's size, its faces found on the same pixels.
 
     With ``prepare``, its result comes back instead of the image (far smaller to send).
     """
-    index, path, max_side, prepare = task
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # damaged EXIF: reported when read
+        try:
+            image = decode_image(task.path, task.max_side)
+        except PhotoReadError as exc:
+            return DecodeResult(task.index, error=str(exc))
+    faces = find_faces(image, task.path) if task.faces else None
+    value = task.prepare(image) if task.prepare is not None else image
+    return DecodeResult(task.index, value, faces=faces)
+
+
+def find_faces(image: Image.Image, path: Path) -> tuple[FoundFace, ...] | None:
+    """The faces of a decoded photo, boxes in the original's pixels; None if faces cannot be
+    analysed here.  Small faces are judged again in a larger decode of the same file."""
+    from app.faces import FacesUnavailable, analyze_faces
+
+    def larger() -> Image.Image:
+        return decode_image(path, FACE_REFINE_SIZE)
+
     try:
-        image = decode_image(path, max_side)
-    except PhotoReadError as exc:
-        return DecodeResult(index, error=str(exc))
-    return DecodeResult(index, prepare(image) if prepare is not None else image)
+        found = analyze_faces(image, source=larger)
+    except FacesUnavailable:
+        return None
+    factor = max(source_size(image)) / max(image.size)
+    return tuple(
+        (
+            *(round(v * factor, 1) for v in face.box),
+            str(face.eyes),
+            round(float(face.confidence), 3),
+            round(float(face.sharpness), 3),
+        )
+        for face in found
+    )
 
 
 def content_hash(task: tuple[int, Path]) -> tuple[int, str | None]:

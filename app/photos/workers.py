@@ -46,6 +46,9 @@ class WorkerPool:
             context = multiprocessing.get_context(
                 "forkserver" if "forkserver" in methods else "spawn"
             )
+            if "forkserver" in methods:
+                # the fork server itself must not outlive a run killed with SIGKILL
+                context.set_forkserver_preload(["app.photos.fork_server_preload"])
             self._executor = ProcessPoolExecutor(
                 self.workers,
                 mp_context=context,

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from app.catalog import Catalog
 from app.errors import Problem
@@ -53,3 +56,30 @@ class RunContext:
     @property
     def cancelled(self) -> bool:
         return self.cancel.is_set()
+
+
+T = TypeVar("T")
+
+# Work is written to the catalog in one transaction per batch: this many units, or this often,
+# so a run killed at any moment keeps everything but its last second.
+BATCH_SIZE = 64
+BATCH_EVERY_S = 1.0
+
+
+class CatalogBatch(Generic[T]):
+    """Collects units of finished work and hands them to ``flush`` in batches."""
+
+    def __init__(self, flush: Callable[[list[T]], object]) -> None:
+        self._flush = flush
+        self._items: list[T] = []
+        self._since = time.monotonic()
+
+    def add(self, item: T) -> None:
+        self._items.append(item)
+        if len(self._items) >= BATCH_SIZE or time.monotonic() - self._since > BATCH_EVERY_S:
+            self.flush()
+
+    def flush(self) -> None:
+        items, self._items, self._since = self._items, [], time.monotonic()
+        if items:
+            self._flush(items)

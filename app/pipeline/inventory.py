@@ -16,11 +16,13 @@ from pathlib import Path
 import numpy as np
 
 from app.catalog import PhotoInfo, PhotoRecord, normalize_root
+from app.grouping import preload as preload_grouping
 from app.photos import PhotoFile, PhotoMetadata
 from app.photos.scan import relative_name
 from app.photos.tasks import THUMB_SIZE, ReadResult, content_hash, read_for_grouping
-from app.pipeline.context import RunContext
+from app.pipeline.context import CatalogBatch, RunContext
 from app.pipeline.results import Stage
+from app.series_kinds import FOCUS_GRID, KindEvidence
 
 
 @dataclass
@@ -34,6 +36,7 @@ class PhotoState:
     camera: str = ""
     thumbnail: np.ndarray | None = None
     fresh: bool = False  # read from disk this run (new or changed)
+    info: PhotoInfo | None = None  # what the catalog holds (exposure and focus facts included)
 
 
 class Inventory:
@@ -42,12 +45,13 @@ class Inventory:
     def __init__(self, run: RunContext) -> None:
         self.run = run
         self.catalog = run.catalog
+        self.records: list[PhotoRecord] = []  # the folder's photos as the catalog had them
 
     def load_or_read(self, files: list[PhotoFile]) -> list[PhotoState]:
-        known = {
-            record.relpath: record
-            for record in self.catalog.photos(self.run.root, with_thumbnails=True)
-        }
+        """Every photo of the scan, from the catalog or read now.  Thumbnails of photos from
+        the catalog are not loaded: grouping asks for them only if it has to run."""
+        self.records = self.catalog.photos(self.run.root)
+        known = {record.relpath: record for record in self.records}
         present = {f.rel for f in files}
         ready: list[PhotoState] = []
         pending: list[PhotoFile] = []
@@ -59,13 +63,15 @@ class Inventory:
             )
             if unchanged and record.decode_error:
                 self.run.problem(file.rel, record.decode_error)  # known unreadable: not retried
-            elif unchanged and record.thumbnail:
+            elif unchanged and record.thumb_width:
                 if record.read_warning:
                     self.run.problem(file.rel, record.read_warning)  # as on the first run
                 ready.append(from_record(file, record))
             else:
                 pending.append(file)
 
+        if pending:  # grouping will compare thumbnails: load its libraries meanwhile
+            preload_grouping()
         to_read: list[tuple[PhotoFile, str | None]] = []
         tasks = [(i, f.path) for i, f in enumerate(pending)]
         hashes = dict(self.run.pool.map(content_hash, tasks, self.run.cancel))
@@ -119,9 +125,11 @@ class Inventory:
         return from_record(file, record)
 
     def _read(self, to_read: list[tuple[PhotoFile, str | None]]) -> list[PhotoState]:
+        """Read new photos in the pool; store them in batches (``CatalogBatch``)."""
         total = len(to_read)
         tasks = [(i, f.decode_path, f.mtime_ns / 1e9) for i, (f, _) in enumerate(to_read)]
         photos: list[PhotoState] = []
+        batch = CatalogBatch(lambda items: photos.extend(self._store(items)))
         crashed = lambda task, message: ReadResult(task[0], error=message)  # noqa: E731
         outcomes = self.run.pool.map(read_for_grouping, tasks, self.run.cancel, crashed)
         for done, outcome in enumerate(outcomes, start=1):
@@ -132,46 +140,69 @@ class Inventory:
                     self.run.root, file.rel, outcome.error, size=file.size, mtime_ns=file.mtime_ns
                 )
             else:
-                photos.append(self._store(file, digest, outcome.metadata, outcome.thumbnail))
+                meta = outcome.metadata
+                if meta.warning:
+                    self.run.problem(file.rel, meta.warning)
+                info = self._info(file, digest, meta, outcome.thumbnail, outcome.focus)
+                batch.add((file, info, meta, outcome.thumbnail))
             self.run.emit(Stage.READ, done, total, file.rel)
+        batch.flush()
         return photos
 
-    def _store(
-        self, file: PhotoFile, digest: str | None, meta: PhotoMetadata, thumb: bytes
-    ) -> PhotoState:
+    def _info(
+        self,
+        file: PhotoFile,
+        digest: str | None,
+        meta: PhotoMetadata,
+        thumb: bytes,
+        focus: bytes | None,
+    ) -> PhotoInfo:
         root = self.run.root
-        if meta.warning:
-            self.run.problem(file.rel, meta.warning)
-        captured = meta.captured_iso()
-        photo_id = self.catalog.upsert_photo(
-            PhotoInfo(
-                root=str(root),
-                relpath=file.rel,
-                size=file.size,
-                mtime_ns=file.mtime_ns,
-                content_hash=digest,
-                companions=tuple(relative_to_root(c, root) for c in file.companions),
-                capture_time=captured,
-                capture_time_source=meta.time_source,
-                camera_make=meta.make,
-                camera_model=meta.model,
-                camera_serial=meta.serial,
-                thumbnail=thumb,
-                thumb_width=THUMB_SIZE,
-                thumb_height=THUMB_SIZE,
-                read_warning=meta.warning,
+        return PhotoInfo(
+            root=str(root),
+            relpath=file.rel,
+            size=file.size,
+            mtime_ns=file.mtime_ns,
+            content_hash=digest,
+            companions=tuple(relative_to_root(c, root) for c in file.companions),
+            capture_time=meta.captured_iso(),
+            capture_time_source=meta.time_source,
+            camera_make=meta.make,
+            camera_model=meta.model,
+            camera_serial=meta.serial,
+            thumbnail=thumb,
+            thumb_width=THUMB_SIZE,
+            thumb_height=THUMB_SIZE,
+            read_warning=meta.warning,
+            exposure_seconds=meta.exposure_seconds,
+            exposure_bias=meta.exposure_bias,
+            f_number=meta.f_number,
+            iso=meta.iso,
+            subject_distance=meta.subject_distance,
+            auto_bracket=meta.auto_bracket,
+            focus_map=focus,
+        )
+
+    def _store(
+        self, batch: list[tuple[PhotoFile, PhotoInfo, PhotoMetadata, bytes]]
+    ) -> list[PhotoState]:
+        if not batch:
+            return []
+        ids = self.catalog.upsert_photos([info for _file, info, _meta, _thumb in batch])
+        self.run.decoded.update(ids)
+        return [
+            PhotoState(
+                file=file,
+                photo_id=photo_id,
+                captured=info.capture_time,
+                seconds=wall_seconds(info.capture_time),
+                camera=meta.camera_key,
+                thumbnail=np.frombuffer(thumb, dtype=np.uint8).reshape(THUMB_SIZE, THUMB_SIZE),
+                fresh=True,
+                info=info,
             )
-        )
-        self.run.decoded.add(photo_id)
-        return PhotoState(
-            file=file,
-            photo_id=photo_id,
-            captured=captured,
-            seconds=wall_seconds(captured),
-            camera=meta.camera_key,
-            thumbnail=np.frombuffer(thumb, dtype=np.uint8).reshape(THUMB_SIZE, THUMB_SIZE),
-            fresh=True,
-        )
+            for (file, info, meta, thumb), photo_id in zip(batch, ids, strict=True)
+        ]
 
 
 def wall_seconds(captured: str | None) -> float:
@@ -188,17 +219,23 @@ def from_record(file: PhotoFile, record: PhotoRecord) -> PhotoState:
     camera = "|".join(
         part or "" for part in (record.camera_make, record.camera_model, record.camera_serial)
     )
-    thumb = np.frombuffer(record.thumbnail or b"", dtype=np.uint8)
-    if thumb.size != THUMB_SIZE * THUMB_SIZE:
-        thumb = np.zeros((THUMB_SIZE, THUMB_SIZE), dtype=np.uint8)
     return PhotoState(
         file=file,
         photo_id=record.id,
         captured=record.capture_time,
         seconds=wall_seconds(record.capture_time),
         camera=camera,
-        thumbnail=thumb.reshape(THUMB_SIZE, THUMB_SIZE),
+        thumbnail=None if record.thumbnail is None else thumbnail_array(record.thumbnail),
+        info=record,
     )
+
+
+def thumbnail_array(data: bytes | None) -> np.ndarray:
+    """The stored grouping thumbnail as an array (a blank one if it is damaged)."""
+    thumb = np.frombuffer(data or b"", dtype=np.uint8)
+    if thumb.size != THUMB_SIZE * THUMB_SIZE:
+        return np.zeros((THUMB_SIZE, THUMB_SIZE), dtype=np.uint8)
+    return thumb.reshape(THUMB_SIZE, THUMB_SIZE)
 
 
 def relative_to_root(path: Path, root: Path) -> str:
@@ -206,3 +243,25 @@ def relative_to_root(path: Path, root: Path) -> str:
         return relative_name(Path(path), root)
     except ValueError:
         return str(path)
+
+
+def kind_evidence(photo: PhotoState) -> KindEvidence:
+    """What the kind of the photo's series is told from (exposure, focus, thumbnail)."""
+    info = photo.info or PhotoInfo(root="", relpath="", size=0, mtime_ns=0)
+    focus = None
+    if info.focus_map:
+        cells = np.frombuffer(info.focus_map, dtype="<f4")
+        if cells.size == FOCUS_GRID[0] * FOCUS_GRID[1]:
+            focus = cells.reshape(FOCUS_GRID)
+    return KindEvidence(
+        seconds=photo.seconds,
+        camera=photo.camera,
+        thumbnail=photo.thumbnail,
+        exposure_bias=info.exposure_bias,
+        exposure_seconds=info.exposure_seconds,
+        f_number=info.f_number,
+        iso=info.iso,
+        subject_distance=info.subject_distance,
+        auto_bracket=info.auto_bracket,
+        focus=focus,
+    )

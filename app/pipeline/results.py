@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from app.catalog import DecisionState
+from app.catalog import DecisionState, FaceRecord
 from app.errors import AppError, Problem
+from app.series_kinds import PROTECTED_KINDS
 
 
 class CullError(AppError):
@@ -39,12 +40,26 @@ class MemberResult:
     score: float
     rank: int  # 1 = best in its series
     captured: str | None  # ISO 8601
+    faces: tuple[FaceRecord, ...] | None = None  # None: faces were not looked for
+
+    @property
+    def closed_eyes(self) -> int:
+        """Faces of this frame whose eyes are closed."""
+        return sum(face.closed for face in self.faces or ())
 
 
 @dataclass(frozen=True)
 class SeriesResult:
     id: int  # 1-based, in capture order
     members: tuple[MemberResult, ...]  # capture order
+    pick_reason: str = "score"  # why the pick is the pick (app.faces.PICK_REASONS)
+    kind: str = "burst"  # "burst", "bracket", "panorama", "focus_stack" or "single"
+    kind_reason: str = ""
+
+    @property
+    def kept_whole(self) -> bool:
+        """A bracket, panorama or focus stack: every frame is needed, none is culled."""
+        return self.kind in PROTECTED_KINDS
 
     @property
     def best(self) -> MemberResult:

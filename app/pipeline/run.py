@@ -19,15 +19,14 @@ from pathlib import Path
 
 from app import heap
 from app.catalog import Catalog, CatalogError, RunStatus
-from app.grouping import GroupingParams, GroupItem, group_series
-from app.grouping import preload as preload_grouping
+from app.grouping import GROUPING_VERSION, GroupingParams, GroupItem, group_series
 from app.options import CullOptions, ScorerName
 from app.photos import scan_folder
 from app.photos.workers import WorkerPool, default_workers
 from app.pipeline.context import RunContext
 from app.pipeline.decisions import apply_automatic_decisions
-from app.pipeline.inventory import Inventory, PhotoState
-from app.pipeline.ranking import Ranking
+from app.pipeline.inventory import Inventory, PhotoState, kind_evidence, thumbnail_array
+from app.pipeline.ranking import Grouping, Ranking
 from app.pipeline.results import (
     CullError,
     CullResult,
@@ -37,6 +36,7 @@ from app.pipeline.results import (
     Stage,
 )
 from app.scoring import Scorer, create_scorer
+from app.series_kinds import assign_kinds
 
 
 def run_cull(
@@ -81,6 +81,8 @@ class CullRun:
         self.started = time.perf_counter()
         self.scorer: Scorer | None = None
         self._temp_dir: tempfile.TemporaryDirectory | None = None
+        self._folder_sidecars = None  # FolderSidecars, made on first use
+        self._present_sidecars: set[Path] = set()  # the .xmp files the scan listed
 
     # -- the run ------------------------------------------------------------------------
 
@@ -179,7 +181,6 @@ class CullRun:
 
     def _cull(self, result: CullResult, choice: Future) -> None:
         run = self.run
-        preload_grouping()
         run.emit(Stage.SCAN, 0, 0, f"Scanning {run.root}")
         skip = [Path(self.options.move_rejects)] if self.options.move_rejects else []
         scan = scan_folder(run.root, recursive=self.options.recursive, skip=skip)
@@ -191,10 +192,11 @@ class CullRun:
         photos = Inventory(run).load_or_read(scan.photos)
         if run.cancelled:
             return
-        sidecars = self._take_sidecar_marks(photos)
-        groups = self._group(photos)
-        ranking = Ranking(run, self._take_scorer(choice))
-        result.series = ranking.rank(groups)
+        self._present_sidecars = scan.sidecars
+        self._take_sidecar_marks(photos, scan.sidecars)
+        groups, grouping = self._group(photos)
+        ranking = Ranking(run, self._take_scorer(choice), faces_possible=self._faces_possible)
+        result.series = ranking.rank(groups, grouping)
         result.stats.photos = sum(len(s.members) for s in result.series)
         result.stats.series = len(result.series)
         result.stats.scored = ranking.scored
@@ -203,48 +205,96 @@ class CullRun:
             result.kept_marks = apply_automatic_decisions(
                 run.catalog, result.series, self.options.xmp_scheme
             )
+            whole = [s for s in result.series if s.kept_whole]
+            if whole:
+                run.note(
+                    f"{len(whole)} series are brackets, panoramas or focus stacks: kept whole, "
+                    "no frame of them was marked, rejected or moved automatically"
+                )
             if result.kept_marks:
                 run.note(
                     f"{result.kept_marks} burst frames carry marks a person made (here or in "
                     "another application): they were not marked, rejected or moved automatically"
                 )
             if self.options.write_xmp:
-                self._write_sidecars(sidecars, result.series)
+                self._write_sidecars(result.series)
             if self.options.move_rejects and not run.cancelled:
-                result.moves = self._move_rejects(sidecars)
+                result.moves = self._move_rejects()
         result.decisions = run.catalog.decisions(
             m.photo_id for s in result.series for m in s.members
         )
 
     # -- stages ---------------------------------------------------------------------------
 
-    def _take_sidecar_marks(self, photos: list[PhotoState]):  # -> FolderSidecars
+    def _take_sidecar_marks(self, photos: list[PhotoState], present: set[Path]) -> None:
         """Marks other applications (or people) wrote into sidecars become decisions first."""
-        from app.sidecars import FolderSidecars
-
-        sidecars = FolderSidecars(self.run.catalog, self.run.root)
-        report = sidecars.import_marks([p.photo_id for p in photos])
+        if not present:
+            return  # the scan saw no sidecar: nothing to take in
+        report = self._sidecars(present).import_marks([p.photo_id for p in photos])
         self.run.add_problems(report.problems)
         for line in report.notes():
             self.run.note(line)
-        return sidecars
 
-    def _group(self, photos: list[PhotoState]) -> list[list[PhotoState]]:
+    def _sidecars(self, present: set[Path] | None = None):  # -> FolderSidecars
+        """The folder's sidecars, made on first use (a rerun without sidecars needs none)."""
+        if self._folder_sidecars is None:
+            from app.sidecars import FolderSidecars
+
+            self._folder_sidecars = FolderSidecars(self.run.catalog, self.run.root, present=present)
+        return self._folder_sidecars
+
+    def _faces_possible(self) -> bool:
+        """Whether faces can be analysed here (if not, the run says why, once)."""
+        from app.faces import faces_problem
+
+        problem = faces_problem()
+        if problem:
+            self.run.note(f"Faces are not checked: {problem}")
+        return problem is None
+
+    def _group(self, photos: list[PhotoState]) -> tuple[list[list[PhotoState]], Grouping]:
+        """Series of the run's photos with their kinds, and their catalog ids.
+
+        When no photo is new or changed and the parameters and method are those of the
+        stored grouping, the stored series (and kinds) are the answer: an unchanged rerun
+        compares no thumbnails (and does not even load them).
+        """
         run = self.run
         run.emit(Stage.GROUP, 0, len(photos), "Grouping into series")
         params = GroupingParams(self.options.time_gap_s, self.options.similarity)
-        items = [GroupItem(p.file.rel, p.camera, p.seconds, p.thumbnail) for p in photos]
-        groups = [[photos[i] for i in members] for members in group_series(items, params)]
-        run.catalog.replace_series(
-            run.root,
-            [[p.photo_id for p in g] for g in groups],
-            {"time_gap_s": params.max_gap, "similarity": params.min_similarity},
-        )
+        recorded = {
+            "time_gap_s": params.max_gap,
+            "similarity": params.min_similarity,
+            "version": GROUPING_VERSION,
+        }
+        by_id = {p.photo_id: p for p in photos}
+        stored = run.catalog.grouping(run.root)
+        same_photos = sorted(by_id) == sorted(pid for group in stored.groups for pid in group)
+        if stored.params == recorded and same_photos and not any(p.fresh for p in photos):
+            groups = [[by_id[pid] for pid in group] for group in stored.groups]
+            grouping = Grouping(stored.ids, stored.kinds)
+        else:
+            missing = [p.photo_id for p in photos if p.thumbnail is None]
+            thumbs = run.catalog.thumbnails(missing)
+            for photo in photos:
+                if photo.thumbnail is None:
+                    photo.thumbnail = thumbnail_array(thumbs.get(photo.photo_id))
+            items = [GroupItem(p.file.rel, p.camera, p.seconds, p.thumbnail) for p in photos]
+            evidence = [kind_evidence(p) for p in photos]
+            kinded = assign_kinds(group_series(items, params), evidence, params.max_gap)
+            groups = [[photos[i] for i in series.members] for series in kinded]
+            kinds = [(series.kind, series.reason) for series in kinded]
+            ids = run.catalog.replace_series(
+                run.root, [[p.photo_id for p in g] for g in groups], recorded, kinds
+            )
+            stored = run.catalog.grouping(run.root)  # a kind the photographer set wins
+            grouping = Grouping(ids, stored.kinds)
         run.emit(Stage.GROUP, len(photos), len(photos), f"{len(groups)} series")
-        return groups
+        return groups, grouping
 
-    def _write_sidecars(self, sidecars, series: list[SeriesResult]) -> None:
+    def _write_sidecars(self, series: list[SeriesResult]) -> None:
         ids = [m.photo_id for s in series for m in s.members]
+        sidecars = self._sidecars(self._present_sidecars)
         for line in sidecars.notes():
             self.run.note(line)
         report = sidecars.write(
@@ -257,7 +307,7 @@ class CullRun:
         for line in report.notes():
             self.run.note(line)
 
-    def _move_rejects(self, sidecars) -> MoveOutcome:
+    def _move_rejects(self) -> MoveOutcome:
         from app.moves import MoveError, move_rejects, rejected_photos
 
         run, dest = self.run, str(self.options.move_rejects)
@@ -274,7 +324,8 @@ class CullRun:
         outcome.wanted = len(rejected)
         run.emit(Stage.MOVES, 0, len(rejected), f"Moving {len(rejected)} rejects")
         try:
-            report = move_rejects(rejected, dest, catalog=run.catalog, names=sidecars.names)
+            names = self._sidecars(self._present_sidecars).names
+            report = move_rejects(rejected, dest, catalog=run.catalog, names=names)
         except MoveError as exc:
             run.problem(dest, str(exc))
             outcome.failed = True

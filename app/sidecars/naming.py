@@ -47,12 +47,35 @@ def candidate_names(photo: Path, *, shared_stem: bool = False) -> list[Path]:
     return [photo.with_suffix(".xmp"), photo.with_suffix(".XMP"), *appended]
 
 
-def existing_sidecars(photo: str | os.PathLike[str], *, shared_stem: bool = False) -> list[Path]:
-    """Sidecars of either style that exist next to an image as regular files."""
+def existing_sidecars(
+    photo: str | os.PathLike[str],
+    *,
+    shared_stem: bool = False,
+    present: set[str] | None = None,
+) -> list[Path]:
+    """Sidecars of either style that exist next to an image as regular files.
+
+    ``present``: the paths of the sidecar files a scan just listed (as strings), so
+    nothing needs to be looked up.
+    """
+    if present is not None:
+        # plain strings: a cull looks at every photo of the folder
+        text = os.fspath(photo)
+        base = os.path.splitext(text)[0]
+        names = (base + ".xmp", base + ".XMP") if not shared_stem else ()
+        listed = [Path(n) for n in (*names, text + ".xmp", text + ".XMP") if n in present]
+        return _distinct(listed)
+    return _distinct(
+        [c for c in candidate_names(Path(photo), shared_stem=shared_stem) if c.is_file()]
+    )
+
+
+def _distinct(paths: list[Path]) -> list[Path]:
+    """One of each file (``.xmp`` and ``.XMP`` are one file on case-insensitive systems)."""
     found: list[Path] = []
-    for candidate in candidate_names(Path(photo), shared_stem=shared_stem):
-        if candidate.is_file() and not any(_same_file(candidate, f) for f in found):
-            found.append(candidate)
+    for path in paths:
+        if not any(_same_file(path, f) for f in found):
+            found.append(path)
     return found
 
 
@@ -74,7 +97,9 @@ class PhotoFiles:
 class SidecarNames:
     """Sidecar naming for every photo of one folder, aware of photos that share a stem."""
 
-    def __init__(self, photos: Iterable[PhotoFiles]) -> None:
+    def __init__(self, photos: Iterable[PhotoFiles], present: set[Path] | None = None) -> None:
+        # sidecar files listed by a scan, as strings (None: look each one up)
+        self.present = None if present is None else {os.fspath(p) for p in present}
         by_stem: dict[tuple[Path, str], set[int]] = defaultdict(set)
         self._files: dict[int, tuple[Path, ...]] = {}
         for photo in photos:
@@ -91,6 +116,11 @@ class SidecarNames:
                         for f in self._files[other]
                         if f.parent == folder and f.stem.lower() == stem
                     )
+
+    def note_written(self, sidecar: Path) -> None:
+        """A sidecar this app just created now exists (for a later move of its photo)."""
+        if self.present is not None:
+            self.present.add(os.fspath(sidecar))
 
     def __contains__(self, photo_id: object) -> bool:
         return photo_id in self._files
@@ -110,7 +140,7 @@ class SidecarNames:
         shared = photo_id in self.shared
         found: list[Path] = []
         for file in self._files[photo_id]:
-            for sidecar in existing_sidecars(file, shared_stem=shared):
+            for sidecar in existing_sidecars(file, shared_stem=shared, present=self.present):
                 if not any(_same_file(sidecar, f) for f in found):
                     found.append(sidecar)
         return found

@@ -3,7 +3,7 @@
 A person's decision (made in this app, or imported from a sidecar another application or
 person wrote) is written as it is.  Otherwise the automatic scheme marks the best frame of a
 burst ``Rating 3``, ``Label Green`` and the other frames ``Label Yellow`` (``reject_others``:
-``Rating -1``); singles and frames of series that are not bursts get no automatic marks.
+``Rating -1``); singles, brackets, panoramas and focus stacks get no automatic marks.
 """
 
 from __future__ import annotations
@@ -54,13 +54,14 @@ def series_marks(
     series: SeriesView, scheme: XmpScheme = XmpScheme.MARK_BEST
 ) -> dict[int, XmpMarks]:
     """``{photo_id: marks}`` for the frames of a series that get marks at all."""
-    best = series.best if len(series.members) > 1 else None
+    in_burst = series.kind == "burst" and len(series.members) > 1
+    best = series.best if in_burst else None
     marks: dict[int, XmpMarks] = {}
     for member in series.members:
         wanted = wanted_marks(
             member.decision,
             is_best=best is not None and member.photo.id == best.photo.id,
-            in_burst=best is not None,
+            in_burst=in_burst,
             scheme=scheme,
         )
         if wanted is not None:

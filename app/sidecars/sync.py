@@ -88,6 +88,8 @@ class FolderSidecars:
         root: the folder; every path used lies inside it.
         photos: the folder's photos (default: all the catalog knows under ``root``), used
             to tell which photos share a stem and so need their own sidecar names.
+        present: the sidecar files a scan of the folder just listed (default: look each
+            one up on disk).
     """
 
     def __init__(
@@ -95,6 +97,7 @@ class FolderSidecars:
         catalog: Catalog,
         root: str | os.PathLike[str],
         photos: list[PhotoRecord] | None = None,
+        present: set[Path] | None = None,
     ) -> None:
         self.catalog = catalog
         self.root = Path(normalize_root(root))
@@ -108,7 +111,9 @@ class FolderSidecars:
                 )
             except ValueError as error:  # a damaged or crafted catalog row
                 self.problems.append(Problem(photo.relpath, f"not touched: {error}"))
-        self.names = SidecarNames(PhotoFiles(pid, files) for pid, files in self.files.items())
+        self.names = SidecarNames(
+            (PhotoFiles(pid, files) for pid, files in self.files.items()), present
+        )
         self._records = catalog.sidecar_records(self.files)
 
     def notes(self) -> list[str]:
@@ -119,6 +124,8 @@ class FolderSidecars:
     def import_marks(self, photo_ids: Iterable[int] | None = None) -> SidecarReport:
         """Take the marks of every sidecar changed outside this app into the catalog."""
         report = SidecarReport(problems=list(self.problems))
+        if self.names.present is not None and not self.names.present:
+            return report  # the scan saw no sidecar at all: nothing to take in
         wanted = (
             list(self.files) if photo_ids is None else [p for p in photo_ids if p in self.files]
         )
@@ -159,11 +166,19 @@ class FolderSidecars:
         )
         if same_marks or (record is None and not marks.says_something):
             # touched but the marks are as they were, or no marks at all: nothing to take
-            self._remember(seen, photo_id, rel, state, record, keep_ownership=same_marks)
+            owned = same_marks and record.written
+            self._remember(
+                seen,
+                photo_id,
+                rel,
+                state,
+                written=owned,
+                claimed=record.claimed if owned else frozenset(),
+            )
             return decision
         if record is not None and record.written:
             report.changed_elsewhere += 1
-        self._remember(seen, photo_id, rel, state, None, keep_ownership=False)
+        self._remember(seen, photo_id, rel, state, written=False)
         decided_ns = _ns(decision) if decision.is_user else None
         if decided_ns is not None and decided_ns > state.mtime_ns:
             return decision  # the photographer decided here after the file changed: theirs wins
@@ -175,15 +190,15 @@ class FolderSidecars:
 
     def _remember(
         self,
-        seen: list[SidecarRecord],
+        into: list[SidecarRecord],
         photo_id: int,
         rel: str,
         state: SidecarState,
-        record: SidecarRecord | None,
         *,
-        keep_ownership: bool,
+        written: bool,
+        claimed: frozenset[str] = frozenset(),
     ) -> None:
-        owned = keep_ownership and record is not None and record.written
+        """Note a sidecar version (seen, or written by this app with ``claimed`` marks)."""
         new = SidecarRecord(
             photo_id=photo_id,
             relpath=rel,
@@ -191,11 +206,11 @@ class FolderSidecars:
             mtime_ns=state.mtime_ns,
             rating=state.marks.rating,
             label=state.marks.label,
-            written=owned,
-            claimed=record.claimed if owned else frozenset(),
+            written=written,
+            claimed=claimed if written else frozenset(),
         )
         self._records.setdefault(photo_id, {})[rel] = new
-        seen.append(new)
+        into.append(new)
 
     # -- writing -----------------------------------------------------------------------
 
@@ -216,13 +231,14 @@ class FolderSidecars:
         jobs = []
         for view in self.catalog.series(self.root):
             marks = series_marks(view, scheme)
-            best = view.best if len(view.members) > 1 else None
+            in_burst = view.kind == "burst" and len(view.members) > 1
+            best = view.best if in_burst else None
             for member in view.members:
                 photo_id = member.photo.id
                 if photo_id in self.files and (only is None or photo_id in only):
                     frame = _Frame(
                         is_best=best is not None and best.photo.id == photo_id,
-                        in_burst=best is not None,
+                        in_burst=in_burst,
                     )
                     jobs.append((photo_id, frame, member.decision, marks.get(photo_id)))
         written: list[SidecarRecord] = []
@@ -300,18 +316,8 @@ class FolderSidecars:
         if state is None:
             return
         report.written += changed
-        new = SidecarRecord(
-            photo_id=photo_id,
-            relpath=rel,
-            size=state.size,
-            mtime_ns=state.mtime_ns,
-            rating=state.marks.rating,
-            label=state.marks.label,
-            written=True,
-            claimed=claimed,
-        )
-        self._records.setdefault(photo_id, {})[rel] = new
-        written.append(new)
+        self.names.note_written(target)
+        self._remember(written, photo_id, rel, state, written=True, claimed=claimed)
 
     def _rel(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
