@@ -57,14 +57,68 @@ def test_the_check_runs_only_where_qt_loads_the_xcb_plugin(environ, platform, ex
     assert platform_check.uses_xcb(environ, platform) is expected
 
 
-def test_the_entry_point_prints_the_fix_instead_of_aborting(monkeypatch, capsys):
+@pytest.fixture
+def plugin_missing_a_library(tmp_path):
+    """A shared object that needs a library the loader cannot find (built against a stub
+    that is then removed; the name is one no system has, whatever is installed here)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("gcc") is None or shutil.which("ldd") is None:
+        pytest.skip("needs gcc and ldd to build a plugin with a missing library")
+    (tmp_path / "stub.c").write_text("int icccm_stub(void) { return 0; }\n")
+    (tmp_path / "plugin.c").write_text(
+        "int icccm_stub(void);\nint plugin(void) { return icccm_stub(); }\n"
+    )
+    stub = tmp_path / "libxcb-gone-for-test.so"
+    subprocess.run(
+        [
+            "gcc",
+            "-shared",
+            "-fPIC",
+            "-Wl,-soname,libxcb-gone-for-test.so.4",
+            "-o",
+            str(stub),
+            str(tmp_path / "stub.c"),
+        ],
+        check=True,
+    )
+    plugin = tmp_path / "libqxcb.so"
+    subprocess.run(
+        [
+            "gcc",
+            "-shared",
+            "-fPIC",
+            "-o",
+            str(plugin),
+            str(tmp_path / "plugin.c"),
+            f"-L{tmp_path}",
+            "-lxcb-gone-for-test",
+        ],
+        check=True,
+    )
+    stub.unlink()  # built against it, now gone: what a plain Debian looks like to Qt
+    return plugin
+
+
+def test_the_entry_point_prints_the_fix_instead_of_aborting(
+    monkeypatch, capsys, plugin_missing_a_library
+):
     from app.gui.main import main
 
-    missing = platform_check.missing_libraries()
-    if not missing:
-        pytest.skip("this system has every library the xcb plugin needs")
+    plugin = plugin_missing_a_library
+    assert platform_check.missing_libraries(plugin) == ["libxcb-gone-for-test.so.4"]
+    monkeypatch.setattr(platform_check, "xcb_plugin", lambda: plugin)
     monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
     monkeypatch.setenv("DISPLAY", ":99")
     assert main([]) == 1
     err = capsys.readouterr().err
-    assert "Qt cannot load its X11 platform plugin" in err and missing[0] in err
+    assert "Qt cannot load its X11 platform plugin" in err
+    assert "libxcb-gone-for-test.so.4" in err
+
+
+def test_the_installed_plugin_is_checked_where_it_is(monkeypatch):
+    if not platform_check.xcb_plugin().exists():
+        pytest.skip("this PySide6 has no xcb plugin")
+    missing = platform_check.missing_libraries()
+    assert all(lib.endswith(tuple(f".so.{n}" for n in range(10))) for lib in missing), missing

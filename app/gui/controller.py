@@ -766,9 +766,13 @@ class CullController(QObject):
         series = self.current_series()
         if series is None or self.library is None:
             return
-        changes = decisions.accept_changes(
-            [f.photo_id for f in series.frames], self.settings.accept_rejects_others.value
-        )
+        reject_others = self.settings.accept_rejects_others.value
+        if reject_others and series.keeps_every_frame:
+            reject_others = False  # a bracket, panorama or stack needs every frame
+            self.bus.message.emit(
+                f"A {series.kind.replace('_', ' ')} keeps every frame: the others are not rejected"
+            )
+        changes = decisions.accept_changes([f.photo_id for f in series.frames], reject_others)
         self._push(changes, "Accept the model's pick")
         if self.settings.auto_advance.value:
             self.move_series(1)

@@ -201,10 +201,14 @@ class SeriesDelegate(_CellDelegate):
         painter.setFont(self._caption_font(option, bold=True))
         count = series.frame_count
         if count > 1:
+            badge = f"×{count}"
+            if series.keeps_every_frame:  # a bracket, panorama or focus stack: said outright
+                badge += " " + series.kind.replace("_", " ")
+            width = painter.fontMetrics().horizontalAdvance(badge) + 14
             draw_pill(
                 painter,
-                QRectF(image_rect.left() + 5, image_rect.top() + 5, 34, 18),
-                f"×{count}",
+                QRectF(image_rect.left() + 5, image_rect.top() + 5, width, 18),
+                badge,
                 QColor(0, 0, 0, 170),
                 QColor("#ffffff"),
             )

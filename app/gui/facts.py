@@ -4,6 +4,7 @@ show the same facts."""
 from __future__ import annotations
 
 from app.catalog import DecisionState, Flag
+from app.faces import PICK_REASONS
 from app.gui.items import FrameItem, SeriesItem, plural
 from app.text import printable
 
@@ -17,9 +18,11 @@ FIELDS = (
     "Score",
     "Rank",
     "Model",
+    "Faces",
     "Decision",
     "Series",
 )
+KIND_WORDS = {"bracket": "bracket", "panorama": "panorama", "focus_stack": "focus stack"}
 FLAG_WORDS = {Flag.PICK: "Pick", Flag.REJECT: "Reject"}
 
 
@@ -53,6 +56,18 @@ def frame_facts(frame: FrameItem, series: SeriesItem | None) -> dict[str, str]:
             f"{plural(series.frame_count, 'frame')}, {series.progress_text()}, "
             f"spread {series.score_spread:.2f}"
         )
+        if series.kind in KIND_WORDS:
+            series_text = f"{KIND_WORDS[series.kind]}: every frame kept, " + series_text
+        if series.pick_reason and series.pick_reason != "score" and frame.is_best:
+            series_text += f"\npick: {PICK_REASONS.get(series.pick_reason, series.pick_reason)}"
+    if frame.faces is None:
+        faces = "–"
+    elif not frame.faces:
+        faces = "none found"
+    else:
+        faces = plural(frame.faces, "face")
+        if frame.closed_eyes:
+            faces += f", eyes closed on {frame.closed_eyes}"
     return {
         "Files": files,
         "Captured": frame.captured.strftime("%Y-%m-%d %H:%M:%S.%f")[:-4] if frame.captured else "–",
@@ -63,6 +78,7 @@ def frame_facts(frame: FrameItem, series: SeriesItem | None) -> dict[str, str]:
         "Score": f"{frame.score:.2f}" if frame.score is not None else "not scored",
         "Rank": rank,
         "Model": frame.model or "–",
+        "Faces": faces,
         "Decision": decision_text(frame.decision),
         "Series": series_text,
     }

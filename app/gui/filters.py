@@ -96,6 +96,9 @@ class FrameCriterion:
 
 #: criteria offered in the Filter menu, by name
 FRAME_CRITERIA: dict[str, FrameCriterion] = {
+    "closed_eyes": FrameCriterion(
+        "closed_eyes", "Closed eyes", lambda frame: frame.closed_eyes > 0
+    ),
     "missing": FrameCriterion("missing", "Missing on disk", lambda frame: frame.missing),
 }
 

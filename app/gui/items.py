@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from app.catalog import UNDECIDED, DecisionState, Flag
+from app.series_kinds import PROTECTED_KINDS
 
 #: keys 6-9 as in Lightroom and darktable; the XMP label text is the colour name
 LABELS = ("Red", "Yellow", "Green", "Blue")
@@ -70,6 +71,8 @@ class FrameItem:
     error: str = ""
     series_id: int = -1
     missing: bool = False  # the file is gone from disk (deleted or moved by hand)
+    faces: int | None = None  # faces found; None: not analysed
+    closed_eyes: int = 0  # faces with closed eyes
 
     @property
     def is_best(self) -> bool:
@@ -90,6 +93,13 @@ class SeriesItem:
 
     series_id: int
     frames: list[FrameItem]
+    kind: str = "burst"  # "burst", "bracket", "panorama", "focus_stack" or "single"
+    pick_reason: str | None = None  # why the best frame is the pick (app.faces.PICK_REASONS)
+
+    @property
+    def keeps_every_frame(self) -> bool:
+        """A bracket, panorama or focus stack: every frame is needed, none is a reject."""
+        return self.kind in PROTECTED_KINDS
 
     @property
     def best(self) -> FrameItem | None:

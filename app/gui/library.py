@@ -62,6 +62,8 @@ def frame_from_member(
         model=model,
         error=photo.decode_error or "",
         series_id=series_id,
+        faces=None if member.faces is None else len(member.faces),
+        closed_eyes=member.closed_eyes,
     )
 
 
@@ -90,7 +92,9 @@ def series_item(
         frame_from_member(m, i + 1 if scored else 0, view.id, models.get(m.photo.id, ""))
         for i, m in enumerate(members)
     ]
-    return SeriesItem(series_id=view.id, frames=frames)
+    return SeriesItem(
+        series_id=view.id, frames=frames, kind=view.kind, pick_reason=view.pick_reason
+    )
 
 
 class FolderLibrary:
