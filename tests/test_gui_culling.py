@@ -402,7 +402,7 @@ def test_photos_gone_from_disk_are_marked_missing_and_get_no_sidecars(qtbot, win
     controller.select_frame(gone.photo_id)
     assert "missing on disk" in window.details.values["Files"].text()
     with qtbot.waitSignal(controller.bus.message) as said:
-        controller.write_sidecars()
+        controller.files.write_sidecars()
     assert not sidecar_paths(gone.path)[0].exists()
     assert "1 missing on disk left out" in said.args[0]
     controller.set_frame_filter(controller.filters.frames.toggled_criterion("missing"))
@@ -415,7 +415,7 @@ def test_moved_rejects_leave_their_series_and_the_counts(qtbot, window):  # noqa
     controller.set_view(View.LOUPE)
     press(qtbot, window, Qt.Key.Key_Right)
     press(qtbot, window, Qt.Key.Key_X)
-    assert controller.move_rejects(confirm=False) == 1
+    assert controller.files.move_rejects(confirm=False) == 1
     settle(qtbot, window)
     assert [s.frame_count for s in controller.series()] == [3, 4, 4]
     assert "11 photos" in window.summary.counts.text()

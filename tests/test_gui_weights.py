@@ -117,7 +117,7 @@ def test_the_weights_download_with_progress_and_land_in_the_hub_cache(qtbot, gui
     progress = []
     controller.bus.download_progress.connect(lambda done, total: progress.append((done, total)))
     with qtbot.waitSignal(controller.bus.download_finished, timeout=60_000) as finished:
-        controller.get_weights()
+        controller.ranking.get_weights()
         assert win.status.model_status.bar.isVisibleTo(win)
         assert not win.commands.action("get_weights").isEnabled()
     ok, message = finished.args
@@ -137,14 +137,14 @@ def test_cancel_stops_the_download_at_once_and_leaves_nothing(qtbot, gui_env, hu
     controller = win.controller
     controller.confirm = lambda _title, _text: True
     with qtbot.waitSignal(controller.bus.download_progress, timeout=60_000):
-        controller.get_weights()  # a progress report: the partial file is in the cache
+        controller.ranking.get_weights()  # a progress report: the partial file is in the cache
     assert list(hub.rglob("*.incomplete"))
     started = time.monotonic()
     with qtbot.waitSignal(controller.bus.download_finished, timeout=10_000) as finished:
         win.commands.run("cancel_download")
     assert time.monotonic() - started < 5
     assert finished.args[0] is False and "cancelled" in finished.args[1]
-    assert controller.download is None and win.commands.action("get_weights").isEnabled()
+    assert controller.ranking.download is None and win.commands.action("get_weights").isEnabled()
     assert pretrained.cached_file(pretrained.REGISTRY["fgaesq"]) is None
     assert not list(hub.rglob("*.incomplete")), "no partial file is left in the cache"
     win.shutdown()
@@ -153,6 +153,6 @@ def test_cancel_stops_the_download_at_once_and_leaves_nothing(qtbot, gui_env, hu
 def test_nothing_is_fetched_without_a_yes(qtbot, gui_env, hub):  # noqa: F811
     win = new_window(qtbot, gui_env, run_pipeline=False)
     win.commands.run("get_weights")  # the stand-in question answers no
-    assert win.controller.download is None
+    assert win.controller.ranking.download is None
     assert not hub.exists()
     win.shutdown()

@@ -11,27 +11,27 @@ widgets subscribe.  Tests drive it without a window.
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer
 
 from app import heap
-from app.catalog import Catalog, CatalogError, DecisionState, Flag
-from app.gui import decisions
+from app.catalog import Catalog, CatalogError, DecisionState
 from app.gui.bus import SignalBus
-from app.gui.commands import CommandRegistry, CommandSpec, View, command
-from app.gui.filters import FRAME_CRITERIA, Filters, FlagFilter, FrameFilter, SeriesFilter
-from app.gui.items import FrameItem, SeriesItem, ShootCounts, plural
-from app.gui.library import MODEL_NAMES, DetailsLoader, FolderLibrary, SeriesLoader
+from app.gui.commands import CommandRegistry, View, command
+from app.gui.decide import DecisionKeys
+from app.gui.filter_keys import FilterKeys
+from app.gui.filters import Filters, FrameFilter, SeriesFilter
+from app.gui.folder_files import FolderFiles
+from app.gui.items import FrameItem, SeriesItem, ShootCounts
+from app.gui.library import DetailsLoader, FolderLibrary, SeriesLoader
 from app.gui.models import FrameFilterProxy, FrameStripModel, SeriesFilterProxy, SeriesListModel
+from app.gui.ranking import RankingNotice
 from app.gui.settings import OptionSetting, Settings
 from app.gui.thumbnails import ThumbnailManager
-from app.gui.watcher import MissingFiles
-from app.gui.weights import WeightsDownload
 from app.gui.worker import CullJob
-from app.options import ScorerName, XmpScheme
+from app.options import CullOptions
 from app.pipeline import CullResult, ProgressEvent, Stage
 
 RELOAD_INTERVAL_MS = 1000
@@ -72,9 +72,7 @@ class CullController(QObject):
         self.job: CullJob | None = None
         self._stopping: list[CullJob] = []  # cancelled jobs still finishing their last unit
         self.last_result: CullResult | None = None
-        self.fgaesq_missing = False  # the last cull wanted FGAesQ and had to do without
-        self.download: WeightsDownload | None = None
-        self.undo_stack = decisions.new_undo_stack(self)
+        self.last_options: CullOptions | None = None  # of the newest cull started
         self.view = View.SERIES
         self._previous_view = View.SERIES
         self.series_id = -1
@@ -82,8 +80,7 @@ class CullController(QObject):
         self.compare_choice: list[int] = []  # frames the photographer chose to compare
         self.compared: list[int] = []  # frames compare shows
         self.filters = Filters()
-        self.unwritten: set[int] = set()  # decided here since their sidecars were written
-        self._missing: set[int] = set()
+        self.missing: set[int] = set()  # photos gone from disk while shown
         self._series_by_id: dict[int, SeriesItem] = {}
         self._series_of_photo: dict[int, int] = {}
         self._counts = ShootCounts()
@@ -101,8 +98,6 @@ class CullController(QObject):
         self.details = DetailsLoader(self)
         self.details.ready.connect(self._on_details)
         self.details.failed.connect(self._on_details_failed)
-        self.watcher = MissingFiles(self)
-        self.watcher.changed.connect(self._on_missing)
         self._reload_timer = QTimer(self, singleShot=True, interval=RELOAD_INTERVAL_MS)
         self._reload_timer.timeout.connect(self.reload)
         self.thumbnails.failed.connect(self._on_thumbnail_failed)
@@ -110,17 +105,12 @@ class CullController(QObject):
             setting.changed.connect(self._on_option)
         settings.thumbnail_size.changed.connect(self.series_model.set_thumbnail_size)
         self.commands.register(self)
-        for criterion in FRAME_CRITERIA.values():
-            spec = CommandSpec(
-                f"filter_{criterion.name}", criterion.text, args=(criterion.name,), checkable=True
-            )
-            self.commands.add(spec, self.filter_criterion)
-        settings.auto_advance.changed.connect(self.commands.get("toggle_auto_advance").set_checked)
-        self.undo_stack.canUndoChanged.connect(self.commands.get("undo").set_available)
-        self.undo_stack.canRedoChanged.connect(self.commands.get("redo").set_available)
-        for name in ("undo", "redo", "cancel", "cancel_download"):
-            self.commands.set_available(name, False)
-        self.commands.set_checked("toggle_auto_advance", settings.auto_advance.value)
+        self.commands.set_available("cancel", False)
+        # the parts that declare the rest of the commands
+        self.decisions = DecisionKeys(self)
+        self.filter_keys = FilterKeys(self)
+        self.files = FolderFiles(self)
+        self.ranking = RankingNotice(self)
 
     def start(self) -> None:
         """Say what went wrong while loading the preferences, show the series grid."""
@@ -153,12 +143,10 @@ class CullController(QObject):
         self.stop_cull()
         self.thumbnails.clear()
         self.details.clear()
-        self.watcher.clear()
-        self.undo_stack.clear()
         self.library = FolderLibrary(catalog, folder)
         self._series_by_id, self._series_of_photo = {}, {}
         self._counts = ShootCounts()
-        self.compare_choice, self.unwritten, self._missing = [], set(), set()
+        self.compare_choice, self.missing = [], set()
         self.last_result, self._loaded_once = None, False
         self._set_series([])
         self._select(-1, -1)
@@ -179,11 +167,10 @@ class CullController(QObject):
         self._counts = counts
         for item in series:
             for frame in item.frames:
-                if frame.photo_id in self._missing:  # the catalog does not know it is gone
+                if frame.photo_id in self.missing:  # the catalog does not know it is gone
                     self._counts -= ShootCounts.of([item])
                     frame.missing = True
                     self._counts += ShootCounts.of([item])
-        new_photos = {f.photo_id for s in series for f in s.frames} != set(self._series_of_photo)
         self._set_series(series)
         if self._visible_frame_row(self.photo_id) >= 0:
             self._select(self.series_id, self.photo_id)
@@ -191,11 +178,7 @@ class CullController(QObject):
             self._select(self.series_id, -1)
         else:
             self._select_series_row(0)
-        if new_photos or not self._loaded_once:
-            self.watcher.watch(f for s in series for f in s.frames)
-        self._loaded_once = True
         self.bus.series_reloaded.emit()
-        self._announce_ranking()
 
     def _set_series(self, series: list[SeriesItem]) -> None:
         self._series_by_id = {s.series_id: s for s in series}
@@ -233,8 +216,8 @@ class CullController(QObject):
         self.job.failed.connect(self._on_cull_failed)
         self.job.finished.connect(self._on_job_finished)
         self.commands.set_available("cancel", True)
+        self.last_options = options
         self.bus.cull_started.emit()
-        self._announce_ranking()
         heap.freeze_long_lived()
         self.job.start()
 
@@ -274,7 +257,7 @@ class CullController(QObject):
             self.job is not None
             or self.loader.busy()
             or self.details.busy()
-            or self.watcher.busy()
+            or self.files.busy()
             or self.thumbnails.busy()
         )
 
@@ -290,12 +273,6 @@ class CullController(QObject):
 
     def _on_cull_done(self, result: CullResult) -> None:
         self.last_result = result
-        wanted = self.job.options.scorer if self.job is not None else None
-        self.fgaesq_missing = (
-            wanted is ScorerName.AUTO
-            and result.model.get("name") == ScorerName.TECHNICAL
-            and not result.cancelled
-        )
         for problem in result.errors:
             self.bus.error.emit(problem.path, problem.error)
         self.reload()
@@ -315,7 +292,6 @@ class CullController(QObject):
     def _cull_ended(self, summary: str) -> None:
         self.commands.set_available("cancel", False)
         self.bus.cull_finished.emit(summary)
-        self._announce_ranking()
 
     def _on_option(self, _value: object) -> None:
         """A cull option changed: cull again when it changes what the cull computes."""
@@ -323,78 +299,6 @@ class CullController(QObject):
         recull = not isinstance(setting, OptionSetting) or setting.recull
         if recull and self.library is not None and self.run_pipeline:
             self.start_cull()
-
-    # -- which model ranked the shoot ----------------------------------------------------
-
-    def ranked_by(self) -> str:
-        """``FGAesQ (fgaesq:…)``, or each model with its share when the shoot is mixed."""
-        models = Counter(
-            f.model for s in self._series_by_id.values() for f in s.frames if f.score is not None
-        )
-        if not models:
-            return ""
-        if len(models) == 1:
-            return next(iter(models))
-        return ", ".join(f"{name} ({plural(n, 'photo')})" for name, n in models.most_common())
-
-    def _announce_ranking(self) -> None:
-        ranked = self.ranked_by()
-        if self.job is not None:
-            wanted = self.job.options.scorer
-            text = f"Ranking with: {MODEL_NAMES.get(wanted, 'FGAesQ if its weights are here')}…"
-            if ranked:
-                text += f" (shown: {ranked})"
-        elif ranked:
-            text = f"Ranked by: {ranked}"
-        else:
-            text = "Not ranked yet" if self.library is not None else ""
-        offer = self.fgaesq_missing and self.download is None
-        if offer:
-            text += " · the FGAesQ weights are missing"
-        self.bus.ranking_changed.emit(text, offer)
-
-    @command("Download the FGAesQ weights…")
-    def get_weights(self) -> None:
-        """Fetch the released FGAesQ weights (with progress and Cancel), then cull again."""
-        if self.download is not None:
-            return
-        if not self.confirm(
-            "FGAesQ weights",
-            "Download the released FGAesQ weights (about 600 MB) from the Hugging Face hub "
-            "into its cache?  The shoot is ranked again with FGAesQ afterwards.",
-        ):
-            return
-        self.download = WeightsDownload(parent=self)
-        self.download.progress.connect(self.bus.download_progress)
-        self.download.finished.connect(self._on_download_finished)
-        self.commands.set_available("get_weights", False)
-        self.commands.set_available("cancel_download", True)
-        self.download.start()
-        self.bus.download_started.emit()
-        self._announce_ranking()
-
-    @command("Cancel the download")
-    def cancel_download(self) -> None:
-        if self.download is not None:
-            self.download.cancel()
-
-    def _on_download_finished(self, ok: bool, message: str) -> None:
-        download, self.download = self.download, None
-        if download is not None:
-            download.deleteLater()
-        self.commands.set_available("get_weights", True)
-        self.commands.set_available("cancel_download", False)
-        self.bus.download_finished.emit(ok, message)
-        if ok:
-            self.fgaesq_missing = False
-            self.bus.message.emit(f"FGAesQ weights downloaded: {message}")
-            if self.library is not None and self.run_pipeline:
-                self.start_cull()
-        elif download is not None and download.cancelled:
-            self.bus.message.emit(message)
-        else:
-            self.bus.error.emit("FGAesQ weights", message)
-        self._announce_ranking()
 
     # -- the folder's series -------------------------------------------------------------
 
@@ -420,8 +324,29 @@ class CullController(QObject):
     def frames_compared(self) -> list[FrameItem]:
         return [f for f in (self.frame(pid) for pid in self.compared) if f is not None]
 
+    def photo_ids(self) -> list[int]:
+        """Every photo shown, series after series."""
+        return list(self._series_of_photo)
+
     def counts(self) -> ShootCounts:
         return self._counts
+
+    def show_decision(self, photo_id: int, state: DecisionState) -> None:
+        """A decision reached the catalog: show it everywhere, announce it."""
+        self.loader.invalidate()  # a catalog read under way started before it
+        frame = self.frame(photo_id)
+        if frame is not None:
+            self._replace_frame(dataclasses.replace(frame, decision=state))
+        self.bus.decision_changed.emit(photo_id)
+
+    def mark_missing(self, changed: dict[int, bool]) -> None:
+        """Photos gone from disk (True) or back again (False)."""
+        self.missing.difference_update(pid for pid, gone in changed.items() if not gone)
+        self.missing.update(pid for pid, gone in changed.items() if gone)
+        for photo_id, gone in changed.items():
+            frame = self.frame(photo_id)
+            if frame is not None:
+                self._replace_frame(dataclasses.replace(frame, missing=gone))
 
     def _replace_frame(self, frame: FrameItem) -> FrameItem:
         """Put an updated frame everywhere it is shown and tell the widgets."""
@@ -453,75 +378,13 @@ class CullController(QObject):
         self._announce_filters()
 
     def _announce_filters(self) -> None:
-        frames = self.filters.frames
-        for flag in FlagFilter:
-            if flag is not FlagFilter.ANY:
-                self.commands.set_checked(f"filter_{flag.value}", frames.flag is flag)
-        for stars in range(1, 6):
-            self.commands.set_checked(f"filter_stars_{stars}", frames.min_rating == stars)
-        for colour in ("Red", "Yellow", "Green", "Blue"):
-            self.commands.set_checked(f"filter_{colour.lower()}", frames.label == colour)
-        for name in FRAME_CRITERIA:
-            self.commands.set_checked(f"filter_{name}", name in frames.criteria)
-        self.bus.filters_changed.emit(frames.text())
-
-    @command(
-        "Your picks",
-        name="filter_picked",
-        keys=("Alt+P",),
-        args=(FlagFilter.PICKED,),
-        checkable=True,
-    )
-    @command(
-        "Your rejects",
-        name="filter_rejected",
-        keys=("Alt+X",),
-        args=(FlagFilter.REJECTED,),
-        checkable=True,
-    )
-    @command(
-        "Not flagged by you",
-        name="filter_unflagged",
-        keys=("Alt+U",),
-        args=(FlagFilter.UNFLAGGED,),
-        checkable=True,
-    )
-    @command(
-        "The model's undecided picks",
-        name="filter_suggested",
-        keys=("Alt+S",),
-        args=(FlagFilter.SUGGESTED,),
-        checkable=True,
-    )
-    def filter_flag(self, flag: FlagFilter) -> None:
-        self.set_frame_filter(self.filters.frames.toggled_flag(flag))
-
-    @command("1 star or more", name="filter_stars_1", keys=("Alt+1",), args=(1,), checkable=True)
-    @command("2 stars or more", name="filter_stars_2", keys=("Alt+2",), args=(2,), checkable=True)
-    @command("3 stars or more", name="filter_stars_3", keys=("Alt+3",), args=(3,), checkable=True)
-    @command("4 stars or more", name="filter_stars_4", keys=("Alt+4",), args=(4,), checkable=True)
-    @command("5 stars", name="filter_stars_5", keys=("Alt+5",), args=(5,), checkable=True)
-    def filter_stars(self, stars: int) -> None:
-        self.set_frame_filter(self.filters.frames.toggled_rating(stars))
-
-    @command("Red label", name="filter_red", keys=("Alt+6",), args=("Red",), checkable=True)
-    @command(
-        "Yellow label", name="filter_yellow", keys=("Alt+7",), args=("Yellow",), checkable=True
-    )
-    @command("Green label", name="filter_green", keys=("Alt+8",), args=("Green",), checkable=True)
-    @command("Blue label", name="filter_blue", keys=("Alt+9",), args=("Blue",), checkable=True)
-    def filter_label(self, colour: str) -> None:
-        self.set_frame_filter(self.filters.frames.toggled_label(colour))
-
-    def filter_criterion(self, name: str) -> None:
-        """Narrow the strip to frames that meet a criterion of ``FRAME_CRITERIA`` (or stop)."""
-        self.set_frame_filter(self.filters.frames.toggled_criterion(name))
-
-    @command("Show every frame", keys=("Alt+0",))
-    def clear_frame_filters(self) -> None:
-        self.set_frame_filter(FrameFilter())
+        self.bus.filters_changed.emit(self.filters.frames.text())
 
     # -- selection -------------------------------------------------------------------------
+
+    def show_frame(self, series_id: int, photo_id: int) -> None:
+        """Make a frame current whatever the filters show (undo goes where it changed)."""
+        self._select(series_id, photo_id)
 
     def select_series(self, series_id: int) -> None:
         """Make ``series_id`` current, starting at its best frame (the best one shown)."""
@@ -727,118 +590,6 @@ class CullController(QObject):
             row += step
         return None
 
-    # -- decisions -------------------------------------------------------------------------
-
-    @command("Pick", keys=("P",))
-    def pick(self) -> None:
-        self._decide({"flag": Flag.PICK}, "Pick", advance=True)
-
-    @command("Reject", keys=("X",))
-    def reject(self) -> None:
-        self._decide({"flag": Flag.REJECT}, "Reject", advance=True)
-
-    @command("Unflag", keys=("U",))
-    def unflag(self) -> None:
-        self._decide({"flag": Flag.NONE}, "Unflag", advance=False)
-
-    @command("Clear stars", name="rate_0", keys=("0",), args=(0,))
-    @command("Rate 1 star", name="rate_1", keys=("1",), args=(1,))
-    @command("Rate 2 stars", name="rate_2", keys=("2",), args=(2,))
-    @command("Rate 3 stars", name="rate_3", keys=("3",), args=(3,))
-    @command("Rate 4 stars", name="rate_4", keys=("4",), args=(4,))
-    @command("Rate 5 stars", name="rate_5", keys=("5",), args=(5,))
-    def rate(self, stars: int) -> None:
-        text = self.commands.action(f"rate_{stars}").text()
-        self._decide({"rating": stars}, text, advance=True)
-
-    @command("Red label", name="label_red", keys=("6",), args=("Red",))
-    @command("Yellow label", name="label_yellow", keys=("7",), args=("Yellow",))
-    @command("Green label", name="label_green", keys=("8",), args=("Green",))
-    @command("Blue label", name="label_blue", keys=("9",), args=("Blue",))
-    def label(self, colour: str) -> None:
-        frame = self.current_frame()
-        if frame is not None:
-            marks = decisions.label_marks(colour, frame.decision)
-            self._decide(marks, f"{colour} label", advance=False)
-
-    @command("Accept the model's pick for this series", keys=("A",))
-    def accept(self) -> None:
-        series = self.current_series()
-        if series is None or self.library is None:
-            return
-        reject_others = self.settings.accept_rejects_others.value
-        if reject_others and series.keeps_every_frame:
-            reject_others = False  # a bracket, panorama or stack needs every frame
-            self.bus.message.emit(
-                f"A {series.kind.replace('_', ' ')} keeps every frame: the others are not rejected"
-            )
-        changes = decisions.accept_changes([f.photo_id for f in series.frames], reject_others)
-        self._push(changes, "Accept the model's pick")
-        if self.settings.auto_advance.value:
-            self.move_series(1)
-
-    @command("Advance after a decision", keys=("Shift+A",), checkable=True)
-    def toggle_auto_advance(self) -> None:
-        self.settings.auto_advance.toggle()
-        state = "on" if self.settings.auto_advance.value else "off"
-        self.bus.message.emit(f"Advance after a decision: {state}")
-
-    def _decide(self, marks: dict, text: str, advance: bool) -> None:
-        frame = self.current_frame()
-        if frame is None or self.library is None:
-            return
-        self._push([(frame.photo_id, marks)], text)
-        if advance and self.settings.auto_advance.value:
-            self.advance(1)
-
-    def _push(self, changes: list[tuple[int, dict]], text: str) -> None:
-        self.undo_stack.push(decisions.DecisionCommand(self.library, changes, text, self._applied))
-
-    @command("Undo", keys=("Ctrl+Z",))
-    def undo(self) -> None:
-        self._step_history(undo=True)
-
-    @command("Redo", keys=("Ctrl+Shift+Z", "Ctrl+Y"))
-    def redo(self) -> None:
-        self._step_history(undo=False)
-
-    def _step_history(self, undo: bool) -> None:
-        """Undo or redo one step, then show the frame it changed and say what happened."""
-        stack = self.undo_stack
-        index = stack.index() - 1 if undo else stack.index()
-        if not 0 <= index < stack.count():
-            return
-        step = stack.command(index)
-        photo_ids = step.photo_ids if isinstance(step, decisions.DecisionCommand) else []
-        (stack.undo if undo else stack.redo)()
-        if not photo_ids:
-            return
-        first = self.frame(photo_ids[0])
-        elsewhere = first is not None and first.series_id != self.series_id
-        if first is not None and first.photo_id != self.photo_id:
-            self._select(first.series_id, first.photo_id)
-        what = f"{'Undid' if undo else 'Redid'} “{step.text()}”"
-        where = first.file_names[0] if first else ""
-        if len(photo_ids) > 1:
-            where += f" and {plural(len(photo_ids) - 1, 'other frame')}"
-        series_row = self._visible_series_row(first.series_id) if first else -1
-        if elsewhere:
-            where += (
-                f", series {series_row + 1}" if series_row >= 0 else ", a series the filter hides"
-            )
-        self.bus.message.emit(f"{what} on {where}")
-
-    def _applied(self, photo_id: int, state: DecisionState) -> None:
-        """A decision reached the catalog: update every view of that photo."""
-        self.loader.invalidate()
-        frame = self.frame(photo_id)
-        if frame is not None:
-            self._replace_frame(dataclasses.replace(frame, decision=state))
-        self.unwritten.add(photo_id)
-        self.bus.decision_changed.emit(photo_id)
-        if self.settings.xmp_on_decision.value:
-            self.write_sidecars([photo_id], quiet=True)
-
     def _on_details(self, photo_id: int, details: dict) -> None:
         frame = self.frame(photo_id)
         if self.library is None:
@@ -854,140 +605,13 @@ class CullController(QObject):
     def _on_thumbnail_failed(self, path: str, message: str) -> None:
         self.bus.error.emit(Path(path).name, message)
 
-    def _on_missing(self, changed: dict[int, bool]) -> None:
-        """Photos deleted or moved on disk (or back again): mark them, say so."""
-        gone = [pid for pid, missing in changed.items() if missing]
-        back = [pid for pid, missing in changed.items() if not missing]
-        self._missing.difference_update(back)
-        self._missing.update(gone)
-        for photo_id, missing in changed.items():
-            frame = self.frame(photo_id)
-            if frame is not None:
-                self._replace_frame(dataclasses.replace(frame, missing=missing))
-        if gone:
-            names = [self.frame(pid).file_names[0] for pid in gone if self.frame(pid)]
-            self.bus.error.emit(
-                ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else ""),
-                f"{plural(len(gone), 'photo')} deleted or moved on disk: marked missing, "
-                "no sidecars are written for them",
-            )
-        self.bus.decision_changed.emit(next(iter(changed)))
-
-    # -- sidecars and moves ----------------------------------------------------------------
-
-    @command("Write XMP sidecars", keys=("Ctrl+S",), tip="Write XMP")
-    def write_xmp(self) -> None:
-        self.write_sidecars()
-
-    @command("Write XMP sidecars with your decisions only", keys=("Ctrl+Alt+S",))
-    def write_xmp_decisions(self) -> None:
-        self.write_sidecars(scheme=XmpScheme.DECISIONS)
-
-    def write_sidecars(
-        self,
-        photo_ids: list[int] | None = None,
-        quiet: bool = False,
-        scheme: XmpScheme | None = None,
-    ) -> int:
-        """Make the sidecars say what the catalog says; returns how many files changed.
-
-        Photos missing on disk are left out.  ``scheme`` says what the model's suggestions
-        become (default: the preference); ``XmpScheme.DECISIONS`` writes yours only.
-        """
-        if self.library is None or self.catalog is None:
-            return 0
-        from app.gui.fileops import write_sidecars
-
-        scheme = scheme or self.settings.xmp_scheme.value
-        wanted = list(self._series_of_photo) if photo_ids is None else list(photo_ids)
-        present = [pid for pid in wanted if pid not in self._missing]
-        written, problems = write_sidecars(
-            self.catalog, self.library.root, scheme, self.settings.sidecar_style.value, present
-        )
-        for problem in problems:
-            self.bus.error.emit(problem.path, problem.error)
-        self.unwritten.difference_update(present)
-        if not quiet:
-            frames = [self.frame(pid) for pid in present]
-            frames = [f for f in frames if f is not None]
-            yours = sum(f.decided for f in frames)
-            suggested = (
-                0
-                if scheme is XmpScheme.DECISIONS
-                else sum(
-                    not f.decided and len(self._series_by_id[f.series_id].frames) > 1
-                    for f in frames
-                )
-            )
-            skipped = len(wanted) - len(present)
-            text = (
-                f"Wrote {plural(written, 'XMP sidecar')}: {plural(yours, 'photo')} with your "
-                f"decisions, {plural(suggested, 'photo')} with the model's suggestions"
-            )
-            if skipped:
-                text += f"; {skipped} missing on disk left out"
-            self.bus.message.emit(text)
-        return written
-
-    def rejects_folder(self) -> str:
-        root = self.library.root if self.library is not None else "."
-        return str(Path(root) / self.settings.rejects_folder.value)
-
-    @command("Move rejects to folder…", keys=("Ctrl+Shift+M",))
-    def move_rejects_command(self) -> None:
-        self.move_rejects()
-
-    def move_rejects(self, target: str | None = None, confirm: bool = True) -> int:
-        """Move rejected photos (all their files) into the rejects folder, journaled."""
-        if self.library is None or self.catalog is None:
-            return 0
-        from app.gui.fileops import move_rejects, rejects_to_move
-
-        target = target or self.rejects_folder()
-        rejects = rejects_to_move(self.catalog, self.library.root)
-        if not rejects.photos:
-            self.bus.message.emit("No rejected photos to move")
-            return 0
-        photos, files = plural(len(rejects.photos), "rejected photo"), plural(rejects.files, "file")
-        if confirm and not self.confirm(
-            "Move rejects",
-            f"Move {photos} ({files}) into\n{target}?\nPut moved rejects back undoes it.",
-        ):
-            return 0
-        moved, problems = move_rejects(self.catalog, rejects, target)
-        for problem in problems:
-            self.bus.error.emit(problem.path, problem.error)
-        self.bus.message.emit(f"Moved {plural(moved, 'rejected photo')} to {target}")
-        self.reload()
-        return moved
-
-    @command("Put moved rejects back")
-    def undo_move(self) -> None:
-        if self.library is None or self.catalog is None:
-            return
-        from app.gui.fileops import undo_move
-
-        restored, problems = undo_move(self.catalog, self.rejects_folder())
-        for problem in problems:
-            self.bus.error.emit(problem.path, problem.error)
-        self.bus.message.emit(f"Put back {plural(restored, 'file')}")
-        self.reload()
-
-    # -- the end ---------------------------------------------------------------------------
-
-    def unwritten_count(self) -> int:
-        """Photos decided here whose sidecars do not say so yet (none when XMP is written
-        on every decision)."""
-        return len(self.unwritten - self._missing)
-
     def shutdown(self) -> None:
         """Stop the cull and the readers, close the catalog (decisions are already saved)."""
         self.stop_cull(wait=True)
-        if self.download is not None:
-            self.download.cancel()
+        self.ranking.shutdown()
         self.loader.shutdown()
         self.details.shutdown()
-        self.watcher.shutdown()
+        self.files.shutdown()
         self.thumbnails.shutdown()
         if self.catalog is not None:
             self.catalog.close()

@@ -278,7 +278,8 @@ class MainWindow(QMainWindow):
     def _sidecars_settled(self) -> bool:
         """Before closing: offer to write the sidecars of decisions not in them yet.
         False when the photographer chose to stay."""
-        unwritten = self.controller.unwritten_count()
+        files = self.controller.files
+        unwritten = files.unwritten_count()
         if not unwritten or self.settings.xmp_on_decision.value or self.controller.catalog is None:
             return True
         buttons = QMessageBox.StandardButton
@@ -296,7 +297,7 @@ class MainWindow(QMainWindow):
         if answer == buttons.Cancel:
             return False
         if answer == buttons.Save:
-            self.controller.write_sidecars(list(self.controller.unwritten))
+            files.write_sidecars(list(files.unwritten))
         return True
 
     def shutdown(self) -> None:

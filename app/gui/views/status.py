@@ -130,7 +130,7 @@ class ShootSummary(QWidget):
         self.filter.hide()
         bus = controller.bus
         bus.series_reloaded.connect(self._update_counts)
-        bus.decision_changed.connect(lambda _photo: self._update_counts())
+        bus.frame_updated.connect(lambda _frame: self._update_counts())
         bus.filters_changed.connect(self._on_filters)
 
     def _update_counts(self) -> None:
