@@ -540,3 +540,32 @@ def test_closed_eyes_filter_and_what_a_series_kind_means(qtbot, window, gui_env)
     from app.gui.facts import frame_facts
 
     assert frame_facts(series.best, series)["Series"].startswith("bracket: every frame kept")
+
+
+def test_compare_captions_keep_every_mark_at_1024_by_700(qtbot, gui_env, folder):  # noqa: F811
+    from dataclasses import replace
+
+    from PySide6.QtGui import QFontMetrics
+
+    from app.gui.views.image_pane import caption_layout
+
+    win = new_window(qtbot, gui_env, size=(1024, 700))
+    win.controller.open_folder(folder)
+    settle(qtbot, win)
+    win.controller.set_view(View.COMPARE)
+    qtbot.wait(50)
+    pane = win.compare.panes[0]
+    assert len(win.compare.panes) == 4 and pane.width() < 400
+    frame = replace(
+        pane.frame,
+        path=str(folder / ("a_very_long_file_name_from_a_second_camera_body_" + "x" * 30 + ".jpg")),
+        decision=DecisionState(flag=Flag.PICK, rating=5, source=DecisionSource.USER),
+    )
+    layout = caption_layout(QFontMetrics(pane.font()), pane.width(), pane.height(), frame, "100%")
+    parts = [layout.flag, layout.name, layout.tail, layout.stars, layout.zoom]
+    assert all(layout.bar.contains(p) for p in parts), "every part inside the bar"
+    for a, b in zip(parts, parts[1:], strict=False):
+        assert a.right() <= b.left() + 0.5, (a, b)
+    assert layout.name_text.endswith(".jpg") and "…" in layout.name_text
+    assert layout.tail_text == "BEST   " + f"{frame.score:.2f}"
+    win.shutdown()

@@ -6,8 +6,19 @@ zooming or panning one pane moves all of them together.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPixmap,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from app.catalog import Flag
@@ -271,59 +282,71 @@ class ImagePane(QWidget):
             )
 
     def _paint_caption(self, painter: QPainter, frame: FrameItem) -> None:
-        """A translucent bar: flag, name, BEST, score, stars, zoom; the name is shortened
-        to fit, so narrow compare panes keep every mark."""
-        bar = QRectF(0, self.height() - 30, self.width(), 30)
-        painter.fillRect(bar, QColor(20, 60, 90, 210) if self.current else QColor(0, 0, 0, 160))
+        """A translucent bar: flag, name, BEST, score, stars, zoom."""
         font = QFont(self.font())
         font.setPointSizeF(max(8.0, font.pointSizeF()))
         painter.setFont(font)
-        metrics = painter.fontMetrics()
+        zoom = "Fit" if self.state.zoom == FIT else f"{self.state.zoom * 100:.0f}%"
+        layout = caption_layout(painter.fontMetrics(), self.width(), self.height(), frame, zoom)
+        bar = layout.bar
+        painter.fillRect(bar, QColor(20, 60, 90, 210) if self.current else QColor(0, 0, 0, 160))
         if frame.decision.label:
             painter.fillRect(
                 QRectF(0, bar.top(), 5, bar.height()),
                 QColor(LABEL_COLOURS.get(frame.decision.label, "#888")),
             )
-        x = 10.0
-        draw_flag(
-            painter, QRectF(x, bar.top() + 6, 18, 18), frame.decision.flag, frame.decision.is_user
-        )
-        if frame.decision.flag != Flag.NONE:
-            x += 26
-        zoom = "Fit" if self.state.zoom == FIT else f"{self.state.zoom * 100:.0f}%"
-        right = bar.right() - 10 - metrics.horizontalAdvance(zoom)
+        draw_flag(painter, layout.flag, frame.decision.flag, frame.decision.is_user)
+        middle = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
         painter.setPen(theme.TEXT_DIM)
-        painter.drawText(
-            QRectF(right, bar.top(), bar.right() - right, bar.height()),
-            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-            zoom,
-        )
+        painter.drawText(layout.zoom, middle, zoom)
         if frame.decision.rating > 0:
-            stars_left = right - 10 - frame.decision.rating * 14
-            draw_stars(painter, stars_left, bar.center().y(), frame.decision.rating, 6)
-            right = stars_left
-        tail = "   ".join(
-            t
-            for t in (
-                "BEST" if frame.is_best else "",
-                "" if frame.score is None else f"{frame.score:.2f}",
+            draw_stars(
+                painter, layout.stars.left(), layout.stars.center().y(), frame.decision.rating, 6
             )
-            if t
-        )
-        tail_width = metrics.horizontalAdvance(tail) + (12 if tail else 0)
-        name_width = max(0, int(right - 10 - x - tail_width))
-        name = metrics.elidedText(
-            printable(frame.file_names[0]), Qt.TextElideMode.ElideMiddle, name_width
-        )
         painter.setPen(theme.CURRENT if self.current else theme.TEXT)
-        painter.drawText(
-            QRectF(x, bar.top(), name_width, bar.height()),
-            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-            name,
-        )
+        painter.drawText(layout.name, middle, layout.name_text)
         painter.setPen(theme.BEST if frame.is_best else theme.TEXT)
-        painter.drawText(
-            QRectF(x + metrics.horizontalAdvance(name) + 12, bar.top(), tail_width, bar.height()),
-            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-            tail,
+        painter.drawText(layout.tail, middle, layout.tail_text)
+
+
+@dataclass(frozen=True)
+class CaptionLayout:
+    """Where each part of a pane's caption goes; the name gives way first."""
+
+    bar: QRectF
+    flag: QRectF
+    name: QRectF
+    name_text: str
+    tail: QRectF
+    tail_text: str
+    stars: QRectF
+    zoom: QRectF
+
+
+def caption_layout(
+    metrics: QFontMetrics, width: float, height: float, frame: FrameItem, zoom: str
+) -> CaptionLayout:
+    """Lay out the caption of a pane ``width`` wide: the file name is shortened (…) to
+    what is left, so a narrow compare pane keeps the flag, BEST, score, stars and zoom."""
+    bar = QRectF(0, height - 30, width, 30)
+    flag = QRectF(10, bar.top() + 6, 18, 18)
+    x = flag.right() + 8 if frame.decision.flag != Flag.NONE else 10.0
+    zoom_width = metrics.horizontalAdvance(zoom) + 2
+    zoom_box = QRectF(bar.right() - 10 - zoom_width, bar.top(), zoom_width, bar.height())
+    right = zoom_box.left() - 10
+    stars = QRectF(right, bar.top(), 0, bar.height())
+    if frame.decision.rating > 0:
+        stars = QRectF(
+            right - frame.decision.rating * 14, bar.top(), frame.decision.rating * 14, bar.height()
         )
+        right = stars.left() - 6
+    parts = ("BEST" if frame.is_best else "", "" if frame.score is None else f"{frame.score:.2f}")
+    tail_text = "   ".join(t for t in parts if t)
+    tail_width = metrics.horizontalAdvance(tail_text) + 2 if tail_text else 0
+    name_width = max(0.0, right - x - tail_width - (12 if tail_text else 0))
+    name_text = metrics.elidedText(
+        printable(frame.file_names[0]), Qt.TextElideMode.ElideMiddle, int(name_width)
+    )
+    name = QRectF(x, bar.top(), metrics.horizontalAdvance(name_text) + 2, bar.height())
+    tail = QRectF(name.right() + 10, bar.top(), tail_width, bar.height())
+    return CaptionLayout(bar, flag, name, name_text, tail, tail_text, stars, zoom_box)
