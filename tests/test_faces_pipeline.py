@@ -4,17 +4,15 @@ keeps the faces, and an unchanged rerun does not look for them again."""
 from __future__ import annotations
 
 import csv
-import json
 import shutil
 from pathlib import Path
 
 import pytest
+from cull_helpers import SAMPLES, cull_json
 
 from app.catalog import Catalog
-from app.cli import EXIT_OK, main
 from app.faces import faces_problem
 
-SAMPLES = Path(__file__).resolve().parent.parent / "resources" / "samples" / "bursts"
 pytestmark = pytest.mark.skipif(faces_problem() is not None, reason=str(faces_problem()))
 
 
@@ -29,21 +27,7 @@ def portraits(tmp_path: Path) -> Path:
 
 
 def cull(tmp_path: Path, folder: Path, *args: str) -> dict:
-    out = tmp_path / "cull.json"
-    code = main(
-        [
-            str(folder),
-            "--db",
-            str(tmp_path / "c.sqlite3"),
-            "--model",
-            "technical",
-            "--json",
-            str(out),
-            *args,
-        ]
-    )
-    assert code == EXIT_OK
-    return json.loads(out.read_text())
+    return cull_json(tmp_path, folder, *args)
 
 
 def test_a_frame_where_someone_blinked_is_not_the_pick_and_the_outputs_say_why(

@@ -4,20 +4,17 @@ their kind, and a kind the photographer sets stays."""
 from __future__ import annotations
 
 import csv
-import json
 import shutil
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from cull_helpers import SAMPLES, cull_json
 from PIL.TiffImagePlugin import IFDRational
 from test_photos_fixtures import T0, blurred, exif, exposed, scene
 
 from app.catalog import Catalog, Flag
-from app.cli import EXIT_OK, main
 from app.sidecars import read_marks
-
-SAMPLES = Path(__file__).resolve().parent.parent / "resources" / "samples" / "bursts"
 
 
 def bracket_then_burst(folder: Path) -> None:
@@ -36,21 +33,7 @@ def bracket_then_burst(folder: Path) -> None:
 
 
 def cull(tmp_path: Path, folder: Path, *args: str) -> dict:
-    out = tmp_path / "cull.json"
-    code = main(
-        [
-            str(folder),
-            "--db",
-            str(tmp_path / "c.sqlite3"),
-            "--model",
-            "technical",
-            "--json",
-            str(out),
-            *args,
-        ]
-    )
-    assert code == EXIT_OK
-    return json.loads(out.read_text())
+    return cull_json(tmp_path, folder, *args)
 
 
 def test_a_bracket_then_a_burst_are_two_series_and_only_the_burst_is_culled(tmp_path: Path):

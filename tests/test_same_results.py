@@ -8,10 +8,11 @@ import os
 import shutil
 from pathlib import Path
 
+from cull_helpers import SAMPLES
+
 from app.options import CullOptions
 from app.pipeline import run_cull
 
-SAMPLES = Path(__file__).resolve().parent.parent / "resources" / "samples" / "bursts"
 CHOSEN = ("coffee_0", "portrait_", "coffee_bracket_", "hubble")
 
 

@@ -76,7 +76,7 @@ def decode_image(path: Path | str, max_side: int | None = 1024) -> Image.Image:
     except Exception as exc:  # rawpy and pillow-heif raise their own classes
         raise PhotoReadError(_describe(exc)) from exc
     source = image.info.get(SOURCE_SIZE, image.size)
-    image = _fit(image, max_side)
+    image = fit(image, max_side)
     image.info[SOURCE_SIZE] = source
     return image
 
@@ -188,7 +188,8 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def _fit(image: Image.Image, max_side: int | None) -> Image.Image:
+def fit(image: Image.Image, max_side: int | None) -> Image.Image:
+    """``image`` reduced so its longer side is at most ``max_side`` (and within the pixel cap)."""
     width, height = image.size
     scale = 1.0
     if max_side and max(width, height) > max_side:

@@ -12,13 +12,13 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from PIL import Image
 
 from app.photos import lifeline
-from app.photos.decode import PhotoReadError, decode_image, source_size
+from app.photos.decode import PhotoReadError, decode_image, fit, source_size
 from app.photos.exif import PhotoMetadata, read_metadata
 from app.series_kinds import focus_map
 
@@ -31,6 +31,16 @@ FACE_REFINE_SIZE = 2048
 THUMB_DECODE_SIZE = 256
 
 
+class ReadTask(NamedTuple):
+    """One photo to read for grouping; with ``scoring``, the scorer's work is done on the
+    same decode (the photo is decoded once for the whole run)."""
+
+    index: int
+    path: Path
+    mtime: float
+    scoring: ScoringTask | None = None
+
+
 @dataclass(frozen=True)
 class ReadResult:
     """The outcome of reading one photo for grouping (thumbnail and metadata) or its error."""
@@ -40,6 +50,7 @@ class ReadResult:
     thumbnail: bytes | None = None  # THUMB_SIZE x THUMB_SIZE 8-bit grayscale, row by row
     error: str | None = None
     focus: bytes | None = None  # series_kinds.focus_map of the frame, float32 row by row
+    scored: DecodeResult | None = None  # the scorer's work, when the task asked for it
 
 
 @dataclass(frozen=True)
@@ -82,13 +93,18 @@ def make_thumbnail(image: Image.Image) -> np.ndarray:
     return np.asarray(small, dtype=np.uint8)
 
 
-def read_for_grouping(task: tuple[int, Path, float]) -> ReadResult:
-    """Metadata and grouping thumbnail of one photo; ``task`` is (index, file, mtime)."""
-    index, path, mtime = task
+def read_for_grouping(task: ReadTask | tuple) -> ReadResult:
+    """Metadata and grouping thumbnail of one photo, and the scorer's work when asked for.
+
+    The thumbnail and focus map always come from a ``THUMB_DECODE_SIZE`` image, so they are
+    the same whether the photo was decoded for grouping alone or once for everything.
+    """
+    index, path, mtime, scoring = ReadTask(*task)
+    max_side = THUMB_DECODE_SIZE if scoring is None else max(THUMB_DECODE_SIZE, scoring.max_side)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")  # Pillow warns about damaged EXIF: say it per photo
         try:
-            image = decode_image(path, THUMB_DECODE_SIZE)
+            image = decode_image(path, max_side)
         except PhotoReadError as exc:
             return ReadResult(index, error=str(exc))
         metadata = read_metadata(path, fallback_mtime=mtime)
@@ -99,8 +115,14 @@ def read_for_grouping(task: tuple[int, Path, float]) -> ReadResult:
             f"{metadata.warning}; {text}" if metadata.warning else f"damaged metadata ({text})"
         )
         metadata = replace(metadata, warning=warning)
-    focus = focus_map(image).astype("<f4").tobytes()
-    return ReadResult(index, metadata, make_thumbnail(image).tobytes(), focus=focus)
+    small = image if scoring is None else fit(image, THUMB_DECODE_SIZE)
+    focus = focus_map(small).astype("<f4").tobytes()
+    scored = None
+    if scoring is not None:
+        faces = find_faces(image, path) if scoring.faces else None
+        value = scoring.prepare(image) if scoring.prepare is not None else image
+        scored = DecodeResult(index, value, faces=faces)
+    return ReadResult(index, metadata, make_thumbnail(small).tobytes(), focus=focus, scored=scored)
 
 
 def decode_for_scoring(task: ScoringTask) -> DecodeResult:

@@ -9,7 +9,8 @@ Everything else is read in the worker processes and stored as it arrives.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,7 +20,15 @@ from app.catalog import PhotoInfo, PhotoRecord, normalize_root
 from app.grouping import preload as preload_grouping
 from app.photos import PhotoFile, PhotoMetadata
 from app.photos.scan import relative_name
-from app.photos.tasks import THUMB_SIZE, ReadResult, content_hash, read_for_grouping
+from app.photos.tasks import (
+    THUMB_SIZE,
+    DecodeResult,
+    ReadResult,
+    ReadTask,
+    ScoringTask,
+    content_hash,
+    read_for_grouping,
+)
 from app.pipeline.context import CatalogBatch, RunContext
 from app.pipeline.results import Stage
 from app.series_kinds import FOCUS_GRID, KindEvidence
@@ -37,15 +46,20 @@ class PhotoState:
     thumbnail: np.ndarray | None = None
     fresh: bool = False  # read from disk this run (new or changed)
     info: PhotoInfo | None = None  # what the catalog holds (exposure and focus facts included)
+    scored: DecodeResult | None = None  # the scorer's work done when it was read, until ranked
 
 
 class Inventory:
     """Loads or reads every photo of a scan; problems go to the run's log."""
 
-    def __init__(self, run: RunContext) -> None:
+    def __init__(
+        self, run: RunContext, scoring: Callable[[], ScoringTask | None] = lambda: None
+    ) -> None:
         self.run = run
         self.catalog = run.catalog
         self.records: list[PhotoRecord] = []  # the folder's photos as the catalog had them
+        # the scorer's per-photo work, to do in the same decode (asked only if photos are read)
+        self._scoring = scoring
 
     def load_or_read(self, files: list[PhotoFile]) -> list[PhotoState]:
         """Every photo of the scan, from the catalog or read now.  Thumbnails of photos from
@@ -127,7 +141,11 @@ class Inventory:
     def _read(self, to_read: list[tuple[PhotoFile, str | None]]) -> list[PhotoState]:
         """Read new photos in the pool; store them in batches (``CatalogBatch``)."""
         total = len(to_read)
-        tasks = [(i, f.decode_path, f.mtime_ns / 1e9) for i, (f, _) in enumerate(to_read)]
+        scoring = self._scoring() if to_read else None
+        tasks = [
+            ReadTask(i, f.decode_path, f.mtime_ns / 1e9, scoring and replace(scoring, index=i))
+            for i, (f, _) in enumerate(to_read)
+        ]
         photos: list[PhotoState] = []
         batch = CatalogBatch(lambda items: photos.extend(self._store(items)))
         crashed = lambda task, message: ReadResult(task[0], error=message)  # noqa: E731
@@ -144,7 +162,7 @@ class Inventory:
                 if meta.warning:
                     self.run.problem(file.rel, meta.warning)
                 info = self._info(file, digest, meta, outcome.thumbnail, outcome.focus)
-                batch.add((file, info, meta, outcome.thumbnail))
+                batch.add((file, info, meta, outcome.thumbnail, outcome.scored))
             self.run.emit(Stage.READ, done, total, file.rel)
         batch.flush()
         return photos
@@ -183,12 +201,11 @@ class Inventory:
             focus_map=focus,
         )
 
-    def _store(
-        self, batch: list[tuple[PhotoFile, PhotoInfo, PhotoMetadata, bytes]]
-    ) -> list[PhotoState]:
+    def _store(self, batch: list[tuple]) -> list[PhotoState]:
+        """Store a batch of (file, info, metadata, thumbnail, scored) in one transaction."""
         if not batch:
             return []
-        ids = self.catalog.upsert_photos([info for _file, info, _meta, _thumb in batch])
+        ids = self.catalog.upsert_photos([item[1] for item in batch])
         self.run.decoded.update(ids)
         return [
             PhotoState(
@@ -200,8 +217,9 @@ class Inventory:
                 thumbnail=np.frombuffer(thumb, dtype=np.uint8).reshape(THUMB_SIZE, THUMB_SIZE),
                 fresh=True,
                 info=info,
+                scored=scored,
             )
-            for (file, info, meta, thumb), photo_id in zip(batch, ids, strict=True)
+            for (file, info, meta, thumb, scored), photo_id in zip(batch, ids, strict=True)
         ]
 
 

@@ -95,9 +95,16 @@ class Ranking:
             self.faces = self._faces_possible()
         for number in lacking_faces if self.faces else ():
             del cached[number]  # score it again, this time with its faces
-        wanted = [
-            (n, i) for n, group in enumerate(groups) if n not in cached for i in range(len(group))
-        ]
+        arrived: dict[tuple[int, int], DecodeResult] = {}
+        wanted: list[tuple[int, int]] = []  # frames still to decode, in task order
+        for n, group in enumerate(groups):
+            if n in cached:
+                continue
+            for i, photo in enumerate(group):
+                if photo.scored is not None:  # decoded once, when it was read
+                    arrived[(n, i)], photo.scored = photo.scored, None
+                else:
+                    wanted.append((n, i))
         prepare = scorer.prepare if isinstance(scorer, PreparingScorer) else None
         tasks = [
             ScoringTask(k, groups[n][i].file.decode_path, scorer.input_size, prepare, self.faces)
@@ -105,7 +112,6 @@ class Ranking:
         ]
         crashed = lambda task, message: DecodeResult(task.index, error=message)  # noqa: E731
         outcomes = self.run.pool.map(decode_for_scoring, tasks, self.run.cancel, crashed)
-        arrived: dict[tuple[int, int], DecodeResult] = {}
 
         results: list[SeriesResult] = []
         for number, group in enumerate(groups):

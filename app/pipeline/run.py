@@ -10,11 +10,13 @@ runs no model: thumbnails, capture times and scores come from the catalog.
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
 from pathlib import Path
 
 from app import heap
@@ -22,6 +24,7 @@ from app.catalog import Catalog, CatalogError, RunStatus
 from app.grouping import GROUPING_VERSION, GroupingParams, GroupItem, group_series
 from app.options import CullOptions, ScorerName
 from app.photos import scan_folder
+from app.photos.tasks import ScoringTask
 from app.photos.workers import WorkerPool, default_workers
 from app.pipeline.context import RunContext
 from app.pipeline.decisions import apply_automatic_decisions
@@ -35,8 +38,12 @@ from app.pipeline.results import (
     SeriesResult,
     Stage,
 )
-from app.scoring import Scorer, create_scorer
+from app.scoring import PreparingScorer, Scorer, create_scorer
 from app.series_kinds import assign_kinds
+
+# How long reading waits for ``auto`` to decide between FGAesQ and the technical scorer, so
+# the technical scorer's work can share the reading decode.
+EARLY_CHOICE_S = 1.5
 
 
 def run_cull(
@@ -82,6 +89,7 @@ class CullRun:
         self.scorer: Scorer | None = None
         self._temp_dir: tempfile.TemporaryDirectory | None = None
         self._folder_sidecars = None  # FolderSidecars, made on first use
+        self._faces_ok: bool | None = None  # whether faces can be analysed here, once known
         self._present_sidecars: set[Path] = set()  # the .xmp files the scan listed
 
     # -- the run ------------------------------------------------------------------------
@@ -189,7 +197,8 @@ class CullRun:
         run.pool = WorkerPool(
             min(self.options.workers or default_workers(), max(1, len(scan.photos)))
         )
-        photos = Inventory(run).load_or_read(scan.photos)
+        scoring = functools.partial(self._scoring_while_reading, choice)
+        photos = Inventory(run, scoring).load_or_read(scan.photos)
         if run.cancelled:
             return
         self._present_sidecars = scan.sidecars
@@ -245,12 +254,29 @@ class CullRun:
 
     def _faces_possible(self) -> bool:
         """Whether faces can be analysed here (if not, the run says why, once)."""
-        from app.faces import faces_problem
+        if self._faces_ok is None:
+            from app.faces import faces_problem
 
-        problem = faces_problem()
-        if problem:
-            self.run.note(f"Faces are not checked: {problem}")
-        return problem is None
+            problem = faces_problem()
+            if problem:
+                self.run.note(f"Faces are not checked: {problem}")
+            self._faces_ok = problem is None
+        return self._faces_ok
+
+    def _scoring_while_reading(self, choice: Future) -> ScoringTask | None:
+        """The scorer's per-photo work, to do in the decode that reads each photo for grouping
+        (one decode per photo instead of two), when the scorer is known by then and can work
+        photo by photo (the technical scorer; FGAesQ compares frames, after grouping)."""
+        if self.scorer is None and self.options.scorer is ScorerName.AUTO:
+            try:
+                choice.result(timeout=EARLY_CHOICE_S)  # offline, auto decides in well under it
+            except FuturesTimeout:
+                return None
+        scorer = self._take_scorer(choice)
+        if not isinstance(scorer, PreparingScorer):
+            return None
+        faces = self.options.faces and self._faces_possible()
+        return ScoringTask(0, Path(), scorer.input_size, scorer.prepare, faces)
 
     def _group(self, photos: list[PhotoState]) -> tuple[list[list[PhotoState]], Grouping]:
         """Series of the run's photos with their kinds, and their catalog ids.
