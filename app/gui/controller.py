@@ -10,8 +10,10 @@ widgets subscribe.  Tests drive it without a window.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer
@@ -84,7 +86,7 @@ class CullController(QObject):
         self._series_by_id: dict[int, SeriesItem] = {}
         self._series_of_photo: dict[int, int] = {}
         self._counts = ShootCounts()
-        self._loaded_once = False
+        self._catalog_future: Future[Catalog] | None = None  # opening since ``start``
 
         self.series_model = SeriesListModel(thumbnails, settings.thumbnail_size.value, self)
         self.series_proxy = SeriesFilterProxy(self)
@@ -113,19 +115,31 @@ class CullController(QObject):
         self.ranking = RankingNotice(self)
 
     def start(self) -> None:
-        """Say what went wrong while loading the preferences, show the series grid."""
+        """Say what went wrong while loading the preferences, show the series grid, and
+        open the catalog in the background (its schema checks and upgrades would stall
+        the window if the first folder opened it)."""
         for problem in self.settings.load_errors:
             self.bus.error.emit("Preferences", problem)
         self.set_view(View.SERIES)
         self._announce_filters()
+        self._opening = ThreadPoolExecutor(1, thread_name_prefix="fgaesq-catalog")
+        self._catalog_future = self._opening.submit(
+            Catalog.open, self.catalog_path, check_integrity=False
+        )
+        self._opening.shutdown(wait=False)
 
     # -- folders ---------------------------------------------------------------------------
 
     def open_catalog(self) -> Catalog | None:
+        """The catalog (opened in the background since ``start``; waited for if a folder
+        comes sooner).  The pipeline checks integrity on every run; the window must not."""
         if self.catalog is None:
+            future, self._catalog_future = self._catalog_future, None
             try:
-                # the pipeline checks integrity on every run; the window must open at once
-                self.catalog = Catalog.open(self.catalog_path, check_integrity=False)
+                if future is not None:
+                    self.catalog = future.result()
+                else:
+                    self.catalog = Catalog.open(self.catalog_path, check_integrity=False)
             except CatalogError as exc:
                 self.bus.error.emit("Catalog", str(exc))
                 return None
@@ -147,7 +161,7 @@ class CullController(QObject):
         self._series_by_id, self._series_of_photo = {}, {}
         self._counts = ShootCounts()
         self.compare_choice, self.missing = [], set()
-        self.last_result, self._loaded_once = None, False
+        self.last_result = None
         self._set_series([])
         self._select(-1, -1)
         self.settings.add_recent_folder(folder)
@@ -613,6 +627,10 @@ class CullController(QObject):
         self.details.shutdown()
         self.files.shutdown()
         self.thumbnails.shutdown()
+        if self.catalog is None and self._catalog_future is not None:
+            with contextlib.suppress(CatalogError):  # opened and never used: close it too
+                self.catalog = self._catalog_future.result()
+            self._catalog_future = None
         if self.catalog is not None:
             self.catalog.close()
             self.catalog = None
