@@ -126,9 +126,6 @@ class FolderLibrary:
             item.frames = [self.with_details(f) for f in item.frames]
         return series
 
-    def decision(self, photo_id: int) -> DecisionState:
-        return self.catalog.decision(photo_id)
-
     def set_decision(self, photo_id: int, **marks) -> tuple[DecisionState, DecisionState]:
         """Apply the user's marks now (a crash loses nothing); return (before, after)."""
         before = self.catalog.set_decision(photo_id, source=DecisionSource.USER, **marks)
@@ -136,9 +133,6 @@ class FolderLibrary:
 
     def restore(self, photo_id: int, state: DecisionState) -> None:
         self.catalog.restore_decision(photo_id, state)
-
-    def decisions(self, photo_ids: Iterable[int]) -> dict[int, DecisionState]:
-        return self.catalog.decisions(photo_ids)
 
     def _models_of(self, members: list[SeriesMember]) -> dict[int, str]:
         """Which model gave each photo the score shown (its newest score, whichever model);

@@ -28,10 +28,6 @@ class KeyedListView(QListView):
         super().setModel(model)
         self.selectionModel().currentChanged.connect(self._on_current)
 
-    def current_id(self) -> int:
-        idx = self.currentIndex()
-        return idx.data(Role.Id) if idx.isValid() else -1
-
     def index_of(self, key: int) -> QModelIndex:
         row = self.model().row_of(key)
         return self.model().index(row, 0) if row >= 0 else QModelIndex()
