@@ -162,10 +162,17 @@ def window(qtbot, gui_env, folder):  # noqa: F811
     win.shutdown()
 
 
+def written(window) -> None:
+    """Wait until every decision made in ``window`` is in the catalog (they are written on
+    a worker thread, so the GUI thread never waits for a cull's transaction)."""
+    window.controller.decisions.writer.wait()
+
+
 def catalog_decisions(catalog_path, window):
     """What the catalog file holds for every photo the window shows."""
     from app.catalog import Catalog
 
+    written(window)
     with Catalog.open(catalog_path) as catalog:
         return catalog.decisions(f.photo_id for s in window.controller.series() for f in s.frames)
 

@@ -16,6 +16,7 @@ from gui_fixtures import (  # noqa: F401
     questions,
     settle,
     window,
+    written,
 )
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
@@ -165,6 +166,7 @@ def test_write_xmp_and_xmp_on_every_decision(qtbot, window):  # noqa: F811
     window.settings.set("xmp_on_decision", True)
     press(qtbot, window, Qt.Key.Key_5)
     press(qtbot, window, Qt.Key.Key_P)
+    written(window)  # the sidecar follows the decision on the catalog writer's thread
     assert read_marks(sidecar).rating == 5
 
 

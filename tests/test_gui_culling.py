@@ -569,3 +569,25 @@ def test_compare_captions_keep_every_mark_at_1024_by_700(qtbot, gui_env, folder)
     assert layout.name_text.endswith(".jpg") and "…" in layout.name_text
     assert layout.tail_text == "BEST   " + f"{frame.score:.2f}"
     win.shutdown()
+
+
+def test_a_decision_never_waits_for_the_catalogs_write_lock(qtbot, window, gui_env):  # noqa: F811
+    import sqlite3
+
+    from gui_fixtures import catalog_decisions
+
+    controller = window.controller
+    controller.set_view(View.LOUPE)
+    frame = controller.current_frame()
+    other = sqlite3.connect(gui_env, timeout=1, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # as a cull storing a batch of photos holds it
+    try:
+        press(qtbot, window, Qt.Key.Key_X)  # returns: the write waits on its own thread
+        assert controller.frame(frame.photo_id).decision.flag is Flag.REJECT, "shown at once"
+        assert controller.decisions.writer.busy()
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    state = catalog_decisions(gui_env, window)[frame.photo_id]
+    assert state.flag is Flag.REJECT and state.is_user
+    assert controller.frame(frame.photo_id).decision == state, "the catalog's state shown"

@@ -269,6 +269,7 @@ class CullController(QObject):
         decode runs."""
         return (
             self.job is not None
+            or self.decisions.writer.busy()
             or self.loader.busy()
             or self.details.busy()
             or self.files.busy()
@@ -345,13 +346,15 @@ class CullController(QObject):
     def counts(self) -> ShootCounts:
         return self._counts
 
-    def show_decision(self, photo_id: int, state: DecisionState) -> None:
-        """A decision reached the catalog: show it everywhere, announce it."""
-        self.loader.invalidate()  # a catalog read under way started before it
+    def show_decision(self, photo_id: int, state: DecisionState, written: bool = True) -> None:
+        """Show a decision everywhere: at once when made, again when the catalog holds it
+        (``written``; then it is announced)."""
+        self.loader.invalidate()  # a catalog read under way may predate it
         frame = self.frame(photo_id)
-        if frame is not None:
+        if frame is not None and frame.decision != state:
             self._replace_frame(dataclasses.replace(frame, decision=state))
-        self.bus.decision_changed.emit(photo_id)
+        if written:
+            self.bus.decision_changed.emit(photo_id)
 
     def mark_missing(self, changed: dict[int, bool]) -> None:
         """Photos gone from disk (True) or back again (False)."""
@@ -622,6 +625,7 @@ class CullController(QObject):
     def shutdown(self) -> None:
         """Stop the cull and the readers, close the catalog (decisions are already saved)."""
         self.stop_cull(wait=True)
+        self.decisions.shutdown()
         self.ranking.shutdown()
         self.loader.shutdown()
         self.details.shutdown()

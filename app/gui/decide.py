@@ -1,9 +1,9 @@
 """The photographer's decisions from the keyboard: flags, stars, labels, accepting the
 model's pick, auto-advance, and undo that shows what it undid.
 
-:class:`DecisionKeys` writes each decision to the catalog at once through an undoable
-:class:`~app.gui.decisions.DecisionCommand` and tells the controller, which updates every
-view of the photo.
+:class:`DecisionKeys` shows each decision at once and writes it to the catalog through an
+undoable :class:`~app.gui.decisions.DecisionCommand` on the catalog writer's thread; the
+controller updates every view of the photo.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 
-from app.catalog import DecisionState, Flag
+from app.catalog import Flag
 from app.gui import decisions
 from app.gui.commands import command
 from app.gui.items import plural
@@ -28,6 +28,8 @@ class DecisionKeys(QObject):
         self.settings = controller.settings
         self.bus = controller.bus
         self.undo_stack = decisions.new_undo_stack(self)
+        self.writer = decisions.CatalogWriter(self)
+        self.writer.failed.connect(lambda message: self.bus.error.emit("Catalog", message))
         commands = controller.commands
         commands.register(self)
         self.undo_stack.canUndoChanged.connect(commands.get("undo").set_available)
@@ -102,12 +104,17 @@ class DecisionKeys(QObject):
             self.controller.advance(1)
 
     def _push(self, changes: list[tuple[int, dict]], text: str) -> None:
+        controller = self.controller
+        shown = {pid: controller.frame(pid).decision for pid, _marks in changes}
         self.undo_stack.push(
-            decisions.DecisionCommand(self.controller.library, changes, text, self._applied)
+            decisions.DecisionCommand(
+                controller.library, self.writer, changes, shown, text, controller.show_decision
+            )
         )
 
-    def _applied(self, photo_id: int, state: DecisionState) -> None:
-        self.controller.show_decision(photo_id, state)
+    def shutdown(self) -> None:
+        """Every decision made is in the catalog before it closes."""
+        self.writer.wait()
 
     @command("Undo", keys=("Ctrl+Z",))
     def undo(self) -> None:

@@ -63,9 +63,26 @@ class FolderFiles(QObject):
             )
 
     def _on_decision(self, photo_id: int) -> None:
+        """A decision is in the catalog: its sidecar follows at once when asked to, on the
+        catalog writer's thread, after the decision."""
         self.unwritten.add(photo_id)
-        if self.settings.xmp_on_decision.value:
-            self.write_sidecars([photo_id], quiet=True)
+        controller = self.controller
+        if not self.settings.xmp_on_decision.value or photo_id in controller.missing:
+            return
+        if controller.catalog is None or controller.library is None:
+            return
+        catalog, root = controller.catalog, controller.library.root
+        scheme, style = self.settings.xmp_scheme.value, self.settings.sidecar_style.value
+
+        def write() -> tuple[int, list]:
+            return fileops.write_sidecars(catalog, root, scheme, style, [photo_id])
+
+        def written(result: tuple[int, list]) -> None:
+            self.unwritten.discard(photo_id)
+            for problem in result[1]:
+                self.bus.error.emit(problem.path, problem.error)
+
+        controller.decisions.writer.submit(write, written)
 
     @command("Write XMP sidecars", keys=("Ctrl+S",), tip="Write XMP")
     def write_xmp(self) -> None:
@@ -89,6 +106,7 @@ class FolderFiles(QObject):
         controller = self.controller
         if controller.library is None or controller.catalog is None:
             return 0
+        controller.decisions.writer.wait()  # every decision made is in what is written
 
         scheme = scheme or self.settings.xmp_scheme.value
         wanted = controller.photo_ids() if photo_ids is None else list(photo_ids)
@@ -135,6 +153,7 @@ class FolderFiles(QObject):
         controller = self.controller
         if controller.library is None or controller.catalog is None:
             return 0
+        controller.decisions.writer.wait()  # every reject made counts
         target = target or self.rejects_folder()
         rejects = fileops.rejects_to_move(controller.catalog, controller.library.root)
         if not rejects.photos:
@@ -158,6 +177,7 @@ class FolderFiles(QObject):
         controller = self.controller
         if controller.catalog is None:
             return
+        controller.decisions.writer.wait()
         restored, problems = fileops.undo_move(controller.catalog, self.rejects_folder())
         for problem in problems:
             self.bus.error.emit(problem.path, problem.error)

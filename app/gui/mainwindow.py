@@ -279,6 +279,8 @@ class MainWindow(QMainWindow):
         """Before closing: offer to write the sidecars of decisions not in them yet.
         False when the photographer chose to stay."""
         files = self.controller.files
+        if self.controller.catalog is not None:
+            self.controller.decisions.writer.wait()  # decisions still on their way count
         unwritten = files.unwritten_count()
         if not unwritten or self.settings.xmp_on_decision.value or self.controller.catalog is None:
             return True
