@@ -862,3 +862,13 @@ def test_a_stopped_run_ends_cleanly_and_leaves_no_worker_behind(tmp_path: Path, 
             assert sqlite3.connect(tmp_path / "catalog.sqlite3").execute(
                 "PRAGMA integrity_check"
             ).fetchone() == ("ok",)
+
+
+@needs_fifo
+def test_a_fifo_in_place_of_the_settings_file_never_blocks_the_window(tmp_path: Path, monkeypatch):
+    from app.gui.settings import Settings
+
+    monkeypatch.setenv("FGAESQ_CULL_CONFIG_DIR", str(tmp_path))
+    os.mkfifo(tmp_path / "settings.json")
+    settings = Settings()
+    assert any("settings.json" in problem for problem in settings.load_errors)

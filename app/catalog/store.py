@@ -539,9 +539,10 @@ class Catalog:
             session.execute(statement, rows)
 
     def scores(
-        self, photo_ids: Iterable[int], model: str, weights_id: str
+        self, photo_ids: Iterable[int], model: str | None, weights_id: str | None
     ) -> dict[int, ScoreRecord]:
-        """Stored scores of these photos for one model and weights (missing ones are absent)."""
+        """Stored scores of these photos for one model and weights, or (None) each photo's
+        newest score of any model; photos without one are absent."""
         with self._read() as session:
             return _newest_scores(session, list(photo_ids), model, weights_id)
 

@@ -23,11 +23,12 @@ from typing import Any
 import platformdirs
 from PySide6.QtCore import QObject, Signal
 
-from app.fileio import atomic_write
+from app.fileio import atomic_write, read_regular
 from app.options import CullOptions, OptionError, default_of, option_fields
 
 APP_NAME = "fgaesq-cull"
 MAX_RECENT = 10
+MAX_SETTINGS_BYTES = 1024 * 1024
 THUMBNAIL_MIN, THUMBNAIL_MAX = 96, 640
 
 
@@ -220,10 +221,11 @@ class Settings(QObject):
         if not self.path.exists():
             return
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            # a FIFO or a huge file in the settings folder must not hang or flood the start
+            data = json.loads(read_regular(self.path, MAX_SETTINGS_BYTES).decode("utf-8"))
             if not isinstance(data, dict):
                 raise ValueError("not a JSON object")
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
             self.load_errors.append(f"{self.path}: unreadable settings ({exc}); using defaults")
             return
         if "decode_workers" in data and "workers" not in data:  # the name before 0.2
