@@ -28,7 +28,13 @@ _CRASH_MESSAGE = "the decoder crashed on this file (damaged or hostile data)"
 
 
 def default_workers() -> int:
-    return max(1, min(os.cpu_count() or 1, 8))
+    """One decoding process per core the process may use: decoding is the cull's limit, and
+    a 16-core machine feeding a GPU needs all of them."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on macOS or Windows
+        cores = os.cpu_count() or 1
+    return max(1, cores)
 
 
 class WorkerPool:
@@ -36,7 +42,7 @@ class WorkerPool:
 
     def __init__(self, workers: int | None = None) -> None:
         # never more processes than cores: more only add start-up time and memory
-        self.workers = max(1, min(workers or default_workers(), os.cpu_count() or 1))
+        self.workers = max(1, min(workers or default_workers(), default_workers()))
         self._executor: ProcessPoolExecutor | None = None
         self._healthy: bool | None = None
 
