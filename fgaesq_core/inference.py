@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,12 +16,14 @@ from .device import autocast, resolve_device
 from .factory import create_model
 from .images import ImageInput, cap_long_side, load_image
 from .model import FGAesQModel, expected_score
-from .regions import image_similarity
+from .regions import ssim_uniform
 from .tokenizer import DiffToken
 from .tokens import Tokens, collate
 
 #: Series modes of ``Scorer.rank_series``.
 SERIES_MODES = ("pairwise", "reference")
+#: Draws averaged per scored input whose tokens are sampled (see docs/model.md, "Draws").
+DEFAULT_DRAWS = 4
 _THUMB = 64
 
 
@@ -36,16 +38,31 @@ class SeriesRanking:
 class Scorer:
     """Scores images and ranks burst series with one FGAesQ model.
 
+    Inputs whose tokens are drawn at random (images over the token budget, and every
+    pair) are tokenised ``draws`` times from content-seeded generators and their scores
+    averaged: an estimate of the released model's expected score whose spread shrinks
+    with the square root of ``draws``, and the same every time for the same photo.
+
     Args:
         model: the model (moved to ``device``; scored in eval mode, its mode restored after).
         device: where the model runs.
         weights_id: identifies the weights (``"fgaesq:<sha256[:12]>"``).
+        draws: tokenisations averaged per sampled input (at least 1).
     """
 
-    def __init__(self, model: FGAesQModel, device: torch.device, weights_id: str):
+    def __init__(
+        self,
+        model: FGAesQModel,
+        device: torch.device,
+        weights_id: str,
+        draws: int = DEFAULT_DRAWS,
+    ):
+        if draws < 1:
+            raise ValueError(f"draws must be at least 1, got {draws}")
         self.model = model.to(device)
         self.device = device
         self.weights_id = weights_id
+        self.draws = draws
         self.tokenizer = DiffToken(model.config.tokenizer, device=device)
 
     @property
@@ -65,21 +82,41 @@ class Scorer:
         Raises:
             ImageInputError: an image cannot be read (the message names it).
         """
-        tokens = (self.tokenizer.tokenize(load_image(img)) for img in images)
-        return self.score_tokens(tokens, batch_size)
+        groups = (self.tokenizer.samples(load_image(img), self.draws) for img in images)
+        return self.score_groups(groups, batch_size)
 
-    def score_tokens(self, tokens, batch_size: int = 16) -> list[float]:
-        """Scores for an iterable of unbatched Tokens, ``batch_size`` per forward pass."""
-        out: list[float] = []
+    def score_groups(self, groups: Iterable[list[Tokens]], batch_size: int = 16) -> list[float]:
+        """The mean score of each group of token sets (the draws of one input), in order.
+
+        Groups are consumed lazily; token sets are batched across group borders.
+        """
+        sums: list[float] = []
+        counts: list[int] = []
         batch: list[Tokens] = []
-        for item in tokens:
-            batch.append(item)
-            if len(batch) == batch_size:
-                out.extend(self._forward(batch))
-                batch = []
+        owners: list[int] = []
+
+        def flush() -> None:
+            for owner, value in zip(owners, self._forward(batch), strict=True):
+                sums[owner] += value
+                counts[owner] += 1
+            batch.clear()
+            owners.clear()
+
+        for group in groups:
+            sums.append(0.0)
+            counts.append(0)
+            for tokens in group:
+                batch.append(tokens)
+                owners.append(len(sums) - 1)
+                if len(batch) == batch_size:
+                    flush()
         if batch:
-            out.extend(self._forward(batch))
-        return out
+            flush()
+        return [total / n for total, n in zip(sums, counts, strict=True)]
+
+    def score_tokens(self, tokens: Iterable[Tokens], batch_size: int = 16) -> list[float]:
+        """Scores for an iterable of unbatched Tokens, ``batch_size`` per forward pass."""
+        return self.score_groups(([item] for item in tokens), batch_size)
 
     @torch.inference_mode()
     def _forward(self, batch: list[Tokens]) -> list[float]:
@@ -136,11 +173,13 @@ class Scorer:
     def _pairwise(self, frames: list[Image.Image], batch_size: int) -> list[float]:
         pairs = list(itertools.combinations(range(len(frames)), 2))
 
-        def tokens():
+        def groups():
             for i, j in pairs:
-                yield from self.tokenizer.tokenize_pair_both(frames[i], frames[j])
+                draws = self.tokenizer.pair_samples(frames[i], frames[j], self.draws)
+                yield [first for first, _ in draws]
+                yield [second for _, second in draws]
 
-        flat = self.score_tokens(tokens(), batch_size)
+        flat = self.score_groups(groups(), batch_size)
         per_frame: list[list[float]] = [[] for _ in frames]
         for k, (i, j) in enumerate(pairs):
             per_frame[i].append(flat[2 * k])
@@ -153,11 +192,16 @@ class Scorer:
         others = similarity[ref].clone()
         others[ref] = -float("inf")
         nearest = int(others.argmax())
-        tokens = (
-            self.tokenizer.tokenize_pair(frame, frames[nearest if i == ref else ref])
+        groups = (
+            [
+                t
+                for (t,) in self.tokenizer.pair_samples(
+                    frame, frames[nearest if i == ref else ref], self.draws, both=False
+                )
+            ]
             for i, frame in enumerate(frames)
         )
-        return self.score_tokens(tokens, batch_size)
+        return self.score_groups(groups, batch_size)
 
     def similarity_matrix(self, frames: list[Image.Image]) -> torch.Tensor:
         """SSIM between every two frames on small thumbnails (n, n), one batched call."""
@@ -166,7 +210,7 @@ class Scorer:
         ).to(self.device)
         n = len(frames)
         ii, jj = torch.triu_indices(n, n, offset=1)
-        sims = image_similarity(thumbs[ii], thumbs[jj], self.config.tokenizer.ssim_win_size)
+        sims = ssim_uniform(thumbs[ii], thumbs[jj], self.config.tokenizer.ssim_win_size)
         out = torch.eye(n, device=self.device)
         out[ii, jj] = sims.to(out.dtype)
         out[jj, ii] = sims.to(out.dtype)
@@ -193,6 +237,7 @@ def load_model(
     weights: str | Path | None = "fgaesq",
     config: str | Path | ModelConfig | None = None,
     device: str | torch.device = "auto",
+    draws: int = DEFAULT_DRAWS,
 ) -> Scorer:
     """Load weights and return a ready Scorer.
 
@@ -203,6 +248,7 @@ def load_model(
         config: architecture; None takes the weights' own (``vit-b-16`` for the
             released weights, the stored config of a project checkpoint).
         device: ``"auto"`` (cuda, then mps, then cpu), ``"cpu"``, ``"cuda"``, ``"mps"``.
+        draws: tokenisations averaged per sampled input (see ``Scorer``).
 
     Returns:
         A Scorer with ``.score``, ``.rank_series``, ``.device`` and ``.weights_id``.
@@ -214,4 +260,4 @@ def load_model(
     """
     dev = resolve_device(device)
     model = create_model(config, pretrained=weights)
-    return Scorer(model, dev, model.weights_id)
+    return Scorer(model, dev, model.weights_id, draws=draws)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from pytorch_msssim import ssim
 
 
 def pad_to_multiple(x: torch.Tensor, size: int) -> torch.Tensor:
@@ -13,18 +12,27 @@ def pad_to_multiple(x: torch.Tensor, size: int) -> torch.Tensor:
     return F.pad(x, (0, (-w) % size, 0, (-h) % size))
 
 
-def pad_or_crop(x: torch.Tensor, size: int) -> torch.Tensor:
-    """Fit ``x`` to a multiple of ``size``: crop when that loses fewer pixels than padding adds.
+def fitted_size(h: int, w: int, size: int) -> tuple[int, int]:
+    """Height and width after ``pad_or_crop``: multiples of ``size``.
 
-    The pixel counts are the released rule's: the product of the per-axis remainders
-    (a zero remainder counts as 1) for cropping and of the per-axis paddings (zero
-    counts as 1) for padding.
+    Cropping is chosen when it loses fewer pixels than padding adds, counted by the
+    released rule: the product of the per-axis remainders (a zero remainder counts as 1)
+    for cropping, and of the per-axis paddings (zero counts as 1) for padding.
     """
-    h, w = x.shape[-2:]
     crop = max(h % size, 1) * max(w % size, 1)
     pad = (((-h) % size) or 1) * (((-w) % size) or 1)
     if pad > crop:
-        return x[..., : h - h % size, : w - w % size]
+        return h - h % size, w - w % size
+    return h + (-h) % size, w + (-w) % size
+
+
+def pad_or_crop(x: torch.Tensor, size: int) -> torch.Tensor:
+    """Fit ``x`` to a multiple of ``size``, cropping or zero-padding right and bottom
+    (``fitted_size`` decides which)."""
+    h, w = x.shape[-2:]
+    fh, fw = fitted_size(h, w, size)
+    if fh <= h and fw <= w:
+        return x[..., :fh, :fw]
     return pad_to_multiple(x, size)
 
 
@@ -55,13 +63,44 @@ def detail_energy(x: torch.Tensor, size: int) -> torch.Tensor:
     return F.avg_pool2d(energy, size, stride=size).flatten()
 
 
+def ssim_uniform(a: torch.Tensor, b: torch.Tensor, win_size: int = 7) -> torch.Tensor:
+    """SSIM of each image pair in two (N, C, H, W) batches in [0, 1], averaged over channels.
+
+    The released tokenizer's SSIM, scikit-image's ``structural_similarity`` with its
+    defaults and ``data_range=1``: a uniform ``win_size`` window, sample covariance
+    (N / (N - 1)), K1 = 0.01, K2 = 0.03, the mean over the window positions that lie
+    inside the image, per channel.  pytorch-msssim uses a Gaussian window and population
+    variances, which moves 3 % of the regions across the top-half boundary that the pair
+    tokenizer draws from (see docs/model.md), hence this small batched version.
+
+    Returns:
+        (N,) similarities, float32, on the inputs' device.
+    """
+    if a.shape[0] == 0:
+        return torch.zeros(0, device=a.device)
+    x, y = a.float(), b.float()
+    n = win_size * win_size
+    cov_norm = n / (n - 1)
+
+    def mean(t: torch.Tensor) -> torch.Tensor:
+        return F.avg_pool2d(t, win_size, stride=1)
+
+    mx, my = mean(x), mean(y)
+    vx = cov_norm * (mean(x * x) - mx * mx)
+    vy = cov_norm * (mean(y * y) - my * my)
+    vxy = cov_norm * (mean(x * y) - mx * my)
+    c1, c2 = 0.01**2, 0.03**2
+    s = ((2 * mx * my + c1) * (2 * vxy + c2)) / ((mx * mx + my * my + c1) * (vx + vy + c2))
+    return s.flatten(2).mean(2).mean(1)
+
+
 def region_difference(
     a: torch.Tensor, b: torch.Tensor, size: int, win_size: int = 7
 ) -> torch.Tensor:
     """Per-region dissimilarity 1 - SSIM of two [0, 1] images over their overlapping grid.
 
     Both images must already be multiples of ``size``.  All regions go through one
-    batched pytorch-msssim call on the tensors' device.
+    batched SSIM call on the tensors' device.
 
     Args:
         a: (3, Ha, Wa) image in [0, 1].
@@ -78,17 +117,29 @@ def region_difference(
     if rows == 0 or cols == 0:
         return torch.zeros(rows, cols, device=a.device)
     h, w = rows * size, cols * size
-    ra = to_patches(a[:, :h, :w].float(), size)
-    rb = to_patches(b[:, :h, :w].float(), size)
-    sim = ssim(ra, rb, data_range=1.0, size_average=False, win_size=win_size)
-    return (1.0 - sim).clamp(0.0, 1.0).reshape(rows, cols)
+    ra = to_patches(a[:, :h, :w], size)
+    rb = to_patches(b[:, :h, :w], size)
+    return (1.0 - ssim_uniform(ra, rb, win_size)).clamp(0.0, 1.0).reshape(rows, cols)
 
 
-def image_similarity(a: torch.Tensor, b: torch.Tensor, win_size: int = 7) -> torch.Tensor:
-    """SSIM of each image pair in two (N, 3, H, W) batches in [0, 1]; one batched call."""
-    if a.shape[0] == 0:
-        return torch.zeros(0, device=a.device)
-    return ssim(a.float(), b.float(), data_range=1.0, size_average=False, win_size=win_size)
+def paired_region_difference(
+    a: torch.Tensor, b: torch.Tensor, size: int, win_size: int = 7
+) -> torch.Tensor:
+    """1 - SSIM of regions paired by their row-major index, the released pairing.
+
+    Both images are cut to their common height; the regions of each are listed
+    row-major over its own width, and the k-th region of one is compared with the k-th
+    of the other, for as many as both have.  With equal widths that is the overlap
+    grid; with unequal widths the pairs are shifted, as in the release.
+
+    Returns:
+        (m,) differences in [0, 1], m = the smaller region count of the two crops.
+    """
+    h = min(a.shape[1], b.shape[1]) // size * size
+    ra = to_patches(a[:, :h], size)
+    rb = to_patches(b[:, :h], size)
+    m = min(len(ra), len(rb))
+    return (1.0 - ssim_uniform(ra[:m], rb[:m], win_size)).clamp(0.0, 1.0)
 
 
 def descending_order(primary: torch.Tensor, secondary: torch.Tensor | None = None) -> torch.Tensor:

@@ -6,7 +6,9 @@ pixels; the values are formulas or a seeded ``torch.Generator`` walked in sorted
 
 from __future__ import annotations
 
+import contextlib
 import math
+from collections.abc import Iterator
 
 import numpy as np
 import torch
@@ -90,3 +92,18 @@ def synthetic_image(seed: int, size: tuple[int, int]) -> Image.Image:
     box = (slice(h // 4, h // 4 + max(1, h // 5)), slice(w // 2, w // 2 + max(1, w // 6)))
     img[box] = (250.0, 240.0, 30.0 * (seed % 8))
     return Image.fromarray(np.clip(np.round(img), 0, 255).astype(np.uint8), "RGB")
+
+
+@contextlib.contextmanager
+def single_thread() -> Iterator[None]:
+    """Run torch on one CPU thread inside the block.
+
+    Tokenisation is many small tensor operations; on shared, loaded cores the intra-op
+    thread pool spends more time waiting than working (measured: 40x slower).
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)

@@ -1,22 +1,31 @@
-"""DiffToken: difference-preserved mixed-resolution tokenisation, made deterministic.
+"""DiffToken: difference-preserved mixed-resolution tokenisation, as the model was trained.
 
 Single images up to the token budget are tokenised at native resolution.  Larger images
 and pairs are cut into 32x32 regions: a few regions keep four 16x16 fine tokens, the
-rest are bicubic-downscaled to one coarse token.  Where the released code draws at
-random, this module decides by a fixed criterion (see docs/model.md):
+rest are bicubic-downscaled to one coarse token.
 
-- fine regions of a single image: highest gradient energy;
-- fine regions of a pair: highest 1 - SSIM against the reference, from the decisive
-  set (the regions above the ``importance_threshold`` percentile);
-- tokens over budget: the least important coarse tokens (native path: least detailed
-  patches) are dropped, never the class slot;
-- pair alignment: both images resized to the larger long side.
-Ties are broken by detail, then by region index.
+Which regions stay fine, and which tokens go when there are too many, is drawn at
+random from the released code's distribution (``sampling="release"``, the default; see
+``fgaesq_core.sampling``):
+
+- single image: fine regions uniformly at random;
+- pair: fine regions uniformly from the top half of the regions by 1 - SSIM against the
+  other image; regions without a counterpart get a uniformly random importance;
+- over budget: uniformly random non-class tokens are dropped;
+- pair alignment: both images brought to the larger width or the larger height, by a
+  coin flip.
+
+Every draw comes from a ``torch.Generator``.  Without one, the generator is seeded from
+the image content, so a photo always gets the same tokens (``samples`` gives K
+independent content-seeded draws); training passes its own per step.  The opt-in
+``sampling="deterministic"`` keeps the most detailed (single) or most changed (pair)
+regions and drops the least important coarse tokens instead.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -27,13 +36,38 @@ from .config import TokenizerConfig
 from .regions import (
     descending_order,
     detail_energy,
+    fitted_size,
     pad_or_crop,
     pad_to_multiple,
+    paired_region_difference,
     region_difference,
     split_fine,
     to_patches,
 )
+from .sampling import (
+    choose_from_top,
+    choose_uniform,
+    coin,
+    content_digest,
+    drop_to_budget,
+    seeded_generator,
+    uniform,
+)
 from .tokens import PAD_POS, Tokens
+
+
+@dataclass(frozen=True)
+class _PairView:
+    """One alignment of a pair: both images normalised, and their region differences.
+
+    ``difference`` holds the first ``len(difference)`` entries of each image's region
+    importance; the rest of each image's regions have no counterpart.
+    """
+
+    normed: tuple[torch.Tensor, torch.Tensor]
+    sizes: tuple[tuple[int, int], tuple[int, int]]
+    regions: tuple[int, int]
+    difference: tuple[torch.Tensor, torch.Tensor]
 
 
 class DiffToken:
@@ -50,67 +84,202 @@ class DiffToken:
         self._mean = torch.tensor(self.config.mean).view(3, 1, 1)
         self._std = torch.tensor(self.config.std).view(3, 1, 1)
 
+    @property
+    def release(self) -> bool:
+        """True when choices are drawn at random as in the released code."""
+        return self.config.sampling == "release"
+
     # ----------------------------------------------------------------- public API
-    def tokenize(self, image: Image.Image) -> Tokens:
+    def tokenize(self, image: Image.Image, generator: torch.Generator | None = None) -> Tokens:
         """Tokenise one image on its own (the released single-image path, no upscaling).
 
         Args:
-            image: an RGB PIL image.
+            image: a PIL image (converted to RGB).
+            generator: the random source of the draw; None seeds one from the image
+                content (draw 0 of ``samples``).  Unused when nothing is drawn.
 
         Returns:
             Unbatched Tokens padded to ``max_tokens``.
         """
-        pixels = to_tensor(_rgb(image))
-        normed = self.normalise(pixels)
+        return self.samples(image, 1, generator)[0]
+
+    def samples(
+        self, image: Image.Image, draws: int, generator: torch.Generator | None = None
+    ) -> list[Tokens]:
+        """``draws`` independent tokenisations of one image, content-seeded.
+
+        Images whose tokens involve no draw (at most ``max_tokens - 1`` patches, or
+        ``sampling="deterministic"``) give a list of one.
+
+        Args:
+            image: a PIL image.
+            draws: how many draws at most.
+            generator: one explicit random source for all draws instead of content seeds.
+        """
+        image = _rgb(image)
+        normed = self.normalise(to_tensor(image))
+        if not self.is_sampled(image.size):
+            return [self._single(normed, image.size, None)]
+        if generator is not None:
+            return [self._single(normed, image.size, generator) for _ in range(draws)]
+        digest = content_digest(image)
+        return [
+            self._single(normed, image.size, seeded_generator(digest, draw=k)) for k in range(draws)
+        ]
+
+    def is_sampled(self, size: tuple[int, int]) -> bool:
+        """Whether a single image of ``size`` (w, h) is tokenised with random draws."""
         p = self.config.patch_size
-        rows, cols = math.ceil(normed.shape[1] / p), math.ceil(normed.shape[2] / p)
-        if rows * cols <= self.config.max_tokens:
-            return self._native(normed, image.size)
-        return self._multiscale(normed, importance=None, image_size=image.size)
+        patches = math.ceil(size[0] / p) * math.ceil(size[1] / p)
+        return self.release and patches >= self.config.max_tokens
 
-    def tokenize_pair(self, target: Image.Image, reference: Image.Image) -> Tokens:
+    def tokenize_pair(
+        self,
+        target: Image.Image,
+        reference: Image.Image,
+        generator: torch.Generator | None = None,
+    ) -> Tokens:
         """Tokenise ``target`` with its fine regions where it differs from ``reference``."""
-        return self.tokenize_pair_both(target, reference)[0]
+        return self.pair_samples(target, reference, 1, generator, both=False)[0][0]
 
-    def tokenize_pair_both(self, first: Image.Image, second: Image.Image) -> tuple[Tokens, Tokens]:
+    def tokenize_pair_both(
+        self,
+        first: Image.Image,
+        second: Image.Image,
+        generator: torch.Generator | None = None,
+    ) -> tuple[Tokens, Tokens]:
         """Tokenise a pair both ways (first against second, second against first).
 
         The region difference is symmetric, so one SSIM pass serves both directions.
+        ``generator`` None seeds from both images' content (draw 0 of ``pair_samples``).
 
         Returns:
             (tokens of ``first``, tokens of ``second``).
         """
-        a_img, b_img = self.align_pair(_rgb(first), _rgb(second))
-        a, b = to_tensor(a_img), to_tensor(b_img)
-        size = self.config.region_size
-        a_fit, b_fit = pad_or_crop(a, size), pad_or_crop(b, size)
-        diff = region_difference(
-            a_fit.to(self.device), b_fit.to(self.device), size, self.config.ssim_win_size
-        ).cpu()
-        out = []
-        for pixels, img in ((a, a_img), (b, b_img)):
-            fitted = pad_or_crop(pixels, size)
-            rows, cols = fitted.shape[1] // size, fitted.shape[2] // size
-            importance = torch.zeros(rows, cols)
-            r, c = min(rows, diff.shape[0]), min(cols, diff.shape[1])
-            importance[:r, :c] = diff[:r, :c]
-            out.append(self._multiscale(self.normalise(pixels), importance.flatten(), img.size))
-        return out[0], out[1]
+        first_tokens, second_tokens = self.pair_samples(first, second, 1, generator)[0]
+        return first_tokens, second_tokens
+
+    def pair_samples(
+        self,
+        first: Image.Image,
+        second: Image.Image,
+        draws: int,
+        generator: torch.Generator | None = None,
+        both: bool = True,
+    ) -> list[tuple[Tokens, ...]]:
+        """``draws`` independent tokenisations of a pair (one when nothing is drawn).
+
+        Content seeds are per direction: the tokens of ``first`` against ``second`` do
+        not depend on the argument order or on whether the other direction is built.
+        An explicit ``generator`` serves the alignment coin, then ``first``, then
+        ``second``, as the released code draws them.
+
+        Args:
+            first, second: the pair.
+            draws: how many draws.
+            generator: one explicit random source instead of content seeds.
+            both: also tokenise ``second`` against ``first``.
+
+        Returns:
+            One tuple per draw: (tokens of ``first``,) or (``first``, ``second``).
+        """
+        first, second = _rgb(first), _rgb(second)
+        views: dict[str, _PairView] = {}
+
+        def view(axis: str) -> _PairView:
+            if axis not in views:
+                views[axis] = self._pair_view(first, second, axis)
+            return views[axis]
+
+        if not self.release:
+            v = view("long")
+            out = [self._pair_tokens(v, 0, None)]
+            if both:
+                out.append(self._pair_tokens(v, 1, None))
+            return [tuple(out)]
+        if generator is not None:
+            results = []
+            for _ in range(draws):
+                v = view("width" if coin(generator) else "height")
+                out = [self._pair_tokens(v, 0, generator)]
+                if both:
+                    out.append(self._pair_tokens(v, 1, generator))
+                results.append(tuple(out))
+            return results
+        da, db = content_digest(first), content_digest(second)
+        results = []
+        for k in range(draws):
+            align = seeded_generator(min(da, db), max(da, db), "align", draw=k)
+            v = view("width" if coin(align) else "height")
+            out = [self._pair_tokens(v, 0, seeded_generator(da, db, draw=k))]
+            if both:
+                out.append(self._pair_tokens(v, 1, seeded_generator(db, da, draw=k)))
+            results.append(tuple(out))
+        return results
 
     def normalise(self, pixels: torch.Tensor) -> torch.Tensor:
         """CLIP normalisation of a (3, H, W) tensor in [0, 1]."""
         return (pixels - self._mean) / self._std
 
-    # ----------------------------------------------------------- pair alignment
-    def align_pair(self, a: Image.Image, b: Image.Image) -> tuple[Image.Image, Image.Image]:
-        """Resize both images to the larger long side, then upsample until both are large.
+    def build_multiscale(
+        self,
+        normed: torch.Tensor,
+        fine_regions: torch.Tensor,
+        kept: torch.Tensor | None,
+        image_size: tuple[int, int],
+    ) -> Tokens:
+        """Multiscale tokens for given choices (replaying recorded draws).
 
-        "Large" means more than the token budget in 16x16 patches (by ``pair_upscale``)
-        and a short side of at least ``min_pair_short_side``; if the two need different
+        Args:
+            normed: the normalised (3, H, W) image, before fitting to the region grid.
+            fine_regions: region indices (row-major) kept at fine scale.
+            kept: indices into the coarse-then-fine token list that stay (ascending),
+                or None to keep all; the class slot is not counted.
+            image_size: (width, height) recorded in the Tokens.
+        """
+        cfg = self.config
+        size, p = cfg.region_size, cfg.patch_size
+        fitted = pad_or_crop(normed, size)
+        rows, cols = fitted.shape[1] // size, fitted.shape[2] // size
+        n_regions = rows * cols
+        regions = to_patches(fitted, size)
+        is_fine = torch.zeros(n_regions, dtype=torch.bool)
+        is_fine[fine_regions] = True
+        fine_idx = torch.nonzero(is_fine).flatten()
+        coarse_idx = torch.nonzero(~is_fine).flatten()
+        coarse = F.interpolate(
+            regions[coarse_idx], size=(p, p), mode="bicubic", align_corners=False
+        )
+        fine = split_fine(regions[fine_idx], p)
+        fine_pos = self._fine_positions(fine_idx, cols) + 1 + n_regions
+        patches = torch.cat([coarse, fine])
+        scale_ids = torch.cat([torch.zeros(len(coarse_idx)), torch.ones(len(fine))]).long()
+        pos_ids = torch.cat([coarse_idx + 1, fine_pos])
+        if kept is None:
+            kept = torch.arange(len(patches))
+        return self._assemble(
+            patches[kept],
+            scale_ids[kept],
+            pos_ids[kept],
+            grids=((rows, cols), (2 * rows, 2 * cols)),
+            fine=tuple(int(i) for i in fine_idx),
+            region_grid=(rows, cols),
+            image_size=image_size,
+        )
+
+    # ----------------------------------------------------------- pair alignment
+    def align_pair(
+        self, a: Image.Image, b: Image.Image, axis: str = "long"
+    ) -> tuple[Image.Image, Image.Image]:
+        """Bring both images to a common width, height or long side, then make them large.
+
+        ``axis`` is ``"width"`` or ``"height"`` (the larger of the two; the released
+        code flips a coin between them) or ``"long"`` (the larger long side).  "Large"
+        means more than the token budget in 16x16 patches (by ``pair_upscale``) and a
+        short side of at least ``min_pair_short_side``; if the two need different
         upsampling, both take the larger factor so their regions stay comparable.
         """
-        long_side = max(max(a.size), max(b.size))
-        a, b = _fit_long_side(a, long_side), _fit_long_side(b, long_side)
+        a, b = _fit_axis(a, b, axis)
         a_big, b_big = self._ensure_large(a), self._ensure_large(b)
         scale_a = max(a_big.width / a.width, a_big.height / a.height)
         scale_b = max(b_big.width / b.width, b_big.height / b.height)
@@ -131,14 +300,64 @@ class DiffToken:
             scale = max(scale, self.config.min_pair_short_side / min(w, h))
         return image.resize((int(w * scale), int(h * scale)), Image.Resampling.LANCZOS)
 
+    def _pair_view(self, first: Image.Image, second: Image.Image, axis: str) -> _PairView:
+        a_img, b_img = self.align_pair(first, second, axis)
+        a, b = to_tensor(a_img), to_tensor(b_img)
+        size = self.config.region_size
+        a_fit, b_fit = pad_or_crop(a, size), pad_or_crop(b, size)
+        grids = [(t.shape[1] // size, t.shape[2] // size) for t in (a_fit, b_fit)]
+        a_dev, b_dev = a_fit.to(self.device), b_fit.to(self.device)
+        win = self.config.ssim_win_size
+        if self.release:
+            diff = paired_region_difference(a_dev, b_dev, size, win).cpu()
+            difference = (diff, diff)
+        else:  # the overlap grid, aligned in two dimensions
+            grid = region_difference(a_dev, b_dev, size, win).cpu()
+            difference = tuple(_on_grid(grid, rows, cols) for rows, cols in grids)
+        return _PairView(
+            normed=(self.normalise(a), self.normalise(b)),
+            sizes=(a_img.size, b_img.size),
+            regions=tuple(rows * cols for rows, cols in grids),
+            difference=difference,
+        )
+
+    def _pair_tokens(self, view: _PairView, side: int, generator: torch.Generator | None):
+        known = view.difference[side]
+        missing = view.regions[side] - len(known)
+        # Regions without a counterpart: a random importance, as released.
+        filler = uniform(missing, generator) if generator is not None else torch.zeros(missing)
+        importance = torch.cat([known, filler])
+        return self._multiscale(view.normed[side], importance, view.sizes[side], generator)
+
     # ------------------------------------------------------------ tokenisation
-    def _native(self, normed: torch.Tensor, image_size: tuple[int, int]) -> Tokens:
+    def _single(
+        self,
+        normed: torch.Tensor,
+        image_size: tuple[int, int],
+        generator: torch.Generator | None,
+    ) -> Tokens:
+        p = self.config.patch_size
+        rows, cols = math.ceil(normed.shape[1] / p), math.ceil(normed.shape[2] / p)
+        if rows * cols <= self.config.max_tokens:
+            return self._native(normed, image_size, generator)
+        return self._multiscale(normed, None, image_size, generator)
+
+    def _native(
+        self,
+        normed: torch.Tensor,
+        image_size: tuple[int, int],
+        generator: torch.Generator | None,
+    ) -> Tokens:
         p = self.config.patch_size
         padded = pad_to_multiple(normed, p)
         rows, cols = padded.shape[1] // p, padded.shape[2] // p
         patches = to_patches(padded, p)
         pos = torch.arange(1, rows * cols + 1)
-        keep = self._keep_most(detail_energy(padded, p), self.config.max_tokens - 1)
+        budget = self.config.max_tokens - 1
+        if generator is not None:
+            keep = drop_to_budget(rows * cols, budget, generator)
+        else:
+            keep = self._keep_most(detail_energy(padded, p), budget)
         return self._assemble(
             patches[keep],
             torch.zeros(len(keep), dtype=torch.long),
@@ -150,15 +369,39 @@ class DiffToken:
         )
 
     def _multiscale(
-        self, normed: torch.Tensor, importance: torch.Tensor | None, image_size: tuple[int, int]
+        self,
+        normed: torch.Tensor,
+        importance: torch.Tensor | None,
+        image_size: tuple[int, int],
+        generator: torch.Generator | None,
     ) -> Tokens:
+        """Choose fine regions and kept tokens (drawn, or ranked without a generator)."""
         cfg = self.config
-        size, p = cfg.region_size, cfg.patch_size
-        fitted = pad_or_crop(normed, size)
-        rows, cols = fitted.shape[1] // size, fitted.shape[2] // size
-        n_regions = rows * cols
-        regions = to_patches(fitted, size)
-        detail = detail_energy(fitted, size)
+        size = cfg.region_size
+        h, w = fitted_size(normed.shape[1], normed.shape[2], size)
+        n_regions = (h // size) * (w // size)
+        budget = cfg.max_tokens - 1
+        if generator is not None:
+            if importance is None:
+                fine_idx = choose_uniform(n_regions, cfg.num_fine_regions, generator)
+            else:
+                fine_idx = choose_from_top(
+                    importance, cfg.num_fine_regions, cfg.importance_threshold, generator
+                )
+            n_tokens = n_regions + 3 * len(fine_idx)
+            spared = fine_idx if importance is not None else None
+            kept = drop_to_budget(n_tokens, budget, generator, spared)
+        else:
+            fine_idx, kept = self._ranked_choice(normed, importance, n_regions)
+        return self.build_multiscale(normed, fine_idx, kept, image_size)
+
+    def _ranked_choice(
+        self, normed: torch.Tensor, importance: torch.Tensor | None, n_regions: int
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The deterministic mode: most detailed or most changed regions fine, least
+        important coarse tokens dropped (ties: more detail, then lower index)."""
+        cfg = self.config
+        detail = detail_energy(pad_or_crop(normed, cfg.region_size), cfg.region_size)
         if importance is None:
             ranked = descending_order(detail)
             n_fine = min(cfg.num_fine_regions, n_regions)
@@ -166,34 +409,16 @@ class DiffToken:
             ranked = descending_order(importance, detail)
             decisive = max(1, int(n_regions * cfg.importance_threshold))
             n_fine = min(cfg.num_fine_regions, decisive)
+        fine_idx = torch.sort(ranked[:n_fine]).values
         is_fine = torch.zeros(n_regions, dtype=torch.bool)
-        is_fine[ranked[:n_fine]] = True
-        fine_idx = torch.nonzero(is_fine).flatten()
+        is_fine[fine_idx] = True
         coarse_idx = torch.nonzero(~is_fine).flatten()
-
-        coarse = F.interpolate(
-            regions[coarse_idx], size=(p, p), mode="bicubic", align_corners=False
-        )
-        fine = split_fine(regions[fine_idx], p)
-        fine_pos = self._fine_positions(fine_idx, cols) + 1 + n_regions
-        patches = torch.cat([coarse, fine])
-        scale_ids = torch.cat([torch.zeros(len(coarse_idx)), torch.ones(len(fine))]).long()
-        pos_ids = torch.cat([coarse_idx + 1, fine_pos])
-
-        # Over budget: drop the least important coarse tokens; fine tokens always stay.
+        n_fine_tokens = 4 * len(fine_idx)
         priority = importance if importance is not None else detail
-        order_key = torch.cat([priority[coarse_idx], torch.full((len(fine),), math.inf)])
-        detail_key = torch.cat([detail[coarse_idx], torch.full((len(fine),), math.inf)])
-        keep = self._keep_most(order_key, cfg.max_tokens - 1, detail_key)
-        return self._assemble(
-            patches[keep],
-            scale_ids[keep],
-            pos_ids[keep],
-            grids=((rows, cols), (2 * rows, 2 * cols)),
-            fine=tuple(int(i) for i in fine_idx),
-            region_grid=(rows, cols),
-            image_size=image_size,
-        )
+        order_key = torch.cat([priority[coarse_idx], torch.full((n_fine_tokens,), math.inf)])
+        detail_key = torch.cat([detail[coarse_idx], torch.full((n_fine_tokens,), math.inf)])
+        kept = self._keep_most(order_key, cfg.max_tokens - 1, detail_key)
+        return fine_idx, kept
 
     def _fine_positions(self, fine_idx: torch.Tensor, cols: int) -> torch.Tensor:
         """Fine-grid cell of each fine token (TL, TR, BL, BR per region).
@@ -250,12 +475,34 @@ def _rgb(image: Image.Image) -> Image.Image:
     return image if image.mode == "RGB" else image.convert("RGB")
 
 
-def _fit_long_side(image: Image.Image, long_side: int) -> Image.Image:
+def _on_grid(grid: torch.Tensor, rows: int, cols: int) -> torch.Tensor:
+    """An overlap-grid difference laid on a (rows, cols) region grid, flattened row-major;
+    regions outside the overlap get 0 (never decisive)."""
+    out = torch.zeros(rows, cols)
+    r, c = min(rows, grid.shape[0]), min(cols, grid.shape[1])
+    out[:r, :c] = grid[:r, :c]
+    return out.flatten()
+
+
+def _fit_axis(a: Image.Image, b: Image.Image, axis: str) -> tuple[Image.Image, Image.Image]:
+    """Resize (aspect kept) so both share the larger width, height or long side of the two."""
+    if axis == "width":
+        target = max(a.width, b.width)
+        return _resize_side(a, target, True), _resize_side(b, target, True)
+    if axis == "height":
+        target = max(a.height, b.height)
+        return _resize_side(a, target, False), _resize_side(b, target, False)
+    target = max(max(a.size), max(b.size))
+    return (
+        _resize_side(a, target, a.width >= a.height),
+        _resize_side(b, target, b.width >= b.height),
+    )
+
+
+def _resize_side(image: Image.Image, target: int, width: bool) -> Image.Image:
+    """Scale so the width (or the height) becomes ``target``; unchanged if it already is."""
     w, h = image.size
-    if max(w, h) == long_side:
+    if (w if width else h) == target:
         return image
-    if w >= h:
-        size = (long_side, max(1, int(h * long_side / w)))
-    else:
-        size = (max(1, int(w * long_side / h)), long_side)
+    size = (target, max(1, int(h * target / w))) if width else (max(1, int(w * target / h)), target)
     return image.resize(size, Image.Resampling.LANCZOS)

