@@ -350,18 +350,35 @@ class DiffToken:
     ) -> Tokens:
         p = self.config.patch_size
         padded = pad_to_multiple(normed, p)
+        n_patches = (padded.shape[1] // p) * (padded.shape[2] // p)
+        budget = self.config.max_tokens - 1
+        if generator is not None:
+            kept = drop_to_budget(n_patches, budget, generator)
+        else:
+            kept = self._keep_most(detail_energy(padded, p), budget)
+        return self.build_native(normed, kept, image_size)
+
+    def build_native(
+        self, normed: torch.Tensor, kept: torch.Tensor | None, image_size: tuple[int, int]
+    ) -> Tokens:
+        """Native-resolution tokens keeping the given patches (replaying recorded draws).
+
+        Args:
+            normed: the normalised (3, H, W) image.
+            kept: row-major patch indices that stay (ascending), or None for all.
+            image_size: (width, height) recorded in the Tokens.
+        """
+        p = self.config.patch_size
+        padded = pad_to_multiple(normed, p)
         rows, cols = padded.shape[1] // p, padded.shape[2] // p
         patches = to_patches(padded, p)
         pos = torch.arange(1, rows * cols + 1)
-        budget = self.config.max_tokens - 1
-        if generator is not None:
-            keep = drop_to_budget(rows * cols, budget, generator)
-        else:
-            keep = self._keep_most(detail_energy(padded, p), budget)
+        if kept is None:
+            kept = torch.arange(rows * cols)
         return self._assemble(
-            patches[keep],
-            torch.zeros(len(keep), dtype=torch.long),
-            pos[keep],
+            patches[kept],
+            torch.zeros(len(kept), dtype=torch.long),
+            pos[kept],
             grids=((rows, cols),),
             fine=(),
             region_grid=None,
