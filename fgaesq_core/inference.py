@@ -12,11 +12,12 @@ from PIL import Image
 from torchvision.transforms.functional import to_tensor
 
 from .config import ModelConfig
-from .device import autocast, resolve_device
+from .device import autocast, autocast_dtype, resolve_device
 from .factory import create_model
 from .images import ImageInput, cap_long_side, load_image
 from .model import FGAesQModel, expected_score
 from .regions import ssim_uniform
+from .sampling import content_digest
 from .tokenizer import DiffToken
 from .tokens import Tokens, collate
 
@@ -48,6 +49,8 @@ class Scorer:
         device: where the model runs.
         weights_id: identifies the weights (``"fgaesq:<sha256[:12]>"``).
         draws: tokenisations averaged per sampled input (at least 1).
+        precision: ``"fp32"`` (default on every device: bf16 flips near-tied best
+            frames, see docs/model.md), or ``"bf16"`` / ``"fp16"`` autocast.
     """
 
     def __init__(
@@ -56,13 +59,16 @@ class Scorer:
         device: torch.device,
         weights_id: str,
         draws: int = DEFAULT_DRAWS,
+        precision: str = "fp32",
     ):
         if draws < 1:
             raise ValueError(f"draws must be at least 1, got {draws}")
+        autocast_dtype(device, precision)  # validates
         self.model = model.to(device)
         self.device = device
         self.weights_id = weights_id
         self.draws = draws
+        self.precision = precision
         self.tokenizer = DiffToken(model.config.tokenizer, device=device)
 
     @property
@@ -126,7 +132,7 @@ class Scorer:
         )  # a model in training is scored in eval mode, then restored
         self.model.eval()
         try:
-            with autocast(self.device):
+            with autocast(self.device, self.precision):
                 logits = self.model(tokens).logits
         finally:
             self.model.train(was_training)
@@ -137,11 +143,12 @@ class Scorer:
     ) -> SeriesRanking:
         """Rank the frames of one burst series.
 
-        ``"pairwise"`` is the released scheme: every pair tokenised both ways (n(n-1)
-        scored token sets), each frame's score the mean of its pair scores, blended with
-        the series mean for series of 4 or more.  ``"reference"`` tokenises each frame
-        once against one reference (the series medoid by region similarity; the medoid
-        itself against its nearest neighbour): n scored token sets.
+        ``"pairwise"`` is the released scheme: every pair tokenised both ways,
+        ``ceil(draws / (n - 1))`` draws each, each frame's score the mean of its pair
+        scores, blended with the series mean for series of 4 or more: n(n-1) token sets
+        from 5 frames on (with 4 draws).  ``"reference"`` tokenises each frame ``draws``
+        times against one reference, the series medoid by thumbnail SSIM; the medoid's
+        draws go to the other frames in turn, most similar first: n x draws token sets.
 
         Args:
             images: the frames (paths or PIL images); long side capped at 2048 px.
@@ -172,10 +179,13 @@ class Scorer:
 
     def _pairwise(self, frames: list[Image.Image], batch_size: int) -> list[float]:
         pairs = list(itertools.combinations(range(len(frames)), 2))
+        # A frame's score averages its n - 1 pairs, so ceil(draws / (n - 1)) draws per
+        # pair give it at least `draws` draws (one per pair from 5 frames on, as released).
+        per_pair = -(-self.draws // (len(frames) - 1))
 
         def groups():
             for i, j in pairs:
-                draws = self.tokenizer.pair_samples(frames[i], frames[j], self.draws)
+                draws = self.tokenizer.pair_samples(frames[i], frames[j], per_pair)
                 yield [first for first, _ in draws]
                 yield [second for _, second in draws]
 
@@ -187,26 +197,48 @@ class Scorer:
         return blend_with_series_mean(per_frame)
 
     def _reference(self, frames: list[Image.Image], batch_size: int) -> list[float]:
+        keys = [content_digest(f) for f in frames]
         similarity = self.similarity_matrix(frames)
-        ref = int(similarity.mean(dim=1).argmax())
-        others = similarity[ref].clone()
-        others[ref] = -float("inf")
-        nearest = int(others.argmax())
-        groups = (
-            [
-                t
-                for (t,) in self.tokenizer.pair_samples(
-                    frame, frames[nearest if i == ref else ref], self.draws, both=False
-                )
-            ]
-            for i, frame in enumerate(frames)
+        ref = medoid(similarity, keys)
+        partners = sorted(
+            (i for i in range(len(frames)) if i != ref),
+            key=lambda i: (-float(similarity[ref, i]), keys[i]),
         )
-        return self.score_groups(groups, batch_size)
+        # The medoid's draws go to the other frames in turn, most similar first, so a
+        # flaw it shares with its nearest neighbour still shows against the others.
+        shares = {p: len(range(m, self.draws, len(partners))) for m, p in enumerate(partners)}
+
+        def against(i: int, other: int, draws: int) -> list[Tokens]:
+            samples = self.tokenizer.pair_samples(frames[i], frames[other], draws, both=False)
+            return [tokens for (tokens,) in samples]
+
+        def groups():
+            for i in range(len(frames)):
+                if i != ref:
+                    yield against(i, ref, self.draws)
+                else:
+                    yield [t for p in partners if shares[p] for t in against(ref, p, shares[p])]
+
+        return self.score_groups(groups(), batch_size)
 
     def similarity_matrix(self, frames: list[Image.Image]) -> torch.Tensor:
-        """SSIM between every two frames on small thumbnails (n, n), one batched call."""
+        """SSIM between every two frames on small thumbnails (n, n), one batched call.
+
+        Thumbnails keep the frames' aspect ratio (the median one when they differ), long
+        side 64 px.
+        """
+        aspects = sorted(f.width / f.height for f in frames)
+        aspect = aspects[len(aspects) // 2]
+        size = (
+            (_THUMB, max(8, round(_THUMB / aspect)))
+            if aspect >= 1
+            else (
+                max(8, round(_THUMB * aspect)),
+                _THUMB,
+            )
+        )
         thumbs = torch.stack(
-            [to_tensor(f.resize((_THUMB, _THUMB), Image.Resampling.BILINEAR)) for f in frames]
+            [to_tensor(f.resize(size, Image.Resampling.BILINEAR)) for f in frames]
         ).to(self.device)
         n = len(frames)
         ii, jj = torch.triu_indices(n, n, offset=1)
@@ -215,6 +247,18 @@ class Scorer:
         out[ii, jj] = sims.to(out.dtype)
         out[jj, ii] = sims.to(out.dtype)
         return out.cpu()
+
+
+def medoid(similarity: torch.Tensor, keys: Sequence[bytes]) -> int:
+    """The frame with the highest mean similarity to the others.
+
+    Near-ties (within 1e-6) go to the smallest content key, so the choice does not
+    depend on the order of the frames.
+    """
+    mean = similarity.mean(dim=1)
+    best = float(mean.max())
+    tied = [i for i in range(len(keys)) if float(mean[i]) >= best - 1e-6]
+    return min(tied, key=lambda i: keys[i])
 
 
 def blend_with_series_mean(per_frame: list[list[float]]) -> list[float]:
@@ -238,6 +282,7 @@ def load_model(
     config: str | Path | ModelConfig | None = None,
     device: str | torch.device = "auto",
     draws: int = DEFAULT_DRAWS,
+    precision: str = "fp32",
 ) -> Scorer:
     """Load weights and return a ready Scorer.
 
@@ -249,6 +294,7 @@ def load_model(
             released weights, the stored config of a project checkpoint).
         device: ``"auto"`` (cuda, then mps, then cpu), ``"cpu"``, ``"cuda"``, ``"mps"``.
         draws: tokenisations averaged per sampled input (see ``Scorer``).
+        precision: ``"fp32"``, ``"bf16"`` or ``"fp16"`` (see ``Scorer``).
 
     Returns:
         A Scorer with ``.score``, ``.rank_series``, ``.device`` and ``.weights_id``.
@@ -260,4 +306,4 @@ def load_model(
     """
     dev = resolve_device(device)
     model = create_model(config, pretrained=weights)
-    return Scorer(model, dev, model.weights_id, draws=draws)
+    return Scorer(model, dev, model.weights_id, draws=draws, precision=precision)

@@ -108,6 +108,11 @@ def test_content_seeding_is_reproducible_and_order_free():
     ba = tok.pair_samples(b, a, 3)
     for (x, y), (y2, x2) in zip(ab, ba, strict=True):  # argument order does not matter
         assert same(x, x2) and same(y, y2)
+    c = synthetic_image(13, (150, 200))  # the alignment coin matters for unlike shapes
+    ac, ca = tok.pair_samples(a, c, 6), tok.pair_samples(c, a, 6)
+    assert len({x.image_size for x, _ in ac}) == 2  # both coin sides occur
+    for (x, y), (y2, x2) in zip(ac, ca, strict=True):
+        assert same(x, x2) and same(y, y2)
     assert same(tok.tokenize_pair(a, b), ab[0][0])
     assert same(tok.tokenize_pair_both(a, b)[1], ab[0][1])
 
