@@ -27,6 +27,7 @@ _SOURCES = {
     "TokenizerConfig": "config",
     "list_models": "config",
     "load_config": "config",
+    "PRECISIONS": "device",
     "autocast_dtype": "device",
     "resolve_device": "device",
     "CheckpointError": "errors",
@@ -60,7 +61,7 @@ if TYPE_CHECKING:
         save_released,
     )
     from .config import ModelConfig, TokenizerConfig, list_models, load_config
-    from .device import autocast_dtype, resolve_device
+    from .device import PRECISIONS, autocast_dtype, resolve_device
     from .errors import (
         CheckpointError,
         ConfigError,
@@ -92,6 +93,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "PRECISIONS",
     "SERIES_MODES",
     "CheckpointError",
     "ConfigError",

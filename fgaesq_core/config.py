@@ -101,11 +101,11 @@ class ModelConfig:
     def from_dict(cls, data: dict[str, Any], name: str | None = None) -> ModelConfig:
         """Build a config from a parsed JSON object (unknown keys are an error)."""
         data = dict(data)
-        tok = TokenizerConfig(**data.pop("tokenizer", {}))
         data.setdefault("name", name or "custom")
         if name is not None:
             data["name"] = name
         try:
+            tok = TokenizerConfig(**data.pop("tokenizer", {}))
             return cls(tokenizer=tok, **data)
         except TypeError as exc:
             raise ConfigError(f"malformed model config {data.get('name')!r}: {exc}") from exc

@@ -1,4 +1,4 @@
-"""Device choice and the autocast precision that goes with it."""
+"""Device choice and inference precision (fp32, or bf16 / fp16 autocast)."""
 
 from __future__ import annotations
 
@@ -61,18 +61,28 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     return dev
 
 
-def autocast_dtype(device: torch.device) -> torch.dtype | None:
-    """Mixed precision per device: bf16 on CUDA (fp16 without bf16), fp16 on MPS, none on CPU."""
-    if device.type == "cuda":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    if device.type == "mps":
-        return torch.float16
-    return None
+#: Values of ``Scorer(precision=...)``: full float32, or bf16 / fp16 autocast.
+PRECISIONS = ("fp32", "bf16", "fp16")
+_DTYPES = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
 
 
-def autocast(device: torch.device) -> contextlib.AbstractContextManager:
-    """The autocast context for inference on ``device`` (a no-op on the CPU)."""
-    dtype = autocast_dtype(device)
+def autocast_dtype(device: torch.device, precision: str = "fp32") -> torch.dtype | None:
+    """The autocast dtype of ``precision`` on ``device``; None for full float32.
+
+    Raises:
+        ValueError: unknown precision, or bf16 on a CUDA device without bf16 support.
+    """
+    if precision not in _DTYPES:
+        raise ValueError(f"unknown precision {precision!r}; use one of {PRECISIONS}")
+    dtype = _DTYPES[precision]
+    if dtype is torch.bfloat16 and device.type == "cuda" and not torch.cuda.is_bf16_supported():
+        raise ValueError(f"{device} has no bf16 support; use precision 'fp16' or 'fp32'")
+    return dtype
+
+
+def autocast(device: torch.device, precision: str = "fp32") -> contextlib.AbstractContextManager:
+    """The autocast context for inference at ``precision`` on ``device`` (fp32: none)."""
+    dtype = autocast_dtype(device, precision)
     if dtype is None:
         return contextlib.nullcontext()
     return torch.autocast(device_type=device.type, dtype=dtype)

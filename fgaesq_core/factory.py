@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import torch
@@ -19,9 +18,8 @@ from .pretrained import (
     hub_endpoint,
     hub_reachable,
     offline_hint,
+    sha256_of,
 )
-
-_hash_cache: dict[tuple[str, int, int], str] = {}
 
 
 def file_sha256(path: Path) -> str:
@@ -30,15 +28,7 @@ def file_sha256(path: Path) -> str:
     blob = path.resolve().name
     if len(blob) == 64 and all(c in "0123456789abcdef" for c in blob):
         return blob
-    stat = path.stat()
-    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
-    if key not in _hash_cache:
-        digest = hashlib.sha256()
-        with open(path, "rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
-        _hash_cache[key] = digest.hexdigest()
-    return _hash_cache[key]
+    return sha256_of(path)
 
 
 def create_model(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,16 +12,19 @@ from PIL import Image
 from torchvision.transforms.functional import to_tensor
 
 from .config import ModelConfig
-from .device import autocast, resolve_device
+from .device import autocast, autocast_dtype, resolve_device
 from .factory import create_model
 from .images import ImageInput, cap_long_side, load_image
 from .model import FGAesQModel, expected_score
-from .regions import image_similarity
+from .regions import ssim_uniform
+from .sampling import content_digest
 from .tokenizer import DiffToken
 from .tokens import Tokens, collate
 
 #: Series modes of ``Scorer.rank_series``.
 SERIES_MODES = ("pairwise", "reference")
+#: Draws averaged per scored input whose tokens are sampled (see docs/model.md, "Draws").
+DEFAULT_DRAWS = 4
 _THUMB = 64
 
 
@@ -36,16 +39,36 @@ class SeriesRanking:
 class Scorer:
     """Scores images and ranks burst series with one FGAesQ model.
 
+    Inputs whose tokens are drawn at random (images over the token budget, and every
+    pair) are tokenised ``draws`` times from content-seeded generators and their scores
+    averaged: an estimate of the released model's expected score whose spread shrinks
+    with the square root of ``draws``, and the same every time for the same photo.
+
     Args:
         model: the model (moved to ``device``; scored in eval mode, its mode restored after).
         device: where the model runs.
         weights_id: identifies the weights (``"fgaesq:<sha256[:12]>"``).
+        draws: tokenisations averaged per sampled input (at least 1).
+        precision: ``"fp32"`` (default on every device: bf16 flips near-tied best
+            frames, see docs/model.md), or ``"bf16"`` / ``"fp16"`` autocast.
     """
 
-    def __init__(self, model: FGAesQModel, device: torch.device, weights_id: str):
+    def __init__(
+        self,
+        model: FGAesQModel,
+        device: torch.device,
+        weights_id: str,
+        draws: int = DEFAULT_DRAWS,
+        precision: str = "fp32",
+    ):
+        if draws < 1:
+            raise ValueError(f"draws must be at least 1, got {draws}")
+        autocast_dtype(device, precision)  # validates
         self.model = model.to(device)
         self.device = device
         self.weights_id = weights_id
+        self.draws = draws
+        self.precision = precision
         self.tokenizer = DiffToken(model.config.tokenizer, device=device)
 
     @property
@@ -65,21 +88,41 @@ class Scorer:
         Raises:
             ImageInputError: an image cannot be read (the message names it).
         """
-        tokens = (self.tokenizer.tokenize(load_image(img)) for img in images)
-        return self.score_tokens(tokens, batch_size)
+        groups = (self.tokenizer.samples(load_image(img), self.draws) for img in images)
+        return self.score_groups(groups, batch_size)
 
-    def score_tokens(self, tokens, batch_size: int = 16) -> list[float]:
-        """Scores for an iterable of unbatched Tokens, ``batch_size`` per forward pass."""
-        out: list[float] = []
+    def score_groups(self, groups: Iterable[list[Tokens]], batch_size: int = 16) -> list[float]:
+        """The mean score of each group of token sets (the draws of one input), in order.
+
+        Groups are consumed lazily; token sets are batched across group borders.
+        """
+        sums: list[float] = []
+        counts: list[int] = []
         batch: list[Tokens] = []
-        for item in tokens:
-            batch.append(item)
-            if len(batch) == batch_size:
-                out.extend(self._forward(batch))
-                batch = []
+        owners: list[int] = []
+
+        def flush() -> None:
+            for owner, value in zip(owners, self._forward(batch), strict=True):
+                sums[owner] += value
+                counts[owner] += 1
+            batch.clear()
+            owners.clear()
+
+        for group in groups:
+            sums.append(0.0)
+            counts.append(0)
+            for tokens in group:
+                batch.append(tokens)
+                owners.append(len(sums) - 1)
+                if len(batch) == batch_size:
+                    flush()
         if batch:
-            out.extend(self._forward(batch))
-        return out
+            flush()
+        return [total / n for total, n in zip(sums, counts, strict=True)]
+
+    def score_tokens(self, tokens: Iterable[Tokens], batch_size: int = 16) -> list[float]:
+        """Scores for an iterable of unbatched Tokens, ``batch_size`` per forward pass."""
+        return self.score_groups(([item] for item in tokens), batch_size)
 
     @torch.inference_mode()
     def _forward(self, batch: list[Tokens]) -> list[float]:
@@ -89,7 +132,7 @@ class Scorer:
         )  # a model in training is scored in eval mode, then restored
         self.model.eval()
         try:
-            with autocast(self.device):
+            with autocast(self.device, self.precision):
                 logits = self.model(tokens).logits
         finally:
             self.model.train(was_training)
@@ -100,11 +143,12 @@ class Scorer:
     ) -> SeriesRanking:
         """Rank the frames of one burst series.
 
-        ``"pairwise"`` is the released scheme: every pair tokenised both ways (n(n-1)
-        scored token sets), each frame's score the mean of its pair scores, blended with
-        the series mean for series of 4 or more.  ``"reference"`` tokenises each frame
-        once against one reference (the series medoid by region similarity; the medoid
-        itself against its nearest neighbour): n scored token sets.
+        ``"pairwise"`` is the released scheme: every pair tokenised both ways,
+        ``ceil(draws / (n - 1))`` draws each, each frame's score the mean of its pair
+        scores, blended with the series mean for series of 4 or more: n(n-1) token sets
+        from 5 frames on (with 4 draws).  ``"reference"`` tokenises each frame ``draws``
+        times against one reference, the series medoid by thumbnail SSIM; the medoid's
+        draws go to the other frames in turn, most similar first: n x draws token sets.
 
         Args:
             images: the frames (paths or PIL images); long side capped at 2048 px.
@@ -135,12 +179,17 @@ class Scorer:
 
     def _pairwise(self, frames: list[Image.Image], batch_size: int) -> list[float]:
         pairs = list(itertools.combinations(range(len(frames)), 2))
+        # A frame's score averages its n - 1 pairs, so ceil(draws / (n - 1)) draws per
+        # pair give it at least `draws` draws (one per pair from 5 frames on, as released).
+        per_pair = -(-self.draws // (len(frames) - 1))
 
-        def tokens():
+        def groups():
             for i, j in pairs:
-                yield from self.tokenizer.tokenize_pair_both(frames[i], frames[j])
+                draws = self.tokenizer.pair_samples(frames[i], frames[j], per_pair)
+                yield [first for first, _ in draws]
+                yield [second for _, second in draws]
 
-        flat = self.score_tokens(tokens(), batch_size)
+        flat = self.score_groups(groups(), batch_size)
         per_frame: list[list[float]] = [[] for _ in frames]
         for k, (i, j) in enumerate(pairs):
             per_frame[i].append(flat[2 * k])
@@ -148,29 +197,68 @@ class Scorer:
         return blend_with_series_mean(per_frame)
 
     def _reference(self, frames: list[Image.Image], batch_size: int) -> list[float]:
+        keys = [content_digest(f) for f in frames]
         similarity = self.similarity_matrix(frames)
-        ref = int(similarity.mean(dim=1).argmax())
-        others = similarity[ref].clone()
-        others[ref] = -float("inf")
-        nearest = int(others.argmax())
-        tokens = (
-            self.tokenizer.tokenize_pair(frame, frames[nearest if i == ref else ref])
-            for i, frame in enumerate(frames)
+        ref = medoid(similarity, keys)
+        partners = sorted(
+            (i for i in range(len(frames)) if i != ref),
+            key=lambda i: (-float(similarity[ref, i]), keys[i]),
         )
-        return self.score_tokens(tokens, batch_size)
+        # The medoid's draws go to the other frames in turn, most similar first, so a
+        # flaw it shares with its nearest neighbour still shows against the others.
+        shares = {p: len(range(m, self.draws, len(partners))) for m, p in enumerate(partners)}
+
+        def against(i: int, other: int, draws: int) -> list[Tokens]:
+            samples = self.tokenizer.pair_samples(frames[i], frames[other], draws, both=False)
+            return [tokens for (tokens,) in samples]
+
+        def groups():
+            for i in range(len(frames)):
+                if i != ref:
+                    yield against(i, ref, self.draws)
+                else:
+                    yield [t for p in partners if shares[p] for t in against(ref, p, shares[p])]
+
+        return self.score_groups(groups(), batch_size)
 
     def similarity_matrix(self, frames: list[Image.Image]) -> torch.Tensor:
-        """SSIM between every two frames on small thumbnails (n, n), one batched call."""
+        """SSIM between every two frames on small thumbnails (n, n), one batched call.
+
+        Thumbnails keep the frames' aspect ratio (the median one when they differ), long
+        side 64 px.
+        """
+        aspects = sorted(f.width / f.height for f in frames)
+        aspect = aspects[len(aspects) // 2]
+        size = (
+            (_THUMB, max(8, round(_THUMB / aspect)))
+            if aspect >= 1
+            else (
+                max(8, round(_THUMB * aspect)),
+                _THUMB,
+            )
+        )
         thumbs = torch.stack(
-            [to_tensor(f.resize((_THUMB, _THUMB), Image.Resampling.BILINEAR)) for f in frames]
+            [to_tensor(f.resize(size, Image.Resampling.BILINEAR)) for f in frames]
         ).to(self.device)
         n = len(frames)
         ii, jj = torch.triu_indices(n, n, offset=1)
-        sims = image_similarity(thumbs[ii], thumbs[jj], self.config.tokenizer.ssim_win_size)
+        sims = ssim_uniform(thumbs[ii], thumbs[jj], self.config.tokenizer.ssim_win_size)
         out = torch.eye(n, device=self.device)
         out[ii, jj] = sims.to(out.dtype)
         out[jj, ii] = sims.to(out.dtype)
         return out.cpu()
+
+
+def medoid(similarity: torch.Tensor, keys: Sequence[bytes]) -> int:
+    """The frame with the highest mean similarity to the others.
+
+    Near-ties (within 1e-6) go to the smallest content key, so the choice does not
+    depend on the order of the frames.
+    """
+    mean = similarity.mean(dim=1)
+    best = float(mean.max())
+    tied = [i for i in range(len(keys)) if float(mean[i]) >= best - 1e-6]
+    return min(tied, key=lambda i: keys[i])
 
 
 def blend_with_series_mean(per_frame: list[list[float]]) -> list[float]:
@@ -193,6 +281,8 @@ def load_model(
     weights: str | Path | None = "fgaesq",
     config: str | Path | ModelConfig | None = None,
     device: str | torch.device = "auto",
+    draws: int = DEFAULT_DRAWS,
+    precision: str = "fp32",
 ) -> Scorer:
     """Load weights and return a ready Scorer.
 
@@ -203,6 +293,8 @@ def load_model(
         config: architecture; None takes the weights' own (``vit-b-16`` for the
             released weights, the stored config of a project checkpoint).
         device: ``"auto"`` (cuda, then mps, then cpu), ``"cpu"``, ``"cuda"``, ``"mps"``.
+        draws: tokenisations averaged per sampled input (see ``Scorer``).
+        precision: ``"fp32"``, ``"bf16"`` or ``"fp16"`` (see ``Scorer``).
 
     Returns:
         A Scorer with ``.score``, ``.rank_series``, ``.device`` and ``.weights_id``.
@@ -214,4 +306,4 @@ def load_model(
     """
     dev = resolve_device(device)
     model = create_model(config, pretrained=weights)
-    return Scorer(model, dev, model.weights_id)
+    return Scorer(model, dev, model.weights_id, draws=draws, precision=precision)

@@ -1,10 +1,9 @@
-"""Image geometry on (3, H, W) tensors: padding, patch grids, region detail and difference."""
+"""Image geometry on (3, H, W) tensors: padding, patch grids, region SSIM and difference."""
 
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from pytorch_msssim import ssim
 
 
 def pad_to_multiple(x: torch.Tensor, size: int) -> torch.Tensor:
@@ -13,18 +12,27 @@ def pad_to_multiple(x: torch.Tensor, size: int) -> torch.Tensor:
     return F.pad(x, (0, (-w) % size, 0, (-h) % size))
 
 
-def pad_or_crop(x: torch.Tensor, size: int) -> torch.Tensor:
-    """Fit ``x`` to a multiple of ``size``: crop when that loses fewer pixels than padding adds.
+def fitted_size(h: int, w: int, size: int) -> tuple[int, int]:
+    """Height and width after ``pad_or_crop``: multiples of ``size``.
 
-    The pixel counts are the released rule's: the product of the per-axis remainders
-    (a zero remainder counts as 1) for cropping and of the per-axis paddings (zero
-    counts as 1) for padding.
+    Cropping is chosen when it loses fewer pixels than padding adds, counted by the
+    released rule: the product of the per-axis remainders (a zero remainder counts as 1)
+    for cropping, and of the per-axis paddings (zero counts as 1) for padding.
     """
-    h, w = x.shape[-2:]
     crop = max(h % size, 1) * max(w % size, 1)
     pad = (((-h) % size) or 1) * (((-w) % size) or 1)
     if pad > crop:
-        return x[..., : h - h % size, : w - w % size]
+        return h - h % size, w - w % size
+    return h + (-h) % size, w + (-w) % size
+
+
+def pad_or_crop(x: torch.Tensor, size: int) -> torch.Tensor:
+    """Fit ``x`` to a multiple of ``size``, cropping or zero-padding right and bottom
+    (``fitted_size`` decides which)."""
+    h, w = x.shape[-2:]
+    fh, fw = fitted_size(h, w, size)
+    if fh <= h and fw <= w:
+        return x[..., :fh, :fw]
     return pad_to_multiple(x, size)
 
 
@@ -42,59 +50,61 @@ def split_fine(regions: torch.Tensor, patch: int) -> torch.Tensor:
     return sub.reshape(n * 4, c, patch, patch)
 
 
-def detail_energy(x: torch.Tensor, size: int) -> torch.Tensor:
-    """Gradient energy of each ``size`` x ``size`` cell of (C, H, W), row-major (rows * cols,).
+def ssim_uniform(a: torch.Tensor, b: torch.Tensor, win_size: int = 7) -> torch.Tensor:
+    """SSIM of each image pair in two (N, C, H, W) batches in [0, 1], averaged over channels.
 
-    Mean of squared horizontal and vertical differences of the channel mean: flat cells
-    score 0, textured and sharp cells high.  Deterministic on a given device.
+    The released tokenizer's SSIM, scikit-image's ``structural_similarity`` with its
+    defaults and ``data_range=1``: a uniform ``win_size`` window, sample covariance
+    (N / (N - 1)), K1 = 0.01, K2 = 0.03, the mean over the window positions that lie
+    inside the image, per channel.  pytorch-msssim uses a Gaussian window and population
+    variances, which moves 3 % of the regions across the top-half boundary that the pair
+    tokenizer draws from (see docs/model.md), hence this small batched version.
+
+    Returns:
+        (N,) similarities, float32, on the inputs' device.
     """
-    g = x.float().mean(dim=0)
-    dx = F.pad((g[:, 1:] - g[:, :-1]) ** 2, (0, 1))
-    dy = F.pad((g[1:, :] - g[:-1, :]) ** 2, (0, 0, 0, 1))
-    energy = (dx + dy)[None, None]
-    return F.avg_pool2d(energy, size, stride=size).flatten()
+    if a.shape[0] == 0:
+        return torch.zeros(0, device=a.device)
+    # float64: E[x^2] - E[x]^2 cancels in float32 (up to 2e-4 off).  The release's call
+    # (float32 arrays, which scikit-image keeps in float32) lies within 1e-5 of this.
+    # Apple MPS has no float64 and gets float32.
+    dtype = torch.float32 if a.device.type == "mps" else torch.float64
+    x, y = a.to(dtype), b.to(dtype)
+    n = win_size * win_size
+    cov_norm = n / (n - 1)
+
+    def mean(t: torch.Tensor) -> torch.Tensor:
+        return F.avg_pool2d(t, win_size, stride=1)
+
+    mx, my = mean(x), mean(y)
+    vx = cov_norm * (mean(x * x) - mx * mx)
+    vy = cov_norm * (mean(y * y) - my * my)
+    vxy = cov_norm * (mean(x * y) - mx * my)
+    c1, c2 = 0.01**2, 0.03**2
+    s = ((2 * mx * my + c1) * (2 * vxy + c2)) / ((mx * mx + my * my + c1) * (vx + vy + c2))
+    return s.flatten(2).mean(2).mean(1).float()
 
 
 def region_difference(
     a: torch.Tensor, b: torch.Tensor, size: int, win_size: int = 7
 ) -> torch.Tensor:
-    """Per-region dissimilarity 1 - SSIM of two [0, 1] images over their overlapping grid.
+    """1 - SSIM of regions paired by their row-major index, the released pairing.
 
-    Both images must already be multiples of ``size``.  All regions go through one
-    batched pytorch-msssim call on the tensors' device.
-
-    Args:
-        a: (3, Ha, Wa) image in [0, 1].
-        b: (3, Hb, Wb) image in [0, 1], on the same device.
-        size: region side in pixels.
-        win_size: odd SSIM window, at most ``size``.
+    Both images are cut to their common height; the regions of each are listed
+    row-major over its own width, and the k-th region of one is compared with the k-th
+    of the other, for as many as both have.  With equal widths that is the overlap
+    grid; with unequal widths the pairs are shifted, as in the release.
 
     Returns:
-        (rows, cols) differences in [0, 1] for the overlap grid
-        (min of both heights and widths).
+        (m,) differences in [0, 1], m = the smaller region count of the two crops.
     """
-    rows = min(a.shape[1], b.shape[1]) // size
-    cols = min(a.shape[2], b.shape[2]) // size
-    if rows == 0 or cols == 0:
-        return torch.zeros(rows, cols, device=a.device)
-    h, w = rows * size, cols * size
-    ra = to_patches(a[:, :h, :w].float(), size)
-    rb = to_patches(b[:, :h, :w].float(), size)
-    sim = ssim(ra, rb, data_range=1.0, size_average=False, win_size=win_size)
-    return (1.0 - sim).clamp(0.0, 1.0).reshape(rows, cols)
+    h = min(a.shape[1], b.shape[1]) // size * size
+    ra = to_patches(a[:, :h], size)
+    rb = to_patches(b[:, :h], size)
+    m = min(len(ra), len(rb))
+    return (1.0 - ssim_uniform(ra[:m], rb[:m], win_size)).clamp(0.0, 1.0)
 
 
-def image_similarity(a: torch.Tensor, b: torch.Tensor, win_size: int = 7) -> torch.Tensor:
-    """SSIM of each image pair in two (N, 3, H, W) batches in [0, 1]; one batched call."""
-    if a.shape[0] == 0:
-        return torch.zeros(0, device=a.device)
-    return ssim(a.float(), b.float(), data_range=1.0, size_average=False, win_size=win_size)
-
-
-def descending_order(primary: torch.Tensor, secondary: torch.Tensor | None = None) -> torch.Tensor:
-    """Indices sorted by ``primary`` then ``secondary`` (both descending), ties by index."""
-    order = torch.arange(primary.numel())
-    if secondary is not None:
-        order = torch.sort(secondary.cpu(), descending=True, stable=True).indices
-    keys = primary.cpu()[order]
-    return order[torch.sort(keys, descending=True, stable=True).indices]
+def descending_order(values: torch.Tensor) -> torch.Tensor:
+    """Indices sorted by ``values``, descending; ties keep index order (a stable sort)."""
+    return torch.sort(values.cpu(), descending=True, stable=True).indices

@@ -6,12 +6,15 @@ pixels; the values are formulas or a seeded ``torch.Generator`` walked in sorted
 
 from __future__ import annotations
 
+import contextlib
 import math
+from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import torch
 from open_clip.model import CLIP, CLIPTextCfg, CLIPVisionCfg
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from .config import ModelConfig, load_config
 
@@ -59,6 +62,32 @@ def released_state_dict(
     return state
 
 
+def seeded_scorer(
+    seed: int = 0,
+    config: str | Path | ModelConfig = "vit-b-16",
+    draws: int | None = None,
+    device: str = "cpu",
+):
+    """A Scorer holding ``released_state_dict(seed, config)``, loaded as a released file is.
+
+    Args:
+        seed: checkpoint seed.
+        config: architecture name, JSON path or ModelConfig.
+        draws: the Scorer's draws (None: its default).
+        device: where it runs.
+    """
+    from .checkpoint import load_into, released_to_project
+    from .factory import create_model
+    from .inference import Scorer
+
+    cfg = load_config(config)
+    model = create_model(cfg, pretrained=None)
+    load_into(model, released_to_project(released_state_dict(seed, cfg), "seeded"), "seeded")
+    model.weights_id = f"seeded:{seed}"
+    extra = {} if draws is None else {"draws": draws}
+    return Scorer(model, torch.device(device), model.weights_id, **extra)
+
+
 def _fill(key: str, shape: tuple[int, ...], gen: torch.Generator) -> torch.Tensor:
     noise = torch.randn(shape, generator=gen)
     leaf = key.rsplit(".", 1)[-1]
@@ -90,3 +119,31 @@ def synthetic_image(seed: int, size: tuple[int, int]) -> Image.Image:
     box = (slice(h // 4, h // 4 + max(1, h // 5)), slice(w // 2, w // 2 + max(1, w // 6)))
     img[box] = (250.0, 240.0, 30.0 * (seed % 8))
     return Image.fromarray(np.clip(np.round(img), 0, 255).astype(np.uint8), "RGB")
+
+
+def synthetic_burst(seed: int, size: tuple[int, int], frames: int) -> list[Image.Image]:
+    """Frames of one synthetic burst: the same picture with a red disc moving across it."""
+    base = synthetic_image(seed, size)
+    w, h = size
+    out = []
+    for k in range(frames):
+        frame = base.copy()
+        x = w // 8 + k * w // (2 * frames)
+        ImageDraw.Draw(frame).ellipse([x, h // 4, x + w // 5, h // 4 + h // 4], fill=(230, 40, 30))
+        out.append(frame)
+    return out
+
+
+@contextlib.contextmanager
+def single_thread() -> Iterator[None]:
+    """Run torch on one CPU thread inside the block.
+
+    Tokenisation is many small tensor operations; on shared, loaded cores the intra-op
+    thread pool spends more time waiting than working (measured: 40x slower).
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)

@@ -1,22 +1,31 @@
-"""DiffToken: difference-preserved mixed-resolution tokenisation, made deterministic.
+"""DiffToken: difference-preserved mixed-resolution tokenisation, as the model was trained.
 
 Single images up to the token budget are tokenised at native resolution.  Larger images
 and pairs are cut into 32x32 regions: a few regions keep four 16x16 fine tokens, the
-rest are bicubic-downscaled to one coarse token.  Where the released code draws at
-random, this module decides by a fixed criterion (see docs/model.md):
+rest are bicubic-downscaled to one coarse token.
 
-- fine regions of a single image: highest gradient energy;
-- fine regions of a pair: highest 1 - SSIM against the reference, from the decisive
-  set (the regions above the ``importance_threshold`` percentile);
-- tokens over budget: the least important coarse tokens (native path: least detailed
-  patches) are dropped, never the class slot;
-- pair alignment: both images resized to the larger long side.
-Ties are broken by detail, then by region index.
+Which regions stay fine, and which tokens go when there are too many, is drawn at
+random from the released code's distribution (see ``fgaesq_core.sampling``):
+
+- single image: fine regions uniformly at random;
+- pair: fine regions uniformly from the top half of the regions by 1 - SSIM against the
+  other image; regions without a counterpart get a uniformly random importance;
+- over budget: uniformly random non-class tokens are dropped;
+- pair alignment: both images brought to the larger width or the larger height, by a
+  coin flip.
+
+Every draw comes from a ``torch.Generator``.  Without one, the generator is seeded from
+the image content, so a photo always gets the same tokens (``samples`` gives K
+independent content-seeded draws); training passes its own, for example one per step.
+A ranked choice (most detailed or most changed regions) was measured and dropped: it
+put scores up to 6.5 release standard deviations off and ranked held-out bursts worse
+(docs/model.md, "Sampling").
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -25,15 +34,37 @@ from torchvision.transforms.functional import to_tensor
 
 from .config import TokenizerConfig
 from .regions import (
-    descending_order,
-    detail_energy,
+    fitted_size,
     pad_or_crop,
     pad_to_multiple,
     region_difference,
     split_fine,
     to_patches,
 )
+from .sampling import (
+    choose_from_top,
+    choose_uniform,
+    coin,
+    content_digest,
+    drop_to_budget,
+    seeded_generator,
+    uniform,
+)
 from .tokens import PAD_POS, Tokens
+
+
+@dataclass(frozen=True)
+class _PairView:
+    """One alignment of a pair: both images normalised, and their region differences.
+
+    ``difference`` holds the first ``len(difference)`` entries of both images' region
+    importance; the rest of each image's regions have no counterpart.
+    """
+
+    normed: tuple[torch.Tensor, torch.Tensor]
+    sizes: tuple[tuple[int, int], tuple[int, int]]
+    regions: tuple[int, int]
+    difference: torch.Tensor
 
 
 class DiffToken:
@@ -51,66 +82,191 @@ class DiffToken:
         self._std = torch.tensor(self.config.std).view(3, 1, 1)
 
     # ----------------------------------------------------------------- public API
-    def tokenize(self, image: Image.Image) -> Tokens:
+    def tokenize(self, image: Image.Image, generator: torch.Generator | None = None) -> Tokens:
         """Tokenise one image on its own (the released single-image path, no upscaling).
 
         Args:
-            image: an RGB PIL image.
+            image: a PIL image (converted to RGB).
+            generator: the random source of the draw; None seeds one from the image
+                content (draw 0 of ``samples``).  Unused when nothing is drawn.
 
         Returns:
             Unbatched Tokens padded to ``max_tokens``.
         """
-        pixels = to_tensor(_rgb(image))
-        normed = self.normalise(pixels)
+        return self.samples(image, 1, generator)[0]
+
+    def samples(
+        self, image: Image.Image, draws: int, generator: torch.Generator | None = None
+    ) -> list[Tokens]:
+        """``draws`` independent tokenisations of one image, content-seeded.
+
+        Images whose tokens involve no draw (at most ``max_tokens - 1`` patches) give a
+        list of one.
+
+        Args:
+            image: a PIL image.
+            draws: how many draws at most.
+            generator: one explicit random source for all draws instead of content seeds.
+        """
+        image = _rgb(image)
+        normed = self.normalise(to_tensor(image))
+        if not self.is_sampled(image.size):
+            return [self._single(normed, image.size, None)]
+        if generator is not None:
+            generators = [generator] * draws
+        else:
+            digest = content_digest(image)
+            generators = [seeded_generator(digest, draw=k) for k in range(draws)]
+        return [self._single(normed, image.size, g) for g in generators]
+
+    def is_sampled(self, size: tuple[int, int]) -> bool:
+        """Whether a single image of ``size`` (w, h) is tokenised with random draws."""
         p = self.config.patch_size
-        rows, cols = math.ceil(normed.shape[1] / p), math.ceil(normed.shape[2] / p)
-        if rows * cols <= self.config.max_tokens:
-            return self._native(normed, image.size)
-        return self._multiscale(normed, importance=None, image_size=image.size)
+        patches = math.ceil(size[0] / p) * math.ceil(size[1] / p)
+        return patches >= self.config.max_tokens
 
-    def tokenize_pair(self, target: Image.Image, reference: Image.Image) -> Tokens:
+    def tokenize_pair(
+        self,
+        target: Image.Image,
+        reference: Image.Image,
+        generator: torch.Generator | None = None,
+    ) -> Tokens:
         """Tokenise ``target`` with its fine regions where it differs from ``reference``."""
-        return self.tokenize_pair_both(target, reference)[0]
+        return self.pair_samples(target, reference, 1, generator, both=False)[0][0]
 
-    def tokenize_pair_both(self, first: Image.Image, second: Image.Image) -> tuple[Tokens, Tokens]:
+    def tokenize_pair_both(
+        self,
+        first: Image.Image,
+        second: Image.Image,
+        generator: torch.Generator | None = None,
+    ) -> tuple[Tokens, Tokens]:
         """Tokenise a pair both ways (first against second, second against first).
 
         The region difference is symmetric, so one SSIM pass serves both directions.
+        ``generator`` None seeds from both images' content (draw 0 of ``pair_samples``).
 
         Returns:
             (tokens of ``first``, tokens of ``second``).
         """
-        a_img, b_img = self.align_pair(_rgb(first), _rgb(second))
-        a, b = to_tensor(a_img), to_tensor(b_img)
-        size = self.config.region_size
-        a_fit, b_fit = pad_or_crop(a, size), pad_or_crop(b, size)
-        diff = region_difference(
-            a_fit.to(self.device), b_fit.to(self.device), size, self.config.ssim_win_size
-        ).cpu()
-        out = []
-        for pixels, img in ((a, a_img), (b, b_img)):
-            fitted = pad_or_crop(pixels, size)
-            rows, cols = fitted.shape[1] // size, fitted.shape[2] // size
-            importance = torch.zeros(rows, cols)
-            r, c = min(rows, diff.shape[0]), min(cols, diff.shape[1])
-            importance[:r, :c] = diff[:r, :c]
-            out.append(self._multiscale(self.normalise(pixels), importance.flatten(), img.size))
-        return out[0], out[1]
+        first_tokens, second_tokens = self.pair_samples(first, second, 1, generator)[0]
+        return first_tokens, second_tokens
+
+    def pair_samples(
+        self,
+        first: Image.Image,
+        second: Image.Image,
+        draws: int,
+        generator: torch.Generator | None = None,
+        both: bool = True,
+    ) -> list[tuple[Tokens, ...]]:
+        """``draws`` independent tokenisations of a pair.
+
+        Content seeds are per direction: the tokens of ``first`` against ``second`` do
+        not depend on the argument order or on whether the other direction is built.
+        An explicit ``generator`` serves the alignment coin, then ``first``, then
+        ``second``, as the released code draws them.
+
+        Args:
+            first, second: the pair.
+            draws: how many draws.
+            generator: one explicit random source instead of content seeds.
+            both: also tokenise ``second`` against ``first``.
+
+        Returns:
+            One tuple per draw: (tokens of ``first``,) or (``first``, ``second``).
+        """
+        first, second = _rgb(first), _rgb(second)
+        views: dict[str, _PairView] = {}
+
+        def view(axis: str) -> _PairView:
+            if axis not in views:
+                views[axis] = self._pair_view(first, second, axis)
+            return views[axis]
+
+        if generator is not None:
+            generators = [(generator, generator, generator)] * draws
+        else:
+            da, db = content_digest(first), content_digest(second)
+            generators = [
+                (
+                    seeded_generator(min(da, db), max(da, db), "align", draw=k),
+                    seeded_generator(da, db, draw=k),
+                    seeded_generator(db, da, draw=k),
+                )
+                for k in range(draws)
+            ]
+        results = []
+        for align, for_first, for_second in generators:
+            v = view("width" if coin(align) else "height")
+            out = [self._pair_tokens(v, 0, for_first)]
+            if both:
+                out.append(self._pair_tokens(v, 1, for_second))
+            results.append(tuple(out))
+        return results
 
     def normalise(self, pixels: torch.Tensor) -> torch.Tensor:
         """CLIP normalisation of a (3, H, W) tensor in [0, 1]."""
         return (pixels - self._mean) / self._std
 
-    # ----------------------------------------------------------- pair alignment
-    def align_pair(self, a: Image.Image, b: Image.Image) -> tuple[Image.Image, Image.Image]:
-        """Resize both images to the larger long side, then upsample until both are large.
+    def build_multiscale(
+        self,
+        normed: torch.Tensor,
+        fine_regions: torch.Tensor,
+        kept: torch.Tensor | None,
+        image_size: tuple[int, int],
+    ) -> Tokens:
+        """Multiscale tokens for given choices (replaying recorded draws).
 
-        "Large" means more than the token budget in 16x16 patches (by ``pair_upscale``)
-        and a short side of at least ``min_pair_short_side``; if the two need different
-        upsampling, both take the larger factor so their regions stay comparable.
+        Args:
+            normed: the normalised (3, H, W) image, before fitting to the region grid.
+            fine_regions: region indices (row-major) kept at fine scale.
+            kept: indices into the coarse-then-fine token list that stay (ascending),
+                or None to keep all; the class slot is not counted.
+            image_size: (width, height) recorded in the Tokens.
         """
-        long_side = max(max(a.size), max(b.size))
-        a, b = _fit_long_side(a, long_side), _fit_long_side(b, long_side)
+        cfg = self.config
+        size, p = cfg.region_size, cfg.patch_size
+        fitted = pad_or_crop(normed, size)
+        rows, cols = fitted.shape[1] // size, fitted.shape[2] // size
+        n_regions = rows * cols
+        regions = to_patches(fitted, size)
+        is_fine = torch.zeros(n_regions, dtype=torch.bool)
+        is_fine[fine_regions] = True
+        fine_idx = torch.nonzero(is_fine).flatten()
+        coarse_idx = torch.nonzero(~is_fine).flatten()
+        coarse = F.interpolate(
+            regions[coarse_idx], size=(p, p), mode="bicubic", align_corners=False
+        )
+        fine = split_fine(regions[fine_idx], p)
+        fine_pos = self._fine_positions(fine_idx, cols) + 1 + n_regions
+        patches = torch.cat([coarse, fine])
+        scale_ids = torch.cat([torch.zeros(len(coarse_idx)), torch.ones(len(fine))]).long()
+        pos_ids = torch.cat([coarse_idx + 1, fine_pos])
+        if kept is None:
+            kept = torch.arange(len(patches))
+        return self._assemble(
+            patches[kept],
+            scale_ids[kept],
+            pos_ids[kept],
+            grids=((rows, cols), (2 * rows, 2 * cols)),
+            fine=tuple(int(i) for i in fine_idx),
+            region_grid=(rows, cols),
+            image_size=image_size,
+        )
+
+    # ----------------------------------------------------------- pair alignment
+    def align_pair(
+        self, a: Image.Image, b: Image.Image, axis: str
+    ) -> tuple[Image.Image, Image.Image]:
+        """Bring both images to a common width or height, then make them large.
+
+        ``axis`` is ``"width"`` or ``"height"``: the larger of the two images' (the
+        released code flips a coin between them).  "Large" means more than the token
+        budget in 16x16 patches (by ``pair_upscale``) and a short side of at least
+        ``min_pair_short_side``; if the two need different upsampling, both take the
+        larger factor so their regions stay comparable.
+        """
+        a, b = _fit_axis(a, b, axis)
         a_big, b_big = self._ensure_large(a), self._ensure_large(b)
         scale_a = max(a_big.width / a.width, a_big.height / a.height)
         scale_b = max(b_big.width / b.width, b_big.height / b.height)
@@ -131,18 +287,62 @@ class DiffToken:
             scale = max(scale, self.config.min_pair_short_side / min(w, h))
         return image.resize((int(w * scale), int(h * scale)), Image.Resampling.LANCZOS)
 
+    def _pair_view(self, first: Image.Image, second: Image.Image, axis: str) -> _PairView:
+        a_img, b_img = self.align_pair(first, second, axis)
+        a, b = to_tensor(a_img), to_tensor(b_img)
+        size = self.config.region_size
+        a_fit, b_fit = pad_or_crop(a, size), pad_or_crop(b, size)
+        grids = [(t.shape[1] // size, t.shape[2] // size) for t in (a_fit, b_fit)]
+        diff = region_difference(
+            a_fit.to(self.device), b_fit.to(self.device), size, self.config.ssim_win_size
+        ).cpu()
+        return _PairView(
+            normed=(self.normalise(a), self.normalise(b)),
+            sizes=(a_img.size, b_img.size),
+            regions=tuple(rows * cols for rows, cols in grids),
+            difference=diff,
+        )
+
+    def _pair_tokens(self, view: _PairView, side: int, generator: torch.Generator) -> Tokens:
+        # Regions without a counterpart get a random importance, as released.
+        missing = view.regions[side] - len(view.difference)
+        importance = torch.cat([view.difference, uniform(missing, generator)])
+        return self._multiscale(view.normed[side], importance, view.sizes[side], generator)
+
     # ------------------------------------------------------------ tokenisation
-    def _native(self, normed: torch.Tensor, image_size: tuple[int, int]) -> Tokens:
+    def _single(
+        self, normed: torch.Tensor, image_size: tuple[int, int], generator: torch.Generator | None
+    ) -> Tokens:
+        p = self.config.patch_size
+        rows, cols = math.ceil(normed.shape[1] / p), math.ceil(normed.shape[2] / p)
+        if rows * cols > self.config.max_tokens:
+            return self._multiscale(normed, None, image_size, generator)
+        kept = None
+        if generator is not None:  # exactly max_tokens patches: one more than fits
+            kept = drop_to_budget(rows * cols, self.config.max_tokens - 1, generator)
+        return self.build_native(normed, kept, image_size)
+
+    def build_native(
+        self, normed: torch.Tensor, kept: torch.Tensor | None, image_size: tuple[int, int]
+    ) -> Tokens:
+        """Native-resolution tokens keeping the given patches (replaying recorded draws).
+
+        Args:
+            normed: the normalised (3, H, W) image.
+            kept: row-major patch indices that stay (ascending), or None for all.
+            image_size: (width, height) recorded in the Tokens.
+        """
         p = self.config.patch_size
         padded = pad_to_multiple(normed, p)
         rows, cols = padded.shape[1] // p, padded.shape[2] // p
         patches = to_patches(padded, p)
         pos = torch.arange(1, rows * cols + 1)
-        keep = self._keep_most(detail_energy(padded, p), self.config.max_tokens - 1)
+        if kept is None:
+            kept = torch.arange(rows * cols)
         return self._assemble(
-            patches[keep],
-            torch.zeros(len(keep), dtype=torch.long),
-            pos[keep],
+            patches[kept],
+            torch.zeros(len(kept), dtype=torch.long),
+            pos[kept],
             grids=((rows, cols),),
             fine=(),
             region_grid=None,
@@ -150,50 +350,27 @@ class DiffToken:
         )
 
     def _multiscale(
-        self, normed: torch.Tensor, importance: torch.Tensor | None, image_size: tuple[int, int]
+        self,
+        normed: torch.Tensor,
+        importance: torch.Tensor | None,
+        image_size: tuple[int, int],
+        generator: torch.Generator,
     ) -> Tokens:
+        """Draw the fine regions (by ``importance`` for pairs) and the kept tokens."""
         cfg = self.config
-        size, p = cfg.region_size, cfg.patch_size
-        fitted = pad_or_crop(normed, size)
-        rows, cols = fitted.shape[1] // size, fitted.shape[2] // size
-        n_regions = rows * cols
-        regions = to_patches(fitted, size)
-        detail = detail_energy(fitted, size)
+        size = cfg.region_size
+        h, w = fitted_size(normed.shape[1], normed.shape[2], size)
+        n_regions = (h // size) * (w // size)
         if importance is None:
-            ranked = descending_order(detail)
-            n_fine = min(cfg.num_fine_regions, n_regions)
+            fine_idx = choose_uniform(n_regions, cfg.num_fine_regions, generator)
         else:
-            ranked = descending_order(importance, detail)
-            decisive = max(1, int(n_regions * cfg.importance_threshold))
-            n_fine = min(cfg.num_fine_regions, decisive)
-        is_fine = torch.zeros(n_regions, dtype=torch.bool)
-        is_fine[ranked[:n_fine]] = True
-        fine_idx = torch.nonzero(is_fine).flatten()
-        coarse_idx = torch.nonzero(~is_fine).flatten()
-
-        coarse = F.interpolate(
-            regions[coarse_idx], size=(p, p), mode="bicubic", align_corners=False
-        )
-        fine = split_fine(regions[fine_idx], p)
-        fine_pos = self._fine_positions(fine_idx, cols) + 1 + n_regions
-        patches = torch.cat([coarse, fine])
-        scale_ids = torch.cat([torch.zeros(len(coarse_idx)), torch.ones(len(fine))]).long()
-        pos_ids = torch.cat([coarse_idx + 1, fine_pos])
-
-        # Over budget: drop the least important coarse tokens; fine tokens always stay.
-        priority = importance if importance is not None else detail
-        order_key = torch.cat([priority[coarse_idx], torch.full((len(fine),), math.inf)])
-        detail_key = torch.cat([detail[coarse_idx], torch.full((len(fine),), math.inf)])
-        keep = self._keep_most(order_key, cfg.max_tokens - 1, detail_key)
-        return self._assemble(
-            patches[keep],
-            scale_ids[keep],
-            pos_ids[keep],
-            grids=((rows, cols), (2 * rows, 2 * cols)),
-            fine=tuple(int(i) for i in fine_idx),
-            region_grid=(rows, cols),
-            image_size=image_size,
-        )
+            fine_idx = choose_from_top(
+                importance, cfg.num_fine_regions, cfg.importance_threshold, generator
+            )
+        n_tokens = n_regions + 3 * len(fine_idx)
+        spared = fine_idx if importance is not None else None
+        kept = drop_to_budget(n_tokens, cfg.max_tokens - 1, generator, spared)
+        return self.build_multiscale(normed, fine_idx, kept, image_size)
 
     def _fine_positions(self, fine_idx: torch.Tensor, cols: int) -> torch.Tensor:
         """Fine-grid cell of each fine token (TL, TR, BL, BR per region).
@@ -208,15 +385,6 @@ class DiffToken:
         if self.config.fine_pos_order == "release":
             cells = torch.sort(cells).values
         return cells
-
-    @staticmethod
-    def _keep_most(
-        key: torch.Tensor, budget: int, secondary: torch.Tensor | None = None
-    ) -> torch.Tensor:
-        """Indices (in original order) of the ``budget`` entries ranked highest by key."""
-        if key.numel() <= budget:
-            return torch.arange(key.numel())
-        return torch.sort(descending_order(key, secondary)[:budget]).values
 
     def _assemble(
         self, patches, scale_ids, pos_ids, *, grids, fine, region_grid, image_size
@@ -250,12 +418,19 @@ def _rgb(image: Image.Image) -> Image.Image:
     return image if image.mode == "RGB" else image.convert("RGB")
 
 
-def _fit_long_side(image: Image.Image, long_side: int) -> Image.Image:
+def _fit_axis(a: Image.Image, b: Image.Image, axis: str) -> tuple[Image.Image, Image.Image]:
+    """Resize (aspect kept) so both share the larger width or height of the two."""
+    if axis not in ("width", "height"):
+        raise ValueError(f"axis must be 'width' or 'height', not {axis!r}")
+    width = axis == "width"
+    target = max(a.width, b.width) if width else max(a.height, b.height)
+    return _resize_side(a, target, width), _resize_side(b, target, width)
+
+
+def _resize_side(image: Image.Image, target: int, width: bool) -> Image.Image:
+    """Scale so the width (or the height) becomes ``target``; unchanged if it already is."""
     w, h = image.size
-    if max(w, h) == long_side:
+    if (w if width else h) == target:
         return image
-    if w >= h:
-        size = (long_side, max(1, int(h * long_side / w)))
-    else:
-        size = (max(1, int(w * long_side / h)), long_side)
+    size = (target, max(1, int(h * target / w))) if width else (max(1, int(w * target / h)), target)
     return image.resize(size, Image.Resampling.LANCZOS)

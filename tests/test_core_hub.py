@@ -4,6 +4,7 @@ import hashlib
 import json
 import threading
 import time
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -12,11 +13,12 @@ import torch
 
 import fgaesq_core
 from fgaesq_core import pretrained
-from fgaesq_core.errors import WeightsUnavailable
+from fgaesq_core.errors import CheckpointError, WeightsUnavailable
 from fgaesq_core.testing import released_state_dict
 
 REPO = "yzc002/FGAesQ"
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
+FILE = pretrained.REGISTRY["fgaesq"].filename
 
 
 class FakeHub(BaseHTTPRequestHandler):
@@ -40,8 +42,20 @@ class FakeHub(BaseHTTPRequestHandler):
     def _route(self, head):
         path = self.path.split("?")[0]
         FakeHub.requests.append(f"{self.command} {path}")
-        if path == f"/api/models/{REPO}":
-            body = json.dumps({"id": REPO, "sha": COMMIT}).encode()
+        if path in (f"/api/models/{REPO}", f"/api/models/{REPO}/revision/main"):
+            siblings = [
+                {
+                    "rfilename": name,
+                    "size": len(data),
+                    "lfs": {
+                        "size": len(data),
+                        "sha256": hashlib.sha256(data).hexdigest(),
+                        "pointerSize": 134,
+                    },
+                }
+                for name, data in self.files.items()
+            ]
+            body = json.dumps({"id": REPO, "sha": COMMIT, "siblings": siblings}).encode()
             return self._send(200, body, {"Content-Type": "application/json"}, head)
         if path.startswith(f"/api/models/{REPO}/tree/"):
             tree = [
@@ -58,7 +72,9 @@ class FakeHub(BaseHTTPRequestHandler):
             )
         prefix = f"/{REPO}/resolve/"
         if path.startswith(prefix):
-            name = path[len(prefix) :].split("/", 1)[1]
+            revision, name = path[len(prefix) :].split("/", 1)
+            if revision not in ("main", COMMIT):
+                return self._send(404, b"no revision", {"X-Error-Code": "RevisionNotFound"}, head)
             if name in self.files:
                 data = self.files[name]
                 headers = {
@@ -80,7 +96,8 @@ class FakeHub(BaseHTTPRequestHandler):
 def hub(tmp_path, monkeypatch):
     ckpt = tmp_path / "src.pt"
     torch.save(released_state_dict(3, "tiny"), ckpt)
-    FakeHub.files = {"README.md": b"fake", "fgaesq_tiny.pt": ckpt.read_bytes()}
+    # a decoy .pt that sorts first: only the registry's exact file name may be taken
+    FakeHub.files = {"README.md": b"fake", "A_other.pt": b"decoy", FILE: ckpt.read_bytes()}
     FakeHub.requests = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeHub)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -97,11 +114,12 @@ def hub(tmp_path, monkeypatch):
 def test_download_lands_in_hub_cache_and_works_offline_afterwards(hub, monkeypatch):
     assert fgaesq_core.weights_available("fgaesq")
     scorer = fgaesq_core.load_model(weights="fgaesq", config="tiny", device="cpu")
-    cached = list((hub / "hub-cache" / "models--yzc002--FGAesQ").rglob("fgaesq_tiny.pt"))
+    cached = list((hub / "hub-cache" / "models--yzc002--FGAesQ").rglob(FILE))
     assert cached, "the .pt file should be in the temporary HF cache"
-    digest = hashlib.sha256(FakeHub.files["fgaesq_tiny.pt"]).hexdigest()
+    digest = hashlib.sha256(FakeHub.files[FILE]).hexdigest()
     assert scorer.weights_id == f"fgaesq:{digest[:12]}"
-    assert any("resolve" in r for r in FakeHub.requests)
+    assert any(r.endswith(f"/resolve/main/{FILE}") for r in FakeHub.requests)
+    assert not any("A_other.pt" in r for r in FakeHub.requests)
 
     FakeHub.requests.clear()
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
@@ -152,3 +170,57 @@ def test_local_path_is_accepted_wherever_a_name_is(tmp_path):
     scorer = fgaesq_core.load_model(weights=path, config="tiny", device="cpu")
     assert scorer.weights_id.startswith("file:")
     assert Path(path).exists()
+
+
+def _pin(monkeypatch, **values):
+    spec = replace(pretrained.REGISTRY["fgaesq"], **values)
+    monkeypatch.setitem(pretrained.REGISTRY, "fgaesq", spec)
+    return spec
+
+
+def test_pinned_revision_and_digest_are_downloaded_and_checked(hub, monkeypatch):
+    digest = hashlib.sha256(FakeHub.files[FILE]).hexdigest()
+    _pin(monkeypatch, revision=COMMIT, sha256=digest)
+    scorer = fgaesq_core.load_model(weights="fgaesq", config="tiny", device="cpu")
+    assert scorer.weights_id == f"fgaesq:{digest[:12]}"
+    assert any(r.endswith(f"/resolve/{COMMIT}/{FILE}") for r in FakeHub.requests)
+    snapshot = hub / "hub-cache" / "models--yzc002--FGAesQ" / "snapshots" / COMMIT / FILE
+    assert snapshot.is_file()
+
+    # A cached copy that changed on disk is refused, offline too.
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    blob = snapshot.resolve()
+    data = bytearray(blob.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    blob.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError) as err:
+        fgaesq_core.load_model(weights="fgaesq", config="tiny", device="cpu")
+    message = str(err.value)
+    assert digest in message and "not loaded" in message and str(snapshot) in message
+
+
+def test_a_digest_mismatch_after_download_is_an_error(hub, monkeypatch):
+    wrong = "0" * 64
+    _pin(monkeypatch, revision=COMMIT, sha256=wrong)
+    with pytest.raises(CheckpointError) as err:
+        fgaesq_core.load_model(weights="fgaesq", config="tiny", device="cpu")
+    actual = hashlib.sha256(FakeHub.files[FILE]).hexdigest()
+    assert wrong in str(err.value) and actual in str(err.value)
+
+
+def test_an_unknown_revision_or_file_is_a_clear_error(hub, monkeypatch):
+    _pin(monkeypatch, revision="f" * 40)
+    with pytest.raises(WeightsUnavailable, match=f"revision {'f' * 40} does not exist"):
+        fgaesq_core.load_model(weights="fgaesq", config="tiny", device="cpu")
+    _pin(monkeypatch, filename="missing.pt", revision=None)
+    with pytest.raises(WeightsUnavailable, match="file missing.pt.*does not exist"):
+        fgaesq_core.load_model(weights="fgaesq", config="tiny", device="cpu")
+
+
+def test_pin_reads_revision_and_digest_from_the_hub(hub, capsys):
+    spec = pretrained.pin("fgaesq")
+    digest = hashlib.sha256(FakeHub.files[FILE]).hexdigest()
+    assert (spec.filename, spec.revision, spec.sha256) == (FILE, COMMIT, digest)
+    assert spec.pinned and not pretrained.REGISTRY["fgaesq"].pinned
+    assert pretrained.main(["pin", "fgaesq"]) == 0
+    assert f'sha256="{digest}"' in capsys.readouterr().out

@@ -6,7 +6,13 @@ from PIL import Image, ImageDraw
 
 import fgaesq_core
 from fgaesq_core import ImageInputError, SeriesRanking, load_image
-from fgaesq_core.testing import released_state_dict, synthetic_image
+from fgaesq_core.testing import released_state_dict, single_thread, synthetic_image
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    with single_thread():
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +55,22 @@ def test_scores_are_in_range_and_batch_independent(scorer):
     assert scorer.score(images, batch_size=3) == three  # same photo, same score
 
 
+def test_sampled_images_score_the_mean_of_their_draws(scorer):
+    big = synthetic_image(5, (640, 520))  # 40 x 33 patches: over the budget, sampled
+    small = synthetic_image(6, (96, 64))
+    draws = scorer.tokenizer.samples(big, scorer.draws)
+    assert len(draws) == scorer.draws > 1 and len(scorer.tokenizer.samples(small, 4)) == 1
+    each = scorer.score_tokens(draws)
+    assert len(set(each)) > 1  # the draws differ ...
+    got = scorer.score([big, small])
+    assert got[0] == pytest.approx(sum(each) / len(each), abs=1e-6)  # ... and are averaged
+    assert got[1] == pytest.approx(scorer.score_tokens([scorer.tokenizer.tokenize(small)])[0])
+    one = fgaesq_core.Scorer(scorer.model, scorer.device, "x", draws=1)
+    assert one.score([big]) == pytest.approx([each[0]], abs=1e-6)
+    with pytest.raises(ValueError, match="draws"):
+        fgaesq_core.Scorer(scorer.model, scorer.device, "x", draws=0)
+
+
 def test_expected_score_is_the_mean_bin():
     logits = torch.tensor([[0.0] * 10, [-1e4] * 9 + [0.0]])
     assert fgaesq_core.expected_score(logits).tolist() == pytest.approx([5.5, 10.0])
@@ -61,20 +83,74 @@ def test_model_forward_output(scorer):
     assert out.logits.shape == (1, 10) and out.features.shape == (1, 32)
 
 
-@pytest.mark.parametrize("mode,expected", [("pairwise", 4 * 3), ("reference", 4)])
-def test_rank_series_forward_counts_and_order(scorer, series, mode, expected):
+def _token_sets(mode: str, frames: int, draws: int) -> int:
+    if mode == "pairwise":  # every ordered pair, ceil(draws / (n - 1)) draws each
+        return frames * (frames - 1) * -(-draws // (frames - 1))
+    return frames * draws  # every frame (the medoid too) `draws` times
+
+
+@pytest.mark.parametrize("mode", ["pairwise", "reference"])
+def test_rank_series_forward_counts_and_order(scorer, series, mode):
     counter = ForwardCounter(scorer.model)
     try:
         ranking = scorer.rank_series(series, mode=mode, batch_size=16)
     finally:
         counter.handle.remove()
-    assert counter.samples == expected
-    assert counter.calls == 1  # all token sets of the series in one batch
+    assert counter.samples == _token_sets(mode, len(series), scorer.draws)
+    assert counter.calls == -(-counter.samples // 16)  # token sets batched across pairs
     assert isinstance(ranking, SeriesRanking)
     assert sorted(ranking.order) == list(range(4))
     ordered = [ranking.scores[i] for i in ranking.order]
     assert ordered == sorted(ordered, reverse=True)
     assert ranking == scorer.rank_series(series, mode=mode)  # deterministic
+
+
+@pytest.mark.parametrize("mode", ["pairwise", "reference"])
+def test_rank_series_does_not_depend_on_frame_order(scorer, series, mode):
+    ranking = scorer.rank_series(series, mode=mode)
+    order = [2, 0, 3, 1]
+    shuffled = scorer.rank_series([series[i] for i in order], mode=mode)
+    assert shuffled.scores == pytest.approx([ranking.scores[i] for i in order], abs=1e-6)
+
+
+def test_the_medoid_is_shown_its_own_flaw_by_the_other_frames(scorer):
+    """Two frames share a magenta blot; the third has none.  The medoid is one of the
+    twins and its nearest frame the other twin, against which the blot is no difference.
+    Its draws also go to the third frame, where the blot is the difference, so the blot
+    reaches the model at fine scale in the medoid's own pixels."""
+    base = synthetic_image(30, (192, 128))
+    twins = []
+    for dx in (0, 3):
+        frame = base.copy()
+        ImageDraw.Draw(frame).rectangle([150, 96, 170, 116], fill=(255, 0, 255))
+        ImageDraw.Draw(frame).rectangle([20 + dx, 10, 30 + dx, 20], fill=(0, 0, 0))
+        twins.append(frame)
+    clean = base.copy()
+    ImageDraw.Draw(clean).rectangle([20, 10, 30, 20], fill=(0, 0, 0))
+    frames = [*twins, clean]
+    magenta = scorer.tokenizer.normalise(torch.tensor([1.0, 0.0, 1.0]).view(3, 1, 1)).flatten()
+    seen = []
+
+    def hook(module, args, output):
+        tokens = args[0]
+        fine = tokens.patches[tokens.scale_ids == 1]  # (n, 3, 16, 16)
+        colours = fine.mean(dim=(2, 3))
+        seen.append(bool(((colours - magenta).abs().max(dim=1).values < 0.05).any()))
+
+    handle = scorer.model.register_forward_hook(hook)
+    try:
+        scorer.rank_series(frames, mode="reference", batch_size=1)
+    finally:
+        handle.remove()
+    assert sum(seen) >= 1  # the medoid against the clean frame
+    one = fgaesq_core.Scorer(scorer.model, scorer.device, "x", draws=1)
+    seen.clear()
+    handle = scorer.model.register_forward_hook(hook)
+    try:
+        one.rank_series(frames, mode="reference", batch_size=1)
+    finally:
+        handle.remove()
+    assert not any(seen)  # one draw: the medoid meets only its twin
 
 
 def test_pairwise_blending_follows_the_release():
