@@ -28,7 +28,9 @@ _SOURCES = {
     "list_models": "config",
     "load_config": "config",
     "PRECISIONS": "device",
+    "attention_kernel": "device",
     "autocast_dtype": "device",
+    "default_batch_size": "device",
     "resolve_device": "device",
     "CheckpointError": "errors",
     "ConfigError": "errors",
@@ -61,7 +63,13 @@ if TYPE_CHECKING:
         save_released,
     )
     from .config import ModelConfig, TokenizerConfig, list_models, load_config
-    from .device import PRECISIONS, autocast_dtype, resolve_device
+    from .device import (
+        PRECISIONS,
+        attention_kernel,
+        autocast_dtype,
+        default_batch_size,
+        resolve_device,
+    )
     from .errors import (
         CheckpointError,
         ConfigError,
@@ -109,9 +117,11 @@ __all__ = [
     "TokenizerConfig",
     "Tokens",
     "WeightsUnavailable",
+    "attention_kernel",
     "autocast_dtype",
     "collate",
     "create_model",
+    "default_batch_size",
     "expected_score",
     "list_models",
     "list_pretrained",

@@ -86,3 +86,39 @@ def autocast(device: torch.device, precision: str = "fp32") -> contextlib.Abstra
     if dtype is None:
         return contextlib.nullcontext()
     return torch.autocast(device_type=device.type, dtype=dtype)
+
+
+#: Token sets per forward pass by device type (docs/pipeline.md, "FGAesQ throughput").  On
+#: the CPU a ViT-B/16 pass over 512-token sets ran fastest at 2-4 sets and slowest at 8-16,
+#: where a layer's activations (6 MB per set in the MLP) stop fitting in the caches; a GPU
+#: needs large batches to be kept busy.
+BATCH_SIZES = {"cpu": 4, "cuda": 64, "mps": 16}
+
+
+def default_batch_size(device: torch.device | str) -> int:
+    """The batch size the app scores with on ``device``."""
+    return BATCH_SIZES.get(torch.device(device).type, BATCH_SIZES["cpu"])
+
+
+def attention_kernel(
+    device: torch.device | str,
+    dtype: torch.dtype,
+    batch: int,
+    heads: int,
+    tokens: int,
+    head_dim: int,
+) -> str:
+    """The scaled_dot_product_attention kernel torch picks for these shapes on ``device``.
+
+    The model's attention (``nn.MultiheadAttention`` without weights, in inference) runs
+    through SDPA; torch's own choice function is asked with tensors of the same shapes, so the
+    answer is torch's, not a guess.  Returns e.g. ``"FLASH_ATTENTION"``, ``"EFFICIENT_ATTENTION"``
+    or ``"MATH"``; ``"unknown"`` where this torch cannot say.
+    """
+    try:
+        from torch.nn.attention import SDPBackend
+
+        q = torch.zeros(batch, heads, tokens, head_dim, device=device, dtype=dtype)
+        return SDPBackend(torch._fused_sdp_choice(q, q, q)).name
+    except (AttributeError, ImportError, RuntimeError, TypeError, ValueError):
+        return "unknown"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,29 +97,44 @@ class Scorer:
 
         Groups are consumed lazily; token sets are batched across group borders.
         """
+        *_, scores = self._stream_groups(groups, batch_size)
+        return scores
+
+    def _stream_groups(
+        self, groups: Iterable[list[Tokens]], batch_size: int
+    ) -> Iterator[list[float]]:
+        """After each forward pass, the mean scores of the groups complete so far, in order.
+
+        A group's draws are summed in the order they were drawn, whatever the batch borders,
+        so every mean is the same however the token sets were batched.
+        """
         sums: list[float] = []
         counts: list[int] = []
+        sizes: list[int] = []
         batch: list[Tokens] = []
         owners: list[int] = []
+        done: list[float] = []
 
-        def flush() -> None:
-            for owner, value in zip(owners, self._forward(batch), strict=True):
+        def flush() -> list[float]:
+            for owner, value in zip(owners, self._forward(batch) if batch else (), strict=True):
                 sums[owner] += value
                 counts[owner] += 1
             batch.clear()
             owners.clear()
+            while len(done) < len(sums) and counts[len(done)] == sizes[len(done)]:
+                done.append(sums[len(done)] / counts[len(done)])
+            return done
 
         for group in groups:
             sums.append(0.0)
             counts.append(0)
+            sizes.append(len(group))
             for tokens in group:
                 batch.append(tokens)
                 owners.append(len(sums) - 1)
                 if len(batch) == batch_size:
-                    flush()
-        if batch:
-            flush()
-        return [total / n for total, n in zip(sums, counts, strict=True)]
+                    yield flush()
+        yield flush()
 
     def score_tokens(self, tokens: Iterable[Tokens], batch_size: int = 16) -> list[float]:
         """Scores for an iterable of unbatched Tokens, ``batch_size`` per forward pass."""
@@ -126,7 +142,10 @@ class Scorer:
 
     @torch.inference_mode()
     def _forward(self, batch: list[Tokens]) -> list[float]:
-        tokens = collate(batch).to(self.device)
+        # On CUDA the batch is stacked straight into page-locked memory, so the copy to the
+        # GPU is one asynchronous DMA; the model's kernels queue behind it on the stream.
+        cuda = self.device.type == "cuda"
+        tokens = collate(batch, pin_memory=cuda).to(self.device, non_blocking=cuda)
         was_training = (
             self.model.training
         )  # a model in training is scored in eval mode, then restored
@@ -162,22 +181,55 @@ class Scorer:
             ValueError: unknown mode or an empty series.
             ImageInputError: a frame cannot be read.
         """
+        return next(self.rank_many([images], mode, batch_size))
+
+    def rank_many(
+        self,
+        series: Iterable[Sequence[ImageInput]],
+        mode: str = "pairwise",
+        batch_size: int = 16,
+    ) -> Iterator[SeriesRanking]:
+        """``rank_series`` of each series, with token sets batched across series borders.
+
+        A burst of six frames makes 24-30 token sets; scored series by series, a GPU would
+        run small, half-empty batches.  Here the forward passes are filled from consecutive
+        series, and each ranking is yielded (in input order) as soon as its last token set
+        is scored.  Series are read and tokenised lazily, at most one batch ahead.  The
+        scores are those of ``rank_series`` one series at a time: the same content-seeded
+        draws, averaged in the same order.
+        """
         if mode not in SERIES_MODES:
             raise ValueError(f"unknown series mode {mode!r}; use one of {SERIES_MODES}")
+        plans: deque[_SeriesPlan] = deque()
+
+        def groups() -> Iterator[list[Tokens]]:
+            start = 0
+            for images in series:
+                plan = self._plan(images, mode, start)
+                plans.append(plan)
+                start = plan.end
+                yield from plan.groups
+
+        for means in self._stream_groups(groups(), batch_size):
+            while plans and len(means) >= plans[0].end:
+                yield plans.popleft().finish(means)
+
+    def _plan(self, images: Sequence[ImageInput], mode: str, start: int) -> _SeriesPlan:
+        """The token-set groups of one series (from group ``start`` on among all groups
+        scored) and how their mean scores make its ranking."""
         if not images:
             raise ValueError("rank_series needs at least one image")
         cap = self.config.tokenizer.series_max_side
         frames = [cap_long_side(load_image(img), cap) for img in images]
         if len(frames) == 1:
-            scores = self.score(frames, batch_size)
+            groups, combine, size = [self.tokenizer.samples(frames[0], self.draws)], list, 1
         elif mode == "pairwise":
-            scores = self._pairwise(frames, batch_size)
+            groups, combine, size = self._pairwise(frames)
         else:
-            scores = self._reference(frames, batch_size)
-        order = sorted(range(len(scores)), key=lambda i: -scores[i])
-        return SeriesRanking(scores=scores, order=order)
+            groups, combine, size = self._reference(frames)
+        return _SeriesPlan(groups, combine, start, start + size)
 
-    def _pairwise(self, frames: list[Image.Image], batch_size: int) -> list[float]:
+    def _pairwise(self, frames: list[Image.Image]) -> _Groups:
         pairs = list(itertools.combinations(range(len(frames)), 2))
         # A frame's score averages its n - 1 pairs, so ceil(draws / (n - 1)) draws per
         # pair give it at least `draws` draws (one per pair from 5 frames on, as released).
@@ -189,14 +241,16 @@ class Scorer:
                 yield [first for first, _ in draws]
                 yield [second for _, second in draws]
 
-        flat = self.score_groups(groups(), batch_size)
-        per_frame: list[list[float]] = [[] for _ in frames]
-        for k, (i, j) in enumerate(pairs):
-            per_frame[i].append(flat[2 * k])
-            per_frame[j].append(flat[2 * k + 1])
-        return blend_with_series_mean(per_frame)
+        def combine(flat: list[float]) -> list[float]:
+            per_frame: list[list[float]] = [[] for _ in frames]
+            for k, (i, j) in enumerate(pairs):
+                per_frame[i].append(flat[2 * k])
+                per_frame[j].append(flat[2 * k + 1])
+            return blend_with_series_mean(per_frame)
 
-    def _reference(self, frames: list[Image.Image], batch_size: int) -> list[float]:
+        return groups(), combine, 2 * len(pairs)
+
+    def _reference(self, frames: list[Image.Image]) -> _Groups:
         keys = [content_digest(f) for f in frames]
         similarity = self.similarity_matrix(frames)
         ref = medoid(similarity, keys)
@@ -219,7 +273,7 @@ class Scorer:
                 else:
                     yield [t for p in partners if shares[p] for t in against(ref, p, shares[p])]
 
-        return self.score_groups(groups(), batch_size)
+        return groups(), list, len(frames)
 
     def similarity_matrix(self, frames: list[Image.Image]) -> torch.Tensor:
         """SSIM between every two frames on small thumbnails (n, n), one batched call.
@@ -247,6 +301,26 @@ class Scorer:
         out[ii, jj] = sims.to(out.dtype)
         out[jj, ii] = sims.to(out.dtype)
         return out.cpu()
+
+
+#: A series' token-set groups (drawn lazily), their count, and how the groups' mean scores
+#: become its frames' scores.
+_Groups = tuple[Iterable[list[Tokens]], Callable[[list[float]], list[float]], int]
+
+
+@dataclass
+class _SeriesPlan:
+    """One series among several scored together: its groups are ``start:end`` of all."""
+
+    groups: Iterable[list[Tokens]]
+    combine: Callable[[list[float]], list[float]]
+    start: int
+    end: int
+
+    def finish(self, means: list[float]) -> SeriesRanking:
+        scores = self.combine(means[self.start : self.end])
+        order = sorted(range(len(scores)), key=lambda i: -scores[i])
+        return SeriesRanking(scores=scores, order=order)
 
 
 def medoid(similarity: torch.Tensor, keys: Sequence[bytes]) -> int:

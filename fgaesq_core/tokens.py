@@ -51,22 +51,25 @@ class Tokens:
         """Non-padding tokens including the class slot (per sample when unbatched)."""
         return int((~self.padding).sum())
 
-    def to(self, device: torch.device | str) -> Tokens:
-        """Copy the tensors to ``device`` (metadata is shared)."""
+    def to(self, device: torch.device | str, non_blocking: bool = False) -> Tokens:
+        """Copy the tensors to ``device`` (metadata is shared); ``non_blocking`` from pinned
+        memory to a GPU returns before the copy is done (the stream orders what follows)."""
         return replace(
             self,
-            patches=self.patches.to(device),
-            scale_ids=self.scale_ids.to(device),
-            pos_ids=self.pos_ids.to(device),
-            padding=self.padding.to(device),
+            patches=self.patches.to(device, non_blocking=non_blocking),
+            scale_ids=self.scale_ids.to(device, non_blocking=non_blocking),
+            pos_ids=self.pos_ids.to(device, non_blocking=non_blocking),
+            padding=self.padding.to(device, non_blocking=non_blocking),
         )
 
 
-def collate(items: list[Tokens]) -> Tokens:
+def collate(items: list[Tokens], pin_memory: bool = False) -> Tokens:
     """Stack unbatched Tokens of equal length into one batch.
 
     Args:
         items: tokens from ``DiffToken.tokenize``/``tokenize_pair`` (same budget).
+        pin_memory: stack into page-locked memory (for asynchronous copies to a GPU;
+            needs CUDA).
 
     Returns:
         Batched Tokens; tuple fields become tuples with one entry per sample.
@@ -81,11 +84,20 @@ def collate(items: list[Tokens]) -> Tokens:
     lengths = {t.patches.shape[0] for t in items}
     if len(lengths) != 1:
         raise ValueError(f"Tokens of different lengths cannot be batched: {sorted(lengths)}")
+
+    def stack(tensors: list[torch.Tensor]) -> torch.Tensor:
+        if not pin_memory:
+            return torch.stack(tensors)
+        out = torch.empty(
+            (len(tensors), *tensors[0].shape), dtype=tensors[0].dtype, pin_memory=True
+        )
+        return torch.stack(tensors, out=out)
+
     return Tokens(
-        patches=torch.stack([t.patches for t in items]),
-        scale_ids=torch.stack([t.scale_ids for t in items]),
-        pos_ids=torch.stack([t.pos_ids for t in items]),
-        padding=torch.stack([t.padding for t in items]),
+        patches=stack([t.patches for t in items]),
+        scale_ids=stack([t.scale_ids for t in items]),
+        pos_ids=stack([t.pos_ids for t in items]),
+        padding=stack([t.padding for t in items]),
         grids=tuple(t.grids for t in items),
         fine_regions=tuple(t.fine_regions for t in items),
         region_grid=tuple(t.region_grid for t in items),

@@ -106,6 +106,31 @@ def test_rank_series_forward_counts_and_order(scorer, series, mode):
 
 
 @pytest.mark.parametrize("mode", ["pairwise", "reference"])
+def test_rank_many_fills_passes_across_series_and_matches_rank_series(scorer, series, mode):
+    bursts = [series, series[:1], series[1:3], series[::-1]]
+    alone = [scorer.rank_series(burst, mode=mode) for burst in bursts]
+    counter = ForwardCounter(scorer.model)
+    try:
+        together = scorer.rank_many(iter(bursts), mode=mode, batch_size=7)
+        first = next(together)  # yielded before the later series are all tokenised
+        rest = list(together)
+    finally:
+        counter.handle.remove()
+
+    def token_sets(burst):
+        if len(burst) == 1:  # a single frame is scored on its own: one set unless sampled
+            return len(scorer.tokenizer.samples(burst[0], scorer.draws))
+        return _token_sets(mode, len(burst), scorer.draws)
+
+    total = sum(token_sets(burst) for burst in bursts)
+    assert counter.samples == total and counter.calls == -(-total // 7)
+    for got, want in zip([first, *rest], alone, strict=True):
+        assert got.order == want.order
+        assert got.scores == pytest.approx(want.scores, abs=1e-5)  # fp32 sums, other batches
+    assert list(scorer.rank_many([], mode=mode)) == []
+
+
+@pytest.mark.parametrize("mode", ["pairwise", "reference"])
 def test_rank_series_does_not_depend_on_frame_order(scorer, series, mode):
     ranking = scorer.rank_series(series, mode=mode)
     order = [2, 0, 3, 1]

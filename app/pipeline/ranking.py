@@ -1,15 +1,18 @@
 """Stage 3: rank every series that needs it; the others keep their stored scores.
 
 The frames of all series to score are decoded through one pool map, so decoding runs ahead
-in the workers while the scorer works on the series in hand.  Faces are found on the same
-decoded pixels in the workers.  The pick of a series is the best-scoring frame unless
+in the workers while the scorer works on the series in hand.  A scorer that batches across
+series (FGAesQ) is handed the series in order as their frames arrive and fills each forward
+pass from several of them; the scores come back per series, as they would one by one.
+Faces are found on the same decoded pixels in the workers.  The pick of a series is the best-scoring frame unless
 someone's eyes are closed in it and another frame has none (``app.faces.choose_pick``); the
 ranks stored in the catalog follow the pick, and the series records why.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from app.catalog import FaceRecord
@@ -19,7 +22,7 @@ from app.photos.tasks import DecodeResult, FoundFace, ScoringTask, decode_for_sc
 from app.pipeline.context import CatalogBatch, RunContext
 from app.pipeline.inventory import PhotoState
 from app.pipeline.results import MemberResult, SeriesResult, Stage
-from app.scoring import PreparingScorer, Scorer
+from app.scoring import BatchingScorer, PreparingScorer, Scorer
 
 # Version of the face analysis stored in the catalog; a new one analyses photos again.
 FACES_VERSION = 1
@@ -35,7 +38,8 @@ class Grouping:
 
 @dataclass
 class _Scored:
-    """One series' frames with their scores and faces (None: not analysed)."""
+    """One series' frames with their scores and faces (None: not analysed); the scores of a
+    series being scored are filled in when the scorer gives them."""
 
     members: list[PhotoState]
     scores: list[float]
@@ -113,23 +117,35 @@ class Ranking:
         crashed = lambda task, message: DecodeResult(task.index, error=message)  # noqa: E731
         outcomes = self.run.pool.map(decode_for_scoring, tasks, self.run.cancel, crashed)
 
+        # Series go to the scorer in order as their frames arrive; a scorer that batches
+        # across series holds a few before their scores come back.  ``waiting`` keeps every
+        # series (cached ones too) in order until it can be stored.
+        waiting: deque[tuple[int, _Scored]] = deque()
+
+        def to_score() -> Iterator[list]:
+            for number, group in enumerate(groups):
+                if self.run.cancelled:
+                    return
+                scored = cached.get(number)
+                if scored is None:
+                    while any((number, i) not in arrived for i in range(len(group))):
+                        outcome = next(outcomes, None)
+                        if outcome is None:  # cancelled while decoding
+                            return
+                        arrived[wanted[outcome.index]] = outcome
+                    scored, frames = self._usable(
+                        group, [arrived.pop((number, i)) for i in range(len(group))]
+                    )
+                    if not frames:
+                        continue
+                    waiting.append((number, scored))
+                    yield frames
+                else:
+                    waiting.append((number, scored))
+
         results: list[SeriesResult] = []
-        for number, group in enumerate(groups):
-            if self.run.cancelled:
-                break
-            scored = cached.get(number)
-            if scored is None:
-                while any((number, i) not in arrived for i in range(len(group))):
-                    outcome = next(outcomes, None)
-                    if outcome is None:  # cancelled while decoding
-                        return results
-                    arrived[wanted[outcome.index]] = outcome
-                scored = self._score_group(
-                    group, [arrived.pop((number, i)) for i in range(len(group))]
-                )
-                self.scored += len(scored.members)
-                if not scored.members:
-                    continue
+
+        def store(number: int, scored: _Scored) -> None:
             results.append(
                 self._store_series(
                     len(results) + 1, grouping.ids[number], grouping.kinds[number], scored
@@ -142,7 +158,36 @@ class Ranking:
                 f"series {len(results)}: best {results[-1].best.path}",
                 series=results[-1],
             )
+
+        for scores in self._rankings(to_score()):
+            number, scored = waiting.popleft()
+            while not scored.fresh:  # cached series before this one
+                store(number, scored)
+                number, scored = waiting.popleft()
+            scored.scores = [float(s) for s in scores]
+            self.scored += len(scored.members)
+            store(number, scored)
+            if self.run.cancelled:
+                return results
+        while waiting and not self.run.cancelled:  # cached series after the last scored one
+            store(*waiting.popleft())
         return results
+
+    def _rankings(self, series: Iterable[list]) -> Iterator[list[float]]:
+        """The scores of each series' frames, in order, however the scorer batches them."""
+        scorer = self.scorer
+        if isinstance(scorer, BatchingScorer):
+            yield from scorer.rank_many(series)
+        elif isinstance(scorer, PreparingScorer):
+            for frames in series:
+                yield (
+                    scorer.rank_prepared(frames)
+                    if len(frames) > 1
+                    else scorer.score_prepared(frames)
+                )
+        else:
+            for frames in series:
+                yield scorer.rank_series(frames) if len(frames) > 1 else scorer.score(frames)
 
     def series_mode(self, group: list[PhotoState]) -> SeriesMode | None:
         """The FGAesQ series mode the group is scored in (None: scored without one)."""
@@ -150,8 +195,9 @@ class Ranking:
             return None
         return self.run.options.series_mode
 
-    def _score_group(self, group: list[PhotoState], decoded: list[DecodeResult]) -> _Scored:
-        """Score one series from its decoded frames; frames that failed to decode are left out."""
+    def _usable(self, group: list[PhotoState], decoded: list[DecodeResult]) -> tuple[_Scored, list]:
+        """A series' frames to score (its scores to come) and its decoded frames; frames that
+        failed to decode are reported and left out."""
         members, frames, faces = [], [], []
         for photo, outcome in zip(group, decoded, strict=True):
             if outcome.error is not None:
@@ -161,16 +207,7 @@ class Ranking:
             members.append(photo)
             frames.append(outcome.value)
             faces.append(None if outcome.faces is None else _records(outcome.faces))
-        if not frames:
-            return _Scored([], [], [], fresh=True)
-        scorer = self.scorer
-        if isinstance(scorer, PreparingScorer):
-            scores = (
-                scorer.rank_prepared(frames) if len(frames) > 1 else scorer.score_prepared(frames)
-            )
-        else:
-            scores = scorer.rank_series(frames) if len(frames) > 1 else scorer.score(frames)
-        return _Scored(members, [float(s) for s in scores], faces, fresh=True)
+        return _Scored(members, [], faces, fresh=True), frames
 
     def _store_series(
         self, number: int, series_id: int, kind: tuple[str, str], scored: _Scored

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol, runtime_checkable
 
 from PIL import Image
@@ -49,3 +49,15 @@ class PreparingScorer(Scorer, Protocol):
     def score_prepared(self, prepared: list[Any]) -> list[float]: ...
 
     def rank_prepared(self, prepared: list[Any]) -> list[float]: ...
+
+
+@runtime_checkable
+class BatchingScorer(Scorer, Protocol):
+    """A scorer that fills its forward passes from several series at once (a GPU runs
+    half-empty on one burst's work).
+
+    ``rank_many`` yields, in order, what ``rank_series`` (``score`` for a single frame) gives
+    for each series; it takes the series lazily, so they can arrive as they are decoded.
+    """
+
+    def rank_many(self, series: Iterable[list[Image.Image]]) -> Iterator[list[float]]: ...

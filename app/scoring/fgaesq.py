@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from PIL import Image
@@ -24,7 +25,7 @@ class FGAesQScorer:
         weights: str | Path = "fgaesq",
         device: str = "auto",
         series_mode: str = SeriesMode.PAIRWISE,
-        batch_size: int = 16,
+        batch_size: int | None = None,
     ) -> None:
         if series_mode not in set(SeriesMode):
             raise ValueError(
@@ -41,7 +42,8 @@ class FGAesQScorer:
         except Exception as exc:  # WeightsUnavailable, CheckpointError, device errors
             raise ScorerUnavailable(f"cannot load FGAesQ weights {weights!s}: {exc}") from exc
         self.series_mode = series_mode
-        self.batch_size = batch_size
+        # None: the measured size for the device (small on a CPU, large on a GPU)
+        self.batch_size = batch_size or fgaesq_core.default_batch_size(self._model.device)
         self.weights_id = self._model.weights_id
         self.device = str(self._model.device)
         self.input_size = DEFAULT_INPUT_SIZE
@@ -52,5 +54,11 @@ class FGAesQScorer:
     def rank_series(self, images: list[Image.Image]) -> list[float]:
         if len(images) < 2:
             return self.score(images)
-        ranking = self._model.rank_series(list(images), mode=self.series_mode)
+        ranking = self._model.rank_series(list(images), self.series_mode, self.batch_size)
         return [float(s) for s in ranking.scores]
+
+    def rank_many(self, series: Iterable[list[Image.Image]]) -> Iterator[list[float]]:
+        """``rank_series`` (``score`` for a single frame) of each series, in order, with the
+        forward passes filled from consecutive series; series are taken as they come."""
+        for ranking in self._model.rank_many(series, self.series_mode, self.batch_size):
+            yield [float(s) for s in ranking.scores]
