@@ -202,11 +202,10 @@ def model_rates(weights: str, config: str, device: str, batches: list[int]) -> N
     from fgaesq_core.testing import synthetic_image
 
     scorer = fgaesq_core.load_model(weights=weights, config=config, device=device)
-    cfg = scorer.config
-    heads = cfg.width // cfg.vision_cfg.get("head_width", 64)
-    length = cfg.tokenizer.max_tokens + 1
+    heads = scorer.model.visual.transformer.resblocks[0].attn.num_heads
+    length = scorer.config.tokenizer.max_tokens
     kernel = fgaesq_core.attention_kernel(
-        scorer.device, torch.float32, max(batches), heads, length, cfg.width // heads
+        scorer.device, torch.float32, max(batches), heads, length, scorer.config.width // heads
     )
     print(f"attention (scaled_dot_product_attention, fp32, {length} tokens): {kernel}")
     tokens = scorer.tokenizer.tokenize(synthetic_image(0, (1200, 900)))
