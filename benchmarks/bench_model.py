@@ -46,9 +46,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--frames", type=int, default=6, help="frames in the ranked series")
     parser.add_argument(
-        "--sections", default="batches,precision,draws,modes", help="comma-separated sections"
+        "--sections",
+        default="batches,precision,draws,modes,series",
+        help="comma-separated sections",
     )
     parser.add_argument("--batches", default="1,2,4,8,16", help="batch sizes of `batches`")
+    parser.add_argument("--series", type=int, default=2, help="series of `series`")
+    parser.add_argument("--rounds", type=int, default=2, help="alternations of `series`")
     args = parser.parse_args(argv)
 
     torch.manual_seed(0)
@@ -64,6 +68,8 @@ def main(argv: list[str] | None = None) -> None:
         draws(scorer, args.repeats)
     if "modes" in sections:
         modes(scorer, args.frames)
+    if "series" in sections:
+        across_series(scorer, args.frames, args.series, args.rounds)
 
 
 def batch_sizes(scorer: fgaesq_core.Scorer, sizes: list[int], repeats: int) -> None:
@@ -151,6 +157,32 @@ def modes(scorer: fgaesq_core.Scorer, count: int) -> None:
         timings[mode] = _timed(lambda mode=mode: scorer.rank_series(frames, mode, 8), 1)
         print(f"rank_series {mode:>9} ({count} frames): {timings[mode]:.2f} s")
     print(f"pairwise / reference: {timings['pairwise'] / timings['reference']:.1f}x")
+
+
+def across_series(scorer: fgaesq_core.Scorer, frames: int, count: int, rounds: int) -> None:
+    """Frames/s ranking ``count`` series one at a time in batches of 16 (the ranking stage
+    before series were batched together) against ``rank_many`` at the device's batch size,
+    alternated ``rounds`` times so that a change in the machine's load hits both."""
+    bursts = [synthetic_burst(10 + k, (768, 512), frames) for k in range(count)]
+    batch = fgaesq_core.default_batch_size(scorer.device)
+    variants = {
+        "one series at a time, batch 16": lambda mode: [
+            scorer.rank_series(b, mode, 16) for b in bursts
+        ],
+        f"series together, batch {batch}": lambda mode: list(scorer.rank_many(bursts, mode, batch)),
+    }
+    for mode in fgaesq_core.SERIES_MODES:
+        scorer.rank_series(bursts[0][:2], mode)  # warm-up
+        seconds = dict.fromkeys(variants, 0.0)
+        for _ in range(rounds):
+            for label, rank in variants.items():
+                start = time.perf_counter()
+                rank(mode)
+                seconds[label] += time.perf_counter() - start
+        for label, total in seconds.items():
+            print(f"{mode:>9}, {label}: {rounds * frames * count / total:6.2f} frames/s")
+        before, after = seconds.values()
+        print(f"{mode:>9}: together / one at a time: {before / after:.2f}x faster")
 
 
 if __name__ == "__main__":
