@@ -2,6 +2,7 @@
 
 import pytest
 import torch
+from torch.nn.attention import SDPBackend
 
 import fgaesq_core
 from fgaesq_core import DeviceUnavailable, resolve_device
@@ -86,3 +87,29 @@ def test_cuda_scores_close_to_cpu():
     assert bf16.score(images) == pytest.approx(cpu, abs=BF16_TOLERANCE)
     series = gpu_scorer.rank_series(images + [images[0].copy()], mode="reference")
     assert sorted(series.order) == [0, 1, 2]
+
+
+def test_batch_size_and_attention_kernel_by_device():
+    # small batches on the CPU (larger ones fall out of the caches), large ones on a GPU
+    assert fgaesq_core.default_batch_size("cpu") <= 8
+    assert fgaesq_core.default_batch_size(torch.device("cuda", 1)) >= 32
+    assert fgaesq_core.default_batch_size("mps") > fgaesq_core.default_batch_size("cpu")
+    kernel = fgaesq_core.attention_kernel("cpu", torch.float32, 4, 12, 512, 64)
+    assert kernel in SDPBackend.__members__ and kernel != "ERROR"
+    if torch.cuda.is_available():  # fp32 has no flash kernel on CUDA
+        assert fgaesq_core.attention_kernel("cuda", torch.float32, 4, 12, 512, 64) in (
+            "EFFICIENT_ATTENTION",
+            "CUDNN_ATTENTION",
+            "MATH",
+        )
+
+
+def test_cuda_forward_uses_pinned_non_blocking_copies():
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device here")
+    scorer = seeded_scorer(0, "tiny", device="cuda")
+    cpu = seeded_scorer(0, "tiny", device="cpu")
+    images = [synthetic_image(k, (96, 64)) for k in range(3)]
+    pinned = fgaesq_core.collate([scorer.tokenizer.tokenize(i) for i in images], pin_memory=True)
+    assert pinned.patches.is_pinned()
+    assert scorer.score(images) == pytest.approx(cpu.score(images), abs=CUDA_FP32_TOLERANCE)

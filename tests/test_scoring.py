@@ -118,6 +118,8 @@ def test_fgaesq_adapter_scores_singles_and_ranks_series(tiny_weights):
     scorer = choice.scorer
     assert scorer.name == "fgaesq" and choice.note is None
     assert scorer.weights_id and scorer.device == "cpu"
+    default_batch_size = pytest.importorskip("fgaesq_core").default_batch_size
+    assert scorer.batch_size == default_batch_size("cpu")  # the measured size for the device
     frames = [
         scene("astronaut", size=(96, 64)),
         scene("coffee", size=(96, 64)),
