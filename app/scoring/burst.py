@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.scoring.frame_measures import FrameMeasures
+from app.scoring.frame_measures import TONE_QUANTILES, FrameMeasures
 
 GAMMA = 2.2
 # Costs in stops.
@@ -61,6 +61,8 @@ EXPOSURE_STEP = 1 / 3  # stops: frames closer than this share their exposure
 HEADROOM_TAIL = 0.5  # the weight of unused stops beyond the first
 HEADROOM_CLIP = 0.025  # a brighter frame may blow out this much more and still be better
 HEADROOM_DETAIL = 0.25  # stops of detail it may lose
+HEADROOM_SHARE = 0.2  # ... and no more than this share of its highlights:
+HIGHLIGHT_ZONE = 2.0 ** (-3 / GAMMA)  # values within three stops of white
 HIGHLIGHT_QUANTILE = 99  # index into FrameMeasures.peak: a frame's highlights
 BLOCK_COST = 1.5  # per doubling of JPEG grid steps beyond the burst's least blocky frame
 BLOCK_ALLOWANCE = 0.2  # log2 of the step ratio nobody notices
@@ -311,6 +313,7 @@ def _extra_blocking(frames: Sequence[FrameMeasures], gains: np.ndarray) -> np.nd
 
 
 def _clip_cost(extra: float, cost: float, scale: float) -> float:
+    """``cost`` per doubling of the clipped fraction beyond ``scale`` (per unit if 0)."""
     if scale <= 0:
         return cost * extra
     return cost * math.log2(1.0 + extra / scale)
@@ -338,16 +341,19 @@ def _headroom(
     shows as much, but no further than its own highlights are from white.
 
     A brighter frame is the better exposure when it blows out little more (specular
-    highlights, an already white shirt: HEADROOM_CLIP) and loses no more than
-    HEADROOM_DETAIL stops of detail to it.  A frame whose highlights already reach white
+    highlights, an already white shirt: HEADROOM_CLIP), and little of what this frame holds
+    in its highlights (HEADROOM_SHARE: the stars of a night sky, the lit side of a cell are
+    most of what is bright there), and loses no more than HEADROOM_DETAIL stops of detail to
+    it.  A frame whose highlights already reach white
     used the light it had; one whose whites are grey did not.  The first stop is what a
     photographer notices most; beyond it, crushed shadows pay too.
     """
     unused = np.zeros_like(stops)
     for k in range(len(stops)):
+        highlights = 1.0 - float(np.interp(HIGHLIGHT_ZONE, peaks[k], TONE_QUANTILES))
         better = (
             (stops > stops[k])
-            & (extra_high - extra_high[k] <= HEADROOM_CLIP)
+            & (extra_high - extra_high[k] <= min(HEADROOM_CLIP, HEADROOM_SHARE * highlights))
             & (blur - blur[k] <= HEADROOM_DETAIL)
         )
         if better.any():
