@@ -121,7 +121,7 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
     motion = directional - directional.min()
     extra_high = _exposure_clipping([f.clipped_high for f in frames], stops)
     extra_low = _exposure_clipping([f.clipped_low for f in frames], -stops)
-    headroom = _headroom(stops, extra_high, blur, [f.peak for f in frames])
+    headroom = _headroom(stops, extra_high, blur, frames)
     verdicts = []
     for k in range(count):
         cost = (
@@ -335,7 +335,7 @@ def _exposure_clipping(clipped: Sequence[float], stops: np.ndarray) -> np.ndarra
 
 
 def _headroom(
-    stops: np.ndarray, extra_high: np.ndarray, blur: np.ndarray, peaks: Sequence[np.ndarray]
+    stops: np.ndarray, extra_high: np.ndarray, blur: np.ndarray, frames: Sequence[FrameMeasures]
 ) -> np.ndarray:
     """Stops of light each frame left unused: how far it stays below a brighter frame that
     shows as much, but no further than its own highlights are from white.
@@ -349,15 +349,17 @@ def _headroom(
     photographer notices most; beyond it, crushed shadows pay too.
     """
     unused = np.zeros_like(stops)
+    blown = np.array([f.clipped_high for f in frames])
     for k in range(len(stops)):
-        highlights = 1.0 - float(np.interp(HIGHLIGHT_ZONE, peaks[k], TONE_QUANTILES))
+        highlights = 1.0 - float(np.interp(HIGHLIGHT_ZONE, frames[k].peak, TONE_QUANTILES))
         better = (
             (stops > stops[k])
-            & (extra_high - extra_high[k] <= min(HEADROOM_CLIP, HEADROOM_SHARE * highlights))
+            & (extra_high - extra_high[k] <= HEADROOM_CLIP)
+            & (blown - blown[k] <= HEADROOM_SHARE * highlights)
             & (blur - blur[k] <= HEADROOM_DETAIL)
         )
         if better.any():
-            highlight = float(peaks[k][HIGHLIGHT_QUANTILE])
+            highlight = float(frames[k].peak[HIGHLIGHT_QUANTILE])
             own = GAMMA * math.log2(1.0 / max(highlight, 1e-3))
             unused[k] = max(min(stops[better].max() - stops[k], own) - HEADROOM_ALLOWANCE, 0.0)
     return np.minimum(unused, 1.0) + HEADROOM_TAIL * np.maximum(unused - 1.0, 0.0)
