@@ -49,9 +49,8 @@ def star_field(shift: int = 0) -> Image.Image:
         )
     )
     y, x = np.mgrid[0:height, 0:width]
-    for cy, cx, peak in zip(
-        rng.uniform(0, height, 200), rng.uniform(0, width, 200), rng.uniform(0.7, 0.95, 200)
-    ):
+    stars = rng.uniform((0, 0, 0.7), (height, width, 0.95), (200, 3))
+    for cy, cx, peak in stars:
         sky = sky + peak * np.exp(-((y - cy) ** 2 + (x - cx) ** 2) / (2 * 1.6**2))
     sky = sky[shift // 2 : shift // 2 + SIZE[1], shift : shift + SIZE[0]]
     gray = (np.clip(sky, 0, 1) * 255).round().astype(np.uint8)
