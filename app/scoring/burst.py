@@ -7,16 +7,19 @@ pair of frames is compared through the distributions of :mod:`app.scoring.frame_
   others; gradient energies are divided by the exposure gain, so a brighter frame does not
   look sharper.  A frame pays for highlights it blows out and shadows it crushes beyond a
   frame exposed less (more), and for headroom: the stops it stays below a brighter frame
-  that shows as much without losing detail to clipping.
+  that shows as much without losing detail, or much of its highlights, to clipping.
 * **Sharpness.**  Sorted per-tile gradient energies of frame *i* against frame *j* lie on a
   line ``y = a x + b``: a blur scales the detail down (``a < 1``), noise adds a constant
   (``b > 0``).  ``a`` per direction finds motion blur: the energy along the motion is lost,
   across it partly kept.  Where noise or exposure differ, only what the fine scale and the
-  halved frame agree on counts, so grain cannot pass for detail.
+  halved frame agree on counts, so grain cannot pass for detail, and across exposures a
+  little less (a darker frame's grain is amplified when it is brought to the same level).
 * **Noise.**  Energy a frame has beyond another everywhere, flat tiles included, that keeps
   under half of itself on the halved frame (grain does; texture a blur or a JPEG removed
   from the other frame does not), beyond what the burst's own texture hides.
-* **Blocking.**  JPEG's 8 px grid against the least blocky frame that is no noisier.
+* **Blocking.**  JPEG's 8 px grid (the steps at its strongest offset against a typical one)
+  against the least blocky other frame, judged at equal noise: grain or texture the other
+  frame has beyond this one would hide this one's grid too.
 
 All costs are in stops (halvings of detail energy; a stop of exposure counts as one) and add
 up; the frame with the smallest cost is the pick.  The constants were set on the tuning
@@ -50,7 +53,6 @@ MASKED_NOISE_COST = 10.0  # per unit of noise sigma texture hides (seen on a clo
 HIGHLIGHT_COST = 0.3
 HIGHLIGHT_SCALE = 0.004
 SHADOW_COST = 10.0  # per unit fraction of extra crushed pixels
-SHADOW_SCALE = 0.0  # 0: linear
 # Stops of detail difference left uncounted per stop of exposure difference: a darker frame
 # brought to the same level has amplified grain, which sorted detail reads as a little more.
 EXPOSURE_MARGIN = 0.1
@@ -128,8 +130,8 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
             blur[k]
             + NOISE_COST * noise[k]
             + MASKED_NOISE_COST * max(measured_noise[k] - NOISE_ALLOWANCE, 0.0)
-            + _clip_cost(extra_high[k], HIGHLIGHT_COST, HIGHLIGHT_SCALE)
-            + _clip_cost(extra_low[k], SHADOW_COST, SHADOW_SCALE)
+            + HIGHLIGHT_COST * math.log2(1.0 + extra_high[k] / HIGHLIGHT_SCALE)
+            + SHADOW_COST * extra_low[k]
             + HEADROOM_COST * headroom[k]
             + BLOCK_COST * blocking[k]
         )
@@ -310,13 +312,6 @@ def _extra_blocking(frames: Sequence[FrameMeasures], gains: np.ndarray) -> np.nd
             masked = math.log2((steps[k, 0] + hiding + 1e-12) / (steps[k, 1] + hiding + 1e-12))
             extra[k] = max(extra[k], masked - ratio[j] - BLOCK_ALLOWANCE)
     return extra
-
-
-def _clip_cost(extra: float, cost: float, scale: float) -> float:
-    """``cost`` per doubling of the clipped fraction beyond ``scale`` (per unit if 0)."""
-    if scale <= 0:
-        return cost * extra
-    return cost * math.log2(1.0 + extra / scale)
 
 
 def _exposure_clipping(clipped: Sequence[float], stops: np.ndarray) -> np.ndarray:
