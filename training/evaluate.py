@@ -34,21 +34,17 @@ def series_scores(scorer: Scorer, frames: list, mode: str, batch_size: int) -> l
     return scorer.rank_series(frames, mode=mode, batch_size=batch_size).scores
 
 
-def evaluate_fine(
+def score_series(
     scorer: Scorer,
     root: str | Path,
-    split: str = "test",
-    categories: Iterable[str] = CATEGORIES,
+    series: list[Series],
     mode: str = "pairwise",
     batch_size: int = 16,
-    series: list[Series] | None = None,
-) -> dict[str, Any]:
-    """The ``"fine"`` report (per category Acc, F1, s-Acc, s-SRCC; Pair; Series)."""
+) -> list[tuple[Series, SeriesResult]]:
+    """Every readable series with its scores (unreadable frames dropped, as in training)."""
     if mode not in EVAL_MODES:
         raise ValueError(f"unknown evaluation mode {mode!r}; use one of {EVAL_MODES}")
-    if series is None:
-        series = read_fgaesthetics(root, splits=[split], categories=categories)
-    by_category: dict[str, list[SeriesResult]] = {c: [] for c in categories}
+    results = []
     for item in series:
         frames = [
             open_image(item.image_path(root, i), scorer.config.tokenizer.series_max_side)
@@ -61,10 +57,33 @@ def evaluate_fine(
                 continue
             frames = [frame for frame in frames if frame is not None]
         scores = series_scores(scorer, frames, mode, batch_size)
-        by_category.setdefault(item.category, []).append(
-            SeriesResult(scores, item.ranking, item.evaluated_pairs())
-        )
+        results.append((item, SeriesResult(scores, item.ranking, item.evaluated_pairs())))
+    return results
+
+
+def fine_report_of(
+    scored: list[tuple[Series, SeriesResult]], categories: Iterable[str] = CATEGORIES
+) -> dict[str, Any]:
+    """The ``"fine"`` report of scored series, by category."""
+    by_category: dict[str, list[SeriesResult]] = {c: [] for c in categories}
+    for item, result in scored:
+        by_category.setdefault(item.category, []).append(result)
     return fine_report(by_category)
+
+
+def evaluate_fine(
+    scorer: Scorer,
+    root: str | Path,
+    split: str = "test",
+    categories: Iterable[str] = CATEGORIES,
+    mode: str = "pairwise",
+    batch_size: int = 16,
+    series: list[Series] | None = None,
+) -> dict[str, Any]:
+    """The ``"fine"`` report (per category Acc, F1, s-Acc, s-SRCC; Pair; Series)."""
+    if series is None:
+        series = read_fgaesthetics(root, splits=[split], categories=categories)
+    return fine_report_of(score_series(scorer, root, series, mode, batch_size), categories)
 
 
 def evaluate_coarse(

@@ -1,16 +1,16 @@
 """A synthetic data set in both formats whose true quality order is known.
 
 A *series* is a burst of slightly shifted crops of one scene, each frame degraded by one
-kind of flaw (blur, noise or under-exposure, fixed per series) at a known strength, so
-the ground-truth ranking is "weakest degradation first".  Every ranked pair of a series
-has a comparative text naming the flaw, written for the better frame against the worse
-(the other direction is its negation), so CTAlign has something true to align with.
+kind of flaw (blur, noise, or under- or over-exposure, fixed per series) at a known
+strength, so the ground-truth ranking is "weakest degradation first".  Series of the
+``texted_kinds`` flaws get a comparative text per ranked pair, written for the better
+frame against the worse (the other direction is its negation), so CTAlign has something
+true to align with.  ``fgaesthetics/flaws.json`` records each series' flaw.
 
-AVA-style images are graded by a *different* flaw, a colour cast, with a vote histogram
-centred on a score that falls with its strength.  The two granularities thus teach
-disjoint things: the fine ranking can only be learnt from the fine objective and the
-AVA order only from the coarse one, which lets a learning test notice either objective
-breaking (tests/test_training_learning.py).
+AVA-style images are graded by a flaw no series is ranked by, a colour cast, with a vote
+histogram centred on a score that falls with its strength.  So the fine ranking is
+taught by the fine objectives and the AVA order by the coarse one, which lets a learning
+test notice either breaking (tests/test_training_learning.py).
 
 Scenes are procedural (shapes on a gradient) or crops of photographs.  With photographs,
 each photograph serves one split only, so validation and test scenes are never seen in
@@ -58,6 +58,7 @@ class SyntheticSpec:
     split: tuple[float, float] = (0.6, 0.2)  # train, val; the rest is test
     procedural_share: float = 0.5  # of training scenes, when there are photographs
     fine_kinds: tuple[str, ...] = FINE_KINDS
+    texted_kinds: tuple[str, ...] = FINE_KINDS  # flaws whose series get comparative texts
     coarse_kinds: tuple[str, ...] = COARSE_KINDS
 
 
@@ -143,12 +144,15 @@ class SceneSource:
         return out
 
 
-def degrade(image: Image.Image, kind: str, level: int, rng: np.random.Generator) -> Image.Image:
+def degrade(
+    image: Image.Image, kind: str, level: int, rng: np.random.Generator, direction: int = -1
+) -> Image.Image:
     """One flaw at strength ``level`` (0 leaves the image as it is).
 
     blur: Gaussian radius 1.2 px per level; noise: sigma 12 (of 255) per level and
-    channel; exposure: half a stop darker per level; cast: 15% per level towards a
-    random primary colour.  Adjacent levels differ visibly at 64 px.
+    channel; exposure: half a stop per level, darker (``direction`` -1) or brighter with
+    clipped highlights (+1); cast: 15% per level towards a random primary colour.
+    Adjacent levels differ visibly at 64 px.
     """
     if level == 0:
         return image.copy()
@@ -160,7 +164,7 @@ def degrade(image: Image.Image, kind: str, level: int, rng: np.random.Generator)
         return Image.blend(image, Image.new("RGB", image.size, tuple(colour)), 0.15 * level)
     pixels = np.asarray(image, dtype=np.float32)
     if kind == "exposure":
-        pixels = pixels * 2.0 ** (-0.5 * level)
+        pixels = pixels * 2.0 ** (0.5 * level * direction)
     elif kind == "noise":
         pixels = pixels + rng.normal(scale=12.0 * level, size=pixels.shape)
     else:
@@ -222,6 +226,7 @@ def write_synthetic(
     (ava / "test_ids.txt").write_text("\n".join(test_ids) + "\n", encoding="utf-8")
 
     records = []
+    flaws: dict[str, str] = {}
     rng = np.random.default_rng([spec.seed, 2])
     for s in range(spec.series):
         series_id = f"{s:06d}"
@@ -229,19 +234,24 @@ def write_synthetic(
         length = int(rng.integers(spec.series_length[0], spec.series_length[1] + 1))
         levels = sorted(rng.choice(spec.levels, size=min(length, spec.levels), replace=False))
         kind = spec.fine_kinds[s % len(spec.fine_kinds)]
+        direction = 1 if rng.random() < 0.5 else -1  # exposure: over or under
         frames = scenes.burst(split, len(levels), spec.size, rng)
         folder = fg / "images" / series_id
         folder.mkdir(parents=True, exist_ok=True)
         shuffled = rng.permutation(len(levels))
         names = [f"{series_id}-{i + 1:02d}.jpg" for i in range(len(levels))]
         for name, frame, position in zip(names, frames, shuffled, strict=True):
-            degrade(frame, kind, int(levels[position]), rng).save(folder / name, quality=95)
+            degrade(frame, kind, int(levels[position]), rng, direction).save(
+                folder / name, quality=95
+            )
         ranking = [names[i] for i in np.argsort(shuffled)]  # lowest level first = best first
         texts = [
             {"target": ranking[i], "reference": ranking[j], "text": TEXTS[kind]}
             for i in range(len(ranking))
             for j in range(i + 1, len(ranking))
+            if kind in spec.texted_kinds
         ]
+        flaws[series_id] = kind
         records.append(
             {
                 "series_id": series_id,
@@ -255,6 +265,8 @@ def write_synthetic(
     with (fg / "annotations.jsonl").open("w", encoding="utf-8") as handle:
         for record in records:
             handle.write(json.dumps(record) + "\n")
+    # the ground truth behind the annotations, for tests that look at one flaw at a time
+    (fg / "flaws.json").write_text(json.dumps(flaws, indent=0), encoding="utf-8")
     return ava, fg
 
 
