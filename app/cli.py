@@ -1,22 +1,30 @@
 """``fgaesq-cull``: cull a folder of photo bursts from the command line.
 
 Exit codes: 0 the run completed (problems with single files are listed, not fatal);
-1 the run failed (model unavailable, output not writable, undo refused, unexpected error);
-2 usage error (bad arguments, folder missing); 130 interrupted (Ctrl-C; the catalog keeps
-what was finished and the next run resumes).
+1 the run failed (model unavailable, output not writable, a move the user asked for did not
+happen, undo refused, unexpected error); 2 usage error (bad arguments, folder missing);
+130 interrupted (Ctrl-C or SIGTERM; the catalog keeps what was finished and the next run
+resumes).
 
-Heavy modules are imported inside ``main``: decoding worker processes import this module
-first, and they must start fast.
+The flags are built from ``app.options.CullOptions``: its fields carry every flag's help,
+choices and default.  Heavy modules are imported inside ``main``: decoding worker processes
+import this module first, and they must start fast.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import math
 import signal
 import sys
 import threading
 import traceback
 from pathlib import Path
+from typing import Any
+
+from app.options import CullOptions, OptionError, XmpScheme, option_fields
+from app.text import printable
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -31,75 +39,74 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "folder", nargs="?", type=Path, help="folder of photos (searched recursively)"
     )
-    model = parser.add_argument_group("ranking")
-    model.add_argument(
-        "--model",
-        choices=("auto", "fgaesq", "technical"),
-        default="auto",
-        help="auto: FGAesQ when its weights are at hand, else the technical scorer",
-    )
-    model.add_argument("--weights", help="FGAesQ weights: a registry name or a checkpoint file")
-    model.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, mps")
-    model.add_argument(
-        "--series-mode",
-        choices=("reference", "pairwise"),
-        default="reference",
-        help="how FGAesQ compares the frames of a series",
-    )
-    grouping = parser.add_argument_group("grouping")
-    grouping.add_argument(
-        "--max-gap",
-        type=_positive,
-        metavar="SECONDS",
-        help="longest capture-time gap inside a series",
-    )
-    grouping.add_argument(
-        "--min-similarity",
-        type=_unit,
-        metavar="SSIM",
-        help="lowest thumbnail similarity between neighbouring frames of a series",
-    )
-    grouping.add_argument("--no-recursive", action="store_true", help="do not look into subfolders")
-    output = parser.add_argument_group("output")
+    groups = {
+        name: parser.add_argument_group(name)
+        for name in ("ranking", "grouping", "output", "decisions")
+    }
+    for spec in option_fields():
+        _add_option(groups[spec.metadata["group"]], spec)
+    output, decisions = groups["output"], groups["decisions"]
     output.add_argument("--json", type=Path, metavar="FILE", help="write the results as JSON")
     output.add_argument("--csv", type=Path, metavar="FILE", help="write one CSV row per photo")
     output.add_argument(
         "--quiet", "-q", action="store_true", help="no progress bars and no summary"
     )
-    output.add_argument(
-        "--db", type=Path, metavar="FILE", help="catalog file (default: per-user catalog)"
-    )
-    output.add_argument(
-        "--workers", type=int, metavar="N", help="decoding processes (default: CPU cores)"
-    )
-    marks = parser.add_argument_group("decisions")
-    marks.add_argument(
-        "--write-xmp", action="store_true", help="write ratings and labels to XMP sidecars"
-    )
-    marks.add_argument(
-        "--sidecar-style",
-        choices=("replace", "append", "both"),
-        default="replace",
-        help="IMG_0001.xmp (replace), IMG_0001.CR3.xmp (append) or both",
-    )
-    marks.add_argument(
+    decisions.add_argument(
         "--reject-others",
-        action="store_true",
-        help="mark every frame but the best of each series as rejected",
+        dest="xmp_scheme",
+        action="store_const",
+        const=XmpScheme.REJECT_OTHERS.value,
+        help="the same as --marks reject_others",
     )
-    marks.add_argument(
-        "--move-rejects",
-        type=Path,
-        metavar="DIR",
-        help="move rejected photos (with companions and sidecars) into DIR, journaled",
-    )
-    marks.add_argument(
+    decisions.add_argument(
         "--undo",
         type=Path,
         metavar="DIR",
         help="move the last batch moved into DIR back to where it came from",
     )
     return parser
+
+
+def _add_option(group: argparse._ArgumentGroup, spec: dataclasses.Field) -> None:
+    """One flag from one CullOptions field: its help, choices, bounds and default."""
+    meta = spec.metadata
+    flag, default = meta["flag"], spec.default
+    if isinstance(default, bool):
+        action = "store_false" if flag.startswith("--no-") else "store_true"
+        group.add_argument(flag, dest=spec.name, action=action, default=None, help=meta["help"])
+        return
+    choices = meta["choices"]
+    shown = f" (default: {default})" if default is not None else ""
+    kwargs: dict[str, Any] = {"dest": spec.name, "default": None, "help": meta["help"] + shown}
+    if meta["metavar"]:
+        kwargs["metavar"] = meta["metavar"]
+    if choices is not None and spec.name != "device":
+        kwargs["choices"] = [member.value for member in choices]
+    elif spec.type in ("float", "int | None"):
+        kwargs["type"] = _finite
+    elif spec.type == "Path | None":
+        kwargs["type"] = Path
+    group.add_argument(flag, **kwargs)
+
+
+def _finite(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return value
+
+
+def options_from(args: argparse.Namespace) -> CullOptions:
+    """The CullOptions the flags ask for: given flags only, CullOptions' defaults for the rest."""
+    given = {
+        spec.name: getattr(args, spec.name)
+        for spec in option_fields()
+        if getattr(args, spec.name, None) is not None
+    }
+    return CullOptions(**given)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -115,34 +122,21 @@ def main(argv: list[str] | None = None) -> int:
         print("fgaesq-cull: error: a FOLDER is required (or --undo DIR)", file=sys.stderr)
         return EXIT_USAGE
     if not args.folder.is_dir():
-        print(f"fgaesq-cull: error: {args.folder}: not a folder", file=sys.stderr)
+        print(f"fgaesq-cull: error: {printable(args.folder)}: not a folder", file=sys.stderr)
         return EXIT_USAGE
-    return _cull(args)
+    try:
+        options = options_from(args)
+    except OptionError as exc:
+        print(f"fgaesq-cull: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return _cull(args, options)
 
 
-def _cull(args: argparse.Namespace) -> int:
-    from app.catalog import CatalogError
-    from app.pipeline import CullError, CullOptions, run_cull
+def _cull(args: argparse.Namespace, options: CullOptions) -> int:
+    from app.errors import AppError
+    from app.pipeline import run_cull
     from app.report import summary_text, write_csv, write_json
-    from app.scoring import ScorerUnavailable
 
-    options = CullOptions(
-        scorer=args.model,
-        weights=args.weights,
-        device=args.device,
-        series_mode=args.series_mode,
-        catalog_path=args.db,
-        recursive=not args.no_recursive,
-        write_xmp=args.write_xmp,
-        sidecar_style=args.sidecar_style,
-        reject_others=args.reject_others,
-        move_rejects=args.move_rejects,
-        workers=args.workers,
-    )
-    if args.max_gap is not None:
-        options.time_gap_s = args.max_gap
-    if args.min_similarity is not None:
-        options.similarity = args.min_similarity
     cancel = threading.Event()
     progress = _ProgressBars(quiet=args.quiet)
     try:
@@ -155,14 +149,17 @@ def _cull(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
-    except (CullError, ScorerUnavailable, CatalogError) as exc:
+    except AppError as exc:
         progress.close()
-        print(f"fgaesq-cull: error: {exc}", file=sys.stderr)
+        print(f"fgaesq-cull: error: {printable(exc)}", file=sys.stderr)
         return EXIT_FAILED
     except Exception as exc:  # a bug, not bad input: show where, then fail cleanly
         progress.close()
         traceback.print_exc()
-        print(f"fgaesq-cull: error: the run failed ({type(exc).__name__}: {exc})", file=sys.stderr)
+        print(
+            f"fgaesq-cull: error: the run failed ({type(exc).__name__}: {printable(exc)})",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
     progress.close()
     for target, write in ((args.json, write_json), (args.csv, write_csv)):
@@ -172,7 +169,8 @@ def _cull(args: argparse.Namespace) -> int:
             write(result, target)
         except OSError as exc:
             print(
-                f"fgaesq-cull: error: cannot write {target}: {exc.strerror or exc}", file=sys.stderr
+                f"fgaesq-cull: error: cannot write {printable(target)}: {exc.strerror or exc}",
+                file=sys.stderr,
             )
             return EXIT_FAILED
     if not args.quiet:
@@ -183,22 +181,28 @@ def _cull(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
+    if result.moves is not None and result.moves.failed:
+        print(f"fgaesq-cull: error: {printable(result.moves.summary())}", file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_OK
 
 
 def _undo(args: argparse.Namespace) -> int:
-    from app.catalog import Catalog, CatalogError
-    from app.moves import MoveError, undo_last
+    from app.catalog import Catalog
+    from app.errors import AppError
+    from app.moves import undo_last
 
     try:
-        with Catalog.open(args.db) as catalog:
+        with Catalog.open(args.catalog_path) as catalog:
             report = undo_last(args.undo, catalog=catalog)
-    except (MoveError, CatalogError, OSError) as exc:
-        print(f"fgaesq-cull: error: {exc}", file=sys.stderr)
+    except (AppError, OSError) as exc:
+        print(f"fgaesq-cull: error: {printable(exc)}", file=sys.stderr)
         return EXIT_FAILED
     if not args.quiet:
-        print(f"Restored {len(report.restored)} files of batch {report.batch}.")
-    return EXIT_OK
+        print(printable(report.summary()) + ".")
+    for problem in report.problems:
+        print(f"  not put back: {printable(problem)}", file=sys.stderr)
+    return EXIT_FAILED if report.problems else EXIT_OK
 
 
 class _ProgressBars:
@@ -215,7 +219,7 @@ class _ProgressBars:
         from tqdm import tqdm
 
         if event.stage == "note":
-            tqdm.write(event.message, file=sys.stderr)
+            tqdm.write(printable(event.message), file=sys.stderr)
             return
         if event.stage in ("problem", "done") or event.total <= 0:
             return
@@ -224,7 +228,7 @@ class _ProgressBars:
             self._stage = event.stage
             self._bar = tqdm(
                 total=event.total,
-                desc=event.stage,
+                desc=str(event.stage),
                 unit="photo" if event.stage == "read" else "item",
                 file=sys.stderr,
                 leave=False,
@@ -241,11 +245,14 @@ class _ProgressBars:
 
 
 class _interrupt_sets:
-    """First Ctrl-C sets the cancel event (the run stops cleanly); a second one interrupts."""
+    """First Ctrl-C or SIGTERM sets the cancel event (the run stops cleanly); a second one
+    interrupts at once."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
     def __init__(self, cancel: threading.Event) -> None:
         self.cancel = cancel
-        self._previous = None
+        self._previous: dict[int, Any] = {}
 
     def _handle(self, signum, frame) -> None:
         if self.cancel.is_set():
@@ -257,26 +264,13 @@ class _interrupt_sets:
 
     def __enter__(self) -> _interrupt_sets:
         if threading.current_thread() is threading.main_thread():
-            self._previous = signal.signal(signal.SIGINT, self._handle)
+            for signum in self.SIGNALS:
+                self._previous[signum] = signal.signal(signum, self._handle)
         return self
 
     def __exit__(self, *exc_info) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
-
-
-def _positive(text: str) -> float:
-    value = float(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be zero or more, not {text}")
-    return value
-
-
-def _unit(text: str) -> float:
-    value = float(text)
-    if not -1.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must lie between -1 and 1, not {text}")
-    return value
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)
 
 
 if __name__ == "__main__":

@@ -3,9 +3,13 @@
 A new series starts where the capture-time gap to the previous frame of the same camera
 exceeds ``max_gap`` seconds, or where the two frames look different: SSIM between small
 grayscale thumbnails (pytorch-msssim, all neighbour pairs in one batched call) below
-``min_similarity``.  Thumbnails are normalised to zero mean and unit contrast before SSIM, so
-an exposure bracket still reads as one scene.  Photos from different camera bodies are grouped
-separately, so two shooters' interleaved bursts never merge.
+``min_similarity``.  Each thumbnail is first mapped through its own tone distribution, so an
+exposure change (an over-exposed burst frame, an exposure bracket) leaves it as it was and
+only the structure is compared.  Frames shot very shortly after each other need less
+similarity (down to ``min_similarity - short_gap_relief`` at no gap, back to
+``min_similarity`` at ``short_gap`` seconds): at that pace a camera rarely turns to a new
+scene, and a blurred or blown frame of the burst still belongs to it.  Photos from different
+camera bodies are grouped separately, so two shooters' interleaved bursts never merge.
 """
 
 from __future__ import annotations
@@ -17,11 +21,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.options import DEFAULT_MAX_GAP_S, DEFAULT_MIN_SIMILARITY
 from app.photos.tasks import THUMB_SIZE, make_thumbnail
 
-# Defaults measured on synthetic bursts (docs/pipeline.md, benchmarks/bench_pipeline.py --sweep).
-DEFAULT_MAX_GAP = 4.0
-DEFAULT_MIN_SIMILARITY = 0.45
+# Stored with every grouping; a new method makes reruns group again instead of reusing it.
+# 2: tone-equalised thumbnails, and short gaps needing less similarity.
+GROUPING_VERSION = 2
+DEFAULT_SHORT_GAP = 1.0  # seconds below which a pair needs less similarity
+DEFAULT_SHORT_GAP_RELIEF = 0.1  # how much less, at no gap at all
 _SSIM_WINDOW = 7
 # Largest shift (in thumbnail pixels, 64 px = the frame) between two frames of a burst: 6 %.
 _MAX_SHIFT = 4
@@ -42,8 +49,17 @@ __all__ = [
 
 @dataclass(frozen=True)
 class GroupingParams:
-    max_gap: float = DEFAULT_MAX_GAP
+    max_gap: float = DEFAULT_MAX_GAP_S
     min_similarity: float = DEFAULT_MIN_SIMILARITY
+    short_gap: float = DEFAULT_SHORT_GAP
+    short_gap_relief: float = DEFAULT_SHORT_GAP_RELIEF
+
+    def required_similarity(self, gap: float) -> float:
+        """The similarity two frames ``gap`` seconds apart need to share a series."""
+        if self.short_gap <= 0:
+            return self.min_similarity
+        closeness = max(0.0, 1.0 - max(gap, 0.0) / self.short_gap)
+        return self.min_similarity - self.short_gap_relief * closeness
 
 
 @dataclass(frozen=True)
@@ -71,12 +87,12 @@ def preload() -> None:
 
 
 def neighbour_similarity(
-    first: np.ndarray, second: np.ndarray, enough: float | None = None
+    first: np.ndarray, second: np.ndarray, enough: float | np.ndarray | None = None
 ) -> np.ndarray:
     """SSIM of each pair ``(first[i], second[i])`` of uint8 thumbnails, batched.
 
-    Each thumbnail is standardised (zero mean, unit standard deviation, then mapped into
-    [0, 1]) so a brighter or darker frame of the same scene is not mistaken for a new scene.
+    Each thumbnail is mapped through its own tone distribution (:func:`_standardise`) so a
+    brighter or darker frame of the same scene is not mistaken for a new scene.
     Hand-held frames are shifted against each other, and SSIM drops fast with a shift, so the
     pair is also compared after aligning it by the shift phase correlation finds (up to 6 % of
     the frame) and the better value counts.  With ``enough``, pairs that reach it unshifted are
@@ -87,7 +103,7 @@ def neighbour_similarity(
     if len(first) == 0:
         return np.zeros(0, dtype=np.float32)
     best = _ssim_at(first, second, np.zeros((len(first), 2), dtype=int))
-    search = np.arange(len(first)) if enough is None else np.flatnonzero(best < enough)
+    search = np.arange(len(first)) if enough is None else np.flatnonzero(best < np.asarray(enough))
     if search.size:
         shifts = _phase_shifts(first[search], second[search])
         best[search] = np.maximum(best[search], _ssim_at(first[search], second[search], shifts))
@@ -131,12 +147,24 @@ def _ssim_at(first: np.ndarray, second: np.ndarray, shifts: np.ndarray) -> np.nd
 
 
 def _standardise(thumbs: np.ndarray):  # -> torch.Tensor
+    """Thumbnails mapped through their own tone distribution, as torch tensors in [0, 1].
+
+    Each pixel becomes the share of the thumbnail darker than it (ties share the middle), so
+    any exposure change or tone curve that keeps the order of tones leaves the thumbnail as
+    it was; only clipping (tones merged into white or black) remains.  A flat thumbnail
+    stays flat.
+    """
     import torch
 
-    x = torch.from_numpy(np.asarray(thumbs, dtype=np.float32)).unsqueeze(1)
-    mean = x.mean(dim=(2, 3), keepdim=True)
-    std = x.std(dim=(2, 3), keepdim=True).clamp_min(2.0)  # flat frames stay flat
-    return ((x - mean) / std * 0.15 + 0.5).clamp(0.0, 1.0)
+    thumbs = np.asarray(thumbs, dtype=np.uint8)
+    count = thumbs.shape[1] * thumbs.shape[2]
+    flat = thumbs.reshape(len(thumbs), -1)
+    offsets = (np.arange(len(thumbs)) * 256)[:, None]
+    histogram = np.bincount((flat + offsets).ravel(), minlength=256 * len(thumbs)).reshape(-1, 256)
+    below = np.cumsum(histogram, axis=1) - histogram
+    levels = (below + histogram / 2.0) / count  # (n, 256): tone -> its share below
+    mapped = np.take_along_axis(levels, flat.astype(np.int64), axis=1).reshape(thumbs.shape)
+    return torch.from_numpy(mapped.astype(np.float32)).unsqueeze(1)
 
 
 def group_series(
@@ -154,10 +182,12 @@ def group_series(
         if close:
             first = np.stack([items[a].thumbnail for a, _ in close])
             second = np.stack([items[b].thumbnail for _, b in close])
-            values = neighbour_similarity(first, second, enough=params.min_similarity)
+            needed = np.array(
+                [params.required_similarity(items[b].seconds - items[a].seconds) for a, b in close]
+            )
+            values = neighbour_similarity(first, second, enough=needed)
             similar_gap = {
-                pair: bool(v >= params.min_similarity)
-                for pair, v in zip(close, values, strict=True)
+                pair: bool(v >= need) for pair, v, need in zip(close, values, needed, strict=True)
             }
 
     series: list[list[int]] = []

@@ -1,12 +1,16 @@
 """Run results as a readable summary, the JSON document, and a CSV table.
 
-The JSON shape is a contract with other tools (version 1):
+The JSON shape is a contract with other tools (version 2; docs/pipeline.md):
 ``{"version", "root", "model": {"name", "weights", "device"}, "series": [{"id", "best",
-"members": [{"path", "score", "rank", "captured"}]}], "errors": [{"path", "error"}],
+"kind", "pick_reason", "members": [{"path", "score", "rank", "captured", "faces": [{"box":
+[x, y, w, h], "eyes", "confidence", "sharpness"}], "closed_eyes"}]}], "errors": [{"path",
+"error"}],
 "stats": {"photos", "series", "decoded", "scored", "cached", "seconds"}}``, with paths
-relative to the folder in POSIX form.  Singles are series of one member.  Decisions
+relative to the folder in POSIX form and face boxes in the original's pixels.  Singles are
+series of one member.  ``faces`` is ``null`` when faces were not looked for.  Decisions
 (flag, rating, label and whether the user made them) appear in the summary and the CSV
-only: the JSON shape stays as it is.
+only.  ``kind`` is ``burst``, ``bracket``, ``panorama``, ``focus_stack`` or ``single``.
+Version 2 added ``kind``, ``pick_reason``, ``faces`` and ``closed_eyes``.
 """
 
 from __future__ import annotations
@@ -19,17 +23,23 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from app.catalog import UNDECIDED, DecisionState, Flag
+from app.catalog import UNDECIDED, DecisionState, FaceRecord, Flag
+from app.faces import PICK_REASONS
+from app.fileio import atomic_write
 from app.pipeline import CullResult
+from app.text import printable, spreadsheet_cell
 
-JSON_VERSION = 1
+JSON_VERSION = 2
 CSV_COLUMNS = (
     "path",
     "series",
+    "kind",
     "rank",
     "score",
     "best",
     "captured",
+    "faces",
+    "closed_eyes",
     "flag",
     "rating",
     "label",
@@ -47,8 +57,17 @@ def to_json_dict(result: CullResult) -> dict[str, Any]:
             {
                 "id": series.id,
                 "best": series.best.path,
+                "kind": series.kind,
+                "pick_reason": series.pick_reason,
                 "members": [
-                    {"path": m.path, "score": m.score, "rank": m.rank, "captured": m.captured}
+                    {
+                        "path": m.path,
+                        "score": m.score,
+                        "rank": m.rank,
+                        "captured": m.captured,
+                        "faces": None if m.faces is None else [_face_json(f) for f in m.faces],
+                        "closed_eyes": m.closed_eyes,
+                    }
                     for m in series.members
                 ],
             }
@@ -61,7 +80,7 @@ def to_json_dict(result: CullResult) -> dict[str, Any]:
 
 def write_json(result: CullResult, path: str | os.PathLike[str]) -> None:
     text = json.dumps(to_json_dict(result), indent=2, ensure_ascii=False) + "\n"
-    _write_atomically(Path(path), text)
+    atomic_write(Path(path), text)
 
 
 def write_csv(result: CullResult, path: str | os.PathLike[str]) -> None:
@@ -73,55 +92,87 @@ def write_csv(result: CullResult, path: str | os.PathLike[str]) -> None:
             decision = result.decisions.get(m.photo_id, UNDECIDED)
             rows.append(
                 {
-                    "path": m.path,
+                    "path": spreadsheet_cell(m.path),
                     "series": series.id,
+                    "kind": series.kind,
                     "rank": m.rank,
                     "score": f"{m.score:.4f}",
                     "best": int(m.path == best),
                     "captured": m.captured or "",
+                    "faces": "" if m.faces is None else len(m.faces),
+                    "closed_eyes": "" if m.faces is None else m.closed_eyes,
                     **_decision_columns(decision),
                     "error": "",
                 }
             )
     listed = {row["path"] for row in rows}
     for problem in result.errors:
-        if problem.path not in listed:
+        cell = spreadsheet_cell(problem.path)
+        if cell not in listed:
             rows.append(
-                {**dict.fromkeys(CSV_COLUMNS, ""), "path": problem.path, "error": problem.error}
+                {
+                    **dict.fromkeys(CSV_COLUMNS, ""),
+                    "path": cell,
+                    "error": spreadsheet_cell(problem.error),
+                }
             )
     buffer = io.StringIO(newline="")
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS)
     writer.writeheader()
     writer.writerows(rows)
-    _write_atomically(Path(path), buffer.getvalue())
+    atomic_write(Path(path), buffer.getvalue())
 
 
 def summary_text(result: CullResult) -> str:
     """What the command prints on stdout: every series with its best frame, then problems."""
     lines = [
-        f"{result.root}: {result.stats.photos} photos in {result.stats.series} series "
-        f"(model {result.model['name']}, {result.model['weights']}, {result.model['device']})"
+        f"{printable(result.root)}: {result.stats.photos} photos in {result.stats.series} series "
+        f"(model {result.model['name']}, {printable(result.model['weights'])}, "
+        f"{result.model['device']})"
     ]
-    marks = {pid: decision_marks(decision) for pid, decision in result.decisions.items()}
+    marks = {pid: printable(decision_marks(d)) for pid, d in result.decisions.items()}
     width = max((len(text) for text in marks.values()), default=0)
     for series in result.series:
         when = (series.members[0].captured or "")[:19].replace("T", " ")
-        kind = "single" if len(series.members) == 1 else f"{len(series.members)} frames"
-        lines.append(f"Series {series.id} ({kind}{', ' + when if when else ''})")
+        size = "single" if len(series.members) == 1 else f"{len(series.members)} frames"
+        if series.kept_whole:
+            size = f"{series.kind.replace('_', ' ')}, {size}, kept whole: {series.kind_reason}"
+        why = "" if series.pick_reason == "score" else f"; {PICK_REASONS[series.pick_reason]}"
+        lines.append(f"Series {series.id} ({size}{', ' + when if when else ''}{why})")
         for m in sorted(series.members, key=lambda member: member.rank):
-            mark = "*" if m.rank == 1 and len(series.members) > 1 else " "
+            mark = "*" if m.rank == 1 and len(series.members) > 1 and not series.kept_whole else " "
             decided = f"{marks.get(m.photo_id, ''):<{width}}  " if width else ""
-            lines.append(f"  {mark} {m.rank:>2}  {m.score:6.2f}  {decided}{m.path}")
+            eyes = f"  [closed eyes: {m.closed_eyes}]" if m.closed_eyes else ""
+            lines.append(
+                f"  {mark} {m.rank:>2}  {m.score:6.2f}  {decided}{printable(m.path)}{eyes}"
+            )
     if result.errors:
         lines.append(f"Problems ({len(result.errors)}):")
-        lines.extend(f"  {problem.path}: {problem.error}" for problem in result.errors)
+        lines.extend(f"  {printable(problem)}" for problem in result.errors)
+    if result.kept_marks:
+        lines.append(
+            f"Kept: {result.kept_marks} burst frames carry marks a person made (here or in "
+            "another application); nothing automatic changed, rejected or moved them"
+        )
+    if result.moves is not None:
+        lines.append(printable(result.moves.summary()))
     stats = result.stats
     state = "interrupted" if result.cancelled else "done"
+    rate = f", {stats.photos / stats.seconds:.1f} photos/s" if stats.seconds > 0 else ""
     lines.append(
         f"{state}: decoded {stats.decoded}, scored {stats.scored}, cached {stats.cached}, "
-        f"{stats.seconds:.1f} s"
+        f"{stats.seconds:.1f} s{rate}"
     )
     return "\n".join(lines)
+
+
+def _face_json(face: FaceRecord) -> dict[str, Any]:
+    return {
+        "box": [round(v) for v in face.box],
+        "eyes": face.eyes,
+        "confidence": face.confidence,
+        "sharpness": face.sharpness,
+    }
 
 
 def decision_marks(decision: DecisionState) -> str:
@@ -148,13 +199,6 @@ def _decision_columns(decision: DecisionState) -> dict[str, Any]:
     return {
         "flag": decision.flag.value if decision.flag is not Flag.NONE else "",
         "rating": decision.rating,
-        "label": decision.label or "",
+        "label": spreadsheet_cell(decision.label or ""),
         "decision_source": decision.source.value if decided else "",
     }
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    temp = path.with_name(f".{path.name}.tmp")
-    with temp.open("w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
-    os.replace(temp, path)

@@ -1,9 +1,12 @@
-"""Throughput of the FGAesQ scorer: single images at the 512-token budget, series ranking modes.
+"""Throughput of the FGAesQ scorer: forward passes per precision, draws, series modes.
 
 Uses the full ViT-B/16 architecture with random weights (no download), so the numbers
-measure compute only.  Prints plain text.
+measure compute only.  Every comparison is measured in the same run and printed as a
+ratio (fp32 against bf16/fp16 autocast, K draws against one, pairwise against
+reference).  Prints plain text.
 
     python benchmarks/bench_model.py --device cpu
+    python benchmarks/bench_model.py --device cuda
 """
 
 from __future__ import annotations
@@ -17,15 +20,18 @@ import fgaesq_core
 from fgaesq_core.testing import synthetic_image
 
 
-def _timed(fn, repeats: int) -> float:
-    fn()  # warm-up: positional cache, kernels, autotuning
+def _sync() -> None:
     if torch.cuda.is_available():
         torch.cuda.synchronize()
+
+
+def _timed(fn, repeats: int) -> float:
+    fn()  # warm-up: positional cache, kernels, autotuning
+    _sync()
     start = time.perf_counter()
     for _ in range(repeats):
         fn()
-    if torch.cuda.is_available():
-        torch.cuda.synchronize()
+    _sync()
     return (time.perf_counter() - start) / repeats
 
 
@@ -40,21 +46,39 @@ def main(argv: list[str] | None = None) -> None:
     torch.manual_seed(0)
     scorer = fgaesq_core.load_model(weights=None, config=args.config, device=args.device)
     print(f"device: {scorer.device}  config: {args.config}  torch {torch.__version__}")
-    print(f"threads: {torch.get_num_threads()}")
+    print(f"threads: {torch.get_num_threads()}  draws: {scorer.draws}")
 
     # 1200x900 takes the multiscale path and fills the whole 512-token budget.
     photo = synthetic_image(0, (1200, 900))
-    assert scorer.tokenizer.tokenize(photo).num_tokens == scorer.config.tokenizer.max_tokens
-    for batch in (1, 8):
-        images = [photo] * batch
-        seconds = _timed(
-            lambda images=images, batch=batch: scorer.score(images, batch), args.repeats
-        )
-        print(
-            f"score  batch {batch:>2}: {batch / seconds:7.2f} images/s  ({seconds:.2f} s per batch)"
-        )
+    tokens = scorer.tokenizer.tokenize(photo)
+    assert tokens.num_tokens == scorer.config.tokenizer.max_tokens
+    batch = [tokens] * 8
+    forward = {}
+    for precision in ("fp32", "bf16", "fp16"):
+        timed = fgaesq_core.Scorer(scorer.model, scorer.device, "bench", precision=precision)
+        try:
+            forward[precision] = _timed(lambda t=timed: t.score_tokens(batch, 8), args.repeats)
+        except (RuntimeError, ValueError) as exc:  # a precision the device lacks
+            print(f"forward {precision}: unavailable ({exc})")
+            continue
+        print(f"forward {precision}: {8 / forward[precision]:7.2f} token sets/s (batch 8)")
+    for precision in ("bf16", "fp16"):
+        if precision in forward:
+            print(f"fp32 / {precision} time: {forward['fp32'] / forward[precision]:.2f}x")
 
-    base = synthetic_image(1, (1024, 768))
+    one = fgaesq_core.Scorer(scorer.model, scorer.device, "bench", draws=1)
+    images = [photo] * 4
+    single = {
+        "1 draw": _timed(lambda: one.score(images, 8), args.repeats),
+        f"{scorer.draws} draws": _timed(lambda: scorer.score(images, 8), args.repeats),
+    }
+    for label, seconds in single.items():
+        print(f"score, {label:>8}: {len(images) / seconds:7.2f} images/s")
+    print(
+        f"{scorer.draws} draws / 1 draw time: {single[f'{scorer.draws} draws'] / single['1 draw']:.2f}x"
+    )
+
+    base = synthetic_image(1, (768, 576))  # the app's preview size
     frames = []
     for k in range(args.frames):
         frame = base.copy()

@@ -14,8 +14,6 @@ CONFIG_DIR = Path(__file__).parent / "model_configs"
 #: CLIP image normalisation (OpenAI), used by the released model.
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
-#: Values of TokenizerConfig.sampling.
-SAMPLING_MODES = ("release", "deterministic")
 
 
 @dataclass(frozen=True)
@@ -26,10 +24,7 @@ class TokenizerConfig:
     importance_threshold / 4`` regions (14) are kept at fine scale.  ``fine_pos_order``
     is ``"release"`` (fine positional embeddings taken in fine-grid row-major order, as
     the released weights were trained) or ``"token"`` (each fine token gets the
-    embedding of its own cell).  ``sampling`` is ``"release"`` (fine regions and dropped
-    tokens drawn at random as in the released code, see ``fgaesq_core.sampling``) or
-    ``"deterministic"`` (the most detailed or most changed regions, the least important
-    tokens dropped).
+    embedding of its own cell).
     """
 
     patch_size: int = 16
@@ -43,7 +38,6 @@ class TokenizerConfig:
     series_max_side: int = 2048
     ssim_win_size: int = 7
     fine_pos_order: str = "release"
-    sampling: str = "release"
     mean: tuple[float, float, float] = CLIP_MEAN
     std: tuple[float, float, float] = CLIP_STD
 
@@ -54,8 +48,6 @@ class TokenizerConfig:
             raise ConfigError(
                 f"fine_pos_order must be 'release' or 'token', got {self.fine_pos_order!r}"
             )
-        if self.sampling not in SAMPLING_MODES:
-            raise ConfigError(f"sampling must be one of {SAMPLING_MODES}, got {self.sampling!r}")
         if self.ssim_win_size % 2 == 0 or self.ssim_win_size > self.region_size:
             raise ConfigError("ssim_win_size must be odd and at most region_size")
         object.__setattr__(self, "mean", tuple(self.mean))
@@ -109,11 +101,11 @@ class ModelConfig:
     def from_dict(cls, data: dict[str, Any], name: str | None = None) -> ModelConfig:
         """Build a config from a parsed JSON object (unknown keys are an error)."""
         data = dict(data)
-        tok = TokenizerConfig(**data.pop("tokenizer", {}))
         data.setdefault("name", name or "custom")
         if name is not None:
             data["name"] = name
         try:
+            tok = TokenizerConfig(**data.pop("tokenizer", {}))
             return cls(tokenizer=tok, **data)
         except TypeError as exc:
             raise ConfigError(f"malformed model config {data.get('name')!r}: {exc}") from exc

@@ -1,4 +1,4 @@
-"""Image geometry on (3, H, W) tensors: padding, patch grids, region detail and difference."""
+"""Image geometry on (3, H, W) tensors: padding, patch grids, region SSIM and difference."""
 
 from __future__ import annotations
 
@@ -50,19 +50,6 @@ def split_fine(regions: torch.Tensor, patch: int) -> torch.Tensor:
     return sub.reshape(n * 4, c, patch, patch)
 
 
-def detail_energy(x: torch.Tensor, size: int) -> torch.Tensor:
-    """Gradient energy of each ``size`` x ``size`` cell of (C, H, W), row-major (rows * cols,).
-
-    Mean of squared horizontal and vertical differences of the channel mean: flat cells
-    score 0, textured and sharp cells high.  Deterministic on a given device.
-    """
-    g = x.float().mean(dim=0)
-    dx = F.pad((g[:, 1:] - g[:, :-1]) ** 2, (0, 1))
-    dy = F.pad((g[1:, :] - g[:-1, :]) ** 2, (0, 0, 0, 1))
-    energy = (dx + dy)[None, None]
-    return F.avg_pool2d(energy, size, stride=size).flatten()
-
-
 def ssim_uniform(a: torch.Tensor, b: torch.Tensor, win_size: int = 7) -> torch.Tensor:
     """SSIM of each image pair in two (N, C, H, W) batches in [0, 1], averaged over channels.
 
@@ -101,34 +88,6 @@ def ssim_uniform(a: torch.Tensor, b: torch.Tensor, win_size: int = 7) -> torch.T
 def region_difference(
     a: torch.Tensor, b: torch.Tensor, size: int, win_size: int = 7
 ) -> torch.Tensor:
-    """Per-region dissimilarity 1 - SSIM of two [0, 1] images over their overlapping grid.
-
-    Both images must already be multiples of ``size``.  All regions go through one
-    batched SSIM call on the tensors' device.
-
-    Args:
-        a: (3, Ha, Wa) image in [0, 1].
-        b: (3, Hb, Wb) image in [0, 1], on the same device.
-        size: region side in pixels.
-        win_size: odd SSIM window, at most ``size``.
-
-    Returns:
-        (rows, cols) differences in [0, 1] for the overlap grid
-        (min of both heights and widths).
-    """
-    rows = min(a.shape[1], b.shape[1]) // size
-    cols = min(a.shape[2], b.shape[2]) // size
-    if rows == 0 or cols == 0:
-        return torch.zeros(rows, cols, device=a.device)
-    h, w = rows * size, cols * size
-    ra = to_patches(a[:, :h, :w], size)
-    rb = to_patches(b[:, :h, :w], size)
-    return (1.0 - ssim_uniform(ra, rb, win_size)).clamp(0.0, 1.0).reshape(rows, cols)
-
-
-def paired_region_difference(
-    a: torch.Tensor, b: torch.Tensor, size: int, win_size: int = 7
-) -> torch.Tensor:
     """1 - SSIM of regions paired by their row-major index, the released pairing.
 
     Both images are cut to their common height; the regions of each are listed
@@ -146,10 +105,6 @@ def paired_region_difference(
     return (1.0 - ssim_uniform(ra[:m], rb[:m], win_size)).clamp(0.0, 1.0)
 
 
-def descending_order(primary: torch.Tensor, secondary: torch.Tensor | None = None) -> torch.Tensor:
-    """Indices sorted by ``primary`` then ``secondary`` (both descending), ties by index."""
-    order = torch.arange(primary.numel())
-    if secondary is not None:
-        order = torch.sort(secondary.cpu(), descending=True, stable=True).indices
-    keys = primary.cpu()[order]
-    return order[torch.sort(keys, descending=True, stable=True).indices]
+def descending_order(values: torch.Tensor) -> torch.Tensor:
+    """Indices sorted by ``values``, descending; ties keep index order (a stable sort)."""
+    return torch.sort(values.cpu(), descending=True, stable=True).indices

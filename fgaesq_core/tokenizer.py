@@ -5,8 +5,7 @@ and pairs are cut into 32x32 regions: a few regions keep four 16x16 fine tokens,
 rest are bicubic-downscaled to one coarse token.
 
 Which regions stay fine, and which tokens go when there are too many, is drawn at
-random from the released code's distribution (``sampling="release"``, the default; see
-``fgaesq_core.sampling``):
+random from the released code's distribution (see ``fgaesq_core.sampling``):
 
 - single image: fine regions uniformly at random;
 - pair: fine regions uniformly from the top half of the regions by 1 - SSIM against the
@@ -17,9 +16,10 @@ random from the released code's distribution (``sampling="release"``, the defaul
 
 Every draw comes from a ``torch.Generator``.  Without one, the generator is seeded from
 the image content, so a photo always gets the same tokens (``samples`` gives K
-independent content-seeded draws); training passes its own per step.  The opt-in
-``sampling="deterministic"`` keeps the most detailed (single) or most changed (pair)
-regions and drops the least important coarse tokens instead.
+independent content-seeded draws); training passes its own, for example one per step.
+A ranked choice (most detailed or most changed regions) was measured and dropped: it
+put scores up to 6.5 release standard deviations off and ranked held-out bursts worse
+(docs/model.md, "Sampling").
 """
 
 from __future__ import annotations
@@ -34,12 +34,9 @@ from torchvision.transforms.functional import to_tensor
 
 from .config import TokenizerConfig
 from .regions import (
-    descending_order,
-    detail_energy,
     fitted_size,
     pad_or_crop,
     pad_to_multiple,
-    paired_region_difference,
     region_difference,
     split_fine,
     to_patches,
@@ -60,14 +57,14 @@ from .tokens import PAD_POS, Tokens
 class _PairView:
     """One alignment of a pair: both images normalised, and their region differences.
 
-    ``difference`` holds the first ``len(difference)`` entries of each image's region
+    ``difference`` holds the first ``len(difference)`` entries of both images' region
     importance; the rest of each image's regions have no counterpart.
     """
 
     normed: tuple[torch.Tensor, torch.Tensor]
     sizes: tuple[tuple[int, int], tuple[int, int]]
     regions: tuple[int, int]
-    difference: tuple[torch.Tensor, torch.Tensor]
+    difference: torch.Tensor
 
 
 class DiffToken:
@@ -83,11 +80,6 @@ class DiffToken:
         self.device = torch.device(device)
         self._mean = torch.tensor(self.config.mean).view(3, 1, 1)
         self._std = torch.tensor(self.config.std).view(3, 1, 1)
-
-    @property
-    def release(self) -> bool:
-        """True when choices are drawn at random as in the released code."""
-        return self.config.sampling == "release"
 
     # ----------------------------------------------------------------- public API
     def tokenize(self, image: Image.Image, generator: torch.Generator | None = None) -> Tokens:
@@ -108,8 +100,8 @@ class DiffToken:
     ) -> list[Tokens]:
         """``draws`` independent tokenisations of one image, content-seeded.
 
-        Images whose tokens involve no draw (at most ``max_tokens - 1`` patches, or
-        ``sampling="deterministic"``) give a list of one.
+        Images whose tokens involve no draw (at most ``max_tokens - 1`` patches) give a
+        list of one.
 
         Args:
             image: a PIL image.
@@ -121,17 +113,17 @@ class DiffToken:
         if not self.is_sampled(image.size):
             return [self._single(normed, image.size, None)]
         if generator is not None:
-            return [self._single(normed, image.size, generator) for _ in range(draws)]
-        digest = content_digest(image)
-        return [
-            self._single(normed, image.size, seeded_generator(digest, draw=k)) for k in range(draws)
-        ]
+            generators = [generator] * draws
+        else:
+            digest = content_digest(image)
+            generators = [seeded_generator(digest, draw=k) for k in range(draws)]
+        return [self._single(normed, image.size, g) for g in generators]
 
     def is_sampled(self, size: tuple[int, int]) -> bool:
         """Whether a single image of ``size`` (w, h) is tokenised with random draws."""
         p = self.config.patch_size
         patches = math.ceil(size[0] / p) * math.ceil(size[1] / p)
-        return self.release and patches >= self.config.max_tokens
+        return patches >= self.config.max_tokens
 
     def tokenize_pair(
         self,
@@ -167,7 +159,7 @@ class DiffToken:
         generator: torch.Generator | None = None,
         both: bool = True,
     ) -> list[tuple[Tokens, ...]]:
-        """``draws`` independent tokenisations of a pair (one when nothing is drawn).
+        """``draws`` independent tokenisations of a pair.
 
         Content seeds are per direction: the tokens of ``first`` against ``second`` do
         not depend on the argument order or on whether the other direction is built.
@@ -191,29 +183,24 @@ class DiffToken:
                 views[axis] = self._pair_view(first, second, axis)
             return views[axis]
 
-        if not self.release:
-            v = view("long")
-            out = [self._pair_tokens(v, 0, None)]
-            if both:
-                out.append(self._pair_tokens(v, 1, None))
-            return [tuple(out)]
         if generator is not None:
-            results = []
-            for _ in range(draws):
-                v = view("width" if coin(generator) else "height")
-                out = [self._pair_tokens(v, 0, generator)]
-                if both:
-                    out.append(self._pair_tokens(v, 1, generator))
-                results.append(tuple(out))
-            return results
-        da, db = content_digest(first), content_digest(second)
+            generators = [(generator, generator, generator)] * draws
+        else:
+            da, db = content_digest(first), content_digest(second)
+            generators = [
+                (
+                    seeded_generator(min(da, db), max(da, db), "align", draw=k),
+                    seeded_generator(da, db, draw=k),
+                    seeded_generator(db, da, draw=k),
+                )
+                for k in range(draws)
+            ]
         results = []
-        for k in range(draws):
-            align = seeded_generator(min(da, db), max(da, db), "align", draw=k)
+        for align, for_first, for_second in generators:
             v = view("width" if coin(align) else "height")
-            out = [self._pair_tokens(v, 0, seeded_generator(da, db, draw=k))]
+            out = [self._pair_tokens(v, 0, for_first)]
             if both:
-                out.append(self._pair_tokens(v, 1, seeded_generator(db, da, draw=k)))
+                out.append(self._pair_tokens(v, 1, for_second))
             results.append(tuple(out))
         return results
 
@@ -269,15 +256,15 @@ class DiffToken:
 
     # ----------------------------------------------------------- pair alignment
     def align_pair(
-        self, a: Image.Image, b: Image.Image, axis: str = "long"
+        self, a: Image.Image, b: Image.Image, axis: str
     ) -> tuple[Image.Image, Image.Image]:
-        """Bring both images to a common width, height or long side, then make them large.
+        """Bring both images to a common width or height, then make them large.
 
-        ``axis`` is ``"width"`` or ``"height"`` (the larger of the two; the released
-        code flips a coin between them) or ``"long"`` (the larger long side).  "Large"
-        means more than the token budget in 16x16 patches (by ``pair_upscale``) and a
-        short side of at least ``min_pair_short_side``; if the two need different
-        upsampling, both take the larger factor so their regions stay comparable.
+        ``axis`` is ``"width"`` or ``"height"``: the larger of the two images' (the
+        released code flips a coin between them).  "Large" means more than the token
+        budget in 16x16 patches (by ``pair_upscale``) and a short side of at least
+        ``min_pair_short_side``; if the two need different upsampling, both take the
+        larger factor so their regions stay comparable.
         """
         a, b = _fit_axis(a, b, axis)
         a_big, b_big = self._ensure_large(a), self._ensure_large(b)
@@ -306,56 +293,33 @@ class DiffToken:
         size = self.config.region_size
         a_fit, b_fit = pad_or_crop(a, size), pad_or_crop(b, size)
         grids = [(t.shape[1] // size, t.shape[2] // size) for t in (a_fit, b_fit)]
-        a_dev, b_dev = a_fit.to(self.device), b_fit.to(self.device)
-        win = self.config.ssim_win_size
-        if self.release:
-            diff = paired_region_difference(a_dev, b_dev, size, win).cpu()
-            difference = (diff, diff)
-        else:  # the overlap grid, aligned in two dimensions
-            grid = region_difference(a_dev, b_dev, size, win).cpu()
-            difference = tuple(_on_grid(grid, rows, cols) for rows, cols in grids)
+        diff = region_difference(
+            a_fit.to(self.device), b_fit.to(self.device), size, self.config.ssim_win_size
+        ).cpu()
         return _PairView(
             normed=(self.normalise(a), self.normalise(b)),
             sizes=(a_img.size, b_img.size),
             regions=tuple(rows * cols for rows, cols in grids),
-            difference=difference,
+            difference=diff,
         )
 
-    def _pair_tokens(self, view: _PairView, side: int, generator: torch.Generator | None):
-        known = view.difference[side]
-        missing = view.regions[side] - len(known)
-        # Regions without a counterpart: a random importance, as released.
-        filler = uniform(missing, generator) if generator is not None else torch.zeros(missing)
-        importance = torch.cat([known, filler])
+    def _pair_tokens(self, view: _PairView, side: int, generator: torch.Generator) -> Tokens:
+        # Regions without a counterpart get a random importance, as released.
+        missing = view.regions[side] - len(view.difference)
+        importance = torch.cat([view.difference, uniform(missing, generator)])
         return self._multiscale(view.normed[side], importance, view.sizes[side], generator)
 
     # ------------------------------------------------------------ tokenisation
     def _single(
-        self,
-        normed: torch.Tensor,
-        image_size: tuple[int, int],
-        generator: torch.Generator | None,
+        self, normed: torch.Tensor, image_size: tuple[int, int], generator: torch.Generator | None
     ) -> Tokens:
         p = self.config.patch_size
         rows, cols = math.ceil(normed.shape[1] / p), math.ceil(normed.shape[2] / p)
-        if rows * cols <= self.config.max_tokens:
-            return self._native(normed, image_size, generator)
-        return self._multiscale(normed, None, image_size, generator)
-
-    def _native(
-        self,
-        normed: torch.Tensor,
-        image_size: tuple[int, int],
-        generator: torch.Generator | None,
-    ) -> Tokens:
-        p = self.config.patch_size
-        padded = pad_to_multiple(normed, p)
-        n_patches = (padded.shape[1] // p) * (padded.shape[2] // p)
-        budget = self.config.max_tokens - 1
-        if generator is not None:
-            kept = drop_to_budget(n_patches, budget, generator)
-        else:
-            kept = self._keep_most(detail_energy(padded, p), budget)
+        if rows * cols > self.config.max_tokens:
+            return self._multiscale(normed, None, image_size, generator)
+        kept = None
+        if generator is not None:  # exactly max_tokens patches: one more than fits
+            kept = drop_to_budget(rows * cols, self.config.max_tokens - 1, generator)
         return self.build_native(normed, kept, image_size)
 
     def build_native(
@@ -390,52 +354,23 @@ class DiffToken:
         normed: torch.Tensor,
         importance: torch.Tensor | None,
         image_size: tuple[int, int],
-        generator: torch.Generator | None,
+        generator: torch.Generator,
     ) -> Tokens:
-        """Choose fine regions and kept tokens (drawn, or ranked without a generator)."""
+        """Draw the fine regions (by ``importance`` for pairs) and the kept tokens."""
         cfg = self.config
         size = cfg.region_size
         h, w = fitted_size(normed.shape[1], normed.shape[2], size)
         n_regions = (h // size) * (w // size)
-        budget = cfg.max_tokens - 1
-        if generator is not None:
-            if importance is None:
-                fine_idx = choose_uniform(n_regions, cfg.num_fine_regions, generator)
-            else:
-                fine_idx = choose_from_top(
-                    importance, cfg.num_fine_regions, cfg.importance_threshold, generator
-                )
-            n_tokens = n_regions + 3 * len(fine_idx)
-            spared = fine_idx if importance is not None else None
-            kept = drop_to_budget(n_tokens, budget, generator, spared)
-        else:
-            fine_idx, kept = self._ranked_choice(normed, importance, n_regions)
-        return self.build_multiscale(normed, fine_idx, kept, image_size)
-
-    def _ranked_choice(
-        self, normed: torch.Tensor, importance: torch.Tensor | None, n_regions: int
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """The deterministic mode: most detailed or most changed regions fine, least
-        important coarse tokens dropped (ties: more detail, then lower index)."""
-        cfg = self.config
-        detail = detail_energy(pad_or_crop(normed, cfg.region_size), cfg.region_size)
         if importance is None:
-            ranked = descending_order(detail)
-            n_fine = min(cfg.num_fine_regions, n_regions)
+            fine_idx = choose_uniform(n_regions, cfg.num_fine_regions, generator)
         else:
-            ranked = descending_order(importance, detail)
-            decisive = max(1, int(n_regions * cfg.importance_threshold))
-            n_fine = min(cfg.num_fine_regions, decisive)
-        fine_idx = torch.sort(ranked[:n_fine]).values
-        is_fine = torch.zeros(n_regions, dtype=torch.bool)
-        is_fine[fine_idx] = True
-        coarse_idx = torch.nonzero(~is_fine).flatten()
-        n_fine_tokens = 4 * len(fine_idx)
-        priority = importance if importance is not None else detail
-        order_key = torch.cat([priority[coarse_idx], torch.full((n_fine_tokens,), math.inf)])
-        detail_key = torch.cat([detail[coarse_idx], torch.full((n_fine_tokens,), math.inf)])
-        kept = self._keep_most(order_key, cfg.max_tokens - 1, detail_key)
-        return fine_idx, kept
+            fine_idx = choose_from_top(
+                importance, cfg.num_fine_regions, cfg.importance_threshold, generator
+            )
+        n_tokens = n_regions + 3 * len(fine_idx)
+        spared = fine_idx if importance is not None else None
+        kept = drop_to_budget(n_tokens, cfg.max_tokens - 1, generator, spared)
+        return self.build_multiscale(normed, fine_idx, kept, image_size)
 
     def _fine_positions(self, fine_idx: torch.Tensor, cols: int) -> torch.Tensor:
         """Fine-grid cell of each fine token (TL, TR, BL, BR per region).
@@ -450,15 +385,6 @@ class DiffToken:
         if self.config.fine_pos_order == "release":
             cells = torch.sort(cells).values
         return cells
-
-    @staticmethod
-    def _keep_most(
-        key: torch.Tensor, budget: int, secondary: torch.Tensor | None = None
-    ) -> torch.Tensor:
-        """Indices (in original order) of the ``budget`` entries ranked highest by key."""
-        if key.numel() <= budget:
-            return torch.arange(key.numel())
-        return torch.sort(descending_order(key, secondary)[:budget]).values
 
     def _assemble(
         self, patches, scale_ids, pos_ids, *, grids, fine, region_grid, image_size
@@ -492,28 +418,13 @@ def _rgb(image: Image.Image) -> Image.Image:
     return image if image.mode == "RGB" else image.convert("RGB")
 
 
-def _on_grid(grid: torch.Tensor, rows: int, cols: int) -> torch.Tensor:
-    """An overlap-grid difference laid on a (rows, cols) region grid, flattened row-major;
-    regions outside the overlap get 0 (never decisive)."""
-    out = torch.zeros(rows, cols)
-    r, c = min(rows, grid.shape[0]), min(cols, grid.shape[1])
-    out[:r, :c] = grid[:r, :c]
-    return out.flatten()
-
-
 def _fit_axis(a: Image.Image, b: Image.Image, axis: str) -> tuple[Image.Image, Image.Image]:
-    """Resize (aspect kept) so both share the larger width, height or long side of the two."""
-    if axis == "width":
-        target = max(a.width, b.width)
-        return _resize_side(a, target, True), _resize_side(b, target, True)
-    if axis == "height":
-        target = max(a.height, b.height)
-        return _resize_side(a, target, False), _resize_side(b, target, False)
-    target = max(max(a.size), max(b.size))
-    return (
-        _resize_side(a, target, a.width >= a.height),
-        _resize_side(b, target, b.width >= b.height),
-    )
+    """Resize (aspect kept) so both share the larger width or height of the two."""
+    if axis not in ("width", "height"):
+        raise ValueError(f"axis must be 'width' or 'height', not {axis!r}")
+    width = axis == "width"
+    target = max(a.width, b.width) if width else max(a.height, b.height)
+    return _resize_side(a, target, width), _resize_side(b, target, width)
 
 
 def _resize_side(image: Image.Image, target: int, width: bool) -> Image.Image:

@@ -5,7 +5,8 @@ shake) and all but one carry a defect: defocus, motion blur, over-exposure, unde
 sensor noise.  The undegraded frame is the one a culler should pick.  EXIF
 DateTimeOriginal, SubSecTimeOriginal, Make, Model, serial and exposure settings are written
 with Pillow, so the bursts group by capture time; one burst comes from a second camera,
-interleaved in time with another, to show that two shooters' frames never merge.
+interleaved in time with another, to show that two shooters' frames never merge.  One
+series is an exposure bracket (EXIF exposure bias 0, -2, +2), which a culler must keep whole.
 ``truth.json`` records the series and the undegraded frame of each.
 
 The functions here are also used by benchmarks/bench_pipeline.py to generate large frames.
@@ -21,6 +22,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -254,8 +256,84 @@ def make_samples(out: Path, width: int = 720, seed: int = 7) -> dict:
                 "best": name,
             }
         )
+    truth["series"].append(face_burst(out, len(truth["series"]) + 1))
+    add_bracket(out, size, truth)
     (out / "truth.json").write_text(json.dumps(truth, indent=2) + "\n", encoding="utf-8")
     return truth
+
+
+# A portrait burst in which the sharpest frame caught a blink: the scores alone would pick
+# it, the closed-eye rule picks the best frame with the eyes open.  Its own random stream,
+# so the other bursts stay as they are.
+FACE_FRAMES = (
+    ("motion", lambda im, rng: motion_blur(im, 9)),
+    ("closed_eyes", None),
+    ("slightly_soft", lambda im, rng: defocus(im, 0.6)),
+    ("underexposed", lambda im, rng: exposure(im, -2.0)),
+)
+
+
+def face_burst(out: Path, number: int, width: int = 720, seed: int = 11) -> dict:
+    """Write ``portrait_*.jpg`` (the astronaut framed from the top, eyes closed in one frame
+    by scripts/synthetic_faces.py) and return its truth entry."""
+    import synthetic_faces
+
+    rng = np.random.default_rng(seed)
+    source = synthetic_faces.ASTRONAUT
+    photo = source.load()
+    crop = photo.crop((0, 0, photo.width, round(photo.width * 2 / 3)))
+    scale = width / crop.width
+    base = crop.resize((width, round(width * 2 / 3)), Image.Resampling.LANCZOS)
+    closed = synthetic_faces.close_eyes(base, synthetic_faces.transform_eyes(source.eyes, scale))
+    start = T0 + timedelta(seconds=300)
+    members = []
+    for k, (defect, apply) in enumerate(FACE_FRAMES):
+        frame = shake(closed if apply is None else base, rng)
+        if apply is not None:
+            frame = apply(frame, rng)
+        name = f"portrait_{k + 1:02d}.jpg"
+        when = start + timedelta(seconds=0.2 * k + float(rng.uniform(0, 0.05)))
+        save_jpeg(frame, out / name, when, CAMERA_A)
+        members.append({"path": name, "defect": defect})
+    return {
+        "id": number,
+        "members": members,
+        "best": "portrait_03.jpg",
+        "best_by_score": "portrait_02.jpg",
+        "pick_reason": "eyes_open",
+    }
+
+
+# An exposure bracket as cameras shoot it (base, under, over), with its own random stream so
+# the files above stay the same; the culler keeps all three frames for HDR merging.
+BRACKET = ("coffee", T0 + timedelta(seconds=360), ((0, 1 / 250), (-2, 1 / 1000), (2, 1 / 60)))
+
+
+def add_bracket(out: Path, size: tuple[int, int], truth: dict) -> None:
+    """Write the sample bracket (EXIF ExposureBiasValue and ExposureTime stepping) into
+    ``out`` and add it to ``truth`` with ``"kind": "bracket"``."""
+    source, start, steps = BRACKET
+    rng = np.random.default_rng(11)
+    base = fit(load_source(source), size)
+    members = []
+    for k, (bias, seconds) in enumerate(steps):
+        name = f"{source}_bracket_{k + 1:02d}.jpg"
+        when = start + timedelta(seconds=0.2 * k)
+        exif = exif_for(when, *CAMERA_A)
+        sub = exif.get_ifd(0x8769)
+        sub[0x829A] = IFDRational(*Fraction(seconds).limit_denominator(8000).as_integer_ratio())
+        sub[0x9204] = IFDRational(bias, 1)  # ExposureBiasValue
+        image = exposure(shake(base, rng, amount=0.004), bias) if bias else base
+        image.save(out / name, "JPEG", quality=82, exif=exif, optimize=True)
+        members.append({"path": name, "defect": "clean", "exposure_bias": bias})
+    truth["series"].append(
+        {
+            "id": len(truth["series"]) + 1,
+            "kind": "bracket",
+            "members": members,
+            "best": members[0]["path"],
+        }
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

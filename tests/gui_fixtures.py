@@ -33,19 +33,24 @@ def write_jpeg(
 
 
 def scene(seed: int, size: tuple[int, int]) -> Image.Image:
-    """A textured picture; one seed per series, so series differ and frames of one look alike."""
+    """A detailed picture; one seed per series, so series differ and frames of one look alike.
+
+    Smooth waves under a mosaic of sharp-edged tiles: a blur visibly softens the edges (the
+    technical scorer tells grain from detail, so the detail is not random per-pixel noise).
+    """
     rng = np.random.default_rng(seed)
     w, h = size
     y, x = np.mgrid[0:h, 0:w]
     base = np.stack(
         [
-            128 + 100 * np.sin(x / (9 + seed % 7) + seed),
-            128 + 100 * np.cos(y / (11 + seed % 5) - seed),
-            128 + 90 * np.sin((x + y) / (13 + seed % 3)),
+            128 + 60 * np.sin(x / (9 + seed % 7) + seed),
+            128 + 60 * np.cos(y / (11 + seed % 5) - seed),
+            128 + 50 * np.sin((x + y) / (13 + seed % 3)),
         ],
         axis=-1,
     )
-    base += rng.normal(0, 18, base.shape)
+    tiles = rng.uniform(-60, 60, (h // 11 + 1, w // 11 + 1, 3))  # 11 px: off the JPEG grid
+    base += tiles[y // 11, x // 11] + rng.normal(0, 2, base.shape)
     return Image.fromarray(np.clip(base, 0, 255).astype(np.uint8))
 
 
@@ -73,10 +78,108 @@ def make_bursts(
     return made
 
 
+class Questions:
+    """Stands in for ``QMessageBox.question``: records what was asked, answers ``answer``.
+
+    A modal question would block a test forever (pytest-qt closes windows at teardown,
+    and closing asks about unwritten sidecars).
+    """
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+        self.answer = None  # None: the "no" of the question (Discard, or No)
+
+    def __call__(self, _parent, title, text, buttons=None, default=None):
+        from PySide6.QtWidgets import QMessageBox
+
+        self.asked.append(f"{title}: {text}")
+        if self.answer is not None:
+            return self.answer
+        if buttons is not None and buttons & QMessageBox.StandardButton.Discard:
+            return QMessageBox.StandardButton.Discard
+        return QMessageBox.StandardButton.No
+
+
 @pytest.fixture
 def gui_env(tmp_path, monkeypatch):
-    """Settings, thumbnail cache and catalog inside tmp_path; returns the catalog path."""
+    """Settings, thumbnail cache and catalog inside tmp_path; returns the catalog path.
+
+    Questions the window asks are answered "no" by a :class:`Questions`, never shown.
+    """
+    from PySide6.QtWidgets import QMessageBox
+
+    monkeypatch.setattr(QMessageBox, "question", Questions())
     monkeypatch.setenv("FGAESQ_CULL_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("FGAESQ_CULL_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     return tmp_path / "catalog.sqlite3"
+
+
+@pytest.fixture
+def questions(gui_env) -> Questions:  # noqa: F811
+    """The stand-in that answers the window's questions (set ``answer`` to change it)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    return QMessageBox.question
+
+
+def new_window(qtbot, catalog_path, run_pipeline=True, size=(1400, 900), **prefs):
+    """A shown main window on the technical scorer, one decoding process, isolated settings."""
+    from app.gui.mainwindow import MainWindow
+    from app.gui.settings import Settings
+
+    settings = Settings()
+    for name, value in {"scorer": "technical", "workers": 1, **prefs}.items():
+        settings.set(name, value)
+    window = MainWindow(
+        settings=settings, catalog_path=str(catalog_path), run_pipeline=run_pipeline
+    )
+    qtbot.addWidget(window)
+    window.resize(*size)
+    window.show()
+    return window
+
+
+def settle(qtbot, window, timeout=60_000) -> None:
+    """Wait until the cull, catalog reads, details reads and thumbnails are done."""
+    qtbot.waitUntil(lambda: not window.controller.is_busy(), timeout=timeout)
+
+
+@pytest.fixture
+def folder(tmp_path):
+    """Three bursts of four frames."""
+    make_bursts(tmp_path / "photos", bursts=3, frames=4)
+    return tmp_path / "photos"
+
+
+@pytest.fixture
+def window(qtbot, gui_env, folder):  # noqa: F811
+    """A window with ``folder`` culled and shown."""
+    win = new_window(qtbot, gui_env)
+    assert win.controller.open_folder(folder)
+    settle(qtbot, win)
+    yield win
+    win.shutdown()
+
+
+def written(window) -> None:
+    """Wait until every decision made in ``window`` is in the catalog (they are written on
+    a worker thread, so the GUI thread never waits for a cull's transaction)."""
+    window.controller.decisions.writer.wait()
+
+
+def catalog_decisions(catalog_path, window):
+    """What the catalog file holds for every photo the window shows."""
+    from app.catalog import Catalog
+
+    written(window)
+    with Catalog.open(catalog_path) as catalog:
+        return catalog.decisions(f.photo_id for s in window.controller.series() for f in s.frames)
+
+
+def press(qtbot, window, key, modifier=None):
+    """A key press where the photographer's keys go (the focused widget)."""
+    from PySide6.QtCore import Qt
+
+    modifier = Qt.KeyboardModifier.NoModifier if modifier is None else modifier
+    qtbot.keyClick(window.focusWidget() or window, key, modifier)

@@ -16,7 +16,7 @@ from test_photos_fixtures import burst, checksums, jpeg, scene
 
 from app.catalog import Catalog
 from app.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
-from app.xmp import read_marks
+from app.sidecars import read_marks
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d)?$")
 
@@ -40,9 +40,9 @@ def test_json_has_exactly_the_documented_shape(tmp_path, card, capsys):
     assert capsys.readouterr().out == ""  # --quiet: nothing on stdout
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert set(doc) == {"version", "root", "model", "series", "errors", "stats"}
-    assert doc["version"] == 1
+    assert doc["version"] == 2
     assert doc["root"] == str(card) and os.path.isabs(doc["root"])
-    assert doc["model"] == {"name": "technical", "weights": "technical:v1", "device": "cpu"}
+    assert doc["model"] == {"name": "technical", "weights": "technical:v3", "device": "cpu"}
     assert set(doc["stats"]) == {"photos", "series", "decoded", "scored", "cached", "seconds"}
     assert all(
         isinstance(doc["stats"][k], int)
@@ -51,12 +51,19 @@ def test_json_has_exactly_the_documented_shape(tmp_path, card, capsys):
     assert isinstance(doc["stats"]["seconds"], float)
     assert doc["stats"]["photos"] == 4 and doc["stats"]["series"] == 2
     for series in doc["series"]:
-        assert set(series) == {"id", "best", "members"}
+        assert set(series) == {"id", "best", "kind", "pick_reason", "members"}
+        assert series["kind"] in ("burst", "bracket", "panorama", "focus_stack", "single")
         assert isinstance(series["id"], int)
+        assert series["pick_reason"] in ("score", "eyes_open", "fewest_closed_eyes")
         for member in series["members"]:
-            assert set(member) == {"path", "score", "rank", "captured"}
+            assert set(member) == {"path", "score", "rank", "captured", "faces", "closed_eyes"}
             assert isinstance(member["score"], float) and isinstance(member["rank"], int)
             assert member["captured"] is None or ISO.match(member["captured"])
+            assert member["closed_eyes"] == sum(f["eyes"] == "closed" for f in member["faces"])
+            for face in member["faces"]:
+                assert set(face) == {"box", "eyes", "confidence", "sharpness"}
+                assert len(face["box"]) == 4 and all(isinstance(v, int) for v in face["box"])
+                assert face["eyes"] in ("open", "closed", "unknown")
         ranks = sorted(m["rank"] for m in series["members"])
         assert ranks == list(range(1, len(series["members"]) + 1))
         assert series["best"] == next(m["path"] for m in series["members"] if m["rank"] == 1)

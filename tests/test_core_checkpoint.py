@@ -135,3 +135,13 @@ def test_released_checkpoint_for_another_architecture(tmp_path, released):
     torch.save(released, path)
     with pytest.raises(CheckpointError, match="tiny.pt does not fit model config 'vit-b-16'"):
         fgaesq_core.create_model("vit-b-16", pretrained=path)
+
+
+def test_unknown_config_keys_are_a_config_error():
+    data = fgaesq_core.load_config("tiny").to_dict()
+    data["tokenizer"]["no_such_setting"] = 1
+    with pytest.raises(fgaesq_core.ConfigError, match="no_such_setting"):
+        fgaesq_core.ModelConfig.from_dict(data)
+    data = fgaesq_core.load_config("tiny").to_dict() | {"depth_multiplier": 2}
+    with pytest.raises(fgaesq_core.ConfigError, match="depth_multiplier"):
+        fgaesq_core.ModelConfig.from_dict(data)

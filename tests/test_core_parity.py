@@ -25,7 +25,7 @@ from PIL import Image, ImageDraw
 from torchvision.transforms.functional import to_tensor
 
 from fgaesq_core.inference import blend_with_series_mean
-from fgaesq_core.regions import pad_or_crop, paired_region_difference
+from fgaesq_core.regions import pad_or_crop, region_difference
 from fgaesq_core.testing import seeded_scorer, synthetic_burst, synthetic_image
 
 DATA = Path(__file__).parent / "data" / "core"
@@ -123,7 +123,7 @@ def test_replayed_pairs_match_release_geometry_ssim_and_scores(scorer):
             a2, b2 = tok.align_pair(a, b, replay["axis"])
             assert [list(a2.size), list(b2.size)] == replay["sizes"], entry["kind"]
             fa, fb = (pad_or_crop(to_tensor(x), 32) for x in (a2, b2))
-            diff = paired_region_difference(fa, fb, 32)
+            diff = region_difference(fa, fb, 32)
             np.testing.assert_allclose(diff.numpy(), replay["importance"], rtol=0, atol=2e-5)
             tokens += [_replay(tok, a2, replay["first"]), _replay(tok, b2, replay["second"])]
             expected += [replay["first"]["score"], replay["second"]["score"]]

@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw
 from torchvision.transforms.functional import to_tensor
 
 from fgaesq_core import DiffToken, TokenizerConfig
-from fgaesq_core.regions import pad_or_crop, paired_region_difference, ssim_uniform, to_patches
+from fgaesq_core.regions import pad_or_crop, region_difference, ssim_uniform, to_patches
 from fgaesq_core.sampling import choose_from_top, content_digest, drop_to_budget, seeded_generator
 from fgaesq_core.testing import single_thread, synthetic_image
 
@@ -62,7 +62,7 @@ def test_pair_fine_regions_are_uniform_over_the_top_half_by_difference():
     b = a.copy()
     ImageDraw.Draw(b).rectangle([100, 40, 200, 150], fill=(30, 200, 90))
     fa, fb = (pad_or_crop(to_tensor(x), 32) for x in (a, b))
-    diff = paired_region_difference(fa, fb, 32)
+    diff = region_difference(fa, fb, 32)
     top_half = set(torch.argsort(diff, descending=True, stable=True)[:24].tolist())
     gen = torch.Generator().manual_seed(2)
     counts = np.zeros(48)
@@ -178,7 +178,7 @@ def test_unequal_widths_pair_regions_by_row_major_index():
     gen = torch.Generator().manual_seed(0)
     a = torch.rand(3, 64, 96, generator=gen)  # 2 x 3 regions
     b = torch.rand(3, 96, 64, generator=gen)  # 3 x 2 regions; common height 64
-    diff = paired_region_difference(a, b, 32)
+    diff = region_difference(a, b, 32)
     ra, rb = to_patches(a, 32), to_patches(b[:, :64], 32)
     assert diff.shape == (4,)
     expected = 1 - ssim_uniform(ra[:4], rb[:4])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from test_photos_fixtures import blurred, exposed, noisy, scene
 
 from app.grouping import (
@@ -84,3 +85,64 @@ def test_similarity_is_batched_over_pairs_and_high_only_for_the_same_scene():
 def test_single_photo_and_empty_input():
     assert group_series([]) == []
     assert group_series([item("only", 0.0, scene())]) == [[0]]
+
+
+def test_a_strongly_over_exposed_frame_stays_in_its_burst():
+    """Five frames 0.15-0.6 s apart, one blown out by 2.5 stops: still one series, and a new
+    scene 0.4 s after the burst still starts another."""
+    base = "chelsea"
+    frames = [
+        scene(base, shift=0),
+        scene(base, shift=2),
+        exposed(scene(base, shift=4), 2.5),
+        blurred(scene(base, shift=6), 2.0),
+        exposed(scene(base, shift=3), -1.5),
+    ]
+    times = [0.0, 0.15, 0.75, 1.0, 1.5]
+    items = [item(f"c{k}", t, f) for k, (t, f) in enumerate(zip(times, frames, strict=True))]
+    items.append(item("next", 1.9, scene("coins")))
+    assert keys(items, group_series(items)) == [["c0", "c1", "c2", "c3", "c4"], ["next"]]
+
+
+def test_similarity_ignores_exposure_and_tone_curves():
+    base = scene("coffee")
+    values = neighbour_similarity(
+        np.stack([make_thumbnail(base)] * 3),
+        np.stack([make_thumbnail(exposed(base, s)) for s in (-2.0, 1.0, 2.0)]),
+    )
+    assert np.all(values > 0.6)
+
+
+def test_very_short_gaps_need_less_similarity():
+    params = GroupingParams(min_similarity=0.3, short_gap=1.0, short_gap_relief=0.1)
+    assert params.required_similarity(0.0) == pytest.approx(0.2)
+    assert params.required_similarity(0.5) == pytest.approx(0.25)
+    assert params.required_similarity(1.0) == params.required_similarity(3.0) == 0.3
+    # a pair whose similarity lies between the two joins when shot in quick succession
+    first, second = scene("astronaut"), blurred(scene("astronaut", shift=10), 4.0)
+    value = float(
+        neighbour_similarity(make_thumbnail(first)[None], make_thumbnail(second)[None])[0]
+    )
+    between = GroupingParams(min_similarity=value + 0.05, short_gap=1.0, short_gap_relief=0.1)
+    quick = [item("a", 0.0, first), item("b", 0.1, second)]
+    slow = [item("a", 0.0, first), item("b", 2.0, second)]
+    assert len(group_series(quick, between)) == 1
+    assert len(group_series(slow, between)) == 2
+
+
+def test_different_scenes_stay_far_below_the_threshold_and_bad_frames_of_one_above():
+    """Structure alone separates scenes with a wide margin, which is what lets the threshold be
+    low enough for blown, blurred and noisy frames of a burst."""
+    names = ("astronaut", "coffee", "chelsea", "rocket", "camera", "coins")
+    thumbs = {name: make_thumbnail(scene(name)) for name in names}
+    pairs = [(a, b) for a in names for b in names if a < b]
+    other = neighbour_similarity(
+        np.stack([thumbs[a] for a, _ in pairs]), np.stack([thumbs[b] for _, b in pairs])
+    )
+    worst = [noisy(blurred(exposed(scene(name, shift=4), 2.5), 3.0), 0.08) for name in names]
+    same = neighbour_similarity(
+        np.stack([thumbs[name] for name in names]), np.stack([make_thumbnail(w) for w in worst])
+    )
+    params = GroupingParams()
+    assert other.max() < 0.1 < params.required_similarity(0.0)
+    assert same.min() > 0.35 > params.min_similarity

@@ -6,72 +6,46 @@ import os
 from pathlib import Path
 
 import pytest
-from gui_fixtures import gui_env, make_bursts  # noqa: F401
+from gui_fixtures import (  # noqa: F401
+    catalog_decisions,
+    folder,
+    gui_env,
+    make_bursts,
+    new_window,
+    press,
+    questions,
+    settle,
+    window,
+    written,
+)
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from app.catalog import Catalog, DecisionSource, Flag
+from app.gui.filters import SeriesFilter
 from app.gui.main import main
-from app.gui.mainwindow import MainWindow
-from app.gui.models import SeriesFilter
+from app.gui.models import Role
 from app.gui.settings import Settings
-from app.xmp import read_marks, sidecar_paths
+from app.sidecars import read_marks, sidecar_paths
 
 pytestmark = pytest.mark.gui
 
 
-def new_window(qtbot, catalog_path, run_pipeline=True, **prefs) -> MainWindow:
-    settings = Settings()
-    for name, value in {"scorer": "technical", "decode_workers": 1, **prefs}.items():
-        settings.set(name, value)
-    window = MainWindow(
-        settings=settings, catalog_path=str(catalog_path), run_pipeline=run_pipeline
-    )
-    qtbot.addWidget(window)
-    window.resize(1400, 900)
-    window.show()
-    return window
-
-
-def settle(qtbot, window, timeout=60_000) -> None:
-    qtbot.waitUntil(lambda: not window.is_busy(), timeout=timeout)
-
-
-@pytest.fixture
-def folder(tmp_path):
-    make_bursts(tmp_path / "photos", bursts=3, frames=4)
-    return tmp_path / "photos"
-
-
-@pytest.fixture
-def window(qtbot, gui_env, folder):  # noqa: F811
-    win = new_window(qtbot, gui_env)
-    assert win.open_folder(folder)
-    settle(qtbot, win)
-    yield win
-    win.shutdown()
-
-
-def catalog_decisions(catalog_path, window):
-    with Catalog.open(catalog_path) as catalog:
-        return catalog.decisions(f.photo_id for s in window.series_model.series() for f in s.frames)
-
-
-def press(qtbot, window, key, modifier=Qt.KeyboardModifier.NoModifier):
-    qtbot.keyClick(window.focusWidget() or window, key, modifier)
-
-
-def test_open_folder_scores_groups_and_shows_best_first(qtbot, window):
-    series = window.series_model.series()
+def test_open_folder_scores_groups_and_shows_best_first(qtbot, window):  # noqa: F811
+    series = window.controller.series()
     assert len(series) == 3 and all(s.frame_count == 4 for s in series)
     for s in series:
         assert s.best.file_names[0].endswith("_F00.jpg"), "the sharpest frame should rank first"
         assert [f.rank for f in s.frames] == [1, 2, 3, 4]
         assert s.best.decision.flag is Flag.PICK and not s.best.decision.is_user
-    assert window.strip_model.rowCount() == 4
-    assert window.current_frame().rank == 1
+    strip = window.controller.strip_model
+    assert strip.rowCount() == 12, "the filmstrip spans the whole shoot"
+    assert sum(bool(strip.index(r).data(Role.CurrentSeries)) for r in range(12)) == 4
+    assert window.controller.current_frame().rank == 1
     qtbot.waitUntil(
-        lambda: window.series_model.index(0).data(Qt.ItemDataRole.DecorationRole) is not None,
+        lambda: (
+            window.controller.series_model.index(0).data(Qt.ItemDataRole.DecorationRole) is not None
+        ),
         timeout=10_000,
     )
     assert "technical" in window.details.values["Model"].text()
@@ -81,8 +55,8 @@ def test_open_folder_scores_groups_and_shows_best_first(qtbot, window):
 
 def test_keys_write_every_decision_to_the_catalog_at_once(qtbot, window, gui_env):  # noqa: F811
     window.settings.set("auto_advance", False)
-    window.set_view("loupe")
-    frame = window.current_frame()
+    window.controller.set_view("loupe")
+    frame = window.controller.current_frame()
     press(qtbot, window, Qt.Key.Key_X)
     assert catalog_decisions(gui_env, window)[frame.photo_id].flag is Flag.REJECT
     press(qtbot, window, Qt.Key.Key_P)
@@ -101,13 +75,15 @@ def test_keys_write_every_decision_to_the_catalog_at_once(qtbot, window, gui_env
     press(qtbot, window, Qt.Key.Key_0)
     state = catalog_decisions(gui_env, window)[frame.photo_id]
     assert (state.flag, state.rating, state.label) == (Flag.NONE, 0, "Blue")
-    assert window.current_frame().decision == state, "the view shows what the catalog holds"
+    assert window.controller.current_frame().decision == state, (
+        "the view shows what the catalog holds"
+    )
 
 
 def test_undo_and_redo_restore_the_catalog(qtbot, window, gui_env):  # noqa: F811
-    window.set_view("loupe")
+    window.controller.set_view("loupe")
     window.settings.set("auto_advance", False)
-    frame = window.current_frame()
+    frame = window.controller.current_frame()
     before = catalog_decisions(gui_env, window)[frame.photo_id]
     press(qtbot, window, Qt.Key.Key_X)
     press(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
@@ -125,81 +101,84 @@ def test_undo_and_redo_restore_the_catalog(qtbot, window, gui_env):  # noqa: F81
         Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
     )
     assert catalog_decisions(gui_env, window)[frame.photo_id].flag is Flag.REJECT
-    assert window.current_frame().decision.flag is Flag.REJECT
+    assert window.controller.current_frame().decision.flag is Flag.REJECT
 
 
-def test_auto_advance_moves_on_after_a_decision(qtbot, window):
-    window.set_view("loupe")
-    first = window.current_frame().photo_id
+def test_auto_advance_moves_on_after_a_decision(qtbot, window):  # noqa: F811
+    window.controller.set_view("loupe")
+    first = window.controller.current_frame().photo_id
     press(qtbot, window, Qt.Key.Key_P)
-    assert window.current_frame().photo_id != first
-    assert window.current_frame().rank == 2
+    assert window.controller.current_frame().photo_id != first
+    assert window.controller.current_frame().rank == 2
     for _ in range(3):
         press(qtbot, window, Qt.Key.Key_Right)
-    assert window.current_series().series_id == window.series_model.series()[1].series_id
+    assert window.controller.current_series().series_id == window.controller.series()[1].series_id
     press(qtbot, window, Qt.Key.Key_Left)
-    assert window.current_series().series_id == window.series_model.series()[0].series_id
-    assert window.current_frame().rank == 4
+    assert window.controller.current_series().series_id == window.controller.series()[0].series_id
+    assert window.controller.current_frame().rank == 4
 
 
 def test_accept_the_models_pick_in_one_key(qtbot, window, gui_env):  # noqa: F811
-    series = window.current_series()
+    series = window.controller.current_series()
     press(qtbot, window, Qt.Key.Key_A)
     states = catalog_decisions(gui_env, window)
     assert states[series.best.photo_id].flag is Flag.PICK and states[series.best.photo_id].is_user
     assert all(states[f.photo_id].flag is Flag.REJECT for f in series.frames[1:])
-    assert window.current_series().series_id != series.series_id, "auto-advance to the next series"
-    window.series_view.proxy.set_mode(SeriesFilter.Unreviewed)
+    assert window.controller.current_series().series_id != series.series_id, (
+        "auto-advance to the next series"
+    )
+    window.controller.set_series_filter(SeriesFilter.Unreviewed)
     assert window.series_view.proxy.rowCount() == 2
-    window.series_view.proxy.set_mode(SeriesFilter.Rejects)
+    window.controller.set_series_filter(SeriesFilter.Rejects)
     assert window.series_view.proxy.rowCount() == 1
 
 
-def test_views_loupe_compare_zoom_and_navigation(qtbot, window):
+def test_views_loupe_compare_zoom_and_navigation(qtbot, window):  # noqa: F811
     press(qtbot, window, Qt.Key.Key_Space)
     assert (
-        window.view == "loupe"
-        and window.loupe.pane.frame.photo_id == window.current_frame().photo_id
+        window.controller.view == "loupe"
+        and window.loupe.pane.frame.photo_id == window.controller.current_frame().photo_id
     )
     press(qtbot, window, Qt.Key.Key_Z)
     assert window.loupe.state.zoom == 1.0
     press(qtbot, window, Qt.Key.Key_C)
-    assert window.view == "compare" and len(window.compare.panes) == 4
+    assert window.controller.view == "compare" and len(window.compare.panes) == 4
     press(qtbot, window, Qt.Key.Key_Right)
     assert window.compare.panes[1].current
     press(qtbot, window, Qt.Key.Key_Z)
     assert {p.state.zoom for p in window.compare.panes} == {1.0}
     press(qtbot, window, Qt.Key.Key_Down)
-    assert window.current_series().series_id == window.series_model.series()[1].series_id
+    assert window.controller.current_series().series_id == window.controller.series()[1].series_id
     press(qtbot, window, Qt.Key.Key_C)
-    assert window.view == "loupe"
+    assert window.controller.view == "loupe"
     press(qtbot, window, Qt.Key.Key_Space)
-    assert window.view == "series"
+    assert window.controller.view == "series"
 
 
-def test_write_xmp_and_xmp_on_every_decision(qtbot, window):
-    window.set_view("loupe")
+def test_write_xmp_and_xmp_on_every_decision(qtbot, window):  # noqa: F811
+    window.controller.set_view("loupe")
     window.settings.set("auto_advance", False)
-    frame = window.current_frame()
+    frame = window.controller.current_frame()
     press(qtbot, window, Qt.Key.Key_X)
-    assert window.write_sidecars() > 0
+    assert window.controller.files.write_sidecars() > 0
     sidecar = sidecar_paths(frame.path)[0]
     assert read_marks(sidecar).rating == -1
     window.settings.set("xmp_on_decision", True)
     press(qtbot, window, Qt.Key.Key_5)
     press(qtbot, window, Qt.Key.Key_P)
+    written(window)  # the sidecar follows the decision on the catalog writer's thread
     assert read_marks(sidecar).rating == 5
 
 
 def test_reopening_reads_the_catalog_without_the_pipeline(qtbot, window, gui_env, folder):  # noqa: F811
-    window.set_view("loupe")
+    window.controller.set_view("loupe")
     press(qtbot, window, Qt.Key.Key_X)
-    rejected = window.series_model.series()[0].frames[0].photo_id
+    rejected = window.controller.series()[0].frames[0].photo_id
     window.shutdown()
     again = new_window(qtbot, gui_env, run_pipeline=False)
     with qtbot.waitSignal(again.bus.series_reloaded, timeout=10_000):
-        again.open_folder(folder)
-    series = again.series_model.series()
+        again.controller.open_folder(folder)
+    series = again.controller.series()
     assert len(series) == 3
     assert series[0].frames[0].photo_id == rejected
     assert series[0].frames[0].decision.flag is Flag.REJECT
@@ -209,8 +188,8 @@ def test_reopening_reads_the_catalog_without_the_pipeline(qtbot, window, gui_env
 def test_gui_decisions_survive_the_next_cli_run(qtbot, window, gui_env, folder):  # noqa: F811
     from app.pipeline import CullOptions, run_cull
 
-    window.set_view("loupe")
-    frame = window.current_frame()
+    window.controller.set_view("loupe")
+    frame = window.controller.current_frame()
     press(qtbot, window, Qt.Key.Key_X)
     window.shutdown()
     result = run_cull(folder, CullOptions(scorer="technical", catalog_path=gui_env, workers=1))
@@ -220,24 +199,24 @@ def test_gui_decisions_survive_the_next_cli_run(qtbot, window, gui_env, folder):
     assert state.flag is Flag.REJECT and state.is_user
 
 
-def test_move_rejects_and_put_them_back(qtbot, window):
-    window.set_view("loupe")
+def test_move_rejects_and_put_them_back(qtbot, window):  # noqa: F811
+    window.controller.set_view("loupe")
     window.settings.set("auto_advance", False)
-    frame = window.current_frame()
+    frame = window.controller.current_frame()
     press(qtbot, window, Qt.Key.Key_X)
     original = frame.path
-    assert window.move_rejects(confirm=False) == 1
+    assert window.controller.files.move_rejects(confirm=False) == 1
     assert not os.path.exists(original)
-    moved = os.path.join(window.library.root, "_rejects", os.path.basename(original))
+    moved = os.path.join(window.controller.library.root, "_rejects", os.path.basename(original))
     assert os.path.exists(moved)
-    window.trigger("undo_move")
+    window.commands.run("undo_move")
     assert os.path.exists(original) and not os.path.exists(moved)
 
 
 def test_problems_are_shown_in_the_window(qtbot, gui_env, folder):  # noqa: F811
     (folder / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 truncated")
     win = new_window(qtbot, gui_env)
-    win.open_folder(folder)
+    win.controller.open_folder(folder)
     settle(qtbot, win)
     assert win.messages.isVisible()
     assert any("broken.jpg" in where for where, _ in win.messages.problems)
@@ -248,12 +227,12 @@ def test_problems_are_shown_in_the_window(qtbot, gui_env, folder):  # noqa: F811
 def test_cancel_stops_the_background_cull(qtbot, gui_env, tmp_path):  # noqa: F811
     make_bursts(tmp_path / "many", bursts=20, frames=3)
     win = new_window(qtbot, gui_env)
-    win.open_folder(tmp_path / "many")
-    assert win.is_culling()
-    win.cancel_cull()
-    qtbot.waitUntil(lambda: win.job is None, timeout=60_000)
-    assert not win.progress.isVisible()
-    assert win.last_result is not None and win.last_result.cancelled
+    win.controller.open_folder(tmp_path / "many")
+    assert win.controller.is_culling()
+    win.controller.cancel()
+    qtbot.waitUntil(lambda: win.controller.job is None, timeout=60_000)
+    assert not win.status.progress.isVisible()
+    assert win.controller.last_result is not None and win.controller.last_result.cancelled
     win.shutdown()
 
 
@@ -283,8 +262,8 @@ def test_screenshot_command_renders_the_window(gui_env, folder, tmp_path, view):
 
 def test_a_missing_model_is_reported_in_the_window(qtbot, gui_env, folder, tmp_path):  # noqa: F811
     win = new_window(qtbot, gui_env, scorer="fgaesq", weights=str(tmp_path / "missing.safetensors"))
-    win.open_folder(folder)
-    qtbot.waitUntil(lambda: win.job is None, timeout=60_000)
+    win.controller.open_folder(folder)
+    qtbot.waitUntil(lambda: win.controller.job is None, timeout=60_000)
     assert win.messages.isVisible()
     assert any("missing.safetensors" in message for _, message in win.messages.problems), (
         win.messages.problems
@@ -292,23 +271,25 @@ def test_a_missing_model_is_reported_in_the_window(qtbot, gui_env, folder, tmp_p
     win.shutdown()
 
 
-def test_grouping_preferences_apply_live(qtbot, window):
-    assert len(window.series_model.series()) == 3
+def test_grouping_preferences_apply_live(qtbot, window):  # noqa: F811
+    assert len(window.controller.series()) == 3
     window.settings.set("time_gap_s", 0.1)  # frames are 0.2 s apart: every frame stands alone
-    assert window.is_culling(), "a grouping change re-runs the cull at once"
+    # the job is set when the cull starts and cleared only once its end reaches the window,
+    # so this holds however fast the cull itself finishes
+    assert window.controller.job is not None, "a grouping change re-runs the cull at once"
     settle(qtbot, window)
-    qtbot.waitUntil(lambda: len(window.series_model.series()) == 12, timeout=30_000)
+    qtbot.waitUntil(lambda: len(window.controller.series()) == 12, timeout=30_000)
 
 
 def test_raw_and_jpeg_of_one_photo_are_one_frame(qtbot, gui_env, tmp_path):  # noqa: F811
-    folder = tmp_path / "pairs"
-    bursts = make_bursts(folder, bursts=1, frames=2)
+    pairs = tmp_path / "pairs"
+    bursts = make_bursts(pairs, bursts=1, frames=2)
     for jpeg in bursts[0]:
         jpeg.with_suffix(".CR2").write_bytes(b"II*\x00 raw data the camera JPEG stands in for")
     win = new_window(qtbot, gui_env)
-    win.open_folder(folder)
+    win.controller.open_folder(pairs)
     settle(qtbot, win)
-    frames = win.series_model.series()[0].frames
+    frames = win.controller.series()[0].frames
     assert len(frames) == 2
     assert sorted(frames[0].file_names) == sorted(
         [Path(frames[0].path).name, Path(frames[0].path).with_suffix(".CR2").name]
@@ -333,17 +314,19 @@ def test_drop_a_folder_and_find_it_in_recent_folders(qtbot, gui_env, folder):  #
         Qt.KeyboardModifier.NoModifier,
     )
     win.dropEvent(event)
-    assert win.library is not None and win.library.root == str(folder.resolve())
-    assert Settings().recent_folders[0] == str(folder.resolve())
+    assert win.controller.library is not None and win.controller.library.root == str(
+        folder.resolve()
+    )
+    assert Settings().recent_folders.value[0] == str(folder.resolve())
     win.shutdown()
 
 
-def test_a_decided_series_stays_in_the_unreviewed_filter_until_it_changes(qtbot, window):
+def test_a_decided_series_stays_in_the_unreviewed_filter_until_it_changes(qtbot, window):  # noqa: F811
     window.filter_box.setCurrentIndex(window.filter_box.findData(int(SeriesFilter.Unreviewed)))
     assert window.series_view.proxy.rowCount() == 3
-    first = window.current_series().series_id
-    window.trigger("reject")
-    assert window.current_series().series_id == first
+    first = window.controller.current_series().series_id
+    window.commands.run("reject")
+    assert window.controller.current_series().series_id == first
     assert window.series_view.proxy.rowCount() == 3
     window.filter_box.setCurrentIndex(window.filter_box.findData(int(SeriesFilter.All)))
     window.filter_box.setCurrentIndex(window.filter_box.findData(int(SeriesFilter.Unreviewed)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from gui_fixtures import gui_env, make_bursts  # noqa: F401
+from gui_fixtures import gui_env, make_bursts, questions  # noqa: F401
 from PySide6.QtCore import QTimer
 
 from app.gui.mainwindow import MainWindow
@@ -57,26 +57,26 @@ def test_gui_thread_stays_responsive_while_300_photos_are_culled(qtbot, gui_env,
     watchdog = StallWatchdog()
     watchdog.start()
     started = time.perf_counter()
-    window.open_folder(tmp_path / "photos")
+    window.controller.open_folder(tmp_path / "photos")
     # a photographer culling while the folder is still being scored: a key every 50 ms
     keys = QTimer(interval=50)
     presses = []
 
     def press() -> None:
-        if window.current_frame() is not None and len(presses) < 40:
-            window.trigger("pick" if len(presses) % 2 else "reject")
-            presses.append(window.current_frame())
+        if window.controller.current_frame() is not None and len(presses) < 40:
+            window.commands.run("pick" if len(presses) % 2 else "reject")
+            presses.append(window.controller.current_frame())
 
     keys.timeout.connect(press)
     keys.start()
-    qtbot.waitUntil(lambda: window.job is None, timeout=240_000)
-    window.set_view("loupe")
-    qtbot.waitUntil(lambda: len(presses) >= 10 and not window.is_busy(), timeout=60_000)
+    qtbot.waitUntil(lambda: window.controller.job is None, timeout=240_000)
+    window.controller.set_view("loupe")
+    qtbot.waitUntil(lambda: len(presses) >= 10 and not window.controller.is_busy(), timeout=60_000)
     keys.stop()
     elapsed = time.perf_counter() - started
     watchdog.timer.stop()
-    assert len(window.series_model.series()) == 100
-    frames = [f for series in window.series_model.series() for f in series.frames]
+    assert len(window.controller.series()) == 100
+    frames = [f for series in window.controller.series() for f in series.frames]
     assert sum(f.decision.is_user for f in frames) >= 5, "the keys did not reach the catalog"
     print(
         f"\nlongest GUI-thread stall: {watchdog.longest * 1000:.0f} ms over {elapsed:.1f} s "

@@ -15,14 +15,14 @@ import pytest
 
 from app.catalog import Catalog, PhotoInfo
 from app.moves import JOURNAL_NAME, MoveError, move_rejects, rejected_photos, undo, undo_last
-from app.xmp import XmpMarks, write_marks
+from app.sidecars import XmpMarks, write_marks
 
 
 def checksums(folder: Path) -> dict[str, str]:
     return {
         p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and p.name != JOURNAL_NAME
+        if p.is_file() and not p.name.startswith(".fgaesq-moves")  # journal and its lock
     }
 
 
@@ -50,7 +50,7 @@ def test_rejects_move_whole_with_bytes_unchanged_and_catalog_follows(shoot, tmp_
     dest = tmp_path / "rejects"
     report = move_rejects(rejected_photos(catalog, root), dest, catalog=catalog)
 
-    assert report.errors == () and len(report.photo_ids) == 2
+    assert report.problems == [] and len(report.photo_ids) == 2
     assert len(report.moved) == 2 * 4  # RAW, JPEG, IMG.xmp, IMG.CR3.xmp
     moved = checksums(dest)
     assert set(moved) == {
@@ -103,35 +103,40 @@ def test_undo_restores_exact_paths_bytes_and_catalog(shoot, tmp_path: Path):
     assert checksums(dest) == {}
     assert {p.id: (p.root, p.relpath, p.companions) for p in catalog.photos(root)} == before_records
     with pytest.raises(MoveError, match="nothing to undo"):
-        undo_last(dest)
+        undo_last(dest, catalog=catalog)
 
 
-def test_undo_refuses_when_an_original_path_is_taken_and_moves_nothing(shoot, tmp_path: Path):
+def test_undo_leaves_a_file_whose_original_path_is_taken_and_restores_the_rest(
+    shoot, tmp_path: Path
+):
     root, catalog = shoot
+    before = checksums(root)
     dest = tmp_path / "rejects"
     report = move_rejects(rejected_photos(catalog, root), dest, catalog=catalog)
     (root / "IMG_0002.JPG").write_bytes(b"a new file with the old name")
-    in_dest = checksums(dest)
 
-    with pytest.raises(MoveError) as caught:
-        undo(report.journal, catalog=catalog)
+    undone = undo(report.journal, catalog=catalog)
 
-    assert str(root / "IMG_0002.JPG") in str(caught.value) and "nothing was moved" in str(
-        caught.value
+    assert len(undone.problems) == 1
+    assert str(root / "IMG_0002.JPG") in str(undone.problems[0]) and "exists again" in str(
+        undone.problems[0]
     )
-    assert checksums(dest) == in_dest
-    assert (root / "IMG_0002.JPG").read_bytes() == b"a new file with the old name"
+    assert (root / "IMG_0002.JPG").read_bytes() == b"a new file with the old name"  # untouched
+    assert checksums(dest) == {"IMG_0002.JPG": before["IMG_0002.JPG"]}  # stays where it is
+    assert {k: v for k, v in checksums(root).items() if k != "IMG_0002.JPG"} == {
+        k: v for k, v in before.items() if k != "IMG_0002.JPG"
+    }
 
 
 def test_batches_are_undone_newest_first(shoot, tmp_path: Path):
     root, catalog = shoot
     dest = tmp_path / "rejects"
     photos = rejected_photos(catalog, root)
-    first = move_rejects(photos[:1], dest)
-    second = move_rejects(photos[1:], dest)
-    assert undo_last(dest).batch == second.batch
+    first = move_rejects(photos[:1], dest, catalog=catalog)
+    second = move_rejects(photos[1:], dest, catalog=catalog)
+    assert undo_last(dest, catalog=catalog).batch == second.batch
     assert (root / "IMG_0002.CR3").exists() and not (root / "IMG_0001.CR3").exists()
-    assert undo_last(dest).batch == first.batch
+    assert undo_last(dest, catalog=catalog).batch == first.batch
     assert (root / "IMG_0001.CR3").exists()
 
 
@@ -139,7 +144,7 @@ def test_photo_with_a_missing_file_is_reported_and_the_others_move(shoot, tmp_pa
     root, catalog = shoot
     (root / "IMG_0001.JPG").unlink()
     report = move_rejects(rejected_photos(catalog, root), tmp_path / "rejects", catalog=catalog)
-    assert len(report.errors) == 1 and "IMG_0001.JPG" in report.errors[0]
+    assert len(report.problems) == 1 and "IMG_0001.JPG" in str(report.problems[0])
     assert (root / "IMG_0001.CR3").exists()
     assert not (root / "IMG_0002.CR3").exists()
 
@@ -199,7 +204,7 @@ def test_move_to_another_file_system_copies_verifies_and_undoes(shoot):
     dest = Path(tempfile.mkdtemp(prefix="fgaesq-rejects-", dir=OTHER_DEVICE))
     try:
         report = move_rejects(rejected_photos(catalog, root), dest, catalog=catalog)
-        assert report.errors == () and len(report.moved) == 8
+        assert report.problems == [] and len(report.moved) == 8
         assert all(before[name] == digest for name, digest in checksums(dest).items())
         assert not (root / "IMG_0001.CR3").exists()
         undo_last(dest, catalog=catalog)

@@ -39,7 +39,7 @@ def test_scan_reports_unsupported_and_broken_links_and_skips_sidecars(tmp_path):
     os.symlink(tmp_path / "missing.jpg", tmp_path / "dangling.jpg")
     scan = scan_folder(tmp_path)
     assert [p.rel for p in scan.photos] == ["a.jpg"]
-    problems = {p.rel: p.error for p in scan.problems}
+    problems = {p.path: p.error for p in scan.problems}
     assert problems["clip.mov"] == "unsupported format (.mov)"
     assert problems["dangling.jpg"] == "broken symbolic link"
     assert set(problems) == {"clip.mov", "dangling.jpg"}
@@ -52,7 +52,7 @@ def test_scan_survives_symlink_loops_and_visits_each_photo_once(tmp_path):
     os.symlink(tmp_path / "sub" / "a.jpg", tmp_path / "alias.jpg")  # the same file twice
     scan = scan_folder(tmp_path)
     assert len(scan.photos) == 1
-    errors = {p.rel: p.error for p in scan.problems}
+    errors = {p.path: p.error for p in scan.problems}
     assert errors["self"] == "symbolic link loop"
     assert "symbolic link loop" in errors["sub/up"]
 
@@ -69,7 +69,7 @@ def test_scan_names_that_are_not_utf8_get_a_stable_printable_name(tmp_path):
 SCAN_PROBLEMS = """
 import json, sys
 from app.photos import scan_folder
-print(json.dumps([[p.rel, p.error] for p in scan_folder(sys.argv[1]).problems]))
+print(json.dumps([[p.path, p.error] for p in scan_folder(sys.argv[1]).problems]))
 """
 
 

@@ -48,7 +48,7 @@ def test_bursts_are_grouped_ranked_and_best_frames_picked(tmp_path, shoot):
         "rocket.jpg",
     ]
     assert result.stats.photos == 7 and result.stats.series == 3 and result.stats.decoded == 7
-    assert result.model == {"name": "technical", "weights": "technical:v1", "device": "cpu"}
+    assert result.model == {"name": "technical", "weights": "technical:v3", "device": "cpu"}
     ranked = [e.series.id for e in events if e.stage == "rank" and e.series is not None]
     assert ranked == [1, 2, 3]  # results arrive series by series
     with Catalog(tmp_path / "catalog.sqlite3") as catalog:
@@ -88,14 +88,14 @@ def test_changed_file_is_read_and_scored_again(tmp_path, shoot):
 
 
 def test_user_decisions_are_never_overwritten(tmp_path, shoot):
-    run_cull(shoot, options(tmp_path, reject_others=True))
+    run_cull(shoot, options(tmp_path, xmp_scheme="reject_others"))
     with Catalog(tmp_path / "catalog.sqlite3") as catalog:
         best = catalog.photo_by_path(shoot, "astronaut_02.jpg")
         other = catalog.photo_by_path(shoot, "astronaut_01.jpg")
         assert catalog.decision(other.id).flag is Flag.REJECT
         catalog.set_decision(best.id, flag=Flag.REJECT, source=DecisionSource.USER)
         catalog.set_decision(other.id, flag=Flag.PICK, source=DecisionSource.USER)
-    run_cull(shoot, options(tmp_path, reject_others=True))
+    run_cull(shoot, options(tmp_path, xmp_scheme="reject_others"))
     with Catalog(tmp_path / "catalog.sqlite3") as catalog:
         assert catalog.decision(best.id).flag is Flag.REJECT
         assert catalog.decision(other.id).flag is Flag.PICK
@@ -212,6 +212,7 @@ def test_sample_bursts_are_grouped_and_ranked_as_their_ground_truth_says(tmp_pat
     truth = json.loads((samples / "truth.json").read_text(encoding="utf-8"))
     before = checksums(samples)
     result = run_cull(samples, options(tmp_path))
+    # The pipeline does not apply the closed-eye rule yet: it picks what the scores pick.
     expected = {frozenset(m["path"] for m in s["members"]): s["best"] for s in truth["series"]}
     found = {frozenset(m.path for m in s.members): s.best.path for s in result.series}
     assert found == expected

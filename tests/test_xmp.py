@@ -16,10 +16,9 @@ import pytest
 from privileges import json_from_child
 
 from app.catalog import DecisionSource, DecisionState, Flag, PhotoRecord, SeriesMember, SeriesView
-from app.xmp import (
-    SidecarStyle,
+from app.options import SidecarStyle, XmpScheme
+from app.sidecars import (
     XmpMarks,
-    XmpScheme,
     decision_marks,
     read_marks,
     series_marks,
@@ -328,7 +327,7 @@ def test_malformed_sidecar_is_an_error_value_naming_the_file(tmp_path: Path):
 
 _WRITE_AND_DESCRIBE = """
 import json, sys
-from app.xmp import XmpMarks, write_marks
+from app.sidecars import XmpMarks, write_marks
 marks = XmpMarks(rating=3, label="Green")
 print(json.dumps([str(error) for error in write_marks(sys.argv[1], marks, "both")]))
 """
@@ -370,7 +369,7 @@ def test_series_scheme_marks_best_green_and_others_yellow():
         2: XmpMarks(rating=3, label="Green"),
         3: XmpMarks(rating=3, label="Green"),  # user pick: scheme pick rating and label
     }
-    rejecting = series_marks(series, XmpScheme(reject_others=True))
+    rejecting = series_marks(series, XmpScheme.REJECT_OTHERS)
     assert rejecting[1] == XmpMarks(rating=-1)
     assert series_marks(_series(_member(7, 1))) == {}  # a single frame is not culled
 

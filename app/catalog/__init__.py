@@ -18,12 +18,15 @@ Every failure to open or write raises ``CatalogError`` naming the file, the caus
 
 from .errors import CatalogError
 from .hashing import fast_content_hash
-from .paths import default_catalog_path, normalize_relpath, normalize_root
+from .paths import default_catalog_path, normalize_relpath, normalize_root, path_inside
 from .records import (
     UNDECIDED,
     DecisionSource,
     DecisionState,
+    FaceRecord,
     Flag,
+    MoveRecord,
+    MoveState,
     PhotoInfo,
     PhotoRecord,
     RunRecord,
@@ -31,6 +34,7 @@ from .records import (
     ScoreRecord,
     SeriesMember,
     SeriesView,
+    SidecarRecord,
 )
 from .schema import SCHEMA_VERSION
 from .store import UNSET, Catalog
@@ -43,7 +47,10 @@ __all__ = [
     "CatalogError",
     "DecisionSource",
     "DecisionState",
+    "FaceRecord",
     "Flag",
+    "MoveRecord",
+    "MoveState",
     "PhotoInfo",
     "PhotoRecord",
     "RunRecord",
@@ -51,8 +58,10 @@ __all__ = [
     "ScoreRecord",
     "SeriesMember",
     "SeriesView",
+    "SidecarRecord",
     "default_catalog_path",
     "fast_content_hash",
     "normalize_relpath",
     "normalize_root",
+    "path_inside",
 ]

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import fields
 from datetime import datetime
+from typing import Any
 
-from .models import Decision, Photo, Run, Score
+from .models import Decision, Move, Photo, Run, Score, Sidecar
 from .records import (
     DecisionSource,
     DecisionState,
     Flag,
+    MoveRecord,
+    MoveState,
     PhotoInfo,
     PhotoRecord,
     RunRecord,
     RunStatus,
     ScoreRecord,
+    SidecarRecord,
 )
 
 # PhotoInfo fields stored as plain columns of the same name.
@@ -41,6 +46,29 @@ def photo_record(photo: Photo, with_thumbnail: bool) -> PhotoRecord:
         last_seen=photo.last_seen,
         **values,
     )
+
+
+def photo_record_from_row(
+    row: Mapping[str, Any], companions: Iterable[str], with_thumbnail: bool
+) -> PhotoRecord:
+    """The record of a plain ``photos`` row (Core query) and its companion paths."""
+    values = {name: row[name] for name in _PLAIN_FIELDS if name != "thumbnail"}
+    return PhotoRecord(
+        root=row["root"],
+        relpath=row["relpath"],
+        companions=tuple(companions),
+        thumbnail=row["thumbnail"] if with_thumbnail else None,
+        id=row["id"],
+        first_seen=_utc(row["first_seen"]),
+        last_seen=_utc(row["last_seen"]),
+        **values,
+    )
+
+
+def _utc(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value)
 
 
 def decision_state(row: Decision) -> DecisionState:
@@ -75,4 +103,29 @@ def run_record(row: Run) -> RunRecord:
         options=dict(row.options or {}),
         counts=dict(row.counts or {}),
         error=row.error,
+    )
+
+
+def sidecar_record(row: Sidecar) -> SidecarRecord:
+    return SidecarRecord(
+        photo_id=row.photo_id,
+        relpath=row.relpath,
+        size=row.size,
+        mtime_ns=row.mtime_ns,
+        rating=row.rating,
+        label=row.label,
+        written=bool(row.written),
+        claimed=frozenset(name for name in row.claimed.split(",") if name),
+    )
+
+
+def move_record(row: Move) -> MoveRecord:
+    return MoveRecord(
+        batch=row.batch,
+        dest=row.dest,
+        root=row.root,
+        photo_id=row.photo_id,
+        source=row.source,
+        target=row.target,
+        state=MoveState(row.state),
     )

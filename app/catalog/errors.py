@@ -7,8 +7,10 @@ from pathlib import Path
 
 from sqlalchemy import exc as sa_exc
 
+from app.errors import AppError
 
-class CatalogError(Exception):
+
+class CatalogError(AppError):
     """The catalog cannot be opened or written; the message names the file, the cause and a remedy."""
 
     def __init__(self, path: Path | str, cause: str, remedy: str = "") -> None:
@@ -22,6 +24,12 @@ class CatalogError(Exception):
 LOCKED_REMEDY = (
     "Another program (probably a second FGAesQ Cull window or command) is writing to it; "
     "close the other FGAesQ Cull window or wait for its run to finish, then try again"
+)
+
+
+READ_ONLY_REMEDY = (
+    "Make the file and its folder writable, or choose another catalog file (--db in "
+    "fgaesq-cull, --catalog in the desktop app)"
 )
 
 
@@ -57,6 +65,8 @@ def translate(path: Path, error: BaseException) -> CatalogError:
     raw = _sqlite_error(error)
     if is_locked(error):
         return CatalogError(path, f"the database is locked ({raw})", LOCKED_REMEDY)
+    if "not a database" in str(raw).lower():
+        return CatalogError(path, "the file is not an SQLite database", damaged_remedy(path))
     if is_damaged(error):
         return CatalogError(
             path, f"the file is damaged or not a catalog ({raw})", damaged_remedy(path)

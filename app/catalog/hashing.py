@@ -9,19 +9,29 @@ rescan of a card fast.  Written as ``b2f1:<32 hex digits>`` so another scheme co
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
-from pathlib import Path
+import stat
 
 HASH_PREFIX = "b2f1:"
 _CHUNK = 1 << 20
 
 
 def fast_content_hash(path: str | os.PathLike[str]) -> str:
-    """``b2f1:`` + BLAKE2b-128 of size, first MiB and last MiB.  Raises OSError if unreadable."""
+    """``b2f1:`` + BLAKE2b-128 of size, first MiB and last MiB.
+
+    Raises:
+        OSError: unreadable, or not a regular file (a FIFO put in a photo's place since the
+            scan is refused, never waited on).
+    """
     digest = hashlib.blake2b(digest_size=16)
-    with Path(path).open("rb") as handle:
-        size = os.fstat(handle.fileno()).st_size
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        size = info.st_size
         digest.update(size.to_bytes(8, "little"))
         if size <= 2 * _CHUNK:
             digest.update(handle.read())

@@ -72,6 +72,15 @@ class Photo(Base):
     thumb_width: Mapped[int | None]
     thumb_height: Mapped[int | None]
     decode_error: Mapped[str | None]
+    read_warning: Mapped[str | None]
+    faces_checked: Mapped[int | None]
+    exposure_seconds: Mapped[float | None]
+    exposure_bias: Mapped[float | None]
+    f_number: Mapped[float | None]
+    iso: Mapped[int | None]
+    subject_distance: Mapped[float | None]
+    auto_bracket: Mapped[bool | None]
+    focus_map: Mapped[bytes | None] = mapped_column(LargeBinary)
     first_seen: Mapped[datetime] = mapped_column(UtcDateTime)
     last_seen: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -101,6 +110,10 @@ class Series(Base):
     ordinal: Mapped[int]
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    pick_reason: Mapped[str | None]
+    kind: Mapped[str | None]
+    kind_reason: Mapped[str | None]
+    kind_source: Mapped[str | None]
 
 
 class SeriesMembership(Base):
@@ -158,3 +171,69 @@ class Run(Base):
     error: Mapped[str | None]
     pid: Mapped[int | None]
     host: Mapped[str | None]
+
+
+class Sidecar(Base):
+    """The last version of a photo's sidecar this app saw or wrote, and the marks in it."""
+
+    __tablename__ = "sidecars"
+    __table_args__ = (UniqueConstraint("photo_id", "relpath"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"))
+    relpath: Mapped[str]
+    size: Mapped[int]
+    mtime_ns: Mapped[int]
+    rating: Mapped[int | None]
+    label: Mapped[str | None]
+    written: Mapped[bool]
+    claimed: Mapped[str]
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Move(Base):
+    """One file moved by a journaled move of rejects (see app/moves.py)."""
+
+    __tablename__ = "moves"
+    __table_args__ = (Index("ix_moves_batch", "batch"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch: Mapped[str]
+    dest: Mapped[str]
+    root: Mapped[str]
+    photo_id: Mapped[int | None]
+    source: Mapped[str]
+    target: Mapped[str]
+    state: Mapped[str]
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class FaceRow(Base):
+    """One face found in a photo: box in the original's pixels, eye state, eye sharpness."""
+
+    __tablename__ = "faces"
+    __table_args__ = (Index("ix_faces_photo", "photo_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    x: Mapped[float]
+    y: Mapped[float]
+    w: Mapped[float]
+    h: Mapped[float]
+    eyes: Mapped[str]
+    confidence: Mapped[float]
+    sharpness: Mapped[float]
+
+
+class KindOverride(Base):
+    """A kind the photographer gave a series, kept for that exact set of photos."""
+
+    __tablename__ = "kind_overrides"
+    __table_args__ = (UniqueConstraint("root", "members"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    root: Mapped[str]
+    members: Mapped[str]  # the photo ids, sorted, comma separated
+    kind: Mapped[str]
+    set_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -26,3 +26,21 @@ def normalize_relpath(relpath: str | PurePath) -> str:
     if posix.startswith("/") or PurePath(relpath).is_absolute():
         raise ValueError(f"expected a path relative to its root, got {relpath!s}")
     return posix
+
+
+def path_inside(root: str | PurePath, relpath: str | PurePath) -> Path:
+    """``root / relpath``, refusing a path that leads outside ``root``.
+
+    A catalog is input too: a damaged or crafted one may hold ``../`` or absolute paths, and
+    nothing read from it may make the app act outside the folder the user named.
+
+    Links inside the folder are the photographer's own layout (the scan follows them), so
+    the check is on the spelling: no absolute path, no ``..``.
+
+    Raises:
+        ValueError: ``relpath`` is absolute or climbs out with ``..``.
+    """
+    rel = PurePath(relpath)
+    if rel.is_absolute() or rel.anchor or ".." in rel.parts or not rel.parts:
+        raise ValueError(f"{relpath!s} leads outside {root!s}")
+    return Path(root) / rel

@@ -22,7 +22,17 @@ def process_alive(pid: int) -> bool:
         return True  # exists, owned by someone else
     except OSError:
         return False
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """A process that has exited but was not reaped yet (Linux): dead for every purpose here."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            state = handle.read().rsplit(b")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state in (b"Z", b"X")
 
 
 def _windows_process_alive(pid: int) -> bool:

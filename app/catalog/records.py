@@ -24,6 +24,13 @@ class DecisionSource(StrEnum):
     USER = "user"
 
 
+class MoveState(StrEnum):
+    PLANNED = "planned"  # recorded before the file moves
+    DONE = "done"
+    FAILED = "failed"  # never happened: undo skips it
+    UNDONE = "undone"
+
+
 class RunStatus(StrEnum):
     RUNNING = "running"
     COMPLETED = "completed"
@@ -62,6 +69,16 @@ class PhotoInfo:
     thumb_width: int | None = None
     thumb_height: int | None = None
     decode_error: str | None = None
+    read_warning: str | None = None  # e.g. damaged EXIF: reported again on every run
+    faces_checked: int | None = None  # version of the face analysis done, None: not done
+    # what series kinds are told from (app/series_kinds.py)
+    exposure_seconds: float | None = None
+    exposure_bias: float | None = None
+    f_number: float | None = None
+    iso: int | None = None
+    subject_distance: float | None = None
+    auto_bracket: bool | None = None
+    focus_map: bytes | None = field(default=None, repr=False)  # float32 cells, row by row
 
 
 @dataclass(frozen=True)
@@ -112,6 +129,21 @@ class ScoreRecord:
 
 
 @dataclass(frozen=True)
+class FaceRecord:
+    """A face as stored: box (x, y, w, h) in the original's pixels, eyes "open", "closed"
+    or "unknown" with a confidence, and eye sharpness relative to the frame's."""
+
+    box: tuple[float, float, float, float]
+    eyes: str
+    confidence: float
+    sharpness: float
+
+    @property
+    def closed(self) -> bool:
+        return self.eyes == "closed"
+
+
+@dataclass(frozen=True)
 class SeriesMember:
     """One frame of a series with the score of the chosen model (None if not scored yet)."""
 
@@ -120,6 +152,11 @@ class SeriesMember:
     score: float | None
     rank: int | None
     decision: DecisionState
+    faces: tuple[FaceRecord, ...] | None = None  # None: not analysed
+
+    @property
+    def closed_eyes(self) -> int:
+        return sum(face.closed for face in self.faces or ())
 
 
 @dataclass(frozen=True)
@@ -132,6 +169,10 @@ class SeriesView:
     params: Mapping[str, Any]
     created_at: datetime
     members: tuple[SeriesMember, ...]
+    pick_reason: str | None = None  # "score", "eyes_open", "fewest_closed_eyes"
+    kind: str = "burst"  # "burst", "bracket", "panorama", "focus_stack", "single"
+    kind_reason: str = ""
+    kind_source: str = "auto"  # "user" when the photographer set the kind
 
     @property
     def best(self) -> SeriesMember | None:
@@ -153,3 +194,41 @@ class RunRecord:
     options: Mapping[str, Any] = field(default_factory=dict)
     counts: Mapping[str, int] = field(default_factory=dict)
     error: str | None = None
+
+
+@dataclass(frozen=True)
+class SidecarRecord:
+    """A sidecar version the app saw or wrote: ``written`` when this app wrote it, and
+    ``claimed`` the marks this app set in it ("rating", "label")."""
+
+    photo_id: int
+    relpath: str
+    size: int
+    mtime_ns: int
+    rating: int | None
+    label: str | None
+    written: bool
+    claimed: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class MoveRecord:
+    """One file of a journaled move, as the catalog recorded it when the move was planned."""
+
+    batch: str
+    dest: str
+    root: str
+    photo_id: int | None
+    source: str
+    target: str
+    state: MoveState
+
+
+@dataclass
+class StoredGrouping:
+    """A folder's grouping as stored: parameters, and per series its id, kind and members."""
+
+    params: dict[str, Any] = field(default_factory=dict)
+    ids: list[int] = field(default_factory=list)
+    kinds: list[tuple[str, str]] = field(default_factory=list)  # (kind, reason)
+    groups: list[list[int]] = field(default_factory=list)  # photo ids in capture order

@@ -10,6 +10,13 @@ History:
     2. photo_files (the other files of a RAW+JPEG pair), photos.camera_serial, and the
        process (pid, host) of each run, so that only runs of dead processes are marked
        interrupted.
+    3. sidecars (each sidecar's last known version and marks, and whether this app wrote
+       it, so marks another application or a person wrote are told from this app's own),
+       moves (every journaled move, so undo acts only on moves this app really made), and
+       photos.read_warning (EXIF problems, reported again on an unchanged rerun); faces
+       (each face's box in original pixels, eye state and eye sharpness) with
+       photos.faces_checked (the face analysis version, NULL: not analysed), and
+       series.pick_reason (why the pick is the pick: the score, or open eyes).
 """
 
 from __future__ import annotations
@@ -99,8 +106,66 @@ _V2 = (
     "ALTER TABLE runs ADD COLUMN host VARCHAR",
 )
 
+_V3 = (
+    """CREATE TABLE sidecars (
+        id INTEGER NOT NULL PRIMARY KEY,
+        photo_id INTEGER NOT NULL REFERENCES photos (id) ON DELETE CASCADE,
+        relpath VARCHAR NOT NULL,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        rating INTEGER,
+        label VARCHAR,
+        written BOOLEAN NOT NULL,
+        claimed VARCHAR NOT NULL,
+        seen_at VARCHAR NOT NULL,
+        UNIQUE (photo_id, relpath))""",
+    """CREATE TABLE moves (
+        id INTEGER NOT NULL PRIMARY KEY,
+        batch VARCHAR NOT NULL,
+        dest VARCHAR NOT NULL,
+        root VARCHAR NOT NULL,
+        photo_id INTEGER,
+        source VARCHAR NOT NULL,
+        target VARCHAR NOT NULL,
+        state VARCHAR NOT NULL,
+        recorded_at VARCHAR NOT NULL)""",
+    "CREATE INDEX ix_moves_batch ON moves (batch)",
+    "ALTER TABLE photos ADD COLUMN read_warning VARCHAR",
+    """CREATE TABLE faces (
+        id INTEGER NOT NULL PRIMARY KEY,
+        photo_id INTEGER NOT NULL REFERENCES photos (id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        x FLOAT NOT NULL,
+        y FLOAT NOT NULL,
+        w FLOAT NOT NULL,
+        h FLOAT NOT NULL,
+        eyes VARCHAR NOT NULL,
+        confidence FLOAT NOT NULL,
+        sharpness FLOAT NOT NULL)""",
+    "CREATE INDEX ix_faces_photo ON faces (photo_id)",
+    "ALTER TABLE photos ADD COLUMN faces_checked INTEGER",
+    "ALTER TABLE series ADD COLUMN pick_reason VARCHAR",
+    "ALTER TABLE photos ADD COLUMN exposure_seconds FLOAT",
+    "ALTER TABLE photos ADD COLUMN exposure_bias FLOAT",
+    "ALTER TABLE photos ADD COLUMN f_number FLOAT",
+    "ALTER TABLE photos ADD COLUMN iso INTEGER",
+    "ALTER TABLE photos ADD COLUMN subject_distance FLOAT",
+    "ALTER TABLE photos ADD COLUMN auto_bracket BOOLEAN",
+    "ALTER TABLE photos ADD COLUMN focus_map BLOB",
+    "ALTER TABLE series ADD COLUMN kind VARCHAR",
+    "ALTER TABLE series ADD COLUMN kind_reason VARCHAR",
+    "ALTER TABLE series ADD COLUMN kind_source VARCHAR",
+    """CREATE TABLE kind_overrides (
+        id INTEGER NOT NULL PRIMARY KEY,
+        root VARCHAR NOT NULL,
+        members VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        set_at VARCHAR NOT NULL,
+        UNIQUE (root, members))""",
+)
+
 Step = str | Callable[[Connection], None]
-MIGRATIONS: tuple[tuple[Step, ...], ...] = (_V1, _V2)
+MIGRATIONS: tuple[tuple[Step, ...], ...] = (_V1, _V2, _V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

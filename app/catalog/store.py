@@ -1,10 +1,10 @@
 """The Catalog: the one way anything reads or writes the SQLite database.
 
-Threads: one ``Catalog`` may be shared by all threads.  Every public method opens its own
-short session and transaction, so a GUI thread can read while a worker thread writes;
-writes are serialised by a lock in this process and by ``BEGIN IMMEDIATE`` between
-processes (the busy timeout says how long to wait for another process).  Methods return
-frozen dataclasses from ``records.py``, never live ORM objects.
+Threads: one ``Catalog`` may be shared by all threads, and any number of ``Catalog`` objects
+may be open on one file: they share the process's one set of connections to it
+(``connection.py`` says why that matters for SQLite's locks).  Every public method opens its
+own short session and transaction, so a GUI thread can read while a worker thread writes.
+Methods return frozen dataclasses from ``records.py``, never live ORM objects.
 
 Crash safety: each method is one transaction (one unit of work).  A run that was left
 ``running`` by a process that no longer exists is marked ``interrupted`` at the next open.
@@ -14,22 +14,32 @@ from __future__ import annotations
 
 import os
 import socket
-import sqlite3
-import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path, PurePath
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, event, func, select, text
-from sqlalchemy import exc as sa_exc
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload, undefer
-from sqlalchemy.pool import QueuePool
 
-from . import convert
-from .errors import CatalogError, damaged_remedy, translate
-from .models import Decision, Photo, PhotoFile, Run, Score, Series, SeriesMembership, utc_now
+from . import connection, convert
+from .connection import DEFAULT_BUSY_TIMEOUT_S
+from .errors import CatalogError
+from .models import (
+    Decision,
+    FaceRow,
+    KindOverride,
+    Move,
+    Photo,
+    PhotoFile,
+    Run,
+    Score,
+    Series,
+    SeriesMembership,
+    Sidecar,
+    utc_now,
+)
 from .paths import default_catalog_path, normalize_relpath, normalize_root
 from .process import process_alive
 from .records import (
@@ -38,7 +48,10 @@ from .records import (
     UNDECIDED,
     DecisionSource,
     DecisionState,
+    FaceRecord,
     Flag,
+    MoveRecord,
+    MoveState,
     PhotoInfo,
     PhotoRecord,
     RunRecord,
@@ -46,12 +59,12 @@ from .records import (
     ScoreRecord,
     SeriesMember,
     SeriesView,
+    SidecarRecord,
+    StoredGrouping,
 )
 from .schema import upgrade
 
-_SQLITE_MAGIC = b"SQLite format 3\x00"
 _IN_CHUNK = 500
-DEFAULT_BUSY_TIMEOUT_S = 5.0
 
 
 class _Unset:
@@ -61,21 +74,6 @@ class _Unset:
 
 UNSET: Any = _Unset()
 """Marks a ``set_decision`` argument that keeps its current value."""
-
-_WRITE_LOCKS: dict[Path, threading.RLock] = {}
-_WRITE_LOCKS_GUARD = threading.Lock()
-
-
-def _process_write_lock(path: Path) -> threading.RLock:
-    """One write lock per catalog file for the whole process.
-
-    The GUI and the pipeline each open their own ``Catalog`` on the same file.  Queuing
-    their writes on a shared lock wakes the waiter the moment the other commits, where
-    SQLite's busy handler would sleep in growing steps (1, 2, 5, 10 ... ms) and stall the
-    GUI thread behind a pipeline write.
-    """
-    with _WRITE_LOCKS_GUARD:
-        return _WRITE_LOCKS.setdefault(path, threading.RLock())
 
 
 class Catalog:
@@ -99,8 +97,7 @@ class Catalog:
         check_integrity: bool = True,
     ) -> None:
         self.path = Path(path).expanduser().absolute()
-        self._busy_ms = max(0, int(busy_timeout_s * 1000))
-        self._write_lock = _process_write_lock(self.path)
+        self._connections: connection.CatalogConnections | None = None
         try:
             existed = self.path.stat().st_size > 0
         except FileNotFoundError:
@@ -111,13 +108,10 @@ class Catalog:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise CatalogError(self.path, f"cannot create its folder ({error})") from error
-        if existed:
-            self._check_header()
-        self._writer = self._engine("BEGIN IMMEDIATE", query_only=False)
-        self._reader = self._engine("BEGIN", query_only=True)
+        self._connections = connection.acquire(self.path, busy_timeout_s)
         try:
             if existed and check_integrity:
-                self._check_integrity()
+                self._connections.check_integrity()
             with self._write() as session:
                 upgrade(session.connection(), self.path)
                 self._mark_dead_runs_interrupted(session)
@@ -131,10 +125,10 @@ class Catalog:
         return cls(default_catalog_path() if path is None else path, **options)
 
     def close(self) -> None:
-        """Release the connections (SQLite checkpoints the WAL when the last one closes)."""
-        for engine in (getattr(self, "_reader", None), getattr(self, "_writer", None)):
-            if engine is not None:
-                engine.dispose()
+        """Give back this object's share of the file's connections (idempotent)."""
+        shared, self._connections = self._connections, None
+        if shared is not None:
+            connection.release(shared)
 
     def __enter__(self) -> Catalog:
         return self
@@ -147,72 +141,20 @@ class Catalog:
 
     # -- connections -----------------------------------------------------------------
 
-    def _engine(self, begin: str, *, query_only: bool) -> Engine:
-        path, timeout_s = str(self.path), self._busy_ms / 1000
-        engine = create_engine(
-            "sqlite://",  # the file is opened by ``creator``: no URL quoting of odd folder names
-            creator=lambda: sqlite3.connect(path, timeout=timeout_s, check_same_thread=False),
-            poolclass=QueuePool,
-        )
-        busy_ms = self._busy_ms
-
-        @event.listens_for(engine, "connect")
-        def _configure(dbapi_connection: Any, _record: Any) -> None:
-            # Own the transactions: pysqlite's implicit BEGIN would not cover DDL.
-            dbapi_connection.isolation_level = None
-            cursor = dbapi_connection.cursor()
-            cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
-            if not query_only:
-                cursor.execute("PRAGMA journal_mode = WAL")
-            cursor.execute("PRAGMA foreign_keys = ON")
-            cursor.execute("PRAGMA synchronous = NORMAL")
-            if query_only:
-                cursor.execute("PRAGMA query_only = ON")
-            cursor.close()
-
-        @event.listens_for(engine, "begin")
-        def _begin(connection: Any) -> None:
-            connection.exec_driver_sql(begin)
-
-        return engine
+    def _open_connections(self) -> connection.CatalogConnections:
+        if self._connections is None:
+            raise CatalogError(self.path, "the catalog was closed")
+        return self._connections
 
     @contextmanager
     def _write(self) -> Iterator[Session]:
-        with self._write_lock, self._session(self._writer) as session:
+        with self._open_connections().write() as session:
             yield session
 
     @contextmanager
     def _read(self) -> Iterator[Session]:
-        with self._session(self._reader) as session:
+        with self._open_connections().read() as session:
             yield session
-
-    @contextmanager
-    def _session(self, engine: Engine) -> Iterator[Session]:
-        try:
-            with Session(engine, expire_on_commit=False) as session, session.begin():
-                yield session
-        except (sa_exc.DBAPIError, sa_exc.OperationalError) as error:
-            raise translate(self.path, error) from error
-
-    def _check_header(self) -> None:
-        try:
-            with self.path.open("rb") as handle:
-                header = handle.read(len(_SQLITE_MAGIC))
-        except OSError as error:
-            raise CatalogError(self.path, f"cannot read the file ({error})") from error
-        if header != _SQLITE_MAGIC:
-            raise CatalogError(
-                self.path, "the file is not an SQLite database", damaged_remedy(self.path)
-            )
-
-    def _check_integrity(self) -> None:
-        with self._read() as session:
-            problems = list(session.execute(text("PRAGMA integrity_check")).scalars())
-        if problems != ["ok"]:
-            summary = "; ".join(str(p) for p in problems[:3])
-            raise CatalogError(
-                self.path, f"integrity check failed ({summary})", damaged_remedy(self.path)
-            )
 
     def _mark_dead_runs_interrupted(self, session: Session) -> None:
         host = socket.gethostname()
@@ -338,12 +280,19 @@ class Catalog:
     def photos(self, root: str | PurePath, *, with_thumbnails: bool = False) -> list[PhotoRecord]:
         """All photos of a folder, in path order."""
         with self._read() as session:
-            photos = session.scalars(
-                _photo_query(with_thumbnails)
-                .where(Photo.root == normalize_root(root))
-                .order_by(Photo.relpath)
-            )
-            return [convert.photo_record(p, with_thumbnails) for p in photos]
+            return _photo_records(session, Photo.root == normalize_root(root), with_thumbnails)
+
+    def thumbnails(self, photo_ids: Iterable[int]) -> dict[int, bytes]:
+        """The stored grouping thumbnails of these photos (photos without one are absent)."""
+        found: dict[int, bytes] = {}
+        with self._read() as session:
+            for chunk in _chunks(list(photo_ids)):
+                query = select(Photo.id, Photo.thumbnail).where(
+                    Photo.id.in_(chunk), Photo.thumbnail.is_not(None)
+                )
+                for photo_id, data in session.execute(query):
+                    found[photo_id] = data
+        return found
 
     def roots(self) -> list[str]:
         """Every folder the catalog knows, sorted."""
@@ -366,10 +315,13 @@ class Catalog:
         *,
         new_root: str | PurePath | None = None,
         companions: Sequence[str | PurePath] | None = None,
+        sidecars: Mapping[str, str] | None = None,
     ) -> PhotoRecord:
         """Point a photo at its new place, keeping its scores, decisions and series.
 
-        ``companions`` replaces the other files' paths (relative to the new root); None keeps them.
+        ``companions`` replaces the other files' paths (relative to the new root); None keeps
+        them.  ``sidecars`` maps the old relative paths of its sidecars to the new ones, so
+        the record of what this app wrote moves with the files.
         Raises CatalogError when another photo is already recorded at the new path.
         """
         with self._write() as session:
@@ -392,6 +344,14 @@ class Catalog:
             photo.root, photo.relpath = root, relpath
             if companions is not None:
                 _set_companions(photo, companions)
+            for old, new in (sidecars or {}).items():
+                row = session.scalar(
+                    select(Sidecar).where(
+                        Sidecar.photo_id == photo_id, Sidecar.relpath == normalize_relpath(old)
+                    )
+                )
+                if row is not None:
+                    row.relpath = normalize_relpath(new)
             session.flush()
             return convert.photo_record(photo, False)
 
@@ -402,18 +362,37 @@ class Catalog:
         root: str | PurePath,
         groups: Sequence[Sequence[int]],
         params: Mapping[str, Any],
+        kinds: Sequence[tuple[str, str]] | None = None,
     ) -> list[int]:
         """Replace the folder's series with ``groups`` (photo ids in capture order).
 
-        ``params`` records the grouping parameters.  Returns the new series ids in order.
+        ``params`` records the grouping parameters; ``kinds`` gives each series' kind and
+        the reason for it.  A kind the photographer set for exactly the same photos wins.
+        Returns the new series ids in order.
         """
         root = normalize_root(root)
         now = utc_now()
         with self._write() as session:
+            overrides = {
+                members: kind
+                for members, kind in session.execute(
+                    select(KindOverride.members, KindOverride.kind).where(KindOverride.root == root)
+                )
+            }
             session.execute(delete(Series).where(Series.root == root))
             ids = []
             for ordinal, group in enumerate(groups):
-                series = Series(root=root, ordinal=ordinal, params=dict(params), created_at=now)
+                kind, reason = kinds[ordinal] if kinds is not None else ("burst", "")
+                chosen = overrides.get(_members_key(group))
+                series = Series(
+                    root=root,
+                    ordinal=ordinal,
+                    params=dict(params),
+                    created_at=now,
+                    kind=chosen or kind,
+                    kind_reason="set by you" if chosen else reason,
+                    kind_source="user" if chosen else "auto",
+                )
                 session.add(series)
                 session.flush()
                 session.add_all(
@@ -423,6 +402,50 @@ class Catalog:
                 ids.append(series.id)
             session.flush()
             return ids
+
+    def set_series_kind(self, series_id: int, kind: str) -> None:
+        """The photographer's kind for a series; kept for this set of photos across regroupings."""
+        with self._write() as session:
+            series = session.get(Series, series_id)
+            if series is None:
+                raise KeyError(f"no series with id {series_id} in {self.path}")
+            members = session.scalars(
+                select(SeriesMembership.photo_id).where(SeriesMembership.series_id == series_id)
+            ).all()
+            key = _members_key(members)
+            series.kind, series.kind_reason, series.kind_source = kind, "set by you", "user"
+            session.execute(
+                delete(KindOverride).where(
+                    KindOverride.root == series.root, KindOverride.members == key
+                )
+            )
+            session.add(KindOverride(root=series.root, members=key, kind=kind, set_at=utc_now()))
+
+    def grouping(self, root: str | PurePath) -> StoredGrouping:
+        """The folder's current grouping (parameters, series ids, kinds, photo ids per series
+        in order), without loading photos, scores or decisions; empty when never grouped."""
+        with self._read() as session:
+            rows = session.execute(
+                select(
+                    Series.id,
+                    Series.params,
+                    Series.kind,
+                    Series.kind_reason,
+                    SeriesMembership.photo_id,
+                )
+                .join(SeriesMembership, SeriesMembership.series_id == Series.id)
+                .where(Series.root == normalize_root(root))
+                .order_by(Series.ordinal, SeriesMembership.position)
+            ).all()
+        found = StoredGrouping()
+        for series_id, series_params, kind, reason, photo_id in rows:
+            if not found.ids or found.ids[-1] != series_id:
+                found.ids.append(series_id)
+                found.groups.append([])
+                found.kinds.append((kind or "burst", reason or ""))
+                found.params = dict(series_params or {})
+            found.groups[-1].append(photo_id)
+        return found
 
     def series(
         self,
@@ -445,12 +468,13 @@ class Catalog:
             ).all()
             photo_ids = [photo_id for _s, photo_id, _p in rows]
             photos = {
-                p.id: convert.photo_record(p, with_thumbnails)
+                p.id: p
                 for chunk in _chunks(photo_ids)
-                for p in session.scalars(_photo_query(with_thumbnails).where(Photo.id.in_(chunk)))
+                for p in _photo_records(session, Photo.id.in_(chunk), with_thumbnails)
             }
             scores = _newest_scores(session, photo_ids, model, weights_id)
             decisions = _current_decisions(session, photo_ids)
+            faces = _faces(session, [p for p in photo_ids if photos[p].faces_checked])
         grouped: dict[int, tuple[Series, list[SeriesMember]]] = {}
         for series, photo_id, position in rows:
             score = scores.get(photo_id)
@@ -460,6 +484,7 @@ class Catalog:
                 score=None if score is None else score.score,
                 rank=None if score is None else score.rank,
                 decision=decisions.get(photo_id, UNDECIDED),
+                faces=faces.get(photo_id),
             )
             grouped.setdefault(series.id, (series, []))[1].append(member)
         return [
@@ -470,6 +495,10 @@ class Catalog:
                 params=dict(s.params),
                 created_at=s.created_at,
                 members=tuple(members),
+                pick_reason=s.pick_reason,
+                kind=s.kind or "burst",
+                kind_reason=s.kind_reason or "",
+                kind_source=s.kind_source or "auto",
             )
             for s, members in grouped.values()
         ]
@@ -510,11 +539,68 @@ class Catalog:
             session.execute(statement, rows)
 
     def scores(
-        self, photo_ids: Iterable[int], model: str, weights_id: str
+        self, photo_ids: Iterable[int], model: str | None, weights_id: str | None
     ) -> dict[int, ScoreRecord]:
-        """Stored scores of these photos for one model and weights (missing ones are absent)."""
+        """Stored scores of these photos for one model and weights, or (None) each photo's
+        newest score of any model; photos without one are absent."""
         with self._read() as session:
             return _newest_scores(session, list(photo_ids), model, weights_id)
+
+    def set_pick_reasons(self, reasons: Mapping[int, str]) -> None:
+        """Record why each series' pick is its pick (``{series_id: reason}``), in one go."""
+        if not reasons:
+            return
+        with self._write() as session:
+            table = Series.__table__
+            session.execute(
+                update(table)
+                .where(table.c.id == bindparam("sid"))
+                .values(pick_reason=bindparam("reason")),
+                [{"sid": k, "reason": v} for k, v in reasons.items()],
+            )
+
+    # -- faces ---------------------------------------------------------------------------
+
+    def set_faces(self, found: Mapping[int, Sequence[FaceRecord]], version: int) -> None:
+        """Replace the faces of these photos and mark them analysed by ``version``."""
+        if not found:
+            return
+        with self._write() as session:
+            ids = list(found)
+            for chunk in _chunks(ids):
+                session.execute(delete(FaceRow).where(FaceRow.photo_id.in_(chunk)))
+            for photo_id, faces in found.items():
+                photo = session.get(Photo, photo_id)
+                if photo is None:
+                    continue
+                photo.faces_checked = version
+                session.add_all(
+                    FaceRow(
+                        photo_id=photo_id,
+                        position=position,
+                        x=face.box[0],
+                        y=face.box[1],
+                        w=face.box[2],
+                        h=face.box[3],
+                        eyes=face.eyes,
+                        confidence=face.confidence,
+                        sharpness=face.sharpness,
+                    )
+                    for position, face in enumerate(faces)
+                )
+
+    def faces(self, photo_ids: Iterable[int]) -> dict[int, tuple[FaceRecord, ...]]:
+        """The faces of the photos that were analysed (others are absent), in found order."""
+        with self._read() as session:
+            ids = list(photo_ids)
+            checked = [
+                pid
+                for chunk in _chunks(ids)
+                for pid in session.scalars(
+                    select(Photo.id).where(Photo.id.in_(chunk), Photo.faces_checked.is_not(None))
+                )
+            ]
+            return _faces(session, checked)
 
     # -- decisions -----------------------------------------------------------------------
 
@@ -591,6 +677,100 @@ class Catalog:
             _append_decision(session, photo_id, state, previous, force=True)
             return previous
 
+    # -- sidecars ------------------------------------------------------------------------
+
+    def sidecar_records(self, photo_ids: Iterable[int]) -> dict[int, dict[str, SidecarRecord]]:
+        """``{photo_id: {sidecar relpath: record}}``: the versions this app last saw or wrote."""
+        found: dict[int, dict[str, SidecarRecord]] = {}
+        with self._read() as session:
+            for chunk in _chunks(list(photo_ids)):
+                for row in session.scalars(select(Sidecar).where(Sidecar.photo_id.in_(chunk))):
+                    found.setdefault(row.photo_id, {})[row.relpath] = convert.sidecar_record(row)
+        return found
+
+    def record_sidecars(self, records: Iterable[SidecarRecord]) -> None:
+        """Remember sidecar versions (one row per photo and sidecar path), in one transaction."""
+        rows = [
+            {
+                "photo_id": r.photo_id,
+                "relpath": normalize_relpath(r.relpath),
+                "size": r.size,
+                "mtime_ns": r.mtime_ns,
+                "rating": r.rating,
+                "label": r.label,
+                "written": r.written,
+                "claimed": ",".join(sorted(r.claimed)),
+                "seen_at": utc_now(),
+            }
+            for r in records
+        ]
+        if not rows:
+            return
+        statement = sqlite_insert(Sidecar)
+        statement = statement.on_conflict_do_update(
+            index_elements=[Sidecar.photo_id, Sidecar.relpath],
+            set_={
+                name: statement.excluded[name]
+                for name in ("size", "mtime_ns", "rating", "label", "written", "claimed", "seen_at")
+            },
+        )
+        with self._write() as session:
+            session.execute(statement, rows)
+
+    # -- moves ---------------------------------------------------------------------------
+
+    def record_moves(
+        self,
+        batch: str,
+        dest: str | PurePath,
+        moves: Sequence[tuple[int | None, str | PurePath, str | PurePath, str | PurePath]],
+    ) -> None:
+        """Record planned moves ``(photo_id, root, source, target)`` before any file moves."""
+        now = utc_now()
+        with self._write() as session:
+            session.add_all(
+                Move(
+                    batch=batch,
+                    dest=normalize_root(dest),
+                    root=normalize_root(root),
+                    photo_id=photo_id,
+                    source=str(source),
+                    target=str(target),
+                    state=MoveState.PLANNED.value,
+                    recorded_at=now,
+                )
+                for photo_id, root, source, target in moves
+            )
+
+    def set_move_state(
+        self, batch: str, source: str | PurePath, target: str | PurePath, state: MoveState
+    ) -> None:
+        with self._write() as session:
+            for row in session.scalars(
+                select(Move).where(
+                    Move.batch == batch, Move.source == str(source), Move.target == str(target)
+                )
+            ):
+                row.state = MoveState(state).value
+                row.recorded_at = utc_now()
+
+    def moves(self, batch: str) -> list[MoveRecord]:
+        """Every file of one batch, in the order the moves were planned."""
+        with self._read() as session:
+            rows = session.scalars(select(Move).where(Move.batch == batch).order_by(Move.id))
+            return [convert.move_record(row) for row in rows]
+
+    def move_batches(self, dest: str | PurePath) -> list[str]:
+        """The batches moved into ``dest``, oldest first."""
+        with self._read() as session:
+            rows = session.execute(
+                select(Move.batch, func.min(Move.id))
+                .where(Move.dest == normalize_root(dest))
+                .group_by(Move.batch)
+                .order_by(func.min(Move.id))
+            )
+            return [batch for batch, _first in rows]
+
     # -- runs ----------------------------------------------------------------------------
 
     def begin_run(self, folder: str | PurePath, options: Mapping[str, Any] | None = None) -> int:
@@ -637,6 +817,30 @@ class Catalog:
             return [convert.run_record(run) for run in session.scalars(query)]
 
 
+_PHOTO_COLUMNS = [c for c in Photo.__table__.columns if c.name != "thumbnail"]
+
+
+def _photo_records(session: Session, condition: Any, with_thumbnails: bool) -> list[PhotoRecord]:
+    """Photos matching ``condition`` in path order, read as plain rows (no ORM objects: a
+    rerun of a large folder reads thousands of them), with their companion files."""
+    columns = _PHOTO_COLUMNS + ([Photo.thumbnail] if with_thumbnails else [])
+    rows = session.execute(select(*columns).where(condition).order_by(Photo.relpath)).all()
+    companions: dict[int, list[str]] = {}
+    ids = [row.id for row in rows]
+    for chunk in _chunks(ids):
+        query = (
+            select(PhotoFile.photo_id, PhotoFile.relpath)
+            .where(PhotoFile.photo_id.in_(chunk))
+            .order_by(PhotoFile.id)
+        )
+        for photo_id, relpath in session.execute(query):
+            companions.setdefault(photo_id, []).append(relpath)
+    return [
+        convert.photo_record_from_row(row._mapping, companions.get(row.id, ()), with_thumbnails)
+        for row in rows
+    ]
+
+
 def _photo_query(with_thumbnail: bool):  # noqa: ANN202 - a Select of Photo
     query = select(Photo).options(selectinload(Photo.files))
     return query.options(undefer(Photo.thumbnail)) if with_thumbnail else query
@@ -671,28 +875,57 @@ def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
 def _newest_scores(
     session: Session, photo_ids: Sequence[int], model: str | None, weights_id: str | None
 ) -> dict[int, ScoreRecord]:
+    """Plain rows, not ORM objects: a rerun reads the scores of every photo of a folder."""
     found: dict[int, ScoreRecord] = {}
+    columns = [c for c in Score.__table__.columns if c.name != "id"]
     for chunk in _chunks(photo_ids):
-        query = select(Score).where(Score.photo_id.in_(chunk))
+        query = select(*columns).where(Score.photo_id.in_(chunk))
         if model is not None:
             query = query.where(Score.model == model)
         if weights_id is not None:
             query = query.where(Score.weights_id == weights_id)
-        for row in session.scalars(query.order_by(Score.scored_at, Score.id)):
-            found[row.photo_id] = convert.score_record(row)  # newest wins
+        for row in session.execute(query.order_by(Score.scored_at, Score.id)):
+            found[row.photo_id] = ScoreRecord(**row._mapping)  # newest wins
     return found
+
+
+def _members_key(photo_ids: Iterable[int]) -> str:
+    return ",".join(str(pid) for pid in sorted(photo_ids))
+
+
+def _faces(session: Session, photo_ids: Sequence[int]) -> dict[int, tuple[FaceRecord, ...]]:
+    """Faces of photos known to be analysed: each listed photo gets a tuple, maybe empty."""
+    found: dict[int, list[FaceRecord]] = {pid: [] for pid in photo_ids}
+    for chunk in _chunks(list(photo_ids)):
+        query = select(FaceRow).where(FaceRow.photo_id.in_(chunk)).order_by(FaceRow.position)
+        for row in session.scalars(query):
+            found[row.photo_id].append(
+                FaceRecord((row.x, row.y, row.w, row.h), row.eyes, row.confidence, row.sharpness)
+            )
+    return {pid: tuple(faces) for pid, faces in found.items()}
 
 
 def _current_decisions(session: Session, photo_ids: Sequence[int]) -> dict[int, DecisionState]:
     found: dict[int, DecisionState] = {}
+    table = Decision.__table__
     for chunk in _chunks(photo_ids):
         newest = (
             select(func.max(Decision.id))
             .where(Decision.photo_id.in_(chunk))
             .group_by(Decision.photo_id)
         )
-        for row in session.scalars(select(Decision).where(Decision.id.in_(newest))):
-            found[row.photo_id] = convert.decision_state(row)
+        query = select(
+            table.c.photo_id,
+            table.c.flag,
+            table.c.rating,
+            table.c.label,
+            table.c.source,
+            Decision.decided_at,
+        ).where(Decision.id.in_(newest))
+        for photo_id, flag, rating, label, source, decided_at in session.execute(query):
+            found[photo_id] = DecisionState(
+                Flag(flag), rating, label, DecisionSource(source), decided_at
+            )
     return found
 
 

@@ -1,4 +1,8 @@
-"""One signal bus: widgets talk through it and never import each other."""
+"""One signal bus: the controller announces what happened, widgets subscribe themselves.
+
+A widget is given the bus (and the controller, to ask for data or act) and connects the
+signals it shows; no widget imports another, and the main window wires nothing.
+"""
 
 from __future__ import annotations
 
@@ -6,26 +10,37 @@ from PySide6.QtCore import QObject, Signal
 
 
 class SignalBus(QObject):
-    """Application-wide signals; every widget receives the same instance."""
+    """Application-wide signals; every widget of a window receives the same instance."""
 
     #: a folder was opened (absolute path)
     folder_opened = Signal(str)
-    #: the series list changed (a reload from the catalog happened)
+    #: the series were read again from the catalog
     series_reloaded = Signal()
-    #: the selected series (series id, or -1 for none)
-    series_selected = Signal(int)
-    #: the current frame (photo id, or -1 for none)
-    frame_selected = Signal(int)
-    #: a decision changed in the catalog (photo id)
+    #: the current series and frame (ids; -1 for none)
+    selection_changed = Signal(int, int)
+    #: what a frame shows changed (a decision, its details): the new FrameItem
+    frame_updated = Signal(object)
+    #: what a series says about itself changed (its kind): series id
+    series_changed = Signal(int)
+    #: the frames compare shows (list of FrameItem, best first)
+    compare_changed = Signal(object)
+    #: a decision reached the catalog (photo id)
     decision_changed = Signal(int)
-    #: pipeline progress: stage, done, total, message
-    progress = Signal(str, int, int, str)
-    #: the background cull started / finished (finished carries a summary line)
+    #: the background cull started; its progress (a ProgressEvent); it ended (a summary line)
     cull_started = Signal()
+    progress = Signal(object)
     cull_finished = Signal(str)
     #: an error the photographer has to see: where (a file or a part), message
     error = Signal(str, str)
-    #: a short status message for the status bar
+    #: a short status message
     message = Signal(str)
-    #: the centre view switched: "series", "loupe" or "compare"
+    #: the centre view switched (a View)
     view_changed = Signal(str)
+    #: the frame filters changed: what they show ("" when every frame)
+    filters_changed = Signal(str)
+    #: which model ranked the shoot (a line), and whether to offer the FGAesQ weights
+    ranking_changed = Signal(str, bool)
+    #: the FGAesQ weights download: started; bytes so far and total (0: unknown); ended
+    download_started = Signal()
+    download_progress = Signal(int, int)
+    download_finished = Signal(bool, str)

@@ -3,60 +3,67 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
-from app.catalog import Catalog
-from app.gui.settings import Settings
-from app.moves import MoveError, rejected_photos, undo_last
+from app.catalog import Catalog, PhotoRecord
+from app.errors import AppError, Problem
 from app.moves import move_rejects as journaled_move
-from app.xmp import DEFAULT_SCHEME, XmpScheme, decision_marks, series_marks, write_marks
-
-
-def xmp_scheme(settings: Settings) -> XmpScheme | None:
-    """The XmpScheme for the preference; None means only user decisions are written."""
-    if settings.xmp_scheme == "decisions":
-        return None
-    return XmpScheme(reject_others=settings.xmp_scheme == "reject_others")
+from app.moves import rejected_photos, undo_last
+from app.options import SidecarStyle, XmpScheme
+from app.sidecars import FolderSidecars, SidecarNames
 
 
 def write_sidecars(
-    catalog: Catalog, root: str, settings: Settings, photo_ids: Iterable[int] | None = None
-) -> tuple[int, list[tuple[str, str]]]:
-    """Write the marks of the folder's photos (or just ``photo_ids``); (written, problems)."""
-    scheme = xmp_scheme(settings)
-    wanted = set(photo_ids) if photo_ids is not None else None
-    written, problems = 0, []
-    for view in catalog.series(root):
-        if scheme is not None:
-            marks = series_marks(view, scheme)
-        else:
-            marks = {
-                m.photo.id: decision_marks(m.decision, DEFAULT_SCHEME)
-                for m in view.members
-                if m.decision.is_user
-            }
-        for member in view.members:
-            mark = marks.get(member.photo.id)
-            if mark is None or (wanted is not None and member.photo.id not in wanted):
-                continue
-            errors = write_marks(member.photo.path, mark, settings.sidecar_style)
-            problems += [(str(e.path), e.reason) for e in errors]
-            written += not errors
-    return written, problems
+    catalog: Catalog,
+    root: str,
+    scheme: XmpScheme,
+    style: SidecarStyle,
+    photo_ids: Iterable[int] | None = None,
+) -> tuple[int, list[Problem]]:
+    """Make the folder's sidecars (or those of ``photo_ids``) say what the catalog says."""
+    report = FolderSidecars(catalog, root).write(scheme, style, photo_ids)
+    return report.written, report.problems
 
 
-def move_rejects(catalog: Catalog, root: str, target: str) -> tuple[int, list[tuple[str, str]]]:
-    """Move the folder's rejects (every file of each) into ``target``; (moved, problems)."""
+@dataclass
+class RejectsToMove:
+    """The folder's rejected photos as they are right before a move, and their files."""
+
+    photos: list[PhotoRecord]
+    names: SidecarNames | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def files(self) -> int:
+        return sum(1 + len(photo.companions) for photo in self.photos)
+
+
+def rejects_to_move(catalog: Catalog, root: str) -> RejectsToMove:
+    """The rejects a move would take now.
+
+    Marks other applications wrote since the last cull are read first, so a photo a person
+    rated elsewhere in the meantime is not moved as an automatic reject.
+    """
+    sidecars = FolderSidecars(catalog, root)
+    imported = sidecars.import_marks()
+    return RejectsToMove(rejected_photos(catalog, root), sidecars.names, imported.problems)
+
+
+def move_rejects(
+    catalog: Catalog, rejects: RejectsToMove, target: str
+) -> tuple[int, list[Problem]]:
+    """Move the rejects (every file of each) into ``target``, journaled; (moved, problems)."""
     try:
-        report = journaled_move(rejected_photos(catalog, root), target, catalog=catalog)
-    except MoveError as exc:
-        return 0, [(target, str(exc))]
-    return len(report.photo_ids), [("Move rejects", e) for e in report.errors]
+        report = journaled_move(rejects.photos, target, catalog=catalog, names=rejects.names)
+    except AppError as exc:
+        return 0, [*rejects.problems, Problem(target, str(exc))]
+    return len(report.photo_ids), [*rejects.problems, *report.problems]
 
 
-def undo_move(catalog: Catalog, target: str) -> tuple[int, list[tuple[str, str]]]:
+def undo_move(catalog: Catalog, target: str) -> tuple[int, list[Problem]]:
     """Put back the last batch moved into ``target``; (files restored, problems)."""
     try:
         report = undo_last(target, catalog=catalog)
-    except MoveError as exc:
-        return 0, [(target, str(exc))]
-    return len(report.restored), []
+    except AppError as exc:
+        return 0, [Problem(target, str(exc))]
+    return len(report.restored), report.problems

@@ -6,7 +6,8 @@ records into view items and keeps the undo information ``set_decision`` returns.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -15,8 +16,12 @@ from PIL import Image
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from app.catalog import Catalog, DecisionSource, DecisionState, SeriesMember, SeriesView
-from app.gui.items import FrameItem, SeriesItem
+from app.gui.items import FrameItem, SeriesItem, ShootCounts
+from app.moves import in_rejects_folder
 from app.photos import PhotoFile, read_metadata
+
+ORIENTATION = 0x0112
+TURNED = (5, 6, 7, 8)  # EXIF orientations that turn the photo a quarter
 
 
 def _captured(text: str | None) -> datetime | None:
@@ -28,7 +33,19 @@ def _captured(text: str | None) -> datetime | None:
         return None
 
 
-def frame_from_member(member: SeriesMember, rank: int, model: str = "") -> FrameItem:
+#: how the window names the scorers the catalog records
+MODEL_NAMES = {"fgaesq": "FGAesQ", "technical": "technical scorer"}
+
+
+def model_text(model: str, weights_id: str) -> str:
+    """``FGAesQ (fgaesq:0123abcd4567)``: the model and the weights that gave a score."""
+    name = MODEL_NAMES.get(model, model)
+    return f"{name} ({weights_id})" if weights_id and weights_id != model else name
+
+
+def frame_from_member(
+    member: SeriesMember, rank: int, series_id: int = -1, model: str = ""
+) -> FrameItem:
     photo = member.photo
     files = photo.files
     # decode the JPEG of a RAW+JPEG pair: the scanner's own rule picks it
@@ -47,11 +64,22 @@ def frame_from_member(member: SeriesMember, rank: int, model: str = "") -> Frame
         height=photo.height or 0,
         model=model,
         error=photo.decode_error or "",
+        series_id=series_id,
+        faces=member.faces,
+        position=member.position,
     )
 
 
-def series_item(view: SeriesView, model: str = "") -> SeriesItem:
-    """Frames ordered by rank (best first); unscored frames follow in capture order."""
+def series_item(
+    view: SeriesView,
+    models: Mapping[int, str] | None = None,
+    members: Iterable[SeriesMember] | None = None,
+) -> SeriesItem:
+    """Frames ordered by rank (best first); unscored frames follow in capture order.
+
+    ``models`` names the model that gave each photo's score; ``members`` replaces the
+    view's members (the ones still in the folder).
+    """
 
     def order(m: SeriesMember) -> tuple:
         if m.rank is not None:
@@ -60,10 +88,21 @@ def series_item(view: SeriesView, model: str = "") -> SeriesItem:
             return (1, -m.score, m.position)
         return (2, 0, m.position)
 
-    members = sorted(view.members, key=order)
+    members = sorted(view.members if members is None else members, key=order)
     scored = any(m.score is not None for m in members)
-    frames = [frame_from_member(m, i + 1 if scored else 0, model) for i, m in enumerate(members)]
-    return SeriesItem(series_id=view.id, frames=frames)
+    models = models or {}
+    frames = [
+        frame_from_member(m, i + 1 if scored else 0, view.id, models.get(m.photo.id, ""))
+        for i, m in enumerate(members)
+    ]
+    return SeriesItem(
+        series_id=view.id,
+        frames=frames,
+        kind=view.kind,
+        pick_reason=view.pick_reason,
+        kind_reason=view.kind_reason,
+        kind_source=view.kind_source,
+    )
 
 
 class FolderLibrary:
@@ -72,18 +111,28 @@ class FolderLibrary:
     def __init__(self, catalog: Catalog, root: str | Path) -> None:
         self.catalog = catalog
         self.root = str(Path(root).resolve())
-        self.model = ""
         self._details: dict[int, dict] = {}
+        self._models: dict[int, tuple[float | None, str]] = {}  # photo: (score, its model)
 
     def load(self) -> list[SeriesItem]:
-        runs = [] if self.model else self.catalog.runs(self.root, limit=1)
-        if runs:
-            options = runs[0].options
-            self.model = str(options.get("weights_id") or options.get("scorer") or "")
-        return [series_item(v, self.model) for v in self.catalog.series(self.root)]
-
-    def decision(self, photo_id: int) -> DecisionState:
-        return self.catalog.decision(photo_id)
+        """The folder's series as the catalog has them, without photos moved aside as
+        rejects (they left their series when they moved)."""
+        views = self.catalog.series(self.root)
+        moved_aside: dict[str, bool] = {}  # per folder: one look for a journal each
+        kept = {}
+        for view in views:
+            kept[view.id] = []
+            for member in view.members:
+                folder = os.path.dirname(member.photo.relpath)
+                if folder not in moved_aside:
+                    moved_aside[folder] = in_rejects_folder(member.photo)
+                if not moved_aside[folder]:
+                    kept[view.id].append(member)
+        models = self._models_of([m for members in kept.values() for m in members])
+        series = [series_item(v, models, kept[v.id]) for v in views if kept[v.id]]
+        for item in series:
+            item.frames = [self.with_details(f) for f in item.frames]
+        return series
 
     def set_decision(self, photo_id: int, **marks) -> tuple[DecisionState, DecisionState]:
         """Apply the user's marks now (a crash loses nothing); return (before, after)."""
@@ -93,34 +142,125 @@ class FolderLibrary:
     def restore(self, photo_id: int, state: DecisionState) -> None:
         self.catalog.restore_decision(photo_id, state)
 
-    def decisions(self, photo_ids: Iterable[int]) -> dict[int, DecisionState]:
-        return self.catalog.decisions(photo_ids)
+    def _models_of(self, members: list[SeriesMember]) -> dict[int, str]:
+        """Which model gave each photo the score shown (its newest score, whichever model);
+        asked of the catalog only for photos whose score changed since the last load."""
+        changed = [
+            m.photo.id
+            for m in members
+            if m.score is not None and self._models.get(m.photo.id, (None, ""))[0] != m.score
+        ]
+        if changed:
+            for photo_id, record in self.catalog.scores(changed, None, None).items():
+                self._models[photo_id] = (record.score, model_text(record.model, record.weights_id))
+        return {
+            m.photo.id: self._models[m.photo.id][1] for m in members if m.photo.id in self._models
+        }
 
-    def file_details(self, frame: FrameItem) -> FrameItem:
-        """The frame with exposure, camera and pixel size from the file, read once per photo."""
-        if frame.photo_id not in self._details:
-            meta = read_metadata(frame.path)
-            parts = [
-                f"{meta.exposure_time} s" if meta.exposure_time else "",
-                f"f/{meta.f_number:g}" if meta.f_number else "",
-                f"ISO {meta.iso}" if meta.iso else "",
-                f"{meta.focal_length:g} mm" if meta.focal_length else "",
-            ]
-            width, height = frame.width, frame.height
-            if not width:
-                try:
-                    with Image.open(frame.path) as image:  # reads the header only
-                        width, height = image.size
-                except (OSError, ValueError):
-                    pass  # RAW files and unreadable ones keep no size
-            self._details[frame.photo_id] = {
-                "exposure": "  ".join(p for p in parts if p),
-                "camera": frame.camera or " ".join(p for p in (meta.make, meta.model) if p),
-                "lens": meta.lens or "",
-                "width": width,
-                "height": height,
-            }
-        return replace(frame, **self._details[frame.photo_id])
+    def with_details(self, frame: FrameItem) -> FrameItem:
+        """The frame with exposure, lens and size filled in once they were read."""
+        details = self._details.get(frame.photo_id)
+        return replace(frame, **details) if details else frame
+
+    def has_details(self, photo_id: int) -> bool:
+        return photo_id in self._details
+
+    def remember_details(self, photo_id: int, details: dict) -> None:
+        self._details[photo_id] = details
+
+
+def read_details(frame: FrameItem) -> dict:
+    """Exposure, camera, lens and pixel size from the file (a worker thread calls this).
+
+    Raises OSError when the file cannot be read any more.
+    """
+    meta = read_metadata(frame.path)
+    parts = [
+        f"{meta.exposure_time} s" if meta.exposure_time else "",
+        f"f/{meta.f_number:g}" if meta.f_number else "",
+        f"ISO {meta.iso}" if meta.iso else "",
+        f"{meta.focal_length:g} mm" if meta.focal_length else "",
+    ]
+    width, height = frame.width, frame.height
+    if not width:
+        try:
+            with Image.open(frame.path) as image:  # reads the header only
+                width, height = image.size
+                if image.getexif().get(ORIENTATION, 1) in TURNED:  # shown upright
+                    width, height = height, width
+        except (OSError, ValueError):
+            pass  # RAW files and unreadable ones keep no size
+    return {
+        "exposure": "  ".join(p for p in parts if p),
+        "camera": frame.camera or " ".join(p for p in (meta.make, meta.model) if p),
+        "lens": meta.lens or "",
+        "width": width,
+        "height": height,
+    }
+
+
+class _DetailsJob(QRunnable):
+    def __init__(self, loader: DetailsLoader, frame: FrameItem, generation: int) -> None:
+        super().__init__()
+        self._loader, self._frame, self._generation = loader, frame, generation
+
+    def run(self) -> None:
+        try:
+            details = read_details(self._frame)
+        except Exception as exc:  # a file gone since the scan: shown, never fatal
+            self._loader._failed.emit(self._generation, self._frame.photo_id, str(exc))
+            return
+        self._loader._done.emit(self._generation, self._frame.photo_id, details)
+
+
+class DetailsLoader(QObject):
+    """Reads a frame's EXIF details on a worker thread, once per photo.
+
+    ``ready(photo_id, details)`` and ``failed(photo_id, message)`` arrive in the GUI thread;
+    results for a folder that is no longer open are dropped.
+    """
+
+    ready = Signal(int, object)
+    failed = Signal(int, str)
+    _done = Signal(int, int, object)
+    _failed = Signal(int, int, str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)
+        self._generation = 0
+        self._pending: set[int] = set()
+        self._done.connect(self._on_done)
+        self._failed.connect(self._on_failed)
+
+    def request(self, frame: FrameItem) -> None:
+        if frame.photo_id in self._pending:
+            return
+        self._pending.add(frame.photo_id)
+        self.pool.start(_DetailsJob(self, frame, self._generation))
+
+    def busy(self) -> bool:
+        return bool(self._pending)
+
+    def clear(self) -> None:
+        self._generation += 1
+        self.pool.clear()
+        self._pending.clear()
+
+    def shutdown(self) -> None:
+        self.clear()
+        self.pool.waitForDone()
+
+    def _on_done(self, generation: int, photo_id: int, details: dict) -> None:
+        if generation == self._generation:
+            self._pending.discard(photo_id)
+            self.ready.emit(photo_id, details)
+
+    def _on_failed(self, generation: int, photo_id: int, message: str) -> None:
+        if generation == self._generation:
+            self._pending.discard(photo_id)
+            self.failed.emit(photo_id, message)
 
 
 class _LoadJob(QRunnable):
@@ -130,7 +270,8 @@ class _LoadJob(QRunnable):
 
     def run(self) -> None:
         try:
-            self._loader._done.emit(self._ticket, self._library.load())
+            series = self._library.load()
+            self._loader._done.emit(self._ticket, (series, ShootCounts.of(series)))
         except Exception as exc:  # shown in the window by the receiver
             self._loader._failed.emit(self._ticket, str(exc))
 
@@ -142,7 +283,7 @@ class SeriesLoader(QObject):
     started before that write never overwrites it on screen.
     """
 
-    loaded = Signal(object)  # list[SeriesItem]
+    loaded = Signal(object, object)  # list[SeriesItem], their ShootCounts
     failed = Signal(str)
     _done = Signal(int, object)
     _failed = Signal(int, str)
@@ -186,9 +327,9 @@ class SeriesLoader(QObject):
             return False
         return current
 
-    def _on_done(self, ticket: int, series: list) -> None:
+    def _on_done(self, ticket: int, result: tuple) -> None:
         if self._finish(ticket):
-            self.loaded.emit(series)
+            self.loaded.emit(*result)
 
     def _on_failed(self, ticket: int, message: str) -> None:
         if self._finish(ticket):

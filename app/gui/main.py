@@ -51,6 +51,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.screenshot and not args.folder:
         print("fgaesq-cull-gui: --screenshot needs a FOLDER", file=sys.stderr)
         return 2
+    from app.gui.platform_check import check_display
+
+    problem = check_display()  # Qt would abort without saying which package is missing
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
 
     from PySide6.QtCore import QTimer
     from PySide6.QtGui import QIcon
@@ -75,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     window.show()
     if args.folder:
-        window.open_folder(args.folder)
+        window.controller.open_folder(args.folder)
     # Loading torch's native library holds the interpreter lock for a few hundred ms; do it
     # now, while the window is fresh, instead of in the middle of the first cull.
     QTimer.singleShot(200, lambda: (preload_grouping(), heap.freeze_long_lived()))
@@ -89,9 +95,9 @@ def wait_until_settled(window, timeout_s: float) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         QApplication.processEvents()
-        if not window.is_busy():
+        if not window.controller.is_busy():
             QApplication.processEvents()
-            if not window.is_busy():
+            if not window.controller.is_busy():
                 return True
         time.sleep(0.01)
     return False
@@ -102,15 +108,16 @@ def screenshot(window, folder: Path, out: Path, view: str, size: str, timeout_s:
     width, height = (int(v) for v in size.lower().split("x"))
     window.resize(width, height)
     window.show()
-    if not window.open_folder(folder):
+    controller = window.controller
+    if not controller.open_folder(folder):
         reasons = "; ".join(message for _where, message in window.messages.problems)
         print(f"fgaesq-cull-gui: cannot open {folder}: {reasons}", file=sys.stderr)
         return 1
     settled = wait_until_settled(window, timeout_s)
-    series = max(window.series_model.series(), key=lambda s: s.frame_count, default=None)
+    series = max(controller.series(), key=lambda s: s.frame_count, default=None)
     if series is not None:
-        window.series_view.select_id(series.series_id)
-    window.set_view(view)
+        controller.select_series(series.series_id)
+    controller.set_view(view)
     for _ in range(3):  # painting requests the thumbnails it lacks: paint until none is missing
         window.grab()
         wait_until_settled(window, 30)
@@ -121,7 +128,7 @@ def screenshot(window, folder: Path, out: Path, view: str, size: str, timeout_s:
         print(f"fgaesq-cull-gui: cannot write {out}", file=sys.stderr)
         return 1
     print(
-        f"{out}: {len(window.series_model.series())} series"
+        f"{out}: {len(controller.series())} series"
         + ("" if settled else " (the cull had not finished)")
     )
     return 0

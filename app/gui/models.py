@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import IntEnum
 
 from PySide6.QtCore import (
@@ -13,7 +14,8 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from app.gui.items import FrameItem, SeriesItem
+from app.gui.filters import Filters
+from app.gui.items import FrameItem, SeriesItem, plural
 from app.gui.thumbnails import ThumbnailManager
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -33,6 +35,26 @@ class Role(IntEnum):
     Path = Qt.ItemDataRole.UserRole + 9
     Id = Qt.ItemDataRole.UserRole + 10
     Error = Qt.ItemDataRole.UserRole + 11
+    Current = Qt.ItemDataRole.UserRole + 12  # the current series / frame
+    SeriesId = Qt.ItemDataRole.UserRole + 13
+    CurrentSeries = Qt.ItemDataRole.UserRole + 14  # a frame of the current series
+    SeriesStart = Qt.ItemDataRole.UserRole + 15  # the first frame of its series in the strip
+    Progress = Qt.ItemDataRole.UserRole + 16  # "3 of 6 decided"
+    Missing = Qt.ItemDataRole.UserRole + 17
+    Chosen = Qt.ItemDataRole.UserRole + 18  # chosen for compare
+    Cell = Qt.ItemDataRole.UserRole + 19  # everything a delegate paints but the thumbnail
+
+
+@dataclass(frozen=True)
+class Cell:
+    """What a delegate paints, in one look-up (painting asks for every visible cell)."""
+
+    item: FrameItem | SeriesItem
+    current: bool
+    current_series: bool = False
+    series_start: bool = False
+    chosen: bool = False
+    error: str = ""
 
 
 class _ThumbnailListModel(QAbstractListModel):
@@ -44,6 +66,8 @@ class _ThumbnailListModel(QAbstractListModel):
         self._thumbs = thumbnails
         self.thumbnail_size = size
         self._rows_by_path: dict[str, list[int]] = {}
+        self._row_by_key: dict[int, int] = {}
+        self.current = -1  # the key of the current row
         thumbnails.ready.connect(self._on_thumbnail)
         thumbnails.failed.connect(lambda path, _msg: self._on_thumbnail(path, self.thumbnail_size))
 
@@ -58,10 +82,18 @@ class _ThumbnailListModel(QAbstractListModel):
         raise NotImplementedError
 
     def row_of(self, key: int) -> int:
-        for row, item in enumerate(self._rows):
-            if self._key(item) == key:
-                return row
-        return -1
+        return self._row_by_key.get(key, -1)
+
+    def set_current(self, key: int) -> None:
+        """Mark the current row (the delegates draw it as the most visible thing)."""
+        if key == self.current:
+            return
+        rows = [self.row_of(self.current), self.row_of(key)]
+        self.current = key
+        for row in rows:
+            if row >= 0:
+                idx = self.index(row)
+                self.dataChanged.emit(idx, idx, [Role.Current, Role.Cell])
 
     def _reset(self, rows: list) -> None:
         self.beginResetModel()
@@ -71,8 +103,10 @@ class _ThumbnailListModel(QAbstractListModel):
 
     def _reindex(self) -> None:
         self._rows_by_path = {}
-        for row in range(len(self._rows)):
+        self._row_by_key = {}
+        for row, item in enumerate(self._rows):
             self._rows_by_path.setdefault(self._path_of(row), []).append(row)
+            self._row_by_key[self._key(item)] = row
 
     def roleNames(self) -> dict[int, bytes]:
         names = super().roleNames()
@@ -92,14 +126,28 @@ class _ThumbnailListModel(QAbstractListModel):
     def set_thumbnail_size(self, size: int) -> None:
         self.thumbnail_size = size
         if self.rowCount():
-            self.dataChanged.emit(self.index(0), self.index(self.rowCount() - 1))
+            self.dataChanged.emit(
+                self.index(0),
+                self.index(self.rowCount() - 1),
+                [Role.Thumbnail, Qt.ItemDataRole.DecorationRole],
+            )
+
+
+def decode_size(size: int) -> int:
+    """Thumbnails are decoded at a multiple of 128 px and drawn scaled, so stepping the
+    tile size does not decode the folder again at every step."""
+    return max(128, -(-size // 128) * 128)
 
 
 class SeriesListModel(_ThumbnailListModel):
     """Every series of the open folder, shown by its best frame."""
 
     def __init__(self, thumbnails: ThumbnailManager, size: int = 256, parent=None):
-        super().__init__(thumbnails, size, parent)
+        super().__init__(thumbnails, decode_size(size), parent)
+
+    def set_thumbnail_size(self, size: int) -> None:
+        if decode_size(size) != self.thumbnail_size:
+            super().set_thumbnail_size(decode_size(size))
 
     def _key(self, item: SeriesItem) -> int:
         return item.series_id
@@ -121,15 +169,12 @@ class SeriesListModel(_ThumbnailListModel):
     def series(self) -> list[SeriesItem]:
         return list(self._rows)
 
-    def replace_frame(self, frame: FrameItem) -> None:
-        """Swap in an updated frame (after a decision) and refresh its series row."""
-        for row, s in enumerate(self._rows):
-            for i, f in enumerate(s.frames):
-                if f.photo_id == frame.photo_id:
-                    s.frames[i] = frame
-                    idx = self.index(row)
-                    self.dataChanged.emit(idx, idx)
-                    return
+    def refresh(self, series_id: int) -> None:
+        """A frame of the series changed (the controller keeps the SeriesItem up to date)."""
+        row = self.row_of(series_id)
+        if row >= 0:
+            idx = self.index(row)
+            self.dataChanged.emit(idx, idx)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
@@ -137,10 +182,20 @@ class SeriesListModel(_ThumbnailListModel):
         s: SeriesItem = self._rows[index.row()]
         best = s.best
         if role == Qt.ItemDataRole.DisplayRole:
-            name = best.file_names[0] if best else ""
-            return f"{name} ({s.frame_count})"
+            return best.file_names[0] if best else ""
         if role == Qt.ItemDataRole.ToolTipRole:
-            return "\n".join(", ".join(f.file_names) for f in s.frames)
+            lines = [f"{plural(s.frame_count, 'frame')}, {s.progress_text()}"]
+            if s.frame_count > 1:
+                source = "set by you" if s.kind_source == "user" else "told by the cull"
+                lines.append(f"{s.kind_text} ({source})")
+            if s.frames_with_closed_eyes:
+                best = "closed" if best is not None and best.closed_eyes else "open"
+                lines.append(
+                    f"{plural(s.frames_with_closed_eyes, 'frame')} with closed eyes "
+                    f"(the best frame's eyes are {best})"
+                )
+            lines += [", ".join(f.file_names) for f in s.frames]
+            return "\n".join(lines)
         if role in (Role.Thumbnail, Qt.ItemDataRole.DecorationRole):
             return self._thumbnail(index.row()) if best else None
         if role == Role.Item:
@@ -159,15 +214,24 @@ class SeriesListModel(_ThumbnailListModel):
             return best.decision if best else None
         if role == Role.Path:
             return best.path if best else None
+        if role == Role.Cell:
+            return Cell(s, s.series_id == self.current)
+        if role == Role.Current:
+            return s.series_id == self.current
+        if role == Role.Progress:
+            return s.progress_text()
         return None
 
 
 class FrameStripModel(_ThumbnailListModel):
-    """The frames of one series, best first."""
+    """Every frame of the shoot, series after series, each series best first."""
 
     def __init__(self, thumbnails: ThumbnailManager, size: int = 160, parent=None):
         super().__init__(thumbnails, size, parent)
-        self.series_id = -1
+        self.current_series = -1
+        self._chosen: set[int] = set()
+        self._series: dict[int, SeriesItem] = {}
+        self._starts: set[int] = set()  # rows that begin a series
 
     def _key(self, item: FrameItem) -> int:
         return item.photo_id
@@ -175,12 +239,30 @@ class FrameStripModel(_ThumbnailListModel):
     def _path_of(self, row: int) -> str:
         return self._rows[row].path
 
-    def set_series(self, series: SeriesItem | None) -> None:
-        self.series_id = series.series_id if series else -1
-        self._reset(series.frames if series else [])
+    def set_series(self, series: list[SeriesItem]) -> None:
+        """Show these series; keeps row identity when the same frames come back."""
+        frames = [f for s in series for f in s.frames]
+        self._series = {s.series_id: s for s in series}
+        self._starts = set()
+        row = 0
+        for item in series:
+            self._starts.add(row)
+            row += item.frame_count
+        if frames and [f.photo_id for f in frames] == [f.photo_id for f in self._rows]:
+            self._rows = frames
+            self._reindex()
+            self.dataChanged.emit(self.index(0), self.index(len(frames) - 1))
+            return
+        self._reset(frames)
+
+    def series_of(self, frame: FrameItem) -> SeriesItem | None:
+        return self._series.get(frame.series_id)
 
     def frames(self) -> list[FrameItem]:
         return list(self._rows)
+
+    def frame_at(self, row: int) -> FrameItem:
+        return self._rows[row]
 
     def replace_frame(self, frame: FrameItem) -> None:
         row = self.row_of(frame.photo_id)
@@ -188,6 +270,29 @@ class FrameStripModel(_ThumbnailListModel):
             self._rows[row] = frame
             idx = self.index(row)
             self.dataChanged.emit(idx, idx)
+
+    def set_chosen(self, photo_ids: list[int]) -> None:
+        """Frames chosen for compare carry a mark."""
+        changed = self._chosen.symmetric_difference(photo_ids)
+        self._chosen = set(photo_ids)
+        for photo_id in changed:
+            row = self.row_of(photo_id)
+            if row >= 0:
+                idx = self.index(row)
+                self.dataChanged.emit(idx, idx, [Role.Chosen, Role.Cell])
+
+    def set_current_series(self, series_id: int) -> None:
+        """Frames of the current series stand out from the rest of the shoot."""
+        if series_id == self.current_series:
+            return
+        changed = [self._series.get(self.current_series), self._series.get(series_id)]
+        self.current_series = series_id
+        for series in changed:
+            for frame in series.frames if series else []:
+                row = self.row_of(frame.photo_id)
+                if row >= 0:  # one row at a time: a range repaints the whole view
+                    idx = self.index(row)
+                    self.dataChanged.emit(idx, idx, [Role.CurrentSeries, Role.Cell])
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
@@ -197,7 +302,8 @@ class FrameStripModel(_ThumbnailListModel):
             return f.file_names[0]
         if role == Qt.ItemDataRole.ToolTipRole:
             score = f"{f.score:.2f}" if f.score is not None else "not scored"
-            return f"{', '.join(f.file_names)}\nrank {f.rank}, score {score}"
+            eyes = f"\neyes closed on {plural(f.closed_eyes, 'face')}" if f.closed_eyes else ""
+            return f"{', '.join(f.file_names)}\nrank {f.rank}, score {score}{eyes}"
         if role in (Role.Thumbnail, Qt.ItemDataRole.DecorationRole):
             return self._thumbnail(index.row())
         if role == Role.Item:
@@ -214,57 +320,73 @@ class FrameStripModel(_ThumbnailListModel):
             return f.path
         if role == Role.Error:
             return f.error or self._thumbs.errors.get(f.path, "")
+        if role == Role.Cell:
+            return Cell(
+                f,
+                f.photo_id == self.current,
+                f.series_id == self.current_series,
+                index.row() in self._starts,
+                f.photo_id in self._chosen,
+                f.error or self._thumbs.errors.get(f.path, ""),
+            )
+        if role == Role.Current:
+            return f.photo_id == self.current
+        if role == Role.SeriesId:
+            return f.series_id
+        if role == Role.CurrentSeries:
+            return f.series_id == self.current_series
+        if role == Role.SeriesStart:
+            return index.row() in self._starts
+        if role == Role.Missing:
+            return f.missing
+        if role == Role.Chosen:
+            return f.photo_id in self._chosen
         return None
 
 
-class SeriesFilter(IntEnum):
-    All = 0
-    MultiFrame = 1
-    Unreviewed = 2
-    Picks = 3
-    Rejects = 4
-
-
-FILTER_LABELS = {
-    SeriesFilter.All: "All series",
-    SeriesFilter.MultiFrame: "Bursts (2+ frames)",
-    SeriesFilter.Unreviewed: "Unreviewed",
-    SeriesFilter.Picks: "With picks",
-    SeriesFilter.Rejects: "With rejects",
-}
-
-
-class SeriesFilterProxy(QSortFilterProxyModel):
-    """Filters the series list to multi-frame, unreviewed, picked or rejected series."""
+class _FilterProxy(QSortFilterProxyModel):
+    """Shows the rows the shared :class:`Filters` accept; re-filters only when told, so a
+    row just decided stays in place until the filter or the folder changes."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._mode = SeriesFilter.All
+        self.filters = Filters()
+        self.setDynamicSortFilter(False)
 
-    @property
-    def mode(self) -> SeriesFilter:
-        return self._mode
-
-    def set_mode(self, mode: SeriesFilter) -> None:
+    def set_filters(self, filters: Filters) -> None:
         if hasattr(self, "beginFilterChange"):  # Qt >= 6.9
             self.beginFilterChange()
-            self._mode = SeriesFilter(mode)
+            self.filters = filters
             self.endFilterChange()
         else:
-            self._mode = SeriesFilter(mode)
+            self.filters = filters
             self.invalidateRowsFilter()
 
+    def row_of(self, key: int) -> int:
+        """The proxy row of the source row with id ``key`` (-1 when filtered out)."""
+        source = self.sourceModel()
+        row = source.row_of(key)
+        if row < 0:
+            return -1
+        return self.mapFromSource(source.index(row, 0)).row()
+
+    def key_at(self, row: int) -> int:
+        return self.index(row, 0).data(Role.Id)
+
+
+class SeriesFilterProxy(_FilterProxy):
+    """The series the filters show (a frame filter keeps series with a matching frame)."""
+
     def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
-        s: SeriesItem = self.sourceModel().index(source_row, 0, source_parent).data(Role.Item)
-        if s is None:
-            return False
-        match self._mode:
-            case SeriesFilter.MultiFrame:
-                return s.frame_count > 1
-            case SeriesFilter.Unreviewed:
-                return not s.reviewed
-            case SeriesFilter.Picks:
-                return s.has_pick
-            case SeriesFilter.Rejects:
-                return s.has_reject
-        return True
+        s = self.sourceModel().index(source_row, 0, source_parent).data(Role.Item)
+        return s is not None and self.filters.shows_series(s)
+
+
+class FrameFilterProxy(_FilterProxy):
+    """The strip's frames: those of the series shown, narrowed by the frame filters."""
+
+    def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
+        source = self.sourceModel()
+        frame = source.frame_at(source_row)
+        series = source.series_of(frame)
+        return series is not None and self.filters.shows_frame(series, frame)

@@ -1,4 +1,8 @@
-"""Preferences dialog: every change is applied and saved the moment it is made."""
+"""Preferences dialog: every change is applied and saved the moment it is made.
+
+Each row is built from its setting: a cull option brings its label, choices and bounds
+from ``app.options``, so the dialog never lists a choice or a range of its own.
+"""
 
 from __future__ import annotations
 
@@ -14,13 +18,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui.settings import (
-    DEVICE_CHOICES,
-    SCORER_CHOICES,
-    SIDECAR_CHOICES,
-    XMP_SCHEME_CHOICES,
-    Settings,
+from app.gui.settings import BoolSetting, OptionSetting, Setting, Settings, TextSetting
+
+#: the rows of the dialog, in order
+ROWS = (
+    "scorer",
+    "weights",
+    "device",
+    "series_mode",
+    "time_gap_s",
+    "similarity",
+    "sidecar_style",
+    "xmp_scheme",
+    "xmp_on_decision",
+    "auto_advance",
+    "accept_rejects_others",
+    "rejects_folder",
 )
+PLACEHOLDERS = {"weights": "fgaesq", "rejects_folder": "_rejects"}
 
 
 class PreferencesDialog(QDialog):
@@ -32,57 +47,59 @@ class PreferencesDialog(QDialog):
         layout = QVBoxLayout(self)
         form = QFormLayout()
         layout.addLayout(form)
-        form.addRow("Model", self._choice("scorer", SCORER_CHOICES))
-        form.addRow("Weights (name or file)", self._text("weights", "fgaesq"))
-        form.addRow("Device", self._choice("device", DEVICE_CHOICES))
-        form.addRow("Burst gap (s)", self._number("time_gap_s", 0.1, 60.0, 0.1))
-        form.addRow("Burst similarity", self._number("similarity", 0.0, 1.0, 0.05))
-        form.addRow("Sidecar names", self._choice("sidecar_style", SIDECAR_CHOICES))
-        form.addRow("XMP marks", self._choice("xmp_scheme", XMP_SCHEME_CHOICES))
-        form.addRow("", self._check("xmp_on_decision", "Write XMP on every decision"))
-        form.addRow("", self._check("auto_advance", "Advance after a decision"))
-        form.addRow(
-            "",
-            self._check(
-                "accept_rejects_others", "Accepting the model's pick rejects the other frames"
-            ),
-        )
-        form.addRow("Rejects folder", self._text("rejects_folder", "_rejects"))
+        for name in ROWS:
+            setting = settings.get(name)
+            field = self._field(setting)
+            self.fields[name] = field
+            form.addRow("" if isinstance(setting, BoolSetting) else setting.label, field)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.accept)
         layout.addWidget(buttons)
 
-    def _choice(self, name: str, choices: tuple[tuple[str, str], ...]) -> QComboBox:
+    def _field(self, setting: Setting) -> QWidget:
+        if isinstance(setting, BoolSetting):
+            return self._check(setting)
+        if isinstance(setting, OptionSetting) and setting.choices is not None:
+            return self._choice(setting)
+        if isinstance(setting, OptionSetting) and isinstance(setting.default, float):
+            return self._number(setting)
+        if isinstance(setting, OptionSetting | TextSetting):
+            return self._text(setting)
+        raise TypeError(f"no field for {setting!r}")
+
+    def _apply(self, setting: Setting, value) -> None:
+        try:
+            setting.value = value
+        except ValueError as exc:  # shown next to the field; the old value stays
+            self.fields[setting.name].setToolTip(str(exc))
+
+    def _choice(self, setting: OptionSetting) -> QComboBox:
         box = QComboBox(self)
-        for value, label in choices:
-            box.addItem(label, value)
-        index = box.findData(getattr(self.settings, name))
-        box.setCurrentIndex(max(index, 0))
-        box.currentIndexChanged.connect(lambda _i: self.settings.set(name, box.currentData()))
-        self.fields[name] = box
+        for member in setting.choices:
+            box.addItem(member.label, member.value)
+        box.setCurrentIndex(max(box.findData(str(setting.value)), 0))
+        box.currentIndexChanged.connect(lambda _i: self._apply(setting, box.currentData()))
         return box
 
-    def _number(self, name: str, low: float, high: float, step: float) -> QDoubleSpinBox:
+    def _number(self, setting: OptionSetting) -> QDoubleSpinBox:
         spin = QDoubleSpinBox(self)
-        spin.setRange(low, high)
-        spin.setSingleStep(step)
+        spin.setRange(setting.low, setting.high)
+        spin.setSingleStep(0.05 if setting.high <= 1 else 0.1)
         spin.setDecimals(2)
-        spin.setValue(getattr(self.settings, name))
+        spin.setValue(setting.value)
         spin.setKeyboardTracking(False)  # apply once typing is done, not per digit
-        spin.valueChanged.connect(lambda value: self.settings.set(name, value))
-        self.fields[name] = spin
+        spin.valueChanged.connect(lambda value: self._apply(setting, value))
         return spin
 
-    def _check(self, name: str, text: str) -> QCheckBox:
-        box = QCheckBox(text, self)
-        box.setChecked(getattr(self.settings, name))
-        box.toggled.connect(lambda on: self.settings.set(name, on))
-        self.fields[name] = box
+    def _check(self, setting: BoolSetting) -> QCheckBox:
+        box = QCheckBox(setting.label, self)
+        box.setChecked(setting.value)
+        box.toggled.connect(lambda on: self._apply(setting, on))
+        setting.changed.connect(box.setChecked)  # e.g. auto-advance switched by its key
         return box
 
-    def _text(self, name: str, placeholder: str) -> QLineEdit:
-        edit = QLineEdit(getattr(self.settings, name), self)
-        edit.setPlaceholderText(placeholder)
-        edit.editingFinished.connect(lambda: self.settings.set(name, edit.text().strip()))
-        self.fields[name] = edit
+    def _text(self, setting: Setting) -> QLineEdit:
+        edit = QLineEdit(setting.value or "", self)
+        edit.setPlaceholderText(PLACEHOLDERS.get(setting.name, ""))
+        edit.editingFinished.connect(lambda: self._apply(setting, edit.text().strip()))
         return edit

@@ -1,19 +1,19 @@
-"""Where the application's own files (icons) are: the source tree or a PyInstaller bundle."""
+"""The application's own files (icons), shipped inside the ``app.gui`` package.
+
+They are package data: an editable checkout, a wheel install and a PyInstaller build all
+find them next to this module.
+"""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 ICON_NAME = "io.github.fgaesq.Cull"
 
 
-def resources_dir() -> Path:
-    bundle = getattr(sys, "_MEIPASS", None)  # set inside a PyInstaller build
-    if bundle:
-        return Path(bundle) / "resources"
-    return Path(__file__).resolve().parents[2] / "resources"
+def icons_dir() -> Path:
+    return Path(__file__).resolve().parent / "icons"
 
 
 def icon_path() -> Path:
-    return resources_dir() / "icons" / f"{ICON_NAME}.svg"
+    return icons_dir() / f"{ICON_NAME}.svg"

@@ -8,16 +8,27 @@ from PySide6.QtWidgets import QApplication
 BACKGROUND = QColor("#1e1e1e")
 PANEL = QColor("#262626")
 VIEW = QColor("#181818")
-CELL = QColor("#2c2c2c")
+CELL = QColor("#262626")
 CELL_SELECTED = QColor("#3d4a5c")
+CELL_SERIES = QColor("#353b44")  # a frame of the current series in the whole-shoot strip
 BORDER = QColor("#3a3a3a")
 TEXT = QColor("#d8d8d8")
 TEXT_DIM = QColor("#8c8c8c")
 ACCENT = QColor("#4a90d9")
+CURRENT = QColor("#6cc4ff")  # the current frame: the most visible thing in every view
+CHOSEN = QColor("#2ec4b6")  # chosen for compare
 BEST = QColor("#f0b429")
 PICK = QColor("#46a758")
 REJECT = QColor("#e5484d")
 STAR = QColor("#f0c040")
+TEXT_ON_REJECT = QColor("#ffffff")
+#: series kinds: the burst neutral, the kinds kept whole each in a colour of its own
+KIND_COLOURS = {
+    "burst": QColor("#a0a0a0"),
+    "bracket": QColor("#ff8a4c"),
+    "panorama": QColor("#a3e635"),
+    "focus_stack": QColor("#c084fc"),
+}
 
 STYLESHEET = f"""
 QMainWindow, QDialog {{ background: {BACKGROUND.name()}; }}
@@ -31,6 +42,9 @@ QStatusBar {{ background: {PANEL.name()}; color: {TEXT_DIM.name()}; }}
 QProgressBar {{ background: #333; border: 0; border-radius: 3px; color: {TEXT.name()};
                 text-align: center; max-height: 14px; }}
 QProgressBar::chunk {{ background: {ACCENT.name()}; border-radius: 3px; }}
+QTableView {{ background: {VIEW.name()}; border: 0; }}
+QHeaderView::section {{ background: {PANEL.name()}; color: {TEXT_DIM.name()}; border: 0;
+                        padding: 2px 6px; }}
 QSplitter::handle {{ background: {BORDER.name()}; }}
 QLabel#detailsTitle {{ color: {TEXT.name()}; font-weight: bold; font-size: 13px; }}
 QLabel[role="key"] {{ color: {TEXT_DIM.name()}; }}

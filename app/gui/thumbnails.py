@@ -19,6 +19,9 @@ from PIL import Image
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 from PySide6.QtGui import QImage, QPixmap
 
+from app.gui.histogram import Histogram, histogram_of
+from app.photos.decode import source_size
+
 #: decode(path, max_size) -> PIL image; max_size None means the largest preview available
 Decoder = Callable[[str, int | None], Image.Image]
 
@@ -93,15 +96,18 @@ class _DecodeJob(QRunnable):
 
     def run(self) -> None:
         try:
+            histogram = original = None
             image = self._cache.load(self.path, self.size) if self._cache else None
             if image is None:
                 pil = self._decoder(self.path, self.size or None)
                 if self.size:
                     pil.thumbnail((self.size, self.size), Image.Resampling.BILINEAR)
+                else:  # the loupe's preview: its histogram is computed here, off the GUI thread
+                    histogram, original = histogram_of(pil), source_size(pil)
                 image = pil_to_qimage(pil)
                 if self._cache:
                     self._cache.store(self.path, self.size, image)
-            self._done.emit(self.generation, self.path, self.size, image)
+            self._done.emit(self.generation, self.path, self.size, image, (histogram, original))
         except Exception as exc:  # any unreadable file is reported, never fatal
             self._failed.emit(self.generation, self.path, str(exc) or type(exc).__name__)
 
@@ -112,8 +118,9 @@ class ThumbnailManager(QObject):
     ready = Signal(str, int)  # path, size (FULL for the loupe preview)
     failed = Signal(str, str)  # path, message
     idle = Signal()  # nothing queued or running
+    cleared = Signal()  # the folder changed: everything decoded was forgotten
 
-    _job_done = Signal(int, str, int, QImage)
+    _job_done = Signal(int, str, int, QImage, object)
     _job_failed = Signal(int, str, str)
 
     def __init__(
@@ -132,7 +139,12 @@ class ThumbnailManager(QObject):
         self._generation = 0
         self._pending: set[tuple[str, int]] = set()
         self._pixmaps: dict[tuple[str, int], QPixmap] = {}
+        self._sizes: set[int] = set()  # thumbnail sizes in use
         self._full: OrderedDict[str, QPixmap] = OrderedDict()
+        self.histograms: dict[str, Histogram] = {}  # of the full previews held
+        #: the upright pixel size of the original of each full preview decoded (a RAW's
+        #: embedded preview can be smaller): face boxes are given in the original's pixels
+        self.source_sizes: dict[str, tuple[int, int]] = {}
         self._max_full = max_full_previews
         self.errors: dict[str, str] = {}
         self._job_done.connect(self._on_done)
@@ -156,6 +168,14 @@ class ThumbnailManager(QObject):
             self.request(path, size)
         return pix
 
+    def cached(self, path: str) -> QPixmap | None:
+        """The largest thumbnail of ``path`` at hand, decoding nothing."""
+        for size in sorted(self._sizes, reverse=True):
+            pix = self._pixmaps.get((path, size))
+            if pix is not None:
+                return pix
+        return None
+
     def request(self, path: str, size: int) -> None:
         key = (path, size)
         if key in self._pending or path in self.errors:
@@ -172,7 +192,10 @@ class ThumbnailManager(QObject):
         self._pending.clear()
         self._pixmaps.clear()
         self._full.clear()
+        self.histograms.clear()
+        self.source_sizes.clear()
         self.errors.clear()
+        self.cleared.emit()
 
     def shutdown(self) -> None:
         self.clear()
@@ -181,18 +204,32 @@ class ThumbnailManager(QObject):
     def busy(self) -> bool:
         return bool(self._pending)
 
-    @Slot(int, str, int, QImage)
-    def _on_done(self, generation: int, path: str, size: int, image: QImage) -> None:
+    @Slot(int, str, int, QImage, object)
+    def _on_done(
+        self,
+        generation: int,
+        path: str,
+        size: int,
+        image: QImage,
+        extras: tuple[Histogram | None, tuple[int, int] | None],
+    ) -> None:
         if generation != self._generation:
             return
         self._pending.discard((path, size))
         pix = QPixmap.fromImage(image)
+        histogram, original = extras
         if size == FULL:
             self._full[path] = pix
+            if histogram is not None:
+                self.histograms[path] = histogram
+            if original is not None:
+                self.source_sizes[path] = original
             while len(self._full) > self._max_full:
-                self._full.popitem(last=False)
+                dropped, _pix = self._full.popitem(last=False)
+                self.histograms.pop(dropped, None)
         else:
             self._pixmaps[(path, size)] = pix
+            self._sizes.add(size)
         self.ready.emit(path, size)
         if not self._pending:
             self.idle.emit()

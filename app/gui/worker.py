@@ -9,24 +9,12 @@ from typing import Any
 from PySide6.QtCore import QThread, Signal
 
 from app.gui.settings import Settings
+from app.options import CullOptions
 
 
-def cull_options(settings: Settings, **overrides: Any):
+def cull_options(settings: Settings, **overrides: Any) -> CullOptions:
     """The pipeline's CullOptions from the preferences (the CLI builds the same object)."""
-    from app.pipeline import CullOptions
-
-    values = {
-        "scorer": settings.scorer,
-        "weights": settings.weights or None,
-        "device": settings.device,
-        "time_gap_s": settings.time_gap_s,
-        "similarity": settings.similarity,
-        "sidecar_style": settings.sidecar_style,
-        "reject_others": settings.xmp_scheme == "reject_others",
-        "workers": settings.decode_workers or None,
-    }
-    values.update(overrides)
-    return CullOptions(**values)
+    return settings.cull_options(**overrides)
 
 
 class CullJob(QThread):
@@ -36,7 +24,7 @@ class CullJob(QThread):
     succeeded = Signal(object)  # the CullResult
     failed = Signal(str)
 
-    def __init__(self, folder: str, options: Any, parent=None) -> None:
+    def __init__(self, folder: str, options: CullOptions, parent=None) -> None:
         super().__init__(parent)
         self.folder = folder
         self.options = options

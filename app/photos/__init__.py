@@ -2,13 +2,12 @@
 
 from app.photos.decode import PhotoReadError, decode_image
 from app.photos.exif import PhotoMetadata, parse_exif_datetime, read_metadata
-from app.photos.scan import PhotoFile, ScanProblem, ScanResult, display_path, scan_folder
+from app.photos.scan import PhotoFile, ScanResult, display_path, scan_folder
 
 __all__ = [
     "PhotoFile",
     "PhotoMetadata",
     "PhotoReadError",
-    "ScanProblem",
     "ScanResult",
     "decode_image",
     "display_path",

@@ -20,8 +20,13 @@ from app.photos.formats import HEIF_EXTENSIONS, is_raw, suffix
 
 # Refuse sources above this many pixels (about 4x the largest current sensors).
 MAX_SOURCE_PIXELS = 400_000_000
+# ``Image.info`` key: (width, height) of the upright source, before any reduction.
+SOURCE_SIZE = "fgaesq_source_size"
 # Never hand out more than this many pixels, whatever the caller asks for.
 MAX_OUTPUT_PIXELS = 50_000_000
+# Pillow's own decompression-bomb guard starts at 89 MP, below real medium-format sensors
+# (102 MP, 151 MP): it guards at the same limit as this module instead.
+Image.MAX_IMAGE_PIXELS = MAX_SOURCE_PIXELS
 
 _heif_registered = False
 
@@ -70,7 +75,16 @@ def decode_image(path: Path | str, max_side: int | None = 1024) -> Image.Image:
         raise PhotoReadError("out of memory while decoding") from exc
     except Exception as exc:  # rawpy and pillow-heif raise their own classes
         raise PhotoReadError(_describe(exc)) from exc
-    return _fit(image, max_side)
+    source = image.info.get(SOURCE_SIZE, image.size)
+    image = fit(image, max_side)
+    image.info[SOURCE_SIZE] = source
+    return image
+
+
+def source_size(image: Image.Image) -> tuple[int, int]:
+    """The upright pixel size of the file ``image`` was decoded from (before any reduction),
+    so positions found in a preview can be given in the original's pixels."""
+    return tuple(image.info.get(SOURCE_SIZE, image.size))
 
 
 def _decode_raster(path: Path, max_side: int | None) -> Image.Image:
@@ -78,11 +92,14 @@ def _decode_raster(path: Path, max_side: int | None) -> Image.Image:
         _register_heif()
     with Image.open(path) as image:
         _check_source_size(image.size)
+        full = image.size
         if max_side and image.format == "JPEG":
             image.draft("RGB", _draft_box(image.size, max_side))
         image.load()
-        upright = ImageOps.exif_transpose(image)
-        return _to_rgb(upright)
+        turned = image.getexif().get(0x0112, 1) in (5, 6, 7, 8)
+        upright = _to_rgb(ImageOps.exif_transpose(image))
+        upright.info[SOURCE_SIZE] = (full[1], full[0]) if turned else full
+        return upright
 
 
 def _decode_raw(path: Path, max_side: int | None) -> Image.Image:
@@ -96,12 +113,15 @@ def _decode_raw(path: Path, max_side: int | None) -> Image.Image:
         raise PhotoReadError("cannot read this RAW file (truncated or damaged)") from exc
     with raw:
         flip = raw.sizes.flip
+        width, height = raw.sizes.width, raw.sizes.height
+        full = (height, width) if flip in (5, 6) else (width, height)
         preview = _embedded_preview(raw, max_side, flip)
-        if preview is not None:
-            return preview
-        # No usable preview: demosaic at half size (a quarter of the pixels, no interpolation).
-        rgb = raw.postprocess(half_size=True, use_camera_wb=True, output_bps=8)
-        return Image.fromarray(rgb)
+        if preview is None:
+            # No usable preview: demosaic at half size (a quarter of the pixels, no interpolation).
+            rgb = raw.postprocess(half_size=True, use_camera_wb=True, output_bps=8)
+            preview = Image.fromarray(rgb)
+        preview.info[SOURCE_SIZE] = full
+        return preview
 
 
 def _embedded_preview(raw, max_side: int | None, flip: int) -> Image.Image | None:
@@ -168,7 +188,8 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def _fit(image: Image.Image, max_side: int | None) -> Image.Image:
+def fit(image: Image.Image, max_side: int | None) -> Image.Image:
+    """``image`` reduced so its longer side is at most ``max_side`` (and within the pixel cap)."""
     width, height = image.size
     scale = 1.0
     if max_side and max(width, height) > max_side:

@@ -1,12 +1,15 @@
 """Capture metadata: when, with which camera, and with what exposure a photo was taken.
 
 EXIF wall-clock time plus sub-seconds orders burst frames; make, model and serial keep two
-shooters' bursts apart; exposure settings feed the details panel.  Broken EXIF never stops a
-photo from being culled: it falls back to the file's modification time and says why.
+shooters' bursts apart; exposure settings feed the details panel and tell an exposure
+bracket (exposure bias or time stepping, the maker note's auto-bracketing flag) and a focus
+stack (subject distance stepping) from a burst.  Broken EXIF never stops a photo from being
+culled: it falls back to the file's modification time and says why.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -26,6 +29,15 @@ _TAG_OFFSET = 0x9010  # OffsetTime, of DateTime; used when OffsetTimeOriginal is
 _TAG_BODY_SERIAL = 0xA431
 _TAG_EXPOSURE, _TAG_FNUMBER, _TAG_ISO, _TAG_FOCAL = 0x829A, 0x829D, 0x8827, 0x920A
 _TAG_LENS_MODEL = 0xA434
+_TAG_EXPOSURE_BIAS, _TAG_SUBJECT_DISTANCE = 0x9204, 0x9206
+# Maker notes that say a frame belongs to an automatic exposure bracket, as exifread names them:
+# (tag, values that mean "bracketing").  Only read for these makes; other makes rely on the
+# standard exposure bias and time.
+_BRACKET_NOTES = {
+    "canon": (("MakerNote BracketMode", ("AEB",)),),
+    "nikon": (("MakerNote BracketingMode", ("exposure bracketing",)),),
+    "sony": (("MakerNote ReleaseMode", ("Exposure Bracketing",)),),
+}
 
 _DATETIME_RE = re.compile(r"^\s*(\d{4}):(\d{2}):(\d{2})[ T](\d{2}):(\d{2}):(\d{2})")
 _OFFSET_RE = re.compile(r"^\s*([+-])(\d{2}):(\d{2})\s*$")
@@ -45,6 +57,10 @@ class PhotoMetadata:
     iso: int | None = None
     focal_length: float | None = None
     lens: str | None = None
+    exposure_seconds: float | None = None  # ExposureTime as a number
+    exposure_bias: float | None = None  # ExposureBiasValue in EV (0.0 is a value, not "none")
+    subject_distance: float | None = None  # SubjectDistance in metres, where the camera records it
+    auto_bracket: bool | None = None  # the maker note says: part of an automatic exposure bracket
     warning: str | None = None
 
     @property
@@ -81,6 +97,8 @@ def read_metadata(path: Path | str, fallback_mtime: float | None = None) -> Phot
     raw_time = fields.pop("datetime", None)
     subsec = fields.pop("subsec", None)
     offset = fields.pop("offset", None)
+    if fields.get("make"):
+        fields["auto_bracket"] = read_auto_bracket(path, fields["make"])
     if raw_time:
         captured = parse_exif_datetime(raw_time, subsec, offset)
         if captured is None and warning is None:
@@ -151,6 +169,8 @@ def _read_exifread(path: Path) -> dict[str, Any]:
         _TAG_ISO: "EXIF ISOSpeedRatings",
         _TAG_FOCAL: "EXIF FocalLength",
         _TAG_LENS_MODEL: "EXIF LensModel",
+        _TAG_EXPOSURE_BIAS: "EXIF ExposureBiasValue",
+        _TAG_SUBJECT_DISTANCE: "EXIF SubjectDistance",
     }
     with open(path, "rb") as handle:
         tags = exifread.process_file(handle, details=False)
@@ -187,7 +207,36 @@ def _fields(get, date_fallback: Any = None) -> dict[str, Any]:
         "iso": _integer(get(_TAG_ISO)),
         "focal_length": _rounded(_number(get(_TAG_FOCAL)), 1),
         "lens": _text(get(_TAG_LENS_MODEL)),
+        "exposure_seconds": exposure,
+        "exposure_bias": _signed(get(_TAG_EXPOSURE_BIAS), limit=20.0),
+        "subject_distance": _distance(get(_TAG_SUBJECT_DISTANCE)),
     }
+
+
+def read_auto_bracket(path: Path | str, make: str | None) -> bool | None:
+    """Whether the maker note marks this frame as part of an automatic exposure bracket.
+
+    None when the make's notes are not known here or cannot be read: maker notes are
+    proprietary, often damaged by editors, and only a hint, never a reason to fail a photo.
+    """
+    notes = _BRACKET_NOTES.get((make or "").strip().split(" ")[0].lower())
+    if notes is None:
+        return None
+    try:
+        import exifread
+
+        with open(path, "rb") as handle:
+            tags = exifread.process_file(handle, details=True, extract_thumbnail=False)
+    except Exception:
+        return None
+    found = None
+    for name, values in notes:
+        entry = tags.get(name)
+        if entry is None:
+            continue
+        text = str(entry.printable).strip().lower()
+        found = bool(found) or any(value.lower() in text for value in values)
+    return found
 
 
 def _text(value: Any) -> str | None:
@@ -199,14 +248,34 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
-def _number(value: Any) -> float | None:
+def _float(value: Any) -> float | None:
+    """The first value of an EXIF entry as a finite float, or None."""
     if isinstance(value, tuple | list):
         value = value[0] if value else None
     try:
         number = float(value)
     except (TypeError, ValueError, ZeroDivisionError):
         return None
-    return number if number == number and number > 0 else None
+    return number if math.isfinite(number) else None
+
+
+def _number(value: Any) -> float | None:
+    number = _float(value)
+    return number if number is not None and number > 0 else None
+
+
+def _signed(value: Any, limit: float) -> float | None:
+    """A signed number within +-``limit`` (exposure bias may be negative or zero)."""
+    number = _float(value)
+    return round(number, 3) if number is not None and abs(number) <= limit else None
+
+
+def _distance(value: Any) -> float | None:
+    """SubjectDistance in metres; 0 means unknown and 0xFFFFFFFF (or huge) means infinity."""
+    number = _number(value)
+    if number is None:
+        return None
+    return math.inf if number >= 4e9 else round(number, 3)
 
 
 def _integer(value: Any) -> int | None:

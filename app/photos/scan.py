@@ -10,10 +10,20 @@ import errno
 import os
 import stat
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.photos.formats import RAW_EXTENSIONS, is_photo, is_quiet, is_raw, suffix
+from app.errors import Problem
+from app.photos.formats import (
+    PHOTO_EXTENSIONS,
+    QUIET_EXTENSIONS,
+    RAW_EXTENSIONS,
+    suffix,
+)
+
+# The move journal's name (app.moves.journal): a folder holding one received moved rejects.
+MOVE_JOURNAL_NAME = ".fgaesq-moves.jsonl"
 
 # When a RAW has several same-stem siblings, the one higher in this list decodes for it.
 _PREVIEW_PREFERENCE = (
@@ -54,16 +64,11 @@ class PhotoFile:
         return (self.path, *self.companions)
 
 
-@dataclass(frozen=True)
-class ScanProblem:
-    rel: str
-    error: str
-
-
 @dataclass
 class ScanResult:
     photos: list[PhotoFile] = field(default_factory=list)
-    problems: list[ScanProblem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    sidecars: set[Path] = field(default_factory=set)  # regular .xmp files seen on the way
 
 
 def display_path(rel: str) -> str:
@@ -80,107 +85,143 @@ def relative_name(path: Path, root: Path) -> str:
     return display_path(path.relative_to(root).as_posix())
 
 
-def scan_folder(root: Path | str, recursive: bool = True) -> ScanResult:
+def scan_folder(
+    root: Path | str, recursive: bool = True, skip: Iterable[Path | str] = ()
+) -> ScanResult:
     """List the photos under ``root``.
 
     Symbolic links are followed, but each directory and each file is visited once (by device
-    and inode), so loops and links to already-seen photos are harmless.  Problems (unreadable
-    folders, broken links, unsupported formats) are collected, never raised.
+    and inode), so loops and links to already-seen photos are harmless.  Subfolders that
+    rejects were moved into (they hold a move journal) and the folders in ``skip`` are passed
+    over.  Only regular files are photos: a FIFO or device named like a photo is reported,
+    never opened.  Problems (unreadable folders, broken links, unsupported formats) are
+    collected, never raised.
     """
     root = Path(os.path.abspath(root))
+    skipped = {_identity(Path(os.path.abspath(folder))) for folder in skip} - {None}
     result = ScanResult()
-    found: list[tuple[Path, os.stat_result]] = []
+    # Strings, not Path objects, on the way: a rerun of a large card lists every file, and
+    # pathlib's parsing would cost more than the listing itself.
+    found: list[tuple[str, str, str, os.stat_result]] = []  # (full path, relative, ext, stat)
     seen_dirs: set[tuple[int, int]] = set()
     seen_files: set[tuple[int, int]] = set()
 
-    def problem(path: Path, message: str) -> None:
-        result.problems.append(ScanProblem(relative_name(path, root), message))
+    def problem(rel: str, message: str) -> None:
+        result.problems.append(Problem(display_path(rel or "."), message))
 
-    def walk(directory: Path) -> None:
+    def walk(directory: str, prefix: str) -> None:
         try:
-            dir_stat = directory.stat()
+            dir_stat = os.stat(directory)
         except OSError as exc:
-            problem(directory, _describe_os_error(exc, "folder"))
+            problem(prefix.rstrip("/"), _describe_os_error(exc, "folder"))
             return
         key = (dir_stat.st_dev, dir_stat.st_ino)
         if key in seen_dirs:
-            problem(directory, "symbolic link loop: folder already scanned, skipped")
+            problem(prefix.rstrip("/"), "symbolic link loop: folder already scanned, skipped")
             return
         seen_dirs.add(key)
         try:
             with os.scandir(directory) as entries:
-                names = sorted(entries, key=lambda entry: entry.name)
+                listed = sorted((entry.name, entry.path) for entry in entries)
         except OSError as exc:
-            problem(directory, _describe_os_error(exc, "folder"))
+            problem(prefix.rstrip("/"), _describe_os_error(exc, "folder"))
             return
-        for entry in names:
-            path = Path(entry.path)
+        for name, full in listed:
+            rel = prefix + name
             try:
-                st = os.stat(entry.path)  # follows links
+                st = os.stat(full)  # follows links
             except OSError as exc:
-                if not entry.name.startswith("."):
-                    problem(path, _describe_os_error(exc, "file"))
+                if not name.startswith("."):
+                    problem(rel, _describe_os_error(exc, "file"))
                 continue
             if stat.S_ISDIR(st.st_mode):
-                if recursive and not entry.name.startswith("."):
-                    walk(path)
+                if recursive and not name.startswith(".") and not _passed_over(full, st):
+                    walk(full, rel + "/")
                 continue
-            if not stat.S_ISREG(st.st_mode) or is_quiet(path):
+            ext = os.path.splitext(name)[1].lower()
+            if name.startswith(".") or ext in QUIET_EXTENSIONS:
+                if ext == ".xmp" and stat.S_ISREG(st.st_mode):
+                    result.sidecars.add(Path(full))
                 continue
-            if not is_photo(path):
-                problem(path, f"unsupported format ({suffix(path) or 'no extension'})")
+            if not stat.S_ISREG(st.st_mode):
+                if ext in PHOTO_EXTENSIONS:
+                    problem(rel, f"{_special_kind(st.st_mode)}, not a photo file: not opened")
+                continue
+            if ext not in PHOTO_EXTENSIONS:
+                problem(rel, f"unsupported format ({ext or 'no extension'})")
                 continue
             file_key = (st.st_dev, st.st_ino)
             if file_key in seen_files:
                 continue
             seen_files.add(file_key)
-            found.append((path, st))
+            found.append((full, rel, ext, st))
 
-    walk(root)
-    result.photos = _pair_raw_with_previews(found, root)
+    def _passed_over(folder: str, st: os.stat_result) -> bool:
+        if (st.st_dev, st.st_ino) in skipped:
+            return True
+        try:
+            return stat.S_ISREG(os.stat(os.path.join(folder, MOVE_JOURNAL_NAME)).st_mode)
+        except OSError:
+            return False
+
+    walk(str(root), "")
+    result.photos = _pair_raw_with_previews(found)
     result.photos.sort(key=lambda photo: photo.rel)
     return result
 
 
-def _pair_raw_with_previews(
-    found: list[tuple[Path, os.stat_result]], root: Path
-) -> list[PhotoFile]:
+def _pair_raw_with_previews(found: list[tuple[str, str, str, os.stat_result]]) -> list[PhotoFile]:
     """Merge a RAW and its same-stem JPEG (or HEIF/TIFF) in the same folder into one photo."""
-    by_stem: dict[tuple[Path, str], list[tuple[Path, os.stat_result]]] = defaultdict(list)
-    for path, st in found:
-        by_stem[(path.parent, path.stem.lower())].append((path, st))
+    by_stem: dict[str, list[tuple[str, str, str, os.stat_result]]] = defaultdict(list)
+    for item in found:
+        by_stem[item[1][: len(item[1]) - len(item[2])].lower()].append(item)
     photos: list[PhotoFile] = []
     for group in by_stem.values():
-        raws = [item for item in group if is_raw(item[0])]
-        others = [item for item in group if not is_raw(item[0])]
+        raws = [item for item in group if item[2] in RAW_EXTENSIONS]
+        others = [item for item in group if item[2] not in RAW_EXTENSIONS]
         if len(raws) == 1 and others:
-            others.sort(key=lambda item: _preference_rank(item[0]))
+            others.sort(key=lambda item: _preference_rank(item[2]))
             companion, *rest = others
-            path, st = raws[0]
-            photos.append(_photo(path, st, root, (companion[0],)))
-            photos.extend(_photo(p, s, root) for p, s in rest)
+            photos.append(_photo(raws[0], (Path(companion[0]),)))
+            photos.extend(_photo(item) for item in rest)
         else:
-            photos.extend(_photo(p, s, root) for p, s in group)
+            photos.extend(_photo(item) for item in group)
     return photos
 
 
-def _preference_rank(path: Path) -> int:
-    ext = suffix(path)
+def _preference_rank(ext: str) -> int:
     return (
         _PREVIEW_PREFERENCE.index(ext) if ext in _PREVIEW_PREFERENCE else len(_PREVIEW_PREFERENCE)
     )
 
 
 def _photo(
-    path: Path, st: os.stat_result, root: Path, companions: tuple[Path, ...] = ()
+    item: tuple[str, str, str, os.stat_result], companions: tuple[Path, ...] = ()
 ) -> PhotoFile:
+    full, rel, _ext, st = item
     return PhotoFile(
-        path=path,
-        rel=relative_name(path, root),
+        path=Path(full),
+        rel=display_path(rel),
         size=st.st_size,
         mtime_ns=st.st_mtime_ns,
         companions=companions,
     )
+
+
+def _identity(folder: Path) -> tuple[int, int] | None:
+    try:
+        st = folder.stat()
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def _special_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device or special file"
 
 
 def _describe_os_error(exc: OSError, what: str) -> str:
@@ -196,7 +237,6 @@ def _describe_os_error(exc: OSError, what: str) -> str:
 __all__ = [
     "RAW_EXTENSIONS",
     "PhotoFile",
-    "ScanProblem",
     "ScanResult",
     "display_path",
     "scan_folder",

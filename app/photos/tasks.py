@@ -8,20 +8,37 @@ only fails that photo.
 from __future__ import annotations
 
 import signal
+import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from PIL import Image
 
-from app.photos.decode import PhotoReadError, decode_image
+from app.photos import lifeline
+from app.photos.decode import PhotoReadError, decode_image, fit, source_size
 from app.photos.exif import PhotoMetadata, read_metadata
+from app.series_kinds import focus_map
 
 THUMB_SIZE = 64
+# (x, y, w, h, eyes, confidence, sharpness) of one face, boxes in the original's pixels
+FoundFace = tuple[float, float, float, float, str, float, float]
+# Faces too small to judge in the scorer's decode are judged again at this size.
+FACE_REFINE_SIZE = 2048
 # JPEG DCT scaling of a 12-24 MP frame to 1/8 still leaves >= 256 px: plenty for a 64 px thumbnail.
 THUMB_DECODE_SIZE = 256
+
+
+class ReadTask(NamedTuple):
+    """One photo to read for grouping; with ``scoring``, the scorer's work is done on the
+    same decode (the photo is decoded once for the whole run)."""
+
+    index: int
+    path: Path
+    mtime: float
+    scoring: ScoringTask | None = None
 
 
 @dataclass(frozen=True)
@@ -32,20 +49,42 @@ class ReadResult:
     metadata: PhotoMetadata | None = None
     thumbnail: bytes | None = None  # THUMB_SIZE x THUMB_SIZE 8-bit grayscale, row by row
     error: str | None = None
+    focus: bytes | None = None  # series_kinds.focus_map of the frame, float32 row by row
+    scored: DecodeResult | None = None  # the scorer's work, when the task asked for it
 
 
 @dataclass(frozen=True)
 class DecodeResult:
-    """A decoded image, or what the scorer's ``prepare`` made of it, or the error."""
+    """A decoded image (or what the scorer's ``prepare`` made of it) and its faces, or the error.
+
+    ``faces`` is None when faces were not looked for (or cannot be here); else one
+    ``(x, y, w, h, eyes, confidence, sharpness)`` per face, in the original's pixels (plain
+    values: workers do not import the catalog).
+    """
 
     index: int
     value: Any = None
     error: str | None = None
+    faces: tuple[FoundFace, ...] | None = None
 
 
-def ignore_interrupts() -> None:
-    """Pool initializer: Ctrl-C is handled once, by the parent, which then stops the pool."""
+@dataclass(frozen=True)
+class ScoringTask:
+    """One photo to decode at the scorer's size; ``prepare`` runs on it in the worker."""
+
+    index: int
+    path: Path
+    max_side: int
+    prepare: Callable[[Image.Image], Any] | None = None
+    faces: bool = False
+
+
+def start_worker(parent_pid: int) -> None:
+    """Pool initializer: Ctrl-C is handled once, by the parent; the worker dies with the run."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    lifeline.die_with_parent()
+    lifeline.watch(parent_pid)
 
 
 def make_thumbnail(image: Image.Image) -> np.ndarray:
@@ -54,30 +93,76 @@ def make_thumbnail(image: Image.Image) -> np.ndarray:
     return np.asarray(small, dtype=np.uint8)
 
 
-def read_for_grouping(task: tuple[int, Path, float]) -> ReadResult:
-    """Metadata and grouping thumbnail of one photo; ``task`` is (index, file, mtime)."""
-    index, path, mtime = task
-    try:
-        image = decode_image(path, THUMB_DECODE_SIZE)
-    except PhotoReadError as exc:
-        return ReadResult(index, error=str(exc))
-    metadata = read_metadata(path, fallback_mtime=mtime)
-    return ReadResult(index, metadata, make_thumbnail(image).tobytes())
+def read_for_grouping(task: ReadTask | tuple) -> ReadResult:
+    """Metadata and grouping thumbnail of one photo, and the scorer's work when asked for.
+
+    The thumbnail and focus map always come from a ``THUMB_DECODE_SIZE`` image, so they are
+    the same whether the photo was decoded for grouping alone or once for everything.
+    """
+    index, path, mtime, scoring = ReadTask(*task)
+    max_side = THUMB_DECODE_SIZE if scoring is None else max(THUMB_DECODE_SIZE, scoring.max_side)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")  # Pillow warns about damaged EXIF: say it per photo
+        try:
+            image = decode_image(path, max_side)
+        except PhotoReadError as exc:
+            return ReadResult(index, error=str(exc))
+        metadata = read_metadata(path, fallback_mtime=mtime)
+    said = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+    if said:
+        text = "; ".join(dict.fromkeys(said))
+        warning = (
+            f"{metadata.warning}; {text}" if metadata.warning else f"damaged metadata ({text})"
+        )
+        metadata = replace(metadata, warning=warning)
+    small = image if scoring is None else fit(image, THUMB_DECODE_SIZE)
+    focus = focus_map(small).astype("<f4").tobytes()
+    scored = None
+    if scoring is not None:
+        faces = find_faces(image, path) if scoring.faces else None
+        value = scoring.prepare(image) if scoring.prepare is not None else image
+        scored = DecodeResult(index, value, faces=faces)
+    return ReadResult(index, metadata, make_thumbnail(small).tobytes(), focus=focus, scored=scored)
 
 
-def decode_for_scoring(
-    task: tuple[int, Path, int, Callable[[Image.Image], Any] | None],
-) -> DecodeResult:
-    """One photo decoded at the scorer's size; ``task`` is (index, file, longest side, prepare).
+def decode_for_scoring(task: ScoringTask) -> DecodeResult:
+    """One photo decoded at the scorer's size, its faces found on the same pixels.
 
     With ``prepare``, its result comes back instead of the image (far smaller to send).
     """
-    index, path, max_side, prepare = task
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # damaged EXIF: reported when read
+        try:
+            image = decode_image(task.path, task.max_side)
+        except PhotoReadError as exc:
+            return DecodeResult(task.index, error=str(exc))
+    faces = find_faces(image, task.path) if task.faces else None
+    value = task.prepare(image) if task.prepare is not None else image
+    return DecodeResult(task.index, value, faces=faces)
+
+
+def find_faces(image: Image.Image, path: Path) -> tuple[FoundFace, ...] | None:
+    """The faces of a decoded photo, boxes in the original's pixels; None if faces cannot be
+    analysed here.  Small faces are judged again in a larger decode of the same file."""
+    from app.faces import FacesUnavailable, analyze_faces
+
+    def larger() -> Image.Image:
+        return decode_image(path, FACE_REFINE_SIZE)
+
     try:
-        image = decode_image(path, max_side)
-    except PhotoReadError as exc:
-        return DecodeResult(index, error=str(exc))
-    return DecodeResult(index, prepare(image) if prepare is not None else image)
+        found = analyze_faces(image, source=larger)
+    except FacesUnavailable:
+        return None
+    factor = max(source_size(image)) / max(image.size)
+    return tuple(
+        (
+            *(round(v * factor, 1) for v in face.box),
+            str(face.eyes),
+            round(float(face.confidence), 3),
+            round(float(face.sharpness), 3),
+        )
+        for face in found
+    )
 
 
 def content_hash(task: tuple[int, Path]) -> tuple[int, str | None]:

@@ -18,7 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
-from app.photos.tasks import ignore_interrupts
+from app.photos.tasks import start_worker
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -28,14 +28,21 @@ _CRASH_MESSAGE = "the decoder crashed on this file (damaged or hostile data)"
 
 
 def default_workers() -> int:
-    return max(1, min(os.cpu_count() or 1, 8))
+    """One decoding process per core the process may use: decoding is the cull's limit, and
+    a 16-core machine feeding a GPU needs all of them."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on macOS or Windows
+        cores = os.cpu_count() or 1
+    return max(1, cores)
 
 
 class WorkerPool:
     """Runs ``fn(task)`` for many tasks; one pool is reused for every stage of a run."""
 
     def __init__(self, workers: int | None = None) -> None:
-        self.workers = workers or default_workers()
+        # never more processes than cores: more only add start-up time and memory
+        self.workers = max(1, min(workers or default_workers(), default_workers()))
         self._executor: ProcessPoolExecutor | None = None
         self._healthy: bool | None = None
 
@@ -45,8 +52,14 @@ class WorkerPool:
             context = multiprocessing.get_context(
                 "forkserver" if "forkserver" in methods else "spawn"
             )
+            if "forkserver" in methods:
+                # the fork server itself must not outlive a run killed with SIGKILL
+                context.set_forkserver_preload(["app.photos.fork_server_preload"])
             self._executor = ProcessPoolExecutor(
-                self.workers, mp_context=context, initializer=ignore_interrupts
+                self.workers,
+                mp_context=context,
+                initializer=start_worker,
+                initargs=(os.getpid(),),
             )
         return self._executor
 

@@ -11,6 +11,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.options import SeriesMode
 from app.scoring.base import Scorer, ScorerUnavailable
 from app.scoring.technical import TechnicalScorer
 
@@ -29,7 +30,7 @@ def create_scorer(
     model: str = "auto",
     weights: str | Path | None = None,
     device: str = "auto",
-    series_mode: str = "reference",
+    series_mode: str = SeriesMode.PAIRWISE,
 ) -> ScorerChoice:
     """Build the scorer named by ``model``.
 

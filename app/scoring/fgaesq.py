@@ -6,9 +6,9 @@ from pathlib import Path
 
 from PIL import Image
 
+from app.options import SeriesMode
 from app.scoring.base import ScorerUnavailable
 
-SERIES_MODES = ("reference", "pairwise")
 # DiffToken keeps 511 patch tokens: a 768x576 frame is 24x18 coarse 32 px regions plus the fine
 # ones, which fits the budget without dropping tokens.  Larger inputs would only be thrown away.
 DEFAULT_INPUT_SIZE = 768
@@ -23,12 +23,12 @@ class FGAesQScorer:
         self,
         weights: str | Path = "fgaesq",
         device: str = "auto",
-        series_mode: str = "reference",
+        series_mode: str = SeriesMode.PAIRWISE,
         batch_size: int = 16,
     ) -> None:
-        if series_mode not in SERIES_MODES:
+        if series_mode not in set(SeriesMode):
             raise ValueError(
-                f"series mode must be one of {', '.join(SERIES_MODES)}, not {series_mode!r}"
+                f"series mode must be one of {', '.join(SeriesMode)}, not {series_mode!r}"
             )
         try:
             import fgaesq_core

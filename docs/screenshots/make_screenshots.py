@@ -1,10 +1,12 @@
-"""Render the screenshots of docs/gui.md from the sample bursts.
+"""Render the screenshots of docs/gui.md and the README from the sample bursts.
 
-    QT_QPA_PLATFORM=offscreen python docs/screenshots/make_screenshots.py
+    xvfb-run -s "-screen 0 1920x1200x24" python docs/screenshots/make_screenshots.py
+    QT_QPA_PLATFORM=offscreen python docs/screenshots/make_screenshots.py   # no X server
 
 Culls resources/samples/bursts into a throwaway catalog, marks a few photos the way a
-photographer would (so the marks show), then runs ``fgaesq-cull-gui --screenshot`` once
-per view.
+photographer would (so your marks and the model's suggestions both show), then runs
+``fgaesq-cull-gui --screenshot`` once per view: the loupe with the photo information and
+the histogram, compare with the histograms.
 """
 
 from __future__ import annotations
@@ -48,7 +50,9 @@ def main() -> int:
                     catalog.set_decision(
                         photo.id, flag=flag, rating=stars, label=label, source=DecisionSource.USER
                     )
-        for view in ("series", "loupe", "compare"):
+        settings = Settings()
+        for view, info in (("series", False), ("loupe", True), ("compare", False)):
+            settings.set("info_overlay", info)
             code = gui_main(
                 [
                     "--screenshot",

@@ -5,31 +5,24 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QVBoxLayout, QWidget
 
+from app.gui.controller import CullController
+from app.gui.facts import FIELDS, frame_facts
 from app.gui.items import FrameItem, SeriesItem
-
-FIELDS = (
-    "Files",
-    "Captured",
-    "Camera",
-    "Lens",
-    "Exposure",
-    "Size",
-    "Score",
-    "Rank",
-    "Model",
-    "Decision",
-    "Series",
-)
+from app.text import printable
 
 
 class DetailsPanel(QFrame):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    """What is known about the current frame; EXIF details fill in once they were read."""
+
+    def __init__(self, controller: CullController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.controller = controller
         self.setObjectName("details")
         self.setMinimumWidth(240)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
         self.title = QLabel("No photo", self)
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
         self.title.setObjectName("detailsTitle")
         self.title.setWordWrap(True)
         layout.addWidget(self.title)
@@ -41,12 +34,27 @@ class DetailsPanel(QFrame):
             key = QLabel(name, self)
             key.setProperty("role", "key")
             value = QLabel("–", self)
+            value.setTextFormat(Qt.TextFormat.PlainText)  # file names are never markup
             value.setWordWrap(True)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             form.addRow(key, value)
             self.values[name] = value
         layout.addLayout(form)
         layout.addStretch(1)
+        controller.bus.selection_changed.connect(lambda *_: self._follow())
+        controller.bus.frame_updated.connect(self._on_frame_updated)
+        controller.bus.series_changed.connect(self._on_series_changed)
+
+    def _follow(self) -> None:
+        self.show_frame(self.controller.current_frame(), self.controller.current_series())
+
+    def _on_frame_updated(self, frame: FrameItem) -> None:
+        if frame.photo_id == self.controller.photo_id:
+            self._follow()
+
+    def _on_series_changed(self, series_id: int) -> None:
+        if series_id == self.controller.series_id:
+            self._follow()
 
     def show_frame(self, frame: FrameItem | None, series: SeriesItem | None = None) -> None:
         if frame is None:
@@ -54,32 +62,6 @@ class DetailsPanel(QFrame):
             for label in self.values.values():
                 label.setText("–")
             return
-        self.title.setText(frame.file_names[0])
-        d = frame.decision
-        flag = {"pick": "Pick", "reject": "Reject"}.get(d.flag, "Unflagged")
-        decision = ", ".join(
-            p for p in (flag, f"{d.rating}★" if d.rating > 0 else "", d.label or "") if p
-        )
-        values = {
-            "Files": "\n".join(frame.file_names),
-            "Captured": frame.captured.strftime("%Y-%m-%d %H:%M:%S.%f")[:-4]
-            if frame.captured
-            else "–",
-            "Camera": frame.camera or "–",
-            "Lens": frame.lens or "–",
-            "Exposure": frame.exposure or "–",
-            "Size": f"{frame.width} × {frame.height}" if frame.width else "–",
-            "Score": f"{frame.score:.2f}" if frame.score is not None else "not scored",
-            "Rank": (f"{frame.rank} of {series.frame_count}" if series else str(frame.rank))
-            if frame.rank
-            else "–",
-            "Model": frame.model or "–",
-            "Decision": decision,
-            "Series": (
-                f"{series.frame_count} frames, spread {series.score_spread:.2f}" if series else "–"
-            ),
-        }
-        if frame.error:
-            values["Files"] += f"\n⚠ {frame.error}"
-        for name, text in values.items():
+        self.title.setText(printable(frame.file_names[0]))
+        for name, text in frame_facts(frame, series).items():
             self.values[name].setText(text)

@@ -6,21 +6,42 @@ zooming or panning one pane moves all of them together.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPixmap,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from app.catalog import Flag
 from app.gui import theme
-from app.gui.delegates import draw_flag, draw_stars
-from app.gui.items import LABEL_COLOURS, FrameItem
+from app.gui.delegates import CURRENT_BORDER, draw_flag, draw_stars
+from app.gui.face_strip import EYE_WORDS
+from app.gui.facts import FIELDS, frame_facts
+from app.gui.histogram import Histogram, draw_histogram
+from app.gui.items import LABEL_COLOURS, FrameItem, SeriesItem
+from app.gui.settings import Settings
 from app.gui.thumbnails import FULL, ThumbnailManager
+from app.text import printable
 
 FIT = 0.0
+FACE_COLOURS = {"closed": theme.REJECT, "open": theme.PICK}
 
 
 class ViewState(QObject):
-    """Zoom (FIT, or image pixels per screen pixel) and centre in image fractions (0-1)."""
+    """Zoom (FIT, or image pixels per screen pixel) and centre in image fractions (0-1).
+
+    ``last_point`` is where the photographer last zoomed in (image fractions): Z with the
+    mouse off the image zooms there again, so the same spot is checked frame after frame.
+    """
 
     changed = Signal()
 
@@ -28,6 +49,7 @@ class ViewState(QObject):
         super().__init__(parent)
         self.zoom = FIT
         self.center = QPointF(0.5, 0.5)
+        self.last_point: QPointF | None = None
 
     def set(self, zoom: float, center: QPointF) -> None:
         self.zoom = zoom
@@ -39,28 +61,57 @@ class ViewState(QObject):
 
 
 class ImagePane(QWidget):
-    """Paints one frame; press and drag to pan, double-click to toggle 100 %."""
+    """Paints one frame; press and drag to pan, double-click to toggle 100 %.
+
+    With ``settings`` it follows the info-overlay and histogram switches.
+    """
 
     clicked = Signal(int)  # photo id
 
     def __init__(
-        self, thumbnails: ThumbnailManager, state: ViewState, parent: QWidget | None = None
+        self,
+        thumbnails: ThumbnailManager,
+        state: ViewState,
+        parent: QWidget | None = None,
+        settings: Settings | None = None,
     ):
         super().__init__(parent)
         self._thumbs = thumbnails
         self.state = state
         self.frame: FrameItem | None = None
+        self.series: SeriesItem | None = None
         self.current = False
         self.thumbnail_size = 256
+        self.show_info = settings.info_overlay.value if settings else False
+        self.show_histogram = settings.histogram.value if settings else False
+        self.show_faces = settings.face_boxes.value if settings else False
         self._drag_from: QPointF | None = None
+        self._histogram_cache: tuple[Histogram, int, QPixmap] | None = None
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(QSize(120, 90))
         self.setMouseTracking(True)
         state.changed.connect(self.update)
         thumbnails.ready.connect(self._on_ready)
+        if settings is not None:
+            settings.info_overlay.changed.connect(self._set_info)
+            settings.histogram.changed.connect(self._set_histogram)
+            settings.face_boxes.changed.connect(self._set_faces)
 
-    def set_frame(self, frame: FrameItem | None) -> None:
+    def _set_info(self, on: bool) -> None:
+        self.show_info = on
+        self.update()
+
+    def _set_histogram(self, on: bool) -> None:
+        self.show_histogram = on
+        self.update()
+
+    def _set_faces(self, on: bool) -> None:
+        self.show_faces = on
+        self.update()
+
+    def set_frame(self, frame: FrameItem | None, series: SeriesItem | None = None) -> None:
         self.frame = frame
+        self.series = series
         if frame is not None:
             self._thumbs.pixmap(frame.path, FULL)  # start the full decode now
         self.update()
@@ -77,12 +128,20 @@ class ImagePane(QWidget):
         if self.frame is None:
             return None
         full = self._thumbs.pixmap(self.frame.path, FULL)
-        return full or self._thumbs.pixmap(self.frame.path, self.thumbnail_size)
+        if full is not None:
+            return full
+        # while the preview decodes: the strip's thumbnail, else a thumbnail of its own
+        return self._thumbs.cached(self.frame.path) or self._thumbs.pixmap(
+            self.frame.path, self.thumbnail_size
+        )
 
     def native_size(self) -> QSize:
-        """The photo's size in pixels (from the catalog, else from the decoded preview)."""
+        """The upright original's size in pixels: from its header, else from its decode (a
+        RAW's), else the size of the preview at hand."""
         if self.frame is not None and self.frame.width and self.frame.height:
             return QSize(self.frame.width, self.frame.height)
+        if self.frame is not None and self.frame.path in self._thumbs.source_sizes:
+            return QSize(*self._thumbs.source_sizes[self.frame.path])
         full = self._thumbs.pixmap(self.frame.path, FULL) if self.frame else None
         if full is not None:
             return full.size()
@@ -104,15 +163,22 @@ class ImagePane(QWidget):
         c = self.state.center
         return QRectF(self.width() / 2 - c.x() * w, self.height() / 2 - c.y() * h, w, h)
 
+    def over_image(self, at: QPointF) -> bool:
+        return self.image_rect().intersected(QRectF(self.rect())).contains(at)
+
     def toggle_zoom(self, at: QPointF | None = None) -> None:
-        """Fit <-> 100 %, keeping the photo point under ``at`` (default: the centre) in place."""
+        """Fit <-> 100 %: at ``at``, keeping the photo point under it in place; without a
+        point, at the last point zoomed into (else the centre)."""
         if self.state.zoom != FIT:
             self.state.reset()
             return
-        at = at if at is not None else QPointF(self.width() / 2, self.height() / 2)
+        if at is None:
+            self.state.set(1.0, self.state.last_point or QPointF(0.5, 0.5))
+            return
         rect = self.image_rect()
         fx = (at.x() - rect.left()) / rect.width() if rect.width() else 0.5
         fy = (at.y() - rect.top()) / rect.height() if rect.height() else 0.5
+        self.state.last_point = QPointF(min(max(fx, 0.0), 1.0), min(max(fy, 0.0), 1.0))
         native = self.native_size()
         # at 100 % the point (fx, fy) must stay under the cursor: solve for the centre
         cx = fx + (self.width() / 2 - at.x()) / native.width()
@@ -167,55 +233,162 @@ class ImagePane(QWidget):
         pix = self._pixmap()
         rect = self.image_rect()
         if pix is not None:
+            # never dimmed, rejected or not: exposure is judged on the photo as it is
             painter.drawPixmap(rect, pix, QRectF(pix.rect()))
         else:
             error = self._thumbs.errors.get(frame.path) or frame.error
+            if frame.missing:
+                error = "missing on disk (deleted or moved)"
             painter.setPen(theme.REJECT if error else theme.TEXT_DIM)
             painter.drawText(
                 self.rect(),
                 Qt.AlignmentFlag.AlignCenter,
-                f"Cannot show {frame.file_names[0]}\n{error}" if error else "Loading…",
+                f"Cannot show {printable(frame.file_names[0])}\n{error}" if error else "Loading…",
             )
-        if frame.decision.flag == Flag.REJECT:
-            painter.fillRect(rect.intersected(QRectF(self.rect())), QColor(0, 0, 0, 110))
-        self._paint_info(painter, frame)
+        if self.show_faces and pix is not None:
+            self._paint_faces(painter, frame, rect)
+        histogram = self._thumbs.histograms.get(frame.path)
+        if self.show_histogram and histogram is not None and self.width() >= 240:
+            picture = self._histogram_picture(histogram)
+            painter.drawPixmap(int(self.width() - picture.width() - 8), 8, picture)
+        if self.show_info:
+            self._paint_facts(painter, frame)
+        self._paint_caption(painter, frame)
         if self.current:
-            painter.setPen(QPen(theme.ACCENT, 3))
-            painter.drawRect(QRectF(self.rect()).adjusted(1.5, 1.5, -1.5, -1.5))
+            painter.setPen(QPen(theme.CURRENT, CURRENT_BORDER))
+            half = CURRENT_BORDER / 2
+            painter.drawRect(QRectF(self.rect()).adjusted(half, half, -half, -half))
 
-    def _paint_info(self, painter: QPainter, frame: FrameItem) -> None:
-        """A translucent bar: name, rank, score, zoom, stars, label and flag."""
-        bar = QRectF(0, self.height() - 30, self.width(), 30)
-        painter.fillRect(bar, QColor(0, 0, 0, 160))
+    def face_rects(self, frame: FrameItem, image: QRectF) -> list[QRectF]:
+        """Where the frame's faces (boxes in the original's pixels) lie on screen."""
+        native = self.native_size()
+        sx, sy = image.width() / native.width(), image.height() / native.height()
+        return [
+            QRectF(image.left() + x * sx, image.top() + y * sy, w * sx, h * sy)
+            for x, y, w, h in (face.box for face in frame.faces or ())
+        ]
+
+    def _paint_faces(self, painter: QPainter, frame: FrameItem, image: QRectF) -> None:
+        """Each face boxed: red with closed eyes, green open, grey when not judged."""
+        font = QFont(self.font())
+        font.setBold(True)
+        painter.setFont(font)
+        metrics = painter.fontMetrics()
+        for face, box in zip(frame.faces or (), self.face_rects(frame, image), strict=True):
+            colour = FACE_COLOURS.get(face.eyes, theme.TEXT_DIM)
+            painter.setPen(QPen(colour, 2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(box)
+            text = EYE_WORDS.get(face.eyes, face.eyes)
+            tag = QRectF(box.left(), box.top() - metrics.height() - 4, 0, metrics.height() + 4)
+            tag.setWidth(metrics.horizontalAdvance(text) + 10)
+            if tag.top() < 0:  # a face at the top edge: the tag goes inside the box
+                tag.moveTop(box.top())
+            painter.fillRect(tag, colour)
+            painter.setPen(QColor("#141414") if face.eyes != "closed" else QColor("#ffffff"))
+            painter.drawText(tag, Qt.AlignmentFlag.AlignCenter, text)
+
+    def _histogram_picture(self, histogram: Histogram) -> QPixmap:
+        """The histogram drawn once per photo and pane width, not on every repaint."""
+        width = int(min(220.0, self.width() * 0.35))
+        cache = self._histogram_cache
+        if cache is None or cache[0] is not histogram or cache[1] != width:
+            picture = QPixmap(width, int(width * 0.45))
+            picture.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(picture)
+            try:
+                draw_histogram(painter, QRectF(picture.rect()), histogram)
+            finally:
+                painter.end()
+            self._histogram_cache = (histogram, width, picture)
+        return self._histogram_cache[2]
+
+    def _paint_facts(self, painter: QPainter, frame: FrameItem) -> None:
+        """The info overlay: EXIF, score, rank, model and decision over the photo."""
+        facts = frame_facts(frame, self.series)
+        lines = [(name, facts[name].replace("\n", ", ")) for name in FIELDS if facts[name] != "–"]
+        metrics = painter.fontMetrics()
+        line = metrics.height() + 2
+        width = min(self.width() - 16, 380)
+        box = QRectF(8, 8, width, line * len(lines) + 10)
+        painter.fillRect(box, QColor(0, 0, 0, 175))
+        for i, (name, text) in enumerate(lines):
+            y = box.top() + 5 + i * line
+            painter.setPen(theme.TEXT_DIM)
+            painter.drawText(QRectF(box.left() + 8, y, 72, line), Qt.AlignmentFlag.AlignLeft, name)
+            painter.setPen(theme.TEXT)
+            painter.drawText(
+                QRectF(box.left() + 84, y, width - 92, line),
+                Qt.AlignmentFlag.AlignLeft,
+                metrics.elidedText(text, Qt.TextElideMode.ElideRight, int(width - 92)),
+            )
+
+    def _paint_caption(self, painter: QPainter, frame: FrameItem) -> None:
+        """A translucent bar: flag, name, BEST, score, stars, zoom."""
         font = QFont(self.font())
         font.setPointSizeF(max(8.0, font.pointSizeF()))
         painter.setFont(font)
-        x = 10.0
+        zoom = "Fit" if self.state.zoom == FIT else f"{self.state.zoom * 100:.0f}%"
+        layout = caption_layout(painter.fontMetrics(), self.width(), self.height(), frame, zoom)
+        bar = layout.bar
+        painter.fillRect(bar, QColor(20, 60, 90, 210) if self.current else QColor(0, 0, 0, 160))
         if frame.decision.label:
             painter.fillRect(
                 QRectF(0, bar.top(), 5, bar.height()),
                 QColor(LABEL_COLOURS.get(frame.decision.label, "#888")),
             )
-        draw_flag(
-            painter, QRectF(x, bar.top() + 6, 18, 18), frame.decision.flag, frame.decision.is_user
-        )
-        if frame.decision.flag != Flag.NONE:
-            x += 26
-        painter.setPen(theme.BEST if frame.is_best else theme.TEXT)
-        rank = "BEST" if frame.is_best else (f"#{frame.rank}" if frame.rank else "")
-        score = "" if frame.score is None else f"{frame.score:.2f}"
-        text = "   ".join(t for t in (frame.file_names[0], rank, score) if t)
-        painter.drawText(
-            QRectF(x, bar.top(), bar.width() - x - 180, bar.height()),
-            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-            text,
-        )
-        if frame.decision.rating > 0:
-            draw_stars(painter, bar.right() - 170, bar.center().y(), frame.decision.rating, 6)
-        zoom = "Fit" if self.state.zoom == FIT else f"{self.state.zoom * 100:.0f}%"
+        draw_flag(painter, layout.flag, frame.decision.flag, frame.decision.is_user)
+        middle = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
         painter.setPen(theme.TEXT_DIM)
-        painter.drawText(
-            bar.adjusted(0, 0, -10, 0),
-            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
-            zoom,
+        painter.drawText(layout.zoom, middle, zoom)
+        if frame.decision.rating > 0:
+            draw_stars(
+                painter, layout.stars.left(), layout.stars.center().y(), frame.decision.rating, 6
+            )
+        painter.setPen(theme.CURRENT if self.current else theme.TEXT)
+        painter.drawText(layout.name, middle, layout.name_text)
+        painter.setPen(theme.BEST if frame.is_best else theme.TEXT)
+        painter.drawText(layout.tail, middle, layout.tail_text)
+
+
+@dataclass(frozen=True)
+class CaptionLayout:
+    """Where each part of a pane's caption goes; the name gives way first."""
+
+    bar: QRectF
+    flag: QRectF
+    name: QRectF
+    name_text: str
+    tail: QRectF
+    tail_text: str
+    stars: QRectF
+    zoom: QRectF
+
+
+def caption_layout(
+    metrics: QFontMetrics, width: float, height: float, frame: FrameItem, zoom: str
+) -> CaptionLayout:
+    """Lay out the caption of a pane ``width`` wide: the file name is shortened (…) to
+    what is left, so a narrow compare pane keeps the flag, BEST, score, stars and zoom."""
+    bar = QRectF(0, height - 30, width, 30)
+    flag = QRectF(10, bar.top() + 6, 18, 18)
+    x = flag.right() + 8 if frame.decision.flag != Flag.NONE else 10.0
+    zoom_width = metrics.horizontalAdvance(zoom) + 2
+    zoom_box = QRectF(bar.right() - 10 - zoom_width, bar.top(), zoom_width, bar.height())
+    right = zoom_box.left() - 10
+    stars = QRectF(right, bar.top(), 0, bar.height())
+    if frame.decision.rating > 0:
+        stars = QRectF(
+            right - frame.decision.rating * 14, bar.top(), frame.decision.rating * 14, bar.height()
         )
+        right = stars.left() - 6
+    parts = ("BEST" if frame.is_best else "", "" if frame.score is None else f"{frame.score:.2f}")
+    tail_text = "   ".join(t for t in parts if t)
+    tail_width = metrics.horizontalAdvance(tail_text) + 2 if tail_text else 0
+    name_width = max(0.0, right - x - tail_width - (12 if tail_text else 0))
+    name_text = metrics.elidedText(
+        printable(frame.file_names[0]), Qt.TextElideMode.ElideMiddle, int(name_width)
+    )
+    name = QRectF(x, bar.top(), metrics.horizontalAdvance(name_text) + 2, bar.height())
+    tail = QRectF(name.right() + 10, bar.top(), tail_width, bar.height())
+    return CaptionLayout(bar, flag, name, name_text, tail, tail_text, stars, zoom_box)

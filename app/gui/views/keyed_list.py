@@ -1,4 +1,4 @@
-"""A list view whose rows carry ids (Role.Id): select by id, step through, report the current id."""
+"""A list view over a filter proxy whose rows carry ids: follows the controller's selection."""
 
 from __future__ import annotations
 
@@ -9,40 +9,47 @@ from app.gui.models import Role
 
 
 class KeyedListView(QListView):
-    current_changed = Signal(int)  # the current row's id, -1 for none
+    """``activated_id`` carries the id of a row the photographer made current (never -1).
+
+    Rows made current by ``select_id`` (the controller's selection shown) do not emit it.
+    The model is a filter proxy of ``app.gui.models`` (``row_of`` finds a row by id).
+    """
+
+    activated_id = Signal(int)
+
+    #: where a row made current is scrolled to
+    scroll_hint = QListView.ScrollHint.EnsureVisible
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._following = False
 
     def setModel(self, model) -> None:
         super().setModel(model)
         self.selectionModel().currentChanged.connect(self._on_current)
 
-    def current_id(self) -> int:
-        idx = self.currentIndex()
-        return idx.data(Role.Id) if idx.isValid() else -1
-
     def index_of(self, key: int) -> QModelIndex:
-        model = self.model()
-        for row in range(model.rowCount()):
-            idx = model.index(row, 0)
-            if idx.data(Role.Id) == key:
-                return idx
-        return QModelIndex()
+        row = self.model().row_of(key)
+        return self.model().index(row, 0) if row >= 0 else QModelIndex()
 
     def select_id(self, key: int) -> bool:
-        return self._select(self.index_of(key))
-
-    def move(self, step: int) -> bool:
-        """Make the row ``step`` rows away current; False past either end."""
-        row = self.currentIndex().row() + step if self.currentIndex().isValid() else 0
-        if not 0 <= row < self.model().rowCount():
-            return False
-        return self._select(self.model().index(row, 0))
-
-    def _select(self, idx: QModelIndex) -> bool:
-        if not idx.isValid():
-            return False
-        self.selectionModel().setCurrentIndex(idx, QItemSelectionModel.SelectionFlag.ClearAndSelect)
-        self.scrollTo(idx)
-        return True
+        """Show ``key`` as the current row (without reporting it back)."""
+        idx = self.index_of(key)
+        self._following = True
+        try:
+            if not idx.isValid():
+                self.selectionModel().clearCurrentIndex()
+                return False
+            if idx != self.currentIndex():
+                self.selectionModel().setCurrentIndex(
+                    idx, QItemSelectionModel.SelectionFlag.ClearAndSelect
+                )
+            if not self.viewport().rect().contains(self.visualRect(idx)):
+                self.scrollTo(idx, self.scroll_hint)  # only when it left the view
+            return True
+        finally:
+            self._following = False
 
     def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        self.current_changed.emit(current.data(Role.Id) if current.isValid() else -1)
+        if not self._following and current.isValid():
+            self.activated_id.emit(current.data(Role.Id))

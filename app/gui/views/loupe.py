@@ -5,28 +5,47 @@ from __future__ import annotations
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from app.gui.commands import View
+from app.gui.controller import CullController
 from app.gui.items import FrameItem
-from app.gui.thumbnails import ThumbnailManager
 from app.gui.views.image_pane import ImagePane, ViewState
 
 
 class LoupeView(QWidget):
-    def __init__(self, thumbnails: ThumbnailManager, parent: QWidget | None = None) -> None:
+    """Shows the controller's current frame while the loupe is the view."""
+
+    def __init__(self, controller: CullController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.controller = controller
         self.state = ViewState(self)
-        self.pane = ImagePane(thumbnails, self.state, self)
+        self.pane = ImagePane(controller.thumbnails, self.state, self, controller.settings)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.pane)
+        bus = controller.bus
+        bus.selection_changed.connect(lambda *_: self._follow())
+        bus.view_changed.connect(lambda _view: self._follow())
+        bus.frame_updated.connect(self._on_frame_updated)
+        bus.series_changed.connect(lambda _series: self.pane.update())  # its kind, overlaid
+
+    def _follow(self) -> None:
+        if self.controller.view is View.LOUPE:
+            self.show_frame(self.controller.current_frame())
+
+    def _on_frame_updated(self, frame: FrameItem) -> None:
+        if self.pane.frame is not None and self.pane.frame.photo_id == frame.photo_id:
+            self.show_frame(frame)
 
     def show_frame(self, frame: FrameItem | None) -> None:
         """Zoom and centre carry over between frames, so the same spot is checked on each."""
-        self.pane.set_frame(frame)
+        series = self.controller.series_item(frame.series_id) if frame is not None else None
+        self.pane.set_frame(frame, series)
 
     def toggle_zoom(self, global_cursor: QPointF | None = None) -> None:
+        """At the mouse pointer when it is over the photo, else at the last zoom point."""
         at = None
         if global_cursor is not None:
-            local = self.pane.mapFromGlobal(global_cursor.toPoint())
-            if self.pane.rect().contains(local):
-                at = QPointF(local)
+            local = QPointF(self.pane.mapFromGlobal(global_cursor.toPoint()))
+            if self.pane.over_image(local):
+                at = local
         self.pane.toggle_zoom(at)

@@ -14,11 +14,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.gui.bus import SignalBus
+
 
 class MessageBar(QFrame):
-    """Shows the newest problem and how many there are; 'Details' lists them all."""
+    """Shows the newest problem and how many there are; 'Details' lists them all.
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    Problems come from the bus; opening another folder clears them.
+    """
+
+    def __init__(self, bus: SignalBus, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("messageBar")
         self.problems: list[tuple[str, str]] = []
@@ -34,6 +39,8 @@ class MessageBar(QFrame):
         close.clicked.connect(self.dismiss)
         layout.addWidget(close)
         self.hide()
+        bus.error.connect(self.add)
+        bus.folder_opened.connect(lambda _folder: self.dismiss())
 
     def add(self, where: str, message: str) -> None:
         if (where, message) in self.problems:

@@ -1,0 +1,212 @@
+"""Faces of one photo: where they are, whether the eyes are open, how sharp the eyes are.
+
+``FaceAnalyzer.analyze(preview, source)`` runs on the preview the pipeline decodes (about
+1024 px).  Faces whose eyes are too small there are looked at again in ``source()``, a
+higher-resolution decode of the same photo that is only asked for when needed and at most
+once per photo.  Everything returned is a plain frozen dataclass, cheap to pickle from a
+worker process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from PIL import Image
+
+from app.faces.detect import Detection, FaceDetector
+from app.faces.eyes import (
+    EyeState,
+    EyeThresholds,
+    classify,
+    eye_region_brightness,
+    eye_width,
+)
+from app.faces.landmarks import LandmarkModels, face_roi
+from app.faces.pose import HeadPose, head_pose
+from app.faces.runtime import FULL_RANGE_DETECTOR, SHORT_RANGE_DETECTOR
+from app.faces.sharpness import detail_map, eye_band, frame_detail, relative_sharpness
+
+ImageLike = np.ndarray | Image.Image
+SourceCallback = Callable[[], ImageLike | None]
+
+DETECTORS = {"short": SHORT_RANGE_DETECTOR, "full": FULL_RANGE_DETECTOR}
+
+
+@dataclass(frozen=True)
+class FaceOptions:
+    """How faces are looked for and judged.
+
+    ``detector``: "short" (MediaPipe's short-range model, faces larger than about a tenth of
+    the frame's longer side) or "full" (its full-range model, smaller faces, slower).
+    ``tile_grid``: n > 1 also searches n x n overlapping tiles (group photos).
+    ``refine_below``: eyes narrower than this many preview pixels are measured again in the
+    higher-resolution source, when one is given.
+    """
+
+    detector: str = "full"
+    tile_grid: int = 1
+    refine_below: float = 10.0
+    max_faces: int = 20
+    thresholds: EyeThresholds = field(default_factory=EyeThresholds)
+
+
+@dataclass(frozen=True)
+class Face:
+    """One face.  ``box`` is (x, y, w, h) in the pixels of the image that was analysed;
+    ``scaled(f)`` gives it in an image ``f`` times as large (e.g. the original)."""
+
+    box: tuple[float, float, float, float]
+    detection_score: float
+    eyes: EyeState
+    confidence: float
+    sharpness: float  # eye detail over the frame's; about 1 or more: the eyes are in focus
+    openness: float | None = None
+    reason: str = ""
+    pose: HeadPose | None = None
+    eye_width: float = 0.0  # px between the corners of the wider eye, in the analysed image
+
+    def scaled(self, factor: float) -> Face:
+        x, y, w, h = self.box
+        return replace(
+            self,
+            box=(x * factor, y * factor, w * factor, h * factor),
+            eye_width=self.eye_width * factor,
+        )
+
+    def to_json(self) -> dict:
+        """The documented per-face JSON record."""
+        return {
+            "box": [round(v) for v in self.box],
+            "eyes": self.eyes,
+            "confidence": round(self.confidence, 3),
+            "sharpness": round(self.sharpness, 3),
+        }
+
+
+class FaceAnalyzer:
+    """Holds the three models; not thread-safe (use one per thread or process).
+
+    Raises:
+        FacesUnavailable: on construction, when the runtime or a model is missing.
+    """
+
+    def __init__(self, options: FaceOptions = FaceOptions()) -> None:
+        if options.detector not in DETECTORS:
+            raise ValueError(f"unknown face detector {options.detector!r}: short or full")
+        self.options = options
+        self.detector = FaceDetector(DETECTORS[options.detector])
+        self.landmarks = LandmarkModels()
+
+    def analyze(self, image: ImageLike, source: SourceCallback | None = None) -> list[Face]:
+        """Every face in ``image`` (RGB), largest first.
+
+        Args:
+            image: the preview, an (H, W, 3) uint8 array or a PIL image.
+            source: returns the same photo at a higher resolution (same orientation and
+                framing), or None; called at most once, only for faces too small here.
+                If it raises, the faces are judged on the preview alone.
+        """
+        preview = _as_pil(image)
+        detections = self.detector.detect(preview, self.options.tile_grid)
+        detections = sorted(detections, key=lambda d: d.box[2] * d.box[3], reverse=True)
+        detections = detections[: self.options.max_faces]
+        if not detections:
+            return []
+        gray = np.asarray(preview.convert("L"), dtype=np.float32) / 255.0
+        energy = detail_map(gray)
+        frame = frame_detail(energy, [d.box for d in detections])
+        sharper = _LazySource(source, preview.size)
+        faces = []
+        for detection in detections:
+            landmarks = self.landmarks.face(preview, face_roi(detection))
+            looked_at, looked_gray = landmarks, gray
+            widest = max(eye_width(eye) for eye in landmarks.eyes)
+            if widest < self.options.refine_below and sharper.available():
+                big, factor = sharper.get()
+                if big is not None and factor > 1.2:
+                    looked_at = self.landmarks.face(big, face_roi(_scaled(detection, factor)))
+                    looked_gray = sharper.gray()
+            pose = head_pose(looked_at.mesh)
+            verdict = classify(
+                looked_at,
+                pose,
+                eye_region_brightness(looked_gray, looked_at),
+                self.options.thresholds,
+            )
+            eye_points = np.concatenate([eye.lids for eye in landmarks.eyes])
+            faces.append(
+                Face(
+                    box=_clipped(detection.box, preview.size),
+                    detection_score=detection.score,
+                    eyes=verdict.state,
+                    confidence=verdict.confidence,
+                    sharpness=relative_sharpness(energy, eye_band(eye_points), frame),
+                    openness=verdict.openness,
+                    reason=verdict.reason,
+                    pose=pose,
+                    eye_width=widest,
+                )
+            )
+        return faces
+
+
+def _as_pil(image: ImageLike) -> Image.Image:
+    if isinstance(image, Image.Image):
+        return image.convert("RGB") if image.mode != "RGB" else image
+    array = np.asarray(image)
+    if array.ndim != 3 or array.shape[2] != 3:
+        raise ValueError(f"expected an (H, W, 3) RGB array, got shape {array.shape}")
+    return Image.fromarray(array.astype(np.uint8, copy=False), "RGB")
+
+
+def _clipped(box: tuple[float, ...], size: tuple[int, int]) -> tuple[float, float, float, float]:
+    """The part of a box inside the image (a face cut by the frame's edge keeps its visible part)."""
+    x, y, w, h = box
+    left, top = max(0.0, x), max(0.0, y)
+    right, bottom = min(float(size[0]), x + w), min(float(size[1]), y + h)
+    return left, top, max(0.0, right - left), max(0.0, bottom - top)
+
+
+def _scaled(detection: Detection, factor: float) -> Detection:
+    x, y, w, h = detection.box
+    return Detection(
+        (x * factor, y * factor, w * factor, h * factor),
+        detection.score,
+        detection.keypoints * factor,
+    )
+
+
+class _LazySource:
+    """The higher-resolution image, decoded on first need, with its scale to the preview."""
+
+    def __init__(self, callback: SourceCallback | None, preview_size: tuple[int, int]) -> None:
+        self._callback = callback
+        self._preview_size = preview_size
+        self._image: Image.Image | None = None
+        self._gray: np.ndarray | None = None
+        self._tried = False
+
+    def available(self) -> bool:
+        return self._callback is not None and not (self._tried and self._image is None)
+
+    def get(self) -> tuple[Image.Image | None, float]:
+        if not self._tried:
+            self._tried = True
+            try:
+                result = self._callback() if self._callback else None
+                self._image = None if result is None else _as_pil(result)
+            except Exception:  # an unreadable original: the preview's verdict stands
+                self._image = None
+        if self._image is None:
+            return None, 1.0
+        return self._image, self._image.width / self._preview_size[0]
+
+    def gray(self) -> np.ndarray:
+        if self._gray is None and self._image is not None:
+            self._gray = np.asarray(self._image.convert("L"), dtype=np.float32) / 255.0
+        return self._gray
+
+
+__all__ = ["Face", "FaceAnalyzer", "FaceOptions", "ImageLike", "SourceCallback"]

@@ -1,0 +1,97 @@
+"""Which frame of a series is the pick, once the eyes are known.  Pure functions, no models.
+
+The rule: a frame where anyone's eyes are closed is never the automatic pick while another
+frame of the series has no closed eyes.  In a group photo the worst face counts: one blink
+marks the whole frame.  When every frame has a blink, the frame with the fewest closed eyes
+is picked.  Within each of these groups the scores decide, so a series without faces, or
+without blinks, is picked exactly as before.  "unknown" is not a blink: a face turned away
+or too small to judge does not mark its frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+PickReason = Literal["score", "eyes_open", "fewest_closed_eyes"]
+
+PICK_REASONS: dict[str, str] = {
+    "score": "highest score",
+    "eyes_open": "the highest-scoring frame has closed eyes; picked the best frame with none",
+    "fewest_closed_eyes": "closed eyes in every frame; picked the best frame with the fewest",
+}
+
+
+class HasEyes(Protocol):
+    eyes: str  # "open" | "closed" | "unknown"
+
+
+@dataclass(frozen=True)
+class PickDecision:
+    """The outcome for one series.
+
+    ``order``: frame indices, the pick first, then the others by score (ties by index).
+    ``reason``: a ``PickReason``; ``by_score``: the frame the scores alone would pick.
+    ``closed_eyes``: per frame, how many faces have their eyes closed.
+    """
+
+    order: tuple[int, ...]
+    reason: PickReason
+    by_score: int
+    closed_eyes: tuple[int, ...]
+
+    @property
+    def pick(self) -> int:
+        return self.order[0]
+
+    @property
+    def changed(self) -> bool:
+        return self.pick != self.by_score
+
+    def describe(self) -> str:
+        """One line for the summary and the details panel."""
+        return PICK_REASONS[self.reason]
+
+
+def closed_eye_count(faces: Sequence[HasEyes]) -> int:
+    """Faces of one frame whose eyes are closed."""
+    return sum(1 for face in faces if face.eyes == "closed")
+
+
+def score_order(scores: Sequence[float]) -> list[int]:
+    """Frame indices best first; equal scores keep frame order."""
+    return sorted(range(len(scores)), key=lambda i: (-scores[i], i))
+
+
+def choose_pick(
+    scores: Sequence[float],
+    faces: Sequence[Sequence[HasEyes] | None],
+    avoid_closed_eyes: bool = True,
+) -> PickDecision:
+    """The pick of one series.
+
+    Args:
+        scores: one score per frame, higher is better.
+        faces: per frame, its faces (None or empty when unknown or none).
+        avoid_closed_eyes: False turns the rule off: the best score is the pick.
+
+    Raises:
+        ValueError: an empty series, or ``faces`` and ``scores`` of different lengths.
+    """
+    if not scores:
+        raise ValueError("a series needs at least one frame")
+    if len(faces) != len(scores):
+        raise ValueError(f"{len(scores)} scores but faces for {len(faces)} frames")
+    closed = tuple(closed_eye_count(frame or ()) for frame in faces)
+    by_score = score_order(scores)
+    reason: PickReason = "score"
+    pick = by_score[0]
+    if avoid_closed_eyes and closed[pick] > 0:
+        fewest = min(closed)
+        pick = next(i for i in by_score if closed[i] == fewest)
+        reason = "eyes_open" if fewest == 0 else "fewest_closed_eyes"
+        if pick == by_score[0]:  # ties: the top frame already has the fewest
+            reason = "score"
+    order = (pick, *(i for i in by_score if i != pick))
+    return PickDecision(order, reason, by_score[0], closed)

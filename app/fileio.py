@@ -1,0 +1,154 @@
+"""File access that untrusted folders cannot turn against the app.
+
+Photographers' folders and everything in them (sidecars, journals, other apps' files) are
+input: a FIFO named like a sidecar would block ``open()`` forever, a huge file would be read
+into memory whole, a crash mid-write would leave half a file.  Everything the app reads from
+or writes into such a folder goes through here: only regular files are opened (never
+blocking on a FIFO or device), reads have a size cap, and writes are atomic.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+
+class NotARegularFile(OSError):
+    """The path names a FIFO, device, socket or folder where a regular file was expected."""
+
+
+def _describe_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def file_kind_problem(path: str | os.PathLike[str]) -> str | None:
+    """None for a regular file (or a missing one), else what it is instead."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return None
+    return None if stat.S_ISREG(mode) else _describe_kind(mode)
+
+
+def read_regular(path: str | os.PathLike[str], limit: int | None = None) -> bytes:
+    """The bytes of a regular file, refusing anything else without blocking.
+
+    Raises:
+        FileNotFoundError: no such file.
+        NotARegularFile: a FIFO, device, socket or folder.
+        OSError: the file cannot be read, or is larger than ``limit`` bytes (EFBIG).
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotARegularFile(errno.EINVAL, f"{_describe_kind(info.st_mode)}", str(path))
+        if limit is not None and info.st_size > limit:
+            raise OSError(
+                errno.EFBIG,
+                f"{info.st_size / 1e6:.1f} MB, larger than the {limit / 1e6:g} MB this app reads",
+                str(path),
+            )
+        chunks, remaining = [], info.st_size if limit is None else limit + 1
+        while True:
+            chunk = os.read(fd, 1 << 20 if limit is None else min(1 << 20, remaining))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            if limit is not None:
+                remaining -= len(chunk)
+                if remaining <= 0:
+                    raise OSError(errno.EFBIG, "the file grew while being read", str(path))
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def is_read_only(path: str | os.PathLike[str]) -> bool:
+    """True for an existing file that somebody made read-only (no write bit, or no access).
+
+    A file with no write bit at all counts as read-only even for a user (root) who could
+    write it anyway: its owner made it read-only on purpose.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return False
+    no_write_bits = not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
+    return no_write_bits or not os.access(path, os.W_OK)
+
+
+def atomic_write(path: str | os.PathLike[str], data: bytes | str) -> None:
+    """Replace ``path`` with ``data`` through a fsynced temporary file in the same folder.
+
+    A crash leaves the old file or the new one, never half of one.  An existing file's
+    permission bits are kept; a new file gets the usual mode for the umask.  The temporary
+    file is removed on failure; the target is never removed.
+
+    Raises:
+        OSError: the folder cannot be written, or the target is not a regular file.
+    """
+    path = Path(path)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    folder = path.parent
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        mode = _default_file_mode()
+    else:
+        if not stat.S_ISREG(info.st_mode):
+            raise NotARegularFile(errno.EINVAL, _describe_kind(info.st_mode), str(path))
+        mode = stat.S_IMODE(info.st_mode)
+    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temp_name, mode)
+        os.replace(temp_name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp_name)  # our own temporary file, never the target
+        raise
+    fsync_folder(folder)
+
+
+def fsync_folder(folder: str | os.PathLike[str]) -> None:
+    """Make a rename in ``folder`` durable where the platform can open a folder (POSIX)."""
+    if os.name != "posix":
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _read_umask() -> int:
+    # Read once at import: os.umask can only be read by setting it, which races with threads.
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
+
+
+_UMASK = _read_umask()
+
+
+def _default_file_mode() -> int:
+    return 0o666 & ~_UMASK

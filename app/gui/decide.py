@@ -1,0 +1,151 @@
+"""The photographer's decisions from the keyboard: flags, stars, labels, accepting the
+model's pick, auto-advance, and undo that shows what it undid.
+
+:class:`DecisionKeys` shows each decision at once and writes it to the catalog through an
+undoable :class:`~app.gui.decisions.DecisionCommand` on the catalog writer's thread; the
+controller updates every view of the photo.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+
+from app.catalog import Flag
+from app.gui import decisions
+from app.gui.commands import command
+from app.gui.items import plural
+
+if TYPE_CHECKING:
+    from app.gui.controller import CullController
+
+
+class DecisionKeys(QObject):
+    def __init__(self, controller: CullController) -> None:
+        super().__init__(controller)
+        self.controller = controller
+        self.settings = controller.settings
+        self.bus = controller.bus
+        self.undo_stack = decisions.new_undo_stack(self)
+        self.writer = decisions.CatalogWriter(self)
+        self.writer.failed.connect(lambda message: self.bus.error.emit("Catalog", message))
+        commands = controller.commands
+        commands.register(self)
+        self.undo_stack.canUndoChanged.connect(commands.get("undo").set_available)
+        self.undo_stack.canRedoChanged.connect(commands.get("redo").set_available)
+        commands.set_available("undo", False)
+        commands.set_available("redo", False)
+        self.settings.auto_advance.changed.connect(commands.get("toggle_auto_advance").set_checked)
+        commands.set_checked("toggle_auto_advance", self.settings.auto_advance.value)
+        self.bus.folder_opened.connect(lambda _root: self.undo_stack.clear())
+
+    @command("Pick", keys=("P",))
+    def pick(self) -> None:
+        self._decide({"flag": Flag.PICK}, "Pick", advance=True)
+
+    @command("Reject", keys=("X",))
+    def reject(self) -> None:
+        self._decide({"flag": Flag.REJECT}, "Reject", advance=True)
+
+    @command("Unflag", keys=("U",))
+    def unflag(self) -> None:
+        self._decide({"flag": Flag.NONE}, "Unflag", advance=False)
+
+    @command("Clear stars", name="rate_0", keys=("0",), args=(0,))
+    @command("Rate 1 star", name="rate_1", keys=("1",), args=(1,))
+    @command("Rate 2 stars", name="rate_2", keys=("2",), args=(2,))
+    @command("Rate 3 stars", name="rate_3", keys=("3",), args=(3,))
+    @command("Rate 4 stars", name="rate_4", keys=("4",), args=(4,))
+    @command("Rate 5 stars", name="rate_5", keys=("5",), args=(5,))
+    def rate(self, stars: int) -> None:
+        text = self.controller.commands.action(f"rate_{stars}").text()
+        self._decide({"rating": stars}, text, advance=True)
+
+    @command("Red label", name="label_red", keys=("6",), args=("Red",))
+    @command("Yellow label", name="label_yellow", keys=("7",), args=("Yellow",))
+    @command("Green label", name="label_green", keys=("8",), args=("Green",))
+    @command("Blue label", name="label_blue", keys=("9",), args=("Blue",))
+    def label(self, colour: str) -> None:
+        frame = self.controller.current_frame()
+        if frame is not None:
+            marks = decisions.label_marks(colour, frame.decision)
+            self._decide(marks, f"{colour} label", advance=False)
+
+    @command("Accept the model's pick for this series", keys=("A",))
+    def accept(self) -> None:
+        controller = self.controller
+        series = controller.current_series()
+        if series is None or controller.library is None:
+            return
+        frames = [f.photo_id for f in series.frames]
+        if series.keeps_every_frame:  # a bracket, panorama or stack: every frame is needed
+            self._push(decisions.keep_changes(frames), f"Keep the {series.kind_text}")
+            self.bus.message.emit(
+                f"Kept the {series.kind_text} whole: {plural(len(frames), 'frame')} picked, "
+                "none rejected"
+            )
+        else:
+            reject_others = self.settings.accept_rejects_others.value
+            changes = decisions.accept_changes(frames, reject_others)
+            self._push(changes, "Accept the model's pick")
+        if self.settings.auto_advance.value:
+            controller.move_series(1)
+
+    @command("Advance after a decision", keys=("Shift+A",), checkable=True)
+    def toggle_auto_advance(self) -> None:
+        self.settings.auto_advance.toggle()
+        state = "on" if self.settings.auto_advance.value else "off"
+        self.bus.message.emit(f"Advance after a decision: {state}")
+
+    def _decide(self, marks: dict, text: str, advance: bool) -> None:
+        frame = self.controller.current_frame()
+        if frame is None or self.controller.library is None:
+            return
+        self._push([(frame.photo_id, marks)], text)
+        if advance and self.settings.auto_advance.value:
+            self.controller.advance(1)
+
+    def _push(self, changes: list[tuple[int, dict]], text: str) -> None:
+        controller = self.controller
+        shown = {pid: controller.frame(pid).decision for pid, _marks in changes}
+        self.undo_stack.push(
+            decisions.DecisionCommand(
+                controller.library, self.writer, changes, shown, text, controller.show_decision
+            )
+        )
+
+    def shutdown(self) -> None:
+        """Every decision made is in the catalog before it closes."""
+        self.writer.wait()
+
+    @command("Undo", keys=("Ctrl+Z",))
+    def undo(self) -> None:
+        self._step_history(undo=True)
+
+    @command("Redo", keys=("Ctrl+Shift+Z", "Ctrl+Y"))
+    def redo(self) -> None:
+        self._step_history(undo=False)
+
+    def _step_history(self, undo: bool) -> None:
+        """Undo or redo one step, then show the frame it changed and say what happened."""
+        stack, controller = self.undo_stack, self.controller
+        index = stack.index() - 1 if undo else stack.index()
+        if not 0 <= index < stack.count():
+            return
+        step = stack.command(index)
+        photo_ids = list(getattr(step, "photo_ids", ()))  # decisions and series kinds
+        (stack.undo if undo else stack.redo)()
+        first = controller.frame(photo_ids[0]) if photo_ids else None
+        if first is None:
+            return
+        elsewhere = first.series_id != controller.series_id
+        if first.photo_id != controller.photo_id:
+            controller.show_frame(first.series_id, first.photo_id)
+        where = first.file_names[0]
+        if len(photo_ids) > 1:
+            where += f" and {plural(len(photo_ids) - 1, 'other frame')}"
+        if elsewhere:
+            row = controller.series_proxy.row_of(first.series_id)
+            where += f", series {row + 1}" if row >= 0 else ", a series the filter hides"
+        self.bus.message.emit(f"{'Undid' if undo else 'Redid'} “{step.text()}” on {where}")

@@ -1,0 +1,18 @@
+"""The toolbar's series filter."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QComboBox, QWidget
+
+from app.gui.controller import CullController
+from app.gui.filters import FILTER_LABELS, SeriesFilter
+
+
+class SeriesFilterBox(QComboBox):
+    def __init__(self, controller: CullController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        for mode, label in FILTER_LABELS.items():
+            self.addItem(label, int(mode))
+        self.currentIndexChanged.connect(
+            lambda _i: controller.set_series_filter(SeriesFilter(self.currentData()))
+        )

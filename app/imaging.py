@@ -1,0 +1,37 @@
+"""Small image filters on grey float arrays, shared by the technical scorer and the faces.
+
+Plain numpy (no SciPy, no OpenCV): these run in every decoding worker, which must start fast.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def box_blur(gray: np.ndarray, radius: int = 2) -> np.ndarray:
+    """Mean over a (2r+1)^2 window (edges replicated), as two passes of shifted sums."""
+    k = 2 * radius + 1
+    padded = np.pad(gray, radius, mode="edge")
+    height, width = gray.shape
+    rows = sum(padded[:, dx : dx + width] for dx in range(k))
+    return sum(rows[dy : dy + height] for dy in range(k)) / np.float32(k * k)
+
+
+def laplacian(gray: np.ndarray) -> np.ndarray:
+    """The 4-neighbour Laplacian of the interior pixels (the result is 2 px smaller)."""
+    return (
+        gray[:-2, 1:-1] + gray[2:, 1:-1] + gray[1:-1, :-2] + gray[1:-1, 2:] - 4.0 * gray[1:-1, 1:-1]
+    )
+
+
+def tile_means(values: np.ndarray, tile: int) -> np.ndarray:
+    """(rows, cols) means over the full ``tile`` x ``tile`` tiles (one tile if smaller)."""
+    rows, cols = values.shape[0] // tile, values.shape[1] // tile
+    if rows == 0 or cols == 0:
+        return np.array([[values.mean()]], dtype=np.float32)
+    cropped = values[: rows * tile, : cols * tile]
+    # Two contiguous sums are several times faster than one mean over two strided axes.
+    sums = (
+        cropped.reshape(rows, tile, cols * tile).sum(axis=1).reshape(rows, cols, tile).sum(axis=2)
+    )
+    return sums / np.float32(tile * tile)

@@ -1,0 +1,36 @@
+"""Moving rejected photos aside, journaled so every move can be undone, even after a crash.
+
+- ``rejects``: ``move_rejects`` / ``rejected_photos``: every file of each rejected photo into
+  a destination folder, never overwriting, recorded in the catalog and a journal.
+- ``undo``: ``undo_last`` / ``undo``: put a batch back, trusting only moves the catalog
+  recorded, restoring what can be restored and listing the rest.
+- ``transfer``: the crash-safe move of one file (rename, or copy-fsync-rename-remove).
+- ``journal``: the journal file and the destination's lock.
+"""
+
+from app.moves.journal import JOURNAL_NAME, MoveError, holds_journal, journal_path
+from app.moves.rejects import (
+    MoveReport,
+    check_destination,
+    in_rejects_folder,
+    move_rejects,
+    rejected_photos,
+)
+from app.moves.transfer import FileMove
+from app.moves.undo import UndoReport, undo, undo_last
+
+__all__ = [
+    "JOURNAL_NAME",
+    "FileMove",
+    "MoveError",
+    "MoveReport",
+    "UndoReport",
+    "check_destination",
+    "holds_journal",
+    "in_rejects_folder",
+    "journal_path",
+    "move_rejects",
+    "rejected_photos",
+    "undo",
+    "undo_last",
+]

@@ -1,0 +1,43 @@
+"""Stage 4: the automatic decisions, which never touch a mark a person made.
+
+The best frame of each burst is picked; with ``reject_others`` the other frames are
+rejected (the ``decisions`` scheme only keeps the automatic marks out of the sidecars).
+Brackets, panoramas and focus stacks are kept whole: no automatic mark at all (an earlier
+automatic one is taken back), so nothing of them is rejected or moved.  A photo that carries a person's decision (made in this app, or a rating or label
+taken from a sidecar another application wrote) is left as it is: never picked, rejected or
+moved automatically.  The catalog enforces this too (``set_decision`` ignores an automatic
+decision over a user one); this stage also counts such photos for the summary.
+"""
+
+from __future__ import annotations
+
+from app.catalog import Catalog, DecisionSource, Flag
+from app.options import XmpScheme
+from app.pipeline.results import SeriesResult
+
+
+def apply_automatic_decisions(
+    catalog: Catalog, series: list[SeriesResult], scheme: XmpScheme
+) -> int:
+    """Write the automatic flags; returns how many burst frames kept a person's marks."""
+    ids = [m.photo_id for s in series for m in s.members]
+    current = catalog.decisions(ids)
+    kept = 0
+    for s in series:
+        # a bracket, panorama or focus stack is kept whole: no pick, no reject
+        best = s.best.photo_id if len(s.members) > 1 and not s.kept_whole else None
+        for member in s.members:
+            state = current[member.photo_id]
+            if state.is_user:
+                kept += best is not None
+                continue
+            if member.photo_id == best:
+                wanted = Flag.PICK
+            elif best is not None and scheme is XmpScheme.REJECT_OTHERS:
+                wanted = Flag.REJECT
+            else:
+                wanted = Flag.NONE
+            if state.flag is wanted:
+                continue
+            catalog.set_decision(member.photo_id, flag=wanted, source=DecisionSource.AUTO)
+    return kept

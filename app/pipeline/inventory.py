@@ -1,0 +1,285 @@
+"""Stage 1: what the run knows about each photo: from the catalog if unchanged, else read.
+
+A photo whose size and modification time match the catalog is not opened: its thumbnail,
+capture time and camera come from the catalog, and the problems found when it was read
+(damaged EXIF, say) are reported again.  A new file whose content the catalog knows under a
+path that is gone was moved or renamed: it is adopted with its scores and decisions.
+Everything else is read in the worker processes and stored as it arrives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from app.catalog import PhotoInfo, PhotoRecord, normalize_root
+from app.grouping import preload as preload_grouping
+from app.photos import PhotoFile, PhotoMetadata
+from app.photos.scan import relative_name
+from app.photos.tasks import (
+    THUMB_SIZE,
+    DecodeResult,
+    ReadResult,
+    ReadTask,
+    ScoringTask,
+    content_hash,
+    read_for_grouping,
+)
+from app.pipeline.context import CatalogBatch, RunContext
+from app.pipeline.results import Stage
+from app.series_kinds import FOCUS_GRID, KindEvidence
+
+
+@dataclass
+class PhotoState:
+    """Working state of one photo during a run."""
+
+    file: PhotoFile
+    photo_id: int = 0
+    captured: str | None = None
+    seconds: float = 0.0
+    camera: str = ""
+    thumbnail: np.ndarray | None = None
+    fresh: bool = False  # read from disk this run (new or changed)
+    info: PhotoInfo | None = None  # what the catalog holds (exposure and focus facts included)
+    scored: DecodeResult | None = None  # the scorer's work done when it was read, until ranked
+
+
+class Inventory:
+    """Loads or reads every photo of a scan; problems go to the run's log."""
+
+    def __init__(
+        self, run: RunContext, scoring: Callable[[], ScoringTask | None] = lambda: None
+    ) -> None:
+        self.run = run
+        self.catalog = run.catalog
+        self.records: list[PhotoRecord] = []  # the folder's photos as the catalog had them
+        # the scorer's per-photo work, to do in the same decode (asked only if photos are read)
+        self._scoring = scoring
+
+    def load_or_read(self, files: list[PhotoFile]) -> list[PhotoState]:
+        """Every photo of the scan, from the catalog or read now.  Thumbnails of photos from
+        the catalog are not loaded: grouping asks for them only if it has to run."""
+        self.records = self.catalog.photos(self.run.root)
+        known = {record.relpath: record for record in self.records}
+        present = {f.rel for f in files}
+        ready: list[PhotoState] = []
+        pending: list[PhotoFile] = []
+        for file in files:
+            record = known.get(file.rel)
+            unchanged = record is not None and (record.size, record.mtime_ns) == (
+                file.size,
+                file.mtime_ns,
+            )
+            if unchanged and record.decode_error:
+                self.run.problem(file.rel, record.decode_error)  # known unreadable: not retried
+            elif unchanged and record.thumb_width:
+                if record.read_warning:
+                    self.run.problem(file.rel, record.read_warning)  # as on the first run
+                ready.append(from_record(file, record))
+            else:
+                pending.append(file)
+
+        if pending:  # grouping will compare thumbnails: load its libraries meanwhile
+            preload_grouping()
+        to_read: list[tuple[PhotoFile, str | None]] = []
+        tasks = [(i, f.path) for i, f in enumerate(pending)]
+        hashes = dict(self.run.pool.map(content_hash, tasks, self.run.cancel))
+        catalogued = self.catalog.known_hashes(d for d in hashes.values() if d)
+        for index, file in enumerate(pending):
+            digest = hashes.get(index)
+            # A path the catalog already knows changed in place; anything else may have moved.
+            maybe_moved = digest in catalogued and file.rel not in known
+            moved = self._find_moved(digest, present) if maybe_moved else None
+            if moved is not None:
+                ready.append(self._adopt_moved(file, moved, digest))
+            else:
+                to_read.append((file, digest))
+        ready.extend(self._read(to_read))
+        return ready
+
+    def _find_moved(self, digest: str, present: set[str]) -> PhotoRecord | None:
+        """A catalog photo with this content whose old file is gone: the file was moved."""
+        for record in self.catalog.find_by_hash(digest):
+            if record.decode_error:
+                continue
+            if record.root == normalize_root(self.run.root):
+                still_there = record.relpath in present
+            else:
+                still_there = record.path.exists()
+            if not still_there:
+                return self.catalog.photo(record.id, with_thumbnail=True)
+        return None
+
+    def _adopt_moved(self, file: PhotoFile, record: PhotoRecord, digest: str) -> PhotoState:
+        root = self.run.root
+        self.catalog.move_photo(
+            record.id,
+            file.rel,
+            new_root=root,
+            companions=[relative_to_root(c, root) for c in file.companions],
+        )
+        names = PhotoInfo.__dataclass_fields__
+        info = PhotoInfo(
+            **{
+                **{name: getattr(record, name) for name in names},
+                "root": str(root),
+                "relpath": file.rel,
+                "size": file.size,
+                "mtime_ns": file.mtime_ns,
+                "content_hash": digest,
+                "companions": tuple(relative_to_root(c, root) for c in file.companions),
+            }
+        )
+        self.catalog.upsert_photo(info)
+        return from_record(file, record)
+
+    def _read(self, to_read: list[tuple[PhotoFile, str | None]]) -> list[PhotoState]:
+        """Read new photos in the pool; store them in batches (``CatalogBatch``)."""
+        total = len(to_read)
+        scoring = self._scoring() if to_read else None
+        tasks = [
+            ReadTask(i, f.decode_path, f.mtime_ns / 1e9, scoring and replace(scoring, index=i))
+            for i, (f, _) in enumerate(to_read)
+        ]
+        photos: list[PhotoState] = []
+        batch = CatalogBatch(lambda items: photos.extend(self._store(items)))
+        crashed = lambda task, message: ReadResult(task[0], error=message)  # noqa: E731
+        outcomes = self.run.pool.map(read_for_grouping, tasks, self.run.cancel, crashed)
+        for done, outcome in enumerate(outcomes, start=1):
+            file, digest = to_read[outcome.index]
+            if outcome.error is not None:
+                self.run.problem(file.rel, outcome.error)
+                self.catalog.record_error(
+                    self.run.root, file.rel, outcome.error, size=file.size, mtime_ns=file.mtime_ns
+                )
+            else:
+                meta = outcome.metadata
+                if meta.warning:
+                    self.run.problem(file.rel, meta.warning)
+                info = self._info(file, digest, meta, outcome.thumbnail, outcome.focus)
+                batch.add((file, info, meta, outcome.thumbnail, outcome.scored))
+            self.run.emit(Stage.READ, done, total, file.rel)
+        batch.flush()
+        return photos
+
+    def _info(
+        self,
+        file: PhotoFile,
+        digest: str | None,
+        meta: PhotoMetadata,
+        thumb: bytes,
+        focus: bytes | None,
+    ) -> PhotoInfo:
+        root = self.run.root
+        return PhotoInfo(
+            root=str(root),
+            relpath=file.rel,
+            size=file.size,
+            mtime_ns=file.mtime_ns,
+            content_hash=digest,
+            companions=tuple(relative_to_root(c, root) for c in file.companions),
+            capture_time=meta.captured_iso(),
+            capture_time_source=meta.time_source,
+            camera_make=meta.make,
+            camera_model=meta.model,
+            camera_serial=meta.serial,
+            thumbnail=thumb,
+            thumb_width=THUMB_SIZE,
+            thumb_height=THUMB_SIZE,
+            read_warning=meta.warning,
+            exposure_seconds=meta.exposure_seconds,
+            exposure_bias=meta.exposure_bias,
+            f_number=meta.f_number,
+            iso=meta.iso,
+            subject_distance=meta.subject_distance,
+            auto_bracket=meta.auto_bracket,
+            focus_map=focus,
+        )
+
+    def _store(self, batch: list[tuple]) -> list[PhotoState]:
+        """Store a batch of (file, info, metadata, thumbnail, scored) in one transaction."""
+        if not batch:
+            return []
+        ids = self.catalog.upsert_photos([item[1] for item in batch])
+        self.run.decoded.update(ids)
+        return [
+            PhotoState(
+                file=file,
+                photo_id=photo_id,
+                captured=info.capture_time,
+                seconds=wall_seconds(info.capture_time),
+                camera=meta.camera_key,
+                thumbnail=np.frombuffer(thumb, dtype=np.uint8).reshape(THUMB_SIZE, THUMB_SIZE),
+                fresh=True,
+                info=info,
+                scored=scored,
+            )
+            for (file, info, meta, thumb, scored), photo_id in zip(batch, ids, strict=True)
+        ]
+
+
+def wall_seconds(captured: str | None) -> float:
+    if not captured:
+        return 0.0
+    try:
+        stamp = datetime.fromisoformat(captured)
+    except ValueError:
+        return 0.0
+    return stamp.replace(tzinfo=UTC).timestamp()
+
+
+def from_record(file: PhotoFile, record: PhotoRecord) -> PhotoState:
+    camera = "|".join(
+        part or "" for part in (record.camera_make, record.camera_model, record.camera_serial)
+    )
+    return PhotoState(
+        file=file,
+        photo_id=record.id,
+        captured=record.capture_time,
+        seconds=wall_seconds(record.capture_time),
+        camera=camera,
+        thumbnail=None if record.thumbnail is None else thumbnail_array(record.thumbnail),
+        info=record,
+    )
+
+
+def thumbnail_array(data: bytes | None) -> np.ndarray:
+    """The stored grouping thumbnail as an array (a blank one if it is damaged)."""
+    thumb = np.frombuffer(data or b"", dtype=np.uint8)
+    if thumb.size != THUMB_SIZE * THUMB_SIZE:
+        return np.zeros((THUMB_SIZE, THUMB_SIZE), dtype=np.uint8)
+    return thumb.reshape(THUMB_SIZE, THUMB_SIZE)
+
+
+def relative_to_root(path: Path, root: Path) -> str:
+    try:
+        return relative_name(Path(path), root)
+    except ValueError:
+        return str(path)
+
+
+def kind_evidence(photo: PhotoState) -> KindEvidence:
+    """What the kind of the photo's series is told from (exposure, focus, thumbnail)."""
+    info = photo.info or PhotoInfo(root="", relpath="", size=0, mtime_ns=0)
+    focus = None
+    if info.focus_map:
+        cells = np.frombuffer(info.focus_map, dtype="<f4")
+        if cells.size == FOCUS_GRID[0] * FOCUS_GRID[1]:
+            focus = cells.reshape(FOCUS_GRID)
+    return KindEvidence(
+        seconds=photo.seconds,
+        camera=photo.camera,
+        thumbnail=photo.thumbnail,
+        exposure_bias=info.exposure_bias,
+        exposure_seconds=info.exposure_seconds,
+        f_number=info.f_number,
+        iso=info.iso,
+        subject_distance=info.subject_distance,
+        auto_bracket=info.auto_bracket,
+        focus=focus,
+    )

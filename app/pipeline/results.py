@@ -1,0 +1,132 @@
+"""What a cull produces: per-series results, counts, and the progress events on the way."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from app.catalog import DecisionState, FaceRecord
+from app.errors import AppError, Problem
+from app.series_kinds import PROTECTED_KINDS
+
+
+class CullError(AppError):
+    """The run cannot start or cannot go on (e.g. the folder does not exist)."""
+
+
+class Stage(StrEnum):
+    """The stages of a run, in order, plus the two kinds of message a run sends."""
+
+    SCAN = "scan"
+    READ = "read"
+    GROUP = "group"
+    RANK = "rank"
+    SIDECARS = "sidecars"
+    MOVES = "moves"
+    DONE = "done"
+    PROBLEM = "problem"  # one file could not be handled; the run goes on
+    NOTE = "note"  # one line worth telling (the scorer chosen, marks kept, ...)
+
+
+@dataclass(frozen=True)
+class MemberResult:
+    """One frame of a series in the result."""
+
+    photo_id: int
+    path: str  # relative to the folder, POSIX separators
+    file: Path  # the real file (main file of a RAW+JPEG pair)
+    score: float
+    rank: int  # 1 = best in its series
+    captured: str | None  # ISO 8601
+    faces: tuple[FaceRecord, ...] | None = None  # None: faces were not looked for
+
+    @property
+    def closed_eyes(self) -> int:
+        """Faces of this frame whose eyes are closed."""
+        return sum(face.closed for face in self.faces or ())
+
+
+@dataclass(frozen=True)
+class SeriesResult:
+    id: int  # 1-based, in capture order
+    members: tuple[MemberResult, ...]  # capture order
+    pick_reason: str = "score"  # why the pick is the pick (app.faces.PICK_REASONS)
+    kind: str = "burst"  # "burst", "bracket", "panorama", "focus_stack" or "single"
+    kind_reason: str = ""
+
+    @property
+    def kept_whole(self) -> bool:
+        """A bracket, panorama or focus stack: every frame is needed, none is culled."""
+        return self.kind in PROTECTED_KINDS
+
+    @property
+    def best(self) -> MemberResult:
+        return min(self.members, key=lambda member: member.rank)
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """Progress of a run.  ``series`` is set when a series has just been ranked."""
+
+    stage: Stage
+    done: int
+    total: int
+    message: str = ""
+    series: SeriesResult | None = None
+    problem: Problem | None = None
+
+
+ProgressCallback = Callable[[ProgressEvent], None]
+
+
+@dataclass
+class CullStats:
+    photos: int = 0
+    series: int = 0
+    decoded: int = 0
+    scored: int = 0
+    cached: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class MoveOutcome:
+    """What ``--move-rejects`` did: how many of the rejected photos moved, and where."""
+
+    dest: str
+    wanted: int = 0
+    moved: int = 0
+    journal: str = ""
+    failed: bool = False  # the move the user asked for did not (fully) happen
+
+    def summary(self) -> str:
+        text = f"Moved {self.moved} of {self.wanted} rejected photos to {self.dest}"
+        return text + (" (some could not be moved: see the problems)" if self.failed else "")
+
+
+@dataclass
+class CullResult:
+    root: Path
+    model: dict[str, str]
+    series: list[SeriesResult] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    stats: CullStats = field(default_factory=CullStats)
+    notes: list[str] = field(default_factory=list)
+    cancelled: bool = False
+    catalog_path: Path | None = None
+    # Current marks by photo id, read from the catalog at the end of the run, so decisions
+    # made in the GUI since the last run show in this one's report.
+    decisions: dict[int, DecisionState] = field(default_factory=dict)
+    # Photos whose marks a person made (here or in another application): never changed
+    # automatically, never auto-rejected or moved.
+    kept_marks: int = 0
+    moves: MoveOutcome | None = None
+
+    def summary(self) -> str:
+        state = "Cancelled" if self.cancelled else "Culled"
+        return (
+            f"{state}: {self.stats.photos} photos in {self.stats.series} series, "
+            f"{len(self.errors)} problems ({self.stats.seconds:.1f} s)"
+        )

@@ -1,0 +1,363 @@
+"""The cull job: scan -> inventory -> sidecar marks -> group -> rank -> decisions -> sidecars -> moves.
+
+``run_cull`` is the one implementation behind the command line and the GUI.  It never
+writes to a photo: it reads files, writes the catalog, and on request XMP sidecars and
+journaled moves of rejects.  Work is committed to the catalog as it completes (photos as
+they are read, scores series by series), so an interrupted run leaves a consistent catalog
+and the next run picks up where it stopped.  A rerun on unchanged files decodes nothing and
+runs no model: thumbnails, capture times and scores come from the catalog.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import tempfile
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
+from pathlib import Path
+
+from app import heap
+from app.catalog import Catalog, CatalogError, RunStatus
+from app.grouping import GROUPING_VERSION, GroupingParams, GroupItem, group_series
+from app.options import CullOptions, ScorerName
+from app.photos import scan_folder
+from app.photos.tasks import ScoringTask
+from app.photos.workers import WorkerPool, default_workers
+from app.pipeline.context import RunContext
+from app.pipeline.decisions import apply_automatic_decisions
+from app.pipeline.inventory import Inventory, PhotoState, kind_evidence, thumbnail_array
+from app.pipeline.ranking import Grouping, Ranking
+from app.pipeline.results import (
+    CullError,
+    CullResult,
+    MoveOutcome,
+    ProgressCallback,
+    SeriesResult,
+    Stage,
+)
+from app.scoring import PreparingScorer, Scorer, create_scorer
+from app.series_kinds import assign_kinds
+
+# How long reading waits for ``auto`` to decide between FGAesQ and the technical scorer, so
+# the technical scorer's work can share the reading decode.
+EARLY_CHOICE_S = 1.5
+
+
+def run_cull(
+    folder: str | os.PathLike[str],
+    options: CullOptions | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
+) -> CullResult:
+    """Cull ``folder``: group its photos into series and rank every series.
+
+    Args:
+        folder: the folder to cull (searched recursively unless ``options.recursive`` is off).
+        options: what to do; defaults to ``CullOptions()``.
+        progress: called with a ProgressEvent after each unit of work (from this thread).
+        cancel: when set, the run stops after the current unit of work; the result then has
+            ``cancelled=True`` and holds what was finished.
+
+    Raises:
+        CullError: the folder does not exist or is not a folder.
+        ScorerUnavailable: ``options.scorer == "fgaesq"`` and the model cannot be loaded.
+    """
+    return CullRun(folder, options or CullOptions(), progress, cancel).execute()
+
+
+class CullRun:
+    """One run over one folder; ``execute`` runs it once."""
+
+    def __init__(
+        self,
+        folder: str | os.PathLike[str],
+        options: CullOptions,
+        progress: ProgressCallback | None,
+        cancel: threading.Event | None,
+    ) -> None:
+        root = Path(os.path.abspath(os.fspath(folder)))
+        if not root.exists():
+            raise CullError(f"{root}: no such folder")
+        if not root.is_dir():
+            raise CullError(f"{root}: not a folder")
+        self.run = RunContext(root, options, progress, cancel)
+        self.options = options
+        self.started = time.perf_counter()
+        self.scorer: Scorer | None = None
+        self._temp_dir: tempfile.TemporaryDirectory | None = None
+        self._folder_sidecars = None  # FolderSidecars, made on first use
+        self._faces_ok: bool | None = None  # whether faces can be analysed here, once known
+        self._present_sidecars: set[Path] = set()  # the .xmp files the scan listed
+
+    # -- the run ------------------------------------------------------------------------
+
+    def execute(self) -> CullResult:
+        # Choosing the scorer imports the model library (seconds); scanning and reading do not
+        # need it, so it loads in the background.  An explicit "fgaesq" fails before any work.
+        chooser = ThreadPoolExecutor(1, thread_name_prefix="fgaesq-scorer")
+        options = self.options
+        choice = chooser.submit(
+            create_scorer, options.scorer, options.weights, options.device, options.series_mode
+        )
+        chooser.shutdown(wait=False)
+        if options.scorer is ScorerName.FGAESQ:
+            self._take_scorer(choice)
+        catalog = self.run.catalog = self._open_catalog()
+        result = CullResult(root=self.run.root, model={}, catalog_path=catalog.path)
+        run_id = catalog.begin_run(self.run.root, options.as_record())
+        status, error = RunStatus.COMPLETED, None
+        try:
+            self._cull(result, choice)
+            if self.run.cancelled:
+                status = RunStatus.INTERRUPTED
+        except KeyboardInterrupt:
+            status = RunStatus.INTERRUPTED
+            raise
+        except BaseException as exc:
+            status, error = RunStatus.FAILED, f"{type(exc).__name__}: {exc}"
+            raise
+        finally:
+            if self.run.pool is not None:
+                self.run.pool.close(cancel=status is not RunStatus.COMPLETED)
+            self._finish(result, run_id, status, error)
+        self.run.emit(Stage.DONE, 1, 1, result.summary())
+        return result
+
+    def _open_catalog(self) -> Catalog:
+        try:
+            return Catalog.open(self.options.catalog_path)
+        except CatalogError as exc:
+            # Culling does not need history: go on with a throwaway catalog and say so.
+            self._temp_dir = tempfile.TemporaryDirectory(prefix="fgaesq-cull-")
+            self.run.temporary_catalog = True
+            self.run.note(
+                f"{exc}. This run uses a temporary catalog; its results are not remembered."
+            )
+            return Catalog(Path(self._temp_dir.name) / "catalog.sqlite3")
+
+    def _finish(
+        self, result: CullResult, run_id: int, status: RunStatus, error: str | None
+    ) -> None:
+        """Fill in what the result knows only at the end, record the run, release the catalog."""
+        scorer, options, run = self.scorer, self.options, self.run
+        if scorer is not None:
+            result.model = {
+                "name": scorer.name,
+                "weights": scorer.weights_id,
+                "device": scorer.device,
+            }
+        else:  # stopped before the scorer was needed
+            result.model = {
+                "name": str(options.scorer),
+                "weights": options.weights or "",
+                "device": str(options.device),
+            }
+        result.cancelled = status is RunStatus.INTERRUPTED
+        result.errors = run.problems
+        result.notes = run.notes
+        result.stats.decoded = len(run.decoded)
+        result.stats.seconds = round(time.perf_counter() - self.started, 3)
+        try:
+            counts = {
+                "photos": result.stats.photos,
+                "series": result.stats.series,
+                "decoded": result.stats.decoded,
+                "scored": result.stats.scored,
+                "cached": result.stats.cached,
+                "seconds": result.stats.seconds,
+                "errors": len(run.problems),
+            }
+            run.catalog.finish_run(run_id, status, counts, error)
+        finally:
+            run.catalog.close()
+            if self._temp_dir is not None:
+                self._temp_dir.cleanup()
+
+    def _take_scorer(self, choice: Future) -> Scorer:
+        if self.scorer is None:
+            picked = choice.result()
+            self.scorer = picked.scorer
+            # the model's weights and modules live as long as the run: keep the cyclic
+            # collector from walking them (and pausing every thread) while ranking
+            heap.freeze_long_lived()
+            if picked.note:
+                self.run.note(picked.note)
+        return self.scorer
+
+    def _cull(self, result: CullResult, choice: Future) -> None:
+        run = self.run
+        run.emit(Stage.SCAN, 0, 0, f"Scanning {run.root}")
+        skip = [Path(self.options.move_rejects)] if self.options.move_rejects else []
+        scan = scan_folder(run.root, recursive=self.options.recursive, skip=skip)
+        run.add_problems(scan.problems)
+        run.emit(Stage.SCAN, len(scan.photos), len(scan.photos), f"{len(scan.photos)} photos found")
+        run.pool = WorkerPool(
+            min(self.options.workers or default_workers(), max(1, len(scan.photos)))
+        )
+        scoring = functools.partial(self._scoring_while_reading, choice)
+        photos = Inventory(run, scoring).load_or_read(scan.photos)
+        if run.cancelled:
+            return
+        self._present_sidecars = scan.sidecars
+        self._take_sidecar_marks(photos, scan.sidecars)
+        groups, grouping = self._group(photos)
+        ranking = Ranking(run, self._take_scorer(choice), faces_possible=self._faces_possible)
+        result.series = ranking.rank(groups, grouping)
+        result.stats.photos = sum(len(s.members) for s in result.series)
+        result.stats.series = len(result.series)
+        result.stats.scored = ranking.scored
+        result.stats.cached = result.stats.photos - ranking.scored
+        if not run.cancelled:
+            result.kept_marks = apply_automatic_decisions(
+                run.catalog, result.series, self.options.xmp_scheme
+            )
+            whole = [s for s in result.series if s.kept_whole]
+            if whole:
+                run.note(
+                    f"{len(whole)} series are brackets, panoramas or focus stacks: kept whole, "
+                    "no frame of them was marked, rejected or moved automatically"
+                )
+            if result.kept_marks:
+                run.note(
+                    f"{result.kept_marks} burst frames carry marks a person made (here or in "
+                    "another application): they were not marked, rejected or moved automatically"
+                )
+            if self.options.write_xmp:
+                self._write_sidecars(result.series)
+            if self.options.move_rejects and not run.cancelled:
+                result.moves = self._move_rejects()
+        result.decisions = run.catalog.decisions(
+            m.photo_id for s in result.series for m in s.members
+        )
+
+    # -- stages ---------------------------------------------------------------------------
+
+    def _take_sidecar_marks(self, photos: list[PhotoState], present: set[Path]) -> None:
+        """Marks other applications (or people) wrote into sidecars become decisions first."""
+        if not present:
+            return  # the scan saw no sidecar: nothing to take in
+        report = self._sidecars(present).import_marks([p.photo_id for p in photos])
+        self.run.add_problems(report.problems)
+        for line in report.notes():
+            self.run.note(line)
+
+    def _sidecars(self, present: set[Path] | None = None):  # -> FolderSidecars
+        """The folder's sidecars, made on first use (a rerun without sidecars needs none)."""
+        if self._folder_sidecars is None:
+            from app.sidecars import FolderSidecars
+
+            self._folder_sidecars = FolderSidecars(self.run.catalog, self.run.root, present=present)
+        return self._folder_sidecars
+
+    def _faces_possible(self) -> bool:
+        """Whether faces can be analysed here (if not, the run says why, once)."""
+        if self._faces_ok is None:
+            from app.faces import faces_problem
+
+            problem = faces_problem()
+            if problem:
+                self.run.note(f"Faces are not checked: {problem}")
+            self._faces_ok = problem is None
+        return self._faces_ok
+
+    def _scoring_while_reading(self, choice: Future) -> ScoringTask | None:
+        """The scorer's per-photo work, to do in the decode that reads each photo for grouping
+        (one decode per photo instead of two), when the scorer is known by then and can work
+        photo by photo (the technical scorer; FGAesQ compares frames, after grouping)."""
+        if self.scorer is None and self.options.scorer is ScorerName.AUTO:
+            try:
+                choice.result(timeout=EARLY_CHOICE_S)  # offline, auto decides in well under it
+            except FuturesTimeout:
+                return None
+        scorer = self._take_scorer(choice)
+        if not isinstance(scorer, PreparingScorer):
+            return None
+        faces = self.options.faces and self._faces_possible()
+        return ScoringTask(0, Path(), scorer.input_size, scorer.prepare, faces)
+
+    def _group(self, photos: list[PhotoState]) -> tuple[list[list[PhotoState]], Grouping]:
+        """Series of the run's photos with their kinds, and their catalog ids.
+
+        When no photo is new or changed and the parameters and method are those of the
+        stored grouping, the stored series (and kinds) are the answer: an unchanged rerun
+        compares no thumbnails (and does not even load them).
+        """
+        run = self.run
+        run.emit(Stage.GROUP, 0, len(photos), "Grouping into series")
+        params = GroupingParams(self.options.time_gap_s, self.options.similarity)
+        recorded = {
+            "time_gap_s": params.max_gap,
+            "similarity": params.min_similarity,
+            "version": GROUPING_VERSION,
+        }
+        by_id = {p.photo_id: p for p in photos}
+        stored = run.catalog.grouping(run.root)
+        same_photos = sorted(by_id) == sorted(pid for group in stored.groups for pid in group)
+        if stored.params == recorded and same_photos and not any(p.fresh for p in photos):
+            groups = [[by_id[pid] for pid in group] for group in stored.groups]
+            grouping = Grouping(stored.ids, stored.kinds)
+        else:
+            missing = [p.photo_id for p in photos if p.thumbnail is None]
+            thumbs = run.catalog.thumbnails(missing)
+            for photo in photos:
+                if photo.thumbnail is None:
+                    photo.thumbnail = thumbnail_array(thumbs.get(photo.photo_id))
+            items = [GroupItem(p.file.rel, p.camera, p.seconds, p.thumbnail) for p in photos]
+            evidence = [kind_evidence(p) for p in photos]
+            kinded = assign_kinds(group_series(items, params), evidence, params.max_gap)
+            groups = [[photos[i] for i in series.members] for series in kinded]
+            kinds = [(series.kind, series.reason) for series in kinded]
+            ids = run.catalog.replace_series(
+                run.root, [[p.photo_id for p in g] for g in groups], recorded, kinds
+            )
+            stored = run.catalog.grouping(run.root)  # a kind the photographer set wins
+            grouping = Grouping(ids, stored.kinds)
+        run.emit(Stage.GROUP, len(photos), len(photos), f"{len(groups)} series")
+        return groups, grouping
+
+    def _write_sidecars(self, series: list[SeriesResult]) -> None:
+        ids = [m.photo_id for s in series for m in s.members]
+        sidecars = self._sidecars(self._present_sidecars)
+        for line in sidecars.notes():
+            self.run.note(line)
+        report = sidecars.write(
+            self.options.xmp_scheme,
+            self.options.sidecar_style,
+            ids,
+            progress=lambda done, total: self.run.emit(Stage.SIDECARS, done, total),
+        )
+        self.run.add_problems(report.problems)
+        for line in report.notes():
+            self.run.note(line)
+
+    def _move_rejects(self) -> MoveOutcome:
+        from app.moves import MoveError, move_rejects, rejected_photos
+
+        run, dest = self.run, str(self.options.move_rejects)
+        outcome = MoveOutcome(dest=dest)
+        if run.temporary_catalog:
+            run.problem(
+                dest,
+                "nothing was moved: moves are recorded in the catalog so they can be undone, "
+                "and the catalog could not be opened",
+            )
+            outcome.failed = True
+            return outcome
+        rejected = rejected_photos(run.catalog, run.root)
+        outcome.wanted = len(rejected)
+        run.emit(Stage.MOVES, 0, len(rejected), f"Moving {len(rejected)} rejects")
+        try:
+            names = self._sidecars(self._present_sidecars).names
+            report = move_rejects(rejected, dest, catalog=run.catalog, names=names)
+        except MoveError as exc:
+            run.problem(dest, str(exc))
+            outcome.failed = True
+            return outcome
+        run.add_problems(report.problems)
+        outcome.moved, outcome.journal = len(report.photo_ids), str(report.journal)
+        outcome.failed = not report.complete
+        run.emit(Stage.MOVES, outcome.moved, len(rejected), f"journal: {report.journal}")
+        return outcome

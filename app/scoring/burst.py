@@ -1,0 +1,368 @@
+"""Judging the frames of one burst against each other, as a photographer flicking through them.
+
+The frames share their content, so where they differ, the difference is a defect.  Every
+pair of frames is compared through the distributions of :mod:`app.scoring.frame_measures`:
+
+* **Exposure.**  Matching luma quantiles gives each frame's exposure in stops relative to the
+  others; gradient energies are divided by the exposure gain, so a brighter frame does not
+  look sharper.  A frame pays for highlights it blows out and shadows it crushes beyond a
+  frame exposed less (more), and for headroom: the stops it stays below a brighter frame
+  that shows as much without losing detail, or much of its highlights, to clipping.
+* **Sharpness.**  Sorted per-tile gradient energies of frame *i* against frame *j* lie on a
+  line ``y = a x + b``: a blur scales the detail down (``a < 1``), noise adds a constant
+  (``b > 0``).  ``a`` per direction finds motion blur: the energy along the motion is lost,
+  across it partly kept.  Where noise or exposure differ, only what the fine scale and the
+  halved frame agree on counts, so grain cannot pass for detail, and across exposures a
+  little less (a darker frame's grain is amplified when it is brought to the same level).
+* **Noise.**  Energy a frame has beyond another everywhere, flat tiles included, that keeps
+  under half of itself on the halved frame (grain does; texture a blur or a JPEG removed
+  from the other frame does not), beyond what the burst's own texture hides.
+* **Blocking.**  JPEG's 8 px grid (the steps at its strongest offset against a typical one)
+  against the least blocky other frame, judged at equal noise: grain or texture the other
+  frame has beyond this one would hide this one's grid too.
+
+All costs are in stops (halvings of detail energy; a stop of exposure counts as one) and add
+up; the frame with the smallest cost is the pick.  The constants were set on the tuning
+scenes of ``benchmarks/burst_eval.py`` and are reported on its held-out scenes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.scoring.frame_measures import TONE_QUANTILES, FrameMeasures
+
+GAMMA = 2.2
+# Costs in stops.
+MOTION_WEIGHT = 0.5  # extra cost per stop the worst direction loses beyond the average
+NOISE_COST = 40.0  # per unit of added noise sigma (on a [0, 1] scale)
+NOISE_ALLOWANCE = 0.005  # added noise sigma (at the analysis size) nobody notices
+NOISE_COARSE_SHARE = 0.45  # of a sensor noise's gradient energy left on the halved frame
+NOISE_COARSE_MIN = 0.2  # grain keeps at least this share
+TEXTURE_COARSE_SHARE = 1.0  # of a fine texture's, at least
+FLAT_SHARE = 0.15  # of the tiles, the least detailed in every frame, where noise is measured
+FLAT_MIN_TILES = 4
+MASKING = 0.5  # of the flattest texture's sigma, noise below which goes unseen
+MASKED_NOISE_COST = 10.0  # per unit of noise sigma texture hides (seen on a closer look)
+# Blown highlights cost per doubling of the extra blown fraction beyond HIGHLIGHT_SCALE:
+# a small blown area (a face, the sky) is noticed at once, a larger one adds less.
+HIGHLIGHT_COST = 0.3
+HIGHLIGHT_SCALE = 0.004
+SHADOW_COST = 10.0  # per unit fraction of extra crushed pixels
+# Stops of detail difference left uncounted per stop of exposure difference: a darker frame
+# brought to the same level has amplified grain, which sorted detail reads as a little more.
+EXPOSURE_MARGIN = 0.1
+HEADROOM_COST = 1.0  # per stop of unused exposure against the best-exposed frame
+CLIP_ALLOWANCE = 0.003  # extra clipped fraction nobody notices
+HEADROOM_ALLOWANCE = 0.15  # stops of exposure difference nobody notices
+EXPOSURE_STEP = 1 / 3  # stops: frames closer than this share their exposure
+HEADROOM_TAIL = 0.5  # the weight of unused stops beyond the first
+HEADROOM_CLIP = 0.025  # a brighter frame may blow out this much more and still be better
+HEADROOM_DETAIL = 0.25  # stops of detail it may lose
+HEADROOM_SHARE = 0.2  # ... and no more than this share of its highlights:
+HIGHLIGHT_ZONE = 2.0 ** (-3 / GAMMA)  # values within three stops of white
+HIGHLIGHT_QUANTILE = 99  # index into FrameMeasures.peak: a frame's highlights
+BLOCK_COST = 1.5  # per doubling of JPEG grid steps beyond the burst's least blocky frame
+BLOCK_ALLOWANCE = 0.2  # log2 of the step ratio nobody notices
+_MIN_GAIN_POINTS = 5
+
+
+@dataclass(frozen=True)
+class FrameVerdict:
+    """Why a frame ranks where it does; every cost in stops, 0 for the burst's best."""
+
+    exposure_stops: float  # relative to the burst's median frame
+    blur: float
+    motion: float
+    noise_sigma: float
+    highlights: float  # extra clipped fraction
+    shadows: float
+    headroom: float  # stops of exposure left unused against the best-exposed frame
+    blocking: float
+    cost: float
+
+
+def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
+    """A verdict per frame of one burst (two frames or more)."""
+    count = len(frames)
+    stops = _relative_exposures(frames)
+    gains = 2.0 ** (stops / GAMMA)  # gamma-encoded values scale by this
+    fine = {}
+    coarse = {}
+    for i in range(count):
+        for j in range(count):
+            if i != j:
+                fine[i, j] = _detail_fit(frames[i].fine, gains[i], frames[j].fine, gains[j])
+                coarse[i, j] = _detail_fit(frames[i].coarse, gains[i], frames[j].coarse, gains[j])
+    # Grain is hidden in texture: what a photographer sees is the noise beyond the burst's
+    # finest texture where it is flattest.
+    allowance = max(NOISE_ALLOWANCE, MASKING * _flat_texture(frames, gains))
+    blocking = _extra_blocking(frames, gains)
+    measured_noise = np.minimum(_added_noise(fine, coarse, count), _flat_tile_noise(frames, gains))
+    noise = np.maximum(measured_noise - allowance, 0.0)
+    # Detail of i against j in stops, per direction (higher is sharper).
+    isotropic = np.zeros(count)
+    directional = np.zeros(count)
+    for i, j in fine:
+        # Grain differs visibly, or is amplified in a darker frame brought to the same level.
+        unsure = (
+            abs(measured_noise[i] - measured_noise[j]) > NOISE_ALLOWANCE
+            or abs(stops[i] - stops[j]) > EXPOSURE_STEP
+        )
+        logs = _detail_stops(
+            fine[i, j][0], coarse[i, j][0], unsure, EXPOSURE_MARGIN * abs(stops[i] - stops[j])
+        )
+        isotropic[i] += logs.mean() / (count - 1)
+        directional[i] += (logs.mean() - logs.min()) / (count - 1)
+    sharpness = isotropic - MOTION_WEIGHT * directional
+    blur = sharpness.max() - sharpness
+    motion = directional - directional.min()
+    extra_high = _exposure_clipping([f.clipped_high for f in frames], stops)
+    extra_low = _exposure_clipping([f.clipped_low for f in frames], -stops)
+    headroom = _headroom(stops, extra_high, blur, frames)
+    verdicts = []
+    for k in range(count):
+        cost = (
+            blur[k]
+            + NOISE_COST * noise[k]
+            + MASKED_NOISE_COST * max(measured_noise[k] - NOISE_ALLOWANCE, 0.0)
+            + HIGHLIGHT_COST * math.log2(1.0 + extra_high[k] / HIGHLIGHT_SCALE)
+            + SHADOW_COST * extra_low[k]
+            + HEADROOM_COST * headroom[k]
+            + BLOCK_COST * blocking[k]
+        )
+        verdicts.append(
+            FrameVerdict(
+                float(stops[k] - np.median(stops)),
+                float(blur[k]),
+                float(motion[k]),
+                float(noise[k]),
+                float(extra_high[k]),
+                float(extra_low[k]),
+                float(headroom[k]),
+                float(blocking[k]),
+                float(cost),
+            )
+        )
+    return verdicts
+
+
+def _relative_exposures(frames: Sequence[FrameMeasures]) -> np.ndarray:
+    """Each frame's exposure in stops against the first frame, from matched luma quantiles.
+
+    Only quantiles that are neither crushed nor blown in both frames count, in linear light.
+    """
+    reference = frames[0].luma
+    stops = np.zeros(len(frames))
+    for k, frame in enumerate(frames[1:], start=1):
+        valid = (reference > 0.03) & (reference < 0.97) & (frame.luma > 0.03) & (frame.luma < 0.97)
+        if valid.sum() < _MIN_GAIN_POINTS:
+            # Little overlap (several stops apart): compare the means.
+            valid = np.ones_like(valid)
+        ratio = np.maximum(frame.luma[valid], 1e-3) / np.maximum(reference[valid], 1e-3)
+        stops[k] = GAMMA * float(np.median(np.log2(ratio)))
+    return stops
+
+
+def _detail_stops(
+    fine: np.ndarray, coarse: np.ndarray, unsure: bool, margin: float = 0.0
+) -> np.ndarray:
+    """log2 detail ratio per direction of a frame against another, from the fits' slopes.
+
+    Between frames of the same noise and exposure the fine scale tells.  Where one is
+    visibly noisier or was exposed differently, only what both scales agree on counts, and
+    only as much as the smaller of the two says: noise (sheer grain, or grain clipped in the shadows) moves the fine-scale
+    slope, but on the halved frame, where 2x2 pixels are averaged, it hardly does; a blur
+    lowers both.
+    """
+    fine_stops = np.log2(np.clip(fine, 1e-4, None))
+    if not unsure:
+        return fine_stops
+    coarse_stops = np.log2(np.clip(coarse, 1e-4, None))
+    agree = np.sign(fine_stops) == np.sign(coarse_stops)
+    smaller = np.where(np.abs(fine_stops) < np.abs(coarse_stops), fine_stops, coarse_stops)
+    smaller = np.sign(smaller) * np.maximum(np.abs(smaller) - margin, 0.0)
+    return np.where(agree, smaller, 0.0)
+
+
+def _detail_fit(
+    energies: np.ndarray, gain: float, other: np.ndarray, other_gain: float
+) -> tuple[np.ndarray, float]:
+    """(slope per direction, mean intercept) of a frame's energies against another's."""
+    y = energies / gain**2
+    x = other / other_gain**2
+    slopes = np.empty(len(y))
+    intercepts = np.empty(len(y))
+    for d in range(len(y)):
+        xd, yd = x[d].astype(np.float64), y[d].astype(np.float64)
+        spread = xd - xd.mean()
+        denominator = float(spread @ spread)
+        if denominator <= 1e-18:
+            slopes[d], intercepts[d] = 1.0, float(yd.mean() - xd.mean())
+            continue
+        slopes[d] = float(spread @ (yd - yd.mean())) / denominator
+        intercepts[d] = float(yd.mean() - slopes[d] * xd.mean())
+    return slopes, float(intercepts.mean())
+
+
+def _added_noise(fine: dict, coarse: dict, count: int) -> np.ndarray:
+    """Noise sigma each frame adds over the burst's cleanest frame, from the fits' intercepts.
+
+    The intercept of a frame's energies against another's is what it has everywhere, flat
+    tiles included, beyond the other's: for white noise ``2 sigma^2``.  Fine texture that a
+    blur removed from the other frame shows there too; it is told apart on the halved frame,
+    which keeps under half of a noise's energy (NOISE_COARSE_SHARE) but at least as much of a
+    texture's (TEXTURE_COARSE_SHARE).
+    """
+    energy = np.zeros(count)
+    for i, j in fine:
+        at_fine, at_coarse = fine[i, j][1], coarse[i, j][1]
+        energy[i] = max(energy[i], _noise_energy(at_fine, at_coarse))
+    return np.sqrt(np.maximum(energy, 0.0) / 2.0)
+
+
+def _noise_energy(extra_fine: float, extra_coarse: float) -> float:
+    """The part of a frame's extra gradient energy that is noise, from both scales.
+
+    Grain keeps NOISE_COARSE_SHARE of its energy on the halved frame, a texture that the
+    other frame lost at least TEXTURE_COARSE_SHARE; a mix is split accordingly.  Extra energy
+    without its share on the halved frame (a JPEG's blocks there, not grain) is no noise.
+    """
+    if extra_fine <= 0.0 or extra_coarse < NOISE_COARSE_MIN * extra_fine:
+        return 0.0
+    noise = (TEXTURE_COARSE_SHARE * extra_fine - extra_coarse) / (
+        TEXTURE_COARSE_SHARE - NOISE_COARSE_SHARE
+    )
+    return min(max(noise, 0.0), extra_fine)
+
+
+def _flat_tile_noise(frames: Sequence[FrameMeasures], gains: np.ndarray) -> np.ndarray:
+    """Noise sigma each frame adds over the others, tile by tile where the burst is flattest.
+
+    Noise is the same everywhere, so what a frame has beyond another in the flattest third
+    of the tiles (position by position; neighbours count as the frames are shifted) is noise
+    if the halved frames keep under half of it, as for grain; texture a blur or a JPEG
+    removed from the other frame keeps as much or more there.
+    """
+    shapes = {f.fine_map.shape for f in frames} | {f.coarse_map.shape for f in frames}
+    if len(shapes) != 1 or next(iter(shapes)) == (1, 1):
+        return np.full(len(frames), np.inf)
+    scale = (gains**2)[:, None, None]
+    fine = np.stack([f.fine_map for f in frames]).reshape(len(frames), -1) / scale[:, :, 0]
+    coarse = np.stack([f.coarse_map for f in frames]).reshape(len(frames), -1) / scale[:, :, 0]
+    detail = _neighbourhood_max(np.stack([f.coarse_map for f in frames]).max(axis=0)).ravel()
+    flat = np.argsort(detail)[: max(FLAT_MIN_TILES, detail.size // 3)]
+    energy = np.zeros(len(frames))
+    for i in range(len(frames)):
+        for j in range(len(frames)):
+            if i == j:
+                continue
+            extra_fine = float(np.median(fine[i, flat] - fine[j, flat]))
+            extra_coarse = float(np.median(coarse[i, flat] - coarse[j, flat]))
+            energy[i] = max(energy[i], _noise_energy(extra_fine, extra_coarse))
+    return np.sqrt(np.maximum(energy, 0.0) / 2.0)
+
+
+def _flat_texture(frames: Sequence[FrameMeasures], gains: np.ndarray) -> float:
+    """The burst's texture where it is flattest, as a sigma (on the halved frames, where
+    noise counts for little).
+
+    Tiles flat in every frame and around it (the frames are shifted against each other) are
+    sky, walls, backgrounds: noise shows there.  Gravel or foliage has no such tiles, and
+    there grain up to about this level goes unseen.
+    """
+    shapes = {f.coarse_map.shape for f in frames}
+    if len(shapes) != 1:
+        return 0.0
+    coarse = np.stack([f.coarse_map for f in frames]) / (gains**2)[:, None, None]
+    detail = _neighbourhood_max(coarse.max(axis=0))
+    count = max(FLAT_MIN_TILES, int(np.ceil(detail.size * FLAT_SHARE)))
+    flat = np.argsort(detail.ravel())[:count]
+    texture = float(np.median(coarse.reshape(len(frames), -1)[:, flat], axis=1).min())
+    return math.sqrt(max(texture, 0.0) / 2.0)
+
+
+def _neighbourhood_max(grid: np.ndarray) -> np.ndarray:
+    padded = np.pad(grid, 1, mode="edge")
+    rows, cols = grid.shape
+    return np.max(
+        [padded[dy : dy + rows, dx : dx + cols] for dy in range(3) for dx in range(3)], axis=0
+    )
+
+
+def _extra_blocking(frames: Sequence[FrameMeasures], gains: np.ndarray) -> np.ndarray:
+    """JPEG grid each frame shows beyond the least blocky other frame, compared at equal
+    noise (log2 of the step ratio, beyond BLOCK_ALLOWANCE).
+
+    Grain and texture hide a grid: a frame with more of them than another would hide the
+    other's grid too, so the other's grid is judged as it would look under them.
+    """
+    steps = np.array([f.grid_steps for f in frames]) / (gains**2)[:, None]
+    ratio = np.log2(np.maximum(steps[:, 0], 1e-12) / np.maximum(steps[:, 1], 1e-12))
+    extra = np.zeros(len(frames))
+    for k in range(len(frames)):
+        for j in range(len(frames)):
+            if j == k:
+                continue
+            hiding = max(steps[j, 1] - steps[k, 1], 0.0)
+            masked = math.log2((steps[k, 0] + hiding + 1e-12) / (steps[k, 1] + hiding + 1e-12))
+            extra[k] = max(extra[k], masked - ratio[j] - BLOCK_ALLOWANCE)
+    return extra
+
+
+def _exposure_clipping(clipped: Sequence[float], stops: np.ndarray) -> np.ndarray:
+    """Clipped fraction each frame has beyond a frame exposed at least a third of a stop less.
+
+    Only exposure counts: a blur spreads light into black and dark into white, so a blurred
+    frame of the same exposure clips less without being better exposed.
+    """
+    clipped = np.asarray(clipped, dtype=np.float64)
+    extra = np.zeros_like(clipped)
+    for k in range(len(clipped)):
+        darker = stops < stops[k] - EXPOSURE_STEP
+        if darker.any():
+            extra[k] = max(clipped[k] - clipped[darker].min() - CLIP_ALLOWANCE, 0.0)
+    return extra
+
+
+def _headroom(
+    stops: np.ndarray, extra_high: np.ndarray, blur: np.ndarray, frames: Sequence[FrameMeasures]
+) -> np.ndarray:
+    """Stops of light each frame left unused: how far it stays below a brighter frame that
+    shows as much, but no further than its own highlights are from white.
+
+    A brighter frame is the better exposure when it blows out little more (specular
+    highlights, an already white shirt: HEADROOM_CLIP), and little of what this frame holds
+    in its highlights (HEADROOM_SHARE: the stars of a night sky, the lit side of a cell are
+    most of what is bright there), and loses no more than HEADROOM_DETAIL stops of detail to
+    it.  A frame whose highlights already reach white
+    used the light it had; one whose whites are grey did not.  The first stop is what a
+    photographer notices most; beyond it, crushed shadows pay too.
+    """
+    unused = np.zeros_like(stops)
+    blown = np.array([f.clipped_high for f in frames])
+    for k in range(len(stops)):
+        highlights = 1.0 - float(np.interp(HIGHLIGHT_ZONE, frames[k].peak, TONE_QUANTILES))
+        better = (
+            (stops > stops[k])
+            & (extra_high - extra_high[k] <= HEADROOM_CLIP)
+            & (blown - blown[k] <= HEADROOM_SHARE * highlights)
+            & (blur - blur[k] <= HEADROOM_DETAIL)
+        )
+        if better.any():
+            highlight = float(frames[k].peak[HIGHLIGHT_QUANTILE])
+            own = GAMMA * math.log2(1.0 / max(highlight, 1e-3))
+            unused[k] = max(min(stops[better].max() - stops[k], own) - HEADROOM_ALLOWANCE, 0.0)
+    return np.minimum(unused, 1.0) + HEADROOM_TAIL * np.maximum(unused - 1.0, 0.0)
+
+
+def stops_between(first: FrameMeasures, second: FrameMeasures) -> float:
+    """Exposure of ``second`` relative to ``first`` in stops."""
+    return float(_relative_exposures([first, second])[1])
+
+
+__all__ = ["FrameVerdict", "judge_burst", "stops_between"]

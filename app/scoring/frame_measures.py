@@ -1,0 +1,142 @@
+"""What the technical scorer measures on one frame, small enough to send between processes.
+
+A burst's frames are compared with each other later (:mod:`app.scoring.burst`), after each
+was measured on its own in a worker process.  Frames of a hand-held burst are shifted against
+each other, so nothing here is kept by position: the detail is kept as the *distribution* of
+per-tile gradient energies (sorted, as quantiles) per direction and at two scales, and the
+tones as quantiles of luma and of the brightest channel.  Distributions survive a shift; a
+blur scales the detail distribution down, noise adds a constant to it, an exposure change
+scales the tones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageChops
+
+from app.imaging import tile_means
+
+TILE = 32  # px at the analysis size
+QUANTILES = np.linspace(0.02, 0.98, 25)
+TONE_QUANTILES = np.linspace(0.0, 1.0, 101)
+CLIP_HIGH = 250  # 8-bit values at or above: blown out
+CLIP_LOW = 5  # at or below: crushed
+# Directions of the gradient pairs: horizontal, vertical, and both diagonals.
+DIRECTIONS = ("0", "90", "45", "135")
+
+
+@dataclass(frozen=True)
+class FrameMeasures:
+    """One frame's detail and tone distributions; see the module docstring."""
+
+    fine: np.ndarray  # (4, len(QUANTILES)) sorted per-tile gradient energy per direction
+    coarse: np.ndarray  # (4, len(QUANTILES)) the same on the frame halved (noise averaged down)
+    fine_map: np.ndarray  # (rows, cols) per-tile gradient energy, all directions: where it is
+    coarse_map: np.ndarray  # (rows, cols) the same on the halved frame
+    luma: np.ndarray  # (len(TONE_QUANTILES),) luma quantiles in [0, 1] (gamma-encoded)
+    peak: np.ndarray  # (len(TONE_QUANTILES),) quantiles of the brightest channel
+    clipped_high: float  # fraction of pixels with a channel blown out
+    clipped_low: float  # fraction of pixels crushed to black in every channel
+    grid_steps: tuple[float, float]  # mean squared step at the strongest and a typical offset
+    shape: tuple[int, int]  # analysis size (height, width)
+
+    @property
+    def blockiness(self) -> float:
+        """How much larger the steps at one offset of an 8 px grid are than at a typical
+        offset, as log2 of their ratio (0: no grid).
+
+        A JPEG saved again at a low quality leaves steps at its 8 px block borders; the grid
+        of an earlier compression may sit at any offset, so the strongest offset counts.  A
+        ratio does not change with exposure; texture and grain add to every offset alike and
+        hide a grid, as they do from the eye.  A camera's own light compression measures
+        about 0 to 1 (most in smooth scenes), a JPEG saved again at quality 30 0.5 to 2.5.
+        """
+        strongest, typical = self.grid_steps
+        return float(np.log2(max(strongest, 1e-12) / max(typical, 1e-12)))
+
+
+def analysis_image(image: Image.Image, input_size: int) -> Image.Image:
+    """The frame in RGB, its longer side at most ``input_size``."""
+    if max(image.size) > input_size:
+        scale = input_size / max(image.size)
+        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        image = image.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
+    return image if image.mode == "RGB" else image.convert("RGB")
+
+
+def measure_frame(image: Image.Image) -> FrameMeasures:
+    """Detail and tone distributions of one RGB frame (measured at its size)."""
+    luma8 = np.asarray(image.convert("L"))
+    red, green, blue = image.split()
+    peak8 = np.asarray(ImageChops.lighter(ImageChops.lighter(red, green), blue))
+    gray = luma8.astype(np.float32) * np.float32(1 / 255)
+    peak_counts = np.bincount(peak8.ravel(), minlength=256)
+    fine, fine_map, grid_steps = _detail(gray, TILE)
+    coarse, coarse_map, _ = _detail(_halve(gray), TILE // 2)
+    return FrameMeasures(
+        fine=fine,
+        coarse=coarse,
+        fine_map=fine_map,
+        coarse_map=coarse_map,
+        luma=_histogram_quantiles(np.bincount(luma8.ravel(), minlength=256)),
+        peak=_histogram_quantiles(peak_counts),
+        clipped_high=float(peak_counts[CLIP_HIGH:].sum() / peak8.size),
+        clipped_low=float(peak_counts[: CLIP_LOW + 1].sum() / peak8.size),
+        grid_steps=grid_steps,
+        shape=gray.shape,
+    )
+
+
+def _histogram_quantiles(counts: np.ndarray) -> np.ndarray:
+    """TONE_QUANTILES of 8-bit values from their histogram, in [0, 1]."""
+    cumulative = np.cumsum(counts) / max(int(counts.sum()), 1)
+    levels = np.searchsorted(cumulative, TONE_QUANTILES, side="left")
+    return (np.minimum(levels, 255) / 255.0).astype(np.float32)
+
+
+def _halve(gray: np.ndarray) -> np.ndarray:
+    height, width = (gray.shape[0] // 2) * 2, (gray.shape[1] // 2) * 2
+    g = gray[:height, :width]
+    return np.float32(0.25) * (g[0::2, 0::2] + g[1::2, 0::2] + g[0::2, 1::2] + g[1::2, 1::2])
+
+
+def _detail(gray: np.ndarray, tile: int) -> tuple[np.ndarray, np.ndarray, tuple[float, float]]:
+    """(per direction, quantiles of the mean squared neighbour difference over each tile;
+    the per-tile energy of all directions together; the JPEG grid's steps).
+
+    Heavy re-compression leaves JPEG's 8 px grid as steps; it survives only where the frame
+    was not resized after it (at 100 %), which is where a photographer sees it.
+    """
+    if min(gray.shape) < 4:
+        empty = np.zeros((len(DIRECTIONS), len(QUANTILES)), dtype=np.float32)
+        return empty, np.zeros((1, 1), dtype=np.float32), (0.0, 0.0)
+    diffs = (
+        gray[:-1, 1:] - gray[:-1, :-1],
+        gray[1:, :-1] - gray[:-1, :-1],
+        (gray[:-1, 1:] - gray[1:, :-1]) * np.float32(0.7071),  # diagonals are sqrt(2) px long
+        (gray[1:, 1:] - gray[:-1, :-1]) * np.float32(0.7071),
+    )
+    rows = []
+    total = None
+    for diff in diffs:
+        np.multiply(diff, diff, out=diff)
+        energy = tile_means(diff, tile)
+        rows.append(np.quantile(energy.ravel(), QUANTILES))
+        total = energy if total is None else total + energy
+    return np.asarray(rows, dtype=np.float32), total / 4, _grid_steps(diffs[0], diffs[1])
+
+
+def _grid_steps(dx2: np.ndarray, dy2: np.ndarray) -> tuple[float, float]:
+    """(mean squared step at the strongest offset of an 8 px grid, at a typical offset), from
+    squared horizontal and vertical steps; see :attr:`FrameMeasures.blockiness`."""
+    if min(dx2.shape) < 16 or min(dy2.shape) < 16:
+        return 0.0, 0.0
+    strongest, typical = [], []
+    for steps, length in ((dx2.sum(axis=0), dx2.shape[0]), (dy2.sum(axis=1), dy2.shape[1])):
+        usable = (len(steps) // 8) * 8
+        offsets = steps[:usable].reshape(-1, 8).sum(axis=0) / (length * usable / 8)
+        strongest.append(float(offsets.max()))
+        typical.append(float(np.median(offsets)))
+    return float(np.mean(strongest)), float(np.mean(typical))

@@ -1,0 +1,83 @@
+"""Which marks a photo's sidecar should carry, and how a sidecar's marks become a decision.
+
+A person's decision (made in this app, or imported from a sidecar another application or
+person wrote) is written as it is.  Otherwise the automatic scheme marks the best frame of a
+burst ``Rating 3``, ``Label Green`` and the other frames ``Label Yellow`` (``reject_others``:
+``Rating -1``); singles, brackets, panoramas and focus stacks get no automatic marks.
+"""
+
+from __future__ import annotations
+
+from app.catalog import DecisionState, Flag, SeriesView
+from app.options import XmpScheme
+from app.sidecars.xmp import XmpMarks
+
+BEST = XmpMarks(rating=3, label="Green")
+OTHER = XmpMarks(label="Yellow")
+REJECTED = XmpMarks(rating=-1)
+REJECT_RATING = -1
+PICK_RATING = 3  # a pick without stars
+PICK_LABEL = "Green"  # a pick without a label
+
+
+def decision_marks(state: DecisionState) -> XmpMarks | None:
+    """The full marks of a decision (rating and label both set), or None if none was made."""
+    if state.decided_at is None:
+        return None
+    if state.flag is Flag.REJECT:
+        return XmpMarks(rating=REJECT_RATING, label=state.label or "")
+    if state.flag is Flag.PICK:
+        rating = state.rating if state.rating > 0 else PICK_RATING
+        return XmpMarks(rating=rating, label=state.label or PICK_LABEL)
+    return XmpMarks(rating=state.rating, label=state.label or "")
+
+
+def automatic_marks(*, is_best: bool, in_burst: bool, scheme: XmpScheme) -> XmpMarks | None:
+    """The scheme's marks for a frame nobody decided on (None: this app claims nothing)."""
+    if not in_burst or scheme is XmpScheme.DECISIONS:
+        return None
+    if is_best:
+        return BEST
+    return REJECTED if scheme is XmpScheme.REJECT_OTHERS else OTHER
+
+
+def wanted_marks(
+    decision: DecisionState, *, is_best: bool, in_burst: bool, scheme: XmpScheme
+) -> XmpMarks | None:
+    """What the sidecar should say: the person's decision, else the automatic scheme."""
+    if decision.is_user:
+        return decision_marks(decision)
+    return automatic_marks(is_best=is_best, in_burst=in_burst, scheme=scheme)
+
+
+def series_marks(
+    series: SeriesView, scheme: XmpScheme = XmpScheme.MARK_BEST
+) -> dict[int, XmpMarks]:
+    """``{photo_id: marks}`` for the frames of a series that get marks at all."""
+    in_burst = series.kind == "burst" and len(series.members) > 1
+    best = series.best if in_burst else None
+    marks: dict[int, XmpMarks] = {}
+    for member in series.members:
+        wanted = wanted_marks(
+            member.decision,
+            is_best=best is not None and member.photo.id == best.photo.id,
+            in_burst=in_burst,
+            scheme=scheme,
+        )
+        if wanted is not None:
+            marks[member.photo.id] = wanted
+    return marks
+
+
+def decision_from_marks(marks: XmpMarks, current: DecisionState) -> dict:
+    """The catalog marks (``flag``, ``rating``, ``label``) of a person's sidecar marks.
+
+    ``Rating -1`` is a reject; a pick flag made in this app survives a new star rating
+    (XMP has no pick flag of its own).
+    """
+    if marks.rating is not None and marks.rating < 0:
+        flag, rating = Flag.REJECT, 0
+    else:
+        kept_pick = current.is_user and current.flag is Flag.PICK
+        flag, rating = (Flag.PICK if kept_pick else Flag.NONE), marks.rating or 0
+    return {"flag": flag, "rating": rating, "label": marks.label or None}

@@ -1,0 +1,401 @@
+"""XMP documents: read and merge ``xmp:Rating`` and ``xmp:Label``, keep everything else.
+
+Only ``xmp:Rating`` (-1 rejected, 0 unrated, 1..5 stars) and ``xmp:Label`` (colour label
+text such as "Green") are ever set.  Everything else in an existing sidecar (keywords,
+develop settings such as ``crs:*``, darktable's history, ``xmpMM:History``, other namespaces
+and their prefixes) is kept: the file is parsed, the two properties are changed in whichever
+form the file uses (attribute or element), and the rest is written back.
+
+A sidecar is input from other applications, so it is treated as untrusted: only regular
+files are opened (a FIFO never blocks a run), files over ``MAX_SIDECAR_BYTES`` are left
+alone, documents with a DTD or entities are refused in any encoding (the parser itself
+forbids them, no byte matching), and a read-only sidecar is never replaced.  Writes are
+atomic (``app.fileio.atomic_write``).  This module knows nothing of the catalog.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import DefusedXMLParser
+
+from app.errors import AppError, Problem
+from app.fileio import NotARegularFile, atomic_write, is_read_only, read_regular
+from app.options import SidecarStyle
+from app.sidecars.naming import sidecar_paths
+
+NS_X = "adobe:ns:meta/"
+NS_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+NS_XMP = "http://ns.adobe.com/xap/1.0/"
+_RATING = f"{{{NS_XMP}}}Rating"
+_LABEL = f"{{{NS_XMP}}}Label"
+_DESCRIPTION = f"{{{NS_RDF}}}Description"
+_ABOUT = f"{{{NS_RDF}}}about"
+
+# Real sidecars, darktable's edit history included, stay far below this.
+MAX_SIDECAR_BYTES = 8 * 1024 * 1024
+
+# Conventional prefixes, so a new or reorganised file reads as the apps write it.
+KNOWN_PREFIXES = {
+    "x": NS_X,
+    "rdf": NS_RDF,
+    "xmp": NS_XMP,
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "xmpMM": "http://ns.adobe.com/xap/1.0/mm/",
+    "stEvt": "http://ns.adobe.com/xap/1.0/sType/ResourceEvent#",
+    "crs": "http://ns.adobe.com/camera-raw-settings/1.0/",
+    "lr": "http://ns.adobe.com/lightroom/1.0/",
+    "photoshop": "http://ns.adobe.com/photoshop/1.0/",
+    "tiff": "http://ns.adobe.com/tiff/1.0/",
+    "exif": "http://ns.adobe.com/exif/1.0/",
+    "aux": "http://ns.adobe.com/exif/1.0/aux/",
+    "darktable": "http://darktable.sf.net/",
+    "digiKam": "http://www.digikam.org/ns/1.0/",
+}
+
+# ElementTree keeps prefixes in one module-wide table: parse and serialise under a lock.
+_PREFIX_LOCK = threading.Lock()
+
+
+class SidecarError(AppError):
+    """A sidecar could not be read or written; carries the file and the cause."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+    def problem(self, root: Path | None = None, action: str = "write") -> Problem:
+        """The problem to report, named relative to ``root``; ``action`` is read or write."""
+        where = self.path
+        if root is not None and where.is_relative_to(root):
+            where = where.relative_to(root)
+        return Problem(where.as_posix(), f"cannot {action} sidecar: {self.reason}")
+
+
+@dataclass(frozen=True)
+class XmpMarks:
+    """Marks in a sidecar.  ``None`` leaves a property as it is; label "" removes it."""
+
+    rating: int | None = None
+    label: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.rating is not None and not -1 <= self.rating <= 5:
+            raise ValueError(f"xmp:Rating must be -1..5, got {self.rating}")
+
+    @property
+    def empty(self) -> bool:
+        return self.rating is None and self.label is None
+
+    @property
+    def says_something(self) -> bool:
+        """True when a person would see a mark: stars, a reject, or a label."""
+        return bool(self.rating) or bool(self.label)
+
+
+NO_MARKS = XmpMarks()
+
+
+@dataclass(frozen=True)
+class SidecarState:
+    """A sidecar as found on disk: its marks and the stat that identifies this version."""
+
+    marks: XmpMarks
+    size: int
+    mtime_ns: int
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+def read_sidecar(sidecar: str | os.PathLike[str]) -> SidecarState | None:
+    """The marks and stat of a sidecar, or None when it does not exist.
+
+    Raises:
+        SidecarError: not a regular file, too large, unreadable, or not a safe XMP document.
+    """
+    sidecar = Path(sidecar)
+    data = _read_bytes(sidecar)
+    if data is None:
+        return None
+    info = os.stat(sidecar)
+    return SidecarState(_marks_of(data, sidecar), info.st_size, info.st_mtime_ns)
+
+
+def read_marks(sidecar: str | os.PathLike[str]) -> XmpMarks:
+    """The ``xmp:Rating`` and ``xmp:Label`` in a sidecar (attribute or element form)."""
+    state = read_sidecar(sidecar)
+    if state is None:
+        raise SidecarError(sidecar, "cannot read (no such file)")
+    return state.marks
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    try:
+        return read_regular(path, MAX_SIDECAR_BYTES)
+    except FileNotFoundError:
+        return None
+    except NotARegularFile as error:
+        raise SidecarError(path, f"{error.strerror}, not a sidecar file: left alone") from error
+    except OSError as error:
+        if error.errno == 27:  # EFBIG
+            raise SidecarError(path, f"too large to merge safely ({error.strerror})") from error
+        raise SidecarError(path, f"cannot read ({error.strerror or error})") from error
+
+
+def _marks_of(data: bytes, path: Path) -> XmpMarks:
+    with _PREFIX_LOCK:
+        rating, label = _raw_marks(_parse_bytes(data, path).root)
+    try:
+        value = None if rating is None or rating == "" else int(float(rating))
+        return XmpMarks(rating=value, label=label)
+    except ValueError as error:
+        raise SidecarError(path, f"xmp:Rating {rating!r} is not -1..5") from error
+
+
+def _raw_marks(root: ET.Element) -> tuple[str | None, str | None]:
+    """The first xmp:Rating and xmp:Label text among the top-level descriptions."""
+    rating = label = None
+    for description in _descriptions(root):
+        rating = rating if rating is not None else _property(description, _RATING)
+        label = label if label is not None else _property(description, _LABEL)
+    return rating, label
+
+
+# -- merging ------------------------------------------------------------------------------
+
+
+def merge_marks(
+    existing: bytes | None,
+    marks: XmpMarks,
+    *,
+    source: Path,
+    remove_rating: bool = False,
+) -> bytes:
+    """The new sidecar text: ``existing`` (or a minimal new document) with ``marks`` set.
+
+    ``remove_rating`` takes ``xmp:Rating`` out when ``marks.rating`` is None (undoing a
+    rating this app wrote).
+    """
+    with _PREFIX_LOCK:
+        document = _new_document() if existing is None else _parse_bytes(existing, source)
+        description = _target_description(document.root)
+        if marks.rating is not None:
+            _set_property(description, _RATING, str(marks.rating))
+        elif remove_rating:
+            for node in _descriptions(document.root):
+                _remove_property(node, _RATING)
+        if marks.label == "":
+            for node in _descriptions(document.root):
+                _remove_property(node, _LABEL)
+        elif marks.label is not None:
+            _set_property(description, _LABEL, marks.label)
+        return document.serialise()
+
+
+@dataclass
+class _Document:
+    root: ET.Element
+    xpacket: bool
+
+    def serialise(self) -> bytes:
+        body = ET.tostring(self.root, encoding="unicode")
+        parts = ['<?xml version="1.0" encoding="UTF-8"?>\n']
+        if self.xpacket:
+            parts.append('<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n')
+        parts.append(body)
+        parts.append("\n")
+        if self.xpacket:
+            parts.append('<?xpacket end="w"?>\n')
+        return "".join(parts).encode("utf-8")
+
+
+class _Target:
+    """Builds the tree and notes what ElementTree's builder would drop: prefixes, xpacket."""
+
+    def __init__(self) -> None:
+        self.builder = ET.TreeBuilder(insert_comments=True, insert_pis=True)
+        self.namespaces: list[tuple[str, str]] = []
+        self.xpacket = False
+
+    def start(self, tag: str, attrs: dict[str, str]) -> ET.Element:
+        return self.builder.start(tag, attrs)
+
+    def end(self, tag: str) -> ET.Element:
+        return self.builder.end(tag)
+
+    def data(self, text: str) -> None:
+        self.builder.data(text)
+
+    def comment(self, text: str) -> ET.Element:
+        return self.builder.comment(text)
+
+    def pi(self, target: str, text: str | None = None) -> ET.Element:
+        self.xpacket = self.xpacket or target == "xpacket"
+        return self.builder.pi(target, text)
+
+    def start_ns(self, prefix: str, uri: str) -> None:
+        self.namespaces.append((prefix, uri))
+
+    def close(self) -> ET.Element:
+        return self.builder.close()
+
+
+def _parse_bytes(data: bytes, path: Path) -> _Document:
+    """Parse with DTDs, entities and external references forbidden by the parser itself,
+    whatever the document's encoding."""
+    target = _Target()
+    try:
+        parser = DefusedXMLParser(target=target, forbid_dtd=True)
+        parser.feed(data)
+        root = parser.close()
+    except DefusedXmlException as error:
+        raise SidecarError(
+            path, "refusing an XMP file with a DTD or entity declarations"
+        ) from error
+    except ET.ParseError as error:
+        raise SidecarError(path, f"not a well-formed XMP file ({error})") from error
+    if root.tag not in (f"{{{NS_X}}}xmpmeta", f"{{{NS_RDF}}}RDF"):
+        raise SidecarError(path, f"not an XMP file (root element {root.tag})")
+    for prefix, uri in target.namespaces:
+        _register(prefix, uri)
+    return _Document(root=root, xpacket=target.xpacket)
+
+
+def _register(prefix: str, uri: str) -> None:
+    if not prefix:
+        return
+    with contextlib.suppress(ValueError):  # ElementTree reserves ns0, ns1, ...
+        ET.register_namespace(prefix, uri)
+
+
+def _new_document() -> _Document:
+    for prefix, uri in KNOWN_PREFIXES.items():
+        _register(prefix, uri)
+    root = ET.Element(f"{{{NS_X}}}xmpmeta", {f"{{{NS_X}}}xmptk": "FGAesQ Cull"})
+    root.text = "\n "
+    rdf = ET.SubElement(root, f"{{{NS_RDF}}}RDF")
+    rdf.text, rdf.tail = "\n  ", "\n"
+    description = ET.SubElement(rdf, _DESCRIPTION, {_ABOUT: ""})
+    description.tail = "\n "
+    return _Document(root=root, xpacket=False)
+
+
+def _rdf(root: ET.Element) -> ET.Element | None:
+    return root if root.tag == f"{{{NS_RDF}}}RDF" else root.find(f"{{{NS_RDF}}}RDF")
+
+
+def _descriptions(root: ET.Element) -> list[ET.Element]:
+    """The top-level rdf:Description elements (nested ones are struct values, e.g. crs:Look)."""
+    rdf = _rdf(root)
+    return [] if rdf is None else rdf.findall(_DESCRIPTION)
+
+
+def _target_description(root: ET.Element) -> ET.Element:
+    """The rdf:Description that already holds a mark, else the first one (made if missing)."""
+    descriptions = _descriptions(root)
+    for description in descriptions:
+        if (
+            _property(description, _RATING) is not None
+            or _property(description, _LABEL) is not None
+        ):
+            return description
+    if descriptions:
+        return descriptions[0]
+    rdf = _rdf(root)
+    if rdf is None:
+        rdf = ET.SubElement(root, f"{{{NS_RDF}}}RDF")
+    return ET.SubElement(rdf, _DESCRIPTION, {_ABOUT: ""})
+
+
+def _property(description: ET.Element, name: str) -> str | None:
+    if name in description.attrib:
+        return description.attrib[name]
+    child = description.find(name)
+    return None if child is None else (child.text or "").strip()
+
+
+def _set_property(description: ET.Element, name: str, value: str) -> None:
+    child = description.find(name)
+    if child is not None:
+        child.text = value
+        description.attrib.pop(name, None)
+    else:
+        description.set(name, value)
+
+
+def _remove_property(description: ET.Element, name: str) -> None:
+    description.attrib.pop(name, None)
+    for child in description.findall(name):
+        description.remove(child)
+
+
+# -- writing --------------------------------------------------------------------------
+
+
+def update_sidecar(
+    sidecar: str | os.PathLike[str], marks: XmpMarks, *, remove_rating: bool = False
+) -> bool:
+    """Merge ``marks`` into one sidecar (created when missing), atomically.
+
+    Returns False when the file already held these marks and was left untouched.
+
+    Raises:
+        SidecarError: the file is read-only, not a regular file, too large, cannot be
+            parsed, or cannot be written.
+    """
+    sidecar = Path(sidecar)
+    existing = _read_bytes(sidecar)
+    if existing is not None:
+        if is_read_only(sidecar):
+            raise SidecarError(sidecar, "read-only: left as it is")
+        current = _marks_of(existing, sidecar)
+        wanted_rating = (
+            current.rating if marks.rating is None and not remove_rating else marks.rating
+        )
+        wanted_label = current.label if marks.label is None else (marks.label or None)
+        if (current.rating, current.label or None) == (wanted_rating, wanted_label):
+            return False
+    try:
+        atomic_write(
+            sidecar, merge_marks(existing, marks, source=sidecar, remove_rating=remove_rating)
+        )
+    except OSError as error:
+        reason = error.strerror or str(error)
+        if isinstance(error, PermissionError) or "Read-only" in reason:
+            reason += f"; is the folder {sidecar.parent} read-only?"
+        raise SidecarError(sidecar, f"cannot write ({reason})") from error
+    return True
+
+
+def write_marks(
+    photo: str | os.PathLike[str], marks: XmpMarks, style: SidecarStyle | str = SidecarStyle.REPLACE
+) -> list[SidecarError]:
+    """Merge ``marks`` into the sidecar(s) of one image file; returns the errors (none: done).
+
+    A plain writer with no catalog: ``FolderSidecars`` is what the app uses for a folder.
+    """
+    if marks.empty:
+        return []
+    errors: list[SidecarError] = []
+    for sidecar in sidecar_paths(photo, style):
+        try:
+            update_sidecar(existing_spelling(sidecar), marks)
+        except SidecarError as error:
+            errors.append(error)
+    return errors
+
+
+def existing_spelling(sidecar: Path) -> Path:
+    """``IMG_0001.XMP`` when that exists instead of ``IMG_0001.xmp``: update, do not add a twin."""
+    if sidecar.exists():
+        return sidecar
+    upper = sidecar.with_suffix(".XMP")
+    return upper if upper.is_file() else sidecar

@@ -1,0 +1,272 @@
+"""Series kinds: brackets, panoramas and focus stacks told apart from bursts, and kept whole."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageFilter
+from PIL.TiffImagePlugin import IFDRational
+from test_photos_fixtures import exif, exposed, scene
+
+from app.grouping import GroupingParams, GroupItem, group_series, make_thumbnail
+from app.photos import read_metadata
+from app.series_kinds import (
+    PROTECTED_KINDS,
+    KindEvidence,
+    assign_kinds,
+    classify,
+    focus_map,
+    panorama_step,
+    split_kinds,
+)
+
+
+def frames_with_bias(biases, start=0.0, interval=0.2, image=None, seconds=1 / 250):
+    base = image or scene("coffee")
+    return [
+        KindEvidence(
+            seconds=start + interval * k,
+            camera="A",
+            thumbnail=make_thumbnail(exposed(base, bias) if bias else base),
+            exposure_bias=bias,
+            exposure_seconds=seconds,
+            f_number=8.0,
+            iso=100,
+        )
+        for k, bias in enumerate(biases)
+    ]
+
+
+def kinds(pieces):
+    return [(piece.kind, list(piece.members)) for piece in pieces]
+
+
+@pytest.mark.parametrize(
+    "biases",
+    [(0, -2, 2), (-2, 0, 2), (0, -1, 1), (-1, 0, 1), (0, -1, 1, -2, 2), (-2, -1, 0, 1, 2)],
+    ids=[
+        "0/-2/+2",
+        "-2/0/+2",
+        "0/-1/+1",
+        "-1/0/+1",
+        "5 frames, camera order",
+        "5 frames, ascending",
+    ],
+)
+def test_exposure_bias_steps_make_a_bracket(biases):
+    frames = frames_with_bias(biases)
+    kind, reason = classify(frames)
+    assert kind == "bracket" and "EV" in reason
+    assert kinds(split_kinds(range(len(frames)), frames)) == [("bracket", list(range(len(frames))))]
+
+
+def test_a_burst_right_after_a_bracket_is_cut_off_it():
+    frames = frames_with_bias((0, -2, 2, 0, 0, 0, 0))
+    pieces = split_kinds(range(7), frames)
+    assert kinds(pieces) == [("bracket", [0, 1, 2]), ("burst", [3, 4, 5, 6])]
+    assert pieces[0].protected and not pieces[1].protected
+
+
+def test_two_brackets_back_to_back_stay_two():
+    frames = frames_with_bias((0, -1, 1, 0, -1, 1))
+    assert kinds(split_kinds(range(6), frames)) == [("bracket", [0, 1, 2]), ("bracket", [3, 4, 5])]
+
+
+def test_a_burst_with_an_over_exposed_frame_stays_a_burst():
+    """Pixels alone never make a bracket: EXIF says every frame had the same exposure."""
+    base = scene("coffee")
+    frames = [
+        KindEvidence(
+            seconds=0.3 * k,
+            thumbnail=make_thumbnail(exposed(base, stops)),
+            exposure_bias=0.0,
+            exposure_seconds=1 / 1000,
+            f_number=2.8,
+            iso=400,
+        )
+        for k, stops in enumerate((0, 2, 0, -2, 0))
+    ]
+    assert classify(frames)[0] == "burst"
+    # and without any exposure metadata at all
+    bare = [KindEvidence(seconds=f.seconds, thumbnail=f.thumbnail) for f in frames]
+    assert classify(bare)[0] == "burst"
+
+
+def test_exposure_time_steps_make_a_bracket_small_auto_exposure_drift_does_not():
+    def frames(times):
+        return [
+            KindEvidence(seconds=0.2 * k, exposure_seconds=t, f_number=8.0, iso=100)
+            for k, t in enumerate(times)
+        ]
+
+    assert classify(frames((1 / 250, 1 / 1000, 1 / 60)))[0] == "bracket"
+    assert classify(frames((1 / 250, 1 / 320, 1 / 250, 1 / 200)))[0] == "burst"
+
+
+def test_the_maker_notes_auto_bracket_flag_makes_a_two_frame_bracket():
+    frames = [KindEvidence(seconds=0.2 * k, auto_bracket=True) for k in range(2)]
+    assert classify(frames)[0] == "bracket"
+    assert classify([KindEvidence(seconds=0.2 * k) for k in range(2)])[0] == "burst"
+
+
+def test_brackets_read_from_real_jpeg_exif(tmp_path):
+    base = scene("chelsea")
+    evidence = []
+    for k, bias in enumerate((0, -2, 2)):
+        data = exif(when="2024:06:01 12:00:00", subsec=f"{k * 2}")
+        sub = data.get_ifd(0x8769)
+        sub[0x9204] = IFDRational(bias, 1)
+        sub[0x829A] = IFDRational(1, 250 if bias == 0 else (1000 if bias < 0 else 60))
+        path = tmp_path / f"ev{k}.jpg"
+        exposed(base, bias).save(path, "JPEG", exif=data)
+        meta = read_metadata(path)
+        assert meta.exposure_bias == bias
+        evidence.append(KindEvidence.from_metadata(meta, make_thumbnail(Image.open(path))))
+    assert classify(evidence)[0] == "bracket"
+
+
+# -- panoramas -------------------------------------------------------------------------------
+
+
+def panorama(count=4, step=0.45, size=(240, 160), vertical=False):
+    """Frames of a wide view, each moved ``step`` of a frame further the same way."""
+    source = scene("astronaut", size=(512, 512))
+    if vertical:
+        source = source.rotate(90)
+    wide = source.resize((int(size[0] * (1 + step * (count - 1))), size[1]))
+    frames = [
+        wide.crop((round(k * step * size[0]), 0, round(k * step * size[0]) + size[0], size[1]))
+        for k in range(count)
+    ]
+    return [f.rotate(-90, expand=True) for f in frames] if vertical else frames
+
+
+def test_panorama_frames_split_by_grouping_are_joined_again():
+    frames = panorama()
+    items = [GroupItem(f"p{k}", "A", 1.0 * k, make_thumbnail(f)) for k, f in enumerate(frames)]
+    series = group_series(items, GroupingParams())
+    assert len(series) == len(frames)  # they do not look alike: grouping alone splits them
+    evidence = [
+        KindEvidence(seconds=i.seconds, camera=i.camera, thumbnail=i.thumbnail) for i in items
+    ]
+    result = assign_kinds(series, evidence, max_gap=4.0)
+    assert kinds(result) == [("panorama", [0, 1, 2, 3])]
+    assert result[0].protected
+
+
+def test_a_vertical_panorama_and_the_step_direction():
+    frames = panorama(count=3, step=0.35, size=(160, 240), vertical=True)
+    steps = [
+        panorama_step(make_thumbnail(a), make_thumbnail(b))
+        for a, b in zip(frames, frames[1:], strict=False)
+    ]
+    assert all(s is not None for s in steps)
+    assert all(abs(dy) > 0.2 and abs(dx) < 0.05 for dy, dx in steps)
+
+
+def test_unrelated_scenes_back_to_back_are_not_a_panorama():
+    names = ["astronaut", "coffee", "chelsea", "rocket", "camera", "coins"]
+    evidence = [
+        KindEvidence(seconds=0.8 * k, camera="A", thumbnail=make_thumbnail(scene(name)))
+        for k, name in enumerate(names)
+    ]
+    result = assign_kinds([[k] for k in range(len(names))], evidence, max_gap=4.0)
+    assert [r.kind for r in result] == ["single"] * len(names)
+
+
+def test_frames_panning_back_and_forth_or_far_apart_in_time_are_not_joined():
+    frames = panorama(count=3)
+    thumbs = [make_thumbnail(f) for f in frames]
+    back_and_forth = [
+        KindEvidence(seconds=k, camera="A", thumbnail=thumbs[i]) for k, i in enumerate((0, 1, 0))
+    ]
+    assert len(assign_kinds([[0], [1], [2]], back_and_forth, max_gap=4.0)) >= 2
+    slow = [KindEvidence(seconds=30.0 * k, camera="A", thumbnail=t) for k, t in enumerate(thumbs)]
+    assert [r.kind for r in assign_kinds([[0], [1], [2]], slow, max_gap=4.0)] == ["single"] * 3
+
+
+# -- focus stacks ----------------------------------------------------------------------------
+
+
+def focus_stack(count=4, size=(360, 240)):
+    """A scene whose depth grows from left to right, focused nearer to farther frame by frame."""
+    base = scene("chelsea", size=size)
+    bands = 6
+    width = size[0] // bands
+    frames = []
+    for k in range(count):
+        focus = (k + 0.5) / count * bands
+        frame = base.copy()
+        for band in range(bands):
+            sigma = abs(band + 0.5 - focus) * 1.6
+            box = (band * width, 0, (band + 1) * width, size[1])
+            if sigma > 0.3:
+                frame.paste(base.filter(ImageFilter.GaussianBlur(sigma)).crop(box), box)
+        frames.append(frame)
+    return frames
+
+
+def test_sharpness_moving_through_the_frame_makes_a_focus_stack():
+    frames = focus_stack()
+    evidence = [KindEvidence(seconds=0.5 * k, focus=focus_map(f)) for k, f in enumerate(frames)]
+    kind, reason = classify(evidence)
+    assert kind == "focus_stack" and "moves" in reason
+
+
+def test_a_burst_with_one_frame_in_focus_is_not_a_focus_stack():
+    base = scene("chelsea", size=(360, 240))
+    frames = [base.filter(ImageFilter.GaussianBlur(s)) if s else base for s in (2.0, 0, 3.0, 2.5)]
+    evidence = [KindEvidence(seconds=0.2 * k, focus=focus_map(f)) for k, f in enumerate(frames)]
+    assert classify(evidence)[0] == "burst"
+
+
+def test_subject_distance_stepping_one_way_makes_a_focus_stack():
+    stepping = [KindEvidence(seconds=0.5 * k, subject_distance=0.30 + 0.02 * k) for k in range(5)]
+    assert classify(stepping)[0] == "focus_stack"
+    constant = [KindEvidence(seconds=0.5 * k, subject_distance=2.0) for k in range(5)]
+    assert classify(constant)[0] == "burst"
+
+
+def test_singles_and_every_index_kept_once():
+    assert kinds(split_kinds([7], [KindEvidence()] * 8)) == [("single", [7])]
+    frames = frames_with_bias((0, -2, 2, 0, 0)) + [KindEvidence(seconds=60.0, camera="A")]
+    result = assign_kinds([[0, 1, 2, 3, 4], [5]], frames, max_gap=4.0)
+    assert sorted(i for r in result for i in r.members) == list(range(6))
+    assert [r.kind for r in result] == ["bracket", "burst", "single"]
+    assert {"bracket", "panorama", "focus_stack"} == PROTECTED_KINDS
+
+
+def test_evidence_from_metadata_tolerates_missing_fields():
+    class Bare:
+        wall_seconds = 3.0
+
+    evidence = KindEvidence.from_metadata(Bare(), thumbnail=np.zeros((64, 64), np.uint8))
+    assert evidence.seconds == 3.0 and evidence.exposure_bias is None
+
+
+def test_exposure_fields_are_read_and_impossible_values_dropped(tmp_path):
+    from app.photos.exif import read_auto_bracket
+
+    data = exif(make="Canon", model="EOS R5")
+    sub = data.get_ifd(0x8769)
+    sub[0x9204] = IFDRational(-1, 3)
+    sub[0x829A] = IFDRational(1, 250)
+    sub[0x9206] = IFDRational(0, 1)  # 0 means "unknown"
+    good = tmp_path / "good.jpg"
+    scene().save(good, "JPEG", exif=data)
+    meta = read_metadata(good)
+    assert meta.exposure_bias == pytest.approx(-0.333, abs=1e-3)
+    assert meta.exposure_seconds == pytest.approx(0.004) and meta.subject_distance is None
+    assert meta.auto_bracket is None  # no maker note here: not known, not "no"
+
+    sub[0x9204] = IFDRational(10**6, 1)  # no camera biases a million stops
+    sub[0x9206] = IFDRational(3, 2)
+    odd = tmp_path / "odd.jpg"
+    scene().save(odd, "JPEG", exif=data)
+    meta = read_metadata(odd)
+    assert meta.exposure_bias is None and meta.subject_distance == 1.5
+
+    garbage = tmp_path / "garbage.cr2"
+    garbage.write_bytes(b"II*\x00" + b"\xff" * 64)
+    assert read_auto_bracket(garbage, "Canon") is None
+    assert read_auto_bracket(good, "Leica") is None
