@@ -68,7 +68,7 @@ def test_sampler_resumes_mid_epoch_with_epoch_keys():
     [
         ("stage2.epoch_unit", "images"),
         ("stage2.momentum_mode", "ema"),
-        ("data.token_sampling", "random"),
+        ("data.token_draws", "random"),
         ("runtime.select_on", "loss"),
         ("runtime.eval_mode", "all"),
     ],
@@ -82,5 +82,5 @@ def test_the_papers_readings_are_the_defaults():
     paper = load_config("fgaesq-vit-b16")
     assert paper.stage2.epoch_unit == "fine"
     assert paper.stage2.momentum_mode == "per_objective"
-    assert paper.data.token_sampling == "release"
+    assert paper.data.token_draws == "per_step"
     assert paper.runtime.select_on == "balance"

@@ -1,6 +1,5 @@
 """AVA and FGAesthetics readers, the validator and the synthetic writer, on real files."""
 
-import dataclasses
 import json
 import logging
 
@@ -248,11 +247,12 @@ def test_untrained_text_tower_features_depend_on_the_seed_only():
     assert not torch.equal(first["sharper"], other["sharper"])
 
 
-def _fine_dataset(root, sampling: str, in_memory: bool = False) -> FineDataset:
-    config = resolve_model_config("tiny-cpu-model").tokenizer
-    tokenizer = DiffToken(dataclasses.replace(config, sampling=sampling))
+def _fine_dataset(root, draws: str, in_memory: bool = False) -> FineDataset:
+    tokenizer = DiffToken(resolve_model_config("tiny-cpu-model").tokenizer)
     series = read_fgaesthetics(root / "fgaesthetics", splits=["train"])
-    return FineDataset(series, root / "fgaesthetics", tokenizer, 256, seed=3, in_memory=in_memory)
+    return FineDataset(
+        series, root / "fgaesthetics", tokenizer, 256, seed=3, in_memory=in_memory, draws=draws
+    )
 
 
 def _same(a: list, b: list) -> bool:
@@ -279,14 +279,22 @@ def _repeated_pairs(dataset: FineDataset, index: int, epochs: int) -> list[tuple
 def test_training_tokens_are_drawn_anew_each_epoch_and_reproducibly(tmp_path):
     # 80 px frames: 25 regions, 8 of the 12 most changed drawn fine, a token or two dropped
     write_synthetic(tmp_path, SyntheticSpec(series=6, ava_images=4, seed=1, size=80))
-    dataset = _fine_dataset(tmp_path, "release")
+    dataset = _fine_dataset(tmp_path, "per_step")
     first = dataset[(0, 1)].tokens
     assert _same(first, dataset[(0, 1)].tokens)  # the same step draws the same tokens
-    assert _same(first, _fine_dataset(tmp_path, "release")[(0, 1)].tokens)
+    assert _same(first, _fine_dataset(tmp_path, "per_step")[(0, 1)].tokens)
     repeats = _repeated_pairs(dataset, 1, 8)
     assert repeats and not all(_same([a], [b]) for a, b in repeats)  # same pair, new draws
-    fixed = _repeated_pairs(_fine_dataset(tmp_path, "deterministic", in_memory=True), 1, 8)
+    fixed_dataset = _fine_dataset(tmp_path, "fixed", in_memory=True)
+    fixed = _repeated_pairs(fixed_dataset, 1, 8)
     assert fixed and all(_same([a], [b]) for a, b in fixed)
+    # the fixed draw is inference's: content-seeded draw 0 of the same tokenizer code
+    sample, series = fixed_dataset[(0, 1)], fixed_dataset.series[1]
+    frames = [
+        fixed_dataset.image(series.image_path(fixed_dataset.root, i))
+        for i in (0, sample.references[0])
+    ]
+    assert _same([sample.tokens[0]], [dataset.tokenizer.tokenize_pair(*frames)])
 
 
 def test_coarse_tokens_of_images_over_the_budget_are_drawn_per_epoch(tmp_path):

@@ -39,10 +39,11 @@ class DataSection:
     categories: list[str] = field(default_factory=lambda: ["natural", "aigc", "cropping"])
     num_workers: int = 4
     max_side: int = 2048  # images are shrunk to this long side before tokenisation
-    # how DiffToken picks fine regions and dropped tokens while training: "release" draws
-    # them at random per step (the paper and the released code), "deterministic" ranks them
-    token_sampling: str = "release"
-    # keep decoded images in memory, and tokens too when token_sampling is deterministic
+    # DiffToken's draws (fine regions, dropped tokens) while training: "per_step" seeds a
+    # generator per item and epoch (the paper's random tokenisation); "fixed" passes none,
+    # so every image gets its content-seeded draw 0, the tokens inference's first draw uses
+    token_draws: str = "per_step"
+    # keep decoded images in memory, and tokens too when token_draws is fixed
     # (small data sets only)
     in_memory: bool = False
 
@@ -122,9 +123,11 @@ class RuntimeSection:
 #: Series scoring of evaluations (training.evaluate) and model-selection rules.
 EVAL_MODES = ("pairwise", "reference", "single")
 SELECTION_RULES = ("balance", "series", "pair", "srcc")
+#: DiffToken's draws in training (training.datasets): per item and epoch, or content-seeded.
+TOKEN_DRAWS = ("per_step", "fixed")
 #: Every field with a fixed set of values, checked by TrainConfig.validate.
 CHOICES = {
-    ("data", "token_sampling"): ("release", "deterministic"),
+    ("data", "token_draws"): TOKEN_DRAWS,
     ("stage1", "lr_schedule"): ("constant", "cosine"),
     ("stage2", "lr_schedule"): ("constant", "cosine"),
     ("stage2", "epoch_unit"): ("fine", "coarse"),

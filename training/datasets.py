@@ -7,9 +7,10 @@ index)``: which reference a series image is tokenised against, and DiffToken's o
 (which regions stay fine, which tokens are dropped), through a ``torch.Generator``
 handed to the tokenizer.  So each epoch shows new draws, the paper's stochastic
 tokenisation, and a resumed or distributed run sees exactly the batches an
-uninterrupted single-process run would.  With ``sampling="deterministic"`` in the
-tokenizer's config the draws are replaced by fixed choices.  Unreadable images are
-logged once per process and skipped.
+uninterrupted single-process run would.  With ``draws="fixed"`` no generator is passed,
+so DiffToken seeds its draw from the image content (draw 0, the same tokens every
+epoch, and the first of inference's draws).  Unreadable images are logged once per
+process and skipped.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from fgaesq_core.tokenizer import DiffToken
 from fgaesq_core.tokens import Tokens, collate
 from training.ava import AvaItem
 from training.ava import image_path as ava_image_path
+from training.config import TOKEN_DRAWS
 from training.fgaesthetics import Series
 
 log = logging.getLogger(__name__)
@@ -78,16 +80,25 @@ class _TokenizingDataset(torch.utils.data.Dataset):
 
     salt = 0  # tells the data sets' random streams apart
 
-    def __init__(self, tokenizer: DiffToken, max_side: int, seed: int, in_memory: bool):
+    def __init__(self, tokenizer: DiffToken, max_side: int, seed: int, in_memory: bool, draws: str):
+        if draws not in TOKEN_DRAWS:
+            raise ValueError(f"unknown token draws {draws!r}; use one of {TOKEN_DRAWS}")
         self.tokenizer = tokenizer
         self.max_side = max_side
         self.seed = seed
+        self.draws = draws
         self.images = MemoryCache(in_memory)
         # tokens can only be kept when they are the same every time
-        self.tokens = MemoryCache(in_memory and not tokenizer.release)
+        self.tokens = MemoryCache(in_memory and draws == "fixed")
 
     def image(self, path: Path) -> Image.Image | None:
         return self.images.get(path, lambda: open_image(path, self.max_side))
+
+    def generator(self, epoch: int, index: int) -> torch.Generator | None:
+        """DiffToken's random source for one item; None (content-seeded) for fixed draws."""
+        if self.draws == "fixed":
+            return None
+        return item_generator(self.seed, self.salt, epoch, index)
 
 
 @dataclass
@@ -111,8 +122,9 @@ class CoarseDataset(_TokenizingDataset):
         *,
         seed: int = 0,
         in_memory: bool = False,
+        draws: str = "per_step",
     ):
-        super().__init__(tokenizer, max_side, seed, in_memory)
+        super().__init__(tokenizer, max_side, seed, in_memory, draws)
         self.items = items
         self.root = Path(root)
 
@@ -126,7 +138,7 @@ class CoarseDataset(_TokenizingDataset):
         image = self.image(path)
         if image is None:
             return None
-        generator = item_generator(self.seed, self.salt, epoch, index)
+        generator = self.generator(epoch, index)
         tokens = self.tokens.get(path, lambda: self.tokenizer.tokenize(image, generator))
         return CoarseSample(
             tokens,
@@ -199,8 +211,9 @@ class FineDataset(_TokenizingDataset):
         difftoken: bool = True,
         seed: int = 0,
         in_memory: bool = False,
+        draws: str = "per_step",
     ):
-        super().__init__(tokenizer, max_side, seed, in_memory)
+        super().__init__(tokenizer, max_side, seed, in_memory, draws)
         self.series = series
         self.root = Path(root)
         self.difftoken = difftoken
@@ -222,7 +235,7 @@ class FineDataset(_TokenizingDataset):
                 return None
             images = [image for image in images if image is not None]
         rng = np.random.default_rng([self.seed, epoch, index])
-        generator = item_generator(self.seed, self.salt, epoch, index)
+        generator = self.generator(epoch, index)
         tokens: list[Tokens | None] = [None] * len(series)
         references = [0] * len(series)
         for a, b in match_references(series, rng):
@@ -257,7 +270,7 @@ class FineDataset(_TokenizingDataset):
         target: int,
         reference: int,
         images: list,
-        generator: torch.Generator,
+        generator: torch.Generator | None,
     ) -> Tokens:
         if not self.difftoken:
             key = (series.series_id, series.images[target])

@@ -18,7 +18,6 @@ the highest ``runtime.select_on`` score (``training.evaluate.selection_score``).
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import logging
 import math
 import random
@@ -116,12 +115,7 @@ class Trainer:
     # ------------------------------------------------------------------ building
     def _build_model(self) -> None:
         section = self.config.model
-        model_config = resolve_model_config(section.config)
-        # the checkpoint records how training drew its tokens, so inference draws alike
-        tokenizer_config = dataclasses.replace(
-            model_config.tokenizer, sampling=self.config.data.token_sampling
-        )
-        self.model_config = dataclasses.replace(model_config, tokenizer=tokenizer_config)
+        self.model_config = resolve_model_config(section.config)
         self.model = create_model(self.model_config, pretrained=section.pretrained).to(self.device)
         self.model.train()
         self.tokenizer = self.model.tokenizer
@@ -177,6 +171,7 @@ class Trainer:
                 data.max_side,
                 seed=cfg.runtime.seed,
                 in_memory=data.in_memory,
+                draws=data.token_draws,
             )
             batch = cfg.stage1.batch_size if cfg.stage1.enabled else cfg.stage2.coarse_batch_size
             self.coarse_sampler = self._sampler([1] * len(split.train), batch, salt=1)
@@ -206,6 +201,7 @@ class Trainer:
                 difftoken=cfg.ablation.difftoken,
                 seed=cfg.runtime.seed,
                 in_memory=data.in_memory,
+                draws=data.token_draws,
             )
             sampler = self._sampler(self.fine_dataset.sizes(), cfg.stage2.fine_batch_images, salt=2)
             self.fine_stream = BatchStream(self.fine_dataset, sampler, collate_fine, workers, pin)
