@@ -2,14 +2,15 @@
 
 Data (``training.synthetic``): bursts cropped from scikit-image's bundled photographs,
 each series ranked by one flaw: blur (with a comparative text per ranked pair), noise,
-or under- or over-exposure (no texts); AVA images graded by a colour cast, a flaw no
-series is ranked by.  The photographs are dealt to the splits, so test scenes never
-occur in training.
+or under- or over-exposure (no texts); AVA images graded by the hue of a tint (warm
+best, cool worst), which no series is ranked by and no fine flaw resembles.  The
+photographs are dealt to the splits, so test scenes never occur in training.
 
 Each seed (data deal and training) trains the full recipe once; the seeds run in two
 worker processes (one thread each).  Checks, on the mean over seeds:
 
-* ranking: held-out Pair over all flaws;
+* ranking: held-out Pair over all flaws (the tiny model learns blur and exposure, not
+  noise: see docs/training.md);
 * exposure ranking: held-out Pair on the exposure series -- the flaw that only the
   ranking objective names (no text describes it, AVA does not grade it, and the two
   directions keep a brightness or contrast cue from ranking it by chance);
@@ -21,8 +22,11 @@ The ``mutation`` tests break one component at a time in the worker (EMD zeroed, 
 off, CTAlign sign-flipped, the rank term removed, the ranking read worst-first) and
 check that its check then fails.  The thresholds, and the values measured across seeds
 and with each component broken, are in docs/training.md ("Learning tests").
-``pytest -m "not learning"`` skips all of this; ``python tests/test_training_learning.py
-OUT SEED... [--break COMPONENT]`` prints the measurements.
+The default run (``pytest``) runs the learning checks and leaves the ``mutation`` runs
+out (``addopts`` in pyproject.toml); ``pytest -m mutation tests/test_training_learning.py``
+runs them, ``pytest -m "not learning"`` skips all of this, and ``python
+tests/test_training_learning.py OUT SEED... [--break COMPONENT] [--set KEY=VALUE]`` prints
+the measurements.
 """
 
 from __future__ import annotations
@@ -66,11 +70,13 @@ PHOTOS = (
     "rocket",
     "text",
 )
-# Thresholds on the mean over SEEDS (measurements in docs/training.md).
-PAIR_MIN = 0.70
-EXPOSURE_MIN = 0.77
-SRCC_MIN = 0.40
-ALIGNMENT_MIN = 0.30
+# Thresholds on the mean over SEEDS, each at least three standard deviations of that
+# mean below its measured value and far above the value with its component broken
+# (measurements in docs/training.md, "Learning tests").
+PAIR_MIN = 0.65
+EXPOSURE_MIN = 0.70
+SRCC_MIN = 0.50
+ALIGNMENT_MIN = 0.40
 
 
 def photographs():
@@ -114,11 +120,13 @@ def _break(component: str | None) -> list[str]:
     return []
 
 
-def train_and_measure(root: str, seed: int, component: str | None = None) -> dict:
+def train_and_measure(
+    root: str, seed: int, component: str | None = None, extra: tuple[str, ...] = ()
+) -> dict:
     """Write the data of ``seed``, train the tiny config on it, measure the three checks.
 
-    Runs in a worker process.  Returns the checks, the CPU seconds of training and of
-    evaluation, and the arguments.
+    Runs in a worker process; ``extra`` overrides go after the recipe's.  Returns the
+    checks, the CPU seconds of training and of evaluation, and the arguments.
     """
     import logging
 
@@ -143,7 +151,7 @@ def train_and_measure(root: str, seed: int, component: str | None = None) -> dic
     data = Path(root) / f"data-{seed}"
     if not (data / "fgaesthetics" / "annotations.jsonl").is_file():
         write_synthetic(data, SyntheticSpec(seed=seed, **SPEC), photographs())
-    overrides = [*RECIPE, f"runtime.seed={seed}", *_break(component)]
+    overrides = [*RECIPE, *extra, f"runtime.seed={seed}", *_break(component)]
     out = Path(root) / f"run-{seed}-{component or 'full'}"
     args = ["--config", "tiny-cpu", "--ava", str(data / "ava")]
     args += ["--fgaesthetics", str(data / "fgaesthetics"), "--out", str(out)]
@@ -183,11 +191,22 @@ def train_and_measure(root: str, seed: int, component: str | None = None) -> dic
     }
 
 
-def run_all(root: Path, jobs: list[tuple[int, str | None]], workers: int = 2) -> list[dict]:
-    """``train_and_measure`` for every ``(seed, component)``, ``workers`` at a time."""
+def run_all(
+    root: Path,
+    jobs: list[tuple[int, str | None]],
+    workers: int = 2,
+    extra: tuple[str, ...] = (),
+) -> list[dict]:
+    """``train_and_measure`` for every ``(seed, component)``, ``workers`` at a time.
+
+    Each run gets a fresh process, so a component broken for one run stays broken in
+    that run only.
+    """
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [pool.submit(train_and_measure, str(root), s, c) for s, c in jobs]
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, max_tasks_per_child=1
+    ) as pool:
+        futures = [pool.submit(train_and_measure, str(root), s, c, extra) for s, c in jobs]
         return [f.result() for f in futures]
 
 
@@ -215,32 +234,27 @@ def _mean(results: list[dict], key: str) -> float:
     return statistics.fmean(r[key] for r in results)
 
 
-@pytest.mark.learning
-def test_ranks_unseen_scenes_by_their_flaws(full_runs):
-    assert _mean(full_runs, "pair") >= PAIR_MIN, _report(full_runs)
+#: check -> (threshold on the mean over SEEDS, what learning it shows)
+CHECKS = {
+    "pair": (PAIR_MIN, "ranks unseen scenes by their flaws"),
+    "pair_exposure": (EXPOSURE_MIN, "ranks the flaw only the ranking objective names"),
+    "srcc": (SRCC_MIN, "scores unseen AVA images in order"),
+    "alignment": (ALIGNMENT_MIN, "feature differences point along their texts"),
+}
 
 
 @pytest.mark.learning
-def test_ranks_the_flaw_only_the_ranking_objective_names(full_runs):
-    assert _mean(full_runs, "pair_exposure") >= EXPOSURE_MIN, _report(full_runs)
+@pytest.mark.parametrize("check", list(CHECKS))
+def test_the_tiny_model_learns_each_objectives_job(full_runs, check):
+    assert _mean(full_runs, check) >= CHECKS[check][0], _report(full_runs)
 
 
-@pytest.mark.learning
-def test_scores_unseen_ava_images_in_order(full_runs):
-    assert _mean(full_runs, "srcc") >= SRCC_MIN, _report(full_runs)
-
-
-@pytest.mark.learning
-def test_feature_differences_point_along_their_texts_on_unseen_scenes(full_runs):
-    assert _mean(full_runs, "alignment") >= ALIGNMENT_MIN, _report(full_runs)
-
-
-BREAKS = {  # component broken -> the check that must then fail, and its threshold
-    "emd-zeroed": ("srcc", SRCC_MIN),
-    "ctalign-off": ("alignment", ALIGNMENT_MIN),
-    "ctalign-flipped": ("alignment", ALIGNMENT_MIN),
-    "rank-term-removed": ("pair_exposure", EXPOSURE_MIN),
-    "rank-order-reversed": ("pair", PAIR_MIN),
+BREAKS = {  # component broken -> the check that must then fail
+    "emd-zeroed": "srcc",
+    "ctalign-off": "alignment",
+    "ctalign-flipped": "alignment",
+    "rank-term-removed": "pair_exposure",
+    "rank-order-reversed": "pair",
 }
 
 
@@ -255,12 +269,12 @@ def broken_runs(learning_root) -> dict[str, dict]:
 @pytest.mark.mutation
 @pytest.mark.parametrize("component", list(BREAKS))
 def test_each_check_fails_when_its_component_is_broken(broken_runs, component):
-    check, threshold = BREAKS[component]
-    assert broken_runs[component][check] < threshold, _report([broken_runs[component]])
+    check = BREAKS[component]
+    assert broken_runs[component][check] < CHECKS[check][0], _report([broken_runs[component]])
 
 
 if __name__ == "__main__":
-    # measure: python tests/test_training_learning.py OUT SEED... [--break COMPONENT]
+    # measure: python tests/test_training_learning.py OUT SEED... [--break C] [--set K=V]
     import argparse
 
     parser = argparse.ArgumentParser()
@@ -268,10 +282,14 @@ if __name__ == "__main__":
     parser.add_argument("seeds", type=int, nargs="+")
     parser.add_argument("--break", dest="component")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--set", dest="extra", action="append", default=[], help="key=value")
     options = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     options.out.mkdir(parents=True, exist_ok=True)
     for result in run_all(
-        options.out, [(s, options.component) for s in options.seeds], options.workers
+        options.out,
+        [(s, options.component) for s in options.seeds],
+        options.workers,
+        tuple(options.extra),
     ):
         print(json.dumps(result), flush=True)

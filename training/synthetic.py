@@ -7,10 +7,13 @@ strength, so the ground-truth ranking is "weakest degradation first".  Series of
 frame against the worse (the other direction is its negation), so CTAlign has something
 true to align with.  ``fgaesthetics/flaws.json`` records each series' flaw.
 
-AVA-style images are graded by a flaw no series is ranked by, a colour cast, with a vote
-histogram centred on a score that falls with its strength.  So the fine ranking is
-taught by the fine objectives and the AVA order by the coarse one, which lets a learning
-test notice either breaking (tests/test_training_learning.py).
+AVA-style images are graded by something no series is ranked by and no fine flaw
+resembles: the hue of a tint of fixed strength, warm graded best and cool worst, at
+about constant brightness and contrast, with a vote histogram centred on a score that
+falls from warm to cool.  (A colour cast of growing strength, tried first, also fades
+contrast, so the fine objectives taught most of its order on their own.)  So the fine
+ranking is taught by the fine objectives and the AVA order by the coarse one alone,
+which lets a learning test notice either breaking (tests/test_training_learning.py).
 
 Scenes are procedural (shapes on a gradient) or crops of photographs.  With photographs,
 each photograph serves one split only, so validation and test scenes are never seen in
@@ -35,7 +38,11 @@ from PIL import Image, ImageDraw, ImageFilter
 from training.fgaesthetics import CATEGORIES, SPLITS
 
 FINE_KINDS = ("blur", "noise", "exposure")
-COARSE_KINDS = ("cast",)
+COARSE_KINDS = ("tint",)
+#: The tint's ends, warm (level 0) and cool (the last level), of nearly equal luma
+#: (BT.601: 139 and 137), so the tint's level shows in hue, not brightness or contrast.
+WARM, COOL = np.array([225.0, 115.0, 40.0]), np.array([60.0, 155.0, 245.0])
+TINT_STRENGTH = 0.35
 #: Comparative text per flaw: the better frame described relative to the worse one.
 TEXTS = {
     "blur": "sharper, with crisp edges and fine detail",
@@ -151,17 +158,18 @@ def degrade(
 
     blur: Gaussian radius 1.2 px per level; noise: sigma 12 (of 255) per level and
     channel; exposure: half a stop per level, darker (``direction`` -1) or brighter with
-    clipped highlights (+1); cast: 15% per level towards a random primary colour.
-    Adjacent levels differ visibly at 64 px.
+    clipped highlights (+1); tint: a 35% blend with a colour a quarter of the way from
+    warm to cool per level (level 0 is tinted warm, not left as it is).  Adjacent levels
+    differ visibly at 64 px.
     """
+    if kind == "tint":
+        colour = WARM + (COOL - WARM) * min(level / 4, 1.0)
+        tinted = Image.new("RGB", image.size, tuple(int(c) for c in colour.round()))
+        return Image.blend(image, tinted, TINT_STRENGTH)
     if level == 0:
         return image.copy()
     if kind == "blur":
         return image.filter(ImageFilter.GaussianBlur(radius=1.2 * level))
-    if kind == "cast":
-        colour = [0, 0, 0]
-        colour[int(rng.integers(3))] = 255
-        return Image.blend(image, Image.new("RGB", image.size, tuple(colour)), 0.15 * level)
     pixels = np.asarray(image, dtype=np.float32)
     if kind == "exposure":
         pixels = pixels * 2.0 ** (0.5 * level * direction)
