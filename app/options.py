@@ -54,7 +54,10 @@ class SeriesMode(Choice):
     often with the release's expected pick at equal cost (docs/model.md, "Series ranking")."""
 
     PAIRWISE = "pairwise", "Every pair of frames (n(n-1) passes, as released)"
-    REFERENCE = "reference", "Against the series' reference frame (n x draws passes; long bursts on a CPU)"
+    REFERENCE = (
+        "reference",
+        "Against the series' reference frame (n x draws passes; long bursts on a CPU)",
+    )
 
 
 class SidecarStyle(Choice):

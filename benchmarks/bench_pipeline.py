@@ -357,10 +357,14 @@ def main(argv: list[str] | None = None) -> int:
             summary = burst_eval.summarise(results)
             print(
                 f"best frame per degradation kind, {label} scenes (frames at 100 %): "
-                f"visible {summary['visible']:.3f}, subtle {summary['subtle']:.3f}"
+                f"visible {summary['visible']:.3f}, seen in their scene {summary['seen']:.3f}, "
+                f"subtle {summary['subtle']:.3f}"
             )
-            for kind, (won, total) in results.items():
-                print(f"  {kind:34s} {won:3d}/{total:3d} = {won / total:.3f}")
+            for kind, (won, total, won_seen, seen) in results.items():
+                print(
+                    f"  {kind:34s} {won:3d}/{total:3d} = {won / total:.3f}   "
+                    f"seen {won_seen:3d}/{seen:3d}"
+                )
         numbers["degradation_accuracy"] = {
             label: {kind: list(value) for kind, value in results.items()}
             for label, results in accuracy.items()

@@ -260,6 +260,19 @@ def test_screenshot_command_renders_the_window(gui_env, folder, tmp_path, view):
     assert (image.width(), image.height()) == (1200, 800)
 
 
+def test_screenshot_of_a_named_series_and_of_a_file_in_none(gui_env, folder, tmp_path, capsys):  # noqa: F811
+    Settings().set("scorer", "technical")
+    frame = sorted(folder.glob("*.jpg"))[-1].name
+    args = ["--view", "loupe", "--size", "800x600", "--catalog", str(gui_env)]
+    out = tmp_path / "named.png"
+    assert main(["--screenshot", str(out), "--series", frame, *args, str(folder)]) == 0
+    assert QImage(str(out)).width() == 800
+    missing = tmp_path / "missing.png"
+    assert main(["--screenshot", str(missing), "--series", "nowhere.jpg", *args, str(folder)]) == 1
+    assert "no series holds nowhere.jpg" in capsys.readouterr().err
+    assert not missing.exists()
+
+
 def test_a_missing_model_is_reported_in_the_window(qtbot, gui_env, folder, tmp_path):  # noqa: F811
     win = new_window(qtbot, gui_env, scorer="fgaesq", weights=str(tmp_path / "missing.safetensors"))
     win.controller.open_folder(folder)

@@ -514,34 +514,6 @@ def test_progress_says_photos_per_second_and_time_left():
     assert clock.text(ranked, now=290.0) == "Ranking 10 of 100 series · 13 min 30 s left"
 
 
-def test_closed_eyes_filter_and_what_a_series_kind_means(qtbot, window, gui_env):  # noqa: F811
-    from app.catalog import Catalog, FaceRecord
-
-    controller = window.controller
-    blink = controller.series()[1].frames[2]
-    face = FaceRecord(box=(10, 10, 40, 40), eyes="open", confidence=0.9, sharpness=1.0)
-    closed = FaceRecord(box=(60, 10, 40, 40), eyes="closed", confidence=0.9, sharpness=1.0)
-    with Catalog.open(gui_env) as catalog:
-        catalog.set_faces({blink.photo_id: (face, closed)}, version=1)
-    with qtbot.waitSignal(controller.bus.series_reloaded, timeout=10_000):
-        controller.reload()
-    controller.set_frame_filter(controller.filters.frames.toggled_criterion("closed_eyes"))
-    strip = window.strip.model()
-    assert [strip.key_at(r) for r in range(strip.rowCount())] == [blink.photo_id]
-    assert window.commands.action("filter_closed_eyes").isChecked()
-    assert controller.photo_id == blink.photo_id
-    assert window.details.values["Faces"].text() == "2 faces, eyes closed on 1"
-    # a bracket keeps every frame: accepting its pick rejects nothing
-    series = controller.current_series()
-    series.kind = "bracket"
-    window.commands.run("clear_frame_filters")
-    press(qtbot, window, Qt.Key.Key_A)
-    assert all(f.decision.flag is not Flag.REJECT for f in series.frames)
-    from app.gui.facts import frame_facts
-
-    assert frame_facts(series.best, series)["Series"].startswith("bracket: every frame kept")
-
-
 def test_compare_captions_keep_every_mark_at_1024_by_700(qtbot, gui_env, folder):  # noqa: F811
     from dataclasses import replace
 

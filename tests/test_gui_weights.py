@@ -17,7 +17,7 @@ pytestmark = pytest.mark.gui
 
 REPO = pretrained.REGISTRY["fgaesq"].repo_id
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
-WEIGHTS = "fgaesq_test.pt"
+WEIGHTS = pretrained.REGISTRY["fgaesq"].filename  # the pinned file name
 
 
 class SlowHub(BaseHTTPRequestHandler):

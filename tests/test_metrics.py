@@ -117,3 +117,26 @@ def test_fine_and_coarse_report_shapes():
     coarse = coarse_report([1, 2, 3], [1, 2, 4])
     assert coarse["srcc"] == pytest.approx(1.0)
     assert coarse["plcc"] == pytest.approx(stats.pearsonr([1, 2, 3], [1, 2, 4]).statistic)
+
+
+def test_pair_metrics_do_not_depend_on_which_image_a_pair_lists_first():
+    rng = np.random.default_rng(3)
+    listed_by_winner, listed_in_image_order = [], []
+    for _ in range(40):
+        n = int(rng.integers(2, 6))
+        ranking = rng.permutation(n).tolist()
+        scores = rng.normal(size=n).tolist()
+        position = {index: pos for pos, index in enumerate(ranking)}
+        pairs = [(int(a), int(b)) for a, b in (rng.permutation(n)[:2] for _ in range(3))]
+        winners_first = [(a, b) if position[a] < position[b] else (b, a) for a, b in pairs]
+        listed_by_winner.append(SeriesResult(scores, ranking, winners_first))
+        listed_in_image_order.append(
+            SeriesResult(scores, ranking, [tuple(sorted(p)) for p in pairs])
+        )
+    acc_a, f1_a = pair_accuracy_f1(listed_by_winner)
+    acc_b, f1_b = pair_accuracy_f1(listed_in_image_order)
+    assert (acc_a, f1_a) == (acc_b, f1_b)
+    truth, _ = pair_decisions(listed_by_winner[0])
+    # both classes occur once pairs are in image order, so macro F1 averages two classes
+    assert set(sum((pair_decisions(s)[0] for s in listed_by_winner), [])) == {0, 1}
+    assert len(truth) == 3

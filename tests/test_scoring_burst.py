@@ -8,6 +8,7 @@ import pickle
 
 import numpy as np
 import pytest
+import skimage.data
 from PIL import Image, ImageFilter
 from test_photos_fixtures import blurred, exposed, noisy, scene
 
@@ -28,6 +29,32 @@ def camera(image: Image.Image, seed: int = 0) -> Image.Image:
     array = np.asarray(image, dtype=np.float32) / 255.0
     array = array + np.random.default_rng(seed).normal(0, 0.005, array.shape[:2])[..., None]
     return jpeg(Image.fromarray((np.clip(array, 0, 1) * 255).round().astype(np.uint8)), 92)
+
+
+def native(name: str, shift: int = 0) -> Image.Image:
+    """A hand-held frame of a scene at its own resolution: the centre, shifted by ``shift`` px."""
+    image = Image.fromarray(getattr(skimage.data, name)()).convert("RGB")
+    left = (image.width - SIZE[0]) // 2 + shift
+    top = (image.height - SIZE[1]) // 2 + shift // 2
+    return image.crop((left, top, left + SIZE[0], top + SIZE[1]))
+
+
+def star_field(shift: int = 0) -> Image.Image:
+    """A night sky: dark, faintly textured, with small stars that are most of what is bright."""
+    rng = np.random.default_rng(7)
+    height, width = SIZE[1] + 16, SIZE[0] + 16
+    sky = 0.05 + 0.02 * np.asarray(
+        Image.fromarray(rng.normal(0, 1, (height // 4, width // 4)).astype(np.float32)).resize(
+            (width, height), Image.Resampling.BICUBIC
+        )
+    )
+    y, x = np.mgrid[0:height, 0:width]
+    stars = rng.uniform((0, 0, 0.7), (height, width, 0.95), (200, 3))
+    for cy, cx, peak in stars:
+        sky = sky + peak * np.exp(-((y - cy) ** 2 + (x - cx) ** 2) / (2 * 1.6**2))
+    sky = sky[shift // 2 : shift // 2 + SIZE[1], shift : shift + SIZE[0]]
+    gray = (np.clip(sky, 0, 1) * 255).round().astype(np.uint8)
+    return Image.fromarray(gray).convert("RGB")
 
 
 def jpeg(image: Image.Image, quality: int) -> Image.Image:
@@ -96,6 +123,32 @@ def test_a_stop_of_exposure_either_way_loses(stops):
     assert best(frames) == 1
 
 
+def test_a_stop_brighter_that_blows_out_the_stars_loses_in_a_night_sky():
+    """Most of what is bright in a night sky is its stars: a frame a stop brighter that blows
+    them out is no better exposed, however little of the frame that is."""
+    frames = [
+        camera(exposed(star_field(0), 1.0)),
+        camera(star_field(2), seed=2),
+        camera(exposed(star_field(4), 1.0), seed=4),
+    ]
+    assert best(frames) == 1
+    judged = verdicts(frames)
+    assert 0.002 < judged[0].highlights < 0.025  # less than a bright scene's speculars
+    assert judged[1].headroom == 0.0
+
+
+def test_a_darker_frame_is_not_credited_with_the_detail_its_amplified_grain_fakes():
+    """Brought to the same level, a frame two stops darker has four times the grain, which
+    sorted detail reads as a little more texture in a soft microscope image."""
+    frames = [
+        camera(exposed(native("cell", 2), -2.0), seed=2),
+        camera(native("cell")),
+        camera(exposed(native("cell", 4), -2.0), seed=4),
+    ]
+    assert best(frames) == 1
+    assert verdicts(frames)[1].blur < 0.1
+
+
 def test_exposure_is_measured_in_stops():
     base = measure_frame(view("coffee"))
     darker = measure_frame(exposed(view("coffee"), -1.0))
@@ -106,6 +159,30 @@ def test_jpeg_recompression_loses_and_shows_as_blocking():
     frames = [camera(jpeg(view("astronaut", shift=2), 15)), camera(view("astronaut"))]
     assert best(frames) == 1
     assert verdicts(frames)[0].blocking > 0.0
+
+
+def test_recompression_that_wiped_out_faint_stars_loses_though_they_look_like_grain():
+    """A deep-field sky at 100 %: the faint stars a JPEG smoothed away read as grain in the
+    clean frame; the grid the JPEG left is judged at that grain and still shows."""
+    frames = [
+        camera(jpeg(native("hubble_deep_field", 2), 15), seed=2),
+        camera(native("hubble_deep_field")),
+        camera(jpeg(native("hubble_deep_field", 4), 15), seed=4),
+    ]
+    assert best(frames) == 1
+    judged = verdicts(frames)
+    assert min(judged[0].blocking, judged[2].blocking) > 0.3 and judged[1].blocking == 0.0
+
+
+def test_blockiness_is_a_grid_at_any_offset_whatever_the_exposure():
+    recompressed = jpeg(view("astronaut"), 20)
+    grid = measure_frame(recompressed).blockiness
+    assert measure_frame(camera(view("astronaut"))).blockiness < grid - 0.5
+    # cropped after the compression: the grid sits at another offset
+    assert measure_frame(recompressed.crop((3, 5, *recompressed.size))).blockiness > grid - 0.1
+    assert abs(measure_frame(exposed(recompressed, -1.0)).blockiness - grid) < 0.1
+    # grain hides a grid, from the eye as from the measure
+    assert measure_frame(noisy(recompressed, 0.05)).blockiness < grid - 0.3
 
 
 @pytest.mark.parametrize("name", ["gravel", "coffee"])
@@ -136,4 +213,4 @@ def test_series_of_one_keeps_its_absolute_score_and_measures_are_small():
     assert scorer.rank_series([frame]) == scorer.score([frame])
     prepared = scorer.prepare(frame)
     assert len(pickle.dumps(prepared)) < 20_000  # sent between processes per photo
-    assert scorer.weights_id == "technical:v2"  # cached v1 scores are not reused
+    assert scorer.weights_id == "technical:v3"  # cached scores of earlier versions are not reused

@@ -61,3 +61,26 @@ def test_sampler_resumes_mid_epoch_with_epoch_keys():
     sampler.set_epoch(4, start=2)
     assert list(sampler) == full[2:]
     assert all(key[0] == 4 for batch in full for key in batch)
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("stage2.epoch_unit", "images"),
+        ("stage2.momentum_mode", "ema"),
+        ("data.token_draws", "random"),
+        ("runtime.select_on", "loss"),
+        ("runtime.eval_mode", "all"),
+    ],
+)
+def test_every_choice_list_is_checked_and_named_in_the_message(key, value):
+    with pytest.raises(ConfigError, match=rf"{key} must be one of .*not '{value}'"):
+        load_config("tiny-cpu", [f"{key}={value}"])
+
+
+def test_the_papers_readings_are_the_defaults():
+    paper = load_config("fgaesq-vit-b16")
+    assert paper.stage2.epoch_unit == "fine"
+    assert paper.stage2.momentum_mode == "per_objective"
+    assert paper.data.token_draws == "per_step"
+    assert paper.runtime.select_on == "balance"

@@ -4,11 +4,16 @@ import json
 import logging
 
 import pytest
+import torch
 from PIL import Image
 
-from training.ava import parse_ava_line, read_ava, split_ava
+from fgaesq_core.tokenizer import DiffToken
+from training.ava import parse_ava_line, read_ava, report_split, split_ava
+from training.config import resolve_model_config
+from training.datasets import CoarseDataset, FineDataset
 from training.fgaesthetics import AnnotationError, parse_series, read_fgaesthetics
 from training.synthetic import SyntheticSpec, write_synthetic
+from training.text import encode_texts, report_truncated, text_tokenizer
 from training.validate import main as validate_main
 from training.validate import validate_fgaesthetics
 
@@ -46,13 +51,50 @@ def test_ava_skips_missing_images_and_bad_lines_with_one_message(tmp_path, caplo
 
 def test_ava_split_uses_test_ids_file_or_a_stable_hash(tmp_path):
     items = [parse_ava_line(f"{n} {n} 0 0 1 2 3 2 1 0 0 0 0 0 0") for n in range(200)]
-    train, test = split_ava(items, tmp_path, test_fraction=0.25)
-    again_train, again_test = split_ava(items, tmp_path, test_fraction=0.25)
-    assert [i.image_id for i in test] == [i.image_id for i in again_test]
-    assert 20 < len(test) < 80 and len(train) + len(test) == 200
+    split = split_ava(items, tmp_path, test_fraction=0.25)
+    again = split_ava(items, tmp_path, test_fraction=0.25)
+    assert [i.image_id for i in split.test] == [i.image_id for i in again.test]
+    assert 20 < len(split.test) < 80 and len(split.train) + len(split.test) == 200
+    assert split.source == "hash split of 25%"
     (tmp_path / "test_ids.txt").write_text("3\n7\n\n")
-    train, test = split_ava(items, tmp_path)
-    assert [i.image_id for i in test] == ["3", "7"] and len(train) == 198
+    split = split_ava(items, tmp_path)
+    assert [i.image_id for i in split.test] == ["3", "7"] and len(split.train) == 198
+
+
+@pytest.mark.parametrize(
+    "name", ["test_ids.txt", "generic_test.jpgl", "aesthetics_image_lists/generic_test.jpgl"]
+)
+def test_ava_standard_test_list_is_found_under_its_usual_names(tmp_path, name, caplog):
+    items = [parse_ava_line(f"{n} {n} 0 0 1 2 3 2 1 0 0 0 0 0 0") for n in range(50)]
+    (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / name).write_text("4\n9\n")
+    split = split_ava(items, tmp_path, test_fraction=0.5)
+    assert split.source == str(tmp_path / name)
+    assert [i.image_id for i in split.test] == ["4", "9"]
+    with caplog.at_level(logging.INFO):
+        report_split(split, tmp_path)
+    assert name in caplog.text and not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_ava_hash_fallback_is_reported_as_a_warning(tmp_path, caplog):
+    items = [parse_ava_line(f"{n} {n} 0 0 1 2 3 2 1 0 0 0 0 0 0") for n in range(50)]
+    split = split_ava(items, tmp_path, test_fraction=0.08)
+    with caplog.at_level(logging.WARNING):
+        report_split(split, tmp_path)
+    warning = " ".join(r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
+    assert "NOT the published split" in warning and "generic_test.jpgl" in warning
+
+
+def test_ava_validation_share_comes_out_of_training_never_out_of_test(tmp_path):
+    items = [parse_ava_line(f"{n} {n} 0 0 1 2 3 2 1 0 0 0 0 0 0") for n in range(400)]
+    (tmp_path / "test_ids.txt").write_text("\n".join(str(n) for n in range(0, 400, 5)))
+    split = split_ava(items, tmp_path, val_fraction=0.1)
+    test_ids = {i.image_id for i in split.test}
+    val_ids = {i.image_id for i in split.val}
+    assert len(test_ids) == 80 and not test_ids & val_ids
+    assert 15 < len(val_ids) < 50
+    assert len(split.train) + len(val_ids) + len(test_ids) == 400
+    assert not val_ids & {i.image_id for i in split.train}
 
 
 def _record(**overrides):
@@ -67,6 +109,37 @@ def _record(**overrides):
     }
     record.update(overrides)
     return record
+
+
+def test_a_text_in_the_papers_a_or_b_form_gives_each_direction_its_own_sentence():
+    text = {"target": "000001-02.jpg", "reference": "000001-01.jpg", "text": "crisper|| softer "}
+    series = parse_series(_record(texts=[text]))
+    assert series.text_for(1, 0) == ("crisper", 1.0)
+    assert series.text_for(0, 1) == ("softer", 1.0)
+    with pytest.raises(AnnotationError, match="empty text"):
+        parse_series(_record(texts=[{**text, "text": "crisper||"}]))
+    with pytest.raises(AnnotationError, match='more than one "\\|\\|"'):
+        parse_series(_record(texts=[{**text, "text": "a||b||c"}]))
+
+
+def test_rankreg_orders_follow_annotated_preferences_and_the_ranking_elsewhere():
+    # ranking best first: 1, 2, 0.  Annotators prefer 0 over 2 (p 0.7) against the ranking.
+    series = parse_series(
+        _record(
+            pairs=[{"a": "000001-01.jpg", "b": "000001-03.jpg", "p_a": 0.7}],
+            texts=[],
+        )
+    )
+    assert series.preference(0, 2) == 0.7 and series.preference(2, 0) == pytest.approx(0.3)
+    assert series.preference(1, 0) == 1.0 and series.preference(0, 1) == 0.0
+    orders = series.rankreg_orders()
+    # image 1 (best) beats both with probability 1: the weaker reference (0) comes first
+    assert orders[1] == (0, 2)
+    # image 0 beats 2 with 0.7 and 1 with 0: 2 first
+    assert orders[0] == (2, 1)
+    # without annotated probabilities the order is "weakest reference first"
+    plain = parse_series(_record(pairs=[], texts=[]))
+    assert plain.rankreg_orders() == ((2, 1), (0, 2), (0, 1))
 
 
 def test_parse_series_converts_names_to_indices():
@@ -148,3 +221,86 @@ def test_synthetic_set_is_valid_in_both_formats(tmp_path):
     assert report.ok, report.problems
     assert report.series == 9 and set(report.by_split) == {"train", "val", "test"}
     assert len(read_ava(ava)) == 10
+
+
+def test_comparative_texts_longer_than_clips_context_are_counted_and_reported(caplog):
+    clip = text_tokenizer({"context_length": 77})
+    short = "The second frame is sharper on the face."
+    long = " ".join(["the left frame has a more balanced exposure and crisper detail"] * 8)
+    assert clip.length(short) < 77 < clip.length(long)
+    assert clip.too_long([short, long, short]) == [long]
+    with caplog.at_level(logging.WARNING):
+        assert report_truncated([short, long], clip) == 1
+    assert "1 of 2 comparative texts exceed the text tower's 77 tokens" in caplog.text
+
+
+def test_untrained_text_tower_features_depend_on_the_seed_only():
+    config = resolve_model_config("tiny-cpu-model")
+    texts = ["sharper", "cleaner"]
+    torch.manual_seed(123)
+    first = encode_texts(texts, config, None, torch.device("cpu"), seed=5)
+    state = torch.get_rng_state()
+    again = encode_texts(texts, config, None, torch.device("cpu"), seed=5)
+    assert torch.equal(torch.get_rng_state(), state)  # the caller's random state is untouched
+    other = encode_texts(texts, config, None, torch.device("cpu"), seed=6)
+    assert all(torch.equal(first[t], again[t]) for t in texts)
+    assert not torch.equal(first["sharper"], other["sharper"])
+
+
+def _fine_dataset(root, draws: str, in_memory: bool = False) -> FineDataset:
+    tokenizer = DiffToken(resolve_model_config("tiny-cpu-model").tokenizer)
+    series = read_fgaesthetics(root / "fgaesthetics", splits=["train"])
+    return FineDataset(
+        series, root / "fgaesthetics", tokenizer, 256, seed=3, in_memory=in_memory, draws=draws
+    )
+
+
+def _same(a: list, b: list) -> bool:
+    return all(
+        torch.equal(x.patches, y.patches) and x.fine_regions == y.fine_regions
+        for x, y in zip(a, b, strict=True)
+    )
+
+
+def _repeated_pairs(dataset: FineDataset, index: int, epochs: int) -> list[tuple]:
+    """Tokens of one (image, reference) pair in two epochs, for every pair seen twice."""
+    seen: dict[tuple, object] = {}
+    repeats = []
+    for epoch in range(epochs):
+        sample = dataset[(epoch, index)]
+        for image, tokens in enumerate(sample.tokens):
+            key = (image, sample.references[image])
+            if key in seen:
+                repeats.append((seen[key], tokens))
+            seen.setdefault(key, tokens)
+    return repeats
+
+
+def test_training_tokens_are_drawn_anew_each_epoch_and_reproducibly(tmp_path):
+    # 80 px frames: 25 regions, 8 of the 12 most changed drawn fine, a token or two dropped
+    write_synthetic(tmp_path, SyntheticSpec(series=6, ava_images=4, seed=1, size=80))
+    dataset = _fine_dataset(tmp_path, "per_step")
+    first = dataset[(0, 1)].tokens
+    assert _same(first, dataset[(0, 1)].tokens)  # the same step draws the same tokens
+    assert _same(first, _fine_dataset(tmp_path, "per_step")[(0, 1)].tokens)
+    repeats = _repeated_pairs(dataset, 1, 8)
+    assert repeats and not all(_same([a], [b]) for a, b in repeats)  # same pair, new draws
+    fixed_dataset = _fine_dataset(tmp_path, "fixed", in_memory=True)
+    fixed = _repeated_pairs(fixed_dataset, 1, 8)
+    assert fixed and all(_same([a], [b]) for a, b in fixed)
+    # the fixed draw is inference's: content-seeded draw 0 of the same tokenizer code
+    sample, series = fixed_dataset[(0, 1)], fixed_dataset.series[1]
+    frames = [
+        fixed_dataset.image(series.image_path(fixed_dataset.root, i))
+        for i in (0, sample.references[0])
+    ]
+    assert _same([sample.tokens[0]], [dataset.tokenizer.tokenize_pair(*frames)])
+
+
+def test_coarse_tokens_of_images_over_the_budget_are_drawn_per_epoch(tmp_path):
+    ava, _ = write_synthetic(tmp_path, SyntheticSpec(series=3, ava_images=4, seed=1, size=96))
+    config = resolve_model_config("tiny-cpu-model").tokenizer
+    dataset = CoarseDataset(read_ava(ava), ava, DiffToken(config), 256, seed=0)
+    draws = [dataset[(epoch, 0)].tokens for epoch in range(4)]
+    assert _same([draws[0]], [dataset[(0, 0)].tokens])
+    assert not all(_same([draws[0]], [d]) for d in draws[1:])

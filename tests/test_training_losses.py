@@ -64,3 +64,21 @@ def test_rank_losses_of_single_image_series_are_zero_with_gradient():
     loss = rankreg_loss(scores, [0])
     loss.backward()
     assert loss.item() == 0.0 and scores.grad is not None
+
+
+def test_rankreg_follows_given_reference_orders():
+    scores = torch.tensor([3.0, 1.0, 2.0], requires_grad=True)
+    ranking = [0, 2, 1]
+    default = rankreg_loss(scores, ranking)
+    same = rankreg_loss(scores, ranking, orders=[(1, 2), (2, 0), (1, 0)])
+    assert same.item() == pytest.approx(default.item())
+    # if annotators found image 2 likelier to beat 0 than 1, target 2's list starts with 0;
+    # raising image 0's score then costs more under that order than under the default
+    swapped = [(1, 2), (2, 0), (0, 1)]
+    loss = rankreg_loss(scores, ranking, orders=swapped)
+    assert loss.item() != pytest.approx(default.item())
+    loss.backward()
+    plain = scores.grad.clone()
+    scores.grad = None
+    default.backward()
+    assert plain[0] > scores.grad[0]

@@ -1,9 +1,12 @@
 """AVA: the coarse-grained data set (``AVA.txt`` plus ``images/<id>.jpg``).
 
 ``AVA.txt`` has one image per line, space separated: index, image id, ten vote counts
-for the scores 1..10, two semantic tag ids and a challenge id.  The test split is the id
-list in ``test_ids.txt`` (one id per line, e.g. AVA's ``generic_test.jpgl``) when present,
-otherwise a deterministic hash split, so every run and every rank agrees on it.
+for the scores 1..10, two semantic tag ids and a challenge id.  The test split is AVA's
+standard id list when the folder has one (``test_ids.txt``, ``generic_test.jpgl`` or
+``aesthetics_image_lists/generic_test.jpgl``, one id per line); only without one does it
+fall back to a deterministic hash split, and says so loudly, because results on it are
+not comparable with published ones.  A further hash split of the training ids is held
+out for model selection.  Every run and every rank agrees on the splits.
 """
 
 from __future__ import annotations
@@ -83,22 +86,81 @@ def read_ava(root: str | Path, check_files: bool = True) -> list[AvaItem]:
     return items
 
 
-def _hash_fraction(image_id: str) -> float:
-    digest = hashlib.sha1(image_id.encode("utf-8")).digest()
+#: Where AVA's standard test list may lie, relative to the AVA folder, in order of preference.
+TEST_LISTS = (
+    "test_ids.txt",
+    "generic_test.jpgl",
+    "aesthetics_image_lists/generic_test.jpgl",
+)
+
+
+@dataclass(frozen=True)
+class AvaSplit:
+    """AVA items for training, model selection and testing, and where the test split came from."""
+
+    train: list[AvaItem]
+    val: list[AvaItem]
+    test: list[AvaItem]
+    source: str  # the test list's path, or "hash split of N%"
+
+
+def _hash_fraction(image_id: str, salt: str = "") -> float:
+    digest = hashlib.sha1((salt + image_id).encode("utf-8")).digest()
     return int.from_bytes(digest[:8], "big") / 2**64
 
 
+def find_test_list(root: str | Path) -> Path | None:
+    """AVA's standard test id list in ``root``, if any (see ``TEST_LISTS``)."""
+    for name in TEST_LISTS:
+        candidate = Path(root) / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 def split_ava(
-    items: list[AvaItem], root: str | Path, test_fraction: float = 0.08
-) -> tuple[list[AvaItem], list[AvaItem]]:
-    """``(train, test)``: ids in ``root/test_ids.txt`` if it exists, else a hash split."""
-    ids_file = Path(root) / "test_ids.txt"
-    if ids_file.is_file():
-        test_ids = {line.strip() for line in ids_file.read_text(encoding="utf-8").splitlines()}
+    items: list[AvaItem],
+    root: str | Path,
+    test_fraction: float = 0.08,
+    val_fraction: float = 0.0,
+) -> AvaSplit:
+    """Split ``items`` into train, val and test.
+
+    The test split is the standard id list when ``root`` has one, otherwise the ids whose
+    hash falls below ``test_fraction`` (logged as a warning).  ``val_fraction`` of the
+    remaining ids (by another hash) are held out for model selection.
+    """
+    test_list = find_test_list(root)
+    if test_list is not None:
+        test_ids = {line.strip() for line in test_list.read_text(encoding="utf-8").splitlines()}
         test_ids.discard("")
         is_test = [item.image_id in test_ids for item in items]
+        source = str(test_list)
     else:
         is_test = [_hash_fraction(item.image_id) < test_fraction for item in items]
-    train = [item for item, test in zip(items, is_test, strict=True) if not test]
-    test = [item for item, test in zip(items, is_test, strict=True) if test]
-    return train, test
+        source = f"hash split of {test_fraction:.0%}"
+    split = AvaSplit([], [], [], source)
+    for item, test in zip(items, is_test, strict=True):
+        if test:
+            split.test.append(item)
+        elif _hash_fraction(item.image_id, salt="val:") < val_fraction:
+            split.val.append(item)
+        else:
+            split.train.append(item)
+    return split
+
+
+def report_split(split: AvaSplit, root: str | Path) -> None:
+    """Say which AVA test split is used: a warning when it is not a standard list."""
+    if split.source.startswith("hash split"):
+        log.warning(
+            "AVA: no standard test list in %s (looked for %s); using a %s of the ids "
+            "(%d test images), which is NOT the published split: copy "
+            "aesthetics_image_lists/generic_test.jpgl there to compare with the paper",
+            root,
+            ", ".join(TEST_LISTS),
+            split.source,
+            len(split.test),
+        )
+    else:
+        log.info("AVA: test split from %s (%d test images)", split.source, len(split.test))

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from fgaesq_core import FGAesQError, load_model
-from training.config import ConfigError, load_config
+from training.config import ConfigError, DataSection, load_config
 
 
 def _setup_logging() -> None:
@@ -73,7 +73,7 @@ def train_main(argv: list[str] | None = None) -> int:
 
 
 def eval_parser() -> argparse.ArgumentParser:
-    from training.evaluate import EVAL_MODES
+    from training.config import EVAL_MODES
 
     parser = argparse.ArgumentParser(
         prog="fgaesq-eval", description="Evaluate an FGAesQ checkpoint."
@@ -85,6 +85,12 @@ def eval_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--fgaesthetics", type=Path, required=True)
     parser.add_argument("--ava", type=Path, help="also report SRCC/PLCC on the AVA test split")
+    parser.add_argument(
+        "--ava-test-fraction",
+        type=float,
+        help="hash-split fraction when the AVA folder has no standard test list "
+        "(default: the run's data.ava_test_fraction from the checkpoint folder, else 0.08)",
+    )
     parser.add_argument("--split", default="test", choices=("train", "val", "test"))
     parser.add_argument("--json", type=Path, required=True, help="write the report here")
     parser.add_argument(
@@ -105,8 +111,18 @@ def eval_main(argv: list[str] | None = None) -> int:
     args = eval_parser().parse_args(argv)
     _setup_logging()
     weights = Path(args.checkpoint)
+    run_config = weights / "config.yaml" if weights.is_dir() else weights.parent / "config.yaml"
     if weights.is_dir():
         weights = weights / "model.safetensors"
+    test_fraction = args.ava_test_fraction
+    if test_fraction is None:
+        test_fraction = DataSection.ava_test_fraction
+        if run_config.is_file():
+            try:
+                test_fraction = load_config(run_config).data.ava_test_fraction
+            except ConfigError as exc:
+                print(f"fgaesq-eval: {exc}", file=sys.stderr)
+                return 1
     try:
         scorer = load_model(weights=weights, device=args.device)
         report: dict = {
@@ -119,7 +135,9 @@ def eval_main(argv: list[str] | None = None) -> int:
             )
         }
         if args.ava is not None:
-            report["coarse"] = evaluate_coarse(scorer, args.ava, batch_size=args.batch_size)
+            report["coarse"] = evaluate_coarse(
+                scorer, args.ava, batch_size=args.batch_size, test_fraction=test_fraction
+            )
     except (FGAesQError, FileNotFoundError, ValueError) as exc:
         print(f"fgaesq-eval: {exc}", file=sys.stderr)
         return 1

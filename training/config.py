@@ -32,11 +32,20 @@ class ModelSection:
 
 @dataclass
 class DataSection:
-    ava_test_fraction: float = 0.08  # used only when AVA has no test_ids.txt
+    # AVA's test split is its standard list when the AVA folder has one (see training.ava);
+    # this hash fraction is only the fallback, and is reported loudly when used
+    ava_test_fraction: float = 0.08
+    ava_val_fraction: float = 0.02  # AVA training images held out for model selection
     categories: list[str] = field(default_factory=lambda: ["natural", "aigc", "cropping"])
     num_workers: int = 4
     max_side: int = 2048  # images are shrunk to this long side before tokenisation
-    cache_tokens: bool = False  # keep tokens in memory (small data sets only)
+    # DiffToken's draws (fine regions, dropped tokens) while training: "per_step" seeds a
+    # generator per item and epoch (the paper's random tokenisation); "fixed" passes none,
+    # so every image gets its content-seeded draw 0, the tokens inference's first draw uses
+    token_draws: str = "per_step"
+    # keep decoded images in memory, and tokens too when token_draws is fixed
+    # (small data sets only)
+    in_memory: bool = False
 
 
 @dataclass
@@ -58,18 +67,24 @@ class Stage2Section:
     """Joint learning: alternating fine (ranked series) and coarse (AVA) batches."""
 
     enabled: bool = True
-    epochs: float = 7.0  # counted over the fine-grained training series
+    epochs: float = 7.0
+    # what an epoch counts: "fine" (one pass over the FGAesthetics training series) or
+    # "coarse" (one pass over AVA's training images, about 4.6x more cycles)
+    epoch_unit: str = "fine"
     fine_batch_images: int = 64  # whole series are packed up to about this many images
     coarse_batch_size: int = 128
     coarse_per_fine: int = 1  # coarse batches after each fine batch (delta alternates)
     lr: float = 2e-5
     weight_decay: float = 5e-5
     lambda_align: float = 10.0
-    # "momentum update coefficients" of the paper, read as AdamW beta1 of two optimisers
-    # sharing the parameters: one steps on fine batches, the other on coarse batches
-    momentum_mode: str = "per_objective"  # per_objective | shared
+    # the paper's "momentum update coefficients" (fine, coarse); see docs/training.md:
+    # per_objective: AdamW beta1 of two optimisers over the same parameters, one per objective;
+    # weight_ema: after each step the weights move only (1 - m) of the way, m per objective;
+    # shared: one AdamW with beta1 for both objectives (the coefficients are unused)
+    momentum_mode: str = "per_objective"
     fine_momentum: float = 0.615
     coarse_momentum: float = 0.8
+    beta1: float = 0.9  # AdamW beta1 in the weight_ema and shared modes
     warmup_steps: int = 0
     lr_schedule: str = "constant"  # constant | cosine (decay to zero over the stage)
     max_steps: int | None = None
@@ -98,7 +113,29 @@ class RuntimeSection:
     checkpoint_every: int = 500
     eval_split: str = "val"
     eval_mode: str = "pairwise"  # pairwise | reference | single (see training.evaluate)
+    eval_draws: int = 4  # tokenisations averaged per scored input (fgaesq_core.Scorer)
+    # what picks the "best" checkpoint: balance (mean of the fine (Pair + Series) / 2 and
+    # AVA SRCC, the paper's Table 3 trade-off), series, pair or srcc
+    select_on: str = "balance"
     deterministic: bool = False
+
+
+#: Series scoring of evaluations (training.evaluate) and model-selection rules.
+EVAL_MODES = ("pairwise", "reference", "single")
+SELECTION_RULES = ("balance", "series", "pair", "srcc")
+#: DiffToken's draws in training (training.datasets): per item and epoch, or content-seeded.
+TOKEN_DRAWS = ("per_step", "fixed")
+#: Every field with a fixed set of values, checked by TrainConfig.validate.
+CHOICES = {
+    ("data", "token_draws"): TOKEN_DRAWS,
+    ("stage1", "lr_schedule"): ("constant", "cosine"),
+    ("stage2", "lr_schedule"): ("constant", "cosine"),
+    ("stage2", "epoch_unit"): ("fine", "coarse"),
+    ("stage2", "momentum_mode"): ("per_objective", "weight_ema", "shared"),
+    ("runtime", "precision"): ("bf16", "fp32"),
+    ("runtime", "eval_mode"): EVAL_MODES,
+    ("runtime", "select_on"): SELECTION_RULES,
+}
 
 
 @dataclass
@@ -114,20 +151,22 @@ class TrainConfig:
         return dataclasses.asdict(self)
 
     def validate(self) -> None:
-        """Reject combinations that cannot train."""
+        """Reject values outside their choices and combinations that cannot train."""
         problems = []
-        if self.stage2.momentum_mode not in ("per_objective", "shared"):
-            problems.append("stage2.momentum_mode must be per_objective or shared")
-        if {self.stage1.lr_schedule, self.stage2.lr_schedule} - {"constant", "cosine"}:
-            problems.append("lr_schedule must be constant or cosine")
-        if self.runtime.precision not in ("bf16", "fp32"):
-            problems.append("runtime.precision must be bf16 or fp32")
+        for (section, key), allowed in CHOICES.items():
+            value = getattr(getattr(self, section), key)
+            if value not in allowed:
+                problems.append(
+                    f"{section}.{key} must be one of {', '.join(allowed)}, not {value!r}"
+                )
         if not (self.stage1.enabled or self.stage2.enabled):
             problems.append("both stages are disabled")
         if self.stage2.enabled and not (self.ablation.fine or self.ablation.coarse):
             problems.append("stage 2 needs ablation.fine or ablation.coarse")
         if self.runtime.grad_accum < 1:
             problems.append("runtime.grad_accum must be at least 1")
+        if self.runtime.eval_draws < 1:
+            problems.append("runtime.eval_draws must be at least 1")
         if problems:
             raise ConfigError("; ".join(problems))
 

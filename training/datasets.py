@@ -2,14 +2,21 @@
 
 Tokenisation is ``model.tokenizer`` from fgaesq_core (run inside DataLoader workers), so
 training sees exactly what inference sees.  Keys are ``(epoch, index)`` from
-``training.samplers``; the per-item randomness (which reference a series image is
-tokenised against) is drawn from ``(seed, epoch, index)``, making batches reproducible
-across resumes and ranks.  Unreadable images are logged once per process and skipped.
+``training.samplers``; every random choice of an item is drawn from ``(seed, epoch,
+index)``: which reference a series image is tokenised against, and DiffToken's own draws
+(which regions stay fine, which tokens are dropped), through a ``torch.Generator``
+handed to the tokenizer.  So each epoch shows new draws, the paper's stochastic
+tokenisation, and a resumed or distributed run sees exactly the batches an
+uninterrupted single-process run would.  With ``draws="fixed"`` no generator is passed,
+so DiffToken seeds its draw from the image content (draw 0, the same tokens every
+epoch, and the first of inference's draws).  Unreadable images are logged once per
+process and skipped.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +30,7 @@ from fgaesq_core.tokenizer import DiffToken
 from fgaesq_core.tokens import Tokens, collate
 from training.ava import AvaItem
 from training.ava import image_path as ava_image_path
+from training.config import TOKEN_DRAWS
 from training.fgaesthetics import Series
 
 log = logging.getLogger(__name__)
@@ -43,6 +51,56 @@ def open_image(path: Path, max_side: int) -> Image.Image | None:
         return None
 
 
+def item_generator(seed: int, salt: int, epoch: int, index: int) -> torch.Generator:
+    """The tokenizer's random source for one item of a data set (``salt``) in one epoch.
+
+    The same on every rank and after a resume; independent between data sets and epochs.
+    """
+    rng = np.random.default_rng([seed, salt, epoch, index])
+    return torch.Generator().manual_seed(int(rng.integers(2**62)))
+
+
+class MemoryCache:
+    """Values kept in memory by key (opt-in, for small data sets); a pass-through when off."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self._values: dict[Hashable, object] = {}
+
+    def get(self, key: Hashable, make: Callable[[], object]):
+        if not self.enabled:
+            return make()
+        if key not in self._values:
+            self._values[key] = make()
+        return self._values[key]
+
+
+class _TokenizingDataset(torch.utils.data.Dataset):
+    """Shared image loading and tokenisation with optional in-memory caches."""
+
+    salt = 0  # tells the data sets' random streams apart
+
+    def __init__(self, tokenizer: DiffToken, max_side: int, seed: int, in_memory: bool, draws: str):
+        if draws not in TOKEN_DRAWS:
+            raise ValueError(f"unknown token draws {draws!r}; use one of {TOKEN_DRAWS}")
+        self.tokenizer = tokenizer
+        self.max_side = max_side
+        self.seed = seed
+        self.draws = draws
+        self.images = MemoryCache(in_memory)
+        # tokens can only be kept when they are the same every time
+        self.tokens = MemoryCache(in_memory and draws == "fixed")
+
+    def image(self, path: Path) -> Image.Image | None:
+        return self.images.get(path, lambda: open_image(path, self.max_side))
+
+    def generator(self, epoch: int, index: int) -> torch.Generator | None:
+        """DiffToken's random source for one item; None (content-seeded) for fixed draws."""
+        if self.draws == "fixed":
+            return None
+        return item_generator(self.seed, self.salt, epoch, index)
+
+
 @dataclass
 class CoarseSample:
     tokens: Tokens
@@ -50,27 +108,10 @@ class CoarseSample:
     mean_score: float
 
 
-class TokenCache:
-    """Tokens kept in memory by ``(image, reference)`` for small data sets (opt-in).
-
-    Tokenisation is deterministic, so a cached result equals a fresh one; it only saves
-    time when the same pairs come back every epoch, as in smoke runs and tests.
-    """
-
-    def __init__(self, enabled: bool):
-        self.enabled = enabled
-        self._tokens: dict[tuple, Tokens] = {}
-
-    def get(self, key: tuple, make) -> Tokens:
-        if not self.enabled:
-            return make()
-        if key not in self._tokens:
-            self._tokens[key] = make()
-        return self._tokens[key]
-
-
-class CoarseDataset(torch.utils.data.Dataset):
+class CoarseDataset(_TokenizingDataset):
     """AVA images tokenised alone, with their vote histograms as targets."""
+
+    salt = 1
 
     def __init__(
         self,
@@ -78,25 +119,29 @@ class CoarseDataset(torch.utils.data.Dataset):
         root: Path,
         tokenizer: DiffToken,
         max_side: int,
-        cache_tokens: bool = False,
+        *,
+        seed: int = 0,
+        in_memory: bool = False,
+        draws: str = "per_step",
     ):
+        super().__init__(tokenizer, max_side, seed, in_memory, draws)
         self.items = items
         self.root = Path(root)
-        self.tokenizer = tokenizer
-        self.max_side = max_side
-        self.cache = TokenCache(cache_tokens)
 
     def __len__(self) -> int:
         return len(self.items)
 
     def __getitem__(self, key: tuple[int, int]) -> CoarseSample | None:
-        item = self.items[key[1]]
+        epoch, index = key
+        item = self.items[index]
         path = ava_image_path(self.root, item.image_id)
-        image = open_image(path, self.max_side)
+        image = self.image(path)
         if image is None:
             return None
+        generator = self.generator(epoch, index)
+        tokens = self.tokens.get(path, lambda: self.tokenizer.tokenize(image, generator))
         return CoarseSample(
-            self.cache.get((path,), lambda: self.tokenizer.tokenize(image)),
+            tokens,
             torch.tensor(item.histogram, dtype=torch.float32),
             item.mean_score,
         )
@@ -114,11 +159,12 @@ class TextPair:
 
 @dataclass
 class FineSample:
-    """One series: tokens per image, ranking (best first), references and texts."""
+    """One series: tokens per image, ranking (best first), RankReg orders, references, texts."""
 
     series_id: str
     tokens: list[Tokens]
     ranking: tuple[int, ...]
+    orders: tuple[tuple[int, ...], ...]  # Series.rankreg_orders
     references: list[int]
     texts: list[TextPair]
 
@@ -146,12 +192,14 @@ def match_references(series: Series, rng: np.random.Generator) -> list[tuple[int
     return pairs
 
 
-class FineDataset(torch.utils.data.Dataset):
+class FineDataset(_TokenizingDataset):
     """FGAesthetics series, each image tokenised against a reference from its series.
 
     With ``difftoken=False`` (the ablation) images are tokenised alone; references are
     still drawn because CTAlign compares the features of paired images.
     """
+
+    salt = 2
 
     def __init__(
         self,
@@ -162,15 +210,13 @@ class FineDataset(torch.utils.data.Dataset):
         *,
         difftoken: bool = True,
         seed: int = 0,
-        cache_tokens: bool = False,
+        in_memory: bool = False,
+        draws: str = "per_step",
     ):
+        super().__init__(tokenizer, max_side, seed, in_memory, draws)
         self.series = series
         self.root = Path(root)
-        self.tokenizer = tokenizer
-        self.max_side = max_side
         self.difftoken = difftoken
-        self.seed = seed
-        self.cache = TokenCache(cache_tokens)
 
     def __len__(self) -> int:
         return len(self.series)
@@ -181,9 +227,7 @@ class FineDataset(torch.utils.data.Dataset):
     def __getitem__(self, key: tuple[int, int]) -> FineSample | None:
         epoch, index = key
         series = self.series[index]
-        images = [
-            open_image(series.image_path(self.root, i), self.max_side) for i in range(len(series))
-        ]
+        images = [self.image(series.image_path(self.root, i)) for i in range(len(series))]
         unreadable = {i for i, image in enumerate(images) if image is None}
         if unreadable:
             series = series.without(unreadable)
@@ -191,36 +235,49 @@ class FineDataset(torch.utils.data.Dataset):
                 return None
             images = [image for image in images if image is not None]
         rng = np.random.default_rng([self.seed, epoch, index])
+        generator = self.generator(epoch, index)
         tokens: list[Tokens | None] = [None] * len(series)
         references = [0] * len(series)
         for a, b in match_references(series, rng):
             references[a] = b
             if tokens[b] is not None:  # the odd image out, against an already tokenised partner
-                tokens[a] = self._tokenize(series, a, b, images)
+                tokens[a] = self._tokenize(series, a, b, images, generator)
                 continue
             references[b] = a
             if self.difftoken:
                 key = (series.series_id, series.images[a], series.images[b], "both")
-                tokens[a], tokens[b] = self.cache.get(
-                    key, lambda a=a, b=b: self.tokenizer.tokenize_pair_both(images[a], images[b])
+                tokens[a], tokens[b] = self.tokens.get(
+                    key,
+                    lambda a=a, b=b: self.tokenizer.tokenize_pair_both(
+                        images[a], images[b], generator
+                    ),
                 )
             else:
-                tokens[a] = self._tokenize(series, a, b, images)
-                tokens[b] = self._tokenize(series, b, a, images)
+                tokens[a] = self._tokenize(series, a, b, images, generator)
+                tokens[b] = self._tokenize(series, b, a, images, generator)
         texts = []
         for target, reference in enumerate(references):
             found = series.text_for(target, reference)
             if found is not None:
                 texts.append(TextPair(target, reference, found[0], found[1]))
-        return FineSample(series.series_id, tokens, series.ranking, references, texts)
+        return FineSample(
+            series.series_id, tokens, series.ranking, series.rankreg_orders(), references, texts
+        )
 
-    def _tokenize(self, series: Series, target: int, reference: int, images: list) -> Tokens:
+    def _tokenize(
+        self,
+        series: Series,
+        target: int,
+        reference: int,
+        images: list,
+        generator: torch.Generator | None,
+    ) -> Tokens:
         if not self.difftoken:
             key = (series.series_id, series.images[target])
-            return self.cache.get(key, lambda: self.tokenizer.tokenize(images[target]))
+            return self.tokens.get(key, lambda: self.tokenizer.tokenize(images[target], generator))
         key = (series.series_id, series.images[target], series.images[reference])
-        return self.cache.get(
-            key, lambda: self.tokenizer.tokenize_pair(images[target], images[reference])
+        return self.tokens.get(
+            key, lambda: self.tokenizer.tokenize_pair(images[target], images[reference], generator)
         )
 
 
@@ -237,6 +294,7 @@ class FineGroup:
 
     start: int
     ranking: tuple[int, ...]
+    orders: tuple[tuple[int, ...], ...]
     references: list[int]
     texts: list[TextPair]
 
@@ -267,6 +325,8 @@ def collate_fine(samples: list[FineSample | None]) -> FineBatch | None:
     tokens: list[Tokens] = []
     groups = []
     for sample in samples:
-        groups.append(FineGroup(len(tokens), sample.ranking, sample.references, sample.texts))
+        groups.append(
+            FineGroup(len(tokens), sample.ranking, sample.orders, sample.references, sample.texts)
+        )
         tokens.extend(sample.tokens)
     return FineBatch(collate(tokens), groups)

@@ -14,6 +14,9 @@ Each line of ``annotations.jsonl`` is one series::
      "pairs": [{"a": "000009-01.jpg", "b": "000009-02.jpg", "p_a": 0.2}, ...],  optional
      "texts": [{"target": "...", "reference": "...", "text": "..."}, ...]}     optional
 
+A text may hold both directions of its pair as ``"A||B"`` (the paper's appendix form):
+``A`` describes the target relative to the reference, ``B`` the reverse.
+
 ``parse_series`` turns one object into a ``Series`` with image *indices* or raises
 ``AnnotationError`` naming every problem; the validator and the training reader share it.
 """
@@ -32,6 +35,9 @@ log = logging.getLogger(__name__)
 
 CATEGORIES = ("natural", "aigc", "cropping")
 SPLITS = ("train", "val", "test")
+#: The paper's appendix writes a pair's two descriptions as "A||B": A describes the
+#: target relative to the reference, B the reference relative to the target.
+PAIR_TEXT_SEPARATOR = "||"
 
 
 class AnnotationError(ValueError):
@@ -91,6 +97,39 @@ class Series:
             if (text.target, text.reference) == (reference, target):
                 return text.text, -1.0
         return None
+
+    def preference(self, x: int, y: int) -> float:
+        """Ground-truth probability that image ``x`` is better than image ``y``.
+
+        The annotators' ``p_a`` when the pair was annotated (either way round), else 1
+        or 0 from the ranking.
+        """
+        for pair in self.pairs:
+            if pair.p_a is not None and (pair.a, pair.b) == (x, y):
+                return pair.p_a
+            if pair.p_a is not None and (pair.a, pair.b) == (y, x):
+                return 1.0 - pair.p_a
+        return 1.0 if self.ranking.index(x) < self.ranking.index(y) else 0.0
+
+    def rankreg_orders(self) -> tuple[tuple[int, ...], ...]:
+        """For every image ``x`` (by index), the other images in RankReg's true order.
+
+        RankReg's list for target ``x`` holds ``P(x > y_k)`` over the other images; its
+        ground-truth order sorts them by the ground-truth probability, highest first
+        (``preference``: the annotated ``p_a`` where there is one), ties going to the
+        weaker ``y_k`` first.  Without annotated probabilities this is "weakest
+        reference first" from the ranking.
+        """
+        position = {index: pos for pos, index in enumerate(self.ranking)}
+        return tuple(
+            tuple(
+                sorted(
+                    (y for y in range(len(self.images)) if y != x),
+                    key=lambda y, x=x: (-self.preference(x, y), -position[y]),
+                )
+            )
+            for x in range(len(self.images))
+        )
 
     def without(self, drop: set[int]) -> Series | None:
         """The series without the images at ``drop``; None when fewer than two remain."""
@@ -209,12 +248,17 @@ def _parse_texts(
             problems.append(f'texts[{n}] needs "target", "reference" and "text"')
         elif text["target"] not in index or text["reference"] not in index:
             problems.append(f"texts[{n}] names images not in the series")
-        elif not isinstance(text["text"], str) or not text["text"].strip():
+        elif not isinstance(text["text"], str):
+            problems.append(f"texts[{n}] has an empty text")
+        elif len(parts := text["text"].split(PAIR_TEXT_SEPARATOR)) > 2:
+            problems.append(f'texts[{n}] has more than one "{PAIR_TEXT_SEPARATOR}"')
+        elif not all(part.strip() for part in parts):
             problems.append(f"texts[{n}] has an empty text")
         else:
-            texts.append(
-                ComparativeText(index[text["target"]], index[text["reference"]], text["text"])
-            )
+            target, reference = index[text["target"]], index[text["reference"]]
+            texts.append(ComparativeText(target, reference, parts[0].strip()))
+            if len(parts) == 2:
+                texts.append(ComparativeText(reference, target, parts[1].strip()))
     return tuple(texts)
 
 

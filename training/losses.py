@@ -51,20 +51,30 @@ def bradley_terry(score_x: torch.Tensor, score_y: torch.Tensor) -> torch.Tensor:
     return torch.sigmoid(score_x - score_y)
 
 
-def rankreg_loss(scores: torch.Tensor, ranking: Sequence[int]) -> torch.Tensor:
+def rankreg_loss(
+    scores: torch.Tensor,
+    ranking: Sequence[int],
+    orders: Sequence[Sequence[int]] | None = None,
+) -> torch.Tensor:
     """RankReg for one series: ``scores`` (n,), ``ranking`` best-first indices.
 
     For each target ``x`` the predicted probabilities ``P(x > y_k)`` over the other images
-    ``y_k`` form a list whose true order is "weakest reference first" (the ground-truth
-    probability of beating ``y_k`` is highest for the worst ``y_k``).  The loss is the
-    ListMLE of that list, averaged over targets.
+    ``y_k`` form a list, and the loss is the ListMLE of that list in its ground-truth
+    order, averaged over targets.  ``orders[x]`` gives that order (the references sorted
+    by the ground-truth ``P(x > y_k)``, highest first; ``Series.rankreg_orders`` takes it
+    from the annotated preferences); without it, the order is "weakest reference first"
+    from the ranking (the ground-truth probability of beating ``y_k`` is highest for the
+    worst ``y_k``).
     """
     n = len(ranking)
     if n < 2:
         return scores.sum() * 0.0
     losses = []
     for target in ranking:
-        references = [k for k in reversed(ranking) if k != target]  # worst reference first
+        if orders is not None:
+            references = list(orders[target])
+        else:
+            references = [k for k in reversed(ranking) if k != target]  # worst reference first
         probabilities = bradley_terry(scores[target], scores[references])
         losses.append(listmle(probabilities))
     return torch.stack(losses).mean()

@@ -3,12 +3,13 @@
 Fine-grained metrics work on *series*: a series is a list of predicted scores (higher is
 better) and the ground-truth ranking as indices into that list, best first.
 
-* Pair level: every annotated pair ``(a, b)`` of a series is a binary decision "is ``a``
-  better than ``b``".  The truth comes from the ranking, the prediction is
-  ``score[a] > score[b]`` (a tie predicts "``b`` is better", so a constant model does not
-  score above chance).  *Acc* is the fraction of correct decisions and *F1* the macro F1
-  over the two classes, so it does not depend on which image of a pair is listed first
-  more often.
+* Pair level: every annotated pair of a series is a binary decision "is the image that
+  comes first in the series better than the other".  Pairs are put in image order before
+  scoring, so the decision does not depend on which image an annotation lists first
+  (macro F1 would: listing every winner first leaves one class).  The truth comes from
+  the ranking, the prediction is ``score[a] > score[b]`` (a tie predicts "``b`` is
+  better", so a constant model does not score above chance).  *Acc* is the fraction of
+  correct decisions and *F1* the macro F1 over the two classes.
 * Series level, length-weighted over series ``s`` with ``n_s`` images::
 
       s-Acc  = sum_s n_s * [argmax(pred_s) == best_s] / sum_s n_s
@@ -92,11 +93,14 @@ class SeriesResult:
 
 
 def pair_decisions(series: SeriesResult) -> tuple[list[int], list[int]]:
-    """Ground-truth and predicted labels (1 = first image of the pair is better)."""
+    """Ground-truth and predicted labels (1 = the pair's earlier image is better).
+
+    Each pair is taken in image order (``(min, max)``) whatever order it was listed in.
+    """
     position = {index: pos for pos, index in enumerate(series.ranking)}
     pairs = series.pairs if series.pairs is not None else all_pairs(series.ranking)
     truth, pred = [], []
-    for a, b in pairs:
+    for a, b in (sorted(pair) for pair in pairs):
         truth.append(1 if position[a] < position[b] else 0)
         pred.append(1 if series.scores[a] > series.scores[b] else 0)
     return truth, pred

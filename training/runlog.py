@@ -66,13 +66,14 @@ class RunLog:
         if not self.enabled:
             return
         self._append_json({"type": "eval", "step": step, **report})
-        fine = report.get("fine", {})
-        log.info(
-            "eval step %d: Pair %.4f Series %.4f",
-            step,
-            fine.get("pair", 0.0),
-            fine.get("series", 0.0),
-        )
+        parts = [f"eval step {step}:"]
+        if "fine" in report:
+            parts.append(f"Pair {report['fine']['pair']:.4f} Series {report['fine']['series']:.4f}")
+        if "coarse" in report:
+            parts.append(f"AVA SRCC {report['coarse']['srcc']:.4f}")
+        if "selection" in report:
+            parts.append(f"selection {report['selection']:.4f}")
+        log.info(" ".join(parts))
 
     def message(self, text: str, *args: Any) -> None:
         if self.enabled:

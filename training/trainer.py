@@ -3,15 +3,16 @@
 Stage 1 trains on AVA batches with the EMD loss.  Stage 2 runs *cycles*: one fine
 optimiser step on whole FGAesthetics series (``lambda * CTAlign + RankReg``) followed
 by ``coarse_per_fine`` coarse steps (EMD), which is the paper's alternating indicator
-delta.  With ``momentum_mode: per_objective`` the fine and coarse steps use two AdamW
-optimisers over the same parameters whose beta1 are the paper's "momentum update
-coefficients" (0.615 fine, 0.8 coarse), so each objective keeps its own moment
-estimates; ``shared`` uses one AdamW (beta1 = ``coarse_momentum``) for both.
+delta.  How the paper's momentum coefficients enter is ``stage2.momentum_mode``
+(``training.optimisers``); the losses are assembled in ``training.objectives``.
 
 Counting: stage 1 runs ``epochs * batches per epoch`` optimiser steps; stage 2 runs
-``epochs * fine batches per epoch`` cycles (computed before gradient accumulation).
+``epochs * cycles per epoch`` cycles, where ``stage2.epoch_unit`` says whether an epoch
+is a pass over the fine series or over AVA (computed before gradient accumulation).
 Each optimiser step consumes ``grad_accum`` micro-batches.  Checkpoints and evaluations
-happen only between cycles, where the state is complete.
+happen only between cycles, where the state is complete.  Evaluations score the
+validation series and AVA's held-out images, and keep as ``best`` the checkpoint with
+the highest ``runtime.select_on`` score (``training.evaluate.selection_score``).
 """
 
 from __future__ import annotations
@@ -29,9 +30,10 @@ import numpy as np
 import torch
 from torch.nn.parallel import DistributedDataParallel
 
-from fgaesq_core import Scorer, create_model, expected_score
+from fgaesq_core import Scorer, create_model
+from fgaesq_core.device import autocast, autocast_dtype
 from training import distributed
-from training.ava import read_ava, split_ava
+from training.ava import read_ava, report_split, split_ava
 from training.checkpointing import (
     capture_rng,
     find_resumable,
@@ -41,16 +43,15 @@ from training.checkpointing import (
 )
 from training.config import TrainConfig, resolve_model_config, save_config
 from training.datasets import (
-    CoarseBatch,
     CoarseDataset,
-    FineBatch,
     FineDataset,
     collate_coarse,
     collate_fine,
 )
-from training.evaluate import evaluate_fine
+from training.evaluate import evaluate_coarse, evaluate_fine, selection_score
 from training.fgaesthetics import read_fgaesthetics
-from training.losses import ctalign_loss, direct_rank_loss, emd_loss, rankreg_loss
+from training.objectives import coarse_objective, fine_objective
+from training.optimisers import Optimisers
 from training.runlog import RunLog
 from training.samplers import EpochBatchSampler
 from training.streams import BatchStream
@@ -67,7 +68,7 @@ class Progress:
     stage: int = 1
     step: int = 0  # optimiser steps over the whole run
     stage_step: int = 0  # stage 1: optimiser steps; stage 2: completed cycles
-    best_series: float = -math.inf
+    best_score: float = -math.inf  # highest runtime.select_on score so far
     last_eval: dict[str, Any] = field(default_factory=dict)
 
 
@@ -75,20 +76,6 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
-
-
-def lr_factor(warmup_steps: int, total_steps: int, schedule: str):
-    """Learning-rate multiplier: linear warmup, then constant or cosine decay to zero."""
-
-    def factor(step: int) -> float:
-        if warmup_steps > 0 and step < warmup_steps:
-            return (step + 1) / warmup_steps
-        if schedule == "cosine" and total_steps > warmup_steps:
-            progress = min(1.0, (step - warmup_steps) / (total_steps - warmup_steps))
-            return 0.5 * (1.0 + math.cos(math.pi * progress))
-        return 1.0
-
-    return factor
 
 
 class Trainer:
@@ -109,6 +96,7 @@ class Trainer:
         self.resume = resume
         self.dist, self.device = distributed.setup(config.runtime.device)
         rt = config.runtime
+        autocast_dtype(self.device, rt.precision)  # a GPU without bf16 fails here, not mid-run
         seed_everything(rt.seed + self.dist.rank)  # offset by rank: dropout differs per rank
         if rt.deterministic:
             torch.use_deterministic_algorithms(True, warn_only=True)
@@ -119,7 +107,9 @@ class Trainer:
         self.progress = Progress()
         self._build_model()
         self._build_data()
-        self._build_optimisers()
+        self.optimisers = Optimisers(
+            self.model.parameters(), config, self.stage1_steps(), self.stage2_cycles()
+        )
         self.text_features = self._encode_texts()
 
     # ------------------------------------------------------------------ building
@@ -160,21 +150,42 @@ class Trainer:
         self.coarse_stream: BatchStream | None = None
         self.fine_stream: BatchStream | None = None
         self.fine_batches_per_epoch = 0
+        self.coarse_batches_per_epoch = 0  # at the stage-2 batch size
+        self.ava_val = []
+        self.ava_split_source = None
         if needs_coarse:
             if self.ava_dir is None:
                 raise ValueError("this configuration trains on AVA: pass --ava DIR")
-            train, _ = split_ava(read_ava(self.ava_dir), self.ava_dir, data.ava_test_fraction)
-            if not train:
+            split = split_ava(
+                read_ava(self.ava_dir), self.ava_dir, data.ava_test_fraction, data.ava_val_fraction
+            )
+            if self.dist.is_main:
+                report_split(split, self.ava_dir)
+            if not split.train:
                 raise ValueError(f"{self.ava_dir}: no usable AVA training images")
+            self.ava_val, self.ava_split_source = split.val, split.source
             dataset = CoarseDataset(
-                train, self.ava_dir, self.tokenizer, data.max_side, cache_tokens=data.cache_tokens
+                split.train,
+                self.ava_dir,
+                self.tokenizer,
+                data.max_side,
+                seed=cfg.runtime.seed,
+                in_memory=data.in_memory,
+                draws=data.token_draws,
             )
             batch = cfg.stage1.batch_size if cfg.stage1.enabled else cfg.stage2.coarse_batch_size
-            self.coarse_sampler = self._sampler([1] * len(train), batch, salt=1)
+            self.coarse_sampler = self._sampler([1] * len(split.train), batch, salt=1)
             self.coarse_stream = BatchStream(
                 dataset, self.coarse_sampler, collate_coarse, workers, pin
             )
-            self.runlog.message("AVA: %d training images", len(train))
+            self.coarse_batches_per_epoch = len(
+                self._sampler([1] * len(split.train), cfg.stage2.coarse_batch_size, salt=1)
+            )
+            self.runlog.message(
+                "AVA: %d training images, %d held out for model selection",
+                len(split.train),
+                len(split.val),
+            )
         self.val_series = []
         if needs_fine:
             if self.fg_dir is None:
@@ -189,7 +200,8 @@ class Trainer:
                 data.max_side,
                 difftoken=cfg.ablation.difftoken,
                 seed=cfg.runtime.seed,
-                cache_tokens=data.cache_tokens,
+                in_memory=data.in_memory,
+                draws=data.token_draws,
             )
             sampler = self._sampler(self.fine_dataset.sizes(), cfg.stage2.fine_batch_images, salt=2)
             self.fine_stream = BatchStream(self.fine_dataset, sampler, collate_fine, workers, pin)
@@ -204,42 +216,6 @@ class Trainer:
                 cfg.runtime.eval_split,
             )
 
-    def _adamw(self, lr: float, weight_decay: float, beta1: float) -> torch.optim.AdamW:
-        params = [p for p in self.model.parameters() if p.requires_grad]
-        return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay, betas=(beta1, 0.999))
-
-    def _build_optimisers(self) -> None:
-        s1, s2 = self.config.stage1, self.config.stage2
-        self.optimisers: dict[str, torch.optim.Optimizer] = {}
-        if s1.enabled:
-            self.optimisers["stage1"] = self._adamw(s1.lr, s1.weight_decay, s1.beta1)
-        if s2.enabled:
-            if s2.momentum_mode == "per_objective":
-                self.optimisers["fine"] = self._adamw(s2.lr, s2.weight_decay, s2.fine_momentum)
-                self.optimisers["coarse"] = self._adamw(s2.lr, s2.weight_decay, s2.coarse_momentum)
-            else:
-                shared = self._adamw(s2.lr, s2.weight_decay, s2.coarse_momentum)
-                self.optimisers["fine"] = self.optimisers["coarse"] = shared
-        cycles = self.stage2_cycles()
-        totals = {
-            "stage1": self.stage1_steps(),
-            "fine": cycles,
-            "coarse": cycles * s2.coarse_per_fine,
-        }
-        if s2.momentum_mode == "shared":
-            totals["fine"] = totals["coarse"] = cycles * (1 + s2.coarse_per_fine)
-        self.schedulers = {}
-        for name, opt in self.optimisers.items():
-            if opt in [self.optimisers[k] for k in self.schedulers]:
-                continue  # a shared optimiser gets one scheduler
-            warmup = 0 if name == "stage1" else s2.warmup_steps
-            schedule = s1.lr_schedule if name == "stage1" else s2.lr_schedule
-            self.schedulers[name] = torch.optim.lr_scheduler.LambdaLR(
-                opt, lr_factor(warmup, totals[name], schedule)
-            )
-        if "fine" in self.optimisers and "coarse" not in self.schedulers:
-            self.schedulers["coarse"] = self.schedulers["fine"]
-
     def _encode_texts(self) -> dict[str, torch.Tensor]:
         cfg = self.config
         if not (cfg.stage2.enabled and cfg.ablation.fine and cfg.ablation.ctalign):
@@ -248,56 +224,24 @@ class Trainer:
         if not texts:
             self.runlog.message("no comparative texts in the training series: CTAlign is skipped")
             return {}
-        features = encode_texts(texts, self.model_config, cfg.model.text_pretrained, self.device)
+        features = encode_texts(
+            texts, self.model_config, cfg.model.text_pretrained, self.device, seed=cfg.runtime.seed
+        )
         self.runlog.message("encoded %d comparative texts", len(features))
         return features
 
     # ---------------------------------------------------------------- step logic
-    def _autocast(self) -> contextlib.AbstractContextManager:
-        if self.config.runtime.precision != "bf16":
-            return contextlib.nullcontext()
-        return torch.autocast(device_type=self.device.type, dtype=torch.bfloat16)
-
-    def _coarse_loss(self, batch: CoarseBatch) -> tuple[torch.Tensor, dict[str, float]]:
-        with self._autocast():
+    def _loss(self, kind: str, batch) -> tuple[torch.Tensor, dict[str, float]]:
+        with autocast(self.device, self.config.runtime.precision):
             out = self.ddp(batch.tokens.to(self.device))
-        loss = emd_loss(out.logits, batch.histograms.to(self.device))
-        return loss, {"emd": loss.item()}
-
-    def _fine_loss(self, batch: FineBatch) -> tuple[torch.Tensor, dict[str, float]]:
-        cfg = self.config
-        with self._autocast():
-            out = self.ddp(batch.tokens.to(self.device))
-        scores = expected_score(out.logits)
-        rank_fn = rankreg_loss if cfg.ablation.rankreg else direct_rank_loss
-        rank_terms = []
-        targets, references, texts = [], [], []
-        for group in batch.groups:
-            n = len(group.ranking)
-            rank_terms.append(rank_fn(scores[group.start : group.start + n], group.ranking))
-            for pair in group.texts:
-                if pair.text in self.text_features:
-                    targets.append(group.start + pair.target)
-                    references.append(group.start + pair.reference)
-                    texts.append(self.text_features[pair.text] * pair.sign)
-        rank = torch.stack(rank_terms).mean()
-        loss = rank
-        logs = {"rank": rank.item()}
-        if texts:
-            features = out.features.float()
-            align = ctalign_loss(features[targets], features[references], torch.stack(texts))
-            loss = loss + cfg.stage2.lambda_align * align
-            logs["align"] = align.item()
-        else:
-            # keep every parameter in the graph for DDP even without a CTAlign term
-            loss = loss + 0.0 * out.features.sum()
-        return loss, logs
+        if kind == "fine":
+            return fine_objective(out, batch, self.text_features, self.config)
+        return coarse_objective(out, batch)
 
     def _optimiser_step(self, kind: str, stream: BatchStream, opt_name: str) -> dict[str, float]:
         """One optimiser step over ``grad_accum`` micro-batches from ``stream``."""
         accum = self.config.runtime.grad_accum
-        optimiser = self.optimisers[opt_name]
-        optimiser.zero_grad(set_to_none=True)
+        self.optimisers.zero_grad(opt_name)
         totals: dict[str, float] = {}
         images = 0
         started = time.monotonic()
@@ -306,15 +250,14 @@ class Trainer:
             sync = micro == accum - 1 or not self.dist.enabled
             context = contextlib.nullcontext() if sync else self.ddp.no_sync()
             with context:
-                loss, parts = (self._fine_loss if kind == "fine" else self._coarse_loss)(batch)
+                loss, parts = self._loss(kind, batch)
                 (loss / accum).backward()
             images += len(batch.tokens)
             for key, value in {"loss": loss.item(), **parts}.items():
                 totals[key] = totals.get(key, 0.0) + value / accum
         if self.config.runtime.grad_clip:
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.runtime.grad_clip)
-        optimiser.step()
-        self.schedulers[opt_name].step()
+        self.optimisers.step(opt_name)
         self.progress.step += 1
         elapsed = max(time.monotonic() - started, 1e-9)
         record = {
@@ -322,7 +265,7 @@ class Trainer:
             "stage": self.progress.stage,
             "kind": kind,
             **totals,
-            "lr": optimiser.param_groups[0]["lr"],
+            "lr": self.optimisers.lr(opt_name),
             "images_per_s": images * self.dist.world_size / elapsed,
         }
         if self.progress.step % self.config.runtime.log_every == 0 or self.progress.step == 1:
@@ -337,15 +280,22 @@ class Trainer:
         steps = math.ceil(s1.epochs * len(self.coarse_sampler) / self.config.runtime.grad_accum)
         return min(steps, s1.max_steps) if s1.max_steps is not None else steps
 
+    def cycles_per_epoch(self) -> float:
+        """Stage-2 cycles in one epoch, by ``stage2.epoch_unit`` (before accumulation)."""
+        s2 = self.config.stage2
+        if s2.epoch_unit == "coarse":
+            return self.coarse_batches_per_epoch / max(1, s2.coarse_per_fine)
+        return self.fine_batches_per_epoch
+
     def stage2_cycles(self) -> int:
         s2 = self.config.stage2
         if not s2.enabled:
             return 0
-        cycles = math.ceil(s2.epochs * self.fine_batches_per_epoch / self.config.runtime.grad_accum)
+        cycles = math.ceil(s2.epochs * self.cycles_per_epoch() / self.config.runtime.grad_accum)
         return min(cycles, s2.max_steps) if s2.max_steps is not None else cycles
 
     def _cycles_per_epoch(self) -> int:
-        return max(1, math.ceil(self.fine_batches_per_epoch / self.config.runtime.grad_accum))
+        return max(1, math.ceil(self.cycles_per_epoch() / self.config.runtime.grad_accum))
 
     def run(self) -> Progress:
         """Train to the end (continuing from ``last`` when resuming); returns the counters."""
@@ -365,15 +315,16 @@ class Trainer:
                     last_saved = self._save_last()
             self.progress.stage, self.progress.stage_step = 2, 0
             if self.coarse_stream is not None:
-                # stage 2 restarts the coarse data at its own batch size
-                self.coarse_stream.sampler.capacity = self._capacity(
-                    self.config.stage2.coarse_batch_size
-                )
-                self.coarse_stream.load_state_dict({"epoch": 0, "offset": 0})
+                self._start_stage2_coarse()
             last_saved = self._save_last()
         total = self.stage2_cycles()
         if total and self.progress.stage_step == 0:
-            self.runlog.message("stage 2: %d cycles", total)
+            self.runlog.message(
+                "stage 2: %d cycles (%d per %s epoch)",
+                total,
+                self._cycles_per_epoch(),
+                self.config.stage2.epoch_unit,
+            )
         while self.progress.stage_step < total:
             self._cycle()
             self.progress.stage_step += 1
@@ -392,6 +343,18 @@ class Trainer:
                 last_saved = self._save_last()
         distributed.barrier()
         return self.progress
+
+    def _start_stage2_coarse(self) -> None:
+        """Stage 2 packs AVA at its own batch size, from a fresh epoch.
+
+        The epoch count goes on from stage 1, so stage 2 sees a new order instead of
+        replaying stage 1's first epoch.
+        """
+        stream = self.coarse_stream
+        stream.sampler.capacity = self._capacity(self.config.stage2.coarse_batch_size)
+        position = stream.state_dict()
+        epoch = position["epoch"] + (1 if position["offset"] else 0)
+        stream.load_state_dict({"epoch": epoch, "offset": 0})
 
     def _cycle(self) -> None:
         cfg = self.config
@@ -414,23 +377,20 @@ class Trainer:
             "step": self.progress.step,
             "stage_step": self.progress.stage_step,
             "world_size": self.dist.world_size,
+            "ava_test_split": self.ava_split_source,
+            "select_on": self.config.runtime.select_on,
             "metrics": self.progress.last_eval,
         }
 
     def _training_state(self) -> dict[str, Any]:
-        unique = {id(opt): name for name, opt in self.optimisers.items()}
         return {
             "progress": {
                 "stage": self.progress.stage,
                 "step": self.progress.step,
                 "stage_step": self.progress.stage_step,
-                "best_series": self.progress.best_series,
+                "best_score": self.progress.best_score,
             },
-            "optimisers": {name: self.optimisers[name].state_dict() for name in unique.values()},
-            "schedulers": {
-                name: self.schedulers[name].state_dict()
-                for name in {id(v): k for k, v in self.schedulers.items()}.values()
-            },
+            **self.optimisers.state_dict(),
             "streams": {
                 name: stream.state_dict()
                 for name, stream in (("coarse", self.coarse_stream), ("fine", self.fine_stream))
@@ -466,14 +426,9 @@ class Trainer:
         state = read_state(folder)
         p = state["progress"]
         self.progress.stage, self.progress.step = int(p["stage"]), int(p["step"])
-        self.progress.stage_step, self.progress.best_series = (
-            int(p["stage_step"]),
-            float(p["best_series"]),
-        )
-        for name, opt_state in state["optimisers"].items():
-            self.optimisers[name].load_state_dict(opt_state)
-        for name, sched_state in state["schedulers"].items():
-            self.schedulers[name].load_state_dict(sched_state)
+        self.progress.stage_step = int(p["stage_step"])
+        self.progress.best_score = float(p.get("best_score", p.get("best_series", -math.inf)))
+        self.optimisers.load_state_dict(state)
         if self.coarse_stream is not None and state.get("coarse_capacity"):
             self.coarse_stream.sampler.capacity = int(state["coarse_capacity"])
         for name, stream in (("coarse", self.coarse_stream), ("fine", self.fine_stream)):
@@ -488,30 +443,38 @@ class Trainer:
         )
 
     # -------------------------------------------------------------- evaluation
+    def _evaluate(self) -> dict[str, Any]:
+        """Validation series and held-out AVA images, scored as inference scores them."""
+        rt = self.config.runtime
+        scorer = Scorer(self.model, self.device, "training", draws=rt.eval_draws)
+        report: dict[str, Any] = {}
+        with torch.no_grad():
+            if self.val_series:
+                report["fine"] = evaluate_fine(
+                    scorer,
+                    self.fg_dir,
+                    series=self.val_series,
+                    categories=self.config.data.categories,
+                    mode=rt.eval_mode,
+                )
+            if self.ava_val:
+                report["coarse"] = evaluate_coarse(scorer, self.ava_dir, items=self.ava_val)
+        report["selection"] = selection_score(report, rt.select_on)
+        return report
+
     def _evaluate_and_keep_best(self) -> None:
-        if not self.val_series:
+        if not (self.val_series or self.ava_val):
             return
         report = None
         if self.dist.is_main:
             rng = capture_rng()  # evaluation must not shift the training randomness
-            scorer = Scorer(self.model, self.device, "training")
-            with torch.no_grad():
-                report = {
-                    "fine": evaluate_fine(
-                        scorer,
-                        self.fg_dir,
-                        series=self.val_series,
-                        categories=self.config.data.categories,
-                        mode=self.config.runtime.eval_mode,
-                    )
-                }
+            report = self._evaluate()
             self.model.train()
             restore_rng(rng)
             self.runlog.evaluation(self.progress.step, report)
             self.progress.last_eval = report
-            series = report["fine"]["series"]
-            if series > self.progress.best_series:
-                self.progress.best_series = series
+            if report["selection"] > self.progress.best_score:
+                self.progress.best_score = report["selection"]
                 write_checkpoint(
                     self.out_dir / "checkpoints" / "best",
                     self.model,
@@ -520,6 +483,4 @@ class Trainer:
                     self._run_info(),
                 )
         self.progress.last_eval = distributed.broadcast_object(report, self.dist) or {}
-        self.progress.best_series = distributed.broadcast_object(
-            self.progress.best_series, self.dist
-        )
+        self.progress.best_score = distributed.broadcast_object(self.progress.best_score, self.dist)

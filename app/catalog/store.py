@@ -270,13 +270,6 @@ class Catalog:
                 )
         return found
 
-    def photo_by_hash(
-        self, content_hash: str, *, root: str | PurePath | None = None
-    ) -> PhotoRecord | None:
-        """The most recently seen photo with this content hash, or None."""
-        found = self.find_by_hash(content_hash, root=root)
-        return found[0] if found else None
-
     def photos(self, root: str | PurePath, *, with_thumbnails: bool = False) -> list[PhotoRecord]:
         """All photos of a folder, in path order."""
         with self._read() as session:
@@ -614,14 +607,6 @@ class Catalog:
             ids = list(photo_ids)
             found = _current_decisions(session, ids)
         return {pid: found.get(pid, UNDECIDED) for pid in ids}
-
-    def decision_history(self, photo_id: int) -> list[DecisionState]:
-        """Every recorded state of the photo, oldest first."""
-        with self._read() as session:
-            rows = session.scalars(
-                select(Decision).where(Decision.photo_id == photo_id).order_by(Decision.id)
-            )
-            return [convert.decision_state(row) for row in rows]
 
     def set_decision(
         self,

@@ -20,6 +20,8 @@ class SignalBus(QObject):
     selection_changed = Signal(int, int)
     #: what a frame shows changed (a decision, its details): the new FrameItem
     frame_updated = Signal(object)
+    #: what a series says about itself changed (its kind): series id
+    series_changed = Signal(int)
     #: the frames compare shows (list of FrameItem, best first)
     compare_changed = Signal(object)
     #: a decision reached the catalog (photo id)

@@ -23,10 +23,13 @@ from app.catalog import Catalog, CatalogError, DecisionState
 from app.gui.bus import SignalBus
 from app.gui.commands import CommandRegistry, View, command
 from app.gui.decide import DecisionKeys
+from app.gui.face_crops import FaceCrops
+from app.gui.face_strip import FaceStripModel
 from app.gui.filter_keys import FilterKeys
 from app.gui.filters import Filters, FrameFilter, SeriesFilter
 from app.gui.folder_files import FolderFiles
 from app.gui.items import FrameItem, SeriesItem, ShootCounts
+from app.gui.kind_keys import SeriesKinds
 from app.gui.library import DetailsLoader, FolderLibrary, SeriesLoader
 from app.gui.models import FrameFilterProxy, FrameStripModel, SeriesFilterProxy, SeriesListModel
 from app.gui.ranking import RankingNotice
@@ -94,6 +97,8 @@ class CullController(QObject):
         self.strip_model = FrameStripModel(thumbnails, STRIP_THUMBNAIL, self)
         self.strip_proxy = FrameFilterProxy(self)
         self.strip_proxy.setSourceModel(self.strip_model)
+        self.face_crops = FaceCrops(thumbnails, self)
+        self.face_model = FaceStripModel(self.face_crops, self)
         self.loader = SeriesLoader(self)
         self.loader.loaded.connect(self._show_loaded)
         self.loader.failed.connect(lambda message: self.bus.error.emit("Catalog", message))
@@ -110,6 +115,7 @@ class CullController(QObject):
         self.commands.set_available("cancel", False)
         # the parts that declare the rest of the commands
         self.decisions = DecisionKeys(self)
+        self.kinds = SeriesKinds(self)
         self.filter_keys = FilterKeys(self)
         self.files = FolderFiles(self)
         self.ranking = RankingNotice(self)
@@ -265,8 +271,8 @@ class CullController(QObject):
         return self.job is not None and self.job.isRunning()
 
     def is_busy(self) -> bool:
-        """True while a cull, a catalog read, a details read, a file check or a thumbnail
-        decode runs."""
+        """True while a cull, a catalog read, a decision write, a details read, a file check
+        or a decode (thumbnail, preview, face) runs."""
         return (
             self.job is not None
             or self.decisions.writer.busy()
@@ -274,6 +280,7 @@ class CullController(QObject):
             or self.details.busy()
             or self.files.busy()
             or self.thumbnails.busy()
+            or self.face_crops.busy()
         )
 
     def _on_progress(self, event: ProgressEvent) -> None:
@@ -290,11 +297,13 @@ class CullController(QObject):
         self.last_result = result
         for problem in result.errors:
             self.bus.error.emit(problem.path, problem.error)
+        self._reload_timer.stop()  # this read shows everything the cull stored
         self.reload()
         self.bus.message.emit(result.summary())
 
     def _on_cull_failed(self, message: str) -> None:
         self.bus.error.emit("Cull", message)
+        self._reload_timer.stop()
         self.reload()
 
     def _on_job_finished(self) -> None:
@@ -355,6 +364,19 @@ class CullController(QObject):
             self._replace_frame(dataclasses.replace(frame, decision=state))
         if written:
             self.bus.decision_changed.emit(photo_id)
+
+    def show_series_kind(self, series_id: int, kind: str, source: str, reason: str) -> None:
+        """Show a series' kind everywhere (set by the photographer, or read back)."""
+        series = self._series_by_id.get(series_id)
+        if series is None or (series.kind, series.kind_source, series.kind_reason) == (
+            kind,
+            source,
+            reason,
+        ):
+            return
+        series.kind, series.kind_source, series.kind_reason = kind, source, reason
+        self.series_model.refresh(series_id)
+        self.bus.series_changed.emit(series_id)
 
     def mark_missing(self, changed: dict[int, bool]) -> None:
         """Photos gone from disk (True) or back again (False)."""
@@ -448,11 +470,26 @@ class CullController(QObject):
         self.series_model.set_current(series_id)
         self.strip_model.set_current(photo_id)
         self.strip_model.set_current_series(series_id)
+        self._show_faces(series if series_id >= 0 else None)
+        self.face_model.set_current(photo_id)
         self._update_compared()
         frame = self.current_frame()
         if frame is not None:
             self._want_details(frame)
         self.bus.selection_changed.emit(series_id, photo_id)
+
+    def _show_faces(self, series: SeriesItem | None) -> None:
+        """The face strip follows the current series; a catalog read that brings the same
+        frames and faces back leaves it as it is."""
+        shown = self.face_model.series
+
+        def faces_of(s: SeriesItem | None) -> tuple:
+            return () if s is None else tuple((f.photo_id, f.rank, f.faces) for f in s.frames)
+
+        if shown is not series and faces_of(shown) != faces_of(series):
+            self.face_model.set_series(series)
+        else:
+            self.face_model.series = series
 
     def _want_details(self, frame: FrameItem) -> None:
         if self.library is not None and not self.library.has_details(frame.photo_id):

@@ -78,14 +78,17 @@ class DecisionKeys(QObject):
         series = controller.current_series()
         if series is None or controller.library is None:
             return
-        reject_others = self.settings.accept_rejects_others.value
-        if reject_others and series.keeps_every_frame:
-            reject_others = False  # a bracket, panorama or stack needs every frame
+        frames = [f.photo_id for f in series.frames]
+        if series.keeps_every_frame:  # a bracket, panorama or stack: every frame is needed
+            self._push(decisions.keep_changes(frames), f"Keep the {series.kind_text}")
             self.bus.message.emit(
-                f"A {series.kind.replace('_', ' ')} keeps every frame: the others are not rejected"
+                f"Kept the {series.kind_text} whole: {plural(len(frames), 'frame')} picked, "
+                "none rejected"
             )
-        changes = decisions.accept_changes([f.photo_id for f in series.frames], reject_others)
-        self._push(changes, "Accept the model's pick")
+        else:
+            reject_others = self.settings.accept_rejects_others.value
+            changes = decisions.accept_changes(frames, reject_others)
+            self._push(changes, "Accept the model's pick")
         if self.settings.auto_advance.value:
             controller.move_series(1)
 
@@ -131,7 +134,7 @@ class DecisionKeys(QObject):
         if not 0 <= index < stack.count():
             return
         step = stack.command(index)
-        photo_ids = step.photo_ids if isinstance(step, decisions.DecisionCommand) else []
+        photo_ids = list(getattr(step, "photo_ids", ()))  # decisions and series kinds
         (stack.undo if undo else stack.redo)()
         first = controller.frame(photo_ids[0]) if photo_ids else None
         if first is None:

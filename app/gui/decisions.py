@@ -163,6 +163,11 @@ def accept_changes(frame_ids: list[int], reject_others: bool) -> list[tuple[int,
     return changes
 
 
+def keep_changes(frame_ids: list[int]) -> list[tuple[int, dict]]:
+    """A series kept whole (a bracket, panorama or focus stack): every frame a pick."""
+    return [(pid, {"flag": Flag.PICK}) for pid in frame_ids]
+
+
 def new_undo_stack(parent=None) -> QUndoStack:
     stack = QUndoStack(parent)
     stack.setUndoLimit(UNDO_LIMIT)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPointF, QRect, QRectF, QSize, Qt
+from PySide6.QtCore import QModelIndex, QPoint, QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
 from app.catalog import DecisionState, Flag
 from app.gui import theme
-from app.gui.items import LABEL_COLOURS, FrameItem, SeriesItem
+from app.gui.items import LABEL_COLOURS, FrameItem, SeriesItem, kind_words
 from app.gui.models import Cell, Role
 from app.text import printable
 
@@ -140,6 +140,76 @@ def draw_current(painter: QPainter, rect: QRectF, radius: float = 6) -> None:
     painter.drawPath(path)
 
 
+def draw_closed_eye(painter: QPainter, rect: QRectF, colour: QColor) -> None:
+    """A closed eye: the lid's arc with three lashes."""
+    pen = QPen(colour, max(1.5, rect.height() / 6))
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    painter.setPen(pen)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    left, right = rect.left(), rect.right()
+    top, height = rect.top(), rect.height()
+    lid = QPainterPath(QPointF(left, top + height * 0.3))
+    lid.quadTo(QPointF(rect.center().x(), top + height * 1.05), QPointF(right, top + height * 0.3))
+    painter.drawPath(lid)
+    for t, dx in ((0.25, -0.12), (0.5, 0.0), (0.75, 0.12)):
+        point = lid.pointAtPercent(t)
+        painter.drawLine(point, QPointF(point.x() + dx * rect.width(), point.y() + height * 0.35))
+
+
+def draw_closed_eyes_badge(
+    painter: QPainter, at: QPointF, text: str = "", solid: bool = True
+) -> QRectF:
+    """The closed-eye warning: a red pill with the eye and a word or a count.  Solid when
+    the frame shown has closed eyes; an outline when other frames of its series have."""
+    width = 26 + (painter.fontMetrics().horizontalAdvance(text) + 4 if text else 0)
+    rect = QRectF(at.x(), at.y(), width, 18)
+    path = QPainterPath()
+    path.addRoundedRect(rect, 9, 9)
+    if solid:
+        painter.fillPath(path, theme.REJECT)
+    else:
+        painter.fillPath(path, QColor(0, 0, 0, 170))
+        painter.setPen(QPen(theme.REJECT, 1.5))
+        painter.drawPath(path)
+    glyph = theme.TEXT_ON_REJECT if solid else theme.REJECT
+    draw_closed_eye(painter, QRectF(rect.left() + 6, rect.top() + 5, 14, 8), glyph)
+    if text:
+        painter.setPen(glyph)
+        painter.drawText(
+            QRectF(rect.left() + 22, rect.top(), width - 26, rect.height()),
+            Qt.AlignmentFlag.AlignCenter,
+            text,
+        )
+    return rect
+
+
+def count_text(count: int) -> str:
+    """How many, on a badge: nothing for one."""
+    return str(count) if count > 1 else ""
+
+
+def draw_kind(painter: QPainter, at: QPointF, kind: str, by_user: bool) -> QRectF:
+    """The series' kind: filled when the photographer set it, a dashed outline when the
+    cull told it (as flags are drawn)."""
+    text = kind_words(kind)
+    colour = theme.KIND_COLOURS.get(kind, theme.TEXT_DIM)
+    rect = QRectF(at.x(), at.y(), painter.fontMetrics().horizontalAdvance(text) + 14, 18)
+    path = QPainterPath()
+    path.addRoundedRect(rect, 9, 9)
+    if by_user:
+        painter.fillPath(path, colour)
+        painter.setPen(QColor("#141414"))
+    else:
+        painter.fillPath(path, QColor(0, 0, 0, 170))
+        ring = QPen(colour, 1.5)
+        ring.setStyle(Qt.PenStyle.DashLine)
+        painter.setPen(ring)
+        painter.drawPath(path)
+        painter.setPen(colour)
+    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+    return rect
+
+
 CURRENT_BORDER = 4
 
 
@@ -200,17 +270,21 @@ class SeriesDelegate(_CellDelegate):
 
         painter.setFont(self._caption_font(option, bold=True))
         count = series.frame_count
+        top = image_rect.top() + 5
         if count > 1:
             badge = f"×{count}"
-            if series.keeps_every_frame:  # a bracket, panorama or focus stack: said outright
-                badge += " " + series.kind.replace("_", " ")
             width = painter.fontMetrics().horizontalAdvance(badge) + 14
-            draw_pill(
-                painter,
-                QRectF(image_rect.left() + 5, image_rect.top() + 5, width, 18),
-                badge,
-                QColor(0, 0, 0, 170),
-                QColor("#ffffff"),
+            pill = QRectF(image_rect.left() + 5, top, width, 18)
+            draw_pill(painter, pill, badge, QColor(0, 0, 0, 170), QColor("#ffffff"))
+            draw_kind(
+                painter, QPointF(pill.right() + 4, top), series.kind, series.kind_source == "user"
+            )
+            top += 23
+        blinks = series.frames_with_closed_eyes
+        if blinks:  # solid when the frame on the tile blinks
+            solid = best is not None and best.closed_eyes > 0
+            draw_closed_eyes_badge(
+                painter, QPointF(image_rect.left() + 5, top), count_text(blinks), solid
             )
         progress = series.progress_text()
         width = painter.fontMetrics().horizontalAdvance(progress) + 14
@@ -268,13 +342,20 @@ class FrameDelegate(_CellDelegate):
         draw_decision(painter, image_rect, frame.decision)
         if frame.missing:
             draw_missing(painter, image_rect)
+        left = image_rect.left() + 4
         if cell.chosen:
             draw_pill(
                 painter,
-                QRectF(image_rect.left() + 4, image_rect.top() + 4, 24, 16),
+                QRectF(left, image_rect.top() + 4, 24, 16),
                 "C",
                 theme.CHOSEN,
                 QColor("#10201e"),
+            )
+            left += 28
+        if frame.closed_eyes:
+            painter.setFont(self._caption_font(option, bold=True))
+            draw_closed_eyes_badge(
+                painter, QPointF(left, image_rect.top() + 3), count_text(frame.closed_eyes)
             )
 
         caption = self._caption(rect)
@@ -310,3 +391,65 @@ class FrameDelegate(_CellDelegate):
         if cell.current:
             draw_current(painter, QRectF(rect))
         painter.restore()
+
+
+class FaceDelegate(QStyledItemDelegate):
+    """A person's face in one frame at 100 % (one image pixel to one screen pixel), with
+    the state of the eyes; the current frame's faces carry the bright border."""
+
+    PAD = 4
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        cell = index.data(Role.Cell)
+        if cell is None:
+            return QSize(0, 0)
+        return cell.tile + QSize(2 * self.PAD, 2 * self.PAD)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        cell = index.data(Role.Cell)
+        if cell is None:
+            return
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        rect = option.rect.adjusted(2, 2, -2, -2)
+        painter.fillRect(rect, theme.CELL_SELECTED if cell.current else theme.CELL)
+        tile = QRect(rect.topLeft(), cell.tile)
+        tile.moveCenter(rect.center())
+        painter.setClipRect(rect)
+        if cell.face is None:
+            painter.setPen(theme.TEXT_DIM)
+            painter.drawText(tile, Qt.AlignmentFlag.AlignCenter, "not in this frame")
+        else:
+            pixmap = index.data(Role.Thumbnail)
+            if pixmap is None or pixmap.isNull():
+                painter.setPen(theme.TEXT_DIM)
+                painter.drawText(tile, Qt.AlignmentFlag.AlignCenter, "…")
+            else:  # one to one: the size the pixels have, centred
+                ratio = pixmap.devicePixelRatio() or 1.0
+                size = QSize(round(pixmap.width() / ratio), round(pixmap.height() / ratio))
+                target = QRect(QPoint(0, 0), size)
+                target.moveCenter(tile.center())
+                painter.drawPixmap(target, pixmap)
+            self._paint_eyes(painter, tile, cell.face.eyes)
+        painter.setClipping(False)
+        if cell.current:
+            draw_current(painter, QRectF(rect), radius=3)
+        painter.restore()
+
+    @staticmethod
+    def _paint_eyes(painter: QPainter, tile: QRect, eyes: str) -> None:
+        """Closed eyes in red with the eye; open in green; not judged, a grey question."""
+        at = QPointF(tile.left() + 4, tile.top() + 4)
+        font = QFont(painter.font())
+        font.setBold(True)
+        painter.setFont(font)
+        if eyes == "closed":
+            draw_closed_eyes_badge(painter, at, "closed")
+            return
+        text, fill, fg = (
+            ("open", theme.PICK, QColor("#ffffff"))
+            if eyes == "open"
+            else ("?", QColor(0, 0, 0, 170), theme.TEXT)
+        )
+        width = painter.fontMetrics().horizontalAdvance(text) + 14
+        draw_pill(painter, QRectF(at.x(), at.y(), width, 18), text, fill, fg)

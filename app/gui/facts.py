@@ -21,8 +21,9 @@ FIELDS = (
     "Faces",
     "Decision",
     "Series",
+    "Kind",
+    "Pick",
 )
-KIND_WORDS = {"bracket": "bracket", "panorama": "panorama", "focus_stack": "focus stack"}
 FLAG_WORDS = {Flag.PICK: "Pick", Flag.REJECT: "Reject"}
 
 
@@ -56,16 +57,12 @@ def frame_facts(frame: FrameItem, series: SeriesItem | None) -> dict[str, str]:
             f"{plural(series.frame_count, 'frame')}, {series.progress_text()}, "
             f"spread {series.score_spread:.2f}"
         )
-        if series.kind in KIND_WORDS:
-            series_text = f"{KIND_WORDS[series.kind]}: every frame kept, " + series_text
-        if series.pick_reason and series.pick_reason != "score" and frame.is_best:
-            series_text += f"\npick: {PICK_REASONS.get(series.pick_reason, series.pick_reason)}"
     if frame.faces is None:
         faces = "–"
     elif not frame.faces:
         faces = "none found"
     else:
-        faces = plural(frame.faces, "face")
+        faces = plural(len(frame.faces), "face")
         if frame.closed_eyes:
             faces += f", eyes closed on {frame.closed_eyes}"
     return {
@@ -81,4 +78,46 @@ def frame_facts(frame: FrameItem, series: SeriesItem | None) -> dict[str, str]:
         "Faces": faces,
         "Decision": decision_text(frame.decision),
         "Series": series_text,
+        "Kind": kind_text(series),
+        "Pick": pick_text(frame, series),
     }
+
+
+def kind_text(series: SeriesItem | None) -> str:
+    """``bracket (3 frames, 2.0 EV apart): every frame kept`` or ``burst, set by you``."""
+    if series is None or series.frame_count < 2:
+        return "–"
+    text = series.kind_text
+    if series.kind_source == "user":
+        text += ", set by you"
+    elif series.kind_reason:
+        text += f" ({series.kind_reason})"
+    if series.keeps_every_frame:
+        text += ": every frame kept, none is rejected or moved automatically"
+    return text
+
+
+def pick_text(frame: FrameItem, series: SeriesItem | None) -> str:
+    """Which frame is the pick and why; on a frame that scored higher but blinked, that
+    this is why it is not the pick."""
+    if series is None or series.frame_count < 2 or series.best is None:
+        return "–"
+    if series.keeps_every_frame:
+        return f"none: the {series.kind_text} is kept whole"
+    best = series.best
+    if best.score is None:
+        return "–"
+    reason = series.pick_reason or "score"
+    why = PICK_REASONS.get(reason, reason)
+    text = (
+        f"this frame: {why}" if frame.photo_id == best.photo_id else f"{best.file_names[0]}: {why}"
+    )
+    passed_over = (
+        frame.photo_id != best.photo_id
+        and frame.closed_eyes
+        and frame.score is not None
+        and frame.score > best.score
+    )
+    if passed_over:
+        text += f"\nthis frame scored higher ({frame.score:.2f}), but eyes are closed in it"
+    return text

@@ -2,10 +2,10 @@
 
 Frame filters combine (flag and stars and label and every criterion switched on).  A
 criterion is a named test of one frame; ``FRAME_CRITERIA`` lists them, and adding one
-(for example closed eyes, once faces reach the catalog) adds it to the Filter menu:
+adds it to the Filter menu:
 
-    FRAME_CRITERIA["closed_eyes"] = FrameCriterion("closed_eyes", "Closed eyes",
-                                                   lambda frame: frame.eyes_closed)
+    FRAME_CRITERIA["missing"] = FrameCriterion("missing", "Missing on disk",
+                                               lambda frame: frame.missing)
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ from dataclasses import astuple, dataclass
 from datetime import datetime
 from pathlib import Path
 
-from app.catalog import UNDECIDED, DecisionState, Flag
-from app.series_kinds import PROTECTED_KINDS
+from app.catalog import UNDECIDED, DecisionState, FaceRecord, Flag
+from app.series_kinds import KINDS, PROTECTED_KINDS
 
 #: keys 6-9 as in Lightroom and darktable; the XMP label text is the colour name
 LABELS = ("Red", "Yellow", "Green", "Blue")
@@ -46,6 +46,15 @@ def suggested_flag(decision: DecisionState) -> Flag:
     return Flag.NONE if decision.is_user else decision.flag
 
 
+#: the kinds a photographer can give a series of two frames or more, in the order K steps
+CHOSEN_KINDS = tuple(kind for kind in KINDS if kind != "single")
+
+
+def kind_words(kind: str) -> str:
+    """``focus_stack`` -> ``focus stack``."""
+    return kind.replace("_", " ")
+
+
 def plural(count: int, word: str, many: str | None = None) -> str:
     """``1 frame``, ``3 frames``."""
     return f"{count} {word if count == 1 else (many or word + 's')}"
@@ -71,8 +80,15 @@ class FrameItem:
     error: str = ""
     series_id: int = -1
     missing: bool = False  # the file is gone from disk (deleted or moved by hand)
-    faces: int | None = None  # faces found; None: not analysed
-    closed_eyes: int = 0  # faces with closed eyes
+    faces: tuple[FaceRecord, ...] | None = (
+        None  # boxes in the original's pixels; None: not analysed
+    )
+    position: int = 0  # in capture order within its series
+
+    @property
+    def closed_eyes(self) -> int:
+        """Faces whose eyes are closed (someone blinked)."""
+        return sum(face.closed for face in self.faces or ())
 
     @property
     def is_best(self) -> bool:
@@ -95,11 +111,22 @@ class SeriesItem:
     frames: list[FrameItem]
     kind: str = "burst"  # "burst", "bracket", "panorama", "focus_stack" or "single"
     pick_reason: str | None = None  # why the best frame is the pick (app.faces.PICK_REASONS)
+    kind_reason: str = ""  # what the kind was told from ("3 frames, 2.0 EV apart ...")
+    kind_source: str = "auto"  # "user" when the photographer set the kind
 
     @property
     def keeps_every_frame(self) -> bool:
         """A bracket, panorama or focus stack: every frame is needed, none is a reject."""
         return self.kind in PROTECTED_KINDS
+
+    @property
+    def kind_text(self) -> str:
+        """``focus stack``: the kind in words."""
+        return kind_words(self.kind)
+
+    @property
+    def frames_with_closed_eyes(self) -> int:
+        return sum(f.closed_eyes > 0 for f in self.frames)
 
     @property
     def best(self) -> FrameItem | None:

@@ -20,6 +20,9 @@ from app.gui.items import FrameItem, SeriesItem, ShootCounts
 from app.moves import in_rejects_folder
 from app.photos import PhotoFile, read_metadata
 
+ORIENTATION = 0x0112
+TURNED = (5, 6, 7, 8)  # EXIF orientations that turn the photo a quarter
+
 
 def _captured(text: str | None) -> datetime | None:
     if not text:
@@ -62,8 +65,8 @@ def frame_from_member(
         model=model,
         error=photo.decode_error or "",
         series_id=series_id,
-        faces=None if member.faces is None else len(member.faces),
-        closed_eyes=member.closed_eyes,
+        faces=member.faces,
+        position=member.position,
     )
 
 
@@ -93,7 +96,12 @@ def series_item(
         for i, m in enumerate(members)
     ]
     return SeriesItem(
-        series_id=view.id, frames=frames, kind=view.kind, pick_reason=view.pick_reason
+        series_id=view.id,
+        frames=frames,
+        kind=view.kind,
+        pick_reason=view.pick_reason,
+        kind_reason=view.kind_reason,
+        kind_source=view.kind_source,
     )
 
 
@@ -178,6 +186,8 @@ def read_details(frame: FrameItem) -> dict:
         try:
             with Image.open(frame.path) as image:  # reads the header only
                 width, height = image.size
+                if image.getexif().get(ORIENTATION, 1) in TURNED:  # shown upright
+                    width, height = height, width
         except (OSError, ValueError):
             pass  # RAW files and unreadable ones keep no size
     return {

@@ -30,6 +30,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default="series",
         help="the view to render with --screenshot",
     )
+    parser.add_argument(
+        "--series",
+        metavar="FILE",
+        help="with --screenshot: show the series with this file name (default: the longest)",
+    )
     parser.add_argument("--size", default="1600x1000", help="window size for --screenshot")
     parser.add_argument(
         "--timeout",
@@ -77,7 +82,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     window = MainWindow(catalog_path=args.catalog)
     if args.screenshot:
         return screenshot(
-            window, Path(args.folder), Path(args.screenshot), args.view, args.size, args.timeout
+            window,
+            Path(args.folder),
+            Path(args.screenshot),
+            args.view,
+            args.size,
+            args.timeout,
+            args.series,
         )
     window.show()
     if args.folder:
@@ -103,8 +114,17 @@ def wait_until_settled(window, timeout_s: float) -> bool:
     return False
 
 
-def screenshot(window, folder: Path, out: Path, view: str, size: str, timeout_s: float) -> int:
-    """Load ``folder``, pick the longest burst, switch to ``view`` and save a PNG."""
+def screenshot(
+    window,
+    folder: Path,
+    out: Path,
+    view: str,
+    size: str,
+    timeout_s: float,
+    series_of: str | None = None,
+) -> int:
+    """Load ``folder``, pick the series holding ``series_of`` (else the longest burst),
+    switch to ``view`` and save a PNG."""
     width, height = (int(v) for v in size.lower().split("x"))
     window.resize(width, height)
     window.show()
@@ -115,6 +135,15 @@ def screenshot(window, folder: Path, out: Path, view: str, size: str, timeout_s:
         return 1
     settled = wait_until_settled(window, timeout_s)
     series = max(controller.series(), key=lambda s: s.frame_count, default=None)
+    if series_of is not None:
+        holding = [
+            s for s in controller.series() if any(series_of in f.file_names for f in s.frames)
+        ]
+        if not holding:
+            print(f"fgaesq-cull-gui: no series holds {series_of}", file=sys.stderr)
+            window.shutdown()
+            return 1
+        series = holding[0]
     if series is not None:
         controller.select_series(series.series_id)
     controller.set_view(view)

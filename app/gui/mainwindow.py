@@ -29,6 +29,7 @@ from app.gui.items import plural
 from app.gui.settings import Settings, cache_dir
 from app.gui.thumbnails import Decoder, ThumbnailManager
 from app.gui.views.details import DetailsPanel
+from app.gui.views.face_strip import FaceStripView
 from app.gui.views.filter_box import SeriesFilterBox
 from app.gui.views.messages import MessageBar
 from app.gui.views.stack import ViewStack
@@ -62,6 +63,13 @@ MENUS = {
         "accept",
         "toggle_auto_advance",
         None,
+        "kind_burst",
+        "kind_bracket",
+        "kind_panorama",
+        "kind_focus_stack",
+        "next_kind",
+        "prev_kind",
+        None,
         *(f"rate_{n}" for n in range(6)),
         None,
         "label_red",
@@ -79,6 +87,8 @@ MENUS = {
         "zoom",
         "info",
         "histogram",
+        "face_boxes",
+        "face_strip",
         "fullscreen",
         "larger_thumbnails",
         "smaller_thumbnails",
@@ -114,6 +124,7 @@ TOOLBAR = (
     "grid",
     "loupe",
     "compare",
+    "face_strip",
     None,
     "filter",
     None,
@@ -166,6 +177,7 @@ class MainWindow(QMainWindow):
             self.stack.compare,
         )
         self.strip = StripView(controller, self)
+        self.faces = FaceStripView(controller, self)
         self.details = DetailsPanel(controller, self)
         self.filter_box = SeriesFilterBox(controller, self)
 
@@ -175,6 +187,7 @@ class MainWindow(QMainWindow):
         column.setSpacing(0)
         column.addWidget(self.messages)
         column.addWidget(self.stack, 1)
+        column.addWidget(self.faces)
         column.addWidget(self.strip)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(centre)

@@ -184,8 +184,18 @@ class SeriesListModel(_ThumbnailListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return best.file_names[0] if best else ""
         if role == Qt.ItemDataRole.ToolTipRole:
-            names = "\n".join(", ".join(f.file_names) for f in s.frames)
-            return f"{plural(s.frame_count, 'frame')}, {s.progress_text()}\n{names}"
+            lines = [f"{plural(s.frame_count, 'frame')}, {s.progress_text()}"]
+            if s.frame_count > 1:
+                source = "set by you" if s.kind_source == "user" else "told by the cull"
+                lines.append(f"{s.kind_text} ({source})")
+            if s.frames_with_closed_eyes:
+                best = "closed" if best is not None and best.closed_eyes else "open"
+                lines.append(
+                    f"{plural(s.frames_with_closed_eyes, 'frame')} with closed eyes "
+                    f"(the best frame's eyes are {best})"
+                )
+            lines += [", ".join(f.file_names) for f in s.frames]
+            return "\n".join(lines)
         if role in (Role.Thumbnail, Qt.ItemDataRole.DecorationRole):
             return self._thumbnail(index.row()) if best else None
         if role == Role.Item:
@@ -292,7 +302,8 @@ class FrameStripModel(_ThumbnailListModel):
             return f.file_names[0]
         if role == Qt.ItemDataRole.ToolTipRole:
             score = f"{f.score:.2f}" if f.score is not None else "not scored"
-            return f"{', '.join(f.file_names)}\nrank {f.rank}, score {score}"
+            eyes = f"\neyes closed on {plural(f.closed_eyes, 'face')}" if f.closed_eyes else ""
+            return f"{', '.join(f.file_names)}\nrank {f.rank}, score {score}{eyes}"
         if role in (Role.Thumbnail, Qt.ItemDataRole.DecorationRole):
             return self._thumbnail(index.row())
         if role == Role.Item:

@@ -183,6 +183,8 @@ class Settings(QObject):
         )
         self.info_overlay = BoolSetting("info_overlay", False, "Photo information over the image")
         self.histogram = BoolSetting("histogram", True, "Histogram with clipping warnings")
+        self.face_strip = BoolSetting("face_strip", False, "Face close-ups of the series")
+        self.face_boxes = BoolSetting("face_boxes", False, "Face boxes over the photo")
         self.recent_folders = FolderListSetting("recent_folders", (), "Recent folders")
         self._all = {v.name: v for v in list(vars(self).values()) if isinstance(v, Setting)}
         self._load()

@@ -21,6 +21,14 @@ BEST = QColor("#f0b429")
 PICK = QColor("#46a758")
 REJECT = QColor("#e5484d")
 STAR = QColor("#f0c040")
+TEXT_ON_REJECT = QColor("#ffffff")
+#: series kinds: the burst neutral, the kinds kept whole each in a colour of its own
+KIND_COLOURS = {
+    "burst": QColor("#a0a0a0"),
+    "bracket": QColor("#ff8a4c"),
+    "panorama": QColor("#a3e635"),
+    "focus_stack": QColor("#c084fc"),
+}
 
 STYLESHEET = f"""
 QMainWindow, QDialog {{ background: {BACKGROUND.name()}; }}
@@ -34,6 +42,9 @@ QStatusBar {{ background: {PANEL.name()}; color: {TEXT_DIM.name()}; }}
 QProgressBar {{ background: #333; border: 0; border-radius: 3px; color: {TEXT.name()};
                 text-align: center; max-height: 14px; }}
 QProgressBar::chunk {{ background: {ACCENT.name()}; border-radius: 3px; }}
+QTableView {{ background: {VIEW.name()}; border: 0; }}
+QHeaderView::section {{ background: {PANEL.name()}; color: {TEXT_DIM.name()}; border: 0;
+                        padding: 2px 6px; }}
 QSplitter::handle {{ background: {BORDER.name()}; }}
 QLabel#detailsTitle {{ color: {TEXT.name()}; font-weight: bold; font-size: 13px; }}
 QLabel[role="key"] {{ color: {TEXT_DIM.name()}; }}

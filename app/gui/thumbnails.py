@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 from PySide6.QtGui import QImage, QPixmap
 
 from app.gui.histogram import Histogram, histogram_of
+from app.photos.decode import source_size
 
 #: decode(path, max_size) -> PIL image; max_size None means the largest preview available
 Decoder = Callable[[str, int | None], Image.Image]
@@ -95,18 +96,18 @@ class _DecodeJob(QRunnable):
 
     def run(self) -> None:
         try:
-            histogram = None
+            histogram = original = None
             image = self._cache.load(self.path, self.size) if self._cache else None
             if image is None:
                 pil = self._decoder(self.path, self.size or None)
                 if self.size:
                     pil.thumbnail((self.size, self.size), Image.Resampling.BILINEAR)
                 else:  # the loupe's preview: its histogram is computed here, off the GUI thread
-                    histogram = histogram_of(pil)
+                    histogram, original = histogram_of(pil), source_size(pil)
                 image = pil_to_qimage(pil)
                 if self._cache:
                     self._cache.store(self.path, self.size, image)
-            self._done.emit(self.generation, self.path, self.size, image, histogram)
+            self._done.emit(self.generation, self.path, self.size, image, (histogram, original))
         except Exception as exc:  # any unreadable file is reported, never fatal
             self._failed.emit(self.generation, self.path, str(exc) or type(exc).__name__)
 
@@ -117,6 +118,7 @@ class ThumbnailManager(QObject):
     ready = Signal(str, int)  # path, size (FULL for the loupe preview)
     failed = Signal(str, str)  # path, message
     idle = Signal()  # nothing queued or running
+    cleared = Signal()  # the folder changed: everything decoded was forgotten
 
     _job_done = Signal(int, str, int, QImage, object)
     _job_failed = Signal(int, str, str)
@@ -140,6 +142,9 @@ class ThumbnailManager(QObject):
         self._sizes: set[int] = set()  # thumbnail sizes in use
         self._full: OrderedDict[str, QPixmap] = OrderedDict()
         self.histograms: dict[str, Histogram] = {}  # of the full previews held
+        #: the upright pixel size of the original of each full preview decoded (a RAW's
+        #: embedded preview can be smaller): face boxes are given in the original's pixels
+        self.source_sizes: dict[str, tuple[int, int]] = {}
         self._max_full = max_full_previews
         self.errors: dict[str, str] = {}
         self._job_done.connect(self._on_done)
@@ -188,7 +193,9 @@ class ThumbnailManager(QObject):
         self._pixmaps.clear()
         self._full.clear()
         self.histograms.clear()
+        self.source_sizes.clear()
         self.errors.clear()
+        self.cleared.emit()
 
     def shutdown(self) -> None:
         self.clear()
@@ -199,16 +206,24 @@ class ThumbnailManager(QObject):
 
     @Slot(int, str, int, QImage, object)
     def _on_done(
-        self, generation: int, path: str, size: int, image: QImage, histogram: Histogram | None
+        self,
+        generation: int,
+        path: str,
+        size: int,
+        image: QImage,
+        extras: tuple[Histogram | None, tuple[int, int] | None],
     ) -> None:
         if generation != self._generation:
             return
         self._pending.discard((path, size))
         pix = QPixmap.fromImage(image)
+        histogram, original = extras
         if size == FULL:
             self._full[path] = pix
             if histogram is not None:
                 self.histograms[path] = histogram
+            if original is not None:
+                self.source_sizes[path] = original
             while len(self._full) > self._max_full:
                 dropped, _pix = self._full.popitem(last=False)
                 self.histograms.pop(dropped, None)

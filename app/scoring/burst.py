@@ -7,16 +7,19 @@ pair of frames is compared through the distributions of :mod:`app.scoring.frame_
   others; gradient energies are divided by the exposure gain, so a brighter frame does not
   look sharper.  A frame pays for highlights it blows out and shadows it crushes beyond a
   frame exposed less (more), and for headroom: the stops it stays below a brighter frame
-  that shows as much without losing detail to clipping.
+  that shows as much without losing detail, or much of its highlights, to clipping.
 * **Sharpness.**  Sorted per-tile gradient energies of frame *i* against frame *j* lie on a
   line ``y = a x + b``: a blur scales the detail down (``a < 1``), noise adds a constant
   (``b > 0``).  ``a`` per direction finds motion blur: the energy along the motion is lost,
   across it partly kept.  Where noise or exposure differ, only what the fine scale and the
-  halved frame agree on counts, so grain cannot pass for detail.
+  halved frame agree on counts, so grain cannot pass for detail, and across exposures a
+  little less (a darker frame's grain is amplified when it is brought to the same level).
 * **Noise.**  Energy a frame has beyond another everywhere, flat tiles included, that keeps
   under half of itself on the halved frame (grain does; texture a blur or a JPEG removed
   from the other frame does not), beyond what the burst's own texture hides.
-* **Blocking.**  JPEG's 8 px grid against the least blocky frame that is no noisier.
+* **Blocking.**  JPEG's 8 px grid (the steps at its strongest offset against a typical one)
+  against the least blocky other frame, judged at equal noise: grain or texture the other
+  frame has beyond this one would hide this one's grid too.
 
 All costs are in stops (halvings of detail energy; a stop of exposure counts as one) and add
 up; the frame with the smallest cost is the pick.  The constants were set on the tuning
@@ -31,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.scoring.frame_measures import FrameMeasures
+from app.scoring.frame_measures import TONE_QUANTILES, FrameMeasures
 
 GAMMA = 2.2
 # Costs in stops.
@@ -45,8 +48,14 @@ FLAT_SHARE = 0.15  # of the tiles, the least detailed in every frame, where nois
 FLAT_MIN_TILES = 4
 MASKING = 0.5  # of the flattest texture's sigma, noise below which goes unseen
 MASKED_NOISE_COST = 10.0  # per unit of noise sigma texture hides (seen on a closer look)
-HIGHLIGHT_COST = 25.0  # per unit fraction of extra blown-out pixels
+# Blown highlights cost per doubling of the extra blown fraction beyond HIGHLIGHT_SCALE:
+# a small blown area (a face, the sky) is noticed at once, a larger one adds less.
+HIGHLIGHT_COST = 0.3
+HIGHLIGHT_SCALE = 0.004
 SHADOW_COST = 10.0  # per unit fraction of extra crushed pixels
+# Stops of detail difference left uncounted per stop of exposure difference: a darker frame
+# brought to the same level has amplified grain, which sorted detail reads as a little more.
+EXPOSURE_MARGIN = 0.1
 HEADROOM_COST = 1.0  # per stop of unused exposure against the best-exposed frame
 CLIP_ALLOWANCE = 0.003  # extra clipped fraction nobody notices
 HEADROOM_ALLOWANCE = 0.15  # stops of exposure difference nobody notices
@@ -54,9 +63,11 @@ EXPOSURE_STEP = 1 / 3  # stops: frames closer than this share their exposure
 HEADROOM_TAIL = 0.5  # the weight of unused stops beyond the first
 HEADROOM_CLIP = 0.025  # a brighter frame may blow out this much more and still be better
 HEADROOM_DETAIL = 0.25  # stops of detail it may lose
+HEADROOM_SHARE = 0.2  # ... and no more than this share of its highlights:
+HIGHLIGHT_ZONE = 2.0 ** (-3 / GAMMA)  # values within three stops of white
 HIGHLIGHT_QUANTILE = 99  # index into FrameMeasures.peak: a frame's highlights
-BLOCK_COST = 50.0  # per unit of JPEG grid step beyond the burst's least blocky frame
-BLOCK_ALLOWANCE = 0.003
+BLOCK_COST = 1.5  # per doubling of JPEG grid steps beyond the burst's least blocky frame
+BLOCK_ALLOWANCE = 0.2  # log2 of the step ratio nobody notices
 _MIN_GAIN_POINTS = 5
 
 
@@ -90,6 +101,7 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
     # Grain is hidden in texture: what a photographer sees is the noise beyond the burst's
     # finest texture where it is flattest.
     allowance = max(NOISE_ALLOWANCE, MASKING * _flat_texture(frames, gains))
+    blocking = _extra_blocking(frames, gains)
     measured_noise = np.minimum(_added_noise(fine, coarse, count), _flat_tile_noise(frames, gains))
     noise = np.maximum(measured_noise - allowance, 0.0)
     # Detail of i against j in stops, per direction (higher is sharper).
@@ -101,7 +113,9 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
             abs(measured_noise[i] - measured_noise[j]) > NOISE_ALLOWANCE
             or abs(stops[i] - stops[j]) > EXPOSURE_STEP
         )
-        logs = _detail_stops(fine[i, j][0], coarse[i, j][0], unsure)
+        logs = _detail_stops(
+            fine[i, j][0], coarse[i, j][0], unsure, EXPOSURE_MARGIN * abs(stops[i] - stops[j])
+        )
         isotropic[i] += logs.mean() / (count - 1)
         directional[i] += (logs.mean() - logs.min()) / (count - 1)
     sharpness = isotropic - MOTION_WEIGHT * directional
@@ -109,17 +123,14 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
     motion = directional - directional.min()
     extra_high = _exposure_clipping([f.clipped_high for f in frames], stops)
     extra_low = _exposure_clipping([f.clipped_low for f in frames], -stops)
-    headroom = _headroom(stops, extra_high, blur, [f.peak for f in frames])
-    # Steps scale with exposure like everything else: compare them at one exposure.
-    blocks = np.array([f.blockiness for f in frames]) / gains
-    blocking = _extra_blocking(blocks, measured_noise, NOISE_ALLOWANCE)
+    headroom = _headroom(stops, extra_high, blur, frames)
     verdicts = []
     for k in range(count):
         cost = (
             blur[k]
             + NOISE_COST * noise[k]
             + MASKED_NOISE_COST * max(measured_noise[k] - NOISE_ALLOWANCE, 0.0)
-            + HIGHLIGHT_COST * extra_high[k]
+            + HIGHLIGHT_COST * math.log2(1.0 + extra_high[k] / HIGHLIGHT_SCALE)
             + SHADOW_COST * extra_low[k]
             + HEADROOM_COST * headroom[k]
             + BLOCK_COST * blocking[k]
@@ -157,7 +168,9 @@ def _relative_exposures(frames: Sequence[FrameMeasures]) -> np.ndarray:
     return stops
 
 
-def _detail_stops(fine: np.ndarray, coarse: np.ndarray, unsure: bool) -> np.ndarray:
+def _detail_stops(
+    fine: np.ndarray, coarse: np.ndarray, unsure: bool, margin: float = 0.0
+) -> np.ndarray:
     """log2 detail ratio per direction of a frame against another, from the fits' slopes.
 
     Between frames of the same noise and exposure the fine scale tells.  Where one is
@@ -172,6 +185,7 @@ def _detail_stops(fine: np.ndarray, coarse: np.ndarray, unsure: bool) -> np.ndar
     coarse_stops = np.log2(np.clip(coarse, 1e-4, None))
     agree = np.sign(fine_stops) == np.sign(coarse_stops)
     smaller = np.where(np.abs(fine_stops) < np.abs(coarse_stops), fine_stops, coarse_stops)
+    smaller = np.sign(smaller) * np.maximum(np.abs(smaller) - margin, 0.0)
     return np.where(agree, smaller, 0.0)
 
 
@@ -280,17 +294,23 @@ def _neighbourhood_max(grid: np.ndarray) -> np.ndarray:
     )
 
 
-def _extra_blocking(blocks: np.ndarray, noise: np.ndarray, allowance: float) -> np.ndarray:
-    """JPEG grid steps each frame has beyond the least blocky frame that is not visibly
-    noisier.
+def _extra_blocking(frames: Sequence[FrameMeasures], gains: np.ndarray) -> np.ndarray:
+    """JPEG grid each frame shows beyond the least blocky other frame, compared at equal
+    noise (log2 of the step ratio, beyond BLOCK_ALLOWANCE).
 
-    Grain hides a grid (the camera's own, too), so a noisy frame cannot show that a clean
-    one is blocky.
+    Grain and texture hide a grid: a frame with more of them than another would hide the
+    other's grid too, so the other's grid is judged as it would look under them.
     """
-    extra = np.zeros_like(blocks)
-    for k in range(len(blocks)):
-        peers = noise <= noise[k] + allowance
-        extra[k] = max(blocks[k] - blocks[peers].min() - BLOCK_ALLOWANCE, 0.0)
+    steps = np.array([f.grid_steps for f in frames]) / (gains**2)[:, None]
+    ratio = np.log2(np.maximum(steps[:, 0], 1e-12) / np.maximum(steps[:, 1], 1e-12))
+    extra = np.zeros(len(frames))
+    for k in range(len(frames)):
+        for j in range(len(frames)):
+            if j == k:
+                continue
+            hiding = max(steps[j, 1] - steps[k, 1], 0.0)
+            masked = math.log2((steps[k, 0] + hiding + 1e-12) / (steps[k, 1] + hiding + 1e-12))
+            extra[k] = max(extra[k], masked - ratio[j] - BLOCK_ALLOWANCE)
     return extra
 
 
@@ -310,26 +330,31 @@ def _exposure_clipping(clipped: Sequence[float], stops: np.ndarray) -> np.ndarra
 
 
 def _headroom(
-    stops: np.ndarray, extra_high: np.ndarray, blur: np.ndarray, peaks: Sequence[np.ndarray]
+    stops: np.ndarray, extra_high: np.ndarray, blur: np.ndarray, frames: Sequence[FrameMeasures]
 ) -> np.ndarray:
     """Stops of light each frame left unused: how far it stays below a brighter frame that
     shows as much, but no further than its own highlights are from white.
 
     A brighter frame is the better exposure when it blows out little more (specular
-    highlights, an already white shirt: HEADROOM_CLIP) and loses no more than
-    HEADROOM_DETAIL stops of detail to it.  A frame whose highlights already reach white
+    highlights, an already white shirt: HEADROOM_CLIP), and little of what this frame holds
+    in its highlights (HEADROOM_SHARE: the stars of a night sky, the lit side of a cell are
+    most of what is bright there), and loses no more than HEADROOM_DETAIL stops of detail to
+    it.  A frame whose highlights already reach white
     used the light it had; one whose whites are grey did not.  The first stop is what a
     photographer notices most; beyond it, crushed shadows pay too.
     """
     unused = np.zeros_like(stops)
+    blown = np.array([f.clipped_high for f in frames])
     for k in range(len(stops)):
+        highlights = 1.0 - float(np.interp(HIGHLIGHT_ZONE, frames[k].peak, TONE_QUANTILES))
         better = (
             (stops > stops[k])
             & (extra_high - extra_high[k] <= HEADROOM_CLIP)
+            & (blown - blown[k] <= HEADROOM_SHARE * highlights)
             & (blur - blur[k] <= HEADROOM_DETAIL)
         )
         if better.any():
-            highlight = float(peaks[k][HIGHLIGHT_QUANTILE])
+            highlight = float(frames[k].peak[HIGHLIGHT_QUANTILE])
             own = GAMMA * math.log2(1.0 / max(highlight, 1e-3))
             unused[k] = max(min(stops[better].max() - stops[k], own) - HEADROOM_ALLOWANCE, 0.0)
     return np.minimum(unused, 1.0) + HEADROOM_TAIL * np.maximum(unused - 1.0, 0.0)

@@ -39,8 +39,22 @@ class FrameMeasures:
     peak: np.ndarray  # (len(TONE_QUANTILES),) quantiles of the brightest channel
     clipped_high: float  # fraction of pixels with a channel blown out
     clipped_low: float  # fraction of pixels crushed to black in every channel
-    blockiness: float  # JPEG 8x8 grid steps beyond the steps elsewhere, 0.0 = none
+    grid_steps: tuple[float, float]  # mean squared step at the strongest and a typical offset
     shape: tuple[int, int]  # analysis size (height, width)
+
+    @property
+    def blockiness(self) -> float:
+        """How much larger the steps at one offset of an 8 px grid are than at a typical
+        offset, as log2 of their ratio (0: no grid).
+
+        A JPEG saved again at a low quality leaves steps at its 8 px block borders; the grid
+        of an earlier compression may sit at any offset, so the strongest offset counts.  A
+        ratio does not change with exposure; texture and grain add to every offset alike and
+        hide a grid, as they do from the eye.  A camera's own light compression measures
+        about 0 to 1 (most in smooth scenes), a JPEG saved again at quality 30 0.5 to 2.5.
+        """
+        strongest, typical = self.grid_steps
+        return float(np.log2(max(strongest, 1e-12) / max(typical, 1e-12)))
 
 
 def analysis_image(image: Image.Image, input_size: int) -> Image.Image:
@@ -59,7 +73,7 @@ def measure_frame(image: Image.Image) -> FrameMeasures:
     peak8 = np.asarray(ImageChops.lighter(ImageChops.lighter(red, green), blue))
     gray = luma8.astype(np.float32) * np.float32(1 / 255)
     peak_counts = np.bincount(peak8.ravel(), minlength=256)
-    fine, fine_map, blockiness = _detail(gray, TILE)
+    fine, fine_map, grid_steps = _detail(gray, TILE)
     coarse, coarse_map, _ = _detail(_halve(gray), TILE // 2)
     return FrameMeasures(
         fine=fine,
@@ -70,7 +84,7 @@ def measure_frame(image: Image.Image) -> FrameMeasures:
         peak=_histogram_quantiles(peak_counts),
         clipped_high=float(peak_counts[CLIP_HIGH:].sum() / peak8.size),
         clipped_low=float(peak_counts[: CLIP_LOW + 1].sum() / peak8.size),
-        blockiness=blockiness,
+        grid_steps=grid_steps,
         shape=gray.shape,
     )
 
@@ -88,17 +102,16 @@ def _halve(gray: np.ndarray) -> np.ndarray:
     return np.float32(0.25) * (g[0::2, 0::2] + g[1::2, 0::2] + g[0::2, 1::2] + g[1::2, 1::2])
 
 
-def _detail(gray: np.ndarray, tile: int) -> tuple[np.ndarray, np.ndarray, float]:
+def _detail(gray: np.ndarray, tile: int) -> tuple[np.ndarray, np.ndarray, tuple[float, float]]:
     """(per direction, quantiles of the mean squared neighbour difference over each tile;
-    the per-tile energy of all directions together; blockiness).
+    the per-tile energy of all directions together; the JPEG grid's steps).
 
-    Heavy re-compression leaves JPEG's 8 px grid as steps in smooth areas; it survives only
-    where the frame was not resized after it (at 100 %), which is where a photographer sees
-    it.
+    Heavy re-compression leaves JPEG's 8 px grid as steps; it survives only where the frame
+    was not resized after it (at 100 %), which is where a photographer sees it.
     """
     if min(gray.shape) < 4:
         empty = np.zeros((len(DIRECTIONS), len(QUANTILES)), dtype=np.float32)
-        return empty, np.zeros((1, 1), dtype=np.float32), 0.0
+        return empty, np.zeros((1, 1), dtype=np.float32), (0.0, 0.0)
     diffs = (
         gray[:-1, 1:] - gray[:-1, :-1],
         gray[1:, :-1] - gray[:-1, :-1],
@@ -112,21 +125,18 @@ def _detail(gray: np.ndarray, tile: int) -> tuple[np.ndarray, np.ndarray, float]
         energy = tile_means(diff, tile)
         rows.append(np.quantile(energy.ravel(), QUANTILES))
         total = energy if total is None else total + energy
-    return np.asarray(rows, dtype=np.float32), total / 4, _blockiness(diffs[0], diffs[1])
+    return np.asarray(rows, dtype=np.float32), total / 4, _grid_steps(diffs[0], diffs[1])
 
 
-def _blockiness(dx2: np.ndarray, dy2: np.ndarray) -> float:
-    """Mean step across JPEG's 8 px block borders beyond the steps elsewhere (0: no grid),
-    as an amplitude on the [0, 1] scale, from squared horizontal and vertical steps.
-
-    Noise adds to both sides alike and cancels; the steps of a smooth area cut into blocks
-    remain.
-    """
+def _grid_steps(dx2: np.ndarray, dy2: np.ndarray) -> tuple[float, float]:
+    """(mean squared step at the strongest offset of an 8 px grid, at a typical offset), from
+    squared horizontal and vertical steps; see :attr:`FrameMeasures.blockiness`."""
     if min(dx2.shape) < 16 or min(dy2.shape) < 16:
-        return 0.0
-    on_x, on_y = dx2[:, 7::8], dy2[7::8, :]
-    excess = 0.0
-    for whole, on in ((dx2, on_x), (dy2, on_y)):
-        off = (whole.sum() - on.sum()) / (whole.size - on.size)
-        excess += max(float(on.mean()) - float(off), 0.0) / 2
-    return float(np.sqrt(excess))
+        return 0.0, 0.0
+    strongest, typical = [], []
+    for steps, length in ((dx2.sum(axis=0), dx2.shape[0]), (dy2.sum(axis=1), dy2.shape[1])):
+        usable = (len(steps) // 8) * 8
+        offsets = steps[:usable].reshape(-1, 8).sum(axis=0) / (length * usable / 8)
+        strongest.append(float(offsets.max()))
+        typical.append(float(np.median(offsets)))
+    return float(np.mean(strongest)), float(np.mean(typical))

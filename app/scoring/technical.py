@@ -109,7 +109,7 @@ class TechnicalScorer:
     """
 
     name = "technical"
-    weights_id = "technical:v2"
+    weights_id = "technical:v3"
     device = "cpu"
 
     def __init__(self, input_size: int = DEFAULT_INPUT_SIZE) -> None:

@@ -6,7 +6,8 @@
 Culls resources/samples/bursts into a throwaway catalog, marks a few photos the way a
 photographer would (so your marks and the model's suggestions both show), then runs
 ``fgaesq-cull-gui --screenshot`` once per view: the loupe with the photo information and
-the histogram, compare with the histograms.
+the histogram, compare with the histograms, and the portrait burst in the loupe with the
+face close-ups and face boxes.
 """
 
 from __future__ import annotations
@@ -51,18 +52,20 @@ def main() -> int:
                         photo.id, flag=flag, rating=stars, label=label, source=DecisionSource.USER
                     )
         settings = Settings()
-        for view, info in (("series", False), ("loupe", True), ("compare", False)):
+        shots = (  # (file, view, info overlay, faces shown, series)
+            ("series", "series", False, False, None),
+            ("loupe", "loupe", True, False, None),
+            ("compare", "compare", False, False, None),
+            ("faces", "loupe", False, True, "portrait_01.jpg"),
+        )
+        for name, view, info, faces, series in shots:
             settings.set("info_overlay", info)
+            settings.set("face_strip", faces)
+            settings.set("face_boxes", faces)
             code = gui_main(
-                [
-                    "--screenshot",
-                    str(OUT / f"{view}.png"),
-                    "--view",
-                    view,
-                    "--catalog",
-                    str(catalog_path),
-                    str(SAMPLES),
-                ]
+                ["--screenshot", str(OUT / f"{name}.png"), "--view", view]
+                + (["--series", series] if series else [])
+                + ["--catalog", str(catalog_path), str(SAMPLES)]
             )
             if code:
                 return code

@@ -41,6 +41,7 @@ class CompareView(QWidget):
             bus.view_changed.connect(lambda _view: self._follow())
             bus.selection_changed.connect(lambda _series, photo: self.set_current(photo))
             bus.frame_updated.connect(self.update_frame)
+            bus.series_changed.connect(lambda _series: [p.update() for p in self.panes])
 
     def _follow(self) -> None:
         controller = self.controller

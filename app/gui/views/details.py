@@ -43,12 +43,17 @@ class DetailsPanel(QFrame):
         layout.addStretch(1)
         controller.bus.selection_changed.connect(lambda *_: self._follow())
         controller.bus.frame_updated.connect(self._on_frame_updated)
+        controller.bus.series_changed.connect(self._on_series_changed)
 
     def _follow(self) -> None:
         self.show_frame(self.controller.current_frame(), self.controller.current_series())
 
     def _on_frame_updated(self, frame: FrameItem) -> None:
         if frame.photo_id == self.controller.photo_id:
+            self._follow()
+
+    def _on_series_changed(self, series_id: int) -> None:
+        if series_id == self.controller.series_id:
             self._follow()
 
     def show_frame(self, frame: FrameItem | None, series: SeriesItem | None = None) -> None:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from app.catalog import Flag
 from app.gui import theme
 from app.gui.delegates import CURRENT_BORDER, draw_flag, draw_stars
+from app.gui.face_strip import EYE_WORDS
 from app.gui.facts import FIELDS, frame_facts
 from app.gui.histogram import Histogram, draw_histogram
 from app.gui.items import LABEL_COLOURS, FrameItem, SeriesItem
@@ -32,6 +33,7 @@ from app.gui.thumbnails import FULL, ThumbnailManager
 from app.text import printable
 
 FIT = 0.0
+FACE_COLOURS = {"closed": theme.REJECT, "open": theme.PICK}
 
 
 class ViewState(QObject):
@@ -82,6 +84,7 @@ class ImagePane(QWidget):
         self.thumbnail_size = 256
         self.show_info = settings.info_overlay.value if settings else False
         self.show_histogram = settings.histogram.value if settings else False
+        self.show_faces = settings.face_boxes.value if settings else False
         self._drag_from: QPointF | None = None
         self._histogram_cache: tuple[Histogram, int, QPixmap] | None = None
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -92,6 +95,7 @@ class ImagePane(QWidget):
         if settings is not None:
             settings.info_overlay.changed.connect(self._set_info)
             settings.histogram.changed.connect(self._set_histogram)
+            settings.face_boxes.changed.connect(self._set_faces)
 
     def _set_info(self, on: bool) -> None:
         self.show_info = on
@@ -99,6 +103,10 @@ class ImagePane(QWidget):
 
     def _set_histogram(self, on: bool) -> None:
         self.show_histogram = on
+        self.update()
+
+    def _set_faces(self, on: bool) -> None:
+        self.show_faces = on
         self.update()
 
     def set_frame(self, frame: FrameItem | None, series: SeriesItem | None = None) -> None:
@@ -128,9 +136,12 @@ class ImagePane(QWidget):
         )
 
     def native_size(self) -> QSize:
-        """The photo's size in pixels (from the catalog, else from the decoded preview)."""
+        """The upright original's size in pixels: from its header, else from its decode (a
+        RAW's), else the size of the preview at hand."""
         if self.frame is not None and self.frame.width and self.frame.height:
             return QSize(self.frame.width, self.frame.height)
+        if self.frame is not None and self.frame.path in self._thumbs.source_sizes:
+            return QSize(*self._thumbs.source_sizes[self.frame.path])
         full = self._thumbs.pixmap(self.frame.path, FULL) if self.frame else None
         if full is not None:
             return full.size()
@@ -234,6 +245,8 @@ class ImagePane(QWidget):
                 Qt.AlignmentFlag.AlignCenter,
                 f"Cannot show {printable(frame.file_names[0])}\n{error}" if error else "Loading…",
             )
+        if self.show_faces and pix is not None:
+            self._paint_faces(painter, frame, rect)
         histogram = self._thumbs.histograms.get(frame.path)
         if self.show_histogram and histogram is not None and self.width() >= 240:
             picture = self._histogram_picture(histogram)
@@ -245,6 +258,35 @@ class ImagePane(QWidget):
             painter.setPen(QPen(theme.CURRENT, CURRENT_BORDER))
             half = CURRENT_BORDER / 2
             painter.drawRect(QRectF(self.rect()).adjusted(half, half, -half, -half))
+
+    def face_rects(self, frame: FrameItem, image: QRectF) -> list[QRectF]:
+        """Where the frame's faces (boxes in the original's pixels) lie on screen."""
+        native = self.native_size()
+        sx, sy = image.width() / native.width(), image.height() / native.height()
+        return [
+            QRectF(image.left() + x * sx, image.top() + y * sy, w * sx, h * sy)
+            for x, y, w, h in (face.box for face in frame.faces or ())
+        ]
+
+    def _paint_faces(self, painter: QPainter, frame: FrameItem, image: QRectF) -> None:
+        """Each face boxed: red with closed eyes, green open, grey when not judged."""
+        font = QFont(self.font())
+        font.setBold(True)
+        painter.setFont(font)
+        metrics = painter.fontMetrics()
+        for face, box in zip(frame.faces or (), self.face_rects(frame, image), strict=True):
+            colour = FACE_COLOURS.get(face.eyes, theme.TEXT_DIM)
+            painter.setPen(QPen(colour, 2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(box)
+            text = EYE_WORDS.get(face.eyes, face.eyes)
+            tag = QRectF(box.left(), box.top() - metrics.height() - 4, 0, metrics.height() + 4)
+            tag.setWidth(metrics.horizontalAdvance(text) + 10)
+            if tag.top() < 0:  # a face at the top edge: the tag goes inside the box
+                tag.moveTop(box.top())
+            painter.fillRect(tag, colour)
+            painter.setPen(QColor("#141414") if face.eyes != "closed" else QColor("#ffffff"))
+            painter.drawText(tag, Qt.AlignmentFlag.AlignCenter, text)
 
     def _histogram_picture(self, histogram: Histogram) -> QPixmap:
         """The histogram drawn once per photo and pane width, not on every repaint."""

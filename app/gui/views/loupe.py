@@ -26,6 +26,7 @@ class LoupeView(QWidget):
         bus.selection_changed.connect(lambda *_: self._follow())
         bus.view_changed.connect(lambda _view: self._follow())
         bus.frame_updated.connect(self._on_frame_updated)
+        bus.series_changed.connect(lambda _series: self.pane.update())  # its kind, overlaid
 
     def _follow(self) -> None:
         if self.controller.view is View.LOUPE:

@@ -36,6 +36,7 @@ class ViewStack(QStackedWidget):
         for name, setting in (
             ("info", self.settings.info_overlay),
             ("histogram", self.settings.histogram),
+            ("face_boxes", self.settings.face_boxes),
         ):
             controller.commands.set_checked(name, setting.value)
             setting.changed.connect(controller.commands.get(name).set_checked)
@@ -65,3 +66,9 @@ class ViewStack(QStackedWidget):
     @command("Histogram and clipping", keys=("H",), checkable=True)
     def histogram(self) -> None:
         self.settings.histogram.toggle()
+
+    @command("Face boxes", keys=("B",), checkable=True)
+    def face_boxes(self) -> None:
+        """The faces the cull found, boxed over the photo in loupe and compare: red where
+        the eyes are closed, green where open, grey where they could not be judged."""
+        self.settings.face_boxes.toggle()

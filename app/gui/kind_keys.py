@@ -1,0 +1,170 @@
+"""The photographer says what a series is: a burst to cull, or a bracket, panorama or focus
+stack to keep whole.
+
+K steps the current series through the kinds (Shift+K back), and the Photo menu names
+them.  A change shows at once, is undoable, and is written on the decisions' writer
+thread: ``Catalog.set_series_kind`` records it (it survives regrouping), then the cull's own
+rule for automatic marks runs on the series again, so a series made a bracket loses the
+model's pick and rejects, and one made a burst gets them (a person's marks are never
+touched).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QUndoCommand
+
+from app.catalog import DecisionState
+from app.gui.commands import command
+from app.gui.items import CHOSEN_KINDS, SeriesItem, kind_words
+from app.options import XmpScheme
+from app.pipeline.decisions import apply_automatic_decisions
+from app.pipeline.results import MemberResult, SeriesResult
+
+if TYPE_CHECKING:
+    from app.catalog import Catalog
+    from app.gui.controller import CullController
+
+SET_BY_YOU = "set by you"  # the reason the catalog records with a photographer's kind
+
+
+def as_result(series: SeriesItem, kind: str) -> SeriesResult | None:
+    """The series as the cull's automatic-marks rule takes it (None when unranked)."""
+    if not series.frames or any(f.rank < 1 for f in series.frames):
+        return None
+    members = tuple(
+        MemberResult(
+            photo_id=f.photo_id,
+            path=Path(f.path).name,
+            file=Path(f.path),
+            score=f.score if f.score is not None else 0.0,
+            rank=f.rank,
+            captured=None,
+        )
+        for f in series.frames
+    )
+    return SeriesResult(series.series_id, members, kind=kind)
+
+
+def write_kind(
+    catalog: Catalog, series: SeriesResult | None, series_id: int, kind: str, scheme: XmpScheme
+) -> None:
+    """Record the kind, then give the series the automatic marks its kind calls for."""
+    catalog.set_series_kind(series_id, kind)
+    if series is not None:
+        apply_automatic_decisions(catalog, [series], scheme)
+
+
+class KindCommand(QUndoCommand):
+    """One change of a series' kind; undo sets the earlier kind again."""
+
+    def __init__(self, kinds: SeriesKinds, series: SeriesItem, kind: str) -> None:
+        super().__init__(f"Series kind: {kind_words(kind)}")
+        self._kinds = kinds
+        self.series_id = series.series_id
+        self.photo_ids = [f.photo_id for f in series.frames]
+        self._before, self._after = series.kind, kind
+
+    def redo(self) -> None:
+        self._kinds.apply(self.series_id, self._after)
+
+    def undo(self) -> None:
+        self._kinds.apply(self.series_id, self._before)
+
+
+class SeriesKinds(QObject):
+    """The kind commands, and the writes they make."""
+
+    def __init__(self, controller: CullController) -> None:
+        super().__init__(controller)
+        self.controller = controller
+        self.bus = controller.bus
+        self.undo_stack = controller.decisions.undo_stack
+        self.writer = controller.decisions.writer
+        controller.commands.register(self)
+        self.bus.selection_changed.connect(lambda *_: self._show_checked())
+        self.bus.series_changed.connect(lambda _series: self._show_checked())
+
+    @command("Burst", name="kind_burst", args=("burst",), checkable=True)
+    @command("Bracket", name="kind_bracket", args=("bracket",), checkable=True)
+    @command("Panorama", name="kind_panorama", args=("panorama",), checkable=True)
+    @command("Focus stack", name="kind_focus_stack", args=("focus_stack",), checkable=True)
+    def set_kind(self, kind: str) -> None:
+        """Make the current series ``kind``."""
+        series = self._changeable()
+        if series is None:
+            return
+        if series.kind == kind and series.kind_source == "user":
+            self._show_checked()
+            return
+        self.undo_stack.push(KindCommand(self, series, kind))
+
+    @command("Next series kind", keys=("K",))
+    def next_kind(self) -> None:
+        self._step(1)
+
+    @command("Previous series kind", keys=("Shift+K",))
+    def prev_kind(self) -> None:
+        self._step(-1)
+
+    def _step(self, step: int) -> None:
+        series = self._changeable()
+        if series is None:
+            return
+        here = CHOSEN_KINDS.index(series.kind) if series.kind in CHOSEN_KINDS else -step
+        self.set_kind(CHOSEN_KINDS[(here + step) % len(CHOSEN_KINDS)])
+
+    def _changeable(self) -> SeriesItem | None:
+        """The current series, when it has a kind to change (two frames or more)."""
+        controller = self.controller
+        series = controller.current_series()
+        if series is None or controller.library is None:
+            return None
+        if series.frame_count < 2:
+            self.bus.message.emit("A single photo has no series kind to change")
+            self._show_checked()
+            return None
+        return series
+
+    def apply(self, series_id: int, kind: str) -> None:
+        """Show the kind at once and write it (with the automatic marks it calls for)."""
+        controller = self.controller
+        series = controller.series_item(series_id)
+        if series is None or controller.library is None:
+            return
+        controller.show_series_kind(series_id, kind, "user", SET_BY_YOU)
+        controller.loader.invalidate()  # a catalog read under way predates it
+        result = as_result(series, kind)
+        scheme = XmpScheme(controller.settings.xmp_scheme.value)
+        catalog = controller.library.catalog
+        ids = [f.photo_id for f in series.frames]
+
+        def work() -> dict[int, DecisionState]:
+            write_kind(catalog, result, series_id, kind, scheme)
+            return catalog.decisions(ids)
+
+        def written(states: dict[int, DecisionState]) -> None:
+            controller.show_series_kind(series_id, kind, "user", SET_BY_YOU)
+            for photo_id, state in states.items():
+                controller.show_decision(photo_id, state)
+
+        self.writer.submit(work, written)
+        row = controller.series_proxy.row_of(series_id)
+        where = f"Series {row + 1}" if row >= 0 else "The series"
+        what = (
+            "every frame is kept, none is marked or rejected automatically"
+            if series.keeps_every_frame
+            else "the model picks its best frame"
+        )
+        self.bus.message.emit(f"{where} is a {kind_words(kind)} now (set by you): {what}")
+        self._show_checked()
+
+    def _show_checked(self) -> None:
+        series = self.controller.current_series()
+        changeable = series is not None and series.frame_count > 1
+        for kind in CHOSEN_KINDS:
+            command = self.controller.commands.get(f"kind_{kind}")
+            command.set_checked(changeable and series.kind == kind)
