@@ -1,0 +1,158 @@
+"""The whole `fgaesq-cull --model technical` command against the JPEG decode limit.
+
+Generates (or reuses, with ``--folder``) the burst frames of ``bench_pipeline.py``, then in
+one run measures:
+
+* the decode limit: a 1/8 JPEG draft decode of every file, in one process and in a pool of
+  as many processes as the command's decoding workers (the most any cull could do: it has
+  to read every photo at least that far);
+* the command itself, as a user runs it (a new process: imports, pool start-up, scan, read,
+  group, rank, catalog, summary) on a fresh catalog, twice, alternating with the baselines;
+
+and prints photos/s, the command's ratio to each limit, and where a decoding worker's CPU
+time goes per photo (decode at the scorer's size, metadata, grouping thumbnail and focus
+map, faces, the technical scorer's measures), which bounds what the command can reach.
+
+    python benchmarks/bench_command.py --count 200 --megapixels 12 [--folder DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from PIL import Image
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+import bench_pipeline  # noqa: E402
+
+
+def draft_decode(path: Path) -> None:
+    with Image.open(path) as image:
+        image.draft("RGB", (image.width // 8, image.height // 8))
+        image.convert("RGB")
+
+
+def draft_limit(paths: list[Path], workers: int) -> float:
+    """Seconds to draft-decode every file with ``workers`` processes (1: in this process)."""
+    start = time.perf_counter()
+    if workers == 1:
+        for path in paths:
+            draft_decode(path)
+    else:
+        with ProcessPoolExecutor(workers) as pool:
+            list(pool.map(draft_decode, paths, chunksize=4))
+    return time.perf_counter() - start
+
+
+def worker_costs(paths: list[Path]) -> dict[str, float]:
+    """CPU milliseconds per photo of each part of a decoding worker's read task."""
+    from app.photos.decode import decode_image
+    from app.photos.exif import read_metadata
+    from app.photos.tasks import THUMB_DECODE_SIZE, find_faces, fit, make_thumbnail
+    from app.scoring import TechnicalScorer
+    from app.series_kinds import focus_map
+
+    scorer = TechnicalScorer()
+    side = max(THUMB_DECODE_SIZE, scorer.input_size)
+    find_faces(decode_image(paths[0], side), paths[0])  # load the face models first
+    spent = dict.fromkeys(("decode", "metadata", "thumbnail", "faces", "measures"), 0.0)
+    for path in paths:
+        clock = time.process_time()
+        image = decode_image(path, side)
+        spent["decode"] += time.process_time() - clock
+        clock = time.process_time()
+        read_metadata(path, fallback_mtime=0.0)
+        spent["metadata"] += time.process_time() - clock
+        clock = time.process_time()
+        small = fit(image, THUMB_DECODE_SIZE)
+        focus_map(small)
+        make_thumbnail(small)
+        spent["thumbnail"] += time.process_time() - clock
+        clock = time.process_time()
+        find_faces(image, path)
+        spent["faces"] += time.process_time() - clock
+        clock = time.process_time()
+        scorer.prepare(image)
+        spent["measures"] += time.process_time() - clock
+    return {part: 1000 * value / len(paths) for part, value in spent.items()}
+
+
+def run_command(folder: Path, catalog: Path) -> float:
+    """Seconds for a fresh ``fgaesq-cull --model technical`` of ``folder``."""
+    start = time.perf_counter()
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "app.cli",
+            str(folder),
+            "--model",
+            "technical",
+            "--db",
+            str(catalog),
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=REPO,
+    )
+    return time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=200, help="frames to generate")
+    parser.add_argument("--megapixels", type=float, default=12.0)
+    parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=2, help="alternations of command and limits")
+    parser.add_argument("--folder", type=Path, help="keep the frames here (reused if present)")
+    args = parser.parse_args(argv)
+
+    workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    workers = workers or 1
+    temp = tempfile.TemporaryDirectory(prefix="fgaesq-bench-command-")
+    folder = args.folder or Path(temp.name) / "shoot"
+    folder.mkdir(parents=True, exist_ok=True)
+    frames = bench_pipeline.plan_bursts(args.count, args.seed)
+    missing = [f for f in frames if not (folder / f.name).exists()]
+    if missing:
+        bench_pipeline.generate(folder, missing, args.megapixels, workers)
+    paths = [folder / f.name for f in frames]
+    size = sum(p.stat().st_size for p in paths) / len(paths) / 1e6
+    print(f"{len(paths)} JPEGs of {args.megapixels:g} MP ({size:.1f} MB each), {workers} cores")
+
+    n = len(paths)
+    for round_ in range(args.rounds):
+        one = draft_limit(paths, 1)
+        pool = draft_limit(paths, workers)
+        command = run_command(folder, Path(temp.name) / f"catalog-{round_}.sqlite3")
+        print(
+            f"round {round_ + 1}: draft decode 1 process {n / one:6.1f} photos/s, "
+            f"{workers} processes {n / pool:6.1f} photos/s; "
+            f"command {n / command:6.1f} photos/s ({command:.1f} s) = "
+            f"{one / command:.2f}x the one-process limit, {pool / command:.2f}x the {workers}-process limit"
+        )
+    sample = paths[: min(40, n)]
+    costs = worker_costs(sample)
+    draft_ms = 1000 * draft_limit(sample, 1) / len(sample)
+    parts = ", ".join(f"{part} {ms:.1f}" for part, ms in costs.items())
+    total = sum(costs.values())
+    print(
+        f"a worker's CPU per photo: {parts} = {total:.1f} ms, against {draft_ms:.1f} ms for a "
+        f"1/8 draft decode: at most {draft_ms / total:.2f}x the limit with every core busy"
+    )
+    temp.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
