@@ -1,26 +1,28 @@
 """The tiny config learns what each objective is for, on scenes it never saw, across seeds.
 
 Data (``training.synthetic``): bursts cropped from scikit-image's bundled photographs,
-each series ranked by one flaw: blur (with a comparative text per ranked pair), noise,
-or under- or over-exposure (no texts); AVA images graded by the hue of a tint (warm
+each series ranked by one flaw: blur or noise (each with a comparative text per ranked
+pair) or under- or over-exposure (no texts); AVA images graded by the hue of a tint (warm
 best, cool worst), which no series is ranked by and no fine flaw resembles.  The
 photographs are dealt to the splits, so test scenes never occur in training.
 
-Each seed (data deal and training) trains the full recipe once; the seeds run in two
-worker processes (one thread each).  Checks, on the mean over seeds:
+Each seed (data deal and training) trains the bundled ``tiny-cpu`` recipe once (6
+stage-2 epochs, 12 fine regions per pair); the seeds run in two worker processes (one
+thread each).  Checks, on the mean over seeds:
 
-* ranking: held-out Pair over all flaws (the tiny model learns blur and exposure, not
-  noise: see docs/training.md);
+* ranking: held-out Pair over all flaws (blur, noise and exposure: what it took for the
+  tiny model to learn noise is in docs/training.md);
 * exposure ranking: held-out Pair on the exposure series -- the flaw that only the
   ranking objective names (no text describes it, AVA does not grade it, and the two
-  directions keep a brightness or contrast cue from ranking it by chance);
+  directions keep a brightness or contrast cue from ranking it by chance, though seed
+  0's deal has one: see docs/training.md);
 * coarse: SRCC on AVA's test images -- EMD's job;
 * alignment: mean ``cos(E_v(x) - E_v(y), E_t(T))`` over the held-out texted pairs, with
   the text features the run trained against -- CTAlign's job.
 
 The ``mutation`` tests break one component at a time in the worker (EMD zeroed, CTAlign
 off, CTAlign sign-flipped, the rank term removed, the ranking read worst-first) and
-check that its check then fails.  The thresholds, and the values measured across seeds
+check that its checks then fail.  The thresholds, and the values measured across seeds
 and with each component broken, are in docs/training.md ("Learning tests").
 The default run (``pytest``) runs the learning checks and leaves the ``mutation`` runs
 out (``addopts`` in pyproject.toml); ``pytest -m mutation tests/test_training_learning.py``
@@ -47,9 +49,9 @@ SPEC = {
     "ava_images": 300,
     "size": 64,
     "split": (0.65, 0.05),
-    "texted_kinds": ("blur",),
+    "texted_kinds": ("blur", "noise"),
 }
-RECIPE = ("stage2.epochs=3", "runtime.eval_every=1000000", "runtime.log_every=1000")
+RECIPE = ("runtime.eval_every=1000000", "runtime.log_every=1000")
 #: scikit-image's bundled photographs (no download), dealt to the splits per seed.
 PHOTOS = (
     "astronaut",
@@ -71,12 +73,13 @@ PHOTOS = (
     "text",
 )
 # Thresholds on the mean over SEEDS, each at least three standard deviations of that
-# mean below its measured value and far above the value with its component broken
-# (measurements in docs/training.md, "Learning tests").
-PAIR_MIN = 0.65
-EXPOSURE_MIN = 0.70
+# mean below its measured value and above the value with its component broken (far
+# above, but for exposure without the rank term: 0.50 over the seeds; measurements in
+# docs/training.md, "Learning tests").
+PAIR_MIN = 0.70
+EXPOSURE_MIN = 0.55
 SRCC_MIN = 0.50
-ALIGNMENT_MIN = 0.40
+ALIGNMENT_MIN = 0.50
 
 
 def photographs():
@@ -249,12 +252,15 @@ def test_the_tiny_model_learns_each_objectives_job(full_runs, check):
     assert _mean(full_runs, check) >= CHECKS[check][0], _report(full_runs)
 
 
-BREAKS = {  # component broken -> the check that must then fail
-    "emd-zeroed": "srcc",
-    "ctalign-off": "alignment",
-    "ctalign-flipped": "alignment",
-    "rank-term-removed": "pair_exposure",
-    "rank-order-reversed": "pair",
+#: component broken -> the checks that must then fail.  Without the rank term the seed-0
+#: exposure series still rank at 0.68 (a cue of that deal; chance on seeds 1 and 2), so
+#: its removal is caught by the all-flaw check; reversing it fails both ranking checks.
+BREAKS = {
+    "emd-zeroed": ("srcc",),
+    "ctalign-off": ("alignment",),
+    "ctalign-flipped": ("alignment",),
+    "rank-term-removed": ("pair",),
+    "rank-order-reversed": ("pair", "pair_exposure"),
 }
 
 
@@ -269,8 +275,8 @@ def broken_runs(learning_root) -> dict[str, dict]:
 @pytest.mark.mutation
 @pytest.mark.parametrize("component", list(BREAKS))
 def test_each_check_fails_when_its_component_is_broken(broken_runs, component):
-    check = BREAKS[component]
-    assert broken_runs[component][check] < CHECKS[check][0], _report([broken_runs[component]])
+    for check in BREAKS[component]:
+        assert broken_runs[component][check] < CHECKS[check][0], _report([broken_runs[component]])
 
 
 if __name__ == "__main__":
