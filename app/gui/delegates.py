@@ -65,6 +65,26 @@ def draw_stars(
     painter.setBrush(Qt.BrushStyle.NoBrush)
 
 
+def fill_mark(
+    painter: QPainter,
+    path: QPainterPath,
+    colour: QColor,
+    by_user: bool,
+    ring_width: float,
+    shade: int,
+) -> None:
+    """A mark's shape: filled when the photographer made it, a dark shape with a dashed
+    ring when the cull suggested it, so the two never look alike."""
+    if by_user:
+        painter.fillPath(path, colour)
+        return
+    painter.fillPath(path, QColor(0, 0, 0, shade))
+    ring = QPen(colour, ring_width)
+    ring.setStyle(Qt.PenStyle.DashLine)
+    painter.setPen(ring)
+    painter.drawPath(path)
+
+
 def draw_flag(painter: QPainter, rect: QRectF, flag: str, by_user: bool = True) -> None:
     """A tick for picks, a cross for rejects: filled when the photographer decided, a
     dashed outline when it is the model's suggestion."""
@@ -73,14 +93,7 @@ def draw_flag(painter: QPainter, rect: QRectF, flag: str, by_user: bool = True) 
     colour = theme.PICK if flag == Flag.PICK else theme.REJECT
     path = QPainterPath()
     path.addEllipse(rect)
-    if by_user:
-        painter.fillPath(path, colour)
-    else:
-        painter.fillPath(path, QColor(0, 0, 0, 150))
-        ring = QPen(colour, 2)
-        ring.setStyle(Qt.PenStyle.DashLine)
-        painter.setPen(ring)
-        painter.drawPath(path)
+    fill_mark(painter, path, colour, by_user, ring_width=2, shade=150)
     pen = QPen(QColor("#ffffff") if by_user else colour, max(2.0, rect.width() / 9))
     pen.setCapStyle(Qt.PenCapStyle.RoundCap)
     painter.setPen(pen)
@@ -196,16 +209,8 @@ def draw_kind(painter: QPainter, at: QPointF, kind: str, by_user: bool) -> QRect
     rect = QRectF(at.x(), at.y(), painter.fontMetrics().horizontalAdvance(text) + 14, 18)
     path = QPainterPath()
     path.addRoundedRect(rect, 9, 9)
-    if by_user:
-        painter.fillPath(path, colour)
-        painter.setPen(QColor("#141414"))
-    else:
-        painter.fillPath(path, QColor(0, 0, 0, 170))
-        ring = QPen(colour, 1.5)
-        ring.setStyle(Qt.PenStyle.DashLine)
-        painter.setPen(ring)
-        painter.drawPath(path)
-        painter.setPen(colour)
+    fill_mark(painter, path, colour, by_user, ring_width=1.5, shade=170)
+    painter.setPen(QColor("#141414") if by_user else colour)
     painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
     return rect
 
