@@ -1,95 +1,25 @@
 """Weights resolution through huggingface_hub against a local imitation of the hub."""
 
 import hashlib
-import json
-import threading
 import time
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import torch
+from loopback_hub import COMMIT, REPO, LoopbackHub, serving
 
 import fgaesq_core
 from fgaesq_core import pretrained
 from fgaesq_core.errors import CheckpointError, WeightsUnavailable
 from fgaesq_core.testing import released_state_dict
 
-REPO = "yzc002/FGAesQ"
-COMMIT = "0123456789abcdef0123456789abcdef01234567"
 FILE = pretrained.REGISTRY["fgaesq"].filename
 
 
-class FakeHub(BaseHTTPRequestHandler):
-    """Serves /api/models/<repo>, its file tree and /<repo>/resolve/<rev>/<file>."""
-
+class FakeHub(LoopbackHub):
     files: dict[str, bytes] = {}
     requests: list[str] = []
-
-    def log_message(self, *args):
-        pass
-
-    def _send(self, status, body=b"", headers=None, head=False):
-        self.send_response(status)
-        for key, value in (headers or {}).items():
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if not head:
-            self.wfile.write(body)
-
-    def _route(self, head):
-        path = self.path.split("?")[0]
-        FakeHub.requests.append(f"{self.command} {path}")
-        if path in (f"/api/models/{REPO}", f"/api/models/{REPO}/revision/main"):
-            siblings = [
-                {
-                    "rfilename": name,
-                    "size": len(data),
-                    "lfs": {
-                        "size": len(data),
-                        "sha256": hashlib.sha256(data).hexdigest(),
-                        "pointerSize": 134,
-                    },
-                }
-                for name, data in self.files.items()
-            ]
-            body = json.dumps({"id": REPO, "sha": COMMIT, "siblings": siblings}).encode()
-            return self._send(200, body, {"Content-Type": "application/json"}, head)
-        if path.startswith(f"/api/models/{REPO}/tree/"):
-            tree = [
-                {
-                    "type": "file",
-                    "path": name,
-                    "size": len(data),
-                    "oid": hashlib.sha1(data).hexdigest(),
-                }
-                for name, data in self.files.items()
-            ]
-            return self._send(
-                200, json.dumps(tree).encode(), {"Content-Type": "application/json"}, head
-            )
-        prefix = f"/{REPO}/resolve/"
-        if path.startswith(prefix):
-            revision, name = path[len(prefix) :].split("/", 1)
-            if revision not in ("main", COMMIT):
-                return self._send(404, b"no revision", {"X-Error-Code": "RevisionNotFound"}, head)
-            if name in self.files:
-                data = self.files[name]
-                headers = {
-                    "ETag": f'"{hashlib.sha256(data).hexdigest()}"',
-                    "X-Repo-Commit": COMMIT,
-                    "Content-Type": "application/octet-stream",
-                }
-                return self._send(200, data, headers, head)
-        return self._send(404, b"not found", {"X-Error-Code": "EntryNotFound"}, head)
-
-    def do_GET(self):
-        self._route(head=False)
-
-    def do_HEAD(self):
-        self._route(head=True)
 
 
 @pytest.fixture
@@ -99,16 +29,8 @@ def hub(tmp_path, monkeypatch):
     # a decoy .pt that sorts first: only the registry's exact file name may be taken
     FakeHub.files = {"README.md": b"fake", "A_other.pt": b"decoy", FILE: ckpt.read_bytes()}
     FakeHub.requests = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeHub)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{server.server_port}")
-    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub-cache"))
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    pretrained.clear_availability_cache()
-    yield tmp_path
-    server.shutdown()
-    pretrained.clear_availability_cache()
+    with serving(FakeHub, monkeypatch, tmp_path / "hub-cache"):
+        yield tmp_path
 
 
 def test_download_lands_in_hub_cache_and_works_offline_afterwards(hub, monkeypatch):
