@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import subprocess
+import sys
 from datetime import timedelta, timezone
 from pathlib import Path
 
@@ -305,3 +308,36 @@ def test_a_crashing_worker_fails_only_its_own_task():
     assert len(results) == 12
     assert "crashed" in by_task.pop(5)
     assert by_task == {k: k * k for k in range(12) if k != 5}
+
+
+POOL_STARTED_EARLY = """
+import json
+from app.photos.workers import WorkerPool
+
+if __name__ == "__main__":
+    pool = WorkerPool(2)
+    pool.start(jobs=12)
+    pool._starter.join()  # the thread that started the processes has ended
+    try:
+        results = sorted(pool.map(abs, list(range(-12, 0))))
+    finally:
+        pool.close()
+    print(json.dumps(results))
+"""
+
+
+def test_a_pool_started_in_the_background_outlives_the_thread_that_started_it(tmp_path):
+    """``start`` overlaps the processes' start-up with the caller's work; the fork server it
+    relies on must not die with the short-lived starting thread (the kernel's parent-death
+    signal follows threads).  In a fresh process, so no earlier fork server hides it."""
+    script = tmp_path / "pool_started_early.py"
+    script.write_text(POOL_STARTED_EARLY)
+    child = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert child.returncode == 0, child.stderr
+    assert json.loads(child.stdout) == list(range(1, 13))

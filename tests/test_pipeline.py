@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from test_photos_fixtures import burst, checksums, dng, jpeg, scene
 
-from app.catalog import Catalog, DecisionSource, Flag
+from app.catalog import Catalog, DecisionSource, Flag, fast_content_hash
 from app.pipeline import CullError, CullOptions, run_cull
 
 
@@ -78,6 +78,46 @@ def test_renamed_and_moved_file_keeps_its_scores_without_decoding(tmp_path, shoo
     again = run_cull(shoot, options(tmp_path))
     assert {m.path: m.score for s in again.series for m in s.members}["sub/renamed.jpg"] == score
     assert again.stats.decoded == 0 and again.stats.scored == 0
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_new_files_are_hashed_as_they_are_read_and_only_possible_moves_before(
+    tmp_path, shoot, monkeypatch, workers
+):
+    """A file whose size no catalogued photo has cannot have moved: its content hash is taken
+    in the task that decodes it (no pass over the files before reading).  Every stored hash is
+    the file's own, the RAW's where a JPEG of the same stem is what is decoded."""
+    import app.pipeline.inventory as inventory
+
+    burst(shoot, "chelsea", 900.0, frames=3)  # enough new files for the pool to start
+    jpeg(shoot / "IMG_0001.JPG", scene("astronaut"), when=1200.0)
+    dng(shoot / "IMG_0001.DNG", preview=scene("astronaut"))
+    hashed_first: list[Path] = []
+    original = inventory.content_hash
+
+    def counted(task):
+        hashed_first.append(task[1])
+        return original(task)
+
+    monkeypatch.setattr(inventory, "content_hash", counted)
+    run_cull(shoot, options(tmp_path, workers=workers))
+    assert hashed_first == []  # a fresh catalog knows no size: nothing could have moved
+    with Catalog(tmp_path / "catalog.sqlite3") as catalog:
+        records = catalog.photos(shoot)
+    assert len(records) == 11
+    assert {r.relpath: r.content_hash for r in records} == {
+        r.relpath: fast_content_hash(shoot / r.relpath) for r in records
+    }
+
+    (shoot / "sub").mkdir()
+    os.rename(shoot / "coffee_03.jpg", shoot / "sub" / "renamed.jpg")
+    jpeg(shoot / "late.jpg", scene("chelsea", size=(333, 222)), when=2000.0)
+    again = run_cull(shoot, options(tmp_path, workers=workers))
+    assert hashed_first == [shoot / "sub" / "renamed.jpg"]  # only its size is catalogued
+    assert again.stats.decoded == 1  # late.jpg; the renamed file was adopted
+    with Catalog(tmp_path / "catalog.sqlite3") as catalog:
+        late = catalog.photo_by_path(shoot, "late.jpg")
+    assert late.content_hash == fast_content_hash(shoot / "late.jpg")
 
 
 def test_changed_file_is_read_and_scored_again(tmp_path, shoot):

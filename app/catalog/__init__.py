@@ -12,12 +12,14 @@ Main parts: ``Catalog`` (store.py) is the only reader and writer of the database
 returns frozen records (records.py) safe to pass between threads, and one ``Catalog`` may
 be shared by all threads (a session per call).  ``upsert_photos`` stores a batch in one
 transaction, about ten times faster than one call per photo.  ``schema.py`` holds the
-schema version and its upgrade steps; ``hashing.fast_content_hash`` recognises moved files.
+schema version and its upgrade steps; ``fast_content_hash`` (``app.content_hash``, importable
+without the database libraries, so decoding workers hash as they read) recognises moved files.
 Every failure to open or write raises ``CatalogError`` naming the file, the cause and a remedy.
 """
 
+from app.content_hash import fast_content_hash
+
 from .errors import CatalogError
-from .hashing import fast_content_hash
 from .paths import default_catalog_path, normalize_relpath, normalize_root, path_inside
 from .records import (
     UNDECIDED,

@@ -270,6 +270,18 @@ class Catalog:
                 )
         return found
 
+    def known_sizes(self, sizes: Iterable[int]) -> set[int]:
+        """Which of these file sizes some catalogued photo has: a file of any other size
+        cannot be one that moved (its content hash covers its size), so it needs no hash
+        before it is read."""
+        wanted = sorted(set(sizes))
+        found: set[int] = set()
+        with self._read() as session:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                found.update(session.scalars(select(Photo.size).where(Photo.size.in_(chunk))))
+        return found
+
     def photos(self, root: str | PurePath, *, with_thumbnails: bool = False) -> list[PhotoRecord]:
         """All photos of a folder, in path order."""
         with self._read() as session:

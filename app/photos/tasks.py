@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from PIL import Image
 
+from app.content_hash import fast_content_hash
 from app.photos import lifeline
 from app.photos.decode import PhotoReadError, decode_image, fit, source_size
 from app.photos.exif import PhotoMetadata, read_metadata
@@ -33,12 +34,14 @@ THUMB_DECODE_SIZE = 256
 
 class ReadTask(NamedTuple):
     """One photo to read for grouping; with ``scoring``, the scorer's work is done on the
-    same decode (the photo is decoded once for the whole run)."""
+    same decode (the photo is decoded once for the whole run); with ``hash_path``, that
+    file's content hash is taken in the same task (one pass over a new file)."""
 
     index: int
     path: Path
     mtime: float
     scoring: ScoringTask | None = None
+    hash_path: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class ReadResult:
     error: str | None = None
     focus: bytes | None = None  # series_kinds.focus_map of the frame, float32 row by row
     scored: DecodeResult | None = None  # the scorer's work, when the task asked for it
+    content_hash: str | None = None  # of ``hash_path``, when asked for and readable
 
 
 @dataclass(frozen=True)
@@ -99,14 +103,15 @@ def read_for_grouping(task: ReadTask | tuple) -> ReadResult:
     The thumbnail and focus map always come from a ``THUMB_DECODE_SIZE`` image, so they are
     the same whether the photo was decoded for grouping alone or once for everything.
     """
-    index, path, mtime, scoring = ReadTask(*task)
+    index, path, mtime, scoring, hash_path = ReadTask(*task)
+    digest = _hash_or_none(hash_path) if hash_path is not None else None
     max_side = THUMB_DECODE_SIZE if scoring is None else max(THUMB_DECODE_SIZE, scoring.max_side)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")  # Pillow warns about damaged EXIF: say it per photo
         try:
             image = decode_image(path, max_side)
         except PhotoReadError as exc:
-            return ReadResult(index, error=str(exc))
+            return ReadResult(index, error=str(exc), content_hash=digest)
         metadata = read_metadata(path, fallback_mtime=mtime)
     said = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
     if said:
@@ -122,7 +127,8 @@ def read_for_grouping(task: ReadTask | tuple) -> ReadResult:
         faces = find_faces(image, path) if scoring.faces else None
         value = scoring.prepare(image) if scoring.prepare is not None else image
         scored = DecodeResult(index, value, faces=faces)
-    return ReadResult(index, metadata, make_thumbnail(small).tobytes(), focus=focus, scored=scored)
+    thumbnail = make_thumbnail(small).tobytes()
+    return ReadResult(index, metadata, thumbnail, focus=focus, scored=scored, content_hash=digest)
 
 
 def decode_for_scoring(task: ScoringTask) -> DecodeResult:
@@ -167,10 +173,12 @@ def find_faces(image: Image.Image, path: Path) -> tuple[FoundFace, ...] | None:
 
 def content_hash(task: tuple[int, Path]) -> tuple[int, str | None]:
     """The catalog's content hash of one file, or None when it cannot be read."""
-    from app.catalog.hashing import fast_content_hash
-
     index, path = task
+    return index, _hash_or_none(path)
+
+
+def _hash_or_none(path: Path) -> str | None:
     try:
-        return index, fast_content_hash(path)
+        return fast_content_hash(path)
     except OSError:
-        return index, None
+        return None

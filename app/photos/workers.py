@@ -45,6 +45,19 @@ class WorkerPool:
         self.workers = max(1, min(workers or default_workers(), default_workers()))
         self._executor: ProcessPoolExecutor | None = None
         self._healthy: bool | None = None
+        self._starting = threading.Lock()  # held while the processes start
+        self._starter: threading.Thread | None = None
+
+    def start(self, jobs: int) -> None:
+        """Start the worker processes in the background when ``jobs`` tasks will need them,
+        so their start-up overlaps what the caller does meanwhile (``map`` waits for it)."""
+        if self.workers > 1 and jobs >= INLINE_BELOW and self._starter is None:
+            with self._starting:
+                self._pool()
+            self._starter = threading.Thread(
+                target=self._usable, name="worker-pool-start", daemon=True
+            )
+            self._starter.start()
 
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
@@ -55,6 +68,12 @@ class WorkerPool:
             if "forkserver" in methods:
                 # the fork server itself must not outlive a run killed with SIGKILL
                 context.set_forkserver_preload(["app.photos.fork_server_preload"])
+                # Started now, by the thread that made the pool: it dies with the thread that
+                # started it (the kernel's parent-death signal follows threads), so never by
+                # ``start``'s short-lived one.
+                from multiprocessing import forkserver
+
+                forkserver.ensure_running()
             self._executor = ProcessPoolExecutor(
                 self.workers,
                 mp_context=context,
@@ -65,13 +84,14 @@ class WorkerPool:
 
     def _usable(self) -> bool:
         """Whether worker processes start here (not, e.g., from an interactive ``__main__``)."""
-        if self._healthy is None:
-            try:
-                self._healthy = self._pool().submit(os.getpid).result(timeout=120) > 0
-            except Exception:
-                self._restart()
-                self._healthy = False
-        return self._healthy
+        with self._starting:
+            if self._healthy is None:
+                try:
+                    self._healthy = self._pool().submit(os.getpid).result(timeout=120) > 0
+                except Exception:
+                    self._restart()
+                    self._healthy = False
+            return self._healthy
 
     def map(
         self,
@@ -135,6 +155,8 @@ class WorkerPool:
             self._executor = None
 
     def close(self, cancel: bool = False) -> None:
+        if self._starter is not None:
+            self._starter.join()  # a pool still starting is shut down once it has started
         if self._executor is not None:
             self._executor.shutdown(wait=not cancel, cancel_futures=True)
             self._executor = None

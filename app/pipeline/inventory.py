@@ -86,11 +86,18 @@ class Inventory:
 
         if pending:  # grouping will compare thumbnails: load its libraries meanwhile
             preload_grouping()
-        to_read: list[tuple[PhotoFile, str | None]] = []
-        tasks = [(i, f.path) for i, f in enumerate(pending)]
+            self.run.pool.start(len(pending))  # workers start while the catalog is asked
+        # Only a file with the size of a catalogued photo can be one that moved: those are
+        # hashed first; every other file is hashed by the task that reads it.
+        sizes = self.catalog.known_sizes(f.size for f in pending)
+        tasks = [(i, f.path) for i, f in enumerate(pending) if f.size in sizes]
         hashes = dict(self.run.pool.map(content_hash, tasks, self.run.cancel))
         catalogued = self.catalog.known_hashes(d for d in hashes.values() if d)
+        to_read: list[tuple[PhotoFile, str | None, bool]] = []  # file, hash, hash as it is read
         for index, file in enumerate(pending):
+            if file.size not in sizes:
+                to_read.append((file, None, True))
+                continue
             digest = hashes.get(index)
             # A path the catalog already knows changed in place; anything else may have moved.
             maybe_moved = digest in catalogued and file.rel not in known
@@ -98,7 +105,7 @@ class Inventory:
             if moved is not None:
                 ready.append(self._adopt_moved(file, moved, digest))
             else:
-                to_read.append((file, digest))
+                to_read.append((file, digest, False))
         ready.extend(self._read(to_read))
         return ready
 
@@ -138,20 +145,28 @@ class Inventory:
         self.catalog.upsert_photo(info)
         return from_record(file, record)
 
-    def _read(self, to_read: list[tuple[PhotoFile, str | None]]) -> list[PhotoState]:
+    def _read(self, to_read: list[tuple[PhotoFile, str | None, bool]]) -> list[PhotoState]:
         """Read new photos in the pool; store them in batches (``CatalogBatch``)."""
         total = len(to_read)
         scoring = self._scoring() if to_read else None
         tasks = [
-            ReadTask(i, f.decode_path, f.mtime_ns / 1e9, scoring and replace(scoring, index=i))
-            for i, (f, _) in enumerate(to_read)
+            ReadTask(
+                i,
+                f.decode_path,
+                f.mtime_ns / 1e9,
+                scoring and replace(scoring, index=i),
+                f.path if hash_as_read else None,
+            )
+            for i, (f, _, hash_as_read) in enumerate(to_read)
         ]
         photos: list[PhotoState] = []
         batch = CatalogBatch(lambda items: photos.extend(self._store(items)))
         crashed = lambda task, message: ReadResult(task[0], error=message)  # noqa: E731
         outcomes = self.run.pool.map(read_for_grouping, tasks, self.run.cancel, crashed)
         for done, outcome in enumerate(outcomes, start=1):
-            file, digest = to_read[outcome.index]
+            file, digest, hash_as_read = to_read[outcome.index]
+            if hash_as_read:
+                digest = outcome.content_hash
             if outcome.error is not None:
                 self.run.problem(file.rel, outcome.error)
                 self.catalog.record_error(

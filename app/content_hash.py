@@ -5,6 +5,8 @@ MiB and the last MiB of the file (the whole file when it is at most 2 MiB).  Cam
 differ in their first MiB (EXIF time, maker notes, embedded preview), so a rename keeps the
 hash and two different shots do not share it.  Reading 2 MiB instead of a 50 MB RAW keeps a
 rescan of a card fast.  Written as ``b2f1:<32 hex digits>`` so another scheme could follow.
+The size is part of the hash: a file whose size no catalogued photo has cannot be a moved
+one, so the pipeline hashes such a file in the same task that decodes it.
 """
 
 from __future__ import annotations
