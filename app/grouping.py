@@ -2,7 +2,8 @@
 
 A new series starts where the capture-time gap to the previous frame of the same camera
 exceeds ``max_gap`` seconds, or where the two frames look different: SSIM between small
-grayscale thumbnails (pytorch-msssim, all neighbour pairs in one batched call) below
+grayscale thumbnails (all neighbour pairs in one batched call, in NumPy: grouping needs no
+torch, whose import would cost a fresh folder's cull more than the comparisons) below
 ``min_similarity``.  Each thumbnail is first mapped through its own tone distribution, so an
 exposure change (an over-exposed burst frame, an exposure bracket) leaves it as it was and
 only the structure is compared.  Frames shot very shortly after each other need less
@@ -14,7 +15,6 @@ camera bodies are grouped separately, so two shooters' interleaved bursts never 
 
 from __future__ import annotations
 
-import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -43,7 +43,6 @@ __all__ = [
     "make_thumbnail",
     "neighbour_similarity",
     "pair_similarities",
-    "preload",
 ]
 
 
@@ -70,20 +69,6 @@ class GroupItem:
     camera: str
     seconds: float  # capture time on the camera's clock
     thumbnail: np.ndarray  # (THUMB_SIZE, THUMB_SIZE) uint8 grayscale
-
-
-def preload() -> None:
-    """Import torch and pytorch-msssim in a background thread.
-
-    The import takes seconds; a run starts it while photos are being read, when the main
-    thread mostly waits for worker processes.
-    """
-
-    def load() -> None:
-        import pytorch_msssim  # noqa: F401
-        import torch  # noqa: F401
-
-    threading.Thread(target=load, name="grouping-preload", daemon=True).start()
 
 
 def neighbour_similarity(
@@ -125,37 +110,56 @@ def _phase_shifts(first: np.ndarray, second: np.ndarray) -> np.ndarray:
 
 def _ssim_at(first: np.ndarray, second: np.ndarray, shifts: np.ndarray) -> np.ndarray:
     """SSIM between the centre of ``first[i]`` and ``second[i]`` moved by ``shifts[i]``."""
-    import torch  # imported here so worker processes that only decode never load it
-    from pytorch_msssim import ssim
-
     margin, size = _MAX_SHIFT, THUMB_SIZE - 2 * _MAX_SHIFT
     out = []
     for start in range(0, len(first), _PAIR_BATCH):
         a = _standardise(first[start : start + _PAIR_BATCH])
         b = _standardise(second[start : start + _PAIR_BATCH])
-        centre = a[:, :, margin : margin + size, margin : margin + size]
-        moved = torch.stack(
+        centre = a[:, margin : margin + size, margin : margin + size]
+        moved = np.stack(
             [
-                b[k, :, margin + dy : margin + dy + size, margin + dx : margin + dx + size]
+                b[k, margin + dy : margin + dy + size, margin + dx : margin + dx + size]
                 for k, (dy, dx) in enumerate(shifts[start : start + _PAIR_BATCH].tolist())
             ]
         )
-        with torch.no_grad():
-            values = ssim(centre, moved, data_range=1.0, size_average=False, win_size=_SSIM_WINDOW)
-        out.append(values.float().cpu().numpy())
+        out.append(_ssim(centre, moved))
     return np.concatenate(out)
 
 
-def _standardise(thumbs: np.ndarray):  # -> torch.Tensor
-    """Thumbnails mapped through their own tone distribution, as torch tensors in [0, 1].
+def _ssim(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Mean SSIM of each pair of (n, h, w) float32 images in [0, 1]: the standard definition
+    (Wang et al. 2004) with a Gaussian window of ``_SSIM_WINDOW`` px and sigma 1.5, valid
+    positions only, K1 = 0.01, K2 = 0.03."""
+    c1, c2 = np.float32(0.01**2), np.float32(0.03**2)
+    mu_x, mu_y = _gaussian_blur(x), _gaussian_blur(y)
+    mu_xx, mu_yy, mu_xy = mu_x * mu_x, mu_y * mu_y, mu_x * mu_y
+    var_x = _gaussian_blur(x * x) - mu_xx
+    var_y = _gaussian_blur(y * y) - mu_yy
+    cov = _gaussian_blur(x * y) - mu_xy
+    contrast_structure = (2 * cov + c2) / (var_x + var_y + c2)
+    ssim_map = ((2 * mu_xy + c1) / (mu_xx + mu_yy + c1)) * contrast_structure
+    return ssim_map.reshape(len(x), -1).mean(axis=1, dtype=np.float32)
+
+
+def _gaussian_blur(images: np.ndarray) -> np.ndarray:
+    """(n, h, w) filtered by the separable SSIM window, valid positions only."""
+    taps = np.arange(_SSIM_WINDOW, dtype=np.float32) - _SSIM_WINDOW // 2
+    window = np.exp(-(taps**2) / np.float32(2 * 1.5**2))
+    window /= window.sum()
+    rows = images.shape[1] - _SSIM_WINDOW + 1
+    vertical = sum(w * images[:, k : k + rows, :] for k, w in enumerate(window))
+    cols = images.shape[2] - _SSIM_WINDOW + 1
+    return sum(w * vertical[:, :, k : k + cols] for k, w in enumerate(window))
+
+
+def _standardise(thumbs: np.ndarray) -> np.ndarray:
+    """Thumbnails mapped through their own tone distribution, as float32 in [0, 1].
 
     Each pixel becomes the share of the thumbnail darker than it (ties share the middle), so
     any exposure change or tone curve that keeps the order of tones leaves the thumbnail as
     it was; only clipping (tones merged into white or black) remains.  A flat thumbnail
     stays flat.
     """
-    import torch
-
     thumbs = np.asarray(thumbs, dtype=np.uint8)
     count = thumbs.shape[1] * thumbs.shape[2]
     flat = thumbs.reshape(len(thumbs), -1)
@@ -164,7 +168,7 @@ def _standardise(thumbs: np.ndarray):  # -> torch.Tensor
     below = np.cumsum(histogram, axis=1) - histogram
     levels = (below + histogram / 2.0) / count  # (n, 256): tone -> its share below
     mapped = np.take_along_axis(levels, flat.astype(np.int64), axis=1).reshape(thumbs.shape)
-    return torch.from_numpy(mapped.astype(np.float32)).unsqueeze(1)
+    return mapped.astype(np.float32)
 
 
 def group_series(

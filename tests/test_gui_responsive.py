@@ -40,7 +40,6 @@ class StallWatchdog:
 def test_gui_thread_stays_responsive_while_300_photos_are_culled(qtbot, gui_env, tmp_path):  # noqa: F811
     # Loading torch's native library holds the interpreter lock for a few hundred ms; the
     # application does that at start-up, so the measurement starts with it loaded.
-    import pytorch_msssim  # noqa: F401
     import torch  # noqa: F401
 
     import app.pipeline  # noqa: F401

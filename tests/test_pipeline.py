@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -118,6 +120,34 @@ def test_new_files_are_hashed_as_they_are_read_and_only_possible_moves_before(
     with Catalog(tmp_path / "catalog.sqlite3") as catalog:
         late = catalog.photo_by_path(shoot, "late.jpg")
     assert late.content_hash == fast_content_hash(shoot / "late.jpg")
+
+
+TECHNICAL_CULL_IMPORTS = """
+import json, sys
+from app.options import CullOptions
+from app.pipeline import run_cull
+
+if __name__ == "__main__":
+    result = run_cull(sys.argv[1], CullOptions(scorer="technical", catalog_path=sys.argv[2]))
+    heavy = sorted(m for m in ("torch", "open_clip", "pytorch_msssim") if m in sys.modules)
+    print(json.dumps([result.stats.series, heavy]))
+"""
+
+
+def test_a_technical_cull_never_loads_torch(tmp_path, shoot):
+    """Reading, grouping and the technical scorer need no torch: its import (about 1.8 s of
+    CPU) would be the largest start-up cost of a fresh folder."""
+    script = tmp_path / "technical_cull.py"
+    script.write_text(TECHNICAL_CULL_IMPORTS)
+    child = subprocess.run(
+        [sys.executable, str(script), str(shoot), str(tmp_path / "c.sqlite3")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert child.returncode == 0, child.stderr
+    assert json.loads(child.stdout) == [3, []]
 
 
 def test_changed_file_is_read_and_scored_again(tmp_path, shoot):

@@ -68,10 +68,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from app import heap
-    from app.grouping import preload as preload_grouping
     from app.gui import theme
     from app.gui.mainwindow import MainWindow
     from app.gui.resources import icon_path
+    from app.scoring.factory import preload_model_library
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("FGAesQ Cull")
@@ -93,9 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     window.show()
     if args.folder:
         window.controller.open_folder(args.folder)
-    # Loading torch's native library holds the interpreter lock for a few hundred ms; do it
-    # now, while the window is fresh, instead of in the middle of the first cull.
-    QTimer.singleShot(200, lambda: (preload_grouping(), heap.freeze_long_lived()))
+    QTimer.singleShot(200, lambda: (preload_model_library(), heap.freeze_long_lived()))
     return app.exec()
 
 

@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 
 from app.catalog import PhotoInfo, PhotoRecord, normalize_root
-from app.grouping import preload as preload_grouping
 from app.photos import PhotoFile, PhotoMetadata
 from app.photos.scan import relative_name
 from app.photos.tasks import (
@@ -84,8 +83,7 @@ class Inventory:
             else:
                 pending.append(file)
 
-        if pending:  # grouping will compare thumbnails: load its libraries meanwhile
-            preload_grouping()
+        if pending:
             self.run.pool.start(len(pending))  # workers start while the catalog is asked
         # Only a file with the size of a catalogued photo can be one that moved: those are
         # hashed first; every other file is hashed by the task that reads it.

@@ -54,6 +54,19 @@ def create_scorer(
         return ScorerChoice(TechnicalScorer(), f"Using the technical scorer: {exc}.")
 
 
+def preload_model_library() -> None:
+    """Import torch in a background thread.
+
+    Loading its native library holds the interpreter lock for a few hundred ms; the window
+    does it while it is fresh, not in the middle of the first cull with the model.
+    """
+
+    def load() -> None:
+        import torch  # noqa: F401
+
+    threading.Thread(target=load, name="model-library-preload", daemon=True).start()
+
+
 def fgaesq_weights_available(
     name: str = "fgaesq", deadline_s: float = WEIGHTS_CHECK_DEADLINE_S
 ) -> tuple[bool, str]:
