@@ -46,7 +46,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 import burst_eval  # noqa: E402
 import grouping_eval  # noqa: E402
 
-from app.grouping import GroupingParams, GroupItem, group_series, preload  # noqa: E402
+from app.grouping import GroupingParams, GroupItem, group_series  # noqa: E402
 from app.photos import decode_image, scan_folder  # noqa: E402
 from app.photos.tasks import THUMB_SIZE, read_for_grouping  # noqa: E402
 from app.photos.workers import WorkerPool  # noqa: E402
@@ -174,7 +174,6 @@ def baseline_draft(paths: list[Path]) -> float:
 
 def read_and_group(folder: Path, workers: int) -> tuple[float, list[GroupItem], list[list[int]]]:
     start = time.perf_counter()
-    preload()
     photos = scan_folder(folder).photos
     pool = WorkerPool(workers)
     tasks = [(i, p.decode_path, p.mtime_ns / 1e9) for i, p in enumerate(photos)]
