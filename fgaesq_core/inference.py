@@ -37,6 +37,30 @@ class SeriesRanking:
     order: list[int]
 
 
+class PassScores:
+    """The scores of one forward pass, read when they are needed.
+
+    On CUDA they are copied back asynchronously, into page-locked memory, as soon as the pass
+    is queued, and an event marks the copy's end: reading them waits for that pass alone, not
+    for passes queued after it.  Elsewhere they are read at once.
+    """
+
+    def __init__(self, scores: torch.Tensor) -> None:
+        self._ready: torch.cuda.Event | None = None
+        if scores.device.type == "cuda":
+            self._host = torch.empty(scores.shape, dtype=scores.dtype, pin_memory=True)
+            self._host.copy_(scores, non_blocking=True)
+            self._ready = torch.cuda.Event()
+            self._ready.record()
+        else:
+            self._host = scores.cpu()
+
+    def values(self) -> list[float]:
+        if self._ready is not None:
+            self._ready.synchronize()
+        return self._host.tolist()
+
+
 class Scorer:
     """Scores images and ranks burst series with one FGAesQ model.
 
@@ -71,6 +95,8 @@ class Scorer:
         self.draws = draws
         self.precision = precision
         self.tokenizer = DiffToken(model.config.tokenizer, device=device)
+        #: forward passes left running while the next batch is tokenised (see _stream_groups)
+        self.passes_in_flight = 1 if device.type == "cuda" else 0
 
     @property
     def config(self) -> ModelConfig:
@@ -106,7 +132,9 @@ class Scorer:
         """After each forward pass, the mean scores of the groups complete so far, in order.
 
         A group's draws are summed in the order they were drawn, whatever the batch borders,
-        so every mean is the same however the token sets were batched.
+        so every mean is the same however the token sets were batched.  On CUDA one pass
+        stays in flight: its scores are read only after the next pass is queued, so the GPU
+        computes while the CPU tokenises the next batch, and neither waits for the other.
         """
         sums: list[float] = []
         counts: list[int] = []
@@ -114,13 +142,21 @@ class Scorer:
         batch: list[Tokens] = []
         owners: list[int] = []
         done: list[float] = []
+        in_flight: deque[tuple[list[int], PassScores]] = deque()
 
-        def flush() -> list[float]:
-            for owner, value in zip(owners, self._forward(batch) if batch else (), strict=True):
-                sums[owner] += value
-                counts[owner] += 1
-            batch.clear()
-            owners.clear()
+        def launch() -> None:
+            if batch:
+                in_flight.append((list(owners), self._forward(batch)))
+                batch.clear()
+                owners.clear()
+
+        def settle(keep: int) -> list[float]:
+            """Add the scores of every pass but the newest ``keep`` to their groups."""
+            while len(in_flight) > keep:
+                passed, scores = in_flight.popleft()
+                for owner, value in zip(passed, scores.values(), strict=True):
+                    sums[owner] += value
+                    counts[owner] += 1
             while len(done) < len(sums) and counts[len(done)] == sizes[len(done)]:
                 done.append(sums[len(done)] / counts[len(done)])
             return done
@@ -133,15 +169,17 @@ class Scorer:
                 batch.append(tokens)
                 owners.append(len(sums) - 1)
                 if len(batch) == batch_size:
-                    yield flush()
-        yield flush()
+                    launch()
+                    yield settle(keep=self.passes_in_flight)
+        launch()
+        yield settle(keep=0)
 
     def score_tokens(self, tokens: Iterable[Tokens], batch_size: int = 16) -> list[float]:
         """Scores for an iterable of unbatched Tokens, ``batch_size`` per forward pass."""
         return self.score_groups(([item] for item in tokens), batch_size)
 
     @torch.inference_mode()
-    def _forward(self, batch: list[Tokens]) -> list[float]:
+    def _forward(self, batch: list[Tokens]) -> PassScores:
         # On CUDA the batch is stacked straight into page-locked memory, so the copy to the
         # GPU is one asynchronous DMA; the model's kernels queue behind it on the stream.
         cuda = self.device.type == "cuda"
@@ -155,7 +193,7 @@ class Scorer:
                 logits = self.model(tokens).logits
         finally:
             self.model.train(was_training)
-        return expected_score(logits).cpu().tolist()
+        return PassScores(expected_score(logits))
 
     def rank_series(
         self, images: Sequence[ImageInput], mode: str = "pairwise", batch_size: int = 16

@@ -131,6 +131,33 @@ def test_rank_many_fills_passes_across_series_and_matches_rank_series(scorer, se
 
 
 @pytest.mark.parametrize("mode", ["pairwise", "reference"])
+def test_a_pass_left_in_flight_changes_no_score_and_reads_results_one_pass_later(
+    scorer, series, mode
+):
+    """On CUDA one forward pass stays queued while the next batch is tokenised.  The same
+    logic on the CPU: the same passes, the very same scores, and a series' ranking comes
+    once the pass after the one that completed it has been queued."""
+    bursts = [series, series[:1], series[1:3], series[::-1]]
+
+    def run(in_flight: int) -> tuple[int, list[SeriesRanking]]:
+        scorer.passes_in_flight = in_flight
+        counter = ForwardCounter(scorer.model)
+        try:
+            rankings = scorer.rank_many(iter(bursts), mode=mode, batch_size=7)
+            first = next(rankings)
+            calls_at_first = counter.calls
+            return calls_at_first, [first, *rankings]
+        finally:
+            counter.handle.remove()
+            scorer.passes_in_flight = 0
+
+    calls_now, now = run(0)
+    calls_ahead, ahead = run(1)
+    assert ahead == now  # identical floats: same batches, sums in the same order
+    assert calls_ahead == calls_now + 1
+
+
+@pytest.mark.parametrize("mode", ["pairwise", "reference"])
 def test_rank_series_does_not_depend_on_frame_order(scorer, series, mode):
     ranking = scorer.rank_series(series, mode=mode)
     order = [2, 0, 3, 1]
