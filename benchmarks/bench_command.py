@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
             f"command {n / command:6.1f} photos/s ({command:.1f} s) = "
             f"{one / command:.2f}x the one-process limit, {pool / command:.2f}x the {workers}-process limit"
         )
-    sample = paths[: min(40, n)]
+    sample = paths[:: max(1, n // 40)][:40]  # spread over the shoot: faces are not everywhere
     costs = worker_costs(sample)
     draft_ms = 1000 * draft_limit(sample, 1) / len(sample)
     parts = ", ".join(f"{part} {ms:.1f}" for part, ms in costs.items())
