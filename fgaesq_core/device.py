@@ -95,6 +95,12 @@ def autocast(device: torch.device, precision: str = "fp32") -> contextlib.Abstra
 BATCH_SIZES = {"cpu": 4, "cuda": 64, "mps": 16}
 
 
+#: Forward passes left running while the next batch is tokenised, by device type: on CUDA
+#: the scores of a pass are read after the next pass is queued (``Scorer._stream_groups``);
+#: elsewhere a pass is read at once (the CPU computes both, MPS is not measured).
+PASSES_IN_FLIGHT = {"cuda": 1}
+
+
 def default_batch_size(device: torch.device | str) -> int:
     """The batch size the app scores with on ``device``."""
     return BATCH_SIZES.get(torch.device(device).type, BATCH_SIZES["cpu"])

@@ -13,7 +13,7 @@ from PIL import Image
 from torchvision.transforms.functional import to_tensor
 
 from .config import ModelConfig
-from .device import autocast, autocast_dtype, resolve_device
+from .device import PASSES_IN_FLIGHT, autocast, autocast_dtype, resolve_device
 from .factory import create_model
 from .images import ImageInput, cap_long_side, load_image
 from .model import FGAesQModel, expected_score
@@ -96,7 +96,7 @@ class Scorer:
         self.precision = precision
         self.tokenizer = DiffToken(model.config.tokenizer, device=device)
         #: forward passes left running while the next batch is tokenised (see _stream_groups)
-        self.passes_in_flight = 1 if device.type == "cuda" else 0
+        self.passes_in_flight = PASSES_IN_FLIGHT.get(device.type, 0)
 
     @property
     def config(self) -> ModelConfig:
