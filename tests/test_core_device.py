@@ -113,3 +113,19 @@ def test_cuda_forward_uses_pinned_non_blocking_copies():
     pinned = fgaesq_core.collate([scorer.tokenizer.tokenize(i) for i in images], pin_memory=True)
     assert pinned.patches.is_pinned()
     assert scorer.score(images) == pytest.approx(cpu.score(images), abs=CUDA_FP32_TOLERANCE)
+
+
+def test_cuda_leaves_one_pass_in_flight_and_reads_the_same_scores():
+    """On CUDA the scores of a pass are read after the next pass is queued (asynchronous copy
+    and an event): the same floats as reading every pass at once."""
+    assert fgaesq_core.device.PASSES_IN_FLIGHT == {"cuda": 1}
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device here")
+    scorer = seeded_scorer(0, "tiny", device="cuda")
+    assert scorer.passes_in_flight == 1
+    base = synthetic_image(3, (192, 128))
+    bursts = [[base, base.rotate(2), base.rotate(-2)], [base.rotate(5)], [base, base.rotate(1)]]
+    ahead = list(scorer.rank_many(iter(bursts), mode="pairwise", batch_size=5))
+    scorer.passes_in_flight = 0
+    at_once = list(scorer.rank_many(iter(bursts), mode="pairwise", batch_size=5))
+    assert ahead == at_once
