@@ -341,3 +341,23 @@ def test_a_pool_started_in_the_background_outlives_the_thread_that_started_it(tm
     )
     assert child.returncode == 0, child.stderr
     assert json.loads(child.stdout) == list(range(1, 13))
+
+
+def test_a_pool_that_cannot_start_processes_works_inline(monkeypatch):
+    """Where worker processes cannot start (a sandbox without sockets, say), starting the pool
+    early raises nothing and every task still runs, in the calling process."""
+    from multiprocessing import forkserver
+
+    from app.photos.workers import WorkerPool
+
+    def refuse() -> None:
+        raise OSError("no sockets here")
+
+    monkeypatch.setattr(forkserver, "ensure_running", refuse)
+    pool = WorkerPool(2)
+    try:
+        pool.start(jobs=12)
+        results = sorted(pool.map(abs, list(range(-12, 0))))
+    finally:
+        pool.close()
+    assert results == list(range(1, 13))

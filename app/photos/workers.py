@@ -53,7 +53,10 @@ class WorkerPool:
         so their start-up overlaps what the caller does meanwhile (``map`` waits for it)."""
         if self.workers > 1 and jobs >= INLINE_BELOW and self._starter is None:
             with self._starting:
-                self._pool()
+                try:
+                    self._pool()
+                except Exception:
+                    return  # ``map`` tries again and falls back to working inline
             self._starter = threading.Thread(
                 target=self._usable, name="worker-pool-start", daemon=True
             )
