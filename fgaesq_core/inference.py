@@ -329,16 +329,16 @@ class Scorer:
                 _THUMB,
             )
         )
-        thumbs = torch.stack(
-            [to_tensor(f.resize(size, Image.Resampling.BILINEAR)) for f in frames]
-        ).to(self.device)
+        thumbs = torch.stack([to_tensor(f.resize(size, Image.Resampling.BILINEAR)) for f in frames])
         n = len(frames)
         ii, jj = torch.triu_indices(n, n, offset=1)
-        sims = ssim_uniform(thumbs[ii], thumbs[jj], self.config.tokenizer.ssim_win_size)
-        out = torch.eye(n, device=self.device)
-        out[ii, jj] = sims.to(out.dtype)
-        out[jj, ii] = sims.to(out.dtype)
-        return out.cpu()
+        with self.tokenizer.own_stream():  # not queued behind a forward pass in flight
+            thumbs = thumbs.to(self.device)
+            sims = ssim_uniform(thumbs[ii], thumbs[jj], self.config.tokenizer.ssim_win_size)
+            out = torch.eye(n, device=self.device)
+            out[ii, jj] = sims.to(out.dtype)
+            out[jj, ii] = sims.to(out.dtype)
+            return out.cpu()
 
 
 #: A series' token-set groups (drawn lazily), their count, and how the groups' mean scores

@@ -24,6 +24,7 @@ put scores up to 6.5 release standard deviations off and ranked held-out bursts 
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass
 
@@ -80,6 +81,7 @@ class DiffToken:
         self.device = torch.device(device)
         self._mean = torch.tensor(self.config.mean).view(3, 1, 1)
         self._std = torch.tensor(self.config.std).view(3, 1, 1)
+        self._stream: torch.cuda.Stream | None = None  # the pair SSIM's own, on CUDA
 
     # ----------------------------------------------------------------- public API
     def tokenize(self, image: Image.Image, generator: torch.Generator | None = None) -> Tokens:
@@ -293,15 +295,27 @@ class DiffToken:
         size = self.config.region_size
         a_fit, b_fit = pad_or_crop(a, size), pad_or_crop(b, size)
         grids = [(t.shape[1] // size, t.shape[2] // size) for t in (a_fit, b_fit)]
-        diff = region_difference(
-            a_fit.to(self.device), b_fit.to(self.device), size, self.config.ssim_win_size
-        ).cpu()
+        with self.own_stream():
+            diff = region_difference(
+                a_fit.to(self.device), b_fit.to(self.device), size, self.config.ssim_win_size
+            ).cpu()
         return _PairView(
             normed=(self.normalise(a), self.normalise(b)),
             sizes=(a_img.size, b_img.size),
             regions=tuple(rows * cols for rows, cols in grids),
             difference=diff,
         )
+
+    def own_stream(self) -> contextlib.AbstractContextManager:
+        """On CUDA, a stream of the tokenizer's own for its device work (SSIM): reading a result
+        back then waits for that work alone, not for a forward pass queued before it on the
+        model's stream, so the next batch is tokenised while the GPU computes the last (the
+        same kernels, the same values).  Elsewhere nothing."""
+        if self.device.type != "cuda":
+            return contextlib.nullcontext()
+        if self._stream is None:
+            self._stream = torch.cuda.Stream(self.device)
+        return torch.cuda.stream(self._stream)
 
     def _pair_tokens(self, view: _PairView, side: int, generator: torch.Generator) -> Tokens:
         # Regions without a counterpart get a random importance, as released.

@@ -117,12 +117,15 @@ def test_cuda_forward_uses_pinned_non_blocking_copies():
 
 def test_cuda_leaves_one_pass_in_flight_and_reads_the_same_scores():
     """On CUDA the scores of a pass are read after the next pass is queued (asynchronous copy
-    and an event): the same floats as reading every pass at once."""
+    and an event) and the tokenizer's SSIM runs on a stream of its own: the same floats as
+    reading every pass at once."""
     assert fgaesq_core.device.PASSES_IN_FLIGHT == {"cuda": 1}
     if not torch.cuda.is_available():
         pytest.skip("no CUDA device here")
     scorer = seeded_scorer(0, "tiny", device="cuda")
     assert scorer.passes_in_flight == 1
+    with scorer.tokenizer.own_stream():  # tokenising never queues behind the model's passes
+        assert torch.cuda.current_stream() != torch.cuda.default_stream()
     base = synthetic_image(3, (192, 128))
     bursts = [[base, base.rotate(2), base.rotate(-2)], [base.rotate(5)], [base, base.rotate(1)]]
     ahead = list(scorer.rank_many(iter(bursts), mode="pairwise", batch_size=5))
