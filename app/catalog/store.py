@@ -260,26 +260,20 @@ class Catalog:
     def known_hashes(self, content_hashes: Iterable[str]) -> set[str]:
         """Which of these content hashes the catalog holds: one query per 500, so a new
         folder needs no per-file look-up to rule out moved photos."""
-        wanted = sorted(set(content_hashes))
-        found: set[str] = set()
-        with self._read() as session:
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start : start + 500]
-                found.update(
-                    session.scalars(select(Photo.content_hash).where(Photo.content_hash.in_(chunk)))
-                )
-        return found
+        return self._held(Photo.content_hash, content_hashes)
 
     def known_sizes(self, sizes: Iterable[int]) -> set[int]:
         """Which of these file sizes some catalogued photo has: a file of any other size
         cannot be one that moved (its content hash covers its size), so it needs no hash
         before it is read."""
-        wanted = sorted(set(sizes))
-        found: set[int] = set()
+        return self._held(Photo.size, sizes)
+
+    def _held(self, column, values: Iterable) -> set:
+        """Which of ``values`` some photo has in ``column``, one query per ``_IN_CHUNK``."""
+        found: set = set()
         with self._read() as session:
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start : start + 500]
-                found.update(session.scalars(select(Photo.size).where(Photo.size.in_(chunk))))
+            for chunk in _chunks(sorted(set(values))):
+                found.update(session.scalars(select(column).where(column.in_(chunk))))
         return found
 
     def photos(self, root: str | PurePath, *, with_thumbnails: bool = False) -> list[PhotoRecord]:
