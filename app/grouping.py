@@ -141,15 +141,21 @@ def _ssim(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return ssim_map.reshape(len(x), -1).mean(axis=1, dtype=np.float32)
 
 
-def _gaussian_blur(images: np.ndarray) -> np.ndarray:
-    """(n, h, w) filtered by the separable SSIM window, valid positions only."""
+def _gaussian_window() -> np.ndarray:
     taps = np.arange(_SSIM_WINDOW, dtype=np.float32) - _SSIM_WINDOW // 2
     window = np.exp(-(taps**2) / np.float32(2 * 1.5**2))
-    window /= window.sum()
+    return window / window.sum()
+
+
+_WINDOW = _gaussian_window()  # the separable SSIM window, sigma 1.5
+
+
+def _gaussian_blur(images: np.ndarray) -> np.ndarray:
+    """(n, h, w) filtered by the separable SSIM window, valid positions only."""
     rows = images.shape[1] - _SSIM_WINDOW + 1
-    vertical = sum(w * images[:, k : k + rows, :] for k, w in enumerate(window))
+    vertical = sum(w * images[:, k : k + rows, :] for k, w in enumerate(_WINDOW))
     cols = images.shape[2] - _SSIM_WINDOW + 1
-    return sum(w * vertical[:, :, k : k + cols] for k, w in enumerate(window))
+    return sum(w * vertical[:, :, k : k + cols] for k, w in enumerate(_WINDOW))
 
 
 def _standardise(thumbs: np.ndarray) -> np.ndarray:
