@@ -420,6 +420,26 @@ class Catalog:
             )
             session.add(KindOverride(root=series.root, members=key, kind=kind, set_at=utc_now()))
 
+    def restore_series_kind(self, series_id: int, kind: str, source: str, reason: str) -> None:
+        """Put back a series' earlier kind as it was (undo): a kind the cull told goes back
+        to the cull, with its reason, and no longer holds across regroupings."""
+        if source == "user":
+            self.set_series_kind(series_id, kind)
+            return
+        with self._write() as session:
+            series = session.get(Series, series_id)
+            if series is None:
+                raise KeyError(f"no series with id {series_id} in {self.path}")
+            members = session.scalars(
+                select(SeriesMembership.photo_id).where(SeriesMembership.series_id == series_id)
+            ).all()
+            series.kind, series.kind_reason, series.kind_source = kind, reason, source
+            session.execute(
+                delete(KindOverride).where(
+                    KindOverride.root == series.root, KindOverride.members == _members_key(members)
+                )
+            )
+
     def grouping(self, root: str | PurePath) -> StoredGrouping:
         """The folder's current grouping (parameters, series ids, kinds, photo ids per series
         in order), without loading photos, scores or decisions; empty when never grouped."""
