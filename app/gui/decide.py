@@ -135,6 +135,15 @@ class DecisionKeys(QObject):
             return
         step = stack.command(index)
         photo_ids = list(getattr(step, "photo_ids", ()))  # decisions and series kinds
+        away = [pid for pid in photo_ids if controller.frame(pid) is None]
+        if away:  # moved aside: their decisions cannot be set as if they were still here
+            self.bus.message.emit(
+                f"Cannot {'undo' if undo else 'redo'} “{step.text()}”: "
+                f"{plural(len(away), 'photo')} of it "
+                f"{'is' if len(away) == 1 else 'are'} no longer in the folder (moved into the "
+                "rejects folder); File → Put moved rejects back brings them back first"
+            )
+            return
         (stack.undo if undo else stack.redo)()
         first = controller.frame(photo_ids[0]) if photo_ids else None
         if first is None:
