@@ -159,8 +159,13 @@ def test_a_photo_renamed_while_the_window_was_closed_keeps_its_marks(
     os.rename(suggested.path, dune)
     os.rename(sidecar_paths(suggested.path)[0], folder / "dune.xmp")
 
-    again = new_window(qtbot, gui_env, ask_before_xmp_write=False)
+    # the window shows what the catalog knows first (the old names, gone from disk), then
+    # the cull adopts the renamed files with their decisions
+    again = new_window(qtbot, gui_env, run_pipeline=False, ask_before_xmp_write=False)
     again.controller.open_folder(folder)
+    settle(qtbot, again)
+    assert again.controller.frame(rejected.photo_id).missing
+    again.controller.start_cull()
     settle(qtbot, again)
     frames = {Path(f.path).name: f for s in again.controller.series() for f in s.frames}
     assert "beach.jpg" in frames and "dune.jpg" in frames
@@ -183,6 +188,34 @@ def test_a_photo_renamed_while_the_window_was_closed_keeps_its_marks(
     assert old_sidecar.read_bytes() == old_bytes
     assert "missing" not in said.args[0]
     again.shutdown()
+
+
+def test_a_renamed_photo_is_not_missing_once_the_cull_adopts_it(qtbot, gui_env, folder):  # noqa: F811
+    first = new_window(qtbot, gui_env)
+    first.controller.open_folder(folder)
+    settle(qtbot, first)
+    renamed = first.controller.series()[1].frames[2]
+    first.shutdown()
+    os.rename(renamed.path, folder / "renamed.jpg")
+
+    win = new_window(qtbot, gui_env, run_pipeline=False, ask_before_xmp_write=False)
+    win.controller.open_folder(folder)
+    settle(qtbot, win)
+    assert win.controller.frame(renamed.photo_id).missing, "gone under its old name"
+    heard: list[str] = []
+    win.bus.message.connect(heard.append)
+    win.controller.start_cull()
+    settle(qtbot, win)
+    assert any(m.startswith("1 photo renamed on disk") and "→ renamed.jpg" in m for m in heard)
+    frame = win.controller.frame(renamed.photo_id)
+    assert Path(frame.path).name == "renamed.jpg"
+    assert not frame.missing and not win.controller.missing
+    assert "missing" not in win.summary.counts.text()
+    with qtbot.waitSignal(win.bus.message) as said:
+        press(qtbot, win, Qt.Key.Key_S, CTRL)
+    assert "missing" not in said.args[0]
+    assert read_marks(folder / "renamed.xmp").label == "Yellow", "written under its new name"
+    win.shutdown()
 
 
 # -- 15: what a write will change, shown before it changes it -------------------------------
