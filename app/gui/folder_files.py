@@ -232,7 +232,7 @@ class FolderFiles(QObject):
         for problem in moved.problems:
             self.bus.error.emit(problem.path, problem.error)
         self.bus.message.emit(f"Moved {moved_text(len(moved.photo_ids), moved.files)} to {target}")
-        self.controller.reload()
+        self.controller.reload_now()
         return moved
 
     @command("Put moved rejects back")
@@ -253,7 +253,7 @@ class FolderFiles(QObject):
         if back.problems:
             text += f"; {len(back.problems)} could not be put back (see Details…)"
         self.bus.message.emit(text)
-        controller.reload()
+        controller.reload_now()
         return back
 
     # -- the end ---------------------------------------------------------------------------
