@@ -26,7 +26,7 @@ from PySide6.QtWidgets import QMessageBox
 from app.catalog import Catalog, DecisionSource, Flag, MoveState
 from app.gui.commands import View
 from app.gui.views.write_review import WriteReviewDialog
-from app.sidecars import read_marks, sidecar_paths
+from app.sidecars import XmpMarks, read_marks, sidecar_paths
 
 pytestmark = pytest.mark.gui
 
@@ -99,6 +99,25 @@ def test_undo_after_moving_rejects_puts_them_back_as_one_step(qtbot, window, gui
     settle(qtbot, window)
     assert [os.path.exists(p) for p in paths] == [True, False, False, False]
     assert len(rejects_folder_files(window)) == 3
+
+
+def test_put_moved_rejects_back_from_the_menu_and_the_undo_stack_agree(qtbot, window, gui_env):  # noqa: F811
+    controller = window.controller
+    window.settings.set("auto_advance", False)
+    controller.set_view(View.LOUPE)
+    rejected = controller.current_frame()
+    press(qtbot, window, Qt.Key.Key_X)
+    assert controller.files.move_rejects(confirm=False) == 1
+    window.commands.run("undo_move")  # the menu puts the newest batch back
+    assert os.path.exists(rejected.path)
+    assert window.status.currentMessage() == "Put back 1 photo (1 file)"
+    press(qtbot, window, Qt.Key.Key_Z, CTRL)  # the move on the stack: nothing left to do
+    assert "are back already" in window.status.currentMessage()
+    assert os.path.exists(rejected.path) and rejects_folder_files(window) == []
+    press(qtbot, window, Qt.Key.Key_Z, CTRL)
+    written(window)
+    assert "Undid “Reject”" in window.status.currentMessage()
+    assert not stored(gui_env, [rejected.photo_id])[rejected.photo_id].is_user
 
 
 def test_undo_says_what_it_cannot_undo_while_photos_are_moved_away(qtbot, window, gui_env):  # noqa: F811
@@ -257,6 +276,10 @@ def test_the_window_shows_which_marks_a_write_changes_before_it_writes(qtbot, wi
         review_dialog(window).write_button.click()
     assert len(sidecars_on_disk(root)) == 12
     assert read_marks(sidecar_paths(best.path)[0]).rating == -1
+    on_disk = [read_marks(p) for p in sidecars_on_disk(root)]  # the counts shown, checked
+    assert sum(m == XmpMarks(label="Yellow") for m in on_disk) == 9
+    assert sum(m == XmpMarks(rating=3, label="Green") for m in on_disk) == 2
+    assert sum(m.rating == -1 for m in on_disk) == 1
     assert said.args[0].startswith(
         "Wrote 12 XMP sidecars of 12 photos: 1 with your decisions, 11 with the model's"
     )

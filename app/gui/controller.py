@@ -191,6 +191,15 @@ class CullController(QObject):
         if self.library is not None:
             self.loader.load(self.library)
 
+    def reload_now(self) -> None:
+        """Re-read the folder's series in the GUI thread: after files moved in it (a move of
+        rejects, or putting them back), so the next key already sees them where they are."""
+        if self.library is None:
+            return
+        self.loader.invalidate()  # a read under way predates the move
+        series = self.library.load()
+        self._show_loaded(series, ShootCounts.of(series))
+
     def _show_loaded(self, series: list[SeriesItem], counts: ShootCounts) -> None:
         """Show freshly read series, keeping the current series and frame."""
         self._counts = counts
