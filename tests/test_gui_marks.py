@@ -72,6 +72,7 @@ def test_undo_after_moving_rejects_puts_them_back_as_one_step(qtbot, window, gui
     assert [os.path.exists(p) for p in paths] == [True, False, False, False]
     assert controller.series_item(first.series_id).frame_count == 1
 
+    assert window.commands.action("undo").text() == "Undo “Move 3 rejected photos”"
     # Ctrl+Z: the move is the step undone, through the command line's undo of that batch;
     # the window shows the photos back at once
     press(qtbot, window, Qt.Key.Key_Z, CTRL)
