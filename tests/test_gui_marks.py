@@ -308,6 +308,35 @@ def test_the_window_shows_which_marks_a_write_changes_before_it_writes(qtbot, wi
     assert read_marks(sidecar_paths(second_best.path)[0]).rating == 4
 
 
+def test_the_review_names_marks_other_applications_wrote_and_unreadable_sidecars(qtbot, window):  # noqa: F811
+    controller = window.controller
+    window.settings.set("auto_advance", False)
+    window.settings.set("ask_before_xmp_write", False)
+    controller.files.write_sidecars(quiet=True)
+    series = controller.series()[0]
+    elsewhere, broken = (
+        sidecar_paths(series.frames[1].path)[0],
+        sidecar_paths(series.frames[2].path)[0],
+    )
+    elsewhere.write_text(elsewhere.read_text().replace('xmp:Label="Yellow"', 'xmp:Rating="5"'))
+    broken.write_bytes(broken.read_bytes()[:40])  # cut short: a person may have marked it
+    window.settings.set("ask_before_xmp_write", True)
+    controller.set_view(View.LOUPE)
+    controller.select_frame(series.frames[3].photo_id)
+    press(qtbot, window, Qt.Key.Key_X)
+    press(qtbot, window, Qt.Key.Key_S, CTRL)
+    dialog = review_dialog(window)
+    assert dialog.photos.topLevelItemCount() == 1
+    assert dialog.photos.topLevelItem(0).text(0) == Path(series.frames[3].path).name
+    notes = dialog.notes.text()
+    assert "1 photo keeps the marks another application wrote" in notes
+    assert f"1 sidecar cannot be read and is left as it is: {broken.name}" in notes
+    dialog.write_button.click()
+    assert read_marks(elsewhere).rating == 5
+    assert len(broken.read_bytes()) == 40
+    assert read_marks(sidecar_paths(series.frames[3].path)[0]).rating == -1
+
+
 # -- 16: counts that add up ----------------------------------------------------------------
 
 

@@ -132,7 +132,10 @@ class FolderFiles(QObject):
         if not plan.changes:
             text = "The XMP sidecars already say what the catalog says"
             if plan.kept:
-                text += f"; {plural(len(plan.kept), 'photo')} keep marks another application wrote"
+                verb = "keeps" if len(plan.kept) == 1 else "keep"
+                text += (
+                    f"; {plural(len(plan.kept), 'photo')} {verb} marks another application wrote"
+                )
             self.bus.message.emit(text)
             return
         if not self.settings.ask_before_xmp_write.value:

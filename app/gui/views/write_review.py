@@ -53,14 +53,25 @@ class WriteReviewDialog(QDialog):
         self.counts = QLabel("\n".join(f"• {line}" for line in plan.group_lines()), self)
         self.counts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.counts)
+        notes = []
         if plan.kept:
-            kept = QLabel(
-                f"{plural(len(plan.kept), 'photo')} keep the marks another application wrote "
-                "in their sidecars (they count as your decisions).",
-                self,
+            notes.append(
+                f"{plural(len(plan.kept), 'photo')} "
+                f"{'keeps' if len(plan.kept) == 1 else 'keep'} the marks another application "
+                "wrote in its sidecar (they count as your decisions)."
             )
-            kept.setWordWrap(True)
-            layout.addWidget(kept)
+        if plan.unreadable:
+            notes.append(
+                f"{plural(len(plan.unreadable), 'sidecar')} cannot be read and "
+                f"{'is' if len(plan.unreadable) == 1 else 'are'} left as "
+                f"{'it is' if len(plan.unreadable) == 1 else 'they are'}: "
+                + ", ".join(plan.unreadable[:5])
+                + (" …" if len(plan.unreadable) > 5 else "")
+            )
+        if notes:
+            self.notes = QLabel("\n".join(notes), self)
+            self.notes.setWordWrap(True)
+            layout.addWidget(self.notes)
 
         self.photos = QTreeWidget(self)
         self.photos.setRootIsDecorated(False)
