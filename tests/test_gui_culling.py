@@ -136,6 +136,7 @@ def test_counts_filters_and_badges_keep_your_decisions_apart_from_suggestions(qt
 
 def test_export_choice_writes_your_decisions_only(qtbot, window):  # noqa: F811
     controller = window.controller
+    window.settings.set("ask_before_xmp_write", False)
     window.settings.set("auto_advance", False)
     controller.set_view(View.LOUPE)
     other_series = controller.series()[1]
@@ -147,7 +148,7 @@ def test_export_choice_writes_your_decisions_only(qtbot, window):  # noqa: F811
     assert read_marks(sidecar_paths(rejected.path)[0]).rating == -1
     suggested_best = sidecar_paths(other_series.frames[0].path)[0]
     assert not suggested_best.exists(), "the model's pick is not exported as a decision"
-    assert "1 photo with your decisions, 0 photos with the model's suggestions" in said.args[0]
+    assert "of 1 photo: 1 with your decisions, 0 with the model's suggestions" in said.args[0]
     with qtbot.waitSignal(controller.bus.message) as said:
         press(qtbot, window, Qt.Key.Key_S, CTRL)
     assert read_marks(suggested_best).rating == 3, "with the preference, suggestions go too"

@@ -370,7 +370,7 @@ def test_the_photographer_sets_a_series_kind_and_a_bracket_is_kept_whole(
     press(qtbot, window, Qt.Key.Key_Z, CTRL)
     assert series.kind == "burst"
     assert "Undid “Series kind: bracket”" in window.status.currentMessage()
-    assert stored_kind(gui_env, window) == ("burst", "user")
+    assert stored_kind(gui_env, window) == ("burst", "auto"), "the cull's kind again"
     assert auto_flags(gui_env, frames)[0] is Flag.PICK
 
     # the menu names every kind; Shift+K steps back

@@ -404,6 +404,12 @@ class Catalog:
 
     def set_series_kind(self, series_id: int, kind: str) -> None:
         """The photographer's kind for a series; kept for this set of photos across regroupings."""
+        self.restore_series_kind(series_id, kind, "user", "set by you")
+
+    def restore_series_kind(self, series_id: int, kind: str, source: str, reason: str) -> None:
+        """A series' kind with who set it and why.  The photographer's (``user``) holds for
+        this set of photos across regroupings; a kind the cull told (``auto``, put back by
+        undo) goes back to the cull, with its reason, and no longer holds."""
         with self._write() as session:
             series = session.get(Series, series_id)
             if series is None:
@@ -412,13 +418,16 @@ class Catalog:
                 select(SeriesMembership.photo_id).where(SeriesMembership.series_id == series_id)
             ).all()
             key = _members_key(members)
-            series.kind, series.kind_reason, series.kind_source = kind, "set by you", "user"
+            series.kind, series.kind_reason, series.kind_source = kind, reason, source
             session.execute(
                 delete(KindOverride).where(
                     KindOverride.root == series.root, KindOverride.members == key
                 )
             )
-            session.add(KindOverride(root=series.root, members=key, kind=kind, set_at=utc_now()))
+            if source == "user":
+                session.add(
+                    KindOverride(root=series.root, members=key, kind=kind, set_at=utc_now())
+                )
 
     def grouping(self, root: str | PurePath) -> StoredGrouping:
         """The folder's current grouping (parameters, series ids, kinds, photo ids per series

@@ -34,6 +34,7 @@ from app.gui.library import DetailsLoader, FolderLibrary, SeriesLoader
 from app.gui.models import FrameFilterProxy, FrameStripModel, SeriesFilterProxy, SeriesListModel
 from app.gui.ranking import RankingNotice
 from app.gui.settings import OptionSetting, Settings
+from app.gui.sidecar_plan import SidecarPlan
 from app.gui.thumbnails import ThumbnailManager
 from app.gui.worker import CullJob
 from app.options import CullOptions
@@ -46,10 +47,16 @@ IMAGE_VIEWS = (View.LOUPE, View.COMPARE)
 
 #: asks the photographer a yes/no question: (title, text) -> yes
 Confirm = Callable[[str, str], bool]
+#: shows which marks a sidecar write changes, and writes when the photographer says so
+ReviewWrite = Callable[[SidecarPlan, Callable[[], object]], None]
 
 
 def _refuse(_title: str, _text: str) -> bool:
     return False
+
+
+def _write_at_once(_plan: SidecarPlan, write: Callable[[], object]) -> None:
+    write()
 
 
 class CullController(QObject):
@@ -72,6 +79,8 @@ class CullController(QObject):
         self.commands = CommandRegistry(self)
         #: asks before files move or download; the window puts up a dialog, headless refuses
         self.confirm: Confirm = _refuse
+        #: before a sidecar write changes marks; the window shows them, headless writes
+        self.review_write: ReviewWrite = _write_at_once
         self.catalog: Catalog | None = None
         self.library: FolderLibrary | None = None
         self.job: CullJob | None = None
@@ -181,6 +190,15 @@ class CullController(QObject):
         """Re-read the folder's series from the catalog in the background."""
         if self.library is not None:
             self.loader.load(self.library)
+
+    def reload_now(self) -> None:
+        """Re-read the folder's series in the GUI thread: after files moved in it (a move of
+        rejects, or putting them back), so the next key already sees them where they are."""
+        if self.library is None:
+            return
+        self.loader.invalidate()  # a read under way predates the move
+        series = self.library.load()
+        self._show_loaded(series, ShootCounts.of(series))
 
     def _show_loaded(self, series: list[SeriesItem], counts: ShootCounts) -> None:
         """Show freshly read series, keeping the current series and frame."""

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+import shiboken6
+from PySide6.QtCore import QObject, Slot
 
 from app.catalog import Flag
 from app.gui import decisions
@@ -36,6 +37,9 @@ class DecisionKeys(QObject):
         self.undo_stack.canRedoChanged.connect(commands.get("redo").set_available)
         commands.set_available("undo", False)
         commands.set_available("redo", False)
+        # the Edit menu names the step Ctrl+Z undoes ("Undo “Move 3 rejected photos”")
+        self.undo_stack.undoTextChanged.connect(self._name_undo)
+        self.undo_stack.redoTextChanged.connect(self._name_redo)
         self.settings.auto_advance.changed.connect(commands.get("toggle_auto_advance").set_checked)
         commands.set_checked("toggle_auto_advance", self.settings.auto_advance.value)
         self.bus.folder_opened.connect(lambda _root: self.undo_stack.clear())
@@ -106,6 +110,19 @@ class DecisionKeys(QObject):
         if advance and self.settings.auto_advance.value:
             self.controller.advance(1)
 
+    @Slot(str)
+    def _name_undo(self, text: str) -> None:
+        self._name_step("undo", text)
+
+    @Slot(str)
+    def _name_redo(self, text: str) -> None:
+        self._name_step("redo", text)
+
+    def _name_step(self, name: str, text: str) -> None:
+        action = self.controller.commands.action(name)
+        if shiboken6.isValid(action):  # the stack is emptied when the window goes
+            action.setText(f"{name.title()} “{text}”" if text else name.title())
+
     def _push(self, changes: list[tuple[int, dict]], text: str) -> None:
         controller = self.controller
         shown = {pid: controller.frame(pid).decision for pid, _marks in changes}
@@ -119,11 +136,11 @@ class DecisionKeys(QObject):
         """Every decision made is in the catalog before it closes."""
         self.writer.wait()
 
-    @command("Undo", keys=("Ctrl+Z",))
+    @command("Undo", keys=("Ctrl+Z",), tip="Undo")
     def undo(self) -> None:
         self._step_history(undo=True)
 
-    @command("Redo", keys=("Ctrl+Shift+Z", "Ctrl+Y"))
+    @command("Redo", keys=("Ctrl+Shift+Z", "Ctrl+Y"), tip="Redo")
     def redo(self) -> None:
         self._step_history(undo=False)
 
@@ -135,6 +152,15 @@ class DecisionKeys(QObject):
             return
         step = stack.command(index)
         photo_ids = list(getattr(step, "photo_ids", ()))  # decisions and series kinds
+        away = [pid for pid in photo_ids if controller.frame(pid) is None]
+        if away:  # moved aside: their decisions cannot be set as if they were still here
+            self.bus.message.emit(
+                f"Cannot {'undo' if undo else 'redo'} “{step.text()}”: "
+                f"{plural(len(away), 'photo')} of it "
+                f"{'is' if len(away) == 1 else 'are'} no longer in the folder (moved into the "
+                "rejects folder); File → Put moved rejects back brings them back first"
+            )
+            return
         (stack.undo if undo else stack.redo)()
         first = controller.frame(photo_ids[0]) if photo_ids else None
         if first is None:

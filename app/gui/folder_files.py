@@ -16,6 +16,8 @@ from PySide6.QtCore import QObject
 from app.gui import fileops
 from app.gui.commands import command
 from app.gui.items import plural
+from app.gui.move_step import MoveRejectsCommand, moved_text
+from app.gui.sidecar_plan import SidecarPlan, plan_sidecars
 from app.gui.watcher import MissingFiles
 from app.options import XmpScheme
 
@@ -32,7 +34,7 @@ class FolderFiles(QObject):
         self.unwritten: set[int] = set()  # decided here since their sidecars were written
         self.watcher = MissingFiles(self)
         self.watcher.changed.connect(self._on_missing)
-        self._watched: set[int] = set()
+        self._watched: dict[int, str] = {}  # photo: the path watched
         controller.commands.register(self)
         self.bus.folder_opened.connect(self._on_folder)
         self.bus.series_reloaded.connect(self._watch)
@@ -40,15 +42,28 @@ class FolderFiles(QObject):
 
     def _on_folder(self, _root: str) -> None:
         self.unwritten = set()
-        self._watched = set()
+        self._watched = {}
         self.watcher.clear()
 
     def _watch(self) -> None:
-        """Watch the folders of the photos shown (checked once as they first appear)."""
-        ids = set(self.controller.photo_ids())
-        if ids != self._watched:
-            self._watched = ids
-            self.watcher.watch(f for s in self.controller.series() for f in s.frames)
+        """Watch the folders of the photos shown (checked once as they first appear, and
+        again under a new name: the cull adopts a renamed photo with its decisions)."""
+        frames = [f for s in self.controller.series() for f in s.frames]
+        paths = {f.photo_id: f.path for f in frames}
+        if paths == self._watched:
+            return
+        renamed = [
+            f"{Path(self._watched[pid]).name} → {Path(path).name}"
+            for pid, path in paths.items()
+            if self._watched.get(pid, path) != path
+        ]
+        self._watched = paths
+        self.watcher.watch(frames)
+        if renamed:
+            self.bus.message.emit(
+                f"{plural(len(renamed), 'photo')} renamed on disk, decisions and sidecars "
+                f"kept: {', '.join(renamed[:3])}" + (" …" if len(renamed) > 3 else "")
+            )
 
     def _on_missing(self, changed: dict[int, bool]) -> None:
         """Photos deleted or moved on disk (or back again): mark them, say so."""
@@ -74,23 +89,59 @@ class FolderFiles(QObject):
         catalog, root = controller.catalog, controller.library.root
         scheme, style = self.settings.xmp_scheme.value, self.settings.sidecar_style.value
 
-        def write() -> tuple[int, list]:
+        def write() -> fileops.Written:
             return fileops.write_sidecars(catalog, root, scheme, style, [photo_id])
 
-        def written(result: tuple[int, list]) -> None:
+        def written(result: fileops.Written) -> None:
             self.unwritten.discard(photo_id)
-            for problem in result[1]:
+            for problem in result.problems:
                 self.bus.error.emit(problem.path, problem.error)
 
         controller.decisions.writer.submit(write, written)
 
     @command("Write XMP sidecars", keys=("Ctrl+S",), tip="Write XMP")
     def write_xmp(self) -> None:
-        self.write_sidecars()
+        self.review_and_write()
 
     @command("Write XMP sidecars with your decisions only", keys=("Ctrl+Alt+S",))
     def write_xmp_decisions(self) -> None:
-        self.write_sidecars(scheme=XmpScheme.DECISIONS)
+        self.review_and_write(scheme=XmpScheme.DECISIONS)
+
+    def plan(
+        self, photo_ids: list[int] | None = None, scheme: XmpScheme | None = None
+    ) -> SidecarPlan:
+        """Which marks writing the sidecars of ``photo_ids`` (default: every photo shown)
+        would change now; photos missing on disk are left out, as the write leaves them."""
+        controller = self.controller
+        if controller.library is None or controller.catalog is None:
+            return SidecarPlan()
+        controller.decisions.writer.wait()  # every decision made is in the plan
+        wanted = controller.photo_ids() if photo_ids is None else list(photo_ids)
+        return plan_sidecars(
+            controller.catalog,
+            controller.library.root,
+            scheme or self.settings.xmp_scheme.value,
+            self.settings.sidecar_style.value,
+            [pid for pid in wanted if pid not in controller.missing],
+        )
+
+    def review_and_write(self, scheme: XmpScheme | None = None) -> None:
+        """Show which marks the write changes (unless the photographer said not to ask),
+        then write."""
+        plan = self.plan(scheme=scheme)
+        if not plan.changes:
+            text = "The XMP sidecars already say what the catalog says"
+            if plan.kept:
+                verb = "keeps" if len(plan.kept) == 1 else "keep"
+                text += (
+                    f"; {plural(len(plan.kept), 'photo')} {verb} marks another application wrote"
+                )
+            self.bus.message.emit(text)
+            return
+        if not self.settings.ask_before_xmp_write.value:
+            self.write_sidecars(scheme=scheme)
+            return
+        self.controller.review_write(plan, lambda: self.write_sidecars(scheme=scheme))
 
     def write_sidecars(
         self,
@@ -111,33 +162,28 @@ class FolderFiles(QObject):
         scheme = scheme or self.settings.xmp_scheme.value
         wanted = controller.photo_ids() if photo_ids is None else list(photo_ids)
         present = [pid for pid in wanted if pid not in controller.missing]
-        written, problems = fileops.write_sidecars(
+        written = fileops.write_sidecars(
             controller.catalog,
             controller.library.root,
             scheme,
             self.settings.sidecar_style.value,
             present,
         )
-        for problem in problems:
+        for problem in written.problems:
             self.bus.error.emit(problem.path, problem.error)
         self.unwritten.difference_update(present)
         if not quiet:
-            frames = [controller.frame(pid) for pid in present]
-            frames = [f for f in frames if f is not None]
-            yours = sum(f.decided for f in frames)
-            suggested = 0
-            if scheme is not XmpScheme.DECISIONS:  # the model's marks go to burst frames
-                bursts = {s.series_id for s in controller.series() if s.frame_count > 1}
-                suggested = sum(not f.decided and f.series_id in bursts for f in frames)
-            skipped = len(wanted) - len(present)
+            photos = len(written.yours) + len(written.suggested)
             text = (
-                f"Wrote {plural(written, 'XMP sidecar')}: {plural(yours, 'photo')} with your "
-                f"decisions, {plural(suggested, 'photo')} with the model's suggestions"
+                f"Wrote {plural(written.files, 'XMP sidecar')} of {plural(photos, 'photo')}: "
+                f"{len(written.yours)} with your decisions, {len(written.suggested)} with the "
+                "model's suggestions"
             )
+            skipped = len(wanted) - len(present)
             if skipped:
                 text += f"; {skipped} missing on disk left out"
             self.bus.message.emit(text)
-        return written
+        return written.files
 
     def rejects_folder(self) -> str:
         library = self.controller.library
@@ -149,7 +195,8 @@ class FolderFiles(QObject):
         self.move_rejects()
 
     def move_rejects(self, target: str | None = None, confirm: bool = True) -> int:
-        """Move rejected photos (all their files) into the rejects folder, journaled."""
+        """Move rejected photos (all their files) into the rejects folder, journaled: one
+        step of the undo stack."""
         controller = self.controller
         if controller.library is None or controller.catalog is None:
             return 0
@@ -159,37 +206,67 @@ class FolderFiles(QObject):
         if not rejects.photos:
             self.bus.message.emit("No rejected photos to move")
             return 0
-        photos, files = plural(len(rejects.photos), "rejected photo"), plural(rejects.files, "file")
         if confirm and not controller.confirm(
             "Move rejects",
-            f"Move {photos} ({files}) into\n{target}?\nPut moved rejects back undoes it.",
+            f"Move {moved_text(len(rejects.photos), rejects.files)} into\n{target}?\n"
+            "Undo (Ctrl+Z) or File → Put moved rejects back puts them back.",
         ):
             return 0
-        moved, problems = fileops.move_rejects(controller.catalog, rejects, target)
-        for problem in problems:
+        moved = self._move(rejects, target)
+        if moved.photo_ids:
+            controller.decisions.undo_stack.push(MoveRejectsCommand(self, moved))
+        return len(moved.photo_ids)
+
+    def move_again(self, before: fileops.Moved) -> fileops.Moved | None:
+        """Redo of a move: the same photos, those still rejected, into the same folder."""
+        controller = self.controller
+        if controller.library is None or controller.catalog is None:
+            return None
+        controller.decisions.writer.wait()
+        rejects = fileops.rejects_to_move(controller.catalog, controller.library.root)
+        rejects.photos = [p for p in rejects.photos if p.id in set(before.photo_ids)]
+        if not rejects.photos:
+            self.bus.message.emit("None of those photos is rejected any more: nothing moved")
+            return None
+        return self._move(rejects, before.target)
+
+    def _move(self, rejects: fileops.RejectsToMove, target: str) -> fileops.Moved:
+        moved = fileops.move_rejects(self.controller.catalog, rejects, target)
+        for problem in moved.problems:
             self.bus.error.emit(problem.path, problem.error)
-        self.bus.message.emit(f"Moved {plural(moved, 'rejected photo')} to {target}")
-        controller.reload()
+        self.bus.message.emit(f"Moved {moved_text(len(moved.photo_ids), moved.files)} to {target}")
+        self.controller.reload_now()
         return moved
 
     @command("Put moved rejects back")
     def undo_move(self) -> None:
+        """The newest move into the rejects folder, whoever made it (this window, an
+        earlier session, the command line)."""
+        if self.controller.catalog is not None:
+            self.put_back(self.rejects_folder())
+
+    def put_back(self, target: str, batch: str | None = None) -> fileops.PutBack:
+        """Put a batch moved into ``target`` back (the same code as ``fgaesq-cull --undo``)."""
         controller = self.controller
-        if controller.catalog is None:
-            return
         controller.decisions.writer.wait()
-        restored, problems = fileops.undo_move(controller.catalog, self.rejects_folder())
-        for problem in problems:
+        back = fileops.undo_move(controller.catalog, target, batch)
+        for problem in back.problems:
             self.bus.error.emit(problem.path, problem.error)
-        self.bus.message.emit(f"Put back {plural(restored, 'file')}")
-        controller.reload()
+        text = f"Put back {plural(len(back.photo_ids), 'photo')} ({plural(back.files, 'file')})"
+        if back.problems:
+            text += f"; {len(back.problems)} could not be put back (see Details…)"
+        self.bus.message.emit(text)
+        controller.reload_now()
+        return back
 
     # -- the end ---------------------------------------------------------------------------
 
-    def unwritten_count(self) -> int:
-        """Photos decided here whose sidecars do not say so yet (none when XMP is written
-        on every decision)."""
-        return len(self.unwritten - self.controller.missing)
+    def unwritten_plan(self) -> SidecarPlan:
+        """What the sidecars of the photos changed in this session lack (nothing when XMP
+        is written on every decision): counted from the sidecars, not from key presses."""
+        if not self.unwritten:
+            return SidecarPlan()
+        return self.plan(list(self.unwritten))
 
     def busy(self) -> bool:
         return self.watcher.busy()

@@ -11,6 +11,7 @@ touched).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,23 +51,41 @@ def as_result(series: SeriesItem, kind: str) -> SeriesResult | None:
 
 
 def write_kind(
-    catalog: Catalog, series: SeriesResult | None, series_id: int, kind: str, scheme: XmpScheme
+    catalog: Catalog,
+    series: SeriesResult | None,
+    series_id: int,
+    kind: SeriesKind,
+    scheme: XmpScheme,
 ) -> None:
     """Record the kind, then give the series the automatic marks its kind calls for."""
-    catalog.set_series_kind(series_id, kind)
+    catalog.restore_series_kind(series_id, kind.kind, kind.source, kind.reason)
     if series is not None:
         apply_automatic_decisions(catalog, [series], scheme)
 
 
+@dataclass(frozen=True)
+class SeriesKind:
+    """A series' kind with who set it and why (what undo puts back)."""
+
+    kind: str
+    source: str = "user"
+    reason: str = SET_BY_YOU
+
+    @classmethod
+    def of(cls, series: SeriesItem) -> SeriesKind:
+        return cls(series.kind, series.kind_source, series.kind_reason)
+
+
 class KindCommand(QUndoCommand):
-    """One change of a series' kind; undo sets the earlier kind again."""
+    """One change of a series' kind; undo puts the earlier kind back as it was: one the
+    cull told is the cull's again, with its reason."""
 
     def __init__(self, kinds: SeriesKinds, series: SeriesItem, kind: str) -> None:
         super().__init__(f"Series kind: {kind_words(kind)}")
         self._kinds = kinds
         self.series_id = series.series_id
         self.photo_ids = [f.photo_id for f in series.frames]
-        self._before, self._after = series.kind, kind
+        self._before, self._after = SeriesKind.of(series), SeriesKind(kind)
 
     def redo(self) -> None:
         self._kinds.apply(self.series_id, self._after)
@@ -129,13 +148,14 @@ class SeriesKinds(QObject):
             return None
         return series
 
-    def apply(self, series_id: int, kind: str) -> None:
+    def apply(self, series_id: int, chosen: SeriesKind) -> None:
         """Show the kind at once and write it (with the automatic marks it calls for)."""
         controller = self.controller
         series = controller.series_item(series_id)
         if series is None or controller.library is None:
             return
-        controller.show_series_kind(series_id, kind, "user", SET_BY_YOU)
+        kind = chosen.kind
+        controller.show_series_kind(series_id, kind, chosen.source, chosen.reason)
         controller.loader.invalidate()  # a catalog read under way predates it
         result = as_result(series, kind)
         scheme = XmpScheme(controller.settings.xmp_scheme.value)
@@ -143,11 +163,11 @@ class SeriesKinds(QObject):
         ids = [f.photo_id for f in series.frames]
 
         def work() -> dict[int, DecisionState]:
-            write_kind(catalog, result, series_id, kind, scheme)
+            write_kind(catalog, result, series_id, chosen, scheme)
             return catalog.decisions(ids)
 
         def written(states: dict[int, DecisionState]) -> None:
-            controller.show_series_kind(series_id, kind, "user", SET_BY_YOU)
+            controller.show_series_kind(series_id, kind, chosen.source, chosen.reason)
             for photo_id, state in states.items():
                 controller.show_decision(photo_id, state)
 
@@ -159,7 +179,8 @@ class SeriesKinds(QObject):
             if series.keeps_every_frame
             else "the model picks its best frame"
         )
-        self.bus.message.emit(f"{where} is a {kind_words(kind)} now (set by you): {what}")
+        who = "set by you" if chosen.source == "user" else "as the cull told it"
+        self.bus.message.emit(f"{where} is a {kind_words(kind)} now ({who}): {what}")
         self._show_checked()
 
     def _show_checked(self) -> None:

@@ -7,6 +7,7 @@ menus and the toolbar, and hosts the dialogs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -27,6 +28,7 @@ from app.gui.controller import CullController
 from app.gui.filters import FRAME_CRITERIA
 from app.gui.items import plural
 from app.gui.settings import Settings, cache_dir
+from app.gui.sidecar_plan import SidecarPlan
 from app.gui.thumbnails import Decoder, ThumbnailManager
 from app.gui.views.details import DetailsPanel
 from app.gui.views.face_strip import FaceStripView
@@ -35,6 +37,7 @@ from app.gui.views.messages import MessageBar
 from app.gui.views.stack import ViewStack
 from app.gui.views.status import ShootSummary, StatusBar
 from app.gui.views.strip import StripView
+from app.gui.views.write_review import WriteReviewDialog
 
 #: what each menu lists, by command name (None: a separator).  No menu's mnemonic is
 #: P, X, U or S: Alt with those letters switches frame filters.
@@ -136,6 +139,20 @@ TOOLBAR = (
 )
 
 
+def unwritten_text(plan: SidecarPlan) -> str:
+    """``3 photos you decided on and 9 with the model's suggestions changed in this session
+    are not in XMP sidecars yet``: counted from the sidecars themselves."""
+    parts = []
+    if plan.yours():
+        parts.append(f"{plural(plan.yours(), 'photo')} you decided on")
+    if plan.suggested():
+        parts.append(f"{plural(plan.suggested(), 'photo')} with the model's suggestions")
+    many = len(plan.photo_ids()) > 1
+    return (
+        f"{' and '.join(parts)} in this session {'are' if many else 'is'} not in XMP sidecars yet"
+    )
+
+
 class MainWindow(QMainWindow):
     """The series grid, loupe or compare over the frame strip, the details on the right."""
 
@@ -156,6 +173,7 @@ class MainWindow(QMainWindow):
             self.settings, thumbnails, catalog_path, run_pipeline, parent=self
         )
         self.controller.confirm = self._confirm
+        self.controller.review_write = self._review_write
         self.bus = self.controller.bus
         self.commands = self.controller.commands
         self.commands.register(self)
@@ -259,6 +277,11 @@ class MainWindow(QMainWindow):
     def _confirm(self, title: str, text: str) -> bool:
         return QMessageBox.question(self, title, text) == QMessageBox.StandardButton.Yes
 
+    def _review_write(self, plan: SidecarPlan, write: Callable[[], object]) -> None:
+        """Which marks a sidecar write changes; it writes when the photographer says so."""
+        self.review = WriteReviewDialog(plan, write, self.settings.ask_before_xmp_write, self)
+        self.review.open()
+
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
         recent = self.settings.recent_folders.value
@@ -294,18 +317,17 @@ class MainWindow(QMainWindow):
         files = self.controller.files
         if self.controller.catalog is not None:
             self.controller.decisions.writer.wait()  # decisions still on their way count
-        unwritten = files.unwritten_count()
-        if not unwritten or self.settings.xmp_on_decision.value or self.controller.catalog is None:
+        if self.settings.xmp_on_decision.value or self.controller.catalog is None:
+            return True
+        plan = files.unwritten_plan()
+        if not plan.changes:
             return True
         buttons = QMessageBox.StandardButton
         answer = QMessageBox.question(
             self,
             "Decisions not in XMP sidecars",
-            f"{plural(unwritten, 'photo')} you decided on in this session "
-            f"{'is' if unwritten == 1 else 'are'} not in XMP sidecars yet, so Lightroom, "
-            "darktable, Capture One and digiKam do not see "
-            f"{'it' if unwritten == 1 else 'them'}.  The catalog has every decision.\n\n"
-            "Write the sidecars now?",
+            f"{unwritten_text(plan)}, so Lightroom, darktable, Capture One and digiKam do not "
+            "see them.  The catalog has every decision.\n\nWrite the sidecars now?",
             buttons.Save | buttons.Discard | buttons.Cancel,
             buttons.Save,
         )

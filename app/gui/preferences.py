@@ -31,6 +31,7 @@ ROWS = (
     "sidecar_style",
     "xmp_scheme",
     "xmp_on_decision",
+    "ask_before_xmp_write",
     "auto_advance",
     "accept_rejects_others",
     "rejects_folder",

@@ -173,6 +173,9 @@ class Settings(QObject):
         self.xmp_on_decision = BoolSetting(
             "xmp_on_decision", False, "Write XMP sidecars on every decision"
         )
+        self.ask_before_xmp_write = BoolSetting(
+            "ask_before_xmp_write", True, "Show which marks a write of XMP sidecars changes first"
+        )
         self.auto_advance = BoolSetting("auto_advance", True, "Advance after a decision")
         self.accept_rejects_others = BoolSetting(
             "accept_rejects_others", True, "Accepting the model's pick rejects the other frames"

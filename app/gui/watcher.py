@@ -50,9 +50,10 @@ class MissingFiles(QObject):
 
     def watch(self, frames: Iterable[FrameItem]) -> None:
         """Watch these frames' files (replacing what was watched); the ones not watched
-        before are checked at once (they may be gone since the catalog saw them)."""
+        before, or watched under another name (a photo renamed and adopted by the cull),
+        are checked at once (they may be gone since the catalog saw them)."""
         paths = {f.photo_id: f.path for f in frames}
-        new = {pid: path for pid, path in paths.items() if pid not in self._paths}
+        new = {pid: path for pid, path in paths.items() if self._paths.get(pid) != path}
         self._paths = paths
         self._missing = {pid: self._missing.get(pid, False) for pid in paths}
         folders = {os.path.dirname(p) for p in paths.values()}

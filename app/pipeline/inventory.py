@@ -31,6 +31,7 @@ from app.photos.tasks import (
 from app.pipeline.context import CatalogBatch, RunContext
 from app.pipeline.results import Stage
 from app.series_kinds import FOCUS_GRID, KindEvidence
+from app.sidecars.renames import follow_rename
 
 
 @dataclass
@@ -122,11 +123,13 @@ class Inventory:
 
     def _adopt_moved(self, file: PhotoFile, record: PhotoRecord, digest: str) -> PhotoState:
         root = self.run.root
+        companions = [relative_to_root(c, root) for c in file.companions]
         self.catalog.move_photo(
             record.id,
             file.rel,
             new_root=root,
-            companions=[relative_to_root(c, root) for c in file.companions],
+            companions=companions,
+            sidecars=follow_rename(self.catalog, record, root, [file.rel, *companions]),
         )
         names = PhotoInfo.__dataclass_fields__
         info = PhotoInfo(
