@@ -38,6 +38,7 @@ from .models import (
     Series,
     SeriesMembership,
     Sidecar,
+    SidecarIntent,
     utc_now,
 )
 from .paths import default_catalog_path, normalize_relpath, normalize_root
@@ -679,8 +680,15 @@ class Catalog:
                     found.setdefault(row.photo_id, {})[row.relpath] = convert.sidecar_record(row)
         return found
 
-    def record_sidecars(self, records: Iterable[SidecarRecord]) -> None:
-        """Remember sidecar versions (one row per photo and sidecar path), in one transaction."""
+    def record_sidecars(
+        self, records: Iterable[SidecarRecord], *, settled: Iterable[SidecarRecord] = ()
+    ) -> None:
+        """Remember sidecar versions (one row per photo and sidecar path), in one transaction.
+
+        ``settled`` are intents (``record_sidecar_intents``) whose versions are now recorded
+        or will never be written: they are forgotten in the same transaction.
+        """
+        now = utc_now()
         rows = [
             {
                 "photo_id": r.photo_id,
@@ -691,22 +699,82 @@ class Catalog:
                 "label": r.label,
                 "written": r.written,
                 "claimed": ",".join(sorted(r.claimed)),
-                "seen_at": utc_now(),
+                "seen_at": now,
+                "digest": r.digest,
+                "created": r.created,
             }
             for r in records
         ]
-        if not rows:
+        settled = [r for r in settled if r.digest is not None]
+        if not rows and not settled:
             return
         statement = sqlite_insert(Sidecar)
         statement = statement.on_conflict_do_update(
             index_elements=[Sidecar.photo_id, Sidecar.relpath],
             set_={
                 name: statement.excluded[name]
-                for name in ("size", "mtime_ns", "rating", "label", "written", "claimed", "seen_at")
+                for name in (
+                    "size",
+                    "mtime_ns",
+                    "rating",
+                    "label",
+                    "written",
+                    "claimed",
+                    "seen_at",
+                    "digest",
+                    "created",
+                )
             },
         )
         with self._write() as session:
-            session.execute(statement, rows)
+            if rows:
+                session.execute(statement, rows)
+            for r in settled:
+                session.execute(
+                    delete(SidecarIntent).where(
+                        SidecarIntent.photo_id == r.photo_id,
+                        SidecarIntent.relpath == normalize_relpath(r.relpath),
+                        SidecarIntent.digest == r.digest,
+                    )
+                )
+
+    def record_sidecar_intents(self, intents: Iterable[SidecarRecord]) -> None:
+        """Announce sidecar versions this app is about to write (committed before any is).
+
+        A version found on disk whose digest an intent announced is this app's own, even
+        when the process that wrote it was killed before it could record the write.
+        """
+        now = utc_now()
+        rows = [
+            SidecarIntent(
+                photo_id=r.photo_id,
+                relpath=normalize_relpath(r.relpath),
+                digest=r.digest,
+                rating=r.rating,
+                label=r.label,
+                claimed=",".join(sorted(r.claimed)),
+                created=r.created,
+                recorded_at=now,
+            )
+            for r in intents
+            if r.digest is not None
+        ]
+        if rows:
+            with self._write() as session:
+                session.add_all(rows)
+
+    def sidecar_intents(
+        self, photo_ids: Iterable[int]
+    ) -> dict[int, dict[str, dict[str, SidecarRecord]]]:
+        """``{photo_id: {sidecar relpath: {digest: record}}}``: versions announced, not settled."""
+        found: dict[int, dict[str, dict[str, SidecarRecord]]] = {}
+        with self._read() as session:
+            for chunk in _chunks(list(photo_ids)):
+                query = select(SidecarIntent).where(SidecarIntent.photo_id.in_(chunk))
+                for row in session.scalars(query.order_by(SidecarIntent.id)):
+                    by_path = found.setdefault(row.photo_id, {}).setdefault(row.relpath, {})
+                    by_path[row.digest] = convert.intent_record(row)
+        return found
 
     # -- moves ---------------------------------------------------------------------------
 
