@@ -12,7 +12,9 @@ at a point of the product's own write loop, reached through its progress callbac
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -29,6 +31,7 @@ from app.sidecars import FolderSidecars, XmpMarks, read_marks
 from app.sidecars.xmp import SidecarChanged, merge_marks, replace_sidecar, sidecar_digest
 
 REPO = Path(__file__).resolve().parent.parent
+EXIFTOOL = shutil.which("exiftool")
 BURSTS = ("astronaut", "coffee", "rocket")
 
 
@@ -157,6 +160,21 @@ def test_a_run_writing_while_another_writes_never_reads_the_others_marks_as_a_pe
     assert len(automatic_rejects(tmp_path, shoot)) == 6
 
 
+def test_two_runs_recording_their_versions_in_the_other_order_mark_nothing_as_a_persons(
+    tmp_path: Path, shoot: Path
+):
+    """The first writer records its versions after a second run (another scheme) wrote and
+    recorded its own over them: the catalog's record then names the older version."""
+    assert cull(tmp_path, shoot, "--reject-others") == EXIT_OK
+    first = writer(tmp_path, shoot, after=4, mode="pause")
+    wait_for(tmp_path / "writer.flag", first)
+    assert cull(tmp_path, shoot, "--write-xmp", "--marks", "mark_best") == EXIT_OK
+    (tmp_path / "writer.go").write_text("go")
+    assert first.wait(timeout=120) == 0, first.stderr.read()
+    assert cull(tmp_path, shoot) == EXIT_OK  # reads every sidecar again
+    assert user_marked(tmp_path, shoot) == []
+
+
 def test_two_command_line_runs_started_together_mark_nothing_as_a_persons(
     tmp_path: Path, shoot: Path
 ):
@@ -196,7 +214,7 @@ def test_ctrl_s_after_another_application_edited_the_sidecar_keeps_its_marks(
 ):
     """Lightroom set 5 stars and Purple while the window was open; X, Ctrl+S left -1 and
     no Purple, and the report said the other application's marks were kept."""
-    assert cull(tmp_path, shoot, "--write-xmp") == EXIT_OK
+    assert cull(tmp_path, shoot, "--write-xmp", "--marks", "mark_best") == EXIT_OK
     sidecar = shoot / "coffee_03.xmp"
     assert read_marks(sidecar) == XmpMarks(rating=None, label="Yellow")
     old = time.time() - 5
@@ -286,3 +304,113 @@ def test_a_write_with_nothing_to_say_creates_no_sidecar(tmp_path: Path, shoot: P
         report = FolderSidecars(catalog, shoot).write(XmpScheme.DECISIONS, SidecarStyle.BOTH)
     assert list(shoot.glob("*.xmp")) == []
     assert report.written == 0
+
+
+# -- suggestions a photographer can tell from decisions ------------------------------------
+
+
+def keywords(sidecar: Path) -> dict[str, list[str]]:
+    """Keywords as an independent reader (exiftool) sees them, else as this module reads."""
+    if EXIFTOOL is None:
+        text = sidecar.read_text()
+        found = [k for k in ("FGAesQ pick", "FGAesQ other", "FGAesQ reject") if k in text]
+        return {"Subject": found, "HierarchicalSubject": found}
+    shown = subprocess.run(
+        [EXIFTOOL, "-j", "-XMP:Subject", "-XMP:HierarchicalSubject", str(sidecar)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found = json.loads(shown.stdout)[0]
+    return {
+        key: found[key] if isinstance(found.get(key), list) else [found[key]]
+        for key in ("Subject", "HierarchicalSubject")
+        if key in found
+    }
+
+
+def test_by_default_a_suggestion_is_a_keyword_and_only_decisions_are_ratings(
+    tmp_path: Path, shoot: Path
+):
+    """The photographer's picks and the model's suggestions were both Rating 3 + Green."""
+    assert cull(tmp_path, shoot) == EXIT_OK
+    with Catalog(db(tmp_path)) as catalog:
+        mine = next(p for p in catalog.photos(shoot) if p.relpath == "rocket_03.jpg")
+        catalog.set_decision(mine.id, flag=Flag.PICK, source=DecisionSource.USER)
+    assert cull(tmp_path, shoot, "--write-xmp") == EXIT_OK
+    best, other = shoot / "astronaut_02.xmp", shoot / "astronaut_03.xmp"
+    assert read_marks(best) == XmpMarks() and read_marks(other) == XmpMarks()
+    assert keywords(best) == {"Subject": ["FGAesQ pick"], "HierarchicalSubject": ["FGAesQ pick"]}
+    assert keywords(other)["Subject"] == ["FGAesQ other"]
+    assert read_marks(shoot / "rocket_03.xmp") == XmpMarks(rating=3, label="Green")
+    assert keywords(shoot / "rocket_03.xmp") == {}  # a decision carries no suggestion
+    assert keywords(shoot / "rocket_02.xmp")["Subject"] == ["FGAesQ pick"]
+
+
+def test_a_suggestion_keyword_joins_a_persons_keywords_and_leaves_with_the_scheme(
+    tmp_path: Path, shoot: Path
+):
+    (shoot / "coffee_02.xmp").write_text(lightroom_sidecar(0, ""), encoding="utf-8")
+    digikam = shoot / "coffee_01.xmp"
+    digikam.write_text(
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+        'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description rdf:about="" xmlns:digiKam="http://www.digikam.org/ns/1.0/">'
+        "<digiKam:TagsList><rdf:Seq><rdf:li>Places/Paris</rdf:li></rdf:Seq></digiKam:TagsList>"
+        "</rdf:Description></rdf:RDF></x:xmpmeta>",
+        encoding="utf-8",
+    )
+    assert cull(tmp_path, shoot, "--write-xmp") == EXIT_OK
+    assert keywords(shoot / "coffee_02.xmp")["Subject"] == ["portfolio", "FGAesQ pick"]
+    assert "<rdf:li>FGAesQ other</rdf:li>" in digikam.read_text().split("TagsList>")[1]
+    assert cull(tmp_path, shoot, "--write-xmp", "--marks", "mark_best") == EXIT_OK
+    assert keywords(shoot / "coffee_02.xmp") == {"Subject": ["portfolio"]}
+    assert read_marks(shoot / "coffee_02.xmp") == XmpMarks(rating=3, label="Green")
+    assert "FGAesQ" not in digikam.read_text() and "Places/Paris" in digikam.read_text()
+
+
+def test_a_write_with_another_scheme_replaces_only_automatic_marks_and_says_so(
+    tmp_path: Path, shoot: Path
+):
+    """The window's Ctrl+S silently replaced the marks a --reject-others run had written."""
+    assert cull(tmp_path, shoot, "--write-xmp", "--marks", "reject_others") == EXIT_OK
+    assert read_marks(shoot / "astronaut_01.xmp").rating == -1
+    (shoot / "coffee_01.xmp").write_text(lightroom_sidecar(-1, "Red"), encoding="utf-8")
+    with Catalog(db(tmp_path)) as catalog:
+        sidecars = FolderSidecars(catalog, shoot)
+        sidecars.import_marks()  # the person's reject in Lightroom, seen by a cull
+        planned = [c for c in sidecars.plan(XmpScheme.SUGGEST, SidecarStyle.REPLACE) if c.changes]
+        report = sidecars.write(XmpScheme.SUGGEST, SidecarStyle.REPLACE)
+    assert read_marks(shoot / "astronaut_01.xmp") == XmpMarks()  # this app's -1, replaced
+    assert keywords(shoot / "astronaut_01.xmp")["Subject"] == ["FGAesQ other"]
+    assert read_marks(shoot / "coffee_01.xmp") == XmpMarks(rating=-1, label="Red")
+    assert report.replaced_automatic == 8
+    assert any("automatic marks of an earlier write" in line for line in report.notes())
+    assert sorted(c.sidecar.name for c in planned if c.replaces_automatic) == sorted(
+        f"{name}_0{k}.xmp" for name in BURSTS for k in (1, 2, 3) if f"{name}_0{k}" != "coffee_01"
+    )
+
+
+def test_plan_says_what_a_write_will_change_and_changes_nothing(tmp_path: Path, shoot: Path):
+    assert cull(tmp_path, shoot, "--write-xmp", "--marks", "mark_best") == EXIT_OK
+    sidecar = shoot / "astronaut_01.xmp"
+    sidecar.write_text(lightroom_sidecar(4, "Blue"), encoding="utf-8")  # Lightroom
+    files = {p.name: p.read_bytes() for p in shoot.iterdir()}
+    with Catalog(db(tmp_path)) as catalog:
+        ids = {p.relpath: p.id for p in catalog.photos(shoot)}
+        rows = catalog.sidecar_records(ids.values())
+        intents = catalog.sidecar_intents(ids.values())
+        before = catalog.decisions(ids.values())
+        plan = FolderSidecars(catalog, shoot).plan(XmpScheme.SUGGEST, SidecarStyle.REPLACE)
+        assert catalog.sidecar_records(ids.values()) == rows
+        assert catalog.sidecar_intents(ids.values()) == intents
+        assert catalog.decisions(ids.values()) == before
+    assert {p.name: p.read_bytes() for p in shoot.iterdir()} == files
+    by_name = {c.sidecar.name: c for c in plan}
+    lightroom = by_name["astronaut_01.xmp"]
+    assert lightroom.imported and not lightroom.changes
+    assert lightroom.before == lightroom.after == XmpMarks(rating=4, label="Blue")
+    best = by_name["astronaut_02.xmp"]
+    assert best.before == XmpMarks(rating=3, label="Green") and best.after == XmpMarks()
+    assert (best.suggestion_before, best.suggestion_after) == ("", "FGAesQ pick")
+    assert best.automatic and best.changes

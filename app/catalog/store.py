@@ -68,6 +68,10 @@ from .schema import upgrade
 _IN_CHUNK = 500
 
 
+# Versions announced per sidecar that are remembered: far more than writes that can overlap.
+SIDECAR_INTENTS_KEPT = 16
+
+
 class _Unset:
     def __repr__(self) -> str:
         return "UNSET"
@@ -680,14 +684,8 @@ class Catalog:
                     found.setdefault(row.photo_id, {})[row.relpath] = convert.sidecar_record(row)
         return found
 
-    def record_sidecars(
-        self, records: Iterable[SidecarRecord], *, settled: Iterable[SidecarRecord] = ()
-    ) -> None:
-        """Remember sidecar versions (one row per photo and sidecar path), in one transaction.
-
-        ``settled`` are intents (``record_sidecar_intents``) whose versions are now recorded
-        or will never be written: they are forgotten in the same transaction.
-        """
+    def record_sidecars(self, records: Iterable[SidecarRecord]) -> None:
+        """Remember sidecar versions (one row per photo and sidecar path), in one transaction."""
         now = utc_now()
         rows = [
             {
@@ -705,8 +703,7 @@ class Catalog:
             }
             for r in records
         ]
-        settled = [r for r in settled if r.digest is not None]
-        if not rows and not settled:
+        if not rows:
             return
         statement = sqlite_insert(Sidecar)
         statement = statement.on_conflict_do_update(
@@ -727,22 +724,15 @@ class Catalog:
             },
         )
         with self._write() as session:
-            if rows:
-                session.execute(statement, rows)
-            for r in settled:
-                session.execute(
-                    delete(SidecarIntent).where(
-                        SidecarIntent.photo_id == r.photo_id,
-                        SidecarIntent.relpath == normalize_relpath(r.relpath),
-                        SidecarIntent.digest == r.digest,
-                    )
-                )
+            session.execute(statement, rows)
 
     def record_sidecar_intents(self, intents: Iterable[SidecarRecord]) -> None:
         """Announce sidecar versions this app is about to write (committed before any is).
 
         A version found on disk whose digest an intent announced is this app's own, even
-        when the process that wrote it was killed before it could record the write.
+        when the process that wrote it was killed before it could record the write, or when
+        two runs recorded their versions of one sidecar in the other order than they wrote
+        them.  The newest ``SIDECAR_INTENTS_KEPT`` of each sidecar are kept.
         """
         now = utc_now()
         rows = [
@@ -759,9 +749,20 @@ class Catalog:
             for r in intents
             if r.digest is not None
         ]
-        if rows:
-            with self._write() as session:
-                session.add_all(rows)
+        if not rows:
+            return
+        with self._write() as session:
+            session.add_all(rows)
+            session.flush()
+            for key in {(row.photo_id, row.relpath) for row in rows}:
+                same = (SidecarIntent.photo_id == key[0], SidecarIntent.relpath == key[1])
+                newest = (
+                    select(SidecarIntent.id)
+                    .where(*same)
+                    .order_by(SidecarIntent.id.desc())
+                    .limit(SIDECAR_INTENTS_KEPT)
+                )
+                session.execute(delete(SidecarIntent).where(*same, SidecarIntent.id.not_in(newest)))
 
     def sidecar_intents(
         self, photo_ids: Iterable[int]

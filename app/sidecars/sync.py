@@ -44,7 +44,12 @@ from app.errors import Problem
 from app.fileio import is_read_only
 from app.options import SidecarStyle, XmpScheme
 from app.sidecars.naming import PhotoFiles, SidecarNames
-from app.sidecars.policy import decision_from_marks, decision_marks, wanted_marks
+from app.sidecars.policy import (
+    decision_from_marks,
+    decision_marks,
+    suggestion_keyword,
+    wanted_marks,
+)
 from app.sidecars.xmp import (
     SidecarChanged,
     SidecarError,
@@ -55,6 +60,7 @@ from app.sidecars.xmp import (
     marks_after,
     merge_marks,
     read_sidecar,
+    read_suggestions,
     remove_sidecar,
     replace_sidecar,
     sidecar_digest,
@@ -92,7 +98,7 @@ class SidecarReport:
         if self.replaced_automatic:
             lines.append(
                 f"{self.replaced_automatic} sidecars carried automatic marks of an earlier "
-                "write with other settings: they now carry this write's automatic marks "
+                "write (another scheme or another best frame): they now carry this write's "
                 "(marks a person made were not touched)"
             )
         if self.removed:
@@ -108,7 +114,10 @@ class PlannedChange:
 
     ``before``: the marks in the file now (None: no file).  ``after``: the marks it will
     hold (None: no file, because none is created or this app's empty one is removed).
+    ``suggestion_before`` / ``suggestion_after``: this app's suggestion keyword ("" none).
     ``automatic``: ``after`` is the model's suggestion, not a person's decision.
+    ``replaces_automatic``: automatic marks an earlier write set change (another scheme,
+    another best frame); a person's marks never do.
     ``imported``: the file holds a person's marks the catalog has not seen; they are taken
     into the catalog first.  ``conflict``: the photo was changed here and in another
     application; the file's marks win and this says why.  ``problem``: the file cannot be
@@ -124,11 +133,16 @@ class PlannedChange:
     imported: bool = False
     conflict: str = ""
     problem: str = ""
+    suggestion_before: str = ""  # this app's suggestion keyword in the file now
+    suggestion_after: str = ""  # and after the write
 
     @property
     def changes(self) -> bool:
-        """True when the file's marks (or its existence) change."""
-        return _shown(self.before) != _shown(self.after)
+        """True when the file's marks, suggestion keyword or existence change."""
+        return (_shown(self.before), self.suggestion_before) != (
+            _shown(self.after),
+            self.suggestion_after,
+        )
 
 
 @dataclass
@@ -137,7 +151,6 @@ class _Verdict:
 
     known: SidecarRecord | None = None  # the version as the catalog knows it (None: foreign)
     remember: SidecarRecord | None = None  # a version record to store
-    settles: SidecarRecord | None = None  # the intent this version fulfils
     decision: dict | None = None  # a person's marks to take into the catalog
     changed_elsewhere: bool = False
     conflict: str = ""
@@ -244,19 +257,13 @@ class FolderSidecars:
         rel = self._rel(path)
         known = self._known(photo_id, rel, state)
         if known is not None:
-            intent = self._intents.get(photo_id, {}).get(rel, {}).get(state.digest or "")
-            fulfils = intent is not None and known.digest == intent.digest
             recorded = self._records.get(photo_id, {}).get(rel)
             stale = recorded is None or (recorded.size, recorded.mtime_ns, recorded.digest) != (
                 known.size,
                 known.mtime_ns,
                 known.digest,
             )
-            return _Verdict(
-                known=known,
-                remember=known if fulfils or stale else None,
-                settles=intent if fulfils else None,
-            )
+            return _Verdict(known=known, remember=known if stale else None)
         record = self._records.get(photo_id, {}).get(rel)
         marks = state.marks
         seen = _seen_record(photo_id, rel, state)
@@ -293,16 +300,11 @@ class FolderSidecars:
         """Take a person's marks into the catalog and remember the versions; returns the
         decisions that changed."""
         decided: dict[int, DecisionState] = {}
-        seen, settled = [], []
+        seen = []
         for photo_id, path, verdict in verdicts:
             if verdict.remember is not None:
                 seen.append(verdict.remember)
                 self._records.setdefault(photo_id, {})[verdict.remember.relpath] = verdict.remember
-            if verdict.settles is not None:
-                settled.append(verdict.settles)
-                self._intents.get(photo_id, {}).get(verdict.settles.relpath, {}).pop(
-                    verdict.settles.digest or "", None
-                )
             report.changed_elsewhere += verdict.changed_elsewhere
             if verdict.conflict:
                 report.conflicts += 1
@@ -314,7 +316,7 @@ class FolderSidecars:
                 decided[photo_id] = self.catalog.decision(photo_id)
                 if photo_id not in report.imported:
                     report.imported.append(photo_id)
-        self.catalog.record_sidecars(seen, settled=settled)
+        self.catalog.record_sidecars(seen)
         return decided
 
     # -- reading -----------------------------------------------------------------------
@@ -377,6 +379,7 @@ class FolderSidecars:
     def _plan(
         self, scheme: XmpScheme, style: SidecarStyle, photo_ids: Iterable[int] | None
     ) -> list[_Step]:
+        scheme, style = XmpScheme(scheme), SidecarStyle(style)  # settings may hold strings
         jobs = self._jobs(photo_ids)
         self._refresh(photo_id for photo_id, _, _ in jobs)
         steps: list[_Step] = []
@@ -421,11 +424,16 @@ class FolderSidecars:
             known = verdict.known
             if verdict.decision is not None:  # a person's new marks: they are what to write
                 decision = _as_decision(verdict.decision)
-        marks = wanted_marks(
-            decision, is_best=frame.is_best, in_burst=frame.in_burst, scheme=scheme
-        )
-        automatic = not decision.is_user and marks is not None
+        place = {"is_best": frame.is_best, "in_burst": frame.in_burst, "scheme": scheme}
+        marks = wanted_marks(decision, **place)
+        keyword = suggestion_keyword(decision, **place)
+        automatic = not decision.is_user and (marks is not None or bool(keyword))
         before = None if state is None else state.marks
+        try:
+            had = "" if data is None else ", ".join(sorted(read_suggestions(data, target)))
+        except SidecarError as error:
+            change = PlannedChange(photo_id, rel, None, None, problem=error.problem().error)
+            return _Step(change, None, None)
         ours = known.claimed if known is not None and known.written else frozenset()
         marks = marks or XmpMarks()
         claimed = frozenset(
@@ -435,9 +443,12 @@ class FolderSidecars:
         remove_rating = marks.rating is None and "rating" in ours
         if marks.label is None and "label" in ours:
             marks = XmpMarks(rating=marks.rating, label="")
-        replaces = bool(ours) and not decision.is_user and _claimed_differ(known, marks)
+        replaces = not decision.is_user and (
+            bool(ours) and _claimed_differ(known, marks) or bool(had) and had != keyword
+        )
 
         def step(after: XmpMarks | None, **kwargs) -> _Step:
+            problem = kwargs.pop("problem", "")
             change = PlannedChange(
                 photo_id,
                 rel,
@@ -447,19 +458,21 @@ class FolderSidecars:
                 replaces_automatic=replaces and _shown(before) != _shown(after),
                 imported=verdict is not None and verdict.decision is not None,
                 conflict=verdict.conflict if verdict is not None else "",
-                problem=kwargs.pop("problem", ""),
+                problem=problem,
+                suggestion_before=had,
+                suggestion_after=had if problem else keyword if after is not None else "",
             )
             return _Step(change, verdict, None if state is None else state.digest, **kwargs)
 
         if state is None:
-            if not marks.says_something:
+            if not marks.says_something and not keyword:
                 return step(None)  # nothing to say: no sidecar is created
-            return step(
-                marks, data=merge_marks(None, marks, source=target), claimed=claimed, created=True
-            )
+            new = merge_marks(None, marks, source=target, suggestion=keyword)
+            return step(marks, data=new, claimed=claimed, created=True)
         rating, label = marks_after(state.marks, marks, remove_rating=remove_rating)
         after = XmpMarks(rating=rating, label=label)
-        if marks.empty and not remove_rating or _shown(after) == _shown(before):
+        same_marks = marks.empty and not remove_rating or _shown(after) == _shown(before)
+        if same_marks and had == keyword:
             if known is not None and known.written and known.claimed == claimed or marks.empty:
                 return step(before)
             # the file already says this; the catalog learns that this app set it
@@ -467,10 +480,17 @@ class FolderSidecars:
         if is_read_only(target):
             return step(before, problem="cannot write sidecar: read-only: left as it is")
         created = known is not None and known.written and known.created
-        if created and not after.says_something and _nothing_but_marks(data, target):
+        if (
+            created
+            and not after.says_something
+            and not keyword
+            and _nothing_but_marks(data, target)
+        ):
             return step(None, remove=True)  # this app's own file, with nothing left to say
         try:
-            new = merge_marks(data, marks, source=target, remove_rating=remove_rating)
+            new = merge_marks(
+                data, marks, source=target, remove_rating=remove_rating, suggestion=keyword
+            )
         except SidecarError as error:
             return step(before, problem=error.problem().error)
         return step(after, data=new, claimed=claimed, created=created)
@@ -557,7 +577,7 @@ class FolderSidecars:
                 report.problems.append(problem)
             if progress is not None:
                 progress(done, len(steps))
-        self.catalog.record_sidecars(recorded, settled=intents)
+        self.catalog.record_sidecars(recorded)
         for record in recorded:
             self._records.setdefault(record.photo_id, {})[record.relpath] = record
         return again
@@ -616,9 +636,10 @@ def _nothing_but_marks(data: bytes | None, target: Path) -> bool:
     if data is None:
         return True
     try:
-        return merge_marks(data, XmpMarks(label=""), source=target, remove_rating=True) == (
-            merge_marks(None, XmpMarks(), source=target)
+        emptied = merge_marks(
+            data, XmpMarks(label=""), source=target, remove_rating=True, suggestion=""
         )
+        return emptied == merge_marks(None, XmpMarks(), source=target)
     except SidecarError:
         return False
 

@@ -29,6 +29,7 @@ from defusedxml.ElementTree import DefusedXMLParser
 from app.errors import AppError, Problem
 from app.fileio import NotARegularFile, atomic_write, is_read_only, read_regular
 from app.options import SidecarStyle
+from app.sidecars.keywords import set_suggestion, suggestions_in
 from app.sidecars.naming import sidecar_paths
 
 NS_X = "adobe:ns:meta/"
@@ -186,6 +187,12 @@ def _raw_marks(root: ET.Element) -> tuple[str | None, str | None]:
     return rating, label
 
 
+def read_suggestions(data: bytes, source: Path) -> frozenset[str]:
+    """This app's suggestion keywords in a sidecar's bytes."""
+    with _PREFIX_LOCK:
+        return suggestions_in(_parse_bytes(data, source).root)
+
+
 # -- merging ------------------------------------------------------------------------------
 
 
@@ -195,15 +202,22 @@ def merge_marks(
     *,
     source: Path,
     remove_rating: bool = False,
+    suggestion: str | None = None,
 ) -> bytes:
     """The new sidecar text: ``existing`` (or a minimal new document) with ``marks`` set.
 
     ``remove_rating`` takes ``xmp:Rating`` out when ``marks.rating`` is None (undoing a
-    rating this app wrote).
+    rating this app wrote).  ``suggestion`` makes that keyword this app's one suggestion
+    keyword ("" removes it; None leaves the keywords as they are), see ``keywords``.
     """
     with _PREFIX_LOCK:
         document = _new_document() if existing is None else _parse_bytes(existing, source)
         description = _target_description(document.root)
+        if suggestion is not None:
+            for prefix in ("dc", "lr", "digiKam"):
+                if KNOWN_PREFIXES[prefix] not in ET._namespace_map:  # the file's own prefix wins
+                    _register(prefix, KNOWN_PREFIXES[prefix])
+            set_suggestion(document.root, description, suggestion)
         if marks.rating is not None:
             _set_property(description, _RATING, str(marks.rating))
         elif remove_rating:
