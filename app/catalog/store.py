@@ -736,25 +736,33 @@ class Catalog:
         """
         now = utc_now()
         rows = [
-            SidecarIntent(
-                photo_id=r.photo_id,
-                relpath=normalize_relpath(r.relpath),
-                digest=r.digest,
-                rating=r.rating,
-                label=r.label,
-                claimed=",".join(sorted(r.claimed)),
-                created=r.created,
-                recorded_at=now,
-            )
+            {
+                "photo_id": r.photo_id,
+                "relpath": normalize_relpath(r.relpath),
+                "digest": r.digest,
+                "rating": r.rating,
+                "label": r.label,
+                "claimed": ",".join(sorted(r.claimed)),
+                "created": r.created,
+                "recorded_at": now,
+            }
             for r in intents
             if r.digest is not None
         ]
         if not rows:
             return
         with self._write() as session:
-            session.add_all(rows)
-            session.flush()
-            for key in {(row.photo_id, row.relpath) for row in rows}:
+            session.execute(sqlite_insert(SidecarIntent), rows)
+            full = set()
+            for chunk in _chunks(sorted({row["photo_id"] for row in rows})):
+                counted = (
+                    select(SidecarIntent.photo_id, SidecarIntent.relpath)
+                    .where(SidecarIntent.photo_id.in_(chunk))
+                    .group_by(SidecarIntent.photo_id, SidecarIntent.relpath)
+                    .having(func.count() > SIDECAR_INTENTS_KEPT)
+                )
+                full.update(tuple(key) for key in session.execute(counted))
+            for key in full:
                 same = (SidecarIntent.photo_id == key[0], SidecarIntent.relpath == key[1])
                 newest = (
                     select(SidecarIntent.id)

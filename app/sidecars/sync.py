@@ -296,10 +296,8 @@ class FolderSidecars:
 
     def _apply_verdicts(
         self, verdicts: list[tuple[int, Path, _Verdict]], report: SidecarReport
-    ) -> dict[int, DecisionState]:
-        """Take a person's marks into the catalog and remember the versions; returns the
-        decisions that changed."""
-        decided: dict[int, DecisionState] = {}
+    ) -> None:
+        """Take a person's marks into the catalog and remember the versions."""
         seen = []
         for photo_id, path, verdict in verdicts:
             if verdict.remember is not None:
@@ -310,14 +308,10 @@ class FolderSidecars:
                 report.conflicts += 1
                 report.problems.append(Problem(self._rel(path), verdict.conflict))
             if verdict.decision is not None:
-                decided[photo_id] = self.catalog.set_decision(
-                    photo_id, source=DecisionSource.USER, **verdict.decision
-                )
-                decided[photo_id] = self.catalog.decision(photo_id)
+                self.catalog.set_decision(photo_id, source=DecisionSource.USER, **verdict.decision)
                 if photo_id not in report.imported:
                     report.imported.append(photo_id)
         self.catalog.record_sidecars(seen)
-        return decided
 
     # -- reading -----------------------------------------------------------------------
 
