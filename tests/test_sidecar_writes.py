@@ -175,6 +175,19 @@ def test_two_runs_recording_their_versions_in_the_other_order_mark_nothing_as_a_
     assert user_marked(tmp_path, shoot) == []
 
 
+def test_the_newest_intents_of_each_sidecar_are_kept(tmp_path: Path):
+    from app.catalog import PhotoInfo, SidecarRecord
+    from app.catalog.store import SIDECAR_INTENTS_KEPT
+
+    with Catalog(db(tmp_path)) as catalog:
+        photo_id = catalog.upsert_photo(PhotoInfo(str(tmp_path), "IMG_0001.jpg", 1, 1))
+        for k in range(SIDECAR_INTENTS_KEPT + 4):
+            version = SidecarRecord(photo_id, "IMG_0001.xmp", 1, 0, None, None, True, digest=f"{k}")
+            catalog.record_sidecar_intents([version])
+        kept = catalog.sidecar_intents([photo_id])[photo_id]["IMG_0001.xmp"]
+    assert sorted(kept, key=int) == [str(k) for k in range(4, SIDECAR_INTENTS_KEPT + 4)]
+
+
 def test_two_command_line_runs_started_together_mark_nothing_as_a_persons(
     tmp_path: Path, shoot: Path
 ):

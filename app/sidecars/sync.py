@@ -110,7 +110,7 @@ class SidecarReport:
 
 @dataclass(frozen=True)
 class PlannedChange:
-    """What a write will do to one sidecar of one photo.
+    """What a write will do to one sidecar of one photo (``sidecar``: relative to the folder).
 
     ``before``: the marks in the file now (None: no file).  ``after``: the marks it will
     hold (None: no file, because none is created or this app's empty one is removed).
