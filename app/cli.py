@@ -55,8 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--reject-others",
         dest="xmp_scheme",
         action="store_const",
-        const=XmpScheme.REJECT_OTHERS.value,
-        help="the same as --marks reject_others",
+        const=XmpScheme.SUGGEST_REJECT.value,
+        help="the same as --marks suggest_reject",
     )
     decisions.add_argument(
         "--undo",

@@ -14,6 +14,7 @@ import errno
 import os
 import stat
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -91,12 +92,18 @@ def is_read_only(path: str | os.PathLike[str]) -> bool:
     return no_write_bits or not os.access(path, os.W_OK)
 
 
-def atomic_write(path: str | os.PathLike[str], data: bytes | str) -> None:
+def atomic_write(
+    path: str | os.PathLike[str],
+    data: bytes | str,
+    before_replace: Callable[[], None] | None = None,
+) -> None:
     """Replace ``path`` with ``data`` through a fsynced temporary file in the same folder.
 
     A crash leaves the old file or the new one, never half of one.  An existing file's
     permission bits are kept; a new file gets the usual mode for the umask.  The temporary
-    file is removed on failure; the target is never removed.
+    file is removed on failure; the target is never removed.  ``before_replace`` runs after
+    the slow part (writing and fsyncing), right before the rename: it may raise to call the
+    replacement off (a check that the target is still the version the data was made from).
 
     Raises:
         OSError: the folder cannot be written, or the target is not a regular file.
@@ -120,6 +127,8 @@ def atomic_write(path: str | os.PathLike[str], data: bytes | str) -> None:
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temp_name, mode)
+        if before_replace is not None:
+            before_replace()
         os.replace(temp_name, path)
     except BaseException:
         with contextlib.suppress(OSError):

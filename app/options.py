@@ -69,11 +69,31 @@ class SidecarStyle(Choice):
 
 
 class XmpScheme(Choice):
-    """What the automatic decisions become (in the catalog and in sidecars)."""
+    """What the automatic decisions become (in the catalog and in sidecars).
 
+    The ``suggest`` schemes (the default) write the model's suggestions as keywords only, so
+    every application tells them from a photographer's ratings and labels; the others
+    write them as ratings and labels, which look like a person's (docs/sidecars.md).
+    """
+
+    SUGGEST = "suggest", "Suggestions as keywords (FGAesQ pick, FGAesQ other)"
+    SUGGEST_REJECT = (
+        "suggest_reject",
+        "Suggestions as keywords, others rejected (FGAesQ pick, FGAesQ reject)",
+    )
     MARK_BEST = "mark_best", "Best frame 3★ Green, others Yellow"
-    REJECT_OTHERS = "reject_others", "Best frame 3★ Green, others rejected"
+    REJECT_OTHERS = "reject_others", "Best frame 3★ Green, others rejected (-1)"
     DECISIONS = "decisions", "Only my decisions"
+
+    @property
+    def rejects_others(self) -> bool:
+        """The other frames of a burst are rejected (and so moved by --move-rejects)."""
+        return self in (XmpScheme.REJECT_OTHERS, XmpScheme.SUGGEST_REJECT)
+
+    @property
+    def as_keywords(self) -> bool:
+        """Suggestions go to sidecars as keywords, never as ratings or labels."""
+        return self in (XmpScheme.SUGGEST, XmpScheme.SUGGEST_REJECT)
 
 
 # Grouping defaults, measured on generated streams (docs/pipeline.md, grouping_eval.py).
@@ -189,13 +209,15 @@ class CullOptions:
         help="IMG_0001.xmp (replace), IMG_0001.CR3.xmp (append) or both",
     )
     xmp_scheme: XmpScheme = option(
-        XmpScheme.MARK_BEST,
+        XmpScheme.SUGGEST,
         group="decisions",
         flag="--marks",
         label="Automatic marks",
         choices=XmpScheme,
-        help="mark_best: best frame picked (3 stars, Green), others Yellow; reject_others: "
-        "the others rejected; decisions: no automatic marks, only yours",
+        help="suggest: best frame picked, written as the keyword 'FGAesQ pick' (others "
+        "'FGAesQ other'), ratings and labels only for your decisions; suggest_reject: the "
+        "others rejected ('FGAesQ reject'); mark_best: best 3 stars Green, others Yellow; "
+        "reject_others: the same, others -1; decisions: no automatic marks, only yours",
     )
     move_rejects: Path | None = option(
         None,
@@ -227,7 +249,7 @@ class CullOptions:
 
     @property
     def reject_others(self) -> bool:
-        return self.xmp_scheme is XmpScheme.REJECT_OTHERS
+        return self.xmp_scheme.rejects_others
 
     def as_record(self) -> dict[str, Any]:
         """Plain JSON values, for the catalog's record of a run."""

@@ -151,7 +151,8 @@ def test_export_choice_writes_your_decisions_only(qtbot, window):  # noqa: F811
     assert "of 1 photo: 1 with your decisions, 0 with the model's suggestions" in said.args[0]
     with qtbot.waitSignal(controller.bus.message) as said:
         press(qtbot, window, Qt.Key.Key_S, CTRL)
-    assert read_marks(suggested_best).rating == 3, "with the preference, suggestions go too"
+    assert "FGAesQ pick" in suggested_best.read_text(), "with the preference, suggestions go too"
+    assert read_marks(suggested_best).rating is None, "a suggestion is a keyword, not stars"
     assert "with the model's suggestions" in said.args[0]
 
 

@@ -336,7 +336,7 @@ def test_a_folder_rated_in_another_application_shows_its_marks_after_a_cull(
 def test_a_sidecar_another_application_changed_after_this_app_wrote_it_is_kept(
     tmp_path: Path, shoot: Path, capsys
 ):
-    assert cull(tmp_path, str(shoot), "--write-xmp") == EXIT_OK
+    assert cull(tmp_path, str(shoot), "--write-xmp", "--marks", "mark_best") == EXIT_OK
     sidecar = shoot / "astronaut_03.xmp"
     assert read_marks(sidecar).label == "Yellow"
     time.sleep(0.01)

@@ -7,7 +7,7 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from .models import Decision, Move, Photo, Run, Score, Sidecar
+from .models import Decision, Move, Photo, Run, Score, Sidecar, SidecarIntent
 from .records import (
     DecisionSource,
     DecisionState,
@@ -116,6 +116,24 @@ def sidecar_record(row: Sidecar) -> SidecarRecord:
         label=row.label,
         written=bool(row.written),
         claimed=frozenset(name for name in row.claimed.split(",") if name),
+        digest=row.digest,
+        created=bool(row.created),
+    )
+
+
+def intent_record(row: SidecarIntent, size: int = 0, mtime_ns: int = 0) -> SidecarRecord:
+    """The version an intent announced, as the record of a version this app wrote."""
+    return SidecarRecord(
+        photo_id=row.photo_id,
+        relpath=row.relpath,
+        size=size,
+        mtime_ns=mtime_ns,
+        rating=row.rating,
+        label=row.label,
+        written=True,
+        claimed=frozenset(name for name in row.claimed.split(",") if name),
+        digest=row.digest,
+        created=bool(row.created),
     )
 
 

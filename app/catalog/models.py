@@ -189,6 +189,27 @@ class Sidecar(Base):
     written: Mapped[bool]
     claimed: Mapped[str]
     seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    digest: Mapped[str | None]
+    created: Mapped[bool] = mapped_column(default=False)
+
+
+class SidecarIntent(Base):
+    """A sidecar version this app is about to write, recorded (and committed) before it is
+    written: a version found on disk with this digest is this app's, whatever happened to
+    the process that wrote it."""
+
+    __tablename__ = "sidecar_intents"
+    __table_args__ = (Index("ix_sidecar_intents_photo", "photo_id", "relpath"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"))
+    relpath: Mapped[str]
+    digest: Mapped[str]
+    rating: Mapped[int | None]
+    label: Mapped[str | None]
+    claimed: Mapped[str]
+    created: Mapped[bool]
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class Move(Base):

@@ -199,7 +199,9 @@ class RunRecord:
 @dataclass(frozen=True)
 class SidecarRecord:
     """A sidecar version the app saw or wrote: ``written`` when this app wrote it, and
-    ``claimed`` the marks this app set in it ("rating", "label")."""
+    ``claimed`` the marks this app set in it ("rating", "label").  ``digest`` identifies the
+    version's bytes (None in records made before digests were kept); ``created`` says this
+    app created the file and nobody else has written to it since."""
 
     photo_id: int
     relpath: str
@@ -209,6 +211,8 @@ class SidecarRecord:
     label: str | None
     written: bool
     claimed: frozenset[str] = frozenset()
+    digest: str | None = None
+    created: bool = False
 
 
 @dataclass(frozen=True)

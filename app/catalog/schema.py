@@ -17,6 +17,11 @@ History:
        (each face's box in original pixels, eye state and eye sharpness) with
        photos.faces_checked (the face analysis version, NULL: not analysed), and
        series.pick_reason (why the pick is the pick: the score, or open eyes).
+    4. sidecars.digest (a hash of each sidecar version's bytes, so a version is recognised by
+       its content, not only by its size and time) and sidecars.created (this app created the
+       file and nobody else has written to it since); sidecar_intents (the versions this app
+       is about to write, committed before the file is written, so that no kill and no
+       concurrent run can make this app's own marks look like a person's).
 """
 
 from __future__ import annotations
@@ -164,8 +169,24 @@ _V3 = (
         UNIQUE (root, members))""",
 )
 
+_V4 = (
+    "ALTER TABLE sidecars ADD COLUMN digest VARCHAR",
+    "ALTER TABLE sidecars ADD COLUMN created BOOLEAN NOT NULL DEFAULT 0",
+    """CREATE TABLE sidecar_intents (
+        id INTEGER NOT NULL PRIMARY KEY,
+        photo_id INTEGER NOT NULL REFERENCES photos (id) ON DELETE CASCADE,
+        relpath VARCHAR NOT NULL,
+        digest VARCHAR NOT NULL,
+        rating INTEGER,
+        label VARCHAR,
+        claimed VARCHAR NOT NULL,
+        created BOOLEAN NOT NULL,
+        recorded_at VARCHAR NOT NULL)""",
+    "CREATE INDEX ix_sidecar_intents_photo ON sidecar_intents (photo_id, relpath)",
+)
+
 Step = str | Callable[[Connection], None]
-MIGRATIONS: tuple[tuple[Step, ...], ...] = (_V1, _V2, _V3)
+MIGRATIONS: tuple[tuple[Step, ...], ...] = (_V1, _V2, _V3, _V4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

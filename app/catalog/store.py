@@ -38,6 +38,7 @@ from .models import (
     Series,
     SeriesMembership,
     Sidecar,
+    SidecarIntent,
     utc_now,
 )
 from .paths import default_catalog_path, normalize_relpath, normalize_root
@@ -65,6 +66,10 @@ from .records import (
 from .schema import upgrade
 
 _IN_CHUNK = 500
+
+
+# Versions announced per sidecar that are remembered: far more than writes that can overlap.
+SIDECAR_INTENTS_KEPT = 16
 
 
 class _Unset:
@@ -690,6 +695,7 @@ class Catalog:
 
     def record_sidecars(self, records: Iterable[SidecarRecord]) -> None:
         """Remember sidecar versions (one row per photo and sidecar path), in one transaction."""
+        now = utc_now()
         rows = [
             {
                 "photo_id": r.photo_id,
@@ -700,7 +706,9 @@ class Catalog:
                 "label": r.label,
                 "written": r.written,
                 "claimed": ",".join(sorted(r.claimed)),
-                "seen_at": utc_now(),
+                "seen_at": now,
+                "digest": r.digest,
+                "created": r.created,
             }
             for r in records
         ]
@@ -711,11 +719,80 @@ class Catalog:
             index_elements=[Sidecar.photo_id, Sidecar.relpath],
             set_={
                 name: statement.excluded[name]
-                for name in ("size", "mtime_ns", "rating", "label", "written", "claimed", "seen_at")
+                for name in (
+                    "size",
+                    "mtime_ns",
+                    "rating",
+                    "label",
+                    "written",
+                    "claimed",
+                    "seen_at",
+                    "digest",
+                    "created",
+                )
             },
         )
         with self._write() as session:
             session.execute(statement, rows)
+
+    def record_sidecar_intents(self, intents: Iterable[SidecarRecord]) -> None:
+        """Announce sidecar versions this app is about to write (committed before any is).
+
+        A version found on disk whose digest an intent announced is this app's own, even
+        when the process that wrote it was killed before it could record the write, or when
+        two runs recorded their versions of one sidecar in the other order than they wrote
+        them.  The newest ``SIDECAR_INTENTS_KEPT`` of each sidecar are kept.
+        """
+        now = utc_now()
+        rows = [
+            {
+                "photo_id": r.photo_id,
+                "relpath": normalize_relpath(r.relpath),
+                "digest": r.digest,
+                "rating": r.rating,
+                "label": r.label,
+                "claimed": ",".join(sorted(r.claimed)),
+                "created": r.created,
+                "recorded_at": now,
+            }
+            for r in intents
+            if r.digest is not None
+        ]
+        if not rows:
+            return
+        with self._write() as session:
+            session.execute(sqlite_insert(SidecarIntent), rows)
+            full = set()
+            for chunk in _chunks(sorted({row["photo_id"] for row in rows})):
+                counted = (
+                    select(SidecarIntent.photo_id, SidecarIntent.relpath)
+                    .where(SidecarIntent.photo_id.in_(chunk))
+                    .group_by(SidecarIntent.photo_id, SidecarIntent.relpath)
+                    .having(func.count() > SIDECAR_INTENTS_KEPT)
+                )
+                full.update(tuple(key) for key in session.execute(counted))
+            for key in full:
+                same = (SidecarIntent.photo_id == key[0], SidecarIntent.relpath == key[1])
+                newest = (
+                    select(SidecarIntent.id)
+                    .where(*same)
+                    .order_by(SidecarIntent.id.desc())
+                    .limit(SIDECAR_INTENTS_KEPT)
+                )
+                session.execute(delete(SidecarIntent).where(*same, SidecarIntent.id.not_in(newest)))
+
+    def sidecar_intents(
+        self, photo_ids: Iterable[int]
+    ) -> dict[int, dict[str, dict[str, SidecarRecord]]]:
+        """``{photo_id: {sidecar relpath: {digest: record}}}``: versions announced, not settled."""
+        found: dict[int, dict[str, dict[str, SidecarRecord]]] = {}
+        with self._read() as session:
+            for chunk in _chunks(list(photo_ids)):
+                query = select(SidecarIntent).where(SidecarIntent.photo_id.in_(chunk))
+                for row in session.scalars(query.order_by(SidecarIntent.id)):
+                    by_path = found.setdefault(row.photo_id, {}).setdefault(row.relpath, {})
+                    by_path[row.digest] = convert.intent_record(row)
+        return found
 
     # -- moves ---------------------------------------------------------------------------
 

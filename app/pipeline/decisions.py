@@ -33,7 +33,7 @@ def apply_automatic_decisions(
                 continue
             if member.photo_id == best:
                 wanted = Flag.PICK
-            elif best is not None and scheme is XmpScheme.REJECT_OTHERS:
+            elif best is not None and XmpScheme(scheme).rejects_others:
                 wanted = Flag.REJECT
             else:
                 wanted = Flag.NONE

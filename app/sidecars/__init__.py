@@ -8,7 +8,7 @@
 
 from app.sidecars.naming import SidecarNames, existing_sidecars, sidecar_paths
 from app.sidecars.policy import decision_marks, series_marks, wanted_marks
-from app.sidecars.sync import FolderSidecars, SidecarReport
+from app.sidecars.sync import FolderSidecars, PlannedChange, SidecarReport
 from app.sidecars.xmp import (
     MAX_SIDECAR_BYTES,
     SidecarError,
@@ -23,6 +23,7 @@ from app.sidecars.xmp import (
 __all__ = [
     "MAX_SIDECAR_BYTES",
     "FolderSidecars",
+    "PlannedChange",
     "SidecarError",
     "SidecarNames",
     "SidecarReport",

@@ -1,15 +1,19 @@
 """Which marks a photo's sidecar should carry, and how a sidecar's marks become a decision.
 
 A person's decision (made in this app, or imported from a sidecar another application or
-person wrote) is written as it is.  Otherwise the automatic scheme marks the best frame of a
-burst ``Rating 3``, ``Label Green`` and the other frames ``Label Yellow`` (``reject_others``:
-``Rating -1``); singles, brackets, panoramas and focus stacks get no automatic marks.
+person wrote) is written as it is.  Otherwise the automatic scheme suggests the best frame
+of a burst: by default (``suggest``) as the keyword ``FGAesQ pick`` and the other frames
+``FGAesQ other`` (``suggest_reject``: ``FGAesQ reject``), never as a rating or label, so
+no application confuses a suggestion with a decision; ``mark_best`` writes ``Rating 3``,
+``Label Green`` and ``Label Yellow`` instead (``reject_others``: ``Rating -1``).  Singles,
+brackets, panoramas and focus stacks get no automatic marks.
 """
 
 from __future__ import annotations
 
 from app.catalog import DecisionState, Flag, SeriesView
 from app.options import XmpScheme
+from app.sidecars import keywords
 from app.sidecars.xmp import XmpMarks
 
 BEST = XmpMarks(rating=3, label="Green")
@@ -34,11 +38,23 @@ def decision_marks(state: DecisionState) -> XmpMarks | None:
 
 def automatic_marks(*, is_best: bool, in_burst: bool, scheme: XmpScheme) -> XmpMarks | None:
     """The scheme's marks for a frame nobody decided on (None: this app claims nothing)."""
-    if not in_burst or scheme is XmpScheme.DECISIONS:
+    if not in_burst or scheme is XmpScheme.DECISIONS or scheme.as_keywords:
         return None
     if is_best:
         return BEST
-    return REJECTED if scheme is XmpScheme.REJECT_OTHERS else OTHER
+    return REJECTED if scheme.rejects_others else OTHER
+
+
+def suggestion_keyword(
+    decision: DecisionState, *, is_best: bool, in_burst: bool, scheme: XmpScheme
+) -> str:
+    """The suggestion keyword a frame carries ("" none: a person decided, the frame is not
+    in a burst, or the scheme writes suggestions otherwise)."""
+    if decision.is_user or not in_burst or not scheme.as_keywords:
+        return ""
+    if is_best:
+        return keywords.PICK
+    return keywords.REJECT if scheme.rejects_others else keywords.OTHER
 
 
 def wanted_marks(

@@ -1,27 +1,34 @@
 """Keep a folder's sidecars and the catalog in agreement, without ever overruling a person.
 
 Two directions, one rule: the catalog remembers every sidecar version it saw or wrote
-(size, modification time, the marks in it, and which marks this app set).
+(its digest, size, modification time, the marks in it, and which marks this app set).
 
-- Reading (every cull, and before every write): a sidecar this app has not seen in its
-  current version was written by someone else: Lightroom, darktable, a person with an
-  editor.  Its rating and label are a person's marks; they become the photographer's
-  decision in the catalog (unless the photographer decided in this app after the file
-  changed), so nothing automatic can lower or replace them afterwards.
+- Reading (every cull, and again right before every write): a sidecar version this app
+  neither saw nor wrote was written by someone else: Lightroom, darktable, a person with an
+  editor.  Its rating and label are a person's marks and become the photographer's decision
+  in the catalog.  When the photographer also changed the photo's marks in this app after
+  that file changed, both are a person's: the file's marks are kept (on disk and in the
+  catalog) and the photo is reported as a conflict, never overwritten silently.
 - Writing: the sidecar is made to say what the catalog says, for every change including
-  undo.  Marks this app set and no longer wants (a rating after an undo) are taken out
-  again; marks it never set are never touched.  A read-only sidecar is left alone and
-  reported.
+  undo.  Marks this app set and no longer wants are taken out again; marks it never set are
+  never touched; a sidecar with nothing to say is not created.  Every version is announced
+  in the catalog (an intent, committed) before it is written, so a version on disk is
+  recognised as this app's own even when the writer was killed before it could record the
+  write, or another run of this app wrote it a moment ago.  Right before the rename the
+  file is read once more: if it changed meanwhile it is read again as above, not replaced.
 
 ``FolderSidecars`` is the one implementation: the pipeline (``--write-xmp``), the desktop
-app (Ctrl+S, write on every decision) and the tests all call it.
+app (Ctrl+S, write on every decision) and the tests all call it.  ``plan`` says what a
+write would change without changing anything.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from app.catalog import (
@@ -34,17 +41,33 @@ from app.catalog import (
     path_inside,
 )
 from app.errors import Problem
+from app.fileio import is_read_only
 from app.options import SidecarStyle, XmpScheme
 from app.sidecars.naming import PhotoFiles, SidecarNames
-from app.sidecars.policy import decision_from_marks, series_marks, wanted_marks
+from app.sidecars.policy import (
+    decision_from_marks,
+    decision_marks,
+    suggestion_keyword,
+    wanted_marks,
+)
 from app.sidecars.xmp import (
+    SidecarChanged,
     SidecarError,
     SidecarState,
     XmpMarks,
     existing_spelling,
+    load_sidecar,
+    marks_after,
+    merge_marks,
     read_sidecar,
-    update_sidecar,
+    read_suggestions,
+    remove_sidecar,
+    replace_sidecar,
+    sidecar_digest,
 )
+
+# How often a write reads a sidecar again that changed while it was being written.
+WRITE_ATTEMPTS = 3
 
 
 @dataclass
@@ -52,8 +75,11 @@ class SidecarReport:
     """What a read or write of a folder's sidecars did."""
 
     written: int = 0  # sidecar files created or changed
+    removed: int = 0  # empty sidecars this app had created, removed again
     imported: list[int] = field(default_factory=list)  # photos whose marks came from a sidecar
     changed_elsewhere: int = 0  # sidecars another application changed after this app wrote them
+    replaced_automatic: int = 0  # automatic marks of an earlier write (another scheme) replaced
+    conflicts: int = 0  # photos changed here and in another application: the file's marks kept
     problems: list[Problem] = field(default_factory=list)
 
     def notes(self) -> list[str]:
@@ -69,7 +95,82 @@ class SidecarReport:
                 f"{self.changed_elsewhere} sidecars were changed by another application since "
                 "FGAesQ Cull wrote them: their marks were kept"
             )
+        if self.replaced_automatic:
+            lines.append(
+                f"{self.replaced_automatic} sidecars carried automatic marks of an earlier "
+                "write (another scheme or another best frame): they now carry this write's "
+                "(marks a person made were not touched)"
+            )
+        if self.removed:
+            lines.append(
+                f"{self.removed} sidecars FGAesQ Cull had created had nothing left to say: removed"
+            )
         return lines
+
+
+@dataclass(frozen=True)
+class PlannedChange:
+    """What a write will do to one sidecar of one photo (``sidecar``: relative to the folder).
+
+    ``before``: the marks in the file now (None: no file).  ``after``: the marks it will
+    hold (None: no file, because none is created or this app's empty one is removed).
+    ``suggestion_before`` / ``suggestion_after``: this app's suggestion keyword ("" none).
+    ``automatic``: ``after`` is the model's suggestion, not a person's decision.
+    ``replaces_automatic``: automatic marks an earlier write set change (another scheme,
+    another best frame); a person's marks never do.
+    ``imported``: the file holds a person's marks the catalog has not seen; they are taken
+    into the catalog first.  ``conflict``: the photo was changed here and in another
+    application; the file's marks win and this says why.  ``problem``: the file cannot be
+    written (read-only, unreadable), it is left as it is.
+    """
+
+    photo_id: int
+    sidecar: Path
+    before: XmpMarks | None
+    after: XmpMarks | None
+    automatic: bool = False
+    replaces_automatic: bool = False
+    imported: bool = False
+    conflict: str = ""
+    problem: str = ""
+    suggestion_before: str = ""  # this app's suggestion keyword in the file now
+    suggestion_after: str = ""  # and after the write
+
+    @property
+    def changes(self) -> bool:
+        """True when the file's marks, suggestion keyword or existence change."""
+        return (_shown(self.before), self.suggestion_before) != (
+            _shown(self.after),
+            self.suggestion_after,
+        )
+
+
+@dataclass
+class _Verdict:
+    """What a sidecar version found on disk means for the catalog."""
+
+    known: SidecarRecord | None = None  # the version as the catalog knows it (None: foreign)
+    remember: SidecarRecord | None = None  # a version record to store
+    decision: dict | None = None  # a person's marks to take into the catalog
+    changed_elsewhere: bool = False
+    conflict: str = ""
+
+
+@dataclass
+class _Step:
+    """One planned sidecar write: the change shown, and what applying it takes."""
+
+    change: PlannedChange
+    verdict: _Verdict | None
+    expected: str | None  # digest of the version the new data was made from (None: no file)
+    data: bytes | None = None  # the new version (None with remove=False: nothing to write)
+    remove: bool = False
+    claimed: frozenset[str] = frozenset()
+    created: bool = False
+
+    @property
+    def rel(self) -> str:
+        return self.change.sidecar.as_posix()
 
 
 @dataclass(frozen=True)
@@ -114,10 +215,103 @@ class FolderSidecars:
         self.names = SidecarNames(
             (PhotoFiles(pid, files) for pid, files in self.files.items()), present
         )
-        self._records = catalog.sidecar_records(self.files)
+        self._records: dict[int, dict[str, SidecarRecord]] = {}
+        self._intents: dict[int, dict[str, dict[str, SidecarRecord]]] = {}
 
     def notes(self) -> list[str]:
         return self.names.shared_stem_notes()
+
+    # -- what the catalog knows ------------------------------------------------------------
+
+    def _refresh(self, photo_ids: Iterable[int]) -> None:
+        """Read the catalog's sidecar records and intents again (another process may have
+        written since): what the catalog last saw is what a version is compared with."""
+        ids = list(photo_ids)
+        records = self.catalog.sidecar_records(ids)
+        intents = self.catalog.sidecar_intents(ids)
+        for photo_id in ids:
+            self._records[photo_id] = records.get(photo_id, {})
+            self._intents[photo_id] = intents.get(photo_id, {})
+
+    def _known(self, photo_id: int, rel: str, state: SidecarState) -> SidecarRecord | None:
+        """The catalog's record of this version (seen, written, or announced by an intent),
+        looked up again in the catalog before a version counts as someone else's."""
+        for attempt in range(2):
+            if attempt:
+                self._refresh([photo_id])
+            record = self._records.get(photo_id, {}).get(rel)
+            if record is not None and _same_version(record, state):
+                return dataclasses.replace(
+                    record, size=state.size, mtime_ns=state.mtime_ns, digest=state.digest
+                )
+            intent = self._intents.get(photo_id, {}).get(rel, {}).get(state.digest or "")
+            if intent is not None:
+                return dataclasses.replace(intent, size=state.size, mtime_ns=state.mtime_ns)
+        return None
+
+    def _judge(
+        self, photo_id: int, path: Path, state: SidecarState, decision: DecisionState
+    ) -> _Verdict:
+        """What a sidecar version on disk means: this app's own, seen before, or a person's
+        new marks (and whether they collide with a decision made here since)."""
+        rel = self._rel(path)
+        known = self._known(photo_id, rel, state)
+        if known is not None:
+            recorded = self._records.get(photo_id, {}).get(rel)
+            stale = recorded is None or (recorded.size, recorded.mtime_ns, recorded.digest) != (
+                known.size,
+                known.mtime_ns,
+                known.digest,
+            )
+            return _Verdict(known=known, remember=known if stale else None)
+        record = self._records.get(photo_id, {}).get(rel)
+        marks = state.marks
+        seen = _seen_record(photo_id, rel, state)
+        same_marks = record is not None and (record.rating, record.label) == (
+            marks.rating,
+            marks.label,
+        )
+        if same_marks or (record is None and not marks.says_something):
+            # touched but the marks are as they were, or no marks at all: nothing to take
+            if same_marks and record.written:
+                seen = dataclasses.replace(seen, written=True, claimed=record.claimed)
+            return _Verdict(known=seen, remember=seen)
+        verdict = _Verdict(remember=seen, changed_elsewhere=record is not None and record.written)
+        new = decision_from_marks(marks, decision)
+        verdict.decision = new
+        here = decision_marks(decision) if decision.is_user else None
+        decided_ns = _ns(decision) if decision.is_user else None
+        if (
+            here is not None
+            and decided_ns is not None
+            and decided_ns > state.mtime_ns
+            and _shown(here) != _shown(marks)
+        ):
+            verdict.conflict = (
+                f"changed in another application ({_describe(marks)}) while it was "
+                f"{_describe(here)} here: the sidecar's marks were kept and are now the "
+                "photo's; decide again here to replace them"
+            )
+        return verdict
+
+    def _apply_verdicts(
+        self, verdicts: list[tuple[int, Path, _Verdict]], report: SidecarReport
+    ) -> None:
+        """Take a person's marks into the catalog and remember the versions."""
+        seen = []
+        for photo_id, path, verdict in verdicts:
+            if verdict.remember is not None:
+                seen.append(verdict.remember)
+                self._records.setdefault(photo_id, {})[verdict.remember.relpath] = verdict.remember
+            report.changed_elsewhere += verdict.changed_elsewhere
+            if verdict.conflict:
+                report.conflicts += 1
+                report.problems.append(Problem(self._rel(path), verdict.conflict))
+            if verdict.decision is not None:
+                self.catalog.set_decision(photo_id, source=DecisionSource.USER, **verdict.decision)
+                if photo_id not in report.imported:
+                    report.imported.append(photo_id)
+        self.catalog.record_sidecars(seen)
 
     # -- reading -----------------------------------------------------------------------
 
@@ -129,8 +323,9 @@ class FolderSidecars:
         wanted = (
             list(self.files) if photo_ids is None else [p for p in photo_ids if p in self.files]
         )
+        self._refresh(wanted)
         decisions = self.catalog.decisions(wanted)
-        seen: list[SidecarRecord] = []
+        verdicts: list[tuple[int, Path, _Verdict]] = []
         for photo_id in wanted:
             for path in self.names.existing(photo_id):
                 try:
@@ -139,78 +334,160 @@ class FolderSidecars:
                     report.problems.append(error.problem(self.root, "read"))
                     continue
                 if state is not None:
-                    decisions[photo_id] = self._take_in(
-                        photo_id, path, state, decisions[photo_id], report, seen
-                    )
-        self.catalog.record_sidecars(seen)
+                    verdict = self._judge(photo_id, path, state, decisions[photo_id])
+                    verdicts.append((photo_id, path, verdict))
+                    if verdict.decision is not None:  # a second sidecar sees the new marks
+                        decisions[photo_id] = _as_decision(verdict.decision)
+        self._apply_verdicts(verdicts, report)
         return report
 
-    def _take_in(
+    # -- planning ------------------------------------------------------------------------
+
+    def plan(
+        self,
+        scheme: XmpScheme,
+        style: SidecarStyle,
+        photo_ids: Iterable[int] | None = None,
+    ) -> list[PlannedChange]:
+        """What ``write`` would do to each sidecar of the photos, changing nothing (no file,
+        no catalog row): one ``PlannedChange`` per sidecar; ``changes`` tells those whose
+        marks change."""
+        return [step.change for step in self._plan(scheme, style, photo_ids)]
+
+    def _jobs(self, photo_ids: Iterable[int] | None) -> list[tuple[int, _Frame, DecisionState]]:
+        only = None if photo_ids is None else set(photo_ids)
+        jobs = []
+        for view in self.catalog.series(self.root):
+            in_burst = view.kind == "burst" and len(view.members) > 1
+            best = view.best if in_burst else None
+            for member in view.members:
+                photo_id = member.photo.id
+                if photo_id in self.files and (only is None or photo_id in only):
+                    frame = _Frame(
+                        is_best=best is not None and best.photo.id == photo_id,
+                        in_burst=in_burst,
+                    )
+                    jobs.append((photo_id, frame, member.decision))
+        return jobs
+
+    def _plan(
+        self, scheme: XmpScheme, style: SidecarStyle, photo_ids: Iterable[int] | None
+    ) -> list[_Step]:
+        scheme, style = XmpScheme(scheme), SidecarStyle(style)  # settings may hold strings
+        jobs = self._jobs(photo_ids)
+        self._refresh(photo_id for photo_id, _, _ in jobs)
+        steps: list[_Step] = []
+        for photo_id, frame, decision in jobs:
+            main = self.files[photo_id][0]
+            if not main.exists():
+                change = PlannedChange(
+                    photo_id,
+                    Path(self._rel(main)),
+                    None,
+                    None,
+                    problem="the photo is missing: its sidecar was not written",
+                )
+                steps.append(_Step(change, None, None))
+                continue
+            for target in self.names.targets(photo_id, style):
+                step = self._plan_file(photo_id, existing_spelling(target), frame, decision, scheme)
+                if step.verdict is not None and step.verdict.decision is not None:
+                    decision = _as_decision(step.verdict.decision)
+                steps.append(step)
+        return steps
+
+    def _plan_file(
         self,
         photo_id: int,
-        path: Path,
-        state: SidecarState,
+        target: Path,
+        frame: _Frame,
         decision: DecisionState,
-        report: SidecarReport,
-        seen: list[SidecarRecord],
-    ) -> DecisionState:
-        """Handle one sidecar version found on disk; returns the photo's decision after it."""
-        rel = self._rel(path)
-        record = self._records.get(photo_id, {}).get(rel)
-        if record is not None and (record.size, record.mtime_ns) == (state.size, state.mtime_ns):
-            return decision  # the version this app last saw or wrote
-        marks = state.marks
-        same_marks = record is not None and (record.rating, record.label) == (
-            marks.rating,
-            marks.label,
+        scheme: XmpScheme,
+    ) -> _Step:
+        rel = Path(self._rel(target))
+        try:
+            loaded = load_sidecar(target)
+        except SidecarError as error:
+            change = PlannedChange(photo_id, rel, None, None, problem=error.problem().error)
+            return _Step(change, None, None)
+        state, data = loaded if loaded is not None else (None, None)
+        verdict = None
+        known = None
+        if state is not None:
+            verdict = self._judge(photo_id, target, state, decision)
+            known = verdict.known
+            if verdict.decision is not None:  # a person's new marks: they are what to write
+                decision = _as_decision(verdict.decision)
+        place = {"is_best": frame.is_best, "in_burst": frame.in_burst, "scheme": scheme}
+        marks = wanted_marks(decision, **place)
+        keyword = suggestion_keyword(decision, **place)
+        automatic = not decision.is_user and (marks is not None or bool(keyword))
+        before = None if state is None else state.marks
+        try:
+            had = "" if data is None else ", ".join(sorted(read_suggestions(data, target)))
+        except SidecarError as error:
+            change = PlannedChange(photo_id, rel, None, None, problem=error.problem().error)
+            return _Step(change, None, None)
+        ours = known.claimed if known is not None and known.written else frozenset()
+        marks = marks or XmpMarks()
+        claimed = frozenset(
+            name for name in ("rating", "label") if getattr(marks, name) is not None
         )
-        if same_marks or (record is None and not marks.says_something):
-            # touched but the marks are as they were, or no marks at all: nothing to take
-            owned = same_marks and record.written
-            self._remember(
-                seen,
+        # marks this app set earlier and no longer wants go away again (undo, a new best frame)
+        remove_rating = marks.rating is None and "rating" in ours
+        if marks.label is None and "label" in ours:
+            marks = XmpMarks(rating=marks.rating, label="")
+        replaces = not decision.is_user and (
+            bool(ours) and _claimed_differ(known, marks) or bool(had) and had != keyword
+        )
+
+        def step(after: XmpMarks | None, **kwargs) -> _Step:
+            problem = kwargs.pop("problem", "")
+            change = PlannedChange(
                 photo_id,
                 rel,
-                state,
-                written=owned,
-                claimed=record.claimed if owned else frozenset(),
+                before,
+                after,
+                automatic=automatic,
+                replaces_automatic=replaces and _shown(before) != _shown(after),
+                imported=verdict is not None and verdict.decision is not None,
+                conflict=verdict.conflict if verdict is not None else "",
+                problem=problem,
+                suggestion_before=had,
+                suggestion_after=had if problem else keyword if after is not None else "",
             )
-            return decision
-        if record is not None and record.written:
-            report.changed_elsewhere += 1
-        self._remember(seen, photo_id, rel, state, written=False)
-        decided_ns = _ns(decision) if decision.is_user else None
-        if decided_ns is not None and decided_ns > state.mtime_ns:
-            return decision  # the photographer decided here after the file changed: theirs wins
-        self.catalog.set_decision(
-            photo_id, source=DecisionSource.USER, **decision_from_marks(marks, decision)
-        )
-        report.imported.append(photo_id)
-        return self.catalog.decision(photo_id)
+            return _Step(change, verdict, None if state is None else state.digest, **kwargs)
 
-    def _remember(
-        self,
-        into: list[SidecarRecord],
-        photo_id: int,
-        rel: str,
-        state: SidecarState,
-        *,
-        written: bool,
-        claimed: frozenset[str] = frozenset(),
-    ) -> None:
-        """Note a sidecar version (seen, or written by this app with ``claimed`` marks)."""
-        new = SidecarRecord(
-            photo_id=photo_id,
-            relpath=rel,
-            size=state.size,
-            mtime_ns=state.mtime_ns,
-            rating=state.marks.rating,
-            label=state.marks.label,
-            written=written,
-            claimed=claimed if written else frozenset(),
-        )
-        self._records.setdefault(photo_id, {})[rel] = new
-        into.append(new)
+        if state is None:
+            if not marks.says_something and not keyword:
+                return step(None)  # nothing to say: no sidecar is created
+            new = merge_marks(None, marks, source=target, suggestion=keyword)
+            return step(marks, data=new, claimed=claimed, created=True)
+        rating, label = marks_after(state.marks, marks, remove_rating=remove_rating)
+        after = XmpMarks(rating=rating, label=label)
+        same_marks = marks.empty and not remove_rating or _shown(after) == _shown(before)
+        if same_marks and had == keyword:
+            if known is not None and known.written and known.claimed == claimed or marks.empty:
+                return step(before)
+            # the file already says this; the catalog learns that this app set it
+            return step(before, claimed=claimed, created=known is not None and known.created)
+        if is_read_only(target):
+            return step(before, problem="cannot write sidecar: read-only: left as it is")
+        created = known is not None and known.written and known.created
+        if (
+            created
+            and not after.says_something
+            and not keyword
+            and _nothing_but_marks(data, target)
+        ):
+            return step(None, remove=True)  # this app's own file, with nothing left to say
+        try:
+            new = merge_marks(
+                data, marks, source=target, remove_rating=remove_rating, suggestion=keyword
+            )
+        except SidecarError as error:
+            return step(before, problem=error.problem().error)
+        return step(after, data=new, claimed=claimed, created=created)
 
     # -- writing -----------------------------------------------------------------------
 
@@ -223,104 +500,171 @@ class FolderSidecars:
     ) -> SidecarReport:
         """Make the sidecars of the folder's photos (or ``photo_ids``) say what the catalog says.
 
-        Before a sidecar is written, a version this app has not seen is read first: a
-        person's marks in it are taken into the catalog and kept.
+        Every sidecar is read again first: a version this app has not seen holds a person's
+        marks, which are taken into the catalog and kept.
         """
         report = SidecarReport(problems=list(self.problems))
-        only = None if photo_ids is None else set(photo_ids)
-        jobs = []
-        for view in self.catalog.series(self.root):
-            marks = series_marks(view, scheme)
-            in_burst = view.kind == "burst" and len(view.members) > 1
-            best = view.best if in_burst else None
-            for member in view.members:
-                photo_id = member.photo.id
-                if photo_id in self.files and (only is None or photo_id in only):
-                    frame = _Frame(
-                        is_best=best is not None and best.photo.id == photo_id,
-                        in_burst=in_burst,
-                    )
-                    jobs.append((photo_id, frame, member.decision, marks.get(photo_id)))
-        written: list[SidecarRecord] = []
-        for done, (photo_id, frame, decision, marks) in enumerate(jobs, start=1):
-            self._write_photo(photo_id, frame, decision, marks, scheme, style, report, written)
-            if progress is not None:
-                progress(done, len(jobs))
-        self.catalog.record_sidecars(written)
+        wanted = None if photo_ids is None else list(photo_ids)
+        for attempt in range(WRITE_ATTEMPTS):
+            steps = self._plan(scheme, style, wanted)
+            changed = self._apply(steps, report, progress, last=attempt == WRITE_ATTEMPTS - 1)
+            if not changed:
+                break
+            wanted = sorted(changed)
         return report
 
-    def _write_photo(
+    def _apply(
         self,
-        photo_id: int,
-        frame: _Frame,
-        decision: DecisionState,
-        marks: XmpMarks | None,
-        scheme: XmpScheme,
-        style: SidecarStyle,
+        steps: list[_Step],
         report: SidecarReport,
-        written: list[SidecarRecord],
-    ) -> None:
-        main = self.files[photo_id][0]
-        if not main.exists():
-            report.problems.append(
-                Problem(self._rel(main), "the photo is missing: its sidecar was not written")
-            )
-            return
-        for target in self.names.targets(photo_id, style):
-            target = existing_spelling(target)
+        progress: Callable[[int, int], None] | None,
+        *,
+        last: bool,
+    ) -> set[int]:
+        """Carry out planned steps; returns the photos whose sidecars changed meanwhile."""
+        verdicts = [
+            (s.change.photo_id, self.root / s.change.sidecar, s.verdict)
+            for s in steps
+            if s.verdict is not None
+        ]
+        self._apply_verdicts(verdicts, report)
+        for s in steps:
+            if s.change.problem:
+                report.problems.append(Problem(s.rel, s.change.problem))
+        writes = [s for s in steps if s.data is not None]
+        intents = [_written_record(s, len(s.data), 0, sidecar_digest(s.data)) for s in writes]
+        self.catalog.record_sidecar_intents(intents)
+        recorded: list[SidecarRecord] = []
+        again: set[int] = set()
+        for done, s in enumerate(steps, start=1):
+            path = self.root / s.change.sidecar
             try:
-                state = read_sidecar(target)
-            except SidecarError as error:
-                report.problems.append(error.problem(self.root))
-                continue
-            if state is not None:
-                seen: list[SidecarRecord] = []
-                after = self._take_in(photo_id, target, state, decision, report, seen)
-                written.extend(seen)
-                if after != decision:  # a person's marks were found: they are what to write
-                    decision = after
-                    marks = wanted_marks(
-                        decision, is_best=frame.is_best, in_burst=frame.in_burst, scheme=scheme
+                if s.remove:
+                    remove_sidecar(path, s.expected or "")
+                    report.removed += 1
+                    if self.names.present is not None:
+                        self.names.present.discard(os.fspath(path))
+                elif s.data is not None:
+                    replace_sidecar(path, s.data, s.expected)
+                    report.written += 1
+                    self.names.note_written(path)
+                    recorded.append(
+                        _written_record(
+                            s, len(s.data), os.stat(path).st_mtime_ns, sidecar_digest(s.data)
+                        )
                     )
-            self._write_file(photo_id, target, marks, report, written)
-
-    def _write_file(
-        self,
-        photo_id: int,
-        target: Path,
-        marks: XmpMarks | None,
-        report: SidecarReport,
-        written: list[SidecarRecord],
-    ) -> None:
-        rel = self._rel(target)
-        record = self._records.get(photo_id, {}).get(rel)
-        ours = record.claimed if record is not None and record.written else frozenset()
-        marks = marks or XmpMarks()
-        claimed = frozenset(
-            name for name in ("rating", "label") if getattr(marks, name) is not None
-        )
-        # marks this app set earlier and no longer wants go away again (undo, a new best frame)
-        remove_rating = marks.rating is None and "rating" in ours
-        if marks.label is None and "label" in ours:
-            marks = XmpMarks(rating=marks.rating, label="")
-        if marks.empty and not remove_rating:
-            return
-        try:
-            changed = update_sidecar(target, marks, remove_rating=remove_rating)
-            if not changed and record is not None and record.written and record.claimed == claimed:
-                return  # already says this, and the catalog knows
-            state = read_sidecar(target)
-        except SidecarError as error:
-            report.problems.append(error.problem(self.root))
-            return
-        if state is None:
-            return
-        report.written += changed
-        self.names.note_written(target)
-        self._remember(written, photo_id, rel, state, written=True, claimed=claimed)
+                elif s.claimed and s.verdict is not None and s.verdict.known is not None:
+                    known = s.verdict.known
+                    recorded.append(_written_record(s, known.size, known.mtime_ns, known.digest))
+                report.replaced_automatic += s.change.replaces_automatic and not s.remove
+            except SidecarChanged as error:
+                if last:
+                    report.problems.append(error.problem(self.root))
+                else:
+                    again.add(s.change.photo_id)
+            except (SidecarError, OSError) as error:
+                problem = (
+                    error.problem(self.root)
+                    if isinstance(error, SidecarError)
+                    else Problem(s.rel, f"cannot write sidecar: {error}")
+                )
+                report.problems.append(problem)
+            if progress is not None:
+                progress(done, len(steps))
+        self.catalog.record_sidecars(recorded)
+        for record in recorded:
+            self._records.setdefault(record.photo_id, {})[record.relpath] = record
+        return again
 
     def _rel(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
+
+
+def _written_record(step: _Step, size: int, mtime_ns: int, digest: str | None) -> SidecarRecord:
+    after = step.change.after or XmpMarks()
+    return SidecarRecord(
+        photo_id=step.change.photo_id,
+        relpath=step.rel,
+        size=size,
+        mtime_ns=mtime_ns,
+        rating=after.rating,
+        label=after.label or None,
+        written=True,
+        claimed=step.claimed,
+        digest=digest,
+        created=step.created,
+    )
+
+
+def _seen_record(photo_id: int, rel: str, state: SidecarState) -> SidecarRecord:
+    """A version someone else wrote, as the catalog remembers it."""
+    return SidecarRecord(
+        photo_id=photo_id,
+        relpath=rel,
+        size=state.size,
+        mtime_ns=state.mtime_ns,
+        rating=state.marks.rating,
+        label=state.marks.label,
+        written=False,
+        digest=state.digest,
+    )
+
+
+def _same_version(record: SidecarRecord, state: SidecarState) -> bool:
+    """One version: same bytes (same size and time for records made before digests)."""
+    if record.digest is not None and state.digest is not None:
+        return record.digest == state.digest
+    return (record.size, record.mtime_ns) == (state.size, state.mtime_ns)
+
+
+def _claimed_differ(known: SidecarRecord, marks: XmpMarks) -> bool:
+    """Whether this write changes automatic marks an earlier write of this app set."""
+    old = {"rating": known.rating, "label": known.label or None}
+    new = {"rating": marks.rating, "label": marks.label or None}
+    return any(old[name] != new[name] for name in known.claimed)
+
+
+def _nothing_but_marks(data: bytes | None, target: Path) -> bool:
+    """True when the file holds nothing but this app's marks: the document this app creates
+    for its marks, with none of anyone else's properties (so removing it loses nothing)."""
+    if data is None:
+        return True
+    try:
+        emptied = merge_marks(
+            data, XmpMarks(label=""), source=target, remove_rating=True, suggestion=""
+        )
+        return emptied == merge_marks(None, XmpMarks(), source=target)
+    except SidecarError:
+        return False
+
+
+def _shown(marks: XmpMarks | None) -> tuple[int | None, str | None] | None:
+    """The marks as another application shows them (None: no file); "" and None alike."""
+    if marks is None:
+        return None
+    return (marks.rating if marks.rating != 0 else None, marks.label or None)
+
+
+def _describe(marks: XmpMarks) -> str:
+    parts = []
+    if marks.rating is not None and marks.rating < 0:
+        parts.append("rejected")
+    elif marks.rating:
+        parts.append(f"{marks.rating} stars")
+    if marks.label:
+        parts.append(f"label {marks.label}")
+    return ", ".join(parts) or "no rating or label"
+
+
+def _as_decision(marks: dict) -> DecisionState:
+    """The catalog state a person's sidecar marks are about to become."""
+    return DecisionState(
+        flag=marks["flag"],
+        rating=marks["rating"],
+        label=marks["label"],
+        source=DecisionSource.USER,
+        decided_at=datetime.now(UTC),
+    )
 
 
 def _ns(decision: DecisionState) -> int | None:

@@ -16,6 +16,7 @@ atomic (``app.fileio.atomic_write``).  This module knows nothing of the catalog.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import threading
 import xml.etree.ElementTree as ET
@@ -28,6 +29,7 @@ from defusedxml.ElementTree import DefusedXMLParser
 from app.errors import AppError, Problem
 from app.fileio import NotARegularFile, atomic_write, is_read_only, read_regular
 from app.options import SidecarStyle
+from app.sidecars.keywords import set_suggestion, suggestions_in
 from app.sidecars.naming import sidecar_paths
 
 NS_X = "adobe:ns:meta/"
@@ -105,11 +107,18 @@ NO_MARKS = XmpMarks()
 
 @dataclass(frozen=True)
 class SidecarState:
-    """A sidecar as found on disk: its marks and the stat that identifies this version."""
+    """A sidecar as found on disk: its marks, its stat, and the digest of its bytes, which
+    identifies this version whatever its modification time says."""
 
     marks: XmpMarks
     size: int
     mtime_ns: int
+    digest: str | None = None
+
+
+def sidecar_digest(data: bytes) -> str:
+    """What identifies a sidecar version: a hash of its bytes."""
+    return "b2:" + hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 # -- reading ------------------------------------------------------------------------------
@@ -121,12 +130,21 @@ def read_sidecar(sidecar: str | os.PathLike[str]) -> SidecarState | None:
     Raises:
         SidecarError: not a regular file, too large, unreadable, or not a safe XMP document.
     """
+    loaded = load_sidecar(sidecar)
+    return None if loaded is None else loaded[0]
+
+
+def load_sidecar(sidecar: str | os.PathLike[str]) -> tuple[SidecarState, bytes] | None:
+    """``read_sidecar``'s state and the bytes it was read from (to merge into), or None."""
     sidecar = Path(sidecar)
     data = _read_bytes(sidecar)
     if data is None:
         return None
     info = os.stat(sidecar)
-    return SidecarState(_marks_of(data, sidecar), info.st_size, info.st_mtime_ns)
+    state = SidecarState(
+        _marks_of(data, sidecar), len(data), info.st_mtime_ns, sidecar_digest(data)
+    )
+    return state, data
 
 
 def read_marks(sidecar: str | os.PathLike[str]) -> XmpMarks:
@@ -169,6 +187,12 @@ def _raw_marks(root: ET.Element) -> tuple[str | None, str | None]:
     return rating, label
 
 
+def read_suggestions(data: bytes, source: Path) -> frozenset[str]:
+    """This app's suggestion keywords in a sidecar's bytes."""
+    with _PREFIX_LOCK:
+        return suggestions_in(_parse_bytes(data, source).root)
+
+
 # -- merging ------------------------------------------------------------------------------
 
 
@@ -178,15 +202,22 @@ def merge_marks(
     *,
     source: Path,
     remove_rating: bool = False,
+    suggestion: str | None = None,
 ) -> bytes:
     """The new sidecar text: ``existing`` (or a minimal new document) with ``marks`` set.
 
     ``remove_rating`` takes ``xmp:Rating`` out when ``marks.rating`` is None (undoing a
-    rating this app wrote).
+    rating this app wrote).  ``suggestion`` makes that keyword this app's one suggestion
+    keyword ("" removes it; None leaves the keywords as they are), see ``keywords``.
     """
     with _PREFIX_LOCK:
         document = _new_document() if existing is None else _parse_bytes(existing, source)
         description = _target_description(document.root)
+        if suggestion is not None:
+            for prefix in ("dc", "lr", "digiKam"):
+                if KNOWN_PREFIXES[prefix] not in ET._namespace_map:  # the file's own prefix wins
+                    _register(prefix, KNOWN_PREFIXES[prefix])
+            set_suggestion(document.root, description, suggestion)
         if marks.rating is not None:
             _set_property(description, _RATING, str(marks.rating))
         elif remove_rating:
@@ -357,22 +388,73 @@ def update_sidecar(
         if is_read_only(sidecar):
             raise SidecarError(sidecar, "read-only: left as it is")
         current = _marks_of(existing, sidecar)
-        wanted_rating = (
-            current.rating if marks.rating is None and not remove_rating else marks.rating
-        )
-        wanted_label = current.label if marks.label is None else (marks.label or None)
-        if (current.rating, current.label or None) == (wanted_rating, wanted_label):
+        if marks_after(current, marks, remove_rating=remove_rating) == (
+            current.rating,
+            current.label or None,
+        ):
             return False
+    data = merge_marks(existing, marks, source=sidecar, remove_rating=remove_rating)
+    replace_sidecar(sidecar, data)
+    return True
+
+
+def marks_after(
+    current: XmpMarks, marks: XmpMarks, *, remove_rating: bool = False
+) -> tuple[int | None, str | None]:
+    """(rating, label) a sidecar holding ``current`` holds once ``marks`` are merged in."""
+    rating = current.rating if marks.rating is None and not remove_rating else marks.rating
+    label = (current.label or None) if marks.label is None else (marks.label or None)
+    return rating, label
+
+
+class SidecarChanged(SidecarError):
+    """The sidecar changed on disk while a new version was being prepared: not replaced."""
+
+
+def replace_sidecar(
+    sidecar: str | os.PathLike[str], data: bytes, expected: str | None | bool = False
+) -> None:
+    """Write ``data`` as the sidecar, atomically.
+
+    ``expected`` is the digest of the version ``data`` was made from (None: there was no
+    file); the file is read again right before the rename and, if it is another version
+    now, left as it is (``SidecarChanged``).  False: no check.
+    """
+    sidecar = Path(sidecar)
+
+    def still_expected() -> None:
+        try:
+            now = _read_bytes(sidecar)
+        except SidecarError:
+            now = b""
+        found = None if now is None else sidecar_digest(now)
+        if found != expected:
+            raise SidecarChanged(sidecar, "changed by another program while being written")
+
+    if expected is not False and expected is not None and is_read_only(sidecar):
+        raise SidecarError(sidecar, "read-only: left as it is")
     try:
-        atomic_write(
-            sidecar, merge_marks(existing, marks, source=sidecar, remove_rating=remove_rating)
-        )
+        atomic_write(sidecar, data, None if expected is False else still_expected)
     except OSError as error:
         reason = error.strerror or str(error)
         if isinstance(error, PermissionError) or "Read-only" in reason:
             reason += f"; is the folder {sidecar.parent} read-only?"
         raise SidecarError(sidecar, f"cannot write ({reason})") from error
-    return True
+
+
+def remove_sidecar(sidecar: str | os.PathLike[str], expected: str) -> None:
+    """Remove a sidecar this app created and that holds nothing any more, only while it is
+    still the version with digest ``expected`` (nobody else's writes are ever removed)."""
+    sidecar = Path(sidecar)
+    now = _read_bytes(sidecar)
+    if now is None:
+        return
+    if sidecar_digest(now) != expected:
+        raise SidecarChanged(sidecar, "changed by another program: left as it is")
+    try:
+        sidecar.unlink()
+    except OSError as error:
+        raise SidecarError(sidecar, f"cannot remove ({error.strerror or error})") from error
 
 
 def write_marks(
