@@ -762,6 +762,11 @@ class Catalog:
             )
             return [batch for batch, _first in rows]
 
+    def move_destinations(self) -> list[str]:
+        """Every folder this catalog moved rejects into (its scans pass over them)."""
+        with self._read() as session:
+            return list(session.scalars(select(Move.dest).distinct().order_by(Move.dest)))
+
     # -- runs ----------------------------------------------------------------------------
 
     def begin_run(self, folder: str | PurePath, options: Mapping[str, Any] | None = None) -> int:

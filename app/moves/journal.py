@@ -53,7 +53,8 @@ class Journal:
 
     def append(self, entry: dict) -> None:
         try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK, 0o644)
+            flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK
+            fd = os.open(self.path, flags | getattr(os, "O_NOFOLLOW", 0), 0o644)
         except OSError as error:
             raise MoveError(
                 f"cannot write the journal {self.path}: {error.strerror or error}"

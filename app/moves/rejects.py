@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from app.catalog import Catalog, Flag, MoveState, PhotoRecord, normalize_root, path_inside
 from app.errors import Problem
-from app.fileio import file_kind_problem
+from app.fileio import file_kind_problem, is_within
 from app.moves.journal import Journal, MoveError, holds_journal, journal_path, locked
 from app.moves.transfer import FileMove, move_file, release, reserve, settle
 from app.sidecars.naming import PhotoFiles, SidecarNames
@@ -45,18 +45,24 @@ class MoveReport:
 
 def rejected_photos(catalog: Catalog, root: str | os.PathLike[str]) -> list[PhotoRecord]:
     """The photos of a folder whose current decision is reject (a person's or automatic),
-    leaving out those already in a folder rejects were moved into."""
+    leaving out those already in a folder this catalog moved rejects into."""
     photos = catalog.photos(root)
     decisions = catalog.decisions(p.id for p in photos)
-    return [p for p in photos if decisions[p.id].flag is Flag.REJECT and not in_rejects_folder(p)]
+    destinations = {Path(d) for d in catalog.move_destinations()}
+    return [
+        p
+        for p in photos
+        if decisions[p.id].flag is Flag.REJECT and not in_rejects_folder(p, destinations)
+    ]
 
 
-def in_rejects_folder(photo: PhotoRecord) -> bool:
-    """True for a photo that lies in a folder rejects were moved into (it holds a journal)."""
+def in_rejects_folder(photo: PhotoRecord, destinations: Collection[Path] | None = None) -> bool:
+    """True for a photo that lies in a folder rejects were moved into: one of
+    ``destinations`` (this catalog's), or, without them, any folder holding a journal."""
     root = Path(photo.root)
     folder = (root / photo.relpath).parent
     while folder != root and folder.is_relative_to(root):
-        if holds_journal(folder):
+        if folder in destinations if destinations is not None else holds_journal(folder):
             return True
         folder = folder.parent
     return False
@@ -146,8 +152,12 @@ def _move_photo(
     sidecars = names.existing(photo.id) if photo.id in names else []
     sources = images + [s for s in sidecars if s not in images]
     for source in sources:
+        if os.path.islink(source):
+            raise MoveError(f"not moved: {source} is a symbolic link")
         if not source.exists():
             raise MoveError(f"not moved, file missing: {source}")
+        if not is_within(source, photo.root):
+            raise MoveError(f"not moved: {source} leads outside {photo.root}")
         kind = file_kind_problem(source)
         if kind:
             raise MoveError(f"not moved: {source} is {kind}")

@@ -47,6 +47,10 @@ def is_photo(path: Path | str) -> bool:
     return suffix(path) in PHOTO_EXTENSIONS
 
 
+def is_sidecar(path: Path | str) -> bool:
+    return suffix(path) == ".xmp"
+
+
 def is_quiet(path: Path | str) -> bool:
     """True for companion files (sidecars, thumbnails, catalogs) and hidden files."""
     return Path(path).name.startswith(".") or suffix(path) in QUIET_EXTENSIONS
