@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from app.catalog import Catalog, Flag, MoveState, PhotoRecord, normalize_root, path_inside
+from app.content_hash import fast_content_hash
 from app.errors import Problem
 from app.fileio import file_kind_problem, is_within
 from app.moves.journal import Journal, MoveError, holds_journal, journal_path, locked
@@ -33,13 +34,17 @@ class MoveReport:
     photo_ids: list[int] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     wanted: int = 0  # rejected photos asked to move
+    moved_meanwhile: list[int] = field(default_factory=list)  # by another run, not a failure
 
     @property
     def complete(self) -> bool:
-        return not self.problems and len(self.photo_ids) == self.wanted
+        done = len(self.photo_ids) + len(self.moved_meanwhile)
+        return not self.problems and done == self.wanted
 
     def summary(self) -> str:
         text = f"Moved {len(self.photo_ids)} of {self.wanted} rejected photos to {self.dest}"
+        if self.moved_meanwhile:
+            text += f" ({len(self.moved_meanwhile)} had been moved meanwhile by another run)"
         return text + (f" ({len(self.problems)} could not be moved)" if self.problems else "")
 
 
@@ -113,7 +118,13 @@ def move_rejects(
     with locked(dest):
         journal = Journal(report.journal)
         journal.append({"event": "batch", "batch": batch, "dest": str(dest), "time": _now()})
-        for photo in photos:
+        for listed in photos:
+            photo = catalog.photo(listed.id) if listed.id else listed
+            if photo is None or (photo.root, photo.relpath) != (listed.root, listed.relpath):
+                # another run (a second window, a command run at the same time) moved or
+                # renamed it between the listing and this lock: it is not a failure
+                report.moved_meanwhile.append(listed.id)
+                continue
             try:
                 done = _move_photo(photo, dest, batch, journal, catalog, names)
             except MoveError as error:
@@ -197,6 +208,10 @@ def _reserve_targets(
     created, so an undo after a crash at any point finds (and removes) every placeholder.
     """
     stem = Path(photo.relpath).stem
+    try:  # what undo checks before it puts a file back: that it is the file moved
+        digests = {source: fast_content_hash(source) for source in sources}
+    except OSError as error:
+        raise MoveError(f"not moved: cannot read {error.filename} ({error.strerror})") from error
     for attempt in range(10_000):
         names = [_suffixed(source.name, stem, attempt) for source in sources]
         if len({n.lower() for n in names}) != len(names):
@@ -205,7 +220,12 @@ def _reserve_targets(
         if any(move.target.exists() for move in planned):
             continue
         catalog.record_moves(
-            batch, dest, [(photo.id or None, photo.root, m.source, m.target) for m in planned]
+            batch,
+            dest,
+            [
+                (photo.id or None, photo.root, m.source, m.target, digests[m.source])
+                for m in planned
+            ],
         )
         for move in planned:
             journal.append(_entry("intent", batch, move))

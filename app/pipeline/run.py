@@ -373,6 +373,7 @@ class CullRun:
             return outcome
         run.add_problems(report.problems)
         outcome.moved, outcome.journal = len(report.photo_ids), str(report.journal)
+        outcome.moved_meanwhile = len(report.moved_meanwhile)
         outcome.failed = not report.complete
         run.emit(Stage.MOVES, outcome.moved, len(rejected), f"journal: {report.journal}")
         return outcome
