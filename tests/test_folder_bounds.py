@@ -155,6 +155,7 @@ def test_a_catalog_kept_in_the_folder_is_not_reported_as_a_photo(tmp_path: Path,
     burst(shoot, "astronaut", 0.0, frames=2)
     for _ in range(2):  # the second run sees the catalog (and maybe its -wal and -shm)
         assert cull(tmp_path, shoot, db=shoot / "catalog.sqlite3") == EXIT_OK
+    assert cull(tmp_path, shoot) == EXIT_OK  # a run with another catalog: still ours, quiet
     out = "".join(capsys.readouterr())
     assert "catalog.sqlite3" not in out and "unsupported format" not in out
 

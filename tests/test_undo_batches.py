@@ -216,16 +216,28 @@ for problem in report.problems:
 
 
 @needs_other_device
-def test_a_read_only_source_moved_to_another_file_system_leaves_no_copy(tmp_path, shoot):
-    """22 full copies stayed in DEST, and undo ignored them."""
+@pytest.mark.parametrize("folder", ["read-only", "owned by another user, sticky"])
+def test_a_source_that_cannot_be_removed_is_not_moved_and_leaves_no_copy(tmp_path, shoot, folder):
+    """A read-only source with DEST on another file system left 22 full copies in DEST,
+    and undo ignored them.  A read-only folder is refused before copying; where the folder
+    looks writable but the file cannot be removed (a sticky folder of another user's), the
+    verified copy is removed again."""
     before = checksums(shoot)
     dest = Path(tempfile.mkdtemp(prefix="fgaesq-rejects-", dir=OTHER_DEVICE))
-    shoot.chmod(0o555)
+    if folder == "read-only":
+        shoot.chmod(0o555)
+    else:
+        for path in (shoot, *shoot.iterdir()):
+            os.chown(path, 4321, 4321)
+        shoot.chmod(0o1777)
     try:
         child = run_unprivileged(MOVE, str(tmp_path / "catalog.sqlite3"), str(shoot), str(dest))
         assert child.returncode == 0, child.stderr
         assert f"Moved 0 of {PHOTOS}" in child.stdout
-        assert "cannot remove" in child.stdout and "the copy was removed" in child.stdout
+        if folder == "read-only":
+            assert f"the folder {shoot} is read-only" in child.stdout
+        else:
+            assert "cannot remove" in child.stdout and "the copy was removed" in child.stdout
         assert visible(dest) == {}
         with Catalog(tmp_path / "catalog.sqlite3") as catalog:
             states = {r.state for b in catalog.move_batches(dest) for r in catalog.moves(b)}

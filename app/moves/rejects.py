@@ -172,6 +172,8 @@ def _move_photo(
         kind = file_kind_problem(source)
         if kind:
             raise MoveError(f"not moved: {source} is {kind}")
+        if not os.access(source.parent, os.W_OK):  # a read-only card: say so before copying
+            raise MoveError(f"not moved: the folder {source.parent} is read-only")
     moves = _reserve_targets(photo, sources, dest, batch, journal, catalog)
     done: list[FileMove] = []
     try:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path, PurePath
 
 from app.catalog import Catalog, MoveRecord, MoveState, normalize_root
@@ -77,7 +77,7 @@ class BatchInfo:
         return bool(self.moved or self.interrupted)
 
     def line(self) -> str:
-        when = f"{self.started:%Y-%m-%d %H:%M:%S}" if self.started else "time unknown"
+        when = f"{self.started:%Y-%m-%d %H:%M:%S} UTC" if self.started else "time unknown"
         return (
             f"{self.batch}  {when}  {self.photos} photos, {self.moved} files in the folder, "
             f"{self.undone} put back: {self.state}"
@@ -91,12 +91,11 @@ def list_batches(dest_dir: str | os.PathLike[str], *, catalog: Catalog) -> list[
     for batch in catalog.move_batches(dest):
         records = [r for r in catalog.moves(batch) if r.dest == dest]
         counts = {state: sum(r.state is state for r in records) for state in MoveState}
-        times = [r.recorded_at for r in records if r.recorded_at is not None]
         photos = {r.photo_id for r in records if r.state is not MoveState.FAILED}
         infos.append(
             BatchInfo(
                 batch=batch,
-                started=min(times) if times else None,
+                started=_started(batch, records),
                 photos=len(photos),
                 moved=counts[MoveState.DONE],
                 undone=counts[MoveState.UNDONE],
@@ -105,6 +104,16 @@ def list_batches(dest_dir: str | os.PathLike[str], *, catalog: Catalog) -> list[
             )
         )
     return infos
+
+
+def _started(batch: str, records: list[MoveRecord]) -> datetime | None:
+    """When the batch began: its id starts with the UTC time (the records' times change as
+    files are put back)."""
+    try:
+        return datetime.strptime(batch[:15], "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
+    except ValueError:
+        times = [r.recorded_at for r in records if r.recorded_at is not None]
+        return min(times) if times else None
 
 
 def undo_last(dest_dir: str | os.PathLike[str], *, catalog: Catalog) -> UndoReport:

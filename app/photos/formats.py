@@ -26,6 +26,9 @@ QUIET_EXTENSIONS = frozenset(
         ".md",
         ".db",
         ".sqlite",
+        ".sqlite3",  # a catalog kept in the folder, with SQLite's files beside it
+        *(f"{ext}-{part}" for ext in (".db", ".sqlite", ".sqlite3") for part in ("wal", "shm")),
+        *(f"{ext}-journal" for ext in (".db", ".sqlite", ".sqlite3")),
         ".pp3",
         ".dop",
         ".lrv",
