@@ -498,7 +498,7 @@ def test_a_crafted_journal_cannot_make_undo_act_outside_its_folders(tmp_path: Pa
     before = checksums(outside)
     report = undo_last(rejects, catalog=catalog)
     assert report.problems == [] and len(report.restored) == 4  # the real moves went back
-    assert sum("never recorded" in note for note in report.notes) == 4  # each forged line
+    assert "4 lines of" in str(report.notes) and "never recorded" in str(report.notes)
     assert checksums(outside) == before
     assert sorted(n for n in checksums(rejects) if not n.startswith(".")) == ["empty", "payload"]
     assert not (tmp_path / "planted").exists() and not (rejects / "stolen").exists()

@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from filesystems import OTHER_DEVICE, needs_other_device
 from privileges import run_unprivileged
 from test_photos_fixtures import checksums
 
@@ -28,12 +29,6 @@ from app.moves import (
 )
 
 REPO = Path(__file__).resolve().parent.parent
-OTHER_DEVICE = Path("/dev/shm")
-needs_other_device = pytest.mark.skipif(
-    not OTHER_DEVICE.is_dir()
-    or OTHER_DEVICE.stat().st_dev == Path(tempfile.gettempdir()).stat().st_dev,
-    reason="needs a second file system (/dev/shm)",
-)
 PHOTOS = 6
 
 

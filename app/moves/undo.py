@@ -204,6 +204,7 @@ def _journal_evidence(
         report.notes.append(f"{damaged} damaged lines of {log.path} were passed over")
     known = {(r.source, r.target) for r in records}
     witnessed: set[tuple[str, str]] = set()
+    unknown: list[str] = []
     for entry in entries:
         if entry.get("batch") != batch or entry.get("event") not in ("intent", "done"):
             continue
@@ -211,10 +212,13 @@ def _journal_evidence(
         if pair in known:
             witnessed.add(pair)
         else:
-            report.notes.append(
-                f"{log.path}: a line names a move the catalog never recorded "
-                f"({pair[0]} -> {pair[1]}): passed over"
-            )
+            unknown.append(f"{pair[0]} -> {pair[1]}")
+    if unknown:
+        shown = "; ".join(unknown[:3]) + ("; ..." if len(unknown) > 3 else "")
+        report.notes.append(
+            f"{len(unknown)} lines of {log.path} name moves the catalog never recorded, "
+            f"passed over: {shown}"
+        )
     return witnessed
 
 
