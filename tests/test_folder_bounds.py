@@ -23,9 +23,10 @@ from app.catalog import Catalog, CatalogError, PhotoInfo
 from app.cli import EXIT_OK, main
 from app.fileio import NotARegularFile, atomic_write, read_regular
 from app.moves import JOURNAL_NAME, move_rejects, rejected_photos, undo_last
+from app.options import SidecarStyle, XmpScheme
 from app.photos import scan_folder
 from app.photos.decode import MAX_SOURCE_PIXELS, PhotoReadError, decode_image
-from app.sidecars import XmpMarks, read_marks, write_marks
+from app.sidecars import FolderSidecars, XmpMarks, read_marks, write_marks
 
 REPO = Path(__file__).resolve().parent.parent
 LONGEST = 250  # bytes, within NAME_MAX (255) on every common file system
@@ -120,6 +121,27 @@ def test_a_move_refuses_a_photo_that_became_a_link_out_of_the_folder(
             shutil.rmtree(dest)
     assert (outside / "a.jpg").read_bytes() == b"someone else's photo"
     assert (folder / "a.jpg").is_symlink()
+
+
+def test_a_subfolder_replaced_by_a_link_out_of_the_folder_gets_no_sidecar_and_gives_no_file(
+    tmp_path: Path,
+):
+    folder, outside = tmp_path / "shoot", tmp_path / "outside"
+    (folder / "sub").mkdir(parents=True)
+    outside.mkdir()
+    (outside / "a.jpg").write_bytes(b"someone else's photo")
+    with Catalog(tmp_path / "catalog.sqlite3") as catalog:
+        photo = catalog.upsert_photo(PhotoInfo(str(folder), "sub/a.jpg", 20, 1))
+        catalog.replace_series(folder, [[photo]], {})
+        catalog.set_decision(photo, flag="reject", source="user")
+        (folder / "sub").rmdir()
+        os.symlink(outside, folder / "sub")  # after the cull, sub/ became a link to elsewhere
+        written = FolderSidecars(catalog, folder).write(XmpScheme.MARK_BEST, SidecarStyle.BOTH)
+        moved = move_rejects(rejected_photos(catalog, folder), tmp_path / "R", catalog=catalog)
+    assert "through a symbolic link" in str(written.problems)
+    assert moved.photo_ids == [] and "through a symbolic link" in str(moved.problems)
+    assert sorted(p.name for p in outside.iterdir()) == ["a.jpg"]
+    assert (outside / "a.jpg").read_bytes() == b"someone else's photo"
 
 
 # -- folders passed over, files of ours ------------------------------------------------------

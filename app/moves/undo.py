@@ -179,8 +179,9 @@ def _newest_open_batch(catalog: Catalog, dest: Path, journal: Path) -> str:
     kept = [info.batch for info in batches if info.kept]
     why = "the catalog records no open move into it"
     if kept:
+        batches_text = "one batch" if len(kept) == 1 else f"{len(kept)} batches"
         why = (
-            f"files of {len(kept)} batches could not be put back earlier "
+            f"files of {batches_text} could not be put back earlier "
             f"(newest {kept[-1]}); list them with --list and retry one with --batch"
         )
     raise MoveError(f"nothing to undo in {dest}: {why}")
@@ -201,7 +202,8 @@ def _journal_evidence(
         report.notes.append(f"{error}; the catalog's record is used alone")
         return set()
     if damaged:
-        report.notes.append(f"{damaged} damaged lines of {log.path} were passed over")
+        lines = "line" if damaged == 1 else "lines"
+        report.notes.append(f"{damaged} damaged {lines} of {log.path} passed over")
     known = {(r.source, r.target) for r in records}
     witnessed: set[tuple[str, str]] = set()
     unknown: list[str] = []
