@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -242,3 +243,22 @@ def test_a_source_that_cannot_be_removed_is_not_moved_and_leaves_no_copy(tmp_pat
         shoot.chmod(0o755)
         shutil.rmtree(dest)
     assert checksums(shoot) == before
+
+
+def test_moves_recorded_without_a_content_hash_go_back_where_the_journal_agrees(tmp_path, shoot):
+    """Moves recorded by an older version carry no hash: the journal is their proof."""
+    dest = tmp_path / "rejects"
+    with Catalog(tmp_path / "catalog.sqlite3") as catalog:
+        move_rejects(rejected_photos(catalog, shoot), dest, catalog=catalog)
+    with sqlite3.connect(tmp_path / "catalog.sqlite3") as db:
+        db.execute("UPDATE moves SET content_hash = NULL")
+    db.close()
+    journal = dest / JOURNAL_NAME
+    lines = [line for line in journal.read_text().splitlines() if "IMG_3.jpg" not in line]
+    journal.write_text("\n".join(lines) + "\n")
+
+    with Catalog(tmp_path / "catalog.sqlite3") as catalog:
+        report = undo_last(dest, catalog=catalog)
+    assert len(report.restored) == 2 * PHOTOS - 1
+    assert "IMG_3.jpg" in str(report.problems) and "neither a content hash" in str(report.problems)
+    assert sorted(visible(dest)) == ["IMG_3.jpg"]

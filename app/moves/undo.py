@@ -144,14 +144,14 @@ def undo(
     dest = Path(normalize_root(path.parent))
     with locked(dest):
         log = Journal(dest / path.name)
-        chosen = batch or _newest_open_batch(catalog, dest, log.path)
+        chosen = batch or _newest_open_batch(catalog, dest)
         records = [r for r in catalog.moves(chosen) if r.dest == dest.as_posix()]
         if not records:
             raise MoveError(
                 f"nothing to undo: the catalog records no batch {chosen} moved into {dest}"
             )
         report = UndoReport(chosen, log.path)
-        witnessed = _journal_evidence(log, chosen, records, dest, report)
+        witnessed = _journal_evidence(log, chosen, records, report)
         states = RETRIED_STATES if batch else OPEN_STATES
         pending = [r for r in records if r.state in states]
         for record in reversed(pending):
@@ -171,7 +171,7 @@ def undo(
     return report
 
 
-def _newest_open_batch(catalog: Catalog, dest: Path, journal: Path) -> str:
+def _newest_open_batch(catalog: Catalog, dest: Path) -> str:
     batches = list_batches(dest, catalog=catalog)
     for info in reversed(batches):
         if info.open:
@@ -188,7 +188,7 @@ def _newest_open_batch(catalog: Catalog, dest: Path, journal: Path) -> str:
 
 
 def _journal_evidence(
-    log: Journal, batch: str, records: list[MoveRecord], dest: Path, report: UndoReport
+    log: Journal, batch: str, records: list[MoveRecord], report: UndoReport
 ) -> set[tuple[str, str]]:
     """The moves of ``batch`` the journal names and the catalog recorded too.
 
@@ -236,20 +236,21 @@ def _unproven(record: MoveRecord, dest: Path, witnessed: set[tuple[str, str]]) -
     folder = Path(record.source).parent
     if folder.exists() and not is_within(folder, record.root):
         return f"the folder {folder} now leads outside {record.root}: {target} stays"
-    if record.content_hash is None:
+    if not target.is_file() or is_empty(target) or os.path.lexists(record.source):
+        return None  # nothing would move back: settle only tidies (or lists) what is there
+    if record.content_hash is None:  # recorded by an older version: the journal must agree
         if (record.source, record.target) not in witnessed:
             return (
                 f"neither a content hash nor the journal proves that {target} is the file "
                 "moved there: left alone"
             )
         return None
-    if target.is_file() and not is_empty(target) and not os.path.lexists(record.source):
-        try:
-            digest = fast_content_hash(target)
-        except OSError as error:
-            return f"cannot read {target} ({error.strerror or error})"
-        if digest != record.content_hash:
-            return f"{target} is not the file moved there (its content differs): left alone"
+    try:
+        digest = fast_content_hash(target)
+    except OSError as error:
+        return f"cannot read {target} ({error.strerror or error})"
+    if digest != record.content_hash:
+        return f"{target} is not the file moved there (its content differs): left alone"
     return None
 
 
