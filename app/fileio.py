@@ -57,7 +57,10 @@ def file_kind_problem(path: str | os.PathLike[str]) -> str | None:
 def is_within(path: str | os.PathLike[str], folder: str | os.PathLike[str]) -> bool:
     """True when ``path``, with every link resolved, lies in ``folder`` (links resolved too)."""
     real_folder = os.path.realpath(folder)
-    return os.path.commonpath([real_folder, os.path.realpath(path)]) == real_folder
+    try:
+        return os.path.commonpath([real_folder, os.path.realpath(path)]) == real_folder
+    except ValueError:  # another drive (Windows)
+        return False
 
 
 def read_regular(
