@@ -281,3 +281,22 @@ def test_the_size_cap_in_the_message_is_the_one_applied_and_documented(
         decode_image(path)
     assert f"over {cap}" in str(refused.value) and "800" not in str(refused.value)
     assert f"Sources above {cap} are refused" in (REPO / "docs" / "pipeline.md").read_text()
+
+
+def test_a_taken_name_at_the_length_limit_fails_that_photo_alone(tmp_path: Path):
+    """A clash on a 255-byte name stopped the whole run (OSError: File name too long)."""
+    folder, dest = tmp_path / "shoot", tmp_path / "R"
+    folder.mkdir()
+    dest.mkdir()
+    longest = "x" * 251 + ".jpg"
+    (dest / longest).write_bytes(b"an older reject with the same name")
+    with Catalog(tmp_path / "catalog.sqlite3") as catalog:
+        for name in (longest, "short.jpg"):
+            (folder / name).write_bytes(os.urandom(100))
+            photo = catalog.upsert_photo(PhotoInfo(str(folder), name, 100, 1))
+            catalog.set_decision(photo, flag="reject", source="user")
+        report = move_rejects(rejected_photos(catalog, folder), dest, catalog=catalog)
+    assert len(report.photo_ids) == 1 and (dest / "short.jpg").exists()
+    assert "longer than the file system allows" in str(report.problems)
+    assert (folder / longest).exists()
+    assert (dest / longest).read_bytes() == b"an older reject with the same name"

@@ -214,12 +214,18 @@ def _reserve_targets(
         digests = {s: _content_hash(s, photo if s == sources[0] else None) for s in sources}
     except OSError as error:
         raise MoveError(f"not moved: cannot read {error.filename} ({error.strerror})") from error
+    longest = _name_max(dest)
     for attempt in range(10_000):
         names = [_suffixed(source.name, stem, attempt) for source in sources]
         if len({n.lower() for n in names}) != len(names):
             raise MoveError(f"{sources[0]}: two files of this photo would get the same name")
+        if any(len(os.fsencode(name)) > longest for name in names):
+            raise MoveError(
+                f"not moved: {names[0]} is taken in {dest}, and a numbered name would be "
+                "longer than the file system allows"
+            )
         planned = [FileMove(s, dest / n) for s, n in zip(sources, names, strict=True)]
-        if any(move.target.exists() for move in planned):
+        if any(os.path.lexists(move.target) for move in planned):
             continue
         catalog.record_moves(
             batch,
@@ -246,6 +252,14 @@ def _reserve_targets(
             if not isinstance(error, FileExistsError):
                 raise MoveError(f"cannot write in {dest}: {error.strerror or error}") from error
     raise MoveError(f"{sources[0]}: no free name in {dest}")
+
+
+def _name_max(folder: Path) -> int:
+    """The longest file name, in bytes, the folder's file system accepts."""
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (AttributeError, OSError, ValueError):  # not POSIX, or not known
+        return 255
 
 
 def _content_hash(source: Path, photo: PhotoRecord | None) -> str:
