@@ -22,6 +22,7 @@ from test_photos_fixtures import burst, checksums
 from app.catalog import Catalog, CatalogError, PhotoInfo
 from app.cli import EXIT_OK, main
 from app.fileio import NotARegularFile, atomic_write, read_regular
+from app.gui.library import FolderLibrary
 from app.moves import JOURNAL_NAME, move_rejects, rejected_photos, undo_last
 from app.options import SidecarStyle, XmpScheme
 from app.photos import scan_folder
@@ -169,6 +170,10 @@ def test_only_this_catalogs_rejects_folders_are_passed_over_and_each_is_named(
     assert (shoot / "R" / "coffee_02.jpg").is_file()  # the kept folder's reject was culled too
     assert not any(f.startswith("R/") for f in files)
     assert "Not scanned (rejects were moved there): R/" in out
+    with Catalog(tmp_path / "catalog.sqlite3") as catalog:  # the window shows what was culled
+        shown = {f.path for s in FolderLibrary(catalog, shoot).load() for f in s.frames}
+    assert str(shoot / "kept from 2023" / "coffee_01.jpg") in shown
+    assert not any(Path(p).is_relative_to(shoot / "R") for p in shown)
 
 
 def test_a_catalog_kept_in_the_folder_is_not_reported_as_a_photo(tmp_path: Path, capsys):
