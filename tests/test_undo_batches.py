@@ -18,7 +18,7 @@ from privileges import run_unprivileged
 from test_photos_fixtures import checksums
 
 from app.catalog import Catalog, MoveState, PhotoInfo
-from app.cli import EXIT_FAILED, EXIT_OK, main
+from app.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
 from app.moves import (
     JOURNAL_NAME,
     MoveError,
@@ -262,3 +262,9 @@ def test_moves_recorded_without_a_content_hash_go_back_where_the_journal_agrees(
     assert len(report.restored) == 2 * PHOTOS - 1
     assert "IMG_3.jpg" in str(report.problems) and "neither a content hash" in str(report.problems)
     assert sorted(visible(dest)) == ["IMG_3.jpg"]
+
+
+def test_list_and_batch_without_undo_are_usage_errors(tmp_path, capsys):
+    assert main(["--list"]) == EXIT_USAGE
+    assert main([str(tmp_path), "--batch", "b"]) == EXIT_USAGE
+    assert "go with --undo DIR" in capsys.readouterr().err
