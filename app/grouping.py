@@ -26,7 +26,8 @@ from app.photos.tasks import THUMB_SIZE, make_thumbnail
 
 # Stored with every grouping; a new method makes reruns group again instead of reusing it.
 # 2: tone-equalised thumbnails, and short gaps needing less similarity.
-GROUPING_VERSION = 2
+# 3: series kinds kept whole on strong evidence only, weak evidence flagged as possible.
+GROUPING_VERSION = 3
 DEFAULT_SHORT_GAP = 1.0  # seconds below which a pair needs less similarity
 DEFAULT_SHORT_GAP_RELIEF = 0.1  # how much less, at no gap at all
 _SSIM_WINDOW = 7

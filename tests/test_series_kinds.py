@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from PIL import Image, ImageFilter
@@ -17,6 +19,7 @@ from app.series_kinds import (
     classify,
     focus_map,
     panorama_step,
+    possible_kind,
     split_kinds,
 )
 
@@ -206,11 +209,16 @@ def focus_stack(count=4, size=(360, 240)):
     return frames
 
 
+def stack_evidence(frames, interval=0.5):
+    return [
+        KindEvidence(seconds=interval * k, thumbnail=make_thumbnail(f), focus=focus_map(f))
+        for k, f in enumerate(frames)
+    ]
+
+
 def test_sharpness_moving_through_the_frame_makes_a_focus_stack():
-    frames = focus_stack()
-    evidence = [KindEvidence(seconds=0.5 * k, focus=focus_map(f)) for k, f in enumerate(frames)]
-    kind, reason = classify(evidence)
-    assert kind == "focus_stack" and "moves" in reason
+    kind, reason = classify(stack_evidence(focus_stack()))
+    assert kind == "focus_stack" and "moving" in reason
 
 
 def test_a_burst_with_one_frame_in_focus_is_not_a_focus_stack():
@@ -220,11 +228,17 @@ def test_a_burst_with_one_frame_in_focus_is_not_a_focus_stack():
     assert classify(evidence)[0] == "burst"
 
 
-def test_subject_distance_stepping_one_way_makes_a_focus_stack():
+def test_subject_distance_stepping_one_way_is_at_most_a_possible_focus_stack():
+    """A camera tracking a subject that comes closer records a distance stepping one way
+    too: on its own that is a burst; at one exposure and framing, a possible stack."""
     stepping = [KindEvidence(seconds=0.5 * k, subject_distance=0.30 + 0.02 * k) for k in range(5)]
-    assert classify(stepping)[0] == "focus_stack"
-    constant = [KindEvidence(seconds=0.5 * k, subject_distance=2.0) for k in range(5)]
-    assert classify(constant)[0] == "burst"
+    assert classify(stepping)[0] == "burst"
+    thumb = make_thumbnail(scene("chelsea"))
+    fixed = [replace(e, thumbnail=thumb) for e in stepping]
+    kind, reason = classify(fixed)
+    assert kind == "burst" and possible_kind(kind, reason) == "focus_stack"
+    constant = [replace(e, subject_distance=2.0) for e in fixed]
+    assert classify(constant) == ("burst", "frames of one scene")
 
 
 def test_singles_and_every_index_kept_once():
