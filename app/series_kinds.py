@@ -641,8 +641,9 @@ def join_panoramas(
 
     Joins the last frame of a series to the first of the next series of the same camera when
     they are at most ``max_gap`` seconds apart, partly overlap, and the shift keeps the
-    direction of the panorama so far.  Single frames are what grouping leaves of a panorama;
-    a burst is never joined.
+    direction of the panorama so far.  Grouping leaves a panorama as single frames, or as
+    short runs where neighbours overlap enough to look alike; a run joins only when its own
+    frames step the same way (a burst or bracket never does).
     """
     order = sorted(range(len(series)), key=lambda k: evidence[series[k][0]].seconds)
     by_camera: dict[str, list[list[int]]] = {}
@@ -651,21 +652,33 @@ def join_panoramas(
     out: list[list[int]] = []
     for runs in by_camera.values():
         current: list[int] | None = None
-        steps: list[tuple] = []
+        steps: list[tuple] | None = None
         for members in runs:
-            if (
-                current is not None
-                and len(members) == 1
-                and _continues(current, members, evidence, max_gap, steps)
-            ):
-                current.extend(members)
-                continue
+            inner = _inner_steps(members, evidence)
+            if current is not None and steps is not None and inner is not None:
+                joined = _continues(current, members, evidence, max_gap, steps, inner)
+                if joined is not None:
+                    current.extend(members)
+                    steps = joined
+                    continue
             if current is not None:
                 out.append(current)
-            current, steps = list(members), []
+            current, steps = list(members), inner
         if current is not None:
             out.append(current)
     return out
+
+
+def _inner_steps(members: list[int], evidence: Sequence[KindEvidence]) -> list[tuple] | None:
+    """The panorama steps between the frames of a series, or None when they are not (all)
+    panorama steps in one direction: such a series is no part of a panorama."""
+    steps = [
+        panorama_step(evidence[a].thumbnail, evidence[b].thumbnail)
+        for a, b in zip(members, members[1:], strict=False)
+    ]
+    if any(step is None for step in steps) or (steps and not _one_direction(steps)):
+        return None
+    return steps
 
 
 def _continues(
@@ -674,17 +687,17 @@ def _continues(
     evidence: Sequence[KindEvidence],
     max_gap: float,
     steps: list[tuple],
-) -> bool:
-    if len(current) > 1 and not steps:
-        return False  # a burst or bracket, not the start of a panorama
+    inner: list[tuple],
+) -> list[tuple] | None:
+    """The steps of the panorama with ``members`` joined to ``current``, or None."""
     last, first = evidence[current[-1]], evidence[members[0]]
     if first.seconds - last.seconds > max_gap:
-        return False
+        return None
     step = panorama_step(last.thumbnail, first.thumbnail)
-    if step is None or not _one_direction([*steps, step]):
-        return False
-    steps.append(step)
-    return True
+    if step is None:
+        return None
+    joined = [*steps, step, *inner]
+    return joined if _one_direction(joined) else None
 
 
 def _one_direction(steps: Sequence[tuple]) -> bool:
