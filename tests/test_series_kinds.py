@@ -157,6 +157,18 @@ def test_panorama_frames_split_by_grouping_are_joined_again():
     assert result[0].protected
 
 
+def test_panorama_frames_grouping_kept_together_are_joined_with_the_rest():
+    """Neighbours that overlap by 70 % may look alike enough to share a series; such a run
+    still joins the panorama, as its own frames step the same way."""
+    frames = panorama(count=4, step=0.3)
+    evidence = [
+        KindEvidence(seconds=1.0 * k, camera="A", thumbnail=make_thumbnail(f))
+        for k, f in enumerate(frames)
+    ]
+    for series in ([[0, 1], [2], [3]], [[0], [1, 2], [3]], [[0, 1], [2, 3]]):
+        assert kinds(assign_kinds(series, evidence, max_gap=4.0)) == [("panorama", [0, 1, 2, 3])]
+
+
 def test_a_vertical_panorama_and_the_step_direction():
     frames = panorama(count=3, step=0.35, size=(160, 240), vertical=True)
     steps = [
