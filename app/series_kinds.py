@@ -4,14 +4,20 @@ Exposure brackets, panoramas and focus stacks are shot as rapid sequences too, b
 photographer needs every frame of them (for HDR merging, stitching, focus stacking).  A
 culler that treats them as bursts rejects exactly the frames that matter, so they are told
 apart here, and such a series is kept whole: no frame is auto-rejected or moved
-(:data:`PROTECTED_KINDS`).
+(:data:`PROTECTED_KINDS`).  Bursts do much of what those do (auto exposure drifts, focus
+misses, frames blow out or shake), so a series is kept whole only on strong evidence: what
+the camera recorded, or image evidence measured not to fire on hand-held bursts
+(benchmarks/kinds_eval.py).  Weaker evidence leaves a burst with its pick, flagged with the
+kind it may be (:attr:`KindedSeries.possible`): none of its frames is rejected or moved.
 
-* **bracket**: the exposure steps through distinct values: EXIF ExposureBiasValue, or the
-  exposure value from exposure time, f-number and ISO, or the maker note's auto-bracketing
-  flag.  Brackets are told by metadata only: a burst with one accidentally over-exposed
-  frame looks like a bracket in the pixels, and must stay a burst.
-* **focus_stack**: the recorded subject distance steps one way, or the sharpest region
-  moves through the frame (each frame is the sharpest somewhere else, see :func:`focus_map`).
+* **bracket**: the camera's auto-bracketing flag, or a recorded exposure bias or exposure
+  settings stepping the way a camera's bracket does (odd count, even steps, base first or
+  in order; not a ramp).  Brightness steps in the pixels, without exposure tags, at fixed
+  framing, make a possible bracket only: a burst with accidentally over- and under-exposed
+  frames looks the same.
+* **focus_stack**: at one exposure and framing, the sharpest region sweeps through the
+  frames (see :func:`focus_map`); a recorded subject distance stepping one way makes a
+  possible stack only (a tracked subject coming closer does that too).
 * **panorama**: consecutive frames overlap only partly (shifted by 12-70 % of the frame)
   and always in the same direction.  Grouping splits such frames, since they do not look
   alike; :func:`assign_kinds` joins them again.
