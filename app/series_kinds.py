@@ -215,16 +215,12 @@ def classify(frames: Sequence[KindEvidence]) -> tuple[str, str]:
     """(kind, reason) for frames taken as one whole series, without splitting it.
 
     A burst that may be another kind has the reason "possible <kind>: ..."."""
+    runs = [r for r in _bracket_runs(frames) if (r.start, r.stop) == (0, len(frames))]
+    if runs and runs[0].strong:
+        return "bracket", runs[0].reason
     judged = _judge(list(range(len(frames))), frames)
-    if judged.kind == "burst" and judged.possible is None:
-        runs = _bracket_runs(frames)
-        if runs and runs[0].start == 0 and runs[0].stop == len(frames):
-            run = runs[0]
-            return (
-                ("bracket", run.reason)
-                if run.strong
-                else ("burst", _possible([], "bracket", run.reason).reason)
-            )
+    if judged.kind == "burst" and judged.possible is None and runs:
+        judged = _possible([], "bracket", runs[0].reason)
     return judged.kind, judged.reason
 
 
