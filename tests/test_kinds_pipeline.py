@@ -105,3 +105,39 @@ def test_sidecars_of_a_kept_whole_series_keep_a_persons_marks(tmp_path: Path, ki
     cull(tmp_path, folder, "--write-xmp", "--reject-others")
     assert read_marks(folder / "HDR_2.xmp").rating == 4
     assert not (folder / "HDR_1.xmp").exists()
+
+
+def test_a_bracket_with_its_exposure_tags_stripped_is_picked_flagged_and_nothing_moved(
+    tmp_path: Path, capsys
+):
+    """Brightness steps of -2/0/+2 EV at fixed framing and no exposure tags: a burst with
+    its pick, flagged "possible bracket" in JSON, CSV and summary; no frame rejected or
+    moved."""
+    folder = tmp_path / "shoot"
+    folder.mkdir()
+    base = scene("coffee")
+    for k, ev in enumerate((0, -2, 2)):
+        data = exif(T0 + timedelta(seconds=0.2 * k), subsec=f"{200 * k:03d}")
+        exposed(base, ev).save(folder / f"HDR_{k + 1}.jpg", "JPEG", quality=90, exif=data)
+    rejects = tmp_path / "rejects"
+    doc = cull(
+        tmp_path,
+        folder,
+        "--reject-others",
+        "--move-rejects",
+        str(rejects),
+        "--csv",
+        str(tmp_path / "cull.csv"),
+    )
+    assert sorted(p.name for p in folder.glob("*.jpg")) == ["HDR_1.jpg", "HDR_2.jpg", "HDR_3.jpg"]
+    assert not rejects.exists() or not list(rejects.glob("*.jpg"))
+    (series,) = doc["series"]
+    assert series["kind"] == "burst" and series["possible_kind"] == "bracket"
+    with (tmp_path / "cull.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {row["possible_kind"] for row in rows} == {"bracket"}
+    assert sorted(row["flag"] for row in rows) == ["", "", "pick"]
+    assert "possible bracket" in capsys.readouterr().out
+    with Catalog(tmp_path / "c.sqlite3") as catalog:
+        flags = sorted(catalog.decision(p.id).flag.value for p in catalog.photos(folder))
+    assert Flag.REJECT.value not in flags
