@@ -14,7 +14,7 @@ from PIL.TiffImagePlugin import IFDRational
 from test_photos_fixtures import T0, blurred, exif, exposed, scene
 
 from app.catalog import Catalog, Flag
-from app.sidecars import read_marks
+from app.sidecars import keywords, read_marks
 
 
 def bracket_then_burst(folder: Path) -> None:
@@ -141,3 +141,23 @@ def test_a_bracket_with_its_exposure_tags_stripped_is_picked_flagged_and_nothing
     with Catalog(tmp_path / "c.sqlite3") as catalog:
         flags = sorted(catalog.decision(p.id).flag.value for p in catalog.photos(folder))
     assert Flag.REJECT.value not in flags
+
+
+@pytest.mark.parametrize("scheme", ["reject_others", "suggest_reject"])
+def test_sidecars_of_a_possible_bracket_suggest_no_reject(tmp_path: Path, scheme: str):
+    """A burst that may be a bracket keeps every frame: its sidecars carry no automatic
+    reject, neither a ``Rating -1`` nor the reject keyword, whatever the scheme."""
+    folder = tmp_path / "shoot"
+    folder.mkdir()
+    base = scene("coffee")
+    for k, ev in enumerate((0, -2, 2)):
+        data = exif(T0 + timedelta(seconds=0.2 * k), subsec=f"{200 * k:03d}")
+        exposed(base, ev).save(folder / f"HDR_{k + 1}.jpg", "JPEG", quality=90, exif=data)
+    doc = cull(tmp_path, folder, "--write-xmp", "--marks", scheme)
+    (series,) = doc["series"]
+    assert series["possible_kind"] == "bracket"
+    texts = [p.read_text("utf-8") for p in sorted(folder.glob("*.xmp"))]
+    assert texts, "the pick's suggestion is written"
+    for text in texts:
+        assert "Rating>-1<" not in text and 'Rating="-1"' not in text
+        assert keywords.REJECT not in text
