@@ -13,6 +13,13 @@ Two directions, one rule: the catalog remembers every sidecar version it saw or 
   again; marks it never set are never touched.  A read-only sidecar is left alone and
   reported.
 
+The XMP packet inside each photo file is read the same way, as one more source of a
+person's marks (its version is the photo file's size and modification time).  Every
+source of a photo is combined by one rule (``app.sidecars.marks``): the stronger mark is
+kept and a disagreement is reported.  A photo whose marks cannot be read (a damaged
+sidecar, an impossible value) or whose sources disagree is *held*: a person may have
+marked it, so nothing automatic may reject, move or rewrite it.
+
 ``FolderSidecars`` is the one implementation: the pipeline (``--write-xmp``), the desktop
 app (Ctrl+S, write on every decision) and the tests all call it.
 """
@@ -35,6 +42,8 @@ from app.catalog import (
 )
 from app.errors import Problem
 from app.options import SidecarStyle, XmpScheme
+from app.sidecars.embedded import read_embedded
+from app.sidecars.marks import Mark, combine
 from app.sidecars.naming import PhotoFiles, SidecarNames
 from app.sidecars.policy import decision_from_marks, series_marks, wanted_marks
 from app.sidecars.xmp import (
@@ -42,9 +51,12 @@ from app.sidecars.xmp import (
     SidecarState,
     XmpMarks,
     existing_spelling,
+    packet_marks,
     read_sidecar,
     update_sidecar,
 )
+
+EMBEDDED = "the XMP inside the photo"
 
 
 @dataclass
@@ -55,10 +67,19 @@ class SidecarReport:
     imported: list[int] = field(default_factory=list)  # photos whose marks came from a sidecar
     changed_elsewhere: int = 0  # sidecars another application changed after this app wrote them
     problems: list[Problem] = field(default_factory=list)
+    # photos a person may have marked in a way that cannot be read, or whose sources
+    # disagree: {photo id: why}.  Nothing automatic rejects, moves or rewrites them.
+    held: dict[int, str] = field(default_factory=dict)
 
     def notes(self) -> list[str]:
         """Lines for a summary: what was taken from other applications."""
         lines = []
+        if self.held:
+            lines.append(
+                f"{len(self.held)} photos carry marks that cannot be read or that disagree "
+                "(listed under the problems): a person may have marked them, so nothing "
+                "automatic rejected, moved or rewrote them"
+            )
         if self.imported:
             lines.append(
                 f"{len(self.imported)} photos carry ratings or labels written by another "
@@ -70,6 +91,36 @@ class SidecarReport:
                 "FGAesQ Cull wrote them: their marks were kept"
             )
         return lines
+
+
+@dataclass
+class _Source:
+    """One place a photo's marks were read from: a sidecar, or the photo file itself."""
+
+    rel: str  # the file, relative to the folder (the catalog's key for its version)
+    name: str  # how a report names it
+    state: SidecarState
+    fresh: bool = False  # a version with new marks, not seen before
+
+
+def _embedded_marks(
+    packet: bytes | None, exif_rating: int | None, file: Path
+) -> tuple[XmpMarks, str | None]:
+    """The marks of a photo's own XMP packet and EXIF rating, combined."""
+    marks: list[Mark] = []
+    conflict = None
+    if packet is not None:
+        found, conflict = packet_marks(packet, file)
+        marks.append(Mark("its XMP", found.rating, found.label, found.pick))
+    if exif_rating is not None:
+        if not 0 <= exif_rating <= 5:
+            raise SidecarError(file, f"EXIF Rating {exif_rating} is not 0..5")
+        marks.append(Mark("its EXIF Rating", rating=exif_rating))
+    combined = combine(marks)
+    return (
+        XmpMarks(rating=combined.rating, label=combined.label, pick=combined.pick),
+        conflict or combined.conflict,
+    )
 
 
 @dataclass(frozen=True)
@@ -115,6 +166,7 @@ class FolderSidecars:
             (PhotoFiles(pid, files) for pid, files in self.files.items()), present
         )
         self._records = catalog.sidecar_records(self.files)
+        self.held: dict[int, str] = {}  # photos held by the last import (see SidecarReport)
 
     def notes(self) -> list[str]:
         return self.names.shared_stem_notes()
@@ -122,28 +174,170 @@ class FolderSidecars:
     # -- reading -----------------------------------------------------------------------
 
     def import_marks(self, photo_ids: Iterable[int] | None = None) -> SidecarReport:
-        """Take the marks of every sidecar changed outside this app into the catalog."""
+        """Take a person's marks from every sidecar, and from the XMP inside every photo,
+        changed outside this app into the catalog; hold the photos whose marks cannot be
+        read or disagree (``SidecarReport.held``)."""
         report = SidecarReport(problems=list(self.problems))
-        if self.names.present is not None and not self.names.present:
-            return report  # the scan saw no sidecar at all: nothing to take in
         wanted = (
             list(self.files) if photo_ids is None else [p for p in photo_ids if p in self.files]
         )
         decisions = self.catalog.decisions(wanted)
         seen: list[SidecarRecord] = []
         for photo_id in wanted:
-            for path in self.names.existing(photo_id):
-                try:
-                    state = read_sidecar(path)
-                except SidecarError as error:
-                    report.problems.append(error.problem(self.root, "read"))
-                    continue
-                if state is not None:
-                    decisions[photo_id] = self._take_in(
-                        photo_id, path, state, decisions[photo_id], report, seen
-                    )
+            sources = self._sidecar_sources(photo_id, report) + self._embedded_sources(
+                photo_id, report
+            )
+            if sources:
+                self._combine_sources(photo_id, sources, decisions[photo_id], report, seen)
         self.catalog.record_sidecars(seen)
+        self.held.update(report.held)
         return report
+
+    def _sidecar_sources(self, photo_id: int, report: SidecarReport) -> list[_Source]:
+        sources = []
+        for path in self.names.existing(photo_id):
+            try:
+                state = read_sidecar(path)
+            except SidecarError as error:
+                self._hold(photo_id, error.problem(self.root, "read"), report)
+                continue
+            if state is not None:
+                sources.append(_Source(self._rel(path), path.name, state))
+        return sources
+
+    def _embedded_sources(self, photo_id: int, report: SidecarReport) -> list[_Source]:
+        """The XMP packet (and EXIF rating) inside each file of the photo, read only when
+        the file changed since it was last read: a rerun opens nothing."""
+        sources = []
+        for file in self.files[photo_id]:
+            rel = self._rel(file)
+            try:
+                info = os.stat(file)
+            except OSError:
+                continue  # gone or unreadable: the scan and the decoding report it
+            record = self._records.get(photo_id, {}).get(rel)
+            if record is not None and (record.size, record.mtime_ns) == (
+                info.st_size,
+                info.st_mtime_ns,
+            ):
+                marks = XmpMarks(rating=record.rating, label=record.label)
+                state = SidecarState(marks, record.size, record.mtime_ns)
+                sources.append(_Source(rel, f"{EMBEDDED} {file.name}", state))
+                continue
+            try:
+                found = read_embedded(file)
+                marks, conflict = _embedded_marks(found.packet, found.exif_rating, file)
+            except SidecarError as error:
+                self._hold(
+                    photo_id, Problem(rel, f"cannot read {EMBEDDED}: {error.reason}"), report
+                )
+                continue
+            except OSError:
+                continue
+            state = SidecarState(marks, info.st_size, info.st_mtime_ns, conflict)
+            sources.append(_Source(rel, f"{EMBEDDED} {file.name}", state))
+        return sources
+
+    def _hold(self, photo_id: int, problem: Problem, report: SidecarReport) -> None:
+        """A person may have marked this photo in a way that cannot be trusted: say so."""
+        report.problems.append(
+            Problem(
+                problem.path,
+                f"{problem.error}; a person may have marked this photo: it is not rejected, "
+                "moved or rewritten automatically",
+            )
+        )
+        report.held.setdefault(photo_id, problem.error)
+
+    def _combine_sources(
+        self,
+        photo_id: int,
+        sources: list[_Source],
+        decision: DecisionState,
+        report: SidecarReport,
+        seen: list[SidecarRecord],
+    ) -> None:
+        """Combine every source of a person's marks; new marks become the decision.
+
+        Sources that disagree hold the photo for as long as its decision is the one they
+        gave: once the photographer decides otherwise here, that decision stands.
+        """
+        personal: list[_Source] = []
+        for source in sources:
+            if self._sort_out(photo_id, source, report, seen):
+                personal.append(source)
+        personal.sort(key=lambda s: s.state.mtime_ns, reverse=True)  # newest label first
+        combined = combine(
+            [
+                Mark(s.name, s.state.marks.rating, s.state.marks.label, s.state.marks.pick)
+                for s in personal
+            ]
+        )
+        merged = decision_from_marks(
+            XmpMarks(rating=combined.rating, label=combined.label, pick=combined.pick), decision
+        )
+        decided_ns = _ns(decision) if decision.is_user else None
+        if any(
+            s.fresh and (decided_ns is None or s.state.mtime_ns >= decided_ns) for s in personal
+        ):
+            # new marks, not overruled by a decision made here after they were written
+            self.catalog.set_decision(photo_id, source=DecisionSource.USER, **merged)
+            report.imported.append(photo_id)
+            decision = self.catalog.decision(photo_id)
+        conflicts = [f"{s.name}: {s.state.conflict}" for s in personal if s.state.conflict]
+        if combined.conflict:
+            conflicts.insert(0, combined.conflict)
+        still_theirs = decision.is_user and merged == {
+            "flag": decision.flag,
+            "rating": decision.rating,
+            "label": decision.label,
+        }
+        if conflicts and still_theirs:
+            self._hold(
+                photo_id,
+                Problem(
+                    self._rel(self.files[photo_id][0]),
+                    "marks disagree: " + "; ".join(conflicts) + ": the stronger marks were kept",
+                ),
+                report,
+            )
+
+    def _sort_out(
+        self,
+        photo_id: int,
+        source: _Source,
+        report: SidecarReport,
+        seen: list[SidecarRecord],
+    ) -> bool:
+        """Whether this source's marks are a person's (not the ones this app wrote); a
+        version with new marks is marked ``fresh``, a version not seen before remembered."""
+        record = self._records.get(photo_id, {}).get(source.rel)
+        state = source.state
+        if record is not None and (record.size, record.mtime_ns) == (state.size, state.mtime_ns):
+            return not record.written  # the version this app last saw or wrote
+        marks = state.marks
+        same_marks = (
+            record is not None
+            and marks.pick is None
+            and (record.rating, record.label) == (marks.rating, marks.label)
+        )
+        if same_marks or (record is None and not marks.says_something):
+            # touched but the marks are as they were, or no marks at all: nothing to take
+            owned = same_marks and record.written
+            self._remember(
+                seen,
+                photo_id,
+                source.rel,
+                state,
+                written=owned,
+                claimed=record.claimed if owned else frozenset(),
+            )
+            return not owned
+        if record is not None and record.written:
+            report.changed_elsewhere += 1
+        self._remember(seen, photo_id, source.rel, state, written=False)
+        source.fresh = True
+        return True
 
     def _take_in(
         self,
@@ -235,7 +429,8 @@ class FolderSidecars:
             best = view.best if in_burst else None
             for member in view.members:
                 photo_id = member.photo.id
-                if photo_id in self.files and (only is None or photo_id in only):
+                held = photo_id in self.held  # marks that cannot be read: never rewritten
+                if photo_id in self.files and not held and (only is None or photo_id in only):
                     frame = _Frame(
                         is_best=best is not None and best.photo.id == photo_id,
                         in_burst=in_burst,
