@@ -26,14 +26,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import test_hostile
 import test_photos_fixtures as fixtures
 import tifffile
 from PIL import Image, PngImagePlugin
-from test_photos_fixtures import burst, checksums, dng, jpeg
+from test_photos_fixtures import checksums, dng, jpeg
 
 from app.catalog import Catalog, Flag
 from app.cli import EXIT_OK, main
-from app.sidecars import SidecarError, XmpMarks, read_sidecar, update_sidecar
+from app.sidecars import MAX_SIDECAR_BYTES, SidecarError, XmpMarks, read_sidecar, update_sidecar
 from app.sidecars.embedded import read_embedded
 from app.sidecars.marks import Combined, Mark, Pick, combine
 from app.sidecars.xmp import packet_marks
@@ -79,15 +80,7 @@ def decisions(tmp_path: Path, folder: Path) -> dict:
         return {p.relpath: catalog.decision(p.id) for p in catalog.photos(folder)}
 
 
-@pytest.fixture
-def shoot(tmp_path: Path) -> Path:
-    """Two bursts of three frames; frame 2 of each is the sharp one, 1 and 3 get rejected."""
-    folder = tmp_path / "shoot"
-    burst(folder, "astronaut", 0.0, frames=3, sharp_at=1)
-    burst(folder, "coffee", 120.0, frames=3, sharp_at=1)
-    return folder
-
-
+shoot = test_hostile.shoot  # two bursts of three frames, frame 2 sharp: 1 and 3 get rejected
 REJECT_AND_MOVE = ("--write-xmp", "--reject-others", "--move-rejects")
 
 
@@ -122,7 +115,8 @@ def test_an_unreadable_or_impossible_sidecar_is_an_error_value(tmp_path: Path, t
 def test_unreadable_sidecars_of_five_star_photos_are_never_rejected_moved_or_rewritten(
     tmp_path: Path, shoot: Path, capsys
 ):
-    """Four 5-star photos whose sidecars could not be parsed were auto-rejected and moved."""
+    """Four 5-star photos whose sidecars could not be parsed (and one of 9 MB) were
+    auto-rejected and moved while the run said "Moved 17 of 17"."""
     bad = {
         "astronaut_01": UNREADABLE["truncated"],
         "astronaut_03": UNREADABLE["rating 6"],
@@ -131,6 +125,9 @@ def test_unreadable_sidecars_of_five_star_photos_are_never_rejected_moved_or_rew
     }
     for stem, text in bad.items():
         (shoot / f"{stem}.xmp").write_text(text, encoding="utf-8")
+    bad["coffee_02"] = "over the size cap"  # the sharp frame: held, so not even picked
+    with (shoot / "coffee_02.xmp").open("w") as handle:
+        handle.write(xmp('xmp:Rating="5"') + " " * (MAX_SIDECAR_BYTES + 1))
     before = checksums(shoot)
     report = cull(tmp_path, shoot, *REJECT_AND_MOVE, str(tmp_path / "rejects"))
     after = checksums(shoot)

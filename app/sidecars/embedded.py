@@ -307,38 +307,38 @@ def _item_locations(iloc: bytes) -> dict[int, list[tuple[int, int]]]:
 # -- PNG and WebP ---------------------------------------------------------------------------
 
 
-def _png(handle: BinaryIO) -> EmbeddedMarks:
-    pos = 8
+def _chunks(handle: BinaryIO, pos: int, header: str, trailer: int, pad: bool):
+    """``(kind, payload offset, length)`` of the chunks of a PNG or WebP file from ``pos``."""
     for _ in range(MAX_SEGMENTS):
         handle.seek(pos)
-        header = handle.read(8)
-        if len(header) < 8:
-            break
-        length, kind = struct.unpack(">I4s", header)
+        raw = handle.read(8)
+        if len(raw) < 8:
+            return
+        first, second = struct.unpack(header, raw)
+        kind, length = (second, first) if isinstance(second, bytes) else (first, second)
+        yield kind, pos + 8, length
+        pos += 8 + length + trailer + (length & 1 if pad else 0)
+
+
+def _png(handle: BinaryIO) -> EmbeddedMarks:
+    for kind, offset, length in _chunks(handle, 8, ">I4s", trailer=4, pad=False):
         if kind == b"IEND":
             break
         if kind == b"iTXt" and length <= MAX_SIDECAR_BYTES:
-            body = _exact(handle, length)
-            keyword, _, rest = body.partition(b"\x00")
+            handle.seek(offset)
+            keyword, _, rest = _exact(handle, length).partition(b"\x00")
             if keyword == b"XML:com.adobe.xmp":
                 compressed = rest[:1] == b"\x01"
                 text = rest[2:].split(b"\x00", 2)[-1]  # after language and translated keyword
                 if compressed:
                     text = zlib.decompressobj().decompress(text, MAX_SIDECAR_BYTES)
                 return EmbeddedMarks(text)
-        pos += 12 + length
     return EmbeddedMarks()
 
 
 def _webp(handle: BinaryIO) -> EmbeddedMarks:
-    pos = 12
-    for _ in range(MAX_SEGMENTS):
-        handle.seek(pos)
-        header = handle.read(8)
-        if len(header) < 8:
-            break
-        kind, length = struct.unpack("<4sI", header)
+    for kind, offset, length in _chunks(handle, 12, "<4sI", trailer=0, pad=True):
         if kind == b"XMP ":
+            handle.seek(offset)
             return EmbeddedMarks(_exact(handle, length))
-        pos += 8 + length + (length & 1)
     return EmbeddedMarks()
