@@ -463,3 +463,29 @@ def test_a_rewrite_keeps_comments_outside_the_root_and_the_xpacket_padding(tmp_p
     assert after.endswith("\n<!-- end of marks -->\n" + padding + '\n<?xpacket end="w"?>')
     assert read_sidecar(sidecar).marks == XmpMarks(rating=4, label="Blue")
     assert "wedding" in after
+
+
+def test_a_rerun_reads_only_photos_whose_own_xmp_was_not_read_in_this_version(
+    tmp_path: Path, shoot: Path
+):
+    """No sidecar and nothing changed: the import is skipped; a photo catalogued before its
+    packet was ever read (an older catalog) is read once."""
+    import sqlite3
+
+    from app.sidecars.sync import unread_embedded
+
+    photo = shoot / "coffee_01.jpg"
+    stat = photo.stat()
+    photo.write_bytes(with_xmp_segment(photo.read_bytes(), PACKET))
+    os.utime(photo, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    cull(tmp_path, shoot)
+    with Catalog(tmp_path / "catalog.sqlite3") as catalog:
+        files = [(p.id, [(p.relpath, shoot / p.relpath)]) for p in catalog.photos(shoot)]
+        assert unread_embedded(catalog, files) == []
+        ids = {p.relpath: p.id for p in catalog.photos(shoot)}
+        catalog.clear_user_decision(ids["coffee_01.jpg"])
+    with sqlite3.connect(tmp_path / "catalog.sqlite3") as db:
+        db.execute("DELETE FROM sidecars")  # as a catalog from before this version
+    cull(tmp_path, shoot, "--reject-others")
+    marks = decisions(tmp_path, shoot)["coffee_01.jpg"]
+    assert (marks.rating, marks.is_user) == (5, True)

@@ -242,7 +242,19 @@ class CullRun:
     def _take_sidecar_marks(self, photos: list[PhotoState], present: set[Path]) -> None:
         """Marks other applications (or people) wrote into sidecars, or into the photos
         themselves, become decisions first."""
-        report = self._sidecars(present).import_marks([p.photo_id for p in photos])
+        ids = [p.photo_id for p in photos]
+        if not present:  # no sidecar: only photos whose own XMP was not read yet
+            from app.sidecars.sync import unread_embedded
+
+            root = self.run.root
+            files = [
+                (p.photo_id, [(f.relative_to(root).as_posix(), f) for f in p.file.files])
+                for p in photos
+            ]
+            ids = unread_embedded(self.run.catalog, files)
+            if not ids:
+                return
+        report = self._sidecars(present).import_marks(ids)
         self._held = report.held
         self.run.add_problems(report.problems)
         for line in report.notes():

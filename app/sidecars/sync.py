@@ -27,7 +27,7 @@ app (Ctrl+S, write on every decision) and the tests all call it.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -91,6 +91,35 @@ class SidecarReport:
                 "FGAesQ Cull wrote them: their marks were kept"
             )
         return lines
+
+
+def unread_embedded(
+    catalog: Catalog, photos: Iterable[tuple[int, Sequence[tuple[str, Path]]]]
+) -> list[int]:
+    """The photos with a file whose own XMP this app has not read in its current version.
+
+    ``photos``: ``(photo id, [(path relative to the folder, path), ...])``.  One catalog
+    query and a stat per file: a rerun on unchanged photos with no sidecar skips the
+    import altogether.
+    """
+    photos = list(photos)
+    records = catalog.sidecar_records(photo_id for photo_id, _files in photos)
+    unread = []
+    for photo_id, files in photos:
+        known = records.get(photo_id, {})
+        for rel, path in files:
+            record = known.get(rel)
+            try:
+                info = os.stat(path)
+            except OSError:
+                continue
+            if record is None or (record.size, record.mtime_ns) != (
+                info.st_size,
+                info.st_mtime_ns,
+            ):
+                unread.append(photo_id)
+                break
+    return unread
 
 
 @dataclass
