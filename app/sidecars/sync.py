@@ -258,7 +258,9 @@ class FolderSidecars:
                 marks, conflict = _embedded_marks(found.packet, found.exif_rating, file)
             except SidecarError as error:
                 self._hold(
-                    photo_id, Problem(rel, f"cannot read {EMBEDDED}: {error.reason}"), report
+                    photo_id,
+                    Problem(rel, f"cannot read the marks inside the photo: {error.reason}"),
+                    report,
                 )
                 continue
             except OSError:
