@@ -381,10 +381,20 @@ def test_infinite_ratings_and_deep_nesting_never_stop_the_run(tmp_path: Path, sh
     (shoot / "astronaut_01.xmp").write_text(UNREADABLE["inf"], encoding="utf-8")
     (shoot / "astronaut_03.xmp").write_text(UNREADABLE["1e999"], encoding="utf-8")
     (shoot / "coffee_01.xmp").write_text(UNREADABLE["nested 3000 deep"], encoding="utf-8")
+    photo = shoot / "coffee_03.jpg"  # and inside a photo
+    photo.write_bytes(with_xmp_segment(photo.read_bytes(), UNREADABLE["1e999"].encode()))
     before = checksums(shoot)
     report = cull(tmp_path, shoot, "--write-xmp", "--reject-others")
     assert report["stats"]["photos"] == 6
-    assert len(report["held"]) == 3
+    held = {h["path"]: h["reason"] for h in report["held"]}
+    assert sorted(held) == [
+        "astronaut_01.jpg",
+        "astronaut_03.jpg",
+        "coffee_01.jpg",
+        "coffee_03.jpg",
+    ]
+    assert "cannot read the marks inside the photo: xmp:Rating '1e999'" in held["coffee_03.jpg"]
+    assert "coffee_03.xmp" not in checksums(shoot)  # held: no sidecar written either
     for name in ("astronaut_01.xmp", "astronaut_03.xmp", "coffee_01.xmp"):
         assert checksums(shoot)[name] == before[name]
 

@@ -115,6 +115,8 @@ def _jpeg(handle: BinaryIO, start: int) -> EmbeddedMarks:
             handle.seek(-1, os.SEEK_CUR)  # fill byte or a marker without a length
             continue
         length = struct.unpack(">H", _exact(handle, 2))[0] - 2
+        if length < 0:
+            raise _Damaged
         if kind == 0xE1 and length > len(JPEG_XMP):
             body = _exact(handle, length)
             if packet is None and body.startswith(JPEG_XMP):
