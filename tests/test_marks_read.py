@@ -440,15 +440,39 @@ def test_fuzzed_sidecars_and_photos_only_ever_give_error_values(tmp_path: Path):
                 read_sidecar(sidecar)
                 update_sidecar(sidecar, XmpMarks(rating=-1, label="Yellow"))
                 read_sidecar(sidecar)
-    photo_bytes = io.BytesIO()
-    Image.new("RGB", (16, 16)).save(photo_bytes, "JPEG")
-    photo = tmp_path / "fuzz.jpg"
-    for mutated in _mutations(rng, with_xmp_segment(photo_bytes.getvalue(), PACKET), 200):
-        photo.write_bytes(mutated)
-        found = read_embedded(photo)
-        if found.packet is not None:
-            with contextlib.suppress(SidecarError):
-                packet_marks(found.packet, photo)
+    photo = tmp_path / "fuzz.photo"
+    for original in _photos_with_packets(tmp_path):
+        for mutated in _mutations(rng, original, 60):
+            photo.write_bytes(mutated)
+            found = read_embedded(photo)
+            if found.packet is not None:
+                with contextlib.suppress(SidecarError):
+                    packet_marks(found.packet, photo)
+
+
+def _photos_with_packets(tmp_path: Path) -> list[bytes]:
+    """A small JPEG, TIFF, PNG, WebP (and HEIC when pillow-heif is there) with a packet."""
+    image = Image.new("RGB", (16, 16), (200, 100, 0))
+    made = []
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG")
+    made.append(with_xmp_segment(buffer.getvalue(), PACKET))
+    info = PngImagePlugin.PngInfo()
+    info.add_itxt("XML:com.adobe.xmp", PACKET.decode(), zip=True)
+    for kind, extra in (("TIFF", {"tiffinfo": {700: PACKET}}), ("PNG", {"pnginfo": info})):
+        buffer = io.BytesIO()
+        image.save(buffer, kind, **extra)
+        made.append(buffer.getvalue())
+    buffer = io.BytesIO()
+    image.save(buffer, "WEBP", xmp=PACKET)
+    made.append(buffer.getvalue())
+    with contextlib.suppress(ImportError):
+        from pillow_heif import register_heif_opener
+
+        register_heif_opener()
+        image.save(tmp_path / "seed.heic", xmp=PACKET)
+        made.append((tmp_path / "seed.heic").read_bytes())
+    return made
 
 
 # -- 12. what lies around the root element ---------------------------------------------------
