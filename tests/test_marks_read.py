@@ -523,3 +523,20 @@ def test_a_rerun_reads_only_photos_whose_own_xmp_was_not_read_in_this_version(
     cull(tmp_path, shoot, "--reject-others")
     marks = decisions(tmp_path, shoot)["coffee_01.jpg"]
     assert (marks.rating, marks.is_user) == (5, True)
+
+
+def test_a_write_with_no_import_before_it_rewrites_no_sidecar_of_a_held_photo(
+    tmp_path: Path, shoot: Path
+):
+    """The window writes (Ctrl+S) without a cull first: a photo with an unreadable sidecar
+    gets no other sidecar either (here the Lightroom-style name, next to darktable's)."""
+    from app.options import SidecarStyle, XmpScheme
+    from app.sidecars import FolderSidecars
+
+    cull(tmp_path, shoot, "--reject-others")
+    (shoot / "coffee_03.jpg.xmp").write_text(UNREADABLE["inf"], encoding="utf-8")
+    with Catalog(tmp_path / "catalog.sqlite3") as catalog:
+        report = FolderSidecars(catalog, shoot).write(XmpScheme.REJECT_OTHERS, SidecarStyle.BOTH)
+    assert not (shoot / "coffee_03.xmp").exists()
+    assert (shoot / "coffee_01.xmp").exists()  # the others are written
+    assert any(str(p).startswith("coffee_03.jpg.xmp: cannot read sidecar") for p in report.problems)

@@ -196,6 +196,7 @@ class FolderSidecars:
         )
         self._records = catalog.sidecar_records(self.files)
         self.held: dict[int, str] = {}  # photos held by the last import (see SidecarReport)
+        self._looked_at: set[int] = set()  # photos whose sidecars an import just read
 
     def notes(self) -> list[str]:
         return self.names.shared_stem_notes()
@@ -220,6 +221,7 @@ class FolderSidecars:
                 self._combine_sources(photo_id, sources, decisions[photo_id], report, seen)
         self.catalog.record_sidecars(seen)
         self.held.update(report.held)
+        self._looked_at.update(wanted)
         return report
 
     def _sidecar_sources(self, photo_id: int, report: SidecarReport) -> list[_Source]:
@@ -268,6 +270,19 @@ class FolderSidecars:
             state = SidecarState(marks, info.st_size, info.st_mtime_ns, conflict)
             sources.append(_Source(rel, f"{EMBEDDED} {file.name}", state))
         return sources
+
+    def _unreadable(self, photo_id: int, report: SidecarReport) -> bool:
+        """Whether a sidecar of this photo cannot be read (then none of them is rewritten:
+        a person may have marked it), for a write with no import before it."""
+        if photo_id in self._looked_at:
+            return False  # read by the import a moment ago: held then if unreadable
+        for path in self.names.existing(photo_id):
+            try:
+                read_sidecar(path)
+            except SidecarError as error:
+                self._hold(photo_id, error.problem(self.root, "read"), report)
+                return True
+        return False
 
     def _hold(self, photo_id: int, problem: Problem, report: SidecarReport) -> None:
         """A person may have marked this photo in a way that cannot be trusted: say so."""
@@ -460,13 +475,14 @@ class FolderSidecars:
             best = view.best if in_burst else None
             for member in view.members:
                 photo_id = member.photo.id
-                held = photo_id in self.held  # marks that cannot be read: never rewritten
-                if photo_id in self.files and not held and (only is None or photo_id in only):
-                    frame = _Frame(
-                        is_best=best is not None and best.photo.id == photo_id,
-                        in_burst=in_burst,
-                    )
-                    jobs.append((photo_id, frame, member.decision, marks.get(photo_id)))
+                if photo_id not in self.files or (only is not None and photo_id not in only):
+                    continue
+                if photo_id in self.held or self._unreadable(photo_id, report):
+                    continue  # marks that cannot be read: never rewritten
+                frame = _Frame(
+                    is_best=best is not None and best.photo.id == photo_id, in_burst=in_burst
+                )
+                jobs.append((photo_id, frame, member.decision, marks.get(photo_id)))
         written: list[SidecarRecord] = []
         for done, (photo_id, frame, decision, marks) in enumerate(jobs, start=1):
             self._write_photo(photo_id, frame, decision, marks, scheme, style, report, written)
