@@ -529,14 +529,23 @@ def test_a_write_with_no_import_before_it_rewrites_no_sidecar_of_a_held_photo(
     tmp_path: Path, shoot: Path
 ):
     """The window writes (Ctrl+S) without a cull first: a photo with an unreadable sidecar
-    gets no other sidecar either (here the Lightroom-style name, next to darktable's)."""
+    gets no other sidecar either (here the Lightroom-style name, next to darktable's), and
+    two sidecars that disagree are both left as they are."""
     from app.options import SidecarStyle, XmpScheme
     from app.sidecars import FolderSidecars
 
     cull(tmp_path, shoot, "--reject-others")
     (shoot / "coffee_03.jpg.xmp").write_text(UNREADABLE["inf"], encoding="utf-8")
+    (shoot / "coffee_01.xmp").write_text(xmp('xmp:Rating="-1"'), encoding="utf-8")
+    (shoot / "coffee_01.jpg.xmp").write_text(xmp('xmp:Rating="5"'), encoding="utf-8")
+    before = checksums(shoot)
     with Catalog(tmp_path / "catalog.sqlite3") as catalog:
         report = FolderSidecars(catalog, shoot).write(XmpScheme.REJECT_OTHERS, SidecarStyle.BOTH)
-    assert not (shoot / "coffee_03.xmp").exists()
-    assert (shoot / "coffee_01.xmp").exists()  # the others are written
-    assert any(str(p).startswith("coffee_03.jpg.xmp: cannot read sidecar") for p in report.problems)
+    after = checksums(shoot)
+    assert "coffee_03.xmp" not in after
+    for name in ("coffee_01.xmp", "coffee_01.jpg.xmp", "coffee_03.jpg.xmp"):
+        assert after[name] == before[name], name
+    assert "astronaut_01.xmp" in after  # the others are written
+    problems = [str(p) for p in report.problems]
+    assert any(p.startswith("coffee_03.jpg.xmp: cannot read sidecar") for p in problems)
+    assert any(p.startswith("coffee_01.jpg: marks disagree") for p in problems)

@@ -271,19 +271,6 @@ class FolderSidecars:
             sources.append(_Source(rel, f"{EMBEDDED} {file.name}", state))
         return sources
 
-    def _unreadable(self, photo_id: int, report: SidecarReport) -> bool:
-        """Whether a sidecar of this photo cannot be read (then none of them is rewritten:
-        a person may have marked it), for a write with no import before it."""
-        if photo_id in self._looked_at:
-            return False  # read by the import a moment ago: held then if unreadable
-        for path in self.names.existing(photo_id):
-            try:
-                read_sidecar(path)
-            except SidecarError as error:
-                self._hold(photo_id, error.problem(self.root, "read"), report)
-                return True
-        return False
-
     def _hold(self, photo_id: int, problem: Problem, report: SidecarReport) -> None:
         """A person may have marked this photo in a way that cannot be trusted: say so."""
         report.problems.append(
@@ -468,6 +455,7 @@ class FolderSidecars:
         """
         report = SidecarReport(problems=list(self.problems))
         only = None if photo_ids is None else set(photo_ids)
+        self._import_first(self.files if only is None else only, report)
         jobs = []
         for view in self.catalog.series(self.root):
             marks = series_marks(view, scheme)
@@ -477,8 +465,8 @@ class FolderSidecars:
                 photo_id = member.photo.id
                 if photo_id not in self.files or (only is not None and photo_id not in only):
                     continue
-                if photo_id in self.held or self._unreadable(photo_id, report):
-                    continue  # marks that cannot be read: never rewritten
+                if photo_id in self.held:
+                    continue  # marks that cannot be read or disagree: never rewritten
                 frame = _Frame(
                     is_best=best is not None and best.photo.id == photo_id, in_burst=in_burst
                 )
@@ -490,6 +478,19 @@ class FolderSidecars:
                 progress(done, len(jobs))
         self.catalog.record_sidecars(written)
         return report
+
+    def _import_first(self, photo_ids: Iterable[int], report: SidecarReport) -> None:
+        """Read the photos' marks first unless an import just did (a write from the window):
+        a person's new marks are taken in, and photos whose marks cannot be read or
+        disagree are held, so none of their sidecars is rewritten."""
+        unseen = [p for p in photo_ids if p in self.files and p not in self._looked_at]
+        if not unseen:
+            return
+        found = self.import_marks(unseen)
+        report.problems.extend(found.problems[len(self.problems) :])
+        report.imported.extend(found.imported)
+        report.changed_elsewhere += found.changed_elsewhere
+        report.held.update(found.held)
 
     def _write_photo(
         self,
