@@ -95,6 +95,9 @@ UNREADABLE = {
     "inf": xmp('xmp:Rating="inf"'),
     "1e999": xmp('xmp:Rating="1e999"'),
     "pick label 7": xmp('digiKam:PickLabel="7"'),
+    "rating as a structure": xmp(
+        "", "<xmp:Rating><rdf:Alt><rdf:li>5</rdf:li></rdf:Alt></xmp:Rating>"
+    ),
     "nested 3000 deep": xmp('xmp:Rating="5"', "<dc:x>" + "<a>" * 3000 + "</a>" * 3000 + "</dc:x>"),
 }
 

@@ -161,12 +161,18 @@ def _short(name: str) -> str:
 
 
 def _first(descriptions: list[ET.Element], name: str) -> str | None:
-    """The first description's value of a simple property (attribute or element form)."""
+    """The first description's value of a simple property (attribute or element form).
+
+    Raises:
+        ImpossibleValue: the element holds elements instead of a value.
+    """
     for description in descriptions:
         if name in description.attrib:
             return description.attrib[name]
         child = description.find(name)
         if child is not None:
+            if len(child):  # a structure where the application writes one value
+                raise ImpossibleValue(_short(name), "<" + child[0].tag.rsplit("}")[-1], "a value")
             return child.text or ""
     return None
 
