@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Protocol
 
 from app.scoring.technical import quality_of_score
 
 _DECADES_PER_STOP = math.log10(2.0)
 # Fitted on the tuning bursts (pick_eval.py --fit): logit = A + B * log2(margin) + C * share.
-_TECHNICAL = (0.0, 1.0, 0.0)
+_TECHNICAL = (3.29, 0.844, 0.815)
 _MARGIN_FLOOR = 1 / 64  # stops: margins below count as this
 
 
@@ -42,3 +43,35 @@ def score_confidence(scorer: str, scores: Sequence[float]) -> float | None:
     log_margin, share = margin_features(scorer, scores)
     a, b, c = _TECHNICAL
     return 1.0 / (1.0 + math.exp(-(a + b * log_margin + c * share)))
+
+
+SURE = 0.8  # a pick this sure or surer needs no second look
+UNKNOWN_EYES = 0.5  # at most this sure when a face in the pick has eyes nobody could judge
+
+
+class _Face(Protocol):
+    eyes: str  # "open" | "closed" | "unknown"
+    confidence: float  # of the eye state
+
+
+def pick_confidence(
+    scorer: str,
+    scores: Sequence[float],
+    pick_reason: str = "score",
+    pick_faces: Sequence[_Face] | None = None,
+) -> float | None:
+    """How sure the pick of a series is (``None``: the scorer gives no confidence).
+
+    From the scores when they chose the pick; from the eye states when the eyes did (the
+    best-scoring frame had a blink): as sure as the least sure eye state of the pick.  A
+    pick with a face whose eyes could not be judged may hide a blink, so it is never sure.
+    """
+    confidence = score_confidence(scorer, scores)
+    if confidence is None or len(scores) < 2:
+        return confidence
+    faces = list(pick_faces or ())
+    if pick_reason != "score":
+        confidence = min((f.confidence for f in faces if f.eyes != "unknown"), default=0.5)
+    if any(f.eyes == "unknown" for f in faces):
+        confidence = min(confidence, UNKNOWN_EYES)
+    return confidence
