@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from test_photos_fixtures import burst, jpeg, scene
@@ -101,3 +102,21 @@ def test_json_csv_and_summary_carry_the_confidence(tmp_path, card, capsys):
     printed = capsys.readouterr().out
     assert "1 series worth a second look" in printed
     assert "worth a second look (confidence" in printed
+
+
+def test_the_window_reads_the_same_confidence_from_the_catalog(tmp_path, card):
+    """The window has no run result: it reads the stored scores and gets the same number."""
+    from app.catalog import Catalog
+    from app.gui.library import FolderLibrary
+
+    out = tmp_path / "cull.json"
+    assert cull(tmp_path, str(card), "-q", "--json", str(out)) == EXIT_OK
+    reported = {s["best"]: s["confidence"] for s in json.loads(out.read_text())["series"]}
+    with Catalog.open(tmp_path / "c.sqlite3") as catalog:
+        shown = {
+            Path(s.frames[0].path).relative_to(card).as_posix(): s
+            for s in FolderLibrary(catalog, card).load()
+        }
+    for best, confidence in reported.items():
+        assert shown[best].confidence == pytest.approx(confidence, abs=1e-3)
+    assert [s.worth_a_second_look for s in shown.values()].count(True) == 1
