@@ -41,9 +41,10 @@ GAMMA = 2.2
 MOTION_WEIGHT = 0.5  # extra cost per stop the worst direction loses beyond the average
 NOISE_COST = 40.0  # per unit of added noise sigma (on a [0, 1] scale)
 SHARPER_STOPS = 0.5  # detail on the halved frame beyond which a frame is clearly sharper
+GRAIN_DETAIL = 0.5  # stops of fine detail grain can fake, at most
 NOISE_ALLOWANCE = 0.005  # added noise sigma (at the analysis size) nobody notices
 NOISE_COARSE_SHARE = 0.45  # of a sensor noise's gradient energy left on the halved frame
-NOISE_COARSE_MIN = 0.2  # grain keeps at least this share
+NOISE_COARSE_MIN = 0.08  # grain keeps at least this share
 TEXTURE_COARSE_SHARE = 1.0  # of a fine texture's, at least
 FLAT_SHARE = 0.15  # of the tiles, the least detailed in every frame, where noise is measured
 FLAT_MIN_TILES = 4
@@ -129,6 +130,14 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
         logs = _detail_stops(
             fine[i, j][0], coarse[i, j][0], unsure, EXPOSURE_MARGIN * abs(stops[i] - stops[j])
         )
+        # Between frames of visibly different grain, grain cannot pass for detail: the
+        # noisier frame gains nothing over the cleaner one, the cleaner loses nothing to it,
+        # up to what grain can fake (a blur removes grain too, and far more detail).
+        fakeable = abs(float(np.log2(np.clip(fine[i, j][0], 1e-4, None)).mean())) < GRAIN_DETAIL
+        if fakeable and measured_noise[i] - measured_noise[j] > NOISE_ALLOWANCE:
+            logs = np.minimum(logs, 0.0)
+        elif fakeable and measured_noise[j] - measured_noise[i] > NOISE_ALLOWANCE:
+            logs = np.maximum(logs, 0.0)
         isotropic[i] += logs.mean() / (count - 1)
         directional[i] += (logs.mean() - logs.min()) / (count - 1)
     sharpness = isotropic - MOTION_WEIGHT * directional
