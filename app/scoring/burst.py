@@ -96,13 +96,16 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
     count = len(frames)
     stops = _relative_exposures(frames)
     gains = 2.0 ** (stops / GAMMA)  # gamma-encoded values scale by this
+    contrast = _contrast_gains(frames, gains)
     fine = {}
     coarse = {}
     for i in range(count):
         for j in range(count):
             if i != j:
-                fine[i, j] = _detail_fit(frames[i].fine, gains[i], frames[j].fine, gains[j])
-                coarse[i, j] = _detail_fit(frames[i].coarse, gains[i], frames[j].coarse, gains[j])
+                fine[i, j] = _detail_fit(frames[i].fine, contrast[i], frames[j].fine, contrast[j])
+                coarse[i, j] = _detail_fit(
+                    frames[i].coarse, contrast[i], frames[j].coarse, contrast[j]
+                )
     # Grain is hidden in texture: what a photographer sees is the noise beyond the burst's
     # finest texture where it is flattest.
     allowance = max(NOISE_ALLOWANCE, MASKING * _flat_texture(frames, gains))
@@ -189,6 +192,30 @@ def _relative_exposures(frames: Sequence[FrameMeasures]) -> np.ndarray:
         ratio = np.maximum(frame.luma[valid], 1e-3) / np.maximum(reference[valid], 1e-3)
         stops[k] = GAMMA * float(np.median(np.log2(ratio)))
     return stops
+
+
+def _contrast_gains(frames: Sequence[FrameMeasures], gains: np.ndarray) -> np.ndarray:
+    """How much each frame's tones are stretched against the first frame's: the slope of its
+    luma quantiles against the first frame's over the middle of the histogram.
+
+    Under a pure gamma curve this is the exposure gain; a camera's tone curve flattens into
+    its shoulder, so a frame exposed into the shoulder has less contrast, and less gradient
+    energy, than its exposure says.  Detail is compared at equal contrast.
+    """
+    reference = frames[0].luma
+    middle = (TONE_QUANTILES >= 0.1) & (TONE_QUANTILES <= 0.9)
+    contrast = gains / gains[0]
+    for k, frame in enumerate(frames[1:], start=1):
+        valid = middle & (reference > 0.03) & (reference < 0.97)
+        valid &= (frame.luma > 0.03) & (frame.luma < 0.97)
+        x, y = reference[valid].astype(np.float64), frame.luma[valid].astype(np.float64)
+        if valid.sum() < _MIN_GAIN_POINTS or np.ptp(x) < 0.05:
+            continue
+        spread = x - x.mean()
+        slope = float(spread @ (y - y.mean())) / float(spread @ spread)
+        if slope > 0:
+            contrast[k] = slope
+    return contrast * gains[0]
 
 
 def _detail_stops(
