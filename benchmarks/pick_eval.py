@@ -7,7 +7,7 @@ clean frame among frames with one defect (two of a kind, or one of every kind: "
 
     python benchmarks/pick_eval.py                       # both generators, side by side
     python benchmarks/pick_eval.py --generator optics --save /tmp/optics.json
-    python benchmarks/pick_eval.py --fit /tmp/optics.json  # the confidence mapping
+    python benchmarks/pick_eval.py --fit /tmp/optics.json [more seeds]  # the confidence mapping
 
 Prints best-frame accuracy per defect and per scene type, then the confidence's
 reliability table (per confidence bin: bursts, share picked right) and the share right
@@ -140,16 +140,19 @@ def _all(results: list[dict]) -> tuple[int, int]:
     return sum(r["right"] for r in results), len(results)
 
 
-def fit(path: str) -> None:
-    """The logistic mapping of the pick's margin (stops) to the chance it is right."""
+def fit(paths: list[str]) -> None:
+    """The logistic mapping of the pick's margin (stops) to the chance it is right, on
+    saved results of the tuning generator (several seeds give it more misses to learn from).
+    L2-regularised (C = 1): a few misses must not bend the curve."""
     from sklearn.linear_model import LogisticRegression
 
     from app.scoring.confidence import margin_features
 
-    results = json.loads(Path(path).read_text())
+    results = [r for path in paths for r in json.loads(Path(path).read_text())]
     features = np.array([margin_features("technical", r["scores"]) for r in results])
     right = np.array([r["right"] for r in results])
-    model = LogisticRegression(C=10.0).fit(features, right)
+    model = LogisticRegression(C=1.0).fit(features, right)
+    print(f"{len(results)} bursts, {int((~right.astype(bool)).sum())} misses")
     print("coefficients", model.coef_.tolist(), "intercept", model.intercept_.tolist())
 
 
@@ -161,7 +164,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--save", help="write the per-burst results (JSON) here")
     parser.add_argument("--load", action="append", help="report saved results instead")
-    parser.add_argument("--fit", help="fit the confidence mapping on saved results")
+    parser.add_argument("--fit", nargs="+", help="fit the confidence mapping on saved results")
     args = parser.parse_args()
     if args.fit:
         fit(args.fit)

@@ -16,6 +16,7 @@ from test_photos_fixtures import burst, checksums, jpeg, scene
 
 from app.catalog import Catalog
 from app.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
+from app.faces import PICK_REASONS
 from app.sidecars import read_marks
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d)?$")
@@ -55,7 +56,7 @@ def test_json_has_exactly_the_documented_shape(tmp_path, card, capsys):
         assert 0.0 <= series["confidence"] <= 1.0
         assert series["kind"] in ("burst", "bracket", "panorama", "focus_stack", "single")
         assert isinstance(series["id"], int)
-        assert series["pick_reason"] in ("score", "eyes_open", "fewest_closed_eyes")
+        assert series["pick_reason"] in PICK_REASONS
         for member in series["members"]:
             assert set(member) == {"path", "score", "rank", "captured", "faces", "closed_eyes"}
             assert isinstance(member["score"], float) and isinstance(member["rank"], int)

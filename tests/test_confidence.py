@@ -120,3 +120,13 @@ def test_the_window_reads_the_same_confidence_from_the_catalog(tmp_path, card):
     for best, confidence in reported.items():
         assert shown[best].confidence == pytest.approx(confidence, abs=1e-3)
     assert [s.worth_a_second_look for s in shown.values()].count(True) == 1
+
+
+def test_a_group_frame_with_unjudged_eyes_is_worth_a_second_look():
+    from app.faces.pick import choose_pick
+
+    scores = burst_scores(0.0, 3.0, 4.0)
+    group = [Face("open", 0.9), Face("unknown", 0.0)]
+    decision = choose_pick(scores, [group, [Face("open", 0.9)] * 2, [Face("open", 0.9)] * 2])
+    assert decision.reason == "eyes_unknown"
+    assert pick_confidence("technical", scores, decision.reason, group) == UNKNOWN_EYES

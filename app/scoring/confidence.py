@@ -70,7 +70,7 @@ def pick_confidence(
     if confidence is None or len(scores) < 2:
         return confidence
     faces = list(pick_faces or ())
-    if pick_reason != "score":
+    if pick_reason in ("eyes_open", "fewest_closed_eyes"):
         confidence = min((f.confidence for f in faces if f.eyes != "unknown"), default=0.5)
     if any(f.eyes == "unknown" for f in faces):
         confidence = min(confidence, UNKNOWN_EYES)
