@@ -113,8 +113,10 @@ def _cell(pair: tuple[int, int] | None) -> str:
 
 def report(sets: dict[str, list[dict]]) -> None:
     names = list(sets)
-    header = " | ".join(f"{n}{' (tuning)' if n == TUNING else ' (held out)'}" for n in names)
-    for key in ("defect", "scene"):
+    header = " | ".join(
+        f"{n}{' (tuning)' if n.startswith(TUNING) else ' (held out)'}" for n in names
+    )
+    for key in ("defect", "scene", "source"):
         tables = {n: accuracy_by(sets[n], key) for n in names}
         print(f"\n| {key} | {header} |")
         print("|---|" + "---|" * len(names))

@@ -41,10 +41,9 @@ GAMMA = 2.2
 MOTION_WEIGHT = 0.5  # extra cost per stop the worst direction loses beyond the average
 NOISE_COST = 40.0  # per unit of added noise sigma (on a [0, 1] scale)
 SHARPER_STOPS = 0.5  # detail on the halved frame beyond which a frame is clearly sharper
-GRAIN_DETAIL = 0.5  # stops of fine detail grain can fake, at most
 NOISE_ALLOWANCE = 0.005  # added noise sigma (at the analysis size) nobody notices
 NOISE_COARSE_SHARE = 0.45  # of a sensor noise's gradient energy left on the halved frame
-NOISE_COARSE_MIN = 0.08  # grain keeps at least this share
+NOISE_COARSE_MIN = 0.2  # grain keeps at least this share
 TEXTURE_COARSE_SHARE = 1.0  # of a fine texture's, at least
 FLAT_SHARE = 0.15  # of the tiles, the least detailed in every frame, where noise is measured
 FLAT_MIN_TILES = 4
@@ -96,16 +95,13 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
     count = len(frames)
     stops = _relative_exposures(frames)
     gains = 2.0 ** (stops / GAMMA)  # gamma-encoded values scale by this
-    contrast = _contrast_gains(frames, gains)
     fine = {}
     coarse = {}
     for i in range(count):
         for j in range(count):
             if i != j:
-                fine[i, j] = _detail_fit(frames[i].fine, contrast[i], frames[j].fine, contrast[j])
-                coarse[i, j] = _detail_fit(
-                    frames[i].coarse, contrast[i], frames[j].coarse, contrast[j]
-                )
+                fine[i, j] = _detail_fit(frames[i].fine, gains[i], frames[j].fine, gains[j])
+                coarse[i, j] = _detail_fit(frames[i].coarse, gains[i], frames[j].coarse, gains[j])
     # Grain is hidden in texture: what a photographer sees is the noise beyond the burst's
     # finest texture where it is flattest.
     allowance = max(NOISE_ALLOWANCE, MASKING * _flat_texture(frames, gains))
@@ -133,14 +129,6 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
         logs = _detail_stops(
             fine[i, j][0], coarse[i, j][0], unsure, EXPOSURE_MARGIN * abs(stops[i] - stops[j])
         )
-        # Between frames of visibly different grain, grain cannot pass for detail: the
-        # noisier frame gains nothing over the cleaner one, the cleaner loses nothing to it,
-        # up to what grain can fake (a blur removes grain too, and far more detail).
-        fakeable = abs(float(np.log2(np.clip(fine[i, j][0], 1e-4, None)).mean())) < GRAIN_DETAIL
-        if fakeable and measured_noise[i] - measured_noise[j] > NOISE_ALLOWANCE:
-            logs = np.minimum(logs, 0.0)
-        elif fakeable and measured_noise[j] - measured_noise[i] > NOISE_ALLOWANCE:
-            logs = np.maximum(logs, 0.0)
         isotropic[i] += logs.mean() / (count - 1)
         directional[i] += (logs.mean() - logs.min()) / (count - 1)
     sharpness = isotropic - MOTION_WEIGHT * directional
@@ -192,30 +180,6 @@ def _relative_exposures(frames: Sequence[FrameMeasures]) -> np.ndarray:
         ratio = np.maximum(frame.luma[valid], 1e-3) / np.maximum(reference[valid], 1e-3)
         stops[k] = GAMMA * float(np.median(np.log2(ratio)))
     return stops
-
-
-def _contrast_gains(frames: Sequence[FrameMeasures], gains: np.ndarray) -> np.ndarray:
-    """How much each frame's tones are stretched against the first frame's: the slope of its
-    luma quantiles against the first frame's over the middle of the histogram.
-
-    Under a pure gamma curve this is the exposure gain; a camera's tone curve flattens into
-    its shoulder, so a frame exposed into the shoulder has less contrast, and less gradient
-    energy, than its exposure says.  Detail is compared at equal contrast.
-    """
-    reference = frames[0].luma
-    middle = (TONE_QUANTILES >= 0.1) & (TONE_QUANTILES <= 0.9)
-    contrast = gains / gains[0]
-    for k, frame in enumerate(frames[1:], start=1):
-        valid = middle & (reference > 0.03) & (reference < 0.97)
-        valid &= (frame.luma > 0.03) & (frame.luma < 0.97)
-        x, y = reference[valid].astype(np.float64), frame.luma[valid].astype(np.float64)
-        if valid.sum() < _MIN_GAIN_POINTS or np.ptp(x) < 0.05:
-            continue
-        spread = x - x.mean()
-        slope = float(spread @ (y - y.mean())) / float(spread @ spread)
-        if slope > 0:
-            contrast[k] = slope
-    return contrast * gains[0]
 
 
 def _detail_stops(

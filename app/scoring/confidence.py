@@ -19,7 +19,7 @@ from app.scoring.technical import quality_of_score
 
 _DECADES_PER_STOP = math.log10(2.0)
 # Fitted on the tuning bursts (pick_eval.py --fit): logit = A + B * log2(margin) + C * share.
-_TECHNICAL = (4.88, 1.388, 0.114)
+_TECHNICAL = (3.55, 0.883, 0.303)
 _MARGIN_FLOOR = 1 / 64  # stops: margins below count as this
 
 
