@@ -23,7 +23,9 @@ pair of frames is compared through the distributions of :mod:`app.scoring.frame_
 
 All costs are in stops (halvings of detail energy; a stop of exposure counts as one) and add
 up; the frame with the smallest cost is the pick.  The constants were set on the tuning
-scenes of ``benchmarks/burst_eval.py`` and are reported on its held-out scenes.
+scenes of ``benchmarks/burst_eval.py`` and are reported on its held-out scenes; those v4
+changed on the ``optics`` bursts of ``benchmarks/pick_eval.py``, reported on its ``sensor``
+bursts.
 """
 
 from __future__ import annotations
