@@ -2,19 +2,20 @@
 
 The JSON shape is a contract with other tools (version 2; docs/pipeline.md):
 ``{"version", "root", "model": {"name", "weights", "device"}, "series": [{"id", "best",
-"kind", "possible_kind", "pick_reason", "members": [{"path", "score", "rank", "captured",
-"faces": [{"box": [x, y, w, h], "eyes", "confidence", "sharpness"}], "closed_eyes"}]}],
-"errors": [{"path", "error"}], "held": [{"path", "reason"}],
+"kind", "possible_kind", "pick_reason", "confidence", "members": [{"path", "score", "rank",
+"captured", "faces": [{"box": [x, y, w, h], "eyes", "confidence", "sharpness"}],
+"closed_eyes"}]}], "errors": [{"path", "error"}], "held": [{"path", "reason"}],
 "stats": {"photos", "series", "decoded", "scored", "cached", "seconds"}}``, with paths
 relative to the folder in POSIX form and face boxes in the original's pixels.  Singles are
 series of one member.  ``faces`` is ``null`` when faces were not looked for.  Decisions
 (flag, rating, label and whether the user made them) appear in the summary and the CSV
 only.  ``kind`` is ``burst``, ``bracket``, ``panorama``, ``focus_stack`` or ``single``;
 ``possible_kind`` names the kind a burst may be (weak evidence: picked, nothing rejected),
-else null.
+else null.  ``confidence`` (per series, in [0, 1], or ``null`` when the scorer gives none)
+is how sure the pick is.
 Version 2 added ``kind``, ``pick_reason``, ``faces`` and ``closed_eyes``; ``held`` (photos
-whose marks cannot be read or disagree, left alone) and ``possible_kind`` came later in
-version 2.
+whose marks cannot be read or disagree, left alone), ``possible_kind`` and ``confidence``
+came later in version 2, without changing anything else.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from app.catalog import UNDECIDED, DecisionState, FaceRecord, Flag
 from app.faces import PICK_REASONS
 from app.fileio import atomic_write
 from app.pipeline import CullResult
+from app.pipeline.results import SeriesResult
+from app.scoring.confidence import SURE
 from app.text import printable, spreadsheet_cell
 
 JSON_VERSION = 2
@@ -45,6 +48,7 @@ CSV_COLUMNS = (
     "captured",
     "faces",
     "closed_eyes",
+    "confidence",
     "flag",
     "rating",
     "label",
@@ -65,6 +69,7 @@ def to_json_dict(result: CullResult) -> dict[str, Any]:
                 "kind": series.kind,
                 "possible_kind": series.possible_kind,
                 "pick_reason": series.pick_reason,
+                "confidence": _rounded(series.confidence),
                 "members": [
                     {
                         "path": m.path,
@@ -109,6 +114,7 @@ def write_csv(result: CullResult, path: str | os.PathLike[str]) -> None:
                     "captured": m.captured or "",
                     "faces": "" if m.faces is None else len(m.faces),
                     "closed_eyes": "" if m.faces is None else m.closed_eyes,
+                    "confidence": "" if series.confidence is None else f"{series.confidence:.3f}",
                     **_decision_columns(decision),
                     "error": "",
                 }
@@ -148,6 +154,8 @@ def summary_text(result: CullResult) -> str:
         elif series.possible_kind:
             size = f"{size}, {series.kind_reason}; picked, nothing rejected"
         why = "" if series.pick_reason == "score" else f"; {PICK_REASONS[series.pick_reason]}"
+        if needs_second_look(series):
+            why += f"; worth a second look (confidence {series.confidence:.2f})"
         lines.append(f"Series {series.id} ({size}{', ' + when if when else ''}{why})")
         for m in sorted(series.members, key=lambda member: member.rank):
             mark = "*" if m.rank == 1 and len(series.members) > 1 and not series.kept_whole else " "
@@ -156,6 +164,9 @@ def summary_text(result: CullResult) -> str:
             lines.append(
                 f"  {mark} {m.rank:>2}  {m.score:6.2f}  {decided}{printable(m.path)}{eyes}"
             )
+    unsure = sum(needs_second_look(series) for series in result.series)
+    if unsure:
+        lines.append(f"{unsure} series worth a second look (pick confidence below {SURE})")
     if result.errors:
         lines.append(f"Problems ({len(result.errors)}):")
         lines.extend(f"  {printable(problem)}" for problem in result.errors)
@@ -183,6 +194,20 @@ def summary_text(result: CullResult) -> str:
         f"{stats.seconds:.1f} s{rate}"
     )
     return "\n".join(lines)
+
+
+def needs_second_look(series: SeriesResult) -> bool:
+    """A burst whose pick the scorer is not sure of (a kept-whole series has no pick)."""
+    return (
+        len(series.members) > 1
+        and not series.kept_whole
+        and series.confidence is not None
+        and series.confidence < SURE
+    )
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 3)
 
 
 def _face_json(face: FaceRecord) -> dict[str, Any]:

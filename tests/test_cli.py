@@ -16,6 +16,7 @@ from test_photos_fixtures import burst, checksums, jpeg, scene
 
 from app.catalog import Catalog
 from app.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
+from app.faces import PICK_REASONS
 from app.sidecars import read_marks
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d)?$")
@@ -43,7 +44,7 @@ def test_json_has_exactly_the_documented_shape(tmp_path, card, capsys):
     assert doc["held"] == []  # no photo whose marks cannot be read
     assert doc["version"] == 2
     assert doc["root"] == str(card) and os.path.isabs(doc["root"])
-    assert doc["model"] == {"name": "technical", "weights": "technical:v3", "device": "cpu"}
+    assert doc["model"] == {"name": "technical", "weights": "technical:v4", "device": "cpu"}
     assert set(doc["stats"]) == {"photos", "series", "decoded", "scored", "cached", "seconds"}
     assert all(
         isinstance(doc["stats"][k], int)
@@ -52,11 +53,20 @@ def test_json_has_exactly_the_documented_shape(tmp_path, card, capsys):
     assert isinstance(doc["stats"]["seconds"], float)
     assert doc["stats"]["photos"] == 4 and doc["stats"]["series"] == 2
     for series in doc["series"]:
-        assert set(series) == {"id", "best", "kind", "possible_kind", "pick_reason", "members"}
+        assert set(series) == {
+            "id",
+            "best",
+            "kind",
+            "possible_kind",
+            "pick_reason",
+            "confidence",
+            "members",
+        }
+        assert 0.0 <= series["confidence"] <= 1.0
         assert series["kind"] in ("burst", "bracket", "panorama", "focus_stack", "single")
         assert series["possible_kind"] in (None, "bracket", "panorama", "focus_stack")
         assert isinstance(series["id"], int)
-        assert series["pick_reason"] in ("score", "eyes_open", "fewest_closed_eyes")
+        assert series["pick_reason"] in PICK_REASONS
         for member in series["members"]:
             assert set(member) == {"path", "score", "rank", "captured", "faces", "closed_eyes"}
             assert isinstance(member["score"], float) and isinstance(member["rank"], int)

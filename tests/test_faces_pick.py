@@ -44,8 +44,15 @@ def test_in_a_group_the_worst_face_counts():
 
 
 def test_unknown_eyes_are_not_a_blink():
-    """A face turned away or too small is no reason to lose the best frame."""
+    """A face turned away or too small is no reason to lose the best frame; a group frame
+    picked with one says so."""
     decision = choose_pick([9.0, 6.0], [[UNKNOWN, OPEN], [OPEN, OPEN]])
+    assert decision.pick == 0 and decision.reason == "eyes_unknown"
+    assert "could not be judged" in decision.describe()
+
+
+def test_a_single_face_with_unknown_eyes_is_no_group_frame():
+    decision = choose_pick([9.0, 6.0], [[UNKNOWN], [OPEN]])
     assert decision.pick == 0 and decision.reason == "score"
 
 

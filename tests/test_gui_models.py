@@ -353,3 +353,18 @@ def test_docs_list_every_key(qtbot, gui_env):  # noqa: F811
                 key = key[:-1]
             assert key in docs, f"docs/gui.md does not mention {key} ({cmd.spec.text})"
     window.shutdown()
+
+
+def test_picks_worth_a_second_look_list_the_least_sure_first(series_items, thumbs):
+    series_items[0].confidence = 0.6
+    series_items[1].confidence = 0.95  # sure: not listed
+    series_items[2].confidence = 0.3
+    series_items[3].confidence = 0.1  # a single has no pick to doubt
+    model = SeriesListModel(thumbs, 64)
+    model.set_series(series_items)
+    proxy = SeriesFilterProxy()
+    proxy.setSourceModel(model)
+    proxy.set_filters(Filters(series=SeriesFilter.Unsure))
+    assert [proxy.index(r, 0).data(Role.Id) for r in range(proxy.rowCount())] == [3, 1]
+    proxy.set_filters(Filters(series=SeriesFilter.All))  # back in capture order
+    assert [proxy.index(r, 0).data(Role.Id) for r in range(proxy.rowCount())] == [1, 2, 3, 4]

@@ -170,7 +170,7 @@ class SeriesView:
     params: Mapping[str, Any]
     created_at: datetime
     members: tuple[SeriesMember, ...]
-    pick_reason: str | None = None  # "score", "eyes_open", "fewest_closed_eyes"
+    pick_reason: str | None = None  # a key of app.faces.PICK_REASONS
     kind: str = "burst"  # "burst", "bracket", "panorama", "focus_stack", "single"
     kind_reason: str = ""
     kind_source: str = "auto"  # "user" when the photographer set the kind

@@ -5,7 +5,8 @@ frame of the series has no closed eyes.  In a group photo the worst face counts:
 marks the whole frame.  When every frame has a blink, the frame with the fewest closed eyes
 is picked.  Within each of these groups the scores decide, so a series without faces, or
 without blinks, is picked exactly as before.  "unknown" is not a blink: a face turned away
-or too small to judge does not mark its frame.
+or too small to judge does not mark its frame, but a group frame picked with such faces says
+so (``eyes_unknown``), since a blink may hide there.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-PickReason = Literal["score", "eyes_open", "fewest_closed_eyes"]
+PickReason = Literal["score", "eyes_open", "fewest_closed_eyes", "eyes_unknown"]
 
 PICK_REASONS: dict[str, str] = {
     "score": "highest score",
     "eyes_open": "the highest-scoring frame has closed eyes; picked the best frame with none",
     "fewest_closed_eyes": "closed eyes in every frame; picked the best frame with the fewest",
+    "eyes_unknown": "highest score; in this group frame some faces' eyes could not be judged",
 }
 
 
@@ -59,6 +61,12 @@ def closed_eye_count(faces: Sequence[HasEyes]) -> int:
     return sum(1 for face in faces if face.eyes == "closed")
 
 
+def _unjudged_group(faces: Sequence[HasEyes]) -> bool:
+    """A group frame (two faces or more) where some faces' eyes could not be judged: a blink
+    may hide there, and the photographer should know the pick did not check it."""
+    return len(faces) > 1 and any(face.eyes == "unknown" for face in faces)
+
+
 def score_order(scores: Sequence[float]) -> list[int]:
     """Frame indices best first; equal scores keep frame order."""
     return sorted(range(len(scores)), key=lambda i: (-scores[i], i))
@@ -93,5 +101,7 @@ def choose_pick(
         reason = "eyes_open" if fewest == 0 else "fewest_closed_eyes"
         if pick == by_score[0]:  # ties: the top frame already has the fewest
             reason = "score"
+    if reason == "score" and _unjudged_group(faces[pick] or ()):
+        reason = "eyes_unknown"
     order = (pick, *(i for i in by_score if i != pick))
     return PickDecision(order, reason, by_score[0], closed)

@@ -25,6 +25,7 @@ class SeriesFilter(IntEnum):
     Undecided = 3
     Picks = 4
     Rejects = 5
+    Unsure = 6
 
 
 FILTER_LABELS = {
@@ -34,6 +35,7 @@ FILTER_LABELS = {
     SeriesFilter.Undecided: "With undecided frames",
     SeriesFilter.Picks: "With your picks",
     SeriesFilter.Rejects: "With your rejects",
+    SeriesFilter.Unsure: "Picks worth a second look",
 }
 
 
@@ -49,6 +51,8 @@ def series_matches(mode: SeriesFilter, series: SeriesItem) -> bool:
             return series.has_pick
         case SeriesFilter.Rejects:
             return series.has_reject
+        case SeriesFilter.Unsure:
+            return series.worth_a_second_look
     return True
 
 

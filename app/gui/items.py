@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from app.catalog import UNDECIDED, DecisionState, FaceRecord, Flag
+from app.scoring.confidence import SURE
 from app.series_kinds import KINDS, PROTECTED_KINDS, possible_kind
 
 #: keys 6-9 as in Lightroom and darktable; the XMP label text is the colour name
@@ -113,6 +114,17 @@ class SeriesItem:
     pick_reason: str | None = None  # why the best frame is the pick (app.faces.PICK_REASONS)
     kind_reason: str = ""  # what the kind was told from ("3 frames, 2.0 EV apart ...")
     kind_source: str = "auto"  # "user" when the photographer set the kind
+    confidence: float | None = None  # how sure the pick is (app.scoring.confidence)
+
+    @property
+    def worth_a_second_look(self) -> bool:
+        """A burst whose pick the scorer is not sure of (a kept-whole series has none)."""
+        return (
+            self.frame_count > 1
+            and not self.keeps_every_frame
+            and self.confidence is not None
+            and self.confidence < SURE
+        )
 
     @property
     def keeps_every_frame(self) -> bool:

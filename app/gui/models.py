@@ -14,7 +14,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from app.gui.filters import Filters
+from app.gui.filters import Filters, SeriesFilter
 from app.gui.items import FrameItem, SeriesItem, plural
 from app.gui.thumbnails import ThumbnailManager
 
@@ -375,11 +375,24 @@ class _FilterProxy(QSortFilterProxyModel):
 
 
 class SeriesFilterProxy(_FilterProxy):
-    """The series the filters show (a frame filter keeps series with a matching frame)."""
+    """The series the filters show (a frame filter keeps series with a matching frame);
+    "Picks worth a second look" lists the least sure pick first, the others capture order."""
+
+    def set_filters(self, filters: Filters) -> None:
+        super().set_filters(filters)
+        self.sort(0 if filters.series is SeriesFilter.Unsure else -1)
+
+    def lessThan(self, left: AnyIndex, right: AnyIndex) -> bool:
+        first, second = left.data(Role.Item), right.data(Role.Item)
+        return (_sureness(first), left.row()) < (_sureness(second), right.row())
 
     def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
         s = self.sourceModel().index(source_row, 0, source_parent).data(Role.Item)
         return s is not None and self.filters.shows_series(s)
+
+
+def _sureness(series: SeriesItem | None) -> float:
+    return 1.0 if series is None or series.confidence is None else series.confidence
 
 
 class FrameFilterProxy(_FilterProxy):

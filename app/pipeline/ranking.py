@@ -23,6 +23,7 @@ from app.pipeline.context import CatalogBatch, RunContext
 from app.pipeline.inventory import PhotoState
 from app.pipeline.results import MemberResult, SeriesResult, Stage
 from app.scoring import BatchingScorer, PreparingScorer, Scorer
+from app.scoring.confidence import pick_confidence
 
 # Version of the face analysis stored in the catalog; a new one analyses photos again.
 FACES_VERSION = 1
@@ -254,6 +255,9 @@ class Ranking:
             pick_reason=decision.reason,
             kind=kind[0],
             kind_reason=kind[1],
+            confidence=pick_confidence(
+                self.scorer.name, scored.scores, decision.reason, scored.faces[decision.pick]
+            ),
         )
 
     def _write(self, items: list[tuple[dict, SeriesMode | None, dict]]) -> None:

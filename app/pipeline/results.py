@@ -55,6 +55,8 @@ class SeriesResult:
     pick_reason: str = "score"  # why the pick is the pick (app.faces.PICK_REASONS)
     kind: str = "burst"  # "burst", "bracket", "panorama", "focus_stack" or "single"
     kind_reason: str = ""
+    # How sure the pick is, in [0, 1] (app.scoring.confidence); None: the scorer gives none.
+    confidence: float | None = None
 
     @property
     def kept_whole(self) -> bool:

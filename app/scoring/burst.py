@@ -23,7 +23,9 @@ pair of frames is compared through the distributions of :mod:`app.scoring.frame_
 
 All costs are in stops (halvings of detail energy; a stop of exposure counts as one) and add
 up; the frame with the smallest cost is the pick.  The constants were set on the tuning
-scenes of ``benchmarks/burst_eval.py`` and are reported on its held-out scenes.
+scenes of ``benchmarks/burst_eval.py`` and are reported on its held-out scenes; those v4
+changed on the ``optics`` bursts of ``benchmarks/pick_eval.py``, reported on its ``sensor``
+bursts.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ GAMMA = 2.2
 # Costs in stops.
 MOTION_WEIGHT = 0.5  # extra cost per stop the worst direction loses beyond the average
 NOISE_COST = 40.0  # per unit of added noise sigma (on a [0, 1] scale)
+SHARPER_STOPS = 0.5  # detail on the halved frame beyond which a frame is clearly sharper
 NOISE_ALLOWANCE = 0.005  # added noise sigma (at the analysis size) nobody notices
 NOISE_COARSE_SHARE = 0.45  # of a sensor noise's gradient energy left on the halved frame
 NOISE_COARSE_MIN = 0.2  # grain keeps at least this share
@@ -47,7 +50,7 @@ TEXTURE_COARSE_SHARE = 1.0  # of a fine texture's, at least
 FLAT_SHARE = 0.15  # of the tiles, the least detailed in every frame, where noise is measured
 FLAT_MIN_TILES = 4
 MASKING = 0.5  # of the flattest texture's sigma, noise below which goes unseen
-MASKED_NOISE_COST = 10.0  # per unit of noise sigma texture hides (seen on a closer look)
+MASKED_NOISE_COST = 30.0  # per unit of noise sigma texture hides (seen on a closer look)
 # Blown highlights cost per doubling of the extra blown fraction beyond HIGHLIGHT_SCALE:
 # a small blown area (a face, the sky) is noticed at once, a larger one adds less.
 HIGHLIGHT_COST = 0.3
@@ -63,6 +66,9 @@ EXPOSURE_STEP = 1 / 3  # stops: frames closer than this share their exposure
 HEADROOM_TAIL = 0.5  # the weight of unused stops beyond the first
 HEADROOM_CLIP = 0.025  # a brighter frame may blow out this much more and still be better
 HEADROOM_DETAIL = 0.25  # stops of detail it may lose
+# ... and this much more per stop it is brighter: the darker frame's grain, amplified to the
+# same level, reads as detail the brighter one lacks (sorted energies cannot tell them apart)
+HEADROOM_DETAIL_PER_STOP = 0.25
 HEADROOM_SHARE = 0.2  # ... and no more than this share of its highlights:
 HIGHLIGHT_ZONE = 2.0 ** (-3 / GAMMA)  # values within three stops of white
 HIGHLIGHT_QUANTILE = 99  # index into FrameMeasures.peak: a frame's highlights
@@ -102,7 +108,16 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
     # finest texture where it is flattest.
     allowance = max(NOISE_ALLOWANCE, MASKING * _flat_texture(frames, gains))
     blocking = _extra_blocking(frames, gains)
-    measured_noise = np.minimum(_added_noise(fine, coarse, count), _flat_tile_noise(frames, gains))
+    # Tile by tile in the flattest tiles where the frames have a common tile grid (texture
+    # there is least); from the sorted energies' intercepts otherwise.
+    sharper = {
+        pair: math.log2(max(float(np.mean(fit[0])), 1e-4)) > SHARPER_STOPS
+        for pair, fit in coarse.items()
+    }
+    flat_noise = _flat_tile_noise(frames, gains, sharper)
+    measured_noise = (
+        flat_noise if np.isfinite(flat_noise).all() else _added_noise(fine, coarse, count)
+    )
     noise = np.maximum(measured_noise - allowance, 0.0)
     # Detail of i against j in stops, per direction (higher is sharper).
     isotropic = np.zeros(count)
@@ -121,9 +136,10 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
     sharpness = isotropic - MOTION_WEIGHT * directional
     blur = sharpness.max() - sharpness
     motion = directional - directional.min()
-    extra_high = _exposure_clipping([f.clipped_high for f in frames], stops)
+    white = np.array([f.white_plateau for f in frames])
+    extra_high = _exposure_clipping([f.clipped_high for f in frames], stops, white)
     extra_low = _exposure_clipping([f.clipped_low for f in frames], -stops)
-    headroom = _headroom(stops, extra_high, blur, frames)
+    headroom = _headroom(stops, extra_high, blur, frames, white)
     verdicts = []
     for k in range(count):
         cost = (
@@ -240,31 +256,53 @@ def _noise_energy(extra_fine: float, extra_coarse: float) -> float:
     return min(max(noise, 0.0), extra_fine)
 
 
-def _flat_tile_noise(frames: Sequence[FrameMeasures], gains: np.ndarray) -> np.ndarray:
+def _flat_tile_noise(
+    frames: Sequence[FrameMeasures], gains: np.ndarray, sharper: dict | None = None
+) -> np.ndarray:
     """Noise sigma each frame adds over the others, tile by tile where the burst is flattest.
 
     Noise is the same everywhere, so what a frame has beyond another in the flattest third
     of the tiles (position by position; neighbours count as the frames are shifted) is noise
     if the halved frames keep under half of it, as for grain; texture a blur or a JPEG
-    removed from the other frame keeps as much or more there.
+    removed from the other frame keeps as much or more there.  Against a frame it is clearly
+    sharper than on the halved frame (``sharper``, where grain hardly counts) a frame is not
+    compared at all: what it has beyond a blurred frame is mostly the texture the blur took.
     """
-    shapes = {f.fine_map.shape for f in frames} | {f.coarse_map.shape for f in frames}
-    if len(shapes) != 1 or next(iter(shapes)) == (1, 1):
+    fine_maps, coarse_maps = _common_maps(frames)
+    if fine_maps is None:
         return np.full(len(frames), np.inf)
-    scale = (gains**2)[:, None, None]
-    fine = np.stack([f.fine_map for f in frames]).reshape(len(frames), -1) / scale[:, :, 0]
-    coarse = np.stack([f.coarse_map for f in frames]).reshape(len(frames), -1) / scale[:, :, 0]
-    detail = _neighbourhood_max(np.stack([f.coarse_map for f in frames]).max(axis=0)).ravel()
+    scale = (gains**2)[:, None]
+    fine = fine_maps.reshape(len(frames), -1) / scale
+    coarse = coarse_maps.reshape(len(frames), -1) / scale
+    detail = _neighbourhood_max(coarse_maps.max(axis=0)).ravel()
     flat = np.argsort(detail)[: max(FLAT_MIN_TILES, detail.size // 3)]
     energy = np.zeros(len(frames))
     for i in range(len(frames)):
         for j in range(len(frames)):
-            if i == j:
+            if i == j or (sharper or {}).get((i, j), False):
                 continue
             extra_fine = float(np.median(fine[i, flat] - fine[j, flat]))
             extra_coarse = float(np.median(coarse[i, flat] - coarse[j, flat]))
             energy[i] = max(energy[i], _noise_energy(extra_fine, extra_coarse))
     return np.sqrt(np.maximum(energy, 0.0) / 2.0)
+
+
+def _common_maps(frames: Sequence[FrameMeasures]) -> tuple[np.ndarray | None, np.ndarray]:
+    """Every frame's fine and coarse tile maps, cut to the tiles all of them have.
+
+    The halved frame loses a pixel row or column at odd sizes, so its tile grid can be one
+    tile shorter than the frame's; the tiles are at the same places, the missing one is the
+    last.  Frames of different sizes (or too small for two tiles) have no common map: None.
+    """
+    shapes = {f.fine_map.shape for f in frames}
+    if len(shapes) != 1:
+        return None, np.empty(0)
+    rows = min(min(f.fine_map.shape[0], f.coarse_map.shape[0]) for f in frames)
+    cols = min(min(f.fine_map.shape[1], f.coarse_map.shape[1]) for f in frames)
+    if rows * cols < 2:
+        return None, np.empty(0)
+    fine = np.stack([f.fine_map[:rows, :cols] for f in frames])
+    return fine, np.stack([f.coarse_map[:rows, :cols] for f in frames])
 
 
 def _flat_texture(frames: Sequence[FrameMeasures], gains: np.ndarray) -> float:
@@ -314,23 +352,32 @@ def _extra_blocking(frames: Sequence[FrameMeasures], gains: np.ndarray) -> np.nd
     return extra
 
 
-def _exposure_clipping(clipped: Sequence[float], stops: np.ndarray) -> np.ndarray:
-    """Clipped fraction each frame has beyond a frame exposed at least a third of a stop less.
+def _exposure_clipping(
+    clipped: Sequence[float], stops: np.ndarray, plateau: np.ndarray | None = None
+) -> np.ndarray:
+    """Clipped fraction each frame has beyond a frame exposed at least a third of a stop less
+    (beyond what that frame shows as a flat plateau at its brightest: ``plateau``).
 
     Only exposure counts: a blur spreads light into black and dark into white, so a blurred
     frame of the same exposure clips less without being better exposed.
     """
     clipped = np.asarray(clipped, dtype=np.float64)
+    held = clipped if plateau is None else np.maximum(clipped, plateau)
     extra = np.zeros_like(clipped)
     for k in range(len(clipped)):
         darker = stops < stops[k] - EXPOSURE_STEP
         if darker.any():
-            extra[k] = max(clipped[k] - clipped[darker].min() - CLIP_ALLOWANCE, 0.0)
+            extra[k] = max(clipped[k] - held[darker].max(), 0.0)
+            extra[k] = max(min(extra[k], clipped[k] - clipped[darker].min()) - CLIP_ALLOWANCE, 0.0)
     return extra
 
 
 def _headroom(
-    stops: np.ndarray, extra_high: np.ndarray, blur: np.ndarray, frames: Sequence[FrameMeasures]
+    stops: np.ndarray,
+    extra_high: np.ndarray,
+    blur: np.ndarray,
+    frames: Sequence[FrameMeasures],
+    white: np.ndarray,
 ) -> np.ndarray:
     """Stops of light each frame left unused: how far it stays below a brighter frame that
     shows as much, but no further than its own highlights are from white.
@@ -350,8 +397,8 @@ def _headroom(
         better = (
             (stops > stops[k])
             & (extra_high - extra_high[k] <= HEADROOM_CLIP)
-            & (blown - blown[k] <= HEADROOM_SHARE * highlights)
-            & (blur - blur[k] <= HEADROOM_DETAIL)
+            & (blown - max(blown[k], white[k]) <= HEADROOM_SHARE * highlights)
+            & (blur - blur[k] <= HEADROOM_DETAIL + HEADROOM_DETAIL_PER_STOP * (stops - stops[k]))
         )
         if better.any():
             highlight = float(frames[k].peak[HIGHLIGHT_QUANTILE])

@@ -11,6 +11,7 @@ scales the tones.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +24,8 @@ QUANTILES = np.linspace(0.02, 0.98, 25)
 TONE_QUANTILES = np.linspace(0.0, 1.0, 101)
 CLIP_HIGH = 250  # 8-bit values at or above: blown out
 CLIP_LOW = 5  # at or below: crushed
+PLATEAU_STOPS = 0.3  # values this close below a frame's top are one flat white ...
+PLATEAU_MIN = 0.005  # ... if there are at least this many of them (an area, not specks)
 # Directions of the gradient pairs: horizontal, vertical, and both diagonals.
 DIRECTIONS = ("0", "90", "45", "135")
 
@@ -39,6 +42,7 @@ class FrameMeasures:
     peak: np.ndarray  # (len(TONE_QUANTILES),) quantiles of the brightest channel
     clipped_high: float  # fraction of pixels with a channel blown out
     clipped_low: float  # fraction of pixels crushed to black in every channel
+    white_plateau: float  # fraction of pixels near the brightest: see white_plateau()
     grid_steps: tuple[float, float]  # mean squared step at the strongest and a typical offset
     shape: tuple[int, int]  # analysis size (height, width)
 
@@ -87,9 +91,23 @@ def measure_frame(image: Image.Image) -> FrameMeasures:
         peak=_histogram_quantiles(peak_counts),
         clipped_high=float(peak_counts[CLIP_HIGH:].sum() / pixels),
         clipped_low=float(peak_counts[: CLIP_LOW + 1].sum() / pixels),
+        white_plateau=white_plateau(peak_counts),
         grid_steps=grid_steps,
         shape=gray.shape,
     )
+
+
+def white_plateau(counts: np.ndarray) -> float:
+    """The fraction of pixels whose brightest channel lies within PLATEAU_STOPS of the
+    frame's top (its 99.9th percentile): a lamp, a white wall, a sky that was already blown
+    in the scene or photographed as one flat white.  A darker frame shows it as a flat grey,
+    so a brighter frame that blows it out loses nothing there.  Point-like highlights (stars,
+    glints of different strengths) span more than that, or are too few, and make none."""
+    cumulative = np.cumsum(counts) / max(int(counts.sum()), 1)
+    top = int(np.searchsorted(cumulative, 0.999, side="left"))
+    lower = int(math.ceil(top * 2.0 ** (-PLATEAU_STOPS / 2.2)))
+    share = float(counts[min(lower, top) :].sum() / max(int(counts.sum()), 1)) if top else 0.0
+    return share if share >= PLATEAU_MIN else 0.0
 
 
 def _histogram_quantiles(counts: np.ndarray) -> np.ndarray:

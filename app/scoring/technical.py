@@ -109,7 +109,7 @@ class TechnicalScorer:
     """
 
     name = "technical"
-    weights_id = "technical:v3"
+    weights_id = "technical:v4"
     device = "cpu"
 
     def __init__(self, input_size: int = DEFAULT_INPUT_SIZE) -> None:
@@ -133,3 +133,10 @@ class TechnicalScorer:
         verdicts = judge_burst([m.frame for m in measures])
         base = max(m.quality for m in measures)
         return [_to_score(base - v.cost * _DECADES_PER_STOP) for v in verdicts]
+
+
+def quality_of_score(score: float) -> float:
+    """The quality (decades of detail energy) a score stands for: the inverse of the logistic
+    map, so score differences in a burst read again as costs."""
+    share = min(max((score - 1.0) / 9.0, 1e-15), 1.0 - 1e-15)
+    return _QUALITY_MID + _QUALITY_SPREAD * math.log(share / (1.0 - share))

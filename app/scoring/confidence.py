@@ -1,0 +1,77 @@
+"""How sure a series' pick is: the chance that the pick is the frame a photographer would keep.
+
+Scorer-agnostic: the result carries one number in [0, 1] per series, whatever ranked it.  A
+scorer with a calibration here turns the scores of a series into it (the technical scorer:
+its scores are costs in stops, so the margin of the pick over the runner-up, against the
+spread of the burst, says how clear the choice was; the logistic mapping was fitted on the
+``optics`` bursts of ``benchmarks/pick_eval.py`` and is reported on the held-out ``sensor``
+bursts in docs/pipeline.md).  A scorer without one gives ``None`` (unknown).  Face and eye
+certainty lower it (:func:`pick_confidence`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Protocol
+
+from app.scoring.technical import quality_of_score
+
+_DECADES_PER_STOP = math.log10(2.0)
+# Fitted on the tuning bursts (pick_eval.py --fit): logit = A + B * log2(margin) + C * share.
+_TECHNICAL = (3.55, 0.883, 0.303)
+_MARGIN_FLOOR = 1 / 64  # stops: margins below count as this
+
+
+def margin_features(scorer: str, scores: Sequence[float]) -> tuple[float, float]:
+    """(log2 of the best frame's margin over the runner-up in stops, that margin's share of
+    the burst's spread: the gap between the best and the median other frame)."""
+    qualities = sorted((quality_of_score(s) for s in scores), reverse=True)
+    gaps = [(qualities[0] - q) / _DECADES_PER_STOP for q in qualities[1:]]
+    margin = max(gaps[0], _MARGIN_FLOOR)
+    spread = max(sorted(gaps)[len(gaps) // 2], _MARGIN_FLOOR)
+    return math.log2(margin), margin / spread
+
+
+def score_confidence(scorer: str, scores: Sequence[float]) -> float | None:
+    """The chance that the best-scoring frame is the right pick, from the scores alone;
+    1 for a single frame, ``None`` for a scorer with no calibration."""
+    if len(scores) < 2:
+        return 1.0
+    if scorer != "technical":
+        return None
+    log_margin, share = margin_features(scorer, scores)
+    a, b, c = _TECHNICAL
+    return 1.0 / (1.0 + math.exp(-(a + b * log_margin + c * share)))
+
+
+SURE = 0.8  # a pick this sure or surer needs no second look
+UNKNOWN_EYES = 0.5  # at most this sure when a face in the pick has eyes nobody could judge
+
+
+class _Face(Protocol):
+    eyes: str  # "open" | "closed" | "unknown"
+    confidence: float  # of the eye state
+
+
+def pick_confidence(
+    scorer: str,
+    scores: Sequence[float],
+    pick_reason: str = "score",
+    pick_faces: Sequence[_Face] | None = None,
+) -> float | None:
+    """How sure the pick of a series is (``None``: the scorer gives no confidence).
+
+    From the scores when they chose the pick; from the eye states when the eyes did (the
+    best-scoring frame had a blink): as sure as the least sure eye state of the pick.  A
+    pick with a face whose eyes could not be judged may hide a blink, so it is never sure.
+    """
+    confidence = score_confidence(scorer, scores)
+    if confidence is None or len(scores) < 2:
+        return confidence
+    faces = list(pick_faces or ())
+    if pick_reason in ("eyes_open", "fewest_closed_eyes"):
+        confidence = min((f.confidence for f in faces if f.eyes != "unknown"), default=0.5)
+    if any(f.eyes == "unknown" for f in faces):
+        confidence = min(confidence, UNKNOWN_EYES)
+    return confidence

@@ -1,0 +1,132 @@
+"""How sure a pick is: the mapping from the scores, the eye rules, and where it is reported."""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from test_photos_fixtures import burst, jpeg, scene
+
+from app.cli import EXIT_OK, main
+from app.scoring.confidence import SURE, UNKNOWN_EYES, pick_confidence, score_confidence
+from app.scoring.technical import _DECADES_PER_STOP, _to_score, quality_of_score
+
+
+def burst_scores(*costs: float) -> list[float]:
+    """Technical scores of a burst whose frames cost ``costs`` stops against the best."""
+    return [_to_score(-1.0 - cost * _DECADES_PER_STOP) for cost in costs]
+
+
+@dataclass(frozen=True)
+class Face:
+    eyes: str
+    confidence: float
+
+
+def test_scores_read_back_as_the_costs_they_came_from():
+    for quality in (-4.0, -2.2, 0.5):
+        assert quality_of_score(_to_score(quality)) == pytest.approx(quality, abs=1e-6)
+
+
+def test_a_clear_margin_is_sure_and_a_near_tie_is_not():
+    clear = score_confidence("technical", burst_scores(0.0, 3.0, 4.0))
+    close = score_confidence("technical", burst_scores(0.0, 0.4, 3.0))
+    tie = score_confidence("technical", burst_scores(0.0, 0.02, 0.03))
+    assert clear >= 0.97
+    assert tie < 0.5
+    assert tie < close < clear
+
+
+def test_a_runner_up_close_against_a_wide_spread_is_less_sure_than_a_lone_gap():
+    """The margin is read against the burst's spread: one frame close to the pick among
+    clearly worse ones is the doubtful case."""
+    alone = score_confidence("technical", burst_scores(0.0, 0.5, 0.5))
+    among_worse = score_confidence("technical", burst_scores(0.0, 0.5, 4.0, 4.0))
+    assert among_worse < alone
+
+
+def test_single_frames_are_sure_and_other_scorers_give_none():
+    assert score_confidence("technical", [7.0]) == 1.0
+    assert score_confidence("fgaesq", [7.0, 6.0]) is None
+    assert pick_confidence("fgaesq", [7.0, 6.0]) is None
+
+
+def test_unknown_eyes_in_the_pick_are_never_sure():
+    scores = burst_scores(0.0, 3.0, 4.0)
+    sure = pick_confidence("technical", scores, "score", [Face("open", 0.95)])
+    unknown = pick_confidence(
+        "technical", scores, "score", [Face("open", 0.95), Face("unknown", 0)]
+    )
+    assert sure >= SURE
+    assert unknown == UNKNOWN_EYES
+
+
+def test_a_pick_the_eyes_decided_is_as_sure_as_its_eye_states():
+    scores = burst_scores(0.0, 0.1, 3.0)  # the eyes moved the pick to the runner-up
+    assert pick_confidence("technical", scores, "eyes_open", [Face("open", 0.7)]) == 0.7
+
+
+@pytest.fixture
+def card(tmp_path):
+    """A clear burst (one sharp frame, two defocused), a burst of three equally good frames
+    (a coin toss) and a single."""
+    folder = tmp_path / "card"
+    burst(folder, "astronaut", 0.0, frames=3, sharp_at=1)
+    for k in range(3):
+        jpeg(folder / f"coffee_{k + 1:02d}.jpg", scene("coffee", shift=k), when=300.0 + 0.3 * k)
+    jpeg(folder / "single.jpg", scene("rocket"), when=900.0)
+    return folder
+
+
+def cull(tmp_path, *args: str) -> int:
+    return main([*args, "--db", str(tmp_path / "c.sqlite3"), "--model", "technical"])
+
+
+def test_json_csv_and_summary_carry_the_confidence(tmp_path, card, capsys):
+    out_json, out_csv = tmp_path / "cull.json", tmp_path / "cull.csv"
+    assert cull(tmp_path, str(card), "--json", str(out_json), "--csv", str(out_csv)) == EXIT_OK
+    series = {s["best"].split("_")[0]: s for s in json.loads(out_json.read_text())["series"]}
+    assert series["astronaut"]["confidence"] >= SURE
+    assert series["coffee"]["confidence"] < SURE
+    assert series["single.jpg"]["confidence"] == 1.0
+    rows = list(csv.DictReader(out_csv.open(encoding="utf-8")))
+    by_series = {}
+    for row in rows:
+        by_series.setdefault(row["series"], set()).add(row["confidence"])
+    assert all(len(values) == 1 for values in by_series.values())  # one per series
+    coffee = next(r for r in rows if r["path"].startswith("coffee"))
+    assert float(coffee["confidence"]) == pytest.approx(series["coffee"]["confidence"], abs=1e-3)
+    printed = capsys.readouterr().out
+    assert "1 series worth a second look" in printed
+    assert "worth a second look (confidence" in printed
+
+
+def test_the_window_reads_the_same_confidence_from_the_catalog(tmp_path, card):
+    """The window has no run result: it reads the stored scores and gets the same number."""
+    from app.catalog import Catalog
+    from app.gui.library import FolderLibrary
+
+    out = tmp_path / "cull.json"
+    assert cull(tmp_path, str(card), "-q", "--json", str(out)) == EXIT_OK
+    reported = {s["best"]: s["confidence"] for s in json.loads(out.read_text())["series"]}
+    with Catalog.open(tmp_path / "c.sqlite3") as catalog:
+        shown = {
+            Path(s.frames[0].path).relative_to(card).as_posix(): s
+            for s in FolderLibrary(catalog, card).load()
+        }
+    for best, confidence in reported.items():
+        assert shown[best].confidence == pytest.approx(confidence, abs=1e-3)
+    assert [s.worth_a_second_look for s in shown.values()].count(True) == 1
+
+
+def test_a_group_frame_with_unjudged_eyes_is_worth_a_second_look():
+    from app.faces.pick import choose_pick
+
+    scores = burst_scores(0.0, 3.0, 4.0)
+    group = [Face("open", 0.9), Face("unknown", 0.0)]
+    decision = choose_pick(scores, [group, [Face("open", 0.9)] * 2, [Face("open", 0.9)] * 2])
+    assert decision.reason == "eyes_unknown"
+    assert pick_confidence("technical", scores, decision.reason, group) == UNKNOWN_EYES
