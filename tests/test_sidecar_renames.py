@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 
+from app.options import XmpScheme
 from app.pipeline import CullOptions, run_cull
 from app.sidecars import read_marks
 from app.sidecars.renames import renamed_sidecar
@@ -26,7 +27,13 @@ def test_a_renamed_photo_keeps_its_sidecar_and_the_apps_marks_stay_the_apps(tmp_
     from gui_fixtures import make_bursts
 
     (frames,) = make_bursts(tmp_path / "p", bursts=1, frames=3, size=(96, 72))
-    options = CullOptions(scorer="technical", catalog_path=tmp_path / "c.db", workers=1)
+    # suggestions as labels: a label misread as a person's would become a decision
+    options = CullOptions(
+        scorer="technical",
+        catalog_path=tmp_path / "c.db",
+        workers=1,
+        xmp_scheme=XmpScheme.MARK_BEST,
+    )
     run_cull(tmp_path / "p", replace(options, write_xmp=True))
     old_sidecar = frames[1].with_suffix(".xmp")
     old_bytes = old_sidecar.read_bytes()

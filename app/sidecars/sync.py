@@ -81,6 +81,7 @@ class SidecarReport:
     replaced_automatic: int = 0  # automatic marks of an earlier write (another scheme) replaced
     conflicts: int = 0  # photos changed here and in another application: the file's marks kept
     problems: list[Problem] = field(default_factory=list)
+    changes: list[PlannedChange] = field(default_factory=list)  # as planned, each carried out
 
     def notes(self) -> list[str]:
         """Lines for a summary: what was taken from other applications."""
@@ -116,6 +117,7 @@ class PlannedChange:
     hold (None: no file, because none is created or this app's empty one is removed).
     ``suggestion_before`` / ``suggestion_after``: this app's suggestion keyword ("" none).
     ``automatic``: ``after`` is the model's suggestion, not a person's decision.
+    ``decided``: ``after`` is a person's decision (made here, or taken from the file).
     ``replaces_automatic``: automatic marks an earlier write set change (another scheme,
     another best frame); a person's marks never do.
     ``imported``: the file holds a person's marks the catalog has not seen; they are taken
@@ -135,6 +137,7 @@ class PlannedChange:
     problem: str = ""
     suggestion_before: str = ""  # this app's suggestion keyword in the file now
     suggestion_after: str = ""  # and after the write
+    decided: bool = False
 
     @property
     def changes(self) -> bool:
@@ -455,6 +458,7 @@ class FolderSidecars:
                 problem=problem,
                 suggestion_before=had,
                 suggestion_after=had if problem else keyword if after is not None else "",
+                decided=decision.is_user,
             )
             return _Step(change, verdict, None if state is None else state.digest, **kwargs)
 
@@ -557,6 +561,8 @@ class FolderSidecars:
                     known = s.verdict.known
                     recorded.append(_written_record(s, known.size, known.mtime_ns, known.digest))
                 report.replaced_automatic += s.change.replaces_automatic and not s.remove
+                if s.remove or s.data is not None:
+                    report.changes.append(s.change)
             except SidecarChanged as error:
                 if last:
                     report.problems.append(error.problem(self.root))
