@@ -62,7 +62,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--undo",
         type=Path,
         metavar="DIR",
-        help="move the last batch moved into DIR back to where it came from",
+        help="move the newest batch moved into DIR that still has files there back to where "
+        "it came from",
+    )
+    decisions.add_argument(
+        "--list",
+        dest="undo_list",
+        action="store_true",
+        help="with --undo DIR: list the batches moved into DIR (date, counts, state); move nothing",
+    )
+    decisions.add_argument(
+        "--batch",
+        dest="undo_batch",
+        metavar="ID",
+        help="with --undo DIR: undo this batch (see --list), retrying files an undo left",
     )
     return parser
 
@@ -117,6 +130,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.code or 0)
     if args.undo is not None:
         return _undo(args)
+    if args.undo_list or args.undo_batch:
+        print("fgaesq-cull: error: --list and --batch go with --undo DIR", file=sys.stderr)
+        return EXIT_USAGE
     if args.folder is None:
         parser.print_usage(sys.stderr)
         print("fgaesq-cull: error: a FOLDER is required (or --undo DIR)", file=sys.stderr)
@@ -190,18 +206,36 @@ def _cull(args: argparse.Namespace, options: CullOptions) -> int:
 def _undo(args: argparse.Namespace) -> int:
     from app.catalog import Catalog
     from app.errors import AppError
-    from app.moves import undo_last
+    from app.moves import list_batches, undo_batch, undo_last
 
     try:
         with Catalog.open(args.catalog_path) as catalog:
-            report = undo_last(args.undo, catalog=catalog)
+            if args.undo_list:
+                batches = list_batches(args.undo, catalog=catalog)
+                for info in batches:
+                    print(printable(info.line()))
+                if not batches:
+                    print(f"No batches were moved into {printable(args.undo)}.")
+                return EXIT_OK
+            if args.undo_batch:
+                report = undo_batch(args.undo, args.undo_batch, catalog=catalog)
+            else:
+                report = undo_last(args.undo, catalog=catalog)
     except (AppError, OSError) as exc:
         print(f"fgaesq-cull: error: {printable(exc)}", file=sys.stderr)
         return EXIT_FAILED
     if not args.quiet:
         print(printable(report.summary()) + ".")
+    for note in report.notes:
+        print(f"  note: {printable(note)}", file=sys.stderr)
     for problem in report.problems:
         print(f"  not put back: {printable(problem)}", file=sys.stderr)
+    if report.problems:
+        print(
+            f"  retry them with: fgaesq-cull --undo {printable(args.undo)} "
+            f"--batch {printable(report.batch)}",
+            file=sys.stderr,
+        )
     return EXIT_FAILED if report.problems else EXIT_OK
 
 

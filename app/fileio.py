@@ -12,10 +12,22 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import secrets
 import stat
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
+
+# Temporary files this app creates beside a file it writes: short, so that any name the file
+# system accepts (255 bytes on most) can still be written, and hidden, so scans pass them over.
+TEMP_PREFIX = ".fgq-"
+
+
+def temp_name(suffix: str = ".tmp") -> str:
+    """A fresh hidden temporary name, the same length whatever file it stands in for."""
+    return f"{TEMP_PREFIX}{secrets.token_hex(8)}{suffix}"
+
+
+LINK_KIND = "a symbolic link"
 
 
 class NotARegularFile(OSError):
@@ -43,16 +55,37 @@ def file_kind_problem(path: str | os.PathLike[str]) -> str | None:
     return None if stat.S_ISREG(mode) else _describe_kind(mode)
 
 
-def read_regular(path: str | os.PathLike[str], limit: int | None = None) -> bytes:
+def is_within(path: str | os.PathLike[str], folder: str | os.PathLike[str]) -> bool:
+    """True when ``path``, with every link resolved, lies in ``folder`` (links resolved too)."""
+    real_folder = os.path.realpath(folder)
+    try:
+        return os.path.commonpath([real_folder, os.path.realpath(path)]) == real_folder
+    except ValueError:  # another drive (Windows)
+        return False
+
+
+def read_regular(
+    path: str | os.PathLike[str], limit: int | None = None, *, follow_link: bool = False
+) -> bytes:
     """The bytes of a regular file, refusing anything else without blocking.
+
+    A symbolic link is refused unless ``follow_link``: in a photographer's folder it may lead
+    anywhere, and nothing outside the folder is read as part of it.
 
     Raises:
         FileNotFoundError: no such file.
-        NotARegularFile: a FIFO, device, socket or folder.
+        NotARegularFile: a FIFO, device, socket, folder or (unless ``follow_link``) a link.
         OSError: the file cannot be read, or is larger than ``limit`` bytes (EFBIG).
     """
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-    fd = os.open(path, flags)
+    if not follow_link:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as error:
+        if error.errno == errno.ELOOP and os.path.islink(path):
+            raise NotARegularFile(errno.ELOOP, LINK_KIND, str(path)) from None
+        raise
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
@@ -96,6 +129,8 @@ def atomic_write(
     path: str | os.PathLike[str],
     data: bytes | str,
     before_replace: Callable[[], None] | None = None,
+    *,
+    follow_link: bool = False,
 ) -> None:
     """Replace ``path`` with ``data`` through a fsynced temporary file in the same folder.
 
@@ -104,11 +139,18 @@ def atomic_write(
     file is removed on failure; the target is never removed.  ``before_replace`` runs after
     the slow part (writing and fsyncing), right before the rename: it may raise to call the
     replacement off (a check that the target is still the version the data was made from).
+    A symbolic link is refused (replacing it would break it, following it could write
+    outside the folder), unless ``follow_link``: then the file it leads to is replaced and
+    the link kept.
 
     Raises:
         OSError: the folder cannot be written, or the target is not a regular file.
     """
     path = Path(path)
+    if os.path.islink(path):
+        if not follow_link:
+            raise NotARegularFile(errno.ELOOP, f"{LINK_KIND}: not replaced", str(path))
+        path = Path(os.path.realpath(path))
     if isinstance(data, str):
         data = data.encode("utf-8")
     folder = path.parent
@@ -120,21 +162,34 @@ def atomic_write(
         if not stat.S_ISREG(info.st_mode):
             raise NotARegularFile(errno.EINVAL, _describe_kind(info.st_mode), str(path))
         mode = stat.S_IMODE(info.st_mode)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    temp, handle = _create_temp(folder)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temp_name, mode)
+        os.chmod(temp, mode)
         if before_replace is not None:
             before_replace()
-        os.replace(temp_name, path)
+        os.replace(temp, path)
     except BaseException:
         with contextlib.suppress(OSError):
-            os.unlink(temp_name)  # our own temporary file, never the target
+            os.unlink(temp)  # our own temporary file, never the target
         raise
     fsync_folder(folder)
+
+
+def _create_temp(folder: Path) -> tuple[Path, int]:
+    """A new temporary file in ``folder`` (never an existing one): its path and descriptor."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    flags |= getattr(os, "O_BINARY", 0)
+    for _attempt in range(100):
+        temp = folder / temp_name()
+        try:
+            return temp, os.open(temp, flags, 0o600)
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(folder))
 
 
 def fsync_folder(folder: str | os.PathLike[str]) -> None:

@@ -80,7 +80,7 @@ def to_json_dict(result: CullResult) -> dict[str, Any]:
 
 def write_json(result: CullResult, path: str | os.PathLike[str]) -> None:
     text = json.dumps(to_json_dict(result), indent=2, ensure_ascii=False) + "\n"
-    atomic_write(Path(path), text)
+    atomic_write(Path(path), text, follow_link=True)
 
 
 def write_csv(result: CullResult, path: str | os.PathLike[str]) -> None:
@@ -120,7 +120,7 @@ def write_csv(result: CullResult, path: str | os.PathLike[str]) -> None:
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS)
     writer.writeheader()
     writer.writerows(rows)
-    atomic_write(Path(path), buffer.getvalue())
+    atomic_write(Path(path), buffer.getvalue(), follow_link=True)
 
 
 def summary_text(result: CullResult) -> str:

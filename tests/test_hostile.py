@@ -456,8 +456,8 @@ def _moved(tmp_path: Path, shoot: Path) -> tuple[Catalog, Path]:
 
 def test_a_crafted_journal_cannot_make_undo_act_outside_its_folders(tmp_path: Path, shoot: Path):
     """A journal made undo plant planted/.ssh/authorized_keys, move a file from outside the
-    destination and delete another.  Now a journal that disagrees with the catalog's record
-    is refused whole and nothing anywhere changes."""
+    destination and delete another.  Undo acts only on moves the catalog recorded: each
+    forged line is passed over with a message, and only the real moves go back."""
     catalog, rejects = _moved(tmp_path, shoot)
     outside = tmp_path / "outside"
     outside.mkdir()
@@ -495,12 +495,13 @@ def test_a_crafted_journal_cannot_make_undo_act_outside_its_folders(tmp_path: Pa
     with journal.open("a") as handle:
         for entry in forged:
             handle.write(json.dumps(entry) + "\n")
-    folders = (shoot, rejects, outside)
-    before = [checksums(folder) for folder in folders]
-    with pytest.raises(MoveError, match="refused, nothing was moved: the journal names a move"):
-        undo_last(rejects, catalog=catalog)
-    assert [checksums(folder) for folder in folders] == before
-    assert not (tmp_path / "planted").exists()
+    before = checksums(outside)
+    report = undo_last(rejects, catalog=catalog)
+    assert report.problems == [] and len(report.restored) == 4  # the real moves went back
+    assert "4 lines of" in str(report.notes) and "never recorded" in str(report.notes)
+    assert checksums(outside) == before
+    assert sorted(n for n in checksums(rejects) if not n.startswith(".")) == ["empty", "payload"]
+    assert not (tmp_path / "planted").exists() and not (rejects / "stolen").exists()
     catalog.close()
 
 

@@ -31,7 +31,15 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 
-from .errors import READ_ONLY_REMEDY, CatalogError, damaged_remedy, translate
+from app.photos.formats import is_photo, is_sidecar
+
+from .errors import (
+    NOT_A_CATALOG_REMEDY,
+    READ_ONLY_REMEDY,
+    CatalogError,
+    damaged_remedy,
+    translate,
+)
 
 DEFAULT_BUSY_TIMEOUT_S = 5.0
 
@@ -166,8 +174,11 @@ def check_writable(path: Path) -> None:
     read-only mode beside it, and fail only at the first write.  A file whose mode has no
     write bit at all counts as read-only even for a user (root) who could write it: somebody
     made it read-only on purpose.  Only ``stat`` and ``access`` are used: opening the file
-    would drop this process's SQLite locks on it (see the module docstring).
+    would drop this process's SQLite locks on it (see the module docstring).  A photo or a
+    sidecar given as the catalog is refused by its name, before anything reads it.
     """
+    if is_photo(path) or is_sidecar(path):
+        raise CatalogError(path, "this is a photo or sidecar, not a catalog", NOT_A_CATALOG_REMEDY)
     try:
         info = path.stat()
     except FileNotFoundError:

@@ -146,4 +146,6 @@ def move_record(row: Move) -> MoveRecord:
         source=row.source,
         target=row.target,
         state=MoveState(row.state),
+        recorded_at=row.recorded_at,
+        content_hash=row.content_hash,
     )

@@ -33,11 +33,27 @@ READ_ONLY_REMEDY = (
 )
 
 
+CATALOG_SUFFIXES = (".sqlite3", ".sqlite", ".db")
+
+NOT_A_CATALOG_REMEDY = (
+    "The file was left untouched; choose another file for the catalog (--db in fgaesq-cull, "
+    "--catalog in the desktop app)"
+)
+
+
 def damaged_remedy(path: Path) -> str:
     return (
         f"Move the damaged file aside (for example rename it to {path.name}.damaged); "
         "a new, empty catalog will be created at the same place on the next start"
     )
+
+
+def _not_a_database_remedy(path: Path) -> str:
+    """A file named like a catalog may be a damaged one; any other file is somebody's own
+    (a photo, a document given to --db by mistake) and is never suggested for renaming."""
+    if path.suffix.lower() in CATALOG_SUFFIXES:
+        return damaged_remedy(path)
+    return NOT_A_CATALOG_REMEDY
 
 
 def _sqlite_error(error: BaseException) -> BaseException:
@@ -66,7 +82,9 @@ def translate(path: Path, error: BaseException) -> CatalogError:
     if is_locked(error):
         return CatalogError(path, f"the database is locked ({raw})", LOCKED_REMEDY)
     if "not a database" in str(raw).lower():
-        return CatalogError(path, "the file is not an SQLite database", damaged_remedy(path))
+        return CatalogError(
+            path, "the file is not an SQLite database", _not_a_database_remedy(path)
+        )
     if is_damaged(error):
         return CatalogError(
             path, f"the file is damaged or not a catalog ({raw})", damaged_remedy(path)

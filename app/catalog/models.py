@@ -227,6 +227,7 @@ class Move(Base):
     target: Mapped[str]
     state: Mapped[str]
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    content_hash: Mapped[str | None]  # of the file when the move was planned
 
 
 class FaceRow(Base):

@@ -6,6 +6,8 @@ from pathlib import Path, PurePath
 
 import platformdirs
 
+from app.fileio import is_within
+
 APP_NAME = "fgaesq-cull"
 CATALOG_FILENAME = "catalog.sqlite3"
 
@@ -34,13 +36,18 @@ def path_inside(root: str | PurePath, relpath: str | PurePath) -> Path:
     A catalog is input too: a damaged or crafted one may hold ``../`` or absolute paths, and
     nothing read from it may make the app act outside the folder the user named.
 
-    Links inside the folder are the photographer's own layout (the scan follows them), so
-    the check is on the spelling: no absolute path, no ``..``.
+    Checked on the spelling (no absolute path, no ``..``) and on the disk: the folder the
+    path lies in must, with every link resolved, still lie in ``root``, so a subfolder
+    replaced by a link to elsewhere never receives a sidecar or gives up a file.
 
     Raises:
-        ValueError: ``relpath`` is absolute or climbs out with ``..``.
+        ValueError: ``relpath`` is absolute, climbs out with ``..``, or its folder is (or
+            lies under) a link that leads outside ``root``.
     """
     rel = PurePath(relpath)
     if rel.is_absolute() or rel.anchor or ".." in rel.parts or not rel.parts:
         raise ValueError(f"{relpath!s} leads outside {root!s}")
-    return Path(root) / rel
+    path = Path(root) / rel
+    if len(rel.parts) > 1 and not is_within(path.parent, root):
+        raise ValueError(f"{relpath!s} leads outside {root!s} through a symbolic link")
+    return path

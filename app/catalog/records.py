@@ -29,6 +29,7 @@ class MoveState(StrEnum):
     DONE = "done"
     FAILED = "failed"  # never happened: undo skips it
     UNDONE = "undone"
+    KEPT = "kept"  # an undo could not put it back: only an undo of its batch by name retries
 
 
 class RunStatus(StrEnum):
@@ -226,6 +227,8 @@ class MoveRecord:
     source: str
     target: str
     state: MoveState
+    recorded_at: datetime | None = None  # when the state last changed
+    content_hash: str | None = None  # of the file when the move was planned (None: older)
 
 
 @dataclass

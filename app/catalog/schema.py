@@ -12,7 +12,8 @@ History:
        interrupted.
     3. sidecars (each sidecar's last known version and marks, and whether this app wrote
        it, so marks another application or a person wrote are told from this app's own),
-       moves (every journaled move, so undo acts only on moves this app really made), and
+       moves (every journaled move with the moved file's content hash, so undo acts only
+       on moves this app really made and puts back only the files it moved), and
        photos.read_warning (EXIF problems, reported again on an unchanged rerun); faces
        (each face's box in original pixels, eye state and eye sharpness) with
        photos.faces_checked (the face analysis version, NULL: not analysed), and
@@ -170,6 +171,7 @@ _V3 = (
 )
 
 _V4 = (
+    "ALTER TABLE moves ADD COLUMN content_hash VARCHAR",
     "ALTER TABLE sidecars ADD COLUMN digest VARCHAR",
     "ALTER TABLE sidecars ADD COLUMN created BOOLEAN NOT NULL DEFAULT 0",
     """CREATE TABLE sidecar_intents (

@@ -809,9 +809,11 @@ class Catalog:
         self,
         batch: str,
         dest: str | PurePath,
-        moves: Sequence[tuple[int | None, str | PurePath, str | PurePath, str | PurePath]],
+        moves: Sequence[tuple[int | None, str | PurePath, str | PurePath, str | PurePath]]
+        | Sequence[tuple[int | None, str | PurePath, str | PurePath, str | PurePath, str | None]],
     ) -> None:
-        """Record planned moves ``(photo_id, root, source, target)`` before any file moves."""
+        """Record planned moves ``(photo_id, root, source, target[, content_hash])`` before
+        any file moves; the hash lets undo prove a file in the destination is the one moved."""
         now = utc_now()
         with self._write() as session:
             session.add_all(
@@ -824,8 +826,9 @@ class Catalog:
                     target=str(target),
                     state=MoveState.PLANNED.value,
                     recorded_at=now,
+                    content_hash=digest,
                 )
-                for photo_id, root, source, target in moves
+                for photo_id, root, source, target, digest in ((*move, None)[:5] for move in moves)
             )
 
     def set_move_state(
@@ -856,6 +859,11 @@ class Catalog:
                 .order_by(func.min(Move.id))
             )
             return [batch for batch, _first in rows]
+
+    def move_destinations(self) -> list[str]:
+        """Every folder this catalog moved rejects into (its scans pass over them)."""
+        with self._read() as session:
+            return list(session.scalars(select(Move.dest).distinct().order_by(Move.dest)))
 
     # -- runs ----------------------------------------------------------------------------
 

@@ -118,14 +118,15 @@ class FolderLibrary:
         """The folder's series as the catalog has them, without photos moved aside as
         rejects (they left their series when they moved)."""
         views = self.catalog.series(self.root)
-        moved_aside: dict[str, bool] = {}  # per folder: one look for a journal each
+        moved_aside: dict[str, bool] = {}  # per folder: one look each
+        destinations = {Path(d) for d in self.catalog.move_destinations()}
         kept = {}
         for view in views:
             kept[view.id] = []
             for member in view.members:
                 folder = os.path.dirname(member.photo.relpath)
                 if folder not in moved_aside:
-                    moved_aside[folder] = in_rejects_folder(member.photo)
+                    moved_aside[folder] = in_rejects_folder(member.photo, destinations)
                 if not moved_aside[folder]:
                     kept[view.id].append(member)
         models = self._models_of([m for members in kept.values() for m in members])

@@ -227,7 +227,9 @@ class Settings(QObject):
             return
         try:
             # a FIFO or a huge file in the settings folder must not hang or flood the start
-            data = json.loads(read_regular(self.path, MAX_SETTINGS_BYTES).decode("utf-8"))
+            data = json.loads(
+                read_regular(self.path, MAX_SETTINGS_BYTES, follow_link=True).decode("utf-8")
+            )
             if not isinstance(data, dict):
                 raise ValueError("not a JSON object")
         except (OSError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
@@ -245,4 +247,8 @@ class Settings(QObject):
     def save(self) -> None:
         """Write the JSON atomically so a crash never leaves half a file."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(self.path, json.dumps({s.name: s.to_json() for s in self}, indent=2))
+        atomic_write(
+            self.path,
+            json.dumps({s.name: s.to_json() for s in self}, indent=2),
+            follow_link=True,
+        )

@@ -2,8 +2,9 @@
 
 - ``rejects``: ``move_rejects`` / ``rejected_photos``: every file of each rejected photo into
   a destination folder, never overwriting, recorded in the catalog and a journal.
-- ``undo``: ``undo_last`` / ``undo``: put a batch back, trusting only moves the catalog
-  recorded, restoring what can be restored and listing the rest.
+- ``undo``: ``list_batches`` / ``undo_last`` / ``undo_batch`` / ``undo``: put a batch back,
+  trusting only moves the catalog recorded (path and content hash), restoring what can be
+  restored and listing the rest.
 - ``transfer``: the crash-safe move of one file (rename, or copy-fsync-rename-remove).
 - ``journal``: the journal file and the destination's lock.
 """
@@ -17,10 +18,11 @@ from app.moves.rejects import (
     rejected_photos,
 )
 from app.moves.transfer import FileMove
-from app.moves.undo import UndoReport, undo, undo_last
+from app.moves.undo import BatchInfo, UndoReport, list_batches, undo, undo_batch, undo_last
 
 __all__ = [
     "JOURNAL_NAME",
+    "BatchInfo",
     "FileMove",
     "MoveError",
     "MoveReport",
@@ -29,8 +31,10 @@ __all__ = [
     "holds_journal",
     "in_rejects_folder",
     "journal_path",
+    "list_batches",
     "move_rejects",
     "rejected_photos",
     "undo",
+    "undo_batch",
     "undo_last",
 ]

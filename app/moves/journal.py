@@ -53,7 +53,8 @@ class Journal:
 
     def append(self, entry: dict) -> None:
         try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK, 0o644)
+            flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK
+            fd = os.open(self.path, flags | getattr(os, "O_NOFOLLOW", 0), 0o644)
         except OSError as error:
             raise MoveError(
                 f"cannot write the journal {self.path}: {error.strerror or error}"
@@ -72,6 +73,11 @@ class Journal:
 
     def read(self) -> list[dict]:
         """Every complete line; a line cut short by a crash is passed over."""
+        return self.read_lines()[0]
+
+    def read_lines(self) -> tuple[list[dict], int]:
+        """Every readable line, and how many lines were damaged (cut short by a crash, or
+        edited into something that is not one JSON object)."""
         try:
             data = read_regular(self.path, MAX_JOURNAL_BYTES)
         except FileNotFoundError:
@@ -82,15 +88,20 @@ class Journal:
             raise MoveError(
                 f"cannot read the journal {self.path}: {error.strerror or error}"
             ) from error
-        entries = []
+        entries, damaged = [], 0
         for line in data.decode("utf-8", "replace").splitlines():
+            if not line.strip():
+                continue
             try:
                 entry = json.loads(line)
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError):
+                damaged += 1
                 continue
             if isinstance(entry, dict):
                 entries.append(entry)
-        return entries
+            else:
+                damaged += 1
+        return entries, damaged
 
 
 def _is_regular(fd: int) -> bool:

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from app.catalog import Catalog, Flag, MoveState, PhotoRecord, normalize_root, path_inside
+from app.content_hash import fast_content_hash
 from app.errors import Problem
-from app.fileio import file_kind_problem
+from app.fileio import file_kind_problem, is_within
 from app.moves.journal import Journal, MoveError, holds_journal, journal_path, locked
 from app.moves.transfer import FileMove, move_file, release, reserve, settle
 from app.sidecars.naming import PhotoFiles, SidecarNames
@@ -33,30 +34,40 @@ class MoveReport:
     photo_ids: list[int] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     wanted: int = 0  # rejected photos asked to move
+    moved_meanwhile: list[int] = field(default_factory=list)  # by another run, not a failure
 
     @property
     def complete(self) -> bool:
-        return not self.problems and len(self.photo_ids) == self.wanted
+        done = len(self.photo_ids) + len(self.moved_meanwhile)
+        return not self.problems and done == self.wanted
 
     def summary(self) -> str:
         text = f"Moved {len(self.photo_ids)} of {self.wanted} rejected photos to {self.dest}"
+        if self.moved_meanwhile:
+            text += f" ({len(self.moved_meanwhile)} had been moved meanwhile by another run)"
         return text + (f" ({len(self.problems)} could not be moved)" if self.problems else "")
 
 
 def rejected_photos(catalog: Catalog, root: str | os.PathLike[str]) -> list[PhotoRecord]:
     """The photos of a folder whose current decision is reject (a person's or automatic),
-    leaving out those already in a folder rejects were moved into."""
+    leaving out those already in a folder this catalog moved rejects into."""
     photos = catalog.photos(root)
     decisions = catalog.decisions(p.id for p in photos)
-    return [p for p in photos if decisions[p.id].flag is Flag.REJECT and not in_rejects_folder(p)]
+    destinations = {Path(d) for d in catalog.move_destinations()}
+    return [
+        p
+        for p in photos
+        if decisions[p.id].flag is Flag.REJECT and not in_rejects_folder(p, destinations)
+    ]
 
 
-def in_rejects_folder(photo: PhotoRecord) -> bool:
-    """True for a photo that lies in a folder rejects were moved into (it holds a journal)."""
+def in_rejects_folder(photo: PhotoRecord, destinations: Collection[Path] | None = None) -> bool:
+    """True for a photo that lies in a folder rejects were moved into: one of
+    ``destinations`` (this catalog's), or, without them, any folder holding a journal."""
     root = Path(photo.root)
     folder = (root / photo.relpath).parent
     while folder != root and folder.is_relative_to(root):
-        if holds_journal(folder):
+        if folder in destinations if destinations is not None else holds_journal(folder):
             return True
         folder = folder.parent
     return False
@@ -107,7 +118,13 @@ def move_rejects(
     with locked(dest):
         journal = Journal(report.journal)
         journal.append({"event": "batch", "batch": batch, "dest": str(dest), "time": _now()})
-        for photo in photos:
+        for listed in photos:
+            photo = catalog.photo(listed.id) if listed.id else listed
+            if photo is None or (photo.root, photo.relpath) != (listed.root, listed.relpath):
+                # another run (a second window, a command run at the same time) moved or
+                # renamed it between the listing and this lock: it is not a failure
+                report.moved_meanwhile.append(listed.id)
+                continue
             try:
                 done = _move_photo(photo, dest, batch, journal, catalog, names)
             except MoveError as error:
@@ -146,11 +163,17 @@ def _move_photo(
     sidecars = names.existing(photo.id) if photo.id in names else []
     sources = images + [s for s in sidecars if s not in images]
     for source in sources:
+        if os.path.islink(source):
+            raise MoveError(f"not moved: {source} is a symbolic link")
         if not source.exists():
             raise MoveError(f"not moved, file missing: {source}")
+        if not is_within(source, photo.root):
+            raise MoveError(f"not moved: {source} leads outside {photo.root}")
         kind = file_kind_problem(source)
         if kind:
             raise MoveError(f"not moved: {source} is {kind}")
+        if not os.access(source.parent, os.W_OK):  # a read-only card: say so before copying
+            raise MoveError(f"not moved: the folder {source.parent} is read-only")
     moves = _reserve_targets(photo, sources, dest, batch, journal, catalog)
     done: list[FileMove] = []
     try:
@@ -187,15 +210,30 @@ def _reserve_targets(
     created, so an undo after a crash at any point finds (and removes) every placeholder.
     """
     stem = Path(photo.relpath).stem
+    try:  # what undo checks before it puts a file back: that it is the file moved
+        digests = {s: _content_hash(s, photo if s == sources[0] else None) for s in sources}
+    except OSError as error:
+        raise MoveError(f"not moved: cannot read {error.filename} ({error.strerror})") from error
+    longest = _name_max(dest)
     for attempt in range(10_000):
         names = [_suffixed(source.name, stem, attempt) for source in sources]
         if len({n.lower() for n in names}) != len(names):
             raise MoveError(f"{sources[0]}: two files of this photo would get the same name")
+        if any(len(os.fsencode(name)) > longest for name in names):
+            raise MoveError(
+                f"not moved: {names[0]} is taken in {dest}, and a numbered name would be "
+                "longer than the file system allows"
+            )
         planned = [FileMove(s, dest / n) for s, n in zip(sources, names, strict=True)]
-        if any(move.target.exists() for move in planned):
+        if any(os.path.lexists(move.target) for move in planned):
             continue
         catalog.record_moves(
-            batch, dest, [(photo.id or None, photo.root, m.source, m.target) for m in planned]
+            batch,
+            dest,
+            [
+                (photo.id or None, photo.root, m.source, m.target, digests[m.source])
+                for m in planned
+            ],
         )
         for move in planned:
             journal.append(_entry("intent", batch, move))
@@ -214,6 +252,24 @@ def _reserve_targets(
             if not isinstance(error, FileExistsError):
                 raise MoveError(f"cannot write in {dest}: {error.strerror or error}") from error
     raise MoveError(f"{sources[0]}: no free name in {dest}")
+
+
+def _name_max(folder: Path) -> int:
+    """The longest file name, in bytes, the folder's file system accepts."""
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (AttributeError, OSError, ValueError):  # not POSIX, or not known
+        return 255
+
+
+def _content_hash(source: Path, photo: PhotoRecord | None) -> str:
+    """The file's content hash; for a photo's main file (``photo`` given), unchanged since
+    the scan hashed it (same size and modification time), the catalog's: less to read."""
+    if photo is not None and photo.content_hash:
+        info = source.stat()
+        if (info.st_size, info.st_mtime_ns) == (photo.size, photo.mtime_ns):
+            return photo.content_hash
+    return fast_content_hash(source)
 
 
 def _entry(event: str, batch: str, move: FileMove) -> dict:

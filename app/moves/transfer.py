@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.fileio import fsync_folder
+from app.fileio import TEMP_PREFIX, fsync_folder
 
 PARTIAL_SUFFIX = ".partial"
 
@@ -29,7 +30,17 @@ class FileMove:
 
 
 def partial_name(target: Path, batch: str) -> Path:
-    """The temporary copy of a cross-device move: hidden, beside the target, named by batch."""
+    """The temporary copy of a cross-device move: hidden, beside the target, named by batch.
+
+    Short and of fixed length (a digest of the name and the batch), so any name the file
+    system accepts can be moved, and found again by undo after a crash.
+    """
+    key = hashlib.blake2b(f"{batch}/{target.name}".encode("utf-8", "surrogateescape"))
+    return target.with_name(f"{TEMP_PREFIX}{key.hexdigest()[:20]}{PARTIAL_SUFFIX}")
+
+
+def _older_partial_name(target: Path, batch: str) -> Path:
+    """The name earlier versions gave the temporary copy (too long for long file names)."""
     return target.with_name(f".{target.name}.{batch}{PARTIAL_SUFFIX}")
 
 
@@ -74,7 +85,17 @@ def move_file(source: Path, target: Path, batch: str) -> None:
             partial.unlink()
         raise
     fsync_folder(target.parent)
-    source.unlink()
+    try:
+        source.unlink()
+    except OSError as error:
+        # A source that cannot be removed (a read-only folder or card) did not move: a second
+        # full copy that no record owns would only be left behind, so it goes again.
+        with contextlib.suppress(OSError):
+            target.unlink()
+        reason = error.strerror or str(error)
+        raise OSError(
+            error.errno, f"cannot remove {source} from its folder ({reason}); the copy was removed"
+        ) from error
     fsync_folder(source.parent)
 
 
@@ -96,9 +117,10 @@ def settle(move: FileMove, batch: str) -> str | None:
     own empty reservation, its partial copy, or a verified duplicate it made.
     """
     source, target = move.source, move.target
-    for partial in (partial_name(target, batch), partial_name(source, batch)):
-        with contextlib.suppress(OSError):
-            partial.unlink()  # a cross-device copy cut short (either direction)
+    for path in (target, source):
+        for partial in (partial_name(path, batch), _older_partial_name(path, batch)):
+            with contextlib.suppress(OSError):
+                partial.unlink()  # a cross-device copy cut short (either direction)
     if is_empty(source) and target.exists() and not is_empty(target):
         release(source)  # an earlier undo reserved the name and was cut short
     at_source, at_target = source.exists(), target.exists()

@@ -64,7 +64,7 @@ def decode_image(path: Path | str, max_side: int | None = 1024) -> Image.Image:
     except PermissionError as exc:
         raise PhotoReadError("permission denied: cannot read this file") from exc
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise PhotoReadError(f"image too large to decode safely ({exc})") from exc
+        raise PhotoReadError(too_large()) from exc
     except Image.UnidentifiedImageError as exc:
         raise PhotoReadError(
             f"not an image, or a format that cannot be read ({suffix(path)})"
@@ -204,7 +204,17 @@ def fit(image: Image.Image, max_side: int | None) -> Image.Image:
 
 def _check_source_size(size: tuple[int, int]) -> None:
     if size[0] * size[1] > MAX_SOURCE_PIXELS:
-        raise PhotoReadError(f"image too large ({size[0]}x{size[1]} pixels)")
+        raise PhotoReadError(too_large(size))
+
+
+def too_large(size: tuple[int, int] | None = None) -> str:
+    """Why a photo is refused for its size, with the cap this module applies (Pillow's own
+    error names twice the cap: it errors at 2x and only warns between 1x and 2x)."""
+    shown = f" ({size[0]}x{size[1]} pixels)" if size else ""
+    return (
+        f"image too large to decode safely{shown}: over {MAX_SOURCE_PIXELS / 1e6:g} MP, "
+        "the most this app decodes"
+    )
 
 
 def _register_heif() -> None:

@@ -26,6 +26,9 @@ QUIET_EXTENSIONS = frozenset(
         ".md",
         ".db",
         ".sqlite",
+        ".sqlite3",  # a catalog kept in the folder, with SQLite's files beside it
+        *(f"{ext}-{part}" for ext in (".db", ".sqlite", ".sqlite3") for part in ("wal", "shm")),
+        *(f"{ext}-journal" for ext in (".db", ".sqlite", ".sqlite3")),
         ".pp3",
         ".dop",
         ".lrv",
@@ -45,6 +48,10 @@ def is_raw(path: Path | str) -> bool:
 
 def is_photo(path: Path | str) -> bool:
     return suffix(path) in PHOTO_EXTENSIONS
+
+
+def is_sidecar(path: Path | str) -> bool:
+    return suffix(path) == ".xmp"
 
 
 def is_quiet(path: Path | str) -> bool:

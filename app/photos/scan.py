@@ -1,4 +1,4 @@
-"""Folder scanning: find photos, pair RAW with JPEG, survive symlink loops and odd names.
+"""Folder scanning: find photos, pair RAW with JPEG, never leave the folder, survive odd names.
 
 A scan never opens a photo; it only lists and stats files, so a rerun can decide from
 size and modification time alone what needs decoding.
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.errors import Problem
+from app.fileio import is_within
 from app.photos.formats import (
     PHOTO_EXTENSIONS,
     QUIET_EXTENSIONS,
@@ -69,6 +70,23 @@ class ScanResult:
     photos: list[PhotoFile] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     sidecars: set[Path] = field(default_factory=set)  # regular .xmp files seen on the way
+    skipped: list[str] = field(default_factory=list)  # folders in ``skip`` passed over
+    outside_links: list[str] = field(default_factory=list)  # links leading out of the folder
+
+    def notes(self) -> list[str]:
+        """One line for the summary per kind of thing the scan passed over on purpose."""
+        lines = []
+        if self.skipped:
+            lines.append(
+                "Not scanned (rejects were moved there): "
+                + ", ".join(f"{f}/" for f in self.skipped)
+            )
+        if self.outside_links:
+            lines.append(
+                f"{len(self.outside_links)} symbolic links lead outside the folder and were not "
+                "followed: " + ", ".join(self.outside_links)
+            )
+        return lines
 
 
 def display_path(rel: str) -> str:
@@ -86,25 +104,32 @@ def relative_name(path: Path, root: Path) -> str:
 
 
 def scan_folder(
-    root: Path | str, recursive: bool = True, skip: Iterable[Path | str] = ()
+    root: Path | str,
+    recursive: bool = True,
+    skip: Iterable[Path | str] = (),
+    quiet: Iterable[Path | str] = (),
 ) -> ScanResult:
     """List the photos under ``root``.
 
-    Symbolic links are followed, but each directory and each file is visited once (by device
-    and inode), so loops and links to already-seen photos are harmless.  Subfolders that
-    rejects were moved into (they hold a move journal) and the folders in ``skip`` are passed
-    over.  Only regular files are photos: a FIFO or device named like a photo is reported,
-    never opened.  Problems (unreadable folders, broken links, unsupported formats) are
-    collected, never raised.
+    Symbolic links are not followed: nothing outside the folder is read as part of it, and a
+    link to a place inside it would list the same photos twice.  Links that lead outside are
+    listed in ``outside_links`` (broken ones are problems); links inside are passed over
+    quietly, since what they lead to is scanned under its own name.  The folders in ``skip``
+    (the folders this catalog moved rejects into) are passed over and listed in ``skipped``;
+    the files in ``quiet`` (the catalog and its -wal/-shm files, when it lives in the folder)
+    are not mentioned.  Only regular files are photos: a FIFO or device named like a photo is
+    reported, never opened.  Problems (unreadable folders, broken links, unsupported formats)
+    are collected, never raised.
     """
     root = Path(os.path.abspath(root))
     skipped = {_identity(Path(os.path.abspath(folder))) for folder in skip} - {None}
+    quiet_files = {_identity(Path(os.path.abspath(path))) for path in quiet} - {None}
     result = ScanResult()
     # Strings, not Path objects, on the way: a rerun of a large card lists every file, and
     # pathlib's parsing would cost more than the listing itself.
     found: list[tuple[str, str, str, os.stat_result]] = []  # (full path, relative, ext, stat)
     seen_dirs: set[tuple[int, int]] = set()
-    seen_files: set[tuple[int, int]] = set()
+    seen_files: set[tuple[int, int]] = set()  # hard links: one photo, listed once
 
     def problem(rel: str, message: str) -> None:
         result.problems.append(Problem(display_path(rel or "."), message))
@@ -116,8 +141,8 @@ def scan_folder(
             problem(prefix.rstrip("/"), _describe_os_error(exc, "folder"))
             return
         key = (dir_stat.st_dev, dir_stat.st_ino)
-        if key in seen_dirs:
-            problem(prefix.rstrip("/"), "symbolic link loop: folder already scanned, skipped")
+        if key in seen_dirs:  # a bind mount of a folder above: never twice
+            problem(prefix.rstrip("/"), "folder already scanned, skipped")
             return
         seen_dirs.add(key)
         try:
@@ -129,19 +154,28 @@ def scan_folder(
         for name, full in listed:
             rel = prefix + name
             try:
-                st = os.stat(full)  # follows links
+                st = os.lstat(full)
             except OSError as exc:
                 if not name.startswith("."):
                     problem(rel, _describe_os_error(exc, "file"))
                 continue
+            if stat.S_ISLNK(st.st_mode):
+                if not name.startswith("."):
+                    link(full, rel)
+                continue
             if stat.S_ISDIR(st.st_mode):
-                if recursive and not name.startswith(".") and not _passed_over(full, st):
-                    walk(full, rel + "/")
+                if recursive and not name.startswith("."):
+                    if (st.st_dev, st.st_ino) in skipped:
+                        result.skipped.append(display_path(rel))
+                    else:
+                        walk(full, rel + "/")
                 continue
             ext = os.path.splitext(name)[1].lower()
             if name.startswith(".") or ext in QUIET_EXTENSIONS:
                 if ext == ".xmp" and stat.S_ISREG(st.st_mode):
                     result.sidecars.add(Path(full))
+                continue
+            if (st.st_dev, st.st_ino) in quiet_files:
                 continue
             if not stat.S_ISREG(st.st_mode):
                 if ext in PHOTO_EXTENSIONS:
@@ -150,19 +184,21 @@ def scan_folder(
             if ext not in PHOTO_EXTENSIONS:
                 problem(rel, f"unsupported format ({ext or 'no extension'})")
                 continue
-            file_key = (st.st_dev, st.st_ino)
-            if file_key in seen_files:
+            if (st.st_dev, st.st_ino) in seen_files:
                 continue
-            seen_files.add(file_key)
+            seen_files.add((st.st_dev, st.st_ino))
             found.append((full, rel, ext, st))
 
-    def _passed_over(folder: str, st: os.stat_result) -> bool:
-        if (st.st_dev, st.st_ino) in skipped:
-            return True
+    def link(full: str, rel: str) -> None:
+        """A symbolic link: never followed; one leading outside is listed, a broken one is a
+        problem, one leading inside is passed over (its target is scanned by its own name)."""
         try:
-            return stat.S_ISREG(os.stat(os.path.join(folder, MOVE_JOURNAL_NAME)).st_mode)
-        except OSError:
-            return False
+            os.stat(full)
+        except OSError as exc:
+            problem(rel, _describe_os_error(exc, "file"))
+            return
+        if not is_within(full, root):
+            result.outside_links.append(display_path(rel))
 
     walk(str(root), "")
     result.photos = _pair_raw_with_previews(found)

@@ -100,9 +100,12 @@ class MoveOutcome:
     moved: int = 0
     journal: str = ""
     failed: bool = False  # the move the user asked for did not (fully) happen
+    moved_meanwhile: int = 0  # moved by another run at the same time: not a failure
 
     def summary(self) -> str:
         text = f"Moved {self.moved} of {self.wanted} rejected photos to {self.dest}"
+        if self.moved_meanwhile:
+            text += f" ({self.moved_meanwhile} had been moved meanwhile by another run)"
         return text + (" (some could not be moved: see the problems)" if self.failed else "")
 
 

@@ -138,6 +138,15 @@ class CullRun:
             )
             return Catalog(Path(self._temp_dir.name) / "catalog.sqlite3")
 
+    def _catalog_files(self) -> list[Path]:
+        """The catalog's own files, which a scan of a folder holding them passes over quietly."""
+        paths = [self.run.catalog.path]
+        if self.options.catalog_path is not None:
+            paths.append(Path(self.options.catalog_path))
+        return [
+            p.with_name(p.name + end) for p in paths for end in ("", "-wal", "-shm", "-journal")
+        ]
+
     def _finish(
         self, result: CullResult, run_id: int, status: RunStatus, error: str | None
     ) -> None:
@@ -190,9 +199,15 @@ class CullRun:
     def _cull(self, result: CullResult, choice: Future) -> None:
         run = self.run
         run.emit(Stage.SCAN, 0, 0, f"Scanning {run.root}")
-        skip = [Path(self.options.move_rejects)] if self.options.move_rejects else []
-        scan = scan_folder(run.root, recursive=self.options.recursive, skip=skip)
+        skip = [Path(d) for d in run.catalog.move_destinations()]
+        if self.options.move_rejects:
+            skip.append(Path(self.options.move_rejects))
+        scan = scan_folder(
+            run.root, recursive=self.options.recursive, skip=skip, quiet=self._catalog_files()
+        )
         run.add_problems(scan.problems)
+        for line in scan.notes():
+            run.note(line)
         run.emit(Stage.SCAN, len(scan.photos), len(scan.photos), f"{len(scan.photos)} photos found")
         run.pool = WorkerPool(
             min(self.options.workers or default_workers(), max(1, len(scan.photos)))
@@ -358,6 +373,7 @@ class CullRun:
             return outcome
         run.add_problems(report.problems)
         outcome.moved, outcome.journal = len(report.photo_ids), str(report.journal)
+        outcome.moved_meanwhile = len(report.moved_meanwhile)
         outcome.failed = not report.complete
         run.emit(Stage.MOVES, outcome.moved, len(rejected), f"journal: {report.journal}")
         return outcome

@@ -10,6 +10,7 @@ in the other's sidecar and a move never takes a sidecar another photo still uses
 from __future__ import annotations
 
 import os
+import stat
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -66,8 +67,17 @@ def existing_sidecars(
         listed = [Path(n) for n in (*names, text + ".xmp", text + ".XMP") if n in present]
         return _distinct(listed)
     return _distinct(
-        [c for c in candidate_names(Path(photo), shared_stem=shared_stem) if c.is_file()]
+        [c for c in candidate_names(Path(photo), shared_stem=shared_stem) if _is_regular(c)]
     )
+
+
+def _is_regular(path: Path) -> bool:
+    """A regular file, not a link; False for a name the file system cannot even hold (a
+    photo name near the length limit plus ``.xmp``), not an error."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except (OSError, ValueError):
+        return False
 
 
 def _distinct(paths: list[Path]) -> list[Path]:
