@@ -26,12 +26,14 @@ from app.photos.tasks import THUMB_SIZE, make_thumbnail
 
 # Stored with every grouping; a new method makes reruns group again instead of reusing it.
 # 2: tone-equalised thumbnails, and short gaps needing less similarity.
-GROUPING_VERSION = 2
+# 3: series kinds kept whole on strong evidence only, weak evidence flagged as possible.
+GROUPING_VERSION = 3
 DEFAULT_SHORT_GAP = 1.0  # seconds below which a pair needs less similarity
 DEFAULT_SHORT_GAP_RELIEF = 0.1  # how much less, at no gap at all
 _SSIM_WINDOW = 7
-# Largest shift (in thumbnail pixels, 64 px = the frame) between two frames of a burst: 6 %.
-_MAX_SHIFT = 4
+# Largest shift (in thumbnail pixels, 64 px = the frame) between two frames of a burst: 9 %
+# (hand-held frames each off by 1-2 % of the frame, with zoom and rotation on top).
+_MAX_SHIFT = 6
 _PAIR_BATCH = 512
 
 
@@ -79,7 +81,7 @@ def neighbour_similarity(
     Each thumbnail is mapped through its own tone distribution (:func:`_standardise`) so a
     brighter or darker frame of the same scene is not mistaken for a new scene.
     Hand-held frames are shifted against each other, and SSIM drops fast with a shift, so the
-    pair is also compared after aligning it by the shift phase correlation finds (up to 6 % of
+    pair is also compared after aligning it by the shift phase correlation finds (up to 9 % of
     the frame) and the better value counts.  With ``enough``, pairs that reach it unshifted are
     not aligned (their value is then a lower bound): grouping only needs to know which side of
     its threshold a pair is on.

@@ -2,14 +2,16 @@
 
 The JSON shape is a contract with other tools (version 2; docs/pipeline.md):
 ``{"version", "root", "model": {"name", "weights", "device"}, "series": [{"id", "best",
-"kind", "pick_reason", "members": [{"path", "score", "rank", "captured", "faces": [{"box":
-[x, y, w, h], "eyes", "confidence", "sharpness"}], "closed_eyes"}]}], "errors": [{"path",
-"error"}],
+"kind", "possible_kind", "pick_reason", "members": [{"path", "score", "rank", "captured",
+"faces": [{"box": [x, y, w, h], "eyes", "confidence", "sharpness"}], "closed_eyes"}]}],
+"errors": [{"path", "error"}],
 "stats": {"photos", "series", "decoded", "scored", "cached", "seconds"}}``, with paths
 relative to the folder in POSIX form and face boxes in the original's pixels.  Singles are
 series of one member.  ``faces`` is ``null`` when faces were not looked for.  Decisions
 (flag, rating, label and whether the user made them) appear in the summary and the CSV
-only.  ``kind`` is ``burst``, ``bracket``, ``panorama``, ``focus_stack`` or ``single``.
+only.  ``kind`` is ``burst``, ``bracket``, ``panorama``, ``focus_stack`` or ``single``;
+``possible_kind`` names the kind a burst may be (weak evidence: picked, nothing rejected),
+else null.
 Version 2 added ``kind``, ``pick_reason``, ``faces`` and ``closed_eyes``.
 """
 
@@ -34,6 +36,7 @@ CSV_COLUMNS = (
     "path",
     "series",
     "kind",
+    "possible_kind",
     "rank",
     "score",
     "best",
@@ -58,6 +61,7 @@ def to_json_dict(result: CullResult) -> dict[str, Any]:
                 "id": series.id,
                 "best": series.best.path,
                 "kind": series.kind,
+                "possible_kind": series.possible_kind,
                 "pick_reason": series.pick_reason,
                 "members": [
                     {
@@ -95,6 +99,7 @@ def write_csv(result: CullResult, path: str | os.PathLike[str]) -> None:
                     "path": spreadsheet_cell(m.path),
                     "series": series.id,
                     "kind": series.kind,
+                    "possible_kind": series.possible_kind or "",
                     "rank": m.rank,
                     "score": f"{m.score:.4f}",
                     "best": int(m.path == best),
@@ -137,6 +142,8 @@ def summary_text(result: CullResult) -> str:
         size = "single" if len(series.members) == 1 else f"{len(series.members)} frames"
         if series.kept_whole:
             size = f"{series.kind.replace('_', ' ')}, {size}, kept whole: {series.kind_reason}"
+        elif series.possible_kind:
+            size = f"{size}, {series.kind_reason}; picked, nothing rejected"
         why = "" if series.pick_reason == "score" else f"; {PICK_REASONS[series.pick_reason]}"
         lines.append(f"Series {series.id} ({size}{', ' + when if when else ''}{why})")
         for m in sorted(series.members, key=lambda member: member.rank):

@@ -4,14 +4,20 @@ Exposure brackets, panoramas and focus stacks are shot as rapid sequences too, b
 photographer needs every frame of them (for HDR merging, stitching, focus stacking).  A
 culler that treats them as bursts rejects exactly the frames that matter, so they are told
 apart here, and such a series is kept whole: no frame is auto-rejected or moved
-(:data:`PROTECTED_KINDS`).
+(:data:`PROTECTED_KINDS`).  Bursts do much of what those do (auto exposure drifts, focus
+misses, frames blow out or shake), so a series is kept whole only on strong evidence: what
+the camera recorded, or image evidence measured not to fire on hand-held bursts
+(benchmarks/kinds_eval.py).  Weaker evidence leaves a burst with its pick, flagged with the
+kind it may be (:attr:`KindedSeries.possible`): none of its frames is rejected or moved.
 
-* **bracket**: the exposure steps through distinct values: EXIF ExposureBiasValue, or the
-  exposure value from exposure time, f-number and ISO, or the maker note's auto-bracketing
-  flag.  Brackets are told by metadata only: a burst with one accidentally over-exposed
-  frame looks like a bracket in the pixels, and must stay a burst.
-* **focus_stack**: the recorded subject distance steps one way, or the sharpest region
-  moves through the frame (each frame is the sharpest somewhere else, see :func:`focus_map`).
+* **bracket**: the camera's auto-bracketing flag, or a recorded exposure bias or exposure
+  settings stepping the way a camera's bracket does (odd count, even steps, base first or
+  in order; not a ramp).  Brightness steps in the pixels, without exposure tags, at fixed
+  framing, make a possible bracket only: a burst with accidentally over- and under-exposed
+  frames looks the same.
+* **focus_stack**: at one exposure and framing, the sharpest region sweeps through the
+  frames (see :func:`focus_map`); a recorded subject distance stepping one way makes a
+  possible stack only (a tracked subject coming closer does that too).
 * **panorama**: consecutive frames overlap only partly (shifted by 12-70 % of the frame)
   and always in the same direction.  Grouping splits such frames, since they do not look
   alike; :func:`assign_kinds` joins them again.
@@ -33,18 +39,26 @@ from typing import Literal
 
 import numpy as np
 
-from app.imaging import laplacian
+from app.imaging import box_blur, laplacian
 
 SeriesKind = Literal["burst", "bracket", "panorama", "focus_stack", "single"]
 KINDS: tuple[str, ...] = ("burst", "bracket", "panorama", "focus_stack", "single")
 # Kinds whose frames are all needed: never auto-rejected, never moved.
 PROTECTED_KINDS = frozenset({"bracket", "panorama", "focus_stack"})
 
-# Brackets: distinct exposures at least this far apart (EV); a run needs three frames (two
-# when the maker note says so), and exposures from time/aperture/ISO (which auto exposure
-# moves a little between burst frames) need bigger steps than a recorded bias.
+# Brackets: the least step (EV) between exposures: a recorded bias; a bias in exposure
+# order (-, 0, + rather than the camera's 0, -, +) for a bracket kept whole, and for a
+# possible one; exposure time, aperture and ISO, which auto exposure moves by 1/3-2/3 EV
+# between burst frames; brightness measured in the pixels (only a possible bracket, at
+# fixed framing, no frame more than BRACKET_MAX_SOFTER times softer than its neighbour).
+# A run needs three frames (two when the camera flags auto-bracketing).
 BIAS_STEP_EV = 0.3
-SETTINGS_STEP_EV = 0.6
+ORDERED_STEP_EV = 0.9
+ORDERED_POSSIBLE_STEP_EV = 0.6
+SETTINGS_STEP_EV = 0.9
+BRIGHTNESS_STEP_EV = 0.9
+FIXED_FRAMING_SIMILARITY = 0.5
+BRACKET_MAX_SOFTER = 2.0
 MIN_BRACKET_FRAMES = 3
 MAX_BRACKET_FRAMES = 9
 # Panoramas: shift between neighbours, as a fraction of the frame, and how well the
@@ -53,11 +67,17 @@ PANORAMA_MIN_SHIFT = 0.12
 PANORAMA_MAX_SHIFT = 0.70
 PANORAMA_MIN_AGREEMENT = 0.6
 PANORAMA_PEAKS = 5
-# Focus stacks: cells of the focus map, and how much sharper than its own blurriest frame a
-# cell's sharpest frame must be for the cell to count.
+# Focus stacks: cells of the focus map, how much sharper than its own blurriest frame a
+# cell's sharpest frame must be for the cell to count, and how many cells must count.
 FOCUS_GRID = (4, 6)
 FOCUS_MIN_CONTRAST = 2.0
+FOCUS_MIN_CELLS = 6
 MIN_STACK_FRAMES = 3
+# (frames, unimodal, framing similarity, dominance, frames sharpest somewhere): a stack kept
+# whole, and a possible one; and how far apart in brightness its frames may be (EV).
+STACK_STRONG = (4, 0.85, 0.85, 0.7, 3)
+STACK_POSSIBLE = (3, 0.7, 0.75, 0.8, 2)
+STACK_MAX_BRIGHTNESS_EV = 0.35
 
 
 @dataclass(frozen=True)
@@ -99,11 +119,18 @@ class KindEvidence:
 
 @dataclass(frozen=True)
 class KindedSeries:
-    """A series with its kind and a one-line reason (for the summary and the GUI's tooltip)."""
+    """A series with its kind and a one-line reason (for the summary and the GUI's tooltip).
+
+    ``possible`` names the kind weak evidence points to (a burst that may be a bracket,
+    panorama or focus stack): the series stays a burst with its pick, but none of its frames
+    is auto-rejected or moved.  Its reason starts with "possible <kind>" (see
+    :func:`possible_kind`), which is how the catalog keeps it.
+    """
 
     members: list[int]
     kind: str
     reason: str
+    possible: str | None = None
 
     @property
     def protected(self) -> bool:
@@ -111,6 +138,25 @@ class KindedSeries:
 
     def __iter__(self):  # members, kind, reason = kinded
         return iter((self.members, self.kind, self.reason))
+
+
+POSSIBLE_PREFIX = "possible "
+
+
+def kind_words(kind: str) -> str:
+    return kind.replace("_", " ")
+
+
+def possible_kind(kind: str, reason: str) -> str | None:
+    """The kind a burst may be (from its stored reason), or None."""
+    if kind != "burst" or not reason.startswith(POSSIBLE_PREFIX):
+        return None
+    head = reason[len(POSSIBLE_PREFIX) :].split(":", 1)[0]
+    return next((k for k in PROTECTED_KINDS if kind_words(k) == head), None)
+
+
+def _possible(members: list[int], kind: str, detail: str) -> KindedSeries:
+    return KindedSeries(members, "burst", f"{POSSIBLE_PREFIX}{kind_words(kind)}: {detail}", kind)
 
 
 def assign_kinds(
@@ -134,154 +180,421 @@ def assign_kinds(
 
 
 def split_kinds(members: Sequence[int], evidence: Sequence[KindEvidence]) -> list[KindedSeries]:
-    """One series cut into runs of one kind each (brackets, then what is left)."""
+    """One series cut into runs of one kind each: brackets the camera recorded, then what
+    is left (a possible bracket stays in its burst, flagged)."""
     members = list(members)
     if len(members) == 1:
         return [KindedSeries(members, "single", "one frame")]
     frames = [evidence[i] for i in members]
+    runs = _bracket_runs(frames)
     pieces: list[KindedSeries] = []
+    taken: set[int] = set()
+    for run in runs:
+        if run.strong:
+            pieces.append(KindedSeries(members[run.start : run.stop], "bracket", run.reason))
+            taken.update(members[run.start : run.stop])
+    weak = [run for run in runs if not run.strong]
     rest: list[int] = []
-    for start, stop, reason in _bracket_runs(frames):
-        pieces.append(KindedSeries(members[start:stop], "bracket", reason))
-    taken = {i for piece in pieces for i in piece.members}
-    # What is not a bracket stays together in runs between the brackets.
-    for index in members:
-        if index in taken:
-            if rest:
-                pieces.append(_classify_rest(rest, evidence))
-                rest = []
-        else:
+    for index in [*members, None]:
+        if index is not None and index not in taken:
             rest.append(index)
-    if rest:
-        pieces.append(_classify_rest(rest, evidence))
+            continue
+        if rest:
+            piece = _classify_rest(rest, evidence)
+            if piece.kind == "burst" and piece.possible is None:
+                hint = next((r for r in weak if members[r.start] in rest), None)
+                if hint is not None:
+                    piece = _possible(rest, "bracket", hint.reason)
+            pieces.append(piece)
+            rest = []
     pieces.sort(key=lambda s: members.index(s.members[0]))
     return pieces
 
 
 def classify(frames: Sequence[KindEvidence]) -> tuple[str, str]:
-    """(kind, reason) for frames taken as one whole series, without splitting it."""
+    """(kind, reason) for frames taken as one whole series, without splitting it.
+
+    A burst that may be another kind has the reason "possible <kind>: ..."."""
+    runs = [r for r in _bracket_runs(frames) if (r.start, r.stop) == (0, len(frames))]
+    if runs and runs[0].strong:
+        return "bracket", runs[0].reason
+    judged = _judge(list(range(len(frames))), frames)
+    if judged.kind == "burst" and judged.possible is None and runs:
+        judged = _possible([], "bracket", runs[0].reason)
+    return judged.kind, judged.reason
+
+
+def _judge(members: list[int], frames: Sequence[KindEvidence]) -> KindedSeries:
+    """The kind of frames that hold no recorded bracket, from the strongest evidence."""
     if len(frames) == 1:
-        return "single", "one frame"
-    runs = _bracket_runs(frames)
-    if runs and runs[0][0] == 0 and runs[0][1] == len(frames):
-        return "bracket", runs[0][2]
-    stack = _focus_stack(frames)
-    if stack:
-        return "focus_stack", stack
+        return KindedSeries(members, "single", "one frame")
+    stack, strong = _focus_stack(frames)
+    if stack and strong:
+        return KindedSeries(members, "focus_stack", stack)
     steps = [
         panorama_step(a.thumbnail, b.thumbnail) for a, b in zip(frames, frames[1:], strict=False)
     ]
     if all(s is not None for s in steps) and _one_direction(steps):
-        return "panorama", f"{len(frames)} frames overlapping in one direction"
-    return "burst", "frames of one scene"
+        return KindedSeries(
+            members, "panorama", f"{len(frames)} frames overlapping in one direction"
+        )
+    if stack:
+        return _possible(members, "focus_stack", stack)
+    return KindedSeries(members, "burst", "frames of one scene")
 
 
 def _classify_rest(indices: list[int], evidence: Sequence[KindEvidence]) -> KindedSeries:
-    kind, reason = classify([evidence[i] for i in indices])
-    return KindedSeries(indices, kind, reason)
+    return _judge(indices, [evidence[i] for i in indices])
 
 
 # --- brackets ------------------------------------------------------------------------------
 
 
-def _exposure_values(frames: Sequence[KindEvidence]) -> tuple[list[float] | None, float, str]:
-    """(per-frame exposure offsets in EV, the step that counts as distinct, their source)."""
-    if all(f.exposure_bias is not None for f in frames):
-        biases = [float(f.exposure_bias) for f in frames]
-        if max(biases) - min(biases) >= BIAS_STEP_EV:
-            return biases, BIAS_STEP_EV, "exposure bias"
-    if all(f.exposure_seconds for f in frames):
-        values = []
-        for f in frames:
-            ev = math.log2(f.exposure_seconds)
-            if f.f_number:
-                ev -= 2 * math.log2(f.f_number)
-            if f.iso:
-                ev += math.log2(f.iso / 100)
-            values.append(ev)
-        return values, SETTINGS_STEP_EV, "exposure settings"
-    return None, 0.0, ""
+@dataclass(frozen=True)
+class _Run:
+    """Frames ``start:stop`` of a series that step through exposures like a bracket."""
+
+    start: int
+    stop: int
+    reason: str
+    strong: bool  # the camera says so: kept whole; else only a possible bracket
 
 
-def _bracket_runs(frames: Sequence[KindEvidence]) -> list[tuple[int, int, str]]:
-    """(start, stop, reason) of every run of consecutive frames that is a bracket.
+def _settings_ev(frame: KindEvidence) -> float | None:
+    """The exposure from time, f-number and ISO, in EV (larger: brighter frame)."""
+    if not frame.exposure_seconds:
+        return None
+    ev = math.log2(frame.exposure_seconds)
+    if frame.f_number:
+        ev -= 2 * math.log2(frame.f_number)
+    if frame.iso:
+        ev += math.log2(frame.iso / 100)
+    return ev
 
-    A run grows while each new frame's exposure differs from all exposures already in it;
-    a repeated exposure ends it (a burst at the base exposure right after a bracket starts
-    there).  Runs of at least MIN_BRACKET_FRAMES frames count, or of two or more frames the
-    maker note marks as auto-bracketed.
+
+def _bracket_pattern(
+    values: Sequence[float], min_step: float, tolerance: float
+) -> tuple[float, bool] | None:
+    """(step in EV, whether the run is in exposure order) when ``values`` are one bracket,
+    else None.
+
+    A camera's bracket is an odd number of exposures evenly spaced around the base one,
+    shot base first (0, -, +, --, ++) or in order (-, 0, + or + , 0, -).  Auto exposure
+    drifting, or a compensation dial turned during a burst, rarely gives that: its values
+    wander or ramp in small steps (and a ramp is told by what comes before and after it,
+    see :func:`_ramp_goes_on`).
     """
-    values, step, source = _exposure_values(frames)
-    runs = []
-    start = 0
-    while start < len(frames) - 1:
-        stop = start + 1
-        while stop < len(frames) and stop - start < MAX_BRACKET_FRAMES:
-            if values is not None:
-                distinct = all(abs(values[stop] - v) >= step for v in values[start:stop])
-            else:
-                distinct = bool(frames[stop].auto_bracket and frames[start].auto_bracket)
-            if not distinct:
+    count = len(values)
+    if count < MIN_BRACKET_FRAMES or count % 2 == 0:
+        return None
+    ordered = sorted(values)
+    gaps = np.diff(ordered)
+    step = float(gaps.mean())
+    if step < min_step or np.any(np.abs(gaps - step) > tolerance * step):
+        return None
+    centre = ordered[count // 2]
+    monotone = list(values) in (ordered, ordered[::-1])
+    if not monotone and abs(values[0] - centre) > tolerance * step:
+        return None
+    if not monotone:  # base first, then pairs around it: -1/+1, then -2/+2 ...
+        for k in range(1, count, 2):
+            pair = sorted(values[k : k + 2])
+            if abs(pair[0] + pair[1] - 2 * centre) > 2 * tolerance * step:
+                return None
+    return step, monotone
+
+
+def _ramp_goes_on(values: Sequence[float], start: int, stop: int, step: float) -> bool:
+    """A monotone run whose neighbours continue it (or dwell at its ends) is a ramp."""
+    run = values[start:stop]
+    direction = 1.0 if run[-1] > run[0] else -1.0
+    if list(run) not in (sorted(run), sorted(run, reverse=True)):
+        return False
+    before = values[start - 1] if start > 0 else None
+    after = values[stop] if stop < len(values) else None
+    if before is not None and 0 <= (run[0] - before) * direction <= 1.25 * step:
+        return True
+    return after is not None and 0 <= (after - run[-1]) * direction <= 1.25 * step
+
+
+def _pattern_runs(
+    values: Sequence[float | None], min_step: float, tolerance: float
+) -> list[tuple[int, int, float, bool]]:
+    """(start, stop, step, in exposure order) of the runs of ``values`` that step like a
+    bracket, the longest found from each start."""
+    runs, start = [], 0
+    while start <= len(values) - MIN_BRACKET_FRAMES:
+        for stop in range(min(len(values), start + MAX_BRACKET_FRAMES), start + 2, -1):
+            window = values[start:stop]
+            if any(v is None for v in window):
+                continue
+            found = _bracket_pattern(window, min_step, tolerance)
+            if found is not None and not _ramp_goes_on(values, start, stop, found[0]):
+                runs.append((start, stop, *found))
+                start = stop
                 break
+        else:
+            start += 1
+    return runs
+
+
+def _flagged_runs(frames: Sequence[KindEvidence]) -> list[_Run]:
+    """Runs the camera marks as auto-bracketed (maker note, or EXIF ExposureMode), cut
+    where an exposure repeats (two brackets back to back)."""
+    values = [_recorded_ev(frame) for frame in frames]
+    runs, start = [], 0
+    while start < len(frames) - 1:
+        stop = start
+        while (
+            stop < len(frames)
+            and stop - start < MAX_BRACKET_FRAMES
+            and frames[stop].auto_bracket
+            and (
+                values[stop] is None
+                or all(
+                    v is None or abs(values[stop] - v) >= BIAS_STEP_EV for v in values[start:stop]
+                )
+            )
+        ):
             stop += 1
-        length = stop - start
-        flagged = all(f.auto_bracket for f in frames[start:stop])
-        if length >= MIN_BRACKET_FRAMES or (length >= 2 and flagged):
-            if values is not None:
-                low, high = min(values[start:stop]), max(values[start:stop])
-                reason = f"{length} frames, {high - low:.1f} EV apart ({source})"
-            else:
-                reason = f"{length} frames, auto-bracketing in the maker note"
-            runs.append((start, stop, reason))
+        if stop - start >= 2:
+            reason = f"{stop - start} frames, auto-bracketing in the camera's metadata"
+            runs.append(_Run(start, stop, reason, strong=True))
             start = stop
         else:
             start += 1
     return runs
 
 
+def _recorded_ev(frame: KindEvidence) -> float | None:
+    if frame.exposure_bias is not None:
+        return float(frame.exposure_bias)
+    return _settings_ev(frame)
+
+
+def _bracket_runs(frames: Sequence[KindEvidence]) -> list[_Run]:
+    """Every run of consecutive frames that is a bracket (strong) or may be one (weak).
+
+    Strong, from the camera: the auto-bracketing flag; recorded exposure bias stepping like
+    a bracket; exposure settings stepping like one by at least ``SETTINGS_STEP_EV`` with the
+    frames' brightness following.  Weak, from the pixels alone: brightness stepping like a
+    bracket by at least ``BRIGHTNESS_STEP_EV`` at fixed framing, where the camera recorded
+    no exposure settings that stay the same.
+    """
+    runs = _flagged_runs(frames)
+    if runs:
+        return runs
+    biases = [f.exposure_bias for f in frames]
+    if all(b is not None for b in biases) and max(biases) - min(biases) >= BIAS_STEP_EV:
+        # in exposure order, small steps look like a compensation dial being turned
+        return [
+            _Run(
+                a,
+                b,
+                f"{b - a} frames, {step:.1f} EV apart (exposure bias)",
+                strong=not ordered or step >= ORDERED_STEP_EV,
+            )
+            for a, b, step, ordered in _pattern_runs(biases, BIAS_STEP_EV, 0.25)
+            if not ordered or step >= ORDERED_POSSIBLE_STEP_EV
+        ]
+    settings = [_settings_ev(f) for f in frames]
+    brightness = _brightness_ev(frames)
+    runs = []
+    for a, b, step, _ordered in _pattern_runs(settings, SETTINGS_STEP_EV, 0.25):
+        if brightness is None or _follows(settings[a:b], brightness[a:b]):
+            reason = f"{b - a} frames, {step:.1f} EV apart (exposure settings)"
+            runs.append(_Run(a, b, reason, strong=True))
+    if runs or brightness is None or any(v is not None for v in settings):
+        return runs  # settings recorded: they, not the pixels, say whether exposure stepped
+    for a, b, step, _ordered in _pattern_runs(brightness, BRIGHTNESS_STEP_EV, 0.4):
+        if _fixed_framing(frames[a:b]) and _equally_sharp(frames[a:b]):
+            reason = f"{b - a} frames about {step:.1f} EV apart in brightness at fixed framing"
+            runs.append(_Run(a, b, reason, strong=False))
+    return runs
+
+
+def _equally_sharp(frames: Sequence[KindEvidence]) -> bool:
+    """No frame much softer than another where both show detail (a bracket's frames differ
+    in exposure only; a burst's under- or over-exposed frames are often blurred as well)."""
+    maps = [f.focus for f in frames]
+    if any(m is None for m in maps) or len({np.shape(m) for m in maps}) != 1:
+        return True
+    for a, b in zip(maps, maps[1:], strict=False):
+        both = (np.asarray(a) > 0) & (np.asarray(b) > 0)
+        if both.sum() < FOCUS_MIN_CELLS:
+            continue
+        ratio = np.log(
+            np.asarray(a, dtype=np.float64)[both] / np.asarray(b, dtype=np.float64)[both]
+        )
+        if abs(float(np.median(ratio))) > math.log(BRACKET_MAX_SOFTER):
+            return False
+    return True
+
+
+def _brightness_ev(frames: Sequence[KindEvidence]) -> list[float] | None:
+    """Each frame's brightness against the first, in EV, from the grouping thumbnails: the
+    median ratio of linear light over the pixels neither clipped nor black in both."""
+    thumbs = [f.thumbnail for f in frames]
+    if any(t is None for t in thumbs) or len({np.shape(t) for t in thumbs}) != 1:
+        return None
+    # against the frame of median brightness (a bracket's base), which shares the most
+    # unclipped pixels with the darkest and the brightest frames
+    means = [float(np.mean(t)) for t in thumbs]
+    reference = np.asarray(thumbs[int(np.argsort(means)[len(means) // 2])], dtype=np.float64)
+    values = []
+    for thumb in thumbs:
+        other = np.asarray(thumb, dtype=np.float64)
+        usable = (reference > 12) & (reference < 243) & (other > 12) & (other < 243)
+        if usable.mean() < 0.05:
+            return None
+        values.append(float(2.2 * np.median(np.log2(other[usable] / reference[usable]))))
+    return values
+
+
+def _follows(settings: Sequence[float], brightness: Sequence[float]) -> bool:
+    """The frames got brighter and darker with the exposure (auto exposure following a
+    change of light keeps the brightness instead)."""
+    s = np.asarray(settings) - np.mean(settings)
+    b = np.asarray(brightness) - np.mean(brightness)
+    return float(s @ b) >= 0.35 * float(s @ s)
+
+
+def _fixed_framing(frames: Sequence[KindEvidence]) -> bool:
+    """Neighbouring frames show the same view (grouping's similarity, exposure-blind)."""
+    return _framing_similarity(frames) >= FIXED_FRAMING_SIMILARITY
+
+
 # --- focus stacks --------------------------------------------------------------------------
 
 
 def focus_map(image, grid: tuple[int, int] = FOCUS_GRID) -> np.ndarray:
-    """Detail energy per cell of a ``grid`` over the frame (rows, columns), float32.
+    """Detail per cell of a ``grid`` over the frame (rows, columns), float32.
 
-    Computed on a small decode (a few hundred pixels) so it costs little next to the
-    thumbnail; only its changes between frames of one series matter.
+    The detail is the energy of the Laplacian of a lightly smoothed frame (pixel noise
+    counts less than edges), over the pixels neither clipped nor black, against the cell's
+    own brightness squared: a brighter or darker frame of the same scene keeps its map, and
+    a blown-out cell has no detail instead of a different one.  Computed on a small decode
+    (a few hundred pixels) so it costs little next to the thumbnail; only its changes
+    between frames of one series matter.
     """
     gray = np.asarray(image.convert("L"), dtype=np.float32) / 255.0
-    if min(gray.shape) < 2 * max(grid):
+    if min(gray.shape) < 2 * max(grid) + 4:
         return np.zeros(grid, dtype=np.float32)
-    lap = laplacian(gray)
+    lap = laplacian(box_blur(gray, 1))
+    inner = gray[1:-1, 1:-1]
+    usable = ((inner > 0.02) & (inner < 0.97)).astype(np.float32)
     rows, cols = grid
     height, width = lap.shape[0] // rows, lap.shape[1] // cols
-    cells = lap[: rows * height, : cols * width].reshape(rows, height, cols, width)
-    return (cells**2).mean(axis=(1, 3)).astype(np.float32)
+
+    def per_cell(values: np.ndarray) -> np.ndarray:
+        cells = values[: rows * height, : cols * width].reshape(rows, height, cols, width)
+        return cells.sum(axis=(1, 3))
+
+    count = per_cell(usable)
+    energy = per_cell(lap * lap * usable) / np.maximum(count, 1)
+    level = per_cell(inner * usable) / np.maximum(count, 1)
+    detail = energy / np.maximum(level, 0.02) ** 2
+    detail[count < 0.3 * height * width] = 0.0
+    return detail.astype(np.float32)
 
 
-def _focus_stack(frames: Sequence[KindEvidence]) -> str | None:
-    """A reason when the frames are a focus stack, else None."""
-    if len(frames) < MIN_STACK_FRAMES:
-        return None
+def _focus_stack(frames: Sequence[KindEvidence]) -> tuple[str | None, bool]:
+    """(reason, strong) when the frames are a focus stack (strong) or may be one, else
+    (None, False).
+
+    A stack is shot at one exposure from a fixed place, so the frames must be equally
+    bright and show the same view; that is what keeps a burst whose exposure drifts, or
+    whose frames are blown or noisy, from looking like one.  Then the focus maps decide
+    (:func:`_sweep`).  A recorded subject distance stepping one way is no more than a
+    possible stack: a camera tracking a subject that comes closer records the same.
+    """
+    if len(frames) < MIN_STACK_FRAMES or not _steady_exposure(frames):
+        return None, False
+    similarity = _framing_similarity(frames)
+    found = _sweep(frames, similarity)
+    if found[0] is not None:
+        return found
     distances = [f.subject_distance for f in frames]
-    if all(d is not None and math.isfinite(d) and d > 0 for d in distances):
+    if similarity >= STACK_POSSIBLE[2] and all(
+        d is not None and math.isfinite(d) and d > 0 for d in distances
+    ):
         steps = np.diff(distances)
         if np.all(steps > 0) or np.all(steps < 0):
-            return f"{len(frames)} frames focused from {distances[0]:g} m to {distances[-1]:g} m"
+            reason = (
+                f"{len(frames)} frames at one exposure and framing, focused from "
+                f"{distances[0]:g} m to {distances[-1]:g} m"
+            )
+            return reason, False
+    return None, False
+
+
+def _sweep(frames: Sequence[KindEvidence], similarity: float) -> tuple[str | None, bool]:
+    """(reason, strong) when the sharpest region moves through the frames as the focus
+    plane of a stack sweeps through the scene.
+
+    Cells whose detail changes at least ``FOCUS_MIN_CONTRAST`` fold over the series count;
+    in each the detail should rise to one frame and fall after it (``unimodal``: the share
+    of the cell's change that does so); several frames should each be the sharpest
+    somewhere, none nearly everywhere.  ``STACK_STRONG`` and ``STACK_POSSIBLE`` give the
+    limits for a stack and for a possible one (measured in benchmarks/kinds_eval.py).
+    """
     maps = [f.focus for f in frames]
     if any(m is None for m in maps) or len({np.shape(m) for m in maps}) != 1:
-        return None
+        return None, False
     energy = np.stack([np.asarray(m, dtype=np.float64).ravel() for m in maps])  # frames x cells
-    peak, low = energy.max(axis=0), energy.min(axis=0)
-    telling = peak >= FOCUS_MIN_CONTRAST * np.maximum(low, 1e-9)
-    if telling.sum() < 3:
-        return None
-    sharpest = energy.argmax(axis=0)[telling]
-    # In a stack the sharpest region moves: at least three frames are the sharpest somewhere,
-    # and no frame is the sharpest nearly everywhere (that is a burst with one frame in focus).
-    counts = np.bincount(sharpest, minlength=len(frames))
-    if (counts > 0).sum() < MIN_STACK_FRAMES or counts.max() > 0.75 * telling.sum():
-        return None
-    return f"{len(frames)} frames, the sharpest region moves through the frame"
+    logs = np.log(energy + 1e-7)
+    spread = logs.max(axis=0) - logs.min(axis=0)
+    telling = np.flatnonzero(spread >= math.log(FOCUS_MIN_CONTRAST))
+    if telling.size < FOCUS_MIN_CELLS:
+        return None, False
+    peaks = logs[:, telling].argmax(axis=0)
+    counts = np.bincount(peaks, minlength=len(frames))
+    distinct = int((counts >= 2).sum())
+    dominance = float(counts.max() / telling.size)
+    unimodal = 1.0 - float(np.mean([_off_peak(logs[:, c]) / spread[c] for c in telling]))
+    for strong, limits in ((True, STACK_STRONG), (False, STACK_POSSIBLE)):
+        frames_needed, min_unimodal, min_similarity, max_dominance, min_distinct = limits
+        if (
+            len(frames) >= frames_needed
+            and unimodal >= min_unimodal
+            and similarity >= min_similarity
+            and dominance <= max_dominance
+            and distinct >= min_distinct
+        ):
+            reason = (
+                f"{len(frames)} frames at one exposure and framing, the sharpest region moving "
+                f"through the frame ({distinct} frames sharpest somewhere)"
+            )
+            return reason, strong
+    return None, False
+
+
+def _off_peak(curve: np.ndarray) -> float:
+    """How much a cell's detail rises again away from its sharpest frame."""
+    peak = int(curve.argmax())
+    steps = np.diff(curve)
+    return float(np.clip(steps[peak:], 0, None).sum() + np.clip(-steps[:peak], 0, None).sum())
+
+
+def _steady_exposure(frames: Sequence[KindEvidence]) -> bool:
+    """Every frame equally bright (thumbnails) and, where recorded, equally exposed."""
+    settings = [_settings_ev(f) for f in frames]
+    known = [v for v in settings if v is not None]
+    if known and max(known) - min(known) > STACK_MAX_BRIGHTNESS_EV:
+        return False
+    brightness = _brightness_ev(frames)
+    return brightness is not None and np.ptp(brightness) <= STACK_MAX_BRIGHTNESS_EV
+
+
+def _framing_similarity(frames: Sequence[KindEvidence]) -> float:
+    """The least similar neighbours of the series (grouping's exposure-blind similarity)."""
+    from app.grouping import neighbour_similarity  # app.grouping imports this module's users
+
+    if any(f.thumbnail is None for f in frames):
+        return 0.0
+    first = np.stack([f.thumbnail for f in frames[:-1]])
+    second = np.stack([f.thumbnail for f in frames[1:]])
+    return float(neighbour_similarity(first, second).min())
 
 
 # --- panoramas -----------------------------------------------------------------------------
@@ -330,8 +643,9 @@ def join_panoramas(
 
     Joins the last frame of a series to the first of the next series of the same camera when
     they are at most ``max_gap`` seconds apart, partly overlap, and the shift keeps the
-    direction of the panorama so far.  Single frames are what grouping leaves of a panorama;
-    a burst is never joined.
+    direction of the panorama so far.  Grouping leaves a panorama as single frames, or as
+    short runs where neighbours overlap enough to look alike; a run joins only when its own
+    frames step the same way (a burst or bracket never does).
     """
     order = sorted(range(len(series)), key=lambda k: evidence[series[k][0]].seconds)
     by_camera: dict[str, list[list[int]]] = {}
@@ -340,21 +654,33 @@ def join_panoramas(
     out: list[list[int]] = []
     for runs in by_camera.values():
         current: list[int] | None = None
-        steps: list[tuple] = []
+        steps: list[tuple] | None = None
         for members in runs:
-            if (
-                current is not None
-                and len(members) == 1
-                and _continues(current, members, evidence, max_gap, steps)
-            ):
-                current.extend(members)
-                continue
+            inner = _inner_steps(members, evidence)
+            if current is not None and steps is not None and inner is not None:
+                joined = _continues(current, members, evidence, max_gap, steps, inner)
+                if joined is not None:
+                    current.extend(members)
+                    steps = joined
+                    continue
             if current is not None:
                 out.append(current)
-            current, steps = list(members), []
+            current, steps = list(members), inner
         if current is not None:
             out.append(current)
     return out
+
+
+def _inner_steps(members: list[int], evidence: Sequence[KindEvidence]) -> list[tuple] | None:
+    """The panorama steps between the frames of a series, or None when they are not (all)
+    panorama steps in one direction: such a series is no part of a panorama."""
+    steps = [
+        panorama_step(evidence[a].thumbnail, evidence[b].thumbnail)
+        for a, b in zip(members, members[1:], strict=False)
+    ]
+    if any(step is None for step in steps) or (steps and not _one_direction(steps)):
+        return None
+    return steps
 
 
 def _continues(
@@ -363,17 +689,17 @@ def _continues(
     evidence: Sequence[KindEvidence],
     max_gap: float,
     steps: list[tuple],
-) -> bool:
-    if len(current) > 1 and not steps:
-        return False  # a burst or bracket, not the start of a panorama
+    inner: list[tuple],
+) -> list[tuple] | None:
+    """The steps of the panorama with ``members`` joined to ``current``, or None."""
     last, first = evidence[current[-1]], evidence[members[0]]
     if first.seconds - last.seconds > max_gap:
-        return False
+        return None
     step = panorama_step(last.thumbnail, first.thumbnail)
-    if step is None or not _one_direction([*steps, step]):
-        return False
-    steps.append(step)
-    return True
+    if step is None:
+        return None
+    joined = [*steps, step, *inner]
+    return joined if _one_direction(joined) else None
 
 
 def _one_direction(steps: Sequence[tuple]) -> bool:

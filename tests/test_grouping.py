@@ -146,3 +146,16 @@ def test_different_scenes_stay_far_below_the_threshold_and_bad_frames_of_one_abo
     params = GroupingParams()
     assert other.max() < 0.1 < params.required_similarity(0.0)
     assert same.min() > 0.35 > params.min_similarity
+
+
+def test_a_hand_held_burst_ending_over_exposed_and_noisy_stays_one_series():
+    """Hand-held frames drift 8 % of the frame apart, the last two blown out and noisy: they
+    still belong to the burst, and another scene half a second later still does not."""
+    wide = scene("chelsea", size=(300, 200))
+    frames = [wide.crop((20 * k, 10, 20 * k + 240, 170)) for k in range(4)]
+    frames[2] = exposed(frames[2], 2.0)
+    frames[3] = noisy(frames[3], 0.08)
+    items = [item(f"b{k}", 0.5 * k, frame) for k, frame in enumerate(frames)]
+    items.append(item("other", 2.0, scene("rocket")))
+    series = group_series(items, GroupingParams())
+    assert keys(items, series) == [["b0", "b1", "b2", "b3"], ["other"]]

@@ -179,6 +179,12 @@ def test_details_say_which_frame_is_the_pick_and_why():
     assert "scored higher (7.50), but eyes are closed" in passed_over
     assert frame_facts(blink, series)["Faces"] == "1 face, eyes closed on 1"
     assert frame_facts(best, series)["Kind"] == "burst (frames of one scene)"
+    series.kind_reason = "possible bracket: 3 frames about 2.0 EV apart in brightness"
+    assert frame_facts(best, series)["Kind"] == (
+        "burst (possible bracket: 3 frames about 2.0 EV apart in brightness): the best frame "
+        "is picked, none is rejected or moved automatically"
+    )
+    assert frame_facts(best, series)["Pick"] == f"this frame: {PICK_REASONS['eyes_open']}"
     series.kind, series.kind_source = "bracket", "user"
     assert frame_facts(best, series)["Kind"].startswith("bracket, set by you: every frame kept")
     assert frame_facts(best, series)["Pick"] == "none: the bracket is kept whole"
@@ -422,3 +428,13 @@ def test_the_tile_says_every_kind_and_who_set_it(qtbot, window):  # noqa: F811
         assert outline > 20 and filled > outline + 100, kind
     tip = index.data(Qt.ItemDataRole.ToolTipRole)
     assert "focus stack (set by you)" in tip
+    before = colour_count(
+        grid.grab().toImage(), theme.KIND_COLOURS["bracket"], *cell_box(grid, index)
+    )
+    reason = "possible bracket: 3 frames about 2.0 EV apart in brightness at fixed framing"
+    controller.show_series_kind(series.series_id, "burst", "auto", reason)
+    qtbot.wait(30)
+    possible = colour_count(
+        grid.grab().toImage(), theme.KIND_COLOURS["bracket"], *cell_box(grid, index)
+    )
+    assert possible > before + 20, "a possible bracket shows as one, with a question mark"

@@ -14,7 +14,7 @@ from PIL.TiffImagePlugin import IFDRational
 from test_photos_fixtures import T0, blurred, exif, exposed, scene
 
 from app.catalog import Catalog, Flag
-from app.sidecars import read_marks
+from app.sidecars import keywords, read_marks
 
 
 def bracket_then_burst(folder: Path) -> None:
@@ -105,3 +105,59 @@ def test_sidecars_of_a_kept_whole_series_keep_a_persons_marks(tmp_path: Path, ki
     cull(tmp_path, folder, "--write-xmp", "--reject-others")
     assert read_marks(folder / "HDR_2.xmp").rating == 4
     assert not (folder / "HDR_1.xmp").exists()
+
+
+def test_a_bracket_with_its_exposure_tags_stripped_is_picked_flagged_and_nothing_moved(
+    tmp_path: Path, capsys
+):
+    """Brightness steps of -2/0/+2 EV at fixed framing and no exposure tags: a burst with
+    its pick, flagged "possible bracket" in JSON, CSV and summary; no frame rejected or
+    moved."""
+    folder = tmp_path / "shoot"
+    folder.mkdir()
+    base = scene("coffee")
+    for k, ev in enumerate((0, -2, 2)):
+        data = exif(T0 + timedelta(seconds=0.2 * k), subsec=f"{200 * k:03d}")
+        exposed(base, ev).save(folder / f"HDR_{k + 1}.jpg", "JPEG", quality=90, exif=data)
+    rejects = tmp_path / "rejects"
+    doc = cull(
+        tmp_path,
+        folder,
+        "--reject-others",
+        "--move-rejects",
+        str(rejects),
+        "--csv",
+        str(tmp_path / "cull.csv"),
+    )
+    assert sorted(p.name for p in folder.glob("*.jpg")) == ["HDR_1.jpg", "HDR_2.jpg", "HDR_3.jpg"]
+    assert not rejects.exists() or not list(rejects.glob("*.jpg"))
+    (series,) = doc["series"]
+    assert series["kind"] == "burst" and series["possible_kind"] == "bracket"
+    with (tmp_path / "cull.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {row["possible_kind"] for row in rows} == {"bracket"}
+    assert sorted(row["flag"] for row in rows) == ["", "", "pick"]
+    assert "possible bracket" in capsys.readouterr().out
+    with Catalog(tmp_path / "c.sqlite3") as catalog:
+        flags = sorted(catalog.decision(p.id).flag.value for p in catalog.photos(folder))
+    assert Flag.REJECT.value not in flags
+
+
+@pytest.mark.parametrize("scheme", ["reject_others", "suggest_reject"])
+def test_sidecars_of_a_possible_bracket_suggest_no_reject(tmp_path: Path, scheme: str):
+    """A burst that may be a bracket keeps every frame: its sidecars carry no automatic
+    reject, neither a ``Rating -1`` nor the reject keyword, whatever the scheme."""
+    folder = tmp_path / "shoot"
+    folder.mkdir()
+    base = scene("coffee")
+    for k, ev in enumerate((0, -2, 2)):
+        data = exif(T0 + timedelta(seconds=0.2 * k), subsec=f"{200 * k:03d}")
+        exposed(base, ev).save(folder / f"HDR_{k + 1}.jpg", "JPEG", quality=90, exif=data)
+    doc = cull(tmp_path, folder, "--write-xmp", "--marks", scheme)
+    (series,) = doc["series"]
+    assert series["possible_kind"] == "bracket"
+    texts = [p.read_text("utf-8") for p in sorted(folder.glob("*.xmp"))]
+    assert texts, "the pick's suggestion is written"
+    for text in texts:
+        assert "Rating>-1<" not in text and 'Rating="-1"' not in text
+        assert keywords.REJECT not in text

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from PIL import Image, ImageFilter
 from PIL.TiffImagePlugin import IFDRational
-from test_photos_fixtures import exif, exposed, scene
+from test_photos_fixtures import blurred, exif, exposed, scene
 
 from app.grouping import GroupingParams, GroupItem, group_series, make_thumbnail
 from app.photos import read_metadata
@@ -17,6 +19,7 @@ from app.series_kinds import (
     classify,
     focus_map,
     panorama_step,
+    possible_kind,
     split_kinds,
 )
 
@@ -154,6 +157,18 @@ def test_panorama_frames_split_by_grouping_are_joined_again():
     assert result[0].protected
 
 
+def test_panorama_frames_grouping_kept_together_are_joined_with_the_rest():
+    """Neighbours that overlap by 70 % may look alike enough to share a series; such a run
+    still joins the panorama, as its own frames step the same way."""
+    frames = panorama(count=4, step=0.3)
+    evidence = [
+        KindEvidence(seconds=1.0 * k, camera="A", thumbnail=make_thumbnail(f))
+        for k, f in enumerate(frames)
+    ]
+    for series in ([[0, 1], [2], [3]], [[0], [1, 2], [3]], [[0, 1], [2, 3]]):
+        assert kinds(assign_kinds(series, evidence, max_gap=4.0)) == [("panorama", [0, 1, 2, 3])]
+
+
 def test_a_vertical_panorama_and_the_step_direction():
     frames = panorama(count=3, step=0.35, size=(160, 240), vertical=True)
     steps = [
@@ -206,11 +221,16 @@ def focus_stack(count=4, size=(360, 240)):
     return frames
 
 
+def stack_evidence(frames, interval=0.5):
+    return [
+        KindEvidence(seconds=interval * k, thumbnail=make_thumbnail(f), focus=focus_map(f))
+        for k, f in enumerate(frames)
+    ]
+
+
 def test_sharpness_moving_through_the_frame_makes_a_focus_stack():
-    frames = focus_stack()
-    evidence = [KindEvidence(seconds=0.5 * k, focus=focus_map(f)) for k, f in enumerate(frames)]
-    kind, reason = classify(evidence)
-    assert kind == "focus_stack" and "moves" in reason
+    kind, reason = classify(stack_evidence(focus_stack()))
+    assert kind == "focus_stack" and "moving" in reason
 
 
 def test_a_burst_with_one_frame_in_focus_is_not_a_focus_stack():
@@ -220,11 +240,17 @@ def test_a_burst_with_one_frame_in_focus_is_not_a_focus_stack():
     assert classify(evidence)[0] == "burst"
 
 
-def test_subject_distance_stepping_one_way_makes_a_focus_stack():
+def test_subject_distance_stepping_one_way_is_at_most_a_possible_focus_stack():
+    """A camera tracking a subject that comes closer records a distance stepping one way
+    too: on its own that is a burst; at one exposure and framing, a possible stack."""
     stepping = [KindEvidence(seconds=0.5 * k, subject_distance=0.30 + 0.02 * k) for k in range(5)]
-    assert classify(stepping)[0] == "focus_stack"
-    constant = [KindEvidence(seconds=0.5 * k, subject_distance=2.0) for k in range(5)]
-    assert classify(constant)[0] == "burst"
+    assert classify(stepping)[0] == "burst"
+    thumb = make_thumbnail(scene("chelsea"))
+    fixed = [replace(e, thumbnail=thumb) for e in stepping]
+    kind, reason = classify(fixed)
+    assert kind == "burst" and possible_kind(kind, reason) == "focus_stack"
+    constant = [replace(e, subject_distance=2.0) for e in fixed]
+    assert classify(constant) == ("burst", "frames of one scene")
 
 
 def test_singles_and_every_index_kept_once():
@@ -270,3 +296,104 @@ def test_exposure_fields_are_read_and_impossible_values_dropped(tmp_path):
     garbage.write_bytes(b"II*\x00" + b"\xff" * 64)
     assert read_auto_bracket(garbage, "Canon") is None
     assert read_auto_bracket(good, "Leica") is None
+
+
+# -- strong evidence only: what bursts do that brackets and stacks also do -------------------
+
+
+def settings_burst(stops, biases=None, image=None, interval=0.15):
+    """Burst frames whose exposure moved by ``stops`` (EV; the frames get brighter with it),
+    recorded as exposure time, and as exposure bias where ``biases`` are given."""
+    base = image or scene("coffee")
+    return [
+        KindEvidence(
+            seconds=interval * k,
+            camera="A",
+            thumbnail=make_thumbnail(exposed(base, ev) if ev else base),
+            exposure_bias=None if biases is None else biases[k],
+            exposure_seconds=2.0**ev / 500,
+            f_number=4.0,
+            iso=400,
+        )
+        for k, ev in enumerate(stops)
+    ]
+
+
+@pytest.mark.parametrize(
+    "stops",
+    [(0, 2 / 3, 4 / 3, 2, 8 / 3), (0, 2 / 3, -2 / 3, 0, 2 / 3), (1, 1 / 3, -1 / 3, -1)],
+    ids=["drifting up", "wandering", "drifting down"],
+)
+def test_auto_exposure_drift_is_a_burst_not_a_bracket(stops):
+    """The meter moving the exposure time by 2/3 EV a frame is no bracket, nor a possible one."""
+    frames = settings_burst(stops)
+    assert classify(frames) == ("burst", "frames of one scene")
+    assert kinds(split_kinds(range(len(frames)), frames)) == [("burst", list(range(len(frames))))]
+
+
+def test_exposure_compensation_turned_during_a_burst_is_one_burst():
+    biases = (0, 1 / 3, 2 / 3, 2 / 3, 1, 4 / 3)
+    frames = settings_burst(biases, biases=[round(b, 2) for b in biases])
+    pieces = split_kinds(range(6), frames)
+    assert kinds(pieces) == [("burst", list(range(6)))] and pieces[0].possible is None
+
+
+def test_exposure_stepping_for_a_few_frames_does_not_split_a_burst():
+    frames = settings_burst((0, 0, 2 / 3, 4 / 3, 2, 2))
+    pieces = split_kinds(range(6), frames)
+    assert kinds(pieces) == [("burst", list(range(6)))] and pieces[0].possible is None
+
+
+def half_sharp(image, side):
+    """The frame focused on one half: the other half blurred."""
+    soft = blurred(image, 3.0)
+    width, height = image.size
+    box = (width // 2, 0, width, height) if side == "left" else (0, 0, width // 2, height)
+    frame = image.copy()
+    frame.paste(soft.crop(box), box)
+    return frame
+
+
+def test_focus_misses_in_a_hand_held_burst_are_no_focus_stack():
+    """Autofocus landing on the subject, on the background, nowhere, back on the background
+    and the subject, in shifted hand-held frames: each frame is sharpest somewhere, but the
+    sharp region jumps back and forth instead of sweeping through the scene."""
+    shots = [("left", 0), ("right", 3), ("missed", 6), ("right", 5), ("left", 1)]
+    frames = []
+    for side, shift in shots:
+        view = scene("chelsea", size=(360, 240), shift=shift)
+        frames.append(blurred(view, 2.0) if side == "missed" else half_sharp(view, side))
+    kind, reason = classify(stack_evidence(frames, interval=0.1))
+    assert kind == "burst" and possible_kind(kind, reason) is None
+
+
+def test_a_bracket_with_its_exposure_tags_stripped_is_a_possible_bracket():
+    """Clear brightness steps at fixed framing and no exposure tags: the frames stay one
+    burst with a pick, flagged, so that nothing of it is rejected."""
+    frames = [
+        KindEvidence(
+            seconds=0.2 * k,
+            thumbnail=make_thumbnail(exposed(scene("coffee"), ev) if ev else scene("coffee")),
+            focus=focus_map(exposed(scene("coffee"), ev)),
+        )
+        for k, ev in enumerate((0, -2, 2))
+    ]
+    (piece,) = split_kinds(range(3), frames)
+    assert piece.kind == "burst" and piece.possible == "bracket" and not piece.protected
+    assert possible_kind(piece.kind, piece.reason) == "bracket" and "EV" in piece.reason
+    assert classify(frames)[0] == "burst"
+
+
+def test_the_exif_exposure_mode_auto_bracket_makes_a_bracket(tmp_path):
+    """EXIF ExposureMode 2 ("auto bracket") is the camera's word, even for two frames and
+    without exposure bias."""
+    evidence = []
+    for k, ev in enumerate((0, -1)):
+        data = exif(when="2024:06:01 12:00:00", subsec=f"{k * 2}")
+        data.get_ifd(0x8769)[0xA402] = 2
+        path = tmp_path / f"aeb{k}.jpg"
+        exposed(scene("chelsea"), ev).save(path, "JPEG", exif=data)
+        meta = read_metadata(path)
+        assert meta.auto_bracket is True
+        evidence.append(KindEvidence.from_metadata(meta, make_thumbnail(Image.open(path))))
+    assert classify(evidence)[0] == "bracket"

@@ -201,10 +201,12 @@ def count_text(count: int) -> str:
     return str(count) if count > 1 else ""
 
 
-def draw_kind(painter: QPainter, at: QPointF, kind: str, by_user: bool) -> QRectF:
+def draw_kind(
+    painter: QPainter, at: QPointF, kind: str, by_user: bool, possible: bool = False
+) -> QRectF:
     """The series' kind: filled when the photographer set it, a dashed outline when the
-    cull told it (as flags are drawn)."""
-    text = kind_words(kind)
+    cull told it (as flags are drawn); "bracket?" for a burst that may be one."""
+    text = kind_words(kind) + ("?" if possible else "")
     colour = theme.KIND_COLOURS.get(kind, theme.TEXT_DIM)
     rect = QRectF(at.x(), at.y(), painter.fontMetrics().horizontalAdvance(text) + 14, 18)
     path = QPainterPath()
@@ -282,7 +284,11 @@ class SeriesDelegate(_CellDelegate):
             pill = QRectF(image_rect.left() + 5, top, width, 18)
             draw_pill(painter, pill, badge, QColor(0, 0, 0, 170), QColor("#ffffff"))
             draw_kind(
-                painter, QPointF(pill.right() + 4, top), series.kind, series.kind_source == "user"
+                painter,
+                QPointF(pill.right() + 4, top),
+                series.possible_kind or series.kind,
+                series.kind_source == "user",
+                possible=series.possible_kind is not None,
             )
             top += 23
         blinks = series.frames_with_closed_eyes

@@ -94,6 +94,8 @@ def kind_text(series: SeriesItem | None) -> str:
         text += f" ({series.kind_reason})"
     if series.keeps_every_frame:
         text += ": every frame kept, none is rejected or moved automatically"
+    elif series.possible_kind:
+        text += ": the best frame is picked, none is rejected or moved automatically"
     return text
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from app.catalog import UNDECIDED, DecisionState, FaceRecord, Flag
-from app.series_kinds import KINDS, PROTECTED_KINDS
+from app.series_kinds import KINDS, PROTECTED_KINDS, possible_kind
 
 #: keys 6-9 as in Lightroom and darktable; the XMP label text is the colour name
 LABELS = ("Red", "Yellow", "Green", "Blue")
@@ -123,6 +123,11 @@ class SeriesItem:
     def kind_text(self) -> str:
         """``focus stack``: the kind in words."""
         return kind_words(self.kind)
+
+    @property
+    def possible_kind(self) -> str | None:
+        """The kind a burst may be (weak evidence): picked, but nothing rejected."""
+        return possible_kind(self.kind, self.kind_reason)
 
     @property
     def frames_with_closed_eyes(self) -> int:

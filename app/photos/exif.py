@@ -2,8 +2,8 @@
 
 EXIF wall-clock time plus sub-seconds orders burst frames; make, model and serial keep two
 shooters' bursts apart; exposure settings feed the details panel and tell an exposure
-bracket (exposure bias or time stepping, the maker note's auto-bracketing flag) and a focus
-stack (subject distance stepping) from a burst.  Broken EXIF never stops a photo from being
+bracket from a burst (exposure bias or time stepping; the auto-bracketing flag of EXIF
+ExposureMode or of the maker note).  Broken EXIF never stops a photo from being
 culled: it falls back to the file's modification time and says why.
 """
 
@@ -30,11 +30,16 @@ _TAG_BODY_SERIAL = 0xA431
 _TAG_EXPOSURE, _TAG_FNUMBER, _TAG_ISO, _TAG_FOCAL = 0x829A, 0x829D, 0x8827, 0x920A
 _TAG_LENS_MODEL = 0xA434
 _TAG_EXPOSURE_BIAS, _TAG_SUBJECT_DISTANCE = 0x9204, 0x9206
+_TAG_EXPOSURE_MODE = 0xA402  # 0 auto, 1 manual, 2 auto bracket (the standard EXIF field)
+_AUTO_BRACKET_MODE = 2
 # Maker notes that say a frame belongs to an automatic exposure bracket, as exifread names them:
 # (tag, values that mean "bracketing").  Only read for these makes; other makes rely on the
 # standard exposure bias and time.
 _BRACKET_NOTES = {
-    "canon": (("MakerNote BracketMode", ("AEB",)),),
+    "canon": (
+        ("MakerNote BracketMode", ("AEB",)),
+        ("MakerNote AutoExposureBracketing", ("On",)),
+    ),
     "nikon": (("MakerNote BracketingMode", ("exposure bracketing",)),),
     "sony": (("MakerNote ReleaseMode", ("Exposure Bracketing",)),),
 }
@@ -60,7 +65,7 @@ class PhotoMetadata:
     exposure_seconds: float | None = None  # ExposureTime as a number
     exposure_bias: float | None = None  # ExposureBiasValue in EV (0.0 is a value, not "none")
     subject_distance: float | None = None  # SubjectDistance in metres, where the camera records it
-    auto_bracket: bool | None = None  # the maker note says: part of an automatic exposure bracket
+    auto_bracket: bool | None = None  # EXIF or the maker note: part of an automatic bracket
     warning: str | None = None
 
     @property
@@ -97,7 +102,9 @@ def read_metadata(path: Path | str, fallback_mtime: float | None = None) -> Phot
     raw_time = fields.pop("datetime", None)
     subsec = fields.pop("subsec", None)
     offset = fields.pop("offset", None)
-    if fields.get("make"):
+    if fields.pop("exposure_mode", None) == _AUTO_BRACKET_MODE:
+        fields["auto_bracket"] = True
+    elif fields.get("make"):
         fields["auto_bracket"] = read_auto_bracket(path, fields["make"])
     if raw_time:
         captured = parse_exif_datetime(raw_time, subsec, offset)
@@ -171,6 +178,7 @@ def _read_exifread(path: Path) -> dict[str, Any]:
         _TAG_LENS_MODEL: "EXIF LensModel",
         _TAG_EXPOSURE_BIAS: "EXIF ExposureBiasValue",
         _TAG_SUBJECT_DISTANCE: "EXIF SubjectDistance",
+        _TAG_EXPOSURE_MODE: "EXIF ExposureMode",
     }
     with open(path, "rb") as handle:
         tags = exifread.process_file(handle, details=False)
@@ -210,6 +218,7 @@ def _fields(get, date_fallback: Any = None) -> dict[str, Any]:
         "exposure_seconds": exposure,
         "exposure_bias": _signed(get(_TAG_EXPOSURE_BIAS), limit=20.0),
         "subject_distance": _distance(get(_TAG_SUBJECT_DISTANCE)),
+        "exposure_mode": _integer(get(_TAG_EXPOSURE_MODE)),
     }
 
 

@@ -3,10 +3,12 @@
 The best frame of each burst is picked; with ``reject_others`` the other frames are
 rejected (the ``decisions`` scheme only keeps the automatic marks out of the sidecars).
 Brackets, panoramas and focus stacks are kept whole: no automatic mark at all (an earlier
-automatic one is taken back), so nothing of them is rejected or moved.  A photo that carries a person's decision (made in this app, or a rating or label
-taken from a sidecar another application wrote) is left as it is: never picked, rejected or
-moved automatically.  The catalog enforces this too (``set_decision`` ignores an automatic
-decision over a user one); this stage also counts such photos for the summary.
+automatic one is taken back), so nothing of them is rejected or moved.  A burst that may be
+one of them (weak evidence, ``possible_kind``) gets its pick but no rejects.  A photo that
+carries a person's decision (made in this app, or a rating or label taken from a sidecar
+another application wrote) is left as it is: never picked, rejected or moved automatically.
+The catalog enforces this too (``set_decision`` ignores an automatic decision over a user
+one); this stage also counts such photos for the summary.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ def apply_automatic_decisions(
                 continue
             if member.photo_id == best:
                 wanted = Flag.PICK
-            elif best is not None and XmpScheme(scheme).rejects_others:
+            elif best is not None and XmpScheme(scheme).rejects_others and not s.possible_kind:
                 wanted = Flag.REJECT
             else:
                 wanted = Flag.NONE

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from app.catalog import DecisionState, FaceRecord
 from app.errors import AppError, Problem
-from app.series_kinds import PROTECTED_KINDS
+from app.series_kinds import PROTECTED_KINDS, possible_kind
 
 
 class CullError(AppError):
@@ -60,6 +60,12 @@ class SeriesResult:
     def kept_whole(self) -> bool:
         """A bracket, panorama or focus stack: every frame is needed, none is culled."""
         return self.kind in PROTECTED_KINDS
+
+    @property
+    def possible_kind(self) -> str | None:
+        """The kind weak evidence points to ("bracket", ...): a burst with its pick whose
+        other frames are not rejected or moved."""
+        return possible_kind(self.kind, self.kind_reason)
 
     @property
     def best(self) -> MemberResult:

@@ -6,13 +6,15 @@ of a burst: by default (``suggest``) as the keyword ``FGAesQ pick`` and the othe
 ``FGAesQ other`` (``suggest_reject``: ``FGAesQ reject``), never as a rating or label, so
 no application confuses a suggestion with a decision; ``mark_best`` writes ``Rating 3``,
 ``Label Green`` and ``Label Yellow`` instead (``reject_others``: ``Rating -1``).  Singles,
-brackets, panoramas and focus stacks get no automatic marks.
+brackets, panoramas and focus stacks get no automatic marks, and a burst that may be one of
+them (``possible_kind``) gets its pick suggested but no reject.
 """
 
 from __future__ import annotations
 
 from app.catalog import DecisionState, Flag, SeriesView
 from app.options import XmpScheme
+from app.series_kinds import possible_kind
 from app.sidecars import keywords
 from app.sidecars.xmp import XmpMarks
 
@@ -36,17 +38,27 @@ def decision_marks(state: DecisionState) -> XmpMarks | None:
     return XmpMarks(rating=state.rating, label=state.label or "")
 
 
-def automatic_marks(*, is_best: bool, in_burst: bool, scheme: XmpScheme) -> XmpMarks | None:
-    """The scheme's marks for a frame nobody decided on (None: this app claims nothing)."""
+def automatic_marks(
+    *, is_best: bool, in_burst: bool, scheme: XmpScheme, may_reject: bool = True
+) -> XmpMarks | None:
+    """The scheme's marks for a frame nobody decided on (None: this app claims nothing).
+
+    ``may_reject`` is False in a burst that may be a bracket, panorama or focus stack: its
+    other frames are suggested as others, never as rejects."""
     if not in_burst or scheme is XmpScheme.DECISIONS or scheme.as_keywords:
         return None
     if is_best:
         return BEST
-    return REJECTED if scheme.rejects_others else OTHER
+    return REJECTED if scheme.rejects_others and may_reject else OTHER
 
 
 def suggestion_keyword(
-    decision: DecisionState, *, is_best: bool, in_burst: bool, scheme: XmpScheme
+    decision: DecisionState,
+    *,
+    is_best: bool,
+    in_burst: bool,
+    scheme: XmpScheme,
+    may_reject: bool = True,
 ) -> str:
     """The suggestion keyword a frame carries ("" none: a person decided, the frame is not
     in a burst, or the scheme writes suggestions otherwise)."""
@@ -54,16 +66,27 @@ def suggestion_keyword(
         return ""
     if is_best:
         return keywords.PICK
-    return keywords.REJECT if scheme.rejects_others else keywords.OTHER
+    return keywords.REJECT if scheme.rejects_others and may_reject else keywords.OTHER
 
 
 def wanted_marks(
-    decision: DecisionState, *, is_best: bool, in_burst: bool, scheme: XmpScheme
+    decision: DecisionState,
+    *,
+    is_best: bool,
+    in_burst: bool,
+    scheme: XmpScheme,
+    may_reject: bool = True,
 ) -> XmpMarks | None:
     """What the sidecar should say: the person's decision, else the automatic scheme."""
     if decision.is_user:
         return decision_marks(decision)
-    return automatic_marks(is_best=is_best, in_burst=in_burst, scheme=scheme)
+    return automatic_marks(is_best=is_best, in_burst=in_burst, scheme=scheme, may_reject=may_reject)
+
+
+def may_reject(series: SeriesView) -> bool:
+    """Whether the automatic scheme may reject frames of this series (not of a burst that may
+    be a bracket, panorama or focus stack)."""
+    return possible_kind(series.kind, series.kind_reason) is None
 
 
 def series_marks(
@@ -72,6 +95,7 @@ def series_marks(
     """``{photo_id: marks}`` for the frames of a series that get marks at all."""
     in_burst = series.kind == "burst" and len(series.members) > 1
     best = series.best if in_burst else None
+    rejecting = may_reject(series)
     marks: dict[int, XmpMarks] = {}
     for member in series.members:
         wanted = wanted_marks(
@@ -79,6 +103,7 @@ def series_marks(
             is_best=best is not None and member.photo.id == best.photo.id,
             in_burst=in_burst,
             scheme=scheme,
+            may_reject=rejecting,
         )
         if wanted is not None:
             marks[member.photo.id] = wanted

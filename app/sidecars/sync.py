@@ -47,6 +47,7 @@ from app.sidecars.naming import PhotoFiles, SidecarNames
 from app.sidecars.policy import (
     decision_from_marks,
     decision_marks,
+    may_reject,
     suggestion_keyword,
     wanted_marks,
 )
@@ -182,6 +183,7 @@ class _Frame:
 
     is_best: bool
     in_burst: bool
+    may_reject: bool = True
 
 
 class FolderSidecars:
@@ -369,6 +371,7 @@ class FolderSidecars:
                     frame = _Frame(
                         is_best=best is not None and best.photo.id == photo_id,
                         in_burst=in_burst,
+                        may_reject=may_reject(view),
                     )
                     jobs.append((photo_id, frame, member.decision))
         return jobs
@@ -421,7 +424,12 @@ class FolderSidecars:
             known = verdict.known
             if verdict.decision is not None:  # a person's new marks: they are what to write
                 decision = _as_decision(verdict.decision)
-        place = {"is_best": frame.is_best, "in_burst": frame.in_burst, "scheme": scheme}
+        place = {
+            "is_best": frame.is_best,
+            "in_burst": frame.in_burst,
+            "scheme": scheme,
+            "may_reject": frame.may_reject,
+        }
         marks = wanted_marks(decision, **place)
         keyword = suggestion_keyword(decision, **place)
         automatic = not decision.is_user and (marks is not None or bool(keyword))
