@@ -4,7 +4,7 @@ The JSON shape is a contract with other tools (version 2; docs/pipeline.md):
 ``{"version", "root", "model": {"name", "weights", "device"}, "series": [{"id", "best",
 "kind", "possible_kind", "pick_reason", "members": [{"path", "score", "rank", "captured",
 "faces": [{"box": [x, y, w, h], "eyes", "confidence", "sharpness"}], "closed_eyes"}]}],
-"errors": [{"path", "error"}],
+"errors": [{"path", "error"}], "held": [{"path", "reason"}],
 "stats": {"photos", "series", "decoded", "scored", "cached", "seconds"}}``, with paths
 relative to the folder in POSIX form and face boxes in the original's pixels.  Singles are
 series of one member.  ``faces`` is ``null`` when faces were not looked for.  Decisions
@@ -12,7 +12,9 @@ series of one member.  ``faces`` is ``null`` when faces were not looked for.  De
 only.  ``kind`` is ``burst``, ``bracket``, ``panorama``, ``focus_stack`` or ``single``;
 ``possible_kind`` names the kind a burst may be (weak evidence: picked, nothing rejected),
 else null.
-Version 2 added ``kind``, ``pick_reason``, ``faces`` and ``closed_eyes``.
+Version 2 added ``kind``, ``pick_reason``, ``faces`` and ``closed_eyes``; ``held`` (photos
+whose marks cannot be read or disagree, left alone) and ``possible_kind`` came later in
+version 2.
 """
 
 from __future__ import annotations
@@ -78,6 +80,7 @@ def to_json_dict(result: CullResult) -> dict[str, Any]:
             for series in result.series
         ],
         "errors": [{"path": problem.path, "error": problem.error} for problem in result.errors],
+        "held": [{"path": path, "reason": why} for path, why in sorted(result.held.items())],
         "stats": asdict(result.stats),
     }
 
@@ -160,6 +163,15 @@ def summary_text(result: CullResult) -> str:
         lines.append(
             f"Kept: {result.kept_marks} burst frames carry marks a person made (here or in "
             "another application); nothing automatic changed, rejected or moved them"
+        )
+    if result.held:
+        lines.append(
+            f"Left alone: {len(result.held)} photos carry marks that cannot be read or that "
+            "disagree; a person may have marked them, so nothing automatic rejected, moved "
+            "or rewrote them:"
+        )
+        lines.extend(
+            f"  {printable(path)}: {printable(why)}" for path, why in sorted(result.held.items())
         )
     if result.moves is not None:
         lines.append(printable(result.moves.summary()))

@@ -39,7 +39,8 @@ def test_json_has_exactly_the_documented_shape(tmp_path, card, capsys):
     assert cull(tmp_path, str(card), "--json", str(out), "--quiet") == EXIT_OK
     assert capsys.readouterr().out == ""  # --quiet: nothing on stdout
     doc = json.loads(out.read_text(encoding="utf-8"))
-    assert set(doc) == {"version", "root", "model", "series", "errors", "stats"}
+    assert set(doc) == {"version", "root", "model", "series", "errors", "held", "stats"}
+    assert doc["held"] == []  # no photo whose marks cannot be read
     assert doc["version"] == 2
     assert doc["root"] == str(card) and os.path.isabs(doc["root"])
     assert doc["model"] == {"name": "technical", "weights": "technical:v3", "device": "cpu"}

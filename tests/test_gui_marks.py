@@ -403,15 +403,15 @@ def test_the_review_names_marks_other_applications_wrote_and_unreadable_sidecars
     notes = dialog.notes.text()
     assert "2 photos keep the marks another application wrote" in notes
     assert f"Conflict, {conflicted.name}: changed in another application (5 stars" in notes
-    assert (
-        f"1 sidecar is left as it is: {broken.name} (cannot write sidecar: not a well-formed"
-        in notes
-    )
+    held = Path(series.frames[2].path).name  # its sidecar cannot be read: the photo is held
+    assert "1 photo may carry a person's marks that cannot be read or that disagree" in notes
+    assert f"nothing is written for it: {held} (cannot read sidecar: not a well-formed" in notes
     with qtbot.waitSignal(controller.bus.message) as said:
         dialog.write_button.click()
     assert said.args[0].endswith(
-        "; 2 photos kept marks another application wrote; 1 conflict: another application's "
-        "marks kept (see Details…)"
+        "; 2 photos kept marks another application wrote; 1 photo held: marks that cannot be "
+        "read or that disagree, nothing written (see Details…); 1 conflict: another "
+        "application's marks kept (see Details…)"
     )
     assert read_marks(elsewhere) == XmpMarks(rating=5)
     assert read_marks(conflicted) == XmpMarks(5, "Purple"), "the newer marks won"

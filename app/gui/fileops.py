@@ -77,11 +77,13 @@ def rejects_to_move(catalog: Catalog, root: str) -> RejectsToMove:
     """The rejects a move would take now.
 
     Marks other applications wrote since the last cull are read first, so a photo a person
-    rated elsewhere in the meantime is not moved as an automatic reject.
+    rated elsewhere in the meantime is not moved as an automatic reject, and a photo whose
+    marks cannot be read or disagree is not moved at all.
     """
     sidecars = FolderSidecars(catalog, root)
     imported = sidecars.import_marks()
-    return RejectsToMove(rejected_photos(catalog, root), sidecars.names, imported.problems)
+    rejected = [p for p in rejected_photos(catalog, root) if p.id not in imported.held]
+    return RejectsToMove(rejected, sidecars.names, imported.problems)
 
 
 @dataclass

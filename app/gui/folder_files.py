@@ -17,7 +17,13 @@ from app.gui import fileops
 from app.gui.commands import command
 from app.gui.items import plural
 from app.gui.move_step import MoveRejectsCommand, moved_text
-from app.gui.sidecar_plan import SidecarPlan, left_text, plan_sidecars, written_text
+from app.gui.sidecar_plan import (
+    SidecarPlan,
+    held_text,
+    left_text,
+    plan_sidecars,
+    written_text,
+)
 from app.gui.watcher import MissingFiles
 from app.options import XmpScheme
 
@@ -132,6 +138,8 @@ class FolderFiles(QObject):
         plan = self.plan(scheme=scheme)
         if not plan.changes and not plan.kept and not plan.conflicts:
             text = "The XMP sidecars already say what the catalog says"
+            if plan.held:
+                text += f"; {held_text(plan.held)}"
             if plan.left:
                 text += f"; {left_text(plan.left)}"
             self.bus.message.emit(text)

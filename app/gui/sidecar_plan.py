@@ -105,6 +105,7 @@ class SidecarPlan:
     kept: list[str] = field(default_factory=list)  # photos: a person's marks in the file
     conflicts: list[tuple[str, str]] = field(default_factory=list)  # (sidecar, why)
     left: list[tuple[str, str]] = field(default_factory=list)  # (sidecar, why): not written
+    held: list[tuple[str, str]] = field(default_factory=list)  # (photo, why): marks unreadable
 
     def photo_ids(self) -> set[int]:
         return {change.photo_id for change in self.changes}
@@ -170,7 +171,9 @@ def plan_sidecars(
             plan.kept.append(photo)
         if planned.conflict:
             plan.conflicts.append((planned.sidecar.name, planned.conflict))
-        if planned.problem:
+        if planned.held:
+            plan.held.append((photo, planned.problem))
+        elif planned.problem:
             plan.left.append((planned.sidecar.name, planned.problem))
         elif planned.changes:
             plan.changes.append(MarkChange(photo, planned))
@@ -205,12 +208,29 @@ def written_text(written: Written) -> str:
         notes.append(
             f"{plural(len(report.imported), 'photo')} kept marks another application wrote"
         )
+    if report.held:
+        notes.append(
+            f"{plural(len(report.held), 'photo')} held: marks that cannot be read or that "
+            "disagree, nothing written (see Details…)"
+        )
     if report.conflicts:
         notes.append(
             f"{plural(report.conflicts, 'conflict')}: another application's marks kept "
             "(see Details…)"
         )
     return "; ".join([text, *notes])
+
+
+def held_text(held: list[tuple[str, str]]) -> str:
+    """``1 photo may carry a person's marks that cannot be read or disagree: nothing is
+    written for it: IMG_1.jpg (why)``."""
+    one = len(held) == 1
+    names = ", ".join(f"{name} ({why})" for name, why in held[:5])
+    return (
+        f"{plural(len(held), 'photo')} may carry a person's marks that cannot be read or "
+        f"that disagree: nothing is written for {'it' if one else 'them'}: {names}"
+        + (" …" if len(held) > 5 else "")
+    )
 
 
 def left_text(left: list[tuple[str, str]]) -> str:

@@ -8,10 +8,14 @@ one of them (weak evidence, ``possible_kind``) gets its pick but no rejects.  A 
 carries a person's decision (made in this app, or a rating or label taken from a sidecar
 another application wrote) is left as it is: never picked, rejected or moved automatically.
 The catalog enforces this too (``set_decision`` ignores an automatic decision over a user
-one); this stage also counts such photos for the summary.
+one); this stage also counts such photos for the summary.  A *held* photo (marks that cannot
+be read, or sources that disagree) gets no automatic mark either, and an earlier automatic
+one is taken back, so no later move takes it as a reject.
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 from app.catalog import Catalog, DecisionSource, Flag
 from app.options import XmpScheme
@@ -19,9 +23,12 @@ from app.pipeline.results import SeriesResult
 
 
 def apply_automatic_decisions(
-    catalog: Catalog, series: list[SeriesResult], scheme: XmpScheme
+    catalog: Catalog, series: list[SeriesResult], scheme: XmpScheme, held: Collection[int] = ()
 ) -> int:
-    """Write the automatic flags; returns how many burst frames kept a person's marks."""
+    """Write the automatic flags; returns how many burst frames kept a person's marks.
+
+    ``held``: photos a person may have marked in a way that cannot be read.
+    """
     ids = [m.photo_id for s in series for m in s.members]
     current = catalog.decisions(ids)
     kept = 0
@@ -33,7 +40,9 @@ def apply_automatic_decisions(
             if state.is_user:
                 kept += best is not None
                 continue
-            if member.photo_id == best:
+            if member.photo_id in held:
+                wanted = Flag.NONE
+            elif member.photo_id == best:
                 wanted = Flag.PICK
             elif best is not None and XmpScheme(scheme).rejects_others and not s.possible_kind:
                 wanted = Flag.REJECT

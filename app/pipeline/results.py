@@ -131,6 +131,9 @@ class CullResult:
     # Photos whose marks a person made (here or in another application): never changed
     # automatically, never auto-rejected or moved.
     kept_marks: int = 0
+    # Photos a person may have marked in a way that cannot be read, or whose sources
+    # disagree ({path: why}): nothing automatic rejected, moved or rewrote them.
+    held: dict[str, str] = field(default_factory=dict)
     moves: MoveOutcome | None = None
 
     def summary(self) -> str:

@@ -91,6 +91,9 @@ class CullRun:
         self._folder_sidecars = None  # FolderSidecars, made on first use
         self._faces_ok: bool | None = None  # whether faces can be analysed here, once known
         self._present_sidecars: set[Path] = set()  # the .xmp files the scan listed
+        # photos whose marks cannot be read or disagree: {photo id: why}; never rejected,
+        # moved or rewritten automatically
+        self._held: dict[int, str] = {}
 
     # -- the run ------------------------------------------------------------------------
 
@@ -227,8 +230,9 @@ class CullRun:
         result.stats.cached = result.stats.photos - ranking.scored
         if not run.cancelled:
             result.kept_marks = apply_automatic_decisions(
-                run.catalog, result.series, self.options.xmp_scheme
+                run.catalog, result.series, self.options.xmp_scheme, held=self._held
             )
+            result.held = self._held_paths(result.series)
             whole = [s for s in result.series if s.kept_whole]
             if whole:
                 run.note(
@@ -251,13 +255,34 @@ class CullRun:
     # -- stages ---------------------------------------------------------------------------
 
     def _take_sidecar_marks(self, photos: list[PhotoState], present: set[Path]) -> None:
-        """Marks other applications (or people) wrote into sidecars become decisions first."""
-        if not present:
-            return  # the scan saw no sidecar: nothing to take in
-        report = self._sidecars(present).import_marks([p.photo_id for p in photos])
+        """Marks other applications (or people) wrote into sidecars, or into the photos
+        themselves, become decisions first."""
+        ids = [p.photo_id for p in photos]
+        if not present:  # no sidecar: only photos whose own XMP was not read yet
+            from app.sidecars.sync import unread_embedded
+
+            root = self.run.root
+            files = [
+                (p.photo_id, [(f.relative_to(root).as_posix(), f) for f in p.file.files])
+                for p in photos
+            ]
+            ids = unread_embedded(self.run.catalog, files)
+            if not ids:
+                return
+        report = self._sidecars(present).import_marks(ids)
+        self._held = report.held
         self.run.add_problems(report.problems)
         for line in report.notes():
             self.run.note(line)
+
+    def _held_paths(self, series: list[SeriesResult]) -> dict[str, str]:
+        """``{photo path: why}`` for the held photos of the run, for the report."""
+        return {
+            m.path: self._held[m.photo_id]
+            for s in series
+            for m in s.members
+            if m.photo_id in self._held
+        }
 
     def _sidecars(self, present: set[Path] | None = None):  # -> FolderSidecars
         """The folder's sidecars, made on first use (a rerun without sidecars needs none)."""
@@ -334,7 +359,7 @@ class CullRun:
         return groups, grouping
 
     def _write_sidecars(self, series: list[SeriesResult]) -> None:
-        ids = [m.photo_id for s in series for m in s.members]
+        ids = [m.photo_id for s in series for m in s.members if m.photo_id not in self._held]
         sidecars = self._sidecars(self._present_sidecars)
         for line in sidecars.notes():
             self.run.note(line)
@@ -361,7 +386,7 @@ class CullRun:
             )
             outcome.failed = True
             return outcome
-        rejected = rejected_photos(run.catalog, run.root)
+        rejected = [p for p in rejected_photos(run.catalog, run.root) if p.id not in self._held]
         outcome.wanted = len(rejected)
         run.emit(Stage.MOVES, 0, len(rejected), f"Moving {len(rejected)} rejects")
         try:

@@ -16,6 +16,7 @@ from app.catalog import DecisionState, Flag, SeriesView
 from app.options import XmpScheme
 from app.series_kinds import possible_kind
 from app.sidecars import keywords
+from app.sidecars.marks import Pick
 from app.sidecars.xmp import XmpMarks
 
 BEST = XmpMarks(rating=3, label="Green")
@@ -113,11 +114,14 @@ def series_marks(
 def decision_from_marks(marks: XmpMarks, current: DecisionState) -> dict:
     """The catalog marks (``flag``, ``rating``, ``label``) of a person's sidecar marks.
 
-    ``Rating -1`` is a reject; a pick flag made in this app survives a new star rating
-    (XMP has no pick flag of its own).
+    ``Rating -1`` or a rejected pick (digiKam) is a reject; an accepted pick (digiKam's
+    PickLabel, Photo Mechanic's tag) is a pick; a pick flag made in this app survives a new
+    star rating (xmp:Rating has no pick flag of its own).
     """
-    if marks.rating is not None and marks.rating < 0:
+    if marks.pick is Pick.REJECTED or (marks.rating is not None and marks.rating < 0):
         flag, rating = Flag.REJECT, 0
+    elif marks.pick is Pick.ACCEPTED:
+        flag, rating = Flag.PICK, marks.rating or 0
     else:
         kept_pick = current.is_user and current.flag is Flag.PICK
         flag, rating = (Flag.PICK if kept_pick else Flag.NONE), marks.rating or 0

@@ -16,7 +16,12 @@ Two directions, one rule: the catalog remembers every sidecar version it saw or 
   recognised as this app's own even when the writer was killed before it could record the
   write, or another run of this app wrote it a moment ago.  Right before the rename the
   file is read once more: if it changed meanwhile it is read again as above, not replaced.
-
+The XMP packet inside each photo file is read the same way, as one more source of a
+person's marks (its version is the photo file's size and modification time).  Every
+source of a photo is combined by one rule (``app.sidecars.marks``): the stronger mark is
+kept and a disagreement is reported.  A photo whose marks cannot be read (a damaged
+sidecar, an impossible value) or whose sources disagree is *held*: a person may have
+marked it, so nothing automatic may reject, move or rewrite it.
 ``FolderSidecars`` is the one implementation: the pipeline (``--write-xmp``), the desktop
 app (Ctrl+S, write on every decision) and the tests all call it.  ``plan`` says what a
 write would change without changing anything.
@@ -26,7 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,6 +48,8 @@ from app.catalog import (
 from app.errors import Problem
 from app.fileio import is_read_only
 from app.options import SidecarStyle, XmpScheme
+from app.sidecars.embedded import read_embedded
+from app.sidecars.marks import Mark, combine
 from app.sidecars.naming import PhotoFiles, SidecarNames
 from app.sidecars.policy import (
     decision_from_marks,
@@ -60,6 +67,7 @@ from app.sidecars.xmp import (
     load_sidecar,
     marks_after,
     merge_marks,
+    packet_marks,
     read_sidecar,
     read_suggestions,
     remove_sidecar,
@@ -69,6 +77,8 @@ from app.sidecars.xmp import (
 
 # How often a write reads a sidecar again that changed while it was being written.
 WRITE_ATTEMPTS = 3
+
+EMBEDDED = "the XMP inside the photo"
 
 
 @dataclass
@@ -83,10 +93,19 @@ class SidecarReport:
     conflicts: int = 0  # photos changed here and in another application: the file's marks kept
     problems: list[Problem] = field(default_factory=list)
     changes: list[PlannedChange] = field(default_factory=list)  # as planned, each carried out
+    # photos a person may have marked in a way that cannot be read, or whose sources
+    # disagree: {photo id: why}.  Nothing automatic rejects, moves or rewrites them.
+    held: dict[int, str] = field(default_factory=dict)
 
     def notes(self) -> list[str]:
         """Lines for a summary: what was taken from other applications."""
         lines = []
+        if self.held:
+            lines.append(
+                f"{len(self.held)} photos carry marks that cannot be read or that disagree "
+                "(listed under the problems): a person may have marked them, so nothing "
+                "automatic rejected, moved or rewrote them"
+            )
         if self.imported:
             lines.append(
                 f"{len(self.imported)} photos carry ratings or labels written by another "
@@ -110,6 +129,65 @@ class SidecarReport:
         return lines
 
 
+def unread_embedded(
+    catalog: Catalog, photos: Iterable[tuple[int, Sequence[tuple[str, Path]]]]
+) -> list[int]:
+    """The photos with a file whose own XMP this app has not read in its current version.
+
+    ``photos``: ``(photo id, [(path relative to the folder, path), ...])``.  One catalog
+    query and a stat per file: a rerun on unchanged photos with no sidecar skips the
+    import altogether.
+    """
+    photos = list(photos)
+    records = catalog.sidecar_records(photo_id for photo_id, _files in photos)
+    unread = []
+    for photo_id, files in photos:
+        known = records.get(photo_id, {})
+        for rel, path in files:
+            record = known.get(rel)
+            try:
+                info = os.stat(path)
+            except OSError:
+                continue
+            if record is None or (record.size, record.mtime_ns) != (
+                info.st_size,
+                info.st_mtime_ns,
+            ):
+                unread.append(photo_id)
+                break
+    return unread
+
+
+@dataclass
+class _Source:
+    """One place a photo's marks were read from: a sidecar, or the photo file itself."""
+
+    rel: str  # the file, relative to the folder (the catalog's key for its version)
+    name: str  # how a report names it
+    state: SidecarState
+    fresh: bool = False  # a version with new marks, not seen before
+
+
+def _embedded_marks(
+    packet: bytes | None, exif_rating: int | None, file: Path
+) -> tuple[XmpMarks, str | None]:
+    """The marks of a photo's own XMP packet and EXIF rating, combined."""
+    marks: list[Mark] = []
+    conflict = None
+    if packet is not None:
+        found, conflict = packet_marks(packet, file)
+        marks.append(Mark("its XMP", found.rating, found.label, found.pick))
+    if exif_rating is not None:
+        if not 0 <= exif_rating <= 5:
+            raise SidecarError(file, f"EXIF Rating {exif_rating} is not 0..5")
+        marks.append(Mark("its EXIF Rating", rating=exif_rating))
+    combined = combine(marks)
+    return (
+        XmpMarks(rating=combined.rating, label=combined.label, pick=combined.pick),
+        conflict or combined.conflict,
+    )
+
+
 @dataclass(frozen=True)
 class PlannedChange:
     """What a write will do to one sidecar of one photo (``sidecar``: relative to the folder).
@@ -124,7 +202,9 @@ class PlannedChange:
     ``imported``: the file holds a person's marks the catalog has not seen; they are taken
     into the catalog first.  ``conflict``: the photo was changed here and in another
     application; the file's marks win and this says why.  ``problem``: the file cannot be
-    written (read-only, unreadable), it is left as it is.
+    written (read-only, unreadable), it is left as it is.  ``held``: the photo's marks
+    cannot be read or its sources disagree (a person may have marked it): nothing is
+    written, and ``problem`` says why.
     """
 
     photo_id: int
@@ -139,6 +219,7 @@ class PlannedChange:
     suggestion_before: str = ""  # this app's suggestion keyword in the file now
     suggestion_after: str = ""  # and after the write
     decided: bool = False
+    held: bool = False
 
     @property
     def changes(self) -> bool:
@@ -222,6 +303,8 @@ class FolderSidecars:
         )
         self._records: dict[int, dict[str, SidecarRecord]] = {}
         self._intents: dict[int, dict[str, dict[str, SidecarRecord]]] = {}
+        self.held: dict[int, str] = {}  # photos held by the last import (see SidecarReport)
+        self._looked_at: set[int] = set()  # photos whose sidecars an import just read
 
     def notes(self) -> list[str]:
         return self.names.shared_stem_notes()
@@ -255,11 +338,11 @@ class FolderSidecars:
         return None
 
     def _judge(
-        self, photo_id: int, path: Path, state: SidecarState, decision: DecisionState
+        self, photo_id: int, rel: str, state: SidecarState, decision: DecisionState
     ) -> _Verdict:
-        """What a sidecar version on disk means: this app's own, seen before, or a person's
-        new marks (and whether they collide with a decision made here since)."""
-        rel = self._rel(path)
+        """What a version of a sidecar (or of the XMP inside a photo, ``rel`` naming the
+        file) means: this app's own, seen before, or a person's new marks (and whether they
+        collide with a decision made here since)."""
         known = self._known(photo_id, rel, state)
         if known is not None:
             recorded = self._records.get(photo_id, {}).get(rel)
@@ -272,9 +355,10 @@ class FolderSidecars:
         record = self._records.get(photo_id, {}).get(rel)
         marks = state.marks
         seen = _seen_record(photo_id, rel, state)
-        same_marks = record is not None and (record.rating, record.label) == (
-            marks.rating,
-            marks.label,
+        same_marks = (
+            record is not None
+            and marks.pick is None  # a pick or reject flag is not in the record: new marks
+            and (record.rating, record.label) == (marks.rating, marks.label)
         )
         if same_marks or (record is None and not marks.says_something):
             # touched but the marks are as they were, or no marks at all: nothing to take
@@ -300,19 +384,24 @@ class FolderSidecars:
         return verdict
 
     def _apply_verdicts(
-        self, verdicts: list[tuple[int, Path, _Verdict]], report: SidecarReport
+        self,
+        verdicts: list[tuple[int, str, _Verdict]],
+        report: SidecarReport,
+        *,
+        take_decisions: bool = True,
     ) -> None:
-        """Take a person's marks into the catalog and remember the versions."""
+        """Remember the versions and take a person's marks into the catalog (an import
+        combines every source of a photo first and takes the result itself)."""
         seen = []
-        for photo_id, path, verdict in verdicts:
+        for photo_id, rel, verdict in verdicts:
             if verdict.remember is not None:
                 seen.append(verdict.remember)
                 self._records.setdefault(photo_id, {})[verdict.remember.relpath] = verdict.remember
             report.changed_elsewhere += verdict.changed_elsewhere
             if verdict.conflict:
                 report.conflicts += 1
-                report.problems.append(Problem(self._rel(path), verdict.conflict))
-            if verdict.decision is not None:
+                report.problems.append(Problem(rel, verdict.conflict))
+            if take_decisions and verdict.decision is not None:
                 self.catalog.set_decision(photo_id, source=DecisionSource.USER, **verdict.decision)
                 if photo_id not in report.imported:
                     report.imported.append(photo_id)
@@ -321,30 +410,146 @@ class FolderSidecars:
     # -- reading -----------------------------------------------------------------------
 
     def import_marks(self, photo_ids: Iterable[int] | None = None) -> SidecarReport:
-        """Take the marks of every sidecar changed outside this app into the catalog."""
+        """Take a person's marks from every sidecar, and from the XMP inside every photo,
+        changed outside this app into the catalog; hold the photos whose marks cannot be
+        read or disagree (``SidecarReport.held``)."""
         report = SidecarReport(problems=list(self.problems))
-        if self.names.present is not None and not self.names.present:
-            return report  # the scan saw no sidecar at all: nothing to take in
         wanted = (
             list(self.files) if photo_ids is None else [p for p in photo_ids if p in self.files]
         )
         self._refresh(wanted)
         decisions = self.catalog.decisions(wanted)
-        verdicts: list[tuple[int, Path, _Verdict]] = []
         for photo_id in wanted:
-            for path in self.names.existing(photo_id):
-                try:
-                    state = read_sidecar(path)
-                except SidecarError as error:
-                    report.problems.append(error.problem(self.root, "read"))
-                    continue
-                if state is not None:
-                    verdict = self._judge(photo_id, path, state, decisions[photo_id])
-                    verdicts.append((photo_id, path, verdict))
-                    if verdict.decision is not None:  # a second sidecar sees the new marks
-                        decisions[photo_id] = _as_decision(verdict.decision)
-        self._apply_verdicts(verdicts, report)
+            sources = self._sidecar_sources(photo_id, report) + self._embedded_sources(
+                photo_id, report
+            )
+            if sources:
+                self._combine_sources(photo_id, sources, decisions[photo_id], report)
+        self.held.update(report.held)
+        self._looked_at.update(wanted)
         return report
+
+    def _sidecar_sources(self, photo_id: int, report: SidecarReport) -> list[_Source]:
+        sources = []
+        for path in self.names.existing(photo_id):
+            try:
+                state = read_sidecar(path)
+            except SidecarError as error:
+                self._hold(photo_id, error.problem(self.root, "read"), report)
+                continue
+            if state is not None:
+                sources.append(_Source(self._rel(path), path.name, state))
+        return sources
+
+    def _embedded_sources(self, photo_id: int, report: SidecarReport) -> list[_Source]:
+        """The XMP packet (and EXIF rating) inside each file of the photo, read only when
+        the file changed since it was last read: a rerun opens nothing."""
+        sources = []
+        for file in self.files[photo_id]:
+            rel = self._rel(file)
+            try:
+                info = os.stat(file)
+            except OSError:
+                continue  # gone or unreadable: the scan and the decoding report it
+            record = self._records.get(photo_id, {}).get(rel)
+            if record is not None and (record.size, record.mtime_ns) == (
+                info.st_size,
+                info.st_mtime_ns,
+            ):
+                marks = XmpMarks(rating=record.rating, label=record.label)
+                state = SidecarState(marks, record.size, record.mtime_ns)
+                sources.append(_Source(rel, f"{EMBEDDED} {file.name}", state))
+                continue
+            try:
+                found = read_embedded(file)
+                marks, conflict = _embedded_marks(found.packet, found.exif_rating, file)
+            except SidecarError as error:
+                self._hold(
+                    photo_id,
+                    Problem(rel, f"cannot read the marks inside the photo: {error.reason}"),
+                    report,
+                )
+                continue
+            except OSError:
+                continue
+            state = SidecarState(marks, info.st_size, info.st_mtime_ns, conflict=conflict)
+            sources.append(_Source(rel, f"{EMBEDDED} {file.name}", state))
+        return sources
+
+    def _hold(self, photo_id: int, problem: Problem, report: SidecarReport) -> None:
+        """A person may have marked this photo in a way that cannot be trusted: say so."""
+        report.problems.append(
+            Problem(
+                problem.path,
+                f"{problem.error}; a person may have marked this photo: it is not rejected, "
+                "moved or rewritten automatically",
+            )
+        )
+        report.held.setdefault(photo_id, problem.error)
+
+    def _combine_sources(
+        self,
+        photo_id: int,
+        sources: list[_Source],
+        decision: DecisionState,
+        report: SidecarReport,
+        *,
+        dry: bool = False,
+    ) -> None:
+        """Combine every source of a person's marks; new marks become the decision
+        (``dry``: only say in ``report`` which photos would be held, changing nothing).
+
+        A version this app has not seen holds a person's marks, and they are taken in even
+        when a decision was made here since (the conflict is reported: see ``_judge``).
+        Sources that disagree hold the photo for as long as its decision is the one they
+        gave: once the photographer decides otherwise here, that decision stands.
+        """
+        personal: list[_Source] = []
+        verdicts: list[tuple[int, str, _Verdict]] = []
+        for source in sources:
+            verdict = self._judge(photo_id, source.rel, source.state, decision)
+            verdicts.append((photo_id, source.rel, verdict))
+            if verdict.decision is not None:
+                source.fresh = True
+                personal.append(source)
+            elif verdict.known is not None and not verdict.known.written:
+                personal.append(source)
+        if not dry:
+            self._apply_verdicts(verdicts, report, take_decisions=False)
+        personal.sort(key=lambda s: s.state.mtime_ns, reverse=True)  # newest label first
+        combined = combine(
+            [
+                Mark(s.name, s.state.marks.rating, s.state.marks.label, s.state.marks.pick)
+                for s in personal
+            ]
+        )
+        merged = decision_from_marks(
+            XmpMarks(rating=combined.rating, label=combined.label, pick=combined.pick), decision
+        )
+        if any(s.fresh for s in personal) and dry:
+            decision = _as_decision(merged)
+        elif any(s.fresh for s in personal):
+            self.catalog.set_decision(photo_id, source=DecisionSource.USER, **merged)
+            if photo_id not in report.imported:
+                report.imported.append(photo_id)
+            decision = self.catalog.decision(photo_id)
+        conflicts = [f"{s.name}: {s.state.conflict}" for s in personal if s.state.conflict]
+        if combined.conflict:
+            conflicts.insert(0, combined.conflict)
+        still_theirs = decision.is_user and merged == {
+            "flag": decision.flag,
+            "rating": decision.rating,
+            "label": decision.label,
+        }
+        if conflicts and still_theirs:
+            self._hold(
+                photo_id,
+                Problem(
+                    self._rel(self.files[photo_id][0]),
+                    "marks disagree: " + "; ".join(conflicts) + ": the stronger marks were kept",
+                ),
+                report,
+            )
 
     # -- planning ------------------------------------------------------------------------
 
@@ -382,9 +587,17 @@ class FolderSidecars:
         scheme, style = XmpScheme(scheme), SidecarStyle(style)  # settings may hold strings
         jobs = self._jobs(photo_ids)
         self._refresh(photo_id for photo_id, _, _ in jobs)
+        held = self._held([photo_id for photo_id, _, _ in jobs])
         steps: list[_Step] = []
         for photo_id, frame, decision in jobs:
             main = self.files[photo_id][0]
+            if photo_id in held:  # marks that cannot be read or disagree: never rewritten
+                why = f"{held[photo_id]}: a person may have marked it, its sidecars are left"
+                change = PlannedChange(
+                    photo_id, Path(self._rel(main)), None, None, problem=why, held=True
+                )
+                steps.append(_Step(change, None, None))
+                continue
             if not main.exists():
                 change = PlannedChange(
                     photo_id,
@@ -401,6 +614,24 @@ class FolderSidecars:
                     decision = _as_decision(step.verdict.decision)
                 steps.append(step)
         return steps
+
+    def _held(self, photo_ids: list[int]) -> dict[int, str]:
+        """The photos an import held, and those an import would hold now among the ones
+        none has read (a plan changes nothing, so it asks without taking anything in)."""
+        wanted = set(photo_ids)
+        held = {p: why for p, why in self.held.items() if p in wanted}
+        unseen = [p for p in photo_ids if p not in self._looked_at]
+        if unseen:
+            would = SidecarReport()
+            decisions = self.catalog.decisions(unseen)
+            for photo_id in unseen:
+                sources = self._sidecar_sources(photo_id, would) + self._embedded_sources(
+                    photo_id, would
+                )
+                if sources:
+                    self._combine_sources(photo_id, sources, decisions[photo_id], would, dry=True)
+            held.update(would.held)
+        return held
 
     def _plan_file(
         self,
@@ -420,7 +651,7 @@ class FolderSidecars:
         verdict = None
         known = None
         if state is not None:
-            verdict = self._judge(photo_id, target, state, decision)
+            verdict = self._judge(photo_id, self._rel(target), state, decision)
             known = verdict.known
             if verdict.decision is not None:  # a person's new marks: they are what to write
                 decision = _as_decision(verdict.decision)
@@ -517,6 +748,7 @@ class FolderSidecars:
         """
         report = SidecarReport(problems=list(self.problems))
         wanted = None if photo_ids is None else list(photo_ids)
+        self._import_first(self.files if wanted is None else wanted, report)
         for attempt in range(WRITE_ATTEMPTS):
             steps = self._plan(scheme, style, wanted)
             changed = self._apply(steps, report, progress, last=attempt == WRITE_ATTEMPTS - 1)
@@ -524,6 +756,20 @@ class FolderSidecars:
                 break
             wanted = sorted(changed)
         return report
+
+    def _import_first(self, photo_ids: Iterable[int], report: SidecarReport) -> None:
+        """Read the photos' marks first unless an import just did (a write from the window):
+        a person's new marks are taken in, and photos whose marks cannot be read or
+        disagree are held, so none of their sidecars is rewritten."""
+        unseen = [p for p in photo_ids if p in self.files and p not in self._looked_at]
+        if not unseen:
+            return
+        found = self.import_marks(unseen)
+        report.problems.extend(found.problems[len(self.problems) :])
+        report.imported.extend(found.imported)
+        report.changed_elsewhere += found.changed_elsewhere
+        report.conflicts += found.conflicts
+        report.held.update(found.held)
 
     def _apply(
         self,
@@ -534,14 +780,10 @@ class FolderSidecars:
         last: bool,
     ) -> set[int]:
         """Carry out planned steps; returns the photos whose sidecars changed meanwhile."""
-        verdicts = [
-            (s.change.photo_id, self.root / s.change.sidecar, s.verdict)
-            for s in steps
-            if s.verdict is not None
-        ]
+        verdicts = [(s.change.photo_id, s.rel, s.verdict) for s in steps if s.verdict is not None]
         self._apply_verdicts(verdicts, report)
         for s in steps:
-            if s.change.problem:
+            if s.change.problem and not s.change.held:  # the import named held photos
                 report.problems.append(Problem(s.rel, s.change.problem))
         writes = [s for s in steps if s.data is not None]
         intents = [_written_record(s, len(s.data), 0, sidecar_digest(s.data)) for s in writes]

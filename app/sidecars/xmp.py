@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import threading
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -29,7 +30,9 @@ from defusedxml.ElementTree import DefusedXMLParser
 from app.errors import AppError, Problem
 from app.fileio import NotARegularFile, atomic_write, is_read_only, read_regular
 from app.options import SidecarStyle
+from app.sidecars.clients import ImpossibleValue, field_marks
 from app.sidecars.keywords import set_suggestion, suggestions_in
+from app.sidecars.marks import Pick, combine
 from app.sidecars.naming import sidecar_paths
 
 NS_X = "adobe:ns:meta/"
@@ -42,6 +45,9 @@ _ABOUT = f"{{{NS_RDF}}}about"
 
 # Real sidecars, darktable's edit history included, stay far below this.
 MAX_SIDECAR_BYTES = 8 * 1024 * 1024
+# Real XMP nests a few levels (darktable's history about eight); a deeper document is
+# refused before anything walks it recursively (writing it back would overflow the stack).
+MAX_XML_DEPTH = 100
 
 # Conventional prefixes, so a new or reorganised file reads as the apps write it.
 KNOWN_PREFIXES = {
@@ -83,10 +89,14 @@ class SidecarError(AppError):
 
 @dataclass(frozen=True)
 class XmpMarks:
-    """Marks in a sidecar.  ``None`` leaves a property as it is; label "" removes it."""
+    """Marks in a sidecar.  ``None`` leaves a property as it is; label "" removes it.
+
+    ``pick`` is read only (digiKam's PickLabel, Photo Mechanic's tag): it is never written.
+    """
 
     rating: int | None = None
     label: str | None = None
+    pick: Pick | None = None
 
     def __post_init__(self) -> None:
         if self.rating is not None and not -1 <= self.rating <= 5:
@@ -98,8 +108,8 @@ class XmpMarks:
 
     @property
     def says_something(self) -> bool:
-        """True when a person would see a mark: stars, a reject, or a label."""
-        return bool(self.rating) or bool(self.label)
+        """True when a person would see a mark: stars, a reject, a label or a pick."""
+        return bool(self.rating) or bool(self.label) or self.pick is not None
 
 
 NO_MARKS = XmpMarks()
@@ -114,6 +124,7 @@ class SidecarState:
     size: int
     mtime_ns: int
     digest: str | None = None
+    conflict: str | None = None  # fields of this file that disagree (a reject and stars)
 
 
 def sidecar_digest(data: bytes) -> str:
@@ -141,9 +152,8 @@ def load_sidecar(sidecar: str | os.PathLike[str]) -> tuple[SidecarState, bytes] 
     if data is None:
         return None
     info = os.stat(sidecar)
-    state = SidecarState(
-        _marks_of(data, sidecar), len(data), info.st_mtime_ns, sidecar_digest(data)
-    )
+    marks, conflict = packet_marks(data, sidecar)
+    state = SidecarState(marks, len(data), info.st_mtime_ns, sidecar_digest(data), conflict)
     return state, data
 
 
@@ -168,23 +178,27 @@ def _read_bytes(path: Path) -> bytes | None:
         raise SidecarError(path, f"cannot read ({error.strerror or error})") from error
 
 
-def _marks_of(data: bytes, path: Path) -> XmpMarks:
+def packet_marks(data: bytes, path: Path) -> tuple[XmpMarks, str | None]:
+    """The marks of an XMP document (a sidecar or a photo's own packet), every application's
+    fields combined (``app.sidecars.marks``), and the conflict among them, if any.
+
+    Raises:
+        SidecarError: not a safe, well-formed XMP document, or a field holds a value no
+            application writes (``Rating="6"``, ``"inf"``): a person may have marked it.
+    """
     with _PREFIX_LOCK:
-        rating, label = _raw_marks(_parse_bytes(data, path).root)
-    try:
-        value = None if rating is None or rating == "" else int(float(rating))
-        return XmpMarks(rating=value, label=label)
-    except ValueError as error:
-        raise SidecarError(path, f"xmp:Rating {rating!r} is not -1..5") from error
+        descriptions = _descriptions(_parse_bytes(data, path).root)
+        try:
+            found = field_marks(descriptions)
+        except ImpossibleValue as error:
+            raise SidecarError(path, str(error)) from error
+    combined = combine(found)
+    marks = XmpMarks(rating=combined.rating, label=combined.label, pick=combined.pick)
+    return marks, combined.conflict
 
 
-def _raw_marks(root: ET.Element) -> tuple[str | None, str | None]:
-    """The first xmp:Rating and xmp:Label text among the top-level descriptions."""
-    rating = label = None
-    for description in _descriptions(root):
-        rating = rating if rating is not None else _property(description, _RATING)
-        label = label if label is not None else _property(description, _LABEL)
-    return rating, label
+def _marks_of(data: bytes, path: Path) -> XmpMarks:
+    return packet_marks(data, path)[0]
 
 
 def read_suggestions(data: bytes, source: Path) -> frozenset[str]:
@@ -235,9 +249,13 @@ def merge_marks(
 class _Document:
     root: ET.Element
     xpacket: bool
+    around: tuple[bytes, bytes] | None = None  # the original bytes around the root element
 
     def serialise(self) -> bytes:
         body = ET.tostring(self.root, encoding="unicode")
+        if self.around is not None:
+            before, after = self.around
+            return before + body.encode("utf-8") + after
         parts = ['<?xml version="1.0" encoding="UTF-8"?>\n']
         if self.xpacket:
             parts.append('<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n')
@@ -248,18 +266,34 @@ class _Document:
         return "".join(parts).encode("utf-8")
 
 
+class _TooDeep(Exception):
+    pass
+
+
 class _Target:
-    """Builds the tree and notes what ElementTree's builder would drop: prefixes, xpacket."""
+    """Builds the tree and notes what ElementTree's builder would drop: prefixes, xpacket,
+    and where the root element starts and ends (so what lies around it can be kept)."""
 
     def __init__(self) -> None:
         self.builder = ET.TreeBuilder(insert_comments=True, insert_pis=True)
         self.namespaces: list[tuple[str, str]] = []
         self.xpacket = False
+        self.depth = 0
+        self.expat = None  # the parser, for byte positions
+        self.root_span: list[int] = []  # byte offsets of the root's start tag and end tag
 
     def start(self, tag: str, attrs: dict[str, str]) -> ET.Element:
+        self.depth += 1
+        if self.depth > MAX_XML_DEPTH:
+            raise _TooDeep
+        if self.depth == 1 and self.expat is not None:
+            self.root_span.append(self.expat.CurrentByteIndex)
         return self.builder.start(tag, attrs)
 
     def end(self, tag: str) -> ET.Element:
+        self.depth -= 1
+        if self.depth == 0 and self.expat is not None:
+            self.root_span.append(self.expat.CurrentByteIndex)
         return self.builder.end(tag)
 
     def data(self, text: str) -> None:
@@ -285,6 +319,7 @@ def _parse_bytes(data: bytes, path: Path) -> _Document:
     target = _Target()
     try:
         parser = DefusedXMLParser(target=target, forbid_dtd=True)
+        target.expat = getattr(parser, "parser", None)
         parser.feed(data)
         root = parser.close()
     except DefusedXmlException as error:
@@ -293,11 +328,36 @@ def _parse_bytes(data: bytes, path: Path) -> _Document:
         ) from error
     except ET.ParseError as error:
         raise SidecarError(path, f"not a well-formed XMP file ({error})") from error
+    except _TooDeep as error:
+        raise SidecarError(
+            path, f"elements nested more than {MAX_XML_DEPTH} deep: not an XMP file"
+        ) from error
     if root.tag not in (f"{{{NS_X}}}xmpmeta", f"{{{NS_RDF}}}RDF"):
         raise SidecarError(path, f"not an XMP file (root element {root.tag})")
     for prefix, uri in target.namespaces:
         _register(prefix, uri)
-    return _Document(root=root, xpacket=target.xpacket)
+    return _Document(root=root, xpacket=target.xpacket, around=_around_root(data, target.root_span))
+
+
+def _around_root(data: bytes, span: list[int]) -> tuple[bytes, bytes] | None:
+    """The bytes before the root element and after it (the XML declaration, the xpacket
+    wrapper and its padding, comments), when they can be kept as they are: a UTF-8
+    document whose root element's position is known."""
+    if len(span) != 2 or data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    start, end_tag = span
+    close = data.find(b">", end_tag)
+    if close < 0 or not 0 <= start <= end_tag:
+        return None
+    before, after = data[:start], data[close + 1 :]
+    declared = re.search(rb"encoding\s*=\s*[\"']([A-Za-z0-9._-]+)", before)
+    if declared and declared.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
+        return None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return before, after
 
 
 def _register(prefix: str, uri: str) -> None:

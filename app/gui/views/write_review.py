@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from app.gui.items import plural
 from app.gui.settings import BoolSetting
-from app.gui.sidecar_plan import SidecarPlan, left_text
+from app.gui.sidecar_plan import SidecarPlan, held_text, left_text
 
 MAX_ROWS = 2000  # photos listed one by one; the counts above cover every photo
 
@@ -62,6 +62,8 @@ class WriteReviewDialog(QDialog):
                 "wrote in its sidecar (they count as your decisions)."
             )
         notes.extend(f"Conflict, {name}: {why}." for name, why in plan.conflicts[:5])
+        if plan.held:
+            notes.append(f"{held_text(plan.held)}.")
         if plan.left:
             notes.append(f"{left_text(plan.left)}.")
         if notes:
