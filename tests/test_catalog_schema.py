@@ -122,3 +122,49 @@ def test_sqlite_file_of_another_program_is_refused(tmp_path: Path):
         Catalog(path)
     with sqlite3.connect(path) as raw:
         assert raw.execute("SELECT name FROM sqlite_master").fetchall() == [("contacts",)]
+
+
+def make_catalog_at(path: Path, version: int, *extra: str) -> None:
+    """A catalog as the schema of ``version`` left it (plain sqlite3), plus ``extra`` SQL."""
+    raw = sqlite3.connect(path)
+    for steps in MIGRATIONS[:version]:
+        for statement in steps:
+            raw.execute(statement)
+    raw.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (str(version),))
+    for statement in extra:
+        raw.execute(statement, ())
+    raw.commit()
+    raw.close()
+
+
+def test_a_version_4_catalog_gets_the_move_hashes_and_keeps_its_moves_and_intents(tmp_path):
+    path = tmp_path / "v4.sqlite3"
+    make_catalog_at(
+        path,
+        4,
+        f"INSERT INTO photos ({V1_PHOTO_COLUMNS}) VALUES ('/p', 'a.jpg', 1, 1, NULL, NULL, "
+        f"NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '{NOW}', '{NOW}')",
+        "INSERT INTO moves (batch, dest, photo_id, root, source, target, state, recorded_at) "
+        f"VALUES ('b1', '/r', 1, '/p', '/p/a.jpg', '/r/a.jpg', 'done', '{NOW}')",
+        "INSERT INTO sidecar_intents (photo_id, relpath, digest, rating, label, claimed, "
+        f"created, recorded_at) VALUES (1, 'a.xmp', 'd1', -1, NULL, 'rating', 1, '{NOW}')",
+    )
+    assert "content_hash" not in columns(path)["moves"]
+    with Catalog(path) as catalog:
+        (move,) = catalog.moves("b1")
+        assert (move.target, move.content_hash) == ("/r/a.jpg", None)
+        assert set(catalog.sidecar_intents([1])[1]["a.xmp"]) == {"d1"}
+    mapped = {table.name: {c.name for c in table.columns} for table in Base.metadata.sorted_tables}
+    assert columns(path) == mapped
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == (
+            str(SCHEMA_VERSION),
+        )
+
+
+def test_a_version_3_catalog_that_has_the_move_hashes_already_upgrades(tmp_path):
+    path = tmp_path / "v3.sqlite3"
+    make_catalog_at(path, 3, "ALTER TABLE moves ADD COLUMN content_hash VARCHAR")
+    Catalog(path).close()
+    mapped = {table.name: {c.name for c in table.columns} for table in Base.metadata.sorted_tables}
+    assert columns(path) == mapped

@@ -26,7 +26,9 @@ from PySide6.QtWidgets import QMessageBox
 from app.catalog import Catalog, DecisionSource, Flag, MoveState
 from app.gui.commands import View
 from app.gui.views.write_review import WriteReviewDialog
-from app.sidecars import XmpMarks, read_marks, sidecar_paths
+from app.options import XmpScheme
+from app.sidecars import XmpMarks, merge_marks, read_marks, sidecar_paths
+from app.sidecars.xmp import read_suggestions
 
 pytestmark = pytest.mark.gui
 
@@ -49,6 +51,11 @@ def rejects_folder_files(win) -> list[str]:
 
 def sidecars_on_disk(photos: Path) -> list[Path]:
     return sorted(photos.glob("*.xmp"))
+
+
+def suggestions(sidecar: Path) -> frozenset[str]:
+    """The suggestion keywords in a sidecar (the model's marks of the default scheme)."""
+    return read_suggestions(sidecar.read_bytes(), sidecar)
 
 
 # -- 13: undo and the moves agree --------------------------------------------------------
@@ -235,7 +242,7 @@ def test_a_renamed_photo_is_not_missing_once_the_cull_adopts_it(qtbot, gui_env, 
     with qtbot.waitSignal(win.bus.message) as said:
         press(qtbot, win, Qt.Key.Key_S, CTRL)
     assert "missing" not in said.args[0]
-    assert read_marks(folder / "renamed.xmp").label == "Yellow", "written under its new name"
+    assert suggestions(folder / "renamed.xmp") == {"FGAesQ other"}, "written under its new name"
     win.shutdown()
 
 
@@ -264,10 +271,9 @@ def test_the_window_shows_which_marks_a_write_changes_before_it_writes(qtbot, wi
     )
     assert dialog.photos.topLevelItemCount() == 12
     lines = dialog.counts.text().splitlines()
-    assert "• 9 photos (the model’s suggestions): no label → Label Yellow" in lines
-    assert "• 2 photos (the model’s suggestions): no rating → Rating 3, no label → Label Green" in (
-        lines
-    )
+    # the default scheme: the model's suggestions are keywords, never ratings or labels
+    assert "• 9 photos (the model’s suggestions): keyword FGAesQ other added" in lines
+    assert "• 2 photos (the model’s suggestions): keyword FGAesQ pick added" in lines
     assert "• 1 photo (your decisions): no rating → Rating -1 (rejected)" in lines
     dialog.cancel_button.click()
     assert not sidecars_on_disk(root), "Cancel writes nothing"
@@ -277,35 +283,86 @@ def test_the_window_shows_which_marks_a_write_changes_before_it_writes(qtbot, wi
         review_dialog(window).write_button.click()
     assert len(sidecars_on_disk(root)) == 12
     assert read_marks(sidecar_paths(best.path)[0]).rating == -1
-    on_disk = [read_marks(p) for p in sidecars_on_disk(root)]  # the counts shown, checked
-    assert sum(m == XmpMarks(label="Yellow") for m in on_disk) == 9
-    assert sum(m == XmpMarks(rating=3, label="Green") for m in on_disk) == 2
-    assert sum(m.rating == -1 for m in on_disk) == 1
-    assert said.args[0].startswith(
-        "Wrote 12 XMP sidecars of 12 photos: 1 with your decisions, 11 with the model's"
+    on_disk = [(read_marks(p), suggestions(p)) for p in sidecars_on_disk(root)]  # as shown
+    assert sum(s == {"FGAesQ other"} and m == XmpMarks() for m, s in on_disk) == 9
+    assert sum(s == {"FGAesQ pick"} and m == XmpMarks() for m, s in on_disk) == 2
+    assert sum(m.rating == -1 and not s for m, s in on_disk) == 1
+    assert said.args[0] == (
+        "Wrote 12 XMP sidecars of 12 photos: 1 with your decisions, 11 with the model's suggestions"
     )
 
-    # a change of a mark that is there: listed photo by photo, and "do not ask again"
+    # stars on the model's pick make it the photographer's: its keyword goes, a pick comes
     second_best = controller.series()[1].frames[0]
     controller.select_frame(second_best.photo_id)
     press(qtbot, window, Qt.Key.Key_5)
     press(qtbot, window, Qt.Key.Key_S, CTRL)
     dialog = review_dialog(window)
+    row = dialog.photos.topLevelItem(0)
+    assert dialog.photos.topLevelItemCount() == 1
+    assert row.text(0) == Path(second_best.path).name
+    assert (row.text(2), row.text(3)) == (
+        "yours",
+        "no rating → Rating 5, no label → Label Green, keyword FGAesQ pick removed",
+    )
+    assert "replaces or removes a mark" not in dialog.heading.text()
+    dialog.write_button.click()
+    assert read_marks(sidecar_paths(second_best.path)[0]).rating == 5
+    assert not suggestions(sidecar_paths(second_best.path)[0])
+
+    # a change of a mark that is there: listed photo by photo, and "do not ask again"
+    press(qtbot, window, Qt.Key.Key_4)
+    press(qtbot, window, Qt.Key.Key_S, CTRL)
+    dialog = review_dialog(window)
     assert dialog.photos.topLevelItemCount() == 1
     row = dialog.photos.topLevelItem(0)
-    assert row.text(0) == Path(second_best.path).name
-    assert (row.text(2), row.text(3)) == ("yours", "Rating 3 → Rating 5")
+    assert (row.text(2), row.text(3)) == ("yours", "Rating 5 → Rating 4")
     assert "On 1 photo it replaces or removes a mark that is there now" in dialog.heading.text()
     dialog.resize(760, 420)
     dialog.grab().save(str(tmp_path / "write_review.png"))
     dialog.dont_ask.setChecked(True)
     dialog.write_button.click()
-    assert read_marks(sidecar_paths(second_best.path)[0]).rating == 5
+    assert read_marks(sidecar_paths(second_best.path)[0]).rating == 4
     assert not window.settings.ask_before_xmp_write.value
-    press(qtbot, window, Qt.Key.Key_4)
+    press(qtbot, window, Qt.Key.Key_3)
     press(qtbot, window, Qt.Key.Key_S, CTRL)
     assert not [d for d in window.findChildren(WriteReviewDialog) if d.isVisible()]
-    assert read_marks(sidecar_paths(second_best.path)[0]).rating == 4
+    assert read_marks(sidecar_paths(second_best.path)[0]).rating == 3
+
+
+def test_a_write_with_another_scheme_says_it_replaces_automatic_marks(qtbot, window):  # noqa: F811
+    controller = window.controller
+    root = Path(controller.library.root)
+    window.settings.set("ask_before_xmp_write", False)
+    controller.files.write_sidecars(quiet=True)  # the default: keywords
+    window.settings.set("ask_before_xmp_write", True)
+    controller.files.review_and_write(scheme=XmpScheme.MARK_BEST)
+    dialog = review_dialog(window)
+    lines = dialog.counts.text().splitlines()
+    assert (
+        "• 9 photos (the model’s suggestions): no label → Label Yellow, keyword FGAesQ other removed"
+    ) in lines
+    assert "12 sidecars carry automatic marks of an earlier write" in dialog.heading.text()
+    with qtbot.waitSignal(controller.bus.message) as said:
+        dialog.write_button.click()
+    assert said.args[0] == (
+        "Wrote 12 XMP sidecars of 12 photos: 0 with your decisions, 12 with the model's "
+        "suggestions; 12 sidecars had automatic marks of an earlier write replaced"
+    )
+    on_disk = [(read_marks(p), suggestions(p)) for p in sidecars_on_disk(root)]
+    assert sum(m == XmpMarks(label="Yellow") and not s for m, s in on_disk) == 9
+
+    # your decisions only: this app's marks leave, and sidecars it created with nothing
+    # left in them are removed
+    with qtbot.waitSignal(controller.bus.message) as said:
+        controller.files.review_and_write(scheme=XmpScheme.DECISIONS)
+        dialog = review_dialog(window)
+        assert dialog.photos.topLevelItem(0).text(3).startswith("sidecar removed")
+        dialog.write_button.click()
+    assert said.args[0] == (
+        "Wrote no XMP sidecar; removed 12 sidecars FGAesQ Cull had created, with nothing left "
+        "to say"
+    )
+    assert sidecars_on_disk(root) == []
 
 
 def test_the_review_names_marks_other_applications_wrote_and_unreadable_sidecars(qtbot, window):  # noqa: F811
@@ -314,25 +371,51 @@ def test_the_review_names_marks_other_applications_wrote_and_unreadable_sidecars
     window.settings.set("ask_before_xmp_write", False)
     controller.files.write_sidecars(quiet=True)
     series = controller.series()[0]
-    elsewhere, broken = (
-        sidecar_paths(series.frames[1].path)[0],
-        sidecar_paths(series.frames[2].path)[0],
+    conflicted, elsewhere, broken = (sidecar_paths(f.path)[0] for f in series.frames[:3])
+    # another application: 5 stars on a frame nobody decided on here ...
+    elsewhere.write_bytes(merge_marks(elsewhere.read_bytes(), XmpMarks(rating=5), source=elsewhere))
+    # ... and 5 stars and Purple on the model's pick, which the photographer then rejects
+    # here without seeing them
+    conflicted.write_bytes(
+        merge_marks(conflicted.read_bytes(), XmpMarks(5, "Purple"), source=conflicted)
     )
-    elsewhere.write_text(elsewhere.read_text().replace('xmp:Label="Yellow"', 'xmp:Rating="5"'))
+    earlier = conflicted.stat().st_mtime_ns - 5_000_000_000
+    os.utime(conflicted, ns=(earlier, earlier))
     broken.write_bytes(broken.read_bytes()[:40])  # cut short: a person may have marked it
     window.settings.set("ask_before_xmp_write", True)
     controller.set_view(View.LOUPE)
+    controller.select_frame(series.frames[0].photo_id)
+    press(qtbot, window, Qt.Key.Key_X)
     controller.select_frame(series.frames[3].photo_id)
     press(qtbot, window, Qt.Key.Key_X)
     press(qtbot, window, Qt.Key.Key_S, CTRL)
     dialog = review_dialog(window)
-    assert dialog.photos.topLevelItemCount() == 1
-    assert dialog.photos.topLevelItem(0).text(0) == Path(series.frames[3].path).name
+    rows = {
+        dialog.photos.topLevelItem(i).text(0): dialog.photos.topLevelItem(i).text(3)
+        for i in range(dialog.photos.topLevelItemCount())
+    }
+    names = [Path(f.path).name for f in series.frames]
+    assert rows == {
+        names[0]: "keyword FGAesQ pick removed",  # the file's 5 stars and Purple stay
+        names[1]: "keyword FGAesQ other removed",  # a decision carries no suggestion
+        names[3]: "no rating → Rating -1 (rejected), keyword FGAesQ other removed",
+    }
     notes = dialog.notes.text()
-    assert "1 photo keeps the marks another application wrote" in notes
-    assert f"1 sidecar cannot be read and is left as it is: {broken.name}" in notes
-    dialog.write_button.click()
-    assert read_marks(elsewhere).rating == 5
+    assert "2 photos keep the marks another application wrote" in notes
+    assert f"Conflict, {conflicted.name}: changed in another application (5 stars" in notes
+    held = Path(series.frames[2].path).name  # its sidecar cannot be read: the photo is held
+    assert "1 photo may carry a person's marks that cannot be read or that disagree" in notes
+    assert f"nothing is written for it: {held} (cannot read sidecar: not a well-formed" in notes
+    with qtbot.waitSignal(controller.bus.message) as said:
+        dialog.write_button.click()
+    assert said.args[0].endswith(
+        "; 2 photos kept marks another application wrote; 1 photo held: marks that cannot be "
+        "read or that disagree, nothing written (see Details…); 1 conflict: another "
+        "application's marks kept (see Details…)"
+    )
+    assert read_marks(elsewhere) == XmpMarks(rating=5)
+    assert read_marks(conflicted) == XmpMarks(5, "Purple"), "the newer marks won"
+    assert controller.frame(series.frames[0].photo_id).decision.rating == 5, "shown at once"
     assert len(broken.read_bytes()) == 40
     assert read_marks(sidecar_paths(series.frames[3].path)[0]).rating == -1
 

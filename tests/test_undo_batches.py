@@ -268,3 +268,12 @@ def test_list_and_batch_without_undo_are_usage_errors(tmp_path, capsys):
     assert main(["--list"]) == EXIT_USAGE
     assert main([str(tmp_path), "--batch", "b"]) == EXIT_USAGE
     assert "go with --undo DIR" in capsys.readouterr().err
+
+
+def test_undo_into_a_folder_that_is_not_there_creates_nothing(tmp_path, shoot, capsys):
+    missing = tmp_path / "no" / "such" / "rejects"
+    db = ["--db", str(tmp_path / "catalog.sqlite3")]
+    assert main(["--undo", str(missing), *db]) == EXIT_FAILED
+    assert f"{missing} is not a folder" in capsys.readouterr().err
+    assert main(["--undo", str(missing), "--list", *db]) == EXIT_OK
+    assert not (tmp_path / "no").exists(), "a mistyped path leaves no folder behind"

@@ -12,8 +12,7 @@ History:
        interrupted.
     3. sidecars (each sidecar's last known version and marks, and whether this app wrote
        it, so marks another application or a person wrote are told from this app's own),
-       moves (every journaled move with the moved file's content hash, so undo acts only
-       on moves this app really made and puts back only the files it moved), and
+       moves (every journaled move, so undo acts only on moves this app really made), and
        photos.read_warning (EXIF problems, reported again on an unchanged rerun); faces
        (each face's box in original pixels, eye state and eye sharpness) with
        photos.faces_checked (the face analysis version, NULL: not analysed), and
@@ -23,6 +22,9 @@ History:
        file and nobody else has written to it since); sidecar_intents (the versions this app
        is about to write, committed before the file is written, so that no kill and no
        concurrent run can make this app's own marks look like a person's).
+    5. moves.content_hash (the moved file's content hash, so undo puts back only the files
+       it moved); added only where it is missing, as a catalog written by a build that
+       added it to version 3 already has it.
 """
 
 from __future__ import annotations
@@ -171,7 +173,6 @@ _V3 = (
 )
 
 _V4 = (
-    "ALTER TABLE moves ADD COLUMN content_hash VARCHAR",
     "ALTER TABLE sidecars ADD COLUMN digest VARCHAR",
     "ALTER TABLE sidecars ADD COLUMN created BOOLEAN NOT NULL DEFAULT 0",
     """CREATE TABLE sidecar_intents (
@@ -187,8 +188,19 @@ _V4 = (
     "CREATE INDEX ix_sidecar_intents_photo ON sidecar_intents (photo_id, relpath)",
 )
 
+
+def _add_move_hashes(connection: Connection) -> None:
+    """moves.content_hash, unless the catalog has it already (a step must never fail on a
+    catalog it is meant to upgrade)."""
+    columns = {row[1] for row in connection.exec_driver_sql("PRAGMA table_info(moves)")}
+    if "content_hash" not in columns:
+        connection.exec_driver_sql("ALTER TABLE moves ADD COLUMN content_hash VARCHAR")
+
+
+_V5 = (_add_move_hashes,)
+
 Step = str | Callable[[Connection], None]
-MIGRATIONS: tuple[tuple[Step, ...], ...] = (_V1, _V2, _V3, _V4)
+MIGRATIONS: tuple[tuple[Step, ...], ...] = (_V1, _V2, _V3, _V4, _V5)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -325,7 +325,8 @@ class Catalog:
 
         ``companions`` replaces the other files' paths (relative to the new root); None keeps
         them.  ``sidecars`` maps the old relative paths of its sidecars to the new ones, so
-        the record of what this app wrote moves with the files.
+        the record of what this app wrote (and of what it was about to write) moves with the
+        files.
         Raises CatalogError when another photo is already recorded at the new path.
         """
         with self._write() as session:
@@ -356,6 +357,14 @@ class Catalog:
                 )
                 if row is not None:
                     row.relpath = normalize_relpath(new)
+                session.execute(  # a version known only by its intent stays this app's
+                    update(SidecarIntent)
+                    .where(
+                        SidecarIntent.photo_id == photo_id,
+                        SidecarIntent.relpath == normalize_relpath(old),
+                    )
+                    .values(relpath=normalize_relpath(new))
+                )
             session.flush()
             return convert.photo_record(photo, False)
 

@@ -10,18 +10,33 @@ from app.errors import AppError, Problem
 from app.moves import journal_path, rejected_photos, undo
 from app.moves import move_rejects as journaled_move
 from app.options import SidecarStyle, XmpScheme
-from app.sidecars import FolderSidecars, SidecarNames
+from app.sidecars import FolderSidecars, SidecarNames, SidecarReport
 
 
 @dataclass
 class Written:
-    """What a write of sidecars did: files changed, and the photos they belong to told
-    apart by whose marks they now carry."""
+    """What a write of sidecars did: files written and removed, and the photos whose
+    sidecars now carry marks, told apart by whose marks they are."""
 
     files: int = 0
+    removed: int = 0
     yours: set[int] = field(default_factory=set)  # photos: the photographer's decisions
     suggested: set[int] = field(default_factory=set)  # photos: the model's suggestions
-    problems: list[Problem] = field(default_factory=list)
+    report: SidecarReport = field(default_factory=SidecarReport)
+
+    @classmethod
+    def of(cls, report: SidecarReport) -> Written:
+        """Counted from the changes the write carried out, as ``FolderSidecars.plan``
+        planned them (so the review before a write and the message after it agree)."""
+        written = cls(report.written, report.removed, report=report)
+        for change in report.changes:
+            if change.after is not None:
+                (written.yours if change.decided else written.suggested).add(change.photo_id)
+        return written
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self.report.problems
 
 
 def write_sidecars(
@@ -31,35 +46,12 @@ def write_sidecars(
     style: SidecarStyle,
     photo_ids: Iterable[int] | None = None,
 ) -> Written:
-    """Make the folder's sidecars (or those of ``photo_ids``) say what the catalog says.
-
-    The photos counted are those whose sidecars this write changed, as the catalog's record
-    of each sidecar version shows, so a message built on them says what happened.
-    """
+    """Make the folder's sidecars (or those of ``photo_ids``) say what the catalog says."""
     sidecars = FolderSidecars(catalog, root)
     ids = (
         list(sidecars.files) if photo_ids is None else [p for p in photo_ids if p in sidecars.files]
     )
-    before = catalog.sidecar_records(ids)
-    report = sidecars.write(scheme, style, ids)
-    after = catalog.sidecar_records(ids)
-    changed = [
-        photo_id
-        for photo_id, records in after.items()
-        if any(
-            record.written and _stat(before.get(photo_id, {}).get(rel)) != _stat(record)
-            for rel, record in records.items()
-        )
-    ]
-    decisions = catalog.decisions(changed)
-    outcome = Written(report.written, problems=report.problems)
-    for photo_id in changed:
-        (outcome.yours if decisions[photo_id].is_user else outcome.suggested).add(photo_id)
-    return outcome
-
-
-def _stat(record) -> tuple | None:
-    return None if record is None else (record.size, record.mtime_ns)
+    return Written.of(sidecars.write(scheme, style, ids))
 
 
 @dataclass

@@ -17,7 +17,13 @@ from app.gui import fileops
 from app.gui.commands import command
 from app.gui.items import plural
 from app.gui.move_step import MoveRejectsCommand, moved_text
-from app.gui.sidecar_plan import SidecarPlan, plan_sidecars
+from app.gui.sidecar_plan import (
+    SidecarPlan,
+    held_text,
+    left_text,
+    plan_sidecars,
+    written_text,
+)
 from app.gui.watcher import MissingFiles
 from app.options import XmpScheme
 
@@ -127,18 +133,18 @@ class FolderFiles(QObject):
 
     def review_and_write(self, scheme: XmpScheme | None = None) -> None:
         """Show which marks the write changes (unless the photographer said not to ask),
-        then write."""
+        then write.  A write that changes no file (it only takes in marks another
+        application wrote) needs no question."""
         plan = self.plan(scheme=scheme)
-        if not plan.changes:
+        if not plan.changes and not plan.kept and not plan.conflicts:
             text = "The XMP sidecars already say what the catalog says"
-            if plan.kept:
-                verb = "keeps" if len(plan.kept) == 1 else "keep"
-                text += (
-                    f"; {plural(len(plan.kept), 'photo')} {verb} marks another application wrote"
-                )
+            if plan.held:
+                text += f"; {held_text(plan.held)}"
+            if plan.left:
+                text += f"; {left_text(plan.left)}"
             self.bus.message.emit(text)
             return
-        if not self.settings.ask_before_xmp_write.value:
+        if not plan.changes or not self.settings.ask_before_xmp_write.value:
             self.write_sidecars(scheme=scheme)
             return
         self.controller.review_write(plan, lambda: self.write_sidecars(scheme=scheme))
@@ -172,18 +178,16 @@ class FolderFiles(QObject):
         for problem in written.problems:
             self.bus.error.emit(problem.path, problem.error)
         self.unwritten.difference_update(present)
+        imported = written.report.imported
+        for photo_id, state in controller.catalog.decisions(imported).items():
+            controller.show_decision(photo_id, state, written=False)  # taken from the files
         if not quiet:
-            photos = len(written.yours) + len(written.suggested)
-            text = (
-                f"Wrote {plural(written.files, 'XMP sidecar')} of {plural(photos, 'photo')}: "
-                f"{len(written.yours)} with your decisions, {len(written.suggested)} with the "
-                "model's suggestions"
-            )
+            text = written_text(written)
             skipped = len(wanted) - len(present)
             if skipped:
                 text += f"; {skipped} missing on disk left out"
             self.bus.message.emit(text)
-        return written.files
+        return written.files + written.removed
 
     def rejects_folder(self) -> str:
         library = self.controller.library

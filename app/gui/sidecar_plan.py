@@ -1,12 +1,10 @@
-"""Which marks a sidecar write would change, worked out before anything is written.
+"""Which marks a sidecar write would change, and what a write did, in the window's words.
 
-The window shows this plan before Ctrl+S changes a mark, and counts from it what the close
-reminder and the message after a write say.  It reads the sidecars as they are now and
-applies the same rules as :meth:`app.sidecars.FolderSidecars.write`: the marks of
-:func:`app.sidecars.series_marks`, marks this app set earlier and no longer wants taken out,
-and a version changed by another application kept (the write takes its marks in as the
-photographer's and writes those).  One place to change when the sidecar writer plans its
-own writes.
+The plan is :meth:`app.sidecars.FolderSidecars.plan`, the same planning the write itself
+carries out, so the review before Ctrl+S, the close reminder and the message after a write
+count the same changes: ratings, labels, this app's suggestion keywords, sidecars created
+and removed, automatic marks of an earlier write replaced, a person's marks taken in from a
+file, conflicts and sidecars left as they are.
 """
 
 from __future__ import annotations
@@ -14,12 +12,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from app.catalog import Catalog, SidecarRecord
+from app.catalog import Catalog
 from app.gui.items import plural
 from app.options import SidecarStyle, XmpScheme
-from app.sidecars import FolderSidecars, SidecarError, XmpMarks, read_sidecar, series_marks
-from app.sidecars.xmp import existing_spelling
+from app.sidecars import FolderSidecars, PlannedChange, XmpMarks
+
+if TYPE_CHECKING:
+    from app.gui.fileops import Written
 
 
 def mark_text(name: str, value: int | str | None) -> str:
@@ -31,40 +32,69 @@ def mark_text(name: str, value: int | str | None) -> str:
     return f"{name} {value}"
 
 
+def keyword_text(before: str, after: str) -> str:
+    """``keyword FGAesQ pick added``, ``... removed``, ``keyword FGAesQ other → FGAesQ pick``."""
+    if before == after:
+        return ""
+    if not before:
+        return f"keyword {after} added"
+    if not after:
+        return f"keyword {before} removed"
+    return f"keyword {before} → {after}"
+
+
 @dataclass(frozen=True)
 class MarkChange:
-    """One sidecar whose marks a write changes."""
+    """One sidecar whose marks a write changes: a planned change and its photo's name."""
 
-    photo_id: int
     photo: str  # the photo's file name
-    sidecar: str  # the sidecar's file name
-    before: XmpMarks  # what it says now (nothing when it does not exist yet)
-    after: XmpMarks  # what it will say
-    yours: bool  # the photographer's decision (else the model's suggestion)
-    new_file: bool = False
+    planned: PlannedChange
+
+    @property
+    def photo_id(self) -> int:
+        return self.planned.photo_id
+
+    @property
+    def sidecar(self) -> str:
+        return self.planned.sidecar.name
+
+    @property
+    def yours(self) -> bool:
+        """The photographer's decision (else the model's suggestion, or its removal)."""
+        return self.planned.decided
+
+    @property
+    def new_file(self) -> bool:
+        return self.planned.before is None and self.planned.after is not None
+
+    @property
+    def removes_file(self) -> bool:
+        return self.planned.before is not None and self.planned.after is None
 
     @property
     def replaces(self) -> bool:
-        """True when a mark that is there now is replaced or taken out (not only added)."""
-        return any(
-            old not in (None, "") and old != new
-            for old, new in (
-                (self.before.rating, self.after.rating),
-                (self.before.label, self.after.label),
-            )
+        """True when a rating or label that is there now is replaced or taken out."""
+        before, after = self.planned.before, self.planned.after or XmpMarks()
+        return before is not None and any(
+            old not in (None, "", 0) and old != new
+            for old, new in ((before.rating, after.rating), (before.label, after.label))
         )
 
     def text(self) -> str:
-        """``Rating 3 → Rating -1 (rejected), Label Green → no label``."""
+        """``Rating 3 → Rating -1 (rejected), keyword FGAesQ pick removed``."""
+        if self.removes_file:
+            return "sidecar removed: FGAesQ Cull created it and it has nothing left to say"
+        before, after = self.planned.before or XmpMarks(), self.planned.after or XmpMarks()
         parts = [
             f"{mark_text(name, old)} → {mark_text(name, new)}"
             for name, old, new in (
-                ("Rating", self.before.rating, self.after.rating),
-                ("Label", self.before.label or None, self.after.label or None),
+                ("Rating", before.rating or None, after.rating or None),
+                ("Label", before.label or None, after.label or None),
             )
-            if old != new and (old or None) != (new or None)
+            if old != new
         ]
-        return ", ".join(parts)
+        keyword = keyword_text(self.planned.suggestion_before, self.planned.suggestion_after)
+        return ", ".join([*parts, keyword] if keyword else parts)
 
 
 @dataclass
@@ -72,8 +102,10 @@ class SidecarPlan:
     """What a write of the folder's sidecars would change, per sidecar file."""
 
     changes: list[MarkChange] = field(default_factory=list)
-    kept: list[str] = field(default_factory=list)  # photos whose sidecar another app changed
-    unreadable: list[str] = field(default_factory=list)  # sidecars the write will report
+    kept: list[str] = field(default_factory=list)  # photos: a person's marks in the file
+    conflicts: list[tuple[str, str]] = field(default_factory=list)  # (sidecar, why)
+    left: list[tuple[str, str]] = field(default_factory=list)  # (sidecar, why): not written
+    held: list[tuple[str, str]] = field(default_factory=list)  # (photo, why): marks unreadable
 
     def photo_ids(self) -> set[int]:
         return {change.photo_id for change in self.changes}
@@ -83,12 +115,16 @@ class SidecarPlan:
         return len({c.photo_id for c in self.changes if c.yours})
 
     def suggested(self) -> int:
-        """Photos whose sidecars change to carry the model's suggestions."""
+        """Photos whose sidecars change to carry the model's suggestions (or lose them)."""
         return len({c.photo_id for c in self.changes if not c.yours})
 
     def replacing(self) -> int:
-        """Photos where a mark that is there now is replaced or taken out."""
+        """Photos where a rating or label that is there now is replaced or taken out."""
         return len({c.photo_id for c in self.changes if c.replaces})
+
+    def replacing_automatic(self) -> int:
+        """Sidecars whose automatic marks of an earlier write (another scheme) change."""
+        return sum(c.planned.replaces_automatic for c in self.changes)
 
     def groups(self) -> list[tuple[int, bool, str]]:
         """(photos, yours, change) per kind of change, the most frequent first."""
@@ -111,7 +147,7 @@ class SidecarPlan:
         return f"{plural(len(self.photo_ids()), 'photo')}: {', '.join(parts)}"
 
     def group_lines(self) -> list[str]:
-        """``9 photos (the model's suggestions): no rating → Rating 3, ...``."""
+        """``9 photos (the model's suggestions): keyword FGAesQ other added``."""
         return [
             f"{plural(count, 'photo')} ({'your decisions' if yours else 'the model’s suggestions'})"
             f": {text}"
@@ -128,74 +164,80 @@ def plan_sidecars(
 ) -> SidecarPlan:
     """What writing the sidecars of ``photo_ids`` (default: the folder's) would change."""
     sidecars = FolderSidecars(catalog, root)
-    records = catalog.sidecar_records(sidecars.files)
-    only = None if photo_ids is None else set(photo_ids)
     plan = SidecarPlan()
-    for view in catalog.series(sidecars.root):
-        wanted = series_marks(view, scheme)
-        for member in view.members:
-            photo_id = member.photo.id
-            if photo_id not in sidecars.files or (only is not None and photo_id not in only):
-                continue
-            main = sidecars.files[photo_id][0]
-            if not main.exists():
-                continue  # the write leaves a photo missing on disk out
-            for target in sidecars.names.targets(photo_id, style):
-                target = existing_spelling(target)
-                rel = target.relative_to(sidecars.root).as_posix()
-                record = records.get(photo_id, {}).get(rel)
-                change = _planned(
-                    photo_id, main, target, record, wanted.get(photo_id), member.decision.is_user
-                )
-                if isinstance(change, MarkChange):
-                    plan.changes.append(change)
-                elif change == "kept":
-                    plan.kept.append(main.name)
-                elif change == "unreadable":
-                    plan.unreadable.append(target.name)
+    for planned in sidecars.plan(scheme, style, photo_ids):
+        photo = sidecars.files[planned.photo_id][0].name
+        if planned.imported:
+            plan.kept.append(photo)
+        if planned.conflict:
+            plan.conflicts.append((planned.sidecar.name, planned.conflict))
+        if planned.held:
+            plan.held.append((photo, planned.problem))
+        elif planned.problem:
+            plan.left.append((planned.sidecar.name, planned.problem))
+        elif planned.changes:
+            plan.changes.append(MarkChange(photo, planned))
     return plan
 
 
-def _planned(
-    photo_id: int,
-    main: Path,
-    target: Path,
-    record: SidecarRecord | None,
-    wanted: XmpMarks | None,
-    yours: bool,
-) -> MarkChange | str | None:
-    """The change to one sidecar; "kept" for marks another application wrote, which the
-    write keeps; "unreadable"; None for no change."""
-    try:
-        state = read_sidecar(target)
-    except SidecarError:
-        return "unreadable"
-    before = state.marks if state is not None else XmpMarks()
-    if state is not None and _written_elsewhere(record, state.size, state.mtime_ns, before):
-        return "kept"
-    ours = record.claimed if record is not None and record.written else frozenset()
-    wanted = wanted or XmpMarks()
-    rating = wanted.rating if wanted.rating is not None else before.rating
-    if wanted.rating is None and "rating" in ours:
-        rating = None
-    label = wanted.label if wanted.label is not None else before.label
-    if wanted.label is None and "label" in ours:
-        label = None
-    after = XmpMarks(rating=rating, label=label or None)
-    if (after.rating, after.label) == (before.rating, before.label or None):
-        return None
-    return MarkChange(
-        photo_id, main.name, target.name, before, after, yours, new_file=state is None
+def written_text(written: Written) -> str:
+    """``Wrote 12 XMP sidecars of 12 photos: 1 with your decisions, 11 with the model's
+    suggestions``, then what else the write did (removed, replaced, taken in, conflicts)."""
+    report = written.report
+    photos = len(written.yours | written.suggested)
+    if written.files or not written.removed:
+        text = (
+            f"Wrote {plural(written.files, 'XMP sidecar')} of {plural(photos, 'photo')}: "
+            f"{len(written.yours)} with your decisions, {len(written.suggested)} with the "
+            "model's suggestions"
+        )
+    else:
+        text = "Wrote no XMP sidecar"
+    notes = []
+    if written.removed:
+        notes.append(
+            f"removed {plural(written.removed, 'sidecar')} FGAesQ Cull had created, with "
+            "nothing left to say"
+        )
+    if report.replaced_automatic:
+        notes.append(
+            f"{plural(report.replaced_automatic, 'sidecar')} had automatic marks of an "
+            "earlier write replaced"
+        )
+    if report.imported:
+        notes.append(
+            f"{plural(len(report.imported), 'photo')} kept marks another application wrote"
+        )
+    if report.held:
+        notes.append(
+            f"{plural(len(report.held), 'photo')} held: marks that cannot be read or that "
+            "disagree, nothing written (see Details…)"
+        )
+    if report.conflicts:
+        notes.append(
+            f"{plural(report.conflicts, 'conflict')}: another application's marks kept "
+            "(see Details…)"
+        )
+    return "; ".join([text, *notes])
+
+
+def held_text(held: list[tuple[str, str]]) -> str:
+    """``1 photo may carry a person's marks that cannot be read or disagree: nothing is
+    written for it: IMG_1.jpg (why)``."""
+    one = len(held) == 1
+    names = ", ".join(f"{name} ({why})" for name, why in held[:5])
+    return (
+        f"{plural(len(held), 'photo')} may carry a person's marks that cannot be read or "
+        f"that disagree: nothing is written for {'it' if one else 'them'}: {names}"
+        + (" …" if len(held) > 5 else "")
     )
 
 
-def _written_elsewhere(
-    record: SidecarRecord | None, size: int, mtime_ns: int, marks: XmpMarks
-) -> bool:
-    """True for a version this app neither wrote nor saw, with marks a person can see (the
-    write takes them in as the photographer's)."""
-    if record is None:
-        return marks.says_something
-    if (record.size, record.mtime_ns) == (size, mtime_ns):
-        return False
-    return (record.rating, record.label) != (marks.rating, marks.label)
+def left_text(left: list[tuple[str, str]]) -> str:
+    """``1 sidecar is left as it is: IMG_1.xmp (cannot read sidecar: ...)``."""
+    one = len(left) == 1
+    names = ", ".join(f"{name} ({why})" for name, why in left[:5])
+    return (
+        f"{plural(len(left), 'sidecar')} {'is' if one else 'are'} left as "
+        f"{'it is' if one else 'they are'}: {names}" + (" …" if len(left) > 5 else "")
+    )

@@ -142,6 +142,8 @@ def undo(
     """
     path = Path(journal)
     dest = Path(normalize_root(path.parent))
+    if not dest.is_dir():  # the lock would create it: a mistyped path leaves nothing behind
+        raise MoveError(f"nothing to undo: {dest} is not a folder")
     with locked(dest):
         log = Journal(dest / path.name)
         chosen = batch or _newest_open_batch(catalog, dest)

@@ -1,7 +1,7 @@
 """A photo renamed on disk keeps its sidecars: the record of what this app wrote follows it.
 
 When a cull adopts a renamed photo (same content, its old name gone), the catalog's record
-of each of its sidecars moves to the new name, so a sidecar renamed along with the photo is
+of each of its sidecars (and of each version it was about to write) moves to the new name, so a sidecar renamed along with the photo is
 still known as the version this app wrote (its marks are not mistaken for a person's).
 When only the photo was renamed, the old sidecar is copied to the new name with its
 modification time, so the new sidecar carries everything the old one held (other
@@ -48,11 +48,12 @@ def follow_rename(
     ``new_files`` are the photo's files relative to ``new_root`` (the main file first).  An
     old sidecar in the same folder whose new name is free is copied there first.
     """
-    records = catalog.sidecar_records([old.id]).get(old.id, {})
+    known = set(catalog.sidecar_records([old.id]).get(old.id, {}))
+    known |= set(catalog.sidecar_intents([old.id]).get(old.id, {}))  # written, not recorded
     old_files = [old.relpath, *old.companions]
     same_root = Path(old.root) == Path(new_root)
     moved: dict[str, str] = {}
-    for rel in records:
+    for rel in sorted(known):
         new_rel = renamed_sidecar(rel, old_files, new_files)
         if new_rel is None:
             continue

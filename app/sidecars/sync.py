@@ -92,6 +92,7 @@ class SidecarReport:
     replaced_automatic: int = 0  # automatic marks of an earlier write (another scheme) replaced
     conflicts: int = 0  # photos changed here and in another application: the file's marks kept
     problems: list[Problem] = field(default_factory=list)
+    changes: list[PlannedChange] = field(default_factory=list)  # as planned, each carried out
     # photos a person may have marked in a way that cannot be read, or whose sources
     # disagree: {photo id: why}.  Nothing automatic rejects, moves or rewrites them.
     held: dict[int, str] = field(default_factory=dict)
@@ -195,12 +196,15 @@ class PlannedChange:
     hold (None: no file, because none is created or this app's empty one is removed).
     ``suggestion_before`` / ``suggestion_after``: this app's suggestion keyword ("" none).
     ``automatic``: ``after`` is the model's suggestion, not a person's decision.
+    ``decided``: ``after`` is a person's decision (made here, or taken from the file).
     ``replaces_automatic``: automatic marks an earlier write set change (another scheme,
     another best frame); a person's marks never do.
     ``imported``: the file holds a person's marks the catalog has not seen; they are taken
     into the catalog first.  ``conflict``: the photo was changed here and in another
     application; the file's marks win and this says why.  ``problem``: the file cannot be
-    written (read-only, unreadable), it is left as it is.
+    written (read-only, unreadable), it is left as it is.  ``held``: the photo's marks
+    cannot be read or its sources disagree (a person may have marked it): nothing is
+    written, and ``problem`` says why.
     """
 
     photo_id: int
@@ -214,6 +218,8 @@ class PlannedChange:
     problem: str = ""
     suggestion_before: str = ""  # this app's suggestion keyword in the file now
     suggestion_after: str = ""  # and after the write
+    decided: bool = False
+    held: bool = False
 
     @property
     def changes(self) -> bool:
@@ -487,8 +493,11 @@ class FolderSidecars:
         sources: list[_Source],
         decision: DecisionState,
         report: SidecarReport,
+        *,
+        dry: bool = False,
     ) -> None:
-        """Combine every source of a person's marks; new marks become the decision.
+        """Combine every source of a person's marks; new marks become the decision
+        (``dry``: only say in ``report`` which photos would be held, changing nothing).
 
         A version this app has not seen holds a person's marks, and they are taken in even
         when a decision was made here since (the conflict is reported: see ``_judge``).
@@ -505,7 +514,8 @@ class FolderSidecars:
                 personal.append(source)
             elif verdict.known is not None and not verdict.known.written:
                 personal.append(source)
-        self._apply_verdicts(verdicts, report, take_decisions=False)
+        if not dry:
+            self._apply_verdicts(verdicts, report, take_decisions=False)
         personal.sort(key=lambda s: s.state.mtime_ns, reverse=True)  # newest label first
         combined = combine(
             [
@@ -516,7 +526,9 @@ class FolderSidecars:
         merged = decision_from_marks(
             XmpMarks(rating=combined.rating, label=combined.label, pick=combined.pick), decision
         )
-        if any(s.fresh for s in personal):
+        if any(s.fresh for s in personal) and dry:
+            decision = _as_decision(merged)
+        elif any(s.fresh for s in personal):
             self.catalog.set_decision(photo_id, source=DecisionSource.USER, **merged)
             if photo_id not in report.imported:
                 report.imported.append(photo_id)
@@ -560,8 +572,6 @@ class FolderSidecars:
             best = view.best if in_burst else None
             for member in view.members:
                 photo_id = member.photo.id
-                if photo_id in self.held:
-                    continue  # marks that cannot be read or disagree: never rewritten
                 if photo_id in self.files and (only is None or photo_id in only):
                     frame = _Frame(
                         is_best=best is not None and best.photo.id == photo_id,
@@ -577,9 +587,17 @@ class FolderSidecars:
         scheme, style = XmpScheme(scheme), SidecarStyle(style)  # settings may hold strings
         jobs = self._jobs(photo_ids)
         self._refresh(photo_id for photo_id, _, _ in jobs)
+        held = self._held([photo_id for photo_id, _, _ in jobs])
         steps: list[_Step] = []
         for photo_id, frame, decision in jobs:
             main = self.files[photo_id][0]
+            if photo_id in held:  # marks that cannot be read or disagree: never rewritten
+                why = f"{held[photo_id]}: a person may have marked it, its sidecars are left"
+                change = PlannedChange(
+                    photo_id, Path(self._rel(main)), None, None, problem=why, held=True
+                )
+                steps.append(_Step(change, None, None))
+                continue
             if not main.exists():
                 change = PlannedChange(
                     photo_id,
@@ -596,6 +614,24 @@ class FolderSidecars:
                     decision = _as_decision(step.verdict.decision)
                 steps.append(step)
         return steps
+
+    def _held(self, photo_ids: list[int]) -> dict[int, str]:
+        """The photos an import held, and those an import would hold now among the ones
+        none has read (a plan changes nothing, so it asks without taking anything in)."""
+        wanted = set(photo_ids)
+        held = {p: why for p, why in self.held.items() if p in wanted}
+        unseen = [p for p in photo_ids if p not in self._looked_at]
+        if unseen:
+            would = SidecarReport()
+            decisions = self.catalog.decisions(unseen)
+            for photo_id in unseen:
+                sources = self._sidecar_sources(photo_id, would) + self._embedded_sources(
+                    photo_id, would
+                )
+                if sources:
+                    self._combine_sources(photo_id, sources, decisions[photo_id], would, dry=True)
+            held.update(would.held)
+        return held
 
     def _plan_file(
         self,
@@ -661,6 +697,7 @@ class FolderSidecars:
                 problem=problem,
                 suggestion_before=had,
                 suggestion_after=had if problem else keyword if after is not None else "",
+                decided=decision.is_user,
             )
             return _Step(change, verdict, None if state is None else state.digest, **kwargs)
 
@@ -731,6 +768,7 @@ class FolderSidecars:
         report.problems.extend(found.problems[len(self.problems) :])
         report.imported.extend(found.imported)
         report.changed_elsewhere += found.changed_elsewhere
+        report.conflicts += found.conflicts
         report.held.update(found.held)
 
     def _apply(
@@ -745,7 +783,7 @@ class FolderSidecars:
         verdicts = [(s.change.photo_id, s.rel, s.verdict) for s in steps if s.verdict is not None]
         self._apply_verdicts(verdicts, report)
         for s in steps:
-            if s.change.problem:
+            if s.change.problem and not s.change.held:  # the import named held photos
                 report.problems.append(Problem(s.rel, s.change.problem))
         writes = [s for s in steps if s.data is not None]
         intents = [_written_record(s, len(s.data), 0, sidecar_digest(s.data)) for s in writes]
@@ -773,6 +811,8 @@ class FolderSidecars:
                     known = s.verdict.known
                     recorded.append(_written_record(s, known.size, known.mtime_ns, known.digest))
                 report.replaced_automatic += s.change.replaces_automatic and not s.remove
+                if s.remove or s.data is not None:
+                    report.changes.append(s.change)
             except SidecarChanged as error:
                 if last:
                     report.problems.append(error.problem(self.root))

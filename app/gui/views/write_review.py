@@ -1,9 +1,10 @@
 """The question before a sidecar write: which marks it changes, in counts and photo by photo.
 
 Lightroom, darktable, Capture One and digiKam read these marks, so a write that replaces a
-rating or a label is shown before it happens: the counts per kind of change, whose marks
-they are (the photographer's decisions or the model's suggestions), and every photo with
-its change.  "Do not ask again" turns the question off (Preferences turns it on again).
+rating, a label or a suggestion keyword is shown before it happens: the counts per kind of
+change, whose marks they are (the photographer's decisions or the model's suggestions),
+every photo with its change, and what the write keeps (a person's marks in a file,
+conflicts, sidecars it cannot write).  "Do not ask again" turns the question off (Preferences turns it on again).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from app.gui.items import plural
 from app.gui.settings import BoolSetting
-from app.gui.sidecar_plan import SidecarPlan
+from app.gui.sidecar_plan import SidecarPlan, held_text, left_text
 
 MAX_ROWS = 2000  # photos listed one by one; the counts above cover every photo
 
@@ -60,14 +61,11 @@ class WriteReviewDialog(QDialog):
                 f"{'keeps' if len(plan.kept) == 1 else 'keep'} the marks another application "
                 "wrote in its sidecar (they count as your decisions)."
             )
-        if plan.unreadable:
-            notes.append(
-                f"{plural(len(plan.unreadable), 'sidecar')} cannot be read and "
-                f"{'is' if len(plan.unreadable) == 1 else 'are'} left as "
-                f"{'it is' if len(plan.unreadable) == 1 else 'they are'}: "
-                + ", ".join(plan.unreadable[:5])
-                + (" …" if len(plan.unreadable) > 5 else "")
-            )
+        notes.extend(f"Conflict, {name}: {why}." for name, why in plan.conflicts[:5])
+        if plan.held:
+            notes.append(f"{held_text(plan.held)}.")
+        if plan.left:
+            notes.append(f"{left_text(plan.left)}.")
         if notes:
             self.notes = QLabel("\n".join(notes), self)
             self.notes.setWordWrap(True)
@@ -79,6 +77,7 @@ class WriteReviewDialog(QDialog):
         for change in plan.changes[:MAX_ROWS]:
             whose = "yours" if change.yours else "model"
             sidecar = change.sidecar + (" (new)" if change.new_file else "")
+            sidecar += " (removed)" if change.removes_file else ""
             QTreeWidgetItem(self.photos, [change.photo, sidecar, whose, change.text()])
         for column in range(3):
             self.photos.resizeColumnToContents(column)
@@ -105,6 +104,12 @@ class WriteReviewDialog(QDialog):
             text += (
                 f"  On {plural(replacing, 'photo')} it replaces or removes a mark that is "
                 "there now."
+            )
+        automatic = plan.replacing_automatic()
+        if automatic:
+            text += (
+                f"  {plural(automatic, 'sidecar')} {'carries' if automatic == 1 else 'carry'} automatic marks of an earlier write "
+                "(another scheme or another best frame): they get this write's."
             )
         return text
 
