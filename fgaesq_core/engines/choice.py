@@ -1,0 +1,147 @@
+"""Which engine and precision run the model on this machine, and why.
+
+``"auto"`` takes the fastest measured combination whose pick flips against torch fp32 are
+at most ``FLIP_LIMIT`` of the bursts of the agreement set (docs/model.md, "Engines");
+anything else runs only when asked for.  Engines are optional extras: one that is not
+installed is skipped by ``"auto"`` and named in the error when asked for.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import platform
+import sys
+from pathlib import Path
+
+import torch
+
+from ..errors import EngineUnavailable
+
+ENGINES = ("auto", "torch", "onnxruntime", "openvino")
+PRECISIONS = ("auto", "fp32", "bf16", "fp16", "int8")
+#: Precisions each engine runs.
+SUPPORTED = {
+    "torch": ("fp32", "bf16", "fp16"),
+    "onnxruntime": ("fp32", "int8"),
+    "openvino": ("fp32", "bf16"),
+}
+_EXTRAS = {"onnxruntime": "onnx", "openvino": "openvino"}
+
+#: A reduced precision is a default only where it changes at most this share of picks.
+FLIP_LIMIT = 0.01
+#: Share of bursts whose best frame changed against torch fp32 on the agreement set
+#: (benchmarks/bench_engines.py --flips: the trained tiny model on its 156 held-out test
+#: series, pairwise, 4 draws; docs/model.md, "Engines").
+MEASURED_FLIPS = {
+    ("torch", "bf16"): 0.0,
+    ("openvino", "bf16"): 0.0,
+    ("onnxruntime", "int8"): 0.0,
+}
+#: CPU candidates fastest first (ViT-B/16 token sets per second on one CPU, docs/model.md):
+#: bf16 only on CPUs with bf16 units; fp32 is torch's (ONNX Runtime and OpenVINO fp32 were
+#: not faster).
+_CPU_ORDER = (
+    ("openvino", "bf16"),
+    ("torch", "bf16"),
+    ("onnxruntime", "int8"),
+    ("torch", "fp32"),
+)
+
+
+def installed(engine: str) -> bool:
+    """Whether ``engine``'s package can be imported here (torch always)."""
+    return engine == "torch" or importlib.util.find_spec(engine) is not None
+
+
+@functools.cache
+def cpu_has_bf16() -> bool:
+    """Whether this CPU computes bf16 natively (AVX-512 BF16 or AMX on x86; BF16 on Arm).
+
+    Without such units bf16 is emulated and slower than fp32.
+    """
+    if sys.platform == "darwin":
+        import subprocess
+
+        try:
+            out = subprocess.run(
+                ["sysctl", "-n", "hw.optional.arm.FEAT_BF16"],
+                capture_output=True,
+                text=True,
+                timeout=2,
+            ).stdout
+        except (OSError, subprocess.SubprocessError):
+            return False
+        return out.strip() == "1"
+    try:
+        flags = Path("/proc/cpuinfo").read_text(errors="replace")
+    except OSError:
+        return False
+    words = set(flags.split())
+    return bool(words & {"avx512_bf16", "amx_bf16", "bf16"}) or (
+        platform.machine() == "aarch64" and "bf16" in words
+    )
+
+
+def default_ok(engine: str, precision: str) -> bool:
+    """Whether ``"auto"`` may pick ``precision`` on ``engine`` (fp32 always)."""
+    if precision == "fp32":
+        return True
+    if precision == "bf16" and not cpu_has_bf16():
+        return False
+    return MEASURED_FLIPS.get((engine, precision), 1.0) <= FLIP_LIMIT
+
+
+def choose(device: torch.device, engine: str = "auto", precision: str = "auto") -> tuple[str, str]:
+    """The (engine, precision) to run on ``device``.
+
+    Raises:
+        EngineUnavailable: an engine named that is not installed, or a combination that
+            does not exist (e.g. int8 on torch, or ONNX Runtime on a CUDA device).
+        ValueError: an unknown engine or precision name.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; use one of {ENGINES}")
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown precision {precision!r}; use one of {PRECISIONS}")
+    if engine != "auto":
+        _check(device, engine, precision)
+    if device.type != "cpu":  # GPUs: torch; reduced precision there is unmeasured: on request
+        if engine == "auto" and precision == "int8":
+            raise EngineUnavailable("int8 runs in ONNX Runtime on the CPU only; use --device cpu")
+        return "torch", "fp32" if precision == "auto" else precision
+    candidates = [
+        (e, p)
+        for e, p in _CPU_ORDER + (("onnxruntime", "fp32"), ("openvino", "fp32"))
+        if (engine in ("auto", e)) and installed(e)
+    ]
+    if precision == "auto":
+        candidates = [(e, p) for e, p in candidates if default_ok(e, p)]
+    else:
+        candidates = [(e, p) for e, p in candidates if p == precision]
+        if precision == "bf16" and not cpu_has_bf16():
+            candidates = [(e, p) for e, p in candidates if e == "torch"]  # emulated, on request
+    if not candidates:
+        if precision == "int8":
+            raise EngineUnavailable(
+                "int8 runs in ONNX Runtime, which is not installed; pip install 'fgaesq-cull[onnx]'"
+            )
+        return "torch", precision  # fp16 on the CPU: torch autocast, on request
+    return candidates[0]
+
+
+def _check(device: torch.device, engine: str, precision: str) -> None:
+    if not installed(engine):
+        raise EngineUnavailable(
+            f"engine {engine!r} is not installed; pip install 'fgaesq-cull[{_EXTRAS[engine]}]' "
+            "or use --engine torch"
+        )
+    if precision not in ("auto", *SUPPORTED[engine]):
+        raise EngineUnavailable(
+            f"engine {engine!r} runs {', '.join(SUPPORTED[engine])}, not {precision}"
+        )
+    if engine != "torch" and device.type != "cpu":
+        raise EngineUnavailable(
+            f"engine {engine!r} takes its inputs on the CPU; use --device cpu "
+            f"(on {device.type} use --engine torch)"
+        )
