@@ -13,7 +13,7 @@ import torch
 
 from ..model import FGAesQModel
 from ..tokens import Tokens
-from .choice import ENGINES, PRECISIONS, choose, cpu_has_bf16, installed
+from .choice import ENGINES, PRECISIONS, choose, cpu_has_bf16, from_environment, installed
 from .torch_engine import TorchEngine
 
 __all__ = [
@@ -46,8 +46,9 @@ def select_engine(
 
     ONNX Runtime and OpenVINO export the network once per weights into the user cache
     (``fgaesq_core.engines.export``); the first load takes seconds to a minute.
+    ``FGAESQ_ENGINE`` (``engine[:precision]``) replaces ``"auto"`` arguments.
     """
-    kind, chosen = choose(device, engine, precision)
+    kind, chosen = choose(device, *from_environment(engine, precision))
     if kind == "onnxruntime":
         from .onnxruntime_engine import OnnxRuntimeEngine
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import os
 import platform
 import sys
 from pathlib import Path
@@ -47,6 +48,24 @@ _CPU_ORDER = (
     ("onnxruntime", "int8"),
     ("torch", "fp32"),
 )
+
+
+def from_environment(engine: str, precision: str) -> tuple[str, str]:
+    """``engine`` and ``precision`` with ``"auto"`` replaced from ``FGAESQ_ENGINE``, if set.
+
+    ``FGAESQ_ENGINE=torch:fp32`` (or ``onnxruntime``, ``openvino:bf16`` ...) pins the choice
+    for a whole process without changing code, e.g. to compare engines or to keep a test
+    suite on torch fp32.
+    """
+    value = os.environ.get("FGAESQ_ENGINE", "").strip()
+    if not value:
+        return engine, precision
+    name, _, bits = value.partition(":")
+    if engine == "auto":
+        engine = name or "auto"
+    if precision == "auto" and bits:
+        precision = bits
+    return engine, precision
 
 
 def installed(engine: str) -> bool:
