@@ -101,7 +101,7 @@ def cmd_flips(args) -> None:
     series = read_fgaesthetics(args.fgaesthetics, splits=[args.split])
     cap = base.config.tokenizer.series_max_side
     runs = scorers(base.model, base.weights_id, args.draws)
-    modes = fgaesq_core.SERIES_MODES
+    modes = args.modes.split(",")
     results = {(mode, name): [] for mode in modes for name in runs}
     for k, item in enumerate(series):
         print(f"series {k + 1}/{len(series)}", file=sys.stderr, flush=True)
@@ -140,6 +140,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fgaesthetics", help="flips: an FGAesthetics-layout folder")
     parser.add_argument("--split", default="test")
     parser.add_argument("--draws", type=int, default=4)
+    parser.add_argument("--modes", default="pairwise,reference", help="flips: series modes")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: default)")
     args = parser.parse_args(argv)
     if args.threads:

@@ -55,6 +55,8 @@ class OnnxRuntimeEngine:
         # torch's thread count is what the rest of the scorer was told to use
         options.intra_op_num_threads = threads or torch.get_num_threads()
         options.inter_op_num_threads = 1
+        # no busy-waiting between passes: the same cores tokenise the next batch meanwhile
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         providers = (
             [chosen, "CPUExecutionProvider"] if chosen != "CPUExecutionProvider" else [chosen]
         )
