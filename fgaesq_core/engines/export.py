@@ -10,9 +10,10 @@ import warnings
 from pathlib import Path
 
 import torch
+from PIL import Image
 
 from ..model import FGAesQModel
-from ..tokens import Tokens
+from ..tokens import Tokens, collate
 from .network import INPUT_NAMES, OUTPUT_NAME, TokenSetNetwork, network_inputs
 
 #: The ONNX opset exported.
@@ -56,11 +57,7 @@ def export_key(model: FGAesQModel, variant: str = "fp32") -> str:
 
 def sample_tokens(model: FGAesQModel, batch: int = 2) -> Tokens:
     """A batch of padded token sets to trace the export with (its values do not matter)."""
-    from ..tokens import collate
-
     size = 4 * model.config.tokenizer.region_size
-    from PIL import Image
-
     image = Image.new("RGB", (size, size), (128, 96, 64))
     return collate([model.tokenizer.tokenize(image)] * batch)
 
@@ -70,16 +67,13 @@ def export_onnx(model: FGAesQModel, path: Path) -> Path:
 
     The batch dimension is dynamic.  TorchScript's exporter is tried first (several times
     faster here than the dynamo exporter, same graph); the dynamo exporter is the fallback
-    where the TorchScript exporter is missing or fails.  Written to a temporary file and
-    renamed, so a half-written graph is never found in the cache.
+    where the TorchScript exporter is missing or fails.
     """
     network = TokenSetNetwork(model).eval()
     inputs = tuple(network_inputs(model, sample_tokens(model)).values())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".onnx", dir=path.parent)
-    os.close(fd)
     names = {"input_names": list(INPUT_NAMES), "output_names": [OUTPUT_NAME]}
-    try:
+
+    def write(tmp: str) -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
@@ -103,6 +97,18 @@ def export_onnx(model: FGAesQModel, path: Path) -> Path:
                     dynamic_shapes={n: {0: batch} for n in INPUT_NAMES},
                     **names,
                 )
+
+    return _write_atomically(path, write)
+
+
+def _write_atomically(path: Path, write) -> Path:
+    """``write(temporary name)`` then rename to ``path``: a half-written graph is never found
+    in the cache, and a failed write leaves nothing behind."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".onnx", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -126,14 +132,10 @@ def cached_int8(model: FGAesQModel) -> Path:
     if not path.is_file():
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
-        fd, tmp = tempfile.mkstemp(suffix=".onnx", dir=path.parent)
-        os.close(fd)
-        try:
+        def write(tmp: str) -> None:
             quantize_dynamic(
                 source, tmp, weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul", "Gemm"]
             )
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+
+        _write_atomically(path, write)
     return path
