@@ -74,11 +74,13 @@ def cmd_speed(args) -> None:
     scores = {}
     for name, scorer in runs.items():  # warm-up, and the scores compared
         scores[name] = np.array(scorer.score_tokens(tokens, args.batch))
-    for _ in range(args.rounds):
+        print(f"warm-up: {name}", file=sys.stderr, flush=True)
+    for k in range(args.rounds):
         for name, scorer in runs.items():
             start = time.perf_counter()
             scorer.score_tokens(tokens, args.batch)
             seconds[name] += time.perf_counter() - start
+            print(f"round {k + 1}: {name} {seconds[name]:.1f} s", file=sys.stderr, flush=True)
     baseline = next(iter(runs))
     print(f"{len(tokens)} token sets of 512 tokens, batch {args.batch}, {args.rounds} rounds")
     header = f"{'engine':<24} {'sets/s':>7} {'vs fp32':>8} {'mean |d|':>9} {'max |d|':>9}"

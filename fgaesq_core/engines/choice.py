@@ -75,6 +75,15 @@ def installed(engine: str) -> bool:
 
 
 @functools.cache
+def _cpu_flags() -> frozenset[str]:
+    """The CPU's feature flags (``/proc/cpuinfo``; empty where it cannot be read)."""
+    try:
+        return frozenset(Path("/proc/cpuinfo").read_text(errors="replace").split())
+    except OSError:
+        return frozenset()
+
+
+@functools.cache
 def cpu_has_bf16() -> bool:
     """Whether this CPU computes bf16 natively (AVX-512 BF16 or AMX on x86; BF16 on Arm).
 
@@ -93,21 +102,26 @@ def cpu_has_bf16() -> bool:
         except (OSError, subprocess.SubprocessError):
             return False
         return out.strip() == "1"
-    try:
-        flags = Path("/proc/cpuinfo").read_text(errors="replace")
-    except OSError:
-        return False
-    words = set(flags.split())
-    return bool(words & {"avx512_bf16", "amx_bf16", "bf16"}) or (
-        platform.machine() == "aarch64" and "bf16" in words
+    flags = _cpu_flags()
+    return bool(flags & {"avx512_bf16", "amx_bf16"}) or (
+        platform.machine() == "aarch64" and "bf16" in flags
     )
+
+
+def cpu_has_amx() -> bool:
+    """Whether this CPU has AMX tiles for bf16 (Intel Xeon from Sapphire Rapids on).
+
+    torch's CPU bf16 autocast is fast only with them: on AVX-512 BF16 alone (an AMD EPYC)
+    it ran several times slower than fp32 (docs/model.md, "Engines").
+    """
+    return "amx_bf16" in _cpu_flags()
 
 
 def default_ok(engine: str, precision: str) -> bool:
     """Whether ``"auto"`` may pick ``precision`` on ``engine`` (fp32 always)."""
     if precision == "fp32":
         return True
-    if precision == "bf16" and not cpu_has_bf16():
+    if precision == "bf16" and not (cpu_has_amx() if engine == "torch" else cpu_has_bf16()):
         return False
     return MEASURED_FLIPS.get((engine, precision), 1.0) <= FLIP_LIMIT
 
