@@ -16,8 +16,8 @@ from fgaesq_core.engines.export import cache_dir, export_key
 from fgaesq_core.testing import seeded_scorer, synthetic_image
 
 #: Largest score change against torch fp32 allowed per (engine, precision) on the seeded
-#: tiny model.  Measured there: ONNX Runtime fp32 1.4e-6, OpenVINO fp32 5e-7, ONNX Runtime
-#: int8 0.008, OpenVINO bf16 0.002 (scores span [1, 10]).
+#: tiny model.  Measured on random tiny weights: ONNX Runtime fp32 1.4e-6, OpenVINO fp32
+#: 5e-7, ONNX Runtime int8 0.008, OpenVINO bf16 0.002 (scores span [1, 10]).
 TOLERANCES = {
     ("onnxruntime", "fp32"): 1e-4,
     ("openvino", "fp32"): 1e-4,
