@@ -139,10 +139,11 @@ def write_csv(result: CullResult, path: str | os.PathLike[str]) -> None:
 
 def summary_text(result: CullResult) -> str:
     """What the command prints on stdout: every series with its best frame, then problems."""
+    engine = f", {result.model['engine']}" if "engine" in result.model else ""
     lines = [
         f"{printable(result.root)}: {result.stats.photos} photos in {result.stats.series} series "
         f"(model {result.model['name']}, {printable(result.model['weights'])}, "
-        f"{result.model['device']})"
+        f"{result.model['device']}{engine})"
     ]
     marks = {pid: printable(decision_marks(d)) for pid, d in result.decisions.items()}
     width = max((len(text) for text in marks.values()), default=0)

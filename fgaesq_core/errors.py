@@ -25,3 +25,7 @@ class ImageInputError(FGAesQError):
 
 class ConfigError(FGAesQError):
     """A model configuration name or file is unknown or malformed."""
+
+
+class EngineUnavailable(FGAesQError):
+    """The requested inference engine or precision is not installed or not supported here."""

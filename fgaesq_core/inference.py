@@ -13,7 +13,8 @@ from PIL import Image
 from torchvision.transforms.functional import to_tensor
 
 from .config import ModelConfig
-from .device import PASSES_IN_FLIGHT, autocast, autocast_dtype, resolve_device
+from .device import PASSES_IN_FLIGHT, resolve_device
+from .engines import Engine, TorchEngine, select_engine
 from .factory import create_model
 from .images import ImageInput, cap_long_side, load_image
 from .model import FGAesQModel, expected_score
@@ -74,8 +75,10 @@ class Scorer:
         device: where the model runs.
         weights_id: identifies the weights (``"fgaesq:<sha256[:12]>"``).
         draws: tokenisations averaged per sampled input (at least 1).
-        precision: ``"fp32"`` (default on every device: bf16 flips near-tied best
-            frames, see docs/model.md), or ``"bf16"`` / ``"fp16"`` autocast.
+        precision: ``"fp32"`` or ``"bf16"`` / ``"fp16"`` autocast of the torch engine
+            (ignored when ``engine`` is given).
+        engine: what runs the forward pass (``fgaesq_core.engines``); None: torch at
+            ``precision``.  ``load_model`` chooses one per machine.
     """
 
     def __init__(
@@ -85,18 +88,24 @@ class Scorer:
         weights_id: str,
         draws: int = DEFAULT_DRAWS,
         precision: str = "fp32",
+        engine: Engine | None = None,
     ):
         if draws < 1:
             raise ValueError(f"draws must be at least 1, got {draws}")
-        autocast_dtype(device, precision)  # validates
+        self.runtime = engine or TorchEngine(model.to(device), device, precision)
         self.model = model.to(device)
         self.device = device
         self.weights_id = weights_id
         self.draws = draws
-        self.precision = precision
+        self.precision = self.runtime.precision
         self.tokenizer = DiffToken(model.config.tokenizer, device=device)
         #: forward passes left running while the next batch is tokenised (see _stream_groups)
         self.passes_in_flight = PASSES_IN_FLIGHT.get(device.type, 0)
+
+    @property
+    def engine(self) -> str:
+        """The engine and precision that score, e.g. ``"torch-cpu fp32"``."""
+        return self.runtime.name
 
     @property
     def config(self) -> ModelConfig:
@@ -178,22 +187,14 @@ class Scorer:
         """Scores for an iterable of unbatched Tokens, ``batch_size`` per forward pass."""
         return self.score_groups(([item] for item in tokens), batch_size)
 
-    @torch.inference_mode()
     def _forward(self, batch: list[Tokens]) -> PassScores:
         # On CUDA the batch is stacked straight into page-locked memory, so the copy to the
         # GPU is one asynchronous DMA; the model's kernels queue behind it on the stream.
-        cuda = self.device.type == "cuda"
-        tokens = collate(batch, pin_memory=cuda).to(self.device, non_blocking=cuda)
-        was_training = (
-            self.model.training
-        )  # a model in training is scored in eval mode, then restored
-        self.model.eval()
-        try:
-            with autocast(self.device, self.precision):
-                logits = self.model(tokens).logits
-        finally:
-            self.model.train(was_training)
-        return PassScores(expected_score(logits))
+        where = self.runtime.device
+        cuda = where.type == "cuda"
+        tokens = collate(batch, pin_memory=cuda).to(where, non_blocking=cuda)
+        with torch.inference_mode():
+            return PassScores(expected_score(self.runtime.logits(tokens)))
 
     def rank_series(
         self, images: Sequence[ImageInput], mode: str = "pairwise", batch_size: int = 16
@@ -394,7 +395,8 @@ def load_model(
     config: str | Path | ModelConfig | None = None,
     device: str | torch.device = "auto",
     draws: int = DEFAULT_DRAWS,
-    precision: str = "fp32",
+    precision: str = "auto",
+    engine: str = "auto",
 ) -> Scorer:
     """Load weights and return a ready Scorer.
 
@@ -406,16 +408,22 @@ def load_model(
             released weights, the stored config of a project checkpoint).
         device: ``"auto"`` (cuda, then mps, then cpu), ``"cpu"``, ``"cuda"``, ``"mps"``.
         draws: tokenisations averaged per sampled input (see ``Scorer``).
-        precision: ``"fp32"``, ``"bf16"`` or ``"fp16"`` (see ``Scorer``).
+        precision: ``"auto"``, ``"fp32"``, ``"bf16"``, ``"fp16"`` or ``"int8"``.
+        engine: ``"auto"``, ``"torch"``, ``"onnxruntime"`` or ``"openvino"``.  ``"auto"``
+            takes the fastest installed engine and precision whose measured pick flips
+            against fp32 are at most 1 % (docs/model.md, "Engines"); ``scorer.engine``
+            says what was chosen.
 
     Returns:
         A Scorer with ``.score``, ``.rank_series``, ``.device`` and ``.weights_id``.
 
     Raises:
         DeviceUnavailable: the requested device is absent.
+        EngineUnavailable: the requested engine is not installed or cannot run that.
         CheckpointError: the checkpoint is missing, broken or does not fit the config.
         WeightsUnavailable: named weights are not cached and cannot be downloaded.
     """
     dev = resolve_device(device)
     model = create_model(config, pretrained=weights)
-    return Scorer(model, dev, model.weights_id, draws=draws, precision=precision)
+    runtime = select_engine(model.to(dev), dev, engine, precision)
+    return Scorer(model, dev, model.weights_id, draws=draws, engine=runtime)

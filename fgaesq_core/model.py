@@ -82,26 +82,52 @@ class FGAesQModel(nn.Module):
         """Token embeddings (B, L, width) before ``ln_pre``: patch, mask, scale, CLS, position."""
         if not tokens.batched:
             raise ValueError("the model takes batched Tokens; use fgaesq_core.collate([...])")
+        return self.embed_tensors(*self.network_inputs(tokens))
+
+    def network_inputs(
+        self, tokens: Tokens
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The tensors the network runs on: patches (B, L-1, 3, P, P), scale ids and padding
+        (B, L-1), and positional embeddings (B, L, width).
+
+        The positions depend on each sample's grids (Python metadata, interpolated and cached
+        per grid), so they are gathered here; everything after is a plain tensor program,
+        the part an inference engine exports (fgaesq_core.engines).
+        """
+        positions = self._positions.gather(
+            self.visual.positional_embedding, tokens.grids, tokens.pos_ids
+        )
+        return tokens.patches[:, 1:], tokens.scale_ids[:, 1:], tokens.padding[:, 1:], positions
+
+    def embed_tensors(
+        self,
+        patches: torch.Tensor,
+        scale_ids: torch.Tensor,
+        padding: torch.Tensor,
+        positions: torch.Tensor,
+    ) -> torch.Tensor:
+        """``embed`` from ``network_inputs``: padding slots take the mask token (nothing is
+        masked in attention, as released)."""
         visual = self.visual
-        patches = tokens.patches[:, 1:]
         b, n = patches.shape[:2]
         weight = visual.conv1.weight
         x = visual.conv1(patches.reshape(b * n, *patches.shape[2:]).to(weight.dtype))
         x = x.reshape(b, n, -1)
-        pad = tokens.padding[:, 1:, None]
-        x = torch.where(pad, self.mask_token.to(x.dtype), x)
-        x = x + self.scale_embedding[tokens.scale_ids[:, 1:]].to(x.dtype)
+        x = torch.where(padding[:, :, None], self.mask_token.to(x.dtype), x)
+        x = x + self.scale_embedding[scale_ids].to(x.dtype)
         cls = visual.class_embedding.to(x.dtype).expand(b, 1, -1)
         x = torch.cat([cls, x], dim=1)
-        pos = self._positions.gather(visual.positional_embedding, tokens.grids, tokens.pos_ids)
-        return x + pos.to(x.dtype)
+        return x + positions.to(x.dtype)
+
+    def encode_embedded(self, x: torch.Tensor) -> torch.Tensor:
+        """Projected CLS features (B, embed_dim) of embedded tokens (B, L, width)."""
+        visual = self.visual
+        x = visual.transformer(visual.ln_pre(x))  # open_clip's transformer is batch-first
+        return visual.ln_post(x[:, 0]) @ visual.proj
 
     def encode(self, tokens: Tokens) -> torch.Tensor:
         """Projected CLS features (B, embed_dim)."""
-        visual = self.visual
-        x = visual.ln_pre(self.embed(tokens))
-        x = visual.transformer(x)  # open_clip's transformer is batch-first (B, L, D)
-        return visual.ln_post(x[:, 0]) @ visual.proj
+        return self.encode_embedded(self.embed(tokens))
 
     def forward(self, tokens: Tokens) -> ModelOutput:
         """Score logits and features for a batch of tokens.

@@ -14,3 +14,6 @@ for _var, _sub in (
 ):
     os.environ[_var] = os.path.join(_SANDBOX, _sub)
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Scores are compared exactly across loads: torch fp32, whatever engines are installed
+# (tests/test_core_engines.py clears this to test the per-machine choice).
+os.environ["FGAESQ_ENGINE"] = "torch:fp32"

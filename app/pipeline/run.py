@@ -161,6 +161,8 @@ class CullRun:
                 "weights": scorer.weights_id,
                 "device": scorer.device,
             }
+            if getattr(scorer, "engine", None):  # FGAesQ: the engine chosen for the device
+                result.model["engine"] = scorer.engine
         else:  # stopped before the scorer was needed
             result.model = {
                 "name": str(options.scorer),

@@ -46,6 +46,8 @@ class FGAesQScorer:
         self.batch_size = batch_size or fgaesq_core.default_batch_size(self._model.device)
         self.weights_id = self._model.weights_id
         self.device = str(self._model.device)
+        # what runs the model there, e.g. "openvino-cpu bf16" (docs/model.md, "Engines")
+        self.engine = self._model.engine
         self.input_size = DEFAULT_INPUT_SIZE
 
     def score(self, images: list[Image.Image]) -> list[float]:

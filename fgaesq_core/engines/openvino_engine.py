@@ -1,0 +1,47 @@
+"""OpenVINO as the engine (the ``openvino`` extra): fp32, or bf16 where the CPU has bf16 units.
+
+OpenVINO compiles the exported ONNX graph for the CPU; ``INFERENCE_PRECISION_HINT`` selects
+its precision (bf16 runs on AVX-512 BF16 / AMX units; OpenVINO refuses it elsewhere).
+"""
+
+from __future__ import annotations
+
+import os
+
+import torch
+
+from ..model import FGAesQModel
+from ..tokens import Tokens
+from .export import cached_onnx
+from .network import network_inputs
+
+PRECISIONS = ("fp32", "bf16")
+_HINTS = {"fp32": "f32", "bf16": "bf16"}
+
+
+class OpenVinoEngine:
+    """Runs the exported token-set network compiled by OpenVINO for the CPU."""
+
+    kind = "openvino"
+
+    def __init__(self, model: FGAesQModel, precision: str = "fp32", threads: int | None = None):
+        import openvino
+
+        if precision not in PRECISIONS:
+            raise ValueError(f"openvino runs {PRECISIONS}, not {precision!r}")
+        self.model = model
+        self.device = torch.device("cpu")
+        self.precision = precision
+        core = openvino.Core()
+        config = {
+            "INFERENCE_PRECISION_HINT": _HINTS[precision],
+            "INFERENCE_NUM_THREADS": threads or torch.get_num_threads(),
+        }
+        self.compiled = core.compile_model(os.fspath(cached_onnx(model)), "CPU", config)
+        self.request = self.compiled.create_infer_request()
+        self.name = f"openvino-cpu {precision}"
+
+    def logits(self, tokens: Tokens) -> torch.Tensor:
+        feeds = {k: v.numpy() for k, v in network_inputs(self.model, tokens).items()}
+        result = self.request.infer(feeds)
+        return torch.from_numpy(result[self.compiled.output(0)].copy())
