@@ -177,6 +177,30 @@ def test_unavailable_model_exits_1_with_a_message(tmp_path, card, capsys, monkey
     assert "missing.safetensors" in capsys.readouterr().err
 
 
+def test_fgaesq_without_weights_says_why_in_one_line_without_a_traceback(tmp_path, card):
+    """The model's expected failures are the app's errors: one line, exit 1, no traceback."""
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "HF_HUB_CACHE": str(tmp_path / "empty-hub"),
+        "PYTHONPATH": os.pathsep.join(sys.path),
+    }
+    child = subprocess.run(
+        [sys.executable, "-m", "app.cli", str(card), "--db", str(tmp_path / "c.sqlite3")]
+        + ["--model", "fgaesq", "--device", "cpu", "-q"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert child.returncode == EXIT_FAILED
+    lines = child.stderr.strip().splitlines()
+    assert "Traceback" not in child.stderr
+    assert len(lines) == 1, child.stderr
+    assert lines[0].startswith("fgaesq-cull: error: cannot load FGAesQ weights fgaesq: ")
+    assert "HF_HUB_OFFLINE" in lines[0] and "--weights PATH" in lines[0]
+
+
 def test_unwritable_output_exits_1(tmp_path, card, capsys):
     assert (
         cull(tmp_path, str(card), "-q", "--json", str(tmp_path / "no" / "such" / "dir" / "x.json"))
