@@ -10,9 +10,12 @@ from PIL import Image
 from app.options import SeriesMode
 from app.scoring.base import K, ScorerUnavailable, with_keys
 
-# DiffToken keeps 511 patch tokens: a 768x576 frame is 24x18 coarse 32 px regions plus the fine
-# ones, which fits the budget without dropping tokens.  Larger inputs would only be thrown away.
-DEFAULT_INPUT_SIZE = 768
+# Frames are decoded this large, then brought by the model library to the size at which
+# the whole frame fits the token budget (fgaesq_core.images.fit_to_budget: 786 px for 4:3,
+# 844 for 3:2, 921 for 16:9); larger decodes would only be downscaled again.
+DEFAULT_INPUT_SIZE = 960
+# Scores made under an earlier input size rule are not reused.
+INPUT_RULE = "fit-to-budget"
 
 
 class FGAesQScorer:
@@ -49,12 +52,15 @@ class FGAesQScorer:
         self.series_mode = SeriesMode(series_mode)
         # None: the measured size for the device (small on a CPU, large on a GPU)
         self.batch_size = batch_size or fgaesq_core.default_batch_size(self._model.device)
-        self.weights_id = self._model.weights_id
+        self.weights_id = f"{self._model.weights_id}+{INPUT_RULE}"
         self.device = str(self._model.device)
         self.input_size = DEFAULT_INPUT_SIZE
 
     def score(self, images: list[Image.Image]) -> list[float]:
-        return [float(s) for s in self._model.score(list(images), batch_size=self.batch_size)]
+        from fgaesq_core.images import fit_to_budget
+
+        fitted = [fit_to_budget(image, self._model.config.tokenizer) for image in images]
+        return [float(s) for s in self._model.score(fitted, batch_size=self.batch_size)]
 
     def rank_series(self, images: list[Image.Image]) -> list[float]:
         if len(images) < 2:
