@@ -86,8 +86,13 @@ class Ranking:
         plan = self._plan(groups)
         cached = sorted(plan.cached.items(), reverse=True)  # the next one last
         results: list[SeriesResult] = []
+        to_rank = sum(len(groups[n]) for n in plan.to_score)
+        ranked = 0  # frames of the series to score that the scorer has been through
 
         def store(number: int, scored: _Scored) -> None:
+            nonlocal ranked
+            if scored.fresh:
+                ranked += len(groups[number])
             results.append(
                 self._store_series(
                     len(results) + 1, grouping.ids[number], grouping.kinds[number], scored
@@ -99,8 +104,10 @@ class Ranking:
                 len(groups),
                 f"series {len(results)}: best {results[-1].best.path}",
                 series=results[-1],
+                frames=(ranked, to_rank),
             )
 
+        self.run.emit(Stage.RANK, 0, len(groups), "Ranking", frames=(0, to_rank))
         for (number, scored), scores in self.scorer.rank_many(self._decoded(groups, plan)):
             while cached and cached[-1][0] < number:
                 store(*cached.pop())
