@@ -77,7 +77,8 @@ def budget_side(size: tuple[int, int], config: TokenizerConfig) -> int:
     nothing is dropped at random (the scale the model was trained at; docs/model.md,
     "One input size").
 
-    A 4:3 frame fits at 786 px, 3:2 at 844, 16:9 at 921, 1:1 at 687, 3:1 at 1223.
+    A 4000x3000 frame fits at 786 px, 6000x4000 at 844, 3840x2160 at 921, 3000x3000 at
+    687 (the side moves by a few pixels with the rounding of the short side).
     """
     from .regions import fitted_size
 
