@@ -257,19 +257,27 @@ class _ProgressBars:
             return
         if event.stage in ("problem", "done") or event.total <= 0:
             return
+        # Ranking counts frames when the scorer has any to rank (its rate and time left
+        # are what a long model run needs); series taken from the catalog count as done.
+        done, total, unit = event.done, event.total, "photo" if event.stage == "read" else "item"
+        if event.stage == "rank" and event.frames is not None and event.frames[1] > 0:
+            (done, total), unit = event.frames, "frame"
         if event.stage != self._stage:
             self.close()
             self._stage = event.stage
             self._bar = tqdm(
-                total=event.total,
+                total=total,
                 desc=str(event.stage),
-                unit="photo" if event.stage == "read" else "item",
+                unit=unit,
                 file=sys.stderr,
                 leave=False,
                 dynamic_ncols=True,
             )
-        self._bar.total = event.total
-        self._bar.n = event.done
+        self._bar.total = total
+        if done >= self._bar.n:
+            self._bar.update(done - self._bar.n)  # through update: tqdm's rate and time left
+        else:
+            self._bar.n = done
         self._bar.refresh()
 
     def close(self) -> None:

@@ -1,13 +1,18 @@
-"""Opening input images safely: EXIF orientation, RGB, and a decoded-size guard."""
+"""Opening input images safely (EXIF orientation, RGB, a decoded-size guard), and the one
+rule for the size the model sees (``fit_to_budget``)."""
 
 from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PIL import Image, ImageOps
 
 from .errors import ImageInputError
+
+if TYPE_CHECKING:
+    from .config import TokenizerConfig
 
 #: Largest decoded image accepted (pixels); beyond this decoding could exhaust memory.
 MAX_DECODED_PIXELS = 150_000_000
@@ -64,3 +69,38 @@ def cap_long_side(image: Image.Image, max_side: int) -> Image.Image:
         return image
     scale = max_side / max(w, h)
     return image.resize((max(1, int(w * scale)), max(1, int(h * scale))), Image.Resampling.LANCZOS)
+
+
+def budget_side(size: tuple[int, int], config: TokenizerConfig) -> int:
+    """The longest side, at most the image's own, at which a (w, h) frame's 32 px regions
+    plus its fine tokens fit the token budget: the whole frame reaches the model and
+    nothing is dropped at random (the scale the model was trained at; docs/model.md,
+    "One input size").
+
+    A 4000x3000 frame fits at 786 px, 6000x4000 at 844, 3840x2160 at 921, 3000x3000 at
+    687 (the side moves by a few pixels with the rounding of the short side).
+    """
+    from .regions import fitted_size
+
+    w, h = size
+    room = config.max_tokens - 1 - 3 * config.num_fine_regions
+
+    def regions(side: int) -> int:
+        scale = side / max(w, h)
+        sw, sh = max(1, int(w * scale)), max(1, int(h * scale))
+        fh, fw = fitted_size(sh, sw, config.region_size)
+        return (fh // config.region_size) * (fw // config.region_size)
+
+    side = max(w, h)
+    if regions(side) <= room:
+        return side
+    low, high = config.region_size, side  # regions(low) fits, regions(high) does not
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if regions(middle) <= room else (low, middle)
+    return low
+
+
+def fit_to_budget(image: Image.Image, config: TokenizerConfig) -> Image.Image:
+    """``image`` downscaled (LANCZOS) to ``budget_side``; one that fits already passes."""
+    return cap_long_side(image, budget_side(image.size, config))

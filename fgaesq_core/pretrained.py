@@ -3,19 +3,28 @@
 Downloads go through huggingface_hub, so they land in its cache, show its progress bar
 and honour ``HF_ENDPOINT``, ``HF_HUB_CACHE``/``HF_HOME`` and ``HF_HUB_OFFLINE`` (read when
 called, not at import).  A cached file is found without any network access.
+
+Hub weights the registry does not pin yet are pinned on first use: the hub commit and the
+SHA-256 of the file first downloaded (or first found in the cache) are recorded in
+``pins_file()``, and every later load and download is held to them, as to a registry pin.
+A file that changed afterwards (on disk, or upstream under the same name) is refused.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
+import tempfile
 import threading
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import platformdirs
 from huggingface_hub import HfApi, constants, hf_hub_download, try_to_load_from_cache
 from huggingface_hub.errors import EntryNotFoundError, RevisionNotFoundError
 
@@ -51,6 +60,7 @@ class PretrainedSpec:
     revision: str | None = None
     sha256: str | None = None
     description: str = ""
+    recorded: str | None = None  # where and when a pin taken on first use was recorded
 
     @property
     def pinned(self) -> bool:
@@ -62,7 +72,8 @@ REGISTRY: dict[str, PretrainedSpec] = {
     # The file name is the one the authors' model repository serves (FGAesQ.pt, about
     # 570 MB; loaders written against the release download exactly this name).  The hub
     # commit and the file's SHA-256 could not be read where this entry was written (no
-    # network): until they are filled in, downloads follow `main` and are not checked.
+    # network): until they are filled in, the first download follows `main` and its commit
+    # and digest are recorded (pins_file()); later loads and downloads are held to them.
     # `python -m fgaesq_core.pretrained pin fgaesq` prints both from the hub.
     "fgaesq": PretrainedSpec(
         name="fgaesq",
@@ -127,6 +138,7 @@ def offline_hint(spec: PretrainedSpec) -> str:
 def cached_file(spec: PretrainedSpec, cache_dir: Path | None = None) -> Path | None:
     """The cached weights file of ``spec`` (at its revision), found without network access."""
     cache_dir = cache_dir or hub_cache_dir()
+    spec = with_recorded_pin(spec)
     candidates = list(OPENAI_FILES) if spec.kind == "openai" else [spec.filename]
     revision = spec.revision if spec.kind == "hub" else None
     for filename in candidates:
@@ -141,8 +153,9 @@ def cached_file(spec: PretrainedSpec, cache_dir: Path | None = None) -> Path | N
 def download(spec: PretrainedSpec, cache_dir: Path | None = None) -> Path:
     """Fetch the weights file of a hub spec into the cache, or return the cached copy.
 
-    A cached copy is used without contacting the hub.  Either way a pinned digest is
-    checked before the path is returned.
+    A cached copy is used without contacting the hub.  Either way a pinned digest (the
+    registry's, or the one recorded on first use) is checked before the path is returned;
+    without one, the file's commit and digest are recorded now.
 
     Args:
         spec: a registry entry of kind ``"hub"``.
@@ -154,12 +167,14 @@ def download(spec: PretrainedSpec, cache_dir: Path | None = None) -> Path:
     Raises:
         WeightsUnavailable: offline without a cached copy, the hub cannot be reached, or
             the repository has no such file at that revision.
-        CheckpointError: the file's SHA-256 is not the pinned one.
+        CheckpointError: the file's SHA-256 is not the pinned one, or the pins file is
+            damaged.
     """
     cache_dir = cache_dir or hub_cache_dir()
+    spec = with_recorded_pin(spec)
     cached = cached_file(spec, cache_dir)
     if cached is not None:  # released weights never change: no update check
-        return verify_digest(spec, cached)
+        return _pinned_on_first_use(spec, verify_digest(spec, cached))
     if hub_offline():
         raise WeightsUnavailable(
             f"{spec.name!r} weights are not cached and HF_HUB_OFFLINE is set. " + offline_hint(spec)
@@ -189,7 +204,102 @@ def download(spec: PretrainedSpec, cache_dir: Path | None = None) -> Path:
             f"cannot download {spec.name!r} weights from {where}: "
             f"{type(exc).__name__}: {str(exc)[:200]}. " + offline_hint(spec)
         ) from exc
-    return verify_digest(spec, Path(path))
+    return _pinned_on_first_use(spec, verify_digest(spec, Path(path)))
+
+
+def pins_file() -> Path:
+    """Where pins taken on first use are kept: ``FGAESQ_PINS`` if set, else ``pins.json``
+    in the user's data folder for fgaesq (outside the hub cache, so clearing the cache
+    does not clear what the weights were)."""
+    override = os.environ.get("FGAESQ_PINS")
+    if override:
+        return Path(override)
+    return Path(platformdirs.user_data_dir("fgaesq", appauthor=False)) / "pins.json"
+
+
+def _pin_key(spec: PretrainedSpec) -> str:
+    return f"{spec.repo_id}/{spec.filename}"
+
+
+def recorded_pins() -> dict[str, dict[str, str]]:
+    """The pins taken on first use, ``{"<repo>/<file>": {"revision", "sha256", "recorded"}}``.
+
+    Raises:
+        CheckpointError: the pins file exists but cannot be read as such.
+    """
+    path = pins_file()
+    try:
+        pins = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CheckpointError(
+            f"{path}: the record of downloaded weights cannot be read ({exc}); no weights "
+            "were loaded. Delete the file to record them again at the next download."
+        ) from exc
+    if not isinstance(pins, dict) or not all(
+        isinstance(v, dict) and {"revision", "sha256"} <= set(v) for v in pins.values()
+    ):
+        raise CheckpointError(
+            f"{path}: the record of downloaded weights is not in its format; no weights were "
+            "loaded. Delete the file to record them again at the next download."
+        )
+    return pins
+
+
+def with_recorded_pin(spec: PretrainedSpec) -> PretrainedSpec:
+    """``spec`` held to the pin recorded at its first download when the registry has none."""
+    if spec.kind != "hub" or spec.pinned:
+        return spec
+    pin = recorded_pins().get(_pin_key(spec))
+    if pin is None:
+        return spec
+    return replace(
+        spec,
+        revision=pin["revision"],
+        sha256=pin["sha256"],
+        recorded=f"recorded at its first download on {pin.get('recorded', '?')} in {pins_file()}",
+    )
+
+
+def _pinned_on_first_use(spec: PretrainedSpec, path: Path) -> Path:
+    """Record the commit and digest of a hub file loaded without a pin; later loads are held
+    to them.  The commit is the cache snapshot the file sits in (huggingface_hub's layout)."""
+    if spec.kind != "hub" or spec.sha256 or path.parent.parent.name != "snapshots":
+        return path
+    pins = recorded_pins()
+    pins[_pin_key(spec)] = {
+        "revision": path.parent.name,
+        "sha256": sha256_of(path),
+        "recorded": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+    }
+    _write_atomically(pins_file(), json.dumps(pins, indent=2, sort_keys=True) + "\n")
+    return path
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def unpin(name: str) -> bool:
+    """Forget the pin recorded on first use for ``name`` (True if there was one), so the
+    next download records a new one: for deliberately taking new weights."""
+    spec = REGISTRY[name]
+    pins = recorded_pins()
+    if pins.pop(_pin_key(spec), None) is None:
+        return False
+    _write_atomically(pins_file(), json.dumps(pins, indent=2, sort_keys=True) + "\n")
+    return True
 
 
 _digests: dict[tuple[str, int, int], str] = {}
@@ -219,13 +329,21 @@ def verify_digest(spec: PretrainedSpec, path: Path) -> Path:
         return path
     actual = sha256_of(path)
     if actual != spec.sha256.lower():
+        pinned = f"{spec.sha256}, {spec.repo_id}@{spec.revision or 'main'}/{spec.filename}"
+        if spec.recorded:
+            pinned += f"; {spec.recorded}"
         raise CheckpointError(
             f"{path}: SHA-256 {actual} is not that of the pinned {spec.name!r} weights "
-            f"({spec.sha256}, {spec.repo_id}@{spec.revision or 'main'}/{spec.filename}); "
-            "the file was not loaded. Delete it and download again "
+            f"({pinned}); the file was not loaded. Delete it and download again "
             f"(`hf download {spec.repo_id} {spec.filename} --force-download"
             + (f" --revision {spec.revision}" if spec.revision else "")
-            + "`), or pass --weights PATH."
+            + "`), or pass --weights PATH"
+            + (
+                f", or, to take these weights on purpose, `python -m fgaesq_core.pretrained "
+                f"unpin {spec.name}`."
+                if spec.recorded
+                else "."
+            )
         )
     return path
 
@@ -312,11 +430,16 @@ def clear_availability_cache() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m fgaesq_core.pretrained pin NAME``: print the pinned registry values."""
+    """``python -m fgaesq_core.pretrained pin NAME``: print the pinned registry values;
+    ``unpin NAME``: forget the pin recorded at the first download."""
     parser = argparse.ArgumentParser(description="Pin hub weights: print revision and SHA-256.")
-    parser.add_argument("command", choices=["pin"])
+    parser.add_argument("command", choices=["pin", "unpin"])
     parser.add_argument("name", choices=[n for n, s in REGISTRY.items() if s.kind == "hub"])
     args = parser.parse_args(argv)
+    if args.command == "unpin":
+        forgot = unpin(args.name)
+        print(f"{'forgot' if forgot else 'no'} pin of {args.name!r} recorded in {pins_file()}")
+        return 0
     spec = pin(args.name)
     print(f'filename="{spec.filename}",\nrevision="{spec.revision}",\nsha256="{spec.sha256}",')
     return 0

@@ -107,12 +107,14 @@ class LoopbackHub(BaseHTTPRequestHandler):
 
 @contextmanager
 def serving(handler: type[LoopbackHub], monkeypatch, cache: Path) -> Iterator[None]:
-    """``handler`` on a free loopback port, with the hub client pointed at it and its cache
-    at ``cache`` (online; the availability cache cleared before and after)."""
+    """``handler`` on a free loopback port, with the hub client pointed at it, its cache at
+    ``cache`` and the pins recorded on first use beside it (online; the availability cache
+    cleared before and after)."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{server.server_port}")
     monkeypatch.setenv("HF_HUB_CACHE", str(cache))
+    monkeypatch.setenv("FGAESQ_PINS", str(cache.parent / "pins.json"))
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     pretrained.clear_availability_cache()
     try:

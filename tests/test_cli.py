@@ -9,6 +9,7 @@ import re
 import stat
 import subprocess
 import sys
+import time
 
 import pytest
 from privileges import run_unprivileged
@@ -189,6 +190,30 @@ def test_unavailable_model_exits_1_with_a_message(tmp_path, card, capsys, monkey
     assert "missing.safetensors" in capsys.readouterr().err
 
 
+def test_fgaesq_without_weights_says_why_in_one_line_without_a_traceback(tmp_path, card):
+    """The model's expected failures are the app's errors: one line, exit 1, no traceback."""
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "HF_HUB_CACHE": str(tmp_path / "empty-hub"),
+        "PYTHONPATH": os.pathsep.join(sys.path),
+    }
+    child = subprocess.run(
+        [sys.executable, "-m", "app.cli", str(card), "--db", str(tmp_path / "c.sqlite3")]
+        + ["--model", "fgaesq", "--device", "cpu", "-q"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert child.returncode == EXIT_FAILED
+    lines = child.stderr.strip().splitlines()
+    assert "Traceback" not in child.stderr
+    assert len(lines) == 1, child.stderr
+    assert lines[0].startswith("fgaesq-cull: error: cannot load FGAesQ weights fgaesq: ")
+    assert "HF_HUB_OFFLINE" in lines[0] and "--weights PATH" in lines[0]
+
+
 def test_unwritable_output_exits_1(tmp_path, card, capsys):
     assert (
         cull(tmp_path, str(card), "-q", "--json", str(tmp_path / "no" / "such" / "dir" / "x.json"))
@@ -309,3 +334,27 @@ def test_read_only_folder_reports_each_sidecar_and_completes(tmp_path, card):
     assert all("read-only" in error for path, error in errors if path in sidecars), errors
     assert doc["stats"]["photos"] == 4  # the run went on: every readable photo was culled
     assert not any(card.glob("*.xmp"))
+
+
+def test_ranking_progress_counts_frames_with_their_rate_and_time_left(tmp_path, card, capsys):
+    """The rank bar counts the frames the scorer ranks (tqdm's rate and time left)."""
+    from app.options import CullOptions
+    from app.pipeline import run_cull
+
+    events = []
+    db = tmp_path / "c.sqlite3"
+    run_cull(card, CullOptions(catalog_path=db, scorer="technical"), progress=events.append)
+    frames = [e.frames for e in events if e.stage == "rank"]
+    assert frames[0] == (0, 4) and frames[-1] == (4, 4)  # 3 burst frames and the single
+    assert all(a[0] <= b[0] for a, b in zip(frames, frames[1:], strict=False))
+
+    from app.cli import _ProgressBars
+    from app.pipeline.results import ProgressEvent
+
+    bars = _ProgressBars(quiet=False)
+    for done in (0, 2, 4):
+        bars(ProgressEvent("rank", done // 2, 2, frames=(done, 8)))
+        time.sleep(0.05)
+    err = capsys.readouterr().err
+    bars.close()
+    assert "4/8" in err and "frame/s" in err and "<00:0" in err  # elapsed<left, a rate

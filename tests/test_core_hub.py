@@ -1,6 +1,8 @@
 """Weights resolution through huggingface_hub against a local imitation of the hub."""
 
 import hashlib
+import json
+import shutil
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -146,3 +148,55 @@ def test_pin_reads_revision_and_digest_from_the_hub(hub, capsys):
     assert spec.pinned and not pretrained.REGISTRY["fgaesq"].pinned
     assert pretrained.main(["pin", "fgaesq"]) == 0
     assert f'sha256="{digest}"' in capsys.readouterr().out
+
+
+def test_the_first_download_pins_the_commit_and_digest_for_every_later_load(hub, monkeypatch):
+    """Unpinned in the registry: the first download records what it got; a file that differs
+    later (changed upstream, or on disk) is refused with both digests named."""
+    assert not pretrained.REGISTRY["fgaesq"].pinned
+    first = hashlib.sha256(FakeHub.files[FILE]).hexdigest()
+    scorer = fgaesq_core.load_model(weights="fgaesq", config="tiny", device="cpu")
+    assert scorer.weights_id == f"fgaesq:{first[:12]}"
+    pins = json.loads((hub / "pins.json").read_text())
+    assert pins[f"{REPO}/{FILE}"]["revision"] == COMMIT
+    assert pins[f"{REPO}/{FILE}"]["sha256"] == first
+
+    # Upstream serves other bytes under the same name; the cache still holds the first file.
+    changed = hub / "other.pt"
+    torch.save(released_state_dict(4, "tiny"), changed)
+    FakeHub.files = {**FakeHub.files, FILE: changed.read_bytes()}
+    FakeHub.requests.clear()
+    again = fgaesq_core.load_model(weights="fgaesq", config="tiny", device="cpu")
+    assert again.weights_id == scorer.weights_id and FakeHub.requests == []
+
+    # The cache cleared: the download asks for the recorded commit and refuses what differs.
+    shutil.rmtree(hub / "hub-cache")
+    with pytest.raises(CheckpointError) as err:
+        fgaesq_core.load_model(weights="fgaesq", config="tiny", device="cpu")
+    second = hashlib.sha256(FakeHub.files[FILE]).hexdigest()
+    message = str(err.value)
+    assert first in message and second in message and "not loaded" in message
+    assert str(hub / "pins.json") in message and "unpin fgaesq" in message
+    assert any(r.endswith(f"/resolve/{COMMIT}/{FILE}") for r in FakeHub.requests)
+    assert json.loads((hub / "pins.json").read_text()) == pins  # the record stands
+
+    # Taking new weights on purpose: unpin, and the next load records them.
+    assert pretrained.main(["unpin", "fgaesq"]) == 0
+    taken = fgaesq_core.load_model(weights="fgaesq", config="tiny", device="cpu")
+    assert taken.weights_id == f"fgaesq:{second[:12]}"
+    assert json.loads((hub / "pins.json").read_text())[f"{REPO}/{FILE}"]["sha256"] == second
+
+    # A recorded pin holds offline too: a cached copy changed on disk is refused.
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    blob = next((hub / "hub-cache").rglob(FILE)).resolve()
+    data = bytearray(blob.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    blob.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match=second):
+        fgaesq_core.load_model(weights="fgaesq", config="tiny", device="cpu")
+
+
+def test_a_damaged_record_of_pins_is_refused_by_name(hub):
+    (hub / "pins.json").write_text("{not json")
+    with pytest.raises(CheckpointError, match="pins.json: the record of downloaded weights"):
+        fgaesq_core.load_model(weights="fgaesq", config="tiny", device="cpu")

@@ -22,8 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
+from app.errors import AppError
 
-class FacesUnavailable(Exception):
+
+class FacesUnavailable(AppError):
     """Face analysis cannot run here; the message says why in one line."""
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
+from app.errors import AppError
 from app.photos.formats import HEIF_EXTENSIONS, is_raw, suffix
 
 # Refuse sources above this many pixels (about 4x the largest current sensors).
@@ -31,7 +32,7 @@ Image.MAX_IMAGE_PIXELS = MAX_SOURCE_PIXELS
 _heif_registered = False
 
 
-class PhotoReadError(Exception):
+class PhotoReadError(AppError):
     """A photo could not be decoded; the message names the cause in plain words."""
 
 

@@ -1,18 +1,18 @@
 """Stage 3: rank every series that needs it; the others keep their stored scores.
 
-The frames of all series to score are decoded through one pool map, so decoding runs ahead
-in the workers while the scorer works on the series in hand.  A scorer that batches across
-series (FGAesQ) is handed the series in order as their frames arrive and fills each forward
-pass from several of them; the scores come back per series, as they would one by one.
-Faces are found on the same decoded pixels in the workers.  The pick of a series is the best-scoring frame unless
+Three steps, each on its own: the plan (which series keep their stored scores, which are
+scored), the decoded series (the frames of all series to score go through one pool map, so
+decoding runs ahead in the workers while the scorer works on the series in hand), and the
+scorer's ``rank_many``, which takes the series in order as they arrive (FGAesQ fills each
+forward pass from several of them) and gives each one's scores back with its key.  Faces
+are found on the same decoded pixels in the workers.  The pick of a series is the best-scoring frame unless
 someone's eyes are closed in it and another frame has none (``app.faces.choose_pick``); the
 ranks stored in the catalog follow the pick, and the series records why.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from app.catalog import FaceRecord
@@ -22,7 +22,7 @@ from app.photos.tasks import DecodeResult, FoundFace, ScoringTask, decode_for_sc
 from app.pipeline.context import CatalogBatch, RunContext
 from app.pipeline.inventory import PhotoState
 from app.pipeline.results import MemberResult, SeriesResult, Stage
-from app.scoring import BatchingScorer, PreparingScorer, Scorer
+from app.scoring import Scorer
 from app.scoring.confidence import pick_confidence
 
 # Version of the face analysis stored in the catalog; a new one analyses photos again.
@@ -49,6 +49,15 @@ class _Scored:
     stored_ranks: list[int | None] | None = None  # the catalog's ranks of a cached series
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """Which series keep their stored scores (``cached``, by series number) and which are
+    scored (``to_score``, in order)."""
+
+    cached: dict[int, _Scored]
+    to_score: list[int]
+
+
 class Ranking:
     """Scores the groups of one run with one scorer and stores the scores series by series."""
 
@@ -73,6 +82,48 @@ class Ranking:
             self.run.catalog.set_pick_reasons(self._reasons)
 
     def _rank(self, groups: list[list[PhotoState]], grouping: Grouping) -> list[SeriesResult]:
+        """Series stored in order: scored ones as their scores come, the cached ones between
+        them when their turn comes."""
+        plan = self._plan(groups)
+        cached = sorted(plan.cached.items(), reverse=True)  # the next one last
+        results: list[SeriesResult] = []
+        to_rank = sum(len(groups[n]) for n in plan.to_score)
+        ranked = 0  # frames of the series to score that the scorer has been through
+
+        def store(number: int, scored: _Scored) -> None:
+            nonlocal ranked
+            if scored.fresh:
+                ranked += len(groups[number])
+            results.append(
+                self._store_series(
+                    len(results) + 1, grouping.ids[number], grouping.kinds[number], scored
+                )
+            )
+            self.run.emit(
+                Stage.RANK,
+                number + 1,
+                len(groups),
+                f"series {len(results)}: best {results[-1].best.path}",
+                series=results[-1],
+                frames=(ranked, to_rank),
+            )
+
+        self.run.emit(Stage.RANK, 0, len(groups), "Ranking", frames=(0, to_rank))
+        for (number, scored), scores in self.scorer.rank_many(self._decoded(groups, plan)):
+            while cached and cached[-1][0] < number:
+                store(*cached.pop())
+            scored.scores = [float(s) for s in scores]
+            self.scored += len(scored.members)
+            store(number, scored)
+            if self.run.cancelled:
+                return results
+        while cached and not self.run.cancelled:  # cached series after the last scored one
+            store(*cached.pop())
+        return results
+
+    def _plan(self, groups: list[list[PhotoState]]) -> _Plan:
+        """Series whose stored scores (in this scorer's series mode, with ranks and, when
+        faces are asked for, faces) still hold; the others are scored."""
         catalog, scorer = self.run.catalog, self.scorer
         ids = [p.photo_id for g in groups for p in g]
         stored = catalog.scores(ids, scorer.name, scorer.weights_id)
@@ -100,101 +151,54 @@ class Ranking:
             self.faces = self._faces_possible()
         for number in lacking_faces if self.faces else ():
             del cached[number]  # score it again, this time with its faces
+        return _Plan(cached, [n for n in range(len(groups)) if n not in cached])
+
+    def _decoded(
+        self, groups: list[list[PhotoState]], plan: _Plan
+    ) -> Iterator[tuple[tuple[int, _Scored], list]]:
+        """``((number, series), frames)`` of each series to score, in order, as its frames
+        arrive from the decoding processes (decoding runs ahead in the workers).  Frames
+        decoded when the photo was read are not decoded again; a series none of whose frames
+        decoded is left out.  Stops when the run is cancelled."""
         arrived: dict[tuple[int, int], DecodeResult] = {}
         wanted: list[tuple[int, int]] = []  # frames still to decode, in task order
-        for n, group in enumerate(groups):
-            if n in cached:
-                continue
-            for i, photo in enumerate(group):
+        for n in plan.to_score:
+            for i, photo in enumerate(groups[n]):
                 if photo.scored is not None:  # decoded once, when it was read
                     arrived[(n, i)], photo.scored = photo.scored, None
                 else:
                     wanted.append((n, i))
-        prepare = scorer.prepare if isinstance(scorer, PreparingScorer) else None
         tasks = [
-            ScoringTask(k, groups[n][i].file.decode_path, scorer.input_size, prepare, self.faces)
+            ScoringTask(
+                k,
+                groups[n][i].file.decode_path,
+                self.scorer.input_size,
+                self.scorer.prepare,
+                self.faces,
+            )
             for k, (n, i) in enumerate(wanted)
         ]
         crashed = lambda task, message: DecodeResult(task.index, error=message)  # noqa: E731
         outcomes = self.run.pool.map(decode_for_scoring, tasks, self.run.cancel, crashed)
-
-        # Series go to the scorer in order as their frames arrive; a scorer that batches
-        # across series holds a few before their scores come back.  ``waiting`` keeps every
-        # series (cached ones too) in order until it can be stored.
-        waiting: deque[tuple[int, _Scored]] = deque()
-
-        def to_score() -> Iterator[list]:
-            for number, group in enumerate(groups):
-                if self.run.cancelled:
-                    return
-                scored = cached.get(number)
-                if scored is None:
-                    while any((number, i) not in arrived for i in range(len(group))):
-                        outcome = next(outcomes, None)
-                        if outcome is None:  # cancelled while decoding
-                            return
-                        arrived[wanted[outcome.index]] = outcome
-                    scored, frames = self._usable(
-                        group, [arrived.pop((number, i)) for i in range(len(group))]
-                    )
-                    if not frames:
-                        continue
-                    waiting.append((number, scored))
-                    yield frames
-                else:
-                    waiting.append((number, scored))
-
-        results: list[SeriesResult] = []
-
-        def store(number: int, scored: _Scored) -> None:
-            results.append(
-                self._store_series(
-                    len(results) + 1, grouping.ids[number], grouping.kinds[number], scored
-                )
-            )
-            self.run.emit(
-                Stage.RANK,
-                number + 1,
-                len(groups),
-                f"series {len(results)}: best {results[-1].best.path}",
-                series=results[-1],
-            )
-
-        for scores in self._rankings(to_score()):
-            number, scored = waiting.popleft()
-            while not scored.fresh:  # cached series before this one
-                store(number, scored)
-                number, scored = waiting.popleft()
-            scored.scores = [float(s) for s in scores]
-            self.scored += len(scored.members)
-            store(number, scored)
+        for number in plan.to_score:
             if self.run.cancelled:
-                return results
-        while waiting and not self.run.cancelled:  # cached series after the last scored one
-            store(*waiting.popleft())
-        return results
-
-    def _rankings(self, series: Iterable[list]) -> Iterator[list[float]]:
-        """The scores of each series' frames, in order, however the scorer batches them."""
-        scorer = self.scorer
-        if isinstance(scorer, BatchingScorer):
-            yield from scorer.rank_many(series)
-        elif isinstance(scorer, PreparingScorer):
-            for frames in series:
-                yield (
-                    scorer.rank_prepared(frames)
-                    if len(frames) > 1
-                    else scorer.score_prepared(frames)
-                )
-        else:
-            for frames in series:
-                yield scorer.rank_series(frames) if len(frames) > 1 else scorer.score(frames)
+                return
+            group = groups[number]
+            while any((number, i) not in arrived for i in range(len(group))):
+                outcome = next(outcomes, None)
+                if outcome is None:  # cancelled while decoding
+                    return
+                arrived[wanted[outcome.index]] = outcome
+            scored, frames = self._usable(
+                group, [arrived.pop((number, i)) for i in range(len(group))]
+            )
+            if frames:
+                yield (number, scored), frames
 
     def series_mode(self, group: list[PhotoState]) -> SeriesMode | None:
-        """The FGAesQ series mode the group is scored in (None: scored without one)."""
-        if len(group) < 2 or self.scorer.name != "fgaesq":
-            return None
-        return self.run.options.series_mode
+        """The series mode the group is scored in (None: a single frame, or a scorer with
+        one way of judging a burst)."""
+        return self.scorer.series_mode if len(group) > 1 else None
 
     def _usable(self, group: list[PhotoState], decoded: list[DecodeResult]) -> tuple[_Scored, list]:
         """A series' frames to score (its scores to come) and its decoded frames; frames that

@@ -76,7 +76,9 @@ class SeriesResult:
 
 @dataclass(frozen=True)
 class ProgressEvent:
-    """Progress of a run.  ``series`` is set when a series has just been ranked."""
+    """Progress of a run.  ``series`` is set when a series has just been ranked, with
+    ``frames``: (frames the scorer has ranked so far, frames it has to rank) in this run,
+    from which a front end shows frames per second and the time left."""
 
     stage: Stage
     done: int
@@ -84,6 +86,7 @@ class ProgressEvent:
     message: str = ""
     series: SeriesResult | None = None
     problem: Problem | None = None
+    frames: tuple[int, int] | None = None
 
 
 ProgressCallback = Callable[[ProgressEvent], None]

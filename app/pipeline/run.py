@@ -38,7 +38,7 @@ from app.pipeline.results import (
     SeriesResult,
     Stage,
 )
-from app.scoring import PreparingScorer, Scorer, create_scorer
+from app.scoring import Scorer, create_scorer
 from app.series_kinds import assign_kinds
 
 # How long reading waits for ``auto`` to decide between FGAesQ and the technical scorer, so
@@ -315,7 +315,7 @@ class CullRun:
             except FuturesTimeout:
                 return None
         scorer = self._take_scorer(choice)
-        if not isinstance(scorer, PreparingScorer):
+        if scorer.prepare is None:
             return None
         faces = self.options.faces and self._faces_possible()
         return ScoringTask(0, Path(), scorer.input_size, scorer.prepare, faces)

@@ -1,13 +1,11 @@
 """Ranking models for the pipeline: the Scorer protocol, FGAesQ adapter, technical baseline."""
 
-from app.scoring.base import BatchingScorer, PreparingScorer, Scorer, ScorerUnavailable
+from app.scoring.base import Scorer, ScorerUnavailable
 from app.scoring.factory import MODEL_CHOICES, ScorerChoice, create_scorer, fgaesq_weights_available
 from app.scoring.technical import TechnicalMeasures, TechnicalScorer, measure
 
 __all__ = [
-    "BatchingScorer",
     "MODEL_CHOICES",
-    "PreparingScorer",
     "Scorer",
     "ScorerChoice",
     "ScorerUnavailable",

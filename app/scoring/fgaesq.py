@@ -8,17 +8,25 @@ from pathlib import Path
 from PIL import Image
 
 from app.options import SeriesMode
-from app.scoring.base import ScorerUnavailable
+from app.scoring.base import K, ScorerUnavailable, with_keys
 
-# DiffToken keeps 511 patch tokens: a 768x576 frame is 24x18 coarse 32 px regions plus the fine
-# ones, which fits the budget without dropping tokens.  Larger inputs would only be thrown away.
-DEFAULT_INPUT_SIZE = 768
+# Frames are decoded this large, then brought by the model library to the size at which
+# the whole frame fits the token budget (fgaesq_core.images.fit_to_budget: 786 px for 4:3,
+# 844 for 3:2, 921 for 16:9); larger decodes would only be downscaled again.
+DEFAULT_INPUT_SIZE = 960
+# Scores made under an earlier input size rule are not reused.
+INPUT_RULE = "fit-to-budget"
 
 
 class FGAesQScorer:
-    """FGAesQ scores: single images through ``score``, bursts through ``rank_series``."""
+    """FGAesQ scores: single images through ``score``, bursts through ``rank_series``.
+
+    The frames travel to it as decoded images (tokenising needs the pixels of a pair
+    together); ``rank_many`` fills each forward pass from several series.
+    """
 
     name = "fgaesq"
+    prepare = None
 
     def __init__(
         self,
@@ -41,17 +49,20 @@ class FGAesQScorer:
             raise ScorerUnavailable(f"weights file not found: {exc.filename or weights}") from exc
         except Exception as exc:  # WeightsUnavailable, CheckpointError, device errors
             raise ScorerUnavailable(f"cannot load FGAesQ weights {weights!s}: {exc}") from exc
-        self.series_mode = series_mode
+        self.series_mode = SeriesMode(series_mode)
         # None: the measured size for the device (small on a CPU, large on a GPU)
         self.batch_size = batch_size or fgaesq_core.default_batch_size(self._model.device)
-        self.weights_id = self._model.weights_id
+        self.weights_id = f"{self._model.weights_id}+{INPUT_RULE}"
         self.device = str(self._model.device)
         # what runs the model there, e.g. "openvino-cpu bf16" (docs/model.md, "Engines")
         self.engine = self._model.engine
         self.input_size = DEFAULT_INPUT_SIZE
 
     def score(self, images: list[Image.Image]) -> list[float]:
-        return [float(s) for s in self._model.score(list(images), batch_size=self.batch_size)]
+        from fgaesq_core.images import fit_to_budget
+
+        fitted = [fit_to_budget(image, self._model.config.tokenizer) for image in images]
+        return [float(s) for s in self._model.score(fitted, batch_size=self.batch_size)]
 
     def rank_series(self, images: list[Image.Image]) -> list[float]:
         if len(images) < 2:
@@ -59,8 +70,13 @@ class FGAesQScorer:
         ranking = self._model.rank_series(list(images), self.series_mode, self.batch_size)
         return [float(s) for s in ranking.scores]
 
-    def rank_many(self, series: Iterable[list[Image.Image]]) -> Iterator[list[float]]:
+    def rank_many(
+        self, series: Iterable[tuple[K, list[Image.Image]]]
+    ) -> Iterator[tuple[K, list[float]]]:
         """``rank_series`` (``score`` for a single frame) of each series, in order, with the
         forward passes filled from consecutive series; series are taken as they come."""
+        return with_keys(series, self._rank_all)
+
+    def _rank_all(self, series: Iterable[list[Image.Image]]) -> Iterator[list[float]]:
         for ranking in self._model.rank_many(series, self.series_mode, self.batch_size):
             yield [float(s) for s in ranking.scores]

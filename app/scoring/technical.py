@@ -18,8 +18,10 @@ pipeline runs in its decoding processes.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
+from typing import TypeVar
 
 import numpy as np
 from PIL import Image
@@ -33,6 +35,7 @@ from app.scoring.frame_measures import (
 )
 
 DEFAULT_INPUT_SIZE = 1024
+K = TypeVar("K")
 # Absolute costs, in decades of relative detail energy (log10).  At 1024 px a crisp frame
 # measures about -1 to 0, one defocused by a 2.5 px Gaussian about 2 decades less.
 _NOISE_COST = 30.0  # per unit of noise sigma (on a [0, 1] scale)
@@ -106,11 +109,13 @@ class TechnicalScorer:
 
     ``prepare`` (a picklable function) measures one image; the pipeline runs it in its
     decoding processes, so images never travel between processes and all cores score.
+    A burst is judged one way only (no series mode), one series at a time.
     """
 
     name = "technical"
     weights_id = "technical:v4"
     device = "cpu"
+    series_mode = None
 
     def __init__(self, input_size: int = DEFAULT_INPUT_SIZE) -> None:
         self.input_size = input_size
@@ -121,6 +126,12 @@ class TechnicalScorer:
 
     def rank_series(self, images: list[Image.Image]) -> list[float]:
         return self.rank_prepared([self.prepare(image) for image in images])
+
+    def rank_many(
+        self, series: Iterable[tuple[K, list[TechnicalMeasures]]]
+    ) -> Iterator[tuple[K, list[float]]]:
+        for key, measures in series:
+            yield key, self.rank_prepared(measures)
 
     def score_prepared(self, measures: list[TechnicalMeasures]) -> list[float]:
         return [m.score for m in measures]
