@@ -11,8 +11,11 @@ series of one member.  ``faces`` is ``null`` when faces were not looked for.  De
 (flag, rating, label and whether the user made them) appear in the summary and the CSV
 only.  ``kind`` is ``burst``, ``bracket``, ``panorama``, ``focus_stack`` or ``single``;
 ``possible_kind`` names the kind a burst may be (weak evidence: picked, nothing rejected),
-else null.
-Version 2 added ``kind``, ``pick_reason``, ``faces`` and ``closed_eyes``.
+else null.  ``why`` says where and how the pick beat the runner-up (``{"pick", "runner_up",
+"regions": [{"box", "score_difference", "flaw"}], "sentence"}``, boxes in the original's
+pixels; null for a single or where no explanation was computed).
+Version 2 added ``kind``, ``pick_reason``, ``faces`` and ``closed_eyes``; ``why`` was added
+later within version 2 (a new field; readers of version 2 ignore it).
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ CSV_COLUMNS = (
     "rating",
     "label",
     "decision_source",
+    "why",
     "error",
 )
 
@@ -63,6 +67,7 @@ def to_json_dict(result: CullResult) -> dict[str, Any]:
                 "kind": series.kind,
                 "possible_kind": series.possible_kind,
                 "pick_reason": series.pick_reason,
+                "why": series.why,
                 "members": [
                     {
                         "path": m.path,
@@ -107,6 +112,7 @@ def write_csv(result: CullResult, path: str | os.PathLike[str]) -> None:
                     "faces": "" if m.faces is None else len(m.faces),
                     "closed_eyes": "" if m.faces is None else m.closed_eyes,
                     **_decision_columns(decision),
+                    "why": spreadsheet_cell(_sentence(series)) if m.path == best else "",
                     "error": "",
                 }
             )
@@ -145,6 +151,8 @@ def summary_text(result: CullResult) -> str:
         elif series.possible_kind:
             size = f"{size}, {series.kind_reason}; picked, nothing rejected"
         why = "" if series.pick_reason == "score" else f"; {PICK_REASONS[series.pick_reason]}"
+        if _sentence(series):
+            why += f"; why: {printable(_sentence(series))}"
         lines.append(f"Series {series.id} ({size}{', ' + when if when else ''}{why})")
         for m in sorted(series.members, key=lambda member: member.rank):
             mark = "*" if m.rank == 1 and len(series.members) > 1 and not series.kept_whole else " "
@@ -171,6 +179,11 @@ def summary_text(result: CullResult) -> str:
         f"{stats.seconds:.1f} s{rate}"
     )
     return "\n".join(lines)
+
+
+def _sentence(series: Any) -> str:
+    """The one line saying why the pick beat the runner-up, or empty."""
+    return series.why["sentence"] if series.why else ""
 
 
 def _face_json(face: FaceRecord) -> dict[str, Any]:

@@ -23,6 +23,8 @@ History:
        file and nobody else has written to it since); sidecar_intents (the versions this app
        is about to write, committed before the file is written, so that no kill and no
        concurrent run can make this app's own marks look like a person's).
+    5. scores.why (on the pick's row: where and how it beat the runner-up, as JSON), so an
+       unchanged rerun, which decodes nothing, still explains every pick.
 """
 
 from __future__ import annotations
@@ -187,8 +189,10 @@ _V4 = (
     "CREATE INDEX ix_sidecar_intents_photo ON sidecar_intents (photo_id, relpath)",
 )
 
+_V5 = ("ALTER TABLE scores ADD COLUMN why JSON",)
+
 Step = str | Callable[[Connection], None]
-MIGRATIONS: tuple[tuple[Step, ...], ...] = (_V1, _V2, _V3, _V4)
+MIGRATIONS: tuple[tuple[Step, ...], ...] = (_V1, _V2, _V3, _V4, _V5)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -55,6 +55,7 @@ class SeriesResult:
     pick_reason: str = "score"  # why the pick is the pick (app.faces.PICK_REASONS)
     kind: str = "burst"  # "burst", "bracket", "panorama", "focus_stack" or "single"
     kind_reason: str = ""
+    why: dict | None = None  # where and how the pick beat the runner-up (app.scoring.why)
 
     @property
     def kept_whole(self) -> bool:

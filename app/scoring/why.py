@@ -42,6 +42,7 @@ from app.scoring.burst import (
     stops_between,
 )
 from app.scoring.frame_measures import TILE, FrameMeasures
+from app.scoring.technical import TechnicalMeasures
 
 TILE_THRESHOLD = 0.5  # stops a tile must cost the runner-up to belong to a region
 MAX_REGIONS = 3
@@ -236,6 +237,33 @@ def explain_series(
     )
 
 
+def pick_why(
+    frames: Sequence | None,
+    order: Sequence[int],
+    scores: Sequence[float],
+    names: Sequence[str],
+    faces: Sequence[Sequence] | None,
+    pick_reason: str,
+    stored: dict | None = None,
+) -> dict | None:
+    """The JSON explanation of a series' pick: from the technical measures of a series just
+    scored (``frames``), else the one stored for the same pick and runner-up (an unchanged
+    rerun); None when there is none (one frame, or a model without a tile explanation)."""
+    if len(order) < 2:
+        return None
+    if frames is not None:
+        if not all(isinstance(f, TechnicalMeasures) for f in frames):
+            return None
+        why = explain_series(frames, order, scores, names, faces, pick_reason)
+        return why.to_json() if why is not None else None
+    if stored and (stored.get("pick"), stored.get("runner_up")) == (
+        names[order[0]],
+        names[order[1]],
+    ):
+        return stored
+    return None
+
+
 def _regions(costs: TileCosts, factor: float, score_difference: float) -> tuple[WhyRegion, ...]:
     total = costs.total
     # Hysteresis: a region starts at a tile beyond the threshold and takes in its neighbours
@@ -340,6 +368,7 @@ __all__ = [
     "WhyRegion",
     "explain",
     "explain_series",
+    "pick_why",
     "intersection_over_union",
     "tile_costs",
 ]
