@@ -2,6 +2,11 @@
 was degraded, and bursts where nothing differs locally.
 
     python benchmarks/bench_why.py [--bursts 12]
+    python benchmarks/bench_why.py --speed BASELINE   # BASELINE: a checkout without it
+
+The speed check culls resources/samples/bursts and a generated shoot (bench_pipeline's
+generator) with the technical scorer, alternating this checkout and BASELINE in one run on
+fresh catalogs, and prints the median wall time of each and their ratio.
 
 Two frames per burst: a clean frame and a copy (shifted a little, its own sensor grain)
 with one region blurred, made noisy or blown out.  The pick must be the clean frame and the
@@ -20,7 +25,11 @@ synthetic face; that path (the pick won on open eyes) is covered by the tests.
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
+import tempfile
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -29,6 +38,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from app.scoring.technical import TechnicalScorer  # noqa: E402
 from app.scoring.why import explain_series, intersection_over_union  # noqa: E402
@@ -207,10 +217,48 @@ def _print(name: str, result: dict) -> None:
     print(f"  all kinds  hit {hits:.2f}  sentence {sentences:.2f}")
 
 
+def _cull_seconds(tree: Path, folder: Path, catalog: Path) -> float:
+    catalog.unlink(missing_ok=True)
+    command = [sys.executable, "-m", "app.cli", str(folder), "--model", "technical"]
+    command += ["--db", str(catalog), "--quiet", "--no-faces"]
+    start = time.perf_counter()
+    subprocess.run(command, cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)}, check=True)
+    return time.perf_counter() - start
+
+
+def speed(baseline: Path, rounds: int, count: int, megapixels: float) -> None:
+    from bench_pipeline import generate, plan_bursts
+
+    here = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory() as scratch:
+        shoot = Path(scratch) / "shoot"
+        shoot.mkdir()
+        generate(shoot, plan_bursts(count, seed=5), megapixels, os.cpu_count() or 1)
+        for folder in (here / "resources" / "samples" / "bursts", shoot):
+            times: dict[str, list[float]] = {"baseline": [], "why": []}
+            for k in range(rounds):  # alternate which goes first
+                order = [("baseline", baseline), ("why", here)][:: 1 if k % 2 == 0 else -1]
+                for name, tree in order:
+                    times[name].append(_cull_seconds(tree, folder, Path(scratch) / "c.sqlite3"))
+            base, new = (float(np.median(times[n])) for n in ("baseline", "why"))
+            photos = len(list(folder.glob("*.jpg")))
+            print(
+                f"{folder.name} ({photos} photos, {rounds} rounds): baseline {base:.2f} s, "
+                f"with why {new:.2f} s, ratio {new / base:.3f}"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bursts", type=int, default=12, help="bursts per kind and generator")
+    parser.add_argument("--speed", type=Path, metavar="BASELINE", help="time the cull instead")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--count", type=int, default=60, help="frames of the generated shoot")
+    parser.add_argument("--megapixels", type=float, default=12.0)
     args = parser.parse_args()
+    if args.speed:
+        speed(args.speed.resolve(), args.rounds, args.count, args.megapixels)
+        return
     _print("tuning (photographs)", evaluate(_tuning_pair, args.bursts, seed=1))
     _print("held-out (procedural)", evaluate(_held_out_pair, args.bursts, seed=2))
 

@@ -113,6 +113,8 @@ class SeriesItem:
     pick_reason: str | None = None  # why the best frame is the pick (app.faces.PICK_REASONS)
     kind_reason: str = ""  # what the kind was told from ("3 frames, 2.0 EV apart ...")
     kind_source: str = "auto"  # "user" when the photographer set the kind
+    why: dict | None = None  # where and how the pick beat the runner-up (app.scoring.why)
+    why_frames: tuple[int, int] | None = None  # the photo ids of that pick and runner-up
 
     @property
     def keeps_every_frame(self) -> bool:
