@@ -59,3 +59,24 @@ def test_identical_frames_point_at_no_region_and_boxes_follow_the_picks_pixels(s
     for candidate in found.candidates:
         x, y, w, h = candidate.box
         assert 0 <= x < 256 and 0 <= y < 192 and 0 < w < 32 and w == pytest.approx(h)
+
+
+def test_the_app_names_the_flaw_inside_the_models_decisive_region(scorer):
+    """One code path: the model's region, the technical measures' words for what is there."""
+    from PIL import ImageFilter
+
+    from app.scoring.why import explain_with_model
+
+    pick, _ = _pair(changed=None)
+    row, col = CHANGED
+    box = (col * 32, row * 32, col * 32 + 32, row * 32 + 32)
+    runner = pick.copy()
+    runner.paste(pick.crop(box).filter(ImageFilter.GaussianBlur(3)), box[:2])
+    why = explain_with_model(scorer, pick, runner, ("a.jpg", "b.jpg"), source_size=(1024, 768))
+    if not why.regions:  # the random tiny model may not care about this region
+        assert why.sentence == "won on overall judgement"
+        return
+    x, y, w, h = why.regions[0].box
+    assert (x, y, w, h) == pytest.approx((2 * col * 32, 2 * row * 32, 64, 64))  # original px
+    assert why.regions[0].flaw in ("blur", "model")
+    assert why.sentence in ("sharper on the subject", "the model preferred it in the marked region")

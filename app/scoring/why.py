@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from PIL import Image
 from scipy import ndimage
 
 from app.scoring.burst import (
@@ -41,7 +42,7 @@ from app.scoring.burst import (
     judge_burst,
     stops_between,
 )
-from app.scoring.frame_measures import TILE, FrameMeasures
+from app.scoring.frame_measures import TILE, FrameMeasures, analysis_image, measure_frame
 from app.scoring.technical import TechnicalMeasures
 
 TILE_THRESHOLD = 0.5  # stops a tile must cost the runner-up to belong to a region
@@ -264,6 +265,58 @@ def pick_why(
     return None
 
 
+def explain_with_model(
+    scorer,
+    pick: Image.Image,
+    runner_up: Image.Image,
+    names: tuple[str, str],
+    source_size: tuple[int, int] | None = None,
+) -> Why:
+    """Why FGAesQ preferred ``pick``: its decisive DiffToken regions, weighed by swapping them
+    between the frames (:func:`fgaesq_core.attribution.decisive_regions`), in the original's
+    pixels; on demand only (a few dozen forward passes per pair).
+
+    The sentence names the flaw the technical measures find inside the top region; where
+    they find none it says that the model judged the region, and without a decisive region
+    that the pick won on the model's overall judgement.
+    """
+    from fgaesq_core.attribution import decisive_regions
+
+    found = decisive_regions(scorer, pick, runner_up)
+    factor = source_size[0] / pick.width if source_size else 1.0
+    size = max(pick.size)
+    first = measure_frame(analysis_image(pick, size))
+    second = measure_frame(analysis_image(runner_up, size))
+    costs = tile_costs(first, second)
+    regions = []
+    for effect in found.regions[:MAX_REGIONS]:
+        box = tuple(v * factor for v in effect.box)
+        regions.append(WhyRegion(box, effect.effect, _flaw_in(costs, effect.box) or "model"))
+    if not regions:
+        return Why(names[0], names[1], (), OVERALL)
+    top = regions[0]
+    if top.flaw == "model":
+        sentence = "the model preferred it in the marked region"
+    else:
+        sentence = _sentence(top, costs, factor, first, second, ())
+    return Why(names[0], names[1], tuple(regions), sentence)
+
+
+def _flaw_in(costs: TileCosts | None, box: Sequence[float]) -> str | None:
+    """The flaw whose tiles cost the runner-up most inside ``box`` (the measured frame's
+    pixels), if any tile there is beyond the threshold."""
+    if costs is None:
+        return None
+    x, y, w, h = box
+    rows = slice(int(y // TILE), max(int(y // TILE) + 1, math.ceil((y + h) / TILE)))
+    cols = slice(int(x // TILE), max(int(x // TILE) + 1, math.ceil((x + w) / TILE)))
+    inside = {
+        k: float(getattr(costs, k)[rows, cols].sum()) for k in ("blur", "noise", "highlights")
+    }
+    flaw = max(inside, key=inside.get)
+    return flaw if float(costs.total[rows, cols].max(initial=0.0)) > TILE_THRESHOLD else None
+
+
 def _regions(costs: TileCosts, factor: float, score_difference: float) -> tuple[WhyRegion, ...]:
     total = costs.total
     # Hysteresis: a region starts at a tile beyond the threshold and takes in its neighbours
@@ -368,6 +421,7 @@ __all__ = [
     "WhyRegion",
     "explain",
     "explain_series",
+    "explain_with_model",
     "pick_why",
     "intersection_over_union",
     "tile_costs",
