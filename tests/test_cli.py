@@ -51,7 +51,21 @@ def test_json_has_exactly_the_documented_shape(tmp_path, card, capsys):
     assert isinstance(doc["stats"]["seconds"], float)
     assert doc["stats"]["photos"] == 4 and doc["stats"]["series"] == 2
     for series in doc["series"]:
-        assert set(series) == {"id", "best", "kind", "possible_kind", "pick_reason", "members"}
+        assert set(series) == {
+            "id",
+            "best",
+            "kind",
+            "possible_kind",
+            "pick_reason",
+            "why",
+            "members",
+        }
+        assert series["why"] is None or set(series["why"]) == {
+            "pick",
+            "runner_up",
+            "regions",
+            "sentence",
+        }
         assert series["kind"] in ("burst", "bracket", "panorama", "focus_stack", "single")
         assert series["possible_kind"] in (None, "bracket", "panorama", "focus_stack")
         assert isinstance(series["id"], int)
