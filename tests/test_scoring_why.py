@@ -102,3 +102,14 @@ def test_open_eyes_point_at_the_runner_ups_closed_eyes():
 def test_the_explanation_survives_json():
     why = _explain(*_degraded("blur"))
     assert Why.from_json(why.to_json()).to_json() == why.to_json()
+
+
+def test_grain_on_a_bright_area_is_noise_not_a_blown_highlight():
+    clean = _scene()
+    x, y, w, h = BOX
+    clean[y : y + h, x : x + w] = clean[y : y + h, x : x + w] * 0.15 + 195  # bright, not blown
+    other = clean.copy()
+    other[y : y + h, x : x + w] += np.random.default_rng(1).normal(0, 20, (h, w, 3))
+    why = _explain(clean, other)
+    assert why.regions and why.regions[0].flaw == "noise"
+    assert "noise" in why.sentence

@@ -166,6 +166,8 @@ def tile_costs(pick: FrameMeasures, runner_up: FrameMeasures) -> TileCosts | Non
     if abs(stops) <= EXPOSURE_STEP and pick.clip_map is not None and runner_up.clip_map is not None:
         extra = np.maximum(runner_up.clip_map - _neighbourhood_max(pick.clip_map), 0.0)
         highlights = HIGHLIGHT_COST * 4 * np.log2(1.0 + extra / HIGHLIGHT_TILE_SCALE)
+        # Grain pushes single pixels past white; a blown highlight is flat, not grainier.
+        highlights = np.where(noise > 0, 0.0, highlights)
     return TileCosts(blur, noise, highlights, pick.tone_map)
 
 
