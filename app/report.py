@@ -12,10 +12,12 @@ series of one member.  ``faces`` is ``null`` when faces were not looked for.  De
 only.  ``kind`` is ``burst``, ``bracket``, ``panorama``, ``focus_stack`` or ``single``;
 ``possible_kind`` names the kind a burst may be (weak evidence: picked, nothing rejected),
 else null.  ``confidence`` (per series, in [0, 1], or ``null`` when the scorer gives none)
-is how sure the pick is.
+is how sure the pick is.  ``why`` says where and how the pick beat the runner-up
+(``{"pick", "runner_up", "regions": [{"box", "score_difference", "flaw"}], "sentence"}``,
+boxes in the original's pixels; null for a single or where no explanation was computed).
 Version 2 added ``kind``, ``pick_reason``, ``faces`` and ``closed_eyes``; ``held`` (photos
-whose marks cannot be read or disagree, left alone), ``possible_kind`` and ``confidence``
-came later in version 2, without changing anything else.
+whose marks cannot be read or disagree, left alone), ``possible_kind``, ``confidence`` and
+``why`` came later in version 2, without changing anything else.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ CSV_COLUMNS = (
     "rating",
     "label",
     "decision_source",
+    "why",
     "error",
 )
 
@@ -70,6 +73,7 @@ def to_json_dict(result: CullResult) -> dict[str, Any]:
                 "possible_kind": series.possible_kind,
                 "pick_reason": series.pick_reason,
                 "confidence": _rounded(series.confidence),
+                "why": series.why,
                 "members": [
                     {
                         "path": m.path,
@@ -116,6 +120,7 @@ def write_csv(result: CullResult, path: str | os.PathLike[str]) -> None:
                     "closed_eyes": "" if m.faces is None else m.closed_eyes,
                     "confidence": "" if series.confidence is None else f"{series.confidence:.3f}",
                     **_decision_columns(decision),
+                    "why": spreadsheet_cell(_sentence(series)) if m.path == best else "",
                     "error": "",
                 }
             )
@@ -155,6 +160,8 @@ def summary_text(result: CullResult) -> str:
         elif series.possible_kind:
             size = f"{size}, {series.kind_reason}; picked, nothing rejected"
         why = "" if series.pick_reason == "score" else f"; {PICK_REASONS[series.pick_reason]}"
+        if _sentence(series):
+            why += f"; why: {printable(_sentence(series))}"
         if needs_second_look(series):
             why += f"; worth a second look (confidence {series.confidence:.2f})"
         lines.append(f"Series {series.id} ({size}{', ' + when if when else ''}{why})")
@@ -209,6 +216,11 @@ def needs_second_look(series: SeriesResult) -> bool:
 
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(float(value), 3)
+
+
+def _sentence(series: Any) -> str:
+    """The one line saying why the pick beat the runner-up, or empty."""
+    return series.why["sentence"] if series.why else ""
 
 
 def _face_json(face: FaceRecord) -> dict[str, Any]:

@@ -61,9 +61,16 @@ def test_json_has_exactly_the_documented_shape(tmp_path, card, capsys):
             "possible_kind",
             "pick_reason",
             "confidence",
+            "why",
             "members",
         }
         assert 0.0 <= series["confidence"] <= 1.0
+        assert series["why"] is None or set(series["why"]) == {
+            "pick",
+            "runner_up",
+            "regions",
+            "sentence",
+        }
         assert series["kind"] in ("burst", "bracket", "panorama", "focus_stack", "single")
         assert series["possible_kind"] in (None, "bracket", "panorama", "focus_stack")
         assert isinstance(series["id"], int)

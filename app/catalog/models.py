@@ -141,6 +141,7 @@ class Score(Base):
     rank: Mapped[int | None]
     series_mode: Mapped[str | None]
     scored_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    why: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # on the pick's row (app.scoring.why)
 
 
 class Decision(Base):

@@ -25,6 +25,8 @@ History:
     5. moves.content_hash (the moved file's content hash, so undo puts back only the files
        it moved); added only where it is missing, as a catalog written by a build that
        added it to version 3 already has it.
+    6. scores.why (on the pick's row: where and how it beat the runner-up, as JSON), so an
+       unchanged rerun, which decodes nothing, still explains every pick.
 """
 
 from __future__ import annotations
@@ -198,9 +200,10 @@ def _add_move_hashes(connection: Connection) -> None:
 
 
 _V5 = (_add_move_hashes,)
+_V6 = ("ALTER TABLE scores ADD COLUMN why JSON",)
 
 Step = str | Callable[[Connection], None]
-MIGRATIONS: tuple[tuple[Step, ...], ...] = (_V1, _V2, _V3, _V4, _V5)
+MIGRATIONS: tuple[tuple[Step, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -568,6 +568,44 @@ class Catalog:
         with self._read() as session:
             return _newest_scores(session, list(photo_ids), model, weights_id)
 
+    def set_whys(self, model: str, weights_id: str, whys: Mapping[int, dict | None]) -> None:
+        """Store why each pick beat its runner-up (``{pick photo_id: Why JSON or None}``) on
+        the pick's score of this model and weights (see ``app.scoring.why``)."""
+        if not whys:
+            return
+        with self._write() as session:
+            table = Score.__table__
+            session.execute(
+                update(table)
+                .where(
+                    (table.c.photo_id == bindparam("pid"))
+                    & (table.c.model == model)
+                    & (table.c.weights_id == weights_id)
+                )
+                .values(why=bindparam("why")),
+                [{"pid": k, "why": v} for k, v in whys.items()],
+            )
+
+    def whys(
+        self, photo_ids: Iterable[int], model: str | None = None, weights_id: str | None = None
+    ) -> dict[int, dict]:
+        """The stored explanations on these photos' newest scores (of this model and weights);
+        photos without one are absent."""
+        found: dict[int, dict] = {}
+        with self._read() as session:
+            for chunk in _chunks(list(photo_ids)):
+                query = select(Score.photo_id, Score.why).where(Score.photo_id.in_(chunk))
+                if model is not None:
+                    query = query.where(Score.model == model)
+                if weights_id is not None:
+                    query = query.where(Score.weights_id == weights_id)
+                for photo_id, why in session.execute(query.order_by(Score.scored_at, Score.id)):
+                    if why is None:
+                        found.pop(photo_id, None)
+                    else:
+                        found[photo_id] = why
+        return found
+
     def set_pick_reasons(self, reasons: Mapping[int, str]) -> None:
         """Record why each series' pick is its pick (``{series_id: reason}``), in one go."""
         if not reasons:
@@ -971,7 +1009,7 @@ def _newest_scores(
 ) -> dict[int, ScoreRecord]:
     """Plain rows, not ORM objects: a rerun reads the scores of every photo of a folder."""
     found: dict[int, ScoreRecord] = {}
-    columns = [c for c in Score.__table__.columns if c.name != "id"]
+    columns = [c for c in Score.__table__.columns if c.name not in ("id", "why")]
     for chunk in _chunks(photo_ids):
         query = select(*columns).where(Score.photo_id.in_(chunk))
         if model is not None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from app.catalog import DecisionState, Flag
 from app.faces import PICK_REASONS
 from app.gui.items import FrameItem, SeriesItem, plural
+from app.gui.views.why_overlay import why_text
 from app.text import printable
 
 FIELDS = (
@@ -23,6 +24,7 @@ FIELDS = (
     "Series",
     "Kind",
     "Pick",
+    "Why",
 )
 FLAG_WORDS = {Flag.PICK: "Pick", Flag.REJECT: "Reject"}
 
@@ -80,6 +82,7 @@ def frame_facts(frame: FrameItem, series: SeriesItem | None) -> dict[str, str]:
         "Series": series_text,
         "Kind": kind_text(series),
         "Pick": pick_text(frame, series),
+        "Why": why_text(frame, series),
     }
 
 

@@ -115,6 +115,8 @@ class SeriesItem:
     kind_reason: str = ""  # what the kind was told from ("3 frames, 2.0 EV apart ...")
     kind_source: str = "auto"  # "user" when the photographer set the kind
     confidence: float | None = None  # how sure the pick is (app.scoring.confidence)
+    why: dict | None = None  # where and how the pick beat the runner-up (app.scoring.why)
+    why_frames: tuple[int, int] | None = None  # the photo ids of that pick and runner-up
 
     @property
     def worth_a_second_look(self) -> bool:

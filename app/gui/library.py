@@ -148,7 +148,18 @@ class FolderLibrary:
         series = [series_item(v, models, kept[v.id]) for v in views if kept[v.id]]
         for item in series:
             item.frames = [self.with_details(f) for f in item.frames]
+        self._explain(views, series)
         return series
+
+    def _explain(self, views: list, series: list[SeriesItem]) -> None:
+        """Attach each pick's stored explanation and the two frames it compares."""
+        paths = {m.photo.relpath: m.photo.id for v in views for m in v.members}
+        whys = self.catalog.whys([f.photo_id for s in series for f in s.frames[:1]])
+        for item in series:
+            why = whys.get(item.frames[0].photo_id) if item.frames else None
+            frames = why and (paths.get(why.get("pick")), paths.get(why.get("runner_up")))
+            if why and None not in frames:
+                item.why, item.why_frames = why, frames
 
     def set_decision(self, photo_id: int, **marks) -> tuple[DecisionState, DecisionState]:
         """Apply the user's marks now (a crash loses nothing); return (before, after)."""

@@ -91,6 +91,7 @@ MENUS = {
         "info",
         "histogram",
         "face_boxes",
+        "why_regions",
         "face_strip",
         "fullscreen",
         "larger_thumbnails",

@@ -188,6 +188,9 @@ class Settings(QObject):
         self.histogram = BoolSetting("histogram", True, "Histogram with clipping warnings")
         self.face_strip = BoolSetting("face_strip", False, "Face close-ups of the series")
         self.face_boxes = BoolSetting("face_boxes", False, "Face boxes over the photo")
+        self.why_regions = BoolSetting(
+            "why_regions", False, "Where the pick beat the runner-up, outlined over both"
+        )
         self.recent_folders = FolderListSetting("recent_folders", (), "Recent folders")
         self._all = {v.name: v for v in list(vars(self).values()) if isinstance(v, Setting)}
         self._load()

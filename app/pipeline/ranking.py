@@ -24,6 +24,7 @@ from app.pipeline.inventory import PhotoState
 from app.pipeline.results import MemberResult, SeriesResult, Stage
 from app.scoring import Scorer
 from app.scoring.confidence import pick_confidence
+from app.scoring.why import pick_why
 
 # Version of the face analysis stored in the catalog; a new one analyses photos again.
 FACES_VERSION = 1
@@ -47,6 +48,8 @@ class _Scored:
     faces: list[tuple[FaceRecord, ...] | None]
     fresh: bool  # scored by this run (else taken from the catalog)
     stored_ranks: list[int | None] | None = None  # the catalog's ranks of a cached series
+    frames: list | None = None  # what the scorer scored (fresh series), for the explanation
+    frames: list | None = None  # what the scorer scored (fresh series), for the explanation
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,8 @@ class Ranking:
         self._faces_possible = faces_possible
         self.scored = 0  # photos scored (not taken from the catalog) by this run
         self._reasons: dict[int, str] = {}  # series id -> pick reason, stored in one go
+        self._whys: dict[int, dict | None] = {}  # photo id -> why its pick won (None: not a pick)
+        self._stored_whys: dict[int, dict] = {}
         self._batch: CatalogBatch[tuple[dict, SeriesMode | None, dict]] = CatalogBatch(self._write)
 
     def rank(self, groups: list[list[PhotoState]], grouping: Grouping) -> list[SeriesResult]:
@@ -80,6 +85,7 @@ class Ranking:
         finally:
             self._batch.flush()
             self.run.catalog.set_pick_reasons(self._reasons)
+            self.run.catalog.set_whys(self.scorer.name, self.scorer.weights_id, self._whys)
 
     def _rank(self, groups: list[list[PhotoState]], grouping: Grouping) -> list[SeriesResult]:
         """Series stored in order: scored ones as their scores come, the cached ones between
@@ -151,6 +157,11 @@ class Ranking:
             self.faces = self._faces_possible()
         for number in lacking_faces if self.faces else ():
             del cached[number]  # score it again, this time with its faces
+        self._stored_whys = catalog.whys(
+            [p.photo_id for s in cached.values() for p in s.members],
+            scorer.name,
+            scorer.weights_id,
+        )
         return _Plan(cached, [n for n in range(len(groups)) if n not in cached])
 
     def _decoded(
@@ -212,7 +223,7 @@ class Ranking:
             members.append(photo)
             frames.append(outcome.value)
             faces.append(None if outcome.faces is None else _records(outcome.faces))
-        return _Scored(members, [], faces, fresh=True), frames
+        return _Scored(members, [], faces, fresh=True, frames=frames), frames
 
     def _store_series(
         self, number: int, series_id: int, kind: tuple[str, str], scored: _Scored
@@ -240,6 +251,21 @@ class Ranking:
         if scores or faces:
             self._batch.add((scores, self.series_mode(scored.members), faces))
         self._reasons[series_id] = decision.reason
+        names = [p.file.rel for p in scored.members]
+        pick = scored.members[decision.order[0]].photo_id
+        why = pick_why(
+            scored.frames,
+            decision.order,
+            scored.scores,
+            names,
+            [[(*f.box, f.eyes) for f in faces or ()] for faces in scored.faces],
+            decision.reason,
+            self._stored_whys.get(pick),
+        )
+        if scored.fresh:
+            self._whys.update({p.photo_id: None for p in scored.members})
+            self._whys[pick] = why
+        scored.frames = None
         return SeriesResult(
             id=number,
             members=tuple(
@@ -262,6 +288,7 @@ class Ranking:
             confidence=pick_confidence(
                 self.scorer.name, scored.scores, decision.reason, scored.faces[decision.pick]
             ),
+            why=why,
         )
 
     def _write(self, items: list[tuple[dict, SeriesMode | None, dict]]) -> None:

@@ -57,6 +57,7 @@ class SeriesResult:
     kind_reason: str = ""
     # How sure the pick is, in [0, 1] (app.scoring.confidence); None: the scorer gives none.
     confidence: float | None = None
+    why: dict | None = None  # where and how the pick beat the runner-up (app.scoring.why)
 
     @property
     def kept_whole(self) -> bool:

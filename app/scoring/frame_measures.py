@@ -45,6 +45,10 @@ class FrameMeasures:
     white_plateau: float  # fraction of pixels near the brightest: see white_plateau()
     grid_steps: tuple[float, float]  # mean squared step at the strongest and a typical offset
     shape: tuple[int, int]  # analysis size (height, width)
+    # Per tile, on the fine_map's grid: mean luma and blown-out fraction.  Kept by position
+    # so that the explanation of a pick (app.scoring.why) can say where two frames differ.
+    tone_map: np.ndarray | None = None
+    clip_map: np.ndarray | None = None
 
     @property
     def blockiness(self) -> float:
@@ -82,6 +86,9 @@ def measure_frame(image: Image.Image) -> FrameMeasures:
     gray = np.asarray(luma).astype(np.float32) * np.float32(1 / 255)
     fine, fine_map, grid_steps = _detail(gray, TILE)
     coarse, coarse_map, _ = _detail(_halve(gray), TILE // 2)
+    rows, cols = fine_map.shape
+    tiled = (slice(0, rows * TILE), slice(0, cols * TILE))
+    blown = np.asarray(peak)[tiled] >= CLIP_HIGH
     return FrameMeasures(
         fine=fine,
         coarse=coarse,
@@ -94,6 +101,8 @@ def measure_frame(image: Image.Image) -> FrameMeasures:
         white_plateau=white_plateau(peak_counts),
         grid_steps=grid_steps,
         shape=gray.shape,
+        tone_map=tile_means(gray[tiled], TILE),
+        clip_map=tile_means(blown.astype(np.float32), TILE),
     )
 
 

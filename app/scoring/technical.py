@@ -26,6 +26,7 @@ from typing import TypeVar
 import numpy as np
 from PIL import Image
 
+from app.photos.decode import source_size
 from app.scoring.burst import judge_burst
 from app.scoring.frame_measures import (
     TONE_QUANTILES,
@@ -60,6 +61,7 @@ class TechnicalMeasures:
     quality: float  # everything weighed, in decades of detail energy
     score: float
     frame: FrameMeasures
+    source_size: tuple[int, int] | None = None  # (width, height) of the original photo
 
 
 def measure(image: Image.Image, input_size: int = DEFAULT_INPUT_SIZE) -> TechnicalMeasures:
@@ -97,6 +99,7 @@ def measure(image: Image.Image, input_size: int = DEFAULT_INPUT_SIZE) -> Technic
         quality,
         _to_score(quality),
         frame,
+        source_size(image),
     )
 
 

@@ -7,7 +7,8 @@ Culls resources/samples/bursts into a throwaway catalog, marks a few photos the 
 photographer would (so your marks and the model's suggestions both show), then runs
 ``fgaesq-cull-gui --screenshot`` once per view: the loupe with the photo information and
 the histogram, compare with the histograms, and the portrait burst in the loupe with the
-face close-ups and face boxes.
+face close-ups and face boxes, and compare with why this frame (W).  Name shots (``why``)
+to make only those.
 """
 
 from __future__ import annotations
@@ -52,16 +53,21 @@ def main() -> int:
                         photo.id, flag=flag, rating=stars, label=label, source=DecisionSource.USER
                     )
         settings = Settings()
-        shots = (  # (file, view, info overlay, faces shown, series)
-            ("series", "series", False, False, None),
-            ("loupe", "loupe", True, False, None),
-            ("compare", "compare", False, False, None),
-            ("faces", "loupe", False, True, "portrait_01.jpg"),
+        shots = (  # (file, view, info overlay, faces shown, why regions shown, series)
+            ("series", "series", False, False, False, None),
+            ("loupe", "loupe", True, False, False, None),
+            ("compare", "compare", False, False, False, None),
+            ("faces", "loupe", False, True, False, "portrait_01.jpg"),
+            ("why", "compare", False, False, True, "chelsea_01.jpg"),
         )
-        for name, view, info, faces, series in shots:
+        wanted = set(sys.argv[1:])  # names of the shots to make; none named: all of them
+        for name, view, info, faces, why, series in shots:
+            if wanted and name not in wanted:
+                continue
             settings.set("info_overlay", info)
             settings.set("face_strip", faces)
             settings.set("face_boxes", faces)
+            settings.set("why_regions", why)
             code = gui_main(
                 ["--screenshot", str(OUT / f"{name}.png"), "--view", view]
                 + (["--series", series] if series else [])

@@ -30,6 +30,7 @@ from app.gui.histogram import Histogram, draw_histogram
 from app.gui.items import LABEL_COLOURS, FrameItem, SeriesItem
 from app.gui.settings import Settings
 from app.gui.thumbnails import FULL, ThumbnailManager
+from app.gui.views.why_overlay import paint_why
 from app.text import printable
 
 FIT = 0.0
@@ -85,6 +86,7 @@ class ImagePane(QWidget):
         self.show_info = settings.info_overlay.value if settings else False
         self.show_histogram = settings.histogram.value if settings else False
         self.show_faces = settings.face_boxes.value if settings else False
+        self.show_why = settings.why_regions.value if settings else False
         self._drag_from: QPointF | None = None
         self._histogram_cache: tuple[Histogram, int, QPixmap] | None = None
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -96,6 +98,7 @@ class ImagePane(QWidget):
             settings.info_overlay.changed.connect(self._set_info)
             settings.histogram.changed.connect(self._set_histogram)
             settings.face_boxes.changed.connect(self._set_faces)
+            settings.why_regions.changed.connect(self._set_why)
 
     def _set_info(self, on: bool) -> None:
         self.show_info = on
@@ -107,6 +110,10 @@ class ImagePane(QWidget):
 
     def _set_faces(self, on: bool) -> None:
         self.show_faces = on
+        self.update()
+
+    def _set_why(self, on: bool) -> None:
+        self.show_why = on
         self.update()
 
     def set_frame(self, frame: FrameItem | None, series: SeriesItem | None = None) -> None:
@@ -247,6 +254,9 @@ class ImagePane(QWidget):
             )
         if self.show_faces and pix is not None:
             self._paint_faces(painter, frame, rect)
+        if self.show_why and pix is not None:
+            native = self.native_size()
+            paint_why(painter, frame, self.series, rect, (native.width(), native.height()))
         histogram = self._thumbs.histograms.get(frame.path)
         if self.show_histogram and histogram is not None and self.width() >= 240:
             picture = self._histogram_picture(histogram)

@@ -37,6 +37,7 @@ class ViewStack(QStackedWidget):
             ("info", self.settings.info_overlay),
             ("histogram", self.settings.histogram),
             ("face_boxes", self.settings.face_boxes),
+            ("why_regions", self.settings.why_regions),
         ):
             controller.commands.set_checked(name, setting.value)
             setting.changed.connect(controller.commands.get(name).set_checked)
@@ -72,3 +73,9 @@ class ViewStack(QStackedWidget):
         """The faces the cull found, boxed over the photo in loupe and compare: red where
         the eyes are closed, green where open, grey where they could not be judged."""
         self.settings.face_boxes.toggle()
+
+    @command("Why this frame", keys=("W",), checkable=True)
+    def why_regions(self) -> None:
+        """Outlines where the pick beat the runner-up, over both frames in loupe and
+        compare (solid on the pick, dashed on the runner-up); the details say how."""
+        self.settings.why_regions.toggle()

@@ -1,0 +1,66 @@
+"""Why this frame (W): the regions where the pick beat the runner-up, outlined over both.
+
+The regions (``app.scoring.why``, boxes in the original's pixels) are drawn as outlines, so
+the photo under them stays visible, on the pick and on the runner-up alike: a burst shares
+its framing, so the same place is compared on each.  They follow the pane's zoom and pan
+because they are mapped through the pane's image rectangle on every paint.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPen
+
+from app.gui.items import FrameItem, SeriesItem
+
+OUTLINE = QColor("#ffd23f")  # amber: not a face box colour, not the current-frame outline
+SECONDARY = QColor(255, 210, 63, 150)
+
+
+def why_frames(series: SeriesItem | None) -> tuple[int, int] | None:
+    """(pick, runner-up) photo ids the series' explanation compares, or None."""
+    if series is None or not series.why or series.why_frames is None:
+        return None
+    return series.why_frames
+
+
+def why_rects(series: SeriesItem, image: QRectF, native: tuple[int, int]) -> list[QRectF]:
+    """The explanation's regions on screen, best first, for an image shown at ``image``
+    whose original is ``native`` (width, height) pixels."""
+    sx, sy = image.width() / max(native[0], 1), image.height() / max(native[1], 1)
+    return [
+        QRectF(image.left() + x * sx, image.top() + y * sy, w * sx, h * sy)
+        for x, y, w, h in (r["box"] for r in series.why.get("regions", ()))
+    ]
+
+
+def paint_why(
+    painter: QPainter,
+    frame: FrameItem,
+    series: SeriesItem | None,
+    image: QRectF,
+    native: tuple[int, int],
+) -> None:
+    """Outline the regions on the pick and on the runner-up; nothing on other frames."""
+    frames = why_frames(series)
+    if frames is None or frame.photo_id not in frames:
+        return
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    for k, rect in enumerate(why_rects(series, image, native)):
+        pen = QPen(OUTLINE if k == 0 else SECONDARY, 3 if k == 0 else 2)
+        if frame.photo_id != frames[0]:
+            pen.setStyle(Qt.PenStyle.DashLine)  # the runner-up: where it lost
+        painter.setPen(pen)
+        painter.drawRect(rect)
+
+
+def why_text(frame: FrameItem, series: SeriesItem | None) -> str:
+    """The sentence, said on the two frames it compares: ``sharper on the face (against
+    b.jpg)`` on the pick, ``the pick is sharper on the face here`` on the runner-up."""
+    frames = why_frames(series)
+    if frames is None or frame.photo_id not in frames:
+        return "–"
+    sentence = series.why["sentence"]
+    if frame.photo_id == frames[0]:
+        return f"{sentence} (against {series.why['runner_up']})"
+    return f"the pick, {series.why['pick']}: {sentence}"

@@ -1,0 +1,430 @@
+"""Why the pick beat the runner-up: where the two frames differ and what it cost the loser.
+
+The technical scorer judges whole frames (:mod:`app.scoring.burst`); to show a photographer
+*where* the pick is better, the same measures are compared tile by tile (32 px at the
+analysis size, :mod:`app.scoring.frame_measures`):
+
+* **Blur**: detail lost on the halved frame (where grain counts for little), in stops,
+  beyond what the runner-up lost everywhere (a frame blurred all over has no region).
+* **Noise**: extra gradient energy that keeps under half of itself on the halved frame, as
+  grain does (:func:`app.scoring.burst._noise_energy`), beyond the frame-wide level.
+* **Highlights**: the blown-out fraction the runner-up has beyond the pick, where the two
+  frames share their exposure (a brighter frame blows out wherever the scene is bright:
+  that is exposure, not a place).
+
+Frames of a hand-held burst are shifted a little, so each tile is compared with the other
+frame's neighbourhood.  Tiles that cost the runner-up more than ``TILE_THRESHOLD`` stops
+are joined into regions; each region is given the share of the score difference its tiles
+account for.  When no region stands out the sentence names the frame-wide measure that
+differed most, or says the pick won on overall judgement; nothing is made up.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+
+from app.scoring.burst import (
+    EXPOSURE_STEP,
+    GAMMA,
+    HIGHLIGHT_COST,
+    HIGHLIGHT_SCALE,
+    NOISE_ALLOWANCE,
+    NOISE_COST,
+    SHADOW_COST,
+    _neighbourhood_max,
+    _noise_energy,
+    judge_burst,
+    stops_between,
+)
+from app.scoring.frame_measures import TILE, FrameMeasures, analysis_image, measure_frame
+from app.scoring.technical import TechnicalMeasures
+
+TILE_THRESHOLD = 0.5  # stops a tile must cost the runner-up to belong to a region
+MAX_REGIONS = 3
+MIN_REGION_TILES = 3  # fewer tiles: a stray tile of grain or of a shifted edge, not a place
+DETAIL_SHARE = 0.25  # tiles with less coarse detail than this share of the median: no blur
+HIGHLIGHT_TILE_SCALE = 0.05  # blown fraction of a tile that costs HIGHLIGHT_COST per doubling
+CLIPPED_TILE = 0.02  # blown fraction of a tile beyond which its detail is the exposure's
+CRUSHED_TONE = 0.05  # mean luma below which a tile's detail is lost to black
+SHADOW_TONE = 0.3  # mean luma below which noise is "in the shadows"
+GLOBAL_MINIMUM = 0.25  # stops of frame-wide cost difference worth a sentence
+MOTION_MINIMUM = 0.3  # stops of directional loss beyond the pick's: motion blur
+
+FLAW_PHRASES = {
+    "blur": "sharper",
+    "motion": "less motion blur",
+    "noise": "less noise",
+    "highlights": "highlights not clipped",
+    "closed_eyes": "eyes open",
+}
+OVERALL = "won on overall judgement"
+
+
+@dataclass(frozen=True)
+class WhyRegion:
+    """A place where the pick beat the runner-up."""
+
+    box: tuple[float, float, float, float]  # x, y, width, height in the original's pixels
+    score_difference: float  # the part of the pick's score lead this region accounts for
+    flaw: str  # what the runner-up has there: "blur", "noise", "highlights", "closed_eyes"
+
+    def to_json(self) -> dict:
+        return {
+            "box": [round(v, 1) for v in self.box],
+            "score_difference": round(self.score_difference, 4),
+            "flaw": self.flaw,
+        }
+
+
+@dataclass(frozen=True)
+class Why:
+    """Why the pick is ahead of the runner-up: the regions, best first, and one sentence."""
+
+    pick: str  # relative paths, as the report gives them
+    runner_up: str
+    regions: tuple[WhyRegion, ...]
+    sentence: str
+
+    def to_json(self) -> dict:
+        return {
+            "pick": self.pick,
+            "runner_up": self.runner_up,
+            "regions": [r.to_json() for r in self.regions],
+            "sentence": self.sentence,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Why:
+        return cls(
+            str(data["pick"]),
+            str(data["runner_up"]),
+            tuple(
+                WhyRegion(
+                    tuple(float(v) for v in r["box"]), float(r["score_difference"]), r["flaw"]
+                )
+                for r in data.get("regions", ())
+            ),
+            str(data["sentence"]),
+        )
+
+
+@dataclass(frozen=True)
+class TileCosts:
+    """What each tile cost the runner-up against the pick, in stops, per flaw."""
+
+    blur: np.ndarray
+    noise: np.ndarray
+    highlights: np.ndarray
+    tone: np.ndarray  # the pick's mean luma per tile
+
+    @property
+    def total(self) -> np.ndarray:
+        return self.blur + self.noise + self.highlights
+
+
+def tile_costs(pick: FrameMeasures, runner_up: FrameMeasures) -> TileCosts | None:
+    """Per-tile costs of the runner-up against the pick; None when the two frames were not
+    measured on the same grid (different sizes) or without tile maps."""
+    shapes = {pick.fine_map.shape, runner_up.fine_map.shape, pick.coarse_map.shape}
+    shapes |= {runner_up.coarse_map.shape}
+    if len(shapes) != 1 or pick.tone_map is None or runner_up.tone_map is None:
+        return None
+    if pick.fine_map.shape == (1, 1):
+        return None
+    stops = stops_between(pick, runner_up)
+    scale = 1.0 / (2.0 ** (stops / GAMMA)) ** 2  # the runner-up's energies at the pick's level
+    fine_p, coarse_p = pick.fine_map, pick.coarse_map
+    fine_r, coarse_r = runner_up.fine_map * scale, runner_up.coarse_map * scale
+    # Blur: detail the runner-up lacks on the halved frame even at its best nearby.
+    floor = max(float(np.median(coarse_p)) * DETAIL_SHARE, 1e-6)
+    loss = np.log2((coarse_p + floor) / (_neighbourhood_max(coarse_r) + floor))
+    fine_loss = np.log2((fine_p + floor) / (_neighbourhood_max(fine_r) + floor))
+    detailed = coarse_p > floor
+    if abs(stops) > EXPOSURE_STEP and pick.clip_map is not None and runner_up.clip_map is not None:
+        # Exposures differ: detail lost to white or black there is exposure, not a place.
+        clipped = _neighbourhood_max(np.maximum(pick.clip_map, runner_up.clip_map)) > CLIPPED_TILE
+        toned = np.minimum(pick.tone_map, runner_up.tone_map * 2.0 ** (-stops / GAMMA))
+        detailed &= ~clipped & (toned > CRUSHED_TONE)
+    loss = np.where(detailed & (fine_loss > 0), loss, 0.0)
+    blur = np.maximum(loss - max(float(np.median(loss[detailed])) if detailed.any() else 0, 0), 0)
+    # Noise: energy beyond the pick's at the same place that the halved frame keeps under
+    # half of (a shifted texture keeps as much there, and is as often ahead as behind).
+    extra_fine = fine_r - fine_p
+    extra_coarse = coarse_r - coarse_p
+    energy = np.vectorize(_noise_energy, otypes=[float])(extra_fine, extra_coarse)
+    sigma = np.sqrt(np.maximum(energy, 0.0) / 2.0)
+    sigma = sigma - float(np.median(sigma))
+    noise = NOISE_COST * np.maximum(sigma - NOISE_ALLOWANCE, 0.0)
+    # Highlights: only where both frames share their exposure.
+    highlights = np.zeros_like(blur)
+    if abs(stops) <= EXPOSURE_STEP and pick.clip_map is not None and runner_up.clip_map is not None:
+        extra = np.maximum(runner_up.clip_map - _neighbourhood_max(pick.clip_map), 0.0)
+        highlights = HIGHLIGHT_COST * 4 * np.log2(1.0 + extra / HIGHLIGHT_TILE_SCALE)
+        # Grain pushes single pixels past white; a blown highlight is flat, not grainier.
+        highlights = np.where(noise > 0, 0.0, highlights)
+    return TileCosts(blur, noise, highlights, pick.tone_map)
+
+
+def explain(
+    pick: FrameMeasures,
+    runner_up: FrameMeasures,
+    *,
+    names: tuple[str, str],
+    score_difference: float,
+    source_size: tuple[int, int] | None = None,
+    pick_faces: Sequence = (),
+    closed_eye_faces: Sequence = (),
+) -> Why:
+    """Why ``pick`` beat ``runner_up`` (technical measures of the two frames).
+
+    ``source_size`` is the original's (width, height), so boxes come out in its pixels;
+    ``pick_faces`` and ``closed_eye_faces`` are (x, y, w, h) boxes in those pixels, of the
+    pick's faces and of the runner-up's faces with closed eyes (the pick won on open eyes).
+    """
+    height, width = pick.shape
+    factor = (source_size[0] / width) if source_size else 1.0
+    if closed_eye_faces:
+        share = score_difference / len(closed_eye_faces)
+        regions = tuple(
+            WhyRegion(tuple(float(v) for v in box[:4]), share, "closed_eyes")
+            for box in closed_eye_faces
+        )
+        return Why(names[0], names[1], regions, FLAW_PHRASES["closed_eyes"])
+    costs = tile_costs(pick, runner_up)
+    regions = () if costs is None else _regions(costs, factor, score_difference)
+    if not regions:
+        return Why(names[0], names[1], (), _overall(pick, runner_up))
+    return Why(
+        names[0],
+        names[1],
+        regions,
+        _sentence(regions[0], costs, factor, pick, runner_up, pick_faces),
+    )
+
+
+def explain_series(
+    measures: Sequence,
+    order: Sequence[int],
+    scores: Sequence[float],
+    names: Sequence[str],
+    faces: Sequence[Sequence] | None = None,
+    pick_reason: str = "score",
+) -> Why | None:
+    """Why the first frame of ``order`` beat the second, from the technical scorer's measures
+    (:class:`app.scoring.technical.TechnicalMeasures`) of a series; None for a single frame.
+
+    ``faces`` per frame: (x, y, w, h, eyes, ...) in the original's pixels; when the pick won
+    on open eyes (``pick_reason``), the runner-up's closed-eye faces are the regions.
+    """
+    if len(order) < 2:
+        return None
+    first, second = order[0], order[1]
+    faces = faces or [()] * len(measures)
+    closed = ()
+    if pick_reason != "score":
+        closed = [f[:4] for f in faces[second] or () if str(f[4]) == "closed"]
+    return explain(
+        measures[first].frame,
+        measures[second].frame,
+        names=(names[first], names[second]),
+        score_difference=float(scores[first]) - float(scores[second]),
+        source_size=measures[first].source_size,
+        pick_faces=[f[:4] for f in faces[first] or ()],
+        closed_eye_faces=closed,
+    )
+
+
+def pick_why(
+    frames: Sequence | None,
+    order: Sequence[int],
+    scores: Sequence[float],
+    names: Sequence[str],
+    faces: Sequence[Sequence] | None,
+    pick_reason: str,
+    stored: dict | None = None,
+) -> dict | None:
+    """The JSON explanation of a series' pick: from the technical measures of a series just
+    scored (``frames``), else the one stored for the same pick and runner-up (an unchanged
+    rerun); None when there is none (one frame, or a model without a tile explanation)."""
+    if len(order) < 2:
+        return None
+    if frames is not None:
+        if not all(isinstance(f, TechnicalMeasures) for f in frames):
+            return None
+        why = explain_series(frames, order, scores, names, faces, pick_reason)
+        return why.to_json() if why is not None else None
+    if stored and (stored.get("pick"), stored.get("runner_up")) == (
+        names[order[0]],
+        names[order[1]],
+    ):
+        return stored
+    return None
+
+
+def explain_with_model(
+    scorer,
+    pick: Image.Image,
+    runner_up: Image.Image,
+    names: tuple[str, str],
+    source_size: tuple[int, int] | None = None,
+) -> Why:
+    """Why FGAesQ preferred ``pick``: its decisive DiffToken regions, weighed by swapping them
+    between the frames (:func:`fgaesq_core.attribution.decisive_regions`), in the original's
+    pixels; on demand only (a few dozen forward passes per pair).
+
+    The sentence names the flaw the technical measures find inside the top region; where
+    they find none it says that the model judged the region, and without a decisive region
+    that the pick won on the model's overall judgement.
+    """
+    from fgaesq_core.attribution import decisive_regions
+
+    found = decisive_regions(scorer, pick, runner_up)
+    factor = source_size[0] / pick.width if source_size else 1.0
+    size = max(pick.size)
+    first = measure_frame(analysis_image(pick, size))
+    second = measure_frame(analysis_image(runner_up, size))
+    costs = tile_costs(first, second)
+    regions = []
+    for effect in found.regions[:MAX_REGIONS]:
+        box = tuple(v * factor for v in effect.box)
+        regions.append(WhyRegion(box, effect.effect, _flaw_in(costs, effect.box) or "model"))
+    if not regions:
+        return Why(names[0], names[1], (), OVERALL)
+    top = regions[0]
+    if top.flaw == "model":
+        sentence = "the model preferred it in the marked region"
+    else:
+        sentence = _sentence(top, costs, factor, first, second, ())
+    return Why(names[0], names[1], tuple(regions), sentence)
+
+
+def _flaw_in(costs: TileCosts | None, box: Sequence[float]) -> str | None:
+    """The flaw whose tiles cost the runner-up most inside ``box`` (the measured frame's
+    pixels), if any tile there is beyond the threshold."""
+    if costs is None:
+        return None
+    x, y, w, h = box
+    rows = slice(int(y // TILE), max(int(y // TILE) + 1, math.ceil((y + h) / TILE)))
+    cols = slice(int(x // TILE), max(int(x // TILE) + 1, math.ceil((x + w) / TILE)))
+    inside = {
+        k: float(getattr(costs, k)[rows, cols].sum()) for k in ("blur", "noise", "highlights")
+    }
+    flaw = max(inside, key=inside.get)
+    return flaw if float(costs.total[rows, cols].max(initial=0.0)) > TILE_THRESHOLD else None
+
+
+def _regions(costs: TileCosts, factor: float, score_difference: float) -> tuple[WhyRegion, ...]:
+    total = costs.total
+    # Hysteresis: a region starts at a tile beyond the threshold and takes in its neighbours
+    # beyond a third of it, so it covers the flaw rather than its worst tile.
+    labels, count = ndimage.label(total > TILE_THRESHOLD / 3, structure=np.ones((3, 3)))
+    seeds = np.bincount(labels[total > TILE_THRESHOLD], minlength=count + 1)
+    sizes = np.bincount(labels.ravel(), minlength=count + 1)
+    kept = np.flatnonzero((seeds > 0) & (sizes >= MIN_REGION_TILES))
+    labels = np.where(np.isin(labels, kept[kept > 0]), labels, 0)
+    if not labels.any():
+        return ()
+    labels, count = ndimage.label(labels > 0, structure=np.ones((3, 3)))
+    weights = ndimage.sum(total, labels, index=np.arange(1, count + 1))
+    overall = float(total[total > 0].sum())
+    found = []
+    for label in np.argsort(-weights)[:MAX_REGIONS] + 1:
+        rows, cols = ndimage.find_objects((labels == label).astype(int))[0]
+        inside = labels == label
+        flaw = max(
+            ("blur", "noise", "highlights"), key=lambda k: float(getattr(costs, k)[inside].sum())
+        )
+        box = (
+            cols.start * TILE * factor,
+            rows.start * TILE * factor,
+            (cols.stop - cols.start) * TILE * factor,
+            (rows.stop - rows.start) * TILE * factor,
+        )
+        share = float(total[inside].sum()) / overall if overall > 0 else 0.0
+        found.append(WhyRegion(box, score_difference * share, flaw))
+    return tuple(found)
+
+
+def _sentence(
+    top: WhyRegion,
+    costs: TileCosts,
+    factor: float,
+    pick: FrameMeasures,
+    runner_up: FrameMeasures,
+    faces: Sequence,
+) -> str:
+    if top.flaw == "blur":
+        if any(_overlaps(top.box, face[:4]) for face in faces):
+            return "sharper on the face"
+        pick_verdict, runner_verdict = judge_burst([pick, runner_up])
+        if runner_verdict.motion - pick_verdict.motion > MOTION_MINIMUM:
+            return FLAW_PHRASES["motion"]
+        return "sharper on the subject"
+    if top.flaw == "noise":
+        x, y, w, h = (v / (TILE * factor) for v in top.box)
+        rows, cols = slice(round(y), round(y + h)), slice(round(x), round(x + w))
+        dark = float(np.mean(costs.tone[rows, cols])) < SHADOW_TONE
+        return "less noise in the shadows" if dark else FLAW_PHRASES["noise"]
+    return FLAW_PHRASES[top.flaw]
+
+
+def _overall(pick: FrameMeasures, runner_up: FrameMeasures) -> str:
+    """The frame-wide measure that cost the runner-up most, or the overall judgement."""
+    pick_verdict, runner_verdict = judge_burst([pick, runner_up])
+    noise = NOISE_COST * (runner_verdict.noise_sigma - pick_verdict.noise_sigma)
+    exposure = (
+        runner_verdict.headroom
+        - pick_verdict.headroom
+        + _highlight_cost(runner_verdict.highlights)
+        - _highlight_cost(pick_verdict.highlights)
+        + SHADOW_COST * (runner_verdict.shadows - pick_verdict.shadows)
+    )
+    candidates = {
+        "sharper overall": runner_verdict.blur - pick_verdict.blur,
+        "less noise overall": noise,
+        "better exposed": exposure,
+        "less JPEG blocking": runner_verdict.blocking - pick_verdict.blocking,
+    }
+    phrase, lead = max(candidates.items(), key=lambda item: item[1])
+    return phrase if lead > GLOBAL_MINIMUM else OVERALL
+
+
+def _highlight_cost(extra: float) -> float:
+    return HIGHLIGHT_COST * math.log2(1.0 + max(extra, 0.0) / HIGHLIGHT_SCALE)
+
+
+def _neighbourhood_min(grid: np.ndarray) -> np.ndarray:
+    return -_neighbourhood_max(-grid)
+
+
+def _overlaps(first: Sequence[float], second: Sequence[float]) -> bool:
+    return intersection_over_union(first, second) > 0
+
+
+def intersection_over_union(first: Sequence[float], second: Sequence[float]) -> float:
+    """IoU of two (x, y, w, h) boxes."""
+    left, top = max(first[0], second[0]), max(first[1], second[1])
+    right = min(first[0] + first[2], second[0] + second[2])
+    bottom = min(first[1] + first[3], second[1] + second[3])
+    inter = max(right - left, 0.0) * max(bottom - top, 0.0)
+    union = first[2] * first[3] + second[2] * second[3] - inter
+    return inter / union if union > 0 else 0.0
+
+
+__all__ = [
+    "OVERALL",
+    "Why",
+    "WhyRegion",
+    "explain",
+    "explain_series",
+    "explain_with_model",
+    "pick_why",
+    "intersection_over_union",
+    "tile_costs",
+]

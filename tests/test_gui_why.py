@@ -1,0 +1,75 @@
+"""Why this frame in the window: W outlines the regions on the pick and the runner-up in
+loupe and compare, following the zoom; the details panel says how the pick won.
+
+Real pipeline (technical scorer), real catalog, real widgets offscreen.
+"""
+
+from __future__ import annotations
+
+import pytest
+from gui_fixtures import gui_env, new_window, press, settle  # noqa: F401
+from PySide6.QtCore import Qt
+from test_gui_faces import colour_count
+from test_why_report import _burst
+
+from app.gui.commands import View
+from app.gui.views.why_overlay import OUTLINE, why_rects
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def why_window(qtbot, gui_env, tmp_path):  # noqa: F811
+    folder = tmp_path / "photos"
+    _burst(folder)
+    window = new_window(qtbot, gui_env)
+    assert window.controller.open_folder(folder)
+    settle(qtbot, window)
+    yield window
+    window.shutdown()
+
+
+def _outline_pixels(pane) -> int:
+    image = pane.grab().toImage()
+    native = pane.native_size()
+    top = why_rects(pane.series, pane.image_rect(), (native.width(), native.height()))[0]
+    box = top.toAlignedRect().adjusted(-3, -3, 3, 3)
+    return colour_count(image, OUTLINE, box.left(), box.top(), box.right(), box.bottom())
+
+
+def test_w_outlines_the_regions_on_both_frames_and_the_details_say_how(qtbot, why_window):
+    controller = why_window.controller
+    (series,) = controller.series()
+    assert series.why is not None and series.why["regions"]
+    pick, runner_up = series.why_frames
+    assert pick == series.frames[0].photo_id
+    controller.select_frame(pick)
+    controller.set_view(View.LOUPE)
+    pane = why_window.stack.loupe.pane
+    qtbot.waitUntil(lambda: pane.frame is not None and pane._pixmap() is not None)
+    assert _outline_pixels(pane) == 0  # off until asked for
+    press(qtbot, why_window, Qt.Key.Key_W)
+    assert pane.show_why
+    assert _outline_pixels(pane) > 20
+    sentence = series.why["sentence"]
+    assert why_window.details.values["Why"].text().startswith(sentence)
+
+    # Zoomed to 100 %, the outline moves with the photo.
+    before = why_rects(pane.series, pane.image_rect(), (1024, 768))[0]
+    pane.toggle_zoom()
+    after = why_rects(pane.series, pane.image_rect(), (1024, 768))[0]
+    assert after.width() > before.width()
+    assert _outline_pixels(pane) > 20
+
+    # Compare: the pick and the runner-up, outlined on each.
+    controller.set_compare_choice([pick, runner_up])
+    controller.set_view(View.COMPARE)
+    panes = why_window.stack.compare.panes
+    assert {p.frame.photo_id for p in panes} == {pick, runner_up}
+    for compared in panes:
+        qtbot.waitUntil(lambda p=compared: p._pixmap() is not None)
+        assert _outline_pixels(compared) > 20
+    controller.select_frame(runner_up)
+    assert sentence in why_window.details.values["Why"].text()
+    press(qtbot, why_window, Qt.Key.Key_W)
+    assert all(_outline_pixels(p) == 0 for p in panes)

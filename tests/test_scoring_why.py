@@ -1,0 +1,115 @@
+"""The technical explanation of a pick: where the pick beat the runner-up, and how."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageFilter
+
+from app.photos.decode import SOURCE_SIZE
+from app.scoring.technical import TechnicalScorer
+from app.scoring.why import OVERALL, Why, explain_series, intersection_over_union
+
+BOX = (160, 96, 128, 128)  # x, y, w, h of the degraded region, in the original's pixels
+
+
+def _scene(seed: int = 0) -> np.ndarray:
+    """A textured 512 x 384 frame: detail everywhere, as in a photograph."""
+    rng = np.random.default_rng(seed)
+    small = rng.uniform(20, 235, (96, 128, 3))
+    image = Image.fromarray(small.astype(np.uint8)).resize((512, 384), Image.Resampling.BICUBIC)
+    return np.asarray(image, np.float32) + rng.normal(0, 3, (384, 512, 3))
+
+
+def _image(array: np.ndarray) -> Image.Image:
+    return Image.fromarray(np.clip(array, 0, 255).astype(np.uint8))
+
+
+def _explain(clean: np.ndarray, other: np.ndarray, faces=None, reason="score") -> Why:
+    scorer = TechnicalScorer()
+    measures = [scorer.prepare(_image(clean)), scorer.prepare(_image(other))]
+    scores = scorer.rank_prepared(measures)
+    return explain_series(measures, [0, 1], scores, ["a.jpg", "b.jpg"], faces, reason)
+
+
+def _degraded(kind: str) -> tuple[np.ndarray, np.ndarray]:
+    clean = _scene()
+    other = clean.copy()
+    x, y, w, h = BOX
+    if kind == "blur":
+        blurred = np.asarray(_image(clean).filter(ImageFilter.GaussianBlur(3)), np.float32)
+        other[y : y + h, x : x + w] = blurred[y : y + h, x : x + w]
+    elif kind == "noise":
+        other[y : y + h, x : x + w] += np.random.default_rng(1).normal(0, 20, (h, w, 3))
+    else:
+        other[y : y + h, x : x + w] = other[y : y + h, x : x + w] * 2 + 60
+    return clean, other
+
+
+@pytest.mark.parametrize(
+    ("kind", "words"), [("blur", "sharper"), ("noise", "noise"), ("highlights", "clipped")]
+)
+def test_the_top_region_is_where_the_runner_up_was_degraded(kind, words):
+    why = _explain(*_degraded(kind))
+    assert why.regions, why
+    assert intersection_over_union(why.regions[0].box, BOX) > 0.2
+    assert why.regions[0].flaw == kind
+    assert words in why.sentence
+
+
+def test_regions_are_in_the_originals_pixels():
+    clean, other = _degraded("blur")
+    # Decoded at half size: the scorer measures 512 px, the original is 1024 px wide.
+    scorer = TechnicalScorer()
+    images = [_image(clean), _image(other)]
+    for image in images:
+        image.info[SOURCE_SIZE] = (1024, 768)
+    measures = [scorer.prepare(image) for image in images]
+    why = explain_series(measures, [0, 1], scorer.rank_prepared(measures), ["a", "b"])
+    doubled = tuple(2 * v for v in BOX)
+    assert intersection_over_union(why.regions[0].box, doubled) > 0.2
+
+
+def test_a_frame_blurred_all_over_has_no_region():
+    clean = _scene()
+    other = np.asarray(_image(clean).filter(ImageFilter.GaussianBlur(2)), np.float32)
+    why = _explain(clean, other)
+    assert why.regions == ()
+    assert why.sentence == "sharper overall"
+
+
+def test_an_exposure_change_alone_points_at_no_region():
+    clean = _scene()
+    why = _explain(clean, clean * 1.4)  # brighter: blown wherever the scene is bright
+    assert why.regions == ()
+
+
+def test_identical_frames_won_on_overall_judgement():
+    clean = _scene()
+    why = _explain(clean, clean.copy())
+    assert why.regions == ()
+    assert why.sentence == OVERALL
+
+
+def test_open_eyes_point_at_the_runner_ups_closed_eyes():
+    clean = _scene()
+    faces = [[(10, 20, 50, 60, "open", 0.9, 1.0)], [(12, 20, 50, 60, "closed", 0.9, 1.0)]]
+    why = _explain(clean, clean.copy(), faces, reason="eyes_open")
+    assert why.sentence == "eyes open"
+    assert [r.box for r in why.regions] == [(12.0, 20.0, 50.0, 60.0)]
+
+
+def test_the_explanation_survives_json():
+    why = _explain(*_degraded("blur"))
+    assert Why.from_json(why.to_json()).to_json() == why.to_json()
+
+
+def test_grain_on_a_bright_area_is_noise_not_a_blown_highlight():
+    clean = _scene()
+    x, y, w, h = BOX
+    clean[y : y + h, x : x + w] = clean[y : y + h, x : x + w] * 0.15 + 195  # bright, not blown
+    other = clean.copy()
+    other[y : y + h, x : x + w] += np.random.default_rng(1).normal(0, 20, (h, w, 3))
+    why = _explain(clean, other)
+    assert why.regions and why.regions[0].flaw == "noise"
+    assert "noise" in why.sentence
