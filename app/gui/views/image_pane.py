@@ -130,9 +130,11 @@ class ImagePane(QWidget):
         full = self._thumbs.pixmap(self.frame.path, FULL)
         if full is not None:
             return full
-        # while the preview decodes: the strip's thumbnail, else a thumbnail of its own
-        return self._thumbs.cached(self.frame.path) or self._thumbs.pixmap(
-            self.frame.path, self.thumbnail_size
+        # while it decodes: the screen preview, the strip's thumbnail, else a thumbnail
+        return (
+            self._thumbs.preview(self.frame.path)
+            or self._thumbs.cached(self.frame.path)
+            or self._thumbs.pixmap(self.frame.path, self.thumbnail_size)
         )
 
     def native_size(self) -> QSize:
