@@ -16,7 +16,8 @@ from app.catalog import UNDECIDED, DecisionState, FaceRecord, Flag
 from app.series_kinds import KINDS, PROTECTED_KINDS, possible_kind
 
 #: keys 6-9 as in Lightroom and darktable; the XMP label text is the colour name
-LABELS = ("Red", "Yellow", "Green", "Blue")
+#: Lightroom's five colour labels; keys 6-9 and V (violet: Lightroom gives Purple no key)
+LABELS = ("Red", "Yellow", "Green", "Blue", "Purple")
 LABEL_COLOURS = {
     "Red": "#e5484d",
     "Yellow": "#f5d90a",

@@ -79,6 +79,7 @@ MENUS = {
         "label_yellow",
         "label_green",
         "label_blue",
+        "label_purple",
     ),
     "&View": (
         "grid",
@@ -115,6 +116,7 @@ MENUS = {
         "filter_yellow",
         "filter_green",
         "filter_blue",
+        "filter_purple",
         None,
         "criteria",
         None,
