@@ -32,3 +32,54 @@ def test_v_gives_the_purple_label_and_alt_v_filters_it(qtbot, window, gui_env): 
     press(qtbot, window, Qt.Key.Key_V, ALT_SHIFT)
     press(qtbot, window, Qt.Key.Key_V)
     assert controller.frame(photo_id).decision.label is None, "the same key takes it off"
+
+
+def test_f1_and_question_mark_show_the_keys(qtbot, window):  # noqa: F811
+    for key in (Qt.Key.Key_F1, Qt.Key.Key_Question):
+        window.keys_sheet = None
+        press(qtbot, window, key)
+        sheet = window.keys_sheet
+        assert sheet is not None and sheet.isVisible()
+        rows = [
+            (sheet.table.item(r, 0).text(), sheet.table.item(r, 1).text())
+            for r in range(sheet.table.rowCount())
+        ]
+        assert ("P", "Pick") in rows and ("V", "Purple label") in rows
+        assert ("F1 , ?", "Keyboard shortcuts") in rows
+        sheet.close()
+
+
+def test_f_shows_the_image_alone_and_brings_the_panels_back(qtbot, window):  # noqa: F811
+    window.controller.set_view(View.LOUPE)
+    panels = [window.details, window.strip, window.statusBar(), window.toolbar, window.menuBar()]
+    assert all(p.isVisible() for p in panels)
+    press(qtbot, window, Qt.Key.Key_F)
+    assert not any(p.isVisible() for p in panels), "only the photo is left"
+    assert window.loupe.pane.isVisible()
+    press(qtbot, window, Qt.Key.Key_F)
+    assert all(p.isVisible() for p in panels)
+
+
+def test_window_size_and_last_frame_come_back_on_reopening(qtbot, gui_env, folder):  # noqa: F811
+    from app.gui.mainwindow import MainWindow
+    from app.gui.settings import Settings
+
+    first = new_window(qtbot, gui_env, size=(760, 540))
+    first.controller.open_folder(folder)
+    settle(qtbot, first)
+    first.controller.set_view(View.LOUPE)
+    for _ in range(5):
+        press(qtbot, first, Qt.Key.Key_Right)
+    looked_at = first.controller.current_frame().path
+    first.close()
+
+    settings = Settings()
+    settings.set("scorer", "technical")
+    second = MainWindow(settings=settings, catalog_path=str(gui_env))
+    qtbot.addWidget(second)
+    second.show()
+    assert (second.width(), second.height()) == (760, 540)
+    second.controller.open_folder(folder)
+    settle(qtbot, second)
+    assert second.controller.current_frame().path == looked_at
+    second.shutdown()
