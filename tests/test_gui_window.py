@@ -83,3 +83,25 @@ def test_window_size_and_last_frame_come_back_on_reopening(qtbot, gui_env, folde
     settle(qtbot, second)
     assert second.controller.current_frame().path == looked_at
     second.shutdown()
+
+
+def test_no_fgaesq_promise_beside_the_fallback_note(qtbot, gui_env, folder, monkeypatch):  # noqa: F811
+    from PySide6.QtCore import QTimer
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # no weights: the cull falls back
+    win = new_window(qtbot, gui_env, scorer="auto")
+    right = win.status.model_status.label
+    beside_note: list[str] = []
+
+    def on_message(text: str) -> None:
+        if text.startswith("Using the technical"):  # what the right says once it is shown
+            QTimer.singleShot(0, lambda: beside_note.append(right.text()))
+
+    win.bus.message.connect(on_message)
+    win.controller.open_folder(folder)
+    settle(qtbot, win)
+    assert beside_note, "the cull did not say it fell back"
+    assert "FGAesQ if its weights" not in beside_note[0]
+    assert "technical scorer" in beside_note[0]
+    assert right.text().startswith("Ranked by: technical scorer")
+    win.shutdown()
