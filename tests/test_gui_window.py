@@ -105,3 +105,29 @@ def test_no_fgaesq_promise_beside_the_fallback_note(qtbot, gui_env, folder, monk
     assert "technical scorer" in beside_note[0]
     assert right.text().startswith("Ranked by: technical scorer")
     win.shutdown()
+
+
+def test_no_best_tag_on_a_series_kept_whole(qtbot, window):  # noqa: F811
+    from PySide6.QtGui import QFontMetrics
+
+    from app.gui.models import Role
+    from app.gui.views.image_pane import caption_layout
+
+    controller = window.controller
+    controller.set_view(View.LOUPE)
+    series = controller.current_series()
+    best = series.best
+    controller.select_frame(best.photo_id)
+    strip = controller.strip_model
+    metrics = QFontMetrics(window.font())
+
+    def tagged() -> tuple[bool, bool]:
+        frame, series = controller.current_frame(), controller.current_series()
+        in_strip = strip.index(strip.row_of(frame.photo_id)).data(Role.Best)
+        caption = caption_layout(metrics, 800, 600, frame, "Fit", series).tail_text
+        return bool(in_strip), "BEST" in caption
+
+    assert tagged() == (True, True)
+    while not controller.current_series().keeps_every_frame:
+        press(qtbot, window, Qt.Key.Key_K)  # burst -> bracket
+    assert tagged() == (False, False), "a bracket has no pick: no BEST tag"

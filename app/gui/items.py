@@ -95,6 +95,11 @@ class FrameItem:
     def is_best(self) -> bool:
         return self.rank == 1
 
+    def tagged_best(self, series: SeriesItem | None) -> bool:
+        """Whether the BEST tag goes on this frame: the first ranked, unless its series is
+        kept whole (a bracket, panorama or stack has no pick)."""
+        return self.is_best and not (series is not None and series.keeps_every_frame)
+
     @property
     def file_names(self) -> list[str]:
         return [Path(p).name for p in (self.path, *self.companions)]

@@ -43,6 +43,7 @@ class Role(IntEnum):
     Missing = Qt.ItemDataRole.UserRole + 17
     Chosen = Qt.ItemDataRole.UserRole + 18  # chosen for compare
     Cell = Qt.ItemDataRole.UserRole + 19  # everything a delegate paints but the thumbnail
+    Best = Qt.ItemDataRole.UserRole + 20  # the frame carries the BEST tag
 
 
 @dataclass(frozen=True)
@@ -318,6 +319,8 @@ class FrameStripModel(_ThumbnailListModel):
             return f.decision
         if role == Role.Path:
             return f.path
+        if role == Role.Best:
+            return f.tagged_best(self.series_of(f))
         if role == Role.Error:
             return f.error or self._thumbs.errors.get(f.path, "")
         if role == Role.Cell:
