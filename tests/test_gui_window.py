@@ -131,3 +131,19 @@ def test_no_best_tag_on_a_series_kept_whole(qtbot, window):  # noqa: F811
     while not controller.current_series().keeps_every_frame:
         press(qtbot, window, Qt.Key.Key_K)  # burst -> bracket
     assert tagged() == (False, False), "a bracket has no pick: no BEST tag"
+
+
+def test_a_long_error_is_shortened_beside_its_buttons_not_hidden_under_them(qtbot, window):  # noqa: F811
+    window.resize(1280, 720)
+    long_path = "/photos/" + "very_long_folder_name_" * 20 + "IMG_0001.CR3"
+    window.bus.error.emit(long_path, "the file is truncated")
+    bar = window.messages
+    qtbot.waitUntil(bar.isVisible)
+    qtbot.wait(20)
+    label = bar.label
+    shown = label.text()
+    assert "…" in shown, "shortened"
+    assert shown.endswith("the file is truncated"), "the cause stays readable"
+    assert label.fontMetrics().horizontalAdvance(shown) <= label.contentsRect().width()
+    assert label.geometry().right() < bar.details.geometry().left(), "not under the buttons"
+    assert long_path in label.toolTip()
