@@ -147,3 +147,24 @@ def test_a_long_error_is_shortened_beside_its_buttons_not_hidden_under_them(qtbo
     assert label.fontMetrics().horizontalAdvance(shown) <= label.contentsRect().width()
     assert label.geometry().right() < bar.details.geometry().left(), "not under the buttons"
     assert long_path in label.toolTip()
+
+
+def test_at_1280_by_720_the_counts_fit_and_histograms_leave_the_photo(qtbot, window):  # noqa: F811
+    window.resize(1280, 720)
+    window.controller.commands.run("toggle_compare")
+    window.controller.advance(1)
+    window.controller.commands.run("toggle_compare")
+    window.controller.set_view(View.COMPARE)
+    qtbot.wait(50)
+    counts = window.summary.counts
+    shown = counts.shown_text()
+    assert "…" not in shown and "decided" in shown and "picks" in shown, shown
+    assert "your picks" in counts.toolTip(), "the whole text is in the tooltip"
+    thumbs = window.controller.thumbnails
+    panes = [p for p in window.compare.panes if p.isVisible() and p.frame is not None]
+    assert len(panes) >= 2
+    for pane in panes:
+        qtbot.waitUntil(lambda p=pane: p.frame.path in thumbs.histograms, timeout=30_000)
+        picture = pane._histogram_picture(thumbs.histograms[pane.frame.path])
+        assert picture.width() <= pane.width() / 4 + 1
+        assert picture.height() <= pane.height() / 5 + 1

@@ -224,6 +224,23 @@ class ShootCounts:
     def __sub__(self, other: ShootCounts) -> ShootCounts:
         return ShootCounts(*(a - b for a, b in zip(astuple(self), astuple(other), strict=True)))
 
+    def short_text(self) -> str:
+        """``34 photos · 0 decided · picks 1, rejects 2 · suggested 3 picks``: for a narrow
+        window (the whole text is in the tooltip)."""
+        parts = [
+            plural(self.photos, "photo"),
+            f"{self.decided} decided",
+            f"picks {self.picks}, rejects {self.rejects}",
+        ]
+        if self.suggested_picks or self.suggested_rejects:
+            suggested = f"suggested {plural(self.suggested_picks, 'pick')}"
+            if self.suggested_rejects:
+                suggested += f", {plural(self.suggested_rejects, 'reject')}"
+            parts.append(suggested)
+        if self.missing:
+            parts.append(f"{self.missing} missing")
+        return " · ".join(parts)
+
     def text(self) -> str:
         parts = [
             plural(self.series, "series", "series"),

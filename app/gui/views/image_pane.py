@@ -292,7 +292,9 @@ class ImagePane(QWidget):
 
     def _histogram_picture(self, histogram: Histogram) -> QPixmap:
         """The histogram drawn once per photo and pane width, not on every repaint."""
-        width = int(min(220.0, self.width() * 0.35))
+        # at most a quarter of the pane's width and a fifth of its height: four compare
+        # panes in a 1280 x 720 window keep the photo in view
+        width = int(min(220.0, self.width() * 0.25, self.height() * 0.2 / 0.45))
         cache = self._histogram_cache
         if cache is None or cache[0] is not histogram or cache[1] != width:
             picture = QPixmap(width, int(width * 0.45))
