@@ -168,3 +168,49 @@ def test_at_1280_by_720_the_counts_fit_and_histograms_leave_the_photo(qtbot, win
         picture = pane._histogram_picture(thumbs.histograms[pane.frame.path])
         assert picture.width() <= pane.width() / 4 + 1
         assert picture.height() <= pane.height() / 5 + 1
+
+
+def sharpest_last(shoot, bursts: int = 2, frames: int = 4):
+    """Bursts whose sharpest frame (the technical scorer's best) was taken last."""
+    from datetime import datetime, timedelta
+
+    from gui_fixtures import scene, write_jpeg
+    from PIL import ImageFilter
+
+    shoot.mkdir(parents=True)
+    start = datetime(2024, 5, 1, 10, 0, 0)
+    for b in range(bursts):
+        picture = scene(b + 1, (320, 240))
+        for f in range(frames):
+            blur = (frames - 1 - f) * 1.5
+            image = picture.filter(ImageFilter.GaussianBlur(radius=blur)) if blur else picture
+            when = start + timedelta(minutes=b, seconds=0.2 * f)
+            write_jpeg(shoot / f"B{b:02d}_F{f:02d}.jpg", image, when)
+    return shoot
+
+
+def test_the_filmstrip_can_follow_capture_order(qtbot, gui_env, tmp_path):  # noqa: F811
+    win = new_window(qtbot, gui_env)
+    win.controller.open_folder(sharpest_last(tmp_path / "shoot"))
+    settle(qtbot, win)
+    controller = win.controller
+    strip = controller.strip_model
+
+    def positions() -> list[list[int]]:
+        by_series: dict[int, list[int]] = {}
+        for frame in strip.frames():
+            by_series.setdefault(frame.series_id, []).append(frame.position)
+        return list(by_series.values())
+
+    assert all(p != sorted(p) for p in positions()), "best first: not capture order"
+    win.commands.action("strip_capture_order").trigger()
+    assert all(p == sorted(p) for p in positions())
+    assert win.settings.strip_capture_order.value, "kept for the next time"
+    controller.set_view(View.LOUPE)
+    first = strip.frame_at(0)
+    controller.select_frame(first.photo_id)
+    press(qtbot, win, Qt.Key.Key_Right)
+    assert controller.current_frame().position == first.position + 1, "← → follow the strip"
+    win.commands.action("strip_capture_order").trigger()
+    assert all(p != sorted(p) for p in positions())
+    win.shutdown()

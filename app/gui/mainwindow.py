@@ -95,6 +95,7 @@ MENUS = {
         "face_boxes",
         "face_strip",
         "fullscreen",
+        "strip_capture_order",
         "larger_thumbnails",
         "smaller_thumbnails",
         None,
@@ -190,6 +191,8 @@ class MainWindow(QMainWindow):
         )
         self.controller.start()
         self._restore_window()
+        self.settings.strip_capture_order.changed.connect(self._follow_strip_order)
+        self._follow_strip_order(self.settings.strip_capture_order.value)
 
     def _restore_window(self) -> None:
         """Where the window was and the frame last looked at (when its folder is opened
@@ -316,6 +319,15 @@ class MainWindow(QMainWindow):
                 widget.hide()
             self.showFullScreen()
         self.commands.set_checked("fullscreen", self._hidden_for_image_only is not None)
+
+    @command("Filmstrip in capture order", checkable=True)
+    def strip_capture_order(self) -> None:
+        """Each series' frames in the order they were taken, not best first (kept)."""
+        self.settings.strip_capture_order.toggle()
+
+    def _follow_strip_order(self, on: bool) -> None:
+        self.controller.strip_model.set_capture_order(on)
+        self.commands.set_checked("strip_capture_order", on)
 
     @command("Keyboard shortcuts", keys=("F1", "?"))
     def cheat_sheet(self) -> None:

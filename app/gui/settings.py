@@ -190,6 +190,9 @@ class Settings(QObject):
         self.face_boxes = BoolSetting("face_boxes", False, "Face boxes over the photo")
         self.recent_folders = FolderListSetting("recent_folders", (), "Recent folders")
         self.window_geometry = TextSetting("window_geometry", "", "Window position and size")
+        self.strip_capture_order = BoolSetting(
+            "strip_capture_order", False, "Filmstrip in capture order"
+        )
         self.last_frame = TextSetting("last_frame", "", "The frame shown last")
         self._all = {v.name: v for v in list(vars(self).values()) if isinstance(v, Setting)}
         self._load()
