@@ -227,32 +227,24 @@ class ShootCounts:
     def short_text(self) -> str:
         """``34 photos · 0 decided · picks 1, rejects 2 · suggested 3 picks``: for a narrow
         window (the whole text is in the tooltip)."""
-        parts = [
-            plural(self.photos, "photo"),
-            f"{self.decided} decided",
-            f"picks {self.picks}, rejects {self.rejects}",
-        ]
-        if self.suggested_picks or self.suggested_rejects:
-            suggested = f"suggested {plural(self.suggested_picks, 'pick')}"
-            if self.suggested_rejects:
-                suggested += f", {plural(self.suggested_rejects, 'reject')}"
-            parts.append(suggested)
-        if self.missing:
-            parts.append(f"{self.missing} missing")
-        return " · ".join(parts)
+        return self._text(short=True)
 
     def text(self) -> str:
-        parts = [
-            plural(self.series, "series", "series"),
+        return self._text(short=False)
+
+    def _text(self, short: bool) -> str:
+        parts = [] if short else [plural(self.series, "series", "series")]
+        parts += [
             plural(self.photos, "photo"),
             f"{self.decided} decided",
-            f"your picks {self.picks}, rejects {self.rejects}",
+            f"{'' if short else 'your '}picks {self.picks}, rejects {self.rejects}",
         ]
         if self.suggested_picks or self.suggested_rejects:
-            suggested = f"model suggests {plural(self.suggested_picks, 'pick')}"
+            suggested = "suggested" if short else "model suggests"
+            suggested += f" {plural(self.suggested_picks, 'pick')}"
             if self.suggested_rejects:
                 suggested += f", {plural(self.suggested_rejects, 'reject')}"
             parts.append(suggested)
         if self.missing:
-            parts.append(f"{self.missing} missing on disk")
+            parts.append(f"{self.missing} missing{'' if short else ' on disk'}")
         return " · ".join(parts)
