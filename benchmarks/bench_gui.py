@@ -7,7 +7,7 @@ window (offscreen) with the technical scorer, and reports, for each decode sched
 * time to the first thumbnail, to a full screen of grid thumbnails, to the first ranked
   series and to the end of the analysis;
 * loupe latency, p50/p95: single steps (Right, a pause to look, the next) until the frame
-  is sharp (its full decode painted) and until its preview or full decode is shown; held keys
+  is sharp (painted from a decode with at least the pixels it covers on screen) and until its preview or full decode is shown; held keys
   (15 presses 60 ms apart) until the final frame is sharp;
 * 100 % zoom latency: Z pressed 0.2 s after a new frame is on screen, until the full
   decode is painted at 100 %;
@@ -201,8 +201,13 @@ def run_window(folder: Path, scheduler: str, steps: int, held_runs: int) -> dict
     controller.set_view(View.LOUPE)
 
     def sharp() -> bool:
+        """The frame is painted with at least as many pixels as it covers on screen (at
+        fit the screen preview can be enough; at 100 % only the full decode is)."""
         frame = controller.current_frame()
-        return frame is not None and pane._pixmap() is thumbs._held(frame.path, FULL)
+        pix = pane._pixmap() if frame is not None else None
+        if pix is None or pix not in (thumbs._held(frame.path, FULL), thumbs.preview(frame.path)):
+            return False
+        return pix.width() >= pane.image_rect().width() - 1
 
     def shown() -> bool:
         """The frame's screen preview or full decode is painted (not a thumbnail)."""
