@@ -7,8 +7,9 @@ window (offscreen) with the technical scorer, and reports, for each decode sched
 * time to the first thumbnail, to a full screen of grid thumbnails, to the first ranked
   series and to the end of the analysis;
 * loupe latency, p50/p95: single steps (Right, a pause to look, the next) until the frame
-  is sharp (painted from a decode with at least the pixels it covers on screen) and until its preview or full decode is shown; held keys
-  (15 presses 60 ms apart) until the final frame is sharp;
+  is sharp (painted from a decode with at least the pixels it covers on screen) and
+  until its preview or full decode is shown; held keys (15 presses 60 ms apart) until
+  the final frame is sharp;
 * 100 % zoom latency: Z pressed 0.2 s after a new frame is on screen, until the full
   decode is painted at 100 %;
 * the longest GUI-thread stall: the largest gap between ticks of a 10 ms QTimer.
