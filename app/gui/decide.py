@@ -70,6 +70,7 @@ class DecisionKeys(QObject):
     @command("Yellow label", name="label_yellow", keys=("7",), args=("Yellow",))
     @command("Green label", name="label_green", keys=("8",), args=("Green",))
     @command("Blue label", name="label_blue", keys=("9",), args=("Blue",))
+    @command("Purple label", name="label_purple", keys=("V",), args=("Purple",))
     def label(self, colour: str) -> None:
         frame = self.controller.current_frame()
         if frame is not None:

@@ -371,7 +371,8 @@ class FrameDelegate(_CellDelegate):
 
         caption = self._caption(rect)
         left = caption.left()
-        if frame.is_best:
+        best = bool(index.data(Role.Best))
+        if best:
             painter.setFont(self._caption_font(option, bold=True))
             draw_pill(
                 painter,
@@ -395,7 +396,7 @@ class FrameDelegate(_CellDelegate):
                 printable(frame.file_names[0]), Qt.TextElideMode.ElideMiddle, name_box.width()
             ),
         )
-        painter.setPen(theme.BEST if frame.is_best else theme.TEXT_DIM)
+        painter.setPen(theme.BEST if best else theme.TEXT_DIM)
         painter.drawText(
             caption, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, score_text
         )

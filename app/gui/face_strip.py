@@ -181,6 +181,6 @@ class FaceStripModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Horizontal:
             if 0 <= section < len(self._frames):
                 frame = self._frames[section]
-                return ("BEST  " if frame.is_best else "") + frame.file_names[0]
+                return ("BEST  " if frame.tagged_best(self.series) else "") + frame.file_names[0]
             return None
         return f"Person {section + 1}" if 0 <= section < len(self._people) else None

@@ -88,6 +88,13 @@ class FilterKeys(QObject):
     )
     @command("Green label", name="filter_green", keys=("Alt+8",), args=("Green",), checkable=True)
     @command("Blue label", name="filter_blue", keys=("Alt+9",), args=("Blue",), checkable=True)
+    @command(
+        "Purple label",
+        name="filter_purple",
+        keys=("Alt+Shift+V",),
+        args=("Purple",),
+        checkable=True,
+    )
     def filter_label(self, colour: str) -> None:
         self.controller.set_frame_filter(self._frames().toggled_label(colour))
 

@@ -17,7 +17,8 @@ from app.scoring.confidence import SURE
 from app.series_kinds import KINDS, PROTECTED_KINDS, possible_kind
 
 #: keys 6-9 as in Lightroom and darktable; the XMP label text is the colour name
-LABELS = ("Red", "Yellow", "Green", "Blue")
+#: Lightroom's five colour labels; keys 6-9 and V (violet: Lightroom gives Purple no key)
+LABELS = ("Red", "Yellow", "Green", "Blue", "Purple")
 LABEL_COLOURS = {
     "Red": "#e5484d",
     "Yellow": "#f5d90a",
@@ -94,6 +95,11 @@ class FrameItem:
     @property
     def is_best(self) -> bool:
         return self.rank == 1
+
+    def tagged_best(self, series: SeriesItem | None) -> bool:
+        """Whether the BEST tag goes on this frame: the first ranked, unless its series is
+        kept whole (a bracket, panorama or stack has no pick)."""
+        return self.is_best and not (series is not None and series.keeps_every_frame)
 
     @property
     def file_names(self) -> list[str]:
@@ -232,18 +238,27 @@ class ShootCounts:
     def __sub__(self, other: ShootCounts) -> ShootCounts:
         return ShootCounts(*(a - b for a, b in zip(astuple(self), astuple(other), strict=True)))
 
+    def short_text(self) -> str:
+        """``34 photos · 0 decided · picks 1, rejects 2 · suggested 3 picks``: for a narrow
+        window (the whole text is in the tooltip)."""
+        return self._text(short=True)
+
     def text(self) -> str:
-        parts = [
-            plural(self.series, "series", "series"),
+        return self._text(short=False)
+
+    def _text(self, short: bool) -> str:
+        parts = [] if short else [plural(self.series, "series", "series")]
+        parts += [
             plural(self.photos, "photo"),
             f"{self.decided} decided",
-            f"your picks {self.picks}, rejects {self.rejects}",
+            f"{'' if short else 'your '}picks {self.picks}, rejects {self.rejects}",
         ]
         if self.suggested_picks or self.suggested_rejects:
-            suggested = f"model suggests {plural(self.suggested_picks, 'pick')}"
+            suggested = "suggested" if short else "model suggests"
+            suggested += f" {plural(self.suggested_picks, 'pick')}"
             if self.suggested_rejects:
                 suggested += f", {plural(self.suggested_rejects, 'reject')}"
             parts.append(suggested)
         if self.missing:
-            parts.append(f"{self.missing} missing on disk")
+            parts.append(f"{self.missing} missing{'' if short else ' on disk'}")
         return " · ".join(parts)

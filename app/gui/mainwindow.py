@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -30,6 +30,7 @@ from app.gui.items import plural
 from app.gui.settings import Settings, cache_dir
 from app.gui.sidecar_plan import SidecarPlan
 from app.gui.thumbnails import Decoder, ThumbnailManager
+from app.gui.views.cheat_sheet import CheatSheet
 from app.gui.views.details import DetailsPanel
 from app.gui.views.face_strip import FaceStripView
 from app.gui.views.filter_box import SeriesFilterBox
@@ -79,6 +80,7 @@ MENUS = {
         "label_yellow",
         "label_green",
         "label_blue",
+        "label_purple",
     ),
     "&View": (
         "grid",
@@ -94,6 +96,7 @@ MENUS = {
         "why_regions",
         "face_strip",
         "fullscreen",
+        "strip_capture_order",
         "larger_thumbnails",
         "smaller_thumbnails",
         None,
@@ -116,11 +119,13 @@ MENUS = {
         "filter_yellow",
         "filter_green",
         "filter_blue",
+        "filter_purple",
         None,
         "criteria",
         None,
         "clear_frame_filters",
     ),
+    "&Help": ("cheat_sheet",),
 }
 TOOLBAR = (
     "open",
@@ -165,6 +170,7 @@ class MainWindow(QMainWindow):
         run_pipeline: bool = True,
     ) -> None:
         super().__init__()
+        self._hidden_for_image_only: list[QWidget] | None = None
         self.setWindowTitle("FGAesQ Cull")
         self.setAcceptDrops(True)
         self.resize(1500, 950)
@@ -185,6 +191,36 @@ class MainWindow(QMainWindow):
             lambda root: self.setWindowTitle(f"{Path(root).name} — FGAesQ Cull")
         )
         self.controller.start()
+        self._restore_window()
+        self.settings.strip_capture_order.changed.connect(self._follow_strip_order)
+        self._follow_strip_order(self.settings.strip_capture_order.value)
+
+    def _restore_window(self) -> None:
+        """Where the window was and the frame last looked at (when its folder is opened
+        again)."""
+        geometry = self.settings.window_geometry.value
+        if geometry:
+            self.restoreGeometry(QByteArray.fromBase64(geometry.encode("ascii")))
+        self._frame_to_restore = ""
+        self.bus.folder_opened.connect(self._remember_frame_to_restore)
+        self.bus.series_reloaded.connect(self._restore_frame)
+
+    def _remember_frame_to_restore(self, _root: str) -> None:
+        self._frame_to_restore = self.settings.last_frame.value
+
+    def _restore_frame(self) -> None:
+        path, self._frame_to_restore = self._frame_to_restore, ""
+        for series in self.controller.series() if path else ():
+            for frame in series.frames:
+                if frame.path == path:
+                    self.controller.select_frame(frame.photo_id)
+                    return
+
+    def _save_window(self) -> None:
+        self.settings.window_geometry.value = bytes(self.saveGeometry().toBase64()).decode()
+        frame = self.controller.current_frame()
+        if frame is not None:
+            self.settings.last_frame.value = frame.path
 
     def _build_widgets(self) -> None:
         controller = self.controller
@@ -234,7 +270,7 @@ class MainWindow(QMainWindow):
                         menu.addAction(self.commands.action(f"filter_{criterion}"))
                 else:
                     menu.addAction(self.commands.action(name))
-        bar = self.addToolBar("Main")
+        bar = self.toolbar = self.addToolBar("Main")
         bar.setObjectName("mainToolbar")
         bar.setMovable(False)
         for name in TOOLBAR:
@@ -267,13 +303,37 @@ class MainWindow(QMainWindow):
     def quit(self) -> None:
         self.close()
 
-    @command("Full screen", keys=("F",), checkable=True)
+    @command("Image only (full screen, panels hidden)", keys=("F",), checkable=True)
     def fullscreen(self) -> None:
-        if self.isFullScreen():
+        """Full screen with only the photos and the message bar; F again brings back the
+        panels that were showing."""
+        if self._hidden_for_image_only is not None:
+            for widget in self._hidden_for_image_only:
+                widget.show()
+            self._hidden_for_image_only = None
             self.showNormal()
         else:
+            panels = [self.menuBar(), self.toolbar, self.statusBar(), self.details]
+            panels += [self.strip, self.faces]
+            self._hidden_for_image_only = [w for w in panels if w.isVisible()]
+            for widget in self._hidden_for_image_only:
+                widget.hide()
             self.showFullScreen()
-        self.commands.set_checked("fullscreen", self.isFullScreen())
+        self.commands.set_checked("fullscreen", self._hidden_for_image_only is not None)
+
+    @command("Filmstrip in capture order", checkable=True)
+    def strip_capture_order(self) -> None:
+        """Each series' frames in the order they were taken, not best first (kept)."""
+        self.settings.strip_capture_order.toggle()
+
+    def _follow_strip_order(self, on: bool) -> None:
+        self.controller.strip_model.set_capture_order(on)
+        self.commands.set_checked("strip_capture_order", on)
+
+    @command("Keyboard shortcuts", keys=("F1", "?"))
+    def cheat_sheet(self) -> None:
+        self.keys_sheet = CheatSheet(self.commands.actions(), self)
+        self.keys_sheet.show()
 
     def _confirm(self, title: str, text: str) -> bool:
         return QMessageBox.question(self, title, text) == QMessageBox.StandardButton.Yes
@@ -339,4 +399,5 @@ class MainWindow(QMainWindow):
         return True
 
     def shutdown(self) -> None:
+        self._save_window()
         self.controller.shutdown()

@@ -43,6 +43,7 @@ class Role(IntEnum):
     Missing = Qt.ItemDataRole.UserRole + 17
     Chosen = Qt.ItemDataRole.UserRole + 18  # chosen for compare
     Cell = Qt.ItemDataRole.UserRole + 19  # everything a delegate paints but the thumbnail
+    Best = Qt.ItemDataRole.UserRole + 20  # the frame carries the BEST tag
 
 
 @dataclass(frozen=True)
@@ -224,7 +225,8 @@ class SeriesListModel(_ThumbnailListModel):
 
 
 class FrameStripModel(_ThumbnailListModel):
-    """Every frame of the shoot, series after series, each series best first."""
+    """Every frame of the shoot, series after series, each series best first (or in
+    capture order, ``capture_order``)."""
 
     def __init__(self, thumbnails: ThumbnailManager, size: int = 160, parent=None):
         super().__init__(thumbnails, size, parent)
@@ -232,16 +234,25 @@ class FrameStripModel(_ThumbnailListModel):
         self._chosen: set[int] = set()
         self._series: dict[int, SeriesItem] = {}
         self._starts: set[int] = set()  # rows that begin a series
+        self._shown: list[SeriesItem] = []
+        self.capture_order = False
 
     def _key(self, item: FrameItem) -> int:
         return item.photo_id
+
+    def set_capture_order(self, on: bool) -> None:
+        """Frames of each series in the order they were taken instead of best first."""
+        if on != self.capture_order:
+            self.capture_order = on
+            self.set_series(self._shown)
 
     def _path_of(self, row: int) -> str:
         return self._rows[row].path
 
     def set_series(self, series: list[SeriesItem]) -> None:
         """Show these series; keeps row identity when the same frames come back."""
-        frames = [f for s in series for f in s.frames]
+        self._shown = series
+        frames = [f for s in series for f in self._ordered(s)]
         self._series = {s.series_id: s for s in series}
         self._starts = set()
         row = 0
@@ -254,6 +265,11 @@ class FrameStripModel(_ThumbnailListModel):
             self.dataChanged.emit(self.index(0), self.index(len(frames) - 1))
             return
         self._reset(frames)
+
+    def _ordered(self, series: SeriesItem) -> list[FrameItem]:
+        if self.capture_order:
+            return sorted(series.frames, key=lambda f: f.position)
+        return series.frames
 
     def series_of(self, frame: FrameItem) -> SeriesItem | None:
         return self._series.get(frame.series_id)
@@ -318,6 +334,8 @@ class FrameStripModel(_ThumbnailListModel):
             return f.decision
         if role == Role.Path:
             return f.path
+        if role == Role.Best:
+            return f.tagged_best(self.series_of(f))
         if role == Role.Error:
             return f.error or self._thumbs.errors.get(f.path, "")
         if role == Role.Cell:

@@ -17,6 +17,7 @@ from app.gui.items import plural
 from app.gui.library import MODEL_NAMES
 from app.gui.weights import WeightsDownload
 from app.options import ScorerName
+from app.scoring.factory import FALLBACK_NOTE
 
 if TYPE_CHECKING:
     from app.gui.controller import CullController
@@ -28,12 +29,15 @@ class RankingNotice(QObject):
         self.controller = controller
         self.bus = controller.bus
         self.fgaesq_missing = False  # the last cull wanted FGAesQ and had to do without
+        self.falling_back = False  # the cull running said it ranks without FGAesQ
         self.download: WeightsDownload | None = None
         controller.commands.register(self)
         controller.commands.set_available("cancel_download", False)
+        self.bus.cull_started.connect(self._forget_fallback)  # before it is announced
         for signal in (self.bus.cull_started, self.bus.series_reloaded):
             signal.connect(self.announce)
         self.bus.cull_finished.connect(self._on_cull_finished)
+        self.bus.message.connect(self._on_message)
         self.bus.folder_opened.connect(lambda _root: self._forget_missing())
 
     def ranked_by(self) -> str:
@@ -52,6 +56,8 @@ class RankingNotice(QObject):
         ranked = self.ranked_by()
         if controller.job is not None:
             wanted = controller.job.options.scorer
+            if self.falling_back:  # the left of the status bar says why
+                wanted = ScorerName.TECHNICAL
             text = f"Ranking with: {MODEL_NAMES.get(wanted, 'FGAesQ if its weights are here')}…"
             if ranked:
                 text += f" (shown: {ranked})"
@@ -63,6 +69,16 @@ class RankingNotice(QObject):
         if offer:
             text += " · the FGAesQ weights are missing"
         self.bus.ranking_changed.emit(text, offer)
+
+    def _forget_fallback(self) -> None:
+        self.falling_back = False
+
+    def _on_message(self, text: str) -> None:
+        """The cull's note that it ranks without FGAesQ: the right of the status bar must
+        not go on promising FGAesQ beside it."""
+        if self.controller.job is not None and text.startswith(FALLBACK_NOTE):
+            self.falling_back = True
+            self.announce()
 
     def _forget_missing(self) -> None:
         self.fgaesq_missing = False

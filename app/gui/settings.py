@@ -192,6 +192,11 @@ class Settings(QObject):
             "why_regions", False, "Where the pick beat the runner-up, outlined over both"
         )
         self.recent_folders = FolderListSetting("recent_folders", (), "Recent folders")
+        self.window_geometry = TextSetting("window_geometry", "", "Window position and size")
+        self.strip_capture_order = BoolSetting(
+            "strip_capture_order", False, "Filmstrip in capture order"
+        )
+        self.last_frame = TextSetting("last_frame", "", "The frame shown last")
         self._all = {v.name: v for v in list(vars(self).values()) if isinstance(v, Setting)}
         self._load()
         for setting in self:

@@ -1,16 +1,23 @@
-"""Thumbnails and previews decoded on a QThreadPool, with an on-disk thumbnail cache.
+"""Thumbnails and previews decoded on a QThreadPool, with a bounded on-disk cache.
 
 Jobs decode with the pipeline's decoder (never a second one), turn the PIL image into
 a QImage in the worker thread and hand it to the GUI thread by a queued signal; the
 GUI thread alone makes QPixmaps.  Changing folders bumps a generation number: queued
 jobs are dropped and late results from the old folder are ignored.
+
+The loupe asks for two things per frame: a screen-sized PREVIEW (the RAW's embedded
+JPEG or a JPEG draft decode, a few times cheaper than the whole file, and kept in the
+disk cache so a reopened shoot shows at once), then the FULL decode that replaces it
+and serves 100 %.  What runs first is decided by a :class:`DecodeQueue`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +26,7 @@ from PIL import Image
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 from PySide6.QtGui import QImage, QPixmap
 
+from app.gui.decode_queue import DecodeQueue
 from app.gui.histogram import Histogram, histogram_of
 from app.photos.decode import source_size
 
@@ -26,6 +34,11 @@ from app.photos.decode import source_size
 Decoder = Callable[[str, int | None], Image.Image]
 
 FULL = 0  # size key for the full-resolution preview used by the loupe at 100 %
+PREVIEW = -1  # size key for the screen-sized preview the loupe shows until FULL is there
+#: the longer side of a PREVIEW: a 24 MP JPEG decodes it at 1/4 scale in draft mode
+PREVIEW_SIDE = 1440
+#: the disk cache's default bound; the least recently used files go first
+DISK_CACHE_BYTES = 1 << 30
 
 
 def pipeline_decoder() -> Decoder:
@@ -47,10 +60,17 @@ def pil_to_qimage(image: Image.Image) -> QImage:
 
 
 class DiskCache:
-    """Small JPEG thumbnails keyed by path, size, mtime and file size; atomic writes."""
+    """JPEGs keyed by path, size, mtime and file size; atomic writes; bounded in bytes.
 
-    def __init__(self, folder: Path) -> None:
+    A load touches the file's mtime, so eviction (oldest mtime first) drops what was
+    least recently used.  Decode threads share it: the running total is locked.
+    """
+
+    def __init__(self, folder: Path, max_bytes: int = DISK_CACHE_BYTES) -> None:
         self.folder = folder
+        self.max_bytes = max_bytes
+        self._lock = threading.Lock()
+        self._total: int | None = None  # counted on the first store
 
     def _key_path(self, path: str, size: int) -> Path | None:
         try:
@@ -66,7 +86,11 @@ class DiskCache:
         if key_path is None or not key_path.exists():
             return None
         image = QImage(str(key_path))
-        return None if image.isNull() else image
+        if image.isNull():
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(key_path)  # recently used: evicted last
+        return image
 
     def store(self, path: str, size: int, image: QImage) -> None:
         key_path = self._key_path(path, size)
@@ -77,45 +101,88 @@ class DiskCache:
         os.close(fd)
         try:
             if image.save(tmp, "JPEG", 88):
+                added = os.path.getsize(tmp)
                 os.replace(tmp, key_path)
+                self._account(added)
         finally:
             Path(tmp).unlink(missing_ok=True)
 
+    def _files(self) -> list[tuple[float, int, Path]]:
+        found = []
+        for file in self.folder.glob("*/*.jpg"):
+            with contextlib.suppress(OSError):
+                st = file.stat()
+                found.append((st.st_mtime, st.st_size, file))
+        return found
+
+    def _account(self, added: int) -> None:
+        with self._lock:
+            if self._total is None:
+                self._total = sum(size for _m, size, _f in self._files())
+            else:
+                self._total += added
+            if self._total <= self.max_bytes:
+                return
+            # down to 90 % of the bound, so a full cache does not sweep on every store
+            for _mtime, size, file in sorted(self._files(), key=lambda entry: entry[0]):
+                if self._total <= self.max_bytes * 0.9:
+                    break
+                with contextlib.suppress(OSError):
+                    file.unlink()
+                    self._total -= size
+
 
 class _DecodeJob(QRunnable):
-    """Decode one file at one size; report through the manager's private signals."""
+    """Decode whatever the queue wants most when a thread is free; report by signals."""
 
-    def __init__(self, manager: ThumbnailManager, generation: int, path: str, size: int) -> None:
+    def __init__(self, manager: ThumbnailManager) -> None:
         super().__init__()
         self.setAutoDelete(True)
+        self._queue = manager.queue
         self._done = manager._job_done
         self._failed = manager._job_failed
         self._decoder = manager.decoder
-        self._cache = manager.disk_cache if size != FULL else None
-        self.generation, self.path, self.size = generation, path, size
+        self._cache = manager.disk_cache
 
     def run(self) -> None:
+        taken = self._queue.take()
+        if taken is None:  # cancelled, or taken by another thread
+            return
+        (path, size), generation = taken
         try:
-            histogram = original = None
-            image = self._cache.load(self.path, self.size) if self._cache else None
-            if image is None:
-                pil = self._decoder(self.path, self.size or None)
-                if self.size:
-                    pil.thumbnail((self.size, self.size), Image.Resampling.BILINEAR)
-                else:  # the loupe's preview: its histogram is computed here, off the GUI thread
-                    histogram, original = histogram_of(pil), source_size(pil)
-                image = pil_to_qimage(pil)
-                if self._cache:
-                    self._cache.store(self.path, self.size, image)
-            self._done.emit(self.generation, self.path, self.size, image, (histogram, original))
+            image, extras = self._decode(path, size)
+            self._done.emit(generation, path, size, image, extras)
         except Exception as exc:  # any unreadable file is reported, never fatal
-            self._failed.emit(self.generation, self.path, str(exc) or type(exc).__name__)
+            self._failed.emit(generation, path, str(exc) or type(exc).__name__)
+
+    def _decode(self, path: str, size: int) -> tuple[QImage, tuple]:
+        cache = self._cache if size != FULL else None
+        image = cache.load(path, size) if cache else None
+        if image is not None:
+            return image, (None, None)
+        side = PREVIEW_SIDE if size == PREVIEW else size
+        pil = self._decoder(path, side or None)
+        histogram = original = None
+        if side:
+            pil.thumbnail((side, side), Image.Resampling.BILINEAR)
+        if size in (FULL, PREVIEW):  # the loupe's: its histogram is computed here, off the GUI
+            histogram, original = histogram_of(pil), source_size(pil)
+        image = pil_to_qimage(pil)
+        if cache:
+            cache.store(path, size, image)
+        return image, (histogram, original)
+
+
+def default_threads() -> int:
+    """One decode thread per core (at least two, so a thumbnail never waits on one 24 MP
+    decode): the GUI thread itself only paints."""
+    return max(2, min(8, os.cpu_count() or 2))
 
 
 class ThumbnailManager(QObject):
-    """Request thumbnails or full previews by path; ``ready`` fires in the GUI thread."""
+    """Request thumbnails or loupe previews by path; ``ready`` fires in the GUI thread."""
 
-    ready = Signal(str, int)  # path, size (FULL for the loupe preview)
+    ready = Signal(str, int)  # path, size (FULL or PREVIEW for the loupe)
     failed = Signal(str, str)  # path, message
     idle = Signal()  # nothing queued or running
     cleared = Signal()  # the folder changed: everything decoded was forgotten
@@ -130,22 +197,27 @@ class ThumbnailManager(QObject):
         threads: int | None = None,
         max_full_previews: int = 12,
         parent: QObject | None = None,
+        max_previews: int = 48,
+        cache_bytes: int = DISK_CACHE_BYTES,
     ) -> None:
         super().__init__(parent)
         self._decoder = decoder
-        self.disk_cache = DiskCache(cache_folder) if cache_folder else None
+        self.disk_cache = DiskCache(cache_folder, cache_bytes) if cache_folder else None
+        self.queue = DecodeQueue()
         self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(threads or max(1, min(4, (os.cpu_count() or 2) - 1)))
+        self.pool.setMaxThreadCount(threads or default_threads())
         self._generation = 0
-        self._pending: set[tuple[str, int]] = set()
+        self._pending: set[tuple[str, int]] = set()  # queued or decoding
         self._pixmaps: dict[tuple[str, int], QPixmap] = {}
         self._sizes: set[int] = set()  # thumbnail sizes in use
         self._full: OrderedDict[str, QPixmap] = OrderedDict()
-        self.histograms: dict[str, Histogram] = {}  # of the full previews held
+        self._previews: OrderedDict[str, QPixmap] = OrderedDict()
+        self.histograms: dict[str, Histogram] = {}  # of the loupe previews held
         #: the upright pixel size of the original of each full preview decoded (a RAW's
         #: embedded preview can be smaller): face boxes are given in the original's pixels
         self.source_sizes: dict[str, tuple[int, int]] = {}
         self._max_full = max_full_previews
+        self._max_previews = max_previews
         self.errors: dict[str, str] = {}
         self._job_done.connect(self._on_done)
         self._job_failed.connect(self._on_failed)
@@ -156,17 +228,32 @@ class ThumbnailManager(QObject):
             self._decoder = pipeline_decoder()
         return self._decoder
 
-    def pixmap(self, path: str, size: int) -> QPixmap | None:
-        """The cached pixmap, or None after queueing a decode job (once per path and size)."""
+    def _held(self, path: str, size: int) -> QPixmap | None:
         if size == FULL:
-            pix = self._full.get(path)
-            if pix is not None:
-                self._full.move_to_end(path)
+            return self._full.get(path)
+        if size == PREVIEW:
+            return self._previews.get(path)
+        return self._pixmaps.get((path, size))
+
+    def pixmap(self, path: str, size: int) -> QPixmap | None:
+        """The cached pixmap, or None after queueing a decode job (once per path and size).
+
+        Asking for FULL asks for the PREVIEW first, both ahead of every other request."""
+        pix = self._held(path, size)
+        if pix is not None:
+            for lru in (self._full, self._previews):
+                if size in (FULL, PREVIEW) and path in lru:
+                    lru.move_to_end(path)
+            return pix
+        if size == FULL:
+            self._queue_loupe([(path, PREVIEW), (path, FULL)])
         else:
-            pix = self._pixmaps.get((path, size))
-        if pix is None:
             self.request(path, size)
-        return pix
+        return None
+
+    def preview(self, path: str) -> QPixmap | None:
+        """The screen-sized preview at hand, decoding nothing."""
+        return self._previews.get(path)
 
     def cached(self, path: str) -> QPixmap | None:
         """The largest thumbnail of ``path`` at hand, decoding nothing."""
@@ -177,21 +264,52 @@ class ThumbnailManager(QObject):
         return None
 
     def request(self, path: str, size: int) -> None:
+        """Queue a decode: the loupe's sizes in front (newest first), thumbnails behind."""
+        if size in (FULL, PREVIEW):
+            self._queue_loupe([(path, size)])
+            return
         key = (path, size)
         if key in self._pending or path in self.errors:
             return
         self._pending.add(key)
-        job = _DecodeJob(self, self._generation, path, size)
-        # full previews jump ahead of thumbnails: the loupe is what the eye is on
-        self.pool.start(job, 1 if size == FULL else 0)
+        self.queue.push_back(key, self._generation)
+        self.pool.start(_DecodeJob(self))
+
+    def _wanted(self, keys: list[tuple[str, int]]) -> list[tuple[str, int]]:
+        return [k for k in keys if k[0] not in self.errors and self._held(*k) is None]
+
+    def _queue_loupe(self, keys: list[tuple[str, int]]) -> None:
+        keys = [k for k in self._wanted(keys) if k not in self._pending]
+        if not keys:
+            return
+        self._pending.update(keys)
+        self.queue.push_front(keys, self._generation)
+        for _key in keys:
+            self.pool.start(_DecodeJob(self))
+
+    def prefetch(self, keys: list[tuple[str, int]]) -> None:
+        """Make ``keys`` (path, FULL or PREVIEW) the loupe's whole plan, most wanted first;
+        what an earlier plan queued and this one does not want is cancelled."""
+        queued = set(self.queue.pending())
+        running = self._pending - queued  # being decoded now: planning it again decodes twice
+        plan = [k for k in self._wanted(keys) if k not in running]
+        self._pending.difference_update(self.queue.plan(plan, self._generation))
+        fresh = [k for k in plan if k not in queued]
+        self._pending.update(fresh)
+        for _key in fresh:
+            self.pool.start(_DecodeJob(self))
+        if not self._pending:
+            self.idle.emit()
 
     def clear(self) -> None:
         """Forget everything and drop queued jobs (the folder changed)."""
         self._generation += 1
+        self.queue.clear()
         self.pool.clear()
         self._pending.clear()
         self._pixmaps.clear()
         self._full.clear()
+        self._previews.clear()
         self.histograms.clear()
         self.source_sizes.clear()
         self.errors.clear()
@@ -218,15 +336,22 @@ class ThumbnailManager(QObject):
         self._pending.discard((path, size))
         pix = QPixmap.fromImage(image)
         histogram, original = extras
-        if size == FULL:
-            self._full[path] = pix
-            if histogram is not None:
+        if size in (FULL, PREVIEW):
+            # the full decode's histogram replaces the preview's, never the other way
+            if histogram is not None and (size == FULL or path not in self._full):
                 self.histograms[path] = histogram
             if original is not None:
                 self.source_sizes[path] = original
-            while len(self._full) > self._max_full:
-                dropped, _pix = self._full.popitem(last=False)
-                self.histograms.pop(dropped, None)
+            lru, bound = (
+                (self._full, self._max_full)
+                if size == FULL
+                else (self._previews, self._max_previews)
+            )
+            lru[path] = pix
+            while len(lru) > bound:
+                dropped, _pix = lru.popitem(last=False)
+                if dropped not in self._full and dropped not in self._previews:
+                    self.histograms.pop(dropped, None)
         else:
             self._pixmaps[(path, size)] = pix
             self._sizes.add(size)

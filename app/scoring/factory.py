@@ -26,6 +26,10 @@ class ScorerChoice:
     note: str | None = None  # one line saying why auto fell back, else None
 
 
+#: how the note of a cull that had to do without FGAesQ begins (the window reads it)
+FALLBACK_NOTE = "Using the technical scorer"
+
+
 def create_scorer(
     model: str = "auto",
     weights: str | Path | None = None,
@@ -47,11 +51,11 @@ def create_scorer(
     if weights is None:
         available, reason = fgaesq_weights_available()
         if not available:
-            return ScorerChoice(TechnicalScorer(), f"Using the technical scorer: {reason}.")
+            return ScorerChoice(TechnicalScorer(), f"{FALLBACK_NOTE}: {reason}.")
     try:
         return ScorerChoice(_fgaesq(weights or "fgaesq", device, series_mode))
     except ScorerUnavailable as exc:
-        return ScorerChoice(TechnicalScorer(), f"Using the technical scorer: {exc}.")
+        return ScorerChoice(TechnicalScorer(), f"{FALLBACK_NOTE}: {exc}.")
 
 
 def preload_model_library() -> None:

@@ -137,9 +137,11 @@ class ImagePane(QWidget):
         full = self._thumbs.pixmap(self.frame.path, FULL)
         if full is not None:
             return full
-        # while the preview decodes: the strip's thumbnail, else a thumbnail of its own
-        return self._thumbs.cached(self.frame.path) or self._thumbs.pixmap(
-            self.frame.path, self.thumbnail_size
+        # while it decodes: the screen preview, the strip's thumbnail, else a thumbnail
+        return (
+            self._thumbs.preview(self.frame.path)
+            or self._thumbs.cached(self.frame.path)
+            or self._thumbs.pixmap(self.frame.path, self.thumbnail_size)
         )
 
     def native_size(self) -> QSize:
@@ -300,7 +302,9 @@ class ImagePane(QWidget):
 
     def _histogram_picture(self, histogram: Histogram) -> QPixmap:
         """The histogram drawn once per photo and pane width, not on every repaint."""
-        width = int(min(220.0, self.width() * 0.35))
+        # at most a quarter of the pane's width and a fifth of its height: four compare
+        # panes in a 1280 x 720 window keep the photo in view
+        width = int(min(220.0, self.width() * 0.25, self.height() * 0.2 / 0.45))
         cache = self._histogram_cache
         if cache is None or cache[0] is not histogram or cache[1] != width:
             picture = QPixmap(width, int(width * 0.45))
@@ -339,7 +343,9 @@ class ImagePane(QWidget):
         font.setPointSizeF(max(8.0, font.pointSizeF()))
         painter.setFont(font)
         zoom = "Fit" if self.state.zoom == FIT else f"{self.state.zoom * 100:.0f}%"
-        layout = caption_layout(painter.fontMetrics(), self.width(), self.height(), frame, zoom)
+        layout = caption_layout(
+            painter.fontMetrics(), self.width(), self.height(), frame, zoom, self.series
+        )
         bar = layout.bar
         painter.fillRect(bar, QColor(20, 60, 90, 210) if self.current else QColor(0, 0, 0, 160))
         if frame.decision.label:
@@ -357,7 +363,7 @@ class ImagePane(QWidget):
             )
         painter.setPen(theme.CURRENT if self.current else theme.TEXT)
         painter.drawText(layout.name, middle, layout.name_text)
-        painter.setPen(theme.BEST if frame.is_best else theme.TEXT)
+        painter.setPen(theme.BEST if frame.tagged_best(self.series) else theme.TEXT)
         painter.drawText(layout.tail, middle, layout.tail_text)
 
 
@@ -376,7 +382,12 @@ class CaptionLayout:
 
 
 def caption_layout(
-    metrics: QFontMetrics, width: float, height: float, frame: FrameItem, zoom: str
+    metrics: QFontMetrics,
+    width: float,
+    height: float,
+    frame: FrameItem,
+    zoom: str,
+    series: SeriesItem | None = None,
 ) -> CaptionLayout:
     """Lay out the caption of a pane ``width`` wide: the file name is shortened (…) to
     what is left, so a narrow compare pane keeps the flag, BEST, score, stars and zoom."""
@@ -392,7 +403,10 @@ def caption_layout(
             right - frame.decision.rating * 14, bar.top(), frame.decision.rating * 14, bar.height()
         )
         right = stars.left() - 6
-    parts = ("BEST" if frame.is_best else "", "" if frame.score is None else f"{frame.score:.2f}")
+    parts = (
+        "BEST" if frame.tagged_best(series) else "",
+        "" if frame.score is None else f"{frame.score:.2f}",
+    )
     tail_text = "   ".join(t for t in parts if t)
     tail_width = metrics.horizontalAdvance(tail_text) + 2 if tail_text else 0
     name_width = max(0.0, right - x - tail_width - (12 if tail_text else 0))

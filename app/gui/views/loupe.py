@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from app.gui.commands import View
 from app.gui.controller import CullController
 from app.gui.items import FrameItem
+from app.gui.prefetch import AHEAD, LoupePrefetcher
 from app.gui.views.image_pane import ImagePane, ViewState
 
 
@@ -19,6 +20,7 @@ class LoupeView(QWidget):
         self.controller = controller
         self.state = ViewState(self)
         self.pane = ImagePane(controller.thumbnails, self.state, self, controller.settings)
+        self.prefetcher = LoupePrefetcher()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.pane)
@@ -40,6 +42,20 @@ class LoupeView(QWidget):
         """Zoom and centre carry over between frames, so the same spot is checked on each."""
         series = self.controller.series_item(frame.series_id) if frame is not None else None
         self.pane.set_frame(frame, series)
+        if frame is not None:
+            self._prefetch(frame)
+
+    def _prefetch(self, frame: FrameItem) -> None:
+        """Queue the decodes around ``frame`` along the strip as it is shown (filtered)."""
+        proxy = self.controller.strip_proxy
+        row = proxy.row_of(frame.photo_id)
+        if row < 0:
+            return
+        rows = range(max(0, row - AHEAD), min(proxy.rowCount(), row + AHEAD + 1))
+        frames = [self.controller.frame(proxy.key_at(r)) for r in rows]
+        paths = [f.path if f is not None else "" for f in frames]
+        plan = self.prefetcher.plan(paths, row - rows.start)
+        self.controller.thumbnails.prefetch([key for key in plan if key[0]])
 
     def toggle_zoom(self, global_cursor: QPointF | None = None) -> None:
         """At the mouse pointer when it is over the photo, else at the last zoom point."""

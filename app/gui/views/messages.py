@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -10,11 +12,37 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from app.gui.bus import SignalBus
+
+
+class ElidedLabel(QLabel):
+    """One line that never runs under the buttons beside it: a long path has nowhere to
+    wrap, so the text is shortened in the middle to the room there is, whole in the
+    tooltip (and in Details)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.full_text = ""
+
+    def set_full_text(self, text: str) -> None:
+        self.full_text = text
+        self.setToolTip(text)
+        self._fit()
+
+    def _fit(self) -> None:
+        metrics = self.fontMetrics()
+        room = self.contentsRect().width()
+        self.setText(metrics.elidedText(self.full_text, Qt.TextElideMode.ElideMiddle, room))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
 
 
 class MessageBar(QFrame):
@@ -29,8 +57,7 @@ class MessageBar(QFrame):
         self.problems: list[tuple[str, str]] = []
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 4, 6, 4)
-        self.label = QLabel(self)
-        self.label.setWordWrap(True)
+        self.label = ElidedLabel(self)
         layout.addWidget(self.label, 1)
         self.details = QPushButton("Details…", self)
         self.details.clicked.connect(self.show_details)
@@ -49,7 +76,7 @@ class MessageBar(QFrame):
         count = len(self.problems)
         more = f"  (+{count - 1} more)" if count > 1 else ""
         text = f"{where}: {message}" if where else message
-        self.label.setText(f"⚠ {text}{more}")
+        self.label.set_full_text(f"⚠ {text}{more}")
         self.show()
 
     def dismiss(self) -> None:

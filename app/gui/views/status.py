@@ -31,6 +31,14 @@ class ElidedLabel(QLabel):
         super().__init__(parent)
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self.short_text = ""  # said instead when the text does not fit
+
+    def shown_text(self) -> str:
+        """What is painted: the text, else the short text, shortened (…) to the width."""
+        metrics, text = self.fontMetrics(), self.text()
+        if self.short_text and metrics.horizontalAdvance(text) > self.width():
+            text = self.short_text
+        return metrics.elidedText(text, Qt.TextElideMode.ElideRight, self.width())
 
     def setText(self, text: str) -> None:
         super().setText(text)
@@ -49,9 +57,7 @@ class ElidedLabel(QLabel):
         painter = QPainter(self)
         try:
             painter.setPen(self.palette().color(self.foregroundRole()))
-            text = self.fontMetrics().elidedText(
-                self.text(), Qt.TextElideMode.ElideRight, self.width()
-            )
+            text = self.shown_text()
             painter.drawText(
                 self.rect(), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text
             )
@@ -134,7 +140,9 @@ class ShootSummary(QWidget):
         bus.filters_changed.connect(self._on_filters)
 
     def _update_counts(self) -> None:
-        self.counts.setText(self.controller.counts().text())
+        counts = self.controller.counts()
+        self.counts.short_text = counts.short_text()  # a 1280 px window has room for this
+        self.counts.setText(counts.text())
 
     def _on_filters(self, text: str) -> None:
         self.filter.setText(f"Showing: {text} ·" if text else "")

@@ -1,0 +1,52 @@
+"""What the loupe decodes ahead: the frames it is heading for, in the order it needs them.
+
+A step shows the current frame's preview, then its full decode (for 100 %), then the
+previews of the next frames in the direction of travel, the next frame's full decode and
+one frame behind (a photographer who overshoots steps back).  Each step replaces the
+last plan, so a held arrow key never leaves stale decodes queued ahead of where it stops.
+"""
+
+from __future__ import annotations
+
+from app.gui.thumbnails import FULL, PREVIEW
+
+AHEAD = 3  # previews decoded ahead in the direction of travel
+BEHIND = 1  # and behind it
+
+
+def loupe_plan(
+    paths: list[str], index: int, direction: int, ahead: int = AHEAD, behind: int = BEHIND
+) -> list[tuple[str, int]]:
+    """The (path, size) decodes to queue for the frame at ``index`` of ``paths`` (the strip
+    order), most wanted first; ``direction`` is +1 or -1, the way the loupe last moved."""
+    if not 0 <= index < len(paths):
+        return []
+    step = -1 if direction < 0 else 1
+
+    def at(offset: int) -> str | None:
+        i = index + offset * step
+        return paths[i] if 0 <= i < len(paths) and offset else None
+
+    plan = [(paths[index], PREVIEW), (paths[index], FULL)]
+    plan += [(p, PREVIEW) for p in (at(1), at(2)) if p]
+    plan += [(p, FULL) for p in (at(1),) if p]
+    plan += [(p, PREVIEW) for p in (at(-k) for k in range(1, behind + 1)) if p]
+    plan += [(p, PREVIEW) for p in (at(k) for k in range(3, ahead + 1)) if p]
+    return list(dict.fromkeys(plan))
+
+
+class LoupePrefetcher:
+    """Remembers the frame the loupe showed last, to know which way it travels."""
+
+    def __init__(self) -> None:
+        self._last: str | None = None
+        self.direction = 1
+
+    def plan(self, paths: list[str], index: int) -> list[tuple[str, int]]:
+        """The plan for ``paths[index]``; ``paths`` need only cover the frames around it."""
+        if not 0 <= index < len(paths):
+            return []
+        if self._last in paths and self._last != paths[index]:
+            self.direction = 1 if index > paths.index(self._last) else -1
+        self._last = paths[index]
+        return loupe_plan(paths, index, self.direction)

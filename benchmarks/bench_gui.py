@@ -1,0 +1,321 @@
+"""The window on a generated shoot, as a photographer meets it: how soon there is something
+to look at, how fast the loupe follows the arrow keys, how long the GUI thread ever stalls.
+
+Generates a shoot of burst JPEGs (``bench_pipeline``'s bursts), opens it in the real main
+window (offscreen) with the technical scorer, and reports, for each decode scheduler:
+
+* time to the first thumbnail, to a full screen of grid thumbnails, to the first ranked
+  series and to the end of the analysis;
+* loupe latency, p50/p95: single steps (Right, a pause to look, the next) until the frame
+  is sharp (painted from a decode with at least the pixels it covers on screen) and
+  until its preview or full decode is shown; held keys (15 presses 60 ms apart) until
+  the final frame is sharp;
+* 100 % zoom latency: Z pressed 0.2 s after a new frame is on screen, until the full
+  decode is painted at 100 %;
+* the longest GUI-thread stall: the largest gap between ticks of a 10 ms QTimer.
+
+``--baseline`` runs the previous scheduler first in the same process on the same files
+(one decode thread per core less one, first in first out, full decodes only, no
+prefetch, no preview) and prints the ratios.  Each run starts with an empty cache folder.
+
+    python benchmarks/bench_gui.py                               # 500 frames, 24 MP
+    python benchmarks/bench_gui.py --frames 60 --megapixels 6 --baseline
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "benchmarks"))
+sys.path.insert(0, str(REPO))
+
+import bench_pipeline  # noqa: E402
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def make_shoot(folder: Path, frames: int, megapixels: float, workers: int) -> None:
+    plans = bench_pipeline.plan_bursts(frames, seed=7)
+    missing = [f for f in plans if not (folder / f.name).exists()]
+    if missing:
+        folder.mkdir(parents=True, exist_ok=True)
+        bench_pipeline.generate(folder, missing, megapixels, workers)
+
+
+class Heartbeat:
+    """A 10 ms timer in the GUI thread; ``longest`` is the largest gap between its ticks."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.longest = 0.0
+        self._last = time.perf_counter()
+        self.timer = QTimer()
+        self.timer.setInterval(10)
+        self.timer.timeout.connect(self._tick)
+        self.timer.start()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.longest = max(self.longest, now - self._last)
+        self._last = now
+
+    def reset(self) -> None:
+        self.longest, self._last = 0.0, time.perf_counter()
+
+
+def spin_until(condition: Callable[[], bool], timeout: float) -> float | None:
+    """Run the event loop until ``condition`` holds; the seconds it took, None on timeout."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    start = time.perf_counter()
+    if condition():
+        return 0.0
+    loop = QEventLoop()
+    poll = QTimer()
+    poll.setInterval(2)
+
+    def check() -> None:
+        if condition() or time.perf_counter() - start > timeout:
+            loop.quit()
+
+    poll.timeout.connect(check)
+    poll.start()
+    loop.exec()
+    poll.stop()
+    return time.perf_counter() - start if condition() else None
+
+
+def spin_for(seconds: float) -> None:
+    end = time.perf_counter() + seconds
+    spin_until(lambda: time.perf_counter() >= end, seconds + 1)
+
+
+def legacy_manager_class():
+    """The scheduler before the loupe's prefetch: cores-1 threads, FIFO, full decodes only."""
+    from app.gui.thumbnails import FULL, ThumbnailManager
+
+    class LegacyThumbnails(ThumbnailManager):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self.pool.setMaxThreadCount(max(1, min(4, (os.cpu_count() or 2) - 1)))
+
+        def pixmap(self, path, size):
+            pix = self._held(path, size)
+            if pix is None:
+                if size == FULL:
+                    if (path, FULL) not in self._pending and path not in self.errors:
+                        self._pending.add((path, FULL))
+                        # ahead of thumbnails (the pool's priority), first in first out
+                        with self.queue._lock:
+                            self.queue._loupe.append(((path, FULL), self._generation))
+                        self.pool.start(self._job())
+                else:
+                    self.request(path, size)
+            return pix
+
+        def _job(self):
+            from app.gui.thumbnails import _DecodeJob
+
+            return _DecodeJob(self)
+
+        def preview(self, path):
+            return None
+
+        def prefetch(self, keys):
+            return None
+
+    return LegacyThumbnails
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def run_window(folder: Path, scheduler: str, steps: int, held_runs: int) -> dict[str, float]:
+    import app.gui.mainwindow as mainwindow
+    from app.gui.commands import View
+    from app.gui.settings import Settings
+    from app.gui.thumbnails import FULL, ThumbnailManager
+
+    cache = tempfile.mkdtemp(prefix=f"bench-gui-{scheduler}-")
+    os.environ["FGAESQ_CULL_CACHE_DIR"] = cache
+    os.environ["FGAESQ_CULL_CONFIG_DIR"] = cache + "/config"
+    mainwindow.ThumbnailManager = (
+        legacy_manager_class() if scheduler == "before" else ThumbnailManager
+    )
+    settings = Settings()
+    for name, value in {"scorer": "technical", "workers": 1}.items():
+        settings.set(name, value)
+    window = mainwindow.MainWindow(settings=settings, catalog_path=cache + "/catalog.sqlite3")
+    window.resize(1920, 1080)
+    window.show()
+    controller, thumbs = window.controller, window.controller.thumbnails
+    heart = Heartbeat()
+    out: dict[str, float] = {}
+    first_thumb: list[float] = []
+    thumbs.ready.connect(
+        lambda _p, size: first_thumb.append(time.perf_counter()) if size > 0 else None
+    )
+    grid = window.series_view
+
+    def full_screen() -> bool:
+        proxy = grid.model()
+        if proxy is None or proxy.rowCount() == 0:
+            return False
+        visible = [
+            proxy.index(r, 0)
+            for r in range(proxy.rowCount())
+            if grid.visualRect(proxy.index(r, 0)).intersects(grid.viewport().rect())
+        ]
+        return bool(visible) and all(
+            i.data(Qt.ItemDataRole.DecorationRole) is not None for i in visible
+        )
+
+    from PySide6.QtCore import Qt
+
+    spin_for(0.5)  # the catalog opens in the background
+    heart.reset()
+    start = time.perf_counter()
+    controller.open_folder(folder)
+    ranked = spin_until(lambda: controller.series_proxy.rowCount() > 0, 3600)
+    out["first ranked series"] = ranked if ranked is not None else float("nan")
+    screen = spin_until(full_screen, 3600)
+    out["first full screen"] = (time.perf_counter() - start) if screen is not None else float("nan")
+    spin_until(lambda: controller.job is None, 3600)
+    out["end of analysis"] = time.perf_counter() - start
+    out["first thumbnail"] = first_thumb[0] - start if first_thumb else float("nan")
+    spin_until(lambda: not controller.is_busy(), 600)
+    out["stall during analysis"] = heart.longest
+
+    pane = window.loupe.pane
+    controller.set_view(View.LOUPE)
+
+    def sharp() -> bool:
+        """The frame is painted with at least as many pixels as it covers on screen (at
+        fit the screen preview can be enough; at 100 % only the full decode is)."""
+        frame = controller.current_frame()
+        pix = pane._pixmap() if frame is not None else None
+        if pix is None or pix not in (thumbs._held(frame.path, FULL), thumbs.preview(frame.path)):
+            return False
+        return pix.width() >= pane.image_rect().width() - 1
+
+    def shown() -> bool:
+        """The frame's screen preview or full decode is painted (not a thumbnail)."""
+        frame = controller.current_frame()
+        return frame is not None and pane._pixmap() in (
+            thumbs._held(frame.path, FULL),
+            thumbs.preview(frame.path),
+        )
+
+    def room_ahead(frames: int) -> None:
+        """Back to the first frame when fewer than ``frames`` are left to step through."""
+        proxy = controller.strip_proxy
+        if proxy.row_of(controller.photo_id) + frames >= proxy.rowCount():
+            controller.select_frame(proxy.key_at(0))
+            spin_until(sharp, 60)
+            spin_for(0.5)
+
+    spin_until(sharp, 60)
+    heart.reset()
+    single, first_look = [], []
+    for _ in range(steps):
+        room_ahead(1)
+        controller.next_frame()
+        t0 = time.perf_counter()
+        looked = spin_until(shown, 60)
+        first_look.append(looked if looked is not None else 60.0)
+        done = spin_until(sharp, 60)
+        single.append((time.perf_counter() - t0) if done is not None else 60.0)
+        spin_for(0.4)  # a look at the frame before the next step
+    held = []
+    for _ in range(held_runs):
+        room_ahead(15)
+        for _press in range(15):
+            controller.next_frame()
+            spin_for(0.06)
+        t0 = time.perf_counter()
+        done = spin_until(sharp, 60)
+        held.append(done if done is not None else 60.0)
+        spin_for(0.5)
+    zoom = []
+    for _ in range(max(3, steps // 4)):
+        room_ahead(1)
+        controller.next_frame()
+        spin_until(shown, 60)
+        spin_for(0.2)  # a glance at the frame, then Z
+        t0 = time.perf_counter()
+        window.loupe.toggle_zoom()
+        done = spin_until(sharp, 60)
+        pane.repaint()
+        zoom.append(time.perf_counter() - t0 if done is not None else 60.0)
+        window.loupe.toggle_zoom()
+        spin_for(0.4)
+    out["loupe step shown p50"] = percentile(first_look, 0.5)
+    out["loupe step shown p95"] = percentile(first_look, 0.95)
+    out["loupe step sharp p50"] = percentile(single, 0.5)
+    out["loupe step sharp p95"] = percentile(single, 0.95)
+    out["held keys sharp p50"] = percentile(held, 0.5)
+    out["held keys sharp p95"] = percentile(held, 0.95)
+    out["100 % zoom p50"] = percentile(zoom, 0.5)
+    out["100 % zoom p95"] = percentile(zoom, 0.95)
+    out["stall while browsing"] = heart.longest
+    heart.timer.stop()
+    window.shutdown()
+    window.close()
+    window.deleteLater()
+    spin_for(0.2)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=int, default=500)
+    parser.add_argument("--megapixels", type=float, default=24.0)
+    parser.add_argument("--folder", type=Path, help="where the shoot is generated (kept)")
+    parser.add_argument("--steps", type=int, default=20, help="single loupe steps measured")
+    parser.add_argument("--held", type=int, default=3, help="held-key runs measured")
+    parser.add_argument("--baseline", action="store_true", help="also the previous scheduler")
+    args = parser.parse_args()
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([])  # noqa: F841
+    folder = args.folder or Path(tempfile.gettempdir()) / (
+        f"bench-gui-{args.frames}x{args.megapixels:g}mp"
+    )
+    t0 = time.perf_counter()
+    make_shoot(folder, args.frames, args.megapixels, max(1, (os.cpu_count() or 2)))
+    print(
+        f"shoot: {args.frames} frames at {args.megapixels:g} MP in {folder} "
+        f"(generated/checked in {time.perf_counter() - t0:.1f} s); "
+        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
+    )
+    results = {}
+    for scheduler in (["before"] if args.baseline else []) + ["now"]:
+        results[scheduler] = run_window(folder, scheduler, args.steps, args.held)
+        print(f"{scheduler}: done, load average {os.getloadavg()[0]:.1f}", flush=True)
+    names = list(results["now"])
+    print(
+        f"\n{'seconds':28}"
+        + "".join(f"{s:>10}" for s in results)
+        + ("     ratio" if args.baseline else "")
+    )
+    for name in names:
+        row = f"{name:28}" + "".join(f"{results[s][name]:10.3f}" for s in results)
+        if args.baseline and results["now"][name]:
+            row += f"{results['before'][name] / results['now'][name]:9.1f}x"
+        print(row)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,164 @@
+"""The loupe's decodes: what is prefetched and in which order, previews before full
+decodes, and the bounded preview cache on disk.
+
+The order is checked by holding the one decode thread on a gate and reading the queue,
+never by timing.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from gui_fixtures import folder, gui_env, make_bursts, press, questions, window  # noqa: F401
+from PIL import Image
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
+
+from app.gui.commands import View
+from app.gui.thumbnails import (
+    FULL,
+    PREVIEW,
+    PREVIEW_SIDE,
+    DiskCache,
+    ThumbnailManager,
+    pipeline_decoder,
+)
+
+
+class GatedDecoder:
+    """The pipeline's decoder behind a gate: calls wait until ``gate`` is set (only the
+    calls ``held`` selects), and every call is recorded as (path, max_size)."""
+
+    def __init__(self, held=lambda _path, _size: True) -> None:
+        self.gate = threading.Event()
+        self.calls: list[tuple[str, int | None]] = []
+        self.held = held
+        self._decode = pipeline_decoder()
+
+    def __call__(self, path: str, size: int | None) -> Image.Image:
+        self.calls.append((path, size))
+        if self.held(path, size):
+            assert self.gate.wait(60), "gate never opened"
+        return self._decode(path, size)
+
+
+def strip_paths(controller) -> list[str]:
+    proxy = controller.strip_proxy
+    return [controller.frame(proxy.key_at(r)).path for r in range(proxy.rowCount())]
+
+
+def gate_loupe(window, decoder):  # noqa: F811
+    """Forget what the loupe decoded; one decode thread, through ``decoder``."""
+    thumbs = window.controller.thumbnails
+    thumbs.pool.waitForDone()
+    thumbs._full.clear()
+    thumbs._previews.clear()
+    thumbs.disk_cache = None  # previews of the window fixture's run are not in the way
+    thumbs._decoder = decoder
+    thumbs.pool.setMaxThreadCount(1)
+    return thumbs
+
+
+def test_held_arrow_key_queues_only_the_plan_for_the_frame_it_stops_on(qtbot, window):  # noqa: F811
+    controller = window.controller
+    decoder = GatedDecoder()
+    thumbs = gate_loupe(window, decoder)
+    paths = strip_paths(controller)
+    controller.select_frame(controller.frame(controller.strip_proxy.key_at(0)).photo_id)
+    controller.set_view(View.LOUPE)
+    qtbot.waitUntil(lambda: len(decoder.calls) == 1)  # the one thread holds frame 0's preview
+    assert decoder.calls[0][0] == paths[0]
+    for _ in range(5):
+        press(qtbot, window, Qt.Key.Key_Right)
+    assert controller.current_frame().path == paths[5]
+    p = paths
+    # newest first: the frame stopped on, its full decode, then ahead, then one behind
+    assert thumbs.queue.pending() == [
+        (p[5], PREVIEW),
+        (p[5], FULL),
+        (p[6], PREVIEW),
+        (p[7], PREVIEW),
+        (p[6], FULL),
+        (p[4], PREVIEW),
+        (p[8], PREVIEW),
+    ], "frames 1-3, passed over, must be cancelled"
+    press(qtbot, window, Qt.Key.Key_Left)  # the direction of travel turns
+    assert thumbs.queue.pending()[:5] == [
+        (p[4], PREVIEW),
+        (p[4], FULL),
+        (p[3], PREVIEW),
+        (p[2], PREVIEW),
+        (p[3], FULL),
+    ]
+    decoder.gate.set()
+    qtbot.waitUntil(lambda: not thumbs.busy(), timeout=60_000)
+    full = {path for path, size in decoder.calls if size is None}
+    assert full == {p[4], p[3]}, "only the frame stopped on and the next are decoded in full"
+    loupe = {path for path, size in decoder.calls if size in (None, PREVIEW_SIDE)}
+    assert not loupe & {p[6], p[7], p[8]}, "the plan of an earlier step was decoded"
+    assert window.loupe.pane._pixmap() is thumbs.pixmap(p[4], FULL), "the final frame is sharp"
+
+
+def test_loupe_shows_the_preview_at_once_and_the_full_decode_replaces_it(qtbot, window):  # noqa: F811
+    controller = window.controller
+    decoder = GatedDecoder(held=lambda _path, size: size is None)  # only full decodes wait
+    thumbs = gate_loupe(window, decoder)
+    thumbs.pool.setMaxThreadCount(2)
+    controller.set_view(View.LOUPE)
+    path = controller.current_frame().path
+    pane = window.loupe.pane
+    qtbot.waitUntil(lambda: thumbs.preview(path) is not None, timeout=30_000)
+    assert pane._pixmap() is thumbs.preview(path), "the preview is what the loupe shows"
+    assert path in thumbs.histograms, "the histogram is there with the preview"
+    decoder.gate.set()
+    qtbot.waitUntil(lambda: thumbs.pixmap(path, FULL) is not None, timeout=30_000)
+    assert pane._pixmap() is thumbs.pixmap(path, FULL)
+
+
+def test_decode_threads_follow_the_cores(qtbot, gui_env):  # noqa: F811
+    manager = ThumbnailManager()
+    assert manager.pool.maxThreadCount() == max(2, min(8, os.cpu_count() or 2))
+    manager.shutdown()
+
+
+def test_previews_come_back_from_the_disk_cache_when_a_shoot_is_reopened(qtbot, tmp_path):
+    make_bursts(tmp_path / "photos", bursts=1, frames=1)
+    path = str(sorted((tmp_path / "photos").glob("*.jpg"))[0])
+    first = ThumbnailManager(cache_folder=tmp_path / "previews", threads=1)
+    first.request(path, PREVIEW)
+    qtbot.waitUntil(lambda: first.preview(path) is not None, timeout=30_000)
+    first.shutdown()
+
+    def refuse(_path, _size):
+        raise AssertionError("decoded again although the disk cache holds it")
+
+    second = ThumbnailManager(decoder=refuse, cache_folder=tmp_path / "previews", threads=1)
+    second.request(path, PREVIEW)
+    qtbot.waitUntil(
+        lambda: second.preview(path) is not None or path in second.errors, timeout=30_000
+    )
+    assert path not in second.errors, second.errors
+    second.shutdown()
+
+
+def test_disk_cache_is_bounded_and_evicts_the_least_recently_used(qtbot, tmp_path):
+    sources = []
+    for i in range(4):
+        source = tmp_path / f"p{i}.jpg"
+        source.write_bytes(b"x" * (i + 1))  # distinct keys; the cache never opens the source
+        sources.append(str(source))
+    image = QImage(64, 64, QImage.Format.Format_RGB888)
+    image.fill(Qt.GlobalColor.darkCyan)
+    cache = DiskCache(tmp_path / "cache")
+    for i, source in enumerate(sources[:3]):
+        cache.store(source, 64, image)
+        stored = cache._key_path(source, 64)
+        os.utime(stored, (1_000_000 + i, 1_000_000 + i))  # stored in this order
+    one = cache._key_path(sources[0], 64).stat().st_size
+    assert cache.load(sources[0], 64) is not None  # used again: now the most recent
+    cache.max_bytes = int(one * 3.5)  # room for three
+    cache.store(sources[3], 64, image)
+    kept = [cache.load(s, 64) is not None for s in sources]
+    assert kept == [True, False, False, True] or kept == [True, False, True, True]
+    assert sum(f.stat().st_size for f in (tmp_path / "cache").rglob("*.jpg")) <= cache.max_bytes
