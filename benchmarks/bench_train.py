@@ -29,6 +29,7 @@ from fgaesq_core.device import autocast
 from fgaesq_core.tokens import collate
 from training.config import TrainConfig, resolve_model_config
 from training.datasets import CoarseBatch, FineBatch, FineGroup, TextPair
+from training.fgaesthetics import rank_pair_order
 from training.objectives import coarse_objective, fine_objective
 from training.optimisers import Optimisers
 from training.synthetic import FINE_KINDS, degrade, random_scene
@@ -74,11 +75,11 @@ def fine_batch(series_tokens: list[list], images: int, text: str) -> FineBatch:
     """Whole series up to ``images`` frames, a CTAlign text on every pair."""
     tokens, groups = [], []
     ranking = tuple(range(SERIES_LENGTH))
-    orders = tuple(tuple(y for y in reversed(ranking) if y != x) for x in range(SERIES_LENGTH))
+    order = rank_pair_order(ranking)
     for frames in itertools.islice(itertools.cycle(series_tokens), images // SERIES_LENGTH):
         texts = [TextPair(a, a + 1, text, 1.0) for a in range(0, SERIES_LENGTH - 1, 2)]
         references = [a + 1 if a % 2 == 0 else a - 1 for a in range(SERIES_LENGTH)]
-        groups.append(FineGroup(len(tokens), ranking, orders, references, texts))
+        groups.append(FineGroup(len(tokens), ranking, order, references, texts))
         tokens.extend(frames)
     return FineBatch(collate(tokens), groups)
 

@@ -122,7 +122,7 @@ def test_a_text_in_the_papers_a_or_b_form_gives_each_direction_its_own_sentence(
         parse_series(_record(texts=[{**text, "text": "a||b||c"}]))
 
 
-def test_rankreg_orders_follow_annotated_preferences_and_the_ranking_elsewhere():
+def test_rankreg_order_follows_annotated_preferences_and_the_ranking_elsewhere():
     # ranking best first: 1, 2, 0.  Annotators prefer 0 over 2 (p 0.7) against the ranking.
     series = parse_series(
         _record(
@@ -132,14 +132,24 @@ def test_rankreg_orders_follow_annotated_preferences_and_the_ranking_elsewhere()
     )
     assert series.preference(0, 2) == 0.7 and series.preference(2, 0) == pytest.approx(0.3)
     assert series.preference(1, 0) == 1.0 and series.preference(0, 1) == 0.0
-    orders = series.rankreg_orders()
-    # image 1 (best) beats both with probability 1: the weaker reference (0) comes first
-    assert orders[1] == (0, 2)
-    # image 0 beats 2 with 0.7 and 1 with 0: 2 first
-    assert orders[0] == (2, 1)
-    # without annotated probabilities the order is "weakest reference first"
+    # every ordered pair once, certain wins first (the most distant first), then the
+    # annotated 0.7 and 0.3, then certain losses (the closest first)
+    assert series.rankreg_order() == (
+        ((1, 0),),
+        ((1, 2),),
+        ((0, 2),),
+        ((2, 0),),
+        ((2, 1),),
+        ((0, 1),),
+    )
+    # without annotated probabilities: by ranking distance, equal distances tied
     plain = parse_series(_record(pairs=[], texts=[]))
-    assert plain.rankreg_orders() == ((2, 1), (0, 2), (0, 1))
+    assert plain.rankreg_order() == (
+        ((1, 0),),
+        ((1, 2), (2, 0)),
+        ((2, 1), (0, 2)),
+        ((0, 1),),
+    )
 
 
 def test_parse_series_converts_names_to_indices():

@@ -159,12 +159,12 @@ class TextPair:
 
 @dataclass
 class FineSample:
-    """One series: tokens per image, ranking (best first), RankReg orders, references, texts."""
+    """One series: tokens per image, ranking (best first), RankReg order, references, texts."""
 
     series_id: str
     tokens: list[Tokens]
     ranking: tuple[int, ...]
-    orders: tuple[tuple[int, ...], ...]  # Series.rankreg_orders
+    rank_order: tuple[tuple[tuple[int, int], ...], ...]  # Series.rankreg_order
     references: list[int]
     texts: list[TextPair]
 
@@ -261,7 +261,7 @@ class FineDataset(_TokenizingDataset):
             if found is not None:
                 texts.append(TextPair(target, reference, found[0], found[1]))
         return FineSample(
-            series.series_id, tokens, series.ranking, series.rankreg_orders(), references, texts
+            series.series_id, tokens, series.ranking, series.rankreg_order(), references, texts
         )
 
     def _tokenize(
@@ -294,7 +294,7 @@ class FineGroup:
 
     start: int
     ranking: tuple[int, ...]
-    orders: tuple[tuple[int, ...], ...]
+    rank_order: tuple[tuple[tuple[int, int], ...], ...]
     references: list[int]
     texts: list[TextPair]
 
@@ -326,7 +326,9 @@ def collate_fine(samples: list[FineSample | None]) -> FineBatch | None:
     groups = []
     for sample in samples:
         groups.append(
-            FineGroup(len(tokens), sample.ranking, sample.orders, sample.references, sample.texts)
+            FineGroup(
+                len(tokens), sample.ranking, sample.rank_order, sample.references, sample.texts
+            )
         )
         tokens.extend(sample.tokens)
     return FineBatch(collate(tokens), groups)
