@@ -10,7 +10,7 @@ from PIL import Image
 from fgaesq_core.tokenizer import DiffToken
 from training.ava import parse_ava_line, read_ava, report_split, split_ava
 from training.config import resolve_model_config
-from training.datasets import CoarseDataset, FineDataset
+from training.datasets import CoarseDataset, DifferenceCache, FineDataset
 from training.fgaesthetics import AnnotationError, parse_series, read_fgaesthetics
 from training.synthetic import SyntheticSpec, write_synthetic
 from training.text import encode_texts, report_truncated, text_tokenizer
@@ -314,3 +314,31 @@ def test_coarse_tokens_of_images_over_the_budget_are_drawn_per_epoch(tmp_path):
     draws = [dataset[(epoch, 0)].tokens for epoch in range(4)]
     assert _same([draws[0]], [dataset[(0, 0)].tokens])
     assert not all(_same([draws[0]], [d]) for d in draws[1:])
+
+
+def test_the_pair_ssim_is_computed_once_per_pair_and_changes_no_token(tmp_path, monkeypatch):
+    import fgaesq_core.tokenizer as tokenizer_module
+
+    write_synthetic(tmp_path, SyntheticSpec(series=6, ava_images=4, seed=1, size=80))
+    computed = []
+    original = tokenizer_module.region_difference
+
+    def counted(*args, **kwargs):
+        computed.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(tokenizer_module, "region_difference", counted)
+    plain = _fine_dataset(tmp_path, "per_step")
+    cached = _fine_dataset(tmp_path, "per_step")
+    cached.tokenizer = DiffToken(
+        plain.tokenizer.config, difference_cache=DifferenceCache(tmp_path / "ssim")
+    )
+    keys = [(epoch, index) for epoch in range(3) for index in range(len(plain))]
+    for key in keys:
+        assert _same(plain[key].tokens, cached[key].tokens)
+    uncached_count = len(computed) // 2
+    computed.clear()
+    for key in keys:  # a second pass over the same epochs (another worker, a resume)
+        cached[key]
+    files = len(DifferenceCache(tmp_path / "ssim"))
+    assert computed == [] and 0 < files < uncached_count  # pairs recur over epochs

@@ -46,6 +46,9 @@ class DataSection:
     # keep decoded images in memory, and tokens too when token_draws is fixed
     # (small data sets only)
     in_memory: bool = False
+    # folder of DiffToken's pair region differences (the pair SSIM), computed once per
+    # pair and shared by workers and ranks; relative to the run folder; null: none
+    ssim_cache: str | None = None
 
 
 @dataclass

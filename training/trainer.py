@@ -32,6 +32,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from fgaesq_core import Scorer, create_model
 from fgaesq_core.device import autocast, autocast_dtype
+from fgaesq_core.tokenizer import DiffToken
 from training import distributed
 from training.ava import read_ava, report_split, split_ava
 from training.checkpointing import (
@@ -50,6 +51,7 @@ from training.config import (
 )
 from training.datasets import (
     CoarseDataset,
+    DifferenceCache,
     FineDataset,
     collate_coarse,
     collate_fine,
@@ -130,7 +132,13 @@ class Trainer:
         self.model_config = resolve_model_config(section.config)
         self.model = create_model(self.model_config, pretrained=section.pretrained).to(self.device)
         self.model.train()
-        self.tokenizer = self.model.tokenizer
+        cache = self.config.data.ssim_cache
+        # the data sets' own tokenizer: the same code and config as the model's, with the
+        # pair SSIM kept on disk when data.ssim_cache names a folder
+        self.tokenizer = DiffToken(
+            self.model_config.tokenizer,
+            difference_cache=DifferenceCache(self.out_dir / cache) if cache else None,
+        )
         if self.dist.enabled:
             # the mask token is unused in batches without padding
             self.ddp: torch.nn.Module = DistributedDataParallel(
