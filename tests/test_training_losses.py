@@ -5,6 +5,7 @@ import math
 import pytest
 import torch
 
+from training.fgaesthetics import rank_pair_order
 from training.losses import (
     bradley_terry,
     ctalign_loss,
@@ -14,7 +15,6 @@ from training.losses import (
     listmle_groups,
     rankreg_loss,
 )
-from training.fgaesthetics import rank_pair_order
 
 
 def test_emd_is_zero_for_matching_distribution_and_hand_computed_otherwise():
