@@ -274,6 +274,7 @@ def test_resume_refuses_a_changed_config_unless_allowed_and_then_applies_it(
     assert main(_train_args(small_data, out, *SHORT)) == 0
     saved = (out / "config.yaml").read_text()
     changed = (*SHORT[:1], "stage2.max_steps=4", *SHORT[2:], "stage2.lr=5e-4")
+    changed += ("stage2.coarse_batch_size=4",)
     capsys.readouterr()
     assert main([*_train_args(small_data, out, *changed), "--resume"]) == 1
     message = capsys.readouterr().err
@@ -285,6 +286,7 @@ def test_resume_refuses_a_changed_config_unless_allowed_and_then_applies_it(
     assert "lr: 0.0005" in (out / "config.yaml").read_text()
     state = torch.load(out / "checkpoints" / "last" / "state.pt", weights_only=True)
     assert state["progress"]["step"] == 3 + 4 * 2
+    assert state["coarse_capacity"] == 4  # the new batch size, not the saved one (8)
     # the new rate applies whole: base rate and schedule both follow the new config
     for name in ("fine", "coarse"):
         group = state["optimisers"][name]["param_groups"][0]

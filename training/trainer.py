@@ -465,7 +465,12 @@ class Trainer:
         self.progress.best_score = float(p.get("best_score", p.get("best_series", -math.inf)))
         self.optimisers.load_state_dict(state, self.config if changes else None)
         if self.coarse_stream is not None and state.get("coarse_capacity"):
-            self.coarse_stream.sampler.capacity = int(state["coarse_capacity"])
+            capacity = int(state["coarse_capacity"])
+            if changes:  # an allowed change applies whole: the batch size of the stage too
+                cfg = self.config
+                batch = cfg.stage1.batch_size if self.progress.stage == 1 else None
+                capacity = self._capacity(batch or cfg.stage2.coarse_batch_size)
+            self.coarse_stream.sampler.capacity = capacity
         for name, stream in (("coarse", self.coarse_stream), ("fine", self.fine_stream)):
             if stream is not None and name in state["streams"]:
                 stream.load_state_dict(state["streams"][name])
