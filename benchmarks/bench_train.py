@@ -19,16 +19,20 @@ from __future__ import annotations
 import argparse
 import itertools
 import math
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
 
 from fgaesq_core import create_model, resolve_device
 from fgaesq_core.device import autocast
+from fgaesq_core.tokenizer import DiffToken
 from fgaesq_core.tokens import collate
 from training.config import TrainConfig, resolve_model_config
-from training.datasets import CoarseBatch, FineBatch, FineGroup, TextPair
+from training.datasets import CoarseBatch, DifferenceCache, FineBatch, FineGroup, TextPair
+from training.fgaesthetics import rank_pair_order
 from training.objectives import coarse_objective, fine_objective
 from training.optimisers import Optimisers
 from training.synthetic import FINE_KINDS, degrade, random_scene
@@ -74,11 +78,11 @@ def fine_batch(series_tokens: list[list], images: int, text: str) -> FineBatch:
     """Whole series up to ``images`` frames, a CTAlign text on every pair."""
     tokens, groups = [], []
     ranking = tuple(range(SERIES_LENGTH))
-    orders = tuple(tuple(y for y in reversed(ranking) if y != x) for x in range(SERIES_LENGTH))
+    order = rank_pair_order(ranking)
     for frames in itertools.islice(itertools.cycle(series_tokens), images // SERIES_LENGTH):
         texts = [TextPair(a, a + 1, text, 1.0) for a in range(0, SERIES_LENGTH - 1, 2)]
         references = [a + 1 if a % 2 == 0 else a - 1 for a in range(SERIES_LENGTH)]
-        groups.append(FineGroup(len(tokens), ranking, orders, references, texts))
+        groups.append(FineGroup(len(tokens), ranking, order, references, texts))
         tokens.extend(frames)
     return FineBatch(collate(tokens), groups)
 
@@ -117,12 +121,23 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     series_tokens = tokenise_fine(tokenizer, series, generator)
     fine_tokenise_s = (time.perf_counter() - started) / (len(series) * SERIES_LENGTH)
+    # the same pairs again with their region differences kept (data.ssim_cache): what a
+    # worker pays once a pair's SSIM is on disk, from its second sighting on
+    with tempfile.TemporaryDirectory() as folder:
+        cached_tokenizer = DiffToken(
+            model_config.tokenizer, difference_cache=DifferenceCache(Path(folder))
+        )
+        tokenise_fine(cached_tokenizer, series, generator)
+        started = time.perf_counter()
+        tokenise_fine(cached_tokenizer, series, generator)
+        cached_tokenise_s = (time.perf_counter() - started) / (len(series) * SERIES_LENGTH)
     singles = [frame for frames in series for frame in frames]
     started = time.perf_counter()
     single_tokens = [tokenizer.tokenize(frame, generator) for frame in singles]
     coarse_tokenise_s = (time.perf_counter() - started) / len(singles)
     print(
         f"tokenise on one CPU process: fine (pairs) {1 / fine_tokenise_s:7.1f} images/s, "
+        f"with the pair SSIM cached {1 / cached_tokenise_s:7.1f} images/s, "
         f"coarse (single) {1 / coarse_tokenise_s:7.1f} images/s  "
         f"({args.image_size} px frames, budget {tokenizer.config.max_tokens} tokens)"
     )
@@ -185,12 +200,31 @@ def main(argv: list[str] | None = None) -> None:
             f"  epoch_unit={unit:<6} stage 1 {stage1 / 3600:6.2f} h + stage 2 "
             f"{stage2 / 3600:6.2f} h = {(stage1 + stage2) / 3600:6.2f} device-hours"
         )
-    needed = args.coarse_batch / per_step["coarse"] * coarse_tokenise_s
-    needed_fine = args.fine_batch / per_step["fine"] * fine_tokenise_s
-    print(
-        f"data loading: about {math.ceil(max(needed, needed_fine))} tokenising worker "
-        f"processes keep the device busy (fine {needed_fine:.1f}, coarse {needed:.1f})"
+    # Loader throughput against step time: one worker delivers 1 / tokenise_s images a
+    # second; a step consumes its batch in per_step seconds.
+    print("data loading against step time (per GPU; one worker = one CPU process):")
+    rows = (
+        ("fine, SSIM computed", args.fine_batch, per_step["fine"], fine_tokenise_s),
+        ("fine, SSIM cached", args.fine_batch, per_step["fine"], cached_tokenise_s),
+        ("coarse", args.coarse_batch, per_step["coarse"], coarse_tokenise_s),
     )
+    needed = {}
+    for label, images, step_s, tokenise_s in rows:
+        demand = images / step_s
+        needed[label] = demand * tokenise_s
+        print(
+            f"  {label:<20} step needs {demand:8.1f} images/s, one worker gives "
+            f"{1 / tokenise_s:7.1f}: {math.ceil(needed[label])} workers "
+            f"({needed[label]:.1f})"
+        )
+    # a cycle is one fine and one coarse step; the loader feeds both streams in turn
+    cycle_s = per_step["fine"] + per_step["coarse"]
+    for label, fine_s in (("computed", fine_tokenise_s), ("cached", cached_tokenise_s)):
+        busy = args.fine_batch * fine_s + args.coarse_batch * coarse_tokenise_s
+        print(
+            f"  workers per GPU for whole cycles, pair SSIM {label}: {math.ceil(busy / cycle_s)} "
+            f"({busy / cycle_s:.1f})"
+        )
 
 
 if __name__ == "__main__":

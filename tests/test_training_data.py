@@ -10,7 +10,7 @@ from PIL import Image
 from fgaesq_core.tokenizer import DiffToken
 from training.ava import parse_ava_line, read_ava, report_split, split_ava
 from training.config import resolve_model_config
-from training.datasets import CoarseDataset, FineDataset
+from training.datasets import CoarseDataset, DifferenceCache, FineDataset
 from training.fgaesthetics import AnnotationError, parse_series, read_fgaesthetics
 from training.synthetic import SyntheticSpec, write_synthetic
 from training.text import encode_texts, report_truncated, text_tokenizer
@@ -122,7 +122,7 @@ def test_a_text_in_the_papers_a_or_b_form_gives_each_direction_its_own_sentence(
         parse_series(_record(texts=[{**text, "text": "a||b||c"}]))
 
 
-def test_rankreg_orders_follow_annotated_preferences_and_the_ranking_elsewhere():
+def test_rankreg_order_follows_annotated_preferences_and_the_ranking_elsewhere():
     # ranking best first: 1, 2, 0.  Annotators prefer 0 over 2 (p 0.7) against the ranking.
     series = parse_series(
         _record(
@@ -132,14 +132,24 @@ def test_rankreg_orders_follow_annotated_preferences_and_the_ranking_elsewhere()
     )
     assert series.preference(0, 2) == 0.7 and series.preference(2, 0) == pytest.approx(0.3)
     assert series.preference(1, 0) == 1.0 and series.preference(0, 1) == 0.0
-    orders = series.rankreg_orders()
-    # image 1 (best) beats both with probability 1: the weaker reference (0) comes first
-    assert orders[1] == (0, 2)
-    # image 0 beats 2 with 0.7 and 1 with 0: 2 first
-    assert orders[0] == (2, 1)
-    # without annotated probabilities the order is "weakest reference first"
+    # every ordered pair once, certain wins first (the most distant first), then the
+    # annotated 0.7 and 0.3, then certain losses (the closest first)
+    assert series.rankreg_order() == (
+        ((1, 0),),
+        ((1, 2),),
+        ((0, 2),),
+        ((2, 0),),
+        ((2, 1),),
+        ((0, 1),),
+    )
+    # without annotated probabilities: by ranking distance, equal distances tied
     plain = parse_series(_record(pairs=[], texts=[]))
-    assert plain.rankreg_orders() == ((2, 1), (0, 2), (0, 1))
+    assert plain.rankreg_order() == (
+        ((1, 0),),
+        ((1, 2), (2, 0)),
+        ((2, 1), (0, 2)),
+        ((0, 1),),
+    )
 
 
 def test_parse_series_converts_names_to_indices():
@@ -304,3 +314,31 @@ def test_coarse_tokens_of_images_over_the_budget_are_drawn_per_epoch(tmp_path):
     draws = [dataset[(epoch, 0)].tokens for epoch in range(4)]
     assert _same([draws[0]], [dataset[(0, 0)].tokens])
     assert not all(_same([draws[0]], [d]) for d in draws[1:])
+
+
+def test_the_pair_ssim_is_computed_once_per_pair_and_changes_no_token(tmp_path, monkeypatch):
+    import fgaesq_core.tokenizer as tokenizer_module
+
+    write_synthetic(tmp_path, SyntheticSpec(series=6, ava_images=4, seed=1, size=80))
+    computed = []
+    original = tokenizer_module.region_difference
+
+    def counted(*args, **kwargs):
+        computed.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(tokenizer_module, "region_difference", counted)
+    plain = _fine_dataset(tmp_path, "per_step")
+    cached = _fine_dataset(tmp_path, "per_step")
+    cached.tokenizer = DiffToken(
+        plain.tokenizer.config, difference_cache=DifferenceCache(tmp_path / "ssim")
+    )
+    keys = [(epoch, index) for epoch in range(3) for index in range(len(plain))]
+    for key in keys:
+        assert _same(plain[key].tokens, cached[key].tokens)
+    uncached_count = len(computed) // 2
+    computed.clear()
+    for key in keys:  # a second pass over the same epochs (another worker, a resume)
+        cached[key]
+    files = len(DifferenceCache(tmp_path / "ssim"))
+    assert computed == [] and 0 < files < uncached_count  # pairs recur over epochs

@@ -5,12 +5,14 @@ import math
 import pytest
 import torch
 
+from training.fgaesthetics import rank_pair_order
 from training.losses import (
     bradley_terry,
     ctalign_loss,
     direct_rank_loss,
     emd_loss,
     listmle,
+    listmle_groups,
     rankreg_loss,
 )
 
@@ -66,19 +68,46 @@ def test_rank_losses_of_single_image_series_are_zero_with_gradient():
     assert loss.item() == 0.0 and scores.grad is not None
 
 
-def test_rankreg_follows_given_reference_orders():
+def test_rankreg_follows_the_annotated_pair_order():
     scores = torch.tensor([3.0, 1.0, 2.0], requires_grad=True)
     ranking = [0, 2, 1]
     default = rankreg_loss(scores, ranking)
-    same = rankreg_loss(scores, ranking, orders=[(1, 2), (2, 0), (1, 0)])
-    assert same.item() == pytest.approx(default.item())
-    # if annotators found image 2 likelier to beat 0 than 1, target 2's list starts with 0;
-    # raising image 0's score then costs more under that order than under the default
-    swapped = [(1, 2), (2, 0), (0, 1)]
-    loss = rankreg_loss(scores, ranking, orders=swapped)
+    assert default.item() == pytest.approx(
+        rankreg_loss(scores, ranking, rank_pair_order(ranking)).item()
+    )
+    # annotators find 2 likelier to beat 0 (p 0.6) than the ranking says: P(2 > 0) moves
+    # up the list, so raising image 0's score costs more than under the plain ranking
+    preferences = {(0, 2): 0.4, (2, 0): 0.6}
+    order = rank_pair_order(
+        ranking,
+        lambda x, y: preferences.get((x, y), 1.0 if ranking.index(x) < ranking.index(y) else 0.0),
+    )
+    loss = rankreg_loss(scores, ranking, order)
     assert loss.item() != pytest.approx(default.item())
     loss.backward()
-    plain = scores.grad.clone()
+    annotated = scores.grad.clone()
     scores.grad = None
     default.backward()
-    assert plain[0] > scores.grad[0]
+    assert annotated[0] > scores.grad[0]
+
+
+def test_rankreg_of_a_two_image_series_has_a_loss_and_a_gradient_towards_the_order():
+    # the per-target reading gave each target a one-entry list: loss and gradient 0
+    scores = torch.zeros(2, requires_grad=True)
+    loss = rankreg_loss(scores, [1, 0])  # image 1 is the better one
+    loss.backward()
+    # the list P(1 > 0), P(0 > 1) = 1/2, 1/2: ListMLE log 2, halved per image
+    assert loss.item() == pytest.approx(math.log(2) / 2)
+    assert scores.grad[1] < 0 < scores.grad[0]
+    right = rankreg_loss(torch.tensor([0.0, 2.0]), [1, 0])
+    wrong = rankreg_loss(torch.tensor([2.0, 0.0]), [1, 0])
+    assert right < loss.detach() < wrong
+
+
+def test_listmle_ties_do_not_depend_on_their_order():
+    values = torch.tensor([0.9, 0.2, 0.7, 0.1])
+    ab = listmle_groups(values, [2, 2])
+    ba = listmle_groups(values[[1, 0, 3, 2]], [2, 2])
+    assert ab.item() == pytest.approx(ba.item())
+    # groups of one are plain ListMLE
+    assert listmle_groups(values, [1, 1, 1, 1]).item() == pytest.approx(listmle(values).item())

@@ -15,6 +15,7 @@ swapped in, so an interrupted write never replaces the previous checkpoint.
 from __future__ import annotations
 
 import json
+import os
 import random
 import shutil
 from pathlib import Path
@@ -83,6 +84,8 @@ def write_checkpoint(
         torch.save(state, partial / STATE_FILE)
     save_config(config, partial / "config.yaml")
     (partial / "run.json").write_text(json.dumps(run_info, indent=2), encoding="utf-8")
+    for path in partial.iterdir():
+        path.chmod(file_mode())  # safetensors writes 0600; a run's files are shared as usual
     old = folder.with_name(folder.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
     if folder.exists():
@@ -90,6 +93,13 @@ def write_checkpoint(
     partial.rename(folder)
     shutil.rmtree(old, ignore_errors=True)
     return folder
+
+
+def file_mode() -> int:
+    """The mode a new file gets from the process's umask (0644 under the usual 022)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def find_resumable(folder: Path) -> Path | None:

@@ -44,6 +44,11 @@ def train_parser() -> argparse.ArgumentParser:
         help="override a config field, e.g. --set stage2.lr=1e-5 (repeatable)",
     )
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoints/last")
+    parser.add_argument(
+        "--allow-config-change",
+        action="store_true",
+        help="with --resume: apply a config that differs from the run's (listed in the log)",
+    )
     return parser
 
 
@@ -60,7 +65,14 @@ def train_main(argv: list[str] | None = None) -> int:
         print(f"fgaesq-train: {exc}", file=sys.stderr)
         return 2
     try:
-        trainer = Trainer(config, args.ava, args.fgaesthetics, args.out, resume=args.resume)
+        trainer = Trainer(
+            config,
+            args.ava,
+            args.fgaesthetics,
+            args.out,
+            resume=args.resume,
+            allow_config_change=args.allow_config_change,
+        )
         progress = trainer.run()
     except (ValueError, FileNotFoundError, FGAesQError) as exc:
         print(f"fgaesq-train: {exc}", file=sys.stderr)
@@ -69,6 +81,8 @@ def train_main(argv: list[str] | None = None) -> int:
         distributed.teardown()
     if trainer.dist.is_main:
         print(f"finished at step {progress.step}; checkpoints in {args.out / 'checkpoints'}")
+        for note in trainer.notes:
+            print(note)
     return 0
 
 

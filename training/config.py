@@ -46,6 +46,9 @@ class DataSection:
     # keep decoded images in memory, and tokens too when token_draws is fixed
     # (small data sets only)
     in_memory: bool = False
+    # folder of DiffToken's pair region differences (the pair SSIM), computed once per
+    # pair and shared by workers and ranks; relative to the run folder; null: none
+    ssim_cache: str | None = None
 
 
 @dataclass
@@ -118,6 +121,10 @@ class RuntimeSection:
     # AVA SRCC, the paper's Table 3 trade-off), series, pair or srcc
     select_on: str = "balance"
     deterministic: bool = False
+    # how long a rank waits in a collective before the job fails (torch's NCCL default
+    # is 10 minutes); covers the main process writing a checkpoint and the slowest
+    # rank's share of an evaluation (docs/training.md, "Several GPUs")
+    dist_timeout_min: float = 60.0
 
 
 #: Series scoring of evaluations (training.evaluate) and model-selection rules.
@@ -277,3 +284,32 @@ def resolve_model_config(name_or_path: str):
 
 def save_config(config: TrainConfig, path: str | Path) -> None:
     Path(path).write_text(yaml.safe_dump(config.to_dict(), sort_keys=False), encoding="utf-8")
+
+
+def load_saved_config(path: str | Path) -> dict[str, Any]:
+    """A run's saved ``config.yaml`` as a plain mapping ({} when there is none)."""
+    path = Path(path)
+    if not path.is_file():
+        return {}
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+
+
+def config_changes(saved: dict[str, Any], config: TrainConfig) -> list[str]:
+    """``section.key: saved -> now`` for every field where ``config`` differs from ``saved``.
+
+    A field the saved file lacks (written before the field existed) counts as its
+    default, so an old run resumes under newer code without a spurious difference.
+    """
+    defaults, current = TrainConfig().to_dict(), config.to_dict()
+    changes = []
+    for section, values in current.items():
+        for key, value in values.items():
+            before = (saved.get(section) or {}).get(key, defaults[section][key])
+            if isinstance(value, float) and isinstance(before, int | float):
+                before = float(before)
+            if before != value:
+                changes.append(f"{section}.{key}: {before!r} -> {value!r}")
+    return changes

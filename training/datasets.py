@@ -16,7 +16,8 @@ process and skipped.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Hashable
+import os
+from collections.abc import Callable, Hashable, Iterator, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,6 +59,46 @@ def item_generator(seed: int, salt: int, epoch: int, index: int) -> torch.Genera
     """
     rng = np.random.default_rng([seed, salt, epoch, index])
     return torch.Generator().manual_seed(int(rng.integers(2**62)))
+
+
+class DifferenceCache(MutableMapping):
+    """DiffToken's pair region differences on disk, one ``.npy`` file per pair and alignment.
+
+    The pair SSIM is the costly part of tokenising a pair (about 1.9 CPU-s at 2048x1365)
+    and depends only on the two images, so it is computed once per pair for the whole
+    run and shared by every data-loader worker and rank (files are written under a
+    temporary name and renamed, so a reader never sees half a file).  The draws that
+    follow it (fine regions, dropped tokens) stay random per step.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, key: str) -> Path:
+        return self.folder / key[:2] / f"{key}.npy"
+
+    def __getitem__(self, key: str) -> torch.Tensor:
+        try:
+            return torch.from_numpy(np.load(self._path(key), allow_pickle=False))
+        except (OSError, ValueError) as exc:
+            raise KeyError(key) from exc
+
+    def __setitem__(self, key: str, value: torch.Tensor) -> None:
+        path = self._path(key)
+        path.parent.mkdir(exist_ok=True)
+        partial = path.with_name(f"{path.stem}.{os.getpid()}.partial.npy")
+        np.save(partial, value.numpy(), allow_pickle=False)
+        os.replace(partial, path)
+
+    def __delitem__(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    def __iter__(self) -> Iterator[str]:
+        return (path.stem for path in self.folder.glob("*/*.npy") if "partial" not in path.name)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 class MemoryCache:
@@ -159,12 +200,12 @@ class TextPair:
 
 @dataclass
 class FineSample:
-    """One series: tokens per image, ranking (best first), RankReg orders, references, texts."""
+    """One series: tokens per image, ranking (best first), RankReg order, references, texts."""
 
     series_id: str
     tokens: list[Tokens]
     ranking: tuple[int, ...]
-    orders: tuple[tuple[int, ...], ...]  # Series.rankreg_orders
+    rank_order: tuple[tuple[tuple[int, int], ...], ...]  # Series.rankreg_order
     references: list[int]
     texts: list[TextPair]
 
@@ -261,7 +302,7 @@ class FineDataset(_TokenizingDataset):
             if found is not None:
                 texts.append(TextPair(target, reference, found[0], found[1]))
         return FineSample(
-            series.series_id, tokens, series.ranking, series.rankreg_orders(), references, texts
+            series.series_id, tokens, series.ranking, series.rankreg_order(), references, texts
         )
 
     def _tokenize(
@@ -294,7 +335,7 @@ class FineGroup:
 
     start: int
     ranking: tuple[int, ...]
-    orders: tuple[tuple[int, ...], ...]
+    rank_order: tuple[tuple[tuple[int, int], ...], ...]
     references: list[int]
     texts: list[TextPair]
 
@@ -326,7 +367,9 @@ def collate_fine(samples: list[FineSample | None]) -> FineBatch | None:
     groups = []
     for sample in samples:
         groups.append(
-            FineGroup(len(tokens), sample.ranking, sample.orders, sample.references, sample.texts)
+            FineGroup(
+                len(tokens), sample.ranking, sample.rank_order, sample.references, sample.texts
+            )
         )
         tokens.extend(sample.tokens)
     return FineBatch(collate(tokens), groups)

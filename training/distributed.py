@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import torch
@@ -31,8 +32,12 @@ class DistInfo:
         return self.world_size > 1
 
 
-def setup(device_name: str) -> tuple[DistInfo, torch.device]:
-    """Join the process group started by torchrun (if any) and pick this rank's device."""
+def setup(device_name: str, timeout_min: float = 60.0) -> tuple[DistInfo, torch.device]:
+    """Join the process group started by torchrun (if any) and pick this rank's device.
+
+    ``timeout_min`` bounds every collective (a barrier while the main process writes a
+    checkpoint, the gathering of evaluation shares).
+    """
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
     info = DistInfo(
         int(os.environ.get("RANK", "0")), int(os.environ.get("LOCAL_RANK", "0")), world_size
@@ -43,7 +48,10 @@ def setup(device_name: str) -> tuple[DistInfo, torch.device]:
     if device.type == "cuda":
         torch.cuda.set_device(device)
     if world_size > 1 and not dist.is_initialized():
-        dist.init_process_group(backend="nccl" if device.type == "cuda" else "gloo")
+        dist.init_process_group(
+            backend="nccl" if device.type == "cuda" else "gloo",
+            timeout=timedelta(minutes=timeout_min),
+        )
     return info, device
 
 

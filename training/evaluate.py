@@ -107,7 +107,16 @@ def evaluate_coarse(
         split = split_ava(read_ava(root), root, test_fraction)
         report_split(split, root)
         items = split.test
-    predictions, truth = [], []
+    predictions, truth = score_coarse(scorer, root, items, batch_size)
+    return {**coarse_report(predictions, truth), "images": len(predictions)}
+
+
+def score_coarse(
+    scorer: Scorer, root: str | Path, items: list[AvaItem], batch_size: int = 32
+) -> tuple[list[float], list[float]]:
+    """Predicted scores and AVA mean scores of the readable ``items``, in order."""
+    predictions: list[float] = []
+    truth: list[float] = []
     for start in range(0, len(items), batch_size):
         chunk = items[start : start + batch_size]
         images = [open_image(ava_image_path(root, item.image_id), 2048) for item in chunk]
@@ -118,7 +127,7 @@ def evaluate_coarse(
             continue
         predictions += scorer.score([image for _, image in kept], batch_size=batch_size)
         truth += [item.mean_score for item, _ in kept]
-    return {**coarse_report(predictions, truth), "images": len(predictions)}
+    return predictions, truth
 
 
 def selection_score(report: dict[str, Any], rule: str) -> float:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +38,33 @@ SPLITS = ("train", "val", "test")
 #: The paper's appendix writes a pair's two descriptions as "A||B": A describes the
 #: target relative to the reference, B the reference relative to the target.
 PAIR_TEXT_SEPARATOR = "||"
+
+
+def rank_pair_order(
+    ranking: Sequence[int], preference: Callable[[int, int], float] | None = None
+) -> tuple[tuple[tuple[int, int], ...], ...]:
+    """Every ordered pair ``(x, y)`` of a series in RankReg's ground-truth order, in tie groups.
+
+    RankReg's list holds ``P(x > y)`` for all ordered pairs (docs/training.md, "RankReg");
+    its true order sorts them by the ground-truth probability that ``x`` beats ``y``,
+    highest first (``preference``; 1 or 0 from ``ranking`` when None), and where that is
+    equal by how far ``x`` stands above ``y`` in the ranking (a Bradley-Terry model of
+    the ranking is surer of distant pairs).  Pairs equal in both form one group, in
+    which the loss favours none (``training.losses.listmle_groups``).
+    """
+    position = {index: pos for pos, index in enumerate(ranking)}
+    if preference is None:
+
+        def preference(x: int, y: int) -> float:
+            return 1.0 if position[x] < position[y] else 0.0
+
+    keyed: dict[tuple[float, int], list[tuple[int, int]]] = {}
+    for x in ranking:
+        for y in ranking:
+            if x != y:
+                key = (preference(x, y), position[y] - position[x])
+                keyed.setdefault(key, []).append((x, y))
+    return tuple(tuple(keyed[key]) for key in sorted(keyed, reverse=True))
 
 
 class AnnotationError(ValueError):
@@ -111,25 +138,12 @@ class Series:
                 return 1.0 - pair.p_a
         return 1.0 if self.ranking.index(x) < self.ranking.index(y) else 0.0
 
-    def rankreg_orders(self) -> tuple[tuple[int, ...], ...]:
-        """For every image ``x`` (by index), the other images in RankReg's true order.
+    def rankreg_order(self) -> tuple[tuple[tuple[int, int], ...], ...]:
+        """RankReg's ground-truth order of every ordered pair ``(x, y)`` of the series.
 
-        RankReg's list for target ``x`` holds ``P(x > y_k)`` over the other images; its
-        ground-truth order sorts them by the ground-truth probability, highest first
-        (``preference``: the annotated ``p_a`` where there is one), ties going to the
-        weaker ``y_k`` first.  Without annotated probabilities this is "weakest
-        reference first" from the ranking.
+        ``rank_pair_order`` with the annotated probabilities (``preference``).
         """
-        position = {index: pos for pos, index in enumerate(self.ranking)}
-        return tuple(
-            tuple(
-                sorted(
-                    (y for y in range(len(self.images)) if y != x),
-                    key=lambda y, x=x: (-self.preference(x, y), -position[y]),
-                )
-            )
-            for x in range(len(self.images))
-        )
+        return rank_pair_order(self.ranking, self.preference)
 
     def without(self, drop: set[int]) -> Series | None:
         """The series without the images at ``drop``; None when fewer than two remain."""

@@ -44,7 +44,7 @@ def fine_objective(
         n = len(group.ranking)
         series_scores = scores[group.start : group.start + n]
         if config.ablation.rankreg:
-            rank_terms.append(losses.rankreg_loss(series_scores, group.ranking, group.orders))
+            rank_terms.append(losses.rankreg_loss(series_scores, group.ranking, group.rank_order))
         else:
             rank_terms.append(losses.direct_rank_loss(series_scores, group.ranking))
         for pair in group.texts:

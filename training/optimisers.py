@@ -123,14 +123,53 @@ class Optimisers:
     def lr(self, name: str) -> float:
         return self.optimisers[name].param_groups[0]["lr"]
 
-    def state_dict(self) -> dict:
+    def state_dict(self, names: Iterable[str] | None = None) -> dict:
+        """The optimisers and schedules of ``names`` (all when None).
+
+        A run in stage 2 never steps ``stage1`` again, so its checkpoints leave that
+        AdamW state (two moments per parameter) out.
+        """
+        keep = set(self.optimisers if names is None else names)
         return {
-            "optimisers": {n: o.state_dict() for n, o in unique(self.optimisers).items()},
-            "schedulers": {n: s.state_dict() for n, s in unique(self.schedulers).items()},
+            "optimisers": {
+                n: o.state_dict() for n, o in unique(self.optimisers).items() if n in keep
+            },
+            "schedulers": {
+                n: s.state_dict() for n, s in unique(self.schedulers).items() if n in keep
+            },
         }
 
-    def load_state_dict(self, state: dict) -> None:
+    def load_state_dict(self, state: dict, config: TrainConfig | None = None) -> None:
+        """Restore the saved optimisers; with ``config``, its hyperparameters apply from now on.
+
+        Without ``config`` the saved learning rates, weight decays and betas stand (a plain
+        resume).  With it (a resume allowed to change the config), each optimiser keeps
+        its moments and step counts but takes the config's base learning rate, weight
+        decay and beta1, so a changed value is applied whole, not half.
+        """
         for name, optimiser_state in state["optimisers"].items():
             self.optimisers[name].load_state_dict(optimiser_state)
         for name, scheduler_state in state["schedulers"].items():
             self.schedulers[name].load_state_dict(scheduler_state)
+        if config is not None:
+            self._apply_hyperparameters(config)
+
+    def _apply_hyperparameters(self, config: TrainConfig) -> None:
+        s1, s2 = config.stage1, config.stage2
+        for name, optimiser in unique(self.optimisers).items():
+            if name == "stage1":
+                lr, decay, beta1 = s1.lr, s1.weight_decay, s1.beta1
+            else:
+                lr, decay = s2.lr, s2.weight_decay
+                beta1 = s2.fine_momentum if name == "fine" else s2.coarse_momentum
+                if s2.momentum_mode != "per_objective":
+                    beta1 = s2.beta1
+            scheduler = self.schedulers[name]
+            scheduler.base_lrs = [lr for _ in optimiser.param_groups]
+            for group, factor in zip(
+                optimiser.param_groups,
+                [f(scheduler.last_epoch) for f in scheduler.lr_lambdas],
+                strict=True,
+            ):
+                group["initial_lr"], group["lr"] = lr, lr * factor
+                group["weight_decay"], group["betas"] = decay, (beta1, group["betas"][1])

@@ -32,6 +32,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from fgaesq_core import Scorer, create_model
 from fgaesq_core.device import autocast, autocast_dtype
+from fgaesq_core.tokenizer import DiffToken
 from training import distributed
 from training.ava import read_ava, report_split, split_ava
 from training.checkpointing import (
@@ -41,15 +42,23 @@ from training.checkpointing import (
     restore_rng,
     write_checkpoint,
 )
-from training.config import TrainConfig, resolve_model_config, save_config
+from training.config import (
+    TrainConfig,
+    config_changes,
+    load_saved_config,
+    resolve_model_config,
+    save_config,
+)
 from training.datasets import (
     CoarseDataset,
+    DifferenceCache,
     FineDataset,
     collate_coarse,
     collate_fine,
 )
-from training.evaluate import evaluate_coarse, evaluate_fine, selection_score
+from training.evaluate import fine_report_of, score_coarse, score_series, selection_score
 from training.fgaesthetics import read_fgaesthetics
+from training.metrics import coarse_report
 from training.objectives import coarse_objective, fine_objective
 from training.optimisers import Optimisers
 from training.runlog import RunLog
@@ -88,13 +97,18 @@ class Trainer:
         fg_dir: Path | None,
         out_dir: Path,
         resume: bool = False,
+        allow_config_change: bool = False,
     ):
         self.config = config
+        self.allow_config_change = allow_config_change
+        self.notes: list[str] = []  # what the run left out, for run.json and the summary
         self.ava_dir = Path(ava_dir) if ava_dir else None
         self.fg_dir = Path(fg_dir) if fg_dir else None
         self.out_dir = Path(out_dir)
         self.resume = resume
-        self.dist, self.device = distributed.setup(config.runtime.device)
+        self.dist, self.device = distributed.setup(
+            config.runtime.device, config.runtime.dist_timeout_min
+        )
         rt = config.runtime
         autocast_dtype(self.device, rt.precision)  # a GPU without bf16 fails here, not mid-run
         seed_everything(rt.seed + self.dist.rank)  # offset by rank: dropout differs per rank
@@ -118,7 +132,13 @@ class Trainer:
         self.model_config = resolve_model_config(section.config)
         self.model = create_model(self.model_config, pretrained=section.pretrained).to(self.device)
         self.model.train()
-        self.tokenizer = self.model.tokenizer
+        cache = self.config.data.ssim_cache
+        # the data sets' own tokenizer: the same code and config as the model's, with the
+        # pair SSIM kept on disk when data.ssim_cache names a folder
+        self.tokenizer = DiffToken(
+            self.model_config.tokenizer,
+            difference_cache=DifferenceCache(self.out_dir / cache) if cache else None,
+        )
         if self.dist.enabled:
             # the mask token is unused in batches without padding
             self.ddp: torch.nn.Module = DistributedDataParallel(
@@ -222,7 +242,8 @@ class Trainer:
             return {}
         texts = [t.text for s in self.fine_dataset.series for t in s.texts]
         if not texts:
-            self.runlog.message("no comparative texts in the training series: CTAlign is skipped")
+            self.notes.append("CTAlign skipped: no comparative texts in the training series")
+            self.runlog.message(self.notes[-1])
             return {}
         features = encode_texts(
             texts, self.model_config, cfg.model.text_pretrained, self.device, seed=cfg.runtime.seed
@@ -257,6 +278,7 @@ class Trainer:
                 totals[key] = totals.get(key, 0.0) + value / accum
         if self.config.runtime.grad_clip:
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.runtime.grad_clip)
+        lr = self.optimisers.lr(opt_name)  # the rate this step uses (step() moves the schedule)
         self.optimisers.step(opt_name)
         self.progress.step += 1
         elapsed = max(time.monotonic() - started, 1e-9)
@@ -265,7 +287,7 @@ class Trainer:
             "stage": self.progress.stage,
             "kind": kind,
             **totals,
-            "lr": self.optimisers.lr(opt_name),
+            "lr": lr,
             "images_per_s": images * self.dist.world_size / elapsed,
         }
         if self.progress.step % self.config.runtime.log_every == 0 or self.progress.step == 1:
@@ -379,6 +401,7 @@ class Trainer:
             "world_size": self.dist.world_size,
             "ava_test_split": self.ava_split_source,
             "select_on": self.config.runtime.select_on,
+            "notes": self.notes,
             "metrics": self.progress.last_eval,
         }
 
@@ -390,7 +413,10 @@ class Trainer:
                 "stage_step": self.progress.stage_step,
                 "best_score": self.progress.best_score,
             },
-            **self.optimisers.state_dict(),
+            # only what the rest of the run steps: stage 2 never needs stage 1's AdamW
+            **self.optimisers.state_dict(
+                ["stage1", "fine", "coarse"] if self.progress.stage == 1 else ["fine", "coarse"]
+            ),
             "streams": {
                 name: stream.state_dict()
                 for name, stream in (("coarse", self.coarse_stream), ("fine", self.fine_stream))
@@ -421,6 +447,15 @@ class Trainer:
             return
         from fgaesq_core.checkpoint import load_into, read_checkpoint
 
+        changes = config_changes(load_saved_config(folder / "config.yaml"), self.config)
+        if changes and not self.allow_config_change:
+            raise ValueError(
+                f"--resume: the config differs from the run's in {folder / 'config.yaml'}:\n  "
+                + "\n  ".join(changes)
+                + "\nresume with the same config, or add --allow-config-change to apply it"
+            )
+        for change in changes:
+            self.runlog.message("--resume with a changed config: %s", change)
         weights, _ = read_checkpoint(folder / "model.safetensors")
         load_into(self.model, weights, str(folder / "model.safetensors"))
         state = read_state(folder)
@@ -428,9 +463,14 @@ class Trainer:
         self.progress.stage, self.progress.step = int(p["stage"]), int(p["step"])
         self.progress.stage_step = int(p["stage_step"])
         self.progress.best_score = float(p.get("best_score", p.get("best_series", -math.inf)))
-        self.optimisers.load_state_dict(state)
+        self.optimisers.load_state_dict(state, self.config if changes else None)
         if self.coarse_stream is not None and state.get("coarse_capacity"):
-            self.coarse_stream.sampler.capacity = int(state["coarse_capacity"])
+            capacity = int(state["coarse_capacity"])
+            if changes:  # an allowed change applies whole: the batch size of the stage too
+                cfg = self.config
+                batch = cfg.stage1.batch_size if self.progress.stage == 1 else None
+                capacity = self._capacity(batch or cfg.stage2.coarse_batch_size)
+            self.coarse_stream.sampler.capacity = capacity
         for name, stream in (("coarse", self.coarse_stream), ("fine", self.fine_stream)):
             if stream is not None and name in state["streams"]:
                 stream.load_state_dict(state["streams"][name])
@@ -443,34 +483,50 @@ class Trainer:
         )
 
     # -------------------------------------------------------------- evaluation
-    def _evaluate(self) -> dict[str, Any]:
-        """Validation series and held-out AVA images, scored as inference scores them."""
-        rt = self.config.runtime
+    def _evaluate(self) -> dict[str, Any] | None:
+        """Validation series and held-out AVA images, scored as inference scores them.
+
+        Every rank scores its share (series and images dealt round-robin by rank) and
+        the main process assembles the report from all shares (None on the others).
+        A series is scored whole by one rank, so the report is the one a single
+        process computes for the same weights.
+        """
+        rt, rank, world = self.config.runtime, self.dist.rank, self.dist.world_size
         scorer = Scorer(self.model, self.device, "training", draws=rt.eval_draws)
-        report: dict[str, Any] = {}
         with torch.no_grad():
-            if self.val_series:
-                report["fine"] = evaluate_fine(
-                    scorer,
-                    self.fg_dir,
-                    series=self.val_series,
-                    categories=self.config.data.categories,
-                    mode=rt.eval_mode,
-                )
-            if self.ava_val:
-                report["coarse"] = evaluate_coarse(scorer, self.ava_dir, items=self.ava_val)
+            scored = score_series(
+                scorer, self.fg_dir, self.val_series[rank::world], mode=rt.eval_mode
+            )
+            predictions, truth = (
+                score_coarse(scorer, self.ava_dir, self.ava_val[rank::world])
+                if self.ava_val
+                else ([], [])
+            )
+        shares = distributed.gather_objects((scored, predictions, truth), self.dist)
+        if not self.dist.is_main:
+            return None
+        report: dict[str, Any] = {}
+        if self.val_series:
+            everything = [pair for share in shares for pair in share[0]]
+            report["fine"] = fine_report_of(everything, self.config.data.categories)
+        if self.ava_val:
+            pred = [value for share in shares for value in share[1]]
+            true = [value for share in shares for value in share[2]]
+            report["coarse"] = {**coarse_report(pred, true), "images": len(pred)}
         report["selection"] = selection_score(report, rt.select_on)
+        report["scored_by_rank"] = [
+            {"series": len(share[0]), "images": len(share[1])} for share in shares
+        ]
         return report
 
     def _evaluate_and_keep_best(self) -> None:
         if not (self.val_series or self.ava_val):
             return
-        report = None
+        rng = capture_rng()  # evaluation must not shift the training randomness
+        report = self._evaluate()  # collective: every rank scores its share
+        self.model.train()
+        restore_rng(rng)
         if self.dist.is_main:
-            rng = capture_rng()  # evaluation must not shift the training randomness
-            report = self._evaluate()
-            self.model.train()
-            restore_rng(rng)
             self.runlog.evaluation(self.progress.step, report)
             self.progress.last_eval = report
             if report["selection"] > self.progress.best_score:
