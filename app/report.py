@@ -160,7 +160,7 @@ def summary_text(result: CullResult) -> str:
         elif series.possible_kind:
             size = f"{size}, {series.kind_reason}; picked, nothing rejected"
         why = "" if series.pick_reason == "score" else f"; {PICK_REASONS[series.pick_reason]}"
-        if _sentence(series):
+        if _sentence(series) and not series.kept_whole:  # a series kept whole has no pick
             why += f"; why: {printable(_sentence(series))}"
         if needs_second_look(series):
             why += f"; worth a second look (confidence {series.confidence:.2f})"

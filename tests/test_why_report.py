@@ -53,3 +53,12 @@ def test_each_pick_says_where_and_how_it_beat_the_runner_up(tmp_path, capsys):
     again = json.loads(out.read_text())
     assert again["stats"]["decoded"] == 0
     assert again["series"][0]["why"] == why
+
+
+def test_a_series_kept_whole_gives_no_reason_for_a_pick_it_does_not_have(tmp_path, capsys):
+    from cull_helpers import SAMPLES
+
+    cull_json(tmp_path, SAMPLES)
+    lines = [line for line in capsys.readouterr().out.splitlines() if "kept whole:" in line]
+    assert lines, "the samples hold a bracket"
+    assert not any("why:" in line for line in lines)
