@@ -16,7 +16,7 @@ from .config import ModelConfig
 from .device import PASSES_IN_FLIGHT, resolve_device
 from .engines import Engine, TorchEngine, select_engine
 from .factory import create_model
-from .images import ImageInput, fit_to_budget, load_image
+from .images import ImageInput, cap_long_side, load_image
 from .model import FGAesQModel, expected_score
 from .regions import ssim_uniform
 from .sampling import content_digest
@@ -209,8 +209,10 @@ class Scorer:
         draws go to the other frames in turn, most similar first: n x draws token sets.
 
         Args:
-            images: the frames (paths or PIL images); each is brought to the size at
-                which it fits the token budget (``images.fit_to_budget``).
+            images: the frames (paths or PIL images), capped to ``series_max_side``
+                (the culling app brings them to the size at which they fit the token
+                budget first, ``images.fit_to_budget``; training and evaluation rank the
+                frames at the size they were trained at).
             mode: ``"pairwise"`` or ``"reference"``.
             batch_size: tokens scored per forward pass.
 
@@ -259,7 +261,8 @@ class Scorer:
         scored) and how their mean scores make its ranking."""
         if not images:
             raise ValueError("rank_series needs at least one image")
-        frames = [fit_to_budget(load_image(img), self.config.tokenizer) for img in images]
+        cap = self.config.tokenizer.series_max_side
+        frames = [cap_long_side(load_image(img), cap) for img in images]
         if len(frames) == 1:
             groups, combine, size = [self.tokenizer.samples(frames[0], self.draws)], list, 1
         elif mode == "pairwise":

@@ -3,7 +3,7 @@ regions and fine tokens fit the token budget, so nothing is dropped at random.""
 
 import pytest
 
-from fgaesq_core import DiffToken, TokenizerConfig
+from fgaesq_core import DiffToken, TokenizerConfig, save_checkpoint
 from fgaesq_core.images import budget_side, fit_to_budget
 from fgaesq_core.testing import seeded_scorer, single_thread, synthetic_burst, synthetic_image
 
@@ -36,10 +36,16 @@ def test_a_frame_that_fits_already_is_left_as_it_is():
     assert fit_to_budget(small, RELEASED) is small
 
 
-def test_series_are_ranked_at_the_budget_size_whatever_size_they_come_in():
-    scorer = seeded_scorer(0, "tiny", draws=1)
+def test_the_app_ranks_series_at_the_budget_size_whatever_size_they_come_in(tmp_path):
+    from app.scoring.fgaesq import FGAesQScorer
+
+    weights = tmp_path / "tiny.safetensors"
+    save_checkpoint(seeded_scorer(0, "tiny", draws=1).model, weights)
+    scorer = FGAesQScorer(weights=str(weights), device="cpu")
     big = synthetic_burst(3, (1600, 1200), 2)
     with single_thread():
-        fitted = [fit_to_budget(frame, scorer.config.tokenizer) for frame in big]
+        fitted = [fit_to_budget(frame, scorer._model.config.tokenizer) for frame in big]
         assert fitted[0].size == (786, 589)
-        assert scorer.rank_series(big).scores == scorer.rank_series(fitted).scores
+        library = scorer._model.rank_series(fitted, scorer.series_mode, scorer.batch_size)
+        assert scorer.rank_series(big) == [float(s) for s in library.scores]
+        assert next(scorer.rank_many([("k", big)]))[1] == [float(s) for s in library.scores]

@@ -58,16 +58,20 @@ class FGAesQScorer:
         self.engine = self._model.engine
         self.input_size = DEFAULT_INPUT_SIZE
 
-    def score(self, images: list[Image.Image]) -> list[float]:
+    def _fitted(self, images: list[Image.Image]) -> list[Image.Image]:
+        """The frames at the size where the whole frame fits the token budget."""
         from fgaesq_core.images import fit_to_budget
 
-        fitted = [fit_to_budget(image, self._model.config.tokenizer) for image in images]
+        return [fit_to_budget(image, self._model.config.tokenizer) for image in images]
+
+    def score(self, images: list[Image.Image]) -> list[float]:
+        fitted = self._fitted(images)
         return [float(s) for s in self._model.score(fitted, batch_size=self.batch_size)]
 
     def rank_series(self, images: list[Image.Image]) -> list[float]:
         if len(images) < 2:
             return self.score(images)
-        ranking = self._model.rank_series(list(images), self.series_mode, self.batch_size)
+        ranking = self._model.rank_series(self._fitted(images), self.series_mode, self.batch_size)
         return [float(s) for s in ranking.scores]
 
     def rank_many(
@@ -78,5 +82,6 @@ class FGAesQScorer:
         return with_keys(series, self._rank_all)
 
     def _rank_all(self, series: Iterable[list[Image.Image]]) -> Iterator[list[float]]:
-        for ranking in self._model.rank_many(series, self.series_mode, self.batch_size):
+        fitted = (self._fitted(images) for images in series)
+        for ranking in self._model.rank_many(fitted, self.series_mode, self.batch_size):
             yield [float(s) for s in ranking.scores]
