@@ -552,3 +552,18 @@ def test_a_write_with_no_import_before_it_rewrites_no_sidecar_of_a_held_photo(
     problems = [str(p) for p in report.problems]
     assert any(p.startswith("coffee_03.jpg.xmp: cannot read sidecar") for p in problems)
     assert any(p.startswith("coffee_01.jpg: marks disagree") for p in problems)
+
+
+def test_a_person_rejecting_the_top_frame_passes_the_pick_to_the_next(tmp_path: Path, shoot: Path):
+    """The frame ranked first was rejected in digiKam: the next-best frame becomes the pick
+    (keyword and catalog), so the series is not left with every frame rejected and moved."""
+    series = next(x for x in cull(tmp_path, shoot)["series"] if len(x["members"]) > 1)
+    top = series["best"]
+    second = next(m["path"] for m in series["members"] if m["rank"] == 2)
+    (shoot / f"{top}.xmp").write_text(xmp('digiKam:PickLabel="1"'), encoding="utf-8")
+    cull(tmp_path, shoot, "--write-xmp", "--reject-others", "--move-rejects", str(tmp_path / "R"))
+    marks = decisions(tmp_path, shoot)
+    assert marks[second].flag is Flag.PICK and not marks[second].is_user
+    assert (shoot / second).exists()
+    assert "FGAesQ pick" in (shoot / Path(second).with_suffix(".xmp")).read_text("utf-8")
+    assert (tmp_path / "R" / top).exists()  # the person's own reject, moved as asked

@@ -20,6 +20,7 @@ from collections.abc import Collection
 from app.catalog import Catalog, DecisionSource, Flag
 from app.options import XmpScheme
 from app.pipeline.results import SeriesResult
+from app.sidecars.policy import rejected_by_a_person
 
 
 def apply_automatic_decisions(
@@ -34,7 +35,14 @@ def apply_automatic_decisions(
     kept = 0
     for s in series:
         # a bracket, panorama or focus stack is kept whole: no pick, no reject
-        best = s.best.photo_id if len(s.members) > 1 and not s.kept_whole else None
+        best = None
+        if len(s.members) > 1 and not s.kept_whole:
+            # the best-ranked frame a person did not reject (docs/sidecars.md)
+            ranked = sorted(s.members, key=lambda m: m.rank)
+            best = next(
+                (m.photo_id for m in ranked if not rejected_by_a_person(current[m.photo_id])),
+                None,
+            )
         for member in s.members:
             state = current[member.photo_id]
             if state.is_user:

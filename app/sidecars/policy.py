@@ -12,7 +12,7 @@ them (``possible_kind``) gets its pick suggested but no reject.
 
 from __future__ import annotations
 
-from app.catalog import DecisionState, Flag, SeriesView
+from app.catalog import DecisionState, Flag, SeriesMember, SeriesView
 from app.options import XmpScheme
 from app.series_kinds import possible_kind
 from app.sidecars import keywords
@@ -90,12 +90,28 @@ def may_reject(series: SeriesView) -> bool:
     return possible_kind(series.kind, series.kind_reason) is None
 
 
+def rejected_by_a_person(decision: DecisionState) -> bool:
+    return decision.is_user and decision.flag is Flag.REJECT
+
+
+def automatic_pick(series: SeriesView) -> SeriesMember | None:
+    """The frame the automatic scheme picks: the best-ranked one a person has not rejected.
+
+    A person's reject of the top frame passes the pick to the next one, so the series keeps
+    a pick and its other frames are not all suggested for rejection."""
+    ranked = sorted(
+        (m for m in series.members if m.rank is not None or m.score is not None),
+        key=lambda m: (m.rank is None, m.rank or 0, -(m.score or 0.0)),
+    )
+    return next((m for m in ranked if not rejected_by_a_person(m.decision)), None)
+
+
 def series_marks(
     series: SeriesView, scheme: XmpScheme = XmpScheme.MARK_BEST
 ) -> dict[int, XmpMarks]:
     """``{photo_id: marks}`` for the frames of a series that get marks at all."""
     in_burst = series.kind == "burst" and len(series.members) > 1
-    best = series.best if in_burst else None
+    best = automatic_pick(series) if in_burst else None
     rejecting = may_reject(series)
     marks: dict[int, XmpMarks] = {}
     for member in series.members:

@@ -52,6 +52,7 @@ from app.sidecars.embedded import read_embedded
 from app.sidecars.marks import Mark, combine
 from app.sidecars.naming import PhotoFiles, SidecarNames
 from app.sidecars.policy import (
+    automatic_pick,
     decision_from_marks,
     decision_marks,
     may_reject,
@@ -569,7 +570,7 @@ class FolderSidecars:
         jobs = []
         for view in self.catalog.series(self.root):
             in_burst = view.kind == "burst" and len(view.members) > 1
-            best = view.best if in_burst else None
+            best = automatic_pick(view) if in_burst else None
             for member in view.members:
                 photo_id = member.photo.id
                 if photo_id in self.files and (only is None or photo_id in only):
