@@ -261,7 +261,7 @@ def test_the_window_shows_which_marks_a_write_changes_before_it_writes(qtbot, wi
     window.settings.set("auto_advance", False)
     controller.set_view(View.LOUPE)
     best = controller.series()[0].frames[0]
-    press(qtbot, window, Qt.Key.Key_X)  # yours: the model's pick rejected
+    press(qtbot, window, Qt.Key.Key_X)  # yours: the model's pick rejected, so it passes on
 
     press(qtbot, window, Qt.Key.Key_S, CTRL)
     dialog = review_dialog(window)
@@ -272,8 +272,8 @@ def test_the_window_shows_which_marks_a_write_changes_before_it_writes(qtbot, wi
     assert dialog.photos.topLevelItemCount() == 12
     lines = dialog.counts.text().splitlines()
     # the default scheme: the model's suggestions are keywords, never ratings or labels
-    assert "• 9 photos (the model’s suggestions): keyword FGAesQ other added" in lines
-    assert "• 2 photos (the model’s suggestions): keyword FGAesQ pick added" in lines
+    assert "• 8 photos (the model’s suggestions): keyword FGAesQ other added" in lines
+    assert "• 3 photos (the model’s suggestions): keyword FGAesQ pick added" in lines
     assert "• 1 photo (your decisions): no rating → Rating -1 (rejected)" in lines
     dialog.cancel_button.click()
     assert not sidecars_on_disk(root), "Cancel writes nothing"
@@ -284,8 +284,8 @@ def test_the_window_shows_which_marks_a_write_changes_before_it_writes(qtbot, wi
     assert len(sidecars_on_disk(root)) == 12
     assert read_marks(sidecar_paths(best.path)[0]).rating == -1
     on_disk = [(read_marks(p), suggestions(p)) for p in sidecars_on_disk(root)]  # as shown
-    assert sum(s == {"FGAesQ other"} and m == XmpMarks() for m, s in on_disk) == 9
-    assert sum(s == {"FGAesQ pick"} and m == XmpMarks() for m, s in on_disk) == 2
+    assert sum(s == {"FGAesQ other"} and m == XmpMarks() for m, s in on_disk) == 8
+    assert sum(s == {"FGAesQ pick"} and m == XmpMarks() for m, s in on_disk) == 3
     assert sum(m.rating == -1 and not s for m, s in on_disk) == 1
     assert said.args[0] == (
         "Wrote 12 XMP sidecars of 12 photos: 1 with your decisions, 11 with the model's suggestions"
@@ -431,14 +431,14 @@ def test_the_write_message_counts_the_photos_whose_sidecars_changed(qtbot, windo
     before = {p: p.stat().st_mtime_ns for p in sidecars_on_disk(root)}
     window.settings.set("auto_advance", False)
     controller.set_view(View.LOUPE)
-    press(qtbot, window, Qt.Key.Key_X)
+    press(qtbot, window, Qt.Key.Key_X)  # the model's pick: the suggestion passes to the next
     with qtbot.waitSignal(controller.bus.message) as said:
         press(qtbot, window, Qt.Key.Key_S, CTRL)
     changed = [p for p in sidecars_on_disk(root) if p.stat().st_mtime_ns != before.get(p)]
-    assert len(changed) == 1
+    assert len(changed) == 2
     assert (
         said.args[0]
-        == "Wrote 1 XMP sidecar of 1 photo: 1 with your decisions, 0 with the model's suggestions"
+        == "Wrote 2 XMP sidecars of 2 photos: 1 with your decisions, 1 with the model's suggestions"
     )
 
 
