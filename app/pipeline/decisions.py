@@ -20,7 +20,7 @@ from collections.abc import Collection
 from app.catalog import Catalog, DecisionSource, Flag
 from app.options import XmpScheme
 from app.pipeline.results import SeriesResult
-from app.sidecars.policy import rejected_by_a_person
+from app.sidecars.policy import first_not_rejected
 
 
 def apply_automatic_decisions(
@@ -37,12 +37,8 @@ def apply_automatic_decisions(
         # a bracket, panorama or focus stack is kept whole: no pick, no reject
         best = None
         if len(s.members) > 1 and not s.kept_whole:
-            # the best-ranked frame a person did not reject (docs/sidecars.md)
             ranked = sorted(s.members, key=lambda m: m.rank)
-            best = next(
-                (m.photo_id for m in ranked if not rejected_by_a_person(current[m.photo_id])),
-                None,
-            )
+            best = first_not_rejected((m.photo_id, current[m.photo_id]) for m in ranked)
         for member in s.members:
             state = current[member.photo_id]
             if state.is_user:

@@ -12,6 +12,9 @@ them (``possible_kind``) gets its pick suggested but no reject.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 from app.catalog import DecisionState, Flag, SeriesMember, SeriesView
 from app.options import XmpScheme
 from app.series_kinds import possible_kind
@@ -94,33 +97,61 @@ def rejected_by_a_person(decision: DecisionState) -> bool:
     return decision.is_user and decision.flag is Flag.REJECT
 
 
-def automatic_pick(series: SeriesView) -> SeriesMember | None:
-    """The frame the automatic scheme picks: the best-ranked one a person has not rejected.
+def first_not_rejected(ranked: Iterable[tuple[int, DecisionState]]) -> int | None:
+    """The first photo id, best rank first, that a person has not rejected: the automatic
+    pick.  A person's reject of the top frame passes the pick to the next one, so the
+    series keeps a pick and its other frames are not all suggested for rejection."""
+    return next((pid for pid, decision in ranked if not rejected_by_a_person(decision)), None)
 
-    A person's reject of the top frame passes the pick to the next one, so the series keeps
-    a pick and its other frames are not all suggested for rejection."""
+
+def automatic_pick(series: SeriesView) -> SeriesMember | None:
+    """The frame the automatic scheme picks (``first_not_rejected``)."""
     ranked = sorted(
         (m for m in series.members if m.rank is not None or m.score is not None),
         key=lambda m: (m.rank is None, m.rank or 0, -(m.score or 0.0)),
     )
-    return next((m for m in ranked if not rejected_by_a_person(m.decision)), None)
+    pick = first_not_rejected((m.photo.id, m.decision) for m in ranked)
+    return next((m for m in ranked if m.photo.id == pick), None)
+
+
+@dataclass(frozen=True)
+class FramePlace:
+    """What the automatic scheme needs to know about a frame's place in its series."""
+
+    is_best: bool  # the automatic pick (see ``automatic_pick``)
+    in_burst: bool
+    may_reject: bool = True
+
+
+def frame_places(series: SeriesView) -> dict[int, FramePlace]:
+    """``{photo_id: FramePlace}`` for every frame of a series (one place decides it)."""
+    in_burst = series.kind == "burst" and len(series.members) > 1
+    best = automatic_pick(series) if in_burst else None
+    rejecting = may_reject(series)
+    return {
+        m.photo.id: FramePlace(
+            is_best=best is not None and m.photo.id == best.photo.id,
+            in_burst=in_burst,
+            may_reject=rejecting,
+        )
+        for m in series.members
+    }
 
 
 def series_marks(
     series: SeriesView, scheme: XmpScheme = XmpScheme.MARK_BEST
 ) -> dict[int, XmpMarks]:
     """``{photo_id: marks}`` for the frames of a series that get marks at all."""
-    in_burst = series.kind == "burst" and len(series.members) > 1
-    best = automatic_pick(series) if in_burst else None
-    rejecting = may_reject(series)
+    places = frame_places(series)
     marks: dict[int, XmpMarks] = {}
     for member in series.members:
+        place = places[member.photo.id]
         wanted = wanted_marks(
             member.decision,
-            is_best=best is not None and member.photo.id == best.photo.id,
-            in_burst=in_burst,
+            is_best=place.is_best,
+            in_burst=place.in_burst,
             scheme=scheme,
-            may_reject=rejecting,
+            may_reject=place.may_reject,
         )
         if wanted is not None:
             marks[member.photo.id] = wanted

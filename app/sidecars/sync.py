@@ -52,10 +52,10 @@ from app.sidecars.embedded import read_embedded
 from app.sidecars.marks import Mark, combine
 from app.sidecars.naming import PhotoFiles, SidecarNames
 from app.sidecars.policy import (
-    automatic_pick,
+    FramePlace,
     decision_from_marks,
     decision_marks,
-    may_reject,
+    frame_places,
     suggestion_keyword,
     wanted_marks,
 )
@@ -257,15 +257,6 @@ class _Step:
     @property
     def rel(self) -> str:
         return self.change.sidecar.as_posix()
-
-
-@dataclass(frozen=True)
-class _Frame:
-    """What the automatic scheme needs to know about a photo's place in its series."""
-
-    is_best: bool
-    in_burst: bool
-    may_reject: bool = True
 
 
 class FolderSidecars:
@@ -565,20 +556,15 @@ class FolderSidecars:
         marks change."""
         return [step.change for step in self._plan(scheme, style, photo_ids)]
 
-    def _jobs(self, photo_ids: Iterable[int] | None) -> list[tuple[int, _Frame, DecisionState]]:
+    def _jobs(self, photo_ids: Iterable[int] | None) -> list[tuple[int, FramePlace, DecisionState]]:
         only = None if photo_ids is None else set(photo_ids)
         jobs = []
         for view in self.catalog.series(self.root):
-            in_burst = view.kind == "burst" and len(view.members) > 1
-            best = automatic_pick(view) if in_burst else None
+            places = frame_places(view)
             for member in view.members:
                 photo_id = member.photo.id
                 if photo_id in self.files and (only is None or photo_id in only):
-                    frame = _Frame(
-                        is_best=best is not None and best.photo.id == photo_id,
-                        in_burst=in_burst,
-                        may_reject=may_reject(view),
-                    )
+                    frame = places[photo_id]
                     jobs.append((photo_id, frame, member.decision))
         return jobs
 
@@ -638,7 +624,7 @@ class FolderSidecars:
         self,
         photo_id: int,
         target: Path,
-        frame: _Frame,
+        frame: FramePlace,
         decision: DecisionState,
         scheme: XmpScheme,
     ) -> _Step:
