@@ -23,7 +23,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from app.options import CullOptions, OptionError, XmpScheme, option_fields
+from app.options import CullOptions, OptionError, XmpScheme, option_fields, value_type
 from app.text import printable
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -83,8 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_option(group: argparse._ArgumentGroup, spec: dataclasses.Field) -> None:
     """One flag from one CullOptions field: its help, choices, bounds and default."""
     meta = spec.metadata
-    flag, default = meta["flag"], spec.default
-    if isinstance(default, bool):
+    flag, default, kind = meta["flag"], spec.default, value_type(spec)
+    if kind is bool:
         action = "store_false" if flag.startswith("--no-") else "store_true"
         group.add_argument(flag, dest=spec.name, action=action, default=None, help=meta["help"])
         return
@@ -93,11 +93,11 @@ def _add_option(group: argparse._ArgumentGroup, spec: dataclasses.Field) -> None
     kwargs: dict[str, Any] = {"dest": spec.name, "default": None, "help": meta["help"] + shown}
     if meta["metavar"]:
         kwargs["metavar"] = meta["metavar"]
-    if choices is not None and spec.name != "device":
+    if choices is not None and kind is not str:  # a device may also be "cuda:1"
         kwargs["choices"] = [member.value for member in choices]
-    elif spec.type in ("float", "int | None"):
+    elif kind in (float, int):
         kwargs["type"] = _finite
-    elif spec.type == "Path | None":
+    elif kind is Path:
         kwargs["type"] = Path
     group.add_argument(flag, **kwargs)
 

@@ -1,17 +1,22 @@
 """Every option of a cull, its type, default and choices: written here and nowhere else.
 
-``fgaesq-cull``'s flags (``app/cli.py``), the desktop app's preferences and the pipeline all
-read :class:`CullOptions`: argparse takes each field's flag, help, choices and default from
-it, the preferences dialog its label and choices, and a default or a choice list is never
-restated elsewhere.  Choice lists are ``StrEnum``s whose members carry the label a person
-reads.
-"""
+``fgaesq-cull``'s flags (``app/cli.py``), the desktop app's typed settings and its
+Preferences dialog (``app/gui/settings.py``, ``app/gui/preferences.py``), the scorer factory
+and the pipeline all read :class:`CullOptions`: each field's real type (``float``,
+``int | None``, ``Path | None``...) and its metadata (flag, help, label, choices, bounds,
+group, whether a change means culling again) are all they need, so a new option is one
+field here.  A default or a choice list is never restated elsewhere.  Choice lists are
+``StrEnum``s whose members carry the label a person reads.
 
-from __future__ import annotations
+This module has no ``from __future__ import annotations``: the fields' types must be type
+objects, not strings, for the flags and the settings to be built from them.
+"""
 
 import dataclasses
 import math
 import os
+import types
+import typing
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -27,7 +32,7 @@ class OptionError(AppError, ValueError):
 class Choice(StrEnum):
     """A choice list: each member is its value (as typed on the command line) and a label."""
 
-    def __new__(cls, value: str, label: str = "") -> Choice:
+    def __new__(cls, value: str, label: str = "") -> "Choice":
         member = str.__new__(cls, value)
         member._value_ = value
         member.label = label or value
@@ -112,11 +117,15 @@ def option(
     high: float | None = None,
     metavar: str | None = None,
     group: str = "ranking",
+    recull: bool = True,
 ) -> Any:
-    """A dataclass field that carries how the option is offered (CLI flag and its group of
-    the help, label, bounds)."""
+    """A dataclass field that carries how the option is offered: its flag, the group of the
+    command's help and of the Preferences dialog, the label the window shows, its bounds,
+    and ``recull``: whether a change alters what a cull computes (grouping, scores,
+    automatic marks), so the window culls the open folder again."""
     spec = {
         "group": group,
+        "recull": recull,
         "flag": flag,
         "help": help,
         "label": label,
@@ -142,6 +151,7 @@ class CullOptions:
     weights: str | None = option(
         None,
         flag="--weights",
+        metavar="NAME_OR_FILE",
         label="Weights (name or file)",
         help="FGAesQ weights: a registry name or a checkpoint file",
     )
@@ -180,7 +190,11 @@ class CullOptions:
         help="lowest thumbnail similarity between neighbouring frames of a series",
     )
     recursive: bool = option(
-        True, flag="--no-recursive", group="grouping", help="do not look into subfolders"
+        True,
+        flag="--no-recursive",
+        group="grouping",
+        label="Look into subfolders",
+        help="do not look into subfolders",
     )
     faces: bool = option(
         True,
@@ -198,6 +212,8 @@ class CullOptions:
         False,
         group="decisions",
         flag="--write-xmp",
+        label="Write XMP sidecars when a cull ends",
+        recull=False,
         help="write ratings and labels to XMP sidecars",
     )
     sidecar_style: SidecarStyle = option(
@@ -205,6 +221,7 @@ class CullOptions:
         group="decisions",
         flag="--sidecar-style",
         label="Sidecar names",
+        recull=False,
         choices=SidecarStyle,
         help="IMG_0001.xmp (replace), IMG_0001.CR3.xmp (append) or both",
     )
@@ -223,6 +240,8 @@ class CullOptions:
         None,
         group="decisions",
         flag="--move-rejects",
+        label="Move rejects when a cull ends into",
+        recull=False,
         metavar="DIR",
         help="move rejected photos (with companions and sidecars) into DIR, journaled",
     )
@@ -231,6 +250,7 @@ class CullOptions:
         group="output",
         flag="--workers",
         label="Decoding processes",
+        recull=False,
         low=1,
         metavar="N",
         help="decoding processes (default: one per CPU core, at most one per photo)",
@@ -239,6 +259,8 @@ class CullOptions:
         None,
         group="output",
         flag="--db",
+        label="Catalog file (from the next start)",
+        recull=False,
         metavar="FILE",
         help="catalog file (default: per-user catalog)",
     )
@@ -263,12 +285,29 @@ def option_fields() -> tuple[dataclasses.Field, ...]:
     return dataclasses.fields(CullOptions)
 
 
-def default_of(name: str) -> Any:
-    """The default of one option (what the CLI and the preferences start from)."""
+def option_field(name: str) -> dataclasses.Field:
     for spec in option_fields():
         if spec.name == name:
-            return spec.default
+            return spec
     raise KeyError(name)
+
+
+def value_type(spec: dataclasses.Field) -> type:
+    """The type of an option's values, ``None`` taken out: ``int | None`` is ``int``."""
+    if typing.get_origin(spec.type) in (types.UnionType, typing.Union):
+        (kind,) = (arg for arg in typing.get_args(spec.type) if arg is not type(None))
+        return kind
+    return spec.type
+
+
+def is_optional(spec: dataclasses.Field) -> bool:
+    """Whether ``None`` is a value of the option (its default: "automatic" or "none")."""
+    return type(None) in typing.get_args(spec.type)
+
+
+def default_of(name: str) -> Any:
+    """The default of one option (what the CLI and the preferences start from)."""
+    return option_field(name).default
 
 
 def _checked(spec: dataclasses.Field, value: Any) -> Any:
@@ -287,19 +326,18 @@ def _checked(spec: dataclasses.Field, value: Any) -> Any:
         except ValueError:
             allowed = ", ".join(member.value for member in choices)
             raise OptionError(f"{name}: {value!r} is not one of {allowed}") from None
-    if isinstance(spec.default, bool):
+    kind = value_type(spec)
+    if kind is bool:
         if not isinstance(value, bool):
             raise OptionError(f"{name}: expected true or false, not {value!r}")
         return value
-    if spec.type in ("float", float):
-        return _number(name, value, float, meta)
-    if spec.type in ("int | None", "int"):
-        return _number(name, value, int, meta)
-    if spec.type == "Path | None":
+    if kind in (float, int):
+        return _number(name, value, kind, meta)
+    if kind is Path:
         return Path(os.fspath(value))
-    if spec.type == "str | None":
+    if kind is str:
         return str(value) or None
-    return value
+    raise TypeError(f"option {spec.name}: no check for values of type {kind!r}")
 
 
 def _number(name: str, value: Any, kind: type, meta: dict) -> float | int:

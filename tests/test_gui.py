@@ -249,7 +249,7 @@ def test_screenshot_command_renders_the_window(gui_env, folder, tmp_path, view):
                 view,
                 "--size",
                 "1200x800",
-                "--catalog",
+                "--db",
                 str(gui_env),
                 str(folder),
             ]
@@ -263,7 +263,7 @@ def test_screenshot_command_renders_the_window(gui_env, folder, tmp_path, view):
 def test_screenshot_of_a_named_series_and_of_a_file_in_none(gui_env, folder, tmp_path, capsys):  # noqa: F811
     Settings().set("scorer", "technical")
     frame = sorted(folder.glob("*.jpg"))[-1].name
-    args = ["--view", "loupe", "--size", "800x600", "--catalog", str(gui_env)]
+    args = ["--view", "loupe", "--size", "800x600", "--db", str(gui_env)]
     out = tmp_path / "named.png"
     assert main(["--screenshot", str(out), "--series", frame, *args, str(folder)]) == 0
     assert QImage(str(out)).width() == 800

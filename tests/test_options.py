@@ -21,6 +21,7 @@ from app.options import (
     XmpScheme,
     default_of,
     option_fields,
+    value_type,
 )
 from app.photos.workers import WorkerPool, default_workers
 
@@ -107,3 +108,99 @@ def test_options_refuse_non_finite_numbers_and_coerce_choices():
 
 def test_a_huge_worker_count_is_capped_at_the_cores():
     assert WorkerPool(100_000).workers == default_workers() <= (os.cpu_count() or 1)
+
+
+def other_value(spec, tmp_path):
+    """A value of the option that is not its default, from its type alone."""
+    kind, meta = value_type(spec), spec.metadata
+    if kind is bool:
+        return not spec.default
+    if meta["choices"] is not None:
+        return next(m for m in meta["choices"] if m != spec.default)
+    if kind is float:
+        return (meta["low"] + meta["high"]) / 3
+    if kind is int:
+        return 3
+    if kind is Path:
+        return tmp_path / spec.name
+    if kind is str:
+        return f"{spec.name}-value"
+    raise AssertionError(f"{spec.name}: no value for {kind!r}")
+
+
+def command_line_of(spec, value) -> list[str]:
+    flag = spec.metadata["flag"]
+    if isinstance(value, bool):
+        return [flag] if value != spec.default else []
+    return [flag, str(value)]
+
+
+def test_every_option_is_a_flag_a_setting_and_a_preferences_control_of_one_name(
+    qtbot,
+    gui_env,  # noqa: F811
+    tmp_path,
+):
+    """A new CullOptions field is offered everywhere: the command's flag and the window's
+    setting under the field's name give the same CullOptions, and Preferences shows it."""
+    from app.gui.preferences import PreferencesDialog
+    from app.gui.settings import Settings
+
+    settings = Settings()
+    dialog = PreferencesDialog(settings)
+    qtbot.addWidget(dialog)
+    parser = build_parser()
+    for spec in option_fields():
+        value = other_value(spec, tmp_path)
+        from_flag = options_from(parser.parse_args(["x", *command_line_of(spec, value)]))
+        assert getattr(from_flag, spec.name) == value, spec.metadata["flag"]
+        setting = settings.get(spec.name)
+        assert setting.default == spec.default and setting.label == spec.metadata["label"]
+        setting.value = value
+        assert getattr(settings.cull_options(), spec.name) == value, spec.name
+        assert spec.name in dialog.fields, f"Preferences has no control for {spec.name}"
+    assert settings.cull_options() == CullOptions(
+        **{spec.name: other_value(spec, tmp_path) for spec in option_fields()}
+    )
+
+
+def test_every_setting_comes_back_from_the_settings_file(qtbot, gui_env, tmp_path):  # noqa: F811
+    from app.gui.settings import Settings
+
+    first = Settings()
+    for spec in option_fields():
+        first.set(spec.name, other_value(spec, tmp_path))
+    first.thumbnail_size.value = 320
+    first.auto_advance.value = False
+    again = Settings()
+    assert not again.load_errors
+    assert again.cull_options() == first.cull_options() != CullOptions()
+    assert {s.name: s.value for s in again} == {s.name: s.value for s in first}
+    for spec in option_fields():  # None ("automatic") comes back as None
+        again.set(spec.name, spec.default)
+    assert Settings().cull_options() == CullOptions()
+
+
+def test_preferences_controls_change_the_options_they_show(qtbot, gui_env, tmp_path):  # noqa: F811
+    from app.gui.preferences import AUTOMATIC, PreferencesDialog
+    from app.gui.settings import Settings
+
+    settings = Settings()
+    dialog = PreferencesDialog(settings)
+    qtbot.addWidget(dialog)
+    dialog.fields["faces"].setChecked(False)
+    dialog.fields["recursive"].setChecked(False)
+    workers = dialog.fields["workers"]
+    assert workers.text() == AUTOMATIC
+    workers.setValue(2)
+    options = settings.cull_options()
+    assert (options.faces, options.recursive, options.workers) == (False, False, 2)
+    workers.setValue(workers.minimum())
+    assert settings.cull_options().workers is None
+
+
+def test_the_window_takes_the_catalog_as_the_command_does(tmp_path):
+    from app.gui.main import parse_args
+
+    db = str(tmp_path / "c.sqlite3")
+    assert parse_args(["--db", db, "shoot"]).catalog_path == db
+    assert parse_args(["--catalog", db]).catalog_path == db  # the earlier name

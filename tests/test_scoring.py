@@ -6,6 +6,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter
 from test_photos_fixtures import blurred, exposed, noisy, scene
 
+from app.options import CullOptions
 from app.scoring import (
     Scorer,
     ScorerUnavailable,
@@ -89,7 +90,7 @@ def test_technical_scores_are_deterministic_and_size_independent(sharp):
 
 def test_auto_offline_picks_technical_with_a_one_line_reason(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    choice = create_scorer("auto")
+    choice = create_scorer(CullOptions(scorer="auto"))
     assert choice.scorer.name == "technical"
     assert choice.note.startswith("Using the technical scorer: ")
     assert "\n" not in choice.note
@@ -100,9 +101,13 @@ def test_auto_offline_picks_technical_with_a_one_line_reason(monkeypatch):
 def test_fgaesq_without_weights_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(ScorerUnavailable, match="not-there"):
-        create_scorer("fgaesq", weights=str(tmp_path / "not-there.safetensors"), device="cpu")
-    with pytest.raises(ValueError, match="unknown model"):
-        create_scorer("magic")
+        create_scorer(
+            CullOptions(
+                scorer="fgaesq", weights=str(tmp_path / "not-there.safetensors"), device="cpu"
+            )
+        )
+    with pytest.raises(ValueError, match="magic"):
+        create_scorer(CullOptions(scorer="magic"))
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +119,9 @@ def tiny_weights(tmp_path_factory):
 
 
 def test_fgaesq_adapter_scores_singles_and_ranks_series(tiny_weights):
-    choice = create_scorer("auto", weights=str(tiny_weights), device="cpu", series_mode="pairwise")
+    choice = create_scorer(
+        CullOptions(scorer="auto", weights=str(tiny_weights), device="cpu", series_mode="pairwise")
+    )
     scorer = choice.scorer
     assert scorer.name == "fgaesq" and choice.note is None
     assert scorer.weights_id and scorer.device == "cpu"

@@ -73,7 +73,8 @@ class CullController(QObject):
         super().__init__(parent)
         self.settings = settings
         self.thumbnails = thumbnails
-        self.catalog_path = catalog_path
+        # ``--db`` first, else the preference, else the per-user catalog
+        self.catalog_path = catalog_path or settings.catalog_path.value
         self.run_pipeline = run_pipeline
         self.bus = SignalBus(self)
         self.commands = CommandRegistry(self)
@@ -245,6 +246,8 @@ class CullController(QObject):
             options = self.settings.cull_options(
                 catalog_path=self.catalog.path if self.catalog else None
             )
+            if options.move_rejects is not None:  # a relative folder is inside the shoot
+                options.move_rejects = Path(self.library.root) / options.move_rejects
         except Exception as exc:  # a bad preference must not take the window down
             self.bus.error.emit("Preferences", str(exc))
             return

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from app import __version__
+from app.options import option_field
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -18,7 +19,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         description="Cull photo bursts: the series, the best frame of each, keyboard culling.",
     )
     parser.add_argument("folder", nargs="?", help="folder of photos to open")
-    parser.add_argument("--catalog", help="catalog file (default: the per-user catalog)")
+    # the flag, its help and metavar are the command line's (CullOptions.catalog_path)
+    catalog = option_field("catalog_path").metadata
+    parser.add_argument(
+        catalog["flag"], dest="catalog_path", metavar=catalog["metavar"], help=catalog["help"]
+    )
+    # the name before 0.3, still taken
+    parser.add_argument("--catalog", dest="catalog_path", help=argparse.SUPPRESS)
     parser.add_argument(
         "--screenshot",
         metavar="OUT.png",
@@ -79,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setDesktopFileName("io.github.fgaesq.Cull")
     app.setWindowIcon(QIcon(str(icon_path())))
     theme.apply(app)
-    window = MainWindow(catalog_path=args.catalog)
+    window = MainWindow(catalog_path=args.catalog_path)
     if args.screenshot:
         return screenshot(
             window,

@@ -24,7 +24,14 @@ import platformdirs
 from PySide6.QtCore import QObject, Signal
 
 from app.fileio import atomic_write, read_regular
-from app.options import CullOptions, OptionError, default_of, option_fields
+from app.options import (
+    CullOptions,
+    OptionError,
+    is_optional,
+    option_field,
+    option_fields,
+    value_type,
+)
 
 APP_NAME = "fgaesq-cull"
 MAX_RECENT = 10
@@ -126,21 +133,27 @@ class FolderListSetting(Setting):
 
 
 class OptionSetting(Setting):
-    """A cull option: its default, choices, label and checks are those of ``CullOptions``.
+    """A cull option: its type, default, choices, label, group and checks are those of its
+    ``CullOptions`` field.
 
     ``recull`` says whether a change alters what the cull computes (grouping, scores,
     automatic marks), so the open folder must be culled again.
     """
 
-    def __init__(self, name: str, *, recull: bool) -> None:
-        spec = next(f for f in option_fields() if f.name == name)
-        self.choices: type[StrEnum] | None = spec.metadata.get("choices")
-        self.low, self.high = spec.metadata.get("low"), spec.metadata.get("high")
-        self.recull = recull
-        super().__init__(name, default_of(name), spec.metadata.get("label") or name)
+    def __init__(self, name: str) -> None:
+        spec = option_field(name)
+        meta = spec.metadata
+        self.kind: type = value_type(spec)  # bool, float, int, str, Path or a Choice
+        self.optional = is_optional(spec)  # None is a value: "automatic" or "none"
+        self.choices: type[StrEnum] | None = meta["choices"]
+        self.low, self.high = meta["low"], meta["high"]
+        self.group: str = meta["group"]
+        self.help: str = meta["help"]
+        self.recull: bool = meta["recull"]
+        super().__init__(name, spec.default, meta["label"] or name)
 
     def convert(self, value: Any) -> Any:
-        if value == "" and self.default is None:
+        if value == "" and self.optional:
             value = None  # an empty text field means "the default"
         try:
             return getattr(CullOptions(**{self.name: value}), self.name)
@@ -159,16 +172,9 @@ class Settings(QObject):
         super().__init__(parent)
         self.path = path or config_dir() / "settings.json"
         self.load_errors: list[str] = []
-        # the cull: CullOptions says what each is and what it defaults to
-        self.scorer = OptionSetting("scorer", recull=True)
-        self.weights = OptionSetting("weights", recull=True)
-        self.device = OptionSetting("device", recull=True)
-        self.series_mode = OptionSetting("series_mode", recull=True)
-        self.time_gap_s = OptionSetting("time_gap_s", recull=True)
-        self.similarity = OptionSetting("similarity", recull=True)
-        self.xmp_scheme = OptionSetting("xmp_scheme", recull=True)
-        self.sidecar_style = OptionSetting("sidecar_style", recull=False)
-        self.workers = OptionSetting("workers", recull=False)
+        # the cull: one setting per CullOptions field, under the field's name
+        for spec in option_fields():
+            setattr(self, spec.name, OptionSetting(spec.name))
         # the desktop app's own
         self.xmp_on_decision = BoolSetting(
             "xmp_on_decision", False, "Write XMP sidecars on every decision"

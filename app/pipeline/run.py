@@ -102,9 +102,7 @@ class CullRun:
         # need it, so it loads in the background.  An explicit "fgaesq" fails before any work.
         chooser = ThreadPoolExecutor(1, thread_name_prefix="fgaesq-scorer")
         options = self.options
-        choice = chooser.submit(
-            create_scorer, options.scorer, options.weights, options.device, options.series_mode
-        )
+        choice = chooser.submit(create_scorer, options)
         chooser.shutdown(wait=False)
         if options.scorer is ScorerName.FGAESQ:
             self._take_scorer(choice)

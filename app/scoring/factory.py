@@ -11,11 +11,11 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.options import SeriesMode
+from app.options import CullOptions, ScorerName
 from app.scoring.base import Scorer, ScorerUnavailable
 from app.scoring.technical import TechnicalScorer
 
-MODEL_CHOICES = ("auto", "fgaesq", "technical")
+MODEL_CHOICES = tuple(member.value for member in ScorerName)
 WEIGHTS_CHECK_DEADLINE_S = 0.8
 IMPORT_LIMIT_S = 60.0
 
@@ -30,20 +30,15 @@ class ScorerChoice:
 FALLBACK_NOTE = "Using the technical scorer"
 
 
-def create_scorer(
-    model: str = "auto",
-    weights: str | Path | None = None,
-    device: str = "auto",
-    series_mode: str = SeriesMode.PAIRWISE,
-) -> ScorerChoice:
-    """Build the scorer named by ``model``.
+def create_scorer(options: CullOptions) -> ScorerChoice:
+    """Build the scorer the options name (their ``scorer``, ``weights``, ``device`` and
+    ``series_mode``: the options are the one place these are checked and defaulted).
 
     Raises:
-        ScorerUnavailable: ``model="fgaesq"`` and the model cannot be loaded.
-        ValueError: an unknown model name.
+        ScorerUnavailable: ``scorer="fgaesq"`` and the model cannot be loaded.
     """
-    if model not in MODEL_CHOICES:
-        raise ValueError(f"unknown model {model!r}; choose one of {', '.join(MODEL_CHOICES)}")
+    model, weights = options.scorer, options.weights
+    device, series_mode = str(options.device), options.series_mode
     if model == "technical":
         return ScorerChoice(TechnicalScorer())
     if model == "fgaesq":
