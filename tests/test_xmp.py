@@ -424,3 +424,37 @@ def test_upper_case_sidecar_is_updated_rather_than_doubled(tmp_path: Path):
     assert write_marks(tmp_path / "DSC_0042.NEF", XmpMarks(rating=4), "replace") == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["DSC_0042.XMP"]
     assert read_marks(tmp_path / "DSC_0042.XMP").rating == 4
+
+
+def test_the_automatic_flags_of_a_series_follow_its_ranked_ids_and_its_kind():
+    """One rule for the cull and the window's kind keys: ranked ids and a kind, no scores."""
+    from app.pipeline.decisions import automatic_flags
+
+    now = datetime.now(UTC)
+    nobody = DecisionState()
+    rejected = DecisionState(Flag.REJECT, 0, None, DecisionSource.USER, now)
+    ranked = [(7, nobody), (3, nobody), (5, nobody)]
+    reject = XmpScheme.SUGGEST_REJECT
+    assert automatic_flags(ranked, "burst", "", reject) == {
+        7: Flag.PICK,
+        3: Flag.REJECT,
+        5: Flag.REJECT,
+    }
+    assert automatic_flags(ranked, "burst", "", XmpScheme.SUGGEST) == {
+        7: Flag.PICK,
+        3: Flag.NONE,
+        5: Flag.NONE,
+    }
+    for kept_whole in ("bracket", "panorama", "focus_stack"):  # earlier marks taken back
+        assert set(automatic_flags(ranked, kept_whole, "", reject).values()) == {Flag.NONE}
+    # a person's reject of the top frame passes the pick on, and is never touched
+    assert automatic_flags([(7, rejected), *ranked[1:]], "burst", "", reject) == {
+        3: Flag.PICK,
+        5: Flag.REJECT,
+    }
+    assert automatic_flags(ranked, "burst", "", reject, held={3}) == {
+        7: Flag.PICK,
+        3: Flag.NONE,
+        5: Flag.REJECT,
+    }
+    assert automatic_flags(ranked[:1], "single", "", reject) == {7: Flag.NONE}

@@ -11,8 +11,8 @@ touched).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
@@ -22,8 +22,7 @@ from app.catalog import DecisionState
 from app.gui.commands import command
 from app.gui.items import CHOSEN_KINDS, SeriesItem, kind_words
 from app.options import XmpScheme
-from app.pipeline.decisions import apply_automatic_decisions
-from app.pipeline.results import MemberResult, SeriesResult
+from app.pipeline.decisions import apply_series_decisions
 
 if TYPE_CHECKING:
     from app.catalog import Catalog
@@ -32,35 +31,25 @@ if TYPE_CHECKING:
 SET_BY_YOU = "set by you"  # the reason the catalog records with a photographer's kind
 
 
-def as_result(series: SeriesItem, kind: str) -> SeriesResult | None:
-    """The series as the cull's automatic-marks rule takes it (None when unranked)."""
+def ranked_ids(series: SeriesItem) -> list[int] | None:
+    """The series' photo ids, best rank first (None while it is not ranked)."""
     if not series.frames or any(f.rank < 1 for f in series.frames):
         return None
-    members = tuple(
-        MemberResult(
-            photo_id=f.photo_id,
-            path=Path(f.path).name,
-            file=Path(f.path),
-            score=f.score if f.score is not None else 0.0,
-            rank=f.rank,
-            captured=None,
-        )
-        for f in series.frames
-    )
-    return SeriesResult(series.series_id, members, kind=kind)
+    return [f.photo_id for f in sorted(series.frames, key=lambda f: f.rank)]
 
 
 def write_kind(
     catalog: Catalog,
-    series: SeriesResult | None,
+    ranked: Sequence[int] | None,
     series_id: int,
     kind: SeriesKind,
     scheme: XmpScheme,
 ) -> None:
-    """Record the kind, then give the series the automatic marks its kind calls for."""
+    """Record the kind, then give the series the automatic marks its kind calls for (the
+    cull's own rule, on the series' ranked ids)."""
     catalog.restore_series_kind(series_id, kind.kind, kind.source, kind.reason)
-    if series is not None:
-        apply_automatic_decisions(catalog, [series], scheme)
+    if ranked is not None:
+        apply_series_decisions(catalog, ranked, kind.kind, scheme, kind_reason=kind.reason)
 
 
 @dataclass(frozen=True)
@@ -157,13 +146,13 @@ class SeriesKinds(QObject):
         kind = chosen.kind
         controller.show_series_kind(series_id, kind, chosen.source, chosen.reason)
         controller.loader.invalidate()  # a catalog read under way predates it
-        result = as_result(series, kind)
+        ranked = ranked_ids(series)
         scheme = XmpScheme(controller.settings.xmp_scheme.value)
         catalog = controller.library.catalog
         ids = [f.photo_id for f in series.frames]
 
         def work() -> dict[int, DecisionState]:
-            write_kind(catalog, result, series_id, chosen, scheme)
+            write_kind(catalog, ranked, series_id, chosen, scheme)
             return catalog.decisions(ids)
 
         def written(states: dict[int, DecisionState]) -> None:

@@ -15,11 +15,12 @@ one is taken back, so no later move takes it as a reject.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
-from app.catalog import Catalog, DecisionSource, Flag
+from app.catalog import Catalog, DecisionSource, DecisionState, Flag
 from app.options import XmpScheme
 from app.pipeline.results import SeriesResult
+from app.series_kinds import PROTECTED_KINDS, possible_kind
 from app.sidecars.policy import first_not_rejected
 
 
@@ -30,29 +31,82 @@ def apply_automatic_decisions(
 
     ``held``: photos a person may have marked in a way that cannot be read.
     """
-    ids = [m.photo_id for s in series for m in s.members]
-    current = catalog.decisions(ids)
-    kept = 0
-    for s in series:
-        # a bracket, panorama or focus stack is kept whole: no pick, no reject
-        best = None
-        if len(s.members) > 1 and not s.kept_whole:
-            ranked = sorted(s.members, key=lambda m: m.rank)
-            best = first_not_rejected((m.photo_id, current[m.photo_id]) for m in ranked)
-        for member in s.members:
-            state = current[member.photo_id]
-            if state.is_user:
-                kept += best is not None
-                continue
-            if member.photo_id in held:
-                wanted = Flag.NONE
-            elif member.photo_id == best:
-                wanted = Flag.PICK
-            elif best is not None and XmpScheme(scheme).rejects_others and not s.possible_kind:
-                wanted = Flag.REJECT
-            else:
-                wanted = Flag.NONE
-            if state.flag is wanted:
-                continue
-            catalog.set_decision(member.photo_id, flag=wanted, source=DecisionSource.AUTO)
-    return kept
+    current = catalog.decisions([m.photo_id for s in series for m in s.members])
+    return sum(
+        apply_series_decisions(
+            catalog,
+            [m.photo_id for m in sorted(s.members, key=lambda m: m.rank)],
+            s.kind,
+            scheme,
+            kind_reason=s.kind_reason,
+            held=held,
+            current=current,
+        )
+        for s in series
+    )
+
+
+def apply_series_decisions(
+    catalog: Catalog,
+    ranked: Sequence[int],
+    kind: str,
+    scheme: XmpScheme,
+    *,
+    kind_reason: str = "",
+    held: Collection[int] = (),
+    current: dict[int, DecisionState] | None = None,
+) -> int:
+    """Write the automatic flags of one series, its photo ids best rank first, as its
+    ``kind`` (and the reason the kind was told, which may say it is a ``possible_kind``)
+    calls for; returns how many frames kept a person's marks where there was a pick.
+
+    The window runs this on a series whose kind the photographer changed, the cull on
+    every series it ranked: one rule for both.
+    """
+    current = current if current is not None else catalog.decisions(ranked)
+    states = [(pid, current[pid]) for pid in ranked]
+    for photo_id, flag in automatic_flags(states, kind, kind_reason, scheme, held).items():
+        if current[photo_id].flag is not flag:
+            catalog.set_decision(photo_id, flag=flag, source=DecisionSource.AUTO)
+    if series_pick(states, kind) is None:
+        return 0
+    return sum(state.is_user for _pid, state in states)
+
+
+def series_pick(ranked: Sequence[tuple[int, DecisionState]], kind: str) -> int | None:
+    """The automatic pick of a series given best rank first: none for a single frame or a
+    series kept whole, else the first frame a person has not rejected."""
+    if len(ranked) > 1 and kind not in PROTECTED_KINDS:
+        return first_not_rejected(ranked)
+    return None
+
+
+def automatic_flags(
+    ranked: Sequence[tuple[int, DecisionState]],
+    kind: str,
+    kind_reason: str,
+    scheme: XmpScheme,
+    held: Collection[int] = (),
+) -> dict[int, Flag]:
+    """``{photo_id: flag}`` for the frames nobody decided on, best rank first in ``ranked``.
+
+    A bracket, panorama or focus stack is kept whole: no automatic mark (an earlier one is
+    taken back).  A burst gets its pick (``first_not_rejected``); its other frames are
+    rejected when the scheme rejects others and the burst is not a ``possible_kind``."""
+    best = series_pick(ranked, kind)
+    rejecting = (
+        best is not None
+        and XmpScheme(scheme).rejects_others
+        and possible_kind(kind, kind_reason) is None
+    )
+    wanted: dict[int, Flag] = {}
+    for photo_id, state in ranked:
+        if state.is_user:
+            continue
+        if photo_id in held:
+            wanted[photo_id] = Flag.NONE
+        elif photo_id == best:
+            wanted[photo_id] = Flag.PICK
+        else:
+            wanted[photo_id] = Flag.REJECT if rejecting else Flag.NONE
+    return wanted
