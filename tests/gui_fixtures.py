@@ -165,7 +165,14 @@ def window(qtbot, gui_env, folder):  # noqa: F811
 def written(window) -> None:
     """Wait until every decision made in ``window`` is in the catalog (they are written on
     a worker thread, so the GUI thread never waits for a cull's transaction)."""
-    window.controller.decisions.writer.wait()
+    window.controller.session.writer.finish()
+
+
+def outcome(qtbot, future, timeout=60_000):
+    """What a write asked of the window's writer thread came to, once the window showed it
+    (the GUI thread keeps running meanwhile, as it does for the photographer)."""
+    qtbot.waitUntil(future.done, timeout=timeout)
+    return future.result()
 
 
 def catalog_decisions(catalog_path, window):

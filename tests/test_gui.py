@@ -12,6 +12,7 @@ from gui_fixtures import (  # noqa: F401
     gui_env,
     make_bursts,
     new_window,
+    outcome,
     press,
     questions,
     settle,
@@ -160,7 +161,7 @@ def test_write_xmp_and_xmp_on_every_decision(qtbot, window):  # noqa: F811
     window.settings.set("auto_advance", False)
     frame = window.controller.current_frame()
     press(qtbot, window, Qt.Key.Key_X)
-    assert window.controller.files.write_sidecars() > 0
+    assert outcome(qtbot, window.controller.files.write_sidecars()) > 0
     sidecar = sidecar_paths(frame.path)[0]
     assert read_marks(sidecar).rating == -1
     window.settings.set("xmp_on_decision", True)
@@ -205,11 +206,12 @@ def test_move_rejects_and_put_them_back(qtbot, window):  # noqa: F811
     frame = window.controller.current_frame()
     press(qtbot, window, Qt.Key.Key_X)
     original = frame.path
-    assert window.controller.files.move_rejects(confirm=False) == 1
+    assert outcome(qtbot, window.controller.files.move_rejects(confirm=False)) == 1
     assert not os.path.exists(original)
     moved = os.path.join(window.controller.library.root, "_rejects", os.path.basename(original))
     assert os.path.exists(moved)
-    window.commands.run("undo_move")
+    window.commands.run("undo_move")  # on the writer's thread: the window goes on
+    written(window)
     assert os.path.exists(original) and not os.path.exists(moved)
 
 

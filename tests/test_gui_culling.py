@@ -14,10 +14,12 @@ from gui_fixtures import (  # noqa: F401
     gui_env,
     make_bursts,
     new_window,
+    outcome,
     press,
     questions,
     settle,
     window,
+    written,
 )
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QImage
@@ -145,12 +147,14 @@ def test_export_choice_writes_your_decisions_only(qtbot, window):  # noqa: F811
     rejected = controller.current_frame()
     with qtbot.waitSignal(controller.bus.message) as said:
         press(qtbot, window, Qt.Key.Key_S, CTRL | ALT)
+        written(window)
     assert read_marks(sidecar_paths(rejected.path)[0]).rating == -1
     suggested_best = sidecar_paths(other_series.frames[0].path)[0]
     assert not suggested_best.exists(), "the model's pick is not exported as a decision"
     assert "of 1 photo: 1 with your decisions, 0 with the model's suggestions" in said.args[0]
     with qtbot.waitSignal(controller.bus.message) as said:
         press(qtbot, window, Qt.Key.Key_S, CTRL)
+        written(window)
     assert "FGAesQ pick" in suggested_best.read_text(), "with the preference, suggestions go too"
     assert read_marks(suggested_best).rating is None, "a suggestion is a keyword, not stars"
     assert "with the model's suggestions" in said.args[0]
@@ -168,11 +172,13 @@ def test_undo_jumps_to_the_frame_it_changed_and_says_so(qtbot, window):  # noqa:
     assert controller.current_series().series_id != decided.series_id
     with qtbot.waitSignal(controller.bus.message) as said:
         press(qtbot, window, Qt.Key.Key_Z, CTRL)
+        written(window)
     assert controller.photo_id == decided.photo_id and controller.series_id == decided.series_id
     assert "Undid “Reject” on B00_F01.jpg" in said.args[0] and "series 1" in said.args[0]
     assert controller.current_frame().decision.flag is Flag.NONE
     with qtbot.waitSignal(controller.bus.message) as said:
         press(qtbot, window, Qt.Key.Key_Z, CTRL | SHIFT)
+        written(window)
     assert said.args[0].startswith("Redid “Reject”")
 
 
@@ -404,7 +410,7 @@ def test_photos_gone_from_disk_are_marked_missing_and_get_no_sidecars(qtbot, win
     controller.select_frame(gone.photo_id)
     assert "missing on disk" in window.details.values["Files"].text()
     with qtbot.waitSignal(controller.bus.message) as said:
-        controller.files.write_sidecars()
+        outcome(qtbot, controller.files.write_sidecars())
     assert not sidecar_paths(gone.path)[0].exists()
     assert "1 missing on disk left out" in said.args[0]
     controller.set_frame_filter(controller.filters.frames.toggled_criterion("missing"))
@@ -417,7 +423,7 @@ def test_moved_rejects_leave_their_series_and_the_counts(qtbot, window):  # noqa
     controller.set_view(View.LOUPE)
     press(qtbot, window, Qt.Key.Key_Right)
     press(qtbot, window, Qt.Key.Key_X)
-    assert controller.files.move_rejects(confirm=False) == 1
+    assert outcome(qtbot, controller.files.move_rejects(confirm=False)) == 1
     settle(qtbot, window)
     assert [s.frame_count for s in controller.series()] == [3, 4, 4]
     assert "11 photos" in window.summary.counts.text()
@@ -429,6 +435,7 @@ def test_the_move_question_says_how_many_photos_and_files(qtbot, window, questio
     window.controller.set_view(View.LOUPE)
     press(qtbot, window, Qt.Key.Key_X)
     press(qtbot, window, Qt.Key.Key_M, CTRL | SHIFT)
+    written(window)
     assert "Move 1 rejected photo (1 file) into" in questions.asked[-1]
     assert os.path.exists(window.controller.current_frame().path), "the answer was no"
 
@@ -558,7 +565,7 @@ def test_a_decision_never_waits_for_the_catalogs_write_lock(qtbot, window, gui_e
     try:
         press(qtbot, window, Qt.Key.Key_X)  # returns: the write waits on its own thread
         assert controller.frame(frame.photo_id).decision.flag is Flag.REJECT, "shown at once"
-        assert controller.decisions.writer.busy()
+        assert controller.session.writer.busy()
     finally:
         other.execute("ROLLBACK")
         other.close()

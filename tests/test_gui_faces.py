@@ -374,6 +374,7 @@ def test_the_photographer_sets_a_series_kind_and_a_bracket_is_kept_whole(
     written(window)
     assert auto_flags(gui_env, frames) == [Flag.NONE] * 4
     press(qtbot, window, Qt.Key.Key_Z, CTRL)
+    written(window)
     assert series.kind == "burst"
     assert "Undid “Series kind: bracket”" in window.status.currentMessage()
     assert stored_kind(gui_env, window) == ("burst", "auto"), "the cull's kind again"

@@ -14,6 +14,7 @@ from gui_fixtures import (  # noqa: F401
     folder,
     gui_env,
     new_window,
+    outcome,
     press,
     questions,
     settle,
@@ -74,7 +75,7 @@ def test_undo_after_moving_rejects_puts_them_back_as_one_step(qtbot, window, gui
     controller.select_series(first.series_id)
     press(qtbot, window, Qt.Key.Key_A)  # the best frame picked, the three others rejected
     written(window)
-    assert controller.files.move_rejects(confirm=False) == 3
+    assert outcome(qtbot, controller.files.move_rejects(confirm=False)) == 3
     settle(qtbot, window)
     assert [os.path.exists(p) for p in paths] == [True, False, False, False]
     assert controller.series_item(first.series_id).frame_count == 1
@@ -83,6 +84,7 @@ def test_undo_after_moving_rejects_puts_them_back_as_one_step(qtbot, window, gui
     # Ctrl+Z: the move is the step undone, through the command line's undo of that batch;
     # the window shows the photos back at once
     press(qtbot, window, Qt.Key.Key_Z, CTRL)
+    written(window)
     assert controller.series_item(first.series_id).frame_count == 4
     assert all(os.path.exists(p) for p in paths), "every moved file is back"
     assert rejects_folder_files(window) == []
@@ -115,11 +117,13 @@ def test_put_moved_rejects_back_from_the_menu_and_the_undo_stack_agree(qtbot, wi
     controller.set_view(View.LOUPE)
     rejected = controller.current_frame()
     press(qtbot, window, Qt.Key.Key_X)
-    assert controller.files.move_rejects(confirm=False) == 1
+    assert outcome(qtbot, controller.files.move_rejects(confirm=False)) == 1
     window.commands.run("undo_move")  # the menu puts the newest batch back
+    written(window)
     assert os.path.exists(rejected.path)
     assert window.status.currentMessage() == "Put back 1 photo (1 file)"
     press(qtbot, window, Qt.Key.Key_Z, CTRL)  # the move on the stack: nothing left to do
+    written(window)
     assert "are back already" in window.status.currentMessage()
     assert os.path.exists(rejected.path) and rejects_folder_files(window) == []
     press(qtbot, window, Qt.Key.Key_Z, CTRL)
@@ -137,7 +141,7 @@ def test_undo_says_what_it_cannot_undo_while_photos_are_moved_away(qtbot, window
     controller.select_series(first.series_id)
     press(qtbot, window, Qt.Key.Key_A)
     written(window)
-    assert controller.files.move_rejects(confirm=False) == 3
+    assert outcome(qtbot, controller.files.move_rejects(confirm=False)) == 3
     settle(qtbot, window)
     # someone deletes one moved photo in the rejects folder: it cannot come back
     rejects = Path(controller.library.root) / "_rejects"
@@ -174,7 +178,7 @@ def test_a_photo_renamed_while_the_window_was_closed_keeps_its_marks(
     controller.set_view(View.LOUPE)
     controller.select_frame(rejected.photo_id)
     press(qtbot, win, Qt.Key.Key_X)
-    win.controller.files.write_sidecars()
+    outcome(qtbot, win.controller.files.write_sidecars())
     old_sidecar = sidecar_paths(rejected.path)[0]
     old_bytes = old_sidecar.read_bytes()
     assert read_marks(old_sidecar).rating == -1
@@ -212,6 +216,7 @@ def test_a_photo_renamed_while_the_window_was_closed_keeps_its_marks(
     press(qtbot, again, Qt.Key.Key_P)
     with qtbot.waitSignal(again.bus.message) as said:
         press(qtbot, again, Qt.Key.Key_S, CTRL)
+        written(again)
     assert read_marks(folder / "beach.xmp").rating == 3
     assert old_sidecar.read_bytes() == old_bytes
     assert "missing" not in said.args[0]
@@ -241,6 +246,7 @@ def test_a_renamed_photo_is_not_missing_once_the_cull_adopts_it(qtbot, gui_env, 
     assert "missing" not in win.summary.counts.text()
     with qtbot.waitSignal(win.bus.message) as said:
         press(qtbot, win, Qt.Key.Key_S, CTRL)
+        written(win)
     assert "missing" not in said.args[0]
     assert suggestions(folder / "renamed.xmp") == {"FGAesQ other"}, "written under its new name"
     win.shutdown()
@@ -250,6 +256,7 @@ def test_a_renamed_photo_is_not_missing_once_the_cull_adopts_it(qtbot, gui_env, 
 
 
 def review_dialog(win) -> WriteReviewDialog:
+    written(win)  # the plan is made on the writer's thread, after the decisions
     dialogs = [d for d in win.findChildren(WriteReviewDialog) if d.isVisible()]
     assert len(dialogs) == 1, "the write waits for the photographer"
     return dialogs[0]
@@ -264,6 +271,7 @@ def test_the_window_shows_which_marks_a_write_changes_before_it_writes(qtbot, wi
     press(qtbot, window, Qt.Key.Key_X)  # yours: the model's pick rejected, so it passes on
 
     press(qtbot, window, Qt.Key.Key_S, CTRL)
+    written(window)
     dialog = review_dialog(window)
     assert not sidecars_on_disk(root), "nothing is written before the answer"
     assert "changes the XMP marks of 12 photos: 1 with your decisions, 11 with the model's" in (
@@ -279,8 +287,10 @@ def test_the_window_shows_which_marks_a_write_changes_before_it_writes(qtbot, wi
     assert not sidecars_on_disk(root), "Cancel writes nothing"
 
     press(qtbot, window, Qt.Key.Key_S, CTRL)
+    written(window)
     with qtbot.waitSignal(controller.bus.message) as said:
         review_dialog(window).write_button.click()
+        written(window)
     assert len(sidecars_on_disk(root)) == 12
     assert read_marks(sidecar_paths(best.path)[0]).rating == -1
     on_disk = [(read_marks(p), suggestions(p)) for p in sidecars_on_disk(root)]  # as shown
@@ -296,6 +306,7 @@ def test_the_window_shows_which_marks_a_write_changes_before_it_writes(qtbot, wi
     controller.select_frame(second_best.photo_id)
     press(qtbot, window, Qt.Key.Key_5)
     press(qtbot, window, Qt.Key.Key_S, CTRL)
+    written(window)
     dialog = review_dialog(window)
     row = dialog.photos.topLevelItem(0)
     assert dialog.photos.topLevelItemCount() == 1
@@ -306,12 +317,14 @@ def test_the_window_shows_which_marks_a_write_changes_before_it_writes(qtbot, wi
     )
     assert "replaces or removes a mark" not in dialog.heading.text()
     dialog.write_button.click()
+    written(window)
     assert read_marks(sidecar_paths(second_best.path)[0]).rating == 5
     assert not suggestions(sidecar_paths(second_best.path)[0])
 
     # a change of a mark that is there: listed photo by photo, and "do not ask again"
     press(qtbot, window, Qt.Key.Key_4)
     press(qtbot, window, Qt.Key.Key_S, CTRL)
+    written(window)
     dialog = review_dialog(window)
     assert dialog.photos.topLevelItemCount() == 1
     row = dialog.photos.topLevelItem(0)
@@ -321,10 +334,12 @@ def test_the_window_shows_which_marks_a_write_changes_before_it_writes(qtbot, wi
     dialog.grab().save(str(tmp_path / "write_review.png"))
     dialog.dont_ask.setChecked(True)
     dialog.write_button.click()
+    written(window)
     assert read_marks(sidecar_paths(second_best.path)[0]).rating == 4
     assert not window.settings.ask_before_xmp_write.value
     press(qtbot, window, Qt.Key.Key_3)
     press(qtbot, window, Qt.Key.Key_S, CTRL)
+    written(window)
     assert not [d for d in window.findChildren(WriteReviewDialog) if d.isVisible()]
     assert read_marks(sidecar_paths(second_best.path)[0]).rating == 3
 
@@ -333,9 +348,9 @@ def test_a_write_with_another_scheme_says_it_replaces_automatic_marks(qtbot, win
     controller = window.controller
     root = Path(controller.library.root)
     window.settings.set("ask_before_xmp_write", False)
-    controller.files.write_sidecars(quiet=True)  # the default: keywords
+    outcome(qtbot, controller.files.write_sidecars(quiet=True))  # the default: keywords
     window.settings.set("ask_before_xmp_write", True)
-    controller.files.review_and_write(scheme=XmpScheme.MARK_BEST)
+    outcome(qtbot, controller.files.review_and_write(scheme=XmpScheme.MARK_BEST))
     dialog = review_dialog(window)
     lines = dialog.counts.text().splitlines()
     assert (
@@ -344,6 +359,7 @@ def test_a_write_with_another_scheme_says_it_replaces_automatic_marks(qtbot, win
     assert "12 sidecars carry automatic marks of an earlier write" in dialog.heading.text()
     with qtbot.waitSignal(controller.bus.message) as said:
         dialog.write_button.click()
+        written(window)
     assert said.args[0] == (
         "Wrote 12 XMP sidecars of 12 photos: 0 with your decisions, 12 with the model's "
         "suggestions; 12 sidecars had automatic marks of an earlier write replaced"
@@ -354,10 +370,11 @@ def test_a_write_with_another_scheme_says_it_replaces_automatic_marks(qtbot, win
     # your decisions only: this app's marks leave, and sidecars it created with nothing
     # left in them are removed
     with qtbot.waitSignal(controller.bus.message) as said:
-        controller.files.review_and_write(scheme=XmpScheme.DECISIONS)
+        outcome(qtbot, controller.files.review_and_write(scheme=XmpScheme.DECISIONS))
         dialog = review_dialog(window)
         assert dialog.photos.topLevelItem(0).text(3).startswith("sidecar removed")
         dialog.write_button.click()
+        written(window)
     assert said.args[0] == (
         "Wrote no XMP sidecar; removed 12 sidecars FGAesQ Cull had created, with nothing left "
         "to say"
@@ -369,7 +386,7 @@ def test_the_review_names_marks_other_applications_wrote_and_unreadable_sidecars
     controller = window.controller
     window.settings.set("auto_advance", False)
     window.settings.set("ask_before_xmp_write", False)
-    controller.files.write_sidecars(quiet=True)
+    outcome(qtbot, controller.files.write_sidecars(quiet=True))
     series = controller.series()[0]
     conflicted, elsewhere, broken = (sidecar_paths(f.path)[0] for f in series.frames[:3])
     # another application: 5 stars on a frame nobody decided on here ...
@@ -389,6 +406,7 @@ def test_the_review_names_marks_other_applications_wrote_and_unreadable_sidecars
     controller.select_frame(series.frames[3].photo_id)
     press(qtbot, window, Qt.Key.Key_X)
     press(qtbot, window, Qt.Key.Key_S, CTRL)
+    written(window)
     dialog = review_dialog(window)
     rows = {
         dialog.photos.topLevelItem(i).text(0): dialog.photos.topLevelItem(i).text(3)
@@ -408,6 +426,7 @@ def test_the_review_names_marks_other_applications_wrote_and_unreadable_sidecars
     assert f"nothing is written for it: {held} (cannot read sidecar: not a well-formed" in notes
     with qtbot.waitSignal(controller.bus.message) as said:
         dialog.write_button.click()
+        written(window)
     assert said.args[0].endswith(
         "; 2 photos kept marks another application wrote; 1 photo held: marks that cannot be "
         "read or that disagree, nothing written (see Details…); 1 conflict: another "
@@ -427,13 +446,14 @@ def test_the_write_message_counts_the_photos_whose_sidecars_changed(qtbot, windo
     controller = window.controller
     root = Path(controller.library.root)
     window.settings.set("ask_before_xmp_write", False)
-    controller.files.write_sidecars()
+    outcome(qtbot, controller.files.write_sidecars())
     before = {p: p.stat().st_mtime_ns for p in sidecars_on_disk(root)}
     window.settings.set("auto_advance", False)
     controller.set_view(View.LOUPE)
     press(qtbot, window, Qt.Key.Key_X)  # the model's pick: the suggestion passes to the next
     with qtbot.waitSignal(controller.bus.message) as said:
         press(qtbot, window, Qt.Key.Key_S, CTRL)
+        written(window)
     changed = [p for p in sidecars_on_disk(root) if p.stat().st_mtime_ns != before.get(p)]
     assert len(changed) == 2
     assert (
@@ -467,10 +487,13 @@ def test_the_move_question_and_message_count_photos_and_files(qtbot, window, que
     window.settings.set("auto_advance", False)
     controller.set_view(View.LOUPE)
     press(qtbot, window, Qt.Key.Key_X)
-    controller.files.write_sidecars(quiet=True)  # the rejected photo has a sidecar now
+    outcome(
+        qtbot, controller.files.write_sidecars(quiet=True)
+    )  # the rejected photo has a sidecar now
     questions.answer = QMessageBox.StandardButton.Yes
     with qtbot.waitSignal(controller.bus.message) as said:
         press(qtbot, window, Qt.Key.Key_M, CTRL | SHIFT)
+        written(window)
     assert "Move 1 rejected photo (2 files) into" in questions.asked[-1]
     assert said.args[0].startswith("Moved 1 rejected photo (2 files) to")
     assert len(rejects_folder_files(window)) == 2

@@ -1,19 +1,18 @@
 """The open folder as the photographer works on it: no widgets, only state and commands.
 
-:class:`CullController` owns the catalog connection, the folder's series and their models,
-the background cull, the selection (current series and frame, the frames chosen for
-compare, the view), the filters and the undo stack.  Culling commands (decisions,
-navigation, filters, views, sidecars, moves, the model's weights) are declared on its
-methods; it announces every change on the :class:`~app.gui.bus.SignalBus`, to which the
-widgets subscribe.  Tests drive it without a window.
+:class:`CullController` owns the :class:`~app.gui.session.FolderSession` (catalog, series
+and their look-ups, writer thread, undo stack), the series' models, the background cull,
+the selection (current series and frame, the frames chosen for compare, the view) and the
+filters.  Culling commands (decisions, navigation, filters, views, sidecars, moves, the
+model's weights) are declared on its methods and on its parts, each given the session and
+the narrow interface of ``app.gui.parts`` it needs; it announces every change on the
+:class:`~app.gui.bus.SignalBus`, to which the widgets subscribe.  Tests drive it without a
+window.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer
@@ -32,9 +31,10 @@ from app.gui.items import FrameItem, SeriesItem, ShootCounts
 from app.gui.kind_keys import SeriesKinds
 from app.gui.library import DetailsLoader, FolderLibrary, SeriesLoader
 from app.gui.models import FrameFilterProxy, FrameStripModel, SeriesFilterProxy, SeriesListModel
+from app.gui.parts import Confirm, Questions, ReviewWrite
 from app.gui.ranking import RankingNotice
+from app.gui.session import FolderSession
 from app.gui.settings import OptionSetting, Settings
-from app.gui.sidecar_plan import SidecarPlan
 from app.gui.thumbnails import ThumbnailManager
 from app.gui.worker import CullJob
 from app.options import CullOptions
@@ -44,19 +44,6 @@ RELOAD_INTERVAL_MS = 1000
 STRIP_THUMBNAIL = 128
 MAX_COMPARE = 4
 IMAGE_VIEWS = (View.LOUPE, View.COMPARE)
-
-#: asks the photographer a yes/no question: (title, text) -> yes
-Confirm = Callable[[str, str], bool]
-#: shows which marks a sidecar write changes, and writes when the photographer says so
-ReviewWrite = Callable[[SidecarPlan, Callable[[], object]], None]
-
-
-def _refuse(_title: str, _text: str) -> bool:
-    return False
-
-
-def _write_at_once(_plan: SidecarPlan, write: Callable[[], object]) -> None:
-    write()
 
 
 class CullController(QObject):
@@ -73,17 +60,15 @@ class CullController(QObject):
         super().__init__(parent)
         self.settings = settings
         self.thumbnails = thumbnails
-        # ``--db`` first, else the preference, else the per-user catalog
-        self.catalog_path = catalog_path or settings.catalog_path.value
         self.run_pipeline = run_pipeline
         self.bus = SignalBus(self)
         self.commands = CommandRegistry(self)
-        #: asks before files move or download; the window puts up a dialog, headless refuses
-        self.confirm: Confirm = _refuse
-        #: before a sidecar write changes marks; the window shows them, headless writes
-        self.review_write: ReviewWrite = _write_at_once
-        self.catalog: Catalog | None = None
-        self.library: FolderLibrary | None = None
+        #: asks before files move or download (the window puts up a dialog, headless
+        #: refuses) and before a sidecar write changes marks (headless writes)
+        self.questions = Questions()
+        # ``--db`` first, else the preference, else the per-user catalog
+        self.session = FolderSession(catalog_path or settings.catalog_path.value, self)
+        self.session.writer.failed.connect(lambda message: self.bus.error.emit("Catalog", message))
         self.job: CullJob | None = None
         self._stopping: list[CullJob] = []  # cancelled jobs still finishing their last unit
         self.last_result: CullResult | None = None
@@ -95,11 +80,6 @@ class CullController(QObject):
         self.compare_choice: list[int] = []  # frames the photographer chose to compare
         self.compared: list[int] = []  # frames compare shows
         self.filters = Filters()
-        self.missing: set[int] = set()  # photos gone from disk while shown
-        self._series_by_id: dict[int, SeriesItem] = {}
-        self._series_of_photo: dict[int, int] = {}
-        self._counts = ShootCounts()
-        self._catalog_future: Future[Catalog] | None = None  # opening since ``start``
 
         self.series_model = SeriesListModel(thumbnails, settings.thumbnail_size.value, self)
         self.series_proxy = SeriesFilterProxy(self)
@@ -121,14 +101,52 @@ class CullController(QObject):
         for setting in settings.options():
             setting.changed.connect(self._on_option)
         settings.thumbnail_size.changed.connect(self.series_model.set_thumbnail_size)
+        session = self.session
+        session.frame_changed.connect(self._show_frame_change)
+        session.decision_written.connect(self.bus.decision_changed)
+        session.kind_changed.connect(self._show_kind_change)
+        session.series_read.connect(self._show_loaded)
+        session.edited.connect(self.loader.invalidate)
         self.commands.register(self)
         self.commands.set_available("cancel", False)
-        # the parts that declare the rest of the commands
-        self.decisions = DecisionKeys(self)
-        self.kinds = SeriesKinds(self)
-        self.filter_keys = FilterKeys(self)
-        self.files = FolderFiles(self)
-        self.ranking = RankingNotice(self)
+        # the parts that declare the rest of the commands: each gets the session and the
+        # narrow interface it needs (app.gui.parts), in any order
+        commands, bus = self.commands, self.bus
+        self.decisions = DecisionKeys(session, self, commands, settings, bus, self)
+        self.kinds = SeriesKinds(session, self, commands, settings, bus, self)
+        self.filter_keys = FilterKeys(self, commands, bus, self)
+        self.files = FolderFiles(session, self.questions, commands, settings, bus, self)
+        self.ranking = RankingNotice(session, self, self.questions, commands, bus, self)
+
+    # -- what the window and tests read of the session -------------------------------------
+
+    @property
+    def catalog(self) -> Catalog | None:
+        return self.session.catalog
+
+    @property
+    def library(self) -> FolderLibrary | None:
+        return self.session.library
+
+    @property
+    def missing(self) -> set[int]:
+        return self.session.missing
+
+    @property
+    def confirm(self) -> Confirm:
+        return self.questions.confirm
+
+    @confirm.setter
+    def confirm(self, ask: Confirm) -> None:
+        self.questions.confirm = ask
+
+    @property
+    def review_write(self) -> ReviewWrite:
+        return self.questions.review_write
+
+    @review_write.setter
+    def review_write(self, review: ReviewWrite) -> None:
+        self.questions.review_write = review
 
     def start(self) -> None:
         """Say what went wrong while loading the preferences, show the series grid, and
@@ -138,28 +156,18 @@ class CullController(QObject):
             self.bus.error.emit("Preferences", problem)
         self.set_view(View.SERIES)
         self._announce_filters()
-        self._opening = ThreadPoolExecutor(1, thread_name_prefix="fgaesq-catalog")
-        self._catalog_future = self._opening.submit(
-            Catalog.open, self.catalog_path, check_integrity=False
-        )
-        self._opening.shutdown(wait=False)
+        self.session.start_opening()
 
     # -- folders ---------------------------------------------------------------------------
 
     def open_catalog(self) -> Catalog | None:
         """The catalog (opened in the background since ``start``; waited for if a folder
         comes sooner).  The pipeline checks integrity on every run; the window must not."""
-        if self.catalog is None:
-            future, self._catalog_future = self._catalog_future, None
-            try:
-                if future is not None:
-                    self.catalog = future.result()
-                else:
-                    self.catalog = Catalog.open(self.catalog_path, check_integrity=False)
-            except CatalogError as exc:
-                self.bus.error.emit("Catalog", str(exc))
-                return None
-        return self.catalog
+        try:
+            return self.session.open_catalog()
+        except CatalogError as exc:
+            self.bus.error.emit("Catalog", str(exc))
+            return None
 
     def open_folder(self, folder: str | Path) -> bool:
         """Show what the catalog already knows at once, then cull in the background."""
@@ -167,16 +175,13 @@ class CullController(QObject):
         if not folder.is_dir():
             self.bus.error.emit(str(folder), "not a folder")
             return False
-        catalog = self.open_catalog()
-        if catalog is None:
+        if self.open_catalog() is None:
             return False
         self.stop_cull()
         self.thumbnails.clear()
         self.details.clear()
-        self.library = FolderLibrary(catalog, folder)
-        self._series_by_id, self._series_of_photo = {}, {}
-        self._counts = ShootCounts()
-        self.compare_choice, self.missing = [], set()
+        self.session.open_folder(folder)
+        self.compare_choice = []
         self.last_result = None
         self._set_series([])
         self._select(-1, -1)
@@ -192,36 +197,22 @@ class CullController(QObject):
         if self.library is not None:
             self.loader.load(self.library)
 
-    def reload_now(self) -> None:
-        """Re-read the folder's series in the GUI thread: after files moved in it (a move of
-        rejects, or putting them back), so the next key already sees them where they are."""
-        if self.library is None:
-            return
-        self.loader.invalidate()  # a read under way predates the move
-        series = self.library.load()
-        self._show_loaded(series, ShootCounts.of(series))
-
     def _show_loaded(self, series: list[SeriesItem], counts: ShootCounts) -> None:
         """Show freshly read series, keeping the current series and frame."""
-        self._counts = counts
-        for item in series:
-            for frame in item.frames:
-                if frame.photo_id in self.missing:  # the catalog does not know it is gone
-                    self._counts -= ShootCounts.of([item])
-                    frame.missing = True
-                    self._counts += ShootCounts.of([item])
-        self._set_series(series)
+        self._set_series(series, counts)
         if self._visible_frame_row(self.photo_id) >= 0:
             self._select(self.series_id, self.photo_id)
-        elif self.series_id in self._series_by_id and self._visible_series_row(self.series_id) >= 0:
+        elif (
+            self.session.series_item(self.series_id) is not None
+            and self._visible_series_row(self.series_id) >= 0
+        ):
             self._select(self.series_id, -1)
         else:
             self._select_series_row(0)
         self.bus.series_reloaded.emit()
 
-    def _set_series(self, series: list[SeriesItem]) -> None:
-        self._series_by_id = {s.series_id: s for s in series}
-        self._series_of_photo = {f.photo_id: s.series_id for s in series for f in s.frames}
+    def _set_series(self, series: list[SeriesItem], counts: ShootCounts | None = None) -> None:
+        self.session.set_series(series, counts)  # frames missing on disk marked so
         self.series_model.set_series(series)
         self.strip_model.set_series(series)
 
@@ -296,7 +287,7 @@ class CullController(QObject):
         or a decode (thumbnail, preview, face) runs."""
         return (
             self.job is not None
-            or self.decisions.writer.busy()
+            or self.session.busy()
             or self.loader.busy()
             or self.details.busy()
             or self.files.busy()
@@ -352,16 +343,13 @@ class CullController(QObject):
         return self.series_model.series()
 
     def series_item(self, series_id: int) -> SeriesItem | None:
-        return self._series_by_id.get(series_id)
+        return self.session.series_item(series_id)
 
     def frame(self, photo_id: int) -> FrameItem | None:
-        series = self._series_by_id.get(self._series_of_photo.get(photo_id, -1))
-        if series is None:
-            return None
-        return next((f for f in series.frames if f.photo_id == photo_id), None)
+        return self.session.frame(photo_id)
 
     def current_series(self) -> SeriesItem | None:
-        return self._series_by_id.get(self.series_id)
+        return self.session.series_item(self.series_id)
 
     def current_frame(self) -> FrameItem | None:
         return self.frame(self.photo_id)
@@ -371,56 +359,45 @@ class CullController(QObject):
 
     def photo_ids(self) -> list[int]:
         """Every photo shown, series after series."""
-        return list(self._series_of_photo)
+        return self.session.photo_ids()
 
     def counts(self) -> ShootCounts:
-        return self._counts
+        return self.session.counts()
 
     def show_decision(self, photo_id: int, state: DecisionState, written: bool = True) -> None:
-        """Show a decision everywhere: at once when made, again when the catalog holds it
-        (``written``; then it is announced)."""
-        self.loader.invalidate()  # a catalog read under way may predate it
-        frame = self.frame(photo_id)
-        if frame is not None and frame.decision != state:
-            self._replace_frame(dataclasses.replace(frame, decision=state))
-        if written:
-            self.bus.decision_changed.emit(photo_id)
+        """Show a decision everywhere (see ``FolderSession.show_decision``)."""
+        self.session.show_decision(photo_id, state, written)
 
     def show_series_kind(self, series_id: int, kind: str, source: str, reason: str) -> None:
         """Show a series' kind everywhere (set by the photographer, or read back)."""
-        series = self._series_by_id.get(series_id)
-        if series is None or (series.kind, series.kind_source, series.kind_reason) == (
-            kind,
-            source,
-            reason,
-        ):
-            return
-        series.kind, series.kind_source, series.kind_reason = kind, source, reason
-        self.series_model.refresh(series_id)
-        self.bus.series_changed.emit(series_id)
+        self.session.show_series_kind(series_id, kind, source, reason)
 
     def mark_missing(self, changed: dict[int, bool]) -> None:
         """Photos gone from disk (True) or back again (False)."""
-        self.missing.difference_update(pid for pid, gone in changed.items() if not gone)
-        self.missing.update(pid for pid, gone in changed.items() if gone)
-        for photo_id, gone in changed.items():
-            frame = self.frame(photo_id)
-            if frame is not None:
-                self._replace_frame(dataclasses.replace(frame, missing=gone))
+        self.session.mark_missing(changed)
 
-    def _replace_frame(self, frame: FrameItem) -> FrameItem:
-        """Put an updated frame everywhere it is shown and tell the widgets."""
-        series = self._series_by_id.get(frame.series_id)
-        if series is not None:
-            before = ShootCounts.of([series])  # only this series changes: count it again
-            for i, old in enumerate(series.frames):
-                if old.photo_id == frame.photo_id:
-                    series.frames[i] = frame
-            self._counts = self._counts - before + ShootCounts.of([series])
-            self.series_model.refresh(series.series_id)
+    def _show_frame_change(self, frame: FrameItem) -> None:
+        """A frame the session changed: shown everywhere, and the widgets told."""
+        self.series_model.refresh(frame.series_id)
         self.strip_model.replace_frame(frame)
         self.bus.frame_updated.emit(frame)
-        return frame
+
+    def _show_kind_change(self, series_id: int) -> None:
+        self.series_model.refresh(series_id)
+        self.bus.series_changed.emit(series_id)
+
+    # -- the narrow interfaces of the parts (app.gui.parts) --------------------------------
+
+    def series_row(self, series_id: int) -> int:
+        """The series' row in the grid as filtered (-1: the filter hides it)."""
+        return self.series_proxy.row_of(series_id)
+
+    def running_options(self) -> CullOptions | None:
+        return self.job.options if self.job is not None else None
+
+    def cull_again(self) -> None:
+        if self.library is not None and self.run_pipeline:
+            self.start_cull()
 
     # -- filters ---------------------------------------------------------------------------
 
@@ -453,12 +430,13 @@ class CullController(QObject):
 
     def select_frame(self, photo_id: int) -> None:
         """Make a frame current (its series becomes the current series)."""
-        if photo_id != self.photo_id and photo_id in self._series_of_photo:
-            self._select(self._series_of_photo[photo_id], photo_id)
+        series_id = self.session.series_of(photo_id)
+        if photo_id != self.photo_id and series_id is not None:
+            self._select(series_id, photo_id)
 
     def set_compare_choice(self, photo_ids: list[int]) -> None:
         """The frames chosen for compare (two to four are compared)."""
-        self.compare_choice = [pid for pid in photo_ids if pid in self._series_of_photo]
+        self.compare_choice = [pid for pid in photo_ids if self.session.series_of(pid) is not None]
         self.strip_model.set_chosen(self.compare_choice)
         self._update_compared()
 
@@ -481,10 +459,10 @@ class CullController(QObject):
         self.set_compare_choice([])
 
     def _select(self, series_id: int, photo_id: int) -> None:
-        series = self._series_by_id.get(series_id)
+        series = self.session.series_item(series_id)
         if series is None:
             series_id, photo_id = -1, -1
-        elif self._series_of_photo.get(photo_id) != series_id:
+        elif self.session.series_of(photo_id) != series_id:
             shown = [f for f in series.frames if self._visible_frame_row(f.photo_id) >= 0]
             photo_id = (shown or series.frames)[0].photo_id if series.frames else -1
         self.series_id, self.photo_id = series_id, photo_id
@@ -542,12 +520,12 @@ class CullController(QObject):
     def _update_compared(self) -> None:
         """Compare shows the chosen frames (two to four); else it keeps its frames while
         the current frame is one of them; else the current series' top frames by rank."""
-        chosen = [pid for pid in self.compare_choice if pid in self._series_of_photo]
+        known = self.session.series_of
+        chosen = [pid for pid in self.compare_choice if known(pid) is not None]
         if len(chosen) >= 2:
             self.compared = chosen[:MAX_COMPARE]
         elif not (
-            self.photo_id in self.compared
-            and all(pid in self._series_of_photo for pid in self.compared)
+            self.photo_id in self.compared and all(known(pid) is not None for pid in self.compared)
         ):
             series = self.current_series()
             frames = [f.photo_id for f in series.frames] if series else []
@@ -621,7 +599,7 @@ class CullController(QObject):
         here = self._visible_series_row(self.series_id)
         start = here if here >= 0 else (-1 if step > 0 else rows)
         for row in range(start + step, rows if step > 0 else -1, step):
-            series = self._series_by_id.get(self.series_proxy.key_at(row))
+            series = self.session.series_item(self.series_proxy.key_at(row))
             if series is not None and series.has_undecided:
                 undecided = [f for f in series.frames if not f.decided]
                 self._select(series.series_id, undecided[0].photo_id)
@@ -671,7 +649,7 @@ class CullController(QObject):
             return
         self.library.remember_details(photo_id, details)
         if frame is not None:
-            self._replace_frame(self.library.with_details(frame))
+            self.session.replace_frame(self.library.with_details(frame))
 
     def _on_details_failed(self, photo_id: int, message: str) -> None:
         frame = self.frame(photo_id)
@@ -683,16 +661,10 @@ class CullController(QObject):
     def shutdown(self) -> None:
         """Stop the cull and the readers, close the catalog (decisions are already saved)."""
         self.stop_cull(wait=True)
-        self.decisions.shutdown()
+        self.session.writer.finish()  # every decision made is in the catalog
         self.ranking.shutdown()
         self.loader.shutdown()
         self.details.shutdown()
         self.files.shutdown()
         self.thumbnails.shutdown()
-        if self.catalog is None and self._catalog_future is not None:
-            with contextlib.suppress(CatalogError):  # opened and never used: close it too
-                self.catalog = self._catalog_future.result()
-            self._catalog_future = None
-        if self.catalog is not None:
-            self.catalog.close()
-            self.catalog = None
+        self.session.close()

@@ -2,8 +2,8 @@
 model's pick, auto-advance, and undo that shows what it undid.
 
 :class:`DecisionKeys` shows each decision at once and writes it to the catalog through an
-undoable :class:`~app.gui.decisions.DecisionCommand` on the catalog writer's thread; the
-controller updates every view of the photo.
+undoable :class:`~app.gui.decisions.DecisionCommand` on the session's writer thread; the
+session announces the change and the controller shows it everywhere.
 """
 
 from __future__ import annotations
@@ -19,19 +19,30 @@ from app.gui.commands import command
 from app.gui.items import plural
 
 if TYPE_CHECKING:
-    from app.gui.controller import CullController
+    from app.gui.bus import SignalBus
+    from app.gui.commands import CommandRegistry
+    from app.gui.parts import Selection
+    from app.gui.session import FolderSession
+    from app.gui.settings import Settings
 
 
 class DecisionKeys(QObject):
-    def __init__(self, controller: CullController) -> None:
-        super().__init__(controller)
-        self.controller = controller
-        self.settings = controller.settings
-        self.bus = controller.bus
-        self.undo_stack = decisions.new_undo_stack(self)
-        self.writer = decisions.CatalogWriter(self)
-        self.writer.failed.connect(lambda message: self.bus.error.emit("Catalog", message))
-        commands = controller.commands
+    def __init__(
+        self,
+        session: FolderSession,
+        selection: Selection,
+        commands: CommandRegistry,
+        settings: Settings,
+        bus: SignalBus,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.selection = selection
+        self.commands = commands
+        self.settings = settings
+        self.bus = bus
+        self.undo_stack = session.undo_stack
         commands.register(self)
         self.undo_stack.canUndoChanged.connect(commands.get("undo").set_available)
         self.undo_stack.canRedoChanged.connect(commands.get("redo").set_available)
@@ -42,7 +53,6 @@ class DecisionKeys(QObject):
         self.undo_stack.redoTextChanged.connect(self._name_redo)
         self.settings.auto_advance.changed.connect(commands.get("toggle_auto_advance").set_checked)
         commands.set_checked("toggle_auto_advance", self.settings.auto_advance.value)
-        self.bus.folder_opened.connect(lambda _root: self.undo_stack.clear())
 
     @command("Pick", keys=("P",))
     def pick(self) -> None:
@@ -63,7 +73,7 @@ class DecisionKeys(QObject):
     @command("Rate 4 stars", name="rate_4", keys=("4",), args=(4,))
     @command("Rate 5 stars", name="rate_5", keys=("5",), args=(5,))
     def rate(self, stars: int) -> None:
-        text = self.controller.commands.action(f"rate_{stars}").text()
+        text = self.commands.action(f"rate_{stars}").text()
         self._decide({"rating": stars}, text, advance=True)
 
     @command("Red label", name="label_red", keys=("6",), args=("Red",))
@@ -72,16 +82,15 @@ class DecisionKeys(QObject):
     @command("Blue label", name="label_blue", keys=("9",), args=("Blue",))
     @command("Purple label", name="label_purple", keys=("V",), args=("Purple",))
     def label(self, colour: str) -> None:
-        frame = self.controller.current_frame()
+        frame = self.selection.current_frame()
         if frame is not None:
             marks = decisions.label_marks(colour, frame.decision)
             self._decide(marks, f"{colour} label", advance=False)
 
     @command("Accept the model's pick for this series", keys=("A",))
     def accept(self) -> None:
-        controller = self.controller
-        series = controller.current_series()
-        if series is None or controller.library is None:
+        series = self.selection.current_series()
+        if series is None or not self.session.is_open():
             return
         frames = [f.photo_id for f in series.frames]
         if series.keeps_every_frame:  # a bracket, panorama or stack: every frame is needed
@@ -95,7 +104,7 @@ class DecisionKeys(QObject):
             changes = decisions.accept_changes(frames, reject_others)
             self._push(changes, "Accept the model's pick")
         if self.settings.auto_advance.value:
-            controller.move_series(1)
+            self.selection.move_series(1)
 
     @command("Advance after a decision", keys=("Shift+A",), checkable=True)
     def toggle_auto_advance(self) -> None:
@@ -104,12 +113,12 @@ class DecisionKeys(QObject):
         self.bus.message.emit(f"Advance after a decision: {state}")
 
     def _decide(self, marks: dict, text: str, advance: bool) -> None:
-        frame = self.controller.current_frame()
-        if frame is None or self.controller.library is None:
+        frame = self.selection.current_frame()
+        if frame is None or not self.session.is_open():
             return
         self._push([(frame.photo_id, marks)], text)
         if advance and self.settings.auto_advance.value:
-            self.controller.advance(1)
+            self.selection.advance(1)
 
     @Slot(str)
     def _name_undo(self, text: str) -> None:
@@ -120,22 +129,18 @@ class DecisionKeys(QObject):
         self._name_step("redo", text)
 
     def _name_step(self, name: str, text: str) -> None:
-        action = self.controller.commands.action(name)
+        action = self.commands.action(name)
         if shiboken6.isValid(action):  # the stack is emptied when the window goes
             action.setText(f"{name.title()} “{text}”" if text else name.title())
 
     def _push(self, changes: list[tuple[int, dict]], text: str) -> None:
-        controller = self.controller
-        shown = {pid: controller.frame(pid).decision for pid, _marks in changes}
-        self.undo_stack.push(
+        session = self.session
+        shown = {pid: session.frame(pid).decision for pid, _marks in changes}
+        session.push(
             decisions.DecisionCommand(
-                controller.library, self.writer, changes, shown, text, controller.show_decision
+                session.library, session.writer, changes, shown, text, session.show_decision
             )
         )
-
-    def shutdown(self) -> None:
-        """Every decision made is in the catalog before it closes."""
-        self.writer.wait()
 
     @command("Undo", keys=("Ctrl+Z",), tip="Undo")
     def undo(self) -> None:
@@ -147,13 +152,13 @@ class DecisionKeys(QObject):
 
     def _step_history(self, undo: bool) -> None:
         """Undo or redo one step, then show the frame it changed and say what happened."""
-        stack, controller = self.undo_stack, self.controller
+        stack, session, selection = self.undo_stack, self.session, self.selection
         index = stack.index() - 1 if undo else stack.index()
         if not 0 <= index < stack.count():
             return
         step = stack.command(index)
         photo_ids = list(getattr(step, "photo_ids", ()))  # decisions and series kinds
-        away = [pid for pid in photo_ids if controller.frame(pid) is None]
+        away = [pid for pid in photo_ids if session.frame(pid) is None]
         if away:  # moved aside: their decisions cannot be set as if they were still here
             self.bus.message.emit(
                 f"Cannot {'undo' if undo else 'redo'} “{step.text()}”: "
@@ -163,16 +168,16 @@ class DecisionKeys(QObject):
             )
             return
         (stack.undo if undo else stack.redo)()
-        first = controller.frame(photo_ids[0]) if photo_ids else None
+        first = session.frame(photo_ids[0]) if photo_ids else None
         if first is None:
             return
-        elsewhere = first.series_id != controller.series_id
-        if first.photo_id != controller.photo_id:
-            controller.show_frame(first.series_id, first.photo_id)
+        elsewhere = first.series_id != selection.series_id
+        if first.photo_id != selection.photo_id:
+            selection.show_frame(first.series_id, first.photo_id)
         where = first.file_names[0]
         if len(photo_ids) > 1:
             where += f" and {plural(len(photo_ids) - 1, 'other frame')}"
         if elsewhere:
-            row = controller.series_proxy.row_of(first.series_id)
+            row = selection.series_row(first.series_id)
             where += f", series {row + 1}" if row >= 0 else ", a series the filter hides"
         self.bus.message.emit(f"{'Undid' if undo else 'Redid'} “{step.text()}” on {where}")

@@ -11,6 +11,7 @@ back the exact states the catalog returned.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,20 +27,27 @@ UNDO_LIMIT = 1000
 
 
 class _Job(QRunnable):
-    def __init__(self, writer: CatalogWriter, work: Callable[[], Any], done: Callable) -> None:
+    def __init__(
+        self, writer: CatalogWriter, work: Callable[[], Any], done: Callable, future: Future
+    ) -> None:
         super().__init__()
-        self._writer, self._work, self._done = writer, work, done
+        self._writer, self._work, self._done, self._future = writer, work, done, future
 
     def run(self) -> None:
         try:
             result, error = self._work(), None
         except Exception as exc:  # shown in the window; the next writes still run
             result, error = None, str(exc) or type(exc).__name__
-        self._writer._finished.emit(self._done, result, error)
+        self._writer._finished.emit((self._done, self._future), result, error)
+
+
+class WriteFailed(Exception):
+    """A write on the writer's thread failed (the message is shown in the window)."""
 
 
 class CatalogWriter(QObject):
-    """Runs catalog writes on one worker thread, in order; ``done`` runs in the GUI thread."""
+    """Runs writes (catalog and files) on one worker thread, in order; ``done`` runs in the
+    GUI thread."""
 
     failed = Signal(str)
     _finished = Signal(object, object, object)
@@ -51,26 +59,38 @@ class CatalogWriter(QObject):
         self._pending = 0  # changed in the GUI thread only
         self._finished.connect(self._on_finished)
 
-    def submit(self, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
+    def submit(self, work: Callable[[], Any], done: Callable[[Any], Any]) -> Future:
+        """Queue ``work``; the future holds what ``done(result)`` returned once it ran (a
+        failed write: its message, also sent as ``failed``)."""
+        future: Future = Future()
+        future.set_running_or_notify_cancel()
         self._pending += 1
-        self.pool.start(_Job(self, work, done))
+        self.pool.start(_Job(self, work, done, future))
+        return future
 
     def busy(self) -> bool:
         return self._pending > 0
 
-    def wait(self) -> None:
-        """Until every queued write is done and answered (before closing, or before a
-        write that must see every decision, such as the sidecars)."""
+    def finish(self) -> None:
+        """Until every queued write is done and answered: only when the folder closes (the
+        answers may queue more writes).  Nothing else waits for the writer: a write that
+        must see every decision is queued after them."""
         while self._pending:
             self.pool.waitForDone()
-            QCoreApplication.sendPostedEvents(self)  # the answers, which may queue more
+            QCoreApplication.sendPostedEvents(self)
 
-    def _on_finished(self, done: Callable[[Any], None], result: Any, error: str | None) -> None:
+    def _on_finished(self, job: tuple, result: Any, error: str | None) -> None:
+        done, future = job
         self._pending -= 1
         if error is not None:
+            future.set_exception(WriteFailed(error))
             self.failed.emit(error)
-        else:
-            done(result)
+            return
+        try:
+            future.set_result(done(result))
+        except Exception as exc:
+            future.set_exception(exc)
+            raise
 
 
 def expected_state(current: DecisionState, marks: dict) -> DecisionState:

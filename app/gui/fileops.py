@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from app.catalog import Catalog, PhotoRecord
+from app.catalog import Catalog, MoveState, PhotoRecord
 from app.errors import AppError, Problem
 from app.moves import journal_path, rejected_photos, undo
 from app.moves import move_rejects as journaled_move
@@ -135,3 +135,8 @@ def undo_move(catalog: Catalog, target: str, batch: str | None = None) -> PutBac
         if record.photo_id is not None and record.target in back
     }
     return PutBack(photos, len(report.restored), report.problems)
+
+
+def still_moved(catalog: Catalog, batch: str | None) -> bool:
+    """Whether any file of ``batch`` is still where the move put it."""
+    return batch is not None and any(r.state is MoveState.DONE for r in catalog.moves(batch))

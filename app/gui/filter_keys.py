@@ -1,7 +1,8 @@
 """Frame filters from the keyboard and the Filter menu.
 
 The filters themselves live in the controller (both proxies read them); this component
-declares the keys that switch them and shows in the menu which are on.
+declares the keys that switch them (through the narrow ``Filtering`` interface) and shows
+in the menu which are on.
 """
 
 from __future__ import annotations
@@ -15,28 +16,37 @@ from app.gui.filters import FRAME_CRITERIA, FlagFilter, FrameFilter
 from app.gui.items import LABELS
 
 if TYPE_CHECKING:
-    from app.gui.controller import CullController
+    from app.gui.bus import SignalBus
+    from app.gui.commands import CommandRegistry
+    from app.gui.parts import Filtering
 
 FLAG = FlagFilter
 
 
 class FilterKeys(QObject):
-    def __init__(self, controller: CullController) -> None:
-        super().__init__(controller)
-        self.controller = controller
-        controller.commands.register(self)
+    def __init__(
+        self,
+        filtering: Filtering,
+        commands: CommandRegistry,
+        bus: SignalBus,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.filtering = filtering
+        self.commands = commands
+        commands.register(self)
         for criterion in FRAME_CRITERIA.values():  # a family built from the criteria table
             spec = CommandSpec(
                 f"filter_{criterion.name}", criterion.text, args=(criterion.name,), checkable=True
             )
-            controller.commands.add(spec, self.filter_criterion)
-        controller.bus.filters_changed.connect(lambda _text: self._show_checked())
+            commands.add(spec, self.filter_criterion)
+        bus.filters_changed.connect(lambda _text: self._show_checked())
 
     def _frames(self) -> FrameFilter:
-        return self.controller.filters.frames
+        return self.filtering.filters.frames
 
     def _show_checked(self) -> None:
-        frames, commands = self._frames(), self.controller.commands
+        frames, commands = self._frames(), self.commands
         for flag in FlagFilter:
             if flag is not FlagFilter.ANY:
                 commands.set_checked(f"filter_{flag.value}", frames.flag is flag)
@@ -72,7 +82,7 @@ class FilterKeys(QObject):
         checkable=True,
     )
     def filter_flag(self, flag: FlagFilter) -> None:
-        self.controller.set_frame_filter(self._frames().toggled_flag(flag))
+        self.filtering.set_frame_filter(self._frames().toggled_flag(flag))
 
     @command("1 star or more", name="filter_stars_1", keys=("Alt+1",), args=(1,), checkable=True)
     @command("2 stars or more", name="filter_stars_2", keys=("Alt+2",), args=(2,), checkable=True)
@@ -80,7 +90,7 @@ class FilterKeys(QObject):
     @command("4 stars or more", name="filter_stars_4", keys=("Alt+4",), args=(4,), checkable=True)
     @command("5 stars", name="filter_stars_5", keys=("Alt+5",), args=(5,), checkable=True)
     def filter_stars(self, stars: int) -> None:
-        self.controller.set_frame_filter(self._frames().toggled_rating(stars))
+        self.filtering.set_frame_filter(self._frames().toggled_rating(stars))
 
     @command("Red label", name="filter_red", keys=("Alt+6",), args=("Red",), checkable=True)
     @command(
@@ -96,12 +106,12 @@ class FilterKeys(QObject):
         checkable=True,
     )
     def filter_label(self, colour: str) -> None:
-        self.controller.set_frame_filter(self._frames().toggled_label(colour))
+        self.filtering.set_frame_filter(self._frames().toggled_label(colour))
 
     def filter_criterion(self, name: str) -> None:
         """Narrow the strip to frames that meet a criterion of ``FRAME_CRITERIA`` (or stop)."""
-        self.controller.set_frame_filter(self._frames().toggled_criterion(name))
+        self.filtering.set_frame_filter(self._frames().toggled_criterion(name))
 
     @command("Show every frame", keys=("Alt+0",))
     def clear_frame_filters(self) -> None:
-        self.controller.set_frame_filter(FrameFilter())
+        self.filtering.set_frame_filter(FrameFilter())

@@ -2,7 +2,7 @@
 stack to keep whole.
 
 K steps the current series through the kinds (Shift+K back), and the Photo menu names
-them.  A change shows at once, is undoable, and is written on the decisions' writer
+them.  A change shows at once, is undoable, and is written on the session's writer
 thread: ``Catalog.set_series_kind`` records it (it survives regrouping), then the cull's own
 rule for automatic marks runs on the series again, so a series made a bracket loses the
 model's pick and rejects, and one made a burst gets them (a person's marks are never
@@ -26,7 +26,11 @@ from app.pipeline.decisions import apply_series_decisions
 
 if TYPE_CHECKING:
     from app.catalog import Catalog
-    from app.gui.controller import CullController
+    from app.gui.bus import SignalBus
+    from app.gui.commands import CommandRegistry
+    from app.gui.parts import Selection
+    from app.gui.session import FolderSession
+    from app.gui.settings import Settings
 
 SET_BY_YOU = "set by you"  # the reason the catalog records with a photographer's kind
 
@@ -86,13 +90,22 @@ class KindCommand(QUndoCommand):
 class SeriesKinds(QObject):
     """The kind commands, and the writes they make."""
 
-    def __init__(self, controller: CullController) -> None:
-        super().__init__(controller)
-        self.controller = controller
-        self.bus = controller.bus
-        self.undo_stack = controller.decisions.undo_stack
-        self.writer = controller.decisions.writer
-        controller.commands.register(self)
+    def __init__(
+        self,
+        session: FolderSession,
+        selection: Selection,
+        commands: CommandRegistry,
+        settings: Settings,
+        bus: SignalBus,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.selection = selection
+        self.commands = commands
+        self.settings = settings
+        self.bus = bus
+        commands.register(self)
         self.bus.selection_changed.connect(lambda *_: self._show_checked())
         self.bus.series_changed.connect(lambda _series: self._show_checked())
 
@@ -108,7 +121,7 @@ class SeriesKinds(QObject):
         if series.kind == kind and series.kind_source == "user":
             self._show_checked()
             return
-        self.undo_stack.push(KindCommand(self, series, kind))
+        self.session.push(KindCommand(self, series, kind))
 
     @command("Next series kind", keys=("K",))
     def next_kind(self) -> None:
@@ -127,9 +140,8 @@ class SeriesKinds(QObject):
 
     def _changeable(self) -> SeriesItem | None:
         """The current series, when it has a kind to change (two frames or more)."""
-        controller = self.controller
-        series = controller.current_series()
-        if series is None or controller.library is None:
+        series = self.selection.current_series()
+        if series is None or not self.session.is_open():
             return None
         if series.frame_count < 2:
             self.bus.message.emit("A single photo has no series kind to change")
@@ -139,16 +151,16 @@ class SeriesKinds(QObject):
 
     def apply(self, series_id: int, chosen: SeriesKind) -> None:
         """Show the kind at once and write it (with the automatic marks it calls for)."""
-        controller = self.controller
-        series = controller.series_item(series_id)
-        if series is None or controller.library is None:
+        session = self.session
+        series = session.series_item(series_id)
+        if series is None or not session.is_open():
             return
         kind = chosen.kind
-        controller.show_series_kind(series_id, kind, chosen.source, chosen.reason)
-        controller.loader.invalidate()  # a catalog read under way predates it
+        session.show_series_kind(series_id, kind, chosen.source, chosen.reason)
+        session.edited.emit()  # a catalog read under way predates it
         ranked = ranked_ids(series)
-        scheme = XmpScheme(controller.settings.xmp_scheme.value)
-        catalog = controller.library.catalog
+        scheme = XmpScheme(self.settings.xmp_scheme.value)
+        catalog = session.catalog
         ids = [f.photo_id for f in series.frames]
 
         def work() -> dict[int, DecisionState]:
@@ -156,12 +168,12 @@ class SeriesKinds(QObject):
             return catalog.decisions(ids)
 
         def written(states: dict[int, DecisionState]) -> None:
-            controller.show_series_kind(series_id, kind, chosen.source, chosen.reason)
+            session.show_series_kind(series_id, kind, chosen.source, chosen.reason)
             for photo_id, state in states.items():
-                controller.show_decision(photo_id, state)
+                session.show_decision(photo_id, state)
 
-        self.writer.submit(work, written)
-        row = controller.series_proxy.row_of(series_id)
+        session.write(work, written)
+        row = self.selection.series_row(series_id)
         where = f"Series {row + 1}" if row >= 0 else "The series"
         what = (
             "every frame is kept, none is marked or rejected automatically"
@@ -173,8 +185,8 @@ class SeriesKinds(QObject):
         self._show_checked()
 
     def _show_checked(self) -> None:
-        series = self.controller.current_series()
+        series = self.selection.current_series()
         changeable = series is not None and series.frame_count > 1
         for kind in CHOSEN_KINDS:
-            command = self.controller.commands.get(f"kind_{kind}")
+            command = self.commands.get(f"kind_{kind}")
             command.set_checked(changeable and series.kind == kind)

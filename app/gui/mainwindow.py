@@ -376,11 +376,9 @@ class MainWindow(QMainWindow):
         """Before closing: offer to write the sidecars of decisions not in them yet.
         False when the photographer chose to stay."""
         files = self.controller.files
-        if self.controller.catalog is not None:
-            self.controller.decisions.writer.wait()  # decisions still on their way count
         if self.settings.xmp_on_decision.value or self.controller.catalog is None:
             return True
-        plan = files.unwritten_plan()
+        plan = files.unwritten_plan()  # waits for the decisions still on their way
         if not plan.changes:
             return True
         buttons = QMessageBox.StandardButton
@@ -395,7 +393,7 @@ class MainWindow(QMainWindow):
         if answer == buttons.Cancel:
             return False
         if answer == buttons.Save:
-            files.write_sidecars(list(files.unwritten))
+            files.write_sidecars(list(files.unwritten))  # done before the catalog closes
         return True
 
     def shutdown(self) -> None:

@@ -1,9 +1,10 @@
 """A move of rejects as one step of the undo stack, undone with the command line's own undo.
 
 Ctrl+Z after Move rejects puts that batch back (``app.moves.undo``, as ``fgaesq-cull
---undo`` does), and Ctrl+Shift+Z moves the same photos again if they are still rejected.
-The steps below it on the stack touch photos that may be in the rejects folder: the stack
-refuses those while any of their photos is away, and says so (``DecisionKeys``).
+--undo`` does), and Ctrl+Shift+Z moves the same photos again if they are still rejected;
+both run on the session's writer thread, in the order asked.  The steps below it on the
+stack touch photos that may be in the rejects folder: the stack refuses those while any of
+their photos is away, and says so (``DecisionKeys``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QUndoCommand
 
-from app.catalog import MoveState
 from app.gui import fileops
 from app.gui.items import plural
 
@@ -38,19 +38,18 @@ class MoveRejectsCommand(QUndoCommand):
         if not self._pushed:
             self._pushed = True
             return
-        again = self._files.move_again(self.moved)
-        if again is not None:
-            self.moved = again
+        self._files.move_again(self.moved, self._moved_again)
+
+    def _moved_again(self, moved: fileops.Moved) -> None:
+        self.moved = moved
 
     def undo(self) -> None:
-        catalog = self._files.controller.catalog
-        batch = self.moved.batch
-        if catalog is None or batch is None:
+        moved = self.moved
+        if moved.batch is None:
             return
-        if not any(r.state is MoveState.DONE for r in catalog.moves(batch)):
-            self._files.bus.message.emit(
-                f"The {moved_text(len(self.moved.photo_ids), self.moved.files)} moved into "
-                f"{self.moved.target} are back already"
-            )
-            return
-        self._files.put_back(self.moved.target, batch)
+        self._files.put_back(
+            moved.target,
+            moved.batch,
+            unless_back=f"The {moved_text(len(moved.photo_ids), moved.files)} moved into "
+            f"{moved.target} are back already",
+        )

@@ -20,19 +20,33 @@ from app.options import ScorerName
 from app.scoring.factory import FALLBACK_NOTE
 
 if TYPE_CHECKING:
-    from app.gui.controller import CullController
+    from app.gui.bus import SignalBus
+    from app.gui.commands import CommandRegistry
+    from app.gui.parts import Culling, Questions
+    from app.gui.session import FolderSession
 
 
 class RankingNotice(QObject):
-    def __init__(self, controller: CullController) -> None:
-        super().__init__(controller)
-        self.controller = controller
-        self.bus = controller.bus
+    def __init__(
+        self,
+        session: FolderSession,
+        culling: Culling,
+        questions: Questions,
+        commands: CommandRegistry,
+        bus: SignalBus,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.culling = culling
+        self.questions = questions
+        self.commands = commands
+        self.bus = bus
         self.fgaesq_missing = False  # the last cull wanted FGAesQ and had to do without
         self.falling_back = False  # the cull running said it ranks without FGAesQ
         self.download: WeightsDownload | None = None
-        controller.commands.register(self)
-        controller.commands.set_available("cancel_download", False)
+        commands.register(self)
+        commands.set_available("cancel_download", False)
         self.bus.cull_started.connect(self._forget_fallback)  # before it is announced
         for signal in (self.bus.cull_started, self.bus.series_reloaded):
             signal.connect(self.announce)
@@ -43,7 +57,7 @@ class RankingNotice(QObject):
     def ranked_by(self) -> str:
         """``FGAesQ (fgaesq:…)``, or each model with its share when the shoot is mixed."""
         models = Counter(
-            f.model for s in self.controller.series() for f in s.frames if f.score is not None
+            f.model for s in self.session.series() for f in s.frames if f.score is not None
         )
         if not models:
             return ""
@@ -52,10 +66,10 @@ class RankingNotice(QObject):
         return ", ".join(f"{name} ({plural(n, 'photo')})" for name, n in models.most_common())
 
     def announce(self) -> None:
-        controller = self.controller
         ranked = self.ranked_by()
-        if controller.job is not None:
-            wanted = controller.job.options.scorer
+        running = self.culling.running_options()
+        if running is not None:
+            wanted = running.scorer
             if self.falling_back:  # the left of the status bar says why
                 wanted = ScorerName.TECHNICAL
             text = f"Ranking with: {MODEL_NAMES.get(wanted, 'FGAesQ if its weights are here')}…"
@@ -64,7 +78,7 @@ class RankingNotice(QObject):
         elif ranked:
             text = f"Ranked by: {ranked}"
         else:
-            text = "Not ranked yet" if controller.library is not None else ""
+            text = "Not ranked yet" if self.session.library is not None else ""
         offer = self.fgaesq_missing and self.download is None
         if offer:
             text += " · the FGAesQ weights are missing"
@@ -76,7 +90,7 @@ class RankingNotice(QObject):
     def _on_message(self, text: str) -> None:
         """The cull's note that it ranks without FGAesQ: the right of the status bar must
         not go on promising FGAesQ beside it."""
-        if self.controller.job is not None and text.startswith(FALLBACK_NOTE):
+        if self.culling.running_options() is not None and text.startswith(FALLBACK_NOTE):
             self.falling_back = True
             self.announce()
 
@@ -85,7 +99,7 @@ class RankingNotice(QObject):
 
     def _on_cull_finished(self, _summary: str) -> None:
         """An automatic cull that ended on the technical scorer had no FGAesQ weights."""
-        result, options = self.controller.last_result, self.controller.last_options
+        result, options = self.culling.last_result, self.culling.last_options
         if result is not None and options is not None and not result.cancelled:
             self.fgaesq_missing = (
                 options.scorer is ScorerName.AUTO
@@ -98,7 +112,7 @@ class RankingNotice(QObject):
         """Fetch the released FGAesQ weights (with progress and Cancel), then cull again."""
         if self.download is not None:
             return
-        if not self.controller.confirm(
+        if not self.questions.confirm(
             "FGAesQ weights",
             "Download the released FGAesQ weights (about 600 MB) from the Hugging Face hub "
             "into its cache?  The shoot is ranked again with FGAesQ afterwards.",
@@ -107,7 +121,7 @@ class RankingNotice(QObject):
         self.download = WeightsDownload(parent=self)
         self.download.progress.connect(self.bus.download_progress)
         self.download.finished.connect(self._on_download_finished)
-        commands = self.controller.commands
+        commands = self.commands
         commands.set_available("get_weights", False)
         commands.set_available("cancel_download", True)
         self.download.start()
@@ -123,16 +137,14 @@ class RankingNotice(QObject):
         download, self.download = self.download, None
         if download is not None:
             download.deleteLater()
-        commands = self.controller.commands
+        commands = self.commands
         commands.set_available("get_weights", True)
         commands.set_available("cancel_download", False)
         self.bus.download_finished.emit(ok, message)
         if ok:
             self.fgaesq_missing = False
             self.bus.message.emit(f"FGAesQ weights downloaded: {message}")
-            controller = self.controller
-            if controller.library is not None and controller.run_pipeline:
-                controller.start_cull()
+            self.culling.cull_again()
         elif download is not None and download.cancelled:
             self.bus.message.emit(message)
         else:
