@@ -28,16 +28,16 @@ LOCKED_REMEDY = (
 
 
 READ_ONLY_REMEDY = (
-    "Make the file and its folder writable, or choose another catalog file (--db in "
-    "fgaesq-cull, --catalog in the desktop app)"
+    "Make the file and its folder writable, or choose another catalog file (--db, in "
+    "fgaesq-cull and in the desktop app)"
 )
 
 
 CATALOG_SUFFIXES = (".sqlite3", ".sqlite", ".db")
 
 NOT_A_CATALOG_REMEDY = (
-    "The file was left untouched; choose another file for the catalog (--db in fgaesq-cull, "
-    "--catalog in the desktop app)"
+    "The file was left untouched; choose another file for the catalog (--db, in fgaesq-cull "
+    "and in the desktop app)"
 )
 
 

@@ -240,7 +240,7 @@ def upgrade(connection: Connection, path: Path) -> int:
             path,
             f"the catalog was written by a newer FGAesQ Cull (schema version {found}; "
             f"this version understands up to {SCHEMA_VERSION})",
-            "Update FGAesQ Cull, or open a different catalog with --catalog",
+            "Update FGAesQ Cull, or open a different catalog with --db",
         )
     for version in range(found + 1, SCHEMA_VERSION + 1):
         for step in MIGRATIONS[version - 1]:

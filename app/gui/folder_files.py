@@ -338,6 +338,8 @@ class FolderFiles(QObject):
         on the writer's thread; the future holds the ``PutBack`` (None: nothing to do).
         ``unless_back``: what to say instead when every file of ``batch`` is back already."""
         session = self.session
+        if not session.is_open():
+            return settled(None)
         catalog = session.catalog
 
         def undo() -> fileops.PutBack | None:

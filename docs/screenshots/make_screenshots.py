@@ -71,7 +71,7 @@ def main() -> int:
             code = gui_main(
                 ["--screenshot", str(OUT / f"{name}.png"), "--view", view]
                 + (["--series", series] if series else [])
-                + ["--catalog", str(catalog_path), str(SAMPLES)]
+                + ["--db", str(catalog_path), str(SAMPLES)]
             )
             if code:
                 return code
