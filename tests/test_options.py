@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from gui_fixtures import gui_env, scene, write_jpeg  # noqa: F401
+from gui_fixtures import gui_env, new_window, scene, settle, write_jpeg  # noqa: F401
 
 from app.cli import build_parser, main, options_from
 from app.options import (
@@ -204,3 +204,20 @@ def test_the_window_takes_the_catalog_as_the_command_does(tmp_path):
     db = str(tmp_path / "c.sqlite3")
     assert parse_args(["--db", db, "shoot"]).catalog_path == db
     assert parse_args(["--catalog", db]).catalog_path == db  # the earlier name
+
+
+def test_the_window_culls_with_its_preferences_and_its_own_catalog(qtbot, gui_env, tmp_path):  # noqa: F811
+    """Options only the window used to lack reach the cull: faces, subfolders, a rejects
+    folder (a relative one is inside the shoot), and the catalog the window opened."""
+    folder = tmp_path / "shoot"
+    slow_bursts(folder)
+    window = new_window(
+        qtbot, gui_env, faces=False, recursive=False, move_rejects="culled", closed_eye_rule=False
+    )
+    window.controller.open_folder(folder)
+    options = window.controller.last_options
+    assert (options.faces, options.recursive, options.closed_eye_rule) == (False, False, False)
+    assert options.move_rejects == folder / "culled"
+    assert options.catalog_path == gui_env
+    settle(qtbot, window)
+    window.shutdown()
