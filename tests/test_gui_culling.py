@@ -18,7 +18,7 @@ from gui_fixtures import (  # noqa: F401
     press,
     questions,
     settle,
-    window,
+    window,  # noqa: F811
     written,
 )
 from PySide6.QtCore import QPointF, Qt
@@ -572,3 +572,36 @@ def test_a_decision_never_waits_for_the_catalogs_write_lock(qtbot, window, gui_e
     state = catalog_decisions(gui_env, window)[frame.photo_id]
     assert state.flag is Flag.REJECT and state.is_user
     assert controller.frame(frame.photo_id).decision == state, "the catalog's state shown"
+
+
+def test_sidecar_writes_and_moves_wait_on_the_writer_thread_not_the_gui_thread(
+    qtbot,
+    window,  # noqa: F811
+    gui_env,  # noqa: F811
+):
+    """Ctrl+S and a move of rejects are queued behind the decisions on the writer thread:
+    the GUI thread goes on while the catalog is locked, and they see the decisions."""
+    import sqlite3
+
+    controller = window.controller
+    window.settings.set("auto_advance", False)
+    window.settings.set("ask_before_xmp_write", False)
+    controller.set_view(View.LOUPE)
+    frame = controller.current_frame()
+    sidecar = sidecar_paths(frame.path)[0]
+    other = sqlite3.connect(gui_env, timeout=1, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # as a cull storing a batch of photos holds it
+    try:
+        press(qtbot, window, Qt.Key.Key_X)
+        press(qtbot, window, Qt.Key.Key_S, CTRL)  # returns: nothing waits for the reject
+        moved = controller.files.move_rejects(confirm=False)
+        assert controller.session.writer.busy() and not moved.done()
+        assert not sidecar.exists() and os.path.exists(frame.path)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert outcome(qtbot, moved) == 1
+    rejects = os.path.join(controller.library.root, "_rejects")
+    assert not os.path.exists(frame.path)
+    moved_sidecar = sidecar_paths(os.path.join(rejects, os.path.basename(frame.path)))[0]
+    assert read_marks(moved_sidecar).rating == -1, "the sidecar had the reject before the move"
