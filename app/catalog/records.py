@@ -132,12 +132,15 @@ class ScoreRecord:
 @dataclass(frozen=True)
 class FaceRecord:
     """A face as stored: box (x, y, w, h) in the original's pixels, eyes "open", "closed"
-    or "unknown" with a confidence, and eye sharpness relative to the frame's."""
+    or "unknown" with a confidence, eye sharpness relative to the frame's, and where the
+    face looks (yaw, pitch in degrees; None when not measured)."""
 
     box: tuple[float, float, float, float]
     eyes: str
     confidence: float
     sharpness: float
+    yaw: float | None = None
+    pitch: float | None = None
 
     @property
     def closed(self) -> bool:

@@ -645,6 +645,8 @@ class Catalog:
                         eyes=face.eyes,
                         confidence=face.confidence,
                         sharpness=face.sharpness,
+                        yaw=face.yaw,
+                        pitch=face.pitch,
                     )
                     for position, face in enumerate(faces)
                 )
@@ -1032,7 +1034,14 @@ def _faces(session: Session, photo_ids: Sequence[int]) -> dict[int, tuple[FaceRe
         query = select(FaceRow).where(FaceRow.photo_id.in_(chunk)).order_by(FaceRow.position)
         for row in session.scalars(query):
             found[row.photo_id].append(
-                FaceRecord((row.x, row.y, row.w, row.h), row.eyes, row.confidence, row.sharpness)
+                FaceRecord(
+                    (row.x, row.y, row.w, row.h),
+                    row.eyes,
+                    row.confidence,
+                    row.sharpness,
+                    row.yaw,
+                    row.pitch,
+                )
             )
     return {pid: tuple(faces) for pid, faces in found.items()}
 
