@@ -291,4 +291,5 @@ class TasteExample(Base):
     series: Mapped[str]
     frame: Mapped[str]
     level: Mapped[float]
+    decided: Mapped[bool]  # the frame carries a person's mark (else: one of "the rest")
     features: Mapped[list[float]] = mapped_column(JSON)

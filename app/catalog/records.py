@@ -242,3 +242,26 @@ class StoredGrouping:
     ids: list[int] = field(default_factory=list)
     kinds: list[tuple[str, str]] = field(default_factory=list)  # (kind, reason)
     groups: list[list[int]] = field(default_factory=list)  # photo ids in capture order
+
+
+@dataclass(frozen=True)
+class TasteExampleRecord:
+    """One frame a taste profile was learnt from (see app/taste/dataset.py)."""
+
+    shoot: str
+    series: str
+    frame: str
+    level: float
+    decided: bool
+    features: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class TasteRecord:
+    """A stored taste profile: the fitted ranker, its evaluation, how many frames it holds."""
+
+    name: str
+    trained_at: datetime
+    model: Mapping[str, Any]
+    evaluation: Mapping[str, Any]
+    examples: int

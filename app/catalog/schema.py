@@ -231,6 +231,7 @@ _V7 = (
         series VARCHAR NOT NULL,
         frame VARCHAR NOT NULL,
         level FLOAT NOT NULL,
+        decided BOOLEAN NOT NULL,
         features JSON NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS ix_taste_examples_profile ON taste_examples (profile_id)",
 )

@@ -39,7 +39,12 @@ class TasteSeries:
     frames: tuple[str, ...]  # the photos' paths relative to the shoot
     levels: np.ndarray
     features: np.ndarray
-    decided: int  # frames that carry a person's mark
+    marked: tuple[bool, ...]  # per frame: it carries a person's mark (else one of the rest)
+
+    @property
+    def decided(self) -> int:
+        """How many frames carry a person's mark."""
+        return sum(self.marked)
 
     def pairs(self) -> list[tuple[int, int]]:
         """(preferred, other) frame indices of every strict preference; ties give none."""
@@ -69,8 +74,8 @@ def taste_series(views: Iterable[SeriesView], thumbnails: Mapping[int, bytes]) -
         members = [m for m in view.members if m.score is not None]
         if view.kind in PROTECTED_KINDS or len(members) < 2:
             continue
-        decided = sum(m.decision.is_user for m in members)
-        if not decided:
+        marked = tuple(m.decision.is_user for m in members)
+        if not any(marked):
             continue
         levels = np.array([preference_level(m.decision) for m in members])
         if levels.min() == levels.max():
@@ -85,7 +90,7 @@ def taste_series(views: Iterable[SeriesView], thumbnails: Mapping[int, bytes]) -
                 frames=tuple(m.photo.relpath for m in members),
                 levels=levels,
                 features=features,
-                decided=decided,
+                marked=marked,
             )
         )
     return found
