@@ -239,3 +239,33 @@ def test_learn_reads_sidecars_counts_a_raw_jpeg_pair_once_and_writes_nothing(tmp
     assert "mine (not used): " in capsys.readouterr().out
     assert main(["learn", "--remove", "--profile", "mine", "--db", str(db)]) == EXIT_OK
     assert main(["learn", "--export", str(tmp_path / "x.json"), "--db", str(db)]) != EXIT_OK
+
+
+def test_the_window_learns_a_taste_in_a_worker_and_says_how_it_agreed(qtbot, tmp_path, monkeypatch):
+    from gui_fixtures import gui_env, new_window  # noqa: F401 - the fixture's environment
+    from PySide6.QtWidgets import QMessageBox
+
+    monkeypatch.setenv("FGAESQ_CULL_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("FGAESQ_CULL_CACHE_DIR", str(tmp_path / "cache"))
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda _p, _t, text: shown.append(text))
+    shoot = tmp_path / "shoot"
+    shoot.mkdir()
+    for name in ("coffee_01", "coffee_02", "coffee_03"):
+        (shoot / f"{name}.jpg").write_bytes((SAMPLES / f"{name}.jpg").read_bytes())
+    (shoot / "coffee_03.xmp").write_text(sidecar_text('xmp:Rating="2"'), encoding="utf-8")
+    before = snapshot(shoot)
+    window = new_window(qtbot, tmp_path / "c.sqlite3", run_pipeline=False)
+    action = window.commands.action("learn_taste")
+    assert action in window.menuBar().actions()[0].menu().actions()
+    from app.gui.taste import LearnTaste
+
+    learning = LearnTaste(window, window.settings, str(tmp_path / "c.sqlite3"))
+    job = learning.start(str(shoot), "family")
+    assert job is not None and job.isRunning()  # the window's thread is not the learner's
+    qtbot.waitUntil(lambda: bool(shown), timeout=120_000)
+    assert shown[0].startswith("Ranking: base (your taste 'family' is not used: ")
+    assert snapshot(shoot) == before
+    with Catalog(tmp_path / "c.sqlite3") as catalog:
+        assert catalog.taste("family").examples == 3
+    window.shutdown()

@@ -26,6 +26,7 @@ ROWS = (
     "weights",
     "device",
     "series_mode",
+    "taste",
     "time_gap_s",
     "similarity",
     "sidecar_style",
@@ -36,7 +37,11 @@ ROWS = (
     "accept_rejects_others",
     "rejects_folder",
 )
-PLACEHOLDERS = {"weights": "fgaesq", "rejects_folder": "_rejects"}
+PLACEHOLDERS = {
+    "weights": "fgaesq",
+    "rejects_folder": "_rejects",
+    "taste": "none: the base ranking",
+}
 
 
 class PreferencesDialog(QDialog):

@@ -164,6 +164,7 @@ class Settings(QObject):
         self.weights = OptionSetting("weights", recull=True)
         self.device = OptionSetting("device", recull=True)
         self.series_mode = OptionSetting("series_mode", recull=True)
+        self.taste = OptionSetting("taste", recull=True)
         self.time_gap_s = OptionSetting("time_gap_s", recull=True)
         self.similarity = OptionSetting("similarity", recull=True)
         self.xmp_scheme = OptionSetting("xmp_scheme", recull=True)
