@@ -16,10 +16,12 @@ from test_photos_fixtures import checksums, dng
 
 from app.catalog import Catalog, DecisionSource, Flag, PhotoInfo
 from app.cli import EXIT_OK, main
+from app.options import CullOptions
 from app.pipeline.results import MemberResult, SeriesResult
 from app.taste.dataset import TasteSeries, taste_series
 from app.taste.evaluate import evaluate, held_out_folds
 from app.taste.features import FEATURE_NAMES
+from app.taste.learn import learn_folders
 from app.taste.learner import base_model
 from app.taste.profiles import TasteError, export_profile, learn_profile, remove_profile
 from app.taste.rerank import apply_taste
@@ -225,7 +227,19 @@ def test_learn_reads_sidecars_counts_a_raw_jpeg_pair_once_and_writes_nothing(tmp
     assert main([*argv, "--no-faces", "--quiet"]) == EXIT_OK
     assert "Ranking: base (your taste 'mine' is not used" in capsys.readouterr().out
     assert snapshot(shoot) == before
-    assert sorted(os.listdir(shoot)) == sorted(before)
+    # even options that would write sidecars and move rejects in a cull write nothing here
+    eager = CullOptions(
+        scorer="technical",
+        faces=False,
+        catalog_path=db,
+        workers=1,
+        write_xmp=True,
+        xmp_scheme="reject_others",
+        move_rejects=tmp_path / "rejects",
+    )
+    assert learn_folders([shoot], "mine", eager).taste is not None
+    assert snapshot(shoot) == before
+    assert sorted(os.listdir(shoot)) == sorted(before) and not (tmp_path / "rejects").exists()
     with Catalog(db) as catalog:
         examples = catalog.taste_examples("mine")
     frames = {e.frame: e for e in examples}
