@@ -13,7 +13,7 @@ The ``tuning`` generator is the one the learner's settings were chosen on; ``hel
 differently and was only run for the report.
 
     python benchmarks/bench_taste.py [--seeds 3] [--sizes 50,100,300,1000,2000]
-        [--generators tuning,heldout] [--learners linear,mlp]
+        [--generators tuning,heldout] [--learners linear,mlp] [--random-trials 20]
 """
 
 from __future__ import annotations
@@ -95,6 +95,9 @@ def main() -> None:
     parser.add_argument("--generators", default=",".join(GENERATORS))
     parser.add_argument("--preferences", default=",".join(PREFERENCES))
     parser.add_argument("--learners", default="linear,mlp")
+    parser.add_argument(
+        "--random-trials", type=int, default=20, help="random photographers checked by the rule"
+    )
     args = parser.parse_args()
     sizes = [int(v) for v in args.sizes.split(",")]
     learners = args.learners.split(",")
@@ -118,6 +121,29 @@ def main() -> None:
                     f"{mean['evaluate_s']:.2f}",
                 ]
                 print("| " + " | ".join(cells) + " |", flush=True)
+    if args.random_trials:
+        random_trials(args.generators.split(","), sizes, args.random_trials, learners[0])
+
+
+def random_trials(generators, sizes, trials: int, learner: str) -> None:
+    """How often the app's rule would use a taste learnt from random picks (it must not)."""
+    for generator in generators:
+        used = total = 0
+        for seed in range(100, 100 + trials):
+            simulator = Simulator("random", generator, seed)
+            shoots = []
+            while decisions_count([s for shoot in shoots for s in shoot]) < max(sizes):
+                views = simulator.shoot(f"/train/{len(shoots)}", SERIES_PER_SHOOT)
+                shoots.append(taste_series(views, simulator.thumbnails))
+            for size in sizes:
+                evaluation, _ = evaluate(training_prefix(shoots, size), learner)
+                used += evaluation.used
+                total += 1
+        print(
+            f"{generator}: random photographer, taste used in {used} of {total} trials "
+            f"({trials} photographers x {len(sizes)} sizes)",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":
