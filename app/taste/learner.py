@@ -83,10 +83,10 @@ def fit(series: Sequence[TasteSeries], learner: str = "linear", seed: int = 0) -
     if learner not in LEARNERS:
         raise ValueError(f"unknown learner {learner!r}: {', '.join(LEARNERS)}")
     scales = _scales(series)
-    diffs, weights = _pair_differences(series, scales)
+    better, worse, weights = _pair_rows(series, scales)
     prior = np.zeros(len(FEATURE_NAMES))
     prior[0] = BASE_PRIOR
-    theta = _fit_linear(diffs, weights, prior)
+    theta = _fit_linear(better - worse, weights, prior)
     if learner == "linear":
         return TasteModel("linear", scales, theta)
     return _fit_mlp(series, scales, theta, seed)
@@ -102,22 +102,25 @@ def _scales(series: Sequence[TasteSeries]) -> np.ndarray:
     return np.where(spread > 1e-9, spread, 1.0)
 
 
-def _pair_differences(
+def _pair_rows(
     series: Sequence[TasteSeries], scales: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """x_preferred - x_other for every strict preference, and each pair's weight."""
-    rows, weights = [], []
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For every strict preference: the preferred frame's standardised features, the other
+    frame's, and the pair's weight."""
+    better_rows, worse_rows, weights = [], [], []
     for s in series:
         pairs = s.pairs()
         if not pairs:
             continue
         x = _standardised(s.features, scales)
         better, worse = np.array(pairs).T
-        rows.append(x[better] - x[worse])
+        better_rows.append(x[better])
+        worse_rows.append(x[worse])
         weights.append(np.full(len(pairs), (len(s.levels) - 1) / len(pairs)))
-    if not rows:
-        return np.zeros((0, len(scales))), np.zeros(0)
-    return np.concatenate(rows), np.concatenate(weights)
+    if not better_rows:
+        empty = np.zeros((0, len(scales)))
+        return empty, empty, np.zeros(0)
+    return np.concatenate(better_rows), np.concatenate(worse_rows), np.concatenate(weights)
 
 
 def _fit_linear(diffs: np.ndarray, weights: np.ndarray, prior: np.ndarray) -> np.ndarray:
@@ -144,23 +147,23 @@ def _fit_mlp(
     """A small network on top of the fitted linear ranker, trained on the same pairs."""
     import torch
 
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tensors of a few thousand rows: threads only contend
+    try:
+        return _train_mlp(torch, series, scales, theta, seed)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _train_mlp(torch, series, scales, theta, seed) -> TasteModel:  # noqa: ANN001
     torch.manual_seed(seed)
     hidden = 8
-    better_rows, worse_rows, pair_weights = [], [], []
-    for s in series:
-        pairs = s.pairs()
-        if not pairs:
-            continue
-        x = _standardised(s.features, scales)
-        better, worse = np.array(pairs).T
-        better_rows.append(x[better])
-        worse_rows.append(x[worse])
-        pair_weights.append(np.full(len(pairs), (len(s.levels) - 1) / len(pairs)))
-    if not better_rows:
+    better, worse, weights = _pair_rows(series, scales)
+    if not len(weights):
         return TasteModel("mlp", scales, theta)
-    xb = torch.tensor(np.concatenate(better_rows), dtype=torch.float32)
-    xw = torch.tensor(np.concatenate(worse_rows), dtype=torch.float32)
-    pw = torch.tensor(np.concatenate(pair_weights), dtype=torch.float32)
+    xb = torch.tensor(better, dtype=torch.float32)
+    xw = torch.tensor(worse, dtype=torch.float32)
+    pw = torch.tensor(weights, dtype=torch.float32)
     linear = torch.tensor(theta, dtype=torch.float32, requires_grad=True)
     w1 = (0.1 * torch.randn(len(scales), hidden)).requires_grad_()
     b1 = torch.zeros(hidden, requires_grad=True)
