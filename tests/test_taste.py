@@ -19,7 +19,7 @@ from app.cli import EXIT_OK, main
 from app.options import CullOptions
 from app.pipeline.results import MemberResult, SeriesResult
 from app.taste.dataset import TasteSeries, taste_series
-from app.taste.evaluate import evaluate, held_out_folds
+from app.taste.evaluate import evaluate, held_out_folds, sign_test
 from app.taste.features import FEATURE_NAMES
 from app.taste.learn import learn_folders
 from app.taste.learner import base_model
@@ -144,6 +144,12 @@ def test_a_consistent_taste_is_used_and_random_picks_never_are():
         evaluation, _ = evaluate(synthetic("random", 60, seed))
         assert not evaluation.used, (seed, evaluation)
         assert "not used" in evaluation.describe("mine")
+
+
+def test_the_sign_test_is_exact_and_takes_thousands_of_series():
+    assert sign_test(10, 0) == pytest.approx(1 / 1024)
+    assert sign_test(0, 0) == 1.0 and sign_test(5, 5) > 0.5
+    assert 0.0 < sign_test(3100, 2900) < 0.01 < sign_test(3000, 2990)
 
 
 def test_too_few_held_out_series_are_not_enough_to_claim_anything():
