@@ -187,17 +187,20 @@ def members(ids: list[int]) -> tuple[MemberResult, ...]:
     )
 
 
+IN_USE = {
+    "learner": "linear", "personal": 0.8, "base": 0.3, "gain_low": 0.3, "held_out": 40,
+    "split": "shoot", "decisions": 300, "series": 40, "shoots": 5, "used": True,
+    "seconds": 0.1, "sign_p": 0.001,
+}  # fmt: skip
+
+
 def test_a_taste_in_use_orders_the_series_and_one_not_in_use_leaves_the_base(tmp_path):
     with Catalog(tmp_path / "c.sqlite3") as catalog:
         (ids,) = folder_in_catalog(catalog, "/shoot", [[10, 90, 50]])
         series = [SeriesResult(1, members(ids))]
         model = base_model()
         model.weights[FEATURE_NAMES.index("brightness")] = 100.0
-        evaluation = {
-            "learner": "linear", "personal": 0.8, "base": 0.3, "gain_low": 0.3,
-            "held_out": 40, "split": "shoot", "decisions": 300, "series": 40, "shoots": 5,
-            "used": True, "seconds": 0.1,
-        }  # fmt: skip
+        evaluation = IN_USE
         catalog.save_taste("bright", model.as_json(), evaluation, [])
         catalog.save_taste("unsure", model.as_json(), {**evaluation, "used": False}, [])
         ordered, line = apply_taste(catalog, "/shoot", series, "bright", True)
@@ -257,6 +260,29 @@ def test_learn_reads_sidecars_counts_a_raw_jpeg_pair_once_and_writes_nothing(tmp
     assert frames["coffee_02.jpg"].level == 4.0 and not frames["coffee_01.jpg"].decided
     assert main(["learn", "--list", "--db", str(db)]) == EXIT_OK
     assert "mine (not used): " in capsys.readouterr().out
+    # a taste in use (here: one that likes bright frames) orders the bursts of a cull and
+    # suggests their picks; the person's marks stay as they were
+    model = base_model()
+    model.weights[FEATURE_NAMES.index("brightness")] = 100.0
+    with Catalog(db) as catalog:
+        catalog.save_taste("bright", model.as_json(), {**IN_USE}, [])
+        marks_before = {p.relpath: catalog.decision(p.id) for p in catalog.photos(shoot)}
+        brightness = {
+            p.relpath: np.frombuffer(p.thumbnail, np.uint8).mean()
+            for p in catalog.photos(shoot, with_thumbnails=True)
+        }
+    out = tmp_path / "cull.json"
+    culled = [str(shoot), "--db", str(db), "--model", "technical", "--no-faces", "--json", str(out)]
+    assert main([*culled, "--taste", "bright"]) == EXIT_OK
+    assert "Ranking: your taste 'bright': 80 % of your held-out picks" in capsys.readouterr().out
+    for series in json.loads(out.read_text())["series"]:
+        if len(series["members"]) > 1:
+            best = min(series["members"], key=lambda m: m["rank"])["path"]
+            assert brightness[best] == max(brightness[m["path"]] for m in series["members"])
+    with Catalog(db) as catalog:
+        for photo in catalog.photos(shoot):
+            if marks_before[photo.relpath].is_user:
+                assert catalog.decision(photo.id) == marks_before[photo.relpath]
     assert main(["learn", "--remove", "--profile", "mine", "--db", str(db)]) == EXIT_OK
     assert main(["learn", "--export", str(tmp_path / "x.json"), "--db", str(db)]) != EXIT_OK
 
