@@ -314,4 +314,10 @@ def test_the_window_learns_a_taste_in_a_worker_and_says_how_it_agreed(qtbot, tmp
     assert snapshot(shoot) == before
     with Catalog(tmp_path / "c.sqlite3") as catalog:
         assert catalog.taste("family").examples == 3
+    from app.gui.preferences import PreferencesDialog
+
+    field = PreferencesDialog(window.settings, window).fields["taste"]
+    field.setText("family")
+    field.editingFinished.emit()
+    assert window.settings.cull_options().taste == "family"  # the window's next culls
     window.shutdown()
