@@ -10,11 +10,12 @@ returned says so.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 import numpy as np
 
-from app.catalog import Catalog
+from app.catalog import Catalog, PhotoRecord
 from app.faces.pick import choose_pick
 from app.pipeline.results import SeriesResult
 from app.taste.features import frame_features
@@ -32,16 +33,16 @@ def apply_taste(
         return series, f"Ranking: base ({exc})"
     if not taste.evaluation.used:
         return series, taste.describe()
-    stored = {m.photo.id: m for view in catalog.series(root) for m in view.members}
+    photos = {photo.id: photo for photo in catalog.photos(root)}
     wanted = [m.photo_id for s in series if not s.kept_whole for m in s.members]
     thumbnails = catalog.thumbnails(wanted)
     changed = 0
     ordered = []
     for s in series:
-        if s.kept_whole or len(s.members) < 2 or any(m.photo_id not in stored for m in s.members):
+        if s.kept_whole or len(s.members) < 2 or any(m.photo_id not in photos for m in s.members):
             ordered.append(s)
             continue
-        personal = _reordered(taste, s, stored, thumbnails, closed_eye_rule)
+        personal = _reordered(taste, s, photos, thumbnails, closed_eye_rule)
         changed += personal.members != s.members
         ordered.append(personal)
     line = taste.describe()
@@ -50,9 +51,15 @@ def apply_taste(
     return ordered, line
 
 
-def _reordered(taste: LearntTaste, s: SeriesResult, stored, thumbnails, closed_eye_rule: bool):
+def _reordered(
+    taste: LearntTaste,
+    s: SeriesResult,
+    photos: Mapping[int, PhotoRecord],
+    thumbnails: Mapping[int, bytes],
+    closed_eye_rule: bool,
+) -> SeriesResult:
     features = [
-        frame_features(stored[m.photo_id].photo, thumbnails.get(m.photo_id), m.faces, m.score)
+        frame_features(photos[m.photo_id], thumbnails.get(m.photo_id), m.faces, m.score)
         for m in s.members
     ]
     utilities = taste.model.utilities(np.array(features))
