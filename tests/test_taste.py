@@ -163,6 +163,9 @@ def test_removing_a_profile_forgets_the_data_it_was_learnt_from(tmp_path):
         groups = folder_in_catalog(catalog, "/shoot", [[10, 60, 30]] * 12)
         for ids in groups:
             catalog.set_decision(ids[1], flag=Flag.PICK, source=USER)
+        folder_in_catalog(catalog, "/unmarked", [[10, 20]])
+        with pytest.raises(TasteError, match="no series with your marks in /unmarked"):
+            learn_profile(catalog, "weddings", ["/unmarked"])
         learnt = learn_profile(catalog, "weddings", ["/shoot"])
         learn_profile(catalog, "portraits", ["/shoot"])
         assert learnt.evaluation.decisions == 12 and learnt.evaluation.series == 12
