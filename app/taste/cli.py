@@ -25,6 +25,7 @@ from app.cli import (
     options_from,
 )
 from app.options import OptionError, option_fields
+from app.taste.evaluate import CONFIDENCE, MARGIN, SIGN_P
 from app.taste.learner import LEARNERS
 from app.taste.profiles import DEFAULT_PROFILE
 from app.text import printable
@@ -123,8 +124,10 @@ def _learn(args: argparse.Namespace, options) -> int:
     evaluation = outcome.taste.evaluation
     print(printable(outcome.taste.describe()))
     print(
-        f"  held out by {evaluation.split}: {evaluation.held_out} series; gain's 95 % lower "
-        f"bound {evaluation.gain_low * 100:+.1f} points; learnt in {evaluation.seconds:.1f} s"
+        f"  held out by {evaluation.split}: {evaluation.held_out} series; the gain's "
+        f"{CONFIDENCE * 100:.0f} % lower bound {evaluation.gain_low * 100:+.1f} points "
+        f"(needs > {MARGIN * 100:.0f}), sign test p = {evaluation.sign_p:.2g} "
+        f"(needs < {SIGN_P:g}); learnt in {evaluation.seconds:.1f} s"
     )
     return EXIT_OK
 
