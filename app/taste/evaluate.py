@@ -52,7 +52,7 @@ class Evaluation:
     learner: str
     personal: float  # share of held-out picks the taste agreed with
     base: float
-    gain_low: float  # one-sided 95 % lower bound of personal - base
+    gain_low: float  # one-sided CONFIDENCE lower bound of personal - base
     held_out: int  # held-out series
     split: str  # "shoot" or "series"
     decisions: int
