@@ -74,7 +74,10 @@ class LearnTaste(QObject):
             )
             if not ok or not profile.strip():
                 return None
-        options = self.settings.cull_options(taste=None, catalog_path=self.catalog_path)
+        overrides = {"taste": None}  # learning reads with the base ranking
+        if self.catalog_path:  # the window's catalog, where it was given one
+            overrides["catalog_path"] = self.catalog_path
+        options = self.settings.cull_options(**overrides)
         self.job = LearnJob(folder, profile.strip(), options, self)
         self.dialog = QProgressDialog("Reading your decisions…", "Cancel", 0, 0, self.window)
         self.dialog.setWindowTitle("Learn your taste")
