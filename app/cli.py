@@ -123,6 +123,11 @@ def options_from(args: argparse.Namespace) -> CullOptions:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["learn"]:  # fgaesq-cull learn ...: docs/taste.md
+        from app.taste.cli import learn_main
+
+        return learn_main(argv[1:])
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -162,6 +162,14 @@ class CullOptions:
         choices=Device,
         help="where FGAesQ runs: auto, cpu, cuda, cuda:1, mps",
     )
+    taste: str | None = option(
+        None,
+        flag="--taste",
+        label="Your taste (profile)",
+        metavar="NAME",
+        help="order series and suggest picks by the taste profile NAME (see 'fgaesq-cull learn'), "
+        "where it agreed measurably better with your held-out picks than the base ranking",
+    )
     series_mode: SeriesMode = option(
         SeriesMode.PAIRWISE,
         flag="--series-mode",

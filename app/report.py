@@ -150,6 +150,8 @@ def summary_text(result: CullResult) -> str:
         f"(model {result.model['name']}, {printable(result.model['weights'])}, "
         f"{result.model['device']}{engine})"
     ]
+    if result.ranking:
+        lines.append(printable(result.ranking))
     marks = {pid: printable(decision_marks(d)) for pid, d in result.decisions.items()}
     width = max((len(text) for text in marks.values()), default=0)
     for series in result.series:

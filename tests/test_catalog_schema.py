@@ -168,3 +168,30 @@ def test_a_version_3_catalog_that_has_the_move_hashes_already_upgrades(tmp_path)
     Catalog(path).close()
     mapped = {table.name: {c.name for c in table.columns} for table in Base.metadata.sorted_tables}
     assert columns(path) == mapped
+
+
+def test_a_version_6_catalog_gets_face_poses_and_taste_tables_and_the_step_runs_twice(tmp_path):
+    path = tmp_path / "v6.sqlite3"
+    make_catalog_at(
+        path,
+        4,
+        "ALTER TABLE moves ADD COLUMN content_hash VARCHAR",  # version 5
+        "ALTER TABLE scores ADD COLUMN why JSON",  # version 6
+        "UPDATE meta SET value = '6' WHERE key = 'schema_version'",
+        f"INSERT INTO photos ({V1_PHOTO_COLUMNS}) VALUES ('/p', 'a.jpg', 1, 1, NULL, NULL, "
+        f"NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '{NOW}', '{NOW}')",
+        "INSERT INTO faces (photo_id, position, x, y, w, h, eyes, confidence, sharpness) "
+        "VALUES (1, 0, 1, 2, 3, 4, 'open', 0.9, 1.1)",
+    )
+    assert "yaw" not in columns(path)["faces"] and "taste_profiles" not in columns(path)
+    with Catalog(path) as catalog:
+        pass
+    with sqlite3.connect(path) as raw:  # as if version 7 had not been recorded
+        raw.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
+    with Catalog(path) as catalog:
+        catalog.save_taste("mine", {"kind": "linear"}, {"used": False}, [])
+        assert [t.name for t in catalog.tastes()] == ["mine"]
+    mapped = {table.name: {c.name for c in table.columns} for table in Base.metadata.sorted_tables}
+    assert columns(path) == mapped
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("SELECT yaw, pitch FROM faces").fetchall() == [(None, None)]

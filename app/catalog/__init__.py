@@ -37,6 +37,8 @@ from .records import (
     SeriesMember,
     SeriesView,
     SidecarRecord,
+    TasteExampleRecord,
+    TasteRecord,
 )
 from .schema import SCHEMA_VERSION
 from .store import UNSET, Catalog
@@ -61,6 +63,8 @@ __all__ = [
     "SeriesMember",
     "SeriesView",
     "SidecarRecord",
+    "TasteExampleRecord",
+    "TasteRecord",
     "default_catalog_path",
     "fast_content_hash",
     "normalize_relpath",

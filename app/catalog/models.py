@@ -247,6 +247,8 @@ class FaceRow(Base):
     eyes: Mapped[str]
     confidence: Mapped[float]
     sharpness: Mapped[float]
+    yaw: Mapped[float | None]  # degrees, > 0 turned towards the image's right
+    pitch: Mapped[float | None]  # degrees from looking straight in, > 0 looking down
 
 
 class KindOverride(Base):
@@ -260,3 +262,34 @@ class KindOverride(Base):
     members: Mapped[str]  # the photo ids, sorted, comma separated
     kind: Mapped[str]
     set_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class TasteProfile(Base):
+    """A personal ranking learnt from a person's decisions (app/taste), with its held-out
+    evaluation; ``model`` holds the weights and feature scaling, ``evaluation`` the figures
+    and whether the profile is used."""
+
+    __tablename__ = "taste_profiles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(unique=True)
+    trained_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    model: Mapped[dict[str, Any]] = mapped_column(JSON)
+    evaluation: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class TasteExample(Base):
+    """One frame a profile was learnt from: its features and the person's preference level
+    in its series.  Kept so a profile can be retrained and exported; removed with it."""
+
+    __tablename__ = "taste_examples"
+    __table_args__ = (Index("ix_taste_examples_profile", "profile_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile_id: Mapped[int] = mapped_column(ForeignKey("taste_profiles.id", ondelete="CASCADE"))
+    shoot: Mapped[str]
+    series: Mapped[str]
+    frame: Mapped[str]
+    level: Mapped[float]
+    decided: Mapped[bool]  # the frame carries a person's mark (else: one of "the rest")
+    features: Mapped[list[float]] = mapped_column(JSON)

@@ -132,12 +132,15 @@ class ScoreRecord:
 @dataclass(frozen=True)
 class FaceRecord:
     """A face as stored: box (x, y, w, h) in the original's pixels, eyes "open", "closed"
-    or "unknown" with a confidence, and eye sharpness relative to the frame's."""
+    or "unknown" with a confidence, eye sharpness relative to the frame's, and where the
+    face looks (yaw, pitch in degrees; None when not measured)."""
 
     box: tuple[float, float, float, float]
     eyes: str
     confidence: float
     sharpness: float
+    yaw: float | None = None
+    pitch: float | None = None
 
     @property
     def closed(self) -> bool:
@@ -239,3 +242,26 @@ class StoredGrouping:
     ids: list[int] = field(default_factory=list)
     kinds: list[tuple[str, str]] = field(default_factory=list)  # (kind, reason)
     groups: list[list[int]] = field(default_factory=list)  # photo ids in capture order
+
+
+@dataclass(frozen=True)
+class TasteExampleRecord:
+    """One frame a taste profile was learnt from (see app/taste/dataset.py)."""
+
+    shoot: str
+    series: str
+    frame: str
+    level: float
+    decided: bool
+    features: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class TasteRecord:
+    """A stored taste profile: the fitted ranker, its evaluation, how many frames it holds."""
+
+    name: str
+    trained_at: datetime
+    model: Mapping[str, Any]
+    evaluation: Mapping[str, Any]
+    examples: int

@@ -27,6 +27,11 @@ History:
        added it to version 3 already has it.
     6. scores.why (on the pick's row: where and how it beat the runner-up, as JSON), so an
        unchanged rerun, which decodes nothing, still explains every pick.
+    7. faces.yaw and faces.pitch (where a face looks, so a taste for faces turned to the
+       camera can be learnt; NULL for faces analysed before); taste_profiles (a learnt
+       personal ranking, its held-out evaluation and whether it is used) and taste_examples
+       (the frames it was learnt from: features and the person's preference level, deleted
+       with their profile).  Tables and columns are added only where missing.
 """
 
 from __future__ import annotations
@@ -202,8 +207,37 @@ def _add_move_hashes(connection: Connection) -> None:
 _V5 = (_add_move_hashes,)
 _V6 = ("ALTER TABLE scores ADD COLUMN why JSON",)
 
+
+def _add_face_pose(connection: Connection) -> None:
+    """faces.yaw and faces.pitch, unless present (the step is safe to run twice)."""
+    columns = {row[1] for row in connection.exec_driver_sql("PRAGMA table_info(faces)")}
+    for name in ("yaw", "pitch"):
+        if name not in columns:
+            connection.exec_driver_sql(f"ALTER TABLE faces ADD COLUMN {name} FLOAT")
+
+
+_V7 = (
+    _add_face_pose,
+    """CREATE TABLE IF NOT EXISTS taste_profiles (
+        id INTEGER NOT NULL PRIMARY KEY,
+        name VARCHAR NOT NULL UNIQUE,
+        trained_at VARCHAR NOT NULL,
+        model JSON NOT NULL,
+        evaluation JSON NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS taste_examples (
+        id INTEGER NOT NULL PRIMARY KEY,
+        profile_id INTEGER NOT NULL REFERENCES taste_profiles (id) ON DELETE CASCADE,
+        shoot VARCHAR NOT NULL,
+        series VARCHAR NOT NULL,
+        frame VARCHAR NOT NULL,
+        level FLOAT NOT NULL,
+        decided BOOLEAN NOT NULL,
+        features JSON NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS ix_taste_examples_profile ON taste_examples (profile_id)",
+)
+
 Step = str | Callable[[Connection], None]
-MIGRATIONS: tuple[tuple[Step, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
+MIGRATIONS: tuple[tuple[Step, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

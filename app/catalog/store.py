@@ -39,6 +39,8 @@ from .models import (
     SeriesMembership,
     Sidecar,
     SidecarIntent,
+    TasteExample,
+    TasteProfile,
     utc_now,
 )
 from .paths import default_catalog_path, normalize_relpath, normalize_root
@@ -62,6 +64,8 @@ from .records import (
     SeriesView,
     SidecarRecord,
     StoredGrouping,
+    TasteExampleRecord,
+    TasteRecord,
 )
 from .schema import upgrade
 
@@ -645,6 +649,8 @@ class Catalog:
                         eyes=face.eyes,
                         confidence=face.confidence,
                         sharpness=face.sharpness,
+                        yaw=face.yaw,
+                        pitch=face.pitch,
                     )
                     for position, face in enumerate(faces)
                 )
@@ -948,6 +954,83 @@ class Catalog:
         with self._read() as session:
             return [convert.run_record(run) for run in session.scalars(query)]
 
+    # -- taste profiles --------------------------------------------------------------
+
+    def save_taste(
+        self,
+        name: str,
+        model: Mapping[str, Any],
+        evaluation: Mapping[str, Any],
+        examples: Iterable[TasteExampleRecord],
+    ) -> None:
+        """Store the profile ``name`` with the frames it was learnt from, replacing any
+        earlier version of it (and its examples) in one transaction."""
+        with self._write() as session:
+            old = session.scalar(select(TasteProfile).where(TasteProfile.name == name))
+            if old is not None:
+                session.execute(delete(TasteExample).where(TasteExample.profile_id == old.id))
+                session.delete(old)
+                session.flush()
+            profile = TasteProfile(
+                name=name, trained_at=utc_now(), model=dict(model), evaluation=dict(evaluation)
+            )
+            session.add(profile)
+            session.flush()
+            session.add_all(
+                TasteExample(
+                    profile_id=profile.id,
+                    shoot=e.shoot,
+                    series=e.series,
+                    frame=e.frame,
+                    level=e.level,
+                    decided=e.decided,
+                    features=list(e.features),
+                )
+                for e in examples
+            )
+
+    def tastes(self) -> list[TasteRecord]:
+        """Every taste profile, by name."""
+        with self._read() as session:
+            counts = dict(
+                session.execute(
+                    select(TasteExample.profile_id, func.count()).group_by(TasteExample.profile_id)
+                ).all()
+            )
+            return [
+                TasteRecord(p.name, p.trained_at, p.model, p.evaluation, counts.get(p.id, 0))
+                for p in session.scalars(select(TasteProfile).order_by(TasteProfile.name))
+            ]
+
+    def taste(self, name: str) -> TasteRecord | None:
+        return next((t for t in self.tastes() if t.name == name), None)
+
+    def taste_examples(self, name: str) -> list[TasteExampleRecord]:
+        """The frames the profile ``name`` was learnt from (none when there is no such profile)."""
+        with self._read() as session:
+            rows = session.scalars(
+                select(TasteExample)
+                .join(TasteProfile, TasteProfile.id == TasteExample.profile_id)
+                .where(TasteProfile.name == name)
+                .order_by(TasteExample.id)
+            )
+            return [
+                TasteExampleRecord(
+                    r.shoot, r.series, r.frame, r.level, r.decided, tuple(r.features)
+                )
+                for r in rows
+            ]
+
+    def remove_taste(self, name: str) -> bool:
+        """Forget the profile ``name`` and every example it was learnt from; False if absent."""
+        with self._write() as session:
+            profile = session.scalar(select(TasteProfile).where(TasteProfile.name == name))
+            if profile is None:
+                return False
+            session.execute(delete(TasteExample).where(TasteExample.profile_id == profile.id))
+            session.delete(profile)
+            return True
+
 
 _PHOTO_COLUMNS = [c for c in Photo.__table__.columns if c.name != "thumbnail"]
 
@@ -1032,7 +1115,14 @@ def _faces(session: Session, photo_ids: Sequence[int]) -> dict[int, tuple[FaceRe
         query = select(FaceRow).where(FaceRow.photo_id.in_(chunk)).order_by(FaceRow.position)
         for row in session.scalars(query):
             found[row.photo_id].append(
-                FaceRecord((row.x, row.y, row.w, row.h), row.eyes, row.confidence, row.sharpness)
+                FaceRecord(
+                    (row.x, row.y, row.w, row.h),
+                    row.eyes,
+                    row.confidence,
+                    row.sharpness,
+                    row.yaw,
+                    row.pitch,
+                )
             )
     return {pid: tuple(faces) for pid, faces in found.items()}
 

@@ -56,6 +56,7 @@ MENUS = {
         "cancel_download",
         "cancel",
         None,
+        "learn_taste",
         "preferences",
         "quit",
     ),
@@ -292,6 +293,14 @@ class MainWindow(QMainWindow):
         folder = QFileDialog.getExistingDirectory(self, "Open folder", start)
         if folder:
             self.controller.open_folder(folder)
+
+    @command("Learn my taste from a culled folder…")
+    def learn_taste(self) -> None:
+        from app.gui.taste import LearnTaste
+
+        if getattr(self, "taste_learning", None) is None:
+            self.taste_learning = LearnTaste(self, self.settings, self.controller.catalog_path)
+        self.taste_learning.start()
 
     @command("Preferences…", keys=("Ctrl+,",))
     def preferences(self) -> None:

@@ -47,6 +47,7 @@ PLACEHOLDERS = {
     "rejects_folder": "_rejects",
     "move_rejects": "do not move (a folder here: inside the shoot)",
     "catalog_path": "the per-user catalog",
+    "taste": "none: the base ranking",
 }
 MAX_WORKERS = 256
 AUTOMATIC = "Automatic"

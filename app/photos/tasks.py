@@ -24,8 +24,9 @@ from app.photos.exif import PhotoMetadata, read_metadata
 from app.series_kinds import focus_map
 
 THUMB_SIZE = 64
-# (x, y, w, h, eyes, confidence, sharpness) of one face, boxes in the original's pixels
-FoundFace = tuple[float, float, float, float, str, float, float]
+# (x, y, w, h, eyes, confidence, sharpness, yaw, pitch) of one face, boxes in the
+# original's pixels, yaw and pitch in degrees (None when no pose was measured)
+FoundFace = tuple[float, float, float, float, str, float, float, float | None, float | None]
 # Faces too small to judge in the scorer's decode are judged again at this size.
 FACE_REFINE_SIZE = 2048
 # JPEG DCT scaling of a 12-24 MP frame to 1/8 still leaves >= 256 px: plenty for a 64 px thumbnail.
@@ -166,6 +167,8 @@ def find_faces(image: Image.Image, path: Path) -> tuple[FoundFace, ...] | None:
             str(face.eyes),
             round(float(face.confidence), 3),
             round(float(face.sharpness), 3),
+            None if face.pose is None else round(float(face.pose.yaw), 1),
+            None if face.pose is None else round(float(face.pose.pitch), 1),
         )
         for face in found
     )

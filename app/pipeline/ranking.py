@@ -306,4 +306,4 @@ class Ranking:
 
 
 def _records(found: tuple[FoundFace, ...]) -> tuple[FaceRecord, ...]:
-    return tuple(FaceRecord(face[:4], face[4], face[5], face[6]) for face in found)
+    return tuple(FaceRecord(face[:4], face[4], face[5], face[6], *face[7:9]) for face in found)

@@ -141,6 +141,9 @@ class CullResult:
     # disagree ({path: why}): nothing automatic rejected, moved or rewrote them.
     held: dict[str, str] = field(default_factory=dict)
     moves: MoveOutcome | None = None
+    # With --taste: which ranking ordered the series and by how much each agreed with the
+    # photographer's held-out picks (app/taste); None without a taste.
+    ranking: str | None = None
 
     def summary(self) -> str:
         state = "Cancelled" if self.cancelled else "Culled"

@@ -224,6 +224,8 @@ class CullRun:
         groups, grouping = self._group(photos)
         ranking = Ranking(run, self._take_scorer(choice), faces_possible=self._faces_possible)
         result.series = ranking.rank(groups, grouping)
+        if self.options.taste and not run.cancelled:
+            self._order_by_taste(result)
         result.stats.photos = sum(len(s.members) for s in result.series)
         result.stats.series = len(result.series)
         result.stats.scored = ranking.scored
@@ -253,6 +255,20 @@ class CullRun:
         )
 
     # -- stages ---------------------------------------------------------------------------
+
+    def _order_by_taste(self, result: CullResult) -> None:
+        """The photographer's taste orders the series and suggests the picks, where it is in
+        use (app/taste); the line saying which ranking is in use goes to the summary."""
+        from app.taste.rerank import apply_taste
+
+        result.series, result.ranking = apply_taste(
+            self.run.catalog,
+            str(self.run.root),
+            result.series,
+            self.options.taste,
+            self.options.closed_eye_rule,
+        )
+        self.run.note(result.ranking)  # the window's message bar shows it
 
     def _take_sidecar_marks(self, photos: list[PhotoState], present: set[Path]) -> None:
         """Marks other applications (or people) wrote into sidecars, or into the photos

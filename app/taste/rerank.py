@@ -1,0 +1,79 @@
+"""A run's series ordered by a taste profile, where the profile is in use.
+
+Only the order of each burst's frames and so the automatic pick suggestion change; the
+scores stay the base ranking's, a person's marks are not touched (the decisions stage
+never overrides them), and the closed-eye rule still applies to the personal order.
+Brackets, panoramas and focus stacks are kept whole as always.  A profile that did not
+agree measurably better on held-out shoots leaves the base ranking in place, and the line
+returned says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+
+import numpy as np
+
+from app.catalog import Catalog, PhotoRecord
+from app.faces.pick import choose_pick
+from app.pipeline.results import SeriesResult
+from app.taste.features import frame_features
+from app.taste.profiles import LearntTaste, TasteError, load_taste
+
+
+def apply_taste(
+    catalog: Catalog, root: str, series: list[SeriesResult], name: str, closed_eye_rule: bool
+) -> tuple[list[SeriesResult], str]:
+    """``series`` reordered by the profile ``name`` when it is in use, and the line that
+    tells which ranking is in use and by how much each agreed."""
+    try:
+        taste = load_taste(catalog, name)
+    except TasteError as exc:
+        return series, f"Ranking: base ({exc})"
+    if not taste.evaluation.used:
+        return series, taste.describe()
+    photos = {photo.id: photo for photo in catalog.photos(root)}
+    wanted = [m.photo_id for s in series if not s.kept_whole for m in s.members]
+    thumbnails = catalog.thumbnails(wanted)
+    changed = 0
+    ordered = []
+    for s in series:
+        if s.kept_whole or len(s.members) < 2 or any(m.photo_id not in photos for m in s.members):
+            ordered.append(s)
+            continue
+        personal = _reordered(taste, s, photos, thumbnails, closed_eye_rule)
+        changed += personal.members != s.members
+        ordered.append(personal)
+    line = taste.describe()
+    if changed:
+        line += f"; it reordered {changed} series"
+    return ordered, line
+
+
+def _reordered(
+    taste: LearntTaste,
+    s: SeriesResult,
+    photos: Mapping[int, PhotoRecord],
+    thumbnails: Mapping[int, bytes],
+    closed_eye_rule: bool,
+) -> SeriesResult:
+    features = [
+        frame_features(photos[m.photo_id], thumbnails.get(m.photo_id), m.faces, m.score)
+        for m in s.members
+    ]
+    utilities = taste.model.utilities(np.array(features))
+    decision = choose_pick(
+        [float(u) for u in utilities], [m.faces for m in s.members], closed_eye_rule
+    )
+    rank_of = {index: rank for rank, index in enumerate(decision.order, start=1)}
+    members = tuple(replace(m, rank=rank_of[i]) for i, m in enumerate(s.members))
+    if members == s.members:
+        return s
+    pick_changed = decision.pick != min(range(len(s.members)), key=lambda i: s.members[i].rank)
+    return replace(
+        s,
+        members=members,
+        pick_reason=decision.reason,
+        why=None if pick_changed else s.why,  # the explanation is of the base ranking's pick
+    )
