@@ -31,6 +31,7 @@ from app.gui.folder_files import FolderFiles
 from app.gui.items import FrameItem, SeriesItem, ShootCounts
 from app.gui.kind_keys import SeriesKinds
 from app.gui.library import DetailsLoader, FolderLibrary, SeriesLoader
+from app.gui.live_card import LiveCard
 from app.gui.models import FrameFilterProxy, FrameStripModel, SeriesFilterProxy, SeriesListModel
 from app.gui.ranking import RankingNotice
 from app.gui.settings import OptionSetting, Settings
@@ -116,6 +117,11 @@ class CullController(QObject):
         self.details.failed.connect(self._on_details_failed)
         self._reload_timer = QTimer(self, singleShot=True, interval=RELOAD_INTERVAL_MS)
         self._reload_timer.timeout.connect(self.reload)
+        # the folder's frames before the cull has read them (app.gui.live_card)
+        self.live = LiveCard(self)
+        self._catalog_series: tuple[list[SeriesItem], ShootCounts] = ([], ShootCounts())
+        self.live.changed.connect(lambda: self._show_loaded(*self._catalog_series))
+        self.bus.frame_updated.connect(self.live.remember)
         self.thumbnails.failed.connect(self._on_thumbnail_failed)
         for setting in settings.options():
             setting.changed.connect(self._on_option)
@@ -173,6 +179,8 @@ class CullController(QObject):
         self.thumbnails.clear()
         self.details.clear()
         self.library = FolderLibrary(catalog, folder)
+        self._catalog_series = ([], ShootCounts())
+        self._list_folder()
         self._series_by_id, self._series_of_photo = {}, {}
         self._counts = ShootCounts()
         self.compare_choice, self.missing = [], set()
@@ -185,6 +193,22 @@ class CullController(QObject):
         if self.run_pipeline:
             self.start_cull()
         return True
+
+    def _list_folder(self) -> None:
+        """Show the folder's frames while the cull reads them (not in a headless session)."""
+        if not self.run_pipeline or self.library is None:
+            self.live.clear()
+            return
+        try:
+            options = self.settings.cull_options()
+            recursive, skip = (
+                options.recursive,
+                [options.move_rejects] if options.move_rejects else [],
+            )
+        except Exception:  # start_cull says what is wrong with the preferences
+            recursive, skip = True, []
+        skip += self.catalog.move_destinations() if self.catalog is not None else []
+        self.live.open(self.library.root, recursive, skip)
 
     def reload(self) -> None:
         """Re-read the folder's series from the catalog in the background."""
@@ -201,7 +225,12 @@ class CullController(QObject):
         self._show_loaded(series, ShootCounts.of(series))
 
     def _show_loaded(self, series: list[SeriesItem], counts: ShootCounts) -> None:
-        """Show freshly read series, keeping the current series and frame."""
+        """Show freshly read series (and the frames the cull has not put in one yet),
+        keeping the current series and frame."""
+        self._catalog_series = (series, counts)
+        series, singles = self.live.merged(series)
+        if singles:
+            counts = counts + ShootCounts.of(singles)
         self._counts = counts
         for item in series:
             for frame in item.frames:
@@ -210,8 +239,8 @@ class CullController(QObject):
                     frame.missing = True
                     self._counts += ShootCounts.of([item])
         self._set_series(series)
-        if self._visible_frame_row(self.photo_id) >= 0:
-            self._select(self.series_id, self.photo_id)
+        if self._visible_frame_row(self.photo_id) >= 0:  # in the series it is in now
+            self._select(self._series_of_photo.get(self.photo_id, self.series_id), self.photo_id)
         elif self.series_id in self._series_by_id and self._visible_series_row(self.series_id) >= 0:
             self._select(self.series_id, -1)
         else:
@@ -302,6 +331,11 @@ class CullController(QObject):
         )
 
     def _on_progress(self, event: ProgressEvent) -> None:
+        if event.listed:
+            self.live.name(event.listed)
+        if event.stage is Stage.GROUP and event.done and event.done == event.total:
+            self._reload_timer.stop()  # the series formed: show them now
+            self.reload()
         self.bus.progress.emit(event)
         if event.problem is not None:
             self.bus.error.emit(str(event.problem.path), str(event.problem.error))
@@ -313,6 +347,8 @@ class CullController(QObject):
 
     def _on_cull_done(self, result: CullResult) -> None:
         self.last_result = result
+        if not result.cancelled:
+            self.live.finish()
         for problem in result.errors:
             self.bus.error.emit(problem.path, problem.error)
         self._reload_timer.stop()  # this read shows everything the cull stored

@@ -1,0 +1,211 @@
+"""The card on screen at once: frames, thumbnails and marks while the cull still reads.
+
+The cull is held at a gate where it is about to read the photos (after it named every
+photo's catalog id), so what the window shows "during analysis" is checked without any
+timing; then the gate opens and the run ends normally.  Real pipeline, real catalog, real
+widgets offscreen.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from gui_fixtures import gui_env, make_bursts, new_window, press, questions, settle  # noqa: F401
+from PIL import Image
+from PySide6.QtCore import Qt
+
+from app.catalog import Catalog, DecisionSource, Flag
+from app.gui.commands import View
+from app.gui.models import decode_size
+from app.gui.thumbnails import ThumbnailManager, pipeline_decoder
+from app.photos.embedded import exif_thumbnail, exif_with_thumbnail
+from app.pipeline import inventory
+
+pytestmark = pytest.mark.gui
+MARKER = (0, 255, 0)  # the colour of every EXIF thumbnail written here: no photo has it
+
+
+def add_exif_thumbnail(path: Path) -> None:
+    """Give a JPEG a camera-style EXIF thumbnail (160 px, solid MARKER green)."""
+    with Image.open(path) as image:
+        image.load()
+        exif = image.getexif()
+    small = io.BytesIO()
+    Image.new("RGB", (160, 120), MARKER).save(small, "JPEG", quality=90)
+    image.save(path, "JPEG", quality=90, exif=exif_with_thumbnail(exif.tobytes(), small.getvalue()))
+
+
+@pytest.fixture
+def card(tmp_path):
+    """Three bursts of four frames, with EXIF thumbnails, named against capture order."""
+    bursts = make_bursts(tmp_path / "card", bursts=3, frames=4, size=(240, 160))
+    for paths in bursts:
+        for path in paths:
+            add_exif_thumbnail(path)
+    # the last burst was shot first: file names alone would show it last
+    for path in bursts[2]:
+        with Image.open(path) as image:
+            image.load()
+            exif = image.getexif()
+        sub = exif.get_ifd(0x8769)
+        when = datetime(2024, 5, 1, 9, 0, 0) + timedelta(seconds=0.2 * int(path.stem[-2:]))
+        sub[0x9003] = when.strftime("%Y:%m:%d %H:%M:%S")
+        small = exif_thumbnail(path)
+        buffer = io.BytesIO()
+        small.save(buffer, "JPEG")
+        image.save(
+            path, "JPEG", quality=90, exif=exif_with_thumbnail(exif.tobytes(), buffer.getvalue())
+        )
+    return tmp_path / "card", bursts
+
+
+@pytest.fixture
+def held_cull(monkeypatch):
+    """The cull waits at a gate before it reads the photos (their ids are known by then)."""
+    gate = threading.Event()
+    reached = threading.Event()
+    read = inventory.Inventory._read
+
+    def gated(self, to_read):
+        reached.set()
+        assert gate.wait(60), "the test never let the cull go on"
+        return read(self, to_read)
+
+    monkeypatch.setattr(inventory.Inventory, "_read", gated)
+    yield gate, reached
+    gate.set()
+
+
+def test_exif_thumbnail_reads_what_the_camera_stored(tmp_path):
+    path = make_bursts(tmp_path, bursts=1, frames=1)[0][0]
+    assert exif_thumbnail(path) is None, "a JPEG without one has none"
+    add_exif_thumbnail(path)
+    small = exif_thumbnail(path)
+    assert small is not None and small.size == (160, 120)
+    assert small.getpixel((80, 60)) == pytest.approx(MARKER, abs=8)
+    assert exif_thumbnail(tmp_path / "missing.jpg") is None
+
+
+def test_the_card_is_shown_browsed_and_marked_while_the_cull_reads(
+    qtbot,
+    gui_env,  # noqa: F811
+    card,
+    held_cull,
+):
+    folder, bursts = card
+    gate, reached = held_cull
+    window = new_window(qtbot, gui_env)
+    controller = window.controller
+    assert controller.open_folder(folder)
+    assert reached.wait(60)
+    # every frame, each as a series of one, in capture order (the third burst first)
+    qtbot.waitUntil(lambda: len(controller.series()) == 12, timeout=30_000)
+    qtbot.waitUntil(
+        lambda: (
+            [Path(s.frames[0].path).name for s in controller.series()][:4]
+            == [p.name for p in bursts[2]]
+        ),
+        timeout=30_000,
+    )
+    assert controller.is_culling(), "all this while the cull has not read a photo"
+    # the grid has its thumbnails: first the camera's EXIF thumbnail (MARKER green)
+    grid = window.series_view
+    qtbot.waitUntil(
+        lambda: all(
+            grid.model().index(r, 0).data(Qt.ItemDataRole.DecorationRole) is not None
+            for r in range(grid.model().rowCount())
+        ),
+        timeout=30_000,
+    )
+    # the cull named every photo's catalog id before reading: the frames can be marked
+    qtbot.waitUntil(lambda: all(f.photo_id > 0 for s in controller.series() for f in s.frames))
+    blurred = next(f for s in controller.series() for f in s.frames if f.path == str(bursts[0][3]))
+    sharp = next(f for s in controller.series() for f in s.frames if f.path == str(bursts[0][0]))
+    controller.select_frame(blurred.photo_id)
+    controller.set_view(View.LOUPE)
+    press(qtbot, window, Qt.Key.Key_P)  # the blurriest frame of its burst: the model rejects it
+    controller.select_frame(sharp.photo_id)
+    press(qtbot, window, Qt.Key.Key_X)  # the sharpest: the model picks it
+    press(qtbot, window, Qt.Key.Key_Right)  # browsing goes on
+    qtbot.waitUntil(lambda: window.loupe.pane._pixmap() is not None, timeout=30_000)
+    assert controller.is_culling()
+    assert controller.frame(blurred.photo_id).decision.flag is Flag.PICK
+
+    gate.set()
+    settle(qtbot, window)
+    series = controller.series()
+    assert [len(s.frames) for s in series] == [4, 4, 4], "the cull's series replaced the card"
+    assert all(f.score is not None for s in series for f in s.frames), "and ranked it"
+    for frame, flag in ((blurred, Flag.PICK), (sharp, Flag.REJECT)):
+        shown = controller.frame(frame.photo_id)
+        assert shown.decision.flag is flag and shown.decision.is_user
+    controller.decisions.writer.wait()
+    with Catalog.open(gui_env) as catalog:
+        stored = catalog.decisions([blurred.photo_id, sharp.photo_id])
+    assert stored[blurred.photo_id].flag is Flag.PICK
+    assert stored[sharp.photo_id].flag is Flag.REJECT
+    assert all(s.source is DecisionSource.USER for s in stored.values()), "a person's mark wins"
+    window.shutdown()
+
+
+def test_a_frame_not_yet_named_by_the_cull_is_not_marked(qtbot, gui_env, card, monkeypatch):  # noqa: F811
+    """Until the cull gives a frame its catalog id, a mark is refused with a word, never
+    lost silently or written under a made-up id."""
+    folder, _bursts = card
+    monkeypatch.setattr(inventory.Inventory, "_announce", lambda *_args: None)
+    gate = threading.Event()
+    read = inventory.Inventory._read
+    monkeypatch.setattr(
+        inventory.Inventory, "_read", lambda self, to_read: gate.wait(60) and read(self, to_read)
+    )
+    window = new_window(qtbot, gui_env)
+    controller = window.controller
+    messages = []
+    controller.bus.message.connect(messages.append)
+    assert controller.open_folder(folder)
+    qtbot.waitUntil(lambda: len(controller.series()) == 12, timeout=30_000)
+    assert controller.photo_id < -1
+    press(qtbot, window, Qt.Key.Key_P)
+    assert controller.current_frame().decision.flag is Flag.NONE
+    assert any("still being listed" in m for m in messages)
+    gate.set()
+    settle(qtbot, window)
+    window.shutdown()
+
+
+def test_thumbnails_show_the_exif_thumbnail_first_then_sharpen(qtbot, gui_env, card):  # noqa: F811
+    """Every thumbnail's EXIF step runs before any sharpening decode (one decode thread)."""
+    _folder, bursts = card
+    paths = [str(p) for burst in bursts for p in burst]
+    decoded: list[str] = []
+
+    def decoder(path, size):
+        decoded.append(path)
+        return pipeline_decoder()(path, size)
+
+    thumbs = ThumbnailManager(decoder=decoder, threads=1)
+    shown: dict[str, list[tuple[int, int, int]]] = {}
+
+    def on_ready(path, size):
+        image = thumbs.pixmap(path, size).toImage()
+        colour = image.pixelColor(image.width() // 2, image.height() // 2)
+        shown.setdefault(path, []).append((colour.red(), colour.green(), colour.blue()))
+
+    thumbs.ready.connect(on_ready)
+    size = decode_size(256)
+    order = []
+    thumbs.ready.connect(lambda path, _size: order.append(path))
+    for path in paths:
+        assert thumbs.pixmap(path, size) is None
+    qtbot.waitUntil(lambda: not thumbs.busy(), timeout=60_000)
+    assert order[: len(paths)] == paths, "every EXIF thumbnail first, in the order asked"
+    assert decoded == paths, "then each photo decoded once, to sharpen it"
+    for path in paths:
+        first, last = shown[path][0], shown[path][-1]
+        assert first == pytest.approx(MARKER, abs=12), "the camera's thumbnail came first"
+        assert last != pytest.approx(MARKER, abs=12), "the decode replaced it"
+    thumbs.shutdown()
