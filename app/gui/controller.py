@@ -207,8 +207,12 @@ class CullController(QObject):
             )
         except Exception:  # start_cull says what is wrong with the preferences
             recursive, skip = True, []
-        skip += self.catalog.move_destinations() if self.catalog is not None else []
-        self.live.open(self.library.root, recursive, skip)
+        catalog = self.catalog
+
+        def passed_over() -> list:  # asked on the listing thread: the GUI never waits for it
+            return skip + (catalog.move_destinations() if catalog is not None else [])
+
+        self.live.open(self.library.root, recursive, passed_over)
 
     def reload(self) -> None:
         """Re-read the folder's series from the catalog in the background."""
@@ -240,7 +244,10 @@ class CullController(QObject):
                     self._counts += ShootCounts.of([item])
         self._set_series(series)
         if self._visible_frame_row(self.photo_id) >= 0:  # in the series it is in now
-            self._select(self._series_of_photo.get(self.photo_id, self.series_id), self.photo_id)
+            series_id = self._series_of_photo.get(self.photo_id, self.series_id)
+            if series_id != self.series_id:  # its series formed: compare its series anew
+                self.compared = []
+            self._select(series_id, self.photo_id)
         elif self.series_id in self._series_by_id and self._visible_series_row(self.series_id) >= 0:
             self._select(self.series_id, -1)
         else:

@@ -13,7 +13,7 @@ replaces.  Frames the catalog's series already hold are shown there, not here.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -61,12 +61,18 @@ class LiveCard(QObject):
 
     # -- listing --------------------------------------------------------------------------
 
-    def open(self, root: str | Path, recursive: bool, skip: Iterable[str | Path] = ()) -> None:
-        """List ``root`` in the background; frames show as soon as the names are known."""
+    def open(
+        self,
+        root: str | Path,
+        recursive: bool,
+        skip: Callable[[], Iterable[str | Path]] = tuple,
+    ) -> None:
+        """List ``root`` in the background, passing over the folders ``skip`` names (asked
+        on the listing thread); frames show as soon as the names are known."""
         self._generation += 1
         self._frames, self._by_path, self._order = {}, {}, []
         self._finished = False
-        generation, skip = self._generation, [Path(s) for s in skip]
+        generation = self._generation
         worker = threading.Thread(
             target=self._list,
             args=(generation, Path(root), recursive, skip),
@@ -75,11 +81,13 @@ class LiveCard(QObject):
         )
         worker.start()
 
-    def _list(self, generation: int, root: Path, recursive: bool, skip: list[Path]) -> None:
+    def _list(
+        self, generation: int, root: Path, recursive: bool, skip: Callable[[], Iterable]
+    ) -> None:
         """Scan (names and sizes only), hand the names over, then read the capture times."""
         try:
-            scan = scan_folder(root, recursive=recursive, skip=skip)
-        except OSError:  # the cull reports it with its cause
+            scan = scan_folder(root, recursive=recursive, skip=[Path(s) for s in skip()])
+        except Exception:  # an unreadable folder or catalog: the cull reports it with its cause
             return
         self._listed.emit(generation, scan.photos)
         dates: dict[str, datetime | None] = {}
