@@ -209,3 +209,59 @@ def test_thumbnails_show_the_exif_thumbnail_first_then_sharpen(qtbot, gui_env, c
         assert first == pytest.approx(MARKER, abs=12), "the camera's thumbnail came first"
         assert last != pytest.approx(MARKER, abs=12), "the decode replaced it"
     thumbs.shutdown()
+
+
+@pytest.fixture(scope="module")
+def tiny_weights(tmp_path_factory):
+    import fgaesq_core
+
+    path = tmp_path_factory.mktemp("weights") / "tiny.safetensors"
+    fgaesq_core.save_checkpoint(fgaesq_core.create_model(config="tiny", pretrained=None), path)
+    return path
+
+
+@pytest.mark.slow
+def test_the_technical_ranking_shows_first_then_fgaesq_replaces_it_series_by_series(
+    qtbot,
+    gui_env,  # noqa: F811
+    tmp_path,
+    tiny_weights,
+    monkeypatch,
+):
+    """With FGAesQ asked for, every series is ranked by the technical scorer as soon as the
+    card is read; FGAesQ's ranking then replaces it one series at a time (held after its
+    first series here), and marks made meanwhile stay the photographer's."""
+    from app.scoring.fgaesq import FGAesQScorer
+
+    make_bursts(tmp_path / "card", bursts=2, frames=2, size=(160, 120))
+    gate, first_done = threading.Event(), threading.Event()
+    rank_many = FGAesQScorer.rank_many
+
+    def after_the_first_series(self, series):
+        for done, ranked in enumerate(rank_many(self, series)):
+            yield ranked
+            if done == 0:
+                first_done.set()
+                assert gate.wait(60), "the test never let FGAesQ go on"
+
+    monkeypatch.setattr(FGAesQScorer, "rank_many", after_the_first_series)
+    window = new_window(qtbot, gui_env, scorer="fgaesq", weights=str(tiny_weights))
+    controller = window.controller
+    assert controller.open_folder(tmp_path / "card")
+
+    def models() -> list[set[str]]:
+        return [{f.model.split(" (")[0] for f in s.frames} for s in controller.series()]
+
+    qtbot.waitUntil(lambda: first_done.is_set(), timeout=120_000)
+    qtbot.waitUntil(lambda: models() and models()[0] == {"FGAesQ"}, timeout=30_000)
+    assert models()[1:] == [{"technical scorer"}], "the other series keeps the technical ranking"
+    assert controller.is_culling()
+    later = controller.series()[1]
+    controller.select_frame(later.frames[-1].photo_id)
+    press(qtbot, window, Qt.Key.Key_P)  # a mark while FGAesQ runs
+    gate.set()
+    settle(qtbot, window, timeout=120_000)
+    assert models() == [{"FGAesQ"}] * 2
+    marked = controller.frame(later.frames[-1].photo_id).decision
+    assert marked.flag is Flag.PICK and marked.is_user
+    window.shutdown()
