@@ -46,47 +46,78 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 THUMBNAIL_SIDE = 160  # the EXIF thumbnail cameras write
+PICTURES = 8  # camera-sized pictures rendered; the frames share their compressed data
 
 
-def save_jpeg_with_thumbnail(image, path, when, camera, quality=82) -> None:
-    """``make_samples.save_jpeg`` plus the EXIF thumbnail a camera stores in every JPEG."""
+def render_picture(task) -> bytes:
+    """One camera-sized JPEG (``bench_pipeline.render``: scene, shake, defect, grain)."""
+    frame, size = task
+    with tempfile.TemporaryDirectory() as folder:
+        bench_pipeline.render((frame, Path(folder), size))
+        return (Path(folder) / frame.name).read_bytes()
+
+
+def thumbnail_of(jpeg: bytes) -> bytes:
+    """The 160 px EXIF thumbnail a camera would store for this picture."""
     import io
 
     from PIL import Image
 
-    from app.photos.embedded import exif_with_thumbnail
-
-    small = image.copy()
+    with Image.open(io.BytesIO(jpeg)) as image:
+        image.draft("RGB", (THUMBNAIL_SIDE * 2, THUMBNAIL_SIDE * 2))
+        small = image.convert("RGB")
     small.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.BILINEAR)
-    data = io.BytesIO()
-    small.save(data, "JPEG", quality=85)
-    exif = bench_pipeline.samples.exif_for(when, *camera).tobytes()
-    image.save(
-        path,
-        "JPEG",
-        quality=quality,
-        exif=exif_with_thumbnail(exif, data.getvalue()),
-        optimize=True,
-    )
+    out = io.BytesIO()
+    small.save(out, "JPEG", quality=85)
+    return out.getvalue()
 
 
-def render_with_thumbnail(task) -> int:
-    bench_pipeline.samples.save_jpeg = save_jpeg_with_thumbnail
-    return bench_pipeline.render(task)
+def with_exif(jpeg: bytes, exif: bytes) -> bytes:
+    """``jpeg`` with its EXIF block (APP1) replaced by ``exif``: no pixel is encoded again."""
+    import struct
+
+    assert jpeg[:2] == b"\xff\xd8", "not a JPEG"
+    parts, at = [b"\xff\xd8", b"\xff\xe1" + struct.pack(">H", len(exif) + 2) + exif], 2
+    while jpeg[at + 1] != 0xDA:  # up to the start of the compressed picture
+        length = struct.unpack(">H", jpeg[at + 2 : at + 4])[0]
+        segment = jpeg[at : at + 2 + length]
+        if not (jpeg[at + 1] == 0xE1 and segment[4:10] == b"Exif\x00\x00"):
+            parts.append(segment)
+        at += 2 + length
+    return b"".join(parts) + jpeg[at:]
 
 
 def make_shoot(folder: Path, frames: int, megapixels: float, workers: int) -> None:
-    """The shoot in ``folder``; frames already there are kept (generated once)."""
+    """The shoot in ``folder``, generated once (frames already there are kept).
+
+    Rendering and encoding a 24 MP frame takes seconds on a loaded laptop, so only
+    ``PICTURES`` pictures are rendered; every frame is one of them with its own EXIF
+    block (capture time, camera, thumbnail) spliced in, as a camera writes it, so the
+    bursts (capture times from ``bench_pipeline.plan_bursts``) and the cost of every
+    decode are a real shoot's; the frames of a burst share their pixels.
+    """
     from concurrent.futures import ProcessPoolExecutor
+    from datetime import timedelta
+
+    from app.photos.embedded import exif_with_thumbnail
 
     plans = bench_pipeline.plan_bursts(frames, seed=7)
     missing = [f for f in plans if not (folder / f.name).exists()]
-    if missing:
-        folder.mkdir(parents=True, exist_ok=True)
-        width = round((megapixels * 1e6 * 3 / 2) ** 0.5)
-        size = (width, round(width * 2 / 3))
-        with ProcessPoolExecutor(workers) as pool:
-            list(pool.map(render_with_thumbnail, [(f, folder, size) for f in missing]))
+    if not missing:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    width = round((megapixels * 1e6 * 3 / 2) ** 0.5)
+    size = (width, round(width * 2 / 3))
+    firsts = list({f.burst: f for f in reversed(plans)}.values())[:PICTURES]
+    with ProcessPoolExecutor(workers) as pool:
+        pictures = list(pool.map(render_picture, [(f, size) for f in firsts]))
+    thumbnails = [thumbnail_of(p) for p in pictures]
+    samples = bench_pipeline.samples
+    for frame in missing:
+        k = frame.burst % len(pictures)
+        when = samples.T0 + timedelta(seconds=frame.seconds)
+        exif = exif_with_thumbnail(samples.exif_for(when, *frame.camera).tobytes(), thumbnails[k])
+        (folder / frame.name).write_bytes(with_exif(pictures[k], exif))
 
 
 class Heartbeat:
