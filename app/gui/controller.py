@@ -340,8 +340,9 @@ class CullController(QObject):
     def _on_progress(self, event: ProgressEvent) -> None:
         if event.listed:
             self.live.name(event.listed)
-        if event.stage is Stage.GROUP and event.done and event.done == event.total:
-            self._reload_timer.stop()  # the series formed: show them now
+        formed = event.stage is Stage.GROUP and event.done and event.done == event.total
+        if formed or event.stage is Stage.DONE:  # the series formed, or a pass ranked them all
+            self._reload_timer.stop()
             self.reload()
         self.bus.progress.emit(event)
         if event.problem is not None:

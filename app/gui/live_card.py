@@ -151,11 +151,9 @@ class LiveCard(QObject):
             entry.frame = replace(frame, series_id=entry.frame.series_id)
 
     def finish(self) -> None:
-        """The cull stored every photo it could read: the catalog's series hold the card
-        (a file it could not read is named in the error bar, as before)."""
-        if self._frames:
-            self._finished = True
-            self.changed.emit()
+        """The cull stored every photo it could read: from the next read of the catalog on,
+        its series hold the card (a file it could not read is named in the error bar)."""
+        self._finished = True
 
     def clear(self) -> None:
         self._generation += 1
