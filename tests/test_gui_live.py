@@ -265,3 +265,42 @@ def test_the_technical_ranking_shows_first_then_fgaesq_replaces_it_series_by_ser
     marked = controller.frame(later.frames[-1].photo_id).decision
     assert marked.flag is Flag.PICK and marked.is_user
     window.shutdown()
+
+
+def test_raw_frames_show_their_embedded_preview_while_the_cull_reads(
+    qtbot,
+    gui_env,  # noqa: F811
+    tmp_path,
+    held_cull,
+):
+    from test_photos_fixtures import dng
+
+    gate, reached = held_cull
+    for k in range(2):
+        dng(tmp_path / "raw" / f"IMG_{k}.dng", preview=Image.new("RGB", (384, 256), MARKER), seed=k)
+    window = new_window(qtbot, gui_env)
+    controller = window.controller
+    assert controller.open_folder(tmp_path / "raw")
+    assert reached.wait(60)
+    grid = window.series_view.model()
+    qtbot.waitUntil(lambda: grid.rowCount() == 2, timeout=30_000)
+
+    def colours():
+        found = []
+        for row in range(grid.rowCount()):
+            pixmap = grid.index(row, 0).data(Qt.ItemDataRole.DecorationRole)
+            if pixmap is None:
+                return None
+            image = pixmap.toImage()
+            c = image.pixelColor(image.width() // 2, image.height() // 2)
+            found.append((c.red(), c.green(), c.blue()))
+        return found
+
+    qtbot.waitUntil(
+        lambda: colours() is not None and not controller.thumbnails.busy(), timeout=30_000
+    )
+    assert colours() == [pytest.approx(MARKER, abs=12)] * 2, "the camera's preview, not a demosaic"
+    assert controller.is_culling()
+    gate.set()
+    settle(qtbot, window)
+    window.shutdown()
