@@ -304,3 +304,25 @@ def test_raw_frames_show_their_embedded_preview_while_the_cull_reads(
     gate.set()
     settle(qtbot, window)
     window.shutdown()
+
+
+def test_a_folder_culled_before_opens_in_its_series_never_as_single_frames(
+    qtbot,
+    gui_env,  # noqa: F811
+    card,
+):
+    folder, _bursts = card
+    first = new_window(qtbot, gui_env)
+    assert first.controller.open_folder(folder)
+    settle(qtbot, first)
+    first.shutdown()
+    window = new_window(qtbot, gui_env)
+    controller = window.controller
+    shown: list[list[int]] = []
+    controller.bus.series_reloaded.connect(
+        lambda: shown.append([len(s.frames) for s in controller.series()])
+    )
+    assert controller.open_folder(folder)
+    settle(qtbot, window)
+    assert shown and all(sizes == [4, 4, 4] for sizes in shown), shown
+    window.shutdown()

@@ -119,8 +119,10 @@ class CullController(QObject):
         self._reload_timer.timeout.connect(self.reload)
         # the folder's frames before the cull has read them (app.gui.live_card)
         self.live = LiveCard(self)
-        self._catalog_series: tuple[list[SeriesItem], ShootCounts] = ([], ShootCounts())
-        self.live.changed.connect(lambda: self._show_loaded(*self._catalog_series))
+        # the catalog's series last read (None until the open folder's first read: a folder
+        # culled before shows its series, not a flash of every frame alone)
+        self._catalog_series: tuple[list[SeriesItem], ShootCounts] | None = None
+        self.live.changed.connect(self._show_listed)
         self.bus.frame_updated.connect(self.live.remember)
         self.thumbnails.failed.connect(self._on_thumbnail_failed)
         for setting in settings.options():
@@ -179,7 +181,7 @@ class CullController(QObject):
         self.thumbnails.clear()
         self.details.clear()
         self.library = FolderLibrary(catalog, folder)
-        self._catalog_series = ([], ShootCounts())
+        self._catalog_series = None
         self._list_folder()
         self._series_by_id, self._series_of_photo = {}, {}
         self._counts = ShootCounts()
@@ -213,6 +215,10 @@ class CullController(QObject):
             return skip + (catalog.move_destinations() if catalog is not None else [])
 
         self.live.open(self.library.root, recursive, passed_over)
+
+    def _show_listed(self) -> None:
+        if self._catalog_series is not None:
+            self._show_loaded(*self._catalog_series)
 
     def reload(self) -> None:
         """Re-read the folder's series from the catalog in the background."""
