@@ -730,6 +730,7 @@ class CullController(QObject):
     def shutdown(self) -> None:
         """Stop the cull and the readers, close the catalog (decisions are already saved)."""
         self.stop_cull(wait=True)
+        self.live.clear()
         self.decisions.shutdown()
         self.ranking.shutdown()
         self.loader.shutdown()

@@ -12,6 +12,7 @@ replaces.  Frames the catalog's series already hold are shown there, not here.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -89,7 +90,7 @@ class LiveCard(QObject):
             scan = scan_folder(root, recursive=recursive, skip=[Path(s) for s in skip()])
         except Exception:  # an unreadable folder or catalog: the cull reports it with its cause
             return
-        self._listed.emit(generation, scan.photos)
+        self._hand_over(self._listed, generation, scan.photos)
         dates: dict[str, datetime | None] = {}
         for photo in scan.photos:
             if generation != self._generation:
@@ -99,7 +100,14 @@ class LiveCard(QObject):
                 dates[photo.rel] = meta.captured
             except Exception:  # an unreadable file keeps its place by name; the cull says why
                 dates[photo.rel] = None
-        self._dated.emit(generation, dates)
+        self._hand_over(self._dated, generation, dates)
+
+    def _hand_over(self, signal, generation: int, value: object) -> None:
+        """Send ``value`` to the GUI thread unless the listing is stale (another folder
+        opened, or the window closed and this object with it)."""
+        if generation == self._generation:
+            with contextlib.suppress(RuntimeError):  # deleted meanwhile: nobody to tell
+                signal.emit(generation, value)
 
     def _on_listed(self, generation: int, photos: list[PhotoFile]) -> None:
         if generation != self._generation:
