@@ -226,7 +226,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def run_window(folder: Path, scheduler: str, steps: int, held_runs: int) -> dict[str, float]:
+def run_window(
+    folder: Path, scheduler: str, steps: int, held_runs: int, screen_only: bool = False
+) -> dict[str, float]:
     import app.gui.mainwindow as mainwindow
     from app.gui.commands import View
     from app.gui.settings import Settings
@@ -321,6 +323,13 @@ def run_window(folder: Path, scheduler: str, steps: int, held_runs: int) -> dict
     )
     out["first full screen"] = since_start(spin_until(full_screen, 3600))
     out["first thumbnail"] = first_thumb[0] - start if first_thumb else float("nan")
+    out["stall until full screen"] = heart.longest
+    if screen_only:  # the card on screen is all this run is for
+        controller.stop_cull(wait=True)
+        heart.timer.stop()
+        window.shutdown()
+        window.close()
+        return out
     pane = window.loupe.pane
     during = []
     if controller.job is not None:  # browse in the loupe while the cull runs
@@ -389,6 +398,7 @@ def run_window(folder: Path, scheduler: str, steps: int, held_runs: int) -> dict
         zoom.append(time.perf_counter() - t0 if done is not None else 60.0)
         window.loupe.toggle_zoom()
         spin_for(0.4)
+    out["loupe steps from cache (count)"] = len(from_cache)
     out["loupe step from cache p50"] = percentile(from_cache, 0.5)
     out["loupe step from cache p95"] = percentile(from_cache, 0.95)
     out["loupe step shown p50"] = percentile(first_look, 0.5)
@@ -416,6 +426,11 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=20, help="single loupe steps measured")
     parser.add_argument("--held", type=int, default=3, help="held-key runs measured")
     parser.add_argument("--baseline", action="store_true", help="also the previous scheduler")
+    parser.add_argument(
+        "--screen-only",
+        action="store_true",
+        help="only until the first full screen (the folder may be any folder of JPEGs)",
+    )
     args = parser.parse_args()
     from PySide6.QtWidgets import QApplication
 
@@ -424,7 +439,8 @@ def main() -> None:
         f"bench-gui-{args.frames}x{args.megapixels:g}mp-exif"
     )
     t0 = time.perf_counter()
-    make_shoot(folder, args.frames, args.megapixels, max(1, (os.cpu_count() or 2)))
+    if not (args.screen_only and args.folder):  # a folder given for the screen is taken as it is
+        make_shoot(folder, args.frames, args.megapixels, max(1, (os.cpu_count() or 2)))
     print(
         f"shoot: {args.frames} frames at {args.megapixels:g} MP in {folder} "
         f"(generated/checked in {time.perf_counter() - t0:.1f} s); "
@@ -432,7 +448,9 @@ def main() -> None:
     )
     results = {}
     for scheduler in (["before"] if args.baseline else []) + ["now"]:
-        results[scheduler] = run_window(folder, scheduler, args.steps, args.held)
+        results[scheduler] = run_window(
+            folder, scheduler, args.steps, args.held, screen_only=args.screen_only
+        )
         print(f"{scheduler}: done, load average {os.getloadavg()[0]:.1f}", flush=True)
     names = list(results["now"])
     print(
