@@ -326,3 +326,30 @@ def test_a_folder_culled_before_opens_in_its_series_never_as_single_frames(
     settle(qtbot, window)
     assert shown and all(sizes == [4, 4, 4] for sizes in shown), shown
     window.shutdown()
+
+
+def test_a_tile_asked_for_later_is_not_kept_waiting_by_sharpening(qtbot, gui_env, card):  # noqa: F811
+    """A thumbnail asked for while others are being sharpened (a tile scrolled into view)
+    shows its EXIF thumbnail before the rest are sharpened: the queue is read, not timed."""
+    _folder, bursts = card
+    a, b, c = (str(p) for p in bursts[0][:3])
+    gate, decoded = threading.Event(), []
+
+    def decoder(path, size):
+        decoded.append(path)
+        assert gate.wait(60), "the gate never opened"
+        return pipeline_decoder()(path, size)
+
+    thumbs = ThumbnailManager(decoder=decoder, threads=1)
+    size = decode_size(256)
+    for path in (a, b):
+        thumbs.pixmap(path, size)
+    qtbot.waitUntil(lambda: decoded == [a])  # both shown roughly; the thread sharpens a
+    thumbs.pixmap(c, size)
+    assert thumbs.queue.pending() == [(c, size), (b, size)], "c's first picture comes first"
+    order = []
+    thumbs.ready.connect(lambda path, _size: order.append(path))
+    gate.set()
+    qtbot.waitUntil(lambda: not thumbs.busy(), timeout=60_000)
+    assert order == [a, c, b, c], "a sharpened, c shown, b sharpened, c sharpened"
+    thumbs.shutdown()

@@ -7,7 +7,7 @@ jobs are dropped and late results from the old folder are ignored.
 
 A grid or strip thumbnail not in the disk cache comes in two steps: the camera's EXIF
 thumbnail at once (:func:`app.photos.embedded.exif_thumbnail`, a few milliseconds), then,
-after every other thumbnail's first step, the decode that sharpens it.  A card's contact
+when nothing else waits (the queue's later lane), the decode that sharpens it.  A card's contact
 sheet is full in the time it takes to read the headers.
 
 The loupe asks for two things per frame: a screen-sized PREVIEW (the RAW's embedded
@@ -182,7 +182,7 @@ class _DecodeJob(QRunnable):
         manager.roughed.add(key)
         self._done.emit(generation, path, size, pil_to_qimage(small), (None, None, not final))
         if not final:
-            self._queue.push_back(key, generation)
+            self._queue.push_later(key, generation)
             manager.pool.start(_DecodeJob(manager))
         return True
 
