@@ -88,6 +88,15 @@ def test_exif_thumbnail_reads_what_the_camera_stored(tmp_path):
     assert small is not None and small.size == (160, 120)
     assert small.getpixel((80, 60)) == pytest.approx(MARKER, abs=8)
     assert exif_thumbnail(tmp_path / "missing.jpg") is None
+    data = path.read_bytes()
+    start = data.index(b"Exif\x00\x00")
+    for name, damaged in {
+        "cut.jpg": data[: start + 200],  # cut inside the EXIF block
+        "noise.jpg": data[: start + 6] + bytes(range(256)) * 8 + data[start + 2054 :],
+        "empty.jpg": b"",
+    }.items():
+        (tmp_path / name).write_bytes(damaged)
+        assert exif_thumbnail(tmp_path / name) is None, name  # the decode says what is wrong
 
 
 def test_the_card_is_shown_browsed_and_marked_while_the_cull_reads(

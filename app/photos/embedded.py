@@ -41,7 +41,7 @@ def exif_thumbnail(path: Path | str) -> Image.Image | None:
             return None
         small = Image.open(io.BytesIO(data))
         small.load()
-    except (OSError, SyntaxError, ValueError, KeyError, TypeError, EOFError):
+    except Exception:  # Pillow and struct raise many kinds on damaged EXIF: none matters here
         return None
     small.getexif()[0x0112] = orientation  # the thumbnail is stored as the sensor saw it
     return ImageOps.exif_transpose(small).convert("RGB")
