@@ -1,11 +1,13 @@
 """The window on a generated shoot, as a photographer meets it: how soon there is something
 to look at, how fast the loupe follows the arrow keys, how long the GUI thread ever stalls.
 
-Generates a shoot of burst JPEGs (``bench_pipeline``'s bursts), opens it in the real main
-window (offscreen) with the technical scorer, and reports, for each decode scheduler:
+Generates a shoot of burst JPEGs (``bench_pipeline``'s bursts, each with a 160 px EXIF
+thumbnail as cameras write it; generated once into a cached folder), opens it in the real
+main window (offscreen) with the technical scorer, and reports, for each variant:
 
-* time to the first thumbnail, to a full screen of grid thumbnails, to the first ranked
-  series and to the end of the analysis;
+* time to the first frame listed, the first thumbnail, a full screen of grid thumbnails,
+  the first series grouped and ranked, and the end of the analysis;
+* loupe steps while the analysis runs (until the frame is sharp);
 * loupe latency, p50/p95: single steps (Right, a pause to look, the next) until the frame
   is sharp (painted from a decode with at least the pixels it covers on screen) and
   until its preview or full decode is shown; held keys (15 presses 60 ms apart) until
@@ -14,9 +16,11 @@ window (offscreen) with the technical scorer, and reports, for each decode sched
   decode is painted at 100 %;
 * the longest GUI-thread stall: the largest gap between ticks of a 10 ms QTimer.
 
-``--baseline`` runs the previous scheduler first in the same process on the same files
-(one decode thread per core less one, first in first out, full decodes only, no
-prefetch, no preview) and prints the ratios.  Each run starts with an empty cache folder.
+``--baseline`` runs the window as it was before first, in the same process on the same
+files: nothing shown before the cull has grouped the photos (no listing of the card, no
+EXIF thumbnails), and the previous decode scheduler (one decode thread per core less one,
+first in first out, full decodes only, no prefetch, no preview); then it prints the
+ratios.  Each run starts with an empty cache folder and an empty catalog.
 
     python benchmarks/bench_gui.py                               # 500 frames, 24 MP
     python benchmarks/bench_gui.py --frames 60 --megapixels 6 --baseline
@@ -41,12 +45,79 @@ import bench_pipeline  # noqa: E402
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
+THUMBNAIL_SIDE = 160  # the EXIF thumbnail cameras write
+PICTURES = 8  # camera-sized pictures rendered; the frames share their compressed data
+
+
+def render_picture(task) -> bytes:
+    """One camera-sized JPEG (``bench_pipeline.render``: scene, shake, defect, grain)."""
+    frame, size = task
+    with tempfile.TemporaryDirectory() as folder:
+        bench_pipeline.render((frame, Path(folder), size))
+        return (Path(folder) / frame.name).read_bytes()
+
+
+def thumbnail_of(jpeg: bytes) -> bytes:
+    """The 160 px EXIF thumbnail a camera would store for this picture."""
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(jpeg)) as image:
+        image.draft("RGB", (THUMBNAIL_SIDE * 2, THUMBNAIL_SIDE * 2))
+        small = image.convert("RGB")
+    small.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.BILINEAR)
+    out = io.BytesIO()
+    small.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def with_exif(jpeg: bytes, exif: bytes) -> bytes:
+    """``jpeg`` with its EXIF block (APP1) replaced by ``exif``: no pixel is encoded again."""
+    import struct
+
+    assert jpeg[:2] == b"\xff\xd8", "not a JPEG"
+    parts, at = [b"\xff\xd8", b"\xff\xe1" + struct.pack(">H", len(exif) + 2) + exif], 2
+    while jpeg[at + 1] != 0xDA:  # up to the start of the compressed picture
+        length = struct.unpack(">H", jpeg[at + 2 : at + 4])[0]
+        segment = jpeg[at : at + 2 + length]
+        if not (jpeg[at + 1] == 0xE1 and segment[4:10] == b"Exif\x00\x00"):
+            parts.append(segment)
+        at += 2 + length
+    return b"".join(parts) + jpeg[at:]
+
+
 def make_shoot(folder: Path, frames: int, megapixels: float, workers: int) -> None:
+    """The shoot in ``folder``, generated once (frames already there are kept).
+
+    Rendering and encoding a 24 MP frame takes seconds on a loaded laptop, so only
+    ``PICTURES`` pictures are rendered; every frame is one of them with its own EXIF
+    block (capture time, camera, thumbnail) spliced in, as a camera writes it, so the
+    bursts (capture times from ``bench_pipeline.plan_bursts``) and the cost of every
+    decode are a real shoot's; the frames of a burst share their pixels.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+    from datetime import timedelta
+
+    from app.photos.embedded import exif_with_thumbnail
+
     plans = bench_pipeline.plan_bursts(frames, seed=7)
     missing = [f for f in plans if not (folder / f.name).exists()]
-    if missing:
-        folder.mkdir(parents=True, exist_ok=True)
-        bench_pipeline.generate(folder, missing, megapixels, workers)
+    if not missing:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    width = round((megapixels * 1e6 * 3 / 2) ** 0.5)
+    size = (width, round(width * 2 / 3))
+    firsts = list({f.burst: f for f in reversed(plans)}.values())[:PICTURES]
+    with ProcessPoolExecutor(workers) as pool:
+        pictures = list(pool.map(render_picture, [(f, size) for f in firsts]))
+    thumbnails = [thumbnail_of(p) for p in pictures]
+    samples = bench_pipeline.samples
+    for frame in missing:
+        k = frame.burst % len(pictures)
+        when = samples.T0 + timedelta(seconds=frame.seconds)
+        exif = exif_with_thumbnail(samples.exif_for(when, *frame.camera).tobytes(), thumbnails[k])
+        (folder / frame.name).write_bytes(with_exif(pictures[k], exif))
 
 
 class Heartbeat:
@@ -98,14 +169,27 @@ def spin_for(seconds: float) -> None:
     spin_until(lambda: time.perf_counter() >= end, seconds + 1)
 
 
+class _Everything(set):
+    """A set that holds everything: every thumbnail counts as shown roughly already."""
+
+    def __contains__(self, _key) -> bool:
+        return True
+
+
 def legacy_manager_class():
-    """The scheduler before the loupe's prefetch: cores-1 threads, FIFO, full decodes only."""
+    """The scheduler before the loupe's prefetch: cores-1 threads, FIFO, full decodes only,
+    thumbnails decoded from the photo (no EXIF thumbnail first)."""
     from app.gui.thumbnails import FULL, ThumbnailManager
 
     class LegacyThumbnails(ThumbnailManager):
         def __init__(self, *args, **kwargs) -> None:
             super().__init__(*args, **kwargs)
             self.pool.setMaxThreadCount(max(1, min(4, (os.cpu_count() or 2) - 1)))
+            self.roughed = _Everything()
+
+        def clear(self) -> None:
+            super().clear()
+            self.roughed = _Everything()
 
         def pixmap(self, path, size):
             pix = self._held(path, size)
@@ -142,7 +226,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def run_window(folder: Path, scheduler: str, steps: int, held_runs: int) -> dict[str, float]:
+def run_window(
+    folder: Path, scheduler: str, steps: int, held_runs: int, screen_only: bool = False
+) -> dict[str, float]:
     import app.gui.mainwindow as mainwindow
     from app.gui.commands import View
     from app.gui.settings import Settings
@@ -161,6 +247,8 @@ def run_window(folder: Path, scheduler: str, steps: int, held_runs: int) -> dict
     window.resize(1920, 1080)
     window.show()
     controller, thumbs = window.controller, window.controller.thumbnails
+    if scheduler == "before":  # nothing to see before the cull has grouped the photos
+        controller.live.open = lambda *_args, **_kwargs: None
     heart = Heartbeat()
     out: dict[str, float] = {}
     first_thumb: list[float] = []
@@ -170,36 +258,28 @@ def run_window(folder: Path, scheduler: str, steps: int, held_runs: int) -> dict
     grid = window.series_view
 
     def full_screen() -> bool:
+        """Every tile the grid shows on screen has a picture (tiles are laid out in row
+        order, so the look stops at the first one past the screen)."""
         proxy = grid.model()
         if proxy is None or proxy.rowCount() == 0:
             return False
-        visible = [
-            proxy.index(r, 0)
-            for r in range(proxy.rowCount())
-            if grid.visualRect(proxy.index(r, 0)).intersects(grid.viewport().rect())
-        ]
+        screen, visible = grid.viewport().rect(), []
+        for row in range(proxy.rowCount()):
+            index = proxy.index(row, 0)
+            if grid.visualRect(index).intersects(screen):
+                visible.append(index)
+            elif visible:
+                break
         return bool(visible) and all(
             i.data(Qt.ItemDataRole.DecorationRole) is not None for i in visible
         )
 
-    from PySide6.QtCore import Qt
-
-    spin_for(0.5)  # the catalog opens in the background
-    heart.reset()
-    start = time.perf_counter()
-    controller.open_folder(folder)
-    ranked = spin_until(lambda: controller.series_proxy.rowCount() > 0, 3600)
-    out["first ranked series"] = ranked if ranked is not None else float("nan")
-    screen = spin_until(full_screen, 3600)
-    out["first full screen"] = (time.perf_counter() - start) if screen is not None else float("nan")
-    spin_until(lambda: controller.job is None, 3600)
-    out["end of analysis"] = time.perf_counter() - start
-    out["first thumbnail"] = first_thumb[0] - start if first_thumb else float("nan")
-    spin_until(lambda: not controller.is_busy(), 600)
-    out["stall during analysis"] = heart.longest
-
-    pane = window.loupe.pane
-    controller.set_view(View.LOUPE)
+    def ranked_series() -> bool:
+        """A series of several frames, grouped by the cull and ranked."""
+        return any(
+            len(s.frames) > 1 and all(f.score is not None for f in s.frames)
+            for s in controller.series()
+        )
 
     def sharp() -> bool:
         """The frame is painted with at least as many pixels as it covers on screen (at
@@ -218,6 +298,59 @@ def run_window(folder: Path, scheduler: str, steps: int, held_runs: int) -> dict
             thumbs.preview(frame.path),
         )
 
+    from PySide6.QtCore import Qt
+
+    spin_for(0.5)  # the catalog opens in the background
+    heart.reset()
+    start = time.perf_counter()
+
+    def since_start(waited: float | None) -> float:
+        return time.perf_counter() - start if waited is not None else float("nan")
+
+    seen: dict[str, float] = {}  # when the series first showed a ranked one, when the cull ended
+
+    def on_reloaded() -> None:
+        if "ranked" not in seen and ranked_series():
+            seen["ranked"] = time.perf_counter() - start
+
+    controller.bus.series_reloaded.connect(on_reloaded)
+    controller.bus.cull_finished.connect(
+        lambda _summary: seen.setdefault("ended", time.perf_counter() - start)
+    )
+    controller.open_folder(folder)
+    out["first frame listed"] = since_start(
+        spin_until(lambda: controller.series_proxy.rowCount() > 0, 3600)
+    )
+    out["first full screen"] = since_start(spin_until(full_screen, 3600))
+    out["first thumbnail"] = first_thumb[0] - start if first_thumb else float("nan")
+    out["stall until full screen"] = heart.longest
+    if screen_only:  # the card on screen is all this run is for
+        controller.stop_cull(wait=True)
+        heart.timer.stop()
+        window.shutdown()
+        window.close()
+        return out
+    pane = window.loupe.pane
+    during = []
+    if controller.job is not None:  # browse in the loupe while the cull runs
+        controller.set_view(View.LOUPE)
+        for _ in range(5):
+            controller.next_frame()
+            t0 = time.perf_counter()
+            done = spin_until(lambda: sharp(), 60)
+            during.append(time.perf_counter() - t0 if done is not None else 60.0)
+            spin_for(0.4)
+        controller.set_view(View.SERIES)
+    out["loupe step during analysis p50"] = percentile(during, 0.5)
+    out["loupe step during analysis max"] = max(during) if during else float("nan")
+    spin_until(lambda: controller.job is None, 3600)
+    out["first ranked series"] = seen.get("ranked", float("nan"))
+    out["end of analysis"] = seen.get("ended", float("nan"))
+    spin_until(lambda: not controller.is_busy(), 600)
+    out["stall during analysis"] = heart.longest
+
+    controller.set_view(View.LOUPE)
+
     def room_ahead(frames: int) -> None:
         """Back to the first frame when fewer than ``frames`` are left to step through."""
         proxy = controller.strip_proxy
@@ -228,13 +361,17 @@ def run_window(folder: Path, scheduler: str, steps: int, held_runs: int) -> dict
 
     spin_until(sharp, 60)
     heart.reset()
-    single, first_look = [], []
+    single, first_look, from_cache = [], [], []
     for _ in range(steps):
         room_ahead(1)
+        ahead = controller.frame(controller._neighbour_frame(1) or -1)
+        cached = ahead is not None and thumbs.preview(ahead.path) is not None
         controller.next_frame()
         t0 = time.perf_counter()
         looked = spin_until(shown, 60)
         first_look.append(looked if looked is not None else 60.0)
+        if cached:
+            from_cache.append(first_look[-1])
         done = spin_until(sharp, 60)
         single.append((time.perf_counter() - t0) if done is not None else 60.0)
         spin_for(0.4)  # a look at the frame before the next step
@@ -261,6 +398,9 @@ def run_window(folder: Path, scheduler: str, steps: int, held_runs: int) -> dict
         zoom.append(time.perf_counter() - t0 if done is not None else 60.0)
         window.loupe.toggle_zoom()
         spin_for(0.4)
+    out["loupe steps from cache (count)"] = len(from_cache)
+    out["loupe step from cache p50"] = percentile(from_cache, 0.5)
+    out["loupe step from cache p95"] = percentile(from_cache, 0.95)
     out["loupe step shown p50"] = percentile(first_look, 0.5)
     out["loupe step shown p95"] = percentile(first_look, 0.95)
     out["loupe step sharp p50"] = percentile(single, 0.5)
@@ -286,15 +426,21 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=20, help="single loupe steps measured")
     parser.add_argument("--held", type=int, default=3, help="held-key runs measured")
     parser.add_argument("--baseline", action="store_true", help="also the previous scheduler")
+    parser.add_argument(
+        "--screen-only",
+        action="store_true",
+        help="only until the first full screen (the folder may be any folder of JPEGs)",
+    )
     args = parser.parse_args()
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])  # noqa: F841
     folder = args.folder or Path(tempfile.gettempdir()) / (
-        f"bench-gui-{args.frames}x{args.megapixels:g}mp"
+        f"bench-gui-{args.frames}x{args.megapixels:g}mp-exif"
     )
     t0 = time.perf_counter()
-    make_shoot(folder, args.frames, args.megapixels, max(1, (os.cpu_count() or 2)))
+    if not (args.screen_only and args.folder):  # a folder given for the screen is taken as it is
+        make_shoot(folder, args.frames, args.megapixels, max(1, (os.cpu_count() or 2)))
     print(
         f"shoot: {args.frames} frames at {args.megapixels:g} MP in {folder} "
         f"(generated/checked in {time.perf_counter() - t0:.1f} s); "
@@ -302,7 +448,9 @@ def main() -> None:
     )
     results = {}
     for scheduler in (["before"] if args.baseline else []) + ["now"]:
-        results[scheduler] = run_window(folder, scheduler, args.steps, args.held)
+        results[scheduler] = run_window(
+            folder, scheduler, args.steps, args.held, screen_only=args.screen_only
+        )
         print(f"{scheduler}: done, load average {os.getloadavg()[0]:.1f}", flush=True)
     names = list(results["now"])
     print(

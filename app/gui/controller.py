@@ -30,6 +30,7 @@ from app.gui.folder_files import FolderFiles
 from app.gui.items import FrameItem, SeriesItem, ShootCounts
 from app.gui.kind_keys import SeriesKinds
 from app.gui.library import DetailsLoader, FolderLibrary, SeriesLoader
+from app.gui.live_card import LiveCard
 from app.gui.models import FrameFilterProxy, FrameStripModel, SeriesFilterProxy, SeriesListModel
 from app.gui.parts import Confirm, Questions, ReviewWrite
 from app.gui.ranking import RankingNotice
@@ -97,6 +98,13 @@ class CullController(QObject):
         self.details.failed.connect(self._on_details_failed)
         self._reload_timer = QTimer(self, singleShot=True, interval=RELOAD_INTERVAL_MS)
         self._reload_timer.timeout.connect(self.reload)
+        # the folder's frames before the cull has read them (app.gui.live_card)
+        self.live = LiveCard(self)
+        # the catalog's series last read (None until the open folder's first read: a folder
+        # culled before shows its series, not a flash of every frame alone)
+        self._catalog_series: tuple[list[SeriesItem], ShootCounts] | None = None
+        self.live.changed.connect(self._show_listed)
+        self.bus.frame_updated.connect(self.live.remember)
         self.thumbnails.failed.connect(self._on_thumbnail_failed)
         for setting in settings.options():
             setting.changed.connect(self._on_option)
@@ -181,6 +189,8 @@ class CullController(QObject):
         self.thumbnails.clear()
         self.details.clear()
         self.session.open_folder(folder)
+        self._catalog_series = None
+        self._list_folder()
         self.compare_choice = []
         self.last_result = None
         self._set_series([])
@@ -192,16 +202,50 @@ class CullController(QObject):
             self.start_cull()
         return True
 
+    def _list_folder(self) -> None:
+        """Show the folder's frames while the cull reads them (not in a headless session)."""
+        if not self.run_pipeline or self.library is None:
+            self.live.clear()
+            return
+        try:
+            options = self.settings.cull_options()
+            recursive, skip = (
+                options.recursive,
+                [options.move_rejects] if options.move_rejects else [],
+            )
+        except Exception:  # start_cull says what is wrong with the preferences
+            recursive, skip = True, []
+        catalog = self.catalog
+
+        def passed_over() -> list:  # asked on the listing thread: the GUI never waits for it
+            return skip + (catalog.move_destinations() if catalog is not None else [])
+
+        self.live.open(self.library.root, recursive, passed_over)
+
+    def _show_listed(self) -> None:
+        if self._catalog_series is not None:
+            self._show_loaded(*self._catalog_series)
+
     def reload(self) -> None:
         """Re-read the folder's series from the catalog in the background."""
         if self.library is not None:
             self.loader.load(self.library)
 
     def _show_loaded(self, series: list[SeriesItem], counts: ShootCounts) -> None:
-        """Show freshly read series, keeping the current series and frame."""
+        """Show freshly read series (and the frames the cull has not put in one yet),
+        keeping the current series and frame."""
+        self._catalog_series = (series, counts)
+        series, singles = self.live.merged(series)
+        if singles:
+            counts = counts + ShootCounts.of(singles)
         self._set_series(series, counts)
-        if self._visible_frame_row(self.photo_id) >= 0:
-            self._select(self.series_id, self.photo_id)
+        if self._visible_frame_row(self.photo_id) >= 0:  # in the series it is in now
+            series_id = self.session.series_of(self.photo_id)
+            if series_id is None:
+                series_id = self.series_id
+            if series_id != self.series_id:  # its series formed: compare its series anew
+                self.compared = []
+            self._select(series_id, self.photo_id)
         elif (
             self.session.series_item(self.series_id) is not None
             and self._visible_series_row(self.series_id) >= 0
@@ -296,6 +340,12 @@ class CullController(QObject):
         )
 
     def _on_progress(self, event: ProgressEvent) -> None:
+        if event.listed:
+            self.live.name(event.listed)
+        formed = event.stage is Stage.GROUP and event.done and event.done == event.total
+        if formed or event.stage is Stage.DONE:  # the series formed, or a pass ranked them all
+            self._reload_timer.stop()
+            self.reload()
         self.bus.progress.emit(event)
         if event.problem is not None:
             self.bus.error.emit(str(event.problem.path), str(event.problem.error))
@@ -307,6 +357,8 @@ class CullController(QObject):
 
     def _on_cull_done(self, result: CullResult) -> None:
         self.last_result = result
+        if not result.cancelled:
+            self.live.finish()
         for problem in result.errors:
             self.bus.error.emit(problem.path, problem.error)
         self._reload_timer.stop()  # this read shows everything the cull stored
@@ -661,6 +713,7 @@ class CullController(QObject):
     def shutdown(self) -> None:
         """Stop the cull and the readers, close the catalog (decisions are already saved)."""
         self.stop_cull(wait=True)
+        self.live.clear()
         self.session.writer.finish()  # every decision made is in the catalog
         self.ranking.shutdown()
         self.loader.shutdown()

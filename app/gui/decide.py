@@ -135,6 +135,9 @@ class DecisionKeys(QObject):
 
     def _push(self, changes: list[tuple[int, dict]], text: str) -> None:
         session = self.session
+        if any(pid < 0 for pid, _marks in changes):  # listed, not yet named by the cull
+            self.bus.message.emit("This frame is still being listed: mark it in a moment")
+            return
         shown = {pid: session.frame(pid).decision for pid, _marks in changes}
         session.push(
             decisions.DecisionCommand(

@@ -5,6 +5,11 @@ a QImage in the worker thread and hand it to the GUI thread by a queued signal; 
 GUI thread alone makes QPixmaps.  Changing folders bumps a generation number: queued
 jobs are dropped and late results from the old folder are ignored.
 
+A grid or strip thumbnail not in the disk cache comes in two steps: the camera's EXIF
+thumbnail at once (:func:`app.photos.embedded.exif_thumbnail`, a few milliseconds), then,
+when nothing else waits (the queue's later lane), the decode that sharpens it.  A card's contact
+sheet is full in the time it takes to read the headers.
+
 The loupe asks for two things per frame: a screen-sized PREVIEW (the RAW's embedded
 JPEG or a JPEG draft decode, a few times cheaper than the whole file, and kept in the
 disk cache so a reopened shoot shows at once), then the FULL decode that replaces it
@@ -29,6 +34,7 @@ from PySide6.QtGui import QImage, QPixmap
 from app.gui.decode_queue import DecodeQueue
 from app.gui.histogram import Histogram, histogram_of
 from app.photos.decode import source_size
+from app.photos.embedded import exif_thumbnail
 
 #: decode(path, max_size) -> PIL image; max_size None means the largest preview available
 Decoder = Callable[[str, int | None], Image.Image]
@@ -80,6 +86,10 @@ class DiskCache:
         key = f"{os.path.abspath(path)}|{size}|{st.st_mtime_ns}|{st.st_size}"
         digest = hashlib.sha1(key.encode("utf-8")).hexdigest()
         return self.folder / digest[:2] / f"{digest}.jpg"
+
+    def has(self, path: str, size: int) -> bool:
+        key_path = self._key_path(path, size)
+        return key_path is not None and key_path.exists()
 
     def load(self, path: str, size: int) -> QImage | None:
         key_path = self._key_path(path, size)
@@ -138,6 +148,7 @@ class _DecodeJob(QRunnable):
     def __init__(self, manager: ThumbnailManager) -> None:
         super().__init__()
         self.setAutoDelete(True)
+        self._manager = manager
         self._queue = manager.queue
         self._done = manager._job_done
         self._failed = manager._job_failed
@@ -150,16 +161,36 @@ class _DecodeJob(QRunnable):
             return
         (path, size), generation = taken
         try:
+            if size > 0 and self._rough_first(path, size, generation):
+                return
             image, extras = self._decode(path, size)
             self._done.emit(generation, path, size, image, extras)
         except Exception as exc:  # any unreadable file is reported, never fatal
             self._failed.emit(generation, path, str(exc) or type(exc).__name__)
 
+    def _rough_first(self, path: str, size: int, generation: int) -> bool:
+        """Show the EXIF thumbnail of a thumbnail not cached yet, and queue the decode that
+        sharpens it behind every thumbnail already asked for; False when there is none (or
+        the decode is what is due now)."""
+        key, manager = (path, size), self._manager
+        if key in manager.roughed or (self._cache and self._cache.has(path, size)):
+            return False
+        small = exif_thumbnail(path)
+        if small is None:
+            return False
+        final = max(small.size) >= size
+        manager.roughed.add(key)
+        self._done.emit(generation, path, size, pil_to_qimage(small), (None, None, not final))
+        if not final:
+            self._queue.push_later(key, generation)
+            manager.pool.start(_DecodeJob(manager))
+        return True
+
     def _decode(self, path: str, size: int) -> tuple[QImage, tuple]:
         cache = self._cache if size != FULL else None
         image = cache.load(path, size) if cache else None
         if image is not None:
-            return image, (None, None)
+            return image, (None, None, False)
         side = PREVIEW_SIDE if size == PREVIEW else size
         pil = self._decoder(path, side or None)
         histogram = original = None
@@ -170,7 +201,7 @@ class _DecodeJob(QRunnable):
         image = pil_to_qimage(pil)
         if cache:
             cache.store(path, size, image)
-        return image, (histogram, original)
+        return image, (histogram, original, False)
 
 
 def default_threads() -> int:
@@ -219,6 +250,9 @@ class ThumbnailManager(QObject):
         self._max_full = max_full_previews
         self._max_previews = max_previews
         self.errors: dict[str, str] = {}
+        #: thumbnails shown from their EXIF thumbnail (decode threads add to it): their next
+        #: decode is the sharp one
+        self.roughed: set[tuple[str, int]] = set()
         self._job_done.connect(self._on_done)
         self._job_failed.connect(self._on_failed)
 
@@ -313,6 +347,7 @@ class ThumbnailManager(QObject):
         self.histograms.clear()
         self.source_sizes.clear()
         self.errors.clear()
+        self.roughed.clear()
         self.cleared.emit()
 
     def shutdown(self) -> None:
@@ -329,13 +364,14 @@ class ThumbnailManager(QObject):
         path: str,
         size: int,
         image: QImage,
-        extras: tuple[Histogram | None, tuple[int, int] | None],
+        extras: tuple[Histogram | None, tuple[int, int] | None, bool],
     ) -> None:
         if generation != self._generation:
             return
-        self._pending.discard((path, size))
+        histogram, original, rough = extras
+        if not rough:  # a rough thumbnail stays pending until its sharp decode
+            self._pending.discard((path, size))
         pix = QPixmap.fromImage(image)
-        histogram, original = extras
         if size in (FULL, PREVIEW):
             # the full decode's histogram replaces the preview's, never the other way
             if histogram is not None and (size == FULL or path not in self._full):

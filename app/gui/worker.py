@@ -38,12 +38,16 @@ class CullJob(QThread):
         return self._cancel.is_set()
 
     def run(self) -> None:
+        from app.gui.passes import cull_passes
         from app.pipeline import run_cull
 
         try:
-            result = run_cull(
-                self.folder, self.options, progress=self.progress.emit, cancel=self._cancel
-            )
+            for options in cull_passes(self.options):  # the technical ranking first
+                result = run_cull(
+                    self.folder, options, progress=self.progress.emit, cancel=self._cancel
+                )
+                if result.cancelled:
+                    break
         except Exception as exc:  # shown in the window; the GUI keeps running
             traceback.print_exc()
             self.failed.emit(f"{type(exc).__name__}: {exc}" if not str(exc) else str(exc))

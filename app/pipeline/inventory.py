@@ -105,8 +105,37 @@ class Inventory:
                 ready.append(self._adopt_moved(file, moved, digest))
             else:
                 to_read.append((file, digest, False))
+        self._announce(ready, to_read, known)
         ready.extend(self._read(to_read))
         return ready
+
+    def _announce(
+        self,
+        ready: list[PhotoState],
+        to_read: list[tuple[PhotoFile, str | None, bool]],
+        known: dict[str, PhotoRecord],
+    ) -> None:
+        """Give the photos still to read a catalog row now (size and time only: a later run
+        reads them again, as if new, until their read is stored), and tell the front end
+        every photo's id, so it can show and mark them while they are read."""
+        new = [f for f, _digest, _as_read in to_read if f.rel not in known]
+        root = self.run.root
+        ids = self.catalog.upsert_photos(
+            [
+                PhotoInfo(
+                    root=str(root),
+                    relpath=f.rel,
+                    size=f.size,
+                    mtime_ns=f.mtime_ns,
+                    companions=tuple(relative_to_root(c, root) for c in f.companions),
+                )
+                for f in new
+            ]
+        )
+        listed = {p.file.rel: p.photo_id for p in ready}
+        listed.update({f.rel: known[f.rel].id for f, _d, _a in to_read if f.rel in known})
+        listed.update({f.rel: photo_id for f, photo_id in zip(new, ids, strict=True)})
+        self.run.emit(Stage.READ, 0, len(to_read), "Reading", listed=listed)
 
     def _find_moved(self, digest: str, present: set[str]) -> PhotoRecord | None:
         """A catalog photo with this content whose old file is gone: the file was moved."""

@@ -79,7 +79,9 @@ class SeriesResult:
 class ProgressEvent:
     """Progress of a run.  ``series`` is set when a series has just been ranked, with
     ``frames``: (frames the scorer has ranked so far, frames it has to rank) in this run,
-    from which a front end shows frames per second and the time left."""
+    from which a front end shows frames per second and the time left.  ``listed`` (once,
+    before the photos are read) gives every photo of the run its catalog id by relative
+    path, so a front end can show and mark them while they are read."""
 
     stage: Stage
     done: int
@@ -88,6 +90,7 @@ class ProgressEvent:
     series: SeriesResult | None = None
     problem: Problem | None = None
     frames: tuple[int, int] | None = None
+    listed: dict[str, int] | None = None
 
 
 ProgressCallback = Callable[[ProgressEvent], None]
