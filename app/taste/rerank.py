@@ -17,22 +17,23 @@ import numpy as np
 
 from app.catalog import Catalog, PhotoRecord
 from app.faces.pick import choose_pick
-from app.pipeline.results import SeriesResult
+from app.pipeline.results import RankingInUse, SeriesResult
+from app.taste.evaluate import RULE
 from app.taste.features import frame_features
 from app.taste.profiles import LearntTaste, TasteError, load_taste
 
 
 def apply_taste(
     catalog: Catalog, root: str, series: list[SeriesResult], name: str, closed_eye_rule: bool
-) -> tuple[list[SeriesResult], str]:
-    """``series`` reordered by the profile ``name`` when it is in use, and the line that
-    tells which ranking is in use and by how much each agreed."""
+) -> tuple[list[SeriesResult], RankingInUse]:
+    """``series`` reordered by the profile ``name`` when it is in use, and which ranking is
+    in use and by how much each agreed."""
     try:
         taste = load_taste(catalog, name)
     except TasteError as exc:
-        return series, f"Ranking: base ({exc})"
+        return series, RankingInUse(profile=name, reason=str(exc), text=f"Ranking: base ({exc})")
     if not taste.evaluation.used:
-        return series, taste.describe()
+        return series, ranking_in_use(taste)
     photos = {photo.id: photo for photo in catalog.photos(root)}
     wanted = [m.photo_id for s in series if not s.kept_whole for m in s.members]
     thumbnails = catalog.thumbnails(wanted)
@@ -45,10 +46,32 @@ def apply_taste(
         personal = _reordered(taste, s, photos, thumbnails, closed_eye_rule)
         changed += personal.members != s.members
         ordered.append(personal)
-    line = taste.describe()
-    if changed:
-        line += f"; it reordered {changed} series"
-    return ordered, line
+    return ordered, ranking_in_use(taste, changed)
+
+
+def ranking_in_use(taste: LearntTaste, reordered: int = 0) -> RankingInUse:
+    """Which ranking the profile gives, with its figures and the reason."""
+    evaluation = taste.evaluation
+    text = taste.describe()
+    if reordered:
+        text += f"; it reordered {reordered} series"
+    reason = (
+        "agreed measurably more often with your held-out picks"
+        if evaluation.used
+        else ("not measurably better than the base ranking on your held-out picks")
+    )
+    return RankingInUse(
+        in_use="taste" if evaluation.used else "base",
+        profile=taste.name,
+        taste_agreement=round(evaluation.personal, 3),
+        base_agreement=round(evaluation.base, 3),
+        decisions=evaluation.decisions,
+        shoots=evaluation.shoots,
+        held_out=evaluation.held_out,
+        reordered=reordered,
+        reason=f"{reason} (the taste is {RULE})",
+        text=text,
+    )
 
 
 def _reordered(
