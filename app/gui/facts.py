@@ -53,6 +53,8 @@ def frame_facts(frame: FrameItem, series: SeriesItem | None) -> dict[str, str]:
         rank = f"{frame.rank} of {series.frame_count}"
     else:
         rank = str(frame.rank) if frame.rank else "–"
+    if frame.base_rank:  # a taste profile orders the series
+        rank += f" by your taste (base ranking: {frame.base_rank})"
     series_text = "–"
     if series is not None:
         series_text = (
