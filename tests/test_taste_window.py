@@ -4,6 +4,7 @@ person's marks stay as they were."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 from gui_fixtures import gui_env, new_window, scene, settle, write_jpeg  # noqa: F401
@@ -102,4 +103,73 @@ def test_the_window_orders_by_a_taste_in_use_and_says_how_much_it_agreed(
     settle(qtbot, window)
     assert names(controller.series()[0]) == ["B00_F00.jpg", "B00_F01.jpg", "B00_F02.jpg"]
     assert controller.series()[0].frames[0].base_rank == 0
+    window.shutdown()
+
+
+def test_the_window_chooses_exports_and_removes_taste_profiles(
+    qtbot,
+    gui_env,  # noqa: F811
+    tmp_path,
+    monkeypatch,
+):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    from app.catalog import TasteExampleRecord
+    from app.gui.taste_profiles import TasteProfilesDialog
+
+    asked: list[str] = []
+    monkeypatch.setattr(QMessageBox, "question", lambda _p, _t, text: asked.append(text))
+    window = new_window(qtbot, gui_env, run_pipeline=False)
+    model = base_model()
+    examples = [
+        TasteExampleRecord("/shoot", "/shoot|1", f"f{i}.jpg", float(i), i == 2, (0.0,) * 13)
+        for i in range(3)
+    ]
+    with Catalog(gui_env) as catalog:
+        catalog.save_taste("bright", model.as_json(), IN_USE, examples)
+        catalog.save_taste("random", model.as_json(), {**IN_USE, "used": False}, [])
+    action = window.commands.action("taste_profiles")
+    assert action in window.menuBar().actions()[0].menu().actions()
+    action.trigger()
+    (dialog,) = window.findChildren(TasteProfilesDialog)
+    assert dialog.isVisible()
+    rows = [dialog.list.item(i).text() for i in range(dialog.list.count())]
+    figures = "81 % of your held-out picks, base 66 %, from 1,240 decisions in 14 shoots"
+    assert rows == [
+        f"bright: {figures}; used where chosen",
+        f"random: {figures}; not used: not measurably better",
+    ]
+    dialog.list.setCurrentRow(0)
+    qtbot.mouseClick(dialog.use, Qt.MouseButton.LeftButton)
+    assert window.settings.taste.value == "bright"  # the window's culls use it
+    assert dialog.list.item(0).text().startswith("bright (chosen for the culls): ")
+
+    target = tmp_path / "out" / "bright.json"
+    target.parent.mkdir()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_a, **_k: (str(target), ""))
+    qtbot.mouseClick(dialog.export, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.note.text().startswith("Wrote 'bright' (3 frames)"))
+    exported = json.loads(target.read_text(encoding="utf-8"))
+    assert exported["name"] == "bright" and len(exported["examples"]) == 3
+
+    dialog.list.setCurrentRow(0)
+    qtbot.mouseClick(dialog.remove, Qt.MouseButton.LeftButton)  # answered "no"
+    assert asked and "Forget the taste 'bright'" in asked[0]
+    with Catalog(gui_env) as catalog:
+        assert catalog.taste("bright") is not None
+    monkeypatch.setattr(QMessageBox, "question", lambda *_a: QMessageBox.StandardButton.Yes)
+    qtbot.mouseClick(dialog.remove, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.note.text().startswith("Forgot the taste 'bright'"))
+    assert window.settings.taste.value is None  # back to the base ranking
+    assert dialog.list.count() == 1
+    assert dialog.list.item(0).data(Qt.ItemDataRole.UserRole) == "random"
+    with Catalog(gui_env) as catalog:
+        assert catalog.taste("bright") is None and catalog.taste_examples("bright") == []
+        assert catalog.taste("random") is not None
+
+    # the menu's learning command asks for a folder (nothing chosen: nothing happens)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *_a, **_k: "")
+    window.learn_taste()
+    assert window.taste_learning.job is None
     window.shutdown()
