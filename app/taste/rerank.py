@@ -124,31 +124,3 @@ def ranking_in_use(taste: LearntTaste, reordered: int = 0) -> RankingInUse:
         reason=f"{reason} (the taste is {RULE})",
         text=text,
     )
-
-
-def _reordered(
-    taste: LearntTaste,
-    s: SeriesResult,
-    photos: Mapping[int, PhotoRecord],
-    thumbnails: Mapping[int, bytes],
-    closed_eye_rule: bool,
-) -> SeriesResult:
-    features = [
-        frame_features(photos[m.photo_id], thumbnails.get(m.photo_id), m.faces, m.score)
-        for m in s.members
-    ]
-    utilities = taste.model.utilities(np.array(features))
-    decision = choose_pick(
-        [float(u) for u in utilities], [m.faces for m in s.members], closed_eye_rule
-    )
-    rank_of = {index: rank for rank, index in enumerate(decision.order, start=1)}
-    members = tuple(replace(m, rank=rank_of[i]) for i, m in enumerate(s.members))
-    if members == s.members:
-        return s
-    pick_changed = decision.pick != min(range(len(s.members)), key=lambda i: s.members[i].rank)
-    return replace(
-        s,
-        members=members,
-        pick_reason=decision.reason,
-        why=None if pick_changed else s.why,  # the explanation is of the base ranking's pick
-    )
