@@ -87,6 +87,7 @@ def test_the_window_orders_by_a_taste_in_use_and_says_how_much_it_agreed(
     assert [s.best.file_names[0] for s in controller.series_model.series()] == tagged
     controller.select_frame(series[0].frames[0].photo_id)
     assert window.details.values["Rank"].text() == "1 of 3 by your taste (base ranking: 3)"
+    assert window.details.values["Pick"].text() == "this frame: your taste's first choice"
     status = ranked(window)
     assert (
         "Order: your taste 'bright': 81 % of your held-out picks, base 66 %, "

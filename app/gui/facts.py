@@ -116,6 +116,8 @@ def pick_text(frame: FrameItem, series: SeriesItem | None) -> str:
         return "–"
     reason = series.pick_reason or "score"
     why = PICK_REASONS.get(reason, reason)
+    if best.base_rank:  # a taste profile orders the series, not the score
+        why = "your taste's first choice" if reason == "score" else f"by your taste, {why}"
     text = (
         f"this frame: {why}" if frame.photo_id == best.photo_id else f"{best.file_names[0]}: {why}"
     )
