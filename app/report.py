@@ -16,8 +16,12 @@ is how sure the pick is.  ``why`` says where and how the pick beat the runner-up
 (``{"pick", "runner_up", "regions": [{"box", "score_difference", "flaw"}], "sentence"}``,
 boxes in the original's pixels; null for a single or where no explanation was computed).
 Version 2 added ``kind``, ``pick_reason``, ``faces`` and ``closed_eyes``; ``held`` (photos
-whose marks cannot be read or disagree, left alone), ``possible_kind``, ``confidence`` and
-``why`` came later in version 2, without changing anything else.
+whose marks cannot be read or disagree, left alone), ``possible_kind``, ``confidence``,
+``why`` and ``ranking`` came later in version 2, without changing anything else.
+``ranking`` says which ranking ordered the series (``{"in_use": "taste" | "base",
+"profile", "taste_agreement", "base_agreement", "decisions", "shoots", "held_out",
+"reordered", "reason"}``; the figures are null without a taste profile); the CSV's
+``ranking`` column says the same on each row (``taste:NAME`` or ``base``).
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ CSV_COLUMNS = (
     "decision_source",
     "why",
     "error",
+    "ranking",
 )
 
 
@@ -90,6 +95,7 @@ def to_json_dict(result: CullResult) -> dict[str, Any]:
         ],
         "errors": [{"path": problem.path, "error": problem.error} for problem in result.errors],
         "held": [{"path": path, "reason": why} for path, why in sorted(result.held.items())],
+        "ranking": result.ranking.as_json(),
         "stats": asdict(result.stats),
     }
 
@@ -102,6 +108,7 @@ def write_json(result: CullResult, path: str | os.PathLike[str]) -> None:
 def write_csv(result: CullResult, path: str | os.PathLike[str]) -> None:
     """One row per photo; files that could not be read get a row with their error."""
     rows: list[dict[str, Any]] = []
+    ranking = _ranking_cell(result)
     for series in result.series:
         best = series.best.path
         for m in series.members:
@@ -122,6 +129,7 @@ def write_csv(result: CullResult, path: str | os.PathLike[str]) -> None:
                     **_decision_columns(decision),
                     "why": spreadsheet_cell(_sentence(series)) if m.path == best else "",
                     "error": "",
+                    "ranking": ranking,
                 }
             )
     listed = {row["path"] for row in rows}
@@ -150,8 +158,8 @@ def summary_text(result: CullResult) -> str:
         f"(model {result.model['name']}, {printable(result.model['weights'])}, "
         f"{result.model['device']}{engine})"
     ]
-    if result.ranking:
-        lines.append(printable(result.ranking))
+    if result.ranking.text:
+        lines.append(printable(result.ranking.text))
     marks = {pid: printable(decision_marks(d)) for pid, d in result.decisions.items()}
     width = max((len(text) for text in marks.values()), default=0)
     for series in result.series:
@@ -204,6 +212,12 @@ def summary_text(result: CullResult) -> str:
         f"{stats.seconds:.1f} s{rate}"
     )
     return "\n".join(lines)
+
+
+def _ranking_cell(result: CullResult) -> str:
+    """``taste:NAME`` when a taste profile gave the ranks, else ``base``."""
+    in_use = result.ranking
+    return f"taste:{in_use.profile}" if in_use.in_use == "taste" else "base"
 
 
 def needs_second_look(series: SeriesResult) -> bool:

@@ -41,8 +41,28 @@ def test_json_has_exactly_the_documented_shape(tmp_path, card, capsys):
     assert cull(tmp_path, str(card), "--json", str(out), "--quiet") == EXIT_OK
     assert capsys.readouterr().out == ""  # --quiet: nothing on stdout
     doc = json.loads(out.read_text(encoding="utf-8"))
-    assert set(doc) == {"version", "root", "model", "series", "errors", "held", "stats"}
+    assert set(doc) == {
+        "version",
+        "root",
+        "model",
+        "series",
+        "errors",
+        "held",
+        "ranking",
+        "stats",
+    }
     assert doc["held"] == []  # no photo whose marks cannot be read
+    assert doc["ranking"] == {  # no --taste: the base ranking, no figures
+        "in_use": "base",
+        "profile": None,
+        "taste_agreement": None,
+        "base_agreement": None,
+        "decisions": None,
+        "shoots": None,
+        "held_out": None,
+        "reordered": 0,
+        "reason": "no taste profile chosen",
+    }
     assert doc["version"] == 2
     assert doc["root"] == str(card) and os.path.isabs(doc["root"])
     assert doc["model"] == {"name": "technical", "weights": "technical:v4", "device": "cpu"}

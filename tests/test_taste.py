@@ -3,6 +3,7 @@ learning from culled folders without writing to them."""
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import sqlite3
@@ -206,13 +207,21 @@ def test_a_taste_in_use_orders_the_series_and_one_not_in_use_leaves_the_base(tmp
         evaluation = IN_USE
         catalog.save_taste("bright", model.as_json(), evaluation, [])
         catalog.save_taste("unsure", model.as_json(), {**evaluation, "used": False}, [])
-        ordered, line = apply_taste(catalog, "/shoot", series, "bright", True)
+        ordered, ranking = apply_taste(catalog, "/shoot", series, "bright", True)
         assert [m.rank for m in ordered[0].members] == [3, 1, 2]
-        assert line.startswith("Ranking: your taste 'bright': 80 % of your held-out picks")
-        kept, line = apply_taste(catalog, "/shoot", series, "unsure", True)
-        assert kept == series and line.startswith("Ranking: base (your taste 'unsure'")
-        kept, line = apply_taste(catalog, "/shoot", series, "nobody", True)
-        assert kept == series and "no taste profile 'nobody'" in line
+        assert ranking.text.startswith("Ranking: your taste 'bright': 80 % of your held-out picks")
+        assert (ranking.in_use, ranking.profile, ranking.reordered) == ("taste", "bright", 1)
+        kept, ranking = apply_taste(catalog, "/shoot", series, "unsure", True)
+        assert kept == series and ranking.text.startswith("Ranking: base (your taste 'unsure'")
+        assert (ranking.in_use, ranking.taste_agreement, ranking.base_agreement) == (
+            "base",
+            0.8,
+            0.3,
+        )
+        assert ranking.reason.startswith("not measurably better")
+        kept, ranking = apply_taste(catalog, "/shoot", series, "nobody", True)
+        assert kept == series and "no taste profile 'nobody'" in ranking.text
+        assert ranking.in_use == "base" and ranking.taste_agreement is None
 
 
 def snapshot(folder: Path) -> dict[str, tuple[str, int]]:
@@ -278,10 +287,23 @@ def test_learn_reads_sidecars_counts_a_raw_jpeg_pair_once_and_writes_nothing(tmp
     culled = [str(shoot), "--db", str(db), "--model", "technical", "--no-faces", "--json", str(out)]
     assert main([*culled, "--taste", "bright"]) == EXIT_OK
     assert "Ranking: your taste 'bright': 80 % of your held-out picks" in capsys.readouterr().out
-    for series in json.loads(out.read_text())["series"]:
+    document = json.loads(out.read_text())
+    ranking = document["ranking"]
+    assert {k: ranking[k] for k in ("in_use", "profile", "decisions", "shoots")} == {
+        "in_use": "taste",
+        "profile": "bright",
+        "decisions": 300,
+        "shoots": 5,
+    }
+    assert (ranking["taste_agreement"], ranking["base_agreement"]) == (0.8, 0.3)
+    assert ranking["reason"].startswith("agreed measurably more often")
+    for series in document["series"]:
         if len(series["members"]) > 1:
             best = min(series["members"], key=lambda m: m["rank"])["path"]
             assert brightness[best] == max(brightness[m["path"]] for m in series["members"])
+    table = tmp_path / "cull.csv"
+    assert main([*culled, "--taste", "bright", "--csv", str(table), "--quiet"]) == EXIT_OK
+    assert {row["ranking"] for row in csv.DictReader(table.open())} == {"taste:bright"}
     with Catalog(db) as catalog:
         for photo in catalog.photos(shoot):
             if marks_before[photo.relpath].is_user:

@@ -109,6 +109,7 @@ class CullController(QObject):
         for setting in settings.options():
             setting.changed.connect(self._on_option)
         settings.thumbnail_size.changed.connect(self.series_model.set_thumbnail_size)
+        settings.taste.changed.connect(lambda _name: self.reload())  # the order shown
         session = self.session
         session.frame_changed.connect(self._show_frame_change)
         session.decision_written.connect(self.bus.decision_changed)
@@ -227,8 +228,11 @@ class CullController(QObject):
             self._show_loaded(*self._catalog_series)
 
     def reload(self) -> None:
-        """Re-read the folder's series from the catalog in the background."""
+        """Re-read the folder's series from the catalog in the background (ordered by the
+        chosen taste profile where it is in use: app.gui.taste_order)."""
         if self.library is not None:
+            self.library.taste = self.settings.taste.value or None
+            self.library.closed_eye_rule = self.settings.closed_eye_rule.value
             self.loader.load(self.library)
 
     def _show_loaded(self, series: list[SeriesItem], counts: ShootCounts) -> None:

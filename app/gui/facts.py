@@ -53,6 +53,8 @@ def frame_facts(frame: FrameItem, series: SeriesItem | None) -> dict[str, str]:
         rank = f"{frame.rank} of {series.frame_count}"
     else:
         rank = str(frame.rank) if frame.rank else "–"
+    if frame.base_rank:  # a taste profile orders the series
+        rank += f" by your taste (base ranking: {frame.base_rank})"
     series_text = "–"
     if series is not None:
         series_text = (
@@ -114,6 +116,8 @@ def pick_text(frame: FrameItem, series: SeriesItem | None) -> str:
         return "–"
     reason = series.pick_reason or "score"
     why = PICK_REASONS.get(reason, reason)
+    if best.base_rank:  # a taste profile orders the series, not the score
+        why = "your taste's first choice" if reason == "score" else f"by your taste, {why}"
     text = (
         f"this frame: {why}" if frame.photo_id == best.photo_id else f"{best.file_names[0]}: {why}"
     )

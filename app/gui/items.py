@@ -86,6 +86,7 @@ class FrameItem:
         None  # boxes in the original's pixels; None: not analysed
     )
     position: int = 0  # in capture order within its series
+    base_rank: int = 0  # the base ranking's rank where a taste orders the series, else 0
 
     @property
     def closed_eyes(self) -> int:

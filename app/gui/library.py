@@ -17,8 +17,10 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from app.catalog import Catalog, DecisionSource, DecisionState, SeriesMember, SeriesView
 from app.gui.items import FrameItem, SeriesItem, ShootCounts
+from app.gui.taste_order import follow_taste
 from app.moves import in_rejects_folder
 from app.photos import PhotoFile, read_metadata
+from app.pipeline.results import RankingInUse
 from app.scoring.confidence import pick_confidence
 
 ORIENTATION = 0x0112
@@ -128,6 +130,9 @@ class FolderLibrary:
         self.root = str(Path(root).resolve())
         self._details: dict[int, dict] = {}
         self._models: dict[int, tuple[float | None, str]] = {}  # photo: (score, its model)
+        self.taste: str | None = None  # the taste profile that orders the series shown
+        self.closed_eye_rule = True
+        self.ranking: RankingInUse | None = None  # which ranking the last read followed
 
     def load(self) -> list[SeriesItem]:
         """The folder's series as the catalog has them, without photos moved aside as
@@ -146,6 +151,7 @@ class FolderLibrary:
                     kept[view.id].append(member)
         models = self._models_of([m for members in kept.values() for m in members])
         series = [series_item(v, models, kept[v.id]) for v in views if kept[v.id]]
+        self.ranking = follow_taste(self.catalog, views, series, self.taste, self.closed_eye_rule)
         for item in series:
             item.frames = [self.with_details(f) for f in item.frames]
         self._explain(views, series)

@@ -57,6 +57,7 @@ MENUS = {
         "cancel",
         None,
         "learn_taste",
+        "taste_profiles",
         "preferences",
         "quit",
     ),
@@ -299,8 +300,21 @@ class MainWindow(QMainWindow):
         from app.gui.taste import LearnTaste
 
         if getattr(self, "taste_learning", None) is None:
-            self.taste_learning = LearnTaste(self, self.settings, self.controller.catalog_path)
+            catalog_path = self.controller.session.catalog_path
+            self.taste_learning = LearnTaste(self, self.settings, catalog_path)
         self.taste_learning.start()
+
+    @command("Taste profiles…")
+    def taste_profiles(self):
+        """Choose the profile for the culls, export one or remove one (a small dialog)."""
+        from app.gui.taste_profiles import TasteProfilesDialog
+
+        catalog = self.controller.open_catalog()
+        if catalog is None:
+            return None
+        dialog = TasteProfilesDialog(catalog, self.controller.session, self.settings, self)
+        dialog.open()
+        return dialog
 
     @command("Preferences…", keys=("Ctrl+,",))
     def preferences(self) -> None:

@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject
 from app.gui.commands import command
 from app.gui.items import plural
 from app.gui.library import MODEL_NAMES
+from app.gui.taste_order import window_text
 from app.gui.weights import WeightsDownload
 from app.options import ScorerName
 from app.scoring.factory import FALLBACK_NOTE
@@ -79,6 +80,10 @@ class RankingNotice(QObject):
             text = f"Ranked by: {ranked}"
         else:
             text = "Not ranked yet" if self.session.library is not None else ""
+        library = self.session.library
+        order = window_text(library.ranking) if library is not None else ""
+        if order:  # which ranking orders the frames, and by how much it agreed
+            text = f"{text} · {order}" if text else order
         offer = self.fgaesq_missing and self.download is None
         if offer:
             text += " · the FGAesQ weights are missing"

@@ -124,6 +124,27 @@ class MoveOutcome:
         return text + (" (some could not be moved: see the problems)" if self.failed else "")
 
 
+@dataclass(frozen=True)
+class RankingInUse:
+    """Which ranking ordered the run's series and by how much the taste and the base ranking
+    agreed with the photographer's held-out picks: the JSON's ``ranking``, the summary's line.
+    The figures are None where no taste profile was read."""
+
+    in_use: str = "base"  # "taste" or "base"
+    profile: str | None = None
+    taste_agreement: float | None = None
+    base_agreement: float | None = None
+    decisions: int | None = None
+    shoots: int | None = None
+    held_out: int | None = None  # series the agreement was measured on
+    reordered: int = 0  # series whose order the taste changed
+    reason: str = "no taste profile chosen"
+    text: str = ""  # the summary's line ("" without a taste)
+
+    def as_json(self) -> dict:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__ if name != "text"}
+
+
 @dataclass
 class CullResult:
     root: Path
@@ -144,9 +165,9 @@ class CullResult:
     # disagree ({path: why}): nothing automatic rejected, moved or rewrote them.
     held: dict[str, str] = field(default_factory=dict)
     moves: MoveOutcome | None = None
-    # With --taste: which ranking ordered the series and by how much each agreed with the
-    # photographer's held-out picks (app/taste); None without a taste.
-    ranking: str | None = None
+    # Which ranking ordered the series (with --taste, by how much each agreed with the
+    # photographer's held-out picks: app/taste).
+    ranking: RankingInUse = field(default_factory=RankingInUse)
 
     def summary(self) -> str:
         state = "Cancelled" if self.cancelled else "Culled"

@@ -268,7 +268,7 @@ class CullRun:
             self.options.taste,
             self.options.closed_eye_rule,
         )
-        self.run.note(result.ranking)  # the window's message bar shows it
+        self.run.note(result.ranking.text)  # the window's message bar shows it
 
     def _take_sidecar_marks(self, photos: list[PhotoState], present: set[Path]) -> None:
         """Marks other applications (or people) wrote into sidecars, or into the photos
