@@ -105,7 +105,7 @@ def evaluate(generator: str, photos: int, folder: Path) -> dict:
         for name, analyzer in [*analyzers.items(), ("crowd pass always", always)]:
             t = tally[name]
             passes = analyzer.crowd_passes
-            find_ms, detections = timed(lambda a=analyzer: a.find(preview))
+            find_ms, detections = timed(lambda a=analyzer, im=preview: a.find(im))
             t["ran"] += analyzer.crowd_passes > passes
             if name == "crowd pass always":
                 # the crowd pass with no hint needed: search the tiles whatever the first pass saw
@@ -116,8 +116,8 @@ def evaluate(generator: str, photos: int, folder: Path) -> dict:
                     round(FaceOptions().crowd_overlap * longer),
                 )
                 more_ms, more = timed(
-                    lambda a=analyzer, d=detections: suppress(
-                        [*d, *a.detector.candidates(preview, parts)]
+                    lambda a=analyzer, d=detections, im=preview, b=parts: suppress(
+                        [*d, *a.detector.candidates(im, b)]
                     )
                 )
                 find_ms, detections = find_ms + more_ms, more
@@ -133,7 +133,9 @@ def evaluate(generator: str, photos: int, folder: Path) -> dict:
             if name == "crowd pass always":
                 continue
             stage_ms, faces = timed(
-                lambda a=analyzer, p=path: a.analyze(preview, lambda: decode_image(p, SOURCE))
+                lambda a=analyzer, im=preview, p=path: a.analyze(
+                    im, lambda: decode_image(p, SOURCE)
+                )
             )
             t["stage_ms"].append(stage_ms)
             face_matches, _ = found([f.box for f in faces], photo.faces, factor)

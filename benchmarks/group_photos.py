@@ -120,7 +120,9 @@ def _pasted(
 _SCENES = ("coffee", "rocket", "chelsea", "coins", "hubble_deep_field", "immunohistochemistry")
 
 
-def rows(seed: int, people: int, size: tuple[int, int] = (4240, 2832), blinks: int = 0) -> GroupPhoto:
+def rows(
+    seed: int, people: int, size: tuple[int, int] = (4240, 2832), blinks: int = 0
+) -> GroupPhoto:
     """People standing in rows (the back rows smaller) in front of a softened photograph."""
     rng = np.random.default_rng(seed)
     scene = getattr(skimage.data, _SCENES[seed % len(_SCENES)])()

@@ -660,9 +660,7 @@ class Catalog:
                 pid
                 for chunk in _chunks(ids)
                 for pid in session.scalars(
-                    select(Photo.id).where(
-                        Photo.id.in_(chunk), Photo.faces_checked >= min_version
-                    )
+                    select(Photo.id).where(Photo.id.in_(chunk), Photo.faces_checked >= min_version)
                 )
             ]
             return _faces(session, checked)

@@ -169,7 +169,6 @@ class FaceAnalyzer:
             )
         return faces
 
-
     def find(self, image: Image.Image) -> list[Detection]:
         """The faces' detections: the whole image (and the tiles asked for), then the crowd
         pass where a small face hints at a group photo."""

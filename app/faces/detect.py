@@ -150,9 +150,7 @@ def tiles(size: tuple[int, int], grid: int) -> list[tuple[int, int, int, int]]:
     return boxes
 
 
-def square_tiles(
-    size: tuple[int, int], side: int, overlap: int
-) -> list[tuple[int, int, int, int]]:
+def square_tiles(size: tuple[int, int], side: int, overlap: int) -> list[tuple[int, int, int, int]]:
     """Square tiles of ``side`` px covering an image, neighbours sharing ``overlap`` px, so
     that every face up to ``overlap`` px wide lies whole in at least one of them.  Square,
     because the detector's input is: a tile fills it without letterbox bands."""
