@@ -19,7 +19,7 @@ import pytest
 import skimage.data
 from PIL import Image, ImageDraw, ImageFilter
 
-from app.faces import FaceAnalyzer, FaceOptions, FacesUnavailable, faces_problem
+from app.faces import FaceAnalyzer, FaceOptions, FacesUnavailable, choose_pick, faces_problem
 from app.faces import runtime as face_runtime
 from app.faces.eyes import EyeThresholds, classify, eye_region_brightness
 from app.faces.landmarks import face_roi
@@ -99,6 +99,45 @@ def test_a_small_group_of_faces_in_a_large_frame_is_found_with_tiles():
     assert all(face.eyes == "open" for face in tiled)
     for x, y, w, h in (f.box for f in tiled):
         assert any(sx < x + w / 2 < sx + 120 and sy < y + h / 2 < sy + 132 for sx, sy in spots)
+
+
+def crowd(blink_at: int | None) -> Image.Image:
+    """A 2048 px group photo: two people in front (faces about 240 px wide) and a row of
+    eight behind (about 88 px: 44 px in a 1024 px preview, too small for a search of the
+    whole frame); the back-row face ``blink_at`` has its eyes closed."""
+    photo = ASTRONAUT.load()
+    closed = synthetic.close_eyes(photo, ASTRONAUT.eyes)
+    canvas = Image.fromarray(skimage.data.coffee()).resize((2048, 1366))
+    front = photo.crop((130, 20, 330, 240)).resize((460, 506), Image.Resampling.LANCZOS)
+    for x in (120, 1480):
+        canvas.paste(front, (x, 760))
+    for k in range(8):
+        head = (closed if k == blink_at else photo).crop((130, 20, 330, 240))
+        canvas.paste(head.resize((168, 185), Image.Resampling.LANCZOS), (300 + 185 * k, 230))
+    return canvas
+
+
+def test_a_blink_on_a_small_face_of_a_crowd_is_found_by_the_crowd_pass_and_not_picked():
+    """The front row is found in the whole preview, which hints at a group photo; the crowd
+    pass then finds the back row, and the frame where one of them blinked is not the pick.
+    Without the crowd pass the blink goes unseen and the blinking frame, scoring higher,
+    is picked."""
+    frames = [crowd(blink_at=5), crowd(blink_at=None)]
+    previews = [f.resize((1024, 683), Image.Resampling.LANCZOS) for f in frames]
+    scores = [9.0, 6.0]
+
+    def faces_of(analyzer):
+        return [analyzer.analyze(p, lambda f=f: f) for p, f in zip(previews, frames, strict=True)]
+
+    whole = faces_of(FaceAnalyzer(FaceOptions(crowd_tile=0)))
+    assert len(whole[0]) < 10 and not any(f.eyes == "closed" for f in whole[0])
+    assert choose_pick(scores, whole).pick == 0
+    found = faces_of(FaceAnalyzer())
+    assert [len(f) for f in found] == [10, 10]
+    assert sum(f.eyes == "closed" for f in found[0]) == 1
+    assert not any(f.eyes == "closed" for f in found[1])
+    decision = choose_pick(scores, found)
+    assert decision.pick == 1 and decision.reason == "eyes_open"
 
 
 # Eye state ------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ def test_a_frame_where_someone_blinked_is_not_the_pick_and_the_outputs_say_why(
     with (tmp_path / "cull.csv").open(newline="") as handle:
         rows = {row["path"]: row for row in csv.DictReader(handle)}
     assert rows["portrait_02.jpg"]["closed_eyes"] == "1" and rows["portrait_02.jpg"]["faces"] == "1"
+    assert {row["pick_reason"] for row in rows.values()} == {"eyes_open"}
     with Catalog(tmp_path / "c.sqlite3") as catalog:
         (view,) = catalog.series(portraits)
         assert view.pick_reason == "eyes_open" and view.best.photo.relpath == "portrait_03.jpg"
