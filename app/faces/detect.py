@@ -4,7 +4,8 @@ The image is letterboxed (aspect kept, black padding) to the model's square inpu
 outputs are decoded against MediaPipe's anchors, and overlapping detections are blended by
 score (MediaPipe's "weighted" suppression).  Large frames can also be searched in
 overlapping tiles so that the faces of a group photo, each a few dozen pixels wide in a
-1024 px preview, are found: see :func:`tiles`.
+1024 px preview, are found: see :func:`tiles` and :func:`square_tiles` (the crowd pass,
+in :mod:`app.faces.analyze`).
 """
 
 from __future__ import annotations
@@ -69,16 +70,7 @@ class FaceDetector:
         self, image: Image.Image, tile_grid: int = 1, min_score: float = MIN_DETECTION_SCORE
     ) -> list[Detection]:
         """Faces in ``image``; ``tile_grid`` n > 1 also searches n x n overlapping tiles."""
-        return self.detect_in(image, tiles(image.size, tile_grid), min_score)
-
-    def detect_in(
-        self,
-        image: Image.Image,
-        boxes: list[tuple[int, int, int, int]],
-        min_score: float = MIN_DETECTION_SCORE,
-    ) -> list[Detection]:
-        """Faces in the parts ``boxes`` (left, top, right, bottom) of ``image``, merged."""
-        return suppress(self.candidates(image, boxes, min_score))
+        return suppress(self.candidates(image, tiles(image.size, tile_grid), min_score))
 
     def candidates(
         self,
@@ -86,7 +78,8 @@ class FaceDetector:
         boxes: list[tuple[int, int, int, int]],
         min_score: float = MIN_DETECTION_SCORE,
     ) -> list[Detection]:
-        """Every detection of at least ``min_score`` in the parts ``boxes``, not yet merged."""
+        """Every detection of at least ``min_score`` in the parts ``boxes`` (left, top,
+        right, bottom) of ``image``, not yet merged (:func:`suppress` merges them)."""
         found: list[Detection] = []
         for box in boxes:
             found.extend(self._detect_in(image, box, min_score))
