@@ -21,6 +21,7 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from app.faces import FaceAnalyzer, FaceOptions, FacesUnavailable, choose_pick, faces_problem
 from app.faces import runtime as face_runtime
+from app.faces.detect import square_tiles
 from app.faces.eyes import EyeThresholds, classify, eye_region_brightness
 from app.faces.landmarks import face_roi
 from app.faces.pose import HeadPose, head_pose
@@ -101,6 +102,23 @@ def test_a_small_group_of_faces_in_a_large_frame_is_found_with_tiles():
         assert all(face.eyes == "open" for face in tiled)
         for x, y, w, h in (f.box for f in tiled):
             assert any(sx < x + w / 2 < sx + 120 and sy < y + h / 2 < sy + 132 for sx, sy in spots)
+
+
+@pytest.mark.parametrize("size", [(1024, 683), (683, 1024), (1024, 1024), (300, 200)])
+def test_crowd_tiles_are_squares_covering_the_image_with_the_overlap_asked(size):
+    """Every face up to the overlap wide lies whole in some tile."""
+    side, overlap = 320, 80
+    boxes = square_tiles(size, side, overlap)
+    covered = np.zeros(size[::-1], dtype=int)
+    for left, top, right, bottom in boxes:
+        assert right - left == min(side, size[0]) and bottom - top == min(side, size[1])
+        covered[top:bottom, left:right] += 1
+    assert covered.min() >= 1
+    for x in range(0, size[0] - overlap + 1, 7):
+        for y in range(0, size[1] - overlap + 1, 7):
+            assert any(
+                a <= x and x + overlap <= c and b <= y and y + overlap <= d for a, b, c, d in boxes
+            )
 
 
 def crowd(blink_at: int | None) -> Image.Image:
