@@ -14,7 +14,8 @@ tuned on one is reported on the other:
 
 Each photo comes with its faces: both eye centres in the photo's pixels, the face width
 (2.5 times the distance between the eyes, about the detector's box) and whether the eyes
-are closed.
+are closed.  ``opened=True`` gives the same photo with everyone's eyes open (a burst's
+other frame).
 """
 
 from __future__ import annotations
@@ -121,7 +122,11 @@ _SCENES = ("coffee", "rocket", "chelsea", "coins", "hubble_deep_field", "immunoh
 
 
 def rows(
-    seed: int, people: int, size: tuple[int, int] = (4240, 2832), blinks: int = 0
+    seed: int,
+    people: int,
+    size: tuple[int, int] = (4240, 2832),
+    blinks: int = 0,
+    opened: bool = False,
 ) -> GroupPhoto:
     """People standing in rows (the back rows smaller) in front of a softened photograph."""
     rng = np.random.default_rng(seed)
@@ -136,6 +141,7 @@ def rows(
     feather = {}
     faces = []
     closed = set(rng.choice(people, size=blinks, replace=False).tolist()) if blinks else set()
+    closed = set() if opened else closed  # the same photo, everyone's eyes open
     k = 0
     for row in range(row_count):  # back row first, so the front row overlaps it
         n = int(per_row[row])
@@ -191,12 +197,17 @@ def _ellipse_mask(size: tuple[int, int]) -> Image.Image:
 
 
 def scatter(
-    seed: int, people: int, size: tuple[int, int] = (6000, 4000), blinks: int = 0
+    seed: int,
+    people: int,
+    size: tuple[int, int] = (6000, 4000),
+    blinks: int = 0,
+    opened: bool = False,
 ) -> GroupPhoto:
     """Faces anywhere, turned, tinted, of log-uniform sizes, on a painted background."""
     rng = np.random.default_rng(10_000 + seed)
     canvas = _painted_background(rng, size)
     closed = set(rng.choice(people, size=blinks, replace=False).tolist()) if blinks else set()
+    closed = set() if opened else closed  # the same photo, everyone's eyes open
     taken: list[tuple[float, float, float]] = []
     faces = []
     for k in range(people):
