@@ -33,10 +33,9 @@ PEOPLE = 24
 SOFTER = (1.0, 2.0)
 
 
-def write_bursts(folder: Path, generator: str, bursts: int) -> dict[str, str]:
-    """The bursts' JPEGs with capture times; the blinking frame's name per burst."""
+def write_bursts(folder: Path, generator: str, bursts: int, start: datetime) -> dict[str, str]:
+    """The bursts' JPEGs, shot a minute apart from ``start``; the blinking frame per burst."""
     make = group_photos.GENERATORS[generator]
-    start = datetime(2024, 6, 1, 12, 0, 0)
     blinking = {}
     for b in range(bursts):
         seed = 100 + b
@@ -76,8 +75,9 @@ def main(argv: list[str] | None = None) -> int:
         folder, work = Path(tmp) / "shoot", Path(tmp)
         folder.mkdir()
         blinking = {}
-        for generator in args.generators.split(","):
-            blinking.update(write_bursts(folder, generator, args.bursts))
+        for g, generator in enumerate(args.generators.split(",")):
+            start = datetime(2024, 6, 1, 12 + g, 0, 0)
+            blinking.update(write_bursts(folder, generator, args.bursts, start))
         doc = run(folder, work)
         avoided = 0
         for series in doc["series"]:
