@@ -52,8 +52,9 @@ class FaceOptions:
     higher-resolution source, when one is given.
 
     The crowd pass: when the first search sees a small face (a candidate of at least
-    ``crowd_hint_score`` narrower than ``crowd_hint_below`` of the image's longer side), a
-    group photo may hold faces too small for it, so square tiles of ``crowd_tile`` of the
+    ``crowd_hint_score`` narrower than ``crowd_hint_below`` of the image's longer side, or
+    one of at least ``crowd_weak_score`` confirmed by a search of the image's two end
+    squares), a group photo may hold faces too small for it, so square tiles of ``crowd_tile`` of the
     longer side, overlapping by ``crowd_overlap`` of it, are searched too (faces down to
     about 3 % of the longer side reach the detector's working size).  ``crowd_tile`` 0
     turns it off.  docs/faces.md has the measurements.
@@ -66,6 +67,7 @@ class FaceOptions:
     crowd_tile: float = 0.3125
     crowd_overlap: float = 0.08
     crowd_hint_score: float = 0.3
+    crowd_weak_score: float = 0.1
     crowd_hint_below: float = 0.125
     thresholds: EyeThresholds = field(default_factory=EyeThresholds)
 
@@ -171,15 +173,27 @@ class FaceAnalyzer:
 
     def find(self, image: Image.Image) -> list[Detection]:
         """The faces' detections: the whole image (and the tiles asked for), then the crowd
-        pass where a small face hints at a group photo."""
+        pass where a small face hints at a group photo.  A faint hint (a weak small
+        candidate) is checked first on the image's two end squares, where faces are half
+        again as large to the detector: a small face found there starts the crowd pass."""
         options = self.options
-        hint_score = min(options.crowd_hint_score, MIN_DETECTION_SCORE)
-        first = self.detector.candidates(image, tiles(image.size, options.tile_grid), hint_score)
+        lowest = min(options.crowd_weak_score, options.crowd_hint_score, MIN_DETECTION_SCORE)
+        first = self.detector.candidates(image, tiles(image.size, options.tile_grid), lowest)
         found = [d for d in first if d.score >= MIN_DETECTION_SCORE]
-        longer = max(image.size)
-        if options.crowd_tile > 0 and any(
-            max(d.box[2], d.box[3]) < options.crowd_hint_below * longer for d in first
-        ):
+        if options.crowd_tile <= 0:
+            return suppress(found)
+        longer, shorter = max(image.size), min(image.size)
+        small = [d for d in first if max(d.box[2], d.box[3]) < options.crowd_hint_below * longer]
+        crowded = any(d.score >= options.crowd_hint_score for d in small)
+        if not crowded and small and shorter < longer:
+            width, height = image.size
+            ends = [(0, 0, shorter, shorter), (width - shorter, height - shorter, width, height)]
+            halves = self.detector.candidates(image, ends)
+            found += halves
+            crowded = any(
+                max(d.box[2], d.box[3]) < options.crowd_hint_below * longer for d in halves
+            )
+        if crowded:
             parts = square_tiles(
                 image.size,
                 max(1, round(options.crowd_tile * longer)),
