@@ -54,10 +54,10 @@ class FaceOptions:
     The crowd pass: when the first search sees a small face (a candidate of at least
     ``crowd_hint_score`` narrower than ``crowd_hint_below`` of the image's longer side, or
     one of at least ``crowd_weak_score`` confirmed by a search of the image's two end
-    squares), a group photo may hold faces too small for it, so square tiles of ``crowd_tile`` of the
-    longer side, overlapping by ``crowd_overlap`` of it, are searched too (faces down to
-    about 3 % of the longer side reach the detector's working size).  ``crowd_tile`` 0
-    turns it off.  docs/faces.md has the measurements.
+    squares), a group photo may hold faces too small for it, so square tiles of
+    ``crowd_tile`` of the longer side, overlapping by ``crowd_overlap`` of it, are searched
+    too (faces down to about 3 % of the longer side reach the detector's working size).
+    ``crowd_tile`` 0 turns it off.  docs/faces.md has the measurements.
     """
 
     detector: str = "full"
