@@ -121,6 +121,21 @@ def test_crowd_tiles_are_squares_covering_the_image_with_the_overlap_asked(size)
             )
 
 
+def test_a_crowd_hinted_only_faintly_is_found_through_the_end_squares():
+    """24 faces of 44 px in a 1024 px preview: the whole-frame search sees no face and only
+    weak candidates; a search of the frame's two end squares finds some, which starts the
+    crowd pass, and it finds them all.  Without that check nothing would be found."""
+    head = ASTRONAUT.load().crop((130, 20, 330, 240)).resize((84, 92), Image.Resampling.LANCZOS)
+    canvas = Image.fromarray(skimage.data.coffee()).resize((1024, 683))
+    for row in range(3):
+        for k in range(8):
+            canvas.paste(head, (60 + 115 * k, 80 + 190 * row))
+    assert FaceAnalyzer(FaceOptions(crowd_tile=0)).find(canvas) == []
+    assert FaceAnalyzer(FaceOptions(crowd_weak_score=1.0)).find(canvas) == []
+    analyzer = FaceAnalyzer()
+    assert len(analyzer.find(canvas)) == 24 and analyzer.crowd_passes == 1
+
+
 def crowd(blink_at: int | None) -> Image.Image:
     """A 2048 px group photo: two people in front (faces about 240 px wide) and a row of
     eight behind (about 88 px: 44 px in a 1024 px preview, too small for a search of the
