@@ -19,8 +19,9 @@ import pytest
 import skimage.data
 from PIL import Image, ImageDraw, ImageFilter
 
-from app.faces import FaceAnalyzer, FaceOptions, FacesUnavailable, faces_problem
+from app.faces import FaceAnalyzer, FaceOptions, FacesUnavailable, choose_pick, faces_problem
 from app.faces import runtime as face_runtime
+from app.faces.detect import square_tiles
 from app.faces.eyes import EyeThresholds, classify, eye_region_brightness
 from app.faces.landmarks import face_roi
 from app.faces.pose import HeadPose, head_pose
@@ -86,19 +87,92 @@ def test_a_tilted_face_is_found_and_its_roll_measured(analyzer):
 
 
 def test_a_small_group_of_faces_in_a_large_frame_is_found_with_tiles():
-    """Faces of about 55 px in a 1024 px frame: the whole frame misses them, tiles do not."""
+    """Faces of about 55 px in a 1024 px frame: the whole frame misses them, 2x2 tiles and
+    the crowd pass (which a small candidate starts) do not."""
     head = ASTRONAUT.load().crop((130, 20, 330, 240)).resize((120, 132), Image.Resampling.LANCZOS)
     canvas = Image.fromarray(skimage.data.coffee()).resize((1024, 683))
     spots = [(150, 120), (600, 140), (380, 420)]
     for spot in spots:
         canvas.paste(head, spot)
-    whole = FaceAnalyzer(FaceOptions(tile_grid=1)).analyze(canvas)
-    tiled = FaceAnalyzer(FaceOptions(tile_grid=2)).analyze(canvas)
+    whole = FaceAnalyzer(FaceOptions(tile_grid=1, crowd_tile=0)).analyze(canvas)
     assert len(whole) < len(spots)
-    assert len(tiled) == len(spots)
-    assert all(face.eyes == "open" for face in tiled)
-    for x, y, w, h in (f.box for f in tiled):
-        assert any(sx < x + w / 2 < sx + 120 and sy < y + h / 2 < sy + 132 for sx, sy in spots)
+    for options in (FaceOptions(tile_grid=2, crowd_tile=0), FaceOptions()):
+        tiled = FaceAnalyzer(options).analyze(canvas)
+        assert len(tiled) == len(spots)
+        assert all(face.eyes == "open" for face in tiled)
+        for x, y, w, h in (f.box for f in tiled):
+            assert any(sx < x + w / 2 < sx + 120 and sy < y + h / 2 < sy + 132 for sx, sy in spots)
+
+
+@pytest.mark.parametrize("size", [(1024, 683), (683, 1024), (1024, 1024), (300, 200)])
+def test_crowd_tiles_are_squares_covering_the_image_with_the_overlap_asked(size):
+    """Every face up to the overlap wide lies whole in some tile."""
+    side, overlap = 320, 80
+    boxes = square_tiles(size, side, overlap)
+    covered = np.zeros(size[::-1], dtype=int)
+    for left, top, right, bottom in boxes:
+        assert right - left == min(side, size[0]) and bottom - top == min(side, size[1])
+        covered[top:bottom, left:right] += 1
+    assert covered.min() >= 1
+    for x in range(0, size[0] - overlap + 1, 7):
+        for y in range(0, size[1] - overlap + 1, 7):
+            assert any(
+                a <= x and x + overlap <= c and b <= y and y + overlap <= d for a, b, c, d in boxes
+            )
+
+
+def test_a_crowd_hinted_only_faintly_is_found_through_the_end_squares():
+    """24 faces of 44 px in a 1024 px preview: the whole-frame search sees no face and only
+    weak candidates; a search of the frame's two end squares finds some, which starts the
+    crowd pass, and it finds them all.  Without that check nothing would be found."""
+    head = ASTRONAUT.load().crop((130, 20, 330, 240)).resize((84, 92), Image.Resampling.LANCZOS)
+    canvas = Image.fromarray(skimage.data.coffee()).resize((1024, 683))
+    for row in range(3):
+        for k in range(8):
+            canvas.paste(head, (60 + 115 * k, 80 + 190 * row))
+    assert FaceAnalyzer(FaceOptions(crowd_tile=0)).find(canvas) == []
+    assert FaceAnalyzer(FaceOptions(crowd_weak_score=1.0)).find(canvas) == []
+    analyzer = FaceAnalyzer()
+    assert len(analyzer.find(canvas)) == 24 and analyzer.crowd_passes == 1
+
+
+def crowd(blink_at: int | None) -> Image.Image:
+    """A 2048 px group photo: two people in front (faces about 240 px wide) and a row of
+    eight behind (about 88 px: 44 px in a 1024 px preview, too small for a search of the
+    whole frame); the back-row face ``blink_at`` has its eyes closed."""
+    photo = ASTRONAUT.load()
+    closed = synthetic.close_eyes(photo, ASTRONAUT.eyes)
+    canvas = Image.fromarray(skimage.data.coffee()).resize((2048, 1366))
+    front = photo.crop((130, 20, 330, 240)).resize((460, 506), Image.Resampling.LANCZOS)
+    for x in (120, 1480):
+        canvas.paste(front, (x, 760))
+    for k in range(8):
+        head = (closed if k == blink_at else photo).crop((130, 20, 330, 240))
+        canvas.paste(head.resize((168, 185), Image.Resampling.LANCZOS), (300 + 185 * k, 230))
+    return canvas
+
+
+def test_a_blink_on_a_small_face_of_a_crowd_is_found_by_the_crowd_pass_and_not_picked():
+    """The front row is found in the whole preview, which hints at a group photo; the crowd
+    pass then finds the back row, and the frame where one of them blinked is not the pick.
+    Without the crowd pass the blink goes unseen and the blinking frame, scoring higher,
+    is picked."""
+    frames = [crowd(blink_at=5), crowd(blink_at=None)]
+    previews = [f.resize((1024, 683), Image.Resampling.LANCZOS) for f in frames]
+    scores = [9.0, 6.0]
+
+    def faces_of(analyzer):
+        return [analyzer.analyze(p, lambda f=f: f) for p, f in zip(previews, frames, strict=True)]
+
+    whole = faces_of(FaceAnalyzer(FaceOptions(crowd_tile=0)))
+    assert len(whole[0]) < 10 and not any(f.eyes == "closed" for f in whole[0])
+    assert choose_pick(scores, whole).pick == 0
+    found = faces_of(FaceAnalyzer())
+    assert [len(f) for f in found] == [10, 10]
+    assert sum(f.eyes == "closed" for f in found[0]) == 1
+    assert not any(f.eyes == "closed" for f in found[1])
+    decision = choose_pick(scores, found)
+    assert decision.pick == 1 and decision.reason == "eyes_open"
 
 
 # Eye state ------------------------------------------------------------------------------

@@ -56,6 +56,19 @@ def test_a_single_face_with_unknown_eyes_is_no_group_frame():
     assert decision.pick == 0 and decision.reason == "score"
 
 
+def test_a_group_frame_with_fewer_faces_than_another_frame_says_faces_were_missed():
+    """Someone found in the second frame was not found in the best one: a blink may hide
+    there, and the pick says its eyes were not checked."""
+    decision = choose_pick([9.0, 6.0], [[OPEN, OPEN], [OPEN, OPEN, OPEN]])
+    assert decision.pick == 0 and decision.reason == "faces_missed"
+    assert "not found in this one" in decision.describe()
+    # unjudged eyes in the pick are said first; a portrait burst losing its one face is no group
+    assert choose_pick([9.0, 6.0], [[OPEN, UNKNOWN], [OPEN] * 3]).reason == "eyes_unknown"
+    assert choose_pick([9.0, 6.0], [[], [OPEN]]).reason == "score"
+    assert choose_pick([9.0, 6.0], [None, [OPEN, OPEN]]).reason == "score"
+    assert choose_pick([9.0, 6.0], [[OPEN] * 3, [OPEN, OPEN]]).reason == "score"
+
+
 def test_a_blink_elsewhere_in_the_series_does_not_change_a_clean_best_frame():
     decision = choose_pick([9.0, 6.0], [[OPEN], [CLOSED]])
     assert decision.pick == 0 and decision.reason == "score"
@@ -69,7 +82,7 @@ def test_when_everyone_blinks_somewhere_the_frame_with_fewest_closed_eyes_wins()
 
 
 def test_when_the_best_frame_already_has_the_fewest_blinks_it_stays():
-    decision = choose_pick([9.0, 5.0], [[CLOSED], [CLOSED, CLOSED]])
+    decision = choose_pick([9.0, 5.0], [[CLOSED, OPEN], [CLOSED, CLOSED]])
     assert decision.pick == 0 and decision.reason == "score"
 
 

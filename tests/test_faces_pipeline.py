@@ -45,6 +45,7 @@ def test_a_frame_where_someone_blinked_is_not_the_pick_and_the_outputs_say_why(
     with (tmp_path / "cull.csv").open(newline="") as handle:
         rows = {row["path"]: row for row in csv.DictReader(handle)}
     assert rows["portrait_02.jpg"]["closed_eyes"] == "1" and rows["portrait_02.jpg"]["faces"] == "1"
+    assert {row["pick_reason"] for row in rows.values()} == {"eyes_open"}
     with Catalog(tmp_path / "c.sqlite3") as catalog:
         (view,) = catalog.series(portraits)
         assert view.pick_reason == "eyes_open" and view.best.photo.relpath == "portrait_03.jpg"
@@ -72,3 +73,19 @@ def test_without_faces_nothing_is_analysed_and_a_later_run_analyses_them(
     assert series["best"] == "portrait_02.jpg"
     (series,) = cull(tmp_path, portraits)["series"]
     assert series["best"] == "portrait_03.jpg" and all(m["faces"] for m in series["members"])
+
+
+def test_faces_found_by_an_older_analysis_are_looked_for_again(tmp_path: Path, portraits: Path):
+    """Photos analysed before the crowd pass existed (analysis version 1) are analysed
+    again; the current version's faces are reused."""
+    cull(tmp_path, portraits)
+    with Catalog(tmp_path / "c.sqlite3") as catalog:
+        (view,) = catalog.series(portraits)
+        ids = [m.photo.id for m in view.members]
+        catalog.set_faces({photo_id: () for photo_id in ids}, version=1)
+        assert catalog.faces(ids, min_version=2) == {}
+    again = cull(tmp_path, portraits)
+    assert again["stats"]["decoded"] == len(ids)
+    (series,) = again["series"]
+    assert series["best"] == "portrait_03.jpg" and all(m["faces"] for m in series["members"])
+    assert cull(tmp_path, portraits)["stats"]["decoded"] == 0

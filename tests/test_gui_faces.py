@@ -8,9 +8,11 @@ found by the cull in the sample portraits or written to the catalog as the cull 
 from __future__ import annotations
 
 import shutil
+import sys
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 from gui_fixtures import (  # noqa: F401
     folder,
@@ -28,6 +30,7 @@ from PySide6.QtGui import QColor, QImage
 
 from app.catalog import Catalog, FaceRecord, Flag
 from app.faces import PICK_REASONS
+from app.faces.detect import FaceDetector
 from app.gui import theme
 from app.gui.commands import View
 from app.gui.face_crops import FaceCrops, cut_windows, face_window, placed, tile_size
@@ -37,6 +40,9 @@ from app.gui.items import FrameItem, SeriesItem
 from app.gui.models import Role
 from app.gui.thumbnails import ThumbnailManager
 from app.photos.decode import SOURCE_SIZE
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+import synthetic_faces  # noqa: E402
 
 pytestmark = pytest.mark.gui
 SHIFT = Qt.KeyboardModifier.ShiftModifier
@@ -86,9 +92,13 @@ def test_a_face_tile_shows_the_original_one_to_one_around_the_face_or_its_eyes()
     assert tile_size([(0, 0, 60, 60)]) == (150, 110), "small faces get the smallest tile"
     assert tile_size([(0, 0, 150, 150), (0, 0, 160, 150)]) == (208, 195)
     assert tile_size([(0, 0, 2000, 2400)]) == (420, 240), "a close-up is bounded"
-    assert face_window((100, 100, 50, 50), (150, 110)) == (125, 125, 150, 110), "whole face"
-    # a face taller than the tile: the window sits on the eyes, 38 % down the box
-    assert face_window((0, 0, 1000, 1000), (420, 240)) == (500, 380, 420, 240)
+    # a small face: whole, at 100 %, as near its eye line (33 % down) as keeps it whole
+    assert face_window((100, 100, 50, 50), (150, 110)) == (125, 116, 150, 110, 150, 110)
+    assert face_window((100, 100, 100, 100), (150, 110)) == (150, 145, 150, 110, 150, 110)
+    # a face taller than the tile: the window sits on the eyes, 33 % down the box, at 100 %
+    assert face_window((0, 0, 400, 400), (420, 240)) == (200, 132, 420, 240, 420, 240)
+    # a face whose eyes do not fit in the tile at 100 %: reduced, both eyes in view
+    assert face_window((0, 0, 1000, 1000), (420, 240)) == (500, 330, 850, 486, 420, 240)
     assert placed((10, 10, 150, 110), (800, 600)) == (0, 0, 150, 110), "kept inside the photo"
     assert placed((790, 590, 150, 110), (800, 600)) == (650, 490, 800, 600)
     assert placed((50, 50, 150, 110), (100, 80)) == (0, 0, 100, 80), "a photo smaller than a tile"
@@ -97,9 +107,39 @@ def test_a_face_tile_shows_the_original_one_to_one_around_the_face_or_its_eyes()
     preview = Image.new("RGB", (400, 300), (0, 0, 0))
     preview.paste((255, 0, 0), (195, 145, 205, 155))  # original (390-410, 290-310)
     preview.info[SOURCE_SIZE] = (800, 600)
-    (piece,) = cut_windows(preview, [(400, 300, 200, 100)])
+    (piece,) = cut_windows(preview, [(400, 300, 200, 100, 200, 100)])
     assert piece.size == (200, 100)
     assert piece.getpixel((100, 50))[0] > 200 and piece.getpixel((10, 10)) == (0, 0, 0)
+    # a reduced window comes out at the size it is drawn at
+    (piece,) = cut_windows(preview, [(400, 300, 400, 200, 200, 100)])
+    assert piece.size == (200, 100) and piece.getpixel((100, 50))[0] > 100
+
+
+@pytest.mark.parametrize("side", [256, 512, 1024, 2048, 3000, 4096])
+def test_the_face_close_up_centres_the_eyes_at_every_image_size(side):
+    """The astronaut's portrait at 256 px to 4096 px (a close-up in a 16 MP frame): the face
+    is found as the cull finds it (on a preview of at most 1024 px, its box scaled to the
+    original), and in the tile of the close-up strip both eyes lie whole, in the middle
+    third of its height and each in its own half."""
+    portrait = synthetic_faces.ASTRONAUT
+    original = portrait.load().resize((side, side), Image.Resampling.LANCZOS)
+    preview = original.resize((min(side, 1024),) * 2, Image.Resampling.LANCZOS)
+    (detection,) = FaceDetector().detect(preview)
+    scale = side / preview.width
+    box = tuple(v * scale for v in detection.box)
+    tile = tile_size([box])
+    shown = face_window(box, tile)
+    left, top, right, bottom = placed(shown, original.size)
+    zoom = shown[4] / shown[2]
+    for k, eye in enumerate(portrait.eyes):
+        points = np.asarray(eye) * side / 512
+        xs = (points[:, 0] - left) * zoom
+        ys = (points[:, 1] - top) * zoom
+        assert xs.min() >= 0 and xs.max() <= tile[0], f"eye {k} cut by the tile's side"
+        half = (0, tile[0] / 2) if k == 0 else (tile[0] / 2, tile[0])
+        assert half[0] <= xs.mean() <= half[1]
+        assert tile[1] / 3 <= ys.mean() <= 2 * tile[1] / 3, f"eye {k} off the middle band"
+    assert (right - left) * zoom <= tile[0] + 1 and (bottom - top) * zoom <= tile[1] + 1
 
 
 # -- the face strip's model ---------------------------------------------------------------------

@@ -344,6 +344,18 @@ def test_exposure_stepping_for_a_few_frames_does_not_split_a_burst():
     assert kinds(pieces) == [("burst", list(range(6)))] and pieces[0].possible is None
 
 
+@pytest.mark.parametrize("recorded", ["exposure time", "exposure bias"])
+@pytest.mark.parametrize("stops", [(0, 0, 1, 2, 3, 3), (3, 2, 1, 0, 0)], ids=["up", "down"])
+def test_exposure_ramping_a_full_stop_a_frame_is_one_burst(stops, recorded):
+    """A dial turned a stop a click, or the meter following the light a stop a frame: three
+    evenly stepped frames in exposure order look like a bracket, but the frames around them
+    continue the ramp or dwell at its end, so the burst stays whole."""
+    biases = list(stops) if recorded == "exposure bias" else None
+    frames = settings_burst(stops, biases=biases)
+    pieces = split_kinds(range(len(stops)), frames)
+    assert kinds(pieces) == [("burst", list(range(len(stops))))] and pieces[0].possible is None
+
+
 def half_sharp(image, side):
     """The frame focused on one half: the other half blurred."""
     soft = blurred(image, 3.0)

@@ -655,15 +655,18 @@ class Catalog:
                     for position, face in enumerate(faces)
                 )
 
-    def faces(self, photo_ids: Iterable[int]) -> dict[int, tuple[FaceRecord, ...]]:
-        """The faces of the photos that were analysed (others are absent), in found order."""
+    def faces(
+        self, photo_ids: Iterable[int], min_version: int = 1
+    ) -> dict[int, tuple[FaceRecord, ...]]:
+        """The faces of the photos that were analysed, by ``min_version`` of the analysis or a
+        later one (others are absent: an older analysis is done again), in found order."""
         with self._read() as session:
             ids = list(photo_ids)
             checked = [
                 pid
                 for chunk in _chunks(ids)
                 for pid in session.scalars(
-                    select(Photo.id).where(Photo.id.in_(chunk), Photo.faces_checked.is_not(None))
+                    select(Photo.id).where(Photo.id.in_(chunk), Photo.faces_checked >= min_version)
                 )
             ]
             return _faces(session, checked)

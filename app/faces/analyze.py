@@ -15,7 +15,14 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from PIL import Image
 
-from app.faces.detect import Detection, FaceDetector
+from app.faces.detect import (
+    MIN_DETECTION_SCORE,
+    Detection,
+    FaceDetector,
+    square_tiles,
+    suppress,
+    tiles,
+)
 from app.faces.eyes import (
     EyeState,
     EyeThresholds,
@@ -43,12 +50,25 @@ class FaceOptions:
     ``tile_grid``: n > 1 also searches n x n overlapping tiles (group photos).
     ``refine_below``: eyes narrower than this many preview pixels are measured again in the
     higher-resolution source, when one is given.
+
+    The crowd pass: when the first search sees a small face (a candidate of at least
+    ``crowd_hint_score`` narrower than ``crowd_hint_below`` of the image's longer side, or
+    one of at least ``crowd_weak_score`` confirmed by a search of the image's two end
+    squares), a group photo may hold faces too small for it, so square tiles of
+    ``crowd_tile`` of the longer side, overlapping by ``crowd_overlap`` of it, are searched
+    too (faces down to about 3 % of the longer side reach the detector's working size).
+    ``crowd_tile`` 0 turns it off.  docs/faces.md has the measurements.
     """
 
     detector: str = "full"
     tile_grid: int = 1
     refine_below: float = 10.0
-    max_faces: int = 20
+    max_faces: int = 48
+    crowd_tile: float = 0.3125
+    crowd_overlap: float = 0.08
+    crowd_hint_score: float = 0.3
+    crowd_weak_score: float = 0.1
+    crowd_hint_below: float = 0.125
     thresholds: EyeThresholds = field(default_factory=EyeThresholds)
 
 
@@ -98,6 +118,7 @@ class FaceAnalyzer:
         self.options = options
         self.detector = FaceDetector(DETECTORS[options.detector])
         self.landmarks = LandmarkModels()
+        self.crowd_passes = 0  # photos that needed the crowd pass (for the measurements)
 
     def analyze(self, image: ImageLike, source: SourceCallback | None = None) -> list[Face]:
         """Every face in ``image`` (RGB), largest first.
@@ -109,8 +130,7 @@ class FaceAnalyzer:
                 If it raises, the faces are judged on the preview alone.
         """
         preview = _as_pil(image)
-        detections = self.detector.detect(preview, self.options.tile_grid)
-        detections = sorted(detections, key=lambda d: d.box[2] * d.box[3], reverse=True)
+        detections = sorted(self.find(preview), key=lambda d: d.box[2] * d.box[3], reverse=True)
         detections = detections[: self.options.max_faces]
         if not detections:
             return []
@@ -150,6 +170,38 @@ class FaceAnalyzer:
                 )
             )
         return faces
+
+    def find(self, image: Image.Image) -> list[Detection]:
+        """The faces' detections: the whole image (and the tiles asked for), then the crowd
+        pass where a small face hints at a group photo.  A faint hint (a weak small
+        candidate) is checked first on the image's two end squares, where faces are half
+        again as large to the detector: a small face found there starts the crowd pass."""
+        options = self.options
+        lowest = min(options.crowd_weak_score, options.crowd_hint_score, MIN_DETECTION_SCORE)
+        first = self.detector.candidates(image, tiles(image.size, options.tile_grid), lowest)
+        found = [d for d in first if d.score >= MIN_DETECTION_SCORE]
+        if options.crowd_tile <= 0:
+            return suppress(found)
+        longer, shorter = max(image.size), min(image.size)
+        small = [d for d in first if max(d.box[2], d.box[3]) < options.crowd_hint_below * longer]
+        crowded = any(d.score >= options.crowd_hint_score for d in small)
+        if not crowded and small and shorter < longer:
+            width, height = image.size
+            ends = [(0, 0, shorter, shorter), (width - shorter, height - shorter, width, height)]
+            halves = self.detector.candidates(image, ends)
+            found += halves
+            crowded = any(
+                max(d.box[2], d.box[3]) < options.crowd_hint_below * longer for d in halves
+            )
+        if crowded:
+            parts = square_tiles(
+                image.size,
+                max(1, round(options.crowd_tile * longer)),
+                round(options.crowd_overlap * longer),
+            )
+            found += self.detector.candidates(image, parts)
+            self.crowd_passes += 1
+        return suppress(found)
 
 
 def _as_pil(image: ImageLike) -> Image.Image:

@@ -4,7 +4,8 @@ The image is letterboxed (aspect kept, black padding) to the model's square inpu
 outputs are decoded against MediaPipe's anchors, and overlapping detections are blended by
 score (MediaPipe's "weighted" suppression).  Large frames can also be searched in
 overlapping tiles so that the faces of a group photo, each a few dozen pixels wide in a
-1024 px preview, are found: see :func:`tiles`.
+1024 px preview, are found: see :func:`tiles` and :func:`square_tiles` (the crowd pass,
+in :mod:`app.faces.analyze`).
 """
 
 from __future__ import annotations
@@ -65,14 +66,28 @@ class FaceDetector:
         self.model = TFLiteModel(spec)
         self.anchors = anchor_centres(spec)
 
-    def detect(self, image: Image.Image, tile_grid: int = 1) -> list[Detection]:
+    def detect(
+        self, image: Image.Image, tile_grid: int = 1, min_score: float = MIN_DETECTION_SCORE
+    ) -> list[Detection]:
         """Faces in ``image``; ``tile_grid`` n > 1 also searches n x n overlapping tiles."""
-        found: list[Detection] = []
-        for box in tiles(image.size, tile_grid):
-            found.extend(self._detect_in(image, box))
-        return suppress(found)
+        return suppress(self.candidates(image, tiles(image.size, tile_grid), min_score))
 
-    def _detect_in(self, image: Image.Image, box: tuple[int, int, int, int]) -> list[Detection]:
+    def candidates(
+        self,
+        image: Image.Image,
+        boxes: list[tuple[int, int, int, int]],
+        min_score: float = MIN_DETECTION_SCORE,
+    ) -> list[Detection]:
+        """Every detection of at least ``min_score`` in the parts ``boxes`` (left, top,
+        right, bottom) of ``image``, not yet merged (:func:`suppress` merges them)."""
+        found: list[Detection] = []
+        for box in boxes:
+            found.extend(self._detect_in(image, box, min_score))
+        return found
+
+    def _detect_in(
+        self, image: Image.Image, box: tuple[int, int, int, int], min_score: float
+    ) -> list[Detection]:
         left, top, right, bottom = box
         width, height = right - left, bottom - top
         side = self.spec.input_size
@@ -87,7 +102,7 @@ class FaceDetector:
         scores = 1.0 / (
             1.0 + np.exp(-np.clip(logits.reshape(-1), -_RAW_SCORE_LIMIT, _RAW_SCORE_LIMIT))
         )
-        keep = np.flatnonzero(scores >= MIN_DETECTION_SCORE)
+        keep = np.flatnonzero(scores >= min_score)
         raw = regressors.reshape(-1, 8, 2)[keep] / side
         raw[:, 0] += self.anchors[keep]
         raw[:, 2:] += self.anchors[keep][:, None]
@@ -126,6 +141,26 @@ def tiles(size: tuple[int, int], grid: int) -> list[tuple[int, int, int, int]]:
             top = min(round(row * tile_h * 0.75), height - tile_h)
             boxes.append((left, top, left + tile_w, top + tile_h))
     return boxes
+
+
+def square_tiles(size: tuple[int, int], side: int, overlap: int) -> list[tuple[int, int, int, int]]:
+    """Square tiles of ``side`` px covering an image, neighbours sharing ``overlap`` px, so
+    that every face up to ``overlap`` px wide lies whole in at least one of them.  Square,
+    because the detector's input is: a tile fills it without letterbox bands."""
+    width, height = size
+
+    def starts(length: int) -> list[int]:
+        if length <= side:
+            return [0]
+        count = math.ceil((length - overlap) / (side - overlap))
+        step = (length - side) / (count - 1)
+        return [round(k * step) for k in range(count)]
+
+    return [
+        (left, top, min(width, left + side), min(height, top + side))
+        for top in starts(height)
+        for left in starts(width)
+    ]
 
 
 def iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:

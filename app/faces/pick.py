@@ -6,7 +6,9 @@ marks the whole frame.  When every frame has a blink, the frame with the fewest 
 is picked.  Within each of these groups the scores decide, so a series without faces, or
 without blinks, is picked exactly as before.  "unknown" is not a blink: a face turned away
 or too small to judge does not mark its frame, but a group frame picked with such faces says
-so (``eyes_unknown``), since a blink may hide there.
+so (``eyes_unknown``), since a blink may hide there.  So does a group frame picked with fewer
+faces found than another frame of its series (``faces_missed``): someone found there was
+not found in the pick, and their eyes in it were never looked at.
 """
 
 from __future__ import annotations
@@ -15,13 +17,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-PickReason = Literal["score", "eyes_open", "fewest_closed_eyes", "eyes_unknown"]
+PickReason = Literal["score", "eyes_open", "fewest_closed_eyes", "eyes_unknown", "faces_missed"]
 
 PICK_REASONS: dict[str, str] = {
     "score": "highest score",
     "eyes_open": "the highest-scoring frame has closed eyes; picked the best frame with none",
     "fewest_closed_eyes": "closed eyes in every frame; picked the best frame with the fewest",
     "eyes_unknown": "highest score; in this group frame some faces' eyes could not be judged",
+    "faces_missed": (
+        "highest score; some faces found in other frames of this group were not found in "
+        "this one, so their eyes were not checked"
+    ),
 }
 
 
@@ -67,6 +73,14 @@ def _unjudged_group(faces: Sequence[HasEyes]) -> bool:
     return len(faces) > 1 and any(face.eyes == "unknown" for face in faces)
 
 
+def _fewer_than_found(faces: Sequence[Sequence[HasEyes] | None], pick: int) -> bool:
+    """A group (two faces or more in some frame) where the pick holds fewer faces than
+    another frame: the faces missed in the pick may hide a blink."""
+    counts = [len(frame) for frame in faces if frame is not None]
+    most = max(counts, default=0)
+    return most > 1 and faces[pick] is not None and len(faces[pick]) < most
+
+
 def score_order(scores: Sequence[float]) -> list[int]:
     """Frame indices best first; equal scores keep frame order."""
     return sorted(range(len(scores)), key=lambda i: (-scores[i], i))
@@ -103,5 +117,7 @@ def choose_pick(
             reason = "score"
     if reason == "score" and _unjudged_group(faces[pick] or ()):
         reason = "eyes_unknown"
+    elif reason == "score" and _fewer_than_found(faces, pick):
+        reason = "faces_missed"
     order = (pick, *(i for i in by_score if i != pick))
     return PickDecision(order, reason, by_score[0], closed)

@@ -406,8 +406,9 @@ class FrameDelegate(_CellDelegate):
 
 
 class FaceDelegate(QStyledItemDelegate):
-    """A person's face in one frame at 100 % (one image pixel to one screen pixel), with
-    the state of the eyes; the current frame's faces carry the bright border."""
+    """A person's face in one frame at 100 % (one image pixel to one screen pixel; reduced
+    where both eyes would not fit), with the state of the eyes; the current frame's faces
+    carry the bright border."""
 
     PAD = 4
 

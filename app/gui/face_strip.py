@@ -3,7 +3,8 @@
 The same person is followed across the frames of the burst by ``app.faces.face_tracks``
 (frames in capture order, as they were shot); the columns follow the filmstrip's order,
 best frame first.  A cell is that person's face in that frame at 100 % of the original
-(:mod:`app.gui.face_crops`), or nothing where the person was not found in the frame.
+(:mod:`app.gui.face_crops`; reduced where both eyes would not fit), or nothing where the
+person was not found in the frame.
 """
 
 from __future__ import annotations

@@ -26,8 +26,9 @@ from app.scoring import Scorer
 from app.scoring.confidence import pick_confidence
 from app.scoring.why import pick_why
 
-# Version of the face analysis stored in the catalog; a new one analyses photos again.
-FACES_VERSION = 1
+# Version of the face analysis stored in the catalog; a new one analyses photos again
+# (2: the crowd pass finds the small faces of group photos).
+FACES_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,7 @@ class Ranking:
         catalog, scorer = self.run.catalog, self.scorer
         ids = [p.photo_id for g in groups for p in g]
         stored = catalog.scores(ids, scorer.name, scorer.weights_id)
-        known_faces = catalog.faces(ids) if self.faces else {}
+        known_faces = catalog.faces(ids, FACES_VERSION) if self.faces else {}
         cached: dict[int, _Scored] = {}
         lacking_faces: list[int] = []  # scored series whose faces were never looked for
         for number, group in enumerate(groups):

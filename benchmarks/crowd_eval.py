@@ -1,0 +1,231 @@
+"""Faces in crowds: recall per face size, false detections and cost, with and without the
+crowd pass, on generated group photos of 10-40 faces (benchmarks/group_photos.py).
+
+Every photo is written as a JPEG and read back as a cull reads it: the 1024 px preview the
+faces are found on, and the 2048 px decode that small faces' eyes are judged on.  For each
+generator (``rows``: the one the crowd pass was tuned on; ``scatter``: held out) and each
+setting it prints:
+
+* recall per face width in the preview's pixels (a face is found when a box holds both of
+  its eyes), and false detections per photo;
+* how often the crowd pass ran, and on photos without people (scikit-image's scenes and
+  the sample bursts) how often it ran for nothing;
+* milliseconds per photo for the search alone and for the whole face stage, beside the
+  preview decode measured in the same run;
+* closed eyes: of the faces generated with a blink, how many were found and called closed.
+
+    python benchmarks/crowd_eval.py [--photos 9] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import skimage.data
+from PIL import Image
+
+REPO = Path(__file__).resolve().parent
+sys.path.insert(0, str(REPO))
+
+import group_photos  # noqa: E402
+
+from app.faces import FaceAnalyzer, FaceOptions, faces_problem  # noqa: E402
+from app.faces.detect import square_tiles, suppress  # noqa: E402
+from app.photos import decode_image  # noqa: E402
+
+PREVIEW, SOURCE = 1024, 2048
+BINS = (0, 16, 24, 32, 48, 64, 96, 10_000)
+CROWDS = (10, 24, 40)
+SETTINGS = {
+    "whole frame only": FaceOptions(crowd_tile=0),
+    "crowd pass when hinted (default)": FaceOptions(),
+}
+PEOPLE_IN_SAMPLES = ("astronaut", "camera", "portrait")  # the sample bursts of a person
+EMPTY_SCENES = ("coffee", "rocket", "chelsea", "coins", "hubble_deep_field", "page", "text")
+
+
+def found(faces_boxes, truth, factor: float) -> tuple[list[int | None], int]:
+    """Per true face the index of the box holding both its eyes (or None); unmatched boxes."""
+    used: set[int] = set()
+    matches: list[int | None] = []
+    for face in truth:
+        match = None
+        for j, (x, y, w, h) in enumerate(faces_boxes):
+            if j in used:
+                continue
+            x, y, w, h = x * factor, y * factor, w * factor, h * factor
+            if all(x < ex < x + w and y < ey < y + h for ex, ey in face.eyes):
+                match = j
+                used.add(j)
+                break
+        matches.append(match)
+    return matches, len(faces_boxes) - len(used)
+
+
+def size_bin(width: float) -> int:
+    return int(np.searchsorted(BINS, width, side="right")) - 1
+
+
+def bin_label(k: int) -> str:
+    return f"{BINS[k]}-{BINS[k + 1]}" if BINS[k + 1] < 10_000 else f"{BINS[k]}+"
+
+
+def timed(fn) -> tuple[float, object]:
+    start = time.perf_counter()
+    result = fn()
+    return (time.perf_counter() - start) * 1000, result
+
+
+def evaluate(generator: str, photos: int, folder: Path) -> dict:
+    make = group_photos.GENERATORS[generator]
+    analyzers = {name: FaceAnalyzer(options) for name, options in SETTINGS.items()}
+    always = FaceAnalyzer(FaceOptions(crowd_tile=0))  # its tiles are added below
+    tally = {
+        name: {"hit": [0] * (len(BINS) - 1), "n": [0] * (len(BINS) - 1), "false": 0,
+               "find_ms": [], "stage_ms": [], "ran": 0, "blinks": 0, "closed": 0}
+        for name in [*SETTINGS, "crowd pass always"]
+    }  # fmt: skip
+    decode_ms = []
+    for seed in range(photos):
+        people = CROWDS[seed % len(CROWDS)]
+        photo = make(seed, people, blinks=2)
+        path = folder / f"{generator}_{seed}.jpg"
+        photo.image.save(path, quality=photo.jpeg_quality)
+        ms, preview = timed(lambda p=path: decode_image(p, PREVIEW))
+        decode_ms.append(ms)
+        factor = photo.image.width / preview.width
+        widths = [face.width / factor for face in photo.faces]
+        for name, analyzer in [*analyzers.items(), ("crowd pass always", always)]:
+            t = tally[name]
+            passes = analyzer.crowd_passes
+            find_ms, detections = timed(lambda a=analyzer, im=preview: a.find(im))
+            t["ran"] += analyzer.crowd_passes > passes
+            if name == "crowd pass always":
+                # the crowd pass with no hint needed: search the tiles whatever the first pass saw
+                longer = max(preview.size)
+                parts = square_tiles(
+                    preview.size,
+                    round(FaceOptions().crowd_tile * longer),
+                    round(FaceOptions().crowd_overlap * longer),
+                )
+                more_ms, more = timed(
+                    lambda a=analyzer, d=detections, im=preview, b=parts: suppress(
+                        [*d, *a.detector.candidates(im, b)]
+                    )
+                )
+                find_ms, detections = find_ms + more_ms, more
+                t["ran"] += 1
+            t["find_ms"].append(find_ms)
+            boxes = [d.box for d in detections]
+            matches, false = found(boxes, photo.faces, factor)
+            t["false"] += false
+            for match, width in zip(matches, widths, strict=True):
+                k = size_bin(width)
+                t["n"][k] += 1
+                t["hit"][k] += match is not None
+            if name == "crowd pass always":
+                continue
+            stage_ms, faces = timed(
+                lambda a=analyzer, im=preview, p=path: a.analyze(
+                    im, lambda: decode_image(p, SOURCE)
+                )
+            )
+            t["stage_ms"].append(stage_ms)
+            face_matches, _ = found([f.box for f in faces], photo.faces, factor)
+            for truth, match in zip(photo.faces, face_matches, strict=True):
+                if truth.closed:
+                    t["blinks"] += 1
+                    t["closed"] += match is not None and faces[match].eyes == "closed"
+    return {"decode_ms": statistics.median(decode_ms), "settings": tally}
+
+
+def empty_photos(folder: Path) -> dict[str, Image.Image]:
+    """Photos without people: scikit-image's scenes and the sample bursts, as previews."""
+    previews = {}
+    for name in EMPTY_SCENES:
+        array = getattr(skimage.data, name)()
+        if array.ndim == 2:
+            array = np.stack([array] * 3, axis=-1)
+        path = folder / f"{name}.jpg"
+        Image.fromarray(array[..., :3]).convert("RGB").resize((4240, 2832)).save(path, quality=90)
+        previews[name] = decode_image(path, PREVIEW)
+    samples = REPO.parent / "resources" / "samples" / "bursts"
+    for path in sorted(samples.glob("*.jpg")):
+        if not path.name.startswith(PEOPLE_IN_SAMPLES):
+            previews[path.name] = decode_image(path, PREVIEW)
+    return previews
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--photos", type=int, default=9, help="group photos per generator")
+    parser.add_argument("--generators", default="rows,scatter")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    if problem := faces_problem():
+        print(problem)
+        return 1
+    results: dict = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for generator in args.generators.split(","):
+            result = evaluate(generator, args.photos, Path(tmp))
+            results[generator] = result
+            role = "tuned on" if generator == "rows" else "held out"
+            print(f"\n{generator} ({role}), {args.photos} photos of {CROWDS} people:")
+            print(f"  preview decode {result['decode_ms']:.0f} ms per photo (median)")
+            header = "".join(f"{bin_label(k):>9}" for k in range(len(BINS) - 1))
+            print(f"  {'face width in the 1024 px preview':<34}{header}")
+            for name, t in result["settings"].items():
+                cells = "".join(
+                    f"{h / n:>9.2f}" if n else f"{'-':>9}"
+                    for h, n in zip(t["hit"], t["n"], strict=True)
+                )
+                print(f"  {name:<34}{cells}")
+            counts = "".join(f"{n:>9}" for n in next(iter(result["settings"].values()))["n"])
+            print(f"  {'(faces per size)':<34}{counts}")
+            for name, t in result["settings"].items():
+                stage = (
+                    f", face stage {statistics.median(t['stage_ms']):.0f} ms, "
+                    f"blinks called closed {t['closed']}/{t['blinks']}"
+                    if t["stage_ms"]
+                    else ""
+                )
+                print(
+                    f"  {name}: crowd pass on {t['ran']}/{args.photos}, "
+                    f"false detections {t['false'] / args.photos:.2f} per photo, "
+                    f"search {statistics.median(t['find_ms']):.0f} ms "
+                    f"({statistics.median(t['find_ms']) / result['decode_ms']:.0%} of the decode)"
+                    f"{stage}"
+                )
+        empty = empty_photos(Path(tmp))
+        hinted = FaceAnalyzer()
+        plain = FaceAnalyzer(FaceOptions(crowd_tile=0))
+        extra, false = [], 0
+        for name, preview in empty.items():
+            plain_ms, plain_faces = timed(lambda p=preview: plain.find(p))
+            hinted_ms, faces = timed(lambda p=preview: hinted.find(p))
+            false += len(faces)
+            if faces:
+                print(f"  {name}: {len(plain_faces)} false faces, {len(faces)} with the crowd pass")
+            extra.append(hinted_ms - plain_ms)
+        ran = hinted.crowd_passes
+        results["without_people"] = {"photos": len(empty), "crowd_pass_ran": ran, "false": false}
+        print(
+            f"\n{len(empty)} photos without people: the crowd pass ran on {ran}, "
+            f"{false} false detections, median extra search time {statistics.median(extra):.0f} ms"
+        )
+    print("\n(one core per interpreter; medians; the machine may be shared: compare ratios)")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
