@@ -7,7 +7,7 @@ best, cool worst), which no series is ranked by and no fine flaw resembles.  The
 photographs are dealt to the splits, so test scenes never occur in training.
 
 Each seed (data deal and training) trains the bundled ``tiny-cpu`` recipe once (6
-stage-2 epochs, 12 fine regions per pair); the seeds run in two worker processes (one
+stage-2 epochs, 8 fine regions: a pair's whole top half); the seeds run in two worker processes (one
 thread each).  Checks, on the mean over seeds:
 
 * ranking: held-out Pair over all flaws (blur, noise and exposure: what it took for the
