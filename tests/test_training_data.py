@@ -1,5 +1,6 @@
 """AVA and FGAesthetics readers, the validator and the synthetic writer, on real files."""
 
+import dataclasses
 import json
 import logging
 
@@ -258,7 +259,11 @@ def test_untrained_text_tower_features_depend_on_the_seed_only():
 
 
 def _fine_dataset(root, draws: str, in_memory: bool = False) -> FineDataset:
-    tokenizer = DiffToken(resolve_model_config("tiny-cpu-model").tokenizer)
+    # a 64-token budget: an 80 px frame (25 regions) fits whole, so a pair's 8 fine
+    # regions are drawn from its 12 most changed (the tiny config fits it at 71 px, where
+    # a pair keeps all 8 of its top half: nothing left to draw)
+    config = dataclasses.replace(resolve_model_config("tiny-cpu-model").tokenizer, max_tokens=64)
+    tokenizer = DiffToken(config)
     series = read_fgaesthetics(root / "fgaesthetics", splits=["train"])
     return FineDataset(
         series, root / "fgaesthetics", tokenizer, 256, seed=3, in_memory=in_memory, draws=draws
@@ -287,7 +292,7 @@ def _repeated_pairs(dataset: FineDataset, index: int, epochs: int) -> list[tuple
 
 
 def test_training_tokens_are_drawn_anew_each_epoch_and_reproducibly(tmp_path):
-    # 80 px frames: 25 regions, 8 of the 12 most changed drawn fine, a token or two dropped
+    # 80 px frames: 25 regions, 8 of the 12 most changed drawn fine
     write_synthetic(tmp_path, SyntheticSpec(series=6, ava_images=4, seed=1, size=80))
     dataset = _fine_dataset(tmp_path, "per_step")
     first = dataset[(0, 1)].tokens

@@ -68,3 +68,35 @@ def test_eval_cli_takes_the_ava_fallback_fraction_from_the_run(tmp_path):
     )
     given = json.loads(out.read_text())["coarse"]["images"]
     assert 10 <= from_run <= 30 and given <= 8
+
+
+def test_training_and_evaluation_feed_the_model_frames_of_the_one_input_size(tmp_path, monkeypatch):
+    import training.evaluate as evaluate_module
+    from fgaesq_core.images import budget_side
+    from fgaesq_core.tokenizer import DiffToken
+    from training.ava import read_ava
+    from training.datasets import CoarseDataset, FineDataset
+
+    # 96 px frames are over the tiny budget (36 regions + 24 fine tokens > 47): fitted at 71
+    ava, fg = write_synthetic(tmp_path, SyntheticSpec(series=3, ava_images=4, seed=2, size=96))
+    config = resolve_model_config("tiny-cpu-model")
+    side = budget_side((96, 96), config.tokenizer)
+    assert side < 96
+    tokenizer = DiffToken(config.tokenizer)
+    series = read_fgaesthetics(fg)
+    fine = FineDataset(series, fg, tokenizer, 256, seed=0)
+    coarse = CoarseDataset(read_ava(ava), ava, tokenizer, 256, seed=0)
+    trained = {fine.image(series[0].image_path(fg, 0)).size}
+    trained |= {coarse.image(ava / "images" / f"{item.image_id}.jpg").size for item in coarse.items}
+    assert trained == {(side, side)}
+
+    seen = []
+
+    def recorded(scorer, frames, mode, batch_size):
+        seen.extend(frame.size for frame in frames)
+        return [0.0] * len(frames)
+
+    monkeypatch.setattr(evaluate_module, "series_scores", recorded)
+    scorer = Scorer(create_model(config, pretrained=None).eval(), torch.device("cpu"), "t", draws=1)
+    evaluate_module.score_series(scorer, fg, series, mode="reference")
+    assert seen and set(seen) == trained

@@ -38,7 +38,7 @@ class DataSection:
     ava_val_fraction: float = 0.02  # AVA training images held out for model selection
     categories: list[str] = field(default_factory=lambda: ["natural", "aigc", "cropping"])
     num_workers: int = 4
-    max_side: int = 2048  # images are shrunk to this long side before tokenisation
+    max_side: int = 2048  # decoding cap; then fitted to the token budget (open_model_input)
     # DiffToken's draws (fine regions, dropped tokens) while training: "per_step" seeds a
     # generator per item and epoch (the paper's random tokenisation); "fixed" passes none,
     # so every image gets its content-seeded draw 0, the tokens inference's first draw uses

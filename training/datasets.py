@@ -25,8 +25,9 @@ import numpy as np
 import torch
 from PIL import Image
 
+from fgaesq_core.config import TokenizerConfig
 from fgaesq_core.errors import ImageInputError
-from fgaesq_core.images import cap_long_side, load_image
+from fgaesq_core.images import cap_long_side, fit_to_budget, load_image
 from fgaesq_core.tokenizer import DiffToken
 from fgaesq_core.tokens import Tokens, collate
 from training.ava import AvaItem
@@ -50,6 +51,15 @@ def open_image(path: Path, max_side: int) -> Image.Image | None:
             _reported_unreadable.add(str(path))
             log.warning("unreadable image, skipped: %s", exc)
         return None
+
+
+def open_model_input(path: Path, config: TokenizerConfig, max_side: int) -> Image.Image | None:
+    """The frame as the model sees it in training, evaluation and the app: capped to
+    ``max_side`` on decoding, then brought to the size at which the whole frame fits the
+    token budget (``fgaesq_core.images.fit_to_budget``, docs/model.md "One input size");
+    None when unreadable."""
+    image = open_image(path, max_side)
+    return None if image is None else fit_to_budget(image, config)
 
 
 def item_generator(seed: int, salt: int, epoch: int, index: int) -> torch.Generator:
@@ -133,7 +143,9 @@ class _TokenizingDataset(torch.utils.data.Dataset):
         self.tokens = MemoryCache(in_memory and draws == "fixed")
 
     def image(self, path: Path) -> Image.Image | None:
-        return self.images.get(path, lambda: open_image(path, self.max_side))
+        return self.images.get(
+            path, lambda: open_model_input(path, self.tokenizer.config, self.max_side)
+        )
 
     def generator(self, epoch: int, index: int) -> torch.Generator | None:
         """DiffToken's random source for one item; None (content-seeded) for fixed draws."""

@@ -21,7 +21,7 @@ from fgaesq_core.tokens import collate
 from training.ava import AvaItem, read_ava, report_split, split_ava
 from training.ava import image_path as ava_image_path
 from training.config import EVAL_MODES, SELECTION_RULES
-from training.datasets import open_image
+from training.datasets import open_model_input
 from training.fgaesthetics import CATEGORIES, Series, read_fgaesthetics
 from training.metrics import SeriesResult, coarse_report, fine_report
 
@@ -44,10 +44,11 @@ def score_series(
     """Every readable series with its scores (unreadable frames dropped, as in training)."""
     if mode not in EVAL_MODES:
         raise ValueError(f"unknown evaluation mode {mode!r}; use one of {EVAL_MODES}")
+    tokenizer = scorer.config.tokenizer
     results = []
     for item in series:
         frames = [
-            open_image(item.image_path(root, i), scorer.config.tokenizer.series_max_side)
+            open_model_input(item.image_path(root, i), tokenizer, tokenizer.series_max_side)
             for i in range(len(item))
         ]
         unreadable = {i for i, frame in enumerate(frames) if frame is None}
@@ -115,11 +116,14 @@ def score_coarse(
     scorer: Scorer, root: str | Path, items: list[AvaItem], batch_size: int = 32
 ) -> tuple[list[float], list[float]]:
     """Predicted scores and AVA mean scores of the readable ``items``, in order."""
+    tokenizer = scorer.config.tokenizer
     predictions: list[float] = []
     truth: list[float] = []
     for start in range(0, len(items), batch_size):
         chunk = items[start : start + batch_size]
-        images = [open_image(ava_image_path(root, item.image_id), 2048) for item in chunk]
+        images = [
+            open_model_input(ava_image_path(root, item.image_id), tokenizer, 2048) for item in chunk
+        ]
         kept = [
             (item, image) for item, image in zip(chunk, images, strict=True) if image is not None
         ]
@@ -172,6 +176,7 @@ def evaluate_alignment(
     ``pairs`` counts the texts scored.
     """
     model = scorer.model
+    tokenizer = scorer.config.tokenizer
     was_training = model.training
     model.eval()
     cosines: list[float] = []
@@ -183,8 +188,8 @@ def evaluate_alignment(
                     continue
                 for index in (text.target, text.reference):
                     if index not in frames:
-                        frames[index] = open_image(
-                            item.image_path(root, index), scorer.config.tokenizer.series_max_side
+                        frames[index] = open_model_input(
+                            item.image_path(root, index), tokenizer, tokenizer.series_max_side
                         )
                 target, reference = frames[text.target], frames[text.reference]
                 if target is None or reference is None:

@@ -38,6 +38,14 @@ from PIL import Image, ImageDraw, ImageFilter
 from training.fgaesthetics import CATEGORIES, SPLITS
 
 FINE_KINDS = ("blur", "noise", "exposure")
+#: A flaw only native resolution shows: a one-pixel checker in one 16 px region of a
+#: frame that is otherwise the same in every frame of its series (a tripod burst).  A
+#: DiffToken coarse token halves a region bicubically, which averages the checker to
+#: nothing (but for a trace at the pattern's edges), so the flaw is seen only where the
+#: region keeps its fine tokens: where a pair differs most, or at random in a frame
+#: tokenised alone.  Not among the default kinds.
+NATIVE_KINDS = ("pattern",)
+PATTERN_REGION = 16
 COARSE_KINDS = ("tint",)
 #: The tint's ends, warm (level 0) and cool (the last level), of nearly equal luma
 #: (BT.601: 139 and 137), so the tint's level shows in hue, not brightness or contrast.
@@ -48,6 +56,7 @@ TEXTS = {
     "blur": "sharper, with crisp edges and fine detail",
     "noise": "cleaner, with smooth tones and no grain",
     "exposure": "well exposed, with balanced brightness",
+    "pattern": "clean, with no fine pattern",
 }
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp")
 
@@ -120,9 +129,10 @@ class SceneSource:
             }
 
     def burst(
-        self, split: str, frames: int, size: int, rng: np.random.Generator
+        self, split: str, frames: int, size: int, rng: np.random.Generator, steady: bool = False
     ) -> list[Image.Image]:
-        """``frames`` crops of one scene, each shifted by a few per cent, ``size`` square."""
+        """``frames`` crops of one scene, each shifted by a few per cent (none when
+        ``steady``), ``size`` square."""
         if not self.pools or (split == "train" and rng.random() < self.procedural_share):
             scene = random_scene(rng, size + size // 8)
             box = (0, 0, scene.width, scene.height)
@@ -135,7 +145,7 @@ class SceneSource:
             top = int(rng.integers(0, scene.height - side + 1))
             box = (left, top, left + side, top + side)
         side = box[2] - box[0]
-        shift = max(1, side // 25)
+        shift = 0 if steady else max(1, side // 25)
         flip = int(rng.integers(-1, 7))  # one of PIL's seven transpositions, or none
         channels = rng.permutation(3)
         out = []
@@ -152,15 +162,21 @@ class SceneSource:
 
 
 def degrade(
-    image: Image.Image, kind: str, level: int, rng: np.random.Generator, direction: int = -1
+    image: Image.Image,
+    kind: str,
+    level: int,
+    rng: np.random.Generator,
+    direction: int = -1,
+    spot: tuple[int, int] = (0, 0),
 ) -> Image.Image:
     """One flaw at strength ``level`` (0 leaves the image as it is).
 
     blur: Gaussian radius 1.2 px per level; noise: sigma 12 (of 255) per level and
     channel; exposure: half a stop per level, darker (``direction`` -1) or brighter with
-    clipped highlights (+1); tint: a 35% blend with a colour a quarter of the way from
-    warm to cool per level (level 0 is tinted warm, not left as it is).  Adjacent levels
-    differ visibly at 64 px.
+    clipped highlights (+1); pattern: a grey one-pixel checker of up to +-12 (of 255) per
+    level (tapered to the edges) in the ``PATTERN_REGION`` square at ``spot`` (x, y);
+    tint: a 35% blend with a colour a quarter of the way from warm to cool per level
+    (level 0 is tinted warm, not left as it is).  Adjacent levels differ visibly at 64 px.
     """
     if kind == "tint":
         colour = WARM + (COOL - WARM) * min(level / 4, 1.0)
@@ -175,6 +191,14 @@ def degrade(
         pixels = pixels * 2.0 ** (0.5 * level * direction)
     elif kind == "noise":
         pixels = pixels + rng.normal(scale=12.0 * level, size=pixels.shape)
+    elif kind == "pattern":
+        x, y = spot
+        side = PATTERN_REGION
+        checker = (np.indices((side, side)).sum(axis=0) % 2) * 2.0 - 1.0
+        # tapered to the square's edges, where a sudden start would survive the halving
+        taper = np.sin(np.pi * (np.arange(side) + 0.5) / side)
+        checker *= np.outer(taper, taper)
+        pixels[y : y + side, x : x + side] += 12.0 * level * checker[..., None]
     else:
         raise ValueError(f"unknown degradation {kind!r}")
     return Image.fromarray(pixels.clip(0, 255).astype(np.uint8))
@@ -243,15 +267,22 @@ def write_synthetic(
         levels = sorted(rng.choice(spec.levels, size=min(length, spec.levels), replace=False))
         kind = spec.fine_kinds[s % len(spec.fine_kinds)]
         direction = 1 if rng.random() < 0.5 else -1  # exposure: over or under
-        frames = scenes.burst(split, len(levels), spec.size, rng)
+        steady = kind in NATIVE_KINDS  # drawn only there: the other kinds' draws stay
+        cells = spec.size // PATTERN_REGION
+        spot = (
+            tuple(int(v) * PATTERN_REGION for v in rng.integers(0, cells, size=2))
+            if steady
+            else (0, 0)
+        )
+        frames = scenes.burst(split, len(levels), spec.size, rng, steady)
         folder = fg / "images" / series_id
         folder.mkdir(parents=True, exist_ok=True)
         shuffled = rng.permutation(len(levels))
         names = [f"{series_id}-{i + 1:02d}.jpg" for i in range(len(levels))]
         for name, frame, position in zip(names, frames, shuffled, strict=True):
-            degrade(frame, kind, int(levels[position]), rng, direction).save(
-                folder / name, quality=95
-            )
+            # without chroma subsampling a one-pixel pattern survives the JPEG
+            image = degrade(frame, kind, int(levels[position]), rng, direction, spot)
+            image.save(folder / name, quality=95, **({"subsampling": 0} if steady else {}))
         ranking = [names[i] for i in np.argsort(shuffled)]  # lowest level first = best first
         texts = [
             {"target": ranking[i], "reference": ranking[j], "text": TEXTS[kind]}
