@@ -4,16 +4,18 @@ The technical scorer judges whole frames (:mod:`app.scoring.burst`); to show a p
 *where* the pick is better, the same measures are compared tile by tile (32 px at the
 analysis size, :mod:`app.scoring.frame_measures`):
 
-* **Blur**: detail lost on the halved frame (where grain counts for little), in stops,
-  beyond what the runner-up lost everywhere (a frame blurred all over has no region).
+* **Blur**: detail lost over windows of 3 x 3 tiles, on the halved frame (where grain
+  counts for little) and at full size (where a blur costs most), in stops, beyond what the
+  runner-up lost everywhere (a frame blurred all over has no region).
 * **Noise**: extra gradient energy that keeps under half of itself on the halved frame, as
   grain does (:func:`app.scoring.burst._noise_energy`), beyond the frame-wide level.
 * **Highlights**: the blown-out fraction the runner-up has beyond the pick, where the two
   frames share their exposure (a brighter frame blows out wherever the scene is bright:
   that is exposure, not a place).
 
-Frames of a hand-held burst are shifted a little, so each tile is compared with the other
-frame's neighbourhood.  Tiles that cost the runner-up more than ``TILE_THRESHOLD`` stops
+Frames of a hand-held burst are shifted a little, so detail is compared over windows of
+tiles (a few pixels of shift move little of a window's detail out of it) and blown-out
+areas against the other frame's neighbourhood.  Tiles that cost the runner-up more than ``TILE_THRESHOLD`` stops
 are joined into regions; each region is given the share of the score difference its tiles
 account for.  When no region stands out the sentence names the frame-wide measure that
 differed most, or says the pick won on overall judgement; nothing is made up.
@@ -50,6 +52,7 @@ MAX_REGIONS = 3
 MIN_REGION_TILES = 3  # fewer tiles: a stray tile of grain or of a shifted edge, not a place
 DETAIL_SHARE = 0.25  # tiles with less coarse detail than this share of the median: no blur
 HIGHLIGHT_TILE_SCALE = 0.05  # blown fraction of a tile that costs HIGHLIGHT_COST per doubling
+FLAT_SHARE = 0.05  # tiles with less coarse detail than this share of the 90th percentile: flat
 CLIPPED_TILE = 0.02  # blown fraction of a tile beyond which its detail is the exposure's
 CRUSHED_TONE = 0.05  # mean luma below which a tile's detail is lost to black
 SHADOW_TONE = 0.3  # mean luma below which noise is "in the shadows"
@@ -141,17 +144,27 @@ def tile_costs(pick: FrameMeasures, runner_up: FrameMeasures) -> TileCosts | Non
     scale = 1.0 / (2.0 ** (stops / GAMMA)) ** 2  # the runner-up's energies at the pick's level
     fine_p, coarse_p = pick.fine_map, pick.coarse_map
     fine_r, coarse_r = runner_up.fine_map * scale, runner_up.coarse_map * scale
-    # Blur: detail the runner-up lacks on the halved frame even at its best nearby.
-    floor = max(float(np.median(coarse_p)) * DETAIL_SHARE, 1e-6)
-    loss = np.log2((coarse_p + floor) / (_neighbourhood_max(coarse_r) + floor))
-    fine_loss = np.log2((fine_p + floor) / (_neighbourhood_max(fine_r) + floor))
+    # Blur: detail the runner-up lacks over a window of 3 x 3 tiles (a few pixels of shift
+    # move little of a window's detail out of it), on the halved frame and at full size.
+    # A frame mostly flat (sky, a studio wall) has a median of next to nothing: its flat
+    # tiles are measured against the detail it does have.
+    floor = max(
+        float(np.median(coarse_p)) * DETAIL_SHARE,
+        float(np.percentile(coarse_p, 90)) * FLAT_SHARE,
+        1e-6,
+    )
+    coarse_loss = np.log2((_window(coarse_p) + floor) / (_window(coarse_r) + floor))
+    fine_loss = np.log2((_window(fine_p) + floor) / (_window(fine_r) + floor))
+    # Grain in the pick raises only its full-size detail: that part counts up to the
+    # halved frame's loss, so a blur (which costs most at full size) counts in full.
+    loss = (coarse_loss + np.minimum(fine_loss, 2 * np.maximum(coarse_loss, 0))) / 2
     detailed = coarse_p > floor
     if abs(stops) > EXPOSURE_STEP and pick.clip_map is not None and runner_up.clip_map is not None:
         # Exposures differ: detail lost to white or black there is exposure, not a place.
         clipped = _neighbourhood_max(np.maximum(pick.clip_map, runner_up.clip_map)) > CLIPPED_TILE
         toned = np.minimum(pick.tone_map, runner_up.tone_map * 2.0 ** (-stops / GAMMA))
         detailed &= ~clipped & (toned > CRUSHED_TONE)
-    loss = np.where(detailed & (fine_loss > 0), loss, 0.0)
+    loss = np.where(detailed, loss, 0.0)
     blur = np.maximum(loss - max(float(np.median(loss[detailed])) if detailed.any() else 0, 0), 0)
     # Noise: energy beyond the pick's at the same place that the halved frame keeps under
     # half of (a shifted texture keeps as much there, and is as often ahead as behind).
@@ -399,8 +412,9 @@ def _highlight_cost(extra: float) -> float:
     return HIGHLIGHT_COST * math.log2(1.0 + max(extra, 0.0) / HIGHLIGHT_SCALE)
 
 
-def _neighbourhood_min(grid: np.ndarray) -> np.ndarray:
-    return -_neighbourhood_max(-grid)
+def _window(grid: np.ndarray) -> np.ndarray:
+    """Mean over each tile's 3 x 3 neighbourhood."""
+    return ndimage.uniform_filter(grid, 3, mode="nearest")
 
 
 def _overlaps(first: Sequence[float], second: Sequence[float]) -> bool:
