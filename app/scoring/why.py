@@ -24,7 +24,7 @@ differed most, or says the pick won on overall judgement; nothing is made up.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,6 +67,8 @@ FLAW_PHRASES = {
     "closed_eyes": "eyes open",
 }
 OVERALL = "won on overall judgement"
+MODEL_OVERALL = "won on the model's overall judgement"
+MODEL_REGION = "the model preferred it in the marked region"
 
 
 @dataclass(frozen=True)
@@ -261,21 +263,26 @@ def pick_why(
     faces: Sequence[Sequence] | None,
     pick_reason: str,
     stored: dict | None = None,
+    explain: Callable[..., Why] | None = None,
 ) -> dict | None:
     """The JSON explanation of a series' pick: from the technical measures of a series just
-    scored (``frames``), else the one stored for the same pick and runner-up (an unchanged
-    rerun); None when there is none (one frame, or a model without a tile explanation)."""
+    scored (``frames``), or from ``explain(pick, runner_up, names, pick_faces)`` (the FGAesQ
+    scorer's, on the decoded frames) when it is asked for; else the one stored for the same
+    pick and runner-up (an unchanged rerun, or one explained on demand); None when there is
+    none (one frame, or a model's pick not explained)."""
     if len(order) < 2:
         return None
+    first, second = order[0], order[1]
     if frames is not None:
-        if not all(isinstance(f, TechnicalMeasures) for f in frames):
+        if all(isinstance(f, TechnicalMeasures) for f in frames):
+            why = explain_series(frames, order, scores, names, faces, pick_reason)
+            return why.to_json() if why is not None else None
+        if explain is None:
             return None
-        why = explain_series(frames, order, scores, names, faces, pick_reason)
-        return why.to_json() if why is not None else None
-    if stored and (stored.get("pick"), stored.get("runner_up")) == (
-        names[order[0]],
-        names[order[1]],
-    ):
+        pick_faces = [f[:4] for f in (faces or [()] * len(frames))[first] or ()]
+        why = explain(frames[first], frames[second], (names[first], names[second]), pick_faces)
+        return why.to_json()
+    if stored and (stored.get("pick"), stored.get("runner_up")) == (names[first], names[second]):
         return stored
     return None
 
@@ -286,14 +293,17 @@ def explain_with_model(
     runner_up: Image.Image,
     names: tuple[str, str],
     source_size: tuple[int, int] | None = None,
+    pick_faces: Sequence = (),
 ) -> Why:
     """Why FGAesQ preferred ``pick``: its decisive DiffToken regions, weighed by swapping them
     between the frames (:func:`fgaesq_core.attribution.decisive_regions`), in the original's
-    pixels; on demand only (a few dozen forward passes per pair).
+    pixels (``source_size``; ``pick_faces`` in them too); a few dozen forward passes per
+    pair, so only when asked for.
 
     The sentence names the flaw the technical measures find inside the top region; where
-    they find none it says that the model judged the region, and without a decisive region
-    that the pick won on the model's overall judgement.
+    they find none it says that the model judged the region.  Without a decisive region, or
+    when the pair's one fixed tokenisation does not prefer the pick (the ranking's averaged
+    draws did), the pick won on the model's overall judgement: nothing is made up.
     """
     from fgaesq_core.attribution import decisive_regions
 
@@ -304,16 +314,16 @@ def explain_with_model(
     second = measure_frame(analysis_image(runner_up, size))
     costs = tile_costs(first, second)
     regions = []
-    for effect in found.regions[:MAX_REGIONS]:
+    for effect in found.regions[:MAX_REGIONS] if found.lead > 0 else ():
         box = tuple(v * factor for v in effect.box)
         regions.append(WhyRegion(box, effect.effect, _flaw_in(costs, effect.box) or "model"))
     if not regions:
-        return Why(names[0], names[1], (), OVERALL)
+        return Why(names[0], names[1], (), MODEL_OVERALL)
     top = regions[0]
     if top.flaw == "model":
-        sentence = "the model preferred it in the marked region"
+        sentence = MODEL_REGION
     else:
-        sentence = _sentence(top, costs, factor, first, second, ())
+        sentence = _sentence(top, costs, factor, first, second, pick_faces)
     return Why(names[0], names[1], tuple(regions), sentence)
 
 
@@ -432,6 +442,7 @@ def intersection_over_union(first: Sequence[float], second: Sequence[float]) -> 
 
 
 __all__ = [
+    "MODEL_OVERALL",
     "OVERALL",
     "Why",
     "WhyRegion",
