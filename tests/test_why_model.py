@@ -20,14 +20,17 @@ from fgaesq_core.testing import released_state_dict
 CHANGED = (640, 384, 128, 128)  # x, y, w, h of the one place where the frames differ
 
 
-@pytest.fixture(scope="module")
-def tiny_weights(tmp_path_factory):
-    """A tiny model whose scores visibly differ between images, as a checkpoint the cull
+def tiny_checkpoint(folder):
+    """A tiny model whose scores visibly differ between images, as a checkpoint the app
     can be given (its config in the file)."""
-    folder = tmp_path_factory.mktemp("w")
     torch.save(released_state_dict(4, "tiny"), folder / "tiny.pt")
     model = fgaesq_core.load_model(weights=folder / "tiny.pt", config="tiny", device="cpu")
     return fgaesq_core.save_checkpoint(model.model, folder / "tiny.safetensors")
+
+
+@pytest.fixture(scope="module")
+def tiny_weights(tmp_path_factory):
+    return tiny_checkpoint(tmp_path_factory.mktemp("w"))
 
 
 def _burst(folder, changed=CHANGED):
