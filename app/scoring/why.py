@@ -143,9 +143,13 @@ def tile_costs(pick: FrameMeasures, runner_up: FrameMeasures) -> TileCosts | Non
     if pick.fine_map.shape == (1, 1):
         return None
     stops = stops_between(pick, runner_up)
-    scale = 1.0 / (2.0 ** (stops / GAMMA)) ** 2  # the runner-up's energies at the pick's level
-    fine_p, coarse_p = pick.fine_map, pick.coarse_map
-    fine_r, coarse_r = runner_up.fine_map * scale, runner_up.coarse_map * scale
+    # The runner-up's energies at the pick's level.  Detail scales with exposure, but what
+    # is close to flat (quantisation, faint grain) hardly does: where exposures differ,
+    # a tile's loss must hold at both levels to count.
+    scales = {1.0 / (2.0 ** (stops / GAMMA)) ** 2}
+    if abs(stops) > EXPOSURE_STEP:
+        scales.add(1.0)
+    coarse_p = pick.coarse_map
     # Blur: detail the runner-up lacks over a window of 3 x 3 tiles (a few pixels of shift
     # move little of a window's detail out of it), on the halved frame and at full size.
     # A frame mostly flat (sky, a studio wall) has a median of next to nothing: its flat
@@ -155,11 +159,7 @@ def tile_costs(pick: FrameMeasures, runner_up: FrameMeasures) -> TileCosts | Non
         float(np.percentile(coarse_p, 90)) * FLAT_SHARE,
         1e-6,
     )
-    coarse_loss = np.log2((_window(coarse_p) + floor) / (_window(coarse_r) + floor))
-    fine_loss = np.log2((_window(fine_p) + floor) / (_window(fine_r) + floor))
-    # Grain in the pick raises only its full-size detail: that part counts up to the
-    # halved frame's loss, so a blur (which costs most at full size) counts in full.
-    loss = (coarse_loss + np.minimum(fine_loss, 2 * np.maximum(coarse_loss, 0))) / 2
+    loss = np.minimum.reduce([_detail_loss(pick, runner_up, scale, floor) for scale in scales])
     detailed = coarse_p > floor
     if abs(stops) > EXPOSURE_STEP and pick.clip_map is not None and runner_up.clip_map is not None:
         # Exposures differ: detail lost to white or black there is exposure, not a place.
@@ -168,14 +168,7 @@ def tile_costs(pick: FrameMeasures, runner_up: FrameMeasures) -> TileCosts | Non
         detailed &= ~clipped & (toned > CRUSHED_TONE)
     loss = np.where(detailed, loss, 0.0)
     blur = np.maximum(loss - max(float(np.median(loss[detailed])) if detailed.any() else 0, 0), 0)
-    # Noise: energy beyond the pick's at the same place that the halved frame keeps under
-    # half of (a shifted texture keeps as much there, and is as often ahead as behind).
-    extra_fine = fine_r - fine_p
-    extra_coarse = coarse_r - coarse_p
-    energy = np.vectorize(_noise_energy, otypes=[float])(extra_fine, extra_coarse)
-    sigma = np.sqrt(np.maximum(energy, 0.0) / 2.0)
-    sigma = sigma - float(np.median(sigma))
-    noise = NOISE_COST * np.maximum(sigma - NOISE_ALLOWANCE, 0.0)
+    noise = np.minimum.reduce([_noise_cost(pick, runner_up, scale) for scale in scales])
     # Highlights: only where both frames share their exposure.
     highlights = np.zeros_like(blur)
     if abs(stops) <= EXPOSURE_STEP and pick.clip_map is not None and runner_up.clip_map is not None:
@@ -184,6 +177,31 @@ def tile_costs(pick: FrameMeasures, runner_up: FrameMeasures) -> TileCosts | Non
         # Grain pushes single pixels past white; a blown highlight is flat, not grainier.
         highlights = np.where(noise > 0, 0.0, highlights)
     return TileCosts(blur, noise, highlights, pick.tone_map)
+
+
+def _detail_loss(
+    pick: FrameMeasures, runner_up: FrameMeasures, scale: float, floor: float
+) -> np.ndarray:
+    """Stops of detail the runner-up (its energies times ``scale``) lacks per window."""
+    coarse = np.log2(
+        (_window(pick.coarse_map) + floor) / (_window(runner_up.coarse_map * scale) + floor)
+    )
+    fine = np.log2((_window(pick.fine_map) + floor) / (_window(runner_up.fine_map * scale) + floor))
+    # Grain in the pick raises only its full-size detail: that part counts up to the
+    # halved frame's loss, so a blur (which costs most at full size) counts in full.
+    return (coarse + np.minimum(fine, 2 * np.maximum(coarse, 0))) / 2
+
+
+def _noise_cost(pick: FrameMeasures, runner_up: FrameMeasures, scale: float) -> np.ndarray:
+    """Stops the runner-up's grain costs per tile: energy beyond the pick's at the same
+    place that the halved frame keeps under half of (a shifted texture keeps as much
+    there, and is as often ahead as behind)."""
+    extra_fine = runner_up.fine_map * scale - pick.fine_map
+    extra_coarse = runner_up.coarse_map * scale - pick.coarse_map
+    energy = np.vectorize(_noise_energy, otypes=[float])(extra_fine, extra_coarse)
+    sigma = np.sqrt(np.maximum(energy, 0.0) / 2.0)
+    sigma = sigma - float(np.median(sigma))
+    return NOISE_COST * np.maximum(sigma - NOISE_ALLOWANCE, 0.0)
 
 
 def explain(
