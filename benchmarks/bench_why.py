@@ -1,7 +1,7 @@
 """Does the explanation of a pick point at the flaw?  Bursts where one region of one frame
 was degraded, and bursts where nothing differs locally.
 
-    python benchmarks/bench_why.py [--bursts 12]
+    python benchmarks/bench_why.py [--bursts 24] [--generator tuning|held-out|both] [--seed 1]
     python benchmarks/bench_why.py --speed BASELINE   # BASELINE: a checkout without it
 
 The speed check culls resources/samples/bursts and a generated shoot (bench_pipeline's
@@ -9,17 +9,20 @@ generator) with the technical scorer, alternating this checkout and BASELINE in 
 fresh catalogs, and prints the median wall time of each and their ratio.
 
 Two frames per burst: a clean frame and a copy (shifted a little, its own sensor grain)
-with one region blurred, made noisy or blown out.  The pick must be the clean frame and the
-explanation's top region must overlap the degraded region (hit rate, mean IoU), and its
-sentence must name the kind of flaw.  Bursts with a frame-wide exposure change only, or two
+with one region blurred, made noisy, blown out or holding a face whose eyes are closed.
+The explanation is asked why the clean frame won; its top region must overlap the degraded
+region (hit rate, mean IoU), and its sentence must name the kind of flaw.  Bursts with a frame-wide exposure change only, or two
 identical frames, must get no region.
 
-Two generators that share no parameter: ``tuning`` (scikit-image's photographs, Gaussian
-blur, Gaussian grain, rectangles, 768 px) is what the constants of ``app.scoring.why`` were
-set on; ``held-out`` (procedural scenes of shapes and gradients, box and motion blur,
-uniform grain, ellipse-bounded regions, 1000 px) was looked at only for this report.
-Closed eyes are not generated: the face models cannot be driven to a closed eye on a
-synthetic face; that path (the pick won on open eyes) is covered by the tests.
+Two generators that share no code or parameter: ``tuning`` (20 of scikit-image's
+photographs, Gaussian or defocus-disc blur, Gaussian grain, rectangles, exposure in linear
+light, 768 px; seed ``--seed``) is what the constants of ``app.scoring.why`` were set on;
+``held-out`` (procedural scenes of shapes and gradients, box and motion blur, uniform
+grain, ellipse-bounded regions, 8-bit exposure gain, 1000 px; seed ``--seed`` + 1) was
+looked at only for the report.  Closed eyes: the face analysis' finding (the pick's face
+open, the runner-up's closed) is given as a cull gives it, since the face models cannot be
+driven to a closed eye on a synthetic face; this measures the way from that finding to the
+region and the sentence.
 """
 
 from __future__ import annotations
