@@ -5,8 +5,10 @@ was degraded, and bursts where nothing differs locally.
     python benchmarks/bench_why.py --speed BASELINE   # BASELINE: a checkout without it
 
 The speed check culls resources/samples/bursts and a generated shoot (bench_pipeline's
-generator) with the technical scorer, alternating this checkout and BASELINE in one run on
-fresh catalogs, and prints the median wall time of each and their ratio.
+generator), or the ``--folder`` given, with the technical scorer (``--cull-args`` for
+another, e.g. ``'--model fgaesq --weights W --device cpu'``), alternating this checkout
+and BASELINE in one run on fresh catalogs, and prints the median wall time of each and
+their ratio.
 
 Two frames per burst: a clean frame and a copy (shifted a little, its own sensor grain)
 with one region blurred, made noisy, blown out or holding a face whose eyes are closed.
@@ -261,29 +263,41 @@ def _print(name: str, result: dict) -> None:
     print(f"  all kinds  hit {hits:.2f}  sentence {sentences:.2f}")
 
 
-def _cull_seconds(tree: Path, folder: Path, catalog: Path) -> float:
+def _cull_seconds(tree: Path, folder: Path, catalog: Path, cull_args: list[str]) -> float:
     catalog.unlink(missing_ok=True)
-    command = [sys.executable, "-m", "app.cli", str(folder), "--model", "technical"]
+    command = [sys.executable, "-m", "app.cli", str(folder), *cull_args]
     command += ["--db", str(catalog), "--quiet", "--no-faces"]
     start = time.perf_counter()
     subprocess.run(command, cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)}, check=True)
     return time.perf_counter() - start
 
 
-def speed(baseline: Path, rounds: int, count: int, megapixels: float) -> None:
+def speed(
+    baseline: Path,
+    rounds: int,
+    count: int,
+    megapixels: float,
+    cull_args: list[str],
+    folders: list[Path],
+) -> None:
+    """Cull each folder (default: the sample bursts and a generated shoot) with this
+    checkout and with ``baseline`` in turn; ``cull_args`` choose the model."""
     from bench_pipeline import generate, plan_bursts
 
     here = Path(__file__).resolve().parents[1]
     with tempfile.TemporaryDirectory() as scratch:
-        shoot = Path(scratch) / "shoot"
-        shoot.mkdir()
-        generate(shoot, plan_bursts(count, seed=5), megapixels, os.cpu_count() or 1)
-        for folder in (here / "resources" / "samples" / "bursts", shoot):
+        if not folders:
+            shoot = Path(scratch) / "shoot"
+            shoot.mkdir()
+            generate(shoot, plan_bursts(count, seed=5), megapixels, os.cpu_count() or 1)
+            folders = [here / "resources" / "samples" / "bursts", shoot]
+        for folder in folders:
             times: dict[str, list[float]] = {"baseline": [], "why": []}
             for k in range(rounds):  # alternate which goes first
                 order = [("baseline", baseline), ("why", here)][:: 1 if k % 2 == 0 else -1]
                 for name, tree in order:
-                    times[name].append(_cull_seconds(tree, folder, Path(scratch) / "c.sqlite3"))
+                    catalog = Path(scratch) / "c.sqlite3"
+                    times[name].append(_cull_seconds(tree, folder, catalog, cull_args))
             base, new = (float(np.median(times[n])) for n in ("baseline", "why"))
             photos = len(list(folder.glob("*.jpg")))
             print(
@@ -295,6 +309,12 @@ def speed(baseline: Path, rounds: int, count: int, megapixels: float) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bursts", type=int, default=12, help="bursts per kind and generator")
+    parser.add_argument(
+        "--cull-args",
+        default="--model technical",
+        help="the cull's model arguments for --speed, e.g. '--model fgaesq --weights W --why'",
+    )
+    parser.add_argument("--folder", type=Path, action="append", default=[], help="for --speed")
     parser.add_argument("--generator", choices=("tuning", "held-out", "both"), default="both")
     parser.add_argument("--seed", type=int, default=1, help="tuning's seed (held-out: one more)")
     parser.add_argument("--speed", type=Path, metavar="BASELINE", help="time the cull instead")
@@ -303,7 +323,10 @@ def main() -> None:
     parser.add_argument("--megapixels", type=float, default=12.0)
     args = parser.parse_args()
     if args.speed:
-        speed(args.speed.resolve(), args.rounds, args.count, args.megapixels)
+        cull_args = args.cull_args.split()
+        speed(
+            args.speed.resolve(), args.rounds, args.count, args.megapixels, cull_args, args.folder
+        )
         return
     if args.generator in ("tuning", "both"):
         _print("tuning (photographs)", evaluate(_tuning_pair, args.bursts, seed=args.seed))
