@@ -216,6 +216,14 @@ class CullOptions:
         label="Never pick a frame where someone blinked",
         help="let a frame where someone's eyes are closed be the pick when it scores best",
     )
+    why: bool = option(
+        False,
+        flag="--why",
+        label="Explain FGAesQ picks (slower)",
+        help="say where FGAesQ's pick beat the runner-up: its decisive regions, each swapped "
+        "between the two frames (30 token sets per series, more than ranking a short burst); "
+        "the technical scorer's picks are always explained",
+    )
     write_xmp: bool = option(
         False,
         group="decisions",

@@ -74,7 +74,7 @@ def test_the_app_names_the_flaw_inside_the_models_decisive_region(scorer):
     runner.paste(pick.crop(box).filter(ImageFilter.GaussianBlur(3)), box[:2])
     why = explain_with_model(scorer, pick, runner, ("a.jpg", "b.jpg"), source_size=(1024, 768))
     if not why.regions:  # the random tiny model may not care about this region
-        assert why.sentence == "won on overall judgement"
+        assert why.sentence == "won on the model's overall judgement"
         return
     x, y, w, h = why.regions[0].box
     assert (x, y, w, h) == pytest.approx((2 * col * 32, 2 * row * 32, 64, 64))  # original px

@@ -73,3 +73,35 @@ def test_w_outlines_the_regions_on_both_frames_and_the_details_say_how(qtbot, wh
     assert sentence in why_window.details.values["Why"].text()
     press(qtbot, why_window, Qt.Key.Key_W)
     assert all(_outline_pixels(p) == 0 for p in panes)
+
+
+def test_w_on_a_series_fgaesq_ranked_explains_its_pick_on_demand(qtbot, gui_env, tmp_path):  # noqa: F811
+    """The cull did not explain the model's pick (no --why): W asks the model in the
+    background, the outline and the sentence appear, and the catalog keeps them."""
+    from test_why_model import _burst as model_burst
+    from test_why_model import tiny_checkpoint
+
+    weights = tiny_checkpoint(tmp_path)
+    folder = tmp_path / "photos"
+    model_burst(folder)
+    window = new_window(qtbot, gui_env, scorer="fgaesq", weights=str(weights), device="cpu")
+    try:
+        controller = window.controller
+        assert controller.open_folder(folder)
+        settle(qtbot, window, timeout=240_000)
+        (series,) = controller.series()
+        assert series.why is None and series.frames[0].model.startswith("FGAesQ")
+        pick = series.frames[0].photo_id
+        controller.select_frame(pick)
+        controller.set_view(View.LOUPE)
+        press(qtbot, window, Qt.Key.Key_W)
+        qtbot.waitUntil(lambda: controller.current_series().why is not None, timeout=120_000)
+        series = controller.current_series()
+        assert series.why["regions"] and series.why_frames[0] == pick
+        assert window.details.values["Why"].text().startswith(series.why["sentence"])
+        pane = window.stack.loupe.pane
+        qtbot.waitUntil(lambda: pane._pixmap() is not None)
+        assert _outline_pixels(pane) > 20
+        assert controller.catalog.whys([pick]) == {pick: series.why}
+    finally:
+        window.shutdown()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import skimage.data
 from PIL import Image, ImageFilter
 
 from app.photos.decode import SOURCE_SIZE
@@ -113,3 +114,53 @@ def test_grain_on_a_bright_area_is_noise_not_a_blown_highlight():
     why = _explain(clean, other)
     assert why.regions and why.regions[0].flaw == "noise"
     assert "noise" in why.sentence
+
+
+def _shifted_pair(scene: np.ndarray, shift: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """Two frames of a hand-held burst: the same scene a few pixels apart, each its grain."""
+    rng = np.random.default_rng(7)
+    clean = scene[:, : -shift - 1] + rng.normal(0, 1.5, scene[:, : -shift - 1].shape)
+    other = scene[:, shift:-1] + rng.normal(0, 1.5, clean.shape)
+    return clean, other
+
+
+def test_a_mild_blur_on_a_shifted_frame_is_found():
+    """A slight defocus of one region of a frame shifted a few pixels (scikit-image's
+    coffee): the comparison is over windows of tiles, so the shift's edges do not drown
+    the blur's loss."""
+    photo = Image.fromarray(skimage.data.coffee()).resize((512, 384))
+    clean, other = _shifted_pair(np.asarray(photo, np.float32), shift=2)
+    x, y, w, h = BOX
+    blurred = np.asarray(_image(other).filter(ImageFilter.GaussianBlur(1.5)), np.float32)
+    other[y : y + h, x : x + w] = blurred[y : y + h, x : x + w]
+    why = _explain(clean, other)
+    assert why.regions, why
+    assert intersection_over_union(why.regions[0].box, BOX) > 0.4
+    assert "sharper" in why.sentence
+
+
+def test_an_exposure_change_of_a_mostly_flat_frame_points_at_no_region():
+    """A smooth gradient with a few shapes (a sky, a studio wall): its flat tiles are flat
+    against the detail the frame has, not against a median of next to nothing."""
+    yy, xx = np.mgrid[0:384, 0:512].astype(np.float32)
+    scene = np.repeat((70 + 90 * xx / 512 + 30 * yy / 384)[..., None], 3, axis=2)
+    scene[100:160, 300:420] = (200, 60, 40)
+    scene[250:330, 60:110] = (30, 40, 160)
+    clean, other = _shifted_pair(scene)
+    linear = (np.clip(other, 0, 255) / 255) ** 2.2 * 2.0**-0.7  # 0.7 stops darker
+    why = _explain(clean, 255 * linear ** (1 / 2.2))
+    assert why.regions == ()
+
+
+def test_a_brighter_frame_of_a_nearly_flat_scene_points_at_no_region():
+    """scikit-image's clock (large nearly flat walls), the runner-up 0.8 stops brighter in
+    linear light: faint detail hardly scales with exposure, so a loss that holds only at
+    the pick's exposure level is no blur."""
+    photo = Image.fromarray(skimage.data.clock()).convert("RGB")
+    scene = np.asarray(photo.resize((768, 576)), np.float32)
+    rng = np.random.default_rng(7)
+    clean = scene[2:-2, 2:-2] + rng.normal(0, 1.5, scene[2:-2, 2:-2].shape)
+    other = scene[: clean.shape[0], 3 : 3 + clean.shape[1]] + rng.normal(0, 1.5, clean.shape)
+    linear = (np.clip(other, 0, 255) / 255) ** 2.2 * 2.0**0.8
+    why = _explain(clean, 255 * np.clip(linear, 0, 1) ** (1 / 2.2))
+    assert why.regions == ()

@@ -27,6 +27,7 @@ from app.gui.commands import command
 from app.gui.controller import CullController
 from app.gui.filters import FRAME_CRITERIA
 from app.gui.items import plural
+from app.gui.model_why import ModelWhy
 from app.gui.settings import Settings, cache_dir
 from app.gui.sidecar_plan import SidecarPlan
 from app.gui.thumbnails import Decoder, ThumbnailManager
@@ -183,6 +184,7 @@ class MainWindow(QMainWindow):
         )
         self.controller.confirm = self._confirm
         self.controller.review_write = self._review_write
+        self.model_why = ModelWhy(self.controller, self.settings, self)  # W on FGAesQ's picks
         self.bus = self.controller.bus
         self.commands = self.controller.commands
         self.commands.register(self)
@@ -421,4 +423,5 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         self._save_window()
+        self.model_why.shutdown()
         self.controller.shutdown()

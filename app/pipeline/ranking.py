@@ -50,7 +50,6 @@ class _Scored:
     fresh: bool  # scored by this run (else taken from the catalog)
     stored_ranks: list[int | None] | None = None  # the catalog's ranks of a cached series
     frames: list | None = None  # what the scorer scored (fresh series), for the explanation
-    frames: list | None = None  # what the scorer scored (fresh series), for the explanation
 
 
 @dataclass(frozen=True)
@@ -78,6 +77,8 @@ class Ranking:
         self._reasons: dict[int, str] = {}  # series id -> pick reason, stored in one go
         self._whys: dict[int, dict | None] = {}  # photo id -> why its pick won (None: not a pick)
         self._stored_whys: dict[int, dict] = {}
+        # A model's explanation of its picks costs forward passes: only when asked for.
+        self._explain = getattr(scorer, "explain", None) if run.options.why else None
         self._batch: CatalogBatch[tuple[dict, SeriesMode | None, dict]] = CatalogBatch(self._write)
 
     def rank(self, groups: list[list[PhotoState]], grouping: Grouping) -> list[SeriesResult]:
@@ -163,6 +164,9 @@ class Ranking:
             scorer.name,
             scorer.weights_id,
         )
+        for number in [n for n, s in cached.items() if self._explain and len(s.members) > 1]:
+            if not any(p.photo_id in self._stored_whys for p in cached[number].members):
+                del cached[number]  # explained when asked for: its frames are needed
         return _Plan(cached, [n for n in range(len(groups)) if n not in cached])
 
     def _decoded(
@@ -262,6 +266,7 @@ class Ranking:
             [[(*f.box, f.eyes) for f in faces or ()] for faces in scored.faces],
             decision.reason,
             self._stored_whys.get(pick),
+            self._explain,
         )
         if scored.fresh:
             self._whys.update({p.photo_id: None for p in scored.members})

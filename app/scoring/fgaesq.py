@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PIL import Image
 
 from app.options import SeriesMode
 from app.scoring.base import K, ScorerUnavailable, with_keys
+
+if TYPE_CHECKING:
+    from app.scoring.why import Why
 
 # Frames are decoded this large, then brought by the model library to the size at which
 # the whole frame fits the token budget (fgaesq_core.images.fit_to_budget: 786 px for 4:3,
@@ -63,6 +67,22 @@ class FGAesQScorer:
         from fgaesq_core.images import fit_to_budget
 
         return [fit_to_budget(image, self._model.config.tokenizer) for image in images]
+
+    def explain(
+        self,
+        pick: Image.Image,
+        runner_up: Image.Image,
+        names: tuple[str, str],
+        pick_faces: Sequence = (),
+    ) -> Why:
+        """Why the model preferred ``pick`` over ``runner_up`` (two decoded frames of a
+        series), from its decisive regions on the frames as it sees them; boxes in the
+        original's pixels."""
+        from app.photos.decode import source_size
+        from app.scoring.why import explain_with_model
+
+        fitted = self._fitted([pick, runner_up])
+        return explain_with_model(self._model, *fitted, names, source_size(pick), pick_faces)
 
     def score(self, images: list[Image.Image]) -> list[float]:
         fitted = self._fitted(images)

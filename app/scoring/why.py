@@ -4,16 +4,18 @@ The technical scorer judges whole frames (:mod:`app.scoring.burst`); to show a p
 *where* the pick is better, the same measures are compared tile by tile (32 px at the
 analysis size, :mod:`app.scoring.frame_measures`):
 
-* **Blur**: detail lost on the halved frame (where grain counts for little), in stops,
-  beyond what the runner-up lost everywhere (a frame blurred all over has no region).
+* **Blur**: detail lost over windows of 3 x 3 tiles, on the halved frame (where grain
+  counts for little) and at full size (where a blur costs most), in stops, beyond what the
+  runner-up lost everywhere (a frame blurred all over has no region).
 * **Noise**: extra gradient energy that keeps under half of itself on the halved frame, as
   grain does (:func:`app.scoring.burst._noise_energy`), beyond the frame-wide level.
 * **Highlights**: the blown-out fraction the runner-up has beyond the pick, where the two
   frames share their exposure (a brighter frame blows out wherever the scene is bright:
   that is exposure, not a place).
 
-Frames of a hand-held burst are shifted a little, so each tile is compared with the other
-frame's neighbourhood.  Tiles that cost the runner-up more than ``TILE_THRESHOLD`` stops
+Frames of a hand-held burst are shifted a little, so detail is compared over windows of
+tiles (a few pixels of shift move little of a window's detail out of it) and blown-out
+areas against the other frame's neighbourhood.  Tiles that cost the runner-up more than ``TILE_THRESHOLD`` stops
 are joined into regions; each region is given the share of the score difference its tiles
 account for.  When no region stands out the sentence names the frame-wide measure that
 differed most, or says the pick won on overall judgement; nothing is made up.
@@ -22,7 +24,7 @@ differed most, or says the pick won on overall judgement; nothing is made up.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,6 +52,7 @@ MAX_REGIONS = 3
 MIN_REGION_TILES = 3  # fewer tiles: a stray tile of grain or of a shifted edge, not a place
 DETAIL_SHARE = 0.25  # tiles with less coarse detail than this share of the median: no blur
 HIGHLIGHT_TILE_SCALE = 0.05  # blown fraction of a tile that costs HIGHLIGHT_COST per doubling
+FLAT_SHARE = 0.05  # tiles with less coarse detail than this share of the 90th percentile: flat
 CLIPPED_TILE = 0.02  # blown fraction of a tile beyond which its detail is the exposure's
 CRUSHED_TONE = 0.05  # mean luma below which a tile's detail is lost to black
 SHADOW_TONE = 0.3  # mean luma below which noise is "in the shadows"
@@ -64,6 +67,8 @@ FLAW_PHRASES = {
     "closed_eyes": "eyes open",
 }
 OVERALL = "won on overall judgement"
+MODEL_OVERALL = "won on the model's overall judgement"
+MODEL_REGION = "the model preferred it in the marked region"
 
 
 @dataclass(frozen=True)
@@ -138,29 +143,32 @@ def tile_costs(pick: FrameMeasures, runner_up: FrameMeasures) -> TileCosts | Non
     if pick.fine_map.shape == (1, 1):
         return None
     stops = stops_between(pick, runner_up)
-    scale = 1.0 / (2.0 ** (stops / GAMMA)) ** 2  # the runner-up's energies at the pick's level
-    fine_p, coarse_p = pick.fine_map, pick.coarse_map
-    fine_r, coarse_r = runner_up.fine_map * scale, runner_up.coarse_map * scale
-    # Blur: detail the runner-up lacks on the halved frame even at its best nearby.
-    floor = max(float(np.median(coarse_p)) * DETAIL_SHARE, 1e-6)
-    loss = np.log2((coarse_p + floor) / (_neighbourhood_max(coarse_r) + floor))
-    fine_loss = np.log2((fine_p + floor) / (_neighbourhood_max(fine_r) + floor))
+    # The runner-up's energies at the pick's level.  Detail scales with exposure, but what
+    # is close to flat (quantisation, faint grain) hardly does: where exposures differ,
+    # a tile's loss must hold at both levels to count.
+    scales = {1.0 / (2.0 ** (stops / GAMMA)) ** 2}
+    if abs(stops) > EXPOSURE_STEP:
+        scales.add(1.0)
+    coarse_p = pick.coarse_map
+    # Blur: detail the runner-up lacks over a window of 3 x 3 tiles (a few pixels of shift
+    # move little of a window's detail out of it), on the halved frame and at full size.
+    # A frame mostly flat (sky, a studio wall) has a median of next to nothing: its flat
+    # tiles are measured against the detail it does have.
+    floor = max(
+        float(np.median(coarse_p)) * DETAIL_SHARE,
+        float(np.percentile(coarse_p, 90)) * FLAT_SHARE,
+        1e-6,
+    )
+    loss = np.minimum.reduce([_detail_loss(pick, runner_up, scale, floor) for scale in scales])
     detailed = coarse_p > floor
     if abs(stops) > EXPOSURE_STEP and pick.clip_map is not None and runner_up.clip_map is not None:
         # Exposures differ: detail lost to white or black there is exposure, not a place.
         clipped = _neighbourhood_max(np.maximum(pick.clip_map, runner_up.clip_map)) > CLIPPED_TILE
         toned = np.minimum(pick.tone_map, runner_up.tone_map * 2.0 ** (-stops / GAMMA))
         detailed &= ~clipped & (toned > CRUSHED_TONE)
-    loss = np.where(detailed & (fine_loss > 0), loss, 0.0)
+    loss = np.where(detailed, loss, 0.0)
     blur = np.maximum(loss - max(float(np.median(loss[detailed])) if detailed.any() else 0, 0), 0)
-    # Noise: energy beyond the pick's at the same place that the halved frame keeps under
-    # half of (a shifted texture keeps as much there, and is as often ahead as behind).
-    extra_fine = fine_r - fine_p
-    extra_coarse = coarse_r - coarse_p
-    energy = np.vectorize(_noise_energy, otypes=[float])(extra_fine, extra_coarse)
-    sigma = np.sqrt(np.maximum(energy, 0.0) / 2.0)
-    sigma = sigma - float(np.median(sigma))
-    noise = NOISE_COST * np.maximum(sigma - NOISE_ALLOWANCE, 0.0)
+    noise = np.minimum.reduce([_noise_cost(pick, runner_up, scale) for scale in scales])
     # Highlights: only where both frames share their exposure.
     highlights = np.zeros_like(blur)
     if abs(stops) <= EXPOSURE_STEP and pick.clip_map is not None and runner_up.clip_map is not None:
@@ -169,6 +177,31 @@ def tile_costs(pick: FrameMeasures, runner_up: FrameMeasures) -> TileCosts | Non
         # Grain pushes single pixels past white; a blown highlight is flat, not grainier.
         highlights = np.where(noise > 0, 0.0, highlights)
     return TileCosts(blur, noise, highlights, pick.tone_map)
+
+
+def _detail_loss(
+    pick: FrameMeasures, runner_up: FrameMeasures, scale: float, floor: float
+) -> np.ndarray:
+    """Stops of detail the runner-up (its energies times ``scale``) lacks per window."""
+    coarse = np.log2(
+        (_window(pick.coarse_map) + floor) / (_window(runner_up.coarse_map * scale) + floor)
+    )
+    fine = np.log2((_window(pick.fine_map) + floor) / (_window(runner_up.fine_map * scale) + floor))
+    # Grain in the pick raises only its full-size detail: that part counts up to the
+    # halved frame's loss, so a blur (which costs most at full size) counts in full.
+    return (coarse + np.minimum(fine, 2 * np.maximum(coarse, 0))) / 2
+
+
+def _noise_cost(pick: FrameMeasures, runner_up: FrameMeasures, scale: float) -> np.ndarray:
+    """Stops the runner-up's grain costs per tile: energy beyond the pick's at the same
+    place that the halved frame keeps under half of (a shifted texture keeps as much
+    there, and is as often ahead as behind)."""
+    extra_fine = runner_up.fine_map * scale - pick.fine_map
+    extra_coarse = runner_up.coarse_map * scale - pick.coarse_map
+    energy = np.vectorize(_noise_energy, otypes=[float])(extra_fine, extra_coarse)
+    sigma = np.sqrt(np.maximum(energy, 0.0) / 2.0)
+    sigma = sigma - float(np.median(sigma))
+    return NOISE_COST * np.maximum(sigma - NOISE_ALLOWANCE, 0.0)
 
 
 def explain(
@@ -248,21 +281,26 @@ def pick_why(
     faces: Sequence[Sequence] | None,
     pick_reason: str,
     stored: dict | None = None,
+    explain: Callable[..., Why] | None = None,
 ) -> dict | None:
     """The JSON explanation of a series' pick: from the technical measures of a series just
-    scored (``frames``), else the one stored for the same pick and runner-up (an unchanged
-    rerun); None when there is none (one frame, or a model without a tile explanation)."""
+    scored (``frames``), or from ``explain(pick, runner_up, names, pick_faces)`` (the FGAesQ
+    scorer's, on the decoded frames) when it is asked for; else the one stored for the same
+    pick and runner-up (an unchanged rerun, or one explained on demand); None when there is
+    none (one frame, or a model's pick not explained)."""
     if len(order) < 2:
         return None
+    first, second = order[0], order[1]
     if frames is not None:
-        if not all(isinstance(f, TechnicalMeasures) for f in frames):
+        if all(isinstance(f, TechnicalMeasures) for f in frames):
+            why = explain_series(frames, order, scores, names, faces, pick_reason)
+            return why.to_json() if why is not None else None
+        if explain is None:
             return None
-        why = explain_series(frames, order, scores, names, faces, pick_reason)
-        return why.to_json() if why is not None else None
-    if stored and (stored.get("pick"), stored.get("runner_up")) == (
-        names[order[0]],
-        names[order[1]],
-    ):
+        pick_faces = [f[:4] for f in (faces or [()] * len(frames))[first] or ()]
+        why = explain(frames[first], frames[second], (names[first], names[second]), pick_faces)
+        return why.to_json()
+    if stored and (stored.get("pick"), stored.get("runner_up")) == (names[first], names[second]):
         return stored
     return None
 
@@ -273,14 +311,17 @@ def explain_with_model(
     runner_up: Image.Image,
     names: tuple[str, str],
     source_size: tuple[int, int] | None = None,
+    pick_faces: Sequence = (),
 ) -> Why:
     """Why FGAesQ preferred ``pick``: its decisive DiffToken regions, weighed by swapping them
     between the frames (:func:`fgaesq_core.attribution.decisive_regions`), in the original's
-    pixels; on demand only (a few dozen forward passes per pair).
+    pixels (``source_size``; ``pick_faces`` in them too); a few dozen forward passes per
+    pair, so only when asked for.
 
     The sentence names the flaw the technical measures find inside the top region; where
-    they find none it says that the model judged the region, and without a decisive region
-    that the pick won on the model's overall judgement.
+    they find none it says that the model judged the region.  Without a decisive region, or
+    when the pair's one fixed tokenisation does not prefer the pick (the ranking's averaged
+    draws did), the pick won on the model's overall judgement: nothing is made up.
     """
     from fgaesq_core.attribution import decisive_regions
 
@@ -291,16 +332,16 @@ def explain_with_model(
     second = measure_frame(analysis_image(runner_up, size))
     costs = tile_costs(first, second)
     regions = []
-    for effect in found.regions[:MAX_REGIONS]:
+    for effect in found.regions[:MAX_REGIONS] if found.lead > 0 else ():
         box = tuple(v * factor for v in effect.box)
         regions.append(WhyRegion(box, effect.effect, _flaw_in(costs, effect.box) or "model"))
     if not regions:
-        return Why(names[0], names[1], (), OVERALL)
+        return Why(names[0], names[1], (), MODEL_OVERALL)
     top = regions[0]
     if top.flaw == "model":
-        sentence = "the model preferred it in the marked region"
+        sentence = MODEL_REGION
     else:
-        sentence = _sentence(top, costs, factor, first, second, ())
+        sentence = _sentence(top, costs, factor, first, second, pick_faces)
     return Why(names[0], names[1], tuple(regions), sentence)
 
 
@@ -399,8 +440,9 @@ def _highlight_cost(extra: float) -> float:
     return HIGHLIGHT_COST * math.log2(1.0 + max(extra, 0.0) / HIGHLIGHT_SCALE)
 
 
-def _neighbourhood_min(grid: np.ndarray) -> np.ndarray:
-    return -_neighbourhood_max(-grid)
+def _window(grid: np.ndarray) -> np.ndarray:
+    """Mean over each tile's 3 x 3 neighbourhood."""
+    return ndimage.uniform_filter(grid, 3, mode="nearest")
 
 
 def _overlaps(first: Sequence[float], second: Sequence[float]) -> bool:
@@ -418,6 +460,7 @@ def intersection_over_union(first: Sequence[float], second: Sequence[float]) -> 
 
 
 __all__ = [
+    "MODEL_OVERALL",
     "OVERALL",
     "Why",
     "WhyRegion",
