@@ -49,6 +49,7 @@ NOISE_COARSE_MIN = 0.2  # grain keeps at least this share
 TEXTURE_COARSE_SHARE = 1.0  # of a fine texture's, at least
 FLAT_SHARE = 0.15  # of the tiles, the least detailed in every frame, where noise is measured
 FLAT_MIN_TILES = 4
+RESIDUAL_BLUR = 0.5  # stops: a frame's noise is judged against frames at most this blurrier
 MASKING = 0.5  # of the flattest texture's sigma, noise below which goes unseen
 MASKED_NOISE_COST = 30.0  # per unit of noise sigma texture hides (seen on a closer look)
 # Blown highlights cost per doubling of the extra blown fraction beyond HIGHLIGHT_SCALE:
@@ -58,7 +59,7 @@ HIGHLIGHT_SCALE = 0.004
 SHADOW_COST = 10.0  # per unit fraction of extra crushed pixels
 # Stops of detail difference left uncounted per stop of exposure difference: a darker frame
 # brought to the same level has amplified grain, which sorted detail reads as a little more.
-EXPOSURE_MARGIN = 0.1
+EXPOSURE_MARGIN = 0.4
 HEADROOM_COST = 1.0  # per stop of unused exposure against the best-exposed frame
 CLIP_ALLOWANCE = 0.003  # extra clipped fraction nobody notices
 HEADROOM_ALLOWANCE = 0.15  # stops of exposure difference nobody notices
@@ -135,6 +136,9 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
         directional[i] += (logs.mean() - logs.min()) / (count - 1)
     sharpness = isotropic - MOTION_WEIGHT * directional
     blur = sharpness.max() - sharpness
+    residual = _residual_noise(frames, gains, blur)
+    if residual is not None:
+        noise = np.maximum(noise, np.maximum(residual - NOISE_ALLOWANCE, 0.0))
     motion = directional - directional.min()
     white = np.array([f.white_plateau for f in frames])
     extra_high = _exposure_clipping([f.clipped_high for f in frames], stops, white)
@@ -285,6 +289,38 @@ def _flat_tile_noise(
             extra_coarse = float(np.median(coarse[i, flat] - coarse[j, flat]))
             energy[i] = max(energy[i], _noise_energy(extra_fine, extra_coarse))
     return np.sqrt(np.maximum(energy, 0.0) / 2.0)
+
+
+def _residual_noise(
+    frames: Sequence[FrameMeasures], gains: np.ndarray, blur: np.ndarray
+) -> np.ndarray | None:
+    """Noise sigma each frame adds over the burst, from the second-difference residual in
+    the burst's flattest tiles (FrameMeasures.noise_map), at equal exposure.
+
+    The residual is blind to tone and ramps, so in flat tiles it reads the grain alone,
+    whatever the camera's demosaicing, binning or JPEG did to it, plus the finest texture.
+    That texture a blurred frame lost, so a frame is compared only with frames at most
+    RESIDUAL_BLUR stops blurrier than it; noise adds in quadrature.  None when the frames
+    have no common tile grid (or no maps).
+    """
+    if any(f.noise_map is None for f in frames) or len({f.fine_map.shape for f in frames}) != 1:
+        return None
+    rows = min(min(f.noise_map.shape[0], f.coarse_map.shape[0]) for f in frames)
+    cols = min(min(f.noise_map.shape[1], f.coarse_map.shape[1]) for f in frames)
+    if rows * cols < 2:
+        return None
+    residual = np.stack([f.noise_map[:rows, :cols] for f in frames]) / gains[:, None, None]
+    coarse = np.stack([f.coarse_map[:rows, :cols] for f in frames]) / (gains**2)[:, None, None]
+    detail = _neighbourhood_max(coarse.max(axis=0)).ravel()
+    flat = np.argsort(detail)[: max(FLAT_MIN_TILES, detail.size // 3)]
+    sigma = np.median(residual.reshape(len(frames), -1)[:, flat], axis=1)
+    added = np.zeros(len(frames))
+    for k in range(len(frames)):
+        others = [j for j in range(len(frames)) if j != k and blur[j] <= blur[k] + RESIDUAL_BLUR]
+        if others:
+            reference = float(np.min(sigma[others]))
+            added[k] = math.sqrt(max(float(sigma[k]) ** 2 - reference**2, 0.0))
+    return added
 
 
 def _common_maps(frames: Sequence[FrameMeasures]) -> tuple[np.ndarray | None, np.ndarray]:
