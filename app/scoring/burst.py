@@ -64,6 +64,8 @@ HEADROOM_COST = 1.0  # per stop of unused exposure against the best-exposed fram
 CLIP_ALLOWANCE = 0.003  # extra clipped fraction nobody notices
 HEADROOM_ALLOWANCE = 0.15  # stops of exposure difference nobody notices
 EXPOSURE_STEP = 1 / 3  # stops: frames closer than this share their exposure
+CONSENSUS_MIN = 3  # frames that share an exposure for it to be the burst's
+CONSENSUS_COST = 0.5  # per stop a frame lies off the burst's shared exposure
 HEADROOM_TAIL = 0.5  # the weight of unused stops beyond the first
 HEADROOM_CLIP = 0.025  # a brighter frame may blow out this much more and still be better
 HEADROOM_DETAIL = 0.25  # stops of detail it may lose
@@ -108,7 +110,6 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
     # Grain is hidden in texture: what a photographer sees is the noise beyond the burst's
     # finest texture where it is flattest.
     allowance = max(NOISE_ALLOWANCE, MASKING * _flat_texture(frames, gains))
-    blocking = _extra_blocking(frames, gains)
     # Tile by tile in the flattest tiles where the frames have a common tile grid (texture
     # there is least); from the sorted energies' intercepts otherwise.
     sharper = {
@@ -136,6 +137,7 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
         directional[i] += (logs.mean() - logs.min()) / (count - 1)
     sharpness = isotropic - MOTION_WEIGHT * directional
     blur = sharpness.max() - sharpness
+    blocking = _extra_blocking(frames, gains, blur)
     residual = _residual_noise(frames, gains, blur)
     if residual is not None:
         noise = np.maximum(noise, np.maximum(residual - NOISE_ALLOWANCE, 0.0))
@@ -143,7 +145,9 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
     white = np.array([f.white_plateau for f in frames])
     extra_high = _exposure_clipping([f.clipped_high for f in frames], stops, white)
     extra_low = _exposure_clipping([f.clipped_low for f in frames], -stops)
-    headroom = _headroom(stops, extra_high, blur, frames, white)
+    consensus = _exposure_consensus(stops)
+    headroom = _headroom(stops, extra_high, blur, frames, white, consensus)
+    off_consensus = _off_consensus(stops, consensus)
     verdicts = []
     for k in range(count):
         cost = (
@@ -153,6 +157,7 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
             + HIGHLIGHT_COST * math.log2(1.0 + extra_high[k] / HIGHLIGHT_SCALE)
             + SHADOW_COST * extra_low[k]
             + HEADROOM_COST * headroom[k]
+            + CONSENSUS_COST * off_consensus[k]
             + BLOCK_COST * blocking[k]
         )
         verdicts.append(
@@ -368,19 +373,24 @@ def _neighbourhood_max(grid: np.ndarray) -> np.ndarray:
     )
 
 
-def _extra_blocking(frames: Sequence[FrameMeasures], gains: np.ndarray) -> np.ndarray:
+def _extra_blocking(
+    frames: Sequence[FrameMeasures], gains: np.ndarray, blur: np.ndarray
+) -> np.ndarray:
     """JPEG grid each frame shows beyond the least blocky other frame, compared at equal
     noise (log2 of the step ratio, beyond BLOCK_ALLOWANCE).
 
     Grain and texture hide a grid: a frame with more of them than another would hide the
-    other's grid too, so the other's grid is judged as it would look under them.
+    other's grid too, so the other's grid is judged as it would look under them.  Only
+    frames at most RESIDUAL_BLUR stops blurrier count: a scene's own fine regular pattern
+    (lines of text, a fence, a compression grid the photograph already had) looks like a
+    grid that a blurred frame lost, while a JPEG saved again is never the sharper frame.
     """
     steps = np.array([f.grid_steps for f in frames]) / (gains**2)[:, None]
     ratio = np.log2(np.maximum(steps[:, 0], 1e-12) / np.maximum(steps[:, 1], 1e-12))
     extra = np.zeros(len(frames))
     for k in range(len(frames)):
         for j in range(len(frames)):
-            if j == k:
+            if j == k or blur[j] > blur[k] + RESIDUAL_BLUR:
                 continue
             hiding = max(steps[j, 1] - steps[k, 1], 0.0)
             masked = math.log2((steps[k, 0] + hiding + 1e-12) / (steps[k, 1] + hiding + 1e-12))
@@ -414,6 +424,7 @@ def _headroom(
     blur: np.ndarray,
     frames: Sequence[FrameMeasures],
     white: np.ndarray,
+    consensus: np.ndarray | None = None,
 ) -> np.ndarray:
     """Stops of light each frame left unused: how far it stays below a brighter frame that
     shows as much, but no further than its own highlights are from white.
@@ -436,11 +447,32 @@ def _headroom(
             & (blown - max(blown[k], white[k]) <= HEADROOM_SHARE * highlights)
             & (blur - blur[k] <= HEADROOM_DETAIL + HEADROOM_DETAIL_PER_STOP * (stops - stops[k]))
         )
+        if consensus is not None and consensus[k]:
+            better &= consensus  # a frame off the burst's exposure shows no unused light
         if better.any():
             highlight = float(frames[k].peak[HIGHLIGHT_QUANTILE])
             own = GAMMA * math.log2(1.0 / max(highlight, 1e-3))
             unused[k] = max(min(stops[better].max() - stops[k], own) - HEADROOM_ALLOWANCE, 0.0)
     return np.minimum(unused, 1.0) + HEADROOM_TAIL * np.maximum(unused - 1.0, 0.0)
+
+
+def _exposure_consensus(stops: np.ndarray) -> np.ndarray | None:
+    """Which frames share the burst's exposure, where most of them do (at least
+    CONSENSUS_MIN frames, and more than half, within EXPOSURE_STEP of the median): the
+    exposure the photographer chose for the scene (a low-key or high-key scene looks so on
+    purpose).  None where no such majority exists."""
+    if len(stops) < CONSENSUS_MIN:
+        return None
+    near = np.abs(stops - np.median(stops)) <= EXPOSURE_STEP
+    return near if near.sum() >= CONSENSUS_MIN and 2 * near.sum() > len(stops) else None
+
+
+def _off_consensus(stops: np.ndarray, consensus: np.ndarray | None) -> np.ndarray:
+    """Stops each frame lies off the burst's shared exposure, beyond EXPOSURE_STEP."""
+    if consensus is None:
+        return np.zeros_like(stops)
+    centre = float(np.median(stops[consensus]))
+    return np.maximum(np.abs(stops - centre) - EXPOSURE_STEP, 0.0)
 
 
 def stops_between(first: FrameMeasures, second: FrameMeasures) -> float:
