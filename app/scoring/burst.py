@@ -50,6 +50,8 @@ TEXTURE_COARSE_SHARE = 1.0  # of a fine texture's, at least
 FLAT_SHARE = 0.15  # of the tiles, the least detailed in every frame, where noise is measured
 FLAT_MIN_TILES = 4
 RESIDUAL_BLUR = 0.5  # stops: a frame's noise is judged against frames at most this blurrier
+RESIDUAL_ALLOWANCE = 0.0015  # added residual sigma nobody notices
+RESIDUAL_COST = 150.0  # per unit of added residual sigma
 MASKING = 0.5  # of the flattest texture's sigma, noise below which goes unseen
 MASKED_NOISE_COST = 30.0  # per unit of noise sigma texture hides (seen on a closer look)
 # Blown highlights cost per doubling of the extra blown fraction beyond HIGHLIGHT_SCALE:
@@ -138,14 +140,17 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
     sharpness = isotropic - MOTION_WEIGHT * directional
     blur = sharpness.max() - sharpness
     blocking = _extra_blocking(frames, gains, blur)
-    residual = _residual_noise(frames, gains, blur)
+    residual = _residual_noise(frames, gains, blur, stops)
     if residual is not None:
-        noise = np.maximum(noise, np.maximum(residual - NOISE_ALLOWANCE, 0.0))
+        # In the cost's units: the residual reads a camera's correlated grain (demosaiced,
+        # binned, compressed) as a fraction of its sigma.
+        seen = (residual - RESIDUAL_ALLOWANCE) * (RESIDUAL_COST / NOISE_COST)
+        noise = np.maximum(noise, np.maximum(seen, 0.0))
     motion = directional - directional.min()
     white = np.array([f.white_plateau for f in frames])
-    extra_high = _exposure_clipping([f.clipped_high for f in frames], stops, white)
-    extra_low = _exposure_clipping([f.clipped_low for f in frames], -stops)
     consensus = _exposure_consensus(stops)
+    extra_high = _exposure_clipping([f.clipped_high for f in frames], stops, white, consensus)
+    extra_low = _exposure_clipping([f.clipped_low for f in frames], -stops, None, consensus)
     headroom = _headroom(stops, extra_high, blur, frames, white, consensus)
     off_consensus = _off_consensus(stops, consensus)
     verdicts = []
@@ -297,7 +302,7 @@ def _flat_tile_noise(
 
 
 def _residual_noise(
-    frames: Sequence[FrameMeasures], gains: np.ndarray, blur: np.ndarray
+    frames: Sequence[FrameMeasures], gains: np.ndarray, blur: np.ndarray, stops: np.ndarray
 ) -> np.ndarray | None:
     """Noise sigma each frame adds over the burst, from the second-difference residual in
     the burst's flattest tiles (FrameMeasures.noise_map), at equal exposure.
@@ -305,7 +310,9 @@ def _residual_noise(
     The residual is blind to tone and ramps, so in flat tiles it reads the grain alone,
     whatever the camera's demosaicing, binning or JPEG did to it, plus the finest texture.
     That texture a blurred frame lost, so a frame is compared only with frames at most
-    RESIDUAL_BLUR stops blurrier than it; noise adds in quadrature.  None when the frames
+    RESIDUAL_BLUR stops blurrier than it, and exposed no more than it (more light gives
+    less shot noise: that is the better exposure's merit, not this frame's grain); noise
+    adds in quadrature.  None when the frames
     have no common tile grid (or no maps).
     """
     if any(f.noise_map is None for f in frames) or len({f.fine_map.shape for f in frames}) != 1:
@@ -321,7 +328,13 @@ def _residual_noise(
     sigma = np.median(residual.reshape(len(frames), -1)[:, flat], axis=1)
     added = np.zeros(len(frames))
     for k in range(len(frames)):
-        others = [j for j in range(len(frames)) if j != k and blur[j] <= blur[k] + RESIDUAL_BLUR]
+        others = [
+            j
+            for j in range(len(frames))
+            if j != k
+            and blur[j] <= blur[k] + RESIDUAL_BLUR
+            and stops[j] <= stops[k] + EXPOSURE_STEP
+        ]
         if others:
             reference = float(np.min(sigma[others]))
             added[k] = math.sqrt(max(float(sigma[k]) ** 2 - reference**2, 0.0))
@@ -399,10 +412,14 @@ def _extra_blocking(
 
 
 def _exposure_clipping(
-    clipped: Sequence[float], stops: np.ndarray, plateau: np.ndarray | None = None
+    clipped: Sequence[float],
+    stops: np.ndarray,
+    plateau: np.ndarray | None = None,
+    consensus: np.ndarray | None = None,
 ) -> np.ndarray:
     """Clipped fraction each frame has beyond a frame exposed at least a third of a stop less
-    (beyond what that frame shows as a flat plateau at its brightest: ``plateau``).
+    (beyond what that frame shows as a flat plateau at its brightest: ``plateau``).  A frame
+    that shares the burst's exposure (``consensus``) is compared with such frames only.
 
     Only exposure counts: a blur spreads light into black and dark into white, so a blurred
     frame of the same exposure clips less without being better exposed.
@@ -412,6 +429,8 @@ def _exposure_clipping(
     extra = np.zeros_like(clipped)
     for k in range(len(clipped)):
         darker = stops < stops[k] - EXPOSURE_STEP
+        if consensus is not None and consensus[k]:
+            darker &= consensus  # a frame off the burst's exposure is no reference
         if darker.any():
             extra[k] = max(clipped[k] - held[darker].max(), 0.0)
             extra[k] = max(min(extra[k], clipped[k] - clipped[darker].min()) - CLIP_ALLOWANCE, 0.0)
@@ -464,7 +483,7 @@ def _exposure_consensus(stops: np.ndarray) -> np.ndarray | None:
     if len(stops) < CONSENSUS_MIN:
         return None
     near = np.abs(stops - np.median(stops)) <= EXPOSURE_STEP
-    return near if near.sum() >= CONSENSUS_MIN and 2 * near.sum() > len(stops) else None
+    return near if near.sum() >= CONSENSUS_MIN and 2 * near.sum() >= len(stops) else None
 
 
 def _off_consensus(stops: np.ndarray, consensus: np.ndarray | None) -> np.ndarray:
