@@ -49,7 +49,7 @@ NOISE_COARSE_MIN = 0.2  # grain keeps at least this share
 TEXTURE_COARSE_SHARE = 1.0  # of a fine texture's, at least
 FLAT_SHARE = 0.15  # of the tiles, the least detailed in every frame, where noise is measured
 FLAT_MIN_TILES = 4
-RESIDUAL_BLUR = 0.5  # stops: a frame's noise is judged against frames at most this blurrier
+BLURRIER_STOPS = 0.5  # a frame's blocking is judged against frames at most this blurrier
 RESIDUAL_ALLOWANCE = 0.0015  # added residual sigma nobody notices
 RESIDUAL_COST = 150.0  # per unit of added residual sigma
 MASKING = 0.5  # of the flattest texture's sigma, noise below which goes unseen
@@ -140,7 +140,7 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
     sharpness = isotropic - MOTION_WEIGHT * directional
     blur = sharpness.max() - sharpness
     blocking = _extra_blocking(frames, gains, blur)
-    residual = _residual_noise(frames, gains, blur, stops)
+    residual = _residual_noise(frames, gains, stops, sharper)
     if residual is not None:
         # In the cost's units: the residual reads a camera's correlated grain (demosaiced,
         # binned, compressed) as a fraction of its sigma.
@@ -302,15 +302,19 @@ def _flat_tile_noise(
 
 
 def _residual_noise(
-    frames: Sequence[FrameMeasures], gains: np.ndarray, blur: np.ndarray, stops: np.ndarray
+    frames: Sequence[FrameMeasures],
+    gains: np.ndarray,
+    stops: np.ndarray,
+    sharper: dict | None = None,
 ) -> np.ndarray | None:
     """Noise sigma each frame adds over the burst, from the second-difference residual in
     the burst's flattest tiles (FrameMeasures.noise_map), at equal exposure.
 
     The residual is blind to tone and ramps, so in flat tiles it reads the grain alone,
     whatever the camera's demosaicing, binning or JPEG did to it, plus the finest texture.
-    That texture a blurred frame lost, so a frame is compared only with frames at most
-    RESIDUAL_BLUR stops blurrier than it, and exposed no more than it (more light gives
+    That texture a blurred frame lost, so a frame is not compared with frames it is clearly
+    sharper than on the halved frame (``sharper``, where grain counts little; grain can
+    pass for detail on the full-size frame), nor with frames exposed more than it (more light gives
     less shot noise: that is the better exposure's merit, not this frame's grain); noise
     adds in quadrature.  None when the frames
     have no common tile grid (or no maps).
@@ -332,7 +336,7 @@ def _residual_noise(
             j
             for j in range(len(frames))
             if j != k
-            and blur[j] <= blur[k] + RESIDUAL_BLUR
+            and not (sharper or {}).get((k, j), False)
             and stops[j] <= stops[k] + EXPOSURE_STEP
         ]
         if others:
@@ -394,7 +398,7 @@ def _extra_blocking(
 
     Grain and texture hide a grid: a frame with more of them than another would hide the
     other's grid too, so the other's grid is judged as it would look under them.  Only
-    frames at most RESIDUAL_BLUR stops blurrier count: a scene's own fine regular pattern
+    frames at most BLURRIER_STOPS stops blurrier count: a scene's own fine regular pattern
     (lines of text, a fence, a compression grid the photograph already had) looks like a
     grid that a blurred frame lost, while a JPEG saved again is never the sharper frame.
     """
@@ -403,7 +407,7 @@ def _extra_blocking(
     extra = np.zeros(len(frames))
     for k in range(len(frames)):
         for j in range(len(frames)):
-            if j == k or blur[j] > blur[k] + RESIDUAL_BLUR:
+            if j == k or blur[j] > blur[k] + BLURRIER_STOPS:
                 continue
             hiding = max(steps[j, 1] - steps[k, 1], 0.0)
             masked = math.log2((steps[k, 0] + hiding + 1e-12) / (steps[k, 1] + hiding + 1e-12))
