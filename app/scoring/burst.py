@@ -52,6 +52,7 @@ FLAT_MIN_TILES = 4
 BLURRIER_STOPS = 0.5  # a frame's blocking is judged against frames at most this blurrier
 RESIDUAL_ALLOWANCE = 0.0015  # added residual sigma nobody notices
 RESIDUAL_COST = 150.0  # per unit of added residual sigma
+RESIDUAL_SPREAD = 1.2  # residual sigmas this much above the reference are no added grain
 MASKING = 0.5  # of the flattest texture's sigma, noise below which goes unseen
 MASKED_NOISE_COST = 30.0  # per unit of noise sigma texture hides (seen on a closer look)
 # Blown highlights cost per doubling of the extra blown fraction beyond HIGHLIGHT_SCALE:
@@ -316,7 +317,8 @@ def _residual_noise(
     sharper than on the halved frame (``sharper``, where grain counts little; grain can
     pass for detail on the full-size frame), nor with frames exposed more than it (more light gives
     less shot noise: that is the better exposure's merit, not this frame's grain); noise
-    adds in quadrature.  None when the frames
+    adds in quadrature, beyond RESIDUAL_SPREAD times the reference (where texture is most
+    of the residual, frames differ by that much without any grain).  None when the frames
     have no common tile grid (or no maps).
     """
     if any(f.noise_map is None for f in frames) or len({f.fine_map.shape for f in frames}) != 1:
@@ -341,7 +343,9 @@ def _residual_noise(
         ]
         if others:
             reference = float(np.min(sigma[others]))
-            added[k] = math.sqrt(max(float(sigma[k]) ** 2 - reference**2, 0.0))
+            added[k] = math.sqrt(
+                max(float(sigma[k]) ** 2 - (RESIDUAL_SPREAD * reference) ** 2, 0.0)
+            )
     return added
 
 
