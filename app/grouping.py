@@ -41,6 +41,7 @@ _SSIM_WINDOW = 7
 _MAX_SHIFT = 6
 _PAIR_BATCH = 512
 LOOK_BACK = 2  # earlier frames of a series a frame is also compared with
+SMOOTHED_DISCOUNT = 0.15  # SSIM of smoothed thumbnails counts this much less
 BLANK_RANGE = 6  # grey levels between a thumbnail's 5th and 95th percentile: no picture
 
 
@@ -103,6 +104,7 @@ def neighbour_similarity(
         best[search] = np.maximum(best[search], _ssim_at(first[search], second[search], shifts))
         # Grain scatters the tones of a flat sky over the whole range once standardised;
         # smoothed a little, a noisy frame of the burst looks like its clean neighbours again.
+        # Smoothing also makes two flat, unrelated scenes more alike, so it counts less.
         if enough is not None:
             search = search[best[search] < np.asarray(enough)[search]]
         if search.size:
@@ -110,7 +112,7 @@ def neighbour_similarity(
             again = _ssim_at(
                 smooth_first, smooth_second, _phase_shifts(smooth_first, smooth_second)
             )
-            best[search] = np.maximum(best[search], again)
+            best[search] = np.maximum(best[search], again - SMOOTHED_DISCOUNT)
     return best
 
 
