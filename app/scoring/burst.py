@@ -141,7 +141,7 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
     sharpness = isotropic - MOTION_WEIGHT * directional
     blur = sharpness.max() - sharpness
     blocking = _extra_blocking(frames, gains, blur)
-    residual = _residual_noise(frames, gains, stops, sharper)
+    residual = _residual_noise(frames, gains, stops, sharper, blocking)
     if residual is not None:
         # In the cost's units: the residual reads a camera's correlated grain (demosaiced,
         # binned, compressed) as a fraction of its sigma.
@@ -307,6 +307,7 @@ def _residual_noise(
     gains: np.ndarray,
     stops: np.ndarray,
     sharper: dict | None = None,
+    blocking: np.ndarray | None = None,
 ) -> np.ndarray | None:
     """Noise sigma each frame adds over the burst, from the second-difference residual in
     the burst's flattest tiles (FrameMeasures.noise_map), at equal exposure.
@@ -315,7 +316,9 @@ def _residual_noise(
     whatever the camera's demosaicing, binning or JPEG did to it, plus the finest texture.
     That texture a blurred frame lost, so a frame is not compared with frames it is clearly
     sharper than on the halved frame (``sharper``, where grain counts little; grain can
-    pass for detail on the full-size frame), nor with frames exposed more than it (more light gives
+    pass for detail on the full-size frame), nor with frames whose JPEG grid shows more
+    (``blocking``: a compression smooths faint stars and fine texture away), nor with
+    frames exposed more than it (more light gives
     less shot noise: that is the better exposure's merit, not this frame's grain); noise
     adds in quadrature, beyond RESIDUAL_SPREAD times the reference (where texture is most
     of the residual, frames differ by that much without any grain).  None when the frames
@@ -340,6 +343,7 @@ def _residual_noise(
             if j != k
             and not (sharper or {}).get((k, j), False)
             and stops[j] <= stops[k] + EXPOSURE_STEP
+            and (blocking is None or blocking[j] <= blocking[k])
         ]
         if others:
             reference = float(np.min(sigma[others]))
