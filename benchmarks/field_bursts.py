@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from PIL import Image
@@ -52,15 +52,16 @@ ELECTRONS_AT_ISO_100 = 25000.0
 READ_ELECTRONS = 3.0
 
 
-@dataclass
-class Burst:
-    generator: str
-    source: str
-    scene: str
-    defect: str
+class Burst(NamedTuple):
+    """One burst: its frames, what each frame carries, which one is clean, how it was made."""
+
     frames: list[Image.Image]
     labels: list[str]
     clean: int
+    source: str
+    scene: str
+    defect: str
+    generator: str = "field"
 
 
 @functools.lru_cache(maxsize=16)
@@ -197,4 +198,4 @@ def make_burst(source: str, scene_type: str, defect: str, rng: np.random.Generat
     clean = int(rng.integers(len(defects) + 1))
     labels = defects[:clean] + ["clean"] + defects[clean:]
     frames = [_frame(scene, scene_type, label, strip, iso, rng) for label in labels]
-    return Burst("field", source, scene_type, defect, frames, labels, clean)
+    return Burst(frames, labels, clean, source, scene_type, defect)
