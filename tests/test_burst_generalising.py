@@ -35,6 +35,21 @@ def shoot(light: np.ndarray, seed: int, stops: float = 0.0, shift: int = 0) -> I
     return Image.open(buffer).convert("RGB")
 
 
+def filmic_shot(light: np.ndarray, seed: int, gain: float, shift: tuple[int, int]) -> Image.Image:
+    """A camera with a filmic tone curve: 4000 photons at white at base ISO (``gain`` 1),
+    ``gain`` times fewer at a higher ISO, read noise, a quality-90 JPEG."""
+    rng = np.random.default_rng(seed)
+    photons = 4000.0 / gain
+    signal = np.minimum(np.roll(light, shift, axis=(0, 1)) * photons, photons * 4)
+    electrons = rng.poisson(signal) + rng.normal(0, 2, light.shape)
+    encoded = np.clip(electrons / photons, 0, 1) ** (1 / 2.2)
+    toned = 0.6 * encoded + 0.4 * (3 * encoded**2 - 2 * encoded**3)
+    buffer = io.BytesIO()
+    Image.fromarray((toned * 255).round().astype(np.uint8)).save(buffer, "JPEG", quality=90)
+    buffer.seek(0)
+    return Image.open(buffer).convert("RGB")
+
+
 def costs(frames: list[Image.Image]) -> list[float]:
     return [v.cost for v in judge_burst([measure_frame(f) for f in frames])]
 
@@ -48,6 +63,19 @@ def test_the_residual_reads_the_sigma_of_grain_on_a_flat_frame():
     # A ramp of tone is no grain.
     ramp = np.tile(np.linspace(0, 1, 128, dtype=np.float32), (128, 1))
     assert float(noise_residual_map(ramp, 32).max()) < 1e-4
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_high_iso_grain_that_reads_as_detail_loses_to_the_clean_frame(seed):
+    """A soft microscope image: at full size the grain of two high-ISO frames passes for
+    detail; the residual where the burst is flat tells it is grain."""
+    light = linear_scene("immunohistochemistry", 256)
+    frames = [
+        filmic_shot(light, seed, 12.0, (1, 2)),
+        filmic_shot(light, seed + 10, 1.0, (0, 0)),
+        filmic_shot(light, seed + 20, 12.0, (3, 1)),
+    ]
+    assert int(np.argmin(costs(frames))) == 1
 
 
 def test_a_dark_scene_keeps_the_exposure_most_of_the_burst_shares():
