@@ -264,13 +264,15 @@ def _blank_right_after(previous: GroupItem, item: GroupItem, params: GroupingPar
 def _like_earlier(
     items: Sequence[GroupItem], current: list[int], index: int, params: GroupingParams
 ) -> bool:
-    """Whether ``index`` looks like one of the LOOK_BACK frames before the last of the series
-    so far (in time and look, as for neighbours).
+    """Whether ``index``, shot within ``short_gap`` of the series' last frame, looks like one
+    of the LOOK_BACK frames before that one (in time and look, as for neighbours).
 
     Two defective frames in a row (an over-exposed frame after a noisy one, as when the
     light or the camera's ISO changes at the end of a burst) can look less alike than
     either looks like the clean frames before them; only asked when the neighbours differ.
     """
+    if items[index].seconds - items[current[-1]].seconds > params.short_gap:
+        return False
     earlier = current[-1 - LOOK_BACK : -1]
     for k in reversed(earlier):
         gap = items[index].seconds - items[k].seconds
