@@ -9,8 +9,11 @@ exposure change (an over-exposed burst frame, an exposure bracket) leaves it as 
 only the structure is compared.  Frames shot very shortly after each other need less
 similarity (down to ``min_similarity - short_gap_relief`` at no gap, back to
 ``min_similarity`` at ``short_gap`` seconds): at that pace a camera rarely turns to a new
-scene, and a blurred or blown frame of the burst still belongs to it.  Photos from different
-camera bodies are grouped separately, so two shooters' interleaved bursts never merge.
+scene, and a blurred or blown frame of the burst still belongs to it.  A frame unlike its
+neighbour is also compared with the two frames before that one: two defective frames in a
+row (noisy, then blown) can differ more than each differs from the burst's clean frames.
+Photos from different camera bodies are grouped separately, so two shooters' interleaved
+bursts never merge.
 """
 
 from __future__ import annotations
@@ -27,7 +30,9 @@ from app.photos.tasks import THUMB_SIZE, make_thumbnail
 # Stored with every grouping; a new method makes reruns group again instead of reusing it.
 # 2: tone-equalised thumbnails, and short gaps needing less similarity.
 # 3: series kinds kept whole on strong evidence only, weak evidence flagged as possible.
-GROUPING_VERSION = 3
+# 4: a frame unlike its neighbour is also compared with the two frames before it, smoothed
+#    thumbnails where grain hides the likeness, a blank frame right after joins.
+GROUPING_VERSION = 4
 DEFAULT_SHORT_GAP = 1.0  # seconds below which a pair needs less similarity
 DEFAULT_SHORT_GAP_RELIEF = 0.1  # how much less, at no gap at all
 _SSIM_WINDOW = 7
@@ -35,6 +40,9 @@ _SSIM_WINDOW = 7
 # (hand-held frames each off by 1-2 % of the frame, with zoom and rotation on top).
 _MAX_SHIFT = 6
 _PAIR_BATCH = 512
+LOOK_BACK = 2  # earlier frames of a series a frame is also compared with
+SMOOTHED_DISCOUNT = 0.15  # SSIM of smoothed thumbnails counts this much less
+BLANK_RANGE = 6  # grey levels between a thumbnail's 5th and 95th percentile: no picture
 
 
 __all__ = [
@@ -94,7 +102,28 @@ def neighbour_similarity(
     if search.size:
         shifts = _phase_shifts(first[search], second[search])
         best[search] = np.maximum(best[search], _ssim_at(first[search], second[search], shifts))
+        # Grain scatters the tones of a flat sky over the whole range once standardised;
+        # smoothed a little, a noisy frame of the burst looks like its clean neighbours again.
+        # Smoothing also makes two flat, unrelated scenes more alike, so it counts less.
+        if enough is not None:
+            search = search[best[search] < np.asarray(enough)[search]]
+        if search.size:
+            smooth_first, smooth_second = _smoothed(first[search]), _smoothed(second[search])
+            again = _ssim_at(
+                smooth_first, smooth_second, _phase_shifts(smooth_first, smooth_second)
+            )
+            best[search] = np.maximum(best[search], again - SMOOTHED_DISCOUNT)
     return best
+
+
+def _smoothed(thumbs: np.ndarray) -> np.ndarray:
+    """Thumbnails filtered twice by [1 2 1] / 4 each way (about a Gaussian of sigma 1 px)."""
+    values = thumbs.astype(np.float32)
+    for _ in range(2):
+        padded = np.pad(values, ((0, 0), (1, 1), (1, 1)), mode="edge")
+        values = (padded[:, :-2] + 2 * padded[:, 1:-1] + padded[:, 2:]) / 4
+        values = (values[:, :, :-2] + 2 * values[:, :, 1:-1] + values[:, :, 2:]) / 4
+    return np.clip(values + 0.5, 0, 255).astype(np.uint8)
 
 
 def _phase_shifts(first: np.ndarray, second: np.ndarray) -> np.ndarray:
@@ -206,7 +235,11 @@ def group_series(
     for stream in streams:
         current = [stream[0]] if stream else []
         for previous, index in zip(stream, stream[1:], strict=False):
-            if similar_gap.get((previous, index), False):
+            if (
+                similar_gap.get((previous, index), False)
+                or _blank_right_after(items[previous], items[index], params)
+                or _like_earlier(items, current, index, params)
+            ):
                 current.append(index)
             else:
                 series.append(current)
@@ -215,6 +248,40 @@ def group_series(
             series.append(current)
     series.sort(key=lambda members: (items[members[0]].seconds, items[members[0]].key))
     return series
+
+
+def _blank_right_after(previous: GroupItem, item: GroupItem, params: GroupingParams) -> bool:
+    """Whether ``item`` shows next to nothing (blown to white, black, one flat tone) and was
+    shot within ``short_gap`` of ``previous``: a frame without a picture cannot show a new
+    scene, and at that pace it is the burst's frame that the light blew out."""
+    gap = item.seconds - previous.seconds
+    if item.camera != previous.camera or not 0 <= gap <= params.short_gap:
+        return False
+    low, high = np.percentile(item.thumbnail, [5, 95])
+    return float(high - low) <= BLANK_RANGE
+
+
+def _like_earlier(
+    items: Sequence[GroupItem], current: list[int], index: int, params: GroupingParams
+) -> bool:
+    """Whether ``index``, shot within ``short_gap`` of the series' last frame, looks like one
+    of the LOOK_BACK frames before that one (in time and look, as for neighbours).
+
+    Two defective frames in a row (an over-exposed frame after a noisy one, as when the
+    light or the camera's ISO changes at the end of a burst) can look less alike than
+    either looks like the clean frames before them; only asked when the neighbours differ.
+    """
+    if items[index].seconds - items[current[-1]].seconds > params.short_gap:
+        return False
+    earlier = current[-1 - LOOK_BACK : -1]
+    for k in reversed(earlier):
+        gap = items[index].seconds - items[k].seconds
+        if gap > params.max_gap:
+            continue
+        value = neighbour_similarity(items[k].thumbnail[None], items[index].thumbnail[None])
+        if float(value[0]) >= params.required_similarity(gap):
+            return True
+    return False
 
 
 def pair_similarities(items: Sequence[GroupItem]) -> list[tuple[int, int, float, float]]:

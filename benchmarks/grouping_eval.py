@@ -12,8 +12,15 @@ grouping thumbnail; ``pairwise_scores`` compares a grouping with the truth over 
 frames (precision, recall and F1 of "same series").
 
     python benchmarks/grouping_eval.py [--seed-offset 1000]   # F1 per set, current defaults
+    python benchmarks/grouping_eval.py --held-out [--bursts 40]  # streams of other generators
 
 The defaults were chosen on the sets as listed (offset 0) and are reported on offset 1000.
+
+``--held-out`` makes streams from the burst generators of ``pick_eval.py`` that grouping was
+never tuned on (``optics``, ``sensor``, ``field``: other photographs, other camera models):
+bursts of 3-6 frames whose last one or two frames are over-exposed or noisy (what a camera
+gives when the light changes at the end of a burst or auto ISO steps up), most of them
+starting 0.3-1.5 s after the previous burst with another photograph or scene type.
 """
 
 from __future__ import annotations
@@ -111,6 +118,50 @@ def make_stream(spec: StreamSet) -> tuple[list[GroupItem], dict[str, int]]:
     return items, truth
 
 
+LABELS: dict[str, str] = {}  # item key -> source/scene/defect of the last held-out streams
+
+
+def make_held_out_stream(
+    generator: str, seed: int, bursts: int
+) -> tuple[list[GroupItem], dict[str, int]]:
+    """Grouping items of one stream of ``generator``'s bursts (see the module docstring)."""
+    import importlib
+
+    module = importlib.import_module(f"{generator}_bursts")
+    rng = np.random.default_rng(seed)
+    items: list[GroupItem] = []
+    truth: dict[str, int] = {}
+    clock, previous = 0.0, None
+    for burst in range(bursts):
+        clock += float(rng.uniform(0.3, 1.5) if rng.random() < 0.7 else rng.uniform(6.0, 60.0))
+        scene_type = str(rng.choice([s for s in module.SCENE_TYPES if s != "texture"]))
+        # The next photograph, not the other view of a stereo pair (motorcycle_left, _right).
+        source = str(rng.choice([s for s in module.SOURCES if s.split("_")[0] != previous]))
+        previous = source.split("_")[0]
+        # One burst of every defect from the same scene: its frames are reordered so that
+        # the over-exposed and noisy ones come last.
+        burst_frames = module.make_burst(source, scene_type, "mixed", rng)
+        frame_of = dict(zip(burst_frames.labels, burst_frames.frames, strict=True))
+        tail = list(rng.permutation(["over-exposed", "noise"])[: int(rng.integers(1, 3))])
+        middle = ["clean", *rng.permutation(["shake", "defocus", "under-exposed"])]
+        labels = middle[: int(rng.integers(2, 5))] + tail
+        for k, label in enumerate(labels):
+            key = f"b{burst:03d}_{k}"
+            items.append(GroupItem(key, "A", clock, make_thumbnail(frame_of[str(label)])))
+            truth[key] = burst
+            LABELS[key] = f"{source}/{scene_type}/{label}"
+            clock += float(rng.uniform(0.1, 0.5))
+    return items, truth
+
+
+def evaluate_held_out(seed: int, bursts: int) -> dict[str, dict[str, float]]:
+    results = {}
+    for generator in ("optics", "sensor", "field"):
+        items, truth = make_held_out_stream(generator, seed, bursts)
+        results[generator] = pairwise_scores(items, group_series(items, GroupingParams()), truth)
+    return results
+
+
 def pairwise_scores(
     items: list[GroupItem], series: list[list[int]], truth: dict[str, int]
 ) -> dict[str, float]:
@@ -146,8 +197,15 @@ def evaluate(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed-offset", type=int, default=0)
+    parser.add_argument("--held-out", action="store_true")
+    parser.add_argument("--bursts", type=int, default=40)
     args = parser.parse_args(argv)
-    for name, scores in evaluate(seed_offset=args.seed_offset).items():
+    results = (
+        evaluate_held_out(7 + args.seed_offset, args.bursts)
+        if args.held_out
+        else evaluate(seed_offset=args.seed_offset)
+    )
+    for name, scores in results.items():
         print(
             f"{name:28s} F1 {scores['f1']:.3f} (precision {scores['precision']:.3f}, recall "
             f"{scores['recall']:.3f}; {scores['series']} series for {scores['bursts']} bursts)"

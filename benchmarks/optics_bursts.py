@@ -42,6 +42,9 @@ DEFECTS = ("under-exposed", "over-exposed", "noise", "shake", "defocus")
 PHOTONS = 4000.0  # photons at white at base ISO
 READ_NOISE = 2.0  # electrons
 JPEG_QUALITY = 90
+# Scales every defect (stops, blur extents, log of the ISO gain): 0.5 makes the near misses
+# the confidence mapping is fitted on (``pick_eval.py --generator optics-subtle``).
+STRENGTH = 1.0
 
 
 @dataclass
@@ -186,12 +189,13 @@ def _frame(scene: np.ndarray, scene_type: str, defect: str, rng, out, subject) -
         moving = _convolve(scene, _path_kernel(rng.uniform(6, 14), rng))
         view = subject * moving + (1 - subject) * scene
     if defect == "shake":
-        view = _convolve(view, _path_kernel(rng.uniform(5, 10), rng))
+        view = _convolve(view, _path_kernel(STRENGTH * rng.uniform(5, 10), rng))
     elif defect == "defocus":
-        view = _convolve(view, _disc(rng.uniform(1.5, 3.0)))
+        view = _convolve(view, _disc(STRENGTH * rng.uniform(1.5, 3.0)))
     linear = _warp(view, rng, out)
     stops = {"under-exposed": -rng.uniform(1.3, 1.7), "over-exposed": rng.uniform(1.0, 1.5)}
-    gain = rng.uniform(8, 16) if defect == "noise" else 1.0
+    stops = {k: STRENGTH * v for k, v in stops.items()}
+    gain = rng.uniform(8, 16) ** STRENGTH if defect == "noise" else 1.0
     return _capture(linear, stops.get(defect, 0.0), gain, rng)
 
 

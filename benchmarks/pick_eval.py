@@ -2,12 +2,14 @@
 
 Bursts come from generators that share nothing with the scorer's first tuning set
 (``burst_eval.py``): ``optics_bursts.py`` is the one the scorer and the confidence mapping
-are tuned on, ``sensor_bursts.py`` is held out (see their docstrings).  Each burst is one
-clean frame among frames with one defect (two of a kind, or one of every kind: "mixed").
+are tuned on, ``sensor_bursts.py`` and ``field_bursts.py`` are held out (see their
+docstrings).  Each burst is one clean frame among frames with one defect (two of a kind,
+or one of every kind: "mixed").  ``optics-subtle`` is the tuning generator with every
+defect half as strong: its near misses are what the confidence mapping is fitted on.
 
-    python benchmarks/pick_eval.py                       # both generators, side by side
-    python benchmarks/pick_eval.py --generator optics --save /tmp/optics.json
-    python benchmarks/pick_eval.py --fit /tmp/optics.json [more seeds]  # the confidence mapping
+    python benchmarks/pick_eval.py                       # the three generators side by side
+    python benchmarks/pick_eval.py --generator optics-subtle --seed 3 --save /tmp/subtle.json
+    python benchmarks/pick_eval.py --fit /tmp/subtle.json /tmp/optics.json  # the mapping
 
 Prints best-frame accuracy per defect and per scene type, then the confidence's
 reliability table (per confidence bin: bursts, share picked right) and the share right
@@ -30,15 +32,20 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-GENERATORS = ("optics", "sensor")
+GENERATORS = ("optics", "sensor", "field", "optics-subtle")
+DEFAULT_GENERATORS = ("optics", "sensor", "field")
 TUNING = "optics"
 BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 0.9, 0.95, 1.0001)
 
 
 def _module(generator: str):
+    """The generator's module; ``optics-subtle`` is ``optics`` with every defect half as
+    strong (the tuning generator's near misses, for the confidence mapping)."""
     import importlib
 
-    return importlib.import_module(f"{generator}_bursts")
+    module = importlib.import_module(f"{generator.removesuffix('-subtle')}_bursts")
+    module.STRENGTH = 0.5 if generator.endswith("-subtle") else 1.0
+    return module
 
 
 def burst_tasks(generator: str, seed: int, repeats: int) -> list[tuple]:
@@ -182,7 +189,8 @@ def main() -> None:
             sets[results[0]["generator"]] = results
     else:
         sets = {
-            g: run(g, args.seed, args.repeats, args.workers) for g in args.generator or GENERATORS
+            g: run(g, args.seed, args.repeats, args.workers)
+            for g in args.generator or DEFAULT_GENERATORS
         }
     if args.save:
         for name, results in sets.items():

@@ -49,6 +49,10 @@ NOISE_COARSE_MIN = 0.2  # grain keeps at least this share
 TEXTURE_COARSE_SHARE = 1.0  # of a fine texture's, at least
 FLAT_SHARE = 0.15  # of the tiles, the least detailed in every frame, where noise is measured
 FLAT_MIN_TILES = 4
+BLURRIER_STOPS = 0.5  # a frame's blocking is judged against frames at most this blurrier
+RESIDUAL_ALLOWANCE = 0.0015  # added residual sigma nobody notices
+RESIDUAL_COST = 150.0  # per unit of added residual sigma
+RESIDUAL_SPREAD = 1.2  # residual sigmas this much above the reference are no added grain
 MASKING = 0.5  # of the flattest texture's sigma, noise below which goes unseen
 MASKED_NOISE_COST = 30.0  # per unit of noise sigma texture hides (seen on a closer look)
 # Blown highlights cost per doubling of the extra blown fraction beyond HIGHLIGHT_SCALE:
@@ -58,11 +62,13 @@ HIGHLIGHT_SCALE = 0.004
 SHADOW_COST = 10.0  # per unit fraction of extra crushed pixels
 # Stops of detail difference left uncounted per stop of exposure difference: a darker frame
 # brought to the same level has amplified grain, which sorted detail reads as a little more.
-EXPOSURE_MARGIN = 0.1
+EXPOSURE_MARGIN = 0.4
 HEADROOM_COST = 1.0  # per stop of unused exposure against the best-exposed frame
 CLIP_ALLOWANCE = 0.003  # extra clipped fraction nobody notices
 HEADROOM_ALLOWANCE = 0.15  # stops of exposure difference nobody notices
 EXPOSURE_STEP = 1 / 3  # stops: frames closer than this share their exposure
+CONSENSUS_MIN = 3  # frames that share an exposure for it to be the burst's
+CONSENSUS_COST = 0.5  # per stop a frame lies off the burst's shared exposure
 HEADROOM_TAIL = 0.5  # the weight of unused stops beyond the first
 HEADROOM_CLIP = 0.025  # a brighter frame may blow out this much more and still be better
 HEADROOM_DETAIL = 0.25  # stops of detail it may lose
@@ -107,7 +113,6 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
     # Grain is hidden in texture: what a photographer sees is the noise beyond the burst's
     # finest texture where it is flattest.
     allowance = max(NOISE_ALLOWANCE, MASKING * _flat_texture(frames, gains))
-    blocking = _extra_blocking(frames, gains)
     # Tile by tile in the flattest tiles where the frames have a common tile grid (texture
     # there is least); from the sorted energies' intercepts otherwise.
     sharper = {
@@ -135,11 +140,20 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
         directional[i] += (logs.mean() - logs.min()) / (count - 1)
     sharpness = isotropic - MOTION_WEIGHT * directional
     blur = sharpness.max() - sharpness
+    blocking = _extra_blocking(frames, gains, blur)
+    residual = _residual_noise(frames, gains, stops, sharper, blocking)
+    if residual is not None:
+        # In the cost's units: the residual reads a camera's correlated grain (demosaiced,
+        # binned, compressed) as a fraction of its sigma.
+        seen = (residual - RESIDUAL_ALLOWANCE) * (RESIDUAL_COST / NOISE_COST)
+        noise = np.maximum(noise, np.maximum(seen, 0.0))
     motion = directional - directional.min()
     white = np.array([f.white_plateau for f in frames])
-    extra_high = _exposure_clipping([f.clipped_high for f in frames], stops, white)
-    extra_low = _exposure_clipping([f.clipped_low for f in frames], -stops)
-    headroom = _headroom(stops, extra_high, blur, frames, white)
+    consensus = _exposure_consensus(stops)
+    extra_high = _exposure_clipping([f.clipped_high for f in frames], stops, white, consensus)
+    extra_low = _exposure_clipping([f.clipped_low for f in frames], -stops, None, consensus)
+    headroom = _headroom(stops, extra_high, blur, frames, white, consensus)
+    off_consensus = _off_consensus(stops, consensus)
     verdicts = []
     for k in range(count):
         cost = (
@@ -149,6 +163,7 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
             + HIGHLIGHT_COST * math.log2(1.0 + extra_high[k] / HIGHLIGHT_SCALE)
             + SHADOW_COST * extra_low[k]
             + HEADROOM_COST * headroom[k]
+            + CONSENSUS_COST * off_consensus[k]
             + BLOCK_COST * blocking[k]
         )
         verdicts.append(
@@ -287,6 +302,57 @@ def _flat_tile_noise(
     return np.sqrt(np.maximum(energy, 0.0) / 2.0)
 
 
+def _residual_noise(
+    frames: Sequence[FrameMeasures],
+    gains: np.ndarray,
+    stops: np.ndarray,
+    sharper: dict | None = None,
+    blocking: np.ndarray | None = None,
+) -> np.ndarray | None:
+    """Noise sigma each frame adds over the burst, from the second-difference residual in
+    the burst's flattest tiles (FrameMeasures.noise_map), at equal exposure.
+
+    The residual is blind to tone and ramps, so in flat tiles it reads the grain alone,
+    whatever the camera's demosaicing, binning or JPEG did to it, plus the finest texture.
+    That texture a blurred frame lost, so a frame is not compared with frames it is clearly
+    sharper than on the halved frame (``sharper``, where grain counts little; grain can
+    pass for detail on the full-size frame), nor with frames whose JPEG grid shows more
+    (``blocking``: a compression smooths faint stars and fine texture away), nor with
+    frames exposed more than it (more light gives
+    less shot noise: that is the better exposure's merit, not this frame's grain); noise
+    adds in quadrature, beyond RESIDUAL_SPREAD times the reference (where texture is most
+    of the residual, frames differ by that much without any grain).  None when the frames
+    have no common tile grid (or no maps).
+    """
+    if any(f.noise_map is None for f in frames) or len({f.fine_map.shape for f in frames}) != 1:
+        return None
+    rows = min(min(f.noise_map.shape[0], f.coarse_map.shape[0]) for f in frames)
+    cols = min(min(f.noise_map.shape[1], f.coarse_map.shape[1]) for f in frames)
+    if rows * cols < 2:
+        return None
+    residual = np.stack([f.noise_map[:rows, :cols] for f in frames]) / gains[:, None, None]
+    coarse = np.stack([f.coarse_map[:rows, :cols] for f in frames]) / (gains**2)[:, None, None]
+    detail = _neighbourhood_max(coarse.max(axis=0)).ravel()
+    flat = np.argsort(detail)[: max(FLAT_MIN_TILES, detail.size // 3)]
+    sigma = np.median(residual.reshape(len(frames), -1)[:, flat], axis=1)
+    added = np.zeros(len(frames))
+    for k in range(len(frames)):
+        others = [
+            j
+            for j in range(len(frames))
+            if j != k
+            and not (sharper or {}).get((k, j), False)
+            and stops[j] <= stops[k] + EXPOSURE_STEP
+            and (blocking is None or blocking[j] <= blocking[k])
+        ]
+        if others:
+            reference = float(np.min(sigma[others]))
+            added[k] = math.sqrt(
+                max(float(sigma[k]) ** 2 - (RESIDUAL_SPREAD * reference) ** 2, 0.0)
+            )
+    return added
+
+
 def _common_maps(frames: Sequence[FrameMeasures]) -> tuple[np.ndarray | None, np.ndarray]:
     """Every frame's fine and coarse tile maps, cut to the tiles all of them have.
 
@@ -332,19 +398,24 @@ def _neighbourhood_max(grid: np.ndarray) -> np.ndarray:
     )
 
 
-def _extra_blocking(frames: Sequence[FrameMeasures], gains: np.ndarray) -> np.ndarray:
+def _extra_blocking(
+    frames: Sequence[FrameMeasures], gains: np.ndarray, blur: np.ndarray
+) -> np.ndarray:
     """JPEG grid each frame shows beyond the least blocky other frame, compared at equal
     noise (log2 of the step ratio, beyond BLOCK_ALLOWANCE).
 
     Grain and texture hide a grid: a frame with more of them than another would hide the
-    other's grid too, so the other's grid is judged as it would look under them.
+    other's grid too, so the other's grid is judged as it would look under them.  Only
+    frames at most BLURRIER_STOPS stops blurrier count: a scene's own fine regular pattern
+    (lines of text, a fence, a compression grid the photograph already had) looks like a
+    grid that a blurred frame lost, while a JPEG saved again is never the sharper frame.
     """
     steps = np.array([f.grid_steps for f in frames]) / (gains**2)[:, None]
     ratio = np.log2(np.maximum(steps[:, 0], 1e-12) / np.maximum(steps[:, 1], 1e-12))
     extra = np.zeros(len(frames))
     for k in range(len(frames)):
         for j in range(len(frames)):
-            if j == k:
+            if j == k or blur[j] > blur[k] + BLURRIER_STOPS:
                 continue
             hiding = max(steps[j, 1] - steps[k, 1], 0.0)
             masked = math.log2((steps[k, 0] + hiding + 1e-12) / (steps[k, 1] + hiding + 1e-12))
@@ -353,10 +424,14 @@ def _extra_blocking(frames: Sequence[FrameMeasures], gains: np.ndarray) -> np.nd
 
 
 def _exposure_clipping(
-    clipped: Sequence[float], stops: np.ndarray, plateau: np.ndarray | None = None
+    clipped: Sequence[float],
+    stops: np.ndarray,
+    plateau: np.ndarray | None = None,
+    consensus: np.ndarray | None = None,
 ) -> np.ndarray:
     """Clipped fraction each frame has beyond a frame exposed at least a third of a stop less
-    (beyond what that frame shows as a flat plateau at its brightest: ``plateau``).
+    (beyond what that frame shows as a flat plateau at its brightest: ``plateau``).  A frame
+    that shares the burst's exposure (``consensus``) is compared with such frames only.
 
     Only exposure counts: a blur spreads light into black and dark into white, so a blurred
     frame of the same exposure clips less without being better exposed.
@@ -366,6 +441,8 @@ def _exposure_clipping(
     extra = np.zeros_like(clipped)
     for k in range(len(clipped)):
         darker = stops < stops[k] - EXPOSURE_STEP
+        if consensus is not None and consensus[k]:
+            darker &= consensus  # a frame off the burst's exposure is no reference
         if darker.any():
             extra[k] = max(clipped[k] - held[darker].max(), 0.0)
             extra[k] = max(min(extra[k], clipped[k] - clipped[darker].min()) - CLIP_ALLOWANCE, 0.0)
@@ -378,6 +455,7 @@ def _headroom(
     blur: np.ndarray,
     frames: Sequence[FrameMeasures],
     white: np.ndarray,
+    consensus: np.ndarray | None = None,
 ) -> np.ndarray:
     """Stops of light each frame left unused: how far it stays below a brighter frame that
     shows as much, but no further than its own highlights are from white.
@@ -400,11 +478,32 @@ def _headroom(
             & (blown - max(blown[k], white[k]) <= HEADROOM_SHARE * highlights)
             & (blur - blur[k] <= HEADROOM_DETAIL + HEADROOM_DETAIL_PER_STOP * (stops - stops[k]))
         )
+        if consensus is not None and consensus[k]:
+            better &= consensus  # a frame off the burst's exposure shows no unused light
         if better.any():
             highlight = float(frames[k].peak[HIGHLIGHT_QUANTILE])
             own = GAMMA * math.log2(1.0 / max(highlight, 1e-3))
             unused[k] = max(min(stops[better].max() - stops[k], own) - HEADROOM_ALLOWANCE, 0.0)
     return np.minimum(unused, 1.0) + HEADROOM_TAIL * np.maximum(unused - 1.0, 0.0)
+
+
+def _exposure_consensus(stops: np.ndarray) -> np.ndarray | None:
+    """Which frames share the burst's exposure, where most of them do (at least
+    CONSENSUS_MIN frames, and more than half, within EXPOSURE_STEP of the median): the
+    exposure the photographer chose for the scene (a low-key or high-key scene looks so on
+    purpose).  None where no such majority exists."""
+    if len(stops) < CONSENSUS_MIN:
+        return None
+    near = np.abs(stops - np.median(stops)) <= EXPOSURE_STEP
+    return near if near.sum() >= CONSENSUS_MIN and 2 * near.sum() >= len(stops) else None
+
+
+def _off_consensus(stops: np.ndarray, consensus: np.ndarray | None) -> np.ndarray:
+    """Stops each frame lies off the burst's shared exposure, beyond EXPOSURE_STEP."""
+    if consensus is None:
+        return np.zeros_like(stops)
+    centre = float(np.median(stops[consensus]))
+    return np.maximum(np.abs(stops - centre) - EXPOSURE_STEP, 0.0)
 
 
 def stops_between(first: FrameMeasures, second: FrameMeasures) -> float:

@@ -49,6 +49,9 @@ class FrameMeasures:
     # so that the explanation of a pick (app.scoring.why) can say where two frames differ.
     tone_map: np.ndarray | None = None
     clip_map: np.ndarray | None = None
+    # Per tile, on the fine_map's grid: the noise sigma a second-difference residual reads
+    # there (see noise_residual_map); in flat tiles it is the frame's noise.
+    noise_map: np.ndarray | None = None
 
     @property
     def blockiness(self) -> float:
@@ -103,7 +106,20 @@ def measure_frame(image: Image.Image) -> FrameMeasures:
         shape=gray.shape,
         tone_map=tile_means(gray[tiled], TILE),
         clip_map=tile_means(blown.astype(np.float32), TILE),
+        noise_map=noise_residual_map(gray, TILE)[:rows, :cols],
     )
+
+
+def noise_residual_map(gray: np.ndarray, tile: int) -> np.ndarray:
+    """Per tile, the noise sigma the residual of a 3x3 second difference reads (the
+    [1 -2 1] x [1 -2 1] mask: blind to flat areas and to linear ramps of tone, so in a flat
+    tile only noise and the finest texture answer).  The mean absolute response of Gaussian
+    noise of sigma s is s * 6 * sqrt(2 / pi) (the mask's norm is 6)."""
+    if min(gray.shape) < 3:
+        return np.zeros((1, 1), dtype=np.float32)
+    rows = gray[:-2] - 2 * gray[1:-1] + gray[2:]
+    residual = np.abs(rows[:, :-2] - 2 * rows[:, 1:-1] + rows[:, 2:])
+    return tile_means(residual, tile) * np.float32(math.sqrt(math.pi / 2) / 6)
 
 
 def white_plateau(counts: np.ndarray) -> float:

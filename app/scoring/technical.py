@@ -116,7 +116,7 @@ class TechnicalScorer:
     """
 
     name = "technical"
-    weights_id = "technical:v4"
+    weights_id = "technical:v5"
     device = "cpu"
     series_mode = None
 
