@@ -130,3 +130,11 @@ def test_a_group_frame_with_unjudged_eyes_is_worth_a_second_look():
     decision = choose_pick(scores, [group, [Face("open", 0.9)] * 2, [Face("open", 0.9)] * 2])
     assert decision.reason == "eyes_unknown"
     assert pick_confidence("technical", scores, decision.reason, group) == UNKNOWN_EYES
+
+
+def test_a_group_frame_with_faces_missed_is_worth_a_second_look():
+    scores = burst_scores(0.0, 3.0, 4.0)
+    sure = pick_confidence("technical", scores, "score", [Face("open", 0.95)])
+    missed = pick_confidence("technical", scores, "faces_missed", [Face("open", 0.95)])
+    assert sure >= SURE
+    assert missed == UNKNOWN_EYES

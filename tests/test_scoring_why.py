@@ -100,6 +100,16 @@ def test_open_eyes_point_at_the_runner_ups_closed_eyes():
     assert [r.box for r in why.regions] == [(12.0, 20.0, 50.0, 60.0)]
 
 
+@pytest.mark.parametrize("reason", ["eyes_unknown", "faces_missed"])
+def test_a_doubt_about_faces_does_not_point_at_the_runner_ups_closed_eyes(reason):
+    """Only a pick the eyes decided is explained by the runner-up's closed eyes."""
+    clean = _scene()
+    faces = [[(10, 20, 50, 60, "open", 0.9, 1.0)], [(12, 20, 50, 60, "closed", 0.9, 1.0)]]
+    why = _explain(clean, clean.copy(), faces, reason=reason)
+    assert why.sentence != "eyes open"
+    assert not why.regions
+
+
 def test_the_explanation_survives_json():
     why = _explain(*_degraded("blur"))
     assert Why.from_json(why.to_json()).to_json() == why.to_json()

@@ -66,7 +66,8 @@ def pick_confidence(
 
     From the scores when they chose the pick; from the eye states when the eyes did (the
     best-scoring frame had a blink): as sure as the least sure eye state of the pick.  A
-    pick with a face whose eyes could not be judged may hide a blink, so it is never sure.
+    pick with a face whose eyes could not be judged, or a group frame where fewer faces were
+    found than in another frame of its series, may hide a blink, so it is never sure.
     """
     confidence = score_confidence(scorer, scores)
     if confidence is None or len(scores) < 2:
@@ -74,6 +75,6 @@ def pick_confidence(
     faces = list(pick_faces or ())
     if pick_reason in ("eyes_open", "fewest_closed_eyes"):
         confidence = min((f.confidence for f in faces if f.eyes != "unknown"), default=0.5)
-    if any(f.eyes == "unknown" for f in faces):
+    if pick_reason == "faces_missed" or any(f.eyes == "unknown" for f in faces):
         confidence = min(confidence, UNKNOWN_EYES)
     return confidence

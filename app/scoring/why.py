@@ -260,7 +260,7 @@ def explain_series(
     first, second = order[0], order[1]
     faces = faces or [()] * len(measures)
     closed = ()
-    if pick_reason != "score":
+    if pick_reason in ("eyes_open", "fewest_closed_eyes"):  # the eyes decided, not a doubt
         closed = [f[:4] for f in faces[second] or () if str(f[4]) == "closed"]
     return explain(
         measures[first].frame,
