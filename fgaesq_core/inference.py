@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from .sampling import content_digest
 from .tokenizer import DiffToken
 from .tokens import Tokens, collate
 
+_log = logging.getLogger("fgaesq_core")
 #: Series modes of ``Scorer.rank_series``.
 SERIES_MODES = ("pairwise", "reference", "cascade")
 #: Draws averaged per scored input whose tokens are sampled (see docs/model.md, "Draws").
@@ -477,6 +479,7 @@ def load_model(
     draws: int = DEFAULT_DRAWS,
     precision: str = "auto",
     engine: str = "auto",
+    series_mode: str = "pairwise",
 ) -> Scorer:
     """Load weights and return a ready Scorer.
 
@@ -492,7 +495,9 @@ def load_model(
         engine: ``"auto"``, ``"torch"``, ``"onnxruntime"`` or ``"openvino"``.  ``"auto"``
             takes the fastest installed engine and precision whose measured pick flips
             against fp32 are at most 1 % (docs/model.md, "Engines"); ``scorer.engine``
-            says what was chosen.
+            says what was chosen, and the ``fgaesq_core`` logger says it at INFO level.
+        series_mode: the series mode the scorer will rank in: a reduced precision is taken
+            by ``"auto"`` only where it keeps that mode's picks (the cascade's flips more).
 
     Returns:
         A Scorer with ``.score``, ``.rank_series``, ``.device`` and ``.weights_id``.
@@ -505,5 +510,6 @@ def load_model(
     """
     dev = resolve_device(device)
     model = create_model(config, pretrained=weights)
-    runtime = select_engine(model.to(dev), dev, engine, precision)
+    runtime = select_engine(model.to(dev), dev, engine, precision, series_mode)
+    _log.info("FGAesQ runs on %s (%s series ranking)", runtime.name, series_mode)
     return Scorer(model, dev, model.weights_id, draws=draws, engine=runtime)

@@ -45,7 +45,9 @@ class FGAesQScorer:
         try:
             import fgaesq_core
 
-            self._model = fgaesq_core.load_model(weights=str(weights), device=device)
+            self._model = fgaesq_core.load_model(
+                weights=str(weights), device=device, series_mode=str(series_mode)
+            )
         except ImportError as exc:
             raise ScorerUnavailable(f"the FGAesQ model library cannot be imported ({exc})") from exc
         except FileNotFoundError as exc:
