@@ -10,7 +10,8 @@ the pick.  A frame is ruled out, before any pass, when
 * it is far below the burst on the technical score (its total cost, in stops, against the
   best frame's).
 
-The frames with the smallest technical costs are never all ruled out: at least ``keep`` stay.
+At least ``keep`` frames stay: when fewer would, those with the smallest technical costs
+come back.
 The thresholds were chosen by the prefilter's recall of the expected pick on the tuning
 bursts of ``benchmarks/bench_cost.py`` (docs/model.md, "Series ranking: the cascade").
 """
@@ -61,6 +62,8 @@ def rule_out(
         ]
         if any(open_elsewhere):
             out = [o or c for o, c in zip(out, closed, strict=True)]
-    for k in sorted(range(count), key=lambda i: costs[i])[: rule.keep]:
-        out[k] = False
+    for k in sorted((i for i in range(count) if out[i]), key=lambda i: costs[i]):
+        if out.count(False) >= min(rule.keep, count):
+            break
+        out[k] = False  # too few left: the smallest costs come back
     return out, costs
