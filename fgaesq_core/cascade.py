@@ -41,10 +41,10 @@ class CascadeRule:
     (docs/model.md, "Series ranking: the cascade").
     """
 
-    candidates: int = 2  # frames compared pairwise, best single scores first
+    candidates: int = 3  # frames compared, best single scores first
     single_draws: int = 1  # draws of each frame's single-image score
     confidence: float = 0.9  # stop when the leader is this sure to stay ahead
-    max_rounds: int = 4  # draws of each candidate pair at most
+    max_rounds: int = 64  # rounds at most (the head-to-head round, then one per opponent)
     # The per-round difference's spread assumed before any is seen, as a share of the
     # spread of the single scores of the frames that were scored (at least min_spread).
     prior_share: float = 0.5
