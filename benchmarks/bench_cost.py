@@ -60,39 +60,17 @@ RULES = (
     ("3 cand., 0.95", CascadeRule(candidates=3, confidence=0.95, max_rounds=99)),
     ("3 cand., every opponent", CascadeRule(candidates=3, confidence=0.999999, max_rounds=99)),
 )
-PHOTOS = (  # scikit-image's photographs, dealt as the learning tests deal them
-    "astronaut",
-    "brick",
-    "camera",
-    "cell",
-    "chelsea",
-    "coffee",
-    "coins",
-    "grass",
-    "gravel",
-    "hubble_deep_field",
-    "immunohistochemistry",
-    "moon",
-    "stereo_motorcycle",
-    "page",
-    "retina",
-    "rocket",
-    "text",
-)
 
 
 # ---------------------------------------------------------------------------- bursts
 def photo_bursts(count: int, frames: int, size: int, seed: int) -> list[list[Image.Image]]:
     """Tuning bursts: test-split photographs of the learning tests' deal (seed 0)."""
-    import skimage.data
+    sys.path.insert(0, str(REPO / "tests"))
+    from test_training_learning import photographs
 
     from training.synthetic import SceneSource, degrade
 
-    photos = []
-    for name in PHOTOS:
-        pixels = getattr(skimage.data, name)()
-        pixels = pixels[0] if isinstance(pixels, tuple) else pixels
-        photos.append(Image.fromarray(np.asarray(pixels)).convert("RGB"))
+    photos = photographs()
     scenes = SceneSource(photos, (0.65, 0.05), np.random.default_rng([0, 0]))
     rng = np.random.default_rng([seed, frames, size])
     out = []
