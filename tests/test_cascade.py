@@ -86,3 +86,20 @@ def test_the_series_confidence_is_the_scorers_settledness(tmp_path, monkeypatch)
     options = CullOptions(catalog_path=tmp_path / "c.sqlite3", faces=False, workers=1)
     result = run_cull(folder, options)
     assert [s.confidence for s in result.series] == [0.625]
+
+
+def test_the_fgaesq_adapter_ranks_a_cascade_with_the_technical_prefilter(tmp_path):
+    from app.scoring.fgaesq import FGAesQScorer
+    from fgaesq_core import save_checkpoint
+    from fgaesq_core.testing import seeded_scorer, single_thread
+
+    weights = tmp_path / "tiny.safetensors"
+    save_checkpoint(seeded_scorer(0, "tiny", draws=1).model, weights)
+    scorer = FGAesQScorer(weights=str(weights), device="cpu", series_mode="cascade")
+    assert scorer.engine.endswith("fp32")  # reduced precision changed too many cascade picks
+    frames = frames_of(0, 8, 0.3, 8)
+    with single_thread():
+        ((key, scores),) = list(scorer.rank_many([("k", frames)]))
+    assert key == "k" and 0.0 <= scores.settled <= 1.0
+    # the two severely blurred frames never reach the model and rank last
+    assert sorted(range(4), key=lambda i: -scores[i])[2:] in ([1, 3], [3, 1])
