@@ -63,6 +63,10 @@ class SeriesMode(Choice):
         "reference",
         "Against the series' reference frame (n x draws passes; long bursts on a CPU)",
     )
+    CASCADE = (
+        "cascade",
+        "Single scores, then pairwise among the best frames until the pick is settled",
+    )
 
 
 class SidecarStyle(Choice):

@@ -14,7 +14,14 @@ time goes per photo (decode at the scorer's size, metadata, grouping thumbnail a
 map, faces, the technical scorer's measures), which bounds what the command can reach.
 
     python benchmarks/bench_command.py --count 200 --megapixels 12 [--folder DIR]
+    python benchmarks/bench_command.py --count 200 --burst 5 --fgaesq WEIGHTS [--series-mode M]
     python benchmarks/bench_command.py --count 2000 --copies 10 --rounds 1 --folder DIR
+
+``--fgaesq WEIGHTS`` times ``--model fgaesq`` with those weights (e.g. the release-layout
+ViT-B/16 with random weights that ``--write-random`` saves: the cost does not depend on the
+weights) against ``--model technical`` instead, alternated in one run, each on a fresh
+catalog, and prints their ratio.  A first FGAesQ run on a few frames exports the engine's
+graph once (it is cached per weights), so the timed runs do not include it.
 
 ``--copies K`` renders ``count / K`` frames and adds K - 1 byte copies of them whose capture
 times are moved on by an hour per copy (patched in the EXIF bytes): every file is new to the
@@ -108,8 +115,8 @@ def worker_costs(paths: list[Path]) -> dict[str, float]:
     return {part: 1000 * value / len(paths) for part, value in spent.items()}
 
 
-def run_command(folder: Path, catalog: Path) -> float:
-    """Seconds for a fresh ``fgaesq-cull --model technical`` of ``folder``."""
+def run_command(folder: Path, catalog: Path, model: list[str] | None = None) -> float:
+    """Seconds for a fresh ``fgaesq-cull --model technical`` (or ``model``) of ``folder``."""
     start = time.perf_counter()
     subprocess.run(
         [
@@ -117,8 +124,7 @@ def run_command(folder: Path, catalog: Path) -> float:
             "-m",
             "app.cli",
             str(folder),
-            "--model",
-            "technical",
+            *(model or ["--model", "technical"]),
             "--db",
             str(catalog),
         ],
@@ -138,14 +144,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=2, help="alternations of command and limits")
     parser.add_argument("--folder", type=Path, help="keep the frames here (reused if present)")
     parser.add_argument("--copies", type=int, default=1, help="time-shifted copies (see above)")
+    parser.add_argument("--burst", type=int, help="every burst this long (default: 3-6 frames)")
+    parser.add_argument("--fgaesq", type=Path, help="time --model fgaesq with these weights")
+    parser.add_argument("--series-mode", default="pairwise")
+    parser.add_argument("--write-random", type=Path, help="save a random ViT-B/16 here, exit")
     args = parser.parse_args(argv)
+    if args.write_random:
+        import torch
+
+        import fgaesq_core
+
+        torch.manual_seed(0)
+        fgaesq_core.save_checkpoint(fgaesq_core.create_model("vit-b-16"), args.write_random)
+        return 0
 
     workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     workers = workers or 1
     temp = tempfile.TemporaryDirectory(prefix="fgaesq-bench-command-")
     folder = args.folder or Path(temp.name) / "shoot"
     folder.mkdir(parents=True, exist_ok=True)
-    frames = bench_pipeline.plan_bursts(args.count // args.copies, args.seed)
+    sizes = (args.burst, args.burst) if args.burst else (3, 6)
+    frames = bench_pipeline.plan_bursts(args.count // args.copies, args.seed, sizes)
     missing = [f for f in frames if not (folder / f.name).exists()]
     if missing:
         bench_pipeline.generate(folder, missing, args.megapixels, workers)
@@ -160,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(paths)} JPEGs of {args.megapixels:g} MP ({size:.1f} MB each), {workers} cores")
 
     n = len(paths)
+    if args.fgaesq:
+        return fgaesq_against_technical(args, folder, paths, Path(temp.name))
     for round_ in range(args.rounds):
         one = draft_limit(paths, 1)
         pool = draft_limit(paths, workers)
@@ -180,6 +201,31 @@ def main(argv: list[str] | None = None) -> int:
         f"1/8 draft decode: at most {draft_ms / total:.2f}x the limit with every core busy"
     )
     temp.cleanup()
+    return 0
+
+
+def fgaesq_against_technical(args, folder: Path, paths: list[Path], temp: Path) -> int:
+    """``--model fgaesq`` against ``--model technical``, alternated, fresh catalogs."""
+    fgaesq = ["--model", "fgaesq", "--weights", str(args.fgaesq), "--series-mode"]
+    fgaesq.append(args.series_mode)
+    warm = temp / "warm"
+    warm.mkdir()
+    for path in paths[:2]:
+        (warm / path.name).write_bytes(path.read_bytes())
+    print(
+        f"engine export and compile (once per weights): {run_command(warm, temp / 'w.db', fgaesq):.1f} s"
+    )
+    ratios = []
+    for round_ in range(args.rounds):
+        technical = run_command(folder, temp / f"t{round_}.sqlite3")
+        model = run_command(folder, temp / f"f{round_}.sqlite3", fgaesq)
+        ratios.append(model / technical)
+        print(
+            f"round {round_ + 1}: technical {technical:.1f} s, fgaesq ({args.series_mode}) "
+            f"{model:.1f} s ({1000 * model / len(paths):.0f} s per 1,000 frames): "
+            f"{ratios[-1]:.2f}x; load average {os.getloadavg()[0]:.1f}"
+        )
+    print(f"fgaesq / technical: median {sorted(ratios)[len(ratios) // 2]:.2f}x")
     return 0
 
 

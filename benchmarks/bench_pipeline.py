@@ -68,8 +68,8 @@ class FramePlan:
     seed: int
 
 
-def plan_bursts(count: int, seed: int) -> list[FramePlan]:
-    """Burst layout: sizes 3-6; 40 % of bursts follow the previous within 0.3-2.5 s (a new
+def plan_bursts(count: int, seed: int, sizes: tuple[int, int] = (3, 6)) -> list[FramePlan]:
+    """Burst layout: sizes 3-6 (or ``sizes``, both included); 40 % of bursts follow the previous within 0.3-2.5 s (a new
     scene, so only similarity can split them), the rest after 5-120 s; 20 % come from a
     second camera, overlapping the previous burst in time."""
     rng = np.random.default_rng(seed)
@@ -77,7 +77,7 @@ def plan_bursts(count: int, seed: int) -> list[FramePlan]:
     clock = 0.0
     burst = 0
     while len(frames) < count:
-        size = int(min(rng.integers(3, 7), count - len(frames)))
+        size = int(min(rng.integers(sizes[0], sizes[1] + 1), count - len(frames)))
         second_camera = burst > 0 and rng.random() < 0.2
         if second_camera:
             start = frames[-1].seconds - float(rng.uniform(0.0, 1.0))

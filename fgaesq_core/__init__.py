@@ -23,6 +23,8 @@ _SOURCES = {
     "released_to_project": "checkpoint",
     "save_checkpoint": "checkpoint",
     "save_released": "checkpoint",
+    "CascadeRule": "cascade",
+    "Prefilter": "cascade",
     "ModelConfig": "config",
     "TokenizerConfig": "config",
     "list_models": "config",
@@ -56,6 +58,7 @@ _SOURCES = {
 }
 
 if TYPE_CHECKING:
+    from .cascade import CascadeRule, Prefilter
     from .checkpoint import (
         project_to_released,
         read_checkpoint,
@@ -105,6 +108,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "PRECISIONS",
     "SERIES_MODES",
+    "CascadeRule",
     "CheckpointError",
     "ConfigError",
     "DeviceUnavailable",
@@ -115,6 +119,7 @@ __all__ = [
     "ImageInputError",
     "ModelConfig",
     "ModelOutput",
+    "Prefilter",
     "Scorer",
     "SeriesRanking",
     "TokenizerConfig",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ import torch
 from PIL import Image
 from torchvision.transforms.functional import to_tensor
 
+from .cascade import CascadeRule, Prefilter, run_cascade
 from .config import ModelConfig
 from .device import PASSES_IN_FLIGHT, resolve_device
 from .engines import Engine, TorchEngine, select_engine
@@ -23,8 +25,9 @@ from .sampling import content_digest
 from .tokenizer import DiffToken
 from .tokens import Tokens, collate
 
+_log = logging.getLogger("fgaesq_core")
 #: Series modes of ``Scorer.rank_series``.
-SERIES_MODES = ("pairwise", "reference")
+SERIES_MODES = ("pairwise", "reference", "cascade")
 #: Draws averaged per scored input whose tokens are sampled (see docs/model.md, "Draws").
 DEFAULT_DRAWS = 4
 _THUMB = 64
@@ -32,10 +35,17 @@ _THUMB = 64
 
 @dataclass(frozen=True)
 class SeriesRanking:
-    """Per-frame scores (input order) and the frame indices best first."""
+    """Per-frame scores (input order) and the frame indices best first.
+
+    ``token_sets`` is what the ranking cost in forward-pass inputs (cascade mode);
+    ``settled`` (cascade mode) the chance, from the same draws, that more draws would not
+    change the pick.
+    """
 
     scores: list[float]
     order: list[int]
+    token_sets: int | None = None
+    settled: float | None = None
 
 
 class PassScores:
@@ -101,6 +111,8 @@ class Scorer:
         self.tokenizer = DiffToken(model.config.tokenizer, device=device)
         #: forward passes left running while the next batch is tokenised (see _stream_groups)
         self.passes_in_flight = PASSES_IN_FLIGHT.get(device.type, 0)
+        #: when the cascade mode stops adding draws (fgaesq_core.cascade)
+        self.cascade_rule = CascadeRule()
 
     @property
     def engine(self) -> str:
@@ -197,7 +209,11 @@ class Scorer:
             return PassScores(expected_score(self.runtime.logits(tokens)))
 
     def rank_series(
-        self, images: Sequence[ImageInput], mode: str = "pairwise", batch_size: int = 16
+        self,
+        images: Sequence[ImageInput],
+        mode: str = "pairwise",
+        batch_size: int = 16,
+        prefilter: Prefilter | None = None,
     ) -> SeriesRanking:
         """Rank the frames of one burst series.
 
@@ -207,14 +223,18 @@ class Scorer:
         from 5 frames on (with 4 draws).  ``"reference"`` tokenises each frame ``draws``
         times against one reference, the series medoid by thumbnail SSIM; the medoid's
         draws go to the other frames in turn, most similar first: n x draws token sets.
+        ``"cascade"`` (``fgaesq_core.cascade``): frames ``prefilter`` rules out get no pass,
+        the others a single-image score, and the best ``cascade_rule.candidates`` of those
+        are compared pairwise, draws added until the pick is settled.
 
         Args:
             images: the frames (paths or PIL images), capped to ``series_max_side``
                 (the culling app brings them to the size at which they fit the token
                 budget first, ``images.fit_to_budget``; training and evaluation rank the
                 frames at the size they were trained at).
-            mode: ``"pairwise"`` or ``"reference"``.
+            mode: ``"pairwise"``, ``"reference"`` or ``"cascade"``.
             batch_size: tokens scored per forward pass.
+            prefilter: the caller's cheap verdicts on the frames (cascade mode only).
 
         Returns:
             SeriesRanking(scores in input order, order best first; ties keep input order).
@@ -223,13 +243,14 @@ class Scorer:
             ValueError: unknown mode or an empty series.
             ImageInputError: a frame cannot be read.
         """
-        return next(self.rank_many([images], mode, batch_size))
+        return next(self.rank_many([images], mode, batch_size, [prefilter]))
 
     def rank_many(
         self,
         series: Iterable[Sequence[ImageInput]],
         mode: str = "pairwise",
         batch_size: int = 16,
+        prefilters: Iterable[Prefilter | None] | None = None,
     ) -> Iterator[SeriesRanking]:
         """``rank_series`` of each series, with token sets batched across series borders.
 
@@ -238,10 +259,15 @@ class Scorer:
         series, and each ranking is yielded (in input order) as soon as its last token set
         is scored.  Series are read and tokenised lazily, at most one batch ahead.  The
         scores are those of ``rank_series`` one series at a time: the same content-seeded
-        draws, averaged in the same order.
+        draws, averaged in the same order.  The cascade decides each series' next draws from
+        the last ones, so it ranks one series at a time (``prefilters``: one per series,
+        taken after it).
         """
         if mode not in SERIES_MODES:
             raise ValueError(f"unknown series mode {mode!r}; use one of {SERIES_MODES}")
+        if mode == "cascade":
+            yield from self._cascade_many(series, prefilters, batch_size)
+            return
         plans: deque[_SeriesPlan] = deque()
 
         def groups() -> Iterator[list[Tokens]]:
@@ -256,13 +282,66 @@ class Scorer:
             while plans and len(means) >= plans[0].end:
                 yield plans.popleft().finish(means)
 
-    def _plan(self, images: Sequence[ImageInput], mode: str, start: int) -> _SeriesPlan:
-        """The token-set groups of one series (from group ``start`` on among all groups
-        scored) and how their mean scores make its ranking."""
+    def _frames(self, images: Sequence[ImageInput]) -> list[Image.Image]:
         if not images:
             raise ValueError("rank_series needs at least one image")
         cap = self.config.tokenizer.series_max_side
-        frames = [cap_long_side(load_image(img), cap) for img in images]
+        return [cap_long_side(load_image(img), cap) for img in images]
+
+    def _cascade_many(
+        self,
+        series: Iterable[Sequence[ImageInput]],
+        prefilters: Iterable[Prefilter | None] | None,
+        batch_size: int,
+    ) -> Iterator[SeriesRanking]:
+        verdicts = iter(prefilters) if prefilters is not None else None
+        for images in series:
+            verdict = next(verdicts, None) if verdicts is not None else None
+            frames = self._frames(images)
+            if len(frames) == 1:  # scored as in every mode, so its stored score is shared
+                scores = self.score_groups(
+                    [self.tokenizer.samples(frames[0], self.draws)], batch_size
+                )
+                yield SeriesRanking(scores, [0], settled=1.0)
+            else:
+                yield self._cascade(frames, verdict, batch_size)
+
+    def _cascade(
+        self, frames: list[Image.Image], prefilter: Prefilter | None, batch_size: int
+    ) -> SeriesRanking:
+        """One series in cascade mode; a pair's SSIM is kept across its rounds."""
+        spent = [0]
+
+        def scored(groups: list[list[Tokens]]) -> list[float]:
+            spent[0] += sum(len(g) for g in groups)
+            return self.score_groups(groups, batch_size)
+
+        def singles(indices: list[int]) -> list[float]:
+            draws = self.cascade_rule.single_draws
+            return scored([self.tokenizer.samples(frames[i], draws) for i in indices])
+
+        def against(matches: list[tuple[int, int]]) -> list[float]:
+            groups = [
+                [self.tokenizer.pair_samples(frames[i], frames[j], 1, both=False)[0][0]]
+                for i, j in matches
+            ]
+            return scored(groups)
+
+        kept = self.tokenizer.difference_cache
+        if kept is None:
+            self.tokenizer.difference_cache = {}
+        try:
+            outcome = run_cascade(len(frames), singles, against, prefilter, self.cascade_rule)
+        finally:
+            self.tokenizer.difference_cache = kept
+        scores = outcome.scores
+        order = sorted(range(len(scores)), key=lambda i: -scores[i])
+        return SeriesRanking(scores, order, token_sets=spent[0], settled=outcome.settled)
+
+    def _plan(self, images: Sequence[ImageInput], mode: str, start: int) -> _SeriesPlan:
+        """The token-set groups of one series (from group ``start`` on among all groups
+        scored) and how their mean scores make its ranking."""
+        frames = self._frames(images)
         if len(frames) == 1:
             groups, combine, size = [self.tokenizer.samples(frames[0], self.draws)], list, 1
         elif mode == "pairwise":
@@ -400,6 +479,7 @@ def load_model(
     draws: int = DEFAULT_DRAWS,
     precision: str = "auto",
     engine: str = "auto",
+    series_mode: str = "pairwise",
 ) -> Scorer:
     """Load weights and return a ready Scorer.
 
@@ -415,7 +495,9 @@ def load_model(
         engine: ``"auto"``, ``"torch"``, ``"onnxruntime"`` or ``"openvino"``.  ``"auto"``
             takes the fastest installed engine and precision whose measured pick flips
             against fp32 are at most 1 % (docs/model.md, "Engines"); ``scorer.engine``
-            says what was chosen.
+            says what was chosen, and the ``fgaesq_core`` logger says it at INFO level.
+        series_mode: the series mode the scorer will rank in: a reduced precision is taken
+            by ``"auto"`` only where it keeps that mode's picks (the cascade's flips more).
 
     Returns:
         A Scorer with ``.score``, ``.rank_series``, ``.device`` and ``.weights_id``.
@@ -428,5 +510,6 @@ def load_model(
     """
     dev = resolve_device(device)
     model = create_model(config, pretrained=weights)
-    runtime = select_engine(model.to(dev), dev, engine, precision)
+    runtime = select_engine(model.to(dev), dev, engine, precision, series_mode)
+    _log.info("FGAesQ runs on %s (%s series ranking)", runtime.name, series_mode)
     return Scorer(model, dev, model.weights_id, draws=draws, engine=runtime)

@@ -156,3 +156,17 @@ def test_engines_that_are_missing_or_cannot_run_that_are_clear_errors(monkeypatc
         choice.choose(torch.device("cuda"), "openvino")
     with pytest.raises(ValueError, match="unknown engine"):
         choice.choose(CPU, "tensorrt")
+
+
+def test_the_cascade_takes_reduced_precision_only_within_its_own_flip_limit(monkeypatch):
+    monkeypatch.setattr(choice, "installed", lambda engine: True)
+    monkeypatch.setattr(choice, "cpu_has_bf16", lambda: True)
+    monkeypatch.setattr(choice, "cpu_has_amx", lambda: False)
+    monkeypatch.setattr(choice, "MEASURED_FLIPS", dict.fromkeys(choice.MEASURED_FLIPS, 0.0))
+    cascade = dict.fromkeys(choice.MEASURED_CASCADE_FLIPS, 0.03)
+    monkeypatch.setattr(choice, "MEASURED_CASCADE_FLIPS", cascade)
+    assert choice.choose(CPU) == ("openvino", "bf16")
+    assert choice.choose(CPU, series_mode="cascade") == ("torch", "fp32")
+    cascade["onnxruntime", "int8"] = 0.005
+    assert choice.choose(CPU, series_mode="cascade") == ("onnxruntime", "int8")
+    assert choice.choose(CPU, precision="bf16", series_mode="cascade") == ("openvino", "bf16")

@@ -50,6 +50,7 @@ class _Scored:
     fresh: bool  # scored by this run (else taken from the catalog)
     stored_ranks: list[int | None] | None = None  # the catalog's ranks of a cached series
     frames: list | None = None  # what the scorer scored (fresh series), for the explanation
+    settled: float | None = None  # how settled the scorer says the pick is (fresh series)
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,7 @@ class Ranking:
             while cached and cached[-1][0] < number:
                 store(*cached.pop())
             scored.scores = [float(s) for s in scores]
+            scored.settled = getattr(scores, "settled", None)
             self.scored += len(scored.members)
             store(number, scored)
             if self.run.cancelled:
@@ -292,7 +294,11 @@ class Ranking:
             kind=kind[0],
             kind_reason=kind[1],
             confidence=pick_confidence(
-                self.scorer.name, scored.scores, decision.reason, scored.faces[decision.pick]
+                self.scorer.name,
+                scored.scores,
+                decision.reason,
+                scored.faces[decision.pick],
+                settled=scored.settled,
             ),
             why=why,
         )

@@ -54,6 +54,15 @@ class Scorer(Protocol):
         ...
 
 
+class SeriesScores(list):
+    """The scores of one series (a list of floats), and how settled its pick is where the
+    scorer measured it (the chance that more draws would not change it), else None."""
+
+    def __init__(self, scores, settled: float | None = None) -> None:
+        super().__init__(scores)
+        self.settled = settled
+
+
 class ScorerUnavailable(AppError):
     """The requested scorer cannot be built here (no weights, no library); says why."""
 

@@ -61,6 +61,7 @@ def pick_confidence(
     scores: Sequence[float],
     pick_reason: str = "score",
     pick_faces: Sequence[_Face] | None = None,
+    settled: float | None = None,
 ) -> float | None:
     """How sure the pick of a series is (``None``: the scorer gives no confidence).
 
@@ -68,8 +69,12 @@ def pick_confidence(
     best-scoring frame had a blink): as sure as the least sure eye state of the pick.  A
     pick with a face whose eyes could not be judged, or a group frame where fewer faces were
     found than in another frame of its series, may hide a blink, so it is never sure.
+    ``settled``: where the scorer has no calibration but measured how settled its pick is
+    on its own draws (FGAesQ's cascade), that chance stands for the scores' confidence.
     """
     confidence = score_confidence(scorer, scores)
+    if confidence is None and settled is not None and len(scores) >= 2:
+        confidence = settled
     if confidence is None or len(scores) < 2:
         return confidence
     faces = list(pick_faces or ())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING
 from PIL import Image
 
 from app.options import SeriesMode
-from app.scoring.base import K, ScorerUnavailable, with_keys
+from app.scoring.base import K, ScorerUnavailable, SeriesScores, with_keys
 
 if TYPE_CHECKING:
     from app.scoring.why import Why
@@ -26,7 +27,9 @@ class FGAesQScorer:
     """FGAesQ scores: single images through ``score``, bursts through ``rank_series``.
 
     The frames travel to it as decoded images (tokenising needs the pixels of a pair
-    together); ``rank_many`` fills each forward pass from several series.
+    together); ``rank_many`` fills each forward pass from several series.  In cascade mode
+    the technical measures of each frame decide which frames the model need not see
+    (``app.scoring.prefilter``), and each series' scores say how settled its pick is.
     """
 
     name = "fgaesq"
@@ -46,7 +49,9 @@ class FGAesQScorer:
         try:
             import fgaesq_core
 
-            self._model = fgaesq_core.load_model(weights=str(weights), device=device)
+            self._model = fgaesq_core.load_model(
+                weights=str(weights), device=device, series_mode=str(series_mode)
+            )
         except ImportError as exc:
             raise ScorerUnavailable(f"the FGAesQ model library cannot be imported ({exc})") from exc
         except FileNotFoundError as exc:
@@ -91,8 +96,7 @@ class FGAesQScorer:
     def rank_series(self, images: list[Image.Image]) -> list[float]:
         if len(images) < 2:
             return self.score(images)
-        ranking = self._model.rank_series(self._fitted(images), self.series_mode, self.batch_size)
-        return [float(s) for s in ranking.scores]
+        return next(self._rank_all([images]))
 
     def rank_many(
         self, series: Iterable[tuple[K, list[Image.Image]]]
@@ -102,6 +106,29 @@ class FGAesQScorer:
         return with_keys(series, self._rank_all)
 
     def _rank_all(self, series: Iterable[list[Image.Image]]) -> Iterator[list[float]]:
-        fitted = (self._fitted(images) for images in series)
-        for ranking in self._model.rank_many(fitted, self.series_mode, self.batch_size):
-            yield [float(s) for s in ranking.scores]
+        verdicts: deque = deque()  # each series' prefilter, made as its frames are taken
+
+        def fitted() -> Iterator[list[Image.Image]]:
+            for images in series:
+                if self.series_mode is SeriesMode.CASCADE:
+                    verdicts.append(_prefilter(images))
+                yield self._fitted(images)
+
+        def prefilters() -> Iterator:
+            while verdicts:
+                yield verdicts.popleft()
+
+        for ranking in self._model.rank_many(
+            fitted(), self.series_mode, self.batch_size, prefilters()
+        ):
+            yield SeriesScores([float(s) for s in ranking.scores], ranking.settled)
+
+
+def _prefilter(images: list[Image.Image]):
+    """The cascade's verdicts on a series' frames from their technical measures."""
+    from app.scoring.prefilter import rule_out
+    from app.scoring.technical import measure
+    from fgaesq_core import Prefilter
+
+    out, costs = rule_out([measure(image) for image in images])
+    return Prefilter(out, [-c for c in costs])

@@ -40,7 +40,11 @@ class Engine(Protocol):
 
 
 def select_engine(
-    model: FGAesQModel, device: torch.device, engine: str = "auto", precision: str = "auto"
+    model: FGAesQModel,
+    device: torch.device,
+    engine: str = "auto",
+    precision: str = "auto",
+    series_mode: str = "pairwise",
 ) -> Engine:
     """The engine ``choose(device, engine, precision)`` names, built for ``model``.
 
@@ -48,7 +52,7 @@ def select_engine(
     (``fgaesq_core.engines.export``); the first load takes seconds to a minute.
     ``FGAESQ_ENGINE`` (``engine[:precision]``) replaces ``"auto"`` arguments.
     """
-    kind, chosen = choose(device, *from_environment(engine, precision))
+    kind, chosen = choose(device, *from_environment(engine, precision), series_mode)
     if kind == "onnxruntime":
         from .onnxruntime_engine import OnnxRuntimeEngine
 
