@@ -270,7 +270,7 @@ def test_the_technical_ranking_shows_first_then_fgaesq_replaces_it_series_by_ser
         return [{f.model.split(" (")[0] for f in s.frames} for s in controller.series()]
 
     qtbot.waitUntil(lambda: first_done.is_set(), timeout=120_000)
-    qtbot.waitUntil(lambda: models() and models()[0] == {"FGAesQ"}, timeout=30_000)
+    qtbot.waitUntil(lambda: models() and models()[0] == {"FGAesQ"}, timeout=120_000)
     assert models()[1:] == [{"technical scorer"}], "the other series keeps the technical ranking"
     assert controller.is_culling()
     later = controller.series()[1]
