@@ -79,15 +79,21 @@ class Ranking:
         self._stored_whys: dict[int, dict] = {}
         self._batch: CatalogBatch[tuple[dict, SeriesMode | None, dict]] = CatalogBatch(self._write)
 
-    def rank(self, groups: list[list[PhotoState]], grouping: Grouping) -> list[SeriesResult]:
+    def rank(
+        self, groups: list[list[PhotoState]], grouping: Grouping, first_number: int = 0
+    ) -> list[SeriesResult]:
+        """The series ranked, numbered from ``first_number + 1`` (a run ranked part by part)."""
         try:
-            return self._rank(groups, grouping)
+            return self._rank(groups, grouping, first_number)
         finally:
             self._batch.flush()
             self.run.catalog.set_pick_reasons(self._reasons)
             self.run.catalog.set_whys(self.scorer.name, self.scorer.weights_id, self._whys)
+            self._reasons, self._whys = {}, {}  # stored: the next part's are its own
 
-    def _rank(self, groups: list[list[PhotoState]], grouping: Grouping) -> list[SeriesResult]:
+    def _rank(
+        self, groups: list[list[PhotoState]], grouping: Grouping, first_number: int = 0
+    ) -> list[SeriesResult]:
         """Series stored in order: scored ones as their scores come, the cached ones between
         them when their turn comes."""
         plan = self._plan(groups)
@@ -102,7 +108,10 @@ class Ranking:
                 ranked += len(groups[number])
             results.append(
                 self._store_series(
-                    len(results) + 1, grouping.ids[number], grouping.kinds[number], scored
+                    first_number + len(results) + 1,
+                    grouping.ids[number],
+                    grouping.kinds[number],
+                    scored,
                 )
             )
             self.run.emit(
