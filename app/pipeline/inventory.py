@@ -103,9 +103,16 @@ class Inventory:
             if photo is not None:
                 arrived[number].append(photo)
 
+        unread = waiting.copy()  # photos not yet read per run (stored or not)
+
+        def run_read(rel: str) -> bool:
+            unread[run_of[rel]] -= 1
+            return not unread[run_of[rel]]
+
         for photo in ready:
+            run_read(photo.file.rel)
             arrive(photo.file.rel, photo)
-        for stored, failed in self._read(to_read):
+        for stored, failed in self._read(to_read, store_now=run_read):
             for photo in stored:
                 if photo.seconds != wanted[photo.file.rel]:
                     self.times_held = False
@@ -242,9 +249,12 @@ class Inventory:
         self.catalog.upsert_photo(info)
         return from_record(file, record)
 
-    def _read(self, to_read: list[ToRead]) -> Iterator[tuple[list[PhotoState], list[str]]]:
+    def _read(
+        self, to_read: list[ToRead], store_now: Callable[[str], bool] = lambda _rel: False
+    ) -> Iterator[tuple[list[PhotoState], list[str]]]:
         """Read new photos in the pool; store them in batches (``CatalogBatch``), each given
-        as it is stored, with the files that could not be read since the last one."""
+        as it is stored, with the files that could not be read since the last one.  A batch
+        is also stored when ``store_now`` says so of the file just read."""
         total = len(to_read)
         scoring = self._scoring() if to_read else None
         tasks = [
@@ -279,6 +289,8 @@ class Inventory:
                 info = self._info(file, digest, meta, outcome.thumbnail, outcome.focus)
                 batch.add((file, info, meta, outcome.thumbnail, outcome.scored))
             self.run.emit(Stage.READ, done, total, file.rel)
+            if store_now(file.rel):
+                batch.flush()
             if stored or failed:
                 yield stored, failed
                 stored, failed = [], []
