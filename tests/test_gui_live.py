@@ -78,10 +78,10 @@ def held_cull(monkeypatch):
     reached = threading.Event()
     read = inventory.Inventory._read
 
-    def gated(self, to_read):
+    def gated(self, to_read, **how):
         reached.set()
         assert gate.wait(60), "the test never let the cull go on"
-        return read(self, to_read)
+        return read(self, to_read, **how)
 
     monkeypatch.setattr(inventory.Inventory, "_read", gated)
     yield gate, reached

@@ -133,7 +133,8 @@ class Inventory:
     def _capture_times(self, to_read: list[ToRead]) -> list[float]:
         """The capture time (seconds) reading will find for each photo, from its header."""
         tasks = [(i, f.decode_path, f.mtime_ns / 1e9) for i, (f, _d, _a) in enumerate(to_read)]
-        found = dict(self.run.pool.map(capture_time, tasks, self.run.cancel))
+        unread = lambda task, _message: (task[0], None)  # noqa: E731  (its read says why)
+        found = dict(self.run.pool.map(capture_time, tasks, self.run.cancel, unread))
         return [wall_seconds(found.get(i)) for i in range(len(to_read))]
 
     def prepare(self, files: list[PhotoFile]) -> tuple[list[PhotoState], list[ToRead]]:

@@ -74,6 +74,10 @@ class Ranking:
         self.faces = run.options.faces
         self._faces_possible = faces_possible
         self.scored = 0  # photos scored (not taken from the catalog) by this run
+        # frames of the series to score the scorer has been through, and all it has to (a run
+        # ranked part by part as the card is read: the second grows part by part)
+        self.frames_ranked = 0
+        self.frames_to_rank = 0
         self._reasons: dict[int, str] = {}  # series id -> pick reason, stored in one go
         self._whys: dict[int, dict | None] = {}  # photo id -> why its pick won (None: not a pick)
         self._stored_whys: dict[int, dict] = {}
@@ -99,13 +103,11 @@ class Ranking:
         plan = self._plan(groups)
         cached = sorted(plan.cached.items(), reverse=True)  # the next one last
         results: list[SeriesResult] = []
-        to_rank = sum(len(groups[n]) for n in plan.to_score)
-        ranked = 0  # frames of the series to score that the scorer has been through
+        self.frames_to_rank += sum(len(groups[n]) for n in plan.to_score)
 
         def store(number: int, scored: _Scored) -> None:
-            nonlocal ranked
             if scored.fresh:
-                ranked += len(groups[number])
+                self.frames_ranked += len(groups[number])
             results.append(
                 self._store_series(
                     first_number + len(results) + 1,
@@ -116,14 +118,17 @@ class Ranking:
             )
             self.run.emit(
                 Stage.RANK,
-                number + 1,
-                len(groups),
-                f"series {len(results)}: best {results[-1].best.path}",
+                first_number + number + 1,
+                first_number + len(groups),
+                f"series {first_number + len(results)}: best {results[-1].best.path}",
                 series=results[-1],
-                frames=(ranked, to_rank),
+                frames=(self.frames_ranked, self.frames_to_rank),
             )
 
-        self.run.emit(Stage.RANK, 0, len(groups), "Ranking", frames=(0, to_rank))
+        frames = (self.frames_ranked, self.frames_to_rank)
+        self.run.emit(
+            Stage.RANK, first_number, first_number + len(groups), "Ranking", frames=frames
+        )
         for (number, scored), scores in self.scorer.rank_many(self._decoded(groups, plan)):
             while cached and cached[-1][0] < number:
                 store(*cached.pop())
