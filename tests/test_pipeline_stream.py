@@ -97,3 +97,25 @@ def test_a_run_cancelled_after_its_first_series_keeps_it_and_the_next_run_comple
     assert not again.cancelled and outcome(again) == outcome(fresh)
     grouped = [e for e in events if e.stage is Stage.GROUP]
     assert grouped[-1].done == grouped[-1].total == 15
+
+
+def test_a_capture_time_unlike_its_headers_groups_the_whole_card_at_once(tmp_path, monkeypatch):
+    """Should a photo's capture time, once read, not be the one its header gave, the runs
+    cannot be trusted to hold whole series: the card is grouped and ranked as a whole."""
+    card(tmp_path / "card")
+    fresh = run_cull(tmp_path / "card", options(tmp_path, "fresh.sqlite3"))
+    header_time = inventory.capture_time
+
+    def misread(task):
+        index, captured = header_time(task)
+        if Path(task[1]).name == "B00_F01.jpg":
+            captured = "2030-01-01T00:00:00"
+        return index, captured
+
+    monkeypatch.setattr(inventory, "capture_time", misread)
+    events = []
+    odd = run_cull(tmp_path / "card", options(tmp_path), progress=events.append)
+    assert outcome(odd) == outcome(fresh)
+    assert [s.id for s in odd.series] == list(range(1, 6))
+    grouped = [e for e in events if e.stage is Stage.GROUP]
+    assert grouped[-1].done == grouped[-1].total == 15
