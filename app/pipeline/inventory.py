@@ -109,9 +109,19 @@ class Inventory:
             unread[run_of[rel]] -= 1
             return not unread[run_of[rel]]
 
+        def complete_runs() -> Iterator[list[PhotoState]]:
+            """The runs, in order, all of whose photos are stored (or could not be read)."""
+            nonlocal next_run
+            while next_run < len(runs) and not waiting[next_run]:
+                photos, arrived[next_run] = arrived[next_run], []
+                next_run += 1
+                if photos:
+                    yield sorted(photos, key=lambda p: (p.seconds, p.file.rel))
+
         for photo in ready:
             run_read(photo.file.rel)
             arrive(photo.file.rel, photo)
+        yield from complete_runs()
         for stored, failed in self._read(to_read, store_now=run_read):
             for photo in stored:
                 if photo.seconds != wanted[photo.file.rel]:
@@ -119,16 +129,8 @@ class Inventory:
                 arrive(photo.file.rel, photo)
             for rel in failed:
                 arrive(rel, None)
-            while next_run < len(runs) and not waiting[next_run]:
-                photos, arrived[next_run] = arrived[next_run], []
-                next_run += 1
-                if photos:
-                    yield sorted(photos, key=lambda p: (p.seconds, p.file.rel))
-        if self.run.cancelled:
-            return
-        rest = [p for photos in arrived[next_run:] for p in photos]
-        if rest:  # only after a cancelled read
-            yield sorted(rest, key=lambda p: (p.seconds, p.file.rel))
+            yield from complete_runs()
+        # a cancelled read leaves its last runs incomplete: they are not given
 
     def _capture_times(self, to_read: list[ToRead]) -> list[float]:
         """The capture time (seconds) reading will find for each photo, from its header."""
