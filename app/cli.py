@@ -251,6 +251,7 @@ class _ProgressBars:
         self.quiet = quiet
         self._bar = None
         self._stage = None
+        self._reading = False  # the card is being read (runs of it are grouped meanwhile)
 
     def __call__(self, event) -> None:
         if self.quiet:
@@ -262,6 +263,10 @@ class _ProgressBars:
             return
         if event.stage in ("problem", "done") or event.total <= 0:
             return
+        if event.stage == "read":
+            self._reading = event.done < event.total
+        elif self._reading and event.stage in ("group", "rank"):
+            return  # a run grouped and ranked while the card is read: the read bar stays
         # Ranking counts frames when the scorer has any to rank (its rate and time left
         # are what a long model run needs); series taken from the catalog count as done.
         done, total, unit = event.done, event.total, "photo" if event.stage == "read" else "item"

@@ -53,6 +53,7 @@ __all__ = [
     "make_thumbnail",
     "neighbour_similarity",
     "pair_similarities",
+    "pause_runs",
 ]
 
 
@@ -282,6 +283,23 @@ def _like_earlier(
         if float(value[0]) >= params.required_similarity(gap):
             return True
     return False
+
+
+def pause_runs(times: Sequence[tuple[float, str]], max_gap: float) -> list[list[int]]:
+    """Indices of ``(seconds, key)`` frames in capture order, cut where the shoot pauses for
+    longer than ``max_gap`` (any camera).
+
+    No series spans such a pause (every pair across it is further apart than ``max_gap``, and
+    a panorama's frames are joined within ``max_gap`` too), so each run can be grouped, and
+    its series ranked, as soon as its frames are read, with the series of the whole card.
+    """
+    order = sorted(range(len(times)), key=lambda i: times[i])
+    runs: list[list[int]] = []
+    for previous, index in zip([None, *order], order, strict=False):
+        if previous is None or times[index][0] - times[previous][0] > max_gap:
+            runs.append([])
+        runs[-1].append(index)
+    return runs
 
 
 def pair_similarities(items: Sequence[GroupItem]) -> list[tuple[int, int, float, float]]:

@@ -24,6 +24,7 @@ ratios.  Each run starts with an empty cache folder and an empty catalog.
 
     python benchmarks/bench_gui.py                               # 500 frames, 24 MP
     python benchmarks/bench_gui.py --frames 60 --megapixels 6 --baseline
+    python benchmarks/bench_gui.py --until-ranked   # the card on screen, the first series ranked
 """
 
 from __future__ import annotations
@@ -227,7 +228,12 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def run_window(
-    folder: Path, scheduler: str, steps: int, held_runs: int, screen_only: bool = False
+    folder: Path,
+    scheduler: str,
+    steps: int,
+    held_runs: int,
+    screen_only: bool = False,
+    until_ranked: bool = False,
 ) -> dict[str, float]:
     import app.gui.mainwindow as mainwindow
     from app.gui.commands import View
@@ -324,7 +330,10 @@ def run_window(
     out["first full screen"] = since_start(spin_until(full_screen, 3600))
     out["first thumbnail"] = first_thumb[0] - start if first_thumb else float("nan")
     out["stall until full screen"] = heart.longest
-    if screen_only:  # the card on screen is all this run is for
+    if until_ranked:  # until the first series is grouped and ranked
+        spin_until(lambda: "ranked" in seen or controller.job is None, 3600)
+        out["first ranked series"] = seen.get("ranked", float("nan"))
+    if screen_only or until_ranked:  # the card on screen is all this run is for
         controller.stop_cull(wait=True)
         heart.timer.stop()
         window.shutdown()
@@ -431,6 +440,11 @@ def main() -> None:
         action="store_true",
         help="only until the first full screen (the folder may be any folder of JPEGs)",
     )
+    parser.add_argument(
+        "--until-ranked",
+        action="store_true",
+        help="only until the first series is grouped and ranked (the cull is then stopped)",
+    )
     args = parser.parse_args()
     from PySide6.QtWidgets import QApplication
 
@@ -449,7 +463,12 @@ def main() -> None:
     results = {}
     for scheduler in (["before"] if args.baseline else []) + ["now"]:
         results[scheduler] = run_window(
-            folder, scheduler, args.steps, args.held, screen_only=args.screen_only
+            folder,
+            scheduler,
+            args.steps,
+            args.held,
+            screen_only=args.screen_only,
+            until_ranked=args.until_ranked,
         )
         print(f"{scheduler}: done, load average {os.getloadavg()[0]:.1f}", flush=True)
     names = list(results["now"])

@@ -12,6 +12,7 @@ from app.grouping import (
     group_series,
     make_thumbnail,
     neighbour_similarity,
+    pause_runs,
 )
 
 
@@ -159,3 +160,36 @@ def test_a_hand_held_burst_ending_over_exposed_and_noisy_stays_one_series():
     items.append(item("other", 2.0, scene("rocket")))
     series = group_series(items, GroupingParams())
     assert keys(items, series) == [["b0", "b1", "b2", "b3"], ["other"]]
+
+
+def test_grouping_each_run_between_pauses_gives_the_series_of_the_whole_card():
+    """Runs cut where the shoot pauses for longer than the time gap (any camera) hold whole
+    series: grouping run by run, as a card is read, gives the whole card's series."""
+    params = GroupingParams()
+    gap = params.max_gap
+    items = [
+        item("a1", 0.0, scene("astronaut", shift=0)),
+        item("b1", 0.2, scene("coffee"), camera="B"),  # a second body, interleaved
+        item("a2", 0.3, scene("astronaut", shift=3)),
+        item("b2", 0.5, scene("coffee", shift=2), camera="B"),
+        item("c1", 1.1, scene("chelsea")),  # a new scene within the gap: same run
+        item("c2", 1.1 + gap, scene("chelsea", shift=2)),  # exactly the gap: same series
+        item("r1", 2.1 + 2 * gap, scene("rocket")),  # a pause: a new run
+        item("r2", 2.4 + 2 * gap, scene("rocket", shift=4)),
+        item("h1", 100.0, scene("camera")),
+        item("h2", 100.3, scene("camera", shift=3)),
+        item("late", 101.0, scene("astronaut"), camera="B"),
+    ]
+    runs = pause_runs([(it.seconds, it.key) for it in items], gap)
+    assert [[items[i].key for i in run] for run in runs] == [
+        ["a1", "b1", "a2", "b2", "c1", "c2"],
+        ["r1", "r2"],
+        ["h1", "h2", "late"],
+    ]
+    by_runs = []
+    for run in runs:
+        part = [items[i] for i in reversed(run)]  # in any order within the run
+        by_runs += keys(part, group_series(part, params))
+    whole = keys(items, group_series(items, params))
+    assert by_runs == whole
+    assert whole == [["a1", "a2"], ["b1", "b2"], ["c1", "c2"], ["r1", "r2"], ["h1", "h2"], ["late"]]

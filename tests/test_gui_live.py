@@ -78,10 +78,10 @@ def held_cull(monkeypatch):
     reached = threading.Event()
     read = inventory.Inventory._read
 
-    def gated(self, to_read):
+    def gated(self, to_read, **how):
         reached.set()
         assert gate.wait(60), "the test never let the cull go on"
-        return read(self, to_read)
+        return read(self, to_read, **how)
 
     monkeypatch.setattr(inventory.Inventory, "_read", gated)
     yield gate, reached
@@ -166,6 +166,47 @@ def test_the_card_is_shown_browsed_and_marked_while_the_cull_reads(
     assert stored[blurred.photo_id].flag is Flag.PICK
     assert stored[sharp.photo_id].flag is Flag.REJECT
     assert all(s.source is DecisionSource.USER for s in stored.values()), "a person's mark wins"
+    window.shutdown()
+
+
+def test_the_first_series_is_shown_ranked_while_the_cull_reads_the_rest(
+    qtbot,
+    gui_env,  # noqa: F811
+    card,
+    monkeypatch,
+):
+    """The cull reads the card in capture order and ranks each run up to a pause as soon as
+    it is read: the bursts shot first are on screen in their series, ranked, while a later
+    frame is still to be read (held here)."""
+    folder, bursts = card
+    gate, reached = threading.Event(), threading.Event()
+    read = inventory.read_for_grouping
+
+    def held_at_the_last_burst(task):
+        if Path(task.path) == bursts[1][0]:  # the last burst shot
+            reached.set()
+            assert gate.wait(60), "the test never let the cull go on"
+        return read(task)
+
+    monkeypatch.setattr(inventory, "read_for_grouping", held_at_the_last_burst)
+    window = new_window(qtbot, gui_env)
+    controller = window.controller
+    assert controller.open_folder(folder)
+    assert reached.wait(60)
+
+    def ranked() -> list[list[str]]:
+        return [
+            [Path(f.path).name for f in s.frames]
+            for s in controller.series()
+            if len(s.frames) > 1 and all(f.score is not None for f in s.frames)
+        ]
+
+    qtbot.waitUntil(lambda: len(ranked()) == 2, timeout=30_000)
+    assert ranked() == [[p.name for p in bursts[2]], [p.name for p in bursts[0]]]
+    assert controller.is_culling(), "shown while the last burst is still to be read"
+    gate.set()
+    settle(qtbot, window)
+    assert len(ranked()) == 3
     window.shutdown()
 
 

@@ -380,11 +380,13 @@ class Catalog:
         groups: Sequence[Sequence[int]],
         params: Mapping[str, Any],
         kinds: Sequence[tuple[str, str]] | None = None,
+        first_ordinal: int = 0,
     ) -> list[int]:
         """Replace the folder's series with ``groups`` (photo ids in capture order).
 
         ``params`` records the grouping parameters; ``kinds`` gives each series' kind and
         the reason for it.  A kind the photographer set for exactly the same photos wins.
+        With ``first_ordinal``, the series before it stay (a run grouped part by part).
         Returns the new series ids in order.
         """
         root = normalize_root(root)
@@ -396,10 +398,13 @@ class Catalog:
                     select(KindOverride.members, KindOverride.kind).where(KindOverride.root == root)
                 )
             }
-            session.execute(delete(Series).where(Series.root == root))
+            session.execute(
+                delete(Series).where(Series.root == root, Series.ordinal >= first_ordinal)
+            )
             ids = []
-            for ordinal, group in enumerate(groups):
-                kind, reason = kinds[ordinal] if kinds is not None else ("burst", "")
+            for number, group in enumerate(groups):
+                ordinal = first_ordinal + number
+                kind, reason = kinds[number] if kinds is not None else ("burst", "")
                 chosen = overrides.get(_members_key(group))
                 series = Series(
                     root=root,

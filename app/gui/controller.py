@@ -355,8 +355,10 @@ class CullController(QObject):
             self.bus.error.emit(str(event.problem.path), str(event.problem.error))
         if event.stage is Stage.NOTE:
             self.bus.message.emit(event.message)
-        # re-read the catalog only when there is something new to show: ranked series
-        if event.series is not None and not self._reload_timer.isActive():
+        # re-read the catalog only when there is something new to show: series formed
+        # (the cull groups the card run by run as it reads it) or ranked
+        grouped = event.stage is Stage.GROUP and event.done
+        if (grouped or event.series is not None) and not self._reload_timer.isActive():
             self._reload_timer.start()
 
     def _on_cull_done(self, result: CullResult) -> None:

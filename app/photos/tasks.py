@@ -132,6 +132,15 @@ def read_for_grouping(task: ReadTask | tuple) -> ReadResult:
     return ReadResult(index, metadata, thumbnail, focus=focus, scored=scored, content_hash=digest)
 
 
+def capture_time(task: tuple[int, Path, float]) -> tuple[int, str | None]:
+    """The capture time reading will find for one photo (its header only, no decoding), so
+    the photos can be read in capture order."""
+    index, path, mtime = task
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # damaged EXIF: reported when the photo is read
+        return index, read_metadata(path, fallback_mtime=mtime).captured_iso()
+
+
 def decode_for_scoring(task: ScoringTask) -> DecodeResult:
     """One photo decoded at the scorer's size, its faces found on the same pixels.
 

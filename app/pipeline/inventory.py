@@ -9,7 +9,7 @@ Everything else is read in the worker processes and stored as it arrives.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from app.catalog import PhotoInfo, PhotoRecord, normalize_root
+from app.grouping import pause_runs
 from app.photos import PhotoFile, PhotoMetadata
 from app.photos.scan import relative_name
 from app.photos.tasks import (
@@ -25,6 +26,7 @@ from app.photos.tasks import (
     ReadResult,
     ReadTask,
     ScoringTask,
+    capture_time,
     content_hash,
     read_for_grouping,
 )
@@ -49,6 +51,10 @@ class PhotoState:
     scored: DecodeResult | None = None  # the scorer's work done when it was read, until ranked
 
 
+# a file to read: the file, its content hash if known, whether reading hashes it
+ToRead = tuple[PhotoFile, str | None, bool]
+
+
 class Inventory:
     """Loads or reads every photo of a scan; problems go to the run's log."""
 
@@ -60,10 +66,82 @@ class Inventory:
         self.records: list[PhotoRecord] = []  # the folder's photos as the catalog had them
         # the scorer's per-photo work, to do in the same decode (asked only if photos are read)
         self._scoring = scoring
+        self.times_held = True  # every photo read in pause runs had the time its header gave
 
     def load_or_read(self, files: list[PhotoFile]) -> list[PhotoState]:
         """Every photo of the scan, from the catalog or read now.  Thumbnails of photos from
         the catalog are not loaded: grouping asks for them only if it has to run."""
+        ready, to_read = self.prepare(files)
+        for stored, _failed in self._read(to_read):
+            ready.extend(stored)
+        return ready
+
+    def in_pause_runs(
+        self, ready: list[PhotoState], to_read: list[ToRead], max_gap: float
+    ) -> Iterator[list[PhotoState]]:
+        """Every photo of the scan in runs cut where the shoot pauses for longer than
+        ``max_gap`` (``app.grouping.pause_runs``), each run given as soon as its photos are
+        read: the photos are read in capture order (their headers first, which is cheap).
+        ``times_held`` turns False if a photo's capture time, once read, is not the one its
+        header gave (then the runs cannot be trusted to hold whole series)."""
+        expected = self._capture_times(to_read)
+        order = sorted(range(len(to_read)), key=lambda i: (expected[i], to_read[i][0].rel))
+        to_read = [to_read[i] for i in order]
+        expected = [expected[i] for i in order]
+        times = [(p.seconds, p.file.rel) for p in ready]
+        times += [(s, f.rel) for s, (f, _d, _a) in zip(expected, to_read, strict=True)]
+        runs = pause_runs(times, max_gap)
+        run_of = {times[i][1]: number for number, run in enumerate(runs) for i in run}
+        waiting = [len(run) for run in runs]  # photos not yet read (or failed) per run
+        arrived: list[list[PhotoState]] = [[] for _ in runs]
+        wanted = {f.rel: s for s, (f, _d, _a) in zip(expected, to_read, strict=True)}
+        next_run = 0
+
+        def arrive(rel: str, photo: PhotoState | None) -> None:
+            number = run_of[rel]
+            waiting[number] -= 1
+            if photo is not None:
+                arrived[number].append(photo)
+
+        unread = waiting.copy()  # photos not yet read per run (stored or not)
+
+        def run_read(rel: str) -> bool:
+            unread[run_of[rel]] -= 1
+            return not unread[run_of[rel]]
+
+        def complete_runs() -> Iterator[list[PhotoState]]:
+            """The runs, in order, all of whose photos are stored (or could not be read)."""
+            nonlocal next_run
+            while next_run < len(runs) and not waiting[next_run]:
+                photos, arrived[next_run] = arrived[next_run], []
+                next_run += 1
+                if photos:
+                    yield sorted(photos, key=lambda p: (p.seconds, p.file.rel))
+
+        for photo in ready:
+            run_read(photo.file.rel)
+            arrive(photo.file.rel, photo)
+        yield from complete_runs()
+        for stored, failed in self._read(to_read, store_now=run_read):
+            for photo in stored:
+                if photo.seconds != wanted[photo.file.rel]:
+                    self.times_held = False
+                arrive(photo.file.rel, photo)
+            for rel in failed:
+                arrive(rel, None)
+            yield from complete_runs()
+        # a cancelled read leaves its last runs incomplete: they are not given
+
+    def _capture_times(self, to_read: list[ToRead]) -> list[float]:
+        """The capture time (seconds) reading will find for each photo, from its header."""
+        tasks = [(i, f.decode_path, f.mtime_ns / 1e9) for i, (f, _d, _a) in enumerate(to_read)]
+        unread = lambda task, _message: (task[0], None)  # noqa: E731  (its read says why)
+        found = dict(self.run.pool.map(capture_time, tasks, self.run.cancel, unread))
+        return [wall_seconds(found.get(i)) for i in range(len(to_read))]
+
+    def prepare(self, files: list[PhotoFile]) -> tuple[list[PhotoState], list[ToRead]]:
+        """The photos of the scan the catalog knows unchanged (or that moved), and the files
+        still to read: (file, content hash if known, whether reading hashes it)."""
         self.records = self.catalog.photos(self.run.root)
         known = {record.relpath: record for record in self.records}
         present = {f.rel for f in files}
@@ -92,7 +170,7 @@ class Inventory:
         tasks = [(i, f.path) for i, f in enumerate(pending) if f.size in sizes]
         hashes = dict(self.run.pool.map(content_hash, tasks, self.run.cancel))
         catalogued = self.catalog.known_hashes(d for d in hashes.values() if d)
-        to_read: list[tuple[PhotoFile, str | None, bool]] = []  # file, hash, hash as it is read
+        to_read: list[ToRead] = []
         for index, file in enumerate(pending):
             if file.size not in sizes:
                 to_read.append((file, None, True))
@@ -106,13 +184,12 @@ class Inventory:
             else:
                 to_read.append((file, digest, False))
         self._announce(ready, to_read, known)
-        ready.extend(self._read(to_read))
-        return ready
+        return ready, to_read
 
     def _announce(
         self,
         ready: list[PhotoState],
-        to_read: list[tuple[PhotoFile, str | None, bool]],
+        to_read: list[ToRead],
         known: dict[str, PhotoRecord],
     ) -> None:
         """Give the photos still to read a catalog row now (size and time only: a later run
@@ -175,8 +252,12 @@ class Inventory:
         self.catalog.upsert_photo(info)
         return from_record(file, record)
 
-    def _read(self, to_read: list[tuple[PhotoFile, str | None, bool]]) -> list[PhotoState]:
-        """Read new photos in the pool; store them in batches (``CatalogBatch``)."""
+    def _read(
+        self, to_read: list[ToRead], store_now: Callable[[str], bool] = lambda _rel: False
+    ) -> Iterator[tuple[list[PhotoState], list[str]]]:
+        """Read new photos in the pool; store them in batches (``CatalogBatch``), each given
+        as it is stored, with the files that could not be read since the last one.  A batch
+        is also stored when ``store_now`` says so of the file just read."""
         total = len(to_read)
         scoring = self._scoring() if to_read else None
         tasks = [
@@ -189,8 +270,9 @@ class Inventory:
             )
             for i, (f, _, hash_as_read) in enumerate(to_read)
         ]
-        photos: list[PhotoState] = []
-        batch = CatalogBatch(lambda items: photos.extend(self._store(items)))
+        stored: list[PhotoState] = []
+        failed: list[str] = []
+        batch = CatalogBatch(lambda items: stored.extend(self._store(items)))
         crashed = lambda task, message: ReadResult(task[0], error=message)  # noqa: E731
         outcomes = self.run.pool.map(read_for_grouping, tasks, self.run.cancel, crashed)
         for done, outcome in enumerate(outcomes, start=1):
@@ -202,6 +284,7 @@ class Inventory:
                 self.catalog.record_error(
                     self.run.root, file.rel, outcome.error, size=file.size, mtime_ns=file.mtime_ns
                 )
+                failed.append(file.rel)
             else:
                 meta = outcome.metadata
                 if meta.warning:
@@ -209,8 +292,14 @@ class Inventory:
                 info = self._info(file, digest, meta, outcome.thumbnail, outcome.focus)
                 batch.add((file, info, meta, outcome.thumbnail, outcome.scored))
             self.run.emit(Stage.READ, done, total, file.rel)
+            if store_now(file.rel):
+                batch.flush()
+            if stored or failed:
+                yield stored, failed
+                stored, failed = [], []
         batch.flush()
-        return photos
+        if stored or failed:
+            yield stored, failed
 
     def _info(
         self,

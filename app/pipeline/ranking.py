@@ -75,6 +75,10 @@ class Ranking:
         self.faces = run.options.faces
         self._faces_possible = faces_possible
         self.scored = 0  # photos scored (not taken from the catalog) by this run
+        # frames of the series to score the scorer has been through, and all it has to (a run
+        # ranked part by part as the card is read: the second grows part by part)
+        self.frames_ranked = 0
+        self.frames_to_rank = 0
         self._reasons: dict[int, str] = {}  # series id -> pick reason, stored in one go
         self._whys: dict[int, dict | None] = {}  # photo id -> why its pick won (None: not a pick)
         self._stored_whys: dict[int, dict] = {}
@@ -82,42 +86,52 @@ class Ranking:
         self._explain = getattr(scorer, "explain", None) if run.options.why else None
         self._batch: CatalogBatch[tuple[dict, SeriesMode | None, dict]] = CatalogBatch(self._write)
 
-    def rank(self, groups: list[list[PhotoState]], grouping: Grouping) -> list[SeriesResult]:
+    def rank(
+        self, groups: list[list[PhotoState]], grouping: Grouping, first_number: int = 0
+    ) -> list[SeriesResult]:
+        """The series ranked, numbered from ``first_number + 1`` (a run ranked part by part)."""
         try:
-            return self._rank(groups, grouping)
+            return self._rank(groups, grouping, first_number)
         finally:
             self._batch.flush()
             self.run.catalog.set_pick_reasons(self._reasons)
             self.run.catalog.set_whys(self.scorer.name, self.scorer.weights_id, self._whys)
+            self._reasons, self._whys = {}, {}  # stored: the next part's are its own
 
-    def _rank(self, groups: list[list[PhotoState]], grouping: Grouping) -> list[SeriesResult]:
+    def _rank(
+        self, groups: list[list[PhotoState]], grouping: Grouping, first_number: int = 0
+    ) -> list[SeriesResult]:
         """Series stored in order: scored ones as their scores come, the cached ones between
         them when their turn comes."""
         plan = self._plan(groups)
         cached = sorted(plan.cached.items(), reverse=True)  # the next one last
         results: list[SeriesResult] = []
-        to_rank = sum(len(groups[n]) for n in plan.to_score)
-        ranked = 0  # frames of the series to score that the scorer has been through
+        self.frames_to_rank += sum(len(groups[n]) for n in plan.to_score)
 
         def store(number: int, scored: _Scored) -> None:
-            nonlocal ranked
             if scored.fresh:
-                ranked += len(groups[number])
+                self.frames_ranked += len(groups[number])
             results.append(
                 self._store_series(
-                    len(results) + 1, grouping.ids[number], grouping.kinds[number], scored
+                    first_number + len(results) + 1,
+                    grouping.ids[number],
+                    grouping.kinds[number],
+                    scored,
                 )
             )
             self.run.emit(
                 Stage.RANK,
-                number + 1,
-                len(groups),
-                f"series {len(results)}: best {results[-1].best.path}",
+                first_number + number + 1,
+                first_number + len(groups),
+                f"series {first_number + len(results)}: best {results[-1].best.path}",
                 series=results[-1],
-                frames=(ranked, to_rank),
+                frames=(self.frames_ranked, self.frames_to_rank),
             )
 
-        self.run.emit(Stage.RANK, 0, len(groups), "Ranking", frames=(0, to_rank))
+        frames = (self.frames_ranked, self.frames_to_rank)
+        self.run.emit(
+            Stage.RANK, first_number, first_number + len(groups), "Ranking", frames=frames
+        )
         for (number, scored), scores in self.scorer.rank_many(self._decoded(groups, plan)):
             while cached and cached[-1][0] < number:
                 store(*cached.pop())

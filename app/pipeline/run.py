@@ -216,20 +216,26 @@ class CullRun:
             min(self.options.workers or default_workers(), max(1, len(scan.photos)))
         )
         scoring = functools.partial(self._scoring_while_reading, choice)
-        photos = Inventory(run, scoring).load_or_read(scan.photos)
-        if run.cancelled:
-            return
+        inventory = Inventory(run, scoring)
+        photos, to_read = inventory.prepare(scan.photos)
         self._present_sidecars = scan.sidecars
-        self._take_sidecar_marks(photos, scan.sidecars)
-        groups, grouping = self._group(photos)
-        ranking = Ranking(run, self._take_scorer(choice), faces_possible=self._faces_possible)
-        result.series = ranking.rank(groups, grouping)
+        ranking: Ranking | None = None
+        if to_read:
+            photos, ranking = self._read_and_rank(inventory, photos, to_read, result, choice)
+        elif run.cancelled:
+            return
+        if not run.cancelled:
+            self._take_sidecar_marks(photos, scan.sidecars)
+        if not run.cancelled and (ranking is None or not inventory.times_held):
+            groups, grouping = self._group(photos)
+            ranking = Ranking(run, self._take_scorer(choice), faces_possible=self._faces_possible)
+            result.series = ranking.rank(groups, grouping)
         if self.options.taste and not run.cancelled:
             self._order_by_taste(result)
         result.stats.photos = sum(len(s.members) for s in result.series)
         result.stats.series = len(result.series)
-        result.stats.scored = ranking.scored
-        result.stats.cached = result.stats.photos - ranking.scored
+        result.stats.scored = ranking.scored if ranking is not None else 0
+        result.stats.cached = result.stats.photos - result.stats.scored
         if not run.cancelled:
             result.kept_marks = apply_automatic_decisions(
                 run.catalog, result.series, self.options.xmp_scheme, held=self._held
@@ -255,6 +261,76 @@ class CullRun:
         )
 
     # -- stages ---------------------------------------------------------------------------
+
+    def _read_and_rank(
+        self,
+        inventory: Inventory,
+        ready: list[PhotoState],
+        to_read: list,
+        result: CullResult,
+        choice: Future,
+    ) -> tuple[list[PhotoState], Ranking | None]:
+        """Read the new photos in capture order, and group each run of them up to a pause
+        longer than grouping's time gap as soon as it is read, its series stored at once:
+        series form while the rest of the card is read, and they are those of the whole card
+        (no series spans such a pause).  A scorer that scores photo by photo (its work done
+        as they are read) ranks each run's series at once too, so the first series can be
+        reviewed within seconds; one that compares frames (FGAesQ) fills its passes from
+        several series, and ranks them all once read.  Returns every photo, and the ranking."""
+        run, params = self.run, self._grouping_params()
+        photos: list[PhotoState] = []
+        ranking: Ranking | None = None
+        waiting: list[tuple[list[list[PhotoState]], Grouping]] = []  # grouped, to rank
+        series_stored = 0
+        total = len(ready) + len(to_read)
+        run.emit(Stage.GROUP, 0, total, "Grouping into series")
+        for photos_run in inventory.in_pause_runs(ready, to_read, params.max_gap):
+            photos.extend(photos_run)
+            if not inventory.times_held:  # grouped again as a whole once everything is read
+                continue
+            groups, grouping = self._group_anew(photos_run, params, first_ordinal=series_stored)
+            series_stored += len(groups)
+            run.emit(Stage.GROUP, len(photos), total, f"{series_stored} series")
+            if ranking is None:
+                scorer = self._take_scorer(choice)
+                ranking = Ranking(run, scorer, faces_possible=self._faces_possible)
+            waiting.append((groups, grouping))
+            if self.scorer.prepare is not None:
+                result.series.extend(self._rank_waiting(ranking, waiting, len(result.series)))
+            if run.cancelled:
+                break
+        if run.cancelled or not inventory.times_held:
+            return photos, ranking
+        run.emit(Stage.GROUP, len(photos), len(photos), f"{series_stored} series")
+        if waiting:
+            result.series.extend(self._rank_waiting(ranking, waiting, len(result.series)))
+        return photos, ranking
+
+    @staticmethod
+    def _rank_waiting(
+        ranking: Ranking,
+        waiting: list[tuple[list[list[PhotoState]], Grouping]],
+        first_number: int,
+    ) -> list[SeriesResult]:
+        """Rank the series grouped since the last ranking, in one go."""
+        groups = [g for part, _ in waiting for g in part]
+        grouping = Grouping(
+            [i for _, part in waiting for i in part.ids],
+            [k for _, part in waiting for k in part.kinds],
+        )
+        waiting.clear()
+        return ranking.rank(groups, grouping, first_number=first_number)
+
+    def _grouping_params(self) -> GroupingParams:
+        return GroupingParams(self.options.time_gap_s, self.options.similarity)
+
+    def _grouping_record(self, params: GroupingParams) -> dict:
+        """What the catalog stores with the series, so a rerun knows whether they still hold."""
+        return {
+            "time_gap_s": params.max_gap,
+            "similarity": params.min_similarity,
+            "version": GROUPING_VERSION,
+        }
 
     def _order_by_taste(self, result: CullResult) -> None:
         """The photographer's taste orders the series and suggests the picks, where it is in
@@ -343,36 +419,47 @@ class CullRun:
         """
         run = self.run
         run.emit(Stage.GROUP, 0, len(photos), "Grouping into series")
-        params = GroupingParams(self.options.time_gap_s, self.options.similarity)
-        recorded = {
-            "time_gap_s": params.max_gap,
-            "similarity": params.min_similarity,
-            "version": GROUPING_VERSION,
-        }
+        params = self._grouping_params()
         by_id = {p.photo_id: p for p in photos}
         stored = run.catalog.grouping(run.root)
         same_photos = sorted(by_id) == sorted(pid for group in stored.groups for pid in group)
-        if stored.params == recorded and same_photos and not any(p.fresh for p in photos):
+        if (
+            stored.params == self._grouping_record(params)
+            and same_photos
+            and not any(p.fresh for p in photos)
+        ):
             groups = [[by_id[pid] for pid in group] for group in stored.groups]
             grouping = Grouping(stored.ids, stored.kinds)
         else:
-            missing = [p.photo_id for p in photos if p.thumbnail is None]
-            thumbs = run.catalog.thumbnails(missing)
-            for photo in photos:
-                if photo.thumbnail is None:
-                    photo.thumbnail = thumbnail_array(thumbs.get(photo.photo_id))
-            items = [GroupItem(p.file.rel, p.camera, p.seconds, p.thumbnail) for p in photos]
-            evidence = [kind_evidence(p) for p in photos]
-            kinded = assign_kinds(group_series(items, params), evidence, params.max_gap)
-            groups = [[photos[i] for i in series.members] for series in kinded]
-            kinds = [(series.kind, series.reason) for series in kinded]
-            ids = run.catalog.replace_series(
-                run.root, [[p.photo_id for p in g] for g in groups], recorded, kinds
-            )
-            stored = run.catalog.grouping(run.root)  # a kind the photographer set wins
-            grouping = Grouping(ids, stored.kinds)
+            groups, grouping = self._group_anew(photos, params)
         run.emit(Stage.GROUP, len(photos), len(photos), f"{len(groups)} series")
         return groups, grouping
+
+    def _group_anew(
+        self, photos: list[PhotoState], params: GroupingParams, first_ordinal: int = 0
+    ) -> tuple[list[list[PhotoState]], Grouping]:
+        """Group ``photos`` (with their kinds) and store the series from ``first_ordinal`` on
+        (the folder's series before it stay)."""
+        run = self.run
+        missing = [p.photo_id for p in photos if p.thumbnail is None]
+        thumbs = run.catalog.thumbnails(missing)
+        for photo in photos:
+            if photo.thumbnail is None:
+                photo.thumbnail = thumbnail_array(thumbs.get(photo.photo_id))
+        items = [GroupItem(p.file.rel, p.camera, p.seconds, p.thumbnail) for p in photos]
+        evidence = [kind_evidence(p) for p in photos]
+        kinded = assign_kinds(group_series(items, params), evidence, params.max_gap)
+        groups = [[photos[i] for i in series.members] for series in kinded]
+        kinds = [(series.kind, series.reason) for series in kinded]
+        ids = run.catalog.replace_series(
+            run.root,
+            [[p.photo_id for p in g] for g in groups],
+            self._grouping_record(params),
+            kinds,
+            first_ordinal=first_ordinal,
+        )
+        stored = run.catalog.grouping(run.root)  # a kind the photographer set wins
+        return groups, Grouping(ids, stored.kinds[first_ordinal:])
 
     def _write_sidecars(self, series: list[SeriesResult]) -> None:
         ids = [m.photo_id for s in series for m in s.members if m.photo_id not in self._held]
