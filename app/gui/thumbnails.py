@@ -77,7 +77,7 @@ def preview_side(path: str, box: tuple[int, int]) -> int:
 
 def pil_to_qimage(image: Image.Image) -> QImage:
     """Copy a PIL image into a QImage that owns its memory (safe to send across threads)."""
-    rgb = image.convert("RGB")
+    rgb = image if image.mode == "RGB" else image.convert("RGB")
     data = rgb.tobytes("raw", "RGB")
     qimage = QImage(data, rgb.width, rgb.height, rgb.width * 3, QImage.Format.Format_RGB888)
     return qimage.copy()
