@@ -192,3 +192,14 @@ def test_disk_cache_is_bounded_and_evicts_the_least_recently_used(qtbot, tmp_pat
     kept = [cache.load(s, 64) is not None for s in sources]
     assert kept == [True, False, False, True] or kept == [True, False, True, True]
     assert sum(f.stat().st_size for f in (tmp_path / "cache").rglob("*.jpg")) <= cache.max_bytes
+
+
+def test_a_raw_preview_is_sized_to_the_loupe_not_to_the_first_image_pillow_finds(tmp_path):
+    from test_photos_fixtures import dng
+
+    from app.gui.thumbnails import preview_side
+
+    raw = dng(tmp_path / "IMG_1.dng", preview=Image.new("RGB", (384, 256)), size=(96, 64))
+    with Image.open(raw) as first:  # Pillow reads the DNG's small preview as the photo
+        assert max(first.size) < 1200
+    assert preview_side(str(raw), (1200, 800)) == 1200

@@ -38,6 +38,7 @@ from app.gui.decode_queue import DecodeQueue
 from app.gui.histogram import Histogram, histogram_of
 from app.photos.decode import source_size
 from app.photos.embedded import exif_thumbnail
+from app.photos.formats import is_raw
 
 #: decode(path, max_size) -> PIL image; max_size None means the largest preview available
 Decoder = Callable[[str, int | None], Image.Image]
@@ -64,7 +65,10 @@ def pipeline_decoder() -> Decoder:
 def preview_side(path: str, box: tuple[int, int]) -> int:
     """The longer side a PREVIEW of ``path`` needs to fill ``box`` (width, height) at fit,
     from the file's header (either way up, as its EXIF orientation is not read here); the
-    box's longer side when the header cannot be read (a RAW)."""
+    box's longer side for a RAW (Pillow may read a DNG's small first image as if it
+    were the photo) or when the header cannot be read."""
+    if is_raw(path):
+        return max(box)
     try:
         with Image.open(path) as image:
             width, height = image.size
