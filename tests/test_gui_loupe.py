@@ -10,7 +10,16 @@ from __future__ import annotations
 import os
 import threading
 
-from gui_fixtures import folder, gui_env, make_bursts, press, questions, window  # noqa: F401
+from gui_fixtures import (  # noqa: F401
+    folder,
+    gui_env,
+    make_bursts,
+    new_window,
+    press,
+    questions,
+    settle,
+    window,
+)
 from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
@@ -19,7 +28,6 @@ from app.gui.commands import View
 from app.gui.thumbnails import (
     FULL,
     PREVIEW,
-    PREVIEW_SIDE,
     DiskCache,
     ThumbnailManager,
     pipeline_decoder,
@@ -60,44 +68,66 @@ def gate_loupe(window, decoder):  # noqa: F811
     return thumbs
 
 
-def test_held_arrow_key_queues_only_the_plan_for_the_frame_it_stops_on(qtbot, window):  # noqa: F811
+def test_held_arrow_key_decodes_the_frame_it_stops_on_first_and_none_passed_over(qtbot, window):  # noqa: F811
     controller = window.controller
-    decoder = GatedDecoder()
+    # the loupe's decodes wait (its previews are the photos' 320 px), the strip's do not
+    decoder = GatedDecoder(held=lambda _path, size: size is None or size >= 320)
     thumbs = gate_loupe(window, decoder)
-    paths = strip_paths(controller)
+    thumbs.pool.setMaxThreadCount(3)  # threads to spare: a stale decode would get one
+    p = strip_paths(controller)
     controller.select_frame(controller.frame(controller.strip_proxy.key_at(0)).photo_id)
     controller.set_view(View.LOUPE)
-    qtbot.waitUntil(lambda: len(decoder.calls) == 1)  # the one thread holds frame 0's preview
-    assert decoder.calls[0][0] == paths[0]
-    for _ in range(5):
+    for _ in range(5):  # as fast as a held key repeats
         press(qtbot, window, Qt.Key.Key_Right)
-    assert controller.current_frame().path == paths[5]
-    p = paths
-    # newest first: the frame stopped on, its full decode, then ahead, then one behind
-    assert thumbs.queue.pending() == [
-        (p[5], PREVIEW),
-        (p[5], FULL),
-        (p[6], PREVIEW),
-        (p[7], PREVIEW),
-        (p[6], FULL),
-        (p[4], PREVIEW),
-        (p[8], PREVIEW),
-    ], "frames 1-3, passed over, must be cancelled"
-    press(qtbot, window, Qt.Key.Key_Left)  # the direction of travel turns
-    assert thumbs.queue.pending()[:5] == [
-        (p[4], PREVIEW),
-        (p[4], FULL),
-        (p[3], PREVIEW),
-        (p[2], PREVIEW),
-        (p[3], FULL),
-    ]
+    assert controller.current_frame().path == p[5]
+    # travel stopped: the frame stopped on is decoded next, then (rested) its full decode
+    qtbot.waitUntil(lambda: (p[5], None) in decoder.calls, timeout=10_000)
+    loupe = [path for path, size in decoder.calls if size is None or size >= 320]
+    assert loupe[:2] == [p[0], p[5]], decoder.calls
+    assert not set(loupe) & {p[1], p[2], p[3]}, "a frame passed over was decoded"
+    assert (p[0], None) not in decoder.calls, "a frame left at once was decoded in full"
+    assert thumbs.queue.pending()[:3] == [(p[6], PREVIEW), (p[7], PREVIEW), (p[4], PREVIEW)]
     decoder.gate.set()
     qtbot.waitUntil(lambda: not thumbs.busy(), timeout=60_000)
-    full = {path for path, size in decoder.calls if size is None}
-    assert full == {p[4], p[3]}, "only the frame stopped on and the next are decoded in full"
-    loupe = {path for path, size in decoder.calls if size in (None, PREVIEW_SIDE)}
-    assert not loupe & {p[6], p[7], p[8]}, "the plan of an earlier step was decoded"
-    assert window.loupe.pane._pixmap() is thumbs.pixmap(p[4], FULL), "the final frame is sharp"
+    assert window.loupe.pane._pixmap() is thumbs.full(p[5]), "the final frame is sharp"
+
+
+def test_loupe_at_fit_decodes_a_preview_the_size_of_the_screen_not_the_file(
+    qtbot,
+    gui_env,  # noqa: F811
+    tmp_path,
+):
+    make_bursts(tmp_path / "large", bursts=1, frames=2, size=(2400, 1600))
+    window = new_window(qtbot, gui_env, size=(900, 640))  # noqa: F811
+    assert window.controller.open_folder(tmp_path / "large")
+    settle(qtbot, window)
+    decoder = GatedDecoder(held=lambda _path, size: size is None)  # full decodes never end
+    thumbs = gate_loupe(window, decoder)
+    thumbs.pool.setMaxThreadCount(2)
+    window.loupe._rest.setInterval(60_000)  # looked at only briefly
+    window.controller.set_view(View.LOUPE)
+    path, pane = window.controller.current_frame().path, window.loupe.pane
+    qtbot.waitUntil(lambda: thumbs.preview(path) is not None, timeout=30_000)
+    (asked,) = {size for p, size in decoder.calls if p == path}
+    assert asked is not None and asked < 2400, "a full-resolution decode at fit"
+    assert asked <= max(pane.width(), pane.height()) * pane.devicePixelRatioF() + 1
+    shown = pane.image_rect()
+    assert thumbs.preview(path).width() >= shown.width() - 1, "the preview is sharp at fit"
+    decoder.gate.set()
+    window.shutdown()
+
+
+def test_resting_on_a_frame_decodes_it_in_full_so_zoom_finds_it_ready(qtbot, window):  # noqa: F811
+    controller = window.controller
+    decoder = GatedDecoder(held=lambda _path, _size: False)
+    thumbs = gate_loupe(window, decoder)
+    thumbs.pool.setMaxThreadCount(2)
+    controller.set_view(View.LOUPE)
+    path, pane = controller.current_frame().path, window.loupe.pane
+    qtbot.waitUntil(lambda: thumbs.full(path) is not None, timeout=30_000)
+    assert decoder.calls.index((path, None)) > 0, "the preview came first"
+    window.loupe.toggle_zoom()
+    assert pane._pixmap() is thumbs.full(path), "Z waited for a decode"
 
 
 def test_loupe_shows_the_preview_at_once_and_the_full_decode_replaces_it(qtbot, window):  # noqa: F811
@@ -162,3 +192,14 @@ def test_disk_cache_is_bounded_and_evicts_the_least_recently_used(qtbot, tmp_pat
     kept = [cache.load(s, 64) is not None for s in sources]
     assert kept == [True, False, False, True] or kept == [True, False, True, True]
     assert sum(f.stat().st_size for f in (tmp_path / "cache").rglob("*.jpg")) <= cache.max_bytes
+
+
+def test_a_raw_preview_is_sized_to_the_loupe_not_to_the_first_image_pillow_finds(tmp_path):
+    from test_photos_fixtures import dng
+
+    from app.gui.thumbnails import preview_side
+
+    raw = dng(tmp_path / "IMG_1.dng", preview=Image.new("RGB", (384, 256)), size=(96, 64))
+    with Image.open(raw) as first:  # Pillow reads the DNG's small preview as the photo
+        assert max(first.size) < 1200
+    assert preview_side(str(raw), (1200, 800)) == 1200

@@ -1,9 +1,9 @@
 """What the loupe decodes ahead: the frames it is heading for, in the order it needs them.
 
-A step shows the current frame's preview, then its full decode (for 100 %), then the
-previews of the next frames in the direction of travel, the next frame's full decode and
-one frame behind (a photographer who overshoots steps back).  Each step replaces the
-last plan, so a held arrow key never leaves stale decodes queued ahead of where it stops.
+A frame rested on gets its preview, then its full decode (for 100 %), then the previews
+of the next frames in the direction of travel and of one frame behind (a photographer
+who overshoots steps back).  Each plan replaces the last, so a held arrow key never
+leaves stale decodes queued ahead of where it stops.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ def loupe_plan(
 
     plan = [(paths[index], PREVIEW), (paths[index], FULL)]
     plan += [(p, PREVIEW) for p in (at(1), at(2)) if p]
-    plan += [(p, FULL) for p in (at(1),) if p]
     plan += [(p, PREVIEW) for p in (at(-k) for k in range(1, behind + 1)) if p]
     plan += [(p, PREVIEW) for p in (at(k) for k in range(3, ahead + 1)) if p]
     return list(dict.fromkeys(plan))

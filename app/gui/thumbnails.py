@@ -11,15 +11,18 @@ when nothing else waits (the queue's later lane), the decode that sharpens it.  
 sheet is full in the time it takes to read the headers.
 
 The loupe asks for two things per frame: a screen-sized PREVIEW (the RAW's embedded
-JPEG or a JPEG draft decode, a few times cheaper than the whole file, and kept in the
-disk cache so a reopened shoot shows at once), then the FULL decode that replaces it
-and serves 100 %.  What runs first is decided by a :class:`DecodeQueue`.
+JPEG, or a JPEG decoded in draft mode at the smallest DCT scale that still covers the
+loupe: a quarter of a 24 MP file's pixels or less, many times cheaper than the whole
+file, and kept in the disk cache so a reopened shoot shows at once), shown after the
+camera's EXIF thumbnail; and, only for 100 % or once the loupe has rested on the frame,
+the FULL decode.  What runs first is decided by a :class:`DecodeQueue`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import math
 import os
 import tempfile
 import threading
@@ -35,14 +38,16 @@ from app.gui.decode_queue import DecodeQueue
 from app.gui.histogram import Histogram, histogram_of
 from app.photos.decode import source_size
 from app.photos.embedded import exif_thumbnail
+from app.photos.formats import is_raw
 
 #: decode(path, max_size) -> PIL image; max_size None means the largest preview available
 Decoder = Callable[[str, int | None], Image.Image]
 
 FULL = 0  # size key for the full-resolution preview used by the loupe at 100 %
 PREVIEW = -1  # size key for the screen-sized preview the loupe shows until FULL is there
-#: the longer side of a PREVIEW: a 24 MP JPEG decodes it at 1/4 scale in draft mode
-PREVIEW_SIDE = 1440
+#: the loupe's size (pixels) until it says otherwise: a PREVIEW covers it at fit
+PREVIEW_BOX = (1440, 1440)
+EXIF = -2  # size key of a loupe frame's EXIF thumbnail, shown while its PREVIEW decodes
 #: the disk cache's default bound; the least recently used files go first
 DISK_CACHE_BYTES = 1 << 30
 
@@ -57,9 +62,26 @@ def pipeline_decoder() -> Decoder:
     return decode
 
 
+def preview_side(path: str, box: tuple[int, int]) -> int:
+    """The longer side a PREVIEW of ``path`` needs to fill ``box`` (width, height) at fit,
+    from the file's header (either way up, as its EXIF orientation is not read here); the
+    box's longer side for a RAW (Pillow may read a DNG's small first image as if it
+    were the photo) or when the header cannot be read."""
+    if is_raw(path):
+        return max(box)
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+    except Exception:  # unreadable here: the decode itself reports what is wrong
+        return max(box)
+    long_side = max(width, height)
+    scale = max(min(box[0] / width, box[1] / height), min(box[0] / height, box[1] / width))
+    return max(1, min(long_side, math.ceil(long_side * scale)))
+
+
 def pil_to_qimage(image: Image.Image) -> QImage:
     """Copy a PIL image into a QImage that owns its memory (safe to send across threads)."""
-    rgb = image.convert("RGB")
+    rgb = image if image.mode == "RGB" else image.convert("RGB")
     data = rgb.tobytes("raw", "RGB")
     qimage = QImage(data, rgb.width, rgb.height, rgb.width * 3, QImage.Format.Format_RGB888)
     return qimage.copy()
@@ -163,6 +185,8 @@ class _DecodeJob(QRunnable):
         try:
             if size > 0 and self._rough_first(path, size, generation):
                 return
+            if size == PREVIEW:
+                self._exif_first(path, generation)
             image, extras = self._decode(path, size)
             self._done.emit(generation, path, size, image, extras)
         except Exception as exc:  # any unreadable file is reported, never fatal
@@ -186,12 +210,23 @@ class _DecodeJob(QRunnable):
             manager.pool.start(_DecodeJob(manager))
         return True
 
+    def _exif_first(self, path: str, generation: int) -> None:
+        """Show the loupe the camera's EXIF thumbnail of a frame it has no picture of yet
+        (a few milliseconds), while its PREVIEW decodes."""
+        manager = self._manager
+        if path in manager.exif_tried:
+            return
+        manager.exif_tried.add(path)
+        small = exif_thumbnail(path)
+        if small is not None:
+            self._done.emit(generation, path, EXIF, pil_to_qimage(small), (None, None, False))
+
     def _decode(self, path: str, size: int) -> tuple[QImage, tuple]:
-        cache = self._cache if size != FULL else None
-        image = cache.load(path, size) if cache else None
+        side = preview_side(path, self._manager.preview_box) if size == PREVIEW else size
+        cache, key = (self._cache if size != FULL else None), -side if size == PREVIEW else size
+        image = cache.load(path, key) if cache else None
         if image is not None:
             return image, (None, None, False)
-        side = PREVIEW_SIDE if size == PREVIEW else size
         pil = self._decoder(path, side or None)
         histogram = original = None
         if side:
@@ -200,7 +235,7 @@ class _DecodeJob(QRunnable):
             histogram, original = histogram_of(pil), source_size(pil)
         image = pil_to_qimage(pil)
         if cache:
-            cache.store(path, size, image)
+            cache.store(path, key, image)
         return image, (histogram, original, False)
 
 
@@ -226,7 +261,7 @@ class ThumbnailManager(QObject):
         decoder: Decoder | None = None,
         cache_folder: Path | None = None,
         threads: int | None = None,
-        max_full_previews: int = 12,
+        max_full_previews: int = 4,
         parent: QObject | None = None,
         max_previews: int = 48,
         cache_bytes: int = DISK_CACHE_BYTES,
@@ -247,7 +282,12 @@ class ThumbnailManager(QObject):
         #: the upright pixel size of the original of each full preview decoded (a RAW's
         #: embedded preview can be smaller): face boxes are given in the original's pixels
         self.source_sizes: dict[str, tuple[int, int]] = {}
-        self._max_full = max_full_previews
+        self._max_full = max_full_previews  # a 24 MP decode holds 96 MB
+        #: the loupe's size in device pixels: a PREVIEW is decoded to cover it at fit
+        self.preview_box = PREVIEW_BOX
+        self._exif: OrderedDict[str, QPixmap] = OrderedDict()  # the loupe's EXIF thumbnails
+        #: frames whose EXIF thumbnail the loupe has read (decode threads add to it)
+        self.exif_tried: set[str] = set()
         self._max_previews = max_previews
         self.errors: dict[str, str] = {}
         #: thumbnails shown from their EXIF thumbnail (decode threads add to it): their next
@@ -288,6 +328,14 @@ class ThumbnailManager(QObject):
     def preview(self, path: str) -> QPixmap | None:
         """The screen-sized preview at hand, decoding nothing."""
         return self._previews.get(path)
+
+    def full(self, path: str) -> QPixmap | None:
+        """The full decode at hand, decoding nothing."""
+        return self._full.get(path)
+
+    def exif(self, path: str) -> QPixmap | None:
+        """The EXIF thumbnail the loupe read while decoding a PREVIEW, decoding nothing."""
+        return self._exif.get(path)
 
     def cached(self, path: str) -> QPixmap | None:
         """The largest thumbnail of ``path`` at hand, decoding nothing."""
@@ -342,6 +390,8 @@ class ThumbnailManager(QObject):
         self.pool.clear()
         self._pending.clear()
         self._pixmaps.clear()
+        self._exif.clear()
+        self.exif_tried.clear()
         self._full.clear()
         self._previews.clear()
         self.histograms.clear()
@@ -372,7 +422,11 @@ class ThumbnailManager(QObject):
         if not rough:  # a rough thumbnail stays pending until its sharp decode
             self._pending.discard((path, size))
         pix = QPixmap.fromImage(image)
-        if size in (FULL, PREVIEW):
+        if size == EXIF:
+            self._exif[path] = pix
+            while len(self._exif) > self._max_previews * 4:
+                self._exif.popitem(last=False)
+        elif size in (FULL, PREVIEW):
             # the full decode's histogram replaces the preview's, never the other way
             if histogram is not None and (size == FULL or path not in self._full):
                 self.histograms[path] = histogram

@@ -29,7 +29,7 @@ from app.gui.facts import FIELDS, frame_facts
 from app.gui.histogram import Histogram, draw_histogram
 from app.gui.items import LABEL_COLOURS, FrameItem, SeriesItem
 from app.gui.settings import Settings
-from app.gui.thumbnails import FULL, ThumbnailManager
+from app.gui.thumbnails import FULL, PREVIEW, ThumbnailManager
 from app.gui.views.why_overlay import paint_why
 from app.text import printable
 
@@ -83,6 +83,8 @@ class ImagePane(QWidget):
         self.series: SeriesItem | None = None
         self.current = False
         self.thumbnail_size = 256
+        #: asks for its own decodes; the loupe plans its own instead (its travel and rests)
+        self.requests_decodes = True
         self.show_info = settings.info_overlay.value if settings else False
         self.show_histogram = settings.histogram.value if settings else False
         self.show_faces = settings.face_boxes.value if settings else False
@@ -93,6 +95,7 @@ class ImagePane(QWidget):
         self.setMinimumSize(QSize(120, 90))
         self.setMouseTracking(True)
         state.changed.connect(self.update)
+        state.changed.connect(self._request)
         thumbnails.ready.connect(self._on_ready)
         if settings is not None:
             settings.info_overlay.changed.connect(self._set_info)
@@ -119,9 +122,13 @@ class ImagePane(QWidget):
     def set_frame(self, frame: FrameItem | None, series: SeriesItem | None = None) -> None:
         self.frame = frame
         self.series = series
-        if frame is not None:
-            self._thumbs.pixmap(frame.path, FULL)  # start the full decode now
+        self._request()
         self.update()
+
+    def _request(self) -> None:
+        """At fit, the screen-sized preview: a full-resolution decode only serves 100 %."""
+        if self.requests_decodes and self.frame is not None:
+            self._thumbs.pixmap(self.frame.path, PREVIEW if self.state.zoom == FIT else FULL)
 
     def set_current(self, current: bool) -> None:
         self.current = current
@@ -134,14 +141,15 @@ class ImagePane(QWidget):
     def _pixmap(self) -> QPixmap | None:
         if self.frame is None:
             return None
-        full = self._thumbs.pixmap(self.frame.path, FULL)
-        if full is not None:
-            return full
-        # while it decodes: the screen preview, the strip's thumbnail, else a thumbnail
+        path = self.frame.path
+        # the sharpest at hand: the full decode, the screen preview (scaled up at 100 % until
+        # the full decode replaces it), the strip's thumbnail, the EXIF thumbnail
         return (
-            self._thumbs.preview(self.frame.path)
-            or self._thumbs.cached(self.frame.path)
-            or self._thumbs.pixmap(self.frame.path, self.thumbnail_size)
+            self._thumbs.full(path)
+            or self._thumbs.preview(path)
+            or self._thumbs.cached(path)
+            or self._thumbs.exif(path)
+            or (self._thumbs.pixmap(path, self.thumbnail_size) if self.requests_decodes else None)
         )
 
     def native_size(self) -> QSize:
@@ -151,7 +159,7 @@ class ImagePane(QWidget):
             return QSize(self.frame.width, self.frame.height)
         if self.frame is not None and self.frame.path in self._thumbs.source_sizes:
             return QSize(*self._thumbs.source_sizes[self.frame.path])
-        full = self._thumbs.pixmap(self.frame.path, FULL) if self.frame else None
+        full = self._thumbs.full(self.frame.path) if self.frame else None
         if full is not None:
             return full.size()
         pix = self._pixmap()

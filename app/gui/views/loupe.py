@@ -1,15 +1,35 @@
-"""Loupe: the current frame alone, fit to the window or at 100 % (Z) with panning."""
+"""Loupe: the current frame alone, fit to the window or at 100 % (Z) with panning.
+
+It plans its own decodes, by how the photographer moves.  A step on its own decodes the
+frame's screen-sized preview at once.  Steps that come faster than a decode (a held
+arrow key) decode nothing until travel stops, then the frame it stopped on first: a
+decode once started cannot be stopped, so each one started for a frame passed over
+would hold a thread the final frame needs.  Once the loupe has rested on a frame, its
+full-resolution decode starts (so Z finds it ready) with the previews of the frames
+ahead.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF
+import time
+
+from PySide6.QtCore import QPointF, QTimer
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from app.gui.commands import View
 from app.gui.controller import CullController
 from app.gui.items import FrameItem
 from app.gui.prefetch import AHEAD, LoupePrefetcher
-from app.gui.views.image_pane import ImagePane, ViewState
+from app.gui.thumbnails import FULL, PREVIEW
+from app.gui.views.image_pane import FIT, ImagePane, ViewState
+
+#: steps closer together than this are travel (a held key): nothing decodes on the way
+TRAVEL_GAP_S = 0.15
+#: travel has stopped when no step came for this long: the frame stopped on decodes
+SETTLE_MS = 90
+#: the loupe rests on a frame after this long: its full decode and the frames ahead
+REST_MS = 200
 
 
 class LoupeView(QWidget):
@@ -20,7 +40,12 @@ class LoupeView(QWidget):
         self.controller = controller
         self.state = ViewState(self)
         self.pane = ImagePane(controller.thumbnails, self.state, self, controller.settings)
+        self.pane.requests_decodes = False
         self.prefetcher = LoupePrefetcher()
+        self._last_step = float("-inf")
+        self._settle = self._single_shot(SETTLE_MS, self._decode_current)
+        self._rest = self._single_shot(REST_MS, self._prefetch_around)
+        self.state.changed.connect(self._on_zoom)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.pane)
@@ -38,24 +63,72 @@ class LoupeView(QWidget):
         if self.pane.frame is not None and self.pane.frame.photo_id == frame.photo_id:
             self.show_frame(frame)
 
+    def _single_shot(self, msec: int, slot) -> QTimer:
+        timer = QTimer(self)
+        timer.setSingleShot(True)
+        timer.setInterval(msec)
+        timer.timeout.connect(slot)
+        return timer
+
     def show_frame(self, frame: FrameItem | None) -> None:
         """Zoom and centre carry over between frames, so the same spot is checked on each."""
         series = self.controller.series_item(frame.series_id) if frame is not None else None
+        moved = frame is not None and (
+            self.pane.frame is None or self.pane.frame.path != frame.path
+        )
         self.pane.set_frame(frame, series)
-        if frame is not None:
-            self._prefetch(frame)
+        if frame is None:
+            return
+        self._fit_previews_to_screen()
+        if moved:
+            self._plan_around(frame)  # follows the direction of travel
+            now = time.monotonic()
+            travelling, self._last_step = now - self._last_step < TRAVEL_GAP_S, now
+            if travelling:
+                self._settle.start()
+            else:
+                self._decode_current()
+        self._rest.start()
 
-    def _prefetch(self, frame: FrameItem) -> None:
-        """Queue the decodes around ``frame`` along the strip as it is shown (filtered)."""
+    def _decode_current(self) -> None:
+        """The current frame's preview (and full decode at 100 %) before anything else;
+        whatever earlier steps queued is cancelled."""
+        frame = self.pane.frame
+        if frame is None:
+            return
+        keys = [(frame.path, PREVIEW)] + ([(frame.path, FULL)] if self.state.zoom != FIT else [])
+        self.controller.thumbnails.prefetch(keys)
+
+    def _on_zoom(self) -> None:
+        if self.state.zoom != FIT and self.pane.frame is not None:
+            self.controller.thumbnails.pixmap(self.pane.frame.path, FULL)
+
+    def _fit_previews_to_screen(self) -> None:
+        ratio = self.devicePixelRatioF()
+        box = (round(self.pane.width() * ratio), round(self.pane.height() * ratio))
+        if min(box) > 0:
+            self.controller.thumbnails.preview_box = box
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_previews_to_screen()
+
+    def _prefetch_around(self) -> None:
+        """Queue the decodes around the frame rested on."""
+        frame = self.pane.frame
+        if frame is not None and self.controller.view is View.LOUPE:
+            self.controller.thumbnails.prefetch(self._plan_around(frame))
+
+    def _plan_around(self, frame: FrameItem) -> list[tuple[str, int]]:
+        """The decodes around ``frame`` along the strip as it is shown (filtered)."""
         proxy = self.controller.strip_proxy
         row = proxy.row_of(frame.photo_id)
         if row < 0:
-            return
+            return [(frame.path, PREVIEW), (frame.path, FULL)]
         rows = range(max(0, row - AHEAD), min(proxy.rowCount(), row + AHEAD + 1))
         frames = [self.controller.frame(proxy.key_at(r)) for r in rows]
         paths = [f.path if f is not None else "" for f in frames]
-        plan = self.prefetcher.plan(paths, row - rows.start)
-        self.controller.thumbnails.prefetch([key for key in plan if key[0]])
+        return [key for key in self.prefetcher.plan(paths, row - rows.start) if key[0]]
 
     def toggle_zoom(self, global_cursor: QPointF | None = None) -> None:
         """At the mouse pointer when it is over the photo, else at the last zoom point."""
