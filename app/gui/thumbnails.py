@@ -188,9 +188,17 @@ class _DecodeJob(QRunnable):
             if size == PREVIEW:
                 self._exif_first(path, generation)
             image, extras = self._decode(path, size)
-            self._done.emit(generation, path, size, image, extras)
         except Exception as exc:  # any unreadable file is reported, never fatal
-            self._failed.emit(generation, path, str(exc) or type(exc).__name__)
+            self._tell(self._failed, generation, path, str(exc) or type(exc).__name__)
+            return
+        self._tell(self._done, generation, path, size, image, extras)
+
+    @staticmethod
+    def _tell(signal, *args) -> None:
+        """Report to the manager, unless it is gone: a decode that ends after its window
+        was deleted has nobody to show its picture to."""
+        with contextlib.suppress(RuntimeError):  # "Signal source has been deleted"
+            signal.emit(*args)
 
     def _rough_first(self, path: str, size: int, generation: int) -> bool:
         """Show the EXIF thumbnail of a thumbnail not cached yet, and queue the decode that
@@ -204,7 +212,9 @@ class _DecodeJob(QRunnable):
             return False
         final = max(small.size) >= size
         manager.roughed.add(key)
-        self._done.emit(generation, path, size, pil_to_qimage(small), (None, None, not final))
+        self._tell(
+            self._done, generation, path, size, pil_to_qimage(small), (None, None, not final)
+        )
         if not final:
             self._queue.push_later(key, generation)
             manager.pool.start(_DecodeJob(manager))
@@ -219,7 +229,9 @@ class _DecodeJob(QRunnable):
         manager.exif_tried.add(path)
         small = exif_thumbnail(path)
         if small is not None:
-            self._done.emit(generation, path, EXIF, pil_to_qimage(small), (None, None, False))
+            self._tell(
+                self._done, generation, path, EXIF, pil_to_qimage(small), (None, None, False)
+            )
 
     def _decode(self, path: str, size: int) -> tuple[QImage, tuple]:
         side = preview_side(path, self._manager.preview_box) if size == PREVIEW else size
