@@ -303,6 +303,8 @@ def test_the_technical_ranking_shows_first_then_fgaesq_replaces_it_series_by_ser
                 assert gate.wait(60), "the test never let FGAesQ go on"
 
     monkeypatch.setattr(FGAesQScorer, "rank_many", after_the_first_series)
+    # however soon the first series is ranked, its scores show before the next one is done
+    monkeypatch.setattr("app.pipeline.context.BATCH_EVERY_S", 3600.0)
     window = new_window(qtbot, gui_env, scorer="fgaesq", weights=str(tiny_weights))
     controller = window.controller
     assert controller.open_folder(tmp_path / "card")

@@ -85,6 +85,9 @@ class Ranking:
         # A model's explanation of its picks costs forward passes: only when asked for.
         self._explain = getattr(scorer, "explain", None) if run.options.why else None
         self._batch: CatalogBatch[tuple[dict, SeriesMode | None, dict]] = CatalogBatch(self._write)
+        # A scorer without a ``prepare`` step judges the pixels itself, in this thread (FGAesQ:
+        # seconds per burst on a CPU); one with it only combines what the workers measured.
+        self._ranks_here = scorer.prepare is None
 
     def rank(
         self, groups: list[list[PhotoState]], grouping: Grouping, first_number: int = 0
@@ -139,6 +142,10 @@ class Ranking:
             scored.settled = getattr(scores, "settled", None)
             self.scored += len(scored.members)
             store(number, scored)
+            if self._ranks_here:
+                # the scorer's next series may take seconds: this one's scores are stored
+                # now, so the window shows them while it waits (not at the next batch)
+                self._batch.flush()
             if self.run.cancelled:
                 return results
         while cached and not self.run.cancelled:  # cached series after the last scored one
