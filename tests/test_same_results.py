@@ -121,7 +121,9 @@ def test_fgaesq_series_batched_together_agree_with_one_series_at_a_time(
         assert picks(result) == picks(one_by_one)
         got = [m.score for s in result.series for m in s.members]
         want = [m.score for s in one_by_one.series for m in s.members]
-        assert got == pytest.approx(want, abs=1e-5)
+        # scores are reported to 4 decimals: float sums in another order may round a last
+        # digit the other way
+        assert got == pytest.approx(want, abs=1.01e-4)
 
 
 def picks(result) -> list[tuple]:
