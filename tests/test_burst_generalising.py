@@ -13,7 +13,7 @@ from PIL import Image
 from test_photos_fixtures import exposed, noisy, scene
 
 from app.grouping import GroupingParams, GroupItem, group_series, make_thumbnail
-from app.scoring.burst import judge_burst
+from app.scoring.burst import _exposure_clipping, judge_burst
 from app.scoring.frame_measures import measure_frame, noise_residual_map
 
 
@@ -126,3 +126,58 @@ def test_a_frame_unlike_its_defective_neighbour_is_compared_with_the_frames_befo
     ]
     series = [[items[i].key for i in members] for members in group_series(items, params)]
     assert series == [["r1", "r2", "r3"]]
+
+
+def mosaic_shot(light: np.ndarray, seed: int, well: float, read: float, shift) -> Image.Image:
+    """A small-sensor camera: an RGGB mosaic counting ``well`` photons at white with read
+    noise, bilinear demosaicing (which spreads grain over neighbours), gamma, a JPEG."""
+    from scipy import ndimage
+
+    rng = np.random.default_rng(seed)
+    light = np.roll(light, shift, axis=(0, 1))
+    height, width = (light.shape[0] // 2) * 2, (light.shape[1] // 2) * 2
+    channel = np.zeros((height, width), dtype=int)
+    channel[0::2, 1::2] = channel[1::2, 0::2] = 1
+    channel[1::2, 1::2] = 2
+    rows, cols = np.indices((height, width))
+    photons = np.clip(light[rows, cols, channel], 0, 4) * well
+    raw = np.clip((rng.poisson(photons) + rng.normal(0, read, photons.shape)) / well, 0, 1)
+    kernel = np.array([[1, 2, 1], [2, 4, 2], [1, 2, 1]], dtype=np.float64)
+    planes = [
+        ndimage.convolve(raw * (channel == c), kernel, mode="mirror")
+        / ndimage.convolve((channel == c) * 1.0, kernel, mode="mirror")
+        for c in range(3)
+    ]
+    encoded = np.clip(np.stack(planes, axis=2), 0, 1) ** (1 / 2.2)
+    buffer = io.BytesIO()
+    Image.fromarray((encoded * 255).round().astype(np.uint8)).save(buffer, "JPEG", quality=90)
+    buffer.seek(0)
+    return Image.open(buffer).convert("RGB")
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_grain_on_a_smooth_colour_image_is_no_detail(seed):
+    """scikit-image's colour wheel: smooth colour, deep black around it.  At high ISO the
+    grain on a small sensor's mosaic passes for detail in the sorted energies and lifts the
+    crushed blacks; above each frame's own grain the grainy frames are not sharper, and the
+    clean frame's blacks are no worse exposed."""
+    import os
+
+    path = os.path.join(os.path.dirname(skimage.data.__file__), "color.png")
+    image = Image.open(path).convert("RGB")
+    image = image.resize((192, round(image.height * 192 / image.width)), Image.LANCZOS)
+    light = (np.asarray(image, dtype=np.float64) / 255) ** 2.2
+    frames = [
+        mosaic_shot(light, seed, 300.0, 5.0, (1, 2)),
+        mosaic_shot(light, seed + 10, 6000.0, 1.5, (0, 0)),
+        mosaic_shot(light, seed + 20, 300.0, 5.0, (2, 1)),
+    ]
+    assert int(np.argmin(costs(frames))) == 1
+
+
+def test_crushed_blacks_are_judged_against_frames_no_grainier():
+    """A frame exposed a little more whose blacks grain lifted off zero shows no better
+    shadows: only a reference without clearly more grain counts."""
+    clipped, stops = [0.12, 0.002], np.array([0.0, 0.4])
+    assert _exposure_clipping(clipped, -stops)[0] > 0.1
+    assert _exposure_clipping(clipped, -stops, grain=np.array([0.001, 0.006]))[0] == 0.0

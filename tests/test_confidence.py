@@ -138,3 +138,21 @@ def test_a_group_frame_with_faces_missed_is_worth_a_second_look():
     missed = pick_confidence("technical", scores, "faces_missed", [Face("open", 0.95)])
     assert sure >= SURE
     assert missed == UNKNOWN_EYES
+
+
+def test_a_pick_whose_detail_lead_may_be_grain_is_not_sure():
+    """Where the pick's detail lead over a cleaner frame was not seen above the grain, its
+    scores keep the order but show it at most DOUBTED_MARGIN ahead."""
+    from app.scoring.burst import FrameVerdict
+    from app.scoring.technical import DOUBTED_MARGIN, _shown_costs
+
+    def verdict(cost: float, doubt: bool) -> FrameVerdict:
+        return FrameVerdict(0.0, cost, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, cost, doubt)
+
+    sure = _shown_costs([verdict(0.0, False), verdict(2.0, False), verdict(3.0, False)])
+    doubted = _shown_costs([verdict(0.0, True), verdict(2.0, False), verdict(3.0, False)])
+    assert sure == [0.0, 2.0, 3.0]
+    assert doubted[1] - doubted[0] == pytest.approx(DOUBTED_MARGIN)
+    assert doubted[0] < doubted[1] < doubted[2]
+    scores = [_to_score(-1.0 - c * _DECADES_PER_STOP) for c in doubted]
+    assert score_confidence("technical", scores) < SURE

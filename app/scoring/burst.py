@@ -80,6 +80,11 @@ HIGHLIGHT_ZONE = 2.0 ** (-3 / GAMMA)  # values within three stops of white
 HIGHLIGHT_QUANTILE = 99  # index into FrameMeasures.peak: a frame's highlights
 BLOCK_COST = 1.5  # per doubling of JPEG grid steps beyond the burst's least blocky frame
 BLOCK_ALLOWANCE = 0.2  # log2 of the step ratio nobody notices
+GRAIN_MARGIN = 0.25  # of a frame's grain energy, its scatter from tile to tile
+GRAIN_BANDS = 6  # bands of level in which a frame's grain is measured
+GRAIN_QUANTILE = 0.25  # of the tiles' energies in a band: the grain
+GRAIN_FLOOR = 0.05  # of a frame's grain energy: detail less than this is not seen under it
+GRAIN_RATIO = 1.5  # residual sigmas this far apart: one frame is clearly grainier
 _MIN_GAIN_POINTS = 5
 
 
@@ -96,6 +101,9 @@ class FrameVerdict:
     headroom: float  # stops of exposure left unused against the best-exposed frame
     blocking: float
     cost: float
+    # Its detail lead over a clearly less grainy frame was not seen above the grain (not
+    # counted: see detail_doubted), so its detail is in doubt.
+    grain_doubt: bool = False
 
 
 def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
@@ -140,6 +148,17 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
         directional[i] += (logs.mean() - logs.min()) / (count - 1)
     sharpness = isotropic - MOTION_WEIGHT * directional
     blur = sharpness.max() - sharpness
+    # A detail lead over a clearly less grainy frame that is not seen above the grain is
+    # not counted: the frame is as blurred as the frame it seemed sharper than.
+    # Nor is it, for its grain, clearly sharper than that frame.
+    above_grain = _detail_above_grain(frames, gains)
+    doubted_pairs = detail_doubted(above_grain, blur)
+    doubted_blur = np.zeros(count)
+    for k, j in doubted_pairs:
+        doubted_blur[k] = max(doubted_blur[k], blur[j])
+        sharper[k, j] = False
+    doubted = doubted_blur > blur
+    blur = np.maximum(blur, doubted_blur)
     blocking = _extra_blocking(frames, gains, blur)
     residual = _residual_noise(frames, gains, stops, sharper, blocking)
     if residual is not None:
@@ -151,7 +170,8 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
     white = np.array([f.white_plateau for f in frames])
     consensus = _exposure_consensus(stops)
     extra_high = _exposure_clipping([f.clipped_high for f in frames], stops, white, consensus)
-    extra_low = _exposure_clipping([f.clipped_low for f in frames], -stops, None, consensus)
+    grain = None if above_grain is None else above_grain[:, 4]
+    extra_low = _exposure_clipping([f.clipped_low for f in frames], -stops, None, consensus, grain)
     headroom = _headroom(stops, extra_high, blur, frames, white, consensus)
     off_consensus = _off_consensus(stops, consensus)
     verdicts = []
@@ -177,9 +197,101 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
                 float(headroom[k]),
                 float(blocking[k]),
                 float(cost),
+                bool(doubted[k]),
             )
         )
     return verdicts
+
+
+def detail_doubted(above_grain: np.ndarray | None, blur: np.ndarray) -> list[tuple[int, int]]:
+    """Pairs (k, j): frame k looks sharper than frame j, which has clearly less grain,
+    while what stands above each frame's own grain says it is not (at either scale).
+
+    Two measures of detail that disagree: the sorted energies, which a blur scales down but
+    grain in a flat or soft scene also lifts, and the energy above a grain curve measured in
+    the frame itself.  The curve takes fine texture for grain, so it never makes a frame
+    sharper; where it says a grainier frame is not sharper than a cleaner one, the lead
+    the sorted energies gave it may be grain and is not counted.
+    """
+    if above_grain is None:
+        return []
+    doubted = []
+    for k in range(len(blur)):
+        for j in range(len(blur)):
+            if (
+                j != k
+                and blur[j] > blur[k]
+                and above_grain[k, 4] > above_grain[j, 4]
+                and _grain_differs(above_grain[k, 4], above_grain[j, 4])
+                and min(_stops_above_grain(above_grain, k, j, s) for s in (0, 1)) <= 0.0
+            ):
+                doubted.append((k, j))
+    return doubted
+
+
+def _detail_above_grain(frames: Sequence[FrameMeasures], gains: np.ndarray) -> np.ndarray | None:
+    """Per frame: its detail energy above its own grain at the fine and the coarse scale,
+    that grain's energy at both, and the grain's sigma (from the second-difference residual
+    where the burst is flattest).  None where the frames have no common tile grid (or no tone and noise maps).
+
+    Grain of a real sensor grows with the signal (photon noise) and, once gamma-encoded,
+    with darkness (read noise, the curve's slope), so each frame's grain energy is measured
+    as a curve in the tile's level (:func:`_grain_curve`); it is taken off every tile (with GRAIN_MARGIN for its scatter from tile
+    to tile), and what is left, summed, is the frame's detail.  Texture in the flattest tiles
+    is taken off too, in every frame alike, so it changes little of a ratio between frames.
+    """
+    fine_maps, coarse_maps = _common_maps(frames)
+    if fine_maps is None or any(f.tone_map is None or f.noise_map is None for f in frames):
+        return None
+    rows, cols = fine_maps.shape[1:]
+    if any(f.tone_map.shape[0] < rows or f.tone_map.shape[1] < cols for f in frames):
+        return None
+    scale = (gains**2)[:, None]
+    fine = fine_maps.reshape(len(frames), -1) / scale
+    coarse = coarse_maps.reshape(len(frames), -1) / scale
+    levels = np.stack([f.tone_map[:rows, :cols].ravel() for f in frames])
+    residual = np.stack([f.noise_map[:rows, :cols].ravel() for f in frames]) / gains[:, None]
+    flatness = _neighbourhood_max(np.min(coarse_maps / scale[:, :, None], axis=0)).ravel()
+    flat = np.argsort(flatness)[: max(FLAT_MIN_TILES, flatness.size // 3)]
+    out = np.empty((len(frames), 5))
+    for k in range(len(frames)):
+        for scale_index, energy in enumerate((fine[k], coarse[k])):
+            grain = _grain_curve(levels[k], energy)
+            above = np.maximum(energy - (1.0 + GRAIN_MARGIN) * grain, 0.0)
+            out[k, scale_index] = float(above.sum())
+            out[k, 2 + scale_index] = float(grain.sum())
+        out[k, 4] = float(np.median(residual[k, flat]))
+    return out
+
+
+def _stops_above_grain(above_grain: np.ndarray, i: int, j: int, scale: int) -> float:
+    """Detail of frame i against frame j in stops at a scale (0 fine, 1 coarse), from what
+    stands above their grain.  Under grain, detail below GRAIN_FLOOR of the grainier frame's
+    grain cannot be told from the grain's own scatter: both are counted from there, so a
+    scene with no detail (a smooth gradient) makes no difference at all."""
+    floor = GRAIN_FLOOR * max(above_grain[i, 2 + scale], above_grain[j, 2 + scale]) + 1e-12
+    return math.log2((above_grain[i, scale] + floor) / (above_grain[j, scale] + floor))
+
+
+def _grain_curve(levels: np.ndarray, energy: np.ndarray) -> np.ndarray:
+    """Each tile's grain energy: in GRAIN_BANDS bands of level (each as many tiles), the
+    GRAIN_QUANTILE of the tiles' energies (the flattest of them hold little but grain), joined
+    by straight lines between the bands' median levels and held flat beyond.  Per band of
+    level, as gamma-encoded grain rises steeply towards black (the curve's slope, read
+    noise) and photon noise with the signal."""
+    order = np.argsort(levels, kind="stable")
+    bands = [band for band in np.array_split(order, GRAIN_BANDS) if band.size]
+    centres = np.array([float(np.median(levels[band])) for band in bands])
+    floors = np.array([float(np.quantile(energy[band], GRAIN_QUANTILE)) for band in bands])
+    centres, first = np.unique(centres, return_index=True)
+    return np.maximum(np.interp(levels, centres, floors[first]), 0.0)
+
+
+def _grain_differs(sigma: float, other: float) -> bool:
+    """Whether two frames' grain (residual sigmas where the burst is flattest) clearly
+    differs: one is GRAIN_RATIO times the other, and beyond what nobody notices."""
+    low, high = sorted((sigma, other))
+    return high > GRAIN_RATIO * low and high - low > RESIDUAL_ALLOWANCE
 
 
 def _relative_exposures(frames: Sequence[FrameMeasures]) -> np.ndarray:
@@ -428,10 +540,13 @@ def _exposure_clipping(
     stops: np.ndarray,
     plateau: np.ndarray | None = None,
     consensus: np.ndarray | None = None,
+    grain: np.ndarray | None = None,
 ) -> np.ndarray:
     """Clipped fraction each frame has beyond a frame exposed at least a third of a stop less
     (beyond what that frame shows as a flat plateau at its brightest: ``plateau``).  A frame
-    that shares the burst's exposure (``consensus``) is compared with such frames only.
+    that shares the burst's exposure (``consensus``) is compared with such frames only, and
+    with none clearly grainier (``grain``: residual sigmas), as grain lifts crushed blacks
+    off zero and makes a frame look brighter in its shadows.
 
     Only exposure counts: a blur spreads light into black and dark into white, so a blurred
     frame of the same exposure clips less without being better exposed.
@@ -443,6 +558,8 @@ def _exposure_clipping(
         darker = stops < stops[k] - EXPOSURE_STEP
         if consensus is not None and consensus[k]:
             darker &= consensus  # a frame off the burst's exposure is no reference
+        if grain is not None:
+            darker &= ~np.array([g > grain[k] and _grain_differs(g, grain[k]) for g in grain])
         if darker.any():
             extra[k] = max(clipped[k] - held[darker].max(), 0.0)
             extra[k] = max(min(extra[k], clipped[k] - clipped[darker].min()) - CLIP_ALLOWANCE, 0.0)
@@ -511,4 +628,4 @@ def stops_between(first: FrameMeasures, second: FrameMeasures) -> float:
     return float(_relative_exposures([first, second])[1])
 
 
-__all__ = ["FrameVerdict", "judge_burst", "stops_between"]
+__all__ = ["FrameVerdict", "detail_doubted", "judge_burst", "stops_between"]

@@ -27,7 +27,7 @@ import numpy as np
 from PIL import Image
 
 from app.photos.decode import source_size
-from app.scoring.burst import judge_burst
+from app.scoring.burst import FrameVerdict, judge_burst
 from app.scoring.frame_measures import (
     TONE_QUANTILES,
     FrameMeasures,
@@ -46,6 +46,7 @@ _CLIP_ALLOWANCE = 0.01
 _MID_GREY = 0.45
 _QUALITY_MID, _QUALITY_SPREAD = -2.2, 0.6  # the logistic map of quality to [1, 10]
 _DECADES_PER_STOP = math.log10(2.0)  # burst costs are in stops of detail energy
+DOUBTED_MARGIN = 1 / 16  # stops: the most a doubted pick's scores show it ahead
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ class TechnicalScorer:
     """
 
     name = "technical"
-    weights_id = "technical:v5"
+    weights_id = "technical:v6"
     device = "cpu"
     series_mode = None
 
@@ -146,7 +147,23 @@ class TechnicalScorer:
             return self.score_prepared(measures)
         verdicts = judge_burst([m.frame for m in measures])
         base = max(m.quality for m in measures)
-        return [_to_score(base - v.cost * _DECADES_PER_STOP) for v in verdicts]
+        costs = _shown_costs(verdicts)
+        return [_to_score(base - cost * _DECADES_PER_STOP) for cost in costs]
+
+
+def _shown_costs(verdicts: list[FrameVerdict]) -> list[float]:
+    """The burst's costs as its scores show them: where the pick's detail lead may rest on
+    grain (two measures of detail disagree, :func:`app.scoring.burst.detail_doubted`), every
+    frame's cost against the pick is scaled down so that the runner-up is at most
+    DOUBTED_MARGIN stops behind.  The order stays; the confidence read from the scores
+    (:mod:`app.scoring.confidence`) says the pick is worth a second look."""
+    costs = [v.cost for v in verdicts]
+    best = min(range(len(costs)), key=costs.__getitem__)
+    lead = min((c - costs[best] for k, c in enumerate(costs) if k != best), default=0.0)
+    if not verdicts[best].grain_doubt or lead <= DOUBTED_MARGIN:
+        return costs
+    factor = DOUBTED_MARGIN / lead
+    return [costs[best] + (c - costs[best]) * factor for c in costs]
 
 
 def quality_of_score(score: float) -> float:
