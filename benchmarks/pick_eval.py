@@ -10,6 +10,7 @@ defect half as strong: its near misses are what the confidence mapping is fitted
     python benchmarks/pick_eval.py                       # the three generators side by side
     python benchmarks/pick_eval.py --generator optics-subtle --seed 3 --save /tmp/subtle.json
     python benchmarks/pick_eval.py --fit /tmp/subtle.json /tmp/optics.json  # the mapping
+    python benchmarks/pick_eval.py --cross /tmp/*.json  # each fitted without its generator
 
 Prints best-frame accuracy per defect and per scene type, then the confidence's
 reliability table (per confidence bin: bursts, share picked right) and the share right
@@ -165,6 +166,45 @@ def fit(paths: list[str]) -> None:
     print("coefficients", model.coef_.tolist(), "intercept", model.intercept_.tolist())
 
 
+def cross(paths: list[str]) -> None:
+    """The mapping's reliability on each generator when fitted on the others only (a
+    generator and its ``-subtle`` twin are left out together): the calibration a camera
+    nobody fitted on would see."""
+    from sklearn.linear_model import LogisticRegression
+
+    from app.scoring.confidence import margin_features
+
+    sets = {}
+    for path in paths:
+        results = json.loads(Path(path).read_text())
+        sets[results[0]["generator"]] = results
+    family = {name: name.removesuffix("-subtle") for name in sets}
+    held: dict[str, list[dict]] = {}
+    for name, results in sets.items():
+        train = [r for other, rs in sets.items() if family[other] != family[name] for r in rs]
+        features = np.array([margin_features("technical", r["scores"]) for r in train])
+        model = LogisticRegression(C=1.0).fit(features, [r["right"] for r in train])
+        scored = [dict(r) for r in results]
+        own = np.array([margin_features("technical", r["scores"]) for r in scored])
+        for r, chance in zip(scored, model.predict_proba(own)[:, 1], strict=True):
+            r["confidence"] = float(chance)
+        held[name] = scored
+    names = list(held)
+    print("\n| confidence | " + " | ".join(f"{n}: bursts, right" for n in names) + " |")
+    print("|---|" + "---|" * len(names))
+    rows = {n: reliability(held[n]) for n in names}
+    for b in range(len(BINS) - 1):
+        low, high = rows[names[0]][b][:2]
+        cells = [f"{rows[n][b][2]}, {rows[n][b][3]:.3f}" for n in names]
+        print(f"| {low:.2f}-{high:.2f} | " + " | ".join(cells) + " |")
+    print("| >= 0.8: right | " + " | ".join(_cell(sure_share(held[n])) for n in names) + " |")
+    print(
+        "| < 0.8 (a second look) | "
+        + " | ".join(f"{sum(r['confidence'] < 0.8 for r in held[n])}" for n in names)
+        + " |"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--generator", choices=GENERATORS, action="append")
@@ -174,9 +214,15 @@ def main() -> None:
     parser.add_argument("--save", help="write the per-burst results (JSON) here")
     parser.add_argument("--load", action="append", help="report saved results instead")
     parser.add_argument("--fit", nargs="+", help="fit the confidence mapping on saved results")
+    parser.add_argument(
+        "--cross", nargs="+", help="saved results: reliability of a mapping fitted on the others"
+    )
     args = parser.parse_args()
     if args.fit:
         fit(args.fit)
+        return
+    if args.cross:
+        cross(args.cross)
         return
     if args.load:
         sets = {}

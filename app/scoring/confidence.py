@@ -4,10 +4,12 @@ Scorer-agnostic: the result carries one number in [0, 1] per series, whatever ra
 scorer with a calibration here turns the scores of a series into it (the technical scorer:
 its scores are costs in stops, so the margin of the pick over the runner-up, against the
 spread of the burst, says how clear the choice was; the logistic mapping was fitted on the
-tuning generator of ``benchmarks/pick_eval.py``, its ``optics`` bursts and the same with
-every defect half as strong (``optics-subtle``, where the near misses are), and is reported
-on the held-out ``sensor`` and ``field`` bursts in docs/pipeline.md).  A scorer without one gives ``None`` (unknown).  Face and eye
-certainty lower it (:func:`pick_confidence`).
+three generators of ``benchmarks/pick_eval.py``, ``optics`` with its near misses (every
+defect half as strong: ``optics-subtle``), ``sensor`` and ``field``, and its reliability on
+each generator when fitted on the others only is in docs/pipeline.md).  Where the scorer
+doubts its own pick (two measures of detail disagree), its scores show a small margin.  A
+scorer without one gives ``None`` (unknown).  Face and eye certainty lower it
+(:func:`pick_confidence`).
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ from typing import Protocol
 from app.scoring.technical import quality_of_score
 
 _DECADES_PER_STOP = math.log10(2.0)
-# Fitted on the tuning bursts (pick_eval.py --fit, optics seed 1 and optics-subtle seed 3,
-# technical:v5): logit = A + B * log2(margin) + C * share.
-_TECHNICAL = (3.52, 0.829, 0.107)
+# Fitted on the bursts of pick_eval.py (--fit: optics, sensor and field seed 1, optics-subtle
+# seed 3; technical:v6): logit = A + B * log2(margin) + C * share.
+_TECHNICAL = (2.47, 0.689, 1.142)
 _MARGIN_FLOOR = 1 / 64  # stops: margins below count as this
 
 
