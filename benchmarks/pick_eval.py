@@ -131,6 +131,13 @@ def report(sets: dict[str, list[dict]]) -> None:
         for k in dict.fromkeys(k for n in names for k in tables[n]):
             print(f"| {k} | " + " | ".join(_cell(tables[n].get(k)) for n in names) + " |")
     print("| **all** | " + " | ".join(_cell(_all(sets[n])) for n in names) + " |")
+    reliability_table(sets)
+
+
+def reliability_table(sets: dict[str, list[dict]]) -> None:
+    """Per confidence bin and set: bursts and the share picked right; then the share right
+    among the sure ones and how many are worth a second look."""
+    names = list(sets)
     print("\n| confidence | " + " | ".join(f"{n}: bursts, right" for n in names) + " |")
     print("|---|" + "---|" * len(names))
     rows = {n: reliability(sets[n]) for n in names}
@@ -189,20 +196,7 @@ def cross(paths: list[str]) -> None:
         for r, chance in zip(scored, model.predict_proba(own)[:, 1], strict=True):
             r["confidence"] = float(chance)
         held[name] = scored
-    names = list(held)
-    print("\n| confidence | " + " | ".join(f"{n}: bursts, right" for n in names) + " |")
-    print("|---|" + "---|" * len(names))
-    rows = {n: reliability(held[n]) for n in names}
-    for b in range(len(BINS) - 1):
-        low, high = rows[names[0]][b][:2]
-        cells = [f"{rows[n][b][2]}, {rows[n][b][3]:.3f}" for n in names]
-        print(f"| {low:.2f}-{high:.2f} | " + " | ".join(cells) + " |")
-    print("| >= 0.8: right | " + " | ".join(_cell(sure_share(held[n])) for n in names) + " |")
-    print(
-        "| < 0.8 (a second look) | "
-        + " | ".join(f"{sum(r['confidence'] < 0.8 for r in held[n])}" for n in names)
-        + " |"
-    )
+    reliability_table(held)
 
 
 def main() -> None:
