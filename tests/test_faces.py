@@ -121,23 +121,23 @@ def test_crowd_tiles_are_squares_covering_the_image_with_the_overlap_asked(size)
             )
 
 
-def searched_boxes(analyzer: FaceAnalyzer) -> list[tuple[int, int, int, int]]:
-    """The parts of the image the analyzer's detector is run on, as it runs."""
+def searched_boxes(detector) -> list[tuple[int, int, int, int]]:
+    """The parts of the image ``detector`` is run on, as it runs."""
     boxes: list[tuple[int, int, int, int]] = []
-    search = analyzer.detector.candidates
+    search = detector.candidates
 
     def recorded(image, parts, *args):
         boxes.extend(parts)
         return search(image, parts, *args)
 
-    analyzer.detector.candidates = recorded
+    detector.candidates = recorded
     return boxes
 
 
-def test_a_faint_crowd_is_found_through_the_probe_tile():
+def test_a_faint_crowd_is_found_through_the_probe():
     """24 faces of about 33 px in a 1024 px preview: the whole-frame search sees no face and
-    only candidates under 0.3; the tile around the best of them finds faces, which starts
-    the crowd pass, and it finds them all.  Without the probe nothing would be found."""
+    only candidates under 0.3; a closer look around the best of them finds a face, which
+    starts the crowd pass, and it finds them all.  Without the probe nothing is found."""
     head = ASTRONAUT.load().crop((130, 20, 330, 240)).resize((66, 73), Image.Resampling.LANCZOS)
     canvas = Image.fromarray(skimage.data.coffee()).resize((1024, 683))
     for row in range(3):
@@ -149,15 +149,21 @@ def test_a_faint_crowd_is_found_through_the_probe_tile():
     assert FaceAnalyzer(FaceOptions(crowd_probe_score=1.0)).find(canvas) == []
 
 
-def test_a_photo_without_people_costs_one_probe_tile_not_the_crowd_pass():
+def test_a_photo_without_people_costs_a_probe_not_the_crowd_pass():
     """The Hubble deep field's galaxies look like small faces to the whole-frame search (one
-    scores above 0.3); the probe tile around the best finds no face there, so the other
-    eleven tiles are not searched and no false face is added."""
+    scores above 0.3); the probe, the short-range detector on the 128 px square around the
+    best, finds no face there, so the twelve tiles are not searched and no false face is
+    added."""
     sky = Image.fromarray(skimage.data.hubble_deep_field()).resize((1024, 683))
     analyzer = FaceAnalyzer()
-    boxes = searched_boxes(analyzer)
-    assert analyzer.find(sky) == []
-    assert analyzer.crowd_passes == 0 and len(boxes) == 2
+    searched = searched_boxes(analyzer.detector)
+    assert analyzer.find(sky) == [] and analyzer.crowd_passes == 0
+    assert searched == [(0, 0, 1024, 683)]
+    analyzer = FaceAnalyzer()
+    probed = searched_boxes(analyzer.probe)
+    analyzer.find(sky)
+    ((left, top, right, bottom),) = probed
+    assert right - left == bottom - top == 128
 
 
 def crowd(blink_at: int | None) -> Image.Image:
