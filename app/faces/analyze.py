@@ -190,18 +190,8 @@ class FaceAnalyzer:
         found = [d for d in first if d.score >= MIN_DETECTION_SCORE]
         if options.crowd_tile <= 0:
             return suppress(found)
-        longer = max(image.size)
-        window = max(1, round(options.crowd_hint_below * longer))
-
-        def small(detection: Detection) -> bool:
-            return max(detection.box[2], detection.box[3]) < window
-
-        hints = [d for d in first if small(d) and d.score >= options.crowd_probe_score]
-        if not hints:
-            return suppress(found)
-        around = _square_around(image.size, max(hints, key=lambda d: d.score).box, window)
-        probed = self.probe.candidates(image, [around], options.crowd_confirm_score)
-        if any(small(d) for d in probed):
+        if self.probe_score(image, first) >= options.crowd_confirm_score:
+            longer = max(image.size)
             parts = square_tiles(
                 image.size,
                 max(1, round(options.crowd_tile * longer)),
@@ -210,6 +200,22 @@ class FaceAnalyzer:
             found += self.detector.candidates(image, parts)
             self.crowd_passes += 1
         return suppress(found)
+
+    def probe_score(self, image: Image.Image, first: list[Detection]) -> float:
+        """The best score the probe gives a small face around the best small candidate of
+        ``first`` (the whole search's candidates); 0 when none is worth a look."""
+        options = self.options
+        window = max(1, round(options.crowd_hint_below * max(image.size)))
+        hints = [
+            d
+            for d in first
+            if max(d.box[2], d.box[3]) < window and d.score >= options.crowd_probe_score
+        ]
+        if not hints:
+            return 0.0
+        around = _square_around(image.size, max(hints, key=lambda d: d.score).box, window)
+        probed = self.probe.candidates(image, [around], options.crowd_probe_score)
+        return max((d.score for d in probed if max(d.box[2], d.box[3]) < window), default=0.0)
 
 
 def _square_around(
