@@ -419,7 +419,11 @@ def test_a_missing_runtime_is_said_in_one_line_and_nothing_loads(monkeypatch):
 
 def test_a_damaged_or_missing_model_file_is_refused_with_its_name(tmp_path, monkeypatch):
     shipped = face_runtime.model_path
-    for spec in (face_runtime.FULL_RANGE_DETECTOR, face_runtime.FACE_MESH):
+    for spec in (
+        face_runtime.FULL_RANGE_DETECTOR,
+        face_runtime.SHORT_RANGE_DETECTOR,  # the crowd probe
+        face_runtime.FACE_MESH,
+    ):
         (tmp_path / spec.file).write_bytes(shipped(spec).read_bytes())
     monkeypatch.setattr(face_runtime, "model_path", lambda spec: tmp_path / spec.file)
     with pytest.raises(FacesUnavailable, match=r"face model missing: .*iris_landmark\.tflite"):
