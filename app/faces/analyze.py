@@ -201,10 +201,15 @@ class FaceAnalyzer:
             self.crowd_passes += 1
         return suppress(found)
 
-    def probe_score(self, image: Image.Image, first: list[Detection]) -> float:
-        """The best score the probe gives a small face around the best small candidate of
-        ``first`` (the whole search's candidates); 0 when none is worth a look."""
+    def probe_score(
+        self, image: Image.Image, first: list[Detection], at_least: float | None = None
+    ) -> float:
+        """The best score, if ``at_least`` (``crowd_confirm_score``) or more, that the probe
+        gives a small face around the best small candidate of ``first`` (the whole search's
+        candidates); else 0.  The floor matters for the cost: on a texture the short-range
+        model has hundreds of faint candidates, and each one decoded costs time."""
         options = self.options
+        floor = options.crowd_confirm_score if at_least is None else at_least
         window = max(1, round(options.crowd_hint_below * max(image.size)))
         hints = [
             d
@@ -214,7 +219,7 @@ class FaceAnalyzer:
         if not hints:
             return 0.0
         around = _square_around(image.size, max(hints, key=lambda d: d.score).box, window)
-        probed = self.probe.candidates(image, [around], options.crowd_probe_score)
+        probed = self.probe.candidates(image, [around], floor)
         return max((d.score for d in probed if max(d.box[2], d.box[3]) < window), default=0.0)
 
 
