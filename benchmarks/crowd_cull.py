@@ -4,7 +4,7 @@ Each burst is three frames of one group photo (benchmarks/group_photos.py, 24 pe
 third of a second apart: the first, sharpest, has one person blinking; the other two have
 everyone's eyes open and are slightly softer (Gaussian blur of 1 and 2 px), so the
 technical score alone would pick the blink.  The folder is culled by the command line as
-a photographer would (technical scorer, faces on, so the crowd pass where hinted), and per
+a photographer would (technical scorer, faces on, so the crowd pass where probed), and per
 burst the script prints the faces found per frame, the blinking frame's ``closed_eyes``,
 the pick and its ``pick_reason`` (crowd_eval.py measures the search with and without the
 crowd pass).

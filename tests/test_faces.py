@@ -121,19 +121,49 @@ def test_crowd_tiles_are_squares_covering_the_image_with_the_overlap_asked(size)
             )
 
 
-def test_a_crowd_hinted_only_faintly_is_found_through_the_end_squares():
-    """24 faces of 44 px in a 1024 px preview: the whole-frame search sees no face and only
-    weak candidates; a search of the frame's two end squares finds some, which starts the
-    crowd pass, and it finds them all.  Without that check nothing would be found."""
-    head = ASTRONAUT.load().crop((130, 20, 330, 240)).resize((84, 92), Image.Resampling.LANCZOS)
+def searched_boxes(detector) -> list[tuple[int, int, int, int]]:
+    """The parts of the image ``detector`` is run on, as it runs."""
+    boxes: list[tuple[int, int, int, int]] = []
+    search = detector.candidates
+
+    def recorded(image, parts, *args):
+        boxes.extend(parts)
+        return search(image, parts, *args)
+
+    detector.candidates = recorded
+    return boxes
+
+
+def test_a_faint_crowd_is_found_through_the_probe():
+    """24 faces of about 33 px in a 1024 px preview: the whole-frame search sees no face and
+    only candidates under 0.3; a closer look around the best of them finds a face, which
+    starts the crowd pass, and it finds them all.  Without the probe nothing is found."""
+    head = ASTRONAUT.load().crop((130, 20, 330, 240)).resize((66, 73), Image.Resampling.LANCZOS)
     canvas = Image.fromarray(skimage.data.coffee()).resize((1024, 683))
     for row in range(3):
         for k in range(8):
             canvas.paste(head, (60 + 115 * k, 80 + 190 * row))
-    assert FaceAnalyzer(FaceOptions(crowd_tile=0)).find(canvas) == []
-    assert FaceAnalyzer(FaceOptions(crowd_weak_score=1.0)).find(canvas) == []
     analyzer = FaceAnalyzer()
     assert len(analyzer.find(canvas)) == 24 and analyzer.crowd_passes == 1
+    assert FaceAnalyzer(FaceOptions(crowd_tile=0)).find(canvas) == []
+    assert FaceAnalyzer(FaceOptions(crowd_probe_score=1.0)).find(canvas) == []
+
+
+def test_a_photo_without_people_costs_a_probe_not_the_crowd_pass():
+    """The Hubble deep field's galaxies look like small faces to the whole-frame search (one
+    scores above 0.3); the probe, the short-range detector on the 128 px square around the
+    best, finds no face there, so the twelve tiles are not searched and no false face is
+    added."""
+    sky = Image.fromarray(skimage.data.hubble_deep_field()).resize((1024, 683))
+    analyzer = FaceAnalyzer()
+    searched = searched_boxes(analyzer.detector)
+    assert analyzer.find(sky) == [] and analyzer.crowd_passes == 0
+    assert searched == [(0, 0, 1024, 683)]
+    analyzer = FaceAnalyzer()
+    probed = searched_boxes(analyzer.probe)
+    analyzer.find(sky)
+    ((left, top, right, bottom),) = probed
+    assert right - left == bottom - top == 128
 
 
 def crowd(blink_at: int | None) -> Image.Image:
@@ -389,7 +419,11 @@ def test_a_missing_runtime_is_said_in_one_line_and_nothing_loads(monkeypatch):
 
 def test_a_damaged_or_missing_model_file_is_refused_with_its_name(tmp_path, monkeypatch):
     shipped = face_runtime.model_path
-    for spec in (face_runtime.FULL_RANGE_DETECTOR, face_runtime.FACE_MESH):
+    for spec in (
+        face_runtime.FULL_RANGE_DETECTOR,
+        face_runtime.SHORT_RANGE_DETECTOR,  # the crowd probe
+        face_runtime.FACE_MESH,
+    ):
         (tmp_path / spec.file).write_bytes(shipped(spec).read_bytes())
     monkeypatch.setattr(face_runtime, "model_path", lambda spec: tmp_path / spec.file)
     with pytest.raises(FacesUnavailable, match=r"face model missing: .*iris_landmark\.tflite"):

@@ -27,8 +27,9 @@ from app.scoring.confidence import pick_confidence
 from app.scoring.why import pick_why
 
 # Version of the face analysis stored in the catalog; a new one analyses photos again
-# (2: the crowd pass finds the small faces of group photos).
-FACES_VERSION = 2
+# (2: the crowd pass finds the small faces of group photos; 3: its probe tile also finds
+# crowds whose faces are all too faint for the whole-image search).
+FACES_VERSION = 3
 
 
 @dataclass(frozen=True)
