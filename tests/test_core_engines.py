@@ -102,6 +102,19 @@ def test_the_export_happens_once_per_weights(engine_cache, reference):
     assert other.score(images) == pytest.approx(changed.score(images), abs=1e-4)
 
 
+def test_openvino_compiles_once_and_reads_the_compiled_network_back(engine_cache, reference):
+    _needs("openvino", "fp32")
+    scorer, images, full = reference
+    engine_scorer(scorer, "openvino", "fp32")
+    compiled = sorted((engine_cache / "openvino").glob("*.blob"))
+    assert compiled  # kept beside the exported graph
+    stamps = [path.stat().st_mtime_ns for path in compiled]
+    again = engine_scorer(scorer, "openvino", "fp32")
+    assert sorted((engine_cache / "openvino").glob("*.blob")) == compiled
+    assert [path.stat().st_mtime_ns for path in compiled] == stamps  # read, not compiled again
+    assert again.score(images) == pytest.approx(full, abs=TOLERANCES["openvino", "fp32"])
+
+
 def test_load_model_says_which_engine_it_chose(monkeypatch):
     monkeypatch.delenv("FGAESQ_ENGINE")
     scorer = fgaesq_core.load_model(

@@ -1,7 +1,8 @@
 """OpenVINO as the engine (the ``openvino`` extra): fp32, or bf16 where the CPU has bf16 units.
 
 OpenVINO compiles the exported ONNX graph for the CPU; ``INFERENCE_PRECISION_HINT`` selects
-its precision (bf16 runs on AVX-512 BF16 / AMX units; OpenVINO refuses it elsewhere).
+its precision (bf16 runs on AVX-512 BF16 / AMX units; OpenVINO refuses it elsewhere).  The
+compiled network is cached in the engine cache, so only the first load compiles.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import torch
 
 from ..model import FGAesQModel
 from ..tokens import Tokens
-from .export import cached_onnx
+from .export import cache_dir, cached_onnx
 from .network import network_inputs
 
 PRECISIONS = ("fp32", "bf16")
@@ -33,6 +34,9 @@ class OpenVinoEngine:
         self.device = torch.device("cpu")
         self.precision = precision
         core = openvino.Core()
+        # The compiled network is kept beside the exported graph: a later load reads it
+        # back instead of compiling again (1.4 CPU-s against 0.26 for the ViT-B/16 in bf16).
+        core.set_property({"CACHE_DIR": os.fspath(cache_dir() / "openvino")})
         config = {
             "INFERENCE_PRECISION_HINT": _HINTS[precision],
             "INFERENCE_NUM_THREADS": threads or torch.get_num_threads(),
