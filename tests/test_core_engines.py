@@ -145,7 +145,10 @@ def test_auto_takes_reduced_precision_only_within_the_flip_limit(monkeypatch):
     monkeypatch.setattr(choice, "cpu_has_amx", lambda: False)  # torch bf16 is slow without AMX
     assert choice.choose(CPU) == ("onnxruntime", "int8")
     flips["onnxruntime", "int8"] = 0.011
+    assert choice.choose(CPU) == ("openvino", "fp32")  # torch's scores for less CPU time
+    monkeypatch.setattr(choice, "installed", lambda engine: engine != "openvino")
     assert choice.choose(CPU) == ("torch", "fp32")
+    monkeypatch.setattr(choice, "installed", lambda engine: True)
     assert choice.choose(CPU, precision="int8") == ("onnxruntime", "int8")  # on request
     monkeypatch.setattr(choice, "cpu_has_bf16", lambda: False)
     flips.update(dict.fromkeys(flips, 0.0))
@@ -179,7 +182,7 @@ def test_the_cascade_takes_reduced_precision_only_within_its_own_flip_limit(monk
     cascade = dict.fromkeys(choice.MEASURED_CASCADE_FLIPS, 0.03)
     monkeypatch.setattr(choice, "MEASURED_CASCADE_FLIPS", cascade)
     assert choice.choose(CPU) == ("openvino", "bf16")
-    assert choice.choose(CPU, series_mode="cascade") == ("torch", "fp32")
+    assert choice.choose(CPU, series_mode="cascade") == ("openvino", "fp32")
     cascade["onnxruntime", "int8"] = 0.005
     assert choice.choose(CPU, series_mode="cascade") == ("onnxruntime", "int8")
     assert choice.choose(CPU, precision="bf16", series_mode="cascade") == ("openvino", "bf16")
