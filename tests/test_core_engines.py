@@ -186,3 +186,28 @@ def test_the_cascade_takes_reduced_precision_only_within_its_own_flip_limit(monk
     cascade["onnxruntime", "int8"] = 0.005
     assert choice.choose(CPU, series_mode="cascade") == ("onnxruntime", "int8")
     assert choice.choose(CPU, precision="bf16", series_mode="cascade") == ("openvino", "bf16")
+
+
+def test_openvino_computes_a_pass_while_the_next_batch_is_tokenised(engine_cache, reference):
+    """With OpenVINO a pass's scores are read only after the next pass has started (it computes
+    on OpenVINO's threads meanwhile), and the rankings are those of passes read at once."""
+    _needs("openvino", "fp32")
+    scorer, _, _ = reference
+    other = engine_scorer(scorer, "openvino", "fp32")
+    assert other.passes_in_flight == 1
+    events: list[str] = []
+    start = other.runtime.start
+
+    def logged(tokens):
+        events.append("start")
+        logits = start(tokens)
+        return lambda: (events.append("read"), logits())[1]
+
+    other.runtime.start = logged
+    bursts = [[synthetic_image(7, (256, 192)).rotate(k) for k in range(4)]] * 2
+    ahead = list(other.rank_many(iter(bursts), batch_size=5))
+    assert events[:4] == ["start", "start", "read", "start"]
+    other.passes_in_flight = 0
+    events.clear()
+    assert list(other.rank_many(iter(bursts), batch_size=5)) == ahead
+    assert events[:4] == ["start", "read", "start", "read"]

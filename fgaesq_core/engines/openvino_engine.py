@@ -8,6 +8,7 @@ compiled network is cached in the engine cache, so only the first load compiles.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 import torch
 
@@ -42,10 +43,32 @@ class OpenVinoEngine:
             "INFERENCE_NUM_THREADS": threads or torch.get_num_threads(),
         }
         self.compiled = core.compile_model(os.fspath(cached_onnx(model)), "CPU", config)
-        self.request = self.compiled.create_infer_request()
+        # Two requests take turns: one pass computes on OpenVINO's threads while the next
+        # batch is tokenised in Python (``passes_in_flight``), the other is being filled.
+        self._requests = [self.compiled.create_infer_request() for _ in range(2)]
+        self._turn = 0
         self.name = f"openvino-cpu {precision}"
 
+    #: Forward passes the Scorer leaves running while it tokenises the next batch.
+    passes_in_flight = 1
+
     def logits(self, tokens: Tokens) -> torch.Tensor:
+        return self.start(tokens)()
+
+    def start(self, tokens: Tokens) -> Callable[[], torch.Tensor]:
+        """Start a forward pass and return at once; calling the result waits for its logits.
+
+        At most one pass may wait unread when the next one starts (the requests alternate).
+        """
         feeds = {k: v.numpy() for k, v in network_inputs(self.model, tokens).items()}
-        result = self.request.infer(feeds)
-        return torch.from_numpy(result[self.compiled.output(0)].copy())
+        request = self._requests[self._turn]
+        self._turn = 1 - self._turn
+        request.wait()  # a pass of an abandoned ranking may still run on it
+        request.start_async(feeds)
+        output = self.compiled.output(0)
+
+        def logits() -> torch.Tensor:
+            request.wait()
+            return torch.from_numpy(request.get_tensor(output).data.copy())
+
+        return logits
