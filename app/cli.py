@@ -19,6 +19,7 @@ import math
 import signal
 import sys
 import threading
+import time
 import traceback
 from pathlib import Path
 from typing import Any
@@ -252,6 +253,7 @@ class _ProgressBars:
         self._bar = None
         self._stage = None
         self._reading = False  # the card is being read (runs of it are grouped meanwhile)
+        self._ranking_since: float | None = None  # when the scorer began ranking frames
 
     def __call__(self, event) -> None:
         if self.quiet:
@@ -263,6 +265,8 @@ class _ProgressBars:
             return
         if event.stage in ("problem", "done") or event.total <= 0:
             return
+        if event.stage == "rank" and event.frames is not None and self._ranking_since is None:
+            self._ranking_since = time.time()  # the clock tqdm times its bars with
         if event.stage == "read":
             self._reading = event.done < event.total
         elif self._reading and event.stage in ("group", "rank"):
@@ -283,6 +287,10 @@ class _ProgressBars:
                 leave=False,
                 dynamic_ncols=True,
             )
+            if unit == "frame" and self._ranking_since is not None:
+                # frames ranked while the card was read count over the time they took,
+                # not as ranked in the instant the bar appears (a rate of millions a second)
+                self._bar.start_t = self._bar.last_print_t = self._ranking_since
         self._bar.total = total
         if done >= self._bar.n:
             self._bar.update(done - self._bar.n)  # through update: tqdm's rate and time left

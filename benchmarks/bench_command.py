@@ -21,7 +21,8 @@ map, faces, the technical scorer's measures), which bounds what the command can 
 ViT-B/16 with random weights that ``--write-random`` saves: the cost does not depend on the
 weights) against ``--model technical`` instead, alternated in one run, each on a fresh
 catalog, and prints their ratio.  A first FGAesQ run on a few frames exports the engine's
-graph once (it is cached per weights), so the timed runs do not include it.
+graph once and OpenVINO compiles it (both are cached per weights, as on a user's second
+run), so the timed runs do not include them.
 
 ``--copies K`` renders ``count / K`` frames and adds K - 1 byte copies of them whose capture
 times are moved on by an hour per copy (patched in the EXIF bytes): every file is new to the

@@ -72,6 +72,17 @@ class PassScores:
         return self._host.tolist()
 
 
+class PendingScores:
+    """The scores of a forward pass an engine runs on its own threads (OpenVINO), read when
+    they are needed: the pass computes while the next batch is tokenised."""
+
+    def __init__(self, logits: Callable[[], torch.Tensor]) -> None:
+        self._logits = logits
+
+    def values(self) -> list[float]:
+        return expected_score(self._logits()).tolist()
+
+
 class Scorer:
     """Scores images and ranks burst series with one FGAesQ model.
 
@@ -110,7 +121,9 @@ class Scorer:
         self.precision = self.runtime.precision
         self.tokenizer = DiffToken(model.config.tokenizer, device=device)
         #: forward passes left running while the next batch is tokenised (see _stream_groups)
-        self.passes_in_flight = PASSES_IN_FLIGHT.get(device.type, 0)
+        self.passes_in_flight = getattr(
+            self.runtime, "passes_in_flight", PASSES_IN_FLIGHT.get(device.type, 0)
+        )
         #: when the cascade mode stops adding draws (fgaesq_core.cascade)
         self.cascade_rule = CascadeRule()
 
@@ -153,9 +166,10 @@ class Scorer:
         """After each forward pass, the mean scores of the groups complete so far, in order.
 
         A group's draws are summed in the order they were drawn, whatever the batch borders,
-        so every mean is the same however the token sets were batched.  On CUDA one pass
-        stays in flight: its scores are read only after the next pass is queued, so the GPU
-        computes while the CPU tokenises the next batch, and neither waits for the other.
+        so every mean is the same however the token sets were batched.  On CUDA (and with
+        OpenVINO, which computes on its own threads) one pass stays in flight: its scores are
+        read only after the next pass is queued, so the network computes while Python
+        tokenises the next batch, and neither waits for the other.
         """
         sums: list[float] = []
         counts: list[int] = []
@@ -163,7 +177,7 @@ class Scorer:
         batch: list[Tokens] = []
         owners: list[int] = []
         done: list[float] = []
-        in_flight: deque[tuple[list[int], PassScores]] = deque()
+        in_flight: deque[tuple[list[int], PassScores | PendingScores]] = deque()
 
         def launch() -> None:
             if batch:
@@ -199,13 +213,16 @@ class Scorer:
         """Scores for an iterable of unbatched Tokens, ``batch_size`` per forward pass."""
         return self.score_groups(([item] for item in tokens), batch_size)
 
-    def _forward(self, batch: list[Tokens]) -> PassScores:
+    def _forward(self, batch: list[Tokens]) -> PassScores | PendingScores:
         # On CUDA the batch is stacked straight into page-locked memory, so the copy to the
         # GPU is one asynchronous DMA; the model's kernels queue behind it on the stream.
         where = self.runtime.device
         cuda = where.type == "cuda"
         tokens = collate(batch, pin_memory=cuda).to(where, non_blocking=cuda)
         with torch.inference_mode():
+            start = getattr(self.runtime, "start", None)
+            if start is not None:  # the engine computes on its own threads
+                return PendingScores(start(tokens))
             return PassScores(expected_score(self.runtime.logits(tokens)))
 
     def rank_series(

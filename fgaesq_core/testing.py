@@ -6,9 +6,7 @@ pixels; the values are formulas or a seeded ``torch.Generator`` walked in sorted
 
 from __future__ import annotations
 
-import contextlib
 import math
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +15,7 @@ from open_clip.model import CLIP, CLIPTextCfg, CLIPVisionCfg
 from PIL import Image, ImageDraw
 
 from .config import ModelConfig, load_config
+from .device import single_thread  # noqa: F401  (tests run tokenisation on one thread)
 
 
 def released_state_dict(
@@ -132,18 +131,3 @@ def synthetic_burst(seed: int, size: tuple[int, int], frames: int) -> list[Image
         ImageDraw.Draw(frame).ellipse([x, h // 4, x + w // 5, h // 4 + h // 4], fill=(230, 40, 30))
         out.append(frame)
     return out
-
-
-@contextlib.contextmanager
-def single_thread() -> Iterator[None]:
-    """Run torch on one CPU thread inside the block.
-
-    Tokenisation is many small tensor operations; on shared, loaded cores the intra-op
-    thread pool spends more time waiting than working (measured: 40x slower).
-    """
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)

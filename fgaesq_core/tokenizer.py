@@ -36,6 +36,7 @@ from PIL import Image
 from torchvision.transforms.functional import to_tensor
 
 from .config import TokenizerConfig
+from .device import single_thread
 from .regions import (
     fitted_size,
     pad_or_crop,
@@ -120,16 +121,17 @@ class DiffToken:
             draws: how many draws at most.
             generator: one explicit random source for all draws instead of content seeds.
         """
-        image = _rgb(image)
-        normed = self.normalise(to_tensor(image))
-        if not self.is_sampled(image.size):
-            return [self._single(normed, image.size, None)]
-        if generator is not None:
-            generators = [generator] * draws
-        else:
-            digest = content_digest(image)
-            generators = [seeded_generator(digest, draw=k) for k in range(draws)]
-        return [self._single(normed, image.size, g) for g in generators]
+        with single_thread():
+            image = _rgb(image)
+            normed = self.normalise(to_tensor(image))
+            if not self.is_sampled(image.size):
+                return [self._single(normed, image.size, None)]
+            if generator is not None:
+                generators = [generator] * draws
+            else:
+                digest = content_digest(image)
+                generators = [seeded_generator(digest, draw=k) for k in range(draws)]
+            return [self._single(normed, image.size, g) for g in generators]
 
     def is_sampled(self, size: tuple[int, int]) -> bool:
         """Whether a single image of ``size`` (w, h) is tokenised with random draws."""
@@ -187,7 +189,10 @@ class DiffToken:
         Returns:
             One tuple per draw: (tokens of ``first``,) or (``first``, ``second``).
         """
-        first, second = _rgb(first), _rgb(second)
+        with single_thread():
+            return self._pair_samples(_rgb(first), _rgb(second), draws, generator, both)
+
+    def _pair_samples(self, first, second, draws, generator, both) -> list[tuple[Tokens, ...]]:
         views: dict[str, _PairView] = {}
 
         def view(axis: str) -> _PairView:

@@ -387,3 +387,22 @@ def test_ranking_progress_counts_frames_with_their_rate_and_time_left(tmp_path, 
     err = capsys.readouterr().err
     bars.close()
     assert "4/8" in err and "frame/s" in err and "<00:0" in err  # elapsed<left, a rate
+
+
+def test_rank_rate_counts_frames_ranked_while_the_card_was_read_over_their_time(capsys):
+    """Frames ranked while the read bar stood count over the time they took: the rank bar that
+    follows shows about 10 frames/s here, not millions (frames ranked 'in no time')."""
+    from app.cli import _ProgressBars
+    from app.pipeline.results import ProgressEvent
+
+    bars = _ProgressBars(quiet=False)
+    bars(ProgressEvent("read", 0, 10))
+    bars(ProgressEvent("rank", 0, 2, frames=(0, 8)))
+    time.sleep(0.5)
+    bars(ProgressEvent("rank", 1, 2, frames=(4, 8)))  # ranked while reading: no rank bar yet
+    bars(ProgressEvent("read", 10, 10))
+    bars(ProgressEvent("rank", 2, 2, frames=(5, 8)))
+    err = capsys.readouterr().err
+    bars.close()
+    rates = [float(r) for r in re.findall(r"([\d.]+)frame/s", err)]
+    assert rates and all(r < 50 for r in rates), err

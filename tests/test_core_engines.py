@@ -102,6 +102,19 @@ def test_the_export_happens_once_per_weights(engine_cache, reference):
     assert other.score(images) == pytest.approx(changed.score(images), abs=1e-4)
 
 
+def test_openvino_compiles_once_and_reads_the_compiled_network_back(engine_cache, reference):
+    _needs("openvino", "fp32")
+    scorer, images, full = reference
+    engine_scorer(scorer, "openvino", "fp32")
+    compiled = sorted((engine_cache / "openvino").glob("*.blob"))
+    assert compiled  # kept beside the exported graph
+    stamps = [path.stat().st_mtime_ns for path in compiled]
+    again = engine_scorer(scorer, "openvino", "fp32")
+    assert sorted((engine_cache / "openvino").glob("*.blob")) == compiled
+    assert [path.stat().st_mtime_ns for path in compiled] == stamps  # read, not compiled again
+    assert again.score(images) == pytest.approx(full, abs=TOLERANCES["openvino", "fp32"])
+
+
 def test_load_model_says_which_engine_it_chose(monkeypatch):
     monkeypatch.delenv("FGAESQ_ENGINE")
     scorer = fgaesq_core.load_model(
@@ -132,7 +145,10 @@ def test_auto_takes_reduced_precision_only_within_the_flip_limit(monkeypatch):
     monkeypatch.setattr(choice, "cpu_has_amx", lambda: False)  # torch bf16 is slow without AMX
     assert choice.choose(CPU) == ("onnxruntime", "int8")
     flips["onnxruntime", "int8"] = 0.011
+    assert choice.choose(CPU) == ("openvino", "fp32")  # torch's scores for less CPU time
+    monkeypatch.setattr(choice, "installed", lambda engine: engine != "openvino")
     assert choice.choose(CPU) == ("torch", "fp32")
+    monkeypatch.setattr(choice, "installed", lambda engine: True)
     assert choice.choose(CPU, precision="int8") == ("onnxruntime", "int8")  # on request
     monkeypatch.setattr(choice, "cpu_has_bf16", lambda: False)
     flips.update(dict.fromkeys(flips, 0.0))
@@ -166,7 +182,32 @@ def test_the_cascade_takes_reduced_precision_only_within_its_own_flip_limit(monk
     cascade = dict.fromkeys(choice.MEASURED_CASCADE_FLIPS, 0.03)
     monkeypatch.setattr(choice, "MEASURED_CASCADE_FLIPS", cascade)
     assert choice.choose(CPU) == ("openvino", "bf16")
-    assert choice.choose(CPU, series_mode="cascade") == ("torch", "fp32")
+    assert choice.choose(CPU, series_mode="cascade") == ("openvino", "fp32")
     cascade["onnxruntime", "int8"] = 0.005
     assert choice.choose(CPU, series_mode="cascade") == ("onnxruntime", "int8")
     assert choice.choose(CPU, precision="bf16", series_mode="cascade") == ("openvino", "bf16")
+
+
+def test_openvino_computes_a_pass_while_the_next_batch_is_tokenised(engine_cache, reference):
+    """With OpenVINO a pass's scores are read only after the next pass has started (it computes
+    on OpenVINO's threads meanwhile), and the rankings are those of passes read at once."""
+    _needs("openvino", "fp32")
+    scorer, _, _ = reference
+    other = engine_scorer(scorer, "openvino", "fp32")
+    assert other.passes_in_flight == 1
+    events: list[str] = []
+    start = other.runtime.start
+
+    def logged(tokens):
+        events.append("start")
+        logits = start(tokens)
+        return lambda: (events.append("read"), logits())[1]
+
+    other.runtime.start = logged
+    bursts = [[synthetic_image(7, (256, 192)).rotate(k) for k in range(4)]] * 2
+    ahead = list(other.rank_many(iter(bursts), batch_size=5))
+    assert events[:4] == ["start", "start", "read", "start"]
+    other.passes_in_flight = 0
+    events.clear()
+    assert list(other.rank_many(iter(bursts), batch_size=5)) == ahead
+    assert events[:4] == ["start", "read", "start", "read"]
