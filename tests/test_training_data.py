@@ -234,6 +234,27 @@ def test_synthetic_set_is_valid_in_both_formats(tmp_path):
     assert len(read_ava(ava)) == 10
 
 
+def test_synthetic_preferences_annotate_every_pair_by_how_much_better_it_is(tmp_path):
+    spec = SyntheticSpec(series=6, ava_images=2, size=32, preference_steps=(8.0, 4.0, 2.0, 1.0))
+    _, fg = write_synthetic(tmp_path, spec)
+    assert validate_fgaesthetics(fg).ok
+    for series in read_fgaesthetics(fg):
+        n = len(series)
+        assert len(series.pairs) == n * (n - 1) // 2
+        best, second, *rest = series.ranking
+        for x, y in zip(series.ranking, series.ranking[1:], strict=False):
+            assert series.preference(x, y) > 0.5  # agrees with the ranking
+        # the first step is the largest: the best frame beats the second more surely
+        # than the second beats the last (which the ranking alone does not say)
+        assert series.preference(best, second) > series.preference(second, series.ranking[-1])
+        # and the order of RankReg's list follows it, not the ranking distance
+        order = [pair for group in series.rankreg_order() for pair in group]
+        if rest:
+            assert order.index((best, second)) < order.index((second, rest[0]))
+    plain = write_synthetic(tmp_path / "plain", SyntheticSpec(series=3, ava_images=2, size=32))[1]
+    assert all(not s.pairs for s in read_fgaesthetics(plain))
+
+
 def test_comparative_texts_longer_than_clips_context_are_counted_and_reported(caplog):
     clip = text_tokenizer({"context_length": 77})
     short = "The second frame is sharper on the face."

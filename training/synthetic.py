@@ -20,6 +20,11 @@ each photograph serves one split only, so validation and test scenes are never s
 training (half of the training scenes are procedural, for variety); ``test_ids.txt``
 lists the AVA images made from test photographs.
 
+With ``preference_steps`` every pair is annotated with ``p_a``, Bradley-Terry on a
+preference that falls by unequal steps from level to level, so the annotations say how
+much better a frame is, which the ranking does not (what RankReg reads and direct
+ListMLE cannot).
+
 ``python -m training synthetic OUT_DIR [--photos DIR]`` writes ``OUT_DIR/ava`` and
 ``OUT_DIR/fgaesthetics``.
 """
@@ -76,6 +81,10 @@ class SyntheticSpec:
     fine_kinds: tuple[str, ...] = FINE_KINDS
     texted_kinds: tuple[str, ...] = FINE_KINDS  # flaws whose series get comparative texts
     coarse_kinds: tuple[str, ...] = COARSE_KINDS
+    #: how much each step of flaw level lowers the annotators' preference (level 0 to 1
+    #: first); with it every pair of a series is annotated with ``p_a`` (see
+    #: ``annotated_pairs``), without it (None) no pair is
+    preference_steps: tuple[float, ...] | None = None
 
 
 def random_scene(rng: np.random.Generator, size: int) -> Image.Image:
@@ -211,6 +220,34 @@ def votes_for_level(level: int, levels: int, rng: np.random.Generator) -> list[i
     return [int((scores == k).sum()) for k in range(1, 11)]
 
 
+#: Preference difference per unit of Bradley-Terry logit: a step of 1 is ``p_a`` 0.56,
+#: the whole range of the default steps below 0.98.
+PREFERENCE_SCALE = 4.0
+
+
+def annotated_pairs(
+    names: Sequence[str], levels: Sequence[int], steps: Sequence[float]
+) -> list[dict]:
+    """Every pair of a series with the annotators' probability that ``a`` is better.
+
+    ``p_a`` is Bradley-Terry on a preference that falls by ``steps[k]`` from level ``k``
+    to ``k + 1``: unequal steps make ``p_a`` say how much better one frame is, which
+    the ranking (the same for any falling preference) does not.
+    """
+    preference = [-sum(steps[:level]) for level in levels]
+    return [
+        {
+            "a": names[i],
+            "b": names[j],
+            "p_a": round(
+                1.0 / (1.0 + np.exp(-(preference[i] - preference[j]) / PREFERENCE_SCALE)), 4
+            ),
+        }
+        for i in range(len(names))
+        for j in range(i + 1, len(names))
+    ]
+
+
 def _split_of(index: int, total: int, split: tuple[float, float]) -> str:
     n_train = round(total * split[0])
     n_val = round(total * split[1])
@@ -279,6 +316,7 @@ def write_synthetic(
         folder.mkdir(parents=True, exist_ok=True)
         shuffled = rng.permutation(len(levels))
         names = [f"{series_id}-{i + 1:02d}.jpg" for i in range(len(levels))]
+        frame_levels = [int(levels[position]) for position in shuffled]
         for name, frame, position in zip(names, frames, shuffled, strict=True):
             # without chroma subsampling a one-pixel pattern survives the JPEG
             image = degrade(frame, kind, int(levels[position]), rng, direction, spot)
@@ -291,16 +329,17 @@ def write_synthetic(
             if kind in spec.texted_kinds
         ]
         flaws[series_id] = kind
-        records.append(
-            {
-                "series_id": series_id,
-                "category": CATEGORIES[s % len(CATEGORIES)],
-                "split": split,
-                "images": names,
-                "ranking": ranking,
-                "texts": texts,
-            }
-        )
+        record = {
+            "series_id": series_id,
+            "category": CATEGORIES[s % len(CATEGORIES)],
+            "split": split,
+            "images": names,
+            "ranking": ranking,
+            "texts": texts,
+        }
+        if spec.preference_steps is not None:
+            record["pairs"] = annotated_pairs(names, frame_levels, spec.preference_steps)
+        records.append(record)
     with (fg / "annotations.jsonl").open("w", encoding="utf-8") as handle:
         for record in records:
             handle.write(json.dumps(record) + "\n")
