@@ -18,18 +18,21 @@ already a source elsewhere.  Each frame goes through a camera model:
   channel clipped at the sensor's white;
 - sensor: photon shot noise (28 000 e- at white at ISO 100), read noise before and after
   the gain, row noise, a fixed column pattern and chroma blotches (part of the noise at
-  half resolution); noisy frames at ISO 6400-25600 (auto ISO) with the exposure time shortened to match;
-- camera rendering: sRGB transfer with an S-curve, unsharp mask, JPEG quality 85-95, EXIF
+  half resolution), a 14-bit converter; noisy frames at ISO 6400-25600 (auto ISO), the
+  exposure time shortened to match;
+- camera rendering: sRGB transfer with an S-curve, a 3x3 sharpening, JPEG quality 85-95, EXIF
   (DateTimeOriginal, SubSecTimeOriginal, OffsetTimeOriginal, Make, Model, ExposureTime,
   FNumber, ISO, ExposureBiasValue, ExposureMode, ExposureProgram, FocalLength).
 
-Sequences: bursts of 3-10 frames at 5-12 fps, one frame clean (the expected pick), the
-others with one defect (or two at 0.7 strength: "mixed"); hand-held bursts whose exposure
-drifts by auto exposure or rolling compensation (1/3-2/3 EV a frame); brackets (-2/0/+2 or
-five frames, with ExposureBiasValue); focus stacks on a tripod (the focus plane swept
-through a tabletop); stripped brackets (no exposure tag at all).  Pauses of 1.5-15 s.
+Frames are 1200 x 800 (1 MP), every tenth scored burst 3000 x 2000 (6 MP), so that a shoot
+of 100 bursts can be written on two busy cores.  Sequences: bursts of 3-10 frames at 5-12
+fps, one frame clean (the expected pick), the others with one defect (or two at 0.7
+strength: "mixed"); hand-held bursts whose exposure drifts by auto exposure or rolling
+compensation (1/3-2/3 EV a frame); brackets (-2/0/+2 or five frames, with
+ExposureBiasValue); focus stacks on a tripod (the focus plane swept through a tabletop);
+stripped brackets (no exposure tag at all).  Pauses of 1.5-15 s.
 
-    python benchmarks/darkroom_bursts.py OUT --seed 1 --bursts 120
+    python benchmarks/darkroom_bursts.py OUT --seed 1 --bursts 100
 """
 
 from __future__ import annotations
@@ -52,7 +55,7 @@ SCENES = ("shallow_dof", "low_key", "high_key", "motion", "texture", "landscape"
 DEFECTS = ("defocus", "shake", "subject_blur", "noise", "under", "over", "mixed")
 WITH_SUBJECT = ("shallow_dof", "low_key", "high_key", "motion")
 CAMERAS = (("Halden Optical", "HX-24"), ("Morrow", "M9 Digital"), ("Kestrel", "K-70"))
-FULL_SIZE, SMALL_SIZE = (3000, 2000), (1536, 1024)  # 6 MP and 1.6 MP
+FULL_SIZE, SMALL_SIZE = (3000, 2000), (1200, 800)  # 6 MP and 1 MP
 MARGIN = 1.08  # the scene is rendered this much larger, so framing never shows an edge
 FULL_WELL = 28000.0  # electrons at the sensor's white at ISO 100
 START = dt.datetime(2026, 5, 14, 9, 30, 0)
@@ -586,7 +589,7 @@ def _resize(image, size):
     return out[0] if image.ndim == 2 else np.stack(out, -1)
 
 
-BLUR_LEVELS = (0.0, 1.0, 2.0, 3.5, 5.5, 8.0, 12.0, 18.0, 27.0)
+BLUR_LEVELS = (0.0, 1.5, 3.5, 7.0, 12.0, 20.0)
 
 
 def depth_blur(image, depth, focus, k_px, aberration):
@@ -691,6 +694,10 @@ def tone(raw):
     x = np.clip(raw, 0, 1)
     y = np.where(x <= 0.0031308, 12.92 * x, 1.055 * np.power(x, 1 / 2.4) - 0.055)
     return np.clip(y + 0.25 * y * (1 - y) * (2 * y - 1), 0, 1)
+
+
+ADC_WHITE = 16383
+TONE_LUT = (tone(np.arange(ADC_WHITE + 1) / ADC_WHITE) * 255 + 0.5).astype(np.uint8)
 
 
 def exif_bytes(camera, when, settings, tags=True):
@@ -859,7 +866,8 @@ def render_frame(rng, scene, scene_type, shot, out_size, column_pattern, setting
         image = convolve(image, shake_path_kernel(rng, shot.defects["shake"]["extent"]))
     image = image * (2.0**shot.ev)
     raw = sensor(rng, image, settings["iso"], column_pattern)
-    rendered = Image.fromarray((tone(raw) * 255 + 0.5).astype(np.uint8))
+    adc = (raw * ADC_WHITE + 0.5).astype(np.uint16)  # a 14-bit converter
+    rendered = Image.fromarray(TONE_LUT[adc])
     return rendered.filter(SHARPEN)
 
 
@@ -888,7 +896,7 @@ def make_sequences(seed, bursts):
         defect = DEFECTS[(i // len(SCENES) + i) % len(DEFECTS)]
         if defect == "subject_blur" and scene not in WITH_SUBJECT:
             defect = ("defocus", "shake", "noise")[i % 3]
-        size = FULL_SIZE if i % 5 == 0 else SMALL_SIZE
+        size = FULL_SIZE if i % 10 == 0 else SMALL_SIZE
         seqs.append(Sequence("burst", scene, defect, size, int(rng.integers(2**31))))
     for i in range(max(2, bursts // 10)):
         mode = ("ramp", "wander", "compensation")[i % 3]
@@ -1051,7 +1059,7 @@ def render_sequence(task):
     return record
 
 
-def write_shoot(folder, seed=1, bursts=120, workers=None, progress=True):
+def write_shoot(folder, seed=1, bursts=100, workers=None, progress=True):
     """Write the shoot's JPEGs into ``folder`` and return its truth (also saved beside it as
     ``<folder>.truth.json``, outside the folder the app culls)."""
     folder = Path(folder)
@@ -1082,7 +1090,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--bursts", type=int, default=120)
+    parser.add_argument("--bursts", type=int, default=100)
     parser.add_argument("--workers", type=int, default=None)
     args = parser.parse_args(argv)
     truth = write_shoot(args.folder, args.seed, args.bursts, args.workers)
