@@ -930,7 +930,7 @@ def make_sequences(seed, bursts):
                 None,
                 SMALL_SIZE,
                 int(rng.integers(2**31)),
-                {"frames": int(rng.integers(5, 9))},
+                {"length": int(rng.integers(5, 9))},
             )
         )
     for i in range(2):
@@ -974,7 +974,7 @@ def plan_sequence(seq):
                 )
         fps = rng.uniform(5, 12)
     elif seq.kind == "focus_stack":
-        n = seq.extra["frames"]
+        n = seq.extra["length"]
         shots = [
             Shot(frame_index=i, tripod=True, focus=float(f))
             for i, f in enumerate(np.geomspace(0.55, 2.4, n))

@@ -89,14 +89,14 @@ def evaluate(truth: dict, result: dict) -> dict:
     for seq in seqs:
         if seq["kind"] != "burst":
             continue
-        s = series[series_of[seq["clean"]]]
-        held = sum(series_of[f] == s["id"] for f in seq["frames"])
+        s = series.get(series_of.get(seq["clean"]), {"id": None, "best": None, "confidence": None})
+        held = sum(series_of.get(f) == s["id"] for f in seq["frames"])
         right = s["best"] == seq["clean"] and held >= 2  # alone, the clean frame is no pick
         picks.append(right)
         by_defect[seq["defect"]].append(right)
         by_scene[seq["scene"]].append(right)
         by_size["6 MP" if seq["size"][0] >= 3000 else "1.6 MP"].append(right)
-        confidence.append((s["confidence"], right, s["id"], seq))
+        confidence.append((s["confidence"], right, s["best"], seq))
     kinds = kind_counts(seqs, series, series_of)
     return {
         "best_frame": ratio(picks),
@@ -115,10 +115,10 @@ def evaluate(truth: dict, result: dict) -> dict:
                 "scene": q["scene"],
                 "defect": q["defect"],
                 "clean": q["clean"],
-                "picked": series[i]["best"],
+                "picked": picked,
                 "confidence": c,
             }
-            for c, right, i, q in confidence
+            for c, right, picked, q in confidence
             if not right
         ],
     }
@@ -155,15 +155,15 @@ def pairwise_f1(seqs: list[dict], series_of: dict) -> float | None:
 
 def kind_counts(seqs: list[dict], series: dict, series_of: dict) -> dict:
     def kinds_of(q):
-        return [series[series_of[f]] for f in q["frames"]]
+        return [series[series_of[f]] for f in q["frames"] if f in series_of]
 
     hand = [q for q in seqs if q["kind"] in HAND_HELD]
     kept = [q for q in hand if any(s["kind"] not in ("burst", "single") for s in kinds_of(q))]
     flagged = [q for q in hand if any(s.get("possible_kind") for s in kinds_of(q))]
 
     def whole(q, kind):
-        ids = {series_of[f] for f in q["frames"]}
-        return len(ids) == 1 and series[ids.pop()]["kind"] == kind
+        ids = {series_of.get(f) for f in q["frames"]}
+        return len(ids) == 1 and None not in ids and series[ids.pop()]["kind"] == kind
 
     def possible(q, kind):
         return any(s["kind"] == kind or s.get("possible_kind") == kind for s in kinds_of(q))
