@@ -95,7 +95,7 @@ def evaluate(truth: dict, result: dict) -> dict:
         picks.append(right)
         by_defect[seq["defect"]].append(right)
         by_scene[seq["scene"]].append(right)
-        by_size["6 MP" if seq["size"][0] >= 3000 else "1.6 MP"].append(right)
+        by_size[f"{seq['size'][0] * seq['size'][1] / 1e6:.0f} MP"].append(right)
         confidence.append((s["confidence"], right, s["best"], seq))
     kinds = kind_counts(seqs, series, series_of)
     return {
@@ -108,6 +108,7 @@ def evaluate(truth: dict, result: dict) -> dict:
             [q for q in seqs if q["kind"] == "burst" and q["defect"] in ("over", "noise")],
             series_of,
         ),
+        "grouping_errors": grouping_errors(seqs, series_of),
         "kinds": kinds,
         "reliability": reliability(confidence),
         "misses": [
@@ -151,6 +152,29 @@ def pairwise_f1(seqs: list[dict], series_of: dict) -> float | None:
     precision = both / found if found else 1.0
     recall = both / true_pairs if true_pairs else 1.0
     return round(2 * precision * recall / (precision + recall), 4) if precision + recall else 0.0
+
+
+def grouping_errors(seqs: list[dict], series_of: dict) -> list[dict]:
+    """Each sequence the command did not hold as one series of its own: how it was cut."""
+    members = defaultdict(set)
+    for f, i in series_of.items():
+        members[i].add(f)
+    errors = []
+    for q in seqs:
+        ids = [series_of.get(f) for f in q["frames"]]
+        if len(set(ids)) > 1 or members[ids[0]] != set(q["frames"]):
+            cut = [sum(1 for i in ids if i == j) for j in dict.fromkeys(ids)]
+            errors.append(
+                {
+                    "kind": q["kind"],
+                    "scene": q["scene"],
+                    "defect": q["defect"] or q.get("mode"),
+                    "first": q["frames"][0],
+                    "parts": cut,
+                    "merged": any(members[i] - set(q["frames"]) for i in ids),
+                }
+            )
+    return errors
 
 
 def kind_counts(seqs: list[dict], series: dict, series_of: dict) -> dict:
@@ -213,6 +237,8 @@ def report(result: dict, seconds: dict) -> None:
     print(
         f"grouping pairwise F1: {result['grouping_f1']}, bursts over-exposed or noisy: {result['grouping_f1_over_or_noisy']}"
     )
+    for q in result["grouping_errors"]:
+        print(f"  grouping: {q}")
     k = result["kinds"]
     print(
         f"kinds: hand-held bursts kept whole {k['hand_held_kept_whole'][0]}/{k['hand_held_kept_whole'][1]}, "
@@ -238,16 +264,24 @@ def main(argv=None) -> int:
     parser.add_argument("--bursts", type=int, default=100)
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()))
     parser.add_argument("--save", type=Path, help="write the measurements as JSON")
+    parser.add_argument(
+        "--cull-json", type=Path, help="keep the command's JSON here; read it instead if it exists"
+    )
     args = parser.parse_args(argv)
     folder, truth, generated = shoot(args.work, args.seed, args.bursts)
     frames = sum(len(q["frames"]) for q in truth["sequences"])
     print(f"{folder}: {len(truth['sequences'])} sequences, {frames} frames")
-    before = snapshot(folder)
-    with tempfile.TemporaryDirectory() as out:
-        result, culled = cull(folder, Path(out))
-    if snapshot(folder) != before:
-        print("the command changed the folder", file=sys.stderr)
-        return 1
+    if args.cull_json and args.cull_json.exists():
+        result, culled = json.loads(args.cull_json.read_text()), 0.0
+    else:
+        before = snapshot(folder)
+        with tempfile.TemporaryDirectory() as out:
+            result, culled = cull(folder, Path(out))
+        if snapshot(folder) != before:
+            print("the command changed the folder", file=sys.stderr)
+            return 1
+        if args.cull_json:
+            args.cull_json.write_text(json.dumps(result))
     measured = evaluate(truth, result)
     report(measured, {"generate": generated, "cull": culled})
     if args.save:
