@@ -893,7 +893,7 @@ def make_sequences(seed, bursts):
     seqs = []
     for i in range(bursts):
         scene = SCENES[i % len(SCENES)]
-        defect = DEFECTS[(i // len(SCENES) + i) % len(DEFECTS)]
+        defect = DEFECTS[(i // len(SCENES)) % len(DEFECTS)]  # every scene meets every defect
         if defect == "subject_blur" and scene not in WITH_SUBJECT:
             defect = ("defocus", "shake", "noise")[i % 3]
         size = FULL_SIZE if i % 10 == 0 else SMALL_SIZE
