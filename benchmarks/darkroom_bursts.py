@@ -304,24 +304,9 @@ def _cyclist(rng, shape, centre, size):
         )
 
     def draw_rider(d, s):
-        d.ellipse(
-            (
-                (cx - size * 0.2) * s,
-                (cy - size * 0.6) * s,
-                (cx + size * 0.15) * s,
-                (cy - size * 0.05) * s,
-            ),
-            fill=255,
-        )
-        d.ellipse(
-            (
-                (cx - size * 0.05) * s,
-                (cy - size * 0.85) * s,
-                (cx + size * 0.13) * s,
-                (cy - size * 0.62) * s,
-            ),
-            fill=255,
-        )
+        for left, top, right, bottom in ((-0.2, -0.6, 0.15, -0.05), (-0.05, -0.85, 0.13, -0.62)):
+            box = (cx + left * size, cy + top * size, cx + right * size, cy + bottom * size)
+            d.ellipse(tuple(v * s for v in box), fill=255)  # the body, then the head
 
     bike = mask_from_draw(shape, draw_bike)
     rider = mask_from_draw(shape, draw_rider)
