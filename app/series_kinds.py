@@ -10,11 +10,12 @@ the camera recorded, or image evidence measured not to fire on hand-held bursts
 (benchmarks/kinds_eval.py).  Weaker evidence leaves a burst with its pick, flagged with the
 kind it may be (:attr:`KindedSeries.possible`): none of its frames is rejected or moved.
 
-* **bracket**: the camera's auto-bracketing flag, or a recorded exposure bias or exposure
-  settings stepping the way a camera's bracket does (odd count, even steps, base first or
-  in order; not a ramp).  Brightness steps in the pixels, without exposure tags, at fixed
-  framing, make a possible bracket only: a burst with accidentally over- and under-exposed
-  frames looks the same.
+* **bracket**: the camera's auto-bracketing flag, or a recorded exposure bias stepping the
+  way a camera's bracket does (odd count, even steps, base first or in order; not a ramp).
+  Exposure time, aperture or ISO stepping that way with no bias recorded, and brightness
+  steps in the pixels without exposure tags at fixed framing, make a possible bracket only:
+  a hand-held burst whose meter jumped, or with accidentally over- and under-exposed
+  frames, looks the same.
 * **focus_stack**: at one exposure and framing, the sharpest region sweeps through the
   frames (see :func:`focus_map`); a recorded subject distance stepping one way makes a
   possible stack only (a tracked subject coming closer does that too).
@@ -376,10 +377,12 @@ def _bracket_runs(frames: Sequence[KindEvidence]) -> list[_Run]:
     """Every run of consecutive frames that is a bracket (strong) or may be one (weak).
 
     Strong, from the camera: the auto-bracketing flag; recorded exposure bias stepping like
-    a bracket; exposure settings stepping like one by at least ``SETTINGS_STEP_EV`` with the
-    frames' brightness following.  Weak, from the pixels alone: brightness stepping like a
-    bracket by at least ``BRIGHTNESS_STEP_EV`` at fixed framing, where the camera recorded
-    no exposure settings that stay the same.
+    a bracket.  Weak: exposure settings stepping like one by at least ``SETTINGS_STEP_EV``
+    with the frames' brightness following (a camera's bracket records its offsets as
+    exposure bias; time alone jumping a stop or two is also what the meter does when the
+    light changes in a hand-held burst); brightness in the pixels stepping like a bracket by
+    at least ``BRIGHTNESS_STEP_EV`` at fixed framing, where the camera recorded no exposure
+    settings that stay the same.
     """
     runs = _flagged_runs(frames)
     if runs:
@@ -403,7 +406,7 @@ def _bracket_runs(frames: Sequence[KindEvidence]) -> list[_Run]:
     for a, b, step, _ordered in _pattern_runs(settings, SETTINGS_STEP_EV, 0.25):
         if brightness is None or _follows(settings[a:b], brightness[a:b]):
             reason = f"{b - a} frames, {step:.1f} EV apart (exposure settings)"
-            runs.append(_Run(a, b, reason, strong=True))
+            runs.append(_Run(a, b, reason, strong=False))
     if runs or brightness is None or any(v is not None for v in settings):
         return runs  # settings recorded: they, not the pixels, say whether exposure stepped
     for a, b, step, _ordered in _pattern_runs(brightness, BRIGHTNESS_STEP_EV, 0.4):

@@ -95,15 +95,24 @@ def test_a_burst_with_an_over_exposed_frame_stays_a_burst():
     assert classify(bare)[0] == "burst"
 
 
-def test_exposure_time_steps_make_a_bracket_small_auto_exposure_drift_does_not():
+def test_exposure_time_steps_make_a_possible_bracket_small_auto_exposure_drift_does_not():
+    """Time alone stepping like a bracket (no bias recorded) is what a meter jumping in a
+    hand-held burst records too: a burst with its pick, flagged, never kept whole."""
+
     def frames(times):
         return [
             KindEvidence(seconds=0.2 * k, exposure_seconds=t, f_number=8.0, iso=100)
             for k, t in enumerate(times)
         ]
 
-    assert classify(frames((1 / 250, 1 / 1000, 1 / 60)))[0] == "bracket"
-    assert classify(frames((1 / 250, 1 / 320, 1 / 250, 1 / 200)))[0] == "burst"
+    stepped = frames((1 / 250, 1 / 1000, 1 / 60))
+    kind, reason = classify(stepped)
+    assert kind == "burst" and possible_kind(kind, reason) == "bracket"
+    pieces = split_kinds(range(3), stepped)
+    assert kinds(pieces) == [("burst", [0, 1, 2])] and pieces[0].possible == "bracket"
+    assert not pieces[0].protected
+    drift = frames((1 / 250, 1 / 320, 1 / 250, 1 / 200))
+    assert classify(drift)[0] == "burst" and possible_kind(*classify(drift)) is None
 
 
 def test_the_maker_notes_auto_bracket_flag_makes_a_two_frame_bracket():
