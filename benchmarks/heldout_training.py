@@ -20,8 +20,11 @@ nothing in common with it but the layout:
 ``python benchmarks/heldout_training.py OUT 0 1 2`` writes each seed's data, trains
 ``tiny-cpu`` as bundled on it (``fgaesq-train``'s own code path), and prints the
 held-out Pair, Series, Pair per flaw and AVA SRCC of the test split, one JSON line per
-seed (``--write-only`` just writes the data).  Numbers: docs/training.md, "Learning
-beyond its own generator".
+seed (``--write-only`` just writes the data).  ``--tuning`` writes the same generator on
+photographs of its own (the tuning set: recipe choices are made there, so the held-out
+test scenes stay unseen); ``--training-split`` also scores the training series and AVA
+training images; ``--set KEY=VALUE`` overrides the recipe.  Numbers: docs/training.md,
+"Learning beyond its own generator".
 """
 
 from __future__ import annotations
