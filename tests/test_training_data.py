@@ -368,3 +368,65 @@ def test_the_pair_ssim_is_computed_once_per_pair_and_changes_no_token(tmp_path, 
         cached[key]
     files = len(DifferenceCache(tmp_path / "ssim"))
     assert computed == [] and 0 < files < uncached_count  # pairs recur over epochs
+
+
+def test_augmentation_flips_and_crops_every_frame_of_a_series_alike_without_resampling():
+    import numpy as np
+
+    from training.datasets import augment_frames
+
+    rng = np.random.default_rng(0)
+    frames = [Image.fromarray(rng.integers(0, 256, (30, 40, 3), dtype=np.uint8)) for _ in range(3)]
+    seen = set()
+    for seed in range(12):
+        out = augment_frames(frames, "flip_crop", 0.25, np.random.default_rng(seed))
+        sizes = {image.size for image in out}
+        assert len(sizes) == 1  # one crop for the whole series
+        (size,) = sizes
+        assert 20 <= size[0] <= 40 and 15 <= size[1] <= 30
+        # the crop of every frame is the same window of native pixels, flipped alike
+        first = np.asarray(frames[0])
+        window = np.asarray(out[0])
+        matches = []
+        for flipped in (False, True):
+            candidate = window[:, ::-1] if flipped else window
+            for top in range(first.shape[0] - size[1] + 1):
+                for left in range(first.shape[1] - size[0] + 1):
+                    crop = first[top : top + size[1], left : left + size[0]]
+                    if np.array_equal(crop, candidate):
+                        matches.append((flipped, top, left))
+        assert len(matches) == 1
+        flipped, top, left = matches[0]
+        for original, augmented in zip(frames, out, strict=True):
+            crop = np.asarray(original)[top : top + size[1], left : left + size[0]]
+            assert np.array_equal(crop[:, ::-1] if flipped else crop, np.asarray(augmented))
+        seen.add((flipped, size))
+    assert len({flipped for flipped, _ in seen}) == 2 and len(seen) > 2  # it does vary
+    assert augment_frames(frames, "none", 0.25, np.random.default_rng(0)) == frames
+
+
+def test_a_series_is_augmented_per_epoch_and_reproducibly(tmp_path):
+    write_synthetic(tmp_path, SyntheticSpec(series=1, ava_images=1, seed=1, size=64))
+    config = resolve_model_config("tiny-cpu-model").tokenizer
+    series = read_fgaesthetics(tmp_path / "fgaesthetics", splits=["train", "val", "test"])
+
+    def dataset(augment):
+        return FineDataset(
+            series,
+            tmp_path / "fgaesthetics",
+            DiffToken(config),
+            256,
+            seed=0,
+            draws="fixed",
+            augment=augment,
+            augment_crop=0.2,
+        )
+
+    # fixed draws: the tokens change only where the frames were augmented
+    plain, augmented = dataset("none"), dataset("flip_crop")
+    assert _same(augmented[(0, 0)].tokens, dataset("flip_crop")[(0, 0)].tokens)
+    for epoch in range(2):
+        assert not _same(plain[(epoch, 0)].tokens, augmented[(epoch, 0)].tokens)
+    frames = [augmented.image(series[0].image_path(augmented.root, i)) for i in range(2)]
+    drawn = {augmented.augmented(frames, epoch, 0)[0].tobytes() for epoch in range(4)}
+    assert len(drawn) > 1  # drawn anew each epoch

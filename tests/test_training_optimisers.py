@@ -87,3 +87,23 @@ def test_lr_factor_warms_up_linearly_then_decays_by_cosine_to_zero():
     assert factor(2) == pytest.approx(1.0) and factor(6) == pytest.approx(0.0)
     assert factor(4) == pytest.approx(0.5)
     assert lr_factor(0, 10, "constant")(9) == 1.0
+
+
+@pytest.mark.parametrize("ratio", [1.0, 2.0, 0.5, 1 / 3])
+def test_a_fractional_coarse_share_spreads_its_steps_and_sizes_the_coarse_schedule(ratio):
+    from training.trainer import coarse_steps_after
+
+    steps = [coarse_steps_after(cycle, ratio) for cycle in range(30)]
+    assert sum(steps) == round(30 * ratio)
+    assert max(steps) - min(steps) <= 1  # evenly spread, never bunched up
+    optimisers = Optimisers(
+        _model().parameters(),
+        _config("stage2.lr_schedule=cosine", f"stage2.coarse_per_fine={ratio}"),
+        stage1_steps=5,
+        stage2_cycles=30,
+    )
+    coarse = optimisers.schedulers["coarse"]
+    for _ in range(sum(steps)):
+        coarse.optimizer.step()
+        coarse.step()
+    assert coarse.get_last_lr()[0] == pytest.approx(0.0)  # decayed exactly over its steps

@@ -49,6 +49,11 @@ class DataSection:
     # folder of DiffToken's pair region differences (the pair SSIM), computed once per
     # pair and shared by workers and ranks; relative to the run folder; null: none
     ssim_cache: str | None = None
+    # geometric variation that leaves every flaw's order intact, drawn per item and epoch
+    # and the same for every frame of a series: "none", "flip" (mirror left-right) or
+    # "flip_crop" (and a crop of up to augment_crop of each side, no resampling)
+    augment: str = "none"
+    augment_crop: float = 0.125
 
 
 @dataclass
@@ -76,7 +81,9 @@ class Stage2Section:
     epoch_unit: str = "fine"
     fine_batch_images: int = 64  # whole series are packed up to about this many images
     coarse_batch_size: int = 128
-    coarse_per_fine: int = 1  # coarse batches after each fine batch (delta alternates)
+    # coarse batches after each fine batch (delta alternates); a fraction spreads them
+    # out (0.5: one after every second fine batch), for small fine sets beside a large AVA
+    coarse_per_fine: float = 1.0
     lr: float = 2e-5
     weight_decay: float = 5e-5
     lambda_align: float = 10.0
@@ -132,9 +139,12 @@ EVAL_MODES = ("pairwise", "reference", "single")
 SELECTION_RULES = ("balance", "series", "pair", "srcc")
 #: DiffToken's draws in training (training.datasets): per item and epoch, or content-seeded.
 TOKEN_DRAWS = ("per_step", "fixed")
+#: Series-consistent augmentations (training.datasets.augment_frames).
+AUGMENTATIONS = ("none", "flip", "flip_crop")
 #: Every field with a fixed set of values, checked by TrainConfig.validate.
 CHOICES = {
     ("data", "token_draws"): TOKEN_DRAWS,
+    ("data", "augment"): AUGMENTATIONS,
     ("stage1", "lr_schedule"): ("constant", "cosine"),
     ("stage2", "lr_schedule"): ("constant", "cosine"),
     ("stage2", "epoch_unit"): ("fine", "coarse"),
@@ -172,6 +182,10 @@ class TrainConfig:
             problems.append("stage 2 needs ablation.fine or ablation.coarse")
         if self.runtime.grad_accum < 1:
             problems.append("runtime.grad_accum must be at least 1")
+        if self.stage2.coarse_per_fine < 0:
+            problems.append("stage2.coarse_per_fine must not be negative")
+        if not 0 <= self.data.augment_crop < 0.5:
+            problems.append("data.augment_crop must be at least 0 and below 0.5")
         if self.runtime.eval_draws < 1:
             problems.append("runtime.eval_draws must be at least 1")
         if problems:

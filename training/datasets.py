@@ -32,7 +32,7 @@ from fgaesq_core.tokenizer import DiffToken
 from fgaesq_core.tokens import Tokens, collate
 from training.ava import AvaItem
 from training.ava import image_path as ava_image_path
-from training.config import TOKEN_DRAWS
+from training.config import AUGMENTATIONS, TOKEN_DRAWS
 from training.fgaesthetics import Series
 
 log = logging.getLogger(__name__)
@@ -126,21 +126,65 @@ class MemoryCache:
         return self._values[key]
 
 
+def augment_frames(
+    images: list[Image.Image], mode: str, crop: float, rng: np.random.Generator
+) -> list[Image.Image]:
+    """The frames of one series (or one image) flipped and cropped alike.
+
+    Only geometric changes, drawn once and applied to every frame, so what a series is
+    ranked by (sharpness, noise, exposure, a flaw's place relative to the other frames)
+    keeps its order and DiffToken's region-to-region comparison still lines up.  A crop
+    cuts whole pixels without resampling, so native detail stays native; it moves the
+    region grid, which is variation the flaws do not depend on.
+    """
+    if mode == "none":
+        return images
+    flip = bool(rng.integers(2))
+    # the share of each side cut off (left, top, right, bottom)
+    cuts = rng.uniform(0, crop, size=4) if mode == "flip_crop" else np.zeros(4)
+    out = []
+    for image in images:
+        width, height = image.size
+        box = (
+            int(width * cuts[0]),
+            int(height * cuts[1]),
+            width - int(width * cuts[2]),
+            height - int(height * cuts[3]),
+        )
+        if box != (0, 0, width, height):
+            image = image.crop(box)
+        out.append(image.transpose(Image.Transpose.FLIP_LEFT_RIGHT) if flip else image)
+    return out
+
+
 class _TokenizingDataset(torch.utils.data.Dataset):
     """Shared image loading and tokenisation with optional in-memory caches."""
 
     salt = 0  # tells the data sets' random streams apart
 
-    def __init__(self, tokenizer: DiffToken, max_side: int, seed: int, in_memory: bool, draws: str):
+    def __init__(
+        self,
+        tokenizer: DiffToken,
+        max_side: int,
+        seed: int,
+        in_memory: bool,
+        draws: str,
+        augment: str = "none",
+        augment_crop: float = 0.0,
+    ):
         if draws not in TOKEN_DRAWS:
             raise ValueError(f"unknown token draws {draws!r}; use one of {TOKEN_DRAWS}")
+        if augment not in AUGMENTATIONS:
+            raise ValueError(f"unknown augmentation {augment!r}; use one of {AUGMENTATIONS}")
         self.tokenizer = tokenizer
         self.max_side = max_side
         self.seed = seed
         self.draws = draws
+        self.augment = augment
+        self.augment_crop = augment_crop
         self.images = MemoryCache(in_memory)
         # tokens can only be kept when they are the same every time
-        self.tokens = MemoryCache(in_memory and draws == "fixed")
+        self.tokens = MemoryCache(in_memory and draws == "fixed" and augment == "none")
 
     def image(self, path: Path) -> Image.Image | None:
         return self.images.get(
@@ -152,6 +196,11 @@ class _TokenizingDataset(torch.utils.data.Dataset):
         if self.draws == "fixed":
             return None
         return item_generator(self.seed, self.salt, epoch, index)
+
+    def augmented(self, images: list, epoch: int, index: int) -> list:
+        """``images`` with this item's augmentation for ``epoch`` (the same on every rank)."""
+        rng = np.random.default_rng([self.seed, self.salt, epoch, index, 7])
+        return augment_frames(images, self.augment, self.augment_crop, rng)
 
 
 @dataclass
@@ -176,8 +225,10 @@ class CoarseDataset(_TokenizingDataset):
         seed: int = 0,
         in_memory: bool = False,
         draws: str = "per_step",
+        augment: str = "none",
+        augment_crop: float = 0.0,
     ):
-        super().__init__(tokenizer, max_side, seed, in_memory, draws)
+        super().__init__(tokenizer, max_side, seed, in_memory, draws, augment, augment_crop)
         self.items = items
         self.root = Path(root)
 
@@ -191,6 +242,7 @@ class CoarseDataset(_TokenizingDataset):
         image = self.image(path)
         if image is None:
             return None
+        (image,) = self.augmented([image], epoch, index)
         generator = self.generator(epoch, index)
         tokens = self.tokens.get(path, lambda: self.tokenizer.tokenize(image, generator))
         return CoarseSample(
@@ -265,8 +317,10 @@ class FineDataset(_TokenizingDataset):
         seed: int = 0,
         in_memory: bool = False,
         draws: str = "per_step",
+        augment: str = "none",
+        augment_crop: float = 0.0,
     ):
-        super().__init__(tokenizer, max_side, seed, in_memory, draws)
+        super().__init__(tokenizer, max_side, seed, in_memory, draws, augment, augment_crop)
         self.series = series
         self.root = Path(root)
         self.difftoken = difftoken
@@ -287,6 +341,7 @@ class FineDataset(_TokenizingDataset):
             if series is None:
                 return None
             images = [image for image in images if image is not None]
+        images = self.augmented(images, epoch, index)
         rng = np.random.default_rng([self.seed, epoch, index])
         generator = self.generator(epoch, index)
         tokens: list[Tokens | None] = [None] * len(series)

@@ -86,10 +86,10 @@ class Optimisers:
         totals = {
             "stage1": stage1_steps,
             "fine": stage2_cycles,
-            "coarse": stage2_cycles * s2.coarse_per_fine,
+            "coarse": math.floor(stage2_cycles * s2.coarse_per_fine + 1e-9),
         }
         if s2.momentum_mode == "shared":
-            totals["fine"] = stage2_cycles * (1 + s2.coarse_per_fine)
+            totals["fine"] = stage2_cycles + totals["coarse"]
         self.schedulers: dict[str, torch.optim.lr_scheduler.LRScheduler] = {}
         for name, optimiser in unique(self.optimisers).items():
             stage = s1 if name == "stage1" else s2

@@ -81,6 +81,14 @@ class Progress:
     last_eval: dict[str, Any] = field(default_factory=dict)
 
 
+def coarse_steps_after(cycle: int, coarse_per_fine: float) -> int:
+    """Coarse steps in stage-2 cycle ``cycle`` (from 0): ``coarse_per_fine`` on average,
+    spread evenly, so the count depends on the cycle alone and a resume repeats it."""
+    return math.floor((cycle + 1) * coarse_per_fine + 1e-9) - math.floor(
+        cycle * coarse_per_fine + 1e-9
+    )
+
+
 def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
@@ -192,6 +200,8 @@ class Trainer:
                 seed=cfg.runtime.seed,
                 in_memory=data.in_memory,
                 draws=data.token_draws,
+                augment=data.augment,
+                augment_crop=data.augment_crop,
             )
             batch = cfg.stage1.batch_size if cfg.stage1.enabled else cfg.stage2.coarse_batch_size
             self.coarse_sampler = self._sampler([1] * len(split.train), batch, salt=1)
@@ -222,6 +232,8 @@ class Trainer:
                 seed=cfg.runtime.seed,
                 in_memory=data.in_memory,
                 draws=data.token_draws,
+                augment=data.augment,
+                augment_crop=data.augment_crop,
             )
             sampler = self._sampler(self.fine_dataset.sizes(), cfg.stage2.fine_batch_images, salt=2)
             self.fine_stream = BatchStream(self.fine_dataset, sampler, collate_fine, workers, pin)
@@ -306,7 +318,7 @@ class Trainer:
         """Stage-2 cycles in one epoch, by ``stage2.epoch_unit`` (before accumulation)."""
         s2 = self.config.stage2
         if s2.epoch_unit == "coarse":
-            return self.coarse_batches_per_epoch / max(1, s2.coarse_per_fine)
+            return self.coarse_batches_per_epoch / (s2.coarse_per_fine or 1)
         return self.fine_batches_per_epoch
 
     def stage2_cycles(self) -> int:
@@ -383,7 +395,9 @@ class Trainer:
         if cfg.ablation.fine:
             self._optimiser_step("fine", self.fine_stream, "fine")
         if cfg.ablation.coarse:
-            for _ in range(cfg.stage2.coarse_per_fine):
+            for _ in range(
+                coarse_steps_after(self.progress.stage_step, cfg.stage2.coarse_per_fine)
+            ):
                 self._optimiser_step("coarse", self.coarse_stream, "coarse")
 
     def _due(self, last_saved: int) -> bool:
