@@ -244,7 +244,8 @@ def cascade(t: Table, rule: CascadeRule, prefiltered: bool) -> tuple[int, int, f
 def _best_two_decided(t: Table, rounds: int) -> int:
     """The bound no screen can beat: the two frames with the best expected scores are known
     for free and decided head to head plus ``rounds`` common opponents (input order)."""
-    first, second = (int(i) for i in np.argsort(-_expected_scores(t, SCHEME_DRAWS))[:2])
+    ranked = np.argsort(-_expected_scores(t, SCHEME_DRAWS), kind="stable")
+    first, second = (int(i) for i in ranked[:2])  # ties: the first, as `_best`
     others = [j for j in range(t.n) if j not in (first, second)][:rounds]
     a = t.pair(first, second, 0)[0] + sum(t.pair(first, j, 0)[0] for j in others)
     b = t.pair(second, first, 0)[0] + sum(t.pair(second, j, 0)[0] for j in others)

@@ -224,8 +224,9 @@ class Scorer:
         times against one reference, the series medoid by thumbnail SSIM; the medoid's
         draws go to the other frames in turn, most similar first: n x draws token sets.
         ``"cascade"`` (``fgaesq_core.cascade``): frames ``prefilter`` rules out get no pass,
-        the others a single-image score, and the best ``cascade_rule.candidates`` of those
-        are compared pairwise, draws added until the pick is settled.
+        the others one score against the medoid (``cascade_rule.screen``), and the best
+        ``cascade_rule.candidates`` of those are compared pairwise, draws added until the
+        pick is settled.
 
         Args:
             images: the frames (paths or PIL images), capped to ``series_max_side``
