@@ -8,12 +8,16 @@ those scores, so they differ only in what they spend and how they combine it:
 * ``pairwise``: the default before the cascade (ceil(4 / (n - 1)) draws per pair);
 * ``reference``: 4 draws per frame against the medoid;
 * ``single``: one single-image score per frame;
-* ``cascade ...``: ``fgaesq_core.cascade`` with the rule named, with and without the
-  technical prefilter (``app.scoring.prefilter``).
+* ``cascade ...``: ``fgaesq_core.cascade`` with the rule named (the default also with the
+  technical prefilter, ``app.scoring.prefilter``);
+* ``bound``: what no screen can beat within the aim's budget (a third of pairwise's token
+  sets up to 5 frames, a sixth beyond): the two frames with the best expected scores given
+  for free, decided head to head plus as many common opponents as the budget allows.
 
 Printed per generator and burst size: agreement with the expected pick, mean token sets and
-their share of pairwise's, the prefilter's recall of the expected pick (kept, and among the
-top k kept frames by single score), and, with ``--check``, whether ``Scorer.rank_series(...,
+their share of pairwise's, the reference screen's recall of the expected pick (among its
+top 1-4), the prefilter's (kept, and among the top k kept frames by single score), and,
+with ``--check``, whether ``Scorer.rank_series(...,
 "cascade")`` makes the same picks at the same cost as the replay.  ``--engines`` counts the
 cascade's pick flips per inference engine against torch fp32 (the real ranking path).
 
@@ -22,7 +26,8 @@ training, one flaw per burst, blur, noise or exposure at levels 0-4 per frame) a
 ``procedural`` (held out: shapes on gradients, box blur, uniform noise or a contrast fade at
 continuous strengths per frame).
 
-    python benchmarks/bench_cost.py --weights RUN/checkpoints/best/model.safetensors
+    python benchmarks/bench_cost.py --weights RUN/checkpoints/best/model.safetensors \
+        --bursts 150,150,60,20,10 --cache /tmp/bench-cost
     python benchmarks/bench_cost.py --seeded vit-b-16 --sizes 3,5 --bursts 4 --size 384
 """
 
