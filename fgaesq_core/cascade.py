@@ -148,10 +148,13 @@ def run_cascade(
             break
         # the first round: the candidates against each other (both ways); then each live
         # candidate against one common opponent
-        pairs = [(c, o) for c in live for o in live if o != c] if j is None else []
-        drawn = matches.scores(pairs or [(c, j) for c in live])
+        if j is None:
+            round_matches = [(c, o) for c in live for o in live if o != c]
+        else:
+            round_matches = [(c, j) for c in live]
+        drawn = matches.scores(round_matches)
         scores_of: dict[int, list[float]] = {c: [] for c in live}
-        for (frame, _), score in zip(pairs or [(c, j) for c in live], drawn, strict=True):
+        for (frame, _), score in zip(round_matches, drawn, strict=True):
             scores_of[frame].append(score)
             played[frame].append(score)
         per_round.append({c: sum(v) / len(v) for c, v in scores_of.items()})
@@ -206,24 +209,24 @@ def _ahead(
 
 def _scores(
     count: int,
-    single: dict[int, float],
+    screen: dict[int, float],
     compared: dict[int, float],
     ruled_out: list[bool],
     prefilter: Prefilter | None,
 ) -> list[float]:
-    """Candidates by their mean scores against other frames, then the other scored frames
-    by their single scores, then the frames ruled out (by their cheap scores): each group
-    below the last."""
+    """Candidates by their mean scores against other frames, then the other screened
+    frames by their screen scores, then the frames ruled out (by their cheap scores): each
+    group below the last."""
     scores = [0.0] * count
     for c, value in compared.items():
         scores[c] = value
     floor = min(compared.values(), default=math.inf)
-    rest = sorted((i for i in single if i not in compared), key=lambda i: -single[i])
+    rest = sorted((i for i in screen if i not in compared), key=lambda i: -screen[i])
     for k, i in enumerate(rest):
-        scores[i] = min(single[i], floor - _BELOW * (k + 1))
-    floor = min(scores[i] for i in single)
+        scores[i] = min(screen[i], floor - _BELOW * (k + 1))
+    floor = min(scores[i] for i in screen)
     cheap = prefilter.cheap_scores if prefilter is not None else None
-    dropped = [i for i in range(count) if i not in single]
+    dropped = [i for i in range(count) if i not in screen]
     dropped.sort(key=lambda i: -cheap[i] if cheap is not None else i)
     for k, i in enumerate(dropped):
         scores[i] = floor - _BELOW * (k + 1)
