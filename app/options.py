@@ -65,7 +65,7 @@ class SeriesMode(Choice):
     )
     CASCADE = (
         "cascade",
-        "Single scores, then pairwise among the best frames until the pick is settled",
+        "Each frame against the medoid, then pairwise among the best until the pick is settled",
     )
 
 

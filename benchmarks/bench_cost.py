@@ -8,12 +8,16 @@ those scores, so they differ only in what they spend and how they combine it:
 * ``pairwise``: the default before the cascade (ceil(4 / (n - 1)) draws per pair);
 * ``reference``: 4 draws per frame against the medoid;
 * ``single``: one single-image score per frame;
-* ``cascade ...``: ``fgaesq_core.cascade`` with the rule named, with and without the
-  technical prefilter (``app.scoring.prefilter``).
+* ``cascade ...``: ``fgaesq_core.cascade`` with the rule named (the default also with the
+  technical prefilter, ``app.scoring.prefilter``);
+* ``bound``: what no screen can beat within the aim's budget (a third of pairwise's token
+  sets up to 5 frames, a sixth beyond): the two frames with the best expected scores given
+  for free, decided head to head plus as many common opponents as the budget allows.
 
 Printed per generator and burst size: agreement with the expected pick, mean token sets and
-their share of pairwise's, the prefilter's recall of the expected pick (kept, and among the
-top k kept frames by single score), and, with ``--check``, whether ``Scorer.rank_series(...,
+their share of pairwise's, the reference screen's recall of the expected pick (among its
+top 1-4), the prefilter's (kept, and among the top k kept frames by single score), and,
+with ``--check``, whether ``Scorer.rank_series(...,
 "cascade")`` makes the same picks at the same cost as the replay.  ``--engines`` counts the
 cascade's pick flips per inference engine against torch fp32 (the real ranking path).
 
@@ -22,7 +26,8 @@ training, one flaw per burst, blur, noise or exposure at levels 0-4 per frame) a
 ``procedural`` (held out: shapes on gradients, box blur, uniform noise or a contrast fade at
 continuous strengths per frame).
 
-    python benchmarks/bench_cost.py --weights RUN/checkpoints/best/model.safetensors
+    python benchmarks/bench_cost.py --weights RUN/checkpoints/best/model.safetensors \
+        --bursts 150,150,60,20,10 --cache /tmp/bench-cost
     python benchmarks/bench_cost.py --seeded vit-b-16 --sizes 3,5 --bursts 4 --size 384
 """
 
@@ -51,15 +56,21 @@ from fgaesq_core.sampling import content_digest  # noqa: E402
 
 #: draws of each pair the schemes may use (the cascade's most rounds)
 SCHEME_DRAWS = 4
-#: the cascade rules compared: (label, rule)
+#: the cascade rules compared: (label, rule, also with the prefilter)
 RULES = (
-    ("2 cand., head to head", CascadeRule(candidates=2, max_rounds=1)),
-    ("2 cand., 0.9", CascadeRule(candidates=2, confidence=0.9, max_rounds=99)),
-    ("2 cand., 0.95", CascadeRule(candidates=2, confidence=0.95, max_rounds=99)),
-    ("3 cand., 0.9", CascadeRule(candidates=3, confidence=0.9, max_rounds=99)),
-    ("3 cand., 0.95", CascadeRule(candidates=3, confidence=0.95, max_rounds=99)),
-    ("3 cand., every opponent", CascadeRule(candidates=3, confidence=0.999999, max_rounds=99)),
+    (
+        "single screen, 3 cand. (before)",
+        CascadeRule(screen="single", candidates=3, eliminate=False, max_rounds=99),
+        False,
+    ),
+    ("single screen, 4 cand.", CascadeRule(screen="single", candidates=4, max_rounds=99), False),
+    ("ref. screen, 2 cand.", CascadeRule(candidates=2, max_rounds=99), False),
+    ("ref. screen, 3 cand.", CascadeRule(candidates=3, max_rounds=99), False),
+    ("ref. screen, 4 cand. (default)", CascadeRule(max_rounds=99), True),
+    ("ref. screen, 4 cand., all opp.", CascadeRule(confidence=0.999999, max_rounds=99), False),
 )
+#: the aim: at most this share of pairwise's token sets (bursts of 5 or fewer, longer)
+AIM_SHARE = (1 / 3, 1 / 6)
 
 
 # ---------------------------------------------------------------------------- bursts
@@ -184,12 +195,16 @@ def _best(scores) -> int:
     return int(np.argmax(np.asarray(scores)))  # ties: the first, as `order` keeps input order
 
 
-def expected_pick(t: Table, first: int) -> int:
+def _expected_scores(t: Table, first: int) -> np.ndarray:
     per_frame = [[] for _ in range(t.n)]
     for (i, j), draws in t.pairs.items():
         per_frame[i] += list(draws[first:, 0])
         per_frame[j] += list(draws[first:, 1])
-    return _best([np.mean(s) for s in per_frame])
+    return np.array([np.mean(s) for s in per_frame])
+
+
+def expected_pick(t: Table, first: int) -> int:
+    return _best(_expected_scores(t, first))
 
 
 def pairwise(t: Table, draws: int = 4) -> tuple[int, int]:
@@ -225,9 +240,21 @@ def cascade(t: Table, rule: CascadeRule, prefiltered: bool) -> tuple[int, int, f
         lambda matches: [t.pair(i, j, 0)[0] for i, j in matches],
         prefilter,
         rule,
+        (t.reference, t.partners[0]),
     )
     cost = outcome.singles * rule.single_draws + outcome.comparisons
     return _best(outcome.scores), cost, outcome.settled
+
+
+def _best_two_decided(t: Table, rounds: int) -> int:
+    """The bound no screen can beat: the two frames with the best expected scores are known
+    for free and decided head to head plus ``rounds`` common opponents (input order)."""
+    ranked = np.argsort(-_expected_scores(t, SCHEME_DRAWS), kind="stable")
+    first, second = (int(i) for i in ranked[:2])  # ties: the first, as `_best`
+    others = [j for j in range(t.n) if j not in (first, second)][:rounds]
+    a = t.pair(first, second, 0)[0] + sum(t.pair(first, j, 0)[0] for j in others)
+    b = t.pair(second, first, 0)[0] + sum(t.pair(second, j, 0)[0] for j in others)
+    return first if a >= b else second
 
 
 def evaluate(tables: list[Table], label: str) -> None:
@@ -250,9 +277,27 @@ def evaluate(tables: list[Table], label: str) -> None:
     line("reference, 4 draws", [reference(t) for t in tables])
     line("single, 1 draw", [single(t) for t in tables])
     line("single, 4 draws", [single(t, 4) for t in tables])
-    for name, rule in RULES:
+    for name, rule, prefiltered in RULES:
         line(f"cascade {name}", [cascade(t, rule, False) for t in tables])
-        line(f"cascade {name} + prefilter", [cascade(t, rule, True) for t in tables])
+        if prefiltered:
+            line(f"cascade {name} + prefilter", [cascade(t, rule, True) for t in tables])
+    budget = AIM_SHARE[n > 5] * base
+    rounds = max(0, min(n - 2, int((budget - 2) // 2)))
+    line(
+        f"bound: top 2 known, {rounds} opp.",
+        [(_best_two_decided(t, rounds), 2 + 2 * rounds) for t in tables],
+    )
+    screened = []
+    for t, e in zip(tables, truth, strict=True):
+        screen = [
+            t.pair(i, t.reference if i != t.reference else t.partners[0], 0)[0] for i in range(t.n)
+        ]
+        screened.append(list(np.argsort(-np.asarray(screen), kind="stable")).index(e))
+    print(
+        f"{label:>11} {n:3d}  reference screen (no prefilter): the expected pick among its "
+        f"top 1/2/3/4 in "
+        + " / ".join(f"{np.mean([r < k for r in screened]):.3f}" for k in (1, 2, 3, 4))
+    )
     kept = np.mean([not t.ruled_out[e] for t, e in zip(tables, truth, strict=True)])
     out = np.mean([np.mean(t.ruled_out) for t in tables])
     recall = []
@@ -345,7 +390,8 @@ def main(argv: list[str] | None = None) -> None:
             bursts = GENERATORS[generator](count, n, args.size, args.seed)
             path = (
                 args.cache
-                and args.cache / f"{name}-{generator}-{n}-{count}-{args.size}-{args.draws}.pkl"
+                and args.cache
+                / f"{name}-{generator}-{n}-{count}-{args.size}-{args.draws}-{args.seed}.pkl"
             )
             if path and path.exists():
                 tables = pickle.loads(path.read_bytes())

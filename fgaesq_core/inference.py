@@ -241,8 +241,9 @@ class Scorer:
         times against one reference, the series medoid by thumbnail SSIM; the medoid's
         draws go to the other frames in turn, most similar first: n x draws token sets.
         ``"cascade"`` (``fgaesq_core.cascade``): frames ``prefilter`` rules out get no pass,
-        the others a single-image score, and the best ``cascade_rule.candidates`` of those
-        are compared pairwise, draws added until the pick is settled.
+        the others one score against the medoid (``cascade_rule.screen``), and the best
+        ``cascade_rule.candidates`` of those are compared pairwise, draws added until the
+        pick is settled.
 
         Args:
             images: the frames (paths or PIL images), capped to ``series_max_side``
@@ -344,11 +345,17 @@ class Scorer:
             ]
             return scored(groups)
 
+        reference = None
+        if self.cascade_rule.screen == "reference":
+            ref, partners = self._medoid_and_partners(frames)
+            reference = (ref, partners[0])
         kept = self.tokenizer.difference_cache
         if kept is None:
             self.tokenizer.difference_cache = {}
         try:
-            outcome = run_cascade(len(frames), singles, against, prefilter, self.cascade_rule)
+            outcome = run_cascade(
+                len(frames), singles, against, prefilter, self.cascade_rule, reference
+            )
         finally:
             self.tokenizer.difference_cache = kept
         scores = outcome.scores
@@ -388,7 +395,8 @@ class Scorer:
 
         return groups(), combine, 2 * len(pairs)
 
-    def _reference(self, frames: list[Image.Image]) -> _Groups:
+    def _medoid_and_partners(self, frames: list[Image.Image]) -> tuple[int, list[int]]:
+        """The series medoid by thumbnail SSIM and the other frames, most like it first."""
         keys = [content_digest(f) for f in frames]
         similarity = self.similarity_matrix(frames)
         ref = medoid(similarity, keys)
@@ -396,6 +404,10 @@ class Scorer:
             (i for i in range(len(frames)) if i != ref),
             key=lambda i: (-float(similarity[ref, i]), keys[i]),
         )
+        return ref, partners
+
+    def _reference(self, frames: list[Image.Image]) -> _Groups:
+        ref, partners = self._medoid_and_partners(frames)
         # The medoid's draws go to the other frames in turn, most similar first, so a
         # flaw it shares with its nearest neighbour still shows against the others.
         shares = {p: len(range(m, self.draws, len(partners))) for m, p in enumerate(partners)}

@@ -3,6 +3,8 @@ the library spends exactly what the rules say (fgaesq_core.cascade)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from fgaesq_core import Prefilter
@@ -71,6 +73,37 @@ def test_a_close_contest_draws_common_opponents_until_settled_or_all_are_used():
     assert 0.5 < outcome.settled < 0.99
 
 
+def test_the_reference_screen_meets_every_frame_with_the_medoid_and_draws_no_match_twice():
+    oracle = Oracle([6.0, 7.0, 5.0, 6.5, 3.0])
+    rule = CascadeRule(candidates=2, confidence=0.999999, max_rounds=99)
+    outcome = run_cascade(5, oracle.single, oracle.against, rule=rule, reference=(2, 4))
+    assert oracle.singles == []  # no frame is scored on its own
+    # every frame against the medoid (2), the medoid against the frame most like it (4)
+    assert sorted(oracle.matches[:5]) == [(0, 2), (1, 2), (2, 4), (3, 2), (4, 2)]
+    # the screen's best two, head to head; their round against the medoid was screened
+    assert oracle.matches[5:7] == [(1, 3), (3, 1)]
+    assert len(set(oracle.matches)) == len(oracle.matches) == outcome.comparisons
+    assert (outcome.singles, outcome.comparisons) == (0, 5 + 2 + 2 * 2)
+    # every opponent drawn: the candidates' scores are their pairwise scores
+    assert outcome.scores[1] == pytest.approx(sum(7.0 - q / 4 for q in (6.0, 5.0, 6.5, 3.0)) / 4)
+
+
+def test_a_candidate_the_leader_is_surely_ahead_of_plays_no_more_rounds():
+    noise = {(0, 3): 0.1, (1, 3): -0.1, (0, 4): -0.1, (1, 4): 0.1}
+    quality = [6.0, 6.0, 2.0, 3.0, 1.0]
+    kept = Oracle(quality, noise)
+    rule = CascadeRule(
+        candidates=3, confidence=0.99, max_rounds=99, screen="single", prior_share=0.05
+    )
+    dropped = Oracle([6.0, 6.0, 2.0, 3.0, 1.0], noise)
+    # the screen puts 0, 1 and 3 through; 3 is far behind after the first round
+    run_cascade(5, dropped.single, dropped.against, rule=replace(rule, eliminate=True))
+    assert dropped.matches[6:] == [(0, 2), (1, 2), (0, 4), (1, 4)]
+    still = replace(rule, eliminate=False)
+    run_cascade(5, kept.single, kept.against, rule=still)
+    assert (3, 2) in kept.matches
+
+
 def test_settledness_grows_with_the_lead():
     rule = CascadeRule(candidates=2, max_rounds=1)
     close = run_cascade(
@@ -93,7 +126,9 @@ def test_one_survivor_is_not_compared_and_all_ruled_out_counts_as_none():
 
 def test_the_library_spends_what_the_rules_say_and_ranks_the_same_in_batches():
     scorer = seeded_scorer(0, "tiny", draws=2)
-    scorer.cascade_rule = CascadeRule(candidates=3, confidence=0.999999, max_rounds=99)
+    scorer.cascade_rule = CascadeRule(
+        candidates=3, confidence=0.999999, max_rounds=99, screen="single", eliminate=False
+    )
     frames = synthetic_burst(4, (96, 64), 5)
     verdict = Prefilter([False, False, True, False, False])
     with single_thread():
@@ -106,3 +141,24 @@ def test_the_library_spends_what_the_rules_say_and_ranks_the_same_in_batches():
     assert 0.0 <= ranking.settled <= 1.0
     assert again[0] == ranking
     assert again[1].order == [0] and again[1].settled == 1.0
+
+
+def test_the_library_screens_against_the_medoid_and_ends_at_the_pairwise_scores():
+    scorer = seeded_scorer(0, "tiny", draws=1)
+    scorer.cascade_rule = CascadeRule(
+        candidates=3, confidence=0.999999, max_rounds=99, eliminate=False
+    )
+    frames = synthetic_burst(3, (96, 64), 4)
+    with single_thread():
+        ranking = scorer.rank_series(frames, "cascade")
+
+        def against(i: int, j: int) -> float:
+            tokens = scorer.tokenizer.pair_samples(frames[i], frames[j], 1, both=False)[0][0]
+            return scorer.score_groups([[tokens]])[0]
+
+        # each candidate met every other frame once (9 token sets), the frame left out
+        # met the medoid (1): 10 of pairwise's 12, and no frame was scored on its own
+        assert ranking.token_sets == 10
+        for c in ranking.order[:3]:
+            pairwise = sum(against(c, j) for j in range(4) if j != c) / 3
+            assert ranking.scores[c] == pytest.approx(pairwise, abs=1e-5)
