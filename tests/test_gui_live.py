@@ -169,6 +169,53 @@ def test_the_card_is_shown_browsed_and_marked_while_the_cull_reads(
     window.shutdown()
 
 
+def sidecar_with(marks: str) -> str:
+    """A sidecar as another application writes it, with the given xmp attributes."""
+    return (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+        'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" '
+        f"{marks}/></rdf:RDF></x:xmpmeta>"
+    )
+
+
+def test_marks_other_applications_wrote_show_before_the_cull_reads_and_are_never_lowered(
+    qtbot,
+    gui_env,  # noqa: F811
+    card,
+    held_cull,
+):
+    """A photographer's ratings and labels from another application are on the card while
+    the cull has not read a photo (held at the gate), and the cull's suggestions never
+    lower them (the blurriest frame of a burst keeps its four stars, unrejected)."""
+    folder, bursts = card
+    gate, reached = held_cull
+    rated, labelled = bursts[0][3], bursts[1][1]
+    rated.with_suffix(".xmp").write_text(sidecar_with('xmp:Rating="4"'), encoding="utf-8")
+    labelled.with_suffix(".xmp").write_text(sidecar_with('xmp:Label="Red"'), encoding="utf-8")
+    window = new_window(qtbot, gui_env)
+    controller = window.controller
+    assert controller.open_folder(folder)
+    assert reached.wait(60)
+
+    def shown(path: Path):
+        return next((f for s in controller.series() for f in s.frames if f.path == str(path)), None)
+
+    qtbot.waitUntil(
+        lambda: shown(rated) is not None and shown(rated).decision.rating == 4, timeout=10_000
+    )
+    assert shown(labelled).decision.label == "Red"
+    assert shown(rated).decision.is_user, "a person's mark, not a suggestion"
+    assert controller.is_culling(), "shown while the cull has not read a photo"
+    gate.set()
+    settle(qtbot, window)
+    assert all(f.score is not None for s in controller.series() for f in s.frames)
+    after = shown(rated).decision
+    assert (after.rating, after.flag, after.is_user) == (4, Flag.NONE, True)
+    assert shown(labelled).decision.label == "Red"
+    window.shutdown()
+
+
 def test_the_first_series_is_shown_ranked_while_the_cull_reads_the_rest(
     qtbot,
     gui_env,  # noqa: F811

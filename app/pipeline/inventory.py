@@ -67,6 +67,7 @@ class Inventory:
         # the scorer's per-photo work, to do in the same decode (asked only if photos are read)
         self._scoring = scoring
         self.times_held = True  # every photo read in pause runs had the time its header gave
+        self.listed: dict[str, int] = {}  # every photo's catalog id by relative path, once known
 
     def load_or_read(self, files: list[PhotoFile]) -> list[PhotoState]:
         """Every photo of the scan, from the catalog or read now.  Thumbnails of photos from
@@ -212,6 +213,7 @@ class Inventory:
         listed = {p.file.rel: p.photo_id for p in ready}
         listed.update({f.rel: known[f.rel].id for f, _d, _a in to_read if f.rel in known})
         listed.update({f.rel: photo_id for f, photo_id in zip(new, ids, strict=True)})
+        self.listed = listed
         self.run.emit(Stage.READ, 0, len(to_read), "Reading", listed=listed)
 
     def _find_moved(self, digest: str, present: set[str]) -> PhotoRecord | None:

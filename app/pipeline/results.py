@@ -81,7 +81,9 @@ class ProgressEvent:
     ``frames``: (frames the scorer has ranked so far, frames it has to rank) in this run,
     from which a front end shows frames per second and the time left.  ``listed`` (once,
     before the photos are read) gives every photo of the run its catalog id by relative
-    path, so a front end can show and mark them while they are read."""
+    path, so a front end can show and mark them while they are read; ``marks`` (once, before
+    they are read) the marks a person gave them, here or in another application's sidecars
+    or inside the photos, by photo id, so they show before the cull has grouped them."""
 
     stage: Stage
     done: int
@@ -91,6 +93,7 @@ class ProgressEvent:
     problem: Problem | None = None
     frames: tuple[int, int] | None = None
     listed: dict[str, int] | None = None
+    marks: dict[int, DecisionState] | None = None
 
 
 ProgressCallback = Callable[[ProgressEvent], None]

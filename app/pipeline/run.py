@@ -23,7 +23,7 @@ from app import heap
 from app.catalog import Catalog, CatalogError, RunStatus
 from app.grouping import GROUPING_VERSION, GroupingParams, GroupItem, group_series
 from app.options import CullOptions, ScorerName
-from app.photos import scan_folder
+from app.photos import PhotoFile, scan_folder
 from app.photos.tasks import ScoringTask
 from app.photos.workers import WorkerPool, default_workers
 from app.pipeline.context import RunContext
@@ -219,13 +219,13 @@ class CullRun:
         inventory = Inventory(run, scoring)
         photos, to_read = inventory.prepare(scan.photos)
         self._present_sidecars = scan.sidecars
+        if not run.cancelled:
+            self._take_sidecar_marks(scan.photos, inventory.listed, scan.sidecars, len(to_read))
         ranking: Ranking | None = None
         if to_read:
             photos, ranking = self._read_and_rank(inventory, photos, to_read, result, choice)
         elif run.cancelled:
             return
-        if not run.cancelled:
-            self._take_sidecar_marks(photos, scan.sidecars)
         if not run.cancelled and (ranking is None or not inventory.times_held):
             groups, grouping = self._group(photos)
             ranking = Ranking(run, self._take_scorer(choice), faces_possible=self._faces_possible)
@@ -346,26 +346,34 @@ class CullRun:
         )
         self.run.note(result.ranking.text)  # the window's message bar shows it
 
-    def _take_sidecar_marks(self, photos: list[PhotoState], present: set[Path]) -> None:
+    def _take_sidecar_marks(
+        self, files: list[PhotoFile], listed: dict[str, int], present: set[Path], to_read: int
+    ) -> None:
         """Marks other applications (or people) wrote into sidecars, or into the photos
-        themselves, become decisions first."""
-        ids = [p.photo_id for p in photos]
+        themselves, become decisions before any photo is read (a few small reads a photo):
+        no automatic decision, and no decision made in a window while the card is read, is
+        made without them.  A front end is given every listed photo's marks at once
+        (``ProgressEvent.marks``), to show them before the photos are grouped."""
+        photos = [(listed[f.rel], f) for f in files if f.rel in listed]
+        ids = [photo_id for photo_id, _file in photos]
         if not present:  # no sidecar: only photos whose own XMP was not read yet
             from app.sidecars.sync import unread_embedded
 
             root = self.run.root
-            files = [
-                (p.photo_id, [(f.relative_to(root).as_posix(), f) for f in p.file.files])
-                for p in photos
-            ]
-            ids = unread_embedded(self.run.catalog, files)
-            if not ids:
-                return
-        report = self._sidecars(present).import_marks(ids)
-        self._held = report.held
-        self.run.add_problems(report.problems)
-        for line in report.notes():
-            self.run.note(line)
+            wanted = unread_embedded(
+                self.run.catalog,
+                [(i, [(p.relative_to(root).as_posix(), p) for p in f.files]) for i, f in photos],
+            )
+        else:
+            wanted = ids
+        if wanted:
+            report = self._sidecars(present).import_marks(wanted)
+            self._held = report.held
+            self.run.add_problems(report.problems)
+            for line in report.notes():
+                self.run.note(line)
+        marks = {i: d for i, d in self.run.catalog.decisions(ids).items() if d.is_user}
+        self.run.emit(Stage.READ, 0, to_read, "Reading", marks=marks)
 
     def _held_paths(self, series: list[SeriesResult]) -> dict[str, str]:
         """``{photo path: why}`` for the held photos of the run, for the report."""
