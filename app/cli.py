@@ -252,6 +252,7 @@ class _ProgressBars:
         self._bar = None
         self._stage = None
         self._reading = False  # the card is being read (runs of it are grouped meanwhile)
+        self._read = False  # the card was read: its runs were grouped as it was
 
     def __call__(self, event) -> None:
         if self.quiet:
@@ -264,9 +265,11 @@ class _ProgressBars:
         if event.stage in ("problem", "done") or event.total <= 0:
             return
         if event.stage == "read":
-            self._reading = event.done < event.total
+            self._reading, self._read = event.done < event.total, True
         elif self._reading and event.stage in ("group", "rank"):
             return  # a run grouped and ranked while the card is read: the read bar stays
+        elif self._read and event.stage == "group":
+            return  # grouped run by run as the card was read: nothing left to wait for
         # Ranking counts frames when the scorer has any to rank (its rate and time left
         # are what a long model run needs); series taken from the catalog count as done.
         done, total, unit = event.done, event.total, "photo" if event.stage == "read" else "item"
@@ -277,6 +280,7 @@ class _ProgressBars:
             self._stage = event.stage
             self._bar = tqdm(
                 total=total,
+                initial=done,  # done before the bar was shown: not counted in its rate
                 desc=str(event.stage),
                 unit=unit,
                 file=sys.stderr,
