@@ -61,7 +61,7 @@ class StageClock:
 
     def update(self, event: ProgressEvent, now: float) -> None:
         stage = event.stage
-        if stage in (Stage.PROBLEM, Stage.NOTE):
+        if stage in (Stage.PROBLEM, Stage.NOTE, Stage.MARKS):
             return
         if stage is Stage.RANK and event.series is not None:
             self.series_ranked += 1
@@ -72,8 +72,12 @@ class StageClock:
             return  # run by run as the card was read: nothing to wait for
         elif stage is Stage.RANK and self.reading:
             return  # shown as the series ranked while reading
-        if stage is not self.stage:
-            self.stage, self.started, self.counted = stage, now, counted(event)[0]
+        done = counted(event)[0]
+        first = self.latest is not None and self.counted == 0 == counted(self.latest)[0] < done
+        if stage is not self.stage or first:
+            # from the stage's start, or from its first unit done when it began by waiting
+            # (headers read before the first photo, a model loaded): that wait is no rate
+            self.stage, self.started, self.counted = stage, now, done
         self.latest = event
 
     def text(self, now: float) -> str:
@@ -146,7 +150,7 @@ class ProgressPanel(QWidget):
 
     def update_progress(self, event: ProgressEvent) -> None:
         """Count the report now; show the newest within ``INTERVAL_MS``."""
-        if event.stage in (Stage.PROBLEM, Stage.NOTE):
+        if event.stage in (Stage.PROBLEM, Stage.NOTE, Stage.MARKS):
             return
         self.clock.update(event, time.monotonic())
         self._latest = event
