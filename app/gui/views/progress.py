@@ -11,9 +11,10 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QToolButton, QWidget
 
 from app.gui.bus import SignalBus
+from app.gui.views.elided import ElidedLabel
 from app.pipeline import ProgressEvent, Stage
 
 INTERVAL_MS = 100
@@ -120,7 +121,7 @@ class ProgressPanel(QWidget):
         super().__init__(parent)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.label = QLabel(self)
+        self.label = ElidedLabel(self)  # a long report never widens the window
         self.bar = QProgressBar(self)
         self.bar.setFixedWidth(160)
         self.bar.setTextVisible(False)
