@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 from gui_fixtures import (  # noqa: F401
+    MARKER,
+    add_exif_thumbnail,
     gui_env,
     make_bursts,
     new_window,
@@ -34,17 +36,6 @@ from app.photos.embedded import exif_thumbnail, exif_with_thumbnail
 from app.pipeline import inventory
 
 pytestmark = pytest.mark.gui
-MARKER = (0, 255, 0)  # the colour of every EXIF thumbnail written here: no photo has it
-
-
-def add_exif_thumbnail(path: Path) -> None:
-    """Give a JPEG a camera-style EXIF thumbnail (160 px, solid MARKER green)."""
-    with Image.open(path) as image:
-        image.load()
-        exif = image.getexif()
-    small = io.BytesIO()
-    Image.new("RGB", (160, 120), MARKER).save(small, "JPEG", quality=90)
-    image.save(path, "JPEG", quality=90, exif=exif_with_thumbnail(exif.tobytes(), small.getvalue()))
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import os
 import threading
 
 from gui_fixtures import (  # noqa: F401
+    add_exif_thumbnail,
     folder,
     gui_env,
     make_bursts,
@@ -151,6 +152,39 @@ def test_a_single_step_decodes_the_frame_in_full_once_no_other_step_follows(qtbo
     assert decoder.calls.index((p[start + 2], None)) > decoder.calls.index(
         next(c for c in decoder.calls if c[0] == p[start + 2])
     ), "its preview first"
+
+
+def test_a_frame_stepped_onto_shows_its_exif_thumbnail_while_every_decode_thread_is_busy(
+    qtbot,
+    gui_env,  # noqa: F811
+    tmp_path,
+):
+    """Never "Loading…" after a held key: the frame travel stops on shows the camera's EXIF
+    thumbnail read on a lane of its own, while the one decode thread is held by a decode
+    started for the first frame."""
+    paths = make_bursts(tmp_path / "card", bursts=1, frames=6, size=(320, 240))[0]
+    for path in paths:
+        add_exif_thumbnail(path)
+    win = new_window(qtbot, gui_env)
+    controller = win.controller
+    assert controller.open_folder(tmp_path / "card")
+    settle(qtbot, win)
+    decoder = GatedDecoder()  # every decode waits
+    thumbs = gate_loupe(win, decoder)
+    thumbs._pixmaps.clear()  # no strip thumbnail at hand either
+    thumbs._exif.clear()
+    thumbs.exif_tried.clear()
+    controller.select_frame(controller.frame(controller.strip_proxy.key_at(0)).photo_id)
+    controller.set_view(View.LOUPE)
+    qtbot.waitUntil(lambda: bool(decoder.calls), timeout=10_000)  # the thread is held
+    for _ in range(3):
+        press(qtbot, win, Qt.Key.Key_Right)
+    path, pane = controller.current_frame().path, win.loupe.pane
+    qtbot.waitUntil(lambda: pane._pixmap() is not None, timeout=10_000)
+    assert pane._pixmap() is thumbs.exif(path)
+    assert (path, None) not in decoder.calls and len(decoder.calls) == 1, "decoded nothing else"
+    decoder.gate.set()
+    win.shutdown()
 
 
 def test_decodes_come_in_the_format_of_the_screen_pixmaps():

@@ -265,6 +265,30 @@ class _DecodeJob(QRunnable):
         return image, (histogram, original, False), pil if size == FULL else None
 
 
+class _ExifJob(QRunnable):
+    """Read the camera's EXIF thumbnail of the frame the loupe shows now, on a lane of its
+    own: a few milliseconds that never wait behind a decode of seconds."""
+
+    def __init__(self, manager: ThumbnailManager) -> None:
+        super().__init__()
+        self.setAutoDelete(True)
+        self._manager = manager
+        self._done = manager._job_done
+
+    def run(self) -> None:
+        manager = self._manager
+        with manager.exif_lock:  # only the newest request is read
+            wanted, manager.exif_wanted = manager.exif_wanted, None
+        if wanted is None or wanted[0] in manager.exif_tried:
+            return
+        path, generation = wanted
+        manager.exif_tried.add(path)
+        small = exif_thumbnail(path)
+        if small is not None:
+            with contextlib.suppress(RuntimeError):  # the window went meanwhile
+                self._done.emit(generation, path, EXIF, pil_to_qimage(small), (None, None, False))
+
+
 def default_threads() -> int:
     """One decode thread per core (at least two, so a thumbnail never waits on one 24 MP
     decode): the GUI thread itself only paints."""
@@ -313,6 +337,11 @@ class ThumbnailManager(QObject):
         #: the loupe's size in device pixels: a PREVIEW is decoded to cover it at fit
         self.preview_box = PREVIEW_BOX
         self._exif: OrderedDict[str, QPixmap] = OrderedDict()  # the loupe's EXIF thumbnails
+        #: the loupe's EXIF thumbnails are read on a thread of their own, newest first
+        self._exif_pool = QThreadPool(self)
+        self._exif_pool.setMaxThreadCount(1)
+        self.exif_lock = threading.Lock()
+        self.exif_wanted: tuple[str, int] | None = None  # (path, generation) to read next
         #: frames whose EXIF thumbnail the loupe has read (decode threads add to it)
         self.exif_tried: set[str] = set()
         self._max_previews = max_previews
@@ -364,6 +393,16 @@ class ThumbnailManager(QObject):
     def exif(self, path: str) -> QPixmap | None:
         """The EXIF thumbnail the loupe read while decoding a PREVIEW, decoding nothing."""
         return self._exif.get(path)
+
+    def exif_now(self, path: str) -> None:
+        """Read the EXIF thumbnail of a frame the loupe has no picture of, on a lane of its
+        own: however busy the decode threads are, the loupe shows the frame in
+        milliseconds instead of "Loading…" (a newer request replaces one not yet read)."""
+        if path in self.exif_tried or path in self.errors:
+            return
+        with self.exif_lock:
+            self.exif_wanted = (path, self._generation)
+        self._exif_pool.start(_ExifJob(self))
 
     def cached(self, path: str) -> QPixmap | None:
         """The largest thumbnail of ``path`` at hand, decoding nothing."""
@@ -419,6 +458,8 @@ class ThumbnailManager(QObject):
         self._pending.clear()
         self._pixmaps.clear()
         self._exif.clear()
+        with self.exif_lock:
+            self.exif_wanted = None
         self.exif_tried.clear()
         self._full.clear()
         self._previews.clear()
@@ -431,6 +472,7 @@ class ThumbnailManager(QObject):
     def shutdown(self) -> None:
         self.clear()
         self.pool.waitForDone()
+        self._exif_pool.waitForDone()
 
     def busy(self) -> bool:
         return bool(self._pending)

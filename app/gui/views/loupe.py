@@ -5,8 +5,10 @@ frame's screen-sized preview at once, and its full-resolution decode as soon as 
 step follows within a moment (so Z finds it ready, or nearly).  Steps that come faster than a decode (a held arrow key)
 decode nothing until travel stops, then the frame it stopped on first: a decode once
 started cannot be stopped, so each one started for a frame passed over would hold a
-thread the final frame needs.  Once the loupe has rested on a frame, the previews of
-the frames ahead are decoded.
+thread the final frame needs.  A frame with nothing of it at hand shows the camera's
+EXIF thumbnail at once, read on a lane of its own (never "Loading…" behind busy decode
+threads).  Once the loupe has rested on a frame, the previews of the frames ahead are
+decoded.
 """
 
 from __future__ import annotations
@@ -81,6 +83,8 @@ class LoupeView(QWidget):
             return
         self._fit_previews_to_screen()
         if moved:
+            if self.pane._pixmap() is None:  # nothing of it at hand: its EXIF thumbnail now
+                self.controller.thumbnails.exif_now(frame.path)
             self._plan_around(frame)  # follows the direction of travel
             now = time.monotonic()
             travelling, self._last_step = now - self._last_step < TRAVEL_GAP_S, now
