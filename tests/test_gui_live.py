@@ -365,49 +365,6 @@ def test_the_technical_ranking_shows_first_then_fgaesq_replaces_it_series_by_ser
     window.shutdown()
 
 
-@pytest.mark.slow
-def test_fgaesq_alone_ranks_each_series_as_soon_as_the_card_up_to_it_is_read(
-    qtbot,
-    gui_env,  # noqa: F811
-    tmp_path,
-    tiny_weights,
-    monkeypatch,
-):
-    """FGAesQ run without the technical pass first ranks the first burst while the second
-    is still to be read (held here): its ranks arrive series by series, not at the end."""
-    bursts = make_bursts(tmp_path / "card", bursts=2, frames=2, size=(160, 120))
-    gate, reached = threading.Event(), threading.Event()
-    read = inventory.read_for_grouping
-
-    def held_at_the_second_burst(task):
-        if Path(task.path) == bursts[1][0]:
-            reached.set()
-            assert gate.wait(60), "the test never let the cull go on"
-        return read(task)
-
-    monkeypatch.setattr(inventory, "read_for_grouping", held_at_the_second_burst)
-    monkeypatch.setattr("app.gui.passes.cull_passes", lambda options: [options])
-    window = new_window(qtbot, gui_env, scorer="fgaesq", weights=str(tiny_weights))
-    controller = window.controller
-    assert controller.open_folder(tmp_path / "card")
-
-    def ranked_by_fgaesq() -> list[list[str]]:
-        return [
-            [Path(f.path).name for f in s.frames]
-            for s in controller.series()
-            if len(s.frames) > 1 and all(f.model.startswith("FGAesQ") for f in s.frames)
-        ]
-
-    assert reached.wait(120)
-    qtbot.waitUntil(lambda: len(ranked_by_fgaesq()) == 1, timeout=60_000)
-    assert sorted(ranked_by_fgaesq()[0]) == [p.name for p in bursts[0]]
-    assert controller.is_culling(), "ranked while the second burst is still to be read"
-    gate.set()
-    settle(qtbot, window, timeout=120_000)
-    assert len(ranked_by_fgaesq()) == 2
-    window.shutdown()
-
-
 def test_raw_frames_show_their_embedded_preview_while_the_cull_reads(
     qtbot,
     gui_env,  # noqa: F811

@@ -279,14 +279,14 @@ class CullRun:
         """Read the new photos in capture order, and group each run of them up to a pause
         longer than grouping's time gap as soon as it is read, its series stored at once:
         series form while the rest of the card is read, and they are those of the whole card
-        (no series spans such a pause).  Each run's series are ranked at once too, so the
-        first series can be reviewed within seconds: by a scorer that scores photo by photo
-        with the work done as they were read, or by one that compares frames (FGAesQ),
-        which fills its passes from the run's series while the workers read ahead.
-        Returns every photo, and the ranking."""
+        (no series spans such a pause).  A scorer that scores photo by photo (its work done
+        as they are read) ranks each run's series at once too, so the first series can be
+        reviewed within seconds; one that compares frames (FGAesQ) fills its passes from
+        several series, and ranks them all once read.  Returns every photo, and the ranking."""
         run, params = self.run, self._grouping_params()
         photos: list[PhotoState] = []
         ranking: Ranking | None = None
+        waiting: list[tuple[list[list[PhotoState]], Grouping]] = []  # grouped, to rank
         series_stored = 0
         total = len(ready) + len(to_read)
         run.emit(Stage.GROUP, 0, total, "Grouping into series")
@@ -301,13 +301,32 @@ class CullRun:
             if ranking is None:
                 scorer = self._take_scorer(choice)
                 ranking = Ranking(run, scorer, faces_possible=self._faces_possible)
-            result.series.extend(ranking.rank(groups, grouping, first_number=len(result.series)))
+            waiting.append((groups, grouping))
+            if self.scorer.prepare is not None:
+                result.series.extend(self._rank_waiting(ranking, waiting, len(result.series)))
             if run.cancelled:
                 break
         if run.cancelled or not inventory.times_held:
             return photos, ranking
         run.emit(Stage.GROUP, len(photos), len(photos), f"{series_stored} series")
+        if waiting:
+            result.series.extend(self._rank_waiting(ranking, waiting, len(result.series)))
         return photos, ranking
+
+    @staticmethod
+    def _rank_waiting(
+        ranking: Ranking,
+        waiting: list[tuple[list[list[PhotoState]], Grouping]],
+        first_number: int,
+    ) -> list[SeriesResult]:
+        """Rank the series grouped since the last ranking, in one go."""
+        groups = [g for part, _ in waiting for g in part]
+        grouping = Grouping(
+            [i for _, part in waiting for i in part.ids],
+            [k for _, part in waiting for k in part.kinds],
+        )
+        waiting.clear()
+        return ranking.rank(groups, grouping, first_number=first_number)
 
     def _grouping_params(self) -> GroupingParams:
         return GroupingParams(self.options.time_gap_s, self.options.similarity)
