@@ -19,7 +19,6 @@ import math
 import signal
 import sys
 import threading
-import time
 import traceback
 from pathlib import Path
 from typing import Any
@@ -253,7 +252,7 @@ class _ProgressBars:
         self._bar = None
         self._stage = None
         self._reading = False  # the card is being read (runs of it are grouped meanwhile)
-        self._ranking_since: float | None = None  # when the scorer began ranking frames
+        self._read = False  # the card was read: its runs were grouped as it was
 
     def __call__(self, event) -> None:
         if self.quiet:
@@ -265,12 +264,12 @@ class _ProgressBars:
             return
         if event.stage in ("problem", "done") or event.total <= 0:
             return
-        if event.stage == "rank" and event.frames is not None and self._ranking_since is None:
-            self._ranking_since = time.time()  # the clock tqdm times its bars with
         if event.stage == "read":
-            self._reading = event.done < event.total
+            self._reading, self._read = event.done < event.total, True
         elif self._reading and event.stage in ("group", "rank"):
             return  # a run grouped and ranked while the card is read: the read bar stays
+        elif self._read and event.stage == "group":
+            return  # grouped run by run as the card was read: nothing left to wait for
         # Ranking counts frames when the scorer has any to rank (its rate and time left
         # are what a long model run needs); series taken from the catalog count as done.
         done, total, unit = event.done, event.total, "photo" if event.stage == "read" else "item"
@@ -281,16 +280,13 @@ class _ProgressBars:
             self._stage = event.stage
             self._bar = tqdm(
                 total=total,
+                initial=done,  # done before the bar was shown: not counted in its rate
                 desc=str(event.stage),
                 unit=unit,
                 file=sys.stderr,
                 leave=False,
                 dynamic_ncols=True,
             )
-            if unit == "frame" and self._ranking_since is not None:
-                # frames ranked while the card was read count over the time they took,
-                # not as ranked in the instant the bar appears (a rate of millions a second)
-                self._bar.start_t = self._bar.last_print_t = self._ranking_since
         self._bar.total = total
         if done >= self._bar.n:
             self._bar.update(done - self._bar.n)  # through update: tqdm's rate and time left

@@ -26,6 +26,7 @@ ratios.  Each run starts with an empty cache folder and an empty catalog.
     python benchmarks/bench_gui.py                               # 500 frames, 24 MP
     python benchmarks/bench_gui.py --frames 60 --megapixels 6 --baseline
     python benchmarks/bench_gui.py --until-ranked   # the card on screen, the first series ranked
+    python benchmarks/bench_gui.py --full-decode 10  # a full decode's way to the screen only
 """
 
 from __future__ import annotations
@@ -442,6 +443,48 @@ def run_window(
     return out
 
 
+def full_decode_path(folder: Path, repeats: int) -> None:
+    """A frame's full decode on its way to the screen (what Z waits for), as the window
+    did it before and does it now, alternating on the same files in this process:
+    before, the histogram was counted first and the picture went to the GUI thread as
+    RGB888, which ``QPixmap.fromImage`` converted there; now the picture goes first, as
+    RGB32, and the histogram follows."""
+    from PySide6.QtGui import QImage, QPixmap
+
+    from app.gui.histogram import histogram_of
+    from app.gui.thumbnails import pil_to_qimage, pipeline_decoder
+
+    decode = pipeline_decoder()
+
+    def before(pil) -> QImage:
+        histogram_of(pil)
+        data = pil.tobytes("raw", "RGB")
+        image = QImage(data, pil.width, pil.height, pil.width * 3, QImage.Format.Format_RGB888)
+        return image.copy()
+
+    ways = {"before": before, "now": pil_to_qimage}
+    files = sorted(folder.glob("*.jpg"))[:repeats]
+    took: dict[str, dict[str, list[float]]] = {w: {"shown": [], "gui": []} for w in ways}
+    for path in files:
+        for name, way in ways.items():
+            t0 = time.perf_counter()
+            image = way(decode(str(path), None))
+            t1 = time.perf_counter()
+            QPixmap.fromImage(image)  # in the GUI thread
+            t2 = time.perf_counter()
+            took[name]["shown"].append(t2 - t0)
+            took[name]["gui"].append(t2 - t1)
+    print(f"full decode until shown, {len(files)} files, seconds (p50 / p95):")
+    for part in ("shown", "gui"):
+        row = {w: (percentile(took[w][part], 0.5), percentile(took[w][part], 0.95)) for w in ways}
+        label = "until shown" if part == "shown" else "of it in the GUI thread"
+        print(
+            f"  {label:26} before {row['before'][0]:.3f} / {row['before'][1]:.3f}"
+            f"   now {row['now'][0]:.3f} / {row['now'][1]:.3f}"
+            f"   ratio {row['before'][0] / row['now'][0]:.1f}x"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=500)
@@ -457,6 +500,12 @@ def main() -> None:
         "--screen-only",
         action="store_true",
         help="only until the first full screen (the folder may be any folder of JPEGs)",
+    )
+    parser.add_argument(
+        "--full-decode",
+        type=int,
+        metavar="N",
+        help="only a full decode's way to the screen, before and now, on N frames",
     )
     parser.add_argument(
         "--until-ranked",
@@ -478,6 +527,9 @@ def main() -> None:
         f"(generated/checked in {time.perf_counter() - t0:.1f} s); "
         f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
     )
+    if args.full_decode:
+        full_decode_path(folder, args.full_decode)
+        return
     results = {}
     for scheduler in (["before"] if args.baseline else []) + ["now"]:
         results[scheduler] = run_window(

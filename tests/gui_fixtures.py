@@ -5,6 +5,7 @@ Import the fixtures into a test module by name (``from gui_fixtures import gui_e
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -12,6 +13,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFilter
 from PIL.TiffImagePlugin import IFDRational
+
+from app.photos.embedded import exif_with_thumbnail
 
 EXIF_IFD, DATETIME_ORIGINAL, SUBSEC_ORIGINAL = 0x8769, 0x9003, 0x9291
 EXPOSURE_TIME, F_NUMBER, ISO, FOCAL_LENGTH, LENS_MODEL = 0x829A, 0x829D, 0x8827, 0x920A, 0xA434
@@ -30,6 +33,19 @@ def write_jpeg(
     sub[EXPOSURE_TIME], sub[F_NUMBER] = IFDRational(1, 500), IFDRational(28, 10)
     sub[ISO], sub[FOCAL_LENGTH], sub[LENS_MODEL] = 400, IFDRational(85, 1), "85mm F1.8"
     image.save(path, "JPEG", quality=90, exif=exif)
+
+
+MARKER = (0, 255, 0)  # the colour of every EXIF thumbnail written here: no photo has it
+
+
+def add_exif_thumbnail(path: Path) -> None:
+    """Give a JPEG a camera-style EXIF thumbnail (160 px, solid MARKER green)."""
+    with Image.open(path) as image:
+        image.load()
+        exif = image.getexif()
+    small = io.BytesIO()
+    Image.new("RGB", (160, 120), MARKER).save(small, "JPEG", quality=90)
+    image.save(path, "JPEG", quality=90, exif=exif_with_thumbnail(exif.tobytes(), small.getvalue()))
 
 
 def scene(seed: int, size: tuple[int, int]) -> Image.Image:

@@ -389,9 +389,9 @@ def test_ranking_progress_counts_frames_with_their_rate_and_time_left(tmp_path, 
     assert "4/8" in err and "frame/s" in err and "<00:0" in err  # elapsed<left, a rate
 
 
-def test_rank_rate_counts_frames_ranked_while_the_card_was_read_over_their_time(capsys):
-    """Frames ranked while the read bar stood count over the time they took: the rank bar that
-    follows shows about 10 frames/s here, not millions (frames ranked 'in no time')."""
+def test_rank_rate_leaves_out_frames_ranked_while_the_card_was_read(capsys):
+    """Frames ranked while the read bar stood are not counted as ranked in the instant the
+    rank bar appears (a rate of millions a second): the bar's rate counts what it saw."""
     from app.cli import _ProgressBars
     from app.pipeline.results import ProgressEvent
 
@@ -405,4 +405,27 @@ def test_rank_rate_counts_frames_ranked_while_the_card_was_read_over_their_time(
     err = capsys.readouterr().err
     bars.close()
     rates = [float(r) for r in re.findall(r"([\d.]+)frame/s", err)]
-    assert rates and all(r < 50 for r in rates), err
+    assert all(r < 50 for r in rates), err  # no rate yet, or one counted over what it saw
+
+
+def test_progress_bars_while_runs_are_ranked_as_the_card_is_read(capsys):
+    """One reading bar while the card is read (runs grouped and ranked meanwhile), no
+    grouping bar after it, and a ranking bar whose rate counts only what it saw ranked."""
+    from app.cli import _ProgressBars
+    from app.pipeline.results import ProgressEvent
+
+    bars = _ProgressBars(quiet=False)
+    for read in (0, 2, 4):
+        bars(ProgressEvent("read", read, 4))
+        bars(ProgressEvent("group", read, 4, "1 series"))
+        bars(ProgressEvent("rank", 0, 1, frames=(read * 100, read * 100 + 200)))
+    bars(ProgressEvent("group", 4, 4, "2 series"))
+    bars(ProgressEvent("rank", 1, 2, frames=(400, 600)))
+    time.sleep(0.05)
+    bars(ProgressEvent("rank", 1, 2, frames=(401, 600)))
+    err = capsys.readouterr().err
+    bars.close()
+    assert "group" not in err, err
+    assert "401/600" in err
+    rates = [float(r) for r in re.findall(r"([0-9.]+)frame/s", err)]
+    assert rates and max(rates) < 1000, err  # 1 frame in 0.05 s, not 401

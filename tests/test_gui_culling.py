@@ -507,20 +507,70 @@ def test_exif_is_read_off_the_gui_thread(qtbot, gui_env, folder, monkeypatch):  
     win.shutdown()
 
 
-def test_progress_says_photos_per_second_and_time_left():
+def streaming_cull_events():
+    """(seconds, event): a cull reading 300 photos, grouping and ranking each run of them as
+    it is read (the technical scorer), then ranking the last run's frames."""
+    from app.pipeline import ProgressEvent, SeriesResult, Stage
+
+    one = SeriesResult(id=1, members=())
+    events = [
+        (100.0, ProgressEvent(Stage.READ, 0, 300)),
+        (100.1, ProgressEvent(Stage.GROUP, 0, 300)),
+    ]
+    for read in (60, 120):
+        events += [
+            (100.0 + read / 30, ProgressEvent(Stage.READ, read, 300)),
+            (100.1 + read / 30, ProgressEvent(Stage.GROUP, read, 300, "3 series")),
+            (100.2 + read / 30, ProgressEvent(Stage.RANK, 0, 3, series=one, frames=(read, read))),
+        ]
+    events += [
+        (110.0, ProgressEvent(Stage.READ, 300, 300)),
+        (110.1, ProgressEvent(Stage.GROUP, 300, 300, "14 series")),
+        (110.5, ProgressEvent(Stage.RANK, 13, 14, frames=(290, 300))),
+        (112.5, ProgressEvent(Stage.RANK, 13, 14, frames=(295, 300))),
+    ]
+    return events
+
+
+def test_progress_says_photos_per_second_and_time_left_while_runs_are_ranked():
+    """The rate counts from the stage's start, never from a run grouped in between (that
+    made 120 photos read since the start look like 120 photos in the last second)."""
     from app.gui.views.progress import StageClock
-    from app.pipeline import ProgressEvent, Stage
 
     clock = StageClock()
-    clock.update(ProgressEvent(Stage.READ, 0, 300), now=100.0)
-    event = ProgressEvent(Stage.READ, 120, 300, "B00_F01.jpg")
-    clock.update(event, now=104.0)
-    assert clock.text(event, now=104.0) == "Reading 120 of 300 · 30.0 photos/s · 6 s left"
-    assert clock.text(ProgressEvent(Stage.READ, 1, 300), now=100.5) == "Reading 1 of 300"
-    ranked = ProgressEvent(Stage.RANK, 10, 100)
-    clock.update(ProgressEvent(Stage.RANK, 0, 100), now=200.0)
-    clock.update(ranked, now=290.0)
-    assert clock.text(ranked, now=290.0) == "Ranking 10 of 100 series · 13 min 30 s left"
+    events = streaming_cull_events()
+    for now, event in events[:2]:
+        clock.update(event, now)
+    assert clock.text(100.5) == "Reading 0 of 300"
+    for now, event in events[2:8]:
+        clock.update(event, now)
+    assert clock.text(104.0) == "Reading 120 of 300 · 30.0 photos/s · 6 s left · 2 series ranked"
+    for now, event in events[8:]:
+        clock.update(event, now)
+    assert clock.text(112.5) == "Ranking 295 of 300 frames · 2.5 frames/s · 2 s left"
+
+
+def test_progress_panel_says_reading_while_runs_are_grouped_and_ranked(qtbot):
+    """While the card is read, the status bar says how the reading goes, never a grouping or
+    ranking of one run after another; after it, the frames left to rank."""
+    from app.gui.bus import SignalBus
+    from app.gui.views.progress import ProgressPanel
+
+    bus = SignalBus()
+    panel = ProgressPanel(bus, cancel=lambda: None)
+    qtbot.addWidget(panel)
+    bus.cull_started.emit()
+    shown = []
+    for _now, event in streaming_cull_events():
+        bus.progress.emit(event)
+        panel._show_latest()  # what the next repaint shows
+        shown.append(panel.label.text())
+    end = next(i for i, text in enumerate(shown) if text.startswith("Reading 300 of 300"))
+    reading = shown[:end]
+    assert all(text.startswith("Reading") for text in reading), reading
+    assert "series ranked" in reading[-1]
+    assert shown[-1].startswith("Ranking 295 of 300 frames"), shown
+    assert panel.bar.maximum() == 300 and panel.bar.value() == 295
 
 
 def test_compare_captions_keep_every_mark_at_1024_by_700(qtbot, gui_env, folder):  # noqa: F811

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 from gui_fixtures import (  # noqa: F401
+    MARKER,
+    add_exif_thumbnail,
     gui_env,
     make_bursts,
     new_window,
@@ -34,17 +36,6 @@ from app.photos.embedded import exif_thumbnail, exif_with_thumbnail
 from app.pipeline import inventory
 
 pytestmark = pytest.mark.gui
-MARKER = (0, 255, 0)  # the colour of every EXIF thumbnail written here: no photo has it
-
-
-def add_exif_thumbnail(path: Path) -> None:
-    """Give a JPEG a camera-style EXIF thumbnail (160 px, solid MARKER green)."""
-    with Image.open(path) as image:
-        image.load()
-        exif = image.getexif()
-    small = io.BytesIO()
-    Image.new("RGB", (160, 120), MARKER).save(small, "JPEG", quality=90)
-    image.save(path, "JPEG", quality=90, exif=exif_with_thumbnail(exif.tobytes(), small.getvalue()))
 
 
 @pytest.fixture
@@ -166,6 +157,53 @@ def test_the_card_is_shown_browsed_and_marked_while_the_cull_reads(
     assert stored[blurred.photo_id].flag is Flag.PICK
     assert stored[sharp.photo_id].flag is Flag.REJECT
     assert all(s.source is DecisionSource.USER for s in stored.values()), "a person's mark wins"
+    window.shutdown()
+
+
+def sidecar_with(marks: str) -> str:
+    """A sidecar as another application writes it, with the given xmp attributes."""
+    return (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+        'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" '
+        f"{marks}/></rdf:RDF></x:xmpmeta>"
+    )
+
+
+def test_marks_other_applications_wrote_show_before_the_cull_reads_and_are_never_lowered(
+    qtbot,
+    gui_env,  # noqa: F811
+    card,
+    held_cull,
+):
+    """A photographer's ratings and labels from another application are on the card while
+    the cull has not read a photo (held at the gate), and the cull's suggestions never
+    lower them (the blurriest frame of a burst keeps its four stars, unrejected)."""
+    folder, bursts = card
+    gate, reached = held_cull
+    rated, labelled = bursts[0][3], bursts[1][1]
+    rated.with_suffix(".xmp").write_text(sidecar_with('xmp:Rating="4"'), encoding="utf-8")
+    labelled.with_suffix(".xmp").write_text(sidecar_with('xmp:Label="Red"'), encoding="utf-8")
+    window = new_window(qtbot, gui_env)
+    controller = window.controller
+    assert controller.open_folder(folder)
+    assert reached.wait(60)
+
+    def shown(path: Path):
+        return next((f for s in controller.series() for f in s.frames if f.path == str(path)), None)
+
+    qtbot.waitUntil(
+        lambda: shown(rated) is not None and shown(rated).decision.rating == 4, timeout=10_000
+    )
+    assert shown(labelled).decision.label == "Red"
+    assert shown(rated).decision.is_user, "a person's mark, not a suggestion"
+    assert controller.is_culling(), "shown while the cull has not read a photo"
+    gate.set()
+    settle(qtbot, window)
+    assert all(f.score is not None for s in controller.series() for f in s.frames)
+    after = shown(rated).decision
+    assert (after.rating, after.flag, after.is_user) == (4, Flag.NONE, True)
+    assert shown(labelled).decision.label == "Red"
     window.shutdown()
 
 

@@ -119,3 +119,34 @@ def test_a_capture_time_unlike_its_headers_groups_the_whole_card_at_once(tmp_pat
     assert [s.id for s in odd.series] == list(range(1, 6))
     grouped = [e for e in events if e.stage is Stage.GROUP]
     assert grouped[-1].done == grouped[-1].total == 15
+
+
+def test_every_photo_of_a_run_has_its_marks_before_the_run_is_ranked(tmp_path, monkeypatch):
+    """However far ahead the reading takes a person's marks (here: not ahead at all), the
+    marks of a run's photos are taken before the run is grouped and ranked, and the cull's
+    suggestions never lower them."""
+    bursts = card(tmp_path / "card")
+    rated = bursts[3][2]  # a blurred frame of a later burst: the technical scorer's last
+    rated.with_suffix(".xmp").write_text(
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+        'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description '
+        'rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="4"/>'
+        "</rdf:RDF></x:xmpmeta>",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(inventory, "MARKS_FIRST", 0)
+    monkeypatch.setattr(inventory, "MARKS_AHEAD", 0)
+    events = []
+    result = run_cull(
+        tmp_path / "card", options(tmp_path, xmp_scheme="reject_others"), progress=events.append
+    )
+    photo_id = next(m.photo_id for s in result.series for m in s.members if m.file == rated)
+    marked = next(i for i, e in enumerate(events) if e.marks and photo_id in e.marks)
+    ranked = next(
+        i
+        for i, e in enumerate(events)
+        if e.series is not None and photo_id in {m.photo_id for m in e.series.members}
+    )
+    assert marked < ranked, "its marks were taken before its series was ranked"
+    decision = result.decisions[photo_id]
+    assert (decision.rating, decision.is_user, str(decision.flag)) == (4, True, "none")

@@ -346,6 +346,8 @@ class CullController(QObject):
     def _on_progress(self, event: ProgressEvent) -> None:
         if event.listed:
             self.live.name(event.listed)
+        if event.marks:  # a person's marks, before the cull groups the photos
+            self.live.mark(event.marks)
         formed = event.stage is Stage.GROUP and event.done and event.done == event.total
         if formed or event.stage is Stage.DONE:  # the series formed, or a pass ranked them all
             self._reload_timer.stop()

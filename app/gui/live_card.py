@@ -21,6 +21,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from app.catalog import DecisionState
 from app.gui.items import FrameItem, SeriesItem
 from app.photos import PhotoFile, read_metadata, scan_folder
 
@@ -149,6 +150,18 @@ class LiveCard(QObject):
                 entry.frame = replace(entry.frame, photo_id=photo_id)
                 renamed = True
         if renamed:
+            self.changed.emit()
+
+    def mark(self, marks: dict[int, DecisionState]) -> None:
+        """A person's marks of the listed photos (by catalog id: made here before, or in
+        another application), shown before the cull has put the photos in their series."""
+        changed = False
+        for entry in self._frames.values():
+            decision = marks.get(entry.frame.photo_id)
+            if decision is not None and decision != entry.frame.decision:
+                entry.frame = replace(entry.frame, decision=decision)
+                changed = True
+        if changed:
             self.changed.emit()
 
     def remember(self, frame: FrameItem) -> None:

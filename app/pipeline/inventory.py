@@ -51,6 +51,12 @@ class PhotoState:
     scored: DecodeResult | None = None  # the scorer's work done when it was read, until ranked
 
 
+#: a person's marks are taken for this many photos before the reading starts (the first
+#: screens of the card), then for this many more after each photo read (the cull thread
+#: waits for the workers' decodes meanwhile), so they are taken well ahead of the reading
+MARKS_FIRST = 64
+MARKS_AHEAD = 8
+
 # a file to read: the file, its content hash if known, whether reading hashes it
 ToRead = tuple[PhotoFile, str | None, bool]
 
@@ -67,6 +73,7 @@ class Inventory:
         # the scorer's per-photo work, to do in the same decode (asked only if photos are read)
         self._scoring = scoring
         self.times_held = True  # every photo read in pause runs had the time its header gave
+        self.listed: dict[str, int] = {}  # every photo's catalog id by relative path, once known
 
     def load_or_read(self, files: list[PhotoFile]) -> list[PhotoState]:
         """Every photo of the scan, from the catalog or read now.  Thumbnails of photos from
@@ -77,17 +84,35 @@ class Inventory:
         return ready
 
     def in_pause_runs(
-        self, ready: list[PhotoState], to_read: list[ToRead], max_gap: float
+        self,
+        ready: list[PhotoState],
+        to_read: list[ToRead],
+        max_gap: float,
+        take_marks: Callable[[list[PhotoFile]], None] = lambda _files: None,
     ) -> Iterator[list[PhotoState]]:
         """Every photo of the scan in runs cut where the shoot pauses for longer than
         ``max_gap`` (``app.grouping.pause_runs``), each run given as soon as its photos are
         read: the photos are read in capture order (their headers first, which is cheap).
         ``times_held`` turns False if a photo's capture time, once read, is not the one its
-        header gave (then the runs cannot be trusted to hold whole series)."""
+        header gave (then the runs cannot be trusted to hold whole series).
+
+        ``take_marks`` is given the photos in the same order, ahead of the reading (the
+        first ``MARKS_FIRST`` before it starts, ``MARKS_AHEAD`` more after each photo read,
+        while the workers decode), and every photo of a run before the run is given."""
         expected = self._capture_times(to_read)
         order = sorted(range(len(to_read)), key=lambda i: (expected[i], to_read[i][0].rel))
         to_read = [to_read[i] for i in order]
         expected = [expected[i] for i in order]
+        position = {f.rel: i for i, (f, _d, _a) in enumerate(to_read)}
+        marked = 0  # photos of ``to_read`` whose marks were taken
+
+        def marks_up_to(count: int) -> None:
+            nonlocal marked
+            count = min(count, len(to_read))
+            if count > marked:
+                take_marks([f for f, _d, _a in to_read[marked:count]])
+                marked = count
+
         times = [(p.seconds, p.file.rel) for p in ready]
         times += [(s, f.rel) for s, (f, _d, _a) in zip(expected, to_read, strict=True)]
         runs = pause_runs(times, max_gap)
@@ -116,13 +141,17 @@ class Inventory:
                 photos, arrived[next_run] = arrived[next_run], []
                 next_run += 1
                 if photos:
+                    marks_up_to(1 + max(position.get(p.file.rel, -1) for p in photos))
                     yield sorted(photos, key=lambda p: (p.seconds, p.file.rel))
 
+        take_marks([p.file for p in ready])
+        marks_up_to(MARKS_FIRST)
         for photo in ready:
             run_read(photo.file.rel)
             arrive(photo.file.rel, photo)
         yield from complete_runs()
-        for stored, failed in self._read(to_read, store_now=run_read):
+        each = lambda _done: marks_up_to(marked + MARKS_AHEAD)  # noqa: E731
+        for stored, failed in self._read(to_read, store_now=run_read, each=each):
             for photo in stored:
                 if photo.seconds != wanted[photo.file.rel]:
                     self.times_held = False
@@ -130,6 +159,8 @@ class Inventory:
             for rel in failed:
                 arrive(rel, None)
             yield from complete_runs()
+        if not self.run.cancelled:
+            marks_up_to(len(to_read))  # photos that could not be read too
         # a cancelled read leaves its last runs incomplete: they are not given
 
     def _capture_times(self, to_read: list[ToRead]) -> list[float]:
@@ -212,6 +243,7 @@ class Inventory:
         listed = {p.file.rel: p.photo_id for p in ready}
         listed.update({f.rel: known[f.rel].id for f, _d, _a in to_read if f.rel in known})
         listed.update({f.rel: photo_id for f, photo_id in zip(new, ids, strict=True)})
+        self.listed = listed
         self.run.emit(Stage.READ, 0, len(to_read), "Reading", listed=listed)
 
     def _find_moved(self, digest: str, present: set[str]) -> PhotoRecord | None:
@@ -253,11 +285,15 @@ class Inventory:
         return from_record(file, record)
 
     def _read(
-        self, to_read: list[ToRead], store_now: Callable[[str], bool] = lambda _rel: False
+        self,
+        to_read: list[ToRead],
+        store_now: Callable[[str], bool] = lambda _rel: False,
+        each: Callable[[int], None] = lambda _done: None,
     ) -> Iterator[tuple[list[PhotoState], list[str]]]:
         """Read new photos in the pool; store them in batches (``CatalogBatch``), each given
         as it is stored, with the files that could not be read since the last one.  A batch
-        is also stored when ``store_now`` says so of the file just read."""
+        is also stored when ``store_now`` says so of the file just read; ``each`` is told
+        how many were read after each one (work to do while the workers decode)."""
         total = len(to_read)
         scoring = self._scoring() if to_read else None
         tasks = [
@@ -292,6 +328,7 @@ class Inventory:
                 info = self._info(file, digest, meta, outcome.thumbnail, outcome.focus)
                 batch.add((file, info, meta, outcome.thumbnail, outcome.scored))
             self.run.emit(Stage.READ, done, total, file.rel)
+            each(done)
             if store_now(file.rel):
                 batch.flush()
             if stored or failed:

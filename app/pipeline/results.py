@@ -28,6 +28,7 @@ class Stage(StrEnum):
     DONE = "done"
     PROBLEM = "problem"  # one file could not be handled; the run goes on
     NOTE = "note"  # one line worth telling (the scorer chosen, marks kept, ...)
+    MARKS = "marks"  # a person's marks of some photos, taken in ahead of reading them
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,10 @@ class ProgressEvent:
     ``frames``: (frames the scorer has ranked so far, frames it has to rank) in this run,
     from which a front end shows frames per second and the time left.  ``listed`` (once,
     before the photos are read) gives every photo of the run its catalog id by relative
-    path, so a front end can show and mark them while they are read."""
+    path, so a front end can show and mark them while they are read; ``marks`` (``marks``
+    events, ahead of the reading) the marks a person gave them, here or in another
+    application's sidecars or inside the photos, by photo id, so they show before the cull
+    has grouped them."""
 
     stage: Stage
     done: int
@@ -91,6 +95,7 @@ class ProgressEvent:
     problem: Problem | None = None
     frames: tuple[int, int] | None = None
     listed: dict[str, int] | None = None
+    marks: dict[int, DecisionState] | None = None
 
 
 ProgressCallback = Callable[[ProgressEvent], None]

@@ -23,7 +23,7 @@ from app import heap
 from app.catalog import Catalog, CatalogError, RunStatus
 from app.grouping import GROUPING_VERSION, GroupingParams, GroupItem, group_series
 from app.options import CullOptions, ScorerName
-from app.photos import scan_folder
+from app.photos import PhotoFile, scan_folder
 from app.photos.tasks import ScoringTask
 from app.photos.workers import WorkerPool, default_workers
 from app.pipeline.context import RunContext
@@ -40,6 +40,7 @@ from app.pipeline.results import (
 )
 from app.scoring import Scorer, create_scorer
 from app.series_kinds import assign_kinds
+from app.sidecars.sync import SidecarReport
 
 # How long reading waits for ``auto`` to decide between FGAesQ and the technical scorer, so
 # the technical scorer's work can share the reading decode.
@@ -91,6 +92,8 @@ class CullRun:
         self._folder_sidecars = None  # FolderSidecars, made on first use
         self._faces_ok: bool | None = None  # whether faces can be analysed here, once known
         self._present_sidecars: set[Path] = set()  # the .xmp files the scan listed
+        self._listed: dict[str, int] = {}  # every photo's catalog id by relative path
+        self._marks_taken = SidecarReport()  # what taking a person's marks found, all told
         # photos whose marks cannot be read or disagree: {photo id: why}; never rejected,
         # moved or rewritten automatically
         self._held: dict[int, str] = {}
@@ -219,13 +222,16 @@ class CullRun:
         inventory = Inventory(run, scoring)
         photos, to_read = inventory.prepare(scan.photos)
         self._present_sidecars = scan.sidecars
+        self._listed = inventory.listed
         ranking: Ranking | None = None
         if to_read:
             photos, ranking = self._read_and_rank(inventory, photos, to_read, result, choice)
         elif run.cancelled:
             return
-        if not run.cancelled:
-            self._take_sidecar_marks(photos, scan.sidecars)
+        else:
+            self._take_sidecar_marks([p.file for p in photos])
+        for line in self._marks_taken.notes():
+            run.note(line)
         if not run.cancelled and (ranking is None or not inventory.times_held):
             groups, grouping = self._group(photos)
             ranking = Ranking(run, self._take_scorer(choice), faces_possible=self._faces_possible)
@@ -284,7 +290,8 @@ class CullRun:
         series_stored = 0
         total = len(ready) + len(to_read)
         run.emit(Stage.GROUP, 0, total, "Grouping into series")
-        for photos_run in inventory.in_pause_runs(ready, to_read, params.max_gap):
+        runs = inventory.in_pause_runs(ready, to_read, params.max_gap, self._take_sidecar_marks)
+        for photos_run in runs:
             photos.extend(photos_run)
             if not inventory.times_held:  # grouped again as a whole once everything is read
                 continue
@@ -346,26 +353,41 @@ class CullRun:
         )
         self.run.note(result.ranking.text)  # the window's message bar shows it
 
-    def _take_sidecar_marks(self, photos: list[PhotoState], present: set[Path]) -> None:
+    def _take_sidecar_marks(self, files: list[PhotoFile]) -> None:
         """Marks other applications (or people) wrote into sidecars, or into the photos
-        themselves, become decisions first."""
-        ids = [p.photo_id for p in photos]
-        if not present:  # no sidecar: only photos whose own XMP was not read yet
+        themselves, become decisions ahead of the reading (a few small reads a photo, taken
+        while the workers decode): no automatic decision, and no decision made in a window
+        while the card is read, is made without them.  A front end is given the photos'
+        marks at once (a ``marks`` event), to show them before the photos are grouped."""
+        listed = self._listed
+        photos = [(listed[f.rel], f) for f in files if f.rel in listed]
+        if not photos:
+            return
+        ids = [photo_id for photo_id, _file in photos]
+        wanted = ids
+        if not self._present_sidecars:  # no sidecar: only photos whose own XMP was not read yet
             from app.sidecars.sync import unread_embedded
 
             root = self.run.root
-            files = [
-                (p.photo_id, [(f.relative_to(root).as_posix(), f) for f in p.file.files])
-                for p in photos
-            ]
-            ids = unread_embedded(self.run.catalog, files)
-            if not ids:
-                return
-        report = self._sidecars(present).import_marks(ids)
-        self._held = report.held
-        self.run.add_problems(report.problems)
-        for line in report.notes():
-            self.run.note(line)
+            wanted = unread_embedded(
+                self.run.catalog,
+                [(i, [(p.relative_to(root).as_posix(), p) for p in f.files]) for i, f in photos],
+            )
+        if wanted:
+            report = self._sidecars(self._present_sidecars).import_marks(wanted)
+            taken = self._marks_taken
+            self._held.update(report.held)
+            taken.held.update(report.held)
+            taken.imported += report.imported
+            taken.changed_elsewhere += report.changed_elsewhere
+            taken.conflicts += report.conflicts
+            told = {(p.path, p.error) for p in taken.problems}
+            fresh = [p for p in report.problems if (p.path, p.error) not in told]
+            taken.problems += fresh
+            self.run.add_problems(fresh)
+        marks = {i: d for i, d in self.run.catalog.decisions(ids).items() if d.is_user}
+        if marks:
+            self.run.emit(Stage.MARKS, 0, 0, marks=marks)
 
     def _held_paths(self, series: list[SeriesResult]) -> dict[str, str]:
         """``{photo path: why}`` for the held photos of the run, for the report."""

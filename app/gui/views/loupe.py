@@ -1,12 +1,14 @@
 """Loupe: the current frame alone, fit to the window or at 100 % (Z) with panning.
 
 It plans its own decodes, by how the photographer moves.  A step on its own decodes the
-frame's screen-sized preview at once.  Steps that come faster than a decode (a held
-arrow key) decode nothing until travel stops, then the frame it stopped on first: a
-decode once started cannot be stopped, so each one started for a frame passed over
-would hold a thread the final frame needs.  Once the loupe has rested on a frame, its
-full-resolution decode starts (so Z finds it ready) with the previews of the frames
-ahead.
+frame's screen-sized preview at once, and its full-resolution decode as soon as no other
+step follows within a moment (so Z finds it ready, or nearly).  Steps that come faster than a decode (a held arrow key)
+decode nothing until travel stops, then the frame it stopped on first: a decode once
+started cannot be stopped, so each one started for a frame passed over would hold a
+thread the final frame needs.  A frame with nothing of it at hand shows the camera's
+EXIF thumbnail at once, read on a lane of its own (never "Loading…" behind busy decode
+threads).  Once the loupe has rested on a frame, the previews of the frames ahead are
+decoded.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from app.gui.views.image_pane import FIT, ImagePane, ViewState
 
 #: steps closer together than this are travel (a held key): nothing decodes on the way
 TRAVEL_GAP_S = 0.15
-#: travel has stopped when no step came for this long: the frame stopped on decodes
+#: travel has stopped when no step came for this long: the frame stopped on decodes (in full)
 SETTLE_MS = 90
 #: the loupe rests on a frame after this long: its full decode and the frames ahead
 REST_MS = 200
@@ -81,23 +83,30 @@ class LoupeView(QWidget):
             return
         self._fit_previews_to_screen()
         if moved:
+            if self.pane._pixmap() is None:  # nothing of it at hand: its EXIF thumbnail now
+                self.controller.thumbnails.exif_now(frame.path)
             self._plan_around(frame)  # follows the direction of travel
             now = time.monotonic()
             travelling, self._last_step = now - self._last_step < TRAVEL_GAP_S, now
-            if travelling:
-                self._settle.start()
-            else:
-                self._decode_current()
+            if not travelling:
+                self._decode_current(full=False)
+            self._settle.start()  # no step for a moment: travel stopped, decode in full
         self._rest.start()
 
-    def _decode_current(self) -> None:
-        """The current frame's preview (and full decode at 100 %) before anything else;
-        whatever earlier steps queued is cancelled."""
+    def _decode_current(self, full: bool = True) -> None:
+        """The current frame's preview, then (``full``) its full decode, before anything
+        else; whatever earlier steps queued is cancelled.  The full decode starts as soon
+        as travel stops (Z pressed a moment later finds it done or well on its way), unless
+        the last frame's is still running: steps faster than a full decode would otherwise
+        keep every thread on frames already left."""
         frame = self.pane.frame
         if frame is None:
             return
-        keys = [(frame.path, PREVIEW)] + ([(frame.path, FULL)] if self.state.zoom != FIT else [])
-        self.controller.thumbnails.prefetch(keys)
+        thumbnails = self.controller.thumbnails
+        keys = [(frame.path, PREVIEW)]
+        if self.state.zoom != FIT or (full and not thumbnails.decoding(FULL)):
+            keys.append((frame.path, FULL))
+        thumbnails.prefetch(keys)
 
     def _on_zoom(self) -> None:
         if self.state.zoom != FIT and self.pane.frame is not None:

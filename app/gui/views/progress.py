@@ -1,4 +1,4 @@
-"""Status-bar progress for the background cull: stage, count, photos/s, time left, Cancel.
+"""Status-bar progress for the background cull: stage, count, rate, time left, Cancel.
 
 ``QProgressBar.setValue`` repaints at once, and with it whatever else in the window is
 waiting to be painted; a cull reports every photo, so the panel shows the newest report
@@ -11,9 +11,10 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QToolButton, QWidget
 
 from app.gui.bus import SignalBus
+from app.gui.views.elided import ElidedLabel
 from app.pipeline import ProgressEvent, Stage
 
 INTERVAL_MS = 100
@@ -41,37 +42,74 @@ def duration_text(seconds: float) -> str:
 
 
 class StageClock:
-    """Times each stage of a cull: how many photos per second, how long until it ends.
+    """What a cull's progress says: its stage, count, rate and time left.
 
-    Reading counts photos; ranking counts series, and the photos in them for the rate.
+    The cull reads the card and meanwhile groups and ranks each run of it as soon as it is
+    read: while the card is read, the panel keeps saying how the reading goes (with the
+    series ranked so far), not a grouping or ranking of one run after another.  Each
+    stage's rate is counted from the moment it is shown, in what it counts: photos read,
+    frames ranked (series where the scorer ranks no frame: all came from the catalog).
     """
 
     def __init__(self) -> None:
-        self.stage: Stage | None = None
-        self.started = 0.0
-        self.photos = 0  # photos done in this stage
+        self.stage: Stage | None = None  # the stage shown
+        self.latest: ProgressEvent | None = None  # its newest report
+        self.started = 0.0  # when the stage shown began
+        self.counted = 0  # its count then
+        self.reading = False  # the card is being read (its runs grouped and ranked meanwhile)
+        self.read = False  # the card was read in this cull: its runs were grouped as it was
+        self.series_ranked = 0
 
     def update(self, event: ProgressEvent, now: float) -> None:
-        if event.stage is not self.stage:
-            self.stage, self.started, self.photos = event.stage, now, 0
-        if event.stage is Stage.READ:
-            self.photos = event.done
-        elif event.stage is Stage.RANK and event.series is not None:
-            self.photos += len(event.series.members)
+        stage = event.stage
+        if stage in (Stage.PROBLEM, Stage.NOTE, Stage.MARKS):
+            return
+        if stage is Stage.RANK and event.series is not None:
+            self.series_ranked += 1
+        if stage is Stage.READ:
+            self.reading = event.done < event.total
+            self.read = self.read or event.total > 0
+        elif stage is Stage.GROUP and self.read:
+            return  # run by run as the card was read: nothing to wait for
+        elif stage is Stage.RANK and self.reading:
+            return  # shown as the series ranked while reading
+        done = counted(event)[0]
+        first = self.latest is not None and self.counted == 0 == counted(self.latest)[0] < done
+        if stage is not self.stage or first:
+            # from the stage's start, or from its first unit done when it began by waiting
+            # (headers read before the first photo, a model loaded): that wait is no rate
+            self.stage, self.started, self.counted = stage, now, done
+        self.latest = event
 
-    def text(self, event: ProgressEvent, now: float) -> str:
-        """``Reading 120 of 300 · 45 photos/s · 4 s left``."""
+    def text(self, now: float) -> str:
+        """``Reading 120 of 300 · 45.0 photos/s · 4 s left · 12 series ranked``."""
+        event = self.latest
+        if event is None:
+            return "Scanning…"
+        done, total, unit = counted(event)
         words = [STAGE_WORDS.get(event.stage, str(event.stage).capitalize())]
-        if event.total > 0:
-            unit = " series" if event.stage is Stage.RANK else ""
-            words[0] += f" {event.done} of {event.total}{unit}"
+        if total > 0:
+            words[0] += f" {done} of {total}" + (f" {unit}" if unit != "photos" else "")
         elapsed = now - self.started
-        if elapsed >= MIN_RATE_S and 0 < event.done < event.total:
-            if self.photos:
-                words.append(f"{self.photos / elapsed:.1f} photos/s")
-            left = elapsed * (event.total - event.done) / event.done
-            words.append(f"{duration_text(left)} left")
+        if elapsed >= MIN_RATE_S and self.counted <= done < total:
+            rate = (done - self.counted) / elapsed
+            if rate > 0:
+                if unit != "series":
+                    words.append(f"{rate:.1f} {unit}/s")
+                words.append(f"{duration_text((total - done) / rate)} left")
+        if event.stage is Stage.READ and self.series_ranked:
+            words.append(f"{self.series_ranked} series ranked")
         return " · ".join(words)
+
+
+def counted(event: ProgressEvent) -> tuple[int, int, str]:
+    """(done, total, unit) of a report: ranking counts the frames the scorer ranks, where
+    it ranks any (what a long model run's rate and time left need)."""
+    if event.stage is Stage.RANK:
+        if event.frames is not None and event.frames[1] > 0:
+            return event.frames[0], event.frames[1], "frames"
+        return event.done, event.total, "series"
+    return event.done, event.total, "photos"
 
 
 class ProgressPanel(QWidget):
@@ -83,7 +121,7 @@ class ProgressPanel(QWidget):
         super().__init__(parent)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.label = QLabel(self)
+        self.label = ElidedLabel(self)  # a long report never widens the window
         self.bar = QProgressBar(self)
         self.bar.setFixedWidth(160)
         self.bar.setTextVisible(False)
@@ -113,7 +151,7 @@ class ProgressPanel(QWidget):
 
     def update_progress(self, event: ProgressEvent) -> None:
         """Count the report now; show the newest within ``INTERVAL_MS``."""
-        if event.stage in (Stage.PROBLEM, Stage.NOTE):
+        if event.stage in (Stage.PROBLEM, Stage.NOTE, Stage.MARKS):
             return
         self.clock.update(event, time.monotonic())
         self._latest = event
@@ -123,12 +161,16 @@ class ProgressPanel(QWidget):
     def _show_latest(self) -> None:
         if self._latest is None:
             return
-        event, self._latest = self._latest, None
-        self.label.setText(self.clock.text(event, time.monotonic()))
+        self._latest = None
+        event = self.clock.latest
+        if event is None:
+            return
+        self.label.setText(self.clock.text(time.monotonic()))
         self.label.setToolTip(event.message)
-        if event.total > 0:
-            self.bar.setRange(0, event.total)
-            self.bar.setValue(min(event.done, event.total))
+        done, total, _unit = counted(event)
+        if total > 0:
+            self.bar.setRange(0, total)
+            self.bar.setValue(min(done, total))
         else:
             self.bar.setRange(0, 0)
 
