@@ -133,8 +133,9 @@ def split_report(sequences: list[dict], result: Result) -> list[dict]:
 
 
 def best_frames(sequences: list[dict], result: Result) -> dict:
-    hits, per_defect, per_scene, per_size, sure = (
+    hits, per_defect, per_scene, per_size, per_strength, sure = (
         [],
+        defaultdict(list),
         defaultdict(list),
         defaultdict(list),
         defaultdict(list),
@@ -152,6 +153,8 @@ def best_frames(sequences: list[dict], result: Result) -> dict:
         per_defect[q["defect"]].append(right)
         per_scene[q["scene"]].append(right)
         per_size["6 MP" if q["size"][0] * q["size"][1] > 4e6 else "1-2 MP"].append(right)
+        if q["defect"] in EXPOSURE_OR_NOISE:
+            per_strength[strength(q)].append(right)
         confidence = s.get("confidence") if s else None
         sure.append((confidence, right))
         if not right:
@@ -173,9 +176,22 @@ def best_frames(sequences: list[dict], result: Result) -> dict:
         "per_defect": {k: fraction(v) for k, v in sorted(per_defect.items())},
         "per_scene": {k: fraction(v) for k, v in sorted(per_scene.items())},
         "per_size": {k: fraction(v) for k, v in sorted(per_size.items())},
+        "per_strength": {k: fraction(v) for k, v in sorted(per_strength.items())},
         "calibration": calibration(sure),
         "misses": misses,
     }
+
+
+def strength(q: dict) -> str:
+    """The burst's closest competitor to the clean frame: the smallest exposure error (under,
+    over) or the lowest ISO (noise), in two bands."""
+    others = [
+        shot for name, shot in zip(q["frames"], q["shots"], strict=True) if name != q["clean"]
+    ]
+    if q["defect"] == "noise":
+        return f"noise ISO {'<= 3200' if min(shot['iso'] for shot in others) <= 3200 else '> 3200'}"
+    least = min(abs(shot["ev"]) for shot in others)
+    return f"{q['defect']} {'< 1 stop' if least < 0.99 else '>= 1 stop'}"
 
 
 def calibration(pairs: list[tuple[float | None, bool]]) -> dict:
@@ -285,7 +301,7 @@ def text(pair: list[int]) -> str:
 
 def print_report(m: dict, seconds: dict) -> None:
     print(f"best frame {text(m['best_frame'])}")
-    for name in ("per_defect", "per_scene", "per_size"):
+    for name in ("per_defect", "per_scene", "per_size", "per_strength"):
         print(f"  {name}: " + "; ".join(f"{k} {text(v)}" for k, v in m[name].items()))
     print(
         f"grouping pairwise F1 {m['grouping_f1']}; exposure/noise bursts {m['grouping_f1_exposure_or_noise']}"
@@ -322,17 +338,26 @@ def main(argv=None) -> int:
     parser.add_argument("--bursts", type=int, default=80)
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()))
     parser.add_argument("--save", type=Path, help="write the measurements here as JSON")
+    parser.add_argument(
+        "--keep", type=Path, help="keep the command's JSON here; read it instead when it exists"
+    )
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     folder, truth, generated = written_shoot(args.work, args.seed, args.bursts)
     frames = sum(len(q["frames"]) for q in truth["sequences"])
     print(f"{folder}: {len(truth['sequences'])} sequences, {frames} frames")
-    before = fingerprint(folder)
-    with tempfile.TemporaryDirectory() as scratch:
-        document, culled = run_command(folder, Path(scratch))
-    if fingerprint(folder) != before:
-        print("the command changed files in the folder", file=sys.stderr)
-        return 1
+    if args.keep and args.keep.exists():
+        document, culled = json.loads(args.keep.read_text()), 0.0
+    else:
+        before = fingerprint(folder)
+        with tempfile.TemporaryDirectory() as scratch:
+            document, culled = run_command(folder, Path(scratch))
+        if fingerprint(folder) != before:
+            print("the command changed files in the folder", file=sys.stderr)
+            return 1
+        print("the folder's files are unchanged (SHA-256 before and after)")
+        if args.keep:
+            args.keep.write_text(json.dumps(document))
     measured = measure(truth, document)
     seconds = {"generate": generated, "cull": culled}
     print_report(measured, seconds)
