@@ -214,3 +214,11 @@ def test_series_of_one_keeps_its_absolute_score_and_measures_are_small():
     prepared = scorer.prepare(frame)
     assert len(pickle.dumps(prepared)) < 20_000  # sent between processes per photo
     assert scorer.weights_id == "technical:v6"  # cached scores of earlier versions are not reused
+
+
+def test_in_a_thumbnail_sized_burst_the_sharp_frame_wins_too():
+    """Six tiles hold no grain curve (each band's quantile is its own tile): the grain check
+    stays out, else the sharp frame's texture read as grain made it no sharper."""
+    sharp = view().resize((96, 64), Image.LANCZOS)
+    frames = [sharp, *(sharp.filter(ImageFilter.GaussianBlur(r)) for r in (1.5, 3.0))]
+    assert best([jpeg(f, 92) for f in frames]) == 0

@@ -85,6 +85,7 @@ GRAIN_BANDS = 6  # bands of level in which a frame's grain is measured
 GRAIN_QUANTILE = 0.25  # of the tiles' energies in a band: the grain
 GRAIN_FLOOR = 0.05  # of a frame's grain energy: detail less than this is not seen under it
 GRAIN_RATIO = 1.5  # residual sigmas this far apart: one frame is clearly grainier
+GRAIN_MIN_TILES = 4 * GRAIN_BANDS  # fewer tiles: a band's quantile is its own tile's detail
 _MIN_GAIN_POINTS = 5
 
 
@@ -232,7 +233,8 @@ def detail_doubted(above_grain: np.ndarray | None, blur: np.ndarray) -> list[tup
 def _detail_above_grain(frames: Sequence[FrameMeasures], gains: np.ndarray) -> np.ndarray | None:
     """Per frame: its detail energy above its own grain at the fine and the coarse scale,
     that grain's energy at both, and the grain's sigma (from the second-difference residual
-    where the burst is flattest).  None where the frames have no common tile grid (or no tone and noise maps).
+    where the burst is flattest).  None where the frames have no common tile grid (or no tone and noise maps),
+    or too few tiles for a grain curve (GRAIN_MIN_TILES).
 
     Grain of a real sensor grows with the signal (photon noise) and, once gamma-encoded,
     with darkness (read noise, the curve's slope), so each frame's grain energy is measured
@@ -246,6 +248,8 @@ def _detail_above_grain(frames: Sequence[FrameMeasures], gains: np.ndarray) -> n
     rows, cols = fine_maps.shape[1:]
     if any(f.tone_map.shape[0] < rows or f.tone_map.shape[1] < cols for f in frames):
         return None
+    if rows * cols < GRAIN_MIN_TILES:
+        return None  # too few tiles to tell grain from detail (a thumbnail-sized frame)
     scale = (gains**2)[:, None]
     fine = fine_maps.reshape(len(frames), -1) / scale
     coarse = coarse_maps.reshape(len(frames), -1) / scale
