@@ -69,6 +69,8 @@ HEADROOM_ALLOWANCE = 0.15  # stops of exposure difference nobody notices
 EXPOSURE_STEP = 1 / 3  # stops: frames closer than this share their exposure
 CONSENSUS_MIN = 3  # frames that share an exposure for it to be the burst's
 CONSENSUS_COST = 0.5  # per stop a frame lies off the burst's shared exposure
+CONSENSUS_CLIP = 0.01  # blown-out fraction a darker frame holds that disproves the shared one
+CONSENSUS_FULL_STOPS = 1.0  # a brighter frame whose highlights are this close to white ...
 HEADROOM_TAIL = 0.5  # the weight of unused stops beyond the first
 HEADROOM_CLIP = 0.025  # a brighter frame may blow out this much more and still be better
 HEADROOM_DETAIL = 0.25  # stops of detail it may lose
@@ -168,7 +170,7 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
         noise = np.maximum(noise, np.maximum(seen, 0.0))
     motion = directional - directional.min()
     white = np.array([f.white_plateau for f in frames])
-    consensus = _exposure_consensus(stops)
+    consensus = _exposure_consensus(stops, frames, white)
     extra_high = _exposure_clipping([f.clipped_high for f in frames], stops, white, consensus)
     grain = None if above_grain is None else above_grain[:, 4]
     extra_low = _exposure_clipping([f.clipped_low for f in frames], -stops, None, consensus, grain)
@@ -561,7 +563,10 @@ def _exposure_clipping(
         if grain is not None:
             darker &= ~np.array([g > grain[k] and _grain_differs(g, grain[k]) for g in grain])
         if darker.any():
-            extra[k] = max(clipped[k] - held[darker].max(), 0.0)
+            # A frame that blows out itself shows its clipping as a plateau: no witness of
+            # a white the scene already had.
+            witness = darker & (clipped <= clipped[darker].min() + CONSENSUS_CLIP)
+            extra[k] = max(clipped[k] - held[witness].max(), 0.0)
             extra[k] = max(min(extra[k], clipped[k] - clipped[darker].min()) - CLIP_ALLOWANCE, 0.0)
     return extra
 
@@ -604,15 +609,45 @@ def _headroom(
     return np.minimum(unused, 1.0) + HEADROOM_TAIL * np.maximum(unused - 1.0, 0.0)
 
 
-def _exposure_consensus(stops: np.ndarray) -> np.ndarray | None:
+def _exposure_consensus(
+    stops: np.ndarray, frames: Sequence[FrameMeasures], white: np.ndarray
+) -> np.ndarray | None:
     """Which frames share the burst's exposure, where most of them do (at least
     CONSENSUS_MIN frames, and more than half, within EXPOSURE_STEP of the median): the
     exposure the photographer chose for the scene (a low-key or high-key scene looks so on
-    purpose).  None where no such majority exists."""
+    purpose).  None where no such majority exists, or where a frame off it shows the shared
+    exposure was a mistake (:func:`_consensus_disproved`): several frames of a burst can
+    share the same wrong exposure."""
     if len(stops) < CONSENSUS_MIN:
         return None
     near = np.abs(stops - np.median(stops)) <= EXPOSURE_STEP
-    return near if near.sum() >= CONSENSUS_MIN and 2 * near.sum() >= len(stops) else None
+    if near.sum() < CONSENSUS_MIN or 2 * near.sum() < len(stops):
+        return None
+    return None if _consensus_disproved(stops, near, frames, white) else near
+
+
+def _consensus_disproved(
+    stops: np.ndarray, near: np.ndarray, frames: Sequence[FrameMeasures], white: np.ndarray
+) -> bool:
+    """Whether a frame off the shared exposure holds what the shared exposure loses: a
+    darker one keeps highlights the shared frames blow out (beyond what the scene shows as
+    a flat white plateau), or a brighter one reaches white (its highlights within
+    CONSENSUS_FULL_STOPS of it) while blowing out no more: the shared frames left that light
+    unused.  A dark scene shot darker on purpose has no frame of the second kind: a brighter
+    frame of it still stays far from white."""
+    centre = float(np.median(stops[near]))
+    blown = np.array([f.clipped_high for f in frames])
+    shared_blown = float(np.median(blown[near]))
+    shared_held = float(np.median(np.maximum(blown, white)[near]))
+    for k in np.flatnonzero(~near):
+        if stops[k] < centre - EXPOSURE_STEP:
+            if min(shared_blown, shared_blown - blown[k]) > CONSENSUS_CLIP:
+                return True
+        elif stops[k] > centre + EXPOSURE_STEP:
+            reach = GAMMA * math.log2(1.0 / max(float(frames[k].peak[HIGHLIGHT_QUANTILE]), 1e-3))
+            if reach <= CONSENSUS_FULL_STOPS and blown[k] - shared_held <= CLIP_ALLOWANCE:
+                return True
+    return False
 
 
 def _off_consensus(stops: np.ndarray, consensus: np.ndarray | None) -> np.ndarray:
