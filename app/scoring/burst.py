@@ -70,7 +70,7 @@ EXPOSURE_STEP = 1 / 3  # stops: frames closer than this share their exposure
 CONSENSUS_MIN = 3  # frames that share an exposure for it to be the burst's
 CONSENSUS_COST = 0.5  # per stop a frame lies off the burst's shared exposure
 CONSENSUS_CLIP = 0.01  # blown-out fraction a darker frame holds that disproves the shared one
-CONSENSUS_FULL_STOPS = 1.0  # a brighter frame whose highlights are this close to white ...
+CONSENSUS_FULL_STOPS = 0.6  # highlights this close to white: a frame exposed as well as can be
 HEADROOM_TAIL = 0.5  # the weight of unused stops beyond the first
 HEADROOM_CLIP = 0.025  # a brighter frame may blow out this much more and still be better
 HEADROOM_DETAIL = 0.25  # stops of detail it may lose
@@ -170,7 +170,7 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
         noise = np.maximum(noise, np.maximum(seen, 0.0))
     motion = directional - directional.min()
     white = np.array([f.white_plateau for f in frames])
-    consensus = _exposure_consensus(stops, frames, white)
+    consensus = _exposure_consensus(stops, frames)
     extra_high = _exposure_clipping([f.clipped_high for f in frames], stops, white, consensus)
     grain = None if above_grain is None else above_grain[:, 4]
     extra_low = _exposure_clipping([f.clipped_low for f in frames], -stops, None, consensus, grain)
@@ -609,9 +609,7 @@ def _headroom(
     return np.minimum(unused, 1.0) + HEADROOM_TAIL * np.maximum(unused - 1.0, 0.0)
 
 
-def _exposure_consensus(
-    stops: np.ndarray, frames: Sequence[FrameMeasures], white: np.ndarray
-) -> np.ndarray | None:
+def _exposure_consensus(stops: np.ndarray, frames: Sequence[FrameMeasures]) -> np.ndarray | None:
     """Which frames share the burst's exposure, where most of them do (at least
     CONSENSUS_MIN frames, and more than half, within EXPOSURE_STEP of the median): the
     exposure the photographer chose for the scene (a low-key or high-key scene looks so on
@@ -623,30 +621,31 @@ def _exposure_consensus(
     near = np.abs(stops - np.median(stops)) <= EXPOSURE_STEP
     if near.sum() < CONSENSUS_MIN or 2 * near.sum() < len(stops):
         return None
-    return None if _consensus_disproved(stops, near, frames, white) else near
+    return None if _consensus_disproved(stops, near, frames) else near
 
 
 def _consensus_disproved(
-    stops: np.ndarray, near: np.ndarray, frames: Sequence[FrameMeasures], white: np.ndarray
+    stops: np.ndarray, near: np.ndarray, frames: Sequence[FrameMeasures]
 ) -> bool:
-    """Whether a frame off the shared exposure holds what the shared exposure loses: a
-    darker one keeps highlights the shared frames blow out (beyond what the scene shows as
-    a flat white plateau), or a brighter one reaches white (its highlights within
-    CONSENSUS_FULL_STOPS of it) while blowing out no more: the shared frames left that light
-    unused.  A dark scene shot darker on purpose has no frame of the second kind: a brighter
-    frame of it still stays far from white."""
+    """Whether a frame off the shared exposure is exposed as well as a frame can be (its
+    highlights within CONSENSUS_FULL_STOPS of white) and holds what the shared exposure
+    loses: darker, it keeps highlights the shared frames blow out; brighter, it blows out no
+    more than they do, so they left that light unused.  A dark scene shot darker on purpose
+    has no such frame (a brighter frame of it still stays far from white), nor has a burst
+    whose frames off its exposure are off it by mistake (they blow out more, or keep their
+    highlights grey)."""
     centre = float(np.median(stops[near]))
     blown = np.array([f.clipped_high for f in frames])
     shared_blown = float(np.median(blown[near]))
-    shared_held = float(np.median(np.maximum(blown, white)[near]))
     for k in np.flatnonzero(~near):
-        if stops[k] < centre - EXPOSURE_STEP:
-            if min(shared_blown, shared_blown - blown[k]) > CONSENSUS_CLIP:
-                return True
-        elif stops[k] > centre + EXPOSURE_STEP:
-            reach = GAMMA * math.log2(1.0 / max(float(frames[k].peak[HIGHLIGHT_QUANTILE]), 1e-3))
-            if reach <= CONSENSUS_FULL_STOPS and blown[k] - shared_held <= CLIP_ALLOWANCE:
-                return True
+        reach = GAMMA * math.log2(1.0 / max(float(frames[k].peak[HIGHLIGHT_QUANTILE]), 1e-3))
+        if reach > CONSENSUS_FULL_STOPS:
+            continue
+        darker, brighter = stops[k] < centre - EXPOSURE_STEP, stops[k] > centre + EXPOSURE_STEP
+        if darker and min(shared_blown, shared_blown - blown[k]) > CONSENSUS_CLIP:
+            return True
+        if brighter and blown[k] - shared_blown <= CLIP_ALLOWANCE:
+            return True
     return False
 
 
