@@ -70,6 +70,7 @@ EXPOSURE_STEP = 1 / 3  # stops: frames closer than this share their exposure
 CONSENSUS_MIN = 3  # frames that share an exposure for it to be the burst's
 CONSENSUS_COST = 0.5  # per stop a frame lies off the burst's shared exposure
 CONSENSUS_CLIP = 0.01  # blown-out fraction a darker frame holds that disproves the shared one
+CONSENSUS_OFF = 1.0  # stops off the shared exposure: a frame nearer is a wobble of it
 CONSENSUS_FULL_STOPS = 0.6  # highlights this close to white: a frame exposed as well as can be
 HEADROOM_TAIL = 0.5  # the weight of unused stops beyond the first
 HEADROOM_CLIP = 0.025  # a brighter frame may blow out this much more and still be better
@@ -639,7 +640,7 @@ def _consensus_disproved(
     shared_blown = float(np.median(blown[near]))
     for k in np.flatnonzero(~near):
         reach = GAMMA * math.log2(1.0 / max(float(frames[k].peak[HIGHLIGHT_QUANTILE]), 1e-3))
-        if reach > CONSENSUS_FULL_STOPS:
+        if reach > CONSENSUS_FULL_STOPS or abs(stops[k] - centre) < CONSENSUS_OFF:
             continue
         darker, brighter = stops[k] < centre - EXPOSURE_STEP, stops[k] > centre + EXPOSURE_STEP
         if darker and min(shared_blown, shared_blown - blown[k]) > CONSENSUS_CLIP:
