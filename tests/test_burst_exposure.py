@@ -44,3 +44,14 @@ def test_a_frame_that_blows_out_itself_is_no_witness_of_a_white_plateau():
         [0.0, 0.1, 0.4], np.array([0.0, 1.2, 2.0]), plateau=np.array([0.03, 0.3, 0.5])
     )
     assert extra[2] > 0.3
+
+
+@pytest.mark.parametrize("name", ["astronaut", "chelsea"])
+def test_a_frame_slightly_brighter_than_the_shared_exposure_does_not_disprove_it(name):
+    """Four frames share an exposure whose highlights stay 0.6 stops below white; a fifth,
+    0.6 stops brighter, reaches white and blows out nothing.  So small a step is a wobble
+    of the exposure the photographer chose, not a better one: the shared frames win."""
+    light = bright_to(linear_scene(name), 0.9 / 2**0.6)
+    frames = [shoot(light, seed=k, shift=1 + k) for k in range(4)]
+    frames.append(shoot(light, seed=9, stops=0.6, shift=2))
+    assert int(np.argmin(costs(frames))) != 4
