@@ -37,7 +37,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 GENERATORS = ("optics", "sensor", "field", "optics-subtle")
 DEFAULT_GENERATORS = ("optics", "sensor", "field")
-TUNING = ("optics", "sensor", "field")  # what technical:v6 was tuned on
+TUNING = ("optics", "sensor", "field")  # what technical:v6 and v7 were tuned on
 BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 0.9, 0.95, 1.0001)
 
 

@@ -69,6 +69,9 @@ HEADROOM_ALLOWANCE = 0.15  # stops of exposure difference nobody notices
 EXPOSURE_STEP = 1 / 3  # stops: frames closer than this share their exposure
 CONSENSUS_MIN = 3  # frames that share an exposure for it to be the burst's
 CONSENSUS_COST = 0.5  # per stop a frame lies off the burst's shared exposure
+CONSENSUS_CLIP = 0.01  # blown-out fraction a darker frame holds that disproves the shared one
+CONSENSUS_OFF = 1.0  # stops off the shared exposure: a frame nearer is a wobble of it
+CONSENSUS_FULL_STOPS = 0.6  # highlights this close to white: a frame exposed as well as can be
 HEADROOM_TAIL = 0.5  # the weight of unused stops beyond the first
 HEADROOM_CLIP = 0.025  # a brighter frame may blow out this much more and still be better
 HEADROOM_DETAIL = 0.25  # stops of detail it may lose
@@ -169,7 +172,7 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
         noise = np.maximum(noise, np.maximum(seen, 0.0))
     motion = directional - directional.min()
     white = np.array([f.white_plateau for f in frames])
-    consensus = _exposure_consensus(stops)
+    consensus = _exposure_consensus(stops, frames)
     extra_high = _exposure_clipping([f.clipped_high for f in frames], stops, white, consensus)
     grain = None if above_grain is None else above_grain[:, 4]
     extra_low = _exposure_clipping([f.clipped_low for f in frames], -stops, None, consensus, grain)
@@ -565,7 +568,10 @@ def _exposure_clipping(
         if grain is not None:
             darker &= ~np.array([g > grain[k] and _grain_differs(g, grain[k]) for g in grain])
         if darker.any():
-            extra[k] = max(clipped[k] - held[darker].max(), 0.0)
+            # A frame that blows out itself shows its clipping as a plateau: no witness of
+            # a white the scene already had.
+            witness = darker & (clipped <= clipped[darker].min() + CONSENSUS_CLIP)
+            extra[k] = max(clipped[k] - held[witness].max(), 0.0)
             extra[k] = max(min(extra[k], clipped[k] - clipped[darker].min()) - CLIP_ALLOWANCE, 0.0)
     return extra
 
@@ -608,15 +614,44 @@ def _headroom(
     return np.minimum(unused, 1.0) + HEADROOM_TAIL * np.maximum(unused - 1.0, 0.0)
 
 
-def _exposure_consensus(stops: np.ndarray) -> np.ndarray | None:
+def _exposure_consensus(stops: np.ndarray, frames: Sequence[FrameMeasures]) -> np.ndarray | None:
     """Which frames share the burst's exposure, where most of them do (at least
     CONSENSUS_MIN frames, and more than half, within EXPOSURE_STEP of the median): the
     exposure the photographer chose for the scene (a low-key or high-key scene looks so on
-    purpose).  None where no such majority exists."""
+    purpose).  None where no such majority exists, or where a frame off it shows the shared
+    exposure was a mistake (:func:`_consensus_disproved`): several frames of a burst can
+    share the same wrong exposure."""
     if len(stops) < CONSENSUS_MIN:
         return None
     near = np.abs(stops - np.median(stops)) <= EXPOSURE_STEP
-    return near if near.sum() >= CONSENSUS_MIN and 2 * near.sum() >= len(stops) else None
+    if near.sum() < CONSENSUS_MIN or 2 * near.sum() < len(stops):
+        return None
+    return None if _consensus_disproved(stops, near, frames) else near
+
+
+def _consensus_disproved(
+    stops: np.ndarray, near: np.ndarray, frames: Sequence[FrameMeasures]
+) -> bool:
+    """Whether a frame off the shared exposure is exposed as well as a frame can be (its
+    highlights within CONSENSUS_FULL_STOPS of white) and holds what the shared exposure
+    loses: darker, it keeps highlights the shared frames blow out; brighter, it blows out no
+    more than they do, so they left that light unused.  A dark scene shot darker on purpose
+    has no such frame (a brighter frame of it still stays far from white), nor has a burst
+    whose frames off its exposure are off it by mistake (they blow out more, or keep their
+    highlights grey)."""
+    centre = float(np.median(stops[near]))
+    blown = np.array([f.clipped_high for f in frames])
+    shared_blown = float(np.median(blown[near]))
+    for k in np.flatnonzero(~near):
+        reach = GAMMA * math.log2(1.0 / max(float(frames[k].peak[HIGHLIGHT_QUANTILE]), 1e-3))
+        if reach > CONSENSUS_FULL_STOPS or abs(stops[k] - centre) < CONSENSUS_OFF:
+            continue
+        darker, brighter = stops[k] < centre - EXPOSURE_STEP, stops[k] > centre + EXPOSURE_STEP
+        if darker and min(shared_blown, shared_blown - blown[k]) > CONSENSUS_CLIP:
+            return True
+        if brighter and blown[k] - shared_blown <= CLIP_ALLOWANCE:
+            return True
+    return False
 
 
 def _off_consensus(stops: np.ndarray, consensus: np.ndarray | None) -> np.ndarray:

@@ -22,8 +22,8 @@ from app.scoring.technical import quality_of_score
 
 _DECADES_PER_STOP = math.log10(2.0)
 # Fitted on the bursts of pick_eval.py (--fit: optics, sensor and field seed 1, optics-subtle
-# seed 3; technical:v6): logit = A + B * log2(margin) + C * share.
-_TECHNICAL = (2.47, 0.689, 1.142)
+# seed 3; technical:v7): logit = A + B * log2(margin) + C * share.
+_TECHNICAL = (2.406, 0.666, 1.143)
 _MARGIN_FLOOR = 1 / 64  # stops: margins below count as this
 
 
