@@ -608,10 +608,14 @@ def _headroom(
         if consensus is not None and consensus[k]:
             better &= consensus  # a frame off the burst's exposure shows no unused light
         if better.any():
-            highlight = float(frames[k].peak[HIGHLIGHT_QUANTILE])
-            own = GAMMA * math.log2(1.0 / max(highlight, 1e-3))
+            own = _stops_below_white(frames[k])
             unused[k] = max(min(stops[better].max() - stops[k], own) - HEADROOM_ALLOWANCE, 0.0)
     return np.minimum(unused, 1.0) + HEADROOM_TAIL * np.maximum(unused - 1.0, 0.0)
+
+
+def _stops_below_white(frame: FrameMeasures) -> float:
+    """How far a frame's highlights (HIGHLIGHT_QUANTILE) stay below white, in stops."""
+    return GAMMA * math.log2(1.0 / max(float(frame.peak[HIGHLIGHT_QUANTILE]), 1e-3))
 
 
 def _exposure_consensus(stops: np.ndarray, frames: Sequence[FrameMeasures]) -> np.ndarray | None:
@@ -643,8 +647,10 @@ def _consensus_disproved(
     blown = np.array([f.clipped_high for f in frames])
     shared_blown = float(np.median(blown[near]))
     for k in np.flatnonzero(~near):
-        reach = GAMMA * math.log2(1.0 / max(float(frames[k].peak[HIGHLIGHT_QUANTILE]), 1e-3))
-        if reach > CONSENSUS_FULL_STOPS or abs(stops[k] - centre) < CONSENSUS_OFF:
+        if (
+            _stops_below_white(frames[k]) > CONSENSUS_FULL_STOPS
+            or abs(stops[k] - centre) < CONSENSUS_OFF
+        ):
             continue
         darker, brighter = stops[k] < centre - EXPOSURE_STEP, stops[k] > centre + EXPOSURE_STEP
         if darker and min(shared_blown, shared_blown - blown[k]) > CONSENSUS_CLIP:
