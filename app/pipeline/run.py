@@ -480,8 +480,13 @@ class CullRun:
             kinds,
             first_ordinal=first_ordinal,
         )
-        stored = run.catalog.grouping(run.root)  # a kind the photographer set wins
-        return groups, Grouping(ids, stored.kinds[first_ordinal:])
+        # a kind the photographer set wins; looked up by series id, since another run on
+        # the same catalog may have replaced the folder's series meanwhile
+        stored = run.catalog.grouping(run.root)
+        stored_kinds = dict(zip(stored.ids, stored.kinds, strict=True))
+        return groups, Grouping(
+            ids, [stored_kinds.get(i, k) for i, k in zip(ids, kinds, strict=True)]
+        )
 
     def _write_sidecars(self, series: list[SeriesResult]) -> None:
         ids = [m.photo_id for s in series for m in s.members if m.photo_id not in self._held]
