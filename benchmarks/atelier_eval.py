@@ -46,7 +46,7 @@ def folder_digest(folder: Path) -> str:
     return total.hexdigest()
 
 
-def run_command(folder: Path) -> tuple[dict, float]:
+def run_command(folder: Path, keep: Path | None) -> tuple[dict, float]:
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch) / "result.json"
         argv = [sys.executable, "-m", "app.cli", str(folder), "--model", "technical"]
@@ -57,6 +57,8 @@ def run_command(folder: Path) -> tuple[dict, float]:
         elapsed = time.perf_counter() - began
         if done.returncode != 0 or not out.exists():
             raise SystemExit(f"app.cli exited {done.returncode}: {done.stderr[-1500:]}")
+        if keep:
+            keep.write_bytes(out.read_bytes())
         return json.loads(out.read_text()), elapsed
 
 
@@ -170,6 +172,24 @@ def score(truth: dict, output: dict) -> dict:
             for q in kept
         ],
         "hand_held_flagged_possible": (len(flagged), len(hand_held)),
+        "hand_held_flagged_which": [
+            {
+                "kind": q["kind"],
+                "scene": q["scene"],
+                "degradation": q["degradation"],
+                "possible": sorted(
+                    {s["possible_kind"] for s in called(q) if s.get("possible_kind")}
+                ),
+            }
+            for q in flagged
+        ],
+        "others_called": {
+            q["kind"] + ":" + q["frames"][0]: sorted(
+                {f"{s['kind']}/{s.get('possible_kind')}" for s in called(q)}
+            )
+            for q in sequences
+            if q["kind"] not in ("burst", "ae_drift")
+        },
         "brackets_kept_whole": fraction([whole(q, "bracket") for q in brackets]),
         "brackets_kept_or_flagged": fraction([kept_or_flagged(q, "bracket") for q in brackets]),
         "stacks_kept_whole": fraction([whole(q, "focus_stack") for q in stacks]),
@@ -206,6 +226,10 @@ def print_report(m: dict) -> None:
     )
     for q in m["hand_held_kept_whole_which"]:
         print(f"  kept whole: {q}")
+    for q in m["hand_held_flagged_which"]:
+        print(f"  flagged: {q}")
+    for first, kinds in m["others_called"].items():
+        print(f"  {first} called (kind/possible): {kinds}")
     print(f"confidence >= 0.8 right {show(m['confident_right'])}")
     for label, hits, total in m["reliability"]:
         print(f"  confidence {label}: {total} bursts, {hits} right")
@@ -219,6 +243,7 @@ def main(argv=None) -> int:
     parser.add_argument("--bursts", type=int, default=40)
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()))
     parser.add_argument("--save", type=Path, help="write the figures here as JSON")
+    parser.add_argument("--keep-output", type=Path, help="keep the command's JSON here")
     args = parser.parse_args(argv)
     folder = args.work / f"atelier_seed{args.seed}_n{args.bursts}"
     truth_file = Path(f"{folder}.truth.json")
@@ -233,7 +258,7 @@ def main(argv=None) -> int:
         f"{folder}: {len(truth['sequences'])} sequences, {sum(len(q['frames']) for q in truth['sequences'])} frames"
     )
     before = folder_digest(folder)
-    output, culled = run_command(folder)
+    output, culled = run_command(folder, args.keep_output)
     if folder_digest(folder) != before:
         print("the command changed the shoot's folder", file=sys.stderr)
         return 1
