@@ -15,11 +15,12 @@ reduced (anti-aliased), as a background layer and a subject layer with its own m
 
 Each frame goes through a camera:
 
-- framing: the burst tilted by up to 2 degrees, each frame by up to 1 degree more or less;
-  a crop of 91-95 % of the drawn canvas whose centre wanders by up to 1.6 % (tripod
-  sequences: 0.03 %);
-- lens profile (per burst): vignetting of 0.3-1.1 stops in the corners (cos^4-like) and
-  lateral chromatic aberration (red and blue magnified 0.04-0.14 % apart);
+- framing: the burst tilted by up to 1.5 degrees (tripod: 0.5), each frame by up to 0.5
+  degree more or less; a crop of 90-94 % of the drawn canvas whose centre wanders by up to
+  1.6 % (tripod sequences: 0.03 %);
+- lens profile (per burst): vignetting of 0.25-1.4 stops in the corners (cos^4-like, more
+  at wide apertures) and lateral chromatic aberration (red and blue magnified 0.04-0.14 %
+  apart);
 - defocus: a disc with a soft edge (a Gaussian of a quarter of its radius), 0.22-0.5 % of
   the long side; shake: the whole frame along a circular arc of 40-160 degrees, slow at its
   ends, 0.3-0.9 % of the long side; subject motion: the subject layer alone along an arc of
