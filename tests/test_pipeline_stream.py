@@ -150,3 +150,39 @@ def test_every_photo_of_a_run_has_its_marks_before_the_run_is_ranked(tmp_path, m
     assert marked < ranked, "its marks were taken before its series was ranked"
     decision = result.decisions[photo_id]
     assert (decision.rating, decision.is_user, str(decision.flag)) == (4, True, "none")
+
+
+def test_a_run_is_given_once_every_photo_of_it_arrived_with_its_marks_taken_before():
+    """The reading's bookkeeping: runs are given in shooting order once all their photos
+    are stored (one that could not be read at all is passed over), and each after the
+    marks of its photos and of every photo read before them; each photo's marks once."""
+    from app.photos import PhotoFile
+    from app.pipeline.inventory import PhotoState
+    from app.pipeline.reading_runs import MarksAhead, ReadingRuns
+
+    names = ["a1", "a2", "b1", "c1", "c2"]  # runs a, b, c: a pause between each
+    times = [(0.0, "a1"), (1.0, "a2"), (100.0, "b1"), (200.0, "c1"), (201.0, "c2")]
+    files = {n: PhotoFile(path=Path(n), rel=n, size=1, mtime_ns=0) for n in names}
+    photo = {n: PhotoState(file=files[n], seconds=s) for s, n in times}
+    taken: list[list[str]] = []
+    runs = ReadingRuns(times, max_gap=10.0)
+    marks = MarksAhead([files[n] for n in names], lambda fs: taken.append([f.rel for f in fs]))
+    marks.up_to(1)
+    given = []
+
+    def arrive(name: str, readable: bool = True) -> None:
+        last_of_its_run = runs.read(name)
+        runs.arrive(name, photo[name] if readable else None)
+        for run in marks.covered(runs.complete()):
+            given.append(([p.file.rel for p in run], list(taken), last_of_its_run))
+
+    arrive("a2")
+    assert given == []
+    arrive("a1")
+    arrive("c1")
+    arrive("c2")
+    assert given == [(["a1", "a2"], [["a1"], ["a2"]], True)], "c waits for b"
+    arrive("b1", readable=False)
+    assert given[1:] == [(["c1", "c2"], [["a1"], ["a2"], ["b1", "c1", "c2"]], True)]
+    marks.all()
+    assert len(taken) == 3, "no photo's marks are taken twice"

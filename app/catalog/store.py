@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path, PurePath
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload, undefer
 
@@ -756,6 +756,19 @@ class Catalog:
 
     def record_sidecars(self, records: Iterable[SidecarRecord]) -> None:
         """Remember sidecar versions (one row per photo and sidecar path), in one transaction."""
+        self.record_sidecar_marks(records, {})
+
+    def record_sidecar_marks(
+        self, records: Iterable[SidecarRecord], marks: Mapping[int, Mapping[str, Any]]
+    ) -> None:
+        """Remember sidecar versions and make the marks a person wrote in them the photos'
+        decisions (``{photo_id: {"flag": ..., "rating": ..., "label": ...}}``, the user's),
+        in one transaction: a version is never remembered without the marks it brought (a
+        later read would take it as seen), and a folder's worth costs a few statements.
+
+        Raises:
+            KeyError: a photo of ``marks`` is not in the catalog (nothing is stored).
+        """
         now = utc_now()
         rows = [
             {
@@ -773,7 +786,7 @@ class Catalog:
             }
             for r in records
         ]
-        if not rows:
+        if not rows and not marks:
             return
         statement = sqlite_insert(Sidecar)
         statement = statement.on_conflict_do_update(
@@ -794,7 +807,10 @@ class Catalog:
             },
         )
         with self._write() as session:
-            session.execute(statement, rows)
+            if rows:
+                session.connection().execute(statement, rows)  # one executemany
+            if marks:
+                _take_user_marks(session, marks)
 
     def record_sidecar_intents(self, intents: Iterable[SidecarRecord]) -> None:
         """Announce sidecar versions this app is about to write (committed before any is).
@@ -1159,6 +1175,32 @@ def _current_decisions(session: Session, photo_ids: Sequence[int]) -> dict[int, 
     return found
 
 
+def _take_user_marks(session: Session, marks: Mapping[int, Mapping[str, Any]]) -> None:
+    """A person's marks as the photos' decisions: one look-up and one insert for all."""
+    ids = sorted(marks)
+    present: set[int] = set()
+    for chunk in _chunks(ids):
+        present.update(session.scalars(select(Photo.id).where(Photo.id.in_(chunk))))
+    missing = [photo_id for photo_id in ids if photo_id not in present]
+    if missing:
+        raise KeyError(f"no photo with id {missing[0]}")
+    previous = _current_decisions(session, ids)
+    rows = []
+    for photo_id in ids:
+        wanted = marks[photo_id]
+        state = DecisionState(
+            flag=Flag(wanted["flag"]),
+            rating=wanted["rating"],
+            label=wanted["label"] or None,
+            source=DecisionSource.USER,
+        )
+        row = _decision_row(photo_id, state, previous.get(photo_id, UNDECIDED))
+        if row is not None:
+            rows.append(row)
+    if rows:
+        session.execute(insert(Decision), rows)
+
+
 def _append_decision(
     session: Session,
     photo_id: int,
@@ -1167,6 +1209,18 @@ def _append_decision(
     *,
     force: bool = False,
 ) -> None:
+    row = _decision_row(photo_id, state, previous, force=force)
+    if row is None:
+        return
+    if session.get(Photo, photo_id) is None:
+        raise KeyError(f"no photo with id {photo_id}")
+    session.add(Decision(**row))
+
+
+def _decision_row(
+    photo_id: int, state: DecisionState, previous: DecisionState, *, force: bool = False
+) -> dict[str, Any] | None:
+    """The decisions row that makes ``state`` the photo's (None: it already is)."""
     same = (state.flag, state.rating, state.label, state.source) == (
         previous.flag,
         previous.rating,
@@ -1174,19 +1228,15 @@ def _append_decision(
         previous.source,
     )
     if same and previous.decided_at is not None and not force:
-        return
-    if session.get(Photo, photo_id) is None:
-        raise KeyError(f"no photo with id {photo_id}")
-    session.add(
-        Decision(
-            photo_id=photo_id,
-            flag=Flag(state.flag).value,
-            rating=_valid_rating(state.rating),
-            label=state.label,
-            source=DecisionSource(state.source).value,
-            decided_at=utc_now(),
-        )
-    )
+        return None
+    return {
+        "photo_id": photo_id,
+        "flag": Flag(state.flag).value,
+        "rating": _valid_rating(state.rating),
+        "label": state.label,
+        "source": DecisionSource(state.source).value,
+        "decided_at": utc_now(),
+    }
 
 
 def _valid_rating(rating: int) -> int:

@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 
 from app.catalog import PhotoInfo, PhotoRecord, normalize_root
-from app.grouping import pause_runs
 from app.photos import PhotoFile, PhotoMetadata
 from app.photos.scan import relative_name
 from app.photos.tasks import (
@@ -31,6 +30,7 @@ from app.photos.tasks import (
     read_for_grouping,
 )
 from app.pipeline.context import CatalogBatch, RunContext
+from app.pipeline.reading_runs import MarksAhead, ReadingRuns
 from app.pipeline.results import Stage
 from app.series_kinds import FOCUS_GRID, KindEvidence
 from app.sidecars.renames import follow_rename
@@ -103,64 +103,28 @@ class Inventory:
         order = sorted(range(len(to_read)), key=lambda i: (expected[i], to_read[i][0].rel))
         to_read = [to_read[i] for i in order]
         expected = [expected[i] for i in order]
-        position = {f.rel: i for i, (f, _d, _a) in enumerate(to_read)}
-        marked = 0  # photos of ``to_read`` whose marks were taken
-
-        def marks_up_to(count: int) -> None:
-            nonlocal marked
-            count = min(count, len(to_read))
-            if count > marked:
-                take_marks([f for f, _d, _a in to_read[marked:count]])
-                marked = count
-
-        times = [(p.seconds, p.file.rel) for p in ready]
-        times += [(s, f.rel) for s, (f, _d, _a) in zip(expected, to_read, strict=True)]
-        runs = pause_runs(times, max_gap)
-        run_of = {times[i][1]: number for number, run in enumerate(runs) for i in run}
-        waiting = [len(run) for run in runs]  # photos not yet read (or failed) per run
-        arrived: list[list[PhotoState]] = [[] for _ in runs]
         wanted = {f.rel: s for s, (f, _d, _a) in zip(expected, to_read, strict=True)}
-        next_run = 0
-
-        def arrive(rel: str, photo: PhotoState | None) -> None:
-            number = run_of[rel]
-            waiting[number] -= 1
-            if photo is not None:
-                arrived[number].append(photo)
-
-        unread = waiting.copy()  # photos not yet read per run (stored or not)
-
-        def run_read(rel: str) -> bool:
-            unread[run_of[rel]] -= 1
-            return not unread[run_of[rel]]
-
-        def complete_runs() -> Iterator[list[PhotoState]]:
-            """The runs, in order, all of whose photos are stored (or could not be read)."""
-            nonlocal next_run
-            while next_run < len(runs) and not waiting[next_run]:
-                photos, arrived[next_run] = arrived[next_run], []
-                next_run += 1
-                if photos:
-                    marks_up_to(1 + max(position.get(p.file.rel, -1) for p in photos))
-                    yield sorted(photos, key=lambda p: (p.seconds, p.file.rel))
+        times = [(p.seconds, p.file.rel) for p in ready] + [(s, rel) for rel, s in wanted.items()]
+        runs = ReadingRuns(times, max_gap)
+        marks = MarksAhead([f for f, _d, _a in to_read], take_marks)
 
         take_marks([p.file for p in ready])
-        marks_up_to(MARKS_FIRST)
+        marks.up_to(MARKS_FIRST)
         for photo in ready:
-            run_read(photo.file.rel)
-            arrive(photo.file.rel, photo)
-        yield from complete_runs()
-        each = lambda _done: marks_up_to(marked + MARKS_AHEAD)  # noqa: E731
-        for stored, failed in self._read(to_read, store_now=run_read, each=each):
+            runs.read(photo.file.rel)
+            runs.arrive(photo.file.rel, photo)
+        yield from marks.covered(runs.complete())
+        each = lambda _done: marks.ahead(MARKS_AHEAD)  # noqa: E731
+        for stored, failed in self._read(to_read, store_now=runs.read, each=each):
             for photo in stored:
                 if photo.seconds != wanted[photo.file.rel]:
                     self.times_held = False
-                arrive(photo.file.rel, photo)
+                runs.arrive(photo.file.rel, photo)
             for rel in failed:
-                arrive(rel, None)
-            yield from complete_runs()
+                runs.arrive(rel, None)
+            yield from marks.covered(runs.complete())
         if not self.run.cancelled:
-            marks_up_to(len(to_read))  # photos that could not be read too
+            marks.all()  # photos that could not be read too
         # a cancelled read leaves its last runs incomplete: they are not given
 
     def _capture_times(self, to_read: list[ToRead]) -> list[float]:

@@ -232,6 +232,19 @@ class PlannedChange:
 
 
 @dataclass
+class _Taken:
+    """What a read takes into the catalog, in one transaction once every photo is judged."""
+
+    versions: list[SidecarRecord] = field(default_factory=list)  # versions to remember
+    decisions: dict[int, dict] = field(default_factory=dict)  # a person's marks, by photo
+
+    def take(self, photo_id: int, marks: dict, report: SidecarReport) -> None:
+        self.decisions[photo_id] = marks
+        if photo_id not in report.imported:
+            report.imported.append(photo_id)
+
+
+@dataclass
 class _Verdict:
     """What a sidecar version found on disk means for the catalog."""
 
@@ -315,19 +328,25 @@ class FolderSidecars:
 
     def _known(self, photo_id: int, rel: str, state: SidecarState) -> SidecarRecord | None:
         """The catalog's record of this version (seen, written, or announced by an intent),
-        looked up again in the catalog before a version counts as someone else's."""
-        for attempt in range(2):
-            if attempt:
-                self._refresh([photo_id])
-            record = self._records.get(photo_id, {}).get(rel)
-            if record is not None and _same_version(record, state):
-                return dataclasses.replace(
-                    record, size=state.size, mtime_ns=state.mtime_ns, digest=state.digest
-                )
-            intent = self._intents.get(photo_id, {}).get(rel, {}).get(state.digest or "")
-            if intent is not None:
-                return dataclasses.replace(intent, size=state.size, mtime_ns=state.mtime_ns)
+        as the catalog was last read (``_look_again`` reads it again)."""
+        record = self._records.get(photo_id, {}).get(rel)
+        if record is not None and _same_version(record, state):
+            return dataclasses.replace(
+                record, size=state.size, mtime_ns=state.mtime_ns, digest=state.digest
+            )
+        intent = self._intents.get(photo_id, {}).get(rel, {}).get(state.digest or "")
+        if intent is not None:
+            return dataclasses.replace(intent, size=state.size, mtime_ns=state.mtime_ns)
         return None
+
+    def _look_again(self, versions: Iterable[tuple[int, str, SidecarState]]) -> None:
+        """Read the catalog again for the photos with a version (``(photo id, file, state)``)
+        it did not know: another run of this app may have announced it since (an intent is
+        committed before its file is written), and only a version still unknown after that
+        is someone else's.  One look for all the versions just read, not one a photo."""
+        unknown = {p for p, rel, state in versions if self._known(p, rel, state) is None}
+        if unknown:
+            self._refresh(sorted(unknown))
 
     def _judge(
         self, photo_id: int, rel: str, state: SidecarState, decision: DecisionState
@@ -375,29 +394,26 @@ class FolderSidecars:
             )
         return verdict
 
-    def _apply_verdicts(
+    def _note_verdicts(
         self,
         verdicts: list[tuple[int, str, _Verdict]],
         report: SidecarReport,
+        taken: _Taken,
         *,
         take_decisions: bool = True,
     ) -> None:
-        """Remember the versions and take a person's marks into the catalog (an import
+        """Add the versions to remember and a person's marks to ``taken`` (an import
         combines every source of a photo first and takes the result itself)."""
-        seen = []
         for photo_id, rel, verdict in verdicts:
             if verdict.remember is not None:
-                seen.append(verdict.remember)
+                taken.versions.append(verdict.remember)
                 self._records.setdefault(photo_id, {})[verdict.remember.relpath] = verdict.remember
             report.changed_elsewhere += verdict.changed_elsewhere
             if verdict.conflict:
                 report.conflicts += 1
                 report.problems.append(Problem(rel, verdict.conflict))
             if take_decisions and verdict.decision is not None:
-                self.catalog.set_decision(photo_id, source=DecisionSource.USER, **verdict.decision)
-                if photo_id not in report.imported:
-                    report.imported.append(photo_id)
-        self.catalog.record_sidecars(seen)
+                taken.take(photo_id, verdict.decision, report)
 
     # -- reading -----------------------------------------------------------------------
 
@@ -411,15 +427,26 @@ class FolderSidecars:
         )
         self._refresh(wanted)
         decisions = self.catalog.decisions(wanted)
-        for photo_id in wanted:
+        taken = _Taken()
+        for photo_id, sources in self._sources(wanted, report).items():
+            self._combine_sources(photo_id, sources, decisions[photo_id], report, taken)
+        self.catalog.record_sidecar_marks(taken.versions, taken.decisions)
+        self.held.update(report.held)
+        self._looked_at.update(wanted)
+        return report
+
+    def _sources(self, photo_ids: list[int], report: SidecarReport) -> dict[int, list[_Source]]:
+        """Every source of the photos' marks, read from disk (photos with none left out),
+        the catalog read again once for the versions it did not know."""
+        found = {}
+        for photo_id in photo_ids:
             sources = self._sidecar_sources(photo_id, report) + self._embedded_sources(
                 photo_id, report
             )
             if sources:
-                self._combine_sources(photo_id, sources, decisions[photo_id], report)
-        self.held.update(report.held)
-        self._looked_at.update(wanted)
-        return report
+                found[photo_id] = sources
+        self._look_again((p, s.rel, s.state) for p, sources in found.items() for s in sources)
+        return found
 
     def _sidecar_sources(self, photo_id: int, report: SidecarReport) -> list[_Source]:
         sources = []
@@ -485,11 +512,10 @@ class FolderSidecars:
         sources: list[_Source],
         decision: DecisionState,
         report: SidecarReport,
-        *,
-        dry: bool = False,
+        taken: _Taken | None = None,
     ) -> None:
-        """Combine every source of a person's marks; new marks become the decision
-        (``dry``: only say in ``report`` which photos would be held, changing nothing).
+        """Combine every source of a person's marks; new marks become the decision, added
+        to ``taken`` (None: only say in ``report`` which photos would be held).
 
         A version this app has not seen holds a person's marks, and they are taken in even
         when a decision was made here since (the conflict is reported: see ``_judge``).
@@ -506,8 +532,8 @@ class FolderSidecars:
                 personal.append(source)
             elif verdict.known is not None and not verdict.known.written:
                 personal.append(source)
-        if not dry:
-            self._apply_verdicts(verdicts, report, take_decisions=False)
+        if taken is not None:
+            self._note_verdicts(verdicts, report, taken, take_decisions=False)
         personal.sort(key=lambda s: s.state.mtime_ns, reverse=True)  # newest label first
         combined = combine(
             [
@@ -518,13 +544,10 @@ class FolderSidecars:
         merged = decision_from_marks(
             XmpMarks(rating=combined.rating, label=combined.label, pick=combined.pick), decision
         )
-        if any(s.fresh for s in personal) and dry:
-            decision = _as_decision(merged)
-        elif any(s.fresh for s in personal):
-            self.catalog.set_decision(photo_id, source=DecisionSource.USER, **merged)
-            if photo_id not in report.imported:
-                report.imported.append(photo_id)
-            decision = self.catalog.decision(photo_id)
+        if any(s.fresh for s in personal):
+            decision = _as_decision(merged)  # what the catalog will hold once taken
+            if taken is not None:
+                taken.take(photo_id, merged, report)
         conflicts = [f"{s.name}: {s.state.conflict}" for s in personal if s.state.conflict]
         if combined.conflict:
             conflicts.insert(0, combined.conflict)
@@ -611,12 +634,8 @@ class FolderSidecars:
         if unseen:
             would = SidecarReport()
             decisions = self.catalog.decisions(unseen)
-            for photo_id in unseen:
-                sources = self._sidecar_sources(photo_id, would) + self._embedded_sources(
-                    photo_id, would
-                )
-                if sources:
-                    self._combine_sources(photo_id, sources, decisions[photo_id], would, dry=True)
+            for photo_id, sources in self._sources(unseen, would).items():
+                self._combine_sources(photo_id, sources, decisions[photo_id], would)
             held.update(would.held)
         return held
 
@@ -638,6 +657,7 @@ class FolderSidecars:
         verdict = None
         known = None
         if state is not None:
+            self._look_again([(photo_id, self._rel(target), state)])
             verdict = self._judge(photo_id, self._rel(target), state, decision)
             known = verdict.known
             if verdict.decision is not None:  # a person's new marks: they are what to write
@@ -768,7 +788,9 @@ class FolderSidecars:
     ) -> set[int]:
         """Carry out planned steps; returns the photos whose sidecars changed meanwhile."""
         verdicts = [(s.change.photo_id, s.rel, s.verdict) for s in steps if s.verdict is not None]
-        self._apply_verdicts(verdicts, report)
+        taken = _Taken()
+        self._note_verdicts(verdicts, report, taken)
+        self.catalog.record_sidecar_marks(taken.versions, taken.decisions)
         for s in steps:
             if s.change.problem and not s.change.held:  # the import named held photos
                 report.problems.append(Problem(s.rel, s.change.problem))
