@@ -20,6 +20,7 @@ from app.catalog import (
     Flag,
     PhotoInfo,
     RunStatus,
+    SidecarRecord,
     default_catalog_path,
     fast_content_hash,
 )
@@ -247,6 +248,27 @@ def test_decision_history_supports_undo_and_redo(catalog, tmp_path):
     with sqlite3.connect(tmp_path / "catalog.sqlite3") as db:  # every change is a row of its own
         rows = db.execute("SELECT COUNT(*) FROM decisions WHERE photo_id = ?", (photo_id,))
         assert rows.fetchone()[0] == 4
+
+
+def test_a_persons_marks_combined_with_a_decision_since_replaced_are_not_stored(catalog, tmp_path):
+    """Marks read from a sidecar were combined with the decision read before; a person
+    decided meanwhile: that photo's marks and sidecar version are not stored (the others'
+    are), so the next read combines the file with the newer decision."""
+    raced, calm = (catalog.upsert_photo(photo_info(tmp_path, f"{n}.jpg")) for n in "ab")
+    read = catalog.decisions([raced, calm])
+    catalog.set_decision(raced, flag="pick", rating=2, source="user")  # the window, meanwhile
+    versions = [
+        SidecarRecord(
+            photo_id=p, relpath=f"{n}.xmp", size=9, mtime_ns=1, rating=5, label=None, written=False
+        )
+        for p, n in ((raced, "a"), (calm, "b"))
+    ]
+    five = {"flag": "none", "rating": 5, "label": None}
+    left_out = catalog.record_sidecar_marks(versions, {raced: five, calm: five}, read)
+    assert left_out == {raced}
+    assert (catalog.decision(raced).flag, catalog.decision(raced).rating) == (Flag.PICK, 2)
+    assert catalog.decision(calm).rating == 5 and catalog.decision(calm).is_user
+    assert catalog.sidecar_records([raced, calm]).keys() == {calm}
 
 
 def test_invalid_decisions_are_refused(catalog, tmp_path):

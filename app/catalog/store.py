@@ -759,12 +759,23 @@ class Catalog:
         self.record_sidecar_marks(records, {})
 
     def record_sidecar_marks(
-        self, records: Iterable[SidecarRecord], marks: Mapping[int, Mapping[str, Any]]
-    ) -> None:
+        self,
+        records: Iterable[SidecarRecord],
+        marks: Mapping[int, Mapping[str, Any]],
+        read: Mapping[int, DecisionState] | None = None,
+    ) -> set[int]:
         """Remember sidecar versions and make the marks a person wrote in them the photos'
         decisions (``{photo_id: {"flag": ..., "rating": ..., "label": ...}}``, the user's),
         in one transaction: a version is never remembered without the marks it brought (a
         later read would take it as seen), and a folder's worth costs a few statements.
+
+        ``read``: the decisions the marks were combined with.  A photo of ``marks`` whose
+        decision changed since (a person decided in the window, or another command, while
+        its files were read) gets neither its marks nor its versions stored, so the next
+        read combines them with the newer decision instead of replacing it.
+
+        Returns:
+            The photos left out because their decision changed since it was read.
 
         Raises:
             KeyError: a photo of ``marks`` is not in the catalog (nothing is stored).
@@ -787,7 +798,7 @@ class Catalog:
             for r in records
         ]
         if not rows and not marks:
-            return
+            return set()
         statement = sqlite_insert(Sidecar)
         statement = statement.on_conflict_do_update(
             index_elements=[Sidecar.photo_id, Sidecar.relpath],
@@ -807,10 +818,11 @@ class Catalog:
             },
         )
         with self._write() as session:
+            changed = _take_user_marks(session, marks, read or {}) if marks else set()
+            rows = [row for row in rows if row["photo_id"] not in changed]
             if rows:
                 session.connection().execute(statement, rows)  # one executemany
-            if marks:
-                _take_user_marks(session, marks)
+        return changed
 
     def record_sidecar_intents(self, intents: Iterable[SidecarRecord]) -> None:
         """Announce sidecar versions this app is about to write (committed before any is).
@@ -1175,8 +1187,15 @@ def _current_decisions(session: Session, photo_ids: Sequence[int]) -> dict[int, 
     return found
 
 
-def _take_user_marks(session: Session, marks: Mapping[int, Mapping[str, Any]]) -> None:
-    """A person's marks as the photos' decisions: one look-up and one insert for all."""
+def _take_user_marks(
+    session: Session,
+    marks: Mapping[int, Mapping[str, Any]],
+    read: Mapping[int, DecisionState],
+) -> set[int]:
+    """A person's marks as the photos' decisions: one look-up and one insert for all.
+
+    Returns the photos left out because their decision is no longer the one in ``read``
+    that their marks were combined with."""
     ids = sorted(marks)
     present: set[int] = set()
     for chunk in _chunks(ids):
@@ -1185,8 +1204,15 @@ def _take_user_marks(session: Session, marks: Mapping[int, Mapping[str, Any]]) -
     if missing:
         raise KeyError(f"no photo with id {missing[0]}")
     previous = _current_decisions(session, ids)
+    changed = {
+        photo_id
+        for photo_id in ids
+        if photo_id in read and previous.get(photo_id, UNDECIDED) != read[photo_id]
+    }
     rows = []
     for photo_id in ids:
+        if photo_id in changed:
+            continue
         wanted = marks[photo_id]
         state = DecisionState(
             flag=Flag(wanted["flag"]),
@@ -1199,6 +1225,7 @@ def _take_user_marks(session: Session, marks: Mapping[int, Mapping[str, Any]]) -
             rows.append(row)
     if rows:
         session.execute(insert(Decision), rows)
+    return changed
 
 
 def _append_decision(
