@@ -28,6 +28,7 @@ from app.catalog import Catalog, DecisionSource, Flag
 from app.cli import EXIT_OK, main
 from app.options import SidecarStyle, XmpScheme
 from app.sidecars import FolderSidecars, XmpMarks, read_marks
+from app.sidecars import sync as sidecar_sync
 from app.sidecars.xmp import SidecarChanged, merge_marks, replace_sidecar, sidecar_digest
 
 REPO = Path(__file__).resolve().parent.parent
@@ -427,3 +428,102 @@ def test_plan_says_what_a_write_will_change_and_changes_nothing(tmp_path: Path, 
     assert best.before == XmpMarks(rating=3, label="Green") and best.after == XmpMarks()
     assert (best.suggestion_before, best.suggestion_after) == ("", "FGAesQ pick")
     assert best.automatic and best.changes
+
+
+# -- the window deciding while a read of the sidecars is under way ------------------------
+
+
+def lightroom_photo(tmp_path: Path) -> tuple[Path, int]:
+    """A folder with one photo, in a burst of one, whose sidecar Lightroom wrote a minute
+    ago (5 stars, Purple) and the catalog has not read yet."""
+    from PIL import Image
+
+    from app.catalog import PhotoInfo
+
+    folder = tmp_path / "shoot"
+    folder.mkdir()
+    photo = folder / "IMG_0001.jpg"
+    Image.new("RGB", (16, 12), (90, 60, 30)).save(photo, "JPEG")
+    with Catalog(db(tmp_path)) as catalog:
+        (photo_id,) = catalog.upsert_photos(
+            [PhotoInfo(str(folder), photo.name, photo.stat().st_size, photo.stat().st_mtime_ns)]
+        )
+        catalog.replace_series(folder, [[photo_id]], {})
+    return folder, photo_id
+
+
+def write_lightroom_sidecar(folder: Path) -> Path:
+    sidecar = folder / "IMG_0001.xmp"
+    sidecar.write_text(lightroom_sidecar(5, "Purple"), encoding="utf-8")
+    old = time.time() - 60
+    os.utime(sidecar, (old, old))
+    return sidecar
+
+
+def window_decides_while_read(monkeypatch, reader: str, tmp_path: Path, photo_id: int) -> None:
+    """The first time the sidecar is read, the window (its own Catalog on the same file)
+    marks the photo a pick with 2 stars: between the read's look at the decisions and its
+    write of what it combined."""
+    read = getattr(sidecar_sync, reader)
+
+    def reading(path: Path):
+        found = read(path)
+        if path.name == "IMG_0001.xmp" and not decided:
+            with Catalog(db(tmp_path)) as window:
+                window.set_decision(photo_id, flag=Flag.PICK, rating=2, source=DecisionSource.USER)
+            decided.append(path)
+        return found
+
+    decided: list[Path] = []
+    monkeypatch.setattr(sidecar_sync, reader, reading)
+
+
+def test_a_decision_made_in_the_window_while_marks_are_read_is_not_replaced(
+    tmp_path: Path, monkeypatch
+):
+    """The cull read the photo's decision (none), then its sidecar (5 stars); meanwhile
+    the photographer picked it with 2 stars in the window.  The 5 stars combined with "no
+    decision" once replaced the pick.  Now the pick stands, the sidecar waits, named, and the
+    photo is held; the next read takes its 5 stars in on top of the pick (never lower)."""
+    folder, photo_id = lightroom_photo(tmp_path)
+    sidecar = write_lightroom_sidecar(folder)
+    window_decides_while_read(monkeypatch, "read_sidecar", tmp_path, photo_id)
+    with Catalog(db(tmp_path)) as catalog:
+        report = FolderSidecars(catalog, folder).import_marks()
+        decision = catalog.decision(photo_id)
+        records = catalog.sidecar_records([photo_id])
+    assert (decision.flag, decision.rating, decision.label) == (Flag.PICK, 2, None)
+    assert decision.is_user
+    assert report.imported == [] and report.conflicts == 0
+    assert [p.path for p in report.problems] == ["IMG_0001.xmp"]
+    assert "decided here" in report.problems[0].error
+    assert list(report.held) == [photo_id]
+    assert "IMG_0001.xmp" not in records.get(photo_id, {})  # not remembered without its marks
+    assert read_marks(sidecar) == XmpMarks(rating=5, label="Purple")
+
+    monkeypatch.undo()
+    with Catalog(db(tmp_path)) as catalog:
+        report = FolderSidecars(catalog, folder).import_marks()
+        decision = catalog.decision(photo_id)
+    assert report.imported == [photo_id]
+    assert (decision.flag, decision.rating, decision.label) == (Flag.PICK, 5, "Purple")
+    assert report.conflicts == 1  # decided here after Lightroom wrote: both named
+    assert "2 stars" in report.problems[0].error
+
+
+def test_a_write_planned_before_a_decision_in_the_window_plans_again(tmp_path: Path, monkeypatch):
+    """Ctrl+S planned from the photo's decision (none) and Lightroom's new sidecar; the
+    photographer picked it meanwhile.  The write stores nothing planned from the old
+    decision: it plans again, so the pick is combined with the sidecar's marks."""
+    folder, photo_id = lightroom_photo(tmp_path)
+    with Catalog(db(tmp_path)) as catalog:
+        sidecars = FolderSidecars(catalog, folder)
+        assert sidecars.import_marks().imported == []  # the folder was read: no sidecar yet
+        sidecar = write_lightroom_sidecar(folder)
+        window_decides_while_read(monkeypatch, "load_sidecar", tmp_path, photo_id)
+        report = sidecars.write(XmpScheme.MARK_BEST, SidecarStyle.REPLACE)
+        decision = catalog.decision(photo_id)
+    assert (decision.flag, decision.rating, decision.label) == (Flag.PICK, 5, "Purple")
+    assert report.imported == [photo_id] and report.conflicts == 1
+    assert read_marks(sidecar) == XmpMarks(rating=5, label="Purple")
+    assert "portfolio" in sidecar.read_text()

@@ -8,7 +8,10 @@ Two directions, one rule: the catalog remembers every sidecar version it saw or 
   editor.  Its rating and label are a person's marks and become the photographer's decision
   in the catalog.  When the photographer also changed the photo's marks in this app after
   that file changed, both are a person's: the file's marks are kept (on disk and in the
-  catalog) and the photo is reported as a conflict, never overwritten silently.
+  catalog) and the photo is reported as a conflict, never overwritten silently.  The
+  marks are combined with the decision read before the files; the transaction that stores
+  them checks it is still the photo's, so a decision made in the window meanwhile is never
+  replaced by a combination made without it (the files wait for the next read).
 - Writing: the sidecar is made to say what the catalog says, for every change including
   undo.  Marks this app set and no longer wants are taken out again; marks it never set are
   never touched; a sidecar with nothing to say is not created.  Every version is announced
@@ -266,6 +269,7 @@ class _Step:
     remove: bool = False
     claimed: frozenset[str] = frozenset()
     created: bool = False
+    read: DecisionState | None = None  # the photo's decision in the catalog when planned
 
     @property
     def rel(self) -> str:
@@ -428,12 +432,44 @@ class FolderSidecars:
         self._refresh(wanted)
         decisions = self.catalog.decisions(wanted)
         taken = _Taken()
-        for photo_id, sources in self._sources(wanted, report).items():
-            self._combine_sources(photo_id, sources, decisions[photo_id], report, taken)
-        self.catalog.record_sidecar_marks(taken.versions, taken.decisions)
+        found = self._sources(wanted, report)
+        parts = {photo_id: SidecarReport() for photo_id in found}
+        for photo_id, sources in found.items():
+            self._combine_sources(photo_id, sources, decisions[photo_id], parts[photo_id], taken)
+        later = self._store(taken, decisions, parts, report)
+        for photo_id in later:
+            fresh = [s.rel for s in found[photo_id] if s.fresh]
+            self._hold(photo_id, _decided_meanwhile(fresh[0]), report)
         self.held.update(report.held)
-        self._looked_at.update(wanted)
+        self._looked_at.update(p for p in wanted if p not in later)
         return report
+
+    def _store(
+        self,
+        taken: _Taken,
+        read: dict[int, DecisionState],
+        parts: dict[int, SidecarReport],
+        report: SidecarReport,
+    ) -> set[int]:
+        """Store what a read took, in one transaction, and add each photo's ``part`` of the
+        report to ``report``.  Returns the photos decided here meanwhile (their decision is
+        no longer the one in ``read`` their marks were combined with): nothing of theirs is
+        stored or reported, and what the catalog knows of them is read again, so their files
+        are read as new the next time, against the newer decision."""
+        later = self.catalog.record_sidecar_marks(taken.versions, taken.decisions, read)
+        known = set(report.imported)
+        for photo_id, part in parts.items():
+            if photo_id in later:
+                continue
+            report.problems.extend(part.problems)
+            report.imported.extend(p for p in part.imported if p not in known)
+            known.update(part.imported)
+            report.changed_elsewhere += part.changed_elsewhere
+            report.conflicts += part.conflicts
+            report.held.update(part.held)
+        if later:
+            self._refresh(later)
+        return later
 
     def _sources(self, photo_ids: list[int], report: SidecarReport) -> dict[int, list[_Source]]:
         """Every source of the photos' marks, read from disk (photos with none left out),
@@ -600,6 +636,7 @@ class FolderSidecars:
         held = self._held([photo_id for photo_id, _, _ in jobs])
         steps: list[_Step] = []
         for photo_id, frame, decision in jobs:
+            read = decision
             main = self.files[photo_id][0]
             if photo_id in held:  # marks that cannot be read or disagree: never rewritten
                 why = f"{held[photo_id]}: a person may have marked it, its sidecars are left"
@@ -622,6 +659,7 @@ class FolderSidecars:
                 step = self._plan_file(photo_id, existing_spelling(target), frame, decision, scheme)
                 if step.verdict is not None and step.verdict.decision is not None:
                     decision = _as_decision(step.verdict.decision)
+                step.read = read
                 steps.append(step)
         return steps
 
@@ -786,11 +824,22 @@ class FolderSidecars:
         *,
         last: bool,
     ) -> set[int]:
-        """Carry out planned steps; returns the photos whose sidecars changed meanwhile."""
-        verdicts = [(s.change.photo_id, s.rel, s.verdict) for s in steps if s.verdict is not None]
+        """Carry out planned steps; returns the photos whose sidecars changed meanwhile, or
+        that were decided here meanwhile (planned from a decision no longer theirs)."""
         taken = _Taken()
-        self._note_verdicts(verdicts, report, taken)
-        self.catalog.record_sidecar_marks(taken.versions, taken.decisions)
+        parts: dict[int, SidecarReport] = {}
+        for s in steps:
+            if s.verdict is not None:
+                part = parts.setdefault(s.change.photo_id, SidecarReport())
+                self._note_verdicts([(s.change.photo_id, s.rel, s.verdict)], part, taken)
+        read = {s.change.photo_id: s.read for s in steps if s.read is not None}
+        later = self._store(taken, read, parts, report)
+        if later and last:
+            for s in steps:
+                if s.change.photo_id in later and s.change.imported:
+                    self._hold(s.change.photo_id, _decided_meanwhile(s.rel), report)
+        steps = [s for s in steps if s.change.photo_id not in later]  # none of theirs written
+        again = set() if last else later
         for s in steps:
             if s.change.problem and not s.change.held:  # the import named held photos
                 report.problems.append(Problem(s.rel, s.change.problem))
@@ -798,7 +847,6 @@ class FolderSidecars:
         intents = [_written_record(s, len(s.data), 0, sidecar_digest(s.data)) for s in writes]
         self.catalog.record_sidecar_intents(intents)
         recorded: list[SidecarRecord] = []
-        again: set[int] = set()
         for done, s in enumerate(steps, start=1):
             path = self.root / s.change.sidecar
             try:
@@ -843,6 +891,15 @@ class FolderSidecars:
 
     def _rel(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
+
+
+def _decided_meanwhile(rel: str) -> Problem:
+    """A file whose marks were read while the photo was decided here: they wait."""
+    return Problem(
+        rel,
+        "read while the photo was being decided here: that decision was kept, and the "
+        "file's marks are taken in the next time it is read",
+    )
 
 
 def _written_record(step: _Step, size: int, mtime_ns: int, digest: str | None) -> SidecarRecord:
