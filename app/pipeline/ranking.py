@@ -12,7 +12,8 @@ ranks stored in the catalog follow the pick, and the series records why.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from app.catalog import FaceRecord
@@ -67,10 +68,18 @@ class Ranking:
     """Scores the groups of one run with one scorer and stores the scores series by series."""
 
     def __init__(
-        self, run: RunContext, scorer: Scorer, *, faces_possible: Callable[[], bool]
+        self,
+        run: RunContext,
+        scorer: Scorer,
+        *,
+        faces_possible: Callable[[], bool],
+        provisional: bool = False,
     ) -> None:
         self.run = run
         self.scorer = scorer
+        # a ranking shown until the model's replaces it: its events say so (they are not
+        # the model's progress)
+        self._said = {"provisional": True} if provisional else {}
         # Faces are asked for; whether they can be analysed here is found out (an import)
         # only when a series has to be scored or lacks its faces.
         self.faces = run.options.faces
@@ -94,8 +103,19 @@ class Ranking:
         self, groups: list[list[PhotoState]], grouping: Grouping, first_number: int = 0
     ) -> list[SeriesResult]:
         """The series ranked, numbered from ``first_number + 1`` (a run ranked part by part)."""
+        return self.rank_parts([(groups, grouping)], first_number)
+
+    def rank_parts(
+        self,
+        parts: Iterable[tuple[list[list[PhotoState]], Grouping]],
+        first_number: int = 0,
+    ) -> list[SeriesResult]:
+        """The series of ``parts`` (each a stretch's groups and their grouping, taken as
+        they come) ranked in one go, numbered from ``first_number + 1``: the scorer's
+        ``rank_many`` sees every series of every part in order, so a model fills its forward
+        passes across the parts' borders as it does within one part."""
         try:
-            return self._rank(groups, grouping, first_number)
+            return self._rank(parts, first_number)
         finally:
             self._batch.flush()
             self.run.catalog.set_pick_reasons(self._reasons)
@@ -103,24 +123,22 @@ class Ranking:
             self._reasons, self._whys = {}, {}  # stored: the next part's are its own
 
     def _rank(
-        self, groups: list[list[PhotoState]], grouping: Grouping, first_number: int = 0
+        self, parts: Iterable[tuple[list[list[PhotoState]], Grouping]], first_number: int
     ) -> list[SeriesResult]:
         """Series stored in order: scored ones as their scores come, the cached ones between
         them when their turn comes."""
-        plan = self._plan(groups)
-        cached = sorted(plan.cached.items(), reverse=True)  # the next one last
+        groups: list[list[PhotoState]] = []  # every series of the parts taken so far
+        ids: list[int] = []
+        kinds: list[tuple[str, str]] = []
+        cached: deque[tuple[int, _Scored]] = deque()  # in order, the next one first
         results: list[SeriesResult] = []
-        self.frames_to_rank += sum(len(groups[n]) for n in plan.to_score)
 
         def store(number: int, scored: _Scored) -> None:
             if scored.fresh:
                 self.frames_ranked += len(groups[number])
             results.append(
                 self._store_series(
-                    first_number + len(results) + 1,
-                    grouping.ids[number],
-                    grouping.kinds[number],
-                    scored,
+                    first_number + len(results) + 1, ids[number], kinds[number], scored
                 )
             )
             self.run.emit(
@@ -130,15 +148,36 @@ class Ranking:
                 f"series {first_number + len(results)}: best {results[-1].best.path}",
                 series=results[-1],
                 frames=(self.frames_ranked, self.frames_to_rank),
+                **self._said,
             )
 
-        frames = (self.frames_ranked, self.frames_to_rank)
-        self.run.emit(
-            Stage.RANK, first_number, first_number + len(groups), "Ranking", frames=frames
-        )
-        for (number, scored), scores in self.scorer.rank_many(self._decoded(groups, plan)):
-            while cached and cached[-1][0] < number:
-                store(*cached.pop())
+        def decoded() -> Iterator[tuple[tuple[int, _Scored], list]]:
+            """Each part's series to score, numbered among all parts' series."""
+            for part, grouping in parts:
+                start = len(groups)
+                groups.extend(part)
+                ids.extend(grouping.ids)
+                kinds.extend(grouping.kinds)
+                plan = self._plan(part)
+                cached.extend((start + n, s) for n, s in sorted(plan.cached.items()))
+                self.frames_to_rank += sum(len(part[n]) for n in plan.to_score)
+                frames = (self.frames_ranked, self.frames_to_rank)
+                self.run.emit(
+                    Stage.RANK,
+                    first_number + len(results),
+                    first_number + len(groups),
+                    "Ranking",
+                    frames=frames,
+                    **self._said,
+                )
+                for (number, scored), images in self._decoded(part, plan):
+                    yield (start + number, scored), images
+                if self.run.cancelled:
+                    return
+
+        for (number, scored), scores in self.scorer.rank_many(decoded()):
+            while cached and cached[0][0] < number:
+                store(*cached.popleft())
             scored.scores = [float(s) for s in scores]
             scored.settled = getattr(scores, "settled", None)
             self.scored += len(scored.members)
@@ -150,7 +189,7 @@ class Ranking:
             if self.run.cancelled:
                 return results
         while cached and not self.run.cancelled:  # cached series after the last scored one
-            store(*cached.pop())
+            store(*cached.popleft())
         return results
 
     def _plan(self, groups: list[list[PhotoState]]) -> _Plan:

@@ -85,7 +85,8 @@ class ProgressEvent:
     path, so a front end can show and mark them while they are read; ``marks`` (``marks``
     events, ahead of the reading) the marks a person gave them, here or in another
     application's sidecars or inside the photos, by photo id, so they show before the cull
-    has grouped them."""
+    has grouped them.  ``provisional`` marks the events of the technical ranking a window's
+    cull shows while the model asked for ranks the same series (not the model's progress)."""
 
     stage: Stage
     done: int
@@ -96,6 +97,7 @@ class ProgressEvent:
     frames: tuple[int, int] | None = None
     listed: dict[str, int] | None = None
     marks: dict[int, DecisionState] | None = None
+    provisional: bool = False
 
 
 ProgressCallback = Callable[[ProgressEvent], None]
