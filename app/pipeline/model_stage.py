@@ -28,6 +28,7 @@ class ModelStage:
 
     def __init__(self, ranking: Ranking, first_number: int = 0) -> None:
         self.ranking = ranking
+        ranking.behind_reading = True  # its reports say so: a front end shows its pace
         self._parts: queue.Queue[Part | None] = queue.Queue()
         self._results: list[SeriesResult] = []
         self._error: BaseException | None = None

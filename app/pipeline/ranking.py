@@ -79,7 +79,8 @@ class Ranking:
         self.scorer = scorer
         # a ranking shown until the model's replaces it: its events say so (they are not
         # the model's progress)
-        self._said = {"provisional": True} if provisional else {}
+        self.provisional = provisional
+        self.behind_reading = False  # ranks in the model's stage, behind the reading
         # Faces are asked for; whether they can be analysed here is found out (an import)
         # only when a series has to be scored or lacks its faces.
         self.faces = run.options.faces
@@ -89,6 +90,9 @@ class Ranking:
         # ranked part by part as the card is read: the second grows part by part)
         self.frames_ranked = 0
         self.frames_to_rank = 0
+        # photos of the card not given to it yet (most still to read), counted as frames to
+        # rank in its reports, so their time left covers the whole card (set by the run)
+        self.frames_coming = 0
         self._reasons: dict[int, str] = {}  # series id -> pick reason, stored in one go
         self._whys: dict[int, dict | None] = {}  # photo id -> why its pick won (None: not a pick)
         self._stored_whys: dict[int, dict] = {}
@@ -147,8 +151,8 @@ class Ranking:
                 first_number + len(groups),
                 f"series {first_number + len(results)}: best {results[-1].best.path}",
                 series=results[-1],
-                frames=(self.frames_ranked, self.frames_to_rank),
-                **self._said,
+                frames=self._frames(),
+                **self._said(),
             )
 
         def decoded() -> Iterator[tuple[tuple[int, _Scored], list]]:
@@ -159,16 +163,17 @@ class Ranking:
                 ids.extend(grouping.ids)
                 kinds.extend(grouping.kinds)
                 plan = self._plan(part)
+                self.frames_coming = max(0, self.frames_coming - sum(len(g) for g in part))
                 cached.extend((start + n, s) for n, s in sorted(plan.cached.items()))
                 self.frames_to_rank += sum(len(part[n]) for n in plan.to_score)
-                frames = (self.frames_ranked, self.frames_to_rank)
+                frames = self._frames()
                 self.run.emit(
                     Stage.RANK,
                     first_number + len(results),
                     first_number + len(groups),
                     "Ranking",
                     frames=frames,
-                    **self._said,
+                    **self._said(),
                 )
                 for (number, scored), images in self._decoded(part, plan):
                     yield (start + number, scored), images
@@ -191,6 +196,14 @@ class Ranking:
         while cached and not self.run.cancelled:  # cached series after the last scored one
             store(*cached.popleft())
         return results
+
+    def _said(self) -> dict[str, bool]:
+        """What its events say about the ranking (``ProgressEvent``)."""
+        return {"provisional": self.provisional, "behind": self.behind_reading}
+
+    def _frames(self) -> tuple[int, int]:
+        """(frames ranked, frames to rank) for a report."""
+        return self.frames_ranked, self.frames_to_rank + self.frames_coming
 
     def _plan(self, groups: list[list[PhotoState]]) -> _Plan:
         """Series whose stored scores (in this scorer's series mode, with ranks and, when

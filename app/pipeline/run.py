@@ -327,6 +327,7 @@ class CullRun:
                 else:
                     self._rank_technically_first(groups, grouping)
                     if stage is None:
+                        ranking.frames_coming = total - len(photos) + len(photos_run)
                         stage = ModelStage(ranking, first_number=len(result.series))
                     stage.add(groups, grouping)
                 if run.cancelled or (stage is not None and stage.failed):
@@ -338,6 +339,7 @@ class CullRun:
                     stage.finish()
             raise
         if stage is not None:
+            ranking.frames_coming = 0
             result.series.extend(stage.finish())
         if run.cancelled or not inventory.times_held:
             return photos, ranking
