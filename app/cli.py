@@ -257,6 +257,7 @@ class _ProgressBars:
         from app.pipeline.pace import Pace
 
         self._ranking = Pace()  # the ranking's frames while the card is read
+        self.now = time.monotonic  # the clock of its pace
 
     def __call__(self, event) -> None:
         if self.quiet:
@@ -274,7 +275,7 @@ class _ProgressBars:
             # a run grouped and ranked while the card is read: the read bar stays, and says
             # how fast the ranking goes (a model ranks behind the reading)
             if event.behind and event.series is not None and event.frames is not None:
-                self._ranking.update(event.frames, time.monotonic())
+                self._ranking.update(event.frames, self.now())
                 self._say_ranking()
             return
         elif self._read and event.stage == "group":
@@ -309,7 +310,7 @@ class _ProgressBars:
             return
         from tqdm import tqdm
 
-        now = time.monotonic()
+        now = self.now()
         (done, total), rate = self._ranking.frames, self._ranking.rate(now)
         words = [f"ranked {done}/{total} frames"]
         left = self._ranking.left(now)
