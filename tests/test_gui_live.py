@@ -316,6 +316,17 @@ def tiny_weights(tmp_path_factory):
     return path
 
 
+def picked_while_fgaesq_ranks(qtbot, window, series, gate):
+    """P on the series' last frame while FGAesQ runs, then the cull let go on to its end:
+    that frame's decision."""
+    photo_id = series.frames[-1].photo_id
+    window.controller.select_frame(photo_id)
+    press(qtbot, window, Qt.Key.Key_P)
+    gate.set()
+    settle(qtbot, window, timeout=120_000)
+    return window.controller.frame(photo_id).decision
+
+
 @pytest.mark.slow
 def test_the_technical_ranking_shows_first_then_fgaesq_replaces_it_series_by_series(
     qtbot,
@@ -354,13 +365,8 @@ def test_the_technical_ranking_shows_first_then_fgaesq_replaces_it_series_by_ser
     qtbot.waitUntil(lambda: models() and models()[0] == {"FGAesQ"}, timeout=120_000)
     assert models()[1:] == [{"technical scorer"}], "the other series keeps the technical ranking"
     assert controller.is_culling()
-    later = controller.series()[1]
-    controller.select_frame(later.frames[-1].photo_id)
-    press(qtbot, window, Qt.Key.Key_P)  # a mark while FGAesQ runs
-    gate.set()
-    settle(qtbot, window, timeout=120_000)
+    marked = picked_while_fgaesq_ranks(qtbot, window, controller.series()[1], gate)
     assert models() == [{"FGAesQ"}] * 2
-    marked = controller.frame(later.frames[-1].photo_id).decision
     assert marked.flag is Flag.PICK and marked.is_user
     window.shutdown()
 
@@ -400,13 +406,8 @@ def test_fgaesq_replaces_the_technical_ranking_of_a_series_while_the_card_is_sti
     label = window.status.progress.label
     qtbot.waitUntil(lambda: "frames/s ranked" in label.text(), timeout=10_000)
     assert label.text().startswith("Reading") and "left to rank" in label.text()
-    first = controller.series()[0]
-    controller.select_frame(first.frames[-1].photo_id)
-    press(qtbot, window, Qt.Key.Key_P)  # a mark while FGAesQ runs
-    gate.set()
-    settle(qtbot, window, timeout=120_000)
+    marked = picked_while_fgaesq_ranks(qtbot, window, controller.series()[0], gate)
     assert models() == [{"FGAesQ"}] * 3
-    marked = controller.frame(first.frames[-1].photo_id).decision
     assert marked.flag is Flag.PICK and marked.is_user
     assert controller.last_result.model["name"] == "fgaesq" and not controller.last_result.cancelled
     window.shutdown()
