@@ -112,13 +112,15 @@ class WorkerPool:
         tasks: Sequence[T],
         cancel: threading.Event | None = None,
         crashed: Callable[[T, str], R] | None = None,
+        inline_below: int = INLINE_BELOW,
     ) -> Iterator[R]:
         """Yield ``fn(task)`` for each task in completion order; stop early when ``cancel`` is set.
 
-        ``crashed(task, message)`` makes the result of a task whose worker died.
+        ``crashed(task, message)`` makes the result of a task whose worker died; fewer than
+        ``inline_below`` tasks run in the calling thread.
         """
         cancel = cancel or threading.Event()
-        if self.workers <= 1 or len(tasks) < INLINE_BELOW or not self._usable():
+        if self.workers <= 1 or len(tasks) < inline_below or not self._usable():
             for task in tasks:
                 if cancel.is_set():
                     return

@@ -20,6 +20,7 @@ from app.catalog import FaceRecord
 from app.faces.pick import choose_pick
 from app.options import SeriesMode
 from app.photos.tasks import DecodeResult, FoundFace, ScoringTask, decode_for_scoring
+from app.photos.workers import INLINE_BELOW
 from app.pipeline.context import CatalogBatch, RunContext
 from app.pipeline.inventory import PhotoState
 from app.pipeline.results import MemberResult, SeriesResult, Stage
@@ -271,7 +272,12 @@ class Ranking:
             for k, (n, i) in enumerate(wanted)
         ]
         crashed = lambda task, message: DecodeResult(task.index, error=message)  # noqa: E731
-        outcomes = self.run.pool.map(decode_for_scoring, tasks, self.run.cancel, crashed)
+        # behind the reading a stretch's few frames go to the processes too, not to the
+        # model's thread (they are running: the reading started them)
+        inline_below = 1 if self.behind_reading else INLINE_BELOW
+        outcomes = self.run.pool.map(
+            decode_for_scoring, tasks, self.run.cancel, crashed, inline_below=inline_below
+        )
         for number in plan.to_score:
             if self.run.cancelled:
                 return
