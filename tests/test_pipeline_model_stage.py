@@ -111,6 +111,10 @@ def test_a_series_is_ranked_by_the_model_while_the_card_is_read_as_a_whole_card_
     )
     first_ranked = next(i for i, e in enumerate(events) if e.series is not None)
     assert first_ranked < read_all
+    model_reports = [e.frames for e in events if e.series is not None and e.behind]
+    assert {total for _done, total in model_reports} == {len(bursts) * 2}, (
+        "the frames to rank count the whole card from the model's first report on"
+    )
     assert [s.id for s in streamed.series] == list(range(1, len(bursts) + 1))
 
     # the whole card ranked at once: its photos known (read by a technical cull), none ranked

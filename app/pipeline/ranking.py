@@ -91,9 +91,11 @@ class Ranking:
         # ranked part by part as the card is read: the second grows part by part)
         self.frames_ranked = 0
         self.frames_to_rank = 0
-        # photos of the card not given to it yet (most still to read), counted as frames to
-        # rank in its reports, so their time left covers the whole card (set by the run)
-        self.frames_coming = 0
+        # the photos of all the parts it will be given, where the run knows them (the card's
+        # while it is read): those of parts not taken yet count as frames to rank in its
+        # reports, so their time left covers the whole card
+        self.photos_expected = 0
+        self._photos_taken = 0  # photos of the parts taken so far
         self._reasons: dict[int, str] = {}  # series id -> pick reason, stored in one go
         self._whys: dict[int, dict | None] = {}  # photo id -> why its pick won (None: not a pick)
         self._stored_whys: dict[int, dict] = {}
@@ -164,7 +166,7 @@ class Ranking:
                 ids.extend(grouping.ids)
                 kinds.extend(grouping.kinds)
                 plan = self._plan(part)
-                self.frames_coming = max(0, self.frames_coming - sum(len(g) for g in part))
+                self._photos_taken += sum(len(g) for g in part)
                 cached.extend((start + n, s) for n, s in sorted(plan.cached.items()))
                 self.frames_to_rank += sum(len(part[n]) for n in plan.to_score)
                 frames = self._frames()
@@ -204,7 +206,8 @@ class Ranking:
 
     def _frames(self) -> tuple[int, int]:
         """(frames ranked, frames to rank) for a report."""
-        return self.frames_ranked, self.frames_to_rank + self.frames_coming
+        coming = max(0, self.photos_expected - self._photos_taken)
+        return self.frames_ranked, self.frames_to_rank + coming
 
     def _plan(self, groups: list[list[PhotoState]]) -> _Plan:
         """Series whose stored scores (in this scorer's series mode, with ranks and, when

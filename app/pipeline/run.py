@@ -304,6 +304,7 @@ class CullRun:
         photos: list[PhotoState] = []
         ranking: Ranking | None = None
         stage: ModelStage | None = None
+        staged = 0  # photos given to the model's stage
         series_stored = 0
         total = len(ready) + len(to_read)
         run.emit(Stage.GROUP, 0, total, "Grouping into series")
@@ -326,9 +327,10 @@ class CullRun:
                     result.series.extend(ranking.rank(groups, grouping, len(result.series)))
                 else:
                     self._rank_technically_first(groups, grouping)
-                    if stage is None:
-                        ranking.frames_coming = total - len(photos) + len(photos_run)
+                    if stage is None:  # every photo from here on will be its
+                        ranking.photos_expected = total - len(photos) + len(photos_run)
                         stage = ModelStage(ranking, first_number=len(result.series))
+                    staged += len(photos_run)
                     stage.add(groups, grouping)
                 if run.cancelled or (stage is not None and stage.failed):
                     break
@@ -339,7 +341,7 @@ class CullRun:
                     stage.finish()
             raise
         if stage is not None:
-            ranking.frames_coming = 0
+            ranking.photos_expected = staged  # not those that could not be read
             result.series.extend(stage.finish())
         if run.cancelled or not inventory.times_held:
             return photos, ranking
