@@ -124,10 +124,15 @@ class Ranking:
         try:
             return self._rank(parts, first_number)
         finally:
-            self._batch.flush()
-            self.run.catalog.set_pick_reasons(self._reasons)
-            self.run.catalog.set_whys(self.scorer.name, self.scorer.weights_id, self._whys)
-            self._reasons, self._whys = {}, {}  # stored: the next part's are its own
+            self._store()
+
+    def _store(self) -> None:
+        """Write what is held: scores and faces, then the picks' reasons and explanations
+        (stored on the picks' scores)."""
+        self._batch.flush()
+        self.run.catalog.set_pick_reasons(self._reasons)
+        self.run.catalog.set_whys(self.scorer.name, self.scorer.weights_id, self._whys)
+        self._reasons, self._whys = {}, {}  # stored: the next ones are their own
 
     def _rank(
         self, parts: Iterable[tuple[list[list[PhotoState]], Grouping]], first_number: int
@@ -148,6 +153,11 @@ class Ranking:
                     first_number + len(results) + 1, ids[number], kinds[number], scored
                 )
             )
+            if self._ranks_here:
+                # the scorer's next series may take seconds: this one's scores, pick reason
+                # and explanation are stored now, before it is announced, so the window
+                # shows them while it waits
+                self._store()
             self.run.emit(
                 Stage.RANK,
                 first_number + number + 1,
@@ -190,10 +200,6 @@ class Ranking:
             scored.settled = getattr(scores, "settled", None)
             self.scored += len(scored.members)
             store(number, scored)
-            if self._ranks_here:
-                # the scorer's next series may take seconds: this one's scores are stored
-                # now, so the window shows them while it waits (not at the next batch)
-                self._batch.flush()
             if self.run.cancelled:
                 return results
         while cached and not self.run.cancelled:  # cached series after the last scored one
