@@ -100,6 +100,7 @@ class CullRun:
         self._temp_dir: tempfile.TemporaryDirectory | None = None
         self._folder_sidecars = None  # FolderSidecars, made on first use
         self._faces_ok: bool | None = None  # whether faces can be analysed here, once known
+        self._faces_asked = threading.Lock()
         self._present_sidecars: set[Path] = set()  # the .xmp files the scan listed
         self._listed: dict[str, int] = {}  # every photo's catalog id by relative path
         self._marks_taken = SidecarReport()  # what taking a person's marks found, all told
@@ -443,15 +444,17 @@ class CullRun:
         return self._folder_sidecars
 
     def _faces_possible(self) -> bool:
-        """Whether faces can be analysed here (if not, the run says why, once)."""
-        if self._faces_ok is None:
-            from app.faces import faces_problem
+        """Whether faces can be analysed here (if not, the run says why, once: the model's
+        stage may ask while the reading does)."""
+        with self._faces_asked:
+            if self._faces_ok is None:
+                from app.faces import faces_problem
 
-            problem = faces_problem()
-            if problem:
-                self.run.note(f"Faces are not checked: {problem}")
-            self._faces_ok = problem is None
-        return self._faces_ok
+                problem = faces_problem()
+                if problem:
+                    self.run.note(f"Faces are not checked: {problem}")
+                self._faces_ok = problem is None
+            return self._faces_ok
 
     def _scoring_while_reading(self, choice: Future) -> ScoringTask | None:
         """The scorer's per-photo work, to do in the decode that reads each photo for grouping
