@@ -19,6 +19,7 @@ import math
 import signal
 import sys
 import threading
+import time
 import traceback
 from pathlib import Path
 from typing import Any
@@ -253,6 +254,10 @@ class _ProgressBars:
         self._stage = None
         self._reading = False  # the card is being read (runs of it are grouped meanwhile)
         self._read = False  # the card was read: its runs were grouped as it was
+        from app.pipeline.pace import Pace
+
+        self._ranking = Pace()  # the ranking's frames while the card is read
+        self.now = time.monotonic  # the clock of its pace
 
     def __call__(self, event) -> None:
         if self.quiet:
@@ -262,12 +267,17 @@ class _ProgressBars:
         if event.stage == "note":
             tqdm.write(printable(event.message), file=sys.stderr)
             return
-        if event.stage in ("problem", "done") or event.total <= 0:
+        if event.stage in ("problem", "done") or event.total <= 0 or event.provisional:
             return
         if event.stage == "read":
             self._reading, self._read = event.done < event.total, True
         elif self._reading and event.stage in ("group", "rank"):
-            return  # a run grouped and ranked while the card is read: the read bar stays
+            # a run grouped and ranked while the card is read: the read bar stays, and says
+            # how fast the ranking goes (a model ranks behind the reading)
+            if event.behind and event.series is not None and event.frames is not None:
+                self._ranking.update(event.frames, self.now())
+                self._say_ranking()
+            return
         elif self._read and event.stage == "group":
             return  # grouped run by run as the card was read: nothing left to wait for
         # Ranking counts frames when the scorer has any to rank (its rate and time left
@@ -293,6 +303,20 @@ class _ProgressBars:
         else:
             self._bar.n = done
         self._bar.refresh()
+
+    def _say_ranking(self) -> None:
+        """``ranked 12/80 frames, 3.1 frames/s, 00:22 left`` beside the read bar."""
+        if self._bar is None or self._stage != "read":
+            return
+        from tqdm import tqdm
+
+        now = self.now()
+        (done, total), rate = self._ranking.frames, self._ranking.rate(now)
+        words = [f"ranked {done}/{total} frames"]
+        left = self._ranking.left(now)
+        if rate is not None and left is not None:
+            words += [f"{rate:.1f} frames/s", f"{tqdm.format_interval(left)} left"]
+        self._bar.set_postfix_str(", ".join(words))
 
     def close(self) -> None:
         if self._bar is not None:

@@ -408,6 +408,26 @@ def test_rank_rate_leaves_out_frames_ranked_while_the_card_was_read(capsys):
     assert all(r < 50 for r in rates), err  # no rate yet, or one counted over what it saw
 
 
+def test_the_read_bar_says_the_models_pace_and_time_left_while_it_ranks_behind(capsys, monkeypatch):
+    """A model ranking in a stage of its own while the card is read: the read bar says its
+    frames ranked, frames per second and time left (counted from its first report)."""
+    from app.cli import _ProgressBars
+    from app.pipeline.results import ProgressEvent, SeriesResult
+
+    clock = iter([100.0, 100.0, 104.0, 104.0])
+    one = SeriesResult(id=1, members=())
+    bars = _ProgressBars(quiet=False)
+    bars.now = lambda: next(clock)
+    bars(ProgressEvent("read", 5, 40))
+    bars(ProgressEvent("rank", 1, 2, series=one, frames=(5, 40), behind=True))
+    bars(ProgressEvent("rank", 2, 3, series=one, frames=(15, 40), behind=True))
+    bars(ProgressEvent("rank", 3, 3, series=one, frames=(20, 20), provisional=True))
+    err = capsys.readouterr().err
+    bars.close()
+    assert "ranked 15/40 frames, 2.5 frames/s, 00:10 left" in err, err
+    assert "20/20" not in err, "the technical ranking shown meanwhile is not the model's"
+
+
 def test_progress_bars_while_runs_are_ranked_as_the_card_is_read(capsys):
     """One reading bar while the card is read (runs grouped and ranked meanwhile), no
     grouping bar after it, and a ranking bar whose rate counts only what it saw ranked."""

@@ -550,6 +550,28 @@ def test_progress_says_photos_per_second_and_time_left_while_runs_are_ranked():
     assert clock.text(112.5) == "Ranking 295 of 300 frames · 2.5 frames/s · 2 s left"
 
 
+def test_progress_says_the_models_pace_and_time_left_while_the_card_is_read():
+    """FGAesQ ranking behind the reading: its frames per second and time left, counted from
+    its first series; the technical ranking shown meanwhile counts for nothing."""
+    from app.gui.views.progress import StageClock
+    from app.pipeline import ProgressEvent, SeriesResult, Stage
+
+    one = SeriesResult(id=1, members=())
+    clock = StageClock()
+    for now, event in [
+        (100.0, ProgressEvent(Stage.READ, 10, 100)),
+        (100.5, ProgressEvent(Stage.RANK, 1, 1, series=one, frames=(10, 10), provisional=True)),
+        (101.0, ProgressEvent(Stage.RANK, 1, 2, series=one, frames=(5, 100), behind=True)),
+        (105.0, ProgressEvent(Stage.READ, 50, 100)),
+        (106.0, ProgressEvent(Stage.RANK, 2, 3, series=one, frames=(15, 100), behind=True)),
+    ]:
+        clock.update(event, now)
+    assert clock.text(106.0) == (
+        "Reading 50 of 100 · 6.7 photos/s · 8 s left · 2 series ranked"
+        " · 2.0 frames/s ranked · 42 s left to rank"
+    )
+
+
 def test_progress_panel_says_reading_while_runs_are_grouped_and_ranked(qtbot):
     """While the card is read, the status bar says how the reading goes, never a grouping or
     ranking of one run after another; after it, the frames left to rank."""

@@ -316,6 +316,17 @@ def tiny_weights(tmp_path_factory):
     return path
 
 
+def picked_while_fgaesq_ranks(qtbot, window, series, gate):
+    """P on the series' last frame while FGAesQ runs, then the cull let go on to its end:
+    that frame's decision."""
+    photo_id = series.frames[-1].photo_id
+    window.controller.select_frame(photo_id)
+    press(qtbot, window, Qt.Key.Key_P)
+    gate.set()
+    settle(qtbot, window, timeout=120_000)
+    return window.controller.frame(photo_id).decision
+
+
 @pytest.mark.slow
 def test_the_technical_ranking_shows_first_then_fgaesq_replaces_it_series_by_series(
     qtbot,
@@ -354,14 +365,51 @@ def test_the_technical_ranking_shows_first_then_fgaesq_replaces_it_series_by_ser
     qtbot.waitUntil(lambda: models() and models()[0] == {"FGAesQ"}, timeout=120_000)
     assert models()[1:] == [{"technical scorer"}], "the other series keeps the technical ranking"
     assert controller.is_culling()
-    later = controller.series()[1]
-    controller.select_frame(later.frames[-1].photo_id)
-    press(qtbot, window, Qt.Key.Key_P)  # a mark while FGAesQ runs
-    gate.set()
-    settle(qtbot, window, timeout=120_000)
+    marked = picked_while_fgaesq_ranks(qtbot, window, controller.series()[1], gate)
     assert models() == [{"FGAesQ"}] * 2
-    marked = controller.frame(later.frames[-1].photo_id).decision
     assert marked.flag is Flag.PICK and marked.is_user
+    window.shutdown()
+
+
+def test_fgaesq_replaces_the_technical_ranking_of_a_series_while_the_card_is_still_read(
+    qtbot,
+    gui_env,  # noqa: F811
+    tmp_path,
+    tiny_weights,
+    monkeypatch,
+):
+    """One cull: each stretch is ranked by the technical scorer as soon as it is read, and
+    FGAesQ's ranking replaces it series by series while the card is still read (its last
+    frame held back here); the status bar says the model's frames per second and time left;
+    a mark made meanwhile stays the photographer's, and the FGAesQ run ends as usual."""
+    bursts = make_bursts(tmp_path / "card", bursts=3, frames=2, size=(96, 64))
+    gate, reached = threading.Event(), threading.Event()
+    read = inventory.read_for_grouping
+
+    def reading(task):
+        if Path(task.path) == bursts[-1][-1]:  # the last frame: earlier stretches are queued
+            reached.set()
+            assert gate.wait(60), "the test never let the reading go on"
+        return read(task)
+
+    monkeypatch.setattr(inventory, "read_for_grouping", reading)
+    window = new_window(qtbot, gui_env, scorer="fgaesq", weights=str(tiny_weights))
+    controller = window.controller
+    assert controller.open_folder(tmp_path / "card")
+
+    def models() -> list[set[str]]:
+        return [{f.model.split(" (")[0] for f in s.frames} for s in controller.series()]
+
+    qtbot.waitUntil(reached.is_set, timeout=60_000)
+    qtbot.waitUntil(lambda: models()[:2] == [{"FGAesQ"}] * 2, timeout=60_000)
+    assert not gate.is_set() and controller.is_culling(), "the card is still being read"
+    label = window.status.progress.label
+    qtbot.waitUntil(lambda: "frames/s ranked" in label.text(), timeout=10_000)
+    assert label.text().startswith("Reading") and "left to rank" in label.text()
+    marked = picked_while_fgaesq_ranks(qtbot, window, controller.series()[0], gate)
+    assert models() == [{"FGAesQ"}] * 3
+    assert marked.flag is Flag.PICK and marked.is_user
+    assert controller.last_result.model["name"] == "fgaesq" and not controller.last_result.cancelled
     window.shutdown()
 
 

@@ -21,12 +21,13 @@ def options(tmp_path: Path, catalog: str = "catalog.sqlite3", **extra) -> CullOp
     )
 
 
+EARLY = datetime(2024, 5, 1, 9)  # an hour before the others
+
+
 def card(folder: Path) -> list[list[Path]]:
     """Four bursts a minute apart, and one shot an hour earlier whose names sort last."""
     bursts = make_bursts(folder, bursts=4, frames=3, size=(96, 64))
-    early = make_bursts(
-        folder / "early", bursts=1, frames=3, size=(96, 64), start=datetime(2024, 5, 1, 9)
-    )
+    early = make_bursts(folder / "early", bursts=1, frames=3, size=(96, 64), start=EARLY)
     return [early[0], *bursts]
 
 

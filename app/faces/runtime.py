@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -102,14 +103,18 @@ class TFLiteModel:
         except Exception as exc:  # LiteRT raises plain RuntimeError/ValueError
             raise FacesUnavailable(f"face model {path.name} does not load: {exc}") from exc
         self.spec = spec
+        # one input and output buffer: a run at a time (the model's stage decodes in a
+        # thread of its own while the card is read, both in-process for small jobs)
+        self._running = threading.Lock()
         self._input = self._interpreter.get_input_details()[0]["index"]
         self._outputs = [d["index"] for d in self._interpreter.get_output_details()]
 
     def run(self, batch: np.ndarray) -> list[np.ndarray]:
         """Outputs for one (1, H, W, 3) float32 input; copies, so the next call cannot clobber them."""
-        self._interpreter.set_tensor(self._input, np.ascontiguousarray(batch, dtype=np.float32))
-        self._interpreter.invoke()
-        return [self._interpreter.get_tensor(index).copy() for index in self._outputs]
+        with self._running:
+            self._interpreter.set_tensor(self._input, np.ascontiguousarray(batch, dtype=np.float32))
+            self._interpreter.invoke()
+            return [self._interpreter.get_tensor(index).copy() for index in self._outputs]
 
 
 @contextlib.contextmanager

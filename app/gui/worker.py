@@ -38,16 +38,17 @@ class CullJob(QThread):
         return self._cancel.is_set()
 
     def run(self) -> None:
-        from app.gui.passes import cull_passes
+        from app.gui.passes import technical_first
         from app.pipeline import run_cull
 
         try:
-            for options in cull_passes(self.options):  # the technical ranking first
-                result = run_cull(
-                    self.folder, options, progress=self.progress.emit, cancel=self._cancel
-                )
-                if result.cancelled:
-                    break
+            result = run_cull(
+                self.folder,
+                self.options,
+                progress=self.progress.emit,
+                cancel=self._cancel,
+                technical_first=technical_first(self.options),  # shown while the model ranks
+            )
         except Exception as exc:  # shown in the window; the GUI keeps running
             traceback.print_exc()
             self.failed.emit(f"{type(exc).__name__}: {exc}" if not str(exc) else str(exc))

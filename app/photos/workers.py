@@ -13,8 +13,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
+import weakref
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
@@ -47,6 +48,11 @@ class WorkerPool:
         self._healthy: bool | None = None
         self._starting = threading.Lock()  # held while the processes start
         self._starter: threading.Thread | None = None
+        self._making = threading.RLock()  # held while the processes are made or shut down
+        # the processes each task went to (a crash restarts those, not newer ones)
+        self._executor_of: weakref.WeakKeyDictionary[Future, ProcessPoolExecutor] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def start(self, jobs: int) -> None:
         """Start the worker processes in the background when ``jobs`` tasks will need them,
@@ -63,6 +69,10 @@ class WorkerPool:
             self._starter.start()
 
     def _pool(self) -> ProcessPoolExecutor:
+        with self._making:  # two threads' maps (reading, the model's stage) share it
+            return self._made()
+
+    def _made(self) -> ProcessPoolExecutor:
         if self._executor is None:
             methods = multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context(
@@ -102,13 +112,15 @@ class WorkerPool:
         tasks: Sequence[T],
         cancel: threading.Event | None = None,
         crashed: Callable[[T, str], R] | None = None,
+        inline_below: int = INLINE_BELOW,
     ) -> Iterator[R]:
         """Yield ``fn(task)`` for each task in completion order; stop early when ``cancel`` is set.
 
-        ``crashed(task, message)`` makes the result of a task whose worker died.
+        ``crashed(task, message)`` makes the result of a task whose worker died; fewer than
+        ``inline_below`` tasks run in the calling thread.
         """
         cancel = cancel or threading.Event()
-        if self.workers <= 1 or len(tasks) < INLINE_BELOW or not self._usable():
+        if self.workers <= 1 or len(tasks) < inline_below or not self._usable():
             for task in tasks:
                 if cancel.is_set():
                     return
@@ -121,18 +133,23 @@ class WorkerPool:
         while (queue or in_flight) and not cancel.is_set():
             while queue and len(in_flight) < limit:
                 task = queue.pop()
-                in_flight[self._pool().submit(fn, task)] = task
+                in_flight[self._submit(fn, task)] = task
             finished, _ = wait(in_flight, timeout=0.2, return_when=FIRST_COMPLETED)
             for future in finished:
                 task = in_flight.pop(future)
                 try:
                     yield future.result()
+                except CancelledError:
+                    # another thread's map of this pool (the model's stage decodes while
+                    # the card is read) rebuilt it after a crash of its own: again
+                    queue.append(task)
                 except BrokenProcessPool:
                     suspects.append(task)
+                    broken = future
             if suspects:
                 suspects.extend(in_flight.values())
                 in_flight.clear()
-                self._restart()
+                self._restart(self._executor_of.get(broken))
                 for task in suspects:
                     if cancel.is_set():
                         break
@@ -144,18 +161,36 @@ class WorkerPool:
     def _one_by_one(
         self, fn: Callable[[T], R], task: T, crashed: Callable[[T, str], R] | None
     ) -> R:
+        future = self._submit(fn, task)
         try:
-            return self._pool().submit(fn, task).result()
+            return future.result()
+        except CancelledError:  # another thread rebuilt the pool: not this task's doing
+            return self._one_by_one(fn, task, crashed)
         except BrokenProcessPool:
-            self._restart()
+            self._restart(self._executor_of.get(future))
             if crashed is None:
                 raise
             return crashed(task, _CRASH_MESSAGE)
 
-    def _restart(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None
+    def _submit(self, fn: Callable[[T], R], task: T) -> Future:
+        with self._making:
+            executor = self._made()
+            try:
+                future = executor.submit(fn, task)
+            except BrokenProcessPool:  # broken by a crash in another thread's map
+                self._restart(executor)
+                executor = self._made()
+                future = executor.submit(fn, task)
+            self._executor_of[future] = executor
+            return future
+
+    def _restart(self, broken: ProcessPoolExecutor | None = None) -> None:
+        """Shut the processes down (``broken``: only if they are still that pool's; another
+        thread's map may have rebuilt it already)."""
+        with self._making:
+            if self._executor is not None and (broken is None or self._executor is broken):
+                self._executor.shutdown(wait=False, cancel_futures=True)
+                self._executor = None
 
     def close(self, cancel: bool = False) -> None:
         if self._starter is not None:

@@ -29,6 +29,8 @@ class RunContext:
         self.options = options
         self.cancel = cancel or threading.Event()
         self._progress = progress
+        # the model's stage reports from a thread of its own: one report at a time
+        self._reporting = threading.RLock()
         self.problems: list[Problem] = []
         self.notes: list[str] = []
         self.decoded: set[int] = set()  # photo ids decoded by this run
@@ -38,7 +40,8 @@ class RunContext:
 
     def emit(self, stage: Stage, done: int, total: int, message: str = "", **extra) -> None:
         if self._progress is not None:
-            self._progress(ProgressEvent(stage, done, total, message, **extra))
+            with self._reporting:
+                self._progress(ProgressEvent(stage, done, total, message, **extra))
 
     def problem(self, path: str, error: str) -> None:
         found = Problem(path, error)

@@ -12,13 +12,15 @@ ranks stored in the catalog follow the pick, and the series records why.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from app.catalog import FaceRecord
 from app.faces.pick import choose_pick
 from app.options import SeriesMode
 from app.photos.tasks import DecodeResult, FoundFace, ScoringTask, decode_for_scoring
+from app.photos.workers import INLINE_BELOW
 from app.pipeline.context import CatalogBatch, RunContext
 from app.pipeline.inventory import PhotoState
 from app.pipeline.results import MemberResult, SeriesResult, Stage
@@ -67,10 +69,19 @@ class Ranking:
     """Scores the groups of one run with one scorer and stores the scores series by series."""
 
     def __init__(
-        self, run: RunContext, scorer: Scorer, *, faces_possible: Callable[[], bool]
+        self,
+        run: RunContext,
+        scorer: Scorer,
+        *,
+        faces_possible: Callable[[], bool],
+        provisional: bool = False,
     ) -> None:
         self.run = run
         self.scorer = scorer
+        # a ranking shown until the model's replaces it: its events say so (they are not
+        # the model's progress)
+        self.provisional = provisional
+        self.behind_reading = False  # ranks in the model's stage, behind the reading
         # Faces are asked for; whether they can be analysed here is found out (an import)
         # only when a series has to be scored or lacks its faces.
         self.faces = run.options.faces
@@ -80,6 +91,11 @@ class Ranking:
         # ranked part by part as the card is read: the second grows part by part)
         self.frames_ranked = 0
         self.frames_to_rank = 0
+        # the photos of all the parts it will be given, where the run knows them (the card's
+        # while it is read): those of parts not taken yet count as frames to rank in its
+        # reports, so their time left covers the whole card
+        self.photos_expected = 0
+        self._photos_taken = 0  # photos of the parts taken so far
         self._reasons: dict[int, str] = {}  # series id -> pick reason, stored in one go
         self._whys: dict[int, dict | None] = {}  # photo id -> why its pick won (None: not a pick)
         self._stored_whys: dict[int, dict] = {}
@@ -94,64 +110,110 @@ class Ranking:
         self, groups: list[list[PhotoState]], grouping: Grouping, first_number: int = 0
     ) -> list[SeriesResult]:
         """The series ranked, numbered from ``first_number + 1`` (a run ranked part by part)."""
+        return self.rank_parts([(groups, grouping)], first_number)
+
+    def rank_parts(
+        self,
+        parts: Iterable[tuple[list[list[PhotoState]], Grouping]],
+        first_number: int = 0,
+    ) -> list[SeriesResult]:
+        """The series of ``parts`` (each a stretch's groups and their grouping, taken as
+        they come) ranked in one go, numbered from ``first_number + 1``: the scorer's
+        ``rank_many`` sees every series of every part in order, so a model fills its forward
+        passes across the parts' borders as it does within one part."""
         try:
-            return self._rank(groups, grouping, first_number)
+            return self._rank(parts, first_number)
         finally:
-            self._batch.flush()
-            self.run.catalog.set_pick_reasons(self._reasons)
-            self.run.catalog.set_whys(self.scorer.name, self.scorer.weights_id, self._whys)
-            self._reasons, self._whys = {}, {}  # stored: the next part's are its own
+            self._store()
+
+    def _store(self) -> None:
+        """Write what is held: scores and faces, then the picks' reasons and explanations
+        (stored on the picks' scores)."""
+        self._batch.flush()
+        self.run.catalog.set_pick_reasons(self._reasons)
+        self.run.catalog.set_whys(self.scorer.name, self.scorer.weights_id, self._whys)
+        self._reasons, self._whys = {}, {}  # stored: the next ones are their own
 
     def _rank(
-        self, groups: list[list[PhotoState]], grouping: Grouping, first_number: int = 0
+        self, parts: Iterable[tuple[list[list[PhotoState]], Grouping]], first_number: int
     ) -> list[SeriesResult]:
         """Series stored in order: scored ones as their scores come, the cached ones between
         them when their turn comes."""
-        plan = self._plan(groups)
-        cached = sorted(plan.cached.items(), reverse=True)  # the next one last
+        groups: list[list[PhotoState]] = []  # every series of the parts taken so far
+        ids: list[int] = []
+        kinds: list[tuple[str, str]] = []
+        cached: deque[tuple[int, _Scored]] = deque()  # in order, the next one first
         results: list[SeriesResult] = []
-        self.frames_to_rank += sum(len(groups[n]) for n in plan.to_score)
 
         def store(number: int, scored: _Scored) -> None:
             if scored.fresh:
                 self.frames_ranked += len(groups[number])
             results.append(
                 self._store_series(
-                    first_number + len(results) + 1,
-                    grouping.ids[number],
-                    grouping.kinds[number],
-                    scored,
+                    first_number + len(results) + 1, ids[number], kinds[number], scored
                 )
             )
+            if self._ranks_here:
+                # the scorer's next series may take seconds: this one's scores, pick reason
+                # and explanation are stored now, before it is announced, so the window
+                # shows them while it waits
+                self._store()
             self.run.emit(
                 Stage.RANK,
                 first_number + number + 1,
                 first_number + len(groups),
                 f"series {first_number + len(results)}: best {results[-1].best.path}",
                 series=results[-1],
-                frames=(self.frames_ranked, self.frames_to_rank),
+                frames=self._frames(),
+                **self._said(),
             )
 
-        frames = (self.frames_ranked, self.frames_to_rank)
-        self.run.emit(
-            Stage.RANK, first_number, first_number + len(groups), "Ranking", frames=frames
-        )
-        for (number, scored), scores in self.scorer.rank_many(self._decoded(groups, plan)):
-            while cached and cached[-1][0] < number:
-                store(*cached.pop())
+        def decoded() -> Iterator[tuple[tuple[int, _Scored], list]]:
+            """Each part's series to score, numbered among all parts' series."""
+            for part, grouping in parts:
+                start = len(groups)
+                groups.extend(part)
+                ids.extend(grouping.ids)
+                kinds.extend(grouping.kinds)
+                plan = self._plan(part)
+                self._photos_taken += sum(len(g) for g in part)
+                cached.extend((start + n, s) for n, s in sorted(plan.cached.items()))
+                self.frames_to_rank += sum(len(part[n]) for n in plan.to_score)
+                frames = self._frames()
+                self.run.emit(
+                    Stage.RANK,
+                    first_number + len(results),
+                    first_number + len(groups),
+                    "Ranking",
+                    frames=frames,
+                    **self._said(),
+                )
+                for (number, scored), images in self._decoded(part, plan):
+                    yield (start + number, scored), images
+                if self.run.cancelled:
+                    return
+
+        for (number, scored), scores in self.scorer.rank_many(decoded()):
+            while cached and cached[0][0] < number:
+                store(*cached.popleft())
             scored.scores = [float(s) for s in scores]
             scored.settled = getattr(scores, "settled", None)
             self.scored += len(scored.members)
             store(number, scored)
-            if self._ranks_here:
-                # the scorer's next series may take seconds: this one's scores are stored
-                # now, so the window shows them while it waits (not at the next batch)
-                self._batch.flush()
             if self.run.cancelled:
                 return results
         while cached and not self.run.cancelled:  # cached series after the last scored one
-            store(*cached.pop())
+            store(*cached.popleft())
         return results
+
+    def _said(self) -> dict[str, bool]:
+        """What its events say about the ranking (``ProgressEvent``)."""
+        return {"provisional": self.provisional, "behind": self.behind_reading}
+
+    def _frames(self) -> tuple[int, int]:
+        """(frames ranked, frames to rank) for a report."""
+        coming = max(0, self.photos_expected - self._photos_taken)
+        return self.frames_ranked, self.frames_to_rank + coming
 
     def _plan(self, groups: list[list[PhotoState]]) -> _Plan:
         """Series whose stored scores (in this scorer's series mode, with ranks and, when
@@ -219,7 +281,12 @@ class Ranking:
             for k, (n, i) in enumerate(wanted)
         ]
         crashed = lambda task, message: DecodeResult(task.index, error=message)  # noqa: E731
-        outcomes = self.run.pool.map(decode_for_scoring, tasks, self.run.cancel, crashed)
+        # behind the reading a stretch's few frames go to the processes too, not to the
+        # model's thread (they are running: the reading started them)
+        inline_below = 1 if self.behind_reading else INLINE_BELOW
+        outcomes = self.run.pool.map(
+            decode_for_scoring, tasks, self.run.cancel, crashed, inline_below=inline_below
+        )
         for number in plan.to_score:
             if self.run.cancelled:
                 return

@@ -85,7 +85,10 @@ class ProgressEvent:
     path, so a front end can show and mark them while they are read; ``marks`` (``marks``
     events, ahead of the reading) the marks a person gave them, here or in another
     application's sidecars or inside the photos, by photo id, so they show before the cull
-    has grouped them."""
+    has grouped them.  ``provisional`` marks the events of the technical ranking a window's
+    cull shows while the model asked for ranks the same series (not the model's progress);
+    ``behind`` those of a model ranking in a stage of its own while the card is read (its
+    frames count the card's photos still to read: its pace and time left are the model's)."""
 
     stage: Stage
     done: int
@@ -96,6 +99,8 @@ class ProgressEvent:
     frames: tuple[int, int] | None = None
     listed: dict[str, int] | None = None
     marks: dict[int, DecisionState] | None = None
+    provisional: bool = False
+    behind: bool = False
 
 
 ProgressCallback = Callable[[ProgressEvent], None]

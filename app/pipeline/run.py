@@ -10,6 +10,7 @@ runs no model: thumbnails, capture times and scores come from the catalog.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import tempfile
@@ -29,6 +30,7 @@ from app.photos.workers import WorkerPool, default_workers
 from app.pipeline.context import RunContext
 from app.pipeline.decisions import apply_automatic_decisions
 from app.pipeline.inventory import Inventory, PhotoState, kind_evidence, thumbnail_array
+from app.pipeline.model_stage import ModelStage
 from app.pipeline.ranking import Grouping, Ranking
 from app.pipeline.results import (
     CullError,
@@ -39,6 +41,7 @@ from app.pipeline.results import (
     Stage,
 )
 from app.scoring import Scorer, create_scorer
+from app.scoring.technical import TechnicalScorer
 from app.series_kinds import assign_kinds
 from app.sidecars.sync import SidecarReport
 
@@ -52,6 +55,7 @@ def run_cull(
     options: CullOptions | None = None,
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
+    technical_first: bool = False,
 ) -> CullResult:
     """Cull ``folder``: group its photos into series and rank every series.
 
@@ -61,12 +65,16 @@ def run_cull(
         progress: called with a ProgressEvent after each unit of work (from this thread).
         cancel: when set, the run stops after the current unit of work; the result then has
             ``cancelled=True`` and holds what was finished.
+        technical_first: where the scorer is a model that compares frames (FGAesQ), rank
+            every series with the technical scorer first (stored at once, events marked
+            ``provisional``), so a window shows a ranking while the model's replaces it
+            series by series; the model's ranking alone is the result and decides.
 
     Raises:
         CullError: the folder does not exist or is not a folder.
         ScorerUnavailable: ``options.scorer == "fgaesq"`` and the model cannot be loaded.
     """
-    return CullRun(folder, options or CullOptions(), progress, cancel).execute()
+    return CullRun(folder, options or CullOptions(), progress, cancel, technical_first).execute()
 
 
 class CullRun:
@@ -78,6 +86,7 @@ class CullRun:
         options: CullOptions,
         progress: ProgressCallback | None,
         cancel: threading.Event | None,
+        technical_first: bool = False,
     ) -> None:
         root = Path(os.path.abspath(os.fspath(folder)))
         if not root.exists():
@@ -91,12 +100,17 @@ class CullRun:
         self._temp_dir: tempfile.TemporaryDirectory | None = None
         self._folder_sidecars = None  # FolderSidecars, made on first use
         self._faces_ok: bool | None = None  # whether faces can be analysed here, once known
+        self._faces_asked = threading.Lock()
         self._present_sidecars: set[Path] = set()  # the .xmp files the scan listed
         self._listed: dict[str, int] = {}  # every photo's catalog id by relative path
         self._marks_taken = SidecarReport()  # what taking a person's marks found, all told
         # photos whose marks cannot be read or disagree: {photo id: why}; never rejected,
         # moved or rewritten automatically
         self._held: dict[int, str] = {}
+        # rank with the technical scorer first, until the model's ranking replaces it
+        self.technical_first = technical_first
+        self._technical: Ranking | None = None
+        self._technical_ranked = 0  # series it ranked
 
     # -- the run ------------------------------------------------------------------------
 
@@ -234,7 +248,9 @@ class CullRun:
             run.note(line)
         if not run.cancelled and (ranking is None or not inventory.times_held):
             groups, grouping = self._group(photos)
-            ranking = Ranking(run, self._take_scorer(choice), faces_possible=self._faces_possible)
+            scorer = self._take_scorer(choice)
+            self._rank_technically_first(groups, grouping)
+            ranking = Ranking(run, scorer, faces_possible=self._faces_possible)
             result.series = ranking.rank(groups, grouping)
         if self.options.taste and not run.cancelled:
             self._order_by_taste(result)
@@ -281,52 +297,73 @@ class CullRun:
         series form while the rest of the card is read, and they are those of the whole card
         (no series spans such a pause).  A scorer that scores photo by photo (its work done
         as they are read) ranks each run's series at once too, so the first series can be
-        reviewed within seconds; one that compares frames (FGAesQ) fills its passes from
-        several series, and ranks them all once read.  Returns every photo, and the ranking."""
+        reviewed within seconds; one that compares frames (FGAesQ) ranks each run in the
+        model's stage (``app.pipeline.model_stage``) behind the reading, its passes filled
+        across series, each series stored as soon as it is ranked.  Returns every photo, and
+        the ranking."""
         run, params = self.run, self._grouping_params()
         photos: list[PhotoState] = []
         ranking: Ranking | None = None
-        waiting: list[tuple[list[list[PhotoState]], Grouping]] = []  # grouped, to rank
+        stage: ModelStage | None = None
+        staged = 0  # photos given to the model's stage
         series_stored = 0
         total = len(ready) + len(to_read)
         run.emit(Stage.GROUP, 0, total, "Grouping into series")
         runs = inventory.in_pause_runs(ready, to_read, params.max_gap, self._take_sidecar_marks)
-        for photos_run in runs:
-            photos.extend(photos_run)
-            if not inventory.times_held:  # grouped again as a whole once everything is read
-                continue
-            groups, grouping = self._group_anew(photos_run, params, first_ordinal=series_stored)
-            series_stored += len(groups)
-            run.emit(Stage.GROUP, len(photos), total, f"{series_stored} series")
-            if ranking is None:
-                scorer = self._take_scorer(choice)
-                ranking = Ranking(run, scorer, faces_possible=self._faces_possible)
-            waiting.append((groups, grouping))
-            if self.scorer.prepare is not None:
-                result.series.extend(self._rank_waiting(ranking, waiting, len(result.series)))
-            if run.cancelled:
-                break
+        try:
+            for photos_run in runs:
+                photos.extend(photos_run)
+                if not inventory.times_held:  # grouped again as a whole once everything is read
+                    if stage is not None:
+                        stage.finish(abandon=True)
+                        stage = None
+                    continue
+                groups, grouping = self._group_anew(photos_run, params, first_ordinal=series_stored)
+                series_stored += len(groups)
+                run.emit(Stage.GROUP, len(photos), total, f"{series_stored} series")
+                if ranking is None:
+                    scorer = self._take_scorer(choice)
+                    ranking = Ranking(run, scorer, faces_possible=self._faces_possible)
+                if ranking.scorer.prepare is not None:
+                    result.series.extend(ranking.rank(groups, grouping, len(result.series)))
+                else:
+                    self._rank_technically_first(groups, grouping)
+                    if stage is None:  # every photo from here on will be its
+                        ranking.photos_expected = total - len(photos) + len(photos_run)
+                        stage = ModelStage(ranking, first_number=len(result.series))
+                    staged += len(photos_run)
+                    stage.add(groups, grouping)
+                if run.cancelled or (stage is not None and stage.failed):
+                    break
+        except BaseException:
+            if stage is not None:  # the model stops after its series in hand, and is waited for
+                run.cancel.set()
+                with contextlib.suppress(BaseException):
+                    stage.finish()
+            raise
+        if stage is not None:
+            ranking.photos_expected = staged  # not those that could not be read
+            result.series.extend(stage.finish())
         if run.cancelled or not inventory.times_held:
             return photos, ranking
         run.emit(Stage.GROUP, len(photos), len(photos), f"{series_stored} series")
-        if waiting:
-            result.series.extend(self._rank_waiting(ranking, waiting, len(result.series)))
         return photos, ranking
 
-    @staticmethod
-    def _rank_waiting(
-        ranking: Ranking,
-        waiting: list[tuple[list[list[PhotoState]], Grouping]],
-        first_number: int,
-    ) -> list[SeriesResult]:
-        """Rank the series grouped since the last ranking, in one go."""
-        groups = [g for part, _ in waiting for g in part]
-        grouping = Grouping(
-            [i for _, part in waiting for i in part.ids],
-            [k for _, part in waiting for k in part.kinds],
-        )
-        waiting.clear()
-        return ranking.rank(groups, grouping, first_number=first_number)
+    def _rank_technically_first(self, groups: list[list[PhotoState]], grouping: Grouping) -> None:
+        """With ``technical_first`` and a model that compares frames, the technical ranking
+        of these series, stored at once: a window shows it until the model's replaces it
+        series by series.  The model's is the run's result; this one decides nothing."""
+        if not self.technical_first or self.scorer is None or self.scorer.prepare is not None:
+            return
+        if self._technical is None:
+            self._technical = Ranking(
+                self.run,
+                TechnicalScorer(),
+                faces_possible=self._faces_possible,
+                provisional=True,
+            )
+        ranked = self._technical.rank(groups, grouping, self._technical_ranked)
+        self._technical_ranked += len(ranked)
 
     def _grouping_params(self) -> GroupingParams:
         return GroupingParams(self.options.time_gap_s, self.options.similarity)
@@ -407,20 +444,27 @@ class CullRun:
         return self._folder_sidecars
 
     def _faces_possible(self) -> bool:
-        """Whether faces can be analysed here (if not, the run says why, once)."""
-        if self._faces_ok is None:
-            from app.faces import faces_problem
+        """Whether faces can be analysed here (if not, the run says why, once: the model's
+        stage may ask while the reading does)."""
+        with self._faces_asked:
+            if self._faces_ok is None:
+                from app.faces import faces_problem
 
-            problem = faces_problem()
-            if problem:
-                self.run.note(f"Faces are not checked: {problem}")
-            self._faces_ok = problem is None
-        return self._faces_ok
+                problem = faces_problem()
+                if problem:
+                    self.run.note(f"Faces are not checked: {problem}")
+                self._faces_ok = problem is None
+            return self._faces_ok
 
     def _scoring_while_reading(self, choice: Future) -> ScoringTask | None:
         """The scorer's per-photo work, to do in the decode that reads each photo for grouping
         (one decode per photo instead of two), when the scorer is known by then and can work
-        photo by photo (the technical scorer; FGAesQ compares frames, after grouping)."""
+        photo by photo (the technical scorer; FGAesQ compares frames, after grouping).  With
+        ``technical_first`` the technical scorer's work is done there in any case."""
+        faces = lambda: self.options.faces and self._faces_possible()  # noqa: E731
+        if self.technical_first:
+            technical = TechnicalScorer()
+            return ScoringTask(0, Path(), technical.input_size, technical.prepare, faces())
         if self.scorer is None and self.options.scorer is ScorerName.AUTO:
             try:
                 choice.result(timeout=EARLY_CHOICE_S)  # offline, auto decides in well under it
@@ -429,8 +473,7 @@ class CullRun:
         scorer = self._take_scorer(choice)
         if scorer.prepare is None:
             return None
-        faces = self.options.faces and self._faces_possible()
-        return ScoringTask(0, Path(), scorer.input_size, scorer.prepare, faces)
+        return ScoringTask(0, Path(), scorer.input_size, scorer.prepare, faces())
 
     def _group(self, photos: list[PhotoState]) -> tuple[list[list[PhotoState]], Grouping]:
         """Series of the run's photos with their kinds, and their catalog ids.

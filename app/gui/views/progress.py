@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QToolButton, QWidget
 from app.gui.bus import SignalBus
 from app.gui.views.elided import ElidedLabel
 from app.pipeline import ProgressEvent, Stage
+from app.pipeline.pace import Pace
 
 INTERVAL_MS = 100
 MIN_RATE_S = 1.0  # photos/s and time left once a stage has run this long
@@ -46,9 +47,11 @@ class StageClock:
 
     The cull reads the card and meanwhile groups and ranks each run of it as soon as it is
     read: while the card is read, the panel keeps saying how the reading goes (with the
-    series ranked so far), not a grouping or ranking of one run after another.  Each
+    series ranked so far, and the model's frames ranked per second and time left where it
+    ranks them meanwhile), not a grouping or ranking of one run after another.  Each
     stage's rate is counted from the moment it is shown, in what it counts: photos read,
-    frames ranked (series where the scorer ranks no frame: all came from the catalog).
+    frames ranked (series where the scorer ranks no frame: all came from the catalog).  The
+    technical ranking shown until the model's replaces it (``provisional``) is not counted.
     """
 
     def __init__(self) -> None:
@@ -59,13 +62,16 @@ class StageClock:
         self.reading = False  # the card is being read (its runs grouped and ranked meanwhile)
         self.read = False  # the card was read in this cull: its runs were grouped as it was
         self.series_ranked = 0
+        self.ranking = Pace()  # the ranking's frames while the card is read
 
     def update(self, event: ProgressEvent, now: float) -> None:
         stage = event.stage
-        if stage in (Stage.PROBLEM, Stage.NOTE, Stage.MARKS):
+        if stage in (Stage.PROBLEM, Stage.NOTE, Stage.MARKS) or event.provisional:
             return
         if stage is Stage.RANK and event.series is not None:
             self.series_ranked += 1
+            if self.reading and event.behind and event.frames is not None:
+                self.ranking.update(event.frames, now)
         if stage is Stage.READ:
             self.reading = event.done < event.total
             self.read = self.read or event.total > 0
@@ -82,7 +88,8 @@ class StageClock:
         self.latest = event
 
     def text(self, now: float) -> str:
-        """``Reading 120 of 300 · 45.0 photos/s · 4 s left · 12 series ranked``."""
+        """``Reading 120 of 300 · 45.0 photos/s · 4 s left · 12 series ranked · 3.1 frames/s
+        ranked · 2 min 10 s left to rank``."""
         event = self.latest
         if event is None:
             return "Scanning…"
@@ -99,6 +106,10 @@ class StageClock:
                 words.append(f"{duration_text((total - done) / rate)} left")
         if event.stage is Stage.READ and self.series_ranked:
             words.append(f"{self.series_ranked} series ranked")
+            rate, left = self.ranking.rate(now), self.ranking.left(now)
+            if rate is not None and left is not None:
+                words.append(f"{rate:.1f} frames/s ranked")
+                words.append(f"{duration_text(left)} left to rank")
         return " · ".join(words)
 
 
@@ -151,7 +162,7 @@ class ProgressPanel(QWidget):
 
     def update_progress(self, event: ProgressEvent) -> None:
         """Count the report now; show the newest within ``INTERVAL_MS``."""
-        if event.stage in (Stage.PROBLEM, Stage.NOTE, Stage.MARKS):
+        if event.stage in (Stage.PROBLEM, Stage.NOTE, Stage.MARKS) or event.provisional:
             return
         self.clock.update(event, time.monotonic())
         self._latest = event

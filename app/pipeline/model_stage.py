@@ -1,0 +1,73 @@
+"""The model's stage of a cull: a model that compares frames (FGAesQ) ranks each stretch
+of the card on a thread of its own while the rest of the card is read.
+
+The stretches go to one ``Ranking.rank_parts`` through a queue, so the scorer's
+``rank_many`` sees one stream of series, in order, and fills every forward pass across
+series (and stretches) exactly as it does for a whole card ranked at once: the same
+batches, the same scores.  When the model catches up with the reading it waits for the
+next stretch (its pass stays full), and the last pass runs once the card is read.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterator
+
+from app.pipeline.inventory import PhotoState
+from app.pipeline.ranking import Grouping, Ranking
+from app.pipeline.results import SeriesResult
+
+_END = None  # put on the queue when no stretch will follow
+
+Part = tuple[list[list[PhotoState]], Grouping]
+
+
+class ModelStage:
+    """Ranks the stretches given to ``add`` on its own thread; ``finish`` waits for it."""
+
+    def __init__(self, ranking: Ranking, first_number: int = 0) -> None:
+        self.ranking = ranking
+        ranking.behind_reading = True  # its reports say so: a front end shows its pace
+        self._parts: queue.Queue[Part | None] = queue.Queue()
+        self._results: list[SeriesResult] = []
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._work, args=(first_number,), name="model-stage", daemon=True
+        )
+        self._thread.start()
+
+    def add(self, groups: list[list[PhotoState]], grouping: Grouping) -> None:
+        """Queue one stretch's series (never waits: the reading goes on)."""
+        self._parts.put((groups, grouping))
+
+    @property
+    def failed(self) -> bool:
+        """The model stopped on an error (``finish`` raises it)."""
+        return self._error is not None
+
+    def finish(self, abandon: bool = False) -> list[SeriesResult]:
+        """The series ranked, once the model has ranked every stretch queued (``abandon``:
+        only those it has begun; the run ranks the card again).  A cancelled run's model
+        stops after its current series, its scores stored."""
+        if abandon:
+            while True:
+                try:
+                    self._parts.get_nowait()
+                except queue.Empty:
+                    break
+        self._parts.put(_END)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._results
+
+    def _work(self, first_number: int) -> None:
+        try:
+            self._results = self.ranking.rank_parts(self._queued(), first_number)
+        except BaseException as exc:  # raised again by ``finish``, in the run's thread
+            self._error = exc
+
+    def _queued(self) -> Iterator[Part]:
+        while (part := self._parts.get()) is not _END:
+            yield part
