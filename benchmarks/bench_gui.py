@@ -202,7 +202,7 @@ def legacy_manager_class():
                         self._pending.add((path, FULL))
                         # ahead of thumbnails (the pool's priority), first in first out
                         with self.queue._lock:
-                            self.queue._loupe.append(((path, FULL), self._generation))
+                            self.queue._now.append(((path, FULL), self._generation))
                         self.pool.start(self._job())
                 else:
                     self.request(path, size)

@@ -26,6 +26,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from app.gui.commands import View
+from app.gui.models import Role
 from app.gui.thumbnails import (
     FULL,
     PREVIEW,
@@ -271,3 +272,71 @@ def test_a_raw_preview_is_sized_to_the_loupe_not_to_the_first_image_pillow_finds
     with Image.open(raw) as first:  # Pillow reads the DNG's small preview as the photo
         assert max(first.size) < 1200
     assert preview_side(str(raw), (1200, 800)) == 1200
+
+
+def _forget_strip_tiles(window, rows) -> list[tuple[str, int]]:  # noqa: F811
+    """Drop the strip's thumbnails of ``rows`` and repaint it: their tiles ask again."""
+    strip, thumbs = window.strip, window.controller.thumbnails
+    size = window.controller.strip_model.thumbnail_size
+    keys = [(strip.model().index(row, 0).data(Role.Path), size) for row in rows]
+    for key in keys:
+        thumbs._pixmaps.pop(key, None)
+    strip.viewport().repaint()
+    return keys
+
+
+def test_a_strip_thumbnail_on_screen_is_decoded_before_the_loupe_prefetch(qtbot, window):  # noqa: F811
+    """The loupe's guesses about the next frames wait for the tiles on screen; only the
+    shown frame's own decodes come first."""
+    controller = window.controller
+    decoder = GatedDecoder()  # every decode waits
+    thumbs = gate_loupe(window, decoder)
+    window.loupe._rest.setInterval(60_000)  # the prefetch is asked for below
+    controller.select_frame(controller.frame(controller.strip_proxy.key_at(0)).photo_id)
+    controller.set_view(View.LOUPE)
+    qtbot.waitUntil(lambda: bool(decoder.calls), timeout=10_000)  # the thread is held
+    current = controller.current_frame().path
+    window.loupe._prefetch_around()  # rested: the previews ahead are queued
+    ahead = [key for key in thumbs.queue.pending() if key[0] != current]
+    assert len(ahead) >= 3, thumbs.queue.pending()
+    rows = [r for r in rows_on_screen(window.strip) if strip_paths(controller)[r] != current]
+    tile = _forget_strip_tiles(window, rows[-1:])[0]
+    assert tile in thumbs.queue.pending(), "the tile asked for its thumbnail"
+    decoder.gate.set()
+    qtbot.waitUntil(lambda: not thumbs.busy(), timeout=30_000)
+    served = decoder.calls.index(tile)
+    for path, _size in ahead:
+        first = next(i for i, (p, _s) in enumerate(decoder.calls) if p == path)
+        assert served < first, f"the tile waited for {path}: {decoder.calls}"
+
+
+def test_a_thumbnail_scrolled_out_of_the_strip_is_not_decoded(qtbot, window):  # noqa: F811
+    controller, strip = window.controller, window.strip
+    window.resize(520, 900)  # the strip shows a few of the twelve frames
+    qtbot.waitUntil(lambda: len(rows_on_screen(strip)) < strip.model().rowCount())
+    decoder = GatedDecoder()
+    thumbs = gate_loupe(window, decoder)
+    strip.horizontalScrollBar().setValue(0)
+    keys = _forget_strip_tiles(window, rows_on_screen(strip))
+    qtbot.waitUntil(lambda: bool(decoder.calls), timeout=10_000)  # the first tile is held
+    queued = [key for key in keys if key in thumbs.queue.pending()]
+    assert queued, "the tiles asked for their thumbnails"
+    strip.horizontalScrollBar().setValue(strip.horizontalScrollBar().maximum())
+    left = [key for key in queued if key[0] not in strip_paths_on_screen(strip)]
+    assert left, "the scroll moved tiles out of the strip"
+    qtbot.waitUntil(lambda: not set(left) & set(thumbs.queue.pending()), timeout=10_000)
+    decoder.gate.set()
+    qtbot.waitUntil(lambda: not thumbs.busy(), timeout=30_000)
+    assert not set(left) & set(decoder.calls), "a tile nobody sees was decoded"
+    assert controller.strip_proxy.rowCount() == 12
+
+
+def rows_on_screen(strip) -> list[int]:
+    model, screen = strip.model(), strip.viewport().rect()
+    return [
+        r for r in range(model.rowCount()) if strip.visualRect(model.index(r, 0)).intersects(screen)
+    ]
+
+
+def strip_paths_on_screen(strip) -> set[str]:
+    return {strip.model().index(r, 0).data(Role.Path) for r in rows_on_screen(strip)}

@@ -349,6 +349,8 @@ class ThumbnailManager(QObject):
         #: thumbnails shown from their EXIF thumbnail (decode threads add to it): their next
         #: decode is the sharp one
         self.roughed: set[tuple[str, int]] = set()
+        #: the thumbnails each grid or strip shows (:meth:`on_screen`)
+        self._on_screen: dict[object, set[tuple[str, int]]] = {}
         self._job_done.connect(self._on_done)
         self._job_failed.connect(self._on_failed)
         self._job_histogram.connect(self._on_histogram)
@@ -413,7 +415,7 @@ class ThumbnailManager(QObject):
         return None
 
     def request(self, path: str, size: int) -> None:
-        """Queue a decode: the loupe's sizes in front (newest first), thumbnails behind."""
+        """Queue a decode: the loupe's sizes in front (newest first), then thumbnails."""
         if size in (FULL, PREVIEW):
             self._queue_loupe([(path, size)])
             return
@@ -437,18 +439,34 @@ class ThumbnailManager(QObject):
             self.pool.start(_DecodeJob(self))
 
     def prefetch(self, keys: list[tuple[str, int]]) -> None:
-        """Make ``keys`` (path, FULL or PREVIEW) the loupe's whole plan, most wanted first;
-        what an earlier plan queued and this one does not want is cancelled."""
+        """Make ``keys`` (path, FULL or PREVIEW) the loupe's whole plan, most wanted first:
+        the decodes of the frame shown (the first key's) before the thumbnails on screen,
+        the frames ahead after them; what an earlier plan queued and this one does not want
+        is cancelled."""
         queued = set(self.queue.pending())
         running = self._pending - queued  # being decoded now: planning it again decodes twice
         plan = [k for k in self._wanted(keys) if k not in running]
-        self._pending.difference_update(self.queue.plan(plan, self._generation))
+        shown = keys[0][0] if keys else None
+        now = [k for k in plan if k[0] == shown]
+        ahead = [k for k in plan if k[0] != shown]
+        self._pending.difference_update(self.queue.plan(now, ahead, self._generation))
         fresh = [k for k in plan if k not in queued]
         self._pending.update(fresh)
         for _key in fresh:
             self.pool.start(_DecodeJob(self))
         if not self._pending:
             self.idle.emit()
+
+    def on_screen(self, view: object, keys: set[tuple[str, int]]) -> None:
+        """The thumbnails (path, size) ``view`` shows now.  A queued thumbnail that has left
+        ``view`` and is shown by no other view is cancelled: a strip or grid scrolled past
+        does not keep the threads on tiles nobody sees (it is asked for again if it comes
+        back)."""
+        left = self._on_screen.get(view, set()) - keys
+        self._on_screen[view] = set(keys)
+        if left:
+            left.difference_update(*self._on_screen.values())
+            self._pending.difference_update(self.queue.cancel(left))
 
     def clear(self) -> None:
         """Forget everything and drop queued jobs (the folder changed)."""
@@ -467,6 +485,7 @@ class ThumbnailManager(QObject):
         self.source_sizes.clear()
         self.errors.clear()
         self.roughed.clear()
+        self._on_screen.clear()
         self.cleared.emit()
 
     def shutdown(self) -> None:
