@@ -66,6 +66,7 @@ def gate_loupe(window, decoder):  # noqa: F811
     thumbs._previews.clear()
     thumbs.disk_cache = None  # previews of the window fixture's run are not in the way
     thumbs._decoder = decoder
+    thumbs.full_decoder = None  # full decodes too go through ``decoder``
     thumbs.pool.setMaxThreadCount(1)
     return thumbs
 
@@ -295,6 +296,7 @@ def test_a_strip_thumbnail_on_screen_is_decoded_before_the_loupe_prefetch(qtbot,
     controller.select_frame(controller.frame(controller.strip_proxy.key_at(0)).photo_id)
     controller.set_view(View.LOUPE)
     qtbot.waitUntil(lambda: bool(decoder.calls), timeout=10_000)  # the thread is held
+    qtbot.waitUntil(lambda: not window.loupe._settle.isActive())  # its plan would replace ours
     current = controller.current_frame().path
     window.loupe._prefetch_around()  # rested: the previews ahead are queued
     ahead = [key for key in thumbs.queue.pending() if key[0] != current]

@@ -1,9 +1,11 @@
 """Thumbnails and previews decoded on a QThreadPool, with a bounded on-disk cache.
 
-Jobs decode with the pipeline's decoder (never a second one), turn the PIL image into
-a QImage in the worker thread and hand it to the GUI thread by a queued signal; the
-GUI thread alone makes QPixmaps.  Changing folders bumps a generation number: queued
-jobs are dropped and late results from the old folder are ignored.
+Jobs decode with the pipeline's decoder (the loupe's full-resolution JPEGs excepted:
+:mod:`app.gui.full_decode` writes them straight into a QImage, and hands anything else
+back to it), turn the PIL image into a QImage in the worker thread and hand it to the
+GUI thread by a queued signal; the GUI thread alone makes QPixmaps.  Changing folders
+bumps a generation number: queued jobs are dropped and late results from the old folder
+are ignored.
 
 A grid or strip thumbnail not in the disk cache comes in two steps: the camera's EXIF
 thumbnail at once (:func:`app.photos.embedded.exif_thumbnail`, a few milliseconds), then,
@@ -24,7 +26,6 @@ import contextlib
 import hashlib
 import math
 import os
-import sys
 import tempfile
 import threading
 from collections import OrderedDict
@@ -36,6 +37,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 from PySide6.QtGui import QImage, QPixmap
 
 from app.gui.decode_queue import DecodeQueue
+from app.gui.full_decode import RGB32_PACKING, decode_full, qimage_to_pil
 from app.gui.histogram import Histogram, histogram_of
 from app.photos.decode import source_size
 from app.photos.embedded import exif_thumbnail
@@ -78,10 +80,6 @@ def preview_side(path: str, box: tuple[int, int]) -> int:
     long_side = max(width, height)
     scale = max(min(box[0] / width, box[1] / height), min(box[0] / height, box[1] / width))
     return max(1, min(long_side, math.ceil(long_side * scale)))
-
-
-#: how Pillow packs an RGB image as the bytes of a QImage ``Format_RGB32`` (0xffRRGGBB words)
-RGB32_PACKING = "BGRX" if sys.byteorder == "little" else "XRGB"
 
 
 def pil_to_qimage(image: Image.Image) -> QImage:
@@ -183,6 +181,7 @@ class _DecodeJob(QRunnable):
         self._failed = manager._job_failed
         self._histogram = manager._job_histogram
         self._decoder = manager.decoder
+        self._full_decoder = manager.full_decoder
         self._cache = manager.disk_cache
 
     def run(self) -> None:
@@ -200,7 +199,8 @@ class _DecodeJob(QRunnable):
             self._tell(self._failed, generation, path, str(exc) or type(exc).__name__)
             return
         self._tell(self._done, generation, path, size, image, extras)
-        if size == FULL and pil is not None:  # shown first: 100 % does not wait for it
+        if size == FULL:  # shown first: 100 % does not wait for its histogram
+            pil = pil if pil is not None else qimage_to_pil(image)
             self._tell(self._histogram, generation, path, histogram_of(pil))
 
     @staticmethod
@@ -251,6 +251,10 @@ class _DecodeJob(QRunnable):
         image = cache.load(path, key) if cache else None
         if image is not None:
             return image, (None, None, False), None
+        fast = self._full_decoder(path) if size == FULL and self._full_decoder else None
+        if fast is not None:
+            image, original = fast
+            return image, (None, original, False), None
         pil = self._decoder(path, side or None)
         histogram = original = None
         if side:
@@ -319,6 +323,11 @@ class ThumbnailManager(QObject):
     ) -> None:
         super().__init__(parent)
         self._decoder = decoder
+        #: the loupe's full-resolution JPEGs, straight into the screen's pixels (None, or
+        #: the file not a plain JPEG: the decoder above does it)
+        self.full_decoder: Callable[[str], tuple[QImage, tuple[int, int]] | None] | None = (
+            decode_full if decoder is None else None
+        )
         self.disk_cache = DiskCache(cache_folder, cache_bytes) if cache_folder else None
         self.queue = DecodeQueue()
         self.pool = QThreadPool(self)
