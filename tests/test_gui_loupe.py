@@ -242,6 +242,35 @@ def test_previews_come_back_from_the_disk_cache_when_a_shoot_is_reopened(qtbot, 
     second.shutdown()
 
 
+class GatedDiskCache(DiskCache):
+    """The disk cache, its writes held until ``gate`` is set (a slow or busy disk)."""
+
+    def __init__(self, folder) -> None:
+        super().__init__(folder)
+        self.gate = threading.Event()
+
+    def store(self, path, size, image) -> None:
+        assert self.gate.wait(60), "gate never opened"
+        super().store(path, size, image)
+
+
+def test_a_preview_is_shown_before_it_is_written_to_the_disk_cache(qtbot, tmp_path):
+    """The JPEG encode of the cache write (a quarter of a preview's time) comes after the
+    picture is on screen, not before."""
+    make_bursts(tmp_path / "photos", bursts=1, frames=1)
+    path = str(sorted((tmp_path / "photos").glob("*.jpg"))[0])
+    thumbs = ThumbnailManager(cache_folder=tmp_path / "previews", threads=1)
+    thumbs.disk_cache = cache = GatedDiskCache(tmp_path / "previews")
+    thumbs.request(path, PREVIEW)
+    thumbs.request(path, 128)
+    qtbot.waitUntil(lambda: thumbs.preview(path) is not None, timeout=30_000)
+    assert not any(cache.folder.rglob("*.jpg")), "written before it was shown"
+    cache.gate.set()
+    qtbot.waitUntil(lambda: thumbs.cached(path) is not None, timeout=30_000)
+    thumbs.shutdown()
+    assert len(list(cache.folder.rglob("*.jpg"))) == 2, "both kept for the next time"
+
+
 def test_disk_cache_is_bounded_and_evicts_the_least_recently_used(qtbot, tmp_path):
     sources = []
     for i in range(4):

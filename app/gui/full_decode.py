@@ -58,7 +58,7 @@ def decode_full(path: str) -> tuple[QImage, tuple[int, int]] | None:
 
 
 def qimage_to_pil(image: QImage) -> Image.Image:
-    """An RGB copy of an RGB32 QImage, for the histogram of a full decode."""
-    size = (image.width(), image.height())
-    data = bytes(image.constBits())
+    """An RGB copy of an RGB32 QImage, for the histogram of a full decode (unpacked from
+    the QImage's memory: one copy, not two)."""
+    size, data = (image.width(), image.height()), image.constBits()
     return Image.frombuffer("RGB", size, data, "raw", RGB32_PACKING, image.bytesPerLine(), 1)

@@ -194,11 +194,14 @@ class _DecodeJob(QRunnable):
                 return
             if size == PREVIEW:
                 self._exif_first(path, generation)
-            image, extras, pil = self._decode(path, size)
+            image, extras, pil, cache_key = self._decode(path, size)
         except Exception as exc:  # any unreadable file is reported, never fatal
             self._tell(self._failed, generation, path, str(exc) or type(exc).__name__)
             return
         self._tell(self._done, generation, path, size, image, extras)
+        if cache_key is not None:  # shown first: the picture never waits for the disk
+            with contextlib.suppress(OSError):  # a full disk costs the cache, not the picture
+                self._cache.store(path, cache_key, image)
         if size == FULL:  # shown first: 100 % does not wait for its histogram
             pil = pil if pil is not None else qimage_to_pil(image)
             self._tell(self._histogram, generation, path, histogram_of(pil))
@@ -243,18 +246,19 @@ class _DecodeJob(QRunnable):
                 self._done, generation, path, EXIF, pil_to_qimage(small), (None, None, False)
             )
 
-    def _decode(self, path: str, size: int) -> tuple[QImage, tuple, Image.Image | None]:
-        """The picture, its (histogram, original size, rough) and, for a FULL decode, the
-        decoded image, whose histogram is counted once the picture is shown."""
+    def _decode(self, path: str, size: int) -> tuple[QImage, tuple, Image.Image | None, int | None]:
+        """The picture, its (histogram, original size, rough), for a FULL decode the decoded
+        image, whose histogram is counted once the picture is shown, and the disk cache's
+        key to store the picture under once it is shown (None: not to be stored)."""
         side = preview_side(path, self._manager.preview_box) if size == PREVIEW else size
         cache, key = (self._cache if size != FULL else None), -side if size == PREVIEW else size
         image = cache.load(path, key) if cache else None
         if image is not None:
-            return image, (None, None, False), None
+            return image, (None, None, False), None, None
         fast = self._full_decoder(path) if size == FULL and self._full_decoder else None
         if fast is not None:
             image, original = fast
-            return image, (None, original, False), None
+            return image, (None, original, False), None, None
         pil = self._decoder(path, side or None)
         histogram = original = None
         if side:
@@ -264,9 +268,8 @@ class _DecodeJob(QRunnable):
         if size == PREVIEW:
             histogram = histogram_of(pil)
         image = pil_to_qimage(pil)
-        if cache:
-            cache.store(path, key, image)
-        return image, (histogram, original, False), pil if size == FULL else None
+        stored = key if cache else None
+        return image, (histogram, original, False), pil if size == FULL else None, stored
 
 
 class _ExifJob(QRunnable):
