@@ -3,6 +3,8 @@ picture as the pipeline's decoder gives, and the pipeline's decoder wherever it 
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 from gui_fixtures import scene
@@ -71,3 +73,29 @@ def test_the_window_shows_a_fast_full_decode_with_its_histogram(qtbot, photo, tm
     counts = thumbs.histograms[str(photo)].channels[0]
     assert sum(counts) == 331 * 203, "the whole picture counted"
     thumbs.shutdown()
+
+
+def test_the_next_full_decode_does_not_wait_for_the_last_ones_histogram(
+    qtbot, photo, tmp_path, monkeypatch
+):
+    """Counting 24 MP takes longer than decoding it straight: on the decode thread it held
+    up the next frame's 100 %."""
+    from app.gui import thumbnails as module
+
+    gate = threading.Event()
+
+    def held_unpacking(image):
+        assert gate.wait(60), "gate never opened"
+        return qimage_to_pil(image)
+
+    monkeypatch.setattr(module, "qimage_to_pil", held_unpacking)  # the full decode's only
+    second = tmp_path / "second.jpg"
+    scene(4, (200, 150)).save(second, "JPEG", quality=90)
+    thumbs = ThumbnailManager(threads=1)
+    thumbs.pixmap(str(photo), FULL)
+    qtbot.waitUntil(lambda: thumbs.full(str(photo)) is not None, timeout=30_000)
+    thumbs.pixmap(str(second), FULL)
+    qtbot.waitUntil(lambda: thumbs.full(str(second)) is not None, timeout=10_000)
+    gate.set()
+    thumbs.shutdown()
+    assert thumbs.histogram_wanted is None, "the newest histogram was counted"

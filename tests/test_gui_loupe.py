@@ -245,8 +245,8 @@ def test_previews_come_back_from_the_disk_cache_when_a_shoot_is_reopened(qtbot, 
 class GatedDiskCache(DiskCache):
     """The disk cache, its writes held until ``gate`` is set (a slow or busy disk)."""
 
-    def __init__(self, folder) -> None:
-        super().__init__(folder)
+    def __init__(self, cache_folder) -> None:
+        super().__init__(cache_folder)
         self.gate = threading.Event()
 
     def store(self, path, size, image) -> None:
