@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -381,6 +382,7 @@ def run_window(
         heart.timer.stop()
         window.shutdown()
         window.close()
+        shutil.rmtree(cache, ignore_errors=True)  # its previews and catalog
         return out
     pane = window.loupe.pane
     during = []
@@ -516,6 +518,7 @@ def run_window(
     window.close()
     window.deleteLater()
     spin_for(0.2)
+    shutil.rmtree(cache, ignore_errors=True)  # its previews and catalog
     return out
 
 
