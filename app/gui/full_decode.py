@@ -4,9 +4,9 @@ Through Pillow a 24 MP JPEG is decoded to RGB, turned upright (a copy even when 
 is), then repacked as the 32-bit words of the screen's pixmaps: about 0.3 s on a free core,
 of which the decode itself is a third.  libjpeg-turbo, through ``simplejpeg`` (its wheels
 carry the library), writes BGRX straight into the memory of the QImage the loupe shows:
-no copy, no repacking.  No package that installs here decodes only a region of a JPEG
-(PyTurboJPEG needs the system's libturbojpeg 3, absent from Debian 13), so the whole
-picture is decoded, the cheapest way there is.
+no copy, no repacking.  Of the packages looked at, none decodes only a region of a JPEG
+here (PyTurboJPEG offers a lossless crop into a new JPEG, and needs the system's
+libturbojpeg 3), so the whole picture is decoded, the cheapest way there is.
 
 Anything else (no ``simplejpeg``, not a JPEG, turned by its EXIF orientation, CMYK, a
 damaged file, beyond the pipeline's pixel cap) returns None: the pipeline's decoder then
