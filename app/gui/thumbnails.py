@@ -28,6 +28,7 @@ import math
 import os
 import tempfile
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
@@ -387,8 +388,11 @@ class ThumbnailManager(QObject):
         #: thumbnails shown from their EXIF thumbnail (decode threads add to it): their next
         #: decode is the sharp one
         self.roughed: set[tuple[str, int]] = set()
-        #: the thumbnails each grid or strip shows (:meth:`on_screen`)
-        self._on_screen: dict[object, set[tuple[str, int]]] = {}
+        #: the thumbnails each grid or strip shows (:meth:`on_screen`); a view that is gone
+        #: drops out
+        self._on_screen: weakref.WeakKeyDictionary[object, set[tuple[str, int]]] = (
+            weakref.WeakKeyDictionary()
+        )
         self._job_done.connect(self._on_done)
         self._job_failed.connect(self._on_failed)
         self._job_histogram.connect(self._on_histogram)
