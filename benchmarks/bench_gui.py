@@ -15,10 +15,16 @@ main window (offscreen) with the technical scorer, and reports, for each variant
 * 100 % zoom latency, until the full decode is painted at 100 %: Z pressed 0.2 s after a
   new frame is on screen, after a rest on it (``--zoom-rest`` seconds), and cold (at once
   after the step);
+* the strip swept to tiles not seen yet (out of memory and of the disk cache), 0.25 s
+  after a step (the frame's full decode and the loupe's prefetch queued): until every
+  tile on screen has a picture (its EXIF thumbnail at least), p50/p95;
 * the longest GUI-thread stall: the largest gap between ticks of a 10 ms QTimer.
 
-``--baseline`` runs the window as it was before first, in the same process on the same
-files: nothing shown before the cull has grouped the photos (no listing of the card, no
+``--previous`` runs the scheduler before the tiles on screen got a lane ahead of the
+loupe's prefetch and before full JPEG decodes went straight into the screen's pixels
+(``previous_manager_class``), in the same process on the same files, and prints the
+ratios.  ``--baseline`` runs the window as it was before first, in the same process on
+the same files: nothing shown before the cull has grouped the photos (no listing of the card, no
 EXIF thumbnails), and the previous decode scheduler (one decode thread per core less one,
 first in first out, full decodes only, no prefetch, no preview); then it prints the
 ratios.  Each run starts with an empty cache folder and an empty catalog.
@@ -33,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -202,7 +209,7 @@ def legacy_manager_class():
                         self._pending.add((path, FULL))
                         # ahead of thumbnails (the pool's priority), first in first out
                         with self.queue._lock:
-                            self.queue._loupe.append(((path, FULL), self._generation))
+                            self.queue._now.append(((path, FULL), self._generation))
                         self.pool.start(self._job())
                 else:
                     self.request(path, size)
@@ -221,6 +228,39 @@ def legacy_manager_class():
                 self.pixmap(keys[0][0], FULL)
 
     return LegacyThumbnails
+
+
+def previous_manager_class():
+    """The scheduler before the tiles on screen got their own lane: grid and strip tiles
+    after everything the loupe queued (its prefetch included), none cancelled when
+    scrolled away, and full decodes through Pillow (decode, turn upright, repack)."""
+    from app.gui.decode_queue import DecodeQueue
+    from app.gui.thumbnails import ThumbnailManager
+
+    class PreviousLanes(DecodeQueue):
+        def take(self):
+            with self._lock:
+                for lane in (self._now, self._ahead):
+                    if lane:
+                        return lane.pop(0)
+                for lane in (self._thumbnails, self._later):
+                    if lane:
+                        return lane.popleft()
+                return None
+
+    class PreviousThumbnails(ThumbnailManager):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self.queue = PreviousLanes()
+            self.full_decoder = None
+
+        def on_screen(self, view, keys) -> None:
+            pass
+
+    return PreviousThumbnails
+
+
+MANAGERS = {"before": legacy_manager_class, "previous": previous_manager_class}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -248,7 +288,7 @@ def run_window(
     os.environ["FGAESQ_CULL_CACHE_DIR"] = cache
     os.environ["FGAESQ_CULL_CONFIG_DIR"] = cache + "/config"
     mainwindow.ThumbnailManager = (
-        legacy_manager_class() if scheduler == "before" else ThumbnailManager
+        MANAGERS[scheduler]() if scheduler in MANAGERS else ThumbnailManager
     )
     settings = Settings()
     for name, value in {"scorer": "technical", "workers": 1}.items():
@@ -342,6 +382,7 @@ def run_window(
         heart.timer.stop()
         window.shutdown()
         window.close()
+        shutil.rmtree(cache, ignore_errors=True)  # its previews and catalog
         return out
     pane = window.loupe.pane
     during = []
@@ -419,6 +460,41 @@ def run_window(
         return took
 
     zoom, rested, cold = zooms(0.2), zooms(zoom_rest), zooms(None)
+
+    strip = window.strip
+
+    def strip_full() -> bool:
+        """Every tile the strip shows has a picture."""
+        model, screen = strip.model(), strip.viewport().rect()
+        shown = [
+            model.index(row, 0)
+            for row in range(model.rowCount())
+            if strip.visualRect(model.index(row, 0)).intersects(screen)
+        ]
+        return all(i.data(Qt.ItemDataRole.DecorationRole) is not None for i in shown)
+
+    def forget_strip_tiles() -> None:
+        """The strip's tiles as if never seen: out of memory, not in the disk cache."""
+        size = controller.strip_model.thumbnail_size
+        for key in [key for key in thumbs._pixmaps if key[1] == size]:
+            del thumbs._pixmaps[key]
+            thumbs.roughed.discard(key)
+            thumbs._pending.discard(key)
+
+    tiles = []  # the strip swept to tiles not seen yet while the loupe decodes
+    bar, disk_cache = strip.horizontalScrollBar(), thumbs.disk_cache
+    for trial in range(max(3, steps // 4)):
+        room_ahead(1)
+        controller.next_frame()
+        spin_for(0.25)  # rested: the frame's full decode and the prefetch are queued
+        thumbs.disk_cache = None
+        forget_strip_tiles()
+        bar.setValue(round(bar.maximum() * (trial + 1) / (max(3, steps // 4) + 1)))
+        t0 = time.perf_counter()
+        done = spin_until(strip_full, 60)
+        tiles.append(time.perf_counter() - t0 if done is not None else 60.0)
+        thumbs.disk_cache = disk_cache
+        spin_for(0.4)
     out["loupe steps from cache (count)"] = len(from_cache)
     out["loupe step from cache p50"] = percentile(from_cache, 0.5)
     out["loupe step from cache p95"] = percentile(from_cache, 0.95)
@@ -434,41 +510,55 @@ def run_window(
     out[f"zoom after {zoom_rest:g} s p95"] = percentile(rested, 0.95)
     out["zoom cold p50"] = percentile(cold, 0.5)
     out["zoom cold p95"] = percentile(cold, 0.95)
+    out["strip swept, tiles p50"] = percentile(tiles, 0.5)
+    out["strip swept, tiles p95"] = percentile(tiles, 0.95)
     out["stall while browsing"] = heart.longest
     heart.timer.stop()
     window.shutdown()
     window.close()
     window.deleteLater()
     spin_for(0.2)
+    shutil.rmtree(cache, ignore_errors=True)  # its previews and catalog
     return out
 
 
 def full_decode_path(folder: Path, repeats: int) -> None:
-    """A frame's full decode on its way to the screen (what Z waits for), as the window
-    did it before and does it now, alternating on the same files in this process:
-    before, the histogram was counted first and the picture went to the GUI thread as
-    RGB888, which ``QPixmap.fromImage`` converted there; now the picture goes first, as
-    RGB32, and the histogram follows."""
+    """A frame's full decode on its way to the screen (what Z waits for), three ways,
+    alternating on the same files in this process: ``before``, the histogram was counted
+    first and the picture went to the GUI thread as RGB888, which ``QPixmap.fromImage``
+    converted there; ``pillow``, the picture goes first, repacked as RGB32 from Pillow's
+    RGB; ``direct``, libjpeg-turbo writes RGB32 straight into the QImage
+    (``app.gui.full_decode``, Pillow where it cannot)."""
     from PySide6.QtGui import QImage, QPixmap
 
+    from app.gui.full_decode import decode_full
     from app.gui.histogram import histogram_of
     from app.gui.thumbnails import pil_to_qimage, pipeline_decoder
 
     decode = pipeline_decoder()
 
-    def before(pil) -> QImage:
+    def before(path: str) -> QImage:
+        pil = decode(path, None)
         histogram_of(pil)
         data = pil.tobytes("raw", "RGB")
         image = QImage(data, pil.width, pil.height, pil.width * 3, QImage.Format.Format_RGB888)
         return image.copy()
 
-    ways = {"before": before, "now": pil_to_qimage}
+    def direct(path: str) -> QImage:
+        fast = decode_full(path)
+        return fast[0] if fast is not None else pil_to_qimage(decode(path, None))
+
+    ways = {
+        "before": before,
+        "pillow": lambda path: pil_to_qimage(decode(path, None)),
+        "direct": direct,
+    }
     files = sorted(folder.glob("*.jpg"))[:repeats]
     took: dict[str, dict[str, list[float]]] = {w: {"shown": [], "gui": []} for w in ways}
     for path in files:
         for name, way in ways.items():
             t0 = time.perf_counter()
-            image = way(decode(str(path), None))
+            image = way(str(path))
             t1 = time.perf_counter()
             QPixmap.fromImage(image)  # in the GUI thread
             t2 = time.perf_counter()
@@ -479,9 +569,9 @@ def full_decode_path(folder: Path, repeats: int) -> None:
         row = {w: (percentile(took[w][part], 0.5), percentile(took[w][part], 0.95)) for w in ways}
         label = "until shown" if part == "shown" else "of it in the GUI thread"
         print(
-            f"  {label:26} before {row['before'][0]:.3f} / {row['before'][1]:.3f}"
-            f"   now {row['now'][0]:.3f} / {row['now'][1]:.3f}"
-            f"   ratio {row['before'][0] / row['now'][0]:.1f}x"
+            f"  {label:26}"
+            + "".join(f"   {w} {row[w][0]:.3f} / {row[w][1]:.3f}" for w in ways)
+            + f"   pillow/direct {row['pillow'][0] / row['direct'][0]:.1f}x"
         )
 
 
@@ -492,7 +582,12 @@ def main() -> None:
     parser.add_argument("--folder", type=Path, help="where the shoot is generated (kept)")
     parser.add_argument("--steps", type=int, default=20, help="single loupe steps measured")
     parser.add_argument("--held", type=int, default=3, help="held-key runs measured")
-    parser.add_argument("--baseline", action="store_true", help="also the previous scheduler")
+    parser.add_argument("--baseline", action="store_true", help="also the first scheduler")
+    parser.add_argument(
+        "--previous",
+        action="store_true",
+        help="also the scheduler before the tiles' own lane and the direct full decode",
+    )
     parser.add_argument(
         "--zoom-rest", type=float, default=1.5, help="seconds on a frame before Z (rested)"
     )
@@ -505,7 +600,7 @@ def main() -> None:
         "--full-decode",
         type=int,
         metavar="N",
-        help="only a full decode's way to the screen, before and now, on N frames",
+        help="only a full decode's way to the screen, three ways, on N frames",
     )
     parser.add_argument(
         "--until-ranked",
@@ -531,7 +626,8 @@ def main() -> None:
         full_decode_path(folder, args.full_decode)
         return
     results = {}
-    for scheduler in (["before"] if args.baseline else []) + ["now"]:
+    schedulers = ["before"] * args.baseline + ["previous"] * args.previous + ["now"]
+    for scheduler in schedulers:
         results[scheduler] = run_window(
             folder,
             scheduler,
@@ -543,15 +639,17 @@ def main() -> None:
         )
         print(f"{scheduler}: done, load average {os.getloadavg()[0]:.1f}", flush=True)
     names = list(results["now"])
+    bases = schedulers[:-1]
     print(
-        f"\n{'seconds':28}"
+        f"\n{'seconds':30}"
         + "".join(f"{s:>10}" for s in results)
-        + ("     ratio" if args.baseline else "")
+        + "".join(f"{b + '/now':>14}" for b in bases)
     )
     for name in names:
-        row = f"{name:28}" + "".join(f"{results[s][name]:10.3f}" for s in results)
-        if args.baseline and results["now"][name]:
-            row += f"{results['before'][name] / results['now'][name]:9.1f}x"
+        row = f"{name:30}" + "".join(f"{results[s][name]:10.3f}" for s in results)
+        for base in bases:
+            now = results["now"][name]
+            row += f"{results[base][name] / now:13.1f}x" if now else f"{'':14}"
         print(row)
 
 

@@ -26,6 +26,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from app.gui.commands import View
+from app.gui.models import Role
 from app.gui.thumbnails import (
     FULL,
     PREVIEW,
@@ -65,6 +66,7 @@ def gate_loupe(window, decoder):  # noqa: F811
     thumbs._previews.clear()
     thumbs.disk_cache = None  # previews of the window fixture's run are not in the way
     thumbs._decoder = decoder
+    thumbs.full_decoder = None  # full decodes too go through ``decoder``
     thumbs.pool.setMaxThreadCount(1)
     return thumbs
 
@@ -240,6 +242,35 @@ def test_previews_come_back_from_the_disk_cache_when_a_shoot_is_reopened(qtbot, 
     second.shutdown()
 
 
+class GatedDiskCache(DiskCache):
+    """The disk cache, its writes held until ``gate`` is set (a slow or busy disk)."""
+
+    def __init__(self, cache_folder) -> None:
+        super().__init__(cache_folder)
+        self.gate = threading.Event()
+
+    def store(self, path, size, image) -> None:
+        assert self.gate.wait(60), "gate never opened"
+        super().store(path, size, image)
+
+
+def test_a_preview_is_shown_before_it_is_written_to_the_disk_cache(qtbot, tmp_path):
+    """The JPEG encode of the cache write (a quarter of a preview's time) comes after the
+    picture is on screen, not before."""
+    make_bursts(tmp_path / "photos", bursts=1, frames=1)
+    path = str(sorted((tmp_path / "photos").glob("*.jpg"))[0])
+    thumbs = ThumbnailManager(cache_folder=tmp_path / "previews", threads=1)
+    thumbs.disk_cache = cache = GatedDiskCache(tmp_path / "previews")
+    thumbs.request(path, PREVIEW)
+    thumbs.request(path, 128)
+    qtbot.waitUntil(lambda: thumbs.preview(path) is not None, timeout=30_000)
+    assert not any(cache.folder.rglob("*.jpg")), "written before it was shown"
+    cache.gate.set()
+    qtbot.waitUntil(lambda: thumbs.cached(path) is not None, timeout=30_000)
+    thumbs.shutdown()
+    assert len(list(cache.folder.rglob("*.jpg"))) == 2, "both kept for the next time"
+
+
 def test_disk_cache_is_bounded_and_evicts_the_least_recently_used(qtbot, tmp_path):
     sources = []
     for i in range(4):
@@ -271,3 +302,72 @@ def test_a_raw_preview_is_sized_to_the_loupe_not_to_the_first_image_pillow_finds
     with Image.open(raw) as first:  # Pillow reads the DNG's small preview as the photo
         assert max(first.size) < 1200
     assert preview_side(str(raw), (1200, 800)) == 1200
+
+
+def _forget_strip_tiles(window, rows) -> list[tuple[str, int]]:  # noqa: F811
+    """Drop the strip's thumbnails of ``rows`` and repaint it: their tiles ask again."""
+    strip, thumbs = window.strip, window.controller.thumbnails
+    size = window.controller.strip_model.thumbnail_size
+    keys = [(strip.model().index(row, 0).data(Role.Path), size) for row in rows]
+    for key in keys:
+        thumbs._pixmaps.pop(key, None)
+    strip.viewport().repaint()
+    return keys
+
+
+def test_a_strip_thumbnail_on_screen_is_decoded_before_the_loupe_prefetch(qtbot, window):  # noqa: F811
+    """The loupe's guesses about the next frames wait for the tiles on screen; only the
+    shown frame's own decodes come first."""
+    controller = window.controller
+    decoder = GatedDecoder()  # every decode waits
+    thumbs = gate_loupe(window, decoder)
+    window.loupe._rest.setInterval(60_000)  # the prefetch is asked for below
+    controller.select_frame(controller.frame(controller.strip_proxy.key_at(0)).photo_id)
+    controller.set_view(View.LOUPE)
+    qtbot.waitUntil(lambda: bool(decoder.calls), timeout=10_000)  # the thread is held
+    qtbot.waitUntil(lambda: not window.loupe._settle.isActive())  # its plan would replace ours
+    current = controller.current_frame().path
+    window.loupe._prefetch_around()  # rested: the previews ahead are queued
+    ahead = [key for key in thumbs.queue.pending() if key[0] != current]
+    assert len(ahead) >= 3, thumbs.queue.pending()
+    rows = [r for r in rows_on_screen(window.strip) if strip_paths(controller)[r] != current]
+    tile = _forget_strip_tiles(window, rows[-1:])[0]
+    assert tile in thumbs.queue.pending(), "the tile asked for its thumbnail"
+    decoder.gate.set()
+    qtbot.waitUntil(lambda: not thumbs.busy(), timeout=30_000)
+    served = decoder.calls.index(tile)
+    for path, _size in ahead:
+        first = next(i for i, (p, _s) in enumerate(decoder.calls) if p == path)
+        assert served < first, f"the tile waited for {path}: {decoder.calls}"
+
+
+def test_a_thumbnail_scrolled_out_of_the_strip_is_not_decoded(qtbot, window):  # noqa: F811
+    controller, strip = window.controller, window.strip
+    window.resize(520, 900)  # the strip shows a few of the twelve frames
+    qtbot.waitUntil(lambda: len(rows_on_screen(strip)) < strip.model().rowCount())
+    decoder = GatedDecoder()
+    thumbs = gate_loupe(window, decoder)
+    strip.horizontalScrollBar().setValue(0)
+    keys = _forget_strip_tiles(window, rows_on_screen(strip))
+    qtbot.waitUntil(lambda: bool(decoder.calls), timeout=10_000)  # the first tile is held
+    queued = [key for key in keys if key in thumbs.queue.pending()]
+    assert queued, "the tiles asked for their thumbnails"
+    strip.horizontalScrollBar().setValue(strip.horizontalScrollBar().maximum())
+    left = [key for key in queued if key[0] not in strip_paths_on_screen(strip)]
+    assert left, "the scroll moved tiles out of the strip"
+    qtbot.waitUntil(lambda: not set(left) & set(thumbs.queue.pending()), timeout=10_000)
+    decoder.gate.set()
+    qtbot.waitUntil(lambda: not thumbs.busy(), timeout=30_000)
+    assert not set(left) & set(decoder.calls), "a tile nobody sees was decoded"
+    assert controller.strip_proxy.rowCount() == 12
+
+
+def rows_on_screen(strip) -> list[int]:
+    model, screen = strip.model(), strip.viewport().rect()
+    return [
+        r for r in range(model.rowCount()) if strip.visualRect(model.index(r, 0)).intersects(screen)
+    ]
+
+
+def strip_paths_on_screen(strip) -> set[str]:
+    return {strip.model().index(r, 0).data(Role.Path) for r in rows_on_screen(strip)}

@@ -1,13 +1,22 @@
 """The decode requests waiting for a thread, the one the photographer wants most first.
 
-Two lanes.  The *loupe lane* holds what the eye is on and what it will look at next: a
-new request goes in front of older ones (newest first), and each step of the loupe
-replaces the lane with a fresh plan, cancelling what the last step wanted and this one
-does not (a held arrow key must not leave fifteen stale decodes in front of the frame it
-stops on).  The *background lane* (grid and strip thumbnails) is first in, first out, and
-runs only when the loupe lane is empty; the *later lane* (decodes that sharpen a thumbnail
-already shown from the camera's EXIF thumbnail) runs only when both are empty, so a tile
-that scrolls into view never waits for its neighbours to be sharpened.
+Four lanes, taken in this order:
+
+* the *now lane*: the frame the loupe or a compare pane shows (its preview, its full
+  decode for 100 %); a new request goes in front of older ones (newest first);
+* the *thumbnail lane*: grid and strip tiles on screen, first in first out; a tile that
+  scrolls out of every view is cancelled (:meth:`cancel`), so a strip swept along never
+  leaves a queue of tiles nobody sees in front of the ones that are;
+* the *ahead lane*: what the loupe decodes before it is needed (the previews of the next
+  frames).  A thumbnail on screen is wanted now, a prefetch only perhaps in a moment, so
+  the strip never waits for the loupe's guesses;
+* the *later lane*: decodes that sharpen a thumbnail already shown from the camera's EXIF
+  thumbnail, when nothing else waits, so a tile that scrolls into view never waits for
+  its neighbours to be sharpened.
+
+Each step of the loupe replaces the now and ahead lanes with a fresh plan, cancelling what
+the last step wanted and this one does not (a held arrow key must not leave fifteen stale
+decodes in front of the frame it stops on).
 
 Decode threads take from the queue when they start, not when the request is made, so the
 order is decided at the last moment and can be inspected (and tested) without timing.
@@ -27,8 +36,9 @@ class DecodeQueue:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._loupe: list[tuple[Key, int]] = []  # (key, generation), front first
-        self._background: deque[tuple[Key, int]] = deque()
+        self._now: list[tuple[Key, int]] = []  # (key, generation), front first
+        self._thumbnails: deque[tuple[Key, int]] = deque()
+        self._ahead: list[tuple[Key, int]] = []
         self._later: deque[tuple[Key, int]] = deque()
 
     def push_front(self, keys: Iterable[Key], generation: int) -> None:
@@ -36,13 +46,14 @@ class DecodeQueue:
         keys = list(keys)
         with self._lock:
             self._drop(set(keys))
-            self._loupe[:0] = [(key, generation) for key in keys]
+            self._now[:0] = [(key, generation) for key in keys]
 
     def push_back(self, key: Key, generation: int) -> None:
-        """A background request, served after everything queued before it."""
+        """A thumbnail on screen: after the shown frame's decodes and the thumbnails queued
+        before it, ahead of the loupe's prefetch."""
         with self._lock:
-            if all(k != key for k, _ in self._loupe) and all(k != key for k, _ in self._background):
-                self._background.append((key, generation))
+            if all(k != key for k, _ in (*self._now, *self._thumbnails)):
+                self._thumbnails.append((key, generation))
 
     def push_later(self, key: Key, generation: int) -> None:
         """A request served when nothing else waits (first in, first out)."""
@@ -50,23 +61,35 @@ class DecodeQueue:
             if all(k != key for k, _ in self._later):
                 self._later.append((key, generation))
 
-    def plan(self, keys: Iterable[Key], generation: int) -> list[Key]:
-        """Make ``keys`` the whole loupe lane, in order; return the cancelled requests."""
-        keys = list(keys)
-        wanted = set(keys)
+    def plan(self, now: Iterable[Key], ahead: Iterable[Key], generation: int) -> list[Key]:
+        """Make ``now`` (the shown frame's decodes) and ``ahead`` (the prefetch) the whole
+        now and ahead lanes, in order; return the requests of those lanes cancelled."""
+        now, ahead = list(now), list(ahead)
+        wanted = {*now, *ahead}
         with self._lock:
-            cancelled = [key for key, _ in self._loupe if key not in wanted]
+            cancelled = [key for key, _ in (*self._now, *self._ahead) if key not in wanted]
             self._drop(wanted)
-            self._loupe = [(key, generation) for key in keys]
+            self._now = [(key, generation) for key in now]
+            self._ahead = [(key, generation) for key in ahead]
         return cancelled
+
+    def cancel(self, keys: Iterable[Key]) -> list[Key]:
+        """Drop these thumbnail requests (tiles no longer on screen); return those dropped."""
+        keys = set(keys)
+        with self._lock:
+            dropped = [key for key, _ in self._thumbnails if key in keys]
+            self._thumbnails = deque(e for e in self._thumbnails if e[0] not in keys)
+        return dropped
 
     def take(self) -> tuple[Key, int] | None:
         """The most wanted request, removed from the queue; None when nothing waits."""
         with self._lock:
-            if self._loupe:
-                return self._loupe.pop(0)
-            if self._background:
-                return self._background.popleft()
+            if self._now:
+                return self._now.pop(0)
+            if self._thumbnails:
+                return self._thumbnails.popleft()
+            if self._ahead:
+                return self._ahead.pop(0)
             if self._later:
                 return self._later.popleft()
             return None
@@ -74,15 +97,18 @@ class DecodeQueue:
     def pending(self) -> list[Key]:
         """Every waiting request in the order threads will take them."""
         with self._lock:
-            return [key for key, _ in (*self._loupe, *self._background, *self._later)]
+            lanes = (*self._now, *self._thumbnails, *self._ahead, *self._later)
+            return [key for key, _ in lanes]
 
     def clear(self) -> None:
         with self._lock:
-            self._loupe.clear()
-            self._background.clear()
+            self._now.clear()
+            self._thumbnails.clear()
+            self._ahead.clear()
             self._later.clear()
 
     def _drop(self, keys: set[Key]) -> None:
-        self._loupe = [entry for entry in self._loupe if entry[0] not in keys]
-        self._background = deque(entry for entry in self._background if entry[0] not in keys)
+        self._now = [entry for entry in self._now if entry[0] not in keys]
+        self._thumbnails = deque(e for e in self._thumbnails if e[0] not in keys)
+        self._ahead = [entry for entry in self._ahead if entry[0] not in keys]
         self._later = deque(entry for entry in self._later if entry[0] not in keys)

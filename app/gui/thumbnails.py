@@ -1,9 +1,11 @@
 """Thumbnails and previews decoded on a QThreadPool, with a bounded on-disk cache.
 
-Jobs decode with the pipeline's decoder (never a second one), turn the PIL image into
-a QImage in the worker thread and hand it to the GUI thread by a queued signal; the
-GUI thread alone makes QPixmaps.  Changing folders bumps a generation number: queued
-jobs are dropped and late results from the old folder are ignored.
+Jobs decode with the pipeline's decoder (the loupe's full-resolution JPEGs excepted:
+:mod:`app.gui.full_decode` writes them straight into a QImage, and hands anything else
+back to it), turn the PIL image into a QImage in the worker thread and hand it to the
+GUI thread by a queued signal; the GUI thread alone makes QPixmaps.  Changing folders
+bumps a generation number: queued jobs are dropped and late results from the old folder
+are ignored.
 
 A grid or strip thumbnail not in the disk cache comes in two steps: the camera's EXIF
 thumbnail at once (:func:`app.photos.embedded.exif_thumbnail`, a few milliseconds), then,
@@ -24,9 +26,9 @@ import contextlib
 import hashlib
 import math
 import os
-import sys
 import tempfile
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
@@ -36,6 +38,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 from PySide6.QtGui import QImage, QPixmap
 
 from app.gui.decode_queue import DecodeQueue
+from app.gui.full_decode import RGB32_PACKING, decode_full, qimage_to_pil
 from app.gui.histogram import Histogram, histogram_of
 from app.photos.decode import source_size
 from app.photos.embedded import exif_thumbnail
@@ -78,10 +81,6 @@ def preview_side(path: str, box: tuple[int, int]) -> int:
     long_side = max(width, height)
     scale = max(min(box[0] / width, box[1] / height), min(box[0] / height, box[1] / width))
     return max(1, min(long_side, math.ceil(long_side * scale)))
-
-
-#: how Pillow packs an RGB image as the bytes of a QImage ``Format_RGB32`` (0xffRRGGBB words)
-RGB32_PACKING = "BGRX" if sys.byteorder == "little" else "XRGB"
 
 
 def pil_to_qimage(image: Image.Image) -> QImage:
@@ -181,8 +180,8 @@ class _DecodeJob(QRunnable):
         self._queue = manager.queue
         self._done = manager._job_done
         self._failed = manager._job_failed
-        self._histogram = manager._job_histogram
         self._decoder = manager.decoder
+        self._full_decoder = manager.full_decoder
         self._cache = manager.disk_cache
 
     def run(self) -> None:
@@ -195,13 +194,16 @@ class _DecodeJob(QRunnable):
                 return
             if size == PREVIEW:
                 self._exif_first(path, generation)
-            image, extras, pil = self._decode(path, size)
+            image, extras, pil, cache_key = self._decode(path, size)
         except Exception as exc:  # any unreadable file is reported, never fatal
             self._tell(self._failed, generation, path, str(exc) or type(exc).__name__)
             return
         self._tell(self._done, generation, path, size, image, extras)
-        if size == FULL and pil is not None:  # shown first: 100 % does not wait for it
-            self._tell(self._histogram, generation, path, histogram_of(pil))
+        if cache_key is not None:  # shown first: the picture never waits for the disk
+            with contextlib.suppress(OSError):  # a full disk costs the cache, not the picture
+                self._cache.store(path, cache_key, image)
+        if size == FULL:  # shown first: 100 % does not wait for its histogram
+            self._manager.count_histogram(generation, path, image, pil)
 
     @staticmethod
     def _tell(signal, *args) -> None:
@@ -243,14 +245,19 @@ class _DecodeJob(QRunnable):
                 self._done, generation, path, EXIF, pil_to_qimage(small), (None, None, False)
             )
 
-    def _decode(self, path: str, size: int) -> tuple[QImage, tuple, Image.Image | None]:
-        """The picture, its (histogram, original size, rough) and, for a FULL decode, the
-        decoded image, whose histogram is counted once the picture is shown."""
+    def _decode(self, path: str, size: int) -> tuple[QImage, tuple, Image.Image | None, int | None]:
+        """The picture, its (histogram, original size, rough), for a FULL decode the decoded
+        image, whose histogram is counted once the picture is shown, and the disk cache's
+        key to store the picture under once it is shown (None: not to be stored)."""
         side = preview_side(path, self._manager.preview_box) if size == PREVIEW else size
         cache, key = (self._cache if size != FULL else None), -side if size == PREVIEW else size
         image = cache.load(path, key) if cache else None
         if image is not None:
-            return image, (None, None, False), None
+            return image, (None, None, False), None, None
+        fast = self._full_decoder(path) if size == FULL and self._full_decoder else None
+        if fast is not None:
+            image, original = fast
+            return image, (None, original, False), None, None
         pil = self._decoder(path, side or None)
         histogram = original = None
         if side:
@@ -260,9 +267,30 @@ class _DecodeJob(QRunnable):
         if size == PREVIEW:
             histogram = histogram_of(pil)
         image = pil_to_qimage(pil)
-        if cache:
-            cache.store(path, key, image)
-        return image, (histogram, original, False), pil if size == FULL else None
+        stored = key if cache else None
+        return image, (histogram, original, False), pil if size == FULL else None, stored
+
+
+class _HistogramJob(QRunnable):
+    """Count the histogram of the newest full decode, on a thread of its own: 0.3-0.5 s of
+    24 MP that never holds a decode thread the next frame's 100 % needs."""
+
+    def __init__(self, manager: ThumbnailManager) -> None:
+        super().__init__()
+        self.setAutoDelete(True)
+        self._manager = manager
+        self._histogram = manager._job_histogram
+
+    def run(self) -> None:
+        manager = self._manager
+        with manager.histogram_lock:  # only the newest full decode is counted
+            wanted, manager.histogram_wanted = manager.histogram_wanted, None
+        if wanted is None:
+            return
+        generation, path, image, pil = wanted
+        histogram = histogram_of(pil if pil is not None else qimage_to_pil(image))
+        with contextlib.suppress(RuntimeError):  # the window went meanwhile
+            self._histogram.emit(generation, path, histogram)
 
 
 class _ExifJob(QRunnable):
@@ -319,6 +347,11 @@ class ThumbnailManager(QObject):
     ) -> None:
         super().__init__(parent)
         self._decoder = decoder
+        #: the loupe's full-resolution JPEGs, straight into the screen's pixels (None, or
+        #: the file not a plain JPEG: the decoder above does it)
+        self.full_decoder: Callable[[str], tuple[QImage, tuple[int, int]] | None] | None = (
+            decode_full if decoder is None else None
+        )
         self.disk_cache = DiskCache(cache_folder, cache_bytes) if cache_folder else None
         self.queue = DecodeQueue()
         self.pool = QThreadPool(self)
@@ -342,6 +375,12 @@ class ThumbnailManager(QObject):
         self._exif_pool.setMaxThreadCount(1)
         self.exif_lock = threading.Lock()
         self.exif_wanted: tuple[str, int] | None = None  # (path, generation) to read next
+        #: the full decodes' histograms are counted on a thread of their own, newest first
+        self._histogram_pool = QThreadPool(self)
+        self._histogram_pool.setMaxThreadCount(1)
+        self.histogram_lock = threading.Lock()
+        #: (generation, path, picture, decoded image or None) to count next
+        self.histogram_wanted: tuple[int, str, QImage, Image.Image | None] | None = None
         #: frames whose EXIF thumbnail the loupe has read (decode threads add to it)
         self.exif_tried: set[str] = set()
         self._max_previews = max_previews
@@ -349,6 +388,11 @@ class ThumbnailManager(QObject):
         #: thumbnails shown from their EXIF thumbnail (decode threads add to it): their next
         #: decode is the sharp one
         self.roughed: set[tuple[str, int]] = set()
+        #: the thumbnails each grid or strip shows (:meth:`on_screen`); a view that is gone
+        #: drops out
+        self._on_screen: weakref.WeakKeyDictionary[object, set[tuple[str, int]]] = (
+            weakref.WeakKeyDictionary()
+        )
         self._job_done.connect(self._on_done)
         self._job_failed.connect(self._on_failed)
         self._job_histogram.connect(self._on_histogram)
@@ -404,6 +448,16 @@ class ThumbnailManager(QObject):
             self.exif_wanted = (path, self._generation)
         self._exif_pool.start(_ExifJob(self))
 
+    def count_histogram(
+        self, generation: int, path: str, image: QImage, pil: Image.Image | None
+    ) -> None:
+        """Count a full decode's histogram (from ``pil``, else from ``image``) once the
+        histogram thread is free; a newer full decode replaces one not counted yet (its
+        preview's histogram stays shown), so at most one 24 MP picture waits for it."""
+        with self.histogram_lock:
+            self.histogram_wanted = (generation, path, image, pil)
+        self._histogram_pool.start(_HistogramJob(self))
+
     def cached(self, path: str) -> QPixmap | None:
         """The largest thumbnail of ``path`` at hand, decoding nothing."""
         for size in sorted(self._sizes, reverse=True):
@@ -413,7 +467,7 @@ class ThumbnailManager(QObject):
         return None
 
     def request(self, path: str, size: int) -> None:
-        """Queue a decode: the loupe's sizes in front (newest first), thumbnails behind."""
+        """Queue a decode: the loupe's sizes in front (newest first), then thumbnails."""
         if size in (FULL, PREVIEW):
             self._queue_loupe([(path, size)])
             return
@@ -437,18 +491,34 @@ class ThumbnailManager(QObject):
             self.pool.start(_DecodeJob(self))
 
     def prefetch(self, keys: list[tuple[str, int]]) -> None:
-        """Make ``keys`` (path, FULL or PREVIEW) the loupe's whole plan, most wanted first;
-        what an earlier plan queued and this one does not want is cancelled."""
+        """Make ``keys`` (path, FULL or PREVIEW) the loupe's whole plan, most wanted first:
+        the decodes of the frame shown (the first key's) before the thumbnails on screen,
+        the frames ahead after them; what an earlier plan queued and this one does not want
+        is cancelled."""
         queued = set(self.queue.pending())
         running = self._pending - queued  # being decoded now: planning it again decodes twice
         plan = [k for k in self._wanted(keys) if k not in running]
-        self._pending.difference_update(self.queue.plan(plan, self._generation))
+        shown = keys[0][0] if keys else None
+        now = [k for k in plan if k[0] == shown]
+        ahead = [k for k in plan if k[0] != shown]
+        self._pending.difference_update(self.queue.plan(now, ahead, self._generation))
         fresh = [k for k in plan if k not in queued]
         self._pending.update(fresh)
         for _key in fresh:
             self.pool.start(_DecodeJob(self))
         if not self._pending:
             self.idle.emit()
+
+    def on_screen(self, view: object, keys: set[tuple[str, int]]) -> None:
+        """The thumbnails (path, size) ``view`` shows now.  A queued thumbnail that has left
+        ``view`` and is shown by no other view is cancelled: a strip or grid scrolled past
+        does not keep the threads on tiles nobody sees (it is asked for again if it comes
+        back)."""
+        left = self._on_screen.get(view, set()) - keys
+        self._on_screen[view] = set(keys)
+        if left:
+            left.difference_update(*self._on_screen.values())
+            self._pending.difference_update(self.queue.cancel(left))
 
     def clear(self) -> None:
         """Forget everything and drop queued jobs (the folder changed)."""
@@ -460,6 +530,8 @@ class ThumbnailManager(QObject):
         self._exif.clear()
         with self.exif_lock:
             self.exif_wanted = None
+        with self.histogram_lock:
+            self.histogram_wanted = None
         self.exif_tried.clear()
         self._full.clear()
         self._previews.clear()
@@ -467,12 +539,14 @@ class ThumbnailManager(QObject):
         self.source_sizes.clear()
         self.errors.clear()
         self.roughed.clear()
+        self._on_screen.clear()
         self.cleared.emit()
 
     def shutdown(self) -> None:
         self.clear()
         self.pool.waitForDone()
         self._exif_pool.waitForDone()
+        self._histogram_pool.waitForDone()
 
     def busy(self) -> bool:
         return bool(self._pending)

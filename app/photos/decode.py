@@ -1,4 +1,5 @@
-"""The one image decoder: pipeline, scorers and GUI previews all call :func:`decode_image`.
+"""The one image decoder: pipeline, scorers and GUI previews all call :func:`decode_image`
+(the loupe's full-resolution JPEGs alone go straight to the screen: ``app/gui/full_decode.py``).
 
 It decodes only as large as the caller needs: JPEG DCT scaling (Pillow's draft mode) and the
 embedded preview of a RAW make a 1024 px work image from a 24 MP file many times faster than a

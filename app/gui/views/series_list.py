@@ -20,7 +20,7 @@ class SeriesListView(KeyedListView):
     """Icon-mode grid over the controller's filtered series; shows its current series."""
 
     def __init__(self, controller: CullController, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, controller.thumbnails)
         self.controller = controller
         self.settings = controller.settings
         self.proxy = controller.series_proxy

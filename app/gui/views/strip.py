@@ -25,7 +25,7 @@ class StripView(KeyedListView):
     scroll_hint = QListView.ScrollHint.PositionAtCenter
 
     def __init__(self, controller: CullController, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, controller.thumbnails)
         self.controller = controller
         self.setModel(controller.strip_proxy)
         size = controller.strip_model.thumbnail_size
