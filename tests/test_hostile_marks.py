@@ -1,7 +1,8 @@
 """Hostile cases for the marks other applications left and for what happens to a card between
 its reading and the move of its rejects.  Each test names the harm it rules out.
 
-1. Files that change between the reading and the move.
+1. Sidecars spelled differently from the photo's name.
+2. Files that change between the reading and the move.
 """
 
 from __future__ import annotations
@@ -9,15 +10,41 @@ from __future__ import annotations
 from pathlib import Path
 
 import test_hostile
-from test_marks_read import cull
+from test_marks_read import REJECT_AND_MOVE, cull, decisions, xmp
 from test_photos_fixtures import checksums, jpeg, scene
 
 from app.catalog import Catalog, Flag
 from app.moves import move_rejects, rejected_photos
+from app.sidecars import read_marks
 
 shoot = test_hostile.shoot  # two bursts of three frames, frame 2 sharp: 1 and 3 get rejected
 
-# -- 1. files that change between the reading and the move -----------------------------------
+# -- 1. sidecars spelled differently ---------------------------------------------------------
+
+
+def test_a_sidecar_whose_name_differs_only_in_case_keeps_its_stars_and_moves_with_its_photo(
+    tmp_path: Path, shoot: Path
+):
+    """ASTRONAUT_01.xmp, written on a case-insensitive disk, was not read beside
+    astronaut_01.jpg: its five stars were lost, the photo rejected and moved, and a twin
+    astronaut_01.xmp written; a reject's COFFEE_01.JPG.xmp stayed behind."""
+    (shoot / "ASTRONAUT_01.xmp").write_text(xmp('xmp:Rating="5"'), encoding="utf-8")
+    (shoot / "COFFEE_01.JPG.xmp").write_text(xmp(), encoding="utf-8")  # keywords only
+    before = checksums(shoot)
+    cull(tmp_path, shoot, *REJECT_AND_MOVE, str(tmp_path / "rejects"))
+
+    assert decisions(tmp_path, shoot)["astronaut_01.jpg"].rating == 5
+    assert (shoot / "astronaut_01.jpg").exists()
+    assert not (shoot / "astronaut_01.xmp").exists()  # no twin beside the person's file
+    assert checksums(shoot)["ASTRONAUT_01.xmp"] == before["ASTRONAUT_01.xmp"]
+    assert read_marks(shoot / "ASTRONAUT_01.xmp").rating == 5
+    moved = checksums(tmp_path / "rejects")
+    assert moved["coffee_01.jpg"] == before["coffee_01.jpg"]
+    assert moved["COFFEE_01.JPG.xmp"] == before["COFFEE_01.JPG.xmp"]
+    assert not (shoot / "COFFEE_01.JPG.xmp").exists()
+
+
+# -- 2. files that change between the reading and the move -----------------------------------
 
 
 def test_a_photo_replaced_after_its_cull_is_not_moved_as_a_reject(tmp_path: Path, shoot: Path):
