@@ -3,18 +3,23 @@ its reading and the move of its rejects.  Each test names the harm it rules out.
 
 1. Sidecars spelled differently from the photo's name.
 2. Files that change between the reading and the move.
+3. A photo's EXIF thumbnail that claims to be huge.
 """
 
 from __future__ import annotations
 
+import io
+import struct
 from pathlib import Path
 
 import test_hostile
+from PIL import Image
 from test_marks_read import REJECT_AND_MOVE, cull, decisions, xmp
-from test_photos_fixtures import checksums, jpeg, scene
+from test_photos_fixtures import checksums, exif, jpeg, scene
 
 from app.catalog import Catalog, Flag
 from app.moves import move_rejects, rejected_photos
+from app.photos.embedded import exif_thumbnail, exif_with_thumbnail
 from app.sidecars import read_marks
 
 shoot = test_hostile.shoot  # two bursts of three frames, frame 2 sharp: 1 and 3 get rejected
@@ -66,3 +71,24 @@ def test_a_photo_replaced_after_its_cull_is_not_moved_as_a_reject(tmp_path: Path
     assert checksums(shoot)["astronaut_01.jpg"] == replaced
     assert len(report.photo_ids) == 3 and not report.complete
     assert flags["astronaut_01.jpg"] is Flag.REJECT  # nothing decided for it meanwhile
+
+
+# -- 3. EXIF thumbnails that claim to be huge --------------------------------------------------
+
+
+def _with_thumbnail(path: Path, width: int, height: int) -> Path:
+    """A photo whose EXIF thumbnail is a small JPEG whose header claims ``width`` x ``height``."""
+    small = io.BytesIO()
+    Image.new("RGB", (160, 120), (90, 90, 90)).save(small, "JPEG", quality=50)
+    data = bytearray(small.getvalue())
+    frame = data.index(b"\xff\xc0")  # start of frame: its height and width follow
+    data[frame + 5 : frame + 9] = struct.pack(">HH", height, width)
+    scene().save(path, "JPEG", exif=exif_with_thumbnail(exif().tobytes(), bytes(data)))
+    return path
+
+
+def test_an_exif_thumbnail_claiming_millions_of_pixels_is_not_decoded(tmp_path: Path):
+    """A 2 KB thumbnail whose header said 20000 x 19000 filled 4.4 GB and took 17 s on the
+    loupe's lane of "a few milliseconds" (3000 x 3000 here: 9 MP from 2 KB)."""
+    assert exif_thumbnail(_with_thumbnail(tmp_path / "real.jpg", 160, 120)).size == (160, 120)
+    assert exif_thumbnail(_with_thumbnail(tmp_path / "bomb.jpg", 3000, 3000)) is None

@@ -19,6 +19,9 @@ from app.photos.formats import JPEG_EXTENSIONS, suffix
 
 _THUMB_OFFSET, _THUMB_LENGTH = 0x0201, 0x0202  # JPEGInterchangeFormat(Length)
 _EXIF_HEADER = b"Exif\x00\x00"
+# An EXIF block holds at most 64 KB, so a real thumbnail is a few hundred pixels wide; a
+# header that claims more is crafted or damaged, and decoding it would fill gigabytes.
+MAX_THUMB_SIDE = 1024
 
 
 def exif_thumbnail(path: Path | str) -> Image.Image | None:
@@ -40,6 +43,8 @@ def exif_thumbnail(path: Path | str) -> Image.Image | None:
         if len(data) != length:
             return None
         small = Image.open(io.BytesIO(data))
+        if max(small.size) > MAX_THUMB_SIDE:
+            return None
         small.load()
     except Exception:  # Pillow and struct raise many kinds on damaged EXIF: none matters here
         return None
