@@ -73,6 +73,18 @@ def test_a_photo_replaced_after_its_cull_is_not_moved_as_a_reject(tmp_path: Path
     assert flags["astronaut_01.jpg"] is Flag.REJECT  # nothing decided for it meanwhile
 
 
+def test_a_reject_deleted_by_hand_does_not_fail_every_later_move(tmp_path: Path, shoot: Path):
+    """astronaut_01.jpg, rejected, then deleted in a file manager: every later
+    --move-rejects run tried it again, said "file missing" and exited 1."""
+    cull(tmp_path, shoot, "--reject-others")
+    (shoot / "astronaut_01.jpg").unlink()
+    for _run in range(2):
+        report = cull(tmp_path, shoot, "--reject-others", "--move-rejects", str(tmp_path / "r"))
+        assert report["errors"] == []
+    moved = sorted(p.name for p in (tmp_path / "r").glob("*.jpg"))
+    assert moved == ["astronaut_03.jpg", "coffee_01.jpg", "coffee_03.jpg"]
+
+
 # -- 3. EXIF thumbnails that claim to be huge --------------------------------------------------
 
 

@@ -517,6 +517,17 @@ class CullRun:
             outcome.failed = True
             return outcome
         rejected = [p for p in rejected_photos(run.catalog, run.root) if p.id not in self._held]
+        # a reject deleted by hand (or half moved by a run that was killed) is not in this
+        # scan: trying it again would fail every later run
+        found = set(self._listed.values())
+        gone = [p for p in rejected if p.id not in found]
+        if gone:
+            run.note(
+                f"{len(gone)} rejected photos the catalog knows are no longer in the folder "
+                f"(deleted by hand, or moved by a run that was stopped: --undo {dest} puts "
+                f"those back), e.g. {gone[0].relpath}: not moved"
+            )
+            rejected = [p for p in rejected if p.id in found]
         outcome.wanted = len(rejected)
         run.emit(Stage.MOVES, 0, len(rejected), f"Moving {len(rejected)} rejects")
         try:
