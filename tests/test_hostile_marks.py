@@ -1,7 +1,7 @@
 """Hostile cases for the marks other applications left and for what happens to a card between
 its reading and the move of its rejects.  Each test names the harm it rules out.
 
-1. Sidecars spelled differently from the photo's name.
+1. Sidecars spelled differently from the photo's name, packets too large to read.
 2. Files that change between the reading and the move.
 3. A photo's EXIF thumbnail that claims to be huge.
 """
@@ -9,18 +9,19 @@ its reading and the move of its rejects.  Each test names the harm it rules out.
 from __future__ import annotations
 
 import io
+import os
 import struct
 from pathlib import Path
 
 import test_hostile
 from PIL import Image
 from test_marks_read import REJECT_AND_MOVE, cull, decisions, xmp
-from test_photos_fixtures import checksums, exif, jpeg, scene
+from test_photos_fixtures import blurred, checksums, exif, jpeg, scene
 
 from app.catalog import Catalog, Flag
 from app.moves import move_rejects, rejected_photos
 from app.photos.embedded import exif_thumbnail, exif_with_thumbnail
-from app.sidecars import read_marks
+from app.sidecars import MAX_SIDECAR_BYTES, read_marks
 
 shoot = test_hostile.shoot  # two bursts of three frames, frame 2 sharp: 1 and 3 get rejected
 
@@ -47,6 +48,38 @@ def test_a_sidecar_whose_name_differs_only_in_case_keeps_its_stars_and_moves_wit
     assert moved["coffee_01.jpg"] == before["coffee_01.jpg"]
     assert moved["COFFEE_01.JPG.xmp"] == before["COFFEE_01.JPG.xmp"]
     assert not (shoot / "COFFEE_01.JPG.xmp").exists()
+
+
+def test_five_stars_in_a_photo_whose_xmp_is_too_large_to_read_are_never_rejected(
+    tmp_path: Path,
+):
+    """A TIFF whose packet Photoshop's DocumentAncestors had grown past the 8 MB read cap
+    counted as unmarked: its five stars were rejected and moved, with no word."""
+    folder = tmp_path / "shoot"
+    folder.mkdir()
+    ancestors = "<rdf:li>xmp.did:0123456789abcdef0123456789abcdef</rdf:li>" * (
+        MAX_SIDECAR_BYTES // 50
+    )
+    packet = xmp(
+        'xmp:Rating="5"',
+        f"<photoshop:DocumentAncestors><rdf:Bag>{ancestors}</rdf:Bag></photoshop:DocumentAncestors>",
+    ).replace(
+        "<rdf:Description ",
+        '<rdf:Description xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/" ',
+    )
+    for k in range(3):  # a burst of three TIFFs, the middle one sharp
+        image = scene("astronaut", shift=2 * k)
+        path = folder / f"frame_{k + 1}.tif"
+        (image if k == 1 else blurred(image, 2.0 + k)).save(
+            path, tiffinfo={700: packet.encode()} if k == 0 else {}
+        )
+        os.utime(path, (1717243200 + 0.3 * k,) * 2)
+    report = cull(tmp_path, folder, "--reject-others", "--move-rejects", str(tmp_path / "r"))
+
+    assert [h["path"] for h in report["held"]] == ["frame_1.tif"]
+    assert "its XMP packet is" in report["held"][0]["reason"]
+    assert (folder / "frame_1.tif").exists() and not (tmp_path / "r" / "frame_1.tif").exists()
+    assert decisions(tmp_path, folder)["frame_1.tif"].flag is not Flag.REJECT
 
 
 # -- 2. files that change between the reading and the move -----------------------------------
