@@ -3,7 +3,7 @@ its reading and the move of its rejects.  Each test names the harm it rules out.
 
 1. Sidecars spelled differently from the photo's name, packets too large to read.
 2. Files that change between the reading and the move.
-3. A photo's EXIF thumbnail that claims to be huge.
+3. A photo's EXIF thumbnail that claims to be huge, files that are PostScript inside.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from __future__ import annotations
 import io
 import os
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import test_hostile
@@ -137,3 +139,46 @@ def test_an_exif_thumbnail_claiming_millions_of_pixels_is_not_decoded(tmp_path: 
     loupe's lane of "a few milliseconds" (3000 x 3000 here: 9 MP from 2 KB)."""
     assert exif_thumbnail(_with_thumbnail(tmp_path / "real.jpg", 160, 120)).size == (160, 120)
     assert exif_thumbnail(_with_thumbnail(tmp_path / "bomb.jpg", 3000, 3000)) is None
+
+
+# A "gs" that only leaves a trace: Pillow runs Ghostscript to render any file it recognises
+# as PostScript, whatever the file is named.
+FAKE_GHOSTSCRIPT = '#!/bin/sh\necho "$@" >> "$(dirname "$0")/ran"\necho 10.0\n'
+POSTSCRIPT = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 64 64\nshowpage\n"
+DECODE_BOTH = """
+import sys
+from app.photos import decode_image
+from app.photos.embedded import exif_thumbnail
+for path in sys.argv[1:]:
+    try:
+        print(path, exif_thumbnail(path), decode_image(path))
+    except Exception as error:
+        print(path, type(error).__name__)
+"""
+
+
+def test_a_jpeg_holding_postscript_is_never_handed_to_ghostscript(tmp_path: Path):
+    """evil.jpg holding PostScript, and a JPEG whose EXIF thumbnail is PostScript: decoding
+    either ran "gs" on it (a renderer with a history of sandbox escapes)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "gs").write_text(FAKE_GHOSTSCRIPT)
+    (bin_dir / "gs").chmod(0o755)
+    (tmp_path / "evil.jpg").write_bytes(POSTSCRIPT)
+    scene().save(
+        tmp_path / "thumb.jpg", "JPEG", exif=exif_with_thumbnail(exif().tobytes(), POSTSCRIPT)
+    )
+    env = os.environ | {"PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    argv = [
+        sys.executable,
+        "-c",
+        DECODE_BOTH,
+        str(tmp_path / "evil.jpg"),
+        str(tmp_path / "thumb.jpg"),
+    ]
+    child = subprocess.run(
+        argv, capture_output=True, text=True, env=env, cwd=Path(__file__).parent.parent, timeout=120
+    )
+    assert "thumb.jpg None <PIL.Image.Image" in child.stdout, child.stderr
+    assert "evil.jpg PhotoReadError" in child.stdout
+    assert not (bin_dir / "ran").exists()

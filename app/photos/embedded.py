@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PIL import ExifTags, Image, ImageOps
 
-from app.photos.formats import JPEG_EXTENSIONS, suffix
+from app.photos.formats import JPEG_EXTENSIONS, JPEG_FORMATS, suffix
 
 _THUMB_OFFSET, _THUMB_LENGTH = 0x0201, 0x0202  # JPEGInterchangeFormat(Length)
 _EXIF_HEADER = b"Exif\x00\x00"
@@ -42,7 +42,7 @@ def exif_thumbnail(path: Path | str) -> Image.Image | None:
         data = raw[start : start + length]
         if len(data) != length:
             return None
-        small = Image.open(io.BytesIO(data))
+        small = Image.open(io.BytesIO(data), formats=JPEG_FORMATS)
         if max(small.size) > MAX_THUMB_SIDE:
             return None
         small.load()
