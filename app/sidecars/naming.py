@@ -129,7 +129,9 @@ class SidecarNames:
             self._files[photo.photo_id] = photo.files
             for file in photo.files:
                 by_stem[(file.parent, file.stem.lower())].add(photo.photo_id)
-        self._spellings: dict[str, dict[str, list[str]]] = {}  # see ``_case_variants``
+        # sidecar names by folder and case-folded name (see ``_case_variants``)
+        self._spellings: dict[str, dict[str, list[str]]] = {}
+        self._present_indexed = False
         self.shared: dict[int, tuple[Path, ...]] = {}
         for (folder, stem), ids in by_stem.items():
             if len(ids) > 1:
@@ -145,7 +147,11 @@ class SidecarNames:
         """A sidecar this app just created now exists (for a later move of its photo)."""
         if self.present is not None:
             self.present.add(os.fspath(sidecar))
-        self._spellings.pop(os.fspath(sidecar.parent), None)
+        folder = os.fspath(sidecar.parent)
+        if folder in self._spellings or self._present_indexed:
+            spelled = self._spellings.setdefault(folder, defaultdict(list))
+            if sidecar.name not in spelled[sidecar.name.casefold()]:
+                spelled[sidecar.name.casefold()].append(sidecar.name)
 
     def _case_variants(self, name: Path) -> list[Path]:
         """Sidecars spelled like ``name`` but for letter case (``img_0001.xmp`` beside
@@ -153,15 +159,18 @@ class SidecarNames:
         there, so they are read, kept up to date and moved with it here too.  Each folder's
         sidecar names are listed once (from the scan's list when there is one)."""
         folder = os.fspath(name.parent)
-        spellings = self._spellings.get(folder)
-        if spellings is None:
-            spellings = self._spellings[folder] = defaultdict(list)
-            if self.present is not None:
-                names = [os.path.basename(p) for p in self.present if os.path.dirname(p) == folder]
+        if folder not in self._spellings:
+            if self.present is None:
+                listed = [os.path.join(folder, n) for n in _listed_sidecars(folder)]
+            elif not self._present_indexed:  # the scan's list: every folder at once
+                listed, self._present_indexed = list(self.present), True
             else:
-                names = _listed_sidecars(folder)
-            for found in sorted(names):
-                spellings[found.casefold()].append(found)
+                listed = []
+            self._spellings[folder] = defaultdict(list)
+            for path in sorted(listed):
+                where, found = os.path.split(path)
+                self._spellings.setdefault(where, defaultdict(list))[found.casefold()].append(found)
+        spellings = self._spellings[folder]
         return [
             name.with_name(found)
             for found in spellings.get(name.name.casefold(), ())
@@ -184,10 +193,8 @@ class SidecarNames:
     def _spelled_as_found(self, name: Path) -> Path:
         """``name``, or the one sidecar on disk spelled like it but for letter case: update
         that file, do not add a twin beside it."""
-        if _is_regular(name):
-            return name
         variants = self._case_variants(name)
-        return variants[0] if len(variants) == 1 else name
+        return variants[0] if len(variants) == 1 and not _is_regular(name) else name
 
     def existing(self, photo_id: int) -> list[Path]:
         """The sidecar files on disk that belong to this photo alone."""
