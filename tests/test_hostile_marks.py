@@ -23,6 +23,7 @@ from test_photos_fixtures import blurred, checksums, exif, jpeg, scene
 from app.catalog import Catalog, Flag
 from app.moves import move_rejects, rejected_photos
 from app.photos.embedded import exif_thumbnail, exif_with_thumbnail
+from app.pipeline import run as run_module
 from app.sidecars import MAX_SIDECAR_BYTES, read_marks
 
 shoot = test_hostile.shoot  # two bursts of three frames, frame 2 sharp: 1 and 3 get rejected
@@ -106,6 +107,28 @@ def test_a_photo_replaced_after_its_cull_is_not_moved_as_a_reject(tmp_path: Path
     assert checksums(shoot)["astronaut_01.jpg"] == replaced
     assert len(report.photo_ids) == 3 and not report.complete
     assert flags["astronaut_01.jpg"] is Flag.REJECT  # nothing decided for it meanwhile
+
+
+def test_stars_another_application_gives_a_reject_while_the_run_ranks_keep_it_from_moving(
+    tmp_path: Path, shoot: Path, monkeypatch
+):
+    """Photo Mechanic rated astronaut_01.jpg five stars after the run had taken the card's
+    marks and before it moved its rejects: the photo moved as a reject and its new
+    sidecar stayed behind in the shoot."""
+    decide = run_module.apply_automatic_decisions
+
+    def then_another_application_rates(*args, **kwargs):
+        kept = decide(*args, **kwargs)
+        (shoot / "astronaut_01.xmp").write_text(xmp('xmp:Rating="5"'), encoding="utf-8")
+        return kept
+
+    monkeypatch.setattr(run_module, "apply_automatic_decisions", then_another_application_rates)
+    cull(tmp_path, shoot, "--reject-others", "--move-rejects", str(tmp_path / "r"))
+
+    assert (shoot / "astronaut_01.jpg").exists() and (shoot / "astronaut_01.xmp").exists()
+    assert decisions(tmp_path, shoot)["astronaut_01.jpg"].rating == 5
+    moved = sorted(p.name for p in (tmp_path / "r").glob("*.jpg"))
+    assert moved == ["astronaut_03.jpg", "coffee_01.jpg", "coffee_03.jpg"]
 
 
 def test_a_reject_deleted_by_hand_does_not_fail_every_later_move(tmp_path: Path, shoot: Path):
