@@ -53,6 +53,30 @@ def test_a_sidecar_whose_name_differs_only_in_case_keeps_its_stars_and_moves_wit
     assert not (shoot / "COFFEE_01.JPG.xmp").exists()
 
 
+def test_a_rating_given_twice_in_one_sidecar_never_loses_its_five_stars(
+    tmp_path: Path, shoot: Path
+):
+    """``xmp:Rating="-1"`` and ``<xmp:Rating>5</xmp:Rating>`` in one file (and a second
+    description with 5 stars in another): only the first value was read, so the five stars
+    became a person's reject and the photo moved."""
+    twice = xmp('xmp:Rating="-1"', "<xmp:Rating>5</xmp:Rating>")
+    (shoot / "astronaut_01.xmp").write_text(twice, encoding="utf-8")
+    second = xmp('xmp:Rating="1"').replace(
+        "</rdf:RDF>",
+        '<rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" '
+        'xmp:Rating="5"/></rdf:RDF>',
+    )
+    (shoot / "coffee_01.xmp").write_text(second, encoding="utf-8")
+    report = cull(tmp_path, shoot, "--reject-others", "--move-rejects", str(tmp_path / "r"))
+
+    assert [h["path"] for h in report["held"]] == ["astronaut_01.jpg"]
+    assert "xmp:Rating says reject but xmp:Rating says 5 stars" in report["held"][0]["reason"]
+    assert (shoot / "astronaut_01.jpg").exists() and (shoot / "coffee_01.jpg").exists()
+    marks = decisions(tmp_path, shoot)
+    assert (marks["astronaut_01.jpg"].flag, marks["astronaut_01.jpg"].rating) == (Flag.NONE, 5)
+    assert marks["coffee_01.jpg"].rating == 5
+
+
 def test_five_stars_in_a_photo_whose_xmp_is_too_large_to_read_are_never_rejected(
     tmp_path: Path,
 ):
