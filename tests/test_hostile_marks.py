@@ -17,7 +17,7 @@ from pathlib import Path
 
 import test_hostile
 from PIL import Image
-from test_marks_read import REJECT_AND_MOVE, cull, decisions, xmp
+from test_marks_read import REJECT_AND_MOVE, cull, decisions, with_xmp_segment, xmp
 from test_photos_fixtures import blurred, checksums, exif, jpeg, scene
 
 from app.catalog import Catalog, Flag
@@ -75,6 +75,18 @@ def test_a_rating_given_twice_in_one_sidecar_never_loses_its_five_stars(
     marks = decisions(tmp_path, shoot)
     assert (marks["astronaut_01.jpg"].flag, marks["astronaut_01.jpg"].rating) == (Flag.NONE, 5)
     assert marks["coffee_01.jpg"].rating == 5
+
+
+def test_five_stars_in_a_jpegs_second_xmp_segment_are_a_mark(tmp_path: Path, shoot: Path):
+    """A tool that added an XMP segment instead of replacing the first: the five stars of
+    the second (exiftool reads both) were never read, and the photo was rejected and moved."""
+    photo = shoot / "astronaut_01.jpg"
+    stars = with_xmp_segment(photo.read_bytes(), xmp('xmp:Rating="5"').encode())
+    photo.write_bytes(with_xmp_segment(stars, xmp('xmp:Rating="0"').encode()))
+    cull(tmp_path, shoot, "--reject-others", "--move-rejects", str(tmp_path / "r"))
+
+    assert photo.exists()
+    assert decisions(tmp_path, shoot)["astronaut_01.jpg"].rating == 5
 
 
 def test_five_stars_in_a_photo_whose_xmp_is_too_large_to_read_are_never_rejected(

@@ -42,10 +42,13 @@ MAX_SEGMENTS = 512  # JPEG segments / boxes / chunks looked at before giving up
 
 @dataclass(frozen=True)
 class EmbeddedMarks:
-    """What a photo file carries: its XMP packet and its EXIF rating (None: not there)."""
+    """What a photo file carries: its XMP packet and its EXIF rating (None: not there), and
+    any further packet a JPEG holds (one is allowed; a tool that added a second instead of
+    replacing the first leaves marks in both)."""
 
     packet: bytes | None = None
     exif_rating: int | None = None
+    more_packets: tuple[bytes, ...] = ()
 
 
 class _Damaged(Exception):
@@ -129,6 +132,7 @@ def _packet(handle: BinaryIO, size: int) -> bytes:
 def _jpeg(handle: BinaryIO, start: int) -> EmbeddedMarks:
     handle.seek(start)
     packet = rating = None
+    more: list[bytes] = []
     for _ in range(MAX_SEGMENTS):
         marker = _exact(handle, 2)
         if marker[0] != 0xFF:
@@ -144,14 +148,17 @@ def _jpeg(handle: BinaryIO, start: int) -> EmbeddedMarks:
             raise _Damaged
         if kind == 0xE1 and length > len(JPEG_XMP):
             body = _exact(handle, length)
-            if packet is None and body.startswith(JPEG_XMP):
-                packet = body[len(JPEG_XMP) :]
+            if body.startswith(JPEG_XMP):
+                if packet is None:
+                    packet = body[len(JPEG_XMP) :]
+                else:
+                    more.append(body[len(JPEG_XMP) :])
             elif rating is None and body.startswith(b"Exif\x00\x00"):
                 with contextlib.suppress(_Damaged, _TooLarge, struct.error):
                     rating = _tiff_fields(_Bytes(body[6:]), 0)[1]
         else:
             handle.seek(length, os.SEEK_CUR)
-    return EmbeddedMarks(packet, rating)
+    return EmbeddedMarks(packet, rating, tuple(more))
 
 
 # -- TIFF -----------------------------------------------------------------------------------
