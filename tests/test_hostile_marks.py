@@ -15,12 +15,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import test_hostile
 from PIL import Image
 from test_marks_read import REJECT_AND_MOVE, cull, decisions, with_xmp_segment, xmp
-from test_photos_fixtures import blurred, checksums, exif, jpeg, scene
+from test_photos_fixtures import blurred, burst, checksums, exif, jpeg, scene
 
-from app.catalog import Catalog, Flag
+from app.catalog import Catalog, DecisionSource, Flag
 from app.moves import move_rejects, rejected_photos
 from app.photos.embedded import exif_thumbnail, exif_with_thumbnail
 from app.pipeline import run as run_module
@@ -119,6 +120,27 @@ def test_five_stars_in_a_photo_whose_xmp_is_too_large_to_read_are_never_rejected
     assert "its XMP packet is" in report["held"][0]["reason"]
     assert (folder / "frame_1.tif").exists() and not (tmp_path / "r" / "frame_1.tif").exists()
     assert decisions(tmp_path, folder)["frame_1.tif"].flag is not Flag.REJECT
+
+
+@pytest.mark.parametrize("marked_in, culled", [("shoot", "shoot/day1"), ("shoot/day1", "shoot")])
+def test_stars_given_in_a_cull_of_a_folder_around_or_inside_keep_the_photo_from_moving(
+    tmp_path: Path, marked_in: str, culled: str
+):
+    """Five stars given in the window on the card, then a cull of one day's folder (or the
+    other way round): the catalog holds the photo once per folder, the other row had no
+    mark, so the photo was rejected and moved."""
+    burst(tmp_path / "shoot" / "day1", "astronaut", 0.0, frames=3, sharp_at=1)
+    cull(tmp_path, tmp_path / marked_in)
+    with Catalog(tmp_path / "catalog.sqlite3") as catalog:
+        (photo,) = [p for p in catalog.photos(tmp_path / marked_in) if "astronaut_01" in p.relpath]
+        catalog.set_decision(photo.id, rating=5, source=DecisionSource.USER)
+    cull(tmp_path, tmp_path / culled, "--reject-others", "--move-rejects", str(tmp_path / "r"))
+
+    assert (tmp_path / "shoot" / "day1" / "astronaut_01.jpg").exists()
+    assert [p.name for p in (tmp_path / "r").glob("*.jpg")] == ["astronaut_03.jpg"]
+    with Catalog(tmp_path / "catalog.sqlite3") as catalog:
+        (row,) = [p for p in catalog.photos(tmp_path / culled) if "astronaut_01" in p.relpath]
+        assert catalog.decision(row.id).rating == 5
 
 
 # -- 2. files that change between the reading and the move -----------------------------------
