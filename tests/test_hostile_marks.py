@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import test_hostile
 from PIL import Image
-from test_marks_read import REJECT_AND_MOVE, cull, decisions, with_xmp_segment, xmp
+from test_marks_read import PACKET, REJECT_AND_MOVE, cull, decisions, with_xmp_segment, xmp
 from test_photos_fixtures import blurred, burst, checksums, exif, jpeg, scene
 
 from app.catalog import Catalog, DecisionSource, Flag
@@ -26,6 +26,7 @@ from app.moves import move_rejects, rejected_photos
 from app.photos.embedded import exif_thumbnail, exif_with_thumbnail
 from app.pipeline import run as run_module
 from app.sidecars import MAX_SIDECAR_BYTES, read_marks
+from app.sidecars.embedded import read_embedded
 
 shoot = test_hostile.shoot  # two bursts of three frames, frame 2 sharp: 1 and 3 get rejected
 
@@ -141,6 +142,21 @@ def test_stars_given_in_a_cull_of_a_folder_around_or_inside_keep_the_photo_from_
     with Catalog(tmp_path / "catalog.sqlite3") as catalog:
         (row,) = [p for p in catalog.photos(tmp_path / culled) if "astronaut_01" in p.relpath]
         assert catalog.decision(row.id).rating == 5
+
+
+def test_a_heif_whose_xmp_item_points_past_its_end_is_damaged_not_held(tmp_path: Path):
+    """A HEIF whose XMP item claimed 9 MB past the end of the file was reported as a packet
+    too large to read (and held), where it is damage: no packet, as in every other format."""
+    pillow_heif = pytest.importorskip("pillow_heif")
+    pillow_heif.register_heif_opener()
+    photo = tmp_path / "a.heic"
+    Image.new("RGB", (64, 48), (10, 90, 10)).save(photo, xmp=PACKET)
+    assert read_embedded(photo).packet is not None
+    data = bytearray(photo.read_bytes())
+    at = data.index(len(PACKET).to_bytes(4, "big"), data.index(b"iloc"))  # the item's length
+    data[at : at + 4] = (9 * 2**20).to_bytes(4, "big")
+    photo.write_bytes(bytes(data))
+    assert read_embedded(photo).packet is None
 
 
 # -- 2. files that change between the reading and the move -----------------------------------

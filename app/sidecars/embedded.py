@@ -275,8 +275,10 @@ def _heif_item(handle: BinaryIO, start: int, end: int) -> bytes | None:
     if xmp_item is None or xmp_item not in locations:
         return None
     extents = locations[xmp_item][:16]
-    if sum(length for _offset, length in extents) > MAX_SIDECAR_BYTES:
-        raise _TooLarge(sum(length for _offset, length in extents))
+    total = sum(length for _offset, length in extents)
+    if total > MAX_SIDECAR_BYTES:
+        end = handle.seek(0, os.SEEK_END)
+        raise _TooLarge(total) if all(o + n <= end for o, n in extents) else _Damaged
     parts = []
     for extent_offset, length in extents:
         handle.seek(extent_offset)
