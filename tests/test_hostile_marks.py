@@ -79,6 +79,21 @@ def test_a_rating_given_twice_in_one_sidecar_never_loses_its_five_stars(
     assert marks["coffee_01.jpg"].rating == 5
 
 
+def test_a_megabyte_colour_label_holds_its_photo_and_never_floods_the_summary(
+    tmp_path: Path, shoot: Path, capsys
+):
+    """``xmp:Label`` of 7 MB (any length was taken): stored as the photo's label, and the
+    summary padded every row to it (44 MB printed for six photos)."""
+    huge = xmp(f'xmp:Label="{"R" * 1_000_000}"')
+    (shoot / "astronaut_01.xmp").write_text(huge, encoding="utf-8")
+    report = cull(tmp_path, shoot, "--reject-others")
+
+    assert [h["path"] for h in report["held"]] == ["astronaut_01.jpg"]
+    assert "not a label of at most 100 characters" in report["held"][0]["reason"]
+    assert decisions(tmp_path, shoot)["astronaut_01.jpg"].label is None
+    assert len(capsys.readouterr().out) < 20_000
+
+
 def test_five_stars_in_a_jpegs_second_xmp_segment_are_a_mark(tmp_path: Path, shoot: Path):
     """A tool that added an XMP segment instead of replacing the first: the five stars of
     the second (exiftool reads both) were never read, and the photo was rejected and moved."""

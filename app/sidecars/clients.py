@@ -57,6 +57,10 @@ PHOTO_MECHANIC_CLASSES = (
 )
 
 _INTEGER = re.compile(r"[+-]?\d{1,3}(\.0*)?")
+# Colour label names are a word or two ("Red", "Winner alt", a label set's own names); a
+# longer text is no label an application wrote, and would be stored, shown and padded into
+# every row of the summary.
+MAX_LABEL_CHARS = 100
 
 
 class ImpossibleValue(ValueError):
@@ -100,6 +104,8 @@ def _rating(field: str, text: str) -> Mark:
 
 
 def _label(field: str, text: str) -> Mark:
+    if len(text) > MAX_LABEL_CHARS:
+        raise ImpossibleValue(field, text, f"a label of at most {MAX_LABEL_CHARS} characters")
     return Mark(field, label=text)
 
 
