@@ -214,6 +214,7 @@ def _reserve_targets(
         digests = {s: _content_hash(s, photo if s == sources[0] else None) for s in sources}
     except OSError as error:
         raise MoveError(f"not moved: cannot read {error.filename} ({error.strerror})") from error
+    _check_unchanged(photo, sources[0], digests[sources[0]])
     longest = _name_max(dest)
     for attempt in range(10_000):
         names = [_suffixed(source.name, stem, attempt) for source in sources]
@@ -252,6 +253,17 @@ def _reserve_targets(
             if not isinstance(error, FileExistsError):
                 raise MoveError(f"cannot write in {dest}: {error.strerror or error}") from error
     raise MoveError(f"{sources[0]}: no free name in {dest}")
+
+
+def _check_unchanged(photo: PhotoRecord, main: Path, digest: str) -> None:
+    """Refuse a photo whose file was replaced or edited since it was read: that content was
+    never judged, so it is no reject (a file only touched, same content, still moves).  A
+    photo the catalog holds no content hash for (not read yet) cannot be told apart."""
+    if photo.content_hash and digest != photo.content_hash:
+        raise MoveError(
+            f"not moved: {main} changed since it was read (replaced or edited?); "
+            "cull the folder again to judge it"
+        )
 
 
 def _name_max(folder: Path) -> int:

@@ -18,7 +18,13 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from app.errors import AppError
-from app.photos.formats import HEIF_EXTENSIONS, is_raw, suffix
+from app.photos.formats import (
+    HEIF_EXTENSIONS,
+    JPEG_FORMATS,
+    PILLOW_FORMATS,
+    is_raw,
+    suffix,
+)
 
 # Refuse sources above this many pixels (about 4x the largest current sensors).
 MAX_SOURCE_PIXELS = 400_000_000
@@ -92,7 +98,9 @@ def source_size(image: Image.Image) -> tuple[int, int]:
 def _decode_raster(path: Path, max_side: int | None) -> Image.Image:
     if suffix(path) in HEIF_EXTENSIONS:
         _register_heif()
-    with Image.open(path) as image:
+    Image.init()  # every plugin registered, to know which of PILLOW_FORMATS are there
+    formats = tuple(f for f in PILLOW_FORMATS if f in Image.OPEN)
+    with Image.open(path, formats=formats) as image:
         _check_source_size(image.size)
         full = image.size
         if max_side and image.format == "JPEG":
@@ -137,7 +145,7 @@ def _embedded_preview(raw, max_side: int | None, flip: int) -> Image.Image | Non
     except rawpy.LibRawError:
         return None
     if thumb.format == rawpy.ThumbFormat.JPEG:
-        with Image.open(io.BytesIO(thumb.data)) as jpeg:
+        with Image.open(io.BytesIO(thumb.data), formats=JPEG_FORMATS) as jpeg:
             if max_side:
                 jpeg.draft("RGB", _draft_box(jpeg.size, max_side))
             jpeg.load()

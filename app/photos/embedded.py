@@ -15,10 +15,13 @@ from pathlib import Path
 
 from PIL import ExifTags, Image, ImageOps
 
-from app.photos.formats import JPEG_EXTENSIONS, suffix
+from app.photos.formats import JPEG_EXTENSIONS, JPEG_FORMATS, suffix
 
 _THUMB_OFFSET, _THUMB_LENGTH = 0x0201, 0x0202  # JPEGInterchangeFormat(Length)
 _EXIF_HEADER = b"Exif\x00\x00"
+# An EXIF block holds at most 64 KB, so a real thumbnail is a few hundred pixels wide; a
+# header that claims more is crafted or damaged, and decoding it would fill gigabytes.
+MAX_THUMB_SIDE = 1024
 
 
 def exif_thumbnail(path: Path | str) -> Image.Image | None:
@@ -39,7 +42,9 @@ def exif_thumbnail(path: Path | str) -> Image.Image | None:
         data = raw[start : start + length]
         if len(data) != length:
             return None
-        small = Image.open(io.BytesIO(data))
+        small = Image.open(io.BytesIO(data), formats=JPEG_FORMATS)
+        if max(small.size) > MAX_THUMB_SIDE:
+            return None
         small.load()
     except Exception:  # Pillow and struct raise many kinds on damaged EXIF: none matters here
         return None

@@ -8,6 +8,11 @@ RAW_EXTENSIONS = frozenset(
     {".cr2", ".cr3", ".nef", ".arw", ".raf", ".rw2", ".orf", ".dng", ".pef", ".srw"}
 )
 JPEG_EXTENSIONS = frozenset({".jpg", ".jpeg", ".jpe"})
+# What Pillow may decode a photo as (those of its plugins that are there).  Pillow tells a
+# format by the file's content, not its name, and would hand a ".jpg" that holds PostScript
+# to Ghostscript to render.
+JPEG_FORMATS = ("JPEG",)
+PILLOW_FORMATS = (*JPEG_FORMATS, "PNG", "TIFF", "WEBP", "HEIF", "AVIF")
 HEIF_EXTENSIONS = frozenset({".heic", ".heif", ".hif"})
 RASTER_EXTENSIONS = (
     JPEG_EXTENSIONS | HEIF_EXTENSIONS | frozenset({".png", ".tif", ".tiff", ".webp"})

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 
-from app.catalog import PhotoInfo, PhotoRecord, normalize_root
+from app.catalog import DecisionSource, PhotoInfo, PhotoRecord, normalize_root
 from app.photos import PhotoFile, PhotoMetadata
 from app.photos.scan import relative_name
 from app.photos.tasks import (
@@ -179,7 +179,53 @@ class Inventory:
             else:
                 to_read.append((file, digest, False))
         self._announce(ready, to_read, known)
+        self._take_nested_decisions()
         return ready, to_read
+
+    def _take_nested_decisions(self) -> None:
+        """A photo culled both as part of a folder around this one and of this one (or of one
+        inside it) has a catalog row for each: a person's decision made on the other row, if
+        it is the newer one, becomes this row's, so a cull of one folder never rejects or
+        moves what the photographer marked while looking at the other."""
+        root = PurePosixPath(normalize_root(self.run.root))
+        nested = [
+            other
+            for other in map(PurePosixPath, self.catalog.roots())
+            if other != root and (other.is_relative_to(root) or root.is_relative_to(other))
+        ]
+        here = {(root / rel).as_posix(): photo_id for rel, photo_id in self.listed.items()}
+        twins: dict[int, list[int]] = {}
+        for other in nested:
+            for record in self.catalog.photos(other):
+                photo_id = here.get((other / record.relpath).as_posix())
+                if photo_id is not None:
+                    twins.setdefault(photo_id, []).append(record.id)
+        if not twins:
+            return
+        theirs = self.catalog.decisions(i for ids in twins.values() for i in ids)
+        ours = self.catalog.decisions(twins)
+        for photo_id, ids in twins.items():
+            marked = [theirs[i] for i in ids if theirs[i].is_user and theirs[i].decided_at]
+            if not marked:
+                continue
+            newest = max(marked, key=lambda decision: decision.decided_at)
+            mine = ours[photo_id]
+            same = (mine.flag, mine.rating, mine.label) == (
+                newest.flag,
+                newest.rating,
+                newest.label,
+            )
+            if mine.is_user and (
+                same or (mine.decided_at or newest.decided_at) >= newest.decided_at
+            ):
+                continue
+            self.catalog.set_decision(
+                photo_id,
+                flag=newest.flag,
+                rating=newest.rating,
+                label=newest.label,
+                source=DecisionSource.USER,
+            )
 
     def _announce(
         self,

@@ -21,7 +21,7 @@ from concurrent.futures import TimeoutError as FuturesTimeout
 from pathlib import Path
 
 from app import heap
-from app.catalog import Catalog, CatalogError, RunStatus
+from app.catalog import Catalog, CatalogError, PhotoRecord, RunStatus
 from app.grouping import GROUPING_VERSION, GroupingParams, GroupItem, group_series
 from app.options import CullOptions, ScorerName
 from app.photos import PhotoFile, scan_folder
@@ -43,6 +43,7 @@ from app.pipeline.results import (
 from app.scoring import Scorer, create_scorer
 from app.scoring.technical import TechnicalScorer
 from app.series_kinds import assign_kinds
+from app.sidecars.naming import SidecarNames
 from app.sidecars.sync import SidecarReport
 
 # How long reading waits for ``auto`` to decide between FGAesQ and the technical scorer, so
@@ -411,20 +412,40 @@ class CullRun:
                 [(i, [(p.relative_to(root).as_posix(), p) for p in f.files]) for i, f in photos],
             )
         if wanted:
-            report = self._sidecars(self._present_sidecars).import_marks(wanted)
-            taken = self._marks_taken
-            self._held.update(report.held)
-            taken.held.update(report.held)
-            taken.imported += report.imported
-            taken.changed_elsewhere += report.changed_elsewhere
-            taken.conflicts += report.conflicts
-            told = {(p.path, p.error) for p in taken.problems}
-            fresh = [p for p in report.problems if (p.path, p.error) not in told]
-            taken.problems += fresh
-            self.run.add_problems(fresh)
+            self._note_marks(self._sidecars(self._present_sidecars).import_marks(wanted))
         marks = {i: d for i, d in self.run.catalog.decisions(ids).items() if d.is_user}
         if marks:
             self.run.emit(Stage.MARKS, 0, 0, marks=marks)
+
+    def _note_marks(self, report: SidecarReport) -> None:
+        """Count an import of marks into the run's, and report its problems not told yet."""
+        taken = self._marks_taken
+        self._held.update(report.held)
+        taken.held.update(report.held)
+        taken.imported += report.imported
+        taken.changed_elsewhere += report.changed_elsewhere
+        taken.conflicts += report.conflicts
+        told = {(p.path, p.error) for p in taken.problems}
+        fresh = [p for p in report.problems if (p.path, p.error) not in told]
+        taken.problems += fresh
+        self.run.add_problems(fresh)
+
+    def _still_rejected(
+        self, rejected: list[PhotoRecord]
+    ) -> tuple[list[PhotoRecord], SidecarNames]:
+        """The rejects that stay rejects once the marks another application wrote while this
+        run read and ranked are taken (the disk is asked: the scan's list of sidecars is as
+        old as the run), and the sidecar names to move them with."""
+        from app.catalog import Flag
+        from app.sidecars import FolderSidecars
+
+        sidecars = FolderSidecars(self.run.catalog, self.run.root)
+        self._note_marks(sidecars.import_marks(p.id for p in rejected))
+        decisions = self.run.catalog.decisions(p.id for p in rejected)
+        still = [
+            p for p in rejected if p.id not in self._held and decisions[p.id].flag is Flag.REJECT
+        ]
+        return still, sidecars.names
 
     def _held_paths(self, series: list[SeriesResult]) -> dict[str, str]:
         """``{photo path: why}`` for the held photos of the run, for the report."""
@@ -560,10 +581,21 @@ class CullRun:
             outcome.failed = True
             return outcome
         rejected = [p for p in rejected_photos(run.catalog, run.root) if p.id not in self._held]
+        # a reject deleted by hand (or half moved by a run that was killed) is not in this
+        # scan: trying it again would fail every later run
+        found = set(self._listed.values())
+        gone = [p for p in rejected if p.id not in found]
+        if gone:
+            run.note(
+                f"{len(gone)} rejected photos the catalog knows are no longer in the folder "
+                f"(deleted by hand, or moved by a run that was stopped: --undo {dest} puts "
+                f"those back), e.g. {gone[0].relpath}: not moved"
+            )
+            rejected = [p for p in rejected if p.id in found]
+        rejected, names = self._still_rejected(rejected)
         outcome.wanted = len(rejected)
         run.emit(Stage.MOVES, 0, len(rejected), f"Moving {len(rejected)} rejects")
         try:
-            names = self._sidecars(self._present_sidecars).names
             report = move_rejects(rejected, dest, catalog=run.catalog, names=names)
         except MoveError as exc:
             run.problem(dest, str(exc))

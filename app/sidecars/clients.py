@@ -57,6 +57,10 @@ PHOTO_MECHANIC_CLASSES = (
 )
 
 _INTEGER = re.compile(r"[+-]?\d{1,3}(\.0*)?")
+# Colour label names are a word or two ("Red", "Winner alt", a label set's own names); a
+# longer text is no label an application wrote, and would be stored, shown and padded into
+# every row of the summary.
+MAX_LABEL_CHARS = 100
 
 
 class ImpossibleValue(ValueError):
@@ -75,11 +79,11 @@ def field_marks(descriptions: list[ET.Element]) -> list[Mark]:
     """
     marks = []
     for name, reader in _READERS:
-        text = _first(descriptions, name)
-        if text is not None and text.strip() != "":
-            mark = reader(_short(name), text.strip())
-            if mark is not None:
-                marks.append(mark)
+        for text in _values(descriptions, name):
+            if text.strip() != "":
+                mark = reader(_short(name), text.strip())
+                if mark is not None:
+                    marks.append(mark)
     colours = _darktable_colours(descriptions)
     if colours:
         marks.append(Mark("darktable:colorlabels", label=", ".join(colours)))
@@ -100,6 +104,8 @@ def _rating(field: str, text: str) -> Mark:
 
 
 def _label(field: str, text: str) -> Mark:
+    if len(text) > MAX_LABEL_CHARS:
+        raise ImpossibleValue(field, text, f"a label of at most {MAX_LABEL_CHARS} characters")
     return Mark(field, label=text)
 
 
@@ -160,21 +166,23 @@ def _short(name: str) -> str:
     return f"{_PREFIXES[uri]}:{local}"
 
 
-def _first(descriptions: list[ET.Element], name: str) -> str | None:
-    """The first description's value of a simple property (attribute or element form).
+def _values(descriptions: list[ET.Element], name: str) -> list[str]:
+    """Every value of a simple property (attribute or element form), in document order.  A
+    document holds one; one that holds it twice (``Rating="-1"`` and ``<xmp:Rating>5``, or
+    in two descriptions) gives both, so the rule that combines marks keeps the stronger.
 
     Raises:
         ImpossibleValue: the element holds elements instead of a value.
     """
+    values = []
     for description in descriptions:
         if name in description.attrib:
-            return description.attrib[name]
-        child = description.find(name)
-        if child is not None:
+            values.append(description.attrib[name])
+        for child in description.findall(name):
             if len(child):  # a structure where the application writes one value
                 raise ImpossibleValue(_short(name), "<" + child[0].tag.rsplit("}")[-1], "a value")
-            return child.text or ""
-    return None
+            values.append(child.text or "")
+    return values
 
 
 def _darktable_colours(descriptions: list[ET.Element]) -> list[str]:

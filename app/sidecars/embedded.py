@@ -4,8 +4,10 @@ Lightroom writes a JPEG's, TIFF's and DNG's marks into the file rather than into
 Photo Mechanic can do the same, and cameras write their in-body rating there.  These are a
 person's marks.  Only the file's structure is walked (JPEG segments up to the image data,
 the first TIFF directory, ISO base media boxes, PNG and WebP chunks): a few small reads per
-photo, never the pixels.  A packet is at most ``MAX_SIDECAR_BYTES``, and a file whose
-structure is damaged simply has no packet here (its decoding reports the damage).
+photo, never the pixels.  A file whose structure is damaged simply has no packet here (its
+decoding reports the damage).  A packet over ``MAX_SIDECAR_BYTES`` is not read, and says so
+(``SidecarError``): it may hold a person's stars (Photoshop's DocumentAncestors alone grow
+packets to tens of megabytes), so the photo is held as a sidecar that size would be.
 
 Where the packet lives:
 
@@ -29,7 +31,7 @@ import zlib
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from app.sidecars.xmp import MAX_SIDECAR_BYTES
+from app.sidecars.xmp import MAX_SIDECAR_BYTES, SidecarError
 
 XMP_UUID = bytes.fromhex("be7acfcb97a942e89c71999491e3afac")
 JPEG_XMP = b"http://ns.adobe.com/xap/1.0/\x00"
@@ -40,14 +42,21 @@ MAX_SEGMENTS = 512  # JPEG segments / boxes / chunks looked at before giving up
 
 @dataclass(frozen=True)
 class EmbeddedMarks:
-    """What a photo file carries: its XMP packet and its EXIF rating (None: not there)."""
+    """What a photo file carries: its XMP packet and its EXIF rating (None: not there), and
+    any further packet a JPEG holds (one is allowed; a tool that added a second instead of
+    replacing the first leaves marks in both)."""
 
     packet: bytes | None = None
     exif_rating: int | None = None
+    more_packets: tuple[bytes, ...] = ()
 
 
 class _Damaged(Exception):
     """The structure ends or points nowhere: there is no packet to find."""
+
+
+class _TooLarge(Exception):
+    """The structure holds a packet too large to read safely (its size in bytes)."""
 
 
 def read_embedded(path: str | os.PathLike[str]) -> EmbeddedMarks:
@@ -55,6 +64,7 @@ def read_embedded(path: str | os.PathLike[str]) -> EmbeddedMarks:
 
     Raises:
         OSError: the file cannot be opened or read (a FIFO or device is refused unread).
+        SidecarError: the file holds a packet over ``MAX_SIDECAR_BYTES``.
     """
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     fd = os.open(path, flags)
@@ -64,6 +74,13 @@ def read_embedded(path: str | os.PathLike[str]) -> EmbeddedMarks:
         head = handle.read(16)
         try:
             return _dispatch(handle, head)
+        except _TooLarge as error:
+            megabytes = error.args[0] / 2**20
+            raise SidecarError(
+                path,
+                f"its XMP packet is {megabytes:.1f} MB, more than the "
+                f"{MAX_SIDECAR_BYTES // 2**20} MB read safely",
+            ) from error
         except (_Damaged, struct.error, zlib.error, ValueError, OverflowError, IndexError):
             return EmbeddedMarks()
 
@@ -98,12 +115,24 @@ def _exact(handle: BinaryIO, size: int) -> bytes:
     return data
 
 
+def _packet(handle: BinaryIO, size: int) -> bytes:
+    """A packet of ``size`` bytes from where ``handle`` stands (a size past the end of the
+    file is damage, not a large packet)."""
+    if size > MAX_SIDECAR_BYTES:
+        here = handle.tell()
+        end = handle.seek(0, os.SEEK_END)
+        handle.seek(here)
+        raise _TooLarge(size) if here + size <= end else _Damaged
+    return _exact(handle, size)
+
+
 # -- JPEG -----------------------------------------------------------------------------------
 
 
 def _jpeg(handle: BinaryIO, start: int) -> EmbeddedMarks:
     handle.seek(start)
     packet = rating = None
+    more: list[bytes] = []
     for _ in range(MAX_SEGMENTS):
         marker = _exact(handle, 2)
         if marker[0] != 0xFF:
@@ -119,14 +148,17 @@ def _jpeg(handle: BinaryIO, start: int) -> EmbeddedMarks:
             raise _Damaged
         if kind == 0xE1 and length > len(JPEG_XMP):
             body = _exact(handle, length)
-            if packet is None and body.startswith(JPEG_XMP):
-                packet = body[len(JPEG_XMP) :]
+            if body.startswith(JPEG_XMP):
+                if packet is None:
+                    packet = body[len(JPEG_XMP) :]
+                else:
+                    more.append(body[len(JPEG_XMP) :])
             elif rating is None and body.startswith(b"Exif\x00\x00"):
-                with contextlib.suppress(_Damaged, struct.error):
+                with contextlib.suppress(_Damaged, _TooLarge, struct.error):
                     rating = _tiff_fields(_Bytes(body[6:]), 0)[1]
         else:
             handle.seek(length, os.SEEK_CUR)
-    return EmbeddedMarks(packet, rating)
+    return EmbeddedMarks(packet, rating, tuple(more))
 
 
 # -- TIFF -----------------------------------------------------------------------------------
@@ -138,8 +170,12 @@ class _Bytes:
     def __init__(self, data: bytes) -> None:
         self.data, self.pos = data, 0
 
-    def seek(self, pos: int, whence: int = 0) -> None:
-        self.pos = pos
+    def seek(self, pos: int, whence: int = 0) -> int:
+        self.pos = len(self.data) + pos if whence == os.SEEK_END else pos
+        return self.pos
+
+    def tell(self) -> int:
+        return self.pos
 
     def read(self, size: int) -> bytes:
         chunk = self.data[self.pos : self.pos + size]
@@ -177,7 +213,7 @@ def _tiff_fields(handle, base: int) -> tuple[bytes | None, int | None]:
             rating = struct.unpack(end + "H", value[:2])[0]
     if where > 0:
         handle.seek(base + where)
-        packet = _exact(handle, xmp_size)
+        packet = _packet(handle, xmp_size)
     return packet, rating
 
 
@@ -212,7 +248,7 @@ def _iso(handle: BinaryIO) -> EmbeddedMarks:
         if kind == b"uuid" and size > 16:
             handle.seek(offset)
             if _exact(handle, 16) == XMP_UUID:
-                return EmbeddedMarks(_exact(handle, size - 16))
+                return EmbeddedMarks(_packet(handle, size - 16))
         elif kind == b"meta":
             packet = _heif_item(handle, offset + 4, offset + size)  # after version and flags
             if packet is not None:
@@ -222,7 +258,7 @@ def _iso(handle: BinaryIO) -> EmbeddedMarks:
                 if inner == b"uuid" and inner_size > 16:
                     handle.seek(inner_offset)
                     if _exact(handle, 16) == XMP_UUID:
-                        return EmbeddedMarks(_exact(handle, inner_size - 16))
+                        return EmbeddedMarks(_packet(handle, inner_size - 16))
     return EmbeddedMarks()
 
 
@@ -238,8 +274,13 @@ def _heif_item(handle: BinaryIO, start: int, end: int) -> bytes | None:
             locations = _item_locations(_exact(handle, size))
     if xmp_item is None or xmp_item not in locations:
         return None
+    extents = locations[xmp_item][:16]
+    total = sum(length for _offset, length in extents)
+    if total > MAX_SIDECAR_BYTES:
+        end = handle.seek(0, os.SEEK_END)
+        raise _TooLarge(total) if all(o + n <= end for o, n in extents) else _Damaged
     parts = []
-    for extent_offset, length in locations[xmp_item][:16]:
+    for extent_offset, length in extents:
         handle.seek(extent_offset)
         parts.append(_exact(handle, length))
     return b"".join(parts)
@@ -326,9 +367,13 @@ def _png(handle: BinaryIO) -> EmbeddedMarks:
     for kind, offset, length in _chunks(handle, 8, ">I4s", trailer=4, pad=False):
         if kind == b"IEND":
             break
-        if kind == b"iTXt" and length <= MAX_SIDECAR_BYTES:
+        if kind == b"iTXt":
             handle.seek(offset)
-            keyword, _, rest = _exact(handle, length).partition(b"\x00")
+            keyword = handle.read(len(b"XML:com.adobe.xmp") + 1)
+            if keyword != b"XML:com.adobe.xmp\x00":
+                continue
+            handle.seek(offset)
+            keyword, _, rest = _packet(handle, length).partition(b"\x00")
             if keyword == b"XML:com.adobe.xmp":
                 compressed = rest[:1] == b"\x01"
                 text = rest[2:].split(b"\x00", 2)[-1]  # after language and translated keyword
@@ -342,5 +387,5 @@ def _webp(handle: BinaryIO) -> EmbeddedMarks:
     for kind, offset, length in _chunks(handle, 12, "<4sI", trailer=0, pad=True):
         if kind == b"XMP ":
             handle.seek(offset)
-            return EmbeddedMarks(_exact(handle, length))
+            return EmbeddedMarks(_packet(handle, length))
     return EmbeddedMarks()

@@ -71,6 +71,19 @@ def existing_sidecars(
     )
 
 
+def _listed_sidecars(folder: str) -> list[str]:
+    """The names of the regular ``.xmp`` files in ``folder`` (none if it cannot be listed)."""
+    try:
+        with os.scandir(folder) as entries:
+            return [
+                e.name
+                for e in entries
+                if e.name.lower().endswith(".xmp") and e.is_file(follow_symlinks=False)
+            ]
+    except OSError:
+        return []
+
+
 def _is_regular(path: Path) -> bool:
     """A regular file, not a link; False for a name the file system cannot even hold (a
     photo name near the length limit plus ``.xmp``), not an error."""
@@ -116,6 +129,9 @@ class SidecarNames:
             self._files[photo.photo_id] = photo.files
             for file in photo.files:
                 by_stem[(file.parent, file.stem.lower())].add(photo.photo_id)
+        # sidecar names by folder and case-folded name (see ``_case_variants``)
+        self._spellings: dict[str, dict[str, list[str]]] = {}
+        self._present_indexed = False
         self.shared: dict[int, tuple[Path, ...]] = {}
         for (folder, stem), ids in by_stem.items():
             if len(ids) > 1:
@@ -131,6 +147,35 @@ class SidecarNames:
         """A sidecar this app just created now exists (for a later move of its photo)."""
         if self.present is not None:
             self.present.add(os.fspath(sidecar))
+        folder = os.fspath(sidecar.parent)
+        if folder in self._spellings or self._present_indexed:
+            spelled = self._spellings.setdefault(folder, defaultdict(list))
+            if sidecar.name not in spelled[sidecar.name.casefold()]:
+                spelled[sidecar.name.casefold()].append(sidecar.name)
+
+    def _case_variants(self, name: Path) -> list[Path]:
+        """Sidecars spelled like ``name`` but for letter case (``img_0001.xmp`` beside
+        ``IMG_0001.JPG``): written on a case-insensitive disk, they are this photo's marks
+        there, so they are read, kept up to date and moved with it here too.  Each folder's
+        sidecar names are listed once (from the scan's list when there is one)."""
+        folder = os.fspath(name.parent)
+        if folder not in self._spellings:
+            if self.present is None:
+                listed = [os.path.join(folder, n) for n in _listed_sidecars(folder)]
+            elif not self._present_indexed:  # the scan's list: every folder at once
+                listed, self._present_indexed = list(self.present), True
+            else:
+                listed = []
+            self._spellings[folder] = defaultdict(list)
+            for path in sorted(listed):
+                where, found = os.path.split(path)
+                self._spellings.setdefault(where, defaultdict(list))[found.casefold()].append(found)
+        spellings = self._spellings[folder]
+        return [
+            name.with_name(found)
+            for found in spellings.get(name.name.casefold(), ())
+            if found != name.name and _is_regular(name.with_name(found))
+        ]
 
     def __contains__(self, photo_id: object) -> bool:
         return photo_id in self._files
@@ -143,15 +188,25 @@ class SidecarNames:
         main = self._files[photo_id][0]
         if photo_id in self.shared:
             return [appended_name(main)]
-        return sidecar_paths(main, style)
+        return [self._spelled_as_found(name) for name in sidecar_paths(main, style)]
+
+    def _spelled_as_found(self, name: Path) -> Path:
+        """``name``, or the one sidecar on disk spelled like it but for letter case: update
+        that file, do not add a twin beside it."""
+        variants = self._case_variants(name)
+        return variants[0] if len(variants) == 1 and not _is_regular(name) else name
 
     def existing(self, photo_id: int) -> list[Path]:
         """The sidecar files on disk that belong to this photo alone."""
         shared = photo_id in self.shared
         found: list[Path] = []
         for file in self._files[photo_id]:
-            for sidecar in existing_sidecars(file, shared_stem=shared, present=self.present):
-                if not any(_same_file(sidecar, f) for f in found):
+            listed = existing_sidecars(file, shared_stem=shared, present=self.present)
+            if not shared:  # photos sharing a stem cannot tell whose a case variant is
+                for name in (replaced_name(file), appended_name(file)):
+                    listed += self._case_variants(name)
+            for sidecar in listed:
+                if sidecar not in found and not any(_same_file(sidecar, f) for f in found):
                     found.append(sidecar)
         return found
 

@@ -51,7 +51,7 @@ from app.catalog import (
 from app.errors import Problem
 from app.fileio import is_read_only
 from app.options import SidecarStyle, XmpScheme
-from app.sidecars.embedded import read_embedded
+from app.sidecars.embedded import EmbeddedMarks, read_embedded
 from app.sidecars.marks import Mark, combine
 from app.sidecars.naming import PhotoFiles, SidecarNames
 from app.sidecars.policy import (
@@ -172,15 +172,17 @@ class _Source:
     fresh: bool = False  # a version with new marks, not seen before
 
 
-def _embedded_marks(
-    packet: bytes | None, exif_rating: int | None, file: Path
-) -> tuple[XmpMarks, str | None]:
-    """The marks of a photo's own XMP packet and EXIF rating, combined."""
+def _embedded_marks(embedded: EmbeddedMarks, file: Path) -> tuple[XmpMarks, str | None]:
+    """The marks of a photo's own XMP packets and EXIF rating, combined."""
     marks: list[Mark] = []
     conflict = None
-    if packet is not None:
-        found, conflict = packet_marks(packet, file)
-        marks.append(Mark("its XMP", found.rating, found.label, found.pick))
+    packets = [p for p in (embedded.packet, *embedded.more_packets) if p is not None]
+    for number, packet in enumerate(packets):
+        found, inner = packet_marks(packet, file)
+        conflict = conflict or inner
+        name = "its XMP" if number == 0 else f"its XMP segment {number + 1}"
+        marks.append(Mark(name, found.rating, found.label, found.pick))
+    exif_rating = embedded.exif_rating
     if exif_rating is not None:
         if not 0 <= exif_rating <= 5:
             raise SidecarError(file, f"EXIF Rating {exif_rating} is not 0..5")
@@ -517,7 +519,7 @@ class FolderSidecars:
                 continue
             try:
                 found = read_embedded(file)
-                marks, conflict = _embedded_marks(found.packet, found.exif_rating, file)
+                marks, conflict = _embedded_marks(found, file)
             except SidecarError as error:
                 self._hold(
                     photo_id,
