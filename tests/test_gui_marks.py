@@ -111,6 +111,41 @@ def test_undo_after_moving_rejects_puts_them_back_as_one_step(qtbot, window, gui
     assert len(rejects_folder_files(window)) == 3
 
 
+def test_a_reject_deleted_by_hand_is_named_and_the_others_move(qtbot, window, gui_env):  # noqa: F811
+    """A reject deleted in a file manager was tried again by every move from the window,
+    which failed with "file missing"; now it is left out and named, as the command does."""
+    controller = window.controller
+    window.settings.set("auto_advance", False)
+    window.settings.set("accept_rejects_others", True)
+    first = controller.series()[0]
+    paths = [f.path for f in first.frames]
+    controller.select_series(first.series_id)
+    press(qtbot, window, Qt.Key.Key_A)  # the best frame picked, the three others rejected
+    written(window)
+    flags = stored(gui_env, [f.photo_id for f in first.frames])
+    rejected = [f for f in first.frames if flags[f.photo_id].flag is Flag.REJECT]
+    deleted = rejected[0]
+    os.remove(deleted.path)
+    qtbot.waitUntil(lambda: controller.frame(deleted.photo_id).missing, timeout=10_000)
+    seen = list(window.messages.problems)  # the watcher says it is gone: that stays
+
+    assert outcome(qtbot, controller.files.move_rejects(confirm=False)) == 2
+    settle(qtbot, window)
+    assert window.messages.problems == seen  # no "file missing" error
+    message = window.status.currentMessage()
+    assert message.startswith("Moved 2 rejected photos (2 files)"), message
+    assert "1 rejected photos the catalog knows are no longer in the folder" in message
+    assert Path(deleted.path).name in message
+    assert rejects_folder_files(window) == sorted(Path(f.path).name for f in rejected[1:])
+
+    press(qtbot, window, Qt.Key.Key_Z, CTRL)  # the undo journal holds the two that moved
+    settle(qtbot, window)
+    assert window.status.currentMessage() == "Put back 2 photos (2 files)"
+    assert [os.path.exists(p) for p in paths] == [p != deleted.path for p in paths]
+    assert rejects_folder_files(window) == []
+    assert window.messages.problems == seen
+
+
 def test_put_moved_rejects_back_from_the_menu_and_the_undo_stack_agree(qtbot, window, gui_env):  # noqa: F811
     controller = window.controller
     window.settings.set("auto_advance", False)

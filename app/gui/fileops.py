@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from app.catalog import Catalog, MoveState, PhotoRecord
 from app.errors import AppError, Problem
-from app.moves import journal_path, rejected_photos, undo
+from app.moves import gone_note, journal_path, rejected_photos, still_there, undo
 from app.moves import move_rejects as journaled_move
 from app.options import SidecarStyle, XmpScheme
 from app.sidecars import FolderSidecars, SidecarNames, SidecarReport
@@ -61,6 +61,11 @@ class RejectsToMove:
     photos: list[PhotoRecord]
     names: SidecarNames | None = None
     problems: list[Problem] = field(default_factory=list)
+    gone: list[PhotoRecord] = field(default_factory=list)  # rejects no longer on disk
+
+    def gone_note(self) -> str:
+        """How many rejects are no longer on disk (not moved), one by name; empty if none."""
+        return gone_note(self.gone, "File → Put moved rejects back")
 
     @property
     def files(self) -> int:
@@ -78,12 +83,15 @@ def rejects_to_move(catalog: Catalog, root: str) -> RejectsToMove:
 
     Marks other applications wrote since the last cull are read first, so a photo a person
     rated elsewhere in the meantime is not moved as an automatic reject, and a photo whose
-    marks cannot be read or disagree is not moved at all.
+    marks cannot be read or disagree is not moved at all.  A reject whose file is no longer
+    on disk (deleted by hand, half moved by a run that was killed) is left out, as the
+    command leaves it out.
     """
     sidecars = FolderSidecars(catalog, root)
     imported = sidecars.import_marks()
     rejected = [p for p in rejected_photos(catalog, root) if p.id not in imported.held]
-    return RejectsToMove(rejected, sidecars.names, imported.problems)
+    present, gone = still_there(rejected)
+    return RejectsToMove(present, sidecars.names, imported.problems, gone)
 
 
 @dataclass
@@ -95,6 +103,7 @@ class Moved:
     photo_ids: list[int] = field(default_factory=list)
     files: int = 0
     problems: list[Problem] = field(default_factory=list)
+    gone: str = ""  # what was said of the rejects no longer on disk (not moved)
 
 
 def move_rejects(catalog: Catalog, rejects: RejectsToMove, target: str) -> Moved:
@@ -109,6 +118,7 @@ def move_rejects(catalog: Catalog, rejects: RejectsToMove, target: str) -> Moved
         list(report.photo_ids),
         len(report.moved),
         [*rejects.problems, *report.problems],
+        rejects.gone_note(),
     )
 
 

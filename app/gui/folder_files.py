@@ -259,7 +259,7 @@ class FolderFiles(QObject):
 
         def found(rejects: fileops.RejectsToMove) -> None:
             if not rejects.photos:
-                self.bus.message.emit("No rejected photos to move")
+                self.bus.message.emit(rejects.gone_note() or "No rejected photos to move")
                 outcome.set_result(0)
                 return
             if confirm and not self.questions.confirm(
@@ -293,6 +293,7 @@ class FolderFiles(QObject):
         def still_rejected() -> fileops.RejectsToMove | None:
             rejects = fileops.rejects_to_move(catalog, root)
             rejects.photos = [p for p in rejects.photos if p.id in ids]
+            rejects.gone = [p for p in rejects.gone if p.id in ids]
             return rejects if rejects.photos else None
 
         return self._move(still_rejected, before.target, then)
@@ -318,9 +319,8 @@ class FolderFiles(QObject):
                 return None
             for problem in moved.problems:
                 self.bus.error.emit(problem.path, problem.error)
-            self.bus.message.emit(
-                f"Moved {moved_text(len(moved.photo_ids), moved.files)} to {target}"
-            )
+            text = f"Moved {moved_text(len(moved.photo_ids), moved.files)} to {target}"
+            self.bus.message.emit(f"{text}; {moved.gone}" if moved.gone else text)
             then(moved)
             return moved
 

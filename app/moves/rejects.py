@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,6 +59,41 @@ def rejected_photos(catalog: Catalog, root: str | os.PathLike[str]) -> list[Phot
         for p in photos
         if decisions[p.id].flag is Flag.REJECT and not in_rejects_folder(p, destinations)
     ]
+
+
+def still_there(
+    photos: Iterable[PhotoRecord], found: Collection[int] | None = None
+) -> tuple[list[PhotoRecord], list[PhotoRecord]]:
+    """``photos`` split into those still in their folder and those gone (deleted by hand,
+    or half moved by a run that was killed), which no move tries: trying them again would
+    fail every later move.  Still there: among ``found`` (the ids a scan listed), or,
+    without a scan, with the photo's own file on disk."""
+
+    def there(photo: PhotoRecord) -> bool:
+        if found is not None:
+            return photo.id in found
+        try:
+            return path_inside(photo.root, photo.relpath).exists()
+        except ValueError:  # a damaged catalog's path: the move itself reports it
+            return True
+
+    present: list[PhotoRecord] = []
+    gone: list[PhotoRecord] = []
+    for photo in photos:
+        (present if there(photo) else gone).append(photo)
+    return present, gone
+
+
+def gone_note(gone: Sequence[PhotoRecord], put_back: str) -> str:
+    """How many rejects were left out as gone, one by name; ``put_back``: what puts a half
+    moved one back (the command's ``--undo DEST``, the window's menu).  Empty if none."""
+    if not gone:
+        return ""
+    return (
+        f"{len(gone)} rejected photos the catalog knows are no longer in the folder "
+        f"(deleted by hand, or moved by a run that was stopped: {put_back} puts "
+        f"those back), e.g. {gone[0].relpath}: not moved"
+    )
 
 
 def in_rejects_folder(photo: PhotoRecord, destinations: Collection[Path] | None = None) -> bool:

@@ -568,7 +568,7 @@ class CullRun:
             self.run.note(line)
 
     def _move_rejects(self) -> MoveOutcome:
-        from app.moves import MoveError, move_rejects, rejected_photos
+        from app.moves import MoveError, gone_note, move_rejects, rejected_photos, still_there
 
         run, dest = self.run, str(self.options.move_rejects)
         outcome = MoveOutcome(dest=dest)
@@ -581,17 +581,9 @@ class CullRun:
             outcome.failed = True
             return outcome
         rejected = [p for p in rejected_photos(run.catalog, run.root) if p.id not in self._held]
-        # a reject deleted by hand (or half moved by a run that was killed) is not in this
-        # scan: trying it again would fail every later run
-        found = set(self._listed.values())
-        gone = [p for p in rejected if p.id not in found]
+        rejected, gone = still_there(rejected, set(self._listed.values()))
         if gone:
-            run.note(
-                f"{len(gone)} rejected photos the catalog knows are no longer in the folder "
-                f"(deleted by hand, or moved by a run that was stopped: --undo {dest} puts "
-                f"those back), e.g. {gone[0].relpath}: not moved"
-            )
-            rejected = [p for p in rejected if p.id in found]
+            run.note(gone_note(gone, f"--undo {dest}"))
         rejected, names = self._still_rejected(rejected)
         outcome.wanted = len(rejected)
         run.emit(Stage.MOVES, 0, len(rejected), f"Moving {len(rejected)} rejects")
