@@ -1,5 +1,6 @@
 """Faint grain a camera's noise reduction leaves, exposure read where grain does not move
-tones, and a shared exposure weighed with the same costs as every frame."""
+tones, a shared exposure weighed with the same costs as every frame, and no grain read
+against a white another frame blew out."""
 
 from __future__ import annotations
 
@@ -12,7 +13,13 @@ from PIL import Image
 from test_burst_exposure import bright_to
 from test_burst_generalising import costs, linear_scene, shoot
 
-from app.scoring.burst import judge_burst, stops_between
+from app.scoring.burst import (
+    GAMMA,
+    _flat_tile_noise,
+    _relative_exposures,
+    judge_burst,
+    stops_between,
+)
 from app.scoring.frame_measures import measure_frame
 
 
@@ -71,3 +78,23 @@ def test_a_frame_reaching_white_disproves_a_shared_under_exposure_though_it_clip
     blown = measure_frame(frames[1]).clipped_high
     assert 0.004 < blown < 0.03
     assert int(np.argmin(costs(frames))) == 1
+
+
+def test_a_white_the_brighter_frames_blow_out_is_no_reference_for_grain():
+    """Half the frame a white paper with the sensor's grain on it, half a darker photo:
+    two frames 1.3 stops brighter blow the paper out to a flat 255, without grain.  The
+    grain of the clean frame's paper is compared with nothing there, so it adds none."""
+    photo = linear_scene("astronaut", 256)[:160] * 0.25
+
+    def frame(gain: float, seed: int):
+        light = photo.copy()
+        light[:, :128] = 0.6
+        encoded = np.clip(light * gain, 0, 1) ** (1 / 2.2)
+        grain = np.random.default_rng(seed).normal(0, 0.01, encoded.shape)
+        encoded = np.clip(encoded + grain, 0, 1)
+        return measure_frame(Image.fromarray((encoded * 255).round().astype(np.uint8)))
+
+    frames = [frame(1.0, 1), frame(2.5, 2), frame(2.5, 3)]
+    assert frames[1].clipped_high > 0.4
+    gains = 2.0 ** (_relative_exposures(frames) / GAMMA)
+    assert _flat_tile_noise(frames, gains)[0] == 0.0

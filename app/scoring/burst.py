@@ -49,6 +49,7 @@ NOISE_COARSE_MIN = 0.2  # grain keeps at least this share
 TEXTURE_COARSE_SHARE = 1.0  # of a fine texture's, at least
 FLAT_SHARE = 0.15  # of the tiles, the least detailed in every frame, where noise is measured
 FLAT_MIN_TILES = 4
+BLOWN_TILE = 0.05  # of a tile's pixels blown out: clipping took its grain (specks excepted)
 BLURRIER_STOPS = 0.5  # a frame's blocking is judged against frames at most this blurrier
 RESIDUAL_ALLOWANCE = 0.0015  # added residual sigma nobody notices
 RESIDUAL_COST = 150.0  # per unit of added residual sigma
@@ -415,6 +416,9 @@ def _flat_tile_noise(
     removed from the other frame keeps as much or more there.  Against a frame it is clearly
     sharper than on the halved frame (``sharper``, where grain hardly counts) a frame is not
     compared at all: what it has beyond a blurred frame is mostly the texture the blur took.
+    Nor where either frame blows a tile out (:func:`_blown_tiles`): clipping takes the grain
+    off with the detail, so a frame that holds a white paper would look grainy against one
+    that blew it out.
     """
     fine_maps, coarse_maps = _common_maps(frames)
     if fine_maps is None:
@@ -424,13 +428,17 @@ def _flat_tile_noise(
     coarse = coarse_maps.reshape(len(frames), -1) / scale
     detail = _neighbourhood_max(coarse_maps.max(axis=0)).ravel()
     flat = np.argsort(detail)[: max(FLAT_MIN_TILES, detail.size // 3)]
+    blown = _blown_tiles(frames, *coarse_maps.shape[1:])
     energy = np.zeros(len(frames))
     for i in range(len(frames)):
         for j in range(len(frames)):
             if i == j or (sharper or {}).get((i, j), False):
                 continue
-            extra_fine = float(np.median(fine[i, flat] - fine[j, flat]))
-            extra_coarse = float(np.median(coarse[i, flat] - coarse[j, flat]))
+            both = flat if blown is None else flat[~(blown[i, flat] | blown[j, flat])]
+            if both.size < FLAT_MIN_TILES:
+                continue
+            extra_fine = float(np.median(fine[i, both] - fine[j, both]))
+            extra_coarse = float(np.median(coarse[i, both] - coarse[j, both]))
             energy[i] = max(energy[i], _noise_energy(extra_fine, extra_coarse))
     return np.sqrt(np.maximum(energy, 0.0) / 2.0)
 
@@ -531,6 +539,19 @@ def _flat_texture(frames: Sequence[FrameMeasures], gains: np.ndarray) -> float:
     flat = np.argsort(detail.ravel())[:count]
     texture = float(np.median(coarse.reshape(len(frames), -1)[:, flat], axis=1).min())
     return math.sqrt(max(texture, 0.0) / 2.0)
+
+
+def _blown_tiles(frames: Sequence[FrameMeasures], rows: int, cols: int) -> np.ndarray | None:
+    """Per frame, raveled: tiles where it blows out more than specks (BLOWN_TILE of the
+    pixels), and their neighbours (the frames are shifted).  None without clip maps."""
+    if any(
+        f.clip_map is None or f.clip_map.shape[0] < rows or f.clip_map.shape[1] < cols
+        for f in frames
+    ):
+        return None
+    return np.stack(
+        [_neighbourhood_max(f.clip_map[:rows, :cols]).ravel() > BLOWN_TILE for f in frames]
+    )
 
 
 def _neighbourhood_max(grid: np.ndarray) -> np.ndarray:
