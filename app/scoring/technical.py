@@ -117,7 +117,7 @@ class TechnicalScorer:
     """
 
     name = "technical"
-    weights_id = "technical:v7"
+    weights_id = "technical:v8"
     device = "cpu"
     series_mode = None
 

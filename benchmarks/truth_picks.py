@@ -1,0 +1,99 @@
+"""The technical scorer's pick on the true bursts of written shoots, this checkout against
+another, per defect.
+
+``darkroom_eval.py`` and ``street_eval.py`` run the whole command, so a pick there also
+depends on grouping; here each scored burst of a shoot (its truth file's ``burst``
+sequences) is decoded as the pipeline decodes it for the scorer (``decode_image`` at the
+scorer's input size), measured once per checkout and judged (``rank_prepared``): a change
+to the scorer alone, on the same frames.  Each checkout runs in its own process.
+
+    python benchmarks/truth_picks.py --baseline /tmp/before \\
+        /tmp/dkw/darkroom_seed4_n42 /tmp/street/street_s1_b80
+
+A shoot is a folder written by ``darkroom_bursts.py`` or ``street_bursts.py`` with its
+``FOLDER.truth.json`` beside it.  Prints, per shoot and defect, the bursts picked right by
+the baseline and by this checkout, and those right among the picks with confidence >= 0.8.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _measure(path: str):
+    from app.photos.decode import decode_image
+    from app.scoring.technical import DEFAULT_INPUT_SIZE, measure
+
+    return measure(decode_image(path, DEFAULT_INPUT_SIZE))
+
+
+def judge(folder: Path, workers: int) -> dict:
+    """Per defect [right, bursts, right and sure, sure] with the checkout on sys.path."""
+    import numpy as np
+
+    from app.scoring.confidence import score_confidence
+    from app.scoring.technical import TechnicalScorer
+
+    truth = json.loads(Path(f"{folder}.truth.json").read_text())
+    bursts = [q for q in truth["sequences"] if q["kind"] == "burst" and q.get("clean")]
+    paths = [str(folder / name) for q in bursts for name in q["frames"]]
+    with ProcessPoolExecutor(workers) as pool:
+        measured = iter(list(pool.map(_measure, paths, chunksize=4)))
+    table: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for q in bursts:
+        scores = TechnicalScorer().rank_prepared([next(measured) for _ in q["frames"]])
+        right = q["frames"][int(np.argmax(scores))] == q["clean"]
+        sure = score_confidence("technical", scores) >= 0.8
+        for key in (q["defect"], "all"):
+            row = table[key]
+            row[0], row[1] = row[0] + right, row[1] + 1
+            row[2], row[3] = row[2] + (right and sure), row[3] + sure
+    return dict(table)
+
+
+def run_in(checkout: Path, folders: list[Path], workers: int) -> dict:
+    """The tables of ``checkout``'s scorer, from a fresh process that imports it."""
+    argv = [sys.executable, __file__, "--child", "--workers", str(workers), *map(str, folders)]
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
+    done = subprocess.run(argv, cwd=checkout, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{checkout}: {done.stderr[-1500:]}")
+    return json.loads(done.stdout)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("shoots", nargs="+", type=Path)
+    parser.add_argument("--baseline", type=Path, help="another checkout of the project")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        sys.path.insert(0, os.getcwd())
+        print(json.dumps({str(f): judge(f, args.workers) for f in args.shoots}))
+        return
+    this = run_in(REPO, args.shoots, args.workers)
+    before = run_in(args.baseline, args.shoots, args.workers) if args.baseline else None
+    for folder in map(str, args.shoots):
+        print(f"\n{folder}\n| defect | baseline | this | sure right: baseline | this |")
+        print("|---|---|---|---|---|")
+        for defect, row in sorted(
+            this[folder].items(), key=lambda item: (item[0] == "all", item[0])
+        ):
+            old = before[folder][defect] if before else None
+            cells = [f"{old[0]}/{old[1]}" if old else "-", f"{row[0]}/{row[1]}"]
+            cells += [f"{old[2]}/{old[3]}" if old else "-", f"{row[2]}/{row[3]}"]
+            print(f"| {defect} | " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
