@@ -111,7 +111,8 @@ class _CropJob(QRunnable):
     ) -> None:
         super().__init__()
         self.setAutoDelete(True)
-        self._done, self._failed = crops._job_done, crops._job_failed
+        self._reports = crops.job_reports  # kept alive while this job runs
+        self._done, self._failed = self._reports.done, self._reports.failed
         self._decoder: Decoder = crops.thumbnails.decoder
         self.generation, self.path, self.windows = generation, path, windows
 
@@ -126,14 +127,19 @@ class _CropJob(QRunnable):
             self._failed.emit(self.generation, self.path, str(exc) or type(exc).__name__)
 
 
+class _CropReports(QObject):
+    """The crop jobs' reports, on an object the jobs keep alive: a crop that ends after its
+    window was deleted emits into no connection, never into a half-deleted ``FaceCrops``."""
+
+    done = Signal(int, str, object)
+    failed = Signal(int, str, str)
+
+
 class FaceCrops(QObject):
     """Face crops by (path, window); ``ready(path)`` fires in the GUI thread."""
 
     ready = Signal(str)
     failed = Signal(str, str)  # path, message
-
-    _job_done = Signal(int, str, object)
-    _job_failed = Signal(int, str, str)
 
     def __init__(self, thumbnails: ThumbnailManager, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -142,8 +148,10 @@ class FaceCrops(QObject):
         self._pending: set[str] = set()
         self._pixmaps: OrderedDict[tuple[str, Window], QPixmap] = OrderedDict()
         self.errors: dict[str, str] = {}
-        self._job_done.connect(self._on_done)
-        self._job_failed.connect(self._on_failed)
+        #: the jobs' signals: no parent, kept alive by the jobs that still run
+        self.job_reports = _CropReports()
+        self.job_reports.done.connect(self._on_done)
+        self.job_reports.failed.connect(self._on_failed)
         thumbnails.cleared.connect(self.clear)
 
     def pixmap(self, path: str, window: Window, siblings: Sequence[Window] = ()) -> QPixmap | None:

@@ -170,6 +170,18 @@ class DiskCache:
                     self._total -= size
 
 
+class _JobReports(QObject):
+    """The decode jobs' reports, on an object the jobs themselves keep alive.
+
+    A job that ends after its window was deleted emits into no connection (the manager's
+    slots went with it) instead of into a deleted manager: emitting a signal of an object
+    another thread is freeing can fail in any way, and did ("only accepts 0 argument(s)")."""
+
+    done = Signal(int, str, int, QImage, object)
+    failed = Signal(int, str, str)
+    histogram = Signal(int, str, object)  # generation, path, the full decode's Histogram
+
+
 class _DecodeJob(QRunnable):
     """Decode whatever the queue wants most when a thread is free; report by signals."""
 
@@ -178,8 +190,8 @@ class _DecodeJob(QRunnable):
         self.setAutoDelete(True)
         self._manager = manager
         self._queue = manager.queue
-        self._done = manager._job_done
-        self._failed = manager._job_failed
+        self._reports = manager.job_reports  # kept alive while this job runs
+        self._done, self._failed = self._reports.done, self._reports.failed
         self._decoder = manager.decoder
         self._full_decoder = manager.full_decoder
         self._cache = manager.disk_cache
@@ -196,21 +208,14 @@ class _DecodeJob(QRunnable):
                 self._exif_first(path, generation)
             image, extras, pil, cache_key = self._decode(path, size)
         except Exception as exc:  # any unreadable file is reported, never fatal
-            self._tell(self._failed, generation, path, str(exc) or type(exc).__name__)
+            self._failed.emit(generation, path, str(exc) or type(exc).__name__)
             return
-        self._tell(self._done, generation, path, size, image, extras)
+        self._done.emit(generation, path, size, image, extras)
         if cache_key is not None:  # shown first: the picture never waits for the disk
             with contextlib.suppress(OSError):  # a full disk costs the cache, not the picture
                 self._cache.store(path, cache_key, image)
         if size == FULL:  # shown first: 100 % does not wait for its histogram
             self._manager.count_histogram(generation, path, image, pil)
-
-    @staticmethod
-    def _tell(signal, *args) -> None:
-        """Report to the manager, unless it is gone: a decode that ends after its window
-        was deleted has nobody to show its picture to."""
-        with contextlib.suppress(RuntimeError):  # "Signal source has been deleted"
-            signal.emit(*args)
 
     def _rough_first(self, path: str, size: int, generation: int) -> bool:
         """Show the EXIF thumbnail of a thumbnail not cached yet, and queue the decode that
@@ -224,9 +229,7 @@ class _DecodeJob(QRunnable):
             return False
         final = max(small.size) >= size
         manager.roughed.add(key)
-        self._tell(
-            self._done, generation, path, size, pil_to_qimage(small), (None, None, not final)
-        )
+        self._done.emit(generation, path, size, pil_to_qimage(small), (None, None, not final))
         if not final:
             self._queue.push_later(key, generation)
             manager.pool.start(_DecodeJob(manager))
@@ -241,9 +244,7 @@ class _DecodeJob(QRunnable):
         manager.exif_tried.add(path)
         small = exif_thumbnail(path)
         if small is not None:
-            self._tell(
-                self._done, generation, path, EXIF, pil_to_qimage(small), (None, None, False)
-            )
+            self._done.emit(generation, path, EXIF, pil_to_qimage(small), (None, None, False))
 
     def _decode(self, path: str, size: int) -> tuple[QImage, tuple, Image.Image | None, int | None]:
         """The picture, its (histogram, original size, rough), for a FULL decode the decoded
@@ -279,7 +280,8 @@ class _HistogramJob(QRunnable):
         super().__init__()
         self.setAutoDelete(True)
         self._manager = manager
-        self._histogram = manager._job_histogram
+        self._reports = manager.job_reports  # kept alive while this job runs
+        self._histogram = self._reports.histogram
 
     def run(self) -> None:
         manager = self._manager
@@ -289,8 +291,7 @@ class _HistogramJob(QRunnable):
             return
         generation, path, image, pil = wanted
         histogram = histogram_of(pil if pil is not None else qimage_to_pil(image))
-        with contextlib.suppress(RuntimeError):  # the window went meanwhile
-            self._histogram.emit(generation, path, histogram)
+        self._histogram.emit(generation, path, histogram)
 
 
 class _ExifJob(QRunnable):
@@ -301,7 +302,8 @@ class _ExifJob(QRunnable):
         super().__init__()
         self.setAutoDelete(True)
         self._manager = manager
-        self._done = manager._job_done
+        self._reports = manager.job_reports  # kept alive while this job runs
+        self._done = self._reports.done
 
     def run(self) -> None:
         manager = self._manager
@@ -313,8 +315,13 @@ class _ExifJob(QRunnable):
         manager.exif_tried.add(path)
         small = exif_thumbnail(path)
         if small is not None:
-            with contextlib.suppress(RuntimeError):  # the window went meanwhile
-                self._done.emit(generation, path, EXIF, pil_to_qimage(small), (None, None, False))
+            self._done.emit(
+                generation,
+                path,
+                EXIF,
+                pil_to_qimage(small),
+                (None, None, False),
+            )
 
 
 def default_threads() -> int:
@@ -330,10 +337,6 @@ class ThumbnailManager(QObject):
     failed = Signal(str, str)  # path, message
     idle = Signal()  # nothing queued or running
     cleared = Signal()  # the folder changed: everything decoded was forgotten
-
-    _job_done = Signal(int, str, int, QImage, object)
-    _job_failed = Signal(int, str, str)
-    _job_histogram = Signal(int, str, object)  # generation, path, the full decode's Histogram
 
     def __init__(
         self,
@@ -393,9 +396,11 @@ class ThumbnailManager(QObject):
         self._on_screen: weakref.WeakKeyDictionary[object, set[tuple[str, int]]] = (
             weakref.WeakKeyDictionary()
         )
-        self._job_done.connect(self._on_done)
-        self._job_failed.connect(self._on_failed)
-        self._job_histogram.connect(self._on_histogram)
+        #: the jobs' signals: no parent, kept alive by the jobs that still run
+        self.job_reports = _JobReports()
+        self.job_reports.done.connect(self._on_done)
+        self.job_reports.failed.connect(self._on_failed)
+        self.job_reports.histogram.connect(self._on_histogram)
 
     @property
     def decoder(self) -> Decoder:
