@@ -61,7 +61,6 @@ BRIGHTNESS_STEP_EV = 0.85
 BRIGHTNESS_TOLERANCE = 0.25
 FIXED_FRAMING_SIMILARITY = 0.5
 BRACKET_MAX_SOFTER = 2.0
-BRACKET_MIN_SHARP_CELLS = 6
 # Grey levels (8 bits) where a camera's tone curve is close to a power law: brightness
 # steps and sharpness are compared there (toe and shoulder compress both).
 MID_TONES = (24, 176)
@@ -440,8 +439,8 @@ def _equally_sharp(frames: Sequence[KindEvidence]) -> bool:
         both = (np.asarray(a) > 0) & (np.asarray(b) > 0)
         for tone in tones[k : k + 2]:
             if tone is not None:
-                both &= (tone >= MID_TONES[0]) & (tone <= MID_TONES[1])
-        if both.sum() < BRACKET_MIN_SHARP_CELLS:
+                both &= _within(tone, MID_TONES)
+        if both.sum() < FOCUS_MIN_CELLS:
             continue
         ratio = np.log(
             np.asarray(a, dtype=np.float64)[both] / np.asarray(b, dtype=np.float64)[both]
