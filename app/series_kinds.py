@@ -57,9 +57,14 @@ BIAS_STEP_EV = 0.3
 ORDERED_STEP_EV = 0.9
 ORDERED_POSSIBLE_STEP_EV = 0.6
 SETTINGS_STEP_EV = 0.9
-BRIGHTNESS_STEP_EV = 0.9
+BRIGHTNESS_STEP_EV = 0.85
+BRIGHTNESS_TOLERANCE = 0.25
 FIXED_FRAMING_SIMILARITY = 0.5
 BRACKET_MAX_SOFTER = 2.0
+# Grey levels (8 bits) where a camera's tone curve is close to a power law: brightness
+# steps and sharpness are compared there (toe and shoulder compress both).
+MID_TONES = (24, 176)
+UNCLIPPED = (13, 242)
 MIN_BRACKET_FRAMES = 3
 MAX_BRACKET_FRAMES = 9
 # Panoramas: shift between neighbours, as a fraction of the frame, and how well the
@@ -409,7 +414,8 @@ def _bracket_runs(frames: Sequence[KindEvidence]) -> list[_Run]:
             runs.append(_Run(a, b, reason, strong=False))
     if runs or brightness is None or any(v is not None for v in settings):
         return runs  # settings recorded: they, not the pixels, say whether exposure stepped
-    for a, b, step, _ordered in _pattern_runs(brightness, BRIGHTNESS_STEP_EV, 0.4):
+    brightness = _brightness_ev(frames, MID_TONES)
+    for a, b, step, _ordered in _pattern_runs(brightness, BRIGHTNESS_STEP_EV, BRIGHTNESS_TOLERANCE):
         if _fixed_framing(frames[a:b]) and _equally_sharp(frames[a:b]):
             reason = f"{b - a} frames about {step:.1f} EV apart in brightness at fixed framing"
             runs.append(_Run(a, b, reason, strong=False))
@@ -417,13 +423,23 @@ def _bracket_runs(frames: Sequence[KindEvidence]) -> list[_Run]:
 
 
 def _equally_sharp(frames: Sequence[KindEvidence]) -> bool:
-    """No frame much softer than another where both show detail (a bracket's frames differ
-    in exposure only; a burst's under- or over-exposed frames are often blurred as well)."""
+    """No frame much softer than another where both show detail in their mid-tones (a
+    bracket's frames differ in exposure only; a burst's under- or over-exposed frames are
+    often blurred as well).
+
+    Only cells mid-grey in both frames count: a camera's tone curve flattens the highlights
+    of the brighter frame and steepens the shadows of the darker one, which moves the
+    detail there as much as a blur would.
+    """
     maps = [f.focus for f in frames]
     if any(m is None for m in maps) or len({np.shape(m) for m in maps}) != 1:
         return True
-    for a, b in zip(maps, maps[1:], strict=False):
+    tones = [_cell_tones(f.thumbnail, np.shape(maps[0])) for f in frames]
+    for k, (a, b) in enumerate(zip(maps, maps[1:], strict=False)):
         both = (np.asarray(a) > 0) & (np.asarray(b) > 0)
+        for tone in tones[k : k + 2]:
+            if tone is not None:
+                both &= _within(tone, MID_TONES)
         if both.sum() < FOCUS_MIN_CELLS:
             continue
         ratio = np.log(
@@ -434,9 +450,22 @@ def _equally_sharp(frames: Sequence[KindEvidence]) -> bool:
     return True
 
 
-def _brightness_ev(frames: Sequence[KindEvidence]) -> list[float] | None:
+def _cell_tones(thumbnail: np.ndarray | None, grid: tuple[int, ...]) -> np.ndarray | None:
+    """The mean grey of each cell of a focus map's ``grid`` over the frame's thumbnail."""
+    if thumbnail is None or len(grid) != 2:
+        return None
+    rows = np.array_split(np.asarray(thumbnail, dtype=np.float64), grid[0], axis=0)
+    return np.array(
+        [[cell.mean() for cell in np.array_split(row, grid[1], axis=1)] for row in rows]
+    )
+
+
+def _brightness_ev(
+    frames: Sequence[KindEvidence], tones: tuple[int, int] | None = None
+) -> list[float] | None:
     """Each frame's brightness against the first, in EV, from the grouping thumbnails: the
-    median ratio of linear light over the pixels neither clipped nor black in both."""
+    median ratio of linear light over the pixels neither clipped nor black in both; with
+    ``tones``, over the pixels within those grey levels in both where there are enough."""
     thumbs = [f.thumbnail for f in frames]
     if any(t is None for t in thumbs) or len({np.shape(t) for t in thumbs}) != 1:
         return None
@@ -447,11 +476,18 @@ def _brightness_ev(frames: Sequence[KindEvidence]) -> list[float] | None:
     values = []
     for thumb in thumbs:
         other = np.asarray(thumb, dtype=np.float64)
-        usable = (reference > 12) & (reference < 243) & (other > 12) & (other < 243)
+        usable = _within(reference, UNCLIPPED) & _within(other, UNCLIPPED)
+        if tones is not None:
+            narrow = usable & _within(reference, tones) & _within(other, tones)
+            usable = narrow if narrow.mean() >= 0.05 else usable
         if usable.mean() < 0.05:
             return None
         values.append(float(2.2 * np.median(np.log2(other[usable] / reference[usable]))))
     return values
+
+
+def _within(values: np.ndarray, tones: tuple[int, int]) -> np.ndarray:
+    return (values >= tones[0]) & (values <= tones[1])
 
 
 def _follows(settings: Sequence[float], brightness: Sequence[float]) -> bool:

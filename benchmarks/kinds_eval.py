@@ -2,9 +2,10 @@
 
 Each generator of ``kinds_generators.py`` makes a shoot (210 hand-held bursts in seven
 variants, 40 focus stacks, 40 panoramas, 60 exposure brackets with their EXIF, with exposure
-settings only or with every exposure tag stripped), laid out in time as a photographer would
-shoot it: most sequences after a pause, some started right after the one before with another
-scene.  The pipeline's own steps then run on it: the grouping thumbnail and focus map of each
+settings only or with every exposure tag stripped, and 30 brackets stripped of their tags as
+cameras shoot them: ``stripped_real``, see ``kinds_generators.stripped_bracket``), laid out in
+time as a photographer would shoot it: most sequences after a pause, some started right
+after the one before with another scene.  The pipeline's own steps then run on it: the grouping thumbnail and focus map of each
 frame, ``group_series``, ``assign_kinds``.  Printed per generator:
 
 * per true kind and variant, what the series became: ``burst``, ``burst`` flagged

@@ -28,7 +28,7 @@ pixels, harsher than a reduced full-size frame), with the metadata the pipeline 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -338,6 +338,8 @@ def render(gen: Generator, linear: np.ndarray, gauss_sigma: float, rng) -> Image
     x = np.clip(linear, 0, None)
     if gen.tone == "rolloff":  # highlights compressed towards white, clipped at 1.5x
         x = np.where(x < 0.6, x, 0.6 + 0.4 * np.tanh((x - 0.6) / 0.4))
+    elif gen.tone == "camera":  # a camera's S-curve: a toe and a long highlight shoulder
+        x = _filmic(x) / _filmic(np.float32(4.0))
     out = np.clip(x, 0, 1) ** (1 / 2.2)
     if gauss_sigma:
         out = out + rng.normal(0, gauss_sigma, out.shape)
@@ -345,6 +347,14 @@ def render(gen: Generator, linear: np.ndarray, gauss_sigma: float, rng) -> Image
     return image.resize(
         (image.width // OVERSAMPLE, image.height // OVERSAMPLE), Image.Resampling.BOX
     )
+
+
+def _filmic(x: np.ndarray) -> np.ndarray:
+    """A filmic tone curve (toe, straight part, shoulder), white reached at 4x the metered
+    white: highlights of a brighter frame compress, shadows of a darker one crush."""
+    a, b, c, d, e, f = 0.22, 0.30, 0.10, 0.20, 0.01, 0.30
+    x = x * 2.0
+    return ((x * (a * x + c * b) + d * e) / (x * (a * x + b) + d * f)) - e / f
 
 
 def view(
@@ -630,12 +640,59 @@ def bracket(gen: Generator, rng, variant: str) -> Sequence:
     return Sequence("bracket", variant, frames, scene.name)
 
 
+REAL_BRACKET_ORDERS = ("base first", "ascending", "descending")
+
+
+def stripped_bracket(gen: Generator, rng) -> Sequence:
+    """A bracket as cameras shoot it, every exposure tag stripped (``stripped_real``).
+
+    Unlike the plain ``stripped`` variant: a camera tone curve (:func:`_filmic`: the steps
+    compress in the highlights and shadows), hand-held (shifted, rotated by a degree or two
+    between frames), 3 frames 1-3 EV apart or 5 frames 1-2 EV apart, base first or in
+    either exposure order, and half the time a few frames at the base exposure shot right
+    before or after it (they belong to the same series; the truth is the bracket).
+    """
+    count = int(rng.choice([3, 3, 5]))
+    step = float(rng.choice([1.0, 2.0, 3.0] if count == 3 else [1.0, 2.0]))
+    half = [step * k for k in range(1, count // 2 + 1)]
+    order = str(rng.choice(REAL_BRACKET_ORDERS))
+    if order == "base first":
+        stops = [0.0] + [v for h in half for v in (-h, h)]
+    else:
+        stops = sorted([0.0] + [-h for h in half] + half)
+        stops = stops if order == "ascending" else stops[::-1]
+    extra = int(rng.integers(2, 5)) if rng.random() < 0.5 else 0
+    if extra and rng.random() < 0.5:
+        stops = [0.0] * extra + stops
+    elif extra:
+        stops = stops + [0.0] * extra
+    camera = replace(gen, tone="camera")
+    world = _world_size()
+    scene = make_scene(gen, rng, world)
+    optics = Optics(gen, scene, strength=float(rng.uniform(0.3, 1.5)))
+    shift, _, rotation = gen.jitter
+    interval = float(rng.uniform(0.1, 0.3))
+    frames = []
+    for k, ev in enumerate(stops):
+        shot = _Shot(
+            centre=(
+                world[0] / 2 + rng.normal(0, 0.6 * shift) * RENDER[0],
+                world[1] / 2 + rng.normal(0, 0.6 * shift) * RENDER[1],
+            ),
+            rotation=float(rng.normal(0, rotation)),
+            stops=ev,
+        )
+        frames.append(Frame(_capture(camera, optics, shot, rng), seconds=k * interval))
+    return Sequence("bracket", "stripped_real", frames, scene.name)
+
+
 @dataclass(frozen=True)
 class ShootPlan:
     bursts: int = 210  # 30 of each burst variant
     stacks: int = 40
     panoramas: int = 40
     brackets: int = 60
+    real_brackets: int = 30  # stripped_real, drawn apart so the other sequences stay the same
 
 
 def shoot(gen: Generator, seed: int, plan: ShootPlan = ShootPlan()) -> list[Sequence]:
@@ -647,4 +704,6 @@ def shoot(gen: Generator, seed: int, plan: ShootPlan = ShootPlan()) -> list[Sequ
     jobs += [("bracket", BRACKET_VARIANTS[k % 3]) for k in range(plan.brackets)]
     order = rng.permutation(len(jobs))
     makers = {"burst": burst, "focus_stack": focus_stack, "panorama": panorama, "bracket": bracket}
-    return [makers[jobs[i][0]](gen, rng, jobs[i][1]) for i in order]
+    sequences = [makers[jobs[i][0]](gen, rng, jobs[i][1]) for i in order]
+    apart = np.random.default_rng(seed + 20_000)
+    return sequences + [stripped_bracket(gen, apart) for _ in range(plan.real_brackets)]

@@ -418,3 +418,52 @@ def test_the_exif_exposure_mode_auto_bracket_makes_a_bracket(tmp_path):
         assert meta.auto_bracket is True
         evidence.append(KindEvidence.from_metadata(meta, make_thumbnail(Image.open(path))))
     assert classify(evidence)[0] == "bracket"
+
+
+def camera_frame(image, stops, rotation):
+    """A hand-held frame through a camera's tone curve: exposure changed by ``stops`` in
+    linear light, highlights rolled off by a shoulder (a +2 EV frame's steps compress),
+    rotated by ``rotation`` degrees and cropped to its centre."""
+    linear = (np.asarray(image, dtype=np.float32) / 255.0) ** 2.2 * 2.0**stops
+    toned = linear * (1 + linear / 4) / (1 + linear)  # white at 4x the metered white
+    frame = Image.fromarray((np.clip(toned, 0, 1) ** (1 / 2.2) * 255).round().astype(np.uint8))
+    width, height = frame.size
+    turned = frame.rotate(rotation, resample=Image.Resampling.BILINEAR)
+    box = (width * 0.05, height * 0.05, width * 0.95, height * 0.95)
+    return turned.resize((width, height), Image.Resampling.BILINEAR, box=box)
+
+
+@pytest.mark.parametrize(
+    "stops",
+    [(0, -3, 3), (0, -2, 2, 0, 0), (0, 0, 2, 0, -2)],
+    ids=["0/-3/+3", "0/-2/+2, then the base", "descending, after the base"],
+)
+def test_a_stripped_bracket_through_a_tone_curve_hand_held_is_a_possible_bracket(stops):
+    """No exposure tags: a camera's tone curve rolls the brighter frame's highlights off
+    (its step looks smaller, its detail flatter) and the frames turn by a degree or so
+    against each other; the bracket is still flagged, none of its frames rejected."""
+    base = scene("coffee", size=(256, 192))
+    rotations = (0.0, 1.2, -0.8, 0.5, -1.5)
+    frames = []
+    for k, ev in enumerate(stops):
+        image = camera_frame(base, ev, rotations[k])
+        frames.append(
+            KindEvidence(seconds=0.2 * k, thumbnail=make_thumbnail(image), focus=focus_map(image))
+        )
+    (piece,) = split_kinds(range(len(frames)), frames)
+    assert piece.kind == "burst" and piece.possible == "bracket" and not piece.protected
+
+
+def test_a_burst_with_blurred_under_and_over_exposed_frames_is_no_possible_bracket():
+    """Without tags, a hand-held burst whose meter missed down and then up looks stepped,
+    but those frames are also shaken soft, more than a brighter frame's tone curve
+    flattens detail: a plain burst, culled as one."""
+    base = scene("coffee", size=(256, 192))
+    frames = []
+    for k, (ev, sigma) in enumerate(((0, 0), (-1.5, 2.0), (1.5, 2.0), (0, 0))):
+        image = camera_frame(blurred(base, sigma) if sigma else base, ev, 0.6 * k)
+        frames.append(
+            KindEvidence(seconds=0.1 * k, thumbnail=make_thumbnail(image), focus=focus_map(image))
+        )
+    (piece,) = split_kinds(range(len(frames)), frames)
+    assert piece.kind == "burst" and piece.possible is None
