@@ -490,7 +490,10 @@ def test_a_tile_asked_for_later_is_not_kept_waiting_by_sharpening(qtbot, gui_env
     size = decode_size(256)
     for path in (a, b):
         thumbs.pixmap(path, size)
-    qtbot.waitUntil(lambda: decoded == [a])  # both shown roughly; the thread sharpens a
+    qtbot.waitUntil(lambda: decoded == [a])  # the thread sharpens a
+    # both shown roughly: their reports delivered before ``order`` listens (under load they
+    # could still be queued when the thread had already reached a's decode)
+    qtbot.waitUntil(lambda: all(thumbs.pixmap(p, size) is not None for p in (a, b)))
     thumbs.pixmap(c, size)
     assert thumbs.queue.pending() == [(c, size), (b, size)], "c's first picture comes first"
     order = []
