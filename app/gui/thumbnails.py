@@ -182,16 +182,23 @@ class _JobReports(QObject):
     histogram = Signal(int, str, object)  # generation, path, the full decode's Histogram
 
 
-class _DecodeJob(QRunnable):
-    """Decode whatever the queue wants most when a thread is free; report by signals."""
+class _ManagerJob(QRunnable):
+    """A job of the manager's pools: deleted when it ends, reporting through the manager's
+    ``job_reports``, which it keeps alive while it runs."""
 
     def __init__(self, manager: ThumbnailManager) -> None:
         super().__init__()
         self.setAutoDelete(True)
         self._manager = manager
+        self._reports = manager.job_reports
+
+
+class _DecodeJob(_ManagerJob):
+    """Decode whatever the queue wants most when a thread is free; report by signals."""
+
+    def __init__(self, manager: ThumbnailManager) -> None:
+        super().__init__(manager)
         self._queue = manager.queue
-        self._reports = manager.job_reports  # kept alive while this job runs
-        self._done, self._failed = self._reports.done, self._reports.failed
         self._decoder = manager.decoder
         self._full_decoder = manager.full_decoder
         self._cache = manager.disk_cache
@@ -208,9 +215,9 @@ class _DecodeJob(QRunnable):
                 self._exif_first(path, generation)
             image, extras, pil, cache_key = self._decode(path, size)
         except Exception as exc:  # any unreadable file is reported, never fatal
-            self._failed.emit(generation, path, str(exc) or type(exc).__name__)
+            self._reports.failed.emit(generation, path, str(exc) or type(exc).__name__)
             return
-        self._done.emit(generation, path, size, image, extras)
+        self._reports.done.emit(generation, path, size, image, extras)
         if cache_key is not None:  # shown first: the picture never waits for the disk
             with contextlib.suppress(OSError):  # a full disk costs the cache, not the picture
                 self._cache.store(path, cache_key, image)
@@ -229,7 +236,9 @@ class _DecodeJob(QRunnable):
             return False
         final = max(small.size) >= size
         manager.roughed.add(key)
-        self._done.emit(generation, path, size, pil_to_qimage(small), (None, None, not final))
+        self._reports.done.emit(
+            generation, path, size, pil_to_qimage(small), (None, None, not final)
+        )
         if not final:
             self._queue.push_later(key, generation)
             manager.pool.start(_DecodeJob(manager))
@@ -244,7 +253,9 @@ class _DecodeJob(QRunnable):
         manager.exif_tried.add(path)
         small = exif_thumbnail(path)
         if small is not None:
-            self._done.emit(generation, path, EXIF, pil_to_qimage(small), (None, None, False))
+            self._reports.done.emit(
+                generation, path, EXIF, pil_to_qimage(small), (None, None, False)
+            )
 
     def _decode(self, path: str, size: int) -> tuple[QImage, tuple, Image.Image | None, int | None]:
         """The picture, its (histogram, original size, rough), for a FULL decode the decoded
@@ -272,16 +283,9 @@ class _DecodeJob(QRunnable):
         return image, (histogram, original, False), pil if size == FULL else None, stored
 
 
-class _HistogramJob(QRunnable):
+class _HistogramJob(_ManagerJob):
     """Count the histogram of the newest full decode, on a thread of its own: 0.3-0.5 s of
     24 MP that never holds a decode thread the next frame's 100 % needs."""
-
-    def __init__(self, manager: ThumbnailManager) -> None:
-        super().__init__()
-        self.setAutoDelete(True)
-        self._manager = manager
-        self._reports = manager.job_reports  # kept alive while this job runs
-        self._histogram = self._reports.histogram
 
     def run(self) -> None:
         manager = self._manager
@@ -291,19 +295,12 @@ class _HistogramJob(QRunnable):
             return
         generation, path, image, pil = wanted
         histogram = histogram_of(pil if pil is not None else qimage_to_pil(image))
-        self._histogram.emit(generation, path, histogram)
+        self._reports.histogram.emit(generation, path, histogram)
 
 
-class _ExifJob(QRunnable):
+class _ExifJob(_ManagerJob):
     """Read the camera's EXIF thumbnail of the frame the loupe shows now, on a lane of its
     own: a few milliseconds that never wait behind a decode of seconds."""
-
-    def __init__(self, manager: ThumbnailManager) -> None:
-        super().__init__()
-        self.setAutoDelete(True)
-        self._manager = manager
-        self._reports = manager.job_reports  # kept alive while this job runs
-        self._done = self._reports.done
 
     def run(self) -> None:
         manager = self._manager
@@ -315,7 +312,7 @@ class _ExifJob(QRunnable):
         manager.exif_tried.add(path)
         small = exif_thumbnail(path)
         if small is not None:
-            self._done.emit(
+            self._reports.done.emit(
                 generation,
                 path,
                 EXIF,
