@@ -198,6 +198,17 @@ def _ball_albedo(texture):
 
 
 def make_scene(kind: str, rng: np.random.Generator) -> Scene:
+    """A scene of the kind, its camera aimed so the subject sits a little below the centre."""
+    scene = _compose(kind, rng)
+    subject = next(b for b in scene.balls if b.subject)
+    below = math.atan2(scene.table_height - subject.radius, subject.centre[2])
+    half_height = math.atan(math.tan(math.radians(scene.fov_degrees) / 2) * 2 / 3)
+    scene.pitch_degrees = math.degrees(below - rng.uniform(0.15, 0.4) * half_height)
+    scene.focus = float(np.linalg.norm(subject.centre)) - 0.7 * subject.radius
+    return scene
+
+
+def _compose(kind: str, rng: np.random.Generator) -> Scene:
     colour = lambda lo, hi: tuple(rng.uniform(lo, hi, 3))  # noqa: E731
     height = rng.uniform(0.35, 0.7)
     wall = rng.uniform(2.2, 4.0)
@@ -210,7 +221,7 @@ def make_scene(kind: str, rng: np.random.Generator) -> Scene:
         light_power=rng.uniform(3, 5),
         fill=0.18,
         fov_degrees=rng.uniform(38, 54),
-        pitch_degrees=rng.uniform(12, 22),
+        pitch_degrees=0.0,
         f_number=8.0,
         focal_mm=25.0,
     )
@@ -251,7 +262,7 @@ def make_scene(kind: str, rng: np.random.Generator) -> Scene:
         )
     if kind == "shallow_dof":
         subject = _ball_albedo(_tint(colour(0.3, 0.85), 0.25, _waves(rng, 8, 1, 8)))
-        balls = balls_near(subject, 0.5, rng.uniform(0.5, 0.9), 2, coloured)
+        balls = balls_near(subject, 0.5, rng.uniform(0.7, 1.1), 2, coloured)
         glints = [
             Ball(
                 (rng.uniform(-1.5, 1.5), rng.uniform(-0.2, 1.2), wall - 0.1),
@@ -366,18 +377,35 @@ def _shadow(points, light, balls):
     return lit
 
 
-def render(scene: Scene, width: int, height: int, with_subject: bool = True):
-    """Linear RGB, depth along the ray (metres) and the subject's mask."""
+def _rays(scene: Scene, width: int, height: int, dx: float, dy: float) -> np.ndarray:
+    """Unit ray directions through each pixel (offset by dx, dy pixels), camera pitched down."""
     f = 0.5 * width / math.tan(math.radians(scene.fov_degrees) / 2)
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
-    dirs = np.stack([(xs - width / 2) / f, -(ys - height / 2) / f, np.ones_like(xs)], -1)
+    dirs = np.stack([(xs + dx - width / 2) / f, -(ys + dy - height / 2) / f, np.ones_like(xs)], -1)
     pitch = math.radians(scene.pitch_degrees)
     rot = np.array(
         [[1, 0, 0], [0, math.cos(pitch), -math.sin(pitch)], [0, math.sin(pitch), math.cos(pitch)]],
         np.float32,
     )
     dirs = dirs.reshape(-1, 3) @ rot.T
-    dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
+    return dirs / np.linalg.norm(dirs, axis=1, keepdims=True)
+
+
+def _plane_albedo(scene, width, height, on, axis, texture):
+    """A plane's texture averaged over four points inside the pixel, so fine patterns far
+    away blend as a lens would rather than alias."""
+    total = 0
+    for dx, dy in ((-0.25, -0.25), (0.25, -0.25), (-0.25, 0.25), (0.25, 0.25)):
+        d = _rays(scene, width, height, dx, dy)[on]
+        level = -scene.table_height if axis == 1 else scene.wall_distance
+        t = level / np.where(np.abs(d[:, axis]) > 1e-6, d[:, axis], 1e-6)
+        total = total + texture(d * t[:, None])
+    return total / 4
+
+
+def render(scene: Scene, width: int, height: int, with_subject: bool = True):
+    """Linear RGB, depth along the ray (metres) and the subject's mask."""
+    dirs = _rays(scene, width, height, 0.0, 0.0)
     origin = np.zeros(3, np.float32)
     balls = [b for b in scene.balls if with_subject or not b.subject] + scene.glints
 
@@ -396,10 +424,10 @@ def render(scene: Scene, width: int, height: int, with_subject: bool = True):
     glow = np.zeros(len(points), np.float32)
     on = which == 0
     normals[on] = (0, 1, 0)
-    albedo[on] = scene.table(points[on, 0], points[on, 2])
+    albedo[on] = _plane_albedo(scene, width, height, on, 1, lambda p: scene.table(p[:, 0], p[:, 2]))
     on = which == 1
     normals[on] = (0, 0, -1)
-    albedo[on] = scene.wall(points[on, 0], points[on, 1])
+    albedo[on] = _plane_albedo(scene, width, height, on, 2, lambda p: scene.wall(p[:, 0], p[:, 1]))
     subject = np.zeros(len(points), bool)
     for k, ball in enumerate(balls):
         on = which == k + 2
