@@ -7,7 +7,7 @@ light with soft shadows from the spheres, sky fill and Blinn-Phong highlights), 
 every pixel its true distance, and a mask of the one subject sphere.  Scene types:
 
 - ``plain``: coloured balls on a wooden table before a painted wall, f/8;
-- ``shallow_dof``: a ball 0.5-0.9 m away before far glints, at f/1.8-2.8;
+- ``shallow_dof``: a ball 0.7-1.1 m away before far glints, at f/1.8-2.8;
 - ``dark_subject``: a dark bronze ball on black cloth, lit by one warm lamp;
 - ``bright_subject``: white and pale balls on white linen (high key, nothing clipped);
 - ``fine_texture``: pebbles, woven cloth and fine print on the table, wall and balls;
@@ -533,8 +533,19 @@ def shake_kernel(rng, extent: float) -> np.ndarray:
     path -= path.mean(0)
     span = np.abs(path).max() * 2 or 1.0
     path *= extent / span
-    n = int(math.ceil(extent / 2)) + 2
-    kernel = np.zeros((2 * n + 1, 2 * n + 1), np.float32)
+    return rasterise(path, int(math.ceil(extent / 2)) + 2)
+
+
+def line_kernel(dx: float, dy: float) -> np.ndarray:
+    """A subject moving at constant speed: its smear along a straight segment."""
+    length = math.hypot(dx, dy)
+    steps = np.linspace(-0.5, 0.5, max(int(length * 4), 2))
+    return rasterise(np.stack([steps * dx, steps * dy], -1), int(math.ceil(length / 2)) + 2)
+
+
+def rasterise(path, reach: int) -> np.ndarray:
+    """A path of sub-pixel points splatted bilinearly into a normalised kernel."""
+    kernel = np.zeros((2 * reach + 1, 2 * reach + 1), np.float32)
     for x, y in path:
         x0, y0 = math.floor(x), math.floor(y)
         fx, fy = x - x0, y - y0
@@ -544,26 +555,7 @@ def shake_kernel(rng, extent: float) -> np.ndarray:
             (0, 1, (1 - fx) * fy),
             (1, 1, fx * fy),
         ):
-            kernel[n + y0 + dy, n + x0 + dx] += w
-    return kernel / kernel.sum()
-
-
-def line_kernel(dx: float, dy: float) -> np.ndarray:
-    """A subject moving at constant speed: its smear along a straight segment."""
-    length = math.hypot(dx, dy)
-    n = int(math.ceil(length / 2)) + 2
-    kernel = np.zeros((2 * n + 1, 2 * n + 1), np.float32)
-    for s in np.linspace(-0.5, 0.5, max(int(length * 4), 2)):
-        x, y = s * dx, s * dy
-        x0, y0 = math.floor(x), math.floor(y)
-        fx, fy = x - x0, y - y0
-        for ox, oy, w in (
-            (0, 0, (1 - fx) * (1 - fy)),
-            (1, 0, fx * (1 - fy)),
-            (0, 1, (1 - fx) * fy),
-            (1, 1, fx * fy),
-        ):
-            kernel[n + y0 + oy, n + x0 + ox] += w
+            kernel[reach + y0 + dy, reach + x0 + dx] += w
     return kernel / kernel.sum()
 
 
@@ -872,7 +864,7 @@ def scored_shots(rng, scene, degradation, count, base_iso, long_side, coefficien
     return shots, clean_at
 
 
-def write_shoot(folder: Path, seed: int, bursts: int = 40, long_side: int = 2400) -> dict:
+def write_shoot(folder: Path, seed: int, bursts: int = 40, long_side: int = 1400) -> dict:
     """Write the shoot's JPEGs into ``folder`` and its truth beside it (``folder.truth.json``)."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0x5CA1]))
     folder.mkdir(parents=True, exist_ok=True)
@@ -990,7 +982,7 @@ def main(argv=None) -> int:
     parser.add_argument("out", type=Path)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--bursts", type=int, default=40)
-    parser.add_argument("--long-side", type=int, default=2400, help="frame width in pixels")
+    parser.add_argument("--long-side", type=int, default=1400, help="frame width in pixels")
     args = parser.parse_args(argv)
     truth = write_shoot(args.out, args.seed, args.bursts, args.long_side)
     frames = sum(len(q["frames"]) for q in truth["sequences"])
