@@ -28,9 +28,9 @@ changed on the ``optics`` bursts of ``benchmarks/pick_eval.py``, reported on its
 bursts; those v8 added or changed (faint grain, exposure above the darkest tones, the shared
 exposure weighed by costs, blown tiles in the noise measure) on the darkroom shoots (seeds
 1-4), the street shoot (seed 1) and the three generators of ``pick_eval.py``, all of them
-looked at before; v9's (exposure read in the mid-tones, unused light measured in the upper
-tones' separation, a pick resting on the scene's intended key doubted) on the atelier
-shoots (``benchmarks/atelier_bursts.py``, seeds 1-4), drawn through a tone curve that rolls
+looked at before; v9's (unused light measured in the upper tones' separation, a pick
+resting on the scene's intended key doubted) on the atelier shoots
+(``benchmarks/atelier_bursts.py``, seeds 1-4), drawn through a tone curve that rolls
 highlights off.
 """
 
@@ -101,7 +101,6 @@ GRAIN_RATIO = 1.5  # residual sigmas this far apart: one frame is clearly graini
 GRAIN_MIN_TILES = 4 * GRAIN_BANDS  # fewer tiles: a band's quantile is its own tile's detail
 _MIN_GAIN_POINTS = 5
 EXPOSURE_FROM_QUANTILE = 25  # index into TONE_QUANTILES: exposure is read above this one
-EXPOSURE_TO_QUANTILE = 75  # ... and up to this one (the mid-tones)
 # Indices into TONE_QUANTILES: the upper tones, from the median to the highlights, whose
 # spread in output levels says how much of its extra light a brighter frame kept.
 SEPARATION_FROM, SEPARATION_TO = 50, 99
@@ -356,16 +355,13 @@ def _relative_exposures(frames: Sequence[FrameMeasures]) -> np.ndarray:
     Only quantiles that are neither crushed nor blown in both frames count, in linear light,
     and only from EXPOSURE_FROM_QUANTILE up: grain (and a camera's noise reduction of it)
     moves a frame's darkest tones, lifting them off black, so a noisy frame of a dark scene
-    would read as brighter than it was exposed.  Nor above EXPOSURE_TO_QUANTILE: a camera's
-    tone curve rolls the highlights off into a shoulder, so there two exposures differ by
-    less than they do, and most in the frames exposed most.
+    would read as brighter than it was exposed.
     """
     reference = frames[0].luma
     stops = np.zeros(len(frames))
     for k, frame in enumerate(frames[1:], start=1):
         valid = (reference > 0.03) & (reference < 0.97) & (frame.luma > 0.03) & (frame.luma < 0.97)
         valid[:EXPOSURE_FROM_QUANTILE] = False
-        valid[EXPOSURE_TO_QUANTILE + 1 :] = False
         if valid.sum() < _MIN_GAIN_POINTS:
             # Little overlap (several stops apart): compare the means.
             valid = np.ones_like(valid)
