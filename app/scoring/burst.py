@@ -30,8 +30,8 @@ exposure weighed by costs, blown tiles in the noise measure) on the darkroom sho
 1-4), the street shoot (seed 1) and the three generators of ``pick_eval.py``, all of them
 looked at before; v9's (unused light measured in the upper tones' separation, a pick
 resting on the scene's intended key doubted) on the atelier shoots
-(``benchmarks/atelier_bursts.py``, seeds 1-2; seed 3 scored once afterwards), drawn through a tone curve that rolls
-highlights off.
+(``benchmarks/atelier_bursts.py``, seeds 1-2; seed 3 scored once afterwards), drawn
+through a tone curve that rolls highlights off.
 """
 
 from __future__ import annotations
