@@ -10,9 +10,10 @@ to the scorer alone, on the same frames.  Each checkout runs in its own process.
     python benchmarks/truth_picks.py --baseline /tmp/before \\
         /tmp/dkw/darkroom_seed4_n42 /tmp/street/street_s1_b80
 
-A shoot is a folder written by ``darkroom_bursts.py`` or ``street_bursts.py`` with its
-``FOLDER.truth.json`` beside it.  Prints, per shoot and defect, the bursts picked right by
-the baseline and by this checkout, and those right among the picks with confidence >= 0.8.
+A shoot is a folder written by ``darkroom_bursts.py``, ``street_bursts.py`` or
+``atelier_bursts.py`` with its ``FOLDER.truth.json`` beside it.  Prints, per shoot and
+defect (degradation), the bursts picked right by the baseline and by this checkout, and
+those right among the picks with confidence >= 0.8.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def judge(folder: Path, workers: int) -> dict:
         scores = TechnicalScorer().rank_prepared([next(measured) for _ in q["frames"]])
         right = q["frames"][int(np.argmax(scores))] == q["clean"]
         sure = score_confidence("technical", scores) >= 0.8
-        for key in (q["defect"], "all"):
+        for key in (q.get("defect") or q["degradation"], "all"):
             row = table[key]
             row[0], row[1] = row[0] + right, row[1] + 1
             row[2], row[3] = row[2] + (right and sure), row[3] + sure

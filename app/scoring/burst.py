@@ -28,11 +28,15 @@ changed on the ``optics`` bursts of ``benchmarks/pick_eval.py``, reported on its
 bursts; those v8 added or changed (faint grain, exposure above the darkest tones, the shared
 exposure weighed by costs, blown tiles in the noise measure) on the darkroom shoots (seeds
 1-4), the street shoot (seed 1) and the three generators of ``pick_eval.py``, all of them
-looked at before.
+looked at before; v9's (unused light measured in the upper tones' separation, a pick
+resting on the scene's intended key doubted) on the atelier shoots
+(``benchmarks/atelier_bursts.py``, seeds 1-2; seed 3 scored once afterwards), drawn
+through a tone curve that rolls highlights off.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -97,6 +101,9 @@ GRAIN_RATIO = 1.5  # residual sigmas this far apart: one frame is clearly graini
 GRAIN_MIN_TILES = 4 * GRAIN_BANDS  # fewer tiles: a band's quantile is its own tile's detail
 _MIN_GAIN_POINTS = 5
 EXPOSURE_FROM_QUANTILE = 25  # index into TONE_QUANTILES: exposure is read above this one
+# Indices into TONE_QUANTILES: the upper tones, from the median to the highlights, whose
+# spread in output levels says how much of its extra light a brighter frame kept.
+SEPARATION_FROM, SEPARATION_TO = 50, 99
 
 
 @dataclass(frozen=True)
@@ -118,6 +125,13 @@ class FrameVerdict:
     # Doublings of grain sigma against the least grainy comparable frame (see
     # _residual_noise), beyond RESIDUAL_SPREAD, however faint the grain.
     grain_stops: float = 0.0
+    # The part of its cost that rests on the scene's intended key: light left unused against
+    # a brighter frame, stops off the burst's shared exposure.  A dark scene may be dark on
+    # purpose, and nothing in the frames says whether it is.
+    keyed: float = 0.0
+    # Another frame, exposed differently, would beat it but for those costs: the pick is a
+    # judgement of the intended key, worth a second look.
+    key_doubt: bool = False
 
 
 def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
@@ -190,6 +204,7 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
     extra_low = _exposure_clipping([f.clipped_low for f in frames], -stops, None, consensus, grain)
     headroom = _headroom(stops, extra_high, blur, frames, white, consensus)
     off_consensus = _off_consensus(stops, consensus)
+    keyed = HEADROOM_COST * headroom + CONSENSUS_COST * off_consensus
     verdicts = []
     for k in range(count):
         cost = (
@@ -216,9 +231,28 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
                 float(cost),
                 bool(doubted[k]),
                 float(grain_stops[k]),
+                float(keyed[k]),
             )
         )
-    return verdicts
+    return _with_key_doubt(verdicts, stops)
+
+
+def _with_key_doubt(verdicts: list[FrameVerdict], stops: np.ndarray) -> list[FrameVerdict]:
+    """Each verdict with ``key_doubt`` set where a frame exposed differently would beat this
+    one but for the costs that rest on the scene's intended key (headroom and the burst's
+    shared exposure; see FrameVerdict.keyed)."""
+    return [
+        dataclasses.replace(
+            verdict,
+            key_doubt=any(
+                j != k
+                and abs(stops[j] - stops[k]) > EXPOSURE_STEP
+                and other.cost - other.keyed <= verdict.cost - verdict.keyed
+                for j, other in enumerate(verdicts)
+            ),
+        )
+        for k, verdict in enumerate(verdicts)
+    ]
 
 
 def detail_doubted(above_grain: np.ndarray | None, blur: np.ndarray) -> list[tuple[int, int]]:
@@ -640,7 +674,10 @@ def _headroom(
     in its highlights (HEADROOM_SHARE: the stars of a night sky, the lit side of a cell are
     most of what is bright there), and loses no more than HEADROOM_DETAIL stops of detail to
     it.  A frame whose highlights already reach white
-    used the light it had; one whose whites are grey did not.  The first stop is what a
+    used the light it had; one whose whites are grey did not.  What it left unused is at
+    most what the brighter frame kept in its upper tones (:func:`separation_stops`): on a
+    camera whose tone curve rolls highlights off, a brighter frame can come near white
+    without clipping and without separating its tones any more.  The first stop is what a
     photographer notices most; beyond it, crushed shadows pay too.
     """
     unused = np.zeros_like(stops)
@@ -657,8 +694,27 @@ def _headroom(
             better &= consensus  # a frame off the burst's exposure shows no unused light
         if better.any():
             own = _stops_below_white(frames[k])
-            unused[k] = max(min(stops[better].max() - stops[k], own) - HEADROOM_ALLOWANCE, 0.0)
+            gained = max(
+                min(stops[j] - stops[k], separation_stops(frames[k], frames[j]))
+                for j in np.flatnonzero(better)
+            )
+            unused[k] = max(min(gained, own) - HEADROOM_ALLOWANCE, 0.0)
     return np.minimum(unused, 1.0) + HEADROOM_TAIL * np.maximum(unused - 1.0, 0.0)
+
+
+def separation_stops(darker: FrameMeasures, brighter: FrameMeasures) -> float:
+    """Stops of exposure a brighter frame kept where it shows them: how much wider than the
+    darker frame's its upper tones (median to highlights) spread in output levels.
+
+    A sensor read linearly spreads them by the exposure ratio until they clip; a camera's
+    tone curve that rolls highlights off into a shoulder squeezes them back, so a frame
+    1-2 stops over can reach near white with no clipping at all and no wider separation
+    than the darker frame: it gained brightness, not tones, and the darker frame left
+    no light unused."""
+    x, y = darker.luma, brighter.luma
+    wide = float(y[SEPARATION_TO] - y[SEPARATION_FROM])
+    narrow = float(x[SEPARATION_TO] - x[SEPARATION_FROM])
+    return GAMMA * math.log2(max(wide, 1e-3) / max(narrow, 1e-3))
 
 
 def _stops_below_white(frame: FrameMeasures) -> float:

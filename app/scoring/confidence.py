@@ -7,8 +7,9 @@ spread of the burst, says how clear the choice was; the logistic mapping was fit
 three generators of ``benchmarks/pick_eval.py``, ``optics`` with its near misses (every
 defect half as strong: ``optics-subtle``), ``sensor`` and ``field``, and its reliability on
 each generator when fitted on the others only is in docs/pipeline.md).  Where the scorer
-doubts its own pick (two measures of detail disagree), its scores show a small margin.  A
-scorer without one gives ``None`` (unknown).  Face and eye certainty lower it
+doubts its own pick (two measures of detail disagree, or the pick beats a frame exposed
+differently only on how dark or bright the scene is meant to be), its scores show a small
+margin.  A scorer without one gives ``None`` (unknown).  Face and eye certainty lower it
 (:func:`pick_confidence`).
 """
 

@@ -117,7 +117,7 @@ class TechnicalScorer:
     """
 
     name = "technical"
-    weights_id = "technical:v8"
+    weights_id = "technical:v9"
     device = "cpu"
     series_mode = None
 
@@ -153,14 +153,17 @@ class TechnicalScorer:
 
 def _shown_costs(verdicts: list[FrameVerdict]) -> list[float]:
     """The burst's costs as its scores show them: where the pick's detail lead may rest on
-    grain (two measures of detail disagree, :func:`app.scoring.burst.detail_doubted`), every
+    grain (two measures of detail disagree, :func:`app.scoring.burst.detail_doubted`), or
+    its lead over a frame exposed differently on the scene's intended key alone
+    (``key_doubt``: how dark a dark scene should be), every
     frame's cost against the pick is scaled down so that the runner-up is at most
     DOUBTED_MARGIN stops behind.  The order stays; the confidence read from the scores
     (:mod:`app.scoring.confidence`) says the pick is worth a second look."""
     costs = [v.cost for v in verdicts]
     best = min(range(len(costs)), key=costs.__getitem__)
     lead = min((c - costs[best] for k, c in enumerate(costs) if k != best), default=0.0)
-    if not verdicts[best].grain_doubt or lead <= DOUBTED_MARGIN:
+    doubted = verdicts[best].grain_doubt or verdicts[best].key_doubt
+    if not doubted or lead <= DOUBTED_MARGIN:
         return costs
     factor = DOUBTED_MARGIN / lead
     return [costs[best] + (c - costs[best]) * factor for c in costs]
