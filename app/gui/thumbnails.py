@@ -237,7 +237,10 @@ class _DecodeJob(_ManagerJob):
         if cache_key is not None:  # shown first: the picture never waits for the disk
             with contextlib.suppress(OSError):  # a full disk costs the cache, not the picture
                 self._cache.store(path, cache_key, image)
-        if size == FULL:  # shown first: 100 % does not wait for its histogram
+        # shown first: 100 % does not wait for its histogram; a frame decoded ahead keeps
+        # its preview's (a quarter of the pixels, the same shares): counting 24 MP takes
+        # longer than decoding it, for a frame that may never be shown
+        if size == FULL and self._manager.shown in (None, path):
             self._manager.count_histogram(generation, path, image, pil)
 
     def _rough_first(self, path: str, size: int, generation: int) -> bool:
@@ -384,7 +387,8 @@ class ThumbnailManager(QObject):
         self.source_sizes: dict[str, tuple[int, int]] = {}
         self.full_cache_bytes = full_cache_bytes
         self._full_bytes = 0  # held in ``_full``
-        #: the frame the loupe shows: its full decode is never the one dropped for another
+        #: the frame the loupe shows (None: no loupe): its full decode is never dropped for
+        #: another, and only its histogram is counted
         self.shown: str | None = None
         #: full decodes running on the decode threads (they change it under its lock)
         self._full_lock = threading.Lock()

@@ -148,6 +148,8 @@ class LoupeView(QWidget):
         frames = [self.controller.frame(proxy.key_at(r)) for r in rows]
         paths = [f.path if f is not None else "" for f in frames]
         full_ahead = self.controller.thumbnails.full_ahead(frame.width * frame.height)
+        if self.controller.job is not None:  # the cull needs the cores: one frame ahead
+            full_ahead = min(full_ahead, 1)
         plan = self.prefetcher.plan(paths, row - rows.start, full_ahead)
         return [key for key in plan if key[0]]
 
