@@ -386,6 +386,16 @@ def _full_decodes_queued(thumbs) -> set[str]:
     return {path for path, size in thumbs.queue.pending() if size == FULL}
 
 
+def _full_decodes_held(request, window):  # noqa: F811
+    """Full decodes wait on a gate (opened when the test ends), previews do not; two decode
+    threads.  The decoder, the manager and the strip's paths."""
+    decoder = GatedDecoder(held=lambda _path, size: size is None)
+    request.addfinalizer(decoder.gate.set)
+    thumbs = gate_loupe(window, decoder)
+    thumbs.pool.setMaxThreadCount(2)
+    return decoder, thumbs, strip_paths(window.controller)
+
+
 def test_a_frame_reached_by_a_step_has_its_full_decode_ready_so_zoom_paints_at_once(
     qtbot,
     window,  # noqa: F811
@@ -410,11 +420,7 @@ def test_held_keys_queue_no_full_decode_of_the_frames_flown_past(qtbot, request,
     held key; the frames passed over are never queued in full; the frame travel stops on
     and the ones ahead of it are."""
     controller = window.controller
-    decoder = GatedDecoder(held=lambda _path, size: size is None)  # full decodes wait
-    request.addfinalizer(decoder.gate.set)
-    thumbs = gate_loupe(window, decoder)
-    thumbs.pool.setMaxThreadCount(2)
-    p = strip_paths(controller)
+    decoder, thumbs, p = _full_decodes_held(request, window)
     _loupe_on(window, 0)
     qtbot.waitUntil(lambda: {p[1], p[2]} <= _full_decodes_queued(thumbs), timeout=10_000)
     queued: set[str] = set()
@@ -434,12 +440,7 @@ def test_held_keys_queue_no_full_decode_of_the_frames_flown_past(qtbot, request,
 
 
 def test_a_change_of_direction_cancels_the_full_decodes_queued_ahead(qtbot, request, window):  # noqa: F811
-    controller = window.controller
-    decoder = GatedDecoder(held=lambda _path, size: size is None)  # full decodes wait
-    request.addfinalizer(decoder.gate.set)
-    thumbs = gate_loupe(window, decoder)
-    thumbs.pool.setMaxThreadCount(2)
-    p = strip_paths(controller)
+    decoder, thumbs, p = _full_decodes_held(request, window)
     _loupe_on(window, 3)
     press(qtbot, window, Qt.Key.Key_Right)  # travelling right: 5 and 6 are ahead
     qtbot.waitUntil(lambda: {p[5], p[6]} <= _full_decodes_queued(thumbs), timeout=10_000)
