@@ -22,7 +22,8 @@ main window (offscreen) with the technical scorer, and reports, for each variant
 * the longest GUI-thread stall: the largest gap between ticks of a 10 ms QTimer; the
   peak resident memory while browsing, and the most the full decodes held took;
 * the analysis alone (a window that only opens the shoot) and while the loupe is browsed
-  all along it (a step, a look, Z, back to fit): how much the loupe slows the cull.
+  all along it at a fixed pace (a step every second, Z 0.3 s after it, back to fit by the
+  next step): how much the loupe slows the cull.
 
 ``--previous`` runs the scheduler before the frames ahead were decoded in full
 (``previous_manager_class``: nothing decoded in full ahead, a travel step cancels no
@@ -58,6 +59,8 @@ import bench_pipeline  # noqa: E402
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
+#: browsing during the analysis: a step every BROWSE_STEP seconds, Z BROWSE_ZOOM_AT after it
+BROWSE_STEP, BROWSE_ZOOM_AT = 1.0, 0.3
 THUMBNAIL_SIDE = 160  # the EXIF thumbnail cameras write
 PICTURES = 8  # camera-sized pictures rendered; the frames share their compressed data
 
@@ -406,26 +409,28 @@ def run_window(
     during, zoom_during = [], []
     if controller.job is not None:  # browse in the loupe all along the analysis
         controller.set_view(View.LOUPE)
-        while controller.job is not None:
+        while controller.job is not None:  # at a fixed pace: the same work for each scheduler
             proxy = controller.strip_proxy
             if proxy.row_of(controller.photo_id) + 1 >= proxy.rowCount():
                 controller.select_frame(proxy.key_at(0))
             else:
                 controller.next_frame()
             t0 = time.perf_counter()
-            done = spin_until(lambda: sharp(), 60)
-            during.append(time.perf_counter() - t0 if done is not None else 60.0)
-            spin_for(0.3)  # a look, then Z
-            t0 = time.perf_counter()
+            done = spin_until(lambda: sharp(), BROWSE_ZOOM_AT)
+            during.append(time.perf_counter() - t0 if done is not None else BROWSE_ZOOM_AT)
+            spin_for(t0 + BROWSE_ZOOM_AT - time.perf_counter())  # a look, then Z
+            t1 = time.perf_counter()
             window.loupe.toggle_zoom()
-            done = spin_until(lambda: sharp(), 60)
-            zoom_during.append(time.perf_counter() - t0 if done is not None else 60.0)
+            done = spin_until(lambda: sharp(), t0 + BROWSE_STEP - 0.1 - t1)
+            zoom_during.append(time.perf_counter() - t1 if done is not None else float("inf"))
             window.loupe.toggle_zoom()
-            spin_for(0.2)
+            spin_for(t0 + BROWSE_STEP - time.perf_counter())
         controller.set_view(View.SERIES)
     out["loupe step during analysis p50"] = percentile(during, 0.5)
     out["loupe step during analysis max"] = max(during) if during else float("nan")
     out["zoom during analysis p50"] = percentile(zoom_during, 0.5)
+    out["zooms during analysis not painted in time"] = sum(z == float("inf") for z in zoom_during)
+    out["steps browsed during analysis"] = len(during)
     spin_until(lambda: controller.job is None, 3600)
     out["first ranked series"] = seen.get("ranked", float("nan"))
     out["end of analysis"] = seen.get("ended", float("nan"))
