@@ -9,8 +9,8 @@ thread the final frame needs.  A frame with nothing of it at hand shows the came
 EXIF thumbnail at once, read on a lane of its own (never "Loading…" behind busy decode
 threads).  Once travel stops, the next frame or two in the direction of travel are
 decoded in full behind the frame's own decodes (never the frames flown past: a step
-cancels what is queued ahead), so Z on the frame a step reaches finds its full decode
-held; once the loupe has rested on a frame, the previews of the frames ahead too.
+cancels what is queued ahead; none while the cull runs), so Z on the frame a step
+reaches finds its full decode held; once the loupe has rested on a frame, the previews of the frames ahead too.
 """
 
 from __future__ import annotations
@@ -148,8 +148,8 @@ class LoupeView(QWidget):
         frames = [self.controller.frame(proxy.key_at(r)) for r in rows]
         paths = [f.path if f is not None else "" for f in frames]
         full_ahead = self.controller.thumbnails.full_ahead(frame.width * frame.height)
-        if self.controller.job is not None:  # the cull needs the cores: one frame ahead
-            full_ahead = min(full_ahead, 1)
+        if self.controller.job is not None:  # the cull needs the cores: none ahead
+            full_ahead = 0
         plan = self.prefetcher.plan(paths, row - rows.start, full_ahead)
         return [key for key in plan if key[0]]
 
