@@ -220,8 +220,11 @@ class _DecodeJob(_ManagerJob):
         (path, size), generation = taken
         with manager.full_running(size == FULL):
             self._run(path, size, generation)
-        if size == FULL and self._queue.pending():  # an ahead full decode may have waited
-            manager.pool.start(_DecodeJob(manager))
+        if size == FULL and any(key[1] == FULL for key in self._queue.pending()):
+            # an ahead full decode may have waited for this one; a window closed meanwhile
+            # took its pool along, and nothing is left to decode for it
+            with contextlib.suppress(RuntimeError):
+                manager.pool.start(_DecodeJob(manager))
 
     def _run(self, path: str, size: int, generation: int) -> None:
         try:
