@@ -10,7 +10,8 @@ EXIF thumbnail at once, read on a lane of its own (never "Loading…" behind bus
 threads).  Once travel stops, the next frame or two in the direction of travel are
 decoded in full behind the frame's own decodes (never the frames flown past: a step
 cancels what is queued ahead; none while the cull runs), so Z on the frame a step
-reaches finds its full decode held; once the loupe has rested on a frame, the previews of the frames ahead too.
+reaches finds its full decode held; once the loupe has rested on a frame, the previews
+of the frames ahead are decoded too.
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ class LoupeView(QWidget):
             travelling, self._last_step = now - self._last_step < TRAVEL_GAP_S, now
             if not travelling:
                 self._decode_current(full=False)
-            else:  # full decodes queued for a frame flown past (or ahead of it) are not
+            else:  # travel: the full decodes queued (of frames flown past) are dropped
                 self.controller.thumbnails.cancel_full()
             self._settle.start()  # no step for a moment: travel stopped, decode in full
         self._rest.start()
