@@ -15,15 +15,19 @@ main window (offscreen) with the technical scorer, and reports, for each variant
 * 100 % zoom latency, until the full decode is painted at 100 %: Z pressed 0.2 s after a
   new frame is on screen, after a rest on it (``--zoom-rest`` seconds), and cold (at once
   after the step);
+  and after held keys (Z once the final frame is sharp at fit);
 * the strip swept to tiles not seen yet (out of memory and of the disk cache), 0.25 s
   after a step (the frame's full decode and the loupe's prefetch queued): until every
   tile on screen has a picture (its EXIF thumbnail at least), p50/p95;
-* the longest GUI-thread stall: the largest gap between ticks of a 10 ms QTimer.
+* the longest GUI-thread stall: the largest gap between ticks of a 10 ms QTimer; the
+  peak resident memory while browsing, and the most the full decodes held took;
+* the analysis alone (a window that only opens the shoot) and while the loupe is browsed
+  all along it at a fixed pace (a step every second, Z 0.3 s after it, back to fit by the
+  next step): how much the loupe slows the cull.
 
-``--previous`` runs the scheduler before the tiles on screen got a lane ahead of the
-loupe's prefetch and before full JPEG decodes went straight into the screen's pixels
-(``previous_manager_class``), in the same process on the same files, and prints the
-ratios.  ``--baseline`` runs the window as it was before first, in the same process on
+``--previous`` runs the scheduler before the frames ahead were decoded in full
+(``previous_manager_class``: nothing decoded in full ahead, a travel step cancels no
+queued full decode), in the same process on the same files, and prints the ratios.  ``--baseline`` runs the window as it was before first, in the same process on
 the same files: nothing shown before the cull has grouped the photos (no listing of the card, no
 EXIF thumbnails), and the previous decode scheduler (one decode thread per core less one,
 first in first out, full decodes only, no prefetch, no preview); then it prints the
@@ -55,6 +59,8 @@ import bench_pipeline  # noqa: E402
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
+#: browsing during the analysis: a step every BROWSE_STEP seconds, Z BROWSE_ZOOM_AT after it
+BROWSE_STEP, BROWSE_ZOOM_AT = 1.0, 0.3
 THUMBNAIL_SIDE = 160  # the EXIF thumbnail cameras write
 PICTURES = 8  # camera-sized pictures rendered; the frames share their compressed data
 
@@ -130,26 +136,50 @@ def make_shoot(folder: Path, frames: int, megapixels: float, workers: int) -> No
         (folder / frame.name).write_bytes(with_exif(pictures[k], exif))
 
 
+def resident_bytes() -> int:
+    """This process's resident memory now (Linux; 0 elsewhere)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 class Heartbeat:
-    """A 10 ms timer in the GUI thread; ``longest`` is the largest gap between its ticks."""
+    """A 10 ms timer in the GUI thread; ``longest`` is the largest gap between its ticks,
+    ``peak`` the most resident memory seen (sampled every tenth tick), ``peak_full`` the
+    most the loupe's full decodes held (``watch_full``)."""
 
     def __init__(self) -> None:
         from PySide6.QtCore import QTimer
 
         self.longest = 0.0
+        self.peak = self.peak_full = 0
+        self._ticks = 0
+        self._thumbs = None
         self._last = time.perf_counter()
         self.timer = QTimer()
         self.timer.setInterval(10)
         self.timer.timeout.connect(self._tick)
         self.timer.start()
 
+    def watch_full(self, thumbs) -> None:
+        self._thumbs = thumbs
+
     def _tick(self) -> None:
         now = time.perf_counter()
         self.longest = max(self.longest, now - self._last)
         self._last = now
+        self._ticks += 1
+        if self._ticks % 10 == 0:
+            self.peak = max(self.peak, resident_bytes())
+        if self._thumbs is not None:
+            held = sum(p.width() * p.height() * 4 for p in self._thumbs._full.values())
+            self.peak_full = max(self.peak_full, held)
 
     def reset(self) -> None:
         self.longest, self._last = 0.0, time.perf_counter()
+        self.peak = self.peak_full = 0
 
 
 def spin_until(condition: Callable[[], bool], timeout: float) -> float | None:
@@ -231,30 +261,17 @@ def legacy_manager_class():
 
 
 def previous_manager_class():
-    """The scheduler before the tiles on screen got their own lane: grid and strip tiles
-    after everything the loupe queued (its prefetch included), none cancelled when
-    scrolled away, and full decodes through Pillow (decode, turn upright, repack)."""
-    from app.gui.decode_queue import DecodeQueue
+    """The scheduler before the frames ahead were decoded in full: the loupe decodes in
+    full only the frame it shows (once travel stops, or for Z), a step during travel
+    cancels no queued full decode, and four full decodes are held (400 MB at 24 MP, the
+    bound now)."""
     from app.gui.thumbnails import ThumbnailManager
 
-    class PreviousLanes(DecodeQueue):
-        def take(self):
-            with self._lock:
-                for lane in (self._now, self._ahead):
-                    if lane:
-                        return lane.pop(0)
-                for lane in (self._thumbnails, self._later):
-                    if lane:
-                        return lane.popleft()
-                return None
-
     class PreviousThumbnails(ThumbnailManager):
-        def __init__(self, *args, **kwargs) -> None:
-            super().__init__(*args, **kwargs)
-            self.queue = PreviousLanes()
-            self.full_decoder = None
+        def full_ahead(self, pixels: int = 0) -> int:
+            return 0
 
-        def on_screen(self, view, keys) -> None:
+        def cancel_full(self) -> None:
             pass
 
     return PreviousThumbnails
@@ -278,6 +295,7 @@ def run_window(
     screen_only: bool = False,
     until_ranked: bool = False,
     zoom_rest: float = 1.5,
+    analysis_only: bool = False,
 ) -> dict[str, float]:
     import app.gui.mainwindow as mainwindow
     from app.gui.commands import View
@@ -377,7 +395,10 @@ def run_window(
     if until_ranked:  # until the first series is grouped and ranked
         spin_until(lambda: "ranked" in seen or controller.job is None, 3600)
         out["first ranked series"] = seen.get("ranked", float("nan"))
-    if screen_only or until_ranked:  # the card on screen is all this run is for
+    if analysis_only:  # nothing browsed: the analysis alone
+        spin_until(lambda: controller.job is None, 3600)
+        out["end of analysis, nothing browsed"] = seen.get("ended", float("nan"))
+    if screen_only or until_ranked or analysis_only:  # all this run is for
         controller.stop_cull(wait=True)
         heart.timer.stop()
         window.shutdown()
@@ -385,18 +406,31 @@ def run_window(
         shutil.rmtree(cache, ignore_errors=True)  # its previews and catalog
         return out
     pane = window.loupe.pane
-    during = []
-    if controller.job is not None:  # browse in the loupe while the cull runs
+    during, zoom_during = [], []
+    if controller.job is not None:  # browse in the loupe all along the analysis
         controller.set_view(View.LOUPE)
-        for _ in range(5):
-            controller.next_frame()
+        while controller.job is not None:  # at a fixed pace: the same work for each scheduler
+            proxy = controller.strip_proxy
+            if proxy.row_of(controller.photo_id) + 1 >= proxy.rowCount():
+                controller.select_frame(proxy.key_at(0))
+            else:
+                controller.next_frame()
             t0 = time.perf_counter()
-            done = spin_until(lambda: sharp(), 60)
-            during.append(time.perf_counter() - t0 if done is not None else 60.0)
-            spin_for(0.4)
+            done = spin_until(lambda: sharp(), BROWSE_ZOOM_AT)
+            during.append(time.perf_counter() - t0 if done is not None else BROWSE_ZOOM_AT)
+            spin_for(t0 + BROWSE_ZOOM_AT - time.perf_counter())  # a look, then Z
+            t1 = time.perf_counter()
+            window.loupe.toggle_zoom()
+            done = spin_until(lambda: sharp(), t0 + BROWSE_STEP - 0.1 - t1)
+            zoom_during.append(time.perf_counter() - t1 if done is not None else float("inf"))
+            window.loupe.toggle_zoom()
+            spin_for(t0 + BROWSE_STEP - time.perf_counter())
         controller.set_view(View.SERIES)
     out["loupe step during analysis p50"] = percentile(during, 0.5)
     out["loupe step during analysis max"] = max(during) if during else float("nan")
+    out["zoom during analysis p50"] = percentile(zoom_during, 0.5)
+    out["zooms during analysis not painted in time"] = sum(z == float("inf") for z in zoom_during)
+    out["steps browsed during analysis"] = len(during)
     spin_until(lambda: controller.job is None, 3600)
     out["first ranked series"] = seen.get("ranked", float("nan"))
     out["end of analysis"] = seen.get("ended", float("nan"))
@@ -415,6 +449,7 @@ def run_window(
 
     spin_until(sharp, 60)
     heart.reset()
+    heart.watch_full(thumbs)
     single, first_look, from_cache = [], [], []
     for _ in range(steps):
         room_ahead(1)
@@ -429,7 +464,7 @@ def run_window(
         done = spin_until(sharp, 60)
         single.append((time.perf_counter() - t0) if done is not None else 60.0)
         spin_for(0.4)  # a look at the frame before the next step
-    held = []
+    held, held_zoom = [], []
     for _ in range(held_runs):
         room_ahead(15)
         for _press in range(15):
@@ -438,6 +473,11 @@ def run_window(
         t0 = time.perf_counter()
         done = spin_until(sharp, 60)
         held.append(done if done is not None else 60.0)
+        t0 = time.perf_counter()  # sharp at fit: Z at once
+        window.loupe.toggle_zoom()
+        done = spin_until(sharp, 60)
+        held_zoom.append(time.perf_counter() - t0 if done is not None else 60.0)
+        window.loupe.toggle_zoom()
         spin_for(0.5)
 
     def zooms(glance: float | None) -> list[float]:
@@ -504,6 +544,8 @@ def run_window(
     out["loupe step sharp p95"] = percentile(single, 0.95)
     out["held keys sharp p50"] = percentile(held, 0.5)
     out["held keys sharp p95"] = percentile(held, 0.95)
+    out["zoom after held keys p50"] = percentile(held_zoom, 0.5)
+    out["zoom after held keys p95"] = percentile(held_zoom, 0.95)
     out["100 % zoom p50"] = percentile(zoom, 0.5)
     out["100 % zoom p95"] = percentile(zoom, 0.95)
     out[f"zoom after {zoom_rest:g} s p50"] = percentile(rested, 0.5)
@@ -513,6 +555,8 @@ def run_window(
     out["strip swept, tiles p50"] = percentile(tiles, 0.5)
     out["strip swept, tiles p95"] = percentile(tiles, 0.95)
     out["stall while browsing"] = heart.longest
+    out["peak memory while browsing (MB)"] = heart.peak / 1e6
+    out["full decodes held, most (MB)"] = heart.peak_full / 1e6
     heart.timer.stop()
     window.shutdown()
     window.close()
@@ -586,7 +630,7 @@ def main() -> None:
     parser.add_argument(
         "--previous",
         action="store_true",
-        help="also the scheduler before the tiles' own lane and the direct full decode",
+        help="also the scheduler before the frames ahead were decoded in full",
     )
     parser.add_argument(
         "--zoom-rest", type=float, default=1.5, help="seconds on a frame before Z (rested)"
@@ -628,7 +672,11 @@ def main() -> None:
     results = {}
     schedulers = ["before"] * args.baseline + ["previous"] * args.previous + ["now"]
     for scheduler in schedulers:
-        results[scheduler] = run_window(
+        alone = {}
+        if not (args.screen_only or args.until_ranked):  # the analysis with nothing browsed
+            alone = run_window(folder, scheduler, 0, 0, analysis_only=True)
+            print(f"{scheduler}: analysis alone, load average {os.getloadavg()[0]:.1f}")
+        results[scheduler] = alone | run_window(
             folder,
             scheduler,
             args.steps,
@@ -637,6 +685,11 @@ def main() -> None:
             until_ranked=args.until_ranked,
             zoom_rest=args.zoom_rest,
         )
+        if alone:
+            took = results[scheduler]
+            took["analysis while browsing / alone (x)"] = (
+                took["end of analysis"] / took["end of analysis, nothing browsed"]
+            )
         print(f"{scheduler}: done, load average {os.getloadavg()[0]:.1f}", flush=True)
     names = list(results["now"])
     bases = schedulers[:-1]

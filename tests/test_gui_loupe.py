@@ -142,6 +142,7 @@ def test_a_single_step_decodes_the_frame_in_full_once_no_other_step_follows(qtbo
     decoder = GatedDecoder(held=lambda _path, _size: False)
     thumbs = gate_loupe(window, decoder)
     thumbs.pool.setMaxThreadCount(2)
+    thumbs.full_cache_bytes = 320 * 240 * 4  # room for the shown frame only: none ahead
     window.loupe._rest.setInterval(60_000)  # never rested
     controller.set_view(View.LOUPE)
     p = strip_paths(controller)
@@ -371,3 +372,103 @@ def rows_on_screen(strip) -> list[int]:
 
 def strip_paths_on_screen(strip) -> set[str]:
     return {strip.model().index(r, 0).data(Role.Path) for r in rows_on_screen(strip)}
+
+
+def _loupe_on(window, row: int) -> str:  # noqa: F811
+    """The loupe on the strip's frame ``row``; its path."""
+    controller = window.controller
+    controller.select_frame(controller.frame(controller.strip_proxy.key_at(row)).photo_id)
+    controller.set_view(View.LOUPE)
+    return controller.current_frame().path
+
+
+def _full_decodes_queued(thumbs) -> set[str]:
+    return {path for path, size in thumbs.queue.pending() if size == FULL}
+
+
+def _full_decodes_held(request, window):  # noqa: F811
+    """Full decodes wait on a gate (opened when the test ends), previews do not; two decode
+    threads.  The decoder, the manager and the strip's paths."""
+    decoder = GatedDecoder(held=lambda _path, size: size is None)
+    request.addfinalizer(decoder.gate.set)
+    thumbs = gate_loupe(window, decoder)
+    thumbs.pool.setMaxThreadCount(2)
+    return decoder, thumbs, strip_paths(window.controller)
+
+
+def test_a_frame_reached_by_a_step_has_its_full_decode_ready_so_zoom_paints_at_once(
+    qtbot,
+    window,  # noqa: F811
+):
+    controller = window.controller
+    decoder = GatedDecoder(held=lambda _path, _size: False)
+    thumbs = gate_loupe(window, decoder)
+    thumbs.pool.setMaxThreadCount(2)
+    p = strip_paths(controller)
+    _loupe_on(window, 0)
+    # never asked for: decoded ahead while the loupe is on the frame before it
+    qtbot.waitUntil(lambda: thumbs.full(p[1]) is not None, timeout=10_000)
+    press(qtbot, window, Qt.Key.Key_Right)
+    window.loupe.toggle_zoom()  # at once after the step
+    assert window.loupe.pane._pixmap() is thumbs.full(p[1]), "Z waited for a decode"
+    assert (p[1], FULL) not in thumbs.queue.pending(), "a full decode was queued again"
+    assert decoder.calls.count((p[1], None)) == 1
+
+
+def test_held_keys_queue_no_full_decode_of_the_frames_flown_past(qtbot, request, window):  # noqa: F811
+    """The frames ahead queued in full while resting are cancelled by the first step of a
+    held key; the frames passed over are never queued in full; the frame travel stops on
+    and the ones ahead of it are."""
+    controller = window.controller
+    decoder, thumbs, p = _full_decodes_held(request, window)
+    _loupe_on(window, 0)
+    qtbot.waitUntil(lambda: {p[1], p[2]} <= _full_decodes_queued(thumbs), timeout=10_000)
+    queued: set[str] = set()
+    for _ in range(5):  # as fast as a held key repeats
+        press(qtbot, window, Qt.Key.Key_Right)
+        queued |= _full_decodes_queued(thumbs)
+    assert controller.current_frame().path == p[5]
+    # the frame stopped on decodes in full on the free thread, the next one waits for it
+    qtbot.waitUntil(lambda: (p[5], None) in decoder.calls, timeout=10_000)
+    qtbot.waitUntil(lambda: p[6] in _full_decodes_queued(thumbs), timeout=10_000)
+    queued |= _full_decodes_queued(thumbs)
+    assert not queued & {p[1], p[2], p[3], p[4]}, "a frame flown past was queued in full"
+    decoder.gate.set()
+    qtbot.waitUntil(lambda: not thumbs.busy(), timeout=30_000)
+    assert not {(p[i], None) for i in (1, 2, 3, 4)} & set(decoder.calls)
+    assert thumbs.full(p[5]) is not None and thumbs.full(p[6]) is not None
+
+
+def test_a_change_of_direction_cancels_the_full_decodes_queued_ahead(qtbot, request, window):  # noqa: F811
+    decoder, thumbs, p = _full_decodes_held(request, window)
+    _loupe_on(window, 3)
+    press(qtbot, window, Qt.Key.Key_Right)  # travelling right: 5 and 6 are ahead
+    qtbot.waitUntil(lambda: {p[5], p[6]} <= _full_decodes_queued(thumbs), timeout=10_000)
+    press(qtbot, window, Qt.Key.Key_Left)  # turned back
+    assert not {p[5], p[6]} & _full_decodes_queued(thumbs), "the way left still decoded"
+    qtbot.waitUntil(lambda: p[2] in _full_decodes_queued(thumbs), timeout=10_000)
+    assert not {p[5], p[6]} & _full_decodes_queued(thumbs)
+    decoder.gate.set()
+    qtbot.waitUntil(lambda: not thumbs.busy(), timeout=30_000)
+    assert (p[5], None) not in decoder.calls and (p[6], None) not in decoder.calls
+
+
+def test_the_full_decodes_held_stay_within_the_memory_bound(qtbot, window):  # noqa: F811
+    """Room for three frames: the shown one, one ahead and one behind; stepping on drops
+    the oldest, never the frame shown."""
+    controller = window.controller
+    decoder = GatedDecoder(held=lambda _path, _size: False)
+    thumbs = gate_loupe(window, decoder)
+    thumbs.pool.setMaxThreadCount(2)
+    frame_bytes = 320 * 240 * 4
+    thumbs.full_cache_bytes = 3 * frame_bytes
+    p = strip_paths(controller)
+    _loupe_on(window, 0)
+    for i in range(6):
+        qtbot.waitUntil(lambda i=i: thumbs.full(p[i]) is not None, timeout=10_000)
+        qtbot.waitUntil(lambda: not thumbs.busy(), timeout=10_000)
+        assert len(thumbs._full) * frame_bytes <= thumbs.full_cache_bytes, list(thumbs._full)
+        assert thumbs.full(p[i]) is not None, "the frame shown was dropped"
+        qtbot.wait(200)  # a step, not a held key
+        press(qtbot, window, Qt.Key.Key_Right)
+    assert thumbs.full_bytes() == len(thumbs._full) * frame_bytes

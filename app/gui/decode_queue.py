@@ -8,8 +8,9 @@ Four lanes, taken in this order:
   scrolls out of every view is cancelled (:meth:`cancel`), so a strip swept along never
   leaves a queue of tiles nobody sees in front of the ones that are;
 * the *ahead lane*: what the loupe decodes before it is needed (the previews of the next
-  frames).  A thumbnail on screen is wanted now, a prefetch only perhaps in a moment, so
-  the strip never waits for the loupe's guesses;
+  frames, and the full decodes of the next one or two, which a taker may hold back).  A
+  thumbnail on screen is wanted now, a prefetch only perhaps in a moment, so the strip
+  never waits for the loupe's guesses;
 * the *later lane*: decodes that sharpen a thumbnail already shown from the camera's EXIF
   thumbnail, when nothing else waits, so a tile that scrolls into view never waits for
   its neighbours to be sharpened.
@@ -26,7 +27,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 
 Key = Hashable
 
@@ -81,15 +82,26 @@ class DecodeQueue:
             self._thumbnails = deque(e for e in self._thumbnails if e[0] not in keys)
         return dropped
 
-    def take(self) -> tuple[Key, int] | None:
-        """The most wanted request, removed from the queue; None when nothing waits."""
+    def drop(self, keys: Iterable[Key]) -> list[Key]:
+        """Drop these requests from every lane; return those dropped."""
+        keys = set(keys)
+        with self._lock:
+            dropped = [key for key in self._pending_keys() if key in keys]
+            self._drop(keys)
+        return dropped
+
+    def take(self, waits: Callable[[Key], bool] | None = None) -> tuple[Key, int] | None:
+        """The most wanted request, removed from the queue; None when nothing waits.
+        An ahead request ``waits`` holds (called under the queue's lock) stays queued,
+        and the ones behind it are taken past it."""
         with self._lock:
             if self._now:
                 return self._now.pop(0)
             if self._thumbnails:
                 return self._thumbnails.popleft()
-            if self._ahead:
-                return self._ahead.pop(0)
+            for i, (key, _generation) in enumerate(self._ahead):
+                if waits is None or not waits(key):
+                    return self._ahead.pop(i)
             if self._later:
                 return self._later.popleft()
             return None
@@ -97,8 +109,11 @@ class DecodeQueue:
     def pending(self) -> list[Key]:
         """Every waiting request in the order threads will take them."""
         with self._lock:
-            lanes = (*self._now, *self._thumbnails, *self._ahead, *self._later)
-            return [key for key, _ in lanes]
+            return self._pending_keys()
+
+    def _pending_keys(self) -> list[Key]:
+        lanes = (*self._now, *self._thumbnails, *self._ahead, *self._later)
+        return [key for key, _ in lanes]
 
     def clear(self) -> None:
         with self._lock:

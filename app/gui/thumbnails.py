@@ -17,7 +17,11 @@ JPEG, or a JPEG decoded in draft mode at the smallest DCT scale that still cover
 loupe: a quarter of a 24 MP file's pixels or less, many times cheaper than the whole
 file, and kept in the disk cache so a reopened shoot shows at once), shown after the
 camera's EXIF thumbnail; and, only for 100 % or once the loupe has rested on the frame,
-the FULL decode.  What runs first is decided by a :class:`DecodeQueue`.
+the FULL decode.  What runs first is decided by a :class:`DecodeQueue`.  The loupe also
+decodes the frames it is heading for in full (:meth:`ThumbnailManager.full_ahead` says how
+many the memory bound allows), one at a time and only while no other full decode runs, so
+Z on a frame reached by a step finds its full decode held; full decodes are held up to
+``FULL_CACHE_BYTES``, never dropping the frame shown.
 """
 
 from __future__ import annotations
@@ -54,6 +58,11 @@ PREVIEW_BOX = (1440, 1440)
 EXIF = -2  # size key of a loupe frame's EXIF thumbnail, shown while its PREVIEW decodes
 #: the disk cache's default bound; the least recently used files go first
 DISK_CACHE_BYTES = 1 << 30
+#: the loupe's full decodes held in memory (4 bytes a pixel): four 24 MP frames of 96 MB,
+#: the shown one, the one just left and two ahead; the least recently used go first
+FULL_CACHE_BYTES = 400_000_000
+#: the most frames the loupe decodes in full ahead of the one it shows
+MAX_FULL_AHEAD = 2
 
 
 def pipeline_decoder() -> Decoder:
@@ -204,10 +213,20 @@ class _DecodeJob(_ManagerJob):
         self._cache = manager.disk_cache
 
     def run(self) -> None:
-        taken = self._queue.take()
-        if taken is None:  # cancelled, or taken by another thread
+        manager = self._manager
+        taken = self._queue.take(manager.ahead_waits)
+        if taken is None:  # cancelled, taken by another thread, or an ahead decode that waits
             return
         (path, size), generation = taken
+        with manager.full_running(size == FULL):
+            self._run(path, size, generation)
+        if size == FULL and any(key[1] == FULL for key in self._queue.pending()):
+            # an ahead full decode may have waited for this one; a window closed meanwhile
+            # took its pool along, and nothing is left to decode for it
+            with contextlib.suppress(RuntimeError):
+                manager.pool.start(_DecodeJob(manager))
+
+    def _run(self, path: str, size: int, generation: int) -> None:
         try:
             if size > 0 and self._rough_first(path, size, generation):
                 return
@@ -221,7 +240,10 @@ class _DecodeJob(_ManagerJob):
         if cache_key is not None:  # shown first: the picture never waits for the disk
             with contextlib.suppress(OSError):  # a full disk costs the cache, not the picture
                 self._cache.store(path, cache_key, image)
-        if size == FULL:  # shown first: 100 % does not wait for its histogram
+        # shown first: 100 % does not wait for its histogram; a frame decoded ahead keeps
+        # its preview's (a quarter of the pixels, the same shares): counting 24 MP takes
+        # longer than decoding it, for a frame that may never be shown
+        if size == FULL and self._manager.shown in (None, path):
             self._manager.count_histogram(generation, path, image, pil)
 
     def _rough_first(self, path: str, size: int, generation: int) -> bool:
@@ -340,7 +362,7 @@ class ThumbnailManager(QObject):
         decoder: Decoder | None = None,
         cache_folder: Path | None = None,
         threads: int | None = None,
-        max_full_previews: int = 4,
+        full_cache_bytes: int = FULL_CACHE_BYTES,
         parent: QObject | None = None,
         max_previews: int = 48,
         cache_bytes: int = DISK_CACHE_BYTES,
@@ -366,7 +388,14 @@ class ThumbnailManager(QObject):
         #: the upright pixel size of the original of each full preview decoded (a RAW's
         #: embedded preview can be smaller): face boxes are given in the original's pixels
         self.source_sizes: dict[str, tuple[int, int]] = {}
-        self._max_full = max_full_previews  # a 24 MP decode holds 96 MB
+        self.full_cache_bytes = full_cache_bytes
+        self._full_bytes = 0  # held in ``_full``
+        #: the frame the loupe shows (None: no loupe): its full decode is never dropped for
+        #: another, and only its histogram is counted
+        self.shown: str | None = None
+        #: full decodes running on the decode threads (they change it under its lock)
+        self._full_lock = threading.Lock()
+        self._fulls_running = 0
         #: the loupe's size in device pixels: a PREVIEW is decoded to cover it at fit
         self.preview_box = PREVIEW_BOX
         self._exif: OrderedDict[str, QPixmap] = OrderedDict()  # the loupe's EXIF thumbnails
@@ -404,6 +433,62 @@ class ThumbnailManager(QObject):
         if self._decoder is None:
             self._decoder = pipeline_decoder()
         return self._decoder
+
+    @contextlib.contextmanager
+    def full_running(self, full: bool):
+        """Count a decode thread's full decode while it runs (a decode thread's side)."""
+        if not full:
+            yield
+            return
+        with self._full_lock:
+            self._fulls_running += 1
+        try:
+            yield
+        finally:
+            with self._full_lock:
+                self._fulls_running -= 1
+
+    def ahead_waits(self, key: tuple[str, int]) -> bool:
+        """An ahead full decode waits while another full decode runs: one 24 MP decode
+        at a time is ahead work enough, and leaves a core to what is on screen and to
+        the cull.  Asked by the queue, on a decode thread; the job of the full decode
+        that ends starts one that takes it."""
+        with self._full_lock:
+            return key[1] == FULL and self._fulls_running > 0
+
+    def full_ahead(self, pixels: int = 0) -> int:
+        """How many frames of ``pixels`` (0: as large as the last full decode held) the
+        loupe decodes in full ahead of the one it shows, within the memory bound: the
+        shown frame and the one just left are held too, so two need four frames' room,
+        one needs two (the frame left is dropped for it), none fits below that."""
+        if pixels <= 0:
+            pixels = max((p.width() * p.height() for p in self._full.values()), default=0)
+        if pixels <= 0:
+            return 1  # no frame's size known yet: one ahead, as the smallest room allows
+        room = self.full_cache_bytes // (pixels * 4)
+        return 0 if room < 2 else (1 if room < 4 else MAX_FULL_AHEAD)
+
+    def full_bytes(self) -> int:
+        """The bytes the full decodes held take (4 a pixel)."""
+        return self._full_bytes
+
+    def _hold_full(self, path: str, pix: QPixmap) -> None:
+        """Hold a full decode; drop the least recently used ones beyond the bound, never
+        the shown frame's (nor the one just decoded)."""
+        old = self._full.pop(path, None)
+        if old is not None:
+            self._full_bytes -= old.width() * old.height() * 4
+        self._full[path] = pix
+        self._full_bytes += pix.width() * pix.height() * 4
+        for dropped in list(self._full):
+            if self._full_bytes <= self.full_cache_bytes:
+                break
+            if dropped in (path, self.shown):
+                continue
+            gone = self._full.pop(dropped)
+            self._full_bytes -= gone.width() * gone.height() * 4
+            if dropped not in self._previews:
+                self.histograms.pop(dropped, None)
 
     def _held(self, path: str, size: int) -> QPixmap | None:
         if size == FULL:
@@ -511,6 +596,11 @@ class ThumbnailManager(QObject):
         if not self._pending:
             self.idle.emit()
 
+    def cancel_full(self) -> None:
+        """Drop every full decode queued (not those running): travel goes past them."""
+        keys = [key for key in self.queue.pending() if key[1] == FULL]
+        self._pending.difference_update(self.queue.drop(keys))
+
     def on_screen(self, view: object, keys: set[tuple[str, int]]) -> None:
         """The thumbnails (path, size) ``view`` shows now.  A queued thumbnail that has left
         ``view`` and is shown by no other view is cancelled: a strip or grid scrolled past
@@ -536,6 +626,7 @@ class ThumbnailManager(QObject):
             self.histogram_wanted = None
         self.exif_tried.clear()
         self._full.clear()
+        self._full_bytes = 0
         self._previews.clear()
         self.histograms.clear()
         self.source_sizes.clear()
@@ -578,16 +669,14 @@ class ThumbnailManager(QObject):
                 self.histograms[path] = histogram
             if original is not None:
                 self.source_sizes[path] = original
-            lru, bound = (
-                (self._full, self._max_full)
-                if size == FULL
-                else (self._previews, self._max_previews)
-            )
-            lru[path] = pix
-            while len(lru) > bound:
-                dropped, _pix = lru.popitem(last=False)
-                if dropped not in self._full and dropped not in self._previews:
-                    self.histograms.pop(dropped, None)
+            if size == FULL:
+                self._hold_full(path, pix)
+            else:
+                self._previews[path] = pix
+                while len(self._previews) > self._max_previews:
+                    dropped, _pix = self._previews.popitem(last=False)
+                    if dropped not in self._full:
+                        self.histograms.pop(dropped, None)
         else:
             self._pixmaps[(path, size)] = pix
             self._sizes.add(size)
@@ -601,6 +690,11 @@ class ThumbnailManager(QObject):
         if generation == self._generation and path in self._full:
             self.histograms[path] = histogram
             self.ready.emit(path, FULL)
+
+    def full_at_hand(self, path: str) -> bool:
+        """Whether the full decode of ``path`` is held or being decoded now."""
+        queued = (path, FULL) in self.queue.pending()
+        return path in self._full or ((path, FULL) in self._pending and not queued)
 
     def decoding(self, size: int) -> bool:
         """Whether a decode of this size key (FULL, PREVIEW) is running now."""

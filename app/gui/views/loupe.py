@@ -7,8 +7,11 @@ decode nothing until travel stops, then the frame it stopped on first: a decode 
 started cannot be stopped, so each one started for a frame passed over would hold a
 thread the final frame needs.  A frame with nothing of it at hand shows the camera's
 EXIF thumbnail at once, read on a lane of its own (never "Loading…" behind busy decode
-threads).  Once the loupe has rested on a frame, the previews of the frames ahead are
-decoded.
+threads).  Once travel stops, the next frame or two in the direction of travel are
+decoded in full behind the frame's own decodes (never the frames flown past: a step
+cancels what is queued ahead; none while the cull runs), so Z on the frame a step
+reaches finds its full decode held; once the loupe has rested on a frame, the previews
+of the frames ahead are decoded too.
 """
 
 from __future__ import annotations
@@ -82,6 +85,7 @@ class LoupeView(QWidget):
         if frame is None:
             return
         self._fit_previews_to_screen()
+        self.controller.thumbnails.shown = frame.path
         if moved:
             if self.pane._pixmap() is None:  # nothing of it at hand: its EXIF thumbnail now
                 self.controller.thumbnails.exif_now(frame.path)
@@ -90,6 +94,8 @@ class LoupeView(QWidget):
             travelling, self._last_step = now - self._last_step < TRAVEL_GAP_S, now
             if not travelling:
                 self._decode_current(full=False)
+            else:  # travel: the full decodes queued (of frames flown past) are dropped
+                self.controller.thumbnails.cancel_full()
             self._settle.start()  # no step for a moment: travel stopped, decode in full
         self._rest.start()
 
@@ -98,14 +104,19 @@ class LoupeView(QWidget):
         else; whatever earlier steps queued is cancelled.  The full decode starts as soon
         as travel stops (Z pressed a moment later finds it done or well on its way), unless
         the last frame's is still running: steps faster than a full decode would otherwise
-        keep every thread on frames already left."""
+        keep every thread on frames already left.  With its own full decode held or on its
+        way, the frames ahead are decoded in full behind it (the queue starts them one at
+        a time, when no other full decode runs)."""
         frame = self.pane.frame
         if frame is None:
             return
         thumbnails = self.controller.thumbnails
+        own = (frame.path, FULL)
         keys = [(frame.path, PREVIEW)]
         if self.state.zoom != FIT or (full and not thumbnails.decoding(FULL)):
-            keys.append((frame.path, FULL))
+            keys.append(own)
+        if full and (own in keys or thumbnails.full_at_hand(frame.path)):
+            keys += [k for k in self._plan_around(frame) if k[1] == FULL and k != own]
         thumbnails.prefetch(keys)
 
     def _on_zoom(self) -> None:
@@ -137,7 +148,11 @@ class LoupeView(QWidget):
         rows = range(max(0, row - AHEAD), min(proxy.rowCount(), row + AHEAD + 1))
         frames = [self.controller.frame(proxy.key_at(r)) for r in rows]
         paths = [f.path if f is not None else "" for f in frames]
-        return [key for key in self.prefetcher.plan(paths, row - rows.start) if key[0]]
+        full_ahead = self.controller.thumbnails.full_ahead(frame.width * frame.height)
+        if self.controller.job is not None:  # the cull needs the cores: none ahead
+            full_ahead = 0
+        plan = self.prefetcher.plan(paths, row - rows.start, full_ahead)
+        return [key for key in plan if key[0]]
 
     def toggle_zoom(self, global_cursor: QPointF | None = None) -> None:
         """At the mouse pointer when it is over the photo, else at the last zoom point."""
