@@ -32,7 +32,8 @@ from app.photos.tasks import THUMB_SIZE, make_thumbnail
 # 3: series kinds kept whole on strong evidence only, weak evidence flagged as possible.
 # 4: a frame unlike its neighbour is also compared with the two frames before it, smoothed
 #    thumbnails where grain hides the likeness, a blank frame right after joins.
-GROUPING_VERSION = 4
+# 5: series of one camera joined where a bracket the camera recorded runs across them.
+GROUPING_VERSION = 5
 DEFAULT_SHORT_GAP = 1.0  # seconds below which a pair needs less similarity
 DEFAULT_SHORT_GAP_RELIEF = 0.1  # how much less, at no gap at all
 _SSIM_WINDOW = 7

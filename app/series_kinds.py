@@ -177,7 +177,7 @@ def assign_kinds(
     also bounds the time between two frames of a panorama.  The result keeps every index
     exactly once, series ordered by their first frame's time.
     """
-    joined = join_panoramas(series, evidence, max_gap)
+    joined = join_panoramas(join_brackets(series, evidence, max_gap), evidence, max_gap)
     out: list[KindedSeries] = []
     for members in joined:
         out.extend(split_kinds(members, evidence))
@@ -420,6 +420,50 @@ def _bracket_runs(frames: Sequence[KindEvidence]) -> list[_Run]:
             reason = f"{b - a} frames about {step:.1f} EV apart in brightness at fixed framing"
             runs.append(_Run(a, b, reason, strong=False))
     return runs
+
+
+def join_brackets(
+    series: Sequence[Sequence[int]], evidence: Sequence[KindEvidence], max_gap: float
+) -> list[list[int]]:
+    """Series of one camera joined where a bracket the camera recorded runs across them.
+
+    Grouping compares the look of neighbouring frames, and a bracket's farthest frames (two
+    stops over, highlights blown) can look too little like the rest to stay with it; the
+    camera's own record (auto-bracketing flag, exposure bias stepping like a bracket) says
+    they are one sequence.  A series joins the one before when the two are at most
+    ``max_gap`` seconds apart and a strong bracket run of the frames together crosses the
+    border between them.  Series in, series out: :func:`split_kinds` then cuts the bracket
+    out of the joined series as it does for any series.
+    """
+    order = sorted(range(len(series)), key=lambda k: evidence[series[k][0]].seconds)
+    out: list[list[int]] = []
+    last_of_camera: dict[str, list[int]] = {}
+    for k in order:
+        members = list(series[k])
+        camera = evidence[members[0]].camera
+        current = last_of_camera.get(camera)
+        if current is not None and _bracket_across(current, members, evidence, max_gap):
+            current.extend(members)
+            continue
+        out.append(members)
+        last_of_camera[camera] = members
+    return out
+
+
+def _bracket_across(
+    current: list[int], members: list[int], evidence: Sequence[KindEvidence], max_gap: float
+) -> bool:
+    """Whether a bracket the camera recorded runs from ``current`` on into ``members``."""
+    last, first = evidence[current[-1]], evidence[members[0]]
+    if not 0 <= first.seconds - last.seconds <= max_gap:
+        return False
+    biases = (last.exposure_bias, first.exposure_bias)
+    stepped = None not in biases and abs(biases[1] - biases[0]) >= BIAS_STEP_EV
+    if not (stepped or (last.auto_bracket and first.auto_bracket)):
+        return False  # a bracket's frames never repeat an exposure
+    # the runs split_kinds will find in the joined series, so a join is never undone there
+    runs = _bracket_runs([evidence[i] for i in [*current, *members]])
+    return any(run.strong and run.start < len(current) < run.stop for run in runs)
 
 
 def _equally_sharp(frames: Sequence[KindEvidence]) -> bool:

@@ -467,3 +467,33 @@ def test_a_burst_with_blurred_under_and_over_exposed_frames_is_no_possible_brack
         )
     (piece,) = split_kinds(range(len(frames)), frames)
     assert piece.kind == "burst" and piece.possible is None
+
+
+def test_a_bracket_whose_brightest_frame_grouping_split_off_is_joined_again():
+    """The +2 EV frame of a -2..+2 bracket, highlights blown, can look too unlike the rest
+    for grouping; the exposure bias the camera recorded says it belongs to the bracket."""
+    frames = frames_with_bias((0, -1, 1, -2, 2))
+    result = assign_kinds([[0, 1, 2, 3], [4]], frames, max_gap=4.0)
+    assert kinds(result) == [("bracket", [0, 1, 2, 3, 4])]
+    ascending = frames_with_bias((-2, -1, 0, 1, 2))
+    assert kinds(assign_kinds([[0, 1, 2], [3, 4]], ascending, max_gap=4.0)) == [
+        ("bracket", [0, 1, 2, 3, 4])
+    ]
+
+
+def test_only_a_recorded_bracket_running_across_joins_two_series():
+    """A frame after a whole bracket, a burst's frame at another bias, a bracket's frame
+    seconds later, and a bracket of another camera stay apart."""
+    after_bracket = frames_with_bias((0, -1, 1, 0))
+    assert [r.kind for r in assign_kinds([[0, 1, 2], [3]], after_bracket, 4.0)] == [
+        "bracket",
+        "single",
+    ]
+    burst_then_dark = frames_with_bias((0, 0, 0, 0, -2))
+    assert len(assign_kinds([[0, 1, 2, 3], [4]], burst_then_dark, 4.0)) == 2
+    late = frames_with_bias((0, -1, 1, -2)) + frames_with_bias((2,), start=30.0)
+    assert [4] in [r.members for r in assign_kinds([[0, 1, 2, 3], [4]], late, 4.0)]
+    other_camera = frames_with_bias((0, -1, 1, -2)) + [
+        replace(frames_with_bias((2,), start=0.8)[0], camera="B")
+    ]
+    assert [4] in [r.members for r in assign_kinds([[0, 1, 2, 3], [4]], other_camera, 4.0)]
