@@ -15,7 +15,7 @@ from test_pipeline_stream import EARLY
 import fgaesq_core
 from app.catalog import Catalog
 from app.options import CullOptions
-from app.pipeline import Stage, inventory, run_cull
+from app.pipeline import Stage, inventory, ranking, run_cull
 from fgaesq_core.testing import single_thread
 
 BATCH = 7  # a pair of frames is 8 token sets: every pass but the last runs across series
@@ -131,6 +131,34 @@ def test_a_series_is_ranked_by_the_model_while_the_card_is_read_as_a_whole_card_
     assert all(n == BATCH for n in streamed_passes[:-1]), "full passes across stretches"
 
 
+def test_the_next_stretch_is_decoded_while_the_model_ranks_the_one_before(
+    tmp_path, tiny_weights, passes, monkeypatch
+):
+    """The model does not wait for the decoding at each stretch's border: while its first
+    pass runs (the first stretch's one series), frames of the next stretches are decoded."""
+    bursts = card(tmp_path / "card")
+    later = {str(path) for burst in bursts[1:] for path in burst}
+    later_decoded = threading.Event()
+    decode, forward = ranking.decode_for_scoring, fgaesq_core.Scorer._forward
+    first_pass: list[bool] = []
+
+    def decoding(task):
+        if str(task.path) in later:
+            later_decoded.set()
+        return decode(task)
+
+    def waiting_pass(self, batch):
+        if not first_pass:
+            first_pass.append(later_decoded.wait(10))
+        return forward(self, batch)
+
+    monkeypatch.setattr(ranking, "decode_for_scoring", decoding)
+    monkeypatch.setattr(fgaesq_core.Scorer, "_forward", waiting_pass)
+    result = run_cull(tmp_path / "card", model_options(tmp_path, tiny_weights, "c.sqlite3"))
+    assert first_pass == [True], "a later stretch was decoded during the model's first pass"
+    assert [s.id for s in result.series] == list(range(1, len(bursts) + 1))
+
+
 def test_a_cancel_stops_the_model_stage_and_a_rerun_completes_the_card(
     tmp_path, tiny_weights, passes
 ):
@@ -150,6 +178,8 @@ def test_a_cancel_stops_the_model_stage_and_a_rerun_completes_the_card(
         cancel,
     )
     assert stopped.cancelled and 1 <= len(stopped.series) < len(bursts)
+    left = {t.name for t in threading.enumerate()} & {"model-stage", "decode-ahead"}
+    assert not left, "no thread of the model's stage outlives the run"
     assert len(ranked) == len(stopped.series), "no series ranked after the cancel was seen"
     with Catalog.open(tmp_path / "catalog.sqlite3") as catalog:
         ids = [m.photo_id for s in stopped.series for m in s.members]
