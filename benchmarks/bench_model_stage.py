@@ -13,8 +13,9 @@ FGAesQ from a fresh catalog, three ways, alternated over ``--rounds``:
   pipeline did before that: FGAesQ ranked the card in one go after reading it).
 
 It prints, per round and as medians with their ratios: the seconds until the first series
-had its FGAesQ ranking (event and catalog), until the card was read, and until the end;
-and checks that every way gave the same series, ranks and scores.
+had its FGAesQ ranking (event and catalog), until the card was read, and until the end, and
+how long the model waited for its next series' frames in all (for the reading or the
+decoding); and checks that every way gave the same series, ranks and scores.
 
     python benchmarks/bench_model_stage.py --photos 40 --size small --config tiny
 """
@@ -39,6 +40,7 @@ from bench_gpu import SIZES, make_shoot, weights_for  # noqa: E402
 from app.options import CullOptions  # noqa: E402
 from app.pipeline import model_stage, run, run_cull  # noqa: E402
 from app.pipeline.results import ProgressEvent, Stage  # noqa: E402
+from app.scoring.fgaesq import FGAesQScorer  # noqa: E402
 
 
 class WholeCard(model_stage.ModelStage):
@@ -77,6 +79,37 @@ def stage_of(way: str) -> Iterator[None]:
         run.ModelStage = saved
 
 
+class Waits:
+    """The seconds the model's ``rank_many`` spent waiting for its next series."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    @contextlib.contextmanager
+    def counted(self) -> Iterator[None]:
+        rank_many = FGAesQScorer.rank_many
+        waits = self
+
+        def timed(scorer, series):
+            return rank_many(scorer, waits.timed(series))
+
+        FGAesQScorer.rank_many = timed
+        try:
+            yield
+        finally:
+            FGAesQScorer.rank_many = rank_many
+
+    def timed(self, series):
+        series = iter(series)
+        while True:
+            start = time.perf_counter()
+            item = next(series, None)
+            self.seconds += time.perf_counter() - start
+            if item is None:
+                return
+            yield item
+
+
 class Moments:
     """Progress callback: when the first series was ranked, the card read, the run done."""
 
@@ -98,11 +131,13 @@ def outcome(result) -> list:
 
 
 def cull(folder: Path, options: CullOptions) -> tuple[list[float], list]:
+    waits = Waits()
     start = time.perf_counter()
     moments = Moments(start)
-    result = run_cull(folder, options, progress=moments)
+    with waits.counted():
+        result = run_cull(folder, options, progress=moments)
     end = time.perf_counter() - start
-    return [moments.first_ranked or end, moments.read or end, end], outcome(result)
+    return [moments.first_ranked or end, moments.read or end, end, waits.seconds], outcome(result)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,20 +176,22 @@ def main(argv: list[str] | None = None) -> int:
                 times[way].append(seconds)
                 print(
                     f"  {way:>10}: first FGAesQ series {seconds[0]:7.1f} s, card read "
-                    f"{seconds[1]:7.1f} s, end {seconds[2]:7.1f} s"
+                    f"{seconds[1]:7.1f} s, end {seconds[2]:7.1f} s, model waited "
+                    f"{seconds[3]:5.1f} s"
                 )
         print(
             f"model {config}; medians over {args.rounds} rounds "
             "(whole card, no ahead, stretches; ratios against stretches):"
         )
-        for k, what in enumerate(("first FGAesQ series", "card read", "end of the cull")):
+        moments = ("first FGAesQ series", "card read", "end of the cull", "model waited")
+        for k, what in enumerate(moments):
             whole, behind, streamed = (
                 statistics.median(t[k] for t in times[way]) for way in STAGES
             )
-            print(
-                f"  {what:>20}: {whole:7.1f} s, {behind:7.1f} s, {streamed:7.1f} s "
-                f"({whole / streamed:5.2f}x, {behind / streamed:5.2f}x)"
+            ratios = (
+                f"({whole / streamed:5.2f}x, {behind / streamed:5.2f}x)" if streamed > 0 else ""
             )
+            print(f"  {what:>20}: {whole:7.1f} s, {behind:7.1f} s, {streamed:7.1f} s {ratios}")
         print("load average at the end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
         same = results["whole card"] == results["no ahead"] == results["stretches"]
         print(f"  same series, ranks and scores: {'yes' if same else 'NO'}")
