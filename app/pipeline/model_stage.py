@@ -5,7 +5,9 @@ The stretches go to one ``Ranking.rank_parts`` through a queue, so the scorer's
 ``rank_many`` sees one stream of series, in order, and fills every forward pass across
 series (and stretches) exactly as it does for a whole card ranked at once: the same
 batches, the same scores.  When the model catches up with the reading it waits for the
-next stretch (its pass stays full), and the last pass runs once the card is read.
+next stretch (its pass stays full), and the last pass runs once the card is read.  The
+frames are decoded a few ahead of the model on a thread of their own
+(``app.pipeline.decode_ahead``), so the next stretch's are ready at the border.
 """
 
 from __future__ import annotations
