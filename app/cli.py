@@ -285,13 +285,19 @@ class _ProgressBars:
         done, total, unit = event.done, event.total, "photo" if event.stage == "read" else "item"
         if event.stage == "rank" and event.frames is not None and event.frames[1] > 0:
             (done, total), unit = event.frames, "frame"
+        # every series' scores taken from the catalog in a blink: a rate of thousands of
+        # series a second would say nothing of how fast anything is ranked
+        from_catalog = event.stage == "rank" and event.frames == (0, 0)
         if event.stage != self._stage:
             self.close()
             self._stage = event.stage
             self._bar = tqdm(
                 total=total,
                 initial=done,  # done before the bar was shown: not counted in its rate
-                desc=str(event.stage),
+                desc="rank (from the catalog)" if from_catalog else str(event.stage),
+                bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt}"
+                if from_catalog
+                else None,
                 unit=unit,
                 file=sys.stderr,
                 leave=False,

@@ -1,16 +1,21 @@
 """FGAesQ ranking each stretch behind the reading, against the whole card ranked once read.
 
 Culls a generated shoot (``bench_gpu``'s bursts, EXIF times, pauses between scenes) with
-FGAesQ from a fresh catalog, two ways, alternated over ``--rounds``:
+FGAesQ from a fresh catalog, three ways, alternated over ``--rounds``:
 
 * ``stretches``: the model's stage (``app.pipeline.model_stage``) ranks each stretch of the
-  card as soon as it is read and grouped, on its own thread, while the rest is read;
+  card as soon as it is read and grouped, on its own thread, while the rest is read; the
+  next stretch's frames are decoded while the model ranks the one before
+  (``app.pipeline.decode_ahead``);
+* ``no ahead``: the same, each stretch's frames decoded only once the model asks for its
+  first series (what the stage did before: the model waited at each stretch's border);
 * ``whole card``: the same stage given every stretch only once the card is read (what the
-  pipeline did before: FGAesQ ranked the card in one go after reading it).
+  pipeline did before that: FGAesQ ranked the card in one go after reading it).
 
-It prints, per round and as medians with their ratio: the seconds until the first series
-had its FGAesQ ranking (event and catalog), until the card was read, and until the end;
-and checks that both ways gave the same series, ranks and scores.
+It prints, per round and as medians with their ratios: the seconds until the first series
+had its FGAesQ ranking (event and catalog), until the card was read, and until the end, and
+how long the model waited for its next series' frames in all (for the reading or the
+decoding); and checks that every way gave the same series, ranks and scores.
 
     python benchmarks/bench_model_stage.py --photos 40 --size small --config tiny
 """
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import statistics
 import sys
 import tempfile
@@ -34,6 +40,7 @@ from bench_gpu import SIZES, make_shoot, weights_for  # noqa: E402
 from app.options import CullOptions  # noqa: E402
 from app.pipeline import model_stage, run, run_cull  # noqa: E402
 from app.pipeline.results import ProgressEvent, Stage  # noqa: E402
+from app.scoring.fgaesq import FGAesQScorer  # noqa: E402
 
 
 class WholeCard(model_stage.ModelStage):
@@ -52,14 +59,55 @@ class WholeCard(model_stage.ModelStage):
         return super().finish(abandon)
 
 
+class NoAhead(model_stage.ModelStage):
+    """The stage decoding each stretch's frames only when the model asks for them."""
+
+    def __init__(self, ranking, first_number: int = 0) -> None:
+        super().__init__(ranking, first_number, frames_ahead=0)
+
+
+STAGES = {"whole card": WholeCard, "no ahead": NoAhead, "stretches": model_stage.ModelStage}
+
+
 @contextlib.contextmanager
-def whole_card() -> Iterator[None]:
+def stage_of(way: str) -> Iterator[None]:
     saved = run.ModelStage
-    run.ModelStage = WholeCard
+    run.ModelStage = STAGES[way]
     try:
         yield
     finally:
         run.ModelStage = saved
+
+
+class Waits:
+    """The seconds the model's ``rank_many`` spent waiting for its next series."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    @contextlib.contextmanager
+    def counted(self) -> Iterator[None]:
+        rank_many = FGAesQScorer.rank_many
+        waits = self
+
+        def timed(scorer, series):
+            return rank_many(scorer, waits.timed(series))
+
+        FGAesQScorer.rank_many = timed
+        try:
+            yield
+        finally:
+            FGAesQScorer.rank_many = rank_many
+
+    def timed(self, series):
+        series = iter(series)
+        while True:
+            start = time.perf_counter()
+            item = next(series, None)
+            self.seconds += time.perf_counter() - start
+            if item is None:
+                return
+            yield item
 
 
 class Moments:
@@ -83,11 +131,13 @@ def outcome(result) -> list:
 
 
 def cull(folder: Path, options: CullOptions) -> tuple[list[float], list]:
+    waits = Waits()
     start = time.perf_counter()
     moments = Moments(start)
-    result = run_cull(folder, options, progress=moments)
+    with waits.counted():
+        result = run_cull(folder, options, progress=moments)
     end = time.perf_counter() - start
-    return [moments.first_ranked or end, moments.read or end, end], outcome(result)
+    return [moments.first_ranked or end, moments.read or end, end, waits.seconds], outcome(result)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,11 +156,13 @@ def main(argv: list[str] | None = None) -> int:
         make_shoot(folder, args.photos, SIZES[args.size], args.workers)
         weights, config, said = weights_for(args.config, Path(scratch))
         print(f"{args.photos} photos, {SIZES[args.size]} MP, {said}, {args.workers} workers")
-        times: dict[str, list[list[float]]] = {"stretches": [], "whole card": []}
+        print("load average at the start: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
+        times: dict[str, list[list[float]]] = {way: [] for way in STAGES}
         results: dict[str, list] = {}
         runs = 0
-        for _round in range(args.rounds):
-            for way in ("whole card", "stretches"):
+        for round_ in range(args.rounds):
+            order = list(STAGES) if round_ % 2 == 0 else list(reversed(STAGES))
+            for way in order:
                 runs += 1
                 options = CullOptions(
                     scorer="fgaesq",
@@ -119,19 +171,29 @@ def main(argv: list[str] | None = None) -> int:
                     workers=args.workers,
                     catalog_path=Path(scratch) / f"catalog-{runs}.sqlite3",
                 )
-                with whole_card() if way == "whole card" else contextlib.nullcontext():
+                with stage_of(way):
                     seconds, results[way] = cull(folder, options)
                 times[way].append(seconds)
                 print(
                     f"  {way:>10}: first FGAesQ series {seconds[0]:7.1f} s, card read "
-                    f"{seconds[1]:7.1f} s, end {seconds[2]:7.1f} s"
+                    f"{seconds[1]:7.1f} s, end {seconds[2]:7.1f} s, model waited "
+                    f"{seconds[3]:5.1f} s"
                 )
-        print(f"model {config}; medians over {args.rounds} rounds (whole card / stretches):")
-        for k, what in enumerate(("first FGAesQ series", "card read", "end of the cull")):
-            whole = statistics.median(t[k] for t in times["whole card"])
-            streamed = statistics.median(t[k] for t in times["stretches"])
-            print(f"  {what:>20}: {whole:7.1f} s / {streamed:7.1f} s = {whole / streamed:5.2f}x")
-        same = results["whole card"] == results["stretches"]
+        print(
+            f"model {config}; medians over {args.rounds} rounds "
+            "(whole card, no ahead, stretches; ratios against stretches):"
+        )
+        moments = ("first FGAesQ series", "card read", "end of the cull", "model waited")
+        for k, what in enumerate(moments):
+            whole, behind, streamed = (
+                statistics.median(t[k] for t in times[way]) for way in STAGES
+            )
+            ratios = (
+                f"({whole / streamed:5.2f}x, {behind / streamed:5.2f}x)" if streamed > 0 else ""
+            )
+            print(f"  {what:>20}: {whole:7.1f} s, {behind:7.1f} s, {streamed:7.1f} s {ratios}")
+        print("load average at the end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
+        same = results["whole card"] == results["no ahead"] == results["stretches"]
         print(f"  same series, ranks and scores: {'yes' if same else 'NO'}")
         return 0 if same else 1
 

@@ -408,6 +408,23 @@ def test_rank_rate_leaves_out_frames_ranked_while_the_card_was_read(capsys):
     assert all(r < 50 for r in rates), err  # no rate yet, or one counted over what it saw
 
 
+def test_a_ranking_all_from_the_catalog_shows_no_rate(capsys):
+    """Every series' scores taken from the catalog: the rank bar says so, with no rate (a
+    millisecond for a dozen series would read as thousands of items a second)."""
+    from app.cli import _ProgressBars
+    from app.pipeline.results import ProgressEvent
+
+    bars = _ProgressBars(quiet=False)
+    bars(ProgressEvent("read", 12, 12))
+    for done in range(13):
+        bars(ProgressEvent("rank", done, 12, frames=(0, 0)))
+    err = capsys.readouterr().err
+    bars.close()
+    ranking = err[err.index("rank") :]
+    assert "12/12" in ranking and "from the catalog" in ranking, err
+    assert "/s" not in ranking, err
+
+
 def test_the_read_bar_says_the_models_pace_and_time_left_while_it_ranks_behind(capsys, monkeypatch):
     """A model ranking in a stage of its own while the card is read: the read bar says its
     frames ranked, frames per second and time left (counted from its first report)."""

@@ -572,6 +572,19 @@ def test_progress_says_the_models_pace_and_time_left_while_the_card_is_read():
     )
 
 
+def test_progress_shows_no_rate_for_series_all_from_the_catalog():
+    """Every series' scores taken from the catalog (no frame ranked): no rate, however
+    quickly or slowly the catalog gives them."""
+    from app.gui.views.progress import StageClock
+    from app.pipeline import ProgressEvent, Stage
+
+    clock = StageClock()
+    clock.update(ProgressEvent(Stage.READ, 12, 12), 100.0)
+    for done, now in [(0, 100.0), (1, 100.001), (6, 101.5), (12, 101.502)]:
+        clock.update(ProgressEvent(Stage.RANK, done, 12, frames=(0, 0)), now)
+        assert "/s" not in clock.text(now + 0.001), clock.text(now + 0.001)
+
+
 def test_progress_panel_says_reading_while_runs_are_grouped_and_ranked(qtbot):
     """While the card is read, the status bar says how the reading goes, never a grouping or
     ranking of one run after another; after it, the frames left to rank."""

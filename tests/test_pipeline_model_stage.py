@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import crashing_decoders
 import pytest
 from gui_fixtures import make_bursts
 from test_pipeline_stream import EARLY
@@ -15,7 +16,7 @@ from test_pipeline_stream import EARLY
 import fgaesq_core
 from app.catalog import Catalog
 from app.options import CullOptions
-from app.pipeline import Stage, inventory, run_cull
+from app.pipeline import Stage, inventory, ranking, run_cull
 from fgaesq_core.testing import single_thread
 
 BATCH = 7  # a pair of frames is 8 token sets: every pass but the last runs across series
@@ -57,9 +58,8 @@ def model_options(tmp_path: Path, weights: Path, catalog: str, **extra) -> CullO
         weights=str(weights),
         device="cpu",
         faces=False,
-        workers=1,
         catalog_path=tmp_path / catalog,
-        **extra,
+        **{"workers": 1, **extra},
     )
 
 
@@ -131,6 +131,34 @@ def test_a_series_is_ranked_by_the_model_while_the_card_is_read_as_a_whole_card_
     assert all(n == BATCH for n in streamed_passes[:-1]), "full passes across stretches"
 
 
+def test_the_next_stretch_is_decoded_while_the_model_ranks_the_one_before(
+    tmp_path, tiny_weights, passes, monkeypatch
+):
+    """The model does not wait for the decoding at each stretch's border: while its first
+    pass runs (the first stretch's one series), frames of the next stretches are decoded."""
+    bursts = card(tmp_path / "card")
+    later = {str(path) for burst in bursts[1:] for path in burst}
+    later_decoded = threading.Event()
+    decode, forward = ranking.decode_for_scoring, fgaesq_core.Scorer._forward
+    first_pass: list[bool] = []
+
+    def decoding(task):
+        if str(task.path) in later:
+            later_decoded.set()
+        return decode(task)
+
+    def waiting_pass(self, batch):
+        if not first_pass:
+            first_pass.append(later_decoded.wait(10))
+        return forward(self, batch)
+
+    monkeypatch.setattr(ranking, "decode_for_scoring", decoding)
+    monkeypatch.setattr(fgaesq_core.Scorer, "_forward", waiting_pass)
+    result = run_cull(tmp_path / "card", model_options(tmp_path, tiny_weights, "c.sqlite3"))
+    assert first_pass == [True], "a later stretch was decoded during the model's first pass"
+    assert [s.id for s in result.series] == list(range(1, len(bursts) + 1))
+
+
 def test_a_cancel_stops_the_model_stage_and_a_rerun_completes_the_card(
     tmp_path, tiny_weights, passes
 ):
@@ -150,6 +178,8 @@ def test_a_cancel_stops_the_model_stage_and_a_rerun_completes_the_card(
         cancel,
     )
     assert stopped.cancelled and 1 <= len(stopped.series) < len(bursts)
+    left = {t.name for t in threading.enumerate()} & {"model-stage", "decode-ahead"}
+    assert not left, "no thread of the model's stage outlives the run"
     assert len(ranked) == len(stopped.series), "no series ranked after the cancel was seen"
     with Catalog.open(tmp_path / "catalog.sqlite3") as catalog:
         ids = [m.photo_id for s in stopped.series for m in s.members]
@@ -160,3 +190,33 @@ def test_a_cancel_stops_the_model_stage_and_a_rerun_completes_the_card(
     assert not again.cancelled and [s.id for s in again.series] == list(range(1, len(bursts) + 1))
     assert again.stats.cached == len(stopped.series) * 2, "the stopped run's series kept"
     assert outcome(again)[: len(stopped.series)] == outcome(stopped)
+
+
+def test_a_decoder_crash_in_the_models_stage_while_the_card_is_read_loses_only_its_frame(
+    tmp_path, tiny_weights, monkeypatch
+):
+    """Two threads decode in one pool (the reading, the model's stage); a frame whose decoding
+    takes its process down in the model's stage, while the reading's photos are in the same
+    processes, is reported by name; every other photo is read, ranked and stored."""
+    early = make_bursts(tmp_path / "card" / "early", bursts=1, frames=2, size=(96, 64), start=EARLY)
+    bursts = make_bursts(tmp_path / "card", bursts=4, frames=2, size=(96, 64))
+    hostile = early[0][1].with_name(f"{crashing_decoders.HOSTILE}.jpg")
+    early[0][1].rename(hostile)
+    monkeypatch.setattr(inventory, "read_for_grouping", crashing_decoders.read_slowly)
+    monkeypatch.setattr(ranking, "decode_for_scoring", crashing_decoders.decode_or_crash)
+    # two processes: the reading's photos and the model's frames go to the same ones
+    options = model_options(tmp_path, tiny_weights, "catalog.sqlite3", workers=2)
+    result = run_cull(tmp_path / "card", options)
+
+    assert not result.cancelled and result.stats.photos == 9
+    assert [(p.path, "crashed" in p.error) for p in result.errors] == [
+        ("early/hostile.jpg", True)
+    ], "the hostile frame, and it alone, is reported by name"
+    ranked = sorted(m.path for s in result.series for m in s.members)
+    assert ranked == sorted(
+        p.relative_to(tmp_path / "card").as_posix() for b in [early[0][:1], *bursts] for p in b
+    ), "every other frame ranked"
+    with Catalog.open(tmp_path / "catalog.sqlite3") as catalog:
+        ids = [m.photo_id for s in result.series for m in s.members]
+        assert {s.model for s in catalog.scores(ids, None, None).values()} == {"fgaesq"}
+        assert len(catalog.scores(ids, None, None)) == 9, "and stored"

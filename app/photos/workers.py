@@ -4,8 +4,9 @@ Decoding is CPU-bound and Pillow/LibRaw hold the GIL for most of it, so photos a
 worker processes.  Small jobs run inline (starting processes would cost more than it saves).
 Workers are started with ``forkserver`` (``spawn`` where that is missing), never ``fork``: the
 GUI calls this from a thread, and forking a threaded process can deadlock.  If a decoder crashes
-a worker, the pool is rebuilt and the photos in flight are retried one at a time, so only the
-culprit fails.
+a worker, the pool is rebuilt and the photos in flight are retried one at a time, each in a
+process of its own (two threads may map at once: a crash beside a retried photo must not be
+blamed on it), so only the culprit fails.
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ class WorkerPool:
         self._starting = threading.Lock()  # held while the processes start
         self._starter: threading.Thread | None = None
         self._making = threading.RLock()  # held while the processes are made or shut down
+        # one process where a suspect of a crash is tried alone, one at a time
+        self._alone: ProcessPoolExecutor | None = None
+        self._trying = threading.Lock()
         # the processes each task went to (a crash restarts those, not newer ones)
         self._executor_of: weakref.WeakKeyDictionary[Future, ProcessPoolExecutor] = (
             weakref.WeakKeyDictionary()
@@ -74,25 +78,7 @@ class WorkerPool:
 
     def _made(self) -> ProcessPoolExecutor:
         if self._executor is None:
-            methods = multiprocessing.get_all_start_methods()
-            context = multiprocessing.get_context(
-                "forkserver" if "forkserver" in methods else "spawn"
-            )
-            if "forkserver" in methods:
-                # the fork server itself must not outlive a run killed with SIGKILL
-                context.set_forkserver_preload(["app.photos.fork_server_preload"])
-                # Started now, by the thread that made the pool: it dies with the thread that
-                # started it (the kernel's parent-death signal follows threads), so never by
-                # ``start``'s short-lived one.
-                from multiprocessing import forkserver
-
-                forkserver.ensure_running()
-            self._executor = ProcessPoolExecutor(
-                self.workers,
-                mp_context=context,
-                initializer=start_worker,
-                initargs=(os.getpid(),),
-            )
+            self._executor = _processes(self.workers)
         return self._executor
 
     def _usable(self) -> bool:
@@ -161,16 +147,20 @@ class WorkerPool:
     def _one_by_one(
         self, fn: Callable[[T], R], task: T, crashed: Callable[[T, str], R] | None
     ) -> R:
-        future = self._submit(fn, task)
-        try:
-            return future.result()
-        except CancelledError:  # another thread rebuilt the pool: not this task's doing
-            return self._one_by_one(fn, task, crashed)
-        except BrokenProcessPool:
-            self._restart(self._executor_of.get(future))
-            if crashed is None:
-                raise
-            return crashed(task, _CRASH_MESSAGE)
+        """``fn(task)`` alone in a process of its own: in the shared pool, another thread's
+        crash would break its process too and be blamed on it."""
+        with self._trying:
+            if self._alone is None:
+                with self._making:  # made, like the pool, by a thread of the run
+                    self._alone = _processes(1)
+            try:
+                return self._alone.submit(fn, task).result()
+            except BrokenProcessPool:
+                self._alone.shutdown(wait=False, cancel_futures=True)
+                self._alone = None
+                if crashed is None:
+                    raise
+                return crashed(task, _CRASH_MESSAGE)
 
     def _submit(self, fn: Callable[[T], R], task: T) -> Future:
         with self._making:
@@ -198,3 +188,25 @@ class WorkerPool:
         if self._executor is not None:
             self._executor.shutdown(wait=not cancel, cancel_futures=True)
             self._executor = None
+        with self._trying:
+            if self._alone is not None:
+                self._alone.shutdown(wait=not cancel, cancel_futures=True)
+                self._alone = None
+
+
+def _processes(workers: int) -> ProcessPoolExecutor:
+    """``workers`` decoding processes, forked from the fork server (spawned elsewhere)."""
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if "forkserver" in methods:
+        # the fork server itself must not outlive a run killed with SIGKILL
+        context.set_forkserver_preload(["app.photos.fork_server_preload"])
+        # Started now, by the thread that made the pool: it dies with the thread that
+        # started it (the kernel's parent-death signal follows threads), so never by
+        # ``start``'s short-lived one.
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
+    return ProcessPoolExecutor(
+        workers, mp_context=context, initializer=start_worker, initargs=(os.getpid(),)
+    )

@@ -5,7 +5,9 @@ The stretches go to one ``Ranking.rank_parts`` through a queue, so the scorer's
 ``rank_many`` sees one stream of series, in order, and fills every forward pass across
 series (and stretches) exactly as it does for a whole card ranked at once: the same
 batches, the same scores.  When the model catches up with the reading it waits for the
-next stretch (its pass stays full), and the last pass runs once the card is read.
+next stretch (its pass stays full), and the last pass runs once the card is read.  The
+frames are decoded a few ahead of the model on a thread of their own
+(``app.pipeline.decode_ahead``), so the next stretch's are ready at the border.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import queue
 import threading
 from collections.abc import Iterator
 
+from app.pipeline.decode_ahead import FRAMES_AHEAD
 from app.pipeline.inventory import PhotoState
 from app.pipeline.ranking import Grouping, Ranking
 from app.pipeline.results import SeriesResult
@@ -26,9 +29,13 @@ Part = tuple[list[list[PhotoState]], Grouping]
 class ModelStage:
     """Ranks the stretches given to ``add`` on its own thread; ``finish`` waits for it."""
 
-    def __init__(self, ranking: Ranking, first_number: int = 0) -> None:
+    def __init__(
+        self, ranking: Ranking, first_number: int = 0, frames_ahead: int = FRAMES_AHEAD
+    ) -> None:
         self.ranking = ranking
         ranking.behind_reading = True  # its reports say so: a front end shows its pace
+        # the next stretch's frames are decoded while the model ranks the one before
+        ranking.decode_ahead = frames_ahead
         self._parts: queue.Queue[Part | None] = queue.Queue()
         self._results: list[SeriesResult] = []
         self._error: BaseException | None = None
@@ -69,5 +76,13 @@ class ModelStage:
             self._error = exc
 
     def _queued(self) -> Iterator[Part]:
-        while (part := self._parts.get()) is not _END:
+        """The stretches queued, until the end is, or until the ranking takes no more (it
+        failed or was cancelled while a stretch was awaited ahead of it)."""
+        while self.ranking.taking:
+            try:
+                part = self._parts.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if part is _END:
+                return
             yield part

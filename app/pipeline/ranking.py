@@ -22,6 +22,7 @@ from app.options import SeriesMode
 from app.photos.tasks import DecodeResult, FoundFace, ScoringTask, decode_for_scoring
 from app.photos.workers import INLINE_BELOW
 from app.pipeline.context import CatalogBatch, RunContext
+from app.pipeline.decode_ahead import DecodeAhead
 from app.pipeline.inventory import PhotoState
 from app.pipeline.results import MemberResult, SeriesResult, Stage
 from app.scoring import Scorer
@@ -54,6 +55,9 @@ class _Scored:
     stored_ranks: list[int | None] | None = None  # the catalog's ranks of a cached series
     frames: list | None = None  # what the scorer scored (fresh series), for the explanation
     settled: float | None = None  # how settled the scorer says the pick is (fresh series)
+    # the catalog's explanations of a cached series' part, by photo id (planned while the
+    # model may still store an earlier part's series: each series keeps its own)
+    stored_whys: dict[int, dict] | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,10 @@ class Ranking:
         # the model's progress)
         self.provisional = provisional
         self.behind_reading = False  # ranks in the model's stage, behind the reading
+        # frames decoded ahead of the scorer on a thread of their own, across the parts'
+        # borders (0: each part's when the scorer asks for its first series)
+        self.decode_ahead = 0
+        self.taking = False  # takes parts (False once it stopped: done, failed or cancelled)
         # Faces are asked for; whether they can be analysed here is found out (an import)
         # only when a series has to be scored or lacks its faces.
         self.faces = run.options.faces
@@ -98,7 +106,6 @@ class Ranking:
         self._photos_taken = 0  # photos of the parts taken so far
         self._reasons: dict[int, str] = {}  # series id -> pick reason, stored in one go
         self._whys: dict[int, dict | None] = {}  # photo id -> why its pick won (None: not a pick)
-        self._stored_whys: dict[int, dict] = {}
         # A model's explanation of its picks costs forward passes: only when asked for.
         self._explain = getattr(scorer, "explain", None) if run.options.why else None
         self._batch: CatalogBatch[tuple[dict, SeriesMode | None, dict]] = CatalogBatch(self._write)
@@ -121,9 +128,11 @@ class Ranking:
         they come) ranked in one go, numbered from ``first_number + 1``: the scorer's
         ``rank_many`` sees every series of every part in order, so a model fills its forward
         passes across the parts' borders as it does within one part."""
+        self.taking = True
         try:
             return self._rank(parts, first_number)
         finally:
+            self.taking = False
             self._store()
 
     def _store(self) -> None:
@@ -193,18 +202,27 @@ class Ranking:
                 if self.run.cancelled:
                     return
 
-        for (number, scored), scores in self.scorer.rank_many(decoded()):
-            while cached and cached[0][0] < number:
+        series: Iterable[tuple[tuple[int, _Scored], list]] = decoded()
+        ahead = None
+        if self.decode_ahead:
+            series = ahead = DecodeAhead(series, self.decode_ahead, lambda item: len(item[1]))
+        try:
+            for (number, scored), scores in self.scorer.rank_many(series):
+                while cached and cached[0][0] < number:
+                    store(*cached.popleft())
+                scored.scores = [float(s) for s in scores]
+                scored.settled = getattr(scores, "settled", None)
+                self.scored += len(scored.members)
+                store(number, scored)
+                if self.run.cancelled:
+                    return results
+            while cached and not self.run.cancelled:  # cached series after the last scored one
                 store(*cached.popleft())
-            scored.scores = [float(s) for s in scores]
-            scored.settled = getattr(scores, "settled", None)
-            self.scored += len(scored.members)
-            store(number, scored)
-            if self.run.cancelled:
-                return results
-        while cached and not self.run.cancelled:  # cached series after the last scored one
-            store(*cached.popleft())
-        return results
+            return results
+        finally:
+            self.taking = False  # a part awaited ahead is not waited for
+            if ahead is not None:
+                ahead.close()
 
     def _said(self) -> dict[str, bool]:
         """What its events say about the ranking (``ProgressEvent``)."""
@@ -245,13 +263,15 @@ class Ranking:
             self.faces = self._faces_possible()
         for number in lacking_faces if self.faces else ():
             del cached[number]  # score it again, this time with its faces
-        self._stored_whys = catalog.whys(
+        stored_whys = catalog.whys(
             [p.photo_id for s in cached.values() for p in s.members],
             scorer.name,
             scorer.weights_id,
         )
+        for series in cached.values():
+            series.stored_whys = stored_whys
         for number in [n for n, s in cached.items() if self._explain and len(s.members) > 1]:
-            if not any(p.photo_id in self._stored_whys for p in cached[number].members):
+            if not any(p.photo_id in stored_whys for p in cached[number].members):
                 del cached[number]  # explained when asked for: its frames are needed
         return _Plan(cached, [n for n in range(len(groups)) if n not in cached])
 
@@ -356,7 +376,7 @@ class Ranking:
             names,
             [[(*f.box, f.eyes) for f in faces or ()] for faces in scored.faces],
             decision.reason,
-            self._stored_whys.get(pick),
+            (scored.stored_whys or {}).get(pick),
             self._explain,
         )
         if scored.fresh:
