@@ -38,7 +38,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 from bench_gpu import SIZES, make_shoot, weights_for  # noqa: E402
 
 from app.options import CullOptions  # noqa: E402
-from app.pipeline import model_stage, run, run_cull  # noqa: E402
+from app.pipeline import decode_ahead, model_stage, run, run_cull  # noqa: E402
 from app.pipeline.results import ProgressEvent, Stage  # noqa: E402
 from app.scoring.fgaesq import FGAesQScorer  # noqa: E402
 
@@ -66,7 +66,14 @@ class NoAhead(model_stage.ModelStage):
         super().__init__(ranking, first_number, frames_ahead=0)
 
 
-STAGES = {"whole card": WholeCard, "no ahead": NoAhead, "stretches": model_stage.ModelStage}
+class Ahead(model_stage.ModelStage):
+    """The stage decoding ahead whatever the machine (by default only with cores to spare)."""
+
+    def __init__(self, ranking, first_number: int = 0) -> None:
+        super().__init__(ranking, first_number, frames_ahead=decode_ahead.FRAMES_AHEAD)
+
+
+STAGES = {"whole card": WholeCard, "no ahead": NoAhead, "stretches": Ahead}
 
 
 @contextlib.contextmanager

@@ -16,7 +16,7 @@ from test_pipeline_stream import EARLY
 import fgaesq_core
 from app.catalog import Catalog
 from app.options import CullOptions
-from app.pipeline import Stage, inventory, ranking, run_cull
+from app.pipeline import Stage, decode_ahead, inventory, ranking, run_cull
 from fgaesq_core.testing import single_thread
 
 BATCH = 7  # a pair of frames is 8 token sets: every pass but the last runs across series
@@ -154,6 +154,7 @@ def test_the_next_stretch_is_decoded_while_the_model_ranks_the_one_before(
 
     monkeypatch.setattr(ranking, "decode_for_scoring", decoding)
     monkeypatch.setattr(fgaesq_core.Scorer, "_forward", waiting_pass)
+    monkeypatch.setattr(decode_ahead, "MIN_CPUS_AHEAD", 1)  # as on a machine with cores to spare
     result = run_cull(tmp_path / "card", model_options(tmp_path, tiny_weights, "c.sqlite3"))
     assert first_pass == [True], "a later stretch was decoded during the model's first pass"
     assert [s.id for s in result.series] == list(range(1, len(bursts) + 1))
@@ -220,3 +221,11 @@ def test_a_decoder_crash_in_the_models_stage_while_the_card_is_read_loses_only_i
         ids = [m.photo_id for s in result.series for m in s.members]
         assert {s.model for s in catalog.scores(ids, None, None).values()} == {"fgaesq"}
         assert len(catalog.scores(ids, None, None)) == 9, "and stored"
+
+
+def test_decoding_ahead_only_where_cores_or_an_accelerator_are_spare():
+    """On two CPU cores decoding ahead takes the model's cores (the cull took longer)."""
+    assert decode_ahead.frames_ahead_for("cpu", cpus=2) == 0
+    assert decode_ahead.frames_ahead_for("cpu", cpus=8) == decode_ahead.FRAMES_AHEAD
+    assert decode_ahead.frames_ahead_for("cuda:0", cpus=2) == decode_ahead.FRAMES_AHEAD
+    assert decode_ahead.frames_ahead_for("mps", cpus=2) == decode_ahead.FRAMES_AHEAD

@@ -11,6 +11,7 @@ order: the same passes and scores.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -22,6 +23,19 @@ T = TypeVar("T")
 # series its next passes take (a 960 px frame is about 2.7 MB; the pool's own tasks in
 # flight come on top)
 FRAMES_AHEAD = 8
+# Cores below which a CPU model does not decode ahead: on two cores the decoding thread takes
+# the cores the model's passes and the reading need (measured: the model waited 1.9 s
+# instead of 0.3 s, but the cull took 1.11x as long; docs/pipeline.md)
+MIN_CPUS_AHEAD = 4
+
+
+def frames_ahead_for(device: str, cpus: int | None = None) -> int:
+    """How many frames to decode ahead of a model on ``device`` ("cpu", "cuda:0", "mps"):
+    on an accelerator, or a CPU with cores to spare, FRAMES_AHEAD; else none."""
+    cpus = os.cpu_count() if cpus is None else cpus
+    if not str(device).startswith("cpu") or (cpus or 1) >= MIN_CPUS_AHEAD:
+        return FRAMES_AHEAD
+    return 0
 
 
 class DecodeAhead(Generic[T]):

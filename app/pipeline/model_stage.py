@@ -16,7 +16,7 @@ import queue
 import threading
 from collections.abc import Iterator
 
-from app.pipeline.decode_ahead import FRAMES_AHEAD
+from app.pipeline import decode_ahead
 from app.pipeline.inventory import PhotoState
 from app.pipeline.ranking import Grouping, Ranking
 from app.pipeline.results import SeriesResult
@@ -30,11 +30,15 @@ class ModelStage:
     """Ranks the stretches given to ``add`` on its own thread; ``finish`` waits for it."""
 
     def __init__(
-        self, ranking: Ranking, first_number: int = 0, frames_ahead: int = FRAMES_AHEAD
+        self, ranking: Ranking, first_number: int = 0, frames_ahead: int | None = None
     ) -> None:
         self.ranking = ranking
         ranking.behind_reading = True  # its reports say so: a front end shows its pace
         # the next stretch's frames are decoded while the model ranks the one before
+        # (where the machine has cores to spare for it: decode_ahead.frames_ahead_for)
+        if frames_ahead is None:
+            device = getattr(ranking.scorer, "device", "cpu")
+            frames_ahead = decode_ahead.frames_ahead_for(device)
         ranking.decode_ahead = frames_ahead
         self._parts: queue.Queue[Part | None] = queue.Queue()
         self._results: list[SeriesResult] = []
