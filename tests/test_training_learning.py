@@ -84,15 +84,7 @@ DATA = {
     "no-texts": NO_TEXT_SPEC,
     "native": NATIVE_SPEC,
 }
-#: The bundled recipe as it learns; only what costs time without changing a figure is
-#: changed: the pair SSIM is computed once per pair (the frames are the same every epoch),
-#: and the only checkpoint written is the last one.
-RECIPE = (
-    "runtime.eval_every=1000000",
-    "runtime.log_every=1000",
-    "runtime.checkpoint_every=0",
-    "data.ssim_cache=ssim-cache",
-)
+RECIPE = ("runtime.eval_every=1000000", "runtime.log_every=1000")
 #: scikit-image's bundled photographs (no download), dealt to the splits per seed.
 PHOTOS = (
     "astronaut",
@@ -344,19 +336,6 @@ def train_and_measure(
     }
 
 
-#: imported once by the process the runs are forked from (``run_all``)
-PRELOAD = [
-    "torch",
-    "skimage.data",
-    "training.cli",
-    "training.trainer",
-    "training.evaluate",
-    "training.synthetic",
-    "training.text",
-    "fgaesq_core.inference",
-]
-
-
 def run_all(
     root: Path,
     jobs: list[tuple],
@@ -366,11 +345,9 @@ def run_all(
     """``train_and_measure`` for every ``(seed, component[, data name])``, ``workers`` at a time.
 
     Each run gets a fresh process, so a component broken for one run stays broken in
-    that run only; the processes are forked from a server that has imported torch and the
-    training code once, which saves each run a few CPU-seconds of imports.
+    that run only.
     """
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOAD)
+    context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=context, max_tasks_per_child=1
     ) as pool:
