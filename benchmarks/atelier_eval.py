@@ -237,6 +237,18 @@ def print_report(m: dict) -> None:
         print(f"  miss: {miss}")
 
 
+def culled_unchanged(folder: Path, keep_output: Path | None) -> tuple[dict, float] | None:
+    """The command's JSON output on ``folder`` and its seconds; None (said on stderr) when
+    the command changed the shoot's folder, which no figure can excuse."""
+    before = folder_digest(folder)
+    output, culled = run_command(folder, keep_output)
+    if folder_digest(folder) != before:
+        print("the command changed the shoot's folder", file=sys.stderr)
+        return None
+    print("the shoot's folder is unchanged (hashed before and after)")
+    return output, culled
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=1)
@@ -257,12 +269,10 @@ def main(argv=None) -> int:
     print(
         f"{folder}: {len(truth['sequences'])} sequences, {sum(len(q['frames']) for q in truth['sequences'])} frames"
     )
-    before = folder_digest(folder)
-    output, culled = run_command(folder, args.keep_output)
-    if folder_digest(folder) != before:
-        print("the command changed the shoot's folder", file=sys.stderr)
+    culled_run = culled_unchanged(folder, args.keep_output)
+    if culled_run is None:
         return 1
-    print("the shoot's folder is unchanged (hashed before and after)")
+    output, culled = culled_run
     figures = score(truth, output)
     print_report(figures)
     print(f"seconds: generate {generated:.0f}, command {culled:.0f}")

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import raycast_bursts  # noqa: E402
-from atelier_eval import folder_digest, print_report, run_command, score  # noqa: E402
+from atelier_eval import culled_unchanged, print_report, score  # noqa: E402
 
 
 def relative_paths(output: dict, folder: Path) -> dict:
@@ -62,12 +62,10 @@ def main(argv=None) -> int:
     generated = time.perf_counter() - began
     frames = sum(len(q["frames"]) for q in truth["sequences"])
     print(f"{folder}: {len(truth['sequences'])} sequences, {frames} frames")
-    before = folder_digest(folder)
-    output, culled = run_command(folder, args.keep_output)
-    if folder_digest(folder) != before:
-        print("the command changed the shoot's folder", file=sys.stderr)
+    culled_run = culled_unchanged(folder, args.keep_output)
+    if culled_run is None:
         return 1
-    print("the shoot's folder is unchanged (hashed before and after)")
+    output, culled = culled_run
     print(f"scorer: {output.get('model')}")
     figures = score(truth, relative_paths(output, folder))
     print_report(figures)
