@@ -389,7 +389,6 @@ class ThumbnailManager(QObject):
         #: embedded preview can be smaller): face boxes are given in the original's pixels
         self.source_sizes: dict[str, tuple[int, int]] = {}
         self.full_cache_bytes = full_cache_bytes
-        self._full_bytes = 0  # held in ``_full``
         #: the frame the loupe shows (None: no loupe): its full decode is never dropped for
         #: another, and only its histogram is counted
         self.shown: str | None = None
@@ -470,23 +469,19 @@ class ThumbnailManager(QObject):
 
     def full_bytes(self) -> int:
         """The bytes the full decodes held take (4 a pixel)."""
-        return self._full_bytes
+        return sum(pix.width() * pix.height() * 4 for pix in self._full.values())
 
     def _hold_full(self, path: str, pix: QPixmap) -> None:
         """Hold a full decode; drop the least recently used ones beyond the bound, never
         the shown frame's (nor the one just decoded)."""
-        old = self._full.pop(path, None)
-        if old is not None:
-            self._full_bytes -= old.width() * old.height() * 4
+        self._full.pop(path, None)
         self._full[path] = pix
-        self._full_bytes += pix.width() * pix.height() * 4
         for dropped in list(self._full):
-            if self._full_bytes <= self.full_cache_bytes:
+            if self.full_bytes() <= self.full_cache_bytes:
                 break
             if dropped in (path, self.shown):
                 continue
-            gone = self._full.pop(dropped)
-            self._full_bytes -= gone.width() * gone.height() * 4
+            del self._full[dropped]
             if dropped not in self._previews:
                 self.histograms.pop(dropped, None)
 
@@ -626,7 +621,6 @@ class ThumbnailManager(QObject):
             self.histogram_wanted = None
         self.exif_tried.clear()
         self._full.clear()
-        self._full_bytes = 0
         self._previews.clear()
         self.histograms.clear()
         self.source_sizes.clear()
