@@ -35,6 +35,7 @@ from app.sidecars.xmp import MAX_SIDECAR_BYTES, SidecarError
 
 XMP_UUID = bytes.fromhex("be7acfcb97a942e89c71999491e3afac")
 JPEG_XMP = b"http://ns.adobe.com/xap/1.0/\x00"
+PNG_XMP = b"XML:com.adobe.xmp\x00"  # an iTXt chunk's keyword and its terminator
 TIFF_XMP_TAG = 700
 TIFF_RATING_TAG = 0x4746
 MAX_SEGMENTS = 512  # JPEG segments / boxes / chunks looked at before giving up
@@ -369,17 +370,15 @@ def _png(handle: BinaryIO) -> EmbeddedMarks:
             break
         if kind == b"iTXt":
             handle.seek(offset)
-            keyword = handle.read(len(b"XML:com.adobe.xmp") + 1)
-            if keyword != b"XML:com.adobe.xmp\x00":
-                continue
+            if handle.read(len(PNG_XMP)) != PNG_XMP:
+                continue  # another text: never read whole
             handle.seek(offset)
-            keyword, _, rest = _packet(handle, length).partition(b"\x00")
-            if keyword == b"XML:com.adobe.xmp":
-                compressed = rest[:1] == b"\x01"
-                text = rest[2:].split(b"\x00", 2)[-1]  # after language and translated keyword
-                if compressed:
-                    text = zlib.decompressobj().decompress(text, MAX_SIDECAR_BYTES)
-                return EmbeddedMarks(text)
+            rest = _packet(handle, length)[len(PNG_XMP) :]
+            compressed = rest[:1] == b"\x01"
+            text = rest[2:].split(b"\x00", 2)[-1]  # after language and translated keyword
+            if compressed:
+                text = zlib.decompressobj().decompress(text, MAX_SIDECAR_BYTES)
+            return EmbeddedMarks(text)
     return EmbeddedMarks()
 
 
