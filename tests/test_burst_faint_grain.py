@@ -4,14 +4,12 @@ against a white another frame blew out."""
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pytest
 import skimage.data
 from PIL import Image
 from test_burst_exposure import bright_to
-from test_burst_generalising import costs, linear_scene, shoot
+from test_burst_generalising import costs, jpeg_frame, linear_scene, shoot
 
 from app.scoring.burst import (
     GAMMA,
@@ -31,10 +29,7 @@ def reduced_noise_shot(light: np.ndarray, seed: int, sigma: float, shift: int) -
     framed = light[shift : shift + light.shape[0] - 8, shift : shift + light.shape[1] - 8]
     encoded = np.clip(framed, 0, 1) ** (1 / 2.2)
     encoded = np.clip(encoded + rng.normal(0, sigma, encoded.shape), 0, 1)
-    buffer = io.BytesIO()
-    Image.fromarray((encoded * 255).round().astype(np.uint8)).save(buffer, "JPEG", quality=97)
-    buffer.seek(0)
-    return Image.open(buffer).convert("RGB")
+    return jpeg_frame(encoded, 97)
 
 
 @pytest.mark.parametrize("name", ["rocket", "camera"])

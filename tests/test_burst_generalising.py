@@ -17,6 +17,14 @@ from app.scoring.burst import _exposure_clipping, judge_burst
 from app.scoring.frame_measures import measure_frame, noise_residual_map
 
 
+def jpeg_frame(encoded: np.ndarray, quality: int) -> Image.Image:
+    """A gamma-encoded frame in [0, 1] as the camera's JPEG at ``quality``, read back."""
+    buffer = io.BytesIO()
+    Image.fromarray((encoded * 255).round().astype(np.uint8)).save(buffer, "JPEG", quality=quality)
+    buffer.seek(0)
+    return Image.open(buffer).convert("RGB")
+
+
 def linear_scene(name: str, width: int = 192) -> np.ndarray:
     image = Image.fromarray(getattr(skimage.data, name)()).convert("RGB")
     image = image.resize((width, round(image.height * width / image.width)), Image.LANCZOS)
@@ -29,10 +37,7 @@ def shoot(light: np.ndarray, seed: int, stops: float = 0.0, shift: int = 0) -> I
     photons = 20000.0
     electrons = rng.poisson(np.clip(np.roll(light, shift, axis=(0, 1)) * 2**stops, 0, 4) * photons)
     encoded = np.clip((electrons + rng.normal(0, 2, light.shape)) / photons, 0, 1) ** (1 / 2.2)
-    buffer = io.BytesIO()
-    Image.fromarray((encoded * 255).round().astype(np.uint8)).save(buffer, "JPEG", quality=90)
-    buffer.seek(0)
-    return Image.open(buffer).convert("RGB")
+    return jpeg_frame(encoded, 90)
 
 
 def filmic_shot(light: np.ndarray, seed: int, gain: float, shift: tuple[int, int]) -> Image.Image:
@@ -44,10 +49,7 @@ def filmic_shot(light: np.ndarray, seed: int, gain: float, shift: tuple[int, int
     electrons = rng.poisson(signal) + rng.normal(0, 2, light.shape)
     encoded = np.clip(electrons / photons, 0, 1) ** (1 / 2.2)
     toned = 0.6 * encoded + 0.4 * (3 * encoded**2 - 2 * encoded**3)
-    buffer = io.BytesIO()
-    Image.fromarray((toned * 255).round().astype(np.uint8)).save(buffer, "JPEG", quality=90)
-    buffer.seek(0)
-    return Image.open(buffer).convert("RGB")
+    return jpeg_frame(toned, 90)
 
 
 def costs(frames: list[Image.Image]) -> list[float]:
@@ -149,10 +151,7 @@ def mosaic_shot(light: np.ndarray, seed: int, well: float, read: float, shift) -
         for c in range(3)
     ]
     encoded = np.clip(np.stack(planes, axis=2), 0, 1) ** (1 / 2.2)
-    buffer = io.BytesIO()
-    Image.fromarray((encoded * 255).round().astype(np.uint8)).save(buffer, "JPEG", quality=90)
-    buffer.seek(0)
-    return Image.open(buffer).convert("RGB")
+    return jpeg_frame(encoded, 90)
 
 
 @pytest.mark.parametrize("seed", [0, 1])

@@ -3,13 +3,10 @@ clipped, and picks that rest on how dark a scene is meant to be."""
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pytest
-from PIL import Image
 from test_burst_exposure import bright_to
-from test_burst_generalising import linear_scene, shoot
+from test_burst_generalising import jpeg_frame, linear_scene, shoot
 
 from app.scoring.burst import HEADROOM_ALLOWANCE, judge_burst, separation_stops
 from app.scoring.confidence import SURE, score_confidence
@@ -26,10 +23,7 @@ def shoulder_shot(light: np.ndarray, seed: int, stops: float = 0.0, shift: int =
     exposed = rng.poisson(np.clip(scene, 0, 8) * photons) / photons
     toned = exposed * (1 + exposed / 4) / (1 + exposed)
     encoded = np.clip(toned, 0, 1) ** (1 / 2.2)
-    buffer = io.BytesIO()
-    Image.fromarray((encoded * 255).round().astype(np.uint8)).save(buffer, "JPEG", quality=92)
-    buffer.seek(0)
-    return Image.open(buffer).convert("RGB")
+    return jpeg_frame(encoded, 92)
 
 
 @pytest.mark.parametrize("name", ["astronaut", "coffee"])
