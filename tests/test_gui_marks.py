@@ -111,17 +111,24 @@ def test_undo_after_moving_rejects_puts_them_back_as_one_step(qtbot, window, gui
     assert len(rejects_folder_files(window)) == 3
 
 
+def accepted_first_series(qtbot, main_window):
+    """The first series accepted (A: its best frame picked, the others rejected), written."""
+    controller = main_window.controller
+    main_window.settings.set("auto_advance", False)
+    main_window.settings.set("accept_rejects_others", True)
+    first = controller.series()[0]
+    controller.select_series(first.series_id)
+    press(qtbot, main_window, Qt.Key.Key_A)
+    written(main_window)
+    return first
+
+
 def test_a_reject_deleted_by_hand_is_named_and_the_others_move(qtbot, window, gui_env):  # noqa: F811
     """A reject deleted in a file manager was tried again by every move from the window,
     which failed with "file missing"; now it is left out and named, as the command does."""
     controller = window.controller
-    window.settings.set("auto_advance", False)
-    window.settings.set("accept_rejects_others", True)
-    first = controller.series()[0]
+    first = accepted_first_series(qtbot, window)  # the best frame picked, three rejected
     paths = [f.path for f in first.frames]
-    controller.select_series(first.series_id)
-    press(qtbot, window, Qt.Key.Key_A)  # the best frame picked, the three others rejected
-    written(window)
     flags = stored(gui_env, [f.photo_id for f in first.frames])
     rejected = [f for f in first.frames if flags[f.photo_id].flag is Flag.REJECT]
     deleted = rejected[0]
@@ -169,13 +176,8 @@ def test_put_moved_rejects_back_from_the_menu_and_the_undo_stack_agree(qtbot, wi
 
 def test_undo_says_what_it_cannot_undo_while_photos_are_moved_away(qtbot, window, gui_env):  # noqa: F811
     controller = window.controller
-    window.settings.set("auto_advance", False)
-    window.settings.set("accept_rejects_others", True)
-    first = controller.series()[0]
+    first = accepted_first_series(qtbot, window)
     frames = [f.photo_id for f in first.frames]
-    controller.select_series(first.series_id)
-    press(qtbot, window, Qt.Key.Key_A)
-    written(window)
     assert outcome(qtbot, controller.files.move_rejects(confirm=False)) == 3
     settle(qtbot, window)
     # someone deletes one moved photo in the rejects folder: it cannot come back
