@@ -1,10 +1,14 @@
 """Test-wide isolation: no test reads or writes the user's real catalog, settings, caches or model hub cache."""
 
+import atexit
 import os
+import shutil
 import tempfile
 
 # Set before any project or huggingface_hub import: both read these at import time.
 _SANDBOX = tempfile.mkdtemp(prefix="fgaesq-tests-")
+# Removed when the run ends, so repeated runs do not fill the temporary folder.
+atexit.register(shutil.rmtree, _SANDBOX, ignore_errors=True)
 for _var, _sub in (
     ("XDG_DATA_HOME", "data"),
     ("XDG_CACHE_HOME", "cache"),
