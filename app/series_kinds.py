@@ -416,7 +416,7 @@ def _bracket_runs(frames: Sequence[KindEvidence]) -> list[_Run]:
         return runs  # settings recorded: they, not the pixels, say whether exposure stepped
     brightness = _brightness_ev(frames, MID_TONES)
     for a, b, step, _ordered in _pattern_runs(brightness, BRIGHTNESS_STEP_EV, BRIGHTNESS_TOLERANCE):
-        if _fixed_framing(frames[a:b]) and _equally_sharp(frames[a:b]):
+        if _fixed_framing(frames[a:b]) and _equally_sharp(frames[a:b], brightness[a:b]):
             reason = f"{b - a} frames about {step:.1f} EV apart in brightness at fixed framing"
             runs.append(_Run(a, b, reason, strong=False))
     return runs
@@ -466,41 +466,55 @@ def _bracket_across(
     return any(run.strong and run.start < len(current) < run.stop for run in runs)
 
 
-def _equally_sharp(frames: Sequence[KindEvidence]) -> bool:
-    """No frame much softer than another where both show detail in their mid-tones (a
-    bracket's frames differ in exposure only; a burst's under- or over-exposed frames are
-    often blurred as well).
+def _equally_sharp(frames: Sequence[KindEvidence], brightness: Sequence[float]) -> bool:
+    """No frame much softer than the frame next to it in brightness, where both show detail
+    in their mid-tones (a bracket's frames differ in exposure only; a burst's under- or
+    over-exposed frames are often blurred as well).
 
-    Only cells mid-grey in both frames count: a camera's tone curve flattens the highlights
-    of the brighter frame and steepens the shadows of the darker one, which moves the
-    detail there as much as a blur would.
+    A camera's tone curve flattens the highlights of the brighter frame and steepens the
+    shadows of the darker one, which moves the focus map's detail as much as a blur would,
+    the more the farther apart the exposures are.  So only cells mid-grey in both frames
+    count, only frames next to each other in exposure are compared (the -2 and +2 EV frames
+    of a 0/-2/+2 bracket are shot one after the other), and a cell's detail is taken
+    against its contrast in the thumbnail (a tone curve scales both alike, a blur takes the
+    fine detail and leaves the coarse contrast): the focus map's detail times the cell's
+    brightness squared, over the thumbnail cell's variance.
     """
-    maps = [f.focus for f in frames]
+    order = [int(k) for k in np.argsort(brightness, kind="stable")]
+    maps = [frames[k].focus for k in order]
     if any(m is None for m in maps) or len({np.shape(m) for m in maps}) != 1:
         return True
-    tones = [_cell_tones(f.thumbnail, np.shape(maps[0])) for f in frames]
+    cells = [_cell_tones(frames[k].thumbnail, np.shape(maps[0])) for k in order]
+    if any(c is None for c in cells):
+        return True
     for k, (a, b) in enumerate(zip(maps, maps[1:], strict=False)):
-        both = (np.asarray(a) > 0) & (np.asarray(b) > 0)
-        for tone in tones[k : k + 2]:
-            if tone is not None:
-                both &= _within(tone, MID_TONES)
+        (mean_a, spread_a), (mean_b, spread_b) = cells[k], cells[k + 1]
+        both = (np.asarray(a) > 0) & (np.asarray(b) > 0) & (spread_a > 1) & (spread_b > 1)
+        both &= _within(mean_a, MID_TONES) & _within(mean_b, MID_TONES)
         if both.sum() < FOCUS_MIN_CELLS:
             continue
-        ratio = np.log(
+        detail = np.log(
             np.asarray(a, dtype=np.float64)[both] / np.asarray(b, dtype=np.float64)[both]
         )
-        if abs(float(np.median(ratio))) > math.log(BRACKET_MAX_SOFTER):
+        level = 2 * np.log(mean_a[both] / mean_b[both])
+        contrast = 2 * np.log(spread_a[both] / spread_b[both])
+        if abs(float(np.median(detail + level - contrast))) > math.log(BRACKET_MAX_SOFTER):
             return False
     return True
 
 
-def _cell_tones(thumbnail: np.ndarray | None, grid: tuple[int, ...]) -> np.ndarray | None:
-    """The mean grey of each cell of a focus map's ``grid`` over the frame's thumbnail."""
+def _cell_tones(
+    thumbnail: np.ndarray | None, grid: tuple[int, ...]
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The mean grey and its standard deviation in each cell of a focus map's ``grid`` over
+    the frame's thumbnail."""
     if thumbnail is None or len(grid) != 2:
         return None
     rows = np.array_split(np.asarray(thumbnail, dtype=np.float64), grid[0], axis=0)
-    return np.array(
-        [[cell.mean() for cell in np.array_split(row, grid[1], axis=1)] for row in rows]
+    cells = [np.array_split(row, grid[1], axis=1) for row in rows]
+    return (
+        np.array([[cell.mean() for cell in row] for row in cells]),
+        np.array([[cell.std() for cell in row] for row in cells]),
     )
 
 
@@ -543,8 +557,32 @@ def _follows(settings: Sequence[float], brightness: Sequence[float]) -> bool:
 
 
 def _fixed_framing(frames: Sequence[KindEvidence]) -> bool:
-    """Neighbouring frames show the same view (grouping's similarity, exposure-blind)."""
-    return _framing_similarity(frames) >= FIXED_FRAMING_SIMILARITY
+    """Neighbouring frames show the same view (grouping's similarity, exposure-blind), with
+    each pair's clipping made the same first (:func:`_common_clipping`)."""
+    return _framing_similarity(frames, common_clipping=True) >= FIXED_FRAMING_SIMILARITY
+
+
+def _common_clipping(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Two thumbnails of one scene at different exposures, clipped alike.
+
+    A bracket's brightest frame can be blown over most of the frame (and its darkest
+    crushed), which grouping's similarity reads as another view.  Where one frame clips a
+    share of its pixels to white, the other's brightest pixels of that share are set to
+    white too (and likewise for black): at fixed framing the two white areas are the same
+    area, in another view they are not.
+    """
+    pair = [np.asarray(first, dtype=np.uint8).copy(), np.asarray(second, dtype=np.uint8).copy()]
+    low, high = UNCLIPPED
+    for white in (True, False):
+        clipped = [(t >= high) if white else (t <= low) for t in pair]
+        count = max(int(c.sum()) for c in clipped)
+        for thumb, mask in zip(pair, clipped, strict=True):
+            flat = thumb.reshape(-1)
+            order = np.argsort(flat if not white else -flat.astype(np.int16), kind="stable")
+            merged = mask.reshape(-1).copy()
+            merged[order[:count]] = True
+            flat[merged] = 255 if white else 0
+    return pair[0], pair[1]
 
 
 # --- focus stacks --------------------------------------------------------------------------
@@ -669,15 +707,24 @@ def _steady_exposure(frames: Sequence[KindEvidence]) -> bool:
     return brightness is not None and np.ptp(brightness) <= STACK_MAX_BRIGHTNESS_EV
 
 
-def _framing_similarity(frames: Sequence[KindEvidence]) -> float:
-    """The least similar neighbours of the series (grouping's exposure-blind similarity)."""
+def _framing_similarity(frames: Sequence[KindEvidence], common_clipping: bool = False) -> float:
+    """The least similar neighbours of the series (grouping's exposure-blind similarity);
+    with ``common_clipping``, each pair as shot or clipped alike (:func:`_common_clipping`),
+    whichever is more similar."""
     from app.grouping import neighbour_similarity  # app.grouping imports this module's users
 
     if any(f.thumbnail is None for f in frames):
         return 0.0
     first = np.stack([f.thumbnail for f in frames[:-1]])
     second = np.stack([f.thumbnail for f in frames[1:]])
-    return float(neighbour_similarity(first, second).min())
+    similarity = neighbour_similarity(first, second)
+    if common_clipping:
+        alike = [_common_clipping(a, b) for a, b in zip(first, second, strict=True)]
+        clipped_alike = neighbour_similarity(
+            np.stack([a for a, _ in alike]), np.stack([b for _, b in alike])
+        )
+        similarity = np.maximum(similarity, clipped_alike)
+    return float(similarity.min())
 
 
 # --- panoramas -----------------------------------------------------------------------------

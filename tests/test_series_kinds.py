@@ -497,3 +497,59 @@ def test_only_a_recorded_bracket_running_across_joins_two_series():
         replace(frames_with_bias((2,), start=0.8)[0], camera="B")
     ]
     assert [4] in [r.members for r in assign_kinds([[0, 1, 2, 3], [4]], other_camera, 4.0)]
+
+
+def photo_on_a_wall(left=1 / 6, size=(256, 192)):
+    """A bright plain wall (a soft gradient) with a photograph hung on it, ``left`` of the
+    way across: most of the frame blows out two stops over."""
+    width, height = size
+    ramp = np.linspace(145, 195, width, dtype=np.float32)[None, :, None]
+    wall = np.repeat(np.repeat(ramp, height, axis=0), 3, axis=2)
+    photo = np.asarray(scene("coffee", size=(width * 3 // 8, height * 3 // 8)), np.float32)
+    top, x = (height // 2, int(left * width)) if left < 0.5 else (height // 8, int(left * width))
+    wall[top : top + photo.shape[0], x : x + photo.shape[1]] = photo
+    return Image.fromarray(wall.astype(np.uint8))
+
+
+def grainy(image, seed, sigma=2.0):
+    """A JPEG's faint grain, so a flat area is not flat to the last grey level."""
+    rng = np.random.default_rng(seed)
+    grain = rng.normal(0.0, sigma, (image.size[1], image.size[0], 1))
+    values = np.asarray(image, dtype=np.float32) + grain
+    return Image.fromarray(values.clip(0, 255).round().astype(np.uint8))
+
+
+def untagged(images):
+    return [
+        KindEvidence(seconds=0.2 * k, thumbnail=make_thumbnail(image), focus=focus_map(image))
+        for k, image in enumerate(images)
+    ]
+
+
+def test_a_stripped_bracket_whose_brightest_frame_is_mostly_blown_is_a_possible_bracket():
+    """The +2 EV frame of a bright scene is white over most of the frame, which grouping's
+    similarity reads as another view; with both frames clipped alike, the white areas are
+    the same area, and the bracket is flagged.  A blown frame of another view is not."""
+    base, dark = photo_on_a_wall(), exposed(photo_on_a_wall(), -2)
+    for blown, flagged in ((photo_on_a_wall(), "bracket"), (photo_on_a_wall(left=0.55), None)):
+        images = [grainy(image, k) for k, image in enumerate((base, dark, exposed(blown, 2)))]
+        (piece,) = split_kinds(range(3), untagged(images))
+        assert piece.kind == "burst" and piece.possible == flagged and not piece.protected
+
+
+def test_a_stripped_bracket_compares_sharpness_as_the_tone_curve_leaves_it():
+    """Shot 0/-2/+2, the -2 and +2 EV frames are neighbours, four stops apart: grain lifts
+    the darker frame's detail and the tone curve's shoulder flattens the brighter one's, by
+    more than a blur would.  Compared next to each other in exposure, against each cell's
+    contrast, the frames are equally sharp."""
+    rng = np.random.default_rng(0)
+    photo = np.asarray(scene("coffee", size=(256, 192)).convert("L"), np.float32) / 255
+    images = []
+    for stops in (1, -1, 3):
+        linear = photo**2.2 * 2.0**stops
+        grain = rng.normal(0, 1, linear.shape) * np.sqrt(1.6e-5 + 1e-4 * linear)
+        linear = np.maximum(linear + grain, 0)
+        toned = np.clip(linear * (1 + linear / 4) / (1 + linear), 0, 1) ** (1 / 2.2)
+        images.append(Image.fromarray((toned * 255).round().astype(np.uint8)))
+    (piece,) = split_kinds(range(3), untagged(images))
+    assert piece.kind == "burst" and piece.possible == "bracket"
