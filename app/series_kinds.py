@@ -432,7 +432,9 @@ def join_brackets(
     camera's own record (auto-bracketing flag, exposure bias stepping like a bracket) says
     they are one sequence.  A series joins the one before when the two are at most
     ``max_gap`` seconds apart and a strong bracket run of the frames together crosses the
-    border between them.  Series in, series out: :func:`split_kinds` then cuts the bracket
+    border between them; where no frame of the two records its exposure, a possible bracket
+    in the pixels does (the joined series stays a burst, flagged, nothing of it rejected).
+    Series in, series out: :func:`split_kinds` then cuts the bracket
     out of the joined series as it does for any series.
     """
     order = sorted(range(len(series)), key=lambda k: evidence[series[k][0]].seconds)
@@ -453,17 +455,22 @@ def join_brackets(
 def _bracket_across(
     current: list[int], members: list[int], evidence: Sequence[KindEvidence], max_gap: float
 ) -> bool:
-    """Whether a bracket the camera recorded runs from ``current`` on into ``members``."""
+    """Whether a bracket the camera recorded runs from ``current`` on into ``members``, or,
+    where no frame of either records its exposure, a possible bracket in the pixels."""
     last, first = evidence[current[-1]], evidence[members[0]]
     if not 0 <= first.seconds - last.seconds <= max_gap:
         return False
     biases = (last.exposure_bias, first.exposure_bias)
     stepped = None not in biases and abs(biases[1] - biases[0]) >= BIAS_STEP_EV
-    if not (stepped or (last.auto_bracket and first.auto_bracket)):
+    untagged = all(
+        evidence[i].exposure_bias is None and _settings_ev(evidence[i]) is None
+        for i in [*current, *members]
+    )
+    if not (stepped or (last.auto_bracket and first.auto_bracket) or untagged):
         return False  # a bracket's frames never repeat an exposure
     # the runs split_kinds will find in the joined series, so a join is never undone there
     runs = _bracket_runs([evidence[i] for i in [*current, *members]])
-    return any(run.strong and run.start < len(current) < run.stop for run in runs)
+    return any((run.strong or untagged) and run.start < len(current) < run.stop for run in runs)
 
 
 def _equally_sharp(frames: Sequence[KindEvidence], brightness: Sequence[float]) -> bool:

@@ -553,3 +553,17 @@ def test_a_stripped_bracket_compares_sharpness_as_the_tone_curve_leaves_it():
         images.append(Image.fromarray((toned * 255).round().astype(np.uint8)))
     (piece,) = split_kinds(range(3), untagged(images))
     assert piece.kind == "burst" and piece.possible == "bracket"
+
+
+def test_an_untagged_bracket_whose_brightest_frame_grouping_split_off_is_joined_again():
+    """No exposure tags: the -2..+2 bracket's blown +2 frame, split off by grouping, joins
+    the rest as one possible bracket (nothing of it rejected); a frame shot after the
+    grouping's time limit, or a burst's frame carrying its exposure, stays apart."""
+    images = [exposed(scene("coffee"), ev) for ev in (-2, -1, 0, 1, 2)]
+    frames = untagged(images)
+    (piece,) = assign_kinds([[0, 1, 2, 3], [4]], frames, max_gap=4.0)
+    assert piece.members == [0, 1, 2, 3, 4] and piece.possible == "bracket"
+    late = [*frames[:4], replace(frames[4], seconds=30.0)]
+    assert [4] in [r.members for r in assign_kinds([[0, 1, 2, 3], [4]], late, 4.0)]
+    tagged = [replace(f, exposure_seconds=1 / 250, f_number=8.0, iso=100) for f in frames]
+    assert [4] in [r.members for r in assign_kinds([[0, 1, 2, 3], [4]], tagged, 4.0)]
