@@ -387,7 +387,8 @@ def _bracket_runs(frames: Sequence[KindEvidence]) -> list[_Run]:
     exposure bias; time alone jumping a stop or two is also what the meter does when the
     light changes in a hand-held burst); brightness in the pixels stepping like a bracket by
     at least ``BRIGHTNESS_STEP_EV`` at fixed framing, where the camera recorded no exposure
-    settings that stay the same.
+    settings that stay the same (a run some of whose frames lost their tags is judged by
+    its pixels).
     """
     runs = _flagged_runs(frames)
     if runs:
@@ -412,10 +413,12 @@ def _bracket_runs(frames: Sequence[KindEvidence]) -> list[_Run]:
         if brightness is None or _follows(settings[a:b], brightness[a:b]):
             reason = f"{b - a} frames, {step:.1f} EV apart (exposure settings)"
             runs.append(_Run(a, b, reason, strong=False))
-    if runs or brightness is None or any(v is not None for v in settings):
+    if runs or brightness is None or all(v is not None for v in settings):
         return runs  # settings recorded: they, not the pixels, say whether exposure stepped
     brightness = _brightness_ev(frames, MID_TONES)
     for a, b, step, _ordered in _pattern_runs(brightness, BRIGHTNESS_STEP_EV, BRIGHTNESS_TOLERANCE):
+        if all(v is not None for v in settings[a:b]):
+            continue  # every frame of the run recorded its settings, and they did not step
         if _fixed_framing(frames[a:b]) and _equally_sharp(frames[a:b], brightness[a:b]):
             reason = f"{b - a} frames about {step:.1f} EV apart in brightness at fixed framing"
             runs.append(_Run(a, b, reason, strong=False))

@@ -567,3 +567,17 @@ def test_an_untagged_bracket_whose_brightest_frame_grouping_split_off_is_joined_
     assert [4] in [r.members for r in assign_kinds([[0, 1, 2, 3], [4]], late, 4.0)]
     tagged = [replace(f, exposure_seconds=1 / 250, f_number=8.0, iso=100) for f in frames]
     assert [4] in [r.members for r in assign_kinds([[0, 1, 2, 3], [4]], tagged, 4.0)]
+
+
+def test_a_bracket_some_of_whose_frames_lost_their_tags_is_judged_by_its_pixels():
+    """One frame still records its exposure, the others lost theirs: the settings cannot
+    say whether the exposure stepped, the pixels can.  Where every frame records the same
+    settings, the pixels' steps are a burst's faults, not a bracket."""
+    images = [exposed(scene("coffee"), ev) for ev in (-2, 0, 2)]
+    frames = untagged(images)
+    frames[0] = replace(frames[0], exposure_seconds=1 / 250, f_number=8.0, iso=100)
+    (piece,) = split_kinds(range(3), frames)
+    assert piece.kind == "burst" and piece.possible == "bracket"
+    same = [replace(f, exposure_seconds=1 / 250, f_number=8.0, iso=100) for f in frames]
+    (piece,) = split_kinds(range(3), same)
+    assert piece.possible is None
