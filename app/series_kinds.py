@@ -419,10 +419,26 @@ def _bracket_runs(frames: Sequence[KindEvidence]) -> list[_Run]:
     for a, b, step, _ordered in _pattern_runs(brightness, BRIGHTNESS_STEP_EV, BRIGHTNESS_TOLERANCE):
         if all(v is not None for v in settings[a:b]):
             continue  # every frame of the run recorded its settings, and they did not step
+        if _wanders_around(brightness, a, b, step):
+            continue
         if _fixed_framing(frames[a:b]) and _equally_sharp(frames[a:b], brightness[a:b]):
             reason = f"{b - a} frames about {step:.1f} EV apart in brightness at fixed framing"
             runs.append(_Run(a, b, reason, strong=False))
     return runs
+
+
+def _wanders_around(brightness: Sequence[float], start: int, stop: int, step: float) -> bool:
+    """Frames of the series outside the run at exposures between the run's own levels: the
+    exposure of a burst wandering, not a bracket (whose series holds, besides the run, frames
+    at its base exposure, or its farther exposures beyond the run's range)."""
+    run = brightness[start:stop]
+    centre, low, high = float(np.median(run)), min(run), max(run)
+    for value in [*brightness[:start], *brightness[stop:]]:
+        at_base = abs(value - centre) <= 0.5 * step
+        beyond = value >= high + 0.5 * step or value <= low - 0.5 * step
+        if not (at_base or beyond):
+            return True
+    return False
 
 
 def join_brackets(

@@ -581,3 +581,16 @@ def test_a_bracket_some_of_whose_frames_lost_their_tags_is_judged_by_its_pixels(
     same = [replace(f, exposure_seconds=1 / 250, f_number=8.0, iso=100) for f in frames]
     (piece,) = split_kinds(range(3), same)
     assert piece.possible is None
+
+
+def test_a_bracket_like_run_in_a_burst_whose_exposure_wanders_is_no_possible_bracket():
+    """No tags: auto exposure wandering by 0.6-1 EV a frame steps -1/0/+1 somewhere by
+    chance, with frames between those levels around it; a bracket's series holds its base
+    exposure or its farther exposures besides the run, as shot after a 0/-1/+1 bracket."""
+    photo = scene("coffee")
+    wandering = untagged([exposed(photo, ev) for ev in (0.6, -1, 0, 1, -0.6)])
+    (piece,) = split_kinds(range(5), wandering)
+    assert piece.kind == "burst" and piece.possible is None
+    bracket_then_base = untagged([exposed(photo, ev) for ev in (0, -1, 1, 0, 0)])
+    (piece,) = split_kinds(range(5), bracket_then_base)
+    assert piece.possible == "bracket"
