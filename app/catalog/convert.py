@@ -7,6 +7,8 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
+from app.fileio import disk_path
+
 from .models import Decision, Move, Photo, Run, Score, Sidecar, SidecarIntent
 from .records import (
     DecisionSource,
@@ -143,8 +145,8 @@ def move_record(row: Move) -> MoveRecord:
         dest=row.dest,
         root=row.root,
         photo_id=row.photo_id,
-        source=row.source,
-        target=row.target,
+        source=str(disk_path(row.source)),
+        target=str(disk_path(row.target)),
         state=MoveState(row.state),
         recorded_at=row.recorded_at,
         content_hash=row.content_hash,

@@ -1,0 +1,43 @@
+"""Hostile cases met on real shoots: file names, pairs and folders as cards and people
+leave them.  Each test names the harm it rules out."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import test_hostile
+from test_marks_read import REJECT_AND_MOVE, cull, decisions
+from test_photos_fixtures import checksums
+
+from app.catalog import DecisionSource
+from app.cli import EXIT_OK, main
+
+shoot = test_hostile.shoot  # two bursts of three frames, frame 2 sharp: 1 and 3 get rejected
+
+
+def test_photos_whose_names_are_not_utf8_get_sidecars_move_and_come_back(
+    tmp_path: Path, shoot: Path
+):
+    """Names in Latin-1 (an old card, a copy from Windows) were stored in their printable
+    form (caf\\xe9): the photos were then called missing, got no sidecar, and the reject
+    could not be moved."""
+    reject, pick = (os.fsdecode(os.fsencode(shoot / f"caf\xe9_0{k}") + b"\xe9.jpg") for k in (1, 2))
+    os.rename(shoot / "astronaut_01.jpg", reject)
+    os.rename(shoot / "astronaut_02.jpg", pick)
+    reject, pick = os.path.basename(reject), os.path.basename(pick)
+    before = checksums(shoot)
+    marks = ("--write-xmp", "--marks", "mark_best")  # ratings a rerun must know as its own
+    assert cull(tmp_path, shoot, *marks)["errors"] == []
+    assert (shoot / (pick[:-4] + ".xmp")).is_file()
+    cull(tmp_path, shoot, *marks)
+    stored = pick.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    assert decisions(tmp_path, shoot)[stored].source is DecisionSource.AUTO
+
+    report = cull(tmp_path, shoot, *REJECT_AND_MOVE, str(tmp_path / "rejects"))
+    assert report["errors"] == []
+    moved = checksums(tmp_path / "rejects")
+    assert moved[reject] == before[reject] and reject[:-4] + ".xmp" in moved
+    undo = ["--undo", str(tmp_path / "rejects"), "--db", str(tmp_path / "catalog.sqlite3")]
+    assert main(undo) == EXIT_OK
+    assert checksums(shoot)[reject] == before[reject]
