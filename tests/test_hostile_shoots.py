@@ -7,11 +7,12 @@ import os
 from pathlib import Path
 
 import test_hostile
+from cull_helpers import SAMPLES
 from test_marks_read import REJECT_AND_MOVE, cull, decisions
 from test_photos_fixtures import checksums
 
 from app.catalog import DecisionSource
-from app.cli import EXIT_OK, main
+from app.cli import EXIT_FAILED, EXIT_OK, main
 
 shoot = test_hostile.shoot  # two bursts of three frames, frame 2 sharp: 1 and 3 get rejected
 
@@ -41,3 +42,17 @@ def test_photos_whose_names_are_not_utf8_get_sidecars_move_and_come_back(
     undo = ["--undo", str(tmp_path / "rejects"), "--db", str(tmp_path / "catalog.sqlite3")]
     assert main(undo) == EXIT_OK
     assert checksums(shoot)[reject] == before[reject]
+
+
+def test_a_folder_whose_path_is_not_utf8_is_refused_by_name(tmp_path: Path, capsys):
+    """The catalog cannot hold such a folder's path: the run crashed with a traceback."""
+    folder = os.fsdecode(os.fsencode(tmp_path) + b"/mari\xe9e")
+    jpeg_bytes = (SAMPLES / "coffee_01.jpg").read_bytes()
+    os.mkdir(folder)
+    Path(folder, "coffee_01.jpg").write_bytes(jpeg_bytes)
+    argv = [folder, "--db", str(tmp_path / "c.sqlite3"), "--model", "technical"]
+
+    assert main(argv) == EXIT_FAILED
+    err = capsys.readouterr().err
+    assert "mari\\xe9e: the folder's path is not valid UTF-8" in err
+    assert "Traceback" not in err
