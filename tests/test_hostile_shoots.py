@@ -8,6 +8,7 @@ from pathlib import Path
 
 import test_hostile
 from cull_helpers import SAMPLES
+from gui_fixtures import gui_env  # noqa: F401
 from test_marks_read import REJECT_AND_MOVE, cull, decisions
 from test_photos_fixtures import checksums
 
@@ -56,3 +57,19 @@ def test_a_folder_whose_path_is_not_utf8_is_refused_by_name(tmp_path: Path, caps
     err = capsys.readouterr().err
     assert "mari\\xe9e: the folder's path is not valid UTF-8" in err
     assert "Traceback" not in err
+
+
+def test_the_window_shows_a_photo_whose_name_is_not_utf8(qtbot, gui_env, tmp_path: Path):  # noqa: F811
+    """Qt's string signals drop a name's undecodable bytes (caf\\udce9.jpg became caf.jpg):
+    the decoded thumbnail and preview were filed under another name, and the tile and the
+    loupe said "Loading..." for ever; the thumbnail cache could not name the file."""
+    from app.gui.thumbnails import PREVIEW, ThumbnailManager
+
+    path = os.fsdecode(os.fsencode(tmp_path) + b"/caf\xe9.jpg")
+    Path(path).write_bytes((SAMPLES / "coffee_01.jpg").read_bytes())
+    thumbs = ThumbnailManager(cache_folder=tmp_path / "thumbs", threads=1)
+    for size in (160, PREVIEW):
+        with qtbot.waitSignal(thumbs.ready, timeout=10_000) as ready:
+            thumbs.request(path, size)
+        assert ready.args == [path, size]
+        assert thumbs.pixmap(path, size) is not None
