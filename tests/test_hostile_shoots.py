@@ -13,7 +13,7 @@ from test_marks_read import REJECT_AND_MOVE, cull, decisions
 from test_photos_fixtures import checksums
 
 from app.catalog import DecisionSource
-from app.cli import EXIT_FAILED, EXIT_OK, main
+from app.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
 
 shoot = test_hostile.shoot  # two bursts of three frames, frame 2 sharp: 1 and 3 get rejected
 
@@ -73,3 +73,15 @@ def test_the_window_shows_a_photo_whose_name_is_not_utf8(qtbot, gui_env, tmp_pat
             thumbs.request(path, size)
         assert ready.args == [path, size]
         assert thumbs.pixmap(path, size) is not None
+
+
+def test_a_report_is_never_written_over_a_photo_or_a_sidecar(tmp_path: Path, shoot: Path, capsys):
+    """``--json IMG_0001.jpg`` (a slip of tab completion) replaced the photo with JSON."""
+    (shoot / "astronaut_01.xmp").write_text("<x:xmpmeta/>", encoding="utf-8")
+    before = checksums(shoot)
+    db = ["--db", str(tmp_path / "c.sqlite3"), "--model", "technical"]
+    for flag, name in (("--json", "astronaut_02.jpg"), ("--csv", "astronaut_01.xmp")):
+        assert main([str(shoot), *db, flag, str(shoot / name)]) == EXIT_USAGE
+        assert f"{name}: a photo or sidecar" in capsys.readouterr().err
+    assert checksums(shoot) == before
+    assert not (tmp_path / "c.sqlite3").exists()  # refused before the run began
