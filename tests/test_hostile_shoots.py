@@ -12,7 +12,7 @@ from gui_fixtures import gui_env  # noqa: F401
 from test_marks_read import REJECT_AND_MOVE, cull, decisions
 from test_photos_fixtures import checksums
 
-from app.catalog import DecisionSource
+from app.catalog import Catalog, DecisionSource
 from app.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
 
 shoot = test_hostile.shoot  # two bursts of three frames, frame 2 sharp: 1 and 3 get rejected
@@ -85,3 +85,15 @@ def test_a_report_is_never_written_over_a_photo_or_a_sidecar(tmp_path: Path, sho
         assert f"{name}: a photo or sidecar" in capsys.readouterr().err
     assert checksums(shoot) == before
     assert not (tmp_path / "c.sqlite3").exists()  # refused before the run began
+
+
+def test_a_taste_profile_is_never_exported_over_a_photo(tmp_path: Path, shoot: Path, capsys):
+    """``learn --export IMG_0001.jpg`` replaced the photo with the profile's JSON."""
+    with Catalog(tmp_path / "c.sqlite3") as catalog:
+        catalog.save_taste("mine", {}, {}, [])
+    before = checksums(shoot)
+    target = str(shoot / "astronaut_02.jpg")
+    argv = ["learn", "--export", target, "--db", str(tmp_path / "c.sqlite3"), "--profile", "mine"]
+    assert main(argv) != EXIT_OK
+    assert "astronaut_02.jpg: a photo or sidecar" in capsys.readouterr().err
+    assert checksums(shoot) == before
