@@ -97,3 +97,26 @@ def test_a_taste_profile_is_never_exported_over_a_photo(tmp_path: Path, shoot: P
     assert main(argv) != EXIT_OK
     assert "astronaut_02.jpg: a photo or sidecar" in capsys.readouterr().err
     assert checksums(shoot) == before
+
+
+def test_undo_with_another_catalog_says_the_journal_names_a_batch_it_never_recorded(
+    tmp_path: Path, shoot: Path, capsys
+):
+    """Undo with the wrong catalog (a forgotten --db) said "No batches were moved" beside a
+    journal listing the batch: the photographer was told the rejects were nobody's."""
+    rejects = tmp_path / "rejects"
+    cull(tmp_path, shoot, "--reject-others", "--move-rejects", str(rejects))
+    capsys.readouterr()
+    other = ["--undo", str(rejects), "--db", str(tmp_path / "other.sqlite3")]
+
+    assert main([*other, "--list"]) == EXIT_OK
+    listed = capsys.readouterr().out
+    assert "its journal names one batch the catalog" in listed and "--db" in listed
+    assert main(other) == EXIT_FAILED
+    assert "its journal names one batch the catalog" in capsys.readouterr().err
+    assert sorted(p.name for p in rejects.glob("*.jpg")) == [  # nothing moved back
+        "astronaut_01.jpg",
+        "astronaut_03.jpg",
+        "coffee_01.jpg",
+        "coffee_03.jpg",
+    ]

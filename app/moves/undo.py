@@ -106,6 +106,27 @@ def list_batches(dest_dir: str | os.PathLike[str], *, catalog: Catalog) -> list[
     return infos
 
 
+def other_catalogs_note(dest_dir: str | os.PathLike[str], *, catalog: Catalog) -> str:
+    """When the folder's journal names batches this catalog never recorded (moved with
+    another catalog: a forgotten ``--db``), a sentence that says so; else "".  Undo acts
+    only on what the catalog recorded, so without it those files look like nobody's."""
+    dest = normalize_root(dest_dir)
+    try:
+        entries, _damaged = Journal(journal_path(dest)).read_lines()
+    except MoveError:
+        return ""
+    known = set(catalog.move_batches(dest))
+    named = [e.get("batch") for e in entries if e.get("event") == "batch"]
+    others = list(dict.fromkeys(b for b in named if isinstance(b, str) and b not in known))
+    if not others:
+        return ""
+    count = "one batch" if len(others) == 1 else f"{len(others)} batches"
+    return (
+        f"its journal names {count} the catalog {catalog.path} never recorded "
+        f"(newest {others[-1]}): moved with another catalog? Give that one with --db"
+    )
+
+
 def _started(batch: str, records: list[MoveRecord]) -> datetime | None:
     """When the batch began: its id starts with the UTC time (the records' times change as
     files are put back)."""
@@ -180,6 +201,8 @@ def _newest_open_batch(catalog: Catalog, dest: Path) -> str:
             return info.batch
     kept = [info.batch for info in batches if info.kept]
     why = "the catalog records no open move into it"
+    if not batches:
+        why = other_catalogs_note(dest, catalog=catalog) or why
     if kept:
         batches_text = "one batch" if len(kept) == 1 else f"{len(kept)} batches"
         why = (
