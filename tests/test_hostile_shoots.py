@@ -102,8 +102,9 @@ def test_a_taste_profile_is_never_exported_over_a_photo(tmp_path: Path, shoot: P
 def test_undo_with_another_catalog_says_the_journal_names_a_batch_it_never_recorded(
     tmp_path: Path, shoot: Path, capsys
 ):
-    """Undo with the wrong catalog (a forgotten --db) said "No batches were moved" beside a
-    journal listing the batch: the photographer was told the rejects were nobody's."""
+    """Undo with the wrong catalog (a forgotten --db), or of a rejects folder renamed since,
+    said "No batches were moved" beside a journal listing the batch: the photographer was
+    told the rejects were nobody's."""
     rejects = tmp_path / "rejects"
     cull(tmp_path, shoot, "--reject-others", "--move-rejects", str(rejects))
     capsys.readouterr()
@@ -120,3 +121,7 @@ def test_undo_with_another_catalog_says_the_journal_names_a_batch_it_never_recor
         "coffee_01.jpg",
         "coffee_03.jpg",
     ]
+    rejects.rename(tmp_path / "renamed")  # the catalog knows the batch, in another folder
+    renamed = ["--undo", str(tmp_path / "renamed"), "--db", str(tmp_path / "catalog.sqlite3")]
+    assert main(renamed) == EXIT_FAILED
+    assert "was this folder renamed or moved?" in capsys.readouterr().err

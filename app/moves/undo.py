@@ -107,9 +107,11 @@ def list_batches(dest_dir: str | os.PathLike[str], *, catalog: Catalog) -> list[
 
 
 def other_catalogs_note(dest_dir: str | os.PathLike[str], *, catalog: Catalog) -> str:
-    """When the folder's journal names batches this catalog never recorded (moved with
-    another catalog: a forgotten ``--db``), a sentence that says so; else "".  Undo acts
-    only on what the catalog recorded, so without it those files look like nobody's."""
+    """When the folder's journal names batches the catalog does not record for this folder,
+    a sentence that says why: moved into a folder since renamed or moved (the catalog knows
+    the batch elsewhere), or moved with another catalog (a forgotten ``--db``); else "".
+    Undo acts only on what the catalog recorded, so without it those files look like
+    nobody's."""
     dest = normalize_root(dest_dir)
     try:
         entries, _damaged = Journal(journal_path(dest)).read_lines()
@@ -120,10 +122,18 @@ def other_catalogs_note(dest_dir: str | os.PathLike[str], *, catalog: Catalog) -
     others = list(dict.fromkeys(b for b in named if isinstance(b, str) and b not in known))
     if not others:
         return ""
+    newest = others[-1]
+    elsewhere = {r.dest for r in catalog.moves(newest)}
+    if elsewhere:
+        return (
+            f"its journal names batch {newest}, which the catalog records as moved into "
+            f"{', '.join(sorted(elsewhere))}: was this folder renamed or moved? Undo puts "
+            "files back only from the folder they were moved into"
+        )
     count = "one batch" if len(others) == 1 else f"{len(others)} batches"
     return (
         f"its journal names {count} the catalog {catalog.path} never recorded "
-        f"(newest {others[-1]}): moved with another catalog? Give that one with --db"
+        f"(newest {newest}): moved with another catalog? Give that one with --db"
     )
 
 
