@@ -89,8 +89,14 @@ def disk_path(stored: str | os.PathLike[str]) -> Path:
     text = os.fspath(stored)
     if "\\x" not in text or os.path.lexists(text):
         return Path(text)
-    raw = _ESCAPED_BYTE.sub(lambda m: bytes([int(m.group(1), 16)]), text.encode("utf-8"))
-    return Path(raw.decode("utf-8", "surrogateescape"))
+    return Path(unescaped_name(text))
+
+
+def unescaped_name(stored: str) -> str:
+    """``stored`` with the escapes ``storable_name`` wrote read back as the bytes they stand
+    for, whatever is on disk (``disk_path`` looks first)."""
+    raw = _ESCAPED_BYTE.sub(lambda m: bytes([int(m.group(1), 16)]), stored.encode("utf-8"))
+    return raw.decode("utf-8", "surrogateescape")
 
 
 def read_regular(

@@ -7,7 +7,7 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from app.fileio import disk_path
+from app.fileio import disk_path, unescaped_name
 
 from .models import Decision, Move, Photo, Run, Score, Sidecar, SidecarIntent
 from .records import (
@@ -140,13 +140,17 @@ def intent_record(row: SidecarIntent, size: int = 0, mtime_ns: int = 0) -> Sidec
 
 
 def move_record(row: Move) -> MoveRecord:
+    # The target is looked for on disk; the source (gone while the file is moved) is spelled
+    # as the target is, since the target's name was made from it.
+    target = str(disk_path(row.target))
+    source = row.source if target == row.target else unescaped_name(row.source)
     return MoveRecord(
         batch=row.batch,
         dest=row.dest,
         root=row.root,
         photo_id=row.photo_id,
-        source=str(disk_path(row.source)),
-        target=str(disk_path(row.target)),
+        source=source,
+        target=target,
         state=MoveState(row.state),
         recorded_at=row.recorded_at,
         content_hash=row.content_hash,
