@@ -30,6 +30,10 @@ def test_photos_whose_names_are_not_utf8_get_sidecars_move_and_come_back(
     reject, pick = os.path.basename(reject), os.path.basename(pick)
     literal = "caf\\xe9_03.jpg"  # a reject whose name holds the escape's own characters
     os.rename(shoot / "astronaut_03.jpg", shoot / literal)
+    folder = os.fsdecode(os.fsencode(shoot) + b"/mari\xe9e")  # a folder of such a name
+    os.mkdir(folder)
+    for frame in shoot.glob("coffee_*.jpg"):
+        os.rename(frame, os.path.join(folder, frame.name))
     before = checksums(shoot)
     marks = ("--write-xmp", "--marks", "mark_best")  # ratings a rerun must know as its own
     assert cull(tmp_path, shoot, *marks)["errors"] == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import fields
 from datetime import datetime
@@ -140,10 +141,13 @@ def intent_record(row: SidecarIntent, size: int = 0, mtime_ns: int = 0) -> Sidec
 
 
 def move_record(row: Move) -> MoveRecord:
-    # The target is looked for on disk; the source (gone while the file is moved) is spelled
-    # as the target is, since the target's name was made from it.
+    # The target is looked for on disk, and so is the source's folder; the source's name
+    # (gone while the file is moved) is spelled as the target's, which was made from it.
     target = str(disk_path(row.target))
-    source = row.source if target == row.target else unescaped_name(row.source)
+    folder, name = os.path.split(row.source)
+    if os.path.basename(target) != os.path.basename(row.target):
+        name = unescaped_name(name)
+    source = os.path.join(disk_path(folder), name)
     return MoveRecord(
         batch=row.batch,
         dest=row.dest,
