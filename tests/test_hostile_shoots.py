@@ -132,3 +132,14 @@ def test_undo_with_another_catalog_says_the_journal_names_a_batch_it_never_recor
     renamed = ["--undo", str(tmp_path / "renamed"), "--db", str(tmp_path / "catalog.sqlite3")]
     assert main(renamed) == EXIT_FAILED
     assert "was this folder renamed or moved?" in capsys.readouterr().err
+
+
+def test_the_window_names_such_a_photo_as_the_summary_does(tmp_path: Path):
+    """The window said caf\\udce9.jpg where the summary, the JSON and the CSV say
+    caf\\xe9.jpg: one photo under two names."""
+    from app.gui.facts import frame_facts
+    from app.gui.items import FrameItem
+    from app.photos import display_path
+
+    name = os.fsdecode(b"caf\xe9.jpg")
+    assert frame_facts(FrameItem(1, str(tmp_path / name)), None)["Files"] == display_path(name)
