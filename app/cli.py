@@ -146,6 +146,16 @@ def main(argv: list[str] | None = None) -> int:
     if not args.folder.is_dir():
         print(f"fgaesq-cull: error: {printable(args.folder)}: not a folder", file=sys.stderr)
         return EXIT_USAGE
+    from app.photos.formats import is_photo, is_sidecar
+
+    for flag, report in (("--json", args.json), ("--csv", args.csv)):
+        if report is not None and (is_photo(report) or is_sidecar(report)):
+            print(
+                f"fgaesq-cull: error: {flag} {printable(report)}: a photo or sidecar's name; "
+                "a report is never written over one",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
     try:
         options = options_from(args)
     except OptionError as exc:
@@ -212,7 +222,7 @@ def _cull(args: argparse.Namespace, options: CullOptions) -> int:
 def _undo(args: argparse.Namespace) -> int:
     from app.catalog import Catalog
     from app.errors import AppError
-    from app.moves import list_batches, undo_batch, undo_last
+    from app.moves import list_batches, other_catalogs_note, undo_batch, undo_last
 
     try:
         with Catalog.open(args.catalog_path) as catalog:
@@ -221,7 +231,14 @@ def _undo(args: argparse.Namespace) -> int:
                 for info in batches:
                     print(printable(info.line()))
                 if not batches:
-                    print(f"No batches were moved into {printable(args.undo)}.")
+                    other = other_catalogs_note(args.undo, catalog=catalog)
+                    if other:
+                        where = printable(args.undo)
+                        print(
+                            f"This catalog records no batch moved into {where}; {printable(other)}."
+                        )
+                    else:
+                        print(f"No batches were moved into {printable(args.undo)}.")
                 return EXIT_OK
             if args.undo_batch:
                 report = undo_batch(args.undo, args.undo_batch, catalog=catalog)

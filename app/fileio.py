@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import secrets
 import stat
 from collections.abc import Callable
@@ -62,6 +63,40 @@ def is_within(path: str | os.PathLike[str], folder: str | os.PathLike[str]) -> b
         return os.path.commonpath([real_folder, os.path.realpath(path)]) == real_folder
     except ValueError:  # another drive (Windows)
         return False
+
+
+# A byte that is not UTF-8, as ``storable_name`` spells it: only bytes 0x80-0xff get there.
+_ESCAPED_BYTE = re.compile(rb"\\x([89a-f][0-9a-f])")
+
+
+def storable_name(name: str) -> str:
+    """A path as the catalog, JSON and the journal can hold it.
+
+    Names that are not valid UTF-8 (an old card, a copy from another system) reach Python as
+    lone surrogates, which SQLite and UTF-8 text refuse; their bytes are spelled as
+    backslash escapes (``caf\\xe9.jpg``) instead.  ``disk_path`` turns such a spelling back
+    into the file's name.
+    """
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def disk_path(stored: str | os.PathLike[str]) -> Path:
+    """The file a path spelled by ``storable_name`` names.
+
+    The escapes are read back as the bytes they stand for, unless a file is there under the
+    spelling itself (a name that really holds a backslash and an ``x``).
+    """
+    text = os.fspath(stored)
+    if "\\x" not in text or os.path.lexists(text):
+        return Path(text)
+    return Path(unescaped_name(text))
+
+
+def unescaped_name(stored: str) -> str:
+    """``stored`` with the escapes ``storable_name`` wrote read back as the bytes they stand
+    for, whatever is on disk (``disk_path`` looks first)."""
+    raw = _ESCAPED_BYTE.sub(lambda m: bytes([int(m.group(1), 16)]), stored.encode("utf-8"))
+    return raw.decode("utf-8", "surrogateescape")
 
 
 def read_regular(

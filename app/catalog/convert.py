@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import fields
 from datetime import datetime
 from typing import Any
+
+from app.fileio import disk_path, unescaped_name
 
 from .models import Decision, Move, Photo, Run, Score, Sidecar, SidecarIntent
 from .records import (
@@ -138,13 +141,20 @@ def intent_record(row: SidecarIntent, size: int = 0, mtime_ns: int = 0) -> Sidec
 
 
 def move_record(row: Move) -> MoveRecord:
+    # The target is looked for on disk, and so is the source's folder; the source's name
+    # (gone while the file is moved) is spelled as the target's, which was made from it.
+    target = str(disk_path(row.target))
+    folder, name = os.path.split(row.source)
+    if os.path.basename(target) != os.path.basename(row.target):
+        name = unescaped_name(name)
+    source = os.path.join(disk_path(folder), name)
     return MoveRecord(
         batch=row.batch,
         dest=row.dest,
         root=row.root,
         photo_id=row.photo_id,
-        source=row.source,
-        target=row.target,
+        source=source,
+        target=target,
         state=MoveState(row.state),
         recorded_at=row.recorded_at,
         content_hash=row.content_hash,

@@ -6,7 +6,7 @@ from pathlib import Path, PurePath
 
 import platformdirs
 
-from app.fileio import is_within
+from app.fileio import disk_path, is_within, storable_name
 
 APP_NAME = "fgaesq-cull"
 CATALOG_FILENAME = "catalog.sqlite3"
@@ -23,8 +23,9 @@ def normalize_root(root: str | PurePath) -> str:
 
 
 def normalize_relpath(relpath: str | PurePath) -> str:
-    """A relative path in POSIX form (``sub/IMG_0001.CR3``), whatever separator the platform uses."""
-    posix = Path(relpath).as_posix()
+    """A relative path in POSIX form (``sub/IMG_0001.CR3``), whatever separator the platform
+    uses, with the bytes of a name that is not UTF-8 escaped (``storable_name``)."""
+    posix = storable_name(Path(relpath).as_posix())
     if posix.startswith("/") or PurePath(relpath).is_absolute():
         raise ValueError(f"expected a path relative to its root, got {relpath!s}")
     return posix
@@ -47,7 +48,7 @@ def path_inside(root: str | PurePath, relpath: str | PurePath) -> Path:
     rel = PurePath(relpath)
     if rel.is_absolute() or rel.anchor or ".." in rel.parts or not rel.parts:
         raise ValueError(f"{relpath!s} leads outside {root!s}")
-    path = Path(root) / rel
+    path = disk_path(Path(root) / rel)
     if len(rel.parts) > 1 and not is_within(path.parent, root):
         raise ValueError(f"{relpath!s} leads outside {root!s} through a symbolic link")
     return path

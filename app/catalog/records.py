@@ -12,6 +12,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from app.fileio import disk_path
+
 
 class Flag(StrEnum):
     PICK = "pick"
@@ -92,12 +94,12 @@ class PhotoRecord(PhotoInfo):
 
     @property
     def path(self) -> Path:
-        return Path(self.root) / self.relpath
+        return disk_path(Path(self.root) / self.relpath)
 
     @property
     def files(self) -> tuple[Path, ...]:
         """Every file of the photo, main file first."""
-        return (self.path, *(Path(self.root) / name for name in self.companions))
+        return (self.path, *(disk_path(Path(self.root) / name) for name in self.companions))
 
 
 @dataclass(frozen=True)

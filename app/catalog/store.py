@@ -23,6 +23,8 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload, undefer
 
+from app.fileio import storable_name
+
 from . import connection, convert
 from .connection import DEFAULT_BUSY_TIMEOUT_S
 from .errors import CatalogError
@@ -902,8 +904,8 @@ class Catalog:
                     dest=normalize_root(dest),
                     root=normalize_root(root),
                     photo_id=photo_id,
-                    source=str(source),
-                    target=str(target),
+                    source=storable_name(str(source)),
+                    target=storable_name(str(target)),
                     state=MoveState.PLANNED.value,
                     recorded_at=now,
                     content_hash=digest,
@@ -917,7 +919,9 @@ class Catalog:
         with self._write() as session:
             for row in session.scalars(
                 select(Move).where(
-                    Move.batch == batch, Move.source == str(source), Move.target == str(target)
+                    Move.batch == batch,
+                    Move.source == storable_name(str(source)),
+                    Move.target == storable_name(str(target)),
                 )
             ):
                 row.state = MoveState(state).value

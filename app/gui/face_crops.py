@@ -131,15 +131,15 @@ class _CropReports(QObject):
     """The crop jobs' reports, on an object the jobs keep alive: a crop that ends after its
     window was deleted emits into no connection, never into a half-deleted ``FaceCrops``."""
 
-    done = Signal(int, str, object)
-    failed = Signal(int, str, str)
+    done = Signal(int, object, object)  # paths as object, as the thumbnails' reports
+    failed = Signal(int, object, str)
 
 
 class FaceCrops(QObject):
     """Face crops by (path, window); ``ready(path)`` fires in the GUI thread."""
 
-    ready = Signal(str)
-    failed = Signal(str, str)  # path, message
+    ready = Signal(object)  # path
+    failed = Signal(object, str)  # path, message
 
     def __init__(self, thumbnails: ThumbnailManager, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -182,7 +182,7 @@ class FaceCrops(QObject):
         self._pixmaps.clear()
         self.errors.clear()
 
-    @Slot(int, str, object)
+    @Slot(int, object, object)
     def _on_done(self, generation: int, path: str, crops: list[tuple[Window, QImage]]) -> None:
         if generation != self._generation:
             return
@@ -193,7 +193,7 @@ class FaceCrops(QObject):
             self._pixmaps.popitem(last=False)
         self.ready.emit(path)
 
-    @Slot(int, str, str)
+    @Slot(int, object, str)
     def _on_failed(self, generation: int, path: str, message: str) -> None:
         if generation != self._generation:
             return

@@ -121,7 +121,7 @@ class DiskCache:
         except OSError:
             return None
         key = f"{os.path.abspath(path)}|{size}|{st.st_mtime_ns}|{st.st_size}"
-        digest = hashlib.sha1(key.encode("utf-8")).hexdigest()
+        digest = hashlib.sha1(key.encode("utf-8", "surrogateescape")).hexdigest()  # any name
         return self.folder / digest[:2] / f"{digest}.jpg"
 
     def has(self, path: str, size: int) -> bool:
@@ -184,11 +184,13 @@ class _JobReports(QObject):
 
     A job that ends after its window was deleted emits into no connection (the manager's
     slots went with it) instead of into a deleted manager: emitting a signal of an object
-    another thread is freeing can fail in any way, and did ("only accepts 0 argument(s)")."""
+    another thread is freeing can fail in any way, and did ("only accepts 0 argument(s)").
+    Paths travel as ``object``: a ``str`` signal drops the bytes of a name that is not UTF-8
+    (``caf\\udce9.jpg`` arrives as ``caf.jpg``)."""
 
-    done = Signal(int, str, int, QImage, object)
-    failed = Signal(int, str, str)
-    histogram = Signal(int, str, object)  # generation, path, the full decode's Histogram
+    done = Signal(int, object, int, QImage, object)
+    failed = Signal(int, object, str)
+    histogram = Signal(int, object, object)  # generation, path, the full decode's Histogram
 
 
 class _ManagerJob(QRunnable):
@@ -352,8 +354,8 @@ def default_threads() -> int:
 class ThumbnailManager(QObject):
     """Request thumbnails or loupe previews by path; ``ready`` fires in the GUI thread."""
 
-    ready = Signal(str, int)  # path, size (FULL or PREVIEW for the loupe)
-    failed = Signal(str, str)  # path, message
+    ready = Signal(object, int)  # path (a str; see _JobReports), size (FULL, PREVIEW, ...)
+    failed = Signal(object, str)  # path, message
     idle = Signal()  # nothing queued or running
     cleared = Signal()  # the folder changed: everything decoded was forgotten
 
@@ -638,7 +640,7 @@ class ThumbnailManager(QObject):
     def busy(self) -> bool:
         return bool(self._pending)
 
-    @Slot(int, str, int, QImage, object)
+    @Slot(int, object, int, QImage, object)
     def _on_done(
         self,
         generation: int,
@@ -678,7 +680,7 @@ class ThumbnailManager(QObject):
         if not self._pending:
             self.idle.emit()
 
-    @Slot(int, str, object)
+    @Slot(int, object, object)
     def _on_histogram(self, generation: int, path: str, histogram: Histogram) -> None:
         """The full decode's histogram replaces its preview's while the decode is held."""
         if generation == self._generation and path in self._full:
@@ -695,7 +697,7 @@ class ThumbnailManager(QObject):
         queued = set(self.queue.pending())
         return any(key[1] == size and key not in queued for key in self._pending)
 
-    @Slot(int, str, str)
+    @Slot(int, object, str)
     def _on_failed(self, generation: int, path: str, message: str) -> None:
         if generation != self._generation:
             return

@@ -22,7 +22,15 @@ from app.moves.rejects import (
     still_there,
 )
 from app.moves.transfer import FileMove
-from app.moves.undo import BatchInfo, UndoReport, list_batches, undo, undo_batch, undo_last
+from app.moves.undo import (
+    BatchInfo,
+    UndoReport,
+    list_batches,
+    other_catalogs_note,
+    undo,
+    undo_batch,
+    undo_last,
+)
 
 __all__ = [
     "JOURNAL_NAME",
@@ -40,6 +48,7 @@ __all__ = [
     "move_rejects",
     "rejected_photos",
     "still_there",
+    "other_catalogs_note",
     "undo",
     "undo_batch",
     "undo_last",

@@ -62,7 +62,7 @@ class Journal:
         try:
             if not _is_regular(fd):
                 raise MoveError(f"cannot write the journal {self.path}: not a regular file")
-            os.write(fd, (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8"))
+            os.write(fd, _line(entry))
             os.fsync(fd)
         except OSError as error:
             raise MoveError(
@@ -102,6 +102,16 @@ class Journal:
             else:
                 damaged += 1
         return entries, damaged
+
+
+def _line(entry: dict) -> bytes:
+    """One journal line in UTF-8; a name that is not UTF-8 (its bytes are lone surrogates in
+    Python) is written as JSON escapes, which read back as the same name."""
+    text = json.dumps(entry, ensure_ascii=False)
+    try:
+        return (text + "\n").encode("utf-8")
+    except UnicodeEncodeError:
+        return (json.dumps(entry) + "\n").encode("ascii")
 
 
 def _is_regular(fd: int) -> bool:

@@ -106,6 +106,37 @@ def list_batches(dest_dir: str | os.PathLike[str], *, catalog: Catalog) -> list[
     return infos
 
 
+def other_catalogs_note(dest_dir: str | os.PathLike[str], *, catalog: Catalog) -> str:
+    """When the folder's journal names batches the catalog does not record for this folder,
+    a sentence that says why: moved into a folder since renamed or moved (the catalog knows
+    the batch elsewhere), or moved with another catalog (a forgotten ``--db``); else "".
+    Undo acts only on what the catalog recorded, so without it those files look like
+    nobody's."""
+    dest = normalize_root(dest_dir)
+    try:
+        entries, _damaged = Journal(journal_path(dest)).read_lines()
+    except MoveError:
+        return ""
+    known = set(catalog.move_batches(dest))
+    named = [e.get("batch") for e in entries if e.get("event") == "batch"]
+    others = list(dict.fromkeys(b for b in named if isinstance(b, str) and b not in known))
+    if not others:
+        return ""
+    newest = others[-1]
+    elsewhere = {r.dest for r in catalog.moves(newest)}
+    if elsewhere:
+        return (
+            f"its journal names batch {newest}, which the catalog records as moved into "
+            f"{', '.join(sorted(elsewhere))}: was this folder renamed or moved? Undo puts "
+            "files back only from the folder they were moved into"
+        )
+    count = "one batch" if len(others) == 1 else f"{len(others)} batches"
+    return (
+        f"its journal names {count} the catalog {catalog.path} never recorded "
+        f"(newest {newest}): moved with another catalog? Give that one with --db"
+    )
+
+
 def _started(batch: str, records: list[MoveRecord]) -> datetime | None:
     """When the batch began: its id starts with the UTC time (the records' times change as
     files are put back)."""
@@ -180,6 +211,8 @@ def _newest_open_batch(catalog: Catalog, dest: Path) -> str:
             return info.batch
     kept = [info.batch for info in batches if info.kept]
     why = "the catalog records no open move into it"
+    if not batches:
+        why = other_catalogs_note(dest, catalog=catalog) or why
     if kept:
         batches_text = "one batch" if len(kept) == 1 else f"{len(kept)} batches"
         why = (

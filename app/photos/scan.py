@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.errors import Problem
-from app.fileio import is_within
+from app.fileio import is_within, storable_name
 from app.photos.formats import (
     PHOTO_EXTENSIONS,
     QUIET_EXTENSIONS,
@@ -90,13 +90,9 @@ class ScanResult:
 
 
 def display_path(rel: str) -> str:
-    """A printable, storable form of a relative path.
-
-    File names that are not valid UTF-8 reach Python as lone surrogates, which neither JSON
-    files nor SQLite accept; the raw bytes are shown as backslash escapes instead.  The
-    mapping is deterministic, so the same file gets the same name on every run.
-    """
-    return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    """A printable, storable form of a relative path (``storable_name``): the same file
+    gets the same name on every run, and ``disk_path`` finds the file again from it."""
+    return storable_name(rel)
 
 
 def relative_name(path: Path, root: Path) -> str:

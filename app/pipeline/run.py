@@ -22,6 +22,7 @@ from pathlib import Path
 
 from app import heap
 from app.catalog import Catalog, CatalogError, PhotoRecord, RunStatus
+from app.fileio import storable_name
 from app.grouping import GROUPING_VERSION, GroupingParams, GroupItem, group_series
 from app.options import CullOptions, ScorerName
 from app.photos import PhotoFile, scan_folder
@@ -94,6 +95,12 @@ class CullRun:
             raise CullError(f"{root}: no such folder")
         if not root.is_dir():
             raise CullError(f"{root}: not a folder")
+        spelled = storable_name(os.fspath(root.resolve()))
+        if spelled != os.fspath(root.resolve()):  # photos' names may be, the folder may not
+            raise CullError(
+                f"{spelled}: the folder's path is not valid UTF-8, which the catalog cannot "
+                "hold; rename the folder (or the one above it that holds the escaped bytes)"
+            )
         self.run = RunContext(root, options, progress, cancel)
         self.options = options
         self.started = time.perf_counter()

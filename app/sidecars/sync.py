@@ -49,7 +49,7 @@ from app.catalog import (
     path_inside,
 )
 from app.errors import Problem
-from app.fileio import is_read_only
+from app.fileio import is_read_only, storable_name
 from app.options import SidecarStyle, XmpScheme
 from app.sidecars.embedded import EmbeddedMarks, read_embedded
 from app.sidecars.marks import Mark, combine
@@ -148,7 +148,7 @@ def unread_embedded(
     for photo_id, files in photos:
         known = records.get(photo_id, {})
         for rel, path in files:
-            record = known.get(rel)
+            record = known.get(storable_name(rel))
             try:
                 info = os.stat(path)
             except OSError:
@@ -335,12 +335,12 @@ class FolderSidecars:
     def _known(self, photo_id: int, rel: str, state: SidecarState) -> SidecarRecord | None:
         """The catalog's record of this version (seen, written, or announced by an intent),
         as the catalog was last read (``_look_again`` reads it again)."""
-        record = self._records.get(photo_id, {}).get(rel)
+        record = self._records.get(photo_id, {}).get(storable_name(rel))
         if record is not None and _same_version(record, state):
             return dataclasses.replace(
                 record, size=state.size, mtime_ns=state.mtime_ns, digest=state.digest
             )
-        intent = self._intents.get(photo_id, {}).get(rel, {}).get(state.digest or "")
+        intent = self._intents.get(photo_id, {}).get(storable_name(rel), {}).get(state.digest or "")
         if intent is not None:
             return dataclasses.replace(intent, size=state.size, mtime_ns=state.mtime_ns)
         return None
@@ -362,14 +362,14 @@ class FolderSidecars:
         collide with a decision made here since)."""
         known = self._known(photo_id, rel, state)
         if known is not None:
-            recorded = self._records.get(photo_id, {}).get(rel)
+            recorded = self._records.get(photo_id, {}).get(storable_name(rel))
             stale = recorded is None or (recorded.size, recorded.mtime_ns, recorded.digest) != (
                 known.size,
                 known.mtime_ns,
                 known.digest,
             )
             return _Verdict(known=known, remember=known if stale else None)
-        record = self._records.get(photo_id, {}).get(rel)
+        record = self._records.get(photo_id, {}).get(storable_name(rel))
         marks = state.marks
         seen = _seen_record(photo_id, rel, state)
         same_marks = (
@@ -413,7 +413,8 @@ class FolderSidecars:
         for photo_id, rel, verdict in verdicts:
             if verdict.remember is not None:
                 taken.versions.append(verdict.remember)
-                self._records.setdefault(photo_id, {})[verdict.remember.relpath] = verdict.remember
+                key = storable_name(verdict.remember.relpath)  # as the catalog spells it
+                self._records.setdefault(photo_id, {})[key] = verdict.remember
             report.changed_elsewhere += verdict.changed_elsewhere
             if verdict.conflict:
                 report.conflicts += 1
@@ -508,7 +509,7 @@ class FolderSidecars:
                 info = os.stat(file)
             except OSError:
                 continue  # gone or unreadable: the scan and the decoding report it
-            record = self._records.get(photo_id, {}).get(rel)
+            record = self._records.get(photo_id, {}).get(storable_name(rel))
             if record is not None and (record.size, record.mtime_ns) == (
                 info.st_size,
                 info.st_mtime_ns,
@@ -888,7 +889,7 @@ class FolderSidecars:
                 progress(done, len(steps))
         self.catalog.record_sidecars(recorded)
         for record in recorded:
-            self._records.setdefault(record.photo_id, {})[record.relpath] = record
+            self._records.setdefault(record.photo_id, {})[storable_name(record.relpath)] = record
         return again
 
     def _rel(self, path: Path) -> str:
