@@ -186,7 +186,10 @@ def summary_text(result: CullResult) -> str:
             )
     unsure = sum(needs_second_look(series) for series in result.series)
     if unsure:
-        lines.append(f"{unsure} series worth a second look (pick confidence below {SURE})")
+        lines.append(
+            f"{unsure} series worth a second look (pick confidence below {SURE}; "
+            "their other frames are not rejected)"
+        )
     if result.errors:
         lines.append(f"Problems ({len(result.errors)}):")
         lines.extend(f"  {printable(problem)}" for problem in result.errors)
