@@ -43,7 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.scoring.frame_measures import TONE_QUANTILES, FrameMeasures
+from app.scoring.frame_measures import PATCH, PATCH_MARGIN, TONE_QUANTILES, FrameMeasures
 
 GAMMA = 2.2
 # Costs in stops.
@@ -104,6 +104,11 @@ EXPOSURE_FROM_QUANTILE = 25  # index into TONE_QUANTILES: exposure is read above
 # Indices into TONE_QUANTILES: the upper tones, from the median to the highlights, whose
 # spread in output levels says how much of its extra light a brighter frame kept.
 SEPARATION_FROM, SEPARATION_TO = 50, 99
+COHERENT_SIGMA = 1.5  # px: the Gaussian whose complement keeps a patch's fine detail
+ALIGN_SIGMA = 2.0  # px: patches are aligned on their coarser content, where grain is less
+PATCH_EDGE = PATCH_MARGIN  # px of a patch left out of the comparison: what a shift moves in
+PATCH_SHAPE = (PATCH + 2 * PATCH_MARGIN,) * 2
+COHERENT_MARGIN = 0.5  # stops of shared detail a grainier frame must lead by to be sharper
 
 
 @dataclass(frozen=True)
@@ -180,7 +185,7 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
     # not counted: the frame is as blurred as the frame it seemed sharper than.
     # Nor is it, for its grain, clearly sharper than that frame.
     above_grain = _detail_above_grain(frames, gains)
-    doubted_pairs = detail_doubted(above_grain, blur)
+    doubted_pairs = detail_doubted(above_grain, blur, coherent_detail(frames, gains))
     doubted_blur = np.zeros(count)
     for k, j in doubted_pairs:
         doubted_blur[k] = max(doubted_blur[k], blur[j])
@@ -255,7 +260,9 @@ def _with_key_doubt(verdicts: list[FrameVerdict], stops: np.ndarray) -> list[Fra
     ]
 
 
-def detail_doubted(above_grain: np.ndarray | None, blur: np.ndarray) -> list[tuple[int, int]]:
+def detail_doubted(
+    above_grain: np.ndarray | None, blur: np.ndarray, coherent: np.ndarray | None = None
+) -> list[tuple[int, int]]:
     """Pairs (k, j): frame k looks sharper than frame j, which has clearly less grain,
     while what stands above each frame's own grain says it is not (at either scale).
 
@@ -275,7 +282,10 @@ def detail_doubted(above_grain: np.ndarray | None, blur: np.ndarray) -> list[tup
                 and blur[j] > blur[k]
                 and above_grain[k, 4] > above_grain[j, 4]
                 and _grain_differs(above_grain[k, 4], above_grain[j, 4])
-                and min(_stops_above_grain(above_grain, k, j, s) for s in (0, 1)) <= 0.0
+                and (
+                    min(_stops_above_grain(above_grain, k, j, s) for s in (0, 1)) <= 0.0
+                    or (coherent is not None and coherent[k] - coherent[j] <= COHERENT_MARGIN)
+                )
             ):
                 doubted.append((k, j))
     return doubted
@@ -785,3 +795,93 @@ def stops_between(first: FrameMeasures, second: FrameMeasures) -> float:
 
 
 __all__ = ["FrameVerdict", "detail_doubted", "judge_burst", "stops_between"]
+
+
+def coherent_detail(frames: Sequence[FrameMeasures], gains: np.ndarray) -> np.ndarray | None:
+    """Per frame, the fine detail energy it shares with the other frames of its burst (log2),
+    where all of them keep a patch (FrameMeasures.patch); NaN for a frame whose patch lies
+    elsewhere.  None for fewer than three such frames.
+
+    Detail is in every frame of a burst at the same place, grain is not: after aligning the
+    patches (phase correlation, to the pixel), the high-passed luma of two frames correlates
+    only through the detail both hold.  For frames k, j and l the products of the
+    correlations give k's own share, C_kj C_kl / C_jl (what a blur takes from one frame it
+    takes from its correlations, what grain adds to one frame's energy it adds to none of
+    them); the median over all pairs is kept.  Sorted energies (and the energy above a
+    frame's own grain curve) read a grainy frame as sharper where its grain is stronger on
+    the subject than in the flat background (coloured grain on a saturated subject, a tone
+    curve's slope); this measure does not."""
+    usable = _patches_in_common(frames)
+    if len(usable) < 3:
+        return None
+    size = PATCH_SHAPE[0]
+    spectra = {
+        k: np.fft.rfft2(frames[k].patch.astype(np.float32) / (255.0 * gains[k])) for k in usable
+    }
+    fy = np.fft.fftfreq(size)[:, None]
+    fx = np.fft.rfftfreq(size)[None, :]
+    squared = fy**2 + fx**2
+    high_pass = 1.0 - np.exp(-2.0 * (math.pi * COHERENT_SIGMA) ** 2 * squared)
+    smooth = np.exp(-2.0 * (math.pi * ALIGN_SIGMA) ** 2 * squared)
+    reference = usable[0]
+    shifts = {
+        k: _patch_shift(spectra[reference] * smooth, spectra[k] * smooth, size) for k in usable
+    }
+    inner = size - 2 * PATCH_EDGE
+    views = []
+    for k in usable:
+        dy, dx = shifts[k]
+        top, left = PATCH_EDGE + dy, PATCH_EDGE + dx
+        if not (0 <= top <= size - inner and 0 <= left <= size - inner):
+            views.append(None)
+            continue
+        detail = np.fft.irfft2(spectra[k] * high_pass, s=(size, size))
+        views.append(detail[top : top + inner, left : left + inner].ravel())
+    kept = [k for k, view in zip(usable, views) if view is not None]
+    out = np.full(len(frames), np.nan)
+    if len(kept) < 3:
+        return None
+    stacked = np.stack([view for view in views if view is not None]).astype(np.float64)
+    products = stacked @ stacked.T / stacked.shape[1]
+    for a, k in enumerate(kept):
+        shares = [
+            products[a, b] * products[a, c] / products[b, c]
+            for b in range(len(kept))
+            for c in range(b + 1, len(kept))
+            if a not in (b, c) and products[b, c] > 0
+        ]
+        share = float(np.median(shares)) if shares else 0.0
+        if share > 0.0:  # else the patches share nothing (or were not aligned)
+            out[k] = math.log2(share)
+    return out
+
+
+def _patches_in_common(frames: Sequence[FrameMeasures]) -> list[int]:
+    """The frames whose patches show the same place: the largest set within PATCH_EDGE of
+    one frame's patch (a hand-held shift apart), that frame first."""
+    placed = [
+        k for k, f in enumerate(frames) if f.patch is not None and f.patch.shape == PATCH_SHAPE
+    ]
+    best: list[int] = []
+    for k in placed:
+        top, left = frames[k].patch_origin
+        near = [
+            j
+            for j in placed
+            if abs(frames[j].patch_origin[0] - top) <= PATCH_EDGE // 2
+            and abs(frames[j].patch_origin[1] - left) <= PATCH_EDGE // 2
+        ]
+        if len(near) > len(best):
+            best = [k] + [j for j in near if j != k]
+    return best
+
+
+def _patch_shift(reference: np.ndarray, other: np.ndarray, size: int) -> tuple[int, int]:
+    """(rows, columns) by which ``other``'s patch content lies from ``reference``'s, from
+    the peak of their phase correlation (spectra of the real patches)."""
+    cross = reference * np.conj(other)
+    surface = np.fft.irfft2(cross / (np.abs(cross) + 1e-12), s=(size, size))
+    row, col = np.unravel_index(int(np.argmax(surface)), surface.shape)
+    row = row - size if row > size // 2 else row
+    col = col - size if col > size // 2 else col
+    return -int(row), -int(col)
