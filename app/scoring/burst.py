@@ -108,6 +108,7 @@ COHERENT_SIGMA = 1.5  # px: the Gaussian whose complement keeps a patch's fine d
 ALIGN_SIGMA = 2.0  # px: patches are aligned on their coarser content, where grain is less
 PATCH_EDGE = PATCH_MARGIN  # px of a patch left out of the comparison: what a shift moves in
 PATCH_SHAPE = (PATCH + 2 * PATCH_MARGIN,) * 2
+COHERENT_LEAD = 0.5  # stops of detail lead (sorted energies) the shared detail is asked about
 COHERENT_MARGIN = 0.5  # stops of shared detail a grainier frame must lead by to be sharper
 
 
@@ -284,7 +285,11 @@ def detail_doubted(
                 and _grain_differs(above_grain[k, 4], above_grain[j, 4])
                 and (
                     min(_stops_above_grain(above_grain, k, j, s) for s in (0, 1)) <= 0.0
-                    or (coherent is not None and coherent[k] - coherent[j] <= COHERENT_MARGIN)
+                    or (
+                        coherent is not None
+                        and blur[j] - blur[k] > COHERENT_LEAD
+                        and coherent[k] - coherent[j] <= COHERENT_MARGIN
+                    )
                 )
             ):
                 doubted.append((k, j))

@@ -31,8 +31,8 @@ DIRECTIONS = ("0", "90", "45", "135")
 # The patch kept at full analysis resolution around a frame's strongest structure: the
 # window compared between frames, and the margin around it that a hand-held shift of 1-2 %
 # (10-20 px at 1024 px) and a window placed a block apart still leave in common.
-PATCH = 96
-PATCH_MARGIN = 32
+PATCH = 64
+PATCH_MARGIN = 24
 PATCH_BLOCK = 4  # px: structure is found on block means, where grain averages away
 
 
