@@ -17,6 +17,10 @@ pair of frames is compared through the distributions of :mod:`app.scoring.frame_
 * **Noise.**  Energy a frame has beyond another everywhere, flat tiles included, that keeps
   under half of itself on the halved frame (grain does; texture a blur or a JPEG removed
   from the other frame does not), beyond what the burst's own texture hides.
+* **Shared detail.**  Detail is in every frame at the same place, grain is not: a frame that
+  looks sharper than a less grainy one by its sorted energies must also lead it in the
+  detail its patch (a small square of luma around its strongest structure) shares with the
+  other frames' patches, once aligned; else the lead is grain, and doubted.
 * **Blocking.**  JPEG's 8 px grid (the steps at its strongest offset against a typical one)
   against the least blocky other frame, judged at equal noise: grain or texture the other
   frame has beyond this one would hide this one's grid too.
@@ -31,7 +35,8 @@ exposure weighed by costs, blown tiles in the noise measure) on the darkroom sho
 looked at before; v9's (unused light measured in the upper tones' separation, a pick
 resting on the scene's intended key doubted) on the atelier shoots
 (``benchmarks/atelier_bursts.py``, seeds 1-2; seed 3 scored once afterwards), drawn
-through a tone curve that rolls highlights off.
+through a tone curve that rolls highlights off; v10's (the shared detail) on the raycast
+shoots (``benchmarks/raycast_bursts.py``, seeds 1-3).
 """
 
 from __future__ import annotations
@@ -804,8 +809,8 @@ __all__ = ["FrameVerdict", "detail_doubted", "judge_burst", "stops_between"]
 
 def coherent_detail(frames: Sequence[FrameMeasures], gains: np.ndarray) -> np.ndarray | None:
     """Per frame, the fine detail energy it shares with the other frames of its burst (log2),
-    where all of them keep a patch (FrameMeasures.patch); NaN for a frame whose patch lies
-    elsewhere.  None for fewer than three such frames.
+    from their patches (FrameMeasures.patch); NaN for a frame whose patch shows another
+    place or could not be aligned.  None for fewer than three frames with a common place.
 
     Detail is in every frame of a burst at the same place, grain is not: after aligning the
     patches (phase correlation, to the pixel), the high-passed luma of two frames correlates
@@ -833,20 +838,17 @@ def coherent_detail(frames: Sequence[FrameMeasures], gains: np.ndarray) -> np.nd
         k: _patch_shift(spectra[reference] * smooth, spectra[k] * smooth, size) for k in usable
     }
     inner = size - 2 * PATCH_EDGE
-    views = []
+    views = {}
     for k in usable:
-        dy, dx = shifts[k]
-        top, left = PATCH_EDGE + dy, PATCH_EDGE + dx
-        if not (0 <= top <= size - inner and 0 <= left <= size - inner):
-            views.append(None)
-            continue
-        detail = np.fft.irfft2(spectra[k] * high_pass, s=(size, size))
-        views.append(detail[top : top + inner, left : left + inner].ravel())
-    kept = [k for k, view in zip(usable, views) if view is not None]
-    out = np.full(len(frames), np.nan)
-    if len(kept) < 3:
+        top, left = PATCH_EDGE + shifts[k][0], PATCH_EDGE + shifts[k][1]
+        if 0 <= top <= size - inner and 0 <= left <= size - inner:
+            detail = np.fft.irfft2(spectra[k] * high_pass, s=(size, size))
+            views[k] = detail[top : top + inner, left : left + inner].ravel()
+    if len(views) < 3:
         return None
-    stacked = np.stack([view for view in views if view is not None]).astype(np.float64)
+    kept = list(views)
+    out = np.full(len(frames), np.nan)
+    stacked = np.stack(list(views.values())).astype(np.float64)
     products = stacked @ stacked.T / stacked.shape[1]
     for a, k in enumerate(kept):
         shares = [
@@ -862,8 +864,9 @@ def coherent_detail(frames: Sequence[FrameMeasures], gains: np.ndarray) -> np.nd
 
 
 def _patches_in_common(frames: Sequence[FrameMeasures]) -> list[int]:
-    """The frames whose patches show the same place: the largest set within PATCH_EDGE of
-    one frame's patch (a hand-held shift apart), that frame first."""
+    """The frames whose patches show the same place: the largest set whose patches lie
+    within half of PATCH_EDGE of one frame's (the rest of the margin is left for the
+    hand-held shift), that frame first."""
     placed = [
         k for k, f in enumerate(frames) if f.patch is not None and f.patch.shape == PATCH_SHAPE
     ]

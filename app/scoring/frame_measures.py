@@ -6,7 +6,9 @@ each other, so nothing here is kept by position: the detail is kept as the *dist
 per-tile gradient energies (sorted, as quantiles) per direction and at two scales, and the
 tones as quantiles of luma and of the brightest channel.  Distributions survive a shift; a
 blur scales the detail distribution down, noise adds a constant to it, an exposure change
-scales the tones.
+scales the tones.  One small square of luma around the frame's strongest structure is kept
+as it is: where the burst's frames keep the same place, their detail can be compared pixel
+by pixel, which tells it from grain (the frames share one, not the other).
 """
 
 from __future__ import annotations
