@@ -9,7 +9,7 @@ import skimage.data
 from PIL import Image, ImageFilter
 from test_burst_generalising import jpeg_frame
 
-from app.scoring.burst import coherent_detail, judge_burst
+from app.scoring.burst import judge_burst, shared_detail_leads
 from app.scoring.frame_measures import measure_frame
 
 SIZE = (256, 192)
@@ -51,8 +51,9 @@ def test_grain_on_the_subject_does_not_pass_for_detail_the_other_frames_lack():
     verdicts = judge_burst(measured)
     assert int(np.argmin([v.cost for v in verdicts])) == 0
     assert all(v.grain_doubt for v in verdicts[1:])
-    shared = coherent_detail(measured, np.ones(len(frames)))
-    assert shared is not None and np.ptp(shared) < 0.3
+    level = np.zeros(len(frames))
+    leads = shared_detail_leads(measured, level, level)
+    assert leads is not None and np.nanmax(np.abs(leads[1:, 0])) < 0.3
 
 
 def test_a_sharper_grainier_frame_keeps_its_lead():
@@ -63,5 +64,6 @@ def test_a_sharper_grainier_frame_keeps_its_lead():
     frames += [grainy_frame(scene, subject, 0.001, s, (0, s), 1.0, blur=1.5) for s in (1, 2, 3)]
     measured = [measure_frame(f) for f in frames]
     assert int(np.argmin([v.cost for v in judge_burst(measured)])) == 0
-    shared = coherent_detail(measured, np.ones(len(frames)))
-    assert shared is not None and shared[0] - max(shared[1:]) > 1.0
+    level = np.zeros(len(frames))
+    leads = shared_detail_leads(measured, level, level)
+    assert leads is not None and np.nanmin(leads[0, 1:]) > 1.0

@@ -109,7 +109,7 @@ EXPOSURE_FROM_QUANTILE = 25  # index into TONE_QUANTILES: exposure is read above
 # Indices into TONE_QUANTILES: the upper tones, from the median to the highlights, whose
 # spread in output levels says how much of its extra light a brighter frame kept.
 SEPARATION_FROM, SEPARATION_TO = 50, 99
-COHERENT_SIGMA = 1.5  # px: the Gaussian whose complement keeps a patch's fine detail
+BAND_SIGMAS = (0.0, 1.5)  # px: the difference of Gaussians that keeps a patch's detail
 ALIGN_SIGMA = 2.0  # px: patches are aligned on their coarser content, where grain is less
 PATCH_EDGE = PATCH_MARGIN  # px of a patch left out of the comparison: what a shift moves in
 PATCH_SHAPE = (PATCH + 2 * PATCH_MARGIN,) * 2
@@ -191,7 +191,7 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
     # not counted: the frame is as blurred as the frame it seemed sharper than.
     # Nor is it, for its grain, clearly sharper than that frame.
     above_grain = _detail_above_grain(frames, gains)
-    doubted_pairs = detail_doubted(above_grain, blur, coherent_detail(frames, gains))
+    doubted_pairs = detail_doubted(above_grain, blur, shared_detail_leads(frames, stops, blur))
     doubted_blur = np.zeros(count)
     for k, j in doubted_pairs:
         doubted_blur[k] = max(doubted_blur[k], blur[j])
@@ -267,7 +267,7 @@ def _with_key_doubt(verdicts: list[FrameVerdict], stops: np.ndarray) -> list[Fra
 
 
 def detail_doubted(
-    above_grain: np.ndarray | None, blur: np.ndarray, coherent: np.ndarray | None = None
+    above_grain: np.ndarray | None, blur: np.ndarray, shared: np.ndarray | None = None
 ) -> list[tuple[int, int]]:
     """Pairs (k, j): frame k looks sharper than frame j, which has clearly less grain,
     while what stands above each frame's own grain says it is not (at either scale).
@@ -291,9 +291,9 @@ def detail_doubted(
                 and (
                     min(_stops_above_grain(above_grain, k, j, s) for s in (0, 1)) <= 0.0
                     or (
-                        coherent is not None
+                        shared is not None
                         and blur[j] - blur[k] > COHERENT_LEAD
-                        and coherent[k] - coherent[j] <= COHERENT_MARGIN
+                        and shared[k, j] <= COHERENT_MARGIN
                     )
                 )
             ):
@@ -807,23 +807,30 @@ def stops_between(first: FrameMeasures, second: FrameMeasures) -> float:
 __all__ = ["FrameVerdict", "detail_doubted", "judge_burst", "stops_between"]
 
 
-def coherent_detail(frames: Sequence[FrameMeasures], gains: np.ndarray) -> np.ndarray | None:
-    """Per frame, the fine detail energy it shares with the other frames of its burst (log2),
-    from their patches (FrameMeasures.patch); NaN for a frame whose patch shows another
-    place or could not be aligned.  None for fewer than three frames with a common place.
+def shared_detail_leads(
+    frames: Sequence[FrameMeasures], stops: np.ndarray, blur: np.ndarray
+) -> np.ndarray | None:
+    """(k, j): stops of detail frame k holds beyond frame j, read from what each shares with
+    the burst's other frames in their patches (FrameMeasures.patch); NaN where a frame's
+    patch shows another place or could not be aligned.  None for fewer than three frames
+    with a common place.
 
     Detail is in every frame of a burst at the same place, grain is not: after aligning the
-    patches (phase correlation, to the pixel), the high-passed luma of two frames correlates
-    only through the detail both hold.  For frames k, j and l the products of the
-    correlations give k's own share, C_kj C_kl / C_jl (what a blur takes from one frame it
-    takes from its correlations, what grain adds to one frame's energy it adds to none of
-    them); the median over all pairs is kept.  Sorted energies (and the energy above a
+    patches (phase correlation, to a fraction of a pixel), the high-passed luma of two
+    frames correlates only through the detail both hold.  Against a third frame l, the
+    correlations C_kl and C_jl differ by what a blur took from k or j, not by their grain;
+    twice the log2 of their ratio (a correlation holds the blur's loss once, an energy
+    twice), the median over every l, is the lead.  A witness l blurrier (``blur``, by the
+    sorted energies) than j holds none of the detail j may have lost, so it does not count;
+    nor are frames exposed differently compared (clipping and a tone curve's shoulder change
+    what a patch holds, not only its level).  Sorted energies (and the energy above a
     frame's own grain curve) read a grainy frame as sharper where its grain is stronger on
     the subject than in the flat background (coloured grain on a saturated subject, a tone
     curve's slope); this measure does not."""
     usable = _patches_in_common(frames)
     if len(usable) < 3:
         return None
+    gains = 2.0 ** (stops / GAMMA)
     size = PATCH_SHAPE[0]
     spectra = {
         k: np.fft.rfft2(frames[k].patch.astype(np.float32) / (255.0 * gains[k])) for k in usable
@@ -831,36 +838,43 @@ def coherent_detail(frames: Sequence[FrameMeasures], gains: np.ndarray) -> np.nd
     fy = np.fft.fftfreq(size)[:, None]
     fx = np.fft.rfftfreq(size)[None, :]
     squared = fy**2 + fx**2
-    high_pass = 1.0 - np.exp(-2.0 * (math.pi * COHERENT_SIGMA) ** 2 * squared)
+    band = np.exp(-2.0 * (math.pi * BAND_SIGMAS[0]) ** 2 * squared) - np.exp(
+        -2.0 * (math.pi * BAND_SIGMAS[1]) ** 2 * squared
+    )
     smooth = np.exp(-2.0 * (math.pi * ALIGN_SIGMA) ** 2 * squared)
     reference = usable[0]
-    shifts = {
-        k: _patch_shift(spectra[reference] * smooth, spectra[k] * smooth, size) for k in usable
-    }
+    shifts = {k: _patch_shift(spectra[reference], spectra[k], smooth, size) for k in usable}
     inner = size - 2 * PATCH_EDGE
     views = {}
     for k in usable:
-        top, left = PATCH_EDGE + shifts[k][0], PATCH_EDGE + shifts[k][1]
-        if 0 <= top <= size - inner and 0 <= left <= size - inner:
-            detail = np.fft.irfft2(spectra[k] * high_pass, s=(size, size))
-            views[k] = detail[top : top + inner, left : left + inner].ravel()
+        dy, dx = shifts[k]
+        if max(abs(dy), abs(dx)) <= PATCH_EDGE:
+            # The patch moved by the shift (a phase ramp), so the inner square of each
+            # frame shows what the reference's shows.
+            ramp = np.exp(2j * math.pi * (fy * dy + fx * dx))
+            detail = np.fft.irfft2(spectra[k] * band * ramp, s=(size, size))
+            views[k] = detail[
+                PATCH_EDGE : PATCH_EDGE + inner, PATCH_EDGE : PATCH_EDGE + inner
+            ].ravel()
     if len(views) < 3:
         return None
     kept = list(views)
-    out = np.full(len(frames), np.nan)
     stacked = np.stack(list(views.values())).astype(np.float64)
     products = stacked @ stacked.T / stacked.shape[1]
+    leads = np.full((len(frames), len(frames)), np.nan)
     for a, k in enumerate(kept):
-        shares = [
-            products[a, b] * products[a, c] / products[b, c]
-            for b in range(len(kept))
-            for c in range(b + 1, len(kept))
-            if a not in (b, c) and products[b, c] > 0
-        ]
-        share = float(np.median(shares)) if shares else 0.0
-        if share > 0.0:  # else the patches share nothing (or were not aligned)
-            out[k] = math.log2(share)
-    return out
+        for b, j in enumerate(kept):
+            ratios = [
+                math.log2(products[a, c] / products[b, c])
+                for c in range(len(kept))
+                if c not in (a, b)
+                and blur[kept[c]] <= blur[j]
+                and products[a, c] > 0
+                and products[b, c] > 0
+            ]
+            if a != b and ratios and abs(stops[k] - stops[j]) <= EXPOSURE_STEP:
+                leads[k, j] = 2.0 * float(np.median(ratios))
+    return leads
 
 
 def _patches_in_common(frames: Sequence[FrameMeasures]) -> list[int]:
@@ -884,12 +898,25 @@ def _patches_in_common(frames: Sequence[FrameMeasures]) -> list[int]:
     return best
 
 
-def _patch_shift(reference: np.ndarray, other: np.ndarray, size: int) -> tuple[int, int]:
+def _patch_shift(
+    reference: np.ndarray, other: np.ndarray, weight: np.ndarray, size: int
+) -> tuple[float, float]:
     """(rows, columns) by which ``other``'s patch content lies from ``reference``'s, from
-    the peak of their phase correlation (spectra of the real patches)."""
+    the peak of their phase correlation (spectra of the real patches; each frequency
+    weighed by ``weight``, as the finest ones hold grain and what a blur took), to a
+    fraction of a pixel (a parabola through the peak and its neighbours): half a pixel off takes much of
+    the finest detail's correlation, more from a sharp frame than from a blurred one."""
     cross = reference * np.conj(other)
-    surface = np.fft.irfft2(cross / (np.abs(cross) + 1e-12), s=(size, size))
+    surface = np.fft.irfft2(cross / (np.abs(cross) + 1e-12) * weight, s=(size, size))
     row, col = np.unravel_index(int(np.argmax(surface)), surface.shape)
-    row = row - size if row > size // 2 else row
-    col = col - size if col > size // 2 else col
-    return -int(row), -int(col)
+    peak = surface[row, col]
+    offsets = []
+    for before, after, at in (
+        (surface[row - 1, col], surface[(row + 1) % size, col], row),
+        (surface[row, col - 1], surface[row, (col + 1) % size], col),
+    ):
+        curvature = before - 2.0 * peak + after
+        fraction = 0.5 * (before - after) / curvature if curvature < 0 else 0.0
+        at = at - size if at > size // 2 else at
+        offsets.append(-(at + min(max(fraction, -0.5), 0.5)))
+    return offsets[0], offsets[1]
