@@ -67,3 +67,21 @@ def test_a_sharper_grainier_frame_keeps_its_lead():
     level = np.zeros(len(frames))
     leads = shared_detail_leads(measured, level, level)
     assert leads is not None and np.nanmin(leads[0, 1:]) > 1.0
+
+
+def test_only_a_witness_as_sharp_as_the_frame_compared_against_and_equal_exposures_count():
+    """A sharp frame against a defocused one, read through a third frame: a witness more
+    defocused than the compared frame holds none of what it lost (no lead is read), a sharp
+    witness shows the lead; frames exposed differently are not compared at all."""
+    scene, subject = shallow_scene()
+    sharp = grainy_frame(scene, subject, 0.001, 1, (0, 0), 1.0)
+    soft = grainy_frame(scene, subject, 0.001, 2, (0, 1), 1.0, blur=1.5)
+    softer = grainy_frame(scene, subject, 0.001, 3, (0, 2), 1.0, blur=3.0)
+    witness = grainy_frame(scene, subject, 0.001, 4, (0, 3), 1.0)
+    blur = np.array([0.0, 2.0, 4.0])
+    level = np.zeros(3)
+    measured = [measure_frame(f) for f in (sharp, soft, softer)]
+    assert np.isnan(shared_detail_leads(measured, level, blur)[0, 1])
+    measured = [measure_frame(f) for f in (sharp, soft, witness)]
+    assert shared_detail_leads(measured, level, np.array([0.0, 2.0, 0.0]))[0, 1] > 1.0
+    assert np.isnan(shared_detail_leads(measured, np.array([0.0, 1.0, 0.0]), level)[0, 1])
