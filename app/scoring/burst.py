@@ -109,7 +109,7 @@ EXPOSURE_FROM_QUANTILE = 25  # index into TONE_QUANTILES: exposure is read above
 # Indices into TONE_QUANTILES: the upper tones, from the median to the highlights, whose
 # spread in output levels says how much of its extra light a brighter frame kept.
 SEPARATION_FROM, SEPARATION_TO = 50, 99
-BAND_SIGMAS = (0.0, 1.5)  # px: the difference of Gaussians that keeps a patch's detail
+DETAIL_SIGMA = 1.5  # px: the Gaussian whose complement keeps a patch's fine detail
 ALIGN_SIGMA = 2.0  # px: patches are aligned on their coarser content, where grain is less
 PATCH_EDGE = PATCH_MARGIN  # px of a patch left out of the comparison: what a shift moves in
 PATCH_SHAPE = (PATCH + 2 * PATCH_MARGIN,) * 2
@@ -276,7 +276,10 @@ def detail_doubted(
     grain in a flat or soft scene also lifts, and the energy above a grain curve measured in
     the frame itself.  The curve takes fine texture for grain, so it never makes a frame
     sharper; where it says a grainier frame is not sharper than a cleaner one, the lead
-    the sorted energies gave it may be grain and is not counted.
+    the sorted energies gave it may be grain and is not counted.  Nor where the detail the
+    frames share with the burst (``shared``, :func:`shared_detail_leads`) shows no more than
+    COHERENT_MARGIN of a lead over COHERENT_LEAD: a grain stronger on the subject than in
+    the flat background, where the curve is measured, passes the curve but not this.
     """
     if above_grain is None:
         return []
@@ -838,9 +841,7 @@ def shared_detail_leads(
     fy = np.fft.fftfreq(size)[:, None]
     fx = np.fft.rfftfreq(size)[None, :]
     squared = fy**2 + fx**2
-    band = np.exp(-2.0 * (math.pi * BAND_SIGMAS[0]) ** 2 * squared) - np.exp(
-        -2.0 * (math.pi * BAND_SIGMAS[1]) ** 2 * squared
-    )
+    high_pass = 1.0 - np.exp(-2.0 * (math.pi * DETAIL_SIGMA) ** 2 * squared)
     smooth = np.exp(-2.0 * (math.pi * ALIGN_SIGMA) ** 2 * squared)
     reference = usable[0]
     shifts = {k: _patch_shift(spectra[reference], spectra[k], smooth, size) for k in usable}
@@ -852,7 +853,7 @@ def shared_detail_leads(
             # The patch moved by the shift (a phase ramp), so the inner square of each
             # frame shows what the reference's shows.
             ramp = np.exp(2j * math.pi * (fy * dy + fx * dx))
-            detail = np.fft.irfft2(spectra[k] * band * ramp, s=(size, size))
+            detail = np.fft.irfft2(spectra[k] * high_pass * ramp, s=(size, size))
             views[k] = detail[
                 PATCH_EDGE : PATCH_EDGE + inner, PATCH_EDGE : PATCH_EDGE + inner
             ].ravel()
