@@ -113,8 +113,8 @@ DETAIL_SIGMA = 1.5  # px: the Gaussian whose complement keeps a patch's fine det
 ALIGN_SIGMA = 2.0  # px: patches are aligned on their coarser content, where grain is less
 PATCH_EDGE = PATCH_MARGIN  # px of a patch left out of the comparison: what a shift moves in
 PATCH_SHAPE = (PATCH + 2 * PATCH_MARGIN,) * 2
-COHERENT_LEAD = 0.5  # stops of detail lead (sorted energies) the shared detail is asked about
-COHERENT_MARGIN = 0.5  # stops of shared detail a grainier frame must lead by to be sharper
+SHARED_LEAD = 0.5  # stops of detail lead (sorted energies) the shared detail is asked about
+SHARED_MARGIN = 0.5  # stops of shared detail a grainier frame must lead by to be sharper
 
 
 @dataclass(frozen=True)
@@ -278,7 +278,7 @@ def detail_doubted(
     sharper; where it says a grainier frame is not sharper than a cleaner one, the lead
     the sorted energies gave it may be grain and is not counted.  Nor where the detail the
     frames share with the burst (``shared``, :func:`shared_detail_leads`) shows no more than
-    COHERENT_MARGIN of a lead over COHERENT_LEAD: a grain stronger on the subject than in
+    SHARED_MARGIN of a lead over SHARED_LEAD: a grain stronger on the subject than in
     the flat background, where the curve is measured, passes the curve but not this.
     """
     if above_grain is None:
@@ -295,8 +295,8 @@ def detail_doubted(
                     min(_stops_above_grain(above_grain, k, j, s) for s in (0, 1)) <= 0.0
                     or (
                         shared is not None
-                        and blur[j] - blur[k] > COHERENT_LEAD
-                        and shared[k, j] <= COHERENT_MARGIN
+                        and blur[j] - blur[k] > SHARED_LEAD
+                        and shared[k, j] <= SHARED_MARGIN
                     )
                 )
             ):
@@ -807,9 +807,6 @@ def stops_between(first: FrameMeasures, second: FrameMeasures) -> float:
     return float(_relative_exposures([first, second])[1])
 
 
-__all__ = ["FrameVerdict", "detail_doubted", "judge_burst", "stops_between"]
-
-
 def shared_detail_leads(
     frames: Sequence[FrameMeasures], stops: np.ndarray, blur: np.ndarray
 ) -> np.ndarray | None:
@@ -865,6 +862,8 @@ def shared_detail_leads(
     leads = np.full((len(frames), len(frames)), np.nan)
     for a, k in enumerate(kept):
         for b, j in enumerate(kept):
+            if a == b or abs(stops[k] - stops[j]) > EXPOSURE_STEP:
+                continue
             ratios = [
                 math.log2(products[a, c] / products[b, c])
                 for c in range(len(kept))
@@ -873,7 +872,7 @@ def shared_detail_leads(
                 and products[a, c] > 0
                 and products[b, c] > 0
             ]
-            if a != b and ratios and abs(stops[k] - stops[j]) <= EXPOSURE_STEP:
+            if ratios:
                 leads[k, j] = 2.0 * float(np.median(ratios))
     return leads
 
@@ -905,8 +904,9 @@ def _patch_shift(
     """(rows, columns) by which ``other``'s patch content lies from ``reference``'s, from
     the peak of their phase correlation (spectra of the real patches; each frequency
     weighed by ``weight``, as the finest ones hold grain and what a blur took), to a
-    fraction of a pixel (a parabola through the peak and its neighbours): half a pixel off takes much of
-    the finest detail's correlation, more from a sharp frame than from a blurred one."""
+    fraction of a pixel (a parabola through the peak and its neighbours): half a pixel
+    off takes much of the finest detail's correlation, more from a sharp frame than from
+    a blurred one."""
     cross = reference * np.conj(other)
     surface = np.fft.irfft2(cross / (np.abs(cross) + 1e-12) * weight, s=(size, size))
     row, col = np.unravel_index(int(np.argmax(surface)), surface.shape)
@@ -921,3 +921,12 @@ def _patch_shift(
         at = at - size if at > size // 2 else at
         offsets.append(-(at + min(max(fraction, -0.5), 0.5)))
     return offsets[0], offsets[1]
+
+
+__all__ = [
+    "FrameVerdict",
+    "detail_doubted",
+    "judge_burst",
+    "shared_detail_leads",
+    "stops_between",
+]
