@@ -6,7 +6,9 @@ each other, so nothing here is kept by position: the detail is kept as the *dist
 per-tile gradient energies (sorted, as quantiles) per direction and at two scales, and the
 tones as quantiles of luma and of the brightest channel.  Distributions survive a shift; a
 blur scales the detail distribution down, noise adds a constant to it, an exposure change
-scales the tones.
+scales the tones.  One small square of luma around the frame's strongest structure is kept
+as it is: where the burst's frames keep the same place, their detail can be compared pixel
+by pixel, which tells it from grain (the frames share one, not the other).
 """
 
 from __future__ import annotations
@@ -28,6 +30,12 @@ PLATEAU_STOPS = 0.3  # values this close below a frame's top are one flat white 
 PLATEAU_MIN = 0.005  # ... if there are at least this many of them (an area, not specks)
 # Directions of the gradient pairs: horizontal, vertical, and both diagonals.
 DIRECTIONS = ("0", "90", "45", "135")
+# The patch kept at full analysis resolution around a frame's strongest structure: the
+# window compared between frames, and the margin around it that a hand-held shift of 1-2 %
+# (10-20 px at 1024 px) and a window placed a block apart still leave in common.
+PATCH = 64
+PATCH_MARGIN = 24
+PATCH_BLOCK = 4  # px: structure is found on block means, where grain averages away
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,11 @@ class FrameMeasures:
     # Per tile, on the fine_map's grid: the noise sigma a second-difference residual reads
     # there (see noise_residual_map); in flat tiles it is the frame's noise.
     noise_map: np.ndarray | None = None
+    # Luma (8 bits) of a PATCH + 2 PATCH_MARGIN square around the frame's strongest
+    # structure (see structure_patch): compared pixel by pixel with the other frames of its
+    # burst, where grain, unlike detail, is not shared.
+    patch: np.ndarray | None = None
+    patch_origin: tuple[int, int] = (0, 0)  # (top, left) of the patch in the frame
 
     @property
     def blockiness(self) -> float:
@@ -92,6 +105,7 @@ def measure_frame(image: Image.Image) -> FrameMeasures:
     rows, cols = fine_map.shape
     tiled = (slice(0, rows * TILE), slice(0, cols * TILE))
     blown = np.asarray(peak)[tiled] >= CLIP_HIGH
+    patch, origin = structure_patch(np.asarray(luma))
     return FrameMeasures(
         fine=fine,
         coarse=coarse,
@@ -107,7 +121,38 @@ def measure_frame(image: Image.Image) -> FrameMeasures:
         tone_map=tile_means(gray[tiled], TILE),
         clip_map=tile_means(blown.astype(np.float32), TILE),
         noise_map=noise_residual_map(gray, TILE)[:rows, :cols],
+        patch=patch,
+        patch_origin=origin,
     )
+
+
+def structure_patch(luma: np.ndarray) -> tuple[np.ndarray | None, tuple[int, int]]:
+    """The 8-bit luma around the frame's strongest structure: the PATCH square whose block
+    means (PATCH_BLOCK px) have the most gradient energy, with PATCH_MARGIN around it.
+
+    Block means average grain away (an ISO 12800 frame's grain falls under the edges of a
+    defocused background there), so the frames of a burst mostly find the same structure, a
+    subject's outline or its texture, a hand-held shift apart.  With its (top, left); None
+    for a frame too small.
+    """
+    size = PATCH + 2 * PATCH_MARGIN
+    height, width = luma.shape
+    if height < size or width < size:
+        return None, (0, 0)
+    rows, cols = height // PATCH_BLOCK, width // PATCH_BLOCK
+    blocks = tile_means(
+        luma[: rows * PATCH_BLOCK, : cols * PATCH_BLOCK].astype(np.float32), PATCH_BLOCK
+    )
+    energy = np.zeros((rows, cols), dtype=np.float32)
+    energy[:, 1:] += np.diff(blocks, axis=1) ** 2
+    energy[1:, :] += np.diff(blocks, axis=0) ** 2
+    span = PATCH // PATCH_BLOCK
+    sums = np.cumsum(np.cumsum(np.pad(energy, ((1, 0), (1, 0))), axis=0), axis=1)
+    windows = sums[span:, span:] - sums[:-span, span:] - sums[span:, :-span] + sums[:-span, :-span]
+    row, col = np.unravel_index(int(np.argmax(windows)), windows.shape)
+    top = min(max(row * PATCH_BLOCK - PATCH_MARGIN, 0), height - size)
+    left = min(max(col * PATCH_BLOCK - PATCH_MARGIN, 0), width - size)
+    return np.ascontiguousarray(luma[top : top + size, left : left + size]), (int(top), int(left))
 
 
 def noise_residual_map(gray: np.ndarray, tile: int) -> np.ndarray:
