@@ -345,12 +345,15 @@ def run_all(
 ) -> list[dict]:
     """``train_and_measure`` for every ``(seed, component[, data name])``, ``workers`` at a time.
 
-    Each run gets a fresh process, so a component broken for one run stays broken in
-    that run only.
+    A run that breaks a component gets a fresh process, so the break stays in that run
+    only; runs of the full recipe share their worker processes (each run seeds
+    everything it draws from, so its numbers are those of a fresh process), which saves
+    importing torch and the training code once per run.
     """
     context = multiprocessing.get_context("spawn")
+    fresh = 1 if any(job[1] is not None for job in jobs) else None
     with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, max_tasks_per_child=1
+        max_workers=workers, mp_context=context, max_tasks_per_child=fresh
     ) as pool:
         futures = [
             pool.submit(train_and_measure, str(root), job[0], job[1], extra, *job[2:])
