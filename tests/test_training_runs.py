@@ -181,17 +181,20 @@ def _run_json_step(out: Path) -> int:
         return 0
 
 
-def test_resume_after_kill_continues_to_the_uninterrupted_result(small_data, tmp_path):
+def test_resume_after_kill_continues_to_the_uninterrupted_result(small_data, tmp_path, request):
     command = [sys.executable, "-m", "training"]
     straight, killed = tmp_path / "straight", tmp_path / "killed"
-    subprocess.run(
-        [*command, *_train_args(small_data, straight, *RESUME_OVERRIDES)],
-        cwd=ROOT,
-        env=_env(),
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
+    # the uninterrupted run goes on beside the killed and resumed one (one thread each)
+    straight_log = tmp_path / "straight.log"
+    with straight_log.open("wb") as log:
+        uninterrupted = subprocess.Popen(
+            [*command, *_train_args(small_data, straight, *RESUME_OVERRIDES)],
+            cwd=ROOT,
+            env=_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+    request.addfinalizer(uninterrupted.kill)  # a no-op once it has finished
 
     process = subprocess.Popen(
         [*command, *_train_args(small_data, killed, *RESUME_OVERRIDES)],
@@ -216,6 +219,7 @@ def test_resume_after_kill_continues_to_the_uninterrupted_result(small_data, tmp
         timeout=300,
     )
     assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert uninterrupted.wait(timeout=300) == 0, straight_log.read_text()[-3000:]
     match = re.search(r"resumed from .* at step (\d+)", resumed.stderr)
     assert match and 0 < int(match.group(1)) < TOTAL_STEPS
     assert f"step {int(match.group(1)) + 1} |" in resumed.stderr  # counting continues
