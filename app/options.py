@@ -373,9 +373,9 @@ def _number(name: str, value: Any, kind: type, meta: dict) -> float | int:
         number = int(number)
     low, high = meta.get("low"), meta.get("high")
     if low is not None and number < low:
-        raise OptionError(f"{name}: {value!r} is below {low:g}")
+        raise OptionError(f"{name}: {number:g} is below {low:g}")
     if high is not None and number > high:
-        raise OptionError(f"{name}: {value!r} is above {high:g}")
+        raise OptionError(f"{name}: {number:g} is above {high:g}")
     return number
 
 

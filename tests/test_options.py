@@ -106,6 +106,12 @@ def test_options_refuse_non_finite_numbers_and_coerce_choices():
     assert options.device == "cuda:1" and CullOptions(device="MPS").device is Device.MPS
 
 
+def test_a_number_out_of_range_is_named_as_typed(tmp_path, capsys):
+    """``--workers 0`` says "0 is below 1", not "0.0": the message shows what was typed."""
+    assert main([str(tmp_path), "--workers", "0", "--db", str(tmp_path / "c.sqlite3")]) == 2
+    assert "workers: 0 is below 1" in capsys.readouterr().err
+
+
 def test_a_huge_worker_count_is_capped_at_the_cores():
     assert WorkerPool(100_000).workers == default_workers() <= (os.cpu_count() or 1)
 
