@@ -146,10 +146,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.folder.is_dir():
         print(f"fgaesq-cull: error: {printable(args.folder)}: not a folder", file=sys.stderr)
         return EXIT_USAGE
-    from app.photos.formats import is_photo, is_sidecar
+    from app.photos.formats import is_photo_or_sidecar
 
     for flag, report in (("--json", args.json), ("--csv", args.csv)):
-        if report is not None and (is_photo(report) or is_sidecar(report)):
+        if report is not None and is_photo_or_sidecar(report):
             print(
                 f"fgaesq-cull: error: {flag} {printable(report)}: a photo or sidecar's name; "
                 "a report is never written over one",

@@ -31,7 +31,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 
-from app.photos.formats import is_photo, is_sidecar
+from app.photos.formats import is_photo_or_sidecar
 
 from .errors import (
     NOT_A_CATALOG_REMEDY,
@@ -177,7 +177,7 @@ def check_writable(path: Path) -> None:
     would drop this process's SQLite locks on it (see the module docstring).  A photo or a
     sidecar given as the catalog is refused by its name, before anything reads it.
     """
-    if is_photo(path) or is_sidecar(path):
+    if is_photo_or_sidecar(path):
         raise CatalogError(path, "this is a photo or sidecar, not a catalog", NOT_A_CATALOG_REMEDY)
     try:
         info = path.stat()

@@ -59,6 +59,12 @@ def is_sidecar(path: Path | str) -> bool:
     return suffix(path) == ".xmp"
 
 
+def is_photo_or_sidecar(path: Path | str) -> bool:
+    """A photo or a sidecar by its name: what no report, profile or catalog is ever
+    written over, whatever path a person typed for one."""
+    return is_photo(path) or is_sidecar(path)
+
+
 def is_quiet(path: Path | str) -> bool:
     """True for companion files (sidecars, thumbnails, catalogs) and hidden files."""
     return Path(path).name.startswith(".") or suffix(path) in QUIET_EXTENSIONS

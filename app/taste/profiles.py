@@ -20,7 +20,7 @@ import numpy as np
 from app.catalog import Catalog, TasteExampleRecord, normalize_root
 from app.errors import AppError
 from app.fileio import atomic_write
-from app.photos.formats import is_photo, is_sidecar
+from app.photos.formats import is_photo_or_sidecar
 from app.taste.dataset import TasteSeries, taste_series
 from app.taste.evaluate import RULE, Evaluation, evaluate
 from app.taste.learner import TasteModel
@@ -118,7 +118,7 @@ def load_taste(catalog: Catalog, name: str) -> LearntTaste:
 def export_profile(catalog: Catalog, name: str, target: str | os.PathLike[str]) -> int:
     """Write the profile, its evaluation and the examples it was learnt from as JSON;
     returns how many examples were written."""
-    if is_photo(target) or is_sidecar(target):
+    if is_photo_or_sidecar(target):
         raise TasteError(
             f"{target}: a photo or sidecar's name; the profile is never written over one"
         )
