@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from app.fileio import storable_name
+
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -24,7 +26,7 @@ def printable(text: object) -> str:
         if char.isprintable() or char == " ":
             out.append(char)
         elif 0xDC80 <= ord(char) <= 0xDCFF:  # a byte of a name that is not UTF-8
-            out.append(f"\\x{ord(char) - 0xDC00:02x}")  # spelled as the catalog stores it
+            out.append(storable_name(char))  # spelled as the catalog stores it
         elif unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
             code = ord(char)
             out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")

@@ -95,8 +95,9 @@ class CullRun:
             raise CullError(f"{root}: no such folder")
         if not root.is_dir():
             raise CullError(f"{root}: not a folder")
-        spelled = storable_name(os.fspath(root.resolve()))
-        if spelled != os.fspath(root.resolve()):  # photos' names may be, the folder may not
+        resolved = os.fspath(root.resolve())
+        spelled = storable_name(resolved)
+        if spelled != resolved:  # photos' names may be, the folder may not
             raise CullError(
                 f"{spelled}: the folder's path is not valid UTF-8, which the catalog cannot "
                 "hold; rename the folder (or the one above it that holds the escaped bytes)"
