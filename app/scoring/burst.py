@@ -48,7 +48,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.scoring.frame_measures import PATCH, PATCH_MARGIN, TONE_QUANTILES, FrameMeasures
+from app.scoring.frame_measures import PATCH_MARGIN, PATCH_SIZE, TONE_QUANTILES, FrameMeasures
 
 GAMMA = 2.2
 # Costs in stops.
@@ -112,7 +112,7 @@ SEPARATION_FROM, SEPARATION_TO = 50, 99
 DETAIL_SIGMA = 1.5  # px: the Gaussian whose complement keeps a patch's fine detail
 ALIGN_SIGMA = 2.0  # px: patches are aligned on their coarser content, where grain is less
 PATCH_EDGE = PATCH_MARGIN  # px of a patch left out of the comparison: what a shift moves in
-PATCH_SHAPE = (PATCH + 2 * PATCH_MARGIN,) * 2
+PATCH_SHAPE = (PATCH_SIZE, PATCH_SIZE)
 SHARED_LEAD = 0.5  # stops of detail lead (sorted energies) the shared detail is asked about
 SHARED_MARGIN = 0.5  # stops of shared detail a grainier frame must lead by to be sharper
 
@@ -831,7 +831,7 @@ def shared_detail_leads(
     if len(usable) < 3:
         return None
     gains = 2.0 ** (stops / GAMMA)
-    size = PATCH_SHAPE[0]
+    size = PATCH_SIZE
     spectra = {
         k: np.fft.rfft2(frames[k].patch.astype(np.float32) / (255.0 * gains[k])) for k in usable
     }

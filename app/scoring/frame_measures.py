@@ -36,6 +36,7 @@ DIRECTIONS = ("0", "90", "45", "135")
 PATCH = 64
 PATCH_MARGIN = 24
 PATCH_BLOCK = 4  # px: structure is found on block means, where grain averages away
+PATCH_SIZE = PATCH + 2 * PATCH_MARGIN  # px: the side of the square kept
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,7 @@ def structure_patch(luma: np.ndarray) -> tuple[np.ndarray | None, tuple[int, int
     subject's outline or its texture, a hand-held shift apart.  With its (top, left); None
     for a frame too small.
     """
-    size = PATCH + 2 * PATCH_MARGIN
+    size = PATCH_SIZE
     height, width = luma.shape
     if height < size or width < size:
         return None, (0, 0)
