@@ -186,10 +186,7 @@ def summary_text(result: CullResult) -> str:
             )
     unsure = sum(needs_second_look(series) for series in result.series)
     if unsure:
-        lines.append(
-            f"{unsure} series worth a second look (pick confidence below {SURE}; "
-            "their other frames are not rejected)"
-        )
+        lines.append(f"{unsure} series worth a second look (pick confidence below {SURE})")
     if result.errors:
         lines.append(f"Problems ({len(result.errors)}):")
         lines.extend(f"  {printable(problem)}" for problem in result.errors)
