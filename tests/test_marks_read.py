@@ -45,7 +45,8 @@ needs_exiftool = pytest.mark.skipif(EXIFTOOL is None, reason="exiftool is not in
 NAMESPACES = (
     'xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/" '
     'xmlns:digiKam="http://www.digikam.org/ns/1.0/" xmlns:darktable="http://darktable.sf.net/" '
-    'xmlns:photomechanic="http://ns.camerabits.com/photomechanic/1.0/"'
+    'xmlns:photomechanic="http://ns.camerabits.com/photomechanic/1.0/" '
+    'xmlns:MicrosoftPhoto="http://ns.microsoft.com/photo/1.0/"'
 )
 
 
@@ -95,6 +96,7 @@ UNREADABLE = {
     "inf": xmp('xmp:Rating="inf"'),
     "1e999": xmp('xmp:Rating="1e999"'),
     "pick label 7": xmp('digiKam:PickLabel="7"'),
+    "rating percent 250": xmp('MicrosoftPhoto:Rating="250"'),
     "rating as a structure": xmp(
         "", "<xmp:Rating><rdf:Alt><rdf:li>5</rdf:li></rdf:Alt></xmp:Rating>"
     ),
@@ -186,6 +188,13 @@ CLIENT_FIELDS = {
         XmpMarks(rating=4, label="Superior", pick=Pick.ACCEPTED),
     ),
     "Capture One": ('xmp:Rating="2" xmp:Label="Pink"', XmpMarks(rating=2, label="Pink")),
+    # Windows' percent, alone: 1, 25, 50, 75, 99 are what it writes for 1..5 stars
+    "Windows 1 star": ('MicrosoftPhoto:Rating="1"', XmpMarks(rating=1)),
+    "Windows 2 stars": ('MicrosoftPhoto:Rating="25"', XmpMarks(rating=2)),
+    "Windows 4 stars": ('MicrosoftPhoto:Rating="75"', XmpMarks(rating=4)),
+    "Windows 4 stars, edge": ('MicrosoftPhoto:Rating="87"', XmpMarks(rating=4)),
+    "Windows 5 stars": ('MicrosoftPhoto:Rating="99"', XmpMarks(rating=5)),
+    "Windows unrated": ('MicrosoftPhoto:Rating="0"', XmpMarks()),
 }
 
 
@@ -293,6 +302,34 @@ def test_a_cameras_exif_rating_is_a_mark(tmp_path: Path):
     exif[0x4746] = 4  # Rating, as cameras and Windows write it
     Image.new("RGB", (32, 24)).save(tmp_path / "a.jpg", exif=exif)
     assert read_embedded(tmp_path / "a.jpg").exif_rating == 4
+
+
+def test_a_rating_only_windows_wrote_keeps_the_photo(tmp_path: Path, shoot: Path):
+    """Windows' percent rating, in a sidecar or in the photo's EXIF (tag 0x4749) with no
+    ``Rating`` beside it, is a person's stars: the frame is never rejected or moved."""
+    (shoot / "astronaut_01.xmp").write_text(xmp('MicrosoftPhoto:Rating="75"'), encoding="utf-8")
+    with Image.open(shoot / "coffee_03.jpg") as image:
+        exif, pixels = image.getexif(), image.copy()
+    exif[0x4749] = 50  # RatingPercent: 3 stars, the capture time kept
+    pixels.save(shoot / "coffee_03.jpg", exif=exif, quality=95)
+    assert read_embedded(shoot / "coffee_03.jpg").exif_rating_percent == 50
+    cull(tmp_path, shoot, *REJECT_AND_MOVE, str(tmp_path / "rejects"))
+    marks = decisions(tmp_path, shoot)
+    assert (marks["astronaut_01.jpg"].rating, marks["coffee_03.jpg"].rating) == (4, 3)
+    assert marks["astronaut_01.jpg"].is_user and marks["coffee_03.jpg"].is_user
+    for kept in ("astronaut_01.jpg", "coffee_03.jpg"):
+        assert (shoot / kept).exists(), kept
+    assert read_sidecar(shoot / "astronaut_01.xmp").marks.rating == 4
+
+
+@needs_exiftool
+def test_windows_ratings_written_by_exiftool_are_read(tmp_path: Path):
+    photo = jpeg(tmp_path / "a.jpg")
+    tags = ["-IFD0:RatingPercent=99", "-XMP-microsoft:RatingPercent=99"]
+    subprocess.run([EXIFTOOL, "-q", "-overwrite_original", *tags, str(photo)], check=True)
+    found = read_embedded(photo)
+    assert found.exif_rating_percent == 99
+    assert packet_marks(found.packet, photo)[0] == XmpMarks(rating=5)
 
 
 @needs_exiftool

@@ -8,7 +8,9 @@ Each application keeps its marks in its own fields (the table is in docs/sidecar
   ``digiKam:ColorLabel`` (0 none, 1..9 red to white);
 - ``darktable:colorlabels``: an ``rdf:Seq`` of 0..4 (red, yellow, green, blue, purple);
 - ``photomechanic:Tagged`` (True/False), ``photomechanic:ColorClass`` (0 none, 1..8) and
-  ``photomechanic:Prefs`` ("tagged:colour class:rating:frame").
+  ``photomechanic:Prefs`` ("tagged:colour class:rating:frame");
+- ``MicrosoftPhoto:Rating`` (0 unrated, 1..99 percent): Windows Explorer and Windows Photo
+  Gallery, beside ``xmp:Rating`` as a rule, but alone where another tool copied only it.
 
 A value no application writes (``Rating="6"``, ``"inf"``, ``PickLabel="7"``) is not
 guessed at: ``ImpossibleValue`` is raised, and the caller treats the whole file as one a
@@ -28,6 +30,8 @@ NS_XMP = "http://ns.adobe.com/xap/1.0/"
 NS_DIGIKAM = "http://www.digikam.org/ns/1.0/"
 NS_DARKTABLE = "http://darktable.sf.net/"
 NS_PHOTO_MECHANIC = "http://ns.camerabits.com/photomechanic/1.0/"
+NS_MICROSOFT_PHOTO = "http://ns.microsoft.com/photo/1.0/"
+NS_MICROSOFT_PHOTO_EXIFTOOL = NS_MICROSOFT_PHOTO.rstrip("/")  # exiftool drops the slash
 
 DIGIKAM_PICKS = {0: None, 1: Pick.REJECTED, 2: Pick.PENDING, 3: Pick.ACCEPTED}
 DIGIKAM_COLOURS = (
@@ -55,6 +59,10 @@ PHOTO_MECHANIC_CLASSES = (
     "Extras",
     "Trash",
 )
+
+# The lowest percent Windows shows as 1..5 stars (its property system's RATING_*_MIN:
+# 1, 13, 38, 63, 88; it writes 1, 25, 50, 75, 99).
+WINDOWS_STAR_FLOORS = (1, 13, 38, 63, 88)
 
 _INTEGER = re.compile(r"[+-]?\d{1,3}(\.0*)?")
 # Colour label names are a word or two ("Red", "Winner alt", a label set's own names); a
@@ -101,6 +109,16 @@ def _integer(field: str, text: str, low: int, high: int) -> int:
 
 def _rating(field: str, text: str) -> Mark:
     return Mark(field, rating=_integer(field, text, -1, 5))
+
+
+def stars_of_percent(percent: int) -> int:
+    """The stars Windows shows for a rating in percent (0: unrated)."""
+    return sum(percent >= floor for floor in WINDOWS_STAR_FLOORS)
+
+
+def _rating_percent(field: str, text: str) -> Mark | None:
+    stars = stars_of_percent(_integer(field, text, 0, 100))
+    return Mark(field, rating=stars) if stars else None
 
 
 def _label(field: str, text: str) -> Mark:
@@ -151,6 +169,8 @@ _READERS: tuple[tuple[str, Callable[[str, str], Mark | None]], ...] = (
     (f"{{{NS_PHOTO_MECHANIC}}}Tagged", _tagged),
     (f"{{{NS_PHOTO_MECHANIC}}}ColorClass", _colour_class),
     (f"{{{NS_PHOTO_MECHANIC}}}Prefs", _prefs),
+    (f"{{{NS_MICROSOFT_PHOTO}}}Rating", _rating_percent),
+    (f"{{{NS_MICROSOFT_PHOTO_EXIFTOOL}}}Rating", _rating_percent),
 )
 
 _PREFIXES = {
@@ -158,6 +178,8 @@ _PREFIXES = {
     NS_DIGIKAM: "digiKam",
     NS_DARKTABLE: "darktable",
     NS_PHOTO_MECHANIC: "photomechanic",
+    NS_MICROSOFT_PHOTO: "MicrosoftPhoto",
+    NS_MICROSOFT_PHOTO_EXIFTOOL: "MicrosoftPhoto",
 }
 
 

@@ -12,9 +12,10 @@ packets to tens of megabytes), so the photo is held as a sidecar that size would
 Where the packet lives:
 
 - JPEG: an APP1 segment that starts ``http://ns.adobe.com/xap/1.0/``; the EXIF APP1's
-  first directory may hold tag 0x4746 (Rating, written by cameras and Windows);
+  first directory may hold tag 0x4746 (Rating, written by cameras and Windows) and 0x4749
+  (RatingPercent, written by Windows);
 - TIFF and the TIFF-based RAWs (DNG, NEF, CR2, ARW, PEF, SRW, ORF, RW2): tag 700 (and
-  0x4746) of the first directory;
+  0x4746, 0x4749) of the first directory;
 - HEIF/HEIC/AVIF: an item of type ``mime``, content type ``application/rdf+xml``;
   CR3 and other ISO files: a ``uuid`` box with the XMP UUID;
 - RAF: the JPEG preview it embeds; PNG: the ``XML:com.adobe.xmp`` iTXt chunk; WebP: the
@@ -38,18 +39,20 @@ JPEG_XMP = b"http://ns.adobe.com/xap/1.0/\x00"
 PNG_XMP = b"XML:com.adobe.xmp\x00"  # an iTXt chunk's keyword and its terminator
 TIFF_XMP_TAG = 700
 TIFF_RATING_TAG = 0x4746
+TIFF_RATING_PERCENT_TAG = 0x4749
 MAX_SEGMENTS = 512  # JPEG segments / boxes / chunks looked at before giving up
 
 
 @dataclass(frozen=True)
 class EmbeddedMarks:
-    """What a photo file carries: its XMP packet and its EXIF rating (None: not there), and
-    any further packet a JPEG holds (one is allowed; a tool that added a second instead of
-    replacing the first leaves marks in both)."""
+    """What a photo file carries: its XMP packet and its EXIF rating in stars and in percent
+    (None: not there), and any further packet a JPEG holds (one is allowed; a tool that
+    added a second instead of replacing the first leaves marks in both)."""
 
     packet: bytes | None = None
     exif_rating: int | None = None
     more_packets: tuple[bytes, ...] = ()
+    exif_rating_percent: int | None = None
 
 
 class _Damaged(Exception):
@@ -132,7 +135,8 @@ def _packet(handle: BinaryIO, size: int) -> bytes:
 
 def _jpeg(handle: BinaryIO, start: int) -> EmbeddedMarks:
     handle.seek(start)
-    packet = rating = None
+    packet = None
+    ratings: tuple[int | None, int | None] = (None, None)
     more: list[bytes] = []
     for _ in range(MAX_SEGMENTS):
         marker = _exact(handle, 2)
@@ -154,12 +158,12 @@ def _jpeg(handle: BinaryIO, start: int) -> EmbeddedMarks:
                     packet = body[len(JPEG_XMP) :]
                 else:
                     more.append(body[len(JPEG_XMP) :])
-            elif rating is None and body.startswith(b"Exif\x00\x00"):
+            elif ratings == (None, None) and body.startswith(b"Exif\x00\x00"):
                 with contextlib.suppress(_Damaged, _TooLarge, struct.error):
-                    rating = _tiff_fields(_Bytes(body[6:]), 0)[1]
+                    ratings = _tiff_fields(_Bytes(body[6:]), 0)[1:]
         else:
             handle.seek(length, os.SEEK_CUR)
-    return EmbeddedMarks(packet, rating, tuple(more))
+    return EmbeddedMarks(packet, ratings[0], tuple(more), ratings[1])
 
 
 # -- TIFF -----------------------------------------------------------------------------------
@@ -185,12 +189,13 @@ class _Bytes:
 
 
 def _tiff(handle: BinaryIO, base: int) -> EmbeddedMarks:
-    packet, rating = _tiff_fields(handle, base)
-    return EmbeddedMarks(packet, rating)
+    packet, rating, percent = _tiff_fields(handle, base)
+    return EmbeddedMarks(packet, rating, exif_rating_percent=percent)
 
 
-def _tiff_fields(handle, base: int) -> tuple[bytes | None, int | None]:
-    """Tag 700 (XMP) and 0x4746 (Rating) of the first directory of a TIFF at ``base``."""
+def _tiff_fields(handle, base: int) -> tuple[bytes | None, int | None, int | None]:
+    """Tags 700 (XMP), 0x4746 (Rating) and 0x4749 (RatingPercent) of the first directory of
+    a TIFF at ``base``."""
     handle.seek(base)
     order = _exact(handle, 2)
     if order not in (b"II", b"MM"):
@@ -200,7 +205,7 @@ def _tiff_fields(handle, base: int) -> tuple[bytes | None, int | None]:
     handle.seek(base + struct.unpack(end + "I", _exact(handle, 4))[0])
     count = struct.unpack(end + "H", _exact(handle, 2))[0]
     entries = _exact(handle, 12 * min(count, 1024))
-    packet = rating = None
+    packet = rating = percent = None
     where = xmp_size = 0
     for i in range(0, len(entries), 12):
         tag, kind, number = struct.unpack(end + "HHI", entries[i : i + 8])
@@ -210,12 +215,15 @@ def _tiff_fields(handle, base: int) -> tuple[bytes | None, int | None]:
             where = struct.unpack(end + "I", value)[0] if number > 4 else -1
             if where == -1:
                 packet = value[:number]
-        elif tag == TIFF_RATING_TAG and kind == 3 and number == 1:
-            rating = struct.unpack(end + "H", value[:2])[0]
+        elif tag in (TIFF_RATING_TAG, TIFF_RATING_PERCENT_TAG) and kind == 3 and number == 1:
+            if tag == TIFF_RATING_TAG:
+                rating = struct.unpack(end + "H", value[:2])[0]
+            else:
+                percent = struct.unpack(end + "H", value[:2])[0]
     if where > 0:
         handle.seek(base + where)
         packet = _packet(handle, xmp_size)
-    return packet, rating
+    return packet, rating, percent
 
 
 # -- ISO base media (HEIF, AVIF, CR3) -----------------------------------------------------

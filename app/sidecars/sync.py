@@ -51,6 +51,7 @@ from app.catalog import (
 from app.errors import Problem
 from app.fileio import is_read_only, storable_name
 from app.options import SidecarStyle, XmpScheme
+from app.sidecars.clients import stars_of_percent
 from app.sidecars.embedded import EmbeddedMarks, read_embedded
 from app.sidecars.marks import Mark, combine
 from app.sidecars.naming import PhotoFiles, SidecarNames
@@ -187,6 +188,11 @@ def _embedded_marks(embedded: EmbeddedMarks, file: Path) -> tuple[XmpMarks, str 
         if not 0 <= exif_rating <= 5:
             raise SidecarError(file, f"EXIF Rating {exif_rating} is not 0..5")
         marks.append(Mark("its EXIF Rating", rating=exif_rating))
+    percent = embedded.exif_rating_percent
+    if percent is not None:
+        if not 0 <= percent <= 100:
+            raise SidecarError(file, f"EXIF RatingPercent {percent} is not 0..100")
+        marks.append(Mark("its EXIF RatingPercent", rating=stars_of_percent(percent) or None))
     combined = combine(marks)
     return (
         XmpMarks(rating=combined.rating, label=combined.label, pick=combined.pick),
