@@ -23,10 +23,12 @@ from app.scoring.technical import quality_of_score
 
 _DECADES_PER_STOP = math.log10(2.0)
 # logit = A + B * log2(margin) + C * share, on the margin the technical scorer's scores show
-# (the lead it is sure of: technical._trusted_lead).  Fitted on the true bursts of darkroom
-# seeds 1-4, pick_eval.py's optics, sensor and field (seed 1) and raycast seed 1 (v10), then
-# A lowered by 0.75 (from 2.103) so that their picks at SURE or above are right 0.99 of the
-# time: on generators nobody fitted on they run about 0.02 lower (docs/pipeline.md).
+# (the lead it is sure of: technical._trusted_lead).  A and B fitted on the true bursts of
+# darkroom seeds 1-4, pick_eval.py's optics, sensor and field (seed 1) and raycast seed 1
+# (v10) with C held at v7's (those sets hold no burst of two frames, whose share is always
+# 1), then A lowered (from 3.238) until their picks at SURE or above were right 0.99 of the
+# time: on generators nobody fitted on they run lower (benchmarks/confidence_eval.py,
+# docs/pipeline.md).
 _TECHNICAL = (2.388, 0.721, 1.143)
 _MARGIN_FLOOR = 1 / 64  # stops: margins below count as this
 

@@ -47,8 +47,9 @@ _MID_GREY = 0.45
 _QUALITY_MID, _QUALITY_SPREAD = -2.2, 0.6  # the logistic map of quality to [1, 10]
 _DECADES_PER_STOP = math.log10(2.0)  # burst costs are in stops of detail energy
 DOUBTED_MARGIN = 1 / 16  # stops: the most a doubted pick's scores show it ahead
-# The pick's lead as its scores show it (_trusted_lead); set on the bursts of pick_eval.py,
-# darkroom_eval.py and burst_eval.py's held-out scenes (docs/pipeline.md, Confidence).
+# The pick's lead as its scores show it (_trusted_lead); set on the true bursts of darkroom,
+# pick_eval.py's generators, raycast seed 1 and burst_eval.py's held-out scenes
+# (docs/pipeline.md, "What the confidence sees").
 NOISE_TRUST = 0.25  # of a lead resting on the noise judgement, the share that counts
 SHARPEST_STOPS = 0.05  # stops behind the burst's sharpest frame: the pick traded detail
 SHARPEST_TRUST = 0.5  # of such a pick's lead, the share that counts
