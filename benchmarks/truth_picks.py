@@ -13,7 +13,8 @@ to the scorer alone, on the same frames.  Each checkout runs in its own process.
 A shoot is a folder written by ``darkroom_bursts.py``, ``street_bursts.py`` or
 ``atelier_bursts.py`` with its ``FOLDER.truth.json`` beside it.  Prints, per shoot and
 defect (degradation), the bursts picked right by the baseline and by this checkout, and
-those right among the picks with confidence >= 0.8.
+those right among the picks with confidence >= 0.8.  ``--save DIR`` writes each shoot's
+bursts of this checkout (scores, pick right) for ``confidence_eval.py``.
 """
 
 from __future__ import annotations
@@ -37,8 +38,9 @@ def _measure(path: str):
     return measure(decode_image(path, DEFAULT_INPUT_SIZE))
 
 
-def judge(folder: Path, workers: int) -> dict:
-    """Per defect [right, bursts, right and sure, sure] with the checkout on sys.path."""
+def judge(folder: Path, workers: int, bursts_out: list | None = None) -> dict:
+    """Per defect [right, bursts, right and sure, sure] with the checkout on sys.path;
+    each burst's scores and whether its pick is right appended to ``bursts_out``."""
     import numpy as np
 
     from app.scoring.confidence import score_confidence
@@ -54,6 +56,9 @@ def judge(folder: Path, workers: int) -> dict:
         scores = TechnicalScorer().rank_prepared([next(measured) for _ in q["frames"]])
         right = q["frames"][int(np.argmax(scores))] == q["clean"]
         sure = score_confidence("technical", scores) >= 0.8
+        if bursts_out is not None:
+            defect = q.get("defect") or q["degradation"]
+            bursts_out.append({"defect": defect, "scores": scores, "right": bool(right)})
         for key in (q.get("defect") or q["degradation"], "all"):
             row = table[key]
             row[0], row[1] = row[0] + right, row[1] + 1
@@ -76,14 +81,26 @@ def main() -> None:
     parser.add_argument("shoots", nargs="+", type=Path)
     parser.add_argument("--baseline", type=Path, help="another checkout of the project")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--save",
+        type=Path,
+        help="write each shoot's bursts (scores, right) here, for confidence_eval.py",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         sys.path.insert(0, os.getcwd())
-        print(json.dumps({str(f): judge(f, args.workers) for f in args.shoots}))
+        bursts = {str(f): [] for f in args.shoots}
+        tables = {str(f): judge(f, args.workers, bursts[str(f)]) for f in args.shoots}
+        print(json.dumps({"tables": tables, "bursts": bursts}))
         return
-    this = run_in(REPO, args.shoots, args.workers)
-    before = run_in(args.baseline, args.shoots, args.workers) if args.baseline else None
+    judged = run_in(REPO, args.shoots, args.workers)
+    this = judged["tables"]
+    if args.save:
+        args.save.mkdir(parents=True, exist_ok=True)
+        for folder, bursts in judged["bursts"].items():
+            (args.save / f"{Path(folder).name}.json").write_text(json.dumps(bursts))
+    before = run_in(args.baseline, args.shoots, args.workers)["tables"] if args.baseline else None
     for folder in map(str, args.shoots):
         print(f"\n{folder}\n| defect | baseline | this | sure right: baseline | this |")
         print("|---|---|---|---|---|")

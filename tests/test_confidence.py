@@ -156,3 +156,42 @@ def test_a_pick_whose_detail_lead_may_be_grain_is_not_sure():
     assert doubted[0] < doubted[1] < doubted[2]
     scores = [_to_score(-1.0 - c * _DECADES_PER_STOP) for c in doubted]
     assert score_confidence("technical", scores) < SURE
+
+
+def _verdict(blur: float, other: float = 0.0, grain: float = 0.0):
+    """A frame's verdict: ``blur`` stops of detail lost, ``other`` stops of exposure or
+    blocking costs and ``grain`` of costs resting on the noise judgement."""
+    from app.scoring.burst import FrameVerdict
+
+    cost = blur + other + grain
+    return FrameVerdict(0.0, blur, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, cost, grain_cost=grain)
+
+
+def _confidence_of(verdicts) -> float:
+    from app.scoring.technical import _shown_costs
+
+    shown = _shown_costs(verdicts)
+    assert sorted(range(len(shown)), key=shown.__getitem__) == sorted(
+        range(len(verdicts)), key=lambda k: verdicts[k].cost
+    )  # the order stays
+    return score_confidence("technical", [_to_score(-1.0 - c * _DECADES_PER_STOP) for c in shown])
+
+
+def test_a_lead_that_rests_on_grain_is_not_sure_where_the_same_lead_in_detail_is():
+    """Grain and fine texture are the scorer's most confused call: a pick ahead of the
+    runner-up only by the runner-up's grain is worth a second look."""
+    in_detail = _confidence_of([_verdict(0.0), _verdict(0.6), _verdict(3.0), _verdict(3.0)])
+    on_grain = _confidence_of(
+        [_verdict(0.0), _verdict(0.0, grain=0.6), _verdict(3.0), _verdict(3.0)]
+    )
+    assert in_detail >= SURE
+    assert on_grain < SURE
+
+
+def test_a_pick_that_traded_detail_for_other_costs_is_less_sure():
+    """The pick is not the sharpest frame: it won on exposure or blocking, against a
+    frame with more detail, a trade the scorer is less sure of than a lead in detail."""
+    sharpest = _confidence_of([_verdict(0.0), _verdict(0.0, other=0.5), _verdict(2.0)])
+    traded = _confidence_of([_verdict(0.3), _verdict(0.0, other=0.8), _verdict(2.3)])
+    assert sharpest >= SURE
+    assert traded < SURE

@@ -143,6 +143,9 @@ class FrameVerdict:
     # Another frame, exposed differently, would beat it but for those costs: the pick is a
     # judgement of the intended key, worth a second look.
     key_doubt: bool = False
+    # The part of its cost that rests on the noise judgement (grain seen, grain texture hides,
+    # doublings of grain sigma): where grain and fine texture are hardest to tell apart.
+    grain_cost: float = 0.0
 
 
 def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
@@ -218,16 +221,19 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
     keyed = HEADROOM_COST * headroom + CONSENSUS_COST * off_consensus
     verdicts = []
     for k in range(count):
+        grain_cost = (
+            NOISE_COST * noise[k]
+            + MASKED_NOISE_COST * max(measured_noise[k] - NOISE_ALLOWANCE, 0.0)
+            + GRAIN_STOP_COST * grain_stops[k]
+        )
         cost = (
             blur[k]
-            + NOISE_COST * noise[k]
-            + MASKED_NOISE_COST * max(measured_noise[k] - NOISE_ALLOWANCE, 0.0)
+            + grain_cost
             + HIGHLIGHT_COST * math.log2(1.0 + extra_high[k] / HIGHLIGHT_SCALE)
             + SHADOW_COST * extra_low[k]
             + HEADROOM_COST * headroom[k]
             + CONSENSUS_COST * off_consensus[k]
             + BLOCK_COST * blocking[k]
-            + GRAIN_STOP_COST * grain_stops[k]
         )
         verdicts.append(
             FrameVerdict(
@@ -243,6 +249,7 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
                 bool(doubted[k]),
                 float(grain_stops[k]),
                 float(keyed[k]),
+                grain_cost=float(grain_cost),
             )
         )
     return _with_key_doubt(verdicts, stops)

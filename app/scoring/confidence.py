@@ -3,14 +3,14 @@
 Scorer-agnostic: the result carries one number in [0, 1] per series, whatever ranked it.  A
 scorer with a calibration here turns the scores of a series into it (the technical scorer:
 its scores are costs in stops, so the margin of the pick over the runner-up, against the
-spread of the burst, says how clear the choice was; the logistic mapping was fitted on the
-three generators of ``benchmarks/pick_eval.py``, ``optics`` with its near misses (every
-defect half as strong: ``optics-subtle``), ``sensor`` and ``field``, and its reliability on
-each generator when fitted on the others only is in docs/pipeline.md).  Where the scorer
-doubts its own pick (two measures of detail disagree, or the pick beats a frame exposed
-differently only on how dark or bright the scene is meant to be), its scores show a small
-margin.  A scorer without one gives ``None`` (unknown).  Face and eye certainty lower it
-(:func:`pick_confidence`).
+spread of the burst, says how clear the choice was; its reliability on generators it was
+not fitted on is in docs/pipeline.md).  The scores show what the scorer saw: the lead they
+show is the lead it is sure of, less where it rests on the noise judgement, where the pick
+traded detail for other costs, where two measures of detail disagree, or where the pick
+beats a frame exposed differently only on how dark or bright the scene is meant to be
+(``app.scoring.technical._trusted_lead``), so the window, which has the stored scores only,
+reads the same confidence.  A scorer without a calibration gives ``None`` (unknown).  Face
+and eye certainty lower it (:func:`pick_confidence`).
 """
 
 from __future__ import annotations
@@ -22,9 +22,14 @@ from typing import Protocol
 from app.scoring.technical import quality_of_score
 
 _DECADES_PER_STOP = math.log10(2.0)
-# Fitted on the bursts of pick_eval.py (--fit: optics, sensor and field seed 1, optics-subtle
-# seed 3; technical:v7): logit = A + B * log2(margin) + C * share.
-_TECHNICAL = (2.406, 0.666, 1.143)
+# logit = A + B * log2(margin) + C * share, on the margin the technical scorer's scores show
+# (the lead it is sure of: technical._trusted_lead).  A and B fitted on the true bursts of
+# darkroom seeds 1-4, pick_eval.py's optics, sensor and field (seed 1) and raycast seed 1
+# (v10) with C held at v7's (those sets hold no burst of two frames, whose share is always
+# 1), then A lowered (from 3.238) until their picks at SURE or above were right 0.99 of the
+# time: on generators nobody fitted on they run lower (benchmarks/confidence_eval.py,
+# docs/pipeline.md).
+_TECHNICAL = (2.388, 0.721, 1.143)
 _MARGIN_FLOOR = 1 / 64  # stops: margins below count as this
 
 

@@ -47,6 +47,13 @@ _MID_GREY = 0.45
 _QUALITY_MID, _QUALITY_SPREAD = -2.2, 0.6  # the logistic map of quality to [1, 10]
 _DECADES_PER_STOP = math.log10(2.0)  # burst costs are in stops of detail energy
 DOUBTED_MARGIN = 1 / 16  # stops: the most a doubted pick's scores show it ahead
+# The pick's lead as its scores show it (_trusted_lead); set on the true bursts of darkroom,
+# pick_eval.py's generators, raycast seed 1 and burst_eval.py's held-out scenes
+# (docs/pipeline.md, "What the confidence sees").
+NOISE_TRUST = 0.25  # of a lead resting on the noise judgement, the share that counts
+SHARPEST_STOPS = 0.05  # stops behind the burst's sharpest frame: the pick traded detail
+SHARPEST_TRUST = 0.5  # of such a pick's lead, the share that counts
+SHOWN_MARGIN_MIN = 1 / 256  # stops: the least lead a pick's scores show (the order stays)
 
 
 @dataclass(frozen=True)
@@ -117,7 +124,7 @@ class TechnicalScorer:
     """
 
     name = "technical"
-    weights_id = "technical:v10"
+    weights_id = "technical:v11"
     device = "cpu"
     series_mode = None
 
@@ -152,21 +159,41 @@ class TechnicalScorer:
 
 
 def _shown_costs(verdicts: list[FrameVerdict]) -> list[float]:
-    """The burst's costs as its scores show them: where the pick's detail lead may rest on
-    grain (two measures of detail disagree, :func:`app.scoring.burst.detail_doubted`), or
-    its lead over a frame exposed differently on the scene's intended key alone
-    (``key_doubt``: how dark a dark scene should be), every
-    frame's cost against the pick is scaled down so that the runner-up is at most
-    DOUBTED_MARGIN stops behind.  The order stays; the confidence read from the scores
-    (:mod:`app.scoring.confidence`) says the pick is worth a second look."""
+    """The burst's costs as its scores show them: the pick's lead over the runner-up is the
+    lead the judgement is sure of (:func:`_trusted_lead`), every frame's cost against the
+    pick scaled alike, so the order stays; the confidence read from the scores
+    (:mod:`app.scoring.confidence`) says how sure the pick is."""
     costs = [v.cost for v in verdicts]
     best = min(range(len(costs)), key=costs.__getitem__)
     lead = min((c - costs[best] for k, c in enumerate(costs) if k != best), default=0.0)
-    doubted = verdicts[best].grain_doubt or verdicts[best].key_doubt
-    if not doubted or lead <= DOUBTED_MARGIN:
+    if lead <= SHOWN_MARGIN_MIN:
         return costs
-    factor = DOUBTED_MARGIN / lead
+    shown = min(max(_trusted_lead(verdicts, best), SHOWN_MARGIN_MIN), lead)
+    factor = shown / lead
     return [costs[best] + (c - costs[best]) * factor for c in costs]
+
+
+def _trusted_lead(verdicts: list[FrameVerdict], best: int) -> float:
+    """How far ahead of every other frame the pick is on the calls the judgement makes
+    reliably, in stops.  Against each frame, the part of the lead that rests on the noise
+    judgement counts for NOISE_TRUST of itself (grain and fine texture are its most
+    confused call).  A pick that is not the burst's sharpest frame (by more than
+    SHARPEST_STOPS) won a trade of detail for other costs: its lead counts for SHARPEST_TRUST
+    of itself.  Where its own detail lead may rest on grain (two measures of detail
+    disagree, :func:`app.scoring.burst.detail_doubted`), or its lead over a frame exposed
+    differently on the scene's intended key alone (``key_doubt``: how dark a dark scene
+    should be), it is at most DOUBTED_MARGIN."""
+    pick = verdicts[best]
+    trusted = min(
+        (v.cost - pick.cost) - (1.0 - NOISE_TRUST) * max(v.grain_cost - pick.grain_cost, 0.0)
+        for k, v in enumerate(verdicts)
+        if k != best
+    )
+    if pick.blur - min(v.blur for v in verdicts) > SHARPEST_STOPS:
+        trusted *= SHARPEST_TRUST
+    if pick.grain_doubt or pick.key_doubt:
+        trusted = min(trusted, DOUBTED_MARGIN)
+    return trusted
 
 
 def quality_of_score(score: float) -> float:
