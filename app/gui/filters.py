@@ -35,7 +35,7 @@ FILTER_LABELS = {
     SeriesFilter.Undecided: "With undecided frames",
     SeriesFilter.Picks: "With your picks",
     SeriesFilter.Rejects: "With your rejects",
-    SeriesFilter.Unsure: "Picks worth a second look",
+    SeriesFilter.Unsure: "Picks worth a second look (others not rejected)",
 }
 
 
