@@ -117,7 +117,10 @@ def test_the_window_culls_and_sets_kinds_by_the_same_rule(
 ):
     """The window's cull, and its own decision path (a series made a bracket, then a burst
     again: K, Shift+K), give an unsure burst its pick but no rejects, and a sure one its
-    rejects; the details panel says why."""
+    rejects; the details panel and the filter say why."""
+    from app.gui.filters import SeriesFilter
+    from app.gui.views.filter_box import SeriesFilterBox
+
     window = new_window(qtbot, gui_env, xmp_scheme="reject_others")
     assert window.controller.open_folder(card)
     settle(qtbot, window)
@@ -140,6 +143,9 @@ def test_the_window_culls_and_sets_kinds_by_the_same_rule(
         said = "none of the other frames is rejected" in window.details.values["Pick"].text()
         assert said is series.worth_a_second_look
     assert [s.worth_a_second_look for s in window.controller.series()].count(True) == 1
+    box = window.findChild(SeriesFilterBox)
+    tip = box.itemData(box.findData(int(SeriesFilter.Unsure)), Qt.ItemDataRole.ToolTipRole)
+    assert "none of their other frames" in tip
     window.shutdown()
 
 
