@@ -12,12 +12,16 @@ series of one member.  ``faces`` is ``null`` when faces were not looked for.  De
 only.  ``kind`` is ``burst``, ``bracket``, ``panorama``, ``focus_stack`` or ``single``;
 ``possible_kind`` names the kind a burst may be (weak evidence: picked, nothing rejected),
 else null.  ``confidence`` (per series, in [0, 1], or ``null`` when the scorer gives none)
-is how sure the pick is.  ``why`` says where and how the pick beat the runner-up
+is how sure the pick is.  ``may_reject_others`` says whether the automatic decisions may
+reject the series' frames other than its pick (with a scheme that rejects others): false
+for a single, a series kept whole, a possible kind and a burst whose pick is worth a second
+look (confidence below 0.8; ``app.automatic_rejects``).  ``why`` says where and how the pick beat the runner-up
 (``{"pick", "runner_up", "regions": [{"box", "score_difference", "flaw"}], "sentence"}``,
 boxes in the original's pixels; null for a single or where no explanation was computed).
 Version 2 added ``kind``, ``pick_reason``, ``faces`` and ``closed_eyes``; ``held`` (photos
 whose marks cannot be read or disagree, left alone), ``possible_kind``, ``confidence``,
-``why`` and ``ranking`` came later in version 2, without changing anything else.
+``why``, ``ranking`` and ``may_reject_others`` came later in version 2, without changing
+anything else.
 ``ranking`` says which ranking ordered the series (``{"in_use": "taste" | "base",
 "profile", "taste_agreement", "base_agreement", "decisions", "shoots", "held_out",
 "reordered", "reason"}``; the figures are null without a taste profile); the CSV's
@@ -34,6 +38,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from app.automatic_rejects import unsure_pick
 from app.catalog import UNDECIDED, DecisionState, FaceRecord, Flag
 from app.faces import PICK_REASONS
 from app.fileio import atomic_write
@@ -63,6 +68,7 @@ CSV_COLUMNS = (
     "why",
     "error",
     "ranking",
+    "may_reject_others",
 )
 
 
@@ -79,6 +85,7 @@ def to_json_dict(result: CullResult) -> dict[str, Any]:
                 "possible_kind": series.possible_kind,
                 "pick_reason": series.pick_reason,
                 "confidence": _rounded(series.confidence),
+                "may_reject_others": series.may_reject_others,
                 "why": series.why,
                 "members": [
                     {
@@ -132,6 +139,7 @@ def write_csv(result: CullResult, path: str | os.PathLike[str]) -> None:
                     "why": spreadsheet_cell(_sentence(series)) if m.path == best else "",
                     "error": "",
                     "ranking": ranking,
+                    "may_reject_others": int(series.may_reject_others),
                 }
             )
     listed = {row["path"] for row in rows}
@@ -176,6 +184,7 @@ def summary_text(result: CullResult) -> str:
             why += f"; why: {printable(_sentence(series))}"
         if needs_second_look(series):
             why += f"; worth a second look (confidence {series.confidence:.2f})"
+            why += "" if series.may_reject_others else ": nothing rejected"
         lines.append(f"Series {series.id} ({size}{', ' + when if when else ''}{why})")
         for m in sorted(series.members, key=lambda member: member.rank):
             mark = "*" if m.rank == 1 and len(series.members) > 1 and not series.kept_whole else " "
@@ -184,9 +193,9 @@ def summary_text(result: CullResult) -> str:
             lines.append(
                 f"  {mark} {m.rank:>2}  {m.score:6.2f}  {decided}{printable(m.path)}{eyes}"
             )
-    unsure = sum(needs_second_look(series) for series in result.series)
+    unsure = [series for series in result.series if needs_second_look(series)]
     if unsure:
-        lines.append(f"{unsure} series worth a second look (pick confidence below {SURE})")
+        lines.append(_second_look_line(unsure))
     if result.errors:
         lines.append(f"Problems ({len(result.errors)}):")
         lines.extend(f"  {printable(problem)}" for problem in result.errors)
@@ -222,14 +231,21 @@ def _ranking_cell(result: CullResult) -> str:
     return f"taste:{in_use.profile}" if in_use.in_use == "taste" else "base"
 
 
+def _second_look_line(unsure: list[SeriesResult]) -> str:
+    """How many picks are worth a second look, and that their other frames stay."""
+    line = f"{len(unsure)} series worth a second look (pick confidence below {SURE})"
+    rejecting = sum(series.may_reject_others for series in unsure)
+    if not rejecting:
+        return line + ": their other frames are not rejected"
+    return line + (
+        f": the other frames of {len(unsure) - rejecting} are not rejected ({rejecting} "
+        "are told only by how settled the model is on its pick, which holds back no rejects)"
+    )
+
+
 def needs_second_look(series: SeriesResult) -> bool:
     """A burst whose pick the scorer is not sure of (a kept-whole series has no pick)."""
-    return (
-        len(series.members) > 1
-        and not series.kept_whole
-        and series.confidence is not None
-        and series.confidence < SURE
-    )
+    return unsure_pick(len(series.members), series.kind, series.confidence)
 
 
 def _rounded(value: float | None) -> float | None:

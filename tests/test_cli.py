@@ -81,10 +81,12 @@ def test_json_has_exactly_the_documented_shape(tmp_path, card, capsys):
             "possible_kind",
             "pick_reason",
             "confidence",
+            "may_reject_others",
             "why",
             "members",
         }
         assert 0.0 <= series["confidence"] <= 1.0
+        assert isinstance(series["may_reject_others"], bool)
         assert series["why"] is None or set(series["why"]) == {
             "pick",
             "runner_up",

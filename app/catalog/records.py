@@ -179,6 +179,22 @@ class SeriesView:
     kind: str = "burst"  # "burst", "bracket", "panorama", "focus_stack", "single"
     kind_reason: str = ""
     kind_source: str = "auto"  # "user" when the photographer set the kind
+    scorer: str = ""  # the model that gave every member its score ("" none, or several)
+
+    @property
+    def confidence(self) -> float | None:
+        """How sure the pick is, in [0, 1] (None: the scorer gives none, or a frame has no
+        score).  Not stored: told again from the stored scores, pick reason and the pick's
+        faces by the cull's own ``pick_confidence``, so the window, the sidecars and a rerun
+        read the number the cull decided on."""
+        from app.scoring.confidence import pick_confidence  # the catalog loads no scorer
+
+        scores = [m.score for m in self.members if m.score is not None]
+        if not scores or len(scores) < len(self.members):
+            return None
+        best = self.best
+        faces = best.faces if best is not None else None
+        return pick_confidence(self.scorer, scores, self.pick_reason or "score", faces)
 
     @property
     def best(self) -> SeriesMember | None:

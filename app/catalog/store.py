@@ -532,6 +532,7 @@ class Catalog:
                 kind=s.kind or "burst",
                 kind_reason=s.kind_reason or "",
                 kind_source=s.kind_source or "auto",
+                scorer=_one_model([scores.get(m.photo.id) for m in members]),
             )
             for s, members in grouped.values()
         ]
@@ -1142,6 +1143,12 @@ def _newest_scores(
         for row in session.execute(query.order_by(Score.scored_at, Score.id)):
             found[row.photo_id] = ScoreRecord(**row._mapping)  # newest wins
     return found
+
+
+def _one_model(scores: Sequence[ScoreRecord | None]) -> str:
+    """The model that gave every one of these scores ("" when one is missing, or several)."""
+    models = {score.model if score is not None else "" for score in scores}
+    return models.pop() if len(models) == 1 else ""
 
 
 def _members_key(photo_ids: Iterable[int]) -> str:

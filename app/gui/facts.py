@@ -129,4 +129,9 @@ def pick_text(frame: FrameItem, series: SeriesItem | None) -> str:
     )
     if passed_over:
         text += f"\nthis frame scored higher ({frame.score:.2f}), but eyes are closed in it"
+    if series.worth_a_second_look:
+        text += (
+            f"\nworth a second look (confidence {series.confidence:.2f}): "
+            "none of the other frames is rejected or moved automatically"
+        )
     return text

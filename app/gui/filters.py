@@ -37,6 +37,11 @@ FILTER_LABELS = {
     SeriesFilter.Rejects: "With your rejects",
     SeriesFilter.Unsure: "Picks worth a second look",
 }
+# what a label has no room for (the toolbar's width is shared), as the item's tooltip
+FILTER_TIPS = {
+    SeriesFilter.Unsure: "Bursts whose pick has a confidence below 0.8, least sure first: "
+    "the cull rejects and moves none of their other frames automatically",
+}
 
 
 def series_matches(mode: SeriesFilter, series: SeriesItem) -> bool:

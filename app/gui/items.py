@@ -12,8 +12,8 @@ from dataclasses import astuple, dataclass
 from datetime import datetime
 from pathlib import Path
 
+from app.automatic_rejects import unsure_pick
 from app.catalog import UNDECIDED, DecisionState, FaceRecord, Flag
-from app.scoring.confidence import SURE
 from app.series_kinds import KINDS, PROTECTED_KINDS, possible_kind
 
 #: keys 6-9 as in Lightroom and darktable; the XMP label text is the colour name
@@ -127,13 +127,9 @@ class SeriesItem:
 
     @property
     def worth_a_second_look(self) -> bool:
-        """A burst whose pick the scorer is not sure of (a kept-whole series has none)."""
-        return (
-            self.frame_count > 1
-            and not self.keeps_every_frame
-            and self.confidence is not None
-            and self.confidence < SURE
-        )
+        """A burst whose pick the scorer is not sure of (a kept-whole series has none): the
+        cull rejects none of its other frames automatically (``app.automatic_rejects``)."""
+        return unsure_pick(self.frame_count, self.kind, self.confidence)
 
     @property
     def keeps_every_frame(self) -> bool:

@@ -48,12 +48,16 @@ def write_kind(
     series_id: int,
     kind: SeriesKind,
     scheme: XmpScheme,
+    confidence: float | None = None,
 ) -> None:
     """Record the kind, then give the series the automatic marks its kind calls for (the
-    cull's own rule, on the series' ranked ids)."""
+    cull's own rule, on the series' ranked ids and its pick's confidence: a burst whose
+    pick is worth a second look gets its pick but no rejects)."""
     catalog.restore_series_kind(series_id, kind.kind, kind.source, kind.reason)
     if ranked is not None:
-        apply_series_decisions(catalog, ranked, kind.kind, scheme, kind_reason=kind.reason)
+        apply_series_decisions(
+            catalog, ranked, kind.kind, scheme, kind_reason=kind.reason, confidence=confidence
+        )
 
 
 @dataclass(frozen=True)
@@ -164,7 +168,7 @@ class SeriesKinds(QObject):
         ids = [f.photo_id for f in series.frames]
 
         def work() -> dict[int, DecisionState]:
-            write_kind(catalog, ranked, series_id, chosen, scheme)
+            write_kind(catalog, ranked, series_id, chosen, scheme, series.confidence)
             return catalog.decisions(ids)
 
         def written(states: dict[int, DecisionState]) -> None:

@@ -21,7 +21,6 @@ from app.gui.taste_order import follow_taste
 from app.moves import in_rejects_folder
 from app.photos import PhotoFile, read_metadata
 from app.pipeline.results import RankingInUse
-from app.scoring.confidence import pick_confidence
 
 ORIENTATION = 0x0112
 TURNED = (5, 6, 7, 8)  # EXIF orientations that turn the photo a quarter
@@ -98,7 +97,6 @@ def series_item(
         frame_from_member(m, i + 1 if scored else 0, view.id, models.get(m.photo.id, ""))
         for i, m in enumerate(members)
     ]
-    scores = [f.score for f in frames if f.score is not None]
     return SeriesItem(
         series_id=view.id,
         frames=frames,
@@ -106,20 +104,8 @@ def series_item(
         pick_reason=view.pick_reason,
         kind_reason=view.kind_reason,
         kind_source=view.kind_source,
-        confidence=pick_confidence(
-            _scorer_of(frames), scores, view.pick_reason or "score", frames[0].faces
-        )
-        if scores and len(scores) == len(frames)
-        else None,
+        confidence=view.confidence,  # of every frame ranked (the sidecars read the same)
     )
-
-
-def _scorer_of(frames: list[FrameItem]) -> str:
-    """The scorer that gave every frame its score ("" when they differ or are unknown)."""
-    for name, text in MODEL_NAMES.items():
-        if all(f.model.startswith(text) for f in frames):
-            return name
-    return ""
 
 
 class FolderLibrary:

@@ -4,7 +4,9 @@ The best frame of each burst is picked; with ``reject_others`` the other frames 
 rejected (the ``decisions`` scheme only keeps the automatic marks out of the sidecars).
 Brackets, panoramas and focus stacks are kept whole: no automatic mark at all (an earlier
 automatic one is taken back), so nothing of them is rejected or moved.  A burst that may be
-one of them (weak evidence, ``possible_kind``) gets its pick but no rejects.  A photo that
+one of them (weak evidence, ``possible_kind``) gets its pick but no rejects, and so does a
+burst whose pick is worth a second look (confidence below 0.8): one rule,
+``app.automatic_rejects.may_reject_others``, which the sidecars follow too.  A photo that
 carries a person's decision (made in this app, or a rating or label taken from a sidecar
 another application wrote) is left as it is: never picked, rejected or moved automatically.
 The catalog enforces this too (``set_decision`` ignores an automatic decision over a user
@@ -17,10 +19,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
+from app.automatic_rejects import may_reject_others
 from app.catalog import Catalog, DecisionSource, DecisionState, Flag
 from app.options import XmpScheme
 from app.pipeline.results import SeriesResult
-from app.series_kinds import PROTECTED_KINDS, possible_kind
+from app.series_kinds import PROTECTED_KINDS
 from app.sidecars.policy import first_not_rejected
 
 
@@ -41,6 +44,7 @@ def apply_automatic_decisions(
             kind_reason=s.kind_reason,
             held=held,
             current=current,
+            confidence=s.kept_confidence,
         )
         for s in series
     )
@@ -55,17 +59,20 @@ def apply_series_decisions(
     kind_reason: str = "",
     held: Collection[int] = (),
     current: dict[int, DecisionState] | None = None,
+    confidence: float | None = None,
 ) -> int:
     """Write the automatic flags of one series, its photo ids best rank first, as its
     ``kind`` (and the reason the kind was told, which may say it is a ``possible_kind``)
-    calls for; returns how many frames kept a person's marks where there was a pick.
+    and its pick's ``confidence`` (None: the scorer gives none) call for; returns how many
+    frames kept a person's marks where there was a pick.
 
     The window runs this on a series whose kind the photographer changed, the cull on
     every series it ranked: one rule for both.
     """
     current = current if current is not None else catalog.decisions(ranked)
     states = [(pid, current[pid]) for pid in ranked]
-    for photo_id, flag in automatic_flags(states, kind, kind_reason, scheme, held).items():
+    wanted = automatic_flags(states, kind, kind_reason, scheme, held, confidence)
+    for photo_id, flag in wanted.items():
         if current[photo_id].flag is not flag:
             catalog.set_decision(photo_id, flag=flag, source=DecisionSource.AUTO)
     if series_pick(states, kind) is None:
@@ -87,17 +94,20 @@ def automatic_flags(
     kind_reason: str,
     scheme: XmpScheme,
     held: Collection[int] = (),
+    confidence: float | None = None,
 ) -> dict[int, Flag]:
     """``{photo_id: flag}`` for the frames nobody decided on, best rank first in ``ranked``.
 
     A bracket, panorama or focus stack is kept whole: no automatic mark (an earlier one is
     taken back).  A burst gets its pick (``first_not_rejected``); its other frames are
-    rejected when the scheme rejects others and the burst is not a ``possible_kind``."""
+    rejected when the scheme rejects others and ``may_reject_others`` allows it (not a
+    ``possible_kind``, not a pick below ``SURE``), whatever a person marked in it: an
+    earlier automatic reject is taken back when the rule no longer allows it."""
     best = series_pick(ranked, kind)
     rejecting = (
         best is not None
         and XmpScheme(scheme).rejects_others
-        and possible_kind(kind, kind_reason) is None
+        and may_reject_others(kind, kind_reason, confidence)
     )
     wanted: dict[int, Flag] = {}
     for photo_id, state in ranked:

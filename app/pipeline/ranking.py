@@ -383,6 +383,9 @@ class Ranking:
             self._whys.update({p.photo_id: None for p in scored.members})
             self._whys[pick] = why
         scored.frames = None
+        told = (self.scorer.name, scored.scores, decision.reason, scored.faces[decision.pick])
+        kept = pick_confidence(*told)  # what the catalog tells again from what it stores
+        confidence = pick_confidence(*told, settled=scored.settled)
         return SeriesResult(
             id=number,
             members=tuple(
@@ -402,14 +405,9 @@ class Ranking:
             pick_reason=decision.reason,
             kind=kind[0],
             kind_reason=kind[1],
-            confidence=pick_confidence(
-                self.scorer.name,
-                scored.scores,
-                decision.reason,
-                scored.faces[decision.pick],
-                settled=scored.settled,
-            ),
+            confidence=confidence,
             why=why,
+            confidence_kept=kept is not None or confidence is None,
         )
 
     def _write(self, items: list[tuple[dict, SeriesMode | None, dict]]) -> None:

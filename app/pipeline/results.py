@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from app.automatic_rejects import may_reject_others
 from app.catalog import DecisionState, FaceRecord
 from app.errors import AppError, Problem
 from app.series_kinds import PROTECTED_KINDS, possible_kind
@@ -59,6 +60,9 @@ class SeriesResult:
     # How sure the pick is, in [0, 1] (app.scoring.confidence); None: the scorer gives none.
     confidence: float | None = None
     why: dict | None = None  # where and how the pick beat the runner-up (app.scoring.why)
+    # False where ``confidence`` is only how settled the scorer is on its own draws (FGAesQ's
+    # cascade): the catalog cannot tell it again, so it holds back no rejects.
+    confidence_kept: bool = True
 
     @property
     def kept_whole(self) -> bool:
@@ -70,6 +74,23 @@ class SeriesResult:
         """The kind weak evidence points to ("bracket", ...): a burst with its pick whose
         other frames are not rejected or moved."""
         return possible_kind(self.kind, self.kind_reason)
+
+    @property
+    def kept_confidence(self) -> float | None:
+        """The confidence the catalog tells again from the stored scores, pick reason and
+        faces (``SeriesView.confidence``): the one the reject rule reads, so the sidecars,
+        the window and a rerun decide as this run did."""
+        return self.confidence if self.confidence_kept else None
+
+    @property
+    def may_reject_others(self) -> bool:
+        """Whether the automatic decision may reject the frames other than the pick (see
+        ``app.automatic_rejects``; a single or a series kept whole has none to reject)."""
+        return (
+            len(self.members) > 1
+            and not self.kept_whole
+            and may_reject_others(self.kind, self.kind_reason, self.kept_confidence)
+        )
 
     @property
     def best(self) -> MemberResult:

@@ -7,7 +7,10 @@ of a burst: by default (``suggest``) as the keyword ``FGAesQ pick`` and the othe
 no application confuses a suggestion with a decision; ``mark_best`` writes ``Rating 3``,
 ``Label Green`` and ``Label Yellow`` instead (``reject_others``: ``Rating -1``).  Singles,
 brackets, panoramas and focus stacks get no automatic marks, and a burst that may be one of
-them (``possible_kind``) gets its pick suggested but no reject.
+them (``possible_kind``) or whose pick is worth a second look (confidence below 0.8) gets
+its pick suggested but no reject: the catalog's own rule (``app.automatic_rejects``), on
+the confidence the catalog tells (``SeriesView.confidence``), so a sidecar never rejects a
+frame the window keeps.
 """
 
 from __future__ import annotations
@@ -15,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from app.automatic_rejects import may_reject_others
 from app.catalog import DecisionState, Flag, SeriesMember, SeriesView
 from app.options import XmpScheme
-from app.series_kinds import possible_kind
 from app.sidecars import keywords
 from app.sidecars.marks import Pick
 from app.sidecars.xmp import XmpMarks
@@ -47,8 +50,9 @@ def automatic_marks(
 ) -> XmpMarks | None:
     """The scheme's marks for a frame nobody decided on (None: this app claims nothing).
 
-    ``may_reject`` is False in a burst that may be a bracket, panorama or focus stack: its
-    other frames are suggested as others, never as rejects."""
+    ``may_reject`` is False in a burst that may be a bracket, panorama or focus stack, or
+    whose pick is worth a second look: its other frames are suggested as others, never as
+    rejects."""
     if not in_burst or scheme is XmpScheme.DECISIONS or scheme.as_keywords:
         return None
     if is_best:
@@ -89,8 +93,8 @@ def wanted_marks(
 
 def may_reject(series: SeriesView) -> bool:
     """Whether the automatic scheme may reject frames of this series (not of a burst that may
-    be a bracket, panorama or focus stack)."""
-    return possible_kind(series.kind, series.kind_reason) is None
+    be a bracket, panorama or focus stack, nor of one whose pick is worth a second look)."""
+    return may_reject_others(series.kind, series.kind_reason, series.confidence)
 
 
 def rejected_by_a_person(decision: DecisionState) -> bool:

@@ -1,0 +1,35 @@
+"""Whether a series' automatic decision may reject its other frames: one rule for the
+catalog's automatic flags (and so for what ``--move-rejects`` moves), the sidecars' marks
+and keywords, the report and the window, so none of them rejects what another keeps.
+
+A burst's best frame is its automatic pick; with a scheme that rejects others its other
+frames are rejected, except in a burst that may be a bracket, panorama or focus stack (weak
+evidence, ``possible_kind``) and in one whose pick is worth a second look (``unsure_pick``:
+confidence below ``SURE``).  On shoots held out from the scorer's tuning 9 of 10 wrong
+picks were below it, so the frame that should have been picked is then too often among the
+others to reject or move them.  A pick without a confidence (``None``: a scorer without a
+calibration) rejects as before: nothing says it is unsure.  Brackets, panoramas and focus
+stacks get no automatic mark at all, and a single has nothing to reject.  A person's marks
+are never replaced, whatever this says.
+"""
+
+from __future__ import annotations
+
+from app.scoring.confidence import SURE
+from app.series_kinds import PROTECTED_KINDS, possible_kind
+
+
+def unsure_pick(frames: int, kind: str, confidence: float | None) -> bool:
+    """A burst whose pick the scorer is not sure of: "worth a second look" (a single or a
+    series kept whole has no pick)."""
+    return frames > 1 and kind not in PROTECTED_KINDS and _below_sure(confidence)
+
+
+def may_reject_others(kind: str, kind_reason: str, confidence: float | None) -> bool:
+    """Whether the automatic decision may reject the frames of a burst other than its pick
+    (when the scheme rejects others at all): not in a ``possible_kind``, nor below ``SURE``."""
+    return possible_kind(kind, kind_reason) is None and not _below_sure(confidence)
+
+
+def _below_sure(confidence: float | None) -> bool:
+    return confidence is not None and confidence < SURE
