@@ -11,8 +11,8 @@ Only demonstrated differences count, and only between frames at most ``max_gap``
 longest gap grouping ever joins): two frames in capture order come from different bodies
 when their prefixes differ, when the counter steps back or jumps further than the fastest
 burst could in that time, or, where a name carries no counter, when they lie in different
-folders.  The same name at the same instant in two folders is one frame copied twice (a
-camera writing to both its cards).  Frames with no such evidence stay one body, so a single
+folders.  The same counter at the same instant is one frame under two names (a camera
+writing to both its cards, an edited version beside the original).  Frames with no such evidence stay one body, so a single
 camera's shoot is grouped as it always was.
 """
 
@@ -100,9 +100,11 @@ def _split(frames: Sequence[Frame], indices: list[int], max_gap: float) -> list[
     def same_body(first: int, second: int) -> bool:
         return _may_follow(frames, names, first, second, max_gap)
 
+    placed_once, copies = _set_copies_aside(frames, names, sorted(indices, key=order))
+
     runs: list[list[int]] = []
     by_source: dict[tuple[str, str | None], list[int]] = defaultdict(list)
-    for i in indices:
+    for i in placed_once:
         by_source[(names[i].folder, names[i].prefix)].append(i)
     for members in by_source.values():
         for session in _sessions(sorted(members, key=order), frames, max_gap):
@@ -118,7 +120,22 @@ def _split(frames: Sequence[Frame], indices: list[int], max_gap: float) -> list[
                 break
         else:
             bodies.append(placed)
-    return [[index for _s, _k, index in body] for body in bodies]
+    return [[j for _s, _k, i in body for j in (i, *copies.get(i, ()))] for body in bodies]
+
+
+def _set_copies_aside(frames: Sequence[Frame], names, ordered: list[int]):
+    """One frame under several names (the same counter at the same instant: written to both
+    cards, or an edited version beside the original) is placed once: the frames to place,
+    and the copies of each."""
+    copies: dict[int, list[int]] = defaultdict(list)
+    first_of: dict[tuple[int, float], int] = {}
+    for i in ordered:
+        if names[i].counter is not None:
+            first = first_of.setdefault((names[i].counter, frames[i].seconds), i)
+            if first != i:
+                copies[first].append(i)
+    aside = {i for others in copies.values() for i in others}
+    return [i for i in ordered if i not in aside], copies
 
 
 def _sessions(members: list[int], frames: Sequence[Frame], max_gap: float) -> list[list[int]]:
@@ -180,7 +197,7 @@ def _may_follow(frames: Sequence[Frame], names, first: int, second: int, max_gap
         return False
     step = (b.counter - a.counter) % COUNTER_MODULUS
     if step == 0:
-        return gap == 0 and a.folder != b.folder  # one frame, copied to both cards
+        return False  # one body's counter never repeats within seconds (copies are set aside)
     limit = MAX_FRAMES_PER_SECOND * (gap + 1)
     if gap == 0:  # no order within one instant
         step = min(step, (a.counter - b.counter) % COUNTER_MODULUS)

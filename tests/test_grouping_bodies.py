@@ -99,6 +99,7 @@ def test_only_demonstrated_differences_make_a_second_body():
         Frame("IMG_0001.JPG", 0.0),
         Frame("IMG_0002.JPG", 0.0),  # the same whole second
         Frame("IMG_0003.JPG", 0.4),
+        Frame("IMG_E0003.JPG", 0.4),  # an edited version beside the original
         Frame("picks/IMG_0004.JPG", 0.6),  # moved into a folder of its own: counters agree
         Frame("IMG_0005.JPG", 0.8),
         Frame("notes.jpg", 30.0),  # a name without counter
