@@ -12,8 +12,8 @@ longest gap grouping ever joins): two frames in capture order come from differen
 when their prefixes differ, when the counter steps back or jumps further than the fastest
 burst could in that time, or, where a name carries no counter, when they lie in different
 folders.  The same counter at the same instant is one frame under two names (a camera
-writing to both its cards, an edited version beside the original).  Frames with no such evidence stay one body, so a single
-camera's shoot is grouped as it always was.
+writing to both its cards, an edited version beside the original).  Frames with no such
+evidence stay one body, so a single camera's shoot is grouped as it always was.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from typing import Protocol
 # seconds (no SubSecTimeOriginal), so a counter may also step this much within "no" time.
 MAX_FRAMES_PER_SECOND = 200
 COUNTER_MODULUS = 10_000  # four-digit counters: 9999 is followed by 0001 (or 0000)
-BODY_MARK = "#"  # a camera key's further bodies are "make|model||#2", "#3", ...
+BODY_MARK = "#"  # a camera key's further bodies are "make|model|#2", "#3", ...
 
 # A DCF file name: four characters, the fourth digit or not, then the four-digit counter
 # (IMG_1234, _DSC1234, DSC01234, P1010001); a renamed one: any prefix ending in a non-digit
@@ -47,7 +47,7 @@ class Frame(Protocol):
 
 
 @dataclass(frozen=True)
-class _Name:
+class FileName:
     """What a frame's path says about the body that wrote it."""
 
     folder: str  # the folder, its DCF number left out (100CANON and 101CANON are one)
@@ -75,16 +75,16 @@ def _has_serial(camera: str) -> bool:
     return len(parts) >= 3 and bool(parts[2])
 
 
-def parse_name(key: str) -> _Name:
+def parse_name(key: str) -> FileName:
     """The folder, name prefix and file counter of a photo's relative path."""
     *folders, name = re.split(r"[\\/]", key)
     folder = "/".join(_DCF_FOLDER.sub("###", part) for part in folders)
-    stem = name.rsplit(".", 1)[0] if "." in name else name
+    stem = name.rsplit(".", 1)[0]
     match = _DCF_NAME.match(stem) or _COUNTED_NAME.match(stem)
     if match is None:
-        return _Name(folder, None, None)
+        return FileName(folder, None, None)
     prefix = re.sub(r"\d", "#", match.group(1) or "").casefold()
-    return _Name(folder, prefix, int(match.group(2)))
+    return FileName(folder, prefix, int(match.group(2)))
 
 
 def _split(frames: Sequence[Frame], indices: list[int], max_gap: float) -> list[list[int]]:
