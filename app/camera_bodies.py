@@ -11,13 +11,14 @@ Only demonstrated differences count, and only between frames at most ``max_gap``
 longest gap grouping ever joins): two frames in capture order come from different bodies
 when their prefixes differ, when the counter steps back or jumps further than the fastest
 burst could in that time, or, where a name carries no counter, when they lie in different
-folders.  The same counter at the same instant is one frame under two names (a camera
-writing to both its cards, an edited version beside the original).  Frames with no such
-evidence stay one body, so a single camera's shoot is grouped as it always was.
+folders.  The same counter at the same instant with the same picture is one frame under two
+names (a camera writing to both its cards).  Frames with no such evidence stay one body, so
+a single camera's shoot is grouped as it always was.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from bisect import bisect_left, bisect_right, insort
 from collections import defaultdict
@@ -25,10 +26,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+import numpy as np
+
 # The fastest bodies shoot up to about 200 frames a second; capture times may only be whole
 # seconds (no SubSecTimeOriginal), so a counter may also step this much within "no" time.
 MAX_FRAMES_PER_SECOND = 200
 COUNTER_MODULUS = 10_000  # four-digit counters: 9999 is followed by 0001 (or 0000)
+# Mean difference (grey levels) of two grouping thumbnails that show the same picture: the
+# same file on both cards decodes to the same thumbnail; a little slack for another decode.
+COPY_DIFFERENCE = 4.0
 BODY_MARK = "#"  # a camera key's further bodies are "make|model|#2", "#3", ...
 
 # A DCF file name: four characters, the fourth digit or not, then the four-digit counter
@@ -44,6 +50,7 @@ class Frame(Protocol):
     key: str  # the photo's path relative to the folder culled
     camera: str
     seconds: float
+    thumbnail: np.ndarray  # grouping's grayscale thumbnail
 
 
 @dataclass(frozen=True)
@@ -95,7 +102,8 @@ def _split(frames: Sequence[Frame], indices: list[int], max_gap: float) -> list[
     Runs then join the first body whose frames they can follow and precede, in capture order.
     """
     names = {i: parse_name(frames[i].key) for i in indices}
-    order = lambda i: (frames[i].seconds, frames[i].key)  # noqa: E731
+    # capture order; within one instant (times may be whole seconds) by counter
+    order = lambda i: (frames[i].seconds, _counter_or_none(names[i]), frames[i].key)  # noqa: E731
 
     def same_body(first: int, second: int) -> bool:
         return _may_follow(frames, names, first, second, max_gap)
@@ -108,9 +116,9 @@ def _split(frames: Sequence[Frame], indices: list[int], max_gap: float) -> list[
         by_source[(names[i].folder, names[i].prefix)].append(i)
     for members in by_source.values():
         for session in _sessions(sorted(members, key=order), frames, max_gap):
-            runs.extend(_counter_runs(session, frames, names, same_body))
+            runs.extend(_counter_runs(session, frames, names, same_body, order))
 
-    bodies: list[list[tuple[float, str, int]]] = []  # (seconds, key, index), capture order
+    bodies: list[list[tuple]] = []  # (*order(index), index) in capture order
     for run in sorted(runs, key=lambda members: order(members[0])):
         placed = [(*order(i), i) for i in run]
         for body in bodies:
@@ -120,22 +128,32 @@ def _split(frames: Sequence[Frame], indices: list[int], max_gap: float) -> list[
                 break
         else:
             bodies.append(placed)
-    return [[j for _s, _k, i in body for j in (i, *copies.get(i, ()))] for body in bodies]
+    return [[j for *_, i in body for j in (i, *copies.get(i, ()))] for body in bodies]
 
 
 def _set_copies_aside(frames: Sequence[Frame], names, ordered: list[int]):
-    """One frame under several names (the same counter at the same instant: written to both
-    cards, or an edited version beside the original) is placed once: the frames to place,
-    and the copies of each."""
+    """One frame under several names (the same counter at the same instant, the same
+    picture: written to both cards) is placed once: the frames to place, and the copies of
+    each.  Two fresh cards number alike, so the picture must match too where capture times
+    are whole seconds."""
     copies: dict[int, list[int]] = defaultdict(list)
-    first_of: dict[tuple[int, float], int] = {}
+    seen: dict[tuple[int, float], list[int]] = defaultdict(list)
     for i in ordered:
-        if names[i].counter is not None:
-            first = first_of.setdefault((names[i].counter, frames[i].seconds), i)
-            if first != i:
-                copies[first].append(i)
+        if names[i].counter is None:
+            continue
+        same = seen[(names[i].counter, frames[i].seconds)]
+        first = next((f for f in same if _same_picture(frames[f], frames[i])), None)
+        if first is None:
+            same.append(i)
+        else:
+            copies[first].append(i)
     aside = {i for others in copies.values() for i in others}
     return [i for i in ordered if i not in aside], copies
+
+
+def _same_picture(first: Frame, second: Frame) -> bool:
+    a, b = np.asarray(first.thumbnail, np.int16), np.asarray(second.thumbnail, np.int16)
+    return a.shape == b.shape and float(np.abs(a - b).mean()) <= COPY_DIFFERENCE
 
 
 def _sessions(members: list[int], frames: Sequence[Frame], max_gap: float) -> list[list[int]]:
@@ -149,7 +167,11 @@ def _sessions(members: list[int], frames: Sequence[Frame], max_gap: float) -> li
     return sessions
 
 
-def _counter_runs(session: list[int], frames: Sequence[Frame], names, same_body) -> list[list[int]]:
+def _counter_or_none(name: FileName) -> int:
+    return -1 if name.counter is None else name.counter
+
+
+def _counter_runs(session: list[int], frames: Sequence[Frame], names, same_body, order):
     """A session of one source cut into runs of one body each: frames without a counter are
     one run; the others, in counter order, are cut where time goes back or a step is not
     possible (a counter wrapping to 0001 cuts too: the runs join again as one body)."""
@@ -165,19 +187,19 @@ def _counter_runs(session: list[int], frames: Sequence[Frame], names, same_body)
         ):
             runs.append([])
         runs[-1].append(index)
-    return [sorted(run, key=lambda i: (frames[i].seconds, frames[i].key)) for run in runs]
+    return [sorted(run, key=order) for run in runs]
 
 
 def _joins(body: list, run: list, same_body, max_gap: float) -> bool:
-    """Whether ``run`` can be the same body's frames as ``body`` (both (seconds, key, index)
-    in capture order): every pair of neighbours in capture order, one from each, is
+    """Whether ``run`` can be the same body's frames as ``body`` (both (seconds, counter,
+    key, index) in capture order): every pair of neighbours in capture order, one from each, is
     possible for one body.  Only frames within ``max_gap`` of the run can be such a pair."""
     start = bisect_left(body, (run[0][0] - max_gap,))
-    stop = bisect_right(body, (run[-1][0] + max_gap, "\U0010ffff"))
+    stop = bisect_right(body, (run[-1][0] + max_gap, math.inf))
     if start == stop:
         return True
-    ours = {entry[2] for entry in run}
-    merged = [entry[2] for entry in sorted(body[start:stop] + run)]
+    ours = {entry[-1] for entry in run}
+    merged = [entry[-1] for entry in sorted(body[start:stop] + run)]
     return all(
         same_body(first, second)
         for first, second in zip(merged, merged[1:], strict=False)

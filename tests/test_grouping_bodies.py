@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
-from test_photos_fixtures import jpeg, scene
+from test_photos_fixtures import T0, jpeg, scene
 
 from app.camera_bodies import camera_bodies
 from app.grouping import GroupingParams, GroupItem, group_series, make_thumbnail
@@ -19,13 +20,17 @@ from app.pipeline import run_cull
 MODEL = {"make": "Fictive", "model": "Burst A1"}  # no serial number
 
 
-def shoot(folder: Path, names_a: list[str], names_b: list[str]) -> list[Path]:
-    """Body A's frames of a moment and body B's of the same moment, 0.1 s after each."""
+def shoot(
+    folder: Path, names_a: list[str], names_b: list[str], whole_seconds: bool = False
+) -> list[Path]:
+    """Body A's frames of a moment and body B's of the same moment, 0.1 s after each (or
+    all within one second, where the EXIF records no sub-seconds)."""
     paths = []
     for k, (a, b) in enumerate(zip(names_a, names_b, strict=True)):
-        paths.append(jpeg(folder / a, scene("astronaut", shift=2 * k), when=0.2 * k, **MODEL))
+        when_a, when_b = (T0, T0) if whole_seconds else (0.2 * k, 0.2 * k + 0.1)
+        paths.append(jpeg(folder / a, scene("astronaut", shift=2 * k), when=when_a, **MODEL))
         view = scene("astronaut", shift=2 * k + 5)
-        paths.append(jpeg(folder / b, view, when=0.2 * k + 0.1, **MODEL))
+        paths.append(jpeg(folder / b, view, when=when_b, **MODEL))
     return paths
 
 
@@ -88,9 +93,18 @@ def test_two_cards_in_subfolders_are_culled_as_two_bodies(tmp_path):
     assert result.errors == []
 
 
+def test_two_fresh_cards_numbered_alike_without_sub_seconds_stay_apart(tmp_path):
+    """The same names in the same whole second are two bodies where the pictures differ."""
+    names = [f"DSC_{k:04d}.JPG" for k in range(1, 4)]
+    names_a, names_b = [f"first/{n}" for n in names], [f"second/{n}" for n in names]
+    paths = shoot(tmp_path, names_a, names_b, whole_seconds=True)
+    assert sorted(grouped(tmp_path, paths)) == [names_a, names_b]
+
+
 class Frame:
     def __init__(self, key: str, seconds: float, camera: str = "Fictive|Burst A1|") -> None:
         self.key, self.seconds, self.camera = key, seconds, camera
+        self.thumbnail = np.zeros((64, 64), dtype=np.uint8)
 
 
 def test_only_demonstrated_differences_make_a_second_body():
@@ -99,7 +113,6 @@ def test_only_demonstrated_differences_make_a_second_body():
         Frame("IMG_0001.JPG", 0.0),
         Frame("IMG_0002.JPG", 0.0),  # the same whole second
         Frame("IMG_0003.JPG", 0.4),
-        Frame("IMG_E0003.JPG", 0.4),  # an edited version beside the original
         Frame("picks/IMG_0004.JPG", 0.6),  # moved into a folder of its own: counters agree
         Frame("IMG_0005.JPG", 0.8),
         Frame("notes.jpg", 30.0),  # a name without counter
