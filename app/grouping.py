@@ -13,7 +13,9 @@ scene, and a blurred or blown frame of the burst still belongs to it.  A frame u
 neighbour is also compared with the two frames before that one: two defective frames in a
 row (noisy, then blown) can differ more than each differs from the burst's clean frames.
 Photos from different camera bodies are grouped separately, so two shooters' interleaved
-bursts never merge.
+bursts never merge: bodies by make, model and serial number, and, for bodies of one make and
+model that record no serial, by how each names and numbers its files
+(:mod:`app.camera_bodies`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.camera_bodies import camera_bodies
 from app.options import DEFAULT_MAX_GAP_S, DEFAULT_MIN_SIMILARITY
 from app.photos.tasks import THUMB_SIZE, make_thumbnail
 
@@ -33,7 +36,8 @@ from app.photos.tasks import THUMB_SIZE, make_thumbnail
 # 4: a frame unlike its neighbour is also compared with the two frames before it, smoothed
 #    thumbnails where grain hides the likeness, a blank frame right after joins.
 # 5: series of one camera joined where a bracket the camera recorded runs across them.
-GROUPING_VERSION = 5
+# 6: bodies of one make and model without serial told apart by their file names and counters.
+GROUPING_VERSION = 6
 DEFAULT_SHORT_GAP = 1.0  # seconds below which a pair needs less similarity
 DEFAULT_SHORT_GAP_RELIEF = 0.1  # how much less, at no gap at all
 _SSIM_WINDOW = 7
@@ -217,7 +221,7 @@ def group_series(
 
     A photo with no neighbour close in time and look is a series of one.
     """
-    streams = _camera_streams(items)
+    streams = _camera_streams(items, params.max_gap)
     pairs = [(stream[k], stream[k + 1]) for stream in streams for k in range(len(stream) - 1)]
     similar_gap: dict[tuple[int, int], bool] = {}
     if pairs:
@@ -306,7 +310,9 @@ def pause_runs(times: Sequence[tuple[float, str]], max_gap: float) -> list[list[
 def pair_similarities(items: Sequence[GroupItem]) -> list[tuple[int, int, float, float]]:
     """(i, j, gap seconds, SSIM) for every time-neighbour pair of the same camera; for tuning."""
     pairs = [
-        pair for stream in _camera_streams(items) for pair in zip(stream, stream[1:], strict=False)
+        pair
+        for stream in _camera_streams(items, DEFAULT_MAX_GAP_S)
+        for pair in zip(stream, stream[1:], strict=False)
     ]
     if not pairs:
         return []
@@ -320,11 +326,11 @@ def pair_similarities(items: Sequence[GroupItem]) -> list[tuple[int, int, float,
     ]
 
 
-def _camera_streams(items: Sequence[GroupItem]) -> list[list[int]]:
+def _camera_streams(items: Sequence[GroupItem], max_gap: float) -> list[list[int]]:
     """Indices per camera body, each list in capture order."""
     by_camera: dict[str, list[int]] = defaultdict(list)
-    for index, item in enumerate(items):
-        by_camera[item.camera].append(index)
+    for index, body in enumerate(camera_bodies(items, max_gap)):
+        by_camera[body].append(index)
     return [
         sorted(indices, key=lambda i: (items[i].seconds, items[i].key))
         for indices in by_camera.values()

@@ -18,9 +18,11 @@ import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FuturesTimeout
+from dataclasses import replace
 from pathlib import Path
 
 from app import heap
+from app.camera_bodies import camera_bodies
 from app.catalog import Catalog, CatalogError, PhotoRecord, RunStatus
 from app.fileio import storable_name
 from app.grouping import GROUPING_VERSION, GroupingParams, GroupItem, group_series
@@ -541,7 +543,11 @@ class CullRun:
             if photo.thumbnail is None:
                 photo.thumbnail = thumbnail_array(thumbs.get(photo.photo_id))
         items = [GroupItem(p.file.rel, p.camera, p.seconds, p.thumbnail) for p in photos]
-        evidence = [kind_evidence(p) for p in photos]
+        # kinds join series of one body only: two same-model bodies without serial told apart
+        bodies = camera_bodies(items, params.max_gap)
+        evidence = [
+            replace(kind_evidence(p), camera=b) for p, b in zip(photos, bodies, strict=True)
+        ]
         kinded = assign_kinds(group_series(items, params), evidence, params.max_gap)
         groups = [[photos[i] for i in series.members] for series in kinded]
         kinds = [(series.kind, series.reason) for series in kinded]
