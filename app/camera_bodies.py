@@ -84,7 +84,7 @@ def _has_serial(camera: str) -> bool:
 
 def parse_name(key: str) -> FileName:
     """The folder, name prefix and file counter of a photo's relative path."""
-    *folders, name = re.split(r"[\\/]", key)
+    *folders, name = key.split("/")  # keys use "/"; a backslash belongs to the name (caf\xe9)
     folder = "/".join(_DCF_FOLDER.sub("###", part) for part in folders)
     stem = name.rsplit(".", 1)[0]
     match = _DCF_NAME.match(stem) or _COUNTED_NAME.match(stem)
