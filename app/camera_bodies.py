@@ -31,6 +31,10 @@ import numpy as np
 # The fastest bodies shoot up to about 200 frames a second; capture times may only be whole
 # seconds (no SubSecTimeOriginal), so a counter may also step this much within "no" time.
 MAX_FRAMES_PER_SECOND = 200
+# How far apart two capture times may really be beyond what they say: a second where a time
+# is whole seconds (no sub-seconds recorded), a camera's sub-second stamp otherwise.
+WHOLE_SECOND_SLACK = 1.0
+SUB_SECOND_SLACK = 0.05
 COUNTER_MODULUS = 10_000  # four-digit counters: 9999 is followed by 0001 (or 0000)
 # Mean difference (grey levels) of two grouping thumbnails that show the same picture: the
 # same file on both cards decodes to the same thumbnail; a little slack for another decode.
@@ -220,7 +224,13 @@ def _may_follow(frames: Sequence[Frame], names, first: int, second: int, max_gap
     step = (b.counter - a.counter) % COUNTER_MODULUS
     if step == 0:
         return False  # one body's counter never repeats within seconds (copies are set aside)
-    limit = MAX_FRAMES_PER_SECOND * (gap + 1)
+    limit = MAX_FRAMES_PER_SECOND * (gap + _time_slack(frames[first], frames[second])) + 1
     if gap == 0:  # no order within one instant
         step = min(step, (a.counter - b.counter) % COUNTER_MODULUS)
     return step <= limit
+
+
+def _time_slack(first: Frame, second: Frame) -> float:
+    """How much more time than their stamps say may lie between two frames."""
+    whole = any(float(frame.seconds).is_integer() for frame in (first, second))
+    return WHOLE_SECOND_SLACK if whole else SUB_SECOND_SLACK

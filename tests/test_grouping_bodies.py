@@ -127,3 +127,9 @@ def test_only_demonstrated_differences_make_a_second_body():
     assert len(set(camera_bodies(uncounted, gap))) == 2
     jump = [Frame("DSC_1240.JPG", 0.0), Frame("DSC_5678.JPG", 0.2)]  # 4438 frames in 0.2 s
     assert len(set(camera_bodies(jump, gap))) == 2
+    # a second card numbered 30 frames on, 67 ms later: sub-seconds leave no time for that
+    near = [Frame(f"A/DSC_{k:04d}.JPG", 13.55 + 0.14 * (k - 114)) for k in range(114, 121)]
+    near += [Frame(f"B/DSC_{k:04d}.JPG", 14.449 + 0.16 * (k - 150)) for k in range(150, 154)]
+    assert len(set(camera_bodies(near, gap))) == 2
+    whole = [Frame("A/DSC_0120.JPG", 14.0), Frame("B/DSC_0150.JPG", 14.0)]  # no sub-seconds
+    assert len(set(camera_bodies(whole, gap))) == 1  # 30 frames may fit in a second
