@@ -49,6 +49,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.scoring.frame_measures import PATCH_MARGIN, PATCH_SIZE, TONE_QUANTILES, FrameMeasures
+from app.scoring.motion import smear_costs
 
 GAMMA = 2.2
 # Costs in stops.
@@ -115,6 +116,8 @@ PATCH_EDGE = PATCH_MARGIN  # px of a patch left out of the comparison: what a sh
 PATCH_SHAPE = (PATCH_SIZE, PATCH_SIZE)
 SHARED_LEAD = 0.5  # stops of detail lead (sorted energies) the shared detail is asked about
 SHARED_MARGIN = 0.5  # stops of shared detail a grainier frame must lead by to be sharper
+SMEAR_BLUR_MARGIN = 0.25  # stops: a frame blurrier than this shows no other's smeared subject
+SMEAR_OTHER_MARGIN = 0.5  # stops of other costs it may have beyond the smeared frame
 
 
 @dataclass(frozen=True)
@@ -217,10 +220,10 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
     off_consensus = _off_consensus(stops, consensus)
     keyed = HEADROOM_COST * headroom + CONSENSUS_COST * off_consensus
     verdicts = []
+    others = np.zeros(count)
     for k in range(count):
-        cost = (
-            blur[k]
-            + NOISE_COST * noise[k]
+        others[k] = (
+            NOISE_COST * noise[k]
             + MASKED_NOISE_COST * max(measured_noise[k] - NOISE_ALLOWANCE, 0.0)
             + HIGHLIGHT_COST * math.log2(1.0 + extra_high[k] / HIGHLIGHT_SCALE)
             + SHADOW_COST * extra_low[k]
@@ -229,6 +232,9 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
             + BLOCK_COST * blocking[k]
             + GRAIN_STOP_COST * grain_stops[k]
         )
+    smear = smear_costs(frames, gains, _comparable(stops, above_grain, blur, others))
+    for k in range(count):
+        cost = blur[k] + others[k] + smear[k]
         verdicts.append(
             FrameVerdict(
                 float(stops[k] - np.median(stops)),
@@ -246,6 +252,26 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
             )
         )
     return _with_key_doubt(verdicts, stops)
+
+
+def _comparable(
+    stops: np.ndarray, above_grain: np.ndarray | None, blur: np.ndarray, others: np.ndarray
+) -> np.ndarray:
+    """(k, j): frame k may show frame j's subject smeared: they are exposed alike
+    (EXPOSURE_STEP), their grain does not clearly differ, and k is no blurrier over the
+    whole frame (SMEAR_BLUR_MARGIN) and costs no more for everything else
+    (SMEAR_OTHER_MARGIN), so that detail k holds beyond j in a part of the frame is neither
+    grain, a tone curve's shoulder nor a focus that moved there."""
+    count = len(stops)
+    same = np.abs(stops[:, None] - stops[None, :]) <= EXPOSURE_STEP
+    same &= blur[:, None] <= blur[None, :] + SMEAR_BLUR_MARGIN
+    same &= others[:, None] <= others[None, :] + SMEAR_OTHER_MARGIN
+    if above_grain is not None:
+        grain = above_grain[:, 4]
+        for k in range(count):
+            for j in range(count):
+                same[k, j] &= not _grain_differs(grain[k], grain[j])
+    return same
 
 
 def _with_key_doubt(verdicts: list[FrameVerdict], stops: np.ndarray) -> list[FrameVerdict]:

@@ -117,7 +117,7 @@ class TechnicalScorer:
     """
 
     name = "technical"
-    weights_id = "technical:v10"
+    weights_id = "technical:v11"
     device = "cpu"
     series_mode = None
 
