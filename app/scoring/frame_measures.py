@@ -66,11 +66,11 @@ class FrameMeasures:
     # burst, where grain, unlike detail, is not shared.
     patch: np.ndarray | None = None
     patch_origin: tuple[int, int] = (0, 0)  # (top, left) of the patch in the frame
-    # Per tile, on the fine_map's (the coarse_map's) grid, per direction (DIRECTIONS): the
-    # root mean squared neighbour difference, in half precision.  Kept by position and by
-    # direction so that the burst can find a subject smeared along its motion where the
-    # frames differ (app.scoring.motion), however small a part of the frame it is.
-    fine_directions: np.ndarray | None = None  # (4, rows, cols) float16
+    # Per tile of the coarse_map, per direction (DIRECTIONS): the root mean squared
+    # neighbour difference on the halved frame, in half precision, (4, rows, cols).  Kept
+    # by position and by direction so that the burst can find a subject smeared along its
+    # motion where the frames differ (app.scoring.motion), however small a part of the
+    # frame it is; on the halved frame, where grain counts least.
     coarse_directions: np.ndarray | None = None
 
     @property
@@ -107,7 +107,7 @@ def measure_frame(image: Image.Image) -> FrameMeasures:
     peak_counts = np.asarray(peak.histogram(), dtype=np.int64)
     pixels = peak.width * peak.height
     gray = np.asarray(luma).astype(np.float32) * np.float32(1 / 255)
-    fine, fine_map, grid_steps, fine_directions = _detail(gray, TILE)
+    fine, fine_map, grid_steps, _ = _detail(gray, TILE)
     coarse, coarse_map, _, coarse_directions = _detail(_halve(gray), TILE // 2)
     rows, cols = fine_map.shape
     tiled = (slice(0, rows * TILE), slice(0, cols * TILE))
@@ -130,7 +130,6 @@ def measure_frame(image: Image.Image) -> FrameMeasures:
         noise_map=noise_residual_map(gray, TILE)[:rows, :cols],
         patch=patch,
         patch_origin=origin,
-        fine_directions=fine_directions,
         coarse_directions=coarse_directions,
     )
 
