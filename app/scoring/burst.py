@@ -21,6 +21,9 @@ pair of frames is compared through the distributions of :mod:`app.scoring.frame_
   looks sharper than a less grainy one by its sorted energies must also lead it in the
   detail its patch (a small square of luma around its strongest structure) shares with the
   other frames' patches, once aligned; else the lead is grain, and doubted.
+* **Subject motion.**  Where the frames differ by position beyond a hand-held shift (a
+  subject that moved), a frame that lost detail there along one direction against a frame
+  it can be compared with pays for it (:mod:`app.scoring.motion`).
 * **Blocking.**  JPEG's 8 px grid (the steps at its strongest offset against a typical one)
   against the least blocky other frame, judged at equal noise: grain or texture the other
   frame has beyond this one would hide this one's grid too.
@@ -36,7 +39,8 @@ looked at before; v9's (unused light measured in the upper tones' separation, a 
 resting on the scene's intended key doubted) on the atelier shoots
 (``benchmarks/atelier_bursts.py``, seeds 1-2; seed 3 scored once afterwards), drawn
 through a tone curve that rolls highlights off; v10's (the shared detail) on the raycast
-shoots (``benchmarks/raycast_bursts.py``, seeds 1-3).
+shoots (``benchmarks/raycast_bursts.py``, seeds 1-3); v11's (a subject smeared where the
+frames differ) on the same shoots and the street shoot.
 """
 
 from __future__ import annotations
