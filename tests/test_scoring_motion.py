@@ -12,12 +12,14 @@ from app.scoring import TechnicalScorer
 
 SIZE = (1024, 680)  # the analysis size: the subject's tiles are the scorer's own
 BALL = 170  # px: the subject's diameter, 3 % of the frame's area
+CONTRAST = 60  # levels between the checks of the ball
+PERIOD, ROWS = 6, 24  # px: the checks' width and height (tall: a smear along the rows takes them)
 
 
 def checked_ball() -> tuple[Image.Image, Image.Image]:
-    """A ball with faint checks (its texture, and the mask of its disc)."""
+    """A ball with tall checks (its texture, and the mask of its disc)."""
     y, x = np.mgrid[0:BALL, 0:BALL]
-    checks = ((x // 6 + y // 6) % 2).astype(np.float32) * 40
+    checks = ((x // PERIOD + y // ROWS) % 2).astype(np.float32) * CONTRAST
     colour = np.stack([90 + checks, 100 + checks, 160 - checks], axis=-1)
     disc = (x - BALL / 2 + 0.5) ** 2 + (y - BALL / 2 + 0.5) ** 2 <= (BALL / 2) ** 2
     return Image.fromarray(colour.astype(np.uint8)), Image.fromarray(disc.astype(np.uint8) * 255)

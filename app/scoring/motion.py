@@ -23,7 +23,7 @@ CHANGED_STOPS = 1.0  # tiles whose detail differs between frames by more than th
 CHANGED_MIN_TILES = 9  # ... in at least as many tiles (a subject, not a glint or a lamp) ...
 CHANGED_MAX_SHARE = 0.25  # ... and in at most this share of the frame (not the scene)
 SMEAR_ALLOWANCE = 0.5  # stops of detail lost in the changed region nobody notices
-SMEAR_DIRECTIONAL = 0.5  # stops more lost along one direction than along another: a motion
+SMEAR_DIRECTIONAL = 0.75  # stops more lost along one direction than along another: a motion
 SMEAR_COST = 1.0  # per stop lost beyond the allowance
 LOCAL_FLOOR = 0.05  # of the burst's median tile energy, added before logs
 
