@@ -21,6 +21,9 @@ pair of frames is compared through the distributions of :mod:`app.scoring.frame_
   looks sharper than a less grainy one by its sorted energies must also lead it in the
   detail its patch (a small square of luma around its strongest structure) shares with the
   other frames' patches, once aligned; else the lead is grain, and doubted.
+* **Subject motion.**  Where the frames differ by position beyond a hand-held shift (a
+  subject that moved), a frame that lost detail there along one direction against a frame
+  it can be compared with pays for it (:mod:`app.scoring.motion`).
 * **Blocking.**  JPEG's 8 px grid (the steps at its strongest offset against a typical one)
   against the least blocky other frame, judged at equal noise: grain or texture the other
   frame has beyond this one would hide this one's grid too.
@@ -40,7 +43,8 @@ shoots (``benchmarks/raycast_bursts.py``, seeds 1-3); v11's (a brighter frame di
 shared exposure short of white) on atelier seeds 1-2, darkroom seeds 1-3, raycast seeds 1-2
 and the ``optics``, ``sensor`` and ``burst_eval.py`` bursts, reported on atelier seed 3,
 darkroom seed 4, raycast seed 3, the street shoot and ``field`` (whose losses added the
-flat-scene rule, so only the first four stay held out).
+flat-scene rule, so only the first four stay held out); v11's subject smeared where the
+frames differ on the raycast shoots (seeds 1-3) and the street shoot.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.scoring.frame_measures import PATCH_MARGIN, PATCH_SIZE, TONE_QUANTILES, FrameMeasures
+from app.scoring.motion import smear_costs
 
 GAMMA = 2.2
 # Costs in stops.
@@ -125,6 +130,8 @@ PATCH_EDGE = PATCH_MARGIN  # px of a patch left out of the comparison: what a sh
 PATCH_SHAPE = (PATCH_SIZE, PATCH_SIZE)
 SHARED_LEAD = 0.5  # stops of detail lead (sorted energies) the shared detail is asked about
 SHARED_MARGIN = 0.5  # stops of shared detail a grainier frame must lead by to be sharper
+SMEAR_BLUR_MARGIN = 0.25  # stops: a frame blurrier than this shows no other's smeared subject
+SMEAR_OTHER_MARGIN = 0.5  # stops of other costs it may have beyond the smeared frame
 
 
 @dataclass(frozen=True)
@@ -230,21 +237,25 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
     off_consensus = _off_consensus(stops, consensus)
     keyed = HEADROOM_COST * headroom + CONSENSUS_COST * off_consensus
     verdicts = []
+    grain_costs = np.zeros(count)
+    others = np.zeros(count)
     for k in range(count):
-        grain_cost = (
+        grain_costs[k] = (
             NOISE_COST * noise[k]
             + MASKED_NOISE_COST * max(measured_noise[k] - NOISE_ALLOWANCE, 0.0)
             + GRAIN_STOP_COST * grain_stops[k]
         )
-        cost = (
-            blur[k]
-            + grain_cost
+        others[k] = (
+            grain_costs[k]
             + HIGHLIGHT_COST * math.log2(1.0 + extra_high[k] / HIGHLIGHT_SCALE)
             + SHADOW_COST * extra_low[k]
             + HEADROOM_COST * headroom[k]
             + CONSENSUS_COST * off_consensus[k]
             + BLOCK_COST * blocking[k]
         )
+    smear = smear_costs(frames, gains, _comparable(stops, above_grain, blur, others))
+    for k in range(count):
+        cost = blur[k] + others[k] + smear[k]
         verdicts.append(
             FrameVerdict(
                 float(stops[k] - np.median(stops)),
@@ -259,10 +270,30 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
                 bool(doubted[k]),
                 float(grain_stops[k]),
                 float(keyed[k]),
-                grain_cost=float(grain_cost),
+                grain_cost=float(grain_costs[k]),
             )
         )
     return _with_key_doubt(verdicts, stops)
+
+
+def _comparable(
+    stops: np.ndarray, above_grain: np.ndarray | None, blur: np.ndarray, others: np.ndarray
+) -> np.ndarray:
+    """(k, j): frame k may show frame j's subject smeared: they are exposed alike
+    (EXPOSURE_STEP), their grain does not clearly differ, and k is no blurrier over the
+    whole frame (SMEAR_BLUR_MARGIN) and costs no more for everything else
+    (SMEAR_OTHER_MARGIN), so that detail k holds beyond j in a part of the frame is neither
+    grain, a tone curve's shoulder nor a focus that moved there."""
+    count = len(stops)
+    same = np.abs(stops[:, None] - stops[None, :]) <= EXPOSURE_STEP
+    same &= blur[:, None] <= blur[None, :] + SMEAR_BLUR_MARGIN
+    same &= others[:, None] <= others[None, :] + SMEAR_OTHER_MARGIN
+    if above_grain is not None:
+        grain = above_grain[:, 4]
+        for k in range(count):
+            for j in range(count):
+                same[k, j] &= not _grain_differs(grain[k], grain[j])
+    return same
 
 
 def _with_key_doubt(verdicts: list[FrameVerdict], stops: np.ndarray) -> list[FrameVerdict]:

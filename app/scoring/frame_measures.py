@@ -66,6 +66,12 @@ class FrameMeasures:
     # burst, where grain, unlike detail, is not shared.
     patch: np.ndarray | None = None
     patch_origin: tuple[int, int] = (0, 0)  # (top, left) of the patch in the frame
+    # Per tile of the coarse_map, per direction (DIRECTIONS): the root mean squared
+    # neighbour difference on the halved frame, in half precision, (4, rows, cols).  Kept
+    # by position and by direction so that the burst can find a subject smeared along its
+    # motion where the frames differ (app.scoring.motion), however small a part of the
+    # frame it is; on the halved frame, where grain counts least.
+    coarse_directions: np.ndarray | None = None
 
     @property
     def blockiness(self) -> float:
@@ -101,8 +107,8 @@ def measure_frame(image: Image.Image) -> FrameMeasures:
     peak_counts = np.asarray(peak.histogram(), dtype=np.int64)
     pixels = peak.width * peak.height
     gray = np.asarray(luma).astype(np.float32) * np.float32(1 / 255)
-    fine, fine_map, grid_steps = _detail(gray, TILE)
-    coarse, coarse_map, _ = _detail(_halve(gray), TILE // 2)
+    fine, fine_map, grid_steps, _ = _detail(gray, TILE)
+    coarse, coarse_map, _, coarse_directions = _detail(_halve(gray), TILE // 2)
     rows, cols = fine_map.shape
     tiled = (slice(0, rows * TILE), slice(0, cols * TILE))
     blown = np.asarray(peak)[tiled] >= CLIP_HIGH
@@ -124,6 +130,7 @@ def measure_frame(image: Image.Image) -> FrameMeasures:
         noise_map=noise_residual_map(gray, TILE)[:rows, :cols],
         patch=patch,
         patch_origin=origin,
+        coarse_directions=coarse_directions,
     )
 
 
@@ -194,16 +201,20 @@ def _halve(gray: np.ndarray) -> np.ndarray:
     return np.float32(0.25) * (g[0::2, 0::2] + g[1::2, 0::2] + g[0::2, 1::2] + g[1::2, 1::2])
 
 
-def _detail(gray: np.ndarray, tile: int) -> tuple[np.ndarray, np.ndarray, tuple[float, float]]:
+def _detail(
+    gray: np.ndarray, tile: int
+) -> tuple[np.ndarray, np.ndarray, tuple[float, float], np.ndarray]:
     """(per direction, quantiles of the mean squared neighbour difference over each tile;
-    the per-tile energy of all directions together; the JPEG grid's steps).
+    the per-tile energy of all directions together; the JPEG grid's steps; per direction
+    and tile, the root of that energy in half precision).
 
     Heavy re-compression leaves JPEG's 8 px grid as steps; it survives only where the frame
     was not resized after it (at 100 %), which is where a photographer sees it.
     """
     if min(gray.shape) < 4:
         empty = np.zeros((len(DIRECTIONS), len(QUANTILES)), dtype=np.float32)
-        return empty, np.zeros((1, 1), dtype=np.float32), (0.0, 0.0)
+        flat = np.zeros((len(DIRECTIONS), 1, 1), dtype=np.float16)
+        return empty, np.zeros((1, 1), dtype=np.float32), (0.0, 0.0), flat
     dx2 = gray[:-1, 1:] - gray[:-1, :-1]
     dy2 = gray[1:, :-1] - gray[:-1, :-1]
     np.multiply(dx2, dx2, out=dx2)
@@ -224,7 +235,8 @@ def _detail(gray: np.ndarray, tile: int) -> tuple[np.ndarray, np.ndarray, tuple[
         energies.append(tile_means(buffer, tile))
     rows_out = [np.quantile(energy.ravel(), QUANTILES) for energy in energies]
     total = energies[0] + energies[1] + energies[2] + energies[3]
-    return np.asarray(rows_out, dtype=np.float32), total / 4, _grid_steps(dx2, dy2)
+    directions = np.sqrt(np.stack(energies)).astype(np.float16)
+    return np.asarray(rows_out, dtype=np.float32), total / 4, _grid_steps(dx2, dy2), directions
 
 
 def _grid_steps(dx2: np.ndarray, dy2: np.ndarray) -> tuple[float, float]:

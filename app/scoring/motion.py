@@ -1,0 +1,109 @@
+"""A subject smeared by its own motion, found where the frames of a burst differ.
+
+A ball rolling or a figure walking through a burst smears across a small part of the frame
+(a few per cent of its width), while the table, the wall and the street behind it hold
+most of the detail and stay sharp: sorted energies over the whole frame hardly move, and a
+frame with a slightly sharper background wins.  Where the frames *differ* by position,
+beyond a hand-held shift and beyond the global detail difference each frame has, is where
+the subject is.  There a smeared frame has lost detail against a still one, and lost it
+mostly along one direction (the motion), unlike a defocus or grain.  The region's energy
+is summed over every place the subject took in any frame, so a subject that moved between
+frames is still compared with itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from app.scoring.frame_measures import FrameMeasures
+
+CHANGED_STOPS = 1.0  # tiles whose detail differs between frames by more than this ...
+CHANGED_MIN_TILES = 9  # ... in at least as many tiles (a subject, not a glint or a lamp) ...
+CHANGED_MAX_SHARE = 0.25  # ... and in at most this share of the frame (not the scene)
+SMEAR_ALLOWANCE = 0.5  # stops of detail lost in the changed region nobody notices
+SMEAR_DIRECTIONAL = 0.75  # stops more lost along one direction than along another: a motion
+SMEAR_COST = 1.0  # per stop lost beyond the allowance
+LOCAL_FLOOR = 0.05  # of the burst's median tile energy, added before logs
+
+
+def _box(grid: np.ndarray) -> np.ndarray:
+    """Sum over each tile and its eight neighbours (edges replicated): a hand-held shift
+    moves an edge into the next tile, not out of the neighbourhood."""
+    padded = np.pad(grid, 1, mode="edge")
+    rows, cols = grid.shape
+    return sum(padded[dy : dy + rows, dx : dx + cols] for dy in range(3) for dx in range(3))
+
+
+def directional_energies(frames: Sequence[FrameMeasures]) -> np.ndarray | None:
+    """(frames, 4, rows, cols) gradient energy per direction on the halved frames (where
+    grain counts least), on the tiles all frames have; None without a common grid."""
+    maps = [f.coarse_directions for f in frames]
+    if any(m is None for m in maps) or len({f.fine_map.shape for f in frames}) != 1:
+        return None
+    rows = min(m.shape[1] for m in maps)
+    cols = min(m.shape[2] for m in maps)
+    if rows < 3 or cols < 3:
+        return None
+    return np.stack([m[:, :rows, :cols] for m in maps]).astype(np.float64) ** 2
+
+
+def smear_losses(frames: Sequence[FrameMeasures], gains: np.ndarray) -> np.ndarray | None:
+    """(k, j, direction): stops of detail frame k holds beyond frame j where the burst's
+    frames differ, beyond the two frames' difference over the whole frame; None where
+    nothing differs locally, or too much of the frame does.
+
+    Tiles are compared with their neighbours summed (a hand-held shift moves an edge by
+    less than a tile), each frame's energies divided by its exposure gain and set off by
+    its median difference from the burst (a defocus or a shake lowers every tile alike).
+    A tile has changed where the frames then still differ by CHANGED_STOPS, and where even
+    the frame holding least there holds more than the burst's median tile: a subject, not
+    grain in a flat sky, which a noisier frame adds to every flat tile."""
+    energies = directional_energies(frames)
+    if energies is None:
+        return None
+    energies = energies / (gains**2)[:, None, None, None]
+    total = energies.sum(axis=1)
+    near = np.stack([_box(t) for t in total])
+    floor = LOCAL_FLOOR * float(np.median(near)) + 1e-12
+    logs = np.log2(near + floor)
+    offsets = np.median(logs - np.median(logs, axis=0), axis=(1, 2))
+    relative = logs - offsets[:, None, None]
+    weakest = near.min(axis=0)
+    changed = (relative.max(axis=0) - relative.min(axis=0) > CHANGED_STOPS) & (
+        weakest > np.median(weakest)
+    )
+    if changed.sum() < CHANGED_MIN_TILES or changed.mean() > CHANGED_MAX_SHARE:
+        return None
+    sums = energies[:, :, changed].sum(axis=2) + 1e-12  # (frames, 4)
+    logs_sum = np.log2(sums)
+    losses = logs_sum[:, None, :] - logs_sum[None, :, :]
+    return losses - (offsets[:, None] - offsets[None, :])[:, :, None]
+
+
+def smear_costs(
+    frames: Sequence[FrameMeasures], gains: np.ndarray, comparable: np.ndarray
+) -> np.ndarray:
+    """Stops each frame pays for a subject smeared against another frame of the burst: the
+    detail it lost in the changed region (the mean over the directions, beyond
+    SMEAR_ALLOWANCE), where it lost SMEAR_DIRECTIONAL more along one direction than along
+    another, as a motion does and a defocus or grain does not.  Only against frames it may
+    be compared with (``comparable[k, j]``: k may show j's subject smeared)."""
+    count = len(frames)
+    costs = np.zeros(count)
+    losses = smear_losses(frames, gains)
+    if losses is None:
+        return costs
+    for k in range(count):
+        for j in range(count):
+            if k == j or not comparable[k, j]:
+                continue
+            loss = losses[k, j]
+            if float(loss.max() - loss.min()) < SMEAR_DIRECTIONAL:
+                continue
+            costs[j] = max(costs[j], SMEAR_COST * (float(loss.mean()) - SMEAR_ALLOWANCE))
+    return np.maximum(costs, 0.0)
+
+
+__all__ = ["smear_costs", "smear_losses"]
