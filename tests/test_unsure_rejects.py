@@ -10,9 +10,11 @@ import pytest
 from cull_helpers import cull_json
 from gui_fixtures import gui_env, new_window, press, settle, written  # noqa: F401
 from PySide6.QtCore import Qt
+from test_gui_faces import cell_box, colour_count
 from test_photos_fixtures import burst, jpeg, scene
 
 from app.catalog import Catalog, DecisionSource, Flag
+from app.gui import theme
 from app.options import XmpScheme
 from app.pipeline.decisions import apply_automatic_decisions
 from app.pipeline.results import MemberResult, SeriesResult
@@ -117,7 +119,7 @@ def test_the_window_culls_and_sets_kinds_by_the_same_rule(
 ):
     """The window's cull, and its own decision path (a series made a bracket, then a burst
     again: K, Shift+K), give an unsure burst its pick but no rejects, and a sure one its
-    rejects; the details panel and the filter say why."""
+    rejects; the details panel, the filter and the unsure tile's badge say why."""
     from app.gui.filters import SeriesFilter
     from app.gui.views.filter_box import SeriesFilterBox
 
@@ -143,6 +145,15 @@ def test_the_window_culls_and_sets_kinds_by_the_same_rule(
         said = "none of the other frames is rejected" in window.details.values["Pick"].text()
         assert said is series.worth_a_second_look
     assert [s.worth_a_second_look for s in window.controller.series()].count(True) == 1
+    grid = window.series_view
+    (unsure,) = [s for s in window.controller.series() if s.worth_a_second_look]
+    tile = cell_box(grid, grid.index_of(unsure.series_id))
+    with_badge = colour_count(grid.grab().toImage(), theme.UNSURE, *tile)
+    unsure.confidence, told = SURE, unsure.confidence  # the same tile, were the pick sure
+    grid.viewport().repaint()
+    without = colour_count(grid.grab().toImage(), theme.UNSURE, *tile)
+    unsure.confidence = told
+    assert with_badge - without > 60, "the unsure tile's badge, in its own colour"
     box = window.findChild(SeriesFilterBox)
     tip = box.itemData(box.findData(int(SeriesFilter.Unsure)), Qt.ItemDataRole.ToolTipRole)
     assert "none of their other frames" in tip

@@ -218,6 +218,9 @@ def draw_kind(
 
 
 CURRENT_BORDER = 4
+# On the tile of a burst whose pick is worth a second look (confidence below 0.8), whose
+# other frames the cull therefore rejects none of.
+UNSURE_BADGE = "unsure pick"
 
 
 class _CellDelegate(QStyledItemDelegate):
@@ -290,6 +293,11 @@ class SeriesDelegate(_CellDelegate):
                 series.kind_source == "user",
                 possible=series.possible_kind is not None,
             )
+            top += 23
+        if series.worth_a_second_look:  # the pick is unsure: look before trusting it
+            width = painter.fontMetrics().horizontalAdvance(UNSURE_BADGE) + 14
+            pill = QRectF(image_rect.left() + 5, top, width, 18)
+            draw_pill(painter, pill, UNSURE_BADGE, QColor(0, 0, 0, 170), theme.UNSURE)
             top += 23
         blinks = series.frames_with_closed_eyes
         if blinks:  # solid when the frame on the tile blinks

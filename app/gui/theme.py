@@ -21,6 +21,7 @@ BEST = QColor("#f0b429")
 PICK = QColor("#46a758")
 REJECT = QColor("#e5484d")
 STAR = QColor("#f0c040")
+UNSURE = QColor("#ff9f43")  # a pick worth a second look: nothing else rejected
 TEXT_ON_REJECT = QColor("#ffffff")
 #: series kinds: the burst neutral, the kinds kept whole each in a colour of its own
 KIND_COLOURS = {
