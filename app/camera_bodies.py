@@ -46,6 +46,9 @@ BODY_MARK = "#"  # a camera key's further bodies are "make|model|#2", "#3", ...
 # before a four-digit counter (A_0001, wedding-0042).
 _DCF_NAME = re.compile(r"^([A-Za-z0-9_]{4})(\d{4})$")
 _COUNTED_NAME = re.compile(r"^(.*\D)?(\d{4})$")
+# Olympus and OM System name files P (or _ in Adobe RGB), the month (1-9, A-C for October to
+# December) and the day, then the counter: P9300123 is followed by PA010124 at midnight.
+_DATED_PREFIX = re.compile(r"^([p_])[1-9a-c]##$")
 # A DCF folder: a three-digit number the camera counts up, then five characters (100CANON).
 _DCF_FOLDER = re.compile(r"^\d{3}(?=[A-Za-z0-9_]{5}$)")
 
@@ -94,7 +97,7 @@ def parse_name(key: str) -> FileName:
     match = _DCF_NAME.match(stem) or _COUNTED_NAME.match(stem)
     if match is None:
         return FileName(folder, None, None)
-    prefix = re.sub(r"\d", "#", match.group(1) or "").casefold()
+    prefix = _DATED_PREFIX.sub(r"\1###", re.sub(r"\d", "#", match.group(1) or "").casefold())
     return FileName(folder, prefix, int(match.group(2)))
 
 
