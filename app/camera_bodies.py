@@ -189,7 +189,7 @@ def _counter_runs(session: list[int], frames: Sequence[Frame], names, same_body,
     for previous, index in zip([None, *counted], counted, strict=False):
         if (
             previous is None
-            or frames[index].seconds < frames[previous].seconds
+            or _latest(frames[index]) < frames[previous].seconds
             or not same_body(previous, index)
         ):
             runs.append([])
@@ -228,8 +228,9 @@ def _may_follow(frames: Sequence[Frame], names, first: int, second: int, max_gap
     if step == 0:
         return False  # one body's counter never repeats within seconds (copies are set aside)
     limit = MAX_FRAMES_PER_SECOND * (gap + _time_slack(frames[first], frames[second])) + 1
-    if gap == 0:  # no order within one instant
-        step = min(step, (a.counter - b.counter) % COUNTER_MODULUS)
+    earlier = min(frames[first], frames[second], key=lambda frame: frame.seconds)
+    if _latest(earlier) >= max(frames[first].seconds, frames[second].seconds):
+        step = min(step, (a.counter - b.counter) % COUNTER_MODULUS)  # no order within one instant
     return step <= limit
 
 
@@ -237,3 +238,10 @@ def _time_slack(first: Frame, second: Frame) -> float:
     """How much more time than their stamps say may lie between two frames."""
     whole = any(float(frame.seconds).is_integer() for frame in (first, second))
     return WHOLE_SECOND_SLACK if whole else SUB_SECOND_SLACK
+
+
+def _latest(frame: Frame) -> float:
+    """The latest a frame can have been shot: a time of whole seconds (no sub-seconds
+    recorded) may lie anywhere in its second, also after a sub-second one of that second."""
+    seconds = float(frame.seconds)
+    return math.nextafter(seconds + 1.0, -math.inf) if seconds.is_integer() else seconds

@@ -114,6 +114,18 @@ def test_an_olympus_burst_across_new_year_midnight_stays_one_series(tmp_path):
     assert grouped(tmp_path, paths) == [names]
 
 
+def test_a_burst_with_and_without_sub_seconds_stays_one_series(tmp_path):
+    """Frames of one second without sub-seconds may have been shot after those with them."""
+    names = [f"DSC_{k:04d}.JPG" for k in range(1, 7)]
+    paths = []
+    for k, name in enumerate(names):
+        when = T0 + timedelta(seconds=0.3 + 0.15 * k)
+        subsec = None if k in (2, 4) else f"{when.microsecond // 1000:03d}"
+        image = scene("astronaut", shift=2 * k)
+        paths.append(jpeg(tmp_path / name, image, when=when, subsec=subsec, **MODEL))
+    assert [sorted(series) for series in grouped(tmp_path, paths)] == [names]
+
+
 class Frame:
     def __init__(self, key: str, seconds: float, camera: str = "Fictive|Burst A1|") -> None:
         self.key, self.seconds, self.camera = key, seconds, camera
