@@ -23,7 +23,7 @@ import re
 from bisect import bisect_left, bisect_right, insort
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
@@ -123,6 +123,7 @@ def _split(frames: Sequence[Frame], indices: list[int], max_gap: float) -> list[
         by_source[(names[i].folder, names[i].prefix)].append(i)
     for members in by_source.values():
         for session in _sessions(sorted(members, key=order), frames, max_gap):
+            _forget_repeated_counters(session, frames, names)
             runs.extend(_counter_runs(session, frames, names, same_body, order))
 
     bodies: list[list[tuple]] = []  # (*order(index), index) in capture order
@@ -172,6 +173,17 @@ def _sessions(members: list[int], frames: Sequence[Frame], max_gap: float) -> li
             sessions.append([])
         sessions[-1].append(index)
     return sessions
+
+
+def _forget_repeated_counters(session: list[int], frames, names: dict[int, FileName]) -> None:
+    """A four-digit ending that repeats within a session of one prefix in one folder counts no
+    frames (``DSC_1234-2048.jpg``: exported 2048 pixels wide): no name there has a counter.
+    (Two cards' ``100CANON`` and ``101CANON`` may both number from 0001.)"""
+    where = [(frames[i].key.rpartition("/")[0], names[i].counter) for i in session]
+    counted = [place for place in where if place[1] is not None]
+    if len(set(counted)) < len(counted):
+        for i in session:
+            names[i] = replace(names[i], counter=None)
 
 
 def _counter_or_none(name: FileName) -> int:

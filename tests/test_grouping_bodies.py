@@ -126,6 +126,16 @@ def test_a_burst_with_and_without_sub_seconds_stays_one_series(tmp_path):
     assert [sorted(series) for series in grouped(tmp_path, paths)] == [names]
 
 
+def test_a_burst_exported_with_its_width_in_the_names_stays_one_series(tmp_path):
+    """DSC_1230-2048.jpg, DSC_1231-2048.jpg: the four digits the names end with count nothing."""
+    names = [f"DSC_{k}-2048.jpg" for k in range(1230, 1235)]
+    paths = []
+    for k, name in enumerate(names):
+        image = scene("astronaut", shift=2 * k)
+        paths.append(jpeg(tmp_path / name, image, when=0.3 + 0.15 * k, **MODEL))
+    assert [sorted(series) for series in grouped(tmp_path, paths)] == [names]
+
+
 class Frame:
     def __init__(self, key: str, seconds: float, camera: str = "Fictive|Burst A1|") -> None:
         self.key, self.seconds, self.camera = key, seconds, camera
