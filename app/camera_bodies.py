@@ -23,7 +23,7 @@ import re
 from bisect import bisect_left, bisect_right, insort
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
@@ -46,6 +46,9 @@ BODY_MARK = "#"  # a camera key's further bodies are "make|model|#2", "#3", ...
 # before a four-digit counter (A_0001, wedding-0042).
 _DCF_NAME = re.compile(r"^([A-Za-z0-9_]{4})(\d{4})$")
 _COUNTED_NAME = re.compile(r"^(.*\D)?(\d{4})$")
+# Olympus and OM System name files P (or _ in Adobe RGB), the month (1-9, A-C for October to
+# December) and the day, then the counter: P9300123 is followed by PA010124 at midnight.
+_DATED_PREFIX = re.compile(r"^([p_])[1-9a-c]##$")
 # A DCF folder: a three-digit number the camera counts up, then five characters (100CANON).
 _DCF_FOLDER = re.compile(r"^\d{3}(?=[A-Za-z0-9_]{5}$)")
 
@@ -94,7 +97,7 @@ def parse_name(key: str) -> FileName:
     match = _DCF_NAME.match(stem) or _COUNTED_NAME.match(stem)
     if match is None:
         return FileName(folder, None, None)
-    prefix = re.sub(r"\d", "#", match.group(1) or "").casefold()
+    prefix = _DATED_PREFIX.sub(r"\1###", re.sub(r"\d", "#", match.group(1) or "").casefold())
     return FileName(folder, prefix, int(match.group(2)))
 
 
@@ -120,6 +123,7 @@ def _split(frames: Sequence[Frame], indices: list[int], max_gap: float) -> list[
         by_source[(names[i].folder, names[i].prefix)].append(i)
     for members in by_source.values():
         for session in _sessions(sorted(members, key=order), frames, max_gap):
+            _forget_repeated_counters(session, frames, names)
             runs.extend(_counter_runs(session, frames, names, same_body, order))
 
     bodies: list[list[tuple]] = []  # (*order(index), index) in capture order
@@ -171,6 +175,17 @@ def _sessions(members: list[int], frames: Sequence[Frame], max_gap: float) -> li
     return sessions
 
 
+def _forget_repeated_counters(session: list[int], frames, names: dict[int, FileName]) -> None:
+    """A four-digit ending that repeats within a session of one prefix in one folder counts no
+    frames (``DSC_1234-2048.jpg``: exported 2048 pixels wide): no name there has a counter.
+    (Two cards' ``100CANON`` and ``101CANON`` may both number from 0001.)"""
+    where = [(frames[i].key.rpartition("/")[0], names[i].counter) for i in session]
+    counted = [place for place in where if place[1] is not None]
+    if len(set(counted)) < len(counted):
+        for i in session:
+            names[i] = replace(names[i], counter=None)
+
+
 def _counter_or_none(name: FileName) -> int:
     return -1 if name.counter is None else name.counter
 
@@ -186,7 +201,7 @@ def _counter_runs(session: list[int], frames: Sequence[Frame], names, same_body,
     for previous, index in zip([None, *counted], counted, strict=False):
         if (
             previous is None
-            or frames[index].seconds < frames[previous].seconds
+            or _latest(frames[index]) < frames[previous].seconds
             or not same_body(previous, index)
         ):
             runs.append([])
@@ -225,8 +240,9 @@ def _may_follow(frames: Sequence[Frame], names, first: int, second: int, max_gap
     if step == 0:
         return False  # one body's counter never repeats within seconds (copies are set aside)
     limit = MAX_FRAMES_PER_SECOND * (gap + _time_slack(frames[first], frames[second])) + 1
-    if gap == 0:  # no order within one instant
-        step = min(step, (a.counter - b.counter) % COUNTER_MODULUS)
+    earlier = min(frames[first], frames[second], key=lambda frame: frame.seconds)
+    if _latest(earlier) >= max(frames[first].seconds, frames[second].seconds):
+        step = min(step, (a.counter - b.counter) % COUNTER_MODULUS)  # no order within one instant
     return step <= limit
 
 
@@ -234,3 +250,10 @@ def _time_slack(first: Frame, second: Frame) -> float:
     """How much more time than their stamps say may lie between two frames."""
     whole = any(float(frame.seconds).is_integer() for frame in (first, second))
     return WHOLE_SECOND_SLACK if whole else SUB_SECOND_SLACK
+
+
+def _latest(frame: Frame) -> float:
+    """The latest a frame can have been shot: a time of whole seconds (no sub-seconds
+    recorded) may lie anywhere in its second, also after a sub-second one of that second."""
+    seconds = float(frame.seconds)
+    return math.nextafter(seconds + 1.0, -math.inf) if seconds.is_integer() else seconds

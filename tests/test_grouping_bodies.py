@@ -4,6 +4,7 @@ across a counter wrap or a folder roll stays one series."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -99,6 +100,40 @@ def test_two_fresh_cards_numbered_alike_without_sub_seconds_stay_apart(tmp_path)
     names_a, names_b = [f"first/{n}" for n in names], [f"second/{n}" for n in names]
     paths = shoot(tmp_path, names_a, names_b, whole_seconds=True)
     assert sorted(grouped(tmp_path, paths)) == [names_a, names_b]
+
+
+def test_an_olympus_burst_across_new_year_midnight_stays_one_series(tmp_path):
+    """Olympus names carry the month as 1-9, A-C: PC310123 is followed by P1010124."""
+    names = ["PC310122.JPG", "PC310123.JPG", "P1010124.JPG", "P1010125.JPG"]
+    paths = []
+    for k, name in enumerate(names):
+        when = datetime(2024, 12, 31, 23, 59, 59) + timedelta(seconds=0.7 + 0.15 * k)
+        image = scene("astronaut", shift=2 * k)
+        subsec = f"{when.microsecond // 10_000:02d}"
+        paths.append(jpeg(tmp_path / name, image, when=when, subsec=subsec, **MODEL))
+    assert grouped(tmp_path, paths) == [names]
+
+
+def test_a_burst_with_and_without_sub_seconds_stays_one_series(tmp_path):
+    """Frames of one second without sub-seconds may have been shot after those with them."""
+    names = [f"DSC_{k:04d}.JPG" for k in range(1, 7)]
+    paths = []
+    for k, name in enumerate(names):
+        when = T0 + timedelta(seconds=0.3 + 0.15 * k)
+        subsec = None if k in (2, 4) else f"{when.microsecond // 1000:03d}"
+        image = scene("astronaut", shift=2 * k)
+        paths.append(jpeg(tmp_path / name, image, when=when, subsec=subsec, **MODEL))
+    assert [sorted(series) for series in grouped(tmp_path, paths)] == [names]
+
+
+def test_a_burst_exported_with_its_width_in_the_names_stays_one_series(tmp_path):
+    """DSC_1230-2048.jpg, DSC_1231-2048.jpg: the four digits the names end with count nothing."""
+    names = [f"DSC_{k}-2048.jpg" for k in range(1230, 1235)]
+    paths = []
+    for k, name in enumerate(names):
+        image = scene("astronaut", shift=2 * k)
+        paths.append(jpeg(tmp_path / name, image, when=0.3 + 0.15 * k, **MODEL))
+    assert [sorted(series) for series in grouped(tmp_path, paths)] == [names]
 
 
 class Frame:
