@@ -215,13 +215,19 @@ def _standardise(thumbs: np.ndarray) -> np.ndarray:
 
 
 def group_series(
-    items: Sequence[GroupItem], params: GroupingParams = GroupingParams()
+    items: Sequence[GroupItem],
+    params: GroupingParams = GroupingParams(),
+    bodies: Sequence[str] | None = None,
 ) -> list[list[int]]:
     """Indices of ``items`` grouped into series, each in capture order, series by start time.
 
-    A photo with no neighbour close in time and look is a series of one.
+    A photo with no neighbour close in time and look is a series of one.  ``bodies``: each
+    item's camera body as ``camera_bodies(items, params.max_gap)`` tells it, where the caller
+    needs them too (told here otherwise).
     """
-    streams = _camera_streams(items, params.max_gap)
+    if bodies is None:
+        bodies = camera_bodies(items, params.max_gap)
+    streams = _camera_streams(items, bodies)
     pairs = [(stream[k], stream[k + 1]) for stream in streams for k in range(len(stream) - 1)]
     similar_gap: dict[tuple[int, int], bool] = {}
     if pairs:
@@ -311,7 +317,7 @@ def pair_similarities(items: Sequence[GroupItem]) -> list[tuple[int, int, float,
     """(i, j, gap seconds, SSIM) for every time-neighbour pair of the same camera; for tuning."""
     pairs = [
         pair
-        for stream in _camera_streams(items, DEFAULT_MAX_GAP_S)
+        for stream in _camera_streams(items, camera_bodies(items, DEFAULT_MAX_GAP_S))
         for pair in zip(stream, stream[1:], strict=False)
     ]
     if not pairs:
@@ -326,10 +332,10 @@ def pair_similarities(items: Sequence[GroupItem]) -> list[tuple[int, int, float,
     ]
 
 
-def _camera_streams(items: Sequence[GroupItem], max_gap: float) -> list[list[int]]:
-    """Indices per camera body, each list in capture order."""
+def _camera_streams(items: Sequence[GroupItem], bodies: Sequence[str]) -> list[list[int]]:
+    """Indices per camera body (``bodies``, one per item), each list in capture order."""
     by_camera: dict[str, list[int]] = defaultdict(list)
-    for index, body in enumerate(camera_bodies(items, max_gap)):
+    for index, body in enumerate(bodies):
         by_camera[body].append(index)
     return [
         sorted(indices, key=lambda i: (items[i].seconds, items[i].key))

@@ -548,7 +548,7 @@ class CullRun:
         evidence = [
             replace(kind_evidence(p), camera=b) for p, b in zip(photos, bodies, strict=True)
         ]
-        kinded = assign_kinds(group_series(items, params), evidence, params.max_gap)
+        kinded = assign_kinds(group_series(items, params, bodies), evidence, params.max_gap)
         groups = [[photos[i] for i in series.members] for series in kinded]
         kinds = [(series.kind, series.reason) for series in kinded]
         ids = run.catalog.replace_series(
