@@ -9,12 +9,16 @@ confidence below ``SURE``).  On shoots held out from the scorer's tuning 9 of 10
 picks were below it, so the frame that should have been picked is then too often among the
 others to reject or move them.  A pick without a confidence (``None``: a scorer without a
 calibration) rejects as before: nothing says it is unsure.  Brackets, panoramas and focus
-stacks get no automatic mark at all, and a single has nothing to reject.  A person's marks
-are never replaced, whatever this says.
+stacks get no automatic mark at all, and a single has nothing to reject.  A byte-identical
+copy of the pick (``pick_copies``: the card copied twice) is the pick itself: never rejected.
+A person's marks are never replaced, whatever this says.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from app.exact_copies import copies_of
 from app.scoring.confidence import SURE
 from app.series_kinds import PROTECTED_KINDS, possible_kind
 
@@ -33,3 +37,9 @@ def may_reject_others(kind: str, kind_reason: str, confidence: float | None) -> 
 
 def _below_sure(confidence: float | None) -> bool:
     return confidence is not None and confidence < SURE
+
+
+def pick_copies(ids: Sequence[int], pick: int, hashes: Sequence[str | None]) -> set[int]:
+    """The photo ids among ``ids`` (content ``hashes`` in the same order) that are
+    byte-identical copies of ``pick``: no automatic decision may reject them."""
+    return {ids[i] for i in copies_of(ids.index(pick), hashes)}

@@ -187,14 +187,16 @@ class SeriesView:
         score).  Not stored: told again from the stored scores, pick reason and the pick's
         faces by the cull's own ``pick_confidence``, so the window, the sidecars and a rerun
         read the number the cull decided on."""
+        from app.exact_copies import distinct_keeping
         from app.scoring.confidence import pick_confidence  # the catalog loads no scorer
 
-        scores = [m.score for m in self.members if m.score is not None]
-        if not scores or len(scores) < len(self.members):
-            return None
         best = self.best
-        faces = best.faces if best is not None else None
-        return pick_confidence(self.scorer, scores, self.pick_reason or "score", faces)
+        if best is None or any(m.score is None for m in self.members):
+            return None
+        pick = next(i for i, m in enumerate(self.members) if m is best)
+        once = distinct_keeping(pick, [m.photo.content_hash for m in self.members])
+        scores = [self.members[i].score for i in once]
+        return pick_confidence(self.scorer, scores, self.pick_reason or "score", best.faces)
 
     @property
     def best(self) -> SeriesMember | None:

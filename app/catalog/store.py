@@ -273,6 +273,15 @@ class Catalog:
         folder needs no per-file look-up to rule out moved photos."""
         return self._held(Photo.content_hash, content_hashes)
 
+    def content_hashes(self, photo_ids: Iterable[int]) -> dict[int, str | None]:
+        """``{photo_id: content hash}`` (None: not hashed; unknown ids are absent)."""
+        found: dict[int, str | None] = {}
+        with self._read() as session:
+            for chunk in _chunks(list(photo_ids)):
+                query = select(Photo.id, Photo.content_hash).where(Photo.id.in_(chunk))
+                found.update((pid, digest) for pid, digest in session.execute(query))
+        return found
+
     def known_sizes(self, sizes: Iterable[int]) -> set[int]:
         """Which of these file sizes some catalogued photo has: a file of any other size
         cannot be one that moved (its content hash covers its size), so it needs no hash

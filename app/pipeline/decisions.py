@@ -17,9 +17,9 @@ one is taken back, so no later move takes it as a reject.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
-from app.automatic_rejects import may_reject_others
+from app.automatic_rejects import may_reject_others, pick_copies
 from app.catalog import Catalog, DecisionSource, DecisionState, Flag
 from app.options import XmpScheme
 from app.pipeline.results import SeriesResult
@@ -34,7 +34,9 @@ def apply_automatic_decisions(
 
     ``held``: photos a person may have marked in a way that cannot be read.
     """
-    current = catalog.decisions([m.photo_id for s in series for m in s.members])
+    ids = [m.photo_id for s in series for m in s.members]
+    current = catalog.decisions(ids)
+    hashes = catalog.content_hashes(ids)
     return sum(
         apply_series_decisions(
             catalog,
@@ -45,6 +47,7 @@ def apply_automatic_decisions(
             held=held,
             current=current,
             confidence=s.kept_confidence,
+            hashes=hashes,
         )
         for s in series
     )
@@ -60,18 +63,23 @@ def apply_series_decisions(
     held: Collection[int] = (),
     current: dict[int, DecisionState] | None = None,
     confidence: float | None = None,
+    hashes: Mapping[int, str | None] | None = None,
 ) -> int:
     """Write the automatic flags of one series, its photo ids best rank first, as its
     ``kind`` (and the reason the kind was told, which may say it is a ``possible_kind``)
     and its pick's ``confidence`` (None: the scorer gives none) call for; returns how many
-    frames kept a person's marks where there was a pick.
+    frames kept a person's marks where there was a pick.  ``hashes``: content hashes by
+    photo id, where the caller has them (else read from the catalog).
 
     The window runs this on a series whose kind the photographer changed, the cull on
     every series it ranked: one rule for both.
     """
     current = current if current is not None else catalog.decisions(ranked)
+    hashes = hashes if hashes is not None else catalog.content_hashes(ranked)
     states = [(pid, current[pid]) for pid in ranked]
-    wanted = automatic_flags(states, kind, kind_reason, scheme, held, confidence)
+    wanted = automatic_flags(
+        states, kind, kind_reason, scheme, held, confidence, [hashes.get(p) for p in ranked]
+    )
     for photo_id, flag in wanted.items():
         if current[photo_id].flag is not flag:
             catalog.set_decision(photo_id, flag=flag, source=DecisionSource.AUTO)
@@ -83,7 +91,7 @@ def apply_series_decisions(
 def series_pick(ranked: Sequence[tuple[int, DecisionState]], kind: str) -> int | None:
     """The automatic pick of a series given best rank first: none for a single frame or a
     series kept whole, else the first frame a person has not rejected."""
-    if len(ranked) > 1 and kind not in PROTECTED_KINDS:
+    if len(ranked) > 1 and kind not in (*PROTECTED_KINDS, "single"):
         return first_not_rejected(ranked)
     return None
 
@@ -95,20 +103,24 @@ def automatic_flags(
     scheme: XmpScheme,
     held: Collection[int] = (),
     confidence: float | None = None,
+    hashes: Sequence[str | None] | None = None,
 ) -> dict[int, Flag]:
     """``{photo_id: flag}`` for the frames nobody decided on, best rank first in ``ranked``.
 
     A bracket, panorama or focus stack is kept whole: no automatic mark (an earlier one is
     taken back).  A burst gets its pick (``first_not_rejected``); its other frames are
     rejected when the scheme rejects others and ``may_reject_others`` allows it (not a
-    ``possible_kind``, not a pick below ``SURE``), whatever a person marked in it: an
-    earlier automatic reject is taken back when the rule no longer allows it."""
+    ``possible_kind``, not a pick below ``SURE``), whatever a person marked in it, except
+    the pick's byte-identical copies (``hashes``, in ``ranked``'s order): an earlier
+    automatic reject is taken back when the rule no longer allows it."""
     best = series_pick(ranked, kind)
     rejecting = (
         best is not None
         and XmpScheme(scheme).rejects_others
         and may_reject_others(kind, kind_reason, confidence)
     )
+    ids = [photo_id for photo_id, _state in ranked]
+    twins = set() if best is None or hashes is None else pick_copies(ids, best, hashes)
     wanted: dict[int, Flag] = {}
     for photo_id, state in ranked:
         if state.is_user:
@@ -118,5 +130,5 @@ def automatic_flags(
         elif photo_id == best:
             wanted[photo_id] = Flag.PICK
         else:
-            wanted[photo_id] = Flag.REJECT if rejecting else Flag.NONE
+            wanted[photo_id] = Flag.REJECT if rejecting and photo_id not in twins else Flag.NONE
     return wanted

@@ -50,6 +50,11 @@ class PhotoState:
     info: PhotoInfo | None = None  # what the catalog holds (exposure and focus facts included)
     scored: DecodeResult | None = None  # the scorer's work done when it was read, until ranked
 
+    @property
+    def content_hash(self) -> str | None:
+        """The file's content hash, where known (``app.exact_copies``)."""
+        return None if self.info is None else self.info.content_hash
+
 
 #: a person's marks are taken for this many photos before the reading starts (the first
 #: screens of the card), then for this many more after each photo read (the cull thread

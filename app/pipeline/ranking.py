@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from app.catalog import FaceRecord
+from app.exact_copies import distinct_keeping
 from app.faces.pick import choose_pick
 from app.options import SeriesMode
 from app.photos.tasks import DecodeResult, FoundFace, ScoringTask, decode_for_scoring
@@ -383,7 +384,14 @@ class Ranking:
             self._whys.update({p.photo_id: None for p in scored.members})
             self._whys[pick] = why
         scored.frames = None
-        told = (self.scorer.name, scored.scores, decision.reason, scored.faces[decision.pick])
+        # a copy of a frame is no runner-up: the confidence counts each photo once
+        once = distinct_keeping(decision.pick, [p.content_hash for p in scored.members])
+        told = (
+            self.scorer.name,
+            [scored.scores[i] for i in once],
+            decision.reason,
+            scored.faces[decision.pick],
+        )
         kept = pick_confidence(*told)  # what the catalog tells again from what it stores
         confidence = pick_confidence(*told, settled=scored.settled)
         return SeriesResult(

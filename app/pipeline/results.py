@@ -88,6 +88,7 @@ class SeriesResult:
         ``app.automatic_rejects``; a single or a series kept whole has none to reject)."""
         return (
             len(self.members) > 1
+            and self.kind != "single"  # a photo and its byte-identical copies
             and not self.kept_whole
             and may_reject_others(self.kind, self.kind_reason, self.kept_confidence)
         )

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from app.automatic_rejects import may_reject_others
+from app.automatic_rejects import may_reject_others, pick_copies
 from app.catalog import DecisionState, Flag, SeriesMember, SeriesView
 from app.options import XmpScheme
 from app.sidecars import keywords
@@ -132,11 +132,17 @@ def frame_places(series: SeriesView) -> dict[int, FramePlace]:
     in_burst = series.kind == "burst" and len(series.members) > 1
     best = automatic_pick(series) if in_burst else None
     rejecting = may_reject(series)
+    ids = [m.photo.id for m in series.members]
+    twins = (
+        pick_copies(ids, best.photo.id, [m.photo.content_hash for m in series.members])
+        if best is not None
+        else set()
+    )
     return {
         m.photo.id: FramePlace(
             is_best=best is not None and m.photo.id == best.photo.id,
             in_burst=in_burst,
-            may_reject=rejecting,
+            may_reject=rejecting and m.photo.id not in twins,
         )
         for m in series.members
     }

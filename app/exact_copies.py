@@ -1,0 +1,74 @@
+"""Files that hold the same bytes: one photo, counted once.
+
+A card copied into two folders, a camera writing the same frame to both slots, or a
+download made twice put byte-identical files side by side; grouping puts them in one
+series.  Counted as frames of their own they would look like a tie for the pick (so every
+such burst would read as unsure), break a bracket's exposure steps, turn a single into a
+burst, and get the pick's own copy rejected and moved.  So the kinds are told, and the pick's
+confidence measured, on the distinct photos, and a copy of the pick is never an automatic
+reject.  Files are the same photo when their content hashes agree
+(``app.content_hash``: size, first and last MiB); a file without a hash is no one's copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def originals(hashes: Sequence[str | None]) -> list[int]:
+    """For each file the index of the first file with the same content (itself if none)."""
+    first: dict[str, int] = {}
+    return [i if h is None else first.setdefault(h, i) for i, h in enumerate(hashes)]
+
+
+def copies_of(index: int, hashes: Sequence[str | None]) -> set[int]:
+    """The other files with the content of file ``index`` (none if it has no hash)."""
+    mine = hashes[index]
+    return {i for i, h in enumerate(hashes) if mine is not None and h == mine and i != index}
+
+
+def distinct_keeping(keep: int, hashes: Sequence[str | None]) -> list[int]:
+    """Indices of one file per content, in order, ``keep`` standing for its own content."""
+    kept = {hashes[keep]: keep} if hashes[keep] is not None else {}
+    chosen: list[int] = []
+    for i, h in enumerate(hashes):
+        if h is None or kept.setdefault(h, i) == i:
+            chosen.append(i)
+    return chosen
+
+
+def told_once(
+    series: Sequence[Sequence[int]],
+    hashes: Sequence[str | None],
+    tell: Callable[[list[list[int]]], list[T]],
+    members: Callable[[T], list[int]],
+) -> list[T]:
+    """``tell`` (the kinds) run on ``series`` without copies; each copy then joins the
+    result holding its original, right after it.  ``members`` gives a result's index list
+    (changed in place)."""
+    first = originals(hashes)
+    told = tell([d for s in series if (d := [i for i in s if first[i] == i])])
+    holding = {i: result for result in told for i in members(result)}
+    for i in sorted(i for i, f in enumerate(first) if f != i):
+        listed = members(holding[first[i]])
+        after = max(listed.index(j) for j in listed if first[j] == first[i])
+        listed.insert(after + 1, i)
+        holding[i] = holding[first[i]]
+    return told
+
+
+def copies_note(names: Sequence[str], hashes: Sequence[str | None]) -> str:
+    """One line for the summary about the run's byte-identical copies ("" none)."""
+    first = originals(hashes)
+    copies = [(names[i], names[f]) for i, f in enumerate(first) if f != i]
+    if not copies:
+        return ""
+    copy, original = copies[0]
+    return (
+        f"{len(copies)} files are byte-identical copies of others ({copy} of {original}"
+        f"{', ...' if len(copies) > 1 else ''}): each photo counts once, and a copy of a pick"
+        " is never rejected"
+    )

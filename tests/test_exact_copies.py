@@ -1,0 +1,75 @@
+"""A card copied into two folders (or a camera writing both slots) puts byte-identical
+files side by side.  Each photo counts once: the kinds and the pick's confidence are those
+of one copy of the card, and the pick's own copy is never rejected or moved."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from cull_helpers import SAMPLES, cull_json
+
+from app.catalog import Catalog, Flag
+from app.exact_copies import distinct_keeping, originals, told_once
+from app.sidecars import keywords, read_marks
+from app.sidecars.xmp import read_suggestions
+
+FILES = [
+    *(f"rocket_0{k}.jpg" for k in range(1, 5)),  # a burst the scorer is sure of
+    *(f"coffee_bracket_0{k}.jpg" for k in range(1, 4)),  # -2/0/+2 EV, tagged
+    "retina_single.jpg",
+]
+
+
+def card(folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    for name in FILES:
+        shutil.copy2(SAMPLES / name, folder / name)
+    return folder
+
+
+def by_scene(doc: dict) -> dict[str, dict]:
+    return {Path(s["best"]).name.rsplit("_", 1)[0]: s for s in doc["series"]}
+
+
+def test_a_card_copied_twice_is_culled_as_the_card(tmp_path: Path, capsys):
+    one = by_scene(cull_json(tmp_path / "one", card(tmp_path / "one" / "card")))
+    shoot = tmp_path / "two" / "shoot"
+    card(shoot / "A"), card(shoot / "B")
+    rejects = tmp_path / "rejects"
+    doc = cull_json(
+        tmp_path / "two", shoot, "--reject-others", "--write-xmp", "--move-rejects", str(rejects)
+    )
+    said = capsys.readouterr()
+    assert "8 files are byte-identical copies of others (B/" in said.out + said.err
+    two = by_scene(doc)
+    assert [s["kind"] for s in two.values()] == [s["kind"] for s in one.values()]
+    assert (two["coffee_bracket"]["kind"], two["retina"]["kind"]) == ("bracket", "single")
+    # (the scorer judges each frame against its burst, so the scores move a hair)
+    assert two["rocket"]["confidence"] == pytest.approx(one["rocket"]["confidence"], abs=0.01)
+    assert two["rocket"]["confidence"] >= 0.8
+    # the pick's copy stays, unrejected everywhere; the other frames of both copies go
+    pick = two["rocket"]["best"]
+    twin = ("B/" if pick.startswith("A/") else "A/") + Path(pick).name
+    assert (shoot / twin).exists() and not (rejects / twin).exists()
+    sidecar = (shoot / twin).with_suffix(".xmp")
+    assert read_marks(sidecar).rating != -1
+    assert keywords.REJECT not in read_suggestions(sidecar.read_bytes(), sidecar)
+    assert len(list(rejects.rglob("*.jpg"))) == 6
+    with Catalog(tmp_path / "two" / "c.sqlite3") as catalog:
+        flags = {p.relpath: catalog.decision(p.id).flag for p in catalog.photos(shoot)}
+        views = {v.id: v for v in catalog.series(shoot, model="technical")}
+    assert flags[pick] is Flag.PICK and flags[twin] is Flag.NONE
+    assert flags["A/retina_single.jpg"] is flags["B/retina_single.jpg"] is Flag.NONE
+    # the window and the sidecars read the confidence the cull decided on
+    rocket = next(v for v in views.values() if any(m.photo.relpath == pick for m in v.members))
+    assert round(rocket.confidence, 3) == two["rocket"]["confidence"]
+
+
+def test_copies_are_told_once_and_join_their_original():
+    hashes = ["a", "b", "a", None, None, "b"]
+    assert originals(hashes) == [0, 1, 0, 3, 4, 1]
+    assert distinct_keeping(2, hashes) == [1, 2, 3, 4]
+    told = told_once([[0, 1, 2, 3], [4, 5]], hashes, lambda series: series, lambda s: s)
+    assert told == [[0, 2, 1, 5, 3], [4]]
