@@ -1,12 +1,15 @@
 """How sure the technical scorer's picks are, set by set: the confidence mapping fitted on
 some sets of bursts and reported on the others.
 
-Reads per-burst results of this checkout (JSON lists of ``{"scores": [...], "right": bool}``,
-one file per set, named by its stem): ``truth_picks.py --save DIR`` writes them for written
-shoots (darkroom, street, atelier, raycast), ``pick_eval.py --save`` for its generators.
+Reads one file per set, named by its stem: measured bursts (``.pkl``: a list of
+``{"measures": [TechnicalMeasures, ...], "clean": index}``, as ``truth_picks.py
+--save-measures DIR`` writes them), which this checkout judges here, so a change to the
+burst judgement or to the lead its scores show is refitted in a minute without measuring
+a frame again; or per-burst results of a checkout (JSON lists of ``{"scores": [...],
+"right": bool}``: ``truth_picks.py --save DIR``, ``pick_eval.py --save``).
 
     python benchmarks/confidence_eval.py --fit darkroom optics sensor field raycast_seed1 \\
-        -- /tmp/results/*.json
+        -- /tmp/measures/*.pkl
 
 Fits ``logit = A + B * log2(margin) + C * share`` (``app.scoring.confidence.margin_features``)
 on the sets whose names start with a ``--fit`` prefix, with C held at ``--share-weight``
@@ -36,13 +39,28 @@ BINS = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 1.0001)
 STEP = 0.05  # of the intercept, while lowering it
 
 
+def judged(path: Path) -> list[dict]:
+    """The bursts measured in ``path`` (a pickle this project's benchmarks wrote) as this
+    checkout's scorer ranks them: their scores and whether the pick is the clean frame."""
+    import pickle
+
+    from app.scoring.technical import TechnicalScorer
+
+    bursts = []
+    for measured in pickle.loads(path.read_bytes()):
+        scores = TechnicalScorer().rank_prepared(measured["measures"])
+        right = max(range(len(scores)), key=scores.__getitem__) == measured["clean"]
+        bursts.append({"scores": scores, "right": right})
+    return bursts
+
+
 def load(paths: list[Path]) -> dict[str, list[dict]]:
     """Per set (file stem): its bursts with their margin features."""
     from app.scoring.confidence import margin_features
 
     sets = {}
     for path in paths:
-        bursts = json.loads(path.read_text())
+        bursts = judged(path) if path.suffix == ".pkl" else json.loads(path.read_text())
         for burst in bursts:
             burst["features"] = margin_features("technical", burst["scores"])
         sets[path.stem] = bursts
@@ -94,7 +112,7 @@ def main() -> None:
     parser.add_argument("results", nargs="+", type=Path)
     parser.add_argument("--fit", nargs="+", required=True, help="prefixes of the fitting sets")
     parser.add_argument("--share-weight", type=float, default=1.143)
-    parser.add_argument("--sure-rate", type=float, default=0.99)
+    parser.add_argument("--sure-rate", type=float, default=0.995)
     args = parser.parse_args()
     sets = load(args.results)
     fitting = [name for name in sets if name.startswith(tuple(args.fit))]

@@ -13,6 +13,7 @@ strong: its near misses help fit the confidence mapping.
     python benchmarks/pick_eval.py --generator optics-subtle --seed 3 --save /tmp/subtle.json
     python benchmarks/pick_eval.py --fit /tmp/subtle.json /tmp/optics.json ...  # the mapping
     python benchmarks/pick_eval.py --cross /tmp/*.json  # each fitted without its generator
+    python benchmarks/pick_eval.py --save-measures /tmp/measures  # for confidence_eval.py
 
 Prints best-frame accuracy per defect and per scene type, then the confidence's
 reliability table (per confidence bin: bursts, share picked right) and the share right
@@ -70,7 +71,9 @@ def score_burst(task: tuple) -> dict:
 
     generator, source, scene, defect, seed = task
     burst = _module(generator).make_burst(source, scene, defect, np.random.default_rng(seed))
-    scores = TechnicalScorer().rank_series(burst.frames)
+    scorer = TechnicalScorer()
+    measures = [scorer.prepare(frame) for frame in burst.frames]
+    scores = scorer.rank_prepared(measures)
     pick = int(np.argmax(scores))
     return {
         "generator": generator,
@@ -83,6 +86,7 @@ def score_burst(task: tuple) -> dict:
         "right": pick == burst.clean,
         "scores": [float(s) for s in scores],
         "confidence": score_confidence("technical", scores),
+        "measures": measures,
     }
 
 
@@ -201,6 +205,17 @@ def cross(paths: list[str]) -> None:
     reliability_table(held)
 
 
+def save_measures(sets: dict[str, list[dict]], folder: Path, seed: int) -> None:
+    """Each generator's measured bursts, which ``confidence_eval.py`` judges with whatever
+    checkout runs it (the mapping fitted again without making a burst)."""
+    import pickle
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, results in sets.items():
+        kept = [{k: r[k] for k in ("defect", "clean", "measures")} for r in results]
+        (folder / f"{name}_seed{seed}.pkl").write_bytes(pickle.dumps(kept))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--generator", choices=GENERATORS, action="append")
@@ -208,6 +223,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--save", help="write the per-burst results (JSON) here")
+    parser.add_argument(
+        "--save-measures",
+        type=Path,
+        help="write each generator's measured bursts here (GENERATOR_seedN.pkl), for"
+        " confidence_eval.py",
+    )
     parser.add_argument("--load", action="append", help="report saved results instead")
     parser.add_argument("--fit", nargs="+", help="fit the confidence mapping on saved results")
     parser.add_argument(
@@ -234,6 +255,11 @@ def main() -> None:
             g: run(g, args.seed, args.repeats, args.workers)
             for g in args.generator or DEFAULT_GENERATORS
         }
+    if args.save_measures and not args.load:
+        save_measures(sets, args.save_measures, args.seed)
+    for results in sets.values():
+        for r in results:
+            r.pop("measures", None)
     if args.save:
         for name, results in sets.items():
             target = args.save if len(sets) == 1 else f"{args.save}.{name}.json"

@@ -195,3 +195,26 @@ def test_a_pick_that_traded_detail_for_other_costs_is_less_sure():
     traded = _confidence_of([_verdict(0.3), _verdict(0.0, other=0.8), _verdict(2.3)])
     assert sharpest >= SURE
     assert traded < SURE
+
+
+def test_a_pick_the_frames_judged_alone_contradict_is_not_sure():
+    """The burst comparison puts the pick 0.8 stops ahead; each frame judged as a single
+    photo puts the runner-up a stop ahead of it: two judgements of the same frames
+    disagree, so the scores keep the order but the pick is worth a second look.  Where the
+    frames judged alone agree with the pick, or differ by less than its lead, it stays sure."""
+    from app.scoring.technical import _shown_costs
+
+    verdicts = [_verdict(0.0), _verdict(0.8), _verdict(3.0), _verdict(3.0)]
+    stop = _DECADES_PER_STOP
+
+    def confidence(qualities: list[float]) -> float:
+        shown = _shown_costs(verdicts, qualities)
+        assert sorted(range(4), key=shown.__getitem__) == [0, 1, 2, 3]  # the order stays
+        return score_confidence("technical", [_to_score(-1.0 - c * stop) for c in shown])
+
+    agreeing = confidence([-1.0, -1.0 - 0.8 * stop, -2.0, -2.0])
+    slightly_behind = confidence([-1.0, -1.0 + 0.3 * stop, -2.0, -2.0])
+    contradicted = confidence([-1.0, -1.0 + 1.0 * stop, -2.0, -2.0])
+    assert agreeing >= SURE
+    assert slightly_behind >= SURE
+    assert contradicted < SURE

@@ -8,9 +8,11 @@ not fitted on is in docs/pipeline.md).  The scores show what the scorer saw: the
 show is the lead it is sure of, less where it rests on the noise judgement, where the pick
 traded detail for other costs, where two measures of detail disagree, or where the pick
 beats a frame exposed differently only on how dark or bright the scene is meant to be
-(``app.scoring.technical._trusted_lead``), so the window, which has the stored scores only,
-reads the same confidence.  A scorer without a calibration gives ``None`` (unknown).  Face
-and eye certainty lower it (:func:`pick_confidence`).
+(``app.scoring.technical._trusted_lead``), and no more than a doubted pick's where the
+frames judged one by one, as single photos, put another frame ahead by as much
+(``app.scoring.technical._judged_alone_against``), so the window, which has the stored
+scores only, reads the same confidence.  A scorer without a calibration gives ``None``
+(unknown).  Face and eye certainty lower it (:func:`pick_confidence`).
 """
 
 from __future__ import annotations
@@ -23,13 +25,14 @@ from app.scoring.technical import quality_of_score
 
 _DECADES_PER_STOP = math.log10(2.0)
 # logit = A + B * log2(margin) + C * share, on the margin the technical scorer's scores show
-# (the lead it is sure of: technical._trusted_lead).  A and B fitted on the true bursts of
-# darkroom seeds 1-4, pick_eval.py's optics, sensor and field (seed 1) and raycast seed 1
-# (v10) with C held at v7's (those sets hold no burst of two frames, whose share is always
-# 1), then A lowered (from 3.238) until their picks at SURE or above were right 0.99 of the
-# time: on generators nobody fitted on they run lower (benchmarks/confidence_eval.py,
-# docs/pipeline.md).
-_TECHNICAL = (2.388, 0.721, 1.143)
+# (the lead it is sure of: technical._trusted_lead, and no more than a doubted pick's where
+# the frames judged alone say otherwise: technical._judged_alone_against).  A and B fitted
+# on the true bursts of darkroom seeds 1-4, pick_eval.py's optics, sensor and field (seed 1)
+# and raycast seed 1 (v11) with C held at v7's (those sets hold no burst of two frames,
+# whose share is always 1), then A lowered until their picks at SURE or above were right
+# 0.995 of the time: on sets nobody fitted on they run lower (benchmarks/confidence_eval.py,
+# docs/pipeline.md, "What the confidence sees").
+_TECHNICAL = (2.413, 0.737, 1.143)
 _MARGIN_FLOOR = 1 / 64  # stops: margins below count as this
 
 

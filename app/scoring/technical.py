@@ -18,7 +18,7 @@ pipeline runs in its decoding processes.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import TypeVar
@@ -154,21 +154,28 @@ class TechnicalScorer:
             return self.score_prepared(measures)
         verdicts = judge_burst([m.frame for m in measures])
         base = max(m.quality for m in measures)
-        costs = _shown_costs(verdicts)
+        costs = _shown_costs(verdicts, [m.quality for m in measures])
         return [_to_score(base - cost * _DECADES_PER_STOP) for cost in costs]
 
 
-def _shown_costs(verdicts: list[FrameVerdict]) -> list[float]:
+def _shown_costs(
+    verdicts: list[FrameVerdict], qualities: Sequence[float] | None = None
+) -> list[float]:
     """The burst's costs as its scores show them: the pick's lead over the runner-up is the
-    lead the judgement is sure of (:func:`_trusted_lead`), every frame's cost against the
-    pick scaled alike, so the order stays; the confidence read from the scores
-    (:mod:`app.scoring.confidence`) says how sure the pick is."""
+    lead the judgement is sure of (:func:`_trusted_lead`, and no more than DOUBTED_MARGIN
+    where each frame judged alone, by ``qualities``, says otherwise:
+    :func:`_judged_alone_against`), every frame's cost against the pick scaled alike, so the
+    order stays; the confidence read from the scores (:mod:`app.scoring.confidence`) says
+    how sure the pick is."""
     costs = [v.cost for v in verdicts]
     best = min(range(len(costs)), key=costs.__getitem__)
     lead = min((c - costs[best] for k, c in enumerate(costs) if k != best), default=0.0)
     if lead <= SHOWN_MARGIN_MIN:
         return costs
-    shown = min(max(_trusted_lead(verdicts, best), SHOWN_MARGIN_MIN), lead)
+    trusted = _trusted_lead(verdicts, best)
+    if qualities is not None and _judged_alone_against(qualities, best, trusted):
+        trusted = min(trusted, DOUBTED_MARGIN)
+    shown = min(max(trusted, SHOWN_MARGIN_MIN), lead)
     factor = shown / lead
     return [costs[best] + (c - costs[best]) * factor for c in costs]
 
@@ -194,6 +201,19 @@ def _trusted_lead(verdicts: list[FrameVerdict], best: int) -> float:
     if pick.grain_doubt or pick.key_doubt:
         trusted = min(trusted, DOUBTED_MARGIN)
     return trusted
+
+
+def _judged_alone_against(qualities: Sequence[float], best: int, lead: float) -> bool:
+    """Whether the frames judged one by one, as single photos are (``quality``: detail per
+    contrast, noise, clipping, exposure), put another frame ahead of the burst's pick by at
+    least the ``lead`` (stops) the burst comparison gives it.  Two judgements of the same
+    frames that contradict each other: the comparison is usually the right one, but a pick
+    it is sure of against its own frames' measures was wrong about one time in eleven on
+    the tuning sets, against one in seventy otherwise (docs/pipeline.md, "What the
+    confidence sees").  Read from the frame measures alone, so it holds whatever rules the
+    burst judgement gains."""
+    ahead = (max(qualities) - qualities[best]) / _DECADES_PER_STOP
+    return ahead > 0.0 and ahead >= lead
 
 
 def quality_of_score(score: float) -> float:
