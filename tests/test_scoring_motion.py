@@ -3,12 +3,16 @@ small part of the frame and the background of the smeared frame is a little shar
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from PIL import Image, ImageFilter
 from test_photos_fixtures import scene
 from test_scoring_burst import camera, motion
 
 from app.scoring import TechnicalScorer
+from app.scoring.frame_measures import measure_frame
+from app.scoring.motion import smear_costs
 
 SIZE = (1024, 680)  # the analysis size: the subject's tiles are the scorer's own
 BALL = 170  # px: the subject's diameter, 3 % of the frame's area
@@ -48,3 +52,35 @@ def test_a_still_subject_beats_a_smeared_one_over_a_slightly_sharper_background(
     smeared = [frame(smear=20, background_sigma=0.0, seed=seed) for seed in (4, 6)]
     scores = TechnicalScorer().rank_series([smeared[0], still, smeared[1]])
     assert int(np.argmax(scores)) == 1, scores
+
+
+def directional_map(smeared: bool, seed: int) -> np.ndarray:
+    """(4, rows, cols) root gradient energy per direction (0, 90, 45, 135 degrees) on the
+    halved frame's tiles: a plain wall above a textured floor, and a smooth ball on the wall
+    whose only detail is its outline.  Smeared along the rows, the outline's sides (edges
+    across the motion) are left flat; its top and bottom (edges along it) stay."""
+    rng = np.random.default_rng(seed)
+    rows, cols = 12, 16
+    energy = np.full((4, rows, cols), 0.004, dtype=np.float32)  # the wall: grain alone
+    energy[:, 6:] = 0.05  # the floor's texture, which holds most of the frame's detail
+    energy *= rng.uniform(0.9, 1.1, energy.shape).astype(np.float32)
+    top, left, size = 1, 6, 4
+    sides = [(row, col) for row in range(top, top + size) for col in (left, left + size - 1)]
+    ends = [(row, col) for row in (top, top + size - 1) for col in range(left + 1, left + size - 1)]
+    for row, col in sides:
+        energy[:, row, col] = (0.004, 0.004, 0.006, 0.006) if smeared else (0.03, 0.01, 0.02, 0.02)
+    for row, col in ends:
+        energy[:, row, col] = (0.004, 0.03, 0.015, 0.015) if smeared else (0.01, 0.03, 0.02, 0.02)
+    return energy.astype(np.float16)
+
+
+def test_a_smooth_subjects_smeared_outline_is_charged_though_it_leaves_flat_tiles():
+    """The smeared frame holds less than the burst's median tile along the outline (the
+    floor holds most detail), so only the still frame's structure tells where the subject is."""
+    base = measure_frame(Image.new("RGB", (512, 384), (120, 120, 120)))
+    frames = [
+        replace(base, coarse_directions=directional_map(smeared, seed))
+        for smeared, seed in ((False, 1), (True, 2))
+    ]
+    costs = smear_costs(frames, np.ones(2), np.ones((2, 2), dtype=bool))
+    assert costs[1] > 0.5 and costs[0] == 0.0, costs

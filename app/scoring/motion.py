@@ -22,6 +22,11 @@ from app.scoring.frame_measures import FrameMeasures
 CHANGED_STOPS = 1.0  # tiles whose detail differs between frames by more than this ...
 CHANGED_MIN_TILES = 9  # ... in at least as many tiles (a subject, not a glint or a lamp) ...
 CHANGED_MAX_SHARE = 0.25  # ... and in at most this share of the frame (not the scene)
+# Where no such region holds structure in every frame (a smooth subject): a changed tile
+# holds structure in the frame holding most there, this many stops above that frame's own
+# flattest tiles (the FLATTEST_QUANTILE of its tiles), where its grain lies.
+STRUCTURE_STOPS = 2.0
+FLATTEST_QUANTILE = 0.05
 SMEAR_ALLOWANCE = 0.5  # stops of detail lost in the changed region nobody notices
 SMEAR_DIRECTIONAL = 0.75  # stops more lost along one direction than along another: a motion
 SMEAR_COST = 1.0  # per stop lost beyond the allowance
@@ -57,9 +62,8 @@ def smear_losses(frames: Sequence[FrameMeasures], gains: np.ndarray) -> np.ndarr
     Tiles are compared with their neighbours summed (a hand-held shift moves an edge by
     less than a tile), each frame's energies divided by its exposure gain and set off by
     its median difference from the burst (a defocus or a shake lowers every tile alike).
-    A tile has changed where the frames then still differ by CHANGED_STOPS, and where even
-    the frame holding least there holds more than the burst's median tile: a subject, not
-    grain in a flat sky, which a noisier frame adds to every flat tile."""
+    A tile has changed where the frames then still differ by CHANGED_STOPS (see
+    :func:`_changed_tiles` for where the difference is a subject's, not grain's)."""
     energies = directional_energies(frames)
     if energies is None:
         return None
@@ -70,16 +74,34 @@ def smear_losses(frames: Sequence[FrameMeasures], gains: np.ndarray) -> np.ndarr
     logs = np.log2(near + floor)
     offsets = np.median(logs - np.median(logs, axis=0), axis=(1, 2))
     relative = logs - offsets[:, None, None]
-    weakest = near.min(axis=0)
-    changed = (relative.max(axis=0) - relative.min(axis=0) > CHANGED_STOPS) & (
-        weakest > np.median(weakest)
-    )
+    changed = _changed_tiles(near, relative)
     if changed.sum() < CHANGED_MIN_TILES or changed.mean() > CHANGED_MAX_SHARE:
         return None
     sums = energies[:, :, changed].sum(axis=2) + 1e-12  # (frames, 4)
     logs_sum = np.log2(sums)
     losses = logs_sum[:, None, :] - logs_sum[None, :, :]
     return losses - (offsets[:, None] - offsets[None, :])[:, :, None]
+
+
+def _changed_tiles(near: np.ndarray, relative: np.ndarray) -> np.ndarray:
+    """(rows, cols): the tiles where the frames differ by CHANGED_STOPS and hold a subject.
+
+    First where even the frame holding least there holds more than the burst's median tile:
+    a subject every frame shows, not grain in a flat sky, which a noisier frame adds to
+    every flat tile.  A smooth subject (a plain ball, a bare arm) has detail only in its
+    outline, and smeared that outline leaves a flat tile, so where those tiles are too few
+    to be a subject, the tiles where the frame holding most holds STRUCTURE_STOPS more than
+    its own flattest tiles: grain is spread alike over a frame's flat tiles, so a tile this
+    far above them holds something the lens drew."""
+    differ = relative.max(axis=0) - relative.min(axis=0) > CHANGED_STOPS
+    weakest = near.min(axis=0)
+    changed = differ & (weakest > np.median(weakest))
+    if changed.sum() >= CHANGED_MIN_TILES:
+        return changed
+    flattest = np.quantile(near.reshape(len(near), -1), FLATTEST_QUANTILE, axis=1)
+    above = near > (2.0**STRUCTURE_STOPS) * flattest[:, None, None]
+    most = np.argmax(relative, axis=0)
+    return differ & np.take_along_axis(above, most[None], axis=0)[0]
 
 
 def smear_costs(
