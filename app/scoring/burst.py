@@ -132,6 +132,9 @@ SHARED_LEAD = 0.5  # stops of detail lead (sorted energies) the shared detail is
 SHARED_MARGIN = 0.5  # stops of shared detail a grainier frame must lead by to be sharper
 SMEAR_BLUR_MARGIN = 0.25  # stops: a frame blurrier than this shows no other's smeared subject
 SMEAR_OTHER_MARGIN = 0.5  # stops of other costs it may have beyond the smeared frame
+TEXTURE_BLUR_STOPS = 0.25  # detail lead (sorted energies) over a frame that lost texture
+TEXTURE_SHARED_STOPS = 0.4  # ... that the shared detail must confirm
+TEXTURE_SHARED_SHARE = 0.5  # correlation of its detail with the burst's: mostly shared
 
 
 @dataclass(frozen=True)
@@ -219,7 +222,9 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
     doubted = doubted_blur > blur
     blur = np.maximum(blur, doubted_blur)
     blocking = _extra_blocking(frames, gains, blur)
-    residual = _residual_noise(frames, gains, stops, sharper, blocking)
+    residual = _residual_noise(
+        frames, gains, stops, _with_shared_texture(sharper, frames, stops, blur), blocking
+    )
     grain_stops = np.zeros(count)
     if residual is not None:
         # In the cost's units: the residual reads a camera's correlated grain (demosaiced,
@@ -274,6 +279,32 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
             )
         )
     return _with_key_doubt(verdicts, stops)
+
+
+def _with_shared_texture(
+    sharper: dict, frames: Sequence[FrameMeasures], stops: np.ndarray, blur: np.ndarray
+) -> dict:
+    """``sharper`` with the pairs (k, j) where k holds fine texture j lost: k is sharper by
+    its sorted energies (TEXTURE_BLUR_STOPS) and the detail it shares with the burst's other
+    frames confirms it (TEXTURE_SHARED_STOPS, any frame a witness).
+
+    The second-difference residual reads the finest texture as grain where a scene has it
+    everywhere, flattest tiles included (a cratered surface, a textured wall): a frame that
+    kept it against frames a slight defocus or shake (under half a stop on the halved frame)
+    took it from shows several times their residual, and paid stops for grain it does not
+    have.  Grain is in no other frame, texture is in all of them at the same place, so a
+    lead that the frames' shared detail confirms is texture, and k is not judged for grain
+    against j.  Only where k's detail is mostly shared (TEXTURE_SHARED_SHARE): a grainy
+    frame of a scene with little detail correlates little with the others, and a ratio of
+    such correlations can show any lead."""
+    shared = shared_detail_leads(frames, stops, np.zeros_like(blur), TEXTURE_SHARED_SHARE)
+    if shared is None:
+        return sharper
+    out = dict(sharper)
+    for k, j in sharper:
+        if blur[j] - blur[k] > TEXTURE_BLUR_STOPS and shared[k, j] > TEXTURE_SHARED_STOPS:
+            out[k, j] = True
+    return out
 
 
 def _comparable(
@@ -902,7 +933,7 @@ def stops_between(first: FrameMeasures, second: FrameMeasures) -> float:
 
 
 def shared_detail_leads(
-    frames: Sequence[FrameMeasures], stops: np.ndarray, blur: np.ndarray
+    frames: Sequence[FrameMeasures], stops: np.ndarray, blur: np.ndarray, min_shared: float = 0.0
 ) -> np.ndarray | None:
     """(k, j): stops of detail frame k holds beyond frame j, read from what each shares with
     the burst's other frames in their patches (FrameMeasures.patch); NaN where a frame's
@@ -920,7 +951,11 @@ def shared_detail_leads(
     what a patch holds, not only its level).  Sorted energies (and the energy above a
     frame's own grain curve) read a grainy frame as sharper where its grain is stronger on
     the subject than in the flat background (coloured grain on a saturated subject, a tone
-    curve's slope); this measure does not."""
+    curve's slope); this measure does not.
+
+    ``min_shared``: no lead for a frame k whose patch correlates with the other frames'
+    below this (the median correlation coefficient): little of its detail is shared, and a
+    ratio of near-zero correlations says nothing."""
     usable = _patches_in_common(frames)
     if len(usable) < 3:
         return None
@@ -954,9 +989,10 @@ def shared_detail_leads(
     stacked = np.stack(list(views.values())).astype(np.float64)
     products = stacked @ stacked.T / stacked.shape[1]
     leads = np.full((len(frames), len(frames)), np.nan)
+    shared = _shared_share(products)
     for a, k in enumerate(kept):
         for b, j in enumerate(kept):
-            if a == b or abs(stops[k] - stops[j]) > EXPOSURE_STEP:
+            if a == b or abs(stops[k] - stops[j]) > EXPOSURE_STEP or shared[a] < min_shared:
                 continue
             ratios = [
                 math.log2(products[a, c] / products[b, c])
@@ -969,6 +1005,15 @@ def shared_detail_leads(
             if ratios:
                 leads[k, j] = 2.0 * float(np.median(ratios))
     return leads
+
+
+def _shared_share(products: np.ndarray) -> np.ndarray:
+    """Per frame: the median correlation coefficient of its high-passed patch with the
+    other frames' (``products``, their inner products)."""
+    norms = np.sqrt(np.maximum(np.diag(products), 1e-30))
+    coefficients = products / np.outer(norms, norms)
+    np.fill_diagonal(coefficients, np.nan)
+    return np.nanmedian(coefficients, axis=1)
 
 
 def _patches_in_common(frames: Sequence[FrameMeasures]) -> list[int]:
