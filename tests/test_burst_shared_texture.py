@@ -16,10 +16,10 @@ WIDTH = 256
 GRAIN = 0.006
 
 
-def moon_scene() -> np.ndarray:
-    """The moon photograph (craters and fine surface texture everywhere), gamma encoded,
-    with a margin for the hand-held shift."""
-    image = Image.fromarray(skimage.data.moon())
+def photograph(name: str) -> np.ndarray:
+    """One of scikit-image's photographs in grey, gamma encoded, with a margin for the
+    hand-held shift."""
+    image = Image.fromarray(getattr(skimage.data, name)()).convert("L")
     image = image.resize((WIDTH + 8, WIDTH + 8), Image.LANCZOS)
     return np.asarray(image, dtype=np.float64) / 255
 
@@ -42,7 +42,7 @@ def test_texture_a_slight_defocus_took_is_no_grain_of_the_sharp_frame():
     sharp frame's second-difference residual is above theirs by the texture it kept, which
     its patch shares with the others, so it is not charged as grain and stays the pick,
     wherever it sits in the burst."""
-    scene = moon_scene()
+    scene = photograph("moon")  # craters and fine surface texture everywhere
     for clean in (1, 2):
         frames = [frame(scene, s, 0.0 if s == clean else 1.0) for s in range(3)]
         verdicts = judge_burst([measure_frame(f) for f in frames])
@@ -50,10 +50,22 @@ def test_texture_a_slight_defocus_took_is_no_grain_of_the_sharp_frame():
         assert verdicts[clean].grain_stops == 0.0
 
 
+def test_texture_in_the_flattest_tiles_is_no_noise():
+    """A deep sky field, faint galaxies everywhere, one sharp frame and two defocused by a
+    1 px disc: its flattest tiles hold the faint galaxies the others lost, which the
+    flat-tile noise measure read as added noise; the shared detail says they are texture,
+    and the sharp frame stays the pick."""
+    scene = photograph("hubble_deep_field")
+    frames = [frame(scene, s, 0.0 if s == 0 else 1.0) for s in range(3)]
+    verdicts = judge_burst([measure_frame(f) for f in frames])
+    assert int(np.argmin([v.cost for v in verdicts])) == 0
+    assert verdicts[0].noise_sigma == 0.0
+
+
 def test_a_frame_whose_detail_is_mostly_its_own_grain_has_no_shared_lead():
     """A frame whose patch is mostly grain (ISO far above the others') correlates little
     with the other frames: asked for leads of mostly shared detail, it has none."""
-    scene = moon_scene()
+    scene = photograph("moon")
     frames = [frame(scene, 0, grain=0.08)] + [frame(scene, s) for s in (1, 2, 3)]
     measured = [measure_frame(f) for f in frames]
     level = np.zeros(len(frames))

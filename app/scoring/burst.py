@@ -222,9 +222,12 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
     doubted = doubted_blur > blur
     blur = np.maximum(blur, doubted_blur)
     blocking = _extra_blocking(frames, gains, blur)
-    residual = _residual_noise(
-        frames, gains, stops, _with_shared_texture(sharper, frames, stops, blur), blocking
-    )
+    texture = _with_shared_texture(sharper, frames, stops, blur)
+    if texture != sharper and np.isfinite(flat_noise).all():
+        # The flat tiles of a scene textured everywhere hold that texture too.
+        measured_noise = _flat_tile_noise(frames, gains, texture)
+        noise = np.maximum(measured_noise - allowance, 0.0)
+    residual = _residual_noise(frames, gains, stops, texture, blocking)
     grain_stops = np.zeros(count)
     if residual is not None:
         # In the cost's units: the residual reads a camera's correlated grain (demosaiced,
@@ -294,7 +297,8 @@ def _with_shared_texture(
     took it from shows several times their residual, and paid stops for grain it does not
     have.  Grain is in no other frame, texture is in all of them at the same place, so a
     lead that the frames' shared detail confirms is texture, and k is not judged for grain
-    against j.  Only where k's detail is mostly shared (TEXTURE_SHARED_SHARE): a grainy
+    against j, by the residual nor by the flat tiles' energies (the flattest tiles of such
+    a scene hold the texture too: faint galaxies in a deep sky field).  Only where k's detail is mostly shared (TEXTURE_SHARED_SHARE): a grainy
     frame of a scene with little detail correlates little with the others, and a ratio of
     such correlations can show any lead."""
     shared = shared_detail_leads(frames, stops, np.zeros_like(blur), TEXTURE_SHARED_SHARE)
