@@ -305,12 +305,19 @@ def _with_shared_texture(
     a scene hold the texture too: faint galaxies in a deep sky field).  Only where k's detail is mostly shared (TEXTURE_SHARED_SHARE): a grainy
     frame of a scene with little detail correlates little with the others, and a ratio of
     such correlations can show any lead."""
+    asked = [
+        (k, j)
+        for (k, j), clearly in sharper.items()
+        if not clearly and blur[j] - blur[k] > TEXTURE_BLUR_STOPS
+    ]
+    if not asked:
+        return sharper  # nothing to ask the patches (most bursts: saves their alignment)
     shared = shared_detail_leads(frames, stops, np.zeros_like(blur), TEXTURE_SHARED_SHARE)
     if shared is None:
         return sharper
     out = dict(sharper)
-    for k, j in sharper:
-        if blur[j] - blur[k] > TEXTURE_BLUR_STOPS and shared[k, j] > TEXTURE_SHARED_STOPS:
+    for k, j in asked:
+        if shared[k, j] > TEXTURE_SHARED_STOPS:
             out[k, j] = True
     return out
 
