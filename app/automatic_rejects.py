@@ -10,14 +10,17 @@ picks were below it, so the frame that should have been picked is then too often
 others to reject or move them.  A pick without a confidence (``None``: a scorer without a
 calibration) rejects as before: nothing says it is unsure.  Brackets, panoramas and focus
 stacks get no automatic mark at all, and a single has nothing to reject.  A byte-identical
-copy of the pick (``pick_copies``: the card copied twice) is the pick itself: never rejected.
-A person's marks are never replaced, whatever this says.
+copy of the pick (the card copied twice) is the pick itself, and a copy of a photo a person
+marked (on the other card, in another application) is that photo: neither is ever an
+automatic reject (``never_rejected``), and a photo a person rejected is not picked through
+its copy (``refused_contents``).  A person's marks are never replaced, whatever this says.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
+from app.catalog import DecisionState, Flag
 from app.exact_copies import copies_of
 from app.scoring.confidence import SURE
 from app.series_kinds import PROTECTED_KINDS, possible_kind
@@ -39,7 +42,24 @@ def _below_sure(confidence: float | None) -> bool:
     return confidence is not None and confidence < SURE
 
 
-def pick_copies(ids: Sequence[int], pick: int, hashes: Sequence[str | None]) -> set[int]:
-    """The photo ids among ``ids`` (content ``hashes`` in the same order) that are
-    byte-identical copies of ``pick``: no automatic decision may reject them."""
-    return {ids[i] for i in copies_of(ids.index(pick), hashes)}
+def never_rejected(
+    ids: Sequence[int],
+    pick: int | None,
+    decisions: Sequence[DecisionState],
+    hashes: Sequence[str | None],
+) -> set[int]:
+    """The photo ids among ``ids`` (their decisions and content ``hashes`` in the same
+    order) that no automatic decision may reject: byte-identical copies of ``pick`` and of
+    every photo a person marked."""
+    kept = set() if pick is None else {ids[i] for i in copies_of(ids.index(pick), hashes)}
+    marked = {h for h, d in zip(hashes, decisions, strict=True) if h is not None and d.is_user}
+    return kept | {i for i, h in zip(ids, hashes, strict=True) if h is not None and h in marked}
+
+
+def refused_contents(decisions: Iterable[DecisionState], hashes: Iterable[str | None]) -> set[str]:
+    """The contents a person rejected: none of their copies is the automatic pick."""
+    return {
+        h
+        for h, d in zip(hashes, decisions, strict=True)
+        if h is not None and d.is_user and d.flag is Flag.REJECT
+    }

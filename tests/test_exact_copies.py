@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from cull_helpers import SAMPLES, cull_json
+from test_marks_read import xmp
 
 from app.catalog import Catalog, Flag
 from app.exact_copies import distinct_keeping, originals, told_once
@@ -73,3 +74,30 @@ def test_copies_are_told_once_and_join_their_original():
     assert distinct_keeping(2, hashes) == [1, 2, 3, 4]
     told = told_once([[0, 1, 2, 3], [4, 5]], hashes, lambda series: series, lambda s: s)
     assert told == [[0, 2, 1, 5, 3], [4]]
+
+
+def test_a_mark_on_one_card_holds_for_the_same_photo_on_the_other(tmp_path: Path):
+    """Five stars on card B's copy of a frame (its Lightroom sidecar) are the photographer's
+    word on that photo: card A's copy of it was rejected and moved.  A reject of card A's
+    best frame made its own copy on card B the pick."""
+    shoot = tmp_path / "shoot"
+    for folder in (shoot / "A", shoot / "B"):
+        folder.mkdir(parents=True)
+        for k in range(1, 5):
+            shutil.copy2(SAMPLES / f"rocket_0{k}.jpg", folder)
+    (shoot / "B" / "rocket_03.xmp").write_text(xmp('xmp:Rating="5"'), encoding="utf-8")
+    (shoot / "A" / "rocket_01.xmp").write_text(xmp('xmp:Rating="-1"'), encoding="utf-8")
+    rejects = tmp_path / "rejects"
+    doc = cull_json(tmp_path, shoot, "--reject-others", "--move-rejects", str(rejects))
+    (rocket,) = doc["series"]
+    assert rocket["confidence"] >= 0.8  # a sure pick: its other frames are rejected
+    moved = {p.name for p in rejects.rglob("*.jpg")}
+    assert "rocket_03.jpg" not in moved and (shoot / "A" / "rocket_03.jpg").exists()
+    with Catalog(tmp_path / "c.sqlite3") as catalog:
+        flags = {p.relpath: catalog.decision(p.id).flag for p in catalog.photos(shoot)}
+    assert flags["A/rocket_03.jpg"] is Flag.NONE
+    assert flags["B/rocket_01.jpg"] is not Flag.PICK  # the photo a person rejected
+    assert [p for p, f in flags.items() if f is Flag.PICK] in (
+        ["A/rocket_04.jpg"],
+        ["B/rocket_04.jpg"],
+    )
