@@ -11,8 +11,9 @@ import pytest
 from cull_helpers import SAMPLES, cull_json
 from test_marks_read import xmp
 
-from app.catalog import Catalog, Flag
+from app.catalog import Catalog, DecisionSource, Flag
 from app.exact_copies import distinct_keeping, originals, told_once
+from app.moves import rejected_photos
 from app.sidecars import keywords, read_marks
 from app.sidecars.xmp import read_suggestions
 
@@ -101,3 +102,20 @@ def test_a_mark_on_one_card_holds_for_the_same_photo_on_the_other(tmp_path: Path
         ["A/rocket_04.jpg"],
         ["B/rocket_04.jpg"],
     )
+
+
+def test_a_pick_made_in_the_window_on_one_copy_keeps_the_other_from_moving(tmp_path: Path):
+    """The cull rejected both copies of a frame; the photographer then picks card B's copy
+    in the window: a move of the rejects leaves card A's copy where it is."""
+    shoot = tmp_path / "shoot"
+    for folder in (shoot / "A", shoot / "B"):
+        folder.mkdir(parents=True)
+        for k in range(1, 5):
+            shutil.copy2(SAMPLES / f"rocket_0{k}.jpg", folder)
+    cull_json(tmp_path, shoot, "--reject-others")
+    with Catalog(tmp_path / "c.sqlite3") as catalog:
+        ids = {p.relpath: p.id for p in catalog.photos(shoot)}
+        assert catalog.decision(ids["A/rocket_03.jpg"]).flag is Flag.REJECT
+        catalog.set_decision(ids["B/rocket_03.jpg"], flag=Flag.PICK, source=DecisionSource.USER)
+        moving = {p.relpath for p in rejected_photos(catalog, shoot)}
+    assert moving == {f"{c}/rocket_0{k}.jpg" for c in "AB" for k in (2, 4)}

@@ -50,14 +50,19 @@ class MoveReport:
 
 def rejected_photos(catalog: Catalog, root: str | os.PathLike[str]) -> list[PhotoRecord]:
     """The photos of a folder whose current decision is reject (a person's or automatic),
-    leaving out those already in a folder this catalog moved rejects into."""
+    leaving out those already in a folder this catalog moved rejects into, and automatic
+    rejects whose byte-identical copy a person has marked since (in the window: it is the
+    same photo, ``app.automatic_rejects``)."""
     photos = catalog.photos(root)
     decisions = catalog.decisions(p.id for p in photos)
     destinations = {Path(d) for d in catalog.move_destinations()}
+    marked = {p.content_hash for p in photos if p.content_hash and decisions[p.id].is_user}
     return [
         p
         for p in photos
-        if decisions[p.id].flag is Flag.REJECT and not in_rejects_folder(p, destinations)
+        if decisions[p.id].flag is Flag.REJECT
+        and not in_rejects_folder(p, destinations)
+        and (decisions[p.id].is_user or p.content_hash not in marked)
     ]
 
 
