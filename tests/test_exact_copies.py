@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 from cull_helpers import SAMPLES, cull_json
+from gui_fixtures import gui_env, new_window, press, settle  # noqa: F401
+from PySide6.QtCore import Qt
 from test_marks_read import xmp
+from test_unsure_rejects import catalog_decisions
 
 from app.catalog import Catalog, DecisionSource, Flag
 from app.exact_copies import distinct_keeping, originals, told_once
@@ -54,6 +57,8 @@ def test_a_card_copied_twice_is_culled_as_the_card(tmp_path: Path, capsys):
     # the pick's copy stays, unrejected everywhere; the other frames of both copies go
     pick = two["rocket"]["best"]
     twin = ("B/" if pick.startswith("A/") else "A/") + Path(pick).name
+    # the pick is explained against the next photo, not against itself
+    assert Path(two["rocket"]["why"]["runner_up"]).name == one["rocket"]["why"]["runner_up"]
     assert (shoot / twin).exists() and not (rejects / twin).exists()
     sidecar = (shoot / twin).with_suffix(".xmp")
     assert read_marks(sidecar).rating != -1
@@ -119,3 +124,32 @@ def test_a_pick_made_in_the_window_on_one_copy_keeps_the_other_from_moving(tmp_p
         catalog.set_decision(ids["B/rocket_03.jpg"], flag=Flag.PICK, source=DecisionSource.USER)
         moving = {p.relpath for p in rejected_photos(catalog, shoot)}
     assert moving == {f"{c}/rocket_0{k}.jpg" for c in "AB" for k in (2, 4)}
+
+
+def test_the_window_never_rejects_the_picks_copy(qtbot, gui_env, tmp_path: Path):  # noqa: F811
+    """Accepting the model's pick (A, rejecting the others) rejected its own copy on the
+    other card, which a move then took away; the kind keys' path keeps it too."""
+    shoot = tmp_path / "shoot"
+    for folder in (shoot / "A", shoot / "B"):
+        folder.mkdir(parents=True)
+        for k in range(1, 5):
+            shutil.copy2(SAMPLES / f"rocket_0{k}.jpg", folder)
+    window = new_window(qtbot, gui_env, xmp_scheme="reject_others", accept_rejects_others=True)
+    assert window.controller.open_folder(shoot)
+    settle(qtbot, window)
+    (series,) = window.controller.series()
+    ranked = sorted(series.frames, key=lambda f: f.rank)
+    ids = [f.photo_id for f in ranked]
+    assert Path(ranked[1].path).name == Path(ranked[0].path).name  # the pick's copy
+    others = [Flag.REJECT] * 6
+    window.controller.select_series(series.series_id)
+    press(qtbot, window, Qt.Key.Key_K)
+    press(qtbot, window, Qt.Key.Key_K, Qt.KeyboardModifier.ShiftModifier)
+    assert [s.flag for s in catalog_decisions(gui_env, window, ids)] == [
+        Flag.PICK,
+        Flag.NONE,
+        *others,
+    ]
+    press(qtbot, window, Qt.Key.Key_A)
+    assert [s.flag for s in catalog_decisions(gui_env, window, ids)][1] is Flag.NONE
+    window.shutdown()

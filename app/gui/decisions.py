@@ -19,6 +19,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Si
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from app.catalog import DecisionSource, DecisionState, Flag
+from app.exact_copies import copies_of
 from app.gui.library import FolderLibrary
 
 #: shows a state: (photo id, state, written) where written says the catalog holds it
@@ -173,13 +174,22 @@ def label_marks(colour: str, current: DecisionState) -> dict:
     return {"label": None if current.label == colour else colour}
 
 
-def accept_changes(frame_ids: list[int], reject_others: bool) -> list[tuple[int, dict]]:
-    """The model's best frame (first) becomes a pick; the others rejects if asked."""
+def accept_changes(
+    frame_ids: list[int], reject_others: bool, hashes: list[str | None] | None = None
+) -> list[tuple[int, dict]]:
+    """The model's best frame (first) becomes a pick; the others rejects if asked, except
+    the pick's byte-identical copies (content ``hashes`` in the same order): the same photo
+    on the other card, left as it is."""
     if not frame_ids:
         return []
     changes = [(frame_ids[0], {"flag": Flag.PICK})]
     if reject_others:
-        changes += [(pid, {"flag": Flag.REJECT}) for pid in frame_ids[1:]]
+        twins = set() if hashes is None else copies_of(0, hashes)
+        changes += [
+            (pid, {"flag": Flag.REJECT})
+            for i, pid in enumerate(frame_ids)
+            if i > 0 and i not in twins
+        ]
     return changes
 
 

@@ -87,6 +87,7 @@ class FrameItem:
     )
     position: int = 0  # in capture order within its series
     base_rank: int = 0  # the base ranking's rank where a taste orders the series, else 0
+    content_hash: str | None = None  # byte-identical copies share it (app.exact_copies)
 
     @property
     def closed_eyes(self) -> int:

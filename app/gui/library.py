@@ -69,6 +69,7 @@ def frame_from_member(
         series_id=series_id,
         faces=member.faces,
         position=member.position,
+        content_hash=photo.content_hash,
     )
 
 
