@@ -13,15 +13,16 @@ stacks get no automatic mark at all, and a single has nothing to reject.  A byte
 copy of the pick (the card copied twice) is the pick itself, and a copy of a photo a person
 marked (on the other card, in another application) is that photo: neither is ever an
 automatic reject (``never_rejected``), and a photo a person rejected is not picked through
-its copy (``refused_contents``).  A person's marks are never replaced, whatever this says.
+its copy (``refused_contents``); a copy here is a file with the same bytes or of the same
+shot (``app.exact_copies.same_photo_keys``: another application may have written marks into
+one of them).  A person's marks are never replaced, whatever this says.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 from app.catalog import DecisionState, Flag
-from app.exact_copies import copies_of
 from app.scoring.confidence import SURE
 from app.series_kinds import PROTECTED_KINDS, possible_kind
 
@@ -46,20 +47,26 @@ def never_rejected(
     ids: Sequence[int],
     pick: int | None,
     decisions: Sequence[DecisionState],
-    hashes: Sequence[str | None],
+    keys: Sequence[Collection[str]],
 ) -> set[int]:
-    """The photo ids among ``ids`` (their decisions and content ``hashes`` in the same
-    order) that no automatic decision may reject: byte-identical copies of ``pick`` and of
-    every photo a person marked."""
-    kept = set() if pick is None else {ids[i] for i in copies_of(ids.index(pick), hashes)}
-    marked = {h for h, d in zip(hashes, decisions, strict=True) if h is not None and d.is_user}
-    return kept | {i for i, h in zip(ids, hashes, strict=True) if h is not None and h in marked}
-
-
-def refused_contents(decisions: Iterable[DecisionState], hashes: Iterable[str | None]) -> set[str]:
-    """The contents a person rejected: none of their copies is the automatic pick."""
+    """The photo ids among ``ids`` (their decisions and ``same_photo_keys`` in the same
+    order) that no automatic decision may reject: copies of ``pick`` and of every photo a
+    person marked."""
+    kept = set(keys[ids.index(pick)]) if pick is not None else set()
+    kept |= {k for found, d in zip(keys, decisions, strict=True) if d.is_user for k in found}
     return {
-        h
-        for h, d in zip(hashes, decisions, strict=True)
-        if h is not None and d.is_user and d.flag is Flag.REJECT
+        i for i, found in zip(ids, keys, strict=True) if i != pick and not kept.isdisjoint(found)
+    }
+
+
+def refused_contents(
+    decisions: Iterable[DecisionState], keys: Iterable[Collection[str]]
+) -> set[str]:
+    """The ``same_photo_keys`` of photos a person rejected: none of their copies is the
+    automatic pick."""
+    return {
+        k
+        for found, d in zip(keys, decisions, strict=True)
+        if d.is_user and d.flag is Flag.REJECT
+        for k in found
     }

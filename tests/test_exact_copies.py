@@ -11,7 +11,7 @@ import pytest
 from cull_helpers import SAMPLES, cull_json
 from gui_fixtures import gui_env, new_window, press, settle  # noqa: F401
 from PySide6.QtCore import Qt
-from test_marks_read import xmp
+from test_marks_read import with_xmp_segment, xmp
 from test_unsure_rejects import catalog_decisions
 
 from app.catalog import Catalog, DecisionSource, Flag
@@ -82,16 +82,23 @@ def test_copies_are_told_once_and_join_their_original():
     assert told == [[0, 2, 1, 5, 3], [4]]
 
 
-def test_a_mark_on_one_card_holds_for_the_same_photo_on_the_other(tmp_path: Path):
-    """Five stars on card B's copy of a frame (its Lightroom sidecar) are the photographer's
-    word on that photo: card A's copy of it was rejected and moved.  A reject of card A's
-    best frame made its own copy on card B the pick."""
+@pytest.mark.parametrize("written", ["sidecar", "embedded"])
+def test_a_mark_on_one_card_holds_for_the_same_photo_on_the_other(tmp_path: Path, written):
+    """Five stars on card B's copy of a frame (its Lightroom sidecar, or written into the
+    JPEG, which makes its bytes differ) are the photographer's word on that photo: card A's
+    copy of it was rejected and moved.  A reject of card A's best frame made its own copy on
+    card B the pick."""
     shoot = tmp_path / "shoot"
     for folder in (shoot / "A", shoot / "B"):
         folder.mkdir(parents=True)
         for k in range(1, 5):
             shutil.copy2(SAMPLES / f"rocket_0{k}.jpg", folder)
-    (shoot / "B" / "rocket_03.xmp").write_text(xmp('xmp:Rating="5"'), encoding="utf-8")
+    stars = xmp('xmp:Rating="5"')
+    if written == "sidecar":
+        (shoot / "B" / "rocket_03.xmp").write_text(stars, encoding="utf-8")
+    else:
+        photo = shoot / "B" / "rocket_03.jpg"
+        photo.write_bytes(with_xmp_segment(photo.read_bytes(), stars.encode()))
     (shoot / "A" / "rocket_01.xmp").write_text(xmp('xmp:Rating="-1"'), encoding="utf-8")
     rejects = tmp_path / "rejects"
     doc = cull_json(tmp_path, shoot, "--reject-others", "--move-rejects", str(rejects))

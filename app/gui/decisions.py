@@ -19,7 +19,6 @@ from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Si
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from app.catalog import DecisionSource, DecisionState, Flag
-from app.exact_copies import copies_of
 from app.gui.library import FolderLibrary
 
 #: shows a state: (photo id, state, written) where written says the catalog holds it
@@ -175,20 +174,20 @@ def label_marks(colour: str, current: DecisionState) -> dict:
 
 
 def accept_changes(
-    frame_ids: list[int], reject_others: bool, hashes: list[str | None] | None = None
+    frame_ids: list[int], reject_others: bool, keys: list[frozenset[str]] | None = None
 ) -> list[tuple[int, dict]]:
     """The model's best frame (first) becomes a pick; the others rejects if asked, except
-    the pick's byte-identical copies (content ``hashes`` in the same order): the same photo
-    on the other card, left as it is."""
+    the pick's copies (``same_photo_keys`` in the same order): the same photo on the other
+    card, left as it is."""
     if not frame_ids:
         return []
     changes = [(frame_ids[0], {"flag": Flag.PICK})]
     if reject_others:
-        twins = set() if hashes is None else copies_of(0, hashes)
+        mine = keys[0] if keys else frozenset()
         changes += [
             (pid, {"flag": Flag.REJECT})
             for i, pid in enumerate(frame_ids)
-            if i > 0 and i not in twins
+            if i > 0 and (keys is None or mine.isdisjoint(keys[i]))
         ]
     return changes
 

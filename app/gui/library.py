@@ -23,6 +23,7 @@ from app.catalog import (
     SeriesMember,
     SeriesView,
 )
+from app.exact_copies import same_photo_keys
 from app.gui.items import FrameItem, SeriesItem, ShootCounts
 from app.gui.taste_order import follow_taste
 from app.moves import in_rejects_folder
@@ -76,7 +77,7 @@ def frame_from_member(
         series_id=series_id,
         faces=member.faces,
         position=member.position,
-        content_hash=photo.content_hash,
+        same_photo=same_photo_keys(photo),
     )
 
 

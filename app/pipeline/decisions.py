@@ -36,7 +36,7 @@ def apply_automatic_decisions(
     """
     ids = [m.photo_id for s in series for m in s.members]
     current = catalog.decisions(ids)
-    hashes = catalog.content_hashes(ids)
+    keys = catalog.same_photo_keys(ids)
     return sum(
         apply_series_decisions(
             catalog,
@@ -47,7 +47,7 @@ def apply_automatic_decisions(
             held=held,
             current=current,
             confidence=s.kept_confidence,
-            hashes=hashes,
+            keys=keys,
         )
         for s in series
     )
@@ -63,21 +63,21 @@ def apply_series_decisions(
     held: Collection[int] = (),
     current: dict[int, DecisionState] | None = None,
     confidence: float | None = None,
-    hashes: Mapping[int, str | None] | None = None,
+    keys: Mapping[int, Collection[str]] | None = None,
 ) -> int:
     """Write the automatic flags of one series, its photo ids best rank first, as its
     ``kind`` (and the reason the kind was told, which may say it is a ``possible_kind``)
     and its pick's ``confidence`` (None: the scorer gives none) call for; returns how many
-    frames kept a person's marks where there was a pick.  ``hashes``: content hashes by
-    photo id, where the caller has them (else read from the catalog).
+    frames kept a person's marks where there was a pick.  ``keys``: the photos'
+    ``same_photo_keys`` by id, where the caller has them (else read from the catalog).
 
     The window runs this on a series whose kind the photographer changed, the cull on
     every series it ranked: one rule for both.
     """
     current = current if current is not None else catalog.decisions(ranked)
-    hashes = hashes if hashes is not None else catalog.content_hashes(ranked)
+    keys = keys if keys is not None else catalog.same_photo_keys(ranked)
     states = [(pid, current[pid]) for pid in ranked]
-    in_order = [hashes.get(p) for p in ranked]
+    in_order = [keys.get(p, frozenset()) for p in ranked]
     wanted = automatic_flags(states, kind, kind_reason, scheme, held, confidence, in_order)
     for photo_id, flag in wanted.items():
         if current[photo_id].flag is not flag:
@@ -90,13 +90,13 @@ def apply_series_decisions(
 def series_pick(
     ranked: Sequence[tuple[int, DecisionState]],
     kind: str,
-    hashes: Sequence[str | None] | None = None,
+    keys: Sequence[Collection[str]] | None = None,
 ) -> int | None:
     """The automatic pick of a series given best rank first: none for a single frame or a
     series kept whole, else the first frame a person has not rejected (nor a copy of one,
-    by the content ``hashes`` in ``ranked``'s order)."""
+    by the ``same_photo_keys`` in ``ranked``'s order)."""
     if len(ranked) > 1 and kind not in (*PROTECTED_KINDS, "single"):
-        by_id = {} if hashes is None else dict(zip((p for p, _s in ranked), hashes, strict=True))
+        by_id = {} if keys is None else dict(zip((p for p, _s in ranked), keys, strict=True))
         return first_not_rejected(ranked, by_id)
     return None
 
@@ -108,7 +108,7 @@ def automatic_flags(
     scheme: XmpScheme,
     held: Collection[int] = (),
     confidence: float | None = None,
-    hashes: Sequence[str | None] | None = None,
+    keys: Sequence[Collection[str]] | None = None,
 ) -> dict[int, Flag]:
     """``{photo_id: flag}`` for the frames nobody decided on, best rank first in ``ranked``.
 
@@ -116,10 +116,10 @@ def automatic_flags(
     taken back).  A burst gets its pick (``first_not_rejected``); its other frames are
     rejected when the scheme rejects others and ``may_reject_others`` allows it (not a
     ``possible_kind``, not a pick below ``SURE``), whatever a person marked in it, except
-    byte-identical copies of the pick and of a photo a person marked (``hashes``, in
+    copies of the pick and of a photo a person marked (``same_photo_keys``, in
     ``ranked``'s order): an earlier automatic reject is taken back when the rule no longer
     allows it."""
-    best = series_pick(ranked, kind, hashes)
+    best = series_pick(ranked, kind, keys)
     rejecting = (
         best is not None
         and XmpScheme(scheme).rejects_others
@@ -127,7 +127,7 @@ def automatic_flags(
     )
     ids = [photo_id for photo_id, _state in ranked]
     states = [state for _photo_id, state in ranked]
-    twins = set() if hashes is None else never_rejected(ids, best, states, hashes)
+    twins = set() if keys is None else never_rejected(ids, best, states, keys)
     wanted: dict[int, Flag] = {}
     for photo_id, state in ranked:
         if state.is_user:
