@@ -34,6 +34,15 @@ def card(folder: Path) -> Path:
     return folder
 
 
+def rocket_cards(shoot: Path, cards: tuple[str, ...] = ("A", "B")) -> Path:
+    """The rocket burst (a pick the scorer is sure of) copied onto each card of ``shoot``."""
+    for name in cards:
+        (shoot / name).mkdir(parents=True, exist_ok=True)
+        for k in range(1, 5):
+            shutil.copy2(SAMPLES / f"rocket_0{k}.jpg", shoot / name)
+    return shoot
+
+
 def by_scene(doc: dict) -> dict[str, dict]:
     return {Path(s["best"]).name.rsplit("_", 1)[0]: s for s in doc["series"]}
 
@@ -88,11 +97,7 @@ def test_a_mark_on_one_card_holds_for_the_same_photo_on_the_other(tmp_path: Path
     JPEG, which makes its bytes differ) are the photographer's word on that photo: card A's
     copy of it was rejected and moved.  A reject of card A's best frame made its own copy on
     card B the pick."""
-    shoot = tmp_path / "shoot"
-    for folder in (shoot / "A", shoot / "B"):
-        folder.mkdir(parents=True)
-        for k in range(1, 5):
-            shutil.copy2(SAMPLES / f"rocket_0{k}.jpg", folder)
+    shoot = rocket_cards(tmp_path / "shoot")
     stars = xmp('xmp:Rating="5"')
     if written == "sidecar":
         (shoot / "B" / "rocket_03.xmp").write_text(stars, encoding="utf-8")
@@ -119,11 +124,7 @@ def test_a_mark_on_one_card_holds_for_the_same_photo_on_the_other(tmp_path: Path
 def test_a_pick_made_in_the_window_on_one_copy_keeps_the_other_from_moving(tmp_path: Path):
     """The cull rejected both copies of a frame; the photographer then picks card B's copy
     in the window: a move of the rejects leaves card A's copy where it is."""
-    shoot = tmp_path / "shoot"
-    for folder in (shoot / "A", shoot / "B"):
-        folder.mkdir(parents=True)
-        for k in range(1, 5):
-            shutil.copy2(SAMPLES / f"rocket_0{k}.jpg", folder)
+    shoot = rocket_cards(tmp_path / "shoot")
     cull_json(tmp_path, shoot, "--reject-others")
     with Catalog(tmp_path / "c.sqlite3") as catalog:
         ids = {p.relpath: p.id for p in catalog.photos(shoot)}
@@ -136,11 +137,7 @@ def test_a_pick_made_in_the_window_on_one_copy_keeps_the_other_from_moving(tmp_p
 def test_the_window_never_rejects_the_picks_copy(qtbot, gui_env, tmp_path: Path):  # noqa: F811
     """Accepting the model's pick (A, rejecting the others) rejected its own copy on the
     other card, which a move then took away; the kind keys' path keeps it too."""
-    shoot = tmp_path / "shoot"
-    for folder in (shoot / "A", shoot / "B"):
-        folder.mkdir(parents=True)
-        for k in range(1, 5):
-            shutil.copy2(SAMPLES / f"rocket_0{k}.jpg", folder)
+    shoot = rocket_cards(tmp_path / "shoot")
     window = new_window(qtbot, gui_env, xmp_scheme="reject_others", accept_rejects_others=True)
     assert window.controller.open_folder(shoot)
     settle(qtbot, window)

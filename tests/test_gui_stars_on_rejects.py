@@ -3,12 +3,11 @@ automatic reject is taken back, as stars in another application's sidecar take i
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-from cull_helpers import SAMPLES
 from gui_fixtures import gui_env, new_window, outcome, press, settle, written  # noqa: F401
 from PySide6.QtCore import Qt
+from test_exact_copies import rocket_cards
 from test_unsure_rejects import catalog_decisions
 
 from app.catalog import DecisionSource, Flag
@@ -22,10 +21,7 @@ def test_five_stars_on_a_rejected_frame_are_never_written_or_moved_as_a_reject(
 ):
     """They made it the photographer's own reject: its sidecar said Rating -1 and a move
     of the rejects took it away."""
-    shoot = tmp_path / "shoot"
-    shoot.mkdir()
-    for k in range(1, 5):
-        shutil.copy2(SAMPLES / f"rocket_0{k}.jpg", shoot)
+    shoot = rocket_cards(tmp_path / "shoot", cards=(".",))
     window = new_window(qtbot, gui_env, xmp_scheme="reject_others", auto_advance=False)
     assert window.controller.open_folder(shoot)
     settle(qtbot, window)
