@@ -10,15 +10,19 @@ picks were below it, so the frame that should have been picked is then too often
 others to reject or move them.  A pick without a confidence (``None``: a scorer without a
 calibration) rejects as before: nothing says it is unsure.  Brackets, panoramas and focus
 stacks get no automatic mark at all, and a single has nothing to reject.  A byte-identical
-copy of the pick (``pick_copies``: the card copied twice) is the pick itself: never rejected.
-A person's marks are never replaced, whatever this says.
+copy of the pick (the card copied twice) is the pick itself, and a copy of a photo a person
+marked (on the other card, in another application) is that photo: neither is ever an
+automatic reject (``never_rejected``), and a photo a person rejected is not picked through
+its copy (``refused_contents``); a copy here is a file with the same bytes or of the same
+shot (``app.exact_copies.same_photo_keys``: another application may have written marks into
+one of them).  A person's marks are never replaced, whatever this says.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 
-from app.exact_copies import copies_of
+from app.catalog import DecisionState, Flag
 from app.scoring.confidence import SURE
 from app.series_kinds import PROTECTED_KINDS, possible_kind
 
@@ -39,7 +43,30 @@ def _below_sure(confidence: float | None) -> bool:
     return confidence is not None and confidence < SURE
 
 
-def pick_copies(ids: Sequence[int], pick: int, hashes: Sequence[str | None]) -> set[int]:
-    """The photo ids among ``ids`` (content ``hashes`` in the same order) that are
-    byte-identical copies of ``pick``: no automatic decision may reject them."""
-    return {ids[i] for i in copies_of(ids.index(pick), hashes)}
+def never_rejected(
+    ids: Sequence[int],
+    pick: int | None,
+    decisions: Sequence[DecisionState],
+    keys: Sequence[Collection[str]],
+) -> set[int]:
+    """The photo ids among ``ids`` (their decisions and ``same_photo_keys`` in the same
+    order) that no automatic decision may reject: copies of ``pick`` and of every photo a
+    person marked."""
+    kept = set(keys[ids.index(pick)]) if pick is not None else set()
+    kept |= {k for found, d in zip(keys, decisions, strict=True) if d.is_user for k in found}
+    return {
+        i for i, found in zip(ids, keys, strict=True) if i != pick and not kept.isdisjoint(found)
+    }
+
+
+def refused_contents(
+    decisions: Iterable[DecisionState], keys: Iterable[Collection[str]]
+) -> set[str]:
+    """The ``same_photo_keys`` of photos a person rejected: none of their copies is the
+    automatic pick."""
+    return {
+        k
+        for found, d in zip(keys, decisions, strict=True)
+        if d.is_user and d.flag is Flag.REJECT
+        for k in found
+    }

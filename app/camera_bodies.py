@@ -46,6 +46,14 @@ BODY_MARK = "#"  # a camera key's further bodies are "make|model|#2", "#3", ...
 # before a four-digit counter (A_0001, wedding-0042).
 _DCF_NAME = re.compile(r"^([A-Za-z0-9_]{4})(\d{4})$")
 _COUNTED_NAME = re.compile(r"^(.*\D)?(\d{4})$")
+# The mark a file manager adds to a name already taken when two cards that both number from
+# 0001 are copied into one folder ("keep both"): IMG_0001 (2), IMG_0001 2, IMG_0001 (copy).
+# Such names come from another card: a source of their own, counted by the name's counter
+# (so two bodies' interleaved bursts, both numbered from 0001, show their repeated counters,
+# while one body's burst across the first name that was free still steps one by one).
+_TAKEN_NAME = re.compile(
+    r"^(.*\d{4})( \(\d{1,3}\)| \d{1,3}| \((?:another )?copy\)| copy(?: \d{1,3})?)$"
+)
 # Olympus and OM System name files P (or _ in Adobe RGB), the month (1-9, A-C for October to
 # December) and the day, then the counter: P9300123 is followed by PA010124 at midnight.
 _DATED_PREFIX = re.compile(r"^([p_])[1-9a-c]##$")
@@ -67,6 +75,7 @@ class FileName:
     folder: str  # the folder, its DCF number left out (100CANON and 101CANON are one)
     prefix: str | None  # the name before the counter, digits left out (P100, P101 alike)
     counter: int | None
+    taken: str = ""  # the mark of a name that was taken (`` (#)``), digits left out
 
 
 def camera_bodies(frames: Sequence[Frame], max_gap: float) -> list[str]:
@@ -94,18 +103,21 @@ def parse_name(key: str) -> FileName:
     *folders, name = key.split("/")  # keys use "/"; a backslash belongs to the name (caf\xe9)
     folder = "/".join(_DCF_FOLDER.sub("###", part) for part in folders)
     stem = name.rsplit(".", 1)[0]
+    taken = _TAKEN_NAME.match(stem)
+    stem, mark = (taken.group(1), re.sub(r"\d", "#", taken.group(2))) if taken else (stem, "")
     match = _DCF_NAME.match(stem) or _COUNTED_NAME.match(stem)
     if match is None:
         return FileName(folder, None, None)
     prefix = _DATED_PREFIX.sub(r"\1###", re.sub(r"\d", "#", match.group(1) or "").casefold())
-    return FileName(folder, prefix, int(match.group(2)))
+    return FileName(folder, prefix, int(match.group(2)), mark)
 
 
 def _split(frames: Sequence[Frame], indices: list[int], max_gap: float) -> list[list[int]]:
     """The frames of one camera key split into bodies, the first body first.
 
-    Each source (folder and prefix) is cut into runs that one body can have written: in
-    counter order, capture time never goes back and each step is possible in its time.
+    Each source (folder, prefix and taken mark) is cut into runs that one body can have
+    written: in counter order, capture time never goes back and each step is possible in
+    its time.
     Runs then join the first body whose frames they can follow and precede, in capture order.
     """
     names = {i: parse_name(frames[i].key) for i in indices}
@@ -118,9 +130,9 @@ def _split(frames: Sequence[Frame], indices: list[int], max_gap: float) -> list[
     placed_once, copies = _set_copies_aside(frames, names, sorted(indices, key=order))
 
     runs: list[list[int]] = []
-    by_source: dict[tuple[str, str | None], list[int]] = defaultdict(list)
+    by_source: dict[tuple[str, str | None, str], list[int]] = defaultdict(list)
     for i in placed_once:
-        by_source[(names[i].folder, names[i].prefix)].append(i)
+        by_source[(names[i].folder, names[i].prefix, names[i].taken)].append(i)
     for members in by_source.values():
         for session in _sessions(sorted(members, key=order), frames, max_gap):
             _forget_repeated_counters(session, frames, names)

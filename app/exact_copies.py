@@ -13,9 +13,35 @@ reject.  Files are the same photo when their content hashes agree
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 T = TypeVar("T")
+
+
+class Shot(Protocol):
+    content_hash: str | None
+    capture_time: str | None
+    capture_time_source: str | None
+    camera_make: str | None
+    camera_model: str | None
+    camera_serial: str | None
+
+
+def same_photo_keys(photo: Shot) -> frozenset[str]:
+    """What tells one photo in two files for the automatic decisions: its content hash, and
+    the instant its camera recorded to the sub-second.  A copy whose metadata another
+    application rewrote (five stars written into card B's JPEG) has other bytes but the same
+    shot, so a person's mark on it holds for the other copy too.  Only for what is never
+    rejected: two bodies of one model shooting the same millisecond would keep a frame more,
+    never lose one.  Whole-second times name no shot (a burst shares its second)."""
+    keys = {photo.content_hash} if photo.content_hash else set()
+    when = photo.capture_time
+    if photo.capture_time_source == "exif" and when and "." in when:
+        camera = "|".join(
+            p or "" for p in (photo.camera_make, photo.camera_model, photo.camera_serial)
+        )
+        keys.add(f"shot:{camera}|{when}")
+    return frozenset(keys)
 
 
 def originals(hashes: Sequence[str | None]) -> list[int]:

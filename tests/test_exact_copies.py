@@ -9,9 +9,14 @@ from pathlib import Path
 
 import pytest
 from cull_helpers import SAMPLES, cull_json
+from gui_fixtures import gui_env, new_window, press, settle  # noqa: F401
+from PySide6.QtCore import Qt
+from test_marks_read import with_xmp_segment, xmp
+from test_unsure_rejects import catalog_decisions
 
-from app.catalog import Catalog, Flag
+from app.catalog import Catalog, DecisionSource, Flag
 from app.exact_copies import distinct_keeping, originals, told_once
+from app.moves import rejected_photos
 from app.sidecars import keywords, read_marks
 from app.sidecars.xmp import read_suggestions
 
@@ -27,6 +32,15 @@ def card(folder: Path) -> Path:
     for name in FILES:
         shutil.copy2(SAMPLES / name, folder / name)
     return folder
+
+
+def rocket_cards(shoot: Path, cards: tuple[str, ...] = ("A", "B")) -> Path:
+    """The rocket burst (a pick the scorer is sure of) copied onto each card of ``shoot``."""
+    for name in cards:
+        (shoot / name).mkdir(parents=True, exist_ok=True)
+        for k in range(1, 5):
+            shutil.copy2(SAMPLES / f"rocket_0{k}.jpg", shoot / name)
+    return shoot
 
 
 def by_scene(doc: dict) -> dict[str, dict]:
@@ -52,6 +66,8 @@ def test_a_card_copied_twice_is_culled_as_the_card(tmp_path: Path, capsys):
     # the pick's copy stays, unrejected everywhere; the other frames of both copies go
     pick = two["rocket"]["best"]
     twin = ("B/" if pick.startswith("A/") else "A/") + Path(pick).name
+    # the pick is explained against the next photo, not against itself
+    assert Path(two["rocket"]["why"]["runner_up"]).name == one["rocket"]["why"]["runner_up"]
     assert (shoot / twin).exists() and not (rejects / twin).exists()
     sidecar = (shoot / twin).with_suffix(".xmp")
     assert read_marks(sidecar).rating != -1
@@ -73,3 +89,71 @@ def test_copies_are_told_once_and_join_their_original():
     assert distinct_keeping(2, hashes) == [1, 2, 3, 4]
     told = told_once([[0, 1, 2, 3], [4, 5]], hashes, lambda series: series, lambda s: s)
     assert told == [[0, 2, 1, 5, 3], [4]]
+
+
+@pytest.mark.parametrize("written", ["sidecar", "embedded"])
+def test_a_mark_on_one_card_holds_for_the_same_photo_on_the_other(tmp_path: Path, written):
+    """Five stars on card B's copy of a frame (its Lightroom sidecar, or written into the
+    JPEG, which makes its bytes differ) are the photographer's word on that photo: card A's
+    copy of it was rejected and moved.  A reject of card A's best frame made its own copy on
+    card B the pick."""
+    shoot = rocket_cards(tmp_path / "shoot")
+    stars = xmp('xmp:Rating="5"')
+    if written == "sidecar":
+        (shoot / "B" / "rocket_03.xmp").write_text(stars, encoding="utf-8")
+    else:
+        photo = shoot / "B" / "rocket_03.jpg"
+        photo.write_bytes(with_xmp_segment(photo.read_bytes(), stars.encode()))
+    (shoot / "A" / "rocket_01.xmp").write_text(xmp('xmp:Rating="-1"'), encoding="utf-8")
+    rejects = tmp_path / "rejects"
+    doc = cull_json(tmp_path, shoot, "--reject-others", "--move-rejects", str(rejects))
+    (rocket,) = doc["series"]
+    assert rocket["confidence"] >= 0.8  # a sure pick: its other frames are rejected
+    moved = {p.name for p in rejects.rglob("*.jpg")}
+    assert "rocket_03.jpg" not in moved and (shoot / "A" / "rocket_03.jpg").exists()
+    with Catalog(tmp_path / "c.sqlite3") as catalog:
+        flags = {p.relpath: catalog.decision(p.id).flag for p in catalog.photos(shoot)}
+    assert flags["A/rocket_03.jpg"] is Flag.NONE
+    assert flags["B/rocket_01.jpg"] is not Flag.PICK  # the photo a person rejected
+    assert [p for p, f in flags.items() if f is Flag.PICK] in (
+        ["A/rocket_04.jpg"],
+        ["B/rocket_04.jpg"],
+    )
+
+
+def test_a_pick_made_in_the_window_on_one_copy_keeps_the_other_from_moving(tmp_path: Path):
+    """The cull rejected both copies of a frame; the photographer then picks card B's copy
+    in the window: a move of the rejects leaves card A's copy where it is."""
+    shoot = rocket_cards(tmp_path / "shoot")
+    cull_json(tmp_path, shoot, "--reject-others")
+    with Catalog(tmp_path / "c.sqlite3") as catalog:
+        ids = {p.relpath: p.id for p in catalog.photos(shoot)}
+        assert catalog.decision(ids["A/rocket_03.jpg"]).flag is Flag.REJECT
+        catalog.set_decision(ids["B/rocket_03.jpg"], flag=Flag.PICK, source=DecisionSource.USER)
+        moving = {p.relpath for p in rejected_photos(catalog, shoot)}
+    assert moving == {f"{c}/rocket_0{k}.jpg" for c in "AB" for k in (2, 4)}
+
+
+def test_the_window_never_rejects_the_picks_copy(qtbot, gui_env, tmp_path: Path):  # noqa: F811
+    """Accepting the model's pick (A, rejecting the others) rejected its own copy on the
+    other card, which a move then took away; the kind keys' path keeps it too."""
+    shoot = rocket_cards(tmp_path / "shoot")
+    window = new_window(qtbot, gui_env, xmp_scheme="reject_others", accept_rejects_others=True)
+    assert window.controller.open_folder(shoot)
+    settle(qtbot, window)
+    (series,) = window.controller.series()
+    ranked = sorted(series.frames, key=lambda f: f.rank)
+    ids = [f.photo_id for f in ranked]
+    assert Path(ranked[1].path).name == Path(ranked[0].path).name  # the pick's copy
+    others = [Flag.REJECT] * 6
+    window.controller.select_series(series.series_id)
+    press(qtbot, window, Qt.Key.Key_K)
+    press(qtbot, window, Qt.Key.Key_K, Qt.KeyboardModifier.ShiftModifier)
+    assert [s.flag for s in catalog_decisions(gui_env, window, ids)] == [
+        Flag.PICK,
+        Flag.NONE,
+        *others,
+    ]
+    press(qtbot, window, Qt.Key.Key_A)
+    assert [s.flag for s in catalog_decisions(gui_env, window, ids)][1] is Flag.NONE
+    window.shutdown()

@@ -168,3 +168,23 @@ def test_only_demonstrated_differences_make_a_second_body():
     assert len(set(camera_bodies(near, gap))) == 2
     whole = [Frame("A/DSC_0120.JPG", 14.0), Frame("B/DSC_0150.JPG", 14.0)]  # no sub-seconds
     assert len(set(camera_bodies(whole, gap))) == 1  # 30 frames may fit in a second
+
+
+def test_two_fresh_cards_copied_into_one_folder_keeping_both_names_stay_apart(tmp_path):
+    """Both bodies number from 0001; the file manager named the second card's files
+    ``IMG_0001 (2).JPG``: one series mixed both shooters' bursts."""
+    names_a = [f"IMG_{k:04d}.JPG" for k in range(1, 5)]
+    names_b = [f"IMG_{k:04d} (2).JPG" for k in range(1, 5)]
+    series = grouped(tmp_path, shoot(tmp_path, names_a, names_b))
+    assert sorted(series) == [names_b, names_a]
+
+
+def test_one_bodys_burst_across_the_first_free_name_stays_one_series(tmp_path):
+    """One body whose counter was reset: its frames took ``(2)`` names up to the first
+    name still free, and its burst runs across it."""
+    names = ["IMG_0050 (2).JPG", "IMG_0051 (2).JPG", "IMG_0052.JPG", "IMG_0053.JPG"]
+    paths = [
+        jpeg(tmp_path / name, scene("astronaut", shift=2 * k), when=0.2 * k, **MODEL)
+        for k, name in enumerate(names)
+    ]
+    assert grouped(tmp_path, paths) == [names]

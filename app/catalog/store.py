@@ -273,13 +273,24 @@ class Catalog:
         folder needs no per-file look-up to rule out moved photos."""
         return self._held(Photo.content_hash, content_hashes)
 
-    def content_hashes(self, photo_ids: Iterable[int]) -> dict[int, str | None]:
-        """``{photo_id: content hash}`` (None: not hashed; unknown ids are absent)."""
-        found: dict[int, str | None] = {}
+    def same_photo_keys(self, photo_ids: Iterable[int]) -> dict[int, frozenset[str]]:
+        """``{photo_id: app.exact_copies.same_photo_keys}`` (unknown ids are absent)."""
+        from app.exact_copies import same_photo_keys
+
+        columns = [
+            Photo.id,
+            Photo.content_hash,
+            Photo.capture_time,
+            Photo.capture_time_source,
+            Photo.camera_make,
+            Photo.camera_model,
+            Photo.camera_serial,
+        ]
+        found: dict[int, frozenset[str]] = {}
         with self._read() as session:
             for chunk in _chunks(list(photo_ids)):
-                query = select(Photo.id, Photo.content_hash).where(Photo.id.in_(chunk))
-                found.update((pid, digest) for pid, digest in session.execute(query))
+                rows = session.execute(select(*columns).where(Photo.id.in_(chunk)))
+                found.update((row.id, same_photo_keys(row)) for row in rows)
         return found
 
     def known_sizes(self, sizes: Iterable[int]) -> set[int]:

@@ -101,7 +101,8 @@ class DecisionKeys(QObject):
             )
         else:
             reject_others = self.settings.accept_rejects_others.value
-            changes = decisions.accept_changes(frames, reject_others)
+            keys = [f.same_photo for f in series.frames]
+            changes = decisions.accept_changes(frames, reject_others, keys)
             self._push(changes, "Accept the model's pick")
         if self.settings.auto_advance.value:
             self.selection.move_series(1)

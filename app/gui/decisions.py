@@ -173,13 +173,22 @@ def label_marks(colour: str, current: DecisionState) -> dict:
     return {"label": None if current.label == colour else colour}
 
 
-def accept_changes(frame_ids: list[int], reject_others: bool) -> list[tuple[int, dict]]:
-    """The model's best frame (first) becomes a pick; the others rejects if asked."""
+def accept_changes(
+    frame_ids: list[int], reject_others: bool, keys: list[frozenset[str]] | None = None
+) -> list[tuple[int, dict]]:
+    """The model's best frame (first) becomes a pick; the others rejects if asked, except
+    the pick's copies (``same_photo_keys`` in the same order): the same photo on the other
+    card, left as it is."""
     if not frame_ids:
         return []
     changes = [(frame_ids[0], {"flag": Flag.PICK})]
     if reject_others:
-        changes += [(pid, {"flag": Flag.REJECT}) for pid in frame_ids[1:]]
+        mine = keys[0] if keys else frozenset()
+        changes += [
+            (pid, {"flag": Flag.REJECT})
+            for i, pid in enumerate(frame_ids)
+            if i > 0 and (keys is None or mine.isdisjoint(keys[i]))
+        ]
     return changes
 
 

@@ -87,6 +87,7 @@ class FrameItem:
     )
     position: int = 0  # in capture order within its series
     base_rank: int = 0  # the base ranking's rank where a taste orders the series, else 0
+    same_photo: frozenset[str] = frozenset()  # copies share a key (same_photo_keys)
 
     @property
     def closed_eyes(self) -> int:

@@ -15,7 +15,15 @@ from pathlib import Path
 from PIL import Image
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from app.catalog import Catalog, DecisionSource, DecisionState, SeriesMember, SeriesView
+from app.catalog import (
+    Catalog,
+    DecisionSource,
+    DecisionState,
+    Flag,
+    SeriesMember,
+    SeriesView,
+)
+from app.exact_copies import same_photo_keys
 from app.gui.items import FrameItem, SeriesItem, ShootCounts
 from app.gui.taste_order import follow_taste
 from app.moves import in_rejects_folder
@@ -69,6 +77,7 @@ def frame_from_member(
         series_id=series_id,
         faces=member.faces,
         position=member.position,
+        same_photo=same_photo_keys(photo),
     )
 
 
@@ -154,7 +163,15 @@ class FolderLibrary:
                 item.why, item.why_frames = why, frames
 
     def set_decision(self, photo_id: int, **marks) -> tuple[DecisionState, DecisionState]:
-        """Apply the user's marks now (a crash loses nothing); return (before, after)."""
+        """Apply the user's marks now (a crash loses nothing); return (before, after).
+
+        Stars given to a frame the cull rejected take its reject back, as stars in another
+        application's sidecar do: kept, it became the photographer's own reject, written as
+        ``Rating -1`` over the stars just given and moved with the rejects."""
+        if marks.get("rating", 0) > 0 and "flag" not in marks:
+            current = self.catalog.decision(photo_id)
+            if current.flag is Flag.REJECT and not current.is_user:
+                marks = {**marks, "flag": Flag.NONE}
         before = self.catalog.set_decision(photo_id, source=DecisionSource.USER, **marks)
         return before, self.catalog.decision(photo_id)
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from app.catalog import Catalog, Flag, MoveState, PhotoRecord, normalize_root, path_inside
 from app.content_hash import fast_content_hash
 from app.errors import Problem
+from app.exact_copies import same_photo_keys
 from app.fileio import file_kind_problem, is_within
 from app.moves.journal import Journal, MoveError, holds_journal, journal_path, locked
 from app.moves.transfer import FileMove, move_file, release, reserve, settle
@@ -50,14 +51,20 @@ class MoveReport:
 
 def rejected_photos(catalog: Catalog, root: str | os.PathLike[str]) -> list[PhotoRecord]:
     """The photos of a folder whose current decision is reject (a person's or automatic),
-    leaving out those already in a folder this catalog moved rejects into."""
+    leaving out those already in a folder this catalog moved rejects into, and automatic
+    rejects whose copy a person has marked since (in the window: it is the same photo,
+    ``app.automatic_rejects``)."""
     photos = catalog.photos(root)
     decisions = catalog.decisions(p.id for p in photos)
     destinations = {Path(d) for d in catalog.move_destinations()}
+    keys = {p.id: same_photo_keys(p) for p in photos}
+    marked = {k for p in photos if decisions[p.id].is_user for k in keys[p.id]}
     return [
         p
         for p in photos
-        if decisions[p.id].flag is Flag.REJECT and not in_rejects_folder(p, destinations)
+        if decisions[p.id].flag is Flag.REJECT
+        and not in_rejects_folder(p, destinations)
+        and (decisions[p.id].is_user or marked.isdisjoint(keys[p.id]))
     ]
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 
-from app.automatic_rejects import may_reject_others, pick_copies
+from app.automatic_rejects import may_reject_others, never_rejected
 from app.catalog import Catalog, DecisionSource, DecisionState, Flag
 from app.options import XmpScheme
 from app.pipeline.results import SeriesResult
@@ -36,7 +36,7 @@ def apply_automatic_decisions(
     """
     ids = [m.photo_id for s in series for m in s.members]
     current = catalog.decisions(ids)
-    hashes = catalog.content_hashes(ids)
+    keys = catalog.same_photo_keys(ids)
     return sum(
         apply_series_decisions(
             catalog,
@@ -47,7 +47,7 @@ def apply_automatic_decisions(
             held=held,
             current=current,
             confidence=s.kept_confidence,
-            hashes=hashes,
+            keys=keys,
         )
         for s in series
     )
@@ -63,36 +63,41 @@ def apply_series_decisions(
     held: Collection[int] = (),
     current: dict[int, DecisionState] | None = None,
     confidence: float | None = None,
-    hashes: Mapping[int, str | None] | None = None,
+    keys: Mapping[int, Collection[str]] | None = None,
 ) -> int:
     """Write the automatic flags of one series, its photo ids best rank first, as its
     ``kind`` (and the reason the kind was told, which may say it is a ``possible_kind``)
     and its pick's ``confidence`` (None: the scorer gives none) call for; returns how many
-    frames kept a person's marks where there was a pick.  ``hashes``: content hashes by
-    photo id, where the caller has them (else read from the catalog).
+    frames kept a person's marks where there was a pick.  ``keys``: the photos'
+    ``same_photo_keys`` by id, where the caller has them (else read from the catalog).
 
     The window runs this on a series whose kind the photographer changed, the cull on
     every series it ranked: one rule for both.
     """
     current = current if current is not None else catalog.decisions(ranked)
-    hashes = hashes if hashes is not None else catalog.content_hashes(ranked)
+    keys = keys if keys is not None else catalog.same_photo_keys(ranked)
     states = [(pid, current[pid]) for pid in ranked]
-    wanted = automatic_flags(
-        states, kind, kind_reason, scheme, held, confidence, [hashes.get(p) for p in ranked]
-    )
+    in_order = [keys.get(p, frozenset()) for p in ranked]
+    wanted = automatic_flags(states, kind, kind_reason, scheme, held, confidence, in_order)
     for photo_id, flag in wanted.items():
         if current[photo_id].flag is not flag:
             catalog.set_decision(photo_id, flag=flag, source=DecisionSource.AUTO)
-    if series_pick(states, kind) is None:
+    if series_pick(states, kind, in_order) is None:
         return 0
     return sum(state.is_user for _pid, state in states)
 
 
-def series_pick(ranked: Sequence[tuple[int, DecisionState]], kind: str) -> int | None:
+def series_pick(
+    ranked: Sequence[tuple[int, DecisionState]],
+    kind: str,
+    keys: Sequence[Collection[str]] | None = None,
+) -> int | None:
     """The automatic pick of a series given best rank first: none for a single frame or a
-    series kept whole, else the first frame a person has not rejected."""
+    series kept whole, else the first frame a person has not rejected (nor a copy of one,
+    by the ``same_photo_keys`` in ``ranked``'s order)."""
     if len(ranked) > 1 and kind not in (*PROTECTED_KINDS, "single"):
-        return first_not_rejected(ranked)
+        by_id = {} if keys is None else dict(zip((p for p, _s in ranked), keys, strict=True))
+        return first_not_rejected(ranked, by_id)
     return None
 
 
@@ -103,7 +108,7 @@ def automatic_flags(
     scheme: XmpScheme,
     held: Collection[int] = (),
     confidence: float | None = None,
-    hashes: Sequence[str | None] | None = None,
+    keys: Sequence[Collection[str]] | None = None,
 ) -> dict[int, Flag]:
     """``{photo_id: flag}`` for the frames nobody decided on, best rank first in ``ranked``.
 
@@ -111,16 +116,18 @@ def automatic_flags(
     taken back).  A burst gets its pick (``first_not_rejected``); its other frames are
     rejected when the scheme rejects others and ``may_reject_others`` allows it (not a
     ``possible_kind``, not a pick below ``SURE``), whatever a person marked in it, except
-    the pick's byte-identical copies (``hashes``, in ``ranked``'s order): an earlier
-    automatic reject is taken back when the rule no longer allows it."""
-    best = series_pick(ranked, kind)
+    copies of the pick and of a photo a person marked (``same_photo_keys``, in
+    ``ranked``'s order): an earlier automatic reject is taken back when the rule no longer
+    allows it."""
+    best = series_pick(ranked, kind, keys)
     rejecting = (
         best is not None
         and XmpScheme(scheme).rejects_others
         and may_reject_others(kind, kind_reason, confidence)
     )
     ids = [photo_id for photo_id, _state in ranked]
-    twins = set() if best is None or hashes is None else pick_copies(ids, best, hashes)
+    states = [state for _photo_id, state in ranked]
+    twins = set() if keys is None else never_rejected(ids, best, states, keys)
     wanted: dict[int, Flag] = {}
     for photo_id, state in ranked:
         if state.is_user:

@@ -370,9 +370,11 @@ class Ranking:
         self._reasons[series_id] = decision.reason
         names = [p.file.rel for p in scored.members]
         pick = scored.members[decision.order[0]].photo_id
+        # a copy of a frame is no runner-up: the why and the confidence count each photo once
+        once = distinct_keeping(decision.pick, [p.content_hash for p in scored.members])
         why = pick_why(
             scored.frames,
-            decision.order,
+            [i for i in decision.order if i in once],
             scored.scores,
             names,
             [[(*f.box, f.eyes) for f in faces or ()] for faces in scored.faces],
@@ -384,8 +386,6 @@ class Ranking:
             self._whys.update({p.photo_id: None for p in scored.members})
             self._whys[pick] = why
         scored.frames = None
-        # a copy of a frame is no runner-up: the confidence counts each photo once
-        once = distinct_keeping(decision.pick, [p.content_hash for p in scored.members])
         told = (
             self.scorer.name,
             [scored.scores[i] for i in once],

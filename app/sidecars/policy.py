@@ -15,11 +15,12 @@ frame the window keeps.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
-from app.automatic_rejects import may_reject_others, pick_copies
+from app.automatic_rejects import may_reject_others, never_rejected, refused_contents
 from app.catalog import DecisionState, Flag, SeriesMember, SeriesView
+from app.exact_copies import same_photo_keys
 from app.options import XmpScheme
 from app.sidecars import keywords
 from app.sidecars.marks import Pick
@@ -101,11 +102,25 @@ def rejected_by_a_person(decision: DecisionState) -> bool:
     return decision.is_user and decision.flag is Flag.REJECT
 
 
-def first_not_rejected(ranked: Iterable[tuple[int, DecisionState]]) -> int | None:
+def first_not_rejected(
+    ranked: Iterable[tuple[int, DecisionState]],
+    keys: Mapping[int, Collection[str]] | None = None,
+) -> int | None:
     """The first photo id, best rank first, that a person has not rejected: the automatic
     pick.  A person's reject of the top frame passes the pick to the next one, so the
-    series keeps a pick and its other frames are not all suggested for rejection."""
-    return next((pid for pid, decision in ranked if not rejected_by_a_person(decision)), None)
+    series keeps a pick and its other frames are not all suggested for rejection; a copy
+    of a rejected photo (``same_photo_keys`` by photo id) is that photo, rejected too."""
+    ranked = list(ranked)
+    keys = keys or {}
+    refused = refused_contents((d for _p, d in ranked), (keys.get(p, ()) for p, _d in ranked))
+    return next(
+        (
+            pid
+            for pid, decision in ranked
+            if not rejected_by_a_person(decision) and refused.isdisjoint(keys.get(pid, ()))
+        ),
+        None,
+    )
 
 
 def automatic_pick(series: SeriesView) -> SeriesMember | None:
@@ -114,7 +129,8 @@ def automatic_pick(series: SeriesView) -> SeriesMember | None:
         (m for m in series.members if m.rank is not None or m.score is not None),
         key=lambda m: (m.rank is None, m.rank or 0, -(m.score or 0.0)),
     )
-    pick = first_not_rejected((m.photo.id, m.decision) for m in ranked)
+    keys = {m.photo.id: same_photo_keys(m.photo) for m in series.members}
+    pick = first_not_rejected(((m.photo.id, m.decision) for m in ranked), keys)
     return next((m for m in ranked if m.photo.id == pick), None)
 
 
@@ -132,11 +148,11 @@ def frame_places(series: SeriesView) -> dict[int, FramePlace]:
     in_burst = series.kind == "burst" and len(series.members) > 1
     best = automatic_pick(series) if in_burst else None
     rejecting = may_reject(series)
-    ids = [m.photo.id for m in series.members]
-    twins = (
-        pick_copies(ids, best.photo.id, [m.photo.content_hash for m in series.members])
-        if best is not None
-        else set()
+    twins = never_rejected(
+        [m.photo.id for m in series.members],
+        None if best is None else best.photo.id,
+        [m.decision for m in series.members],
+        [same_photo_keys(m.photo) for m in series.members],
     )
     return {
         m.photo.id: FramePlace(
