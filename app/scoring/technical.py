@@ -124,7 +124,7 @@ class TechnicalScorer:
     """
 
     name = "technical"
-    weights_id = "technical:v11"
+    weights_id = "technical:v12"
     device = "cpu"
     series_mode = None
 
