@@ -20,8 +20,9 @@ look (confidence below 0.8; ``app.automatic_rejects``).  ``why`` says where and 
 boxes in the original's pixels; null for a single or where no explanation was computed).
 Version 2 added ``kind``, ``pick_reason``, ``faces`` and ``closed_eyes``; ``held`` (photos
 whose marks cannot be read or disagree, left alone), ``possible_kind``, ``confidence``,
-``why``, ``ranking`` and ``may_reject_others`` came later in version 2, without changing
-anything else.
+``why``, ``ranking``, ``may_reject_others`` and the members' ``copy_of`` came later in
+version 2, without changing anything else.  ``copy_of`` names the frame of the same series a
+member is a byte-identical copy of (a card copied twice: ``app.exact_copies``), else null.
 ``ranking`` says which ranking ordered the series (``{"in_use": "taste" | "base",
 "profile", "taste_agreement", "base_agreement", "decisions", "shoots", "held_out",
 "reordered", "reason"}``; the figures are null without a taste profile); the CSV's
@@ -69,6 +70,7 @@ CSV_COLUMNS = (
     "error",
     "ranking",
     "may_reject_others",
+    "copy_of",
 )
 
 
@@ -95,6 +97,7 @@ def to_json_dict(result: CullResult) -> dict[str, Any]:
                         "captured": m.captured,
                         "faces": None if m.faces is None else [_face_json(f) for f in m.faces],
                         "closed_eyes": m.closed_eyes,
+                        "copy_of": m.copy_of,
                     }
                     for m in series.members
                 ],
@@ -140,6 +143,7 @@ def write_csv(result: CullResult, path: str | os.PathLike[str]) -> None:
                     "error": "",
                     "ranking": ranking,
                     "may_reject_others": int(series.may_reject_others),
+                    "copy_of": spreadsheet_cell(m.copy_of or ""),
                 }
             )
     listed = {row["path"] for row in rows}
@@ -190,6 +194,7 @@ def summary_text(result: CullResult) -> str:
             mark = "*" if m.rank == 1 and len(series.members) > 1 and not series.kept_whole else " "
             decided = f"{marks.get(m.photo_id, ''):<{width}}  " if width else ""
             eyes = f"  [closed eyes: {m.closed_eyes}]" if m.closed_eyes else ""
+            eyes += f"  [copy of {printable(m.copy_of)}]" if m.copy_of else ""
             lines.append(
                 f"  {mark} {m.rank:>2}  {m.score:6.2f}  {decided}{printable(m.path)}{eyes}"
             )

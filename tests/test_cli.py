@@ -98,7 +98,15 @@ def test_json_has_exactly_the_documented_shape(tmp_path, card, capsys):
         assert isinstance(series["id"], int)
         assert series["pick_reason"] in PICK_REASONS
         for member in series["members"]:
-            assert set(member) == {"path", "score", "rank", "captured", "faces", "closed_eyes"}
+            assert set(member) == {
+                "path",
+                "score",
+                "rank",
+                "captured",
+                "faces",
+                "closed_eyes",
+                "copy_of",
+            }
             assert isinstance(member["score"], float) and isinstance(member["rank"], int)
             assert member["captured"] is None or ISO.match(member["captured"])
             assert member["closed_eyes"] == sum(f["eyes"] == "closed" for f in member["faces"])

@@ -57,6 +57,9 @@ def test_a_card_copied_twice_is_culled_as_the_card(tmp_path: Path, capsys):
     )
     said = capsys.readouterr()
     assert "8 files are byte-identical copies of others (B/" in said.out + said.err
+    assert "B/rocket_01.jpg  [copy of A/rocket_01.jpg]" in said.out
+    copies = {m["path"]: m["copy_of"] for s in doc["series"] for m in s["members"]}
+    assert copies == {f"{c}/{n}": (None if c == "A" else f"A/{n}") for c in "AB" for n in FILES}
     two = by_scene(doc)
     assert [s["kind"] for s in two.values()] == [s["kind"] for s in one.values()]
     assert (two["coffee_bracket"]["kind"], two["retina"]["kind"]) == ("bracket", "single")

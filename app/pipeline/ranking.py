@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from app.catalog import FaceRecord
-from app.exact_copies import distinct_keeping
+from app.exact_copies import distinct_keeping, originals
 from app.faces.pick import choose_pick
 from app.options import SeriesMode
 from app.photos.tasks import DecodeResult, FoundFace, ScoringTask, decode_for_scoring
@@ -394,6 +394,7 @@ class Ranking:
         )
         kept = pick_confidence(*told)  # what the catalog tells again from what it stores
         confidence = pick_confidence(*told, settled=scored.settled)
+        first = originals([p.content_hash for p in scored.members])
         return SeriesResult(
             id=number,
             members=tuple(
@@ -405,9 +406,10 @@ class Ranking:
                     r,
                     p.captured,
                     faces=f,
+                    copy_of=names[o] if o != i else None,
                 )
-                for p, s, r, f in zip(
-                    scored.members, scored.scores, ranks, scored.faces, strict=True
+                for i, (p, s, r, f, o) in enumerate(
+                    zip(scored.members, scored.scores, ranks, scored.faces, first, strict=True)
                 )
             ),
             pick_reason=decision.reason,

@@ -43,6 +43,7 @@ class MemberResult:
     rank: int  # 1 = best in its series
     captured: str | None  # ISO 8601
     faces: tuple[FaceRecord, ...] | None = None  # None: faces were not looked for
+    copy_of: str | None = None  # the series' frame this file is a byte-identical copy of
 
     @property
     def closed_eyes(self) -> int:
