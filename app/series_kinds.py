@@ -78,6 +78,11 @@ PANORAMA_PEAKS = 5
 FOCUS_GRID = (4, 6)
 FOCUS_MIN_CONTRAST = 2.0
 FOCUS_MIN_CELLS = 6
+# At tripod framing (neighbours' similarity at least STACK_TRIPOD_SIMILARITY; hand-held
+# bursts measured up to 0.94) a cell's detail changes with the focus only, so a smaller
+# change counts (hand-held, framing moves edges across cells by more than that).
+STACK_TRIPOD_SIMILARITY = 0.95
+FOCUS_TRIPOD_CONTRAST = 1.4
 MIN_STACK_FRAMES = 3
 # (frames, unimodal, framing similarity, dominance, frames sharpest somewhere): a stack kept
 # whole, and a possible one; and how far apart in brightness its frames may be (EV).
@@ -691,7 +696,7 @@ def _sweep(frames: Sequence[KindEvidence], similarity: float) -> tuple[str | Non
     energy = np.stack([np.asarray(m, dtype=np.float64).ravel() for m in maps])  # frames x cells
     logs = np.log(energy + 1e-7)
     spread = logs.max(axis=0) - logs.min(axis=0)
-    telling = np.flatnonzero(spread >= math.log(FOCUS_MIN_CONTRAST))
+    telling = np.flatnonzero(spread >= math.log(_telling_contrast(similarity)))
     if telling.size < FOCUS_MIN_CELLS:
         return None, False
     peaks = logs[:, telling].argmax(axis=0)
@@ -714,6 +719,21 @@ def _sweep(frames: Sequence[KindEvidence], similarity: float) -> tuple[str | Non
             )
             return reason, strong
     return None, False
+
+
+def _telling_contrast(similarity: float) -> float:
+    """How much a cell's detail must change over the series to tell where focus went.
+
+    Hand-held, the framing moves edges into and out of a cell between frames, which
+    changes its detail by up to about 2x with no change of focus; from a tripod (neighbours
+    at least ``STACK_TRIPOD_SIMILARITY`` alike) only the focus and the grain change it, so a
+    smaller change tells: the cells of a stack's background, which its far frames sharpen
+    only a little at the focus map's size, count too, and one textured wall sharpest in the
+    last frame no longer outnumbers the subject's cells that sweep.
+    """
+    if similarity >= STACK_TRIPOD_SIMILARITY:
+        return FOCUS_TRIPOD_CONTRAST
+    return FOCUS_MIN_CONTRAST
 
 
 def _off_peak(curve: np.ndarray) -> float:
