@@ -684,7 +684,8 @@ def _sweep(frames: Sequence[KindEvidence], similarity: float) -> tuple[str | Non
     """(reason, strong) when the sharpest region moves through the frames as the focus
     plane of a stack sweeps through the scene.
 
-    Cells whose detail changes at least ``FOCUS_MIN_CONTRAST`` fold over the series count;
+    Cells whose detail changes at least ``FOCUS_MIN_CONTRAST`` fold over the series count
+    (less from a tripod, see :func:`_telling_contrast`);
     in each the detail should rise to one frame and fall after it (``unimodal``: the share
     of the cell's change that does so); several frames should each be the sharpest
     somewhere, none nearly everywhere.  ``STACK_STRONG`` and ``STACK_POSSIBLE`` give the
@@ -727,9 +728,9 @@ def _telling_contrast(similarity: float) -> float:
     Hand-held, the framing moves edges into and out of a cell between frames, which
     changes its detail by up to about 2x with no change of focus; from a tripod (neighbours
     at least ``STACK_TRIPOD_SIMILARITY`` alike) only the focus and the grain change it, so a
-    smaller change tells: the cells of a stack's background, which its far frames sharpen
-    only a little at the focus map's size, count too, and one textured wall sharpest in the
-    last frame no longer outnumbers the subject's cells that sweep.
+    smaller change tells: cells the sweep changes less at the focus map's size (a smooth
+    subject, the near table) count too, and a textured wall sharpest in the last frame no
+    longer outnumbers them (one frame sharpest nearly everywhere).
     """
     if similarity >= STACK_TRIPOD_SIMILARITY:
         return FOCUS_TRIPOD_CONTRAST
