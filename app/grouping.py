@@ -37,7 +37,8 @@ from app.photos.tasks import THUMB_SIZE, make_thumbnail
 #    thumbnails where grain hides the likeness, a blank frame right after joins.
 # 5: series of one camera joined where a bracket the camera recorded runs across them.
 # 6: bodies of one make and model without serial told apart by their file names and counters.
-GROUPING_VERSION = 6
+# 9: focus stacks from a tripod also judged over the cells whose detail changes 1.4x.
+GROUPING_VERSION = 9
 DEFAULT_SHORT_GAP = 1.0  # seconds below which a pair needs less similarity
 DEFAULT_SHORT_GAP_RELIEF = 0.1  # how much less, at no gap at all
 _SSIM_WINDOW = 7
