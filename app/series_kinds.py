@@ -78,6 +78,11 @@ PANORAMA_PEAKS = 5
 FOCUS_GRID = (4, 6)
 FOCUS_MIN_CONTRAST = 2.0
 FOCUS_MIN_CELLS = 6
+# At tripod framing (neighbours' similarity at least STACK_TRIPOD_SIMILARITY; hand-held
+# bursts measured up to 0.94) a cell's detail changes with the focus only, so a smaller
+# change counts (hand-held, framing moves edges across cells by more than that).
+STACK_TRIPOD_SIMILARITY = 0.95
+FOCUS_TRIPOD_CONTRAST = 1.4
 MIN_STACK_FRAMES = 3
 # (frames, unimodal, framing similarity, dominance, frames sharpest somewhere): a stack kept
 # whole, and a possible one; and how far apart in brightness its frames may be (EV).
@@ -679,41 +684,71 @@ def _sweep(frames: Sequence[KindEvidence], similarity: float) -> tuple[str | Non
     """(reason, strong) when the sharpest region moves through the frames as the focus
     plane of a stack sweeps through the scene.
 
-    Cells whose detail changes at least ``FOCUS_MIN_CONTRAST`` fold over the series count;
-    in each the detail should rise to one frame and fall after it (``unimodal``: the share
-    of the cell's change that does so); several frames should each be the sharpest
-    somewhere, none nearly everywhere.  ``STACK_STRONG`` and ``STACK_POSSIBLE`` give the
-    limits for a stack and for a possible one (measured in benchmarks/kinds_eval.py).
+    Cells whose detail changes at least ``FOCUS_MIN_CONTRAST`` fold over the series count
+    (from a tripod, also judged with the cells changing less, see :func:`_telling_contrasts`:
+    the stronger verdict holds); in each the detail should rise to one frame and fall after
+    it (``unimodal``: the share of the cell's change that does so); several frames should each
+    be the sharpest somewhere, none nearly everywhere.  ``STACK_STRONG`` and ``STACK_POSSIBLE``
+    give the limits for a stack and for a possible one (measured in benchmarks/kinds_eval.py).
     """
     maps = [f.focus for f in frames]
     if any(m is None for m in maps) or len({np.shape(m) for m in maps}) != 1:
         return None, False
     energy = np.stack([np.asarray(m, dtype=np.float64).ravel() for m in maps])  # frames x cells
     logs = np.log(energy + 1e-7)
+    found: tuple[str | None, bool] = (None, False)
+    for contrast in _telling_contrasts(similarity):
+        reason, strong = _sweep_over(logs, contrast, similarity)
+        if strong:
+            return reason, strong
+        found = found if found[0] is not None else (reason, strong)
+    return found
+
+
+def _sweep_over(logs: np.ndarray, contrast: float, similarity: float) -> tuple[str | None, bool]:
+    """:func:`_sweep`'s verdict on the log detail (frames x cells) over the cells whose
+    detail changes at least ``contrast`` fold."""
+    count = logs.shape[0]
     spread = logs.max(axis=0) - logs.min(axis=0)
-    telling = np.flatnonzero(spread >= math.log(FOCUS_MIN_CONTRAST))
+    telling = np.flatnonzero(spread >= math.log(contrast))
     if telling.size < FOCUS_MIN_CELLS:
         return None, False
     peaks = logs[:, telling].argmax(axis=0)
-    counts = np.bincount(peaks, minlength=len(frames))
+    counts = np.bincount(peaks, minlength=count)
     distinct = int((counts >= 2).sum())
     dominance = float(counts.max() / telling.size)
     unimodal = 1.0 - float(np.mean([_off_peak(logs[:, c]) / spread[c] for c in telling]))
     for strong, limits in ((True, STACK_STRONG), (False, STACK_POSSIBLE)):
         frames_needed, min_unimodal, min_similarity, max_dominance, min_distinct = limits
         if (
-            len(frames) >= frames_needed
+            count >= frames_needed
             and unimodal >= min_unimodal
             and similarity >= min_similarity
             and dominance <= max_dominance
             and distinct >= min_distinct
         ):
             reason = (
-                f"{len(frames)} frames at one exposure and framing, the sharpest region moving "
+                f"{count} frames at one exposure and framing, the sharpest region moving "
                 f"through the frame ({distinct} frames sharpest somewhere)"
             )
             return reason, strong
     return None, False
+
+
+def _telling_contrasts(similarity: float) -> tuple[float, ...]:
+    """How much a cell's detail must change over the series to tell where focus went.
+
+    Hand-held, the framing moves edges into and out of a cell between frames, which
+    changes its detail by up to about 2x with no change of focus; from a tripod (neighbours
+    at least ``STACK_TRIPOD_SIMILARITY`` alike) only the focus and the grain change it, so a
+    smaller change tells as well: cells the sweep changes less at the focus map's size (a
+    smooth subject, the near table) count too, and a textured wall sharpest in the last
+    frame no longer outnumbers them (one frame sharpest nearly everywhere).  The weaker
+    cells are grainier, so they are an extra reading, never one that takes a stack away.
+    """
+    if similarity >= STACK_TRIPOD_SIMILARITY:
+        return (FOCUS_MIN_CONTRAST, FOCUS_TRIPOD_CONTRAST)
+    return (FOCUS_MIN_CONTRAST,)
 
 
 def _off_peak(curve: np.ndarray) -> float:

@@ -249,6 +249,37 @@ def test_a_burst_with_one_frame_in_focus_is_not_a_focus_stack():
     assert classify(evidence)[0] == "burst"
 
 
+def wall_and_table_sweep(frames=6):
+    """Focus maps of a stack from a tripod: a textured wall filling the top half, sharp only
+    in the last frame (3x), and table cells each sharpest in one of the frames between,
+    changing 1.45-1.6x over the stack (less than hand-held framing moves a cell's detail)."""
+    maps = []
+    for k in range(frames):
+        cells = np.empty((4, 6), dtype=np.float32)
+        cells[:2] = (1.0, 1.1, 1.2, 1.4, 1.8, 3.0)[k]
+        for c in range(12):
+            peak = 1 + c % 4
+            cells[2 + c // 6, c % 6] = 1.6 / (1 + 0.15 * abs(k - peak))
+        maps.append(cells)
+    return maps
+
+
+def test_a_tripod_stack_whose_wall_outnumbers_the_sweep_is_kept_whole():
+    """At tripod framing the table's smaller changes of detail count, so the wall sharpest
+    in the last frame no longer makes one frame the sharpest nearly everywhere; the same
+    maps from hand-held frames (framing moving detail between cells) stay a burst."""
+    maps = wall_and_table_sweep()
+    tripod = make_thumbnail(scene("chelsea", size=(360, 240)))
+    fixed = [KindEvidence(seconds=0.3 * k, thumbnail=tripod, focus=m) for k, m in enumerate(maps)]
+    kind, reason = classify(fixed)
+    assert kind == "focus_stack" and "moving" in reason
+    hand_held = [
+        replace(e, thumbnail=make_thumbnail(scene("chelsea", size=(360, 240), shift=2 * (k % 2))))
+        for k, e in enumerate(fixed)
+    ]
+    assert classify(hand_held)[0] == "burst"
+
+
 def test_subject_distance_stepping_one_way_is_at_most_a_possible_focus_stack():
     """A camera tracking a subject that comes closer records a distance stepping one way
     too: on its own that is a burst; at one exposure and framing, a possible stack."""
