@@ -11,11 +11,13 @@ import pytest
 from cull_helpers import SAMPLES, cull_json
 from gui_fixtures import gui_env, new_window, press, settle  # noqa: F401
 from PySide6.QtCore import Qt
+from test_gui_faces import cell_box, colour_count
 from test_marks_read import with_xmp_segment, xmp
 from test_unsure_rejects import catalog_decisions
 
 from app.catalog import Catalog, DecisionSource, Flag
 from app.exact_copies import distinct_keeping, originals, told_once
+from app.gui import theme
 from app.moves import rejected_photos
 from app.sidecars import keywords, read_marks
 from app.sidecars.xmp import read_suggestions
@@ -159,4 +161,38 @@ def test_the_window_never_rejects_the_picks_copy(qtbot, gui_env, tmp_path: Path)
     ]
     press(qtbot, window, Qt.Key.Key_A)
     assert [s.flag for s in catalog_decisions(gui_env, window, ids)][1] is Flag.NONE
+    window.shutdown()
+
+
+def test_the_window_marks_a_copy_and_says_why_it_is_not_rejected(qtbot, gui_env, tmp_path: Path):  # noqa: F811
+    """Two identical thumbnails, one picked and the other plain: card B's copies carry a
+    "copy" badge in its own colour, and their tooltip and the details panel name the frame
+    they copy; card A's frames carry no badge and name their copies."""
+    shoot = rocket_cards(tmp_path / "shoot")
+    window = new_window(qtbot, gui_env)
+    assert window.controller.open_folder(shoot)
+    settle(qtbot, window)
+    (series,) = window.controller.series()
+    window.controller.select_series(series.series_id)
+    strip = window.strip
+    pink = {"A": [], "B": []}
+    for frame in series.frames:
+        card_name, name = Path(frame.path).relative_to(shoot).parts
+        index = strip.index_of(frame.photo_id)
+        strip.scrollTo(index)
+        strip.viewport().repaint()
+        pink[card_name].append(
+            colour_count(strip.grab().toImage(), theme.COPY, *cell_box(strip, index))
+        )
+        tip = index.data(Qt.ItemDataRole.ToolTipRole)
+        window.controller.select_frame(frame.photo_id)
+        files = window.details.values["Files"].text()
+        if card_name == "B":
+            said = f"byte-identical copy of A/{name}: the same photo, never rejected on its own"
+            assert said in tip and said in files
+        else:
+            assert "copy of" not in tip and f"its byte-identical copy: B/{name}" in files
+    assert min(pink["B"]) - max(pink["A"]) > 60, f"the copy badge, in its own colour: {pink}"
+    tile = window.series_view.index_of(series.series_id)
+    assert "4 byte-identical copies" in tile.data(Qt.ItemDataRole.ToolTipRole)
     window.shutdown()

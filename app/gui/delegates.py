@@ -221,6 +221,8 @@ CURRENT_BORDER = 4
 # On the tile of a burst whose pick is worth a second look (confidence below 0.8), whose
 # other frames the cull therefore rejects none of.
 UNSURE_BADGE = "unsure pick"
+# On the thumbnail of a byte-identical copy of another frame of its series (FrameItem.copy_of)
+COPY_BADGE = "copy"
 
 
 class _CellDelegate(QStyledItemDelegate):
@@ -371,8 +373,18 @@ class FrameDelegate(_CellDelegate):
                 QColor("#10201e"),
             )
             left += 28
+        painter.setFont(self._caption_font(option, bold=True))
+        if frame.copy_of:  # the same photo as another frame: why it is neither pick nor reject
+            width = painter.fontMetrics().horizontalAdvance(COPY_BADGE) + 14
+            draw_pill(
+                painter,
+                QRectF(left, image_rect.top() + 3, width, 18),
+                COPY_BADGE,
+                theme.COPY,
+                QColor("#1a1a1a"),
+            )
+            left += width + 4
         if frame.closed_eyes:
-            painter.setFont(self._caption_font(option, bold=True))
             draw_closed_eyes_badge(
                 painter, QPointF(left, image_rect.top() + 3), count_text(frame.closed_eyes)
             )

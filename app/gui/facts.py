@@ -49,6 +49,7 @@ def frame_facts(frame: FrameItem, series: SeriesItem | None) -> dict[str, str]:
         files += "\n⚠ missing on disk (deleted or moved)"
     if frame.error:
         files += f"\n⚠ {printable(frame.error)}"
+    files += copies_text(frame)
     if series is not None and frame.rank:
         rank = f"{frame.rank} of {series.frame_count}"
     else:
@@ -86,6 +87,17 @@ def frame_facts(frame: FrameItem, series: SeriesItem | None) -> dict[str, str]:
         "Pick": pick_text(frame, series),
         "Why": why_text(frame, series),
     }
+
+
+def copies_text(frame: FrameItem) -> str:
+    """The line that tells a byte-identical copy from a second photo: on the copy, what it
+    copies; on the frame copied, where its copies are."""
+    if frame.copy_of:
+        return f"\n{frame.copy_text}"
+    if not frame.copies:
+        return ""
+    named = ", ".join(printable(c) for c in frame.copies)
+    return f"\nits byte-identical {'copy' if len(frame.copies) == 1 else 'copies'}: {named}"
 
 
 def kind_text(series: SeriesItem | None) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 from app.automatic_rejects import unsure_pick
 from app.catalog import UNDECIDED, DecisionState, FaceRecord, Flag
 from app.series_kinds import KINDS, PROTECTED_KINDS, possible_kind
+from app.text import printable
 
 #: keys 6-9 as in Lightroom and darktable; the XMP label text is the colour name
 #: Lightroom's five colour labels; keys 6-9 and V (violet: Lightroom gives Purple no key)
@@ -88,6 +89,20 @@ class FrameItem:
     position: int = 0  # in capture order within its series
     base_rank: int = 0  # the base ranking's rank where a taste orders the series, else 0
     same_photo: frozenset[str] = frozenset()  # copies share a key (same_photo_keys)
+    # byte-identical copies within its series (app.exact_copies), by path in the folder:
+    # the frame this file copies ("" when none), and on that frame, its copies
+    copy_of: str = ""
+    copies: tuple[str, ...] = ()
+
+    @property
+    def copy_text(self) -> str:
+        """Why a second thumbnail of the same photo is neither the pick nor rejected."""
+        if not self.copy_of:
+            return ""
+        return (
+            f"byte-identical copy of {printable(self.copy_of)}: "
+            "the same photo, never rejected on its own"
+        )
 
     @property
     def closed_eyes(self) -> int:

@@ -23,7 +23,7 @@ from app.catalog import (
     SeriesMember,
     SeriesView,
 )
-from app.exact_copies import same_photo_keys
+from app.exact_copies import originals, same_photo_keys
 from app.gui.items import FrameItem, SeriesItem, ShootCounts
 from app.gui.taste_order import follow_taste
 from app.moves import in_rejects_folder
@@ -81,6 +81,19 @@ def frame_from_member(
     )
 
 
+def mark_copies(frames: list[FrameItem], members: list[SeriesMember]) -> None:
+    """Name on each byte-identical copy the frame it copies, the first in capture order
+    with its content (as the cull's ``copy_of`` does): from the catalog's hashes, no file
+    is read."""
+    in_order = sorted(range(len(members)), key=lambda i: members[i].position)
+    first = originals([members[i].photo.content_hash for i in in_order])
+    for k, i in enumerate(in_order):
+        j = in_order[first[k]]
+        if j != i:
+            frames[i].copy_of = members[j].photo.relpath
+            frames[j].copies += (members[i].photo.relpath,)
+
+
 def series_item(
     view: SeriesView,
     models: Mapping[int, str] | None = None,
@@ -106,6 +119,7 @@ def series_item(
         frame_from_member(m, i + 1 if scored else 0, view.id, models.get(m.photo.id, ""))
         for i, m in enumerate(members)
     ]
+    mark_copies(frames, members)
     return SeriesItem(
         series_id=view.id,
         frames=frames,

@@ -195,6 +195,12 @@ class SeriesListModel(_ThumbnailListModel):
                     f"{plural(s.frames_with_closed_eyes, 'frame')} with closed eyes "
                     f"(the best frame's eyes are {best})"
                 )
+            copies = sum(bool(f.copy_of) for f in s.frames)
+            if copies:
+                lines.append(
+                    f"{plural(copies, 'byte-identical copy', 'byte-identical copies')} of "
+                    "other frames: each photo counts once"
+                )
             lines += [", ".join(f.file_names) for f in s.frames]
             return "\n".join(lines)
         if role in (Role.Thumbnail, Qt.ItemDataRole.DecorationRole):
@@ -319,7 +325,8 @@ class FrameStripModel(_ThumbnailListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             score = f"{f.score:.2f}" if f.score is not None else "not scored"
             eyes = f"\neyes closed on {plural(f.closed_eyes, 'face')}" if f.closed_eyes else ""
-            return f"{', '.join(f.file_names)}\nrank {f.rank}, score {score}{eyes}"
+            copy = f"\n{f.copy_text}" if f.copy_of else ""
+            return f"{', '.join(f.file_names)}\nrank {f.rank}, score {score}{eyes}{copy}"
         if role in (Role.Thumbnail, Qt.ItemDataRole.DecorationRole):
             return self._thumbnail(index.row())
         if role == Role.Item:

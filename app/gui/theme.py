@@ -23,6 +23,7 @@ REJECT = QColor("#e5484d")
 STAR = QColor("#f0c040")
 UNSURE = QColor("#ff9f43")  # a pick worth a second look: nothing else rejected
 TEXT_ON_REJECT = QColor("#ffffff")
+COPY = QColor("#f472b6")  # a byte-identical copy of another frame: the same photo, told once
 #: series kinds: the burst neutral, the kinds kept whole each in a colour of its own
 KIND_COLOURS = {
     "burst": QColor("#a0a0a0"),
