@@ -48,12 +48,19 @@ def never_rejected(
     pick: int | None,
     decisions: Sequence[DecisionState],
     keys: Sequence[Collection[str]],
+    held: Collection[int] = (),
 ) -> set[int]:
     """The photo ids among ``ids`` (their decisions and ``same_photo_keys`` in the same
-    order) that no automatic decision may reject: copies of ``pick`` and of every photo a
-    person marked."""
+    order) that no automatic decision may reject: copies of ``pick``, of every photo a
+    person marked, and of every photo ``held`` (marks that cannot be read or disagree: a
+    person may have marked it)."""
     kept = set(keys[ids.index(pick)]) if pick is not None else set()
-    kept |= {k for found, d in zip(keys, decisions, strict=True) if d.is_user for k in found}
+    kept |= {
+        k
+        for i, found, d in zip(ids, keys, decisions, strict=True)
+        if d.is_user or i in held
+        for k in found
+    }
     return {
         i for i, found in zip(ids, keys, strict=True) if i != pick and not kept.isdisjoint(found)
     }

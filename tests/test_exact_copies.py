@@ -160,3 +160,30 @@ def test_the_window_never_rejects_the_picks_copy(qtbot, gui_env, tmp_path: Path)
     press(qtbot, window, Qt.Key.Key_A)
     assert [s.flag for s in catalog_decisions(gui_env, window, ids)][1] is Flag.NONE
     window.shutdown()
+
+
+def test_a_copy_of_a_photo_whose_marks_cannot_be_read_is_never_rejected(tmp_path: Path):
+    """Card B's copy of a frame has a sidecar that cannot be read (a person may have marked
+    it, so it is held): card A's copy of it was rejected in the catalog and its sidecar, and
+    moved."""
+    shoot = rocket_cards(tmp_path / "shoot")
+    damaged = xmp('xmp:Rating="5"')[:-40]
+    (shoot / "B" / "rocket_03.xmp").write_text(damaged, encoding="utf-8")
+    rejects = tmp_path / "rejects"
+    doc = cull_json(
+        tmp_path, shoot, "--reject-others", "--write-xmp", "--move-rejects", str(rejects)
+    )
+    assert [h["path"] for h in doc["held"]] == ["B/rocket_03.jpg"]
+    assert doc["series"][0]["confidence"] >= 0.8  # a sure pick: its other frames are rejected
+    assert (shoot / "A" / "rocket_03.jpg").exists()
+    assert {p.name for p in rejects.rglob("*.jpg")} == {
+        "rocket_02.jpg",
+        "rocket_02-1.jpg",
+        "rocket_04.jpg",
+        "rocket_04-1.jpg",
+    }
+    sidecar = shoot / "A" / "rocket_03.xmp"
+    assert keywords.REJECT not in read_suggestions(sidecar.read_bytes(), sidecar)
+    with Catalog(tmp_path / "c.sqlite3") as catalog:
+        flags = {p.relpath: catalog.decision(p.id).flag for p in catalog.photos(shoot)}
+    assert flags["A/rocket_03.jpg"] is Flag.NONE

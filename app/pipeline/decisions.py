@@ -116,7 +116,7 @@ def automatic_flags(
     taken back).  A burst gets its pick (``first_not_rejected``); its other frames are
     rejected when the scheme rejects others and ``may_reject_others`` allows it (not a
     ``possible_kind``, not a pick below ``SURE``), whatever a person marked in it, except
-    copies of the pick and of a photo a person marked (``same_photo_keys``, in
+    copies of the pick and of a photo a person marked or ``held`` (``same_photo_keys``, in
     ``ranked``'s order): an earlier automatic reject is taken back when the rule no longer
     allows it."""
     best = series_pick(ranked, kind, keys)
@@ -127,7 +127,7 @@ def automatic_flags(
     )
     ids = [photo_id for photo_id, _state in ranked]
     states = [state for _photo_id, state in ranked]
-    twins = set() if keys is None else never_rejected(ids, best, states, keys)
+    twins = set() if keys is None else never_rejected(ids, best, states, keys, held)
     wanted: dict[int, Flag] = {}
     for photo_id, state in ranked:
         if state.is_user:
