@@ -15,7 +15,7 @@ from test_marks_read import with_xmp_segment, xmp
 from test_unsure_rejects import catalog_decisions
 
 from app.catalog import Catalog, DecisionSource, Flag
-from app.exact_copies import distinct_keeping, originals, told_once
+from app.exact_copies import copies_note, distinct_keeping, originals, told_once
 from app.moves import rejected_photos
 from app.sidecars import keywords, read_marks
 from app.sidecars.xmp import read_suggestions
@@ -58,6 +58,9 @@ def test_a_card_copied_twice_is_culled_as_the_card(tmp_path: Path, capsys):
     said = capsys.readouterr()
     assert "8 files are byte-identical copies of others (B/" in said.out + said.err
     assert "B/rocket_01.jpg  [copy of A/rocket_01.jpg]" in said.out
+    # a single and its copy: no pick is marked, in the summary as in the catalog
+    (single,) = [line for line in said.out.splitlines() if line.endswith("A/retina_single.jpg")]
+    assert not single.lstrip().startswith("*")
     copies = {m["path"]: m["copy_of"] for s in doc["series"] for m in s["members"]}
     assert copies == {f"{c}/{n}": (None if c == "A" else f"A/{n}") for c in "AB" for n in FILES}
     two = by_scene(doc)
@@ -84,6 +87,13 @@ def test_a_card_copied_twice_is_culled_as_the_card(tmp_path: Path, capsys):
     # the window and the sidecars read the confidence the cull decided on
     rocket = next(v for v in views.values() if any(m.photo.relpath == pick for m in v.members))
     assert round(rocket.confidence, 3) == two["rocket"]["confidence"]
+
+
+def test_the_summary_counts_one_copy_as_one_file():
+    assert copies_note(["a.jpg", "b/a.jpg"], ["h", "h"]).startswith(
+        "1 file is a byte-identical copy of another (b/a.jpg of a.jpg): "
+    )
+    assert copies_note(["a.jpg", "b.jpg"], ["h", None]) == ""
 
 
 def test_copies_are_told_once_and_join_their_original():
