@@ -127,7 +127,8 @@ def test_a_mark_on_one_card_holds_for_the_same_photo_on_the_other(tmp_path: Path
     with Catalog(tmp_path / "c.sqlite3") as catalog:
         flags = {p.relpath: catalog.decision(p.id).flag for p in catalog.photos(shoot)}
     assert flags["A/rocket_03.jpg"] is Flag.NONE
-    assert flags["B/rocket_01.jpg"] is not Flag.PICK  # the photo a person rejected
+    # the photo a person rejected: never the pick, and its copy's automatic reject stands
+    assert "B/rocket_01.jpg" not in flags and {"rocket_01.jpg", "rocket_01-1.jpg"} <= moved
     assert [p for p, f in flags.items() if f is Flag.PICK] in (
         ["A/rocket_04.jpg"],
         ["B/rocket_04.jpg"],
@@ -197,3 +198,20 @@ def test_a_copy_of_a_photo_whose_marks_cannot_be_read_is_never_rejected(tmp_path
     with Catalog(tmp_path / "c.sqlite3") as catalog:
         flags = {p.relpath: catalog.decision(p.id).flag for p in catalog.photos(shoot)}
     assert flags["A/rocket_03.jpg"] is Flag.NONE
+
+
+def test_a_reject_given_to_one_copy_lets_the_other_copys_reject_stand(tmp_path: Path):
+    """The photographer rejected card B's copy of a frame the cull had rejected on both
+    cards: card A's copy was then kept from the move (and taken back by a rerun), as if
+    the reject were stars."""
+    shoot = rocket_cards(tmp_path / "shoot")
+    cull_json(tmp_path, shoot, "--reject-others")
+    with Catalog(tmp_path / "c.sqlite3") as catalog:
+        ids = {p.relpath: p.id for p in catalog.photos(shoot)}
+        assert catalog.decision(ids["A/rocket_03.jpg"]).flag is Flag.REJECT
+        catalog.set_decision(ids["B/rocket_03.jpg"], flag=Flag.REJECT, source=DecisionSource.USER)
+        moving = {p.relpath for p in rejected_photos(catalog, shoot)}
+    assert moving == {f"{c}/rocket_0{k}.jpg" for c in "AB" for k in (2, 3, 4)}
+    cull_json(tmp_path, shoot, "--reject-others")
+    with Catalog(tmp_path / "c.sqlite3") as catalog:
+        assert catalog.decision(ids["A/rocket_03.jpg"]).flag is Flag.REJECT

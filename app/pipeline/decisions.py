@@ -116,7 +116,7 @@ def automatic_flags(
     taken back).  A burst gets its pick (``first_not_rejected``); its other frames are
     rejected when the scheme rejects others and ``may_reject_others`` allows it (not a
     ``possible_kind``, not a pick below ``SURE``), whatever a person marked in it, except
-    copies of the pick and of a photo a person marked or ``held`` (``same_photo_keys``, in
+    copies of the pick and of a photo a person kept or ``held`` (``same_photo_keys``, in
     ``ranked``'s order): an earlier automatic reject is taken back when the rule no longer
     allows it."""
     best = series_pick(ranked, kind, keys)
