@@ -11,11 +11,11 @@ others to reject or move them.  A pick without a confidence (``None``: a scorer 
 calibration) rejects as before: nothing says it is unsure.  Brackets, panoramas and focus
 stacks get no automatic mark at all, and a single has nothing to reject.  A byte-identical
 copy of the pick (the card copied twice) is the pick itself, and a copy of a photo a person
-marked (on the other card, in another application) is that photo: neither is ever an
-automatic reject (``never_rejected``), and a photo a person rejected is not picked through
-its copy (``refused_contents``); a copy here is a file with the same bytes or of the same
-shot (``app.exact_copies.same_photo_keys``: another application may have written marks into
-one of them).  A person's marks are never replaced, whatever this says.
+kept (stars or a pick on the other card, in another application) is that photo: neither is
+ever an automatic reject (``never_rejected``); a photo a person rejected is not picked
+through its copy (``refused_contents``), whose automatic reject stands.  A copy here is a
+file with the same bytes or of the same shot (``app.exact_copies.same_photo_keys``: another
+application may have written marks into one of them).  A person's marks are never replaced, whatever this says.
 """
 
 from __future__ import annotations
@@ -43,17 +43,31 @@ def _below_sure(confidence: float | None) -> bool:
     return confidence is not None and confidence < SURE
 
 
+def kept_by_a_person(decision: DecisionState) -> bool:
+    """A person's mark other than a reject (stars, a label, a pick, a flag taken off): it
+    holds for the photo's copies, which are never automatic rejects.  A person's reject
+    holds for them too: their automatic rejects stand."""
+    return decision.is_user and decision.flag is not Flag.REJECT
+
+
 def never_rejected(
     ids: Sequence[int],
     pick: int | None,
     decisions: Sequence[DecisionState],
     keys: Sequence[Collection[str]],
+    held: Collection[int] = (),
 ) -> set[int]:
     """The photo ids among ``ids`` (their decisions and ``same_photo_keys`` in the same
-    order) that no automatic decision may reject: copies of ``pick`` and of every photo a
-    person marked."""
+    order) that no automatic decision may reject: copies of ``pick``, of every photo a
+    person kept (``kept_by_a_person``), and of every photo ``held`` (marks that cannot be
+    read or disagree: a person may have marked it)."""
     kept = set(keys[ids.index(pick)]) if pick is not None else set()
-    kept |= {k for found, d in zip(keys, decisions, strict=True) if d.is_user for k in found}
+    kept |= {
+        k
+        for i, found, d in zip(ids, keys, decisions, strict=True)
+        if kept_by_a_person(d) or i in held
+        for k in found
+    }
     return {
         i for i, found in zip(ids, keys, strict=True) if i != pick and not kept.isdisjoint(found)
     }

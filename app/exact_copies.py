@@ -50,12 +50,6 @@ def originals(hashes: Sequence[str | None]) -> list[int]:
     return [i if h is None else first.setdefault(h, i) for i, h in enumerate(hashes)]
 
 
-def copies_of(index: int, hashes: Sequence[str | None]) -> set[int]:
-    """The other files with the content of file ``index`` (none if it has no hash)."""
-    mine = hashes[index]
-    return {i for i, h in enumerate(hashes) if mine is not None and h == mine and i != index}
-
-
 def distinct_keeping(keep: int, hashes: Sequence[str | None]) -> list[int]:
     """Indices of one file per content, in order, ``keep`` standing for its own content."""
     kept = {hashes[keep]: keep} if hashes[keep] is not None else {}
@@ -93,8 +87,13 @@ def copies_note(names: Sequence[str], hashes: Sequence[str | None]) -> str:
     if not copies:
         return ""
     copy, original = copies[0]
+    many = len(copies) > 1
+    found = (
+        f"{len(copies)} files are byte-identical copies of others"
+        if many
+        else "1 file is a byte-identical copy of another"
+    )
     return (
-        f"{len(copies)} files are byte-identical copies of others ({copy} of {original}"
-        f"{', ...' if len(copies) > 1 else ''}): each photo counts once, and a copy of a pick"
-        " is never rejected"
+        f"{found} ({copy} of {original}{', ...' if many else ''}): each photo counts once,"
+        " and a copy of a pick is never rejected"
     )

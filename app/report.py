@@ -191,7 +191,7 @@ def summary_text(result: CullResult) -> str:
             why += "" if series.may_reject_others else ": nothing rejected"
         lines.append(f"Series {series.id} ({size}{', ' + when if when else ''}{why})")
         for m in sorted(series.members, key=lambda member: member.rank):
-            mark = "*" if m.rank == 1 and len(series.members) > 1 and not series.kept_whole else " "
+            mark = "*" if m.rank == 1 and series.has_pick else " "
             decided = f"{marks.get(m.photo_id, ''):<{width}}  " if width else ""
             eyes = f"  [closed eyes: {m.closed_eyes}]" if m.closed_eyes else ""
             eyes += f"  [copy of {printable(m.copy_of)}]" if m.copy_of else ""

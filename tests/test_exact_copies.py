@@ -16,7 +16,7 @@ from test_marks_read import with_xmp_segment, xmp
 from test_unsure_rejects import catalog_decisions
 
 from app.catalog import Catalog, DecisionSource, Flag
-from app.exact_copies import distinct_keeping, originals, told_once
+from app.exact_copies import copies_note, distinct_keeping, originals, told_once
 from app.gui import theme
 from app.moves import rejected_photos
 from app.sidecars import keywords, read_marks
@@ -60,6 +60,9 @@ def test_a_card_copied_twice_is_culled_as_the_card(tmp_path: Path, capsys):
     said = capsys.readouterr()
     assert "8 files are byte-identical copies of others (B/" in said.out + said.err
     assert "B/rocket_01.jpg  [copy of A/rocket_01.jpg]" in said.out
+    # a single and its copy: no pick is marked, in the summary as in the catalog
+    (single,) = [line for line in said.out.splitlines() if line.endswith("A/retina_single.jpg")]
+    assert not single.lstrip().startswith("*")
     copies = {m["path"]: m["copy_of"] for s in doc["series"] for m in s["members"]}
     assert copies == {f"{c}/{n}": (None if c == "A" else f"A/{n}") for c in "AB" for n in FILES}
     two = by_scene(doc)
@@ -86,6 +89,13 @@ def test_a_card_copied_twice_is_culled_as_the_card(tmp_path: Path, capsys):
     # the window and the sidecars read the confidence the cull decided on
     rocket = next(v for v in views.values() if any(m.photo.relpath == pick for m in v.members))
     assert round(rocket.confidence, 3) == two["rocket"]["confidence"]
+
+
+def test_the_summary_counts_one_copy_as_one_file():
+    assert copies_note(["a.jpg", "b/a.jpg"], ["h", "h"]).startswith(
+        "1 file is a byte-identical copy of another (b/a.jpg of a.jpg): "
+    )
+    assert copies_note(["a.jpg", "b.jpg"], ["h", None]) == ""
 
 
 def test_copies_are_told_once_and_join_their_original():
@@ -119,7 +129,8 @@ def test_a_mark_on_one_card_holds_for_the_same_photo_on_the_other(tmp_path: Path
     with Catalog(tmp_path / "c.sqlite3") as catalog:
         flags = {p.relpath: catalog.decision(p.id).flag for p in catalog.photos(shoot)}
     assert flags["A/rocket_03.jpg"] is Flag.NONE
-    assert flags["B/rocket_01.jpg"] is not Flag.PICK  # the photo a person rejected
+    # the photo a person rejected: never the pick, and its copy's automatic reject stands
+    assert "B/rocket_01.jpg" not in flags and {"rocket_01.jpg", "rocket_01-1.jpg"} <= moved
     assert [p for p, f in flags.items() if f is Flag.PICK] in (
         ["A/rocket_04.jpg"],
         ["B/rocket_04.jpg"],
@@ -196,3 +207,47 @@ def test_the_window_marks_a_copy_and_says_why_it_is_not_rejected(qtbot, gui_env,
     tile = window.series_view.index_of(series.series_id)
     assert "4 byte-identical copies" in tile.data(Qt.ItemDataRole.ToolTipRole)
     window.shutdown()
+
+
+def test_a_copy_of_a_photo_whose_marks_cannot_be_read_is_never_rejected(tmp_path: Path):
+    """Card B's copy of a frame has a sidecar that cannot be read (a person may have marked
+    it, so it is held): card A's copy of it was rejected in the catalog and its sidecar, and
+    moved."""
+    shoot = rocket_cards(tmp_path / "shoot")
+    damaged = xmp('xmp:Rating="5"')[:-40]
+    (shoot / "B" / "rocket_03.xmp").write_text(damaged, encoding="utf-8")
+    rejects = tmp_path / "rejects"
+    doc = cull_json(
+        tmp_path, shoot, "--reject-others", "--write-xmp", "--move-rejects", str(rejects)
+    )
+    assert [h["path"] for h in doc["held"]] == ["B/rocket_03.jpg"]
+    assert doc["series"][0]["confidence"] >= 0.8  # a sure pick: its other frames are rejected
+    assert (shoot / "A" / "rocket_03.jpg").exists()
+    assert {p.name for p in rejects.rglob("*.jpg")} == {
+        "rocket_02.jpg",
+        "rocket_02-1.jpg",
+        "rocket_04.jpg",
+        "rocket_04-1.jpg",
+    }
+    sidecar = shoot / "A" / "rocket_03.xmp"
+    assert keywords.REJECT not in read_suggestions(sidecar.read_bytes(), sidecar)
+    with Catalog(tmp_path / "c.sqlite3") as catalog:
+        flags = {p.relpath: catalog.decision(p.id).flag for p in catalog.photos(shoot)}
+    assert flags["A/rocket_03.jpg"] is Flag.NONE
+
+
+def test_a_reject_given_to_one_copy_lets_the_other_copys_reject_stand(tmp_path: Path):
+    """The photographer rejected card B's copy of a frame the cull had rejected on both
+    cards: card A's copy was then kept from the move (and taken back by a rerun), as if
+    the reject were stars."""
+    shoot = rocket_cards(tmp_path / "shoot")
+    cull_json(tmp_path, shoot, "--reject-others")
+    with Catalog(tmp_path / "c.sqlite3") as catalog:
+        ids = {p.relpath: p.id for p in catalog.photos(shoot)}
+        assert catalog.decision(ids["A/rocket_03.jpg"]).flag is Flag.REJECT
+        catalog.set_decision(ids["B/rocket_03.jpg"], flag=Flag.REJECT, source=DecisionSource.USER)
+        moving = {p.relpath for p in rejected_photos(catalog, shoot)}
+    assert moving == {f"{c}/rocket_0{k}.jpg" for c in "AB" for k in (2, 3, 4)}
+    cull_json(tmp_path, shoot, "--reject-others")
+    with Catalog(tmp_path / "c.sqlite3") as catalog:
+        assert catalog.decision(ids["A/rocket_03.jpg"]).flag is Flag.REJECT

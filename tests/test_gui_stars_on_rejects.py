@@ -10,7 +10,8 @@ from PySide6.QtCore import Qt
 from test_exact_copies import rocket_cards
 from test_unsure_rejects import catalog_decisions
 
-from app.catalog import DecisionSource, Flag
+from app.catalog import DecisionSource, DecisionState, Flag
+from app.gui.decisions import expected_state
 from app.sidecars import read_marks
 
 
@@ -39,3 +40,13 @@ def test_five_stars_on_a_rejected_frame_are_never_written_or_moved_as_a_reject(
     press(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # undo
     assert catalog_decisions(gui_env, window, ids)[2].flag is Flag.REJECT
     window.shutdown()
+
+
+def test_the_window_shows_the_reject_taken_back_before_the_catalog_answers():
+    """Until the catalog answered, the frame showed the photographer's own reject over the
+    stars just given (what a sidecar would then have said)."""
+    by_the_cull = DecisionState(Flag.REJECT, 0, None, DecisionSource.AUTO)
+    shown = expected_state(by_the_cull, {"rating": 5})
+    assert (shown.flag, shown.rating, shown.source) == (Flag.NONE, 5, DecisionSource.USER)
+    by_a_person = DecisionState(Flag.REJECT, 0, None, DecisionSource.USER)
+    assert expected_state(by_a_person, {"rating": 5}).flag is Flag.REJECT

@@ -458,3 +458,23 @@ def test_the_automatic_flags_of_a_series_follow_its_ranked_ids_and_its_kind():
         5: Flag.REJECT,
     }
     assert automatic_flags(ranked[:1], "single", "", reject) == {7: Flag.NONE}
+    # copies (same_photo_keys by id): of the pick, of a held photo, of a photo a person
+    # starred, never rejected; of a photo a person rejected, never picked but rejected
+    starred = DecisionState(Flag.NONE, 5, None, DecisionSource.USER, now)
+    copies = {7: {"a"}, 3: {"a"}, 5: {"b"}, 9: {"b"}}
+    four = [*ranked, (9, nobody)]
+    assert automatic_flags(four, "burst", "", reject, keys=copies) == {
+        7: Flag.PICK,
+        3: Flag.NONE,
+        5: Flag.REJECT,
+        9: Flag.REJECT,
+    }
+    assert automatic_flags(four, "burst", "", reject, held={9}, keys=copies)[5] is Flag.NONE
+    assert automatic_flags([*ranked, (9, starred)], "burst", "", reject, keys=copies)[5] is (
+        Flag.NONE
+    )
+    assert automatic_flags([(7, rejected), *four[1:]], "burst", "", reject, keys=copies) == {
+        3: Flag.REJECT,
+        5: Flag.PICK,
+        9: Flag.NONE,
+    }

@@ -19,7 +19,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Si
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from app.catalog import DecisionSource, DecisionState, Flag
-from app.gui.library import FolderLibrary
+from app.gui.library import FolderLibrary, stars_over_reject
 
 #: shows a state: (photo id, state, written) where written says the catalog holds it
 Show = Callable[[int, DecisionState, bool], None]
@@ -95,6 +95,7 @@ class CatalogWriter(QObject):
 
 def expected_state(current: DecisionState, marks: dict) -> DecisionState:
     """What the catalog will hold after the photographer's ``marks`` (shown until it does)."""
+    marks = stars_over_reject(current, marks)
     return DecisionState(
         flag=Flag(marks["flag"]) if "flag" in marks else current.flag,
         rating=marks.get("rating", current.rating),

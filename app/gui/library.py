@@ -94,6 +94,17 @@ def mark_copies(frames: list[FrameItem], members: list[SeriesMember]) -> None:
             frames[j].copies += (members[i].photo.relpath,)
 
 
+def stars_over_reject(current: DecisionState, marks: dict) -> dict:
+    """The photographer's ``marks`` with the cull's reject taken back where they give stars
+    to a frame it rejected, as stars in another application's sidecar do: kept, it became
+    the photographer's own reject, written as ``Rating -1`` over the stars just given and
+    moved with the rejects."""
+    giving_stars = marks.get("rating", 0) > 0 and "flag" not in marks
+    if giving_stars and current.flag is Flag.REJECT and not current.is_user:
+        return {**marks, "flag": Flag.NONE}
+    return marks
+
+
 def series_item(
     view: SeriesView,
     models: Mapping[int, str] | None = None,
@@ -177,15 +188,9 @@ class FolderLibrary:
                 item.why, item.why_frames = why, frames
 
     def set_decision(self, photo_id: int, **marks) -> tuple[DecisionState, DecisionState]:
-        """Apply the user's marks now (a crash loses nothing); return (before, after).
-
-        Stars given to a frame the cull rejected take its reject back, as stars in another
-        application's sidecar do: kept, it became the photographer's own reject, written as
-        ``Rating -1`` over the stars just given and moved with the rejects."""
-        if marks.get("rating", 0) > 0 and "flag" not in marks:
-            current = self.catalog.decision(photo_id)
-            if current.flag is Flag.REJECT and not current.is_user:
-                marks = {**marks, "flag": Flag.NONE}
+        """Apply the user's marks now (a crash loses nothing); return (before, after)."""
+        if marks.get("rating", 0) > 0 and "flag" not in marks:  # read the catalog only then
+            marks = stars_over_reject(self.catalog.decision(photo_id), marks)
         before = self.catalog.set_decision(photo_id, source=DecisionSource.USER, **marks)
         return before, self.catalog.decision(photo_id)
 

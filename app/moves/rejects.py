@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from app.automatic_rejects import kept_by_a_person
 from app.catalog import Catalog, Flag, MoveState, PhotoRecord, normalize_root, path_inside
 from app.content_hash import fast_content_hash
 from app.errors import Problem
@@ -52,13 +53,13 @@ class MoveReport:
 def rejected_photos(catalog: Catalog, root: str | os.PathLike[str]) -> list[PhotoRecord]:
     """The photos of a folder whose current decision is reject (a person's or automatic),
     leaving out those already in a folder this catalog moved rejects into, and automatic
-    rejects whose copy a person has marked since (in the window: it is the same photo,
-    ``app.automatic_rejects``)."""
+    rejects whose copy a person has kept since (in the window: it is the same photo,
+    ``app.automatic_rejects.kept_by_a_person``)."""
     photos = catalog.photos(root)
     decisions = catalog.decisions(p.id for p in photos)
     destinations = {Path(d) for d in catalog.move_destinations()}
     keys = {p.id: same_photo_keys(p) for p in photos}
-    marked = {k for p in photos if decisions[p.id].is_user for k in keys[p.id]}
+    marked = {k for p in photos if kept_by_a_person(decisions[p.id]) for k in keys[p.id]}
     return [
         p
         for p in photos

@@ -77,12 +77,11 @@ def apply_series_decisions(
     current = current if current is not None else catalog.decisions(ranked)
     keys = keys if keys is not None else catalog.same_photo_keys(ranked)
     states = [(pid, current[pid]) for pid in ranked]
-    in_order = [keys.get(p, frozenset()) for p in ranked]
-    wanted = automatic_flags(states, kind, kind_reason, scheme, held, confidence, in_order)
+    wanted = automatic_flags(states, kind, kind_reason, scheme, held, confidence, keys)
     for photo_id, flag in wanted.items():
         if current[photo_id].flag is not flag:
             catalog.set_decision(photo_id, flag=flag, source=DecisionSource.AUTO)
-    if series_pick(states, kind, in_order) is None:
+    if series_pick(states, kind, keys) is None:
         return 0
     return sum(state.is_user for _pid, state in states)
 
@@ -90,14 +89,13 @@ def apply_series_decisions(
 def series_pick(
     ranked: Sequence[tuple[int, DecisionState]],
     kind: str,
-    keys: Sequence[Collection[str]] | None = None,
+    keys: Mapping[int, Collection[str]] | None = None,
 ) -> int | None:
-    """The automatic pick of a series given best rank first: none for a single frame or a
-    series kept whole, else the first frame a person has not rejected (nor a copy of one,
-    by the ``same_photo_keys`` in ``ranked``'s order)."""
+    """The automatic pick of a series given best rank first: none for a single frame (with
+    any copies of it) or a series kept whole, else the first frame a person has not
+    rejected (nor a copy of one, by the ``same_photo_keys`` by photo id)."""
     if len(ranked) > 1 and kind not in (*PROTECTED_KINDS, "single"):
-        by_id = {} if keys is None else dict(zip((p for p, _s in ranked), keys, strict=True))
-        return first_not_rejected(ranked, by_id)
+        return first_not_rejected(ranked, keys)
     return None
 
 
@@ -108,7 +106,7 @@ def automatic_flags(
     scheme: XmpScheme,
     held: Collection[int] = (),
     confidence: float | None = None,
-    keys: Sequence[Collection[str]] | None = None,
+    keys: Mapping[int, Collection[str]] | None = None,
 ) -> dict[int, Flag]:
     """``{photo_id: flag}`` for the frames nobody decided on, best rank first in ``ranked``.
 
@@ -116,8 +114,8 @@ def automatic_flags(
     taken back).  A burst gets its pick (``first_not_rejected``); its other frames are
     rejected when the scheme rejects others and ``may_reject_others`` allows it (not a
     ``possible_kind``, not a pick below ``SURE``), whatever a person marked in it, except
-    copies of the pick and of a photo a person marked (``same_photo_keys``, in
-    ``ranked``'s order): an earlier automatic reject is taken back when the rule no longer
+    copies of the pick and of a photo a person kept or ``held`` (``same_photo_keys`` by
+    photo id): an earlier automatic reject is taken back when the rule no longer
     allows it."""
     best = series_pick(ranked, kind, keys)
     rejecting = (
@@ -127,7 +125,8 @@ def automatic_flags(
     )
     ids = [photo_id for photo_id, _state in ranked]
     states = [state for _photo_id, state in ranked]
-    twins = set() if keys is None else never_rejected(ids, best, states, keys)
+    in_order = [(keys or {}).get(photo_id, ()) for photo_id in ids]
+    twins = never_rejected(ids, best, states, in_order, held)
     wanted: dict[int, Flag] = {}
     for photo_id, state in ranked:
         if state.is_user:

@@ -84,14 +84,17 @@ class SeriesResult:
         return self.confidence if self.confidence_kept else None
 
     @property
+    def has_pick(self) -> bool:
+        """Whether the automatic decision picks a frame: a single (a photo, with any
+        byte-identical copies of it) or a series kept whole has none."""
+        return len(self.members) > 1 and self.kind != "single" and not self.kept_whole
+
+    @property
     def may_reject_others(self) -> bool:
         """Whether the automatic decision may reject the frames other than the pick (see
-        ``app.automatic_rejects``; a single or a series kept whole has none to reject)."""
-        return (
-            len(self.members) > 1
-            and self.kind != "single"  # a photo and its byte-identical copies
-            and not self.kept_whole
-            and may_reject_others(self.kind, self.kind_reason, self.kept_confidence)
+        ``app.automatic_rejects``)."""
+        return self.has_pick and may_reject_others(
+            self.kind, self.kind_reason, self.kept_confidence
         )
 
     @property

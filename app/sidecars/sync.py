@@ -39,7 +39,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from app.automatic_rejects import never_rejected
 from app.catalog import (
+    UNDECIDED,
     Catalog,
     DecisionSource,
     DecisionState,
@@ -643,9 +645,12 @@ class FolderSidecars:
         jobs = self._jobs(photo_ids)
         self._refresh(photo_id for photo_id, _, _ in jobs)
         held = self._held([photo_id for photo_id, _, _ in jobs])
+        spared = self._copies_of_held([photo_id for photo_id, _, _ in jobs], {*self.held, *held})
         steps: list[_Step] = []
         for photo_id, frame, decision in jobs:
             read = decision
+            if photo_id in spared:
+                frame = dataclasses.replace(frame, may_reject=False)
             main = self.files[photo_id][0]
             if photo_id in held:  # marks that cannot be read or disagree: never rewritten
                 why = f"{held[photo_id]}: a person may have marked it, its sidecars are left"
@@ -671,6 +676,17 @@ class FolderSidecars:
                 step.read = read
                 steps.append(step)
         return steps
+
+    def _copies_of_held(self, photo_ids: list[int], held: set[int]) -> set[int]:
+        """The photos among ``photo_ids`` that are copies of a held photo: a person may have
+        marked that photo, so none of its copies is an automatic reject (as in the catalog,
+        ``app.automatic_rejects.never_rejected``)."""
+        if not held:
+            return set()
+        ids = [*photo_ids, *held]
+        keys = self.catalog.same_photo_keys(ids)
+        found = [keys.get(photo_id, frozenset()) for photo_id in ids]
+        return never_rejected(ids, None, [UNDECIDED] * len(ids), found, held) - held
 
     def _held(self, photo_ids: list[int]) -> dict[int, str]:
         """The photos an import held, and those an import would hold now among the ones
