@@ -40,7 +40,8 @@ from app.photos.tasks import THUMB_SIZE, make_thumbnail
 # 7: kinds told on distinct photos: byte-identical copies count once (app.exact_copies).
 # 8: a name marked as taken by a file manager (IMG_0001 (2).JPG) is a source of its own.
 # 9: focus stacks from a tripod also judged over the cells whose detail changes 1.4x.
-GROUPING_VERSION = 9
+# 10: a sweep whose cells show other content where they are softest is at most a possible stack.
+GROUPING_VERSION = 10
 DEFAULT_SHORT_GAP = 1.0  # seconds below which a pair needs less similarity
 DEFAULT_SHORT_GAP_RELIEF = 0.1  # how much less, at no gap at all
 _SSIM_WINDOW = 7
