@@ -27,10 +27,16 @@ from app.scoring.confidence import SURE
 from app.series_kinds import PROTECTED_KINDS, possible_kind
 
 
+def picks_a_frame(frames: int, kind: str) -> bool:
+    """Whether a series of ``frames`` files and this kind gets an automatic pick: a burst
+    does; a single (a photo, with any byte-identical copies of it) or a series kept whole
+    does not."""
+    return frames > 1 and kind not in (*PROTECTED_KINDS, "single")
+
+
 def unsure_pick(frames: int, kind: str, confidence: float | None) -> bool:
-    """A burst whose pick the scorer is not sure of: "worth a second look" (a single or a
-    series kept whole has no pick)."""
-    return frames > 1 and kind not in PROTECTED_KINDS and _below_sure(confidence)
+    """A burst whose pick the scorer is not sure of: "worth a second look"."""
+    return picks_a_frame(frames, kind) and _below_sure(confidence)
 
 
 def may_reject_others(kind: str, kind_reason: str, confidence: float | None) -> bool:

@@ -19,11 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 
-from app.automatic_rejects import may_reject_others, never_rejected
+from app.automatic_rejects import may_reject_others, never_rejected, picks_a_frame
 from app.catalog import Catalog, DecisionSource, DecisionState, Flag
 from app.options import XmpScheme
 from app.pipeline.results import SeriesResult
-from app.series_kinds import PROTECTED_KINDS
 from app.sidecars.policy import first_not_rejected
 
 
@@ -94,7 +93,7 @@ def series_pick(
     """The automatic pick of a series given best rank first: none for a single frame (with
     any copies of it) or a series kept whole, else the first frame a person has not
     rejected (nor a copy of one, by the ``same_photo_keys`` by photo id)."""
-    if len(ranked) > 1 and kind not in (*PROTECTED_KINDS, "single"):
+    if picks_a_frame(len(ranked), kind):
         return first_not_rejected(ranked, keys)
     return None
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from app.automatic_rejects import may_reject_others
+from app.automatic_rejects import may_reject_others, picks_a_frame
 from app.catalog import DecisionState, FaceRecord
 from app.errors import AppError, Problem
 from app.series_kinds import PROTECTED_KINDS, possible_kind
@@ -87,7 +87,7 @@ class SeriesResult:
     def has_pick(self) -> bool:
         """Whether the automatic decision picks a frame: a single (a photo, with any
         byte-identical copies of it) or a series kept whole has none."""
-        return len(self.members) > 1 and self.kind != "single" and not self.kept_whole
+        return picks_a_frame(len(self.members), self.kind)
 
     @property
     def may_reject_others(self) -> bool:

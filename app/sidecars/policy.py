@@ -18,7 +18,12 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
-from app.automatic_rejects import may_reject_others, never_rejected, refused_contents
+from app.automatic_rejects import (
+    may_reject_others,
+    never_rejected,
+    picks_a_frame,
+    refused_contents,
+)
 from app.catalog import DecisionState, Flag, SeriesMember, SeriesView
 from app.exact_copies import same_photo_keys
 from app.options import XmpScheme
@@ -123,13 +128,17 @@ def first_not_rejected(
     )
 
 
-def automatic_pick(series: SeriesView) -> SeriesMember | None:
-    """The frame the automatic scheme picks (``first_not_rejected``)."""
+def automatic_pick(
+    series: SeriesView, keys: Mapping[int, Collection[str]] | None = None
+) -> SeriesMember | None:
+    """The frame the automatic scheme picks (``first_not_rejected``); ``keys``: the
+    members' ``same_photo_keys`` by photo id, where the caller has them."""
     ranked = sorted(
         (m for m in series.members if m.rank is not None or m.score is not None),
         key=lambda m: (m.rank is None, m.rank or 0, -(m.score or 0.0)),
     )
-    keys = {m.photo.id: same_photo_keys(m.photo) for m in series.members}
+    if keys is None:
+        keys = {m.photo.id: same_photo_keys(m.photo) for m in series.members}
     pick = first_not_rejected(((m.photo.id, m.decision) for m in ranked), keys)
     return next((m for m in ranked if m.photo.id == pick), None)
 
@@ -145,14 +154,15 @@ class FramePlace:
 
 def frame_places(series: SeriesView) -> dict[int, FramePlace]:
     """``{photo_id: FramePlace}`` for every frame of a series (one place decides it)."""
-    in_burst = series.kind == "burst" and len(series.members) > 1
-    best = automatic_pick(series) if in_burst else None
+    in_burst = picks_a_frame(len(series.members), series.kind)
+    keys = {m.photo.id: same_photo_keys(m.photo) for m in series.members}
+    best = automatic_pick(series, keys) if in_burst else None
     rejecting = may_reject(series)
     twins = never_rejected(
         [m.photo.id for m in series.members],
         None if best is None else best.photo.id,
         [m.decision for m in series.members],
-        [same_photo_keys(m.photo) for m in series.members],
+        [keys[m.photo.id] for m in series.members],
     )
     return {
         m.photo.id: FramePlace(
