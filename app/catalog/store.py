@@ -23,6 +23,7 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload, undefer
 
+from app.exact_copies import same_photo_keys
 from app.fileio import storable_name
 
 from . import connection, convert
@@ -275,8 +276,6 @@ class Catalog:
 
     def same_photo_keys(self, photo_ids: Iterable[int]) -> dict[int, frozenset[str]]:
         """``{photo_id: app.exact_copies.same_photo_keys}`` (unknown ids are absent)."""
-        from app.exact_copies import same_photo_keys
-
         columns = [
             Photo.id,
             Photo.content_hash,

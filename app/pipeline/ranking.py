@@ -371,7 +371,8 @@ class Ranking:
         names = [p.file.rel for p in scored.members]
         pick = scored.members[decision.order[0]].photo_id
         # a copy of a frame is no runner-up: the why and the confidence count each photo once
-        once = distinct_keeping(decision.pick, [p.content_hash for p in scored.members])
+        hashes = [p.content_hash for p in scored.members]
+        once = distinct_keeping(decision.pick, hashes)
         why = pick_why(
             scored.frames,
             [i for i in decision.order if i in once],
@@ -394,7 +395,7 @@ class Ranking:
         )
         kept = pick_confidence(*told)  # what the catalog tells again from what it stores
         confidence = pick_confidence(*told, settled=scored.settled)
-        first = originals([p.content_hash for p in scored.members])
+        first = originals(hashes)
         return SeriesResult(
             id=number,
             members=tuple(
