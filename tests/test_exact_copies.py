@@ -141,13 +141,22 @@ def test_a_pick_made_in_the_window_on_one_copy_keeps_the_other_from_moving(tmp_p
     """The cull rejected both copies of a frame; the photographer then picks card B's copy
     in the window: a move of the rejects leaves card A's copy where it is."""
     shoot = rocket_cards(tmp_path / "shoot")
+    _ids, moving = moving_after_marking_a_copy(tmp_path, shoot, Flag.PICK)
+    assert moving == {f"{c}/rocket_0{k}.jpg" for c in "AB" for k in (2, 4)}
+
+
+def moving_after_marking_a_copy(
+    tmp_path: Path, shoot: Path, flag: Flag
+) -> tuple[dict[str, int], set[str]]:
+    """Cull both cards rejecting others (card A's rocket_03 among the rejects), then give
+    card B's copy of it the photographer's ``flag``: the photo ids by path, and what a move
+    of the rejects would take."""
     cull_json(tmp_path, shoot, "--reject-others")
     with Catalog(tmp_path / "c.sqlite3") as catalog:
         ids = {p.relpath: p.id for p in catalog.photos(shoot)}
         assert catalog.decision(ids["A/rocket_03.jpg"]).flag is Flag.REJECT
-        catalog.set_decision(ids["B/rocket_03.jpg"], flag=Flag.PICK, source=DecisionSource.USER)
-        moving = {p.relpath for p in rejected_photos(catalog, shoot)}
-    assert moving == {f"{c}/rocket_0{k}.jpg" for c in "AB" for k in (2, 4)}
+        catalog.set_decision(ids["B/rocket_03.jpg"], flag=flag, source=DecisionSource.USER)
+        return ids, {p.relpath for p in rejected_photos(catalog, shoot)}
 
 
 def test_the_window_never_rejects_the_picks_copy(qtbot, gui_env, tmp_path: Path):  # noqa: F811
@@ -241,12 +250,7 @@ def test_a_reject_given_to_one_copy_lets_the_other_copys_reject_stand(tmp_path: 
     cards: card A's copy was then kept from the move (and taken back by a rerun), as if
     the reject were stars."""
     shoot = rocket_cards(tmp_path / "shoot")
-    cull_json(tmp_path, shoot, "--reject-others")
-    with Catalog(tmp_path / "c.sqlite3") as catalog:
-        ids = {p.relpath: p.id for p in catalog.photos(shoot)}
-        assert catalog.decision(ids["A/rocket_03.jpg"]).flag is Flag.REJECT
-        catalog.set_decision(ids["B/rocket_03.jpg"], flag=Flag.REJECT, source=DecisionSource.USER)
-        moving = {p.relpath for p in rejected_photos(catalog, shoot)}
+    ids, moving = moving_after_marking_a_copy(tmp_path, shoot, Flag.REJECT)
     assert moving == {f"{c}/rocket_0{k}.jpg" for c in "AB" for k in (2, 3, 4)}
     cull_json(tmp_path, shoot, "--reject-others")
     with Catalog(tmp_path / "c.sqlite3") as catalog:
