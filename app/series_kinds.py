@@ -33,8 +33,9 @@ is one series for grouping; :func:`split_kinds` cuts it where the kind changes.
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -705,7 +706,8 @@ def _sweep(frames: Sequence[KindEvidence], similarity: float) -> tuple[str | Non
         return None, False
     energy = np.stack([np.asarray(m, dtype=np.float64).ravel() for m in maps])  # frames x cells
     logs = np.log(energy + 1e-7)
-    moved = _content_moved(frames, logs, np.shape(maps[0]))
+    # read only for a sweep strong enough to keep whole: most bursts have none
+    moved = functools.cache(lambda: _content_moved(frames, logs, np.shape(maps[0])))
     found: tuple[str | None, bool] = (None, False)
     for contrast in _telling_contrasts(similarity):
         reason, strong = _sweep_over(logs, contrast, similarity, moved)
@@ -716,23 +718,27 @@ def _sweep(frames: Sequence[KindEvidence], similarity: float) -> tuple[str | Non
 
 
 def _sweep_over(
-    logs: np.ndarray, contrast: float, similarity: float, moved: np.ndarray | None = None
+    logs: np.ndarray,
+    contrast: float,
+    similarity: float,
+    moved: Callable[[], np.ndarray | None] = lambda: None,
 ) -> tuple[str | None, bool]:
     """:func:`_sweep`'s verdict on the log detail (frames x cells) over the cells whose
     detail changes at least ``contrast`` fold; ``moved`` (per cell, from
-    :func:`_content_moved`) makes a sweep whose content moves at most a possible one."""
+    :func:`_content_moved`, asked for only by a sweep within ``STACK_STRONG``'s limits)
+    makes a sweep whose content moves at most a possible one (``STACK_POSSIBLE``'s limits
+    are wider in every respect)."""
     count = logs.shape[0]
     spread = logs.max(axis=0) - logs.min(axis=0)
     telling = np.flatnonzero(spread >= math.log(contrast))
     if telling.size < FOCUS_MIN_CELLS:
         return None, False
-    content_stays = moved is None or float(moved[telling].mean()) <= STACK_MOVED_SHARE
     peaks = logs[:, telling].argmax(axis=0)
     counts = np.bincount(peaks, minlength=count)
     distinct = int((counts >= 2).sum())
     dominance = float(counts.max() / telling.size)
     unimodal = 1.0 - float(np.mean([_off_peak(logs[:, c]) / spread[c] for c in telling]))
-    for strong, limits in ((content_stays, STACK_STRONG), (False, STACK_POSSIBLE)):
+    for strong, limits in ((True, STACK_STRONG), (False, STACK_POSSIBLE)):
         frames_needed, min_unimodal, min_similarity, max_dominance, min_distinct = limits
         if (
             count >= frames_needed
@@ -745,8 +751,14 @@ def _sweep_over(
                 f"{count} frames at one exposure and framing, the sharpest region moving "
                 f"through the frame ({distinct} frames sharpest somewhere)"
             )
-            return reason, strong
+            return reason, strong and _content_stays(moved(), telling)
     return None, False
+
+
+def _content_stays(moved: np.ndarray | None, telling: np.ndarray) -> bool:
+    """Whether at most STACK_MOVED_SHARE of the telling cells show other content (None:
+    not known, so nothing says it moved)."""
+    return moved is None or float(moved[telling].mean()) <= STACK_MOVED_SHARE
 
 
 def _content_moved(
