@@ -8,6 +8,12 @@ burst, and get the pick's own copy rejected and moved.  So the kinds are told, a
 confidence measured, on the distinct photos, and a copy of the pick is never an automatic
 reject.  Files are the same photo when their content hashes agree
 (``app.content_hash``: size, first and last MiB); a file without a hash is no one's copy.
+
+A RAW+JPEG pair is one photo of two files, keyed by its RAW: its JPEG's hash is kept too
+(``companion_hash``), so a lone JPEG on the other card (or a lone RAW) is a copy of the
+pair.  A photo is a copy of another when each of its files has a byte-identical file in the
+other; the one holding more files is the original (a pair, never its lone JPEG), else the
+first.  Two pairs that share one file only (card B's JPEG cut short) are two photos.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ T = TypeVar("T")
 
 class Shot(Protocol):
     content_hash: str | None
+    companion_hash: str | None
     capture_time: str | None
     capture_time_source: str | None
     camera_make: str | None
@@ -33,8 +40,9 @@ def same_photo_keys(photo: Shot) -> frozenset[str]:
     application rewrote (five stars written into card B's JPEG) has other bytes but the same
     shot, so a person's mark on it holds for the other copy too.  Only for what is never
     rejected: two bodies of one model shooting the same millisecond would keep a frame more,
-    never lose one.  Whole-second times name no shot (a burst shares its second)."""
-    keys = {photo.content_hash} if photo.content_hash else set()
+    never lose one.  Whole-second times name no shot (a burst shares its second).  A lone
+    JPEG shares its hash with the JPEG of a RAW+JPEG pair."""
+    keys = {h for h in file_hashes(photo) if h}
     when = photo.capture_time
     if photo.capture_time_source == "exif" and when and "." in when:
         camera = "|".join(
@@ -44,32 +52,70 @@ def same_photo_keys(photo: Shot) -> frozenset[str]:
     return frozenset(keys)
 
 
-def originals(hashes: Sequence[str | None]) -> list[int]:
-    """For each file the index of the first file with the same content (itself if none)."""
-    first: dict[str, int] = {}
-    return [i if h is None else first.setdefault(h, i) for i, h in enumerate(hashes)]
+def file_hashes(photo: Shot) -> tuple[str | None, str | None]:
+    """The content hashes of a photo's files: its main file's, then its companion's (the
+    JPEG of a RAW+JPEG pair; None for a photo of one file, or a file not hashed)."""
+    return (photo.content_hash, photo.companion_hash)
 
 
-def distinct_keeping(keep: int, hashes: Sequence[str | None]) -> list[int]:
-    """Indices of one file per content, in order, ``keep`` standing for its own content."""
-    kept = {hashes[keep]: keep} if hashes[keep] is not None else {}
-    chosen: list[int] = []
-    for i, h in enumerate(hashes):
-        if h is None or kept.setdefault(h, i) == i:
-            chosen.append(i)
-    return chosen
+FileHashes = Sequence[str | None]
+
+
+def originals(files: Sequence[FileHashes]) -> list[int]:
+    """For each photo (given its ``file_hashes``) the index of the photo it is a copy of:
+    one holding a byte-identical file for each of its files, the most files first, then the
+    first in order (itself if none)."""
+    keys = [frozenset(h for h in f if h) for f in files]
+    holding: dict[str, set[int]] = {}
+    for i, held in enumerate(keys):
+        for h in held:
+            holding.setdefault(h, set()).add(i)
+
+    def covering(i: int) -> list[int]:
+        """The photos holding every file of ``i`` (``i`` too), in order."""
+        if not keys[i]:
+            return [i]
+        return sorted(set.intersection(*(holding[h] for h in keys[i])))
+
+    def stands_for(j: int, i: int) -> bool:  # j holds every file of i
+        return j != i and (len(keys[j]) > len(keys[i]) or j < i)
+
+    return [
+        next(j for j in covering(i) if not any(stands_for(k, j) for k in covering(j)))
+        for i in range(len(keys))
+    ]
+
+
+def copy_names(names: Sequence[Sequence[str]], files: Sequence[FileHashes]) -> list[str | None]:
+    """For each photo, the file it is a byte-identical copy of (None: it is no copy):
+    ``names`` and ``files`` list each photo's files, main file first.  A lone JPEG copied
+    from a RAW+JPEG pair names the pair's JPEG."""
+    first = originals(files)
+    named: list[str | None] = []
+    for i, o in enumerate(first):
+        mine = next((h for h in files[i] if h), None)
+        twin = (n for n, h in zip(names[o], files[o], strict=False) if h == mine)
+        named.append(None if o == i else next(twin, names[o][0]))
+    return named
+
+
+def distinct_keeping(keep: int, files: Sequence[FileHashes]) -> list[int]:
+    """Indices of one photo per content, in order, ``keep`` standing for its own content."""
+    first = originals(files)
+    kept = {first[keep]: keep}
+    return [i for i, f in enumerate(first) if kept.setdefault(f, i) == i]
 
 
 def told_once(
     series: Sequence[Sequence[int]],
-    hashes: Sequence[str | None],
+    files: Sequence[FileHashes],
     tell: Callable[[list[list[int]]], list[T]],
     members: Callable[[T], list[int]],
 ) -> list[T]:
     """``tell`` (the kinds) run on ``series`` without copies; each copy then joins the
     result holding its original, right after it.  ``members`` gives a result's index list
     (changed in place)."""
-    first = originals(hashes)
+    first = originals(files)
     told = tell([d for s in series if (d := [i for i in s if first[i] == i])])
     holding = {i: result for result in told for i in members(result)}
     for i in sorted(i for i, f in enumerate(first) if f != i):
@@ -80,10 +126,12 @@ def told_once(
     return told
 
 
-def copies_note(names: Sequence[str], hashes: Sequence[str | None]) -> str:
-    """One line for the summary about the run's byte-identical copies ("" none)."""
-    first = originals(hashes)
-    copies = [(names[i], names[f]) for i, f in enumerate(first) if f != i]
+def copies_note(names: Sequence[Sequence[str]], files: Sequence[FileHashes]) -> str:
+    """One line for the summary about the run's byte-identical copies ("" none): ``names``
+    and ``files`` as for ``copy_names``."""
+    copies = [
+        (names[i][0], twin) for i, twin in enumerate(copy_names(names, files)) if twin is not None
+    ]
     if not copies:
         return ""
     copy, original = copies[0]

@@ -4,19 +4,23 @@ of one copy of the card, and the pick's own copy is never rejected or moved."""
 
 from __future__ import annotations
 
+import csv
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
 from cull_helpers import SAMPLES, cull_json
 from gui_fixtures import gui_env, new_window, press, settle  # noqa: F401
+from PIL import Image
 from PySide6.QtCore import Qt
 from test_gui_faces import cell_box, colour_count
 from test_marks_read import with_xmp_segment, xmp
+from test_photos_fixtures import dng
 from test_unsure_rejects import catalog_decisions
 
 from app.catalog import Catalog, DecisionSource, Flag
-from app.exact_copies import copies_note, distinct_keeping, originals, told_once
+from app.exact_copies import copies_note, copy_names, distinct_keeping, originals, told_once
 from app.gui import theme
 from app.moves import rejected_photos
 from app.sidecars import keywords, read_marks
@@ -92,18 +96,37 @@ def test_a_card_copied_twice_is_culled_as_the_card(tmp_path: Path, capsys):
 
 
 def test_the_summary_counts_one_copy_as_one_file():
-    assert copies_note(["a.jpg", "b/a.jpg"], ["h", "h"]).startswith(
+    assert copies_note([("a.jpg",), ("b/a.jpg",)], [("h", None), ("h", None)]).startswith(
         "1 file is a byte-identical copy of another (b/a.jpg of a.jpg): "
     )
-    assert copies_note(["a.jpg", "b.jpg"], ["h", None]) == ""
+    assert copies_note([("a.jpg",), ("b.jpg",)], [("h", None), (None, None)]) == ""
+    # a lone JPEG copied from a RAW+JPEG pair: a copy of the pair's JPEG, whichever comes first
+    lone, pair = ("A/1.JPG",), ("B/1.CR2", "B/1.JPG")
+    assert copies_note([lone, pair], [("j", None), ("r", "j")]).startswith(
+        "1 file is a byte-identical copy of another (A/1.JPG of B/1.JPG): "
+    )
 
 
 def test_copies_are_told_once_and_join_their_original():
-    hashes = ["a", "b", "a", None, None, "b"]
+    hashes = [(h, None) for h in ("a", "b", "a", None, None, "b")]
     assert originals(hashes) == [0, 1, 0, 3, 4, 1]
     assert distinct_keeping(2, hashes) == [1, 2, 3, 4]
     told = told_once([[0, 1, 2, 3], [4, 5]], hashes, lambda series: series, lambda s: s)
     assert told == [[0, 2, 1, 5, 3], [4]]
+
+
+def test_a_photo_is_a_copy_only_where_each_of_its_files_has_a_twin():
+    """A lone JPEG or RAW is a copy of the pair that holds it (never the pair a copy of the
+    lone file); two pairs sharing one file only (one JPEG cut short) are two photos."""
+    lone_jpeg, pair, lone_raw, other_pair = ("j", None), ("r", "j"), ("r", None), ("r", "k")
+    assert originals([lone_jpeg, pair, lone_raw]) == [1, 1, 1]
+    assert originals([pair, other_pair]) == [0, 1]
+    assert originals([pair, other_pair, lone_raw]) == [0, 1, 0]
+    assert originals([(None, "j"), lone_jpeg]) == [0, 0]  # an unreadable RAW: no twin for it
+    named = copy_names(
+        [("a.JPG",), ("B/a.CR2", "B/a.JPG"), ("C/a.CR2",)], [lone_jpeg, pair, lone_raw]
+    )
+    assert named == ["B/a.JPG", None, "B/a.CR2"]
 
 
 @pytest.mark.parametrize("written", ["sidecar", "embedded"])
@@ -255,3 +278,100 @@ def test_a_reject_given_to_one_copy_lets_the_other_copys_reject_stand(tmp_path: 
     cull_json(tmp_path, shoot, "--reject-others")
     with Catalog(tmp_path / "c.sqlite3") as catalog:
         assert catalog.decision(ids["A/rocket_03.jpg"]).flag is Flag.REJECT
+
+
+def whole_second_rocket(folder: Path) -> dict[str, bytes]:
+    """The rocket burst with capture times to the second only (no sub-seconds in its EXIF),
+    so nothing but the files' bytes tells one frame on two cards: ``{name: JPEG bytes}``."""
+    frames = {}
+    for k in range(1, 5):
+        with Image.open(SAMPLES / f"rocket_0{k}.jpg") as image:
+            exif, pixels = image.getexif(), image.copy()
+        for ifd in (exif.get_ifd(0x8769), exif):
+            for tag in (0x9290, 0x9291, 0x9292):  # SubSecTime, ...Original, ...Digitized
+                ifd.pop(tag, None)
+        pixels.save(folder / "frame.jpg", exif=exif, quality=95)
+        frames[f"rocket_0{k}"] = (folder / "frame.jpg").read_bytes()
+    (folder / "frame.jpg").unlink()
+    return frames
+
+
+def pair_and_lone_cards(tmp_path: Path, pair_on: str) -> tuple[Path, dict[str, bytes]]:
+    """A shoot whose card ``pair_on`` holds the rocket burst as RAW+JPEG pairs (DNG) and the
+    other card the same JPEGs alone: the shoot and the JPEGs by name."""
+    frames = whole_second_rocket(tmp_path)
+    shoot = tmp_path / "shoot"
+    lone_on = "B" if pair_on == "A" else "A"
+    for card_name in "AB":
+        (shoot / card_name).mkdir(parents=True)
+    for stem, data in frames.items():
+        (shoot / pair_on / f"{stem}.jpg").write_bytes(data)
+        dng(shoot / pair_on / f"{stem}.dng", seed=int(stem[-1]))
+        (shoot / lone_on / f"{stem}.jpg").write_bytes(data)
+    return shoot, frames
+
+
+@pytest.mark.parametrize("pair_on", ["A", "B"])
+def test_a_lone_jpeg_is_a_copy_of_the_raw_jpeg_pair_it_came_from(
+    tmp_path: Path, capsys, pair_on: str
+):
+    """Card ``pair_on`` holds RAW+JPEG pairs, the other card their JPEGs alone (a JPEG-only
+    copy).  The pair, keyed by its RAW, was never matched with the lone JPEG: the burst read
+    as eight frames (an unsure pick, nothing rejected) and a star on one card protected
+    nothing on the other.  Now each lone JPEG is a copy of its pair's JPEG, counted once;
+    stars on card B's file of a frame keep card A's file of it from the move."""
+    shoot, frames = pair_and_lone_cards(tmp_path, pair_on)
+    lone_on = "B" if pair_on == "A" else "A"
+    (shoot / "B" / "rocket_03.xmp").write_text(xmp('xmp:Rating="5"'), encoding="utf-8")
+    rejects = tmp_path / "rejects"
+    table = tmp_path / "cull.csv"
+    argv = ("--reject-others", "--move-rejects", str(rejects), "--csv", str(table))
+    doc = cull_json(tmp_path, shoot, *argv)
+    said = capsys.readouterr()
+    (rocket,) = doc["series"]
+    copies = {m["path"]: m["copy_of"] for m in rocket["members"]}
+    assert copies == {
+        **{f"{pair_on}/{stem}.dng": None for stem in frames},
+        **{f"{lone_on}/{stem}.jpg": f"{pair_on}/{stem}.jpg" for stem in frames},
+    }
+    with table.open(newline="", encoding="utf-8") as stream:
+        rows = {row["path"]: row["copy_of"] for row in csv.DictReader(stream)}
+    assert rows == {path: twin or "" for path, twin in copies.items()}
+    assert (
+        f"4 files are byte-identical copies of others ({lone_on}/rocket_01.jpg of "
+        f"{pair_on}/rocket_01.jpg, ...)" in said.err
+    )
+    assert f"{lone_on}/rocket_02.jpg  [copy of {pair_on}/rocket_02.jpg]" in said.out
+    assert rocket["confidence"] >= 0.8  # four photos, not eight: a sure pick
+    pick = Path(rocket["best"]).stem
+    assert pick != "rocket_03"  # (the starred frame is kept by its stars, not as the pick)
+    kept = {pick, "rocket_03"}
+    for stem in frames:
+        files = [shoot / pair_on / f"{stem}.dng", shoot / pair_on / f"{stem}.jpg"]
+        files.append(shoot / lone_on / f"{stem}.jpg")
+        assert all(f.exists() for f in files) is (stem in kept), stem
+    assert len(list(rejects.rglob("*.jpg"))) == 4 and len(list(rejects.rglob("*.dng"))) == 2
+    with Catalog(tmp_path / "c.sqlite3") as catalog:
+        flags = {p.relpath: catalog.decision(p.id).flag for p in catalog.photos(shoot)}
+    twin = f"{lone_on}/{pick}.jpg"
+    assert flags[f"{pair_on}/{pick}.dng"] is Flag.PICK and flags[twin] is Flag.NONE
+
+
+def test_a_catalog_made_before_pairs_kept_their_jpegs_hash_finds_the_copies(tmp_path: Path):
+    """A catalog of an older version holds no hash of a pair's JPEG: the rerun of an
+    unchanged card (which reads no photo again) takes it once, and finds the lone copies."""
+    shoot, frames = pair_and_lone_cards(tmp_path, "A")
+    cull_json(tmp_path, shoot)
+    with sqlite3.connect(tmp_path / "c.sqlite3") as raw:
+        raw.execute("ALTER TABLE photos DROP COLUMN companion_hash")
+        raw.execute("UPDATE meta SET value = '7' WHERE key = 'schema_version'")
+    raw.close()
+    doc = cull_json(tmp_path, shoot)
+    assert doc["stats"]["decoded"] == 0
+    copies = {m["path"]: m["copy_of"] for s in doc["series"] for m in s["members"]}
+    assert copies == {
+        **{f"A/{stem}.dng": None for stem in frames},
+        **{f"B/{stem}.jpg": f"A/{stem}.jpg" for stem in frames},
+    }
+    with Catalog(tmp_path / "c.sqlite3") as catalog:
+        assert all(p.companion_hash for p in catalog.photos(shoot) if p.companions)

@@ -60,6 +60,7 @@ class Photo(Base):
     size: Mapped[int]
     mtime_ns: Mapped[int]
     content_hash: Mapped[str | None]
+    companion_hash: Mapped[str | None]  # of the first companion (a RAW+JPEG pair's JPEG)
     capture_time: Mapped[str | None]
     capture_time_source: Mapped[str | None]
     camera_make: Mapped[str | None]

@@ -60,6 +60,9 @@ class PhotoInfo:
     mtime_ns: int
     content_hash: str | None = None
     companions: tuple[str, ...] = ()
+    # the content hash of the first companion (the JPEG of a RAW+JPEG pair), so a lone copy
+    # of that JPEG elsewhere is known for the same photo (app.exact_copies)
+    companion_hash: str | None = None
     capture_time: str | None = None
     capture_time_source: str | None = None  # "exif" or "file"
     camera_make: str | None = None
@@ -187,14 +190,14 @@ class SeriesView:
         score).  Not stored: told again from the stored scores, pick reason and the pick's
         faces by the cull's own ``pick_confidence``, so the window, the sidecars and a rerun
         read the number the cull decided on."""
-        from app.exact_copies import distinct_keeping
+        from app.exact_copies import distinct_keeping, file_hashes
         from app.scoring.confidence import pick_confidence  # the catalog loads no scorer
 
         best = self.best
         if best is None or any(m.score is None for m in self.members):
             return None
         pick = next(i for i, m in enumerate(self.members) if m is best)
-        once = distinct_keeping(pick, [m.photo.content_hash for m in self.members])
+        once = distinct_keeping(pick, [file_hashes(m.photo) for m in self.members])
         scores = [self.members[i].score for i in once]
         return pick_confidence(self.scorer, scores, self.pick_reason or "score", best.faces)
 

@@ -32,6 +32,8 @@ History:
        personal ranking, its held-out evaluation and whether it is used) and taste_examples
        (the frames it was learnt from: features and the person's preference level, deleted
        with their profile).  Tables and columns are added only where missing.
+    8. photos.companion_hash (the content hash of a RAW+JPEG pair's JPEG, so a lone copy of
+       that JPEG in another folder is known for the same photo); added only where missing.
 """
 
 from __future__ import annotations
@@ -236,8 +238,18 @@ _V7 = (
     "CREATE INDEX IF NOT EXISTS ix_taste_examples_profile ON taste_examples (profile_id)",
 )
 
+
+def _add_companion_hashes(connection: Connection) -> None:
+    """photos.companion_hash, unless present (the step is safe to run twice)."""
+    columns = {row[1] for row in connection.exec_driver_sql("PRAGMA table_info(photos)")}
+    if "companion_hash" not in columns:
+        connection.exec_driver_sql("ALTER TABLE photos ADD COLUMN companion_hash VARCHAR")
+
+
+_V8 = (_add_companion_hashes,)
+
 Step = str | Callable[[Connection], None]
-MIGRATIONS: tuple[tuple[Step, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
+MIGRATIONS: tuple[tuple[Step, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

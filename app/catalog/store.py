@@ -279,6 +279,7 @@ class Catalog:
         columns = [
             Photo.id,
             Photo.content_hash,
+            Photo.companion_hash,
             Photo.capture_time,
             Photo.capture_time_source,
             Photo.camera_make,
@@ -291,6 +292,17 @@ class Catalog:
                 rows = session.execute(select(*columns).where(Photo.id.in_(chunk)))
                 found.update((row.id, same_photo_keys(row)) for row in rows)
         return found
+
+    def set_companion_hashes(self, hashes: Mapping[int, str]) -> None:
+        """Store the content hash of these photos' first companion (photos catalogued before
+        it was kept, whose main file is unchanged, so nothing else is written again)."""
+        if not hashes:
+            return
+        with self._write() as session:
+            for photo_id, digest in hashes.items():
+                session.execute(
+                    update(Photo).where(Photo.id == photo_id).values(companion_hash=digest)
+                )
 
     def known_sizes(self, sizes: Iterable[int]) -> set[int]:
         """Which of these file sizes some catalogued photo has: a file of any other size

@@ -23,7 +23,7 @@ from app.catalog import (
     SeriesMember,
     SeriesView,
 )
-from app.exact_copies import originals, same_photo_keys
+from app.exact_copies import copy_names, file_hashes, originals, same_photo_keys
 from app.gui.items import FrameItem, SeriesItem, ShootCounts
 from app.gui.taste_order import follow_taste
 from app.moves import in_rejects_folder
@@ -82,16 +82,18 @@ def frame_from_member(
 
 
 def mark_copies(frames: list[FrameItem], members: list[SeriesMember]) -> None:
-    """Name on each byte-identical copy the frame it copies, the first in capture order
-    with its content (as the cull's ``copy_of`` does): from the catalog's hashes, no file
-    is read."""
+    """Name on each byte-identical copy the file it copies (as the cull's ``copy_of`` does:
+    of a RAW+JPEG pair before its lone JPEG, else of the first frame in capture order), and
+    on that frame its copies: from the catalog's hashes, no file is read."""
     in_order = sorted(range(len(members)), key=lambda i: members[i].position)
-    first = originals([members[i].photo.content_hash for i in in_order])
-    for k, i in enumerate(in_order):
-        j = in_order[first[k]]
-        if j != i:
-            frames[i].copy_of = members[j].photo.relpath
-            frames[j].copies += (members[i].photo.relpath,)
+    photos = [members[i].photo for i in in_order]
+    files = [file_hashes(p) for p in photos]
+    first = originals(files)
+    twins = copy_names([(p.relpath, *p.companions) for p in photos], files)
+    for k, twin in enumerate(twins):
+        if twin is not None:
+            frames[in_order[k]].copy_of = twin
+            frames[in_order[first[k]]].copies += (photos[k].relpath,)
 
 
 def stars_over_reject(current: DecisionState, marks: dict) -> dict:

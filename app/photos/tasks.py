@@ -36,13 +36,15 @@ THUMB_DECODE_SIZE = 256
 class ReadTask(NamedTuple):
     """One photo to read for grouping; with ``scoring``, the scorer's work is done on the
     same decode (the photo is decoded once for the whole run); with ``hash_path``, that
-    file's content hash is taken in the same task (one pass over a new file)."""
+    file's content hash is taken in the same task (one pass over a new file), and with
+    ``companion``, that one's (the JPEG of a RAW+JPEG pair, mostly the file decoded)."""
 
     index: int
     path: Path
     mtime: float
     scoring: ScoringTask | None = None
     hash_path: Path | None = None
+    companion: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class ReadResult:
     focus: bytes | None = None  # series_kinds.focus_map of the frame, float32 row by row
     scored: DecodeResult | None = None  # the scorer's work, when the task asked for it
     content_hash: str | None = None  # of ``hash_path``, when asked for and readable
+    companion_hash: str | None = None  # of ``companion``, when asked for and readable
 
 
 @dataclass(frozen=True)
@@ -104,15 +107,16 @@ def read_for_grouping(task: ReadTask | tuple) -> ReadResult:
     The thumbnail and focus map always come from a ``THUMB_DECODE_SIZE`` image, so they are
     the same whether the photo was decoded for grouping alone or once for everything.
     """
-    index, path, mtime, scoring, hash_path = ReadTask(*task)
+    index, path, mtime, scoring, hash_path, companion = ReadTask(*task)
     digest = _hash_or_none(hash_path) if hash_path is not None else None
+    twin = _hash_or_none(companion) if companion is not None else None
     max_side = THUMB_DECODE_SIZE if scoring is None else max(THUMB_DECODE_SIZE, scoring.max_side)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")  # Pillow warns about damaged EXIF: say it per photo
         try:
             image = decode_image(path, max_side)
         except PhotoReadError as exc:
-            return ReadResult(index, error=str(exc), content_hash=digest)
+            return ReadResult(index, error=str(exc), content_hash=digest, companion_hash=twin)
         metadata = read_metadata(path, fallback_mtime=mtime)
     said = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
     if said:
@@ -129,7 +133,15 @@ def read_for_grouping(task: ReadTask | tuple) -> ReadResult:
         value = scoring.prepare(image) if scoring.prepare is not None else image
         scored = DecodeResult(index, value, faces=faces)
     thumbnail = make_thumbnail(small).tobytes()
-    return ReadResult(index, metadata, thumbnail, focus=focus, scored=scored, content_hash=digest)
+    return ReadResult(
+        index,
+        metadata,
+        thumbnail,
+        focus=focus,
+        scored=scored,
+        content_hash=digest,
+        companion_hash=twin,
+    )
 
 
 def capture_time(task: tuple[int, Path, float]) -> tuple[int, str | None]:

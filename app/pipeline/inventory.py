@@ -55,6 +55,18 @@ class PhotoState:
         """The file's content hash, where known (``app.exact_copies``)."""
         return None if self.info is None else self.info.content_hash
 
+    @property
+    def companion_hash(self) -> str | None:
+        """The content hash of its companion (a RAW+JPEG pair's JPEG), where known and the
+        companion is still there."""
+        return None if self.info is None or not self.file.companions else self.info.companion_hash
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Its files in the folder, main file first (``app.exact_copies.copy_names``)."""
+        paired = self.info is not None and self.file.companions
+        return (self.file.rel, *(self.info.companions if paired else ()))
+
 
 #: a person's marks are taken for this many photos before the reading starts (the first
 #: screens of the card), then for this many more after each photo read (the cull thread
@@ -183,9 +195,24 @@ class Inventory:
                 ready.append(self._adopt_moved(file, moved, digest))
             else:
                 to_read.append((file, digest, False))
+        self._hash_companions(ready)
         self._announce(ready, to_read, known)
         self._take_nested_decisions()
         return ready, to_read
+
+    def _hash_companions(self, ready: list[PhotoState]) -> None:
+        """The content hash of the companion (a RAW+JPEG pair's JPEG) of photos catalogued
+        before it was kept, taken once (a photo read now has it hashed as it is read), so a
+        lone copy of that JPEG elsewhere is known for the same photo (``app.exact_copies``)."""
+        unhashed = [p for p in ready if p.file.companions and p.companion_hash is None]
+        tasks = [(i, p.file.companions[0]) for i, p in enumerate(unhashed)]
+        stored: dict[int, str] = {}
+        for i, digest in self.run.pool.map(content_hash, tasks, self.run.cancel):
+            photo = unhashed[i]
+            if digest is not None and photo.info is not None:
+                photo.info = replace(photo.info, companion_hash=digest)
+                stored[photo.photo_id] = digest
+        self.catalog.set_companion_hashes(stored)
 
     def _take_nested_decisions(self) -> None:
         """A photo culled both as part of a folder around this one and of this one (or of one
@@ -318,6 +345,7 @@ class Inventory:
                 f.mtime_ns / 1e9,
                 scoring and replace(scoring, index=i),
                 f.path if hash_as_read else None,
+                f.companions[0] if f.companions else None,
             )
             for i, (f, _, hash_as_read) in enumerate(to_read)
         ]
@@ -340,7 +368,9 @@ class Inventory:
                 meta = outcome.metadata
                 if meta.warning:
                     self.run.problem(file.rel, meta.warning)
-                info = self._info(file, digest, meta, outcome.thumbnail, outcome.focus)
+                info = self._info(
+                    file, (digest, outcome.companion_hash), meta, outcome.thumbnail, outcome.focus
+                )
                 batch.add((file, info, meta, outcome.thumbnail, outcome.scored))
             self.run.emit(Stage.READ, done, total, file.rel)
             each(done)
@@ -356,19 +386,21 @@ class Inventory:
     def _info(
         self,
         file: PhotoFile,
-        digest: str | None,
+        hashes: tuple[str | None, str | None],
         meta: PhotoMetadata,
         thumb: bytes,
         focus: bytes | None,
     ) -> PhotoInfo:
+        """What was read of a photo, with its file's and its companion's content hashes."""
         root = self.run.root
         return PhotoInfo(
             root=str(root),
             relpath=file.rel,
             size=file.size,
             mtime_ns=file.mtime_ns,
-            content_hash=digest,
+            content_hash=hashes[0],
             companions=tuple(relative_to_root(c, root) for c in file.companions),
+            companion_hash=hashes[1],
             capture_time=meta.captured_iso(),
             capture_time_source=meta.time_source,
             camera_make=meta.make,

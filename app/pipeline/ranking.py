@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from app.catalog import FaceRecord
-from app.exact_copies import distinct_keeping, originals
+from app.exact_copies import copy_names, distinct_keeping, file_hashes
 from app.faces.pick import choose_pick
 from app.options import SeriesMode
 from app.photos.tasks import DecodeResult, FoundFace, ScoringTask, decode_for_scoring
@@ -371,7 +371,7 @@ class Ranking:
         names = [p.file.rel for p in scored.members]
         pick = scored.members[decision.order[0]].photo_id
         # a copy of a frame is no runner-up: the why and the confidence count each photo once
-        hashes = [p.content_hash for p in scored.members]
+        hashes = [file_hashes(p) for p in scored.members]
         once = distinct_keeping(decision.pick, hashes)
         why = pick_why(
             scored.frames,
@@ -395,7 +395,7 @@ class Ranking:
         )
         kept = pick_confidence(*told)  # what the catalog tells again from what it stores
         confidence = pick_confidence(*told, settled=scored.settled)
-        first = originals(hashes)
+        twins = copy_names([p.names for p in scored.members], hashes)
         return SeriesResult(
             id=number,
             members=tuple(
@@ -407,10 +407,10 @@ class Ranking:
                     r,
                     p.captured,
                     faces=f,
-                    copy_of=names[o] if o != i else None,
+                    copy_of=twin,
                 )
-                for i, (p, s, r, f, o) in enumerate(
-                    zip(scored.members, scored.scores, ranks, scored.faces, first, strict=True)
+                for p, s, r, f, twin in zip(
+                    scored.members, scored.scores, ranks, scored.faces, twins, strict=True
                 )
             ),
             pick_reason=decision.reason,

@@ -24,7 +24,7 @@ from pathlib import Path
 from app import heap
 from app.camera_bodies import camera_bodies
 from app.catalog import Catalog, CatalogError, PhotoRecord, RunStatus
-from app.exact_copies import copies_note, told_once
+from app.exact_copies import copies_note, file_hashes, told_once
 from app.fileio import storable_name
 from app.grouping import GROUPING_VERSION, GroupingParams, GroupItem, group_series
 from app.options import CullOptions, ScorerName
@@ -258,7 +258,7 @@ class CullRun:
             self._take_sidecar_marks([p.file for p in photos])
         for line in self._marks_taken.notes():
             run.note(line)
-        copies = copies_note([p.file.rel for p in photos], [p.content_hash for p in photos])
+        copies = copies_note([p.names for p in photos], [file_hashes(p) for p in photos])
         if copies:
             run.note(copies)
         if not run.cancelled and (ranking is None or not inventory.times_held):
@@ -555,7 +555,7 @@ class CullRun:
         # a file copied byte for byte is one photo: kinds are told on the distinct photos
         kinded = told_once(
             group_series(items, params, bodies),
-            [p.content_hash for p in photos],
+            [file_hashes(p) for p in photos],
             lambda series: assign_kinds(series, evidence, params.max_gap),
             lambda kinded_series: kinded_series.members,
         )
