@@ -184,6 +184,40 @@ def test_a_file_in_the_destination_that_is_not_the_one_moved_stays(tmp_path, sho
     assert (dest / "IMG_1.jpg").read_bytes() == b"another file under the moved one's name"
 
 
+@pytest.mark.parametrize("put_back", ["copy", "copy keeping its time", "hard link"])
+def test_a_copy_put_back_by_hand_is_never_taken_for_the_file_moved(
+    tmp_path, shoot, capsys, put_back
+):
+    """The photographer copied a moved reject back to its place by hand before the undo:
+    undo took the file in the rejects folder for its own copy cut short and deleted it.
+    Now it deletes nothing it cannot prove loses nothing: a copy with a time of its own
+    leaves both, and says so; a copy with the moved file's time, or a second name of the
+    same file, is the file back, and the rest goes back as always."""
+    dest = tmp_path / "rejects"
+    db = ["--db", str(tmp_path / "catalog.sqlite3")]
+    before = visible(shoot)
+    with Catalog(tmp_path / "catalog.sqlite3") as catalog:
+        move_rejects(rejected_photos(catalog, shoot), dest, catalog=catalog)
+    moved, back = dest / "IMG_1.jpg", shoot / "IMG_1.jpg"
+    os.utime(moved, (1_600_000_000, 1_600_000_000))  # the camera's time, long ago
+    {"copy": shutil.copyfile, "copy keeping its time": shutil.copy2, "hard link": os.link}[
+        put_back
+    ](moved, back)
+    code = main(["--undo", str(dest), *db])
+    out, err = capsys.readouterr()
+    assert visible(shoot) == before  # every photo is back, the hand-made copy untouched
+    if put_back == "copy":
+        assert code == EXIT_FAILED
+        assert f"Put back {2 * PHOTOS - 1} files" in out
+        assert f"{back} is back already: a byte-identical copy was put there since" in err
+        assert "was left where it is too (both are kept" in err
+        assert visible(dest) == {"IMG_1.jpg": before["IMG_1.jpg"]}
+        assert moved.stat().st_mtime == 1_600_000_000  # the file moved, as it was
+    else:
+        assert code == EXIT_OK, err
+        assert visible(dest) == {}
+
+
 def test_a_photo_moved_meanwhile_by_another_run_is_not_a_failure(tmp_path, shoot):
     """The second of two runs at once said "Moved 0 of 12" and exited 1."""
     dest = tmp_path / "rejects"

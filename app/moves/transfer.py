@@ -21,6 +21,9 @@ from pathlib import Path
 from app.fileio import TEMP_PREFIX, fsync_folder
 
 PARTIAL_SUFFIX = ".partial"
+# A copy this app makes carries its source's modification time (``shutil.copystat``); a FAT
+# card keeps it to 2 s.
+SAME_TIME_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -109,12 +112,24 @@ def same_bytes(a: Path, b: Path) -> bool:
                 return True
 
 
+def _nothing_lost(source: Path, target: Path) -> bool:
+    """Whether removing ``target``, whose bytes ``source`` holds, loses nothing: one file
+    under two names, or a copy with the same modification time."""
+    if os.path.samefile(source, target):
+        return True
+    return abs(source.stat().st_mtime - target.stat().st_mtime) <= SAME_TIME_S
+
+
 def settle(move: FileMove, batch: str) -> str | None:
     """Put one file of an interrupted or finished move back at its source.
 
     Returns None when the file is at its source afterwards, else why it could not be.
     Never creates a folder, never overwrites a file, never removes anything but this move's
-    own empty reservation, its partial copy, or a verified duplicate it made.
+    own empty reservation, its partial copy, or a verified duplicate it made.  A file with
+    the same bytes back at the source is a duplicate it made only when nothing would be lost
+    with ``target``: the same file under two names, or the same modification time (a copy
+    across file systems, cut short before its source was removed).  A copy put back since
+    (by hand, with a time of its own) is not: both stay, and the answer says so.
     """
     source, target = move.source, move.target
     for path in (target, source):
@@ -131,6 +146,12 @@ def settle(move: FileMove, batch: str) -> str | None:
             release(target)  # the move never happened: drop the reservation
             return None
         if source.is_file() and target.is_file() and same_bytes(source, target):
+            if not _nothing_lost(source, target):
+                return (
+                    f"{source} is back already: a byte-identical copy was put there since, "
+                    f"so {target}, the file moved, was left where it is too (both are kept: "
+                    "delete the one you do not need)"
+                )
             target.unlink()  # a cross-device copy whose source was not removed yet
             return None
         return f"{source} exists again, so {target} was left where it is"

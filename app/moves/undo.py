@@ -271,9 +271,11 @@ def _unproven(record: MoveRecord, dest: Path, witnessed: set[tuple[str, str]]) -
     folder = Path(record.source).parent
     if folder.exists() and not is_within(folder, record.root):
         return f"the folder {folder} now leads outside {record.root}: {target} stays"
-    if not target.is_file() or is_empty(target) or os.path.lexists(record.source):
+    if not target.is_file() or is_empty(target):
         return None  # nothing would move back: settle only tidies (or lists) what is there
     if record.content_hash is None:  # recorded by an older version: the journal must agree
+        if os.path.lexists(record.source):
+            return None  # settle lists it, or takes away a copy it made of a file still there
         if (record.source, record.target) not in witnessed:
             return (
                 f"neither a content hash nor the journal proves that {target} is the file "
