@@ -375,3 +375,24 @@ def test_a_catalog_made_before_pairs_kept_their_jpegs_hash_finds_the_copies(tmp_
     }
     with Catalog(tmp_path / "c.sqlite3") as catalog:
         assert all(p.companion_hash for p in catalog.photos(shoot) if p.companions)
+
+
+def test_the_window_names_the_pairs_jpeg_on_its_lone_copy(qtbot, gui_env, tmp_path: Path):  # noqa: F811
+    """Card A's RAW+JPEG pairs and card B's lone JPEGs: the window calls each lone JPEG a
+    copy of the pair's JPEG, and the pair names it among its copies."""
+    shoot, _frames = pair_and_lone_cards(tmp_path, "A")
+    window = new_window(qtbot, gui_env)
+    assert window.controller.open_folder(shoot)
+    settle(qtbot, window)
+    (series,) = window.controller.series()
+    window.controller.select_series(series.series_id)
+    for frame in series.frames:
+        card_name, name = Path(frame.path).relative_to(shoot).parts
+        window.controller.select_frame(frame.photo_id)
+        files = window.details.values["Files"].text()
+        stem = Path(name).stem
+        if card_name == "B":
+            assert f"byte-identical copy of A/{stem}.jpg: the same photo" in files
+        else:
+            assert f"its byte-identical copy: B/{stem}.jpg" in files
+    window.shutdown()
