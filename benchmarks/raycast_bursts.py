@@ -28,6 +28,9 @@ with milliseconds, exposure time, f-number, ISO, focal length, and for brackets 
 and exposure mode.
 
     python benchmarks/raycast_bursts.py /tmp/gen4/raycast_seed1 --seed 1 --bursts 40
+
+``--scenes`` and ``--degradations`` (comma-separated) narrow the scored bursts to a shoot of
+one kind to tune on; left out, the shoot is the same frame for frame.
 """
 
 from __future__ import annotations
@@ -864,13 +867,23 @@ def scored_shots(rng, scene, degradation, count, base_iso, long_side, coefficien
     return shots, clean_at
 
 
-def write_shoot(folder: Path, seed: int, bursts: int = 40, long_side: int = 1400) -> dict:
-    """Write the shoot's JPEGs into ``folder`` and its truth beside it (``folder.truth.json``)."""
+def write_shoot(
+    folder: Path,
+    seed: int,
+    bursts: int = 40,
+    long_side: int = 1400,
+    scenes: tuple[str, ...] = SCENES,
+    degradations: tuple[str, ...] = DEGRADATIONS,
+) -> dict:
+    """Write the shoot's JPEGs into ``folder`` and its truth beside it (``folder.truth.json``).
+
+    ``scenes`` and ``degradations`` narrow the scored bursts (a shoot of one scene type to
+    tune on); with both left whole the shoot is the same, frame for frame."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0x5CA1]))
     folder.mkdir(parents=True, exist_ok=True)
     make, model = CAMERAS[seed % len(CAMERAS)]
     camera = Camera(rng, long_side)
-    pairs = [(s, d) for s in SCENES for d in DEGRADATIONS]
+    pairs = [(s, d) for s in scenes for d in degradations]
     rng.shuffle(pairs)
     plan = [("burst", *pairs[i % len(pairs)]) for i in range(bursts)]
     plan += [("ae_drift", SCENES[int(rng.integers(len(SCENES)))], "none") for _ in range(3)]
@@ -983,8 +996,17 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--bursts", type=int, default=40)
     parser.add_argument("--long-side", type=int, default=1400, help="frame width in pixels")
+    parser.add_argument("--scenes", default=",".join(SCENES), help="scene types of the bursts")
+    parser.add_argument(
+        "--degradations", default=",".join(DEGRADATIONS), help="degradations of the bursts"
+    )
     args = parser.parse_args(argv)
-    truth = write_shoot(args.out, args.seed, args.bursts, args.long_side)
+    scenes, degradations = tuple(args.scenes.split(",")), tuple(args.degradations.split(","))
+    for name, allowed in ((scenes, SCENES), (degradations, DEGRADATIONS)):
+        unknown = set(name) - set(allowed)
+        if unknown:
+            parser.error(f"unknown: {', '.join(sorted(unknown))}")
+    truth = write_shoot(args.out, args.seed, args.bursts, args.long_side, scenes, degradations)
     frames = sum(len(q["frames"]) for q in truth["sequences"])
     print(f"{args.out}: {len(truth['sequences'])} sequences, {frames} frames")
     return 0
