@@ -864,19 +864,32 @@ def scored_shots(rng, scene, degradation, count, base_iso, long_side, coefficien
     return shots, clean_at
 
 
-def write_shoot(folder: Path, seed: int, bursts: int = 40, long_side: int = 1400) -> dict:
-    """Write the shoot's JPEGs into ``folder`` and its truth beside it (``folder.truth.json``)."""
+def write_shoot(
+    folder: Path,
+    seed: int,
+    bursts: int = 40,
+    long_side: int = 1400,
+    scenes: tuple[str, ...] = SCENES,
+    degradations: tuple[str, ...] = DEGRADATIONS,
+    bursts_only: bool = False,
+) -> dict:
+    """Write the shoot's JPEGs into ``folder`` and its truth beside it (``folder.truth.json``).
+
+    ``scenes`` and ``degradations`` narrow the scored bursts to those kinds, and
+    ``bursts_only`` leaves out the drifts, brackets and stacks: a tuning shoot of one
+    defect.  With the defaults the shoot is the same, byte for byte, as without them."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0x5CA1]))
     folder.mkdir(parents=True, exist_ok=True)
     make, model = CAMERAS[seed % len(CAMERAS)]
     camera = Camera(rng, long_side)
-    pairs = [(s, d) for s in SCENES for d in DEGRADATIONS]
+    pairs = [(s, d) for s in scenes for d in degradations]
     rng.shuffle(pairs)
     plan = [("burst", *pairs[i % len(pairs)]) for i in range(bursts)]
-    plan += [("ae_drift", SCENES[int(rng.integers(len(SCENES)))], "none") for _ in range(3)]
-    plan += [("bracket", s, "none") for s in ("plain", "bright_subject", "dark_subject")]
-    plan += [("stripped_bracket", "plain", "none")]
-    plan += [("focus_stack", s, "none") for s in ("fine_texture", "shallow_dof")]
+    if not bursts_only:
+        plan += [("ae_drift", SCENES[int(rng.integers(len(SCENES)))], "none") for _ in range(3)]
+        plan += [("bracket", s, "none") for s in ("plain", "bright_subject", "dark_subject")]
+        plan += [("stripped_bracket", "plain", "none")]
+        plan += [("focus_stack", s, "none") for s in ("fine_texture", "shallow_dof")]
     order = rng.permutation(len(plan))
     clock = datetime(2026, 4, 18, 9, 30, 0) + timedelta(days=seed)
     number = 1
@@ -983,8 +996,23 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--bursts", type=int, default=40)
     parser.add_argument("--long-side", type=int, default=1400, help="frame width in pixels")
+    parser.add_argument("--scenes", nargs="+", choices=SCENES, default=list(SCENES))
+    parser.add_argument(
+        "--degradations", nargs="+", choices=DEGRADATIONS, default=list(DEGRADATIONS)
+    )
+    parser.add_argument(
+        "--bursts-only", action="store_true", help="no drifts, brackets or focus stacks"
+    )
     args = parser.parse_args(argv)
-    truth = write_shoot(args.out, args.seed, args.bursts, args.long_side)
+    truth = write_shoot(
+        args.out,
+        args.seed,
+        args.bursts,
+        args.long_side,
+        tuple(args.scenes),
+        tuple(args.degradations),
+        args.bursts_only,
+    )
     frames = sum(len(q["frames"]) for q in truth["sequences"])
     print(f"{args.out}: {len(truth['sequences'])} sequences, {frames} frames")
     return 0
