@@ -30,6 +30,11 @@ FLATTEST_QUANTILE = 0.05
 SMEAR_ALLOWANCE = 0.5  # stops of detail lost in the changed region nobody notices
 SMEAR_DIRECTIONAL = 0.75  # stops more lost along one direction than along another: a motion
 SMEAR_COST = 1.0  # per stop lost beyond the allowance
+# The moving part read along the burst's motion (moving_part_costs): the frame holding most
+# along that direction leads every other there by MOVING_LEAD stops, and each other frame
+# pays what it lacks there beyond MOVING_ALLOWANCE.
+MOVING_LEAD = 0.6
+MOVING_ALLOWANCE = 0.25
 LOCAL_FLOOR = 0.05  # of the burst's median tile energy, added before logs
 
 
@@ -128,4 +133,60 @@ def smear_costs(
     return np.maximum(costs, 0.0)
 
 
-__all__ = ["smear_costs", "smear_losses"]
+def moving_part_costs(
+    frames: Sequence[FrameMeasures], gains: np.ndarray, comparable: np.ndarray
+) -> tuple[int, np.ndarray] | None:
+    """(the frame whose moving part is sharpest, the stops each frame pays against it),
+    read along the burst's motion; None without strong evidence of one such frame.
+
+    A smear takes detail along the motion and little across it, so in the changed region
+    the frames of a burst stand in the order of their smear along one direction: the
+    direction along which most pairs of frames differ (the median over the pairs, so that
+    one frame unlike all the others there, lit or drawn differently, does not set it).
+    Along it, the frame holding most is the one whose subject moved least.  Its losses
+    over the whole region (:func:`smear_costs`) may say otherwise where something beside
+    the smear changed there: a shadow the subject casts in one frame and not in another
+    darkens the floor's texture in every direction, as does a background the smear
+    uncovers.  Only where that frame leads every other along the motion by MOVING_LEAD
+    stops; each frame it may be compared with (``comparable[best, j]``) pays what it lacks
+    there beyond MOVING_ALLOWANCE."""
+    losses = smear_losses(frames, gains)
+    count = len(frames)
+    if losses is None or count < 3:
+        return None
+    first, second = np.triu_indices(count, 1)
+    direction = int(np.argmax(np.median(np.abs(losses[first, second]), axis=0)))
+    along = losses[:, :, direction]
+    best = int(np.argmax(along.sum(axis=1)))
+    if float(np.delete(along[best], best).min()) < MOVING_LEAD:
+        return None
+    costs = SMEAR_COST * np.maximum(along[best] - MOVING_ALLOWANCE, 0.0)
+    costs[~comparable[best]] = 0.0
+    costs[best] = 0.0
+    return best, costs
+
+
+def subject_smear_costs(
+    frames: Sequence[FrameMeasures],
+    gains: np.ndarray,
+    comparable: np.ndarray,
+    comparable_along: np.ndarray,
+) -> np.ndarray:
+    """The stops each frame pays for its subject's smear: :func:`smear_costs`, and where
+    the moving part read along the motion names one frame sharpest
+    (:func:`moving_part_costs`), that frame pays none and every other the larger of the
+    two.  The lead along the motion is weighed against the frames ``comparable_along``
+    says it may be: exposed alike, grain not clearly different, no blurrier, whatever
+    else either frame costs (a grain cost the sharpest frame pays for its own texture
+    does not keep its subject from being the sharpest)."""
+    costs = smear_costs(frames, gains, comparable)
+    moving = moving_part_costs(frames, gains, comparable_along)
+    if moving is None:
+        return costs
+    best, along = moving
+    costs = np.maximum(costs, along)
+    costs[best] = 0.0
+    return costs
+
+
+__all__ = ["moving_part_costs", "smear_costs", "smear_losses", "subject_smear_costs"]
