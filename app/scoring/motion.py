@@ -117,9 +117,11 @@ def smear_costs(
     SMEAR_ALLOWANCE), where it lost SMEAR_DIRECTIONAL more along one direction than along
     another, as a motion does and a defocus or grain does not.  Only against frames it may
     be compared with (``comparable[k, j]``: k may show j's subject smeared)."""
-    count = len(frames)
+    return _smear_costs(smear_losses(frames, gains), comparable, len(frames))
+
+
+def _smear_costs(losses: np.ndarray | None, comparable: np.ndarray, count: int) -> np.ndarray:
     costs = np.zeros(count)
-    losses = smear_losses(frames, gains)
     if losses is None:
         return costs
     for k in range(count):
@@ -150,10 +152,15 @@ def moving_part_costs(
     uncovers.  Only where that frame leads every other along the motion by MOVING_LEAD
     stops; each frame it may be compared with (``comparable[best, j]``) pays what it lacks
     there beyond MOVING_ALLOWANCE."""
-    losses = smear_losses(frames, gains)
-    count = len(frames)
-    if losses is None or count < 3:
+    return _moving_part_costs(smear_losses(frames, gains), comparable)
+
+
+def _moving_part_costs(
+    losses: np.ndarray | None, comparable: np.ndarray
+) -> tuple[int, np.ndarray] | None:
+    if losses is None or len(losses) < 3:
         return None
+    count = len(losses)
     first, second = np.triu_indices(count, 1)
     direction = int(np.argmax(np.median(np.abs(losses[first, second]), axis=0)))
     along = losses[:, :, direction]
@@ -179,8 +186,9 @@ def subject_smear_costs(
     says it may be: exposed alike, grain not clearly different, no blurrier, whatever
     else either frame costs (a grain cost the sharpest frame pays for its own texture
     does not keep its subject from being the sharpest)."""
-    costs = smear_costs(frames, gains, comparable)
-    moving = moving_part_costs(frames, gains, comparable_along)
+    losses = smear_losses(frames, gains)
+    costs = _smear_costs(losses, comparable, len(frames))
+    moving = _moving_part_costs(losses, comparable_along)
     if moving is None:
         return costs
     best, along = moving
