@@ -120,3 +120,17 @@ def test_the_sharpest_moving_part_wins_though_only_its_frame_holds_the_subjects_
     assert costs[0] == 0.0 and min(costs[1:]) > 1.0, costs
     best, along = moving_part_costs(frames, np.ones(4), np.ones((4, 4), dtype=bool))
     assert best == 0 and list(np.argsort(along)) == [0, 1, 2, 3], along
+
+
+def test_a_loss_alike_in_every_direction_names_no_sharpest_moving_part():
+    """A focus that moved to another plane takes the detail of a subject textured alike in
+    every direction (a pebbled ball) in every direction: no frame leads along one direction
+    beyond across it, so the rule stays silent, as the smear costs do."""
+    base = measure_frame(Image.new("RGB", (512, 384), (120, 120, 120)))
+    frames = []
+    for seed, kept in enumerate((1.0, 0.25, 0.15, 0.08)):
+        energy = shadowed_ball_map(0.0, False, seed).astype(np.float32)
+        energy[:, 4:8, 5:9] = 0.15 * np.sqrt(kept)
+        frames.append(replace(base, coarse_directions=energy.astype(np.float16)))
+    assert smear_costs(frames, np.ones(4), np.ones((4, 4), dtype=bool)).max() == 0.0
+    assert moving_part_costs(frames, np.ones(4), np.ones((4, 4), dtype=bool)) is None

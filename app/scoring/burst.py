@@ -267,8 +267,7 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
             + CONSENSUS_COST * off_consensus[k]
             + BLOCK_COST * blocking[k]
         )
-    comparable = _comparable(stops, above_grain, blur, others)
-    smear = subject_smear_costs(frames, gains, comparable, _comparable(stops, above_grain, blur))
+    smear = subject_smear_costs(frames, gains, _comparable(stops, above_grain, blur, others))
     for k in range(count):
         cost = blur[k] + others[k] + smear[k]
         verdicts.append(
@@ -326,21 +325,17 @@ def _with_shared_texture(
 
 
 def _comparable(
-    stops: np.ndarray,
-    above_grain: np.ndarray | None,
-    blur: np.ndarray,
-    others: np.ndarray | None = None,
+    stops: np.ndarray, above_grain: np.ndarray | None, blur: np.ndarray, others: np.ndarray
 ) -> np.ndarray:
     """(k, j): frame k may show frame j's subject smeared: they are exposed alike
     (EXPOSURE_STEP), their grain does not clearly differ, and k is no blurrier over the
-    whole frame (SMEAR_BLUR_MARGIN) and, given ``others``, costs no more for everything
-    else (SMEAR_OTHER_MARGIN), so that detail k holds beyond j in a part of the frame is
-    neither grain, a tone curve's shoulder nor a focus that moved there."""
+    whole frame (SMEAR_BLUR_MARGIN) and costs no more for everything else
+    (SMEAR_OTHER_MARGIN), so that detail k holds beyond j in a part of the frame is neither
+    grain, a tone curve's shoulder nor a focus that moved there."""
     count = len(stops)
     same = np.abs(stops[:, None] - stops[None, :]) <= EXPOSURE_STEP
     same &= blur[:, None] <= blur[None, :] + SMEAR_BLUR_MARGIN
-    if others is not None:
-        same &= others[:, None] <= others[None, :] + SMEAR_OTHER_MARGIN
+    same &= others[:, None] <= others[None, :] + SMEAR_OTHER_MARGIN
     if above_grain is not None:
         grain = above_grain[:, 4]
         for k in range(count):
