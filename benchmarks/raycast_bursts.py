@@ -28,6 +28,8 @@ with milliseconds, exposure time, f-number, ISO, focal length, and for brackets 
 and exposure mode.
 
     python benchmarks/raycast_bursts.py /tmp/gen4/raycast_seed1 --seed 1 --bursts 40
+    python benchmarks/raycast_bursts.py DIR --seed 100 --bursts 20 \
+        --degradations subject_motion --bursts-only   # a tuning shoot of one defect
 """
 
 from __future__ import annotations
