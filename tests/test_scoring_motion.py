@@ -11,8 +11,9 @@ from test_photos_fixtures import scene
 from test_scoring_burst import camera, motion
 
 from app.scoring import TechnicalScorer
+from app.scoring.burst import judge_burst
 from app.scoring.frame_measures import measure_frame
-from app.scoring.motion import smear_costs
+from app.scoring.motion import moving_part_costs, smear_costs
 
 SIZE = (1024, 680)  # the analysis size: the subject's tiles are the scorer's own
 BALL = 170  # px: the subject's diameter, 3 % of the frame's area
@@ -84,3 +85,52 @@ def test_a_smooth_subjects_smeared_outline_is_charged_though_it_leaves_flat_tile
     ]
     costs = smear_costs(frames, np.ones(2), np.ones((2, 2), dtype=bool))
     assert costs[1] > 0.5 and costs[0] == 0.0, costs
+
+
+def shadowed_ball_map(smear: float, shadow: bool, seed: int) -> np.ndarray:
+    """(4, rows, cols) root gradient energy per direction on the halved frame's tiles: a
+    plain wall above a textured floor, a striped ball on the floor whose texture loses
+    ``smear`` of its energy along the rows (direction 0) and a quarter of that on the
+    diagonals, and, where ``shadow``, the ball's shadow beside it, which darkens the floor's
+    texture by two stops in every direction."""
+    rng = np.random.default_rng(seed)
+    rows, cols = 12, 16
+    energy = np.full((4, rows, cols), 0.004, dtype=np.float32)  # the wall: grain alone
+    energy[:, 7:] = 0.05  # the floor
+    energy *= rng.uniform(0.95, 1.05, energy.shape).astype(np.float32)
+    stripes = np.array([0.2, 0.05, 0.1, 0.1], dtype=np.float32)  # across the rows
+    kept = np.array([1.0 - smear, 1.0, 1.0 - smear / 4, 1.0 - smear / 4], dtype=np.float32)
+    energy[:, 4:8, 5:9] = (stripes * np.sqrt(kept))[:, None, None]
+    if shadow:
+        energy[:, 8:12, 2:13] *= 0.35  # three stops of energy
+    return energy.astype(np.float16)
+
+
+def test_the_sharpest_moving_part_wins_though_only_its_frame_holds_the_subjects_shadow():
+    """Over the changed region as a whole the still frame holds little more than the
+    smeared ones (its shadow darkens the floor), but along the motion it holds more than
+    every other frame, and they stand in the order of their smear."""
+    base = measure_frame(Image.new("RGB", (512, 384), (120, 120, 120)))
+    smears = (0.0, 0.9, 0.95, 0.98)  # the still frame, shadowed; the smeared ones lack it
+    frames = [
+        replace(base, coarse_directions=shadowed_ball_map(smear, smear == 0.0, seed))
+        for seed, smear in enumerate(smears)
+    ]
+    costs = [verdict.cost for verdict in judge_burst(frames)]
+    assert costs[0] == 0.0 and min(costs[1:]) > 1.0, costs
+    best, along = moving_part_costs(frames, np.ones(4), np.ones((4, 4), dtype=bool))
+    assert best == 0 and list(np.argsort(along)) == [0, 1, 2, 3], along
+
+
+def test_a_loss_alike_in_every_direction_names_no_sharpest_moving_part():
+    """A focus that moved to another plane takes the detail of a subject textured alike in
+    every direction (a pebbled ball) in every direction: no frame leads along one direction
+    beyond across it, so the rule stays silent, as the smear costs do."""
+    base = measure_frame(Image.new("RGB", (512, 384), (120, 120, 120)))
+    frames = []
+    for seed, kept in enumerate((1.0, 0.25, 0.15, 0.08)):
+        energy = shadowed_ball_map(0.0, False, seed).astype(np.float32)
+        energy[:, 4:8, 5:9] = 0.15 * np.sqrt(kept)
+        frames.append(replace(base, coarse_directions=energy.astype(np.float16)))
+    assert smear_costs(frames, np.ones(4), np.ones((4, 4), dtype=bool)).max() == 0.0
+    assert moving_part_costs(frames, np.ones(4), np.ones((4, 4), dtype=bool)) is None

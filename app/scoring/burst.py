@@ -62,7 +62,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.scoring.frame_measures import PATCH_MARGIN, PATCH_SIZE, TONE_QUANTILES, FrameMeasures
-from app.scoring.motion import smear_costs
+from app.scoring.motion import subject_smear_costs
 
 GAMMA = 2.2
 # Costs in stops.
@@ -267,7 +267,7 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
             + CONSENSUS_COST * off_consensus[k]
             + BLOCK_COST * blocking[k]
         )
-    smear = smear_costs(frames, gains, _comparable(stops, above_grain, blur, others))
+    smear = subject_smear_costs(frames, gains, _comparable(stops, above_grain, blur, others))
     for k in range(count):
         cost = blur[k] + others[k] + smear[k]
         verdicts.append(

@@ -30,6 +30,12 @@ FLATTEST_QUANTILE = 0.05
 SMEAR_ALLOWANCE = 0.5  # stops of detail lost in the changed region nobody notices
 SMEAR_DIRECTIONAL = 0.75  # stops more lost along one direction than along another: a motion
 SMEAR_COST = 1.0  # per stop lost beyond the allowance
+# The moving part read along the burst's motion (moving_part_costs): the frame holding most
+# along that direction, beyond what it holds across it, leads every other so by MOVING_LEAD
+# stops, and each other frame pays what it lacks so beyond MOVING_ALLOWANCE.
+MOVING_LEAD = 0.6
+MOVING_ALLOWANCE = 0.25
+ACROSS = (1, 0, 3, 2)  # per direction of DIRECTIONS (0, 90, 45, 135 degrees): the one across it
 LOCAL_FLOOR = 0.05  # of the burst's median tile energy, added before logs
 
 
@@ -112,9 +118,11 @@ def smear_costs(
     SMEAR_ALLOWANCE), where it lost SMEAR_DIRECTIONAL more along one direction than along
     another, as a motion does and a defocus or grain does not.  Only against frames it may
     be compared with (``comparable[k, j]``: k may show j's subject smeared)."""
-    count = len(frames)
+    return _smear_costs(smear_losses(frames, gains), comparable, len(frames))
+
+
+def _smear_costs(losses: np.ndarray | None, comparable: np.ndarray, count: int) -> np.ndarray:
     costs = np.zeros(count)
-    losses = smear_losses(frames, gains)
     if losses is None:
         return costs
     for k in range(count):
@@ -128,4 +136,60 @@ def smear_costs(
     return np.maximum(costs, 0.0)
 
 
-__all__ = ["smear_costs", "smear_losses"]
+def moving_part_costs(
+    frames: Sequence[FrameMeasures], gains: np.ndarray, comparable: np.ndarray
+) -> tuple[int, np.ndarray] | None:
+    """(the frame whose moving part is sharpest, the stops each frame pays against it),
+    read along the burst's motion; None without strong evidence of one such frame.
+
+    A smear takes detail along the motion and little across it.  So in the changed region
+    the motion's direction is the one along which most pairs of frames differ (the median
+    over the pairs, so that one frame unlike all the others there does not set it), and a
+    frame's lead there is what it holds beyond another along that direction less what it
+    holds beyond it across (the perpendicular direction, which a smear leaves nearly as it
+    was).  Whatever changed alike in every direction drops out: a shadow the subject casts
+    in one frame and not in another darkens the floor's texture in every direction, a focus
+    that moved to another plane blurs it in every direction, and the mean loss
+    (:func:`smear_costs`) reads either as the frames' difference.  Only where one frame leads
+    every other so by MOVING_LEAD stops; each frame it may be compared with
+    (``comparable[best, j]``) pays its lead beyond MOVING_ALLOWANCE."""
+    return _moving_part_costs(smear_losses(frames, gains), comparable)
+
+
+def _moving_part_costs(
+    losses: np.ndarray | None, comparable: np.ndarray
+) -> tuple[int, np.ndarray] | None:
+    if losses is None or len(losses) < 3:
+        return None
+    count = len(losses)
+    first, second = np.triu_indices(count, 1)
+    direction = int(np.argmax(np.median(np.abs(losses[first, second]), axis=0)))
+    lead = losses[:, :, direction] - losses[:, :, ACROSS[direction]]
+    best = int(np.argmax(lead.sum(axis=1)))
+    if float(np.delete(lead[best], best).min()) < MOVING_LEAD:
+        return None
+    costs = SMEAR_COST * np.maximum(lead[best] - MOVING_ALLOWANCE, 0.0)
+    costs[~comparable[best]] = 0.0
+    costs[best] = 0.0
+    return best, costs
+
+
+def subject_smear_costs(
+    frames: Sequence[FrameMeasures], gains: np.ndarray, comparable: np.ndarray
+) -> np.ndarray:
+    """The stops each frame pays for its subject's smear: :func:`smear_costs`, and where
+    the moving part read along the motion names one frame sharpest
+    (:func:`moving_part_costs`), that frame pays none and every other the larger of the
+    two."""
+    losses = smear_losses(frames, gains)
+    costs = _smear_costs(losses, comparable, len(frames))
+    moving = _moving_part_costs(losses, comparable)
+    if moving is None:
+        return costs
+    best, lead = moving
+    costs = np.maximum(costs, lead)
+    costs[best] = 0.0
+    return costs
+
+
+__all__ = ["moving_part_costs", "smear_costs", "smear_losses", "subject_smear_costs"]

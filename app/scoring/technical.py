@@ -124,7 +124,7 @@ class TechnicalScorer:
     """
 
     name = "technical"
-    weights_id = "technical:v12"
+    weights_id = "technical:v13"
     device = "cpu"
     series_mode = None
 
