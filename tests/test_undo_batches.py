@@ -218,6 +218,24 @@ def test_a_copy_put_back_by_hand_is_never_taken_for_the_file_moved(
         assert visible(dest) == {}
 
 
+def test_a_link_put_back_at_a_moved_files_place_never_costs_the_file(tmp_path, shoot, capsys):
+    """The photographer put a symbolic link back at a moved reject's place, pointing at the
+    file in the rejects folder: the link reads as the same file, and undo deleted the file
+    it points at, leaving a link to nothing.  Now the file moved stays, and undo says so."""
+    dest = tmp_path / "rejects"
+    before = visible(shoot)
+    with Catalog(tmp_path / "catalog.sqlite3") as catalog:
+        move_rejects(rejected_photos(catalog, shoot), dest, catalog=catalog)
+    moved, back = dest / "IMG_1.jpg", shoot / "IMG_1.jpg"
+    back.symlink_to(moved)
+    code = main(["--undo", str(dest), "--db", str(tmp_path / "catalog.sqlite3")])
+    err = capsys.readouterr().err
+    assert code == EXIT_FAILED
+    assert f"{back} is a symbolic link" in err
+    assert visible(dest) == {"IMG_1.jpg": before.pop("IMG_1.jpg")}  # the file moved, whole
+    assert back.resolve() == moved.resolve() and visible(shoot) == before  # the rest is back
+
+
 def test_a_photo_moved_meanwhile_by_another_run_is_not_a_failure(tmp_path, shoot):
     """The second of two runs at once said "Moved 0 of 12" and exited 1."""
     dest = tmp_path / "rejects"

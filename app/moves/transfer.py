@@ -129,7 +129,8 @@ def settle(move: FileMove, batch: str) -> str | None:
     the same bytes back at the source is a duplicate it made only when nothing would be lost
     with ``target``: the same file under two names, or the same modification time (a copy
     across file systems, cut short before its source was removed).  A copy put back since
-    (by hand, with a time of its own) is not: both stay, and the answer says so.
+    (by hand, with a time of its own) is not, nor is a symbolic link (it may lead to
+    ``target`` itself): both stay, and the answer says so.
     """
     source, target = move.source, move.target
     for path in (target, source):
@@ -145,6 +146,9 @@ def settle(move: FileMove, batch: str) -> str | None:
         if is_empty(target):
             release(target)  # the move never happened: drop the reservation
             return None
+        if source.is_symlink() or os.path.realpath(source) == os.path.realpath(target):
+            # it reads as the file moved, and may be that very file: removing it loses it
+            return f"{source} is a symbolic link now, so {target} was left where it is"
         if source.is_file() and target.is_file() and same_bytes(source, target):
             if not _nothing_lost(source, target):
                 return (
