@@ -13,13 +13,15 @@ A RAW+JPEG pair is one photo of two files, keyed by its RAW: its JPEG's hash is 
 (``companion_hash``), so a lone JPEG on the other card (or a lone RAW) is a copy of the
 pair.  A photo is a copy of another when each of its files has a byte-identical file in the
 other; the one holding more files is the original (a pair, never its lone JPEG), else the
-first.  Two pairs that share one file only (card B's JPEG cut short) are two photos.
+first.  Two pairs that share one file only (card B's JPEG cut short) are two photos, and a
+pair one of whose files has no hash is no one's copy (it may still be a lone file's
+original).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
 
@@ -34,6 +36,12 @@ class Shot(Protocol):
     camera_serial: str | None
 
 
+class Files(Protocol):
+    content_hash: str | None
+    companion_hash: str | None
+    companions: Sequence[Any]  # its other files (a RAW+JPEG pair's JPEG first)
+
+
 def same_photo_keys(photo: Shot) -> frozenset[str]:
     """What tells one photo in two files for the automatic decisions: its content hash, and
     the instant its camera recorded to the sub-second.  A copy whose metadata another
@@ -42,7 +50,7 @@ def same_photo_keys(photo: Shot) -> frozenset[str]:
     rejected: two bodies of one model shooting the same millisecond would keep a frame more,
     never lose one.  Whole-second times name no shot (a burst shares its second).  A lone
     JPEG shares its hash with the JPEG of a RAW+JPEG pair."""
-    keys = {h for h in file_hashes(photo) if h}
+    keys = {h for h in (photo.content_hash, photo.companion_hash) if h}
     when = photo.capture_time
     if photo.capture_time_source == "exif" and when and "." in when:
         camera = "|".join(
@@ -52,10 +60,13 @@ def same_photo_keys(photo: Shot) -> frozenset[str]:
     return frozenset(keys)
 
 
-def file_hashes(photo: Shot) -> tuple[str | None, str | None]:
-    """The content hashes of a photo's files: its main file's, then its companion's (the
-    JPEG of a RAW+JPEG pair; None for a photo of one file, or a file not hashed)."""
-    return (photo.content_hash, photo.companion_hash)
+def file_hashes(photo: Files) -> tuple[str | None, ...]:
+    """The content hashes of a photo's files (None: a file not hashed): its main file's,
+    then, for a RAW+JPEG pair, its JPEG's.  A pair whose JPEG could not be hashed is still
+    two files, so it is never taken for a copy of a lone RAW."""
+    if photo.companions:
+        return (photo.content_hash, photo.companion_hash)
+    return (photo.content_hash,)
 
 
 FileHashes = Sequence[str | None]
@@ -64,25 +75,22 @@ FileHashes = Sequence[str | None]
 def originals(files: Sequence[FileHashes]) -> list[int]:
     """For each photo (given its ``file_hashes``) the index of the photo it is a copy of:
     one holding a byte-identical file for each of its files, the most files first, then the
-    first in order (itself if none)."""
-    keys = [frozenset(h for h in f if h) for f in files]
+    first in order (itself if none).  A photo with a file not hashed is no one's copy.
+
+    The original chosen is always its own original: whatever holds every file of it holds
+    every file of the photo it stands for, and ranks no higher."""
     holding: dict[str, set[int]] = {}
-    for i, held in enumerate(keys):
+    for i, held in enumerate(files):
         for h in held:
-            holding.setdefault(h, set()).add(i)
+            if h:
+                holding.setdefault(h, set()).add(i)
 
-    def covering(i: int) -> list[int]:
-        """The photos holding every file of ``i`` (``i`` too), in order."""
-        if not keys[i]:
-            return [i]
-        return sorted(set.intersection(*(holding[h] for h in keys[i])))
-
-    def stands_for(j: int, i: int) -> bool:  # j holds every file of i
-        return j != i and (len(keys[j]) > len(keys[i]) or j < i)
+    def rank(j: int) -> tuple[int, int]:
+        return (len(files[j]), -j)
 
     return [
-        next(j for j in covering(i) if not any(stands_for(k, j) for k in covering(j)))
-        for i in range(len(keys))
+        max(set.intersection(*(holding[h] for h in held)), key=rank) if held and all(held) else i
+        for i, held in enumerate(files)
     ]
 
 

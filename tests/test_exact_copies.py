@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import shutil
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,8 +20,15 @@ from test_marks_read import with_xmp_segment, xmp
 from test_photos_fixtures import dng
 from test_unsure_rejects import catalog_decisions
 
-from app.catalog import Catalog, DecisionSource, Flag
-from app.exact_copies import copies_note, copy_names, distinct_keeping, originals, told_once
+from app.catalog import Catalog, DecisionSource, Flag, PhotoInfo
+from app.exact_copies import (
+    copies_note,
+    copy_names,
+    distinct_keeping,
+    file_hashes,
+    originals,
+    told_once,
+)
 from app.gui import theme
 from app.moves import rejected_photos
 from app.sidecars import keywords, read_marks
@@ -96,33 +104,53 @@ def test_a_card_copied_twice_is_culled_as_the_card(tmp_path: Path, capsys):
 
 
 def test_the_summary_counts_one_copy_as_one_file():
-    assert copies_note([("a.jpg",), ("b/a.jpg",)], [("h", None), ("h", None)]).startswith(
+    assert copies_note([("a.jpg",), ("b/a.jpg",)], [("h",), ("h",)]).startswith(
         "1 file is a byte-identical copy of another (b/a.jpg of a.jpg): "
     )
-    assert copies_note([("a.jpg",), ("b.jpg",)], [("h", None), (None, None)]) == ""
+    assert copies_note([("a.jpg",), ("b.jpg",)], [("h",), (None,)]) == ""
     # a lone JPEG copied from a RAW+JPEG pair: a copy of the pair's JPEG, whichever comes first
     lone, pair = ("A/1.JPG",), ("B/1.CR2", "B/1.JPG")
-    assert copies_note([lone, pair], [("j", None), ("r", "j")]).startswith(
+    assert copies_note([lone, pair], [("j",), ("r", "j")]).startswith(
         "1 file is a byte-identical copy of another (A/1.JPG of B/1.JPG): "
     )
 
 
 def test_copies_are_told_once_and_join_their_original():
-    hashes = [(h, None) for h in ("a", "b", "a", None, None, "b")]
+    hashes = [(h,) for h in ("a", "b", "a", None, None, "b")]
     assert originals(hashes) == [0, 1, 0, 3, 4, 1]
     assert distinct_keeping(2, hashes) == [1, 2, 3, 4]
     told = told_once([[0, 1, 2, 3], [4, 5]], hashes, lambda series: series, lambda s: s)
     assert told == [[0, 2, 1, 5, 3], [4]]
 
 
+def test_a_pair_with_a_file_not_hashed_is_no_ones_copy():
+    """A RAW+JPEG pair one of whose files could not be read for its hash was taken for a
+    byte-identical copy of a lone JPEG (its RAW unread) or of a lone RAW (its JPEG unread,
+    the pair then read as one file) that came before it: "copy of A/1.JPG" named on a RAW
+    nothing proved a copy, and the pair left out of the count.  The pair holds the lone
+    file's twin, so the lone file is its copy, in whichever order they come."""
+    unread_raw, unread_jpeg = (None, "j"), ("r", None)
+    assert originals([("j",), unread_raw]) == [1, 1]
+    assert originals([("r",), unread_jpeg]) == [1, 1]
+    assert originals([unread_jpeg, ("r", "j")]) == [0, 1]  # each lacks a proven twin
+    assert copy_names([("A/1.JPG",), ("B/1.CR2", "B/1.JPG")], [("j",), unread_raw]) == [
+        "B/1.JPG",
+        None,
+    ]
+    pair = PhotoInfo("/shoot", "B/1.CR2", 1, 1, content_hash="r", companions=("B/1.JPG",))
+    assert file_hashes(pair) == ("r", None)  # two files, one of them not hashed
+    assert file_hashes(replace(pair, companions=())) == ("r",)
+
+
 def test_a_photo_is_a_copy_only_where_each_of_its_files_has_a_twin():
     """A lone JPEG or RAW is a copy of the pair that holds it (never the pair a copy of the
     lone file); two pairs sharing one file only (one JPEG cut short) are two photos."""
-    lone_jpeg, pair, lone_raw, other_pair = ("j", None), ("r", "j"), ("r", None), ("r", "k")
+    lone_jpeg, pair, lone_raw, other_pair = ("j",), ("r", "j"), ("r",), ("r", "k")
     assert originals([lone_jpeg, pair, lone_raw]) == [1, 1, 1]
     assert originals([pair, other_pair]) == [0, 1]
     assert originals([pair, other_pair, lone_raw]) == [0, 1, 0]
     assert originals([(None, "j"), lone_jpeg]) == [0, 0]  # an unreadable RAW: no twin for it
+    assert originals([pair, pair, lone_jpeg, pair]) == [0, 0, 0, 0]  # three copies and more
     named = copy_names(
         [("a.JPG",), ("B/a.CR2", "B/a.JPG"), ("C/a.CR2",)], [lone_jpeg, pair, lone_raw]
     )

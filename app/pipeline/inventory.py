@@ -67,6 +67,11 @@ class PhotoState:
         paired = self.info is not None and self.file.companions
         return (self.file.rel, *(self.info.companions if paired else ()))
 
+    @property
+    def companions(self) -> tuple[str, ...]:
+        """Its other files (a RAW+JPEG pair's JPEG), by path in the folder, where known."""
+        return self.names[1:]
+
 
 #: a person's marks are taken for this many photos before the reading starts (the first
 #: screens of the card), then for this many more after each photo read (the cull thread
