@@ -42,7 +42,9 @@ from app.photos.tasks import THUMB_SIZE, make_thumbnail
 # 9: focus stacks from a tripod also judged over the cells whose detail changes 1.4x.
 # 10: a sweep whose cells show other content where they are softest is at most a possible stack.
 # 11: a lone JPEG (or RAW) is a copy of the RAW+JPEG pair holding its twin (app.exact_copies).
-GROUPING_VERSION = 11
+# 12: untagged brackets whose brighter frames a tone curve's shoulder compresses flagged
+#     possible, their step read from the frames under the base.
+GROUPING_VERSION = 12
 DEFAULT_SHORT_GAP = 1.0  # seconds below which a pair needs less similarity
 DEFAULT_SHORT_GAP_RELIEF = 0.1  # how much less, at no gap at all
 _SSIM_WINDOW = 7

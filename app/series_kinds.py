@@ -60,6 +60,11 @@ ORDERED_POSSIBLE_STEP_EV = 0.6
 SETTINGS_STEP_EV = 0.9
 BRIGHTNESS_STEP_EV = 0.85
 BRIGHTNESS_TOLERANCE = 0.25
+# A tone curve's highlight shoulder shortens the measured steps over a bracket's base: to
+# 1 - BRIGHTNESS_TOLERANCE of the step under it where the brighter frame's median grey is
+# SHOULDER_GREYS[0], down to SHOULDER_LEAST at SHOULDER_GREYS[1] and brighter.
+SHOULDER_LEAST = 0.5
+SHOULDER_GREYS = (150, 210)
 FIXED_FRAMING_SIMILARITY = 0.5
 BRACKET_MAX_SOFTER = 2.0
 # Grey levels (8 bits) where a camera's tone curve is close to a power law: brightness
@@ -294,7 +299,10 @@ def _settings_ev(frame: KindEvidence) -> float | None:
 
 
 def _bracket_pattern(
-    values: Sequence[float], min_step: float, tolerance: float
+    values: Sequence[float],
+    min_step: float,
+    tolerance: float,
+    greys: Sequence[float] | None = None,
 ) -> tuple[float, bool] | None:
     """(step in EV, whether the run is in exposure order) when ``values`` are one bracket,
     else None.
@@ -303,7 +311,9 @@ def _bracket_pattern(
     shot base first (0, -, +, --, ++) or in order (-, 0, + or + , 0, -).  Auto exposure
     drifting, or a compensation dial turned during a burst, rarely gives that: its values
     wander or ramp in small steps (and a ramp is told by what comes before and after it,
-    see :func:`_ramp_goes_on`).
+    see :func:`_ramp_goes_on`).  With ``greys`` (each frame's median grey, for brightness
+    measured in the pixels), the steps over the base may be as short as a tone curve's
+    highlight shoulder makes them (:func:`_shoulder_step`).
     """
     count = len(values)
     if count < MIN_BRACKET_FRAMES or count % 2 == 0:
@@ -311,8 +321,12 @@ def _bracket_pattern(
     ordered = sorted(values)
     gaps = np.diff(ordered)
     step = float(gaps.mean())
+    compressed = False
     if step < min_step or np.any(np.abs(gaps - step) > tolerance * step):
-        return None
+        step = None if greys is None else _shoulder_step(values, greys, min_step, tolerance)
+        if step is None:
+            return None
+        compressed = True
     centre = ordered[count // 2]
     monotone = list(values) in (ordered, ordered[::-1])
     if not monotone and abs(values[0] - centre) > tolerance * step:
@@ -320,9 +334,52 @@ def _bracket_pattern(
     if not monotone:  # base first, then pairs around it: -1/+1, then -2/+2 ...
         for k in range(1, count, 2):
             pair = sorted(values[k : k + 2])
-            if abs(pair[0] + pair[1] - 2 * centre) > 2 * tolerance * step:
+            if compressed:  # the k-th exposure under the base and the k-th over it
+                if pair != [ordered[count // 2 - (k + 1) // 2], ordered[count // 2 + (k + 1) // 2]]:
+                    return None
+            elif abs(pair[0] + pair[1] - 2 * centre) > 2 * tolerance * step:
                 return None
     return step, monotone
+
+
+def _shoulder_step(
+    values: Sequence[float], greys: Sequence[float], min_step: float, tolerance: float
+) -> float | None:
+    """The step of a bracket whose brighter frames a tone curve's highlight shoulder
+    compressed, from its exposures (in order) below the base, else None.
+
+    Measured in the pixels, the frames under the base keep their steps (their mid-tones
+    move into the straight part of the curve), while each frame over it brightens less the
+    brighter it is.  So the steps under the base must be even and at least ``min_step``,
+    and the steps over it no larger and none larger than the one before it, each at least
+    as large as the shoulder leaves it at the brighter frame's median grey ``greys``: near
+    the full step below ``SHOULDER_GREYS[0]``, down to ``SHOULDER_LEAST`` of it at
+    ``SHOULDER_GREYS[1]``.  Auto exposure drifting or a meter jumping rarely steps like
+    that: a short step over the base of frames in the straight part of the curve is not
+    the shoulder's.
+    """
+    order = np.argsort(values, kind="stable")
+    gaps = np.diff(np.asarray(values, dtype=np.float64)[order])
+    half = len(gaps) // 2
+    dark, bright = gaps[:half], gaps[half:]
+    step = float(dark.mean())
+    if step < min_step or np.any(np.abs(dark - step) > tolerance * step):
+        return None
+    if np.any(bright > (1 + tolerance) * step):
+        return None
+    if np.any(np.diff(bright) > tolerance * step):
+        return None
+    # how far the brighter frame of each step lies into the shoulder (0: not at all, 1: fully)
+    depth = np.clip(
+        (np.asarray(greys, dtype=np.float64)[order][half + 1 :] - SHOULDER_GREYS[0])
+        / (SHOULDER_GREYS[1] - SHOULDER_GREYS[0]),
+        0.0,
+        1.0,
+    )
+    least = (1 - tolerance) - (1 - tolerance - SHOULDER_LEAST) * depth
+    if np.any(bright < least * step):
+        return None  # a step shorter than the shoulder at that brightness makes it
+    return step
 
 
 def _ramp_goes_on(values: Sequence[float], start: int, stop: int, step: float) -> bool:
@@ -339,7 +396,10 @@ def _ramp_goes_on(values: Sequence[float], start: int, stop: int, step: float) -
 
 
 def _pattern_runs(
-    values: Sequence[float | None], min_step: float, tolerance: float
+    values: Sequence[float | None],
+    min_step: float,
+    tolerance: float,
+    greys: Sequence[float] | None = None,
 ) -> list[tuple[int, int, float, bool]]:
     """(start, stop, step, in exposure order) of the runs of ``values`` that step like a
     bracket, the longest found from each start."""
@@ -349,7 +409,9 @@ def _pattern_runs(
             window = values[start:stop]
             if any(v is None for v in window):
                 continue
-            found = _bracket_pattern(window, min_step, tolerance)
+            found = _bracket_pattern(
+                window, min_step, tolerance, None if greys is None else greys[start:stop]
+            )
             if found is not None and not _ramp_goes_on(values, start, stop, found[0]):
                 runs.append((start, stop, *found))
                 start = stop
@@ -431,7 +493,9 @@ def _bracket_runs(frames: Sequence[KindEvidence]) -> list[_Run]:
     if runs or brightness is None or all(v is not None for v in settings):
         return runs  # settings recorded: they, not the pixels, say whether exposure stepped
     brightness = _brightness_ev(frames, MID_TONES)
-    for a, b, step, _ordered in _pattern_runs(brightness, BRIGHTNESS_STEP_EV, BRIGHTNESS_TOLERANCE):
+    for a, b, step, _ordered in _pattern_runs(
+        brightness, BRIGHTNESS_STEP_EV, BRIGHTNESS_TOLERANCE, _median_greys(frames)
+    ):
         if all(v is not None for v in settings[a:b]):
             continue  # every frame of the run recorded its settings, and they did not step
         if _wanders_around(brightness, a, b, step):
@@ -440,6 +504,12 @@ def _bracket_runs(frames: Sequence[KindEvidence]) -> list[_Run]:
             reason = f"{b - a} frames about {step:.1f} EV apart in brightness at fixed framing"
             runs.append(_Run(a, b, reason, strong=False))
     return runs
+
+
+def _median_greys(frames: Sequence[KindEvidence]) -> list[float]:
+    """Each frame's median grey level in its thumbnail (how far into a tone curve's
+    highlight shoulder its mid-tones lie)."""
+    return [float(np.median(f.thumbnail)) for f in frames]
 
 
 def _wanders_around(brightness: Sequence[float], start: int, stop: int, step: float) -> bool:

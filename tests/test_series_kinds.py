@@ -511,6 +511,47 @@ def test_a_stripped_bracket_through_a_tone_curve_hand_held_is_a_possible_bracket
     assert piece.kind == "burst" and piece.possible == "bracket" and not piece.protected
 
 
+def tone_curve_series(name, stops):
+    """Untagged hand-held frames of one scene through a camera's tone curve."""
+    base = scene(name, size=(256, 192))
+    rotations = (0.0, 1.2, -0.8, 0.5, -1.5)
+    frames = []
+    for k, ev in enumerate(stops):
+        image = camera_frame(base, ev, rotations[k])
+        frames.append(
+            KindEvidence(seconds=0.2 * k, thumbnail=make_thumbnail(image), focus=focus_map(image))
+        )
+    return frames
+
+
+@pytest.mark.parametrize(
+    ("name", "stops"),
+    [("astronaut", (0, -1, 1)), ("coffee", (-1, 0, 1)), ("astronaut", (0, -1, 1, -2, 2))],
+    ids=["0/-1/+1", "-1/0/+1", "0/-1/+1/-2/+2"],
+)
+def test_a_stripped_1_ev_bracket_whose_brighter_frames_the_shoulder_compresses(name, stops):
+    """Through the shoulder a +1 EV frame measures about 0.8 EV brighter and a +2 EV frame
+    1.5: the steps under the base keep their size, those over it shrink as the frame
+    brightens, which is still a bracket (flagged, none of its frames rejected)."""
+    frames = tone_curve_series(name, stops)
+    (piece,) = split_kinds(range(len(frames)), frames)
+    assert piece.kind == "burst" and piece.possible == "bracket" and not piece.protected
+
+
+@pytest.mark.parametrize(
+    ("name", "stops"),
+    [("camera", (0, -1, 0.6)), ("chelsea", (0, -1, 0.6)), ("coffee", (-0.7, 0, 0.5))],
+    ids=["dropped then rose, bright scene", "dropped then rose", "ramping"],
+)
+def test_auto_exposure_drift_through_a_tone_curve_is_no_possible_bracket(name, stops):
+    """Untagged, a meter that drops a stop and rises 0.6 EV steps like a bracket whose
+    brighter frame a shoulder compressed, but its brighter frame is not bright enough for
+    a shoulder to take that much off the step: a burst, culled as one."""
+    frames = tone_curve_series(name, stops)
+    (piece,) = split_kinds(range(len(frames)), frames)
+    assert piece.kind == "burst" and piece.possible is None
+
+
 def test_a_burst_with_blurred_under_and_over_exposed_frames_is_no_possible_bracket():
     """Without tags, a hand-held burst whose meter missed down and then up looks stepped,
     but those frames are also shaken soft, more than a brighter frame's tone curve
