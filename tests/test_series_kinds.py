@@ -499,14 +499,7 @@ def test_a_stripped_bracket_through_a_tone_curve_hand_held_is_a_possible_bracket
     """No exposure tags: a camera's tone curve rolls the brighter frame's highlights off
     (its step looks smaller, its detail flatter) and the frames turn by a degree or so
     against each other; the bracket is still flagged, none of its frames rejected."""
-    base = scene("coffee", size=(256, 192))
-    rotations = (0.0, 1.2, -0.8, 0.5, -1.5)
-    frames = []
-    for k, ev in enumerate(stops):
-        image = camera_frame(base, ev, rotations[k])
-        frames.append(
-            KindEvidence(seconds=0.2 * k, thumbnail=make_thumbnail(image), focus=focus_map(image))
-        )
+    frames = tone_curve_series("coffee", stops)
     (piece,) = split_kinds(range(len(frames)), frames)
     assert piece.kind == "burst" and piece.possible == "bracket" and not piece.protected
 
