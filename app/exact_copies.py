@@ -94,6 +94,30 @@ def originals(files: Sequence[FileHashes]) -> list[int]:
     ]
 
 
+def times_from(
+    files: Sequence[FileHashes], times: Sequence[float], from_camera: Sequence[bool]
+) -> list[int]:
+    """For each photo (given its ``file_hashes``, its capture time in seconds and whether its
+    camera recorded that time), the photo whose capture time it takes for grouping: itself,
+    unless its time is its file's (no EXIF capture time: the modification time, which a copy
+    made without keeping times renews) and it is a byte-identical copy of others, or their
+    original.  Then it takes the time of the same content that a camera recorded, else the
+    earliest file time (a copy is never older than the file it was copied from, however the
+    folders are read).  Only copies as ``originals`` tells them share a time: two photos
+    that differ in any file keep their own."""
+    first = originals(files)
+    giver: dict[int, int] = {}
+    for i, o in enumerate(first):
+        best = giver.get(o)
+        if best is None or (not from_camera[i], times[i], i) < (
+            not from_camera[best],
+            times[best],
+            best,
+        ):
+            giver[o] = i
+    return [i if from_camera[i] else giver[o] for i, o in enumerate(first)]
+
+
 def copy_names(names: Sequence[Sequence[str]], files: Sequence[FileHashes]) -> list[str | None]:
     """For each photo, the file it is a byte-identical copy of (None: it is no copy):
     ``names`` and ``files`` list each photo's files, main file first.  A lone JPEG copied

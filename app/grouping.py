@@ -44,7 +44,8 @@ from app.photos.tasks import THUMB_SIZE, make_thumbnail
 # 11: a lone JPEG (or RAW) is a copy of the RAW+JPEG pair holding its twin (app.exact_copies).
 # 12: untagged brackets whose brighter frames a tone curve's shoulder compresses flagged
 #     possible, their step read from the frames under the base.
-GROUPING_VERSION = 12
+# 13: a byte-identical copy timed by its file takes its original's time (app.exact_copies).
+GROUPING_VERSION = 13
 DEFAULT_SHORT_GAP = 1.0  # seconds below which a pair needs less similarity
 DEFAULT_SHORT_GAP_RELIEF = 0.1  # how much less, at no gap at all
 _SSIM_WINDOW = 7

@@ -5,6 +5,7 @@ of one copy of the card, and the pick's own copy is never rejected or moved."""
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 import sqlite3
 from dataclasses import replace
@@ -424,3 +425,85 @@ def test_the_window_names_the_pairs_jpeg_on_its_lone_copy(qtbot, gui_env, tmp_pa
         else:
             assert f"its byte-identical copy: B/{stem}.jpg" in files
     window.shutdown()
+
+
+HOUR_NS = 3600 * 10**9
+
+
+def untimed_rocket(folder: Path, start_ns: int, frames: tuple[int, ...] = (1, 2, 3, 4)) -> None:
+    """The rocket burst with no EXIF at all (a scan, an export without metadata), so each
+    frame's capture time is its file's: a quarter of a second apart from ``start_ns``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for k in frames:
+        with Image.open(SAMPLES / f"rocket_0{k}.jpg") as image:
+            image.convert("RGB").save(folder / f"rocket_0{k}.jpg", quality=92)
+        stamp = start_ns + (k - 1) * 250_000_000
+        os.utime(folder / f"rocket_0{k}.jpg", ns=(stamp, stamp))
+
+
+def plain_copy(source: Path, target: Path, when_ns: int) -> None:
+    """``cp`` without ``-p``: the bytes, and the time of the copy."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+    os.utime(target, ns=(when_ns, when_ns))
+
+
+def members_by_series(doc: dict) -> list[dict[str, str | None]]:
+    return [{m["path"]: m["copy_of"] for m in s["members"]} for s in doc["series"]]
+
+
+@pytest.mark.parametrize("copied", [+1, -1])
+def test_a_copy_timed_by_its_file_joins_its_originals_series(tmp_path: Path, capsys, copied: int):
+    """Photos without an EXIF capture time are timed by their files, and a plain ``cp``
+    gives the copy the time it was made: card B's copy of the burst lay an hour after card
+    A's (or before it, card B read first), a burst of its own, counted twice and judged
+    alone.  Each copy now takes its original's time: one burst of four photos, the copies
+    named, and the pick's copy kept."""
+    shoot = tmp_path / "shoot"
+    start = 1_700_000_000 * 10**9
+    untimed_rocket(shoot / "A", start)
+    for k in range(1, 5):
+        name = f"rocket_0{k}.jpg"
+        plain_copy(shoot / "A" / name, shoot / "B" / name, start + copied * HOUR_NS + k * 1000)
+    rejects = tmp_path / "rejects"
+    doc = cull_json(tmp_path, shoot, "--reject-others", "--move-rejects", str(rejects))
+    assert "4 files are byte-identical copies of others" in capsys.readouterr().err
+    (rocket,) = doc["series"]
+    assert {m["path"]: m["copy_of"] for m in rocket["members"]} == {
+        **{f"A/rocket_0{k}.jpg": None for k in range(1, 5)},
+        **{f"B/rocket_0{k}.jpg": f"A/rocket_0{k}.jpg" for k in range(1, 5)},
+    }
+    assert rocket["kind"] == "burst" and rocket["confidence"] >= 0.8
+    pick = Path(rocket["best"]).name
+    assert (shoot / "A" / pick).exists() and (shoot / "B" / pick).exists()
+    assert len(list(rejects.rglob("*.jpg"))) == 6
+    # each copy carries its original's capture time
+    times = {m["path"]: m["captured"] for m in rocket["members"]}
+    assert all(times[f"B/rocket_0{k}.jpg"] == times[f"A/rocket_0{k}.jpg"] for k in range(1, 5))
+    # a rerun keeps the pick and its copy together, counted once
+    again = cull_json(tmp_path, shoot, "--reject-others")
+    assert members_by_series(again) == [{f"A/{pick}": None, f"B/{pick}": f"A/{pick}"}]
+    assert again["stats"]["decoded"] == 0
+
+
+def test_copies_timed_by_their_files_in_three_folders_join_one_burst(tmp_path: Path):
+    """One frame of the burst copied into a second folder an hour later, and that copy into
+    a third the next hour; a re-saved frame (the same picture, other bytes) beside it is no
+    copy and stays a photo of its own, at its own time."""
+    shoot = tmp_path / "shoot"
+    start = 1_700_000_000 * 10**9
+    untimed_rocket(shoot / "A", start)
+    plain_copy(shoot / "A" / "rocket_02.jpg", shoot / "B" / "rocket_02.jpg", start + HOUR_NS)
+    plain_copy(shoot / "B" / "rocket_02.jpg", shoot / "C" / "x.jpg", start + 2 * HOUR_NS)
+    with Image.open(shoot / "A" / "rocket_03.jpg") as image:
+        image.save(shoot / "B" / "resaved.jpg", quality=80)
+    os.utime(shoot / "B" / "resaved.jpg", ns=(start + HOUR_NS, start + HOUR_NS))
+    doc = cull_json(tmp_path, shoot)
+    assert members_by_series(doc) == [
+        {
+            **{f"A/rocket_0{k}.jpg": None for k in range(1, 5)},
+            "B/rocket_02.jpg": "A/rocket_02.jpg",
+            "C/x.jpg": "A/rocket_02.jpg",
+        },
+        {"B/resaved.jpg": None},
+    ]

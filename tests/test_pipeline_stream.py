@@ -108,10 +108,10 @@ def test_a_capture_time_unlike_its_headers_groups_the_whole_card_at_once(tmp_pat
     header_time = inventory.capture_time
 
     def misread(task):
-        index, captured = header_time(task)
+        index, captured, from_camera = header_time(task)
         if Path(task[1]).name == "B00_F01.jpg":
             captured = "2030-01-01T00:00:00"
-        return index, captured
+        return index, captured, from_camera
 
     monkeypatch.setattr(inventory, "capture_time", misread)
     events = []

@@ -50,6 +50,14 @@ class PhotoFile:
     size: int
     mtime_ns: int
     companions: tuple[Path, ...] = ()
+    # (size, mtime_ns) of the first companion (a RAW+JPEG pair's JPEG): a JPEG rewritten
+    # beside an unchanged RAW changes the photo too
+    companion_stat: tuple[int, int] | None = None
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        """The sizes of its files, main file first, where known (a copy has its original's)."""
+        return (self.size,) if self.companion_stat is None else (self.size, self.companion_stat[0])
 
     @property
     def decode_path(self) -> Path:
@@ -214,7 +222,7 @@ def _pair_raw_with_previews(found: list[tuple[str, str, str, os.stat_result]]) -
         if len(raws) == 1 and others:
             others.sort(key=lambda item: _preference_rank(item[2]))
             companion, *rest = others
-            photos.append(_photo(raws[0], (Path(companion[0]),)))
+            photos.append(_photo(raws[0], (Path(companion[0]),), companion[3]))
             photos.extend(_photo(item) for item in rest)
         else:
             photos.extend(_photo(item) for item in group)
@@ -228,7 +236,9 @@ def _preference_rank(ext: str) -> int:
 
 
 def _photo(
-    item: tuple[str, str, str, os.stat_result], companions: tuple[Path, ...] = ()
+    item: tuple[str, str, str, os.stat_result],
+    companions: tuple[Path, ...] = (),
+    companion: os.stat_result | None = None,
 ) -> PhotoFile:
     full, rel, _ext, st = item
     return PhotoFile(
@@ -237,6 +247,7 @@ def _photo(
         size=st.st_size,
         mtime_ns=st.st_mtime_ns,
         companions=companions,
+        companion_stat=None if companion is None else (companion.st_size, companion.st_mtime_ns),
     )
 
 

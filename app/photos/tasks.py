@@ -144,13 +144,15 @@ def read_for_grouping(task: ReadTask | tuple) -> ReadResult:
     )
 
 
-def capture_time(task: tuple[int, Path, float]) -> tuple[int, str | None]:
+def capture_time(task: tuple[int, Path, float]) -> tuple[int, str | None, bool]:
     """The capture time reading will find for one photo (its header only, no decoding), so
-    the photos can be read in capture order."""
+    the photos can be read in capture order, and whether its camera recorded it (else it is
+    the file's: a byte-identical copy of the photo then takes its original's)."""
     index, path, mtime = task
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # damaged EXIF: reported when the photo is read
-        return index, read_metadata(path, fallback_mtime=mtime).captured_iso()
+        metadata = read_metadata(path, fallback_mtime=mtime)
+    return index, metadata.captured_iso(), metadata.time_source == "exif"
 
 
 def decode_for_scoring(task: ScoringTask) -> DecodeResult:

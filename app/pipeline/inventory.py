@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 
 from app.catalog import DecisionSource, PhotoInfo, PhotoRecord, normalize_root
+from app.exact_copies import file_hashes, times_from
 from app.photos import PhotoFile, PhotoMetadata
 from app.photos.scan import relative_name
 from app.photos.tasks import (
@@ -30,6 +31,7 @@ from app.photos.tasks import (
     read_for_grouping,
 )
 from app.pipeline.context import CatalogBatch, RunContext
+from app.pipeline.copy_times import share_times, worth_hashing_ahead
 from app.pipeline.reading_runs import MarksAhead, ReadingRuns
 from app.pipeline.results import Stage
 from app.series_kinds import FOCUS_GRID, KindEvidence
@@ -60,6 +62,21 @@ class PhotoState:
         """The content hash of its companion (a RAW+JPEG pair's JPEG), where known and the
         companion is still there."""
         return None if self.info is None or not self.file.companions else self.info.companion_hash
+
+    @property
+    def own_captured(self) -> str | None:
+        """Its own capture time as read (``captured`` may be the one of a photo it is a
+        byte-identical copy of: ``app.pipeline.copy_times``)."""
+        return self.captured if self.info is None else self.info.capture_time
+
+    @property
+    def own_seconds(self) -> float:
+        return wall_seconds(self.own_captured)
+
+    @property
+    def from_camera(self) -> bool:
+        """Whether its camera recorded its capture time (else it is its file's)."""
+        return self.info is not None and self.info.capture_time_source == "exif"
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -121,12 +138,17 @@ class Inventory:
         ``take_marks`` is given the photos in the same order, ahead of the reading (the
         first ``MARKS_FIRST`` before it starts, ``MARKS_AHEAD`` more after each photo read,
         while the workers decode), and every photo of a run before the run is given."""
-        expected = self._capture_times(to_read)
+        headers = self._capture_times(to_read)
+        to_read, ahead = self._hash_possible_copies(ready, to_read, headers)
+        captured = self._shared_times(ready, to_read, headers, ahead)
+        expected = [wall_seconds(c) for c in captured]
         order = sorted(range(len(to_read)), key=lambda i: (expected[i], to_read[i][0].rel))
+        own = {f.rel: wall_seconds(headers[i][0]) for i, (f, _d, _a) in enumerate(to_read)}
         to_read = [to_read[i] for i in order]
-        expected = [expected[i] for i in order]
-        wanted = {f.rel: s for s, (f, _d, _a) in zip(expected, to_read, strict=True)}
-        times = [(p.seconds, p.file.rel) for p in ready] + [(s, rel) for rel, s in wanted.items()]
+        captured = [captured[i] for i in order]
+        wanted = {f.rel: c for c, (f, _d, _a) in zip(captured, to_read, strict=True)}
+        times = [(p.seconds, p.file.rel) for p in ready]
+        times += [(wall_seconds(c), rel) for rel, c in wanted.items()]
         runs = ReadingRuns(times, max_gap)
         marks = MarksAhead([f for f, _d, _a in to_read], take_marks)
 
@@ -137,24 +159,79 @@ class Inventory:
             runs.arrive(photo.file.rel, photo)
         yield from marks.covered(runs.complete())
         each = lambda _done: marks.ahead(MARKS_AHEAD)  # noqa: E731
+        arrived = list(ready)
         for stored, failed in self._read(to_read, store_now=runs.read, each=each):
             for photo in stored:
-                if photo.seconds != wanted[photo.file.rel]:
+                if photo.seconds != own[photo.file.rel]:
                     self.times_held = False
+                photo.captured = wanted[photo.file.rel]
+                photo.seconds = wall_seconds(photo.captured)
+                arrived.append(photo)
                 runs.arrive(photo.file.rel, photo)
             for rel in failed:
                 runs.arrive(rel, None)
             yield from marks.covered(runs.complete())
         if not self.run.cancelled:
             marks.all()  # photos that could not be read too
+            # a copy whose original's time was not known before reading (or not read)
+            if share_times(arrived):
+                self.times_held = False
         # a cancelled read leaves its last runs incomplete: they are not given
 
-    def _capture_times(self, to_read: list[ToRead]) -> list[float]:
-        """The capture time (seconds) reading will find for each photo, from its header."""
+    def _capture_times(self, to_read: list[ToRead]) -> list[tuple[str | None, bool]]:
+        """The capture time reading will find for each photo, from its header, and whether
+        its camera recorded it."""
         tasks = [(i, f.decode_path, f.mtime_ns / 1e9) for i, (f, _d, _a) in enumerate(to_read)]
-        unread = lambda task, _message: (task[0], None)  # noqa: E731  (its read says why)
-        found = dict(self.run.pool.map(capture_time, tasks, self.run.cancel, unread))
-        return [wall_seconds(found.get(i)) for i in range(len(to_read))]
+        unread = lambda task, _message: (task[0], None, False)  # noqa: E731  (its read says why)
+        found = {
+            i: (c, camera)
+            for i, c, camera in self.run.pool.map(capture_time, tasks, self.run.cancel, unread)
+        }
+        return [found.get(i, (None, False)) for i in range(len(to_read))]
+
+    def _hash_possible_copies(
+        self, ready: list[PhotoState], to_read: list[ToRead], headers: list[tuple[str | None, bool]]
+    ) -> tuple[list[ToRead], dict[int, str | None]]:
+        """Hash, before reading, the photos to read that may be byte-identical copies timed by
+        their file or the photos they were copied from (``app.pipeline.copy_times``): the
+        files to read with those hashes (not taken again as they are read), and the hashes
+        of their companions by position."""
+        sizes = [p.file.sizes for p in ready] + [f.sizes for f, _d, _a in to_read]
+        cameras = [p.from_camera for p in ready] + [camera for _c, camera in headers]
+        wanted = {i - len(ready) for i in worth_hashing_ahead(sizes, cameras) if i >= len(ready)}
+        if not wanted:
+            return to_read, {}
+        tasks = [(i, to_read[i][0].path) for i in wanted if to_read[i][1] is None]
+        tasks += [(-1 - i, to_read[i][0].companions[0]) for i in wanted if to_read[i][0].companions]
+        hashed = dict(self.run.pool.map(content_hash, tasks, self.run.cancel))
+        to_read = [
+            (f, hashed[i], False) if i in hashed and hashed[i] is not None else (f, d, a)
+            for i, (f, d, a) in enumerate(to_read)
+        ]
+        return to_read, {i: hashed.get(-1 - i) for i in wanted if to_read[i][0].companions}
+
+    def _shared_times(
+        self,
+        ready: list[PhotoState],
+        to_read: list[ToRead],
+        headers: list[tuple[str | None, bool]],
+        companions: dict[int, str | None],
+    ) -> list[str | None]:
+        """The capture time of each photo to read for grouping (a byte-identical copy timed by
+        its file takes its original's, ``app.exact_copies.times_from``); the photos already
+        known take theirs now."""
+        files = [file_hashes(p) for p in ready]
+        files += [
+            (digest, companions.get(i)) if f.companions else (digest,)
+            for i, (f, digest, _a) in enumerate(to_read)
+        ]
+        captured = [p.own_captured for p in ready] + [c for c, _camera in headers]
+        cameras = [p.from_camera for p in ready] + [camera for _c, camera in headers]
+        givers = times_from(files, [wall_seconds(c) for c in captured], cameras)
+        for photo, giver in zip(ready, givers, strict=False):
+            photo.captured = captured[giver]
+            photo.seconds = wall_seconds(photo.captured)
+        return [captured[g] for g in givers[len(ready) :]]
 
     def prepare(self, files: list[PhotoFile]) -> tuple[list[PhotoState], list[ToRead]]:
         """The photos of the scan the catalog knows unchanged (or that moved), and the files
@@ -201,6 +278,7 @@ class Inventory:
             else:
                 to_read.append((file, digest, False))
         self._hash_companions(ready)
+        share_times(ready)
         self._announce(ready, to_read, known)
         self._take_nested_decisions()
         return ready, to_read
