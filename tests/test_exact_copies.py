@@ -21,7 +21,7 @@ from test_marks_read import with_xmp_segment, xmp
 from test_photos_fixtures import dng
 from test_unsure_rejects import catalog_decisions
 
-from app.catalog import Catalog, DecisionSource, Flag, PhotoInfo
+from app.catalog import Catalog, DecisionSource, Flag, PhotoInfo, fast_content_hash
 from app.exact_copies import (
     copies_note,
     copy_names,
@@ -507,3 +507,68 @@ def test_copies_timed_by_their_files_in_three_folders_join_one_burst(tmp_path: P
         },
         {"B/resaved.jpg": None},
     ]
+
+
+def test_a_pairs_jpeg_rewritten_beside_its_unchanged_raw_is_read_again(tmp_path: Path):
+    """Card A's RAW+JPEG pairs, card B their lone JPEGs.  A's JPEG of one frame is then
+    re-exported under its name (its RAW untouched): the catalog kept the old JPEG's hash,
+    since only the RAW's size and time told whether the pair changed, so card B's copy of
+    the old JPEG still counted as the pair, and a copy of the new JPEG did not.  Now the
+    JPEG's own size and time are kept too: the pair is read again."""
+    shoot, _frames = pair_and_lone_cards(tmp_path, "A")
+    first = cull_json(tmp_path, shoot)
+    assert {m["path"]: m["copy_of"] for s in first["series"] for m in s["members"]}[
+        "B/rocket_02.jpg"
+    ] == "A/rocket_02.jpg"
+    raw = shoot / "A" / "rocket_02.dng"
+    raw_stat = raw.stat()
+    jpeg = shoot / "A" / "rocket_02.jpg"
+    with Image.open(jpeg) as image:
+        exif, pixels = image.getexif(), image.copy()
+    pixels.save(jpeg, exif=exif, quality=70)  # re-exported: other bytes, the same name
+    later = jpeg.stat().st_mtime_ns + 5 * 10**9
+    os.utime(jpeg, ns=(later, later))
+    (shoot / "C").mkdir()
+    shutil.copy2(jpeg, shoot / "C" / "edited.jpg")
+    doc = cull_json(tmp_path, shoot)
+    copies = {m["path"]: m["copy_of"] for s in doc["series"] for m in s["members"]}
+    assert copies["B/rocket_02.jpg"] is None  # the old JPEG: a photo of its own now
+    assert copies["C/edited.jpg"] == "A/rocket_02.jpg"
+    assert copies["B/rocket_03.jpg"] == "A/rocket_03.jpg"
+    assert (raw.stat().st_size, raw.stat().st_mtime_ns) == (raw_stat.st_size, raw_stat.st_mtime_ns)
+    with Catalog(tmp_path / "c.sqlite3") as catalog:
+        pair = catalog.photo_by_path(shoot, "A/rocket_02.dng")
+    assert pair.companion_hash == fast_content_hash(jpeg)
+    assert (pair.companion_size, pair.companion_mtime_ns) == (jpeg.stat().st_size, later)
+
+
+def test_a_catalog_without_the_jpegs_size_and_time_reads_a_pair_whose_jpeg_is_newer(
+    tmp_path: Path,
+):
+    """A catalog of the version before kept a pair's JPEG hash but not its size and time: a
+    JPEG written after the pair was first catalogued is read again, the others are not."""
+    shoot, _frames = pair_and_lone_cards(tmp_path, "A")
+    cull_json(tmp_path, shoot)
+    with sqlite3.connect(tmp_path / "c.sqlite3") as raw:
+        raw.execute("ALTER TABLE photos DROP COLUMN companion_size")
+        raw.execute("ALTER TABLE photos DROP COLUMN companion_mtime_ns")
+        raw.execute("UPDATE meta SET value = '8' WHERE key = 'schema_version'")
+    raw.close()
+    jpeg = shoot / "A" / "rocket_04.jpg"
+    with Image.open(jpeg) as image:
+        exif, pixels = image.getexif(), image.copy()
+    pixels.save(jpeg, exif=exif, quality=70)
+    doc = cull_json(tmp_path, shoot)
+    copies = {m["path"]: m["copy_of"] for s in doc["series"] for m in s["members"]}
+    assert copies["B/rocket_04.jpg"] is None and copies["B/rocket_01.jpg"] == "A/rocket_01.jpg"
+    assert cull_json(tmp_path, shoot)["stats"]["decoded"] == 0
+    with Catalog(tmp_path / "c.sqlite3") as catalog:
+        pairs = {p.relpath: p for p in catalog.photos(shoot) if p.companions}
+    for stem in ("rocket_01", "rocket_04"):
+        jpeg = shoot / "A" / f"{stem}.jpg"
+        pair = pairs[f"A/{stem}.dng"]
+        assert pair.companion_hash == fast_content_hash(jpeg)
+        assert (pair.companion_size, pair.companion_mtime_ns) == (
+            jpeg.stat().st_size,
+            jpeg.stat().st_mtime_ns,
+        )

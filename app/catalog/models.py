@@ -61,6 +61,8 @@ class Photo(Base):
     mtime_ns: Mapped[int]
     content_hash: Mapped[str | None]
     companion_hash: Mapped[str | None]  # of the first companion (a RAW+JPEG pair's JPEG)
+    companion_size: Mapped[int | None]  # and its size and time when it was hashed
+    companion_mtime_ns: Mapped[int | None]
     capture_time: Mapped[str | None]
     capture_time_source: Mapped[str | None]
     camera_make: Mapped[str | None]

@@ -63,6 +63,10 @@ class PhotoInfo:
     # the content hash of the first companion (the JPEG of a RAW+JPEG pair), so a lone copy
     # of that JPEG elsewhere is known for the same photo (app.exact_copies)
     companion_hash: str | None = None
+    # that companion's size and modification time when it was read or hashed (None: not
+    # known), so a JPEG rewritten beside an unchanged RAW is told
+    companion_size: int | None = None
+    companion_mtime_ns: int | None = None
     capture_time: str | None = None
     capture_time_source: str | None = None  # "exif" or "file"
     camera_make: str | None = None

@@ -34,6 +34,9 @@ History:
        with their profile).  Tables and columns are added only where missing.
     8. photos.companion_hash (the content hash of a RAW+JPEG pair's JPEG, so a lone copy of
        that JPEG in another folder is known for the same photo); added only where missing.
+    9. photos.companion_size and photos.companion_mtime_ns (that JPEG's size and time when
+       it was read or hashed, so a JPEG rewritten beside an unchanged RAW is read again);
+       added only where missing.
 """
 
 from __future__ import annotations
@@ -248,8 +251,19 @@ def _add_companion_hashes(connection: Connection) -> None:
 
 _V8 = (_add_companion_hashes,)
 
+
+def _add_companion_stats(connection: Connection) -> None:
+    """photos.companion_size and photos.companion_mtime_ns, unless present (safe twice)."""
+    columns = {row[1] for row in connection.exec_driver_sql("PRAGMA table_info(photos)")}
+    for name in ("companion_size", "companion_mtime_ns"):
+        if name not in columns:
+            connection.exec_driver_sql(f"ALTER TABLE photos ADD COLUMN {name} INTEGER")
+
+
+_V9 = (_add_companion_stats,)
+
 Step = str | Callable[[Connection], None]
-MIGRATIONS: tuple[tuple[Step, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
+MIGRATIONS: tuple[tuple[Step, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -293,15 +293,21 @@ class Catalog:
                 found.update((row.id, same_photo_keys(row)) for row in rows)
         return found
 
-    def set_companion_hashes(self, hashes: Mapping[int, str]) -> None:
-        """Store the content hash of these photos' first companion (photos catalogued before
-        it was kept, whose main file is unchanged, so nothing else is written again)."""
+    def set_companion_hashes(
+        self, hashes: Mapping[int, tuple[str | None, tuple[int, int] | None]]
+    ) -> None:
+        """Store the content hash of these photos' first companion with its size and time
+        (``{photo_id: (hash, (size, mtime_ns))}``: photos catalogued before they were kept,
+        whose files are unchanged, so nothing else is written again)."""
         if not hashes:
             return
         with self._write() as session:
-            for photo_id, digest in hashes.items():
+            for photo_id, (digest, stat) in hashes.items():
+                size, mtime_ns = stat or (None, None)
                 session.execute(
-                    update(Photo).where(Photo.id == photo_id).values(companion_hash=digest)
+                    update(Photo)
+                    .where(Photo.id == photo_id)
+                    .values(companion_hash=digest, companion_size=size, companion_mtime_ns=mtime_ns)
                 )
 
     def known_sizes(self, sizes: Iterable[int]) -> set[int]:

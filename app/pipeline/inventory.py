@@ -243,9 +243,10 @@ class Inventory:
         pending: list[PhotoFile] = []
         for file in files:
             record = known.get(file.rel)
-            unchanged = record is not None and (record.size, record.mtime_ns) == (
-                file.size,
-                file.mtime_ns,
+            unchanged = (
+                record is not None
+                and (record.size, record.mtime_ns) == (file.size, file.mtime_ns)
+                and companion_unchanged(record, file)
             )
             if unchanged and record.decode_error:
                 self.run.problem(file.rel, record.decode_error)  # known unreadable: not retried
@@ -286,15 +287,29 @@ class Inventory:
     def _hash_companions(self, ready: list[PhotoState]) -> None:
         """The content hash of the companion (a RAW+JPEG pair's JPEG) of photos catalogued
         before it was kept, taken once (a photo read now has it hashed as it is read), so a
-        lone copy of that JPEG elsewhere is known for the same photo (``app.exact_copies``)."""
-        unhashed = [p for p in ready if p.file.companions and p.companion_hash is None]
-        tasks = [(i, p.file.companions[0]) for i, p in enumerate(unhashed)]
-        stored: dict[int, str] = {}
-        for i, digest in self.run.pool.map(content_hash, tasks, self.run.cancel):
-            photo = unhashed[i]
-            if digest is not None and photo.info is not None:
-                photo.info = replace(photo.info, companion_hash=digest)
-                stored[photo.photo_id] = digest
+        lone copy of that JPEG elsewhere is known for the same photo (``app.exact_copies``);
+        stored with the companion's size and time, which tell the next run whether it was
+        rewritten (for a hash kept before they were, the time is taken as it is now)."""
+        unknown = [
+            p
+            for p in ready
+            if p.file.companions
+            and p.info is not None
+            and (p.companion_hash is None or p.info.companion_size is None)
+        ]
+        tasks = [
+            (i, p.file.companions[0]) for i, p in enumerate(unknown) if p.companion_hash is None
+        ]
+        hashed = dict(self.run.pool.map(content_hash, tasks, self.run.cancel))
+        stored: dict[int, tuple[str | None, tuple[int, int] | None]] = {}
+        for i, photo in enumerate(unknown):
+            digest = hashed.get(i, photo.companion_hash)
+            stat = photo.file.companion_stat if digest is not None else None
+            size, mtime_ns = stat or (None, None)
+            photo.info = replace(
+                photo.info, companion_hash=digest, companion_size=size, companion_mtime_ns=mtime_ns
+            )
+            stored[photo.photo_id] = (digest, stat)
         self.catalog.set_companion_hashes(stored)
 
     def _take_nested_decisions(self) -> None:
@@ -404,10 +419,15 @@ class Inventory:
                 "mtime_ns": file.mtime_ns,
                 "content_hash": digest,
                 "companions": tuple(relative_to_root(c, root) for c in file.companions),
+                # its companion is hashed again (``_hash_companions``): it may not have moved
+                # with it unchanged
+                "companion_hash": None,
+                "companion_size": None,
+                "companion_mtime_ns": None,
             }
         )
         self.catalog.upsert_photo(info)
-        return from_record(file, record)
+        return from_record(file, replace(record, companion_hash=None, companion_size=None))
 
     def _read(
         self,
@@ -476,6 +496,9 @@ class Inventory:
     ) -> PhotoInfo:
         """What was read of a photo, with its file's and its companion's content hashes."""
         root = self.run.root
+        companion_size, companion_mtime_ns = (
+            file.companion_stat if hashes[1] is not None and file.companion_stat else (None, None)
+        )
         return PhotoInfo(
             root=str(root),
             relpath=file.rel,
@@ -484,6 +507,8 @@ class Inventory:
             content_hash=hashes[0],
             companions=tuple(relative_to_root(c, root) for c in file.companions),
             companion_hash=hashes[1],
+            companion_size=companion_size,
+            companion_mtime_ns=companion_mtime_ns,
             capture_time=meta.captured_iso(),
             capture_time_source=meta.time_source,
             camera_make=meta.make,
@@ -522,6 +547,19 @@ class Inventory:
             )
             for (file, info, meta, thumb, scored), photo_id in zip(batch, ids, strict=True)
         ]
+
+
+def companion_unchanged(record: PhotoRecord, file: PhotoFile) -> bool:
+    """Whether the companion (a RAW+JPEG pair's JPEG, which the pair is decoded from and whose
+    hash tells its copies) is the one the catalog read: its size and time as they were
+    stored; where none were stored, a file not written since the photo was first catalogued."""
+    if file.companion_stat is None:
+        return True
+    if record.companion_size is not None and record.companion_mtime_ns is not None:
+        return (record.companion_size, record.companion_mtime_ns) == file.companion_stat
+    if record.first_seen is None:
+        return True
+    return file.companion_stat[1] <= record.first_seen.timestamp() * 1e9
 
 
 def wall_seconds(captured: str | None) -> float:
