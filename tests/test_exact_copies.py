@@ -28,6 +28,7 @@ from app.exact_copies import (
     distinct_keeping,
     file_hashes,
     originals,
+    times_from,
     told_once,
 )
 from app.gui import theme
@@ -122,6 +123,20 @@ def test_copies_are_told_once_and_join_their_original():
     assert distinct_keeping(2, hashes) == [1, 2, 3, 4]
     told = told_once([[0, 1, 2, 3], [4, 5]], hashes, lambda series: series, lambda s: s)
     assert told == [[0, 2, 1, 5, 3], [4]]
+
+
+def test_a_copy_timed_by_its_file_takes_the_time_its_content_has_elsewhere():
+    """The earliest file time of a content (a copy is never older than its original), a
+    time its camera recorded before any file time; a camera's time is never replaced, and
+    photos that differ (or have a file not hashed) keep their own."""
+    hashes = [("a",), ("a",), ("b",), ("b",), ("c",), (None,), (None,)]
+    times = [100.0, 50.0, 10.0, 20.0, 30.0, 1.0, 2.0]
+    cameras = [False, False, False, True, False, False, False]
+    assert times_from(hashes, times, cameras) == [1, 1, 3, 3, 4, 5, 6]
+    # a lone JPEG timed by its file takes the time of the RAW+JPEG pair it was copied from
+    assert times_from([("r", "j"), ("j",)], [5.0, 1.0], [True, False]) == [0, 0]
+    # two cameras' times of one content stay as they are
+    assert times_from([("r", "j"), ("r",)], [5.0, 4.5], [True, True]) == [0, 1]
 
 
 def test_a_pair_with_a_file_not_hashed_is_no_ones_copy():
