@@ -45,7 +45,9 @@ from app.photos.tasks import THUMB_SIZE, make_thumbnail
 # 12: untagged brackets whose brighter frames a tone curve's shoulder compresses flagged
 #     possible, their step read from the frames under the base.
 # 13: a byte-identical copy timed by its file takes its original's time (app.exact_copies).
-GROUPING_VERSION = 13
+# 14: the frame after one stray frame (blown nearly white) takes the series before it up
+#     again, the stray frame with it.
+GROUPING_VERSION = 14
 DEFAULT_SHORT_GAP = 1.0  # seconds below which a pair needs less similarity
 DEFAULT_SHORT_GAP_RELIEF = 0.1  # how much less, at no gap at all
 _SSIM_WINDOW = 7
@@ -253,7 +255,9 @@ def group_series(
 
     series: list[list[int]] = []
     for stream in streams:
+        start = len(series)  # the stream's first series
         current = [stream[0]] if stream else []
+        closed: list[int] | None = None  # the stream's series before ``current``
         for previous, index in zip(stream, stream[1:], strict=False):
             if (
                 similar_gap.get((previous, index), False)
@@ -261,9 +265,13 @@ def group_series(
                 or _like_earlier(items, current, index, params)
             ):
                 current.append(index)
+            elif closed is not None and _resumes_after_stray(items, closed, current, index, params):
+                series.pop()  # ``closed``, continued by the stray frame and this one
+                closed.extend((*current, index))
+                current, closed = closed, (series[-1] if len(series) > start else None)
             else:
                 series.append(current)
-                current = [index]
+                closed, current = current, [index]
         if current:
             series.append(current)
     series.sort(key=lambda members: (items[members[0]].seconds, items[members[0]].key))
@@ -302,6 +310,32 @@ def _like_earlier(
         if float(value[0]) >= params.required_similarity(gap):
             return True
     return False
+
+
+def _resumes_after_stray(
+    items: Sequence[GroupItem],
+    closed: list[int],
+    current: list[int],
+    index: int,
+    params: GroupingParams,
+) -> bool:
+    """Whether ``index`` takes up the series ``closed`` again after one stray frame
+    (``current``, a series of one): the stray frame was shot within ``short_gap`` of both,
+    and ``index`` looks like one of the last frames of ``closed`` (as :func:`_like_earlier`
+    asks).  A frame blown nearly white or black keeps too little of the scene to look like
+    its neighbours, so it splits a burst, and the frame after it, unlike it, could not join
+    the burst again; at a burst's pace, a frame between two frames of one scene is that
+    scene's frame."""
+    if len(current) != 1:
+        return False
+    stray = current[0]
+    gaps = (
+        items[stray].seconds - items[closed[-1]].seconds,
+        items[index].seconds - items[stray].seconds,
+    )
+    if not all(0 <= gap <= params.short_gap for gap in gaps):
+        return False
+    return _like_earlier(items, [*closed, stray], index, params)
 
 
 def pause_runs(times: Sequence[tuple[float, str]], max_gap: float) -> list[list[int]]:

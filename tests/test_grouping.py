@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PIL import Image
 from test_photos_fixtures import blurred, exposed, noisy, scene
 
 from app.grouping import (
+    BLANK_RANGE,
     GroupingParams,
     GroupItem,
     group_series,
@@ -160,6 +162,52 @@ def test_a_hand_held_burst_ending_over_exposed_and_noisy_stays_one_series():
     items.append(item("other", 2.0, scene("rocket")))
     series = group_series(items, GroupingParams())
     assert keys(items, series) == [["b0", "b1", "b2", "b3"], ["other"]]
+
+
+def _nearly_blown(size: tuple[int, int], seed: int = 3) -> Image.Image:
+    """A frame blown almost white: a few grey levels of blotches, no trace of the scene."""
+    rng = np.random.default_rng(seed)
+    blotches = Image.fromarray((rng.random((6, 6)) * 255).astype(np.uint8)).resize(
+        size, Image.Resampling.BICUBIC
+    )
+    levels = 243 + 12 * (np.asarray(blotches, dtype=np.float32) / 255)
+    return Image.fromarray(levels.astype(np.uint8)).convert("RGB")
+
+
+def test_a_burst_stays_one_series_across_a_frame_blown_nearly_white():
+    """A frame blown nearly white looks like neither neighbour (its thumbnail keeps a few
+    grey levels, so it is no blank frame either); the frames after it still belong to the
+    burst, and the blown frame with them."""
+    frames = [scene("chelsea", shift=2 * k) for k in range(5)]
+    frames[2] = _nearly_blown(frames[0].size)
+    items = [item(f"b{k}", 0.15 * k, frame) for k, frame in enumerate(frames)]
+    blown = items[2].thumbnail
+    low, high = np.percentile(blown, [5, 95])
+    assert high - low > BLANK_RANGE  # not excused as a frame with no picture
+    for k in (1, 3):
+        assert neighbour_similarity(items[k].thumbnail[None], blown[None])[0] < 0.1
+    assert keys(items, group_series(items)) == [["b0", "b1", "b2", "b3", "b4"]]
+
+
+def test_a_stray_frame_joins_nothing_when_the_next_frame_shows_another_scene_or_comes_late():
+    """The frame after a stray one takes the burst up again only at the burst's pace and with
+    the burst's look: a third scene, or the burst's scene after a pause, stays apart."""
+    size = scene("astronaut").size
+    items = [
+        item("a1", 0.0, scene("astronaut")),
+        item("a2", 0.15, scene("astronaut", shift=2)),
+        item("c1", 0.3, scene("coffee")),
+        item("r1", 0.45, scene("rocket")),
+    ]
+    assert keys(items, group_series(items)) == [["a1", "a2"], ["c1"], ["r1"]]
+    late = [
+        item("a1", 0.0, scene("astronaut")),
+        item("a2", 0.15, scene("astronaut", shift=2)),
+        item("blown", 0.3, _nearly_blown(size)),
+        item("a3", 1.6, scene("astronaut", shift=4)),  # past the short gap after the stray
+    ]
+    series = keys(late, group_series(late))
+    assert ["blown"] in series and ["a1", "a2"] in series
 
 
 def test_grouping_each_run_between_pauses_gives_the_series_of_the_whole_card():

@@ -6,10 +6,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pytest
 from PIL import Image, ImageFilter
 from test_photos_fixtures import scene
 from test_scoring_burst import camera, motion
 
+import app.scoring.motion as motion_rules
 from app.scoring import TechnicalScorer
 from app.scoring.burst import judge_burst
 from app.scoring.frame_measures import measure_frame
@@ -134,3 +136,19 @@ def test_a_loss_alike_in_every_direction_names_no_sharpest_moving_part():
         frames.append(replace(base, coarse_directions=energy.astype(np.float16)))
     assert smear_costs(frames, np.ones(4), np.ones((4, 4), dtype=bool)).max() == 0.0
     assert moving_part_costs(frames, np.ones(4), np.ones((4, 4), dtype=bool)) is None
+
+
+def test_a_frame_compared_with_no_other_is_not_excused_its_smear_by_the_moving_part():
+    """The moving part, read along the motion, names frame 0 sharpest, but frame 0 may show
+    no other frame's subject smeared (it is blurrier, or costs more, over the whole frame):
+    the smear frame 1's comparison finds in it stays its cost."""
+    lead_of_0 = np.array([2.0, -1.9, -1.9, -1.9])  # stops frame 0 holds beyond 1 and 2
+    losses = np.zeros((3, 3, 4))
+    for j in (1, 2):
+        losses[0, j], losses[j, 0] = lead_of_0, -lead_of_0
+    comparable = np.ones((3, 3), dtype=bool)
+    comparable[0, :] = False
+    assert motion_rules._moving_part_costs(losses, comparable)[0] == 0  # named sharpest
+    own = motion_rules._smear_costs(losses, comparable, 3)[0]
+    assert own > 0.4
+    assert motion_rules._subject_smear_costs(losses, comparable, 3)[0] == pytest.approx(own)

@@ -180,13 +180,21 @@ def subject_smear_costs(
     """The stops each frame pays for its subject's smear: :func:`smear_costs`, and where
     the moving part read along the motion names one frame sharpest
     (:func:`moving_part_costs`), that frame pays none and every other the larger of the
-    two."""
-    losses = smear_losses(frames, gains)
-    costs = _smear_costs(losses, comparable, len(frames))
+    two.  A frame that may be compared with no other frame (``comparable``) is named
+    sharpest by nothing: it keeps its own cost."""
+    return _subject_smear_costs(smear_losses(frames, gains), comparable, len(frames))
+
+
+def _subject_smear_costs(
+    losses: np.ndarray | None, comparable: np.ndarray, count: int
+) -> np.ndarray:
+    costs = _smear_costs(losses, comparable, count)
     moving = _moving_part_costs(losses, comparable)
     if moving is None:
         return costs
     best, lead = moving
+    if not np.delete(comparable[best], best).any():
+        return costs
     costs = np.maximum(costs, lead)
     costs[best] = 0.0
     return costs
