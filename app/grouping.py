@@ -47,7 +47,9 @@ from app.photos.tasks import THUMB_SIZE, make_thumbnail
 # 13: a byte-identical copy timed by its file takes its original's time (app.exact_copies).
 # 14: the frame after one stray frame (blown nearly white) takes the series before it up
 #     again, the stray frame with it.
-GROUPING_VERSION = 14
+# 15: a panorama step needs its shift to explain where neighbours agree: from a tripod, a
+#     subject crossing a still background no longer passes for a pan.
+GROUPING_VERSION = 15
 DEFAULT_SHORT_GAP = 1.0  # seconds below which a pair needs less similarity
 DEFAULT_SHORT_GAP_RELIEF = 0.1  # how much less, at no gap at all
 _SSIM_WINDOW = 7

@@ -209,6 +209,26 @@ def test_frames_panning_back_and_forth_or_far_apart_in_time_are_not_joined():
     assert [r.kind for r in assign_kinds([[0], [1], [2]], slow, max_gap=4.0)] == ["single"] * 3
 
 
+def test_a_large_subject_crossing_a_tripod_frame_is_no_panorama():
+    """Each frame's subject (45 % of the frame high, a sixth of its width further each frame)
+    overlaps the next one's shifted and outweighs the low-contrast background: the best
+    shift is a pan's.  The background's textured tiles agree as shot, which no pan does."""
+    background = np.asarray(scene("coffee"), dtype=np.float32)
+    background = background.mean() + 0.3 * (background - background.mean())
+    subject = np.asarray(scene("astronaut", size=(86, 72)), dtype=np.float32)
+    frames = []
+    for k in range(4):
+        pixels = background.copy()
+        pixels[44:116, 10 + 40 * k : 96 + 40 * k] = subject
+        frames.append(Image.fromarray(pixels.astype(np.uint8)))
+    evidence = [
+        KindEvidence(seconds=0.2 * k, camera="A", thumbnail=make_thumbnail(f))
+        for k, f in enumerate(frames)
+    ]
+    assert classify(evidence)[0] == "burst"
+    assert kinds(assign_kinds([[0, 1, 2, 3]], evidence, max_gap=4.0)) == [("burst", [0, 1, 2, 3])]
+
+
 # -- focus stacks ----------------------------------------------------------------------------
 
 
