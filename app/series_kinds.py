@@ -79,17 +79,21 @@ PANORAMA_MIN_SHIFT = 0.12
 PANORAMA_MAX_SHIFT = 0.70
 PANORAMA_MIN_AGREEMENT = 0.6
 PANORAMA_PEAKS = 5
-# Where neighbours agree, tile by tile (PANORAMA_TILE thumbnail px) over the overlap's
-# tiles with texture (grey-level spread at least PANORAMA_TILE_TEXTURE): a tile agrees as
-# shot when it does so at PANORAMA_MIN_AGREEMENT or better and by PANORAMA_STILL_MARGIN more
-# than shifted.  A pan's shift explains its whole overlap (at most 8 % of a step's textured
-# tiles agree as shot, none by the margin); from a tripod, a subject crossing agrees
-# shifted while the still background agrees as shot.  A step with more than
-# PANORAMA_MAX_STILL of its textured tiles agreeing as shot is no pan step.
+# Where neighbours agree, tile by tile (PANORAMA_TILE thumbnail px), in their detail (each
+# thumbnail less its box blur of PANORAMA_DETAIL_RADIUS: a vignette or a sky's gradient stays
+# put in the frame and is no detail), over the overlap's tiles with detail (spread at least
+# PANORAMA_TILE_DETAIL grey levels): a tile agrees as shot when it does so at
+# PANORAMA_MIN_AGREEMENT or better and by PANORAMA_STILL_MARGIN more than shifted.  A pan's
+# shift explains its whole overlap (at most 17 % of a step's tiles agree as shot, over the
+# 1,429 pan steps of ten kinds_eval.py shoots); from a tripod, a subject crossing agrees
+# shifted while the still background agrees as shot (64-90 % of the tiles in a burst's
+# steepest step, benchmarks/tripod_bursts.py).  A step with more than PANORAMA_MAX_STILL
+# of its tiles agreeing as shot is no pan step.
 PANORAMA_TILE = 8
-PANORAMA_TILE_TEXTURE = 3.0
+PANORAMA_DETAIL_RADIUS = 2
+PANORAMA_TILE_DETAIL = 4.0
 PANORAMA_STILL_MARGIN = 0.2
-PANORAMA_MAX_STILL = 0.25
+PANORAMA_MAX_STILL = 0.3
 PANORAMA_MIN_TILES = 4
 # Focus stacks: cells of the focus map, how much sharper than its own blurriest frame a
 # cell's sharpest frame must be for the cell to count, and how many cells must count.
@@ -966,23 +970,25 @@ def _overlap_agreement(a: np.ndarray, b: np.ndarray, dy: int, dx: int) -> float:
 
 
 def still_share(a: np.ndarray, b: np.ndarray, dy: int, dx: int) -> float:
-    """The share of the overlap's textured tiles that agree as shot rather than shifted by
-    (dy, dx) (0 with fewer than PANORAMA_MIN_TILES textured tiles: nothing to tell by).
+    """The share of the overlap's tiles with detail that agree as shot rather than shifted
+    by (dy, dx) (0 with fewer than PANORAMA_MIN_TILES such tiles: nothing to tell by).
 
     Flat tiles (sky, walls) are left out: they agree or not by grain alone."""
+    a = a - box_blur(a, PANORAMA_DETAIL_RADIUS)
+    b = b - box_blur(b, PANORAMA_DETAIL_RADIUS)
     height, width = a.shape
     size = PANORAMA_TILE
-    textured = still = 0
+    detailed = still = 0
     for y in range(max(dy, 0), min(height, height + dy) - size + 1, size):
         for x in range(max(dx, 0), min(width, width + dx) - size + 1, size):
             tile = a[y : y + size, x : x + size]
-            if tile.std() < PANORAMA_TILE_TEXTURE:
+            if tile.std() < PANORAMA_TILE_DETAIL:
                 continue
-            textured += 1
+            detailed += 1
             as_shot = _agreement(tile, b[y : y + size, x : x + size])
             shifted = _agreement(tile, b[y - dy : y - dy + size, x - dx : x - dx + size])
             still += as_shot >= PANORAMA_MIN_AGREEMENT and as_shot > shifted + PANORAMA_STILL_MARGIN
-    return still / textured if textured >= PANORAMA_MIN_TILES else 0.0
+    return still / detailed if detailed >= PANORAMA_MIN_TILES else 0.0
 
 
 def join_panoramas(
