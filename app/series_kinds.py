@@ -86,7 +86,7 @@ PANORAMA_PEAKS = 5
 # PANORAMA_MIN_AGREEMENT or better and by PANORAMA_STILL_MARGIN more than shifted.  A pan's
 # shift explains its whole overlap (at most 17 % of a step's tiles agree as shot, over the
 # 1,429 pan steps of ten kinds_eval.py shoots); from a tripod, a subject crossing agrees
-# shifted while the still background agrees as shot (64-90 % of the tiles in a burst's
+# shifted while the still background agrees as shot (50-90 % of the tiles in a burst's
 # steepest step, benchmarks/tripod_bursts.py).  A step with more than PANORAMA_MAX_STILL
 # of its tiles agreeing as shot is no pan step.
 PANORAMA_TILE = 8
