@@ -14,7 +14,7 @@ every pixel its true distance, and a mask of the one subject sphere.  Scene type
 - ``subject_motion``: a ball rolling across the table, smeared in every frame.
 
 The camera, frame by frame: the moving subject blurred on its own layer (the background
-it uncovers ray-cast without it); defocus as a disc per pixel whose radius follows the
+it uncovers ray-cast without it), its shadow blurred by the same motion; defocus as a disc per pixel whose radius follows the
 thin lens from the pixel's depth and the focus distance; camera shake as a random-walk
 trajectory kernel; hand-held framing (rotation, keystone perspective, shift) on the linear
 image; exposure as a scale; white balance undone onto an RGGB mosaic whose photosites
@@ -562,11 +562,20 @@ def rasterise(path, reach: int) -> np.ndarray:
 
 
 def move_subject(image, background, mask, smear):
-    """Blur the subject's layer alone and lay it over the background it uncovers."""
+    """Blur the subject's layer alone and lay it over the background it uncovers, its
+    shadow moved with it: the light the subject takes from the background (where the
+    background shows, the scene with it against the scene without it) blurred by the same
+    motion.  The shadow under the subject itself is unseen and not carried."""
     kernel = line_kernel(*smear)
     alpha = convolve(mask[..., None].astype(np.float32), kernel)
     layer = convolve(image * mask[..., None], kernel)
-    return background * (1 - alpha) + layer
+    seen = ~mask[..., None]
+    lit = np.where(seen, image.sum(-1, keepdims=True), 0.0) / np.maximum(
+        background.sum(-1, keepdims=True), 1e-6
+    )
+    shadow = np.where(seen, 1.0 - np.clip(lit, 0.0, 1.0), 0.0).astype(np.float32)
+    shaded = background * (1.0 - convolve(shadow, kernel))
+    return shaded * (1 - alpha) + layer
 
 
 def warp(image, rotation_deg, keystone, shift, out_w, out_h):
