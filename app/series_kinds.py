@@ -21,8 +21,9 @@ kind it may be (:attr:`KindedSeries.possible`): none of its frames is rejected o
   possible stack only (a tracked subject coming closer does that too).
 * **panorama**: consecutive frames overlap only partly (shifted by 12-70 % of the frame)
   and always in the same direction, the shift explaining where they agree (a subject
-  crossing a tripod's still frame overlaps shifted too, but its background agrees as shot).  Grouping splits such frames, since they do not look
-  alike; :func:`assign_kinds` joins them again.
+  crossing a tripod's still frame overlaps shifted too, but its background agrees as
+  shot).  Grouping splits such frames, since they do not look alike;
+  :func:`assign_kinds` joins them again.
 * **burst** otherwise, **single** for one frame.
 
 A series can hold more than one kind: a burst shot right after a bracket of the same scene
