@@ -21,3 +21,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Scores are compared exactly across loads: torch fp32, whatever engines are installed
 # (tests/test_core_engines.py clears this to test the per-machine choice).
 os.environ["FGAESQ_ENGINE"] = "torch:fp32"
+# One CPU thread per process for torch (and the BLAS libraries), here and in the programs
+# the tests start: the suite runs beside its own worker processes and other work on two
+# cores, where an intra-op thread pool waits on a busy core instead of working (a
+# five-step training test measured 0.8 s on one thread, 9-16 s on two when the other core
+# was taken; fgaesq_core.device.single_thread).  Set before anything imports torch.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
