@@ -259,7 +259,6 @@ def group_series(
     for stream in streams:
         start = len(series)  # the stream's first series
         current = [stream[0]] if stream else []
-        closed: list[int] | None = None  # the stream's series before ``current``
         for previous, index in zip(stream, stream[1:], strict=False):
             if (
                 similar_gap.get((previous, index), False)
@@ -267,13 +266,14 @@ def group_series(
                 or _like_earlier(items, current, index, params)
             ):
                 current.append(index)
-            elif closed is not None and _resumes_after_stray(items, closed, current, index, params):
-                series.pop()  # ``closed``, continued by the stray frame and this one
-                closed.extend((*current, index))
-                current, closed = closed, (series[-1] if len(series) > start else None)
+            elif len(series) > start and _resumes_after_stray(
+                items, series[-1], current, index, params
+            ):
+                # the stream's series before, continued by the stray frame and this one
+                current = [*series.pop(), *current, index]
             else:
                 series.append(current)
-                closed, current = current, [index]
+                current = [index]
         if current:
             series.append(current)
     series.sort(key=lambda members: (items[members[0]].seconds, items[members[0]].key))
