@@ -201,28 +201,26 @@ _V4 = (
 )
 
 
-def _add_move_hashes(connection: Connection) -> None:
-    """moves.content_hash, unless the catalog has it already (a step must never fail on a
-    catalog it is meant to upgrade)."""
-    columns = {row[1] for row in connection.exec_driver_sql("PRAGMA table_info(moves)")}
-    if "content_hash" not in columns:
-        connection.exec_driver_sql("ALTER TABLE moves ADD COLUMN content_hash VARCHAR")
+def _columns_added(table: str, **columns: str) -> Callable[[Connection], None]:
+    """A step adding ``columns`` (name: SQL type) to ``table``, each unless the catalog has
+    it already (a step must never fail on a catalog it is meant to upgrade, nor when run
+    twice)."""
+
+    def add(connection: Connection) -> None:
+        present = {row[1] for row in connection.exec_driver_sql(f"PRAGMA table_info({table})")}
+        for name, kind in columns.items():
+            if name not in present:
+                connection.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+
+    return add
 
 
-_V5 = (_add_move_hashes,)
+_V5 = (_columns_added("moves", content_hash="VARCHAR"),)
 _V6 = ("ALTER TABLE scores ADD COLUMN why JSON",)
 
 
-def _add_face_pose(connection: Connection) -> None:
-    """faces.yaw and faces.pitch, unless present (the step is safe to run twice)."""
-    columns = {row[1] for row in connection.exec_driver_sql("PRAGMA table_info(faces)")}
-    for name in ("yaw", "pitch"):
-        if name not in columns:
-            connection.exec_driver_sql(f"ALTER TABLE faces ADD COLUMN {name} FLOAT")
-
-
 _V7 = (
-    _add_face_pose,
+    _columns_added("faces", yaw="FLOAT", pitch="FLOAT"),
     """CREATE TABLE IF NOT EXISTS taste_profiles (
         id INTEGER NOT NULL PRIMARY KEY,
         name VARCHAR NOT NULL UNIQUE,
@@ -242,25 +240,8 @@ _V7 = (
 )
 
 
-def _add_companion_hashes(connection: Connection) -> None:
-    """photos.companion_hash, unless present (the step is safe to run twice)."""
-    columns = {row[1] for row in connection.exec_driver_sql("PRAGMA table_info(photos)")}
-    if "companion_hash" not in columns:
-        connection.exec_driver_sql("ALTER TABLE photos ADD COLUMN companion_hash VARCHAR")
-
-
-_V8 = (_add_companion_hashes,)
-
-
-def _add_companion_stats(connection: Connection) -> None:
-    """photos.companion_size and photos.companion_mtime_ns, unless present (safe twice)."""
-    columns = {row[1] for row in connection.exec_driver_sql("PRAGMA table_info(photos)")}
-    for name in ("companion_size", "companion_mtime_ns"):
-        if name not in columns:
-            connection.exec_driver_sql(f"ALTER TABLE photos ADD COLUMN {name} INTEGER")
-
-
-_V9 = (_add_companion_stats,)
+_V8 = (_columns_added("photos", companion_hash="VARCHAR"),)
+_V9 = (_columns_added("photos", companion_size="INTEGER", companion_mtime_ns="INTEGER"),)
 
 Step = str | Callable[[Connection], None]
 MIGRATIONS: tuple[tuple[Step, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9)
