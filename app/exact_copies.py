@@ -106,15 +106,12 @@ def times_from(
     folders are read).  Only copies as ``originals`` tells them share a time: two photos
     that differ in any file keep their own."""
     first = originals(files)
-    giver: dict[int, int] = {}
+    sharing: dict[int, list[int]] = {}
     for i, o in enumerate(first):
-        best = giver.get(o)
-        if best is None or (not from_camera[i], times[i], i) < (
-            not from_camera[best],
-            times[best],
-            best,
-        ):
-            giver[o] = i
+        sharing.setdefault(o, []).append(i)
+    giver = {
+        o: min(same, key=lambda j: (not from_camera[j], times[j], j)) for o, same in sharing.items()
+    }
     return [i if from_camera[i] else giver[o] for i, o in enumerate(first)]
 
 
