@@ -13,19 +13,19 @@ every pixel its true distance, and a mask of the one subject sphere.  Scene type
 - ``fine_texture``: pebbles, woven cloth and fine print on the table, wall and balls;
 - ``subject_motion``: a ball rolling across the table, smeared in every frame.
 
-The camera, frame by frame: the moving subject blurred on its own layer (the background
-it uncovers ray-cast without it), its shadow blurred by the same motion; defocus as a disc per pixel whose radius follows the
-thin lens from the pixel's depth and the focus distance; camera shake as a random-walk
-trajectory kernel; hand-held framing (rotation, keystone perspective, shift) on the linear
-image; exposure as a scale; white balance undone onto an RGGB mosaic whose photosites
-count Poisson electrons (18 000 e- at white at ISO 100) plus Gaussian read noise falling
-with gain, quantised to 14 bits and clipped; gradient-corrected (Malvar) demosaicing, so
-the noise is correlated across colours; white balance, a colour matrix, noise reduction
-from ISO 1600 (chroma blurred, luma partly smoothed), a tone curve with an exponential
-highlight shoulder reaching white at the sensor's white, sRGB encoding, a mild unsharp mask,
-JPEG at quality 80-96 with 4:4:4, 4:2:2 or 4:2:0 chroma.  EXIF: make, model, capture time
-with milliseconds, exposure time, f-number, ISO, focal length, and for brackets the bias
-and exposure mode.
+The camera, frame by frame: the moving subject blurred on its own layer (the background it
+uncovers ray-cast without it), its shadow blurred by the same motion; defocus as a disc
+per pixel whose radius follows the thin lens from the pixel's depth and the focus
+distance; camera shake as a random-walk trajectory kernel; hand-held framing (rotation,
+keystone perspective, shift) on the linear image; exposure as a scale; white balance
+undone onto an RGGB mosaic whose photosites count Poisson electrons (18 000 e- at white at
+ISO 100) plus Gaussian read noise falling with gain, quantised to 14 bits and clipped;
+gradient-corrected (Malvar) demosaicing, so the noise is correlated across colours; white
+balance, a colour matrix, noise reduction from ISO 1600 (chroma blurred, luma partly
+smoothed), a tone curve with an exponential highlight shoulder reaching white at the
+sensor's white, sRGB encoding, a mild unsharp mask, JPEG at quality 80-96 with 4:4:4,
+4:2:2 or 4:2:0 chroma.  EXIF: make, model, capture time with milliseconds, exposure time,
+f-number, ISO, focal length, and for brackets the bias and exposure mode.
 
     python benchmarks/raycast_bursts.py /tmp/gen4/raycast_seed1 --seed 1 --bursts 40
     python benchmarks/raycast_bursts.py DIR --seed 100 --bursts 20 \
@@ -569,11 +569,8 @@ def move_subject(image, background, mask, smear):
     kernel = line_kernel(*smear)
     alpha = convolve(mask[..., None].astype(np.float32), kernel)
     layer = convolve(image * mask[..., None], kernel)
-    seen = ~mask[..., None]
-    lit = np.where(seen, image.sum(-1, keepdims=True), 0.0) / np.maximum(
-        background.sum(-1, keepdims=True), 1e-6
-    )
-    shadow = np.where(seen, 1.0 - np.clip(lit, 0.0, 1.0), 0.0).astype(np.float32)
+    lit = image.sum(-1, keepdims=True) / np.maximum(background.sum(-1, keepdims=True), 1e-6)
+    shadow = np.where(mask[..., None], 0.0, 1.0 - np.clip(lit, 0.0, 1.0)).astype(np.float32)
     shaded = background * (1.0 - convolve(shadow, kernel))
     return shaded * (1 - alpha) + layer
 
