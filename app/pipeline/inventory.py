@@ -304,7 +304,7 @@ class Inventory:
         stored: dict[int, tuple[str | None, tuple[int, int] | None]] = {}
         for i, photo in enumerate(unknown):
             digest = hashed.get(i, photo.companion_hash)
-            stat = photo.file.companion_stat if digest is not None else None
+            stat = companion_stat_kept(photo.file, digest)
             size, mtime_ns = stat or (None, None)
             photo.info = replace(
                 photo.info, companion_hash=digest, companion_size=size, companion_mtime_ns=mtime_ns
@@ -496,9 +496,7 @@ class Inventory:
     ) -> PhotoInfo:
         """What was read of a photo, with its file's and its companion's content hashes."""
         root = self.run.root
-        companion_size, companion_mtime_ns = (
-            file.companion_stat if hashes[1] is not None and file.companion_stat else (None, None)
-        )
+        companion_size, companion_mtime_ns = companion_stat_kept(file, hashes[1]) or (None, None)
         return PhotoInfo(
             root=str(root),
             relpath=file.rel,
@@ -547,6 +545,13 @@ class Inventory:
             )
             for (file, info, meta, thumb, scored), photo_id in zip(batch, ids, strict=True)
         ]
+
+
+def companion_stat_kept(file: PhotoFile, digest: str | None) -> tuple[int, int] | None:
+    """The companion's size and time to store with its content hash: only together with a
+    hash, since they vouch that the file hashed is the one still there (a run that finds
+    them unchanged trusts the hash; ``companion_unchanged``)."""
+    return file.companion_stat if digest is not None else None
 
 
 def companion_unchanged(record: PhotoRecord, file: PhotoFile) -> bool:
