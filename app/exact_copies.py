@@ -115,11 +115,17 @@ def times_from(
     return [i if from_camera[i] else giver[o] for i, o in enumerate(first)]
 
 
-def copy_names(names: Sequence[Sequence[str]], files: Sequence[FileHashes]) -> list[str | None]:
+def copy_names(
+    names: Sequence[Sequence[str]],
+    files: Sequence[FileHashes],
+    first: Sequence[int] | None = None,
+) -> list[str | None]:
     """For each photo, the file it is a byte-identical copy of (None: it is no copy):
     ``names`` and ``files`` list each photo's files, main file first.  A lone JPEG copied
-    from a RAW+JPEG pair names the pair's JPEG."""
-    first = originals(files)
+    from a RAW+JPEG pair names the pair's JPEG.  ``first``: ``originals(files)``, where the
+    caller has it already."""
+    if first is None:
+        first = originals(files)
     named: list[str | None] = []
     for i, o in enumerate(first):
         mine = next((h for h in files[i] if h), None)

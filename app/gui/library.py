@@ -89,7 +89,7 @@ def mark_copies(frames: list[FrameItem], members: list[SeriesMember]) -> None:
     photos = [members[i].photo for i in in_order]
     files = [file_hashes(p) for p in photos]
     first = originals(files)
-    twins = copy_names([(p.relpath, *p.companions) for p in photos], files)
+    twins = copy_names([(p.relpath, *p.companions) for p in photos], files, first)
     for k, twin in enumerate(twins):
         if twin is not None:
             frames[in_order[k]].copy_of = twin
