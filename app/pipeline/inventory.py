@@ -228,6 +228,7 @@ class Inventory:
         captured = [p.own_captured for p in ready] + [c for c, _camera in headers]
         cameras = [p.from_camera for p in ready] + [camera for _c, camera in headers]
         givers = times_from(files, [wall_seconds(c) for c in captured], cameras)
+        # again for the photos known: one may take the time of one to read (else regrouped)
         for photo, giver in zip(ready, givers, strict=False):
             photo.captured = captured[giver]
             photo.seconds = wall_seconds(photo.captured)
@@ -279,7 +280,7 @@ class Inventory:
             else:
                 to_read.append((file, digest, False))
         self._hash_companions(ready)
-        share_times(ready)
+        share_times(ready)  # a run with nothing to read groups by these (else ``_shared_times``)
         self._announce(ready, to_read, known)
         self._take_nested_decisions()
         return ready, to_read
