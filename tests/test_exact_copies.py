@@ -524,6 +524,49 @@ def test_copies_timed_by_their_files_in_three_folders_join_one_burst(tmp_path: P
     ]
 
 
+def test_a_copy_keeps_the_time_it_took_once_its_original_is_deleted(tmp_path: Path):
+    """A copy timed by its file takes its original's time; once the original was deleted it
+    went back to its own file time, an hour later, and left its burst.  The catalog still
+    holds the time of that content in the folder: the copy keeps it, and its burst.  No file
+    is touched for it."""
+    shoot = tmp_path / "shoot"
+    start = 1_700_000_000 * 10**9
+    untimed_rocket(shoot, start)
+    plain_copy(shoot / "rocket_02.jpg", shoot / "rocket_02 copy.jpg", start + HOUR_NS)
+    first = cull_json(tmp_path, shoot)
+    (burst,) = first["series"]
+    taken = {m["path"]: m["captured"] for m in burst["members"]}
+    assert taken["rocket_02 copy.jpg"] == taken["rocket_02.jpg"]
+    (shoot / "rocket_02.jpg").unlink()
+    files = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in shoot.iterdir()}
+    doc = cull_json(tmp_path, shoot)
+    (burst,) = doc["series"]
+    assert {m["path"]: m["captured"] for m in burst["members"]} == {
+        name: taken[name]
+        for name in ("rocket_01.jpg", "rocket_02 copy.jpg", "rocket_03.jpg", "rocket_04.jpg")
+    }
+    assert doc["stats"]["decoded"] == 0
+    assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in shoot.iterdir()} == files
+
+
+def test_a_photo_left_out_of_the_cull_lends_its_copy_no_time(tmp_path: Path):
+    """Only a photo gone from the disk lends its time from the catalog: one still there in a
+    folder the cull leaves out (``--no-recursive``) lends none, so the copy culled alone
+    has its own file time."""
+    shoot = tmp_path / "shoot"
+    start = 1_700_000_000 * 10**9
+    untimed_rocket(shoot / "A", start)
+    plain_copy(shoot / "A" / "rocket_02.jpg", shoot / "x.jpg", start + HOUR_NS)
+    first = {
+        m["path"]: m["captured"] for s in cull_json(tmp_path, shoot)["series"] for m in s["members"]
+    }
+    assert first["x.jpg"] == first["A/rocket_02.jpg"]
+    (alone,) = cull_json(tmp_path, shoot, "--no-recursive")["series"]
+    assert [(m["path"], m["captured"]) for m in alone["members"]] == [
+        ("x.jpg", "2023-11-14T23:13:20+00:00")
+    ]
+
+
 def test_a_pairs_jpeg_rewritten_beside_its_unchanged_raw_is_read_again(tmp_path: Path):
     """Card A's RAW+JPEG pairs, card B their lone JPEGs.  A's JPEG of one frame is then
     re-exported under its name (its RAW untouched): the catalog kept the old JPEG's hash,

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 import numpy as np
 
 from app.catalog import DecisionSource, PhotoInfo, PhotoRecord, normalize_root
-from app.exact_copies import file_hashes, times_from
 from app.photos import PhotoFile, PhotoMetadata
 from app.photos.scan import relative_name
 from app.photos.tasks import (
@@ -31,7 +29,14 @@ from app.photos.tasks import (
     read_for_grouping,
 )
 from app.pipeline.context import CatalogBatch, RunContext
-from app.pipeline.copy_times import share_times, worth_hashing_ahead
+from app.pipeline.copy_times import (
+    kept_timed,
+    photo_timed,
+    share_times,
+    taken_times,
+    wall_seconds,
+    worth_hashing_ahead,
+)
 from app.pipeline.reading_runs import MarksAhead, ReadingRuns
 from app.pipeline.results import Stage
 from app.series_kinds import FOCUS_GRID, KindEvidence
@@ -113,6 +118,7 @@ class Inventory:
         self._scoring = scoring
         self.times_held = True  # every photo read in pause runs had the time its header gave
         self.listed: dict[str, int] = {}  # every photo's catalog id by relative path, once known
+        self.gone: list[PhotoRecord] = []  # the folder's rows whose files are gone (``_gone``)
 
     def load_or_read(self, files: list[PhotoFile]) -> list[PhotoState]:
         """Every photo of the scan, from the catalog or read now.  Thumbnails of photos from
@@ -174,7 +180,7 @@ class Inventory:
         if not self.run.cancelled:
             marks.all()  # photos that could not be read too
             # a copy whose original's time was not known before reading (or not read)
-            if share_times(arrived):
+            if share_times(arrived, self.gone):
                 self.times_held = False
         # a cancelled read leaves its last runs incomplete: they are not given
 
@@ -220,19 +226,19 @@ class Inventory:
         """The capture time of each photo to read for grouping (a byte-identical copy timed by
         its file takes its original's, ``app.exact_copies.times_from``); the photos already
         known take theirs now."""
-        files = [file_hashes(p) for p in ready]
-        files += [
-            (digest, companions.get(i)) if f.companions else (digest,)
-            for i, (f, digest, _a) in enumerate(to_read)
+        timed = [photo_timed(p) for p in ready]
+        timed += [
+            ((digest, companions.get(i)) if f.companions else (digest,), captured, camera)
+            for i, ((f, digest, _a), (captured, camera)) in enumerate(
+                zip(to_read, headers, strict=True)
+            )
         ]
-        captured = [p.own_captured for p in ready] + [c for c, _camera in headers]
-        cameras = [p.from_camera for p in ready] + [camera for _c, camera in headers]
-        givers = times_from(files, [wall_seconds(c) for c in captured], cameras)
+        taken = taken_times(timed + [kept_timed(r) for r in self.gone])
         # again for the photos known: one may take the time of one to read (else regrouped)
-        for photo, giver in zip(ready, givers, strict=False):
-            photo.captured = captured[giver]
-            photo.seconds = wall_seconds(photo.captured)
-        return [captured[g] for g in givers[len(ready) :]]
+        for photo, captured in zip(ready, taken, strict=False):
+            photo.captured = captured
+            photo.seconds = wall_seconds(captured)
+        return taken[len(ready) : len(timed)]
 
     def prepare(self, files: list[PhotoFile]) -> tuple[list[PhotoState], list[ToRead]]:
         """The photos of the scan the catalog knows unchanged (or that moved), and the files
@@ -280,10 +286,31 @@ class Inventory:
             else:
                 to_read.append((file, digest, False))
         self._hash_companions(ready)
-        share_times(ready)  # a run with nothing to read groups by these (else ``_shared_times``)
+        self.gone = self._gone(present, ready)
+        # a run with nothing to read groups by these (else ``_shared_times``)
+        share_times(ready, self.gone)
         self._announce(ready, to_read, known)
         self._take_nested_decisions()
         return ready, to_read
+
+    def _gone(self, present: set[str], ready: list[PhotoState]) -> list[PhotoRecord]:
+        """The catalog's rows of this folder whose main file is gone from the disk (deleted,
+        or moved where no cull found it yet), with the capture time read from it: a copy timed
+        by its file that took its time keeps it once the original is deleted
+        (``app.pipeline.copy_times``).  Rows of other folders never lend a time, and a file
+        not scanned but still there (in a folder a cull without ``--recursive`` left out) is
+        not gone."""
+        adopted = {p.photo_id for p in ready}  # a row that moved this run is a photo again
+        return [
+            record
+            for record in self.records
+            if record.relpath not in present
+            and record.id not in adopted
+            and record.content_hash
+            and record.capture_time
+            and not record.decode_error
+            and not record.path.exists()
+        ]
 
     def _hash_companions(self, ready: list[PhotoState]) -> None:
         """The content hash of the companion (a RAW+JPEG pair's JPEG) of photos catalogued
@@ -566,16 +593,6 @@ def companion_unchanged(record: PhotoRecord, file: PhotoFile) -> bool:
     if record.first_seen is None:
         return True
     return file.companion_stat[1] <= record.first_seen.timestamp() * 1e9
-
-
-def wall_seconds(captured: str | None) -> float:
-    if not captured:
-        return 0.0
-    try:
-        stamp = datetime.fromisoformat(captured)
-    except ValueError:
-        return 0.0
-    return stamp.replace(tzinfo=UTC).timestamp()
 
 
 def from_record(file: PhotoFile, record: PhotoRecord) -> PhotoState:
