@@ -4,18 +4,19 @@ A new series starts where the capture-time gap to the previous frame of the same
 exceeds ``max_gap`` seconds, or where the two frames look different: SSIM between small
 grayscale thumbnails (all neighbour pairs in one batched call, in NumPy: grouping needs no
 torch, whose import would cost a fresh folder's cull more than the comparisons) below
-``min_similarity``.  Each thumbnail is first mapped through its own tone distribution, so an
+``min_similarity``. Each thumbnail is first mapped through its own tone distribution, so an
 exposure change (an over-exposed burst frame, an exposure bracket) leaves it as it was and
 only the structure is compared.  Frames shot very shortly after each other need less
 similarity (down to ``min_similarity - short_gap_relief`` at no gap, back to
 ``min_similarity`` at ``short_gap`` seconds): at that pace a camera rarely turns to a new
-scene, and a blurred or blown frame of the burst still belongs to it.  A frame unlike its
-neighbour is also compared with the two frames before that one: two defective frames in a
-row (noisy, then blown) can differ more than each differs from the burst's clean frames.
-Photos from different camera bodies are grouped separately, so two shooters' interleaved
-bursts never merge: bodies by make, model and serial number, and, for bodies of one make and
-model that record no serial, by how each names and numbers its files
-(:mod:`app.camera_bodies`).
+scene, and a blurred or blown frame of the burst still belongs to it.  Where an exposure
+change blew out (or crushed) part of one frame, the part both frames kept decides
+(:mod:`app.exposed_likeness`). A frame unlike its neighbour is also compared with the two
+frames before that one: two defective frames in a row (noisy, then blown) can differ more
+than each differs from the burst's clean frames.  Photos from different camera bodies are
+grouped separately, so two shooters' interleaved bursts never merge: bodies by make, model
+and serial number, and, for bodies of one make and model that record no serial, by how each
+names and numbers its files (:mod:`app.camera_bodies`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.camera_bodies import camera_bodies
+from app.exposed_likeness import alike_where_exposed
 from app.options import DEFAULT_MAX_GAP_S, DEFAULT_MIN_SIMILARITY
 from app.photos.tasks import THUMB_SIZE, make_thumbnail
 
@@ -49,7 +51,10 @@ from app.photos.tasks import THUMB_SIZE, make_thumbnail
 #     again, the stray frame with it.
 # 15: a panorama step needs its shift to explain where neighbours agree: from a tripod, a
 #     subject crossing a still background no longer passes for a pan.
-GROUPING_VERSION = 15
+# 16: frames an exposure change blew or crushed in part join where the part both kept agrees
+#     (app.exposed_likeness); frames joined by time alone open the next scene when its frame
+#     looks like them and unlike the series before.
+GROUPING_VERSION = 16
 DEFAULT_SHORT_GAP = 1.0  # seconds below which a pair needs less similarity
 DEFAULT_SHORT_GAP_RELIEF = 0.1  # how much less, at no gap at all
 _SSIM_WINDOW = 7
@@ -259,21 +264,36 @@ def group_series(
     for stream in streams:
         start = len(series)  # the stream's first series
         current = [stream[0]] if stream else []
+        on_time_alone: list[int] = []  # the last frames of ``current``, joined by time alone
         for previous, index in zip(stream, stream[1:], strict=False):
+            alike = similar_gap.get((previous, index), False) or _exposed_alike_soon(
+                items[previous], items[index], params
+            )
             if (
-                similar_gap.get((previous, index), False)
-                or _blank_right_after(items[previous], items[index], params)
-                or _like_earlier(items, current, index, params)
+                alike
+                and on_time_alone
+                and not _like_earlier(
+                    items, [*current[: -len(on_time_alone)], previous], index, params
+                )
             ):
+                # frames with no picture, then a frame like them and unlike the series before
+                # them: they open its scene rather than close the last one
+                series.append(current[: -len(on_time_alone)])
+                current, on_time_alone = [*on_time_alone, index], []
+            elif alike or _like_earlier(items, current, index, params):
                 current.append(index)
+                on_time_alone = []
+            elif _blank_right_after(items[previous], items[index], params):
+                current.append(index)
+                on_time_alone.append(index)
             elif len(series) > start and _resumes_after_stray(
                 items, series[-1], current, index, params
             ):
                 # the stream's series before, continued by the stray frame and this one
-                current = [*series.pop(), *current, index]
+                current, on_time_alone = [*series.pop(), *current, index], []
             else:
                 series.append(current)
-                current = [index]
+                current, on_time_alone = [index], []
         if current:
             series.append(current)
     series.sort(key=lambda members: (items[members[0]].seconds, items[members[0]].key))
@@ -309,9 +329,22 @@ def _like_earlier(
         if gap > params.max_gap:
             continue
         value = neighbour_similarity(items[k].thumbnail[None], items[index].thumbnail[None])
-        if float(value[0]) >= params.required_similarity(gap):
+        if float(value[0]) >= params.required_similarity(gap) or _exposed_alike_soon(
+            items[k], items[index], params
+        ):
             return True
     return False
+
+
+def _exposed_alike_soon(previous: GroupItem, item: GroupItem, params: GroupingParams) -> bool:
+    """Whether ``item``, shot within ``short_gap`` of ``previous`` and exposed so differently
+    that one of them lost part of its picture to white or black, agrees with it where both
+    kept the picture (:func:`app.exposed_likeness.alike_where_exposed`): the blown frames
+    that end or start a burst when the light changes."""
+    gap = item.seconds - previous.seconds
+    if item.camera != previous.camera or not 0 <= gap <= params.short_gap:
+        return False
+    return alike_where_exposed(previous.thumbnail, item.thumbnail)
 
 
 def _resumes_after_stray(
