@@ -4,14 +4,14 @@ A new series starts where the capture-time gap to the previous frame of the same
 exceeds ``max_gap`` seconds, or where the two frames look different: SSIM between small
 grayscale thumbnails (all neighbour pairs in one batched call, in NumPy: grouping needs no
 torch, whose import would cost a fresh folder's cull more than the comparisons) below
-``min_similarity``. Each thumbnail is first mapped through its own tone distribution, so an
-exposure change (an over-exposed burst frame, an exposure bracket) leaves it as it was and
-only the structure is compared.  Frames shot very shortly after each other need less
+``min_similarity``.  Each thumbnail is first mapped through its own tone distribution, so
+an exposure change (an over-exposed burst frame, an exposure bracket) leaves it as it was
+and only the structure is compared.  Frames shot very shortly after each other need less
 similarity (down to ``min_similarity - short_gap_relief`` at no gap, back to
 ``min_similarity`` at ``short_gap`` seconds): at that pace a camera rarely turns to a new
 scene, and a blurred or blown frame of the burst still belongs to it.  Where an exposure
 change blew out (or crushed) part of one frame, the part both frames kept decides
-(:mod:`app.exposed_likeness`). A frame unlike its neighbour is also compared with the two
+(:mod:`app.exposed_likeness`).  A frame unlike its neighbour is also compared with the two
 frames before that one: two defective frames in a row (noisy, then blown) can differ more
 than each differs from the burst's clean frames.  Photos from different camera bodies are
 grouped separately, so two shooters' interleaved bursts never merge: bodies by make, model
