@@ -803,16 +803,6 @@ def places_outdone(frames: Sequence[FrameMeasures], gains: np.ndarray) -> np.nda
         outdone[k] = np.sum(detail * (where & ahead), axis=1) / np.maximum(held, 1e-30)
         outdone[k, k] = 0.0
     return outdone
-    maps = [_neighbourhood_max(coarse[k] / gains[k] ** 2) for k in range(len(frames))]
-    for k in range(len(frames)):
-        for j in range(len(frames)):
-            if j == k:
-                continue
-            detail = np.maximum(maps[k], maps[j])
-            where = detail >= np.quantile(detail, PLACE_QUANTILE)
-            ahead = np.log2((maps[j][where] + 1e-12) / (maps[k][where] + 1e-12)) > SHARPER_STOPS
-            outdone[k, j] = float(detail[where][ahead].sum() / max(detail[where].sum(), 1e-30))
-    return outdone
 
 
 def _exposure_clipping(

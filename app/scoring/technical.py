@@ -127,7 +127,7 @@ class TechnicalScorer:
     """
 
     name = "technical"
-    weights_id = "technical:v13"
+    weights_id = "technical:v14"
     device = "cpu"
     series_mode = None
 
