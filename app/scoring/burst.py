@@ -69,6 +69,7 @@ GAMMA = 2.2
 MOTION_WEIGHT = 0.5  # extra cost per stop the worst direction loses beyond the average
 NOISE_COST = 40.0  # per unit of added noise sigma (on a [0, 1] scale)
 SHARPER_STOPS = 0.5  # detail on the halved frame beyond which a frame is clearly sharper
+PLACE_QUANTILE = 0.75  # of a pair's tiles by detail: those above hold its detail (places_outdone)
 NOISE_ALLOWANCE = 0.005  # added noise sigma (at the analysis size) nobody notices
 NOISE_COARSE_SHARE = 0.45  # of a sensor noise's gradient energy left on the halved frame
 NOISE_COARSE_MIN = 0.2  # grain keeps at least this share
@@ -172,6 +173,12 @@ class FrameVerdict:
     # The part of its cost that rests on the noise judgement (grain seen, grain texture hides,
     # doublings of grain sigma): where grain and fine texture are hardest to tell apart.
     grain_cost: float = 0.0
+    # Per frame of the burst, by index: what the JPEG grid it shows beyond that frame would
+    # cost (stops) but was not charged, as that frame is blurrier (see unjudged_grid_costs).
+    unjudged_grid: tuple[float, ...] = ()
+    # Per frame of the burst, by index: the share of the pair's detail where that frame is
+    # clearly sharper than this one (see places_outdone): 0 against itself.
+    outdone_places: tuple[float, ...] = ()
 
 
 def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
@@ -227,7 +234,10 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
         sharper[k, j] = False
     doubted = doubted_blur > blur
     blur = np.maximum(blur, doubted_blur)
-    blocking = _extra_blocking(frames, gains, blur)
+    grid = _grid_beyond(frames, gains)
+    blocking = _extra_blocking(grid, blur)
+    unjudged_grid = unjudged_grid_costs(grid, blocking, blur)
+    outdone = places_outdone(frames, gains)
     texture = _with_shared_texture(sharper, frames, stops, blur)
     if texture != sharper and np.isfinite(flat_noise).all():
         # The flat tiles of a scene textured everywhere hold that texture too.
@@ -285,6 +295,8 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
                 float(grain_stops[k]),
                 float(keyed[k]),
                 grain_cost=float(grain_costs[k]),
+                unjudged_grid=tuple(float(c) for c in unjudged_grid[k]),
+                outdone_places=tuple(float(share) for share in outdone[k]),
             )
         )
     return _with_key_doubt(verdicts, stops)
@@ -718,29 +730,79 @@ def _neighbourhood_max(grid: np.ndarray) -> np.ndarray:
     )
 
 
-def _extra_blocking(
-    frames: Sequence[FrameMeasures], gains: np.ndarray, blur: np.ndarray
-) -> np.ndarray:
-    """JPEG grid each frame shows beyond the least blocky other frame, compared at equal
-    noise (log2 of the step ratio, beyond BLOCK_ALLOWANCE).
+def _grid_beyond(frames: Sequence[FrameMeasures], gains: np.ndarray) -> np.ndarray:
+    """(k, j): the JPEG grid frame k shows beyond frame j, compared at equal noise (log2 of
+    the step ratio, beyond BLOCK_ALLOWANCE).
 
     Grain and texture hide a grid: a frame with more of them than another would hide the
-    other's grid too, so the other's grid is judged as it would look under them.  Only
-    frames at most BLURRIER_STOPS stops blurrier count: a scene's own fine regular pattern
-    (lines of text, a fence, a compression grid the photograph already had) looks like a
-    grid that a blurred frame lost, while a JPEG saved again is never the sharper frame.
+    other's grid too, so the other's grid is judged as it would look under them.
     """
     steps = np.array([f.grid_steps for f in frames]) / (gains**2)[:, None]
     ratio = np.log2(np.maximum(steps[:, 0], 1e-12) / np.maximum(steps[:, 1], 1e-12))
-    extra = np.zeros(len(frames))
+    beyond = np.zeros((len(frames), len(frames)))
     for k in range(len(frames)):
         for j in range(len(frames)):
+            if j != k:
+                hiding = max(steps[j, 1] - steps[k, 1], 0.0)
+                masked = math.log2((steps[k, 0] + hiding + 1e-12) / (steps[k, 1] + hiding + 1e-12))
+                beyond[k, j] = masked - ratio[j] - BLOCK_ALLOWANCE
+    return beyond
+
+
+def _extra_blocking(grid: np.ndarray, blur: np.ndarray) -> np.ndarray:
+    """JPEG grid each frame shows beyond the least blocky other frame (``grid``:
+    :func:`_grid_beyond`).
+
+    Only frames at most BLURRIER_STOPS stops blurrier count: a scene's own fine regular
+    pattern (lines of text, a fence, a compression grid the photograph already had) looks
+    like a grid that a blurred frame lost, while a JPEG saved again is never the sharper frame.
+    """
+    extra = np.zeros(len(blur))
+    for k in range(len(blur)):
+        for j in range(len(blur)):
             if j == k or blur[j] > blur[k] + BLURRIER_STOPS:
                 continue
-            hiding = max(steps[j, 1] - steps[k, 1], 0.0)
-            masked = math.log2((steps[k, 0] + hiding + 1e-12) / (steps[k, 1] + hiding + 1e-12))
-            extra[k] = max(extra[k], masked - ratio[j] - BLOCK_ALLOWANCE)
+            extra[k] = max(extra[k], grid[k, j])
     return extra
+
+
+def unjudged_grid_costs(grid: np.ndarray, blocking: np.ndarray, blur: np.ndarray) -> np.ndarray:
+    """(k, j): what the JPEG grid frame k shows beyond frame j would cost (BLOCK_COST per
+    doubling), less what k was charged for its grid, where j is too blurred to judge k's
+    grid against (BLURRIER_STOPS: :func:`_extra_blocking`); 0 elsewhere.
+
+    Not charging it rests on a JPEG saved again never being the sharper frame.  A frame
+    that is both sharper and blockier than j is that case or a scene's own pattern: its
+    grid's edges are detail the sorted energies count too, so its lead over j is in doubt
+    by as much as the grid would cost (the confidence's, not the order's:
+    ``app.scoring.technical._trusted_lead``)."""
+    blurrier = blur[None, :] > blur[:, None] + BLURRIER_STOPS
+    return np.where(blurrier, BLOCK_COST * np.maximum(grid - blocking[:, None], 0.0), 0.0)
+
+
+def places_outdone(frames: Sequence[FrameMeasures], gains: np.ndarray) -> np.ndarray:
+    """(k, j): the share of the detail of frames k and j (the energy of their tiles above the
+    PLACE_QUANTILE of the pair's detail on the halved frames, exposure taken out) that lies
+    where j holds more than SHARPER_STOPS more detail than k; every tile with its
+    neighbours, as the frames are shifted.  0 where the frames have no common tile grid.
+
+    A blur, a shake or a noisier frame loses detail everywhere; a focus that moved, or a
+    subject that moved, makes a frame sharper in one place and blurrier in another.  Sorted
+    energies rank such frames by where they hold more, not by which place matters."""
+    count = len(frames)
+    outdone = np.zeros((count, count))
+    fine, coarse = _common_maps(frames)
+    if fine is None:
+        return outdone
+    maps = np.stack([_neighbourhood_max(coarse[k] / gains[k] ** 2).ravel() for k in range(count)])
+    for k in range(count):
+        detail = np.maximum(maps[k], maps)  # the pair's detail, against every frame j
+        where = detail >= np.quantile(detail, PLACE_QUANTILE, axis=1, keepdims=True)
+        ahead = np.log2((maps + 1e-12) / (maps[k] + 1e-12)) > SHARPER_STOPS
+        held = np.sum(detail * where, axis=1)
+        outdone[k] = np.sum(detail * (where & ahead), axis=1) / np.maximum(held, 1e-30)
+        outdone[k, k] = 0.0
+    return outdone
 
 
 def _exposure_clipping(
@@ -1116,5 +1178,7 @@ __all__ = [
     "detail_doubted",
     "judge_burst",
     "shared_detail_leads",
+    "places_outdone",
     "stops_between",
+    "unjudged_grid_costs",
 ]

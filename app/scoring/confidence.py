@@ -5,9 +5,11 @@ scorer with a calibration here turns the scores of a series into it (the technic
 its scores are costs in stops, so the margin of the pick over the runner-up, against the
 spread of the burst, says how clear the choice was; its reliability on generators it was
 not fitted on is in docs/pipeline.md).  The scores show what the scorer saw: the lead they
-show is the lead it is sure of, less where it rests on the noise judgement, where the pick
-traded detail for other costs, where two measures of detail disagree, or where the pick
-beats a frame exposed differently only on how dark or bright the scene is meant to be
+show is the lead it is sure of, less where it rests on the noise judgement, on a JPEG grid
+of the pick's that was not judged against the frame it leads, or on detail where that frame
+is clearly sharper in another part of the picture, where the pick traded detail for other
+costs, where two measures of detail disagree, or where the pick beats a frame exposed
+differently only on how dark or bright the scene is meant to be
 (``app.scoring.technical._trusted_lead``), and no more than a doubted pick's where the
 frames judged one by one, as single photos, put another frame ahead by as much
 (``app.scoring.technical._judged_alone_against``), so the window, which has the stored

@@ -54,6 +54,9 @@ NOISE_TRUST = 0.25  # of a lead resting on the noise judgement, the share that c
 SHARPEST_STOPS = 0.05  # stops behind the burst's sharpest frame: the pick traded detail
 SHARPEST_TRUST = 0.5  # of such a pick's lead, the share that counts
 SHOWN_MARGIN_MIN = 1 / 256  # stops: the least lead a pick's scores show (the order stays)
+# Of the pair's detail, the share where the other frame is clearly sharper beyond which the
+# pick traded one place's detail for another's (burst.places_outdone).
+PLACE_SHARE = 0.25
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,7 @@ class TechnicalScorer:
     """
 
     name = "technical"
-    weights_id = "technical:v13"
+    weights_id = "technical:v14"
     device = "cpu"
     series_mode = None
 
@@ -184,23 +187,40 @@ def _trusted_lead(verdicts: list[FrameVerdict], best: int) -> float:
     """How far ahead of every other frame the pick is on the calls the judgement makes
     reliably, in stops.  Against each frame, the part of the lead that rests on the noise
     judgement counts for NOISE_TRUST of itself (grain and fine texture are its most
-    confused call).  A pick that is not the burst's sharpest frame (by more than
-    SHARPEST_STOPS) won a trade of detail for other costs: its lead counts for SHARPEST_TRUST
-    of itself.  Where its own detail lead may rest on grain (two measures of detail
-    disagree, :func:`app.scoring.burst.detail_doubted`), or its lead over a frame exposed
-    differently on the scene's intended key alone (``key_doubt``: how dark a dark scene
-    should be), it is at most DOUBTED_MARGIN."""
+    confused call).  Against a frame too blurred to judge the pick's JPEG grid against, the
+    lead counts less what that grid would cost (its edges are detail to the sorted energies
+    too: ``FrameVerdict.unjudged_grid``).  Against a frame clearly sharper than the pick in
+    PLACE_SHARE or more of the pair's detail (``FrameVerdict.outdone_places``: a focus or a
+    subject that moved), the lead in detail does not count: the pick is sharper elsewhere,
+    and which place matters is the photographer's.  A pick that is not the burst's sharpest
+    frame (by more than SHARPEST_STOPS) won a trade of detail for other costs: its lead
+    counts for SHARPEST_TRUST of itself.  Where its own detail lead may rest on grain (two
+    measures of detail disagree, :func:`app.scoring.burst.detail_doubted`), or its lead over
+    a frame exposed differently on the scene's intended key alone (``key_doubt``: how dark a
+    dark scene should be), it is at most DOUBTED_MARGIN."""
     pick = verdicts[best]
-    trusted = min(
-        (v.cost - pick.cost) - (1.0 - NOISE_TRUST) * max(v.grain_cost - pick.grain_cost, 0.0)
-        for k, v in enumerate(verdicts)
-        if k != best
-    )
+    trusted = min(_trusted_against(pick, v, k) for k, v in enumerate(verdicts) if k != best)
     if pick.blur - min(v.blur for v in verdicts) > SHARPEST_STOPS:
         trusted *= SHARPEST_TRUST
     if pick.grain_doubt or pick.key_doubt:
         trusted = min(trusted, DOUBTED_MARGIN)
     return trusted
+
+
+def _trusted_against(pick: FrameVerdict, other: FrameVerdict, index: int) -> float:
+    """The pick's lead over one other frame (``index`` in the burst) less what rests on the
+    calls :func:`_trusted_lead` trusts less: grain, a grid not judged, a trade of places."""
+    lead = other.cost - pick.cost
+    lead -= (1.0 - NOISE_TRUST) * max(other.grain_cost - pick.grain_cost, 0.0)
+    lead -= _against(pick.unjudged_grid, index)
+    if _against(pick.outdone_places, index) >= PLACE_SHARE:
+        lead -= max(other.blur - pick.blur, 0.0)
+    return lead
+
+
+def _against(values: tuple[float, ...], other: int) -> float:
+    """A verdict's value against another frame of its burst (0 where it has none)."""
+    return values[other] if other < len(values) else 0.0
 
 
 def _judged_alone_against(qualities: Sequence[float], best: int, lead: float) -> bool:
