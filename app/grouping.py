@@ -304,8 +304,7 @@ def _blank_right_after(previous: GroupItem, item: GroupItem, params: GroupingPar
     """Whether ``item`` shows next to nothing (blown to white, black, one flat tone) and was
     shot within ``short_gap`` of ``previous``: a frame without a picture cannot show a new
     scene, and at that pace it is the burst's frame that the light blew out."""
-    gap = item.seconds - previous.seconds
-    if item.camera != previous.camera or not 0 <= gap <= params.short_gap:
+    if not _shot_soon_after(previous, item, params):
         return False
     low, high = np.percentile(item.thumbnail, [5, 95])
     return float(high - low) <= BLANK_RANGE
@@ -341,10 +340,15 @@ def _exposed_alike_soon(previous: GroupItem, item: GroupItem, params: GroupingPa
     that one of them lost part of its picture to white or black, agrees with it where both
     kept the picture (:func:`app.exposed_likeness.alike_where_exposed`): the blown frames
     that end or start a burst when the light changes."""
+    return _shot_soon_after(previous, item, params) and alike_where_exposed(
+        previous.thumbnail, item.thumbnail
+    )
+
+
+def _shot_soon_after(previous: GroupItem, item: GroupItem, params: GroupingParams) -> bool:
+    """Whether ``item`` was shot by the same camera within ``short_gap`` after ``previous``."""
     gap = item.seconds - previous.seconds
-    if item.camera != previous.camera or not 0 <= gap <= params.short_gap:
-        return False
-    return alike_where_exposed(previous.thumbnail, item.thumbnail)
+    return item.camera == previous.camera and 0 <= gap <= params.short_gap
 
 
 def _resumes_after_stray(
