@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from app.imaging import box_blur
+
 BLOWN = 250  # thumbnail grey level from which a pixel counts as blown to white
 CRUSHED = 5  # and up to which as crushed to black
 CLIPPED_SHARE = 0.15  # a frame with this much clipped has lost part of its picture
@@ -34,6 +36,7 @@ MIN_EXPOSED = 64  # pixels exposed in both below which there is too little to co
 REACH = 2  # shifts tried each way, in thumbnail pixels (3 % of 64)
 MARGIN = REACH  # border left out so every shift compares the same number of pixels
 DETAIL_RADIUS = 4  # the box whose mean is taken away: 9 px of the 64 px thumbnail
+_BOX_AREA = (2 * DETAIL_RADIUS + 1) ** 2
 
 
 def clipped_share(thumbnail: np.ndarray) -> float:
@@ -84,17 +87,11 @@ def _detail(thumbnail: np.ndarray, mask: np.ndarray) -> np.ndarray:
     below = np.cumsum(counts) - counts
     ranks = np.zeros(thumbnail.shape, dtype=np.float64)
     ranks[mask] = (below + (counts - 1) / 2.0)[values] / len(values)
-    weight = mask.astype(np.float64)
-    local = _box_sum(ranks) / np.maximum(_box_sum(weight), 1.0)
+    # masked pixels only: zeros off the mask and beyond the image, divided by their count
+    local = box_blur(ranks, DETAIL_RADIUS, "constant") / np.maximum(
+        box_blur(mask.astype(np.float64), DETAIL_RADIUS, "constant"), 1.0 / _BOX_AREA
+    )
     return (ranks - local)[mask]
-
-
-def _box_sum(image: np.ndarray) -> np.ndarray:
-    """Sum over the ``DETAIL_RADIUS`` box around each pixel (zero outside the image)."""
-    side = 2 * DETAIL_RADIUS + 1
-    padded = np.pad(image, ((DETAIL_RADIUS + 1, DETAIL_RADIUS), (DETAIL_RADIUS + 1, DETAIL_RADIUS)))
-    table = padded.cumsum(axis=0).cumsum(axis=1)
-    return table[side:, side:] - table[:-side, side:] - table[side:, :-side] + table[:-side, :-side]
 
 
 def _correlation(x: np.ndarray, y: np.ndarray) -> float:

@@ -8,10 +8,12 @@ from __future__ import annotations
 import numpy as np
 
 
-def box_blur(gray: np.ndarray, radius: int = 2) -> np.ndarray:
-    """Mean over a (2r+1)^2 window (edges replicated), as two passes of shifted sums."""
+def box_blur(gray: np.ndarray, radius: int = 2, edges: str = "edge") -> np.ndarray:
+    """Mean over a (2r+1)^2 window, as two passes of shifted sums; beyond the image, the
+    edges replicated (``edges="edge"``) or zeros (``"constant"``: the ratio of two such
+    means is a mean over a mask's pixels alone)."""
     k = 2 * radius + 1
-    padded = np.pad(gray, radius, mode="edge")
+    padded = np.pad(gray, radius, mode=edges)
     height, width = gray.shape
     rows = sum(padded[:, dx : dx + width] for dx in range(k))
     return sum(rows[dy : dy + height] for dy in range(k)) / np.float32(k * k)
