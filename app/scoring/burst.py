@@ -757,13 +757,14 @@ def _extra_blocking(grid: np.ndarray, blur: np.ndarray) -> np.ndarray:
     pattern (lines of text, a fence, a compression grid the photograph already had) looks
     like a grid that a blurred frame lost, while a JPEG saved again is never the sharper frame.
     """
-    extra = np.zeros(len(blur))
-    for k in range(len(blur)):
-        for j in range(len(blur)):
-            if j == k or blur[j] > blur[k] + BLURRIER_STOPS:
-                continue
-            extra[k] = max(extra[k], grid[k, j])
-    return extra
+    judged = ~_too_blurred_for_grid(blur) & ~np.eye(len(blur), dtype=bool)
+    return np.max(np.where(judged, grid, 0.0), axis=1, initial=0.0)
+
+
+def _too_blurred_for_grid(blur: np.ndarray) -> np.ndarray:
+    """(k, j): whether frame j is more than BLURRIER_STOPS blurrier than frame k, too blurred
+    to judge k's JPEG grid against (:func:`_extra_blocking`)."""
+    return blur[None, :] > blur[:, None] + BLURRIER_STOPS
 
 
 def unjudged_grid_costs(grid: np.ndarray, blocking: np.ndarray, blur: np.ndarray) -> np.ndarray:
@@ -776,8 +777,9 @@ def unjudged_grid_costs(grid: np.ndarray, blocking: np.ndarray, blur: np.ndarray
     grid's edges are detail the sorted energies count too, so its lead over j is in doubt
     by as much as the grid would cost (the confidence's, not the order's:
     ``app.scoring.technical._trusted_lead``)."""
-    blurrier = blur[None, :] > blur[:, None] + BLURRIER_STOPS
-    return np.where(blurrier, BLOCK_COST * np.maximum(grid - blocking[:, None], 0.0), 0.0)
+    return np.where(
+        _too_blurred_for_grid(blur), BLOCK_COST * np.maximum(grid - blocking[:, None], 0.0), 0.0
+    )
 
 
 def places_outdone(frames: Sequence[FrameMeasures], gains: np.ndarray) -> np.ndarray:
