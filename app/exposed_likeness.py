@@ -66,11 +66,18 @@ def exposed_detail_agreement(first: np.ndarray, second: np.ndarray) -> float:
     return best
 
 
+def part_lost_to_exposure(first: np.ndarray, second: np.ndarray) -> bool:
+    """Whether one of two thumbnails lost part of its picture to an exposure change: one is
+    CLIPPED_SHARE clipped, and their clipped shares differ by SHARE_STEP.  Their likeness
+    over the whole frame then says little about whether they show one scene."""
+    shares = clipped_share(first), clipped_share(second)
+    return max(shares) >= CLIPPED_SHARE and abs(shares[0] - shares[1]) >= SHARE_STEP
+
+
 def alike_where_exposed(first: np.ndarray, second: np.ndarray) -> bool:
     """Whether two thumbnails of which one lost part of its picture to an exposure change
-    (clipped shares differing) are one scene by the part both kept."""
-    shares = clipped_share(first), clipped_share(second)
-    if max(shares) < CLIPPED_SHARE or abs(shares[0] - shares[1]) < SHARE_STEP:
+    (:func:`part_lost_to_exposure`) are one scene by the part both kept."""
+    if not part_lost_to_exposure(first, second):
         return False
     return exposed_detail_agreement(first, second) >= AGREEMENT
 

@@ -9,7 +9,9 @@ an exposure change (an over-exposed burst frame, an exposure bracket) leaves it 
 and only the structure is compared.  Frames shot very shortly after each other need less
 similarity (down to ``min_similarity - short_gap_relief`` at no gap, back to
 ``min_similarity`` at ``short_gap`` seconds): at that pace a camera rarely turns to a new
-scene, and a blurred or blown frame of the burst still belongs to it.  Where an exposure
+scene, and a blurred or blown frame of the burst still belongs to it; but where two runs of
+frames, each alike within, meet at a pair much less alike, the camera turned to another
+scene framed alike, and the series ends there (:func:`_scene_changes`).  Where an exposure
 change blew out (or crushed) part of one frame, the part both frames kept decides
 (:mod:`app.exposed_likeness`).  A frame unlike its neighbour is also compared with the two
 frames before that one: two defective frames in a row (noisy, then blown) can differ more
@@ -28,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.camera_bodies import camera_bodies
-from app.exposed_likeness import alike_where_exposed
+from app.exposed_likeness import alike_where_exposed, part_lost_to_exposure
 from app.options import DEFAULT_MAX_GAP_S, DEFAULT_MIN_SIMILARITY
 from app.photos.tasks import THUMB_SIZE, make_thumbnail
 
@@ -54,7 +56,9 @@ from app.photos.tasks import THUMB_SIZE, make_thumbnail
 # 16: frames an exposure change blew or crushed in part join where the part both kept agrees
 #     (app.exposed_likeness); frames joined by time alone open the next scene when its frame
 #     looks like them and unlike the series before.
-GROUPING_VERSION = 16
+# 17: a scene change is found where two runs of frames, each alike within, meet at a pair
+#     that only a short gap's lenient need (or a look back) joined.
+GROUPING_VERSION = 17
 DEFAULT_SHORT_GAP = 1.0  # seconds below which a pair needs less similarity
 DEFAULT_SHORT_GAP_RELIEF = 0.1  # how much less, at no gap at all
 _SSIM_WINDOW = 7
@@ -65,6 +69,14 @@ _PAIR_BATCH = 512
 LOOK_BACK = 2  # earlier frames of a series a frame is also compared with
 SMOOTHED_DISCOUNT = 0.15  # SSIM of smoothed thumbnails counts this much less
 BLANK_RANGE = 6  # grey levels between a thumbnail's 5th and 95th percentile: no picture
+# A scene change between two frames that pass as alike: they are less alike than this, and
+# each is more alike than them, by SCENE_CONTRAST, to its other neighbour (see _scene_changes).
+SCENE_CHANGE_BELOW = 0.4
+SCENE_CONTRAST = 0.4
+# ... and less alike than this with the sharper of them blurred towards the other: a run of
+# the burst's own frames blurred by a missed focus is alike again then.
+SCENE_BLURRED_BELOW = 0.6
+SCENE_BLUR_PASSES = 6  # _smoothed applied up to this often (a Gaussian of up to 2.5 px)
 
 
 __all__ = [
@@ -247,6 +259,7 @@ def group_series(
     streams = _camera_streams(items, bodies)
     pairs = [(stream[k], stream[k + 1]) for stream in streams for k in range(len(stream) - 1)]
     similar_gap: dict[tuple[int, int], bool] = {}
+    scene_changes: set[tuple[int, int]] = set()
     if pairs:
         close = [p for p in pairs if items[p[1]].seconds - items[p[0]].seconds <= params.max_gap]
         if close:
@@ -255,10 +268,17 @@ def group_series(
             needed = np.array(
                 [params.required_similarity(items[b].seconds - items[a].seconds) for a, b in close]
             )
-            values = neighbour_similarity(first, second, enough=needed)
+            # Pairs that could show a scene change's contrast are aligned too, so that
+            # _scene_changes reads their best value, not a lower bound.
+            values = neighbour_similarity(
+                first, second, enough=np.maximum(needed, SCENE_CHANGE_BELOW + SCENE_CONTRAST)
+            )
             similar_gap = {
                 pair: bool(v >= need) for pair, v, need in zip(close, values, needed, strict=True)
             }
+            scene_changes = _scene_changes(
+                items, streams, dict(zip(close, values.tolist(), strict=True))
+            )
 
     series: list[list[int]] = []
     for stream in streams:
@@ -266,6 +286,12 @@ def group_series(
         current = [stream[0]] if stream else []
         on_time_alone: list[int] = []  # the last frames of ``current``, joined by time alone
         for previous, index in zip(stream, stream[1:], strict=False):
+            if (previous, index) in scene_changes:
+                # a frame unlike the run it follows and like the run it starts: no earlier
+                # frame's likeness, which shared framing gives, takes it into the series
+                series.append(current)
+                current, on_time_alone = [index], []
+                continue
             alike = similar_gap.get((previous, index), False) or _exposed_alike_soon(
                 items[previous], items[index], params
             )
@@ -298,6 +324,66 @@ def group_series(
             series.append(current)
     series.sort(key=lambda members: (items[members[0]].seconds, items[members[0]].key))
     return series
+
+
+def _scene_changes(
+    items: Sequence[GroupItem],
+    streams: Sequence[list[int]],
+    values: dict[tuple[int, int], float],
+) -> set[tuple[int, int]]:
+    """The neighbour pairs across which one scene ends and another starts, though they pass
+    as alike: the two frames are less alike than SCENE_CHANGE_BELOW, and the frame before
+    the pair and the frame after it each look more alike to their own neighbour in the pair,
+    by SCENE_CONTRAST.  Not where an exposure change blew or crushed part of one of them,
+    nor where they are alike once blurred (SCENE_BLURRED_BELOW): a burst whose last frames
+    the light blew out, or a missed focus blurred, is two such runs too.
+
+    Scenes shot alike (a table, a wall, a street at the same height) keep some likeness
+    after a turn of the camera, which a short gap's lenient need lets pass; within a
+    burst, a frame that a defect set apart (blurred, noisy, blown) is as unlike the frame
+    after it as the frame before, so the contrast on both sides holds only at a boundary
+    between two runs of frames that each agree among themselves.  ``values``: the
+    similarity of every neighbour pair close in time (pairs that passed unaligned read
+    as a lower bound there, above any contrast a pair below SCENE_CHANGE_BELOW needs)."""
+    changes = set()
+    for stream in streams:
+        for k in range(1, len(stream) - 2):
+            before, pair, after = (
+                (stream[k - 1], stream[k]),
+                (stream[k], stream[k + 1]),
+                (stream[k + 1], stream[k + 2]),
+            )
+            if not all(p in values for p in (before, pair, after)):
+                continue
+            value = values[pair]
+            if (
+                value < SCENE_CHANGE_BELOW
+                and min(values[before], values[after]) >= value + SCENE_CONTRAST
+                and not part_lost_to_exposure(items[pair[0]].thumbnail, items[pair[1]].thumbnail)
+                and _blurred_similarity(items[pair[0]].thumbnail, items[pair[1]].thumbnail)
+                < SCENE_BLURRED_BELOW
+            ):
+                changes.add(pair)
+    return changes
+
+
+def _blurred_similarity(first: np.ndarray, second: np.ndarray) -> float:
+    """SSIM of two thumbnails at their best once the sharper is blurred towards the other,
+    by up to SCENE_BLUR_PASSES of :func:`_smoothed` (aligned): how alike they are if one of
+    them is only the other with less detail, as a missed focus or a shake leaves it."""
+    sharper, softer = sorted((first, second), key=_detail_energy, reverse=True)
+    blurred = [sharper[None]]
+    for _ in range(SCENE_BLUR_PASSES):
+        blurred.append(_smoothed(blurred[-1]))
+    candidates = np.concatenate(blurred)
+    others = np.repeat(softer[None], len(candidates), axis=0)
+    return float(_ssim_at(candidates, others, _phase_shifts(candidates, others)).max())
+
+
+def _detail_energy(thumbnail: np.ndarray) -> float:
+    """Mean squared difference of horizontal and vertical neighbours."""
+    values = thumbnail.astype(np.float32)
+    return float(np.mean(np.diff(values, axis=0) ** 2) + np.mean(np.diff(values, axis=1) ** 2))
 
 
 def _blank_right_after(previous: GroupItem, item: GroupItem, params: GroupingParams) -> bool:

@@ -1,0 +1,74 @@
+"""Grouping at a scene change a short gap's lenient need lets pass: the contrast with each
+side's own run of frames tells it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_photos_fixtures import blurred, scene
+
+from app.grouping import (
+    SCENE_CHANGE_BELOW,
+    GroupingParams,
+    GroupItem,
+    group_series,
+    make_thumbnail,
+    neighbour_similarity,
+)
+
+# Grouping thumbnails of four bursts of ray-cast tabletop scenes (a table, a wall and balls,
+# framed alike) with their times from each burst's first frame: burst 10 was shot 0.6 s
+# after burst 9 ended, burst 36 0.3 s after burst 35.
+SHOOT = np.load(Path(__file__).parent / "data" / "grouping" / "alike_scenes.npz")
+
+
+def burst_items(number: int, start: float) -> list[GroupItem]:
+    times = SHOOT[f"times{number}"]
+    return [
+        GroupItem(f"{number}_{k}", "A", start + float(t), thumb)
+        for k, (t, thumb) in enumerate(zip(times, SHOOT[f"burst{number}"], strict=True))
+    ]
+
+
+def keys(items, series) -> list[list[str]]:
+    return [[items[i].key for i in members] for members in series]
+
+
+@pytest.mark.parametrize(("first", "second", "gap"), [(9, 10, 0.6), (35, 36, 0.3)])
+def test_two_scenes_shot_alike_right_after_each_other_are_two_series(first, second, gap):
+    one = burst_items(first, 0.0)
+    two = burst_items(second, one[-1].seconds + gap)
+    earlier = np.stack([i.thumbnail for i in one[-3:]])
+    across = neighbour_similarity(earlier, np.repeat(two[0].thumbnail[None], 3, axis=0))
+    # what the rule is for: the new scene's first frame passes the short gap's need against
+    # one of the last frames before it, which shared framing gives
+    needs = [GroupingParams().required_similarity(two[0].seconds - i.seconds) for i in one[-3:]]
+    assert (across >= needs).any() and across.max() < SCENE_CHANGE_BELOW
+    items = one + two
+    assert keys(items, group_series(items)) == [
+        [i.key for i in one],
+        [i.key for i in two],
+    ]
+
+
+def test_a_burst_whose_last_frames_a_missed_focus_blurred_stays_one_series():
+    """The blurred frames are alike among themselves and unlike the sharp ones, as a new
+    scene would be; blurred towards them, the sharp frames are alike again."""
+    wide = scene("gravel", size=(300, 200))
+    frames = [wide.crop((8 * k, 6, 8 * k + 260, 180)) for k in range(6)]
+    frames[4:] = [blurred(frame, 6.0) for frame in frames[4:]]
+    items = [GroupItem(f"b{k}", "A", 0.3 * k, make_thumbnail(f)) for k, f in enumerate(frames)]
+    boundary = neighbour_similarity(items[3].thumbnail[None], items[4].thumbnail[None])[0]
+    assert boundary < SCENE_CHANGE_BELOW
+    assert len(group_series(items)) == 1
+
+
+def test_a_scene_change_needs_both_runs_alike_within():
+    """A frame unlike both neighbours (one defective frame within a burst) is no change."""
+    wide = scene("chelsea", size=(300, 200))
+    frames = [wide.crop((8 * k, 6, 8 * k + 260, 180)) for k in range(5)]
+    frames[2] = blurred(frames[2], 8.0)
+    items = [GroupItem(f"b{k}", "A", 0.3 * k, make_thumbnail(f)) for k, f in enumerate(frames)]
+    assert len(group_series(items)) == 1
