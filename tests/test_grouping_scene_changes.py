@@ -3,10 +3,9 @@ side's own run of frames tells it."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
+from grouping_shoots import burst_items, load_shoot, series_keys
 from test_photos_fixtures import blurred, scene
 
 from app.grouping import (
@@ -21,25 +20,13 @@ from app.grouping import (
 # Grouping thumbnails of four bursts of ray-cast tabletop scenes (a table, a wall and balls,
 # framed alike) with their times from each burst's first frame: burst 10 was shot 0.6 s
 # after burst 9 ended, burst 36 0.3 s after burst 35.
-SHOOT = np.load(Path(__file__).parent / "data" / "grouping" / "alike_scenes.npz")
-
-
-def burst_items(number: int, start: float) -> list[GroupItem]:
-    times = SHOOT[f"times{number}"]
-    return [
-        GroupItem(f"{number}_{k}", "A", start + float(t), thumb)
-        for k, (t, thumb) in enumerate(zip(times, SHOOT[f"burst{number}"], strict=True))
-    ]
-
-
-def keys(items, series) -> list[list[str]]:
-    return [[items[i].key for i in members] for members in series]
+SHOOT = load_shoot("alike_scenes")
 
 
 @pytest.mark.parametrize(("first", "second", "gap"), [(9, 10, 0.6), (35, 36, 0.3)])
 def test_two_scenes_shot_alike_right_after_each_other_are_two_series(first, second, gap):
-    one = burst_items(first, 0.0)
-    two = burst_items(second, one[-1].seconds + gap)
+    one = burst_items(SHOOT, first, 0.0)
+    two = burst_items(SHOOT, second, one[-1].seconds + gap)
     earlier = np.stack([i.thumbnail for i in one[-3:]])
     across = neighbour_similarity(earlier, np.repeat(two[0].thumbnail[None], 3, axis=0))
     # what the rule is for: the new scene's first frame passes the short gap's need against
@@ -47,7 +34,7 @@ def test_two_scenes_shot_alike_right_after_each_other_are_two_series(first, seco
     needs = [GroupingParams().required_similarity(two[0].seconds - i.seconds) for i in one[-3:]]
     assert (across >= needs).any() and across.max() < SCENE_CHANGE_BELOW
     items = one + two
-    assert keys(items, group_series(items)) == [
+    assert series_keys(items, group_series(items)) == [
         [i.key for i in one],
         [i.key for i in two],
     ]
