@@ -69,6 +69,11 @@ SHOULDER_LEAST = 0.5
 SHOULDER_GREYS = (150, 210)
 FIXED_FRAMING_SIMILARITY = 0.5
 BRACKET_MAX_SOFTER = 2.0
+# ... for frames up to this far apart in exposure (EV); farther apart, the tone curve moves
+# the detail more, and the allowance grows as BRACKET_MAX_SOFTER per this many EV, up to
+# BRACKET_MAX_SOFTER_FAR (a blur of 1.5 thumbnail pixels reads 4x or more).
+SOFTER_PER_EV = 1.25
+BRACKET_MAX_SOFTER_FAR = 3.0
 # Grey levels (8 bits) where a camera's tone curve is close to a power law: brightness
 # steps and sharpness are compared there (toe and shoulder compress both).
 MID_TONES = (24, 176)
@@ -607,7 +612,10 @@ def _equally_sharp(frames: Sequence[KindEvidence], brightness: Sequence[float]) 
     of a 0/-2/+2 bracket are shot one after the other), and a cell's detail is taken
     against its contrast in the thumbnail (a tone curve scales both alike, a blur takes the
     fine detail and leaves the coarse contrast): the focus map's detail times the cell's
-    brightness squared, over the thumbnail cell's variance.
+    brightness squared, over the thumbnail cell's variance.  What the curve leaves of that
+    grows with the exposures' distance (frames 2.3 EV apart of a camera-curved bracket
+    differ up to 3x), so beyond SOFTER_PER_EV the allowance grows with it, to a bound that
+    a blur of 1.5 thumbnail pixels exceeds.
     """
     order = [int(k) for k in np.argsort(brightness, kind="stable")]
     maps = [frames[k].focus for k in order]
@@ -627,7 +635,9 @@ def _equally_sharp(frames: Sequence[KindEvidence], brightness: Sequence[float]) 
         )
         level = 2 * np.log(mean_a[both] / mean_b[both])
         contrast = 2 * np.log(spread_a[both] / spread_b[both])
-        if abs(float(np.median(detail + level - contrast))) > math.log(BRACKET_MAX_SOFTER):
+        apart = abs(brightness[order[k + 1]] - brightness[order[k]])
+        allowed = min(BRACKET_MAX_SOFTER ** max(1.0, apart / SOFTER_PER_EV), BRACKET_MAX_SOFTER_FAR)
+        if abs(float(np.median(detail + level - contrast))) > math.log(allowed):
             return False
     return True
 
