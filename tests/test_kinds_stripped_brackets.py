@@ -8,8 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_photos_fixtures import blurred, scene
-from test_series_kinds import camera_frame
 
 from app.grouping import make_thumbnail
 from app.series_kinds import KindEvidence, focus_map, split_kinds
@@ -43,17 +41,3 @@ def test_a_stripped_2_ev_bracket_through_a_camera_curve_is_a_possible_bracket(se
     frames = stripped_bracket(seed)
     (piece,) = split_kinds(range(len(frames)), frames)
     assert piece.kind == "burst" and piece.possible == "bracket" and not piece.protected
-
-
-def test_a_burst_metered_3_ev_off_both_ways_and_blurred_is_no_possible_bracket():
-    """The allowance stops growing where a blur of 1.5 thumbnail pixels would pass it: a
-    burst whose meter missed 3 EV down and up, those frames shaken soft, stays a burst."""
-    base = scene("chelsea", size=(256, 192))
-    frames = []
-    for k, (stops, sigma) in enumerate(((0, 0), (-3, 1.5), (3, 1.5), (0, 0))):
-        image = camera_frame(blurred(base, sigma) if sigma else base, stops, 0.6 * k)
-        frames.append(
-            KindEvidence(seconds=0.1 * k, thumbnail=make_thumbnail(image), focus=focus_map(image))
-        )
-    (piece,) = split_kinds(range(len(frames)), frames)
-    assert piece.kind == "burst" and piece.possible is None
