@@ -71,7 +71,8 @@ FIXED_FRAMING_SIMILARITY = 0.5
 BRACKET_MAX_SOFTER = 2.0
 # ... for frames up to this far apart in exposure (EV); farther apart, the tone curve moves
 # the detail more, and the allowance grows as BRACKET_MAX_SOFTER per this many EV, up to
-# BRACKET_MAX_SOFTER_FAR (a blur of 1.5 thumbnail pixels reads 4x or more).
+# BRACKET_MAX_SOFTER_FAR (a blur of 1.5 px on the 256 px frame the kinds are read from reads
+# 4x or more).
 SOFTER_PER_EV = 1.25
 BRACKET_MAX_SOFTER_FAR = 3.0
 # Grey levels (8 bits) where a camera's tone curve is close to a power law: brightness
@@ -615,7 +616,7 @@ def _equally_sharp(frames: Sequence[KindEvidence], brightness: Sequence[float]) 
     brightness squared, over the thumbnail cell's variance.  What the curve leaves of that
     grows with the exposures' distance (frames 2.3 EV apart of a camera-curved bracket
     differ up to 3x), so beyond SOFTER_PER_EV the allowance grows with it, to a bound that
-    a blur of 1.5 thumbnail pixels exceeds.
+    a blur of 1.5 px on the 256 px frame exceeds.
     """
     order = [int(k) for k in np.argsort(brightness, kind="stable")]
     maps = [frames[k].focus for k in order]

@@ -576,7 +576,7 @@ def test_a_burst_with_blurred_under_and_over_exposed_frames_is_no_possible_brack
     """Without tags, a hand-held burst whose meter missed down and then up looks stepped,
     but those frames are also shaken soft, more than a brighter frame's tone curve
     flattens detail (which the sharpness test allows more of the farther apart the
-    exposures are, up to a bound a blur of 1.5 thumbnail pixels exceeds): a plain burst,
+    exposures are, up to a bound a blur of 1.5 px at this size exceeds): a plain burst,
     culled as one."""
     base = scene(name, size=(256, 192))
     frames = []
