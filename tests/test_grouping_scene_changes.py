@@ -52,10 +52,12 @@ def test_a_burst_whose_last_frames_a_missed_focus_blurred_stays_one_series():
     assert len(group_series(items)) == 1
 
 
-def test_a_scene_change_needs_both_runs_alike_within():
-    """A frame unlike both neighbours (one defective frame within a burst) is no change."""
+def test_a_stray_frame_of_something_else_within_a_burst_is_no_scene_change():
+    """One frame of another view (a passer-by filling the frame) between frames of the
+    burst: the frames after it are alike among themselves, but the frame before the stray
+    one is not alike to it as a run would be, so the burst stays one series."""
     wide = scene("chelsea", size=(300, 200))
-    frames = [wide.crop((8 * k, 6, 8 * k + 260, 180)) for k in range(5)]
-    frames[2] = blurred(frames[2], 8.0)
+    frames = [wide.crop((8 * k, 6, 8 * k + 260, 180)) for k in range(6)]
+    frames[2] = scene("coffee", size=(260, 174))
     items = [GroupItem(f"b{k}", "A", 0.3 * k, make_thumbnail(f)) for k, f in enumerate(frames)]
     assert len(group_series(items)) == 1
