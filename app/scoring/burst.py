@@ -62,7 +62,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.scoring.frame_measures import PATCH_MARGIN, PATCH_SIZE, TONE_QUANTILES, FrameMeasures
-from app.scoring.motion import subject_smear_costs
+from app.scoring.motion import outline_tie_costs, subject_smear_costs
 
 GAMMA = 2.2
 # Costs in stops.
@@ -179,6 +179,10 @@ class FrameVerdict:
     # Per frame of the burst, by index: the share of the pair's detail where that frame is
     # clearly sharper than this one (see places_outdone): 0 against itself.
     outdone_places: tuple[float, ...] = ()
+    # Stops it pays, tied for the pick, for outlines less steep along the burst's motion than
+    # the tied frame's whose are steepest (app.scoring.motion.outline_tie_costs): a tie
+    # broken, not a lead the judgement is sure of.
+    outline: float = 0.0
 
 
 def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
@@ -278,8 +282,10 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
             + BLOCK_COST * blocking[k]
         )
     smear = subject_smear_costs(frames, gains, _comparable(stops, above_grain, blur, others))
+    alike = np.abs(stops[:, None] - stops[None, :]) <= EXPOSURE_STEP
+    outline = outline_tie_costs(frames, blur + others + smear, alike)
     for k in range(count):
-        cost = blur[k] + others[k] + smear[k]
+        cost = blur[k] + others[k] + smear[k] + outline[k]
         verdicts.append(
             FrameVerdict(
                 float(stops[k] - np.median(stops)),
@@ -297,6 +303,7 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
                 grain_cost=float(grain_costs[k]),
                 unjudged_grid=tuple(float(c) for c in unjudged_grid[k]),
                 outdone_places=tuple(float(share) for share in outdone[k]),
+                outline=float(outline[k]),
             )
         )
     return _with_key_doubt(verdicts, stops)

@@ -72,6 +72,11 @@ class FrameMeasures:
     # motion where the frames differ (app.scoring.motion), however small a part of the
     # frame it is; on the halved frame, where grain counts least.
     coarse_directions: np.ndarray | None = None
+    # Per direction (DIRECTIONS): how steep the frame's outlines are, as stops of gradient
+    # energy on the frame quartered and smoothed (see outline_steepness).  A smooth subject
+    # (a plain ball, a bare arm) has detail only in its outline, and a fine texture behind
+    # it (a checked table, gravel) holds most of every tile's energy at finer scales.
+    outlines: np.ndarray | None = None
 
     @property
     def blockiness(self) -> float:
@@ -131,6 +136,7 @@ def measure_frame(image: Image.Image) -> FrameMeasures:
         patch=patch,
         patch_origin=origin,
         coarse_directions=coarse_directions,
+        outlines=outline_steepness(_halve(_halve(gray))),
     )
 
 
@@ -161,6 +167,34 @@ def structure_patch(luma: np.ndarray) -> tuple[np.ndarray | None, tuple[int, int
     top = min(max(row * PATCH_BLOCK - PATCH_MARGIN, 0), height - size)
     left = min(max(col * PATCH_BLOCK - PATCH_MARGIN, 0), width - size)
     return np.ascontiguousarray(luma[top : top + size, left : left + size]), (int(top), int(left))
+
+
+def outline_steepness(quartered: np.ndarray) -> np.ndarray:
+    """(4,) per direction (DIRECTIONS), half the log2 of the mean fourth power of the
+    neighbour difference on the quartered frame smoothed by [1 2 1] both ways: stops of
+    energy of its steepest edges.
+
+    At a quarter of the analysis size and smoothed, fine texture and grain average away and
+    a subject's outline against its surround is what is left; the fourth power weighs the
+    steepest of those edges most.  A subject smeared by its own motion spreads its outline
+    along the motion, so its frame loses steepness along one direction and keeps it across;
+    a defocus or an exposure change alters every direction alike.  Kept per frame, not by
+    position, so a subject that moved between frames is still compared with itself."""
+    if min(quartered.shape) < 8:
+        return np.zeros(len(DIRECTIONS), dtype=np.float32)
+    smooth = quartered.copy()
+    smooth[:, 1:-1] = 0.25 * (quartered[:, :-2] + quartered[:, 2:]) + 0.5 * quartered[:, 1:-1]
+    rows = smooth.copy()
+    rows[1:-1] = 0.25 * (smooth[:-2] + smooth[2:]) + 0.5 * smooth[1:-1]
+    inner = rows[2:-2, 2:-2]
+    steps = (
+        inner[:, 1:] - inner[:, :-1],
+        inner[1:] - inner[:-1],
+        (inner[1:, 1:] - inner[:-1, :-1]) * np.float32(0.7071),
+        (inner[1:, :-1] - inner[:-1, 1:]) * np.float32(0.7071),
+    )
+    means = [float(np.mean(np.square(np.square(step)))) for step in steps]
+    return (0.5 * np.log2(np.maximum(means, 1e-20))).astype(np.float32)
 
 
 def noise_residual_map(gray: np.ndarray, tile: int) -> np.ndarray:

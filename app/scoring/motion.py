@@ -37,6 +37,12 @@ MOVING_LEAD = 0.6
 MOVING_ALLOWANCE = 0.25
 ACROSS = (1, 0, 3, 2)  # per direction of DIRECTIONS (0, 90, 45, 135 degrees): the one across it
 LOCAL_FLOOR = 0.05  # of the burst's median tile energy, added before logs
+# Frames whose costs lie within OUTLINE_TIE stops of the least are tied; among them, each
+# frame exposed alike pays OUTLINE_COST per stop its outlines trail the steepest frame's
+# along the burst's motion beyond what they trail across it (outline_tie_costs).
+OUTLINE_TIE = 0.1
+OUTLINE_COST = 0.5
+OUTLINE_MIN_LEAD = 0.2  # stops: outlines that differ less differ by chance (grain, JPEG)
 
 
 def _box(grid: np.ndarray) -> np.ndarray:
@@ -201,3 +207,41 @@ def _subject_smear_costs(
 
 
 __all__ = ["moving_part_costs", "smear_costs", "smear_losses", "subject_smear_costs"]
+
+
+def outline_tie_costs(
+    frames: Sequence[FrameMeasures], costs: np.ndarray, alike: np.ndarray
+) -> np.ndarray:
+    """Stops each frame tied for the pick pays for a subject's outline its motion spread,
+    against the tied frame whose outlines are steepest along the burst's motion.
+
+    A smooth subject smeared over a fine texture leaves every other measure nearly equal
+    (the texture holds the energy of the very tiles its outline crosses), so the frames are
+    tied, and which one wins was left to chance.  Here the motion's direction is the one
+    along which most pairs of frames differ in outline steepness (:attr:`FrameMeasures.
+    outlines`; the median over pairs), and a frame's lead is its steepness along that
+    direction less across it: a smear spreads the outline along its motion only, while a
+    defocus, grain or an exposure change alter both directions alike.  It only breaks a
+    tie (costs within OUTLINE_TIE of the least): the measure is of the whole frame, so a
+    still part of the scene (another subject, the frame's edges) dilutes it, and it must not
+    outweigh a defect the other measures see.  Only between frames exposed alike
+    (``alike[k, j]``)."""
+    count = len(frames)
+    extra = np.zeros(count)
+    if count < 2 or any(f.outlines is None for f in frames):
+        return extra
+    tied = np.flatnonzero(costs - costs.min() <= OUTLINE_TIE)
+    if len(tied) < 2:
+        return extra
+    steepness = np.stack([f.outlines for f in frames]).astype(np.float64)
+    # What a frame has in every direction alike (its exposure, a defocus) is no motion's.
+    shape = steepness - steepness.mean(axis=1, keepdims=True)
+    first, second = np.triu_indices(count, 1)
+    direction = int(np.argmax(np.median(np.abs(shape[first] - shape[second]), axis=0)))
+    lead = steepness[:, direction] - steepness[:, ACROSS[direction]]
+    steepest = int(tied[np.argmax(lead[tied])])
+    for k in tied:
+        trails = float(lead[steepest] - lead[k])
+        if k != steepest and alike[steepest, k] and trails >= OUTLINE_MIN_LEAD:
+            extra[k] = OUTLINE_COST * trails
+    return extra

@@ -127,7 +127,7 @@ class TechnicalScorer:
     """
 
     name = "technical"
-    weights_id = "technical:v14"
+    weights_id = "technical:v15"
     device = "cpu"
     series_mode = None
 
@@ -215,6 +215,7 @@ def _trusted_against(pick: FrameVerdict, other: FrameVerdict, index: int) -> flo
     lead -= _against(pick.unjudged_grid, index)
     if _against(pick.outdone_places, index) >= PLACE_SHARE:
         lead -= max(other.blur - pick.blur, 0.0)
+    lead -= max(other.outline - pick.outline, 0.0)  # a tie broken is no lead
     return lead
 
 
