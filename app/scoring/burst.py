@@ -283,7 +283,7 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
         )
     smear = subject_smear_costs(frames, gains, _comparable(stops, above_grain, blur, others))
     alike = np.abs(stops[:, None] - stops[None, :]) <= EXPOSURE_STEP
-    outline = outline_tie_costs(frames, blur + others + smear, alike)
+    outline = outline_tie_costs(frames, gains, blur + others + smear, alike)
     for k in range(count):
         cost = blur[k] + others[k] + smear[k] + outline[k]
         verdicts.append(

@@ -210,7 +210,7 @@ __all__ = ["moving_part_costs", "smear_costs", "smear_losses", "subject_smear_co
 
 
 def outline_tie_costs(
-    frames: Sequence[FrameMeasures], costs: np.ndarray, alike: np.ndarray
+    frames: Sequence[FrameMeasures], gains: np.ndarray, costs: np.ndarray, alike: np.ndarray
 ) -> np.ndarray:
     """Stops each frame tied for the pick pays for a subject's outline its motion spread,
     against the tied frame whose outlines are steepest along the burst's motion.
@@ -219,7 +219,8 @@ def outline_tie_costs(
     (the texture holds the energy of the very tiles its outline crosses), so the frames are
     tied, and which one wins was left to chance.  Here the motion's direction is the one
     along which most pairs of frames differ in outline steepness (:attr:`FrameMeasures.
-    outlines`; the median over pairs), and a frame's lead is its steepness along that
+    outlines`, each set off by its frame's exposure ``gains``; the median over pairs: a
+    smear lowers it along the motion most), and a frame's lead is its steepness along that
     direction less across it: a smear spreads the outline along its motion only, while a
     defocus, grain or an exposure change alter both directions alike.  It only breaks a
     tie (costs within OUTLINE_TIE of the least): the measure is of the whole frame, so a
@@ -233,11 +234,11 @@ def outline_tie_costs(
     tied = np.flatnonzero(costs - costs.min() <= OUTLINE_TIE)
     if len(tied) < 2:
         return extra
+    # Steepness is gradient energy: a frame exposed brighter by a gain has it gain**2 higher.
     steepness = np.stack([f.outlines for f in frames]).astype(np.float64)
-    # What a frame has in every direction alike (its exposure, a defocus) is no motion's.
-    shape = steepness - steepness.mean(axis=1, keepdims=True)
+    steepness -= 2.0 * np.log2(gains)[:, None]
     first, second = np.triu_indices(count, 1)
-    direction = int(np.argmax(np.median(np.abs(shape[first] - shape[second]), axis=0)))
+    direction = int(np.argmax(np.median(np.abs(steepness[first] - steepness[second]), axis=0)))
     lead = steepness[:, direction] - steepness[:, ACROSS[direction]]
     steepest = int(tied[np.argmax(lead[tied])])
     for k in tied:
