@@ -38,7 +38,9 @@ def measured_burst(
 ) -> list[TechnicalMeasures]:
     """Frames of grass with the given outline steepness; the first frame's grass a hair
     softer, so on detail alone the others lead it by a hair."""
-    measured = [ground(shift=3 * k, sigma=still_sigma if k == 0 else 0.0) for k in range(len(outlines))]
+    measured = [
+        ground(shift=3 * k, sigma=still_sigma if k == 0 else 0.0) for k in range(len(outlines))
+    ]
     return [
         replace(m, frame=replace(m.frame, outlines=np.asarray(steepness, dtype=np.float32)))
         for m, steepness in zip(measured, outlines, strict=True)
