@@ -113,7 +113,8 @@ def measure_frame(image: Image.Image) -> FrameMeasures:
     pixels = peak.width * peak.height
     gray = np.asarray(luma).astype(np.float32) * np.float32(1 / 255)
     fine, fine_map, grid_steps, _ = _detail(gray, TILE)
-    coarse, coarse_map, _, coarse_directions = _detail(_halve(gray), TILE // 2)
+    halved = _halve(gray)
+    coarse, coarse_map, _, coarse_directions = _detail(halved, TILE // 2)
     rows, cols = fine_map.shape
     tiled = (slice(0, rows * TILE), slice(0, cols * TILE))
     blown = np.asarray(peak)[tiled] >= CLIP_HIGH
@@ -136,7 +137,7 @@ def measure_frame(image: Image.Image) -> FrameMeasures:
         patch=patch,
         patch_origin=origin,
         coarse_directions=coarse_directions,
-        outlines=outline_steepness(_halve(_halve(gray))),
+        outlines=outline_steepness(_halve(halved)),
     )
 
 
