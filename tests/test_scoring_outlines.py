@@ -18,6 +18,7 @@ from app.scoring.burst import judge_burst
 from app.scoring.confidence import SURE, score_confidence
 from app.scoring.frame_measures import FrameMeasures, outline_steepness
 from app.scoring.technical import TechnicalMeasures, TechnicalScorer, measure
+from app.scoring.why import OUTLINE_TIE, explain_series
 
 SIZE = (1024, 680)  # the analysis size
 STILL = (0.0, 0.0, 0.0, 0.0)  # outline steepness per direction (0, 90, 45, 135 degrees)
@@ -90,6 +91,17 @@ def test_a_tie_broken_is_no_sure_pick(monkeypatch):
     scores = TechnicalScorer().rank_prepared(measures)
     assert int(np.argmax(scores)) == 0
     assert score_confidence("technical", scores) < SURE
+
+
+def test_the_explanation_says_a_near_tie_was_won_on_the_outline(monkeypatch):
+    measures = measured_burst([STILL, SMEARED_ALONG_ROWS])
+    scores = TechnicalScorer().rank_prepared(measures)
+    why = explain_series(measures, [0, 1], scores, ["still.jpg", "smeared.jpg"])
+    assert why.regions == ()
+    assert why.sentence == OUTLINE_TIE
+    monkeypatch.setattr(motion_rules, "OUTLINE_COST", 0.0)
+    why = explain_series(measures, [0, 1], scores, ["still.jpg", "smeared.jpg"])
+    assert why.sentence != OUTLINE_TIE
 
 
 def test_steep_outlines_do_not_outweigh_a_defocus_the_burst_sees():

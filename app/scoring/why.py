@@ -18,7 +18,9 @@ tiles (a few pixels of shift move little of a window's detail out of it) and blo
 areas against the other frame's neighbourhood.  Tiles that cost the runner-up more than ``TILE_THRESHOLD`` stops
 are joined into regions; each region is given the share of the score difference its tiles
 account for.  When no region stands out the sentence names the frame-wide measure that
-differed most, or says the pick won on overall judgement; nothing is made up.
+differed most, or the near tie the subject's outline broke (the burst judgement's own
+call: :func:`app.scoring.motion.outline_tie_costs`), or says the pick won on overall
+judgement; nothing is made up.
 """
 
 from __future__ import annotations
@@ -67,6 +69,8 @@ FLAW_PHRASES = {
     "closed_eyes": "eyes open",
 }
 OVERALL = "won on overall judgement"
+# The burst judgement broke a tie on the subject's outline (app.scoring.motion.outline_tie_costs).
+OUTLINE_TIE = "a near tie, won on its moving subject's outline: less smeared"
 MODEL_OVERALL = "won on the model's overall judgement"
 MODEL_REGION = "the model preferred it in the marked region"
 
@@ -416,7 +420,8 @@ def _sentence(
 
 
 def _overall(pick: FrameMeasures, runner_up: FrameMeasures) -> str:
-    """The frame-wide measure that cost the runner-up most, or the overall judgement."""
+    """The frame-wide measure that cost the runner-up most; where none stands out, the tie
+    the outlines broke, or the overall judgement."""
     pick_verdict, runner_verdict = judge_burst([pick, runner_up])
     noise = NOISE_COST * (runner_verdict.noise_sigma - pick_verdict.noise_sigma)
     exposure = (
@@ -433,7 +438,9 @@ def _overall(pick: FrameMeasures, runner_up: FrameMeasures) -> str:
         "less JPEG blocking": runner_verdict.blocking - pick_verdict.blocking,
     }
     phrase, lead = max(candidates.items(), key=lambda item: item[1])
-    return phrase if lead > GLOBAL_MINIMUM else OVERALL
+    if lead > GLOBAL_MINIMUM:
+        return phrase
+    return OUTLINE_TIE if runner_verdict.outline > pick_verdict.outline else OVERALL
 
 
 def _highlight_cost(extra: float) -> float:
