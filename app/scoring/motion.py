@@ -8,7 +8,9 @@ beyond a hand-held shift and beyond the global detail difference each frame has,
 the subject is.  There a smeared frame has lost detail against a still one, and lost it
 mostly along one direction (the motion), unlike a defocus or grain.  The region's energy
 is summed over every place the subject took in any frame, so a subject that moved between
-frames is still compared with itself.
+frames is still compared with itself.  A smooth subject over a fine texture leaves that
+region's energy to the texture; where the frames tie on everything else, how steep each
+frame's outlines stay across the motion breaks the tie (:func:`outline_tie_costs`).
 """
 
 from __future__ import annotations
@@ -206,9 +208,6 @@ def _subject_smear_costs(
     return costs
 
 
-__all__ = ["moving_part_costs", "smear_costs", "smear_losses", "subject_smear_costs"]
-
-
 def outline_tie_costs(
     frames: Sequence[FrameMeasures], gains: np.ndarray, costs: np.ndarray, alike: np.ndarray
 ) -> np.ndarray:
@@ -224,9 +223,10 @@ def outline_tie_costs(
     direction less across it: a smear spreads the outline along its motion only, while a
     defocus, grain or an exposure change alter both directions alike.  It only breaks a
     tie (costs within OUTLINE_TIE of the least): the measure is of the whole frame, so a
-    still part of the scene (another subject, the frame's edges) dilutes it, and it must not
-    outweigh a defect the other measures see.  Only between frames exposed alike
-    (``alike[k, j]``)."""
+    still part of the scene (another subject, the frame's edges) dilutes it, a panned
+    background smeared more in one frame reads as its smear, and it must not outweigh a
+    defect the other measures see.  Leads closer than OUTLINE_MIN_LEAD are chance.  Only
+    between frames exposed alike (``alike[k, j]``)."""
     count = len(frames)
     extra = np.zeros(count)
     if count < 2 or any(f.outlines is None for f in frames):
@@ -246,3 +246,12 @@ def outline_tie_costs(
         if k != steepest and alike[steepest, k] and trails >= OUTLINE_MIN_LEAD:
             extra[k] = OUTLINE_COST * trails
     return extra
+
+
+__all__ = [
+    "moving_part_costs",
+    "outline_tie_costs",
+    "smear_costs",
+    "smear_losses",
+    "subject_smear_costs",
+]
