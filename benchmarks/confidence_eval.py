@@ -15,9 +15,9 @@ Fits ``logit = A + B * log2(margin) + C * share`` (``app.scoring.confidence.marg
 on the sets whose names start with a ``--fit`` prefix, with C held at ``--share-weight``
 (a burst of two frames always has a share of 1, and the sets hold too few of them to fit
 it on), then lowers A until the fitting sets' picks at confidence >= 0.8 are right
-``--sure-rate`` of the time.  Prints the mapping, then per set, under the mapping in
-``app/scoring/confidence.py`` and under the one fitted here: the picks right among those
-at >= 0.8, and how many of all series that is (the rest are "worth a second look"); then
+``--sure-rate`` of the time.  Prints the mapping, then per set the picks right (the best
+frame), and under the mapping in ``app/scoring/confidence.py`` and under the one fitted
+here: the picks right among those at >= 0.8, and how many of all series that is (the rest are "worth a second look"); then
 the reliability of the mapping in the checkout per confidence bin.
 """
 
@@ -100,6 +100,11 @@ def confidences(bursts: list[dict], mapping: tuple[float, ...] | None) -> np.nda
     return 1.0 / (1.0 + np.exp(-(base + slope * features[:, 0] + share_weight * features[:, 1])))
 
 
+def right_cell(bursts: list[dict]) -> str:
+    """The bursts whose pick is the clean frame, of all: the best-frame figure itself."""
+    return f"{sum(bool(b['right']) for b in bursts)}/{len(bursts)}"
+
+
 def sure_cell(bursts: list[dict], chance: np.ndarray) -> str:
     right = np.array([b["right"] for b in bursts])
     sure = chance >= SURE
@@ -119,19 +124,24 @@ def main() -> None:
     mapping = fit([b for name in fitting for b in sets[name]], args.share_weight, args.sure_rate)
     print("fitted on", ", ".join(sorted(fitting)))
     print("mapping: logit = {:.3f} + {:.3f} log2(margin) + {:.3f} share".format(*mapping))
-    print("\n| set | checkout: sure right | sure/all | fitted here: sure right | sure/all |")
-    print("|---|---|---|---|---|")
+    print(
+        "\n| set | picked right | checkout: sure right | sure/all"
+        " | fitted here: sure right | sure/all |"
+    )
+    print("|---|---|---|---|---|---|")
     for group, names in (
         ("fitted on", fitting),
         ("reported on", [n for n in sets if n not in fitting]),
     ):
         for name in sorted(names):
             bursts = sets[name]
-            cells = [sure_cell(bursts, confidences(bursts, m)) for m in (None, mapping)]
+            cells = [right_cell(bursts)]
+            cells += [sure_cell(bursts, confidences(bursts, m)) for m in (None, mapping)]
             print(f"| {name} | " + " | ".join(cells) + " |")
         bursts = [b for name in names for b in sets[name]]
         if bursts:
-            cells = [sure_cell(bursts, confidences(bursts, m)) for m in (None, mapping)]
+            cells = [right_cell(bursts)]
+            cells += [sure_cell(bursts, confidences(bursts, m)) for m in (None, mapping)]
             print(f"| **{group}** | " + " | ".join(cells) + " |")
     print("\nReliability of the checkout's mapping (bursts, share picked right):")
     print("| confidence | " + " | ".join(sorted(sets)) + " |")
