@@ -281,8 +281,8 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
             + CONSENSUS_COST * off_consensus[k]
             + BLOCK_COST * blocking[k]
         )
-    smear = subject_smear_costs(frames, gains, _comparable(stops, above_grain, blur, others))
     alike = np.abs(stops[:, None] - stops[None, :]) <= EXPOSURE_STEP
+    smear = subject_smear_costs(frames, gains, _comparable(alike, above_grain, blur, others))
     outline = outline_tie_costs(frames, gains, blur + others + smear, alike)
     for k in range(count):
         cost = blur[k] + others[k] + smear[k] + outline[k]
@@ -344,15 +344,15 @@ def _with_shared_texture(
 
 
 def _comparable(
-    stops: np.ndarray, above_grain: np.ndarray | None, blur: np.ndarray, others: np.ndarray
+    alike: np.ndarray, above_grain: np.ndarray | None, blur: np.ndarray, others: np.ndarray
 ) -> np.ndarray:
     """(k, j): frame k may show frame j's subject smeared: they are exposed alike
-    (EXPOSURE_STEP), their grain does not clearly differ, and k is no blurrier over the
+    (``alike``: within EXPOSURE_STEP), their grain does not clearly differ, and k is no blurrier over the
     whole frame (SMEAR_BLUR_MARGIN) and costs no more for everything else
     (SMEAR_OTHER_MARGIN), so that detail k holds beyond j in a part of the frame is neither
     grain, a tone curve's shoulder nor a focus that moved there."""
-    count = len(stops)
-    same = np.abs(stops[:, None] - stops[None, :]) <= EXPOSURE_STEP
+    count = len(alike)
+    same = alike.copy()
     same &= blur[:, None] <= blur[None, :] + SMEAR_BLUR_MARGIN
     same &= others[:, None] <= others[None, :] + SMEAR_OTHER_MARGIN
     if above_grain is not None:
