@@ -76,6 +76,16 @@ def test_no_tie_is_broken_on_what_is_no_motion(smeared):
     assert all(verdict.outline == 0.0 for verdict in judge_burst(frames))
 
 
+def test_a_frame_too_small_for_outlines_breaks_no_tie():
+    """A frame a few pixels wide has no outlines on the quartered frame: it has no number
+    to compare, and the burst's tie is left as the other measures leave it."""
+    tiny = measure(Image.new("RGB", (20, 14), (128, 128, 128)))
+    assert tiny.frame.outlines is None
+    frames = burst([STILL, SMEARED_ALONG_ROWS, SMEARED_ALONG_ROWS])
+    frames[0] = replace(frames[0], outlines=None)
+    assert all(verdict.outline == 0.0 for verdict in judge_burst(frames))
+
+
 def test_the_motion_may_go_any_way():
     """A subject moving up the frame smears along the columns."""
     down = (0.0, -0.6, -0.3, -0.3)

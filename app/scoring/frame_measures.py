@@ -170,10 +170,11 @@ def structure_patch(luma: np.ndarray) -> tuple[np.ndarray | None, tuple[int, int
     return np.ascontiguousarray(luma[top : top + size, left : left + size]), (int(top), int(left))
 
 
-def outline_steepness(quartered: np.ndarray) -> np.ndarray:
+def outline_steepness(quartered: np.ndarray) -> np.ndarray | None:
     """(4,) per direction (DIRECTIONS), half the log2 of the mean fourth power of the
     neighbour difference on the quartered frame smoothed by [1 2 1] both ways: stops of
-    energy of its steepest edges.
+    energy of its steepest edges; None for a frame too small to have outlines there (no
+    number would be comparable with another frame's).
 
     At a quarter of the analysis size and smoothed, fine texture and grain average away and
     a subject's outline against its surround is what is left; the fourth power weighs the
@@ -182,7 +183,7 @@ def outline_steepness(quartered: np.ndarray) -> np.ndarray:
     a defocus or an exposure change alters every direction alike.  Kept per frame, not by
     position, so a subject that moved between frames is still compared with itself."""
     if min(quartered.shape) < 8:
-        return np.zeros(len(DIRECTIONS), dtype=np.float32)
+        return None
     smooth = quartered.copy()
     smooth[:, 1:-1] = 0.25 * (quartered[:, :-2] + quartered[:, 2:]) + 0.5 * quartered[:, 1:-1]
     rows = smooth.copy()
