@@ -15,7 +15,9 @@ scene framed alike, and the series ends there (:func:`_scene_changes`).  Where a
 change blew out (or crushed) part of one frame, the part both frames kept decides
 (:mod:`app.exposed_likeness`).  A frame unlike its neighbour is also compared with the two
 frames before that one: two defective frames in a row (noisy, then blown) can differ more
-than each differs from the burst's clean frames.  Photos from different camera bodies are
+than each differs from the burst's clean frames; the same contrast of runs keeps that look
+back from taking in the first frame of a scene framed alike that follows a burst ending in a
+blown frame.  Photos from different camera bodies are
 grouped separately, so two shooters' interleaved bursts never merge: bodies by make, model
 and serial number, and, for bodies of one make and model that record no serial, by how each
 names and numbers its files (:mod:`app.camera_bodies`).
@@ -26,6 +28,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -58,7 +61,7 @@ from app.photos.tasks import THUMB_SIZE, make_thumbnail
 #     looks like them and unlike the series before.
 # 17: a scene change is found where two runs of frames, each alike within, meet at a pair
 #     that only a short gap's lenient need (or a look back) joined.
-GROUPING_VERSION = 17
+GROUPING_VERSION = 18
 DEFAULT_SHORT_GAP = 1.0  # seconds below which a pair needs less similarity
 DEFAULT_SHORT_GAP_RELIEF = 0.1  # how much less, at no gap at all
 _SSIM_WINDOW = 7
@@ -260,6 +263,7 @@ def group_series(
     pairs = [(stream[k], stream[k + 1]) for stream in streams for k in range(len(stream) - 1)]
     similar_gap: dict[tuple[int, int], bool] = {}
     scene_changes: set[tuple[int, int]] = set()
+    runs = _Runs({}, {a: b for a, b in pairs})
     if pairs:
         close = [p for p in pairs if items[p[1]].seconds - items[p[0]].seconds <= params.max_gap]
         if close:
@@ -276,9 +280,8 @@ def group_series(
             similar_gap = {
                 pair: bool(v >= need) for pair, v, need in zip(close, values, needed, strict=True)
             }
-            scene_changes = _scene_changes(
-                items, streams, dict(zip(close, values.tolist(), strict=True))
-            )
+            runs.values.update(zip(close, values.tolist(), strict=True))
+            scene_changes = _scene_changes(items, streams, runs.values)
 
     series: list[list[int]] = []
     for stream in streams:
@@ -299,21 +302,21 @@ def group_series(
                 alike
                 and on_time_alone
                 and not _like_earlier(
-                    items, [*current[: -len(on_time_alone)], previous], index, params
+                    items, [*current[: -len(on_time_alone)], previous], index, params, runs
                 )
             ):
                 # frames with no picture, then a frame like them and unlike the series before
                 # them: they open its scene rather than close the last one
                 series.append(current[: -len(on_time_alone)])
                 current, on_time_alone = [*on_time_alone, index], []
-            elif alike or _like_earlier(items, current, index, params):
+            elif alike or _like_earlier(items, current, index, params, runs):
                 current.append(index)
                 on_time_alone = []
             elif _blank_right_after(items[previous], items[index], params):
                 current.append(index)
                 on_time_alone.append(index)
             elif len(series) > start and _resumes_after_stray(
-                items, series[-1], current, index, params
+                items, series[-1], current, index, params, runs
             ):
                 # the stream's series before, continued by the stray frame and this one
                 current, on_time_alone = [*series.pop(), *current, index], []
@@ -355,16 +358,30 @@ def _scene_changes(
             )
             if not all(p in values for p in (before, pair, after)):
                 continue
-            value = values[pair]
-            if (
-                value < SCENE_CHANGE_BELOW
-                and min(values[before], values[after]) >= value + SCENE_CONTRAST
-                and not part_lost_to_exposure(items[pair[0]].thumbnail, items[pair[1]].thumbnail)
-                and _blurred_similarity(items[pair[0]].thumbnail, items[pair[1]].thumbnail)
-                < SCENE_BLURRED_BELOW
+            if _contrast_shows_change(
+                values[pair],
+                min(values[before], values[after]),
+                items[pair[0]].thumbnail,
+                items[pair[1]].thumbnail,
             ):
                 changes.add(pair)
     return changes
+
+
+def _contrast_shows_change(
+    value: float, runs: float, first: np.ndarray, second: np.ndarray, excuse_clipped: bool = True
+) -> bool:
+    """Whether two frames ``value`` alike, each of which is ``runs`` alike (at least) to a
+    frame of its own run, show a scene change (see :func:`_scene_changes`).  A pair one of
+    which an exposure change clipped in part is excused (``excuse_clipped``), or only where
+    the part both kept agrees (:func:`alike_where_exposed`)."""
+    if value >= SCENE_CHANGE_BELOW or runs < value + SCENE_CONTRAST:
+        return False
+    if part_lost_to_exposure(first, second) and (
+        excuse_clipped or alike_where_exposed(first, second)
+    ):
+        return False
+    return _blurred_similarity(first, second) < SCENE_BLURRED_BELOW
 
 
 def _blurred_similarity(first: np.ndarray, second: np.ndarray) -> float:
@@ -396,8 +413,33 @@ def _blank_right_after(previous: GroupItem, item: GroupItem, params: GroupingPar
     return float(high - low) <= BLANK_RANGE
 
 
+class _Runs(NamedTuple):
+    """What grouping read of each stream's neighbours: the similarity of every pair close
+    in time (``values``), and the frame after each (``following``)."""
+
+    values: dict[tuple[int, int], float]
+    following: dict[int, int]
+
+    def likeness_within(self, index: int, series: list[int]) -> float:
+        """How alike ``index`` is to a neighbour of its own in ``series``."""
+        at = series.index(index)
+        neighbours = series[max(at - 1, 0) : at] + series[at + 1 : at + 2]
+        found = [
+            self.values.get(pair, -1.0) for n in neighbours for pair in ((n, index), (index, n))
+        ]
+        return max(found, default=-1.0)
+
+    def likeness_after(self, index: int) -> float:
+        """How alike ``index`` is to the frame after it (-1 without one close in time)."""
+        return self.values.get((index, self.following.get(index, -1)), -1.0)
+
+
 def _like_earlier(
-    items: Sequence[GroupItem], current: list[int], index: int, params: GroupingParams
+    items: Sequence[GroupItem],
+    current: list[int],
+    index: int,
+    params: GroupingParams,
+    runs: _Runs,
 ) -> bool:
     """Whether ``index``, shot within ``short_gap`` of the series' last frame, looks like one
     of the LOOK_BACK frames before that one (in time and look, as for neighbours).
@@ -405,6 +447,11 @@ def _like_earlier(
     Two defective frames in a row (an over-exposed frame after a noisy one, as when the
     light or the camera's ISO changes at the end of a burst) can look less alike than
     either looks like the clean frames before them; only asked when the neighbours differ.
+    An earlier frame passed only as the first frame of the next scene framed alike would
+    (the scene-change contrast of :func:`_scene_changes`, between the earlier frame's run
+    and the frame after ``index``) does not count: after a burst's blown last frame, unlike
+    anything, the look back is what would take the next scene in.  There an exposure change
+    excuses the pair only where the part both kept agrees.
     """
     if items[index].seconds - items[current[-1]].seconds > params.short_gap:
         return False
@@ -413,11 +460,22 @@ def _like_earlier(
         gap = items[index].seconds - items[k].seconds
         if gap > params.max_gap:
             continue
-        value = neighbour_similarity(items[k].thumbnail[None], items[index].thumbnail[None])
-        if float(value[0]) >= params.required_similarity(gap) or _exposed_alike_soon(
+        value = float(
+            neighbour_similarity(items[k].thumbnail[None], items[index].thumbnail[None])[0]
+        )
+        if value < params.required_similarity(gap) and not _exposed_alike_soon(
             items[k], items[index], params
         ):
-            return True
+            continue
+        if _contrast_shows_change(
+            value,
+            min(runs.likeness_within(k, current), runs.likeness_after(index)),
+            items[k].thumbnail,
+            items[index].thumbnail,
+            excuse_clipped=False,
+        ):
+            continue  # a frame like the next scene's run, unlike the earlier frame's run
+        return True
     return False
 
 
@@ -443,6 +501,7 @@ def _resumes_after_stray(
     current: list[int],
     index: int,
     params: GroupingParams,
+    runs: _Runs,
 ) -> bool:
     """Whether ``index`` takes up the series ``closed`` again after one stray frame
     (``current``, a series of one): the stray frame was shot within ``short_gap`` of both,
@@ -460,7 +519,7 @@ def _resumes_after_stray(
     )
     if not all(0 <= gap <= params.short_gap for gap in gaps):
         return False
-    return _like_earlier(items, [*closed, stray], index, params)
+    return _like_earlier(items, [*closed, stray], index, params, runs)
 
 
 def pause_runs(times: Sequence[tuple[float, str]], max_gap: float) -> list[list[int]]:
