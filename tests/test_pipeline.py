@@ -116,7 +116,14 @@ def test_new_files_are_hashed_as_they_are_read_and_only_possible_moves_before(
     jpeg(shoot / "late.jpg", scene("chelsea", size=(333, 222)), when=2000.0)
     again = run_cull(shoot, options(tmp_path, workers=workers))
     assert hashed_first == [shoot / "sub" / "renamed.jpg"]  # only its size is catalogued
-    assert again.stats.decoded == 1  # late.jpg; the renamed file was adopted
+    # late.jpg, and the three frames of the renamed file's burst: the renamed file was
+    # adopted (not hashed first, nor read as new), but grouping now tells it apart (another
+    # folder, another name: possibly another body of the model), so the burst's two parts
+    # are judged again, each within its own frames
+    assert again.stats.decoded == 4
+    assert [
+        len(s.members) for s in again.series if "coffee_01.jpg" in {m.path for m in s.members}
+    ] == [2]
     with Catalog(tmp_path / "catalog.sqlite3") as catalog:
         late = catalog.photo_by_path(shoot, "late.jpg")
     assert late.content_hash == fast_content_hash(shoot / "late.jpg")

@@ -420,13 +420,19 @@ class Catalog:
         params: Mapping[str, Any],
         kinds: Sequence[tuple[str, str]] | None = None,
         first_ordinal: int = 0,
+        previous: Iterable[Sequence[int]] | None = None,
     ) -> list[int]:
         """Replace the folder's series with ``groups`` (photo ids in capture order).
 
         ``params`` records the grouping parameters; ``kinds`` gives each series' kind and
         the reason for it.  A kind the photographer set for exactly the same photos wins.
         With ``first_ordinal``, the series before it stay (a run grouped part by part).
-        Returns the new series ids in order.
+        The scores of a series whose photos changed are dropped, every model's: a series is
+        scored within its own frames (the technical scorer's burst judgement, FGAesQ's
+        series modes), so another series' scores would rank it, and tell its confidence,
+        from frames it no longer has.  Changed against ``previous`` (photo ids per series:
+        the folder's series before a run that stores its series part by part began), else
+        against the series this call replaces.  Returns the new series ids in order.
         """
         root = normalize_root(root)
         now = utc_now()
@@ -437,6 +443,14 @@ class Catalog:
                     select(KindOverride.members, KindOverride.kind).where(KindOverride.root == root)
                 )
             }
+            if previous is None:
+                previous = _series_members(session, root, first_ordinal)
+            unchanged = {_members_key(members) for members in previous}
+            regrouped = [
+                pid for group in groups if _members_key(group) not in unchanged for pid in group
+            ]
+            for chunk in _chunks(regrouped):
+                session.execute(delete(Score).where(Score.photo_id.in_(chunk)))
             session.execute(
                 delete(Series).where(Series.root == root, Series.ordinal >= first_ordinal)
             )
@@ -1190,6 +1204,19 @@ def _one_model(scores: Sequence[ScoreRecord | None]) -> str:
 
 def _members_key(photo_ids: Iterable[int]) -> str:
     return ",".join(str(pid) for pid in sorted(photo_ids))
+
+
+def _series_members(session: Session, root: str, first_ordinal: int) -> list[list[int]]:
+    """The photo ids of each of the folder's series from ``first_ordinal`` on."""
+    members: dict[int, list[int]] = {}
+    query = (
+        select(SeriesMembership.series_id, SeriesMembership.photo_id)
+        .join(Series, Series.id == SeriesMembership.series_id)
+        .where(Series.root == root, Series.ordinal >= first_ordinal)
+    )
+    for series_id, photo_id in session.execute(query):
+        members.setdefault(series_id, []).append(photo_id)
+    return list(members.values())
 
 
 def _faces(session: Session, photo_ids: Sequence[int]) -> dict[int, tuple[FaceRecord, ...]]:

@@ -123,6 +123,9 @@ class CullRun:
         self.technical_first = technical_first
         self._technical: Ranking | None = None
         self._technical_ranked = 0  # series it ranked
+        # the folder's series (photo ids) before this run first grouped it anew, against
+        # which the catalog tells which series changed (their scores no longer hold)
+        self._series_before: list[list[int]] | None = None
 
     # -- the run ------------------------------------------------------------------------
 
@@ -541,6 +544,8 @@ class CullRun:
         """Group ``photos`` (with their kinds) and store the series from ``first_ordinal`` on
         (the folder's series before it stay)."""
         run = self.run
+        if self._series_before is None:
+            self._series_before = run.catalog.grouping(run.root).groups
         missing = [p.photo_id for p in photos if p.thumbnail is None]
         thumbs = run.catalog.thumbnails(missing)
         for photo in photos:
@@ -567,6 +572,7 @@ class CullRun:
             self._grouping_record(params),
             kinds,
             first_ordinal=first_ordinal,
+            previous=self._series_before,
         )
         # a kind the photographer set wins; looked up by series id, since another run on
         # the same catalog may have replaced the folder's series meanwhile
