@@ -447,11 +447,12 @@ def _like_earlier(
     Two defective frames in a row (an over-exposed frame after a noisy one, as when the
     light or the camera's ISO changes at the end of a burst) can look less alike than
     either looks like the clean frames before them; only asked when the neighbours differ.
-    An earlier frame passed only as the first frame of the next scene framed alike would
-    (the scene-change contrast of :func:`_scene_changes`, between the earlier frame's run
-    and the frame after ``index``) does not count: after a burst's blown last frame, unlike
-    anything, the look back is what would take the next scene in.  There an exposure change
-    excuses the pair only where the part both kept agrees.
+    A look back that shows a scene change does not count: the earlier frame is much more
+    alike to a neighbour in its own series, and ``index`` to the frame after it, than the
+    two are to each other (the contrast of :func:`_scene_changes`).  After a burst's blown
+    last frame, unlike anything, the look back is what would otherwise take the first frame
+    of the next scene framed alike into the burst.  An exposure change excuses the pair here
+    only where the part both frames kept agrees.
     """
     if items[index].seconds - items[current[-1]].seconds > params.short_gap:
         return False
