@@ -17,10 +17,10 @@ change blew out (or crushed) part of one frame, the part both frames kept decide
 frames before that one: two defective frames in a row (noisy, then blown) can differ more
 than each differs from the burst's clean frames; the same contrast of runs keeps that look
 back from taking in the first frame of a scene framed alike that follows a burst ending in a
-blown frame.  Photos from different camera bodies are
-grouped separately, so two shooters' interleaved bursts never merge: bodies by make, model
-and serial number, and, for bodies of one make and model that record no serial, by how each
-names and numbers its files (:mod:`app.camera_bodies`).
+blown frame.  Photos from different camera bodies are grouped separately, so two shooters'
+interleaved bursts never merge: bodies by make, model and serial number, and, for bodies of
+one make and model that record no serial, by how each names and numbers its files
+(:mod:`app.camera_bodies`).
 """
 
 from __future__ import annotations
@@ -61,6 +61,8 @@ from app.photos.tasks import THUMB_SIZE, make_thumbnail
 #     looks like them and unlike the series before.
 # 17: a scene change is found where two runs of frames, each alike within, meet at a pair
 #     that only a short gap's lenient need (or a look back) joined.
+# 18: a look back past a burst's last frame that shows that contrast does not count: the
+#     first frame of the next scene framed alike no longer joins a burst ending blown.
 GROUPING_VERSION = 18
 DEFAULT_SHORT_GAP = 1.0  # seconds below which a pair needs less similarity
 DEFAULT_SHORT_GAP_RELIEF = 0.1  # how much less, at no gap at all
