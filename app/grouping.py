@@ -34,6 +34,7 @@ import numpy as np
 
 from app.camera_bodies import camera_bodies
 from app.exposed_likeness import alike_where_exposed, part_lost_to_exposure
+from app.imaging import binomial_smooth
 from app.options import DEFAULT_MAX_GAP_S, DEFAULT_MIN_SIMILARITY
 from app.photos.tasks import THUMB_SIZE, make_thumbnail
 
@@ -158,11 +159,7 @@ def neighbour_similarity(
 
 def _smoothed(thumbs: np.ndarray) -> np.ndarray:
     """Thumbnails filtered twice by [1 2 1] / 4 each way (about a Gaussian of sigma 1 px)."""
-    values = thumbs.astype(np.float32)
-    for _ in range(2):
-        padded = np.pad(values, ((0, 0), (1, 1), (1, 1)), mode="edge")
-        values = (padded[:, :-2] + 2 * padded[:, 1:-1] + padded[:, 2:]) / 4
-        values = (values[:, :, :-2] + 2 * values[:, :, 1:-1] + values[:, :, 2:]) / 4
+    values = binomial_smooth(binomial_smooth(thumbs))
     return np.clip(values + 0.5, 0, 255).astype(np.uint8)
 
 

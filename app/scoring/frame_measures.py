@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageChops
 
-from app.imaging import tile_means
+from app.imaging import binomial_smooth, tile_means
 
 TILE = 32  # px at the analysis size
 QUANTILES = np.linspace(0.02, 0.98, 25)
@@ -184,11 +184,7 @@ def outline_steepness(quartered: np.ndarray) -> np.ndarray | None:
     position, so a subject that moved between frames is still compared with itself."""
     if min(quartered.shape) < 8:
         return None
-    smooth = quartered.copy()
-    smooth[:, 1:-1] = 0.25 * (quartered[:, :-2] + quartered[:, 2:]) + 0.5 * quartered[:, 1:-1]
-    rows = smooth.copy()
-    rows[1:-1] = 0.25 * (smooth[:-2] + smooth[2:]) + 0.5 * smooth[1:-1]
-    inner = rows[2:-2, 2:-2]
+    inner = binomial_smooth(quartered)[2:-2, 2:-2]  # what the image's edges leave alone
     steps = (
         inner[:, 1:] - inner[:, :-1],
         inner[1:] - inner[:-1],
