@@ -420,13 +420,12 @@ class _Runs(NamedTuple):
     following: dict[int, int]
 
     def likeness_within(self, index: int, series: list[int]) -> float:
-        """How alike ``index`` is to a neighbour of its own in ``series``."""
+        """How alike ``index`` is to a neighbour of its own in ``series`` (the frame before or
+        after it; -1 without one close in time)."""
         at = series.index(index)
-        neighbours = series[max(at - 1, 0) : at] + series[at + 1 : at + 2]
-        found = [
-            self.values.get(pair, -1.0) for n in neighbours for pair in ((n, index), (index, n))
-        ]
-        return max(found, default=-1.0)
+        pairs = [(series[at - 1], index)] if at > 0 else []
+        pairs += [(index, after) for after in series[at + 1 : at + 2]]
+        return max((self.values.get(pair, -1.0) for pair in pairs), default=-1.0)
 
     def likeness_after(self, index: int) -> float:
         """How alike ``index`` is to the frame after it (-1 without one close in time)."""

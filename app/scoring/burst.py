@@ -347,8 +347,8 @@ def _comparable(
     alike: np.ndarray, above_grain: np.ndarray | None, blur: np.ndarray, others: np.ndarray
 ) -> np.ndarray:
     """(k, j): frame k may show frame j's subject smeared: they are exposed alike
-    (``alike``: within EXPOSURE_STEP), their grain does not clearly differ, and k is no blurrier over the
-    whole frame (SMEAR_BLUR_MARGIN) and costs no more for everything else
+    (``alike``: within EXPOSURE_STEP), their grain does not clearly differ, and k is no
+    blurrier over the whole frame (SMEAR_BLUR_MARGIN) and costs no more for everything else
     (SMEAR_OTHER_MARGIN), so that detail k holds beyond j in a part of the frame is neither
     grain, a tone curve's shoulder nor a focus that moved there."""
     count = len(alike)
