@@ -525,6 +525,8 @@ class CullRun:
         params = self._grouping_params()
         by_id = {p.photo_id: p for p in photos}
         stored = run.catalog.grouping(run.root)
+        if self._series_before is None:  # read here already: _group_anew need not again
+            self._series_before = stored.groups
         same_photos = sorted(by_id) == sorted(pid for group in stored.groups for pid in group)
         if (
             stored.params == self._grouping_record(params)
