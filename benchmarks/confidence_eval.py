@@ -105,6 +105,13 @@ def right_cell(bursts: list[dict]) -> str:
     return f"{sum(bool(b['right']) for b in bursts)}/{len(bursts)}"
 
 
+def row_cells(bursts: list[dict], mapping: tuple[float, ...]) -> list[str]:
+    """A table row's cells: picked right, then sure right under the checkout's mapping and
+    under ``mapping``."""
+    sure = [sure_cell(bursts, confidences(bursts, m)) for m in (None, mapping)]
+    return [right_cell(bursts), *sure]
+
+
 def sure_cell(bursts: list[dict], chance: np.ndarray) -> str:
     right = np.array([b["right"] for b in bursts])
     sure = chance >= SURE
@@ -134,15 +141,10 @@ def main() -> None:
         ("reported on", [n for n in sets if n not in fitting]),
     ):
         for name in sorted(names):
-            bursts = sets[name]
-            cells = [right_cell(bursts)]
-            cells += [sure_cell(bursts, confidences(bursts, m)) for m in (None, mapping)]
-            print(f"| {name} | " + " | ".join(cells) + " |")
+            print(f"| {name} | " + " | ".join(row_cells(sets[name], mapping)) + " |")
         bursts = [b for name in names for b in sets[name]]
         if bursts:
-            cells = [right_cell(bursts)]
-            cells += [sure_cell(bursts, confidences(bursts, m)) for m in (None, mapping)]
-            print(f"| **{group}** | " + " | ".join(cells) + " |")
+            print(f"| **{group}** | " + " | ".join(row_cells(bursts, mapping)) + " |")
     print("\nReliability of the checkout's mapping (bursts, share picked right):")
     print("| confidence | " + " | ".join(sorted(sets)) + " |")
     print("|---" * (len(sets) + 1) + "|")
