@@ -16,11 +16,13 @@ change blew out (or crushed) part of one frame, the part both frames kept decide
 (:mod:`app.exposed_likeness`).  A frame unlike its neighbour is also compared with the two
 frames before that one: two defective frames in a row (noisy, then blown) can differ more
 than each differs from the burst's clean frames; the same contrast of runs keeps that look
-back from taking in the first frame of a scene framed alike that follows a burst ending in a
-blown frame.  Photos from different camera bodies are grouped separately, so two shooters'
-interleaved bursts never merge: bodies by make, model and serial number, and, for bodies of
-one make and model that record no serial, by how each names and numbers its files
-(:mod:`app.camera_bodies`).
+back from taking in the first frame of a scene framed alike that follows a burst ending in
+a blown frame.  A frame blown to next to no picture shows no likeness by SSIM: it goes with
+the frames it was shot closest to, or those the part it kept agrees with, and the frame
+after it is compared with the frames before it.  Photos from different camera bodies are
+grouped separately, so two shooters' interleaved bursts never merge: bodies by make, model
+and serial number, and, for bodies of one make and model that record no serial, by how each
+names and numbers its files (:mod:`app.camera_bodies`).
 """
 
 from __future__ import annotations
@@ -64,7 +66,9 @@ from app.photos.tasks import THUMB_SIZE, make_thumbnail
 #     that only a short gap's lenient need (or a look back) joined.
 # 18: a look back past a burst's last frame that shows that contrast does not count: the
 #     first frame of the next scene framed alike no longer joins a burst ending blown.
-GROUPING_VERSION = 18
+# 19: a frame with no picture (blown to white) is placed by its time and the part it kept,
+#     never by SSIM: a burst ending in one no longer joins, or gives it to, the next scene.
+GROUPING_VERSION = 19
 DEFAULT_SHORT_GAP = 1.0  # seconds below which a pair needs less similarity
 DEFAULT_SHORT_GAP_RELIEF = 0.1  # how much less, at no gap at all
 _SSIM_WINDOW = 7
@@ -282,11 +286,13 @@ def group_series(
             runs.values.update(zip(close, values.tolist(), strict=True))
             scene_changes = _scene_changes(items, streams, runs.values)
 
+    picture = _has_picture(np.stack([item.thumbnail for item in items])) if items else []
     series: list[list[int]] = []
     for stream in streams:
         start = len(series)  # the stream's first series
         current = [stream[0]] if stream else []
-        on_time_alone: list[int] = []  # the last frames of ``current``, joined by time alone
+        # the last frames of ``current`` with no picture, joined by their time alone
+        on_time_alone = [i for i in current if not picture[i]]
         for previous, index in zip(stream, stream[1:], strict=False):
             if (previous, index) in scene_changes:
                 # a frame unlike the run it follows and like the run it starts: no earlier
@@ -294,34 +300,45 @@ def group_series(
                 series.append(current)
                 current, on_time_alone = [index], []
                 continue
-            alike = similar_gap.get((previous, index), False) or _exposed_alike_soon(
-                items[previous], items[index], params
-            )
-            if (
-                alike
-                and on_time_alone
-                and not _like_earlier(
-                    items, [*current[: -len(on_time_alone)], previous], index, params, runs
-                )
-            ):
-                # frames with no picture, then a frame like them and unlike the series before
-                # them: they open its scene rather than close the last one
-                series.append(current[: -len(on_time_alone)])
-                current, on_time_alone = [*on_time_alone, index], []
-            elif alike or _like_earlier(items, current, index, params, runs):
-                current.append(index)
+            # SSIM reads nothing in a frame without a picture; the part it kept may agree
+            alike = (
+                picture[previous] and picture[index] and similar_gap.get((previous, index), False)
+            ) or _exposed_alike_soon(items[previous], items[index], params)
+            if not picture[index]:
+                if alike or _shot_soon_after(items[previous], items[index], params):
+                    current.append(index)
+                    if on_time_alone or not alike:
+                        on_time_alone.append(index)  # its place is told by its time
+                else:
+                    series.append(current)
+                    current, on_time_alone = [index], [index]
+                continue
+            if on_time_alone:
+                pictured = current[: -len(on_time_alone)]
+                if _like_pictured(items, pictured, on_time_alone, index, params, runs):
+                    current.append(index)
+                elif alike or _nearer_next(items, pictured, on_time_alone, index, params):
+                    # frames with no picture, then a frame unlike the series before them
+                    # and like them where they kept a part, or shot sooner after them than
+                    # they were after that series: they open its scene, not close the last
+                    if pictured:
+                        series.append(pictured)
+                    current = [*on_time_alone, index]
+                else:
+                    series.append(current)
+                    current = [index]
                 on_time_alone = []
-            elif _blank_right_after(items[previous], items[index], params):
+                continue
+            if alike or _like_earlier(items, current, index, params, runs):
                 current.append(index)
-                on_time_alone.append(index)
             elif len(series) > start and _resumes_after_stray(
                 items, series[-1], current, index, params, runs
             ):
                 # the stream's series before, continued by the stray frame and this one
-                current, on_time_alone = [*series.pop(), *current, index], []
+                current = [*series.pop(), *current, index]
             else:
                 series.append(current)
-                current, on_time_alone = [index], []
+                current = [index]
         if current:
             series.append(current)
     series.sort(key=lambda members: (items[members[0]].seconds, items[members[0]].key))
@@ -402,14 +419,53 @@ def _detail_energy(thumbnail: np.ndarray) -> float:
     return float(np.mean(np.diff(values, axis=0) ** 2) + np.mean(np.diff(values, axis=1) ** 2))
 
 
-def _blank_right_after(previous: GroupItem, item: GroupItem, params: GroupingParams) -> bool:
-    """Whether ``item`` shows next to nothing (blown to white, black, one flat tone) and was
-    shot within ``short_gap`` of ``previous``: a frame without a picture cannot show a new
-    scene, and at that pace it is the burst's frame that the light blew out."""
-    if not _shot_soon_after(previous, item, params):
+def _has_picture(thumbnails: np.ndarray) -> np.ndarray:
+    """Whether each thumbnail (the last two axes) shows more than next to nothing (blown to
+    white, black, one flat tone: BLANK_RANGE).  Standardised, a thumbnail without a picture
+    spreads the few grey levels its clipping left (read noise, a lens's fall-off) over the
+    whole range, and its SSIM with any smooth scene reads 0.2-0.4: no evidence of which
+    scene it belongs to.  The part it kept exposed, if any, can still agree with one
+    (:func:`_exposed_alike_soon`)."""
+    low, high = np.percentile(thumbnails, [5, 95], axis=(-2, -1))
+    return (high - low) > BLANK_RANGE
+
+
+def _like_pictured(
+    items: Sequence[GroupItem],
+    pictured: list[int],
+    blank: list[int],
+    index: int,
+    params: GroupingParams,
+    runs: _Runs,
+) -> bool:
+    """Whether ``index``, shot within ``short_gap`` after frames with no picture, looks like
+    one of the LOOK_BACK frames with a picture before them, at the need of their gap in
+    time: frames without a picture show no likeness, so the series they follow is compared
+    across them, as a look back past a neighbour is (:func:`_like_earlier`)."""
+    if not pictured or not _shot_soon_after(items[blank[-1]], items[index], params):
         return False
-    low, high = np.percentile(item.thumbnail, [5, 95])
-    return float(high - low) <= BLANK_RANGE
+    return any(
+        _looks_like(items, k, index, params, runs, pictured)
+        for k in reversed(pictured[-LOOK_BACK:])
+    )
+
+
+def _nearer_next(
+    items: Sequence[GroupItem],
+    pictured: list[int],
+    blank: list[int],
+    index: int,
+    params: GroupingParams,
+) -> bool:
+    """Whether frames with no picture (``blank``, in capture order) go with ``index``, the
+    first frame of another scene after them, rather than with the series before them
+    (``pictured``): shot within ``short_gap`` before ``index``, and sooner before it than
+    after the series' last frame.  A burst's frames follow each other at a steady pace, so
+    a blown frame is the burst's whose frames it is shot closest to."""
+    after = items[index].seconds - items[blank[-1]].seconds
+    if after > params.short_gap:
+        return False
+    return not pictured or after < items[blank[0]].seconds - items[pictured[-1]].seconds
 
 
 class _Runs(NamedTuple):
@@ -454,28 +510,40 @@ def _like_earlier(
     """
     if items[index].seconds - items[current[-1]].seconds > params.short_gap:
         return False
-    earlier = current[-1 - LOOK_BACK : -1]
-    for k in reversed(earlier):
-        gap = items[index].seconds - items[k].seconds
-        if gap > params.max_gap:
-            continue
-        value = float(
-            neighbour_similarity(items[k].thumbnail[None], items[index].thumbnail[None])[0]
-        )
-        if value < params.required_similarity(gap) and not _exposed_alike_soon(
-            items[k], items[index], params
-        ):
-            continue
-        if _contrast_shows_change(
-            value,
-            min(runs.likeness_within(k, current), runs.likeness_after(index)),
-            items[k].thumbnail,
-            items[index].thumbnail,
-            excuse_clipped=False,
-        ):
-            continue  # a frame like the next scene's run, unlike the earlier frame's run
-        return True
-    return False
+    earlier = [
+        k for k in reversed(current[-1 - 2 * LOOK_BACK : -1]) if _has_picture(items[k].thumbnail)
+    ]
+    return any(_looks_like(items, k, index, params, runs, current) for k in earlier[:LOOK_BACK])
+
+
+def _looks_like(
+    items: Sequence[GroupItem],
+    k: int,
+    index: int,
+    params: GroupingParams,
+    runs: _Runs,
+    series: list[int],
+) -> bool:
+    """Whether ``index`` looks like ``k``, an earlier frame of ``series``, at the need of
+    their gap in time (as neighbours, or exposed alike soon), unless the pair shows a scene
+    change: ``k`` is much more alike to a neighbour in its own series, and ``index`` to the
+    frame after it, than the two are to each other (the contrast of :func:`_scene_changes`).
+    An exposure change excuses the pair here only where the part both frames kept agrees."""
+    gap = items[index].seconds - items[k].seconds
+    if gap > params.max_gap:
+        return False
+    value = float(neighbour_similarity(items[k].thumbnail[None], items[index].thumbnail[None])[0])
+    if value < params.required_similarity(gap) and not _exposed_alike_soon(
+        items[k], items[index], params
+    ):
+        return False
+    return not _contrast_shows_change(
+        value,
+        min(runs.likeness_within(k, series), runs.likeness_after(index)),
+        items[k].thumbnail,
+        items[index].thumbnail,
+        excuse_clipped=False,
+    )
 
 
 def _exposed_alike_soon(previous: GroupItem, item: GroupItem, params: GroupingParams) -> bool:
