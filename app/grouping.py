@@ -35,7 +35,13 @@ from typing import NamedTuple
 import numpy as np
 
 from app.camera_bodies import camera_bodies
-from app.exposed_likeness import alike_where_exposed, part_lost_to_exposure
+from app.exposed_likeness import (
+    BLOWN,
+    CRUSHED,
+    MIN_EXPOSED,
+    alike_where_exposed,
+    part_lost_to_exposure,
+)
 from app.imaging import binomial_smooth
 from app.options import DEFAULT_MAX_GAP_S, DEFAULT_MIN_SIMILARITY
 from app.photos.tasks import THUMB_SIZE, make_thumbnail
@@ -78,7 +84,7 @@ _MAX_SHIFT = 6
 _PAIR_BATCH = 512
 LOOK_BACK = 2  # earlier frames of a series a frame is also compared with
 SMOOTHED_DISCOUNT = 0.15  # SSIM of smoothed thumbnails counts this much less
-BLANK_RANGE = 6  # grey levels between a thumbnail's 5th and 95th percentile: no picture
+BLANK_RANGE = 6  # grey levels between a thumbnail's 5th and 95th percentile: one flat tone
 # A scene change between two frames that pass as alike: they are less alike than this, and
 # each is more alike than them, by SCENE_CONTRAST, to its other neighbour (see _scene_changes).
 SCENE_CHANGE_BELOW = 0.4
@@ -291,7 +297,7 @@ def group_series(
     for stream in streams:
         start = len(series)  # the stream's first series
         current = [stream[0]] if stream else []
-        # the last frames of ``current`` with no picture, joined by their time alone
+        # the last frames of ``current``, joined by their time alone (no picture, or flat)
         on_time_alone = [i for i in current if not picture[i]]
         for previous, index in zip(stream, stream[1:], strict=False):
             if (previous, index) in scene_changes:
@@ -314,15 +320,16 @@ def group_series(
                     current, on_time_alone = [index], [index]
                 continue
             if on_time_alone:
-                pictured = current[: -len(on_time_alone)]
-                if _like_pictured(items, pictured, on_time_alone, index, params, runs):
+                before = current[: -len(on_time_alone)]
+                if before and _like_earlier(items, [*before, previous], index, params, runs):
+                    # like the series before them, looking past them
                     current.append(index)
-                elif alike or _nearer_next(items, pictured, on_time_alone, index, params):
+                elif alike or _nearer_next(items, before, on_time_alone, index, params):
                     # frames with no picture, then a frame unlike the series before them
-                    # and like them where they kept a part, or shot sooner after them than
-                    # they were after that series: they open its scene, not close the last
-                    if pictured:
-                        series.append(pictured)
+                    # and like the last of them, or shot sooner after them than they were
+                    # after that series: they open its scene rather than close the last
+                    if before:
+                        series.append(before)
                     current = [*on_time_alone, index]
                 else:
                     series.append(current)
@@ -331,6 +338,9 @@ def group_series(
                 continue
             if alike or _like_earlier(items, current, index, params, runs):
                 current.append(index)
+            elif _flat_right_after(items[previous], items[index], params):
+                current.append(index)
+                on_time_alone.append(index)
             elif len(series) > start and _resumes_after_stray(
                 items, series[-1], current, index, params, runs
             ):
@@ -420,52 +430,45 @@ def _detail_energy(thumbnail: np.ndarray) -> float:
 
 
 def _has_picture(thumbnails: np.ndarray) -> np.ndarray:
-    """Whether each thumbnail (the last two axes) shows more than next to nothing (blown to
-    white, black, one flat tone: BLANK_RANGE).  Standardised, a thumbnail without a picture
-    spreads the few grey levels its clipping left (read noise, a lens's fall-off) over the
-    whole range, and its SSIM with any smooth scene reads 0.2-0.4: no evidence of which
-    scene it belongs to.  The part it kept exposed, if any, can still agree with one
-    (:func:`_exposed_alike_soon`)."""
+    """Whether each thumbnail (the last two axes) holds a picture: not one flat tone
+    (BLANK_RANGE) that clipping made, with fewer than MIN_EXPOSED pixels left between white
+    and black.  Standardised, such a thumbnail spreads the few grey levels its clipping left
+    (read noise, a lens's fall-off) over the whole range, and its SSIM with any smooth scene
+    reads 0.2-0.4: no evidence of which scene it belongs to.  A frame with a few hundred
+    pixels exposed keeps the scene's darkest parts there, and a flat scene that nothing
+    clipped (a dim table, fog) its structure, which standardising brings out."""
     low, high = np.percentile(thumbnails, [5, 95], axis=(-2, -1))
-    return (high - low) > BLANK_RANGE
+    exposed = ((thumbnails < BLOWN) & (thumbnails > CRUSHED)).sum(axis=(-2, -1))
+    return ((high - low) > BLANK_RANGE) | (exposed >= MIN_EXPOSED)
 
 
-def _like_pictured(
-    items: Sequence[GroupItem],
-    pictured: list[int],
-    blank: list[int],
-    index: int,
-    params: GroupingParams,
-    runs: _Runs,
-) -> bool:
-    """Whether ``index``, shot within ``short_gap`` after frames with no picture, looks like
-    one of the LOOK_BACK frames with a picture before them, at the need of their gap in
-    time: frames without a picture show no likeness, so the series they follow is compared
-    across them, as a look back past a neighbour is (:func:`_like_earlier`)."""
-    if not pictured or not _shot_soon_after(items[blank[-1]], items[index], params):
+def _flat_right_after(previous: GroupItem, item: GroupItem, params: GroupingParams) -> bool:
+    """Whether ``item`` shows next to nothing (one flat tone, BLANK_RANGE) and was shot
+    within ``short_gap`` of ``previous``: a flat frame cannot show a new scene, and at that
+    pace it is the burst's frame that the light blew out or the dark left flat."""
+    if not _shot_soon_after(previous, item, params):
         return False
-    return any(
-        _looks_like(items, k, index, params, runs, pictured)
-        for k in reversed(pictured[-LOOK_BACK:])
-    )
+    low, high = np.percentile(item.thumbnail, [5, 95])
+    return float(high - low) <= BLANK_RANGE
 
 
 def _nearer_next(
     items: Sequence[GroupItem],
-    pictured: list[int],
-    blank: list[int],
+    before: list[int],
+    alone: list[int],
     index: int,
     params: GroupingParams,
 ) -> bool:
-    """Whether frames with no picture (``blank``, in capture order) go with ``index``, the
-    first frame of another scene after them, rather than with the series before them
-    (``pictured``): shot within ``short_gap`` before ``index``, and sooner before it than
-    after the series' last frame.  A burst's frames follow each other at a steady pace, so
-    a blown frame is the burst's whose frames it is shot closest to."""
-    after = items[index].seconds - items[blank[-1]].seconds
+    """Whether frames joined by their time alone (``alone``, in capture order: no picture,
+    or one flat tone) go with ``index``, the first frame of another scene after them, rather
+    than with the series before them (``before``): shot within ``short_gap`` before
+    ``index``, and sooner before it than after the series' last frame.  A burst's frames
+    follow each other at a steady pace, so a blown frame is the burst's whose frames it is
+    shot closest to."""
+    after = items[index].seconds - items[alone[-1]].seconds
     if after > params.short_gap:
         return False
-    return not pictured or after < items[blank[0]].seconds - items[pictured[-1]].seconds
+    return not before or after < items[alone[0]].seconds - items[before[-1]].seconds
 
 
 class _Runs(NamedTuple):
@@ -506,44 +509,34 @@ def _like_earlier(
     two are to each other (the contrast of :func:`_scene_changes`).  After a burst's blown
     last frame, unlike anything, the look back is what would otherwise take the first frame
     of the next scene framed alike into the burst.  An exposure change excuses the pair here
-    only where the part both frames kept agrees.
+    only where the part both frames kept agrees.  Frames with no picture among the earlier
+    ones show no likeness and are passed over; after one, this is how the frame that follows
+    it is compared with its series.
     """
     if items[index].seconds - items[current[-1]].seconds > params.short_gap:
         return False
-    earlier = [
-        k for k in reversed(current[-1 - 2 * LOOK_BACK : -1]) if _has_picture(items[k].thumbnail)
-    ]
-    return any(_looks_like(items, k, index, params, runs, current) for k in earlier[:LOOK_BACK])
-
-
-def _looks_like(
-    items: Sequence[GroupItem],
-    k: int,
-    index: int,
-    params: GroupingParams,
-    runs: _Runs,
-    series: list[int],
-) -> bool:
-    """Whether ``index`` looks like ``k``, an earlier frame of ``series``, at the need of
-    their gap in time (as neighbours, or exposed alike soon), unless the pair shows a scene
-    change: ``k`` is much more alike to a neighbour in its own series, and ``index`` to the
-    frame after it, than the two are to each other (the contrast of :func:`_scene_changes`).
-    An exposure change excuses the pair here only where the part both frames kept agrees."""
-    gap = items[index].seconds - items[k].seconds
-    if gap > params.max_gap:
-        return False
-    value = float(neighbour_similarity(items[k].thumbnail[None], items[index].thumbnail[None])[0])
-    if value < params.required_similarity(gap) and not _exposed_alike_soon(
-        items[k], items[index], params
-    ):
-        return False
-    return not _contrast_shows_change(
-        value,
-        min(runs.likeness_within(k, series), runs.likeness_after(index)),
-        items[k].thumbnail,
-        items[index].thumbnail,
-        excuse_clipped=False,
-    )
+    earlier = [k for k in current[-1 - LOOK_BACK : -1] if _has_picture(items[k].thumbnail)]
+    for k in reversed(earlier):
+        gap = items[index].seconds - items[k].seconds
+        if gap > params.max_gap:
+            continue
+        value = float(
+            neighbour_similarity(items[k].thumbnail[None], items[index].thumbnail[None])[0]
+        )
+        if value < params.required_similarity(gap) and not _exposed_alike_soon(
+            items[k], items[index], params
+        ):
+            continue
+        if _contrast_shows_change(
+            value,
+            min(runs.likeness_within(k, current), runs.likeness_after(index)),
+            items[k].thumbnail,
+            items[index].thumbnail,
+            excuse_clipped=False,
+        ):
+            continue  # a frame like the next scene's run, unlike the earlier frame's run
+        return True
+    return False
 
 
 def _exposed_alike_soon(previous: GroupItem, item: GroupItem, params: GroupingParams) -> bool:
