@@ -26,7 +26,8 @@ import importlib, os, pkgutil, site, sys
 # program alone: site-packages is seen through a folder of links to everything else.
 HIDDEN = set(sys.argv[1].split(","))
 shadow = sys.argv[2]
-folders = set(site.getsitepackages())
+# (Debian's Python also names dist-packages folders a virtualenv does not have)
+folders = {folder for folder in site.getsitepackages() if os.path.isdir(folder)}
 for folder in folders:
     for entry in os.listdir(folder):
         if entry.split(".")[0] not in HIDDEN and not os.path.exists(os.path.join(shadow, entry)):
