@@ -266,13 +266,18 @@ def group_series(
     item's camera body as ``camera_bodies(items, params.max_gap)`` tells it, where the caller
     needs them too (told here otherwise).
     """
+    if not items:
+        return []
     if bodies is None:
         bodies = camera_bodies(items, params.max_gap)
     streams = _camera_streams(items, bodies)
     pairs = [(stream[k], stream[k + 1]) for stream in streams for k in range(len(stream) - 1)]
     similar_gap: dict[tuple[int, int], bool] = {}
     scene_changes: set[tuple[int, int]] = set()
-    runs = _Runs({}, {a: b for a, b in pairs})
+    thumbnails = np.stack([item.thumbnail for item in items])
+    flat = _flat(thumbnails)
+    runs = _Runs({}, {a: b for a, b in pairs}, _has_picture(thumbnails, flat))
+    picture = runs.picture
     if pairs:
         close = [p for p in pairs if items[p[1]].seconds - items[p[0]].seconds <= params.max_gap]
         if close:
@@ -292,7 +297,6 @@ def group_series(
             runs.values.update(zip(close, values.tolist(), strict=True))
             scene_changes = _scene_changes(items, streams, runs.values)
 
-    picture = _has_picture(np.stack([item.thumbnail for item in items])) if items else []
     series: list[list[int]] = []
     for stream in streams:
         start = len(series)  # the stream's first series
@@ -338,7 +342,9 @@ def group_series(
                 continue
             if alike or _like_earlier(items, current, index, params, runs):
                 current.append(index)
-            elif _flat_right_after(items[previous], items[index], params):
+            elif flat[index] and _shot_soon_after(items[previous], items[index], params):
+                # one flat tone cannot show a new scene: at that pace it is the burst's frame
+                # that the light blew out or the dark left flat
                 current.append(index)
                 on_time_alone.append(index)
             elif len(series) > start and _resumes_after_stray(
@@ -429,27 +435,23 @@ def _detail_energy(thumbnail: np.ndarray) -> float:
     return float(np.mean(np.diff(values, axis=0) ** 2) + np.mean(np.diff(values, axis=1) ** 2))
 
 
-def _has_picture(thumbnails: np.ndarray) -> np.ndarray:
-    """Whether each thumbnail (the last two axes) holds a picture: not one flat tone
-    (BLANK_RANGE) that clipping made, with fewer than MIN_EXPOSED pixels left between white
-    and black.  Standardised, such a thumbnail spreads the few grey levels its clipping left
-    (read noise, a lens's fall-off) over the whole range, and its SSIM with any smooth scene
-    reads 0.2-0.4: no evidence of which scene it belongs to.  A frame with a few hundred
-    pixels exposed keeps the scene's darkest parts there, and a flat scene that nothing
-    clipped (a dim table, fog) its structure, which standardising brings out."""
+def _flat(thumbnails: np.ndarray) -> np.ndarray:
+    """Whether each thumbnail (the last two axes) is one flat tone: its 5th and 95th
+    percentiles within BLANK_RANGE grey levels."""
     low, high = np.percentile(thumbnails, [5, 95], axis=(-2, -1))
+    return (high - low) <= BLANK_RANGE
+
+
+def _has_picture(thumbnails: np.ndarray, flat: np.ndarray) -> np.ndarray:
+    """Whether each thumbnail holds a picture: not one flat tone (``flat``: :func:`_flat`)
+    that clipping made, with fewer than MIN_EXPOSED pixels left between white and black.
+    Standardised, such a thumbnail spreads the few grey levels its clipping left (read
+    noise, a lens's fall-off) over the whole range, and its SSIM with any smooth scene reads
+    0.2-0.4: no evidence of which scene it belongs to.  A frame with a few hundred pixels
+    exposed keeps the scene's darkest parts there, and a flat scene that nothing clipped (a
+    dim table, fog) its structure, which standardising brings out."""
     exposed = ((thumbnails < BLOWN) & (thumbnails > CRUSHED)).sum(axis=(-2, -1))
-    return ((high - low) > BLANK_RANGE) | (exposed >= MIN_EXPOSED)
-
-
-def _flat_right_after(previous: GroupItem, item: GroupItem, params: GroupingParams) -> bool:
-    """Whether ``item`` shows next to nothing (one flat tone, BLANK_RANGE) and was shot
-    within ``short_gap`` of ``previous``: a flat frame cannot show a new scene, and at that
-    pace it is the burst's frame that the light blew out or the dark left flat."""
-    if not _shot_soon_after(previous, item, params):
-        return False
-    low, high = np.percentile(item.thumbnail, [5, 95])
-    return float(high - low) <= BLANK_RANGE
+    return ~flat | (exposed >= MIN_EXPOSED)
 
 
 def _nearer_next(
@@ -473,10 +475,12 @@ def _nearer_next(
 
 class _Runs(NamedTuple):
     """What grouping read of each stream's neighbours: the similarity of every pair close
-    in time (``values``), and the frame after each (``following``)."""
+    in time (``values``), the frame after each (``following``), and whether each item holds
+    a picture (``picture``: :func:`_has_picture`)."""
 
     values: dict[tuple[int, int], float]
     following: dict[int, int]
+    picture: np.ndarray
 
     def likeness_within(self, index: int, series: list[int]) -> float:
         """How alike ``index`` is to a neighbour of its own in ``series`` (the frame before or
@@ -515,7 +519,7 @@ def _like_earlier(
     """
     if items[index].seconds - items[current[-1]].seconds > params.short_gap:
         return False
-    earlier = [k for k in current[-1 - LOOK_BACK : -1] if _has_picture(items[k].thumbnail)]
+    earlier = [k for k in current[-1 - LOOK_BACK : -1] if runs.picture[k]]
     for k in reversed(earlier):
         gap = items[index].seconds - items[k].seconds
         if gap > params.max_gap:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from grouping_shoots import burst_items, load_shoot, series_keys
 
@@ -48,7 +50,7 @@ def test_frames_blown_to_white_open_the_next_scene_when_shot_closer_to_it():
     was shot closer to: here moved to 0.15 s before the next burst."""
     first, then = burst_items(SHOOT, 0), burst_items(SHOOT, 1)
     blown = first[-1]
-    moved = blown.__class__(blown.key, blown.camera, then[0].seconds - 0.15, blown.thumbnail)
+    moved = replace(blown, seconds=then[0].seconds - 0.15)
     items = [*first[:-1], moved, *then]
     assert series_keys(items, group_series(items)) == [
         [item.key for item in first[:-1]],
