@@ -123,10 +123,16 @@ _CFA_TAGS = [
 
 
 def dng(
-    path: Path, preview: Image.Image | None = None, size: tuple[int, int] = (96, 64), seed: int = 0
+    path: Path,
+    preview: Image.Image | None = None,
+    size: tuple[int, int] = (96, 64),
+    seed: int = 0,
+    iso: int | None = None,
 ) -> Path:
-    """A minimal DNG LibRaw can read: a Bayer mosaic, with an RGB preview in IFD0 if given."""
+    """A minimal DNG LibRaw can read: a Bayer mosaic, with an RGB preview in IFD0 if given,
+    and the camera's ISO (ISOSpeedRatings in IFD0) if given."""
     rng = np.random.default_rng(seed)
+    tags = _DNG_TAGS + ([(34855, "H", 1, iso, True)] if iso else [])
     mosaic = (rng.random((size[1], size[0])) * 4000).astype(np.uint16)
     path.parent.mkdir(parents=True, exist_ok=True)
     with tifffile.TiffWriter(path) as writer:
@@ -136,11 +142,11 @@ def dng(
                 photometric="rgb",
                 subfiletype=1,
                 subifds=1,
-                extratags=_DNG_TAGS,
+                extratags=tags,
             )
             writer.write(mosaic, photometric=32803, subfiletype=0, extratags=_CFA_TAGS)
         else:
-            writer.write(mosaic, photometric=32803, subfiletype=0, extratags=_DNG_TAGS + _CFA_TAGS)
+            writer.write(mosaic, photometric=32803, subfiletype=0, extratags=tags + _CFA_TAGS)
     return path
 
 

@@ -18,6 +18,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from app.errors import AppError
+from app.photos.exif import camera_iso, read_iso
 from app.photos.formats import (
     HEIF_EXTENSIONS,
     JPEG_FORMATS,
@@ -30,6 +31,9 @@ from app.photos.formats import (
 MAX_SOURCE_PIXELS = 400_000_000
 # ``Image.info`` key: (width, height) of the upright source, before any reduction.
 SOURCE_SIZE = "fgaesq_source_size"
+# ``Image.info`` key: the ISO the camera recorded, where it recorded one (the burst
+# judgement reads frames shot at one ISO as sharing their sensor noise).
+CAMERA_ISO = "fgaesq_iso"
 # Never hand out more than this many pixels, whatever the caller asks for.
 MAX_OUTPUT_PIXELS = 50_000_000
 # Pillow's own decompression-bomb guard starts at 89 MP, below real medium-format sensors
@@ -84,9 +88,17 @@ def decode_image(path: Path | str, max_side: int | None = 1024) -> Image.Image:
     except Exception as exc:  # rawpy and pillow-heif raise their own classes
         raise PhotoReadError(_describe(exc)) from exc
     source = image.info.get(SOURCE_SIZE, image.size)
+    iso = image.info.get(CAMERA_ISO)
     image = fit(image, max_side)
     image.info[SOURCE_SIZE] = source
+    if iso:
+        image.info[CAMERA_ISO] = iso
     return image
+
+
+def camera_iso_of(image: Image.Image) -> int | None:
+    """The ISO the camera recorded for the file ``image`` was decoded from, if any."""
+    return image.info.get(CAMERA_ISO)
 
 
 def source_size(image: Image.Image) -> tuple[int, int]:
@@ -106,9 +118,13 @@ def _decode_raster(path: Path, max_side: int | None) -> Image.Image:
         if max_side and image.format == "JPEG":
             image.draft("RGB", _draft_box(image.size, max_side))
         image.load()
-        turned = image.getexif().get(0x0112, 1) in (5, 6, 7, 8)
+        exif = image.getexif()
+        turned = exif.get(0x0112, 1) in (5, 6, 7, 8)
         upright = _to_rgb(ImageOps.exif_transpose(image))
         upright.info[SOURCE_SIZE] = (full[1], full[0]) if turned else full
+        iso = camera_iso(exif)
+        if iso:
+            upright.info[CAMERA_ISO] = iso
         return upright
 
 
@@ -131,7 +147,19 @@ def _decode_raw(path: Path, max_side: int | None) -> Image.Image:
             rgb = raw.postprocess(half_size=True, use_camera_wb=True, output_bps=8)
             preview = Image.fromarray(rgb)
         preview.info[SOURCE_SIZE] = full
+        iso = _raw_iso(raw) or read_iso(path)
+        if iso:
+            preview.info[CAMERA_ISO] = iso
         return preview
+
+
+def _raw_iso(raw) -> int | None:
+    """The ISO LibRaw read from a RAW file's metadata, or None (it reads no IFD0 ISO)."""
+    try:
+        iso = float(raw.other.iso_speed)
+    except Exception:  # an older rawpy, or metadata LibRaw could not read
+        return None
+    return int(round(iso)) if math.isfinite(iso) and iso > 0 else None
 
 
 def _embedded_preview(raw, max_side: int | None, flip: int) -> Image.Image | None:

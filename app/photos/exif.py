@@ -222,6 +222,41 @@ def _fields(get, date_fallback: Any = None) -> dict[str, Any]:
     }
 
 
+def camera_iso(exif: Image.Exif) -> int | None:
+    """The ISO a camera recorded in a Pillow-read EXIF block (its Exif sub-IFD, else IFD0),
+    or None where it recorded none."""
+    try:
+        value = exif.get_ifd(_EXIF_IFD).get(_TAG_ISO, exif.get(_TAG_ISO))
+    except Exception:  # a damaged sub-IFD: Pillow raises its own errors
+        return None
+    return _sensor_iso(value)
+
+
+def read_iso(path: Path | str) -> int | None:
+    """The ISO in a RAW file's tags, from its Exif IFD or from IFD0 (where TIFF/EP, and DNG
+    after it, place ISOSpeedRatings); None where it has none or they cannot be read."""
+    import exifread
+
+    try:
+        with open(path, "rb") as handle:
+            tags = exifread.process_file(handle, details=False)
+    except Exception:  # damaged tags: the photo is still decoded, without its ISO
+        return None
+    for name in ("EXIF ISOSpeedRatings", "Image ISOSpeedRatings"):
+        entry = tags.get(name)
+        values = getattr(entry, "values", None)
+        if values:
+            return _sensor_iso(values[0] if isinstance(values, list) else values)
+    return None
+
+
+def _sensor_iso(value: Any) -> int | None:
+    """An ISOSpeedRatings value as an ISO, None where it names none: 65535 is EXIF 2.3's
+    "above 65534, see the other sensitivity tags", the same for every such ISO."""
+    iso = _integer(value)
+    return iso if iso is not None and iso < 65535 else None
+
+
 def read_auto_bracket(path: Path | str, make: str | None) -> bool | None:
     """Whether the maker note marks this frame as part of an automatic exposure bracket.
 
