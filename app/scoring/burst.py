@@ -185,10 +185,14 @@ class FrameVerdict:
     outline: float = 0.0
 
 
-def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
-    """A verdict per frame of one burst (two frames or more)."""
+def judge_burst(
+    frames: Sequence[FrameMeasures], isos: Sequence[float | None] | None = None
+) -> list[FrameVerdict]:
+    """A verdict per frame of one burst (two frames or more); ``isos``, where the camera
+    recorded them, say which frames share their sensor noise (:func:`same_sensor_noise`)."""
     count = len(frames)
     stops = _relative_exposures(frames)
+    same_noise = same_sensor_noise(isos, stops)
     gains = 2.0 ** (stops / GAMMA)  # gamma-encoded values scale by this
     fine = {}
     coarse = {}
@@ -206,7 +210,7 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
         pair: math.log2(max(float(np.mean(fit[0])), 1e-4)) > SHARPER_STOPS
         for pair, fit in coarse.items()
     }
-    flat_noise = _flat_tile_noise(frames, gains, sharper)
+    flat_noise = _flat_tile_noise(frames, gains, _or_pairs(sharper, same_noise))
     measured_noise = (
         flat_noise if np.isfinite(flat_noise).all() else _added_noise(fine, coarse, count)
     )
@@ -231,7 +235,9 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
     # not counted: the frame is as blurred as the frame it seemed sharper than.
     # Nor is it, for its grain, clearly sharper than that frame.
     above_grain = _detail_above_grain(frames, gains)
-    doubted_pairs = detail_doubted(above_grain, blur, shared_detail_leads(frames, stops, blur))
+    doubted_pairs = detail_doubted(
+        above_grain, blur, shared_detail_leads(frames, stops, blur), same_noise
+    )
     doubted_blur = np.zeros(count)
     for k, j in doubted_pairs:
         doubted_blur[k] = max(doubted_blur[k], blur[j])
@@ -245,9 +251,9 @@ def judge_burst(frames: Sequence[FrameMeasures]) -> list[FrameVerdict]:
     texture = _with_shared_texture(sharper, frames, stops, blur)
     if texture != sharper and np.isfinite(flat_noise).all():
         # The flat tiles of a scene textured everywhere hold that texture too.
-        measured_noise = _flat_tile_noise(frames, gains, texture)
+        measured_noise = _flat_tile_noise(frames, gains, _or_pairs(texture, same_noise))
         noise = np.maximum(measured_noise - allowance, 0.0)
-    residual = _residual_noise(frames, gains, stops, texture, blocking)
+    residual = _residual_noise(frames, gains, stops, _or_pairs(texture, same_noise), blocking)
     grain_stops = np.zeros(count)
     if residual is not None:
         # In the cost's units: the residual reads a camera's correlated grain (demosaiced,
@@ -343,6 +349,27 @@ def _with_shared_texture(
     return out
 
 
+def same_sensor_noise(isos: Sequence[float | None] | None, stops: np.ndarray) -> set:
+    """Pairs of frames (both orders) whose grain is the same: shot at one ISO and exposed
+    alike (within EXPOSURE_STEP), so the sensor gave both the same noise, and whatever one
+    shows beyond the other in its flattest tiles is texture (a subject sharp in one frame
+    and smeared in the other, a fine pattern near the pixel pitch), never grain.  Without
+    the camera's ISO for every frame: none."""
+    if isos is None or len(isos) != len(stops) or any(not iso for iso in isos):
+        return set()
+    return {
+        (i, j)
+        for i in range(len(stops))
+        for j in range(len(stops))
+        if i != j and isos[i] == isos[j] and abs(stops[i] - stops[j]) <= EXPOSURE_STEP
+    }
+
+
+def _or_pairs(pairs: dict, extra: set) -> dict:
+    """``pairs`` (frame pair -> bool) with every pair in ``extra`` set."""
+    return pairs if not extra else {**pairs, **dict.fromkeys(extra, True)}
+
+
 def _comparable(
     alike: np.ndarray, above_grain: np.ndarray | None, blur: np.ndarray, others: np.ndarray
 ) -> np.ndarray:
@@ -382,10 +409,15 @@ def _with_key_doubt(verdicts: list[FrameVerdict], stops: np.ndarray) -> list[Fra
 
 
 def detail_doubted(
-    above_grain: np.ndarray | None, blur: np.ndarray, shared: np.ndarray | None = None
+    above_grain: np.ndarray | None,
+    blur: np.ndarray,
+    shared: np.ndarray | None = None,
+    same_noise: set = frozenset(),
 ) -> list[tuple[int, int]]:
     """Pairs (k, j): frame k looks sharper than frame j, which has clearly less grain,
     while what stands above each frame's own grain says it is not (at either scale).
+    Frames that share their sensor noise (``same_noise``: :func:`same_sensor_noise`) have
+    no grain one lacks: their residuals differ by texture alone.
 
     Two measures of detail that disagree: the sorted energies, which a blur scales down but
     grain in a flat or soft scene also lifts, and the energy above a grain curve measured in
@@ -403,6 +435,7 @@ def detail_doubted(
         for j in range(len(blur)):
             if (
                 j != k
+                and (k, j) not in same_noise
                 and blur[j] > blur[k]
                 and above_grain[k, 4] > above_grain[j, 4]
                 and _grain_differs(above_grain[k, 4], above_grain[j, 4])
@@ -1186,6 +1219,7 @@ __all__ = [
     "FrameVerdict",
     "detail_doubted",
     "judge_burst",
+    "same_sensor_noise",
     "shared_detail_leads",
     "places_outdone",
     "stops_between",

@@ -46,7 +46,7 @@ def rule_out(
     count = len(measures)
     if count < 2:
         return [False] * count, [0.0] * count
-    verdicts = judge_burst([m.frame for m in measures])
+    verdicts = judge_burst([m.frame for m in measures], [m.iso for m in measures])
     costs = [v.cost for v in verdicts]
     best = min(costs)
     out = [

@@ -26,7 +26,7 @@ from typing import TypeVar
 import numpy as np
 from PIL import Image
 
-from app.photos.decode import source_size
+from app.photos.decode import camera_iso_of, source_size
 from app.scoring.burst import FrameVerdict, judge_burst
 from app.scoring.frame_measures import (
     TONE_QUANTILES,
@@ -73,6 +73,7 @@ class TechnicalMeasures:
     score: float
     frame: FrameMeasures
     source_size: tuple[int, int] | None = None  # (width, height) of the original photo
+    iso: int | None = None  # the camera's, where it recorded one
 
 
 def measure(image: Image.Image, input_size: int = DEFAULT_INPUT_SIZE) -> TechnicalMeasures:
@@ -111,6 +112,7 @@ def measure(image: Image.Image, input_size: int = DEFAULT_INPUT_SIZE) -> Technic
         _to_score(quality),
         frame,
         source_size(image),
+        camera_iso_of(image),
     )
 
 
@@ -127,7 +129,7 @@ class TechnicalScorer:
     """
 
     name = "technical"
-    weights_id = "technical:v15"
+    weights_id = "technical:v16"
     device = "cpu"
     series_mode = None
 
@@ -155,7 +157,7 @@ class TechnicalScorer:
         score, the others lose what their defects cost against the burst."""
         if len(measures) < 2:
             return self.score_prepared(measures)
-        verdicts = judge_burst([m.frame for m in measures])
+        verdicts = judge_burst([m.frame for m in measures], [m.iso for m in measures])
         base = max(m.quality for m in measures)
         costs = _shown_costs(verdicts, [m.quality for m in measures])
         return [_to_score(base - cost * _DECADES_PER_STOP) for cost in costs]

@@ -44,6 +44,7 @@ from app.scoring.burst import (
     _neighbourhood_max,
     _noise_energy,
     judge_burst,
+    same_sensor_noise,
     stops_between,
 )
 from app.scoring.frame_measures import TILE, FrameMeasures, analysis_image, measure_frame
@@ -137,9 +138,13 @@ class TileCosts:
         return self.blur + self.noise + self.highlights
 
 
-def tile_costs(pick: FrameMeasures, runner_up: FrameMeasures) -> TileCosts | None:
+def tile_costs(
+    pick: FrameMeasures, runner_up: FrameMeasures, isos: Sequence[int | None] | None = None
+) -> TileCosts | None:
     """Per-tile costs of the runner-up against the pick; None when the two frames were not
-    measured on the same grid (different sizes) or without tile maps."""
+    measured on the same grid (different sizes) or without tile maps.  Frames that share
+    their sensor noise (``isos``, the camera's: :func:`app.scoring.burst.same_sensor_noise`)
+    cost no grain against each other."""
     shapes = {pick.fine_map.shape, runner_up.fine_map.shape, pick.coarse_map.shape}
     shapes |= {runner_up.coarse_map.shape}
     if len(shapes) != 1 or pick.tone_map is None or runner_up.tone_map is None:
@@ -173,13 +178,16 @@ def tile_costs(pick: FrameMeasures, runner_up: FrameMeasures) -> TileCosts | Non
     loss = np.where(detailed, loss, 0.0)
     blur = np.maximum(loss - max(float(np.median(loss[detailed])) if detailed.any() else 0, 0), 0)
     noise = np.minimum.reduce([_noise_cost(pick, runner_up, scale) for scale in scales])
+    grain = noise
+    if same_sensor_noise(isos, np.array([0.0, stops])):
+        noise = np.zeros_like(noise)
     # Highlights: only where both frames share their exposure.
     highlights = np.zeros_like(blur)
     if abs(stops) <= EXPOSURE_STEP and pick.clip_map is not None and runner_up.clip_map is not None:
         extra = np.maximum(runner_up.clip_map - _neighbourhood_max(pick.clip_map), 0.0)
         highlights = HIGHLIGHT_COST * 4 * np.log2(1.0 + extra / HIGHLIGHT_TILE_SCALE)
         # Grain pushes single pixels past white; a blown highlight is flat, not grainier.
-        highlights = np.where(noise > 0, 0.0, highlights)
+        highlights = np.where(grain > 0, 0.0, highlights)
     return TileCosts(blur, noise, highlights, pick.tone_map)
 
 
@@ -217,12 +225,14 @@ def explain(
     source_size: tuple[int, int] | None = None,
     pick_faces: Sequence = (),
     closed_eye_faces: Sequence = (),
+    isos: Sequence[int | None] | None = None,
 ) -> Why:
     """Why ``pick`` beat ``runner_up`` (technical measures of the two frames).
 
     ``source_size`` is the original's (width, height), so boxes come out in its pixels;
     ``pick_faces`` and ``closed_eye_faces`` are (x, y, w, h) boxes in those pixels, of the
-    pick's faces and of the runner-up's faces with closed eyes (the pick won on open eyes).
+    pick's faces and of the runner-up's faces with closed eyes (the pick won on open eyes);
+    ``isos``, the camera's for the two frames where it recorded them.
     """
     height, width = pick.shape
     factor = (source_size[0] / width) if source_size else 1.0
@@ -233,10 +243,10 @@ def explain(
             for box in closed_eye_faces
         )
         return Why(names[0], names[1], regions, FLAW_PHRASES["closed_eyes"])
-    costs = tile_costs(pick, runner_up)
+    costs = tile_costs(pick, runner_up, isos)
     regions = () if costs is None else _regions(costs, factor, score_difference)
     if not regions:
-        return Why(names[0], names[1], (), _overall(pick, runner_up))
+        return Why(names[0], names[1], (), _overall(pick, runner_up, isos))
     return Why(
         names[0],
         names[1],
@@ -274,6 +284,7 @@ def explain_series(
         source_size=measures[first].source_size,
         pick_faces=[f[:4] for f in faces[first] or ()],
         closed_eye_faces=closed,
+        isos=(measures[first].iso, measures[second].iso),
     )
 
 
@@ -419,10 +430,12 @@ def _sentence(
     return FLAW_PHRASES[top.flaw]
 
 
-def _overall(pick: FrameMeasures, runner_up: FrameMeasures) -> str:
+def _overall(
+    pick: FrameMeasures, runner_up: FrameMeasures, isos: Sequence[int | None] | None = None
+) -> str:
     """The frame-wide measure that cost the runner-up most; where none stands out, the tie
     the outlines broke, or the overall judgement."""
-    pick_verdict, runner_verdict = judge_burst([pick, runner_up])
+    pick_verdict, runner_verdict = judge_burst([pick, runner_up], isos)
     noise = NOISE_COST * (runner_verdict.noise_sigma - pick_verdict.noise_sigma)
     exposure = (
         runner_verdict.headroom
