@@ -15,7 +15,7 @@ from test_photos_fixtures import dng
 from app.photos.decode import camera_iso_of, decode_image
 from app.scoring.burst import judge_burst, same_sensor_noise
 from app.scoring.frame_measures import measure_frame
-from app.scoring.technical import TechnicalScorer, measure
+from app.scoring.technical import TechnicalScorer, _trusted_lead, measure
 
 WIDTH = 256
 KNIT = 96  # px: the moving subject's side
@@ -62,6 +62,18 @@ def test_a_sharp_knit_is_not_grain_among_frames_of_one_iso():
     costs = [v.cost for v in same]
     assert int(np.argmin(costs)) == 0
     assert min(costs[1:]) - costs[0] > 0.3  # the smeared knit is the others' loss
+
+
+def test_a_lead_the_iso_gave_is_held_as_a_call_on_grain():
+    """The pick stands, but the lead the ISO gave it (its knit taken for texture) is the
+    call grain and texture are most confused in: its scores show no more than the lead the
+    other measures give it, so the confidence asks for a second look."""
+    verdicts = judge_burst(subject_motion_burst(), [400, 400, 400, 400])
+    assert verdicts[0].grain_exempted > 0.5
+    assert [v.grain_exempted for v in verdicts[1:]] == [0.0, 0.0, 0.0]
+    lead = min(v.cost for v in verdicts[1:]) - verdicts[0].cost
+    assert lead > 0.3
+    assert _trusted_lead(verdicts, 0) < lead - 0.5
 
 
 def test_grain_of_a_higher_iso_still_counts():

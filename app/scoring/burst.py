@@ -183,6 +183,9 @@ class FrameVerdict:
     # the tied frame's whose are steepest (app.scoring.motion.outline_tie_costs): a tie
     # broken, not a lead the judgement is sure of.
     outline: float = 0.0
+    # Stops of grain charge the camera's ISO took off it (frames of one ISO share their
+    # grain: same_sensor_noise), a call on grain against texture like grain_cost's.
+    grain_exempted: float = 0.0
 
 
 def judge_burst(
@@ -249,18 +252,17 @@ def judge_burst(
     unjudged_grid = unjudged_grid_costs(grid, blocking, blur)
     outdone = places_outdone(frames, gains)
     texture = _with_shared_texture(sharper, frames, stops, blur)
-    if texture != sharper and np.isfinite(flat_noise).all():
-        # The flat tiles of a scene textured everywhere hold that texture too.
-        measured_noise = _flat_tile_noise(frames, gains, _or_pairs(texture, same_noise))
-        noise = np.maximum(measured_noise - allowance, 0.0)
-    residual = _residual_noise(frames, gains, stops, _or_pairs(texture, same_noise), blocking)
-    grain_stops = np.zeros(count)
-    if residual is not None:
-        # In the cost's units: the residual reads a camera's correlated grain (demosaiced,
-        # binned, compressed) as a fraction of its sigma.
-        residual, grain_stops = residual
-        seen = (residual - RESIDUAL_ALLOWANCE) * (RESIDUAL_COST / NOISE_COST)
-        noise = np.maximum(noise, np.maximum(seen, 0.0))
+    # The flat tiles of a scene textured everywhere hold that texture too.
+    fallback = measured_noise if not np.isfinite(flat_noise).all() else None
+    noise, measured_noise, grain_stops, grain_costs = _grain_charges(
+        frames, gains, stops, _or_pairs(texture, same_noise), blocking, allowance, fallback
+    )
+    # What the camera's ISO took off each frame's grain charge (same_sensor_noise): a lead
+    # resting on it rests on the noise judgement (app.scoring.technical._trusted_lead).
+    exempted = np.zeros(count)
+    if same_noise:
+        plain = _grain_charges(frames, gains, stops, texture, blocking, allowance, fallback)[3]
+        exempted = np.maximum(plain - grain_costs, 0.0)
     motion = directional - directional.min()
     white = _flat_whites(frames, gains, stops, np.array([f.white_plateau for f in frames]))
     consensus = _exposure_consensus(stops, frames)
@@ -271,14 +273,8 @@ def judge_burst(
     off_consensus = _off_consensus(stops, consensus)
     keyed = HEADROOM_COST * headroom + CONSENSUS_COST * off_consensus
     verdicts = []
-    grain_costs = np.zeros(count)
     others = np.zeros(count)
     for k in range(count):
-        grain_costs[k] = (
-            NOISE_COST * noise[k]
-            + MASKED_NOISE_COST * max(measured_noise[k] - NOISE_ALLOWANCE, 0.0)
-            + GRAIN_STOP_COST * grain_stops[k]
-        )
         others[k] = (
             grain_costs[k]
             + HIGHLIGHT_COST * math.log2(1.0 + extra_high[k] / HIGHLIGHT_SCALE)
@@ -310,6 +306,7 @@ def judge_burst(
                 unjudged_grid=tuple(float(c) for c in unjudged_grid[k]),
                 outdone_places=tuple(float(share) for share in outdone[k]),
                 outline=float(outline[k]),
+                grain_exempted=float(exempted[k]),
             )
         )
     return _with_key_doubt(verdicts, stops)
@@ -347,6 +344,37 @@ def _with_shared_texture(
         if shared[k, j] > TEXTURE_SHARED_STOPS:
             out[k, j] = True
     return out
+
+
+def _grain_charges(
+    frames: Sequence[FrameMeasures],
+    gains: np.ndarray,
+    stops: np.ndarray,
+    skipped: dict,
+    blocking: np.ndarray,
+    allowance: float,
+    fallback: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per frame: the noise sigma charged, the noise measured in the flattest tiles (else
+    ``fallback``, where the frames have no common tile grid), the doublings of grain sigma,
+    and what all of it costs; no frame compared with the frames ``skipped`` marks against
+    it."""
+    measured = _flat_tile_noise(frames, gains, skipped) if fallback is None else fallback
+    noise = np.maximum(measured - allowance, 0.0)
+    doublings = np.zeros(len(frames))
+    residual = _residual_noise(frames, gains, stops, skipped, blocking)
+    if residual is not None:
+        # In the cost's units: the residual reads a camera's correlated grain (demosaiced,
+        # binned, compressed) as a fraction of its sigma.
+        residual, doublings = residual
+        seen = (residual - RESIDUAL_ALLOWANCE) * (RESIDUAL_COST / NOISE_COST)
+        noise = np.maximum(noise, np.maximum(seen, 0.0))
+    costs = (
+        NOISE_COST * noise
+        + MASKED_NOISE_COST * np.maximum(measured - NOISE_ALLOWANCE, 0.0)
+        + GRAIN_STOP_COST * doublings
+    )
+    return noise, measured, doublings, costs
 
 
 def same_sensor_noise(isos: Sequence[float | None] | None, stops: np.ndarray) -> set:

@@ -189,7 +189,9 @@ def _trusted_lead(verdicts: list[FrameVerdict], best: int) -> float:
     """How far ahead of every other frame the pick is on the calls the judgement makes
     reliably, in stops.  Against each frame, the part of the lead that rests on the noise
     judgement counts for NOISE_TRUST of itself (grain and fine texture are its most
-    confused call).  Against a frame too blurred to judge the pick's JPEG grid against, the
+    confused call), and so does the part the camera's ISO gave the pick by taking its
+    extra fine energy for texture (``FrameVerdict.grain_exempted``: the same call, made
+    the other way).  Against a frame too blurred to judge the pick's JPEG grid against, the
     lead counts less what that grid would cost (its edges are detail to the sorted energies
     too: ``FrameVerdict.unjudged_grid``).  Against a frame clearly sharper than the pick in
     PLACE_SHARE or more of the pair's detail (``FrameVerdict.outdone_places``: a focus or a
@@ -211,9 +213,11 @@ def _trusted_lead(verdicts: list[FrameVerdict], best: int) -> float:
 
 def _trusted_against(pick: FrameVerdict, other: FrameVerdict, index: int) -> float:
     """The pick's lead over one other frame (``index`` in the burst) less what rests on the
-    calls :func:`_trusted_lead` trusts less: grain, a grid not judged, a trade of places."""
+    calls :func:`_trusted_lead` trusts less: grain (charged, or taken off the pick's charge
+    as texture by the camera's ISO), a grid not judged, a trade of places."""
     lead = other.cost - pick.cost
     lead -= (1.0 - NOISE_TRUST) * max(other.grain_cost - pick.grain_cost, 0.0)
+    lead -= (1.0 - NOISE_TRUST) * max(pick.grain_exempted - other.grain_exempted, 0.0)
     lead -= _against(pick.unjudged_grid, index)
     if _against(pick.outdone_places, index) >= PLACE_SHARE:
         lead -= max(other.blur - pick.blur, 0.0)
