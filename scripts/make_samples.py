@@ -166,7 +166,20 @@ def burst(
     return images, labels, clean_at
 
 
-def exif_for(when: datetime, make: str, model: str, serial: str | None = None) -> Image.Exif:
+# The setting a camera changes to shoot the same light at a higher ISO: the noisy frames'
+# grain is what ISO 6400 gives, four stops above the burst's 400, at a shutter four stops
+# faster (the exposure, and so the frame's brightness, the same).
+NOISY_SETTINGS = (6400, 16000)
+
+
+def exif_for(
+    when: datetime,
+    make: str,
+    model: str,
+    serial: str | None = None,
+    settings: tuple[int, int] = (400, 1000),
+) -> Image.Exif:
+    """EXIF of a frame; ``settings``: its (ISO, shutter 1/s)."""
     exif = Image.Exif()
     exif[0x010F] = make
     exif[0x0110] = model
@@ -177,9 +190,9 @@ def exif_for(when: datetime, make: str, model: str, serial: str | None = None) -
     if serial:
         sub[0xA431] = serial
     # A typical burst setting, so the details panel shows what a real card dump would.
-    sub[0x829A] = IFDRational(1, 1000)  # ExposureTime
+    sub[0x829A] = IFDRational(1, settings[1])  # ExposureTime
     sub[0x829D] = IFDRational(28, 10)  # FNumber
-    sub[0x8827] = 400  # ISOSpeedRatings
+    sub[0x8827] = settings[0]  # ISOSpeedRatings
     sub[0x920A] = IFDRational(85, 1)  # FocalLength
     sub[0xA434] = "85mm F1.8"  # LensModel
     return exif
@@ -191,8 +204,10 @@ def save_jpeg(
     when: datetime,
     camera: tuple[str, str, str | None],
     quality: int = 82,
+    settings: tuple[int, int] = (400, 1000),
 ) -> None:
-    image.save(path, "JPEG", quality=quality, exif=exif_for(when, *camera), optimize=True)
+    exif = exif_for(when, *camera, settings=settings)
+    image.save(path, "JPEG", quality=quality, exif=exif, optimize=True)
 
 
 @dataclass(frozen=True)
@@ -243,7 +258,8 @@ def make_samples(out: Path, width: int = 720, seed: int = 7) -> dict:
         for k, (image, label) in enumerate(zip(images, labels, strict=True)):
             name = f"{plan.source}_{k + 1:02d}.jpg"
             when = plan.start + timedelta(seconds=plan.interval_s * k + float(rng.uniform(0, 0.05)))
-            save_jpeg(image, out / name, when, plan.camera)
+            settings = NOISY_SETTINGS if label == "noisy" else (400, 1000)
+            save_jpeg(image, out / name, when, plan.camera, settings=settings)
             names.append({"path": name, "defect": label})
         truth["series"].append({"id": number, "members": names, "best": names[clean_at]["path"]})
     for source, when, camera in singles:
