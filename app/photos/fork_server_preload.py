@@ -6,6 +6,7 @@ from app.photos.lifeline import die_with_parent
 
 die_with_parent()
 
+import app.catalog.process  # noqa: E402, F401  (the workers' watchdog: lifeline.watch)
 import app.photos.exif  # noqa: E402, F401
 import app.photos.tasks  # noqa: E402, F401
 import app.scoring.technical  # noqa: E402, F401

@@ -33,11 +33,15 @@ def die_with_parent() -> None:
 
 
 def watch(run_pid: int, interval_s: float = 0.5) -> None:
-    """End this process soon after the process ``run_pid`` is gone (or only a zombie)."""
+    """End this process soon after the process ``run_pid`` is gone (or only a zombie).
+
+    What the watchdog needs is imported here, before its thread starts: imported in the
+    thread it would race the worker's first task importing its own modules, and two
+    threads importing modules that import each other can meet Python's import-lock
+    deadlock (``_DeadlockError``), which failed the task."""
+    from app.catalog.process import process_alive
 
     def loop() -> None:
-        from app.catalog.process import process_alive
-
         while True:
             time.sleep(interval_s)
             if not process_alive(run_pid):
