@@ -213,7 +213,8 @@ def judge_burst(
         pair: math.log2(max(float(np.mean(fit[0])), 1e-4)) > SHARPER_STOPS
         for pair, fit in coarse.items()
     }
-    flat_noise = _flat_tile_noise(frames, gains, _or_pairs(sharper, same_noise))
+    compared = dict(_or_pairs(sharper, same_noise))  # as they were measured (sharper changes)
+    flat_noise = _flat_tile_noise(frames, gains, compared)
     measured_noise = (
         flat_noise if np.isfinite(flat_noise).all() else _added_noise(fine, coarse, count)
     )
@@ -252,10 +253,18 @@ def judge_burst(
     unjudged_grid = unjudged_grid_costs(grid, blocking, blur)
     outdone = places_outdone(frames, gains)
     texture = _with_shared_texture(sharper, frames, stops, blur)
-    # The flat tiles of a scene textured everywhere hold that texture too.
+    # The flat tiles of a scene textured everywhere hold that texture too (measured again
+    # where the texture, or a doubted lead, changed which frames are compared).
     fallback = measured_noise if not np.isfinite(flat_noise).all() else None
+    skipped = _or_pairs(texture, same_noise)
     noise, measured_noise, grain_stops, grain_costs = _grain_charges(
-        frames, gains, stops, _or_pairs(texture, same_noise), blocking, allowance, fallback
+        frames,
+        gains,
+        stops,
+        skipped,
+        blocking,
+        allowance,
+        measured_noise if fallback is not None or skipped == compared else None,
     )
     # What the camera's ISO took off each frame's grain charge (same_sensor_noise): a lead
     # resting on it rests on the noise judgement (app.scoring.technical._trusted_lead).
@@ -353,13 +362,14 @@ def _grain_charges(
     skipped: dict,
     blocking: np.ndarray,
     allowance: float,
-    fallback: np.ndarray | None,
+    measured: np.ndarray | None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per frame: the noise sigma charged, the noise measured in the flattest tiles (else
-    ``fallback``, where the frames have no common tile grid), the doublings of grain sigma,
-    and what all of it costs; no frame compared with the frames ``skipped`` marks against
-    it."""
-    measured = _flat_tile_noise(frames, gains, skipped) if fallback is None else fallback
+    """Per frame: the noise sigma charged, the noise measured in the flattest tiles
+    (``measured`` where it already was with the same frames skipped, or from the sorted
+    energies where the frames have no common tile grid), the doublings of grain sigma, and
+    what all of it costs; no frame compared with the frames ``skipped`` marks against it."""
+    if measured is None:
+        measured = _flat_tile_noise(frames, gains, skipped)
     noise = np.maximum(measured - allowance, 0.0)
     doublings = np.zeros(len(frames))
     residual = _residual_noise(frames, gains, stops, skipped, blocking)
