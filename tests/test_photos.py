@@ -277,6 +277,19 @@ def test_raw_metadata_through_exifread(tmp_path):
     assert meta.time_source == "file"
 
 
+def test_raw_metadata_read_from_ifd0_where_tiff_ep_places_it(tmp_path):
+    """TIFF/EP RAWs (and DNGs) may keep the capture time and settings in IFD0 instead of an
+    Exif IFD: the exposure time is what tells a bracket from a burst."""
+    ifd0 = {
+        33434: ("2I", 1, (1, 250)),  # ExposureTime
+        33437: ("2I", 1, (28, 10)),  # FNumber
+        36867: ("s", 0, "2024:06:01 12:00:00"),  # DateTimeOriginal
+    }
+    meta = read_metadata(dng(tmp_path / "a.dng", iso=800, ifd0=ifd0))
+    assert (meta.exposure_time, meta.f_number, meta.iso) == ("1/250", 2.8, 800)
+    assert meta.time_source == "exif" and meta.captured.hour == 12
+
+
 def test_metadata_never_raises_for_garbage(tmp_path: Path):
     path = tmp_path / "junk.jpg"
     path.write_bytes(b"\xff\xd8\xff\xe1\x00\x10Exif\x00\x00garbage")

@@ -128,11 +128,14 @@ def dng(
     size: tuple[int, int] = (96, 64),
     seed: int = 0,
     iso: int | None = None,
+    ifd0: dict[int, tuple] | None = None,
 ) -> Path:
     """A minimal DNG LibRaw can read: a Bayer mosaic, with an RGB preview in IFD0 if given,
-    and the camera's ISO (ISOSpeedRatings in IFD0) if given."""
+    and the camera's ISO (ISOSpeedRatings in IFD0) if given; ``ifd0``: more IFD0 tags
+    (tag: (type, count, value)), as TIFF/EP places the capture settings."""
     rng = np.random.default_rng(seed)
     tags = _DNG_TAGS + ([(34855, "H", 1, iso, True)] if iso else [])
+    tags += [(tag, *entry, True) for tag, entry in (ifd0 or {}).items()]
     mosaic = (rng.random((size[1], size[0])) * 4000).astype(np.uint16)
     path.parent.mkdir(parents=True, exist_ok=True)
     with tifffile.TiffWriter(path) as writer:

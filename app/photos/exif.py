@@ -161,30 +161,45 @@ def _read_pillow(path: Path) -> dict[str, Any]:
 
 
 def _read_exifread(path: Path) -> dict[str, Any]:
+    get, tags = _exifread_getter(path)
+    image_date = tags.get("Image DateTime")
+    return _fields(get, date_fallback=image_date.values if image_date is not None else None)
+
+
+# The tags _fields reads, as exifread names them in the Exif IFD; TIFF/EP RAWs (and DNGs
+# after them) may place them in IFD0 instead, where exifread calls them "Image ...".
+_EXIFREAD_NAMES = {
+    _TAG_MAKE: "Image Make",
+    _TAG_MODEL: "Image Model",
+    _TAG_ORIGINAL: "EXIF DateTimeOriginal",
+    _TAG_SUBSEC_ORIGINAL: "EXIF SubSecTimeOriginal",
+    _TAG_OFFSET_ORIGINAL: "EXIF OffsetTimeOriginal",
+    _TAG_OFFSET: "EXIF OffsetTime",
+    _TAG_BODY_SERIAL: "EXIF BodySerialNumber",
+    _TAG_EXPOSURE: "EXIF ExposureTime",
+    _TAG_FNUMBER: "EXIF FNumber",
+    _TAG_ISO: "EXIF ISOSpeedRatings",
+    _TAG_FOCAL: "EXIF FocalLength",
+    _TAG_LENS_MODEL: "EXIF LensModel",
+    _TAG_EXPOSURE_BIAS: "EXIF ExposureBiasValue",
+    _TAG_SUBJECT_DISTANCE: "EXIF SubjectDistance",
+    _TAG_EXPOSURE_MODE: "EXIF ExposureMode",
+}
+
+
+def _exifread_getter(path: Path | str):
+    """A tag reader over ``path``'s tags as exifread parses them (the Exif IFD first, then
+    IFD0, as :func:`_read_pillow` reads Pillow's), and the tags themselves."""
     import exifread
 
-    names = {
-        _TAG_MAKE: "Image Make",
-        _TAG_MODEL: "Image Model",
-        _TAG_ORIGINAL: "EXIF DateTimeOriginal",
-        _TAG_SUBSEC_ORIGINAL: "EXIF SubSecTimeOriginal",
-        _TAG_OFFSET_ORIGINAL: "EXIF OffsetTimeOriginal",
-        _TAG_OFFSET: "EXIF OffsetTime",
-        _TAG_BODY_SERIAL: "EXIF BodySerialNumber",
-        _TAG_EXPOSURE: "EXIF ExposureTime",
-        _TAG_FNUMBER: "EXIF FNumber",
-        _TAG_ISO: "EXIF ISOSpeedRatings",
-        _TAG_FOCAL: "EXIF FocalLength",
-        _TAG_LENS_MODEL: "EXIF LensModel",
-        _TAG_EXPOSURE_BIAS: "EXIF ExposureBiasValue",
-        _TAG_SUBJECT_DISTANCE: "EXIF SubjectDistance",
-        _TAG_EXPOSURE_MODE: "EXIF ExposureMode",
-    }
     with open(path, "rb") as handle:
         tags = exifread.process_file(handle, details=False)
 
     def get(tag: int) -> Any:
-        entry = tags.get(names[tag])
+        name = _EXIFREAD_NAMES[tag]
+        entry = tags.get(name)
+        if entry is None and name.startswith("EXIF "):
+            entry = tags.get("Image " + name.removeprefix("EXIF "))
         if entry is None:
             return None
         values = entry.values
@@ -197,8 +212,7 @@ def _read_exifread(path: Path) -> dict[str, Any]:
             return value
         return values
 
-    image_date = tags.get("Image DateTime")
-    return _fields(get, date_fallback=image_date.values if image_date is not None else None)
+    return get, tags
 
 
 def _fields(get, date_fallback: Any = None) -> dict[str, Any]:
@@ -235,19 +249,11 @@ def camera_iso(exif: Image.Exif) -> int | None:
 def read_iso(path: Path | str) -> int | None:
     """The ISO in a RAW file's tags, from its Exif IFD or from IFD0 (where TIFF/EP, and DNG
     after it, place ISOSpeedRatings); None where it has none or they cannot be read."""
-    import exifread
-
     try:
-        with open(path, "rb") as handle:
-            tags = exifread.process_file(handle, details=False)
+        get, _ = _exifread_getter(path)
+        return _sensor_iso(get(_TAG_ISO))
     except Exception:  # damaged tags: the photo is still decoded, without its ISO
         return None
-    for name in ("EXIF ISOSpeedRatings", "Image ISOSpeedRatings"):
-        entry = tags.get(name)
-        values = getattr(entry, "values", None)
-        if values:
-            return _sensor_iso(values[0] if isinstance(values, list) else values)
-    return None
 
 
 def _sensor_iso(value: Any) -> int | None:
