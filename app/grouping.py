@@ -19,8 +19,9 @@ than each differs from the burst's clean frames; the same contrast of runs keeps
 back from taking in the first frame of a scene framed alike that follows a burst ending in
 a blown frame.  A frame blown to next to no picture shows no likeness by SSIM: it goes with
 the frames it was shot closest to, or those the part it kept agrees with, and the frame
-after it is compared with the frames before it.  Photos from different camera bodies are
-grouped separately, so two shooters' interleaved bursts never merge: bodies by make, model
+after it is compared with the frames before it; so is a frame of one flat tone that kept a
+few pixels, unless it is alike beyond doubt (``FLAT_LIKENESS``).  Photos from different
+camera bodies are grouped separately, so two shooters' interleaved bursts never merge: bodies by make, model
 and serial number, and, for bodies of one make and model that record no serial, by how each
 names and numbers its files (:mod:`app.camera_bodies`).
 """
@@ -74,7 +75,11 @@ from app.photos.tasks import THUMB_SIZE, make_thumbnail
 #     first frame of the next scene framed alike no longer joins a burst ending blown.
 # 19: a frame with no picture (blown to white) is placed by its time and the part it kept,
 #     never by SSIM: a burst ending in one no longer joins, or gives it to, the next scene.
-GROUPING_VERSION = 19
+# 20: a pair with a frame of one flat tone needs FLAT_LIKENESS by SSIM (a burst ending in a
+#     flat blown frame no longer joins, or gives it to, the next scene); a scene change
+#     needs the frame after the pair unlike the frame before it too (a shaken frame no
+#     longer cuts its burst).
+GROUPING_VERSION = 20
 DEFAULT_SHORT_GAP = 1.0  # seconds below which a pair needs less similarity
 DEFAULT_SHORT_GAP_RELIEF = 0.1  # how much less, at no gap at all
 _SSIM_WINDOW = 7
@@ -85,6 +90,10 @@ _PAIR_BATCH = 512
 LOOK_BACK = 2  # earlier frames of a series a frame is also compared with
 SMOOTHED_DISCOUNT = 0.15  # SSIM of smoothed thumbnails counts this much less
 BLANK_RANGE = 6  # grey levels between a thumbnail's 5th and 95th percentile: one flat tone
+# The SSIM a pair with a frame of one flat tone needs to be alike: standardised, such a frame
+# spreads its few grey levels over the whole range and reads 0.2-0.4 with any smooth scene,
+# above what a short gap needs; a flat scene's own frames (fog) agree far more.
+FLAT_LIKENESS = 0.5
 # A scene change between two frames that pass as alike: they are less alike than this, and
 # each is more alike than them, by SCENE_CONTRAST, to its other neighbour (see _scene_changes).
 SCENE_CHANGE_BELOW = 0.4
@@ -284,7 +293,10 @@ def group_series(
             first = np.stack([items[a].thumbnail for a, _ in close])
             second = np.stack([items[b].thumbnail for _, b in close])
             needed = np.array(
-                [params.required_similarity(items[b].seconds - items[a].seconds) for a, b in close]
+                [
+                    _needed(params, items[b].seconds - items[a].seconds, flat[a] or flat[b])
+                    for a, b in close
+                ]
             )
             # Pairs that could show a scene change's contrast are aligned too, so that
             # _scene_changes reads their best value, not a lower bound.
@@ -371,7 +383,10 @@ def _scene_changes(
     the pair and the frame after it each look more alike to their own neighbour in the pair,
     by SCENE_CONTRAST.  Not where an exposure change blew or crushed part of one of them,
     nor where they are alike once blurred (SCENE_BLURRED_BELOW): a burst whose last frames
-    the light blew out, or a missed focus blurred, is two such runs too.
+    the light blew out, or a missed focus blurred, is two such runs too.  Nor where the
+    frame after the pair shows no such contrast with the frame before it: one shaken frame
+    unlike the next, a defocused one, is still its burst's when the burst's earlier frame
+    is like both.
 
     Scenes shot alike (a table, a wall, a street at the same height) keep some likeness
     after a turn of the camera, which a short gap's lenient need lets pass; within a
@@ -390,14 +405,22 @@ def _scene_changes(
             )
             if not all(p in values for p in (before, pair, after)):
                 continue
+            runs = min(values[before], values[after])
             if _contrast_shows_change(
-                values[pair],
-                min(values[before], values[after]),
-                items[pair[0]].thumbnail,
+                values[pair], runs, items[pair[0]].thumbnail, items[pair[1]].thumbnail
+            ) and _contrast_shows_change(
+                _similarity(items[before[0]], items[pair[1]]),
+                runs,
+                items[before[0]].thumbnail,
                 items[pair[1]].thumbnail,
             ):
                 changes.add(pair)
     return changes
+
+
+def _similarity(first: GroupItem, second: GroupItem) -> float:
+    """How alike two items look (:func:`neighbour_similarity`, aligned)."""
+    return float(neighbour_similarity(first.thumbnail[None], second.thumbnail[None])[0])
 
 
 def _contrast_shows_change(
@@ -527,7 +550,8 @@ def _like_earlier(
         value = float(
             neighbour_similarity(items[k].thumbnail[None], items[index].thumbnail[None])[0]
         )
-        if value < params.required_similarity(gap) and not _exposed_alike_soon(
+        flat = _flat(np.stack([items[k].thumbnail, items[index].thumbnail]))
+        if value < _needed(params, gap, bool(flat.any())) and not _exposed_alike_soon(
             items[k], items[index], params
         ):
             continue
@@ -541,6 +565,13 @@ def _like_earlier(
             continue  # a frame like the next scene's run, unlike the earlier frame's run
         return True
     return False
+
+
+def _needed(params: GroupingParams, gap: float, flat: bool) -> float:
+    """The similarity two frames ``gap`` seconds apart need to share a series, one of them
+    one flat tone (``flat``) or not."""
+    need = params.required_similarity(gap)
+    return max(need, FLAT_LIKENESS) if flat else need
 
 
 def _exposed_alike_soon(previous: GroupItem, item: GroupItem, params: GroupingParams) -> bool:
