@@ -384,9 +384,9 @@ def _scene_changes(
     by SCENE_CONTRAST.  Not where an exposure change blew or crushed part of one of them,
     nor where they are alike once blurred (SCENE_BLURRED_BELOW): a burst whose last frames
     the light blew out, or a missed focus blurred, is two such runs too.  Nor where the
-    frame after the pair shows no such contrast with the frame before it: one shaken frame
-    unlike the next, a defocused one, is still its burst's when the burst's earlier frame
-    is like both.
+    frame after the pair is as alike to the frame before it as no pair across a change is
+    (SCENE_CHANGE_BELOW): a shaken frame unlike the next one, a defocused one, is still its
+    burst's when the burst's earlier frame is like both.
 
     Scenes shot alike (a table, a wall, a street at the same height) keep some likeness
     after a turn of the camera, which a short gap's lenient need lets pass; within a
@@ -405,14 +405,14 @@ def _scene_changes(
             )
             if not all(p in values for p in (before, pair, after)):
                 continue
-            runs = min(values[before], values[after])
-            if _contrast_shows_change(
-                values[pair], runs, items[pair[0]].thumbnail, items[pair[1]].thumbnail
-            ) and _contrast_shows_change(
-                _similarity(items[before[0]], items[pair[1]]),
-                runs,
-                items[before[0]].thumbnail,
-                items[pair[1]].thumbnail,
+            if (
+                _contrast_shows_change(
+                    values[pair],
+                    min(values[before], values[after]),
+                    items[pair[0]].thumbnail,
+                    items[pair[1]].thumbnail,
+                )
+                and _similarity(items[before[0]], items[pair[1]]) < SCENE_CHANGE_BELOW
             ):
                 changes.add(pair)
     return changes
