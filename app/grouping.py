@@ -78,7 +78,9 @@ from app.photos.tasks import THUMB_SIZE, make_thumbnail
 # 20: a pair with a frame of one flat tone needs FLAT_LIKENESS by SSIM (a burst ending in a
 #     flat blown frame no longer joins, or gives it to, the next scene); a scene change
 #     needs the frame after the pair unlike the frame before it too (a shaken frame no
-#     longer cuts its burst).
+#     longer cuts its burst); a frame like a stray frame and like the series before it
+#     takes that series up again with the stray frame (an over-exposed frame unlike the
+#     one before it no longer cuts its burst).
 GROUPING_VERSION = 20
 DEFAULT_SHORT_GAP = 1.0  # seconds below which a pair needs less similarity
 DEFAULT_SHORT_GAP_RELIEF = 0.1  # how much less, at no gap at all
@@ -101,6 +103,9 @@ SCENE_CONTRAST = 0.4
 # ... and less alike than this with the sharper of them blurred towards the other: a run of
 # the burst's own frames blurred by a missed focus is alike again then.
 SCENE_BLURRED_BELOW = 0.6
+# A frame set apart from the burst before it by an exposure change was shot no longer after
+# it than this many times the gap to the frame after it (a burst's pace is steady).
+PACE_SLACK = 1.5
 SCENE_BLUR_PASSES = 6  # _smoothed applied up to this often (a Gaussian of up to 2.5 px)
 
 
@@ -353,6 +358,16 @@ def group_series(
                 on_time_alone = []
                 continue
             if alike or _like_earlier(items, current, index, params, runs):
+                if (
+                    len(series) > start
+                    and _stray_by_exposure(items, series[-1][-1], previous, index, runs)
+                    and (series[-1][-1], previous) not in scene_changes
+                    and _resumes_after_stray(items, series[-1], current, index, params, runs)
+                ):
+                    # like the stray frame and like the series before it: the stray frame
+                    # was that series' (a frame an exposure change set apart from the one
+                    # before it, not from the one after)
+                    current = series.pop() + current
                 current.append(index)
             elif flat[index] and _shot_soon_after(items[previous], items[index], params):
                 # one flat tone cannot show a new scene: at that pace it is the burst's frame
@@ -590,6 +605,22 @@ def _shot_soon_after(previous: GroupItem, item: GroupItem, params: GroupingParam
     return item.camera == previous.camera and 0 <= gap <= params.short_gap
 
 
+def _stray_by_exposure(
+    items: Sequence[GroupItem], before: int, stray: int, after: int, runs: _Runs
+) -> bool:
+    """Whether ``stray``, a frame unlike ``before`` and like ``after``, may be a burst frame
+    an exposure change set apart: both neighbours hold a picture, the change took part of
+    one's (:func:`app.exposed_likeness.part_lost_to_exposure`), and ``stray`` was shot at
+    the pace of the frames around it (no longer after ``before`` than PACE_SLACK times what
+    ``after`` took), as a burst's frames are; the first frame of a new scene follows a pause."""
+    pace = items[after].seconds - items[stray].seconds
+    return (
+        bool(runs.picture[before] and runs.picture[stray])
+        and part_lost_to_exposure(items[before].thumbnail, items[stray].thumbnail)
+        and items[stray].seconds - items[before].seconds <= PACE_SLACK * pace
+    )
+
+
 def _resumes_after_stray(
     items: Sequence[GroupItem],
     closed: list[int],
@@ -604,7 +635,8 @@ def _resumes_after_stray(
     asks).  A frame blown nearly white or black keeps too little of the scene to look like
     its neighbours, so it splits a burst, and the frame after it, unlike it, could not join
     the burst again; at a burst's pace, a frame between two frames of one scene is that
-    scene's frame."""
+    scene's frame.  Asked too where ``index`` is like the stray frame: an exposure change
+    can set a frame apart from the frame before it but not from the frame after it."""
     if len(current) != 1:
         return False
     stray = current[0]
