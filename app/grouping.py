@@ -162,8 +162,10 @@ def neighbour_similarity(
     first, second = np.asarray(first), np.asarray(second)
     if len(first) == 0:
         return np.zeros(0, dtype=np.float32)
+    if enough is not None:
+        enough = np.broadcast_to(np.asarray(enough, dtype=float), (len(first),))
     best = _ssim_at(first, second, np.zeros((len(first), 2), dtype=int))
-    search = np.arange(len(first)) if enough is None else np.flatnonzero(best < np.asarray(enough))
+    search = np.arange(len(first)) if enough is None else np.flatnonzero(best < enough)
     if search.size:
         shifts = _phase_shifts(first[search], second[search])
         best[search] = np.maximum(best[search], _ssim_at(first[search], second[search], shifts))
@@ -171,7 +173,7 @@ def neighbour_similarity(
         # smoothed a little, a noisy frame of the burst looks like its clean neighbours again.
         # Smoothing also makes two flat, unrelated scenes more alike, so it counts less.
         if enough is not None:
-            search = search[best[search] < np.asarray(enough)[search]]
+            search = search[best[search] < enough[search]]
         if search.size:
             smooth_first, smooth_second = _smoothed(first[search]), _smoothed(second[search])
             again = _ssim_at(
@@ -290,7 +292,7 @@ def group_series(
     scene_changes: set[tuple[int, int]] = set()
     thumbnails = np.stack([item.thumbnail for item in items])
     flat = _flat(thumbnails)
-    runs = _Runs({}, {a: b for a, b in pairs}, _has_picture(thumbnails, flat))
+    runs = _Runs({}, {a: b for a, b in pairs}, _has_picture(thumbnails, flat), flat)
     picture = runs.picture
     if pairs:
         close = [p for p in pairs if items[p[1]].seconds - items[p[0]].seconds <= params.max_gap]
@@ -359,7 +361,8 @@ def group_series(
                 continue
             if alike or _like_earlier(items, current, index, params, runs):
                 if (
-                    len(series) > start
+                    len(current) == 1
+                    and len(series) > start
                     and _stray_by_exposure(items, series[-1][-1], previous, index, runs)
                     and (series[-1][-1], previous) not in scene_changes
                     and _resumes_after_stray(items, series[-1], current, index, params, runs)
@@ -410,7 +413,7 @@ def _scene_changes(
     between two runs of frames that each agree among themselves.  ``values``: the
     similarity of every neighbour pair close in time (pairs that passed unaligned read
     as a lower bound there, above any contrast a pair below SCENE_CHANGE_BELOW needs)."""
-    changes = set()
+    candidates = []  # (pair, runs): the pair's contrast with its runs, to be confirmed
     for stream in streams:
         for k in range(1, len(stream) - 2):
             before, pair, after = (
@@ -420,22 +423,25 @@ def _scene_changes(
             )
             if not all(p in values for p in (before, pair, after)):
                 continue
-            if (
-                _contrast_shows_change(
-                    values[pair],
-                    min(values[before], values[after]),
-                    items[pair[0]].thumbnail,
-                    items[pair[1]].thumbnail,
-                )
-                and _similarity(items[before[0]], items[pair[1]]) < SCENE_CHANGE_BELOW
-            ):
-                changes.add(pair)
-    return changes
-
-
-def _similarity(first: GroupItem, second: GroupItem) -> float:
-    """How alike two items look (:func:`neighbour_similarity`, aligned)."""
-    return float(neighbour_similarity(first.thumbnail[None], second.thumbnail[None])[0])
+            runs = min(values[before], values[after])
+            if values[pair] < SCENE_CHANGE_BELOW and runs >= values[pair] + SCENE_CONTRAST:
+                candidates.append((before[0], pair, runs))
+    if not candidates:
+        return set()
+    # the frame after the pair against the frame before it, all at once
+    looks_back = neighbour_similarity(
+        np.stack([items[earlier].thumbnail for earlier, _, _ in candidates]),
+        np.stack([items[pair[1]].thumbnail for _, pair, _ in candidates]),
+        enough=SCENE_CHANGE_BELOW,
+    )
+    return {
+        pair
+        for (_, pair, runs), back in zip(candidates, looks_back, strict=True)
+        if back < SCENE_CHANGE_BELOW
+        and _contrast_shows_change(
+            values[pair], runs, items[pair[0]].thumbnail, items[pair[1]].thumbnail
+        )
+    }
 
 
 def _contrast_shows_change(
@@ -519,6 +525,7 @@ class _Runs(NamedTuple):
     values: dict[tuple[int, int], float]
     following: dict[int, int]
     picture: np.ndarray
+    flat: np.ndarray  # whether each item is one flat tone (:func:`_flat`)
 
     def likeness_within(self, index: int, series: list[int]) -> float:
         """How alike ``index`` is to a neighbour of its own in ``series`` (the frame before or
@@ -565,8 +572,8 @@ def _like_earlier(
         value = float(
             neighbour_similarity(items[k].thumbnail[None], items[index].thumbnail[None])[0]
         )
-        flat = _flat(np.stack([items[k].thumbnail, items[index].thumbnail]))
-        if value < _needed(params, gap, bool(flat.any())) and not _exposed_alike_soon(
+        flat = bool(runs.flat[k] or runs.flat[index])
+        if value < _needed(params, gap, flat) and not _exposed_alike_soon(
             items[k], items[index], params
         ):
             continue

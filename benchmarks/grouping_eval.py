@@ -22,7 +22,8 @@ bursts of 3-6 frames whose last one or two frames are over-exposed or noisy (wha
 gives when the light changes at the end of a burst or auto ISO steps up), most of them
 starting 0.3-1.5 s after the previous burst with another photograph or scene type.
 Grouping version 19 was tuned on ``field`` streams of offsets 200-219 (a frame blown to
-white ending a burst); offsets 0-8 stay held out.
+white ending a burst), version 20 on offsets 200-239 of every generator; offsets 0-8 stay
+held out.
 """
 
 from __future__ import annotations
