@@ -20,10 +20,12 @@ back from taking in the first frame of a scene framed alike that follows a burst
 a blown frame.  A frame blown to next to no picture shows no likeness by SSIM: it goes with
 the frames it was shot closest to, or those the part it kept agrees with, and the frame
 after it is compared with the frames before it; so is a frame of one flat tone that kept a
-few pixels, unless it is alike beyond doubt (``FLAT_LIKENESS``).  Photos from different
-camera bodies are grouped separately, so two shooters' interleaved bursts never merge: bodies by make, model
-and serial number, and, for bodies of one make and model that record no serial, by how each
-names and numbers its files (:mod:`app.camera_bodies`).
+few pixels, unless it is alike beyond doubt (``FLAT_LIKENESS``).  A frame an exposure change
+set apart from the frame before it, and like the frame after it, is its burst's when that
+frame is like the burst too.  Photos from different camera bodies are grouped separately, so
+two shooters' interleaved bursts never merge: bodies by make, model and serial number, and,
+for bodies of one make and model that record no serial, by how each names and numbers its
+files (:mod:`app.camera_bodies`).
 """
 
 from __future__ import annotations
@@ -413,7 +415,7 @@ def _scene_changes(
     between two runs of frames that each agree among themselves.  ``values``: the
     similarity of every neighbour pair close in time (pairs that passed unaligned read
     as a lower bound there, above any contrast a pair below SCENE_CHANGE_BELOW needs)."""
-    candidates = []  # (pair, runs): the pair's contrast with its runs, to be confirmed
+    candidates = []  # (frame before the pair, pair, its runs' likeness): contrast to confirm
     for stream in streams:
         for k in range(1, len(stream) - 2):
             before, pair, after = (
