@@ -58,11 +58,11 @@ PREVIEW_BOX = (1440, 1440)
 EXIF = -2  # size key of a loupe frame's EXIF thumbnail, shown while its PREVIEW decodes
 #: the disk cache's default bound; the least recently used files go first
 DISK_CACHE_BYTES = 1 << 30
-# Qt's image readers and writers, run by two decode threads at once, crashed the process
-# (a segmentation fault in QImage.save, seen once in the tests; four Python threads saving
-# JPEGs at once in a fresh process crash about one run in 40): the disk cache's JPEGs are
-# read and written one at a time.  They are small, so the threads hardly wait.
-_QT_IMAGE_IO = threading.Lock()
+# Qt's JPEG writer, run by two decode threads at once, crashed the process (a segmentation
+# fault in QImage.save, seen once in the tests; four Python threads saving JPEGs at once in
+# a fresh process crash about one run in a hundred): the disk cache writes one JPEG at a
+# time.  A picture is shown before it is written, so it never waits for the lock.
+_JPEG_WRITES = threading.Lock()
 #: the loupe's full decodes held in memory (4 bytes a pixel): four 24 MP frames of 96 MB,
 #: the shown one, the one just left and two ahead; the least recently used go first
 FULL_CACHE_BYTES = 400_000_000
@@ -137,8 +137,7 @@ class DiskCache:
         key_path = self._key_path(path, size)
         if key_path is None or not key_path.exists():
             return None
-        with _QT_IMAGE_IO:
-            image = QImage(str(key_path))
+        image = QImage(str(key_path))
         if image.isNull():
             return None
         with contextlib.suppress(OSError):
@@ -153,7 +152,7 @@ class DiskCache:
         fd, tmp = tempfile.mkstemp(dir=key_path.parent, prefix=".thumb-", suffix=".jpg")
         os.close(fd)
         try:
-            with _QT_IMAGE_IO:
+            with _JPEG_WRITES:
                 saved = image.save(tmp, "JPEG", 88)
             if saved:
                 added = os.path.getsize(tmp)
