@@ -58,9 +58,9 @@ PREVIEW_BOX = (1440, 1440)
 EXIF = -2  # size key of a loupe frame's EXIF thumbnail, shown while its PREVIEW decodes
 #: the disk cache's default bound; the least recently used files go first
 DISK_CACHE_BYTES = 1 << 30
-# Qt's JPEG writer, run by two decode threads at once, crashed the process (a segmentation
-# fault in QImage.save, seen once in the tests; four Python threads saving JPEGs at once in
-# a fresh process crash about one run in a hundred): the disk cache writes one JPEG at a
+# Qt's JPEG writer, run by two decode threads at once, crashed the process once in the tests
+# (a segmentation fault in QImage.save in both threads; four Python threads saving JPEGs at
+# once in a fresh process crashed once in 280 runs): the disk cache writes one JPEG at a
 # time.  A picture is shown before it is written, so it never waits for the lock.
 _JPEG_WRITES = threading.Lock()
 #: the loupe's full decodes held in memory (4 bytes a pixel): four 24 MP frames of 96 MB,
