@@ -426,7 +426,7 @@ def _scene_changes(
             if not all(p in values for p in (before, pair, after)):
                 continue
             runs = min(values[before], values[after])
-            if values[pair] < SCENE_CHANGE_BELOW and runs >= values[pair] + SCENE_CONTRAST:
+            if _runs_contrast(values[pair], runs):
                 candidates.append((before[0], pair, runs))
     if not candidates:
         return set()
@@ -453,13 +453,19 @@ def _contrast_shows_change(
     frame of its own run, show a scene change (see :func:`_scene_changes`).  A pair one of
     which an exposure change clipped in part is excused (``excuse_clipped``), or only where
     the part both kept agrees (:func:`alike_where_exposed`)."""
-    if value >= SCENE_CHANGE_BELOW or runs < value + SCENE_CONTRAST:
+    if not _runs_contrast(value, runs):
         return False
     if part_lost_to_exposure(first, second) and (
         excuse_clipped or alike_where_exposed(first, second)
     ):
         return False
     return _blurred_similarity(first, second) < SCENE_BLURRED_BELOW
+
+
+def _runs_contrast(value: float, runs: float) -> bool:
+    """Whether two frames ``value`` alike are set apart from runs ``runs`` alike within as
+    a scene change sets them: less alike than SCENE_CHANGE_BELOW, by SCENE_CONTRAST."""
+    return value < SCENE_CHANGE_BELOW and runs >= value + SCENE_CONTRAST
 
 
 def _blurred_similarity(first: np.ndarray, second: np.ndarray) -> float:

@@ -4,6 +4,8 @@ it, takes the series up again with it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from grouping_shoots import burst_items, load_shoot, series_keys
 
@@ -40,10 +42,8 @@ def test_a_stray_frame_joins_only_what_the_frame_after_it_is_like():
     the stray frame's series stays its own burst's."""
     first = burst_items(SHOOT, 0)
     second = [
-        type(item)(
-            f"b_{item.key}", item.camera, first[-1].seconds + 0.6 + item.seconds, item.thumbnail
-        )
-        for item in burst_items(SHOOT, 1)
+        replace(item, key=f"b_{item.key}")
+        for item in burst_items(SHOOT, 1, first[-1].seconds + 0.6)
     ]
     items = first + second
     assert series_keys(items, group_series(items)) == [
