@@ -9,8 +9,11 @@ the subject is.  There a smeared frame has lost detail against a still one, and 
 mostly along one direction (the motion), unlike a defocus or grain.  The region's energy
 is summed over every place the subject took in any frame, so a subject that moved between
 frames is still compared with itself.  A smooth subject over a fine texture leaves that
-region's energy to the texture; where the frames tie on everything else, how steep each
-frame's outlines stay across the motion breaks the tie (:func:`outline_tie_costs`).
+region's energy to the texture: there the frame named sharpest by the region may be the
+one whose subject covers the least texture, so that reading counts only where the frame's
+outlines are not clearly less steep along the burst's motion than another's; where the frames tie on everything
+else, how steep each frame's outlines stay across the motion breaks the tie
+(:func:`outline_tie_costs`).
 """
 
 from __future__ import annotations
@@ -189,12 +192,20 @@ def subject_smear_costs(
     the moving part read along the motion names one frame sharpest
     (:func:`moving_part_costs`), that frame pays none and every other the larger of the
     two.  A frame that may be compared with no other frame (``comparable``) is named
-    sharpest by nothing: it keeps its own cost."""
-    return _subject_smear_costs(smear_losses(frames, gains), comparable, len(frames))
+    sharpest by nothing: it keeps its own cost.  Nor is a frame whose outlines trail another
+    frame's by OUTLINE_MIN_LEAD or more along the burst's motion (:func:`outline_leads`):
+    over a fine texture a smooth subject's region holds the texture's energy, and the frame
+    leading there may be the one whose subject covers the least of it, the most smeared."""
+    return _subject_smear_costs(
+        smear_losses(frames, gains), comparable, len(frames), outline_leads(frames, gains)
+    )
 
 
 def _subject_smear_costs(
-    losses: np.ndarray | None, comparable: np.ndarray, count: int
+    losses: np.ndarray | None,
+    comparable: np.ndarray,
+    count: int,
+    outline_lead: np.ndarray | None = None,
 ) -> np.ndarray:
     costs = _smear_costs(losses, comparable, count)
     moving = _moving_part_costs(losses, comparable)
@@ -202,6 +213,8 @@ def _subject_smear_costs(
         return costs
     best, lead = moving
     if not np.delete(comparable[best], best).any():
+        return costs
+    if outline_lead is not None and outline_lead.max() - outline_lead[best] >= OUTLINE_MIN_LEAD:
         return costs
     costs = np.maximum(costs, lead)
     costs[best] = 0.0
@@ -229,17 +242,12 @@ def outline_tie_costs(
     between frames exposed alike (``alike[k, j]``)."""
     count = len(frames)
     extra = np.zeros(count)
-    if count < 2 or any(f.outlines is None for f in frames):
+    lead = outline_leads(frames, gains)
+    if lead is None:
         return extra
     tied = np.flatnonzero(costs - costs.min() <= OUTLINE_TIE)
     if len(tied) < 2:
         return extra
-    # Steepness is gradient energy: a frame exposed brighter by a gain has it gain**2 higher.
-    steepness = np.stack([f.outlines for f in frames]).astype(np.float64)
-    steepness -= 2.0 * np.log2(gains)[:, None]
-    first, second = np.triu_indices(count, 1)
-    direction = int(np.argmax(np.median(np.abs(steepness[first] - steepness[second]), axis=0)))
-    lead = steepness[:, direction] - steepness[:, ACROSS[direction]]
     steepest = int(tied[np.argmax(lead[tied])])
     for k in tied:
         trails = float(lead[steepest] - lead[k])
@@ -248,7 +256,26 @@ def outline_tie_costs(
     return extra
 
 
+def outline_leads(frames: Sequence[FrameMeasures], gains: np.ndarray) -> np.ndarray | None:
+    """Per frame, in stops: how much steeper its outlines are along the burst's motion than
+    across it (:attr:`FrameMeasures.outlines`, each set off by its frame's exposure
+    ``gains``); None for fewer than two frames or a frame without outlines.  The motion's
+    direction is the one along which most pairs of frames differ in steepness (the median
+    over pairs): a smear lowers it along the motion most, while a defocus, grain or an
+    exposure change alter every direction alike."""
+    count = len(frames)
+    if count < 2 or any(f.outlines is None for f in frames):
+        return None
+    # Steepness is gradient energy: a frame exposed brighter by a gain has it gain**2 higher.
+    steepness = np.stack([f.outlines for f in frames]).astype(np.float64)
+    steepness -= 2.0 * np.log2(gains)[:, None]
+    first, second = np.triu_indices(count, 1)
+    direction = int(np.argmax(np.median(np.abs(steepness[first] - steepness[second]), axis=0)))
+    return steepness[:, direction] - steepness[:, ACROSS[direction]]
+
+
 __all__ = [
+    "outline_leads",
     "moving_part_costs",
     "outline_tie_costs",
     "smear_costs",
