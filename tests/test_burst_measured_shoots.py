@@ -1,10 +1,13 @@
-"""Bursts of the raycast tuning shoots (``benchmarks/raycast_bursts.py``), kept as their
+"""Two bursts of the raycast tuning shoots (``benchmarks/raycast_bursts.py``), kept as their
 measures (:mod:`measured_bursts`), where the burst judgement once picked a degraded frame
 and was sure of it: the frames the scorer measured, not a picture drawn to fit the rule."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+import pytest
 from measured_bursts import load_burst
 
 import app.scoring.burst as burst_rules
@@ -14,6 +17,12 @@ from app.scoring.confidence import SURE, score_confidence
 from app.scoring.motion import outline_leads, smear_losses
 from app.scoring.technical import _DECADES_PER_STOP, _shown_costs, _to_score
 
+# Seed 51: a shallow depth of field (a smooth ball before a blurred table) shot at ISO 250,
+# 1168, 4092, 4991 and 11154.  The camera smoothed the grain of its highest ISO into blotches
+# the halved frame keeps, so that frame's sorted energies lead the clean frame's by two stops,
+# while what stands above each frame's own grain gives it a fifth of a stop.
+GRAIN_CLEAN = 4  # ISO 250
+GRAIN_HIGHEST_ISO = 1  # ISO 11154
 # Seed 53: a smooth bright ball rolling over a fine weave, still in frame 1 and smeared by
 # 30 and 22 px in frames 0 and 2.  Where the frames differ the weave holds the energy, and
 # the frame whose ball covers least of it led there.
@@ -24,6 +33,41 @@ BALL_MOST_SMEARED = 0
 def costs(name: str) -> list[float]:
     frames, isos = load_burst(name)
     return [verdict.cost for verdict in judge_burst(frames, isos)]
+
+
+def test_the_clean_frame_beats_grain_the_camera_smoothed_into_blotches():
+    assert int(np.argmin(costs("noise_reduced_grain"))) == GRAIN_CLEAN
+
+
+def test_the_blotched_frame_keeps_only_the_lead_seen_above_its_grain():
+    frames, isos = load_burst("noise_reduced_grain")
+    verdicts = judge_burst(frames, isos)
+    clean, grainy = verdicts[GRAIN_CLEAN], verdicts[GRAIN_HIGHEST_ISO]
+    assert grainy.blur > clean.blur - 0.5  # not the two stops its sorted energies gave it
+    assert grainy.grain_cost > 1.0  # and compared with the clean frame for its grain
+
+
+def test_without_the_rule_the_blotched_frame_won_and_was_sure(monkeypatch):
+    """The premise: the sorted energies read the blotches as detail."""
+    monkeypatch.setattr(burst_rules, "GRAIN_LIFT_MARGIN", math.inf)
+    frames, isos = load_burst("noise_reduced_grain")
+    verdicts = judge_burst(frames, isos)
+    assert int(np.argmin([v.cost for v in verdicts])) == GRAIN_HIGHEST_ISO
+    assert verdicts[GRAIN_CLEAN].blur > 1.5
+
+
+def test_only_a_higher_iso_exposed_alike_keeps_no_more_than_its_lead_above_grain():
+    """Without the camera's ISO a sharp fine texture reads as grain to the grain curve as
+    well (``test_scoring_burst.test_texture_is_not_taken_for_noise``); a brighter frame's
+    grain reads lower once its exposure is taken out."""
+    above = np.array([[1.0, 1.0, 1.0, 1.0, 0.02], [0.9, 0.9, 1.0, 1.0, 0.005]])
+    blur = np.array([0.0, 2.0])
+    alike = np.array([0.0, 0.0])
+    lifted = burst_rules._grain_lifted_leads(above, blur, alike, [3200, 200])
+    assert lifted == [(0, 1, pytest.approx(math.log2(1.0 / 0.9), abs=0.01))]
+    assert burst_rules._grain_lifted_leads(above, blur, alike, None) == []
+    assert burst_rules._grain_lifted_leads(above, blur, alike, [200, 200]) == []
+    assert burst_rules._grain_lifted_leads(above, blur, np.array([0.0, 1.0]), [3200, 200]) == []
 
 
 def test_the_still_ball_beats_the_smeared_ones_over_a_weave():

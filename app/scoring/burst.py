@@ -142,6 +142,11 @@ TEXTURE_BLUR_STOPS = 0.25  # detail lead (sorted energies) over a frame that los
 TEXTURE_SHARED_STOPS = 0.4  # ... that the shared detail must confirm
 TEXTURE_SHARED_SHARE = 0.5  # correlation of its detail with the burst's: mostly shared
 PLATEAU_DETAIL_STOPS = 1.0  # detail a plateau holds where a brighter frame blows it out
+# A frame shot this many stops of ISO above another, and clearly grainier, keeps no more of
+# its detail lead than what stands above its grain, where the lead exceeds that by
+# GRAIN_LIFT_MARGIN stops (_grain_lifted_leads).
+GRAIN_ISO_STOPS = 1.0
+GRAIN_LIFT_MARGIN = 1.0
 
 
 @dataclass(frozen=True)
@@ -236,7 +241,8 @@ def judge_burst(
     sharpness = isotropic - MOTION_WEIGHT * directional
     blur = sharpness.max() - sharpness
     # A detail lead over a clearly less grainy frame that is not seen above the grain is
-    # not counted: the frame is as blurred as the frame it seemed sharper than.
+    # not counted: the frame is as blurred as the frame it seemed sharper than.  A frame of
+    # a higher ISO keeps only the lead seen above its grain (_grain_lifted_leads).
     # Nor is it, for its grain, clearly sharper than that frame.
     above_grain = _detail_above_grain(frames, gains)
     doubted_pairs = detail_doubted(
@@ -245,6 +251,9 @@ def judge_burst(
     doubted_blur = np.zeros(count)
     for k, j in doubted_pairs:
         doubted_blur[k] = max(doubted_blur[k], blur[j])
+        sharper[k, j] = False
+    for k, j, lead in _grain_lifted_leads(above_grain, blur, stops, isos):
+        doubted_blur[k] = max(doubted_blur[k], blur[j] - lead)
         sharper[k, j] = False
     doubted = doubted_blur > blur
     blur = np.maximum(blur, doubted_blur)
@@ -286,7 +295,7 @@ def judge_burst(
     for k in range(count):
         others[k] = (
             grain_costs[k]
-            + HIGHLIGHT_COST * math.log2(1.0 + extra_high[k] / HIGHLIGHT_SCALE)
+            + highlight_cost(extra_high[k])
             + SHADOW_COST * extra_low[k]
             + HEADROOM_COST * headroom[k]
             + CONSENSUS_COST * off_consensus[k]
@@ -428,6 +437,11 @@ def _comparable(
     return same
 
 
+def highlight_cost(extra: float) -> float:
+    """Stops a frame pays for ``extra`` clipped highlights (a fraction of its pixels)."""
+    return HIGHLIGHT_COST * math.log2(1.0 + max(extra, 0.0) / HIGHLIGHT_SCALE)
+
+
 def _with_key_doubt(verdicts: list[FrameVerdict], stops: np.ndarray) -> list[FrameVerdict]:
     """Each verdict with ``key_doubt`` set where a frame exposed differently would beat this
     one but for the costs that rest on the scene's intended key (headroom and the burst's
@@ -488,6 +502,43 @@ def detail_doubted(
             ):
                 doubted.append((k, j))
     return doubted
+
+
+def _grain_lifted_leads(
+    above_grain: np.ndarray | None,
+    blur: np.ndarray,
+    stops: np.ndarray,
+    isos: Sequence[float | None] | None,
+) -> list[tuple[int, int, float]]:
+    """(k, j, lead): frame k, shot at least GRAIN_ISO_STOPS above frame j's ISO, exposed
+    alike and clearly grainier, leads j by its sorted energies by more than
+    GRAIN_LIFT_MARGIN stops beyond what stands above each frame's own grain (the lesser of
+    the two scales, at least 0): ``lead`` is what it keeps.
+
+    A camera smooths the grain of a high ISO into blotches the halved frame keeps, and the
+    sorted energies read them as detail, most in a soft scene (a shallow depth of field).
+    The grain curve takes fine texture for grain too, so on the pixels alone a sharp
+    textured frame looks the same against a blurred one; the camera's ISO tells the two
+    apart."""
+    if above_grain is None or isos is None or len(isos) != len(blur):
+        return []
+    out = []
+    for k in range(len(blur)):
+        for j in range(len(blur)):
+            if (
+                j != k
+                and isos[k]
+                and isos[j]
+                and math.log2(isos[k] / isos[j]) >= GRAIN_ISO_STOPS
+                and abs(stops[k] - stops[j]) <= EXPOSURE_STEP
+                and blur[j] > blur[k]
+                and _grain_differs(above_grain[k, 4], above_grain[j, 4])
+                and above_grain[k, 4] > above_grain[j, 4]
+            ):
+                lead = max(min(_stops_above_grain(above_grain, k, j, s) for s in (0, 1)), 0.0)
+                if blur[j] - blur[k] > lead + GRAIN_LIFT_MARGIN:
+                    out.append((k, j, lead))
+    return out
 
 
 def _detail_above_grain(frames: Sequence[FrameMeasures], gains: np.ndarray) -> np.ndarray | None:
@@ -1101,7 +1152,7 @@ def _brighter_disproves(
     if brighter_by < CONSENSUS_OFF and (extra > 0.0 or shared_unused <= WOBBLE_UNUSED):
         return False
     unused = min(brighter_by, shared_unused, 1.0)
-    return HIGHLIGHT_COST * math.log2(1.0 + extra / HIGHLIGHT_SCALE) < HEADROOM_COST * unused
+    return highlight_cost(extra) < HEADROOM_COST * unused
 
 
 def _tonal_range(frame: FrameMeasures) -> float:

@@ -37,12 +37,12 @@ from app.scoring.burst import (
     EXPOSURE_STEP,
     GAMMA,
     HIGHLIGHT_COST,
-    HIGHLIGHT_SCALE,
     NOISE_ALLOWANCE,
     NOISE_COST,
     SHADOW_COST,
     _neighbourhood_max,
     _noise_energy,
+    highlight_cost,
     judge_burst,
     same_sensor_noise,
     stops_between,
@@ -440,8 +440,8 @@ def _overall(
     exposure = (
         runner_verdict.headroom
         - pick_verdict.headroom
-        + _highlight_cost(runner_verdict.highlights)
-        - _highlight_cost(pick_verdict.highlights)
+        + highlight_cost(runner_verdict.highlights)
+        - highlight_cost(pick_verdict.highlights)
         + SHADOW_COST * (runner_verdict.shadows - pick_verdict.shadows)
     )
     candidates = {
@@ -454,10 +454,6 @@ def _overall(
     if lead > GLOBAL_MINIMUM:
         return phrase
     return OUTLINE_TIE if runner_verdict.outline > pick_verdict.outline else OVERALL
-
-
-def _highlight_cost(extra: float) -> float:
-    return HIGHLIGHT_COST * math.log2(1.0 + max(extra, 0.0) / HIGHLIGHT_SCALE)
 
 
 def _window(grid: np.ndarray) -> np.ndarray:
