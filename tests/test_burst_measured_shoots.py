@@ -12,10 +12,11 @@ from measured_bursts import load_burst
 
 import app.scoring.burst as burst_rules
 import app.scoring.motion as motion_rules
+import app.scoring.technical as technical_rules
 from app.scoring.burst import _relative_exposures, judge_burst
 from app.scoring.confidence import SURE, score_confidence
 from app.scoring.motion import outline_leads, smear_losses
-from app.scoring.technical import _DECADES_PER_STOP, _shown_costs, _to_score
+from app.scoring.technical import _DECADES_PER_STOP, PLACE_SHARE, _shown_costs, _to_score
 
 # Seed 51: a shallow depth of field (a smooth ball before a blurred table) shot at ISO 250,
 # 1168, 4092, 4991 and 11154.  The camera smoothed the grain of its highest ISO into blotches
@@ -99,3 +100,33 @@ def test_without_the_outlines_veto_the_most_smeared_frame_won(monkeypatch):
     assert int(np.argmin([v.cost for v in verdicts])) == BALL_MOST_SMEARED
     scores = [_to_score(-cost * _DECADES_PER_STOP) for cost in _shown_costs(verdicts)]
     assert score_confidence("technical", scores) >= SURE
+
+
+# Seed 60: a mosaic ball on a fine cloth before a patterned wall, focused on the ball in
+# frame 2, nearer in frame 0 and far behind it in frame 1, whose wall is sharp.  The
+# wall holds most of the pair's detail; the ball, where frame 2 is clearly sharper, 0.22.
+FOCUS_ON_BALL = 2
+FOCUS_ON_WALL = 1
+
+
+def _pick_confidence(frames, isos) -> tuple[int, float]:
+    shown = _shown_costs(judge_burst(frames, isos))
+    scores = [_to_score(-cost * _DECADES_PER_STOP) for cost in shown]
+    return int(np.argmax(scores)), score_confidence("technical", scores)
+
+
+def test_a_frame_focused_behind_the_subject_is_no_sure_pick():
+    """Which place matters, the subject or the wall, the sorted energies cannot tell: the
+    frame sharp on the wall is picked, but as worth a second look."""
+    frames, isos = load_burst("focus_behind_subject")
+    pick, confidence = _pick_confidence(frames, isos)
+    assert pick == FOCUS_ON_WALL
+    assert confidence < SURE
+    outdone = judge_burst(frames, isos)[FOCUS_ON_WALL].outdone_places[FOCUS_ON_BALL]
+    assert PLACE_SHARE <= outdone < 0.25  # a quarter, the share before, called it sure
+
+
+def test_at_a_quarter_of_the_detail_the_focus_trade_was_sure(monkeypatch):
+    monkeypatch.setattr(technical_rules, "PLACE_SHARE", 0.25)
+    pick, confidence = _pick_confidence(*load_burst("focus_behind_subject"))
+    assert pick == FOCUS_ON_WALL and confidence >= SURE

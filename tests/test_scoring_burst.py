@@ -213,7 +213,7 @@ def test_series_of_one_keeps_its_absolute_score_and_measures_are_small():
     assert scorer.rank_series([frame]) == scorer.score([frame])
     prepared = scorer.prepare(frame)
     assert len(pickle.dumps(prepared)) < 20_000  # sent between processes per photo
-    assert scorer.weights_id == "technical:v16"  # cached scores of earlier versions are not reused
+    assert scorer.weights_id == "technical:v17"  # cached scores of earlier versions are not reused
 
 
 def test_in_a_thumbnail_sized_burst_the_sharp_frame_wins_too():
