@@ -488,9 +488,7 @@ def detail_doubted(
             if (
                 j != k
                 and (k, j) not in same_noise
-                and blur[j] > blur[k]
-                and above_grain[k, 4] > above_grain[j, 4]
-                and _grain_differs(above_grain[k, 4], above_grain[j, 4])
+                and _ahead_though_grainier(above_grain, blur, k, j)
                 and (
                     min(_stops_above_grain(above_grain, k, j, s) for s in (0, 1)) <= 0.0
                     or (
@@ -531,14 +529,22 @@ def _grain_lifted_leads(
                 and isos[j]
                 and math.log2(isos[k] / isos[j]) >= GRAIN_ISO_STOPS
                 and abs(stops[k] - stops[j]) <= EXPOSURE_STEP
-                and blur[j] > blur[k]
-                and _grain_differs(above_grain[k, 4], above_grain[j, 4])
-                and above_grain[k, 4] > above_grain[j, 4]
+                and _ahead_though_grainier(above_grain, blur, k, j)
             ):
                 lead = max(min(_stops_above_grain(above_grain, k, j, s) for s in (0, 1)), 0.0)
                 if blur[j] - blur[k] > lead + GRAIN_LIFT_MARGIN:
                     out.append((k, j, lead))
     return out
+
+
+def _ahead_though_grainier(above_grain: np.ndarray, blur: np.ndarray, k: int, j: int) -> bool:
+    """Whether frame k looks sharper than frame j by its sorted energies while its grain
+    (``above_grain``'s residual sigma) is clearly stronger: a lead grain may have lifted."""
+    return (
+        blur[j] > blur[k]
+        and above_grain[k, 4] > above_grain[j, 4]
+        and _grain_differs(above_grain[k, 4], above_grain[j, 4])
+    )
 
 
 def _detail_above_grain(frames: Sequence[FrameMeasures], gains: np.ndarray) -> np.ndarray | None:
