@@ -17,6 +17,7 @@ from app.scoring.burst import _relative_exposures, judge_burst
 from app.scoring.confidence import SURE, score_confidence
 from app.scoring.motion import outline_leads, smear_losses
 from app.scoring.technical import _DECADES_PER_STOP, PLACE_SHARE, _shown_costs, _to_score
+from app.scoring.why import FOCUS_MOVED, explain
 
 # Seed 51: a shallow depth of field (a smooth ball before a blurred table) shot at ISO 250,
 # 1168, 4092, 4991 and 11154.  The camera smoothed the grain of its highest ISO into blotches
@@ -130,3 +131,21 @@ def test_at_a_quarter_of_the_detail_the_focus_trade_was_sure(monkeypatch):
     monkeypatch.setattr(technical_rules, "PLACE_SHARE", 0.25)
     pick, confidence = _pick_confidence(*load_burst("focus_behind_subject"))
     assert pick == FOCUS_ON_WALL and confidence >= SURE
+
+
+def test_the_explanation_does_not_call_the_wall_the_subject():
+    frames, isos = load_burst("focus_behind_subject")
+    why = explain(
+        frames[FOCUS_ON_WALL],
+        frames[FOCUS_ON_BALL],
+        names=("wall.jpg", "ball.jpg"),
+        score_difference=0.5,
+        isos=(isos[FOCUS_ON_WALL], isos[FOCUS_ON_BALL]),
+    )
+    assert why.regions and why.regions[0].flaw == "blur"
+    assert why.sentence == FOCUS_MOVED
+    # The frame focused on the ball against the one focused nearer: sharper everywhere.
+    alone = explain(
+        frames[FOCUS_ON_BALL], frames[0], names=("ball.jpg", "near.jpg"), score_difference=0.5
+    )
+    assert alone.sentence != FOCUS_MOVED

@@ -48,7 +48,7 @@ from app.scoring.burst import (
     stops_between,
 )
 from app.scoring.frame_measures import TILE, FrameMeasures, analysis_image, measure_frame
-from app.scoring.technical import TechnicalMeasures
+from app.scoring.technical import PLACE_SHARE, TechnicalMeasures
 
 TILE_THRESHOLD = 0.5  # stops a tile must cost the runner-up to belong to a region
 MAX_REGIONS = 3
@@ -70,6 +70,10 @@ FLAW_PHRASES = {
     "closed_eyes": "eyes open",
 }
 OVERALL = "won on overall judgement"
+# The runner-up is clearly sharper in another place (a focus or a subject that moved), which
+# the confidence doubts too (app.scoring.technical.PLACE_SHARE): which place matters is the
+# photographer's, so the sentence does not call the pick's place the subject.
+FOCUS_MOVED = "sharper here, but less sharp elsewhere: the focus moved"
 # The burst judgement broke a tie on the subject's outline (app.scoring.motion.outline_tie_costs).
 OUTLINE_TIE = "a near tie, won on its moving subject's outline: less smeared"
 MODEL_OVERALL = "won on the model's overall judgement"
@@ -421,6 +425,8 @@ def _sentence(
         pick_verdict, runner_verdict = judge_burst([pick, runner_up])
         if runner_verdict.motion - pick_verdict.motion > MOTION_MINIMUM:
             return FLAW_PHRASES["motion"]
+        if pick_verdict.outdone_places[1] >= PLACE_SHARE:
+            return FOCUS_MOVED
         return "sharper on the subject"
     if top.flaw == "noise":
         x, y, w, h = (v / (TILE * factor) for v in top.box)
