@@ -11,9 +11,9 @@ is summed over every place the subject took in any frame, so a subject that move
 frames is still compared with itself.  A smooth subject over a fine texture leaves that
 region's energy to the texture: there the frame named sharpest by the region may be the
 one whose subject covers the least texture, so that reading counts only where the frame's
-outlines are not clearly less steep along the burst's motion than another's; where the frames tie on everything
-else, how steep each frame's outlines stay across the motion breaks the tie
-(:func:`outline_tie_costs`).
+outlines are not clearly less steep along the burst's motion than another's.  Where the
+frames tie on everything else, how steep each frame's outlines stay across the motion
+breaks the tie (:func:`outline_tie_costs`).
 """
 
 from __future__ import annotations
@@ -275,8 +275,8 @@ def outline_leads(frames: Sequence[FrameMeasures], gains: np.ndarray) -> np.ndar
 
 
 __all__ = [
-    "outline_leads",
     "moving_part_costs",
+    "outline_leads",
     "outline_tie_costs",
     "smear_costs",
     "smear_losses",

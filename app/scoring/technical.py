@@ -56,8 +56,9 @@ SHARPEST_TRUST = 0.5  # of such a pick's lead, the share that counts
 SHOWN_MARGIN_MIN = 1 / 256  # stops: the least lead a pick's scores show (the order stays)
 # Of the pair's detail, the share where the other frame is clearly sharper beyond which the
 # pick traded one place's detail for another's (burst.places_outdone).  A subject is a small
-# part of the frame's detail next to a textured table, wall or floor: a frame focused behind
-# it by a few millimetres is clearly sharper on it in a fifth of the pair's detail.
+# part of the frame's detail next to a textured table, wall or floor: against a frame
+# focused a little behind it, the frame focused on it is clearly sharper in as little as a
+# fifth of the pair's detail.
 PLACE_SHARE = 0.2
 
 
