@@ -16,8 +16,10 @@ is how sure the pick is.  ``may_reject_others`` says whether the automatic decis
 reject the series' frames other than its pick (with a scheme that rejects others): false
 for a single, a series kept whole, a possible kind and a burst whose pick is worth a second
 look (confidence below 0.8; ``app.automatic_rejects``).  ``why`` says where and how the pick beat the runner-up
-(``{"pick", "runner_up", "regions": [{"box", "score_difference", "flaw"}], "sentence"}``,
-boxes in the original's pixels; null for a single or where no explanation was computed).
+(``{"pick", "runner_up", "regions": [{"box", "score_difference", "flaw"}], "sentence",
+"elsewhere"}``, boxes in the original's pixels; ``elsewhere`` is where the runner-up is the
+sharper frame when the focus moved, else null; null for a single or where no explanation
+was computed).
 Version 2 added ``kind``, ``pick_reason``, ``faces`` and ``closed_eyes``; ``held`` (photos
 whose marks cannot be read or disagree, left alone), ``possible_kind``, ``confidence``,
 ``why``, ``ranking``, ``may_reject_others`` and the members' ``copy_of`` came later in

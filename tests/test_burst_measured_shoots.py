@@ -17,7 +17,7 @@ from app.scoring.burst import _relative_exposures, judge_burst
 from app.scoring.confidence import SURE, score_confidence
 from app.scoring.motion import outline_leads, smear_losses
 from app.scoring.technical import _DECADES_PER_STOP, PLACE_SHARE, _shown_costs, _to_score
-from app.scoring.why import FOCUS_MOVED, explain
+from app.scoring.why import FOCUS_MOVED, Why, explain
 
 # Seed 51: a shallow depth of field (a smooth ball before a blurred table) shot at ISO 250,
 # 1168, 4092, 4991 and 11154.  The camera smoothed the grain of its highest ISO into blotches
@@ -144,8 +144,30 @@ def test_the_explanation_does_not_call_the_wall_the_subject():
     )
     assert why.regions and why.regions[0].flaw == "blur"
     assert why.sentence == FOCUS_MOVED
+    # Both places are given: where the pick is sharper (the wall) and where the runner-up is
+    # (the ball), so a photographer can judge which one is the subject.
+    assert why.elsewhere is not None
+    assert not _overlap(why.elsewhere, why.regions[0].box)
+    assert Why.from_json(why.to_json()).to_json() == why.to_json()
     # The frame focused on the ball against the one focused nearer: sharper everywhere.
     alone = explain(
         frames[FOCUS_ON_BALL], frames[0], names=("ball.jpg", "near.jpg"), score_difference=0.5
     )
     assert alone.sentence != FOCUS_MOVED
+    assert alone.elsewhere is None and alone.to_json()["elsewhere"] is None
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+@pytest.mark.parametrize(
+    "stored", [None, "wall", [1, 2, 3], [0, 0, -5, 10], [0, 0, float("nan"), 1], ["a", 0, 1, 1]]
+)
+def test_a_stored_explanation_with_no_usable_elsewhere_reads_back_without_one(stored):
+    """A catalog is input too: an explanation stored before ``elsewhere`` existed, or with
+    one that is not a box, reads back without it."""
+    data = {"pick": "a.jpg", "runner_up": "b.jpg", "regions": [], "sentence": "sharper overall"}
+    if stored is not None:
+        data["elsewhere"] = stored
+    assert Why.from_json(data).elsewhere is None

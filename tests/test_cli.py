@@ -92,6 +92,7 @@ def test_json_has_exactly_the_documented_shape(tmp_path, card, capsys):
             "runner_up",
             "regions",
             "sentence",
+            "elsewhere",
         }
         assert series["kind"] in ("burst", "bracket", "panorama", "focus_stack", "single")
         assert series["possible_kind"] in (None, "bracket", "panorama", "focus_stack")

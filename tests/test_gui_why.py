@@ -13,7 +13,7 @@ from test_gui_faces import colour_count
 from test_why_report import _burst
 
 from app.gui.commands import View
-from app.gui.views.why_overlay import OUTLINE, why_rects
+from app.gui.views.why_overlay import ELSEWHERE, OUTLINE, elsewhere_rect, why_rects
 
 pytestmark = pytest.mark.gui
 
@@ -105,3 +105,32 @@ def test_w_on_a_series_fgaesq_ranked_explains_its_pick_on_demand(qtbot, gui_env,
         assert controller.catalog.whys([pick]) == {pick: series.why}
     finally:
         window.shutdown()
+
+
+def _colour_pixels(pane, colour, rect) -> int:
+    image = pane.grab().toImage()
+    box = rect.toAlignedRect().adjusted(-3, -3, 3, 3)
+    return colour_count(image, colour, box.left(), box.top(), box.right(), box.bottom())
+
+
+def test_w_outlines_where_the_runner_up_is_sharper_when_the_focus_moved(qtbot, why_window):
+    """The place where the runner-up is the sharper frame (``elsewhere``) is outlined in its
+    own colour, so both places a focus trade weighs can be checked; an ``elsewhere`` read
+    from a damaged catalog draws nothing and breaks nothing."""
+    controller = why_window.controller
+    (series,) = controller.series()
+    pick, _ = series.why_frames
+    native = (1024, 768)
+    series.why["elsewhere"] = [600.0, 500.0, 300.0, 200.0]
+    controller.select_frame(pick)
+    controller.set_view(View.LOUPE)
+    pane = why_window.stack.loupe.pane
+    qtbot.waitUntil(lambda: pane.frame is not None and pane._pixmap() is not None)
+    press(qtbot, why_window, Qt.Key.Key_W)
+    rect = elsewhere_rect(pane.series, pane.image_rect(), native)
+    assert rect is not None
+    assert _colour_pixels(pane, ELSEWHERE, rect) > 20
+    series.why["elsewhere"] = ["not", "a", "box", 1]
+    assert elsewhere_rect(pane.series, pane.image_rect(), native) is None
+    pane.update()
+    assert _colour_pixels(pane, ELSEWHERE, rect) == 0

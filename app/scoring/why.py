@@ -98,12 +98,16 @@ class WhyRegion:
 
 @dataclass(frozen=True)
 class Why:
-    """Why the pick is ahead of the runner-up: the regions, best first, and one sentence."""
+    """Why the pick is ahead of the runner-up: the regions, best first, and one sentence;
+    where the focus moved (:data:`FOCUS_MOVED`), ``elsewhere``: the place where the
+    runner-up is the sharper frame, so a photographer can see which of the two places the
+    pick traded, and judge which one is the subject."""
 
     pick: str  # relative paths, as the report gives them
     runner_up: str
     regions: tuple[WhyRegion, ...]
     sentence: str
+    elsewhere: tuple[float, float, float, float] | None = None  # x, y, w, h: original's pixels
 
     def to_json(self) -> dict:
         return {
@@ -111,6 +115,7 @@ class Why:
             "runner_up": self.runner_up,
             "regions": [r.to_json() for r in self.regions],
             "sentence": self.sentence,
+            "elsewhere": None if self.elsewhere is None else [round(v, 1) for v in self.elsewhere],
         }
 
     @classmethod
@@ -125,7 +130,22 @@ class Why:
                 for r in data.get("regions", ())
             ),
             str(data["sentence"]),
+            box_or_none(data.get("elsewhere")),
         )
+
+
+def box_or_none(value) -> tuple[float, float, float, float] | None:
+    """A box ``[x, y, w, h]`` read back from JSON (a catalog is input too): four finite
+    numbers, the sides positive, or None."""
+    if not isinstance(value, list | tuple) or len(value) != 4:
+        return None
+    try:
+        box = tuple(float(v) for v in value)
+    except (TypeError, ValueError):
+        return None
+    if not all(math.isfinite(v) for v in box) or box[2] <= 0 or box[3] <= 0:
+        return None
+    return box
 
 
 @dataclass(frozen=True)
@@ -251,12 +271,30 @@ def explain(
     regions = () if costs is None else _regions(costs, factor, score_difference)
     if not regions:
         return Why(names[0], names[1], (), _overall(pick, runner_up, isos))
+    sentence = _sentence(regions[0], costs, factor, pick, runner_up, pick_faces)
     return Why(
         names[0],
         names[1],
         regions,
-        _sentence(regions[0], costs, factor, pick, runner_up, pick_faces),
+        sentence,
+        _elsewhere(pick, runner_up, factor, isos) if sentence == FOCUS_MOVED else None,
     )
+
+
+def _elsewhere(
+    pick: FrameMeasures,
+    runner_up: FrameMeasures,
+    factor: float,
+    isos: Sequence[int | None] | None = None,
+) -> tuple[float, float, float, float] | None:
+    """Where the runner-up is the sharper frame (its best blur region against the pick, in
+    the original's pixels by ``factor``), or None where no such region stands out."""
+    swapped = None if isos is None else (isos[1], isos[0])
+    costs = tile_costs(runner_up, pick, swapped)
+    if costs is None:
+        return None
+    found = [r for r in _regions(costs, factor, 1.0) if r.flaw == "blur"]
+    return found[0].box if found else None
 
 
 def explain_series(
@@ -320,7 +358,8 @@ def pick_why(
         why = explain(frames[first], frames[second], (names[first], names[second]), pick_faces)
         return why.to_json()
     if stored and (stored.get("pick"), stored.get("runner_up")) == (names[first], names[second]):
-        return stored
+        elsewhere = box_or_none(stored.get("elsewhere"))  # absent before it existed
+        return {**stored, "elsewhere": None if elsewhere is None else list(elsewhere)}
     return None
 
 
@@ -361,7 +400,8 @@ def explain_with_model(
         sentence = MODEL_REGION
     else:
         sentence = _sentence(top, costs, factor, first, second, pick_faces)
-    return Why(names[0], names[1], tuple(regions), sentence)
+    elsewhere = _elsewhere(first, second, factor) if sentence == FOCUS_MOVED else None
+    return Why(names[0], names[1], tuple(regions), sentence, elsewhere)
 
 
 def _flaw_in(costs: TileCosts | None, box: Sequence[float]) -> str | None:

@@ -3,7 +3,10 @@
 The regions (``app.scoring.why``, boxes in the original's pixels) are drawn as outlines, so
 the photo under them stays visible, on the pick and on the runner-up alike: a burst shares
 its framing, so the same place is compared on each.  They follow the pane's zoom and pan
-because they are mapped through the pane's image rectangle on every paint.
+because they are mapped through the pane's image rectangle on every paint.  Where the
+focus moved between the two frames, the place where the runner-up is sharper
+(``elsewhere``) is outlined too, in another colour, so both places can be checked: which
+one is the subject is the photographer's call.
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 
 from app.gui.items import FrameItem, SeriesItem
+from app.scoring.why import box_or_none
 
 OUTLINE = QColor("#ffd23f")  # amber: not a face box colour, not the current-frame outline
 SECONDARY = QColor(255, 210, 63, 150)
+ELSEWHERE = QColor("#3fc8ff")  # sky blue: where the runner-up is the sharper frame
 
 
 def why_frames(series: SeriesItem | None) -> tuple[int, int] | None:
@@ -32,6 +37,16 @@ def why_rects(series: SeriesItem, image: QRectF, native: tuple[int, int]) -> lis
         QRectF(image.left() + x * sx, image.top() + y * sy, w * sx, h * sy)
         for x, y, w, h in (r["box"] for r in series.why.get("regions", ()))
     ]
+
+
+def elsewhere_rect(series: SeriesItem, image: QRectF, native: tuple[int, int]) -> QRectF | None:
+    """Where the runner-up is the sharper frame (a focus that moved), on screen, or None."""
+    box = box_or_none(series.why.get("elsewhere"))
+    if box is None:
+        return None
+    sx, sy = image.width() / max(native[0], 1), image.height() / max(native[1], 1)
+    x, y, w, h = box
+    return QRectF(image.left() + x * sx, image.top() + y * sy, w * sx, h * sy)
 
 
 def paint_why(
@@ -52,6 +67,13 @@ def paint_why(
             pen.setStyle(Qt.PenStyle.DashLine)  # the runner-up: where it lost
         painter.setPen(pen)
         painter.drawRect(rect)
+    elsewhere = elsewhere_rect(series, image, native)
+    if elsewhere is not None:
+        pen = QPen(ELSEWHERE, 3)
+        if frame.photo_id == frames[0]:
+            pen.setStyle(Qt.PenStyle.DashLine)  # the pick: where it is the less sharp
+        painter.setPen(pen)
+        painter.drawRect(elsewhere)
 
 
 def why_text(frame: FrameItem, series: SeriesItem | None) -> str:
