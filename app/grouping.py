@@ -624,10 +624,11 @@ def _stray_by_exposure(
     items: Sequence[GroupItem], before: int, stray: int, after: int, runs: _Runs
 ) -> bool:
     """Whether ``stray``, a frame unlike ``before`` and like ``after``, may be a burst frame
-    an exposure change set apart: both neighbours hold a picture, the change took part of
-    one's (:func:`app.exposed_likeness.part_lost_to_exposure`), and ``stray`` was shot at
-    the pace of the frames around it (no longer after ``before`` than PACE_SLACK times what
-    ``after`` took), as a burst's frames are; the first frame of a new scene follows a pause."""
+    an exposure change set apart: ``before`` and ``stray`` both hold a picture, the change
+    took part of one's (:func:`app.exposed_likeness.part_lost_to_exposure`), and ``stray``
+    was shot at the pace of the frames around it (no longer after ``before`` than PACE_SLACK
+    times what ``after`` took), as a burst's frames are; the first frame of a new scene
+    follows a pause."""
     pace = items[after].seconds - items[stray].seconds
     return (
         bool(runs.picture[before] and runs.picture[stray])

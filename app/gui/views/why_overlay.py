@@ -32,18 +32,18 @@ def why_frames(series: SeriesItem | None) -> tuple[int, int] | None:
 def why_rects(series: SeriesItem, image: QRectF, native: tuple[int, int]) -> list[QRectF]:
     """The explanation's regions on screen, best first, for an image shown at ``image``
     whose original is ``native`` (width, height) pixels."""
-    sx, sy = image.width() / max(native[0], 1), image.height() / max(native[1], 1)
-    return [
-        QRectF(image.left() + x * sx, image.top() + y * sy, w * sx, h * sy)
-        for x, y, w, h in (r["box"] for r in series.why.get("regions", ()))
-    ]
+    return [_on_screen(r["box"], image, native) for r in series.why.get("regions", ())]
 
 
 def elsewhere_rect(series: SeriesItem, image: QRectF, native: tuple[int, int]) -> QRectF | None:
     """Where the runner-up is the sharper frame (a focus that moved), on screen, or None."""
     box = box_or_none(series.why.get("elsewhere"))
-    if box is None:
-        return None
+    return None if box is None else _on_screen(box, image, native)
+
+
+def _on_screen(box, image: QRectF, native: tuple[int, int]) -> QRectF:
+    """A box ``(x, y, w, h)`` in the original's ``native`` pixels, on the image shown at
+    ``image``."""
     sx, sy = image.width() / max(native[0], 1), image.height() / max(native[1], 1)
     x, y, w, h = box
     return QRectF(image.left() + x * sx, image.top() + y * sy, w * sx, h * sy)
