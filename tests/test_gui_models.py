@@ -175,8 +175,14 @@ def test_thumbnail_arrives_in_gui_thread_and_is_cached_on_disk(
     assert path not in thumbs.errors, thumbs.errors
     pix = thumbs.pixmap(path, 64)
     assert pix is not None and max(pix.width(), pix.height()) == 64
-    assert list((tmp_path / "thumbs").rglob("*.jpg")), "thumbnail not written to the disk cache"
-    assert not list((tmp_path / "thumbs").rglob(".thumb-*")), "temporary files left behind"
+    # the picture is shown before it is stored: the disk write may still be under way
+    folder = tmp_path / "thumbs"
+
+    def stored() -> bool:
+        kept = [f for f in folder.rglob("*.jpg") if not f.name.startswith(".thumb-")]
+        return bool(kept) and not list(folder.rglob(".thumb-*"))
+
+    qtbot.waitUntil(stored, timeout=10_000)  # written, and no temporary file left behind
 
     def refuse(_path, _size):
         raise AssertionError("decoded again although the disk cache holds it")
