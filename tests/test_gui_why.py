@@ -115,8 +115,7 @@ def _colour_pixels(pane, colour, rect) -> int:
 
 def test_w_outlines_where_the_runner_up_is_sharper_when_the_focus_moved(qtbot, why_window):
     """The place where the runner-up is the sharper frame (``elsewhere``) is outlined in its
-    own colour, so both places a focus trade weighs can be checked; an ``elsewhere`` read
-    from a damaged catalog draws nothing and breaks nothing."""
+    own colour, so both places a focus trade weighs can be checked."""
     controller = why_window.controller
     (series,) = controller.series()
     pick, _ = series.why_frames
@@ -130,7 +129,58 @@ def test_w_outlines_where_the_runner_up_is_sharper_when_the_focus_moved(qtbot, w
     rect = elsewhere_rect(pane.series, pane.image_rect(), native)
     assert rect is not None
     assert _colour_pixels(pane, ELSEWHERE, rect) > 20
-    series.why["elsewhere"] = ["not", "a", "box", 1]
+    series.why["elsewhere"] = None
     assert elsewhere_rect(pane.series, pane.image_rect(), native) is None
     pane.update()
     assert _colour_pixels(pane, ELSEWHERE, rect) == 0
+
+
+def _reloaded(qtbot, window):
+    with qtbot.waitSignal(window.controller.bus.series_reloaded, timeout=30_000):
+        window.controller.reload()
+    settle(qtbot, window)
+    (series,) = window.controller.series()
+    return series
+
+
+def test_an_explanation_damaged_in_the_catalog_draws_what_is_sound_and_breaks_nothing(
+    qtbot, why_window
+):
+    """The catalog is input: regions and an ``elsewhere`` that are not boxes are dropped when
+    the explanation is read back; an explanation that is not one at all is no explanation;
+    the window paints with W on either way."""
+    controller = why_window.controller
+    (series,) = controller.series()
+    pick, _ = series.why_frames
+    stored = controller.catalog.whys([pick])[pick]
+    sound = stored["regions"][0]
+    score = controller.catalog.scores([pick], None, None)[pick]
+    model, weights = score.model, score.weights_id
+    damaged = {
+        **stored,
+        "regions": [
+            {"box": ["a", 1, 2, 3], "score_difference": 0.1, "flaw": "blur"},
+            "not a region",
+            {"box": [1, 2, -3, 4], "score_difference": 0.1, "flaw": "blur"},
+            {"box": [1, 2, 3, 4], "score_difference": "NaN", "flaw": "blur"},
+            {"box": [1, 2, 3, 4], "score_difference": float("inf"), "flaw": None},
+            sound,
+        ],
+        "elsewhere": ["not", "a", "box", 1],
+    }
+    controller.catalog.set_whys(model, weights, {pick: damaged})
+    series = _reloaded(qtbot, why_window)
+    assert series.why["regions"] == [sound] and series.why["elsewhere"] is None
+    controller.select_frame(pick)
+    controller.set_view(View.LOUPE)
+    pane = why_window.stack.loupe.pane
+    qtbot.waitUntil(lambda: pane.frame is not None and pane._pixmap() is not None)
+    press(qtbot, why_window, Qt.Key.Key_W)
+    assert _outline_pixels(pane) > 20  # the sound region is still drawn
+
+    for broken in (["a", "list"], {"pick": 3, "runner_up": "b.jpg", "sentence": "s"}, "text"):
+        controller.catalog.set_whys(model, weights, {pick: broken})
+        series = _reloaded(qtbot, why_window)
+        assert series.why is None
+        pane.grab()  # paints with W on
+        assert why_window.details.values["Why"].text() == "–"

@@ -29,6 +29,7 @@ from app.gui.taste_order import follow_taste
 from app.moves import in_rejects_folder
 from app.photos import PhotoFile, read_metadata
 from app.pipeline.results import RankingInUse
+from app.scoring.why import stored_why
 
 ORIENTATION = 0x0112
 TURNED = (5, 6, 7, 8)  # EXIF orientations that turn the photo a quarter
@@ -184,7 +185,7 @@ class FolderLibrary:
         paths = {m.photo.relpath: m.photo.id for v in views for m in v.members}
         whys = self.catalog.whys([f.photo_id for s in series for f in s.frames[:1]])
         for item in series:
-            why = whys.get(item.frames[0].photo_id) if item.frames else None
+            why = stored_why(whys.get(item.frames[0].photo_id)) if item.frames else None
             frames = why and (paths.get(why.get("pick")), paths.get(why.get("runner_up")))
             if why and None not in frames:
                 item.why, item.why_frames = why, frames

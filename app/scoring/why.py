@@ -148,6 +148,40 @@ def box_or_none(value) -> tuple[float, float, float, float] | None:
     return box
 
 
+def stored_why(value) -> dict | None:
+    """An explanation read back from a catalog (input too: a damaged or hand-edited one must
+    not break the window or the report), in :meth:`Why.to_json`'s form, or None when it is
+    not one: the names and the sentence must be text; a region whose box or score is not a
+    number is left out, and so is an ``elsewhere`` that is not a box."""
+    if not isinstance(value, dict):
+        return None
+    texts = [value.get(key) for key in ("pick", "runner_up", "sentence")]
+    if not all(isinstance(text, str) and text for text in texts):
+        return None
+    regions = []
+    for region in value.get("regions") if isinstance(value.get("regions"), list) else ():
+        box = box_or_none(region.get("box")) if isinstance(region, dict) else None
+        difference = region.get("score_difference") if box is not None else None
+        if not isinstance(difference, int | float) or not math.isfinite(difference):
+            continue
+        flaw = region.get("flaw")
+        regions.append(
+            {
+                "box": list(box),
+                "score_difference": float(difference),
+                "flaw": flaw if isinstance(flaw, str) else "",
+            }
+        )
+    elsewhere = box_or_none(value.get("elsewhere"))  # absent before it existed
+    return {
+        "pick": texts[0],
+        "runner_up": texts[1],
+        "regions": regions,
+        "sentence": texts[2],
+        "elsewhere": None if elsewhere is None else list(elsewhere),
+    }
+
+
 @dataclass(frozen=True)
 class TileCosts:
     """What each tile cost the runner-up against the pick, in stops, per flaw."""
@@ -357,9 +391,9 @@ def pick_why(
         pick_faces = [f[:4] for f in (faces or [()] * len(frames))[first] or ()]
         why = explain(frames[first], frames[second], (names[first], names[second]), pick_faces)
         return why.to_json()
-    if stored and (stored.get("pick"), stored.get("runner_up")) == (names[first], names[second]):
-        elsewhere = box_or_none(stored.get("elsewhere"))  # absent before it existed
-        return {**stored, "elsewhere": None if elsewhere is None else list(elsewhere)}
+    stored = stored_why(stored)
+    if stored and (stored["pick"], stored["runner_up"]) == (names[first], names[second]):
+        return stored
     return None
 
 

@@ -6,7 +6,8 @@ its framing, so the same place is compared on each.  They follow the pane's zoom
 because they are mapped through the pane's image rectangle on every paint.  Where the
 focus moved between the two frames, the place where the runner-up is sharper
 (``elsewhere``) is outlined too, in another colour, so both places can be checked: which
-one is the subject is the photographer's call.
+one is the subject is the photographer's call.  The explanation was checked when it was
+read from the catalog (``app.scoring.why.stored_why``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 
 from app.gui.items import FrameItem, SeriesItem
-from app.scoring.why import box_or_none
 
 OUTLINE = QColor("#ffd23f")  # amber: not a face box colour, not the current-frame outline
 SECONDARY = QColor(255, 210, 63, 150)
@@ -37,7 +37,7 @@ def why_rects(series: SeriesItem, image: QRectF, native: tuple[int, int]) -> lis
 
 def elsewhere_rect(series: SeriesItem, image: QRectF, native: tuple[int, int]) -> QRectF | None:
     """Where the runner-up is the sharper frame (a focus that moved), on screen, or None."""
-    box = box_or_none(series.why.get("elsewhere"))
+    box = series.why.get("elsewhere")
     return None if box is None else _on_screen(box, image, native)
 
 
