@@ -490,7 +490,7 @@ def detail_doubted(
                 and (k, j) not in same_noise
                 and _ahead_though_grainier(above_grain, blur, k, j)
                 and (
-                    min(_stops_above_grain(above_grain, k, j, s) for s in (0, 1)) <= 0.0
+                    _stops_above_grain(above_grain, k, j) <= 0.0
                     or (
                         shared is not None
                         and blur[j] - blur[k] > SHARED_LEAD
@@ -531,7 +531,7 @@ def _grain_lifted_leads(
                 and abs(stops[k] - stops[j]) <= EXPOSURE_STEP
                 and _ahead_though_grainier(above_grain, blur, k, j)
             ):
-                lead = max(min(_stops_above_grain(above_grain, k, j, s) for s in (0, 1)), 0.0)
+                lead = max(_stops_above_grain(above_grain, k, j), 0.0)
                 if blur[j] - blur[k] > lead + GRAIN_LIFT_MARGIN:
                     out.append((k, j, lead))
     return out
@@ -585,13 +585,17 @@ def _detail_above_grain(frames: Sequence[FrameMeasures], gains: np.ndarray) -> n
     return out
 
 
-def _stops_above_grain(above_grain: np.ndarray, i: int, j: int, scale: int) -> float:
-    """Detail of frame i against frame j in stops at a scale (0 fine, 1 coarse), from what
-    stands above their grain.  Under grain, detail below GRAIN_FLOOR of the grainier frame's
-    grain cannot be told from the grain's own scatter: both are counted from there, so a
-    scene with no detail (a smooth gradient) makes no difference at all."""
-    floor = GRAIN_FLOOR * max(above_grain[i, 2 + scale], above_grain[j, 2 + scale]) + 1e-12
-    return math.log2((above_grain[i, scale] + floor) / (above_grain[j, scale] + floor))
+def _stops_above_grain(above_grain: np.ndarray, i: int, j: int) -> float:
+    """Detail of frame i against frame j in stops, from what stands above their grain, at
+    the scale (fine or coarse) where i leads least.  Under grain, detail below GRAIN_FLOOR
+    of the grainier frame's grain cannot be told from the grain's own scatter: both are
+    counted from there, so a scene with no detail (a smooth gradient) makes no difference
+    at all."""
+    leads = []
+    for scale in (0, 1):
+        floor = GRAIN_FLOOR * max(above_grain[i, 2 + scale], above_grain[j, 2 + scale]) + 1e-12
+        leads.append(math.log2((above_grain[i, scale] + floor) / (above_grain[j, scale] + floor)))
+    return min(leads)
 
 
 def _grain_curve(levels: np.ndarray, energy: np.ndarray) -> np.ndarray:
