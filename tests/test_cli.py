@@ -65,7 +65,7 @@ def test_json_has_exactly_the_documented_shape(tmp_path, card, capsys):
     }
     assert doc["version"] == 2
     assert doc["root"] == str(card) and os.path.isabs(doc["root"])
-    assert doc["model"] == {"name": "technical", "weights": "technical:v17", "device": "cpu"}
+    assert doc["model"] == {"name": "technical", "weights": "technical:v18", "device": "cpu"}
     assert set(doc["stats"]) == {"photos", "series", "decoded", "scored", "cached", "seconds"}
     assert all(
         isinstance(doc["stats"][k], int)

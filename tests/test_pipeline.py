@@ -50,7 +50,7 @@ def test_bursts_are_grouped_ranked_and_best_frames_picked(tmp_path, shoot):
         "rocket.jpg",
     ]
     assert result.stats.photos == 7 and result.stats.series == 3 and result.stats.decoded == 7
-    assert result.model == {"name": "technical", "weights": "technical:v17", "device": "cpu"}
+    assert result.model == {"name": "technical", "weights": "technical:v18", "device": "cpu"}
     ranked = [e.series.id for e in events if e.stage == "rank" and e.series is not None]
     assert ranked == [1, 2, 3]  # results arrive series by series
     with Catalog(tmp_path / "catalog.sqlite3") as catalog:

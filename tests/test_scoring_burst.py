@@ -114,7 +114,7 @@ def test_over_exposure_with_clipped_highlights_loses_in_a_darker_scene():
     frames = [over[0], camera(dark), over[1]]
     assert best(frames) == 1
     judged = verdicts(frames)
-    assert judged[0].highlights > 0.05 and judged[1].highlights == 0.0
+    assert judged[0].highlights > 0.03 and judged[1].highlights == 0.0
 
 
 @pytest.mark.parametrize("stops", [-1.0, 1.0, -2.0, 2.0])
@@ -213,7 +213,7 @@ def test_series_of_one_keeps_its_absolute_score_and_measures_are_small():
     assert scorer.rank_series([frame]) == scorer.score([frame])
     prepared = scorer.prepare(frame)
     assert len(pickle.dumps(prepared)) < 20_000  # sent between processes per photo
-    assert scorer.weights_id == "technical:v17"  # cached scores of earlier versions are not reused
+    assert scorer.weights_id == "technical:v18"  # cached scores of earlier versions are not reused
 
 
 def test_in_a_thumbnail_sized_burst_the_sharp_frame_wins_too():

@@ -100,6 +100,10 @@ EXPOSURE_STEP = 1 / 3  # stops: frames closer than this share their exposure
 CONSENSUS_MIN = 3  # frames that share an exposure for it to be the burst's
 CONSENSUS_COST = 0.5  # per stop a frame lies off the burst's shared exposure
 CONSENSUS_CLIP = 0.01  # blown-out fraction a darker frame holds that disproves the shared one
+# The same, for clipping read by luma (FrameMeasures.blown): a darker frame that blows out
+# more than the least blown one shows its own clipping as a plateau, not a white the scene
+# had.  By luma a warm light's clipped red is 0.3 of a white, so the margin is smaller.
+WITNESS_CLIP = 0.005
 CONSENSUS_OFF = 1.0  # stops off the shared exposure: a frame nearer is a wobble of it
 CONSENSUS_FULL_STOPS = 0.6  # highlights this close to white: a frame exposed as well as can be
 BLACK_SURROUND = 0.05  # of a brighter frame crushed to black: a low-key scene's surround
@@ -284,7 +288,7 @@ def judge_burst(
     motion = directional - directional.min()
     white = _flat_whites(frames, gains, stops, np.array([f.white_plateau for f in frames]))
     consensus = _exposure_consensus(stops, frames)
-    extra_high = _exposure_clipping([f.clipped_high for f in frames], stops, white, consensus)
+    extra_high = _blown_beyond(frames, stops, white, consensus)
     grain = None if above_grain is None else above_grain[:, 4]
     extra_low = _exposure_clipping([f.clipped_low for f in frames], -stops, None, consensus, grain)
     headroom = _headroom(stops, extra_high, blur, frames, white, consensus)
@@ -952,6 +956,7 @@ def _exposure_clipping(
     plateau: np.ndarray | None = None,
     consensus: np.ndarray | None = None,
     grain: np.ndarray | None = None,
+    witness_clip: float = CONSENSUS_CLIP,
 ) -> np.ndarray:
     """Clipped fraction each frame has beyond a frame exposed at least a third of a stop less
     (beyond what that frame shows as a flat plateau at its brightest: ``plateau``).  A frame
@@ -974,10 +979,33 @@ def _exposure_clipping(
         if darker.any():
             # A frame that blows out itself shows its clipping as a plateau: no witness of
             # a white the scene already had.
-            witness = darker & (clipped <= clipped[darker].min() + CONSENSUS_CLIP)
+            witness = darker & (clipped <= clipped[darker].min() + witness_clip)
             extra[k] = max(clipped[k] - held[witness].max(), 0.0)
             extra[k] = max(min(extra[k], clipped[k] - clipped[darker].min()) - CLIP_ALLOWANCE, 0.0)
     return extra
+
+
+def _blown_beyond(
+    frames: Sequence[FrameMeasures],
+    stops: np.ndarray,
+    white: np.ndarray,
+    consensus: np.ndarray | None,
+) -> np.ndarray:
+    """What each frame blows out beyond the darker frames (:func:`_exposure_clipping`), the
+    lesser of two readings: by pixels (a pixel with any channel at its top) and by luma
+    (FrameMeasures.blown: each blown channel by its weight in luma).
+
+    Each reading overstates a loss the other does not see.  By pixels, a warm lamp's red
+    clipped on a bronze or a face is a blown white, though green and blue keep its tone
+    and detail: a well-metered frame lost to frames more than a stop under.  By luma, a
+    window blown in every frame, whose blue a darker frame keeps, is a new loss for the
+    brighter ones, though no pixel more is blown.  A loss both readings see is a loss."""
+    pixels = _exposure_clipping([f.clipped_high for f in frames], stops, white, consensus)
+    plateaus = np.where(white > 0, [f.plateau for f in frames], 0.0)
+    luma = _exposure_clipping(
+        [f.blown for f in frames], stops, plateaus, consensus, witness_clip=WITNESS_CLIP
+    )
+    return np.minimum(pixels, luma)
 
 
 def _flat_whites(
@@ -1104,6 +1132,7 @@ def _consensus_disproved(
     centre = float(np.median(stops[near]))
     blown = np.array([f.clipped_high for f in frames])
     shared_blown = float(np.median(blown[near]))
+    shared_luma = float(np.median([frames[i].blown for i in np.flatnonzero(near)]))
     shared_unused = float(np.median([_stops_below_white(frames[i]) for i in np.flatnonzero(near)]))
     flat = float(np.median([_tonal_range(frames[i]) for i in np.flatnonzero(near)])) < (
         FLAT_SCENE_STOPS
@@ -1111,7 +1140,11 @@ def _consensus_disproved(
     for k in np.flatnonzero(~near):
         if stops[k] > centre + EXPOSURE_STEP:
             if _brighter_disproves(
-                frames[k], stops[k] - centre, shared_blown + CLIP_ALLOWANCE, shared_unused, flat
+                frames[k],
+                stops[k] - centre,
+                (shared_blown + CLIP_ALLOWANCE, shared_luma + CLIP_ALLOWANCE),
+                shared_unused,
+                flat,
             ):
                 return True
             continue
@@ -1129,13 +1162,13 @@ def _consensus_disproved(
 def _brighter_disproves(
     frame: FrameMeasures,
     brighter_by: float,
-    shared_blown: float,
+    shared_blown: tuple[float, float],
     shared_unused: float,
     flat: bool = False,
 ) -> bool:
     """Whether a frame ``brighter_by`` stops above the burst's shared exposure shows that
     exposure left light unused: what it blows out beyond the shared frames
-    (``shared_blown``, with the allowance) costs less (HIGHLIGHT_COST) than the light they
+    (``shared_blown``, by pixels and by luma, with the allowance) costs less (HIGHLIGHT_COST) than the light they
     left unused against it (HEADROOM_COST, up to the first stop: no further than their
     highlights, ``shared_unused``, are from white), the same weighing as the costs of every
     frame.  Less than CONSENSUS_OFF brighter, only where it blows out nothing more and the
@@ -1158,7 +1191,8 @@ def _brighter_disproves(
         return False
     if below_white > CONSENSUS_FULL_STOPS and (flat or frame.clipped_low > BLACK_SURROUND):
         return False
-    extra = max(frame.clipped_high - shared_blown, 0.0)
+    # The lesser of the two readings, as the frames' clipping is charged (_blown_beyond).
+    extra = max(min(frame.clipped_high - shared_blown[0], frame.blown - shared_blown[1]), 0.0)
     if brighter_by < CONSENSUS_OFF and (extra > 0.0 or shared_unused <= WOBBLE_UNUSED):
         return False
     unused = min(brighter_by, shared_unused, 1.0)

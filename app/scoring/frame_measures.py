@@ -26,6 +26,7 @@ QUANTILES = np.linspace(0.02, 0.98, 25)
 TONE_QUANTILES = np.linspace(0.0, 1.0, 101)
 CLIP_HIGH = 250  # 8-bit values at or above: blown out
 CLIP_LOW = 5  # at or below: crushed
+LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114])  # of red, green, blue in luma (ITU-R 601)
 PLATEAU_STOPS = 0.3  # values this close below a frame's top are one flat white ...
 PLATEAU_MIN = 0.005  # ... if there are at least this many of them (an area, not specks)
 # Directions of the gradient pairs: horizontal, vertical, and both diagonals.
@@ -77,6 +78,31 @@ class FrameMeasures:
     # (a plain ball, a bare arm) has detail only in its outline, and a fine texture behind
     # it (a checked table, gravel) holds most of every tile's energy at finer scales.
     outlines: np.ndarray | None = None
+    # What clipping took of each pixel's luma: the luma weights (LUMA_WEIGHTS) of its
+    # channels blown out, summed (a blown white counts 1, a red at its top 0.3, a green
+    # 0.6).  A saturated colour under a coloured light (a bronze under a warm lamp, a red
+    # flower) clips its brightest channel at a normal exposure and keeps its tone and
+    # detail in the others; a white, or a star's core where two channels clip, loses it.
+    # None in measures taken before it was kept: clipped_high stands in.
+    blown_luma: float | None = None
+    # white_plateau counted the same way (its channels near the frame's top, by their luma
+    # weights), so that a plateau and what a brighter frame blows out of it compare.
+    plateau_luma: float | None = None
+
+    @property
+    def blown(self) -> float:
+        """What clipping took: :attr:`blown_luma`, or :attr:`clipped_high` where
+        the frame was measured without it."""
+        return self.clipped_high if self._by_pixel else float(self.blown_luma)
+
+    @property
+    def plateau(self) -> float:
+        """The white plateau in the units of :attr:`blown`."""
+        return self.white_plateau if self._by_pixel else float(self.plateau_luma)
+
+    @property
+    def _by_pixel(self) -> bool:
+        return self.blown_luma is None or self.plateau_luma is None
 
     @property
     def blockiness(self) -> float:
@@ -111,6 +137,7 @@ def measure_frame(image: Image.Image) -> FrameMeasures:
     luma_counts = np.asarray(luma.histogram(), dtype=np.int64)
     peak_counts = np.asarray(peak.histogram(), dtype=np.int64)
     pixels = peak.width * peak.height
+    channel_counts = np.asarray(image.histogram(), dtype=np.int64).reshape(3, 256)
     gray = np.asarray(luma).astype(np.float32) * np.float32(1 / 255)
     fine, fine_map, grid_steps, _ = _detail(gray, TILE)
     halved = _halve(gray)
@@ -138,6 +165,8 @@ def measure_frame(image: Image.Image) -> FrameMeasures:
         patch_origin=origin,
         coarse_directions=coarse_directions,
         outlines=outline_steepness(_halve(halved)),
+        blown_luma=float(LUMA_WEIGHTS @ channel_counts[:, CLIP_HIGH:].sum(axis=1) / pixels),
+        plateau_luma=white_plateau(peak_counts, channel_counts),
     )
 
 
@@ -207,17 +236,26 @@ def noise_residual_map(gray: np.ndarray, tile: int) -> np.ndarray:
     return tile_means(residual, tile) * np.float32(math.sqrt(math.pi / 2) / 6)
 
 
-def white_plateau(counts: np.ndarray) -> float:
+def white_plateau(counts: np.ndarray, channel_counts: np.ndarray | None = None) -> float:
     """The fraction of pixels whose brightest channel lies within PLATEAU_STOPS of the
     frame's top (its 99.9th percentile): a lamp, a white wall, a sky that was already blown
     in the scene or photographed as one flat white.  A darker frame shows it as a flat grey,
     so a brighter frame that blows it out loses nothing there.  Point-like highlights (stars,
-    glints of different strengths) span more than that, or are too few, and make none."""
-    cumulative = np.cumsum(counts) / max(int(counts.sum()), 1)
+    glints of different strengths) span more than that, or are too few, and make none.
+
+    With ``channel_counts`` (3 x 256, per channel), the channels that lie there, each by
+    its weight in luma: a white counts whole, a red near the top 0.3
+    (FrameMeasures.blown_luma counts clipping so)."""
+    pixels = max(int(counts.sum()), 1)
+    cumulative = np.cumsum(counts) / pixels
     top = int(np.searchsorted(cumulative, 0.999, side="left"))
-    lower = int(math.ceil(top * 2.0 ** (-PLATEAU_STOPS / 2.2)))
-    share = float(counts[min(lower, top) :].sum() / max(int(counts.sum()), 1)) if top else 0.0
-    return share if share >= PLATEAU_MIN else 0.0
+    lower = min(int(math.ceil(top * 2.0 ** (-PLATEAU_STOPS / 2.2))), top)
+    share = float(counts[lower:].sum() / pixels) if top else 0.0
+    if share < PLATEAU_MIN:
+        return 0.0
+    if channel_counts is None:
+        return share
+    return float(LUMA_WEIGHTS @ channel_counts[:, lower:].sum(axis=1) / pixels)
 
 
 def _histogram_quantiles(counts: np.ndarray) -> np.ndarray:

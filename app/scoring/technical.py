@@ -132,7 +132,7 @@ class TechnicalScorer:
     """
 
     name = "technical"
-    weights_id = "technical:v17"
+    weights_id = "technical:v18"
     device = "cpu"
     series_mode = None
 
