@@ -100,9 +100,9 @@ EXPOSURE_STEP = 1 / 3  # stops: frames closer than this share their exposure
 CONSENSUS_MIN = 3  # frames that share an exposure for it to be the burst's
 CONSENSUS_COST = 0.5  # per stop a frame lies off the burst's shared exposure
 CONSENSUS_CLIP = 0.01  # blown-out fraction a darker frame holds that disproves the shared one
-# The same, for clipping read by luma (FrameMeasures.blown): a darker frame that blows out
-# more than the least blown one shows its own clipping as a plateau, not a white the scene
-# had.  By luma a warm light's clipped red is 0.3 of a white, so the margin is smaller.
+# A darker frame that blows out more than the least blown one shows its own clipping as a
+# plateau, not a white the scene had (_exposure_clipping): by pixels beyond CONSENSUS_CLIP,
+# by luma (FrameMeasures.blown, where a warm light's clipped red is 0.3 of a white) beyond
 WITNESS_CLIP = 0.005
 CONSENSUS_OFF = 1.0  # stops off the shared exposure: a frame nearer is a wobble of it
 CONSENSUS_FULL_STOPS = 0.6  # highlights this close to white: a frame exposed as well as can be
@@ -1168,7 +1168,8 @@ def _brighter_disproves(
 ) -> bool:
     """Whether a frame ``brighter_by`` stops above the burst's shared exposure shows that
     exposure left light unused: what it blows out beyond the shared frames
-    (``shared_blown``, by pixels and by luma, with the allowance) costs less (HIGHLIGHT_COST) than the light they
+    (``shared_blown``: theirs by pixels and by luma, with the allowance; the lesser reading
+    counts) costs less (HIGHLIGHT_COST) than the light they
     left unused against it (HEADROOM_COST, up to the first stop: no further than their
     highlights, ``shared_unused``, are from white), the same weighing as the costs of every
     frame.  Less than CONSENSUS_OFF brighter, only where it blows out nothing more and the
