@@ -119,18 +119,21 @@ class Why:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> Why:
+    def from_json(cls, data) -> Why:
+        """The explanation :meth:`to_json` wrote, read as the catalog's is (:func:`stored_why`:
+        what is not sound is left out); ValueError where ``data`` is no explanation."""
+        checked = stored_why(data)
+        if checked is None:
+            raise ValueError(f"not an explanation: {data!r:.80}")
         return cls(
-            str(data["pick"]),
-            str(data["runner_up"]),
+            checked["pick"],
+            checked["runner_up"],
             tuple(
-                WhyRegion(
-                    tuple(float(v) for v in r["box"]), float(r["score_difference"]), r["flaw"]
-                )
-                for r in data.get("regions", ())
+                WhyRegion(tuple(r["box"]), r["score_difference"], r["flaw"])
+                for r in checked["regions"]
             ),
-            str(data["sentence"]),
-            box_or_none(data.get("elsewhere")),
+            checked["sentence"],
+            None if checked["elsewhere"] is None else tuple(checked["elsewhere"]),
         )
 
 
