@@ -442,7 +442,8 @@ def _comparable(
 
 
 def highlight_cost(extra: float) -> float:
-    """Stops a frame pays for ``extra`` clipped highlights (a fraction of its pixels)."""
+    """Stops a frame pays for ``extra`` clipped highlights (a fraction of the frame, by
+    pixels or by luma: :func:`_blown_beyond`)."""
     return HIGHLIGHT_COST * math.log2(1.0 + max(extra, 0.0) / HIGHLIGHT_SCALE)
 
 
