@@ -14,18 +14,19 @@ every pixel its true distance, and a mask of the one subject sphere.  Scene type
 - ``subject_motion``: a ball rolling across the table, smeared in every frame.
 
 The camera, frame by frame: the moving subject blurred on its own layer (the background it
-uncovers ray-cast without it), its shadow blurred by the same motion; defocus as a disc
-per pixel whose radius follows the thin lens from the pixel's depth and the focus
-distance; camera shake as a random-walk trajectory kernel; hand-held framing (rotation,
-keystone perspective, shift) on the linear image; exposure as a scale; white balance
-undone onto an RGGB mosaic whose photosites count Poisson electrons (18 000 e- at white at
-ISO 100) plus Gaussian read noise falling with gain, quantised to 14 bits and clipped;
-gradient-corrected (Malvar) demosaicing, so the noise is correlated across colours; white
-balance, a colour matrix, noise reduction from ISO 1600 (chroma blurred, luma partly
-smoothed), a tone curve with an exponential highlight shoulder reaching white at the
-sensor's white, sRGB encoding, a mild unsharp mask, JPEG at quality 80-96 with 4:4:4,
-4:2:2 or 4:2:0 chroma.  EXIF: make, model, capture time with milliseconds, exposure time,
-f-number, ISO, focal length, and for brackets the bias and exposure mode.
+uncovers ray-cast without it), its shadow blurred by the same motion; defocus as discs
+whose radii follow the thin lens from depth and the focus distance, applied by layers of
+depth composited far to near (a subject in focus keeps a sharp outline over a blurred
+background, as through a lens); camera shake as a random-walk trajectory kernel; hand-held
+framing (rotation, keystone perspective, shift) on the linear image; exposure as a scale;
+white balance undone onto an RGGB mosaic whose photosites count Poisson electrons (18 000
+e- at white at ISO 100) plus Gaussian read noise falling with gain, quantised to 14 bits
+and clipped; gradient-corrected (Malvar) demosaicing, so the noise is correlated across
+colours; white balance, a colour matrix, noise reduction from ISO 1600 (chroma blurred,
+luma partly smoothed), a tone curve with an exponential highlight shoulder reaching white
+at the sensor's white, sRGB encoding, a mild unsharp mask, JPEG at quality 80-96 with
+4:4:4, 4:2:2 or 4:2:0 chroma.  EXIF: make, model, capture time with milliseconds, exposure
+time, f-number, ISO, focal length, and for brackets the bias and exposure mode.
 
     python benchmarks/raycast_bursts.py /tmp/gen4/raycast_seed1 --seed 1 --bursts 40
     python benchmarks/raycast_bursts.py DIR --seed 100 --bursts 20 \
@@ -494,34 +495,46 @@ def lens_coefficient(scene: Scene, render_width: float) -> float:
     return 0.5 * (scene.focal_mm / 1000.0 / scene.f_number) * focal_px
 
 
-def blur_radius(depth, focus, coefficient):
-    """Thin lens: the blur circle grows with |1/z - 1/focus|."""
-    return coefficient * np.abs(1.0 / depth - 1.0 / focus)
+LEVELS = (0.0, 0.7, 1.4, 2.3, 3.5, 5.0, 7.0, 10.0, 14.0, 19.0, 26.0, 34.0)  # disc radii, px
 
 
 def defocus(image, depth, focus, coefficient):
-    """Depth-dependent disc blur: the image blurred at a few radii, blended per pixel."""
-    radius = blur_radius(depth, focus, coefficient)
-    levels = [0.0, 0.7, 1.4, 2.3, 3.5, 5.0, 7.0, 10.0, 14.0, 19.0, 26.0, 34.0]
-    radius = np.clip(radius, 0, levels[-1])
-    out = np.zeros_like(image)
-    for k, level in enumerate(levels):
-        lower = levels[k - 1] if k else level
-        upper = levels[k + 1] if k + 1 < len(levels) else level
-        w = np.zeros_like(radius)
+    """Depth of field by layers of depth, composited far to near.
+
+    Each pixel belongs to the two layers whose blur radii bracket its own (signed: behind
+    the focus or before it), by how near it lies to each; every layer's colour and coverage
+    is blurred by its own disc and laid over what lies behind it.  So, as through a lens, a
+    subject in focus keeps a sharp outline over a blurred background (the background's
+    blur never gathers the subject's colour, which a per-pixel gather would spread over it
+    as a halo), and a blurred subject spreads over a sharp background behind it.  Where
+    a nearer layer hid what lies behind it, the coverage composited so far fills in
+    (normalised at the end)."""
+    # Thin lens: the blur circle grows with |1/z - 1/focus|; > 0 before the focus, < 0 behind.
+    signed = coefficient * (1.0 / depth - 1.0 / focus)
+    levels = np.array([-r for r in LEVELS[:0:-1]] + list(LEVELS), np.float32)
+    signed = np.clip(signed, levels[0], levels[-1]).astype(np.float32)
+    colour = np.zeros_like(image)
+    cover = np.zeros(image.shape[:2] + (1,), np.float32)
+    for k, level in enumerate(levels):  # far (most negative) to near
+        w = np.zeros_like(signed)
         if k:
-            w = np.where(
-                (radius > lower) & (radius <= level), (radius - lower) / (level - lower), w
-            )
+            low = levels[k - 1]
+            w = np.where((signed > low) & (signed <= level), (signed - low) / (level - low), w)
         else:
-            w = np.where(radius <= level, 1.0, w)
-        if upper > level:
-            w = np.where((radius > level) & (radius < upper), (upper - radius) / (upper - level), w)
+            w = np.where(signed <= level, 1.0, w)
+        if k + 1 < len(levels):
+            high = levels[k + 1]
+            w = np.where((signed > level) & (signed < high), (high - signed) / (high - level), w)
+        else:
+            w = np.where(signed >= level, 1.0, w)
         if w.max() <= 1e-4:
             continue
-        blurred = image if level == 0 else convolve(image, disc_kernel(level))
-        out += blurred * w[..., None]
-    return out
+        layer = np.concatenate([image * w[..., None], w[..., None]], axis=-1)
+        blurred = convolve(layer, disc_kernel(abs(float(level)))) if level else layer
+        alpha = np.clip(blurred[..., 3:], 0.0, 1.0)
+        colour = colour * (1.0 - alpha) + blurred[..., :3]
+        cover = cover * (1.0 - alpha) + alpha
+    return colour / np.maximum(cover, 1e-6)
 
 
 def shake_kernel(rng, extent: float) -> np.ndarray:
