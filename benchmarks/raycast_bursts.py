@@ -511,22 +511,13 @@ def defocus(image, depth, focus, coefficient):
     (normalised at the end)."""
     # Thin lens: the blur circle grows with |1/z - 1/focus|; > 0 before the focus, < 0 behind.
     signed = coefficient * (1.0 / depth - 1.0 / focus)
-    levels = np.array([-r for r in LEVELS[:0:-1]] + list(LEVELS), np.float32)
-    signed = np.clip(signed, levels[0], levels[-1]).astype(np.float32)
+    levels = np.array([-r for r in LEVELS[:0:-1]] + list(LEVELS))
     colour = np.zeros_like(image)
     cover = np.zeros(image.shape[:2] + (1,), np.float32)
     for k, level in enumerate(levels):  # far (most negative) to near
-        w = np.zeros_like(signed)
-        if k:
-            low = levels[k - 1]
-            w = np.where((signed > low) & (signed <= level), (signed - low) / (level - low), w)
-        else:
-            w = np.where(signed <= level, 1.0, w)
-        if k + 1 < len(levels):
-            high = levels[k + 1]
-            w = np.where((signed > level) & (signed < high), (high - signed) / (high - level), w)
-        else:
-            w = np.where(signed >= level, 1.0, w)
+        # The pixel's share in this layer: 1 at its radius, falling to 0 at the next layers'
+        # (beyond the outermost, all of it).
+        w = np.interp(signed, levels, np.eye(len(levels))[k]).astype(np.float32)
         if w.max() <= 1e-4:
             continue
         layer = np.concatenate([image * w[..., None], w[..., None]], axis=-1)
